@@ -1,0 +1,60 @@
+//! The application: shared state and the router that joins every module's routes with the
+//! middleware (tracing, body limits, static files).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use sqlx::PgPool;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::rules::calendar::Calendar;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    /// The working-day calendar (statutory holidays and make-up days).
+    pub calendar: Arc<Calendar>,
+}
+
+impl AppState {
+    /// State over a pool, with the bundled calendar.
+    pub fn new(pool: PgPool) -> AppState {
+        AppState { pool, calendar: Arc::new(Calendar::bundled()) }
+    }
+}
+
+/// Largest request body accepted (JSON and forms).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let static_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
+    Router::new()
+        .merge(crate::auth::api::router())
+        .merge(crate::shops::api::router())
+        .merge(crate::users::api::router())
+        .merge(crate::orders::api::router())
+        .merge(crate::tickets::api::router())
+        .merge(crate::openapi::router())
+        .merge(crate::web::router(state.clone()))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .nest_service("/static", ServeDir::new(static_dir))
+        .fallback(crate::web::not_found)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}

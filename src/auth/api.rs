@@ -1,0 +1,88 @@
+//! `POST /api/v1/auth/tokens` (sign in, get a bearer token), `DELETE /api/v1/auth/tokens/current`
+//! (sign out) and `GET /api/v1/me`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{CurrentUser, Role, authenticate, tokens};
+use crate::api::ApiJson;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::ShopId;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/tokens", post(create_token))
+        .route("/api/v1/auth/tokens/current", delete(revoke_current_token))
+        .route("/api/v1/me", get(me))
+}
+
+/// Sign-in credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    #[schema(min_length = 1, example = "agent1")]
+    pub login: String,
+    #[schema(min_length = 1)]
+    pub password: String,
+}
+
+/// A new bearer token, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    #[schema(value_type = i64)]
+    pub id: crate::ids::UserId,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    #[schema(value_type = Vec<i64>)]
+    pub shops: Vec<ShopId>,
+}
+
+/// Signs in and returns a bearer token for `Authorization: Bearer <token>`.
+#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", security(()), request_body = TokenRequest,
+    responses((status = 201, body = TokenResponse), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<TokenRequest>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+    let user = authenticate(&state.pool, &request.login, &request.password).await?.ok_or_else(|| {
+        ApiError { code: "invalid_credentials", message: "wrong login or password".into(), ..ApiError::unauthenticated() }
+    })?;
+    let (token, expires_at) = tokens::issue(&state.pool, user, tokens::TokenKind::Api, Some("api")).await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at })))
+}
+
+/// Ends the token the request was made with.
+#[utoipa::path(delete, path = "/api/v1/auth/tokens/current", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn revoke_current_token(State(state): State<AppState>, user: CurrentUser) -> ApiResult<StatusCode> {
+    tokens::revoke(&state.pool, &user.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the token belongs to, with the shops they may see.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = MeResponse), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn me(user: CurrentUser) -> Json<MeResponse> {
+    Json(MeResponse {
+        id: user.id,
+        login: user.login,
+        display_name: user.display_name,
+        role: user.role,
+        shops: user.shops,
+    })
+}

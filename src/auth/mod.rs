@@ -1,0 +1,192 @@
+//! Who is asking: sign-in, sessions, API tokens, and the [`CurrentUser`] extractor every
+//! handler starts from. Roles and shop membership live on the user; an agent only ever sees
+//! the shops they belong to.
+
+pub mod api;
+pub mod password;
+pub mod tokens;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::ids::{ShopId, UserId};
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "as_session";
+
+/// What a user may do. The full permission matrix is in `permissions`; here is only the role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 售后客服: works tickets.
+    Agent,
+    /// 主管: also reassigns, overrides rules, sees follow-up queues.
+    Supervisor,
+    /// 店主: reports, tickets read-only.
+    Owner,
+    /// Sets up shops, users, calendar, settings; sees every shop.
+    Admin,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [Role::Agent, Role::Supervisor, Role::Owner, Role::Admin];
+
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the stored and wire form.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The catalogue key of the role's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Agent => "role.agent",
+            Role::Supervisor => "role.supervisor",
+            Role::Owner => "role.owner",
+            Role::Admin => "role.admin",
+        }
+    }
+
+    /// Whether the role works tickets (changes them).
+    pub fn works_tickets(self) -> bool {
+        matches!(self, Role::Agent | Role::Supervisor | Role::Admin)
+    }
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: UserId,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The shops this user may see. Admins see every shop.
+    pub shops: Vec<ShopId>,
+    /// The token the request came with (to end it on logout).
+    pub token: String,
+}
+
+impl CurrentUser {
+    /// Whether the user may see `shop` at all (else: 404).
+    pub fn can_see_shop(&self, shop: ShopId) -> bool {
+        self.shops.contains(&shop)
+    }
+
+    /// Errors unless the user may see `shop`: an unknown shop and a foreign one look the same.
+    pub fn require_shop(&self, shop: ShopId) -> Result<(), ApiError> {
+        if self.can_see_shop(shop) { Ok(()) } else { Err(ApiError::not_found("shop")) }
+    }
+
+    /// Errors unless the user's role is one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::forbidden(format!(
+                "this needs the role {}; you are signed in as {}",
+                names.join(" or "),
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// Loads the user a token belongs to.
+    pub async fn from_token(state: &AppState, token: &str) -> Result<Option<CurrentUser>, ApiError> {
+        let Some(user_id) = tokens::user_for(&state.pool, token).await? else {
+            return Ok(None);
+        };
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT login, display_name, role FROM users WHERE id = $1 AND NOT disabled")
+                .bind(user_id)
+                .fetch_optional(&state.pool)
+                .await?;
+        let Some((login, display_name, role)) = row else { return Ok(None) };
+        let role = Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role} in database")))?;
+        let shops: Vec<ShopId> = if role == Role::Admin {
+            sqlx::query_scalar("SELECT id FROM shops ORDER BY id").fetch_all(&state.pool).await?
+        } else {
+            sqlx::query_scalar("SELECT shop_id FROM shop_members WHERE user_id = $1 ORDER BY shop_id")
+                .bind(user_id)
+                .fetch_all(&state.pool)
+                .await?
+        };
+        Ok(Some(CurrentUser { id: user_id, login, display_name, role, shops, token: token.to_string() }))
+    }
+}
+
+/// The bearer token or session cookie of a request, if any.
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return Some(token.trim().to_string());
+        }
+    }
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// One cookie's value.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        let token = request_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let user = CurrentUser::from_token(state, &token).await?.ok_or_else(ApiError::unauthenticated)?;
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// Checks a login and password; `None` for an unknown login, a wrong password or a disabled
+/// user alike (the caller cannot tell which).
+pub async fn authenticate(pool: &sqlx::PgPool, login: &str, password: &str) -> Result<Option<UserId>, ApiError> {
+    let row: Option<(UserId, String, bool)> =
+        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE login = $1")
+            .bind(login)
+            .fetch_optional(pool)
+            .await?;
+    let password = password.to_string();
+    let stored = row.as_ref().map(|(_, hash, _)| hash.clone());
+    // argon2 takes tens of milliseconds: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => password::verify(&password, &hash),
+        None => {
+            password::verify(&password, password::decoy_hash());
+            false
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(match row {
+        Some((id, _, false)) if matches => Some(id),
+        _ => None,
+    })
+}

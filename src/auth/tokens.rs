@@ -1,0 +1,100 @@
+//! Session and API tokens: 256 random bits handed to the client once; only their SHA-256 is
+//! stored, so a copy of the database does not let anyone sign in.
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::ids::UserId;
+
+/// How long a browser session lasts without signing in again.
+pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+/// How long an API token lasts.
+pub const API_TOKEN_LIFETIME: Duration = Duration::days(90);
+
+/// What a token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Session,
+    Api,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Session => "session",
+            TokenKind::Api => "api",
+        }
+    }
+
+    fn lifetime(self) -> Duration {
+        match self {
+            TokenKind::Session => SESSION_LIFETIME,
+            TokenKind::Api => API_TOKEN_LIFETIME,
+        }
+    }
+}
+
+/// 32 random bytes as 64 hex digits.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS random source failing is not something to carry on from.
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues a token for `user`; returns the token (shown once) and when it expires.
+pub async fn issue(
+    pool: &PgPool,
+    user: UserId,
+    kind: TokenKind,
+    label: Option<&str>,
+) -> sqlx::Result<(String, DateTime<Utc>)> {
+    let token = random_token();
+    let expires_at = Utc::now() + kind.lifetime();
+    sqlx::query("INSERT INTO auth_tokens (token_hash, user_id, kind, label, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(digest(&token))
+        .bind(user)
+        .bind(kind.as_str())
+        .bind(label)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok((token, expires_at))
+}
+
+/// The user a live token belongs to (not expired, user not disabled).
+pub async fn user_for(pool: &PgPool, token: &str) -> sqlx::Result<Option<UserId>> {
+    sqlx::query_scalar(
+        "SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT u.disabled",
+    )
+    .bind(digest(token))
+    .fetch_optional(pool)
+    .await
+}
+
+/// Ends a token (logout).
+pub async fn revoke(pool: &PgPool, token: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM auth_tokens WHERE token_hash = $1").bind(digest(token)).execute(pool).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let a = random_token();
+        let b = random_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_eq!(digest(&a).len(), 32);
+        assert_ne!(digest(&a), digest(&b));
+    }
+}

@@ -1,0 +1,200 @@
+//! The command line (SPEC "Command line"): `serve`, `migrate`, `user add`. Every setting is a
+//! flag with an environment variable twin.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::auth::Role;
+use crate::db;
+use crate::ids::ShopId;
+
+/// Aftersales Desk (售后工作台): after-sales tickets for marketplace shops.
+#[derive(Debug, Parser)]
+#[command(name = "aftersales", version, about)]
+pub struct Cli {
+    /// PostgreSQL to use, e.g. postgres://user:pass@host/db. Without it, a private PostgreSQL
+    /// cluster is started from the machine's PostgreSQL binaries in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Where the embedded PostgreSQL keeps its data (when DATABASE_URL is not set).
+    #[arg(long, env = "AFTERSALES_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "AFTERSALES_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the demo shop first (idempotent) and print its logins.
+        #[arg(long, env = "AFTERSALES_DEMO")]
+        demo: bool,
+        /// Largest number of database connections.
+        #[arg(long, env = "AFTERSALES_DB_CONNECTIONS", default_value_t = 16)]
+        db_connections: u32,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Prints a generated password once, unless --password-stdin is given.
+    Add {
+        /// Login name (letters, digits, `.`, `_`, `-`).
+        #[arg(long)]
+        login: String,
+        /// agent, supervisor, owner or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Shop code or id the user belongs to (repeat for several).
+        #[arg(long = "shop")]
+        shops: Vec<String>,
+        /// Name shown in the desk (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role; use agent, supervisor, owner or admin"))
+}
+
+/// Runs the command line; the exit code says whether it worked.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("AFTERSALES_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")))
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, demo, db_connections } => {
+            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
+            let result = serve(&database, listen, demo).await;
+            database.close().await?;
+            result
+        }
+        Command::Migrate => {
+            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
+            println!("migrations applied");
+            database.close().await
+        }
+        Command::User { command: UserCommand::Add { login, role, shops, name, password_stdin } } => {
+            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
+            let result = add_user(&database.pool, login, role, shops, name, password_stdin).await;
+            database.close().await?;
+            result
+        }
+    }
+}
+
+async fn serve(database: &db::Database, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        let logins = crate::demo::load(&database.pool).await?;
+        println!("Demo shop loaded. Sign in with one of these (login / password):");
+        for (login, role, password) in &logins {
+            println!("  {login:<12} {password:<16} ({role})");
+        }
+    }
+    let state = crate::app::AppState::new(database.pool.clone());
+    let app = crate::app::router(state);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)"))?;
+    let address = listener.local_addr()?;
+    println!("Aftersales Desk is running at http://{address}/  (Ctrl-C to stop)");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    println!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn add_user(
+    pool: &sqlx::PgPool,
+    login: String,
+    role: Role,
+    shop_args: Vec<String>,
+    name: Option<String>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let mut shops = Vec::new();
+    for arg in &shop_args {
+        let shop = match arg.parse::<i64>() {
+            Ok(id) => crate::shops::get(pool, ShopId(id)).await?,
+            Err(_) => crate::shops::by_code(pool, arg).await?,
+        };
+        let shop = shop.ok_or_else(|| anyhow::anyhow!("no shop `{arg}` (give its code or id)"))?;
+        shops.push(shop.id);
+    }
+    let (password, generated) = if password_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        (text.trim_end_matches(['\n', '\r']).to_string(), false)
+    } else {
+        (crate::auth::tokens::random_token()[..20].to_string(), true)
+    };
+    let user = crate::users::create(pool, &crate::users::NewUser { login, password: password.clone(), role, shops, display_name: name })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created user {} ({}, id {})", user.login, user.role.as_str(), user.id);
+    if generated {
+        println!("password: {password}");
+        println!("(shown once: pass it on safely)");
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Translation: every string a person reads goes through the one catalogue in [`catalogue`].
+//!
+//! Simplified Chinese is the default; English is complete and switched on per user with the
+//! language switch in the header (a `lang` cookie) or `Accept-Language` for API messages.
+
+mod catalogue;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// A language the desk speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The code used in cookies and query strings.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value for `<html lang>`.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses `zh`/`en` (and `zh-CN`, `en-US`, ...).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| catalogue::ENTRIES.iter().map(|&(key, zh, en)| (key, (zh, en))).collect());
+
+/// Looks up `key` in `lang`. An unknown key comes back as itself, so a gap shows on the page
+/// instead of breaking it; a test keeps the templates and the catalogue in step.
+pub fn text(lang: Lang, key: &str) -> &str {
+    match CATALOGUE.get(key) {
+        Some((zh, _)) if lang == Lang::Zh => zh,
+        Some((_, en)) => en,
+        None => key,
+    }
+}
+
+/// Whether the catalogue knows `key`.
+pub fn has(key: &str) -> bool {
+    CATALOGUE.contains_key(key)
+}
+
+/// The translator handed to every template: `{{ t.t("queue.title") }}`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr {
+    pub lang: Lang,
+    pub zone: Tz,
+}
+
+impl Tr {
+    /// A translator for `lang`, showing times in `zone`.
+    pub fn new(lang: Lang, zone: Tz) -> Tr {
+        Tr { lang, zone }
+    }
+
+    /// The text for `key`.
+    pub fn t(&self, key: &str) -> &'static str {
+        match CATALOGUE.get(key) {
+            Some((zh, _)) if self.lang == Lang::Zh => zh,
+            Some((_, en)) => en,
+            None => "??",
+        }
+    }
+
+    /// The text for `key` with `{name}` placeholders filled in.
+    pub fn f(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut out = self.t(key).to_string();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        out
+    }
+
+    /// An instant as local date and time in the shop's zone.
+    pub fn datetime(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// An optional instant, or a dash.
+    pub fn datetime_opt(&self, at: &Option<DateTime<Utc>>) -> String {
+        at.as_ref().map(|at| self.datetime(at)).unwrap_or_else(|| "—".into())
+    }
+
+    /// An instant in RFC 3339 with the shop's offset, for `<time datetime>`.
+    pub fn rfc3339(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).to_rfc3339()
+    }
+
+    /// A duration in words ("3 小时 12 分" / "3 h 12 min"), for countdowns.
+    pub fn duration(&self, seconds: i64) -> String {
+        let seconds = seconds.abs();
+        let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3_600, seconds % 3_600 / 60);
+        match self.lang {
+            Lang::Zh if days > 0 => format!("{days}天{hours}小时"),
+            Lang::Zh if hours > 0 => format!("{hours}小时{minutes}分"),
+            Lang::Zh => format!("{minutes}分钟"),
+            Lang::En if days > 0 => format!("{days} d {hours} h"),
+            Lang::En if hours > 0 => format!("{hours} h {minutes} min"),
+            Lang::En => format!("{minutes} min"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_both_languages_and_keys_are_unique() {
+        let mut keys = std::collections::HashSet::new();
+        for (key, zh, en) in catalogue::ENTRIES {
+            assert!(keys.insert(*key), "duplicate key {key}");
+            assert!(!zh.trim().is_empty(), "{key} has no Chinese text");
+            assert!(!en.trim().is_empty(), "{key} has no English text");
+        }
+    }
+
+    /// Every `t("…")` / `f("…"` used in a template or in the code must be in the catalogue.
+    #[test]
+    fn every_key_used_in_templates_and_code_is_in_the_catalogue() {
+        let mut missing = Vec::new();
+        for dir in ["templates", "src"] {
+            visit(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).as_path(), &mut |text| {
+                for marker in [".t(\"", ".f(\"", "tr_key(\""] {
+                    for (pos, _) in text.match_indices(marker) {
+                        let rest = &text[pos + marker.len()..];
+                        if let Some(end) = rest.find('"') {
+                            let key = &rest[..end];
+                            if key.contains('.') && !key.contains(' ') && !has(key) {
+                                missing.push(key.to_string());
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:?}");
+    }
+
+    fn visit(dir: &std::path::Path, check: &mut dyn FnMut(&str)) {
+        for entry in std::fs::read_dir(dir).expect("readable dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                visit(&path, check);
+            } else if path.extension().is_some_and(|e| e == "html" || e == "rs") {
+                check(&std::fs::read_to_string(&path).expect("readable file"));
+            }
+        }
+    }
+
+    #[test]
+    fn languages_parse_from_codes_and_headers() {
+        assert_eq!(Lang::parse("en-US"), Some(Lang::En));
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        let zh = Tr::new(Lang::Zh, chrono_tz::Asia::Shanghai);
+        assert_eq!(zh.duration(3 * 3600 + 12 * 60), "3小时12分");
+        let en = Tr::new(Lang::En, chrono_tz::Asia::Shanghai);
+        assert_eq!(en.duration(-(26 * 3600)), "1 d 2 h");
+    }
+}
+
+/// The language of a request: the `lang` cookie (the header switch), else `Accept-Language`,
+/// else Chinese.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    if let Some(lang) = crate::auth::cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
+        return lang;
+    }
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}

@@ -1,0 +1,23 @@
+//! Aftersales Desk (售后工作台): an after-sales ticket desk for marketplace shops.
+//!
+//! See `docs/ARCHITECTURE.md` for the map. In short: [`rules`] is the pure domain; [`tickets`],
+//! [`orders`], [`shops`], [`users`] and [`auth`] each own their tables and JSON API; [`web`]
+//! renders the pages; [`app`] joins the routes; [`db`] finds or starts PostgreSQL.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod money;
+pub mod openapi;
+pub mod orders;
+pub mod rules;
+pub mod shops;
+pub mod tickets;
+pub mod users;
+pub mod web;

@@ -1,0 +1,90 @@
+//! The OpenAPI document (`/api/v1/openapi.json`), built from the handlers' annotations, and a
+//! small page that lists it for people (`/api/docs`).
+
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::app::AppState;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Aftersales Desk API", description = "售后工作台: after-sales tickets for marketplace shops."),
+    paths(
+        crate::auth::api::create_token,
+        crate::auth::api::revoke_current_token,
+        crate::auth::api::me,
+        crate::shops::api::create_shop,
+        crate::shops::api::list_shops,
+        crate::users::api::create_user,
+        crate::orders::api::upsert_order,
+        crate::orders::api::get_order,
+        crate::tickets::api::create_ticket,
+        crate::tickets::api::list_tickets,
+        crate::tickets::api::get_ticket,
+        crate::tickets::api::record_follow_up,
+        crate::tickets::api::add_note,
+        crate::tickets::api::move_ticket,
+        crate::tickets::api::assign_ticket,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "auth"), (name = "shops"), (name = "users"), (name = "orders"), (name = "tickets"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(document)).route("/api/docs", get(docs_page))
+}
+
+async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// A plain listing of the operations, readable without JavaScript.
+async fn docs_page() -> Html<String> {
+    let doc = ApiDoc::openapi();
+    let mut rows = String::new();
+    for (path, item) in &doc.paths.paths {
+        let ops = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+        ];
+        for (method, op) in ops {
+            if let Some(op) = op {
+                let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+                rows.push_str(&format!(
+                    "<tr><td class=\"mono\">{method}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
+                    escape(path),
+                    escape(&summary)
+                ));
+            }
+        }
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Aftersales Desk API</title>\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"container\">\
+         <div class=\"page-head\"><h1>Aftersales Desk API</h1><div class=\"actions\"><a class=\"btn\" href=\"/api/v1/openapi.json\">openapi.json</a></div></div>\
+         <div class=\"card\"><table class=\"data\"><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>{rows}</tbody></table></div>\
+         </main></body></html>"
+    ))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,18 @@
+//! The rules of after-sales work, as pure functions: no database, no clock, no I/O.
+//!
+//! Everything here takes facts (statuses, sign times, calendars, `now`) and returns decisions
+//! with explanations. The HTTP and database layers call into this module; it never calls out.
+//!
+//! - [`workflow`]: ticket kinds, statuses and the legal moves between them.
+//! - [`reason`]: the reason-code taxonomy (DOMAIN.md §5).
+//! - [`seven_day`]: the seven-day no-reason return window (DOMAIN.md §1).
+//! - [`calendar`]: working days and statutory holidays (DOMAIN.md §3).
+//! - [`follow_up`]: the 24-hour follow-up cycle (DOMAIN.md §2).
+//! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
+
+pub mod calendar;
+pub mod follow_up;
+pub mod reason;
+pub mod seven_day;
+pub mod timers;
+pub mod workflow;

@@ -1,0 +1,590 @@
+//! The platform's response timers (DOMAIN.md §4) and the statutory refund deadline: which ones
+//! run at the current point of a case, and their countdowns.
+//!
+//! The durations are per-shop settings with the platform's defaults, because the marketplace
+//! changes its published rules from time to time. They run in plain hours (a "day" is 24 h):
+//! the platform's clocks do not stop at night or on holidays. The statutory 7 days for the
+//! refund (消费者权益保护法 第二十五条第三款) are law, not a setting.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// Days the seller has to refund after the returned parcel is signed for (第二十五条第三款).
+pub const STATUTORY_REFUND_DAYS: u32 = 7;
+
+/// The platform timer durations a shop works under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlatformTimers {
+    /// The seller answers a refund request on a paid, unshipped order (timeout: the refund
+    /// succeeds automatically).
+    pub answer_unshipped_hours: u32,
+    /// The seller answers a request after shipping (timeout: deemed agreed).
+    pub answer_shipped_days: u32,
+    /// The same for virtual goods.
+    pub answer_shipped_virtual_days: u32,
+    /// The buyer ships the return after the seller agreed (timeout: the request closes).
+    pub buyer_ship_days: u32,
+    /// The seller confirms receipt after the buyer's tracking number (timeout: automatic refund).
+    pub seller_confirm_days: u32,
+}
+
+impl Default for PlatformTimers {
+    fn default() -> Self {
+        PlatformTimers {
+            answer_unshipped_hours: 48,
+            answer_shipped_days: 5,
+            answer_shipped_virtual_days: 3,
+            buyer_ship_days: 7,
+            seller_confirm_days: 10,
+        }
+    }
+}
+
+/// Which clock is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    SellerAnswerUnshipped,
+    SellerAnswerShipped,
+    BuyerShipReturn,
+    SellerConfirmReceipt,
+    /// 7 days after the returned parcel is signed for at the seller (law).
+    StatutoryRefund,
+}
+
+impl TimerKind {
+    /// Every kind, in the order a case meets them.
+    pub const ALL: [TimerKind; 5] = [
+        TimerKind::SellerAnswerUnshipped,
+        TimerKind::SellerAnswerShipped,
+        TimerKind::BuyerShipReturn,
+        TimerKind::SellerConfirmReceipt,
+        TimerKind::StatutoryRefund,
+    ];
+
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::SellerAnswerUnshipped => "seller_answer_unshipped",
+            TimerKind::SellerAnswerShipped => "seller_answer_shipped",
+            TimerKind::BuyerShipReturn => "buyer_ship_return",
+            TimerKind::SellerConfirmReceipt => "seller_confirm_receipt",
+            TimerKind::StatutoryRefund => "statutory_refund",
+        }
+    }
+
+    /// Parses the stored and wire form.
+    pub fn parse(s: &str) -> Option<TimerKind> {
+        TimerKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What the countdown is for.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (TimerKind::SellerAnswerUnshipped, Lang::Zh) => "商家处理退款申请（未发货）",
+            (TimerKind::SellerAnswerUnshipped, Lang::En) => {
+                "Seller answers the refund request (not shipped)"
+            }
+            (TimerKind::SellerAnswerShipped, Lang::Zh) => "商家处理售后申请（已发货）",
+            (TimerKind::SellerAnswerShipped, Lang::En) => "Seller answers the request (shipped)",
+            (TimerKind::BuyerShipReturn, Lang::Zh) => "买家寄回退货",
+            (TimerKind::BuyerShipReturn, Lang::En) => "Buyer ships the return",
+            (TimerKind::SellerConfirmReceipt, Lang::Zh) => "商家确认收货",
+            (TimerKind::SellerConfirmReceipt, Lang::En) => "Seller confirms receipt of the return",
+            (TimerKind::StatutoryRefund, Lang::Zh) => "商家法定退款期限（收到退货后七日）",
+            (TimerKind::StatutoryRefund, Lang::En) => {
+                "Statutory refund deadline (7 days after receiving the return)"
+            }
+        }
+    }
+
+    /// What happens when the countdown runs out.
+    pub fn on_timeout_label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (TimerKind::SellerAnswerUnshipped, Lang::Zh) => "退款自动达成",
+            (TimerKind::SellerAnswerUnshipped, Lang::En) => "The refund succeeds automatically",
+            (TimerKind::SellerAnswerShipped, Lang::Zh) => "视为商家同意",
+            (TimerKind::SellerAnswerShipped, Lang::En) => "The request is deemed agreed",
+            (TimerKind::BuyerShipReturn, Lang::Zh) => "退款申请关闭",
+            (TimerKind::BuyerShipReturn, Lang::En) => "The request closes",
+            (TimerKind::SellerConfirmReceipt, Lang::Zh) => "系统自动退款",
+            (TimerKind::SellerConfirmReceipt, Lang::En) => "The platform refunds automatically",
+            (TimerKind::StatutoryRefund, Lang::Zh) => "逾期未退款，违反消费者权益保护法第二十五条",
+            (TimerKind::StatutoryRefund, Lang::En) => {
+                "The refund is late under Consumer Rights Protection Law art. 25"
+            }
+        }
+    }
+}
+
+/// Where a case stands, as far as the timers care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimerFacts {
+    /// When the buyer made the request.
+    pub requested_at: DateTime<Utc>,
+    /// Whether the order had shipped when the request was made.
+    pub order_shipped: bool,
+    /// Virtual goods get the shorter answer time.
+    pub virtual_goods: bool,
+    /// When the seller agreed (to the return, or to the refund).
+    pub agreed_at: Option<DateTime<Utc>>,
+    /// When the buyer entered the return's tracking number.
+    pub buyer_shipped_at: Option<DateTime<Utc>>,
+    /// When the returned parcel was signed for at the seller.
+    pub seller_received_at: Option<DateTime<Utc>>,
+    /// Whether the seller has answered the request (agreed or refused).
+    pub answered: bool,
+}
+
+/// One running clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Countdown {
+    pub kind: TimerKind,
+    /// The instant the timer runs out.
+    pub deadline: DateTime<Utc>,
+}
+
+impl Countdown {
+    /// Time left at `now`; negative once the deadline has passed.
+    pub fn remaining(&self, now: DateTime<Utc>) -> TimeDelta {
+        self.deadline - now
+    }
+
+    /// Whether the timer has run out at `now`: from the deadline instant on (nothing remains).
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        now >= self.deadline
+    }
+}
+
+/// The clocks running at this point of the case, in the order the case meets them:
+///
+/// - until the seller answers (and has not agreed): the answer timer — 48 h on an unshipped
+///   order, 5 days after shipping, 3 days for virtual goods;
+/// - once the seller agreed to a shipped order's request and until the buyer ships the return:
+///   the buyer's 7 days (an unshipped order has nothing to send back);
+/// - once the buyer shipped: the seller's 10 days to confirm receipt — it keeps running after the
+///   parcel is signed for, until the case is refunded or closed, which the caller knows;
+/// - once the parcel is signed for at the seller: the statutory 7 days to refund, beside it.
+///
+/// A case that is closed has no timers; the caller does not ask.
+pub fn active_timers(facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdown> {
+    let mut running = Vec::new();
+    if !facts.answered && facts.agreed_at.is_none() {
+        running.push(if facts.order_shipped {
+            let days = if facts.virtual_goods {
+                timers.answer_shipped_virtual_days
+            } else {
+                timers.answer_shipped_days
+            };
+            countdown(
+                TimerKind::SellerAnswerShipped,
+                facts.requested_at,
+                days_of(days),
+            )
+        } else {
+            countdown(
+                TimerKind::SellerAnswerUnshipped,
+                facts.requested_at,
+                TimeDelta::hours(i64::from(timers.answer_unshipped_hours)),
+            )
+        });
+    }
+    if let Some(agreed_at) = facts.agreed_at
+        && facts.order_shipped
+        && facts.buyer_shipped_at.is_none()
+    {
+        running.push(countdown(
+            TimerKind::BuyerShipReturn,
+            agreed_at,
+            days_of(timers.buyer_ship_days),
+        ));
+    }
+    if let Some(shipped_at) = facts.buyer_shipped_at {
+        running.push(countdown(
+            TimerKind::SellerConfirmReceipt,
+            shipped_at,
+            days_of(timers.seller_confirm_days),
+        ));
+    }
+    if let Some(received_at) = facts.seller_received_at {
+        running.push(countdown(
+            TimerKind::StatutoryRefund,
+            received_at,
+            days_of(STATUTORY_REFUND_DAYS),
+        ));
+    }
+    running
+}
+
+/// The countdown that runs out first (the first listed on a tie): the one to alert on.
+pub fn earliest(countdowns: &[Countdown]) -> Option<&Countdown> {
+    countdowns.iter().min_by_key(|c| c.deadline)
+}
+
+fn days_of(days: u32) -> TimeDelta {
+    TimeDelta::hours(24 * i64::from(days))
+}
+
+/// A deadline past the end of representable time saturates rather than overflowing.
+fn countdown(kind: TimerKind, from: DateTime<Utc>, duration: TimeDelta) -> Countdown {
+    Countdown {
+        kind,
+        deadline: from
+            .checked_add_signed(duration)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Shanghai;
+    use proptest::prelude::*;
+
+    fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Shanghai
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("valid Shanghai time")
+            .with_timezone(&Utc)
+    }
+
+    fn requested() -> DateTime<Utc> {
+        shanghai(2025, 3, 10, 10, 0)
+    }
+
+    fn facts() -> TimerFacts {
+        TimerFacts {
+            requested_at: requested(),
+            order_shipped: true,
+            virtual_goods: false,
+            agreed_at: None,
+            buyer_shipped_at: None,
+            seller_received_at: None,
+            answered: false,
+        }
+    }
+
+    fn kinds(countdowns: &[Countdown]) -> Vec<TimerKind> {
+        countdowns.iter().map(|c| c.kind).collect()
+    }
+
+    #[test]
+    fn the_defaults_are_the_platforms() {
+        let timers = PlatformTimers::default();
+        assert_eq!(timers.answer_unshipped_hours, 48);
+        assert_eq!(timers.answer_shipped_days, 5);
+        assert_eq!(timers.answer_shipped_virtual_days, 3);
+        assert_eq!(timers.buyer_ship_days, 7);
+        assert_eq!(timers.seller_confirm_days, 10);
+    }
+
+    #[test]
+    fn settings_missing_from_stored_json_take_the_defaults() {
+        let timers: PlatformTimers =
+            serde_json::from_str(r#"{"buyer_ship_days": 5}"#).expect("valid settings");
+        assert_eq!(timers.buyer_ship_days, 5);
+        assert_eq!(timers.seller_confirm_days, 10);
+        let round_trip: PlatformTimers =
+            serde_json::from_value(serde_json::to_value(timers).expect("serialises"))
+                .expect("parses");
+        assert_eq!(round_trip, timers);
+    }
+
+    #[test]
+    fn an_unshipped_order_gives_the_seller_48_hours() {
+        let running = active_timers(
+            &TimerFacts {
+                order_shipped: false,
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(
+            running,
+            vec![Countdown {
+                kind: TimerKind::SellerAnswerUnshipped,
+                deadline: shanghai(2025, 3, 12, 10, 0)
+            }]
+        );
+    }
+
+    #[test]
+    fn a_shipped_order_gives_the_seller_5_days() {
+        let running = active_timers(&facts(), &PlatformTimers::default());
+        assert_eq!(
+            running,
+            vec![Countdown {
+                kind: TimerKind::SellerAnswerShipped,
+                deadline: shanghai(2025, 3, 15, 10, 0)
+            }]
+        );
+    }
+
+    #[test]
+    fn virtual_goods_give_the_seller_3_days() {
+        let running = active_timers(
+            &TimerFacts {
+                virtual_goods: true,
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(running[0].deadline, shanghai(2025, 3, 13, 10, 0));
+    }
+
+    #[test]
+    fn a_refused_request_has_no_timer() {
+        let running = active_timers(
+            &TimerFacts {
+                answered: true,
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert!(running.is_empty());
+    }
+
+    #[test]
+    fn after_agreement_the_buyer_has_7_days_to_ship() {
+        let agreed = shanghai(2025, 3, 11, 9, 0);
+        let running = active_timers(
+            &TimerFacts {
+                answered: true,
+                agreed_at: Some(agreed),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(
+            running,
+            vec![Countdown {
+                kind: TimerKind::BuyerShipReturn,
+                deadline: shanghai(2025, 3, 18, 9, 0)
+            }]
+        );
+    }
+
+    #[test]
+    fn an_agreement_stops_the_answer_timer_even_if_answered_was_not_set() {
+        let running = active_timers(
+            &TimerFacts {
+                agreed_at: Some(shanghai(2025, 3, 11, 9, 0)),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(kinds(&running), vec![TimerKind::BuyerShipReturn]);
+    }
+
+    #[test]
+    fn an_agreed_refund_on_an_unshipped_order_has_nothing_to_send_back() {
+        let running = active_timers(
+            &TimerFacts {
+                order_shipped: false,
+                answered: true,
+                agreed_at: Some(requested()),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert!(running.is_empty());
+    }
+
+    #[test]
+    fn after_the_buyer_ships_the_seller_has_10_days_to_confirm() {
+        let running = active_timers(
+            &TimerFacts {
+                answered: true,
+                agreed_at: Some(shanghai(2025, 3, 11, 9, 0)),
+                buyer_shipped_at: Some(shanghai(2025, 3, 12, 20, 0)),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(
+            running,
+            vec![Countdown {
+                kind: TimerKind::SellerConfirmReceipt,
+                deadline: shanghai(2025, 3, 22, 20, 0)
+            }]
+        );
+    }
+
+    #[test]
+    fn once_the_parcel_is_signed_for_the_statutory_7_days_run_beside_the_platform_timer() {
+        let running = active_timers(
+            &TimerFacts {
+                answered: true,
+                agreed_at: Some(shanghai(2025, 3, 11, 9, 0)),
+                buyer_shipped_at: Some(shanghai(2025, 3, 12, 20, 0)),
+                seller_received_at: Some(shanghai(2025, 3, 14, 15, 0)),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(
+            kinds(&running),
+            vec![TimerKind::SellerConfirmReceipt, TimerKind::StatutoryRefund]
+        );
+        assert_eq!(running[1].deadline, shanghai(2025, 3, 21, 15, 0));
+        // The statutory deadline (03-21) comes before the platform's (03-22): alert on it.
+        assert_eq!(
+            earliest(&running).map(|c| c.kind),
+            Some(TimerKind::StatutoryRefund)
+        );
+    }
+
+    #[test]
+    fn the_platform_timer_is_first_when_the_parcel_took_long_to_arrive() {
+        let running = active_timers(
+            &TimerFacts {
+                answered: true,
+                agreed_at: Some(shanghai(2025, 3, 11, 9, 0)),
+                buyer_shipped_at: Some(shanghai(2025, 3, 12, 20, 0)),
+                seller_received_at: Some(shanghai(2025, 3, 20, 15, 0)),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(
+            earliest(&running).map(|c| c.kind),
+            Some(TimerKind::SellerConfirmReceipt)
+        );
+    }
+
+    #[test]
+    fn timers_do_not_stop_for_holidays() {
+        // 5 days from 2025-09-30 10:00 run through National Day.
+        let running = active_timers(
+            &TimerFacts {
+                requested_at: shanghai(2025, 9, 30, 10, 0),
+                ..facts()
+            },
+            &PlatformTimers::default(),
+        );
+        assert_eq!(running[0].deadline, shanghai(2025, 10, 5, 10, 0));
+    }
+
+    #[test]
+    fn shop_settings_change_the_durations() {
+        let timers = PlatformTimers {
+            answer_shipped_days: 2,
+            ..PlatformTimers::default()
+        };
+        assert_eq!(
+            active_timers(&facts(), &timers)[0].deadline,
+            shanghai(2025, 3, 12, 10, 0)
+        );
+    }
+
+    #[test]
+    fn huge_settings_saturate_instead_of_overflowing() {
+        let timers = PlatformTimers {
+            answer_shipped_days: u32::MAX,
+            ..PlatformTimers::default()
+        };
+        let far = active_timers(
+            &TimerFacts {
+                requested_at: DateTime::<Utc>::MAX_UTC,
+                ..facts()
+            },
+            &timers,
+        );
+        assert_eq!(far[0].deadline, DateTime::<Utc>::MAX_UTC);
+    }
+
+    #[test]
+    fn a_countdown_expires_at_its_deadline() {
+        let countdown = Countdown {
+            kind: TimerKind::BuyerShipReturn,
+            deadline: shanghai(2025, 3, 18, 9, 0),
+        };
+        assert_eq!(
+            countdown.remaining(shanghai(2025, 3, 17, 9, 0)),
+            TimeDelta::hours(24)
+        );
+        assert!(!countdown.is_expired(shanghai(2025, 3, 18, 8, 59)));
+        assert!(countdown.is_expired(shanghai(2025, 3, 18, 9, 0)));
+        assert_eq!(
+            countdown.remaining(shanghai(2025, 3, 18, 10, 0)),
+            TimeDelta::hours(-1)
+        );
+    }
+
+    #[test]
+    fn no_countdowns_have_no_earliest() {
+        assert_eq!(earliest(&[]), None);
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_first_listed() {
+        let at = shanghai(2025, 3, 18, 9, 0);
+        let tied = [
+            Countdown {
+                kind: TimerKind::SellerConfirmReceipt,
+                deadline: at,
+            },
+            Countdown {
+                kind: TimerKind::StatutoryRefund,
+                deadline: at,
+            },
+        ];
+        assert_eq!(
+            earliest(&tied).map(|c| c.kind),
+            Some(TimerKind::SellerConfirmReceipt)
+        );
+    }
+
+    #[test]
+    fn kinds_round_trip_and_have_labels_in_both_languages() {
+        for kind in TimerKind::ALL {
+            assert_eq!(TimerKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).expect("serialises"),
+                kind.as_str()
+            );
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(!kind.label(lang).is_empty());
+                assert!(!kind.on_timeout_label(lang).is_empty());
+            }
+            assert_ne!(kind.label(Lang::Zh), kind.label(Lang::En));
+        }
+        assert_eq!(TimerKind::parse("nonsense"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn every_running_timer_ends_after_the_event_that_started_it(
+            requested_s in 1_600_000_000i64..1_900_000_000,
+            shipped in any::<bool>(),
+            virtual_goods in any::<bool>(),
+            answered in any::<bool>(),
+            agreed_after in proptest::option::of(0i64..1_000_000),
+            buyer_after in proptest::option::of(0i64..1_000_000),
+            received_after in proptest::option::of(0i64..1_000_000),
+        ) {
+            let at = |s: i64| DateTime::<Utc>::from_timestamp(s, 0).expect("in range");
+            let facts = TimerFacts {
+                requested_at: at(requested_s),
+                order_shipped: shipped,
+                virtual_goods,
+                agreed_at: agreed_after.map(|a| at(requested_s + a)),
+                buyer_shipped_at: buyer_after.map(|b| at(requested_s + b)),
+                seller_received_at: received_after.map(|r| at(requested_s + r)),
+                answered,
+            };
+            let running = active_timers(&facts, &PlatformTimers::default());
+            for countdown in &running {
+                prop_assert!(countdown.deadline > facts.requested_at);
+            }
+            if let Some(first) = earliest(&running) {
+                prop_assert!(running.iter().all(|c| c.deadline >= first.deadline));
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Shops (店铺) and their settings. Owns the `shops` and `shop_members` tables.
+
+pub mod api;
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use sqlx::{FromRow, PgExecutor};
+use utoipa::ToSchema;
+
+use crate::ids::{ShopId, UserId};
+
+/// A shop with its rule settings.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct Shop {
+    #[schema(value_type = i64)]
+    pub id: ShopId,
+    /// Short code used in URLs and commands (`--shop demo`).
+    pub code: String,
+    pub name: String,
+    /// IANA time zone, default Asia/Shanghai.
+    pub time_zone: String,
+    /// No-reason return window in days (7, or longer if the shop promises it).
+    pub return_window_days: i32,
+    /// Follow-up cycle in hours (24).
+    pub follow_up_hours: i32,
+}
+
+impl Shop {
+    /// The shop's time zone (Asia/Shanghai if the stored name is unknown).
+    pub fn zone(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+}
+
+/// A new shop, as checked at the edge.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewShop {
+    /// 2–40 characters: lower-case letters, digits, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{1,39}$", example = "demo")]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 200, example = "示例旗舰店")]
+    pub name: String,
+    #[serde(default = "default_zone")]
+    #[schema(example = "Asia/Shanghai")]
+    pub time_zone: String,
+    #[serde(default = "default_window")]
+    #[schema(minimum = 7, maximum = 90)]
+    pub return_window_days: i32,
+    #[serde(default = "default_follow_up")]
+    #[schema(minimum = 1, maximum = 168)]
+    pub follow_up_hours: i32,
+}
+
+fn default_zone() -> String {
+    "Asia/Shanghai".into()
+}
+fn default_window() -> i32 {
+    7
+}
+fn default_follow_up() -> i32 {
+    24
+}
+
+impl NewShop {
+    /// Checks every field; the error names the field and says what is allowed.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let code_ok = self.code.len() >= 2
+            && self.code.len() <= 40
+            && self.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && self.code.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+        if !code_ok {
+            return Err(("code", "use 2–40 characters: lower-case letters, digits, `_` or `-`".into()));
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
+            return Err(("name", "give a name of 1–200 characters".into()));
+        }
+        if self.time_zone.parse::<Tz>().is_err() {
+            return Err(("time_zone", format!("`{}` is not an IANA time zone such as Asia/Shanghai", self.time_zone)));
+        }
+        if !(7..=90).contains(&self.return_window_days) {
+            return Err(("return_window_days", "the no-reason window is 7 to 90 days (the law's minimum is 7)".into()));
+        }
+        if !(1..=168).contains(&self.follow_up_hours) {
+            return Err(("follow_up_hours", "the follow-up cycle is 1 to 168 hours".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Creates a shop; `None` if the code is taken.
+pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Option<Shop>> {
+    sqlx::query_as(
+        "INSERT INTO shops (code, name, time_zone, return_window_days, follow_up_hours)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours",
+    )
+    .bind(&shop.code)
+    .bind(shop.name.trim())
+    .bind(&shop.time_zone)
+    .bind(shop.return_window_days)
+    .bind(shop.follow_up_hours)
+    .fetch_optional(db)
+    .await
+}
+
+/// One shop by id.
+pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Shop>> {
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours FROM shops WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// One shop by code.
+pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Shop>> {
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours FROM shops WHERE code = $1")
+        .bind(code)
+        .fetch_optional(db)
+        .await
+}
+
+/// The shops among `ids`, by id.
+pub async fn list(db: impl PgExecutor<'_>, ids: &[ShopId]) -> sqlx::Result<Vec<Shop>> {
+    sqlx::query_as(
+        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours FROM shops
+         WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}
+
+/// Adds a user to a shop (idempotent).
+pub async fn add_member(db: impl PgExecutor<'_>, shop: ShopId, user: UserId) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO shop_members (shop_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(shop)
+        .bind(user)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A member of a shop, for assignment pickers.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct Member {
+    #[schema(value_type = i64)]
+    pub id: UserId,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// The users who work tickets in a shop (agents, supervisors), by name.
+pub async fn ticket_workers(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<Member>> {
+    sqlx::query_as(
+        "SELECT u.id, u.login, u.display_name, u.role FROM shop_members m JOIN users u ON u.id = m.user_id
+         WHERE m.shop_id = $1 AND NOT u.disabled AND u.role IN ('agent', 'supervisor')
+         ORDER BY u.display_name, u.id",
+    )
+    .bind(shop)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,210 @@
+//! The tickets JSON API (SPEC "HTTP"). Handlers are thin: extract, call `service`, answer.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::model::TicketView;
+use super::repo::{self, Filter};
+use super::service::{self, NewAssignment, NewFollowUp, NewNote, NewTicket, NewTransition};
+use crate::api::{ApiJson, ApiQuery, Page};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::request_lang;
+use crate::ids::{ShopId, TicketId, UserId};
+use crate::rules::workflow::{Status, TicketKind};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/shops/{shop}/tickets", post(create_ticket).get(list_tickets))
+        .route("/api/v1/tickets/{id}", get(get_ticket))
+        .route("/api/v1/tickets/{id}/follow-ups", post(record_follow_up))
+        .route("/api/v1/tickets/{id}/notes", post(add_note))
+        .route("/api/v1/tickets/{id}/transitions", post(move_ticket))
+        .route("/api/v1/tickets/{id}/assignment", post(assign_ticket))
+}
+
+/// Opens a ticket. The rules judge it on the way in: a refused no-reason request is 422 and
+/// nothing is stored. A repeated request with the same `Idempotency-Key` returns the first ticket.
+#[utoipa::path(post, path = "/api/v1/shops/{shop}/tickets", tag = "tickets",
+    params(("shop" = i64, Path, description = "shop id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry-safe create: the same key returns the same ticket")),
+    request_body = NewTicket,
+    responses((status = 201, body = TicketView), (status = 200, description = "replayed: the ticket created earlier with this key", body = TicketView),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(shop): Path<ShopId>,
+    ApiJson(input): ApiJson<NewTicket>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    user.require_shop(shop)?;
+    let shop = crate::shops::get(&state.pool, shop).await?.ok_or_else(|| ApiError::not_found("shop"))?;
+    let key = headers.get("idempotency-key").map(|v| v.to_str().map(str::to_string)).transpose().map_err(|_| {
+        ApiError::bad_request("the Idempotency-Key header must be plain ASCII")
+    })?;
+    let lang = request_lang(&headers);
+    let now = Utc::now();
+    let created = service::create(&state.pool, &state.calendar, &user, &shop, input, key, lang, now).await?;
+    let status = if created.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(TicketView::new(&created.ticket, now, lang))))
+}
+
+/// Query parameters of the ticket list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// A status, e.g. `requested`.
+    #[param(value_type = Option<String>)]
+    pub status: Option<Status>,
+    /// A kind: refund, return, exchange, complaint, logistics.
+    #[param(value_type = Option<String>)]
+    pub kind: Option<TicketKind>,
+    /// A user id, `me`, or `none` for unassigned tickets.
+    pub assignee: Option<String>,
+    /// Only overdue (`true`) or only not overdue (`false`) tickets.
+    pub overdue: Option<bool>,
+    /// An order number, or the start of a buyer's name.
+    pub q: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Lists a shop's tickets, newest first, keyset-paged.
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/tickets", tag = "tickets",
+    params(("shop" = i64, Path, description = "shop id"), ListQuery),
+    responses((status = 200, body = Page<TicketView>), (status = 400, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(shop): Path<ShopId>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<TicketView>>> {
+    user.require_shop(shop)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be between 1 and 200"));
+    }
+    let before = match query.cursor.as_deref() {
+        Some(cursor) => Some(cursor.parse::<TicketId>().map_err(|_| ApiError::bad_request("cursor: pass back `next_cursor` as it was given"))?),
+        None => None,
+    };
+    let (assignee, unassigned) = match query.assignee.as_deref() {
+        None | Some("") => (None, false),
+        Some("me") => (Some(user.id), false),
+        Some("none") => (None, true),
+        Some(id) => (Some(id.parse::<UserId>().map_err(|_| ApiError::bad_request("assignee: a user id, `me` or `none`"))?), false),
+    };
+    let filter = Filter {
+        kind: query.kind,
+        status: query.status,
+        assignee,
+        unassigned,
+        overdue: query.overdue,
+        query: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        open_only: false,
+    };
+    let now = Utc::now();
+    let lang = request_lang(&headers);
+    let tickets = repo::list_recent(&state.pool, &[shop], &filter, now, before, limit + 1).await?;
+    let more = tickets.len() as i64 > limit;
+    let items: Vec<TicketView> = tickets.iter().take(limit as usize).map(|t| TicketView::new(t, now, lang)).collect();
+    let next_cursor = if more { items.last().map(|t| t.id.to_string()) } else { None };
+    Ok(Json(Page { items, next_cursor }))
+}
+
+/// One ticket with its timeline.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "ticket id")),
+    responses((status = 200, body = TicketView), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+) -> ApiResult<Json<TicketView>> {
+    let ticket = repo::get(&state.pool, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let events = repo::events(&state.pool, ticket.shop_id, id).await?;
+    let view = TicketView::new(&ticket, Utc::now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
+    Ok(Json(view))
+}
+
+/// Records a contact with the buyer (or carrier, warehouse): the follow-up cycle restarts.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/follow-ups", tag = "tickets",
+    params(("id" = i64, Path, description = "ticket id")), request_body = NewFollowUp,
+    responses((status = 201, body = TicketView), (status = 404, body = crate::api::ErrorBody),
+              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn record_follow_up(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    ApiJson(input): ApiJson<NewFollowUp>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    let now = Utc::now();
+    let ticket = service::follow_up(&state.pool, &user, id, input, now).await?;
+    Ok((StatusCode::CREATED, Json(TicketView::new(&ticket, now, request_lang(&headers)))))
+}
+
+/// Adds an internal note to the timeline.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "tickets",
+    params(("id" = i64, Path, description = "ticket id")), request_body = NewNote,
+    responses((status = 201, body = TicketView), (status = 404, body = crate::api::ErrorBody),
+              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    ApiJson(input): ApiJson<NewNote>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    let now = Utc::now();
+    let ticket = service::note(&state.pool, &user, id, input, now).await?;
+    Ok((StatusCode::CREATED, Json(TicketView::new(&ticket, now, request_lang(&headers)))))
+}
+
+/// Moves a ticket to another status. An illegal move is 422 naming the allowed ones; a stale
+/// `version` is 409 and changes nothing.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transitions", tag = "tickets",
+    params(("id" = i64, Path, description = "ticket id")), request_body = NewTransition,
+    responses((status = 200, body = TicketView), (status = 404, body = crate::api::ErrorBody),
+              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn move_ticket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    ApiJson(input): ApiJson<NewTransition>,
+) -> ApiResult<Json<TicketView>> {
+    let now = Utc::now();
+    let ticket = service::transition(&state.pool, &state.calendar, &user, id, input, now).await?;
+    Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
+}
+
+/// Assigns a ticket to an agent or supervisor of its shop (`null` unassigns).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assignment", tag = "tickets",
+    params(("id" = i64, Path, description = "ticket id")), request_body = NewAssignment,
+    responses((status = 200, body = TicketView), (status = 404, body = crate::api::ErrorBody),
+              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn assign_ticket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    ApiJson(input): ApiJson<NewAssignment>,
+) -> ApiResult<Json<TicketView>> {
+    let now = Utc::now();
+    let ticket = service::assign(&state.pool, &user, id, input, now).await?;
+    Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
+}
+

@@ -1,0 +1,395 @@
+//! Tickets and timeline events as the rest of the desk sees them: typed, parsed from rows once.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::FromRow;
+use sqlx::postgres::PgRow;
+use utoipa::ToSchema;
+
+use crate::i18n::Lang;
+use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
+use crate::money::Fen;
+use crate::rules::reason::ReasonCode;
+use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
+use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
+
+/// How an agent reached the buyer (or carrier, warehouse) in a follow-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 旺旺/千牛 chat.
+    Chat,
+    Phone,
+    Sms,
+    Email,
+    /// The carrier (快递).
+    Carrier,
+    Warehouse,
+    /// The marketplace's staff.
+    Platform,
+    /// A documented check without contact.
+    Check,
+}
+
+impl Channel {
+    /// Every channel, in the order forms offer them.
+    pub const ALL: [Channel; 8] = [
+        Channel::Chat,
+        Channel::Phone,
+        Channel::Sms,
+        Channel::Email,
+        Channel::Carrier,
+        Channel::Warehouse,
+        Channel::Platform,
+        Channel::Check,
+    ];
+
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Chat => "chat",
+            Channel::Phone => "phone",
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Carrier => "carrier",
+            Channel::Warehouse => "warehouse",
+            Channel::Platform => "platform",
+            Channel::Check => "check",
+        }
+    }
+
+    /// Parses the stored and wire form.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The catalogue key of its name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Channel::Chat => "channel.chat",
+            Channel::Phone => "channel.phone",
+            Channel::Sms => "channel.sms",
+            Channel::Email => "channel.email",
+            Channel::Carrier => "channel.carrier",
+            Channel::Warehouse => "channel.warehouse",
+            Channel::Platform => "channel.platform",
+            Channel::Check => "channel.check",
+        }
+    }
+}
+
+/// The seven-day decision as stored on the ticket (JSONB), so that the explanation can be shown
+/// in any language later exactly as it was decided.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SevenDayRecord {
+    pub verdict: SevenDayVerdict,
+    pub window_start: Option<DateTime<Utc>>,
+    pub window_end: Option<DateTime<Utc>>,
+    pub statutory_window_end: Option<DateTime<Utc>>,
+    pub window_days: u32,
+    pub exclusion: NoReasonExclusion,
+}
+
+impl SevenDayRecord {
+    /// Keeps a decision.
+    pub fn from_decision(decision: &SevenDayDecision) -> SevenDayRecord {
+        SevenDayRecord {
+            verdict: decision.verdict,
+            window_start: decision.window_start,
+            window_end: decision.window_end,
+            statutory_window_end: decision.statutory_window_end,
+            window_days: decision.window_days,
+            exclusion: decision.exclusion,
+        }
+    }
+
+    /// The decision again, to explain it.
+    pub fn decision(&self, zone: Tz) -> SevenDayDecision {
+        SevenDayDecision {
+            verdict: self.verdict,
+            window_start: self.window_start,
+            window_end: self.window_end,
+            statutory_window_end: self.statutory_window_end,
+            zone,
+            window_days: self.window_days,
+            exclusion: self.exclusion,
+        }
+    }
+}
+
+/// A ticket with the facts the desk shows beside it (order number, buyer, assignee's name).
+#[derive(Clone, Debug)]
+pub struct Ticket {
+    pub shop_id: ShopId,
+    pub id: TicketId,
+    pub position: Position,
+    pub reason: ReasonCode,
+    pub description: String,
+    pub order_id: OrderId,
+    pub order_no: String,
+    pub sku: Option<String>,
+    pub customer_id: CustomerId,
+    pub buyer: String,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: Option<String>,
+    pub priority: Priority,
+    pub refund_fen: Option<Fen>,
+    pub resolution: Option<Resolution>,
+    pub intact: Option<bool>,
+    pub seven_day: Option<SevenDayRecord>,
+    pub platform_deadline_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub opened_at: DateTime<Utc>,
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    pub last_follow_up_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub time_zone: Tz,
+}
+
+impl Ticket {
+    pub fn kind(&self) -> TicketKind {
+        self.position.kind
+    }
+
+    pub fn status(&self) -> Status {
+        self.position.status
+    }
+
+    /// Past its follow-up due time (SPEC rule 2: one second after due is overdue).
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.follow_up_due_at.is_some_and(|due| crate::rules::follow_up::is_overdue(due, now))
+    }
+}
+
+fn bad_column(column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: format!("unexpected value `{value}`").into(),
+    }
+}
+
+/// The `SELECT … FROM … JOIN …` that [`Ticket`] reads, for the queries in `repo` (a macro so
+/// that `concat!` keeps every query a static string).
+macro_rules! ticket_select {
+    () => {
+        "SELECT t.shop_id, t.id, t.kind, t.status, t.held_from, t.reason, t.description,
+        t.order_id, o.order_no, t.sku, t.customer_id, c.nick AS buyer, t.assignee_id, u.display_name AS assignee_name,
+        t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at, t.version, t.opened_at,
+        t.follow_up_due_at, t.last_follow_up_at, t.closed_at, s.time_zone
+    FROM tickets t
+    JOIN shops s ON s.id = t.shop_id
+    JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+    JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+    LEFT JOIN users u ON u.id = t.assignee_id "
+    };
+}
+pub(crate) use ticket_select;
+
+impl<'r> FromRow<'r, PgRow> for Ticket {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        let kind: String = row.try_get("kind")?;
+        let status: String = row.try_get("status")?;
+        let held_from: Option<String> = row.try_get("held_from")?;
+        let reason: String = row.try_get("reason")?;
+        let priority: String = row.try_get("priority")?;
+        let resolution: Option<String> = row.try_get("resolution")?;
+        let seven_day: Option<Value> = row.try_get("seven_day")?;
+        let zone: String = row.try_get("time_zone")?;
+        let kind = TicketKind::parse(&kind).ok_or_else(|| bad_column("kind", &kind))?;
+        let position = Position {
+            kind,
+            status: Status::parse(&status).ok_or_else(|| bad_column("status", &status))?,
+            held_from: match held_from {
+                Some(s) => Some(Status::parse(&s).ok_or_else(|| bad_column("held_from", &s))?),
+                None => None,
+            },
+        };
+        Ok(Ticket {
+            shop_id: row.try_get("shop_id")?,
+            id: row.try_get("id")?,
+            position,
+            reason: ReasonCode::parse(&reason).ok_or_else(|| bad_column("reason", &reason))?,
+            description: row.try_get("description")?,
+            order_id: row.try_get("order_id")?,
+            order_no: row.try_get("order_no")?,
+            sku: row.try_get("sku")?,
+            customer_id: row.try_get("customer_id")?,
+            buyer: row.try_get("buyer")?,
+            assignee_id: row.try_get("assignee_id")?,
+            assignee_name: row.try_get("assignee_name")?,
+            priority: Priority::parse(&priority).ok_or_else(|| bad_column("priority", &priority))?,
+            refund_fen: row.try_get::<Option<i64>, _>("refund_fen")?.map(Fen),
+            resolution: match resolution {
+                Some(r) => Some(Resolution::parse(&r).ok_or_else(|| bad_column("resolution", &r))?),
+                None => None,
+            },
+            intact: row.try_get("intact")?,
+            seven_day: match seven_day {
+                Some(v) => Some(serde_json::from_value(v).map_err(|e| bad_column("seven_day", &e.to_string()))?),
+                None => None,
+            },
+            platform_deadline_at: row.try_get("platform_deadline_at")?,
+            version: row.try_get("version")?,
+            opened_at: row.try_get("opened_at")?,
+            follow_up_due_at: row.try_get("follow_up_due_at")?,
+            last_follow_up_at: row.try_get("last_follow_up_at")?,
+            closed_at: row.try_get("closed_at")?,
+            time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+        })
+    }
+}
+
+/// One entry of the timeline.
+#[derive(Clone, Debug, FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_name: Option<String>,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// The kinds of timeline event.
+pub mod event_kind {
+    pub const CREATED: &str = "created";
+    pub const FOLLOW_UP: &str = "follow_up";
+    pub const NOTE: &str = "note";
+    pub const STATUS_CHANGED: &str = "status_changed";
+    pub const ASSIGNED: &str = "assigned";
+    pub const RULE_DECISION: &str = "rule_decision";
+    pub const OVERRIDE: &str = "override";
+    pub const ESCALATED: &str = "escalated";
+}
+
+/// An instant in the shop's zone, RFC 3339 with offset.
+pub fn local(at: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
+    at.with_timezone(&zone).fixed_offset()
+}
+
+/// The seven-day part of a ticket in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SevenDayView {
+    #[schema(value_type = String, example = "eligible")]
+    pub verdict: SevenDayVerdict,
+    pub window_start: Option<DateTime<FixedOffset>>,
+    pub window_end: Option<DateTime<FixedOffset>>,
+    pub statutory_window_end: Option<DateTime<FixedOffset>>,
+    /// In the caller's language.
+    pub explanation: String,
+}
+
+/// A ticket in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketView {
+    #[schema(value_type = i64)]
+    pub id: TicketId,
+    #[schema(value_type = i64)]
+    pub shop_id: ShopId,
+    #[schema(value_type = String, example = "return")]
+    pub kind: TicketKind,
+    #[schema(value_type = String, example = "requested")]
+    pub status: Status,
+    /// While escalated or with the platform: the status it returns to.
+    #[schema(value_type = Option<String>)]
+    pub held_from: Option<Status>,
+    #[schema(value_type = String, example = "no_reason")]
+    pub reason: ReasonCode,
+    pub description: String,
+    pub version: i32,
+    /// The assigned user's id.
+    #[schema(value_type = Option<i64>)]
+    pub assignee: Option<UserId>,
+    pub assignee_name: Option<String>,
+    #[schema(value_type = String, example = "normal")]
+    pub priority: Priority,
+    pub order_no: String,
+    pub sku: Option<String>,
+    pub buyer: String,
+    pub refund_fen: Option<i64>,
+    #[schema(value_type = Option<String>)]
+    pub resolution: Option<Resolution>,
+    pub opened_at: DateTime<FixedOffset>,
+    pub follow_up_due_at: Option<DateTime<FixedOffset>>,
+    pub last_follow_up_at: Option<DateTime<FixedOffset>>,
+    pub overdue: bool,
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    pub platform_deadline_at: Option<DateTime<FixedOffset>>,
+    /// Where the ticket may move next.
+    #[schema(value_type = Vec<String>)]
+    pub allowed_transitions: Vec<Status>,
+    pub seven_day: Option<SevenDayView>,
+    /// Present on `GET /api/v1/tickets/{id}`: the whole history, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<EventView>>,
+}
+
+/// A timeline entry in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub kind: String,
+    pub at: DateTime<FixedOffset>,
+    /// Who did it (`null` for the system, e.g. the follow-up sweep).
+    pub actor: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+impl TicketView {
+    /// The JSON form of `ticket` as of `now`, explanations in `lang`.
+    pub fn new(ticket: &Ticket, now: DateTime<Utc>, lang: Lang) -> TicketView {
+        let zone = ticket.time_zone;
+        TicketView {
+            id: ticket.id,
+            shop_id: ticket.shop_id,
+            kind: ticket.kind(),
+            status: ticket.status(),
+            held_from: ticket.position.held_from,
+            reason: ticket.reason,
+            description: ticket.description.clone(),
+            version: ticket.version,
+            assignee: ticket.assignee_id,
+            assignee_name: ticket.assignee_name.clone(),
+            priority: ticket.priority,
+            order_no: ticket.order_no.clone(),
+            sku: ticket.sku.clone(),
+            buyer: ticket.buyer.clone(),
+            refund_fen: ticket.refund_fen.map(|f| f.0),
+            resolution: ticket.resolution,
+            opened_at: local(ticket.opened_at, zone),
+            follow_up_due_at: ticket.follow_up_due_at.map(|at| local(at, zone)),
+            last_follow_up_at: ticket.last_follow_up_at.map(|at| local(at, zone)),
+            overdue: ticket.is_overdue(now),
+            closed_at: ticket.closed_at.map(|at| local(at, zone)),
+            platform_deadline_at: ticket.platform_deadline_at.map(|at| local(at, zone)),
+            allowed_transitions: ticket.position.allowed_moves(),
+            seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
+                verdict: record.verdict,
+                window_start: record.window_start.map(|at| local(at, zone)),
+                window_end: record.window_end.map(|at| local(at, zone)),
+                statutory_window_end: record.statutory_window_end.map(|at| local(at, zone)),
+                explanation: record.decision(zone).explanation(lang),
+            }),
+            timeline: None,
+        }
+    }
+
+    /// Adds the timeline.
+    pub fn with_timeline(mut self, events: &[Event], zone: Tz) -> TicketView {
+        self.timeline = Some(
+            events
+                .iter()
+                .map(|e| EventView {
+                    kind: e.kind.clone(),
+                    at: local(e.at, zone),
+                    actor: e.actor_name.clone(),
+                    data: e.data.clone(),
+                })
+                .collect(),
+        );
+        self
+    }
+}

@@ -1,0 +1,170 @@
+//! SQL for the `tickets` and `ticket_events` tables. Every query is scoped by shop.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+
+use super::model::{Event, Ticket, ticket_select};
+use crate::ids::{ShopId, TicketId, UserId};
+use crate::rules::workflow::{Status, TicketKind};
+
+/// One ticket among `shops`.
+pub async fn get(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
+    sqlx::query_as(concat!(ticket_select!(), "WHERE t.id = $1 AND t.shop_id = ANY($2)"))
+        .bind(id)
+        .bind(shops)
+        .fetch_optional(db)
+        .await
+}
+
+/// One ticket, locked for change until the transaction ends.
+pub async fn get_for_update(conn: &mut PgConnection, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
+    sqlx::query_as(concat!(ticket_select!(), "WHERE t.id = $1 AND t.shop_id = ANY($2) FOR UPDATE OF t"))
+        .bind(id)
+        .bind(shops)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The timeline of a ticket, oldest first.
+pub async fn events(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(
+        "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.data
+         FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.shop_id = $1 AND e.ticket_id = $2 ORDER BY e.at, e.id",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .fetch_all(db)
+    .await
+}
+
+/// Appends an event to a ticket's timeline.
+pub async fn append_event(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    at: DateTime<Utc>,
+    actor: Option<UserId>,
+    kind: &str,
+    data: Value,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(shop)
+        .bind(ticket)
+        .bind(at)
+        .bind(actor)
+        .bind(kind)
+        .bind(data)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Filters for ticket lists. `None` means "any".
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub kind: Option<TicketKind>,
+    pub status: Option<Status>,
+    pub assignee: Option<UserId>,
+    pub unassigned: bool,
+    pub overdue: Option<bool>,
+    /// An order number (exact) or the start of a buyer's name.
+    pub query: Option<String>,
+    pub open_only: bool,
+}
+
+/// Tickets newest first, keyset-paged by id: pass the last id seen as `before`.
+pub async fn list_recent(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    filter: &Filter,
+    now: DateTime<Utc>,
+    before: Option<TicketId>,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = ANY($1)
+           AND ($2::text IS NULL OR t.kind = $2)
+           AND ($3::text IS NULL OR t.status = $3)
+           AND ($4::bigint IS NULL OR t.assignee_id = $4)
+           AND (NOT $5 OR t.assignee_id IS NULL)
+           AND ($6::boolean IS NULL OR (COALESCE(t.follow_up_due_at < $7, false)) = $6)
+           AND ($8::text IS NULL OR o.order_no = $8 OR c.nick ILIKE replace(replace($8, '%', ''), '_', '\\_') || '%')
+           AND (NOT $9 OR t.closed_at IS NULL)
+           AND ($10::bigint IS NULL OR t.id < $10)
+         ORDER BY t.id DESC LIMIT $11"
+    ))
+    .bind(shops)
+    .bind(filter.kind.map(|k| k.as_str()))
+    .bind(filter.status.map(|s| s.as_str()))
+    .bind(filter.assignee)
+    .bind(filter.unassigned)
+    .bind(filter.overdue)
+    .bind(now)
+    .bind(filter.query.as_deref())
+    .bind(filter.open_only)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Open tickets by follow-up due time (soonest and most overdue first; tickets out of the cycle
+/// last), keyset-paged by `(due, id)`.
+pub async fn list_by_due(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    filter: &Filter,
+    now: DateTime<Utc>,
+    after: Option<(DateTime<Utc>, TicketId)>,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = ANY($1)
+           AND t.closed_at IS NULL
+           AND ($2::text IS NULL OR t.kind = $2)
+           AND ($3::text IS NULL OR t.status = $3)
+           AND ($4::bigint IS NULL OR t.assignee_id = $4)
+           AND (NOT $5 OR t.assignee_id IS NULL)
+           AND ($6::boolean IS NULL OR (COALESCE(t.follow_up_due_at < $7, false)) = $6)
+           AND ($8::text IS NULL OR o.order_no = $8 OR c.nick ILIKE replace(replace($8, '%', ''), '_', '\\_') || '%')
+           AND ($9::timestamptz IS NULL OR (COALESCE(t.follow_up_due_at, 'infinity'), t.id) > ($9, $10))
+         ORDER BY COALESCE(t.follow_up_due_at, 'infinity'), t.id LIMIT $11"
+    ))
+    .bind(shops)
+    .bind(filter.kind.map(|k| k.as_str()))
+    .bind(filter.status.map(|s| s.as_str()))
+    .bind(filter.assignee)
+    .bind(filter.unassigned)
+    .bind(filter.overdue)
+    .bind(now)
+    .bind(filter.query.as_deref())
+    .bind(after.map(|(due, _)| due))
+    .bind(after.map(|(_, id)| id).unwrap_or(TicketId(0)))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Counts of open tickets per kind for the filter chips, for the same assignee scope.
+pub async fn open_counts_by_kind(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    assignee: Option<UserId>,
+    unassigned: bool,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT kind, count(*) FROM tickets
+         WHERE shop_id = ANY($1) AND closed_at IS NULL
+           AND ($2::bigint IS NULL OR assignee_id = $2) AND (NOT $3 OR assignee_id IS NULL)
+         GROUP BY kind",
+    )
+    .bind(shops)
+    .bind(assignee)
+    .bind(unassigned)
+    .fetch_all(db)
+    .await
+}

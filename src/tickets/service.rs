@@ -1,0 +1,556 @@
+//! What can be done to a ticket: open it, follow it up, note, move, assign. Each action is one
+//! transaction: the change and its timeline event land together or not at all. Rules are asked,
+//! never re-implemented here.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::PgPool;
+use utoipa::ToSchema;
+
+use super::model::{Channel, SevenDayRecord, Ticket, event_kind};
+use super::repo;
+use crate::auth::{CurrentUser, Role};
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::ids::{ShopId, TicketId, UserId};
+use crate::money::Fen;
+use crate::orders::Order;
+use crate::rules::calendar::Calendar;
+use crate::rules::follow_up;
+use crate::rules::reason::ReasonCode;
+use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest};
+use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
+use crate::shops::Shop;
+
+/// Working days the platform takes to decide an intervention (seed 002, DOMAIN.md §3).
+pub const PLATFORM_INTERVENTION_WORKING_DAYS: u32 = 4;
+/// How far in the future an `opened_at` may lie (clock skew between machines).
+const OPENED_AT_SKEW: Duration = Duration::minutes(5);
+
+/// A request to open a ticket (`POST /api/v1/shops/{shop}/tickets`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    #[schema(value_type = String, example = "return")]
+    pub kind: TicketKind,
+    #[schema(example = "3912837465012345678")]
+    pub order_no: String,
+    /// The order line concerned (optional when the whole order is).
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[schema(value_type = String, example = "no_reason")]
+    pub reason: ReasonCode,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub refund_fen: Option<i64>,
+    /// Whether the buyer declares the goods intact (`false` refuses a no-reason return).
+    #[serde(default)]
+    pub intact: Option<bool>,
+    /// In the past only, for importing history: the rules judge as of then.
+    #[serde(default)]
+    pub opened_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "normal")]
+    pub priority: Option<Priority>,
+    /// User id to assign to; default: the creating agent.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub assignee: Option<UserId>,
+    /// A supervisor opening a ticket the rules refuse says why here; it goes on the timeline.
+    #[serde(default)]
+    pub override_justification: Option<String>,
+}
+
+/// A follow-up (`POST /api/v1/tickets/{id}/follow-ups`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFollowUp {
+    pub channel: Channel,
+    #[schema(min_length = 1, example = "已电话联系买家，确认今天寄回")]
+    pub summary: String,
+    /// If given, the follow-up is refused when the ticket changed since.
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// An internal note (`POST /api/v1/tickets/{id}/notes`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    #[schema(min_length = 1)]
+    pub text: String,
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// A status change (`POST /api/v1/tickets/{id}/transitions`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTransition {
+    #[schema(value_type = String, example = "approved")]
+    pub to: Status,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The version the change was made against (409 if the ticket changed since).
+    pub version: i32,
+    /// For a logistics ticket moving to `resolved`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub resolution: Option<Resolution>,
+}
+
+/// An assignment (`POST /api/v1/tickets/{id}/assignment`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignment {
+    /// The user to assign to, or `null` to unassign.
+    #[schema(value_type = Option<i64>)]
+    pub assignee: Option<UserId>,
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// The answer to a create: the ticket, and whether it already existed (same idempotency key).
+pub struct Created {
+    pub ticket: Ticket,
+    pub replayed: bool,
+}
+
+fn require_text(field: &str, text: &str, max_chars: usize) -> Result<String, ApiError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(ApiError::invalid(field, format!("at most {max_chars} characters")));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn require_worker(user: &CurrentUser) -> Result<(), ApiError> {
+    if user.role.works_tickets() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("shop owners see tickets read-only; an agent or supervisor changes them"))
+    }
+}
+
+/// The seven-day question for this request, if the rule applies to it at all.
+pub fn seven_day_request(
+    shop: &Shop,
+    order: &Order,
+    sku: Option<&str>,
+    kind: TicketKind,
+    reason: ReasonCode,
+    intact: Option<bool>,
+    opened_at: DateTime<Utc>,
+) -> Option<SevenDayRequest> {
+    if !kind.subject_to_seven_day_rule() || !reason.bound_by_seven_day_window() {
+        return None;
+    }
+    let line = sku.and_then(|sku| order.line(sku));
+    let signed_at = line.and_then(|l| l.signed_at).or(order.signed_at);
+    // A refund before the goods left the shop is a cancellation, not a no-reason return.
+    if kind == TicketKind::Refund && signed_at.is_none() && order.shipped_at.is_none() {
+        return None;
+    }
+    // Without a line, the order's most restrictive exclusion stands for it.
+    let exclusion = match line {
+        Some(line) => line.exclusion(),
+        None => order
+            .lines
+            .iter()
+            .map(|l| l.exclusion())
+            .find(|e| e.is_excluded())
+            .unwrap_or(NoReasonExclusion::None),
+    };
+    Some(SevenDayRequest {
+        signed_at,
+        requested_at: opened_at,
+        zone: shop.zone(),
+        window_days: u32::try_from(shop.return_window_days).unwrap_or(7),
+        exclusion,
+        declared_intact: intact,
+    })
+}
+
+/// Opens a ticket: checks the input and the rules, stores the ticket with its first events.
+pub async fn create(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    shop: &Shop,
+    input: NewTicket,
+    idempotency_key: Option<String>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Created, ApiError> {
+    require_worker(user)?;
+    if let Some(key) = &idempotency_key {
+        if key.is_empty() || key.len() > 200 {
+            return Err(ApiError::bad_request("the Idempotency-Key header must have 1–200 characters"));
+        }
+        if let Some(existing) = find_by_idempotency_key(pool, shop.id, user.id, key).await? {
+            return Ok(Created { ticket: existing, replayed: true });
+        }
+    }
+    let order_no = input.order_no.trim();
+    if order_no.is_empty() {
+        return Err(ApiError::invalid("order_no", "give the marketplace order number"));
+    }
+    let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
+        ApiError::invalid(
+            "order_no",
+            format!("shop {} has no order `{order_no}`; send it first with PUT /api/v1/shops/{}/orders/{order_no}", shop.id, shop.id),
+        )
+    })?;
+    let sku = match input.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(sku) if order.line(sku).is_none() => {
+            let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+            return Err(ApiError::invalid("sku", format!("order {order_no} has no line `{sku}`; its SKUs: {}", skus.join(", "))));
+        }
+        Some(sku) => Some(sku.to_string()),
+        None if order.lines.len() == 1 => Some(order.lines[0].sku.clone()),
+        None => None,
+    };
+    let description = input.description.trim().to_string();
+    if description.chars().count() > 5_000 {
+        return Err(ApiError::invalid("description", "at most 5000 characters"));
+    }
+    if let Some(fen) = input.refund_fen {
+        if fen < 0 {
+            return Err(ApiError::invalid("refund_fen", "a refund in fen cannot be negative"));
+        }
+        if fen > order.total().0 {
+            return Err(ApiError::invalid(
+                "refund_fen",
+                format!("the refund ({}) is more than the order's total ({})", Fen(fen), order.total()),
+            ));
+        }
+    }
+    let opened_at = match input.opened_at {
+        Some(at) if at > now + OPENED_AT_SKEW => {
+            return Err(ApiError::invalid("opened_at", "must not lie in the future (it is for importing history)"));
+        }
+        Some(at) => at,
+        None => now,
+    };
+    let justification = match input.override_justification.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(text) => Some(require_text("override_justification", text, 2_000)?),
+    };
+
+    let decision = match seven_day_request(shop, &order, sku.as_deref(), input.kind, input.reason, input.intact, opened_at) {
+        Some(request) => Some(
+            seven_day::judge(&request, calendar)
+                .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?,
+        ),
+        None => None,
+    };
+    let overridden = match &decision {
+        Some(d) if d.verdict.is_refusal() => match &justification {
+            Some(_) if matches!(user.role, Role::Supervisor | Role::Admin) => true,
+            Some(_) => return Err(ApiError::forbidden("only a supervisor may override a rule's refusal")),
+            None => return Err(refusal(d, lang)),
+        },
+        _ => false,
+    };
+
+    let assignee = match input.assignee {
+        Some(id) => Some(check_assignee(pool, shop.id, id).await?),
+        None if user.role == Role::Agent => Some(user.id),
+        None => None,
+    };
+    let position = Position::new(input.kind);
+    let due = follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
+    let record = decision.as_ref().map(SevenDayRecord::from_decision);
+
+    let mut tx = pool.begin().await?;
+    let inserted: Option<TicketId> = sqlx::query_scalar(
+        "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
+                              priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
+                              follow_up_due_at, created_by, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(shop.id)
+    .bind(input.kind.as_str())
+    .bind(position.status.as_str())
+    .bind(input.reason.as_str())
+    .bind(&description)
+    .bind(order.id)
+    .bind(&sku)
+    .bind(order.customer_id)
+    .bind(assignee)
+    .bind(input.priority.unwrap_or(Priority::Normal).as_str())
+    .bind(input.refund_fen)
+    .bind(input.intact)
+    .bind(record.as_ref().map(|r| r.verdict.as_str()))
+    .bind(record.as_ref().map(|r| json!(r)))
+    .bind(opened_at)
+    .bind(due)
+    .bind(user.id)
+    .bind(&idempotency_key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = inserted else {
+        // A concurrent request with the same key won the race: answer with its ticket.
+        tx.rollback().await?;
+        let key = idempotency_key.unwrap_or_default();
+        let existing = find_by_idempotency_key(pool, shop.id, user.id, &key).await?.ok_or_else(|| ApiError::internal("idempotent ticket vanished"))?;
+        return Ok(Created { ticket: existing, replayed: true });
+    };
+
+    let actor = Some(user.id);
+    repo::append_event(
+        &mut *tx,
+        shop.id,
+        id,
+        opened_at,
+        actor,
+        event_kind::CREATED,
+        json!({
+            "kind": input.kind, "status": position.status, "reason": input.reason, "order_no": order.order_no,
+            "sku": sku, "description": description, "refund_fen": input.refund_fen, "intact": input.intact,
+            "recorded_at": now,
+        }),
+    )
+    .await?;
+    if let Some(record) = &record {
+        repo::append_event(&mut *tx, shop.id, id, opened_at, None, event_kind::RULE_DECISION, json!({ "rule": "seven_day", "decision": record }))
+            .await?;
+    }
+    if overridden {
+        repo::append_event(
+            &mut *tx,
+            shop.id,
+            id,
+            opened_at,
+            actor,
+            event_kind::OVERRIDE,
+            json!({ "rule": "seven_day", "refused_verdict": record.as_ref().map(|r| r.verdict), "justification": justification }),
+        )
+        .await?;
+    }
+    if let Some(assignee) = assignee {
+        repo::append_event(&mut *tx, shop.id, id, opened_at, actor, event_kind::ASSIGNED, json!({ "from": null, "to": assignee }))
+            .await?;
+    }
+    let ticket = repo::get(&mut *tx, &[shop.id], id).await?.ok_or_else(|| ApiError::internal("new ticket not found"))?;
+    tx.commit().await?;
+    tracing::info!(ticket = %id, shop = %shop.id, kind = input.kind.as_str(), "ticket opened");
+    Ok(Created { ticket, replayed: false })
+}
+
+/// The 422 for a seven-day refusal, explained.
+fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
+    let code = match decision.verdict.as_str() {
+        "outside_return_window" => "outside_return_window",
+        "excluded_category" => "excluded_category",
+        _ => "not_intact",
+    };
+    let record = SevenDayRecord::from_decision(decision);
+    ApiError::unprocessable(code, decision.explanation(lang)).with_details(json!({ "seven_day": record }))
+}
+
+async fn find_by_idempotency_key(pool: &PgPool, shop: ShopId, user: UserId, key: &str) -> Result<Option<Ticket>, ApiError> {
+    let id: Option<TicketId> =
+        sqlx::query_scalar("SELECT id FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3")
+            .bind(shop)
+            .bind(user)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+    match id {
+        Some(id) => Ok(repo::get(pool, &[shop], id).await?),
+        None => Ok(None),
+    }
+}
+
+async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<UserId, ApiError> {
+    let workers = crate::shops::ticket_workers(pool, shop).await?;
+    if workers.iter().any(|w| w.id == user) {
+        Ok(user)
+    } else {
+        Err(ApiError::invalid("assignee", format!("user {user} is not an agent or supervisor of this shop")))
+    }
+}
+
+/// Loads a ticket for a change, locked, checking the caller may see and change it and that the
+/// version they saw is still current.
+async fn lock(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    id: TicketId,
+    version: Option<i32>,
+) -> Result<Ticket, ApiError> {
+    let ticket = repo::get_for_update(tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    require_worker(user)?;
+    if let Some(version) = version {
+        if version != ticket.version {
+            return Err(ApiError::stale_version(ticket.version));
+        }
+    }
+    Ok(ticket)
+}
+
+async fn shop_follow_up_hours(tx: &mut sqlx::PgConnection, shop: ShopId) -> Result<u32, ApiError> {
+    let hours: i32 = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1").bind(shop).fetch_one(tx).await?;
+    Ok(u32::try_from(hours).unwrap_or(24))
+}
+
+/// Records a follow-up: the cycle starts again from now.
+pub async fn follow_up(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewFollowUp, now: DateTime<Utc>) -> Result<Ticket, ApiError> {
+    let summary = require_text("summary", &input.summary, 5_000)?;
+    let mut tx = pool.begin().await?;
+    let ticket = lock(&mut tx, user, id, input.version).await?;
+    if ticket.status().is_closed() {
+        return Err(ApiError::unprocessable("ticket_closed", "the ticket is closed; open a new ticket for a new problem"));
+    }
+    let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
+    let due = ticket.status().in_follow_up_cycle().then(|| follow_up::follow_up_due_at(now, hours));
+    sqlx::query(
+        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, version = version + 1, updated_at = $3
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(ticket.shop_id)
+    .bind(id)
+    .bind(now)
+    .bind(due)
+    .execute(&mut *tx)
+    .await?;
+    repo::append_event(
+        &mut *tx,
+        ticket.shop_id,
+        id,
+        now,
+        Some(user.id),
+        event_kind::FOLLOW_UP,
+        json!({ "channel": input.channel, "summary": summary, "was_overdue": ticket.is_overdue(now) }),
+    )
+    .await?;
+    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Adds an internal note (not a contact: the follow-up cycle is not reset).
+pub async fn note(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewNote, now: DateTime<Utc>) -> Result<Ticket, ApiError> {
+    let text = require_text("text", &input.text, 5_000)?;
+    let mut tx = pool.begin().await?;
+    let ticket = lock(&mut tx, user, id, input.version).await?;
+    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(ticket.shop_id)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), event_kind::NOTE, json!({ "text": text })).await?;
+    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a ticket along its workflow.
+pub async fn transition(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
+    let note = match input.note.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(text) => Some(require_text("note", text, 5_000)?),
+    };
+    let mut tx = pool.begin().await?;
+    let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
+    let next = ticket.position.apply(input.to, input.resolution)?;
+    let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
+    let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
+        (_, false) => None,
+        // Back into the cycle (e.g. a rejected refund goes to the platform): a fresh cycle.
+        (false, true) => Some(follow_up::follow_up_due_at(now, hours)),
+        (true, true) => ticket.follow_up_due_at,
+    };
+    let platform_deadline = if next.status == Status::PlatformIntervention {
+        match calendar.add_working_days(now, PLATFORM_INTERVENTION_WORKING_DAYS, ticket.time_zone) {
+            Ok(deadline) => Some(deadline.ends_at),
+            Err(error) => return Err(ApiError::unprocessable(error.code(), error.to_string())),
+        }
+    } else if next.status.is_hold() {
+        ticket.platform_deadline_at
+    } else {
+        None
+    };
+    let resolution = if next.status == Status::Resolved { input.resolution.or(ticket.resolution) } else { ticket.resolution };
+    sqlx::query(
+        "UPDATE tickets SET status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
+                resolution = $7, closed_at = $8, version = version + 1, updated_at = $9
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(ticket.shop_id)
+    .bind(id)
+    .bind(next.status.as_str())
+    .bind(next.held_from.map(|s| s.as_str()))
+    .bind(due)
+    .bind(platform_deadline)
+    .bind(resolution.map(|r| r.as_str()))
+    .bind(next.status.is_closed().then_some(now))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    repo::append_event(
+        &mut *tx,
+        ticket.shop_id,
+        id,
+        now,
+        Some(user.id),
+        event_kind::STATUS_CHANGED,
+        json!({
+            "from": ticket.status(), "to": next.status, "note": note, "resolution": input.resolution,
+            "platform_deadline_at": platform_deadline,
+        }),
+    )
+    .await?;
+    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Assigns a ticket to a worker of its shop, or unassigns it.
+pub async fn assign(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewAssignment, now: DateTime<Utc>) -> Result<Ticket, ApiError> {
+    let mut tx = pool.begin().await?;
+    let ticket = lock(&mut tx, user, id, input.version).await?;
+    if let Some(assignee) = input.assignee {
+        check_assignee(pool, ticket.shop_id, assignee).await?;
+    }
+    if ticket.assignee_id == input.assignee {
+        return Ok(ticket);
+    }
+    sqlx::query("UPDATE tickets SET assignee_id = $3, version = version + 1, updated_at = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(ticket.shop_id)
+        .bind(id)
+        .bind(input.assignee)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    repo::append_event(
+        &mut *tx,
+        ticket.shop_id,
+        id,
+        now,
+        Some(user.id),
+        event_kind::ASSIGNED,
+        json!({ "from": ticket.assignee_id, "to": input.assignee }),
+    )
+    .await?;
+    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    tx.commit().await?;
+    Ok(updated)
+}

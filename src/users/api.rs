@@ -1,0 +1,44 @@
+//! `POST /api/v1/users`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+
+use super::{CreateUserError, NewUser, UserView};
+use crate::api::ApiJson;
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::error::{ApiError, ApiResult};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/users", post(create_user))
+}
+
+impl From<CreateUserError> for ApiError {
+    fn from(error: CreateUserError) -> ApiError {
+        match error {
+            CreateUserError::Invalid(field, message) => ApiError::invalid(field, message),
+            CreateUserError::LoginTaken(_) => ApiError::conflict("login_taken", error.to_string()),
+            CreateUserError::UnknownShop(_) => ApiError::invalid("shops", error.to_string()),
+            CreateUserError::Database(e) => e.into(),
+            CreateUserError::Hashing(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// Creates a user (admin).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = UserView), (status = 403, body = crate::api::ErrorBody),
+              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(new_user): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    user.require_role(&[Role::Admin])?;
+    let created = super::create(&state.pool, &new_user).await?;
+    tracing::info!(user = %created.id, role = created.role.as_str(), "user created");
+    Ok((StatusCode::CREATED, Json(created)))
+}

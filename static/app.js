@@ -1,0 +1,83 @@
+/* Aftersales Desk — small progressive enhancements. No inline handlers; CSP-safe. */
+(function () {
+  'use strict';
+
+  // (a) <form data-confirm="…"> (or a submit button with data-confirm) asks before submitting.
+  // Capture phase on document runs before htmx's own submit listener on the form, so
+  // stopping the event here also cancels hx-post / hx-put forms.
+  document.addEventListener('submit', function (evt) {
+    var form = evt.target;
+    var submitter = evt.submitter;
+    var message = (submitter && submitter.getAttribute('data-confirm')) ||
+      (form && form.getAttribute && form.getAttribute('data-confirm'));
+    if (message && !window.confirm(message)) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      evt.stopPropagation();
+    }
+  }, true);
+
+  // (b) After an htmx swap, focus the first [autofocus] element inside the new content.
+  document.addEventListener('htmx:afterSettle', function (evt) {
+    var root = evt.detail && evt.detail.elt;
+    if (!root || !root.isConnected || !root.querySelector) return;
+    var el = root.matches('[autofocus]') ? root : root.querySelector('[autofocus]');
+    if (el && typeof el.focus === 'function') el.focus();
+  });
+
+  // (c) Countdowns: <time data-countdown datetime="2024-05-01T18:00:00+08:00">…</time>
+  var TEXT = {
+    zh: { left: function (d) { return '剩 ' + d; }, over: function (d) { return '超时 ' + d; },
+      d: '天', h: '小时', m: '分', lt: '不到1分', sep: '' },
+    en: { left: function (d) { return d + ' left'; }, over: function (d) { return 'overdue ' + d; },
+      d: 'd', h: 'h', m: 'm', lt: '<1m', sep: ' ' }
+  };
+
+  function dict() {
+    var lang = (document.documentElement.lang || 'zh-CN').toLowerCase();
+    return lang.indexOf('zh') === 0 ? TEXT.zh : TEXT.en;
+  }
+
+  function duration(ms, t) {
+    var mins = Math.floor(ms / 60000);
+    if (mins < 1) return t.lt;
+    var days = Math.floor(mins / 1440);
+    var hours = Math.floor((mins % 1440) / 60);
+    var m = mins % 60;
+    if (days > 0) return days + t.d + (hours ? t.sep + hours + t.h : '');
+    if (hours > 0) return hours + t.h + (m ? t.sep + m + t.m : '');
+    return m + t.m;
+  }
+
+  function updateCountdowns(root) {
+    var t = dict();
+    var now = Date.now();
+    var nodes = (root || document).querySelectorAll('time[data-countdown]');
+    for (var i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      var due = Date.parse(el.getAttribute('datetime') || '');
+      if (isNaN(due)) continue;
+      var diff = due - now;
+      var past = diff <= 0;
+      el.textContent = past ? t.over(duration(-diff, t)) : t.left(duration(diff, t));
+      el.classList.toggle('badge-overdue', past);
+      if (!el.title) el.title = new Date(due).toLocaleString(document.documentElement.lang || undefined);
+    }
+  }
+
+  function start() {
+    updateCountdowns(document);
+    window.setInterval(function () { updateCountdowns(document); }, 30000);
+  }
+
+  document.addEventListener('htmx:afterSettle', function (evt) {
+    var root = evt.detail && evt.detail.elt;
+    if (root && root.isConnected && root.querySelectorAll) updateCountdowns(root.parentNode || root);
+  });
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();
