@@ -1,0 +1,165 @@
+//! The `aftersales` command as a user runs it: the embedded database, restarts, clean stops.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::temp_dir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_aftersales");
+
+fn command(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("DATABASE_URL").env("AFTERSALES_DATA_DIR", data_dir).env("AFTERSALES_LOG", "warn");
+    cmd
+}
+
+/// Starts `serve` and waits for the line with its address.
+fn serve(data_dir: &Path) -> (Child, String) {
+    let mut child = command(data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.split("running at ").nth(1) {
+            let address = rest.split_whitespace().next().expect("address").trim_end_matches('/').to_string();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            return (child, address);
+        }
+    }
+    let _ = child.kill();
+    panic!("serve did not print its address");
+}
+
+fn stop(mut child: Child) {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+}
+
+fn postgres_running_in(dir: &Path) -> bool {
+    let out = Command::new("pgrep").args(["-f", &dir.display().to_string()]).output().expect("pgrep");
+    !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+}
+
+fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
+    let mut child = command(data_dir)
+        .args(["user", "add", "--password-stdin"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child.stdin.take().expect("stdin").write_all(password.as_bytes()).expect("write password");
+    let out = child.wait_with_output().expect("user add output");
+    assert!(out.status.success(), "user add failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[tokio::test]
+async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind() {
+    let data = temp_dir("cli");
+    let printed = add_user(&data, &["--login", "boss", "--role", "admin"], "boss-password");
+    assert!(printed.contains("created user boss"), "{printed}");
+    assert!(!printed.contains("boss-password"), "a password read from stdin is not printed");
+    assert!(!postgres_running_in(&data), "a one-off command stops the cluster it started");
+
+    let (server, address) = serve(&data);
+    let client = reqwest::Client::new();
+    let token: Value = client
+        .post(format!("{address}/api/v1/auth/tokens"))
+        .json(&json!({ "login": "boss", "password": "boss-password" }))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["token"].as_str().expect("token").to_string();
+    let shop: Value = client
+        .post(format!("{address}/api/v1/shops"))
+        .bearer_auth(&token)
+        .json(&json!({ "code": "cli-shop", "name": "命令行店" }))
+        .send()
+        .await
+        .expect("shop")
+        .json()
+        .await
+        .expect("json");
+    let shop = shop["id"].as_i64().expect("shop id");
+    // While the server runs, another command joins its cluster and leaves it running.
+    add_user(&data, &["--login", "clerk", "--role", "agent", "--shop", "cli-shop"], "clerk-password");
+    assert!(postgres_running_in(&data));
+    let (_, clerk) = {
+        let answer: Value = client
+            .post(format!("{address}/api/v1/auth/tokens"))
+            .json(&json!({ "login": "clerk", "password": "clerk-password" }))
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("json");
+        ((), answer["token"].as_str().expect("clerk token").to_string())
+    };
+    let put = client
+        .put(format!("{address}/api/v1/shops/{shop}/orders/CLI-1"))
+        .bearer_auth(&clerk)
+        .json(&json!({ "buyer": "tb_cli", "lines": [{ "sku": "X", "title": "杯子", "quantity": 1, "unit_price_fen": 990 }] }))
+        .send()
+        .await
+        .expect("order");
+    assert_eq!(put.status(), 201);
+    let created: Value = client
+        .post(format!("{address}/api/v1/shops/{shop}/tickets"))
+        .bearer_auth(&clerk)
+        .json(&json!({ "kind": "complaint", "order_no": "CLI-1", "reason": "quality", "description": "杯子有裂纹" }))
+        .send()
+        .await
+        .expect("ticket")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_i64().expect("ticket id");
+    stop(server);
+    assert!(!postgres_running_in(&data), "stopping serve stops PostgreSQL");
+
+    let (server, address) = serve(&data);
+    let again: Value = client
+        .get(format!("{address}/api/v1/tickets/{id}"))
+        .bearer_auth(&clerk)
+        .send()
+        .await
+        .expect("ticket")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again["description"], "杯子有裂纹");
+    assert_eq!(again["timeline"].as_array().map(Vec::len), Some(2));
+    stop(server);
+    assert!(!postgres_running_in(&data));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn help_explains_every_setting() {
+    let out = Command::new(BIN).arg("--help").output().expect("help");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["serve", "migrate", "user", "DATABASE_URL", "AFTERSALES_DATA_DIR"] {
+        assert!(text.contains(needle), "--help mentions {needle}: {text}");
+    }
+    let out = Command::new(BIN).args(["serve", "--help"]).output().expect("help");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("AFTERSALES_LISTEN"));
+}

@@ -1,0 +1,10 @@
+//! Integration tests through the public surface: HTTP against a real PostgreSQL, and the CLI.
+
+mod support;
+
+mod auth;
+mod cli;
+mod health;
+mod orders;
+mod seven_day;
+mod tickets;
