@@ -1,16 +1,189 @@
-//! Browser pages (askama + htmx).
+//! Browser pages, server-rendered with askama; htmx swaps fragments in place, and every form
+//! also works as a plain post without JavaScript. One module per page; views are plain structs
+//! named `…Page` / `…Partial`; templates hold no logic beyond loops and conditionals.
 
+mod login;
+mod new_ticket;
+mod queue;
+mod ticket;
+pub mod views;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
-use axum::response::IntoResponse;
+use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::i18n::{Lang, Tr};
 
 /// Routes of the pages.
 pub fn router(_state: AppState) -> Router<AppState> {
     Router::new()
+        .route("/", get(queue::show_queue))
+        .route("/login", get(login::show_login).post(login::sign_in))
+        .route("/logout", post(login::sign_out))
+        .route("/lang/{code}", get(switch_language))
+        .route("/tickets/new", get(new_ticket::show_form))
+        .route("/tickets", post(new_ticket::open_ticket))
+        .route("/tickets/{id}", get(ticket::show_ticket))
+        .route("/tickets/{id}/follow-ups", post(ticket::record_follow_up))
+        .route("/tickets/{id}/notes", post(ticket::add_note))
+        .route("/tickets/{id}/transitions", post(ticket::move_ticket))
+        .route("/tickets/{id}/assignment", post(ticket::assign_ticket))
+        .layer(middleware::from_fn(html_errors))
 }
 
-/// 404 for unknown paths.
-pub async fn not_found() -> impl IntoResponse {
-    crate::error::ApiError::not_found("page")
+/// The signed-in user of a page request; without one, the browser goes to the login page.
+pub struct PageUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(user) => Ok(PageUser(user)),
+            Err(error) if error.status == StatusCode::UNAUTHORIZED => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = format!("/login?next={}", urlencode(next));
+                Err(if parts.headers.contains_key("hx-request") {
+                    // htmx follows HX-Redirect with a full page load.
+                    let mut response = StatusCode::OK.into_response();
+                    if let Ok(value) = HeaderValue::from_str(&target) {
+                        response.headers_mut().insert("hx-redirect", value);
+                    }
+                    response
+                } else {
+                    Redirect::to(&target).into_response()
+                })
+            }
+            Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
+/// Whether the request came from htmx (and wants a fragment back).
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// The translator for a page request: Chinese unless the user switched to English (the `lang`
+/// cookie set by the header's language switch). The browser's own language is not consulted:
+/// the desk's users work in Chinese whatever their browser says.
+pub fn translator(headers: &HeaderMap) -> Tr {
+    let lang = crate::auth::cookie(headers, "lang").and_then(|v| Lang::parse(&v)).unwrap_or_default();
+    Tr::new(lang, chrono_tz::Asia::Shanghai)
+}
+
+/// Renders a template into a response.
+pub fn render(template: &impl Template) -> Result<Html<String>, ApiError> {
+    Ok(Html(template.render()?))
+}
+
+/// Turns JSON errors from page handlers into an HTML error page in the user's language.
+async fn html_errors(request: Request, next: Next) -> Response {
+    let tr = translator(request.headers());
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !response.status().is_client_error() && !response.status().is_server_error() || !is_json {
+        return response;
+    }
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let code = value["error"]["code"].as_str().unwrap_or("internal").to_string();
+    let message = value["error"]["message"].as_str().unwrap_or("").to_string();
+    error_page(tr, status, &code, &message)
+}
+
+fn error_page(tr: Tr, status: StatusCode, code: &str, message: &str) -> Response {
+    let page = views::ErrorPage {
+        layout: views::Layout::anonymous(tr),
+        status: status.as_u16(),
+        title: match status {
+            StatusCode::NOT_FOUND => tr.t("error.not_found"),
+            StatusCode::FORBIDDEN => tr.t("error.forbidden"),
+            StatusCode::SERVICE_UNAVAILABLE => tr.t("error.unavailable"),
+            s if s.is_server_error() => tr.t("error.internal"),
+            _ => tr.t("error.bad_request"),
+        },
+        message: views::error_message(tr, code, message),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+/// 404 for unknown paths: JSON under `/api`, a page elsewhere.
+pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return ApiError::not_found("endpoint").into_response();
+    }
+    error_page(translator(&headers), StatusCode::NOT_FOUND, "not_found", "")
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Sets the language cookie and goes back where the user was.
+async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let target = safe_next(query.next.as_deref());
+    let mut response = Redirect::to(&target).into_response();
+    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A local path to go back to, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_only_goes_to_local_paths() {
+        assert_eq!(safe_next(Some("/tickets/3")), "/tickets/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(urlencode("/?a=1&b=中"), "/%3Fa%3D1%26b%3D%E4%B8%AD");
+    }
 }

@@ -6,5 +6,6 @@ mod auth;
 mod cli;
 mod health;
 mod orders;
+mod pages;
 mod seven_day;
 mod tickets;

@@ -1,0 +1,80 @@
+//! `/login` and `/logout`: a session cookie (HttpOnly, SameSite=Lax) holding a random token.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::views::Layout;
+use super::{render, safe_next, translator};
+use crate::app::AppState;
+use crate::auth::{SESSION_COOKIE, authenticate, request_token, tokens};
+use crate::error::ApiResult;
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub next: String,
+    pub login: String,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Shows the login form.
+pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> ApiResult<Response> {
+    let page = LoginPage {
+        layout: Layout::anonymous(translator(&headers)),
+        next: safe_next(query.next.as_deref()),
+        login: String::new(),
+        error: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// Checks the credentials, starts a session and goes on to where the user wanted to be.
+pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> ApiResult<Response> {
+    let t = translator(&headers);
+    let next = safe_next(form.next.as_deref());
+    let Some(user) = authenticate(&state.pool, form.login.trim(), &form.password).await? else {
+        let page = LoginPage { layout: Layout::anonymous(t), next, login: form.login, error: Some(t.t("login.failed")) };
+        return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
+    };
+    let (token, _) = tokens::issue(&state.pool, user, tokens::TokenKind::Session, None).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        tokens::SESSION_LIFETIME.num_seconds()
+    );
+    let mut response = Redirect::to(&next).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Ends the session.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = request_token(&headers) {
+        tokens::revoke(&state.pool, &token).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

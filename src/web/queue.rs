@@ -1,0 +1,171 @@
+//! `/`: the agent's queue — open tickets by follow-up due time, with filters and search.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::Html;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::views::{Choice, Layout, TicketRow};
+use super::{PageUser, render, translator};
+use crate::api::ApiQuery;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::TicketId;
+use crate::rules::workflow::{Status, TicketKind};
+use crate::tickets::repo::{self, Filter};
+
+const PAGE_SIZE: i64 = 50;
+
+/// The queue page.
+#[derive(Template)]
+#[template(path = "queue.html")]
+pub struct QueuePage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub rows: Vec<TicketRow>,
+    pub open_label: String,
+    pub overdue: usize,
+    pub overdue_label: String,
+    pub showing_label: String,
+    pub chips: Vec<Chip>,
+    pub views: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub q: String,
+    pub next_page: Option<String>,
+}
+
+/// A filter chip with its count.
+pub struct Chip {
+    pub label: String,
+    pub count: i64,
+    pub href: String,
+    pub active: bool,
+}
+
+/// Query of the queue page.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    /// `mine` (default), `unassigned` or `all`.
+    view: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    /// `<due rfc3339>_<id>` of the last row of the previous page.
+    after: Option<String>,
+}
+
+fn parse_after(after: &str) -> Option<(DateTime<Utc>, TicketId)> {
+    let (due, id) = after.rsplit_once('_')?;
+    Some((DateTime::parse_from_rfc3339(due).ok()?.with_timezone(&Utc), id.parse().ok()?))
+}
+
+/// Shows the queue.
+pub async fn show_queue(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiQuery(query): ApiQuery<QueueQuery>,
+) -> ApiResult<Html<String>> {
+    let t = translator(&headers);
+    let lang = t.lang;
+    let now = Utc::now();
+    let view = query.view.as_deref().filter(|v| matches!(*v, "mine" | "unassigned" | "all")).unwrap_or("mine");
+    let kind = query.kind.as_deref().filter(|k| !k.is_empty()).and_then(TicketKind::parse);
+    let status = query.status.as_deref().filter(|s| !s.is_empty()).and_then(Status::parse);
+    let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
+    let after = match query.after.as_deref() {
+        Some(a) => Some(parse_after(a).ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?),
+        None => None,
+    };
+    let (assignee, unassigned) = match view {
+        "unassigned" => (None, true),
+        "all" => (None, false),
+        _ => (Some(user.id), false),
+    };
+    let filter = Filter {
+        kind,
+        status,
+        assignee,
+        unassigned,
+        overdue: None,
+        query: (!q.is_empty()).then(|| q.clone()),
+        open_only: true,
+    };
+    let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
+    let more = tickets.len() as i64 > PAGE_SIZE;
+    let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
+    let rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
+    let overdue = rows.iter().filter(|r| r.overdue).count();
+
+    let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned).await?;
+    let total_open: i64 = counts.iter().map(|(_, n)| n).sum();
+    let link = |kind: Option<&str>| {
+        let mut href = format!("/?view={view}");
+        if let Some(kind) = kind {
+            href.push_str("&kind=");
+            href.push_str(kind);
+        }
+        href
+    };
+    let mut chips = vec![Chip { label: t.t("queue.all_kinds").to_string(), count: total_open, href: link(None), active: kind.is_none() }];
+    for k in TicketKind::ALL {
+        let count = counts.iter().find(|(name, _)| name == k.as_str()).map(|(_, n)| *n).unwrap_or(0);
+        chips.push(Chip { label: k.label(lang).to_string(), count, href: link(Some(k.as_str())), active: kind == Some(k) });
+    }
+    let next_page = if more {
+        shown.last().map(|last| {
+            let due = last.follow_up_due_at.map(|d| d.to_rfc3339()).unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
+            let mut href = format!("/?view={view}&after={}", super::urlencode(&format!("{due}_{}", last.id)));
+            if let Some(k) = kind {
+                href.push_str(&format!("&kind={}", k.as_str()));
+            }
+            if let Some(s) = status {
+                href.push_str(&format!("&status={}", s.as_str()));
+            }
+            if !q.is_empty() {
+                href.push_str(&format!("&q={}", super::urlencode(&q)));
+            }
+            href
+        })
+    } else {
+        None
+    };
+
+    let mut statuses = vec![Choice::new("", t.t("queue.any_status"), status.is_none())];
+    statuses.extend(
+        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| Choice::new(s.as_str(), s.label(lang), status == Some(*s))),
+    );
+    let mut kinds = vec![Choice::new("", t.t("queue.all_kinds"), kind.is_none())];
+    kinds.extend(TicketKind::ALL.iter().map(|k| Choice::new(k.as_str(), k.label(lang), kind == Some(*k))));
+    let views = vec![
+        Choice::new("mine", t.t("queue.view_mine"), view == "mine"),
+        Choice::new("unassigned", t.t("queue.view_unassigned"), view == "unassigned"),
+        Choice::new("all", t.t("queue.view_all"), view == "all"),
+    ];
+    let title = match view {
+        "unassigned" => t.t("queue.title_unassigned"),
+        "all" => t.t("queue.title_all"),
+        _ => t.t("queue.title_mine"),
+    };
+    let here = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let page = QueuePage {
+        layout: Layout::new(t, &user, "queue", here),
+        title,
+        open_label: t.f("queue.open_count", &[("n", &total_open)]),
+        overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),
+        showing_label: t.f("queue.showing", &[("n", &rows.len())]),
+        rows,
+        overdue,
+        chips,
+        views,
+        kinds,
+        statuses,
+        q,
+        next_page,
+    };
+    render(&page)
+}

@@ -1,0 +1,240 @@
+//! View structs: everything a template shows, computed here so the templates stay free of
+//! logic. Times are formatted in the shop's zone, money as yuan, labels from the catalogue.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::auth::{CurrentUser, Role};
+use crate::i18n::Tr;
+use crate::money::Fen;
+use crate::rules::follow_up;
+use crate::rules::workflow::{Priority, Status, TicketKind};
+use crate::tickets::Ticket;
+
+/// What every page's frame needs: the translator, who is signed in, the active menu item.
+pub struct Layout {
+    pub t: Tr,
+    pub user: Option<UserBox>,
+    /// The active menu entry: `queue`, `new`, or empty.
+    pub nav: &'static str,
+    /// The current path, for the language switch to come back to.
+    pub here: String,
+    pub flash: Option<Flash>,
+}
+
+/// The user box in the header.
+pub struct UserBox {
+    pub name: String,
+    pub role: &'static str,
+}
+
+/// A message at the top of the page.
+pub struct Flash {
+    pub ok: bool,
+    pub text: String,
+}
+
+impl Layout {
+    /// The frame for a signed-in user.
+    pub fn new(t: Tr, user: &CurrentUser, nav: &'static str, here: impl Into<String>) -> Layout {
+        Layout {
+            t,
+            user: Some(UserBox { name: user.display_name.clone(), role: t.t(user.role.label_key()) }),
+            nav,
+            here: here.into(),
+            flash: None,
+        }
+    }
+
+    /// The frame for pages anyone sees (login, errors).
+    pub fn anonymous(t: Tr) -> Layout {
+        Layout { t, user: None, nav: "", here: "/".into(), flash: None }
+    }
+
+    /// The link that switches to the other language.
+    pub fn lang_link(&self, code: &str) -> String {
+        format!("/lang/{code}?next={}", super::urlencode(&self.here))
+    }
+
+    /// Whether `code` is the current language.
+    pub fn is_lang(&self, code: &str) -> bool {
+        self.t.lang.code() == code
+    }
+
+    /// Whether the menu entry `name` is active.
+    pub fn is_nav(&self, name: &str) -> bool {
+        self.nav == name
+    }
+}
+
+/// An error, as a page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// A person-readable message for an error code, in the user's language where the catalogue has
+/// one; else the API's own message.
+pub fn error_message(tr: Tr, code: &str, message: &str) -> String {
+    let key = format!("error.code.{code}");
+    if crate::i18n::has(&key) {
+        tr.t(&key).to_string()
+    } else if message.is_empty() {
+        tr.t("error.generic").to_string()
+    } else {
+        message.to_string()
+    }
+}
+
+/// A deadline shown as a badge with a countdown that `app.js` keeps fresh.
+pub struct Deadline {
+    /// `badge-overdue`, `badge-due-soon`, `badge-ok`, or `badge-muted` when there is none.
+    pub class: &'static str,
+    pub text: String,
+    /// RFC 3339, for `<time datetime>`; empty when there is no deadline.
+    pub datetime: String,
+    pub local: String,
+}
+
+/// How close "soon" is, for the amber badge.
+const DUE_SOON_HOURS: i64 = 4;
+
+impl Deadline {
+    /// The badge for a deadline as of `now`.
+    pub fn new(t: Tr, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Deadline {
+        let Some(due) = due else {
+            return Deadline { class: "badge-muted", text: "—".into(), datetime: String::new(), local: String::new() };
+        };
+        let seconds = (due - now).num_seconds();
+        let (class, key) = if follow_up::is_overdue(due, now) {
+            ("badge-overdue", "deadline.overdue")
+        } else if seconds <= DUE_SOON_HOURS * 3600 {
+            ("badge-due-soon", "deadline.left")
+        } else {
+            ("badge-ok", "deadline.left")
+        };
+        Deadline {
+            class,
+            text: t.f(key, &[("time", &t.duration(seconds))]),
+            datetime: t.rfc3339(&due),
+            local: t.datetime(&due),
+        }
+    }
+
+    /// Whether there is a deadline at all.
+    pub fn is_set(&self) -> bool {
+        !self.datetime.is_empty()
+    }
+}
+
+/// The CSS class of a status badge.
+pub fn status_class(status: Status) -> &'static str {
+    match status.group() {
+        "held" => "status-held",
+        "done" => "status-done",
+        "refused" => "status-refused",
+        _ => "status-open",
+    }
+}
+
+/// The CSS class of a kind badge.
+pub fn kind_class(kind: TicketKind) -> &'static str {
+    match kind {
+        TicketKind::Refund => "kind-refund",
+        TicketKind::Return => "kind-return",
+        TicketKind::Exchange => "kind-exchange",
+        TicketKind::Complaint => "kind-complaint",
+        TicketKind::Logistics => "kind-logistics",
+    }
+}
+
+/// The CSS class of a priority.
+pub fn priority_class(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Low => "prio-low",
+        Priority::Normal => "prio-normal",
+        Priority::High => "prio-high",
+        Priority::Urgent => "prio-urgent",
+    }
+}
+
+/// A ticket as one row of a queue.
+pub struct TicketRow {
+    pub id: i64,
+    pub summary: String,
+    pub kind: &'static str,
+    pub kind_class: &'static str,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub priority: &'static str,
+    pub priority_class: &'static str,
+    pub buyer: String,
+    pub order_no: String,
+    pub amount: String,
+    pub assignee: String,
+    pub overdue: bool,
+    pub deadline: Deadline,
+    pub opened: String,
+}
+
+impl TicketRow {
+    /// The row for `ticket` as of `now`.
+    pub fn new(t: Tr, ticket: &Ticket, now: DateTime<Utc>) -> TicketRow {
+        let lang = t.lang;
+        let summary = if ticket.description.is_empty() {
+            ticket.reason.label(lang).to_string()
+        } else {
+            let mut text: String = ticket.description.chars().take(40).collect();
+            if ticket.description.chars().count() > 40 {
+                text.push('…');
+            }
+            text
+        };
+        let t_zone = Tr::new(lang, ticket.time_zone);
+        TicketRow {
+            id: ticket.id.0,
+            summary,
+            kind: ticket.kind().label(lang),
+            kind_class: kind_class(ticket.kind()),
+            status: ticket.status().label(lang),
+            status_class: status_class(ticket.status()),
+            priority: ticket.priority.label(lang),
+            priority_class: priority_class(ticket.priority),
+            buyer: ticket.buyer.clone(),
+            order_no: ticket.order_no.clone(),
+            amount: ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
+            assignee: ticket.assignee_name.clone().unwrap_or_else(|| t.t("ticket.unassigned").to_string()),
+            overdue: ticket.is_overdue(now),
+            deadline: Deadline::new(t_zone, ticket.follow_up_due_at, now),
+            opened: ticket.opened_at.with_timezone(&ticket.time_zone).format("%m-%d %H:%M").to_string(),
+        }
+    }
+}
+
+/// An option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// An option.
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Choice {
+        Choice { value: value.into(), label: label.into(), selected }
+    }
+}
+
+/// The role names for the roles that work tickets, for hints.
+pub fn can_override(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin)
+}
+
+/// Money for a form field (yuan without the sign).
+pub fn yuan_field(fen: Option<Fen>) -> String {
+    fen.map(|f| f.to_string().replace('¥', "")).unwrap_or_default()
+}
