@@ -30,7 +30,11 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::JsonDataError(error) => {
             // serde_path_to_error puts the path first: "kind: unknown variant `x`, expected ...".
             let text = error.body_text();
-            let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(&text).to_string();
+            let detail = text
+                .split_once("target type: ")
+                .map(|(_, d)| d)
+                .unwrap_or(&text)
+                .to_string();
             let field = detail
                 .split_once(": ")
                 .map(|(path, _)| path.to_string())
@@ -38,10 +42,12 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
                 .unwrap_or_else(|| missing_field(&detail).unwrap_or_else(|| "body".to_string()));
             ApiError::invalid(&field, detail)
         }
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::bad_request("send the body as JSON with the header `Content-Type: application/json`")
+        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
+            "send the body as JSON with the header `Content-Type: application/json`",
+        ),
+        other => {
+            ApiError::bad_request(format!("the body is not valid JSON: {}", other.body_text()))
         }
-        other => ApiError::bad_request(format!("the body is not valid JSON: {}", other.body_text())),
     }
 }
 
@@ -67,7 +73,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 fn query_rejection(rejection: QueryRejection) -> ApiError {
     let text = rejection.body_text();
-    let detail = text.split_once("query string: ").map(|(_, d)| d).unwrap_or(&text);
+    let detail = text
+        .split_once("query string: ")
+        .map(|(_, d)| d)
+        .unwrap_or(&text);
     ApiError::bad_request(format!("bad query parameter: {detail}"))
 }
 

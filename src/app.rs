@@ -24,7 +24,10 @@ pub struct AppState {
 impl AppState {
     /// State over a pool, with the bundled calendar.
     pub fn new(pool: PgPool) -> AppState {
-        AppState { pool, calendar: Arc::new(Calendar::bundled()) }
+        AppState {
+            pool,
+            calendar: Arc::new(Calendar::bundled()),
+        }
     }
 }
 
@@ -52,8 +55,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Ready when the database answers.
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, &'static str) {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }

@@ -23,7 +23,12 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// Where the embedded PostgreSQL keeps its data (when DATABASE_URL is not set).
-    #[arg(long, env = "AFTERSALES_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "AFTERSALES_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
 
     #[command(subcommand)]
@@ -76,17 +81,24 @@ pub enum UserCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role; use agent, supervisor, owner or admin"))
+    Role::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a role; use agent, supervisor, owner or admin"))
 }
 
 /// Runs the command line; the exit code says whether it worked.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("AFTERSALES_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_env("AFTERSALES_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+        )
         .with_target(false)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -104,8 +116,13 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, demo, db_connections } => {
-            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
+        Command::Serve {
+            listen,
+            demo,
+            db_connections,
+        } => {
+            let database =
+                db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
             let result = serve(&database, listen, demo).await;
             database.close().await?;
             result
@@ -115,7 +132,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             database.close().await
         }
-        Command::User { command: UserCommand::Add { login, role, shops, name, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    role,
+                    shops,
+                    name,
+                    password_stdin,
+                },
+        } => {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
             let result = add_user(&database.pool, login, role, shops, name, password_stdin).await;
             database.close().await?;
@@ -139,7 +165,9 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool) -> anyho
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)"))?;
     let address = listener.local_addr()?;
     println!("Aftersales Desk is running at http://{address}/  (Ctrl-C to stop)");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     println!("stopped");
     Ok(())
 }
@@ -188,10 +216,24 @@ async fn add_user(
     } else {
         (crate::auth::tokens::random_token()[..20].to_string(), true)
     };
-    let user = crate::users::create(pool, &crate::users::NewUser { login, password: password.clone(), role, shops, display_name: name })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("created user {} ({}, id {})", user.login, user.role.as_str(), user.id);
+    let user = crate::users::create(
+        pool,
+        &crate::users::NewUser {
+            login,
+            password: password.clone(),
+            role,
+            shops,
+            display_name: name,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "created user {} ({}, id {})",
+        user.login,
+        user.role.as_str(),
+        user.id
+    );
     if generated {
         println!("password: {password}");
         println!("(shown once: pass it on safely)");

@@ -23,7 +23,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), details: json!({}) }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: json!({}),
+        }
     }
 
     /// Adds details.
@@ -40,8 +45,12 @@ impl ApiError {
     /// 422: a field is missing or wrong. The message names the field.
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
         let message = message.into();
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {message}"))
-            .with_details(json!({ "field": field }))
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("{field}: {message}"),
+        )
+        .with_details(json!({ "field": field }))
     }
 
     /// 422 with a code of its own (a rule refused the request).
@@ -65,8 +74,12 @@ impl ApiError {
 
     /// 404: no such thing — or one the caller may not know exists.
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
-            .with_details(json!({ "resource": what }))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+        .with_details(json!({ "resource": what }))
     }
 
     /// 409: the thing exists already, or changed since the caller read it.
@@ -98,7 +111,11 @@ impl ApiError {
     /// 500: a fault of ours; the details go to the log, not to the caller.
     pub fn internal(error: impl std::fmt::Display) -> ApiError {
         tracing::error!(%error, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; it has been logged",
+        )
     }
 }
 
@@ -113,7 +130,11 @@ impl From<MoveError> for ApiError {
                         "a ticket in `{}` cannot move to `{}`; allowed: {}",
                         from.as_str(),
                         to.as_str(),
-                        if names.is_empty() { "none (the ticket is closed)".to_string() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "none (the ticket is closed)".to_string()
+                        } else {
+                            names.join(", ")
+                        }
                     ),
                 )
                 .with_details(json!({ "from": from, "to": to, "allowed": allowed }))
@@ -154,7 +175,9 @@ impl IntoResponse for ApiError {
         let body = json!({ "error": { "code": self.code, "message": self.message, "details": self.details } });
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
     }

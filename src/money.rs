@@ -5,15 +5,21 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// An amount of money in fen (1 yuan = 100 fen).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
 impl Fen {
     /// Parses yuan as people write it (`128`, `128.5`, `128.50`, `¥1,280.00`) into fen.
     pub fn parse_yuan(text: &str) -> Option<Fen> {
-        let cleaned: String =
-            text.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',').collect();
+        let cleaned: String = text
+            .trim()
+            .trim_start_matches(['¥', '￥'])
+            .chars()
+            .filter(|c| *c != ',')
+            .collect();
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, cleaned.as_str()),

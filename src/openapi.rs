@@ -41,13 +41,18 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/openapi.json", get(document)).route("/api/docs", get(docs_page))
+    Router::new()
+        .route("/api/v1/openapi.json", get(document))
+        .route("/api/docs", get(docs_page))
 }
 
 async fn document() -> Json<utoipa::openapi::OpenApi> {
@@ -67,7 +72,11 @@ async fn docs_page() -> Html<String> {
         ];
         for (method, op) in ops {
             if let Some(op) = op {
-                let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+                let summary = op
+                    .summary
+                    .clone()
+                    .or_else(|| op.description.clone())
+                    .unwrap_or_default();
                 rows.push_str(&format!(
                     "<tr><td class=\"mono\">{method}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
                     escape(path),
@@ -86,5 +95,8 @@ async fn docs_page() -> Html<String> {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -59,17 +59,28 @@ pub async fn create_token(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let user = authenticate(&state.pool, &request.login, &request.password).await?.ok_or_else(|| {
-        ApiError { code: "invalid_credentials", message: "wrong login or password".into(), ..ApiError::unauthenticated() }
-    })?;
-    let (token, expires_at) = tokens::issue(&state.pool, user, tokens::TokenKind::Api, Some("api")).await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at })))
+    let user = authenticate(&state.pool, &request.login, &request.password)
+        .await?
+        .ok_or_else(|| ApiError {
+            code: "invalid_credentials",
+            message: "wrong login or password".into(),
+            ..ApiError::unauthenticated()
+        })?;
+    let (token, expires_at) =
+        tokens::issue(&state.pool, user, tokens::TokenKind::Api, Some("api")).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse { token, expires_at }),
+    ))
 }
 
 /// Ends the token the request was made with.
 #[utoipa::path(delete, path = "/api/v1/auth/tokens/current", tag = "auth",
     responses((status = 204), (status = 401, body = crate::api::ErrorBody)))]
-pub async fn revoke_current_token(State(state): State<AppState>, user: CurrentUser) -> ApiResult<StatusCode> {
+pub async fn revoke_current_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<StatusCode> {
     tokens::revoke(&state.pool, &user.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -80,7 +80,10 @@ pub async fn user_for(pool: &PgPool, token: &str) -> sqlx::Result<Option<UserId>
 
 /// Ends a token (logout).
 pub async fn revoke(pool: &PgPool, token: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM auth_tokens WHERE token_hash = $1").bind(digest(token)).execute(pool).await?;
+    sqlx::query("DELETE FROM auth_tokens WHERE token_hash = $1")
+        .bind(digest(token))
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

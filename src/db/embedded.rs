@@ -79,7 +79,13 @@ impl Cluster {
         let socket_dir = socket_dir_for(&data_dir);
         std::fs::create_dir_all(&socket_dir)?;
 
-        let mut cluster = Cluster { data_dir, socket_dir, bin_dir, as_postgres_user, watchdog: None };
+        let mut cluster = Cluster {
+            data_dir,
+            socket_dir,
+            bin_dir,
+            as_postgres_user,
+            watchdog: None,
+        };
         if cluster.as_postgres_user {
             cluster.hand_to_postgres_user()?;
         }
@@ -155,12 +161,21 @@ impl Cluster {
     }
 
     fn hand_to_postgres_user(&self) -> Result<(), EmbeddedError> {
-        let known = Command::new("id").args(["-u", "postgres"]).stdout(Stdio::null()).stderr(Stdio::null()).status()?;
+        let known = Command::new("id")
+            .args(["-u", "postgres"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
         if !known.success() {
             return Err(EmbeddedError::NoPostgresUser);
         }
         for dir in [&self.data_dir, &self.socket_dir] {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir), "chown of the data directory")?;
+            run(
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(dir),
+                "chown of the data directory",
+            )?;
         }
         let reachable = self
             .command(Path::new("test"))
@@ -180,7 +195,14 @@ impl Cluster {
             self.command(&self.tool("initdb"))
                 .arg("-D")
                 .arg(self.pgdata())
-                .args(["-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"]),
+                .args([
+                    "-U",
+                    SUPERUSER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-locale",
+                    "--no-instructions",
+                ]),
             "initdb",
         )
     }
@@ -203,7 +225,8 @@ impl Cluster {
             self.socket_dir.display()
         );
         if options.unsafe_fast {
-            server_options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            server_options
+                .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
         run(
             self.command(&self.tool("pg_ctl"))
@@ -221,7 +244,8 @@ impl Cluster {
         )?;
 
         // $0 = pg_ctl, $1 = the cluster, $2 and $3 = directories to remove afterwards.
-        let mut script = String::from("read _ignored; \"$0\" stop -D \"$1\" -m fast -w -t 120 >/dev/null");
+        let mut script =
+            String::from("read _ignored; \"$0\" stop -D \"$1\" -m fast -w -t 120 >/dev/null");
         let mut args: Vec<String> = vec![
             self.tool("pg_ctl").display().to_string(),
             self.pgdata().display().to_string(),
@@ -232,7 +256,12 @@ impl Cluster {
             args.push(self.socket_dir.display().to_string());
         }
         let mut watchdog = self.command(Path::new("sh"));
-        watchdog.arg("-c").arg(script).args(args).stdin(Stdio::piped()).process_group(0);
+        watchdog
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .stdin(Stdio::piped())
+            .process_group(0);
         let mut child = watchdog.spawn()?;
         let stdin = child.stdin.take().ok_or_else(|| EmbeddedError::Command {
             what: "starting the PostgreSQL watchdog".into(),
@@ -269,7 +298,10 @@ pub fn find_binaries() -> Result<PathBuf, EmbeddedError> {
         })
         .collect();
     versions.sort();
-    versions.pop().map(|(_, bin)| bin).ok_or(EmbeddedError::NoBinaries)
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or(EmbeddedError::NoBinaries)
 }
 
 fn socket_dir_for(data_dir: &Path) -> PathBuf {
@@ -302,5 +334,8 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), EmbeddedError> {
     if detail.is_empty() {
         detail = format!("exited with {}", output.status);
     }
-    Err(EmbeddedError::Command { what: what.to_string(), detail })
+    Err(EmbeddedError::Command {
+        what: what.to_string(),
+        detail,
+    })
 }

@@ -50,7 +50,12 @@ impl Lang {
 }
 
 static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| catalogue::ENTRIES.iter().map(|&(key, zh, en)| (key, (zh, en))).collect());
+    LazyLock::new(|| {
+        catalogue::ENTRIES
+            .iter()
+            .map(|&(key, zh, en)| (key, (zh, en)))
+            .collect()
+    });
 
 /// Looks up `key` in `lang`. An unknown key comes back as itself, so a gap shows on the page
 /// instead of breaking it; a test keeps the templates and the catalogue in step.
@@ -100,12 +105,16 @@ impl Tr {
 
     /// An instant as local date and time in the shop's zone.
     pub fn datetime(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string()
+        at.with_timezone(&self.zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     /// An optional instant, or a dash.
     pub fn datetime_opt(&self, at: &Option<DateTime<Utc>>) -> String {
-        at.as_ref().map(|at| self.datetime(at)).unwrap_or_else(|| "—".into())
+        at.as_ref()
+            .map(|at| self.datetime(at))
+            .unwrap_or_else(|| "—".into())
     }
 
     /// An instant in RFC 3339 with the shop's offset, for `<time datetime>`.
@@ -116,7 +125,11 @@ impl Tr {
     /// A duration in words ("3 小时 12 分" / "3 h 12 min"), for countdowns.
     pub fn duration(&self, seconds: i64) -> String {
         let seconds = seconds.abs();
-        let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3_600, seconds % 3_600 / 60);
+        let (days, hours, minutes) = (
+            seconds / 86_400,
+            seconds % 86_400 / 3_600,
+            seconds % 3_600 / 60,
+        );
         match self.lang {
             Lang::Zh if days > 0 => format!("{days}天{hours}小时"),
             Lang::Zh if hours > 0 => format!("{hours}小时{minutes}分"),
@@ -126,6 +139,20 @@ impl Tr {
             Lang::En => format!("{minutes} min"),
         }
     }
+}
+
+/// The language of a request: the `lang` cookie (the header switch), else `Accept-Language`,
+/// else Chinese.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    if let Some(lang) = crate::auth::cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
+        return lang;
+    }
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(Lang::parse)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -147,23 +174,31 @@ mod tests {
     fn every_key_used_in_templates_and_code_is_in_the_catalogue() {
         let mut missing = Vec::new();
         for dir in ["templates", "src"] {
-            visit(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).as_path(), &mut |text| {
-                for marker in [".t(\"", ".f(\"", "tr_key(\""] {
-                    for (pos, _) in text.match_indices(marker) {
-                        let rest = &text[pos + marker.len()..];
-                        if let Some(end) = rest.find('"') {
-                            let key = &rest[..end];
-                            if key.contains('.') && !key.contains(' ') && !has(key) {
-                                missing.push(key.to_string());
+            visit(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(dir)
+                    .as_path(),
+                &mut |text| {
+                    for marker in [".t(\"", ".f(\"", "tr_key(\""] {
+                        for (pos, _) in text.match_indices(marker) {
+                            let rest = &text[pos + marker.len()..];
+                            if let Some(end) = rest.find('"') {
+                                let key = &rest[..end];
+                                if key.contains('.') && !key.contains(' ') && !has(key) {
+                                    missing.push(key.to_string());
+                                }
                             }
                         }
                     }
-                }
-            });
+                },
+            );
         }
         missing.sort();
         missing.dedup();
-        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogue: {missing:?}"
+        );
     }
 
     fn visit(dir: &std::path::Path, check: &mut dyn FnMut(&str)) {
@@ -191,18 +226,4 @@ mod tests {
         let en = Tr::new(Lang::En, chrono_tz::Asia::Shanghai);
         assert_eq!(en.duration(-(26 * 3600)), "1 d 2 h");
     }
-}
-
-/// The language of a request: the `lang` cookie (the header switch), else `Accept-Language`,
-/// else Chinese.
-pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
-    if let Some(lang) = crate::auth::cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
-        return lang;
-    }
-    headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(Lang::parse)
-        .unwrap_or_default()
 }

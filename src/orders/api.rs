@@ -14,7 +14,10 @@ use crate::ids::ShopId;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/shops/{shop}/orders/{order_no}", put(upsert_order).get(get_order))
+    Router::new().route(
+        "/api/v1/shops/{shop}/orders/{order_no}",
+        put(upsert_order).get(get_order),
+    )
 }
 
 /// Inserts or replaces an order with its lines (201 when new, 200 when updated).
@@ -31,9 +34,17 @@ pub async fn upsert_order(
 ) -> ApiResult<(StatusCode, Json<Order>)> {
     user.require_shop(shop)?;
     user.require_role(&[Role::Agent, Role::Supervisor, Role::Admin])?;
-    super::validate(&order_no, &input).map_err(|(field, message)| ApiError::invalid(&field, message))?;
+    super::validate(&order_no, &input)
+        .map_err(|(field, message)| ApiError::invalid(&field, message))?;
     let (order, created) = super::upsert(&state.pool, shop, &order_no, &input).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(order),
+    ))
 }
 
 /// One order with its lines.
@@ -46,6 +57,8 @@ pub async fn get_order(
     Path((shop, order_no)): Path<(ShopId, String)>,
 ) -> ApiResult<Json<Order>> {
     user.require_shop(shop)?;
-    let order = super::find(&state.pool, shop, &order_no).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    let order = super::find(&state.pool, shop, &order_no)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
     Ok(Json(order))
 }

@@ -120,10 +120,16 @@ impl Order {
 pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, String)> {
     let field = |f: &str| f.to_string();
     if order_no.trim().is_empty() || order_no.len() > 64 {
-        return Err((field("order_no"), "give the marketplace order number (1–64 characters)".into()));
+        return Err((
+            field("order_no"),
+            "give the marketplace order number (1–64 characters)".into(),
+        ));
     }
     if input.buyer.trim().is_empty() || input.buyer.chars().count() > 100 {
-        return Err((field("buyer"), "give the buyer's member name (1–100 characters)".into()));
+        return Err((
+            field("buyer"),
+            "give the buyer's member name (1–100 characters)".into(),
+        ));
     }
     if input.lines.is_empty() {
         return Err((field("lines"), "an order needs at least one line".into()));
@@ -135,7 +141,10 @@ pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, Strin
             return Err((at("sku"), "give the SKU (1–100 characters)".into()));
         }
         if !skus.insert(line.sku.trim()) {
-            return Err((at("sku"), format!("the SKU `{}` appears twice; one line per SKU", line.sku)));
+            return Err((
+                at("sku"),
+                format!("the SKU `{}` appears twice; one line per SKU", line.sku),
+            ));
         }
         if line.title.trim().is_empty() {
             return Err((at("title"), "give the item title".into()));
@@ -144,18 +153,21 @@ pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, Strin
             return Err((at("quantity"), "the quantity is at least 1".into()));
         }
         if line.unit_price_fen < 0 {
-            return Err((at("unit_price_fen"), "the price in fen cannot be negative".into()));
+            return Err((
+                at("unit_price_fen"),
+                "the price in fen cannot be negative".into(),
+            ));
         }
-        if let Some(ex) = &line.no_reason_exclusion {
-            if NoReasonExclusion::parse(ex).is_none() {
-                return Err((
-                    at("no_reason_exclusion"),
-                    format!(
-                        "`{ex}` is not an exclusion; use none, custom_made, perishable, digital_unsealed, periodical \
-                         or confirmed_at_purchase (a seller's own label is not an exclusion)"
-                    ),
-                ));
-            }
+        if let Some(ex) = &line.no_reason_exclusion
+            && NoReasonExclusion::parse(ex).is_none()
+        {
+            return Err((
+                at("no_reason_exclusion"),
+                format!(
+                    "`{ex}` is not an exclusion; use none, custom_made, perishable, digital_unsealed, periodical \
+                     or confirmed_at_purchase (a seller's own label is not an exclusion)"
+                ),
+            ));
         }
     }
     Ok(())
@@ -189,7 +201,12 @@ pub async fn upsert_customer(
 
 /// Inserts or replaces an order and its lines in one transaction. Returns the order and whether
 /// it was new.
-pub async fn upsert(pool: &PgPool, shop: ShopId, order_no: &str, input: &OrderInput) -> sqlx::Result<(Order, bool)> {
+pub async fn upsert(
+    pool: &PgPool,
+    shop: ShopId,
+    order_no: &str,
+    input: &OrderInput,
+) -> sqlx::Result<(Order, bool)> {
     let mut tx = pool.begin().await?;
     let customer = upsert_customer(
         &mut tx,
@@ -217,7 +234,11 @@ pub async fn upsert(pool: &PgPool, shop: ShopId, order_no: &str, input: &OrderIn
     .bind(&input.note)
     .fetch_one(&mut *tx)
     .await?;
-    let skus: Vec<String> = input.lines.iter().map(|l| l.sku.trim().to_string()).collect();
+    let skus: Vec<String> = input
+        .lines
+        .iter()
+        .map(|l| l.sku.trim().to_string())
+        .collect();
     sqlx::query("DELETE FROM order_lines WHERE shop_id = $1 AND order_id = $2 AND sku <> ALL($3)")
         .bind(shop)
         .bind(order_id)
@@ -246,7 +267,9 @@ pub async fn upsert(pool: &PgPool, shop: ShopId, order_no: &str, input: &OrderIn
         .execute(&mut *tx)
         .await?;
     }
-    let order = find_in(&mut tx, shop, order_no.trim()).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let order = find_in(&mut tx, shop, order_no.trim())
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     tx.commit().await?;
     Ok((order, created))
 }
@@ -263,8 +286,12 @@ struct OrderRow {
     note: Option<String>,
 }
 
-async fn find_in(tx: &mut Transaction<'_, Postgres>, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
-    find_with(&mut **tx, shop, order_no).await
+async fn find_in(
+    tx: &mut Transaction<'_, Postgres>,
+    shop: ShopId,
+    order_no: &str,
+) -> sqlx::Result<Option<Order>> {
+    find_with(tx, shop, order_no).await
 }
 
 /// An order by its marketplace number, with its lines.
@@ -273,7 +300,11 @@ pub async fn find(pool: &PgPool, shop: ShopId, order_no: &str) -> sqlx::Result<O
     find_with(&mut conn, shop, order_no).await
 }
 
-async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
+async fn find_with(
+    conn: &mut sqlx::PgConnection,
+    shop: ShopId,
+    order_no: &str,
+) -> sqlx::Result<Option<Order>> {
     let row: Option<OrderRow> = sqlx::query_as(
         "SELECT o.id, o.order_no, c.nick AS buyer, o.customer_id, o.paid_at, o.shipped_at, o.signed_at, o.note
          FROM orders o JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id

@@ -128,9 +128,9 @@ impl ReasonCode {
             | ReasonCode::NotAsDescribed
             | ReasonCode::EmptyParcel
             | ReasonCode::AdverseReaction => Evidence::Photos,
-            ReasonCode::LogisticsStuck | ReasonCode::LogisticsNoTrace | ReasonCode::LateShipment => {
-                Evidence::Tracking
-            }
+            ReasonCode::LogisticsStuck
+            | ReasonCode::LogisticsNoTrace
+            | ReasonCode::LateShipment => Evidence::Tracking,
             ReasonCode::Counterfeit | ReasonCode::Invoice => Evidence::Documents,
             ReasonCode::NoReason
             | ReasonCode::Misorder
@@ -216,21 +216,36 @@ mod tests {
     #[test]
     fn only_no_reason_is_bound_by_the_seven_day_window() {
         for code in ReasonCode::ALL {
-            assert_eq!(code.bound_by_seven_day_window(), code == ReasonCode::NoReason);
+            assert_eq!(
+                code.bound_by_seven_day_window(),
+                code == ReasonCode::NoReason
+            );
         }
     }
 
     #[test]
     fn seller_pays_return_shipping_when_the_goods_are_at_fault() {
-        assert_eq!(ReasonCode::Quality.default_return_shipping_payer(), ShippingPayer::Seller);
-        assert_eq!(ReasonCode::WrongItem.default_return_shipping_payer(), ShippingPayer::Seller);
-        assert_eq!(ReasonCode::NoReason.default_return_shipping_payer(), ShippingPayer::Buyer);
+        assert_eq!(
+            ReasonCode::Quality.default_return_shipping_payer(),
+            ShippingPayer::Seller
+        );
+        assert_eq!(
+            ReasonCode::WrongItem.default_return_shipping_payer(),
+            ShippingPayer::Seller
+        );
+        assert_eq!(
+            ReasonCode::NoReason.default_return_shipping_payer(),
+            ShippingPayer::Buyer
+        );
     }
 
     #[test]
     fn damage_asks_for_photos_and_logistics_for_tracking() {
         assert_eq!(ReasonCode::Damaged.evidence_to_ask(), Evidence::Photos);
-        assert_eq!(ReasonCode::LogisticsStuck.evidence_to_ask(), Evidence::Tracking);
+        assert_eq!(
+            ReasonCode::LogisticsStuck.evidence_to_ask(),
+            Evidence::Tracking
+        );
     }
 
     #[test]

@@ -121,13 +121,24 @@ impl TicketKind {
     /// Whether requests of this kind concern goods the buyer may send back without reason, so
     /// that the seven-day rule applies to a `no_reason` request.
     pub fn subject_to_seven_day_rule(self) -> bool {
-        matches!(self, TicketKind::Refund | TicketKind::Return | TicketKind::Exchange)
+        matches!(
+            self,
+            TicketKind::Refund | TicketKind::Return | TicketKind::Exchange
+        )
     }
 
     /// Every status a ticket of this kind can be in, in workflow order.
     pub fn statuses(self) -> &'static [Status] {
         match self {
-            TicketKind::Refund => &[Requested, Approved, Rejected, Refunded, Closed, Escalated, PlatformIntervention],
+            TicketKind::Refund => &[
+                Requested,
+                Approved,
+                Rejected,
+                Refunded,
+                Closed,
+                Escalated,
+                PlatformIntervention,
+            ],
             TicketKind::Return => &[
                 Requested,
                 Approved,
@@ -160,9 +171,14 @@ impl TicketKind {
                 Escalated,
                 PlatformIntervention,
             ],
-            TicketKind::Logistics => {
-                &[Open, CarrierContacted, Resolved, Closed, Escalated, PlatformIntervention]
-            }
+            TicketKind::Logistics => &[
+                Open,
+                CarrierContacted,
+                Resolved,
+                Closed,
+                Escalated,
+                PlatformIntervention,
+            ],
         }
     }
 
@@ -316,8 +332,12 @@ impl Status {
 
 impl Resolution {
     /// Every resolution.
-    pub const ALL: [Resolution; 4] =
-        [Resolution::Delivered, Resolution::Reshipped, Resolution::Refunded, Resolution::Compensated];
+    pub const ALL: [Resolution; 4] = [
+        Resolution::Delivered,
+        Resolution::Reshipped,
+        Resolution::Refunded,
+        Resolution::Compensated,
+    ];
 
     /// The stored and wire form.
     pub fn as_str(self) -> &'static str {
@@ -351,7 +371,12 @@ impl Resolution {
 
 impl Priority {
     /// Every priority, lowest first.
-    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
 
     /// The stored and wire form.
     pub fn as_str(self) -> &'static str {
@@ -396,7 +421,11 @@ pub struct Position {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MoveError {
     /// `to` is not reachable from the current status; `allowed` lists what is.
-    Illegal { from: Status, to: Status, allowed: Vec<Status> },
+    Illegal {
+        from: Status,
+        to: Status,
+        allowed: Vec<Status>,
+    },
     /// Resolving a logistics case needs its resolution.
     ResolutionRequired,
 }
@@ -404,7 +433,11 @@ pub enum MoveError {
 impl Position {
     /// A new ticket's position.
     pub fn new(kind: TicketKind) -> Position {
-        Position { kind, status: kind.initial_status(), held_from: None }
+        Position {
+            kind,
+            status: kind.initial_status(),
+            held_from: None,
+        }
     }
 
     /// Every status this ticket may move to now, in workflow order.
@@ -429,7 +462,11 @@ impl Position {
     pub fn apply(&self, to: Status, resolution: Option<Resolution>) -> Result<Position, MoveError> {
         let allowed = self.allowed_moves();
         if !allowed.contains(&to) {
-            return Err(MoveError::Illegal { from: self.status, to, allowed });
+            return Err(MoveError::Illegal {
+                from: self.status,
+                to,
+                allowed,
+            });
         }
         if self.kind == TicketKind::Logistics && to == Resolved && resolution.is_none() {
             return Err(MoveError::ResolutionRequired);
@@ -440,7 +477,11 @@ impl Position {
             (true, None) => Some(self.status),
             (false, _) => None,
         };
-        Ok(Position { kind: self.kind, status: to, held_from })
+        Ok(Position {
+            kind: self.kind,
+            status: to,
+            held_from,
+        })
     }
 }
 
@@ -467,29 +508,62 @@ mod tests {
 
     #[test]
     fn return_runs_through_shipping_receipt_and_inspection() {
-        walk(TicketKind::Return, &[Approved, BuyerShipped, Received, Refunded, Closed]).expect("legal");
-        walk(TicketKind::Return, &[Approved, BuyerShipped, Received, InspectionFailed, Rejected, Closed])
-            .expect("failed inspection may be rejected");
-        walk(TicketKind::Return, &[Approved, BuyerShipped, Received, InspectionFailed, Refunded, Closed])
-            .expect("failed inspection may still be refunded");
+        walk(
+            TicketKind::Return,
+            &[Approved, BuyerShipped, Received, Refunded, Closed],
+        )
+        .expect("legal");
+        walk(
+            TicketKind::Return,
+            &[
+                Approved,
+                BuyerShipped,
+                Received,
+                InspectionFailed,
+                Rejected,
+                Closed,
+            ],
+        )
+        .expect("failed inspection may be rejected");
+        walk(
+            TicketKind::Return,
+            &[
+                Approved,
+                BuyerShipped,
+                Received,
+                InspectionFailed,
+                Refunded,
+                Closed,
+            ],
+        )
+        .expect("failed inspection may still be refunded");
         walk(TicketKind::Return, &[Rejected, Closed]).expect("legal");
     }
 
     #[test]
     fn exchange_ends_with_the_replacement_shipped() {
-        walk(TicketKind::Exchange, &[Approved, BuyerShipped, Received, ReplacementShipped, Closed])
-            .expect("legal");
+        walk(
+            TicketKind::Exchange,
+            &[Approved, BuyerShipped, Received, ReplacementShipped, Closed],
+        )
+        .expect("legal");
     }
 
     #[test]
     fn complaint_and_logistics_run_to_closing() {
-        walk(TicketKind::Complaint, &[Investigating, ResolutionProposed, Resolved, Closed]).expect("legal");
+        walk(
+            TicketKind::Complaint,
+            &[Investigating, ResolutionProposed, Resolved, Closed],
+        )
+        .expect("legal");
         walk(TicketKind::Logistics, &[CarrierContacted, Resolved, Closed]).expect("legal");
     }
 
     #[test]
     fn return_cannot_skip_from_requested_to_refunded() {
-        let err = Position::new(TicketKind::Return).apply(Refunded, None).unwrap_err();
+        let err = Position::new(TicketKind::Return)
+            .apply(Refunded, None)
+            .unwrap_err();
         assert_eq!(
             err,
             MoveError::Illegal {
@@ -509,20 +583,36 @@ mod tests {
     #[test]
     fn logistics_needs_a_resolution_to_resolve() {
         let contacted = walk(TicketKind::Logistics, &[CarrierContacted]).expect("legal");
-        assert_eq!(contacted.apply(Resolved, None), Err(MoveError::ResolutionRequired));
-        assert!(contacted.apply(Resolved, Some(Resolution::Reshipped)).is_ok());
+        assert_eq!(
+            contacted.apply(Resolved, None),
+            Err(MoveError::ResolutionRequired)
+        );
+        assert!(
+            contacted
+                .apply(Resolved, Some(Resolution::Reshipped))
+                .is_ok()
+        );
     }
 
     #[test]
     fn a_hold_returns_to_where_it_came_from() {
         let shipped = walk(TicketKind::Return, &[Approved, BuyerShipped]).expect("legal");
-        let escalated = shipped.apply(Escalated, None).expect("any open ticket may be escalated");
+        let escalated = shipped
+            .apply(Escalated, None)
+            .expect("any open ticket may be escalated");
         assert_eq!(escalated.held_from, Some(BuyerShipped));
-        assert_eq!(escalated.allowed_moves(), vec![BuyerShipped, PlatformIntervention]);
-        let platform = escalated.apply(PlatformIntervention, None).expect("escalated may go to the platform");
+        assert_eq!(
+            escalated.allowed_moves(),
+            vec![BuyerShipped, PlatformIntervention]
+        );
+        let platform = escalated
+            .apply(PlatformIntervention, None)
+            .expect("escalated may go to the platform");
         assert_eq!(platform.held_from, Some(BuyerShipped));
         assert_eq!(platform.allowed_moves(), vec![BuyerShipped]);
-        let back = platform.apply(BuyerShipped, None).expect("back where it was");
+        let back = platform
+            .apply(BuyerShipped, None)
+            .expect("back where it was");
         assert_eq!(back, shipped);
     }
 
@@ -535,7 +625,11 @@ mod tests {
     #[test]
     fn nothing_leaves_closed() {
         for kind in TicketKind::ALL {
-            let closed = Position { kind, status: Closed, held_from: None };
+            let closed = Position {
+                kind,
+                status: Closed,
+                held_from: None,
+            };
             assert!(closed.allowed_moves().is_empty());
             for to in Status::ALL {
                 assert!(closed.apply(to, Some(Resolution::Delivered)).is_err());
@@ -545,7 +639,10 @@ mod tests {
 
     #[test]
     fn follow_up_cycle_stops_for_closed_rejected_and_resolved() {
-        let out: HashSet<_> = Status::ALL.into_iter().filter(|s| !s.in_follow_up_cycle()).collect();
+        let out: HashSet<_> = Status::ALL
+            .into_iter()
+            .filter(|s| !s.in_follow_up_cycle())
+            .collect();
         assert_eq!(out, HashSet::from([Closed, Rejected, Resolved]));
     }
 
@@ -553,7 +650,10 @@ mod tests {
     fn wire_forms_round_trip() {
         for status in Status::ALL {
             assert_eq!(Status::parse(status.as_str()), Some(status));
-            assert_eq!(serde_json::to_string(&status).expect("json"), format!("\"{}\"", status.as_str()));
+            assert_eq!(
+                serde_json::to_string(&status).expect("json"),
+                format!("\"{}\"", status.as_str())
+            );
         }
         for kind in TicketKind::ALL {
             assert_eq!(TicketKind::parse(kind.as_str()), Some(kind));
@@ -575,7 +675,9 @@ mod tests {
             let mut frontier = vec![start];
             while let Some(p) = frontier.pop() {
                 for to in p.allowed_moves() {
-                    let next = p.apply(to, Some(Resolution::Delivered)).expect("allowed moves apply");
+                    let next = p
+                        .apply(to, Some(Resolution::Delivered))
+                        .expect("allowed moves apply");
                     if seen.insert(next) {
                         frontier.push(next);
                     }
@@ -598,10 +700,10 @@ mod tests {
                 return true;
             }
             for to in p.allowed_moves() {
-                if let Ok(next) = p.apply(to, Some(Resolution::Delivered)) {
-                    if seen.insert(next) {
-                        frontier.push(next);
-                    }
+                if let Ok(next) = p.apply(to, Some(Resolution::Delivered))
+                    && seen.insert(next)
+                {
+                    frontier.push(next);
                 }
             }
         }

@@ -26,10 +26,14 @@ pub async fn create_shop(
     ApiJson(shop): ApiJson<NewShop>,
 ) -> ApiResult<(StatusCode, Json<Shop>)> {
     user.require_role(&[Role::Admin])?;
-    shop.validate().map_err(|(field, message)| ApiError::invalid(field, message))?;
-    let created = super::create(&state.pool, &shop)
-        .await?
-        .ok_or_else(|| ApiError::conflict("shop_exists", format!("a shop with the code `{}` exists already", shop.code)))?;
+    shop.validate()
+        .map_err(|(field, message)| ApiError::invalid(field, message))?;
+    let created = super::create(&state.pool, &shop).await?.ok_or_else(|| {
+        ApiError::conflict(
+            "shop_exists",
+            format!("a shop with the code `{}` exists already", shop.code),
+        )
+    })?;
     tracing::info!(shop = %created.id, "shop created");
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -37,6 +41,9 @@ pub async fn create_shop(
 /// The shops the caller may see (admins: all).
 #[utoipa::path(get, path = "/api/v1/shops", tag = "shops",
     responses((status = 200, body = Vec<Shop>), (status = 401, body = crate::api::ErrorBody)))]
-pub async fn list_shops(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<Shop>>> {
+pub async fn list_shops(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Vec<Shop>>> {
     Ok(Json(super::list(&state.pool, &user.shops).await?))
 }

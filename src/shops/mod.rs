@@ -67,22 +67,44 @@ impl NewShop {
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         let code_ok = self.code.len() >= 2
             && self.code.len() <= 40
-            && self.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            && self.code.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+            && self
+                .code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && self
+                .code
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
         if !code_ok {
-            return Err(("code", "use 2–40 characters: lower-case letters, digits, `_` or `-`".into()));
+            return Err((
+                "code",
+                "use 2–40 characters: lower-case letters, digits, `_` or `-`".into(),
+            ));
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 200 {
             return Err(("name", "give a name of 1–200 characters".into()));
         }
         if self.time_zone.parse::<Tz>().is_err() {
-            return Err(("time_zone", format!("`{}` is not an IANA time zone such as Asia/Shanghai", self.time_zone)));
+            return Err((
+                "time_zone",
+                format!(
+                    "`{}` is not an IANA time zone such as Asia/Shanghai",
+                    self.time_zone
+                ),
+            ));
         }
         if !(7..=90).contains(&self.return_window_days) {
-            return Err(("return_window_days", "the no-reason window is 7 to 90 days (the law's minimum is 7)".into()));
+            return Err((
+                "return_window_days",
+                "the no-reason window is 7 to 90 days (the law's minimum is 7)".into(),
+            ));
         }
         if !(1..=168).contains(&self.follow_up_hours) {
-            return Err(("follow_up_hours", "the follow-up cycle is 1 to 168 hours".into()));
+            return Err((
+                "follow_up_hours",
+                "the follow-up cycle is 1 to 168 hours".into(),
+            ));
         }
         Ok(())
     }
@@ -133,11 +155,13 @@ pub async fn list(db: impl PgExecutor<'_>, ids: &[ShopId]) -> sqlx::Result<Vec<S
 
 /// Adds a user to a shop (idempotent).
 pub async fn add_member(db: impl PgExecutor<'_>, shop: ShopId, user: UserId) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO shop_members (shop_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(shop)
-        .bind(user)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO shop_members (shop_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(shop)
+    .bind(user)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -22,7 +22,10 @@ use crate::rules::workflow::{Status, TicketKind};
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/shops/{shop}/tickets", post(create_ticket).get(list_tickets))
+        .route(
+            "/api/v1/shops/{shop}/tickets",
+            post(create_ticket).get(list_tickets),
+        )
         .route("/api/v1/tickets/{id}", get(get_ticket))
         .route("/api/v1/tickets/{id}/follow-ups", post(record_follow_up))
         .route("/api/v1/tickets/{id}/notes", post(add_note))
@@ -46,14 +49,22 @@ pub async fn create_ticket(
     ApiJson(input): ApiJson<NewTicket>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     user.require_shop(shop)?;
-    let shop = crate::shops::get(&state.pool, shop).await?.ok_or_else(|| ApiError::not_found("shop"))?;
-    let key = headers.get("idempotency-key").map(|v| v.to_str().map(str::to_string)).transpose().map_err(|_| {
-        ApiError::bad_request("the Idempotency-Key header must be plain ASCII")
-    })?;
+    let shop = crate::shops::get(&state.pool, shop)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))?;
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+        .transpose()
+        .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be plain ASCII"))?;
     let lang = request_lang(&headers);
     let now = Utc::now();
-    let created = service::create(&state.pool, &state.calendar, &user, &shop, input, key, lang, now).await?;
-    let status = if created.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    let created = service::create(&state, &user, &shop, input, key, lang, now).await?;
+    let status = if created.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, Json(TicketView::new(&created.ticket, now, lang))))
 }
 
@@ -96,14 +107,22 @@ pub async fn list_tickets(
         return Err(ApiError::bad_request("limit must be between 1 and 200"));
     }
     let before = match query.cursor.as_deref() {
-        Some(cursor) => Some(cursor.parse::<TicketId>().map_err(|_| ApiError::bad_request("cursor: pass back `next_cursor` as it was given"))?),
+        Some(cursor) => Some(cursor.parse::<TicketId>().map_err(|_| {
+            ApiError::bad_request("cursor: pass back `next_cursor` as it was given")
+        })?),
         None => None,
     };
     let (assignee, unassigned) = match query.assignee.as_deref() {
         None | Some("") => (None, false),
         Some("me") => (Some(user.id), false),
         Some("none") => (None, true),
-        Some(id) => (Some(id.parse::<UserId>().map_err(|_| ApiError::bad_request("assignee: a user id, `me` or `none`"))?), false),
+        Some(id) => (
+            Some(
+                id.parse::<UserId>()
+                    .map_err(|_| ApiError::bad_request("assignee: a user id, `me` or `none`"))?,
+            ),
+            false,
+        ),
     };
     let filter = Filter {
         kind: query.kind,
@@ -111,15 +130,26 @@ pub async fn list_tickets(
         assignee,
         unassigned,
         overdue: query.overdue,
-        query: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        query: query
+            .q
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty()),
         open_only: false,
     };
     let now = Utc::now();
     let lang = request_lang(&headers);
     let tickets = repo::list_recent(&state.pool, &[shop], &filter, now, before, limit + 1).await?;
     let more = tickets.len() as i64 > limit;
-    let items: Vec<TicketView> = tickets.iter().take(limit as usize).map(|t| TicketView::new(t, now, lang)).collect();
-    let next_cursor = if more { items.last().map(|t| t.id.to_string()) } else { None };
+    let items: Vec<TicketView> = tickets
+        .iter()
+        .take(limit as usize)
+        .map(|t| TicketView::new(t, now, lang))
+        .collect();
+    let next_cursor = if more {
+        items.last().map(|t| t.id.to_string())
+    } else {
+        None
+    };
     Ok(Json(Page { items, next_cursor }))
 }
 
@@ -133,9 +163,12 @@ pub async fn get_ticket(
     headers: HeaderMap,
     Path(id): Path<TicketId>,
 ) -> ApiResult<Json<TicketView>> {
-    let ticket = repo::get(&state.pool, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let ticket = repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     let events = repo::events(&state.pool, ticket.shop_id, id).await?;
-    let view = TicketView::new(&ticket, Utc::now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
+    let view = TicketView::new(&ticket, Utc::now(), request_lang(&headers))
+        .with_timeline(&events, ticket.time_zone);
     Ok(Json(view))
 }
 
@@ -153,7 +186,10 @@ pub async fn record_follow_up(
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let now = Utc::now();
     let ticket = service::follow_up(&state.pool, &user, id, input, now).await?;
-    Ok((StatusCode::CREATED, Json(TicketView::new(&ticket, now, request_lang(&headers)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(TicketView::new(&ticket, now, request_lang(&headers))),
+    ))
 }
 
 /// Adds an internal note to the timeline.
@@ -170,7 +206,10 @@ pub async fn add_note(
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let now = Utc::now();
     let ticket = service::note(&state.pool, &user, id, input, now).await?;
-    Ok((StatusCode::CREATED, Json(TicketView::new(&ticket, now, request_lang(&headers)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(TicketView::new(&ticket, now, request_lang(&headers))),
+    ))
 }
 
 /// Moves a ticket to another status. An illegal move is 422 naming the allowed ones; a stale
@@ -207,4 +246,3 @@ pub async fn assign_ticket(
     let ticket = service::assign(&state.pool, &user, id, input, now).await?;
     Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
 }
-

@@ -9,25 +9,43 @@ use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::workflow::{Status, TicketKind};
 
 /// One ticket among `shops`.
-pub async fn get(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
-    sqlx::query_as(concat!(ticket_select!(), "WHERE t.id = $1 AND t.shop_id = ANY($2)"))
-        .bind(id)
-        .bind(shops)
-        .fetch_optional(db)
-        .await
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    id: TicketId,
+) -> sqlx::Result<Option<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.id = $1 AND t.shop_id = ANY($2)"
+    ))
+    .bind(id)
+    .bind(shops)
+    .fetch_optional(db)
+    .await
 }
 
 /// One ticket, locked for change until the transaction ends.
-pub async fn get_for_update(conn: &mut PgConnection, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
-    sqlx::query_as(concat!(ticket_select!(), "WHERE t.id = $1 AND t.shop_id = ANY($2) FOR UPDATE OF t"))
-        .bind(id)
-        .bind(shops)
-        .fetch_optional(conn)
-        .await
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    shops: &[ShopId],
+    id: TicketId,
+) -> sqlx::Result<Option<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.id = $1 AND t.shop_id = ANY($2) FOR UPDATE OF t"
+    ))
+    .bind(id)
+    .bind(shops)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The timeline of a ticket, oldest first.
-pub async fn events(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Event>> {
+pub async fn events(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(
         "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.data
          FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id

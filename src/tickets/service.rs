@@ -125,7 +125,10 @@ fn require_text(field: &str, text: &str, max_chars: usize) -> Result<String, Api
         return Err(ApiError::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(ApiError::invalid(field, format!("at most {max_chars} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {max_chars} characters"),
+        ));
     }
     Ok(trimmed.to_string())
 }
@@ -134,7 +137,9 @@ fn require_worker(user: &CurrentUser) -> Result<(), ApiError> {
     if user.role.works_tickets() {
         Ok(())
     } else {
-        Err(ApiError::forbidden("shop owners see tickets read-only; an agent or supervisor changes them"))
+        Err(ApiError::forbidden(
+            "shop owners see tickets read-only; an agent or supervisor changes them",
+        ))
     }
 }
 
@@ -179,8 +184,7 @@ pub fn seven_day_request(
 
 /// Opens a ticket: checks the input and the rules, stores the ticket with its first events.
 pub async fn create(
-    pool: &PgPool,
-    calendar: &Calendar,
+    state: &crate::app::AppState,
     user: &CurrentUser,
     shop: &Shop,
     input: NewTicket,
@@ -188,18 +192,27 @@ pub async fn create(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Created, ApiError> {
+    let (pool, calendar) = (&state.pool, state.calendar.as_ref());
     require_worker(user)?;
     if let Some(key) = &idempotency_key {
         if key.is_empty() || key.len() > 200 {
-            return Err(ApiError::bad_request("the Idempotency-Key header must have 1–200 characters"));
+            return Err(ApiError::bad_request(
+                "the Idempotency-Key header must have 1–200 characters",
+            ));
         }
         if let Some(existing) = find_by_idempotency_key(pool, shop.id, user.id, key).await? {
-            return Ok(Created { ticket: existing, replayed: true });
+            return Ok(Created {
+                ticket: existing,
+                replayed: true,
+            });
         }
     }
     let order_no = input.order_no.trim();
     if order_no.is_empty() {
-        return Err(ApiError::invalid("order_no", "give the marketplace order number"));
+        return Err(ApiError::invalid(
+            "order_no",
+            "give the marketplace order number",
+        ));
     }
     let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
         ApiError::invalid(
@@ -207,10 +220,21 @@ pub async fn create(
             format!("shop {} has no order `{order_no}`; send it first with PUT /api/v1/shops/{}/orders/{order_no}", shop.id, shop.id),
         )
     })?;
-    let sku = match input.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let sku = match input
+        .sku
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(sku) if order.line(sku).is_none() => {
             let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-            return Err(ApiError::invalid("sku", format!("order {order_no} has no line `{sku}`; its SKUs: {}", skus.join(", "))));
+            return Err(ApiError::invalid(
+                "sku",
+                format!(
+                    "order {order_no} has no line `{sku}`; its SKUs: {}",
+                    skus.join(", ")
+                ),
+            ));
         }
         Some(sku) => Some(sku.to_string()),
         None if order.lines.len() == 1 => Some(order.lines[0].sku.clone()),
@@ -222,18 +246,28 @@ pub async fn create(
     }
     if let Some(fen) = input.refund_fen {
         if fen < 0 {
-            return Err(ApiError::invalid("refund_fen", "a refund in fen cannot be negative"));
+            return Err(ApiError::invalid(
+                "refund_fen",
+                "a refund in fen cannot be negative",
+            ));
         }
         if fen > order.total().0 {
             return Err(ApiError::invalid(
                 "refund_fen",
-                format!("the refund ({}) is more than the order's total ({})", Fen(fen), order.total()),
+                format!(
+                    "the refund ({}) is more than the order's total ({})",
+                    Fen(fen),
+                    order.total()
+                ),
             ));
         }
     }
     let opened_at = match input.opened_at {
         Some(at) if at > now + OPENED_AT_SKEW => {
-            return Err(ApiError::invalid("opened_at", "must not lie in the future (it is for importing history)"));
+            return Err(ApiError::invalid(
+                "opened_at",
+                "must not lie in the future (it is for importing history)",
+            ));
         }
         Some(at) => at,
         None => now,
@@ -243,7 +277,15 @@ pub async fn create(
         Some(text) => Some(require_text("override_justification", text, 2_000)?),
     };
 
-    let decision = match seven_day_request(shop, &order, sku.as_deref(), input.kind, input.reason, input.intact, opened_at) {
+    let decision = match seven_day_request(
+        shop,
+        &order,
+        sku.as_deref(),
+        input.kind,
+        input.reason,
+        input.intact,
+        opened_at,
+    ) {
         Some(request) => Some(
             seven_day::judge(&request, calendar)
                 .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?,
@@ -253,7 +295,11 @@ pub async fn create(
     let overridden = match &decision {
         Some(d) if d.verdict.is_refusal() => match &justification {
             Some(_) if matches!(user.role, Role::Supervisor | Role::Admin) => true,
-            Some(_) => return Err(ApiError::forbidden("only a supervisor may override a rule's refusal")),
+            Some(_) => {
+                return Err(ApiError::forbidden(
+                    "only a supervisor may override a rule's refusal",
+                ));
+            }
             None => return Err(refusal(d, lang)),
         },
         _ => false,
@@ -265,7 +311,8 @@ pub async fn create(
         None => None,
     };
     let position = Position::new(input.kind);
-    let due = follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
+    let due =
+        follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
     let record = decision.as_ref().map(SevenDayRecord::from_decision);
 
     let mut tx = pool.begin().await?;
@@ -301,8 +348,13 @@ pub async fn create(
         // A concurrent request with the same key won the race: answer with its ticket.
         tx.rollback().await?;
         let key = idempotency_key.unwrap_or_default();
-        let existing = find_by_idempotency_key(pool, shop.id, user.id, &key).await?.ok_or_else(|| ApiError::internal("idempotent ticket vanished"))?;
-        return Ok(Created { ticket: existing, replayed: true });
+        let existing = find_by_idempotency_key(pool, shop.id, user.id, &key)
+            .await?
+            .ok_or_else(|| ApiError::internal("idempotent ticket vanished"))?;
+        return Ok(Created {
+            ticket: existing,
+            replayed: true,
+        });
     };
 
     let actor = Some(user.id);
@@ -321,8 +373,16 @@ pub async fn create(
     )
     .await?;
     if let Some(record) = &record {
-        repo::append_event(&mut *tx, shop.id, id, opened_at, None, event_kind::RULE_DECISION, json!({ "rule": "seven_day", "decision": record }))
-            .await?;
+        repo::append_event(
+            &mut *tx,
+            shop.id,
+            id,
+            opened_at,
+            None,
+            event_kind::RULE_DECISION,
+            json!({ "rule": "seven_day", "decision": record }),
+        )
+        .await?;
     }
     if overridden {
         repo::append_event(
@@ -337,13 +397,26 @@ pub async fn create(
         .await?;
     }
     if let Some(assignee) = assignee {
-        repo::append_event(&mut *tx, shop.id, id, opened_at, actor, event_kind::ASSIGNED, json!({ "from": null, "to": assignee }))
-            .await?;
+        repo::append_event(
+            &mut *tx,
+            shop.id,
+            id,
+            opened_at,
+            actor,
+            event_kind::ASSIGNED,
+            json!({ "from": null, "to": assignee }),
+        )
+        .await?;
     }
-    let ticket = repo::get(&mut *tx, &[shop.id], id).await?.ok_or_else(|| ApiError::internal("new ticket not found"))?;
+    let ticket = repo::get(&mut *tx, &[shop.id], id)
+        .await?
+        .ok_or_else(|| ApiError::internal("new ticket not found"))?;
     tx.commit().await?;
     tracing::info!(ticket = %id, shop = %shop.id, kind = input.kind.as_str(), "ticket opened");
-    Ok(Created { ticket, replayed: false })
+    Ok(Created {
+        ticket,
+        replayed: false,
+    })
 }
 
 /// The 422 for a seven-day refusal, explained.
@@ -354,17 +427,24 @@ fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
         _ => "not_intact",
     };
     let record = SevenDayRecord::from_decision(decision);
-    ApiError::unprocessable(code, decision.explanation(lang)).with_details(json!({ "seven_day": record }))
+    ApiError::unprocessable(code, decision.explanation(lang))
+        .with_details(json!({ "seven_day": record }))
 }
 
-async fn find_by_idempotency_key(pool: &PgPool, shop: ShopId, user: UserId, key: &str) -> Result<Option<Ticket>, ApiError> {
-    let id: Option<TicketId> =
-        sqlx::query_scalar("SELECT id FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3")
-            .bind(shop)
-            .bind(user)
-            .bind(key)
-            .fetch_optional(pool)
-            .await?;
+async fn find_by_idempotency_key(
+    pool: &PgPool,
+    shop: ShopId,
+    user: UserId,
+    key: &str,
+) -> Result<Option<Ticket>, ApiError> {
+    let id: Option<TicketId> = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3",
+    )
+    .bind(shop)
+    .bind(user)
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
     match id {
         Some(id) => Ok(repo::get(pool, &[shop], id).await?),
         None => Ok(None),
@@ -376,7 +456,10 @@ async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<Use
     if workers.iter().any(|w| w.id == user) {
         Ok(user)
     } else {
-        Err(ApiError::invalid("assignee", format!("user {user} is not an agent or supervisor of this shop")))
+        Err(ApiError::invalid(
+            "assignee",
+            format!("user {user} is not an agent or supervisor of this shop"),
+        ))
     }
 }
 
@@ -388,31 +471,48 @@ async fn lock(
     id: TicketId,
     version: Option<i32>,
 ) -> Result<Ticket, ApiError> {
-    let ticket = repo::get_for_update(tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let ticket = repo::get_for_update(tx, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     require_worker(user)?;
-    if let Some(version) = version {
-        if version != ticket.version {
-            return Err(ApiError::stale_version(ticket.version));
-        }
+    if let Some(version) = version
+        && version != ticket.version
+    {
+        return Err(ApiError::stale_version(ticket.version));
     }
     Ok(ticket)
 }
 
 async fn shop_follow_up_hours(tx: &mut sqlx::PgConnection, shop: ShopId) -> Result<u32, ApiError> {
-    let hours: i32 = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1").bind(shop).fetch_one(tx).await?;
+    let hours: i32 = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1")
+        .bind(shop)
+        .fetch_one(tx)
+        .await?;
     Ok(u32::try_from(hours).unwrap_or(24))
 }
 
 /// Records a follow-up: the cycle starts again from now.
-pub async fn follow_up(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewFollowUp, now: DateTime<Utc>) -> Result<Ticket, ApiError> {
+pub async fn follow_up(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewFollowUp,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
     let summary = require_text("summary", &input.summary, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
     if ticket.status().is_closed() {
-        return Err(ApiError::unprocessable("ticket_closed", "the ticket is closed; open a new ticket for a new problem"));
+        return Err(ApiError::unprocessable(
+            "ticket_closed",
+            "the ticket is closed; open a new ticket for a new problem",
+        ));
     }
     let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
-    let due = ticket.status().in_follow_up_cycle().then(|| follow_up::follow_up_due_at(now, hours));
+    let due = ticket
+        .status()
+        .in_follow_up_cycle()
+        .then(|| follow_up::follow_up_due_at(now, hours));
     sqlx::query(
         "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, version = version + 1, updated_at = $3
          WHERE shop_id = $1 AND id = $2",
@@ -433,24 +533,45 @@ pub async fn follow_up(pool: &PgPool, user: &CurrentUser, id: TicketId, input: N
         json!({ "channel": input.channel, "summary": summary, "was_overdue": ticket.is_overdue(now) }),
     )
     .await?;
-    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let updated = repo::get(&mut *tx, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     tx.commit().await?;
     Ok(updated)
 }
 
 /// Adds an internal note (not a contact: the follow-up cycle is not reset).
-pub async fn note(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewNote, now: DateTime<Utc>) -> Result<Ticket, ApiError> {
+pub async fn note(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewNote,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
     let text = require_text("text", &input.text, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
-    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
-        .bind(ticket.shop_id)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), event_kind::NOTE, json!({ "text": text })).await?;
-    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    sqlx::query(
+        "UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(ticket.shop_id)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    repo::append_event(
+        &mut *tx,
+        ticket.shop_id,
+        id,
+        now,
+        Some(user.id),
+        event_kind::NOTE,
+        json!({ "text": text }),
+    )
+    .await?;
+    let updated = repo::get(&mut *tx, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -472,7 +593,10 @@ pub async fn transition(
     let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
     let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
-    let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
+    let due = match (
+        ticket.status().in_follow_up_cycle(),
+        next.status.in_follow_up_cycle(),
+    ) {
         (_, false) => None,
         // Back into the cycle (e.g. a rejected refund goes to the platform): a fresh cycle.
         (false, true) => Some(follow_up::follow_up_due_at(now, hours)),
@@ -488,7 +612,11 @@ pub async fn transition(
     } else {
         None
     };
-    let resolution = if next.status == Status::Resolved { input.resolution.or(ticket.resolution) } else { ticket.resolution };
+    let resolution = if next.status == Status::Resolved {
+        input.resolution.or(ticket.resolution)
+    } else {
+        ticket.resolution
+    };
     sqlx::query(
         "UPDATE tickets SET status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
                 resolution = $7, closed_at = $8, version = version + 1, updated_at = $9
@@ -518,13 +646,21 @@ pub async fn transition(
         }),
     )
     .await?;
-    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let updated = repo::get(&mut *tx, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     tx.commit().await?;
     Ok(updated)
 }
 
 /// Assigns a ticket to a worker of its shop, or unassigns it.
-pub async fn assign(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewAssignment, now: DateTime<Utc>) -> Result<Ticket, ApiError> {
+pub async fn assign(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewAssignment,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
     if let Some(assignee) = input.assignee {
@@ -550,7 +686,9 @@ pub async fn assign(pool: &PgPool, user: &CurrentUser, id: TicketId, input: NewA
         json!({ "from": ticket.assignee_id, "to": input.assignee }),
     )
     .await?;
-    let updated = repo::get(&mut *tx, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))?;
+    let updated = repo::get(&mut *tx, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     tx.commit().await?;
     Ok(updated)
 }

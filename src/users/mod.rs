@@ -60,19 +60,30 @@ impl NewUser {
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CreateUserError> {
         let login_ok = (2..=64).contains(&self.login.len())
-            && self.login.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-            && self.login.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+            && self
+                .login
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            && self
+                .login
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
         if !login_ok {
             return Err(CreateUserError::Invalid(
                 "login",
                 "use 2–64 characters: letters, digits, `.`, `_` or `-`, starting with a letter or digit".into(),
             ));
         }
-        password::check_strength(&self.password).map_err(|m| CreateUserError::Invalid("password", m.into()))?;
-        if let Some(name) = &self.display_name {
-            if name.trim().is_empty() || name.chars().count() > 100 {
-                return Err(CreateUserError::Invalid("display_name", "give a name of 1–100 characters".into()));
-            }
+        password::check_strength(&self.password)
+            .map_err(|m| CreateUserError::Invalid("password", m.into()))?;
+        if let Some(name) = &self.display_name
+            && (name.trim().is_empty() || name.chars().count() > 100)
+        {
+            return Err(CreateUserError::Invalid(
+                "display_name",
+                "give a name of 1–100 characters".into(),
+            ));
         }
         Ok(())
     }
@@ -85,7 +96,12 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
-    let display_name = user.display_name.as_deref().map(str::trim).unwrap_or(&user.login).to_string();
+    let display_name = user
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&user.login)
+        .to_string();
     let mut tx = pool.begin().await?;
     let id: Option<UserId> = sqlx::query_scalar(
         "INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
@@ -112,13 +128,23 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
         crate::shops::add_member(&mut *tx, shop, id).await?;
     }
     tx.commit().await?;
-    Ok(UserView { id, login: user.login.clone(), display_name, role: user.role, shops })
+    Ok(UserView {
+        id,
+        login: user.login.clone(),
+        display_name,
+        role: user.role,
+        shops,
+    })
 }
 
 /// Sets a user's password (used by the demo loader to keep known logins working).
 pub async fn set_password(pool: &PgPool, login: &str, new_password: &str) -> anyhow::Result<()> {
     let pw = new_password.to_string();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await??;
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE login = $1").bind(login).bind(hash).execute(pool).await?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE login = $1")
+        .bind(login)
+        .bind(hash)
+        .execute(pool)
+        .await?;
     Ok(())
 }

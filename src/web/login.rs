@@ -36,7 +36,10 @@ pub struct LoginForm {
 }
 
 /// Shows the login form.
-pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> ApiResult<Response> {
+pub async fn show_login(
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> ApiResult<Response> {
     let page = LoginPage {
         layout: Layout::anonymous(translator(&headers)),
         next: safe_next(query.next.as_deref()),
@@ -47,11 +50,20 @@ pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> 
 }
 
 /// Checks the credentials, starts a session and goes on to where the user wanted to be.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> ApiResult<Response> {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> ApiResult<Response> {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
     let Some(user) = authenticate(&state.pool, form.login.trim(), &form.password).await? else {
-        let page = LoginPage { layout: Layout::anonymous(t), next, login: form.login, error: Some(t.t("login.failed")) };
+        let page = LoginPage {
+            layout: Layout::anonymous(t),
+            next,
+            login: form.login,
+            error: Some(t.t("login.failed")),
+        };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
     let (token, _) = tokens::issue(&state.pool, user, tokens::TokenKind::Session, None).await?;

@@ -9,13 +9,13 @@ mod ticket;
 pub mod views;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -46,11 +46,18 @@ pub struct PageUser(pub CurrentUser);
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(user) => Ok(PageUser(user)),
             Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let target = format!("/login?next={}", urlencode(next));
                 Err(if parts.headers.contains_key("hx-request") {
                     // htmx follows HX-Redirect with a full page load.
@@ -77,7 +84,9 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
 /// cookie set by the header's language switch). The browser's own language is not consulted:
 /// the desk's users work in Chinese whatever their browser says.
 pub fn translator(headers: &HeaderMap) -> Tr {
-    let lang = crate::auth::cookie(headers, "lang").and_then(|v| Lang::parse(&v)).unwrap_or_default();
+    let lang = crate::auth::cookie(headers, "lang")
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_default();
     Tr::new(lang, chrono_tz::Asia::Shanghai)
 }
 
@@ -99,9 +108,14 @@ async fn html_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
     let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let code = value["error"]["code"].as_str().unwrap_or("internal").to_string();
+    let code = value["error"]["code"]
+        .as_str()
+        .unwrap_or("internal")
+        .to_string();
     let message = value["error"]["message"].as_str().unwrap_or("").to_string();
     error_page(tr, status, &code, &message)
 }
@@ -143,7 +157,10 @@ async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery
     let lang = Lang::parse(&code).unwrap_or_default();
     let target = safe_next(query.next.as_deref());
     let mut response = Redirect::to(&target).into_response();
-    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+    let cookie = format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -153,7 +170,9 @@ async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery
 /// A local path to go back to, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -163,7 +182,9 @@ pub fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }

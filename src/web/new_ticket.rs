@@ -97,7 +97,14 @@ async fn page(
             lookup_error = Some(t.f("new.order_not_found", &[("order_no", &order_no.trim())]));
         }
     }
-    let zone_t = Tr::new(lang, shops.iter().find(|s| Some(s.id) == shop).map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai));
+    let zone_t = Tr::new(
+        lang,
+        shops
+            .iter()
+            .find(|s| Some(s.id) == shop)
+            .map(|s| s.zone())
+            .unwrap_or(chrono_tz::Asia::Shanghai),
+    );
     let selected = |value: &str, field: Option<&String>| field.is_some_and(|f| f == value);
     let lines = order
         .as_ref()
@@ -106,19 +113,40 @@ async fn page(
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    let chosen = form.map(|f| selected(&l.sku, f.sku.as_ref())).unwrap_or(i == 0);
-                    Choice::new(l.sku.clone(), format!("{} · {} · {} × {}", l.title, l.sku, Fen(l.unit_price_fen), l.quantity), chosen)
+                    let chosen = form
+                        .map(|f| selected(&l.sku, f.sku.as_ref()))
+                        .unwrap_or(i == 0);
+                    Choice::new(
+                        l.sku.clone(),
+                        format!(
+                            "{} · {} · {} × {}",
+                            l.title,
+                            l.sku,
+                            Fen(l.unit_price_fen),
+                            l.quantity
+                        ),
+                        chosen,
+                    )
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let kind = form.and_then(|f| TicketKind::parse(&f.kind)).unwrap_or(TicketKind::Return);
-    let reason = form.and_then(|f| ReasonCode::parse(&f.reason)).unwrap_or(ReasonCode::NoReason);
-    let priority = form.and_then(|f| f.priority.as_deref().and_then(Priority::parse)).unwrap_or(Priority::Normal);
+    let kind = form
+        .and_then(|f| TicketKind::parse(&f.kind))
+        .unwrap_or(TicketKind::Return);
+    let reason = form
+        .and_then(|f| ReasonCode::parse(&f.reason))
+        .unwrap_or(ReasonCode::NoReason);
+    let priority = form
+        .and_then(|f| f.priority.as_deref().and_then(Priority::parse))
+        .unwrap_or(Priority::Normal);
     let intact = form.and_then(|f| f.intact.clone()).unwrap_or_default();
     Ok(NewTicketPage {
         layout: Layout::new(t, user, "new", "/tickets/new"),
-        shops: shops.iter().map(|s| Choice::new(s.id.to_string(), s.name.clone(), Some(s.id) == shop)).collect(),
+        shops: shops
+            .iter()
+            .map(|s| Choice::new(s.id.to_string(), s.name.clone(), Some(s.id) == shop))
+            .collect(),
         order_no: order_no.trim().to_string(),
         lookup_error,
         order: order.as_ref().and_then(|o| {
@@ -132,16 +160,28 @@ async fn page(
             })
         }),
         lines,
-        kinds: TicketKind::ALL.iter().map(|k| Choice::new(k.as_str(), k.label(lang), *k == kind)).collect(),
-        reasons: ReasonCode::ALL.iter().map(|r| Choice::new(r.as_str(), r.label(lang), *r == reason)).collect(),
-        priorities: Priority::ALL.iter().map(|p| Choice::new(p.as_str(), p.label(lang), *p == priority)).collect(),
+        kinds: TicketKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.label(lang), *k == kind))
+            .collect(),
+        reasons: ReasonCode::ALL
+            .iter()
+            .map(|r| Choice::new(r.as_str(), r.label(lang), *r == reason))
+            .collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| Choice::new(p.as_str(), p.label(lang), *p == priority))
+            .collect(),
         intact: vec![
             Choice::new("", t.t("new.intact_unknown"), intact.is_empty()),
             Choice::new("yes", t.t("new.intact_yes"), intact == "yes"),
             Choice::new("no", t.t("new.intact_no"), intact == "no"),
         ],
         refund_yuan: form.and_then(|f| f.refund_yuan.clone()).unwrap_or_else(|| {
-            order.as_ref().map(|o| views::yuan_field(Some(o.total()))).unwrap_or_default()
+            order
+                .as_ref()
+                .map(|o| views::yuan_field(Some(o.total())))
+                .unwrap_or_default()
         }),
         description: form.and_then(|f| f.description.clone()).unwrap_or_default(),
         can_override: views::can_override(user.role),
@@ -157,7 +197,16 @@ pub async fn show_form(
     ApiQuery(query): ApiQuery<NewTicketQuery>,
 ) -> ApiResult<Response> {
     let t = translator(&headers);
-    let view = page(&state, &user, t, query.shop.map(ShopId), query.order_no.as_deref().unwrap_or(""), None, None).await?;
+    let view = page(
+        &state,
+        &user,
+        t,
+        query.shop.map(ShopId),
+        query.order_no.as_deref().unwrap_or(""),
+        None,
+        None,
+    )
+    .await?;
     Ok(render(&view)?.into_response())
 }
 
@@ -173,25 +222,52 @@ pub async fn open_ticket(
     let result = create(&state, &user, &form, t).await;
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
+        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => {
+            Err(error)
+        }
         Err(error) => {
             let message = views::error_message(t, error.code, &error.message);
-            let view = page(&state, &user, t, Some(shop_id), &form.order_no, Some(&form), Some(message)).await?;
+            let view = page(
+                &state,
+                &user,
+                t,
+                Some(shop_id),
+                &form.order_no,
+                Some(&form),
+                Some(message),
+            )
+            .await?;
             Ok((error.status, render(&view)?).into_response())
         }
     }
 }
 
-async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: Tr) -> ApiResult<i64> {
+async fn create(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &NewTicketForm,
+    t: Tr,
+) -> ApiResult<i64> {
     let shop_id = ShopId(form.shop);
     user.require_shop(shop_id)?;
-    let shop = crate::shops::get(&state.pool, shop_id).await?.ok_or_else(|| ApiError::not_found("shop"))?;
-    let kind = TicketKind::parse(&form.kind).ok_or_else(|| ApiError::invalid("kind", "choose a kind"))?;
-    let reason = ReasonCode::parse(&form.reason).ok_or_else(|| ApiError::invalid("reason", "choose a reason"))?;
-    let refund_fen = match form.refund_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let shop = crate::shops::get(&state.pool, shop_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))?;
+    let kind =
+        TicketKind::parse(&form.kind).ok_or_else(|| ApiError::invalid("kind", "choose a kind"))?;
+    let reason = ReasonCode::parse(&form.reason)
+        .ok_or_else(|| ApiError::invalid("reason", "choose a reason"))?;
+    let refund_fen = match form
+        .refund_yuan
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(text) => Some(
             Fen::parse_yuan(text)
-                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))?
+                .ok_or_else(|| {
+                    ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)]))
+                })?
                 .0,
         ),
         None => None,
@@ -213,6 +289,6 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
         assignee: None,
         override_justification: form.override_justification.clone(),
     };
-    let created = service::create(&state.pool, &state.calendar, user, &shop, input, None, t.lang, Utc::now()).await?;
+    let created = service::create(state, user, &shop, input, None, t.lang, Utc::now()).await?;
     Ok(created.ticket.id.0)
 }

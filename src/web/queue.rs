@@ -59,7 +59,10 @@ pub struct QueueQuery {
 
 fn parse_after(after: &str) -> Option<(DateTime<Utc>, TicketId)> {
     let (due, id) = after.rsplit_once('_')?;
-    Some((DateTime::parse_from_rfc3339(due).ok()?.with_timezone(&Utc), id.parse().ok()?))
+    Some((
+        DateTime::parse_from_rfc3339(due).ok()?.with_timezone(&Utc),
+        id.parse().ok()?,
+    ))
 }
 
 /// Shows the queue.
@@ -73,12 +76,27 @@ pub async fn show_queue(
     let t = translator(&headers);
     let lang = t.lang;
     let now = Utc::now();
-    let view = query.view.as_deref().filter(|v| matches!(*v, "mine" | "unassigned" | "all")).unwrap_or("mine");
-    let kind = query.kind.as_deref().filter(|k| !k.is_empty()).and_then(TicketKind::parse);
-    let status = query.status.as_deref().filter(|s| !s.is_empty()).and_then(Status::parse);
+    let view = query
+        .view
+        .as_deref()
+        .filter(|v| matches!(*v, "mine" | "unassigned" | "all"))
+        .unwrap_or("mine");
+    let kind = query
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .and_then(TicketKind::parse);
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let after = match query.after.as_deref() {
-        Some(a) => Some(parse_after(a).ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?),
+        Some(a) => Some(
+            parse_after(a)
+                .ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?,
+        ),
         None => None,
     };
     let (assignee, unassigned) = match view {
@@ -95,10 +113,14 @@ pub async fn show_queue(
         query: (!q.is_empty()).then(|| q.clone()),
         open_only: true,
     };
-    let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
+    let tickets =
+        repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
-    let rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
+    let rows: Vec<TicketRow> = shown
+        .iter()
+        .map(|ticket| TicketRow::new(t, ticket, now))
+        .collect();
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
     let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned).await?;
@@ -111,15 +133,35 @@ pub async fn show_queue(
         }
         href
     };
-    let mut chips = vec![Chip { label: t.t("queue.all_kinds").to_string(), count: total_open, href: link(None), active: kind.is_none() }];
+    let mut chips = vec![Chip {
+        label: t.t("queue.all_kinds").to_string(),
+        count: total_open,
+        href: link(None),
+        active: kind.is_none(),
+    }];
     for k in TicketKind::ALL {
-        let count = counts.iter().find(|(name, _)| name == k.as_str()).map(|(_, n)| *n).unwrap_or(0);
-        chips.push(Chip { label: k.label(lang).to_string(), count, href: link(Some(k.as_str())), active: kind == Some(k) });
+        let count = counts
+            .iter()
+            .find(|(name, _)| name == k.as_str())
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        chips.push(Chip {
+            label: k.label(lang).to_string(),
+            count,
+            href: link(Some(k.as_str())),
+            active: kind == Some(k),
+        });
     }
     let next_page = if more {
         shown.last().map(|last| {
-            let due = last.follow_up_due_at.map(|d| d.to_rfc3339()).unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
-            let mut href = format!("/?view={view}&after={}", super::urlencode(&format!("{due}_{}", last.id)));
+            let due = last
+                .follow_up_due_at
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
+            let mut href = format!(
+                "/?view={view}&after={}",
+                super::urlencode(&format!("{due}_{}", last.id))
+            );
             if let Some(k) = kind {
                 href.push_str(&format!("&kind={}", k.as_str()));
             }
@@ -137,13 +179,24 @@ pub async fn show_queue(
 
     let mut statuses = vec![Choice::new("", t.t("queue.any_status"), status.is_none())];
     statuses.extend(
-        Status::ALL.iter().filter(|s| !s.is_closed()).map(|s| Choice::new(s.as_str(), s.label(lang), status == Some(*s))),
+        Status::ALL
+            .iter()
+            .filter(|s| !s.is_closed())
+            .map(|s| Choice::new(s.as_str(), s.label(lang), status == Some(*s))),
     );
     let mut kinds = vec![Choice::new("", t.t("queue.all_kinds"), kind.is_none())];
-    kinds.extend(TicketKind::ALL.iter().map(|k| Choice::new(k.as_str(), k.label(lang), kind == Some(*k))));
+    kinds.extend(
+        TicketKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.label(lang), kind == Some(*k))),
+    );
     let views = vec![
         Choice::new("mine", t.t("queue.view_mine"), view == "mine"),
-        Choice::new("unassigned", t.t("queue.view_unassigned"), view == "unassigned"),
+        Choice::new(
+            "unassigned",
+            t.t("queue.view_unassigned"),
+            view == "unassigned",
+        ),
         Choice::new("all", t.t("queue.view_all"), view == "all"),
     ];
     let title = match view {
@@ -151,7 +204,10 @@ pub async fn show_queue(
         "all" => t.t("queue.title_all"),
         _ => t.t("queue.title_mine"),
     };
-    let here = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let here = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     let page = QueuePage {
         layout: Layout::new(t, &user, "queue", here),
         title,

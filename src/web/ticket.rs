@@ -88,14 +88,22 @@ pub struct EventRow {
 }
 
 /// Builds the fragment for `ticket`.
-pub async fn partial(state: &AppState, user: &CurrentUser, t: Tr, ticket: &Ticket, flash: Option<Flash>) -> ApiResult<TicketPartial> {
+pub async fn partial(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    ticket: &Ticket,
+    flash: Option<Flash>,
+) -> ApiResult<TicketPartial> {
     let lang = t.lang;
     let t = Tr::new(lang, ticket.time_zone);
     let now = Utc::now();
     let events = repo::events(&state.pool, ticket.shop_id, ticket.id).await?;
     let names = user_names(state, &events).await?;
     let order = crate::orders::find(&state.pool, ticket.shop_id, &ticket.order_no).await?;
-    let line = order.as_ref().and_then(|o| ticket.sku.as_deref().and_then(|sku| o.line(sku)));
+    let line = order
+        .as_ref()
+        .and_then(|o| ticket.sku.as_deref().and_then(|sku| o.line(sku)));
 
     let mut meta: Vec<(&'static str, String)> = vec![
         (t.t("ticket.buyer"), ticket.buyer.clone()),
@@ -103,21 +111,45 @@ pub async fn partial(state: &AppState, user: &CurrentUser, t: Tr, ticket: &Ticke
     ];
     if let Some(line) = line {
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
-        meta.push((t.t("ticket.paid"), format!("{} × {}", line.amount(), line.quantity)));
+        meta.push((
+            t.t("ticket.paid"),
+            format!("{} × {}", line.amount(), line.quantity),
+        ));
     }
-    meta.push((t.t("ticket.refund"), ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into())));
+    meta.push((
+        t.t("ticket.refund"),
+        ticket
+            .refund_fen
+            .map(|f| f.to_string())
+            .unwrap_or_else(|| "—".into()),
+    ));
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
     if let Some(order) = &order {
-        meta.push((t.t("ticket.signed_at"), t.datetime_opt(&line.and_then(|l| l.signed_at).or(order.signed_at))));
+        meta.push((
+            t.t("ticket.signed_at"),
+            t.datetime_opt(&line.and_then(|l| l.signed_at).or(order.signed_at)),
+        ));
     }
     meta.push((t.t("ticket.opened_at"), t.datetime(&ticket.opened_at)));
-    meta.push((t.t("ticket.assignee"), ticket.assignee_name.clone().unwrap_or_else(|| t.t("ticket.unassigned").into())));
-    meta.push((t.t("ticket.priority"), ticket.priority.label(lang).to_string()));
+    meta.push((
+        t.t("ticket.assignee"),
+        ticket
+            .assignee_name
+            .clone()
+            .unwrap_or_else(|| t.t("ticket.unassigned").into()),
+    ));
+    meta.push((
+        t.t("ticket.priority"),
+        ticket.priority.label(lang).to_string(),
+    ));
     if let Some(resolution) = ticket.resolution {
         meta.push((t.t("ticket.resolution"), resolution.label(lang).to_string()));
     }
 
-    let verdict = ticket.seven_day.as_ref().map(|record| verdict_box(t, record, ticket));
+    let verdict = ticket
+        .seven_day
+        .as_ref()
+        .map(|record| verdict_box(t, record, ticket));
     let can_work = user.role.works_tickets();
     let moves = if can_work {
         ticket
@@ -132,23 +164,41 @@ pub async fn partial(state: &AppState, user: &CurrentUser, t: Tr, ticket: &Ticke
                     Status::Escalated | Status::PlatformIntervention => "",
                     _ => "btn-primary",
                 },
-                confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
+                confirm: matches!(
+                    to,
+                    Status::Rejected | Status::Closed | Status::InspectionFailed
+                ),
             })
             .collect()
     } else {
         Vec::new()
     };
-    let needs_resolution = ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind().as_str() == "logistics";
+    let needs_resolution = ticket.position.allowed_moves().contains(&Status::Resolved)
+        && ticket.kind().as_str() == "logistics";
     let workers = crate::shops::ticket_workers(&state.pool, ticket.shop_id).await?;
-    let mut assignees = vec![Choice::new("", t.t("ticket.unassigned"), ticket.assignee_id.is_none())];
-    assignees.extend(workers.iter().map(|w| Choice::new(w.id.to_string(), w.display_name.clone(), ticket.assignee_id == Some(w.id))));
+    let mut assignees = vec![Choice::new(
+        "",
+        t.t("ticket.unassigned"),
+        ticket.assignee_id.is_none(),
+    )];
+    assignees.extend(workers.iter().map(|w| {
+        Choice::new(
+            w.id.to_string(),
+            w.display_name.clone(),
+            ticket.assignee_id == Some(w.id),
+        )
+    }));
 
     Ok(TicketPartial {
         t,
         flash,
         id: ticket.id.0,
         version: ticket.version,
-        title: if ticket.description.is_empty() { ticket.reason.label(lang).to_string() } else { first_line(&ticket.description) },
+        title: if ticket.description.is_empty() {
+            ticket.reason.label(lang).to_string()
+        } else {
+            first_line(&ticket.description)
+        },
         kind: ticket.kind().label(lang),
         kind_class: views::kind_class(ticket.kind()),
         status: ticket.status().label(lang),
@@ -157,15 +207,26 @@ pub async fn partial(state: &AppState, user: &CurrentUser, t: Tr, ticket: &Ticke
         follow_up: Deadline::new(t, ticket.follow_up_due_at, now),
         platform: Deadline::new(t, ticket.platform_deadline_at, now),
         meta,
-        events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
+        events: events
+            .iter()
+            .map(|e| event_row(t, e, &names, ticket))
+            .collect(),
         verdict,
         moves,
         needs_resolution,
-        resolutions: Resolution::ALL.iter().map(|r| Choice::new(r.as_str(), r.label(lang), false)).collect(),
-        channels: Channel::ALL.iter().map(|c| Choice::new(c.as_str(), t.t(c.label_key()), *c == Channel::Chat)).collect(),
+        resolutions: Resolution::ALL
+            .iter()
+            .map(|r| Choice::new(r.as_str(), r.label(lang), false))
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| Choice::new(c.as_str(), t.t(c.label_key()), *c == Channel::Chat))
+            .collect(),
         assignees,
         can_work,
-        can_take: can_work && ticket.assignee_id != Some(user.id) && workers.iter().any(|w| w.id == user.id),
+        can_take: can_work
+            && ticket.assignee_id != Some(user.id)
+            && workers.iter().any(|w| w.id == user.id),
         closed: ticket.status().is_closed(),
     })
 }
@@ -201,7 +262,11 @@ fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
         "awaiting_sign_evidence" => "verdict-waiting",
         _ => "verdict-refused",
     };
-    VerdictBox { class, title: record.verdict.label(t.lang), explanation: decision.explanation(t.lang) }
+    VerdictBox {
+        class,
+        title: record.verdict.label(t.lang),
+        explanation: decision.explanation(t.lang),
+    }
 }
 
 async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64, String>> {
@@ -216,59 +281,116 @@ async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
-        .bind(&ids)
-        .fetch_all(&state.pool)
-        .await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&state.pool)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 
 fn text(value: &Value) -> Option<String> {
-    value.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    value
+        .as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn status_label(t: Tr, value: &Value) -> String {
-    value.as_str().and_then(Status::parse).map(|s| s.label(t.lang).to_string()).unwrap_or_default()
+    value
+        .as_str()
+        .and_then(Status::parse)
+        .map(|s| s.label(t.lang).to_string())
+        .unwrap_or_default()
 }
 
 fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket) -> EventRow {
     let data = &event.data;
-    let who = event.actor_name.clone().unwrap_or_else(|| t.t("timeline.system").to_string());
-    let name = |v: &Value| v.as_i64().and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| t.t("ticket.unassigned").to_string());
+    let who = event
+        .actor_name
+        .clone()
+        .unwrap_or_else(|| t.t("timeline.system").to_string());
+    let name = |v: &Value| {
+        v.as_i64()
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| t.t("ticket.unassigned").to_string())
+    };
     let (what, body) = match event.kind.as_str() {
         event_kind::CREATED => (
-            t.f("timeline.created", &[("reason", &data["reason"].as_str().and_then(ReasonCode::parse).map(|r| r.label(t.lang)).unwrap_or(""))]),
+            t.f(
+                "timeline.created",
+                &[(
+                    "reason",
+                    &data["reason"]
+                        .as_str()
+                        .and_then(ReasonCode::parse)
+                        .map(|r| r.label(t.lang))
+                        .unwrap_or(""),
+                )],
+            ),
             text(&data["description"]),
         ),
         event_kind::FOLLOW_UP => {
-            let channel = data["channel"].as_str().and_then(Channel::parse).map(|c| t.t(c.label_key())).unwrap_or("");
-            (t.f("timeline.follow_up", &[("channel", &channel)]), text(&data["summary"]))
+            let channel = data["channel"]
+                .as_str()
+                .and_then(Channel::parse)
+                .map(|c| t.t(c.label_key()))
+                .unwrap_or("");
+            (
+                t.f("timeline.follow_up", &[("channel", &channel)]),
+                text(&data["summary"]),
+            )
         }
         event_kind::NOTE => (t.t("timeline.note").to_string(), text(&data["text"])),
         event_kind::STATUS_CHANGED => (
-            t.f("timeline.status_changed", &[("from", &status_label(t, &data["from"])), ("to", &status_label(t, &data["to"]))]),
+            t.f(
+                "timeline.status_changed",
+                &[
+                    ("from", &status_label(t, &data["from"])),
+                    ("to", &status_label(t, &data["to"])),
+                ],
+            ),
             text(&data["note"]),
         ),
-        event_kind::ASSIGNED => (t.f("timeline.assigned", &[("to", &name(&data["to"]))]), None),
+        event_kind::ASSIGNED => (
+            t.f("timeline.assigned", &[("to", &name(&data["to"]))]),
+            None,
+        ),
         event_kind::RULE_DECISION => {
-            let record: Option<SevenDayRecord> = serde_json::from_value(data["decision"].clone()).ok();
+            let record: Option<SevenDayRecord> =
+                serde_json::from_value(data["decision"].clone()).ok();
             match record {
                 Some(record) => (
-                    t.f("timeline.rule_decision", &[("verdict", &record.verdict.label(t.lang))]),
+                    t.f(
+                        "timeline.rule_decision",
+                        &[("verdict", &record.verdict.label(t.lang))],
+                    ),
                     Some(record.decision(ticket.time_zone).explanation(t.lang)),
                 ),
                 None => (t.t("timeline.rule_decision_plain").to_string(), None),
             }
         }
-        event_kind::OVERRIDE => (t.t("timeline.override").to_string(), text(&data["justification"])),
+        event_kind::OVERRIDE => (
+            t.t("timeline.override").to_string(),
+            text(&data["justification"]),
+        ),
         event_kind::ESCALATED => (t.t("timeline.escalated").to_string(), None),
         other => (other.to_string(), None),
     };
-    EventRow { class: format!("ev-{}", event.kind), who, what, body, when: t.datetime(&event.at) }
+    EventRow {
+        class: format!("ev-{}", event.kind),
+        who,
+        what,
+        body,
+        when: t.datetime(&event.at),
+    }
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: TicketId) -> ApiResult<Ticket> {
-    repo::get(&state.pool, &user.shops, id).await?.ok_or_else(|| ApiError::not_found("ticket"))
+    repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))
 }
 
 /// Shows a ticket.
@@ -281,7 +403,10 @@ pub async fn show_ticket(
     let t = translator(&headers);
     let ticket = load(&state, &user, id).await?;
     let body = partial(&state, &user, t, &ticket, None).await?;
-    let page = TicketPage { layout: Layout::new(t, &user, "", format!("/tickets/{id}")), body };
+    let page = TicketPage {
+        layout: Layout::new(t, &user, "", format!("/tickets/{id}")),
+        body,
+    };
     Ok(render(&page)?.into_response())
 }
 
@@ -301,20 +426,40 @@ async fn answer(
             if !is_htmx(headers) {
                 return Ok(Redirect::to(&format!("/tickets/{id}")).into_response());
             }
-            (ticket, Flash { ok: true, text: t.t(done_key).to_string() }, StatusCode::OK)
+            (
+                ticket,
+                Flash {
+                    ok: true,
+                    text: t.t(done_key).to_string(),
+                },
+                StatusCode::OK,
+            )
         }
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => return Err(error),
+        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => {
+            return Err(error);
+        }
         Err(error) => {
             let text = views::error_message(t, error.code, &error.message);
-            let status = if is_htmx(headers) { StatusCode::OK } else { error.status };
-            (load(state, user, id).await?, Flash { ok: false, text }, status)
+            let status = if is_htmx(headers) {
+                StatusCode::OK
+            } else {
+                error.status
+            };
+            (
+                load(state, user, id).await?,
+                Flash { ok: false, text },
+                status,
+            )
         }
     };
     let body = partial(state, user, t, &ticket, Some(flash)).await?;
     if is_htmx(headers) {
         return Ok((status, render(&body)?).into_response());
     }
-    let page = TicketPage { layout: Layout::new(t, user, "", format!("/tickets/{id}")), body };
+    let page = TicketPage {
+        layout: Layout::new(t, user, "", format!("/tickets/{id}")),
+        body,
+    };
     Ok((status, render(&page)?).into_response())
 }
 
@@ -336,10 +481,23 @@ pub async fn record_follow_up(
 ) -> ApiResult<Response> {
     let result = match Channel::parse(&form.channel) {
         Some(channel) => {
-            service::follow_up(&state.pool, &user, id, NewFollowUp { channel, summary: form.summary, version: form.version }, Utc::now())
-                .await
+            service::follow_up(
+                &state.pool,
+                &user,
+                id,
+                NewFollowUp {
+                    channel,
+                    summary: form.summary,
+                    version: form.version,
+                },
+                Utc::now(),
+            )
+            .await
         }
-        None => Err(ApiError::invalid("channel", "choose how the buyer was reached")),
+        None => Err(ApiError::invalid(
+            "channel",
+            "choose how the buyer was reached",
+        )),
     };
     answer(&state, &user, &headers, id, result, "flash.follow_up_saved").await
 }
@@ -359,7 +517,17 @@ pub async fn add_note(
     Path(id): Path<TicketId>,
     Form(form): Form<NoteForm>,
 ) -> ApiResult<Response> {
-    let result = service::note(&state.pool, &user, id, NewNote { text: form.text, version: form.version }, Utc::now()).await;
+    let result = service::note(
+        &state.pool,
+        &user,
+        id,
+        NewNote {
+            text: form.text,
+            version: form.version,
+        },
+        Utc::now(),
+    )
+    .await;
     answer(&state, &user, &headers, id, result, "flash.note_saved").await
 }
 
@@ -380,10 +548,19 @@ pub async fn move_ticket(
     Path(id): Path<TicketId>,
     Form(form): Form<TransitionForm>,
 ) -> ApiResult<Response> {
-    let resolution = form.resolution.as_deref().filter(|r| !r.is_empty()).and_then(Resolution::parse);
+    let resolution = form
+        .resolution
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .and_then(Resolution::parse);
     let result = match Status::parse(&form.to) {
         Some(to) => {
-            let input = NewTransition { to, note: form.note, version: form.version, resolution };
+            let input = NewTransition {
+                to,
+                note: form.note,
+                version: form.version,
+                resolution,
+            };
             service::transition(&state.pool, &state.calendar, &user, id, input, Utc::now()).await
         }
         None => Err(ApiError::invalid("to", "choose one of the offered moves")),
@@ -409,10 +586,25 @@ pub async fn assign_ticket(
     let assignee = match form.assignee.as_str() {
         "" => Ok(None),
         "me" => Ok(Some(user.id)),
-        other => other.parse::<UserId>().map(Some).map_err(|_| ApiError::invalid("assignee", "choose a person from the list")),
+        other => other
+            .parse::<UserId>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid("assignee", "choose a person from the list")),
     };
     let result = match assignee {
-        Ok(assignee) => service::assign(&state.pool, &user, id, NewAssignment { assignee, version: form.version }, Utc::now()).await,
+        Ok(assignee) => {
+            service::assign(
+                &state.pool,
+                &user,
+                id,
+                NewAssignment {
+                    assignee,
+                    version: form.version,
+                },
+                Utc::now(),
+            )
+            .await
+        }
         Err(error) => Err(error),
     };
     answer(&state, &user, &headers, id, result, "flash.assigned").await
@@ -425,7 +617,11 @@ mod tests {
     #[test]
     fn every_status_has_a_move_label_in_the_catalogue() {
         for status in Status::ALL {
-            assert!(crate::i18n::has(&move_key(status)), "missing move.{}", status.as_str());
+            assert!(
+                crate::i18n::has(&move_key(status)),
+                "missing move.{}",
+                status.as_str()
+            );
         }
     }
 }

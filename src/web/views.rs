@@ -39,7 +39,10 @@ impl Layout {
     pub fn new(t: Tr, user: &CurrentUser, nav: &'static str, here: impl Into<String>) -> Layout {
         Layout {
             t,
-            user: Some(UserBox { name: user.display_name.clone(), role: t.t(user.role.label_key()) }),
+            user: Some(UserBox {
+                name: user.display_name.clone(),
+                role: t.t(user.role.label_key()),
+            }),
             nav,
             here: here.into(),
             flash: None,
@@ -48,7 +51,13 @@ impl Layout {
 
     /// The frame for pages anyone sees (login, errors).
     pub fn anonymous(t: Tr) -> Layout {
-        Layout { t, user: None, nav: "", here: "/".into(), flash: None }
+        Layout {
+            t,
+            user: None,
+            nav: "",
+            here: "/".into(),
+            flash: None,
+        }
     }
 
     /// The link that switches to the other language.
@@ -107,7 +116,12 @@ impl Deadline {
     /// The badge for a deadline as of `now`.
     pub fn new(t: Tr, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Deadline {
         let Some(due) = due else {
-            return Deadline { class: "badge-muted", text: "—".into(), datetime: String::new(), local: String::new() };
+            return Deadline {
+                class: "badge-muted",
+                text: "—".into(),
+                datetime: String::new(),
+                local: String::new(),
+            };
         };
         let seconds = (due - now).num_seconds();
         let (class, key) = if follow_up::is_overdue(due, now) {
@@ -206,11 +220,21 @@ impl TicketRow {
             priority_class: priority_class(ticket.priority),
             buyer: ticket.buyer.clone(),
             order_no: ticket.order_no.clone(),
-            amount: ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
-            assignee: ticket.assignee_name.clone().unwrap_or_else(|| t.t("ticket.unassigned").to_string()),
+            amount: ticket
+                .refund_fen
+                .map(|f| f.to_string())
+                .unwrap_or_else(|| "—".into()),
+            assignee: ticket
+                .assignee_name
+                .clone()
+                .unwrap_or_else(|| t.t("ticket.unassigned").to_string()),
             overdue: ticket.is_overdue(now),
             deadline: Deadline::new(t_zone, ticket.follow_up_due_at, now),
-            opened: ticket.opened_at.with_timezone(&ticket.time_zone).format("%m-%d %H:%M").to_string(),
+            opened: ticket
+                .opened_at
+                .with_timezone(&ticket.time_zone)
+                .format("%m-%d %H:%M")
+                .to_string(),
         }
     }
 }
@@ -225,7 +249,11 @@ pub struct Choice {
 impl Choice {
     /// An option.
     pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Choice {
-        Choice { value: value.into(), label: label.into(), selected }
+        Choice {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
     }
 }
 
@@ -236,5 +264,6 @@ pub fn can_override(role: Role) -> bool {
 
 /// Money for a form field (yuan without the sign).
 pub fn yuan_field(fen: Option<Fen>) -> String {
-    fen.map(|f| f.to_string().replace('¥', "")).unwrap_or_default()
+    fen.map(|f| f.to_string().replace('¥', ""))
+        .unwrap_or_default()
 }

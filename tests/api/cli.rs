@@ -13,7 +13,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_aftersales");
 
 fn command(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.env_remove("DATABASE_URL").env("AFTERSALES_DATA_DIR", data_dir).env("AFTERSALES_LOG", "warn");
+    cmd.env_remove("DATABASE_URL")
+        .env("AFTERSALES_DATA_DIR", data_dir)
+        .env("AFTERSALES_LOG", "warn");
     cmd
 }
 
@@ -31,25 +33,37 @@ fn serve(data_dir: &Path) -> (Child, String) {
     while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
         if let Some(rest) = line.split("running at ").nth(1) {
-            let address = rest.split_whitespace().next().expect("address").trim_end_matches('/').to_string();
+            let address = rest
+                .split_whitespace()
+                .next()
+                .expect("address")
+                .trim_end_matches('/')
+                .to_string();
             // Keep draining stdout so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines.by_ref() {});
             return (child, address);
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("serve did not print its address");
 }
 
 fn stop(mut child: Child) {
     let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     let status = child.wait().expect("wait");
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
 }
 
 fn postgres_running_in(dir: &Path) -> bool {
-    let out = Command::new("pgrep").args(["-f", &dir.display().to_string()]).output().expect("pgrep");
+    let out = Command::new("pgrep")
+        .args(["-f", &dir.display().to_string()])
+        .output()
+        .expect("pgrep");
     !String::from_utf8_lossy(&out.stdout).trim().is_empty()
 }
 
@@ -62,19 +76,38 @@ fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("user add");
-    child.stdin.take().expect("stdin").write_all(password.as_bytes()).expect("write password");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(password.as_bytes())
+        .expect("write password");
     let out = child.wait_with_output().expect("user add output");
-    assert!(out.status.success(), "user add failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "user add failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 #[tokio::test]
 async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind() {
     let data = temp_dir("cli");
-    let printed = add_user(&data, &["--login", "boss", "--role", "admin"], "boss-password");
+    let printed = add_user(
+        &data,
+        &["--login", "boss", "--role", "admin"],
+        "boss-password",
+    );
     assert!(printed.contains("created user boss"), "{printed}");
-    assert!(!printed.contains("boss-password"), "a password read from stdin is not printed");
-    assert!(!postgres_running_in(&data), "a one-off command stops the cluster it started");
+    assert!(
+        !printed.contains("boss-password"),
+        "a password read from stdin is not printed"
+    );
+    assert!(
+        !postgres_running_in(&data),
+        "a one-off command stops the cluster it started"
+    );
 
     let (server, address) = serve(&data);
     let client = reqwest::Client::new();
@@ -100,7 +133,11 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
         .expect("json");
     let shop = shop["id"].as_i64().expect("shop id");
     // While the server runs, another command joins its cluster and leaves it running.
-    add_user(&data, &["--login", "clerk", "--role", "agent", "--shop", "cli-shop"], "clerk-password");
+    add_user(
+        &data,
+        &["--login", "clerk", "--role", "agent", "--shop", "cli-shop"],
+        "clerk-password",
+    );
     assert!(postgres_running_in(&data));
     let (_, clerk) = {
         let answer: Value = client
@@ -112,7 +149,10 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
             .json()
             .await
             .expect("json");
-        ((), answer["token"].as_str().expect("clerk token").to_string())
+        (
+            (),
+            answer["token"].as_str().expect("clerk token").to_string(),
+        )
     };
     let put = client
         .put(format!("{address}/api/v1/shops/{shop}/orders/CLI-1"))
@@ -134,7 +174,10 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
         .expect("json");
     let id = created["id"].as_i64().expect("ticket id");
     stop(server);
-    assert!(!postgres_running_in(&data), "stopping serve stops PostgreSQL");
+    assert!(
+        !postgres_running_in(&data),
+        "stopping serve stops PostgreSQL"
+    );
 
     let (server, address) = serve(&data);
     let again: Value = client
@@ -157,9 +200,18 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
 fn help_explains_every_setting() {
     let out = Command::new(BIN).arg("--help").output().expect("help");
     let text = String::from_utf8_lossy(&out.stdout);
-    for needle in ["serve", "migrate", "user", "DATABASE_URL", "AFTERSALES_DATA_DIR"] {
+    for needle in [
+        "serve",
+        "migrate",
+        "user",
+        "DATABASE_URL",
+        "AFTERSALES_DATA_DIR",
+    ] {
         assert!(text.contains(needle), "--help mentions {needle}: {text}");
     }
-    let out = Command::new(BIN).args(["serve", "--help"]).output().expect("help");
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .expect("help");
     assert!(String::from_utf8_lossy(&out.stdout).contains("AFTERSALES_LISTEN"));
 }

@@ -7,20 +7,42 @@ use crate::support::spawn_app;
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
-    let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(health.status(), StatusCode::OK);
-    let ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+    let ready = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
     assert_eq!(ready.status(), StatusCode::OK);
     app.pool.close().await;
-    let not_ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+    let not_ready = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
     assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint() {
     let app = spawn_app().await;
-    let doc: serde_json::Value =
-        app.client.get(app.url("/api/v1/openapi.json")).send().await.expect("doc").json().await.expect("json");
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("doc")
+        .json()
+        .await
+        .expect("json");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = doc["paths"].as_object().expect("paths");
     for path in [
@@ -34,8 +56,19 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/v1/tickets/{id}/transitions",
         "/api/v1/tickets/{id}/assignment",
     ] {
-        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
     }
-    let page = app.client.get(app.url("/api/docs")).send().await.expect("docs").text().await.expect("text");
+    let page = app
+        .client
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .expect("docs")
+        .text()
+        .await
+        .expect("text");
     assert!(page.contains("/api/v1/tickets/{id}/transitions"));
 }

@@ -39,16 +39,35 @@ async fn bad_orders_name_the_field_and_store_nothing() {
     let path = format!("/api/v1/shops/{}/orders/O-3", desk.shop);
     let cases = [
         (json!({ "buyer": "b", "lines": [] }), "lines"),
-        (json!({ "buyer": "", "lines": [{ "sku": "A", "title": "t", "quantity": 1, "unit_price_fen": 1 }] }), "buyer"),
-        (json!({ "buyer": "b", "lines": [{ "sku": "A", "title": "t", "quantity": 0, "unit_price_fen": 1 }] }), "lines[0].quantity"),
-        (json!({ "buyer": "b", "lines": [{ "sku": "A", "title": "t", "quantity": 1, "unit_price_fen": 1, "no_reason_exclusion": "seller_says_no" }] }), "lines[0].no_reason_exclusion"),
-        (json!({ "buyer": "b", "signed_at": "yesterday", "lines": [{ "sku": "A", "title": "t", "quantity": 1, "unit_price_fen": 1 }] }), "signed_at"),
+        (
+            json!({ "buyer": "", "lines": [{ "sku": "A", "title": "t", "quantity": 1, "unit_price_fen": 1 }] }),
+            "buyer",
+        ),
+        (
+            json!({ "buyer": "b", "lines": [{ "sku": "A", "title": "t", "quantity": 0, "unit_price_fen": 1 }] }),
+            "lines[0].quantity",
+        ),
+        (
+            json!({ "buyer": "b", "lines": [{ "sku": "A", "title": "t", "quantity": 1, "unit_price_fen": 1, "no_reason_exclusion": "seller_says_no" }] }),
+            "lines[0].no_reason_exclusion",
+        ),
+        (
+            json!({ "buyer": "b", "signed_at": "yesterday", "lines": [{ "sku": "A", "title": "t", "quantity": 1, "unit_price_fen": 1 }] }),
+            "signed_at",
+        ),
     ];
     for (body, field) in cases {
         let answer = desk.app.put(&path, &desk.agent_token, body.clone()).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(answer.error_message().contains(field), "{body}: {}", answer.error_message());
+        assert!(
+            answer.error_message().contains(field),
+            "{body}: {}",
+            answer.error_message()
+        );
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE order_no = 'O-3'").fetch_one(&desk.app.pool).await.expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE order_no = 'O-3'")
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("count");
     assert_eq!(count, 0);
 }

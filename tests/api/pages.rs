@@ -16,13 +16,25 @@ async fn browser(desk: &Desk, login: &str) -> reqwest::Client {
         .expect("client");
     let response = client
         .post(desk.app.url("/login"))
-        .form(&[("login", login), ("password", &format!("password-{login}")), ("next", "/")])
+        .form(&[
+            ("login", login),
+            ("password", &format!("password-{login}")),
+            ("next", "/"),
+        ])
         .send()
         .await
         .expect("login");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     client
 }
 
@@ -34,8 +46,15 @@ async fn html(client: &reqwest::Client, url: String) -> (StatusCode, String) {
 #[tokio::test]
 async fn pages_need_a_session_and_a_wrong_password_is_refused_in_chinese() {
     let desk = desk().await;
-    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let response = anonymous.get(desk.app.url("/tickets/1")).send().await.expect("get");
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = anonymous
+        .get(desk.app.url("/tickets/1"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/login?next=/tickets/1");
     let (status, page) = html(&anonymous, desk.app.url("/login")).await;
@@ -68,10 +87,18 @@ async fn the_queue_shows_my_open_tickets_by_follow_up_due_time_with_overdue_badg
     let client = browser(&desk, "agent-a").await;
     let (status, page) = html(&client, desk.app.url("/")).await;
     assert_eq!(status, StatusCode::OK);
-    let old_at = page.find(&format!("/tickets/{}\"", old.body["id"])).expect("overdue ticket listed");
-    let fresh_at = page.find(&format!("/tickets/{}\"", fresh["id"])).expect("fresh ticket listed");
+    let old_at = page
+        .find(&format!("/tickets/{}\"", old.body["id"]))
+        .expect("overdue ticket listed");
+    let fresh_at = page
+        .find(&format!("/tickets/{}\"", fresh["id"]))
+        .expect("fresh ticket listed");
     assert!(old_at < fresh_at, "the overdue ticket comes first");
-    assert!(page.contains("class=\"overdue\"") && page.contains("badge-overdue") && page.contains("超时"));
+    assert!(
+        page.contains("class=\"overdue\"")
+            && page.contains("badge-overdue")
+            && page.contains("超时")
+    );
     assert!(page.contains("物流") && page.contains("投诉") && page.contains("tb_buyer01"));
     let (_, filtered) = html(&client, desk.app.url("/?kind=complaint")).await;
     assert!(filtered.contains(&format!("/tickets/{}\"", fresh["id"])));
@@ -88,7 +115,11 @@ async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_t
     let client = browser(&desk, "agent-a").await;
     let plain = client
         .post(desk.app.url(&format!("/tickets/{id}/follow-ups")))
-        .form(&[("channel", "phone"), ("summary", "电话联系买家，确认退货地址"), ("version", "1")])
+        .form(&[
+            ("channel", "phone"),
+            ("summary", "电话联系买家，确认退货地址"),
+            ("version", "1"),
+        ])
         .send()
         .await
         .expect("post");
@@ -103,9 +134,16 @@ async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_t
         .expect("post");
     assert_eq!(htmx.status(), StatusCode::OK);
     let fragment = htmx.text().await.expect("text");
-    assert!(fragment.starts_with("<div id=\"ticket-body\">"), "a fragment, not a page");
+    assert!(
+        fragment.starts_with("<div id=\"ticket-body\">"),
+        "a fragment, not a page"
+    );
     assert!(!fragment.contains("<html"));
-    assert!(fragment.contains("电话联系买家") && fragment.contains("仓库确认库存充足") && fragment.contains("备注已保存"));
+    assert!(
+        fragment.contains("电话联系买家")
+            && fragment.contains("仓库确认库存充足")
+            && fragment.contains("备注已保存")
+    );
     let stale = client
         .post(desk.app.url(&format!("/tickets/{id}/transitions")))
         .header("HX-Request", "true")
@@ -114,7 +152,10 @@ async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_t
         .await
         .expect("post");
     let text = stale.text().await.expect("text");
-    assert!(text.contains("flash-error") && text.contains("刚被他人修改"), "stale version explained");
+    assert!(
+        text.contains("flash-error") && text.contains("刚被他人修改"),
+        "stale version explained"
+    );
 }
 
 #[tokio::test]
@@ -125,8 +166,15 @@ async fn the_ticket_page_offers_only_legal_moves_and_moves_without_javascript() 
     let client = browser(&desk, "agent-a").await;
     let (status, page) = html(&client, desk.app.url(&format!("/tickets/{id}"))).await;
     assert_eq!(status, StatusCode::OK);
-    let offered: Vec<&str> = page.split("name=\"to\" value=\"").skip(1).filter_map(|s| s.split('"').next()).collect();
-    assert_eq!(offered, vec!["approved", "rejected", "escalated", "platform_intervention"]);
+    let offered: Vec<&str> = page
+        .split("name=\"to\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert_eq!(
+        offered,
+        vec!["approved", "rejected", "escalated", "platform_intervention"]
+    );
     assert!(page.contains("处理记录") && page.contains("创建工单"));
     let moved = client
         .post(desk.app.url(&format!("/tickets/{id}/transitions")))
@@ -144,43 +192,94 @@ async fn the_ticket_page_offers_only_legal_moves_and_moves_without_javascript() 
         .await
         .expect("post");
     assert_eq!(illegal.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(illegal.text().await.expect("text").contains("buyer_shipped"));
+    assert!(
+        illegal
+            .text()
+            .await
+            .expect("text")
+            .contains("buyer_shipped")
+    );
 }
 
 #[tokio::test]
 async fn a_new_ticket_is_opened_from_the_form_and_a_refusal_is_explained() {
     let desk = desk().await;
-    desk.app.order(&desk.agent_token, desk.shop, "OLD-1", json!("2025-01-02T04:00:00Z"), "none").await;
+    desk.app
+        .order(
+            &desk.agent_token,
+            desk.shop,
+            "OLD-1",
+            json!("2025-01-02T04:00:00Z"),
+            "none",
+        )
+        .await;
     let client = browser(&desk, "agent-a").await;
-    let (_, form) = html(&client, desk.app.url(&format!("/tickets/new?shop={}&order_no=O-1", desk.shop))).await;
+    let (_, form) = html(
+        &client,
+        desk.app
+            .url(&format!("/tickets/new?shop={}&order_no=O-1", desk.shop)),
+    )
+    .await;
     assert!(form.contains("纯棉T恤") && form.contains("name=\"kind\""));
     let shop = desk.shop.to_string();
     let created = client
         .post(desk.app.url("/tickets"))
-        .form(&[("shop", shop.as_str()), ("order_no", "O-1"), ("sku", "SKU-1"), ("kind", "return"), ("reason", "no_reason"),
-                ("refund_yuan", "64.00"), ("priority", "high"), ("description", "<script>alert(1)</script> 不想要了")])
+        .form(&[
+            ("shop", shop.as_str()),
+            ("order_no", "O-1"),
+            ("sku", "SKU-1"),
+            ("kind", "return"),
+            ("reason", "no_reason"),
+            ("refund_yuan", "64.00"),
+            ("priority", "high"),
+            ("description", "<script>alert(1)</script> 不想要了"),
+        ])
         .send()
         .await
         .expect("post");
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let location = created.headers()["location"].to_str().expect("location").to_string();
+    let location = created.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
     let (_, page) = html(&client, desk.app.url(&location)).await;
-    assert!(page.contains("verdict-eligible"), "the seven-day verdict is shown");
+    assert!(
+        page.contains("verdict-eligible"),
+        "the seven-day verdict is shown"
+    );
     let at: Vec<&str> = page.lines().filter(|l| l.contains("alert(1)")).collect();
-    assert!(page.contains("&#60;script&#62;alert(1)") && !page.contains("<script>alert(1)"), "text is escaped: {at:?}");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)") && !page.contains("<script>alert(1)"),
+        "text is escaped: {at:?}"
+    );
     assert!(page.contains("¥64.00"));
     let refused = client
         .post(desk.app.url("/tickets"))
-        .form(&[("shop", shop.as_str()), ("order_no", "OLD-1"), ("kind", "return"), ("reason", "no_reason"), ("refund_yuan", "10")])
+        .form(&[
+            ("shop", shop.as_str()),
+            ("order_no", "OLD-1"),
+            ("kind", "return"),
+            ("reason", "no_reason"),
+            ("refund_yuan", "10"),
+        ])
         .send()
         .await
         .expect("post");
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let text = refused.text().await.expect("text");
-    assert!(text.contains("flash-error") && text.contains("2025-01-10"), "the window's end is shown");
+    assert!(
+        text.contains("flash-error") && text.contains("2025-01-10"),
+        "the window's end is shown"
+    );
     let bad_amount = client
         .post(desk.app.url("/tickets"))
-        .form(&[("shop", shop.as_str()), ("order_no", "O-1"), ("kind", "refund"), ("reason", "quality"), ("refund_yuan", "12.345")])
+        .form(&[
+            ("shop", shop.as_str()),
+            ("order_no", "O-1"),
+            ("kind", "refund"),
+            ("reason", "quality"),
+            ("refund_yuan", "12.345"),
+        ])
         .send()
         .await
         .expect("post");
@@ -193,10 +292,22 @@ async fn the_language_switch_shows_the_english_ui() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
     let client = browser(&desk, "agent-a").await;
-    let switched = client.get(desk.app.url(&format!("/lang/en?next=/tickets/{}", ticket["id"]))).send().await.expect("switch");
+    let switched = client
+        .get(
+            desk.app
+                .url(&format!("/lang/en?next=/tickets/{}", ticket["id"])),
+        )
+        .send()
+        .await
+        .expect("switch");
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
     let (_, page) = html(&client, desk.app.url(&format!("/tickets/{}", ticket["id"]))).await;
-    assert!(page.contains("lang=\"en\"") && page.contains("Timeline") && page.contains("Refund only") && page.contains("Approve"));
+    assert!(
+        page.contains("lang=\"en\"")
+            && page.contains("Timeline")
+            && page.contains("Refund only")
+            && page.contains("Approve")
+    );
     assert!(!page.contains("??"), "no missing translations");
     let (_, queue) = html(&client, desk.app.url("/")).await;
     assert!(queue.contains("My queue") && queue.contains("Follow-up due"));
@@ -210,7 +321,11 @@ async fn another_shops_ticket_page_is_not_found_and_owners_get_no_forms() {
     desk.app.user("agent-b", Role::Agent, &[other]).await;
     desk.app.user("owner-a", Role::Owner, &[desk.shop]).await;
     let outsider = browser(&desk, "agent-b").await;
-    let (status, page) = html(&outsider, desk.app.url(&format!("/tickets/{}", ticket["id"]))).await;
+    let (status, page) = html(
+        &outsider,
+        desk.app.url(&format!("/tickets/{}", ticket["id"])),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("<html") && page.contains("404"));
     let owner = browser(&desk, "owner-a").await;
@@ -224,7 +339,11 @@ async fn logout_ends_the_session() {
     let desk = desk().await;
     let client = browser(&desk, "agent-a").await;
     assert_eq!(html(&client, desk.app.url("/")).await.0, StatusCode::OK);
-    let out = client.post(desk.app.url("/logout")).send().await.expect("logout");
+    let out = client
+        .post(desk.app.url("/logout"))
+        .send()
+        .await
+        .expect("logout");
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     let again = client.get(desk.app.url("/")).send().await.expect("get");
     assert_eq!(again.status(), StatusCode::SEE_OTHER);

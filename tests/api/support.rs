@@ -32,17 +32,33 @@ fn server() -> &'static Server {
         // Runs once, outside the test's runtime: a thread with a runtime of its own.
         std::thread::spawn(|| {
             let (base, cluster) = match std::env::var("DATABASE_URL") {
-                Ok(url) => (url.parse::<PgConnectOptions>().expect("DATABASE_URL is a PostgreSQL URL"), None),
+                Ok(url) => (
+                    url.parse::<PgConnectOptions>()
+                        .expect("DATABASE_URL is a PostgreSQL URL"),
+                    None,
+                ),
                 Err(_) => {
                     let dir = temp_dir("pg");
-                    let cluster = Cluster::start(&dir, &Options { unsafe_fast: true, remove_on_exit: true })
-                        .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+                    let cluster = Cluster::start(
+                        &dir,
+                        &Options {
+                            unsafe_fast: true,
+                            remove_on_exit: true,
+                        },
+                    )
+                    .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
                     (cluster.connect_options("postgres"), Some(cluster))
                 }
             };
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(prepare_template(&base));
-            Server { base, _cluster: cluster }
+            Server {
+                base,
+                _cluster: cluster,
+            }
         })
         .join()
         .expect("test database set-up")
@@ -50,14 +66,29 @@ fn server() -> &'static Server {
 }
 
 async fn prepare_template(base: &PgConnectOptions) {
-    let mut admin = PgConnection::connect_with(base).await.expect("connect to the test server");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")))
+    let mut admin = PgConnection::connect_with(base)
+        .await
+        .expect("connect to the test server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop old template");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}")))
         .execute(&mut admin)
         .await
-        .expect("drop old template");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}"))).execute(&mut admin).await.expect("create template");
-    let mut template = base.clone().database(TEMPLATE).connect().await.expect("connect to template");
-    aftersales::db::MIGRATOR.run(&mut template).await.expect("migrations apply");
+        .expect("create template");
+    let mut template = base
+        .clone()
+        .database(TEMPLATE)
+        .connect()
+        .await
+        .expect("connect to template");
+    aftersales::db::MIGRATOR
+        .run(&mut template)
+        .await
+        .expect("migrations apply");
     template.close().await.expect("close template");
     admin.close().await.expect("close admin");
 }
@@ -74,14 +105,24 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 /// A fresh database with the schema, for one test.
 pub async fn fresh_pool() -> PgPool {
     let server = server();
-    let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    let mut admin = PgConnection::connect_with(&server.base).await.expect("connect to the test server");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")))
-        .execute(&mut admin)
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut admin = PgConnection::connect_with(&server.base)
         .await
-        .expect("create test database");
+        .expect("connect to the test server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE {TEMPLATE}"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create test database");
     admin.close().await.expect("close admin");
-    aftersales::db::pool(server.base.clone().database(&name), 8).await.expect("pool for the test database")
+    aftersales::db::pool(server.base.clone().database(&name), 8)
+        .await
+        .expect("pool for the test database")
 }
 
 /// The application, running for one test.
@@ -95,13 +136,22 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let pool = fresh_pool().await;
     let app = aftersales::app::router(aftersales::app::AppState::new(pool.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("server runs");
     });
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, pool, client }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        pool,
+        client,
+    }
 }
 
 /// A response read as status and JSON (Null when the body is not JSON).
@@ -130,19 +180,48 @@ impl TestApp {
     async fn answer(response: reqwest::Response) -> Answer {
         let status = response.status();
         let text = response.text().await.expect("body");
-        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
-        Self::answer(self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")).await
+        Self::answer(
+            self.client
+                .get(self.url(path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        Self::answer(self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")).await
+        Self::answer(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
-        Self::answer(self.client.put(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")).await
+        Self::answer(
+            self.client
+                .put(self.url(path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     /// Sends raw bytes as JSON (for malformed-input tests).
@@ -164,7 +243,8 @@ impl TestApp {
     pub async fn shop(&self, code: &str) -> ShopId {
         let shop = aftersales::shops::create(
             &self.pool,
-            &serde_json::from_value(json!({ "code": code, "name": format!("{code} 店") })).expect("new shop"),
+            &serde_json::from_value(json!({ "code": code, "name": format!("{code} 店") }))
+                .expect("new shop"),
         )
         .await
         .expect("insert shop")
@@ -186,14 +266,26 @@ impl TestApp {
         )
         .await
         .expect("create user");
-        let (token, _) = aftersales::auth::tokens::issue(&self.pool, user.id, aftersales::auth::tokens::TokenKind::Api, None)
-            .await
-            .expect("token");
+        let (token, _) = aftersales::auth::tokens::issue(
+            &self.pool,
+            user.id,
+            aftersales::auth::tokens::TokenKind::Api,
+            None,
+        )
+        .await
+        .expect("token");
         (user.id, token)
     }
 
     /// Puts an order with one line through the API. `signed_at` is RFC 3339 or null.
-    pub async fn order(&self, token: &str, shop: ShopId, order_no: &str, signed_at: Value, exclusion: &str) -> Answer {
+    pub async fn order(
+        &self,
+        token: &str,
+        shop: ShopId,
+        order_no: &str,
+        signed_at: Value,
+        exclusion: &str,
+    ) -> Answer {
         self.put(
             &format!("/api/v1/shops/{shop}/orders/{order_no}"),
             token,
@@ -228,9 +320,18 @@ pub async fn desk() -> Desk {
     let (agent, agent_token) = app.user("agent-a", Role::Agent, &[shop]).await;
     let (supervisor, supervisor_token) = app.user("super-a", Role::Supervisor, &[shop]).await;
     let signed = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
-    let answer = app.order(&agent_token, shop, "O-1", json!(signed), "none").await;
+    let answer = app
+        .order(&agent_token, shop, "O-1", json!(signed), "none")
+        .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
-    Desk { app, shop, agent, agent_token, supervisor, supervisor_token }
+    Desk {
+        app,
+        shop,
+        agent,
+        agent_token,
+        supervisor,
+        supervisor_token,
+    }
 }
 
 impl Desk {
@@ -254,6 +355,12 @@ impl Desk {
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());
         }
-        self.app.post(&format!("/api/v1/tickets/{id}/transitions"), &self.agent_token, body).await
+        self.app
+            .post(
+                &format!("/api/v1/tickets/{id}/transitions"),
+                &self.agent_token,
+                body,
+            )
+            .await
     }
 }

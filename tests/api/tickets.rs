@@ -7,17 +7,28 @@ use serde_json::{Value, json};
 use crate::support::{Desk, desk};
 use aftersales::auth::Role;
 
+/// Steps through a workflow: each target status with extra fields for the transition.
+type Path<'a> = Vec<(&'a str, Value)>;
+
 async fn drive(desk: &Desk, kind: &str, reason: &str, path: &[(&str, Value)]) -> Value {
     let ticket = desk.open(kind, reason).await;
     let id = ticket["id"].as_i64().expect("id");
     let mut version = ticket["version"].as_i64().expect("version");
     for (to, extra) in path {
         let answer = desk.transition(id, to, version, extra.clone()).await;
-        assert_eq!(answer.status, StatusCode::OK, "{kind} → {to}: {:?}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{kind} → {to}: {:?}",
+            answer.body
+        );
         assert_eq!(answer.body["status"], *to);
         version = answer.body["version"].as_i64().expect("version");
     }
-    let full = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    let full = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
+        .await;
     assert_eq!(full.status, StatusCode::OK);
     full.body
 }
@@ -28,7 +39,12 @@ fn status_changes(ticket: &Value) -> Vec<(String, String)> {
         .expect("timeline")
         .iter()
         .filter(|e| e["kind"] == "status_changed")
-        .map(|e| (e["data"]["from"].as_str().unwrap_or("").to_string(), e["data"]["to"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (
+                e["data"]["from"].as_str().unwrap_or("").to_string(),
+                e["data"]["to"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -36,8 +52,16 @@ fn status_changes(ticket: &Value) -> Vec<(String, String)> {
 async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline() {
     let desk = desk().await;
     let none = json!({});
-    let cases: Vec<(&str, &str, Vec<(&str, Value)>)> = vec![
-        ("refund", "quality", vec![("approved", none.clone()), ("refunded", none.clone()), ("closed", none.clone())]),
+    let cases: Vec<(&str, &str, Path)> = vec![
+        (
+            "refund",
+            "quality",
+            vec![
+                ("approved", none.clone()),
+                ("refunded", none.clone()),
+                ("closed", none.clone()),
+            ],
+        ),
         (
             "return",
             "quality",
@@ -73,19 +97,32 @@ async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline(
         (
             "logistics",
             "logistics_stuck",
-            vec![("carrier_contacted", none.clone()), ("resolved", json!({ "resolution": "reshipped" })), ("closed", none.clone())],
+            vec![
+                ("carrier_contacted", none.clone()),
+                ("resolved", json!({ "resolution": "reshipped" })),
+                ("closed", none.clone()),
+            ],
         ),
     ];
     for (kind, reason, path) in cases {
         let ticket = drive(&desk, kind, reason, &path).await;
         assert_eq!(ticket["status"], "closed", "{kind}");
         assert!(ticket["closed_at"].is_string(), "{kind} has closed_at");
-        assert_eq!(ticket["follow_up_due_at"], Value::Null, "{kind}: closed tickets leave the follow-up cycle");
+        assert_eq!(
+            ticket["follow_up_due_at"],
+            Value::Null,
+            "{kind}: closed tickets leave the follow-up cycle"
+        );
         assert_eq!(ticket["allowed_transitions"], json!([]));
         let timeline = ticket["timeline"].as_array().expect("timeline");
         assert_eq!(timeline[0]["kind"], "created");
         for event in timeline {
-            assert!(event["at"].as_str().is_some_and(|at| at.ends_with("+08:00")), "{event}");
+            assert!(
+                event["at"]
+                    .as_str()
+                    .is_some_and(|at| at.ends_with("+08:00")),
+                "{event}"
+            );
             if event["kind"] != "rule_decision" {
                 assert_eq!(event["actor"], "agent-a", "{event}");
             }
@@ -125,9 +162,19 @@ async fn illegal_transition_is_refused_naming_the_allowed_moves() {
     let answer = desk.transition(id, "refunded", 1, json!({})).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.error_code(), "illegal_transition");
-    assert_eq!(answer.body["error"]["details"]["allowed"], json!(["approved", "rejected", "escalated", "platform_intervention"]));
-    assert!(answer.error_message().contains("approved, rejected"), "{}", answer.error_message());
-    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(
+        answer.body["error"]["details"]["allowed"],
+        json!(["approved", "rejected", "escalated", "platform_intervention"])
+    );
+    assert!(
+        answer.error_message().contains("approved, rejected"),
+        "{}",
+        answer.error_message()
+    );
+    let after = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
+        .await;
     assert_eq!(after.body["status"], "requested");
     assert_eq!(after.body["version"], 1);
 }
@@ -139,7 +186,11 @@ async fn a_status_the_workflow_does_not_know_is_refused_naming_the_field() {
     let id = ticket["id"].as_i64().expect("id");
     let answer = desk.transition(id, "teleported", 1, json!({})).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.error_message().starts_with("to:"), "{}", answer.error_message());
+    assert!(
+        answer.error_message().starts_with("to:"),
+        "{}",
+        answer.error_message()
+    );
     assert_eq!(answer.body["error"]["details"]["field"], "to");
 }
 
@@ -155,10 +206,16 @@ async fn a_stale_version_gets_409_and_changes_nothing() {
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.error_code(), "stale_version");
     assert_eq!(stale.body["error"]["details"]["current_version"], 2);
-    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    let after = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
+        .await;
     assert_eq!(after.body["status"], "approved");
     assert_eq!(after.body["version"], 2);
-    assert_eq!(status_changes(&after.body), vec![("requested".to_string(), "approved".to_string())]);
+    assert_eq!(
+        status_changes(&after.body),
+        vec![("requested".to_string(), "approved".to_string())]
+    );
 }
 
 #[tokio::test]
@@ -167,9 +224,23 @@ async fn a_stale_follow_up_is_refused_but_one_without_version_is_recorded() {
     let ticket = desk.open("complaint", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
     let path = format!("/api/v1/tickets/{id}/follow-ups");
-    let ok = desk.app.post(&path, &desk.agent_token, json!({ "channel": "phone", "summary": "已致电买家" })).await;
+    let ok = desk
+        .app
+        .post(
+            &path,
+            &desk.agent_token,
+            json!({ "channel": "phone", "summary": "已致电买家" }),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
-    let stale = desk.app.post(&path, &desk.agent_token, json!({ "channel": "chat", "summary": "again", "version": 1 })).await;
+    let stale = desk
+        .app
+        .post(
+            &path,
+            &desk.agent_token,
+            json!({ "channel": "chat", "summary": "again", "version": 1 }),
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
 }
 
@@ -177,7 +248,8 @@ async fn a_stale_follow_up_is_refused_but_one_without_version_is_recorded() {
 async fn two_creates_with_one_idempotency_key_yield_one_ticket() {
     let desk = desk().await;
     let path = format!("/api/v1/shops/{}/tickets", desk.shop);
-    let body = json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "description": "破了" });
+    let body =
+        json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "description": "破了" });
     let send = || {
         desk.app
             .client
@@ -197,19 +269,27 @@ async fn two_creates_with_one_idempotency_key_yield_one_ticket() {
     assert_eq!(a["id"], b["id"]);
     let third = send().await.expect("third");
     assert_eq!(third.status(), StatusCode::OK);
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets").fetch_one(&desk.app.pool).await.expect("count");
-    assert_eq!(count, 1);
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'created'")
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
         .fetch_one(&desk.app.pool)
         .await
         .expect("count");
+    assert_eq!(count, 1);
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'created'")
+            .fetch_one(&desk.app.pool)
+            .await
+            .expect("count");
     assert_eq!(events, 1);
 }
 
 #[tokio::test]
 async fn unknown_ids_give_404() {
     let desk = desk().await;
-    for path in ["/api/v1/tickets/999999", "/api/v1/shops/999999/tickets", "/api/v1/shops/1/orders/NOPE"] {
+    for path in [
+        "/api/v1/tickets/999999",
+        "/api/v1/shops/999999/tickets",
+        "/api/v1/shops/1/orders/NOPE",
+    ] {
         let answer = desk.app.get(path, &desk.agent_token).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(answer.error_code(), "not_found");
@@ -222,32 +302,78 @@ async fn unknown_ids_give_404() {
 async fn malformed_input_gives_400_or_422_naming_the_field() {
     let desk = desk().await;
     let path = format!("/api/v1/shops/{}/tickets", desk.shop);
-    let not_json = desk.app.post_raw(&path, &desk.agent_token, "{not json").await;
+    let not_json = desk
+        .app
+        .post_raw(&path, &desk.agent_token, "{not json")
+        .await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_json.error_code(), "bad_request");
 
     let cases = [
         (json!({ "order_no": "O-1", "reason": "quality" }), "kind"),
-        (json!({ "kind": "parcel", "order_no": "O-1", "reason": "quality" }), "kind"),
-        (json!({ "kind": "refund", "order_no": "O-1", "reason": "because" }), "reason"),
-        (json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "refund_fen": "ten" }), "refund_fen"),
-        (json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "refund_fen": -5 }), "refund_fen"),
-        (json!({ "kind": "refund", "order_no": "O-404", "reason": "quality" }), "order_no"),
-        (json!({ "kind": "refund", "order_no": "O-1", "sku": "NOPE", "reason": "quality" }), "sku"),
-        (json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "colour": "red" }), "colour"),
-        (json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "opened_at": "2999-01-01T00:00:00Z" }), "opened_at"),
+        (
+            json!({ "kind": "parcel", "order_no": "O-1", "reason": "quality" }),
+            "kind",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "because" }),
+            "reason",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "refund_fen": "ten" }),
+            "refund_fen",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "refund_fen": -5 }),
+            "refund_fen",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-404", "reason": "quality" }),
+            "order_no",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-1", "sku": "NOPE", "reason": "quality" }),
+            "sku",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "colour": "red" }),
+            "colour",
+        ),
+        (
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "opened_at": "2999-01-01T00:00:00Z" }),
+            "opened_at",
+        ),
     ];
     for (body, field) in cases {
         let answer = desk.app.post(&path, &desk.agent_token, body.clone()).await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {:?}", answer.body);
-        assert!(answer.error_message().contains(field), "{body}: message should name `{field}`: {}", answer.error_message());
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            answer.body
+        );
+        assert!(
+            answer.error_message().contains(field),
+            "{body}: message should name `{field}`: {}",
+            answer.error_message()
+        );
     }
     let follow_up = desk.open("complaint", "quality").await;
     let id = follow_up["id"].as_i64().expect("id");
-    let answer = desk.app.post(&format!("/api/v1/tickets/{id}/follow-ups"), &desk.agent_token, json!({ "channel": "phone", "summary": "  " })).await;
+    let answer = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "phone", "summary": "  " }),
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.body["error"]["details"]["field"], "summary");
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets").fetch_one(&desk.app.pool).await.expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("count");
     assert_eq!(count, 1, "only the one good ticket was stored");
 }
 
@@ -258,19 +384,39 @@ async fn a_user_without_membership_cannot_see_the_shops_tickets() {
     let id = ticket["id"].as_i64().expect("id");
     let other_shop = desk.app.shop("shop-b").await;
     let (_, outsider) = desk.app.user("agent-b", Role::Agent, &[other_shop]).await;
-    let seen = desk.app.get(&format!("/api/v1/tickets/{id}"), &outsider).await;
+    let seen = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &outsider)
+        .await;
     assert_eq!(seen.status, StatusCode::NOT_FOUND);
-    let list = desk.app.get(&format!("/api/v1/shops/{}/tickets", desk.shop), &outsider).await;
+    let list = desk
+        .app
+        .get(&format!("/api/v1/shops/{}/tickets", desk.shop), &outsider)
+        .await;
     assert_eq!(list.status, StatusCode::NOT_FOUND);
-    let moved = desk.app.post(&format!("/api/v1/tickets/{id}/transitions"), &outsider, json!({ "to": "approved", "version": 1 })).await;
+    let moved = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/transitions"),
+            &outsider,
+            json!({ "to": "approved", "version": 1 }),
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::NOT_FOUND);
     let created = desk
         .app
-        .post(&format!("/api/v1/shops/{}/tickets", desk.shop), &outsider, json!({ "kind": "refund", "order_no": "O-1", "reason": "quality" }))
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &outsider,
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "quality" }),
+        )
         .await;
     assert_eq!(created.status, StatusCode::NOT_FOUND);
     // Their own shop's list is empty.
-    let own = desk.app.get(&format!("/api/v1/shops/{other_shop}/tickets"), &outsider).await;
+    let own = desk
+        .app
+        .get(&format!("/api/v1/shops/{other_shop}/tickets"), &outsider)
+        .await;
     assert_eq!(own.body["items"], json!([]));
 }
 
@@ -278,14 +424,28 @@ async fn a_user_without_membership_cannot_see_the_shops_tickets() {
 async fn the_timeline_cannot_be_updated_or_deleted_in_the_database() {
     let desk = desk().await;
     desk.open("refund", "quality").await;
-    let update = sqlx::query("UPDATE ticket_events SET data = '{}'").execute(&desk.app.pool).await;
+    let update = sqlx::query("UPDATE ticket_events SET data = '{}'")
+        .execute(&desk.app.pool)
+        .await;
     let error = update.expect_err("UPDATE must fail");
     assert!(error.to_string().contains("append-only"), "{error}");
-    let delete = sqlx::query("DELETE FROM ticket_events").execute(&desk.app.pool).await;
-    assert!(delete.expect_err("DELETE must fail").to_string().contains("append-only"));
-    let truncate = sqlx::query("TRUNCATE ticket_events").execute(&desk.app.pool).await;
+    let delete = sqlx::query("DELETE FROM ticket_events")
+        .execute(&desk.app.pool)
+        .await;
+    assert!(
+        delete
+            .expect_err("DELETE must fail")
+            .to_string()
+            .contains("append-only")
+    );
+    let truncate = sqlx::query("TRUNCATE ticket_events")
+        .execute(&desk.app.pool)
+        .await;
     assert!(truncate.is_err(), "TRUNCATE must fail");
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events").fetch_one(&desk.app.pool).await.expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events")
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("count");
     assert!(count >= 2, "events are still there");
 }
 
@@ -294,25 +454,51 @@ async fn follow_up_moves_the_due_time_and_notes_do_not() {
     let desk = desk().await;
     let ticket = desk.open("complaint", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    let opened = chrono::DateTime::parse_from_rfc3339(ticket["opened_at"].as_str().expect("opened_at")).expect("rfc3339");
-    let due = chrono::DateTime::parse_from_rfc3339(ticket["follow_up_due_at"].as_str().expect("due")).expect("rfc3339");
+    let opened =
+        chrono::DateTime::parse_from_rfc3339(ticket["opened_at"].as_str().expect("opened_at"))
+            .expect("rfc3339");
+    let due =
+        chrono::DateTime::parse_from_rfc3339(ticket["follow_up_due_at"].as_str().expect("due"))
+            .expect("rfc3339");
     assert_eq!(due - opened, chrono::Duration::hours(24));
     assert_eq!(ticket["overdue"], false);
 
-    let noted = desk.app.post(&format!("/api/v1/tickets/{id}/notes"), &desk.agent_token, json!({ "text": "仓库说周一发" })).await;
+    let noted = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/notes"),
+            &desk.agent_token,
+            json!({ "text": "仓库说周一发" }),
+        )
+        .await;
     assert_eq!(noted.status, StatusCode::CREATED);
     assert_eq!(noted.body["follow_up_due_at"], ticket["follow_up_due_at"]);
 
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let followed = desk
         .app
-        .post(&format!("/api/v1/tickets/{id}/follow-ups"), &desk.agent_token, json!({ "channel": "chat", "summary": "旺旺联系买家" }))
+        .post(
+            &format!("/api/v1/tickets/{id}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "chat", "summary": "旺旺联系买家" }),
+        )
         .await;
     assert_eq!(followed.status, StatusCode::CREATED);
-    let new_due = chrono::DateTime::parse_from_rfc3339(followed.body["follow_up_due_at"].as_str().expect("due")).expect("rfc3339");
+    let new_due = chrono::DateTime::parse_from_rfc3339(
+        followed.body["follow_up_due_at"].as_str().expect("due"),
+    )
+    .expect("rfc3339");
     assert!(new_due > due, "the cycle restarts from the follow-up");
-    let full = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
-    let kinds: Vec<&str> = full.body["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["kind"].as_str()).collect();
+    let full = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
+        .await;
+    let kinds: Vec<&str> = full.body["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
     assert_eq!(kinds, vec!["created", "assigned", "note", "follow_up"]);
 }
 
@@ -323,11 +509,16 @@ async fn escalation_and_platform_intervention_return_where_they_came_from() {
     let id = ticket["id"].as_i64().expect("id");
     let rejected = desk.transition(id, "rejected", 1, json!({})).await;
     assert_eq!(rejected.body["follow_up_due_at"], Value::Null);
-    let platform = desk.transition(id, "platform_intervention", 2, json!({})).await;
+    let platform = desk
+        .transition(id, "platform_intervention", 2, json!({}))
+        .await;
     assert_eq!(platform.status, StatusCode::OK, "{:?}", platform.body);
     assert_eq!(platform.body["held_from"], "rejected");
     assert!(platform.body["platform_deadline_at"].is_string());
-    assert!(platform.body["follow_up_due_at"].is_string(), "back in the follow-up cycle");
+    assert!(
+        platform.body["follow_up_due_at"].is_string(),
+        "back in the follow-up cycle"
+    );
     assert_eq!(platform.body["allowed_transitions"], json!(["rejected"]));
     let back = desk.transition(id, "rejected", 3, json!({})).await;
     assert_eq!(back.body["status"], "rejected");
@@ -339,12 +530,25 @@ async fn assignment_goes_to_shop_workers_only_and_is_on_the_timeline() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    assert_eq!(ticket["assignee"], desk.agent.0, "an agent's new ticket is theirs");
+    assert_eq!(
+        ticket["assignee"], desk.agent.0,
+        "an agent's new ticket is theirs"
+    );
     let path = format!("/api/v1/tickets/{id}/assignment");
-    let to_super = desk.app.post(&path, &desk.supervisor_token, json!({ "assignee": desk.supervisor.0 })).await;
+    let to_super = desk
+        .app
+        .post(
+            &path,
+            &desk.supervisor_token,
+            json!({ "assignee": desk.supervisor.0 }),
+        )
+        .await;
     assert_eq!(to_super.status, StatusCode::OK, "{:?}", to_super.body);
     assert_eq!(to_super.body["assignee"], desk.supervisor.0);
-    let stranger = desk.app.post(&path, &desk.supervisor_token, json!({ "assignee": 424242 })).await;
+    let stranger = desk
+        .app
+        .post(&path, &desk.supervisor_token, json!({ "assignee": 424242 }))
+        .await;
     assert_eq!(stranger.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(stranger.body["error"]["details"]["field"], "assignee");
 }
@@ -357,29 +561,70 @@ async fn lists_filter_and_page_by_keyset() {
     }
     desk.open("complaint", "quality").await;
     let base = format!("/api/v1/shops/{}/tickets", desk.shop);
-    let first = desk.app.get(&format!("{base}?kind=refund&limit=2"), &desk.agent_token).await;
+    let first = desk
+        .app
+        .get(&format!("{base}?kind=refund&limit=2"), &desk.agent_token)
+        .await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.body["items"].as_array().map(Vec::len), Some(2));
-    let mut seen: Vec<i64> = first.body["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_i64()).collect();
+    let mut seen: Vec<i64> = first.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
     let mut cursor = first.body["next_cursor"].as_str().map(str::to_string);
     while let Some(c) = cursor {
-        let page = desk.app.get(&format!("{base}?kind=refund&limit=2&cursor={c}"), &desk.agent_token).await;
-        seen.extend(page.body["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_i64()));
+        let page = desk
+            .app
+            .get(
+                &format!("{base}?kind=refund&limit=2&cursor={c}"),
+                &desk.agent_token,
+            )
+            .await;
+        seen.extend(
+            page.body["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|t| t["id"].as_i64()),
+        );
         cursor = page.body["next_cursor"].as_str().map(str::to_string);
     }
     assert_eq!(seen.len(), 5);
-    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats: {seen:?}");
-    let complaints = desk.app.get(&format!("{base}?kind=complaint"), &desk.agent_token).await;
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no repeats: {seen:?}"
+    );
+    let complaints = desk
+        .app
+        .get(&format!("{base}?kind=complaint"), &desk.agent_token)
+        .await;
     assert_eq!(complaints.body["items"].as_array().map(Vec::len), Some(1));
-    let by_order = desk.app.get(&format!("{base}?q=O-1&assignee=me"), &desk.agent_token).await;
+    let by_order = desk
+        .app
+        .get(&format!("{base}?q=O-1&assignee=me"), &desk.agent_token)
+        .await;
     assert_eq!(by_order.body["items"].as_array().map(Vec::len), Some(6));
-    let by_buyer = desk.app.get(&format!("{base}?q=tb_buy"), &desk.agent_token).await;
+    let by_buyer = desk
+        .app
+        .get(&format!("{base}?q=tb_buy"), &desk.agent_token)
+        .await;
     assert_eq!(by_buyer.body["items"].as_array().map(Vec::len), Some(6));
-    let overdue = desk.app.get(&format!("{base}?overdue=true"), &desk.agent_token).await;
+    let overdue = desk
+        .app
+        .get(&format!("{base}?overdue=true"), &desk.agent_token)
+        .await;
     assert_eq!(overdue.body["items"], json!([]));
-    let bad = desk.app.get(&format!("{base}?kind=parcel"), &desk.agent_token).await;
+    let bad = desk
+        .app
+        .get(&format!("{base}?kind=parcel"), &desk.agent_token)
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let bad_cursor = desk.app.get(&format!("{base}?cursor=abc"), &desk.agent_token).await;
+    let bad_cursor = desk
+        .app
+        .get(&format!("{base}?cursor=abc"), &desk.agent_token)
+        .await;
     assert_eq!(bad_cursor.status, StatusCode::BAD_REQUEST);
 }
 
@@ -389,7 +634,20 @@ async fn owners_read_tickets_but_cannot_change_them() {
     let ticket = desk.open("refund", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
     let (_, owner) = desk.app.user("owner-a", Role::Owner, &[desk.shop]).await;
-    assert_eq!(desk.app.get(&format!("/api/v1/tickets/{id}"), &owner).await.status, StatusCode::OK);
-    let moved = desk.app.post(&format!("/api/v1/tickets/{id}/transitions"), &owner, json!({ "to": "approved", "version": 1 })).await;
+    assert_eq!(
+        desk.app
+            .get(&format!("/api/v1/tickets/{id}"), &owner)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let moved = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/transitions"),
+            &owner,
+            json!({ "to": "approved", "version": 1 }),
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::FORBIDDEN);
 }
