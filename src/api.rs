@@ -42,12 +42,10 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
                 .unwrap_or_else(|| missing_field(&detail).unwrap_or_else(|| "body".to_string()));
             ApiError::invalid(&field, detail)
         }
-        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request(
-            "send the body as JSON with the header `Content-Type: application/json`",
-        ),
-        other => {
-            ApiError::bad_request(format!("the body is not valid JSON: {}", other.body_text()))
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::bad_request("send the body as JSON with the header `Content-Type: application/json`")
         }
+        other => ApiError::bad_request(format!("the body is not valid JSON: {}", other.body_text())),
     }
 }
 
@@ -73,10 +71,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 fn query_rejection(rejection: QueryRejection) -> ApiError {
     let text = rejection.body_text();
-    let detail = text
-        .split_once("query string: ")
-        .map(|(_, d)| d)
-        .unwrap_or(&text);
+    let detail = text.split_once("query string: ").map(|(_, d)| d).unwrap_or(&text);
     ApiError::bad_request(format!("bad query parameter: {detail}"))
 }
 

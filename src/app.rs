@@ -1,7 +1,7 @@
 //! The application: shared state and the router that joins every module's routes with the
 //! middleware (tracing, body limits, static files).
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -17,16 +17,34 @@ use crate::rules::calendar::Calendar;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
-    /// The working-day calendar (statutory holidays and make-up days).
-    pub calendar: Arc<Calendar>,
+    /// The working-day calendar (statutory holidays and make-up days), replaced whole when an
+    /// admin edits it or the server reloads it from the database.
+    calendar: Arc<RwLock<Arc<Calendar>>>,
 }
 
 impl AppState {
-    /// State over a pool, with the bundled calendar.
+    /// State over a pool, with the calendar bundled in the binary until the database's is loaded.
     pub fn new(pool: PgPool) -> AppState {
         AppState {
             pool,
-            calendar: Arc::new(Calendar::bundled()),
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
+        }
+    }
+
+    /// The calendar as it is now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(calendar) => Arc::clone(&calendar),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the calendar.
+    pub fn set_calendar(&self, calendar: Calendar) {
+        let fresh = Arc::new(calendar);
+        match self.calendar.write() {
+            Ok(mut slot) => *slot = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
         }
     }
 }
@@ -43,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::users::api::router())
         .merge(crate::orders::api::router())
         .merge(crate::tickets::api::router())
+        .merge(crate::calendar::api::router())
+        .merge(crate::follow_ups::api::router())
         .merge(crate::openapi::router())
         .merge(crate::web::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
@@ -55,13 +75,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Ready when the database answers.
-async fn readyz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.pool)
-        .await
-    {
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }

@@ -23,12 +23,7 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// Where the embedded PostgreSQL keeps its data (when DATABASE_URL is not set).
-    #[arg(
-        long,
-        env = "AFTERSALES_DATA_DIR",
-        default_value = "./data",
-        global = true
-    )]
+    #[arg(long, env = "AFTERSALES_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
     #[command(subcommand)]
@@ -45,6 +40,9 @@ pub enum Command {
         /// Load the demo shop first (idempotent) and print its logins.
         #[arg(long, env = "AFTERSALES_DEMO")]
         demo: bool,
+        /// Seconds between two runs of the follow-up sweep (0: never run it in this process).
+        #[arg(long, env = "AFTERSALES_SWEEP_SECS", default_value_t = 60)]
+        sweep_secs: u64,
         /// Largest number of database connections.
         #[arg(long, env = "AFTERSALES_DB_CONNECTIONS", default_value_t = 16)]
         db_connections: u32,
@@ -81,8 +79,7 @@ pub enum UserCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s)
-        .ok_or_else(|| format!("`{s}` is not a role; use agent, supervisor, owner or admin"))
+    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role; use agent, supervisor, owner or admin"))
 }
 
 /// Runs the command line; the exit code says whether it worked.
@@ -95,10 +92,7 @@ pub fn main() -> ExitCode {
         )
         .with_target(false)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -119,11 +113,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             demo,
+            sweep_secs,
             db_connections,
         } => {
-            let database =
-                db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
-            let result = serve(&database, listen, demo).await;
+            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
+            let result = serve(&database, listen, demo, sweep_secs).await;
             database.close().await?;
             result
         }
@@ -150,7 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(database: &db::Database, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
+async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_secs: u64) -> anyhow::Result<()> {
     if demo {
         let logins = crate::demo::load(&database.pool).await?;
         println!("Demo shop loaded. Sign in with one of these (login / password):");
@@ -159,15 +153,24 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool) -> anyho
         }
     }
     let state = crate::app::AppState::new(database.pool.clone());
+    let sweeper = (sweep_secs > 0).then(|| {
+        tokio::spawn(crate::follow_ups::run_sweeper(
+            database.pool.clone(),
+            std::time::Duration::from_secs(sweep_secs),
+        ))
+    });
     let app = crate::app::router(state);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)")
+    })?;
     let address = listener.local_addr()?;
     println!("Aftersales Desk is running at http://{address}/  (Ctrl-C to stop)");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
     println!("stopped");
     Ok(())
 }
@@ -228,12 +231,7 @@ async fn add_user(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!(
-        "created user {} ({}, id {})",
-        user.login,
-        user.role.as_str(),
-        user.id
-    );
+    println!("created user {} ({}, id {})", user.login, user.role.as_str(), user.id);
     if generated {
         println!("password: {password}");
         println!("(shown once: pass it on safely)");

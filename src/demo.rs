@@ -61,43 +61,14 @@ pub struct DemoUser {
 }
 
 /// The demo users, one per role (three agents). All are members of the demo shop.
+#[rustfmt::skip]
 pub const USERS: [DemoUser; 6] = [
-    DemoUser {
-        login: "agent1",
-        display_name: "小王",
-        role: Role::Agent,
-        password: "demo-agent1",
-    },
-    DemoUser {
-        login: "agent2",
-        display_name: "小李",
-        role: Role::Agent,
-        password: "demo-agent2",
-    },
-    DemoUser {
-        login: "agent3",
-        display_name: "小张",
-        role: Role::Agent,
-        password: "demo-agent3",
-    },
-    DemoUser {
-        login: "supervisor",
-        display_name: "陈主管",
-        role: Role::Supervisor,
-        password: "demo-supervisor",
-    },
-    DemoUser {
-        login: "owner",
-        display_name: "刘店主",
-        role: Role::Owner,
-        password: "demo-owner",
-    },
-    DemoUser {
-        login: "admin",
-        display_name: "系统管理员",
-        role: Role::Admin,
-        password: "demo-admin",
-    },
+    DemoUser { login: "agent1", display_name: "小王", role: Role::Agent, password: "demo-agent1" },
+    DemoUser { login: "agent2", display_name: "小李", role: Role::Agent, password: "demo-agent2" },
+    DemoUser { login: "agent3", display_name: "小张", role: Role::Agent, password: "demo-agent3" },
+    DemoUser { login: "supervisor", display_name: "陈主管", role: Role::Supervisor, password: "demo-supervisor" },
+    DemoUser { login: "owner", display_name: "刘店主", role: Role::Owner, password: "demo-owner" },
+    DemoUser { login: "admin", display_name: "系统管理员", role: Role::Admin, password: "demo-admin" },
 ];
 
 /// Indexes into [`USERS`].
@@ -171,24 +142,18 @@ async fn lookup_shop(pool: &PgPool) -> anyhow::Result<ShopId> {
     crate::shops::by_code(pool, SHOP_CODE)
         .await?
         .map(|shop| shop.id)
-        .ok_or_else(|| {
-            anyhow::anyhow!("the demo shop `{SHOP_CODE}` vanished while loading; start again")
-        })
+        .ok_or_else(|| anyhow::anyhow!("the demo shop `{SHOP_CODE}` vanished while loading; start again"))
 }
 
 /// The shop is there: make sure every demo user exists, belongs to it and has the documented
 /// password.
-async fn refresh_logins(
-    pool: &PgPool,
-    shop: ShopId,
-) -> anyhow::Result<Vec<(String, String, String)>> {
+async fn refresh_logins(pool: &PgPool, shop: ShopId) -> anyhow::Result<Vec<(String, String, String)>> {
     let mut logins = Vec::with_capacity(USERS.len());
     for user in USERS {
-        let existing: Option<(UserId, String)> =
-            sqlx::query_as("SELECT id, role FROM users WHERE login = $1")
-                .bind(user.login)
-                .fetch_optional(pool)
-                .await?;
+        let existing: Option<(UserId, String)> = sqlx::query_as("SELECT id, role FROM users WHERE login = $1")
+            .bind(user.login)
+            .fetch_optional(pool)
+            .await?;
         let role = match existing {
             Some((id, role)) => {
                 crate::users::set_password(pool, user.login, user.password).await?;
@@ -203,9 +168,9 @@ async fn refresh_logins(
                     shops: vec![shop],
                     display_name: Some(user.display_name.to_string()),
                 };
-                crate::users::create(pool, &new).await.map_err(|e| {
-                    anyhow::anyhow!("cannot create the demo user `{}`: {e}", user.login)
-                })?;
+                crate::users::create(pool, &new)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the demo user `{}`: {e}", user.login))?;
                 user.role.as_str().to_string()
             }
         };
@@ -242,48 +207,22 @@ async fn write(tx: &mut sqlx::PgConnection, shop: ShopId, data: &Demo) -> anyhow
          RETURNING id, nick",
     )
     .bind(shop)
-    .bind(
-        data.customers
-            .iter()
-            .map(|c| c.nick.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        data.customers
-            .iter()
-            .map(|c| c.name.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        data.customers
-            .iter()
-            .map(|c| c.phone.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        data.customers
-            .iter()
-            .map(|c| c.address.clone())
-            .collect::<Vec<_>>(),
-    )
+    .bind(column(&data.customers, |c| c.nick.clone()))
+    .bind(column(&data.customers, |c| c.name.clone()))
+    .bind(column(&data.customers, |c| c.phone.clone()))
+    .bind(column(&data.customers, |c| c.address.clone()))
     .fetch_all(&mut *tx)
     .await?;
-    let customer_ids: HashMap<String, i64> =
-        rows.into_iter().map(|(id, nick)| (nick, id)).collect();
-    let customer_id = |index: usize| -> anyhow::Result<i64> {
-        data.customers
-            .get(index)
-            .and_then(|c| customer_ids.get(&c.nick))
-            .copied()
-            .ok_or_else(|| anyhow::anyhow!("demo buyer {index} was not stored"))
-    };
-
-    // Orders.
+    let by_nick: HashMap<String, i64> = rows.into_iter().map(|(id, nick)| (nick, id)).collect();
+    let customer_ids = column(&data.customers, |c| by_nick.get(&c.nick).copied());
     let order_customers = data
         .orders
         .iter()
-        .map(|o| customer_id(o.customer))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|o| customer_ids.get(o.customer).copied().flatten())
+        .collect::<Option<Vec<i64>>>()
+        .ok_or_else(|| anyhow::anyhow!("a demo buyer was not stored"))?;
+
+    // Orders.
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "INSERT INTO orders (shop_id, order_no, customer_id, paid_at, shipped_at, signed_at, note,
                              created_at, updated_at)
@@ -292,41 +231,30 @@ async fn write(tx: &mut sqlx::PgConnection, shop: ShopId, data: &Demo) -> anyhow
          RETURNING id, order_no",
     )
     .bind(shop)
-    .bind(data.orders.iter().map(|o| o.order_no.clone()).collect::<Vec<_>>())
-    .bind(order_customers)
-    .bind(data.orders.iter().map(|o| Some(o.paid_at)).collect::<Vec<_>>())
-    .bind(data.orders.iter().map(|o| o.shipped_at).collect::<Vec<_>>())
-    .bind(data.orders.iter().map(|o| o.signed_at).collect::<Vec<_>>())
-    .bind(data.orders.iter().map(|o| o.note.clone()).collect::<Vec<_>>())
-    .bind(data.orders.iter().map(|o| o.paid_at).collect::<Vec<_>>())
-    .bind(data.orders.iter().map(|o| o.last_change()).collect::<Vec<_>>())
+    .bind(column(&data.orders, |o| o.order_no.clone()))
+    .bind(&order_customers)
+    .bind(column(&data.orders, |o| o.paid_at))
+    .bind(column(&data.orders, |o| o.shipped_at))
+    .bind(column(&data.orders, |o| o.signed_at))
+    .bind(column(&data.orders, |o| o.note.clone()))
+    .bind(column(&data.orders, |o| o.paid_at))
+    .bind(column(&data.orders, DemoOrder::last_change))
     .fetch_all(&mut *tx)
     .await?;
-    let order_ids: HashMap<String, i64> = rows.into_iter().map(|(id, no)| (no, id)).collect();
-    let order_id = |index: usize| -> anyhow::Result<i64> {
-        data.orders
-            .get(index)
-            .and_then(|o| order_ids.get(&o.order_no))
-            .copied()
-            .ok_or_else(|| anyhow::anyhow!("demo order {index} was not stored"))
-    };
+    let by_number: HashMap<String, i64> = rows.into_iter().map(|(id, no)| (no, id)).collect();
+    let order_ids = data
+        .orders
+        .iter()
+        .map(|o| by_number.get(&o.order_no).copied())
+        .collect::<Option<Vec<i64>>>()
+        .ok_or_else(|| anyhow::anyhow!("a demo order was not stored"))?;
 
     // Order lines.
-    let mut line_orders = Vec::new();
-    let (mut skus, mut titles, mut categories) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut quantities, mut prices, mut exclusions) = (Vec::new(), Vec::new(), Vec::new());
-    for (index, order) in data.orders.iter().enumerate() {
-        let id = order_id(index)?;
-        for line in &order.lines {
-            line_orders.push(id);
-            skus.push(line.sku.clone());
-            titles.push(line.title.clone());
-            categories.push(line.category.to_string());
-            quantities.push(line.quantity);
-            prices.push(line.unit_price_fen);
-            exclusions.push(line.exclusion.as_str().to_string());
-        }
-    }
+    let lines: Vec<(i64, &Line)> = order_ids
+        .iter()
+        .zip(&data.orders)
+        .flat_map(|(id, order)| order.lines.iter().map(move |line| (*id, line)))
+        .collect();
     sqlx::query(
         "INSERT INTO order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen,
                                   no_reason_exclusion)
@@ -334,35 +262,34 @@ async fn write(tx: &mut sqlx::PgConnection, shop: ShopId, data: &Demo) -> anyhow
                                   $7::int8[], $8::text[])",
     )
     .bind(shop)
-    .bind(line_orders)
-    .bind(skus)
-    .bind(titles)
-    .bind(categories)
-    .bind(quantities)
-    .bind(prices)
-    .bind(exclusions)
+    .bind(column(&lines, |(id, _)| *id))
+    .bind(column(&lines, |(_, l)| l.sku.clone()))
+    .bind(column(&lines, |(_, l)| l.title.clone()))
+    .bind(column(&lines, |(_, l)| l.category.to_string()))
+    .bind(column(&lines, |(_, l)| l.quantity))
+    .bind(column(&lines, |(_, l)| l.unit_price_fen))
+    .bind(column(&lines, |(_, l)| l.exclusion.as_str().to_string()))
     .execute(&mut *tx)
     .await?;
 
-    // Tickets, one by one for their ids; then every event in one statement.
+    // Tickets, one by one for their ids; then every event in one statement. No cycle has been
+    // escalated yet, so the sweep's pointer (next_escalation_at) is the due time, as the service
+    // sets it: the sweep records the missed cycles of the overdue ones when it next runs.
     let mut event_tickets = Vec::new();
     let (mut event_at, mut event_actor, mut event_kinds, mut event_data) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for ticket in &data.tickets {
-        let order = order_id(ticket.order)?;
-        let customer = customer_id(
-            data.orders
-                .get(ticket.order)
-                .map_or(usize::MAX, |o| o.customer),
-        )?;
+        let (Some(order), Some(customer)) = (order_ids.get(ticket.order), order_customers.get(ticket.order)) else {
+            anyhow::bail!("demo ticket for order {} without its order", ticket.order);
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO tickets (shop_id, kind, status, held_from, reason, description, order_id, sku,
                                   customer_id, assignee_id, priority, refund_fen, resolution, intact,
                                   seven_day_verdict, seven_day, platform_deadline_at, version, opened_at,
-                                  follow_up_due_at, last_follow_up_at, closed_at, created_by, created_at,
-                                  updated_at)
+                                  follow_up_due_at, next_escalation_at, last_follow_up_at, closed_at,
+                                  created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                     $19, $20, $21, $22, $23, $19, $24)
+                     $19, $20, $20, $21, $22, $23, $19, $24)
              RETURNING id",
         )
         .bind(shop)
@@ -415,6 +342,11 @@ async fn write(tx: &mut sqlx::PgConnection, shop: ShopId, data: &Demo) -> anyhow
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// One column of rows, for an `unnest` insert.
+fn column<T, U>(rows: &[T], value: impl FnMut(&T) -> U) -> Vec<U> {
+    rows.iter().map(value).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,6 +450,7 @@ fn generate(now: DateTime<Utc>, calendar: &Calendar, users: &[UserId; USERS.len(
         users,
         orders,
         agent1_open: 0,
+        due_counts: [0; USERS.len() + 1],
     };
     let mut tickets = Vec::new();
     for (kind, count) in TICKETS_PER_KIND {
@@ -542,20 +475,10 @@ fn targets(rng: &mut Rng, kind: TicketKind, count: usize) -> Vec<Status> {
     let mut targets = kind.statuses().to_vec();
     let weights = status_weights(kind);
     let rest = u64::try_from(count.saturating_sub(targets.len())).unwrap_or(0);
-    let total: u64 = weights
-        .iter()
-        .map(|(_, w)| u64::from(*w))
-        .sum::<u64>()
-        .max(1);
+    let total: u64 = weights.iter().map(|(_, w)| u64::from(*w)).sum::<u64>().max(1);
     let mut shares: Vec<(Status, u64, u64)> = weights
         .iter()
-        .map(|&(status, w)| {
-            (
-                status,
-                rest * u64::from(w) / total,
-                rest * u64::from(w) % total,
-            )
-        })
+        .map(|&(status, w)| (status, rest * u64::from(w) / total, rest * u64::from(w) % total))
         .collect();
     let mut left = rest - shares.iter().map(|s| s.1).sum::<u64>();
     shares.sort_by_key(|s| std::cmp::Reverse(s.2));
@@ -703,10 +626,27 @@ enum Action {
 /// How soon an open ticket's follow-up is due at load time.
 #[derive(Clone, Copy)]
 enum Due {
+    /// Due 10 minutes to two days ago.
     Overdue,
+    /// Due within the next four hours.
     Soon,
+    /// Due later today or tomorrow.
     Later,
 }
+
+/// How each queue's open tickets are spread: 40 % overdue, 20 % due soon, 40 % later.
+const DUE_PATTERN: [Due; 10] = [
+    Due::Overdue,
+    Due::Later,
+    Due::Soon,
+    Due::Overdue,
+    Due::Later,
+    Due::Overdue,
+    Due::Later,
+    Due::Soon,
+    Due::Overdue,
+    Due::Later,
+];
 
 struct TicketGen<'a> {
     rng: Rng,
@@ -715,6 +655,9 @@ struct TicketGen<'a> {
     users: &'a [UserId; USERS.len()],
     orders: Vec<DemoOrder>,
     agent1_open: usize,
+    /// In-cycle open tickets made so far per assignee (index into [`USERS`]; the last slot is
+    /// for unassigned ones), to spread each queue over [`DUE_PATTERN`].
+    due_counts: [usize; USERS.len() + 1],
 }
 
 impl TicketGen<'_> {
@@ -723,7 +666,8 @@ impl TicketGen<'_> {
     fn ticket(&mut self, kind: TicketKind, target: Status) -> Option<DemoTicket> {
         let moves = walk(&mut self.rng, kind, target)?;
         let actions = self.actions(kind, &moves, target);
-        let gaps: Vec<Duration> = actions.iter().map(|a| self.gap(*a)).collect();
+        let assignee = self.choose_assignee(target, moves.is_empty());
+        let gaps = self.gaps(kind, &actions);
         let span = gaps.iter().fold(Duration::zero(), |sum, gap| sum + *gap);
 
         // When the last thing happened.
@@ -732,9 +676,8 @@ impl TicketGen<'_> {
         } else if !target.in_follow_up_cycle() {
             self.now - minutes(self.rng.range(60, 4 * 24 * 60))
         } else {
-            let due = self
-                .rng
-                .weighted(&[(Due::Overdue, 40), (Due::Soon, 22), (Due::Later, 38)]);
+            let slot = assignee.unwrap_or(USERS.len());
+            let due = DUE_PATTERN[self.due_counts[slot] % DUE_PATTERN.len()];
             let ago = match due {
                 Due::Overdue => self.rng.range(24 * 60 + 10, 72 * 60),
                 Due::Soon => self.rng.range(20 * 60, 24 * 60 - 10),
@@ -760,16 +703,26 @@ impl TicketGen<'_> {
         let mut intact = None;
         let mut seven_day = None;
         if reason == ReasonCode::NoReason && kind.subject_to_seven_day_rule() {
-            intact = self.rng.chance(0.7).then_some(true);
-            let unsent = order.signed_at.is_none_or(|s| s >= opened_at)
-                && order.shipped_at.is_none_or(|s| s >= opened_at);
+            let received = order.signed_at.is_some_and(|s| s < opened_at);
+            intact = (received && self.rng.chance(0.7)).then_some(true);
+            let unsent =
+                order.signed_at.is_none_or(|s| s >= opened_at) && order.shipped_at.is_none_or(|s| s >= opened_at);
             if !(kind == TicketKind::Refund && unsent) {
                 let request = SevenDayRequest {
                     signed_at: order.signed_at.filter(|s| *s < opened_at),
                     requested_at: opened_at,
                     zone: SHOP_ZONE,
                     window_days: RETURN_WINDOW_DAYS,
-                    exclusion: line.map_or(NoReasonExclusion::None, |l| l.exclusion),
+                    // Without a line, the order's most restrictive exclusion stands for it.
+                    exclusion: match line {
+                        Some(line) => line.exclusion,
+                        None => order
+                            .lines
+                            .iter()
+                            .map(|l| l.exclusion)
+                            .find(|e| e.is_excluded())
+                            .unwrap_or(NoReasonExclusion::None),
+                    },
                     declared_intact: intact,
                 };
                 match seven_day::judge(&request, self.calendar) {
@@ -777,23 +730,27 @@ impl TicketGen<'_> {
                         seven_day = Some(SevenDayRecord::from_decision(&decision));
                     }
                     _ => {
-                        reason = if self.rng.chance(0.5) {
-                            ReasonCode::Quality
-                        } else {
-                            ReasonCode::NotAsDescribed
-                        };
+                        let fallbacks = [ReasonCode::Quality, ReasonCode::NotAsDescribed, ReasonCode::Misorder];
+                        let fitting: Vec<ReasonCode> = fallbacks
+                            .into_iter()
+                            .filter(|r| order_fits(order, kind, *r, opened_at))
+                            .collect();
+                        if fitting.is_empty() {
+                            return None;
+                        }
+                        reason = *self.rng.pick(&fitting);
                         intact = None;
                     }
                 }
             }
         }
 
-        let description = describe(
-            &mut self.rng,
-            reason,
-            line.map_or(order.lines[0].name, |l| l.name),
-            line.map_or(order.lines[0].category, |l| l.category),
-        );
+        let subject = Subject {
+            item: line.map_or(order.lines[0].name, |l| l.name),
+            category: line.map_or(order.lines[0].category, |l| l.category),
+            received: order.signed_at.is_some_and(|s| s < opened_at),
+        };
+        let description = describe(&mut self.rng, reason, &subject);
         let sku = line.map(|l| l.sku.clone());
         let refund_fen = match kind {
             TicketKind::Refund | TicketKind::Return => {
@@ -811,21 +768,6 @@ impl TicketGen<'_> {
         let refund_fen = refund_fen.map(|fen| fen.clamp(0, total));
 
         // Who works it.
-        let open = target != Status::Closed;
-        let unassigned = self.rng.chance(if moves.is_empty() { 0.4 } else { 0.03 });
-        let assignee = if unassigned {
-            None
-        } else if open {
-            let agent1 = self.agent1_open < AGENT1_OPEN_TICKETS && self.rng.chance(0.34);
-            if agent1 {
-                self.agent1_open += 1;
-                Some(0)
-            } else {
-                Some(*self.rng.pick(&AGENTS[1..]))
-            }
-        } else {
-            Some(*self.rng.pick(&AGENTS))
-        };
         let reassigned = assignee.is_some() && actions.contains(&Action::Reassign);
         let first_assignee = match assignee {
             Some(final_agent) if reassigned => AGENTS.iter().copied().find(|a| *a != final_agent),
@@ -837,27 +779,23 @@ impl TicketGen<'_> {
         };
 
         let mut priority = self.rng.weighted(&[
-            (Priority::Low, 15),
-            (Priority::Normal, 55),
-            (Priority::High, 22),
-            (Priority::Urgent, 8),
+            (Priority::Low, 18),
+            (Priority::Normal, 60),
+            (Priority::High, 16),
+            (Priority::Urgent, 6),
         ]);
-        if matches!(
-            reason,
-            ReasonCode::Counterfeit | ReasonCode::AdverseReaction
-        ) || moves.iter().any(|s| s.is_hold())
-        {
+        // Held tickets and health or counterfeit claims tend to be pushed up.
+        let serious = matches!(reason, ReasonCode::Counterfeit | ReasonCode::AdverseReaction);
+        if (serious || target.is_hold()) && self.rng.chance(0.6) {
             priority = priority.max(Priority::High);
         }
 
         let resolution = match (kind, reason) {
-            (TicketKind::Logistics, ReasonCode::LogisticsStuck | ReasonCode::LogisticsNoTrace) => {
-                self.rng.weighted(&[
-                    (Resolution::Delivered, 45),
-                    (Resolution::Reshipped, 30),
-                    (Resolution::Refunded, 25),
-                ])
-            }
+            (TicketKind::Logistics, ReasonCode::LogisticsStuck | ReasonCode::LogisticsNoTrace) => self.rng.weighted(&[
+                (Resolution::Delivered, 45),
+                (Resolution::Reshipped, 30),
+                (Resolution::Refunded, 25),
+            ]),
             (TicketKind::Logistics, ReasonCode::Other) => Resolution::Delivered,
             _ => self.rng.weighted(&[
                 (Resolution::Reshipped, 40),
@@ -872,8 +810,7 @@ impl TicketGen<'_> {
         let mut position = Position::new(kind);
         let mut events = Vec::new();
         let mut due = Some(follow_up::follow_up_due_at(opened_at, FOLLOW_UP_HOURS));
-        let (mut last_follow_up_at, mut closed_at, mut platform_deadline_at, mut resolved) =
-            (None, None, None, None);
+        let (mut last_follow_up_at, mut closed_at, mut platform_deadline_at, mut resolved) = (None, None, None, None);
         let mut version = 1;
         let mut current = first_assignee;
         let actor_of = |current: Option<usize>| current.unwrap_or(SUPERVISOR);
@@ -957,13 +894,9 @@ impl TicketGen<'_> {
                     current = assignee;
                 }
                 Action::Move(to) => {
-                    let given = (kind == TicketKind::Logistics && to == Status::Resolved)
-                        .then_some(resolution);
+                    let given = (kind == TicketKind::Logistics && to == Status::Resolved).then_some(resolution);
                     let next = position.apply(to, given).ok()?;
-                    due = match (
-                        position.status.in_follow_up_cycle(),
-                        next.status.in_follow_up_cycle(),
-                    ) {
+                    due = match (position.status.in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
                         (_, false) => None,
                         (false, true) => Some(follow_up::follow_up_due_at(at, FOLLOW_UP_HOURS)),
                         (true, true) => due,
@@ -1011,6 +944,12 @@ impl TicketGen<'_> {
 
         let order = &mut self.orders[order_index];
         order.ticket_kinds.push(kind);
+        if target != Status::Closed && assignee == Some(AGENTS[0]) {
+            self.agent1_open += 1;
+        }
+        if target.in_follow_up_cycle() {
+            self.due_counts[assignee.unwrap_or(USERS.len())] += 1;
+        }
         Some(DemoTicket {
             position,
             reason,
@@ -1033,6 +972,20 @@ impl TicketGen<'_> {
             updated_at: at,
             events,
         })
+    }
+
+    /// Who works a ticket that ends in `target` (an index into [`USERS`]), or `None`: new
+    /// tickets are often still unassigned; agent1 gets [`AGENT1_OPEN_TICKETS`] open ones.
+    fn choose_assignee(&mut self, target: Status, untouched: bool) -> Option<usize> {
+        if self.rng.chance(if untouched { 0.4 } else { 0.03 }) {
+            None
+        } else if target == Status::Closed {
+            Some(*self.rng.pick(&AGENTS))
+        } else if self.agent1_open < AGENT1_OPEN_TICKETS && self.rng.chance(0.34) {
+            Some(AGENTS[0])
+        } else {
+            Some(*self.rng.pick(&AGENTS[1..]))
+        }
     }
 
     /// The work between the moves: follow-ups, a note now and then, a reassignment rarely.
@@ -1073,14 +1026,38 @@ impl TicketGen<'_> {
         actions
     }
 
-    /// Time since the previous thing done: always inside one follow-up cycle.
-    fn gap(&mut self, action: Action) -> Duration {
-        minutes(match action {
-            Action::FollowUp => self.rng.range(60, 20 * 60),
-            Action::Note => self.rng.range(10, 6 * 60),
-            Action::Reassign => self.rng.range(30, 10 * 60),
-            Action::Move(_) => self.rng.range(20, 16 * 60),
-        })
+    /// The time before each action. The history keeps the follow-up cycle: every follow-up
+    /// comes within 23 hours of the previous contact (or of the opening, or of the ticket coming
+    /// back into the cycle), so that no cycle was missed before the demo was loaded; whether a
+    /// ticket is overdue now is decided by when its last action happened.
+    fn gaps(&mut self, kind: TicketKind, actions: &[Action]) -> Vec<Duration> {
+        const CYCLE_MINUTES: i64 = 23 * 60;
+        let mut in_cycle = kind.initial_status().in_follow_up_cycle();
+        let mut since_contact = 0;
+        actions
+            .iter()
+            .map(|action| {
+                let budget = CYCLE_MINUTES - since_contact;
+                let gap = match action {
+                    Action::FollowUp => self.rng.range((budget / 2).clamp(5, 60), budget.max(10)),
+                    Action::Note => self.rng.range(10, (budget / 3).clamp(11, 6 * 60)),
+                    Action::Reassign => self.rng.range(10, (budget / 3).clamp(11, 8 * 60)),
+                    Action::Move(_) => self.rng.range(10, (budget / 2).clamp(11, 16 * 60)),
+                };
+                since_contact += gap;
+                match action {
+                    Action::FollowUp => since_contact = 0,
+                    Action::Move(to) => {
+                        if !in_cycle && to.in_follow_up_cycle() {
+                            since_contact = 0;
+                        }
+                        in_cycle = to.in_follow_up_cycle();
+                    }
+                    Action::Note | Action::Reassign => {}
+                }
+                minutes(gap)
+            })
+            .collect()
     }
 
     /// An order (and line) a ticket of `kind` for `reason` opened at `at` can be about.
@@ -1106,15 +1083,9 @@ impl TicketGen<'_> {
         let preferred: Vec<usize> = fitting
             .iter()
             .copied()
-            .filter(|&i| {
-                kind != TicketKind::Exchange || matches!(order.lines[i].category, "服装" | "鞋靴")
-            })
+            .filter(|&i| kind != TicketKind::Exchange || matches!(order.lines[i].category, "服装" | "鞋靴"))
             .collect();
-        let choose_from = if preferred.is_empty() {
-            &fitting
-        } else {
-            &preferred
-        };
+        let choose_from = if preferred.is_empty() { &fitting } else { &preferred };
         let whole_order_ok = matches!(kind, TicketKind::Complaint | TicketKind::Logistics)
             || matches!(
                 reason,
@@ -1155,19 +1126,12 @@ fn order_fits(order: &DemoOrder, kind: TicketKind, reason: ReasonCode, at: DateT
             _ => since_signed.is_some_and(|d| d <= Duration::days(8)),
         },
         OutOfStock => order.shipped_at.is_none() && since_paid < Duration::days(4),
-        LateShipment => {
-            since_shipped.is_none()
-                && since_paid > Duration::hours(48)
-                && since_paid < Duration::days(10)
-        }
+        LateShipment => since_shipped.is_none() && since_paid > Duration::hours(48) && since_paid < Duration::days(10),
         LogisticsStuck | LogisticsNoTrace => {
-            in_transit
-                && since_shipped.is_some_and(|d| d > Duration::hours(36) && d < Duration::days(15))
+            in_transit && since_shipped.is_some_and(|d| d > Duration::hours(36) && d < Duration::days(15))
         }
         DamagedRefused => in_transit && order.signed_at.is_none(),
-        Other if kind == TicketKind::Logistics => {
-            in_transit && since_shipped.is_some_and(|d| d < Duration::days(5))
-        }
+        Other if kind == TicketKind::Logistics => in_transit && since_shipped.is_some_and(|d| d < Duration::days(5)),
         Other | Invoice => since_paid < Duration::days(30),
         _ => since_signed.is_some_and(|d| d < Duration::days(30)),
     }
@@ -1212,11 +1176,7 @@ fn walk(rng: &mut Rng, kind: TicketKind, target: Status) -> Option<Vec<Status>> 
                 .iter()
                 .map(|&to| {
                     let weight = match (position.status, to) {
-                        (_, Status::Escalated | Status::PlatformIntervention)
-                            if target.is_hold() =>
-                        {
-                            30
-                        }
+                        (_, Status::Escalated | Status::PlatformIntervention) if target.is_hold() => 30,
                         (Status::Escalated, Status::PlatformIntervention) => 15,
                         (_, Status::Escalated | Status::PlatformIntervention) => 4,
                         (Status::ResolutionProposed, Status::Investigating) => 20,
@@ -1245,19 +1205,17 @@ fn minutes(n: i64) -> Duration {
 // ---------------------------------------------------------------------------------------------
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "韩", "冯", "邓",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "高", "郑", "梁", "谢", "宋", "唐", "韩", "冯", "邓",
 ];
 const GIVEN_NAMES: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
-    "超", "秀英", "霞", "婷", "雪", "晨", "思远", "子涵", "雨欣", "浩然", "梓萱", "欣怡", "宇航",
-    "佳琪", "俊杰", "诗涵",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "婷", "雪", "晨", "思远", "子涵", "雨欣", "浩然", "梓萱", "欣怡", "宇航", "佳琪", "俊杰", "诗涵",
 ];
 const PINYIN: &[&str] = &[
-    "xiaoyu", "lili", "chenchen", "wangfang", "tiantian", "mumu", "xiaomei", "dandan", "haoran",
-    "jiajia", "yueyue", "lele", "zhangwei", "liuyang", "qingqing", "nannan", "feifei", "xixi",
-    "yangyang", "kaixin", "xiaobai", "doudou", "mengmeng", "ruirui", "linlin", "yiyi", "zhouzhou",
-    "tangtang",
+    "xiaoyu", "lili", "chenchen", "wangfang", "tiantian", "mumu", "xiaomei", "dandan", "haoran", "jiajia", "yueyue",
+    "lele", "zhangwei", "liuyang", "qingqing", "nannan", "feifei", "xixi", "yangyang", "kaixin", "xiaobai", "doudou",
+    "mengmeng", "ruirui", "linlin", "yiyi", "zhouzhou", "tangtang",
 ];
 const CHINESE_NICKS: &[&str] = &[
     "爱吃鱼的猫",
@@ -1396,17 +1354,19 @@ struct Product {
     name: &'static str,
     category: &'static str,
     price_fen: i64,
-    /// (SKU suffix, variant shown in the title)
-    variants: &'static [(&'static str, &'static str)],
+    variants: Variants,
     excluded: Excluded,
 }
+
+/// (SKU suffix, variant shown in the title)
+type Variants = &'static [(&'static str, &'static str)];
 
 const fn product(
     sku: &'static str,
     name: &'static str,
     category: &'static str,
     price_fen: i64,
-    variants: &'static [(&'static str, &'static str)],
+    variants: Variants,
     excluded: Excluded,
 ) -> Product {
     Product {
@@ -1419,262 +1379,64 @@ const fn product(
     }
 }
 
+const ONE: Variants = &[];
+const TEE: Variants = &[
+    ("WHT-M", "白色 M"),
+    ("WHT-L", "白色 L"),
+    ("BLK-L", "黑色 L"),
+    ("BLU-XL", "雾霾蓝 XL"),
+];
+const DRESS: Variants = &[("S", "S码"), ("M", "M码"), ("L", "L码")];
+const JACKET: Variants = &[("BLK-M", "黑色 M"), ("KHK-L", "卡其 L")];
+const JEANS: Variants = &[("26", "26码"), ("27", "27码"), ("28", "28码"), ("29", "29码")];
+const HOODIE: Variants = &[("M", "M码"), ("L", "L码")];
+const RUNNERS: Variants = &[("39", "39码"), ("40", "40码"), ("41", "41码"), ("42", "42码")];
+const CANVAS: Variants = &[("36", "36码"), ("37", "37码"), ("38", "38码")];
+const BOOTS: Variants = &[("37", "37码"), ("38", "38码"), ("39", "39码")];
+const LIPSTICK: Variants = &[("316", "#316 豆沙色"), ("999", "#999 正红色")];
+const EARBUDS: Variants = &[("WHT", "白色"), ("BLK", "黑色")];
+const SHEETS: Variants = &[("GRY", "灰色"), ("WHT", "白色")];
+const MUG: Variants = &[("BLU", "雾蓝"), ("WHT", "奶白")];
+const ROMPER: Variants = &[("66", "66cm"), ("73", "73cm"), ("80", "80cm")];
+
+const NEVER: Excluded = Excluded::Never;
+const CUSTOM: Excluded = Excluded::Always(NoReasonExclusion::CustomMade);
+const FRESH: Excluded = Excluded::Always(NoReasonExclusion::Perishable);
+const DIGITAL: Excluded = Excluded::Always(NoReasonExclusion::DigitalUnsealed);
+
+/// What the demo shop sells: a flagship store with a bit of everything.
+#[rustfmt::skip]
 const CATALOGUE: &[Product] = &[
-    product(
-        "TS-COTTON",
-        "纯棉圆领短袖T恤",
-        "服装",
-        5_900,
-        &[
-            ("WHT-M", "白色 M"),
-            ("WHT-L", "白色 L"),
-            ("BLK-L", "黑色 L"),
-            ("BLU-XL", "雾霾蓝 XL"),
-        ],
-        Excluded::Never,
-    ),
-    product(
-        "DR-FLORAL",
-        "法式碎花连衣裙 夏季新款",
-        "服装",
-        19_900,
-        &[("S", "S码"), ("M", "M码"), ("L", "L码")],
-        Excluded::Never,
-    ),
-    product(
-        "JK-DOWN",
-        "轻薄羽绒服 90白鸭绒",
-        "服装",
-        39_900,
-        &[("BLK-M", "黑色 M"), ("KHK-L", "卡其 L")],
-        Excluded::Never,
-    ),
-    product(
-        "PT-JEANS",
-        "高腰直筒牛仔裤",
-        "服装",
-        13_900,
-        &[
-            ("26", "26码"),
-            ("27", "27码"),
-            ("28", "28码"),
-            ("29", "29码"),
-        ],
-        Excluded::Never,
-    ),
-    product(
-        "CUS-HOODIE",
-        "定制刻字情侣卫衣",
-        "服装",
-        16_800,
-        &[("M", "M码"), ("L", "L码")],
-        Excluded::Always(NoReasonExclusion::CustomMade),
-    ),
-    product(
-        "SH-RUN",
-        "轻量缓震跑步鞋",
-        "鞋靴",
-        32_900,
-        &[
-            ("39", "39码"),
-            ("40", "40码"),
-            ("41", "41码"),
-            ("42", "42码"),
-        ],
-        Excluded::Never,
-    ),
-    product(
-        "SH-CANVAS",
-        "经典低帮帆布鞋",
-        "鞋靴",
-        8_900,
-        &[("36", "36码"), ("37", "37码"), ("38", "38码")],
-        Excluded::Never,
-    ),
-    product(
-        "BT-CHELSEA",
-        "真皮切尔西短靴",
-        "鞋靴",
-        45_900,
-        &[("37", "37码"), ("38", "38码"), ("39", "39码")],
-        Excluded::Never,
-    ),
-    product(
-        "MK-LIP",
-        "丝绒哑光口红",
-        "美妆",
-        13_900,
-        &[("316", "#316 豆沙色"), ("999", "#999 正红色")],
-        Excluded::Confirmed(50),
-    ),
-    product(
-        "SK-SERUM",
-        "玻尿酸保湿精华液 30ml",
-        "美妆",
-        25_900,
-        &[],
-        Excluded::Confirmed(40),
-    ),
-    product(
-        "SK-MASK",
-        "补水保湿面膜 10片装",
-        "美妆",
-        7_900,
-        &[],
-        Excluded::Confirmed(30),
-    ),
-    product(
-        "SK-SUN",
-        "清爽防晒霜 SPF50+ 50ml",
-        "美妆",
-        12_900,
-        &[],
-        Excluded::Confirmed(30),
-    ),
-    product(
-        "FR-LYCHEE",
-        "广东妃子笑荔枝 5斤装 顺丰冷链",
-        "食品生鲜",
-        8_990,
-        &[],
-        Excluded::Always(NoReasonExclusion::Perishable),
-    ),
-    product(
-        "FR-CHERRY",
-        "智利车厘子 JJ级 2斤装",
-        "食品生鲜",
-        13_900,
-        &[],
-        Excluded::Always(NoReasonExclusion::Perishable),
-    ),
-    product(
-        "FR-CRAB",
-        "阳澄湖大闸蟹 公4两母3两 8只装",
-        "食品生鲜",
-        39_800,
-        &[],
-        Excluded::Always(NoReasonExclusion::Perishable),
-    ),
-    product(
-        "SN-NUTS",
-        "每日坚果 30袋礼盒装",
-        "食品生鲜",
-        11_900,
-        &[],
-        Excluded::Confirmed(20),
-    ),
-    product(
-        "TEA-LJ",
-        "明前龙井茶 250g 罐装",
-        "食品生鲜",
-        26_800,
-        &[],
-        Excluded::Never,
-    ),
-    product(
-        "DG-EARBUD",
-        "真无线蓝牙耳机 降噪版",
-        "数码",
-        29_900,
-        &[("WHT", "白色"), ("BLK", "黑色")],
-        Excluded::Never,
-    ),
-    product(
-        "DG-CHARGER",
-        "65W 氮化镓快充充电器",
-        "数码",
-        10_900,
-        &[],
-        Excluded::Never,
-    ),
-    product(
-        "DG-PB",
-        "20000mAh 移动电源",
-        "数码",
-        14_900,
-        &[],
-        Excluded::Never,
-    ),
-    product(
-        "DG-KEY",
-        "Office 家庭和学生版 激活密钥",
-        "数码",
-        39_800,
-        &[],
-        Excluded::Always(NoReasonExclusion::DigitalUnsealed),
-    ),
-    product(
-        "DG-GAME",
-        "Switch 游戏兑换码",
-        "数码",
-        29_900,
-        &[],
-        Excluded::Always(NoReasonExclusion::DigitalUnsealed),
-    ),
-    product(
-        "HM-PILLOW",
-        "泰国天然乳胶枕",
-        "家居",
-        16_900,
-        &[],
-        Excluded::Never,
-    ),
-    product(
-        "HM-SHEET",
-        "60支长绒棉四件套 1.8m床",
-        "家居",
-        45_900,
-        &[("GRY", "灰色"), ("WHT", "白色")],
-        Excluded::Never,
-    ),
-    product(
-        "HM-CURTAIN",
-        "定制尺寸遮光窗帘",
-        "家居",
-        23_600,
-        &[],
-        Excluded::Always(NoReasonExclusion::CustomMade),
-    ),
-    product(
-        "HM-MUG",
-        "带盖陶瓷马克杯",
-        "家居",
-        3_990,
-        &[("BLU", "雾蓝"), ("WHT", "奶白")],
-        Excluded::Never,
-    ),
-    product(
-        "BB-DIAPER",
-        "婴儿纸尿裤 L码 54片",
-        "母婴",
-        13_900,
-        &[],
-        Excluded::Confirmed(20),
-    ),
-    product(
-        "BB-BOTTLE",
-        "宽口径玻璃奶瓶 240ml",
-        "母婴",
-        9_800,
-        &[],
-        Excluded::Confirmed(30),
-    ),
-    product(
-        "BB-FORMULA",
-        "婴幼儿配方奶粉 3段 800g",
-        "母婴",
-        29_800,
-        &[],
-        Excluded::Confirmed(50),
-    ),
-    product(
-        "BB-ROMPER",
-        "纯棉婴儿连体衣 三件装",
-        "母婴",
-        12_900,
-        &[("66", "66cm"), ("73", "73cm"), ("80", "80cm")],
-        Excluded::Never,
-    ),
+    product("TS-COTTON", "纯棉圆领短袖T恤", "服装", 5_900, TEE, NEVER),
+    product("DR-FLORAL", "法式碎花连衣裙 夏季新款", "服装", 19_900, DRESS, NEVER),
+    product("JK-DOWN", "轻薄羽绒服 90白鸭绒", "服装", 39_900, JACKET, NEVER),
+    product("PT-JEANS", "高腰直筒牛仔裤", "服装", 13_900, JEANS, NEVER),
+    product("CUS-HOODIE", "定制刻字情侣卫衣", "服装", 16_800, HOODIE, CUSTOM),
+    product("SH-RUN", "轻量缓震跑步鞋", "鞋靴", 32_900, RUNNERS, NEVER),
+    product("SH-CANVAS", "经典低帮帆布鞋", "鞋靴", 8_900, CANVAS, NEVER),
+    product("BT-CHELSEA", "真皮切尔西短靴", "鞋靴", 45_900, BOOTS, NEVER),
+    product("MK-LIP", "丝绒哑光口红", "美妆", 13_900, LIPSTICK, Excluded::Confirmed(50)),
+    product("SK-SERUM", "玻尿酸保湿精华液 30ml", "美妆", 25_900, ONE, Excluded::Confirmed(40)),
+    product("SK-MASK", "补水保湿面膜 10片装", "美妆", 7_900, ONE, Excluded::Confirmed(30)),
+    product("SK-SUN", "清爽防晒霜 SPF50+ 50ml", "美妆", 12_900, ONE, Excluded::Confirmed(30)),
+    product("FR-LYCHEE", "广东妃子笑荔枝 5斤装 顺丰冷链", "食品生鲜", 8_990, ONE, FRESH),
+    product("FR-CHERRY", "智利车厘子 JJ级 2斤装", "食品生鲜", 13_900, ONE, FRESH),
+    product("FR-CRAB", "阳澄湖大闸蟹 公4两母3两 8只装", "食品生鲜", 39_800, ONE, FRESH),
+    product("SN-NUTS", "每日坚果 30袋礼盒装", "食品生鲜", 11_900, ONE, Excluded::Confirmed(20)),
+    product("TEA-LJ", "明前龙井茶 250g 罐装", "食品生鲜", 26_800, ONE, NEVER),
+    product("DG-EARBUD", "真无线蓝牙耳机 降噪版", "数码", 29_900, EARBUDS, NEVER),
+    product("DG-CHARGER", "65W 氮化镓快充充电器", "数码", 10_900, ONE, NEVER),
+    product("DG-PB", "20000mAh 移动电源", "数码", 14_900, ONE, NEVER),
+    product("DG-KEY", "Office 家庭和学生版 激活密钥", "数码", 39_800, ONE, DIGITAL),
+    product("DG-GAME", "Switch 游戏兑换码", "数码", 29_900, ONE, DIGITAL),
+    product("HM-PILLOW", "泰国天然乳胶枕", "家居", 16_900, ONE, NEVER),
+    product("HM-SHEET", "60支长绒棉四件套 1.8m床", "家居", 45_900, SHEETS, NEVER),
+    product("HM-CURTAIN", "定制尺寸遮光窗帘", "家居", 23_600, ONE, CUSTOM),
+    product("HM-MUG", "带盖陶瓷马克杯", "家居", 3_990, MUG, NEVER),
+    product("BB-DIAPER", "婴儿纸尿裤 L码 54片", "母婴", 13_900, ONE, Excluded::Confirmed(20)),
+    product("BB-BOTTLE", "宽口径玻璃奶瓶 240ml", "母婴", 9_800, ONE, Excluded::Confirmed(30)),
+    product("BB-FORMULA", "婴幼儿配方奶粉 3段 800g", "母婴", 29_800, ONE, Excluded::Confirmed(50)),
+    product("BB-ROMPER", "纯棉婴儿连体衣 三件装", "母婴", 12_900, ROMPER, NEVER),
 ];
 
 fn make_line(rng: &mut Rng, product: &Product) -> Line {
@@ -1682,18 +1444,13 @@ fn make_line(rng: &mut Rng, product: &Product) -> Line {
         [] => (product.sku.to_string(), product.name.to_string()),
         variants => {
             let (suffix, label) = *rng.pick(variants);
-            (
-                format!("{}-{suffix}", product.sku),
-                format!("{} {label}", product.name),
-            )
+            (format!("{}-{suffix}", product.sku), format!("{} {label}", product.name))
         }
     };
     let exclusion = match product.excluded {
         Excluded::Never => NoReasonExclusion::None,
         Excluded::Always(exclusion) => exclusion,
-        Excluded::Confirmed(percent) if rng.below(100) < percent => {
-            NoReasonExclusion::ConfirmedAtPurchase
-        }
+        Excluded::Confirmed(percent) if rng.below(100) < percent => NoReasonExclusion::ConfirmedAtPurchase,
         Excluded::Confirmed(_) => NoReasonExclusion::None,
     };
     let quantity = if matches!(product.category, "服装" | "鞋靴" | "数码") {
@@ -1712,23 +1469,14 @@ fn make_line(rng: &mut Rng, product: &Product) -> Line {
     }
 }
 
-fn make_orders(
-    rng: &mut Rng,
-    now: DateTime<Utc>,
-    customers: usize,
-    count: usize,
-) -> Vec<DemoOrder> {
+fn make_orders(rng: &mut Rng, now: DateTime<Utc>, customers: usize, count: usize) -> Vec<DemoOrder> {
     let mut numbers = HashSet::new();
     let mut orders = Vec::with_capacity(count);
     let today = now.with_timezone(&SHOP_ZONE).date_naive();
     let mut regulars: Vec<usize> = Vec::new();
     let mut next_customer = 0;
     while orders.len() < count {
-        let order_no = format!(
-            "{}{:018}",
-            rng.range(1, 5),
-            rng.range(0, 1_000_000_000_000_000_000)
-        );
+        let order_no = format!("{}{:018}", rng.range(1, 5), rng.range(0, 1_000_000_000_000_000_000));
         if !numbers.insert(order_no.clone()) {
             continue;
         }
@@ -1792,12 +1540,8 @@ fn make_orders(
                 lines.push(line);
             }
         }
-        let virtual_goods = lines
-            .iter()
-            .all(|l| l.exclusion == NoReasonExclusion::DigitalUnsealed);
-        let perishable = lines
-            .iter()
-            .any(|l| l.exclusion == NoReasonExclusion::Perishable);
+        let virtual_goods = lines.iter().all(|l| l.exclusion == NoReasonExclusion::DigitalUnsealed);
+        let perishable = lines.iter().any(|l| l.exclusion == NoReasonExclusion::Perishable);
 
         let (shipped_at, signed_at) = if virtual_goods {
             // Sent by the system within minutes; the buyer's receipt counts as signing.
@@ -1821,9 +1565,7 @@ fn make_orders(
                 rng.range(24 * 60, 4 * 24 * 60)
             };
             let lost = rng.chance(0.05);
-            let signed = shipped
-                .map(|s| s + minutes(transit))
-                .filter(|t| !lost && *t < now);
+            let signed = shipped.map(|s| s + minutes(transit)).filter(|t| !lost && *t < now);
             (shipped, signed)
         };
         let note = rng.chance(0.12).then(|| rng.pick(ORDER_NOTES).to_string());
@@ -1846,14 +1588,30 @@ fn make_orders(
 // Words
 // ---------------------------------------------------------------------------------------------
 
-fn describe(rng: &mut Rng, reason: ReasonCode, item: &str, category: &str) -> String {
+/// What a ticket is about, for its description.
+struct Subject<'a> {
+    item: &'a str,
+    category: &'a str,
+    /// Whether the buyer had the goods when the ticket was opened.
+    received: bool,
+}
+
+fn describe(rng: &mut Rng, reason: ReasonCode, subject: &Subject<'_>) -> String {
     use ReasonCode::*;
     let templates: &[&str] = match reason {
+        NoReason if !subject.received => &[
+            "不想要了，申请退款",
+            "暂时用不上了，麻烦取消订单退款",
+            "在别家买到了，这单不要了",
+        ],
+        NoReason if matches!(subject.category, "服装" | "鞋靴") => &[
+            "上身效果不太喜欢，吊牌未剪，想退",
+            "买多了，{item}没穿过，吊牌和包装都在",
+            "颜色和想象的不一样，不想要了，吊牌完好",
+        ],
         NoReason => &[
             "不想要了，商品未拆封，申请七天无理由退货",
-            "买多了，{item}没用过，吊牌和包装都在",
             "家里人已经买了同款，{item}全新未使用",
-            "上身效果不太喜欢，吊牌未剪，想退",
             "冲动消费了，{item}包装完好，麻烦处理一下",
         ],
         Misorder => &[
@@ -1861,32 +1619,20 @@ fn describe(rng: &mut Rng, reason: ReasonCode, item: &str, category: &str) -> St
             "不小心拍了两份，{item}多拍了",
             "尺码拍错了，麻烦处理",
         ],
-        Agreed => &[
-            "与客服协商一致，{item}部分退款",
-            "客服同意补偿差价，按约定退款",
-        ],
-        ShippingFee => &[
-            "退货运费我先垫付了，申请退运费",
-            "运费险没有理赔成功，申请退运费",
-        ],
+        Agreed => &["与客服协商一致，{item}部分退款", "客服同意补偿差价，按约定退款"],
+        ShippingFee => &["退货运费我先垫付了，申请退运费", "运费险没有理赔成功，申请退运费"],
         LateShipment => &[
             "下单好几天了还没发货，说好48小时内发货的",
             "一直显示待发货，着急用，催了好几次都没发",
         ],
-        OutOfStock => &[
-            "客服说{item}缺货，要等半个月，申请退款",
-            "商家通知{item}断货，申请退款",
-        ],
+        OutOfStock => &["客服说{item}缺货，要等半个月，申请退款", "商家通知{item}断货，申请退款"],
         LogisticsStuck => &[
             "物流三天没更新了，一直卡在中转站",
             "显示派送中两天了还没收到",
             "快递停在转运中心好几天不动了，麻烦催一下",
         ],
         LogisticsNoTrace => &["单号查不到任何物流信息", "说是发货了，但是一直没有揽收记录"],
-        EmptyParcel => &[
-            "收到的是空盒子，外包装有二次封口痕迹",
-            "包裹里只有填充物，没有{item}",
-        ],
+        EmptyParcel => &["收到的是空盒子，外包装有二次封口痕迹", "包裹里只有填充物，没有{item}"],
         DamagedRefused => &["快递外箱压坏了，当场拒签", "到货时箱子湿透了，已拒收"],
         Damaged => &[
             "收到时外包装破损，{item}有划痕",
@@ -1909,30 +1655,21 @@ fn describe(rng: &mut Rng, reason: ReasonCode, item: &str, category: &str) -> St
             "怀疑{item}不是正品，防伪码查询不到",
             "和专柜买的对比明显不一样，怀疑假货",
         ],
-        Invoice => &[
-            "要开增值税专用发票，客服一直没回复",
-            "发票抬头开错了，需要重开",
-        ],
+        Invoice => &["要开增值税专用发票，客服一直没回复", "发票抬头开错了，需要重开"],
         Other => &[
             "想修改收货地址，请帮忙拦截快递",
             "买家要求改派到驿站",
             "包裹需要转寄到公司地址",
         ],
-        Quality => match category {
+        Quality => match subject.category {
             "服装" => &[
                 "{item}穿了一次就开线了",
                 "洗了一次严重褪色，还串色",
                 "做工粗糙，线头很多，还有污渍",
             ],
-            "鞋靴" => &[
-                "{item}穿了一周鞋底开胶",
-                "鞋面有褶皱和胶水印，左右脚颜色不一样",
-            ],
+            "鞋靴" => &["{item}穿了一周鞋底开胶", "鞋面有褶皱和胶水印，左右脚颜色不一样"],
             "美妆" => &["{item}有异味，怀疑变质", "包装漏液，瓶身有裂痕"],
-            "食品生鲜" => &[
-                "{item}到货时一部分已经坏了，发霉发黑",
-                "收到的{item}不新鲜，有异味",
-            ],
+            "食品生鲜" => &["{item}到货时一部分已经坏了，发霉发黑", "收到的{item}不新鲜，有异味"],
             "数码" => &[
                 "{item}用了两天就无法充电",
                 "{item}左耳没有声音",
@@ -1942,7 +1679,7 @@ fn describe(rng: &mut Rng, reason: ReasonCode, item: &str, category: &str) -> St
             _ => &["{item}有异味", "{item}做工粗糙，有毛刺"],
         },
     };
-    rng.pick(templates).replace("{item}", item)
+    rng.pick(templates).replace("{item}", subject.item)
 }
 
 /// A follow-up's channel and summary, fitting the status the ticket is in.
@@ -1971,10 +1708,7 @@ fn follow_up_text(rng: &mut Rng, kind: TicketKind, status: Status) -> (Channel, 
             (Channel::Warehouse, "仓库验货中，预计今天出结果"),
         ],
         (_, InspectionFailed) => &[
-            (
-                Channel::Warehouse,
-                "验货发现吊牌已剪、有使用痕迹，已拍照留证",
-            ),
+            (Channel::Warehouse, "验货发现吊牌已剪、有使用痕迹，已拍照留证"),
             (Channel::Chat, "把验货照片发给买家，买家对结果有异议"),
         ],
         (_, Refunded) => &[(Channel::Chat, "退款已原路退回，买家确认收到")],
@@ -2037,15 +1771,11 @@ fn transition_note(rng: &mut Rng, kind: TicketKind, from: Status, to: Status) ->
     let notes: &[&str] = match (from, to) {
         (_, PlatformIntervention) => &["买家申请平台介入", "协商未达成一致，买家申请小二介入"],
         (Escalated, _) => &["主管已批准，按原流程继续处理", "主管同意补偿方案，继续处理"],
-        (PlatformIntervention, _) => {
-            &["平台判定：支持买家，继续处理", "平台判定：买家撤销介入申请"]
-        }
-        (_, Escalated) => &[
-            "买家要求的赔偿超出权限，升级主管",
-            "买家多次投诉，升级主管处理",
-        ],
+        (PlatformIntervention, _) => &["平台判定：支持买家，继续处理", "平台判定：买家撤销介入申请"],
+        (_, Escalated) => &["买家要求的赔偿超出权限，升级主管", "买家多次投诉，升级主管处理"],
         (_, Approved) => &["核实无误，同意申请", "符合退换货条件，同意"],
-        (_, Rejected) => &["买家未能提供有效凭证，驳回申请", "验货不通过，不予退款"],
+        (InspectionFailed, Rejected) => &["验货不通过，不予退款", "商品有明显使用痕迹，不支持退款"],
+        (_, Rejected) => &["买家未能提供有效凭证，驳回申请", "与买家协商后，买家同意撤销申请"],
         (_, Refunded) => &["已原路退款"],
         (_, BuyerShipped) => &["买家已寄回，已登记退货单号"],
         (_, Received) => &["仓库已签收退货"],
@@ -2108,11 +1838,7 @@ impl Rng {
     /// One of `items` by weight; the last one if the weights are all zero.
     fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
         let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
-        let mut roll = if total == 0 {
-            0
-        } else {
-            self.next_u64() % total
-        };
+        let mut roll = if total == 0 { 0 } else { self.next_u64() % total };
         for (item, weight) in items {
             if roll < u64::from(*weight) {
                 return *item;
@@ -2127,173 +1853,173 @@ impl Rng {
 mod tests {
     use super::*;
 
-    fn demo() -> (DateTime<Utc>, Demo) {
-        let now = Utc
-            .with_ymd_and_hms(2025, 11, 20, 6, 30, 0)
-            .single()
-            .expect("valid time");
-        let users = [
-            UserId(1),
-            UserId(2),
-            UserId(3),
-            UserId(4),
-            UserId(5),
-            UserId(6),
-        ];
-        (now, generate(now, &Calendar::bundled(), &users))
+    const USER_IDS: [UserId; 6] = [UserId(1), UserId(2), UserId(3), UserId(4), UserId(5), UserId(6)];
+
+    /// Demos loaded at different moments: an ordinary week, just after the National Day
+    /// holiday, and at the end of the calendar's last known year (deadlines unknown).
+    fn demos() -> Vec<(DateTime<Utc>, Demo)> {
+        [(2025, 11, 20, 6), (2025, 10, 9, 2), (2026, 12, 30, 15)]
+            .into_iter()
+            .map(|(y, m, d, h)| {
+                let now = Utc.with_ymd_and_hms(y, m, d, h, 30, 0).single().expect("valid time");
+                (now, generate(now, &Calendar::bundled(), &USER_IDS))
+            })
+            .collect()
     }
 
     #[test]
-    fn the_demo_is_the_size_promised_and_deterministic() {
-        let (now, first) = demo();
-        assert_eq!(first.orders.len(), 400);
-        assert!(
-            first.tickets.len() >= 240,
-            "{} tickets",
-            first.tickets.len()
-        );
-        let second = generate(
-            now,
-            &Calendar::bundled(),
-            &[
-                UserId(1),
-                UserId(2),
-                UserId(3),
-                UserId(4),
-                UserId(5),
-                UserId(6),
-            ],
-        );
-        let shape = |d: &Demo| {
-            d.tickets
-                .iter()
-                .map(|t| (t.position, t.reason, t.opened_at, t.version))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(shape(&first), shape(&second));
+    fn the_demo_is_the_size_promised_and_the_same_every_time() {
+        for (now, first) in demos() {
+            assert_eq!(first.orders.len(), 400);
+            assert_eq!(first.tickets.len(), 250, "as of {now}");
+            let second = generate(now, &Calendar::bundled(), &USER_IDS);
+            let shape = |d: &Demo| {
+                d.tickets
+                    .iter()
+                    .map(|t| (t.position, t.reason, t.opened_at, t.version))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(shape(&first), shape(&second));
+        }
     }
 
     #[test]
     fn every_kind_reaches_every_status() {
-        let (_, demo) = demo();
-        for kind in TicketKind::ALL {
-            for status in kind.statuses() {
-                assert!(
-                    demo.tickets
-                        .iter()
-                        .any(|t| t.position.kind == kind && t.position.status == *status),
-                    "no {kind:?} ticket in {status:?}"
-                );
+        for (now, demo) in demos() {
+            for kind in TicketKind::ALL {
+                for status in kind.statuses() {
+                    assert!(
+                        demo.tickets
+                            .iter()
+                            .any(|t| t.position.kind == kind && t.position.status == *status),
+                        "no {kind:?} ticket in {status:?} as of {now}"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn orders_are_consistent() {
-        let (now, demo) = demo();
-        let mut numbers = HashSet::new();
-        for order in &demo.orders {
-            assert_eq!(order.order_no.len(), 19);
-            assert!(order.order_no.bytes().all(|b| b.is_ascii_digit()));
-            assert!(numbers.insert(order.order_no.clone()));
-            assert!(order.paid_at <= now && order.paid_at > now - Duration::days(62));
-            assert!(order.signed_at.is_none() || order.shipped_at.is_some());
-            if let (Some(shipped), Some(signed)) = (order.shipped_at, order.signed_at) {
-                assert!(order.paid_at < shipped && shipped < signed && signed <= now);
+    fn orders_are_paid_then_shipped_then_signed() {
+        for (now, demo) in demos() {
+            let mut numbers = HashSet::new();
+            for order in &demo.orders {
+                assert_eq!(order.order_no.len(), 19);
+                assert!(order.order_no.bytes().all(|b| b.is_ascii_digit()));
+                assert!(numbers.insert(order.order_no.clone()));
+                assert!(order.paid_at <= now && order.paid_at > now - Duration::days(62));
+                assert!(order.signed_at.is_none() || order.shipped_at.is_some());
+                if let Some(shipped) = order.shipped_at {
+                    assert!(order.paid_at < shipped && shipped <= now);
+                }
+                if let (Some(shipped), Some(signed)) = (order.shipped_at, order.signed_at) {
+                    assert!(shipped < signed && signed <= now);
+                }
+                assert!((1..=3).contains(&order.lines.len()));
+                assert!(order.customer < demo.customers.len());
             }
-            assert!(!order.lines.is_empty() && order.lines.len() <= 3);
-            assert!(order.customer < demo.customers.len());
         }
     }
 
     #[test]
     fn timelines_replay_to_the_stored_ticket() {
-        let (now, demo) = demo();
-        for ticket in &demo.tickets {
-            let order = &demo.orders[ticket.order];
-            assert!(
-                ticket
-                    .refund_fen
-                    .is_none_or(|fen| fen >= 0 && fen <= order.total_fen())
-            );
-            assert!(order.paid_at < ticket.opened_at);
-            if let Some(sku) = &ticket.sku {
-                assert!(order.lines.iter().any(|l| &l.sku == sku));
-            }
-            if let Some(record) = &ticket.seven_day {
-                assert!(!record.verdict.is_refusal());
-                assert_eq!(ticket.reason, ReasonCode::NoReason);
-            }
-            let mut position = Position::new(ticket.position.kind);
-            let mut last = ticket.opened_at;
-            let mut last_follow_up = None;
-            let mut changes = 0;
-            assert_eq!(ticket.events[0].kind, event_kind::CREATED);
-            for event in &ticket.events {
-                assert!(event.at >= last && event.at <= now);
-                last = event.at;
-                match event.kind {
-                    event_kind::STATUS_CHANGED => {
-                        let to: Status =
-                            serde_json::from_value(event.data["to"].clone()).expect("status");
-                        let resolution: Option<Resolution> =
-                            serde_json::from_value(event.data["resolution"].clone())
-                                .expect("resolution");
-                        position = position.apply(to, resolution).expect("legal move");
-                        changes += 1;
-                    }
-                    event_kind::FOLLOW_UP => {
-                        last_follow_up = Some(event.at);
-                        changes += 1;
-                    }
-                    event_kind::NOTE => changes += 1,
-                    event_kind::ASSIGNED if event.at > ticket.opened_at => changes += 1,
-                    _ => {}
+        for (now, demo) in demos() {
+            for ticket in &demo.tickets {
+                let order = &demo.orders[ticket.order];
+                assert!(ticket.refund_fen.is_none_or(|fen| fen >= 0 && fen <= order.total_fen()));
+                assert!(order.paid_at < ticket.opened_at);
+                if let Some(sku) = &ticket.sku {
+                    assert!(order.lines.iter().any(|l| &l.sku == sku));
                 }
+                if let Some(record) = &ticket.seven_day {
+                    assert!(!record.verdict.is_refusal());
+                    assert_eq!(ticket.reason, ReasonCode::NoReason);
+                }
+                let mut position = Position::new(ticket.position.kind);
+                let mut last = ticket.opened_at;
+                let mut last_follow_up = None;
+                let mut changes = 0;
+                assert_eq!(ticket.events[0].kind, event_kind::CREATED);
+                for event in &ticket.events {
+                    assert!(event.at >= last && event.at <= now);
+                    last = event.at;
+                    match event.kind {
+                        event_kind::STATUS_CHANGED => {
+                            let to: Status = serde_json::from_value(event.data["to"].clone()).expect("status");
+                            let resolution: Option<Resolution> =
+                                serde_json::from_value(event.data["resolution"].clone()).expect("resolution");
+                            position = position.apply(to, resolution).expect("legal move");
+                            changes += 1;
+                        }
+                        event_kind::FOLLOW_UP => {
+                            assert_eq!(
+                                event.data["was_overdue"],
+                                json!(false),
+                                "no missed cycle before loading"
+                            );
+                            last_follow_up = Some(event.at);
+                            changes += 1;
+                        }
+                        event_kind::NOTE => changes += 1,
+                        event_kind::ASSIGNED if event.at > ticket.opened_at => changes += 1,
+                        _ => {}
+                    }
+                }
+                assert_eq!(position, ticket.position);
+                assert_eq!(ticket.version, 1 + changes);
+                assert_eq!(ticket.last_follow_up_at, last_follow_up);
+                assert_eq!(ticket.updated_at, last);
+                assert_eq!(ticket.closed_at.is_some(), position.status.is_closed());
+                assert_eq!(ticket.follow_up_due_at.is_some(), position.status.in_follow_up_cycle());
+                if let (Some(due), Some(contact)) = (ticket.follow_up_due_at, ticket.last_follow_up_at) {
+                    assert!(due >= contact + Duration::hours(24) || due == ticket.opened_at + Duration::hours(24));
+                }
+                assert_eq!(ticket.resolution.is_some(), {
+                    ticket.position.kind == TicketKind::Logistics
+                        && ticket.events.iter().any(|e| e.data["to"] == json!("resolved"))
+                });
             }
-            assert_eq!(position, ticket.position);
-            assert_eq!(ticket.version, 1 + changes);
-            assert_eq!(ticket.last_follow_up_at, last_follow_up);
-            assert_eq!(ticket.closed_at.is_some(), position.status.is_closed());
-            assert_eq!(
-                ticket.follow_up_due_at.is_some(),
-                position.status.in_follow_up_cycle()
-            );
-            assert_eq!(
-                ticket.position.held_from.is_some(),
-                ticket.position.status.is_hold()
-            );
         }
     }
 
     #[test]
-    fn agent1_has_a_queue_and_some_tickets_are_overdue() {
-        let (now, demo) = demo();
-        let open = |t: &&DemoTicket| t.closed_at.is_none();
-        let agent1 = demo
-            .tickets
-            .iter()
-            .filter(open)
-            .filter(|t| t.assignee == Some(UserId(1)))
-            .count();
-        assert!(
-            (25..=32).contains(&agent1),
-            "agent1 has {agent1} open tickets"
-        );
-        let overdue = demo
-            .tickets
-            .iter()
-            .filter(|t| t.follow_up_due_at.is_some_and(|d| d < now))
-            .count();
-        let soon = demo
-            .tickets
-            .iter()
-            .filter(|t| {
-                t.follow_up_due_at
-                    .is_some_and(|d| d >= now && d < now + Duration::hours(4))
-            })
-            .count();
-        assert!(overdue >= 30, "{overdue} overdue");
-        assert!(soon >= 10, "{soon} due soon");
+    fn agent1_has_a_queue_and_open_tickets_are_due_at_every_distance() {
+        for (now, demo) in demos() {
+            let agent1 = demo
+                .tickets
+                .iter()
+                .filter(|t| t.closed_at.is_none() && t.assignee == Some(USER_IDS[0]))
+                .count();
+            assert!((25..=32).contains(&agent1), "agent1 has {agent1} open tickets");
+            let unassigned = demo.tickets.iter().filter(|t| t.assignee.is_none()).count();
+            assert!((15..=40).contains(&unassigned), "{unassigned} unassigned");
+            let due = |t: &&DemoTicket| t.follow_up_due_at;
+            let overdue = demo.tickets.iter().filter_map(|t| due(&t)).filter(|d| *d < now).count();
+            let soon = demo
+                .tickets
+                .iter()
+                .filter_map(|t| due(&t))
+                .filter(|d| *d >= now && *d < now + Duration::hours(4))
+                .count();
+            assert!(overdue >= 40, "{overdue} overdue");
+            for agent in &USER_IDS[..3] {
+                let queue: Vec<DateTime<Utc>> = demo
+                    .tickets
+                    .iter()
+                    .filter(|t| t.assignee == Some(*agent))
+                    .filter_map(|t| t.follow_up_due_at)
+                    .collect();
+                let overdue = queue.iter().filter(|d| **d < now).count();
+                let soon = queue
+                    .iter()
+                    .filter(|d| **d >= now && **d < now + Duration::hours(4))
+                    .count();
+                assert!(
+                    overdue >= 5 && soon >= 3,
+                    "agent {agent}: {overdue} overdue, {soon} due soon"
+                );
+            }
+            assert!(soon >= 15, "{soon} due within four hours");
+        }
     }
 }

@@ -74,12 +74,8 @@ impl ApiError {
 
     /// 404: no such thing — or one the caller may not know exists.
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no such {what}"),
-        )
-        .with_details(json!({ "resource": what }))
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such {what}"))
+            .with_details(json!({ "resource": what }))
     }
 
     /// 409: the thing exists already, or changed since the caller read it.

@@ -7,10 +7,12 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod follow_ups;
 pub mod i18n;
 pub mod ids;
 pub mod money;

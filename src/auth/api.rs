@@ -66,21 +66,14 @@ pub async fn create_token(
             message: "wrong login or password".into(),
             ..ApiError::unauthenticated()
         })?;
-    let (token, expires_at) =
-        tokens::issue(&state.pool, user, tokens::TokenKind::Api, Some("api")).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TokenResponse { token, expires_at }),
-    ))
+    let (token, expires_at) = tokens::issue(&state.pool, user, tokens::TokenKind::Api, Some("api")).await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at })))
 }
 
 /// Ends the token the request was made with.
 #[utoipa::path(delete, path = "/api/v1/auth/tokens/current", tag = "auth",
     responses((status = 204), (status = 401, body = crate::api::ErrorBody)))]
-pub async fn revoke_current_token(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> ApiResult<StatusCode> {
+pub async fn revoke_current_token(State(state): State<AppState>, user: CurrentUser) -> ApiResult<StatusCode> {
     tokens::revoke(&state.pool, &user.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

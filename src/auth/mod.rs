@@ -110,35 +110,28 @@ impl CurrentUser {
     }
 
     /// Loads the user a token belongs to.
-    pub async fn from_token(
-        state: &AppState,
-        token: &str,
-    ) -> Result<Option<CurrentUser>, ApiError> {
+    pub async fn from_token(state: &AppState, token: &str) -> Result<Option<CurrentUser>, ApiError> {
         let Some(user_id) = tokens::user_for(&state.pool, token).await? else {
             return Ok(None);
         };
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT login, display_name, role FROM users WHERE id = $1 AND NOT disabled",
-        )
-        .bind(user_id)
-        .fetch_optional(&state.pool)
-        .await?;
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT login, display_name, role FROM users WHERE id = $1 AND NOT disabled")
+                .bind(user_id)
+                .fetch_optional(&state.pool)
+                .await?;
         let Some((login, display_name, role)) = row else {
             return Ok(None);
         };
-        let role = Role::parse(&role)
-            .ok_or_else(|| ApiError::internal(format!("unknown role {role} in database")))?;
+        let role = Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role} in database")))?;
         let shops: Vec<ShopId> = if role == Role::Admin {
             sqlx::query_scalar("SELECT id FROM shops ORDER BY id")
                 .fetch_all(&state.pool)
                 .await?
         } else {
-            sqlx::query_scalar(
-                "SELECT shop_id FROM shop_members WHERE user_id = $1 ORDER BY shop_id",
-            )
-            .bind(user_id)
-            .fetch_all(&state.pool)
-            .await?
+            sqlx::query_scalar("SELECT shop_id FROM shop_members WHERE user_id = $1 ORDER BY shop_id")
+                .bind(user_id)
+                .fetch_all(&state.pool)
+                .await?
         };
         Ok(Some(CurrentUser {
             id: user_id,
@@ -153,9 +146,7 @@ impl CurrentUser {
 
 /// The bearer token or session cookie of a request, if any.
 pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         && let Some(token) = value.strip_prefix("Bearer ")
     {
         return Some(token.trim().to_string());
@@ -178,10 +169,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(user.clone());
         }
@@ -196,11 +184,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// Checks a login and password; `None` for an unknown login, a wrong password or a disabled
 /// user alike (the caller cannot tell which).
-pub async fn authenticate(
-    pool: &sqlx::PgPool,
-    login: &str,
-    password: &str,
-) -> Result<Option<UserId>, ApiError> {
+pub async fn authenticate(pool: &sqlx::PgPool, login: &str, password: &str) -> Result<Option<UserId>, ApiError> {
     let row: Option<(UserId, String, bool)> =
         sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE login = $1")
             .bind(login)

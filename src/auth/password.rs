@@ -13,9 +13,7 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 /// Whether `password` matches the stored PHC string. A malformed stored hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), stored).is_ok()
 }
 
 /// A hash of a random password that nobody knows: verifying against it costs the same time as

@@ -171,9 +171,7 @@ impl Cluster {
         }
         for dir in [&self.data_dir, &self.socket_dir] {
             run(
-                Command::new("chown")
-                    .args(["-R", "postgres:postgres"])
-                    .arg(dir),
+                Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir),
                 "chown of the data directory",
             )?;
         }
@@ -192,17 +190,14 @@ impl Cluster {
     fn init(&self) -> Result<(), EmbeddedError> {
         tracing::info!(data_dir = %self.data_dir.display(), "creating a new PostgreSQL cluster");
         run(
-            self.command(&self.tool("initdb"))
-                .arg("-D")
-                .arg(self.pgdata())
-                .args([
-                    "-U",
-                    SUPERUSER,
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--no-locale",
-                    "--no-instructions",
-                ]),
+            self.command(&self.tool("initdb")).arg("-D").arg(self.pgdata()).args([
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-instructions",
+            ]),
             "initdb",
         )
     }
@@ -225,8 +220,7 @@ impl Cluster {
             self.socket_dir.display()
         );
         if options.unsafe_fast {
-            server_options
-                .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            server_options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
         run(
             self.command(&self.tool("pg_ctl"))
@@ -244,8 +238,7 @@ impl Cluster {
         )?;
 
         // $0 = pg_ctl, $1 = the cluster, $2 and $3 = directories to remove afterwards.
-        let mut script =
-            String::from("read _ignored; \"$0\" stop -D \"$1\" -m fast -w -t 120 >/dev/null");
+        let mut script = String::from("read _ignored; \"$0\" stop -D \"$1\" -m fast -w -t 120 >/dev/null");
         let mut args: Vec<String> = vec![
             self.tool("pg_ctl").display().to_string(),
             self.pgdata().display().to_string(),
@@ -298,10 +291,7 @@ pub fn find_binaries() -> Result<PathBuf, EmbeddedError> {
         })
         .collect();
     versions.sort();
-    versions
-        .pop()
-        .map(|(_, bin)| bin)
-        .ok_or(EmbeddedError::NoBinaries)
+    versions.pop().map(|(_, bin)| bin).ok_or(EmbeddedError::NoBinaries)
 }
 
 fn socket_dir_for(data_dir: &Path) -> PathBuf {

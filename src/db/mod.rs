@@ -33,19 +33,14 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
 
 /// Opens the database: `DATABASE_URL` if given, else the embedded cluster in `data_dir`
 /// (started if it is not running), and applies the migrations.
-pub async fn open(
-    database_url: Option<&str>,
-    data_dir: &Path,
-    max_connections: u32,
-) -> anyhow::Result<Database> {
+pub async fn open(database_url: Option<&str>, data_dir: &Path, max_connections: u32) -> anyhow::Result<Database> {
     let (options, cluster) = match database_url {
         Some(url) => (url.parse::<PgConnectOptions>()?, None),
         None => {
             let dir = data_dir.to_path_buf();
-            let cluster = tokio::task::spawn_blocking(move || {
-                embedded::Cluster::start(&dir, &embedded::Options::default())
-            })
-            .await??;
+            let cluster =
+                tokio::task::spawn_blocking(move || embedded::Cluster::start(&dir, &embedded::Options::default()))
+                    .await??;
             create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
             (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
         }
@@ -56,23 +51,17 @@ pub async fn open(
 }
 
 /// Creates `name` in the embedded cluster unless it exists.
-pub async fn create_database_if_missing(
-    cluster: &embedded::Cluster,
-    name: &str,
-) -> anyhow::Result<()> {
+pub async fn create_database_if_missing(cluster: &embedded::Cluster, name: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect_with(&cluster.connect_options("postgres")).await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
     if !exists {
         // Database names cannot be bound as parameters; `name` is one of our own constants.
         let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', ""));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await?;
     }
     conn.close().await?;
     Ok(())

@@ -49,13 +49,13 @@ impl Lang {
     }
 }
 
-static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| {
-        catalogue::ENTRIES
-            .iter()
-            .map(|&(key, zh, en)| (key, (zh, en)))
-            .collect()
-    });
+static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    catalogue::SECTIONS
+        .iter()
+        .flat_map(|section| section.iter())
+        .map(|&(key, zh, en)| (key, (zh, en)))
+        .collect()
+});
 
 /// Looks up `key` in `lang`. An unknown key comes back as itself, so a gap shows on the page
 /// instead of breaking it; a test keeps the templates and the catalogue in step.
@@ -105,16 +105,12 @@ impl Tr {
 
     /// An instant as local date and time in the shop's zone.
     pub fn datetime(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string()
     }
 
     /// An optional instant, or a dash.
     pub fn datetime_opt(&self, at: &Option<DateTime<Utc>>) -> String {
-        at.as_ref()
-            .map(|at| self.datetime(at))
-            .unwrap_or_else(|| "—".into())
+        at.as_ref().map(|at| self.datetime(at)).unwrap_or_else(|| "—".into())
     }
 
     /// An instant in RFC 3339 with the shop's offset, for `<time datetime>`.
@@ -125,11 +121,7 @@ impl Tr {
     /// A duration in words ("3 小时 12 分" / "3 h 12 min"), for countdowns.
     pub fn duration(&self, seconds: i64) -> String {
         let seconds = seconds.abs();
-        let (days, hours, minutes) = (
-            seconds / 86_400,
-            seconds % 86_400 / 3_600,
-            seconds % 3_600 / 60,
-        );
+        let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3_600, seconds % 3_600 / 60);
         match self.lang {
             Lang::Zh if days > 0 => format!("{days}天{hours}小时"),
             Lang::Zh if hours > 0 => format!("{hours}小时{minutes}分"),
@@ -162,7 +154,7 @@ mod tests {
     #[test]
     fn every_entry_has_both_languages_and_keys_are_unique() {
         let mut keys = std::collections::HashSet::new();
-        for (key, zh, en) in catalogue::ENTRIES {
+        for (key, zh, en) in catalogue::SECTIONS.iter().flat_map(|section| section.iter()) {
             assert!(keys.insert(*key), "duplicate key {key}");
             assert!(!zh.trim().is_empty(), "{key} has no Chinese text");
             assert!(!en.trim().is_empty(), "{key} has no English text");
@@ -175,9 +167,7 @@ mod tests {
         let mut missing = Vec::new();
         for dir in ["templates", "src"] {
             visit(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join(dir)
-                    .as_path(),
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).as_path(),
                 &mut |text| {
                     for marker in [".t(\"", ".f(\"", "tr_key(\""] {
                         for (pos, _) in text.match_indices(marker) {
@@ -195,10 +185,7 @@ mod tests {
         }
         missing.sort();
         missing.dedup();
-        assert!(
-            missing.is_empty(),
-            "keys missing from the catalogue: {missing:?}"
-        );
+        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:?}");
     }
 
     fn visit(dir: &std::path::Path, check: &mut dyn FnMut(&str)) {

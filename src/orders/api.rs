@@ -34,17 +34,9 @@ pub async fn upsert_order(
 ) -> ApiResult<(StatusCode, Json<Order>)> {
     user.require_shop(shop)?;
     user.require_role(&[Role::Agent, Role::Supervisor, Role::Admin])?;
-    super::validate(&order_no, &input)
-        .map_err(|(field, message)| ApiError::invalid(&field, message))?;
+    super::validate(&order_no, &input).map_err(|(field, message)| ApiError::invalid(&field, message))?;
     let (order, created) = super::upsert(&state.pool, shop, &order_no, &input).await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(order),
-    ))
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
 }
 
 /// One order with its lines.

@@ -126,10 +126,7 @@ pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, Strin
         ));
     }
     if input.buyer.trim().is_empty() || input.buyer.chars().count() > 100 {
-        return Err((
-            field("buyer"),
-            "give the buyer's member name (1–100 characters)".into(),
-        ));
+        return Err((field("buyer"), "give the buyer's member name (1–100 characters)".into()));
     }
     if input.lines.is_empty() {
         return Err((field("lines"), "an order needs at least one line".into()));
@@ -153,10 +150,7 @@ pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, Strin
             return Err((at("quantity"), "the quantity is at least 1".into()));
         }
         if line.unit_price_fen < 0 {
-            return Err((
-                at("unit_price_fen"),
-                "the price in fen cannot be negative".into(),
-            ));
+            return Err((at("unit_price_fen"), "the price in fen cannot be negative".into()));
         }
         if let Some(ex) = &line.no_reason_exclusion
             && NoReasonExclusion::parse(ex).is_none()
@@ -201,12 +195,7 @@ pub async fn upsert_customer(
 
 /// Inserts or replaces an order and its lines in one transaction. Returns the order and whether
 /// it was new.
-pub async fn upsert(
-    pool: &PgPool,
-    shop: ShopId,
-    order_no: &str,
-    input: &OrderInput,
-) -> sqlx::Result<(Order, bool)> {
+pub async fn upsert(pool: &PgPool, shop: ShopId, order_no: &str, input: &OrderInput) -> sqlx::Result<(Order, bool)> {
     let mut tx = pool.begin().await?;
     let customer = upsert_customer(
         &mut tx,
@@ -234,11 +223,7 @@ pub async fn upsert(
     .bind(&input.note)
     .fetch_one(&mut *tx)
     .await?;
-    let skus: Vec<String> = input
-        .lines
-        .iter()
-        .map(|l| l.sku.trim().to_string())
-        .collect();
+    let skus: Vec<String> = input.lines.iter().map(|l| l.sku.trim().to_string()).collect();
     sqlx::query("DELETE FROM order_lines WHERE shop_id = $1 AND order_id = $2 AND sku <> ALL($3)")
         .bind(shop)
         .bind(order_id)
@@ -286,11 +271,7 @@ struct OrderRow {
     note: Option<String>,
 }
 
-async fn find_in(
-    tx: &mut Transaction<'_, Postgres>,
-    shop: ShopId,
-    order_no: &str,
-) -> sqlx::Result<Option<Order>> {
+async fn find_in(tx: &mut Transaction<'_, Postgres>, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
     find_with(tx, shop, order_no).await
 }
 
@@ -300,11 +281,7 @@ pub async fn find(pool: &PgPool, shop: ShopId, order_no: &str) -> sqlx::Result<O
     find_with(&mut conn, shop, order_no).await
 }
 
-async fn find_with(
-    conn: &mut sqlx::PgConnection,
-    shop: ShopId,
-    order_no: &str,
-) -> sqlx::Result<Option<Order>> {
+async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
     let row: Option<OrderRow> = sqlx::query_as(
         "SELECT o.id, o.order_no, c.nick AS buyer, o.customer_id, o.paid_at, o.shipped_at, o.signed_at, o.note
          FROM orders o JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id

@@ -16,10 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -123,8 +120,7 @@ impl Calendar {
     /// A listed date must fall in the file's year or next to it (a notice may list the last
     /// days of December of the year before); anything further away means a wrong file.
     pub fn from_holiday_cn_json(json: &str) -> Result<(i32, Vec<ListedDay>), String> {
-        let file: HolidayCnYear =
-            serde_json::from_str(json).map_err(|e| format!("not a holiday-cn year file: {e}"))?;
+        let file: HolidayCnYear = serde_json::from_str(json).map_err(|e| format!("not a holiday-cn year file: {e}"))?;
         let mut seen: BTreeMap<NaiveDate, bool> = BTreeMap::new();
         let mut days = Vec::with_capacity(file.days.len());
         for day in file.days {
@@ -137,10 +133,7 @@ impl Calendar {
             if let Some(previous) = seen.insert(day.date, day.is_off_day)
                 && previous != day.is_off_day
             {
-                return Err(format!(
-                    "{} is listed both as a day off and as a working day",
-                    day.date
-                ));
+                return Err(format!("{} is listed both as a day off and as a working day", day.date));
             }
             days.push((day.date, day.is_off_day, day.name));
         }
@@ -345,8 +338,7 @@ mod tests {
 
     #[test]
     fn parsing_rejects_a_date_far_from_the_files_year() {
-        let json =
-            r#"{"year": 2027, "days": [{"name": "春节", "date": "2029-02-01", "isOffDay": true}]}"#;
+        let json = r#"{"year": 2027, "days": [{"name": "春节", "date": "2029-02-01", "isOffDay": true}]}"#;
         let err = Calendar::from_holiday_cn_json(json).expect_err("wrong year");
         assert!(err.contains("2029-02-01"), "{err}");
     }
@@ -372,8 +364,7 @@ mod tests {
             calendar.is_working_day(date(2027, 1, 4)),
             Err(CalendarError::UnknownYear(2027))
         );
-        let json =
-            r#"{"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#;
+        let json = r#"{"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#;
         assert_eq!(calendar.load_holiday_cn_json(json), Ok(2027));
         assert_eq!(calendar.is_statutory_holiday(date(2027, 1, 1)), Ok(true));
         assert_eq!(calendar.is_working_day(date(2027, 1, 4)), Ok(true));
@@ -402,11 +393,7 @@ mod tests {
     fn ordinary_weekdays_are_working_days_and_weekends_are_not() {
         let calendar = Calendar::bundled();
         for d in 10..=14 {
-            assert_eq!(
-                calendar.is_working_day(date(2025, 3, d)),
-                Ok(true),
-                "03-{d}"
-            );
+            assert_eq!(calendar.is_working_day(date(2025, 3, d)), Ok(true), "03-{d}");
         }
         assert_eq!(calendar.is_working_day(date(2025, 3, 15)), Ok(false));
         assert_eq!(calendar.is_working_day(date(2025, 3, 16)), Ok(false));
@@ -482,10 +469,7 @@ mod tests {
     #[test]
     fn first_working_day_after_a_friday_is_a_make_up_saturday_when_there_is_one() {
         let calendar = Calendar::bundled();
-        assert_eq!(
-            calendar.first_working_day_after(date(2025, 2, 7)),
-            Ok(date(2025, 2, 8))
-        );
+        assert_eq!(calendar.first_working_day_after(date(2025, 2, 7)), Ok(date(2025, 2, 8)));
     }
 
     #[test]
@@ -548,24 +532,15 @@ mod tests {
     fn the_local_date_of_a_late_utc_instant_is_the_next_day() {
         // 2025-03-09T17:30Z is Monday 03-10 01:30 in Shanghai: Monday is not counted.
         let calendar = Calendar::bundled();
-        let from = Utc
-            .with_ymd_and_hms(2025, 3, 9, 17, 30, 0)
-            .single()
-            .expect("valid");
-        let deadline = calendar
-            .add_working_days(from, 4, Shanghai)
-            .expect("known year");
+        let from = Utc.with_ymd_and_hms(2025, 3, 9, 17, 30, 0).single().expect("valid");
+        let deadline = calendar.add_working_days(from, 4, Shanghai).expect("known year");
         assert_eq!(deadline.last_day, date(2025, 3, 14));
         // Read in UTC the same instant is still Sunday, so Monday counts.
-        let utc_deadline = calendar
-            .add_working_days(from, 4, chrono_tz::UTC)
-            .expect("known year");
+        let utc_deadline = calendar.add_working_days(from, 4, chrono_tz::UTC).expect("known year");
         assert_eq!(utc_deadline.last_day, date(2025, 3, 13));
         assert_eq!(
             utc_deadline.ends_at,
-            Utc.with_ymd_and_hms(2025, 3, 14, 0, 0, 0)
-                .single()
-                .expect("valid")
+            Utc.with_ymd_and_hms(2025, 3, 14, 0, 0, 0).single().expect("valid")
         );
     }
 
@@ -656,9 +631,7 @@ mod tests {
             .expect("known year");
         assert_eq!(
             deadline.ends_at,
-            Utc.with_ymd_and_hms(2025, 3, 14, 16, 0, 0)
-                .single()
-                .expect("valid")
+            Utc.with_ymd_and_hms(2025, 3, 14, 16, 0, 0).single().expect("valid")
         );
     }
 
@@ -669,9 +642,7 @@ mod tests {
         let start = start_of_local_day(date(2024, 9, 8), zone).expect("exists");
         assert_eq!(
             start,
-            Utc.with_ymd_and_hms(2024, 9, 8, 4, 0, 0)
-                .single()
-                .expect("valid")
+            Utc.with_ymd_and_hms(2024, 9, 8, 4, 0, 0).single().expect("valid")
         );
     }
 

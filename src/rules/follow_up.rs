@@ -25,10 +25,7 @@ fn interval(interval_hours: u32) -> TimeDelta {
 
 /// When the next follow-up is due: the last follow-up (or the opening, when there was none)
 /// plus the interval. Saturates at the latest representable instant instead of overflowing.
-pub fn follow_up_due_at(
-    last_contact_or_opening: DateTime<Utc>,
-    interval_hours: u32,
-) -> DateTime<Utc> {
+pub fn follow_up_due_at(last_contact_or_opening: DateTime<Utc>, interval_hours: u32) -> DateTime<Utc> {
     last_contact_or_opening
         .checked_add_signed(interval(interval_hours))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
@@ -46,11 +43,7 @@ pub fn is_overdue(due: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 ///
 /// At most [`MAX_MISSED_CYCLES`] entries are returned, and they are the *latest* ones: keeping
 /// the oldest would stop a long-neglected ticket from ever escalating again.
-pub fn missed_cycles(
-    due: DateTime<Utc>,
-    now: DateTime<Utc>,
-    interval_hours: u32,
-) -> Vec<DateTime<Utc>> {
+pub fn missed_cycles(due: DateTime<Utc>, now: DateTime<Utc>, interval_hours: u32) -> Vec<DateTime<Utc>> {
     if !is_overdue(due, now) {
         return Vec::new();
     }
@@ -110,10 +103,7 @@ mod tests {
     #[test]
     fn the_interval_is_a_shop_setting() {
         let opened = shanghai(2025, 3, 10, 9, 0, 0);
-        assert_eq!(
-            follow_up_due_at(opened, 12),
-            shanghai(2025, 3, 10, 21, 0, 0)
-        );
+        assert_eq!(follow_up_due_at(opened, 12), shanghai(2025, 3, 10, 21, 0, 0));
         assert_eq!(follow_up_due_at(opened, 48), shanghai(2025, 3, 12, 9, 0, 0));
     }
 
@@ -122,18 +112,12 @@ mod tests {
         let opened = shanghai(2025, 3, 10, 9, 0, 0);
         assert_eq!(follow_up_due_at(opened, 0), shanghai(2025, 3, 10, 10, 0, 0));
         // Due at 09:00 with one-hour cycles: 09:00, 10:00 and 11:00 are missed by 11:30.
-        assert_eq!(
-            missed_cycles(opened, shanghai(2025, 3, 10, 11, 30, 0), 0).len(),
-            3
-        );
+        assert_eq!(missed_cycles(opened, shanghai(2025, 3, 10, 11, 30, 0), 0).len(), 3);
     }
 
     #[test]
     fn a_due_time_past_the_end_of_time_saturates() {
-        assert_eq!(
-            follow_up_due_at(DateTime::<Utc>::MAX_UTC, 24),
-            DateTime::<Utc>::MAX_UTC
-        );
+        assert_eq!(follow_up_due_at(DateTime::<Utc>::MAX_UTC, 24), DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]
@@ -158,10 +142,7 @@ mod tests {
     #[test]
     fn one_second_after_due_one_cycle_is_missed() {
         let due = shanghai(2025, 10, 2, 9, 0, 0);
-        assert_eq!(
-            missed_cycles(due, shanghai(2025, 10, 2, 9, 0, 1), 24),
-            vec![due]
-        );
+        assert_eq!(missed_cycles(due, shanghai(2025, 10, 2, 9, 0, 1), 24), vec![due]);
     }
 
     #[test]
@@ -181,11 +162,7 @@ mod tests {
         );
         assert_eq!(
             missed_cycles(due, shanghai(2025, 10, 4, 9, 0, 1), 24),
-            vec![
-                due,
-                shanghai(2025, 10, 3, 9, 0, 0),
-                shanghai(2025, 10, 4, 9, 0, 0)
-            ]
+            vec![due, shanghai(2025, 10, 3, 9, 0, 0), shanghai(2025, 10, 4, 9, 0, 0)]
         );
     }
 
@@ -196,11 +173,7 @@ mod tests {
         let cycles = missed_cycles(due, now, 24);
         assert_eq!(cycles.len(), MAX_MISSED_CYCLES);
         assert_eq!(cycles.last(), Some(&shanghai(2025, 1, 1, 9, 0, 0)));
-        assert!(
-            cycles
-                .windows(2)
-                .all(|pair| pair[1] - pair[0] == TimeDelta::hours(24))
-        );
+        assert!(cycles.windows(2).all(|pair| pair[1] - pair[0] == TimeDelta::hours(24)));
     }
 
     #[test]
@@ -208,8 +181,7 @@ mod tests {
         let due = DateTime::<Utc>::MAX_UTC - TimeDelta::hours(30);
         let cycles = missed_cycles(due, DateTime::<Utc>::MAX_UTC, 24);
         assert_eq!(cycles, vec![due, due + TimeDelta::hours(24)]);
-        let from_the_beginning =
-            missed_cycles(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, 1);
+        let from_the_beginning = missed_cycles(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, 1);
         assert_eq!(from_the_beginning.len(), MAX_MISSED_CYCLES);
     }
 

@@ -128,9 +128,7 @@ impl ReasonCode {
             | ReasonCode::NotAsDescribed
             | ReasonCode::EmptyParcel
             | ReasonCode::AdverseReaction => Evidence::Photos,
-            ReasonCode::LogisticsStuck
-            | ReasonCode::LogisticsNoTrace
-            | ReasonCode::LateShipment => Evidence::Tracking,
+            ReasonCode::LogisticsStuck | ReasonCode::LogisticsNoTrace | ReasonCode::LateShipment => Evidence::Tracking,
             ReasonCode::Counterfeit | ReasonCode::Invoice => Evidence::Documents,
             ReasonCode::NoReason
             | ReasonCode::Misorder
@@ -216,10 +214,7 @@ mod tests {
     #[test]
     fn only_no_reason_is_bound_by_the_seven_day_window() {
         for code in ReasonCode::ALL {
-            assert_eq!(
-                code.bound_by_seven_day_window(),
-                code == ReasonCode::NoReason
-            );
+            assert_eq!(code.bound_by_seven_day_window(), code == ReasonCode::NoReason);
         }
     }
 
@@ -242,10 +237,7 @@ mod tests {
     #[test]
     fn damage_asks_for_photos_and_logistics_for_tracking() {
         assert_eq!(ReasonCode::Damaged.evidence_to_ask(), Evidence::Photos);
-        assert_eq!(
-            ReasonCode::LogisticsStuck.evidence_to_ask(),
-            Evidence::Tracking
-        );
+        assert_eq!(ReasonCode::LogisticsStuck.evidence_to_ask(), Evidence::Tracking);
     }
 
     #[test]

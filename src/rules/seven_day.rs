@@ -12,9 +12,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::i18n::Lang;
-use crate::rules::calendar::{
-    Calendar, CalendarError, end_of_local_day, local_date, start_of_local_day,
-};
+use crate::rules::calendar::{Calendar, CalendarError, end_of_local_day, local_date, start_of_local_day};
 
 /// The legal minimum window: a shop may promise more days, never fewer.
 pub const STATUTORY_WINDOW_DAYS: u32 = 7;
@@ -97,9 +95,7 @@ impl NoReasonExclusion {
             }
             (NoReasonExclusion::Periodical, Lang::Zh) => "交付的报纸、期刊",
             (NoReasonExclusion::Periodical, Lang::En) => "Newspapers and periodicals delivered",
-            (NoReasonExclusion::ConfirmedAtPurchase, Lang::Zh) => {
-                "购买时经消费者确认不宜退货的商品"
-            }
+            (NoReasonExclusion::ConfirmedAtPurchase, Lang::Zh) => "购买时经消费者确认不宜退货的商品",
             (NoReasonExclusion::ConfirmedAtPurchase, Lang::En) => {
                 "Goods the buyer confirmed at purchase as not returnable without reason"
             }
@@ -173,9 +169,7 @@ impl SevenDayVerdict {
     pub fn is_refusal(self) -> bool {
         matches!(
             self,
-            SevenDayVerdict::OutsideReturnWindow
-                | SevenDayVerdict::ExcludedCategory
-                | SevenDayVerdict::NotIntact
+            SevenDayVerdict::OutsideReturnWindow | SevenDayVerdict::ExcludedCategory | SevenDayVerdict::NotIntact
         )
     }
 
@@ -265,13 +259,8 @@ struct Window {
 /// [`CalendarError::UnknownYear`] only when the verdict depends on a year it has no data for
 /// (a request after the platform end whose last day falls in, or extends into, such a year);
 /// otherwise the statutory end is left `None` when it cannot be known.
-pub fn judge(
-    req: &SevenDayRequest,
-    calendar: &Calendar,
-) -> Result<SevenDayDecision, CalendarError> {
-    let window_days = req
-        .window_days
-        .clamp(STATUTORY_WINDOW_DAYS, MAX_WINDOW_DAYS);
+pub fn judge(req: &SevenDayRequest, calendar: &Calendar) -> Result<SevenDayDecision, CalendarError> {
+    let window_days = req.window_days.clamp(STATUTORY_WINDOW_DAYS, MAX_WINDOW_DAYS);
     let decided = |verdict, window: Option<&Window>, statutory_end| SevenDayDecision {
         verdict,
         window_start: window.map(|w| w.start),
@@ -314,11 +303,7 @@ pub fn judge(
 
 /// `[d+1 00:00, d+1+N 00:00)` local, with `d` the local date of signing: the time of day of
 /// signing does not matter, and the local date is taken before any days are added.
-fn window_after_signing(
-    signed_at: DateTime<Utc>,
-    days: u32,
-    zone: Tz,
-) -> Result<Window, CalendarError> {
+fn window_after_signing(signed_at: DateTime<Utc>, days: u32, zone: Tz) -> Result<Window, CalendarError> {
     let signed_on = local_date(signed_at, zone)?;
     // Out of chrono's date range no calendar has data: report it as an unknown year.
     let out_of_range = || CalendarError::UnknownYear(signed_on.year().saturating_add(1));
@@ -330,11 +315,7 @@ fn window_after_signing(
         .and_then(|first_day| start_of_local_day(first_day, zone))
         .ok_or_else(out_of_range)?;
     let end = end_of_local_day(last_day, zone)?;
-    Ok(Window {
-        start,
-        end,
-        last_day,
-    })
+    Ok(Window { start, end, last_day })
 }
 
 /// 民法典 第二百零三条: "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日。"
@@ -343,11 +324,7 @@ fn window_after_signing(
 /// is not a make-up day — 法定休假日 covers the weekly rest days as well as the holidays), the
 /// period ends at 24:00 of the first working day after it. The day after the run of days off
 /// "ends" is exactly that first working day.
-fn statutory_end(
-    window: &Window,
-    zone: Tz,
-    calendar: &Calendar,
-) -> Result<DateTime<Utc>, CalendarError> {
+fn statutory_end(window: &Window, zone: Tz, calendar: &Calendar) -> Result<DateTime<Utc>, CalendarError> {
     if calendar.is_working_day(window.last_day)? {
         return Ok(window.end);
     }
@@ -360,11 +337,9 @@ const LAW_MEASURES: &str = "网络购买商品七日无理由退货暂行办法"
 const LAW_CIVIL_203: &str = "民法典第二百零三条";
 const LAW_REGULATION_19: &str = "消费者权益保护法实施条例第十九条";
 const EN_LAW_CONSUMER_25: &str = "Consumer Rights Protection Law art. 25";
-const EN_MEASURES: &str =
-    "Interim Measures for the Seven-Day No-Reason Return of Goods Bought Online";
+const EN_MEASURES: &str = "Interim Measures for the Seven-Day No-Reason Return of Goods Bought Online";
 const EN_CIVIL_203: &str = "Civil Code art. 203";
-const EN_REGULATION_19: &str =
-    "Regulations for the Implementation of the Consumer Rights Protection Law art. 19";
+const EN_REGULATION_19: &str = "Regulations for the Implementation of the Consumer Rights Protection Law art. 19";
 
 impl SevenDayDecision {
     /// The provisions the verdict rests on, as the UI cites them.
@@ -397,9 +372,7 @@ impl SevenDayDecision {
 
     /// `%Y-%m-%d %H:%M` in the shop's zone.
     fn local(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
+        at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string()
     }
 
     fn window_text(&self, lang: Lang) -> Option<String> {
@@ -407,10 +380,7 @@ impl SevenDayDecision {
         let zone = self.zone.name();
         let (start, end) = (self.local(start), self.local(end));
         Some(match lang {
-            Lang::Zh => format!(
-                "{}天无理由退货期限自 {start} 起至 {end} 止（{zone}）",
-                self.window_days
-            ),
+            Lang::Zh => format!("{}天无理由退货期限自 {start} 起至 {end} 止（{zone}）", self.window_days),
             Lang::En => format!(
                 "the {}-day no-reason window runs from {start} until {end} ({zone})",
                 self.window_days
@@ -583,25 +553,16 @@ mod tests {
 
     #[test]
     fn request_in_the_last_second_of_the_seventh_day_is_eligible() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 15, 20, 0),
-            at(2025, 3, 17, 23, 59, 59),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 17, 23, 59, 59)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert_eq!(decision.window_start, Some(at(2025, 3, 11, 0, 0, 0)));
         assert_eq!(decision.window_end, Some(at(2025, 3, 18, 0, 0, 0)));
-        assert_eq!(
-            decision.statutory_window_end,
-            Some(at(2025, 3, 18, 0, 0, 0))
-        );
+        assert_eq!(decision.statutory_window_end, Some(at(2025, 3, 18, 0, 0, 0)));
     }
 
     #[test]
     fn the_time_of_day_of_signing_does_not_matter() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 0, 5, 0),
-            at(2025, 3, 17, 12, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 0, 5, 0), at(2025, 3, 17, 12, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert_eq!(decision.window_start, Some(at(2025, 3, 11, 0, 0, 0)));
         assert_eq!(decision.window_end, Some(at(2025, 3, 18, 0, 0, 0)));
@@ -610,10 +571,7 @@ mod tests {
     #[test]
     fn a_sign_time_late_in_the_utc_day_is_the_next_local_day() {
         // 17:30 UTC is 01:30 on 03-11 in Shanghai: the window ends 03-19 00:00.
-        let decision = judged(&request(
-            utc(2025, 3, 10, 17, 30),
-            at(2025, 3, 18, 20, 0, 0),
-        ));
+        let decision = judged(&request(utc(2025, 3, 10, 17, 30), at(2025, 3, 18, 20, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert_eq!(decision.window_start, Some(at(2025, 3, 12, 0, 0, 0)));
         assert_eq!(decision.window_end, Some(at(2025, 3, 19, 0, 0, 0)));
@@ -635,10 +593,7 @@ mod tests {
     #[test]
     fn a_t_shirt_the_seller_marked_not_supported_is_eligible() {
         // The seller's label is not an exclusion: the order line records `none`.
-        let decision = judged(&request(
-            at(2025, 3, 10, 14, 0, 0),
-            at(2025, 3, 12, 14, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 14, 0, 0), at(2025, 3, 12, 14, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert!(decision.explanation(Lang::Zh).contains(LAW_REGULATION_19));
     }
@@ -655,10 +610,7 @@ mod tests {
 
     #[test]
     fn request_one_second_after_window_is_refused() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 15, 20, 0),
-            at(2025, 3, 18, 0, 0, 1),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 18, 0, 0, 1)));
         assert_eq!(decision.verdict, SevenDayVerdict::OutsideReturnWindow);
         assert!(decision.verdict.is_refusal());
         // The last day, Monday 03-17, is a working day: no extension.
@@ -700,26 +652,17 @@ mod tests {
 
     #[test]
     fn signing_in_the_last_second_of_a_day_counts_from_the_next_day() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 23, 59, 59),
-            at(2025, 3, 17, 23, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 23, 59, 59), at(2025, 3, 17, 23, 0, 0)));
         assert_eq!(decision.window_start, Some(at(2025, 3, 11, 0, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
-        let one_second_later = judged(&request(
-            at(2025, 3, 11, 0, 0, 0),
-            at(2025, 3, 18, 23, 0, 0),
-        ));
+        let one_second_later = judged(&request(at(2025, 3, 11, 0, 0, 0), at(2025, 3, 18, 23, 0, 0)));
         assert_eq!(one_second_later.window_end, Some(at(2025, 3, 19, 0, 0, 0)));
         assert_eq!(one_second_later.verdict, SevenDayVerdict::Eligible);
     }
 
     #[test]
     fn a_signing_on_new_years_eve_runs_into_the_new_year() {
-        let decision = judged(&request(
-            at(2024, 12, 31, 23, 59, 59),
-            at(2025, 1, 7, 23, 59, 59),
-        ));
+        let decision = judged(&request(at(2024, 12, 31, 23, 59, 59), at(2025, 1, 7, 23, 59, 59)));
         assert_eq!(decision.window_start, Some(at(2025, 1, 1, 0, 0, 0)));
         assert_eq!(decision.window_end, Some(at(2025, 1, 8, 0, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
@@ -744,10 +687,7 @@ mod tests {
     #[test]
     fn a_window_across_an_ordinary_february_ends_in_march() {
         // Signed Sat 2025-02-22: the last day is Sat 03-01, extended by law to Mon 03-03.
-        let decision = judged(&request(
-            at(2025, 2, 22, 10, 0, 0),
-            at(2025, 3, 1, 22, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 2, 22, 10, 0, 0), at(2025, 3, 1, 22, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert_eq!(decision.window_end, Some(at(2025, 3, 2, 0, 0, 0)));
         assert_eq!(decision.statutory_window_end, Some(at(2025, 3, 4, 0, 0, 0)));
@@ -815,17 +755,11 @@ mod tests {
     #[test]
     fn a_last_day_in_national_day_extends_to_the_first_working_day_after() {
         // Signed Fri 2025-09-26: the last day 10-03 is a holiday; 10-01..10-08 are off.
-        let decision = judged(&request(
-            at(2025, 9, 26, 10, 0, 0),
-            at(2025, 10, 5, 10, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 9, 26, 10, 0, 0), at(2025, 10, 5, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Review);
         assert!(!decision.verdict.is_refusal());
         assert_eq!(decision.window_end, Some(at(2025, 10, 4, 0, 0, 0)));
-        assert_eq!(
-            decision.statutory_window_end,
-            Some(at(2025, 10, 10, 0, 0, 0))
-        );
+        assert_eq!(decision.statutory_window_end, Some(at(2025, 10, 10, 0, 0, 0)));
     }
 
     #[test]
@@ -854,14 +788,8 @@ mod tests {
         let signed = at(2025, 3, 8, 9, 0, 0);
         let decision = judged(&request(signed, at(2025, 3, 16, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Review);
-        assert_eq!(
-            decision.statutory_window_end,
-            Some(at(2025, 3, 18, 0, 0, 0))
-        );
-        assert_eq!(
-            verdict(signed, at(2025, 3, 17, 23, 59, 59)),
-            SevenDayVerdict::Review
-        );
+        assert_eq!(decision.statutory_window_end, Some(at(2025, 3, 18, 0, 0, 0)));
+        assert_eq!(verdict(signed, at(2025, 3, 17, 23, 59, 59)), SevenDayVerdict::Review);
         assert_eq!(
             verdict(signed, at(2025, 3, 18, 0, 0, 1)),
             SevenDayVerdict::OutsideReturnWindow
@@ -882,10 +810,7 @@ mod tests {
         let signed = at(2025, 1, 18, 9, 0, 0);
         let decision = judged(&request(signed, at(2025, 1, 26, 15, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Review);
-        assert_eq!(
-            decision.statutory_window_end,
-            Some(at(2025, 1, 27, 0, 0, 0))
-        );
+        assert_eq!(decision.statutory_window_end, Some(at(2025, 1, 27, 0, 0, 0)));
         assert_eq!(
             verdict(signed, at(2025, 1, 27, 0, 0, 0)),
             SevenDayVerdict::OutsideReturnWindow
@@ -897,32 +822,20 @@ mod tests {
         // Signed 2024-02-03: last day 02-10 is 春节; off through 02-17; Sun 02-18 is working.
         let decision = judged(&request(at(2024, 2, 3, 9, 0, 0), at(2024, 2, 16, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Review);
-        assert_eq!(
-            decision.statutory_window_end,
-            Some(at(2024, 2, 19, 0, 0, 0))
-        );
+        assert_eq!(decision.statutory_window_end, Some(at(2024, 2, 19, 0, 0, 0)));
     }
 
     #[test]
     fn an_eligible_decision_shows_the_extension_too() {
-        let decision = judged(&request(
-            at(2025, 9, 26, 10, 0, 0),
-            at(2025, 9, 29, 10, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 9, 26, 10, 0, 0), at(2025, 9, 29, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
-        assert_eq!(
-            decision.statutory_window_end,
-            Some(at(2025, 10, 10, 0, 0, 0))
-        );
+        assert_eq!(decision.statutory_window_end, Some(at(2025, 10, 10, 0, 0, 0)));
     }
 
     #[test]
     fn the_statutory_end_is_never_guessed_for_an_unknown_year_but_an_eligible_request_stands() {
         // Signed 2026-12-25: the last day 2027-01-01 is in a year the calendar does not know.
-        let decision = judged(&request(
-            at(2026, 12, 25, 9, 0, 0),
-            at(2026, 12, 28, 10, 0, 0),
-        ));
+        let decision = judged(&request(at(2026, 12, 25, 9, 0, 0), at(2026, 12, 28, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert_eq!(decision.window_end, Some(at(2027, 1, 2, 0, 0, 0)));
         assert_eq!(decision.statutory_window_end, None);
@@ -931,10 +844,7 @@ mod tests {
     #[test]
     fn a_late_request_whose_last_day_is_in_an_unknown_year_cannot_be_judged() {
         let req = request(at(2026, 12, 25, 9, 0, 0), at(2027, 1, 2, 10, 0, 0));
-        assert_eq!(
-            judge(&req, &Calendar::bundled()),
-            Err(CalendarError::UnknownYear(2027))
-        );
+        assert_eq!(judge(&req, &Calendar::bundled()), Err(CalendarError::UnknownYear(2027)));
     }
 
     #[test]
@@ -943,19 +853,13 @@ mod tests {
         calendar.mark_year_known(2033);
         // Signed 2033-12-24: the last day, Sat 2033-12-31, is off; what follows is 2034.
         let req = request(at(2033, 12, 24, 9, 0, 0), at(2034, 1, 1, 10, 0, 0));
-        assert_eq!(
-            judge(&req, &calendar),
-            Err(CalendarError::UnknownYear(2034))
-        );
+        assert_eq!(judge(&req, &calendar), Err(CalendarError::UnknownYear(2034)));
     }
 
     #[test]
     fn a_late_request_needs_no_data_for_the_next_year_when_the_last_day_is_worked() {
         // Signed 2026-12-24: the last day, Thu 2026-12-31, is a working day.
-        let decision = judged(&request(
-            at(2026, 12, 24, 9, 0, 0),
-            at(2027, 1, 1, 10, 0, 0),
-        ));
+        let decision = judged(&request(at(2026, 12, 24, 9, 0, 0), at(2027, 1, 1, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::OutsideReturnWindow);
         assert_eq!(decision.statutory_window_end, Some(at(2027, 1, 1, 0, 0, 0)));
     }
@@ -998,20 +902,13 @@ mod tests {
 
     #[test]
     fn every_legal_exclusion_refuses_the_request() {
-        for exclusion in NoReasonExclusion::ALL
-            .into_iter()
-            .filter(|e| e.is_excluded())
-        {
+        for exclusion in NoReasonExclusion::ALL.into_iter().filter(|e| e.is_excluded()) {
             let req = SevenDayRequest {
                 exclusion,
                 ..request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 11, 10, 0, 0))
             };
             let decision = judged(&req);
-            assert_eq!(
-                decision.verdict,
-                SevenDayVerdict::ExcludedCategory,
-                "{exclusion:?}"
-            );
+            assert_eq!(decision.verdict, SevenDayVerdict::ExcludedCategory, "{exclusion:?}");
             assert_eq!(decision.exclusion, exclusion);
             assert_eq!(decision.legal_basis(), exclusion.legal_basis());
         }
@@ -1019,11 +916,7 @@ mod tests {
 
     #[test]
     fn goods_confirmed_at_purchase_cite_article_seven_and_the_others_article_six() {
-        assert!(
-            NoReasonExclusion::ConfirmedAtPurchase
-                .legal_basis()
-                .contains("第七条")
-        );
+        assert!(NoReasonExclusion::ConfirmedAtPurchase.legal_basis().contains("第七条"));
         assert!(
             NoReasonExclusion::ConfirmedAtPurchase
                 .legal_basis()
@@ -1121,14 +1014,8 @@ mod tests {
             ]
         );
         for exclusion in NoReasonExclusion::ALL {
-            assert_eq!(
-                NoReasonExclusion::parse(exclusion.as_str()),
-                Some(exclusion)
-            );
-            assert_eq!(
-                serde_json::to_value(exclusion).expect("serialises"),
-                exclusion.as_str()
-            );
+            assert_eq!(NoReasonExclusion::parse(exclusion.as_str()), Some(exclusion));
+            assert_eq!(serde_json::to_value(exclusion).expect("serialises"), exclusion.as_str());
             assert_ne!(exclusion.label(Lang::Zh), exclusion.label(Lang::En));
         }
         assert_eq!(NoReasonExclusion::parse("not_supported_by_seller"), None);
@@ -1155,10 +1042,7 @@ mod tests {
             assert_eq!(serde_json::to_value(v).expect("serialises"), v.as_str());
             assert_ne!(v.label(Lang::Zh), v.label(Lang::En));
         }
-        let refusals: Vec<SevenDayVerdict> = SevenDayVerdict::ALL
-            .into_iter()
-            .filter(|v| v.is_refusal())
-            .collect();
+        let refusals: Vec<SevenDayVerdict> = SevenDayVerdict::ALL.into_iter().filter(|v| v.is_refusal()).collect();
         assert_eq!(
             refusals,
             [
@@ -1172,10 +1056,7 @@ mod tests {
 
     #[test]
     fn a_decision_serialises_with_snake_case_names_and_the_zone_name() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 15, 20, 0),
-            at(2025, 3, 17, 23, 59, 59),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 17, 23, 59, 59)));
         let json = serde_json::to_value(&decision).expect("serialises");
         assert_eq!(json["verdict"], "eligible");
         assert_eq!(json["zone"], "Asia/Shanghai");
@@ -1190,10 +1071,7 @@ mod tests {
 
     #[test]
     fn an_eligible_explanation_shows_the_local_window_and_the_law_in_both_languages() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 15, 20, 0),
-            at(2025, 3, 17, 23, 59, 59),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 17, 23, 59, 59)));
         let zh = decision.explanation(Lang::Zh);
         assert!(zh.contains("2025-03-11 00:00"), "{zh}");
         assert!(zh.contains("2025-03-18 00:00"), "{zh}");
@@ -1201,9 +1079,7 @@ mod tests {
         assert!(zh.contains("符合七天无理由退货"), "{zh}");
         let en = decision.explanation(Lang::En);
         assert!(
-            en.starts_with(
-                "The 7-day no-reason window runs from 2025-03-11 00:00 until 2025-03-18 00:00"
-            ),
+            en.starts_with("The 7-day no-reason window runs from 2025-03-11 00:00 until 2025-03-18 00:00"),
             "{en}"
         );
         assert!(en.contains("art. 25"), "{en}");
@@ -1225,10 +1101,7 @@ mod tests {
 
     #[test]
     fn a_review_explanation_cites_the_civil_code_and_the_extended_end() {
-        let decision = judged(&request(
-            at(2025, 9, 26, 10, 0, 0),
-            at(2025, 10, 5, 10, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 9, 26, 10, 0, 0), at(2025, 10, 5, 10, 0, 0)));
         let zh = decision.explanation(Lang::Zh);
         assert!(zh.contains("民法典第二百零三条"), "{zh}");
         assert!(zh.contains("2025-10-10 00:00"), "{zh}");
@@ -1241,10 +1114,7 @@ mod tests {
 
     #[test]
     fn an_outside_explanation_points_to_quality_claims() {
-        let decision = judged(&request(
-            at(2025, 3, 10, 15, 20, 0),
-            at(2025, 3, 18, 0, 0, 1),
-        ));
+        let decision = judged(&request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 18, 0, 0, 1)));
         let zh = decision.explanation(Lang::Zh);
         assert!(zh.contains("超过期限"), "{zh}");
         assert!(zh.contains("第二十四条"), "{zh}");
@@ -1255,21 +1125,14 @@ mod tests {
 
     #[test]
     fn an_outside_explanation_mentions_an_extension_that_also_ran_out() {
-        let decision = judged(&request(
-            at(2025, 9, 26, 10, 0, 0),
-            at(2025, 10, 12, 10, 0, 0),
-        ));
+        let decision = judged(&request(at(2025, 9, 26, 10, 0, 0), at(2025, 10, 12, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::OutsideReturnWindow);
         assert!(
             decision
                 .explanation(Lang::Zh)
                 .contains("顺延后也已于 2025-10-10 00:00 届满")
         );
-        assert!(
-            decision
-                .explanation(Lang::En)
-                .contains("it closed at 2025-10-10 00:00")
-        );
+        assert!(decision.explanation(Lang::En).contains("it closed at 2025-10-10 00:00"));
     }
 
     #[test]
@@ -1348,8 +1211,7 @@ mod tests {
     // --- properties ---
 
     fn instant(lo: DateTime<Utc>, hi: DateTime<Utc>) -> impl Strategy<Value = DateTime<Utc>> {
-        (lo.timestamp()..hi.timestamp())
-            .prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).expect("in range"))
+        (lo.timestamp()..hi.timestamp()).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).expect("in range"))
     }
 
     fn sign_time() -> impl Strategy<Value = DateTime<Utc>> {

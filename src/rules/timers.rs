@@ -85,9 +85,7 @@ impl TimerKind {
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (TimerKind::SellerAnswerUnshipped, Lang::Zh) => "商家处理退款申请（未发货）",
-            (TimerKind::SellerAnswerUnshipped, Lang::En) => {
-                "Seller answers the refund request (not shipped)"
-            }
+            (TimerKind::SellerAnswerUnshipped, Lang::En) => "Seller answers the refund request (not shipped)",
             (TimerKind::SellerAnswerShipped, Lang::Zh) => "商家处理售后申请（已发货）",
             (TimerKind::SellerAnswerShipped, Lang::En) => "Seller answers the request (shipped)",
             (TimerKind::BuyerShipReturn, Lang::Zh) => "买家寄回退货",
@@ -95,9 +93,7 @@ impl TimerKind {
             (TimerKind::SellerConfirmReceipt, Lang::Zh) => "商家确认收货",
             (TimerKind::SellerConfirmReceipt, Lang::En) => "Seller confirms receipt of the return",
             (TimerKind::StatutoryRefund, Lang::Zh) => "商家法定退款期限（收到退货后七日）",
-            (TimerKind::StatutoryRefund, Lang::En) => {
-                "Statutory refund deadline (7 days after receiving the return)"
-            }
+            (TimerKind::StatutoryRefund, Lang::En) => "Statutory refund deadline (7 days after receiving the return)",
         }
     }
 
@@ -113,9 +109,7 @@ impl TimerKind {
             (TimerKind::SellerConfirmReceipt, Lang::Zh) => "系统自动退款",
             (TimerKind::SellerConfirmReceipt, Lang::En) => "The platform refunds automatically",
             (TimerKind::StatutoryRefund, Lang::Zh) => "逾期未退款，违反消费者权益保护法第二十五条",
-            (TimerKind::StatutoryRefund, Lang::En) => {
-                "The refund is late under Consumer Rights Protection Law art. 25"
-            }
+            (TimerKind::StatutoryRefund, Lang::En) => "The refund is late under Consumer Rights Protection Law art. 25",
         }
     }
 }
@@ -179,11 +173,7 @@ pub fn active_timers(facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdo
             } else {
                 timers.answer_shipped_days
             };
-            countdown(
-                TimerKind::SellerAnswerShipped,
-                facts.requested_at,
-                days_of(days),
-            )
+            countdown(TimerKind::SellerAnswerShipped, facts.requested_at, days_of(days))
         } else {
             countdown(
                 TimerKind::SellerAnswerUnshipped,
@@ -232,9 +222,7 @@ fn days_of(days: u32) -> TimeDelta {
 fn countdown(kind: TimerKind, from: DateTime<Utc>, duration: TimeDelta) -> Countdown {
     Countdown {
         kind,
-        deadline: from
-            .checked_add_signed(duration)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        deadline: from.checked_add_signed(duration).unwrap_or(DateTime::<Utc>::MAX_UTC),
     }
 }
 
@@ -285,13 +273,11 @@ mod tests {
 
     #[test]
     fn settings_missing_from_stored_json_take_the_defaults() {
-        let timers: PlatformTimers =
-            serde_json::from_str(r#"{"buyer_ship_days": 5}"#).expect("valid settings");
+        let timers: PlatformTimers = serde_json::from_str(r#"{"buyer_ship_days": 5}"#).expect("valid settings");
         assert_eq!(timers.buyer_ship_days, 5);
         assert_eq!(timers.seller_confirm_days, 10);
         let round_trip: PlatformTimers =
-            serde_json::from_value(serde_json::to_value(timers).expect("serialises"))
-                .expect("parses");
+            serde_json::from_value(serde_json::to_value(timers).expect("serialises")).expect("parses");
         assert_eq!(round_trip, timers);
     }
 
@@ -433,10 +419,7 @@ mod tests {
         );
         assert_eq!(running[1].deadline, shanghai(2025, 3, 21, 15, 0));
         // The statutory deadline (03-21) comes before the platform's (03-22): alert on it.
-        assert_eq!(
-            earliest(&running).map(|c| c.kind),
-            Some(TimerKind::StatutoryRefund)
-        );
+        assert_eq!(earliest(&running).map(|c| c.kind), Some(TimerKind::StatutoryRefund));
     }
 
     #[test]
@@ -504,16 +487,10 @@ mod tests {
             kind: TimerKind::BuyerShipReturn,
             deadline: shanghai(2025, 3, 18, 9, 0),
         };
-        assert_eq!(
-            countdown.remaining(shanghai(2025, 3, 17, 9, 0)),
-            TimeDelta::hours(24)
-        );
+        assert_eq!(countdown.remaining(shanghai(2025, 3, 17, 9, 0)), TimeDelta::hours(24));
         assert!(!countdown.is_expired(shanghai(2025, 3, 18, 8, 59)));
         assert!(countdown.is_expired(shanghai(2025, 3, 18, 9, 0)));
-        assert_eq!(
-            countdown.remaining(shanghai(2025, 3, 18, 10, 0)),
-            TimeDelta::hours(-1)
-        );
+        assert_eq!(countdown.remaining(shanghai(2025, 3, 18, 10, 0)), TimeDelta::hours(-1));
     }
 
     #[test]
@@ -534,20 +511,14 @@ mod tests {
                 deadline: at,
             },
         ];
-        assert_eq!(
-            earliest(&tied).map(|c| c.kind),
-            Some(TimerKind::SellerConfirmReceipt)
-        );
+        assert_eq!(earliest(&tied).map(|c| c.kind), Some(TimerKind::SellerConfirmReceipt));
     }
 
     #[test]
     fn kinds_round_trip_and_have_labels_in_both_languages() {
         for kind in TimerKind::ALL {
             assert_eq!(TimerKind::parse(kind.as_str()), Some(kind));
-            assert_eq!(
-                serde_json::to_value(kind).expect("serialises"),
-                kind.as_str()
-            );
+            assert_eq!(serde_json::to_value(kind).expect("serialises"), kind.as_str());
             for lang in [Lang::Zh, Lang::En] {
                 assert!(!kind.label(lang).is_empty());
                 assert!(!kind.on_timeout_label(lang).is_empty());

@@ -121,10 +121,7 @@ impl TicketKind {
     /// Whether requests of this kind concern goods the buyer may send back without reason, so
     /// that the seven-day rule applies to a `no_reason` request.
     pub fn subject_to_seven_day_rule(self) -> bool {
-        matches!(
-            self,
-            TicketKind::Refund | TicketKind::Return | TicketKind::Exchange
-        )
+        matches!(self, TicketKind::Refund | TicketKind::Return | TicketKind::Exchange)
     }
 
     /// Every status a ticket of this kind can be in, in workflow order.
@@ -371,12 +368,7 @@ impl Resolution {
 
 impl Priority {
     /// Every priority, lowest first.
-    pub const ALL: [Priority; 4] = [
-        Priority::Low,
-        Priority::Normal,
-        Priority::High,
-        Priority::Urgent,
-    ];
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
 
     /// The stored and wire form.
     pub fn as_str(self) -> &'static str {
@@ -515,26 +507,12 @@ mod tests {
         .expect("legal");
         walk(
             TicketKind::Return,
-            &[
-                Approved,
-                BuyerShipped,
-                Received,
-                InspectionFailed,
-                Rejected,
-                Closed,
-            ],
+            &[Approved, BuyerShipped, Received, InspectionFailed, Rejected, Closed],
         )
         .expect("failed inspection may be rejected");
         walk(
             TicketKind::Return,
-            &[
-                Approved,
-                BuyerShipped,
-                Received,
-                InspectionFailed,
-                Refunded,
-                Closed,
-            ],
+            &[Approved, BuyerShipped, Received, InspectionFailed, Refunded, Closed],
         )
         .expect("failed inspection may still be refunded");
         walk(TicketKind::Return, &[Rejected, Closed]).expect("legal");
@@ -561,9 +539,7 @@ mod tests {
 
     #[test]
     fn return_cannot_skip_from_requested_to_refunded() {
-        let err = Position::new(TicketKind::Return)
-            .apply(Refunded, None)
-            .unwrap_err();
+        let err = Position::new(TicketKind::Return).apply(Refunded, None).unwrap_err();
         assert_eq!(
             err,
             MoveError::Illegal {
@@ -583,15 +559,8 @@ mod tests {
     #[test]
     fn logistics_needs_a_resolution_to_resolve() {
         let contacted = walk(TicketKind::Logistics, &[CarrierContacted]).expect("legal");
-        assert_eq!(
-            contacted.apply(Resolved, None),
-            Err(MoveError::ResolutionRequired)
-        );
-        assert!(
-            contacted
-                .apply(Resolved, Some(Resolution::Reshipped))
-                .is_ok()
-        );
+        assert_eq!(contacted.apply(Resolved, None), Err(MoveError::ResolutionRequired));
+        assert!(contacted.apply(Resolved, Some(Resolution::Reshipped)).is_ok());
     }
 
     #[test]
@@ -601,18 +570,13 @@ mod tests {
             .apply(Escalated, None)
             .expect("any open ticket may be escalated");
         assert_eq!(escalated.held_from, Some(BuyerShipped));
-        assert_eq!(
-            escalated.allowed_moves(),
-            vec![BuyerShipped, PlatformIntervention]
-        );
+        assert_eq!(escalated.allowed_moves(), vec![BuyerShipped, PlatformIntervention]);
         let platform = escalated
             .apply(PlatformIntervention, None)
             .expect("escalated may go to the platform");
         assert_eq!(platform.held_from, Some(BuyerShipped));
         assert_eq!(platform.allowed_moves(), vec![BuyerShipped]);
-        let back = platform
-            .apply(BuyerShipped, None)
-            .expect("back where it was");
+        let back = platform.apply(BuyerShipped, None).expect("back where it was");
         assert_eq!(back, shipped);
     }
 
@@ -639,10 +603,7 @@ mod tests {
 
     #[test]
     fn follow_up_cycle_stops_for_closed_rejected_and_resolved() {
-        let out: HashSet<_> = Status::ALL
-            .into_iter()
-            .filter(|s| !s.in_follow_up_cycle())
-            .collect();
+        let out: HashSet<_> = Status::ALL.into_iter().filter(|s| !s.in_follow_up_cycle()).collect();
         assert_eq!(out, HashSet::from([Closed, Rejected, Resolved]));
     }
 
@@ -675,9 +636,7 @@ mod tests {
             let mut frontier = vec![start];
             while let Some(p) = frontier.pop() {
                 for to in p.allowed_moves() {
-                    let next = p
-                        .apply(to, Some(Resolution::Delivered))
-                        .expect("allowed moves apply");
+                    let next = p.apply(to, Some(Resolution::Delivered)).expect("allowed moves apply");
                     if seen.insert(next) {
                         frontier.push(next);
                     }

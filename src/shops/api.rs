@@ -41,9 +41,6 @@ pub async fn create_shop(
 /// The shops the caller may see (admins: all).
 #[utoipa::path(get, path = "/api/v1/shops", tag = "shops",
     responses((status = 200, body = Vec<Shop>), (status = 401, body = crate::api::ErrorBody)))]
-pub async fn list_shops(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> ApiResult<Json<Vec<Shop>>> {
+pub async fn list_shops(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<Shop>>> {
     Ok(Json(super::list(&state.pool, &user.shops).await?))
 }

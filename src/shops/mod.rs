@@ -71,11 +71,7 @@ impl NewShop {
                 .code
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            && self
-                .code
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric());
+            && self.code.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
         if !code_ok {
             return Err((
                 "code",
@@ -88,10 +84,7 @@ impl NewShop {
         if self.time_zone.parse::<Tz>().is_err() {
             return Err((
                 "time_zone",
-                format!(
-                    "`{}` is not an IANA time zone such as Asia/Shanghai",
-                    self.time_zone
-                ),
+                format!("`{}` is not an IANA time zone such as Asia/Shanghai", self.time_zone),
             ));
         }
         if !(7..=90).contains(&self.return_window_days) {
@@ -101,10 +94,7 @@ impl NewShop {
             ));
         }
         if !(1..=168).contains(&self.follow_up_hours) {
-            return Err((
-                "follow_up_hours",
-                "the follow-up cycle is 1 to 168 hours".into(),
-            ));
+            return Err(("follow_up_hours", "the follow-up cycle is 1 to 168 hours".into()));
         }
         Ok(())
     }
@@ -155,13 +145,11 @@ pub async fn list(db: impl PgExecutor<'_>, ids: &[ShopId]) -> sqlx::Result<Vec<S
 
 /// Adds a user to a shop (idempotent).
 pub async fn add_member(db: impl PgExecutor<'_>, shop: ShopId, user: UserId) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO shop_members (shop_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(shop)
-    .bind(user)
-    .execute(db)
-    .await?;
+    sqlx::query("INSERT INTO shop_members (shop_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(shop)
+        .bind(user)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

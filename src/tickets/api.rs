@@ -22,10 +22,7 @@ use crate::rules::workflow::{Status, TicketKind};
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/shops/{shop}/tickets",
-            post(create_ticket).get(list_tickets),
-        )
+        .route("/api/v1/shops/{shop}/tickets", post(create_ticket).get(list_tickets))
         .route("/api/v1/tickets/{id}", get(get_ticket))
         .route("/api/v1/tickets/{id}/follow-ups", post(record_follow_up))
         .route("/api/v1/tickets/{id}/notes", post(add_note))
@@ -107,9 +104,11 @@ pub async fn list_tickets(
         return Err(ApiError::bad_request("limit must be between 1 and 200"));
     }
     let before = match query.cursor.as_deref() {
-        Some(cursor) => Some(cursor.parse::<TicketId>().map_err(|_| {
-            ApiError::bad_request("cursor: pass back `next_cursor` as it was given")
-        })?),
+        Some(cursor) => Some(
+            cursor
+                .parse::<TicketId>()
+                .map_err(|_| ApiError::bad_request("cursor: pass back `next_cursor` as it was given"))?,
+        ),
         None => None,
     };
     let (assignee, unassigned) = match query.assignee.as_deref() {
@@ -130,10 +129,7 @@ pub async fn list_tickets(
         assignee,
         unassigned,
         overdue: query.overdue,
-        query: query
-            .q
-            .map(|q| q.trim().to_string())
-            .filter(|q| !q.is_empty()),
+        query: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
         open_only: false,
     };
     let now = Utc::now();
@@ -167,8 +163,7 @@ pub async fn get_ticket(
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     let events = repo::events(&state.pool, ticket.shop_id, id).await?;
-    let view = TicketView::new(&ticket, Utc::now(), request_lang(&headers))
-        .with_timeline(&events, ticket.time_zone);
+    let view = TicketView::new(&ticket, Utc::now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
     Ok(Json(view))
 }
 
@@ -226,7 +221,7 @@ pub async fn move_ticket(
     ApiJson(input): ApiJson<NewTransition>,
 ) -> ApiResult<Json<TicketView>> {
     let now = Utc::now();
-    let ticket = service::transition(&state.pool, &state.calendar, &user, id, input, now).await?;
+    let ticket = service::transition(&state.pool, &state.calendar(), &user, id, input, now).await?;
     Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
 }
 

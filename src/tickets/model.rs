@@ -221,8 +221,7 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             buyer: row.try_get("buyer")?,
             assignee_id: row.try_get("assignee_id")?,
             assignee_name: row.try_get("assignee_name")?,
-            priority: Priority::parse(&priority)
-                .ok_or_else(|| bad_column("priority", &priority))?,
+            priority: Priority::parse(&priority).ok_or_else(|| bad_column("priority", &priority))?,
             refund_fen: row.try_get::<Option<i64>, _>("refund_fen")?.map(Fen),
             resolution: match resolution {
                 Some(r) => Some(Resolution::parse(&r).ok_or_else(|| bad_column("resolution", &r))?),
@@ -230,10 +229,7 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             },
             intact: row.try_get("intact")?,
             seven_day: match seven_day {
-                Some(v) => Some(
-                    serde_json::from_value(v)
-                        .map_err(|e| bad_column("seven_day", &e.to_string()))?,
-                ),
+                Some(v) => Some(serde_json::from_value(v).map_err(|e| bad_column("seven_day", &e.to_string()))?),
                 None => None,
             },
             platform_deadline_at: row.try_get("platform_deadline_at")?,

@@ -9,27 +9,16 @@ use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::workflow::{Status, TicketKind};
 
 /// One ticket among `shops`.
-pub async fn get(
-    db: impl PgExecutor<'_>,
-    shops: &[ShopId],
-    id: TicketId,
-) -> sqlx::Result<Option<Ticket>> {
-    sqlx::query_as(concat!(
-        ticket_select!(),
-        "WHERE t.id = $1 AND t.shop_id = ANY($2)"
-    ))
-    .bind(id)
-    .bind(shops)
-    .fetch_optional(db)
-    .await
+pub async fn get(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
+    sqlx::query_as(concat!(ticket_select!(), "WHERE t.id = $1 AND t.shop_id = ANY($2)"))
+        .bind(id)
+        .bind(shops)
+        .fetch_optional(db)
+        .await
 }
 
 /// One ticket, locked for change until the transaction ends.
-pub async fn get_for_update(
-    conn: &mut PgConnection,
-    shops: &[ShopId],
-    id: TicketId,
-) -> sqlx::Result<Option<Ticket>> {
+pub async fn get_for_update(conn: &mut PgConnection, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
     sqlx::query_as(concat!(
         ticket_select!(),
         "WHERE t.id = $1 AND t.shop_id = ANY($2) FOR UPDATE OF t"
@@ -41,11 +30,7 @@ pub async fn get_for_update(
 }
 
 /// The timeline of a ticket, oldest first.
-pub async fn events(
-    db: impl PgExecutor<'_>,
-    shop: ShopId,
-    ticket: TicketId,
-) -> sqlx::Result<Vec<Event>> {
+pub async fn events(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(
         "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.data
          FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
@@ -67,15 +52,17 @@ pub async fn append_event(
     kind: &str,
     data: Value,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(shop)
-        .bind(ticket)
-        .bind(at)
-        .bind(actor)
-        .bind(kind)
-        .bind(data)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(at)
+    .bind(actor)
+    .bind(kind)
+    .bind(data)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -183,6 +170,36 @@ pub async fn open_counts_by_kind(
     .bind(shops)
     .bind(assignee)
     .bind(unassigned)
+    .fetch_all(db)
+    .await
+}
+
+/// Open tickets whose follow-up falls due in `[from, until)`, soonest first — the supervisor's
+/// overdue (`from` = -infinity, `until` = now) and due-soon (`now`, `now + N h`) queues.
+pub async fn list_follow_up_window(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    from: Option<DateTime<Utc>>,
+    until: DateTime<Utc>,
+    assignee: Option<UserId>,
+    unassigned: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = ANY($1)
+           AND t.follow_up_due_at < $3
+           AND ($2::timestamptz IS NULL OR t.follow_up_due_at >= $2)
+           AND ($4::bigint IS NULL OR t.assignee_id = $4)
+           AND (NOT $5 OR t.assignee_id IS NULL)
+         ORDER BY t.follow_up_due_at, t.id LIMIT $6"
+    ))
+    .bind(shops)
+    .bind(from)
+    .bind(until)
+    .bind(assignee)
+    .bind(unassigned)
+    .bind(limit)
     .fetch_all(db)
     .await
 }

@@ -125,10 +125,7 @@ fn require_text(field: &str, text: &str, max_chars: usize) -> Result<String, Api
         return Err(ApiError::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(ApiError::invalid(
-            field,
-            format!("at most {max_chars} characters"),
-        ));
+        return Err(ApiError::invalid(field, format!("at most {max_chars} characters")));
     }
     Ok(trimmed.to_string())
 }
@@ -192,7 +189,8 @@ pub async fn create(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Created, ApiError> {
-    let (pool, calendar) = (&state.pool, state.calendar.as_ref());
+    let (pool, calendar) = (&state.pool, state.calendar());
+    let calendar = calendar.as_ref();
     require_worker(user)?;
     if let Some(key) = &idempotency_key {
         if key.is_empty() || key.len() > 200 {
@@ -209,31 +207,23 @@ pub async fn create(
     }
     let order_no = input.order_no.trim();
     if order_no.is_empty() {
-        return Err(ApiError::invalid(
-            "order_no",
-            "give the marketplace order number",
-        ));
+        return Err(ApiError::invalid("order_no", "give the marketplace order number"));
     }
     let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
         ApiError::invalid(
             "order_no",
-            format!("shop {} has no order `{order_no}`; send it first with PUT /api/v1/shops/{}/orders/{order_no}", shop.id, shop.id),
+            format!(
+                "shop {} has no order `{order_no}`; send it first with PUT /api/v1/shops/{}/orders/{order_no}",
+                shop.id, shop.id
+            ),
         )
     })?;
-    let sku = match input
-        .sku
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let sku = match input.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(sku) if order.line(sku).is_none() => {
             let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
             return Err(ApiError::invalid(
                 "sku",
-                format!(
-                    "order {order_no} has no line `{sku}`; its SKUs: {}",
-                    skus.join(", ")
-                ),
+                format!("order {order_no} has no line `{sku}`; its SKUs: {}", skus.join(", ")),
             ));
         }
         Some(sku) => Some(sku.to_string()),
@@ -246,10 +236,7 @@ pub async fn create(
     }
     if let Some(fen) = input.refund_fen {
         if fen < 0 {
-            return Err(ApiError::invalid(
-                "refund_fen",
-                "a refund in fen cannot be negative",
-            ));
+            return Err(ApiError::invalid("refund_fen", "a refund in fen cannot be negative"));
         }
         if fen > order.total().0 {
             return Err(ApiError::invalid(
@@ -286,19 +273,16 @@ pub async fn create(
         input.intact,
         opened_at,
     ) {
-        Some(request) => Some(
-            seven_day::judge(&request, calendar)
-                .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?,
-        ),
+        Some(request) => {
+            Some(seven_day::judge(&request, calendar).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?)
+        }
         None => None,
     };
     let overridden = match &decision {
         Some(d) if d.verdict.is_refusal() => match &justification {
             Some(_) if matches!(user.role, Role::Supervisor | Role::Admin) => true,
             Some(_) => {
-                return Err(ApiError::forbidden(
-                    "only a supervisor may override a rule's refusal",
-                ));
+                return Err(ApiError::forbidden("only a supervisor may override a rule's refusal"));
             }
             None => return Err(refusal(d, lang)),
         },
@@ -311,16 +295,15 @@ pub async fn create(
         None => None,
     };
     let position = Position::new(input.kind);
-    let due =
-        follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
+    let due = follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
     let record = decision.as_ref().map(SevenDayRecord::from_decision);
 
     let mut tx = pool.begin().await?;
     let inserted: Option<TicketId> = sqlx::query_scalar(
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
-                              follow_up_due_at, created_by, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                              follow_up_due_at, next_escalation_at, created_by, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)
          ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -427,8 +410,7 @@ fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
         _ => "not_intact",
     };
     let record = SevenDayRecord::from_decision(decision);
-    ApiError::unprocessable(code, decision.explanation(lang))
-        .with_details(json!({ "seven_day": record }))
+    ApiError::unprocessable(code, decision.explanation(lang)).with_details(json!({ "seven_day": record }))
 }
 
 async fn find_by_idempotency_key(
@@ -437,14 +419,13 @@ async fn find_by_idempotency_key(
     user: UserId,
     key: &str,
 ) -> Result<Option<Ticket>, ApiError> {
-    let id: Option<TicketId> = sqlx::query_scalar(
-        "SELECT id FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3",
-    )
-    .bind(shop)
-    .bind(user)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?;
+    let id: Option<TicketId> =
+        sqlx::query_scalar("SELECT id FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3")
+            .bind(shop)
+            .bind(user)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
     match id {
         Some(id) => Ok(repo::get(pool, &[shop], id).await?),
         None => Ok(None),
@@ -514,7 +495,8 @@ pub async fn follow_up(
         .in_follow_up_cycle()
         .then(|| follow_up::follow_up_due_at(now, hours));
     sqlx::query(
-        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, version = version + 1, updated_at = $3
+        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4,
+                version = version + 1, updated_at = $3
          WHERE shop_id = $1 AND id = $2",
     )
     .bind(ticket.shop_id)
@@ -551,14 +533,12 @@ pub async fn note(
     let text = require_text("text", &input.text, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
-    sqlx::query(
-        "UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2",
-    )
-    .bind(ticket.shop_id)
-    .bind(id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(ticket.shop_id)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     repo::append_event(
         &mut *tx,
         ticket.shop_id,
@@ -593,10 +573,7 @@ pub async fn transition(
     let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
     let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
-    let due = match (
-        ticket.status().in_follow_up_cycle(),
-        next.status.in_follow_up_cycle(),
-    ) {
+    let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
         (_, false) => None,
         // Back into the cycle (e.g. a rejected refund goes to the platform): a fresh cycle.
         (false, true) => Some(follow_up::follow_up_due_at(now, hours)),
@@ -619,6 +596,9 @@ pub async fn transition(
     };
     sqlx::query(
         "UPDATE tickets SET status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
+                next_escalation_at = CASE WHEN $5::timestamptz IS NULL THEN NULL
+                                          WHEN $5 IS DISTINCT FROM follow_up_due_at THEN $5
+                                          ELSE next_escalation_at END,
                 resolution = $7, closed_at = $8, version = version + 1, updated_at = $9
          WHERE shop_id = $1 AND id = $2",
     )
@@ -669,13 +649,15 @@ pub async fn assign(
     if ticket.assignee_id == input.assignee {
         return Ok(ticket);
     }
-    sqlx::query("UPDATE tickets SET assignee_id = $3, version = version + 1, updated_at = $4 WHERE shop_id = $1 AND id = $2")
-        .bind(ticket.shop_id)
-        .bind(id)
-        .bind(input.assignee)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE tickets SET assignee_id = $3, version = version + 1, updated_at = $4 WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(ticket.shop_id)
+    .bind(id)
+    .bind(input.assignee)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     repo::append_event(
         &mut *tx,
         ticket.shop_id,

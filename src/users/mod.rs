@@ -64,19 +64,14 @@ impl NewUser {
                 .login
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-            && self
-                .login
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric());
+            && self.login.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
         if !login_ok {
             return Err(CreateUserError::Invalid(
                 "login",
                 "use 2–64 characters: letters, digits, `.`, `_` or `-`, starting with a letter or digit".into(),
             ));
         }
-        password::check_strength(&self.password)
-            .map_err(|m| CreateUserError::Invalid("password", m.into()))?;
+        password::check_strength(&self.password).map_err(|m| CreateUserError::Invalid("password", m.into()))?;
         if let Some(name) = &self.display_name
             && (name.trim().is_empty() || name.chars().count() > 100)
         {

@@ -36,10 +36,7 @@ pub struct LoginForm {
 }
 
 /// Shows the login form.
-pub async fn show_login(
-    headers: HeaderMap,
-    Query(query): Query<LoginQuery>,
-) -> ApiResult<Response> {
+pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> ApiResult<Response> {
     let page = LoginPage {
         layout: Layout::anonymous(translator(&headers)),
         next: safe_next(query.next.as_deref()),

@@ -2,6 +2,7 @@
 //! also works as a plain post without JavaScript. One module per page; views are plain structs
 //! named `…Page` / `…Partial`; templates hold no logic beyond loops and conditionals.
 
+mod follow_ups;
 mod login;
 mod new_ticket;
 mod queue;
@@ -30,6 +31,9 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/login", get(login::show_login).post(login::sign_in))
         .route("/logout", post(login::sign_out))
         .route("/lang/{code}", get(switch_language))
+        .route("/follow-ups", get(follow_ups::show_follow_ups))
+        .route("/follow-ups/reassign", post(follow_ups::bulk_reassign))
+        .route("/follow-ups/escalate", post(follow_ups::bulk_escalate))
         .route("/tickets/new", get(new_ticket::show_form))
         .route("/tickets", post(new_ticket::open_ticket))
         .route("/tickets/{id}", get(ticket::show_ticket))
@@ -46,18 +50,11 @@ pub struct PageUser(pub CurrentUser);
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(user) => Ok(PageUser(user)),
             Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/");
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = format!("/login?next={}", urlencode(next));
                 Err(if parts.headers.contains_key("hx-request") {
                     // htmx follows HX-Redirect with a full page load.
@@ -112,10 +109,7 @@ async fn html_errors(request: Request, next: Next) -> Response {
         .await
         .unwrap_or_default();
     let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let code = value["error"]["code"]
-        .as_str()
-        .unwrap_or("internal")
-        .to_string();
+    let code = value["error"]["code"].as_str().unwrap_or("internal").to_string();
     let message = value["error"]["message"].as_str().unwrap_or("").to_string();
     error_page(tr, status, &code, &message)
 }
@@ -157,10 +151,7 @@ async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery
     let lang = Lang::parse(&code).unwrap_or_default();
     let target = safe_next(query.next.as_deref());
     let mut response = Redirect::to(&target).into_response();
-    let cookie = format!(
-        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.code()
-    );
+    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -170,9 +161,7 @@ async fn switch_language(Path(code): Path<String>, Query(query): Query<NextQuery
 /// A local path to go back to, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -182,9 +171,7 @@ pub fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(byte as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }

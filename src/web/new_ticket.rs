@@ -113,18 +113,10 @@ async fn page(
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    let chosen = form
-                        .map(|f| selected(&l.sku, f.sku.as_ref()))
-                        .unwrap_or(i == 0);
+                    let chosen = form.map(|f| selected(&l.sku, f.sku.as_ref())).unwrap_or(i == 0);
                     Choice::new(
                         l.sku.clone(),
-                        format!(
-                            "{} · {} · {} × {}",
-                            l.title,
-                            l.sku,
-                            Fen(l.unit_price_fen),
-                            l.quantity
-                        ),
+                        format!("{} · {} · {} × {}", l.title, l.sku, Fen(l.unit_price_fen), l.quantity),
                         chosen,
                     )
                 })
@@ -222,9 +214,7 @@ pub async fn open_ticket(
     let result = create(&state, &user, &form, t).await;
     match result {
         Ok(id) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => {
-            Err(error)
-        }
+        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
         Err(error) => {
             let message = views::error_message(t, error.code, &error.message);
             let view = page(
@@ -242,32 +232,18 @@ pub async fn open_ticket(
     }
 }
 
-async fn create(
-    state: &AppState,
-    user: &CurrentUser,
-    form: &NewTicketForm,
-    t: Tr,
-) -> ApiResult<i64> {
+async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: Tr) -> ApiResult<i64> {
     let shop_id = ShopId(form.shop);
     user.require_shop(shop_id)?;
     let shop = crate::shops::get(&state.pool, shop_id)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
-    let kind =
-        TicketKind::parse(&form.kind).ok_or_else(|| ApiError::invalid("kind", "choose a kind"))?;
-    let reason = ReasonCode::parse(&form.reason)
-        .ok_or_else(|| ApiError::invalid("reason", "choose a reason"))?;
-    let refund_fen = match form
-        .refund_yuan
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let kind = TicketKind::parse(&form.kind).ok_or_else(|| ApiError::invalid("kind", "choose a kind"))?;
+    let reason = ReasonCode::parse(&form.reason).ok_or_else(|| ApiError::invalid("reason", "choose a reason"))?;
+    let refund_fen = match form.refund_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => Some(
             Fen::parse_yuan(text)
-                .ok_or_else(|| {
-                    ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)]))
-                })?
+                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))?
                 .0,
         ),
         None => None,

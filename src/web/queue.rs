@@ -93,10 +93,7 @@ pub async fn show_queue(
         .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let after = match query.after.as_deref() {
-        Some(a) => Some(
-            parse_after(a)
-                .ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?,
-        ),
+        Some(a) => Some(parse_after(a).ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?),
         None => None,
     };
     let (assignee, unassigned) = match view {
@@ -113,14 +110,10 @@ pub async fn show_queue(
         query: (!q.is_empty()).then(|| q.clone()),
         open_only: true,
     };
-    let tickets =
-        repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
+    let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
-    let rows: Vec<TicketRow> = shown
-        .iter()
-        .map(|ticket| TicketRow::new(t, ticket, now))
-        .collect();
+    let rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
     let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned).await?;
@@ -192,11 +185,7 @@ pub async fn show_queue(
     );
     let views = vec![
         Choice::new("mine", t.t("queue.view_mine"), view == "mine"),
-        Choice::new(
-            "unassigned",
-            t.t("queue.view_unassigned"),
-            view == "unassigned",
-        ),
+        Choice::new("unassigned", t.t("queue.view_unassigned"), view == "unassigned"),
         Choice::new("all", t.t("queue.view_all"), view == "all"),
     ];
     let title = match view {

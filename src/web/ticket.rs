@@ -111,17 +111,11 @@ pub async fn partial(
     ];
     if let Some(line) = line {
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
-        meta.push((
-            t.t("ticket.paid"),
-            format!("{} × {}", line.amount(), line.quantity),
-        ));
+        meta.push((t.t("ticket.paid"), format!("{} × {}", line.amount(), line.quantity)));
     }
     meta.push((
         t.t("ticket.refund"),
-        ticket
-            .refund_fen
-            .map(|f| f.to_string())
-            .unwrap_or_else(|| "—".into()),
+        ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
     ));
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
     if let Some(order) = &order {
@@ -138,18 +132,12 @@ pub async fn partial(
             .clone()
             .unwrap_or_else(|| t.t("ticket.unassigned").into()),
     ));
-    meta.push((
-        t.t("ticket.priority"),
-        ticket.priority.label(lang).to_string(),
-    ));
+    meta.push((t.t("ticket.priority"), ticket.priority.label(lang).to_string()));
     if let Some(resolution) = ticket.resolution {
         meta.push((t.t("ticket.resolution"), resolution.label(lang).to_string()));
     }
 
-    let verdict = ticket
-        .seven_day
-        .as_ref()
-        .map(|record| verdict_box(t, record, ticket));
+    let verdict = ticket.seven_day.as_ref().map(|record| verdict_box(t, record, ticket));
     let can_work = user.role.works_tickets();
     let moves = if can_work {
         ticket
@@ -164,23 +152,16 @@ pub async fn partial(
                     Status::Escalated | Status::PlatformIntervention => "",
                     _ => "btn-primary",
                 },
-                confirm: matches!(
-                    to,
-                    Status::Rejected | Status::Closed | Status::InspectionFailed
-                ),
+                confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
             })
             .collect()
     } else {
         Vec::new()
     };
-    let needs_resolution = ticket.position.allowed_moves().contains(&Status::Resolved)
-        && ticket.kind().as_str() == "logistics";
+    let needs_resolution =
+        ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind().as_str() == "logistics";
     let workers = crate::shops::ticket_workers(&state.pool, ticket.shop_id).await?;
-    let mut assignees = vec![Choice::new(
-        "",
-        t.t("ticket.unassigned"),
-        ticket.assignee_id.is_none(),
-    )];
+    let mut assignees = vec![Choice::new("", t.t("ticket.unassigned"), ticket.assignee_id.is_none())];
     assignees.extend(workers.iter().map(|w| {
         Choice::new(
             w.id.to_string(),
@@ -207,10 +188,7 @@ pub async fn partial(
         follow_up: Deadline::new(t, ticket.follow_up_due_at, now),
         platform: Deadline::new(t, ticket.platform_deadline_at, now),
         meta,
-        events: events
-            .iter()
-            .map(|e| event_row(t, e, &names, ticket))
-            .collect(),
+        events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
         verdict,
         moves,
         needs_resolution,
@@ -224,9 +202,7 @@ pub async fn partial(
             .collect(),
         assignees,
         can_work,
-        can_take: can_work
-            && ticket.assignee_id != Some(user.id)
-            && workers.iter().any(|w| w.id == user.id),
+        can_take: can_work && ticket.assignee_id != Some(user.id) && workers.iter().any(|w| w.id == user.id),
         closed: ticket.status().is_closed(),
     })
 }
@@ -281,11 +257,10 @@ async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&state.pool)
-            .await?;
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
+        .bind(&ids)
+        .fetch_all(&state.pool)
+        .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -353,28 +328,18 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
             ),
             text(&data["note"]),
         ),
-        event_kind::ASSIGNED => (
-            t.f("timeline.assigned", &[("to", &name(&data["to"]))]),
-            None,
-        ),
+        event_kind::ASSIGNED => (t.f("timeline.assigned", &[("to", &name(&data["to"]))]), None),
         event_kind::RULE_DECISION => {
-            let record: Option<SevenDayRecord> =
-                serde_json::from_value(data["decision"].clone()).ok();
+            let record: Option<SevenDayRecord> = serde_json::from_value(data["decision"].clone()).ok();
             match record {
                 Some(record) => (
-                    t.f(
-                        "timeline.rule_decision",
-                        &[("verdict", &record.verdict.label(t.lang))],
-                    ),
+                    t.f("timeline.rule_decision", &[("verdict", &record.verdict.label(t.lang))]),
                     Some(record.decision(ticket.time_zone).explanation(t.lang)),
                 ),
                 None => (t.t("timeline.rule_decision_plain").to_string(), None),
             }
         }
-        event_kind::OVERRIDE => (
-            t.t("timeline.override").to_string(),
-            text(&data["justification"]),
-        ),
+        event_kind::OVERRIDE => (t.t("timeline.override").to_string(), text(&data["justification"])),
         event_kind::ESCALATED => (t.t("timeline.escalated").to_string(), None),
         other => (other.to_string(), None),
     };
@@ -440,16 +405,8 @@ async fn answer(
         }
         Err(error) => {
             let text = views::error_message(t, error.code, &error.message);
-            let status = if is_htmx(headers) {
-                StatusCode::OK
-            } else {
-                error.status
-            };
-            (
-                load(state, user, id).await?,
-                Flash { ok: false, text },
-                status,
-            )
+            let status = if is_htmx(headers) { StatusCode::OK } else { error.status };
+            (load(state, user, id).await?, Flash { ok: false, text }, status)
         }
     };
     let body = partial(state, user, t, &ticket, Some(flash)).await?;
@@ -494,10 +451,7 @@ pub async fn record_follow_up(
             )
             .await
         }
-        None => Err(ApiError::invalid(
-            "channel",
-            "choose how the buyer was reached",
-        )),
+        None => Err(ApiError::invalid("channel", "choose how the buyer was reached")),
     };
     answer(&state, &user, &headers, id, result, "flash.follow_up_saved").await
 }
@@ -561,7 +515,7 @@ pub async fn move_ticket(
                 version: form.version,
                 resolution,
             };
-            service::transition(&state.pool, &state.calendar, &user, id, input, Utc::now()).await
+            service::transition(&state.pool, &state.calendar(), &user, id, input, Utc::now()).await
         }
         None => Err(ApiError::invalid("to", "choose one of the offered moves")),
     };
@@ -617,11 +571,7 @@ mod tests {
     #[test]
     fn every_status_has_a_move_label_in_the_catalogue() {
         for status in Status::ALL {
-            assert!(
-                crate::i18n::has(&move_key(status)),
-                "missing move.{}",
-                status.as_str()
-            );
+            assert!(crate::i18n::has(&move_key(status)), "missing move.{}", status.as_str());
         }
     }
 }

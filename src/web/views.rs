@@ -26,6 +26,8 @@ pub struct Layout {
 pub struct UserBox {
     pub name: String,
     pub role: &'static str,
+    /// Sees the follow-up queues.
+    pub supervises: bool,
 }
 
 /// A message at the top of the page.
@@ -42,6 +44,7 @@ impl Layout {
             user: Some(UserBox {
                 name: user.display_name.clone(),
                 role: t.t(user.role.label_key()),
+                supervises: crate::follow_ups::api::QUEUE_ROLES.contains(&user.role),
             }),
             nav,
             here: here.into(),
@@ -220,10 +223,7 @@ impl TicketRow {
             priority_class: priority_class(ticket.priority),
             buyer: ticket.buyer.clone(),
             order_no: ticket.order_no.clone(),
-            amount: ticket
-                .refund_fen
-                .map(|f| f.to_string())
-                .unwrap_or_else(|| "—".into()),
+            amount: ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
             assignee: ticket
                 .assignee_name
                 .clone()
@@ -264,6 +264,5 @@ pub fn can_override(role: Role) -> bool {
 
 /// Money for a form field (yuan without the sign).
 pub fn yuan_field(fen: Option<Fen>) -> String {
-    fen.map(|f| f.to_string().replace('¥', ""))
-        .unwrap_or_default()
+    fen.map(|f| f.to_string().replace('¥', "")).unwrap_or_default()
 }

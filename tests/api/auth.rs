@@ -42,13 +42,11 @@ async fn a_token_is_issued_for_the_right_password_only() {
     assert_eq!(me.body["login"], "agent-a");
     assert_eq!(me.body["role"], "agent");
     assert_eq!(me.body["shops"], json!([shop.0]));
-    let stored: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM auth_tokens WHERE token_hash = convert_to($1, 'UTF8')",
-    )
-    .bind(&token)
-    .fetch_one(&app.pool)
-    .await
-    .expect("count");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM auth_tokens WHERE token_hash = convert_to($1, 'UTF8')")
+        .bind(&token)
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
     assert_eq!(stored, 0, "the token itself is never stored");
     let revoked = app
         .client
@@ -58,10 +56,7 @@ async fn a_token_is_issued_for_the_right_password_only() {
         .await
         .expect("delete");
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get("/api/v1/me", &token).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -82,10 +77,7 @@ async fn disabled_users_are_locked_out_at_once() {
         .execute(&app.pool)
         .await
         .expect("disable");
-    assert_eq!(
-        app.get("/api/v1/me", &token).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -112,11 +104,7 @@ async fn admins_create_shops_and_users_and_others_may_not() {
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let bad = app
-        .post(
-            "/api/v1/shops",
-            &admin,
-            json!({ "code": "Tea House", "name": "x" }),
-        )
+        .post("/api/v1/shops", &admin, json!({ "code": "Tea House", "name": "x" }))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["error"]["details"]["field"], "code");
@@ -127,13 +115,14 @@ async fn admins_create_shops_and_users_and_others_may_not() {
             json!({ "code": "tea2", "name": "x", "return_window_days": 3 }),
         )
         .await;
-    assert_eq!(
-        short_window.body["error"]["details"]["field"],
-        "return_window_days"
-    );
+    assert_eq!(short_window.body["error"]["details"]["field"], "return_window_days");
 
     let user = app
-        .post("/api/v1/users", &admin, json!({ "login": "agent-tea", "password": "long-enough", "role": "agent", "shops": [shop_id] }))
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({ "login": "agent-tea", "password": "long-enough", "role": "agent", "shops": [shop_id] }),
+        )
         .await;
     assert_eq!(user.status, StatusCode::CREATED, "{:?}", user.body);
     let weak = app
@@ -153,7 +142,11 @@ async fn admins_create_shops_and_users_and_others_may_not() {
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     let no_shop = app
-        .post("/api/v1/users", &admin, json!({ "login": "agent-3", "password": "long-enough", "role": "agent", "shops": [999] }))
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({ "login": "agent-3", "password": "long-enough", "role": "agent", "shops": [999] }),
+        )
         .await;
     assert_eq!(no_shop.body["error"]["details"]["field"], "shops");
 
@@ -168,11 +161,7 @@ async fn admins_create_shops_and_users_and_others_may_not() {
     let listed = app.get("/api/v1/shops", agent).await;
     assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
     let forbidden = app
-        .post(
-            "/api/v1/shops",
-            agent,
-            json!({ "code": "mine", "name": "我的" }),
-        )
+        .post("/api/v1/shops", agent, json!({ "code": "mine", "name": "我的" }))
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     let forbidden = app

@@ -51,10 +51,7 @@ fn serve(data_dir: &Path) -> (Child, String) {
 
 fn stop(mut child: Child) {
     let pid = child.id().to_string();
-    Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
+    Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
     let status = child.wait().expect("wait");
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
 }
@@ -94,11 +91,7 @@ fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
 #[tokio::test]
 async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind() {
     let data = temp_dir("cli");
-    let printed = add_user(
-        &data,
-        &["--login", "boss", "--role", "admin"],
-        "boss-password",
-    );
+    let printed = add_user(&data, &["--login", "boss", "--role", "admin"], "boss-password");
     assert!(printed.contains("created user boss"), "{printed}");
     assert!(
         !printed.contains("boss-password"),
@@ -149,10 +142,7 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
             .json()
             .await
             .expect("json");
-        (
-            (),
-            answer["token"].as_str().expect("clerk token").to_string(),
-        )
+        ((), answer["token"].as_str().expect("clerk token").to_string())
     };
     let put = client
         .put(format!("{address}/api/v1/shops/{shop}/orders/CLI-1"))
@@ -174,10 +164,7 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
         .expect("json");
     let id = created["id"].as_i64().expect("ticket id");
     stop(server);
-    assert!(
-        !postgres_running_in(&data),
-        "stopping serve stops PostgreSQL"
-    );
+    assert!(!postgres_running_in(&data), "stopping serve stops PostgreSQL");
 
     let (server, address) = serve(&data);
     let again: Value = client
@@ -200,18 +187,9 @@ async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind(
 fn help_explains_every_setting() {
     let out = Command::new(BIN).arg("--help").output().expect("help");
     let text = String::from_utf8_lossy(&out.stdout);
-    for needle in [
-        "serve",
-        "migrate",
-        "user",
-        "DATABASE_URL",
-        "AFTERSALES_DATA_DIR",
-    ] {
+    for needle in ["serve", "migrate", "user", "DATABASE_URL", "AFTERSALES_DATA_DIR"] {
         assert!(text.contains(needle), "--help mentions {needle}: {text}");
     }
-    let out = Command::new(BIN)
-        .args(["serve", "--help"])
-        .output()
-        .expect("help");
+    let out = Command::new(BIN).args(["serve", "--help"]).output().expect("help");
     assert!(String::from_utf8_lossy(&out.stdout).contains("AFTERSALES_LISTEN"));
 }

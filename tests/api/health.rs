@@ -7,27 +7,12 @@ use crate::support::spawn_app;
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
-    let health = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
     assert_eq!(health.status(), StatusCode::OK);
-    let ready = app
-        .client
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
     assert_eq!(ready.status(), StatusCode::OK);
     app.pool.close().await;
-    let not_ready = app
-        .client
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .expect("readyz");
+    let not_ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
     assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -56,10 +41,7 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/v1/tickets/{id}/transitions",
         "/api/v1/tickets/{id}/assignment",
     ] {
-        assert!(
-            paths.contains_key(path),
-            "{path} missing from the OpenAPI document"
-        );
+        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
     let page = app
         .client

@@ -3,7 +3,9 @@
 mod support;
 
 mod auth;
+mod calendar;
 mod cli;
+mod follow_ups;
 mod health;
 mod orders;
 mod pages;

@@ -50,11 +50,7 @@ async fn pages_need_a_session_and_a_wrong_password_is_refused_in_chinese() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let response = anonymous
-        .get(desk.app.url("/tickets/1"))
-        .send()
-        .await
-        .expect("get");
+    let response = anonymous.get(desk.app.url("/tickets/1")).send().await.expect("get");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/login?next=/tickets/1");
     let (status, page) = html(&anonymous, desk.app.url("/login")).await;
@@ -94,11 +90,7 @@ async fn the_queue_shows_my_open_tickets_by_follow_up_due_time_with_overdue_badg
         .find(&format!("/tickets/{}\"", fresh["id"]))
         .expect("fresh ticket listed");
     assert!(old_at < fresh_at, "the overdue ticket comes first");
-    assert!(
-        page.contains("class=\"overdue\"")
-            && page.contains("badge-overdue")
-            && page.contains("超时")
-    );
+    assert!(page.contains("class=\"overdue\"") && page.contains("badge-overdue") && page.contains("超时"));
     assert!(page.contains("物流") && page.contains("投诉") && page.contains("tb_buyer01"));
     let (_, filtered) = html(&client, desk.app.url("/?kind=complaint")).await;
     assert!(filtered.contains(&format!("/tickets/{}\"", fresh["id"])));
@@ -140,9 +132,7 @@ async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_t
     );
     assert!(!fragment.contains("<html"));
     assert!(
-        fragment.contains("电话联系买家")
-            && fragment.contains("仓库确认库存充足")
-            && fragment.contains("备注已保存")
+        fragment.contains("电话联系买家") && fragment.contains("仓库确认库存充足") && fragment.contains("备注已保存")
     );
     let stale = client
         .post(desk.app.url(&format!("/tickets/{id}/transitions")))
@@ -192,13 +182,7 @@ async fn the_ticket_page_offers_only_legal_moves_and_moves_without_javascript() 
         .await
         .expect("post");
     assert_eq!(illegal.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        illegal
-            .text()
-            .await
-            .expect("text")
-            .contains("buyer_shipped")
-    );
+    assert!(illegal.text().await.expect("text").contains("buyer_shipped"));
 }
 
 #[tokio::test]
@@ -216,8 +200,7 @@ async fn a_new_ticket_is_opened_from_the_form_and_a_refusal_is_explained() {
     let client = browser(&desk, "agent-a").await;
     let (_, form) = html(
         &client,
-        desk.app
-            .url(&format!("/tickets/new?shop={}&order_no=O-1", desk.shop)),
+        desk.app.url(&format!("/tickets/new?shop={}&order_no=O-1", desk.shop)),
     )
     .await;
     assert!(form.contains("纯棉T恤") && form.contains("name=\"kind\""));
@@ -238,15 +221,9 @@ async fn a_new_ticket_is_opened_from_the_form_and_a_refusal_is_explained() {
         .await
         .expect("post");
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let location = created.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
+    let location = created.headers()["location"].to_str().expect("location").to_string();
     let (_, page) = html(&client, desk.app.url(&location)).await;
-    assert!(
-        page.contains("verdict-eligible"),
-        "the seven-day verdict is shown"
-    );
+    assert!(page.contains("verdict-eligible"), "the seven-day verdict is shown");
     let at: Vec<&str> = page.lines().filter(|l| l.contains("alert(1)")).collect();
     assert!(
         page.contains("&#60;script&#62;alert(1)") && !page.contains("<script>alert(1)"),
@@ -293,10 +270,7 @@ async fn the_language_switch_shows_the_english_ui() {
     let ticket = desk.open("refund", "quality").await;
     let client = browser(&desk, "agent-a").await;
     let switched = client
-        .get(
-            desk.app
-                .url(&format!("/lang/en?next=/tickets/{}", ticket["id"])),
-        )
+        .get(desk.app.url(&format!("/lang/en?next=/tickets/{}", ticket["id"])))
         .send()
         .await
         .expect("switch");
@@ -321,11 +295,7 @@ async fn another_shops_ticket_page_is_not_found_and_owners_get_no_forms() {
     desk.app.user("agent-b", Role::Agent, &[other]).await;
     desk.app.user("owner-a", Role::Owner, &[desk.shop]).await;
     let outsider = browser(&desk, "agent-b").await;
-    let (status, page) = html(
-        &outsider,
-        desk.app.url(&format!("/tickets/{}", ticket["id"])),
-    )
-    .await;
+    let (status, page) = html(&outsider, desk.app.url(&format!("/tickets/{}", ticket["id"]))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("<html") && page.contains("404"));
     let owner = browser(&desk, "owner-a").await;
@@ -339,11 +309,7 @@ async fn logout_ends_the_session() {
     let desk = desk().await;
     let client = browser(&desk, "agent-a").await;
     assert_eq!(html(&client, desk.app.url("/")).await.0, StatusCode::OK);
-    let out = client
-        .post(desk.app.url("/logout"))
-        .send()
-        .await
-        .expect("logout");
+    let out = client.post(desk.app.url("/logout")).send().await.expect("logout");
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     let again = client.get(desk.app.url("/")).send().await.expect("get");
     assert_eq!(again.status(), StatusCode::SEE_OTHER);

@@ -103,13 +103,9 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 }
 
 /// A fresh database with the schema, for one test.
-pub async fn fresh_pool() -> PgPool {
+pub async fn fresh_pool() -> (PgPool, PgConnectOptions) {
     let server = server();
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
+    let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut admin = PgConnection::connect_with(&server.base)
         .await
         .expect("connect to the test server");
@@ -120,25 +116,27 @@ pub async fn fresh_pool() -> PgPool {
     .await
     .expect("create test database");
     admin.close().await.expect("close admin");
-    aftersales::db::pool(server.base.clone().database(&name), 8)
+    let options = server.base.clone().database(&name);
+    let pool = aftersales::db::pool(options.clone(), 8)
         .await
-        .expect("pool for the test database")
+        .expect("pool for the test database");
+    (pool, options)
 }
 
 /// The application, running for one test.
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
+    /// Where the test's database is, for opening a second pool (a second server).
+    pub db_options: PgConnectOptions,
     pub client: reqwest::Client,
 }
 
 /// Starts the application on a random port against a fresh database.
 pub async fn spawn_app() -> TestApp {
-    let pool = fresh_pool().await;
+    let (pool, db_options) = fresh_pool().await;
     let app = aftersales::app::router(aftersales::app::AppState::new(pool.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("server runs");
@@ -150,6 +148,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         address,
         pool,
+        db_options,
         client,
     }
 }
@@ -243,8 +242,7 @@ impl TestApp {
     pub async fn shop(&self, code: &str) -> ShopId {
         let shop = aftersales::shops::create(
             &self.pool,
-            &serde_json::from_value(json!({ "code": code, "name": format!("{code} 店") }))
-                .expect("new shop"),
+            &serde_json::from_value(json!({ "code": code, "name": format!("{code} 店") })).expect("new shop"),
         )
         .await
         .expect("insert shop")
@@ -266,26 +264,15 @@ impl TestApp {
         )
         .await
         .expect("create user");
-        let (token, _) = aftersales::auth::tokens::issue(
-            &self.pool,
-            user.id,
-            aftersales::auth::tokens::TokenKind::Api,
-            None,
-        )
-        .await
-        .expect("token");
+        let (token, _) =
+            aftersales::auth::tokens::issue(&self.pool, user.id, aftersales::auth::tokens::TokenKind::Api, None)
+                .await
+                .expect("token");
         (user.id, token)
     }
 
     /// Puts an order with one line through the API. `signed_at` is RFC 3339 or null.
-    pub async fn order(
-        &self,
-        token: &str,
-        shop: ShopId,
-        order_no: &str,
-        signed_at: Value,
-        exclusion: &str,
-    ) -> Answer {
+    pub async fn order(&self, token: &str, shop: ShopId, order_no: &str, signed_at: Value, exclusion: &str) -> Answer {
         self.put(
             &format!("/api/v1/shops/{shop}/orders/{order_no}"),
             token,
@@ -320,9 +307,7 @@ pub async fn desk() -> Desk {
     let (agent, agent_token) = app.user("agent-a", Role::Agent, &[shop]).await;
     let (supervisor, supervisor_token) = app.user("super-a", Role::Supervisor, &[shop]).await;
     let signed = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
-    let answer = app
-        .order(&agent_token, shop, "O-1", json!(signed), "none")
-        .await;
+    let answer = app.order(&agent_token, shop, "O-1", json!(signed), "none").await;
     assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
     Desk {
         app,
@@ -356,11 +341,7 @@ impl Desk {
             body.extend(extra.clone());
         }
         self.app
-            .post(
-                &format!("/api/v1/tickets/{id}/transitions"),
-                &self.agent_token,
-                body,
-            )
+            .post(&format!("/api/v1/tickets/{id}/transitions"), &self.agent_token, body)
             .await
     }
 }

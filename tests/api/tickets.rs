@@ -16,19 +16,11 @@ async fn drive(desk: &Desk, kind: &str, reason: &str, path: &[(&str, Value)]) ->
     let mut version = ticket["version"].as_i64().expect("version");
     for (to, extra) in path {
         let answer = desk.transition(id, to, version, extra.clone()).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::OK,
-            "{kind} → {to}: {:?}",
-            answer.body
-        );
+        assert_eq!(answer.status, StatusCode::OK, "{kind} → {to}: {:?}", answer.body);
         assert_eq!(answer.body["status"], *to);
         version = answer.body["version"].as_i64().expect("version");
     }
-    let full = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
-        .await;
+    let full = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
     assert_eq!(full.status, StatusCode::OK);
     full.body
 }
@@ -117,12 +109,7 @@ async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline(
         let timeline = ticket["timeline"].as_array().expect("timeline");
         assert_eq!(timeline[0]["kind"], "created");
         for event in timeline {
-            assert!(
-                event["at"]
-                    .as_str()
-                    .is_some_and(|at| at.ends_with("+08:00")),
-                "{event}"
-            );
+            assert!(event["at"].as_str().is_some_and(|at| at.ends_with("+08:00")), "{event}");
             if event["kind"] != "rule_decision" {
                 assert_eq!(event["actor"], "agent-a", "{event}");
             }
@@ -171,10 +158,7 @@ async fn illegal_transition_is_refused_naming_the_allowed_moves() {
         "{}",
         answer.error_message()
     );
-    let after = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
-        .await;
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
     assert_eq!(after.body["status"], "requested");
     assert_eq!(after.body["version"], 1);
 }
@@ -186,11 +170,7 @@ async fn a_status_the_workflow_does_not_know_is_refused_naming_the_field() {
     let id = ticket["id"].as_i64().expect("id");
     let answer = desk.transition(id, "teleported", 1, json!({})).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        answer.error_message().starts_with("to:"),
-        "{}",
-        answer.error_message()
-    );
+    assert!(answer.error_message().starts_with("to:"), "{}", answer.error_message());
     assert_eq!(answer.body["error"]["details"]["field"], "to");
 }
 
@@ -206,10 +186,7 @@ async fn a_stale_version_gets_409_and_changes_nothing() {
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.error_code(), "stale_version");
     assert_eq!(stale.body["error"]["details"]["current_version"], 2);
-    let after = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
-        .await;
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
     assert_eq!(after.body["status"], "approved");
     assert_eq!(after.body["version"], 2);
     assert_eq!(
@@ -248,8 +225,7 @@ async fn a_stale_follow_up_is_refused_but_one_without_version_is_recorded() {
 async fn two_creates_with_one_idempotency_key_yield_one_ticket() {
     let desk = desk().await;
     let path = format!("/api/v1/shops/{}/tickets", desk.shop);
-    let body =
-        json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "description": "破了" });
+    let body = json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "description": "破了" });
     let send = || {
         desk.app
             .client
@@ -274,11 +250,10 @@ async fn two_creates_with_one_idempotency_key_yield_one_ticket() {
         .await
         .expect("count");
     assert_eq!(count, 1);
-    let events: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'created'")
-            .fetch_one(&desk.app.pool)
-            .await
-            .expect("count");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'created'")
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("count");
     assert_eq!(events, 1);
 }
 
@@ -302,10 +277,7 @@ async fn unknown_ids_give_404() {
 async fn malformed_input_gives_400_or_422_naming_the_field() {
     let desk = desk().await;
     let path = format!("/api/v1/shops/{}/tickets", desk.shop);
-    let not_json = desk
-        .app
-        .post_raw(&path, &desk.agent_token, "{not json")
-        .await;
+    let not_json = desk.app.post_raw(&path, &desk.agent_token, "{not json").await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_json.error_code(), "bad_request");
 
@@ -384,10 +356,7 @@ async fn a_user_without_membership_cannot_see_the_shops_tickets() {
     let id = ticket["id"].as_i64().expect("id");
     let other_shop = desk.app.shop("shop-b").await;
     let (_, outsider) = desk.app.user("agent-b", Role::Agent, &[other_shop]).await;
-    let seen = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}"), &outsider)
-        .await;
+    let seen = desk.app.get(&format!("/api/v1/tickets/{id}"), &outsider).await;
     assert_eq!(seen.status, StatusCode::NOT_FOUND);
     let list = desk
         .app
@@ -429,18 +398,14 @@ async fn the_timeline_cannot_be_updated_or_deleted_in_the_database() {
         .await;
     let error = update.expect_err("UPDATE must fail");
     assert!(error.to_string().contains("append-only"), "{error}");
-    let delete = sqlx::query("DELETE FROM ticket_events")
-        .execute(&desk.app.pool)
-        .await;
+    let delete = sqlx::query("DELETE FROM ticket_events").execute(&desk.app.pool).await;
     assert!(
         delete
             .expect_err("DELETE must fail")
             .to_string()
             .contains("append-only")
     );
-    let truncate = sqlx::query("TRUNCATE ticket_events")
-        .execute(&desk.app.pool)
-        .await;
+    let truncate = sqlx::query("TRUNCATE ticket_events").execute(&desk.app.pool).await;
     assert!(truncate.is_err(), "TRUNCATE must fail");
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events")
         .fetch_one(&desk.app.pool)
@@ -455,11 +420,8 @@ async fn follow_up_moves_the_due_time_and_notes_do_not() {
     let ticket = desk.open("complaint", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
     let opened =
-        chrono::DateTime::parse_from_rfc3339(ticket["opened_at"].as_str().expect("opened_at"))
-            .expect("rfc3339");
-    let due =
-        chrono::DateTime::parse_from_rfc3339(ticket["follow_up_due_at"].as_str().expect("due"))
-            .expect("rfc3339");
+        chrono::DateTime::parse_from_rfc3339(ticket["opened_at"].as_str().expect("opened_at")).expect("rfc3339");
+    let due = chrono::DateTime::parse_from_rfc3339(ticket["follow_up_due_at"].as_str().expect("due")).expect("rfc3339");
     assert_eq!(due - opened, chrono::Duration::hours(24));
     assert_eq!(ticket["overdue"], false);
 
@@ -484,15 +446,10 @@ async fn follow_up_moves_the_due_time_and_notes_do_not() {
         )
         .await;
     assert_eq!(followed.status, StatusCode::CREATED);
-    let new_due = chrono::DateTime::parse_from_rfc3339(
-        followed.body["follow_up_due_at"].as_str().expect("due"),
-    )
-    .expect("rfc3339");
+    let new_due = chrono::DateTime::parse_from_rfc3339(followed.body["follow_up_due_at"].as_str().expect("due"))
+        .expect("rfc3339");
     assert!(new_due > due, "the cycle restarts from the follow-up");
-    let full = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}"), &desk.agent_token)
-        .await;
+    let full = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
     let kinds: Vec<&str> = full.body["timeline"]
         .as_array()
         .expect("timeline")
@@ -509,9 +466,7 @@ async fn escalation_and_platform_intervention_return_where_they_came_from() {
     let id = ticket["id"].as_i64().expect("id");
     let rejected = desk.transition(id, "rejected", 1, json!({})).await;
     assert_eq!(rejected.body["follow_up_due_at"], Value::Null);
-    let platform = desk
-        .transition(id, "platform_intervention", 2, json!({}))
-        .await;
+    let platform = desk.transition(id, "platform_intervention", 2, json!({})).await;
     assert_eq!(platform.status, StatusCode::OK, "{:?}", platform.body);
     assert_eq!(platform.body["held_from"], "rejected");
     assert!(platform.body["platform_deadline_at"].is_string());
@@ -530,18 +485,11 @@ async fn assignment_goes_to_shop_workers_only_and_is_on_the_timeline() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    assert_eq!(
-        ticket["assignee"], desk.agent.0,
-        "an agent's new ticket is theirs"
-    );
+    assert_eq!(ticket["assignee"], desk.agent.0, "an agent's new ticket is theirs");
     let path = format!("/api/v1/tickets/{id}/assignment");
     let to_super = desk
         .app
-        .post(
-            &path,
-            &desk.supervisor_token,
-            json!({ "assignee": desk.supervisor.0 }),
-        )
+        .post(&path, &desk.supervisor_token, json!({ "assignee": desk.supervisor.0 }))
         .await;
     assert_eq!(to_super.status, StatusCode::OK, "{:?}", to_super.body);
     assert_eq!(to_super.body["assignee"], desk.supervisor.0);
@@ -577,10 +525,7 @@ async fn lists_filter_and_page_by_keyset() {
     while let Some(c) = cursor {
         let page = desk
             .app
-            .get(
-                &format!("{base}?kind=refund&limit=2&cursor={c}"),
-                &desk.agent_token,
-            )
+            .get(&format!("{base}?kind=refund&limit=2&cursor={c}"), &desk.agent_token)
             .await;
         seen.extend(
             page.body["items"]
@@ -596,35 +541,20 @@ async fn lists_filter_and_page_by_keyset() {
         seen.windows(2).all(|w| w[0] > w[1]),
         "newest first, no repeats: {seen:?}"
     );
-    let complaints = desk
-        .app
-        .get(&format!("{base}?kind=complaint"), &desk.agent_token)
-        .await;
+    let complaints = desk.app.get(&format!("{base}?kind=complaint"), &desk.agent_token).await;
     assert_eq!(complaints.body["items"].as_array().map(Vec::len), Some(1));
     let by_order = desk
         .app
         .get(&format!("{base}?q=O-1&assignee=me"), &desk.agent_token)
         .await;
     assert_eq!(by_order.body["items"].as_array().map(Vec::len), Some(6));
-    let by_buyer = desk
-        .app
-        .get(&format!("{base}?q=tb_buy"), &desk.agent_token)
-        .await;
+    let by_buyer = desk.app.get(&format!("{base}?q=tb_buy"), &desk.agent_token).await;
     assert_eq!(by_buyer.body["items"].as_array().map(Vec::len), Some(6));
-    let overdue = desk
-        .app
-        .get(&format!("{base}?overdue=true"), &desk.agent_token)
-        .await;
+    let overdue = desk.app.get(&format!("{base}?overdue=true"), &desk.agent_token).await;
     assert_eq!(overdue.body["items"], json!([]));
-    let bad = desk
-        .app
-        .get(&format!("{base}?kind=parcel"), &desk.agent_token)
-        .await;
+    let bad = desk.app.get(&format!("{base}?kind=parcel"), &desk.agent_token).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let bad_cursor = desk
-        .app
-        .get(&format!("{base}?cursor=abc"), &desk.agent_token)
-        .await;
+    let bad_cursor = desk.app.get(&format!("{base}?cursor=abc"), &desk.agent_token).await;
     assert_eq!(bad_cursor.status, StatusCode::BAD_REQUEST);
 }
 
@@ -635,10 +565,7 @@ async fn owners_read_tickets_but_cannot_change_them() {
     let id = ticket["id"].as_i64().expect("id");
     let (_, owner) = desk.app.user("owner-a", Role::Owner, &[desk.shop]).await;
     assert_eq!(
-        desk.app
-            .get(&format!("/api/v1/tickets/{id}"), &owner)
-            .await
-            .status,
+        desk.app.get(&format!("/api/v1/tickets/{id}"), &owner).await.status,
         StatusCode::OK
     );
     let moved = desk

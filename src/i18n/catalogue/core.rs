@@ -1,7 +1,6 @@
-//! The translation catalogue: `(key, 简体中文, English)`. Keys are grouped by page or subject;
-//! `{name}` marks a value filled in by `Tr::f`.
+//! Strings of the frame, the agent's pages and the shared vocabulary.
 
-/// Every string a person reads.
+/// `(key, 简体中文, English)`.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("app.name", "售后工作台", "Aftersales Desk"),
     ("common.loading", "加载中…", "Loading…"),
@@ -10,6 +9,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.queue", "我的队列", "My queue"),
     ("nav.new_ticket", "新建工单", "New ticket"),
     ("nav.logout", "退出", "Sign out"),
+    ("nav.follow_ups", "跟进监控", "Follow-ups"),
     // Roles
     ("role.agent", "客服", "Agent"),
     ("role.supervisor", "主管", "Supervisor"),
@@ -17,11 +17,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("role.admin", "管理员", "Admin"),
     // Login
     ("login.title", "登录", "Sign in"),
-    (
-        "login.subtitle",
-        "请使用您的账号登录",
-        "Sign in with your account",
-    ),
+    ("login.subtitle", "请使用您的账号登录", "Sign in with your account"),
     ("login.login", "账号", "Login"),
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Sign in"),
@@ -36,11 +32,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("queue.title_unassigned", "待分配工单", "Unassigned tickets"),
     ("queue.title_all", "全部未结工单", "All open tickets"),
     ("queue.open_count", "{n} 条未结", "{n} open"),
-    (
-        "queue.overdue_count",
-        "本页 {n} 条超时",
-        "{n} overdue on this page",
-    ),
+    ("queue.overdue_count", "本页 {n} 条超时", "{n} overdue on this page"),
     ("queue.refresh", "刷新", "Refresh"),
     ("queue.all_kinds", "全部类型", "All kinds"),
     ("queue.any_status", "全部状态", "Any status"),
@@ -57,11 +49,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("queue.filter", "筛选", "Filter"),
     ("queue.reset", "重置", "Reset"),
-    (
-        "queue.empty",
-        "没有符合条件的未结工单。",
-        "No open tickets match.",
-    ),
+    ("queue.empty", "没有符合条件的未结工单。", "No open tickets match."),
     ("queue.col_ticket", "工单", "Ticket"),
     ("queue.col_amount", "金额", "Amount"),
     ("queue.col_due", "跟进时限", "Follow-up due"),
@@ -107,16 +95,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("ticket.save_follow_up", "保存跟进", "Save follow-up"),
     ("ticket.add_note", "内部备注", "Internal note"),
-    (
-        "ticket.note",
-        "备注（买家不可见）",
-        "Note (not shown to the buyer)",
-    ),
-    (
-        "ticket.note_placeholder",
-        "给同事看的说明…",
-        "For your colleagues…",
-    ),
+    ("ticket.note", "备注（买家不可见）", "Note (not shown to the buyer)"),
+    ("ticket.note_placeholder", "给同事看的说明…", "For your colleagues…"),
     ("ticket.save_note", "保存备注", "Save note"),
     ("ticket.seven_day", "七天无理由", "Seven-day return"),
     (
@@ -137,27 +117,15 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("move.received", "确认收货", "Goods received"),
     ("move.inspection_failed", "验货不通过", "Inspection failed"),
     ("move.refunded", "已退款", "Refund issued"),
-    (
-        "move.replacement_shipped",
-        "换新已发出",
-        "Replacement shipped",
-    ),
+    ("move.replacement_shipped", "换新已发出", "Replacement shipped"),
     ("move.open", "重新打开", "Reopen"),
     ("move.investigating", "开始调查", "Investigate"),
-    (
-        "move.resolution_proposed",
-        "提出解决方案",
-        "Propose a resolution",
-    ),
+    ("move.resolution_proposed", "提出解决方案", "Propose a resolution"),
     ("move.carrier_contacted", "已联系快递", "Carrier contacted"),
     ("move.resolved", "标记已解决", "Mark resolved"),
     ("move.closed", "关闭工单", "Close ticket"),
     ("move.escalated", "升级主管", "Escalate"),
-    (
-        "move.platform_intervention",
-        "平台介入",
-        "Platform intervention",
-    ),
+    ("move.platform_intervention", "平台介入", "Platform intervention"),
     ("move.back_to", "恢复为「{status}」", "Back to “{status}”"),
     // Channels
     ("channel.chat", "旺旺/千牛", "Chat (Wangwang/Qianniu)"),
@@ -175,17 +143,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "创建工单（{reason}）",
         "opened the ticket ({reason})",
     ),
-    (
-        "timeline.follow_up",
-        "跟进 · {channel}",
-        "followed up · {channel}",
-    ),
+    ("timeline.follow_up", "跟进 · {channel}", "followed up · {channel}"),
     ("timeline.note", "内部备注", "internal note"),
-    (
-        "timeline.status_changed",
-        "状态 {from} → {to}",
-        "status {from} → {to}",
-    ),
+    ("timeline.status_changed", "状态 {from} → {to}", "status {from} → {to}"),
     ("timeline.assigned", "分配给 {to}", "assigned to {to}"),
     (
         "timeline.rule_decision",
@@ -193,11 +153,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "rule decision: {verdict}",
     ),
     ("timeline.rule_decision_plain", "规则判定", "rule decision"),
-    (
-        "timeline.override",
-        "主管覆盖规则判定",
-        "supervisor overrode the rule",
-    ),
+    ("timeline.override", "主管覆盖规则判定", "supervisor overrode the rule"),
     (
         "timeline.escalated",
         "超时未跟进，已升级主管",
@@ -260,18 +216,10 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     // Errors
     ("error.not_found", "页面不存在", "Not found"),
     ("error.forbidden", "没有权限", "Not allowed"),
-    (
-        "error.unavailable",
-        "暂时无法访问",
-        "Temporarily unavailable",
-    ),
+    ("error.unavailable", "暂时无法访问", "Temporarily unavailable"),
     ("error.internal", "系统出错了", "Something went wrong"),
     ("error.bad_request", "请求有误", "Bad request"),
-    (
-        "error.generic",
-        "请返回重试。",
-        "Please go back and try again.",
-    ),
+    ("error.generic", "请返回重试。", "Please go back and try again."),
     ("error.back_to_queue", "返回队列", "Back to the queue"),
     (
         "error.code.not_found",

@@ -1,0 +1,250 @@
+//! The 24-hour follow-up cycle at work (SPEC rule 2): the background sweep that records one
+//! `escalated` event per missed cycle, and the figures behind the supervisor's queues (load and
+//! compliance per agent). The arithmetic is `rules::follow_up`; this module owns the SQL.
+
+pub mod api;
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::PgPool;
+use utoipa::ToSchema;
+
+use crate::ids::{ShopId, TicketId, UserId};
+use crate::rules::follow_up;
+use crate::tickets::model::event_kind;
+
+/// Tickets looked at per sweep transaction.
+const SWEEP_BATCH: i64 = 500;
+
+/// A ticket whose next cycle has passed, as the sweep reads it.
+#[derive(sqlx::FromRow)]
+struct DueTicket {
+    shop_id: ShopId,
+    id: TicketId,
+    next_escalation_at: DateTime<Utc>,
+    follow_up_hours: i32,
+    assignee_id: Option<UserId>,
+}
+
+/// Open-ticket counts of one assignee (`None`: unassigned).
+#[derive(sqlx::FromRow)]
+struct LoadRow {
+    agent: Option<UserId>,
+    name: Option<String>,
+    open: i64,
+    overdue: i64,
+    due_soon: i64,
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub tickets: usize,
+    pub escalations: usize,
+}
+
+/// The canonical text of a cycle's due instant: the key that makes an escalation unique.
+fn cycle_key(due: DateTime<Utc>) -> String {
+    due.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Records an `escalated` event for every cycle missed as of `now`. Safe to run from several
+/// servers at once: rows are claimed with `FOR UPDATE SKIP LOCKED`, and a unique index on
+/// (ticket, cycle) makes a second escalation of the same cycle impossible in any case.
+pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepReport> {
+    let mut report = SweepReport::default();
+    loop {
+        let mut tx = pool.begin().await?;
+        let due: Vec<DueTicket> = sqlx::query_as(
+            "SELECT t.shop_id, t.id, t.next_escalation_at, s.follow_up_hours, t.assignee_id
+             FROM tickets t JOIN shops s ON s.id = t.shop_id
+             WHERE t.next_escalation_at < $1
+             ORDER BY t.next_escalation_at
+             LIMIT $2
+             FOR UPDATE OF t SKIP LOCKED",
+        )
+        .bind(now)
+        .bind(SWEEP_BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        for &DueTicket {
+            shop_id: shop,
+            id: ticket,
+            next_escalation_at: next,
+            follow_up_hours: hours,
+            assignee_id: assignee,
+        } in &due
+        {
+            let hours = u32::try_from(hours).unwrap_or(follow_up::DEFAULT_FOLLOW_UP_HOURS);
+            let cycles = follow_up::missed_cycles(next, now, hours);
+            for &cycle in &cycles {
+                let inserted = sqlx::query(
+                    "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
+                     VALUES ($1, $2, $3, NULL, $4, $5)
+                     ON CONFLICT (shop_id, ticket_id, (data ->> 'cycle_due_at')) WHERE kind = 'escalated'
+                     DO NOTHING",
+                )
+                .bind(shop)
+                .bind(ticket)
+                .bind(cycle)
+                .bind(event_kind::ESCALATED)
+                .bind(json!({ "cycle_due_at": cycle_key(cycle), "assignee_id": assignee, "recorded_at": now, "to": "supervisor" }))
+                .execute(&mut *tx)
+                .await?;
+                report.escalations += inserted.rows_affected() as usize;
+            }
+            let next_cycle = cycles
+                .last()
+                .map(|last| follow_up::follow_up_due_at(*last, hours))
+                .unwrap_or(next);
+            sqlx::query("UPDATE tickets SET next_escalation_at = $3 WHERE shop_id = $1 AND id = $2")
+                .bind(shop)
+                .bind(ticket)
+                .bind(next_cycle)
+                .execute(&mut *tx)
+                .await?;
+            report.tickets += 1;
+        }
+        tx.commit().await?;
+        if (due.len() as i64) < SWEEP_BATCH {
+            return Ok(report);
+        }
+    }
+}
+
+/// Runs [`sweep`] every `interval` until the process ends. Errors (e.g. the database restarting)
+/// are logged and the next round tries again.
+pub async fn run_sweeper(pool: PgPool, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match sweep(&pool, Utc::now()).await {
+            Ok(report) if report.escalations > 0 => {
+                tracing::info!(
+                    tickets = report.tickets,
+                    escalations = report.escalations,
+                    "follow-up sweep"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "follow-up sweep failed; retrying next round"),
+        }
+    }
+}
+
+/// One agent's load and follow-up record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgentLoad {
+    /// `null` for the unassigned tickets.
+    #[schema(value_type = Option<i64>)]
+    pub agent: Option<UserId>,
+    pub name: Option<String>,
+    pub open: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    /// Cycles closed by a follow-up in time, and cycles missed, since local midnight today.
+    pub in_time_today: i64,
+    pub missed_today: i64,
+    /// The same over the last 7 days.
+    pub in_time_7d: i64,
+    pub missed_7d: i64,
+}
+
+impl AgentLoad {
+    /// Share of cycles followed up in time, as a percentage, if there were any.
+    pub fn compliance(in_time: i64, missed: i64) -> Option<f64> {
+        let total = in_time + missed;
+        (total > 0).then(|| in_time as f64 * 100.0 / total as f64)
+    }
+}
+
+/// Open, overdue and due-soon counts per agent (and unassigned), with their compliance.
+pub async fn agent_loads(
+    pool: &PgPool,
+    shops: &[ShopId],
+    now: DateTime<Utc>,
+    soon_until: DateTime<Utc>,
+    today_start: DateTime<Utc>,
+) -> sqlx::Result<Vec<AgentLoad>> {
+    let loads: Vec<LoadRow> = sqlx::query_as(
+        "WITH workers AS (
+             SELECT DISTINCT u.id, u.display_name FROM shop_members m JOIN users u ON u.id = m.user_id
+             WHERE m.shop_id = ANY($1) AND u.role IN ('agent', 'supervisor') AND NOT u.disabled
+         ), open_tickets AS (
+             SELECT assignee_id,
+                    count(*) AS open,
+                    count(*) FILTER (WHERE follow_up_due_at < $2) AS overdue,
+                    count(*) FILTER (WHERE follow_up_due_at >= $2 AND follow_up_due_at < $3) AS due_soon
+             FROM tickets WHERE shop_id = ANY($1) AND closed_at IS NULL
+             GROUP BY assignee_id
+         )
+         SELECT w.id AS agent, w.display_name AS name, COALESCE(o.open, 0) AS open,
+                COALESCE(o.overdue, 0) AS overdue, COALESCE(o.due_soon, 0) AS due_soon
+         FROM workers w LEFT JOIN open_tickets o ON o.assignee_id = w.id
+         UNION ALL
+         SELECT NULL, NULL, open, overdue, due_soon FROM open_tickets WHERE assignee_id IS NULL
+         ORDER BY 4 DESC, 3 DESC, 2",
+    )
+    .bind(shops)
+    .bind(now)
+    .bind(soon_until)
+    .fetch_all(pool)
+    .await?;
+    let week_start = now - chrono::Duration::days(7);
+    let records: Vec<(Option<UserId>, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT COALESCE(e.actor_id, (e.data ->> 'assignee_id')::bigint) AS agent,
+                count(*) FILTER (WHERE e.kind = 'follow_up' AND e.at >= $3
+                                   AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
+                count(*) FILTER (WHERE e.kind = 'escalated' AND e.at >= $3),
+                count(*) FILTER (WHERE e.kind = 'follow_up' AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
+                count(*) FILTER (WHERE e.kind = 'escalated')
+         FROM ticket_events e
+         WHERE e.shop_id = ANY($1) AND e.kind IN ('follow_up', 'escalated') AND e.at >= $2 AND e.at < $4
+         GROUP BY 1",
+    )
+    .bind(shops)
+    .bind(week_start)
+    .bind(today_start)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(loads
+        .into_iter()
+        .map(
+            |LoadRow {
+                 agent,
+                 name,
+                 open,
+                 overdue,
+                 due_soon,
+             }| {
+                let record = records.iter().find(|r| r.0 == agent);
+                AgentLoad {
+                    agent,
+                    name,
+                    open,
+                    overdue,
+                    due_soon,
+                    in_time_today: record.map(|r| r.1).unwrap_or(0),
+                    missed_today: record.map(|r| r.2).unwrap_or(0),
+                    in_time_7d: record.map(|r| r.3).unwrap_or(0),
+                    missed_7d: record.map(|r| r.4).unwrap_or(0),
+                }
+            },
+        )
+        .collect())
+}
+
+/// Which supervisor queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueState {
+    /// Past the follow-up due time.
+    Overdue,
+    /// Due within the next hours.
+    DueSoon,
+}

@@ -1,0 +1,9 @@
+//! The translation catalogue: `(key, 简体中文, English)`, one file per area of the desk.
+//! `{name}` marks a value filled in by `Tr::f`. Keys are unique across all files (tested).
+
+mod calendar;
+mod core;
+mod follow_ups;
+
+/// Every area's entries.
+pub const SECTIONS: &[&[(&str, &str, &str)]] = &[core::ENTRIES, follow_ups::ENTRIES, calendar::ENTRIES];

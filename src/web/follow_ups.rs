@@ -1,0 +1,280 @@
+//! `/follow-ups`: the supervisor's view of the 24-hour cycle — overdue and due-soon tickets across
+//! the shop, each agent's load and compliance, bulk reassign and bulk escalate.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+
+use super::views::{Choice, Flash, Layout, TicketRow};
+use super::{PageUser, render, safe_next, translator, urlencode};
+use crate::api::ApiQuery;
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::follow_ups::api::{MAX_SOON_HOURS, QUEUE_ROLES, today_start};
+use crate::follow_ups::{AgentLoad, agent_loads};
+use crate::i18n::Tr;
+use crate::ids::{TicketId, UserId};
+use crate::rules::workflow::Status;
+use crate::tickets::repo;
+use crate::tickets::service::{self, NewAssignment, NewTransition};
+
+/// The follow-up queue page.
+#[derive(Template)]
+#[template(path = "follow_ups.html")]
+pub struct FollowUpsPage {
+    pub layout: Layout,
+    pub overdue_view: bool,
+    pub overdue_href: String,
+    pub soon_href: String,
+    pub hours: Vec<Choice>,
+    pub agents_filter: Vec<Choice>,
+    pub agents: Vec<AgentRow>,
+    pub rows: Vec<TicketRow>,
+    pub workers: Vec<Choice>,
+    pub can_act: bool,
+    pub here: String,
+    pub heading: String,
+}
+
+/// One agent's line in the load table.
+pub struct AgentRow {
+    pub name: String,
+    pub href: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    pub today: String,
+    pub week: String,
+    pub week_low: bool,
+}
+
+/// Query of the page.
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowUpsQuery {
+    /// `overdue` (default) or `due_soon`.
+    state: Option<String>,
+    hours: Option<i64>,
+    /// A user id or `none`.
+    agent: Option<String>,
+    /// A message code after a bulk action.
+    done: Option<String>,
+    n: Option<usize>,
+    skipped: Option<usize>,
+}
+
+fn percent(t: Tr, in_time: i64, missed: i64) -> String {
+    match AgentLoad::compliance(in_time, missed) {
+        Some(share) => format!("{share:.0}% ({in_time}/{})", in_time + missed),
+        None => t.t("follow_ups.no_cycles").to_string(),
+    }
+}
+
+/// Shows the queues.
+pub async fn show_follow_ups(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiQuery(query): ApiQuery<FollowUpsQuery>,
+) -> ApiResult<Response> {
+    user.require_role(&QUEUE_ROLES)?;
+    let t = translator(&headers);
+    let now = Utc::now();
+    let overdue_view = query.state.as_deref() != Some("due_soon");
+    let hours = query.hours.unwrap_or(4).clamp(1, MAX_SOON_HOURS);
+    let (assignee, unassigned) = match query.agent.as_deref() {
+        Some("none") => (None, true),
+        Some(id) if !id.is_empty() => (id.parse::<UserId>().ok(), false),
+        _ => (None, false),
+    };
+    let soon_until = now + Duration::hours(hours);
+    let (from, until) = if overdue_view {
+        (None, now)
+    } else {
+        (Some(now), soon_until)
+    };
+    let tickets = repo::list_follow_up_window(&state.pool, &user.shops, from, until, assignee, unassigned, 300).await?;
+    let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
+    let loads = agent_loads(&state.pool, &user.shops, now, soon_until, today_start(now, zone)).await?;
+
+    let agent_param = query.agent.clone().unwrap_or_default();
+    let link = |state_name: &str, agent: &str| {
+        let mut href = format!("/follow-ups?state={state_name}&hours={hours}");
+        if !agent.is_empty() {
+            href.push_str(&format!("&agent={}", urlencode(agent)));
+        }
+        href
+    };
+    let state_name = if overdue_view { "overdue" } else { "due_soon" };
+    let agents: Vec<AgentRow> = loads
+        .iter()
+        .map(|load| {
+            let id = load.agent.map(|a| a.to_string()).unwrap_or_else(|| "none".into());
+            AgentRow {
+                name: load
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| t.t("ticket.unassigned").to_string()),
+                href: link(state_name, &id),
+                open: load.open,
+                overdue: load.overdue,
+                due_soon: load.due_soon,
+                today: percent(t, load.in_time_today, load.missed_today),
+                week: percent(t, load.in_time_7d, load.missed_7d),
+                week_low: AgentLoad::compliance(load.in_time_7d, load.missed_7d).is_some_and(|share| share < 90.0),
+            }
+        })
+        .collect();
+    let mut agents_filter = vec![
+        Choice::new(
+            "",
+            t.t("follow_ups.all_agents"),
+            query.agent.as_deref().unwrap_or("").is_empty(),
+        ),
+        Choice::new("none", t.t("ticket.unassigned"), unassigned),
+    ];
+    let mut workers = Vec::new();
+    for load in loads.iter().filter(|l| l.agent.is_some()) {
+        let (id, name) = (
+            load.agent.map(|a| a.to_string()).unwrap_or_default(),
+            load.name.clone().unwrap_or_default(),
+        );
+        agents_filter.push(Choice::new(
+            id.clone(),
+            name.clone(),
+            assignee.map(|a| a.to_string()) == Some(id.clone()),
+        ));
+        workers.push(Choice::new(id, name, false));
+    }
+    let mut layout = Layout::new(t, &user, "follow_ups", uri.to_string());
+    layout.flash = query.done.as_deref().map(|done| Flash {
+        ok: query.skipped.unwrap_or(0) == 0,
+        text: t.f(
+            if done == "escalated" {
+                "follow_ups.done_escalated"
+            } else {
+                "follow_ups.done_reassigned"
+            },
+            &[("n", &query.n.unwrap_or(0)), ("skipped", &query.skipped.unwrap_or(0))],
+        ),
+    });
+    let heading = if overdue_view {
+        t.f("follow_ups.overdue_heading", &[("n", &tickets.len())])
+    } else {
+        t.f("follow_ups.soon_heading", &[("n", &tickets.len()), ("hours", &hours)])
+    };
+    let page = FollowUpsPage {
+        layout,
+        overdue_view,
+        overdue_href: link("overdue", &agent_param),
+        soon_href: link("due_soon", &agent_param),
+        hours: [1, 2, 4, 8, 24]
+            .iter()
+            .map(|h| Choice::new(h.to_string(), t.f("follow_ups.within", &[("hours", h)]), *h == hours))
+            .collect(),
+        agents_filter,
+        agents,
+        rows: tickets.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect(),
+        workers,
+        can_act: matches!(user.role, Role::Supervisor | Role::Admin),
+        here: uri.to_string(),
+        heading,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+fn selected_tickets(form: &[(String, String)]) -> Result<Vec<TicketId>, ApiError> {
+    let ids: Result<Vec<TicketId>, _> = form
+        .iter()
+        .filter(|(k, _)| k == "ticket")
+        .map(|(_, v)| v.parse())
+        .collect();
+    let ids = ids.map_err(|_| ApiError::invalid("ticket", "tick the tickets in the list"))?;
+    if ids.is_empty() {
+        return Err(ApiError::invalid("ticket", "tick at least one ticket first"));
+    }
+    Ok(ids)
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn back(form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Response {
+    let target = safe_next(field(form, "back"));
+    let joiner = if target.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{target}{joiner}done={done}&n={n}&skipped={skipped}")).into_response()
+}
+
+fn require_supervisor(user: &CurrentUser) -> ApiResult<()> {
+    user.require_role(&[Role::Supervisor, Role::Admin])
+}
+
+/// Reassigns the ticked tickets to one agent.
+pub async fn bulk_reassign(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    require_supervisor(&user)?;
+    let ids = selected_tickets(&form)?;
+    let assignee = match field(&form, "assignee").unwrap_or("") {
+        "" => None,
+        id => Some(
+            id.parse::<UserId>()
+                .map_err(|_| ApiError::invalid("assignee", "choose a person from the list"))?,
+        ),
+    };
+    let (mut done, mut skipped) = (0, 0);
+    for id in ids {
+        let input = NewAssignment {
+            assignee,
+            version: None,
+        };
+        match service::assign(&state.pool, &user, id, input, Utc::now()).await {
+            Ok(_) => done += 1,
+            Err(error) if error.status.is_client_error() => skipped += 1,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(back(&form, "reassigned", done, skipped))
+}
+
+/// Escalates the ticked tickets (status `escalated`, back to where they were later).
+pub async fn bulk_escalate(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    require_supervisor(&user)?;
+    let ids = selected_tickets(&form)?;
+    let note = field(&form, "note")
+        .map(str::to_string)
+        .filter(|n| !n.trim().is_empty());
+    let calendar = state.calendar();
+    let (mut done, mut skipped) = (0, 0);
+    for id in ids {
+        let Some(ticket) = repo::get(&state.pool, &user.shops, id).await? else {
+            skipped += 1;
+            continue;
+        };
+        let input = NewTransition {
+            to: Status::Escalated,
+            note: note.clone(),
+            version: ticket.version,
+            resolution: None,
+        };
+        match service::transition(&state.pool, &calendar, &user, id, input, Utc::now()).await {
+            Ok(_) => done += 1,
+            Err(error) if error.status.is_client_error() => skipped += 1,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(back(&form, "escalated", done, skipped))
+}
