@@ -390,10 +390,7 @@ mod tests {
             "YearUpload",
             "CalendarDay",
         ] {
-            assert!(
-                doc["components"]["schemas"][schema].is_object(),
-                "{schema} missing"
-            );
+            assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
         }
     }
 

@@ -4,13 +4,13 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
 use super::views::{self, Choice, Layout};
-use super::{PageUser, render, translator};
+use super::{PageUser, is_htmx, render, translator};
 use crate::api::ApiQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -213,6 +213,14 @@ pub async fn open_ticket(
     let shop_id = ShopId(form.shop);
     let result = create(&state, &user, &form, t).await;
     match result {
+        Ok(id) if is_htmx(&headers) => {
+            // htmx follows HX-Location with a normal navigation of its own.
+            let mut response = StatusCode::OK.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("/tickets/{id}")) {
+                response.headers_mut().insert("hx-location", value);
+            }
+            Ok(response)
+        }
         Ok(id) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
         Err(error) => {
@@ -227,7 +235,13 @@ pub async fn open_ticket(
                 Some(message),
             )
             .await?;
-            Ok((error.status, render(&view)?).into_response())
+            // htmx only swaps successful answers: the refusal is shown in place with 200.
+            let status = if is_htmx(&headers) {
+                StatusCode::OK
+            } else {
+                error.status
+            };
+            Ok((status, render(&view)?).into_response())
         }
     }
 }

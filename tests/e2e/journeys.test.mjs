@@ -1,0 +1,154 @@
+// Browser journeys through the desk in Debian's Chromium (playwright-core, no bundled browser).
+// Each journey saves a screenshot; any console error fails the run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.BASE_URL;
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+let browser;
+const consoleErrors = [];
+
+before(async () => {
+  assert.ok(BASE, 'BASE_URL is set by run.sh');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  assert.deepEqual(consoleErrors, [], 'no console errors in any journey');
+});
+
+async function api(method, path, token, body) {
+  const response = await fetch(BASE + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function token(login, password) {
+  const answer = await api('POST', '/api/v1/auth/tokens', null, { login, password });
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  return answer.body.token;
+}
+
+async function demoShop(tok) {
+  const shops = await api('GET', '/api/v1/shops', tok);
+  const shop = shops.body.find((s) => s.code === 'demo');
+  assert.ok(shop, 'the demo shop exists');
+  return shop.id;
+}
+
+function daysAgo(days) {
+  return new Date(Date.now() - days * 86400000).toISOString();
+}
+
+async function order(tok, shop, orderNo, signedDaysAgo) {
+  const answer = await api('PUT', `/api/v1/shops/${shop}/orders/${orderNo}`, tok, {
+    buyer: 'e2e_买家', paid_at: daysAgo(signedDaysAgo + 3), shipped_at: daysAgo(signedDaysAgo + 2),
+    signed_at: daysAgo(signedDaysAgo),
+    lines: [{ sku: 'E2E-SKU', title: '测试商品 纯棉袜子 5双装', category: '服装', quantity: 1, unit_price_fen: 3990 }],
+  });
+  assert.ok(answer.status === 200 || answer.status === 201, JSON.stringify(answer.body));
+}
+
+async function signedInPage(login, password, lang) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${login}: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`${login}: ${e.message}`));
+  await page.goto(BASE + '/login');
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(BASE + '/'), page.click('button[type=submit]')]);
+  return page;
+}
+
+test('an agent works a ticket from the queue without reloading the page', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-1001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-1001', reason: 'quality', description: '袜子有破洞，要求退货', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.waitForSelector(`a[href="/tickets/${id}"]`);
+  await page.screenshot({ path: 'screenshots/01-agent-queue.png', fullPage: true });
+  await Promise.all([page.waitForURL(`${BASE}/tickets/${id}`), page.click(`a[href="/tickets/${id}"]`)]);
+  await page.evaluate(() => { window.__noReload = true; });
+
+  await page.selectOption('#channel', 'phone');
+  await page.fill('#summary', '已电话联系买家，请其拍照上传破洞位置');
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForSelector('#timeline li.ev-follow_up');
+  assert.match(await page.textContent('#timeline'), /已电话联系买家/);
+
+  await page.click('button[name="to"][value="approved"]');
+  await page.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
+  assert.match(await page.textContent('#timeline'), /待处理 → 已同意/);
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+  await page.screenshot({ path: 'screenshots/02-agent-ticket.png', fullPage: true });
+  await page.context().close();
+});
+
+test('a no-reason return outside the window is refused with the explanation shown', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-2001', 20);
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.goto(`${BASE}/tickets/new?shop=${shop}&order_no=E2E-2001`);
+  await page.selectOption('#kind', 'return');
+  await page.selectOption('#reason', 'no_reason');
+  await page.fill('#description', '不想要了');
+  await page.click('form[action="/tickets"] button[type=submit]');
+  await page.waitForSelector('.flash-error');
+  const message = await page.textContent('.flash-error');
+  assert.match(message, /7天无理由|七天|无理由/);
+  await page.screenshot({ path: 'screenshots/03-refused-return.png', fullPage: true });
+  await page.context().close();
+});
+
+test('a supervisor sees an overdue ticket and reassigns it in bulk', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-3001', 3);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'logistics', order_no: 'E2E-3001', reason: 'logistics_stuck', description: '物流三天没有更新',
+    opened_at: new Date(Date.now() - 30 * 3600000).toISOString(),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const page = await signedInPage('e2e-super', 'e2e-super-pass');
+  await page.goto(`${BASE}/follow-ups`);
+  const box = page.locator(`input[name="ticket"][value="${id}"]`);
+  await box.check();
+  const options = await page.$$eval('select[name="assignee"] option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+  const target = options.find((o) => o.text.includes('小李')) || options[0];
+  await page.selectOption('select[name="assignee"]', target.value);
+  await Promise.all([page.waitForURL(/done=reassigned/), page.click('#bulk button[type=submit]:not([formaction])')]);
+  assert.match(await page.textContent('.flash'), /已转派 1/);
+  await page.screenshot({ path: 'screenshots/04-supervisor-follow-ups.png', fullPage: true });
+  const ticket = await api('GET', `/api/v1/tickets/${id}`, tok);
+  assert.equal(String(ticket.body.assignee), target.value);
+  await page.context().close();
+});
+
+test('the language switch shows the English UI', async () => {
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.click('.lang a:has-text("EN")');
+  await page.waitForSelector('html[lang="en"]');
+  assert.match(await page.textContent('header'), /My queue/);
+  assert.match(await page.textContent('main'), /Follow-up due|No open tickets/);
+  await page.screenshot({ path: 'screenshots/05-english.png', fullPage: true });
+  await page.context().close();
+});
