@@ -40,7 +40,9 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
                 .map(|(path, _)| path.to_string())
                 .filter(|path| !path.contains(' '))
                 .unwrap_or_else(|| missing_field(&detail).unwrap_or_else(|| "body".to_string()));
-            ApiError::invalid(&field, detail)
+            // `invalid` puts the field first itself.
+            let message = detail.strip_prefix(&format!("{field}: ")).unwrap_or(&detail);
+            ApiError::invalid(&field, message)
         }
         JsonRejection::MissingJsonContentType(_) => {
             ApiError::bad_request("send the body as JSON with the header `Content-Type: application/json`")

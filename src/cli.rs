@@ -153,6 +153,13 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
         }
     }
     let state = crate::app::AppState::new(database.pool.clone());
+    crate::calendar::reload(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
+    let calendar_refresh = tokio::spawn(crate::calendar::keep_fresh(
+        state.clone(),
+        std::time::Duration::from_secs(300),
+    ));
     let sweeper = (sweep_secs > 0).then(|| {
         tokio::spawn(crate::follow_ups::run_sweeper(
             database.pool.clone(),
@@ -171,6 +178,7 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }
+    calendar_refresh.abort();
     println!("stopped");
     Ok(())
 }

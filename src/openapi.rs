@@ -29,10 +29,16 @@ use crate::app::AppState;
         crate::tickets::api::add_note,
         crate::tickets::api::move_ticket,
         crate::tickets::api::assign_ticket,
+        crate::follow_ups::api::follow_up_queue,
+        crate::calendar::api::compute_deadline,
+        crate::calendar::api::list_years,
+        crate::calendar::api::get_year,
+        crate::calendar::api::replace_year,
+        crate::calendar::api::delete_year,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "auth"), (name = "shops"), (name = "users"), (name = "orders"), (name = "tickets"))
+    tags((name = "auth"), (name = "shops"), (name = "users"), (name = "orders"), (name = "tickets"), (name = "follow-ups"), (name = "calendar"))
 )]
 pub struct ApiDoc;
 

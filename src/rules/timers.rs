@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
+use crate::rules::workflow::{Status, TicketKind};
 
 /// Days the seller has to refund after the returned parcel is signed for (第二十五条第三款).
 pub const STATUTORY_REFUND_DAYS: u32 = 7;
@@ -205,6 +206,37 @@ pub fn active_timers(facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdo
             received_at,
             days_of(STATUTORY_REFUND_DAYS),
         ));
+    }
+    running
+}
+
+/// The clocks running for a ticket of `kind` in `status`. Only refund, return and exchange
+/// requests have platform timers; none run once the case is settled (refunded, replacement sent,
+/// rejected, closed) or while the platform itself decides. A refund-only request never expects
+/// goods back, so the return clocks do not apply to it. An internal escalation does not stop the
+/// platform's clocks.
+pub fn timers_for_ticket(
+    kind: TicketKind,
+    status: Status,
+    facts: &TimerFacts,
+    timers: &PlatformTimers,
+) -> Vec<Countdown> {
+    if !matches!(kind, TicketKind::Refund | TicketKind::Return | TicketKind::Exchange) {
+        return Vec::new();
+    }
+    if matches!(
+        status,
+        Status::Closed
+            | Status::Rejected
+            | Status::Refunded
+            | Status::ReplacementShipped
+            | Status::PlatformIntervention
+    ) {
+        return Vec::new();
+    }
+    let mut running = active_timers(facts, timers);
+    if kind == TicketKind::Refund {
+        running.retain(|c| !matches!(c.kind, TimerKind::BuyerShipReturn | TimerKind::SellerConfirmReceipt));
     }
     running
 }
@@ -557,5 +589,64 @@ mod tests {
                 prop_assert!(running.iter().all(|c| c.deadline >= first.deadline));
             }
         }
+    }
+
+    fn facts_at(requested_at: DateTime<Utc>) -> TimerFacts {
+        TimerFacts {
+            requested_at,
+            order_shipped: true,
+            virtual_goods: false,
+            agreed_at: None,
+            buyer_shipped_at: None,
+            seller_received_at: None,
+            answered: false,
+        }
+    }
+
+    #[test]
+    fn complaints_and_logistics_cases_have_no_platform_timers() {
+        let facts = facts_at(shanghai(2025, 3, 10, 10, 0));
+        for kind in [TicketKind::Complaint, TicketKind::Logistics] {
+            assert!(timers_for_ticket(kind, Status::Open, &facts, &PlatformTimers::default()).is_empty());
+        }
+    }
+
+    #[test]
+    fn settled_or_platform_held_tickets_have_no_running_timers() {
+        let facts = facts_at(shanghai(2025, 3, 10, 10, 0));
+        for status in [
+            Status::Closed,
+            Status::Rejected,
+            Status::Refunded,
+            Status::PlatformIntervention,
+        ] {
+            assert!(timers_for_ticket(TicketKind::Return, status, &facts, &PlatformTimers::default()).is_empty());
+        }
+        let escalated = timers_for_ticket(
+            TicketKind::Return,
+            Status::Escalated,
+            &facts,
+            &PlatformTimers::default(),
+        );
+        assert_eq!(
+            escalated.len(),
+            1,
+            "an internal escalation does not stop the platform's clock"
+        );
+    }
+
+    #[test]
+    fn a_refund_only_request_never_waits_for_goods_to_come_back() {
+        let mut facts = facts_at(shanghai(2025, 3, 10, 10, 0));
+        facts.answered = true;
+        facts.agreed_at = Some(shanghai(2025, 3, 10, 12, 0));
+        let refund = timers_for_ticket(TicketKind::Refund, Status::Approved, &facts, &PlatformTimers::default());
+        assert!(refund.is_empty());
+        let ret = timers_for_ticket(TicketKind::Return, Status::Approved, &facts, &PlatformTimers::default());
+        assert_eq!(
+            ret.iter().map(|c| c.kind).collect::<Vec<_>>(),
+            vec![TimerKind::BuyerShipReturn]
+        );
+        assert_eq!(ret[0].deadline, shanghai(2025, 3, 17, 12, 0));
     }
 }

@@ -8,6 +8,7 @@ use sqlx::{FromRow, PgExecutor};
 use utoipa::ToSchema;
 
 use crate::ids::{ShopId, UserId};
+use crate::rules::timers::PlatformTimers;
 
 /// A shop with its rule settings.
 #[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
@@ -23,6 +24,9 @@ pub struct Shop {
     pub return_window_days: i32,
     /// Follow-up cycle in hours (24).
     pub follow_up_hours: i32,
+    /// The platform's response timers (DOMAIN.md §4), defaults unless the shop set others.
+    #[schema(value_type = Object)]
+    pub platform_timers: sqlx::types::Json<PlatformTimers>,
 }
 
 impl Shop {
@@ -105,7 +109,7 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
     sqlx::query_as(
         "INSERT INTO shops (code, name, time_zone, return_window_days, follow_up_hours)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
-         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours",
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers",
     )
     .bind(&shop.code)
     .bind(shop.name.trim())
@@ -118,7 +122,7 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
 
 /// One shop by id.
 pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours FROM shops WHERE id = $1")
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers FROM shops WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
@@ -126,7 +130,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Sho
 
 /// One shop by code.
 pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours FROM shops WHERE code = $1")
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers FROM shops WHERE code = $1")
         .bind(code)
         .fetch_optional(db)
         .await
@@ -135,7 +139,7 @@ pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option
 /// The shops among `ids`, by id.
 pub async fn list(db: impl PgExecutor<'_>, ids: &[ShopId]) -> sqlx::Result<Vec<Shop>> {
     sqlx::query_as(
-        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours FROM shops
+        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers FROM shops
          WHERE id = ANY($1) ORDER BY id",
     )
     .bind(ids)

@@ -13,6 +13,7 @@ use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
+use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_ticket};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 
 /// How an agent reached the buyer (or carrier, warehouse) in a follow-up.
@@ -145,7 +146,17 @@ pub struct Ticket {
     pub follow_up_due_at: Option<DateTime<Utc>>,
     pub last_follow_up_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Facts that start the platform's clocks.
+    pub order_shipped: bool,
+    pub agreed_at: Option<DateTime<Utc>>,
+    pub buyer_shipped_at: Option<DateTime<Utc>>,
+    pub goods_received_at: Option<DateTime<Utc>>,
+    /// The earliest running platform timer, as stored.
+    pub timer_due_at: Option<DateTime<Utc>>,
+    /// The first deadline of any kind: the ticket's place in the queues.
+    pub queue_due_at: Option<DateTime<Utc>>,
     pub time_zone: Tz,
+    pub platform_timers: PlatformTimers,
 }
 
 impl Ticket {
@@ -155,6 +166,26 @@ impl Ticket {
 
     pub fn status(&self) -> Status {
         self.position.status
+    }
+
+    /// The facts the platform timers run on.
+    pub fn timer_facts(&self) -> TimerFacts {
+        TimerFacts {
+            requested_at: self.opened_at,
+            order_shipped: self.order_shipped,
+            virtual_goods: false,
+            agreed_at: self.agreed_at,
+            buyer_shipped_at: self.buyer_shipped_at,
+            seller_received_at: self.goods_received_at,
+            answered: self.agreed_at.is_some() || !matches!(self.status(), Status::Requested),
+        }
+    }
+
+    /// The platform clocks running now, soonest first.
+    pub fn running_timers(&self) -> Vec<Countdown> {
+        let mut running = timers_for_ticket(self.kind(), self.status(), &self.timer_facts(), &self.platform_timers);
+        running.sort_by_key(|c| c.deadline);
+        running
     }
 
     /// Past its follow-up due time (SPEC rule 2: one second after due is overdue).
@@ -178,7 +209,8 @@ macro_rules! ticket_select {
         "SELECT t.shop_id, t.id, t.kind, t.status, t.held_from, t.reason, t.description,
         t.order_id, o.order_no, t.sku, t.customer_id, c.nick AS buyer, t.assignee_id, u.display_name AS assignee_name,
         t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at, t.version, t.opened_at,
-        t.follow_up_due_at, t.last_follow_up_at, t.closed_at, s.time_zone
+        t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
+        t.goods_received_at, t.timer_due_at, t.queue_due_at, s.time_zone, s.platform_timers
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -238,7 +270,16 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             follow_up_due_at: row.try_get("follow_up_due_at")?,
             last_follow_up_at: row.try_get("last_follow_up_at")?,
             closed_at: row.try_get("closed_at")?,
+            order_shipped: row.try_get("order_shipped")?,
+            agreed_at: row.try_get("agreed_at")?,
+            buyer_shipped_at: row.try_get("buyer_shipped_at")?,
+            goods_received_at: row.try_get("goods_received_at")?,
+            timer_due_at: row.try_get("timer_due_at")?,
+            queue_due_at: row.try_get("queue_due_at")?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+            platform_timers: row
+                .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
+                .0,
         })
     }
 }
@@ -319,6 +360,11 @@ pub struct TicketView {
     pub overdue: bool,
     pub closed_at: Option<DateTime<FixedOffset>>,
     pub platform_deadline_at: Option<DateTime<FixedOffset>>,
+    /// The platform's clocks running now (DOMAIN.md §4), soonest first.
+    pub timers: Vec<TimerView>,
+    /// The first deadline of any kind (follow-up, platform timer, platform decision): what orders
+    /// the queues.
+    pub next_deadline_at: Option<DateTime<FixedOffset>>,
     /// Where the ticket may move next.
     #[schema(value_type = Vec<String>)]
     pub allowed_transitions: Vec<Status>,
@@ -326,6 +372,16 @@ pub struct TicketView {
     /// Present on `GET /api/v1/tickets/{id}`: the whole history, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<EventView>>,
+}
+
+/// A running platform timer in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimerView {
+    /// `seller_answer_unshipped`, `seller_answer_shipped`, `buyer_ship_return`,
+    /// `seller_confirm_receipt` or `statutory_refund`.
+    pub kind: String,
+    pub deadline: DateTime<FixedOffset>,
+    pub expired: bool,
 }
 
 /// A timeline entry in JSON.
@@ -366,6 +422,16 @@ impl TicketView {
             overdue: ticket.is_overdue(now),
             closed_at: ticket.closed_at.map(|at| local(at, zone)),
             platform_deadline_at: ticket.platform_deadline_at.map(|at| local(at, zone)),
+            timers: ticket
+                .running_timers()
+                .iter()
+                .map(|c| TimerView {
+                    kind: c.kind.as_str().to_string(),
+                    deadline: local(c.deadline, zone),
+                    expired: c.is_expired(now),
+                })
+                .collect(),
+            next_deadline_at: ticket.queue_due_at.map(|at| local(at, zone)),
             allowed_transitions: ticket.position.allowed_moves(),
             seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
                 verdict: record.verdict,

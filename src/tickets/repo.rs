@@ -116,8 +116,9 @@ pub async fn list_recent(
     .await
 }
 
-/// Open tickets by follow-up due time (soonest and most overdue first; tickets out of the cycle
-/// last), keyset-paged by `(due, id)`.
+/// Open tickets by their first deadline — follow-up, platform timer or platform decision,
+/// whichever comes first (`queue_due_at`); most overdue first, tickets without any deadline last.
+/// Keyset-paged by `(deadline, id)`.
 pub async fn list_by_due(
     db: impl PgExecutor<'_>,
     shops: &[ShopId],
@@ -136,8 +137,8 @@ pub async fn list_by_due(
            AND (NOT $5 OR t.assignee_id IS NULL)
            AND ($6::boolean IS NULL OR (COALESCE(t.follow_up_due_at < $7, false)) = $6)
            AND ($8::text IS NULL OR o.order_no = $8 OR c.nick ILIKE replace(replace($8, '%', ''), '_', '\\_') || '%')
-           AND ($9::timestamptz IS NULL OR (COALESCE(t.follow_up_due_at, 'infinity'), t.id) > ($9, $10))
-         ORDER BY COALESCE(t.follow_up_due_at, 'infinity'), t.id LIMIT $11"
+           AND ($9::timestamptz IS NULL OR (COALESCE(t.queue_due_at, 'infinity'), t.id) > ($9, $10))
+         ORDER BY COALESCE(t.queue_due_at, 'infinity'), t.id LIMIT $11"
     ))
     .bind(shops)
     .bind(filter.kind.map(|k| k.as_str()))

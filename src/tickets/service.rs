@@ -20,6 +20,7 @@ use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest};
+use crate::rules::timers::{self, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 use crate::shops::Shop;
 
@@ -297,13 +298,31 @@ pub async fn create(
     let position = Position::new(input.kind);
     let due = follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
     let record = decision.as_ref().map(SevenDayRecord::from_decision);
+    let order_shipped = order.signed_at.is_some() || order.shipped_at.is_some_and(|at| at <= opened_at);
+    let facts = TimerFacts {
+        requested_at: opened_at,
+        order_shipped,
+        virtual_goods: false,
+        agreed_at: None,
+        buyer_shipped_at: None,
+        seller_received_at: None,
+        answered: false,
+    };
+    let timer_due = timers::earliest(&timers::timers_for_ticket(
+        input.kind,
+        position.status,
+        &facts,
+        &shop.platform_timers,
+    ))
+    .map(|c| c.deadline);
 
     let mut tx = pool.begin().await?;
     let inserted: Option<TicketId> = sqlx::query_scalar(
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
-                              follow_up_due_at, next_escalation_at, created_by, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)
+                              follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
+                              timer_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20)
          ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -325,6 +344,8 @@ pub async fn create(
     .bind(due)
     .bind(user.id)
     .bind(&idempotency_key)
+    .bind(order_shipped)
+    .bind(timer_due)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = inserted else {
@@ -594,8 +615,19 @@ pub async fn transition(
     } else {
         ticket.resolution
     };
+    // The moments that start the platform's clocks, then the clocks that run after this move.
+    let mut moved = ticket.clone();
+    moved.position = next;
+    match next.status {
+        Status::Approved => moved.agreed_at = moved.agreed_at.or(Some(now)),
+        Status::BuyerShipped => moved.buyer_shipped_at = moved.buyer_shipped_at.or(Some(now)),
+        Status::Received => moved.goods_received_at = moved.goods_received_at.or(Some(now)),
+        _ => {}
+    }
+    let timer_due = timers::earliest(&moved.running_timers()).map(|c| c.deadline);
     sqlx::query(
-        "UPDATE tickets SET status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
+        "UPDATE tickets SET agreed_at = $10, buyer_shipped_at = $11, goods_received_at = $12, timer_due_at = $13,
+                status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
                 next_escalation_at = CASE WHEN $5::timestamptz IS NULL THEN NULL
                                           WHEN $5 IS DISTINCT FROM follow_up_due_at THEN $5
                                           ELSE next_escalation_at END,
@@ -611,6 +643,10 @@ pub async fn transition(
     .bind(resolution.map(|r| r.as_str()))
     .bind(next.status.is_closed().then_some(now))
     .bind(now)
+    .bind(moved.agreed_at)
+    .bind(moved.buyer_shipped_at)
+    .bind(moved.goods_received_at)
+    .bind(timer_due)
     .execute(&mut *tx)
     .await?;
     repo::append_event(

@@ -148,7 +148,7 @@ pub async fn show_queue(
     let next_page = if more {
         shown.last().map(|last| {
             let due = last
-                .follow_up_due_at
+                .queue_due_at
                 .map(|d| d.to_rfc3339())
                 .unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
             let mut href = format!(

@@ -50,6 +50,8 @@ pub struct TicketPartial {
     pub held_from: Option<&'static str>,
     pub follow_up: Deadline,
     pub platform: Deadline,
+    /// The platform's clocks running now.
+    pub timers: Vec<TimerRow>,
     pub meta: Vec<(&'static str, String)>,
     pub events: Vec<EventRow>,
     pub verdict: Option<VerdictBox>,
@@ -61,6 +63,13 @@ pub struct TicketPartial {
     pub can_work: bool,
     pub can_take: bool,
     pub closed: bool,
+}
+
+/// One running platform timer.
+pub struct TimerRow {
+    pub label: &'static str,
+    pub on_timeout: &'static str,
+    pub deadline: Deadline,
 }
 
 /// The seven-day verdict beside the ticket.
@@ -187,6 +196,15 @@ pub async fn partial(
         held_from: ticket.position.held_from.map(|s| s.label(lang)),
         follow_up: Deadline::new(t, ticket.follow_up_due_at, now),
         platform: Deadline::new(t, ticket.platform_deadline_at, now),
+        timers: ticket
+            .running_timers()
+            .iter()
+            .map(|c| TimerRow {
+                label: c.kind.label(lang),
+                on_timeout: c.kind.on_timeout_label(lang),
+                deadline: Deadline::new(t, Some(c.deadline), now),
+            })
+            .collect(),
         meta,
         events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
         verdict,

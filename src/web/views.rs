@@ -194,8 +194,25 @@ pub struct TicketRow {
     pub amount: String,
     pub assignee: String,
     pub overdue: bool,
+    /// The ticket's first deadline, whichever kind it is.
     pub deadline: Deadline,
+    /// What that deadline is for (follow-up, a platform timer, the platform's decision).
+    pub deadline_what: &'static str,
     pub opened: String,
+}
+
+/// Which of a ticket's deadlines comes first, in words.
+fn deadline_what(t: Tr, ticket: &Ticket) -> &'static str {
+    match ticket.queue_due_at {
+        None => "",
+        Some(at) if Some(at) == ticket.follow_up_due_at => t.t("deadline.follow_up"),
+        Some(at) if Some(at) == ticket.platform_deadline_at => t.t("deadline.platform"),
+        Some(_) => ticket
+            .running_timers()
+            .first()
+            .map(|c| c.kind.label(t.lang))
+            .unwrap_or(""),
+    }
 }
 
 impl TicketRow {
@@ -229,7 +246,8 @@ impl TicketRow {
                 .clone()
                 .unwrap_or_else(|| t.t("ticket.unassigned").to_string()),
             overdue: ticket.is_overdue(now),
-            deadline: Deadline::new(t_zone, ticket.follow_up_due_at, now),
+            deadline: Deadline::new(t_zone, ticket.queue_due_at, now),
+            deadline_what: deadline_what(t, ticket),
             opened: ticket
                 .opened_at
                 .with_timezone(&ticket.time_zone)

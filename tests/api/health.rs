@@ -40,6 +40,9 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/v1/tickets/{id}/follow-ups",
         "/api/v1/tickets/{id}/transitions",
         "/api/v1/tickets/{id}/assignment",
+        "/api/v1/shops/{shop}/follow-ups",
+        "/api/v1/calendar/deadline",
+        "/api/v1/calendar/years/{year}",
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }

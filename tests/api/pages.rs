@@ -284,7 +284,7 @@ async fn the_language_switch_shows_the_english_ui() {
     );
     assert!(!page.contains("??"), "no missing translations");
     let (_, queue) = html(&client, desk.app.url("/")).await;
-    assert!(queue.contains("My queue") && queue.contains("Follow-up due"));
+    assert!(queue.contains("My queue") && queue.contains("Next deadline"));
 }
 
 #[tokio::test]

@@ -578,3 +578,99 @@ async fn owners_read_tickets_but_cannot_change_them() {
         .await;
     assert_eq!(moved.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn platform_timers_run_from_the_request_and_the_earliest_deadline_orders_the_queue() {
+    let desk = desk().await;
+    // O-1 was signed two days ago: the seller has 5 days to answer a request after shipping.
+    let ticket = desk.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let opened = chrono::DateTime::parse_from_rfc3339(ticket["opened_at"].as_str().expect("opened")).expect("time");
+    assert_eq!(ticket["timers"][0]["kind"], "seller_answer_shipped");
+    let deadline =
+        chrono::DateTime::parse_from_rfc3339(ticket["timers"][0]["deadline"].as_str().expect("deadline")).expect("t");
+    assert_eq!(deadline - opened, chrono::Duration::days(5));
+    let approved = desk.transition(id, "approved", 1, json!({})).await;
+    assert_eq!(
+        approved.body["timers"][0]["kind"], "buyer_ship_return",
+        "{:?}",
+        approved.body["timers"]
+    );
+    let complaint = desk.open("complaint", "quality").await;
+    assert_eq!(complaint["timers"], json!([]));
+
+    // An unshipped order: 48 hours to answer. Opened 30 h ago and followed up now, the answer
+    // timer (18 h left) comes before the next follow-up (24 h) and drives the queue.
+    let unshipped = desk
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/orders/U-1", desk.shop),
+            &desk.agent_token,
+            json!({ "buyer": "tb_wait", "lines": [{ "sku": "U", "title": "未发货商品", "quantity": 1, "unit_price_fen": 1000 }] }),
+        )
+        .await;
+    assert_eq!(unshipped.status, StatusCode::CREATED);
+    let refund = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &desk.agent_token,
+            json!({ "kind": "refund", "order_no": "U-1", "reason": "late_shipment",
+                    "opened_at": (chrono::Utc::now() - chrono::Duration::hours(30)).to_rfc3339() }),
+        )
+        .await;
+    let refund_id = refund.body["id"].as_i64().expect("id");
+    assert_eq!(refund.body["timers"][0]["kind"], "seller_answer_unshipped");
+    let followed = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{refund_id}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "chat", "summary": "催仓库发货" }),
+        )
+        .await;
+    assert_eq!(
+        followed.body["next_deadline_at"],
+        followed.body["timers"][0]["deadline"]
+    );
+    let fresh = desk.open("complaint", "quality").await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    client
+        .post(desk.app.url("/login"))
+        .form(&[("login", "agent-a"), ("password", "password-agent-a")])
+        .send()
+        .await
+        .expect("login");
+    let page = client
+        .get(desk.app.url("/"))
+        .send()
+        .await
+        .expect("queue")
+        .text()
+        .await
+        .expect("text");
+    let refund_at = page.find(&format!("/tickets/{refund_id}\"")).expect("refund listed");
+    let fresh_at = page
+        .find(&format!("/tickets/{}\"", fresh["id"]))
+        .expect("complaint listed");
+    assert!(
+        refund_at < fresh_at,
+        "the ticket whose platform timer runs out first comes first"
+    );
+    let ticket_page = client
+        .get(desk.app.url(&format!("/tickets/{refund_id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        ticket_page.contains("id=\"timers\""),
+        "the countdowns are on the ticket page"
+    );
+}

@@ -148,7 +148,7 @@ test('the language switch shows the English UI', async () => {
   await page.click('.lang a:has-text("EN")');
   await page.waitForSelector('html[lang="en"]');
   assert.match(await page.textContent('header'), /My queue/);
-  assert.match(await page.textContent('main'), /Follow-up due|No open tickets/);
+  assert.match(await page.textContent('main'), /Next deadline|No open tickets/);
   await page.screenshot({ path: 'screenshots/05-english.png', fullPage: true });
   await page.context().close();
 });

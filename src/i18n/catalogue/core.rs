@@ -52,7 +52,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("queue.empty", "没有符合条件的未结工单。", "No open tickets match."),
     ("queue.col_ticket", "工单", "Ticket"),
     ("queue.col_amount", "金额", "Amount"),
-    ("queue.col_due", "跟进时限", "Follow-up due"),
+    ("queue.col_due", "最近时限", "Next deadline"),
     ("queue.col_opened", "创建", "Opened"),
     (
         "queue.showing",
@@ -63,6 +63,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     // Deadlines
     ("deadline.overdue", "超时 {time}", "overdue {time}"),
     ("deadline.left", "剩 {time}", "{time} left"),
+    ("deadline.follow_up", "跟进", "follow-up"),
+    ("deadline.platform", "平台处理", "platform decision"),
     // Ticket page
     ("ticket.buyer", "买家", "Buyer"),
     ("ticket.order_no", "订单号", "Order number"),
@@ -99,6 +101,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ticket.note_placeholder", "给同事看的说明…", "For your colleagues…"),
     ("ticket.save_note", "保存备注", "Save note"),
     ("ticket.seven_day", "七天无理由", "Seven-day return"),
+    ("ticket.platform_timers", "平台时限", "Platform timers"),
     (
         "ticket.platform_deadline",
         "平台处理时限（4 个工作日）",
