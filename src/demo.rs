@@ -128,6 +128,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<(String, String, String)>
 
     let data = generate(now, &Calendar::bundled(), &user_ids);
     write(&mut tx, shop, &data).await?;
+    start_platform_clocks(&mut tx, shop).await?;
     tx.commit().await?;
     tracing::info!(
         orders = data.orders.len(),
@@ -1847,6 +1848,42 @@ impl Rng {
         }
         items[items.len() - 1].0
     }
+}
+
+/// Sets the facts the platform timers run on from each ticket's order and timeline (as the
+/// service does when tickets are worked), then the earliest running timer.
+async fn start_platform_clocks(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, shop: ShopId) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE tickets t SET
+            order_shipped = COALESCE(o.signed_at IS NOT NULL OR o.shipped_at <= t.opened_at, false),
+            agreed_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'approved'),
+            buyer_shipped_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'buyer_shipped'),
+            goods_received_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'received')
+         FROM orders o WHERE o.shop_id = t.shop_id AND o.id = t.order_id AND t.shop_id = $1",
+    )
+    .bind(shop)
+    .execute(&mut **tx)
+    .await?;
+    let tickets: Vec<crate::tickets::Ticket> = sqlx::query_as(concat!(
+        crate::tickets::model::ticket_select!(),
+        "WHERE t.shop_id = $1 AND t.closed_at IS NULL"
+    ))
+    .bind(shop)
+    .fetch_all(&mut **tx)
+    .await?;
+    for ticket in tickets {
+        let due = crate::rules::timers::earliest(&ticket.running_timers()).map(|c| c.deadline);
+        sqlx::query("UPDATE tickets SET timer_due_at = $3 WHERE shop_id = $1 AND id = $2")
+            .bind(shop)
+            .bind(ticket.id)
+            .bind(due)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
