@@ -19,6 +19,7 @@ use crate::app::AppState;
         crate::auth::api::me,
         crate::shops::api::create_shop,
         crate::shops::api::list_shops,
+        crate::shops::api::update_shop_settings,
         crate::users::api::create_user,
         crate::orders::api::upsert_order,
         crate::orders::api::get_order,

@@ -1,19 +1,23 @@
 //! `POST /api/v1/shops`, `GET /api/v1/shops`.
 
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 
-use super::{NewShop, Shop};
+use super::{NewShop, SettingsChange, Shop};
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{ApiError, ApiResult};
+use crate::ids::ShopId;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/shops", get(list_shops).post(create_shop))
+    Router::new()
+        .route("/api/v1/shops", get(list_shops).post(create_shop))
+        .route("/api/v1/shops/{shop}/settings", put(update_shop_settings))
 }
 
 /// Creates a shop (admin).
@@ -43,4 +47,31 @@ pub async fn create_shop(
     responses((status = 200, body = Vec<Shop>), (status = 401, body = crate::api::ErrorBody)))]
 pub async fn list_shops(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<Shop>>> {
     Ok(Json(super::list(&state.pool, &user.shops).await?))
+}
+
+/// Changes a shop's rule settings (admin): time zone, no-reason window, follow-up cycle,
+/// platform timers. Tickets opened afterwards follow the new settings.
+#[utoipa::path(put, path = "/api/v1/shops/{shop}/settings", tag = "shops", request_body = SettingsChange,
+    params(("shop" = i64, Path, description = "shop id")),
+    responses((status = 200, body = Shop), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn update_shop_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiJson(change): ApiJson<SettingsChange>,
+) -> ApiResult<Json<Shop>> {
+    user.require_shop(shop)?;
+    user.require_role(&[Role::Admin])?;
+    let current = super::get(&state.pool, shop)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))?;
+    let (settings, timers) = change
+        .apply(&current)
+        .map_err(|(field, message)| ApiError::invalid(field, message))?;
+    let updated = super::update_settings(&state.pool, shop, &settings, &timers)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))?;
+    tracing::info!(shop = %shop, "shop settings changed");
+    Ok(Json(updated))
 }

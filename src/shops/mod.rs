@@ -178,3 +178,67 @@ pub async fn ticket_workers(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Resu
     .fetch_all(db)
     .await
 }
+
+/// A change of a shop's rule settings; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    #[schema(example = "Asia/Shanghai")]
+    pub time_zone: Option<String>,
+    #[schema(minimum = 7, maximum = 90)]
+    pub return_window_days: Option<i32>,
+    #[schema(minimum = 1, maximum = 168)]
+    pub follow_up_hours: Option<i32>,
+    /// The platform's response timers; keys left out take the platform's defaults.
+    #[schema(value_type = Option<Object>)]
+    pub platform_timers: Option<PlatformTimers>,
+}
+
+impl SettingsChange {
+    /// The shop's settings after the change, checked like a new shop's.
+    pub fn apply(&self, shop: &Shop) -> Result<(NewShop, PlatformTimers), (&'static str, String)> {
+        let merged = NewShop {
+            code: shop.code.clone(),
+            name: shop.name.clone(),
+            time_zone: self.time_zone.clone().unwrap_or_else(|| shop.time_zone.clone()),
+            return_window_days: self.return_window_days.unwrap_or(shop.return_window_days),
+            follow_up_hours: self.follow_up_hours.unwrap_or(shop.follow_up_hours),
+        };
+        merged.validate()?;
+        let timers = self.platform_timers.unwrap_or(shop.platform_timers.0);
+        let in_range = |value: u32, max: u32| (1..=max).contains(&value);
+        if !(in_range(timers.answer_unshipped_hours, 24 * 30)
+            && in_range(timers.answer_shipped_days, 60)
+            && in_range(timers.answer_shipped_virtual_days, 60)
+            && in_range(timers.buyer_ship_days, 60)
+            && in_range(timers.seller_confirm_days, 60))
+        {
+            return Err((
+                "platform_timers",
+                "every timer is at least 1 (hours up to 720, days up to 60)".into(),
+            ));
+        }
+        Ok((merged, timers))
+    }
+}
+
+/// Stores a shop's settings. Tickets opened from now on follow them.
+pub async fn update_settings(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    settings: &NewShop,
+    timers: &PlatformTimers,
+) -> sqlx::Result<Option<Shop>> {
+    sqlx::query_as(
+        "UPDATE shops SET time_zone = $2, return_window_days = $3, follow_up_hours = $4, platform_timers = $5
+         WHERE id = $1
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers",
+    )
+    .bind(shop)
+    .bind(&settings.time_zone)
+    .bind(settings.return_window_days)
+    .bind(settings.follow_up_hours)
+    .bind(sqlx::types::Json(timers))
+    .fetch_optional(db)
+    .await
+}

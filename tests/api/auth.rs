@@ -173,3 +173,72 @@ async fn admins_create_shops_and_users_and_others_may_not() {
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_admin_changes_a_shops_rule_settings_and_new_tickets_follow_them() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user("root-admin", Role::Admin, &[]).await;
+    let shop = app
+        .post(
+            "/api/v1/shops",
+            &admin,
+            json!({ "code": "long-window", "name": "十五天无理由店" }),
+        )
+        .await;
+    let id = shop.body["id"].as_i64().expect("id");
+    assert_eq!(
+        shop.body["platform_timers"]["answer_shipped_days"], 5,
+        "platform defaults"
+    );
+    let path = format!("/api/v1/shops/{id}/settings");
+    let changed = app
+        .put(
+            &path,
+            &admin,
+            json!({ "return_window_days": 15, "follow_up_hours": 12, "platform_timers": { "answer_shipped_days": 3 } }),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert_eq!(changed.body["return_window_days"], 15);
+    assert_eq!(changed.body["follow_up_hours"], 12);
+    assert_eq!(changed.body["platform_timers"]["answer_shipped_days"], 3);
+    assert_eq!(
+        changed.body["platform_timers"]["seller_confirm_days"], 10,
+        "unnamed timers keep their defaults"
+    );
+    let bad = app.put(&path, &admin, json!({ "time_zone": "Mars/Olympus" })).await;
+    assert_eq!(bad.body["error"]["details"]["field"], "time_zone");
+    let zero = app
+        .put(&path, &admin, json!({ "platform_timers": { "buyer_ship_days": 0 } }))
+        .await;
+    assert_eq!(zero.body["error"]["details"]["field"], "platform_timers");
+
+    let shop_id = aftersales::ids::ShopId(id);
+    let (_, agent) = app.user("agent-lw", Role::Agent, &[shop_id]).await;
+    assert_eq!(
+        app.put(&path, &agent, json!({ "follow_up_hours": 48 })).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let signed = (chrono::Utc::now() - chrono::Duration::days(12)).to_rfc3339();
+    app.order(&agent, shop_id, "LW-1", json!(signed), "none").await;
+    let ticket = app
+        .post(
+            &format!("/api/v1/shops/{id}/tickets"),
+            &agent,
+            json!({ "kind": "return", "order_no": "LW-1", "reason": "no_reason" }),
+        )
+        .await;
+    assert_eq!(
+        ticket.status,
+        StatusCode::CREATED,
+        "day 12 is inside a 15-day window: {:?}",
+        ticket.body
+    );
+    assert_eq!(ticket.body["seven_day"]["verdict"], "eligible");
+    let opened = chrono::DateTime::parse_from_rfc3339(ticket.body["opened_at"].as_str().expect("opened")).expect("t");
+    let due = chrono::DateTime::parse_from_rfc3339(ticket.body["follow_up_due_at"].as_str().expect("due")).expect("t");
+    assert_eq!(due - opened, chrono::Duration::hours(12));
+    let timer =
+        chrono::DateTime::parse_from_rfc3339(ticket.body["timers"][0]["deadline"].as_str().expect("timer")).expect("t");
+    assert_eq!(timer - opened, chrono::Duration::days(3));
+}
