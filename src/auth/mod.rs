@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod password;
+pub mod permissions;
 pub mod tokens;
 
 use axum::extract::FromRequestParts;
@@ -60,11 +61,6 @@ impl Role {
             Role::Admin => "role.admin",
         }
     }
-
-    /// Whether the role works tickets (changes them).
-    pub fn works_tickets(self) -> bool {
-        matches!(self, Role::Agent | Role::Supervisor | Role::Admin)
-    }
 }
 
 /// The signed-in user of a request.
@@ -95,18 +91,23 @@ impl CurrentUser {
         }
     }
 
-    /// Errors unless the user's role is one of `roles`.
-    pub fn require_role(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(ApiError::forbidden(format!(
-                "this needs the role {}; you are signed in as {}",
-                names.join(" or "),
-                self.role.as_str()
-            )))
+    /// Errors (403) unless the matrix lets this user's role do `action`. Every refusal is logged,
+    /// with ids only — no names, no personal data.
+    pub fn require(&self, action: permissions::Action) -> Result<(), ApiError> {
+        if permissions::allows(self.role, action) {
+            return Ok(());
         }
+        tracing::warn!(user = %self.id, role = self.role.as_str(), action = action.name(), "permission denied");
+        Err(ApiError::forbidden(format!(
+            "your role ({}) may not {}; ask a supervisor or an admin",
+            self.role.as_str(),
+            action.name()
+        )))
+    }
+
+    /// Whether the matrix lets this user do `action`.
+    pub fn may(&self, action: permissions::Action) -> bool {
+        permissions::allows(self.role, action)
     }
 
     /// Loads the user a token belongs to.

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{CalendarDay, DayKind, Invalid, ReplaceError, YearDays, YearSummary};
 use crate::api::{ApiJson, ApiQuery};
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::calendar::{CalendarError, WorkingDayDeadline};
 
@@ -293,7 +293,7 @@ pub async fn replace_year(
     Path(year): Path<String>,
     ApiJson(upload): ApiJson<YearUpload>,
 ) -> ApiResult<Json<YearDays>> {
-    user.require_role(&[Role::Admin])?;
+    user.require(crate::auth::permissions::Action::ManageCalendar)?;
     let year = parse_year(&year)?;
     if let Some(file_year) = upload.year
         && file_year != year
@@ -323,7 +323,7 @@ pub async fn delete_year(
     user: CurrentUser,
     Path(year): Path<String>,
 ) -> ApiResult<StatusCode> {
-    user.require_role(&[Role::Admin])?;
+    user.require(crate::auth::permissions::Action::ManageCalendar)?;
     let year = year.parse::<i32>().map_err(|_| not_a_known_year())?;
     if !super::delete_year(&state.pool, year).await? {
         return Err(not_a_known_year());

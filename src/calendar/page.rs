@@ -15,7 +15,7 @@ use super::api::{MAX_WORKING_DAYS, ZONE, compute, parse_local, parse_rfc3339};
 use super::text::{self, Place, TextError};
 use super::{CalendarDay, DayKind, DayProblemKind, Invalid, ReplaceError, YearSummary};
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::web::views::{self, ErrorPage, Flash, Layout};
@@ -361,7 +361,7 @@ async fn page(
         calc_autofocus: true,
         result: calculator.result,
         years,
-        is_admin: user.role == Role::Admin,
+        is_admin: user.may(crate::auth::permissions::Action::ManageCalendar),
         new_year: YearForm {
             is_new: true,
             action: "/calendar/years".into(),
@@ -493,7 +493,7 @@ async fn save(
     is_new: bool,
     input: YearFormInput,
 ) -> ApiResult<Response> {
-    user.require_role(&[Role::Admin])?;
+    user.require(crate::auth::permissions::Action::ManageCalendar)?;
     let year_number = year.as_ref().ok().copied();
     let errors = match year {
         Err(message) => vec![message],
@@ -648,7 +648,7 @@ pub async fn delete_year(
 ) -> Response {
     let t = translator(&headers);
     let result = async {
-        user.require_role(&[Role::Admin])?;
+        user.require(crate::auth::permissions::Action::ManageCalendar)?;
         let year = year.parse::<i32>().map_err(|_| ApiError::not_found("calendar year"))?;
         if !super::delete_year(&state.pool, year).await? {
             return Err(ApiError::not_found("calendar year"));

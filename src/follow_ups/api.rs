@@ -11,7 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{AgentLoad, QueueState};
 use crate::api::ApiQuery;
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::request_lang;
 use crate::ids::{ShopId, UserId};
@@ -21,9 +22,6 @@ use crate::tickets::{TicketView, repo};
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/shops/{shop}/follow-ups", get(follow_up_queue))
 }
-
-/// The roles that see follow-up queues.
-pub const QUEUE_ROLES: [Role; 3] = [Role::Supervisor, Role::Admin, Role::Owner];
 
 /// Query of the follow-up queue.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -66,7 +64,7 @@ pub async fn follow_up_queue(
     ApiQuery(query): ApiQuery<FollowUpQuery>,
 ) -> ApiResult<Json<FollowUpQueue>> {
     user.require_shop(shop)?;
-    user.require_role(&QUEUE_ROLES)?;
+    user.require(Action::SeeFollowUps)?;
     let hours = query.hours.unwrap_or(4);
     if !(1..=MAX_SOON_HOURS).contains(&hours) {
         return Err(ApiError::bad_request(format!(

@@ -8,7 +8,8 @@ use axum::{Json, Router};
 use super::{Order, OrderInput};
 use crate::api::ApiJson;
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 
@@ -33,7 +34,7 @@ pub async fn upsert_order(
     ApiJson(input): ApiJson<OrderInput>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
     user.require_shop(shop)?;
-    user.require_role(&[Role::Agent, Role::Supervisor, Role::Admin])?;
+    user.require(Action::WriteOrders)?;
     super::validate(&order_no, &input).map_err(|(field, message)| ApiError::invalid(&field, message))?;
     let (order, created) = super::upsert(&state.pool, shop, &order_no, &input).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))

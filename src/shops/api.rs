@@ -9,7 +9,8 @@ use axum::{Json, Router};
 use super::{NewShop, SettingsChange, Shop};
 use crate::api::ApiJson;
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 
@@ -29,7 +30,7 @@ pub async fn create_shop(
     user: CurrentUser,
     ApiJson(shop): ApiJson<NewShop>,
 ) -> ApiResult<(StatusCode, Json<Shop>)> {
-    user.require_role(&[Role::Admin])?;
+    user.require(Action::ManageShops)?;
     shop.validate()
         .map_err(|(field, message)| ApiError::invalid(field, message))?;
     let created = super::create(&state.pool, &shop).await?.ok_or_else(|| {
@@ -62,7 +63,7 @@ pub async fn update_shop_settings(
     ApiJson(change): ApiJson<SettingsChange>,
 ) -> ApiResult<Json<Shop>> {
     user.require_shop(shop)?;
-    user.require_role(&[Role::Admin])?;
+    user.require(Action::ManageShops)?;
     let current = super::get(&state.pool, shop)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;

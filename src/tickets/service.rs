@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::model::{Channel, SevenDayRecord, Ticket, event_kind};
 use super::repo;
+use crate::auth::permissions::Action;
 use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
 use crate::i18n::Lang;
@@ -132,13 +133,7 @@ fn require_text(field: &str, text: &str, max_chars: usize) -> Result<String, Api
 }
 
 fn require_worker(user: &CurrentUser) -> Result<(), ApiError> {
-    if user.role.works_tickets() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "shop owners see tickets read-only; an agent or supervisor changes them",
-        ))
-    }
+    user.require(Action::WorkTickets)
 }
 
 /// The seven-day question for this request, if the rule applies to it at all.
@@ -281,9 +276,9 @@ pub async fn create(
     };
     let overridden = match &decision {
         Some(d) if d.verdict.is_refusal() => match &justification {
-            Some(_) if matches!(user.role, Role::Supervisor | Role::Admin) => true,
             Some(_) => {
-                return Err(ApiError::forbidden("only a supervisor may override a rule's refusal"));
+                user.require(Action::OverrideRules)?;
+                true
             }
             None => return Err(refusal(d, lang)),
         },
@@ -291,7 +286,13 @@ pub async fn create(
     };
 
     let assignee = match input.assignee {
-        Some(id) => Some(check_assignee(pool, shop.id, id).await?),
+        Some(id) => {
+            if id != user.id {
+                user.require(Action::Reassign)?;
+            }
+            Some(check_assignee(pool, shop.id, id).await?)
+        }
+        // An agent's new ticket is theirs; a supervisor's goes to the shared queue.
         None if user.role == Role::Agent => Some(user.id),
         None => None,
     };
@@ -679,6 +680,12 @@ pub async fn assign(
 ) -> Result<Ticket, ApiError> {
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
+    // Taking an unassigned ticket (or keeping one's own) is ordinary work; anything else is a
+    // reassignment, which is a supervisor's.
+    let taking = input.assignee == Some(user.id) && ticket.assignee_id.is_none_or(|current| current == user.id);
+    if !taking {
+        user.require(Action::Reassign)?;
+    }
     if let Some(assignee) = input.assignee {
         check_assignee(pool, ticket.shop_id, assignee).await?;
     }

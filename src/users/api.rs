@@ -8,7 +8,8 @@ use axum::{Json, Router};
 use super::{CreateUserError, NewUser, UserView};
 use crate::api::ApiJson;
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 
 /// Routes of this module.
@@ -37,7 +38,7 @@ pub async fn create_user(
     user: CurrentUser,
     ApiJson(new_user): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    user.require_role(&[Role::Admin])?;
+    user.require(Action::ManageUsers)?;
     let created = super::create(&state.pool, &new_user).await?;
     tracing::info!(user = %created.id, role = created.role.as_str(), "user created");
     Ok((StatusCode::CREATED, Json(created)))

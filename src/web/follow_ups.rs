@@ -13,9 +13,10 @@ use super::views::{Choice, Flash, Layout, TicketRow};
 use super::{PageUser, render, safe_next, translator, urlencode};
 use crate::api::ApiQuery;
 use crate::app::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
-use crate::follow_ups::api::{MAX_SOON_HOURS, QUEUE_ROLES, today_start};
+use crate::follow_ups::api::{MAX_SOON_HOURS, today_start};
 use crate::follow_ups::{AgentLoad, agent_loads};
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
@@ -82,7 +83,7 @@ pub async fn show_follow_ups(
     uri: Uri,
     ApiQuery(query): ApiQuery<FollowUpsQuery>,
 ) -> ApiResult<Response> {
-    user.require_role(&QUEUE_ROLES)?;
+    user.require(Action::SeeFollowUps)?;
     let t = translator(&headers);
     let now = Utc::now();
     let overdue_view = query.state.as_deref() != Some("due_soon");
@@ -182,7 +183,7 @@ pub async fn show_follow_ups(
         agents,
         rows: tickets.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect(),
         workers,
-        can_act: matches!(user.role, Role::Supervisor | Role::Admin),
+        can_act: user.may(Action::BulkFollowUps),
         here: uri.to_string(),
         heading,
     };
@@ -213,7 +214,7 @@ fn back(form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Resp
 }
 
 fn require_supervisor(user: &CurrentUser) -> ApiResult<()> {
-    user.require_role(&[Role::Supervisor, Role::Admin])
+    user.require(Action::BulkFollowUps)
 }
 
 /// Reassigns the ticked tickets to one agent.

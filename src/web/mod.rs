@@ -2,6 +2,7 @@
 //! also works as a plain post without JavaScript. One module per page; views are plain structs
 //! named `…Page` / `…Partial`; templates hold no logic beyond loops and conditionals.
 
+pub mod csrf;
 mod follow_ups;
 mod login;
 mod new_ticket;

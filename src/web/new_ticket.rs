@@ -14,6 +14,7 @@ use super::{PageUser, is_htmx, render, translator};
 use crate::api::ApiQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::ShopId;
@@ -176,7 +177,7 @@ async fn page(
                 .unwrap_or_default()
         }),
         description: form.and_then(|f| f.description.clone()).unwrap_or_default(),
-        can_override: views::can_override(user.role),
+        can_override: user.may(Action::OverrideRules),
         error,
     })
 }

@@ -17,6 +17,7 @@ use super::views::{self, Choice, Deadline, Flash, Layout};
 use super::{PageUser, is_htmx, render, translator};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
@@ -39,6 +40,8 @@ pub struct TicketPage {
 #[template(path = "_ticket_body.html")]
 pub struct TicketPartial {
     pub t: Tr,
+    /// The session's CSRF token for the forms.
+    pub csrf: String,
     pub flash: Option<Flash>,
     pub id: i64,
     pub version: i32,
@@ -133,6 +136,13 @@ pub async fn partial(
             t.datetime_opt(&line.and_then(|l| l.signed_at).or(order.signed_at)),
         ));
     }
+    if let Some(note) = order
+        .as_ref()
+        .and_then(|o| o.note.as_deref())
+        .filter(|n| !n.trim().is_empty())
+    {
+        meta.push((t.t("ticket.order_note"), note.to_string()));
+    }
     meta.push((t.t("ticket.opened_at"), t.datetime(&ticket.opened_at)));
     meta.push((
         t.t("ticket.assignee"),
@@ -147,7 +157,7 @@ pub async fn partial(
     }
 
     let verdict = ticket.seven_day.as_ref().map(|record| verdict_box(t, record, ticket));
-    let can_work = user.role.works_tickets();
+    let can_work = user.may(Action::WorkTickets);
     let moves = if can_work {
         ticket
             .position
@@ -181,6 +191,7 @@ pub async fn partial(
 
     Ok(TicketPartial {
         t,
+        csrf: super::csrf::token_for(&user.token),
         flash,
         id: ticket.id.0,
         version: ticket.version,

@@ -4,7 +4,8 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use crate::auth::{CurrentUser, Role};
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::i18n::Tr;
 use crate::money::Fen;
 use crate::rules::follow_up;
@@ -20,6 +21,8 @@ pub struct Layout {
     /// The current path, for the language switch to come back to.
     pub here: String,
     pub flash: Option<Flash>,
+    /// The session's CSRF token, for forms and htmx (empty when signed out).
+    pub csrf: String,
 }
 
 /// The user box in the header.
@@ -44,11 +47,12 @@ impl Layout {
             user: Some(UserBox {
                 name: user.display_name.clone(),
                 role: t.t(user.role.label_key()),
-                supervises: crate::follow_ups::api::QUEUE_ROLES.contains(&user.role),
+                supervises: user.may(Action::SeeFollowUps),
             }),
             nav,
             here: here.into(),
             flash: None,
+            csrf: super::csrf::token_for(&user.token),
         }
     }
 
@@ -60,6 +64,7 @@ impl Layout {
             nav: "",
             here: "/".into(),
             flash: None,
+            csrf: String::new(),
         }
     }
 
@@ -273,11 +278,6 @@ impl Choice {
             selected,
         }
     }
-}
-
-/// The role names for the roles that work tickets, for hints.
-pub fn can_override(role: Role) -> bool {
-    matches!(role, Role::Supervisor | Role::Admin)
 }
 
 /// Money for a form field (yuan without the sign).

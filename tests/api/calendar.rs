@@ -458,25 +458,8 @@ async fn two_admins_saving_the_same_year_at_once_leave_one_whole_schedule() {
 
 // --- the page ---
 
-/// A browser-like client (cookies kept, redirects not followed) signed in as `login`.
 async fn browser(desk: &Desk, login: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let response = client
-        .post(desk.app.url("/login"))
-        .form(&[
-            ("login", login),
-            ("password", &format!("password-{login}")),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    client
+    crate::support::browser(&desk.app, login).await
 }
 
 async fn html(client: &reqwest::Client, url: String) -> (StatusCode, String) {

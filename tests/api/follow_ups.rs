@@ -215,18 +215,7 @@ async fn a_supervisor_reassigns_and_escalates_overdue_tickets_in_bulk_from_the_p
     let desk = desk().await;
     let first = open_hours_ago(&desk, 30).await;
     let second = open_hours_ago(&desk, 28).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client
-        .post(desk.app.url("/login"))
-        .form(&[("login", "super-a"), ("password", "password-super-a")])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let client = crate::support::browser(&desk.app, "super-a").await;
     let page = client
         .get(desk.app.url("/follow-ups"))
         .send()
@@ -278,17 +267,7 @@ async fn a_supervisor_reassigns_and_escalates_overdue_tickets_in_bulk_from_the_p
     assert_eq!(ticket.body["status"], "escalated");
     assert_eq!(ticket.body["held_from"], "open");
 
-    let agent = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    agent
-        .post(desk.app.url("/login"))
-        .form(&[("login", "agent-a"), ("password", "password-agent-a")])
-        .send()
-        .await
-        .expect("login");
+    let agent = crate::support::browser(&desk.app, "agent-a").await;
     let denied = agent.get(desk.app.url("/follow-ups")).send().await.expect("page");
     assert_eq!(denied.status(), StatusCode::FORBIDDEN);
 }

@@ -9,5 +9,6 @@ mod follow_ups;
 mod health;
 mod orders;
 mod pages;
+mod security;
 mod seven_day;
 mod tickets;

@@ -7,35 +7,8 @@ use serde_json::json;
 use crate::support::{Desk, desk};
 use aftersales::auth::Role;
 
-/// A browser-like client (cookies kept, redirects not followed) signed in as `login`.
 async fn browser(desk: &Desk, login: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let response = client
-        .post(desk.app.url("/login"))
-        .form(&[
-            ("login", login),
-            ("password", &format!("password-{login}")),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    client
+    crate::support::browser(&desk.app, login).await
 }
 
 async fn html(client: &reqwest::Client, url: String) -> (StatusCode, String) {

@@ -345,3 +345,65 @@ impl Desk {
             .await
     }
 }
+
+/// The session token and CSRF token of a fresh browser session for `login` (password
+/// `password-<login>`), signed in through the login form.
+pub async fn sign_in(app: &TestApp, login: &str) -> (String, String) {
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = plain
+        .post(app.url("/login"))
+        .form(&[
+            ("login", login),
+            ("password", &format!("password-{login}")),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "signing in as {login}");
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
+    let session = set_cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .expect("cookie");
+    let csrf = aftersales::web::csrf::token_for(&session);
+    (session, csrf)
+}
+
+/// A browser-like client signed in as `login`: cookies kept (the session, the language),
+/// redirects not followed, and the CSRF header sent on every request as htmx does.
+pub async fn browser(app: &TestApp, login: &str) -> reqwest::Client {
+    let (session, csrf) = sign_in(app, login).await;
+    browser_with(app, &session, Some(&csrf))
+}
+
+/// A client with the session cookie, and the CSRF header if given.
+pub fn browser_with(app: &TestApp, session: &str, csrf: Option<&str>) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let url: reqwest::Url = app.address.parse().expect("address");
+    jar.add_cookie_str(&format!("{}={session}; Path=/", aftersales::auth::SESSION_COOKIE), &url);
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(csrf) = csrf {
+        headers.insert("x-csrf-token", csrf.parse().expect("header value"));
+    }
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}

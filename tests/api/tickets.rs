@@ -634,17 +634,7 @@ async fn platform_timers_run_from_the_request_and_the_earliest_deadline_orders_t
         followed.body["timers"][0]["deadline"]
     );
     let fresh = desk.open("complaint", "quality").await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    client
-        .post(desk.app.url("/login"))
-        .form(&[("login", "agent-a"), ("password", "password-agent-a")])
-        .send()
-        .await
-        .expect("login");
+    let client = crate::support::browser(&desk.app, "agent-a").await;
     let page = client
         .get(desk.app.url("/"))
         .send()

@@ -73,6 +73,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ticket.refund", "申请金额", "Amount claimed"),
     ("ticket.reason", "原因", "Reason"),
     ("ticket.signed_at", "签收时间", "Signed for"),
+    ("ticket.order_note", "订单备注", "Order note"),
     ("ticket.opened_at", "创建时间", "Opened"),
     ("ticket.assignee", "处理人", "Assignee"),
     ("ticket.unassigned", "未分配", "Unassigned"),
