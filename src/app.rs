@@ -16,6 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::rate_limit::{Limits, LoginLimiter};
 use crate::rules::calendar::Calendar;
 
 /// What every handler can reach.
@@ -25,6 +26,8 @@ pub struct AppState {
     /// The working-day calendar (statutory holidays and make-up days), replaced whole when an
     /// admin edits it or the server reloads it from the database.
     calendar: Arc<RwLock<Arc<Calendar>>>,
+    /// Failed sign-ins, for rate limiting.
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
         AppState {
             pool,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
+            login_limiter: Arc::new(LoginLimiter::new(Limits::default())),
         }
     }
 
@@ -68,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tickets::api::router())
         .merge(crate::calendar::api::router())
         .merge(crate::follow_ups::api::router())
+        .merge(crate::reports::api::router())
         .merge(crate::openapi::router())
         .merge(crate::web::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
@@ -76,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,

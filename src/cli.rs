@@ -49,6 +49,11 @@ pub enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Import orders or refunds from a file (progress bar, --dry-run, bad rows named).
+    Import {
+        #[command(subcommand)]
+        command: crate::import::cli::ImportCommand,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -121,6 +126,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database.close().await?;
             result
         }
+        Command::Import { command } => {
+            crate::import::cli::run(cli.database_url.as_deref(), &cli.data_dir, command).await
+        }
         Command::Migrate => {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
             println!("migrations applied");
@@ -172,7 +180,7 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
     })?;
     let address = listener.local_addr()?;
     println!("Aftersales Desk is running at http://{address}/  (Ctrl-C to stop)");
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     if let Some(sweeper) = sweeper {

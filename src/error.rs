@@ -95,6 +95,17 @@ impl ApiError {
         .with_details(json!({ "current_version": current }))
     }
 
+    /// 429: too many failed attempts; try again after `retry_after`.
+    pub fn too_many(retry_after: std::time::Duration) -> ApiError {
+        let seconds = retry_after.as_secs().max(1);
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed sign-ins; wait {seconds} seconds, then try again"),
+        )
+        .with_details(json!({ "retry_after_seconds": seconds }))
+    }
+
     /// 503: the database cannot be reached right now.
     pub fn unavailable() -> ApiError {
         ApiError::new(
@@ -149,7 +160,16 @@ impl From<MoveError> for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
+                // Connection failures and an administrator's shutdown or restart.
+                tracing::warn!(%error, "database unavailable");
+                ApiError::unavailable()
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::unavailable()
             }
@@ -168,12 +188,16 @@ impl From<askama::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
+        let retry_after = self.details["retry_after_seconds"].as_u64();
         let body = json!({ "error": { "code": self.code, "message": self.message, "details": self.details } });
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        if let Some(seconds) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
         }
         response
     }

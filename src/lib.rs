@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cli;
@@ -15,9 +16,12 @@ pub mod error;
 pub mod follow_ups;
 pub mod i18n;
 pub mod ids;
+pub mod import;
 pub mod money;
 pub mod openapi;
 pub mod orders;
+pub mod privacy;
+pub mod reports;
 pub mod rules;
 pub mod shops;
 pub mod tickets;

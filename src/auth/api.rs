@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{CurrentUser, Role, authenticate, tokens};
+use super::{CurrentUser, Role, client_address, sign_in, tokens};
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -18,8 +18,10 @@ use crate::ids::ShopId;
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/auth/tokens", post(create_token))
+        .route("/api/v1/auth/tokens", post(create_token).get(list_tokens))
         .route("/api/v1/auth/tokens/current", delete(revoke_current_token))
+        .route("/api/v1/auth/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/me/password", post(change_password))
         .route("/api/v1/me", get(me))
 }
 
@@ -54,12 +56,15 @@ pub struct MeResponse {
 
 /// Signs in and returns a bearer token for `Authorization: Bearer <token>`.
 #[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", security(()), request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = crate::api::ErrorBody),
+              (status = 422, body = crate::api::ErrorBody), (status = 429, body = crate::api::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let user = authenticate(&state.pool, &request.login, &request.password)
+    let address = client_address(&extensions);
+    let user = sign_in(&state, &request.login, &request.password, &address)
         .await?
         .ok_or_else(|| ApiError {
             code: "invalid_credentials",
@@ -89,4 +94,69 @@ pub async fn me(user: CurrentUser) -> Json<MeResponse> {
         role: user.role,
         shops: user.shops,
     })
+}
+
+/// The caller's live sessions and API tokens (ids only, never the tokens).
+#[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth",
+    responses((status = 200, body = Vec<tokens::TokenInfo>), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn list_tokens(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<tokens::TokenInfo>>> {
+    Ok(Json(tokens::list(&state.pool, user.id, &user.token).await?))
+}
+
+/// Ends one of the caller's tokens by its listed id.
+#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth",
+    params(("id" = String, Path, description = "the token's id from the list")),
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    if tokens::revoke_by_id(&state.pool, user.id, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("token"))
+    }
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 8 characters.
+    #[schema(min_length = 8)]
+    pub new_password: String,
+}
+
+/// Changes the caller's password; every other session and token of theirs ends.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    use crate::users::PasswordChangeError;
+    match crate::users::change_password(&state.pool, user.id, &change.current_password, &change.new_password).await {
+        Ok(()) => {}
+        Err(PasswordChangeError::WrongPassword) => {
+            return Err(ApiError::invalid("current_password", "the current password is wrong"));
+        }
+        Err(PasswordChangeError::Weak(message)) => return Err(ApiError::invalid("new_password", message)),
+        Err(PasswordChangeError::Database(e)) => return Err(e.into()),
+        Err(PasswordChangeError::Hashing(e)) => return Err(ApiError::internal(e)),
+    }
+    tokens::revoke_others(&state.pool, user.id, &user.token).await?;
+    crate::audit::record(
+        &state.pool,
+        user.id,
+        crate::audit::action::PASSWORD_CHANGED,
+        None,
+        &user.login,
+        serde_json::json!({}),
+    )
+    .await?;
+    tracing::info!(user = %user.id, "password changed");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod password;
 pub mod permissions;
+pub mod rate_limit;
 pub mod tokens;
 
 use axum::extract::FromRequestParts;
@@ -181,6 +182,38 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts.extensions.insert(user.clone());
         Ok(user)
     }
+}
+
+/// The address a request came from (the TCP peer), for rate limiting.
+pub fn client_address(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Signs in with rate limiting: 429 while the account or the address has failed too often,
+/// `None` for wrong credentials (counted), the user on success (the account's count cleared).
+pub async fn sign_in(
+    state: &crate::app::AppState,
+    login: &str,
+    password: &str,
+    address: &str,
+) -> Result<Option<UserId>, ApiError> {
+    let now = std::time::Instant::now();
+    state
+        .login_limiter
+        .check(login, address, now)
+        .map_err(ApiError::too_many)?;
+    let user = authenticate(&state.pool, login, password).await?;
+    match user {
+        Some(_) => state.login_limiter.clear_account(login),
+        None => {
+            state.login_limiter.record_failure(login, address, now);
+            tracing::warn!(address, "failed sign-in");
+        }
+    }
+    Ok(user)
 }
 
 /// Checks a login and password; `None` for an unknown login, a wrong password or a disabled

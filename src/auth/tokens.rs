@@ -87,6 +87,62 @@ pub async fn revoke(pool: &PgPool, token: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// A token as its owner may list it: never the token itself, only a short id of its hash.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TokenInfo {
+    /// 16 hex digits identifying the token (from its hash).
+    pub id: String,
+    /// `session` or `api`.
+    pub kind: String,
+    pub label: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Whether this is the token of the request that listed it.
+    #[sqlx(skip)]
+    pub current: bool,
+}
+
+/// The live tokens of a user, newest first.
+pub async fn list(pool: &PgPool, user: UserId, current_token: &str) -> sqlx::Result<Vec<TokenInfo>> {
+    let mut tokens: Vec<TokenInfo> = sqlx::query_as(
+        "SELECT substr(encode(token_hash, 'hex'), 1, 16) AS id, kind, label, created_at, expires_at
+         FROM auth_tokens WHERE user_id = $1 AND expires_at > now() ORDER BY created_at DESC",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await?;
+    let current_id: String = digest(current_token)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for token in &mut tokens {
+        token.current = token.id == current_id;
+    }
+    Ok(tokens)
+}
+
+/// Ends one of a user's tokens by its listed id; false if there is no such token.
+pub async fn revoke_by_id(pool: &PgPool, user: UserId, id: &str) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1 AND substr(encode(token_hash, 'hex'), 1, 16) = $2")
+            .bind(user)
+            .bind(id)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every token of a user but `keep` (after a password change).
+pub async fn revoke_others(pool: &PgPool, user: UserId, keep: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user)
+        .bind(digest(keep))
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

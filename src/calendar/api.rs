@@ -309,6 +309,16 @@ pub async fn replace_year(
         .await
         .map_err(replace_error)?;
     super::reload(&state).await?;
+    let details = json!({ "year": year, "days": stored.days.len(), "source": upload.source() });
+    crate::audit::record(
+        &state.pool,
+        user.id,
+        crate::audit::action::CALENDAR_YEAR_REPLACED,
+        None,
+        &year.to_string(),
+        details,
+    )
+    .await?;
     tracing::info!(year, user = %user.login, days = stored.days.len(), "calendar year replaced");
     Ok(Json(stored))
 }
@@ -329,6 +339,15 @@ pub async fn delete_year(
         return Err(not_a_known_year());
     }
     super::reload(&state).await?;
+    crate::audit::record(
+        &state.pool,
+        user.id,
+        crate::audit::action::CALENDAR_YEAR_DELETED,
+        None,
+        &year.to_string(),
+        json!({ "year": year }),
+    )
+    .await?;
     tracing::info!(year, user = %user.login, "calendar year removed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -500,6 +500,16 @@ async fn save(
         Ok(year) => match store(state, t, year, is_new, &input).await? {
             Ok(()) => {
                 super::reload(state).await?;
+                let details = serde_json::json!({ "year": year, "source": input.source });
+                crate::audit::record(
+                    &state.pool,
+                    user.id,
+                    crate::audit::action::CALENDAR_YEAR_REPLACED,
+                    None,
+                    &year.to_string(),
+                    details,
+                )
+                .await?;
                 tracing::info!(year, user = %user.login, "calendar year saved from the page");
                 return Ok(Redirect::to(&format!("/calendar?saved={year}#year-{year}")).into_response());
             }
@@ -654,6 +664,16 @@ pub async fn delete_year(
             return Err(ApiError::not_found("calendar year"));
         }
         super::reload(&state).await?;
+        let details = serde_json::json!({ "year": year });
+        crate::audit::record(
+            &state.pool,
+            user.id,
+            crate::audit::action::CALENDAR_YEAR_DELETED,
+            None,
+            &year.to_string(),
+            details,
+        )
+        .await?;
         tracing::info!(year, user = %user.login, "calendar year removed from the page");
         Ok(Redirect::to(&format!("/calendar?deleted={year}")).into_response())
     };

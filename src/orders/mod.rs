@@ -314,3 +314,33 @@ async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) 
         lines,
     }))
 }
+
+/// A buyer's contact details.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct Contact {
+    pub nick: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Contact {
+    /// The same details, masked (for roles that do not contact buyers).
+    pub fn masked(&self) -> Contact {
+        Contact {
+            nick: self.nick.clone(),
+            name: self.name.as_deref().map(crate::privacy::mask_name),
+            phone: self.phone.as_deref().map(crate::privacy::mask_phone),
+            address: self.address.as_deref().map(crate::privacy::mask_address),
+        }
+    }
+}
+
+/// A buyer's contact details.
+pub async fn contact(pool: &PgPool, shop: ShopId, customer: CustomerId) -> sqlx::Result<Option<Contact>> {
+    sqlx::query_as("SELECT nick, name, phone, address FROM customers WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(customer)
+        .fetch_optional(pool)
+        .await
+}

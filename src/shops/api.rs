@@ -39,6 +39,16 @@ pub async fn create_shop(
             format!("a shop with the code `{}` exists already", shop.code),
         )
     })?;
+    let details = serde_json::json!({ "code": created.code });
+    crate::audit::record(
+        &state.pool,
+        user.id,
+        crate::audit::action::SHOP_CREATED,
+        Some(created.id),
+        &created.code,
+        details,
+    )
+    .await?;
     tracing::info!(shop = %created.id, "shop created");
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -73,6 +83,19 @@ pub async fn update_shop_settings(
     let updated = super::update_settings(&state.pool, shop, &settings, &timers)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
+    let details = serde_json::json!({
+        "time_zone": updated.time_zone, "return_window_days": updated.return_window_days,
+        "follow_up_hours": updated.follow_up_hours, "platform_timers": updated.platform_timers.0,
+    });
+    crate::audit::record(
+        &state.pool,
+        user.id,
+        crate::audit::action::SHOP_SETTINGS,
+        Some(shop),
+        &updated.code,
+        details,
+    )
+    .await?;
     tracing::info!(shop = %shop, "shop settings changed");
     Ok(Json(updated))
 }

@@ -14,6 +14,7 @@ use super::service::{self, NewAssignment, NewFollowUp, NewNote, NewTicket, NewTr
 use crate::api::{ApiJson, ApiQuery, Page};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::request_lang;
 use crate::ids::{ShopId, TicketId, UserId};
@@ -163,7 +164,10 @@ pub async fn get_ticket(
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     let events = repo::events(&state.pool, ticket.shop_id, id).await?;
-    let view = TicketView::new(&ticket, Utc::now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
+    let mut view =
+        TicketView::new(&ticket, Utc::now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
+    let contact = crate::orders::contact(&state.pool, ticket.shop_id, ticket.customer_id).await?;
+    view.buyer_contact = contact.map(|c| if user.may(Action::WorkTickets) { c } else { c.masked() });
     Ok(Json(view))
 }
 

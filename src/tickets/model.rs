@@ -372,6 +372,10 @@ pub struct TicketView {
     /// Present on `GET /api/v1/tickets/{id}`: the whole history, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<EventView>>,
+    /// Present on `GET /api/v1/tickets/{id}`: the buyer's contact details — in full for the
+    /// people who work tickets, masked for everyone else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_contact: Option<crate::orders::Contact>,
 }
 
 /// A running platform timer in JSON.
@@ -441,6 +445,7 @@ impl TicketView {
                 explanation: record.decision(zone).explanation(lang),
             }),
             timeline: None,
+            buyer_contact: None,
         }
     }
 

@@ -400,6 +400,15 @@ pub async fn create(
             json!({ "rule": "seven_day", "refused_verdict": record.as_ref().map(|r| r.verdict), "justification": justification }),
         )
         .await?;
+        crate::audit::record(
+            &mut *tx,
+            user.id,
+            crate::audit::action::RULE_OVERRIDDEN,
+            Some(shop.id),
+            &id.to_string(),
+            json!({ "ticket": id, "rule": "seven_day", "refused_verdict": record.as_ref().map(|r| r.verdict), "justification": justification }),
+        )
+        .await?;
     }
     if let Some(assignee) = assignee {
         repo::append_event(
@@ -711,6 +720,17 @@ pub async fn assign(
         json!({ "from": ticket.assignee_id, "to": input.assignee }),
     )
     .await?;
+    if !taking {
+        crate::audit::record(
+            &mut *tx,
+            user.id,
+            crate::audit::action::TICKET_REASSIGNED,
+            Some(ticket.shop_id),
+            &id.to_string(),
+            json!({ "ticket": id, "from": ticket.assignee_id, "to": input.assignee }),
+        )
+        .await?;
+    }
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;

@@ -40,6 +40,17 @@ pub async fn create_user(
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     user.require(Action::ManageUsers)?;
     let created = super::create(&state.pool, &new_user).await?;
+    let details =
+        serde_json::json!({ "user": created.id, "login": created.login, "role": created.role, "shops": created.shops });
+    crate::audit::record(
+        &state.pool,
+        user.id,
+        crate::audit::action::USER_CREATED,
+        None,
+        &created.login,
+        details,
+    )
+    .await?;
     tracing::info!(user = %created.id, role = created.role.as_str(), "user created");
     Ok((StatusCode::CREATED, Json(created)))
 }

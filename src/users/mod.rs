@@ -143,3 +143,42 @@ pub async fn set_password(pool: &PgPool, login: &str, new_password: &str) -> any
         .await?;
     Ok(())
 }
+
+/// Why a password could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("new_password: {0}")]
+    Weak(&'static str),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Hashing(#[from] anyhow::Error),
+}
+
+/// Changes a user's password after checking the current one.
+pub async fn change_password(pool: &PgPool, user: UserId, current: &str, new: &str) -> Result<(), PasswordChangeError> {
+    password::check_strength(new).map_err(PasswordChangeError::Weak)?;
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_one(pool)
+        .await?;
+    let (current, new) = (current.to_string(), new.to_string());
+    let hash = tokio::task::spawn_blocking(move || {
+        if password::verify(&current, &stored) {
+            password::hash(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
+    let hash = hash.ok_or(PasswordChangeError::WrongPassword)?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user)
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

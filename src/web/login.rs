@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::views::Layout;
 use super::{render, safe_next, translator};
 use crate::app::AppState;
-use crate::auth::{SESSION_COOKIE, authenticate, request_token, tokens};
+use crate::auth::{SESSION_COOKIE, client_address, request_token, tokens};
 use crate::error::ApiResult;
 
 /// The login page.
@@ -50,11 +50,32 @@ pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> 
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
-    let Some(user) = authenticate(&state.pool, form.login.trim(), &form.password).await? else {
+    let address = client_address(&extensions);
+    let signed_in = match crate::auth::sign_in(&state, form.login.trim(), &form.password, &address).await {
+        Ok(user) => user,
+        Err(error) if error.status == StatusCode::TOO_MANY_REQUESTS => {
+            let page = LoginPage {
+                layout: Layout::anonymous(t),
+                next,
+                login: form.login,
+                error: Some(t.t("login.rate_limited")),
+            };
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
+            if let Some(seconds) = error.details["retry_after_seconds"].as_u64()
+                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
+        Err(error) => return Err(error),
+    };
+    let Some(user) = signed_in else {
         let page = LoginPage {
             layout: Layout::anonymous(t),
             next,

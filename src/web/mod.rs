@@ -2,6 +2,7 @@
 //! also works as a plain post without JavaScript. One module per page; views are plain structs
 //! named `…Page` / `…Partial`; templates hold no logic beyond loops and conditionals.
 
+mod admin;
 pub mod csrf;
 mod follow_ups;
 mod login;
@@ -32,7 +33,11 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/login", get(login::show_login).post(login::sign_in))
         .route("/logout", post(login::sign_out))
         .route("/lang/{code}", get(switch_language))
+        .route("/admin", get(admin::show_admin))
         .route("/follow-ups", get(follow_ups::show_follow_ups))
+        .route("/reports", get(crate::reports::page::show_reports))
+        .route("/reports/export.csv", get(crate::reports::page::export_csv))
+        .route("/import", get(crate::import::page::show_import))
         .route("/follow-ups/reassign", post(follow_ups::bulk_reassign))
         .route("/follow-ups/escalate", post(follow_ups::bulk_escalate))
         .route("/tickets/new", get(new_ticket::show_form))

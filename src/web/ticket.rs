@@ -117,6 +117,9 @@ pub async fn partial(
         .as_ref()
         .and_then(|o| ticket.sku.as_deref().and_then(|sku| o.line(sku)));
 
+    let contact = crate::orders::contact(&state.pool, ticket.shop_id, ticket.customer_id)
+        .await?
+        .map(|c| if user.may(Action::WorkTickets) { c } else { c.masked() });
     let mut meta: Vec<(&'static str, String)> = vec![
         (t.t("ticket.buyer"), ticket.buyer.clone()),
         (t.t("ticket.order_no"), ticket.order_no.clone()),
@@ -129,6 +132,18 @@ pub async fn partial(
         t.t("ticket.refund"),
         ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
     ));
+    if let Some(contact) = &contact {
+        let details = [
+            ("ticket.buyer_name", &contact.name),
+            ("ticket.buyer_phone", &contact.phone),
+            ("ticket.buyer_address", &contact.address),
+        ];
+        for (key, value) in details {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                meta.push((t.t(key), value.to_string()));
+            }
+        }
+    }
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
     if let Some(order) = &order {
         meta.push((

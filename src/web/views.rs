@@ -31,6 +31,8 @@ pub struct UserBox {
     pub role: &'static str,
     /// Sees the follow-up queues.
     pub supervises: bool,
+    /// Sees the admin page.
+    pub administers: bool,
 }
 
 /// A message at the top of the page.
@@ -48,6 +50,7 @@ impl Layout {
                 name: user.display_name.clone(),
                 role: t.t(user.role.label_key()),
                 supervises: user.may(Action::SeeFollowUps),
+                administers: user.may(Action::ReadAudit),
             }),
             nav,
             here: here.into(),

@@ -242,3 +242,127 @@ async fn an_admin_changes_a_shops_rule_settings_and_new_tickets_follow_them() {
         chrono::DateTime::parse_from_rfc3339(ticket.body["timers"][0]["deadline"].as_str().expect("timer")).expect("t");
     assert_eq!(timer - opened, chrono::Duration::days(3));
 }
+
+#[tokio::test]
+async fn tokens_are_listed_without_their_secret_and_can_be_revoked() {
+    let app = spawn_app().await;
+    app.user("agent-t", Role::Agent, &[]).await;
+    let first = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({ "login": "agent-t", "password": "password-agent-t" }),
+        )
+        .await;
+    let second = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({ "login": "agent-t", "password": "password-agent-t" }),
+        )
+        .await;
+    let (first, second) = (
+        first.body["token"].as_str().expect("t").to_string(),
+        second.body["token"].as_str().expect("t").to_string(),
+    );
+    let listed = app.get("/api/v1/auth/tokens", &first).await;
+    let items = listed.body.as_array().expect("list");
+    assert!(items.len() >= 3, "two API tokens and the harness's: {items:?}");
+    assert!(
+        !listed.body.to_string().contains(&first) && !listed.body.to_string().contains(&second),
+        "secrets never listed"
+    );
+    let current: Vec<&serde_json::Value> = items.iter().filter(|t| t["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    let other = items.iter().find(|t| t["current"] == false).expect("another token");
+    let id = other["id"].as_str().expect("id");
+    let revoked = app
+        .client
+        .delete(app.url(&format!("/api/v1/auth/tokens/{id}")))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let again = app
+        .client
+        .delete(app.url(&format!("/api/v1/auth/tokens/{id}")))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/v1/auth/tokens", &first)
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(items.len() - 1)
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_old_password_and_ends_other_sessions() {
+    let app = spawn_app().await;
+    let (_, old_token) = app.user("agent-p", Role::Agent, &[]).await;
+    let fresh = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({ "login": "agent-p", "password": "password-agent-p" }),
+        )
+        .await;
+    let current = fresh.body["token"].as_str().expect("token").to_string();
+    let wrong = app
+        .post(
+            "/api/v1/me/password",
+            &current,
+            json!({ "current_password": "nope", "new_password": "new-secret-1" }),
+        )
+        .await;
+    assert_eq!(wrong.body["error"]["details"]["field"], "current_password");
+    let weak = app
+        .post(
+            "/api/v1/me/password",
+            &current,
+            json!({ "current_password": "password-agent-p", "new_password": "short" }),
+        )
+        .await;
+    assert_eq!(weak.body["error"]["details"]["field"], "new_password");
+    let changed = app
+        .client
+        .post(app.url("/api/v1/me/password"))
+        .bearer_auth(&current)
+        .json(&json!({ "current_password": "password-agent-p", "new_password": "new-secret-1" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/me", &current).await.status,
+        StatusCode::OK,
+        "the session that changed it stays"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &old_token).await.status,
+        StatusCode::UNAUTHORIZED,
+        "other tokens end"
+    );
+    let old = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({ "login": "agent-p", "password": "password-agent-p" }),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({ "login": "agent-p", "password": "new-secret-1" }),
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::CREATED);
+}

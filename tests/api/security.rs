@@ -172,3 +172,237 @@ async fn pages_have_no_inline_scripts_or_styles_and_escape_what_buyers_wrote() {
         "the order note is shown, escaped"
     );
 }
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_account_with_retry_after() {
+    let desk = desk().await;
+    for _ in 0..5 {
+        let wrong = desk
+            .app
+            .post(
+                "/api/v1/auth/tokens",
+                "",
+                json!({ "login": "agent-a", "password": "guess-guess" }),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let response = desk
+        .app
+        .client
+        .post(desk.app.url("/api/v1/auth/tokens"))
+        .json(&json!({ "login": "agent-a", "password": "password-agent-a" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!(retry > 0 && retry <= 15 * 60);
+    // The login page says so too, in Chinese.
+    let page = desk
+        .app
+        .client
+        .post(desk.app.url("/login"))
+        .form(&[("login", "agent-a"), ("password", "password-agent-a")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.text().await.expect("text").contains("登录失败次数过多"));
+    // Another account is not locked.
+    let other = desk
+        .app
+        .post(
+            "/api/v1/auth/tokens",
+            "",
+            json!({ "login": "super-a", "password": "password-super-a" }),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn buyer_contact_details_are_in_full_for_agents_and_masked_for_owners_and_lists() {
+    let desk = desk().await;
+    let put = desk
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/orders/P-1", desk.shop),
+            &desk.agent_token,
+            json!({ "buyer": "tb_privacy", "buyer_name": "张三丰", "buyer_phone": "13912345678",
+                    "buyer_address": "浙江省杭州市西湖区文三路100号",
+                    "lines": [{ "sku": "P", "title": "商品", "quantity": 1, "unit_price_fen": 100 }] }),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::CREATED);
+    let ticket = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &desk.agent_token,
+            json!({ "kind": "logistics", "order_no": "P-1", "reason": "logistics_stuck" }),
+        )
+        .await;
+    let id = ticket.body["id"].as_i64().expect("id");
+    let (_, owner) = desk
+        .app
+        .user("owner-p", aftersales::auth::Role::Owner, &[desk.shop])
+        .await;
+
+    let for_agent = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(for_agent.body["buyer_contact"]["phone"], "13912345678");
+    let for_owner = desk.app.get(&format!("/api/v1/tickets/{id}"), &owner).await;
+    assert_eq!(for_owner.body["buyer_contact"]["phone"], "139****5678");
+    assert_eq!(for_owner.body["buyer_contact"]["address"], "浙江省杭州市****");
+    assert_eq!(for_owner.body["buyer_contact"]["name"], "张**");
+
+    let agent_page = browser(&desk.app, "agent-a").await;
+    let page = agent_page
+        .get(desk.app.url(&format!("/tickets/{id}")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("13912345678") && page.contains("文三路100号"));
+    let owner_page = browser(&desk.app, "owner-p").await;
+    let page = owner_page
+        .get(desk.app.url(&format!("/tickets/{id}")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("139****5678") && !page.contains("13912345678") && !page.contains("文三路"));
+    // Lists never carry contact details.
+    let list = desk
+        .app
+        .get(&format!("/api/v1/shops/{}/tickets", desk.shop), &desk.agent_token)
+        .await;
+    assert!(!list.body.to_string().contains("13912345678"));
+    let queue = agent_page
+        .get(desk.app.url("/"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(!queue.contains("13912345678"));
+}
+
+#[tokio::test]
+async fn admin_and_supervisor_actions_land_on_an_append_only_audit_log() {
+    let desk = desk().await;
+    let (_, admin) = desk.app.user("root-admin", aftersales::auth::Role::Admin, &[]).await;
+    let created = desk
+        .app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({ "login": "agent-new", "password": "long-enough", "role": "agent", "shops": [desk.shop.0] }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let ticket = desk.open("refund", "quality").await;
+    let moved = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{}/assignment", ticket["id"]),
+            &desk.supervisor_token,
+            json!({ "assignee": desk.supervisor.0 }),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK);
+    let settings = desk
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/settings", desk.shop),
+            &admin,
+            json!({ "follow_up_hours": 12 }),
+        )
+        .await;
+    assert_eq!(settings.status, StatusCode::OK);
+
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&desk.app.pool)
+        .await
+        .expect("log");
+    assert_eq!(
+        actions,
+        vec!["user.created", "ticket.reassigned", "shop.settings_changed"]
+    );
+    let details: serde_json::Value = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'user.created'")
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("row");
+    assert!(!details.to_string().contains("long-enough"), "no password in the log");
+    assert!(
+        sqlx::query("UPDATE audit_log SET action = 'x'")
+            .execute(&desk.app.pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_log")
+            .execute(&desk.app.pool)
+            .await
+            .is_err()
+    );
+
+    let admin_page = browser(&desk.app, "root-admin").await;
+    let page = admin_page
+        .get(desk.app.url("/admin"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("创建用户") && page.contains("转派工单") && page.contains("agent-new"));
+    let agent = browser(&desk.app, "agent-a").await;
+    assert_eq!(
+        agent.get(desk.app.url("/admin")).send().await.expect("get").status(),
+        StatusCode::FORBIDDEN
+    );
+    // An agent taking an unassigned ticket is ordinary work, not audited; giving it away is refused.
+    let supervisor_ticket = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &desk.supervisor_token,
+            json!({ "kind": "complaint", "order_no": "O-1", "reason": "other" }),
+        )
+        .await;
+    let path = format!("/api/v1/tickets/{}/assignment", supervisor_ticket.body["id"]);
+    assert_eq!(
+        desk.app
+            .post(&path, &desk.agent_token, json!({ "assignee": desk.agent.0 }))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        desk.app
+            .post(&path, &desk.agent_token, json!({ "assignee": desk.supervisor.0 }))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("count");
+    assert_eq!(count, 3);
+}

@@ -26,6 +26,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "账号或密码错误，请重试。",
         "Wrong login or password; please try again.",
     ),
+    (
+        "login.rate_limited",
+        "登录失败次数过多，请 15 分钟后再试。",
+        "Too many failed sign-ins; try again in 15 minutes.",
+    ),
     // Queue
     ("queue.title", "队列", "Queue"),
     ("queue.title_mine", "我的队列", "My queue"),
@@ -67,6 +72,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("deadline.platform", "平台处理", "platform decision"),
     // Ticket page
     ("ticket.buyer", "买家", "Buyer"),
+    ("ticket.buyer_name", "收货人", "Recipient"),
+    ("ticket.buyer_phone", "联系电话", "Phone"),
+    ("ticket.buyer_address", "收货地址", "Address"),
     ("ticket.order_no", "订单号", "Order number"),
     ("ticket.item", "商品", "Item"),
     ("ticket.paid", "实付", "Paid"),

@@ -1,9 +1,17 @@
 //! The translation catalogue: `(key, 简体中文, English)`, one file per area of the desk.
 //! `{name}` marks a value filled in by `Tr::f`. Keys are unique across all files (tested).
 
+mod admin;
 mod calendar;
 mod core;
 mod follow_ups;
+mod reports;
 
 /// Every area's entries.
-pub const SECTIONS: &[&[(&str, &str, &str)]] = &[core::ENTRIES, follow_ups::ENTRIES, calendar::ENTRIES];
+pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
+    core::ENTRIES,
+    admin::ENTRIES,
+    follow_ups::ENTRIES,
+    calendar::ENTRIES,
+    reports::ENTRIES,
+];

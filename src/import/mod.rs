@@ -1,0 +1,85 @@
+//! File import: the marketplace's seller-centre exports (order report, item report, refund
+//! report) and our own plain CSV, into orders, order lines and tickets.
+//!
+//! - [`table`] reads any supported file into rows of text cells: it sniffs the encoding
+//!   (xlsx, UTF-8 with or without BOM, else GB18030), trims and maps headers by name, unwraps
+//!   `="…"` ids and keeps multi-line cells whole.
+//! - [`orders`] turns rows into orders (three layouts) and writes them in one transaction:
+//!   `COPY` into a temporary table, then set-based upserts that touch only what changed, so a
+//!   re-import of the same file changes nothing.
+//! - [`refunds`] turns the refund report into tickets with their history, through
+//!   `tickets::service` so the rules judge each as of its `opened_at`.
+//! - [`reason_text`] maps the buyer's own words to a reason code.
+//! - [`page`] is the upload page for owners and admins; the CLI is `aftersales import`.
+
+pub mod cli;
+pub mod orders;
+pub mod page;
+pub mod reason_text;
+pub mod refunds;
+pub mod table;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A row the import refused, by its line in the file (the first line of a multi-line record).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file cannot be read as a table at all.
+    #[error("{0}")]
+    Unreadable(String),
+    /// Some rows are wrong; nothing was imported.
+    #[error("{} row(s) are wrong, nothing was imported; fix them and import the file again. First: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
+    Rows(Vec<RowError>),
+    /// The database refused or could not be reached.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A later step (a ticket the service refused) failed.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// How far an import has come, for a progress bar.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Rows read or written so far.
+    pub done: u64,
+    /// Rows in all (0 while still reading).
+    pub total: u64,
+    /// `read` while parsing, `write` while storing.
+    pub phase: &'static str,
+}
+
+/// The callback that hears about progress.
+pub type ProgressFn<'a> = &'a mut (dyn FnMut(Progress) + Send);
+
+/// What an import did (or, with `dry_run`, would do).
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ImportSummary {
+    /// `taobao_orders`, `taobao_items`, `plain` or `taobao_refunds`.
+    pub layout: String,
+    /// `xlsx`, `utf-8-bom`, `utf-8` or `gb18030`.
+    pub encoding: String,
+    pub rows: u64,
+    pub orders_created: u64,
+    pub orders_updated: u64,
+    pub orders_unchanged: u64,
+    pub lines_written: u64,
+    pub lines_removed: u64,
+    pub tickets_created: u64,
+    pub tickets_unchanged: u64,
+    pub dry_run: bool,
+}

@@ -1,0 +1,342 @@
+//! `/import`: the upload page for owners, supervisors and admins. A plain multipart form (works
+//! without JavaScript; with htmx the result is swapped in place while an indicator shows the
+//! upload is under way). Orders go through `import::orders`; refund reports through
+//! `import::refunds`, only for users who may work tickets and override the rules (overrides
+//! are recorded in their name). The form's CSRF token travels in the action's query string.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::Html;
+use axum::routing::post;
+
+use super::orders::Format;
+use super::{ImportError, ImportSummary, RowError};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::Tr;
+use crate::ids::ShopId;
+use crate::web::views::{Choice, Layout};
+use crate::web::{PageUser, is_htmx, render, translator};
+
+/// The largest upload the page takes (a year of a large shop's order report).
+pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+/// Row errors shown on the page (the rest are counted).
+const ERRORS_SHOWN: usize = 50;
+
+/// The upload route, with its own body limit: merged after the application's 1 MB limit.
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/import", post(upload))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+}
+
+/// The upload page.
+#[derive(Template)]
+#[template(path = "import.html")]
+pub struct ImportPage {
+    pub layout: Layout,
+    pub shops: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub formats: Vec<Choice>,
+    pub result: ImportResultPartial,
+}
+
+/// The outcome of an upload: the part htmx swaps.
+#[derive(Template)]
+#[template(path = "_import_result.html")]
+pub struct ImportResultPartial {
+    pub t: Tr,
+    pub shown: bool,
+    pub ok: bool,
+    pub headline: String,
+    pub lines: Vec<String>,
+    pub errors: Vec<RowError>,
+    pub more_errors: String,
+}
+
+impl ImportResultPartial {
+    fn empty(t: Tr) -> ImportResultPartial {
+        ImportResultPartial {
+            t,
+            shown: false,
+            ok: true,
+            headline: String::new(),
+            lines: Vec::new(),
+            errors: Vec::new(),
+            more_errors: String::new(),
+        }
+    }
+
+    fn from_outcome(t: Tr, outcome: Result<ImportSummary, ImportError>) -> ImportResultPartial {
+        match outcome {
+            Ok(s) => {
+                let key = if s.dry_run { "import.checked" } else { "import.done" };
+                ImportResultPartial {
+                    t,
+                    shown: true,
+                    ok: true,
+                    headline: t.f(key, &[("rows", &s.rows)]),
+                    lines: vec![
+                        t.f("import.file_kind", &[("layout", &s.layout), ("encoding", &s.encoding)]),
+                        t.f(
+                            "import.orders_counts",
+                            &[
+                                ("created", &s.orders_created),
+                                ("updated", &s.orders_updated),
+                                ("unchanged", &s.orders_unchanged),
+                            ],
+                        ),
+                        t.f(
+                            "import.lines_counts",
+                            &[("written", &s.lines_written), ("removed", &s.lines_removed)],
+                        ),
+                        t.f(
+                            "import.tickets_counts",
+                            &[("created", &s.tickets_created), ("unchanged", &s.tickets_unchanged)],
+                        ),
+                    ],
+                    errors: Vec::new(),
+                    more_errors: String::new(),
+                }
+            }
+            Err(ImportError::Rows(errors)) => {
+                let more = errors.len().saturating_sub(ERRORS_SHOWN);
+                ImportResultPartial {
+                    t,
+                    shown: true,
+                    ok: false,
+                    headline: t.f("import.rows_failed", &[("n", &errors.len())]),
+                    lines: Vec::new(),
+                    errors: errors.into_iter().take(ERRORS_SHOWN).collect(),
+                    more_errors: if more > 0 {
+                        t.f("import.more_errors", &[("n", &more)])
+                    } else {
+                        String::new()
+                    },
+                }
+            }
+            Err(other) => ImportResultPartial {
+                t,
+                shown: true,
+                ok: false,
+                headline: t.t("import.failed").to_string(),
+                lines: vec![other.to_string()],
+                errors: Vec::new(),
+                more_errors: String::new(),
+            },
+        }
+    }
+}
+
+/// The form's fields as sent.
+#[derive(Default)]
+struct UploadForm {
+    shop: Option<ShopId>,
+    kind: String,
+    format: String,
+    dry_run: bool,
+    file: Vec<u8>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    form: &UploadForm,
+    result: ImportResultPartial,
+) -> ApiResult<ImportPage> {
+    let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    Ok(ImportPage {
+        layout: Layout::new(t, user, "import", "/import"),
+        shops: shops
+            .iter()
+            .map(|s| {
+                Choice::new(
+                    s.id.to_string(),
+                    format!("{} ({})", s.name, s.code),
+                    form.shop == Some(s.id),
+                )
+            })
+            .collect(),
+        kinds: vec![
+            Choice::new("orders", t.t("import.kind_orders"), form.kind != "refunds"),
+            Choice::new("refunds", t.t("import.kind_refunds"), form.kind == "refunds"),
+        ],
+        formats: vec![
+            Choice::new(
+                "auto",
+                t.t("import.format_auto"),
+                form.format.is_empty() || form.format == "auto",
+            ),
+            Choice::new("taobao", t.t("import.format_taobao"), form.format == "taobao"),
+            Choice::new("csv", t.t("import.format_csv"), form.format == "csv"),
+        ],
+        result,
+    })
+}
+
+/// Shows the upload form.
+pub async fn show_import(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> ApiResult<Html<String>> {
+    user.require(Action::ImportOrders)?;
+    let t = translator(&headers);
+    render(&page(&state, &user, t, &UploadForm::default(), ImportResultPartial::empty(t)).await?)
+}
+
+/// Takes an upload and imports it.
+pub async fn upload(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> ApiResult<Html<String>> {
+    user.require(Action::ImportOrders)?;
+    check_csrf(&headers, &uri, &user)?;
+    let t = translator(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let form = parse_multipart(content_type, &body)
+        .ok_or_else(|| ApiError::bad_request("send the form as multipart/form-data with a file"))?;
+    let outcome = run(&state, &user, &form).await;
+    let result = ImportResultPartial::from_outcome(t, outcome);
+    if is_htmx(&headers) {
+        return render(&result);
+    }
+    render(&page(&state, &user, t, &form, result).await?)
+}
+
+/// This route is merged outside the application's CSRF layer (to have its own body limit), so
+/// it checks the token itself: a cookie session must send it as `?csrf=` or the htmx header.
+fn check_csrf(headers: &HeaderMap, uri: &Uri, user: &CurrentUser) -> Result<(), ApiError> {
+    use crate::web::csrf;
+    if headers.contains_key(header::AUTHORIZATION) {
+        return Ok(());
+    }
+    let expected = csrf::token_for(&user.token);
+    let in_header = headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+    let in_query = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .any(|(name, value)| name == csrf::FIELD && value == expected);
+    if in_header || in_query {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "this form is out of date or did not come from the desk (missing CSRF token); reload the page and try again",
+        ))
+    }
+}
+
+async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<ImportSummary, ImportError> {
+    let shop_id = form
+        .shop
+        .filter(|s| user.can_see_shop(*s))
+        .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
+    let shop = crate::shops::get(&state.pool, shop_id)
+        .await?
+        .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
+    if form.file.is_empty() {
+        return Err(ImportError::Refused("choose a file to import".into()));
+    }
+    let mut quiet = |_| {};
+    if form.kind == "refunds" {
+        if !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
+            return Err(ImportError::Refused(
+                "refund reports become tickets whose rule overrides are recorded in the importer's name: \
+                 an admin imports them here (or a supervisor with `aftersales import refunds --as LOGIN`)"
+                    .into(),
+            ));
+        }
+        return super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await;
+    }
+    let format =
+        Format::parse(&form.format).ok_or_else(|| ImportError::Refused("the format is auto, taobao or csv".into()))?;
+    super::orders::import(
+        &state.pool,
+        shop.id,
+        shop.zone(),
+        &form.file,
+        format,
+        form.dry_run,
+        &mut quiet,
+    )
+    .await
+}
+
+/// A small multipart/form-data reader for the one form of this page: text fields and one file.
+fn parse_multipart(content_type: &str, body: &[u8]) -> Option<UploadForm> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let mut form = UploadForm::default();
+    for part in split(body, delimiter.as_bytes()).into_iter().skip(1) {
+        if part.starts_with(b"--") {
+            break;
+        }
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let split_at = find(part, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&part[..split_at]);
+        let mut value = &part[split_at + 4..];
+        value = value.strip_suffix(b"\r\n").unwrap_or(value);
+        let name = head
+            .split(';')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix("name="))
+            .map(|n| n.trim_matches('"').to_string())
+            .unwrap_or_default();
+        let text = || String::from_utf8_lossy(value).trim().to_string();
+        match name.as_str() {
+            "file" => form.file = value.to_vec(),
+            "shop" => form.shop = text().parse().ok(),
+            "kind" => form.kind = text(),
+            "format" => form.format = text(),
+            "dry_run" => form.dry_run = !value.is_empty(),
+            _ => {}
+        }
+    }
+    Some(form)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find(body, delimiter) {
+        parts.push(&body[..at]);
+        body = &body[at + delimiter.len()..];
+    }
+    parts.push(body);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multipart_form_gives_its_fields_and_file() {
+        let body = b"--XY\r\nContent-Disposition: form-data; name=\"shop\"\r\n\r\n7\r\n--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\r\n1,2\r\n--XY--\r\n";
+        let form = parse_multipart("multipart/form-data; boundary=XY", body).expect("parses");
+        assert_eq!(form.shop, Some(ShopId(7)));
+        assert_eq!(form.file, b"a,b\r\n1,2");
+        assert!(!form.dry_run);
+    }
+}

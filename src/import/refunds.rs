@@ -1,0 +1,424 @@
+//! The seller centre's refund report (退款报表) into tickets with their history. Each row opens a
+//! ticket through `tickets::service::create` with `opened_at` = 退款的申请时间, so the rules judge
+//! it as of then (a refusal the platform already overrode is recorded as an override with the
+//! refund number as justification), then walks the workflow to where the platform's 退款状态
+//! says it ended, dated 完结时间. The buyer's words (买家退款原因) are kept verbatim beside the
+//! mapped reason code, and the platform's own timeout (超时时间) is kept on the ticket.
+//!
+//! Every row is checked before anything is written (a bad row stops the import and is named).
+//! Tickets are then opened one by one, each in its own transaction as the ticket service does;
+//! the refund number makes that safe to repeat: a ticket whose refund number is already known
+//! is left as it is, so re-importing a file (or finishing one an error interrupted) changes
+//! nothing that was already imported.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::orders::parse_local_time;
+use super::reason_text::reason_from_text;
+use super::table::{self, Columns, RowSink, cell};
+use super::{ImportError, ImportSummary, Progress, ProgressFn, RowError};
+use crate::app::AppState;
+use crate::auth::permissions::{self, Action};
+use crate::auth::{CurrentUser, Role};
+use crate::i18n::Lang;
+use crate::ids::{ShopId, TicketId, UserId};
+use crate::money::Fen;
+use crate::rules::workflow::{Status, TicketKind};
+use crate::shops::Shop;
+use crate::tickets::service::{self, NewTicket, NewTransition};
+
+/// One row of the refund report.
+#[derive(Clone, Debug)]
+pub struct RefundRecord {
+    pub line: u64,
+    pub refund_no: String,
+    pub order_no: String,
+    pub sku: Option<String>,
+    pub kind: TicketKind,
+    pub reason_text: String,
+    pub description: String,
+    pub refund_fen: Option<i64>,
+    pub applied_at: DateTime<Utc>,
+    pub timeout_at: Option<DateTime<Utc>>,
+    pub status_text: String,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The statuses a ticket passes through to reach the platform's final 退款状态 (empty: it is
+/// still waiting for the seller).
+pub fn history_path(kind: TicketKind, platform_status: &str) -> &'static [Status] {
+    use Status::*;
+    let status = platform_status.trim();
+    if status.contains("成功") {
+        match kind {
+            TicketKind::Return => &[Approved, BuyerShipped, Received, Refunded, Closed],
+            TicketKind::Exchange => &[Approved, BuyerShipped, Received, ReplacementShipped, Closed],
+            _ => &[Approved, Refunded, Closed],
+        }
+    } else if status.contains("关闭") {
+        &[Rejected, Closed]
+    } else if status.contains("拒绝") {
+        &[Rejected]
+    } else if status.contains("等待卖家确认收货") {
+        &[Approved, BuyerShipped]
+    } else if status.contains("等待买家退货") {
+        &[Approved]
+    } else {
+        &[]
+    }
+}
+
+struct Mapping {
+    order_no: Option<usize>,
+    refund_no: Option<usize>,
+    sku: Option<usize>,
+    amount: Option<usize>,
+    after_sale_type: Option<usize>,
+    needs_return: Option<usize>,
+    applied_at: Option<usize>,
+    timeout_at: Option<usize>,
+    status: Option<usize>,
+    reason: Option<usize>,
+    description: Option<usize>,
+    finished_at: Option<usize>,
+}
+
+struct Collector {
+    zone: Tz,
+    mapping: Option<Mapping>,
+    records: Vec<RefundRecord>,
+    errors: Vec<RowError>,
+}
+
+impl RowSink for Collector {
+    fn headers(&mut self, headers: &[String]) -> Result<(), ImportError> {
+        let c = Columns::new(headers);
+        let mapping = Mapping {
+            order_no: c.find(&["订单编号"]),
+            refund_no: c.find(&["退款编号"]),
+            sku: c.find(&["商品编码"]),
+            amount: c.find(&["买家退款金额", "退款金额"]),
+            after_sale_type: c.find(&["售后类型"]),
+            needs_return: c.find(&["是否需要退货"]),
+            applied_at: c.find(&["退款的申请时间", "申请时间"]),
+            timeout_at: c.find(&["超时时间"]),
+            status: c.find(&["退款状态"]),
+            reason: c.find(&["买家退款原因", "退款原因"]),
+            description: c.find(&["买家退款说明"]),
+            finished_at: c.find(&["完结时间", "退款完结时间"]),
+        };
+        let mut missing = Vec::new();
+        for (col, name) in [
+            (mapping.order_no, "订单编号"),
+            (mapping.refund_no, "退款编号"),
+            (mapping.applied_at, "退款的申请时间"),
+            (mapping.reason, "买家退款原因"),
+        ] {
+            if col.is_none() {
+                missing.push(name);
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ImportError::Unreadable(format!(
+                "this is not a refund report we know: the column(s) {} are missing; export it from 退款管理 → 导出",
+                missing.join(", ")
+            )));
+        }
+        self.mapping = Some(mapping);
+        Ok(())
+    }
+
+    fn row(&mut self, line: u64, cells: &[String]) {
+        let Some(m) = &self.mapping else { return };
+        match record(m, line, cells, self.zone) {
+            Ok(r) => self.records.push(r),
+            Err(reason) => self.errors.push(RowError { line, reason }),
+        }
+    }
+}
+
+fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRecord, String> {
+    let refund_no = cell(cells, m.refund_no).to_string();
+    let order_no = cell(cells, m.order_no).to_string();
+    if refund_no.is_empty() || order_no.is_empty() {
+        return Err("the refund number (退款编号) and the order number (订单编号) are both needed".into());
+    }
+    let type_text = cell(cells, m.after_sale_type);
+    let kind = if type_text.contains("换货") {
+        TicketKind::Exchange
+    } else if type_text.contains("退货") || cell(cells, m.needs_return) == "是" {
+        TicketKind::Return
+    } else {
+        TicketKind::Refund
+    };
+    let amount = cell(cells, m.amount);
+    let refund_fen = if amount.is_empty() {
+        None
+    } else {
+        match Fen::parse_yuan(amount) {
+            Some(Fen(fen)) if fen >= 0 => Some(fen),
+            _ => {
+                return Err(format!(
+                    "the refund amount (买家退款金额) `{amount}` is not yuan such as 64.00"
+                ));
+            }
+        }
+    };
+    let time =
+        |col: Option<usize>, what: &str| parse_local_time(cell(cells, col), zone).map_err(|e| format!("{what}: {e}"));
+    let applied_at = time(m.applied_at, "退款的申请时间")?
+        .ok_or_else(|| "the request time (退款的申请时间) is empty".to_string())?;
+    Ok(RefundRecord {
+        line,
+        refund_no,
+        order_no,
+        sku: Some(cell(cells, m.sku).to_string()).filter(|s| !s.is_empty()),
+        kind,
+        reason_text: cell(cells, m.reason).to_string(),
+        description: cell(cells, m.description).to_string(),
+        refund_fen,
+        applied_at,
+        timeout_at: time(m.timeout_at, "超时时间")?,
+        status_text: cell(cells, m.status).to_string(),
+        finished_at: time(m.finished_at, "完结时间")?,
+    })
+}
+
+/// Reads and checks a refund report; every bad row is named.
+pub fn parse(bytes: &[u8], zone: Tz) -> Result<(table::Encoding, Vec<RefundRecord>), ImportError> {
+    let mut collector = Collector {
+        zone,
+        mapping: None,
+        records: Vec::new(),
+        errors: Vec::new(),
+    };
+    let encoding = table::read_table(bytes, &mut collector)?;
+    let mut errors = collector.errors;
+    let mut seen = HashSet::new();
+    for r in &collector.records {
+        if !seen.insert(r.refund_no.as_str()) {
+            errors.push(RowError {
+                line: r.line,
+                reason: format!("refund {} appears twice in the file", r.refund_no),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(ImportError::Rows(errors));
+    }
+    Ok((encoding, collector.records))
+}
+
+/// The user whose name imported tickets carry: a supervisor or admin of the shop, by login.
+pub async fn actor(pool: &sqlx::PgPool, login: &str, shop: ShopId) -> Result<CurrentUser, ImportError> {
+    let row: Option<(UserId, String, String)> =
+        sqlx::query_as("SELECT id, display_name, role FROM users WHERE login = $1 AND NOT disabled")
+            .bind(login)
+            .fetch_optional(pool)
+            .await?;
+    let (id, display_name, role) = row.ok_or_else(|| {
+        ImportError::Refused(format!(
+            "no active user `{login}`; give the login of a supervisor or admin"
+        ))
+    })?;
+    let role = Role::parse(&role).unwrap_or(Role::Agent);
+    let allowed = permissions::allows(role, Action::WorkTickets) && permissions::allows(role, Action::OverrideRules);
+    let member: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shop_members WHERE shop_id = $1 AND user_id = $2)")
+            .bind(shop)
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    if !allowed || (role != Role::Admin && !member) {
+        return Err(ImportError::Refused(format!(
+            "`{login}` cannot import refunds into this shop: it takes a supervisor of the shop or an admin, \
+             because overrides of the rules are recorded in their name"
+        )));
+    }
+    Ok(CurrentUser {
+        id,
+        login: login.to_string(),
+        display_name,
+        role,
+        shops: vec![shop],
+        token: String::new(),
+    })
+}
+
+/// Imports a refund report as `user` (a supervisor or admin of the shop).
+pub async fn import(
+    state: &AppState,
+    user: &CurrentUser,
+    shop: &Shop,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: ProgressFn<'_>,
+) -> Result<ImportSummary, ImportError> {
+    let pool = &state.pool;
+    let (encoding, records) = parse(bytes, shop.zone())?;
+    let order_nos: Vec<&str> = records.iter().map(|r| r.order_no.as_str()).collect();
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT order_no FROM orders WHERE shop_id = $1 AND order_no = ANY($2)")
+            .bind(shop.id)
+            .bind(&order_nos)
+            .fetch_all(pool)
+            .await?;
+    let known: HashSet<&str> = known.iter().map(String::as_str).collect();
+    let missing: Vec<RowError> = records
+        .iter()
+        .filter(|r| !known.contains(r.order_no.as_str()))
+        .map(|r| RowError {
+            line: r.line,
+            reason: format!(
+                "order {} is not known: import the order report first, then the refunds",
+                r.order_no
+            ),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::Rows(missing));
+    }
+    let mut summary = ImportSummary {
+        layout: "taobao_refunds".into(),
+        encoding: encoding.as_str().into(),
+        rows: records.len() as u64,
+        dry_run,
+        ..ImportSummary::default()
+    };
+    let existing: Vec<String> =
+        sqlx::query_scalar("SELECT refund_no FROM tickets WHERE shop_id = $1 AND refund_no = ANY($2)")
+            .bind(shop.id)
+            .bind(records.iter().map(|r| r.refund_no.as_str()).collect::<Vec<_>>())
+            .fetch_all(pool)
+            .await?;
+    let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
+    let total = records.len() as u64;
+    for (done, record) in records.iter().enumerate() {
+        if existing.contains(record.refund_no.as_str()) {
+            summary.tickets_unchanged += 1;
+        } else if !dry_run {
+            open_ticket(state, user, shop, record).await.map_err(|reason| {
+                ImportError::Rows(vec![RowError {
+                    line: record.line,
+                    reason,
+                }])
+            })?;
+            summary.tickets_created += 1;
+        } else {
+            summary.tickets_created += 1;
+        }
+        progress(Progress {
+            done: done as u64 + 1,
+            total,
+            phase: "write",
+        });
+    }
+    Ok(summary)
+}
+
+async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: &RefundRecord) -> Result<(), String> {
+    let now = Utc::now();
+    let order = crate::orders::find(&state.pool, shop.id, &record.order_no)
+        .await
+        .map_err(|e| format!("cannot read order {}: {e}", record.order_no))?
+        .ok_or_else(|| format!("order {} is not known", record.order_no))?;
+    let sku = record.sku.clone().filter(|sku| order.line(sku).is_some());
+    let input = NewTicket {
+        kind: record.kind,
+        order_no: record.order_no.clone(),
+        sku,
+        reason: reason_from_text(&record.reason_text),
+        description: record.description.clone(),
+        refund_fen: record.refund_fen,
+        intact: None,
+        opened_at: Some(record.applied_at),
+        priority: None,
+        assignee: None,
+        override_justification: Some(format!(
+            "导入平台退款记录（退款编号 {}）：平台已处理 / imported from the platform's refund export",
+            record.refund_no
+        )),
+    };
+    let explain = |e: crate::error::ApiError| format!("refund {}: {}", record.refund_no, e.message);
+    let created = service::create(state, user, shop, input, None, Lang::Zh, now)
+        .await
+        .map_err(explain)?;
+    let id: TicketId = created.ticket.id;
+    sqlx::query(
+        "UPDATE tickets SET refund_no = $3, reason_text = $4, platform_timeout_at = $5 WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop.id)
+    .bind(id)
+    .bind(&record.refund_no)
+    .bind(&record.reason_text)
+    .bind(record.timeout_at)
+    .execute(&state.pool)
+    .await
+    .map_err(|e| format!("cannot keep the platform's facts on ticket {id}: {e}"))?;
+    let at = record
+        .finished_at
+        .filter(|f| *f >= record.applied_at)
+        .unwrap_or(record.applied_at);
+    let mut version = created.ticket.version;
+    let calendar = state.calendar();
+    for &to in history_path(record.kind, &record.status_text) {
+        let moved = service::transition(
+            &state.pool,
+            &calendar,
+            user,
+            id,
+            NewTransition {
+                to,
+                note: Some(format!("平台退款状态：{}", record.status_text)),
+                version,
+                resolution: None,
+            },
+            at,
+        )
+        .await
+        .map_err(explain)?;
+        version = moved.version;
+    }
+    // The platform's history before the import is not the agents' missed follow-ups: a ticket
+    // still open starts its cycle now.
+    sqlx::query(
+        "UPDATE tickets t SET follow_up_due_at = $3 + make_interval(hours => s.follow_up_hours),
+                next_escalation_at = $3 + make_interval(hours => s.follow_up_hours)
+         FROM shops s WHERE s.id = t.shop_id AND t.shop_id = $1 AND t.id = $2 AND t.follow_up_due_at IS NOT NULL",
+    )
+    .bind(shop.id)
+    .bind(id)
+    .bind(now)
+    .execute(&state.pool)
+    .await
+    .map_err(|e| format!("cannot start the follow-up cycle of ticket {id}: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_successful_return_walks_the_whole_workflow() {
+        assert_eq!(
+            history_path(TicketKind::Return, "退款成功"),
+            &[
+                Status::Approved,
+                Status::BuyerShipped,
+                Status::Received,
+                Status::Refunded,
+                Status::Closed
+            ]
+        );
+        assert_eq!(
+            history_path(TicketKind::Refund, "退款关闭"),
+            &[Status::Rejected, Status::Closed]
+        );
+        assert!(history_path(TicketKind::Refund, "等待卖家同意退款").is_empty());
+    }
+}

@@ -1,0 +1,94 @@
+//! `GET /api/v1/shops/{shop}/reports/returns`: the report as JSON, the same numbers the page shows.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::rates::Period;
+use super::{GroupBy, Report};
+use crate::api::ApiQuery;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::ShopId;
+use crate::shops::Shop;
+
+/// Days shown when no period is given.
+pub const DEFAULT_DAYS: i64 = 30;
+
+/// Routes of this module (the JSON endpoint; the page's routes are in `web`).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/shops/{shop}/reports/returns", get(returns_report))
+}
+
+/// The query of the report.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// First day, local (`2025-03-01`); default 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, local, included; default today.
+    pub to: Option<String>,
+    /// `day` (default), `week`, `month`, `sku`, `category`, `reason` or `kind`.
+    pub by: Option<String>,
+}
+
+/// The checked period and grouping of a query, in the shop's zone.
+pub fn period_of(query: &ReportQuery, shop: &Shop) -> Result<(Period, GroupBy), ApiError> {
+    let date = |field: &str, text: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))
+    };
+    let today = Utc::now().with_timezone(&shop.zone()).date_naive();
+    let to = match query.to.as_deref().filter(|t| !t.is_empty()) {
+        Some(text) => date("to", text)?,
+        None => today,
+    };
+    let from = match query.from.as_deref().filter(|t| !t.is_empty()) {
+        Some(text) => date("from", text)?,
+        None => to - Duration::days(DEFAULT_DAYS - 1),
+    };
+    let period = Period::new(from, to).map_err(|message| ApiError::invalid("from", message))?;
+    let by = match query.by.as_deref().filter(|b| !b.is_empty()) {
+        Some(text) => GroupBy::parse(text).ok_or_else(|| {
+            ApiError::invalid(
+                "by",
+                format!("`{text}` is not a grouping; use day, week, month, sku, category, reason or kind"),
+            )
+        })?,
+        None => GroupBy::Day,
+    };
+    Ok((period, by))
+}
+
+/// Loads the shop for a report, checking who asks.
+pub async fn report_shop(state: &AppState, user: &CurrentUser, shop: ShopId) -> Result<Shop, ApiError> {
+    user.require_shop(shop)?;
+    user.require(Action::SeeReports)?;
+    crate::shops::get(&state.pool, shop)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))
+}
+
+/// Return and refund rates with their numerators, denominators and time bases, for a period
+/// and the one before it (owners, supervisors, admins).
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/reports/returns", tag = "reports",
+    params(("shop" = i64, Path, description = "shop id"), ReportQuery),
+    responses((status = 200, body = Report), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn returns_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<Report>> {
+    let shop = report_shop(&state, &user, shop).await?;
+    let (period, by) = period_of(&query, &shop)?;
+    Ok(Json(
+        super::report(&state.pool, shop.id, shop.zone(), period, by).await?,
+    ))
+}

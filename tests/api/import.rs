@@ -1,0 +1,418 @@
+//! Order and refund import: every supported layout and encoding from the fixtures in
+//! `tests/fixtures/` (written by `make_fixtures.py`), all-or-nothing with bad rows named,
+//! re-import as a no-op, refunds as tickets with their history, and the upload page.
+
+use aftersales::auth::Role;
+use aftersales::ids::ShopId;
+use aftersales::import::orders::{self, Format};
+use aftersales::import::{ImportError, ImportSummary};
+use reqwest::StatusCode;
+
+use crate::support::{TestApp, browser, spawn_app};
+
+/// refund_no, kind, status, reason, reason_text, opened_at, platform_timeout_at.
+type TicketFacts = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+async fn import(app: &TestApp, shop: ShopId, name: &str, format: Format) -> Result<ImportSummary, ImportError> {
+    orders::import(
+        &app.pool,
+        shop,
+        chrono_tz::Asia::Shanghai,
+        &fixture(name),
+        format,
+        false,
+        &mut |_| {},
+    )
+    .await
+}
+
+async fn order_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_plain_csv_with_bom_trailing_space_headers_wrapped_ids_and_a_multi_line_cell_is_stored() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-a").await;
+    let summary = import(&app, shop, "orders_plain_bom.csv", Format::Csv)
+        .await
+        .expect("imports");
+    assert_eq!(
+        (summary.layout.as_str(), summary.encoding.as_str()),
+        ("plain", "utf-8-bom")
+    );
+    assert_eq!((summary.rows, summary.orders_created, summary.lines_written), (3, 2, 3));
+    let order = aftersales::orders::find(&app.pool, shop, "3912837465012345678")
+        .await
+        .expect("query")
+        .expect("the 19-digit id is kept whole as a string");
+    assert_eq!(order.buyer, "tb_lily");
+    assert_eq!(order.lines.len(), 2);
+    let shoe = order.line("SHOE-38").expect("second line");
+    assert_eq!(
+        (shoe.quantity, shoe.unit_price_fen, shoe.category.as_str()),
+        (1, 12990, "鞋")
+    );
+    assert_eq!(
+        order.signed_at.map(|t| t.to_rfc3339()),
+        Some("2025-03-04T07:20:00+00:00".into()),
+        "local Shanghai time"
+    );
+    let address: Option<String> = sqlx::query_scalar("SELECT address FROM customers WHERE nick = 'tb_lily'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("customer");
+    assert_eq!(address.as_deref(), Some("浙江省杭州市\n西湖区 文三路 1 号, 3 楼"));
+    let unsigned = aftersales::orders::find(&app.pool, shop, "3912837465012345679")
+        .await
+        .expect("query")
+        .expect("second order");
+    assert_eq!(unsigned.signed_at, None);
+}
+
+#[tokio::test]
+async fn importing_the_same_file_again_changes_nothing() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-b").await;
+    import(&app, shop, "orders_plain_bom.csv", Format::Auto)
+        .await
+        .expect("first");
+    let before: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as("SELECT order_no, updated_at FROM orders ORDER BY order_no")
+            .fetch_all(&app.pool)
+            .await
+            .expect("orders");
+    let again = import(&app, shop, "orders_plain_bom.csv", Format::Auto)
+        .await
+        .expect("second");
+    assert_eq!(
+        (
+            again.orders_created,
+            again.orders_updated,
+            again.orders_unchanged,
+            again.lines_written,
+            again.lines_removed
+        ),
+        (0, 0, 2, 0, 0)
+    );
+    let after: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as("SELECT order_no, updated_at FROM orders ORDER BY order_no")
+            .fetch_all(&app.pool)
+            .await
+            .expect("orders");
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn a_gbk_order_report_then_its_item_report_give_orders_with_their_real_lines() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-c").await;
+    let summary = import(&app, shop, "ExportOrderList_gbk.csv", Format::Taobao)
+        .await
+        .expect("order report imports");
+    assert_eq!(
+        (summary.layout.as_str(), summary.encoding.as_str()),
+        ("taobao_orders", "gb18030")
+    );
+    let order = aftersales::orders::find(&app.pool, shop, "1234567890123456789")
+        .await
+        .expect("query")
+        .expect("order");
+    assert_eq!(order.buyer, "买家甲");
+    assert_eq!(order.lines.len(), 1);
+    assert_eq!(
+        order.lines[0].sku, "纯棉短袖T恤 白色 L",
+        "no SKU column: the title stands for it"
+    );
+    assert_eq!((order.lines[0].quantity, order.lines[0].unit_price_fen), (2, 6400));
+    assert_eq!(
+        order.paid_at.map(|t| t.to_rfc3339()),
+        Some("2025-03-01T01:01:00+00:00".into())
+    );
+    assert_eq!(
+        order.signed_at.map(|t| t.to_rfc3339()),
+        Some("2025-03-05T10:00:00+00:00".into())
+    );
+    let waiting = aftersales::orders::find(&app.pool, shop, "1234567890123456790")
+        .await
+        .expect("query")
+        .expect("order");
+    assert_eq!((waiting.signed_at, waiting.total().0), (None, 9999));
+
+    let items = import(&app, shop, "ExportOrderDetailList.csv", Format::Auto)
+        .await
+        .expect("item report imports");
+    assert_eq!(items.layout, "taobao_items");
+    let order = aftersales::orders::find(&app.pool, shop, "1234567890123456789")
+        .await
+        .expect("query")
+        .expect("order");
+    let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+    assert_eq!(skus, ["TS-WHITE-L"], "the real line replaces the stand-in");
+    // The order report again leaves the real lines alone.
+    import(&app, shop, "ExportOrderList_gbk.csv", Format::Auto)
+        .await
+        .expect("again");
+    let order = aftersales::orders::find(&app.pool, shop, "1234567890123456789")
+        .await
+        .expect("query")
+        .expect("order");
+    assert_eq!(order.lines.len(), 1);
+}
+
+#[tokio::test]
+async fn an_xlsx_order_report_is_read() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-d").await;
+    let summary = import(&app, shop, "orders.xlsx", Format::Auto).await.expect("imports");
+    assert_eq!(
+        (summary.layout.as_str(), summary.encoding.as_str()),
+        ("taobao_orders", "xlsx")
+    );
+    let order = aftersales::orders::find(&app.pool, shop, "5550000000000000001")
+        .await
+        .expect("query")
+        .expect("order");
+    assert_eq!(order.buyer, "xlsx买家");
+    assert_eq!((order.lines[0].quantity, order.lines[0].unit_price_fen), (2, 4440));
+}
+
+#[tokio::test]
+async fn one_bad_row_imports_nothing_and_names_the_row() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-e").await;
+    match import(&app, shop, "orders_bad_row.csv", Format::Csv).await {
+        Err(ImportError::Rows(errors)) => {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].line, 3);
+            assert!(
+                errors[0].reason.contains("quantity") && errors[0].reason.contains("two"),
+                "{}",
+                errors[0].reason
+            );
+        }
+        other => panic!("expected the bad row to be refused, got {other:?}"),
+    }
+    assert_eq!(order_count(&app).await, 0, "nothing was imported");
+}
+
+#[tokio::test]
+async fn an_item_report_for_unknown_orders_is_refused_whole() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-f").await;
+    match import(&app, shop, "ExportOrderDetailList.csv", Format::Auto).await {
+        Err(ImportError::Rows(errors)) => {
+            assert_eq!(errors[0].line, 2);
+            assert!(
+                errors[0].reason.contains("import the order report"),
+                "{}",
+                errors[0].reason
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(order_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_dry_run_writes_nothing() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-g").await;
+    let summary = orders::import(
+        &app.pool,
+        shop,
+        chrono_tz::Asia::Shanghai,
+        &fixture("orders_plain_bom.csv"),
+        Format::Auto,
+        true,
+        &mut |_| {},
+    )
+    .await
+    .expect("checks");
+    assert!(summary.dry_run);
+    assert_eq!(summary.orders_created, 2);
+    assert_eq!(order_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_op() {
+    let app = spawn_app().await;
+    let shop_id = app.shop("imp-h").await;
+    app.user("boss", Role::Admin, &[]).await;
+    import(&app, shop_id, "orders_plain_bom.csv", Format::Auto)
+        .await
+        .expect("orders");
+    let state = aftersales::app::AppState::new(app.pool.clone());
+    let shop = aftersales::shops::get(&app.pool, shop_id)
+        .await
+        .expect("query")
+        .expect("shop");
+    let user = aftersales::import::refunds::actor(&app.pool, "boss", shop_id)
+        .await
+        .expect("an admin may import refunds");
+    let summary =
+        aftersales::import::refunds::import(&state, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
+            .await
+            .expect("refunds import");
+    assert_eq!((summary.tickets_created, summary.tickets_unchanged), (2, 0));
+    let rows: Vec<TicketFacts> =
+        sqlx::query_as(
+            "SELECT refund_no, kind, status, reason, reason_text, opened_at, platform_timeout_at FROM tickets ORDER BY refund_no",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .expect("tickets");
+    let (no, kind, status, reason, text, opened, timeout) = &rows[0];
+    assert_eq!(
+        (no.as_str(), kind.as_str(), status.as_str(), reason.as_str()),
+        ("200000000001", "return", "closed", "quality")
+    );
+    assert_eq!(text.as_deref(), Some("质量问题"), "the buyer's words are kept verbatim");
+    assert_eq!(opened.to_rfc3339(), "2025-03-06T02:00:00+00:00");
+    assert_eq!(
+        timeout.map(|t| t.to_rfc3339()),
+        Some("2025-03-16T02:00:00+00:00".into())
+    );
+    assert_eq!(
+        (rows[1].1.as_str(), rows[1].2.as_str(), rows[1].3.as_str()),
+        ("refund", "requested", "misorder")
+    );
+    let refunded_at: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE t.refund_no = '200000000001' AND e.kind = 'status_changed' AND e.data ->> 'to' = 'refunded'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("refund event");
+    assert_eq!(
+        refunded_at.map(|t| t.to_rfc3339()),
+        Some("2025-03-09T04:00:00+00:00".into()),
+        "dated 完结时间"
+    );
+
+    let again = aftersales::import::refunds::import(&state, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
+        .await
+        .expect("again");
+    assert_eq!((again.tickets_created, again.tickets_unchanged), (0, 2));
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(count, 2);
+}
+
+#[tokio::test]
+async fn an_agent_cannot_import_refunds() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-i").await;
+    app.user("agent-i", Role::Agent, &[shop]).await;
+    assert!(
+        aftersales::import::refunds::actor(&app.pool, "agent-i", shop)
+            .await
+            .is_err()
+    );
+}
+
+fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----aftersales-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"orders.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_owner_uploads_orders_on_the_page_and_sees_the_bad_row() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-j").await;
+    app.user("owner-j", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-j").await;
+    let page = client.get(app.url("/import")).send().await.expect("get");
+    assert_eq!(page.status(), StatusCode::OK);
+    let text = page.text().await.expect("text");
+    assert!(text.contains("enctype=\"multipart/form-data\"") && text.contains("导入"));
+
+    let shop_field = shop.to_string();
+    let (content_type, body) = multipart(
+        &[("shop", &shop_field), ("kind", "orders"), ("format", "auto")],
+        &fixture("orders_bad_row.csv"),
+    );
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains("未导入任何数据") && text.contains("<td class=\"num\">3</td>"),
+        "{text}"
+    );
+
+    let (content_type, body) = multipart(
+        &[("shop", &shop_field), ("kind", "orders")],
+        &fixture("orders_plain_bom.csv"),
+    );
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .header("hx-request", "true")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains("id=\"import-result\"") && text.contains("已导入 3 行"),
+        "{text}"
+    );
+    assert_eq!(order_count(&app).await, 2);
+}
+
+#[tokio::test]
+async fn an_upload_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-k").await;
+    app.user("owner-k", Role::Owner, &[shop]).await;
+    let (session, _) = crate::support::sign_in(&app, "owner-k").await;
+    let client = crate::support::browser_with(&app, &session, None);
+    let (content_type, body) = multipart(&[("shop", &shop.to_string())], &fixture("orders_plain_bom.csv"));
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(order_count(&app).await, 0);
+}

@@ -1,0 +1,475 @@
+//! The owners' reports against a small data set computed by hand (March 2025, Shanghai time,
+//! previous period 29 January – 28 February):
+//!
+//! | order | paid | signed | lines (SKU, category) |
+//! |---|---|---|---|
+//! | A | 03-02 | 03-05 | SKU-1 服装, SKU-2 鞋 |
+//! | B | 03-03 | 03-06 | SKU-1 服装 |
+//! | C | 03-10 | 03-12 | SKU-3 服装 |
+//! | D | 03-20 | — | SKU-1 服装 |
+//! | E | 02-10 | 02-12 | SKU-1 服装 (previous period) |
+//!
+//! | ticket | kind, reason | on | opened | ends |
+//! |---|---|---|---|---|
+//! | T1 | return, quality | A/SKU-1 | 03-06 10:00 | approved … refunded, closed 03-08 10:00 (48 h), ¥64 |
+//! | T2 | refund, misorder | B | 03-07 10:00 | refunded, closed 03-07 22:00 (12 h), ¥30 |
+//! | T3 | complaint, other | C | 03-13 10:00 | open; followed up in time once, one cycle missed |
+//! | T4 | return, not_as_described | A/SKU-2 | 03-07 09:00 | rejected, closed 03-08 09:00 (24 h) |
+//! | T5 | refund, quality | E | 02-13 10:00 | refunded, closed 02-14 10:00 (24 h) |
+//!
+//! March: return rate 1/4 (lines signed; only T1 was accepted), refund rate 2/4 (A, B of the
+//! paid A–D), quality refund rate 1/4 (A), complaint rate 1/4 (C), time to resolve over 12, 24,
+//! 48 h: average 28 h, p90 48 h. Previous: return 0/1, refund 1/1, so −50 pp.
+
+use aftersales::auth::{CurrentUser, Role};
+use aftersales::ids::{ShopId, TicketId, UserId};
+use aftersales::rules::workflow::Status;
+use aftersales::tickets::service::{self, NewFollowUp, NewTicket, NewTransition};
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, browser, spawn_app};
+
+fn local(text: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time");
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .expect("local time")
+        .with_timezone(&Utc)
+}
+
+struct Data {
+    app: TestApp,
+    shop: ShopId,
+    owner_token: String,
+    agent_token: String,
+}
+
+fn worker(id: UserId, login: &str, role: Role, shop: ShopId) -> CurrentUser {
+    CurrentUser {
+        id,
+        login: login.into(),
+        display_name: login.into(),
+        role,
+        shops: vec![shop],
+        token: String::new(),
+    }
+}
+
+async fn put_order(app: &TestApp, token: &str, shop: ShopId, no: &str, paid: &str, signed: Option<&str>, lines: Value) {
+    let answer = app
+        .put(
+            &format!("/api/v1/shops/{shop}/orders/{no}"),
+            token,
+            json!({ "buyer": format!("buyer-{no}"), "paid_at": local(paid).to_rfc3339(),
+                    "signed_at": signed.map(|s| local(s).to_rfc3339()), "lines": lines }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+}
+
+fn line(sku: &str, category: &str) -> Value {
+    json!({ "sku": sku, "title": format!("商品 {sku}"), "category": category, "quantity": 1, "unit_price_fen": 10000 })
+}
+
+async fn open(
+    state: &aftersales::app::AppState,
+    user: &CurrentUser,
+    shop: &aftersales::shops::Shop,
+    ticket: Value,
+) -> TicketId {
+    let input: NewTicket = serde_json::from_value(ticket).expect("ticket");
+    service::create(
+        state,
+        user,
+        shop,
+        input,
+        None,
+        aftersales::i18n::Lang::Zh,
+        local("2025-04-01 00:00"),
+    )
+    .await
+    .map_err(|e| e.message)
+    .expect("opens")
+    .ticket
+    .id
+}
+
+async fn walk(state: &aftersales::app::AppState, user: &CurrentUser, id: TicketId, path: &[Status], at: &str) {
+    let mut version = 1;
+    for &to in path {
+        let moved = service::transition(
+            &state.pool,
+            &state.calendar(),
+            user,
+            id,
+            NewTransition {
+                to,
+                note: None,
+                version,
+                resolution: None,
+            },
+            local(at),
+        )
+        .await
+        .map_err(|e| e.message)
+        .expect("moves");
+        version = moved.version;
+    }
+}
+
+async fn data() -> Data {
+    let app = spawn_app().await;
+    let shop_id = app.shop("rep").await;
+    let (agent, agent_token) = app.user("agent-r", Role::Agent, &[shop_id]).await;
+    let (supervisor, _) = app.user("super-r", Role::Supervisor, &[shop_id]).await;
+    let (_, owner_token) = app.user("owner-r", Role::Owner, &[shop_id]).await;
+    let t = &agent_token;
+    put_order(
+        &app,
+        t,
+        shop_id,
+        "A",
+        "2025-03-02 12:00",
+        Some("2025-03-05 12:00"),
+        json!([line("SKU-1", "服装"), line("SKU-2", "鞋")]),
+    )
+    .await;
+    put_order(
+        &app,
+        t,
+        shop_id,
+        "B",
+        "2025-03-03 12:00",
+        Some("2025-03-06 12:00"),
+        json!([line("SKU-1", "服装")]),
+    )
+    .await;
+    put_order(
+        &app,
+        t,
+        shop_id,
+        "C",
+        "2025-03-10 12:00",
+        Some("2025-03-12 12:00"),
+        json!([line("SKU-3", "服装")]),
+    )
+    .await;
+    put_order(
+        &app,
+        t,
+        shop_id,
+        "D",
+        "2025-03-20 12:00",
+        None,
+        json!([line("SKU-1", "服装")]),
+    )
+    .await;
+    put_order(
+        &app,
+        t,
+        shop_id,
+        "E",
+        "2025-02-10 12:00",
+        Some("2025-02-12 12:00"),
+        json!([line("SKU-1", "服装")]),
+    )
+    .await;
+
+    let state = aftersales::app::AppState::new(app.pool.clone());
+    let shop = aftersales::shops::get(&app.pool, shop_id)
+        .await
+        .expect("query")
+        .expect("shop");
+    let sup = worker(supervisor, "super-r", Role::Supervisor, shop_id);
+    let agent_user = worker(agent, "agent-r", Role::Agent, shop_id);
+    use Status::*;
+    let t1 = open(
+        &state,
+        &sup,
+        &shop,
+        json!({ "kind": "return", "order_no": "A", "sku": "SKU-1", "reason": "quality",
+        "refund_fen": 6400, "opened_at": local("2025-03-06 10:00") }),
+    )
+    .await;
+    walk(
+        &state,
+        &sup,
+        t1,
+        &[Approved, BuyerShipped, Received, Refunded, Closed],
+        "2025-03-08 10:00",
+    )
+    .await;
+    let t2 = open(
+        &state,
+        &sup,
+        &shop,
+        json!({ "kind": "refund", "order_no": "B", "reason": "misorder",
+        "refund_fen": 3000, "opened_at": local("2025-03-07 10:00") }),
+    )
+    .await;
+    walk(&state, &sup, t2, &[Approved, Refunded, Closed], "2025-03-07 22:00").await;
+    let t3 = open(
+        &state,
+        &agent_user,
+        &shop,
+        json!({ "kind": "complaint", "order_no": "C", "reason": "other",
+        "opened_at": local("2025-03-13 10:00") }),
+    )
+    .await;
+    let t4 = open(
+        &state,
+        &sup,
+        &shop,
+        json!({ "kind": "return", "order_no": "A", "sku": "SKU-2", "reason": "not_as_described",
+        "opened_at": local("2025-03-07 09:00") }),
+    )
+    .await;
+    walk(&state, &sup, t4, &[Rejected, Closed], "2025-03-08 09:00").await;
+    let t5 = open(
+        &state,
+        &sup,
+        &shop,
+        json!({ "kind": "refund", "order_no": "E", "reason": "quality",
+        "refund_fen": 10000, "opened_at": local("2025-02-13 10:00") }),
+    )
+    .await;
+    walk(&state, &sup, t5, &[Approved, Refunded, Closed], "2025-02-14 10:00").await;
+
+    // T3: a follow-up in time, one made late (not in time, not a missed cycle either), then the
+    // sweep records the next cycle as missed.
+    for at in ["2025-03-13 20:00", "2025-03-15 20:00"] {
+        service::follow_up(
+            &app.pool,
+            &agent_user,
+            t3,
+            NewFollowUp {
+                channel: serde_json::from_value(json!("phone")).expect("channel"),
+                summary: "联系买家".into(),
+                version: None,
+            },
+            local(at),
+        )
+        .await
+        .map_err(|e| e.message)
+        .expect("follow-up");
+    }
+    aftersales::follow_ups::sweep(&app.pool, local("2025-03-17 00:00"))
+        .await
+        .expect("sweep");
+    Data {
+        app,
+        shop: shop_id,
+        owner_token,
+        agent_token,
+    }
+}
+
+async fn report(d: &Data, by: &str) -> Value {
+    let answer = d
+        .app
+        .get(
+            &format!(
+                "/api/v1/shops/{}/reports/returns?from=2025-03-01&to=2025-03-31&by={by}",
+                d.shop
+            ),
+            &d.owner_token,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    answer.body
+}
+
+fn parts(rate: &Value) -> (i64, i64) {
+    (
+        rate["numerator"].as_i64().expect("numerator"),
+        rate["denominator"].as_i64().expect("denominator"),
+    )
+}
+
+fn row<'a>(body: &'a Value, key: &str) -> &'a Value {
+    body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["key"] == key)
+        .unwrap_or_else(|| panic!("no row {key} in {}", body["rows"]))
+}
+
+#[tokio::test]
+async fn the_summary_matches_the_hand_computed_figures_with_the_previous_period() {
+    let d = data().await;
+    let body = report(&d, "day").await;
+    let s = &body["summary"];
+    assert_eq!(parts(&s["return_rate"]), (1, 4));
+    assert_eq!(s["return_rate"]["basis"], "sign_date");
+    assert_eq!(s["return_rate"]["value"], 0.25);
+    assert_eq!(parts(&s["refund_rate"]), (2, 4));
+    assert_eq!(s["refund_rate"]["basis"], "payment_date");
+    assert_eq!(parts(&s["quality_refund_rate"]), (1, 4));
+    assert_eq!(parts(&s["complaint_rate"]), (1, 4));
+    assert_eq!(s["time_to_resolve"]["tickets"], 3);
+    assert_eq!(s["time_to_resolve"]["avg_hours"], 28.0);
+    assert_eq!(s["time_to_resolve"]["p90_hours"], 48.0);
+    assert_eq!(s["tickets"], 4);
+    assert_eq!(s["refund_fen"], 9400);
+
+    assert_eq!(
+        (body["previous_from"].as_str(), body["previous_to"].as_str()),
+        (Some("2025-01-29"), Some("2025-02-28"))
+    );
+    let p = &body["previous"];
+    assert_eq!(parts(&p["return_rate"]), (0, 1));
+    assert_eq!(parts(&p["refund_rate"]), (1, 1));
+    assert_eq!(parts(&p["quality_refund_rate"]), (1, 1));
+    assert_eq!(p["time_to_resolve"]["p90_hours"], 24.0);
+
+    let agents = body["agents"].as_array().expect("agents");
+    assert_eq!(agents.len(), 1, "{agents:?}");
+    assert_eq!(
+        (agents[0]["in_time"].as_i64(), agents[0]["missed"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(agents[0]["compliance"]["value"], 0.5);
+}
+
+#[tokio::test]
+async fn each_grouping_splits_the_figures_as_computed_by_hand() {
+    let d = data().await;
+    let day = report(&d, "day").await;
+    assert_eq!(parts(&row(&day, "2025-03-05")["figures"]["return_rate"]), (1, 2));
+    assert_eq!(parts(&row(&day, "2025-03-06")["figures"]["return_rate"]), (0, 1));
+    assert_eq!(parts(&row(&day, "2025-03-02")["figures"]["refund_rate"]), (1, 1));
+    assert_eq!(parts(&row(&day, "2025-03-20")["figures"]["refund_rate"]), (0, 1));
+    assert_eq!(row(&day, "2025-03-08")["figures"]["time_to_resolve"]["tickets"], 2);
+
+    let week = report(&d, "week").await;
+    assert_eq!(parts(&row(&week, "2025-03-03")["figures"]["return_rate"]), (1, 3));
+    assert_eq!(parts(&row(&week, "2025-03-10")["figures"]["return_rate"]), (0, 1));
+    assert_eq!(
+        parts(&row(&week, "2025-02-24")["figures"]["refund_rate"]),
+        (1, 1),
+        "A was paid on Sunday 03-02"
+    );
+
+    let month = report(&d, "month").await;
+    assert_eq!(parts(&row(&month, "2025-03-01")["figures"]["return_rate"]), (1, 4));
+    assert_eq!(parts(&row(&month, "2025-03-01")["figures"]["refund_rate"]), (2, 4));
+
+    let sku = report(&d, "sku").await;
+    let sku1 = row(&sku, "SKU-1");
+    assert_eq!(parts(&sku1["figures"]["return_rate"]), (1, 2));
+    assert_eq!(parts(&sku1["figures"]["refund_rate"]), (2, 3));
+    assert_eq!(parts(&sku1["previous"]["return_rate"]), (0, 1));
+    assert_eq!(parts(&sku1["previous"]["refund_rate"]), (1, 1));
+    assert_eq!(parts(&row(&sku, "SKU-2")["figures"]["refund_rate"]), (0, 1));
+    assert_eq!(parts(&row(&sku, "SKU-3")["figures"]["return_rate"]), (0, 1));
+
+    let category = report(&d, "category").await;
+    assert_eq!(parts(&row(&category, "服装")["figures"]["return_rate"]), (1, 3));
+    assert_eq!(parts(&row(&category, "服装")["figures"]["refund_rate"]), (2, 4));
+    assert_eq!(parts(&row(&category, "鞋")["figures"]["return_rate"]), (0, 1));
+
+    let reason = report(&d, "reason").await;
+    let quality = row(&reason, "quality");
+    assert_eq!(
+        (
+            quality["figures"]["tickets"].as_i64(),
+            quality["figures"]["refund_fen"].as_i64()
+        ),
+        (Some(1), Some(6400))
+    );
+    assert_eq!(quality["previous"]["tickets"], 1);
+    assert_eq!(
+        row(&reason, "misorder")["figures"]["time_to_resolve"]["avg_hours"],
+        12.0
+    );
+    assert_eq!(row(&reason, "not_as_described")["figures"]["tickets_refunded"], 0);
+    assert_eq!(reason["rows"].as_array().map(Vec::len), Some(4));
+
+    let kind = report(&d, "kind").await;
+    let returns = row(&kind, "return");
+    assert_eq!(
+        (
+            returns["figures"]["tickets"].as_i64(),
+            returns["figures"]["tickets_refunded"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(returns["figures"]["time_to_resolve"]["avg_hours"], 36.0);
+    assert_eq!(returns["figures"]["time_to_resolve"]["p90_hours"], 48.0);
+    assert_eq!(row(&kind, "complaint")["figures"]["tickets"], 1);
+}
+
+#[tokio::test]
+async fn agents_are_refused_and_bad_periods_are_explained() {
+    let d = data().await;
+    let path = format!("/api/v1/shops/{}/reports/returns", d.shop);
+    let agent = d.app.get(&path, &d.agent_token).await;
+    assert_eq!(agent.status, StatusCode::FORBIDDEN);
+    let backwards = d
+        .app
+        .get(&format!("{path}?from=2025-03-31&to=2025-03-01"), &d.owner_token)
+        .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        backwards.error_message().contains("after"),
+        "{}",
+        backwards.error_message()
+    );
+    let grouping = d.app.get(&format!("{path}?by=year"), &d.owner_token).await;
+    assert_eq!(grouping.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other_shop = d.app.get("/api/v1/shops/999999/reports/returns", &d.owner_token).await;
+    assert_eq!(other_shop.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
+    let d = data().await;
+    let client = browser(&d.app, "owner-r").await;
+    let page = client
+        .get(d.app.url(&format!(
+            "/reports?shop={}&from=2025-03-01&to=2025-03-31&by=sku",
+            d.shop
+        )))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("<svg") && html.contains("<polyline") && html.contains("<rect"),
+        "charts drawn on the server"
+    );
+    assert!(
+        html.contains("25.00%") && html.contains("<td class=\"num\">4</td>") && html.contains("按签收日期"),
+        "rate, parts and basis: {html}"
+    );
+    assert!(html.contains("-50.00 pp"), "the change against the previous period");
+    assert!(html.contains("SKU-1") && html.contains("质量问题"));
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline script or style"
+    );
+    for table in ["summary", "rows", "agents"] {
+        let response = client
+            .get(d.app.url(&format!(
+                "/reports/export.csv?shop={}&from=2025-03-01&to=2025-03-31&by=reason&table={table}",
+                d.shop
+            )))
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        let bytes = response.bytes().await.expect("bytes");
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{table}: UTF-8 BOM first");
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        assert!(text.lines().count() >= 2, "{table}: {text}");
+    }
+    let agent = browser(&d.app, "agent-r").await;
+    let refused = agent.get(d.app.url("/reports")).send().await.expect("page");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
