@@ -18,6 +18,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| ApiError::bad_request("the body could not be read (too large?)"))?;
+        // PostgreSQL text cannot hold NUL characters: refuse them here, clearly, instead of
+        // failing deep down.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            return Err(ApiError::invalid("body", "text must not contain NUL characters (\\u0000)"));
+        }
+        // Every body of this API is one JSON object (serde would also take a struct as an array).
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b != b'{') {
+            return Err(ApiError::invalid("body", "send one JSON object, e.g. {\"text\": \"…\"}"));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),

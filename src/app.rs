@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .nest_service("/static", ServeDir::new(static_dir))
         .fallback(crate::web::not_found)
+        .layer(middleware::from_fn(json_errors_for_api))
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
@@ -105,6 +106,37 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
+
+/// Rejections that axum's own extractors answer in plain text (a path id that is not a number,
+/// a missing body) become the API's JSON error under `/api/`, like every other error there.
+async fn json_errors_for_api(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !is_api || !plain || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&text).trim().to_string();
+    let error = match status {
+        StatusCode::NOT_FOUND => crate::error::ApiError::not_found("endpoint"),
+        StatusCode::METHOD_NOT_ALLOWED => crate::error::ApiError::bad_request("this method is not allowed on this path"),
+        StatusCode::PAYLOAD_TOO_LARGE => crate::error::ApiError::bad_request("the body is too large"),
+        s if s.is_server_error() => crate::error::ApiError::internal(message),
+        _ => crate::error::ApiError::bad_request(if message.is_empty() { "the request could not be read".into() } else { message }),
+    };
+    let mut answer = error.into_response();
+    if status != StatusCode::NOT_FOUND && !status.is_server_error() {
+        *answer.status_mut() = status;
+    }
+    answer
+}
 
 /// A header every response carries unless the handler set its own.
 fn header_if_missing(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

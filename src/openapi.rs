@@ -41,7 +41,7 @@ use crate::app::AppState;
         crate::calendar::api::replace_year,
         crate::calendar::api::delete_year,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = [])),
     tags((name = "auth"), (name = "shops"), (name = "users"), (name = "orders"), (name = "tickets"), (name = "follow-ups"), (name = "calendar"))
 )]
@@ -56,6 +56,33 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers any operation can give, documented on every one: 400 (unreadable request),
+/// 401 (not signed in; not for signing in itself), 403 (role or CSRF), 503 (database away).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete].into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.entry("400".into()).or_insert_with(|| error("the request could not be read"));
+                responses.entry("401".into()).or_insert_with(|| error("not signed in"));
+                responses.entry("403".into()).or_insert_with(|| error("the role may not do this"));
+                responses.entry("503".into()).or_insert_with(|| error("the database is unreachable; retry later"));
+            }
+        }
     }
 }
 

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
 pub struct DeadlineQuery {
     /// The instant of the application, RFC 3339 with an offset, e.g.
     /// `2025-03-10T10:00:00+08:00` (send `+` as `%2B`).
+    #[param(format = DateTime, example = "2025-03-10T10:00:00+08:00")]
     pub from: String,
     /// How many working days to count after the day of `from`, 0–60.
     #[param(minimum = 0, maximum = 60)]

@@ -369,6 +369,11 @@ pub async fn delete_year(pool: &PgPool, year: i32) -> sqlx::Result<bool> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    if deleted == 0 {
+        // Not a known year (and perhaps not a year a date can have): nothing to remove.
+        tx.rollback().await?;
+        return Ok(false);
+    }
     sqlx::query("DELETE FROM calendar_days WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)")
         .bind(year)
         .execute(&mut *tx)

@@ -31,10 +31,12 @@ pub struct FollowUpQuery {
     #[param(value_type = Option<String>)]
     pub state: Option<QueueState>,
     /// For `due_soon`: how many hours ahead (1–72, default 4).
+    #[param(minimum = 1, maximum = 72)]
     pub hours: Option<i64>,
     /// A user id, or `none` for unassigned tickets.
     pub assignee: Option<String>,
     /// At most this many tickets (1–500, default 200).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

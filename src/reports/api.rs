@@ -30,10 +30,13 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First day, local (`2025-03-01`); default 30 days before `to`.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", example = "2025-03-01")]
     pub from: Option<String>,
     /// Last day, local, included; default today.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", example = "2025-03-31")]
     pub to: Option<String>,
     /// `day` (default), `week`, `month`, `sku`, `category`, `reason` or `kind`.
+    #[param(pattern = "^(day|week|month|sku|category|reason|kind)?$", example = "day")]
     pub by: Option<String>,
 }
 
