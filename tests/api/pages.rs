@@ -288,3 +288,76 @@ async fn logout_ends_the_session() {
     let again = client.get(desk.app.url("/")).send().await.expect("get");
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn every_kind_is_driven_to_closing_through_the_ticket_page_forms() {
+    let desk = desk().await;
+    let client = browser(&desk, "agent-a").await;
+    let paths: [(&str, &str, &[&str]); 5] = [
+        ("refund", "quality", &["approved", "refunded", "closed"]),
+        (
+            "return",
+            "quality",
+            &["approved", "buyer_shipped", "received", "refunded", "closed"],
+        ),
+        (
+            "exchange",
+            "wrong_item",
+            &["approved", "buyer_shipped", "received", "replacement_shipped", "closed"],
+        ),
+        (
+            "complaint",
+            "late_shipment",
+            &["investigating", "resolution_proposed", "resolved", "closed"],
+        ),
+        (
+            "logistics",
+            "logistics_stuck",
+            &["carrier_contacted", "resolved", "closed"],
+        ),
+    ];
+    let shop = desk.shop.to_string();
+    for (kind, reason, steps) in paths {
+        let created = client
+            .post(desk.app.url("/tickets"))
+            .form(&[
+                ("shop", shop.as_str()),
+                ("order_no", "O-1"),
+                ("kind", kind),
+                ("reason", reason),
+                ("refund_yuan", ""),
+            ])
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(created.status(), StatusCode::SEE_OTHER, "{kind}");
+        let location = created.headers()["location"].to_str().expect("location").to_string();
+        for (i, to) in steps.iter().enumerate() {
+            let (_, page) = html(&client, desk.app.url(&location)).await;
+            assert!(
+                page.contains(&format!("name=\"to\" value=\"{to}\"")),
+                "{kind}: the page offers {to}"
+            );
+            let version = (i + 1).to_string();
+            let mut form = vec![("to", *to), ("version", version.as_str()), ("note", "页面操作")];
+            if *to == "resolved" && kind == "logistics" {
+                form.push(("resolution", "reshipped"));
+            }
+            let moved = client
+                .post(desk.app.url(&format!("{location}/transitions")))
+                .form(&form)
+                .send()
+                .await
+                .expect("move");
+            assert_eq!(moved.status(), StatusCode::SEE_OTHER, "{kind} → {to}");
+        }
+        let (_, page) = html(&client, desk.app.url(&location)).await;
+        assert!(page.contains("已关闭"), "{kind} is closed");
+        assert_eq!(
+            page.matches("ev-status_changed").count(),
+            steps.len(),
+            "{kind}: every step on the timeline"
+        );
+        assert!(!page.contains("name=\"to\""), "{kind}: nothing left to do");
+    }
+}
