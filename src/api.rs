@@ -25,11 +25,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         // PostgreSQL text cannot hold NUL characters: refuse them here, clearly, instead of
         // failing deep down.
         if bytes.windows(6).any(|w| w == b"\\u0000") {
-            return Err(ApiError::invalid("body", "text must not contain NUL characters (\\u0000)"));
+            return Err(ApiError::invalid(
+                "body",
+                "text must not contain NUL characters (\\u0000)",
+            ));
         }
         // Every body of this API is one JSON object (serde would also take a struct as an array).
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b != b'{') {
-            return Err(ApiError::invalid("body", "send one JSON object, e.g. {\"text\": \"…\"}"));
+        if bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b != b'{')
+        {
+            return Err(ApiError::invalid(
+                "body",
+                "send one JSON object, e.g. {\"text\": \"…\"}",
+            ));
         }
         let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Json::<T>::from_request(req, state).await {

@@ -122,14 +122,22 @@ async fn json_errors_for_api(request: axum::extract::Request, next: middleware::
         return response;
     }
     let status = response.status();
-    let text = axum::body::to_bytes(response.into_body(), 16 * 1024).await.unwrap_or_default();
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .unwrap_or_default();
     let message = String::from_utf8_lossy(&text).trim().to_string();
     let error = match status {
         StatusCode::NOT_FOUND => crate::error::ApiError::not_found("endpoint"),
-        StatusCode::METHOD_NOT_ALLOWED => crate::error::ApiError::bad_request("this method is not allowed on this path"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            crate::error::ApiError::bad_request("this method is not allowed on this path")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => crate::error::ApiError::bad_request("the body is too large"),
         s if s.is_server_error() => crate::error::ApiError::internal(message),
-        _ => crate::error::ApiError::bad_request(if message.is_empty() { "the request could not be read".into() } else { message }),
+        _ => crate::error::ApiError::bad_request(if message.is_empty() {
+            "the request could not be read".into()
+        } else {
+            message
+        }),
     };
     let mut answer = error.into_response();
     if status != StatusCode::NOT_FOUND && !status.is_server_error() {

@@ -70,17 +70,31 @@ impl Modify for CommonResponses {
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
-                    .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
                     .build(),
             )
         };
         for item in openapi.paths.paths.values_mut() {
-            for operation in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete].into_iter().flatten() {
+            for operation in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
                 let responses = &mut operation.responses.responses;
-                responses.entry("400".into()).or_insert_with(|| error("the request could not be read"));
+                responses
+                    .entry("400".into())
+                    .or_insert_with(|| error("the request could not be read"));
                 responses.entry("401".into()).or_insert_with(|| error("not signed in"));
-                responses.entry("403".into()).or_insert_with(|| error("the role may not do this"));
-                responses.entry("503".into()).or_insert_with(|| error("the database is unreachable; retry later"));
+                responses
+                    .entry("403".into())
+                    .or_insert_with(|| error("the role may not do this"));
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| error("the database is unreachable; retry later"));
             }
         }
     }
