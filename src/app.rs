@@ -73,6 +73,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::calendar::api::router())
         .merge(crate::follow_ups::api::router())
         .merge(crate::reports::api::router())
+        .merge(crate::replies::api::router())
+        .merge(crate::buyers::api::router())
+        .merge(crate::visits::api::router())
         .merge(crate::openapi::router())
         .merge(crate::web::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
@@ -83,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
+        .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,

@@ -33,11 +33,13 @@ pub enum Action {
     ManageCalendar,
     /// Read the audit log.
     ReadAudit,
+    /// Edit a shop's canned-reply library (快捷短语) and the return address it fills in.
+    ManageReplies,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -51,6 +53,7 @@ impl Action {
         Action::ManageUsers,
         Action::ManageCalendar,
         Action::ReadAudit,
+        Action::ManageReplies,
     ];
 
     /// A name for logs and messages.
@@ -69,6 +72,7 @@ impl Action {
             Action::ManageUsers => "manage users",
             Action::ManageCalendar => "edit the calendar",
             Action::ReadAudit => "read the audit log",
+            Action::ManageReplies => "edit the canned-reply library",
         }
     }
 }
@@ -92,6 +96,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | SeeFollowUps
                 | BulkFollowUps
                 | SeeReports
+                | ManageReplies
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -132,6 +137,7 @@ mod tests {
             Action::ManageUsers,
             Action::ManageCalendar,
             Action::ReadAudit,
+            Action::ManageReplies,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -144,6 +150,7 @@ mod tests {
             Action::OverrideRules,
             Action::SeeFollowUps,
             Action::BulkFollowUps,
+            Action::ManageReplies,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

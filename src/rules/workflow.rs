@@ -3,6 +3,15 @@
 //! Each kind has an explicit state machine ([`TicketKind::moves_from`]). On top of it, any ticket
 //! that is not closed may be put on hold — escalated to a supervisor or handed to the platform
 //! (平台介入) — and comes back to the status it was held from.
+//!
+//! **Return visits (回访).** A ticket that is done but not yet closed — `resolved`, `refunded`,
+//! `replacement_shipped` ([`Status::asks_for_return_visit`]) — gets a return visit: the buyer is
+//! asked whether the problem is solved. A *not satisfied* answer reopens it with
+//! [`Position::reopen`], a move of its own that is not among the agent's buttons (only the
+//! recorded answer makes it): complaint → `investigating`, logistics → `carrier_contacted`,
+//! refund → `approved` (a further refund or compensation is arranged), return → `received`
+//! (the refund is reassessed with the goods in hand), exchange → `approved` (another exchange).
+//! Closed stays final: a ticket closed before the visit is not reopened (a new ticket is).
 
 use serde::{Deserialize, Serialize};
 
@@ -310,6 +319,12 @@ impl Status {
         self == Closed
     }
 
+    /// Whether reaching this status schedules a return visit (回访): the ticket is done and only
+    /// waits to be closed.
+    pub fn asks_for_return_visit(self) -> bool {
+        matches!(self, Resolved | Refunded | ReplacementShipped)
+    }
+
     /// Whether the 24-hour follow-up cycle runs (SPEC rule 2): not for closed tickets, nor for
     /// rejected and resolved ones that only wait to be closed.
     pub fn in_follow_up_cycle(self) -> bool {
@@ -447,6 +462,28 @@ impl Position {
                 moves
             }
         }
+    }
+
+    /// Where a not-satisfied return visit sends a done ticket back to, for this kind.
+    pub fn reopen_target(&self) -> Option<Status> {
+        match (self.kind, self.status) {
+            (TicketKind::Complaint, Resolved) => Some(Investigating),
+            (TicketKind::Logistics, Resolved) => Some(CarrierContacted),
+            (TicketKind::Refund, Refunded) => Some(Approved),
+            (TicketKind::Return, Refunded) => Some(Received),
+            (TicketKind::Exchange, ReplacementShipped) => Some(Approved),
+            _ => None,
+        }
+    }
+
+    /// Reopens a done ticket after a not-satisfied return visit (see the module docs); `None`
+    /// for a ticket that is not done (closed, held, or still being worked).
+    pub fn reopen(&self) -> Option<Position> {
+        self.reopen_target().map(|status| Position {
+            kind: self.kind,
+            status,
+            held_from: None,
+        })
     }
 
     /// Applies a move, or says why it is not allowed. `resolution` is required when a logistics
@@ -669,6 +706,63 @@ mod tests {
         false
     }
 
+    #[test]
+    fn a_done_ticket_of_every_kind_can_be_reopened_into_its_own_workflow() {
+        let done = [
+            (
+                TicketKind::Complaint,
+                vec![Investigating, ResolutionProposed, Resolved],
+                Investigating,
+            ),
+            (
+                TicketKind::Logistics,
+                vec![CarrierContacted, Resolved],
+                CarrierContacted,
+            ),
+            (TicketKind::Refund, vec![Approved, Refunded], Approved),
+            (
+                TicketKind::Return,
+                vec![Approved, BuyerShipped, Received, Refunded],
+                Received,
+            ),
+            (
+                TicketKind::Exchange,
+                vec![Approved, BuyerShipped, Received, ReplacementShipped],
+                Approved,
+            ),
+        ];
+        for (kind, path, back) in done {
+            let position = walk(kind, &path).expect("legal");
+            assert!(position.status.asks_for_return_visit(), "{kind:?}");
+            let reopened = position.reopen().expect("a done ticket reopens");
+            assert_eq!(reopened.status, back, "{kind:?}");
+            assert!(
+                reopened.status.in_follow_up_cycle(),
+                "a reopened ticket is followed up again"
+            );
+            assert!(can_reach_closed(reopened));
+        }
+    }
+
+    #[test]
+    fn closed_and_unfinished_tickets_are_not_reopened() {
+        let closed = walk(
+            TicketKind::Complaint,
+            &[Investigating, ResolutionProposed, Resolved, Closed],
+        )
+        .expect("legal");
+        assert_eq!(closed.reopen(), None);
+        assert_eq!(Position::new(TicketKind::Refund).reopen(), None);
+        let escalated = walk(TicketKind::Logistics, &[CarrierContacted, Resolved, Escalated]).expect("legal");
+        assert_eq!(escalated.reopen(), None, "a held ticket goes back first");
+    }
+
+    #[test]
+    fn return_visits_are_asked_only_when_a_ticket_is_done_but_open() {
+        let asked: HashSet<_> = Status::ALL.into_iter().filter(|s| s.asks_for_return_visit()).collect();
+        assert_eq!(asked, HashSet::from([Resolved, Refunded, ReplacementShipped]));
+    }
+
     fn any_kind() -> impl Strategy<Value = TicketKind> {
         prop::sample::select(TicketKind::ALL.to_vec())
     }
@@ -707,6 +801,27 @@ mod tests {
                     prop_assert_eq!(named, allowed);
                 }
                 Err(MoveError::ResolutionRequired) => prop_assert!(false, "resolution was given"),
+            }
+        }
+
+        /// Wherever a random walk stops, reopening either lands inside the kind's workflow, in
+        /// the follow-up cycle and able to reach closed, or is refused for a ticket not done.
+        #[test]
+        fn reopening_stays_inside_the_kind(kind in any_kind(), steps in prop::collection::vec(0usize..8, 0..20)) {
+            let mut position = Position::new(kind);
+            for step in steps {
+                let moves = position.allowed_moves();
+                if moves.is_empty() { break; }
+                position = position.apply(moves[step % moves.len()], Some(Resolution::Delivered)).expect("legal");
+            }
+            match position.reopen() {
+                Some(reopened) => {
+                    prop_assert!(position.status.asks_for_return_visit());
+                    prop_assert!(kind.statuses().contains(&reopened.status));
+                    prop_assert!(reopened.status.in_follow_up_cycle());
+                    prop_assert!(can_reach_closed(reopened));
+                }
+                None => prop_assert!(!position.status.asks_for_return_visit() || position.held_from.is_some()),
             }
         }
     }

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::model::TicketView;
 use super::repo::{self, Filter};
-use super::service::{self, NewAssignment, NewFollowUp, NewNote, NewTicket, NewTransition};
+use super::service::{self, FollowUpRequest, NewAssignment, NewNote, NewTicket, NewTransition};
 use crate::api::{ApiJson, ApiQuery, Page};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -172,9 +172,10 @@ pub async fn get_ticket(
     Ok(Json(view))
 }
 
-/// Records a contact with the buyer (or carrier, warehouse): the follow-up cycle restarts.
+/// Records a contact with the buyer (or carrier, warehouse): the follow-up cycle restarts. With
+/// `canned_reply`, the reply's filled-in text is recorded beside the summary.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/follow-ups", tag = "tickets",
-    params(("id" = i64, Path, description = "ticket id")), request_body = NewFollowUp,
+    params(("id" = i64, Path, description = "ticket id")), request_body = FollowUpRequest,
     responses((status = 201, body = TicketView), (status = 404, body = crate::api::ErrorBody),
               (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn record_follow_up(
@@ -182,10 +183,11 @@ pub async fn record_follow_up(
     user: CurrentUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    ApiJson(input): ApiJson<NewFollowUp>,
+    ApiJson(input): ApiJson<FollowUpRequest>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let now = Utc::now();
-    let ticket = service::follow_up(&state.pool, &user, id, input, now).await?;
+    let (input, canned_reply) = input.split();
+    let ticket = service::follow_up_with_reply(&state.pool, &user, id, input, canned_reply, now).await?;
     Ok((
         StatusCode::CREATED,
         Json(TicketView::new(&ticket, now, request_lang(&headers))),

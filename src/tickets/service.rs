@@ -78,6 +78,36 @@ pub struct NewFollowUp {
     pub version: Option<i32>,
 }
 
+/// A follow-up as the API takes it: [`NewFollowUp`] and, optionally, the canned reply
+/// (快捷短语) the summary was written from — its filled-in text is recorded beside the summary.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpRequest {
+    pub channel: Channel,
+    #[schema(min_length = 1, example = "已电话联系买家，确认今天寄回")]
+    pub summary: String,
+    /// If given, the follow-up is refused when the ticket changed since.
+    #[serde(default)]
+    pub version: Option<i32>,
+    /// A reply id of the shop's library.
+    #[serde(default)]
+    pub canned_reply: Option<i64>,
+}
+
+impl FollowUpRequest {
+    /// The follow-up and the reply it used.
+    pub fn split(self) -> (NewFollowUp, Option<i64>) {
+        (
+            NewFollowUp {
+                channel: self.channel,
+                summary: self.summary,
+                version: self.version,
+            },
+            self.canned_reply,
+        )
+    }
+}
+
 /// An internal note (`POST /api/v1/tickets/{id}/notes`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -511,6 +541,18 @@ pub async fn follow_up(
     input: NewFollowUp,
     now: DateTime<Utc>,
 ) -> Result<Ticket, ApiError> {
+    follow_up_with_reply(pool, user, id, input, None, now).await
+}
+
+/// Records a follow-up written from a canned reply of the shop's library (or from none).
+pub async fn follow_up_with_reply(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewFollowUp,
+    canned_reply: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Ticket, ApiError> {
     let summary = require_text("summary", &input.summary, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
@@ -536,6 +578,23 @@ pub async fn follow_up(
     .bind(due)
     .execute(&mut *tx)
     .await?;
+    let mut data = json!({ "channel": input.channel, "summary": summary, "was_overdue": ticket.is_overdue(now) });
+    if let Some(reply_id) = canned_reply {
+        let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "canned_reply",
+                    format!("the shop's library has no reply {reply_id} (archived?); pick one from the list again"),
+                )
+            })?;
+        let zone = ticket.time_zone;
+        let variables =
+            crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
+        data["canned_reply"] =
+            json!({ "id": reply.id, "title": reply.title, "text": variables.fill(&reply.body).text });
+        crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
+    }
     repo::append_event(
         &mut *tx,
         ticket.shop_id,
@@ -543,7 +602,7 @@ pub async fn follow_up(
         now,
         Some(user.id),
         event_kind::FOLLOW_UP,
-        json!({ "channel": input.channel, "summary": summary, "was_overdue": ticket.is_overdue(now) }),
+        data,
     )
     .await?;
     let updated = repo::get(&mut *tx, &user.shops, id)
@@ -603,7 +662,54 @@ pub async fn transition(
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
-    let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
+    apply_move(
+        &mut tx,
+        calendar,
+        user,
+        &ticket,
+        next,
+        input.resolution,
+        note,
+        json!({}),
+        now,
+    )
+    .await?;
+    let updated = repo::get(&mut *tx, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Loads a ticket locked for a change inside the caller's transaction (for the modules that
+/// act on tickets: return visits, evidence). Checks the caller may work it and, if given, the
+/// version.
+pub async fn lock_for_change(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    id: TicketId,
+    version: Option<i32>,
+) -> Result<Ticket, ApiError> {
+    lock(tx, user, id, version).await
+}
+
+/// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
+/// follow-up cycle, the platform deadline and clocks, the `status_changed` event (with `extra`
+/// merged into its data), and the return visit when the ticket is done.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_move(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    ticket: &Ticket,
+    next: Position,
+    given_resolution: Option<Resolution>,
+    note: Option<String>,
+    extra: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let id = ticket.id;
+    let hours = shop_follow_up_hours(tx, ticket.shop_id).await?;
     let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
         (_, false) => None,
         // Back into the cycle (e.g. a rejected refund goes to the platform): a fresh cycle.
@@ -621,7 +727,7 @@ pub async fn transition(
         None
     };
     let resolution = if next.status == Status::Resolved {
-        input.resolution.or(ticket.resolution)
+        given_resolution.or(ticket.resolution)
     } else {
         ticket.resolution
     };
@@ -659,6 +765,13 @@ pub async fn transition(
     .bind(timer_due)
     .execute(&mut *tx)
     .await?;
+    let mut data = json!({
+        "from": ticket.status(), "to": next.status, "note": note, "resolution": given_resolution,
+        "platform_deadline_at": platform_deadline,
+    });
+    if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+        data.extend(extra.clone());
+    }
     repo::append_event(
         &mut *tx,
         ticket.shop_id,
@@ -666,17 +779,13 @@ pub async fn transition(
         now,
         Some(user.id),
         event_kind::STATUS_CHANGED,
-        json!({
-            "from": ticket.status(), "to": next.status, "note": note, "resolution": input.resolution,
-            "platform_deadline_at": platform_deadline,
-        }),
+        data,
     )
     .await?;
-    let updated = repo::get(&mut *tx, &user.shops, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
-    tx.commit().await?;
-    Ok(updated)
+    if next.status.asks_for_return_visit() {
+        crate::visits::schedule(tx, ticket.shop_id, id, now, hours).await?;
+    }
+    Ok(())
 }
 
 /// Assigns a ticket to a worker of its shop, or unassigns it.

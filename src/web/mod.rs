@@ -8,7 +8,7 @@ mod follow_ups;
 mod login;
 mod new_ticket;
 mod queue;
-mod ticket;
+pub(crate) mod ticket;
 pub mod views;
 
 use askama::Template;
@@ -47,6 +47,12 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .route("/tickets/{id}/notes", post(ticket::add_note))
         .route("/tickets/{id}/transitions", post(ticket::move_ticket))
         .route("/tickets/{id}/assignment", post(ticket::assign_ticket))
+        .route("/tickets/{id}/return-visits", post(ticket::record_return_visit))
+        .merge(crate::replies::page::router())
+        .merge(crate::buyers::page::router())
+        .merge(crate::visits::page::router())
+        .merge(crate::keyboard::router())
+        .merge(crate::evidence::page::router())
         .layer(middleware::from_fn(html_errors))
 }
 

@@ -66,6 +66,37 @@ pub struct TicketPartial {
     pub can_work: bool,
     pub can_take: bool,
     pub closed: bool,
+    /// The shop's canned replies filled in for this ticket, for the picker.
+    pub replies: Vec<ReplyOption>,
+    /// The buyer's file in short.
+    pub buyer_file: crate::buyers::page::BuyerSummary,
+    /// The return visit, when the ticket is done or had one.
+    pub visit: Option<VisitBox>,
+    /// Photos and files attached to the ticket.
+    pub evidence: Vec<crate::evidence::page::EvidenceRow>,
+}
+
+/// A canned reply in the ticket page's picker.
+pub struct ReplyOption {
+    pub id: i64,
+    pub situation: &'static str,
+    pub title: String,
+    pub text: String,
+    /// What the picker's search matches against (lower case).
+    pub search: String,
+    /// The variables the ticket has no value for, named for the agent.
+    pub missing: String,
+}
+
+/// The return visit card.
+pub struct VisitBox {
+    /// A visit waits for the buyer's answer.
+    pub waiting: bool,
+    pub due: Deadline,
+    /// Answers given so far, newest first.
+    pub answers: Vec<String>,
+    /// The answer can be recorded now (done or closed ticket, and the user works tickets).
+    pub can_record: bool,
 }
 
 /// One running platform timer.
@@ -204,7 +235,68 @@ pub async fn partial(
         )
     }));
 
+    let replies = if can_work && !ticket.status().is_closed() {
+        crate::replies::for_ticket(&state.pool, ticket, None, t, now)
+            .await?
+            .into_iter()
+            .map(|r| ReplyOption {
+                id: r.id,
+                situation: t.t(r.situation.label_key()),
+                search: format!("{} {} {}", t.t(r.situation.label_key()), r.title, r.text).to_lowercase(),
+                missing: r
+                    .missing
+                    .iter()
+                    .map(|m| format!("{{{m}}}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                title: r.title,
+                text: r.text,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let buyer_file = crate::buyers::page::BuyerSummary::of(
+        &crate::buyers::file(&state.pool, ticket.shop_id, ticket.customer_id, now).await?,
+    );
+    let visits = crate::visits::for_ticket(&state.pool, ticket.shop_id, ticket.id).await?;
+    let done = ticket.status().asks_for_return_visit() || ticket.status().is_closed();
+    let visit = (done || !visits.is_empty()).then(|| {
+        let waiting = visits.iter().find(|v| v.answered_at.is_none());
+        VisitBox {
+            waiting: waiting.is_some(),
+            due: Deadline::new(t, waiting.map(|v| v.due_at), now),
+            answers: visits
+                .iter()
+                .filter_map(|v| {
+                    let at = v.answered_at?;
+                    let key = if v.satisfied == Some(true) {
+                        "visit.answer_satisfied"
+                    } else {
+                        "visit.answer_not_satisfied"
+                    };
+                    let mut line = format!("{} · {}", t.datetime(&at), t.t(key));
+                    if !v.comment.is_empty() {
+                        line.push_str(" · ");
+                        line.push_str(&v.comment);
+                    }
+                    if v.reopened {
+                        line.push_str(" · ");
+                        line.push_str(t.t("visit.reopened"));
+                    }
+                    Some(line)
+                })
+                .collect(),
+            can_record: can_work && done,
+        }
+    });
+    let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
+
     Ok(TicketPartial {
+        replies,
+        buyer_file,
+        visit,
+        evidence,
         t,
         csrf: super::csrf::token_for(&user.token),
         flash,
@@ -356,11 +448,22 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
                 .and_then(Channel::parse)
                 .map(|c| t.t(c.label_key()))
                 .unwrap_or("");
-            (
-                t.f("timeline.follow_up", &[("channel", &channel)]),
-                text(&data["summary"]),
-            )
+            let mut what = t.f("timeline.follow_up", &[("channel", &channel)]);
+            if let Some(title) = text(&data["canned_reply"]["title"]) {
+                what.push_str(&t.f("timeline.with_reply", &[("title", &title)]));
+            }
+            (what, text(&data["summary"]))
         }
+        crate::visits::EVENT => (
+            t.t(if data["satisfied"].as_bool() == Some(true) {
+                "timeline.visit_satisfied"
+            } else {
+                "timeline.visit_not_satisfied"
+            })
+            .to_string(),
+            text(&data["comment"]),
+        ),
+        crate::evidence::EVENT => (t.t("timeline.evidence_added").to_string(), text(&data["file_name"])),
         event_kind::NOTE => (t.t("timeline.note").to_string(), text(&data["text"])),
         event_kind::STATUS_CHANGED => (
             t.f(
@@ -421,7 +524,7 @@ pub async fn show_ticket(
 
 /// After an action: the fragment for htmx, a redirect for a plain post, and on a refused
 /// action the page (or fragment) again with the reason.
-async fn answer(
+pub(crate) async fn answer(
     state: &AppState,
     user: &CurrentUser,
     headers: &HeaderMap,
@@ -470,6 +573,9 @@ pub struct FollowUpForm {
     channel: String,
     summary: String,
     version: Option<i32>,
+    /// The canned reply the picker inserted (empty when none).
+    #[serde(default)]
+    canned_reply: Option<String>,
 }
 
 /// Records a follow-up from the page.
@@ -480,9 +586,16 @@ pub async fn record_follow_up(
     Path(id): Path<TicketId>,
     Form(form): Form<FollowUpForm>,
 ) -> ApiResult<Response> {
-    let result = match Channel::parse(&form.channel) {
-        Some(channel) => {
-            service::follow_up(
+    let canned_reply = match form.canned_reply.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(reply) => match reply.parse::<i64>() {
+            Ok(reply) => Ok(Some(reply)),
+            Err(_) => Err(ApiError::invalid("canned_reply", "pick the reply from the list again")),
+        },
+        None => Ok(None),
+    };
+    let result = match (Channel::parse(&form.channel), canned_reply) {
+        (Some(channel), Ok(canned_reply)) => {
+            service::follow_up_with_reply(
                 &state.pool,
                 &user,
                 id,
@@ -491,11 +604,13 @@ pub async fn record_follow_up(
                     summary: form.summary,
                     version: form.version,
                 },
+                canned_reply,
                 Utc::now(),
             )
             .await
         }
-        None => Err(ApiError::invalid("channel", "choose how the buyer was reached")),
+        (_, Err(error)) => Err(error),
+        (None, _) => Err(ApiError::invalid("channel", "choose how the buyer was reached")),
     };
     answer(&state, &user, &headers, id, result, "flash.follow_up_saved").await
 }
@@ -606,6 +721,45 @@ pub async fn assign_ticket(
         Err(error) => Err(error),
     };
     answer(&state, &user, &headers, id, result, "flash.assigned").await
+}
+
+/// The return-visit form.
+#[derive(Deserialize)]
+pub struct VisitForm {
+    /// `yes` or `no`.
+    satisfied: String,
+    #[serde(default)]
+    comment: String,
+    version: Option<i32>,
+}
+
+/// Records the buyer's answer to the return visit from the page.
+pub async fn record_return_visit(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    Form(form): Form<VisitForm>,
+) -> ApiResult<Response> {
+    let satisfied = match form.satisfied.as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(ApiError::invalid("satisfied", "choose satisfied or not satisfied")),
+    };
+    let result = match satisfied {
+        Ok(satisfied) => {
+            let answer = crate::visits::VisitAnswer {
+                satisfied,
+                comment: form.comment,
+                version: form.version,
+            };
+            crate::visits::record(&state.pool, &state.calendar(), &user, id, answer, Utc::now())
+                .await
+                .map(|recorded| recorded.ticket)
+        }
+        Err(error) => Err(error),
+    };
+    answer(&state, &user, &headers, id, result, "flash.visit_saved").await
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agent_day;
 mod auth;
 mod calendar;
 mod cli;

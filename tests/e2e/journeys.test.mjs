@@ -152,3 +152,88 @@ test('the language switch shows the English UI', async () => {
   await page.screenshot({ path: 'screenshots/05-english.png', fullPage: true });
   await page.context().close();
 });
+
+test('an agent inserts a canned reply with the keyboard and records it as the follow-up', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-4001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'refund', order_no: 'E2E-4001', reason: 'quality', description: '袜子起球，申请退款', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.goto(`${BASE}/tickets/${id}`);
+
+  // ? shows the shortcuts, Esc closes them.
+  await page.keyboard.press('?');
+  await page.waitForSelector('#kbd-help');
+  assert.match(await page.textContent('#kbd-help'), /键盘快捷键/);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#kbd-help', { state: 'detached' });
+
+  // f focuses the summary; Ctrl+/ opens the picker; type to search; Enter inserts.
+  await page.keyboard.press('f');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'summary');
+  await page.keyboard.type('亲，');
+  await page.keyboard.press('Control+/');
+  await page.waitForSelector('#reply-picker:not([hidden])');
+  await page.keyboard.type('退款已完成');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#reply-picker', { state: 'hidden' });
+  const summary = await page.inputValue('#summary');
+  assert.match(summary, /^亲，e2e_买家 您好，订单 E2E-4001 的退款 ¥39\.90 已原路退回/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'summary');
+  assert.notEqual(await page.inputValue('#canned-reply'), '');
+  await page.screenshot({ path: 'screenshots/06-canned-reply.png', fullPage: true });
+
+  // Ctrl+Enter records the follow-up in place; the timeline names the reply.
+  await page.keyboard.press('Control+Enter');
+  await page.waitForSelector('#timeline li.ev-follow_up');
+  assert.match(await page.textContent('#timeline li.ev-follow_up'), /快捷短语：退款已完成/);
+  const ticket = await api('GET', `/api/v1/tickets/${id}`, tok);
+  const followUp = ticket.body.timeline.find((e) => e.kind === 'follow_up');
+  assert.equal(followUp.data.canned_reply.title, '退款已完成');
+  assert.match(followUp.data.summary, /E2E-4001/);
+  await page.context().close();
+});
+
+test('an agent attaches a photo as evidence and sees its thumbnail; a forbidden file is refused', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-5001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-5001', reason: 'damaged', description: '包装破损，袜子有污渍', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.goto(`${BASE}/tickets/${id}`);
+  await page.evaluate(() => { window.__noReload = true; });
+
+  // A 1×1 PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await page.setInputFiles('#evidence-file', { name: '破损照片.png', mimeType: 'image/png', buffer: png });
+  await page.click('#evidence-form button[type=submit]');
+  await page.waitForSelector('img.evidence-thumb');
+  await page.waitForFunction(() => {
+    const img = document.querySelector('img.evidence-thumb');
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  assert.match(await page.textContent('#evidence'), /破损照片\.png/);
+  assert.match(await page.textContent('#timeline'), /上传了凭证/);
+
+  // A text file named like a photo is refused with the reason, and nothing is stored.
+  await page.setInputFiles('#evidence-file', { name: 'fake.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not really a photo') });
+  await page.click('#evidence-form button[type=submit]');
+  await page.waitForSelector('.flash-error');
+  assert.match(await page.textContent('.flash-error'), /只接受 JPEG、PNG、WebP 照片或 PDF/);
+  assert.equal(await page.locator('.evidence-item').count(), 1);
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+  await page.screenshot({ path: 'screenshots/07-evidence.png', fullPage: true });
+  const listed = await api('GET', `/api/v1/tickets/${id}/evidence`, tok);
+  assert.equal(listed.body.length, 1);
+  await page.context().close();
+});

@@ -2,6 +2,7 @@
 //! `{name}` marks a value filled in by `Tr::f`. Keys are unique across all files (tested).
 
 mod admin;
+mod agent_day;
 mod calendar;
 mod core;
 mod follow_ups;
@@ -14,4 +15,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     follow_ups::ENTRIES,
     calendar::ENTRIES,
     reports::ENTRIES,
+    agent_day::ENTRIES,
 ];

@@ -1,0 +1,162 @@
+//! Evidence on the ticket page: the thumbnails, the upload (multipart, answered like every
+//! ticket action: the fragment for htmx, a redirect for a plain post, the reason when refused),
+//! and the authorized routes that serve a file and the evidence pack.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use sqlx::PgPool;
+
+use crate::app::AppState;
+use crate::auth::permissions::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::Tr;
+use crate::ids::TicketId;
+use crate::tickets::Ticket;
+use crate::web::PageUser;
+
+/// The page routes that read (merged into the pages' router); the upload is in
+/// [`super::api::upload_router`].
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tickets/{id}/evidence/{evidence}", get(serve_file))
+        .route("/tickets/{id}/evidence-pack", get(super::pack::download_pack))
+}
+
+/// One file on the ticket page.
+pub struct EvidenceRow {
+    pub id: i64,
+    pub href: String,
+    pub name: String,
+    pub image: bool,
+    /// "1.2 MB · 小李 · 03-11 10:20".
+    pub caption: String,
+}
+
+/// Human size of a file.
+pub fn size_text(bytes: i32) -> String {
+    let bytes = f64::from(bytes);
+    if bytes >= 1_048_576.0 {
+        format!("{:.1} MB", bytes / 1_048_576.0)
+    } else {
+        format!("{:.0} KB", (bytes / 1024.0).max(1.0))
+    }
+}
+
+/// The rows for a ticket's files.
+pub async fn rows(pool: &PgPool, t: Tr, ticket: &Ticket) -> sqlx::Result<Vec<EvidenceRow>> {
+    Ok(super::list(pool, ticket.shop_id, ticket.id)
+        .await?
+        .into_iter()
+        .map(|e| EvidenceRow {
+            id: e.id,
+            href: format!("/tickets/{}/evidence/{}", ticket.id, e.id),
+            image: super::is_image(&e.content_type),
+            caption: format!(
+                "{} · {} · {}",
+                size_text(e.size_bytes),
+                e.uploaded_by_name.unwrap_or_default(),
+                t.datetime(&e.uploaded_at)
+            ),
+            name: e.file_name,
+        })
+        .collect())
+}
+
+/// Attaches a file from the ticket page.
+pub async fn upload(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<TicketId>,
+    body: Body,
+) -> ApiResult<Response> {
+    super::api::check_csrf(&headers, &uri, &user)?;
+    let result = match super::api::read_upload(&headers, body).await {
+        Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, Utc::now())
+            .await
+            .map(|(ticket, _)| ticket),
+        Err(error) => Err(error),
+    };
+    crate::web::ticket::answer(&state, &user, &headers, id, result, "flash.evidence_saved").await
+}
+
+/// `Content-Disposition` for a stored name: ASCII fallback plus the UTF-8 name (RFC 6266).
+pub fn disposition(kind: &str, name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::web::urlencode(name)
+    )
+}
+
+/// Serves one file of a ticket the user may see, with its recognised type: images inline
+/// (thumbnails, viewing), PDFs as a download.
+pub async fn serve_file(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((id, evidence)): Path<(TicketId, i64)>,
+) -> ApiResult<Response> {
+    let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    user.require(Action::ReadTickets)?;
+    let (meta, bytes) = super::content(&state.pool, ticket.shop_id, id, evidence)
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    let kind = if super::is_image(&meta.content_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    set(headers, header::CONTENT_TYPE, meta.content_type.clone());
+    set(headers, header::CONTENT_DISPOSITION, disposition(kind, &meta.file_name));
+    set(headers, header::CACHE_CONTROL, "private, max-age=3600".to_string());
+    // A stored file never runs anything, whatever it contains.
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; sandbox".to_string(),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_carry_a_safe_ascii_name_and_the_real_one() {
+        assert_eq!(
+            disposition("inline", "破损.jpg"),
+            "inline; filename=\"__.jpg\"; filename*=UTF-8''%E7%A0%B4%E6%8D%9F.jpg"
+        );
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size_text(300), "1 KB");
+        assert_eq!(size_text(2 * 1_048_576), "2.0 MB");
+    }
+}

@@ -1,0 +1,87 @@
+//! Keyboard-first work: the shortcuts `static/agent.js` binds, their help overlay (`?`, served
+//! as a translated fragment), and "next ticket in my queue" (`n`), which follows the same order
+//! as the queue page (first deadline first).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+
+use crate::app::AppState;
+use crate::auth::permissions::Action;
+use crate::error::ApiResult;
+use crate::i18n::Tr;
+use crate::ids::TicketId;
+use crate::tickets::repo::{self, Filter};
+use crate::web::{PageUser, render, translator};
+
+/// The page routes (merged into the pages' router).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/shortcuts", get(show_shortcuts))
+        .route("/tickets/{id}/next", get(next_ticket))
+}
+
+/// The shortcuts, as `(keys, catalogue key of what they do)`. `agent.js` binds the same keys.
+pub const SHORTCUTS: [(&str, &str); 9] = [
+    ("n", "keys.next_ticket"),
+    ("f", "keys.follow_up"),
+    ("r", "keys.replies"),
+    ("Ctrl + /", "keys.replies_in_text"),
+    ("Ctrl + Enter", "keys.submit"),
+    ("s", "keys.move_status"),
+    ("a", "keys.assign_to_me"),
+    ("g q", "keys.go_queue"),
+    ("?", "keys.help"),
+];
+
+/// The help overlay.
+#[derive(Template)]
+#[template(path = "_shortcuts.html")]
+pub struct ShortcutsPartial {
+    pub t: Tr,
+    pub rows: Vec<(&'static str, &'static str)>,
+}
+
+/// The help overlay's content, for `agent.js` to show.
+pub async fn show_shortcuts(PageUser(_user): PageUser, headers: HeaderMap) -> ApiResult<Html<String>> {
+    let t = translator(&headers);
+    render(&ShortcutsPartial {
+        t,
+        rows: SHORTCUTS.iter().map(|(keys, what)| (*keys, t.t(what))).collect(),
+    })
+}
+
+/// Goes to the ticket after `id` in the user's queue (their open tickets by first deadline),
+/// wrapping round to the first; to the queue when there is none.
+pub async fn next_ticket(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<TicketId>,
+) -> ApiResult<Response> {
+    user.require(Action::ReadTickets)?;
+    let now = Utc::now();
+    let current = repo::get(&state.pool, &user.shops, id).await?;
+    // Workers go through their own tickets; everyone else through all open ones.
+    let filter = Filter {
+        assignee: user.may(Action::WorkTickets).then_some(user.id),
+        open_only: true,
+        ..Filter::default()
+    };
+    // Tickets without any deadline sort last in the queue ('infinity'); the latest instant
+    // stands for it here.
+    let after = current.map(|t| (t.queue_due_at.unwrap_or(DateTime::<Utc>::MAX_UTC), t.id));
+    let mut next = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, 2).await?;
+    next.retain(|t| t.id != id);
+    if next.is_empty() {
+        next = repo::list_by_due(&state.pool, &user.shops, &filter, now, None, 2).await?;
+        next.retain(|t| t.id != id);
+    }
+    Ok(match next.first() {
+        Some(ticket) => Redirect::to(&format!("/tickets/{}", ticket.id)).into_response(),
+        None => Redirect::to("/").into_response(),
+    })
+}

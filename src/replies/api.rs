@@ -1,0 +1,167 @@
+//! The canned-replies JSON API: the library of a shop (read by everyone who reads tickets,
+//! managed by supervisors and admins), and the library filled in for one ticket.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{FilledReply, Reply, ReplyInput, Situation};
+use crate::api::{ApiJson, ApiQuery};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Tr, request_lang};
+use crate::ids::{ShopId, TicketId};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/shops/{shop}/replies", get(list_replies).post(create_reply))
+        .route(
+            "/api/v1/shops/{shop}/replies/{id}",
+            put(update_reply).delete(archive_reply),
+        )
+        .route("/api/v1/shops/{shop}/reply-settings", put(update_reply_settings))
+        .route("/api/v1/tickets/{id}/replies", get(ticket_replies))
+}
+
+/// Search of the library.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReplyQuery {
+    /// Words in the title or text.
+    pub q: Option<String>,
+    /// One situation: greeting, urge_shipment, logistics_check, return_guide, refund_done, apology.
+    #[param(value_type = Option<String>)]
+    pub situation: Option<Situation>,
+}
+
+fn query_text(q: &Option<String>) -> Option<&str> {
+    q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+}
+
+/// The shop's reply library, grouped by situation (seeded with a default library on first use).
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/replies", tag = "replies",
+    params(("shop" = i64, Path, description = "shop id"), ReplyQuery),
+    responses((status = 200, body = Vec<Reply>), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn list_replies(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiQuery(query): ApiQuery<ReplyQuery>,
+) -> ApiResult<Json<Vec<Reply>>> {
+    user.require_shop(shop)?;
+    user.require(Action::ReadTickets)?;
+    Ok(Json(
+        super::list(&state.pool, shop, query_text(&query.q), query.situation).await?,
+    ))
+}
+
+/// Adds a reply to the shop's library (supervisors and admins).
+#[utoipa::path(post, path = "/api/v1/shops/{shop}/replies", tag = "replies",
+    params(("shop" = i64, Path, description = "shop id")), request_body = ReplyInput,
+    responses((status = 201, body = Reply), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_reply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiJson(input): ApiJson<ReplyInput>,
+) -> ApiResult<(StatusCode, Json<Reply>)> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReplies)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(super::create(&state.pool, shop, &input).await?),
+    ))
+}
+
+/// Replaces a reply (supervisors and admins).
+#[utoipa::path(put, path = "/api/v1/shops/{shop}/replies/{id}", tag = "replies",
+    params(("shop" = i64, Path, description = "shop id"), ("id" = i64, Path, description = "reply id")),
+    request_body = ReplyInput,
+    responses((status = 200, body = Reply), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn update_reply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((shop, id)): Path<(ShopId, i64)>,
+    ApiJson(input): ApiJson<ReplyInput>,
+) -> ApiResult<Json<Reply>> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReplies)?;
+    Ok(Json(super::update(&state.pool, shop, id, &input).await?))
+}
+
+/// Takes a reply out of the library (supervisors and admins). Follow-ups that used it keep its
+/// text.
+#[utoipa::path(delete, path = "/api/v1/shops/{shop}/replies/{id}", tag = "replies",
+    params(("shop" = i64, Path, description = "shop id"), ("id" = i64, Path, description = "reply id")),
+    responses((status = 204), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn archive_reply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((shop, id)): Path<(ShopId, i64)>,
+) -> ApiResult<StatusCode> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReplies)?;
+    super::archive(&state.pool, shop, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The facts a shop's replies fill in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplySettings {
+    /// Where buyers send returns (`{return_address}`).
+    #[schema(
+        max_length = 500,
+        example = "浙江省杭州市余杭区仓前街道 XX 仓库 售后组 收 0571-88888888"
+    )]
+    pub return_address: String,
+}
+
+/// Sets the shop's return address (supervisors and admins).
+#[utoipa::path(put, path = "/api/v1/shops/{shop}/reply-settings", tag = "replies",
+    params(("shop" = i64, Path, description = "shop id")), request_body = ReplySettings,
+    responses((status = 204), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn update_reply_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiJson(input): ApiJson<ReplySettings>,
+) -> ApiResult<StatusCode> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReplies)?;
+    super::set_return_address(&state.pool, shop, &input.return_address).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The shop's replies with this ticket's facts filled in, ready to send.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/replies", tag = "replies",
+    params(("id" = i64, Path, description = "ticket id"), ReplyQuery),
+    responses((status = 200, body = Vec<FilledReply>), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn ticket_replies(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    ApiQuery(query): ApiQuery<ReplyQuery>,
+) -> ApiResult<Json<Vec<FilledReply>>> {
+    let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    user.require(Action::ReadTickets)?;
+    let t = Tr::new(request_lang(&headers), ticket.time_zone);
+    let mut replies = super::for_ticket(&state.pool, &ticket, query_text(&query.q), t, Utc::now()).await?;
+    if let Some(situation) = query.situation {
+        replies.retain(|r| r.situation == situation);
+    }
+    Ok(Json(replies))
+}

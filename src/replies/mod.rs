@@ -1,0 +1,615 @@
+//! Canned replies (快捷短语): each shop's library of reply templates, grouped by situation,
+//! with variables (`{buyer}`, `{order_no}`, `{refund}`, `{window_end}`, `{return_address}`,
+//! `{deadline}`) filled from a ticket. Owns `canned_replies` and `canned_reply_settings`.
+//!
+//! A shop gets a default Chinese library the first time anyone asks for its replies (seeded
+//! once, race-free: the settings row is the marker). Replies are archived, never deleted, so a
+//! follow-up that used one still names it.
+
+pub mod api;
+pub mod page;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{FromRow, PgConnection, PgPool};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::i18n::Tr;
+use crate::ids::ShopId;
+use crate::tickets::Ticket;
+
+/// The situation a reply is for: how the library is grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Situation {
+    /// 问候
+    Greeting,
+    /// 催发货
+    UrgeShipment,
+    /// 查物流
+    LogisticsCheck,
+    /// 退货指引
+    ReturnGuide,
+    /// 退款完成
+    RefundDone,
+    /// 致歉
+    Apology,
+}
+
+impl Situation {
+    /// Every situation, in the order the library shows them.
+    pub const ALL: [Situation; 6] = [
+        Situation::Greeting,
+        Situation::UrgeShipment,
+        Situation::LogisticsCheck,
+        Situation::ReturnGuide,
+        Situation::RefundDone,
+        Situation::Apology,
+    ];
+
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Situation::Greeting => "greeting",
+            Situation::UrgeShipment => "urge_shipment",
+            Situation::LogisticsCheck => "logistics_check",
+            Situation::ReturnGuide => "return_guide",
+            Situation::RefundDone => "refund_done",
+            Situation::Apology => "apology",
+        }
+    }
+
+    /// Parses the stored and wire form.
+    pub fn parse(s: &str) -> Option<Situation> {
+        Situation::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The catalogue key of its name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Situation::Greeting => "reply.situation.greeting",
+            Situation::UrgeShipment => "reply.situation.urge_shipment",
+            Situation::LogisticsCheck => "reply.situation.logistics_check",
+            Situation::ReturnGuide => "reply.situation.return_guide",
+            Situation::RefundDone => "reply.situation.refund_done",
+            Situation::Apology => "reply.situation.apology",
+        }
+    }
+}
+
+/// The variables a reply may use, in the order the library page lists them.
+pub const VARIABLES: [&str; 6] = [
+    "buyer",
+    "order_no",
+    "refund",
+    "window_end",
+    "return_address",
+    "deadline",
+];
+
+/// A reply as stored.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Reply {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub shop_id: ShopId,
+    #[schema(value_type = String, example = "return_guide")]
+    pub situation: Situation,
+    pub title: String,
+    /// The template, with `{variable}` placeholders.
+    pub body: String,
+    /// How often agents sent it.
+    pub used_count: i64,
+}
+
+impl<'r> FromRow<'r, sqlx::postgres::PgRow> for Reply {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        let situation: String = row.try_get("situation")?;
+        Ok(Reply {
+            id: row.try_get("id")?,
+            shop_id: row.try_get("shop_id")?,
+            situation: Situation::parse(&situation).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "situation".into(),
+                source: format!("unexpected value `{situation}`").into(),
+            })?,
+            title: row.try_get("title")?,
+            body: row.try_get("body")?,
+            used_count: row.try_get("used_count")?,
+        })
+    }
+}
+
+/// A reply to create or to replace an existing one with.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyInput {
+    #[schema(value_type = String, example = "return_guide")]
+    pub situation: Situation,
+    #[schema(min_length = 1, max_length = 100, example = "退货地址")]
+    pub title: String,
+    /// The text, with `{buyer}`, `{order_no}`, `{refund}`, `{window_end}`, `{return_address}`,
+    /// `{deadline}` where the ticket's facts go.
+    #[schema(min_length = 1, max_length = 2000, example = "亲，请把商品寄回：{return_address}")]
+    pub body: String,
+}
+
+impl ReplyInput {
+    /// Checks the input: trimmed title and body within their limits, and only known variables.
+    pub fn validate(&self) -> Result<(String, String), ApiError> {
+        let title = self.title.trim();
+        let body = self.body.trim();
+        if title.is_empty() || title.chars().count() > 100 {
+            return Err(ApiError::invalid("title", "give a title of 1–100 characters"));
+        }
+        if body.is_empty() || body.chars().count() > 2000 {
+            return Err(ApiError::invalid("body", "give a text of 1–2000 characters"));
+        }
+        if let Some(unknown) = placeholders(body)
+            .into_iter()
+            .find(|name| !VARIABLES.contains(&name.as_str()))
+        {
+            return Err(ApiError::invalid(
+                "body",
+                format!(
+                    "unknown variable {{{unknown}}}; the variables are {}",
+                    VARIABLES.map(|v| format!("{{{v}}}")).join(" ")
+                ),
+            ));
+        }
+        Ok((title.to_string(), body.to_string()))
+    }
+}
+
+/// The `{name}` placeholders of a template (ASCII names only: Chinese braces text is left alone).
+pub fn placeholders(template: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) if is_name(&after[..end]) => {
+                names.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    names
+}
+
+fn is_name(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// The facts of one ticket that replies fill in. `None` where the ticket has no such fact.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Variables {
+    pub buyer: Option<String>,
+    pub order_no: Option<String>,
+    pub refund: Option<String>,
+    pub window_end: Option<String>,
+    pub return_address: Option<String>,
+    pub deadline: Option<String>,
+}
+
+/// A template with the variables filled in: the text, and the variables it needed that the
+/// ticket does not have (left in place as `{name}`, for the agent to complete).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filled {
+    pub text: String,
+    pub missing: Vec<String>,
+}
+
+impl Variables {
+    fn value(&self, name: &str) -> Option<&str> {
+        match name {
+            "buyer" => self.buyer.as_deref(),
+            "order_no" => self.order_no.as_deref(),
+            "refund" => self.refund.as_deref(),
+            "window_end" => self.window_end.as_deref(),
+            "return_address" => self.return_address.as_deref(),
+            "deadline" => self.deadline.as_deref(),
+            _ => None,
+        }
+        .filter(|v| !v.trim().is_empty())
+    }
+
+    /// Fills `template`. Unknown or missing variables stay as written and are listed.
+    pub fn fill(&self, template: &str) -> Filled {
+        let mut text = String::with_capacity(template.len() + 32);
+        let mut missing: Vec<String> = Vec::new();
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            text.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            match after.find('}') {
+                Some(end) if is_name(&after[..end]) => {
+                    let name = &after[..end];
+                    match self.value(name) {
+                        Some(value) => text.push_str(value),
+                        None => {
+                            text.push_str(&rest[start..start + end + 2]);
+                            if !missing.iter().any(|m| m == name) {
+                                missing.push(name.to_string());
+                            }
+                        }
+                    }
+                    rest = &after[end + 1..];
+                }
+                _ => {
+                    text.push('{');
+                    rest = after;
+                }
+            }
+        }
+        text.push_str(rest);
+        Filled { text, missing }
+    }
+}
+
+/// A reply filled in for one ticket.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FilledReply {
+    pub id: i64,
+    #[schema(value_type = String, example = "return_guide")]
+    pub situation: Situation,
+    pub title: String,
+    /// The text to send, variables filled.
+    pub text: String,
+    /// Variables the ticket has no value for (left as `{name}` in `text`).
+    pub missing: Vec<String>,
+}
+
+/// The default library a shop starts with (from the scripts agents use, seed 002).
+pub const DEFAULT_LIBRARY: &[(Situation, &str, &str)] = &[
+    (
+        Situation::Greeting,
+        "首次问候",
+        "亲，您好！我是店铺售后客服，关于订单 {order_no} 的问题由我为您处理，请问有什么可以帮您？",
+    ),
+    (
+        Situation::Greeting,
+        "已收到申请",
+        "{buyer} 您好，您的售后申请已收到，我们会在24小时内给您答复，请耐心等待。",
+    ),
+    (
+        Situation::UrgeShipment,
+        "催发货安抚",
+        "亲，非常抱歉让您久等了！订单 {order_no} 已经催促仓库加急处理，发货后会第一时间通知您。",
+    ),
+    (
+        Situation::UrgeShipment,
+        "提醒买家寄回",
+        "亲，您的退货申请已同意，请在 {deadline} 前寄回商品并填写退货单号，超时申请会自动关闭哦。",
+    ),
+    (
+        Situation::LogisticsCheck,
+        "已联系快递",
+        "亲，已帮您联系快递核查订单 {order_no} 的物流，有进展会第一时间告诉您。",
+    ),
+    (
+        Situation::LogisticsCheck,
+        "物流延误说明",
+        "亲，近期快递量大，包裹可能有延误，我们一直在跟进，给您带来不便非常抱歉。",
+    ),
+    (
+        Situation::ReturnGuide,
+        "退货地址",
+        "亲，请将商品连同配件、吊牌完整寄回：{return_address}。寄出后请在订单中填写退货单号，我们收到后尽快处理。",
+    ),
+    (
+        Situation::ReturnGuide,
+        "七天无理由说明",
+        "亲，本商品支持七天无理由退货，您的退货期截止到 {window_end}，请保持商品完好、不影响二次销售。",
+    ),
+    (
+        Situation::RefundDone,
+        "退款已完成",
+        "{buyer} 您好，订单 {order_no} 的退款 {refund} 已原路退回，一般1–3个工作日到账，请注意查收。",
+    ),
+    (
+        Situation::RefundDone,
+        "回访满意度",
+        "亲，您的问题已处理完毕，请问您对这次售后处理是否满意？如还有问题随时联系我们。",
+    ),
+    (
+        Situation::Apology,
+        "品质问题致歉",
+        "亲，非常抱歉给您带来不好的购物体验！商品的问题我们已经反馈给品控部门，一定会改进。",
+    ),
+    (
+        Situation::Apology,
+        "发错货致歉",
+        "亲，真的非常抱歉发错了商品！运费由我们承担，请您寄回，我们收到后马上为您补发正确的商品。",
+    ),
+];
+
+/// Seeds the default library for `shop` unless it was seeded before (even if every reply was
+/// archived since). Safe when two requests race: only the one that inserts the marker seeds.
+pub async fn ensure_seeded(pool: &PgPool, shop: ShopId) -> sqlx::Result<()> {
+    let seeded: Option<bool> = sqlx::query_scalar("SELECT true FROM canned_reply_settings WHERE shop_id = $1")
+        .bind(shop)
+        .fetch_optional(pool)
+        .await?;
+    if seeded.is_some() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query("INSERT INTO canned_reply_settings (shop_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(shop)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if inserted == 1 {
+        for (situation, title, body) in DEFAULT_LIBRARY {
+            sqlx::query("INSERT INTO canned_replies (shop_id, situation, title, body) VALUES ($1, $2, $3, $4)")
+                .bind(shop)
+                .bind(situation.as_str())
+                .bind(title)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// The live replies of a shop, grouped by situation; `query` matches title or text.
+pub async fn list(
+    pool: &PgPool,
+    shop: ShopId,
+    query: Option<&str>,
+    situation: Option<Situation>,
+) -> sqlx::Result<Vec<Reply>> {
+    ensure_seeded(pool, shop).await?;
+    sqlx::query_as(
+        "SELECT shop_id, id, situation, title, body, used_count FROM canned_replies
+         WHERE shop_id = $1 AND NOT archived
+           AND ($2::text IS NULL OR title ILIKE '%' || $2 || '%' OR body ILIKE '%' || $2 || '%')
+           AND ($3::text IS NULL OR situation = $3)
+         ORDER BY array_position(ARRAY['greeting', 'urge_shipment', 'logistics_check', 'return_guide',
+                                       'refund_done', 'apology'], situation), id",
+    )
+    .bind(shop)
+    .bind(query.map(|q| q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+    .bind(situation.map(|s| s.as_str()))
+    .fetch_all(pool)
+    .await
+}
+
+/// One live reply of a shop.
+pub async fn get(conn: &mut PgConnection, shop: ShopId, id: i64) -> sqlx::Result<Option<Reply>> {
+    sqlx::query_as(
+        "SELECT shop_id, id, situation, title, body, used_count FROM canned_replies
+         WHERE shop_id = $1 AND id = $2 AND NOT archived",
+    )
+    .bind(shop)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The shop a live reply belongs to, among `shops`.
+pub async fn shop_of(pool: &PgPool, shops: &[ShopId], id: i64) -> sqlx::Result<Option<ShopId>> {
+    sqlx::query_scalar("SELECT shop_id FROM canned_replies WHERE id = $1 AND shop_id = ANY($2) AND NOT archived")
+        .bind(id)
+        .bind(shops)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Adds a reply to a shop's library.
+pub async fn create(pool: &PgPool, shop: ShopId, input: &ReplyInput) -> Result<Reply, ApiError> {
+    let (title, body) = input.validate()?;
+    ensure_seeded(pool, shop).await?;
+    Ok(sqlx::query_as(
+        "INSERT INTO canned_replies (shop_id, situation, title, body) VALUES ($1, $2, $3, $4)
+         RETURNING shop_id, id, situation, title, body, used_count",
+    )
+    .bind(shop)
+    .bind(input.situation.as_str())
+    .bind(title)
+    .bind(body)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Replaces a reply's situation, title and text.
+pub async fn update(pool: &PgPool, shop: ShopId, id: i64, input: &ReplyInput) -> Result<Reply, ApiError> {
+    let (title, body) = input.validate()?;
+    sqlx::query_as(
+        "UPDATE canned_replies SET situation = $3, title = $4, body = $5, updated_at = now()
+         WHERE shop_id = $1 AND id = $2 AND NOT archived
+         RETURNING shop_id, id, situation, title, body, used_count",
+    )
+    .bind(shop)
+    .bind(id)
+    .bind(input.situation.as_str())
+    .bind(title)
+    .bind(body)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("reply"))
+}
+
+/// Takes a reply out of the library (kept for the follow-ups that used it).
+pub async fn archive(pool: &PgPool, shop: ShopId, id: i64) -> Result<(), ApiError> {
+    let done = sqlx::query(
+        "UPDATE canned_replies SET archived = true, updated_at = now() WHERE shop_id = $1 AND id = $2 AND NOT archived",
+    )
+    .bind(shop)
+    .bind(id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(ApiError::not_found("reply"));
+    }
+    Ok(())
+}
+
+/// Counts one use of a reply (in the follow-up's transaction).
+pub async fn mark_used(conn: &mut PgConnection, shop: ShopId, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE canned_replies SET used_count = used_count + 1 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The shop's return address (empty until a supervisor sets it).
+pub async fn return_address(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT return_address FROM canned_reply_settings WHERE shop_id = $1")
+            .bind(shop)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or_default(),
+    )
+}
+
+/// Sets the shop's return address.
+pub async fn set_return_address(pool: &PgPool, shop: ShopId, address: &str) -> Result<(), ApiError> {
+    let address = address.trim();
+    if address.chars().count() > 500 {
+        return Err(ApiError::invalid("return_address", "at most 500 characters"));
+    }
+    ensure_seeded(pool, shop).await?;
+    sqlx::query("UPDATE canned_reply_settings SET return_address = $2 WHERE shop_id = $1")
+        .bind(shop)
+        .bind(address)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The variables of `ticket` as of `now`, in the shop's zone and the agent's language.
+pub async fn variables_for(
+    conn: &mut PgConnection,
+    ticket: &Ticket,
+    t: Tr,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Variables> {
+    let t = Tr::new(t.lang, ticket.time_zone);
+    // The buyer is addressed by their marketplace name ({buyer}), as they see themselves.
+    let deadline = ticket
+        .running_timers()
+        .into_iter()
+        .map(|c| c.deadline)
+        .find(|d| *d > now)
+        .or(ticket.platform_deadline_at);
+    Ok(Variables {
+        buyer: Some(ticket.buyer.clone()),
+        order_no: Some(ticket.order_no.clone()),
+        refund: ticket.refund_fen.map(|f| f.to_string()),
+        window_end: ticket
+            .seven_day
+            .as_ref()
+            .and_then(|r| r.window_end)
+            // The window ends at 00:00 of the next day: show the last day, as people count.
+            .map(|end| {
+                (end - chrono::Duration::seconds(1))
+                    .with_timezone(&ticket.time_zone)
+                    .format("%Y-%m-%d 24:00")
+                    .to_string()
+            }),
+        return_address: Some(return_address(&mut *conn, ticket.shop_id).await?),
+        deadline: deadline.map(|d| t.datetime(&d)),
+    })
+}
+
+/// The shop's replies filled in for `ticket`.
+pub async fn for_ticket(
+    pool: &PgPool,
+    ticket: &Ticket,
+    query: Option<&str>,
+    t: Tr,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<FilledReply>> {
+    let replies = list(pool, ticket.shop_id, query, None).await?;
+    let mut conn = pool.acquire().await?;
+    let variables = variables_for(&mut conn, ticket, t, now).await?;
+    Ok(replies
+        .into_iter()
+        .map(|r| {
+            let filled = variables.fill(&r.body);
+            FilledReply {
+                id: r.id,
+                situation: r.situation,
+                title: r.title,
+                text: filled.text,
+                missing: filled.missing,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Variables {
+        Variables {
+            buyer: Some("tb_小王".into()),
+            order_no: Some("3912".into()),
+            refund: Some("¥64.00".into()),
+            window_end: None,
+            return_address: Some(String::new()),
+            deadline: None,
+        }
+    }
+
+    #[test]
+    fn known_variables_are_filled_from_the_ticket() {
+        let filled = vars().fill("{buyer} 您好，订单 {order_no} 的退款 {refund} 已退回");
+        assert_eq!(filled.text, "tb_小王 您好，订单 3912 的退款 ¥64.00 已退回");
+        assert!(filled.missing.is_empty());
+    }
+
+    #[test]
+    fn missing_facts_stay_visible_for_the_agent_to_complete() {
+        let filled = vars().fill("请寄回：{return_address}，{window_end} 前有效，{window_end}");
+        assert_eq!(
+            filled.text,
+            "请寄回：{return_address}，{window_end} 前有效，{window_end}"
+        );
+        assert_eq!(filled.missing, vec!["return_address", "window_end"]);
+    }
+
+    #[test]
+    fn braces_that_are_not_variables_are_left_alone() {
+        let filled = vars().fill("表情 {^_^} 和 {未闭合");
+        assert_eq!(filled.text, "表情 {^_^} 和 {未闭合");
+        assert!(filled.missing.is_empty());
+    }
+
+    #[test]
+    fn unknown_variables_are_refused_naming_the_known_ones() {
+        let input = ReplyInput {
+            situation: Situation::Greeting,
+            title: "问候".into(),
+            body: "你好 {nickname}".into(),
+        };
+        let error = input.validate().unwrap_err();
+        assert!(error.message.contains("{nickname}") && error.message.contains("{buyer}"));
+    }
+
+    #[test]
+    fn the_default_library_covers_every_situation_with_known_variables() {
+        for situation in Situation::ALL {
+            assert!(DEFAULT_LIBRARY.iter().any(|(s, _, _)| *s == situation), "{situation:?}");
+            assert_eq!(Situation::parse(situation.as_str()), Some(situation));
+        }
+        for (situation, title, body) in DEFAULT_LIBRARY {
+            let input = ReplyInput {
+                situation: *situation,
+                title: (*title).into(),
+                body: (*body).into(),
+            };
+            assert!(input.validate().is_ok(), "{title}");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! `/replies`: a shop's reply library — read by everyone who reads tickets; supervisors and
+//! admins add, edit and archive replies and set the return address the replies fill in. Plain
+//! forms (no script needed); each answers with a redirect back to the page, or the page again
+//! with the reason when refused.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{ReplyInput, Situation, VARIABLES};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::Tr;
+use crate::ids::ShopId;
+use crate::web::views::{self, Choice, Flash, Layout};
+use crate::web::{PageUser, render, translator};
+
+/// The page routes (merged into the pages' router, under its HTML error handling).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/replies", get(show_library).post(add_reply))
+        .route("/replies/settings", post(save_settings))
+        .route("/replies/{id}", post(edit_reply))
+        .route("/replies/{id}/archive", post(archive_reply))
+}
+
+/// The library page.
+#[derive(Template)]
+#[template(path = "replies.html")]
+pub struct RepliesPage {
+    pub layout: Layout,
+    pub shop: i64,
+    pub shops: Vec<Choice>,
+    pub groups: Vec<ReplyGroup>,
+    pub situations: Vec<Choice>,
+    pub variables: String,
+    pub return_address: String,
+    /// Supervisors and admins edit; everyone else reads.
+    pub can_manage: bool,
+}
+
+/// The replies of one situation.
+pub struct ReplyGroup {
+    pub label: &'static str,
+    pub replies: Vec<ReplyRow>,
+}
+
+/// One reply, as an edit form.
+pub struct ReplyRow {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    /// "used N times".
+    pub used: String,
+    pub situations: Vec<Choice>,
+}
+
+/// Which shop the page shows, and what just happened.
+#[derive(Deserialize)]
+pub struct LibraryQuery {
+    shop: Option<ShopId>,
+    done: Option<String>,
+}
+
+fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> ApiResult<ShopId> {
+    match wanted {
+        Some(shop) => {
+            user.require_shop(shop)?;
+            Ok(shop)
+        }
+        None => user.shops.first().copied().ok_or_else(|| ApiError::not_found("shop")),
+    }
+}
+
+fn situation_choices(t: Tr, selected: Situation) -> Vec<Choice> {
+    Situation::ALL
+        .iter()
+        .map(|s| Choice::new(s.as_str(), t.t(s.label_key()), *s == selected))
+        .collect()
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    shop: ShopId,
+    flash: Option<Flash>,
+) -> ApiResult<RepliesPage> {
+    let replies = super::list(&state.pool, shop, None, None).await?;
+    let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    let mut conn = state.pool.acquire().await?;
+    let return_address = super::return_address(&mut conn, shop).await?;
+    let groups = Situation::ALL
+        .iter()
+        .map(|s| ReplyGroup {
+            label: t.t(s.label_key()),
+            replies: replies
+                .iter()
+                .filter(|r| r.situation == *s)
+                .map(|r| ReplyRow {
+                    id: r.id,
+                    title: r.title.clone(),
+                    body: r.body.clone(),
+                    used: t.f("reply.used", &[("n", &r.used_count)]),
+                    situations: situation_choices(t, r.situation),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut layout = Layout::new(t, user, "replies", format!("/replies?shop={shop}"));
+    layout.flash = flash;
+    Ok(RepliesPage {
+        layout,
+        shop: shop.0,
+        shops: shops
+            .iter()
+            .map(|s| Choice::new(s.id.to_string(), format!("{} ({})", s.name, s.code), s.id == shop))
+            .collect(),
+        groups,
+        situations: situation_choices(t, Situation::Greeting),
+        variables: VARIABLES.map(|v| format!("{{{v}}}")).join(" "),
+        return_address,
+        can_manage: user.may(Action::ManageReplies),
+    })
+}
+
+/// Shows the library of one of the user's shops.
+pub async fn show_library(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Query(query): Query<LibraryQuery>,
+) -> ApiResult<Response> {
+    user.require(Action::ReadTickets)?;
+    let t = translator(&headers);
+    let shop = pick_shop(&user, query.shop)?;
+    let flash = query.done.as_deref().map(|done| Flash {
+        ok: true,
+        text: t
+            .t(match done {
+                "archived" => "reply.archived",
+                "settings" => "reply.settings_saved",
+                _ => "reply.saved",
+            })
+            .to_string(),
+    });
+    Ok(render(&page(&state, &user, t, shop, flash).await?)?.into_response())
+}
+
+/// After a change: back to the page, or the page again with the reason.
+async fn answer(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    shop: ShopId,
+    result: Result<(), ApiError>,
+    done: &str,
+) -> ApiResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done={done}")).into_response()),
+        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
+        Err(error) => {
+            let t = translator(headers);
+            let flash = Flash {
+                ok: false,
+                text: views::error_message(t, error.code, &error.message),
+            };
+            Ok((error.status, render(&page(state, user, t, shop, Some(flash)).await?)?).into_response())
+        }
+    }
+}
+
+/// The add and edit forms.
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    shop: Option<ShopId>,
+    situation: String,
+    title: String,
+    body: String,
+}
+
+impl ReplyForm {
+    fn input(self) -> Result<ReplyInput, ApiError> {
+        let situation = Situation::parse(&self.situation)
+            .ok_or_else(|| ApiError::invalid("situation", "choose one of the situations"))?;
+        Ok(ReplyInput {
+            situation,
+            title: self.title,
+            body: self.body,
+        })
+    }
+}
+
+/// Adds a reply.
+pub async fn add_reply(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Form(form): Form<ReplyForm>,
+) -> ApiResult<Response> {
+    user.require(Action::ManageReplies)?;
+    let shop = pick_shop(&user, form.shop)?;
+    let result = match form.input() {
+        Ok(input) => super::create(&state.pool, shop, &input).await.map(|_| ()),
+        Err(error) => Err(error),
+    };
+    answer(&state, &user, &headers, shop, result, "saved").await
+}
+
+/// Saves an edited reply.
+pub async fn edit_reply(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ReplyForm>,
+) -> ApiResult<Response> {
+    user.require(Action::ManageReplies)?;
+    let shop = super::shop_of(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("reply"))?;
+    let result = match form.input() {
+        Ok(input) => super::update(&state.pool, shop, id, &input).await.map(|_| ()),
+        Err(error) => Err(error),
+    };
+    answer(&state, &user, &headers, shop, result, "saved").await
+}
+
+/// Archives a reply.
+pub async fn archive_reply(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    user.require(Action::ManageReplies)?;
+    let shop = super::shop_of(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("reply"))?;
+    let result = super::archive(&state.pool, shop, id).await;
+    answer(&state, &user, &headers, shop, result, "archived").await
+}
+
+/// The settings form.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    shop: Option<ShopId>,
+    return_address: String,
+}
+
+/// Saves the shop's return address.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Form(form): Form<SettingsForm>,
+) -> ApiResult<Response> {
+    user.require(Action::ManageReplies)?;
+    let shop = pick_shop(&user, form.shop)?;
+    let result = super::set_return_address(&state.pool, shop, &form.return_address).await;
+    answer(&state, &user, &headers, shop, result, "settings").await
+}

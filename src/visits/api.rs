@@ -1,0 +1,117 @@
+//! The return-visit JSON API: record the buyer's answer on a ticket, list a ticket's visits and
+//! a shop's waiting ones, and the satisfaction figures for the owners' reports.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{DueVisit, Satisfaction, Visit, VisitAnswer};
+use crate::api::{ApiJson, ApiQuery};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::request_lang;
+use crate::ids::{ShopId, TicketId};
+use crate::reports::api::ReportQuery;
+use crate::tickets::TicketView;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/tickets/{id}/return-visits",
+            get(list_ticket_visits).post(record_visit),
+        )
+        .route("/api/v1/shops/{shop}/return-visits", get(list_waiting_visits))
+        .route("/api/v1/shops/{shop}/reports/satisfaction", get(satisfaction_report))
+}
+
+/// The answer recorded, and the ticket after it (reopened if the buyer was not satisfied).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitRecorded {
+    pub visit: Visit,
+    pub ticket: TicketView,
+}
+
+/// Records the buyer's answer to the return visit. Not satisfied reopens a done ticket
+/// (`reopened: true`); a closed ticket stays closed.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/return-visits", tag = "return-visits",
+    params(("id" = i64, Path, description = "ticket id")), request_body = VisitAnswer,
+    responses((status = 201, body = VisitRecorded), (status = 404, body = crate::api::ErrorBody),
+              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn record_visit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+    ApiJson(answer): ApiJson<VisitAnswer>,
+) -> ApiResult<(StatusCode, Json<VisitRecorded>)> {
+    let now = Utc::now();
+    let recorded = super::record(&state.pool, &state.calendar(), &user, id, answer, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VisitRecorded {
+            visit: recorded.visit,
+            ticket: TicketView::new(&recorded.ticket, now, request_lang(&headers)),
+        }),
+    ))
+}
+
+/// A ticket's return visits, the waiting one first.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/return-visits", tag = "return-visits",
+    params(("id" = i64, Path, description = "ticket id")),
+    responses((status = 200, body = Vec<Visit>), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn list_ticket_visits(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<TicketId>,
+) -> ApiResult<Json<Vec<Visit>>> {
+    let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    user.require(Action::ReadTickets)?;
+    Ok(Json(super::for_ticket(&state.pool, ticket.shop_id, id).await?))
+}
+
+/// The shop's visits waiting for an answer, soonest due first.
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/return-visits", tag = "return-visits",
+    params(("shop" = i64, Path, description = "shop id")),
+    responses((status = 200, body = Vec<DueVisit>), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn list_waiting_visits(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+) -> ApiResult<Json<Vec<DueVisit>>> {
+    user.require_shop(shop)?;
+    user.require(Action::ReadTickets)?;
+    Ok(Json(super::waiting(&state.pool, &[shop], 500).await?))
+}
+
+/// Satisfaction of the answered return visits in a period (by answer date, shop's zone).
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/reports/satisfaction", tag = "return-visits",
+    params(("shop" = i64, Path, description = "shop id"), ReportQuery),
+    responses((status = 200, body = Satisfaction), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn satisfaction_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<Satisfaction>> {
+    user.require_shop(shop)?;
+    user.require(Action::SeeReports)?;
+    let shop = crate::shops::get(&state.pool, shop)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))?;
+    let query = ReportQuery { by: None, ..query };
+    let (period, _) = crate::reports::api::period_of(&query, &shop)?;
+    let (from, to) = period.bounds(shop.zone());
+    Ok(Json(
+        super::satisfaction(&state.pool, shop.id, from, to, Utc::now()).await?,
+    ))
+}

@@ -1,0 +1,215 @@
+/* Aftersales Desk — keyboard-first work: shortcuts, their help overlay (?), and the canned-reply
+   picker on the ticket page (Ctrl+/ in a text field, or r). No inline handlers; CSP-safe. */
+(function () {
+  'use strict';
+
+  var pendingG = false;
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
+  }
+
+  function ticketId() {
+    var link = document.getElementById('next-ticket');
+    return link ? link.getAttribute('data-ticket-id') : null;
+  }
+
+  // Chromium leaves an empty style="" on form fields after typing; htmx copies `style` from the
+  // old elements to the swapped-in ones while settling, which the strict CSP reports. Drop the
+  // empty ones before a swap (removing an attribute is always allowed).
+  document.addEventListener('htmx:beforeSwap', function (evt) {
+    var target = evt.detail && evt.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    Array.prototype.forEach.call(target.querySelectorAll('[style=""]'), function (el) { el.removeAttribute('style'); });
+    if (target.getAttribute('style') === '') target.removeAttribute('style');
+  });
+
+  // ---- Help overlay ----------------------------------------------------------------------
+  function closeHelp() {
+    var help = document.getElementById('kbd-help');
+    if (help) help.remove();
+  }
+
+  function openHelp() {
+    if (document.getElementById('kbd-help')) return;
+    fetch('/shortcuts', { credentials: 'same-origin', headers: { 'HX-Request': 'true' } })
+      .then(function (r) { return r.ok ? r.text() : ''; })
+      .then(function (html) {
+        if (!html || document.getElementById('kbd-help')) return;
+        var holder = document.createElement('div');
+        holder.innerHTML = html;
+        var help = holder.firstElementChild;
+        if (!help) return;
+        document.body.appendChild(help);
+        help.focus();
+      });
+  }
+
+  document.addEventListener('click', function (evt) {
+    var target = evt.target;
+    if (!target || !target.closest) return;
+    if (target.closest('[data-kbd-close]') || target.id === 'kbd-help') closeHelp();
+    if (target.closest('[data-reply-open]')) { evt.preventDefault(); openPicker(); }
+    var option = target.closest('.reply-option');
+    if (option) { evt.preventDefault(); choose(option); }
+  });
+
+  // ---- Canned-reply picker ---------------------------------------------------------------
+  var lastField = null;
+
+  function picker() { return document.getElementById('reply-picker'); }
+
+  function visibleOptions() {
+    var p = picker();
+    if (!p) return [];
+    return Array.prototype.filter.call(p.querySelectorAll('.reply-option'), function (li) { return !li.hidden; });
+  }
+
+  function setActive(li) {
+    var p = picker();
+    if (!p) return;
+    Array.prototype.forEach.call(p.querySelectorAll('.reply-option'), function (o) {
+      o.classList.remove('active');
+      o.setAttribute('aria-selected', 'false');
+    });
+    if (li) {
+      li.classList.add('active');
+      li.setAttribute('aria-selected', 'true');
+      li.scrollIntoView({ block: 'nearest' });
+      var search = document.getElementById('reply-search');
+      if (search) search.setAttribute('aria-activedescendant', li.id);
+    }
+  }
+
+  function filter(text) {
+    var words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    var p = picker();
+    if (!p) return;
+    Array.prototype.forEach.call(p.querySelectorAll('.reply-option'), function (li) {
+      var hay = li.getAttribute('data-search') || '';
+      li.hidden = !words.every(function (w) { return hay.indexOf(w) !== -1; });
+    });
+    setActive(visibleOptions()[0] || null);
+  }
+
+  function openPicker(field) {
+    var p = picker();
+    if (!p) return;
+    lastField = field || document.getElementById('summary');
+    p.hidden = false;
+    var search = document.getElementById('reply-search');
+    if (search) {
+      search.value = '';
+      filter('');
+      search.focus();
+    }
+  }
+
+  function closePicker(refocus) {
+    var p = picker();
+    if (!p || p.hidden) return;
+    p.hidden = true;
+    if (refocus && lastField) lastField.focus();
+  }
+
+  function choose(li) {
+    var field = lastField || document.getElementById('summary');
+    if (!field || !li) return;
+    var text = li.getAttribute('data-text') || '';
+    var start = field.selectionStart == null ? field.value.length : field.selectionStart;
+    var end = field.selectionEnd == null ? field.value.length : field.selectionEnd;
+    field.value = field.value.slice(0, start) + text + field.value.slice(end);
+    var caret = start + text.length;
+    closePicker(false);
+    field.focus();
+    try { field.setSelectionRange(caret, caret); } catch (e) { /* not a text field */ }
+    var hidden = document.getElementById('canned-reply');
+    if (hidden && field.id === 'summary') hidden.value = li.getAttribute('data-reply-id') || '';
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  document.addEventListener('input', function (evt) {
+    if (evt.target && evt.target.id === 'reply-search') filter(evt.target.value);
+  });
+
+  function pickerKeys(evt) {
+    var options = visibleOptions();
+    var current = picker().querySelector('.reply-option.active');
+    var index = options.indexOf(current);
+    if (evt.key === 'ArrowDown') {
+      evt.preventDefault();
+      setActive(options[Math.min(index + 1, options.length - 1)] || null);
+    } else if (evt.key === 'ArrowUp') {
+      evt.preventDefault();
+      setActive(options[Math.max(index - 1, 0)] || null);
+    } else if (evt.key === 'Enter') {
+      evt.preventDefault();
+      if (current) choose(current);
+    } else if (evt.key === 'Escape') {
+      evt.preventDefault();
+      closePicker(true);
+    }
+  }
+
+  // ---- Shortcuts -------------------------------------------------------------------------
+  function click(selector) {
+    var el = document.querySelector(selector);
+    if (el) { el.click(); return true; }
+    return false;
+  }
+
+  function focus(selector) {
+    var el = document.querySelector(selector);
+    if (el) { el.scrollIntoView({ block: 'center' }); el.focus(); return true; }
+    return false;
+  }
+
+  document.addEventListener('keydown', function (evt) {
+    var target = evt.target;
+    var p = picker();
+    if (p && !p.hidden && target && target.id === 'reply-search') { pickerKeys(evt); return; }
+    if (evt.key === 'Escape') {
+      if (document.getElementById('kbd-help')) { evt.preventDefault(); closeHelp(); return; }
+      if (typing(target)) { target.blur(); return; }
+    }
+    // Ctrl+/ opens the picker from a text field; Ctrl+Enter submits the field's form.
+    if ((evt.ctrlKey || evt.metaKey) && evt.key === '/') {
+      if (picker()) { evt.preventDefault(); openPicker(target && target.tagName === 'TEXTAREA' ? target : null); }
+      return;
+    }
+    if ((evt.ctrlKey || evt.metaKey) && evt.key === 'Enter' && target && target.form) {
+      evt.preventDefault();
+      if (target.form.requestSubmit) target.form.requestSubmit(); else target.form.submit();
+      return;
+    }
+    if (evt.ctrlKey || evt.metaKey || evt.altKey || typing(target) || evt.isComposing) return;
+    if (pendingG) {
+      pendingG = false;
+      if (evt.key === 'q') { evt.preventDefault(); window.location.assign('/'); }
+      return;
+    }
+    var id = ticketId();
+    switch (evt.key) {
+      case '?':
+        evt.preventDefault(); openHelp(); break;
+      case 'g':
+        pendingG = true; window.setTimeout(function () { pendingG = false; }, 1200); break;
+      case 'n':
+        if (id) { evt.preventDefault(); window.location.assign('/tickets/' + id + '/next'); }
+        else if (click('#queue-results a[href^="/tickets/"]')) evt.preventDefault();
+        break;
+      case 'f':
+        if (focus('#summary')) evt.preventDefault(); break;
+      case 'r':
+        if (picker()) { evt.preventDefault(); openPicker(); } break;
+      case 's':
+        if (focus('fieldset.transitions button[name="to"]')) evt.preventDefault(); break;
+      case 'a':
+        if (click('button[name="assignee"][value="me"]')) evt.preventDefault(); break;
+      default:
+        break;
+    }
+  });
+})();
