@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::import::cli::ImportCommand,
     },
+    /// Generate a large shop and measure the desk against it (docs/PERFORMANCE.md).
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -126,6 +131,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database.close().await?;
             result
         }
+        Command::Bench { command } => crate::bench::main(cli.database_url.as_deref(), &cli.data_dir, command).await,
         Command::Import { command } => {
             crate::import::cli::run(cli.database_url.as_deref(), &cli.data_dir, command).await
         }

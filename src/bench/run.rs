@@ -1,0 +1,653 @@
+//! `aftersales bench run`: latency and throughput of the desk against the generated shop.
+//!
+//! The server runs as a child process of the benchmark (`aftersales serve` from the same
+//! binary, on a free loopback port, on the same data directory or `DATABASE_URL`) so that its
+//! peak memory (`VmHWM` in `/proc/<pid>/status`) is the server's alone and the load generator
+//! does not share its runtime; `--url` uses a server that is already running instead (loopback
+//! addresses only; `--pid` to read its memory). The benchmark itself opens the database only to
+//! sample what the clients ask for (order numbers, open tickets per agent).
+//!
+//! Each scenario runs for `--duration` seconds after a short warm-up, with `--concurrency`
+//! clients each sending its next request as soon as the previous one is answered (closed loop),
+//! except the yearly report, which one owner opens at a time. Every answer is checked for its
+//! status; latencies are kept whole and their percentiles are nearest-rank.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use super::generate::{AGENTS, SUPERVISORS, login};
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How long each scenario is measured.
+    pub duration: Duration,
+    /// Concurrent clients.
+    pub concurrency: usize,
+    /// Where the markdown table goes.
+    pub out: PathBuf,
+    /// A running server to use instead of starting one.
+    pub url: Option<String>,
+    /// The running server's process id (for its memory).
+    pub pid: Option<u32>,
+    /// The generated shop's code.
+    pub shop: String,
+    /// Database connections of the server started here.
+    pub db_connections: u32,
+}
+
+/// One measured scenario.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub name: &'static str,
+    pub clients: usize,
+    pub requests: usize,
+    pub errors: usize,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub target: &'static str,
+    pub met: bool,
+    /// The first unexpected answer, if any.
+    pub first_error: Option<String>,
+}
+
+impl Outcome {
+    /// Answers per second.
+    pub fn throughput(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(f64::EPSILON)
+    }
+}
+
+/// Runs the benchmark and writes the table.
+pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, options: &Options) -> anyhow::Result<()> {
+    let (base, mut server) = match &options.url {
+        Some(url) => {
+            let parsed = reqwest::Url::parse(url)?;
+            let host = parsed.host_str().unwrap_or("");
+            let loopback = host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                anyhow::bail!("--url must be a loopback address (127.0.0.1, [::1] or localhost): {url}");
+            }
+            (url.trim_end_matches('/').to_string(), None)
+        }
+        None => {
+            let (base, child) = start_server(database_url, data_dir, options.db_connections).await?;
+            (base, Some(child))
+        }
+    };
+    let pid = options
+        .pid
+        .or_else(|| server.as_ref().and_then(tokio::process::Child::id));
+    let result = bench(&base, pid, database_url, data_dir, options).await;
+    if let Some(child) = server.take() {
+        stop_server(child).await;
+    }
+    let text = result?;
+    print!("{text}");
+    std::fs::write(&options.out, &text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", options.out.display()))?;
+    println!("\n(written to {})", options.out.display());
+    Ok(())
+}
+
+/// Starts `aftersales serve` on a free loopback port and waits until it is ready.
+async fn start_server(
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+    db_connections: u32,
+) -> anyhow::Result<(String, tokio::process::Child)> {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.local_addr()?.port()
+    };
+    let address = format!("127.0.0.1:{port}");
+    let exe = std::env::current_exe()?;
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--listen", &address, "--db-connections"])
+        .arg(db_connections.to_string())
+        .env("AFTERSALES_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true);
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    let mut child = command.spawn()?;
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("the server exited before it was ready ({status})");
+        }
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status() == StatusCode::OK
+        {
+            return Ok((base, child));
+        }
+        if Instant::now() > deadline {
+            let _ = child.start_kill();
+            anyhow::bail!("the server was not ready within 5 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Asks the server to stop (SIGTERM: it finishes requests and stops its database), waits.
+async fn stop_server(mut child: tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+    }
+    match tokio::time::timeout(Duration::from_secs(120), child.wait()).await {
+        Ok(_) => {}
+        Err(_) => {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    }
+}
+
+/// What the clients work on, sampled from the database.
+struct Samples {
+    shop: i64,
+    order_nos: Vec<String>,
+    /// Open tickets of agent i (index into the agents' tokens).
+    open_by_agent: Vec<Vec<i64>>,
+    /// Tickets for the ticket page: open ones and any of the year.
+    page_tickets: Vec<i64>,
+    tickets: i64,
+    events: i64,
+    order_lines: i64,
+}
+
+async fn sample(database_url: Option<&str>, data_dir: &std::path::Path, shop_code: &str) -> anyhow::Result<Samples> {
+    let database = crate::db::open(database_url, data_dir, 2).await?;
+    let result = async {
+        let pool = &database.pool;
+        let shop = crate::shops::by_code(pool, shop_code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no shop `{shop_code}`: run `aftersales bench generate` first"))?;
+        let shop_id = shop.id.0;
+        let order_nos: Vec<String> =
+            sqlx::query_scalar("SELECT order_no FROM orders WHERE shop_id = $1 ORDER BY id DESC LIMIT 5000")
+                .bind(shop_id)
+                .fetch_all(pool)
+                .await?;
+        let mut open_by_agent = vec![Vec::new(); AGENTS];
+        let open: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT u.login, t.id FROM tickets t JOIN users u ON u.id = t.assignee_id
+             WHERE t.shop_id = $1 AND t.closed_at IS NULL ORDER BY t.id",
+        )
+        .bind(shop_id)
+        .fetch_all(pool)
+        .await?;
+        for (user, id) in open {
+            if let Some(i) = (1..=AGENTS).position(|i| login(shop_code, &format!("agent{i:02}")) == user) {
+                open_by_agent[i].push(id);
+            }
+        }
+        let (low, high): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT min(id), max(id) FROM tickets WHERE shop_id = $1")
+                .bind(shop_id)
+                .fetch_one(pool)
+                .await?;
+        let (low, high) = low
+            .zip(high)
+            .ok_or_else(|| anyhow::anyhow!("the shop has no tickets"))?;
+        let mut rng = 0x2026_1123_u64;
+        let mut page_tickets = Vec::new();
+        let all_open: Vec<i64> = open_by_agent.iter().flatten().copied().collect();
+        for i in 0..4_000 {
+            rng = rng
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = rng >> 33;
+            if i % 2 == 0 && !all_open.is_empty() {
+                page_tickets.push(all_open[(r as usize) % all_open.len()]);
+            } else {
+                page_tickets.push(low + (r as i64) % (high - low + 1));
+            }
+        }
+        let estimate = |table: &'static str| async move {
+            sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE relname = $1")
+                .bind(table)
+                .fetch_one(pool)
+                .await
+                .map(|n| n.max(0.0) as i64)
+        };
+        Ok(Samples {
+            shop: shop_id,
+            order_nos,
+            open_by_agent,
+            page_tickets,
+            tickets: estimate("tickets").await?,
+            events: estimate("ticket_events").await?,
+            order_lines: estimate("order_lines").await?,
+        })
+    }
+    .await;
+    database.close().await?;
+    result
+}
+
+async fn sign_in(client: &reqwest::Client, base: &str, login: &str) -> anyhow::Result<String> {
+    let response = client
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(&json!({ "login": login, "password": super::BENCH_PASSWORD }))
+        .send()
+        .await?;
+    if response.status() != StatusCode::CREATED {
+        anyhow::bail!("cannot sign in as {login}: {}", response.status());
+    }
+    let body: serde_json::Value = response.json().await?;
+    body["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no token in the sign-in answer for {login}"))
+}
+
+/// One kind of request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scenario {
+    Queue,
+    Ticket,
+    Overdue,
+    Create,
+    FollowUp,
+    Reports,
+}
+
+impl Scenario {
+    /// In this order: the reads first, so that they see the generated data set and not the
+    /// tickets and follow-ups the writing scenarios add.
+    const ALL: [Scenario; 6] = [
+        Scenario::Queue,
+        Scenario::Ticket,
+        Scenario::Overdue,
+        Scenario::Reports,
+        Scenario::Create,
+        Scenario::FollowUp,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Queue => "agent queue page `GET /`",
+            Scenario::Ticket => "ticket page `GET /tickets/{id}`",
+            Scenario::Overdue => "overdue queue `GET /follow-ups`",
+            Scenario::Create => "create ticket `POST /api/v1/shops/{shop}/tickets`",
+            Scenario::FollowUp => "record follow-up `POST /api/v1/tickets/{id}/follow-ups`",
+            Scenario::Reports => "reports for a year `GET /reports?from=…&to=…`",
+        }
+    }
+
+    fn target(self) -> &'static str {
+        match self {
+            Scenario::Queue => "p99 ≤ 50 ms",
+            Scenario::Ticket => "p99 ≤ 30 ms",
+            Scenario::Overdue => "p99 ≤ 50 ms",
+            Scenario::Create => "≥ 1,000/s, p99 ≤ 50 ms",
+            Scenario::FollowUp => "≥ 2,000/s",
+            Scenario::Reports => "≤ 300 ms",
+        }
+    }
+
+    fn met(self, o: &Outcome) -> bool {
+        o.errors == 0
+            && o.requests > 0
+            && match self {
+                Scenario::Queue | Scenario::Overdue => o.p99_ms <= 50.0,
+                Scenario::Ticket => o.p99_ms <= 30.0,
+                Scenario::Create => o.throughput() >= 1_000.0 && o.p99_ms <= 50.0,
+                Scenario::FollowUp => o.throughput() >= 2_000.0,
+                Scenario::Reports => o.p99_ms <= 300.0,
+            }
+    }
+
+    fn accepts(self, status: StatusCode) -> bool {
+        match self {
+            Scenario::Create | Scenario::FollowUp => status == StatusCode::CREATED || status == StatusCode::OK,
+            _ => status == StatusCode::OK,
+        }
+    }
+}
+
+/// Everything a client needs.
+struct Shared {
+    base: String,
+    client: reqwest::Client,
+    samples: Samples,
+    agent_tokens: Vec<String>,
+    supervisor_tokens: Vec<String>,
+    owner_token: String,
+    year: (String, String),
+}
+
+async fn bench(
+    base: &str,
+    pid: Option<u32>,
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+    options: &Options,
+) -> anyhow::Result<String> {
+    let samples = sample(database_url, data_dir, &options.shop).await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.concurrency * 2)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let mut agent_tokens = Vec::new();
+    for i in 1..=AGENTS {
+        agent_tokens.push(sign_in(&client, base, &login(&options.shop, &format!("agent{i:02}"))).await?);
+    }
+    let mut supervisor_tokens = Vec::new();
+    for i in 1..=SUPERVISORS {
+        supervisor_tokens.push(sign_in(&client, base, &login(&options.shop, &format!("sup{i}"))).await?);
+    }
+    let owner_token = sign_in(&client, base, &login(&options.shop, "owner")).await?;
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let year = ((today - chrono::Duration::days(364)).to_string(), today.to_string());
+    let (tickets, events, lines) = (samples.tickets, samples.events, samples.order_lines);
+    let shared = Arc::new(Shared {
+        base: base.to_string(),
+        client,
+        samples,
+        agent_tokens,
+        supervisor_tokens,
+        owner_token,
+        year,
+    });
+    let mut outcomes = Vec::new();
+    for scenario in Scenario::ALL {
+        let clients = if scenario == Scenario::Reports {
+            1
+        } else {
+            options.concurrency
+        };
+        eprintln!("bench: {} with {clients} client(s) …", scenario.name());
+        let outcome = measure(&shared, scenario, clients, options.duration).await;
+        if let Some(error) = &outcome.first_error {
+            eprintln!("bench:   unexpected answer: {error}");
+        }
+        outcomes.push(outcome);
+    }
+    let memory = pid.and_then(peak_memory_kib);
+    Ok(table(&outcomes, memory, options, (tickets, events, lines)))
+}
+
+/// Runs one scenario: a warm-up, then `duration` measured.
+async fn measure(shared: &Arc<Shared>, scenario: Scenario, clients: usize, duration: Duration) -> Outcome {
+    let warm_up = (duration / 5).min(Duration::from_secs(3));
+    let start = Instant::now();
+    let measure_from = start + warm_up;
+    let until = measure_from + duration;
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let shared = Arc::clone(shared);
+        tasks.push(tokio::spawn(async move {
+            client_loop(&shared, scenario, client, measure_from, until).await
+        }));
+    }
+    let mut latencies: Vec<u32> = Vec::new();
+    let mut errors = 0;
+    let mut first_error = None;
+    for task in tasks {
+        match task.await {
+            Ok((l, e, first)) => {
+                latencies.extend(l);
+                errors += e;
+                if first_error.is_none() {
+                    first_error = first;
+                }
+            }
+            Err(error) => {
+                errors += 1;
+                first_error.get_or_insert(format!("client task failed: {error}"));
+            }
+        }
+    }
+    // Time measured: until the last answer came in.
+    let seconds = (Instant::now().min(until + Duration::from_secs(60)) - measure_from)
+        .as_secs_f64()
+        .max(duration.as_secs_f64());
+    latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        f64::from(latencies[rank - 1]) / 1_000.0
+    };
+    let mut outcome = Outcome {
+        name: scenario.name(),
+        clients,
+        requests: latencies.len(),
+        errors,
+        seconds,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_ms: pct(1.0),
+        target: scenario.target(),
+        met: false,
+        first_error,
+    };
+    outcome.met = scenario.met(&outcome);
+    outcome
+}
+
+/// One client: requests back to back until `until`; latencies (µs) of those sent after
+/// `measure_from`, errors, the first error.
+async fn client_loop(
+    shared: &Shared,
+    scenario: Scenario,
+    client: usize,
+    measure_from: Instant,
+    until: Instant,
+) -> (Vec<u32>, usize, Option<String>) {
+    let mut latencies = Vec::with_capacity(16_384);
+    let mut errors = 0;
+    let mut first_error = None;
+    let agent = client % shared.agent_tokens.len();
+    let open = &shared.samples.open_by_agent[agent];
+    let mut n: usize = client * 7_919;
+    let mut first = true;
+    loop {
+        let sent = Instant::now();
+        // A report slower than the whole duration is still measured once.
+        let owed = scenario == Scenario::Reports && latencies.is_empty() && errors == 0;
+        if sent >= until && !owed {
+            break;
+        }
+        n = n.wrapping_add(1);
+        let (method, path, token, body) = match scenario {
+            Scenario::Queue => (Method::GET, "/".to_string(), &shared.agent_tokens[agent], None),
+            Scenario::Ticket => {
+                let pages = &shared.samples.page_tickets;
+                let id = pages[(n * 31 + client) % pages.len()];
+                (Method::GET, format!("/tickets/{id}"), &shared.agent_tokens[agent], None)
+            }
+            Scenario::Overdue => (
+                Method::GET,
+                "/follow-ups".to_string(),
+                &shared.supervisor_tokens[client % shared.supervisor_tokens.len()],
+                None,
+            ),
+            Scenario::Create => {
+                let orders = &shared.samples.order_nos;
+                let order_no = &orders[(n * 13 + client) % orders.len()];
+                (
+                    Method::POST,
+                    format!("/api/v1/shops/{}/tickets", shared.samples.shop),
+                    &shared.agent_tokens[agent],
+                    Some(json!({
+                        "kind": "complaint", "order_no": order_no, "reason": "quality",
+                        "description": "压测：商品有瑕疵，买家要求说明",
+                    })),
+                )
+            }
+            Scenario::FollowUp => {
+                if open.is_empty() {
+                    return (latencies, 1, Some(format!("agent {} has no open ticket", agent + 1)));
+                }
+                let id = open[n % open.len()];
+                (
+                    Method::POST,
+                    format!("/api/v1/tickets/{id}/follow-ups"),
+                    &shared.agent_tokens[agent],
+                    Some(json!({ "channel": "chat", "summary": "压测：已联系买家，持续跟进" })),
+                )
+            }
+            Scenario::Reports => (
+                Method::GET,
+                format!("/reports?from={}&to={}", shared.year.0, shared.year.1),
+                &shared.owner_token,
+                None,
+            ),
+        };
+        let mut request = shared
+            .client
+            .request(method, format!("{}{path}", shared.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let result = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, bytes))
+        }
+        .await;
+        let elapsed = sent.elapsed();
+        let ok = match &result {
+            Ok((status, _)) => scenario.accepts(*status),
+            Err(_) => false,
+        };
+        // The warm-up is not measured. The yearly report is slow: its warm-up is one request,
+        // and every later one counts.
+        let warming_up = if scenario == Scenario::Reports {
+            std::mem::replace(&mut first, false)
+        } else {
+            sent < measure_from
+        };
+        if warming_up {
+            continue;
+        }
+        if ok {
+            latencies.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
+        } else {
+            errors += 1;
+            if first_error.is_none() {
+                first_error = Some(match result {
+                    Ok((status, bytes)) => {
+                        format!(
+                            "{path}: {status} {}",
+                            String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+                        )
+                    }
+                    Err(error) => format!("{path}: {error}"),
+                });
+            }
+        }
+    }
+    (latencies, errors, first_error)
+}
+
+/// `VmHWM` of a process, in KiB.
+fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let memory_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kib| format!("{:.0} GiB", kib as f64 / 1_048_576.0))
+        .unwrap_or_else(|| "? GiB".into());
+    format!("{cores} cores, {memory_gib}")
+}
+
+fn table(outcomes: &[Outcome], memory_kib: Option<u64>, options: &Options, data: (i64, i64, i64)) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### aftersales bench run — {} — {}\n",
+        Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        machine()
+    );
+    let _ = writeln!(
+        out,
+        "Shop `{}`: ≈{} order lines, ≈{} tickets, ≈{} timeline events. {} s per scenario, {} clients \
+         (the yearly report: 1), server and PostgreSQL on the same machine as the load generator.\n",
+        options.shop,
+        data.2,
+        data.0,
+        data.1,
+        options.duration.as_secs(),
+        options.concurrency
+    );
+    let _ = writeln!(
+        out,
+        "| scenario | clients | requests | errors | throughput /s | p50 ms | p99 ms | max ms | target | met |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+    for o in outcomes {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} |",
+            o.name,
+            o.clients,
+            o.requests,
+            o.errors,
+            o.throughput(),
+            o.p50_ms,
+            o.p99_ms,
+            o.max_ms,
+            o.target,
+            if o.met { "yes" } else { "**no**" }
+        );
+    }
+    match memory_kib {
+        Some(kib) => {
+            let mib = kib as f64 / 1_024.0;
+            let _ = writeln!(
+                out,
+                "| server peak memory (VmHWM) | | | | | | | {mib:.1} MiB | ≤ 150 MB | {} |",
+                if mib * 1.048_576 <= 150.0 { "yes" } else { "**no**" }
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "| server peak memory (VmHWM) | | | | | | | unknown (give --pid) | ≤ 150 MB | — |"
+            );
+        }
+    }
+    out
+}
