@@ -9,9 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 lines="${1:-1000000}"
-bin="$root/target/release/aftersales"
-[ -x "$bin" ] || bin="$root/target/debug/aftersales"
-[ -x "$bin" ] || (cd "$root" && cargo build --release --quiet && bin="$root/target/release/aftersales")
+bin="${CARGO_TARGET_DIR:-$root/target}/release/aftersales"
+[ -x "$bin" ] || bin="${CARGO_TARGET_DIR:-$root/target}/debug/aftersales"
+[ -x "$bin" ] || (cd "$root" && cargo build --release --quiet && bin="${CARGO_TARGET_DIR:-$root/target}/release/aftersales")
 
 work="$(mktemp -d /tmp/as-bench-XXXXXX)"
 chmod 755 "$work"

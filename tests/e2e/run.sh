@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="$root/target/debug/aftersales"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/aftersales"
 [ -x "$bin" ] || (cd "$root" && cargo build --quiet)
 
 data="$(mktemp -d /tmp/as-e2e-XXXXXX)"

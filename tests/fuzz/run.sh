@@ -12,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 examples="${1:-200}"
 command -v schemathesis >/dev/null 2>&1 || python3 -m pip install --quiet schemathesis
-bin="$root/target/debug/aftersales"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/aftersales"
 [ -x "$bin" ] || (cd "$root" && cargo build --quiet)
 
 data="$(mktemp -d /tmp/as-fuzz-XXXXXX)"
