@@ -128,6 +128,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<(String, String, String)>
 
     let data = generate(now, &Calendar::bundled(), &user_ids);
     write(&mut tx, shop, &data).await?;
+    crate::follow_ups::rebuild_daily(&mut tx, shop).await?;
     start_platform_clocks(&mut tx, shop).await?;
     tx.commit().await?;
     tracing::info!(

@@ -192,6 +192,10 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
         return Err(error);
     }
     let summary = summary?;
+    // The events went in by COPY: count the follow-up figures once from them.
+    let mut conn = pool.acquire().await?;
+    crate::follow_ups::rebuild_daily(&mut conn, shop).await?;
+    drop(conn);
     tracing::info!(
         elapsed_s = started.elapsed().as_secs(),
         "bench: rows written, vacuuming and analysing"

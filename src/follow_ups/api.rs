@@ -101,7 +101,14 @@ pub async fn follow_up_queue(
         .await?
         .map(|s| s.zone())
         .unwrap_or(chrono_tz::Asia::Shanghai);
-    let agents = super::agent_loads(&state.pool, &shops, now, soon_until, today_start(now, zone)).await?;
+    let agents = super::agent_loads(
+        &state.pool,
+        &shops,
+        now,
+        soon_until,
+        now.with_timezone(&zone).date_naive(),
+    )
+    .await?;
     let lang = request_lang(&headers);
     Ok(Json(FollowUpQueue {
         state: state_kind,
@@ -109,14 +116,4 @@ pub async fn follow_up_queue(
         tickets: tickets.iter().map(|t| TicketView::new(t, now, lang)).collect(),
         agents,
     }))
-}
-
-/// Local midnight of `now`'s day in `zone`, as an instant.
-pub fn today_start(now: chrono::DateTime<Utc>, zone: chrono_tz::Tz) -> chrono::DateTime<Utc> {
-    use chrono::TimeZone;
-    let date = now.with_timezone(&zone).date_naive();
-    date.and_hms_opt(0, 0, 0)
-        .and_then(|midnight| zone.from_local_datetime(&midnight).earliest())
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or(now - Duration::hours(24))
 }

@@ -6,10 +6,10 @@ pub mod api;
 
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::ids::{ShopId, TicketId, UserId};
@@ -27,6 +27,7 @@ struct DueTicket {
     next_escalation_at: DateTime<Utc>,
     follow_up_hours: i32,
     assignee_id: Option<UserId>,
+    time_zone: String,
 }
 
 /// Open-ticket counts of one assignee (`None`: unassigned).
@@ -59,7 +60,7 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
     loop {
         let mut tx = pool.begin().await?;
         let due: Vec<DueTicket> = sqlx::query_as(
-            "SELECT t.shop_id, t.id, t.next_escalation_at, s.follow_up_hours, t.assignee_id
+            "SELECT t.shop_id, t.id, t.next_escalation_at, s.follow_up_hours, t.assignee_id, s.time_zone
              FROM tickets t JOIN shops s ON s.id = t.shop_id
              WHERE t.next_escalation_at < $1
              ORDER BY t.next_escalation_at
@@ -76,8 +77,10 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
             next_escalation_at: next,
             follow_up_hours: hours,
             assignee_id: assignee,
+            ref time_zone,
         } in &due
         {
+            let zone: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
             let hours = u32::try_from(hours).unwrap_or(follow_up::DEFAULT_FOLLOW_UP_HOURS);
             let cycles = follow_up::missed_cycles(next, now, hours);
             for &cycle in &cycles {
@@ -94,7 +97,10 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
                 .bind(json!({ "cycle_due_at": cycle_key(cycle), "assignee_id": assignee, "recorded_at": now, "to": "supervisor" }))
                 .execute(&mut *tx)
                 .await?;
-                report.escalations += inserted.rows_affected() as usize;
+                if inserted.rows_affected() > 0 {
+                    count_cycle(&mut *tx, shop, cycle.with_timezone(&zone).date_naive(), assignee, false).await?;
+                    report.escalations += 1;
+                }
             }
             let next_cycle = cycles
                 .last()
@@ -113,6 +119,53 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
             return Ok(report);
         }
     }
+}
+
+/// Counts one closed cycle in the daily compliance figures: followed up in time, or missed
+/// (escalated). `day` is the local day of the follow-up or of the missed due time.
+pub async fn count_cycle(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    day: NaiveDate,
+    agent: Option<UserId>,
+    in_time: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET
+            in_time = follow_up_daily.in_time + EXCLUDED.in_time, missed = follow_up_daily.missed + EXCLUDED.missed",
+    )
+    .bind(shop)
+    .bind(day)
+    .bind(agent.map(|a| a.0).unwrap_or(0))
+    .bind(i32::from(in_time))
+    .bind(i32::from(!in_time))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Recounts a shop's daily compliance figures from its timeline: for loaders that write events
+/// in bulk (the demo shop, the benchmark generator) instead of through the service.
+pub async fn rebuild_daily(db: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM follow_up_daily WHERE shop_id = $1")
+        .bind(shop)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed)
+         SELECT e.shop_id, (e.at AT TIME ZONE s.time_zone)::date,
+                COALESCE(e.actor_id, (e.data ->> 'assignee_id')::bigint, 0),
+                count(*) FILTER (WHERE e.kind = 'follow_up' AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
+                count(*) FILTER (WHERE e.kind = 'escalated')
+         FROM ticket_events e JOIN shops s ON s.id = e.shop_id
+         WHERE e.shop_id = $1 AND e.kind IN ('follow_up', 'escalated')
+         GROUP BY 1, 2, 3",
+    )
+    .bind(shop)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
 }
 
 /// Runs [`sweep`] every `interval` until the process ends. Errors (e.g. the database restarting)
@@ -168,7 +221,7 @@ pub async fn agent_loads(
     shops: &[ShopId],
     now: DateTime<Utc>,
     soon_until: DateTime<Utc>,
-    today_start: DateTime<Utc>,
+    today: NaiveDate,
 ) -> sqlx::Result<Vec<AgentLoad>> {
     let loads: Vec<LoadRow> = sqlx::query_as(
         "WITH workers AS (
@@ -194,22 +247,19 @@ pub async fn agent_loads(
     .bind(soon_until)
     .fetch_all(pool)
     .await?;
-    let week_start = now - chrono::Duration::days(7);
+    // Daily figures, kept on write: today (local) and the 7 local days up to today.
     let records: Vec<(Option<UserId>, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT COALESCE(e.actor_id, (e.data ->> 'assignee_id')::bigint) AS agent,
-                count(*) FILTER (WHERE e.kind = 'follow_up' AND e.at >= $3
-                                   AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
-                count(*) FILTER (WHERE e.kind = 'escalated' AND e.at >= $3),
-                count(*) FILTER (WHERE e.kind = 'follow_up' AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
-                count(*) FILTER (WHERE e.kind = 'escalated')
-         FROM ticket_events e
-         WHERE e.shop_id = ANY($1) AND e.kind IN ('follow_up', 'escalated') AND e.at >= $2 AND e.at < $4
+        "SELECT NULLIF(agent_id, 0),
+                COALESCE(sum(in_time) FILTER (WHERE day = $2), 0)::bigint,
+                COALESCE(sum(missed) FILTER (WHERE day = $2), 0)::bigint,
+                COALESCE(sum(in_time), 0)::bigint,
+                COALESCE(sum(missed), 0)::bigint
+         FROM follow_up_daily
+         WHERE shop_id = ANY($1) AND day > $2 - 7 AND day <= $2
          GROUP BY 1",
     )
     .bind(shops)
-    .bind(week_start)
-    .bind(today_start)
-    .bind(now)
+    .bind(today)
     .fetch_all(pool)
     .await?;
     Ok(loads

@@ -578,7 +578,12 @@ pub async fn follow_up_with_reply(
     .bind(due)
     .execute(&mut *tx)
     .await?;
-    let mut data = json!({ "channel": input.channel, "summary": summary, "was_overdue": ticket.is_overdue(now) });
+    let was_overdue = ticket.is_overdue(now);
+    if !was_overdue {
+        let day = now.with_timezone(&ticket.time_zone).date_naive();
+        crate::follow_ups::count_cycle(&mut *tx, ticket.shop_id, day, Some(user.id), true).await?;
+    }
+    let mut data = json!({ "channel": input.channel, "summary": summary, "was_overdue": was_overdue });
     if let Some(reply_id) = canned_reply {
         let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
             .await?

@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
-use crate::follow_ups::api::{MAX_SOON_HOURS, today_start};
+use crate::follow_ups::api::MAX_SOON_HOURS;
 use crate::follow_ups::{AgentLoad, agent_loads};
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
@@ -102,7 +102,14 @@ pub async fn show_follow_ups(
     let tickets = repo::list_follow_up_window(&state.pool, &user.shops, from, until, assignee, unassigned, 300).await?;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
-    let loads = agent_loads(&state.pool, &user.shops, now, soon_until, today_start(now, zone)).await?;
+    let loads = agent_loads(
+        &state.pool,
+        &user.shops,
+        now,
+        soon_until,
+        now.with_timezone(&zone).date_naive(),
+    )
+    .await?;
 
     let agent_param = query.agent.clone().unwrap_or_default();
     let link = |state_name: &str, agent: &str| {

@@ -208,6 +208,43 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
         .expect("agent");
     assert_eq!(agent["missed_7d"], 1, "the missed cycle counts against the agent");
     assert_eq!(agent["in_time_7d"], 0, "a late follow-up is not in time");
+    // A follow-up in time counts for today and the week, kept in the daily figures as it happens.
+    let fresh = open_hours_ago(&desk, 2).await;
+    desk.app
+        .post(
+            &format!("/api/v1/tickets/{fresh}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "phone", "summary": "及时回复" }),
+        )
+        .await;
+    let queue = desk
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
+            &desk.supervisor_token,
+        )
+        .await;
+    let agent = queue.body["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["agent"] == desk.agent.0)
+        .cloned()
+        .expect("agent");
+    assert_eq!(
+        (
+            agent["in_time_today"].as_i64(),
+            agent["in_time_7d"].as_i64(),
+            agent["missed_7d"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    let (in_time, missed): (i64, i64) =
+        sqlx::query_as("SELECT sum(in_time)::bigint, sum(missed)::bigint FROM follow_up_daily")
+            .fetch_one(&desk.app.pool)
+            .await
+            .expect("daily");
+    assert_eq!((in_time, missed), (1, 1), "the daily figures match the timeline");
 }
 
 #[tokio::test]
