@@ -109,8 +109,39 @@ fn key_label(t: Tr, by: GroupBy, key: &str) -> String {
     .unwrap_or_else(|| if key.is_empty() { "—".into() } else { key.to_string() })
 }
 
-/// The summary: each rate with its parts, basis, the previous period and the change.
-pub fn summary_table(t: Tr, report: &Report) -> Table {
+/// The buyers' answers to return visits (回访) in a period and the one before.
+pub struct SatisfactionPair {
+    pub now: crate::visits::Satisfaction,
+    pub before: crate::visits::Satisfaction,
+}
+
+impl SatisfactionPair {
+    /// Loads both periods.
+    pub async fn load(
+        pool: &sqlx::PgPool,
+        shop: crate::ids::ShopId,
+        zone: chrono_tz::Tz,
+        period: super::rates::Period,
+    ) -> sqlx::Result<SatisfactionPair> {
+        let now = chrono::Utc::now();
+        let (from, to) = period.bounds(zone);
+        let (before_from, before_to) = period.previous().bounds(zone);
+        Ok(SatisfactionPair {
+            now: crate::visits::satisfaction(pool, shop, from, to, now).await?,
+            before: crate::visits::satisfaction(pool, shop, before_from, before_to, now).await?,
+        })
+    }
+}
+
+fn permille_text(permille: Option<i64>) -> String {
+    permille
+        .map(|p| format!("{}.{}%", p / 10, p % 10))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The summary: each rate with its parts, basis, the previous period and the change; the
+/// buyers' satisfaction from return visits last.
+pub fn summary_table(t: Tr, report: &Report, satisfaction: &SatisfactionPair) -> Table {
     let (now, before) = (&report.summary, &report.previous);
     let mut rows = Vec::new();
     for (key, current, previous) in [
@@ -151,6 +182,24 @@ pub fn summary_table(t: Tr, report: &Report) -> Table {
             }),
         ]);
     }
+    let (s, b) = (&satisfaction.now, &satisfaction.before);
+    rows.push(vec![
+        text(t.t("reports.satisfaction")),
+        num(permille_text(s.satisfaction_permille)),
+        num(s.satisfied.to_string()),
+        num(s.answered.to_string()),
+        text(t.t("reports.basis.visit_date")),
+        num(format!(
+            "{} ({}/{})",
+            permille_text(b.satisfaction_permille),
+            b.satisfied,
+            b.answered
+        )),
+        num(match (s.satisfaction_permille, b.satisfaction_permille) {
+            (Some(a), Some(p)) => format!("{:+.1} pp", (a - p) as f64 / 10.0),
+            _ => "—".into(),
+        }),
+    ]);
     Table {
         head: [
             "reports.col.measure",
@@ -293,7 +342,7 @@ async fn load(
     state: &AppState,
     user: &CurrentUser,
     query: &PageQuery,
-) -> Result<(crate::shops::Shop, Report, Vec<crate::shops::Shop>), ApiError> {
+) -> Result<(crate::shops::Shop, Report, Vec<crate::shops::Shop>, SatisfactionPair), ApiError> {
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let shop_id = query
         .shop
@@ -307,7 +356,8 @@ async fn load(
     };
     let (period, by) = period_of(&api_query, &shop)?;
     let report = super::report(&state.pool, shop.id, shop.zone(), period, by).await?;
-    Ok((shop, report, shops))
+    let satisfaction = SatisfactionPair::load(&state.pool, shop.id, shop.zone(), period).await?;
+    Ok((shop, report, shops, satisfaction))
 }
 
 /// Shows the reports.
@@ -319,7 +369,7 @@ pub async fn show_reports(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Html<String>> {
     let t = translator(&headers);
-    let (shop, report, shops) = load(&state, &user, &query).await?;
+    let (shop, report, shops, satisfaction) = load(&state, &user, &query).await?;
     let t = Tr::new(t.lang, shop.zone());
     let period = super::rates::Period::new(
         chrono::NaiveDate::parse_from_str(&report.from, "%Y-%m-%d").map_err(ApiError::internal)?,
@@ -439,7 +489,7 @@ pub async fn show_reports(
                 ("zone", &report.time_zone),
             ],
         ),
-        summary: summary_table(t, &report),
+        summary: summary_table(t, &report, &satisfaction),
         rows_title: t.f(
             "reports.rows_title",
             &[("by", &t.t(&format!("reports.by.{}", report.by.as_str())))],
@@ -468,11 +518,11 @@ pub async fn export_csv(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let t = translator(&headers);
-    let (shop, report, _) = load(&state, &user, &query).await?;
+    let (shop, report, _, satisfaction) = load(&state, &user, &query).await?;
     let t = Tr::new(t.lang, shop.zone());
     let which = query.table.as_deref().unwrap_or("rows");
     let table = match which {
-        "summary" => summary_table(t, &report),
+        "summary" => summary_table(t, &report, &satisfaction),
         "agents" => agents_table(t, &report),
         "rows" => rows_table(t, report.by, &report_rows(&report)),
         other => {

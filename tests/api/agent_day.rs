@@ -692,3 +692,51 @@ async fn photos_are_attached_served_and_packed_and_refused_files_leave_nothing_b
     let listed = desk.app.get(&format!("/api/v1/tickets/{id}/evidence"), &owner).await;
     assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn satisfaction_from_return_visits_appears_in_the_owners_report() {
+    let desk = desk().await;
+    let ticket = desk.open("complaint", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let mut version = 1;
+    for to in ["investigating", "resolution_proposed", "resolved"] {
+        let moved = desk.transition(id, to, version, json!({})).await;
+        version = moved.body["version"].as_i64().expect("version");
+    }
+    let answer = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/return-visits"),
+            &desk.agent_token,
+            json!({ "satisfied": true, "version": version }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    desk.app.user("owner-s", Role::Owner, &[desk.shop]).await;
+    let owner = crate::support::browser(&desk.app, "owner-s").await;
+    let csv = owner
+        .get(
+            desk.app
+                .url(&format!("/reports/export.csv?shop={}&table=summary", desk.shop)),
+        )
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    let line = csv
+        .lines()
+        .find(|l| l.contains("回访满意度"))
+        .expect("a satisfaction line");
+    assert!(line.contains("100.0%") && line.contains(",1,1,"), "{line}");
+    let page = owner
+        .get(desk.app.url("/reports"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("回访满意度"));
+}

@@ -35,6 +35,12 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "这段时间内没有跟进周期。",
         "No follow-up cycles in this period.",
     ),
+    ("reports.satisfaction", "回访满意度", "Satisfaction (return visits)"),
+    (
+        "reports.basis.visit_date",
+        "按回访答复日期（回访）",
+        "by answer date (return visits)",
+    ),
     ("reports.return_rate", "退货率", "Return rate"),
     ("reports.refund_rate", "退款率", "Refund rate"),
     ("reports.quality_refund_rate", "品质退款率", "Quality refund rate"),
