@@ -1,5 +1,5 @@
 //! The demo shop (`aftersales serve --demo`): one shop, `demo` (示例旗舰店), a user for every
-//! role, about 400 orders of the last 60 days and 250 tickets of every kind in every status each
+//! role, about 400 orders of the last 60 days and 280 tickets of every kind in every status each
 //! kind can reach, with timelines that read like real work.
 //!
 //! This module owns nothing in the schema: it writes the same rows and the same timeline events
@@ -499,12 +499,13 @@ fn targets(rng: &mut Rng, kind: TicketKind, count: usize) -> Vec<Status> {
     targets
 }
 
-const TICKETS_PER_KIND: [(TicketKind, usize); 5] = [
+const TICKETS_PER_KIND: [(TicketKind, usize); 6] = [
     (TicketKind::Refund, 62),
     (TicketKind::Return, 60),
     (TicketKind::Exchange, 36),
     (TicketKind::Complaint, 42),
     (TicketKind::Logistics, 50),
+    (TicketKind::BadReview, 30),
 ];
 
 fn status_weights(kind: TicketKind) -> &'static [(Status, u32)] {
@@ -559,6 +560,16 @@ fn status_weights(kind: TicketKind) -> &'static [(Status, u32)] {
             (Escalated, 7),
             (PlatformIntervention, 8),
         ],
+        TicketKind::BadReview => &[
+            (Open, 12),
+            (BuyerContacted, 14),
+            (ExplanationPosted, 10),
+            (ReviewRevised, 10),
+            (Appealed, 10),
+            (Closed, 30),
+            (Escalated, 7),
+            (PlatformIntervention, 7),
+        ],
     }
 }
 
@@ -612,6 +623,13 @@ fn reason_weights(kind: TicketKind) -> &'static [(ReasonCode, u32)] {
             (EmptyParcel, 5),
             (MissingParts, 5),
             (Other, 10),
+        ],
+        TicketKind::BadReview => &[
+            (Quality, 35),
+            (NotAsDescribed, 25),
+            (LateShipment, 15),
+            (Damaged, 10),
+            (Other, 15),
         ],
     }
 }
@@ -1909,7 +1927,7 @@ mod tests {
     fn the_demo_is_the_size_promised_and_the_same_every_time() {
         for (now, first) in demos() {
             assert_eq!(first.orders.len(), 400);
-            assert_eq!(first.tickets.len(), 250, "as of {now}");
+            assert_eq!(first.tickets.len(), 280, "as of {now}");
             let second = generate(now, &Calendar::bundled(), &USER_IDS);
             let shape = |d: &Demo| {
                 d.tickets

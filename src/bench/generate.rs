@@ -1482,6 +1482,7 @@ fn reason_weights(kind: TicketKind, shipped: bool, signed: bool) -> &'static [(R
             (MissingParts, 20),
             (Other, 20),
         ],
+        (TicketKind::BadReview, _, _) => &[(Quality, 40), (NotAsDescribed, 30), (LateShipment, 15), (Other, 15)],
     }
 }
 

@@ -342,6 +342,8 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
             "导入平台退款记录（退款编号 {}）：平台已处理 / imported from the platform's refund export",
             record.refund_no
         )),
+        review_rating: None,
+        review_text: None,
     };
     let explain = |e: crate::error::ApiError| format!("refund {}: {}", record.refund_no, e.message);
     let created = service::create(state, user, shop, input, None, Lang::Zh, now)

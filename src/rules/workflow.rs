@@ -31,6 +31,9 @@ pub enum TicketKind {
     Complaint,
     /// 物流: delayed, lost, damaged, wrong address, interception.
     Logistics,
+    /// 中差评: a neutral or negative review — contact the buyer, then an explanation posted
+    /// under the review, the review revised, or an appeal to the platform.
+    BadReview,
 }
 
 /// Every status any kind can be in. Which ones a kind uses is [`TicketKind::statuses`].
@@ -53,6 +56,14 @@ pub enum Status {
     Closed,
     Escalated,
     PlatformIntervention,
+    /// A bad review: the agent has reached the buyer.
+    BuyerContacted,
+    /// A bad review: the shop's explanation is posted under the review.
+    ExplanationPosted,
+    /// A bad review: the buyer changed (or removed) the review.
+    ReviewRevised,
+    /// A bad review: the shop appealed to the platform (e.g. an abusive or extortionate review).
+    Appealed,
 }
 
 /// How a logistics case ended.
@@ -79,12 +90,13 @@ use Status::*;
 
 impl TicketKind {
     /// Every kind, in the order forms offer them.
-    pub const ALL: [TicketKind; 5] = [
+    pub const ALL: [TicketKind; 6] = [
         TicketKind::Refund,
         TicketKind::Return,
         TicketKind::Exchange,
         TicketKind::Complaint,
         TicketKind::Logistics,
+        TicketKind::BadReview,
     ];
 
     /// The stored and wire form.
@@ -95,6 +107,7 @@ impl TicketKind {
             TicketKind::Exchange => "exchange",
             TicketKind::Complaint => "complaint",
             TicketKind::Logistics => "logistics",
+            TicketKind::BadReview => "bad_review",
         }
     }
 
@@ -116,6 +129,8 @@ impl TicketKind {
             (TicketKind::Complaint, Lang::En) => "Complaint",
             (TicketKind::Logistics, Lang::Zh) => "物流",
             (TicketKind::Logistics, Lang::En) => "Logistics",
+            (TicketKind::BadReview, Lang::Zh) => "中差评",
+            (TicketKind::BadReview, Lang::En) => "Bad review",
         }
     }
 
@@ -123,7 +138,7 @@ impl TicketKind {
     pub fn initial_status(self) -> Status {
         match self {
             TicketKind::Refund | TicketKind::Return | TicketKind::Exchange => Requested,
-            TicketKind::Complaint | TicketKind::Logistics => Open,
+            TicketKind::Complaint | TicketKind::Logistics | TicketKind::BadReview => Open,
         }
     }
 
@@ -185,6 +200,16 @@ impl TicketKind {
                 Escalated,
                 PlatformIntervention,
             ],
+            TicketKind::BadReview => &[
+                Open,
+                BuyerContacted,
+                ExplanationPosted,
+                ReviewRevised,
+                Appealed,
+                Closed,
+                Escalated,
+                PlatformIntervention,
+            ],
         }
     }
 
@@ -218,6 +243,13 @@ impl TicketKind {
             (TicketKind::Logistics, CarrierContacted) => &[Resolved],
             (TicketKind::Logistics, Resolved) => &[Closed],
 
+            // A bad review: reach the buyer first if possible; the review is revised, or the
+            // shop answers it publicly, or appeals to the platform; an appeal ends either way.
+            (TicketKind::BadReview, Open) => &[BuyerContacted, ExplanationPosted, Appealed],
+            (TicketKind::BadReview, BuyerContacted) => &[ReviewRevised, ExplanationPosted, Appealed],
+            (TicketKind::BadReview, Appealed) => &[ReviewRevised, ExplanationPosted],
+            (TicketKind::BadReview, ExplanationPosted | ReviewRevised) => &[Closed],
+
             _ => &[],
         }
     }
@@ -225,7 +257,7 @@ impl TicketKind {
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 16] = [
+    pub const ALL: [Status; 20] = [
         Requested,
         Approved,
         Rejected,
@@ -242,6 +274,10 @@ impl Status {
         Closed,
         Escalated,
         PlatformIntervention,
+        BuyerContacted,
+        ExplanationPosted,
+        ReviewRevised,
+        Appealed,
     ];
 
     /// The stored and wire form.
@@ -263,6 +299,10 @@ impl Status {
             Closed => "closed",
             Escalated => "escalated",
             PlatformIntervention => "platform_intervention",
+            BuyerContacted => "buyer_contacted",
+            ExplanationPosted => "explanation_posted",
+            ReviewRevised => "review_revised",
+            Appealed => "appealed",
         }
     }
 
@@ -306,6 +346,14 @@ impl Status {
             (Escalated, Lang::En) => "Escalated",
             (PlatformIntervention, Lang::Zh) => "平台介入",
             (PlatformIntervention, Lang::En) => "Platform intervention",
+            (BuyerContacted, Lang::Zh) => "已联系买家",
+            (BuyerContacted, Lang::En) => "Buyer contacted",
+            (ExplanationPosted, Lang::Zh) => "已发布解释",
+            (ExplanationPosted, Lang::En) => "Explanation posted",
+            (ReviewRevised, Lang::Zh) => "买家已修改评价",
+            (ReviewRevised, Lang::En) => "Review revised",
+            (Appealed, Lang::Zh) => "已申诉",
+            (Appealed, Lang::En) => "Appealed",
         }
     }
 
@@ -328,14 +376,15 @@ impl Status {
     /// Whether the 24-hour follow-up cycle runs (SPEC rule 2): not for closed tickets, nor for
     /// rejected and resolved ones that only wait to be closed.
     pub fn in_follow_up_cycle(self) -> bool {
-        !matches!(self, Closed | Rejected | Resolved)
+        // A bad review whose outcome is settled (explained, revised) waits only for closing too.
+        !matches!(self, Closed | Rejected | Resolved | ExplanationPosted | ReviewRevised)
     }
 
     /// Coarse grouping for display: `open`, `held`, `done` or `refused`.
     pub fn group(self) -> &'static str {
         match self {
             Escalated | PlatformIntervention => "held",
-            Closed | Resolved | Refunded | ReplacementShipped => "done",
+            Closed | Resolved | Refunded | ReplacementShipped | ExplanationPosted | ReviewRevised => "done",
             Rejected | InspectionFailed => "refused",
             _ => "open",
         }
@@ -641,7 +690,10 @@ mod tests {
     #[test]
     fn follow_up_cycle_stops_for_closed_rejected_and_resolved() {
         let out: HashSet<_> = Status::ALL.into_iter().filter(|s| !s.in_follow_up_cycle()).collect();
-        assert_eq!(out, HashSet::from([Closed, Rejected, Resolved]));
+        assert_eq!(
+            out,
+            HashSet::from([Closed, Rejected, Resolved, ExplanationPosted, ReviewRevised])
+        );
     }
 
     #[test]
@@ -761,6 +813,26 @@ mod tests {
     fn return_visits_are_asked_only_when_a_ticket_is_done_but_open() {
         let asked: HashSet<_> = Status::ALL.into_iter().filter(|s| s.asks_for_return_visit()).collect();
         assert_eq!(asked, HashSet::from([Resolved, Refunded, ReplacementShipped]));
+    }
+
+    #[test]
+    fn a_bad_review_ends_revised_explained_or_after_an_appeal() {
+        walk(TicketKind::BadReview, &[BuyerContacted, ReviewRevised, Closed]).expect("revised after contact");
+        walk(TicketKind::BadReview, &[ExplanationPosted, Closed]).expect("explained at once");
+        walk(
+            TicketKind::BadReview,
+            &[BuyerContacted, Appealed, ReviewRevised, Closed],
+        )
+        .expect("appeal upheld");
+        walk(TicketKind::BadReview, &[Appealed, ExplanationPosted, Closed]).expect("appeal refused");
+        let err = Position::new(TicketKind::BadReview)
+            .apply(ReviewRevised, None)
+            .unwrap_err();
+        assert!(
+            matches!(err, MoveError::Illegal { .. }),
+            "a review is not revised before anyone acts"
+        );
+        assert!(!TicketKind::BadReview.subject_to_seven_day_rule());
     }
 
     fn any_kind() -> impl Strategy<Value = TicketKind> {

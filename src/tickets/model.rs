@@ -155,6 +155,9 @@ pub struct Ticket {
     pub timer_due_at: Option<DateTime<Utc>>,
     /// The first deadline of any kind: the ticket's place in the queues.
     pub queue_due_at: Option<DateTime<Utc>>,
+    /// For a bad review: its stars and text.
+    pub review_rating: Option<i16>,
+    pub review_text: Option<String>,
     pub time_zone: Tz,
     pub platform_timers: PlatformTimers,
 }
@@ -210,7 +213,7 @@ macro_rules! ticket_select {
         t.order_id, o.order_no, t.sku, t.customer_id, c.nick AS buyer, t.assignee_id, u.display_name AS assignee_name,
         t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
-        t.goods_received_at, t.timer_due_at, t.queue_due_at, s.time_zone, s.platform_timers
+        t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text, s.time_zone, s.platform_timers
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -276,6 +279,8 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             goods_received_at: row.try_get("goods_received_at")?,
             timer_due_at: row.try_get("timer_due_at")?,
             queue_due_at: row.try_get("queue_due_at")?,
+            review_rating: row.try_get("review_rating")?,
+            review_text: row.try_get("review_text")?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             platform_timers: row
                 .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
@@ -365,6 +370,9 @@ pub struct TicketView {
     /// The first deadline of any kind (follow-up, platform timer, platform decision): what orders
     /// the queues.
     pub next_deadline_at: Option<DateTime<FixedOffset>>,
+    /// For a bad review: its stars (1–5) and the buyer's words.
+    pub review_rating: Option<i16>,
+    pub review_text: Option<String>,
     /// Where the ticket may move next.
     #[schema(value_type = Vec<String>)]
     pub allowed_transitions: Vec<Status>,
@@ -436,6 +444,8 @@ impl TicketView {
                 })
                 .collect(),
             next_deadline_at: ticket.queue_due_at.map(|at| local(at, zone)),
+            review_rating: ticket.review_rating,
+            review_text: ticket.review_text.clone(),
             allowed_transitions: ticket.position.allowed_moves(),
             seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
                 verdict: record.verdict,

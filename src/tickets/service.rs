@@ -64,6 +64,13 @@ pub struct NewTicket {
     /// A supervisor opening a ticket the rules refuse says why here; it goes on the timeline.
     #[serde(default)]
     pub override_justification: Option<String>,
+    /// For a `bad_review`: the review's stars, 1–5 (required for that kind only).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 5)]
+    pub review_rating: Option<i16>,
+    /// For a `bad_review`: the buyer's review, verbatim.
+    #[serde(default)]
+    pub review_text: Option<String>,
 }
 
 /// A follow-up (`POST /api/v1/tickets/{id}/follow-ups`).
@@ -285,6 +292,7 @@ pub async fn create(
         Some(at) => at,
         None => now,
     };
+    let (review_rating, review_text) = review_of(&input)?;
     let justification = match input.override_justification.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(text) => Some(require_text("override_justification", text, 2_000)?),
@@ -352,8 +360,8 @@ pub async fn create(
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
                               follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
-                              timer_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20)
+                              timer_due_at, review_rating, review_text)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22)
          ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -377,6 +385,8 @@ pub async fn create(
     .bind(&idempotency_key)
     .bind(order_shipped)
     .bind(timer_due)
+    .bind(review_rating)
+    .bind(&review_text)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = inserted else {
@@ -461,6 +471,34 @@ pub async fn create(
         ticket,
         replayed: false,
     })
+}
+
+/// The review a `bad_review` ticket is about; other kinds carry none.
+fn review_of(input: &NewTicket) -> Result<(Option<i16>, Option<String>), ApiError> {
+    let text = input.review_text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if input.kind != TicketKind::BadReview {
+        if input.review_rating.is_some() || text.is_some() {
+            return Err(ApiError::invalid(
+                "review_rating",
+                "a review belongs to a `bad_review` ticket only",
+            ));
+        }
+        return Ok((None, None));
+    }
+    let rating = match input.review_rating {
+        Some(stars) if (1..=5).contains(&stars) => stars,
+        Some(_) => return Err(ApiError::invalid("review_rating", "give the review's stars, 1 to 5")),
+        None => {
+            return Err(ApiError::invalid(
+                "review_rating",
+                "a bad-review ticket needs the review's stars (1–5)",
+            ));
+        }
+    };
+    if text.is_some_and(|t| t.chars().count() > 2_000) {
+        return Err(ApiError::invalid("review_text", "at most 2000 characters"));
+    }
+    Ok((Some(rating), text.map(str::to_string)))
 }
 
 /// The 422 for a seven-day refusal, explained.

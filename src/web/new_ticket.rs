@@ -41,6 +41,8 @@ pub struct NewTicketPage {
     pub refund_yuan: String,
     pub description: String,
     pub can_override: bool,
+    pub ratings: Vec<Choice>,
+    pub review_text: String,
     pub error: Option<String>,
 }
 
@@ -74,6 +76,8 @@ pub struct NewTicketForm {
     priority: Option<String>,
     description: Option<String>,
     override_justification: Option<String>,
+    review_rating: Option<String>,
+    review_text: Option<String>,
 }
 
 async fn page(
@@ -178,6 +182,19 @@ async fn page(
         }),
         description: form.and_then(|f| f.description.clone()).unwrap_or_default(),
         can_override: user.may(Action::OverrideRules),
+        ratings: {
+            let chosen = form.and_then(|f| f.review_rating.clone()).unwrap_or_default();
+            let mut choices = vec![Choice::new("", t.t("new.review_rating_none"), chosen.is_empty())];
+            choices.extend((1..=5).map(|stars: i16| {
+                Choice::new(
+                    stars.to_string(),
+                    "★".repeat(stars as usize),
+                    chosen == stars.to_string(),
+                )
+            }));
+            choices
+        },
+        review_text: form.and_then(|f| f.review_text.clone()).unwrap_or_default(),
         error,
     })
 }
@@ -279,6 +296,16 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
         priority: form.priority.as_deref().and_then(Priority::parse),
         assignee: None,
         override_justification: form.override_justification.clone(),
+        review_rating: form
+            .review_rating
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                r.parse::<i16>()
+                    .map_err(|_| ApiError::invalid("review_rating", "choose the review's stars"))
+            })
+            .transpose()?,
+        review_text: form.review_text.clone(),
     };
     let created = service::create(state, user, &shop, input, None, t.lang, Utc::now()).await?;
     Ok(created.ticket.id.0)

@@ -176,6 +176,18 @@ pub async fn partial(
         }
     }
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
+    if let Some(stars) = ticket.review_rating {
+        let stars = usize::try_from(stars).unwrap_or(0);
+        let text = ticket.review_text.as_deref().unwrap_or("");
+        meta.push((
+            t.t("ticket.review"),
+            format!(
+                "{}{} {text}",
+                "★".repeat(stars),
+                "☆".repeat(5usize.saturating_sub(stars))
+            ),
+        ));
+    }
     if let Some(order) = &order {
         meta.push((
             t.t("ticket.signed_at"),

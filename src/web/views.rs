@@ -174,6 +174,7 @@ pub fn kind_class(kind: TicketKind) -> &'static str {
         TicketKind::Exchange => "kind-exchange",
         TicketKind::Complaint => "kind-complaint",
         TicketKind::Logistics => "kind-logistics",
+        TicketKind::BadReview => "kind-bad_review",
     }
 }
 

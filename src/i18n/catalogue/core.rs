@@ -138,6 +138,10 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("move.closed", "关闭工单", "Close ticket"),
     ("move.escalated", "升级主管", "Escalate"),
     ("move.platform_intervention", "平台介入", "Platform intervention"),
+    ("move.buyer_contacted", "已联系买家", "Buyer contacted"),
+    ("move.explanation_posted", "发布解释", "Post an explanation"),
+    ("move.review_revised", "买家已修改评价", "Review revised"),
+    ("move.appealed", "向平台申诉", "Appeal to the platform"),
     ("move.back_to", "恢复为「{status}」", "Back to “{status}”"),
     // Channels
     ("channel.chat", "旺旺/千牛", "Chat (Wangwang/Qianniu)"),
@@ -225,6 +229,23 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "Only used when the rules refuse; the reason goes on the timeline.",
     ),
     ("new.submit", "创建工单", "Open ticket"),
+    (
+        "new.review_rating",
+        "评价星级（中差评工单）",
+        "Review stars (bad-review tickets)",
+    ),
+    ("new.review_rating_none", "—", "—"),
+    (
+        "new.review_hint",
+        "仅「中差评」类型需要填写。",
+        "Only for the bad-review kind.",
+    ),
+    (
+        "new.review_text",
+        "评价内容（买家原文）",
+        "The review, in the buyer's words",
+    ),
+    ("ticket.review", "评价", "Review"),
     // Errors
     ("error.not_found", "页面不存在", "Not found"),
     ("error.forbidden", "没有权限", "Not allowed"),
