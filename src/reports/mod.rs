@@ -170,6 +170,9 @@ macro_rules! refunded {
     };
 }
 
+// The per-ticket facts are derived once per query and joined to the lines and orders by hash,
+// instead of probing `tickets` and `ticket_events` once for every line or order of the period
+// (docs/PERFORMANCE.md): same figures, a fraction of the work on a large shop.
 const LINES_SQL: &str = concat!(
     "WITH lines AS (
          SELECT l.order_id, l.sku, l.category, o.signed_at FROM orders o
@@ -178,16 +181,24 @@ const LINES_SQL: &str = concat!(
          UNION ALL
          SELECT l.order_id, l.sku, l.category, l.signed_at FROM order_lines l
          WHERE l.shop_id = $1 AND l.signed_at >= $2 AND l.signed_at < $3
+     ), accepted AS (
+         SELECT t.order_id, t.sku FROM tickets t
+         WHERE t.shop_id = $1 AND t.kind IN ('return', 'exchange')
+           AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                       AND e.kind = 'status_changed' AND e.data ->> 'to' = 'approved')
+     ), whole_order AS (
+         SELECT DISTINCT order_id FROM accepted WHERE sku IS NULL
+     ), one_line AS (
+         SELECT DISTINCT order_id, sku FROM accepted WHERE sku IS NOT NULL
      )
      SELECT ",
-    bucket!("signed_at", "sku", "category", "''", "''"),
+    bucket!("lines.signed_at", "lines.sku", "lines.category", "''", "''"),
     " AS key, count(*) AS signed,
-            count(*) FILTER (WHERE EXISTS (
-                SELECT 1 FROM tickets t WHERE t.shop_id = $1 AND t.order_id = lines.order_id
-                  AND (t.sku IS NULL OR t.sku = lines.sku) AND t.kind IN ('return', 'exchange')
-                  AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                              AND e.kind = 'status_changed' AND e.data ->> 'to' = 'approved'))) AS returned
-     FROM lines GROUP BY 1"
+            count(*) FILTER (WHERE w.order_id IS NOT NULL OR ol.order_id IS NOT NULL) AS returned
+     FROM lines
+     LEFT JOIN whole_order w ON w.order_id = lines.order_id
+     LEFT JOIN one_line ol ON ol.order_id = lines.order_id AND ol.sku = lines.sku
+     GROUP BY 1"
 );
 
 const ORDERS_SQL: &str = concat!(
@@ -195,21 +206,24 @@ const ORDERS_SQL: &str = concat!(
          SELECT o.id, o.paid_at, l.sku, l.category FROM orders o
          LEFT JOIN order_lines l ON $5 IN ('sku', 'category') AND l.shop_id = o.shop_id AND l.order_id = o.id
          WHERE o.shop_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     ), ticket_facts AS (
+         SELECT t.order_id, t.sku, ",
+    refunded!(),
+    " AS refunded, t.reason = ANY($6) AS quality_reason, t.kind = 'complaint' AS complaint
+         FROM tickets t
+         WHERE t.shop_id = $1 AND t.order_id IN (SELECT id FROM paid)
      ), facts AS (
          SELECT ",
     bucket!("p.paid_at", "p.sku", "p.category", "''", "''"),
     " AS key, p.id,
-            EXISTS (SELECT 1 FROM tickets t WHERE t.shop_id = $1 AND t.order_id = p.id
-                    AND (p.sku IS NULL OR t.sku IS NULL OR t.sku = p.sku) AND ",
-    refunded!(),
-    ") AS refunded,
-            EXISTS (SELECT 1 FROM tickets t WHERE t.shop_id = $1 AND t.order_id = p.id
-                    AND (p.sku IS NULL OR t.sku IS NULL OR t.sku = p.sku) AND t.reason = ANY($6) AND ",
-    refunded!(),
-    ") AS quality,
-            EXISTS (SELECT 1 FROM tickets t WHERE t.shop_id = $1 AND t.order_id = p.id
-                    AND (p.sku IS NULL OR t.sku IS NULL OR t.sku = p.sku) AND t.kind = 'complaint') AS complained
-         FROM paid p
+            COALESCE(bool_or(f.refunded) FILTER (WHERE p.sku IS NULL OR f.sku IS NULL OR f.sku = p.sku), false)
+                AS refunded,
+            COALESCE(bool_or(f.refunded AND f.quality_reason)
+                         FILTER (WHERE p.sku IS NULL OR f.sku IS NULL OR f.sku = p.sku), false) AS quality,
+            COALESCE(bool_or(f.complaint) FILTER (WHERE p.sku IS NULL OR f.sku IS NULL OR f.sku = p.sku), false)
+                AS complained
+         FROM paid p LEFT JOIN ticket_facts f ON f.order_id = p.id
+         GROUP BY 1, p.id, p.sku
      )
      SELECT key, count(DISTINCT id) AS paid,
             count(DISTINCT id) FILTER (WHERE refunded) AS refunded,
