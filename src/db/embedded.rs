@@ -110,16 +110,6 @@ impl Cluster {
             .database(database)
     }
 
-    /// The directory holding the cluster.
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
-    }
-
-    /// Whether this process started the cluster (and so will stop it).
-    pub fn owned(&self) -> bool {
-        self.watchdog.is_some()
-    }
-
     /// Stops the cluster if this process started it, waiting until PostgreSQL has exited.
     pub fn stop(mut self) -> Result<(), EmbeddedError> {
         if let Some((mut child, mut stdin)) = self.watchdog.take() {

@@ -57,16 +57,6 @@ static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> 
         .collect()
 });
 
-/// Looks up `key` in `lang`. An unknown key comes back as itself, so a gap shows on the page
-/// instead of breaking it; a test keeps the templates and the catalogue in step.
-pub fn text(lang: Lang, key: &str) -> &str {
-    match CATALOGUE.get(key) {
-        Some((zh, _)) if lang == Lang::Zh => zh,
-        Some((_, en)) => en,
-        None => key,
-    }
-}
-
 /// Whether the catalogue knows `key`.
 pub fn has(key: &str) -> bool {
     CATALOGUE.contains_key(key)

@@ -165,13 +165,13 @@ pub async fn partial(
     ));
     if let Some(contact) = &contact {
         let details = [
-            ("ticket.buyer_name", &contact.name),
-            ("ticket.buyer_phone", &contact.phone),
-            ("ticket.buyer_address", &contact.address),
+            (t.t("ticket.buyer_name"), &contact.name),
+            (t.t("ticket.buyer_phone"), &contact.phone),
+            (t.t("ticket.buyer_address"), &contact.address),
         ];
-        for (key, value) in details {
+        for (label, value) in details {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                meta.push((t.t(key), value.to_string()));
+                meta.push((label, value.to_string()));
             }
         }
     }
