@@ -180,6 +180,10 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
             std::time::Duration::from_secs(sweep_secs),
         ))
     });
+    let recounter = tokio::spawn(crate::reports::rollup::run_refresher(
+        database.pool.clone(),
+        std::time::Duration::from_secs(5),
+    ));
     let app = crate::app::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)")
@@ -193,6 +197,7 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
         sweeper.abort();
     }
     calendar_refresh.abort();
+    recounter.abort();
     println!("stopped");
     Ok(())
 }

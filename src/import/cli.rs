@@ -64,7 +64,7 @@ async fn find_shop(pool: &sqlx::PgPool, arg: &str) -> anyhow::Result<crate::shop
 async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut bar = ProgressBar::new();
-    let (file, outcome) = match command {
+    let (file, shop, outcome) = match command {
         ImportCommand::Orders {
             file,
             shop,
@@ -79,7 +79,7 @@ async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result
                 bar.show(p)
             })
             .await;
-            (file, outcome)
+            (file, shop.id, outcome)
         }
         ImportCommand::Refunds {
             file,
@@ -97,13 +97,25 @@ async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result
                 .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
             let bytes = read(&file)?;
             let outcome = super::refunds::import(&state, &user, &shop, &bytes, dry_run, &mut |p| bar.show(p)).await;
-            (file, outcome)
+            (file, shop.id, outcome)
         }
     };
     bar.finish();
     match outcome {
         Ok(summary) => {
             print_summary(&file, &summary, started.elapsed().as_secs_f64());
+            if !summary.dry_run {
+                // Count the report figures of the days the file touched now rather than at the
+                // first report.
+                let recount = Instant::now();
+                let days = crate::reports::rollup::refresh(pool, shop, crate::reports::rollup::Busy::Wait).await?;
+                if days > 0 {
+                    println!(
+                        "report figures recounted for {days} day(s) in {:.1} s",
+                        recount.elapsed().as_secs_f64()
+                    );
+                }
+            }
             Ok(())
         }
         Err(ImportError::Rows(errors)) => {

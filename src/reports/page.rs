@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::api::{ReportQuery, period_of, report_shop};
 use super::chart::{self, BarChart, LineChart};
 use super::rates::{Rate, change_points, points_text};
-use super::{Figures, GroupBy, Report, figures};
+use super::{Figures, GroupBy, Report, figures_without_p90};
 use crate::api::ApiQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -388,7 +388,7 @@ pub async fn show_reports(
     let trend_rows = if report.by.is_time() {
         report.rows.iter().map(|r| (r.key.clone(), r.figures.clone())).collect()
     } else {
-        figures(&state.pool, shop.id, shop.zone(), period, trend_by)
+        figures_without_p90(&state.pool, shop.id, period, trend_by)
             .await?
             .into_iter()
             .collect::<Vec<_>>()
@@ -419,7 +419,7 @@ pub async fn show_reports(
             ),
         ],
     );
-    let mut reasons: Vec<(String, Figures)> = figures(&state.pool, shop.id, shop.zone(), period, GroupBy::Reason)
+    let mut reasons: Vec<(String, Figures)> = figures_without_p90(&state.pool, shop.id, period, GroupBy::Reason)
         .await?
         .into_iter()
         .filter(|(_, f)| f.tickets > 0)
@@ -437,7 +437,7 @@ pub async fn show_reports(
             })
             .collect::<Vec<_>>(),
     );
-    let mut skus: Vec<(String, Figures)> = figures(&state.pool, shop.id, shop.zone(), period, GroupBy::Sku)
+    let mut skus: Vec<(String, Figures)> = figures_without_p90(&state.pool, shop.id, period, GroupBy::Sku)
         .await?
         .into_iter()
         .filter(|(_, f)| f.return_rate.numerator > 0 || f.tickets_refunded > 0)

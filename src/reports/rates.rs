@@ -89,6 +89,73 @@ pub fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
     sorted.get(rank.min(sorted.len()) - 1).copied()
 }
 
+/// Times to resolve are kept pre-counted as a histogram (`report_days.resolve_*`): whole minutes
+/// below an hour, then buckets 2 % wide (an hour × 1.02ⁿ). The SQL twin is `report_bucket` in the
+/// migration that creates the rollup; the two must agree.
+pub const BUCKET_GROWTH: f64 = 1.02;
+
+/// The histogram bucket of a time to resolve of `seconds`.
+pub fn resolve_bucket(seconds: i64) -> i16 {
+    let seconds = seconds.max(0);
+    if seconds < 3600 {
+        (seconds / 60) as i16
+    } else {
+        let steps = ((seconds as f64 / 3600.0).ln() / BUCKET_GROWTH.ln()).floor();
+        60 + steps.min(f64::from(i16::MAX - 60)) as i16
+    }
+}
+
+/// A histogram of times to resolve: per bucket, the tickets and the longest time in seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResolveHistogram {
+    buckets: std::collections::BTreeMap<i16, (i64, i64)>,
+    seconds: i64,
+}
+
+impl ResolveHistogram {
+    /// Adds `count` tickets in `bucket`, the longest of them `max_seconds`.
+    pub fn add(&mut self, bucket: i16, count: i64, max_seconds: i64) {
+        let entry = self.buckets.entry(bucket).or_insert((0, max_seconds));
+        entry.0 += count;
+        entry.1 = entry.1.max(max_seconds);
+    }
+
+    /// Adds the total time of the tickets added (for the average).
+    pub fn add_seconds(&mut self, seconds: i64) {
+        self.seconds += seconds;
+    }
+
+    /// Tickets counted.
+    pub fn tickets(&self) -> i64 {
+        self.buckets.values().map(|(count, _)| count).sum()
+    }
+
+    /// Average hours (exact).
+    pub fn avg_hours(&self) -> Option<f64> {
+        let tickets = self.tickets();
+        (tickets > 0).then(|| self.seconds as f64 / tickets as f64 / 3600.0)
+    }
+
+    /// The nearest-rank 90th percentile in hours: the longest time of the bucket that holds the
+    /// rank. It is the exact percentile when no other time lies within the same bucket above it,
+    /// and otherwise at most one bucket width above it (a minute below an hour, then 2 %).
+    pub fn p90_hours(&self) -> Option<f64> {
+        let tickets = self.tickets();
+        if tickets == 0 {
+            return None;
+        }
+        let rank = ((0.9 * tickets as f64).ceil() as i64).max(1);
+        let mut seen = 0;
+        for (count, max_seconds) in self.buckets.values() {
+            seen += count;
+            if seen >= rank {
+                return Some(*max_seconds as f64 / 3600.0);
+            }
+        }
+        None
+    }
+}
+
 /// A report period: whole local days, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Period {
@@ -174,6 +241,71 @@ mod tests {
         assert_eq!(nearest_rank(&[5.0], 0.9), Some(5.0));
         assert_eq!(nearest_rank(&[1.0, 2.0, 3.0], 0.9), Some(3.0));
         assert_eq!(nearest_rank(&[], 0.9), None);
+    }
+
+    fn histogram_of(seconds: &[i64]) -> ResolveHistogram {
+        let mut histogram = ResolveHistogram::default();
+        for &s in seconds {
+            histogram.add(resolve_bucket(s), 1, s);
+            histogram.add_seconds(s);
+        }
+        histogram
+    }
+
+    #[test]
+    fn buckets_are_minutes_below_an_hour_then_two_percent_wide() {
+        assert_eq!(resolve_bucket(0), 0);
+        assert_eq!(resolve_bucket(59), 0);
+        assert_eq!(resolve_bucket(60), 1);
+        assert_eq!(resolve_bucket(3599), 59);
+        assert_eq!(resolve_bucket(3600), 60);
+        assert_eq!(resolve_bucket(3600 * 102 / 100 + 1), 61);
+        assert_eq!(resolve_bucket(-5), 0);
+        // A year and more still fits.
+        assert!(resolve_bucket(400 * 86_400) < 600);
+    }
+
+    #[test]
+    fn p90_from_the_histogram_of_far_apart_times_is_exact() {
+        let hours: Vec<i64> = (1..=10).map(|h| h * 3600).collect();
+        let histogram = histogram_of(&hours);
+        assert_eq!(histogram.p90_hours(), Some(9.0));
+        assert_eq!(histogram.avg_hours(), Some(5.5));
+        assert_eq!(ResolveHistogram::default().p90_hours(), None);
+        assert_eq!(ResolveHistogram::default().avg_hours(), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p90_from_the_histogram_is_the_true_one_or_at_most_a_bucket_above(
+            mut seconds in proptest::collection::vec(0i64..40_000_000, 1..300)
+        ) {
+            let histogram = histogram_of(&seconds);
+            seconds.sort_unstable();
+            let exact = nearest_rank(&seconds.iter().map(|&s| s as f64).collect::<Vec<_>>(), 0.9)
+                .expect("not empty") / 3600.0;
+            let p90 = histogram.p90_hours().expect("not empty");
+            proptest::prop_assert!(p90 >= exact - 1e-9, "p90 {} below the exact {}", p90, exact);
+            let bound = (exact * BUCKET_GROWTH).max(exact + 1.0 / 60.0);
+            proptest::prop_assert!(p90 <= bound + 1e-9, "p90 {} above the bound {}", p90, bound);
+            let avg = seconds.iter().sum::<i64>() as f64 / seconds.len() as f64 / 3600.0;
+            proptest::prop_assert!((histogram.avg_hours().expect("not empty") - avg).abs() < 1e-9);
+        }
+
+        #[test]
+        fn merged_histograms_equal_one_histogram_of_everything(
+            a in proptest::collection::vec(0i64..10_000_000, 0..100),
+            b in proptest::collection::vec(0i64..10_000_000, 0..100),
+        ) {
+            let mut merged = histogram_of(&a);
+            let other = histogram_of(&b);
+            for (bucket, (count, max)) in &other.buckets {
+                merged.add(*bucket, *count, *max);
+            }
+            merged.add_seconds(other.seconds);
+            let all: Vec<i64> = a.iter().chain(&b).copied().collect();
+            proptest::prop_assert_eq!(merged, histogram_of(&all));
+        }
     }
 
     #[test]

@@ -1,0 +1,701 @@
+//! The pre-counted report figures: `report_days` (its migration explains the table and the
+//! triggers that mark days stale). [`refresh`] recounts the stale days of a shop from the base
+//! tables — the definitions of every figure live in the SQL below — and [`read`] sums the rows of
+//! a period: whole local months from the month rows, the days of partial months from the day rows.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use chrono_tz::Tz;
+use sqlx::PgPool;
+
+use super::rates::{Period, ResolveHistogram};
+use super::{GroupBy, QUALITY_REASONS};
+use crate::ids::ShopId;
+
+/// The most days recounted in one transaction: a bulk import marks a whole year stale, and a
+/// transaction that recounts a month stays short enough not to hold writers up for long.
+const CHUNK_DAYS: i64 = 31;
+
+/// "A refund was issued on ticket t".
+macro_rules! refunded {
+    () => {
+        "(t.resolution = 'refunded' OR EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id
+           AND e.ticket_id = t.id AND e.kind = 'status_changed' AND e.data ->> 'to' = 'refunded'))"
+    };
+}
+
+// Every fill reads the base tables for the instants [$2, $3) and files each row under its local
+// day in the shop's zone $4. The dimension of a grouping set is told by GROUPING().
+
+/// Return rate: lines signed for (by the line's own sign time, else its order's) and, of them,
+/// those with a return or exchange the shop accepted (moved to `approved`), for the whole order
+/// (no SKU on the ticket) or for that line.
+const FILL_LINES: &str = "
+WITH lines AS (
+    SELECT l.order_id, l.sku, l.category, o.signed_at FROM orders o
+    JOIN order_lines l ON l.shop_id = o.shop_id AND l.order_id = o.id
+    WHERE o.shop_id = $1 AND o.signed_at >= $2 AND o.signed_at < $3 AND l.signed_at IS NULL
+    UNION ALL
+    SELECT l.order_id, l.sku, l.category, l.signed_at FROM order_lines l
+    WHERE l.shop_id = $1 AND l.signed_at >= $2 AND l.signed_at < $3
+), accepted AS (
+    SELECT t.order_id, t.sku FROM tickets t
+    WHERE t.shop_id = $1 AND t.kind IN ('return', 'exchange') AND t.order_id IN (SELECT order_id FROM lines)
+      AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                  AND e.kind = 'status_changed' AND e.data ->> 'to' = 'approved')
+), whole_order AS (
+    SELECT DISTINCT order_id FROM accepted WHERE sku IS NULL
+), one_line AS (
+    SELECT DISTINCT order_id, sku FROM accepted WHERE sku IS NOT NULL
+), flagged AS (
+    SELECT (lines.signed_at AT TIME ZONE $4)::date AS day, lines.sku, lines.category,
+           (w.order_id IS NOT NULL OR ol.order_id IS NOT NULL) AS returned
+    FROM lines
+    LEFT JOIN whole_order w ON w.order_id = lines.order_id
+    LEFT JOIN one_line ol ON ol.order_id = lines.order_id AND ol.sku = lines.sku
+)
+INSERT INTO report_days (shop_id, dim, span, start, value, lines_signed, lines_returned)
+SELECT $1, CASE GROUPING(sku, category) WHEN 1 THEN 'sku' WHEN 2 THEN 'category' ELSE 'total' END,
+       'day', day, COALESCE(sku, category, ''), count(*), count(*) FILTER (WHERE returned)
+FROM flagged
+GROUP BY GROUPING SETS ((day), (day, sku), (day, category))
+ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
+    lines_signed = EXCLUDED.lines_signed, lines_returned = EXCLUDED.lines_returned";
+
+/// What is known of each ticket of the orders in `paid` (a CTE of the fill).
+macro_rules! order_ticket_facts {
+    () => {
+        concat!(
+            "ticket_facts AS (
+                 SELECT t.order_id, t.sku, ",
+            refunded!(),
+            " AS refunded, t.reason = ANY($5) AS quality_reason, t.kind = 'complaint' AS complaint
+                 FROM tickets t
+                 WHERE t.shop_id = $1 AND t.order_id IN (SELECT id FROM paid)
+             )"
+        )
+    };
+}
+
+/// Refund, quality refund and complaint rates of the whole shop: orders paid, and of them those
+/// with a refund issued (for a quality reason) or a complaint.
+const FILL_ORDERS: &str = concat!(
+    "WITH paid AS (
+         SELECT o.id, o.paid_at FROM orders o WHERE o.shop_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     ), ",
+    order_ticket_facts!(),
+    ", per_order AS (
+         SELECT order_id, bool_or(refunded) AS refunded, bool_or(refunded AND quality_reason) AS quality,
+                bool_or(complaint) AS complained
+         FROM ticket_facts GROUP BY order_id
+     )
+     INSERT INTO report_days (shop_id, dim, span, start, value,
+                              orders_paid, orders_refunded, orders_quality, orders_complained)
+     SELECT $1, 'total', 'day', (p.paid_at AT TIME ZONE $4)::date, '', count(*),
+            count(*) FILTER (WHERE f.refunded), count(*) FILTER (WHERE f.quality),
+            count(*) FILTER (WHERE f.complained)
+     FROM paid p LEFT JOIN per_order f ON f.order_id = p.id
+     GROUP BY 4
+     ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
+         orders_paid = EXCLUDED.orders_paid, orders_refunded = EXCLUDED.orders_refunded,
+         orders_quality = EXCLUDED.orders_quality, orders_complained = EXCLUDED.orders_complained"
+);
+
+/// The same per SKU and per category: an order counts for a SKU it contains when a ticket on the
+/// whole order or on that SKU qualifies, and once for a category when it does for any of its
+/// lines in the category.
+const FILL_ORDER_LINES: &str = concat!(
+    "WITH paid AS (
+         SELECT o.id, o.paid_at, l.sku, l.category FROM orders o
+         JOIN order_lines l ON l.shop_id = o.shop_id AND l.order_id = o.id
+         WHERE o.shop_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+     ), ",
+    order_ticket_facts!(),
+    ", per_line AS (
+         SELECT (p.paid_at AT TIME ZONE $4)::date AS day, p.id, p.sku, p.category,
+                COALESCE(bool_or(f.refunded) FILTER (WHERE f.sku IS NULL OR f.sku = p.sku), false) AS refunded,
+                COALESCE(bool_or(f.refunded AND f.quality_reason) FILTER (WHERE f.sku IS NULL OR f.sku = p.sku),
+                         false) AS quality,
+                COALESCE(bool_or(f.complaint) FILTER (WHERE f.sku IS NULL OR f.sku = p.sku), false) AS complained
+         FROM paid p LEFT JOIN ticket_facts f ON f.order_id = p.id
+         GROUP BY p.id, p.sku, p.category, p.paid_at
+     )
+     INSERT INTO report_days (shop_id, dim, span, start, value,
+                              orders_paid, orders_refunded, orders_quality, orders_complained)
+     SELECT $1, CASE GROUPING(sku, category) WHEN 1 THEN 'sku' ELSE 'category' END, 'day', day,
+            COALESCE(sku, category), count(DISTINCT id), count(DISTINCT id) FILTER (WHERE refunded),
+            count(DISTINCT id) FILTER (WHERE quality), count(DISTINCT id) FILTER (WHERE complained)
+     FROM per_line
+     GROUP BY GROUPING SETS ((day, sku), (day, category))
+     ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
+         orders_paid = EXCLUDED.orders_paid, orders_refunded = EXCLUDED.orders_refunded,
+         orders_quality = EXCLUDED.orders_quality, orders_complained = EXCLUDED.orders_complained"
+);
+
+/// Tickets by opening day: how many, how many with a refund issued and how much was refunded,
+/// for the whole shop and per SKU (`''`: the whole order), category, reason and kind.
+const FILL_OPENED: &str = concat!(
+    "WITH opened AS (
+         SELECT (t.opened_at AT TIME ZONE $4)::date AS day, COALESCE(t.sku, '') AS sku,
+                COALESCE(l.category, '') AS category, t.reason, t.kind, ",
+    refunded!(),
+    " AS refunded, t.refund_fen
+         FROM tickets t
+         LEFT JOIN order_lines l ON l.shop_id = t.shop_id AND l.order_id = t.order_id AND l.sku = t.sku
+         WHERE t.shop_id = $1 AND t.opened_at >= $2 AND t.opened_at < $3
+     )
+     INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened, tickets_refunded, refund_fen)
+     SELECT $1, CASE GROUPING(sku, category, reason, kind) WHEN 7 THEN 'sku' WHEN 11 THEN 'category'
+                WHEN 13 THEN 'reason' WHEN 14 THEN 'kind' ELSE 'total' END,
+            'day', day, COALESCE(sku, category, reason, kind, ''), count(*), count(*) FILTER (WHERE refunded),
+            COALESCE(sum(refund_fen) FILTER (WHERE refunded), 0)
+     FROM opened
+     GROUP BY GROUPING SETS ((day), (day, sku), (day, category), (day, reason), (day, kind))
+     ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
+         tickets_opened = EXCLUDED.tickets_opened, tickets_refunded = EXCLUDED.tickets_refunded,
+         refund_fen = EXCLUDED.refund_fen"
+);
+
+/// Tickets by closing day with their time to resolve: the total and the histogram.
+const FILL_CLOSED: &str = "
+WITH closed AS (
+    SELECT (t.closed_at AT TIME ZONE $4)::date AS day, COALESCE(t.sku, '') AS sku,
+           COALESCE(l.category, '') AS category, t.reason, t.kind,
+           GREATEST(round(extract(epoch FROM t.closed_at - t.opened_at)), 0)::bigint AS seconds
+    FROM tickets t
+    LEFT JOIN order_lines l ON l.shop_id = t.shop_id AND l.order_id = t.order_id AND l.sku = t.sku
+    WHERE t.shop_id = $1 AND t.closed_at >= $2 AND t.closed_at < $3
+), per_bucket AS (
+    SELECT day, GROUPING(sku, category, reason, kind) AS g, COALESCE(sku, category, reason, kind, '') AS value,
+           report_bucket(seconds) AS bucket, count(*)::int AS tickets, max(seconds) AS longest,
+           sum(seconds) AS seconds
+    FROM closed
+    GROUP BY GROUPING SETS ((day, report_bucket(seconds)), (day, sku, report_bucket(seconds)),
+                            (day, category, report_bucket(seconds)), (day, reason, report_bucket(seconds)),
+                            (day, kind, report_bucket(seconds)))
+)
+INSERT INTO report_days (shop_id, dim, span, start, value, tickets_closed, resolve_seconds,
+                         resolve_buckets, resolve_counts, resolve_max)
+SELECT $1, CASE g WHEN 7 THEN 'sku' WHEN 11 THEN 'category' WHEN 13 THEN 'reason' WHEN 14 THEN 'kind'
+           ELSE 'total' END,
+       'day', day, value, sum(tickets), sum(seconds), array_agg(bucket ORDER BY bucket),
+       array_agg(tickets ORDER BY bucket), array_agg(LEAST(longest, 2147483647)::int ORDER BY bucket)
+FROM per_bucket
+GROUP BY day, g, value
+ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
+    tickets_closed = EXCLUDED.tickets_closed, resolve_seconds = EXCLUDED.resolve_seconds,
+    resolve_buckets = EXCLUDED.resolve_buckets, resolve_counts = EXCLUDED.resolve_counts,
+    resolve_max = EXCLUDED.resolve_max";
+
+/// The month rows of the groups `$2`/`$3` in the months `$4` (their first days): the sums of
+/// their day rows.
+const FILL_MONTHS: &str = "
+WITH changed AS (
+    SELECT * FROM unnest($2::text[], $3::text[], $4::date[]) AS c (dim, value, month)
+), days AS (
+    SELECT d.* FROM report_days d
+    WHERE d.shop_id = $1 AND d.span = 'day'
+      AND d.start >= (SELECT min(month) FROM changed)
+      AND d.start < (SELECT max(month) FROM changed) + interval '1 month'
+      AND (d.dim, d.value, date_trunc('month', d.start)::date) IN (SELECT dim, value, month FROM changed)
+), sums AS (
+    SELECT dim, date_trunc('month', start)::date AS month, value,
+           sum(lines_signed) AS lines_signed, sum(lines_returned) AS lines_returned,
+           sum(orders_paid) AS orders_paid, sum(orders_refunded) AS orders_refunded,
+           sum(orders_quality) AS orders_quality, sum(orders_complained) AS orders_complained,
+           sum(tickets_opened) AS tickets_opened, sum(tickets_refunded) AS tickets_refunded,
+           sum(refund_fen) AS refund_fen, sum(tickets_closed) AS tickets_closed,
+           sum(resolve_seconds) AS resolve_seconds
+    FROM days GROUP BY 1, 2, 3
+), buckets AS (
+    SELECT d.dim, date_trunc('month', d.start)::date AS month, d.value, h.bucket,
+           sum(h.tickets)::int AS tickets, max(h.longest) AS longest
+    FROM days d, unnest(d.resolve_buckets, d.resolve_counts, d.resolve_max) AS h (bucket, tickets, longest)
+    GROUP BY 1, 2, 3, 4
+), histograms AS (
+    SELECT dim, month, value, array_agg(bucket ORDER BY bucket) AS resolve_buckets,
+           array_agg(tickets ORDER BY bucket) AS resolve_counts, array_agg(longest ORDER BY bucket) AS resolve_max
+    FROM buckets GROUP BY 1, 2, 3
+)
+INSERT INTO report_days (shop_id, dim, span, start, value, lines_signed, lines_returned, orders_paid,
+                         orders_refunded, orders_quality, orders_complained, tickets_opened, tickets_refunded,
+                         refund_fen, tickets_closed, resolve_seconds, resolve_buckets, resolve_counts, resolve_max)
+SELECT $1, s.dim, 'month', s.month, s.value, s.lines_signed, s.lines_returned, s.orders_paid, s.orders_refunded,
+       s.orders_quality, s.orders_complained, s.tickets_opened, s.tickets_refunded, s.refund_fen, s.tickets_closed,
+       s.resolve_seconds, COALESCE(h.resolve_buckets, '{}'), COALESCE(h.resolve_counts, '{}'),
+       COALESCE(h.resolve_max, '{}')
+FROM sums s LEFT JOIN histograms h USING (dim, month, value)";
+
+/// Whether a refresh waits for one already running for the same shop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busy {
+    /// Wait, then recount what is still stale (imports, the background task).
+    Wait,
+    /// Leave the days to the recount under way and read what is there, at most that recount's
+    /// few seconds old (reports: a reader never queues behind a recount).
+    Skip,
+}
+
+/// Recounts every stale day of `shop` (and the month rows of the groups that changed). Returns
+/// the days recounted. Cheap when nothing is stale: one index probe.
+pub async fn refresh(pool: &PgPool, shop: ShopId, busy: Busy) -> sqlx::Result<usize> {
+    let days: Vec<NaiveDate> = sqlx::query_scalar("SELECT day FROM report_stale WHERE shop_id = $1 ORDER BY day")
+        .bind(shop)
+        .fetch_all(pool)
+        .await?;
+    let mut recounted = 0;
+    for (first, last) in chunks(&days) {
+        match recount(pool, shop, first, last, busy).await? {
+            Some(days) => recounted += days,
+            None => break,
+        }
+    }
+    Ok(recounted)
+}
+
+/// Refreshes every shop with stale days (after a bulk load, and in the background).
+pub async fn refresh_all(pool: &PgPool) -> sqlx::Result<usize> {
+    let shops: Vec<ShopId> = sqlx::query_scalar("SELECT DISTINCT shop_id FROM report_stale")
+        .fetch_all(pool)
+        .await?;
+    let mut recounted = 0;
+    for shop in shops {
+        recounted += refresh(pool, shop, Busy::Wait).await?;
+    }
+    Ok(recounted)
+}
+
+/// Runs [`refresh_all`] every `interval`, so that reports rarely wait for a recount after an
+/// import or a busy hour. Errors are logged and the next round tries again.
+pub async fn run_refresher(pool: PgPool, interval: std::time::Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match refresh_all(&pool).await {
+            Ok(0) => {}
+            Ok(days) => tracing::debug!(days, "report figures recounted"),
+            Err(error) => tracing::warn!(%error, "recounting report figures failed; retrying next round"),
+        }
+    }
+}
+
+/// Sorted stale days grouped into runs of consecutive days (first, last), each at most
+/// [`CHUNK_DAYS`] long: a run is recounted with one range scan per table.
+pub fn chunks(days: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &day in days {
+        match out.last_mut() {
+            Some((first, last)) if day <= *last + Duration::days(1) && (day - *first).num_days() < CHUNK_DAYS => {
+                *last = (*last).max(day)
+            }
+            _ => out.push((day, day)),
+        }
+    }
+    out
+}
+
+/// Recounts the stale days between `first` and `last` in one transaction, serialised per shop;
+/// `None` when another recount holds the shop and `busy` says not to wait.
+async fn recount(
+    pool: &PgPool,
+    shop: ShopId,
+    first: NaiveDate,
+    last: NaiveDate,
+    busy: Busy,
+) -> sqlx::Result<Option<usize>> {
+    let mut tx = pool.begin().await?;
+    let locked: bool = match busy {
+        Busy::Wait => {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('report_days', $1))")
+                .bind(shop)
+                .execute(&mut *tx)
+                .await?;
+            true
+        }
+        Busy::Skip => {
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended('report_days', $1))")
+                .bind(shop)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+    };
+    if !locked {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    // Taken inside the lock: a refresh that ran meanwhile has already recounted these days.
+    let stale: Vec<NaiveDate> =
+        sqlx::query_scalar("DELETE FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3 RETURNING day")
+            .bind(shop)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut *tx)
+            .await?;
+    let (Some(&from_day), Some(&to_day)) = (stale.iter().min(), stale.iter().max()) else {
+        tx.commit().await?;
+        return Ok(Some(0));
+    };
+    let zone_name: String = sqlx::query_scalar("SELECT time_zone FROM shops WHERE id = $1")
+        .bind(shop)
+        .fetch_one(&mut *tx)
+        .await?;
+    let zone: Tz = zone_name.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let (from, to) = Period {
+        from: from_day,
+        to: to_day,
+    }
+    .bounds(zone);
+    // What the days held before, to recount only the month rows of groups that changed (a
+    // ticket that moves changes a few groups of a day; its month has thousands).
+    let before = fingerprints(&mut tx, shop, from_day, to_day).await?;
+    sqlx::query("DELETE FROM report_days WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3")
+        .bind(shop)
+        .bind(from_day)
+        .bind(to_day)
+        .execute(&mut *tx)
+        .await?;
+    let quality: Vec<&str> = QUALITY_REASONS.to_vec();
+    for fill in [FILL_LINES, FILL_ORDERS, FILL_ORDER_LINES, FILL_OPENED, FILL_CLOSED] {
+        sqlx::query(fill)
+            .bind(shop)
+            .bind(from)
+            .bind(to)
+            .bind(&zone_name)
+            .bind(&quality)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let after = fingerprints(&mut tx, shop, from_day, to_day).await?;
+    let changed = changed_groups(&before, &after);
+    if !changed.is_empty() {
+        let dims: Vec<&str> = changed.iter().map(|(dim, _, _)| dim.as_str()).collect();
+        let values: Vec<&str> = changed.iter().map(|(_, value, _)| value.as_str()).collect();
+        let months: Vec<NaiveDate> = changed.iter().map(|(_, _, month)| *month).collect();
+        sqlx::query(
+            "DELETE FROM report_days r USING unnest($2::text[], $3::text[], $4::date[]) AS c (dim, value, month)
+             WHERE r.shop_id = $1 AND r.span = 'month' AND r.dim = c.dim AND r.start = c.month AND r.value = c.value",
+        )
+        .bind(shop)
+        .bind(&dims)
+        .bind(&values)
+        .bind(&months)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(FILL_MONTHS)
+            .bind(shop)
+            .bind(&dims)
+            .bind(&values)
+            .bind(&months)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(stale.len()))
+}
+
+/// A day row's group and a digest of all it holds.
+type Fingerprints = BTreeMap<(String, String, NaiveDate), String>;
+
+async fn fingerprints(
+    tx: &mut sqlx::PgConnection,
+    shop: ShopId,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> sqlx::Result<Fingerprints> {
+    let rows: Vec<(String, String, NaiveDate, String)> = sqlx::query_as(
+        "SELECT dim, value, start, md5(r::text) FROM report_days r
+         WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3",
+    )
+    .bind(shop)
+    .bind(first)
+    .bind(last)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(dim, value, start, digest)| ((dim, value, start), digest))
+        .collect())
+}
+
+/// The groups (dimension, value, month) whose day rows differ between `before` and `after`.
+fn changed_groups(before: &Fingerprints, after: &Fingerprints) -> Vec<(String, String, NaiveDate)> {
+    let mut changed: std::collections::BTreeSet<(String, String, NaiveDate)> = std::collections::BTreeSet::new();
+    for (key, digest) in before {
+        if after.get(key) != Some(digest) {
+            changed.insert((key.0.clone(), key.1.clone(), month_of(key.2)));
+        }
+    }
+    for (key, digest) in after {
+        if before.get(key) != Some(digest) {
+            changed.insert((key.0.clone(), key.1.clone(), month_of(key.2)));
+        }
+    }
+    changed.into_iter().collect()
+}
+
+/// The first day of the month of `day`.
+fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The first day of the month after that of `day`.
+fn next_month(day: NaiveDate) -> NaiveDate {
+    let first = month_of(day);
+    first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first + Duration::days(31))
+}
+
+/// The whole months inside `period` as `[first day, first day after)`; empty (both ends equal)
+/// when there is none.
+pub fn whole_months(period: Period) -> (NaiveDate, NaiveDate) {
+    let first = if period.from.day() == 1 {
+        period.from
+    } else {
+        next_month(period.from)
+    };
+    let end = if (period.to + Duration::days(1)).day() == 1 {
+        period.to + Duration::days(1)
+    } else {
+        month_of(period.to)
+    };
+    if first < end { (first, end) } else { (first, first) }
+}
+
+/// The summed counts of one group.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub lines_signed: i64,
+    pub lines_returned: i64,
+    pub orders_paid: i64,
+    pub orders_refunded: i64,
+    pub orders_quality: i64,
+    pub orders_complained: i64,
+    pub tickets_opened: i64,
+    pub tickets_refunded: i64,
+    pub refund_fen: i64,
+    pub tickets_closed: i64,
+    pub resolve_seconds: i64,
+    /// Empty unless read with [`Detail::WithP90`].
+    pub resolve: ResolveHistogram,
+}
+
+impl Counts {
+    /// Average hours from opening to closing.
+    pub fn avg_hours(&self) -> Option<f64> {
+        (self.tickets_closed > 0).then(|| self.resolve_seconds as f64 / self.tickets_closed as f64 / 3600.0)
+    }
+}
+
+/// How much to read: the histograms behind the p90 cost most (one per group and month).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    WithP90,
+    WithoutP90,
+}
+
+/// The rows of a period: whole months from the month rows (`$5`–`$6`), the days before and
+/// after them from the day rows (`$3`–`$5`, `$6`–`$4`). The key is the time bucket for day, week
+/// and month, else the SKU, category, reason or kind (`''` for the total).
+macro_rules! period_rows {
+    () => {
+        "FROM report_days
+         WHERE shop_id = $1 AND dim = $2
+           AND ((span = 'month' AND start >= $5 AND start < $6)
+                OR (span = 'day' AND start >= $3 AND start < $5)
+                OR (span = 'day' AND start >= $6 AND start <= $4))"
+    };
+}
+
+const READ_SUMS: &str = concat!(
+    "SELECT CASE WHEN $7 IN ('day', 'week', 'month') THEN to_char(date_trunc($7, start::timestamp), 'YYYY-MM-DD')
+                 ELSE value END AS key,
+            sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8, sum(orders_refunded)::int8,
+            sum(orders_quality)::int8, sum(orders_complained)::int8, sum(tickets_opened)::int8,
+            sum(tickets_refunded)::int8, sum(refund_fen)::int8, sum(tickets_closed)::int8,
+            sum(resolve_seconds)::int8 ",
+    period_rows!(),
+    " GROUP BY 1"
+);
+
+// Merged here rather than by `unnest` in the database: a year by SKU is some 70,000 small
+// arrays, which PostgreSQL unnests and regroups several times slower than a loop does.
+const READ_HISTOGRAMS: &str = concat!(
+    "SELECT CASE WHEN $7 IN ('day', 'week', 'month') THEN to_char(date_trunc($7, start::timestamp), 'YYYY-MM-DD')
+                 ELSE value END AS key,
+            resolve_buckets, resolve_counts, resolve_max ",
+    period_rows!(),
+    " AND tickets_closed > 0"
+);
+
+type SumsRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+/// Key, buckets, tickets per bucket, longest time per bucket.
+type HistogramRow = (String, Vec<i16>, Vec<i32>, Vec<i32>);
+
+/// The counts of `period` per group (refresh first for figures as of now).
+pub async fn read(
+    pool: &PgPool,
+    shop: ShopId,
+    period: Period,
+    by: GroupBy,
+    detail: Detail,
+) -> sqlx::Result<BTreeMap<String, Counts>> {
+    let dim = match by {
+        GroupBy::Sku => "sku",
+        GroupBy::Category => "category",
+        GroupBy::Reason => "reason",
+        GroupBy::Kind => "kind",
+        GroupBy::Day | GroupBy::Week | GroupBy::Month | GroupBy::Total => "total",
+    };
+    // Time buckets read the days (a week is not made of months); the rest whole months where
+    // there are any.
+    let (month_from, month_to) = match whole_months(period) {
+        (first, end) if first < end && !by.is_time() => (first, end),
+        _ => {
+            let after = period.to + Duration::days(1);
+            (after, after)
+        }
+    };
+    let sums: Vec<SumsRow> = sqlx::query_as(READ_SUMS)
+        .bind(shop)
+        .bind(dim)
+        .bind(period.from)
+        .bind(period.to)
+        .bind(month_from)
+        .bind(month_to)
+        .bind(by.as_str())
+        .fetch_all(pool)
+        .await?;
+    let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+    for (key, signed, returned, paid, refunded, quality, complained, opened, tickets_refunded, fen, closed, seconds) in
+        sums
+    {
+        let counts = out.entry(key).or_default();
+        counts.lines_signed = signed;
+        counts.lines_returned = returned;
+        counts.orders_paid = paid;
+        counts.orders_refunded = refunded;
+        counts.orders_quality = quality;
+        counts.orders_complained = complained;
+        counts.tickets_opened = opened;
+        counts.tickets_refunded = tickets_refunded;
+        counts.refund_fen = fen;
+        counts.tickets_closed = closed;
+        counts.resolve_seconds = seconds;
+    }
+    if detail == Detail::WithP90 {
+        let histograms: Vec<HistogramRow> = sqlx::query_as(READ_HISTOGRAMS)
+            .bind(shop)
+            .bind(dim)
+            .bind(period.from)
+            .bind(period.to)
+            .bind(month_from)
+            .bind(month_to)
+            .bind(by.as_str())
+            .fetch_all(pool)
+            .await?;
+        for (key, buckets, tickets, longest) in histograms {
+            let histogram = &mut out.entry(key).or_default().resolve;
+            for ((bucket, count), max) in buckets.into_iter().zip(tickets).zip(longest) {
+                histogram.add(bucket, i64::from(count), i64::from(max));
+            }
+        }
+    }
+    // Rows that only ever held counts now gone (a ticket moved away) carry nothing.
+    out.retain(|_, counts| *counts != Counts::default());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn period(from: &str, to: &str) -> Period {
+        Period::new(day(from), day(to)).expect("valid")
+    }
+
+    #[test]
+    fn only_the_groups_whose_days_changed_are_recounted_by_month() {
+        let key = |dim: &str, value: &str, d: &str| (dim.to_string(), value.to_string(), day(d));
+        let before: Fingerprints = [
+            (key("sku", "A", "2025-03-05"), "1".to_string()),
+            (key("sku", "B", "2025-03-05"), "2".to_string()),
+            (key("sku", "C", "2025-04-01"), "3".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        let after: Fingerprints = [
+            (key("sku", "A", "2025-03-05"), "1".to_string()),
+            (key("sku", "B", "2025-03-05"), "changed".to_string()),
+            (key("total", "", "2025-04-01"), "new".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            changed_groups(&before, &after),
+            vec![
+                key("sku", "B", "2025-03-01"),
+                key("sku", "C", "2025-04-01"),
+                key("total", "", "2025-04-01")
+            ]
+        );
+        assert!(changed_groups(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn whole_months_of_a_period() {
+        assert_eq!(
+            whole_months(period("2025-03-01", "2025-03-31")),
+            (day("2025-03-01"), day("2025-04-01"))
+        );
+        assert_eq!(
+            whole_months(period("2025-01-15", "2025-04-10")),
+            (day("2025-02-01"), day("2025-04-01"))
+        );
+        assert_eq!(
+            whole_months(period("2024-11-23", "2025-11-22")),
+            (day("2024-12-01"), day("2025-11-01"))
+        );
+        // February of a leap year ends on the 29th.
+        assert_eq!(
+            whole_months(period("2024-02-01", "2024-02-29")),
+            (day("2024-02-01"), day("2024-03-01"))
+        );
+        let (first, end) = whole_months(period("2025-03-02", "2025-03-30"));
+        assert_eq!(first, end, "no whole month");
+        let (first, end) = whole_months(period("2025-03-15", "2025-04-14"));
+        assert_eq!(first, end, "no whole month across a month end");
+    }
+
+    #[test]
+    fn stale_days_are_grouped_into_runs_of_at_most_a_month() {
+        assert!(chunks(&[]).is_empty());
+        let days = [
+            day("2025-01-01"),
+            day("2025-01-02"),
+            day("2025-01-03"),
+            day("2025-01-20"),
+            day("2025-02-05"),
+        ];
+        assert_eq!(
+            chunks(&days),
+            vec![
+                (day("2025-01-01"), day("2025-01-03")),
+                (day("2025-01-20"), day("2025-01-20")),
+                (day("2025-02-05"), day("2025-02-05"))
+            ]
+        );
+        let year: Vec<NaiveDate> = (0..365).map(|n| day("2025-01-01") + Duration::days(n)).collect();
+        let spans = chunks(&year);
+        assert_eq!(spans.len(), 12);
+        assert!(spans.iter().all(|(a, b)| (*b - *a).num_days() < CHUNK_DAYS));
+        assert_eq!(spans.first().map(|s| s.0), Some(day("2025-01-01")));
+        assert_eq!(spans.last().map(|s| s.1), Some(day("2025-12-31")));
+    }
+}
