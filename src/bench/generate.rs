@@ -196,8 +196,9 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     let mut conn = pool.acquire().await?;
     crate::follow_ups::rebuild_daily(&mut conn, shop).await?;
     drop(conn);
-    // The COPY triggers marked the year stale: count the report figures once, here.
+    // The writers ran without triggers: mark the year stale and count the report figures once.
     let recount = Instant::now();
+    crate::reports::rollup::mark_all_stale(pool, shop).await?;
     let days = crate::reports::rollup::refresh(pool, shop, crate::reports::rollup::Busy::Wait).await?;
     tracing::info!(
         days,

@@ -664,3 +664,52 @@ async fn the_databases_bucket_of_a_time_to_resolve_is_the_same_as_the_codes() {
         assert_eq!(bucket, aftersales::reports::rates::resolve_bucket(s), "{s} seconds");
     }
 }
+
+#[tokio::test]
+async fn a_shop_loaded_in_bulk_has_its_figures_counted_from_what_was_written() {
+    let app = spawn_app().await;
+    let options = aftersales::bench::generate::Options {
+        order_lines: 3_000,
+        tickets: 400,
+        shop: "bulk".into(),
+        seed: 7,
+    };
+    aftersales::bench::generate::generate(&app.pool, &options)
+        .await
+        .expect("generates");
+    let one = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect(sql) }
+    };
+    assert_eq!(one("SELECT count(*) FROM report_stale").await, 0, "all counted");
+    // The whole shop, summed over its days, is what the tables hold.
+    assert_eq!(
+        one("SELECT COALESCE(sum(lines_signed), 0)::int8 FROM report_days WHERE span = 'day' AND dim = 'total'").await,
+        one(
+            "SELECT count(*) FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.id = l.order_id
+             WHERE COALESCE(l.signed_at, o.signed_at) IS NOT NULL"
+        )
+        .await
+    );
+    assert_eq!(
+        one("SELECT COALESCE(sum(orders_paid), 0)::int8 FROM report_days WHERE span = 'day' AND dim = 'total'").await,
+        one("SELECT count(*) FROM orders WHERE paid_at IS NOT NULL").await
+    );
+    assert_eq!(
+        one("SELECT COALESCE(sum(tickets_opened), 0)::int8 FROM report_days WHERE span = 'day' AND dim = 'total'")
+            .await,
+        400
+    );
+    assert_eq!(
+        one("SELECT COALESCE(sum(tickets_closed), 0)::int8 FROM report_days WHERE span = 'month' AND dim = 'kind'")
+            .await
+            + one(
+                "SELECT COALESCE(sum(tickets_closed), 0)::int8 FROM report_days d WHERE span = 'day' AND dim = 'kind'
+                 AND NOT EXISTS (SELECT 1 FROM report_days m WHERE m.span = 'month' AND m.dim = 'kind'
+                                 AND m.start = date_trunc('month', d.start)::date)"
+            )
+            .await,
+        one("SELECT count(*) FROM tickets WHERE closed_at IS NOT NULL").await,
+        "month rows sum their days"
+    );
+}
