@@ -15,11 +15,15 @@
 -- triggers below, whoever writes: the API, the import, the sweep, a bulk load), and
 -- `reports::rollup::refresh` recounts the stale days from the base tables before each report
 -- reads them, and in the background. The figures are therefore always those of the base tables.
+--
+-- A mark is a plain insert, never an upsert: writers never wait for each other or for a recount
+-- on a mark (a day may be marked many times; the recount deletes the marks it read).
 CREATE TABLE report_stale (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     shop_id          bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
-    day              date NOT NULL,
-    PRIMARY KEY (shop_id, day)
+    day              date NOT NULL
 );
+CREATE INDEX report_stale_day ON report_stale (shop_id, day);
 
 CREATE TABLE report_days (
     shop_id          bigint NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
@@ -62,7 +66,6 @@ LANGUAGE sql AS $$
     SELECT DISTINCT shop, (i AT TIME ZONE s.time_zone)::date
     FROM shops s CROSS JOIN unnest(instants) AS i
     WHERE s.id = shop AND i IS NOT NULL
-    ON CONFLICT DO NOTHING
 $$;
 
 -- Orders: their payment and sign days (and those of their lines, signed on their own).
@@ -72,22 +75,19 @@ BEGIN
     SELECT DISTINCT c.shop_id, (v.at AT TIME ZONE s.time_zone)::date
     FROM changed c JOIN shops s ON s.id = c.shop_id
     CROSS JOIN LATERAL (VALUES (c.paid_at), (c.signed_at)) AS v (at)
-    WHERE v.at IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    WHERE v.at IS NOT NULL;
     IF TG_OP = 'UPDATE' THEN
         INSERT INTO report_stale (shop_id, day)
         SELECT DISTINCT c.shop_id, (v.at AT TIME ZONE s.time_zone)::date
         FROM changed_before c JOIN shops s ON s.id = c.shop_id
         CROSS JOIN LATERAL (VALUES (c.paid_at), (c.signed_at)) AS v (at)
-        WHERE v.at IS NOT NULL
-        ON CONFLICT DO NOTHING;
+        WHERE v.at IS NOT NULL;
         -- Lines signed on their own keep their day, but their order's payment day moved.
         INSERT INTO report_stale (shop_id, day)
         SELECT DISTINCT l.shop_id, (l.signed_at AT TIME ZONE s.time_zone)::date
         FROM changed c JOIN shops s ON s.id = c.shop_id
         JOIN order_lines l ON l.shop_id = c.shop_id AND l.order_id = c.id
-        WHERE l.signed_at IS NOT NULL
-        ON CONFLICT DO NOTHING;
+        WHERE l.signed_at IS NOT NULL;
     END IF;
     RETURN NULL;
 END $$;
@@ -109,14 +109,12 @@ BEGIN
     FROM changed c JOIN shops s ON s.id = c.shop_id
     LEFT JOIN orders o ON o.shop_id = c.shop_id AND o.id = c.order_id
     CROSS JOIN LATERAL (VALUES (c.signed_at), (o.paid_at), (o.signed_at)) AS v (at)
-    WHERE v.at IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    WHERE v.at IS NOT NULL;
     IF TG_OP = 'UPDATE' THEN
         INSERT INTO report_stale (shop_id, day)
         SELECT DISTINCT c.shop_id, (c.signed_at AT TIME ZONE s.time_zone)::date
         FROM changed_before c JOIN shops s ON s.id = c.shop_id
-        WHERE c.signed_at IS NOT NULL
-        ON CONFLICT DO NOTHING;
+        WHERE c.signed_at IS NOT NULL;
     END IF;
     RETURN NULL;
 END $$;
@@ -138,14 +136,12 @@ BEGIN
     FROM changed c JOIN shops s ON s.id = c.shop_id
     LEFT JOIN orders o ON o.shop_id = c.shop_id AND o.id = c.order_id
     CROSS JOIN LATERAL (VALUES (c.opened_at), (c.closed_at), (o.paid_at), (o.signed_at)) AS v (at)
-    WHERE v.at IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    WHERE v.at IS NOT NULL;
     INSERT INTO report_stale (shop_id, day)
     SELECT DISTINCT c.shop_id, (l.signed_at AT TIME ZONE s.time_zone)::date
     FROM changed c JOIN shops s ON s.id = c.shop_id
     JOIN order_lines l ON l.shop_id = c.shop_id AND l.order_id = c.order_id
-    WHERE l.signed_at IS NOT NULL
-    ON CONFLICT DO NOTHING;
+    WHERE l.signed_at IS NOT NULL;
     RETURN NULL;
 END $$;
 

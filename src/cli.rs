@@ -182,7 +182,7 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
     });
     let recounter = tokio::spawn(crate::reports::rollup::run_refresher(
         database.pool.clone(),
-        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(30),
     ));
     let app = crate::app::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {

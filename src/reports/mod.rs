@@ -149,8 +149,9 @@ impl Default for Figures {
     }
 }
 
-/// The figures of `period`, one entry per group key (`""` for [`GroupBy::Total`]), as of now:
-/// the stale days of the pre-counted figures are recounted first ([`rollup`]).
+/// The figures of `period`, one entry per group key (`""` for [`GroupBy::Total`]): the stale
+/// days of the pre-counted figures are recounted first ([`rollup`]), unless a background
+/// recount runs in this process (the server), which keeps them at most seconds old.
 pub async fn figures(
     pool: &PgPool,
     shop: ShopId,
@@ -178,7 +179,9 @@ async fn figures_in(
     by: GroupBy,
     detail: rollup::Detail,
 ) -> sqlx::Result<BTreeMap<String, Figures>> {
-    rollup::refresh(pool, shop, rollup::Busy::Skip).await?;
+    if !rollup::refresher_running() {
+        rollup::refresh(pool, shop, rollup::Busy::Skip).await?;
+    }
     let counts = rollup::read(pool, shop, period, by, detail).await?;
     Ok(counts
         .into_iter()
@@ -275,6 +278,9 @@ pub struct Report {
     pub agents: Vec<AgentCompliance>,
     /// When the figures were computed.
     pub computed_at: DateTime<Utc>,
+    /// Days of the two periods whose latest changes are still being counted (the figures are
+    /// those before them); 0 when the figures are those of the tables.
+    pub pending_days: i64,
 }
 
 /// Builds the report.
@@ -309,5 +315,6 @@ pub async fn report(pool: &PgPool, shop: ShopId, zone: Tz, period: Period, by: G
         rows,
         agents: agent_compliance(pool, shop, period).await?,
         computed_at: Utc::now(),
+        pending_days: rollup::stale_days(pool, shop, before.from, period.to).await?,
     })
 }

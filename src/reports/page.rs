@@ -84,6 +84,8 @@ pub struct ReportsPage {
     pub from: String,
     pub to: String,
     pub period_text: String,
+    /// Said when the latest changes of some days are still being counted.
+    pub pending: Option<String>,
     pub summary: Table,
     pub rows: Table,
     pub rows_title: String,
@@ -489,6 +491,7 @@ pub async fn show_reports(
                 ("zone", &report.time_zone),
             ],
         ),
+        pending: (report.pending_days > 0).then(|| t.f("reports.pending", &[("days", &report.pending_days)])),
         summary: summary_table(t, &report, &satisfaction),
         rows_title: t.f(
             "reports.rows_title",

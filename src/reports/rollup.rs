@@ -240,10 +240,11 @@ pub enum Busy {
 /// Recounts every stale day of `shop` (and the month rows of the groups that changed). Returns
 /// the days recounted. Cheap when nothing is stale: one index probe.
 pub async fn refresh(pool: &PgPool, shop: ShopId, busy: Busy) -> sqlx::Result<usize> {
-    let days: Vec<NaiveDate> = sqlx::query_scalar("SELECT day FROM report_stale WHERE shop_id = $1 ORDER BY day")
-        .bind(shop)
-        .fetch_all(pool)
-        .await?;
+    let days: Vec<NaiveDate> =
+        sqlx::query_scalar("SELECT DISTINCT day FROM report_stale WHERE shop_id = $1 ORDER BY day")
+            .bind(shop)
+            .fetch_all(pool)
+            .await?;
     let mut recounted = 0;
     for (first, last) in chunks(&days) {
         match recount(pool, shop, first, last, busy).await? {
@@ -267,13 +268,22 @@ pub async fn mark_all_stale(pool: &PgPool, shop: ShopId) -> sqlx::Result<u64> {
              UNION ALL SELECT opened_at FROM tickets WHERE shop_id = s.id
              UNION ALL SELECT closed_at FROM tickets WHERE shop_id = s.id
          ) AS v (at)
-         WHERE s.id = $1 AND v.at IS NOT NULL
-         ON CONFLICT DO NOTHING",
+         WHERE s.id = $1 AND v.at IS NOT NULL",
     )
     .bind(shop)
     .execute(pool)
     .await?;
     Ok(marked.rows_affected())
+}
+
+/// Days between `first` and `last` whose figures wait for a recount.
+pub async fn stale_days(pool: &PgPool, shop: ShopId, first: NaiveDate, last: NaiveDate) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(DISTINCT day) FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3")
+        .bind(shop)
+        .bind(first)
+        .bind(last)
+        .fetch_one(pool)
+        .await
 }
 
 /// Refreshes every shop with stale days (after a bulk load, and in the background).
@@ -288,9 +298,20 @@ pub async fn refresh_all(pool: &PgPool) -> sqlx::Result<usize> {
     Ok(recounted)
 }
 
-/// Runs [`refresh_all`] every `interval`, so that reports rarely wait for a recount after an
-/// import or a busy hour. Errors are logged and the next round tries again.
+/// Set while [`run_refresher`] runs in this process: reports then read the figures as counted
+/// (at most one interval and a recount old) instead of recounting stale days themselves.
+static REFRESHER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a background recount keeps the figures of this process's shops fresh.
+pub fn refresher_running() -> bool {
+    REFRESHER.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Runs [`refresh_all`] every `interval`. While it runs, reports do not recount on read, so a
+/// report never waits for the recount of a busy hour's changes. Errors are logged and the next
+/// round tries again.
 pub async fn run_refresher(pool: PgPool, interval: std::time::Duration) {
+    REFRESHER.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -350,15 +371,19 @@ async fn recount(
     // A month of a large shop's lines hashes and sorts in memory rather than in batches on disk
     // (twice as fast measured); one recount per shop runs at a time.
     sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut *tx).await?;
-    // Taken inside the lock: a refresh that ran meanwhile has already recounted these days.
-    let stale: Vec<NaiveDate> =
-        sqlx::query_scalar("DELETE FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3 RETURNING day")
+    // Read inside the lock (a refresh that ran meanwhile has recounted its days), deleted by id
+    // at the end: marks made while this recount runs stay for the next one.
+    let marks: Vec<(i64, NaiveDate)> =
+        sqlx::query_as("SELECT id, day FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3")
             .bind(shop)
             .bind(first)
             .bind(last)
             .fetch_all(&mut *tx)
             .await?;
-    let (Some(&from_day), Some(&to_day)) = (stale.iter().min(), stale.iter().max()) else {
+    let (Some(from_day), Some(to_day)) = (
+        marks.iter().map(|(_, day)| *day).min(),
+        marks.iter().map(|(_, day)| *day).max(),
+    ) else {
         tx.commit().await?;
         return Ok(Some(0));
     };
@@ -420,8 +445,13 @@ async fn recount(
             .execute(&mut *tx)
             .await?;
     }
+    let ids: Vec<i64> = marks.iter().map(|(id, _)| *id).collect();
+    sqlx::query("DELETE FROM report_stale WHERE id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(Some(stale.len()))
+    Ok(Some((to_day - from_day).num_days() as usize + 1))
 }
 
 /// A day row's group and a digest of all it holds.

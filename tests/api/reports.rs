@@ -532,6 +532,10 @@ async fn the_figures_follow_orders_and_tickets_that_change_after_a_report_was_re
     .await;
 
     let after = report(&d, "day").await;
+    assert_eq!(
+        after["pending_days"], 0,
+        "recounted on read: no background recount here"
+    );
     let s = &after["summary"];
     assert_eq!(parts(&s["return_rate"]), (2, 5), "B's line returned, D's line signed");
     assert_eq!(parts(&s["refund_rate"]), (2, 4), "B was already refunded once");

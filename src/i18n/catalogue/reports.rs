@@ -10,6 +10,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("reports.by", "分组", "Group by"),
     ("reports.show", "查看", "Show"),
     (
+        "reports.pending",
+        "最新变动正在计入 {days} 天的数据，以下为计入前的数字，几秒后刷新即可看到。",
+        "The latest changes to {days} day(s) are still being counted: these figures are from just before them. Reload in a few seconds.",
+    ),
+    (
         "reports.period_text",
         "{from} 至 {to}（对比上期 {pfrom} 至 {pto}，时区 {zone}）",
         "{from} to {to} (previous period {pfrom} to {pto}, time zone {zone})",
