@@ -62,6 +62,10 @@ pub enum BenchCommand {
         /// Database connections of the server started for the run.
         #[arg(long, default_value_t = 16)]
         db_connections: u32,
+        /// Run only these scenarios (queue, ticket, overdue, reports, create, follow-up), e.g.
+        /// to profile one; all by default.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
 }
 
@@ -90,6 +94,7 @@ pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, comman
             pid,
             shop,
             db_connections,
+            only,
         } => {
             let options = run::Options {
                 duration: std::time::Duration::from_secs(duration.max(1)),
@@ -99,6 +104,7 @@ pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, comman
                 pid,
                 shop,
                 db_connections,
+                only,
             };
             run::main(database_url, data_dir, &options).await
         }

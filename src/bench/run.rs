@@ -40,6 +40,8 @@ pub struct Options {
     pub shop: String,
     /// Database connections of the server started here.
     pub db_connections: u32,
+    /// Short names of the scenarios to run (all when empty).
+    pub only: Vec<String>,
 }
 
 /// One measured scenario.
@@ -68,6 +70,14 @@ impl Outcome {
 
 /// Runs the benchmark and writes the table.
 pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, options: &Options) -> anyhow::Result<()> {
+    if let Some(unknown) = options
+        .only
+        .iter()
+        .find(|o| !Scenario::ALL.iter().any(|s| s.short() == o.as_str()))
+    {
+        let known: Vec<&str> = Scenario::ALL.iter().map(|s| s.short()).collect();
+        anyhow::bail!("no scenario `{unknown}` (--only takes {})", known.join(", "));
+    }
     let (base, mut server) = match &options.url {
         Some(url) => {
             let parsed = reqwest::Url::parse(url)?;
@@ -288,6 +298,18 @@ impl Scenario {
         Scenario::FollowUp,
     ];
 
+    /// The short name `--only` takes.
+    fn short(self) -> &'static str {
+        match self {
+            Scenario::Queue => "queue",
+            Scenario::Ticket => "ticket",
+            Scenario::Overdue => "overdue",
+            Scenario::Create => "create",
+            Scenario::FollowUp => "follow-up",
+            Scenario::Reports => "reports",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Scenario::Queue => "agent queue page `GET /`",
@@ -376,6 +398,9 @@ async fn bench(
     });
     let mut outcomes = Vec::new();
     for scenario in Scenario::ALL {
+        if !options.only.is_empty() && !options.only.iter().any(|o| o == scenario.short()) {
+            continue;
+        }
         let clients = if scenario == Scenario::Reports {
             1
         } else {

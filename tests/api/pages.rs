@@ -73,6 +73,51 @@ async fn the_queue_shows_my_open_tickets_by_follow_up_due_time_with_overdue_badg
 }
 
 #[tokio::test]
+async fn the_queue_pages_through_every_open_ticket_once_in_deadline_order() {
+    let desk = desk().await;
+    let mut opened = Vec::new();
+    for n in 0..53 {
+        let kind = if n % 2 == 0 { "complaint" } else { "refund" };
+        opened.push(desk.open(kind, "quality").await["id"].as_i64().expect("id"));
+    }
+    let client = browser(&desk, "agent-a").await;
+    let ids_in = |page: &str| -> Vec<i64> {
+        page.match_indices("<a href=\"/tickets/")
+            .filter_map(|(at, m)| {
+                let rest = &page[at + m.len()..];
+                rest[..rest.find('"')?].parse().ok()
+            })
+            .collect()
+    };
+    let (_, first) = html(&client, desk.app.url("/")).await;
+    let mut seen = ids_in(&first);
+    seen.dedup();
+    assert_eq!(seen.len(), 50, "a page holds 50");
+    let href = first
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains("after="))
+        .expect("a link to the next page")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let (status, second) = html(&client, desk.app.url(&href)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut rest = ids_in(&second);
+    rest.dedup();
+    assert_eq!(rest.len(), 3, "{href}");
+    seen.extend(rest);
+    let mut all = seen.clone();
+    all.sort_unstable();
+    opened.sort_unstable();
+    assert_eq!(all, opened, "every open ticket once");
+    // Opened one after another, their deadlines follow the same order.
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    // The search goes through the orders and buyers.
+    let (_, found) = html(&client, desk.app.url("/?q=tb_buyer")).await;
+    assert_eq!(ids_in(&found).len(), 50);
+}
+
+#[tokio::test]
 async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_the_fragment() {
     let desk = desk().await;
     let ticket = desk.open("return", "quality").await;
