@@ -237,3 +237,35 @@ test('an agent attaches a photo as evidence and sees its thumbnail; a forbidden 
   assert.equal(listed.body.length, 1);
   await page.context().close();
 });
+
+test('an owner opens the reports, changes the period and downloads the CSV', async () => {
+  const page = await signedInPage('e2e-owner', 'e2e-owner-pass');
+  await page.goto(`${BASE}/reports`);
+  await page.waitForSelector('#report-summary table');
+  // The charts are drawn in the page (SVG, readable without JavaScript).
+  assert.ok(await page.locator('#report-trend svg').count() > 0, 'a trend chart');
+  assert.ok(await page.locator('#report-reasons svg, #report-reasons .no-data, #report-reasons p').count() > 0);
+  assert.match(await page.textContent('#report-summary'), /退货率/);
+  // The last 90 days instead of the default period.
+  const to = new Date();
+  const from = new Date(to.getTime() - 89 * 86400000);
+  const day = (d) => d.toISOString().slice(0, 10);
+  await page.fill('input[name="from"]', day(from));
+  await page.fill('input[name="to"]', day(to));
+  await Promise.all([page.waitForURL(/from=/), page.click('form.filters button[type=submit]')]);
+  assert.ok(page.url().includes(`from=${day(from)}`), page.url());
+  assert.match(await page.textContent('.page-head'), new RegExp(day(from)));
+  await page.screenshot({ path: 'screenshots/08-owner-reports.png', fullPage: true });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('#report-summary a:has-text("导出 CSV")'),
+  ]);
+  assert.match(download.suggestedFilename(), /\.csv$/);
+  const stream = await download.createReadStream();
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM for spreadsheet programs');
+  assert.match(bytes.toString('utf8'), /退货率|return/i);
+  await page.context().close();
+});
