@@ -118,6 +118,45 @@ async fn the_queue_pages_through_every_open_ticket_once_in_deadline_order() {
 }
 
 #[tokio::test]
+async fn a_person_of_two_shops_sees_the_open_tickets_of_both_in_one_queue() {
+    let desk = desk().await;
+    let second = desk.app.shop("second").await;
+    let (_, token) = desk.app.user("agent-two", Role::Agent, &[desk.shop, second]).await;
+    let answer = desk
+        .app
+        .order(&token, second, "O-2", json!(chrono::Utc::now().to_rfc3339()), "none")
+        .await;
+    assert!(answer.status.is_success(), "{:?}", answer.body);
+    let mut ids = Vec::new();
+    for (shop, order) in [(desk.shop, "O-1"), (second, "O-2"), (desk.shop, "O-1")] {
+        let created = desk
+            .app
+            .post(
+                &format!("/api/v1/shops/{shop}/tickets"),
+                &token,
+                json!({ "kind": "complaint", "order_no": order, "reason": "quality", "description": "两家店" }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        ids.push(created.body["id"].as_i64().expect("id"));
+    }
+    let client = crate::support::browser(&desk.app, "agent-two").await;
+    let (status, page) = html(&client, desk.app.url("/?view=all")).await;
+    assert_eq!(status, StatusCode::OK);
+    let at: Vec<usize> = ids
+        .iter()
+        .map(|id| {
+            page.find(&format!("/tickets/{id}\""))
+                .unwrap_or_else(|| panic!("#{id} listed"))
+        })
+        .collect();
+    assert!(
+        at[0] < at[1] && at[1] < at[2],
+        "in deadline order across the shops: {at:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_the_fragment() {
     let desk = desk().await;
     let ticket = desk.open("return", "quality").await;
