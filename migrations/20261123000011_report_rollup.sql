@@ -68,6 +68,22 @@ LANGUAGE sql AS $$
     WHERE s.id = shop AND i IS NOT NULL
 $$;
 
+-- Marks every day a shop has data on (in its current zone): after a change of zone, for what a
+-- shop already holds, and for bulk loaders that write without triggers.
+CREATE FUNCTION report_mark_shop(shop bigint) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO report_stale (shop_id, day)
+    SELECT DISTINCT shop, (v.at AT TIME ZONE s.time_zone)::date
+    FROM shops s CROSS JOIN LATERAL (
+        SELECT paid_at FROM orders WHERE shop_id = s.id
+        UNION ALL SELECT signed_at FROM orders WHERE shop_id = s.id
+        UNION ALL SELECT signed_at FROM order_lines WHERE shop_id = s.id
+        UNION ALL SELECT opened_at FROM tickets WHERE shop_id = s.id
+        UNION ALL SELECT closed_at FROM tickets WHERE shop_id = s.id
+    ) AS v (at)
+    WHERE s.id = shop AND v.at IS NOT NULL
+$$;
+
 -- Orders: their payment and sign days (and those of their lines, signed on their own).
 CREATE FUNCTION report_orders_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -183,15 +199,7 @@ CREATE FUNCTION report_shop_rezoned() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM report_days WHERE shop_id = NEW.id;
     DELETE FROM report_stale WHERE shop_id = NEW.id;
-    INSERT INTO report_stale (shop_id, day)
-    SELECT DISTINCT NEW.id, (v.at AT TIME ZONE NEW.time_zone)::date FROM (
-        SELECT paid_at FROM orders WHERE shop_id = NEW.id
-        UNION ALL SELECT signed_at FROM orders WHERE shop_id = NEW.id
-        UNION ALL SELECT signed_at FROM order_lines WHERE shop_id = NEW.id
-        UNION ALL SELECT opened_at FROM tickets WHERE shop_id = NEW.id
-        UNION ALL SELECT closed_at FROM tickets WHERE shop_id = NEW.id
-    ) AS v (at)
-    WHERE v.at IS NOT NULL;
+    PERFORM report_mark_shop(NEW.id);
     RETURN NULL;
 END $$;
 
@@ -200,13 +208,4 @@ CREATE TRIGGER report_shop_rezoned AFTER UPDATE OF time_zone ON shops
     EXECUTE FUNCTION report_shop_rezoned();
 
 -- What is already stored is counted at the first refresh.
-INSERT INTO report_stale (shop_id, day)
-SELECT DISTINCT s.id, (v.at AT TIME ZONE s.time_zone)::date
-FROM shops s CROSS JOIN LATERAL (
-    SELECT paid_at FROM orders WHERE shop_id = s.id
-    UNION ALL SELECT signed_at FROM orders WHERE shop_id = s.id
-    UNION ALL SELECT signed_at FROM order_lines WHERE shop_id = s.id
-    UNION ALL SELECT opened_at FROM tickets WHERE shop_id = s.id
-    UNION ALL SELECT closed_at FROM tickets WHERE shop_id = s.id
-) AS v (at)
-WHERE v.at IS NOT NULL;
+SELECT report_mark_shop(id) FROM shops;

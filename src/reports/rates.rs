@@ -109,7 +109,6 @@ pub fn resolve_bucket(seconds: i64) -> i16 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResolveHistogram {
     buckets: std::collections::BTreeMap<i16, (i64, i64)>,
-    seconds: i64,
 }
 
 impl ResolveHistogram {
@@ -120,20 +119,9 @@ impl ResolveHistogram {
         entry.1 = entry.1.max(max_seconds);
     }
 
-    /// Adds the total time of the tickets added (for the average).
-    pub fn add_seconds(&mut self, seconds: i64) {
-        self.seconds += seconds;
-    }
-
     /// Tickets counted.
     pub fn tickets(&self) -> i64 {
         self.buckets.values().map(|(count, _)| count).sum()
-    }
-
-    /// Average hours (exact).
-    pub fn avg_hours(&self) -> Option<f64> {
-        let tickets = self.tickets();
-        (tickets > 0).then(|| self.seconds as f64 / tickets as f64 / 3600.0)
     }
 
     /// The nearest-rank 90th percentile in hours: the longest time of the bucket that holds the
@@ -247,7 +235,6 @@ mod tests {
         let mut histogram = ResolveHistogram::default();
         for &s in seconds {
             histogram.add(resolve_bucket(s), 1, s);
-            histogram.add_seconds(s);
         }
         histogram
     }
@@ -270,9 +257,8 @@ mod tests {
         let hours: Vec<i64> = (1..=10).map(|h| h * 3600).collect();
         let histogram = histogram_of(&hours);
         assert_eq!(histogram.p90_hours(), Some(9.0));
-        assert_eq!(histogram.avg_hours(), Some(5.5));
+        assert_eq!(histogram.tickets(), 10);
         assert_eq!(ResolveHistogram::default().p90_hours(), None);
-        assert_eq!(ResolveHistogram::default().avg_hours(), None);
     }
 
     proptest::proptest! {
@@ -288,8 +274,7 @@ mod tests {
             proptest::prop_assert!(p90 >= exact - 1e-9, "p90 {} below the exact {}", p90, exact);
             let bound = (exact * BUCKET_GROWTH).max(exact + 1.0 / 60.0);
             proptest::prop_assert!(p90 <= bound + 1e-9, "p90 {} above the bound {}", p90, bound);
-            let avg = seconds.iter().sum::<i64>() as f64 / seconds.len() as f64 / 3600.0;
-            proptest::prop_assert!((histogram.avg_hours().expect("not empty") - avg).abs() < 1e-9);
+            proptest::prop_assert_eq!(histogram.tickets(), seconds.len() as i64);
         }
 
         #[test]
@@ -302,7 +287,6 @@ mod tests {
             for (bucket, (count, max)) in &other.buckets {
                 merged.add(*bucket, *count, *max);
             }
-            merged.add_seconds(other.seconds);
             let all: Vec<i64> = a.iter().chain(&b).copied().collect();
             proptest::prop_assert_eq!(merged, histogram_of(&all));
         }

@@ -257,23 +257,12 @@ pub async fn refresh(pool: &PgPool, shop: ShopId, busy: Busy) -> sqlx::Result<us
 
 /// Marks every day a shop has data on stale: for bulk loaders that write with the triggers
 /// switched off (`session_replication_role = replica`), like the benchmark generator.
-pub async fn mark_all_stale(pool: &PgPool, shop: ShopId) -> sqlx::Result<u64> {
-    let marked = sqlx::query(
-        "INSERT INTO report_stale (shop_id, day)
-         SELECT DISTINCT $1::bigint, (v.at AT TIME ZONE s.time_zone)::date
-         FROM shops s CROSS JOIN LATERAL (
-             SELECT paid_at FROM orders WHERE shop_id = s.id
-             UNION ALL SELECT signed_at FROM orders WHERE shop_id = s.id
-             UNION ALL SELECT signed_at FROM order_lines WHERE shop_id = s.id AND signed_at IS NOT NULL
-             UNION ALL SELECT opened_at FROM tickets WHERE shop_id = s.id
-             UNION ALL SELECT closed_at FROM tickets WHERE shop_id = s.id
-         ) AS v (at)
-         WHERE s.id = $1 AND v.at IS NOT NULL",
-    )
-    .bind(shop)
-    .execute(pool)
-    .await?;
-    Ok(marked.rows_affected())
+pub async fn mark_all_stale(pool: &PgPool, shop: ShopId) -> sqlx::Result<()> {
+    sqlx::query("SELECT report_mark_shop($1)")
+        .bind(shop)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Days between `first` and `last` whose figures wait for a recount.
