@@ -557,9 +557,17 @@ macro_rules! period_rows {
     };
 }
 
+/// The key of a row (`$7` is the grouping).
+macro_rules! period_key {
+    () => {
+        "SELECT CASE WHEN $7 IN ('day', 'week', 'month') THEN to_char(date_trunc($7, start::timestamp), 'YYYY-MM-DD')
+                ELSE value END AS key,"
+    };
+}
+
 const READ_SUMS: &str = concat!(
-    "SELECT CASE WHEN $7 IN ('day', 'week', 'month') THEN to_char(date_trunc($7, start::timestamp), 'YYYY-MM-DD')
-                 ELSE value END AS key,
+    period_key!(),
+    "
             sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8, sum(orders_refunded)::int8,
             sum(orders_quality)::int8, sum(orders_complained)::int8, sum(tickets_opened)::int8,
             sum(tickets_refunded)::int8, sum(refund_fen)::int8, sum(tickets_closed)::int8,
@@ -571,8 +579,8 @@ const READ_SUMS: &str = concat!(
 // Merged here rather than by `unnest` in the database: a year by SKU is some 70,000 small
 // arrays, which PostgreSQL unnests and regroups several times slower than a loop does.
 const READ_HISTOGRAMS: &str = concat!(
-    "SELECT CASE WHEN $7 IN ('day', 'week', 'month') THEN to_char(date_trunc($7, start::timestamp), 'YYYY-MM-DD')
-                 ELSE value END AS key,
+    period_key!(),
+    "
             resolve_buckets, resolve_counts, resolve_max ",
     period_rows!(),
     " AND tickets_closed > 0"

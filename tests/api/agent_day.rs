@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Desk, browser, desk};
+use crate::support::{Desk, browser, desk, html};
 use aftersales::auth::Role;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x04\0\x09\xfb\x03\xfd\xe3U\xf2\x9c\0\0\0\0IEND\xaeB`\x82";
@@ -257,14 +257,7 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
     let id = ticket["id"].as_i64().expect("id");
     let second = desk.open("complaint", "quality").await;
     let client = browser(&desk.app, "agent-a").await;
-    let page = client
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
     assert!(
         page.contains("id=\"reply-picker\"")
             && page.contains("data-reply-id=")
@@ -290,14 +283,7 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
     let fragment = posted.text().await.expect("text");
     assert!(fragment.contains("快捷短语："), "the timeline names the reply");
 
-    let help = client
-        .get(desk.app.url("/shortcuts"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let help = html(&client, desk.app.url("/shortcuts")).await.1;
     assert!(help.contains("键盘快捷键") && help.contains("<kbd>n</kbd>") && help.contains("指派给我"));
     let next = client
         .get(desk.app.url(&format!("/tickets/{id}/next")))
@@ -313,14 +299,7 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
     );
 
     let supervisor = browser(&desk.app, "super-a").await;
-    let library = supervisor
-        .get(desk.app.url("/replies"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let library = html(&supervisor, desk.app.url("/replies")).await.1;
     assert!(library.contains("快捷短语库") && library.contains("退货指引") && library.contains("id=\"reply-add\""));
     let added = supervisor
         .post(desk.app.url("/replies"))
@@ -334,14 +313,7 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
         .await
         .expect("post");
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let agent_view = client
-        .get(desk.app.url("/replies"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let agent_view = html(&client, desk.app.url("/replies")).await.1;
     assert!(
         agent_view.contains("晚间问候") && !agent_view.contains("id=\"reply-add\""),
         "agents read the library"
@@ -389,14 +361,7 @@ async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners()
     assert_eq!(file.body["repeat_returner"], true);
 
     let client = browser(&desk.app, "agent-a").await;
-    let page = client
-        .get(desk.app.url(&format!("/tickets/{id}/buyer")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}/buyer"))).await.1;
     assert!(page.contains("客户档案") && page.contains("频繁退货") && page.contains("七天无理由退货的权利不受影响"));
     let other = desk.app.shop("shop-b").await;
     let (_, foreign) = desk.app.user("agent-b", Role::Agent, &[other]).await;
@@ -466,14 +431,7 @@ async fn a_done_ticket_gets_a_return_visit_and_not_satisfied_reopens_it() {
         version = moved.body["version"].as_i64().expect("version");
     }
     let client = browser(&desk.app, "agent-a").await;
-    let page = client
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
     assert!(page.contains("id=\"return-visit\"") && page.contains("买家不满意"));
     let posted = client
         .post(desk.app.url(&format!("/tickets/{id}/return-visits")))
@@ -509,15 +467,7 @@ async fn a_done_ticket_gets_a_return_visit_and_not_satisfied_reopens_it() {
         )
         .await;
     assert_eq!(agent_report.status, StatusCode::FORBIDDEN);
-    let visits_page = browser(&desk.app, "super-a")
-        .await
-        .get(desk.app.url("/visits"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let visits_page = html(&desk.browser("super-a").await, desk.app.url("/visits")).await.1;
     assert!(visits_page.contains("近30天满意度") && visits_page.contains("50.0%"));
 }
 
@@ -617,14 +567,7 @@ async fn photos_are_attached_served_and_packed_and_refused_files_leave_nothing_b
     );
 
     // The page: thumbnails, the upload form with its token, the refusal explained in place.
-    let page = client
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
     assert!(page.contains("class=\"evidence-thumb\"") && page.contains("enctype=\"multipart/form-data\""));
     let (content_type, body) = multipart("a.gif", b"GIF89a....");
     let refused = client

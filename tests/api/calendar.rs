@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Answer, Desk, desk};
+use crate::support::{Answer, Desk, desk, html};
 use aftersales::auth::Role;
 
 /// `GET /api/v1/calendar/deadline` as the agent; `from` is percent-encoded here.
@@ -458,19 +458,10 @@ async fn two_admins_saving_the_same_year_at_once_leave_one_whole_schedule() {
 
 // --- the page ---
 
-async fn browser(desk: &Desk, login: &str) -> reqwest::Client {
-    crate::support::browser(&desk.app, login).await
-}
-
-async fn html(client: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let response = client.get(url).send().await.expect("get");
-    (response.status(), response.text().await.expect("text"))
-}
-
 #[tokio::test]
 async fn the_calculator_page_shows_the_domain_deadlines_and_the_days_counted() {
     let desk = desk().await;
-    let agent = browser(&desk, "agent-a").await;
+    let agent = desk.browser("agent-a").await;
     let (status, page) = html(&agent, desk.app.url("/calendar?from=2025-03-10T10%3A00&working_days=4")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("lang=\"zh-CN\"") && page.contains("工作日截止计算"));
@@ -489,7 +480,7 @@ async fn the_calculator_page_shows_the_domain_deadlines_and_the_days_counted() {
 #[tokio::test]
 async fn htmx_gets_only_the_calculator_result() {
     let desk = desk().await;
-    let agent = browser(&desk, "agent-a").await;
+    let agent = desk.browser("agent-a").await;
     let response = agent
         .get(
             desk.app
@@ -510,7 +501,7 @@ async fn htmx_gets_only_the_calculator_result() {
 #[tokio::test]
 async fn the_page_says_a_year_without_data_must_be_added_by_an_admin() {
     let desk = desk().await;
-    let agent = browser(&desk, "agent-a").await;
+    let agent = desk.browser("agent-a").await;
     let (status, page) = html(&agent, desk.app.url("/calendar?from=2026-12-30T10%3A00&working_days=4")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -524,7 +515,7 @@ async fn the_page_says_a_year_without_data_must_be_added_by_an_admin() {
 #[tokio::test]
 async fn the_page_lists_each_years_holidays_and_make_up_days_without_admin_forms_for_agents() {
     let desk = desk().await;
-    let agent = browser(&desk, "agent-a").await;
+    let agent = desk.browser("agent-a").await;
     let (status, page) = html(&agent, desk.app.url("/calendar")).await;
     assert_eq!(status, StatusCode::OK);
     for year in ["2024 年", "2025 年", "2026 年"] {
@@ -554,7 +545,7 @@ async fn the_calendar_page_needs_a_session() {
 async fn an_admin_adds_a_year_from_the_page_and_it_is_used_at_once() {
     let desk = desk().await;
     desk.app.user("admin-a", Role::Admin, &[]).await;
-    let admin = browser(&desk, "admin-a").await;
+    let admin = desk.browser("admin-a").await;
     let (_, page) = html(&admin, desk.app.url("/calendar")).await;
     assert!(page.contains("action=\"/calendar/years\""));
     assert!(page.contains("2025-01-26 work 春节"), "the year's text is editable");
@@ -593,7 +584,7 @@ async fn an_admin_adds_a_year_from_the_page_and_it_is_used_at_once() {
 async fn a_bad_line_on_the_page_is_refused_naming_the_line_keeping_the_text_and_storing_nothing() {
     let desk = desk().await;
     desk.app.user("admin-a", Role::Admin, &[]).await;
-    let admin = browser(&desk, "admin-a").await;
+    let admin = desk.browser("admin-a").await;
     let text = "2026-01-01 off 元旦\n2026-02-30 off 春节\n2026-02-09 work 春节\n2025-12-31 off 元旦";
     let response = admin
         .post(desk.app.url("/calendar/years/2026"))
@@ -627,7 +618,7 @@ async fn a_bad_line_on_the_page_is_refused_naming_the_line_keeping_the_text_and_
 #[tokio::test]
 async fn an_agent_cannot_use_the_admin_forms() {
     let desk = desk().await;
-    let agent = browser(&desk, "agent-a").await;
+    let agent = desk.browser("agent-a").await;
     let response = agent
         .post(desk.app.url("/calendar/years/2026"))
         .form(&[("source", "x"), ("days", "2026-01-01 off 元旦")])
@@ -650,7 +641,7 @@ async fn an_agent_cannot_use_the_admin_forms() {
 async fn an_admin_removes_a_year_from_the_page() {
     let desk = desk().await;
     desk.app.user("admin-a", Role::Admin, &[]).await;
-    let admin = browser(&desk, "admin-a").await;
+    let admin = desk.browser("admin-a").await;
     let response = admin
         .post(desk.app.url("/calendar/years/2024/delete"))
         .send()

@@ -4,17 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Desk, desk};
+use crate::support::{desk, html};
 use aftersales::auth::Role;
-
-async fn browser(desk: &Desk, login: &str) -> reqwest::Client {
-    crate::support::browser(&desk.app, login).await
-}
-
-async fn html(client: &reqwest::Client, url: String) -> (StatusCode, String) {
-    let response = client.get(url).send().await.expect("get");
-    (response.status(), response.text().await.expect("text"))
-}
 
 #[tokio::test]
 async fn pages_need_a_session_and_a_wrong_password_is_refused_in_chinese() {
@@ -53,7 +44,7 @@ async fn the_queue_shows_my_open_tickets_by_follow_up_due_time_with_overdue_badg
         )
         .await;
     assert_eq!(old.status, StatusCode::CREATED);
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let (status, page) = html(&client, desk.app.url("/")).await;
     assert_eq!(status, StatusCode::OK);
     let old_at = page
@@ -80,7 +71,7 @@ async fn the_queue_pages_through_every_open_ticket_once_in_deadline_order() {
         let kind = if n % 2 == 0 { "complaint" } else { "refund" };
         opened.push(desk.open(kind, "quality").await["id"].as_i64().expect("id"));
     }
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let ids_in = |page: &str| -> Vec<i64> {
         page.match_indices("<a href=\"/tickets/")
             .filter_map(|(at, m)| {
@@ -161,7 +152,7 @@ async fn a_follow_up_posted_without_javascript_redirects_and_with_htmx_returns_t
     let desk = desk().await;
     let ticket = desk.open("return", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let plain = client
         .post(desk.app.url(&format!("/tickets/{id}/follow-ups")))
         .form(&[
@@ -210,7 +201,7 @@ async fn the_ticket_page_offers_only_legal_moves_and_moves_without_javascript() 
     let desk = desk().await;
     let ticket = desk.open("return", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let (status, page) = html(&client, desk.app.url(&format!("/tickets/{id}"))).await;
     assert_eq!(status, StatusCode::OK);
     let offered: Vec<&str> = page
@@ -254,7 +245,7 @@ async fn a_new_ticket_is_opened_from_the_form_and_a_refusal_is_explained() {
             "none",
         )
         .await;
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let (_, form) = html(
         &client,
         desk.app.url(&format!("/tickets/new?shop={}&order_no=O-1", desk.shop)),
@@ -325,7 +316,7 @@ async fn a_new_ticket_is_opened_from_the_form_and_a_refusal_is_explained() {
 async fn the_language_switch_shows_the_english_ui() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let switched = client
         .get(desk.app.url(&format!("/lang/en?next=/tickets/{}", ticket["id"])))
         .send()
@@ -352,11 +343,11 @@ async fn another_shops_ticket_page_is_not_found_and_owners_get_no_forms() {
     let other = desk.app.shop("shop-b").await;
     desk.app.user("agent-b", Role::Agent, &[other]).await;
     desk.app.user("owner-a", Role::Owner, &[desk.shop]).await;
-    let outsider = browser(&desk, "agent-b").await;
+    let outsider = desk.browser("agent-b").await;
     let (status, page) = html(&outsider, desk.app.url(&format!("/tickets/{}", ticket["id"]))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("<html") && page.contains("404"));
-    let owner = browser(&desk, "owner-a").await;
+    let owner = desk.browser("owner-a").await;
     let (status, page) = html(&owner, desk.app.url(&format!("/tickets/{}", ticket["id"]))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("follow-up-form") && !page.contains("name=\"to\""));
@@ -365,7 +356,7 @@ async fn another_shops_ticket_page_is_not_found_and_owners_get_no_forms() {
 #[tokio::test]
 async fn logout_ends_the_session() {
     let desk = desk().await;
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     assert_eq!(html(&client, desk.app.url("/")).await.0, StatusCode::OK);
     let out = client.post(desk.app.url("/logout")).send().await.expect("logout");
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
@@ -376,7 +367,7 @@ async fn logout_ends_the_session() {
 #[tokio::test]
 async fn every_kind_is_driven_to_closing_through_the_ticket_page_forms() {
     let desk = desk().await;
-    let client = browser(&desk, "agent-a").await;
+    let client = desk.browser("agent-a").await;
     let paths: [(&str, &str, &[&str]); 5] = [
         ("refund", "quality", &["approved", "refunded", "closed"]),
         (

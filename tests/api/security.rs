@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{browser, browser_with, desk, sign_in};
+use crate::support::{browser, browser_with, desk, html, sign_in};
 
 #[tokio::test]
 async fn a_form_post_without_the_csrf_token_is_refused_and_changes_nothing() {
@@ -68,14 +68,7 @@ async fn every_page_carries_the_token_in_its_forms_and_for_htmx() {
         "/tickets/new?order_no=O-1".into(),
         "/follow-ups".into(),
     ] {
-        let page = client
-            .get(desk.app.url(&path))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let page = html(&client, desk.app.url(&path)).await.1;
         let _ = &csrf;
         assert!(
             page.contains("hx-headers='{\"X-CSRF-Token\": \""),
@@ -142,14 +135,7 @@ async fn pages_have_no_inline_scripts_or_styles_and_escape_what_buyers_wrote() {
         "/login".into(),
         "/calendar".into(),
     ] {
-        let page = client
-            .get(desk.app.url(&path))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let page = html(&client, desk.app.url(&path)).await.1;
         for (i, _) in page.match_indices("<script") {
             let tag = &page[i..page[i..].find('>').map(|e| i + e).unwrap_or(page.len())];
             assert!(tag.contains(" src=\"/static/"), "{path}: inline script {tag}");
@@ -159,14 +145,7 @@ async fn pages_have_no_inline_scripts_or_styles_and_escape_what_buyers_wrote() {
         assert!(!page.contains("<img src=x"), "{path}: unescaped markup");
         assert!(!page.contains("<b>bold</b>"), "{path}: unescaped buyer name");
     }
-    let page = client
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
     assert!(
         page.contains("alert(&#39;order note&#39;)") || page.contains("alert(&#x27;order note&#x27;)"),
         "the order note is shown, escaped"
@@ -266,24 +245,10 @@ async fn buyer_contact_details_are_in_full_for_agents_and_masked_for_owners_and_
     assert_eq!(for_owner.body["buyer_contact"]["name"], "张**");
 
     let agent_page = browser(&desk.app, "agent-a").await;
-    let page = agent_page
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&agent_page, desk.app.url(&format!("/tickets/{id}"))).await.1;
     assert!(page.contains("13912345678") && page.contains("文三路100号"));
     let owner_page = browser(&desk.app, "owner-p").await;
-    let page = owner_page
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&owner_page, desk.app.url(&format!("/tickets/{id}"))).await.1;
     assert!(page.contains("139****5678") && !page.contains("13912345678") && !page.contains("文三路"));
     // Lists never carry contact details.
     let list = desk
@@ -291,14 +256,7 @@ async fn buyer_contact_details_are_in_full_for_agents_and_masked_for_owners_and_
         .get(&format!("/api/v1/shops/{}/tickets", desk.shop), &desk.agent_token)
         .await;
     assert!(!list.body.to_string().contains("13912345678"));
-    let queue = agent_page
-        .get(desk.app.url("/"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let queue = html(&agent_page, desk.app.url("/")).await.1;
     assert!(!queue.contains("13912345678"));
 }
 
@@ -362,14 +320,7 @@ async fn admin_and_supervisor_actions_land_on_an_append_only_audit_log() {
     );
 
     let admin_page = browser(&desk.app, "root-admin").await;
-    let page = admin_page
-        .get(desk.app.url("/admin"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let page = html(&admin_page, desk.app.url("/admin")).await.1;
     assert!(page.contains("创建用户") && page.contains("转派工单") && page.contains("agent-new"));
     let agent = browser(&desk.app, "agent-a").await;
     assert_eq!(

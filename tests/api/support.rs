@@ -325,6 +325,11 @@ pub async fn desk() -> Desk {
 }
 
 impl Desk {
+    /// A browser-like client of this desk, signed in as `login` ([`browser`]).
+    pub async fn browser(&self, login: &str) -> reqwest::Client {
+        browser(&self.app, login).await
+    }
+
     /// Opens a ticket on order O-1 as the agent.
     pub async fn open(&self, kind: &str, reason: &str) -> Value {
         let answer = self
@@ -387,6 +392,12 @@ pub async fn sign_in(app: &TestApp, login: &str) -> (String, String) {
         .expect("cookie");
     let csrf = aftersales::web::csrf::token_for(&session);
     (session, csrf)
+}
+
+/// GETs a page with a browser client: its status and text.
+pub async fn html(client: &reqwest::Client, url: String) -> (StatusCode, String) {
+    let response = client.get(url).send().await.expect("get");
+    (response.status(), response.text().await.expect("text"))
 }
 
 /// A browser-like client signed in as `login`: cookies kept (the session, the language),
