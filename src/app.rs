@@ -1,7 +1,7 @@
 //! The application: shared state and the router that joins every module's routes with the
 //! middleware (tracing, body limits, static files).
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
@@ -28,6 +29,44 @@ pub struct AppState {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     /// Failed sign-ins, for rate limiting.
     pub login_limiter: Arc<LoginLimiter>,
+    /// The time the desk works with.
+    pub clock: Clock,
+}
+
+/// The time the desk works with: the system's, or an instant a test sets and moves.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed(Arc<Mutex<DateTime<Utc>>>),
+}
+
+impl Clock {
+    /// A clock standing at `at` until [`Clock::set`] moves it.
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock::Fixed(Arc::new(Mutex::new(at)))
+    }
+
+    /// Now.
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(at) => match at.lock() {
+                Ok(at) => *at,
+                Err(poisoned) => *poisoned.into_inner(),
+            },
+        }
+    }
+
+    /// Moves a fixed clock to `at` (a system clock cannot be moved).
+    pub fn set(&self, to: DateTime<Utc>) {
+        if let Clock::Fixed(at) = self {
+            match at.lock() {
+                Ok(mut at) => *at = to,
+                Err(poisoned) => *poisoned.into_inner() = to,
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -37,7 +76,24 @@ impl AppState {
             pool,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
             login_limiter: Arc::new(LoginLimiter::new(Limits::default())),
+            clock: Clock::System,
         }
+    }
+
+    /// The same state on another clock.
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the desk's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today in mainland China, whose calendar of working days the desk keeps.
+    pub fn today_in_china(&self) -> NaiveDate {
+        self.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
     }
 
     /// The calendar as it is now.

@@ -75,6 +75,18 @@
     if (root && root.isConnected && root.querySelectorAll) updateCountdowns(root.parentNode || root);
   });
 
+  // (d) <input type="file" data-fill-into="ID">: the chosen text file is read into the textarea
+  // #ID, where it can be looked over and is sent with the form (nothing is uploaded on its own).
+  document.addEventListener('change', function (evt) {
+    var input = evt.target;
+    if (!input || !input.getAttribute || !input.files || !input.files.length) return;
+    var target = document.getElementById(input.getAttribute('data-fill-into') || '');
+    if (!target) return;
+    var reader = new FileReader();
+    reader.onload = function () { target.value = String(reader.result || ''); target.focus(); };
+    reader.readAsText(input.files[0], 'utf-8');
+  });
+
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', start);
   } else {

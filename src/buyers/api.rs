@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 
 use super::BuyerFile;
 use crate::app::AppState;
@@ -32,6 +31,6 @@ pub async fn buyer_file(
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
     Ok(Json(
-        super::file(&state.pool, ticket.shop_id, ticket.customer_id, Utc::now()).await?,
+        super::file(&state.pool, ticket.shop_id, ticket.customer_id, state.now()).await?,
     ))
 }

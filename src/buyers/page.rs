@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
-use chrono::Utc;
 
 use super::BuyerFile;
 use crate::app::AppState;
@@ -99,9 +98,9 @@ pub async fn show_buyer(
     user.require(Action::ReadTickets)?;
     let t = translator(&headers);
     let t = Tr::new(t.lang, ticket.time_zone);
-    let file = super::file(&state.pool, ticket.shop_id, ticket.customer_id, Utc::now()).await?;
+    let file = super::file(&state.pool, ticket.shop_id, ticket.customer_id, state.now()).await?;
     let page = BuyerPage {
-        layout: Layout::new(t, &user, "", format!("/tickets/{id}/buyer")),
+        layout: Layout::new(&state, t, &user, "", format!("/tickets/{id}/buyer")),
         ticket_id: id.0,
         summary: BuyerSummary::of(&file),
         refunded: Fen(file.refunded_fen).to_string(),

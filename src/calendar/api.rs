@@ -69,6 +69,10 @@ pub struct DeadlineView {
     pub time_zone: String,
     /// Every date after the day of `from` up to `last_day`, counted or skipped.
     pub days: Vec<DeadlineDay>,
+    /// The first year counted without its holiday schedule (weekends only there): the deadline
+    /// is provisional. Absent when every day counted is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisional_year: Option<i32>,
 }
 
 /// One date a deadline went through.
@@ -109,6 +113,7 @@ impl Computed {
                     name: d.name.clone(),
                 })
                 .collect(),
+            provisional_year: self.deadline.provisional_year,
         }
     }
 }
@@ -127,7 +132,7 @@ pub(super) async fn compute(state: &AppState, from: DateTime<Utc>, working_days:
         .add_working_days(from, working_days, ZONE)
         .map_err(unknown_year)?;
     let application_day = from.with_timezone(&ZONE).date_naive();
-    let kinds = super::breakdown(&calendar, application_day, deadline.last_day).map_err(unknown_year)?;
+    let kinds = super::breakdown(&calendar, application_day, deadline.last_day);
     let names = match (kinds.first(), kinds.last()) {
         (Some((first, _)), Some((last, _))) => {
             super::listed_days(&state.pool, *first, last.succ_opt().unwrap_or(*last)).await?

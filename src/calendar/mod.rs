@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgPool};
 use utoipa::ToSchema;
 
-use crate::rules::calendar::{Calendar, CalendarError};
+use crate::rules::calendar::Calendar;
 
 /// The years an admin may enter (the table's CHECK says the same).
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
@@ -252,6 +252,8 @@ pub async fn reload(state: &crate::app::AppState) -> sqlx::Result<()> {
     static RELOAD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _one_at_a_time = RELOAD.lock().await;
     let calendar = load(&state.pool).await?;
+    // What was counted on weekends only for a year now loaded is counted again.
+    crate::tickets::service::recount_provisional(&state.pool, &calendar, state.now()).await?;
     state.set_calendar(calendar);
     Ok(())
 }
@@ -419,20 +421,17 @@ impl DayKind {
 }
 
 /// The kind of every date after `application_day` up to and including `last_day`: the days a
-/// working-day deadline went through, counted or skipped.
-pub fn breakdown(
-    calendar: &Calendar,
-    application_day: NaiveDate,
-    last_day: NaiveDate,
-) -> Result<Vec<(NaiveDate, DayKind)>, CalendarError> {
+/// working-day deadline went through, counted or skipped. A date in a year without holiday
+/// schedule is taken by its weekday, as the count takes it.
+pub fn breakdown(calendar: &Calendar, application_day: NaiveDate, last_day: NaiveDate) -> Vec<(NaiveDate, DayKind)> {
     application_day
         .iter_days()
         .skip(1)
         .take_while(|day| *day <= last_day)
         .map(|day| {
             let kind = match (
-                calendar.is_working_day(day)?,
-                calendar.is_statutory_holiday(day)?,
+                calendar.is_working_day_or_weekday(day, &mut None),
+                calendar.is_statutory_holiday(day).unwrap_or(false),
                 is_weekend(day),
             ) {
                 (true, _, true) => DayKind::MakeUpWorkday,
@@ -440,7 +439,7 @@ pub fn breakdown(
                 (false, true, _) => DayKind::Holiday,
                 (false, false, _) => DayKind::Weekend,
             };
-            Ok((day, kind))
+            (day, kind)
         })
         .collect()
 }
@@ -540,7 +539,7 @@ mod tests {
     #[test]
     fn the_spring_festival_breakdown_names_each_kind_of_day() {
         let calendar = Calendar::bundled();
-        let days = breakdown(&calendar, date(2025, 1, 24), date(2025, 2, 6)).expect("known");
+        let days = breakdown(&calendar, date(2025, 1, 24), date(2025, 2, 6));
         assert_eq!(days.first(), Some(&(date(2025, 1, 25), DayKind::Weekend)));
         assert!(days.contains(&(date(2025, 1, 26), DayKind::MakeUpWorkday)));
         assert!(days.contains(&(date(2025, 1, 27), DayKind::Workday)));
@@ -551,9 +550,25 @@ mod tests {
     }
 
     #[test]
+    fn a_breakdown_into_a_year_without_schedule_takes_the_weekdays() {
+        let calendar = Calendar::bundled();
+        // Thu 2026-12-31 → Fri 2027-01-01 (a workday, provisionally), Sat, Sun, Mon.
+        let days = breakdown(&calendar, date(2026, 12, 31), date(2027, 1, 4));
+        assert_eq!(
+            days,
+            vec![
+                (date(2027, 1, 1), DayKind::Workday),
+                (date(2027, 1, 2), DayKind::Weekend),
+                (date(2027, 1, 3), DayKind::Weekend),
+                (date(2027, 1, 4), DayKind::Workday),
+            ]
+        );
+    }
+
+    #[test]
     fn a_breakdown_of_zero_days_is_empty() {
         let calendar = Calendar::bundled();
-        let days = breakdown(&calendar, date(2025, 3, 10), date(2025, 3, 10)).expect("known");
+        let days = breakdown(&calendar, date(2025, 3, 10), date(2025, 3, 10));
         assert!(days.is_empty());
     }
 }

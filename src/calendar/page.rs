@@ -71,6 +71,8 @@ pub struct Outcome {
     /// What was counted from where.
     pub summary: String,
     pub rows: Vec<DayRow>,
+    /// Why the deadline is provisional (a year's holidays not loaded), when it is.
+    pub provisional: Option<String>,
 }
 
 /// A day, or a run of skipped days, the deadline went through.
@@ -163,7 +165,7 @@ pub async fn show_calendar(
         page.layout.flash = flash(t, &query, &page.years);
         Ok(render(&page)?.into_response())
     };
-    result.await.unwrap_or_else(|error| error_page(t, &user, error))
+    result.await.unwrap_or_else(|error| error_page(&state, t, &user, error))
 }
 
 /// What the calculator shows.
@@ -189,7 +191,7 @@ async fn calculate(state: &AppState, t: Tr, query: &CalendarQuery) -> ApiResult<
     let Some(from_text) = query.from.as_deref().map(str::trim) else {
         // Nothing asked yet: offer "now" to start from.
         return Ok(Calculator {
-            from: local_input(Utc::now()),
+            from: local_input(state.now()),
             working_days: days_text,
             result,
         });
@@ -282,6 +284,10 @@ fn outcome(t: Tr, computed: &super::api::Computed) -> Outcome {
         deadline_rfc3339: computed.deadline.ends_at.with_timezone(&ZONE).to_rfc3339(),
         summary,
         rows,
+        provisional: computed
+            .deadline
+            .provisional_year
+            .map(|year| t.f("calendar.provisional_note", &[("year", &year)])),
     }
 }
 
@@ -352,9 +358,9 @@ async fn page(
     let next_year = summaries
         .last()
         .map(|y| y.year + 1)
-        .unwrap_or_else(|| Utc::now().with_timezone(&ZONE).year());
+        .unwrap_or_else(|| state.now().with_timezone(&ZONE).year());
     Ok(CalendarPage {
-        layout: Layout::new(t, user, "calendar", here),
+        layout: Layout::new(state, t, user, "calendar", here),
         from: calculator.from,
         working_days: calculator.working_days,
         max_working_days: MAX_WORKING_DAYS,
@@ -463,7 +469,7 @@ pub async fn add_year(
         .map_err(|_| t.t("calendar.problem.year_missing").to_string());
     save(&state, &user, t, year, true, input)
         .await
-        .unwrap_or_else(|error| error_page(t, &user, error))
+        .unwrap_or_else(|error| error_page(&state, t, &user, error))
 }
 
 /// Replaces a year from the admin's form on its card.
@@ -476,11 +482,11 @@ pub async fn replace_year(
 ) -> Response {
     let t = translator(&headers);
     let Ok(year) = year.parse::<i32>() else {
-        return error_page(t, &user, ApiError::not_found("calendar year"));
+        return error_page(&state, t, &user, ApiError::not_found("calendar year"));
     };
     save(&state, &user, t, Ok(year), false, input)
         .await
-        .unwrap_or_else(|error| error_page(t, &user, error))
+        .unwrap_or_else(|error| error_page(&state, t, &user, error))
 }
 
 /// Stores the year and goes back to the page (post/redirect/get), or shows the page again
@@ -575,6 +581,7 @@ fn place(t: Tr, place: Place) -> String {
     match place {
         Place::Line(n) => t.f("calendar.at_line", &[("n", &n)]),
         Place::Entry(n) => t.f("calendar.at_entry", &[("n", &n)]),
+        Place::Event(n) => t.f("calendar.at_event", &[("n", &n)]),
     }
 }
 
@@ -593,6 +600,10 @@ fn text_error(t: Tr, error: &TextError) -> String {
             &[("at", &place(t, Place::Line(*line))), ("text", text)],
         ),
         TextError::BadJson(error) => t.f("calendar.problem.bad_json", &[("error", error)]),
+        TextError::BadEvent { event, text } => t.f(
+            "calendar.problem.bad_event",
+            &[("at", &place(t, Place::Event(*event))), ("text", text)],
+        ),
     }
 }
 
@@ -677,12 +688,12 @@ pub async fn delete_year(
         tracing::info!(year, user = %user.login, "calendar year removed from the page");
         Ok(Redirect::to(&format!("/calendar?deleted={year}")).into_response())
     };
-    result.await.unwrap_or_else(|error| error_page(t, &user, error))
+    result.await.unwrap_or_else(|error| error_page(&state, t, &user, error))
 }
 
 /// An error as a page in the user's language (the calendar's routes are outside the pages'
 /// error layer, so they render it themselves).
-fn error_page(t: Tr, user: &CurrentUser, error: ApiError) -> Response {
+fn error_page(state: &AppState, t: Tr, user: &CurrentUser, error: ApiError) -> Response {
     let status = error.status;
     let title = match status {
         StatusCode::NOT_FOUND => t.t("error.not_found"),
@@ -692,7 +703,7 @@ fn error_page(t: Tr, user: &CurrentUser, error: ApiError) -> Response {
         _ => t.t("error.bad_request"),
     };
     let page = ErrorPage {
-        layout: Layout::new(t, user, "calendar", "/calendar"),
+        layout: Layout::new(state, t, user, "calendar", "/calendar"),
         status: status.as_u16(),
         title,
         message: views::error_message(t, error.code, &error.message),

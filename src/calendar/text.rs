@@ -1,7 +1,9 @@
 //! The plain-text form in which an admin types a year's schedule on the calendar page: one date
 //! a line, `2027-01-01 off 元旦` for a statutory holiday and `2027-02-07 work 春节` for a
 //! make-up working day (`休` / `班` work too). Blank lines and lines starting with `#` are
-//! skipped. A whole holiday-cn year file (JSON) pasted instead is read as such.
+//! skipped. A whole holiday-cn year file pasted instead is read as such: its JSON, or its
+//! iCalendar form (`.ics`, one all-day event per holiday or make-up day, `春节假期` or
+//! `上班(补春节假期)`).
 
 use chrono::NaiveDate;
 
@@ -15,6 +17,8 @@ pub enum Place {
     Line(usize),
     /// An entry of a pasted JSON file's `days` (1-based).
     Entry(usize),
+    /// An event of a pasted iCalendar file (1-based).
+    Event(usize),
 }
 
 /// The dates read from the text, with the place of each.
@@ -37,12 +41,17 @@ pub enum TextError {
     BadKind { line: usize, text: String },
     /// Pasted JSON that is not a holiday-cn year file.
     BadJson(String),
+    /// An event of a pasted iCalendar file without readable dates.
+    BadEvent { event: usize, text: String },
 }
 
 /// Reads the text; every unreadable line is reported.
 pub fn parse(text: &str) -> Result<Parsed, Vec<TextError>> {
     if text.trim_start().starts_with('{') {
         return parse_holiday_cn(text);
+    }
+    if text.trim_start().to_ascii_uppercase().starts_with("BEGIN:VCALENDAR") {
+        return parse_ics(text);
     }
     let mut days = Vec::new();
     let mut places = Vec::new();
@@ -112,6 +121,104 @@ fn parse_holiday_cn(text: &str) -> Result<Parsed, Vec<TextError>> {
     })
 }
 
+/// Reads an iCalendar file as holiday-cn publishes it: every `VEVENT` is a run of all-day dates
+/// (`DTSTART;VALUE=DATE:20250128`, `DTEND` exclusive, one day when absent); a summary with
+/// 上班 or 补班 marks make-up working days, anything else days off. The holiday's name is the
+/// summary without 假期 and the 上班(补…) wrapping.
+fn parse_ics(text: &str) -> Result<Parsed, Vec<TextError>> {
+    // Lines starting with a space or a tab continue the previous one (RFC 5545 §3.1).
+    let mut lines: Vec<String> = Vec::new();
+    for raw in text.lines() {
+        match raw.strip_prefix([' ', '\t']) {
+            Some(rest) if !lines.is_empty() => lines.last_mut().expect("not empty").push_str(rest),
+            _ => lines.push(raw.trim_end().to_string()),
+        }
+    }
+    let mut days = Vec::new();
+    let mut places = Vec::new();
+    let mut errors = Vec::new();
+    let mut event: Option<(Option<String>, Option<String>, Option<String>)> = None;
+    let mut count = 0;
+    for line in &lines {
+        let (name, value) = line.split_once(':').unwrap_or((line.as_str(), ""));
+        // Parameters (`;VALUE=DATE`) do not change how the value is read here.
+        let property = name.split(';').next().unwrap_or_default().to_ascii_uppercase();
+        match (property.as_str(), &mut event) {
+            ("BEGIN", _) if value.eq_ignore_ascii_case("VEVENT") => event = Some((None, None, None)),
+            ("SUMMARY", Some((summary, _, _))) => *summary = Some(value.trim().to_string()),
+            ("DTSTART", Some((_, start, _))) => *start = Some(value.trim().to_string()),
+            ("DTEND", Some((_, _, end))) => *end = Some(value.trim().to_string()),
+            ("END", Some(_)) if value.eq_ignore_ascii_case("VEVENT") => {
+                count += 1;
+                let Some((summary, start, end)) = event.take() else {
+                    continue;
+                };
+                let summary = summary.unwrap_or_default();
+                let first = start.as_deref().and_then(ics_date);
+                let after = match end.as_deref() {
+                    Some(end) => ics_date(end),
+                    None => first.and_then(|d| d.succ_opt()),
+                };
+                let (Some(first), Some(after)) = (first, after) else {
+                    errors.push(TextError::BadEvent {
+                        event: count,
+                        text: summary,
+                    });
+                    continue;
+                };
+                if after <= first || (after - first).num_days() > 31 {
+                    errors.push(TextError::BadEvent {
+                        event: count,
+                        text: summary,
+                    });
+                    continue;
+                }
+                let (is_off_day, holiday) = ics_kind_and_name(&summary);
+                for date in first.iter_days().take_while(|d| *d < after) {
+                    days.push(CalendarDay {
+                        date,
+                        is_off_day,
+                        name: holiday.clone(),
+                    });
+                    places.push(Place::Event(count));
+                }
+            }
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(Parsed {
+            days,
+            places,
+            file_year: None,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// `20250128`, or the date part of `20250128T000000`.
+fn ics_date(value: &str) -> Option<NaiveDate> {
+    let digits = value.get(..8)?;
+    NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
+}
+
+/// `春节假期` → (day off, `春节`); `上班(补春节假期)` → (working day, `春节`).
+fn ics_kind_and_name(summary: &str) -> (bool, String) {
+    let is_work = summary.contains("上班") || summary.contains("补班");
+    let mut name = summary.to_string();
+    if is_work {
+        if let (Some(open), Some(close)) = (name.find(['(', '（']), name.rfind([')', '）'])) {
+            name = name[open..close].trim_start_matches(['(', '（']).to_string();
+        } else {
+            name = name.replace("上班", "").replace("补班", "");
+        }
+        name = name.trim_start_matches('补').to_string();
+    }
+    let name = name.trim().trim_end_matches("假期").trim().to_string();
+    (!is_work, name)
+}
+
 /// A year's dates as text, one a line, in the form [`parse`] reads.
 pub fn format(days: &[CalendarDay]) -> String {
     let mut out = String::new();
@@ -133,6 +240,57 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    /// An iCalendar file laid out as holiday-cn publishes one (dates of the 2025 notice).
+    const ICS_2025: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALDESC:中国法定节假日数据，自动每日抓取国务院公\r\n 告。\r\n\
+        BEGIN:VEVENT\r\nSUMMARY:元旦假期\r\nDTSTART;VALUE=DATE:20250101\r\nDTEND;VALUE=DATE:20250102\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nSUMMARY:上班(补春节假期)\r\nDTSTART;VALUE=DATE:20250126\r\nDTEND;VALUE=DATE:20250127\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nSUMMARY:春节假期\r\nDTSTART;VALUE=DATE:20250128\r\nDTEND;VALUE=DATE:20250205\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nSUMMARY:上班(补国庆节、中秋节假期)\r\nDTSTART;VALUE=DATE:20250928\r\nEND:VEVENT\r\n\
+        END:VCALENDAR\r\n";
+
+    #[test]
+    fn a_holiday_cn_icalendar_file_reads_as_its_days() {
+        let parsed = parse(ICS_2025).expect("reads");
+        assert_eq!(parsed.days.len(), 1 + 1 + 8 + 1);
+        assert_eq!(
+            parsed.days[0],
+            CalendarDay {
+                date: date(2025, 1, 1),
+                is_off_day: true,
+                name: "元旦".into()
+            }
+        );
+        assert_eq!(
+            parsed.days[1],
+            CalendarDay {
+                date: date(2025, 1, 26),
+                is_off_day: false,
+                name: "春节".into()
+            }
+        );
+        // DTEND is exclusive: 01-28 .. 02-04.
+        assert_eq!(parsed.days[2].date, date(2025, 1, 28));
+        assert_eq!(parsed.days[9].date, date(2025, 2, 4));
+        assert!(parsed.days[2..10].iter().all(|d| d.is_off_day && d.name == "春节"));
+        // No DTEND: one day.
+        assert_eq!(parsed.days[10].date, date(2025, 9, 28));
+        assert_eq!(parsed.days[10].name, "国庆节、中秋节");
+        assert_eq!(parsed.places[2], Place::Event(3));
+        assert_eq!(parsed.file_year, None);
+    }
+
+    #[test]
+    fn an_icalendar_event_without_a_date_is_named() {
+        let text = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:春节假期\nDTSTART:2025-01-28\nEND:VEVENT\nEND:VCALENDAR\n";
+        assert_eq!(
+            parse(text),
+            Err(vec![TextError::BadEvent {
+                event: 1,
+                text: "春节假期".into()
+            }])
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::routing::post;
-use chrono::Utc;
 
 use super::{Evidence, MAX_REQUEST, Upload};
 use crate::app::AppState;
@@ -112,7 +111,7 @@ pub async fn attach_evidence(
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::WorkTickets)?;
     let upload = read_upload(&headers, body).await?;
-    let (_, evidence) = super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, Utc::now()).await?;
+    let (_, evidence) = super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now()).await?;
     Ok((StatusCode::CREATED, Json(evidence)))
 }
 

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
 use sqlx::PgPool;
 
 use crate::app::AppState;
@@ -78,7 +77,7 @@ pub async fn upload(
 ) -> ApiResult<Response> {
     super::api::check_csrf(&headers, &uri, &user)?;
     let result = match super::api::read_upload(&headers, body).await {
-        Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, Utc::now())
+        Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now())
             .await
             .map(|(ticket, _)| ticket),
         Err(error) => Err(error),

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -88,7 +88,7 @@ pub async fn follow_up_queue(
             false,
         ),
     };
-    let now = Utc::now();
+    let now = state.now();
     let state_kind = query.state.unwrap_or(QueueState::Overdue);
     let soon_until = now + Duration::hours(hours);
     let (from, until) = match state_kind {

@@ -152,7 +152,7 @@ async fn page(
 ) -> ApiResult<ImportPage> {
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     Ok(ImportPage {
-        layout: Layout::new(t, user, "import", "/import"),
+        layout: Layout::new(state, t, user, "import", "/import"),
         shops: shops
             .iter()
             .map(|s| {

@@ -321,7 +321,7 @@ pub async fn import(
 }
 
 async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: &RefundRecord) -> Result<(), String> {
-    let now = Utc::now();
+    let now = state.now();
     let order = crate::orders::find(&state.pool, shop.id, &record.order_no)
         .await
         .map_err(|e| format!("cannot read order {}: {e}", record.order_no))?

@@ -63,7 +63,7 @@ pub async fn next_ticket(
     Path(id): Path<TicketId>,
 ) -> ApiResult<Response> {
     user.require(Action::ReadTickets)?;
-    let now = Utc::now();
+    let now = state.now();
     let current = repo::get(&state.pool, &user.shops, id).await?;
     // Workers go through their own tickets; everyone else through all open ones.
     let filter = Filter {

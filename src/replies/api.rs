@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -159,7 +158,7 @@ pub async fn ticket_replies(
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
     let t = Tr::new(request_lang(&headers), ticket.time_zone);
-    let mut replies = super::for_ticket(&state.pool, &ticket, query_text(&query.q), t, Utc::now()).await?;
+    let mut replies = super::for_ticket(&state.pool, &ticket, query_text(&query.q), t, state.now()).await?;
     if let Some(situation) = query.situation {
         replies.retain(|r| r.situation == situation);
     }

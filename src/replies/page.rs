@@ -114,7 +114,7 @@ async fn page(
                 .collect(),
         })
         .collect();
-    let mut layout = Layout::new(t, user, "replies", format!("/replies?shop={shop}"));
+    let mut layout = Layout::new(state, t, user, "replies", format!("/replies?shop={shop}"));
     layout.flash = flash;
     Ok(RepliesPage {
         layout,

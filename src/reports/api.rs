@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -41,12 +41,13 @@ pub struct ReportQuery {
 }
 
 /// The checked period and grouping of a query, in the shop's zone.
-pub fn period_of(query: &ReportQuery, shop: &Shop) -> Result<(Period, GroupBy), ApiError> {
+/// `now` decides what "today" is when no end is given.
+pub fn period_of(query: &ReportQuery, shop: &Shop, now: DateTime<Utc>) -> Result<(Period, GroupBy), ApiError> {
     let date = |field: &str, text: &str| {
         NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
             .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))
     };
-    let today = Utc::now().with_timezone(&shop.zone()).date_naive();
+    let today = now.with_timezone(&shop.zone()).date_naive();
     let to = match query.to.as_deref().filter(|t| !t.is_empty()) {
         Some(text) => date("to", text)?,
         None => today,
@@ -90,7 +91,7 @@ pub async fn returns_report(
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<Report>> {
     let shop = report_shop(&state, &user, shop).await?;
-    let (period, by) = period_of(&query, &shop)?;
+    let (period, by) = period_of(&query, &shop, state.now())?;
     Ok(Json(
         super::report(&state.pool, shop.id, shop.zone(), period, by).await?,
     ))

@@ -124,8 +124,8 @@ impl SatisfactionPair {
         shop: crate::ids::ShopId,
         zone: chrono_tz::Tz,
         period: super::rates::Period,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> sqlx::Result<SatisfactionPair> {
-        let now = chrono::Utc::now();
         let (from, to) = period.bounds(zone);
         let (before_from, before_to) = period.previous().bounds(zone);
         Ok(SatisfactionPair {
@@ -356,9 +356,9 @@ async fn load(
         to: query.to.clone(),
         by: query.by.clone(),
     };
-    let (period, by) = period_of(&api_query, &shop)?;
+    let (period, by) = period_of(&api_query, &shop, state.now())?;
     let report = super::report(&state.pool, shop.id, shop.zone(), period, by).await?;
-    let satisfaction = SatisfactionPair::load(&state.pool, shop.id, shop.zone(), period).await?;
+    let satisfaction = SatisfactionPair::load(&state.pool, shop.id, shop.zone(), period, state.now()).await?;
     Ok((shop, report, shops, satisfaction))
 }
 
@@ -473,7 +473,7 @@ pub async fn show_reports(
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/reports".into());
     let page = ReportsPage {
-        layout: Layout::new(t, &user, "reports", here),
+        layout: Layout::new(&state, t, &user, "reports", here),
         shops: shops
             .iter()
             .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))

@@ -5,8 +5,11 @@
 //! The calendar is data, not code. A date is a working day Monday to Friday and a day off on
 //! Saturday and Sunday, unless the year's State Council notice lists it: listed as off, it is a
 //! statutory holiday; listed as working, it is a make-up working day (调休). A year whose notice
-//! the calendar does not hold is *unknown*, and every question that reaches into it answers
-//! [`CalendarError::UnknownYear`] instead of guessing "weekends only".
+//! the calendar does not hold is *unknown*: asked about a single date in it, the calendar answers
+//! [`CalendarError::UnknownYear`]. A deadline counted into such a year is still given — agents
+//! must never be blocked because next year's notice is not out yet — but counted on weekends
+//! only and marked *provisional* with that year ([`WorkingDayDeadline::provisional_year`]), so
+//! that the desk can say so and count again once the year is loaded.
 //!
 //! The bundled years come from the public dataset NateScarlet/holiday-cn
 //! (<https://github.com/NateScarlet/holiday-cn>, MIT licence, see `holidays/LICENSE`), which
@@ -26,6 +29,9 @@ const BUNDLED_YEAR_FILES: [(&str, &str); 3] = [
     ("2025.json", include_str!("holidays/2025.json")),
     ("2026.json", include_str!("holidays/2026.json")),
 ];
+
+/// From this month on, a missing schedule for next year is worth a warning.
+const NEXT_YEAR_WARNING_MONTH: u32 = 10;
 
 /// Which days are worked, per the State Council notices of the years it knows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -73,6 +79,18 @@ pub struct WorkingDayDeadline {
     pub last_day: NaiveDate,
     /// The instant the period ends: 24:00 of `last_day`, i.e. 00:00 local of the next day.
     pub ends_at: DateTime<Utc>,
+    /// The first year the count went through without that year's holiday schedule, counting
+    /// Monday to Friday as working days there. `None`: every day counted is known.
+    pub provisional_year: Option<i32>,
+}
+
+/// A working day found by [`Calendar::first_working_day_after`], and whether it rests on a
+/// year counted on weekends only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FoundDay {
+    pub date: NaiveDate,
+    /// As [`WorkingDayDeadline::provisional_year`].
+    pub provisional_year: Option<i32>,
 }
 
 /// One date listed in a year's notice: `(date, is_off_day, name)`, e.g.
@@ -173,7 +191,7 @@ impl Calendar {
         self.ensure_known(date)?;
         Ok(match self.listed_days.get(&date) {
             Some(&is_off_day) => !is_off_day,
-            None => !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),
+            None => !is_weekend(date),
         })
     }
 
@@ -184,13 +202,30 @@ impl Calendar {
         Ok(self.listed_days.get(&date) == Some(&true))
     }
 
-    /// The first working day strictly after `date`.
-    pub fn first_working_day_after(&self, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    /// The first working day strictly after `date`. Days of a year without schedule are
+    /// taken as weekends only, and the answer says so.
+    pub fn first_working_day_after(&self, date: NaiveDate) -> Result<FoundDay, CalendarError> {
+        let mut provisional_year = None;
         let mut day = date;
         loop {
             day = next_day(day)?;
-            if self.is_working_day(day)? {
-                return Ok(day);
+            if self.is_working_day_or_weekday(day, &mut provisional_year) {
+                return Ok(FoundDay {
+                    date: day,
+                    provisional_year,
+                });
+            }
+        }
+    }
+
+    /// Whether `date` is a working day; for a year without schedule, whether it is Monday to
+    /// Friday, noting the first such year in `provisional_year`.
+    pub(crate) fn is_working_day_or_weekday(&self, date: NaiveDate, provisional_year: &mut Option<i32>) -> bool {
+        match self.is_working_day(date) {
+            Ok(working) => working,
+            Err(CalendarError::UnknownYear(year)) => {
+                provisional_year.get_or_insert(year);
+                !is_weekend(date)
             }
         }
     }
@@ -201,6 +236,10 @@ impl Calendar {
     /// counted in days starts on the next day); the period ends at 24:00 of the last working
     /// day counted. With `working_days = 0` nothing is counted and the deadline is the end of
     /// the day of `from` itself, so that `N + 1` days never end before `N` days.
+    ///
+    /// Days in a year the calendar has no schedule for are counted Monday to Friday, and the
+    /// deadline is marked provisional with that year. The only error left is an instant at the
+    /// edge of chrono's range, where no date can be counted.
     pub fn add_working_days(
         &self,
         from: DateTime<Utc>,
@@ -209,18 +248,56 @@ impl Calendar {
     ) -> Result<WorkingDayDeadline, CalendarError> {
         let mut day = local_date(from, zone)?;
         let mut remaining = working_days;
-        // Terminates: every known year has working days, and the first date in an unknown year
-        // (or past chrono's range) returns an error.
+        let mut provisional_year = None;
+        // Terminates: every year, known or counted on weekdays, has working days, and past
+        // chrono's range `next_day` returns an error.
         while remaining > 0 {
             day = next_day(day)?;
-            if self.is_working_day(day)? {
+            if self.is_working_day_or_weekday(day, &mut provisional_year) {
                 remaining -= 1;
             }
         }
         Ok(WorkingDayDeadline {
             last_day: day,
             ends_at: end_of_local_day(day, zone)?,
+            provisional_year,
         })
+    }
+
+    /// The holiday schedule an admin should load now, as of `today`: this year's when it is
+    /// missing, and from 1 October (the notice for the next year usually appears in November)
+    /// next year's. Deadlines reaching a missing year are only provisional.
+    pub fn schedule_needed(&self, today: NaiveDate) -> Option<i32> {
+        let year = today.year();
+        if !self.known_years.contains(&year) {
+            return Some(year);
+        }
+        let next = year.saturating_add(1);
+        (today.month() >= NEXT_YEAR_WARNING_MONTH && !self.known_years.contains(&next)).then_some(next)
+    }
+
+    /// The most consecutive days off (statutory holidays and weekends together) in the years the
+    /// calendar knows: how far a notice has pushed the end of a period. At least a weekend.
+    pub fn longest_run_of_days_off(&self) -> u32 {
+        let mut longest = 2;
+        let mut run = 0;
+        for year in self.known_years() {
+            let (Some(first), Some(last)) = (
+                NaiveDate::from_ymd_opt(year, 1, 1),
+                NaiveDate::from_ymd_opt(year, 12, 31),
+            ) else {
+                continue;
+            };
+            for day in first.iter_days().take_while(|d| *d <= last) {
+                if self.is_working_day(day) == Ok(false) {
+                    run += 1;
+                    longest = longest.max(run);
+                } else {
+                    run = 0;
+                }
+            }
+        }
+        longest
     }
 
     fn ensure_known(&self, date: NaiveDate) -> Result<(), CalendarError> {
@@ -230,6 +307,10 @@ impl Calendar {
             Err(CalendarError::UnknownYear(date.year()))
         }
     }
+}
+
+fn is_weekend(date: NaiveDate) -> bool {
+    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 /// The next date. Past the end of chrono's range (year 262142) no calendar has data, so that is
@@ -283,6 +364,22 @@ mod tests {
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
     }
+
+    /// A working day found in known years.
+    fn known(date: NaiveDate) -> FoundDay {
+        FoundDay {
+            date,
+            provisional_year: None,
+        }
+    }
+
+    /// A made-up 2027 schedule in the holiday-cn format (not the real notice): New Year
+    /// 01-01..03 off, Saturday 01-09 a make-up working day.
+    const TEST_2027: &str = r#"{"year": 2027, "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-02", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-03", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-09", "isOffDay": false}]}"#;
 
     /// An instant given in Shanghai local time.
     fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -458,31 +555,49 @@ mod tests {
         let calendar = Calendar::bundled();
         assert_eq!(
             calendar.first_working_day_after(date(2025, 10, 1)),
-            Ok(date(2025, 10, 9))
+            Ok(known(date(2025, 10, 9)))
         );
         assert_eq!(
             calendar.first_working_day_after(date(2024, 10, 6)),
-            Ok(date(2024, 10, 8))
+            Ok(known(date(2024, 10, 8)))
         );
     }
 
     #[test]
     fn first_working_day_after_a_friday_is_a_make_up_saturday_when_there_is_one() {
         let calendar = Calendar::bundled();
-        assert_eq!(calendar.first_working_day_after(date(2025, 2, 7)), Ok(date(2025, 2, 8)));
+        assert_eq!(
+            calendar.first_working_day_after(date(2025, 2, 7)),
+            Ok(known(date(2025, 2, 8)))
+        );
     }
 
     #[test]
-    fn first_working_day_after_new_years_eve_needs_the_next_year() {
+    fn first_working_day_after_new_years_eve_of_an_unknown_year_is_provisional() {
         let calendar = Calendar::bundled();
+        // Without 2027's notice, Friday 2027-01-01 is taken for a working day — provisionally.
         assert_eq!(
             calendar.first_working_day_after(date(2026, 12, 31)),
-            Err(CalendarError::UnknownYear(2027))
+            Ok(FoundDay {
+                date: date(2027, 1, 1),
+                provisional_year: Some(2027)
+            })
         );
         // 2026-01-01..03 are off; Sunday 01-04 is a make-up working day.
         assert_eq!(
             calendar.first_working_day_after(date(2025, 12, 31)),
-            Ok(date(2026, 1, 4))
+            Ok(known(date(2026, 1, 4)))
+        );
+    }
+
+    #[test]
+    fn loading_the_year_turns_a_provisional_answer_into_the_real_one() {
+        let mut calendar = Calendar::bundled();
+        calendar.load_holiday_cn_json(TEST_2027).expect("the test year parses");
+        // 2027-01-01..03 off in the test schedule: the first working day is Monday 01-04.
+        assert_eq!(
+            calendar.first_working_day_after(date(2026, 12, 31)),
+            Ok(known(date(2027, 1, 4)))
         );
     }
 
@@ -571,21 +686,38 @@ mod tests {
     }
 
     #[test]
-    fn working_days_into_an_unknown_year_say_so() {
+    fn working_days_into_an_unknown_year_count_weekdays_and_say_so() {
         let calendar = Calendar::bundled();
-        assert_eq!(
-            calendar.add_working_days(shanghai(2026, 12, 29, 10, 0), 4, Shanghai),
-            Err(CalendarError::UnknownYear(2027))
-        );
+        // Tue 2026-12-29 → 12-30, 12-31, then 2027 without its notice: Fri 01-01, Mon 01-04.
+        let deadline = calendar
+            .add_working_days(shanghai(2026, 12, 29, 10, 0), 4, Shanghai)
+            .expect("counted on weekdays");
+        assert_eq!(deadline.last_day, date(2027, 1, 4));
+        assert_eq!(deadline.ends_at, end_of(2027, 1, 4));
+        assert_eq!(deadline.provisional_year, Some(2027));
     }
 
     #[test]
-    fn working_days_from_an_unknown_year_say_so() {
+    fn working_days_into_a_loaded_year_are_no_longer_provisional() {
+        let mut calendar = Calendar::bundled();
+        calendar.load_holiday_cn_json(TEST_2027).expect("the test year parses");
+        // 12-30, 12-31, (01-01..03 off), 01-04, 01-05.
+        let deadline = calendar
+            .add_working_days(shanghai(2026, 12, 29, 10, 0), 4, Shanghai)
+            .expect("known years");
+        assert_eq!(deadline.last_day, date(2027, 1, 5));
+        assert_eq!(deadline.provisional_year, None);
+    }
+
+    #[test]
+    fn working_days_from_an_unknown_year_name_the_first_one() {
         let calendar = Calendar::bundled();
-        assert_eq!(
-            calendar.add_working_days(shanghai(2023, 12, 20, 10, 0), 4, Shanghai),
-            Err(CalendarError::UnknownYear(2023))
-        );
+        // Wed 2023-12-20 → 12-21, 12-22, 12-25, 12-26: 2023 is not bundled.
+        let deadline = calendar
+            .add_working_days(shanghai(2023, 12, 20, 10, 0), 4, Shanghai)
+            .expect("counted on weekdays");
+        assert_eq!(deadline.last_day, date(2023, 12, 26));
+        assert_eq!(deadline.provisional_year, Some(2023));
     }
 
     #[test]
@@ -596,6 +728,7 @@ mod tests {
             .add_working_days(shanghai(2026, 12, 24, 10, 0), 4, Shanghai)
             .expect("all inside 2026");
         assert_eq!(deadline.last_day, date(2026, 12, 30));
+        assert_eq!(deadline.provisional_year, None);
     }
 
     #[test]
@@ -667,6 +800,28 @@ mod tests {
     }
 
     #[test]
+    fn next_years_schedule_is_asked_for_from_the_first_of_october() {
+        let calendar = Calendar::bundled();
+        assert_eq!(calendar.schedule_needed(date(2026, 9, 30)), None);
+        assert_eq!(calendar.schedule_needed(date(2026, 10, 1)), Some(2027));
+        assert_eq!(calendar.schedule_needed(date(2026, 12, 31)), Some(2027));
+        // Once into the missing year, it is needed all the more.
+        assert_eq!(calendar.schedule_needed(date(2027, 3, 1)), Some(2027));
+        let mut loaded = calendar.clone();
+        loaded.load_holiday_cn_json(TEST_2027).expect("test year parses");
+        assert_eq!(loaded.schedule_needed(date(2026, 10, 1)), None);
+        assert_eq!(loaded.schedule_needed(date(2027, 9, 30)), None);
+        assert_eq!(loaded.schedule_needed(date(2027, 10, 1)), Some(2028));
+    }
+
+    #[test]
+    fn the_longest_run_of_days_off_in_the_bundled_years_is_the_2026_spring_festival() {
+        // 2026-02-15 (Sunday) .. 02-23 (Monday): nine days off in a row.
+        assert_eq!(Calendar::bundled().longest_run_of_days_off(), 9);
+        assert_eq!(Calendar::new().longest_run_of_days_off(), 2);
+    }
+
+    #[test]
     fn the_unknown_year_error_names_the_year_and_has_a_code() {
         let err = CalendarError::UnknownYear(2027);
         assert_eq!(err.code(), "calendar_unknown_year");
@@ -685,11 +840,35 @@ mod tests {
         (lo..hi).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).expect("in range"))
     }
 
+    fn instant_in_supported_years() -> impl Strategy<Value = DateTime<Utc>> {
+        let lo = shanghai(2000, 1, 1, 0, 0).timestamp();
+        let hi = shanghai(2100, 12, 1, 0, 0).timestamp();
+        (lo..hi).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).expect("in range"))
+    }
+
     proptest! {
+        #[test]
+        fn a_deadline_is_always_given_and_provisional_exactly_when_it_counts_an_unknown_year(
+            from in instant_in_supported_years(), n in 0u32..30,
+        ) {
+            let calendar = Calendar::bundled();
+            let deadline = calendar.add_working_days(from, n, Shanghai).expect("any supported year");
+            let first = from.with_timezone(&Shanghai).date_naive();
+            let counted: Vec<NaiveDate> = first.iter_days().skip(1).take_while(|d| *d <= deadline.last_day).collect();
+            let first_unknown = counted.iter().map(|d| d.year()).find(|y| !calendar.known_years.contains(y));
+            prop_assert_eq!(deadline.provisional_year, first_unknown);
+            // Weekends are never counted, known or not.
+            let working = counted.iter().filter(|d| {
+                calendar.is_working_day(**d).unwrap_or(!is_weekend(**d))
+            }).count();
+            prop_assert_eq!(working, n as usize);
+        }
+
         #[test]
         fn a_working_day_deadline_never_lands_on_a_day_off(from in instant_in_bundled_years(), n in 1u32..20) {
             let calendar = Calendar::bundled();
             let deadline = calendar.add_working_days(from, n, Shanghai).expect("known years");
+            prop_assert_eq!(deadline.provisional_year, None);
             prop_assert_eq!(calendar.is_working_day(deadline.last_day), Ok(true));
         }
 
@@ -726,7 +905,9 @@ mod tests {
         ) {
             let calendar = Calendar::bundled();
             let d = from.with_timezone(&Shanghai).date_naive();
-            let next = calendar.first_working_day_after(d).expect("known years");
+            let found = calendar.first_working_day_after(d).expect("known years");
+            prop_assert_eq!(found.provisional_year, None);
+            let next = found.date;
             prop_assert!(next > d);
             prop_assert_eq!(calendar.is_working_day(next), Ok(true));
             for between in d.iter_days().skip(1).take_while(|x| *x < next) {

@@ -7,7 +7,7 @@
 //! Which reasons the window binds is decided elsewhere (`rules::reason`): this module assumes it
 //! was asked about a no-reason request.
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -228,6 +228,10 @@ pub struct SevenDayDecision {
     /// The window actually applied (at least [`STATUTORY_WINDOW_DAYS`]).
     pub window_days: u32,
     pub exclusion: NoReasonExclusion,
+    /// The year whose holiday schedule the statutory end needed and the calendar did not hold:
+    /// that end was counted on weekends only, and the decision is provisional until the year is
+    /// loaded ([`SevenDayDecision::recount`]).
+    pub provisional_year: Option<i32>,
 }
 
 fn serialize_zone<S: Serializer>(zone: &Tz, serializer: S) -> Result<S::Ok, S::Error> {
@@ -255,50 +259,71 @@ struct Window {
 /// 5. before the statutory (holiday-extended) end → [`SevenDayVerdict::Review`];
 /// 6. otherwise → [`SevenDayVerdict::OutsideReturnWindow`].
 ///
-/// The calendar is consulted only for the statutory end. It returns
-/// [`CalendarError::UnknownYear`] only when the verdict depends on a year it has no data for
-/// (a request after the platform end whose last day falls in, or extends into, such a year);
-/// otherwise the statutory end is left `None` when it cannot be known.
+/// The calendar is consulted only for the statutory end. When the year of the last day (or of
+/// the days after it) has no holiday schedule, that end is counted on weekends only and the
+/// decision carries the year ([`SevenDayDecision::provisional_year`]). A provisional end never
+/// refuses a request that the real schedule could still admit: a request after it, but within
+/// the longest run of days off the known years have had, goes to review. The only error is a
+/// date beyond chrono's range.
 pub fn judge(req: &SevenDayRequest, calendar: &Calendar) -> Result<SevenDayDecision, CalendarError> {
     let window_days = req.window_days.clamp(STATUTORY_WINDOW_DAYS, MAX_WINDOW_DAYS);
-    let decided = |verdict, window: Option<&Window>, statutory_end| SevenDayDecision {
+    let decided = |verdict| SevenDayDecision {
         verdict,
-        window_start: window.map(|w| w.start),
-        window_end: window.map(|w| w.end),
-        statutory_window_end: statutory_end,
+        window_start: None,
+        window_end: None,
+        statutory_window_end: None,
         zone: req.zone,
         window_days,
         exclusion: req.exclusion,
+        provisional_year: None,
     };
 
     if req.exclusion.is_excluded() {
-        return Ok(decided(SevenDayVerdict::ExcludedCategory, None, None));
+        return Ok(decided(SevenDayVerdict::ExcludedCategory));
     }
     let Some(signed_at) = req.signed_at else {
-        return Ok(decided(SevenDayVerdict::AwaitingSignEvidence, None, None));
+        return Ok(decided(SevenDayVerdict::AwaitingSignEvidence));
     };
     let window = window_after_signing(signed_at, window_days, req.zone)?;
-
-    let verdict_before_window_end = if req.declared_intact == Some(false) {
-        Some(SevenDayVerdict::NotIntact)
+    let verdict = if req.declared_intact == Some(false) {
+        SevenDayVerdict::NotIntact
     } else if req.requested_at < window.end {
-        Some(SevenDayVerdict::Eligible)
+        SevenDayVerdict::Eligible
     } else {
-        None
-    };
-    if let Some(verdict) = verdict_before_window_end {
-        // The statutory end does not change these verdicts: show it when the calendar knows it.
-        let statutory_end = statutory_end(&window, req.zone, calendar).ok();
-        return Ok(decided(verdict, Some(&window), statutory_end));
-    }
-
-    let statutory_end = statutory_end(&window, req.zone, calendar)?;
-    let verdict = if req.requested_at < statutory_end {
+        // Only the statutory end can still admit it.
         SevenDayVerdict::Review
-    } else {
-        SevenDayVerdict::OutsideReturnWindow
     };
-    Ok(decided(verdict, Some(&window), Some(statutory_end)))
+    judged_on_window(decided(verdict), &window, req.requested_at, calendar)
+}
+
+/// Completes a decision taken before or after the platform end with the window and the
+/// statutory end; after the platform end, the statutory end gives the verdict.
+fn judged_on_window(
+    mut decision: SevenDayDecision,
+    window: &Window,
+    requested_at: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Result<SevenDayDecision, CalendarError> {
+    let (statutory_end, provisional_year) = statutory_end(window, decision.zone, calendar)?;
+    if matches!(
+        decision.verdict,
+        SevenDayVerdict::Review | SevenDayVerdict::OutsideReturnWindow
+    ) {
+        let could_still_extend = || {
+            let longest = TimeDelta::days(i64::from(calendar.longest_run_of_days_off()));
+            requested_at < statutory_end + longest
+        };
+        decision.verdict = if requested_at < statutory_end || (provisional_year.is_some() && could_still_extend()) {
+            SevenDayVerdict::Review
+        } else {
+            SevenDayVerdict::OutsideReturnWindow
+        };
+    }
+    decision.window_start = Some(window.start);
+    decision.window_end = Some(window.end);
+    decision.statutory_window_end = Some(statutory_end);
+    decision.provisional_year = provisional_year;
+    Ok(decision)
 }
 
 /// `[d+1 00:00, d+1+N 00:00)` local, with `d` the local date of signing: the time of day of
@@ -324,12 +349,50 @@ fn window_after_signing(signed_at: DateTime<Utc>, days: u32, zone: Tz) -> Result
 /// is not a make-up day — 法定休假日 covers the weekly rest days as well as the holidays), the
 /// period ends at 24:00 of the first working day after it. The day after the run of days off
 /// "ends" is exactly that first working day.
-fn statutory_end(window: &Window, zone: Tz, calendar: &Calendar) -> Result<DateTime<Utc>, CalendarError> {
-    if calendar.is_working_day(window.last_day)? {
-        return Ok(window.end);
+///
+/// Returns the end and, when a year on the way had no holiday schedule (so weekends only were
+/// taken as days off there), that year.
+fn statutory_end(
+    window: &Window,
+    zone: Tz,
+    calendar: &Calendar,
+) -> Result<(DateTime<Utc>, Option<i32>), CalendarError> {
+    let mut provisional_year = None;
+    if calendar.is_working_day_or_weekday(window.last_day, &mut provisional_year) {
+        return Ok((window.end, provisional_year));
     }
-    let extended_last_day = calendar.first_working_day_after(window.last_day)?;
-    end_of_local_day(extended_last_day, zone)
+    let extended = calendar.first_working_day_after(window.last_day)?;
+    Ok((
+        end_of_local_day(extended.date, zone)?,
+        provisional_year.or(extended.provisional_year),
+    ))
+}
+
+impl SevenDayDecision {
+    /// The decision counted again on `calendar` — for a provisional one, once the year it lacked
+    /// is loaded. The verdicts taken before the platform end stay; after it, the statutory end
+    /// decides again. A decision that is not provisional comes back unchanged.
+    pub fn recount(&self, requested_at: DateTime<Utc>, calendar: &Calendar) -> Result<SevenDayDecision, CalendarError> {
+        let (Some(_), Some(start), Some(end)) = (self.provisional_year, self.window_start, self.window_end) else {
+            return Ok(self.clone());
+        };
+        // The window is [d+1 00:00, d+1+N 00:00): its last day is the local date just before its end.
+        let last_day = local_date(end - TimeDelta::seconds(1), self.zone)?;
+        let window = Window { start, end, last_day };
+        judged_on_window(self.clone(), &window, requested_at, calendar)
+    }
+
+    /// The sentence that says the decision rests on a year without holiday schedule.
+    fn provisional_note(&self, lang: Lang) -> Option<String> {
+        let year = self.provisional_year?;
+        Some(match lang {
+            Lang::Zh => format!("{year} 年法定节假日尚未录入，按周末计算，结果为暂定，录入后将自动重新计算。"),
+            Lang::En => format!(
+                "The statutory holidays of {year} are not loaded yet: counted on weekends only, this is \
+                 provisional and will be counted again once they are."
+            ),
+        })
+    }
 }
 
 const LAW_CONSUMER_25: &str = "消费者权益保护法第二十五条";
@@ -362,11 +425,16 @@ impl SevenDayDecision {
         }
     }
 
-    /// A sentence or two a person can read: the verdict, the window in local time and the law.
+    /// A sentence or two a person can read: the verdict, the window in local time and the law,
+    /// and whether the statutory end is provisional.
     pub fn explanation(&self, lang: Lang) -> String {
-        match lang {
+        let explanation = match lang {
             Lang::Zh => self.explanation_zh(),
             Lang::En => self.explanation_en(),
+        };
+        match self.provisional_note(lang) {
+            Some(note) => format!("{explanation}{}{note}", if lang == Lang::Zh { "" } else { " " }),
+            None => explanation,
         }
     }
 
@@ -403,6 +471,10 @@ impl SevenDayDecision {
                 "{window}，申请在期限届满前提出，符合七天无理由退货（{LAW_CONSUMER_25}，{LAW_MEASURES}）。\
                  商家自行标注的“不支持七天无理由”对普通商品无效（{LAW_REGULATION_19}）。\
                  商品是否完好在退回验货时判断。"
+            ),
+            SevenDayVerdict::Review if self.provisional_year.is_some() => format!(
+                "{window}；平台期限已届满，期限是否因法定休假日依{LAW_CIVIL_203}顺延尚无法确定，\
+                 需主管复核（倾向于同意）。"
             ),
             SevenDayVerdict::Review => format!(
                 "{window}；平台期限已届满，但期限最后一日为法定休假日，依{LAW_CIVIL_203}顺延至 {}。\
@@ -456,6 +528,11 @@ impl SevenDayDecision {
                  {LAW_MEASURES}). A seller's own \"not supported\" label has no effect on ordinary \
                  goods ({EN_REGULATION_19}, {LAW_REGULATION_19}). Whether the goods are intact is judged when they \
                  come back."
+            ),
+            SevenDayVerdict::Review if self.provisional_year.is_some() => format!(
+                "{window_capitalised}. The platform window has closed; whether a statutory day \
+                 off extends it under {EN_CIVIL_203} ({LAW_CIVIL_203}) cannot be known yet, so a \
+                 supervisor decides (leaning to accept)."
             ),
             SevenDayVerdict::Review => format!(
                 "{window_capitalised}. The platform window has closed, but its last day is a \
@@ -746,7 +823,11 @@ mod tests {
                 signed_at: Some(signed_at),
                 ..req.clone()
             };
-            assert!(judge(&at_the_edge_of_time, &Calendar::bundled()).is_err());
+            // Either out of chrono's range, or counted on weekends only: never a panic, never exact.
+            match judge(&at_the_edge_of_time, &Calendar::bundled()) {
+                Err(CalendarError::UnknownYear(_)) => {}
+                Ok(decision) => assert!(decision.provisional_year.is_some(), "{decision:?}"),
+            }
         }
     }
 
@@ -832,28 +913,85 @@ mod tests {
         assert_eq!(decision.statutory_window_end, Some(at(2025, 10, 10, 0, 0, 0)));
     }
 
+    /// A made-up 2027 schedule in the holiday-cn format (not the real notice): 01-01..03 off.
+    const TEST_2027: &str = r#"{"year": 2027, "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-02", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-03", "isOffDay": true}]}"#;
+
     #[test]
-    fn the_statutory_end_is_never_guessed_for_an_unknown_year_but_an_eligible_request_stands() {
-        // Signed 2026-12-25: the last day 2027-01-01 is in a year the calendar does not know.
+    fn an_eligible_request_whose_last_day_is_in_an_unknown_year_stands_with_a_provisional_end() {
+        // Signed 2026-12-25: the last day, Fri 2027-01-01, is in a year the calendar does not know.
         let decision = judged(&request(at(2026, 12, 25, 9, 0, 0), at(2026, 12, 28, 10, 0, 0)));
         assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
         assert_eq!(decision.window_end, Some(at(2027, 1, 2, 0, 0, 0)));
-        assert_eq!(decision.statutory_window_end, None);
+        // Counted on weekends only: Friday is taken for a working day, so no extension.
+        assert_eq!(decision.statutory_window_end, Some(at(2027, 1, 2, 0, 0, 0)));
+        assert_eq!(decision.provisional_year, Some(2027));
+        assert!(
+            decision
+                .explanation(Lang::Zh)
+                .contains("2027 年法定节假日尚未录入，按周末计算")
+        );
+        assert!(
+            decision
+                .explanation(Lang::En)
+                .contains("holidays of 2027 are not loaded yet")
+        );
     }
 
     #[test]
-    fn a_late_request_whose_last_day_is_in_an_unknown_year_cannot_be_judged() {
+    fn a_late_request_whose_last_day_is_in_an_unknown_year_goes_to_review_not_refusal() {
+        // The real schedule could make 2027-01-01 a holiday and extend the window: never refuse
+        // on a guess.
         let req = request(at(2026, 12, 25, 9, 0, 0), at(2027, 1, 2, 10, 0, 0));
-        assert_eq!(judge(&req, &Calendar::bundled()), Err(CalendarError::UnknownYear(2027)));
+        let decision = judged(&req);
+        assert_eq!(decision.verdict, SevenDayVerdict::Review);
+        assert_eq!(decision.provisional_year, Some(2027));
+        assert!(decision.explanation(Lang::Zh).contains("尚无法确定"));
+        // Later than any run of days off the known years have had (9 days): refused.
+        let much_later = request(at(2026, 12, 25, 9, 0, 0), at(2027, 1, 11, 0, 0, 0));
+        let decision = judged(&much_later);
+        assert_eq!(decision.verdict, SevenDayVerdict::OutsideReturnWindow);
+        assert_eq!(decision.provisional_year, Some(2027));
     }
 
     #[test]
-    fn a_late_request_whose_extension_runs_into_an_unknown_year_cannot_be_judged() {
+    fn a_provisional_decision_is_counted_again_once_the_year_is_loaded() {
+        let mut calendar = Calendar::bundled();
+        let requested = at(2027, 1, 2, 10, 0, 0);
+        let provisional = judged(&request(at(2026, 12, 25, 9, 0, 0), requested));
+        calendar.load_holiday_cn_json(TEST_2027).expect("test year parses");
+        let counted = provisional.recount(requested, &calendar).expect("in range");
+        // 01-01..03 off: the statutory period ends with Monday 01-04.
+        assert_eq!(counted.verdict, SevenDayVerdict::Review);
+        assert_eq!(counted.statutory_window_end, Some(at(2027, 1, 5, 0, 0, 0)));
+        assert_eq!(counted.provisional_year, None);
+        assert_eq!(
+            counted,
+            judge(&request(at(2026, 12, 25, 9, 0, 0), requested), &calendar).expect("known")
+        );
+        // A request after the real end is now refused.
+        let late = at(2027, 1, 5, 0, 0, 1);
+        let provisional = judged(&request(at(2026, 12, 25, 9, 0, 0), late));
+        assert_eq!(provisional.verdict, SevenDayVerdict::Review);
+        let counted = provisional.recount(late, &calendar).expect("in range");
+        assert_eq!(counted.verdict, SevenDayVerdict::OutsideReturnWindow);
+        // Nothing provisional: nothing changes.
+        assert_eq!(counted.recount(late, &Calendar::new()), Ok(counted.clone()));
+    }
+
+    #[test]
+    fn a_late_request_whose_extension_runs_into_an_unknown_year_is_provisional() {
         let mut calendar = Calendar::new();
         calendar.mark_year_known(2033);
-        // Signed 2033-12-24: the last day, Sat 2033-12-31, is off; what follows is 2034.
+        // Signed 2033-12-24: the last day, Sat 2033-12-31, is off; what follows is 2034, counted
+        // on weekends only: Monday 2034-01-02.
         let req = request(at(2033, 12, 24, 9, 0, 0), at(2034, 1, 1, 10, 0, 0));
-        assert_eq!(judge(&req, &calendar), Err(CalendarError::UnknownYear(2034)));
+        let decision = judge(&req, &calendar).expect("in range");
+        assert_eq!(decision.verdict, SevenDayVerdict::Review);
+        assert_eq!(decision.statutory_window_end, Some(at(2034, 1, 3, 0, 0, 0)));
+        assert_eq!(decision.provisional_year, Some(2034));
     }
 
     #[test]
@@ -865,7 +1003,7 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_calendar_is_enough_for_every_verdict_but_the_late_ones() {
+    fn an_empty_calendar_gives_every_verdict_and_marks_the_late_ones_provisional() {
         let empty = Calendar::new();
         let in_window = request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 12, 10, 0, 0));
         assert_eq!(
@@ -880,8 +1018,12 @@ mod tests {
             judge(&unsigned, &empty).map(|d| d.verdict),
             Ok(SevenDayVerdict::AwaitingSignEvidence)
         );
+        // Without any schedule, weekends only: the last day, Monday 03-17, ends the period, and a
+        // request more than a weekend later is refused — provisionally.
         let late = request(at(2025, 3, 10, 15, 20, 0), at(2025, 3, 20, 10, 0, 0));
-        assert_eq!(judge(&late, &empty), Err(CalendarError::UnknownYear(2025)));
+        let decision = judge(&late, &empty).expect("in range");
+        assert_eq!(decision.verdict, SevenDayVerdict::OutsideReturnWindow);
+        assert_eq!(decision.provisional_year, Some(2025));
     }
 
     // --- no sign time, exclusions, intactness ---
@@ -1214,9 +1356,27 @@ mod tests {
         (lo.timestamp()..hi.timestamp()).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).expect("in range"))
     }
 
+    /// The properties below use windows of at most this many days.
+    const LONGEST_WINDOW_IN_PROPERTIES: u64 = 40;
+
     fn sign_time() -> impl Strategy<Value = DateTime<Utc>> {
-        // Inside the bundled years, early enough that every extension stays in 2026.
-        instant(at(2024, 1, 1, 0, 0, 0), at(2026, 11, 30, 0, 0, 0))
+        // Inside the bundled years, early enough that the longest window generated, extended by
+        // the longest run of days off (9), still ends in 2026: every decision here is exact.
+        let last_sign_day =
+            NaiveDate::from_ymd_opt(2026, 12, 31).expect("valid") - Days::new(LONGEST_WINDOW_IN_PROPERTIES + 10);
+        let hi = at(
+            last_sign_day.year(),
+            last_sign_day.month(),
+            last_sign_day.day(),
+            0,
+            0,
+            0,
+        );
+        instant(at(2024, 1, 1, 0, 0, 0), hi)
+    }
+
+    fn sign_time_in_any_supported_year() -> impl Strategy<Value = DateTime<Utc>> {
+        instant(at(2000, 1, 1, 0, 0, 0), at(2100, 11, 1, 0, 0, 0))
     }
 
     fn rank(verdict: SevenDayVerdict) -> u8 {
@@ -1230,7 +1390,7 @@ mod tests {
     proptest! {
         #[test]
         fn a_window_never_ends_before_it_starts(
-            signed in sign_time(), later in 0i64..40 * 86_400, days in 0u32..40,
+            signed in sign_time(), later in 0i64..40 * 86_400, days in 0u32..=LONGEST_WINDOW_IN_PROPERTIES as u32,
         ) {
             let req = SevenDayRequest { window_days: days, ..request(signed, signed + TimeDelta::seconds(later)) };
             let decision = judged(&req);
@@ -1250,6 +1410,7 @@ mod tests {
             let decision = judged(&req);
             let end = decision.window_end.expect("signed");
             let statutory = decision.statutory_window_end.expect("known years");
+            prop_assert_eq!(decision.provisional_year, None);
             prop_assert!(statutory >= end);
             // The extension ends at local midnight after a working day.
             let extended_last_day = (statutory - TimeDelta::seconds(1)).with_timezone(&Shanghai).date_naive();
@@ -1296,6 +1457,28 @@ mod tests {
             prop_assert_eq!(start.format("%H:%M:%S").to_string(), "00:00:00");
             prop_assert_eq!(start.date_naive(), signed.with_timezone(&Shanghai).date_naive() + Days::new(1));
             prop_assert_eq!(decision.verdict, SevenDayVerdict::Eligible);
+        }
+
+        #[test]
+        fn any_supported_year_is_judged_and_provisional_only_where_a_year_is_missing(
+            signed in sign_time_in_any_supported_year(), a in -86_400i64..40 * 86_400, b in -86_400i64..40 * 86_400,
+        ) {
+            let calendar = Calendar::bundled();
+            let (earlier, later) = (a.min(b), a.max(b));
+            let first = judge(&request(signed, signed + TimeDelta::seconds(earlier)), &calendar).expect("in range");
+            let second = judge(&request(signed, signed + TimeDelta::seconds(later)), &calendar).expect("in range");
+            prop_assert!(rank(first.verdict) <= rank(second.verdict));
+            let statutory = first.statutory_window_end.expect("always counted");
+            prop_assert!(statutory >= first.window_end.expect("signed"));
+            // Provisional exactly when a year between the last day and the statutory end is unknown.
+            let last_day = (first.window_end.expect("signed") - TimeDelta::seconds(1)).with_timezone(&Shanghai).date_naive();
+            let end_day = (statutory - TimeDelta::seconds(1)).with_timezone(&Shanghai).date_naive();
+            let unknown = last_day
+                .iter_days()
+                .take_while(|d| *d <= end_day)
+                .map(|d| d.year())
+                .find(|y| !calendar.known_years().any(|k| k == *y));
+            prop_assert_eq!(first.provisional_year, unknown);
         }
     }
 }

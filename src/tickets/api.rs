@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -56,7 +55,7 @@ pub async fn create_ticket(
         .transpose()
         .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be plain ASCII"))?;
     let lang = request_lang(&headers);
-    let now = Utc::now();
+    let now = state.now();
     let created = service::create(&state, &user, &shop, input, key, lang, now).await?;
     let status = if created.replayed {
         StatusCode::OK
@@ -134,7 +133,7 @@ pub async fn list_tickets(
         query: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
         open_only: false,
     };
-    let now = Utc::now();
+    let now = state.now();
     let lang = request_lang(&headers);
     let tickets = repo::list_recent(&state.pool, &[shop], &filter, now, before, limit + 1).await?;
     let more = tickets.len() as i64 > limit;
@@ -166,7 +165,7 @@ pub async fn get_ticket(
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     let events = repo::events(&state.pool, ticket.shop_id, id).await?;
     let mut view =
-        TicketView::new(&ticket, Utc::now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
+        TicketView::new(&ticket, state.now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
     let contact = crate::orders::contact(&state.pool, ticket.shop_id, ticket.customer_id).await?;
     view.buyer_contact = contact.map(|c| if user.may(Action::WorkTickets) { c } else { c.masked() });
     Ok(Json(view))
@@ -185,7 +184,7 @@ pub async fn record_follow_up(
     Path(id): Path<TicketId>,
     ApiJson(input): ApiJson<FollowUpRequest>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
-    let now = Utc::now();
+    let now = state.now();
     let (input, canned_reply) = input.split();
     let ticket = service::follow_up_with_reply(&state.pool, &user, id, input, canned_reply, now).await?;
     Ok((
@@ -206,7 +205,7 @@ pub async fn add_note(
     Path(id): Path<TicketId>,
     ApiJson(input): ApiJson<NewNote>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
-    let now = Utc::now();
+    let now = state.now();
     let ticket = service::note(&state.pool, &user, id, input, now).await?;
     Ok((
         StatusCode::CREATED,
@@ -227,7 +226,7 @@ pub async fn move_ticket(
     Path(id): Path<TicketId>,
     ApiJson(input): ApiJson<NewTransition>,
 ) -> ApiResult<Json<TicketView>> {
-    let now = Utc::now();
+    let now = state.now();
     let ticket = service::transition(&state.pool, &state.calendar(), &user, id, input, now).await?;
     Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
 }
@@ -244,7 +243,7 @@ pub async fn assign_ticket(
     Path(id): Path<TicketId>,
     ApiJson(input): ApiJson<NewAssignment>,
 ) -> ApiResult<Json<TicketView>> {
-    let now = Utc::now();
+    let now = state.now();
     let ticket = service::assign(&state.pool, &user, id, input, now).await?;
     Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
 }

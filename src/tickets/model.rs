@@ -91,6 +91,9 @@ pub struct SevenDayRecord {
     pub statutory_window_end: Option<DateTime<Utc>>,
     pub window_days: u32,
     pub exclusion: NoReasonExclusion,
+    /// The year the statutory end lacked a holiday schedule for (counted on weekends only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisional_year: Option<i32>,
 }
 
 impl SevenDayRecord {
@@ -103,6 +106,7 @@ impl SevenDayRecord {
             statutory_window_end: decision.statutory_window_end,
             window_days: decision.window_days,
             exclusion: decision.exclusion,
+            provisional_year: decision.provisional_year,
         }
     }
 
@@ -116,6 +120,7 @@ impl SevenDayRecord {
             zone,
             window_days: self.window_days,
             exclusion: self.exclusion,
+            provisional_year: self.provisional_year,
         }
     }
 }
@@ -141,6 +146,11 @@ pub struct Ticket {
     pub intact: Option<bool>,
     pub seven_day: Option<SevenDayRecord>,
     pub platform_deadline_at: Option<DateTime<Utc>>,
+    /// When the platform deadline was counted from (the move into platform intervention).
+    pub platform_deadline_from: Option<DateTime<Utc>>,
+    /// The year the platform deadline was counted through on weekends only, for lack of its
+    /// holiday schedule; `None` when it is exact.
+    pub platform_deadline_provisional_year: Option<i32>,
     pub version: i32,
     pub opened_at: DateTime<Utc>,
     pub follow_up_due_at: Option<DateTime<Utc>>,
@@ -211,7 +221,8 @@ macro_rules! ticket_select {
     () => {
         "SELECT t.shop_id, t.id, t.kind, t.status, t.held_from, t.reason, t.description,
         t.order_id, o.order_no, t.sku, t.customer_id, c.nick AS buyer, t.assignee_id, u.display_name AS assignee_name,
-        t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at, t.version, t.opened_at,
+        t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at,
+        t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text, s.time_zone, s.platform_timers
     FROM tickets t
@@ -268,6 +279,8 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
                 None => None,
             },
             platform_deadline_at: row.try_get("platform_deadline_at")?,
+            platform_deadline_from: row.try_get("platform_deadline_from")?,
+            platform_deadline_provisional_year: row.try_get("platform_deadline_provisional_year")?,
             version: row.try_get("version")?,
             opened_at: row.try_get("opened_at")?,
             follow_up_due_at: row.try_get("follow_up_due_at")?,
@@ -310,6 +323,9 @@ pub mod event_kind {
     pub const RULE_DECISION: &str = "rule_decision";
     pub const OVERRIDE: &str = "override";
     pub const ESCALATED: &str = "escalated";
+    /// A provisional deadline or seven-day decision counted again once the holiday schedule of
+    /// the year it lacked was loaded.
+    pub const RECOUNTED: &str = "recounted";
 }
 
 /// An instant in the shop's zone, RFC 3339 with offset.
@@ -325,6 +341,10 @@ pub struct SevenDayView {
     pub window_start: Option<DateTime<FixedOffset>>,
     pub window_end: Option<DateTime<FixedOffset>>,
     pub statutory_window_end: Option<DateTime<FixedOffset>>,
+    /// The year whose statutory holidays are not loaded yet: the statutory end was counted on
+    /// weekends only and is provisional. Absent when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisional_year: Option<i32>,
     /// In the caller's language.
     pub explanation: String,
 }
@@ -365,6 +385,11 @@ pub struct TicketView {
     pub overdue: bool,
     pub closed_at: Option<DateTime<FixedOffset>>,
     pub platform_deadline_at: Option<DateTime<FixedOffset>>,
+    /// The year whose statutory holidays are not loaded yet: the platform deadline was counted
+    /// through it on weekends only and will be counted again once the year is loaded. Absent
+    /// when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_deadline_provisional_year: Option<i32>,
     /// The platform's clocks running now (DOMAIN.md §4), soonest first.
     pub timers: Vec<TimerView>,
     /// The first deadline of any kind (follow-up, platform timer, platform decision): what orders
@@ -434,6 +459,7 @@ impl TicketView {
             overdue: ticket.is_overdue(now),
             closed_at: ticket.closed_at.map(|at| local(at, zone)),
             platform_deadline_at: ticket.platform_deadline_at.map(|at| local(at, zone)),
+            platform_deadline_provisional_year: ticket.platform_deadline_provisional_year,
             timers: ticket
                 .running_timers()
                 .iter()
@@ -452,6 +478,7 @@ impl TicketView {
                 window_start: record.window_start.map(|at| local(at, zone)),
                 window_end: record.window_end.map(|at| local(at, zone)),
                 statutory_window_end: record.statutory_window_end.map(|at| local(at, zone)),
+                provisional_year: record.provisional_year,
                 explanation: record.decision(zone).explanation(lang),
             }),
             timeline: None,

@@ -759,16 +759,27 @@ pub async fn apply_move(
         (false, true) => Some(follow_up::follow_up_due_at(now, hours)),
         (true, true) => ticket.follow_up_due_at,
     };
-    let platform_deadline = if next.status == Status::PlatformIntervention {
+    // The platform's decision deadline: counted on entering platform intervention (on weekends
+    // only, and marked provisional, where a year's holidays are not loaded), kept while held.
+    let platform = if next.status == Status::PlatformIntervention {
         match calendar.add_working_days(now, PLATFORM_INTERVENTION_WORKING_DAYS, ticket.time_zone) {
-            Ok(deadline) => Some(deadline.ends_at),
+            Ok(deadline) => PlatformDeadline {
+                at: Some(deadline.ends_at),
+                from: Some(now),
+                provisional_year: deadline.provisional_year,
+            },
             Err(error) => return Err(ApiError::unprocessable(error.code(), error.to_string())),
         }
     } else if next.status.is_hold() {
-        ticket.platform_deadline_at
+        PlatformDeadline {
+            at: ticket.platform_deadline_at,
+            from: ticket.platform_deadline_from,
+            provisional_year: ticket.platform_deadline_provisional_year,
+        }
     } else {
-        None
+        PlatformDeadline::default()
     };
+    let platform_deadline = platform.at;
     let resolution = if next.status == Status::Resolved {
         given_resolution.or(ticket.resolution)
     } else {
@@ -786,7 +797,7 @@ pub async fn apply_move(
     let timer_due = timers::earliest(&moved.running_timers()).map(|c| c.deadline);
     sqlx::query(
         "UPDATE tickets SET agreed_at = $10, buyer_shipped_at = $11, goods_received_at = $12, timer_due_at = $13,
-                status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
+                platform_deadline_from = $14, platform_deadline_provisional_year = $15, status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
                 next_escalation_at = CASE WHEN $5::timestamptz IS NULL THEN NULL
                                           WHEN $5 IS DISTINCT FROM follow_up_due_at THEN $5
                                           ELSE next_escalation_at END,
@@ -806,12 +817,17 @@ pub async fn apply_move(
     .bind(moved.buyer_shipped_at)
     .bind(moved.goods_received_at)
     .bind(timer_due)
+    .bind(platform.from)
+    .bind(platform.provisional_year)
     .execute(&mut *tx)
     .await?;
     let mut data = json!({
         "from": ticket.status(), "to": next.status, "note": note, "resolution": given_resolution,
         "platform_deadline_at": platform_deadline,
     });
+    if let (Some(data), Some(year)) = (data.as_object_mut(), platform.provisional_year) {
+        data.insert("platform_deadline_provisional_year".into(), json!(year));
+    }
     if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
         data.extend(extra.clone());
     }
@@ -829,6 +845,113 @@ pub async fn apply_move(
         crate::visits::schedule(tx, ticket.shop_id, id, now, hours).await?;
     }
     Ok(())
+}
+
+/// The platform's decision deadline of a ticket, as stored.
+#[derive(Clone, Copy, Debug, Default)]
+struct PlatformDeadline {
+    at: Option<DateTime<Utc>>,
+    from: Option<DateTime<Utc>>,
+    provisional_year: Option<i32>,
+}
+
+/// A platform deadline counted on weekends only, as [`recount_provisional`] reads it.
+#[derive(sqlx::FromRow)]
+struct ProvisionalDeadline {
+    shop_id: ShopId,
+    id: TicketId,
+    platform_deadline_from: DateTime<Utc>,
+    platform_deadline_at: Option<DateTime<Utc>>,
+    platform_deadline_provisional_year: i32,
+    time_zone: String,
+}
+
+/// Counts again what was counted provisionally for a year whose holiday schedule `calendar` now
+/// holds: platform deadlines of open tickets and seven-day decisions. Each changed ticket gets a
+/// `recounted` event with the old and new values; its version is left alone (nobody's edit is
+/// made stale by the system's correction). Returns the number of tickets changed. Runs after
+/// every calendar load, and finds the few provisional tickets through partial indexes.
+pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let years: Vec<i32> = calendar.known_years().collect();
+    let mut tx = pool.begin().await?;
+    let deadlines: Vec<ProvisionalDeadline> = sqlx::query_as(
+        "SELECT t.shop_id, t.id, t.platform_deadline_from, t.platform_deadline_at, t.platform_deadline_provisional_year,
+                s.time_zone
+           FROM tickets t JOIN shops s ON s.id = t.shop_id
+          WHERE t.platform_deadline_provisional_year = ANY($1) AND t.platform_deadline_from IS NOT NULL
+          ORDER BY t.shop_id, t.id
+            FOR UPDATE OF t",
+    )
+    .bind(&years)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut changed = 0;
+    for ProvisionalDeadline {
+        shop_id: shop,
+        id,
+        platform_deadline_from: from,
+        platform_deadline_at: before,
+        platform_deadline_provisional_year: year,
+        time_zone: zone,
+    } in deadlines
+    {
+        let zone = zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        let Ok(deadline) = calendar.add_working_days(from, PLATFORM_INTERVENTION_WORKING_DAYS, zone) else {
+            continue;
+        };
+        sqlx::query(
+            "UPDATE tickets SET platform_deadline_at = $3, platform_deadline_provisional_year = $4
+              WHERE shop_id = $1 AND id = $2",
+        )
+        .bind(shop)
+        .bind(id)
+        .bind(deadline.ends_at)
+        .bind(deadline.provisional_year)
+        .execute(&mut *tx)
+        .await?;
+        let data = json!({ "what": "platform_deadline", "year": year, "before": before, "after": deadline.ends_at,
+                           "provisional_year": deadline.provisional_year });
+        repo::append_event(&mut *tx, shop, id, now, None, event_kind::RECOUNTED, data).await?;
+        changed += 1;
+    }
+    let decisions: Vec<(ShopId, TicketId, serde_json::Value, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT t.shop_id, t.id, t.seven_day, t.opened_at, s.time_zone
+           FROM tickets t JOIN shops s ON s.id = t.shop_id
+          WHERE t.seven_day ? 'provisional_year' AND (t.seven_day->>'provisional_year')::integer = ANY($1)
+          ORDER BY t.shop_id, t.id
+            FOR UPDATE OF t",
+    )
+    .bind(&years)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (shop, id, stored, opened_at, zone) in decisions {
+        let zone = zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        let Ok(record) = serde_json::from_value::<SevenDayRecord>(stored) else {
+            continue;
+        };
+        let Ok(decision) = record.decision(zone).recount(opened_at, calendar) else {
+            continue;
+        };
+        let counted = SevenDayRecord::from_decision(&decision);
+        sqlx::query("UPDATE tickets SET seven_day = $3, seven_day_verdict = $4 WHERE shop_id = $1 AND id = $2")
+            .bind(shop)
+            .bind(id)
+            .bind(json!(counted))
+            .bind(counted.verdict.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({ "what": "seven_day", "year": record.provisional_year, "before": record, "after": counted });
+        repo::append_event(&mut *tx, shop, id, now, None, event_kind::RECOUNTED, data).await?;
+        changed += 1;
+    }
+    tx.commit().await?;
+    if changed > 0 {
+        tracing::info!(
+            tickets = changed,
+            "provisional deadlines counted again with the holiday schedules now loaded"
+        );
+    }
+    Ok(changed)
 }
 
 /// Assigns a ticket to a worker of its shop, or unassigns it.

@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -51,7 +50,7 @@ pub async fn record_visit(
     Path(id): Path<TicketId>,
     ApiJson(answer): ApiJson<VisitAnswer>,
 ) -> ApiResult<(StatusCode, Json<VisitRecorded>)> {
-    let now = Utc::now();
+    let now = state.now();
     let recorded = super::record(&state.pool, &state.calendar(), &user, id, answer, now).await?;
     Ok((
         StatusCode::CREATED,
@@ -109,9 +108,9 @@ pub async fn satisfaction_report(
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
     let query = ReportQuery { by: None, ..query };
-    let (period, _) = crate::reports::api::period_of(&query, &shop)?;
+    let (period, _) = crate::reports::api::period_of(&query, &shop, state.now())?;
     let (from, to) = period.bounds(shop.zone());
     Ok(Json(
-        super::satisfaction(&state.pool, shop.id, from, to, Utc::now()).await?,
+        super::satisfaction(&state.pool, shop.id, from, to, state.now()).await?,
     ))
 }

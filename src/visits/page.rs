@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use crate::app::AppState;
 use crate::auth::permissions::Action;
@@ -60,7 +60,7 @@ pub async fn show_visits(
 ) -> ApiResult<Html<String>> {
     user.require(Action::ReadTickets)?;
     let t = translator(&headers);
-    let now = Utc::now();
+    let now = state.now();
     let waiting = super::waiting(&state.pool, &user.shops, 200).await?;
     let rows = waiting
         .iter()
@@ -95,7 +95,7 @@ pub async fn show_visits(
         }
     }
     render(&VisitsPage {
-        layout: Layout::new(t, &user, "visits", "/visits"),
+        layout: Layout::new(&state, t, &user, "visits", "/visits"),
         rows,
         shops,
     })

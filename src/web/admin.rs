@@ -66,7 +66,7 @@ pub async fn show_admin(
         .then(|| entries.last().map(|e| format!("/admin?before={}", e.id)))
         .flatten();
     let page = AdminPage {
-        layout: Layout::new(t, &user, "admin", "/admin"),
+        layout: Layout::new(&state, t, &user, "admin", "/admin"),
         shops: shops
             .iter()
             .map(|s| ShopRow {

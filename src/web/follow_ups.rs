@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 
 use super::views::{Choice, Flash, Layout, TicketRow};
@@ -85,7 +85,7 @@ pub async fn show_follow_ups(
 ) -> ApiResult<Response> {
     user.require(Action::SeeFollowUps)?;
     let t = translator(&headers);
-    let now = Utc::now();
+    let now = state.now();
     let overdue_view = query.state.as_deref() != Some("due_soon");
     let hours = query.hours.unwrap_or(4).clamp(1, MAX_SOON_HOURS);
     let (assignee, unassigned) = match query.agent.as_deref() {
@@ -160,7 +160,7 @@ pub async fn show_follow_ups(
         ));
         workers.push(Choice::new(id, name, false));
     }
-    let mut layout = Layout::new(t, &user, "follow_ups", uri.to_string());
+    let mut layout = Layout::new(&state, t, &user, "follow_ups", uri.to_string());
     layout.flash = query.done.as_deref().map(|done| Flash {
         ok: query.skipped.unwrap_or(0) == 0,
         text: t.f(
@@ -245,7 +245,7 @@ pub async fn bulk_reassign(
             assignee,
             version: None,
         };
-        match service::assign(&state.pool, &user, id, input, Utc::now()).await {
+        match service::assign(&state.pool, &user, id, input, state.now()).await {
             Ok(_) => done += 1,
             Err(error) if error.status.is_client_error() => skipped += 1,
             Err(error) => return Err(error),
@@ -278,7 +278,7 @@ pub async fn bulk_escalate(
             version: ticket.version,
             resolution: None,
         };
-        match service::transition(&state.pool, &calendar, &user, id, input, Utc::now()).await {
+        match service::transition(&state.pool, &calendar, &user, id, input, state.now()).await {
             Ok(_) => done += 1,
             Err(error) if error.status.is_client_error() => skipped += 1,
             Err(error) => return Err(error),

@@ -6,7 +6,6 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::views::{self, Choice, Layout};
@@ -139,7 +138,7 @@ async fn page(
         .unwrap_or(Priority::Normal);
     let intact = form.and_then(|f| f.intact.clone()).unwrap_or_default();
     Ok(NewTicketPage {
-        layout: Layout::new(t, user, "new", "/tickets/new"),
+        layout: Layout::new(state, t, user, "new", "/tickets/new"),
         shops: shops
             .iter()
             .map(|s| Choice::new(s.id.to_string(), s.name.clone(), Some(s.id) == shop))
@@ -307,6 +306,6 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
             .transpose()?,
         review_text: form.review_text.clone(),
     };
-    let created = service::create(state, user, &shop, input, None, t.lang, Utc::now()).await?;
+    let created = service::create(state, user, &shop, input, None, t.lang, state.now()).await?;
     Ok(created.ticket.id.0)
 }

@@ -75,7 +75,7 @@ pub async fn show_queue(
 ) -> ApiResult<Html<String>> {
     let t = translator(&headers);
     let lang = t.lang;
-    let now = Utc::now();
+    let now = state.now();
     let view = query
         .view
         .as_deref()
@@ -198,7 +198,7 @@ pub async fn show_queue(
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let page = QueuePage {
-        layout: Layout::new(t, &user, "queue", here),
+        layout: Layout::new(&state, t, &user, "queue", here),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
         overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),

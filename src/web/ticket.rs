@@ -9,7 +9,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -53,6 +52,8 @@ pub struct TicketPartial {
     pub held_from: Option<&'static str>,
     pub follow_up: Deadline,
     pub platform: Deadline,
+    /// Why the platform deadline is provisional (a year's holidays not loaded), when it is.
+    pub platform_provisional: Option<String>,
     /// The platform's clocks running now.
     pub timers: Vec<TimerRow>,
     pub meta: Vec<(&'static str, String)>,
@@ -140,7 +141,7 @@ pub async fn partial(
 ) -> ApiResult<TicketPartial> {
     let lang = t.lang;
     let t = Tr::new(lang, ticket.time_zone);
-    let now = Utc::now();
+    let now = state.now();
     let events = repo::events(&state.pool, ticket.shop_id, ticket.id).await?;
     let names = user_names(state, &events).await?;
     let order = crate::orders::find(&state.pool, ticket.shop_id, &ticket.order_no).await?;
@@ -326,6 +327,9 @@ pub async fn partial(
         held_from: ticket.position.held_from.map(|s| s.label(lang)),
         follow_up: Deadline::new(t, ticket.follow_up_due_at, now),
         platform: Deadline::new(t, ticket.platform_deadline_at, now),
+        platform_provisional: ticket
+            .platform_deadline_provisional_year
+            .map(|year| t.f("calendar.provisional_note", &[("year", &year)])),
         timers: ticket
             .running_timers()
             .iter()
@@ -528,7 +532,7 @@ pub async fn show_ticket(
     let ticket = load(&state, &user, id).await?;
     let body = partial(&state, &user, t, &ticket, None).await?;
     let page = TicketPage {
-        layout: Layout::new(t, &user, "", format!("/tickets/{id}")),
+        layout: Layout::new(&state, t, &user, "", format!("/tickets/{id}")),
         body,
     };
     Ok(render(&page)?.into_response())
@@ -573,7 +577,7 @@ pub(crate) async fn answer(
         return Ok((status, render(&body)?).into_response());
     }
     let page = TicketPage {
-        layout: Layout::new(t, user, "", format!("/tickets/{id}")),
+        layout: Layout::new(state, t, user, "", format!("/tickets/{id}")),
         body,
     };
     Ok((status, render(&page)?).into_response())
@@ -617,7 +621,7 @@ pub async fn record_follow_up(
                     version: form.version,
                 },
                 canned_reply,
-                Utc::now(),
+                state.now(),
             )
             .await
         }
@@ -650,7 +654,7 @@ pub async fn add_note(
             text: form.text,
             version: form.version,
         },
-        Utc::now(),
+        state.now(),
     )
     .await;
     answer(&state, &user, &headers, id, result, "flash.note_saved").await
@@ -686,7 +690,7 @@ pub async fn move_ticket(
                 version: form.version,
                 resolution,
             };
-            service::transition(&state.pool, &state.calendar(), &user, id, input, Utc::now()).await
+            service::transition(&state.pool, &state.calendar(), &user, id, input, state.now()).await
         }
         None => Err(ApiError::invalid("to", "choose one of the offered moves")),
     };
@@ -726,7 +730,7 @@ pub async fn assign_ticket(
                     assignee,
                     version: form.version,
                 },
-                Utc::now(),
+                state.now(),
             )
             .await
         }
@@ -765,7 +769,7 @@ pub async fn record_return_visit(
                 comment: form.comment,
                 version: form.version,
             };
-            crate::visits::record(&state.pool, &state.calendar(), &user, id, answer, Utc::now())
+            crate::visits::record(&state.pool, &state.calendar(), &user, id, answer, state.now())
                 .await
                 .map(|recorded| recorded.ticket)
         }

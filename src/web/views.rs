@@ -23,6 +23,8 @@ pub struct Layout {
     pub flash: Option<Flash>,
     /// The session's CSRF token, for forms and htmx (empty when signed out).
     pub csrf: String,
+    /// For those who keep the calendar: the holiday schedule that should be loaded now.
+    pub calendar_notice: Option<String>,
 }
 
 /// The user box in the header.
@@ -43,7 +45,21 @@ pub struct Flash {
 
 impl Layout {
     /// The frame for a signed-in user.
-    pub fn new(t: Tr, user: &CurrentUser, nav: &'static str, here: impl Into<String>) -> Layout {
+    pub fn new(
+        state: &crate::app::AppState,
+        t: Tr,
+        user: &CurrentUser,
+        nav: &'static str,
+        here: impl Into<String>,
+    ) -> Layout {
+        let calendar_notice = if user.may(Action::ManageCalendar) {
+            state
+                .calendar()
+                .schedule_needed(state.today_in_china())
+                .map(|year| t.f("calendar.banner.missing", &[("year", &year)]))
+        } else {
+            None
+        };
         Layout {
             t,
             user: Some(UserBox {
@@ -56,6 +72,7 @@ impl Layout {
             here: here.into(),
             flash: None,
             csrf: super::csrf::token_for(&user.token),
+            calendar_notice,
         }
     }
 
@@ -68,6 +85,7 @@ impl Layout {
             here: "/".into(),
             flash: None,
             csrf: String::new(),
+            calendar_notice: None,
         }
     }
 

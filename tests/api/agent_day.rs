@@ -447,6 +447,8 @@ async fn a_done_ticket_gets_a_return_visit_and_not_satisfied_reopens_it() {
     assert_eq!(posted.status(), StatusCode::OK);
     assert!(posted.text().await.expect("text").contains("回访结果已记录"));
 
+    // An hour later the supervisor reads the figures of the last 30 days.
+    desk.app.clock.set(desk.app.now() + chrono::Duration::hours(1));
     let report = desk
         .app
         .get(

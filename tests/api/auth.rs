@@ -219,7 +219,7 @@ async fn an_admin_changes_a_shops_rule_settings_and_new_tickets_follow_them() {
         app.put(&path, &agent, json!({ "follow_up_hours": 48 })).await.status,
         StatusCode::FORBIDDEN
     );
-    let signed = (chrono::Utc::now() - chrono::Duration::days(12)).to_rfc3339();
+    let signed = (app.now() - chrono::Duration::days(12)).to_rfc3339();
     app.order(&agent, shop_id, "LW-1", json!(signed), "none").await;
     let ticket = app
         .post(

@@ -147,23 +147,23 @@ async fn an_unencoded_plus_in_the_offset_is_still_understood() {
 }
 
 #[tokio::test]
-async fn a_deadline_reaching_a_year_without_data_is_422_naming_the_year_and_the_admin() {
+async fn a_deadline_reaching_a_year_without_data_counts_weekdays_there_and_says_it_is_provisional() {
     let desk = desk().await;
-    for (from, year) in [
-        ("2026-12-30T10:00:00+08:00", 2027),
-        ("2028-03-01T10:00:00+08:00", 2028),
-        ("2023-12-20T10:00:00+08:00", 2023),
+    for (from, last_day, year) in [
+        // Wed 2026-12-30 → 12-31, Fri 2027-01-01 (a working day, provisionally), 01-04, 01-05.
+        ("2026-12-30T10:00:00+08:00", "2027-01-05", 2027),
+        ("2028-03-01T10:00:00+08:00", "2028-03-07", 2028),
+        ("2023-12-20T10:00:00+08:00", "2023-12-26", 2023),
     ] {
         let answer = deadline(&desk, from, 4).await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", answer.body);
-        assert_eq!(answer.error_code(), "calendar_unknown_year");
-        assert_eq!(answer.body["error"]["details"]["year"], year);
-        let message = answer.error_message();
-        assert!(
-            message.contains(&year.to_string()) && message.contains("admin"),
-            "{message}"
-        );
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        assert_eq!(answer.body["last_day"], last_day);
+        assert_eq!(answer.body["provisional_year"], year);
     }
+    // Inside the known years nothing is provisional.
+    let exact = deadline(&desk, "2026-12-24T10:00:00+08:00", 4).await;
+    assert_eq!(exact.body["last_day"], "2026-12-30");
+    assert_eq!(exact.body["provisional_year"], Value::Null);
 }
 
 #[tokio::test]
@@ -260,7 +260,11 @@ async fn an_admin_adds_2027_and_deadlines_use_it_at_once_with_its_make_up_day() 
     let admin = admin(&desk).await;
     // Friday before the made-up Spring Festival week.
     let before = deadline(&desk, "2027-02-05T10:00:00+08:00", 4).await;
-    assert_eq!(before.error_code(), "calendar_unknown_year");
+    assert_eq!(
+        before.body["provisional_year"], 2027,
+        "weekends only before it is added"
+    );
+    assert_eq!(before.body["last_day"], "2027-02-11");
 
     let put = desk
         .app
@@ -281,8 +285,8 @@ async fn an_admin_adds_2027_and_deadlines_use_it_at_once_with_its_make_up_day() 
 
     // 2028 is still unknown.
     let into_2028 = deadline(&desk, "2027-12-28T10:00:00+08:00", 4).await;
-    assert_eq!(into_2028.error_code(), "calendar_unknown_year");
-    assert_eq!(into_2028.body["error"]["details"]["year"], 2028);
+    assert_eq!(into_2028.status, StatusCode::OK);
+    assert_eq!(into_2028.body["provisional_year"], 2028);
 
     let years = desk.app.get("/api/v1/calendar/years", &desk.agent_token).await;
     assert_eq!(years.body[3]["year"], 2027);
@@ -409,7 +413,7 @@ async fn wrong_dates_are_refused_naming_each_one_and_nothing_changes() {
 }
 
 #[tokio::test]
-async fn an_admin_removes_a_year_and_deadlines_into_it_are_refused_again() {
+async fn an_admin_removes_a_year_and_deadlines_into_it_are_provisional_again() {
     let desk = desk().await;
     let admin = admin(&desk).await;
     assert_eq!(
@@ -417,7 +421,8 @@ async fn an_admin_removes_a_year_and_deadlines_into_it_are_refused_again() {
         StatusCode::NO_CONTENT
     );
     let answer = deadline(&desk, "2026-03-02T10:00:00+08:00", 4).await;
-    assert_eq!(answer.error_code(), "calendar_unknown_year");
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(answer.body["provisional_year"], 2026);
     assert_eq!(
         delete(&desk, "/api/v1/calendar/years/2026", &admin).await,
         StatusCode::NOT_FOUND
@@ -499,13 +504,14 @@ async fn htmx_gets_only_the_calculator_result() {
 }
 
 #[tokio::test]
-async fn the_page_says_a_year_without_data_must_be_added_by_an_admin() {
+async fn the_page_says_a_deadline_into_a_year_without_data_is_provisional() {
     let desk = desk().await;
     let agent = desk.browser("agent-a").await;
     let (status, page) = html(&agent, desk.app.url("/calendar?from=2026-12-30T10%3A00&working_days=4")).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("2027-01-05"), "{page}");
     assert!(
-        page.contains("还没有 2027 年的节假日安排") && page.contains("管理员"),
+        page.contains("id=\"calc-provisional\"") && page.contains("2027 年法定节假日尚未录入，按周末计算"),
         "{page}"
     );
     let (_, page) = html(&agent, desk.app.url("/calendar?from=nope&working_days=4")).await;
@@ -650,5 +656,203 @@ async fn an_admin_removes_a_year_from_the_page() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/calendar?deleted=2024");
     let answer = deadline(&desk, "2024-03-04T10:00:00+08:00", 1).await;
-    assert_eq!(answer.error_code(), "calendar_unknown_year");
+    assert_eq!(answer.body["provisional_year"], 2024);
+}
+
+// --- a year whose holiday schedule is not loaded yet ---
+
+/// The 2027 schedule in the holiday-cn layout (a test fixture: its dates are made up).
+const FIXTURE_2027: &str = include_str!("../fixtures/holiday-cn-2027-test.json");
+
+/// A desk standing at `now`, with an agent, a supervisor and order O-1 signed two days before.
+async fn desk_at(now: &str) -> Desk {
+    let app = crate::support::spawn_app_at(chrono::DateTime::parse_from_rfc3339(now).expect("instant").to_utc()).await;
+    let shop = app.shop("shop-a").await;
+    let (agent, agent_token) = app.user("agent-a", Role::Agent, &[shop]).await;
+    let (supervisor, supervisor_token) = app.user("super-a", Role::Supervisor, &[shop]).await;
+    let signed = (app.now() - chrono::Duration::days(2)).to_rfc3339();
+    let order = app.order(&agent_token, shop, "O-1", json!(signed), "none").await;
+    assert_eq!(order.status, StatusCode::CREATED, "{:?}", order.body);
+    Desk {
+        app,
+        shop,
+        agent,
+        agent_token,
+        supervisor,
+        supervisor_token,
+    }
+}
+
+#[tokio::test]
+async fn platform_intervention_without_2027_gets_a_provisional_deadline_that_loading_2027_recounts() {
+    // Monday 2026-12-28: four working days reach into 2027, whose schedule is not loaded.
+    let desk = desk_at("2026-12-28T10:00:00+08:00").await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let rejected = desk.transition(id, "rejected", 1, json!({})).await;
+    assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
+    let platform = desk.transition(id, "platform_intervention", 2, json!({})).await;
+    assert_eq!(
+        platform.status,
+        StatusCode::OK,
+        "the agent is not blocked: {:?}",
+        platform.body
+    );
+    // 12-29, 12-30, 12-31, then Friday 2027-01-01 taken for a working day.
+    assert_eq!(platform.body["platform_deadline_at"], "2027-01-02T00:00:00+08:00");
+    assert_eq!(platform.body["platform_deadline_provisional_year"], 2027);
+
+    // The ticket page says so, in both languages, beside the deadline.
+    let browser = desk.browser("agent-a").await;
+    let (_, page) = html(&browser, desk.app.url(&format!("/tickets/{id}"))).await;
+    assert!(
+        page.contains("id=\"platform-provisional\"") && page.contains("2027 年法定节假日尚未录入，按周末计算"),
+        "{page}"
+    );
+    let (switched, _) = html(&browser, desk.app.url(&format!("/lang/en?next=/tickets/{id}"))).await;
+    assert_eq!(switched, StatusCode::SEE_OTHER);
+    let (_, page) = html(&browser, desk.app.url(&format!("/tickets/{id}"))).await;
+    assert!(
+        page.contains("The statutory holidays of 2027 are not loaded yet"),
+        "{page}"
+    );
+    html(&browser, desk.app.url("/lang/zh?next=/")).await;
+
+    // An admin loads 2027 (holiday-cn file): the deadline is counted again at once.
+    let (_, admin) = desk.app.user("admin-a", Role::Admin, &[]).await;
+    let file: Value = serde_json::from_str(FIXTURE_2027).expect("fixture parses");
+    let put = desk.app.put("/api/v1/calendar/years/2027", &admin, file).await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    // 01-01..03 off in the fixture: 12-29, 12-30, 12-31, Monday 01-04.
+    assert_eq!(after.body["platform_deadline_at"], "2027-01-05T00:00:00+08:00");
+    assert_eq!(after.body["platform_deadline_provisional_year"], Value::Null);
+    assert_eq!(
+        after.body["version"], platform.body["version"],
+        "nobody's edit is made stale"
+    );
+    let recounted: Vec<&Value> = after.body["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["kind"] == "recounted")
+        .collect();
+    assert_eq!(recounted.len(), 1, "{:?}", after.body["timeline"]);
+    assert_eq!(recounted[0]["data"]["year"], 2027);
+    let (_, page) = html(&browser, desk.app.url(&format!("/tickets/{id}"))).await;
+    assert!(!page.contains("platform-provisional"));
+}
+
+#[tokio::test]
+async fn a_late_no_reason_request_whose_window_ends_in_2027_is_reviewed_then_recounted() {
+    // Signed 2026-12-25: the last day of the window is Friday 2027-01-01; the request comes on
+    // 01-02, after the platform end. Without 2027 it cannot be refused on a guess.
+    let desk = desk_at("2027-01-02T10:00:00+08:00").await;
+    let signed = "2026-12-25T09:00:00+08:00";
+    let order = desk
+        .app
+        .order(&desk.agent_token, desk.shop, "O-7", json!(signed), "none")
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{:?}", order.body);
+    let created = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &desk.agent_token,
+            json!({ "kind": "return", "order_no": "O-7", "reason": "no_reason" }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["seven_day"]["verdict"], "review");
+    assert_eq!(created.body["seven_day"]["provisional_year"], 2027);
+    let id = created.body["id"].as_i64().expect("id");
+
+    let (_, admin) = desk.app.user("admin-a", Role::Admin, &[]).await;
+    let file: Value = serde_json::from_str(FIXTURE_2027).expect("fixture parses");
+    assert_eq!(
+        desk.app.put("/api/v1/calendar/years/2027", &admin, file).await.status,
+        StatusCode::OK
+    );
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    // 01-01..03 are off in the fixture: the statutory period runs through Monday 01-04.
+    assert_eq!(after.body["seven_day"]["verdict"], "review");
+    assert_eq!(
+        after.body["seven_day"]["statutory_window_end"],
+        "2027-01-05T00:00:00+08:00"
+    );
+    assert_eq!(after.body["seven_day"]["provisional_year"], Value::Null);
+}
+
+#[tokio::test]
+async fn admins_are_warned_from_the_first_of_october_that_next_years_schedule_is_missing() {
+    for (now, warned) in [
+        ("2026-09-30T23:00:00+08:00", false),
+        ("2026-10-01T00:30:00+08:00", true),
+        ("2026-12-01T09:00:00+08:00", true),
+    ] {
+        let desk = desk_at(now).await;
+        desk.app.user("admin-a", Role::Admin, &[]).await;
+        let admin = desk.browser("admin-a").await;
+        for path in ["/admin", "/calendar", "/"] {
+            let (status, page) = html(&admin, desk.app.url(path)).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(page.contains("id=\"calendar-notice\""), warned, "{now} {path}");
+            if warned {
+                assert!(page.contains("2027 年法定节假日安排尚未录入"), "{page}");
+            }
+        }
+        // Agents have nothing to do about it: no banner for them.
+        let agent = desk.browser("agent-a").await;
+        let (_, page) = html(&agent, desk.app.url("/")).await;
+        assert!(!page.contains("calendar-notice"));
+    }
+    // Loaded: no warning.
+    let desk = desk_at("2026-12-01T09:00:00+08:00").await;
+    let (_, admin_token) = desk.app.user("admin-a", Role::Admin, &[]).await;
+    let file: Value = serde_json::from_str(FIXTURE_2027).expect("fixture parses");
+    assert_eq!(
+        desk.app
+            .put("/api/v1/calendar/years/2027", &admin_token, file)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let admin = desk.browser("admin-a").await;
+    let (_, page) = html(&admin, desk.app.url("/admin")).await;
+    assert!(!page.contains("calendar-notice"), "{page}");
+}
+
+#[tokio::test]
+async fn an_admin_pastes_a_holiday_cn_icalendar_file_on_the_page() {
+    let desk = desk().await;
+    desk.app.user("admin-a", Role::Admin, &[]).await;
+    let admin = desk.browser("admin-a").await;
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:元旦假期\r\nDTSTART;VALUE=DATE:20270101\r\n\
+               DTEND;VALUE=DATE:20270104\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:上班(补春节假期)\r\n\
+               DTSTART;VALUE=DATE:20270213\r\nDTEND;VALUE=DATE:20270214\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let response = admin
+        .post(desk.app.url("/calendar/years"))
+        .form(&[("year", "2027"), ("source", "holiday-cn 2027.ics"), ("days", ics)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let year = desk.app.get("/api/v1/calendar/years/2027", &desk.agent_token).await;
+    let days = year.body["days"].as_array().expect("days");
+    assert_eq!(days.len(), 4, "{days:?}");
+    assert_eq!(days[3]["date"], "2027-02-13");
+    assert_eq!(days[3]["is_off_day"], false);
+    assert_eq!(days[3]["name"], "春节");
+    // An event without dates is named, the text kept, nothing stored.
+    let broken = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:清明节假期\nEND:VEVENT\nEND:VCALENDAR\n";
+    let response = admin
+        .post(desk.app.url("/calendar/years"))
+        .form(&[("year", "2028"), ("source", "x"), ("days", broken)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.expect("text");
+    assert!(page.contains("第 1 个日程") && page.contains("清明节假期"), "{page}");
+    assert!(page.contains("SUMMARY:清明节假期"), "the pasted text is kept");
 }

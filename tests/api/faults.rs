@@ -34,7 +34,10 @@ async fn a_database_restart_loses_nothing_the_server_confirmed() {
     let options = cluster.connect_options("faults");
     let pool = aftersales::db::pool(options.clone(), 8).await.expect("pool");
     aftersales::db::MIGRATOR.run(&pool).await.expect("migrations");
-    let app = aftersales::app::router(aftersales::app::AppState::new(pool.clone()));
+    let app = aftersales::app::router(
+        aftersales::app::AppState::new(pool.clone())
+            .with_clock(aftersales::app::Clock::fixed(crate::support::test_now())),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {

@@ -14,7 +14,7 @@ async fn open_hours_ago(desk: &Desk, hours: i64) -> i64 {
             &format!("/api/v1/shops/{}/tickets", desk.shop),
             &desk.agent_token,
             json!({ "kind": "complaint", "order_no": "O-1", "reason": "quality", "description": "一直没人回复",
-                    "opened_at": (Utc::now() - Duration::hours(hours)).to_rfc3339() }),
+                    "opened_at": (desk.app.now() - Duration::hours(hours)).to_rfc3339() }),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
@@ -63,7 +63,7 @@ async fn a_ticket_opened_25_hours_ago_is_overdue_and_escalated_once_even_with_tw
     let other_server = aftersales::db::pool(desk.app.db_options.clone(), 4)
         .await
         .expect("second pool");
-    let now = Utc::now();
+    let now = desk.app.now();
     let (a, b) = tokio::join!(sweep(&desk.app.pool, now), sweep(&other_server, now));
     let (a, b) = (a.expect("sweep a"), b.expect("sweep b"));
     assert_eq!(
@@ -73,7 +73,7 @@ async fn a_ticket_opened_25_hours_ago_is_overdue_and_escalated_once_even_with_tw
     );
     // Sweeping again, from either server, adds nothing for the same cycle.
     for pool in [&desk.app.pool, &other_server] {
-        assert_eq!(sweep(pool, Utc::now()).await.expect("sweep").escalations, 0);
+        assert_eq!(sweep(pool, desk.app.now()).await.expect("sweep").escalations, 0);
     }
     let events = escalations(&desk, id).await;
     assert_eq!(events.len(), 1);
@@ -81,7 +81,7 @@ async fn a_ticket_opened_25_hours_ago_is_overdue_and_escalated_once_even_with_tw
     assert!(escalations(&desk, fresh).await.is_empty());
 
     // Someone follows up: the due time moves to now + 24h and the ticket leaves the queue.
-    let before = Utc::now();
+    let before = desk.app.now();
     let followed = desk
         .app
         .post(
@@ -100,14 +100,17 @@ async fn a_ticket_opened_25_hours_ago_is_overdue_and_escalated_once_even_with_tw
     );
     assert_eq!(followed.body["overdue"], false);
     assert!(overdue_ids(&desk).await.is_empty());
-    assert_eq!(sweep(&desk.app.pool, Utc::now()).await.expect("sweep").escalations, 0);
+    assert_eq!(
+        sweep(&desk.app.pool, desk.app.now()).await.expect("sweep").escalations,
+        0
+    );
 }
 
 #[tokio::test]
 async fn each_missed_cycle_is_escalated_once() {
     let desk = desk().await;
     let id = open_hours_ago(&desk, 73).await;
-    let report = sweep(&desk.app.pool, Utc::now()).await.expect("sweep");
+    let report = sweep(&desk.app.pool, desk.app.now()).await.expect("sweep");
     assert_eq!(report.escalations, 3, "due at 24h, 48h and 72h: three cycles missed");
     let events = escalations(&desk, id).await;
     let mut cycles: Vec<&str> = events
@@ -117,7 +120,7 @@ async fn each_missed_cycle_is_escalated_once() {
     cycles.dedup();
     assert_eq!(cycles.len(), 3);
     // A day later one more cycle is missed.
-    let report = sweep(&desk.app.pool, Utc::now() + Duration::hours(24))
+    let report = sweep(&desk.app.pool, desk.app.now() + Duration::hours(24))
         .await
         .expect("sweep");
     assert_eq!(report.escalations, 1);
@@ -135,7 +138,10 @@ async fn closed_rejected_and_resolved_tickets_leave_the_cycle() {
         version = moved.body["version"].as_i64().expect("version");
     }
     assert!(overdue_ids(&desk).await.is_empty());
-    assert_eq!(sweep(&desk.app.pool, Utc::now()).await.expect("sweep").escalations, 0);
+    assert_eq!(
+        sweep(&desk.app.pool, desk.app.now()).await.expect("sweep").escalations,
+        0
+    );
 }
 
 #[tokio::test]
@@ -184,7 +190,7 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
         ),
         (Some(2), Some(1), Some(1))
     );
-    sweep(&desk.app.pool, Utc::now()).await.expect("sweep");
+    sweep(&desk.app.pool, desk.app.now()).await.expect("sweep");
     desk.app
         .post(
             &format!("/api/v1/tickets/{id}/follow-ups"),

@@ -260,7 +260,7 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
     import(&app, shop_id, "orders_plain_bom.csv", Format::Auto)
         .await
         .expect("orders");
-    let state = aftersales::app::AppState::new(app.pool.clone());
+    let state = aftersales::app::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
     let shop = aftersales::shops::get(&app.pool, shop_id)
         .await
         .expect("query")

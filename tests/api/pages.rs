@@ -40,7 +40,7 @@ async fn the_queue_shows_my_open_tickets_by_follow_up_due_time_with_overdue_badg
             &format!("/api/v1/shops/{}/tickets", desk.shop),
             &desk.agent_token,
             json!({ "kind": "logistics", "order_no": "O-1", "reason": "logistics_stuck", "description": "物流停滞四天",
-                    "opened_at": (chrono::Utc::now() - chrono::Duration::hours(30)).to_rfc3339() }),
+                    "opened_at": (desk.app.now() - chrono::Duration::hours(30)).to_rfc3339() }),
         )
         .await;
     assert_eq!(old.status, StatusCode::CREATED);
@@ -115,7 +115,7 @@ async fn a_person_of_two_shops_sees_the_open_tickets_of_both_in_one_queue() {
     let (_, token) = desk.app.user("agent-two", Role::Agent, &[desk.shop, second]).await;
     let answer = desk
         .app
-        .order(&token, second, "O-2", json!(chrono::Utc::now().to_rfc3339()), "none")
+        .order(&token, second, "O-2", json!(desk.app.now().to_rfc3339()), "none")
         .await;
     assert!(answer.status.is_success(), "{:?}", answer.body);
     let mut ids = Vec::new();

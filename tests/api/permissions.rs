@@ -43,7 +43,7 @@ async fn world() -> World {
         browsers.push(browser(&app, login).await);
     }
     let admin = tokens[3].clone();
-    let signed = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let signed = (app.now() - chrono::Duration::days(2)).to_rfc3339();
     let order = app.order(&admin, shop, "O-1", json!(signed), "none").await;
     assert_eq!(order.status, StatusCode::CREATED);
     World {

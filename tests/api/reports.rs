@@ -183,7 +183,7 @@ async fn data() -> Data {
     )
     .await;
 
-    let state = aftersales::app::AppState::new(app.pool.clone());
+    let state = aftersales::app::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
     let shop = aftersales::shops::get(&app.pool, shop_id)
         .await
         .expect("query")
@@ -503,7 +503,7 @@ async fn the_figures_follow_orders_and_tickets_that_change_after_a_report_was_re
     )
     .await;
     // B's return is accepted and refunded (an old order: its days in early March change).
-    let state = aftersales::app::AppState::new(d.app.pool.clone());
+    let state = aftersales::app::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
     let shop = aftersales::shops::get(&d.app.pool, d.shop)
         .await
         .expect("query")

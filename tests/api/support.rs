@@ -123,19 +123,38 @@ pub async fn fresh_pool() -> (PgPool, PgConnectOptions) {
     (pool, options)
 }
 
+/// The instant every test's desk stands at unless the test moves it ([`TestApp::clock`]):
+/// Monday 2026-06-15 10:00 in Shanghai, inside the bundled calendar's years, so that no test
+/// depends on the day it runs.
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-06-15T10:00:00+08:00")
+        .expect("valid instant")
+        .to_utc()
+}
+
 /// The application, running for one test.
 pub struct TestApp {
     pub address: String,
+    /// The desk's clock: fixed, moved by the test with `clock.set`.
+    pub clock: aftersales::app::Clock,
     pub pool: PgPool,
     /// Where the test's database is, for opening a second pool (a second server).
     pub db_options: PgConnectOptions,
     pub client: reqwest::Client,
 }
 
-/// Starts the application on a random port against a fresh database.
+/// Starts the application on a random port against a fresh database, its clock at
+/// [`test_now`].
 pub async fn spawn_app() -> TestApp {
+    spawn_app_at(test_now()).await
+}
+
+/// Starts the application with its clock standing at `now`.
+pub async fn spawn_app_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
     let (pool, db_options) = fresh_pool().await;
-    let app = aftersales::app::router(aftersales::app::AppState::new(pool.clone()));
+    let clock = aftersales::app::Clock::fixed(now);
+    let state = aftersales::app::AppState::new(pool.clone()).with_clock(clock.clone());
+    let app = aftersales::app::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {
@@ -152,6 +171,7 @@ pub async fn spawn_app() -> TestApp {
         .expect("client");
     TestApp {
         address,
+        clock,
         pool,
         db_options,
         client,
@@ -177,6 +197,11 @@ impl Answer {
 }
 
 impl TestApp {
+    /// Now, by the desk's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -311,7 +336,7 @@ pub async fn desk() -> Desk {
     let shop = app.shop("shop-a").await;
     let (agent, agent_token) = app.user("agent-a", Role::Agent, &[shop]).await;
     let (supervisor, supervisor_token) = app.user("super-a", Role::Supervisor, &[shop]).await;
-    let signed = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let signed = (app.now() - chrono::Duration::days(2)).to_rfc3339();
     let answer = app.order(&agent_token, shop, "O-1", json!(signed), "none").await;
     assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
     Desk {

@@ -436,7 +436,7 @@ async fn follow_up_moves_the_due_time_and_notes_do_not() {
     assert_eq!(noted.status, StatusCode::CREATED);
     assert_eq!(noted.body["follow_up_due_at"], ticket["follow_up_due_at"]);
 
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    desk.app.clock.set(desk.app.now() + chrono::Duration::hours(1));
     let followed = desk
         .app
         .post(
@@ -616,7 +616,7 @@ async fn platform_timers_run_from_the_request_and_the_earliest_deadline_orders_t
             &format!("/api/v1/shops/{}/tickets", desk.shop),
             &desk.agent_token,
             json!({ "kind": "refund", "order_no": "U-1", "reason": "late_shipment",
-                    "opened_at": (chrono::Utc::now() - chrono::Duration::hours(30)).to_rfc3339() }),
+                    "opened_at": (desk.app.now() - chrono::Duration::hours(30)).to_rfc3339() }),
         )
         .await;
     let refund_id = refund.body["id"].as_i64().expect("id");

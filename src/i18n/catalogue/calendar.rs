@@ -3,6 +3,18 @@
 /// `(key, 简体中文, English)`.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("calendar.nav", "工作日历", "Calendar"),
+    // A year without its holiday schedule
+    (
+        "calendar.provisional_note",
+        "{year} 年法定节假日尚未录入，按周末计算（暂定，录入后自动重算）。",
+        "The statutory holidays of {year} are not loaded yet: counted on weekends only (provisional; counted again once loaded).",
+    ),
+    (
+        "calendar.banner.missing",
+        "{year} 年法定节假日安排尚未录入：涉及 {year} 年的期限只能按周末计算并标为暂定。请在国务院办公厅发布通知后录入。",
+        "The {year} holiday schedule is not loaded: deadlines that reach {year} can only be counted on weekends and are marked provisional. Load it once the State Council publishes its notice.",
+    ),
+    ("calendar.banner.action", "录入节假日", "Load the schedule"),
     ("calendar.title", "工作日历", "Working-day calendar"),
     // The calculator
     ("calendar.calc.title", "工作日截止计算", "Working-day deadline"),
@@ -100,10 +112,15 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("calendar.form.days", "日期（每行一个）", "Dates (one a line)"),
     (
         "calendar.form.hint",
-        "每行一个日期：2027-01-01 off 元旦（放假），2027-02-07 work 春节（调休上班）；也可写“休”“班”。空行和以 # 开头的行忽略。也可直接粘贴 holiday-cn 的年度 JSON 文件。保存时整年替换；有任何错误则不保存。",
-        "One date a line: 2027-01-01 off 元旦 (a day off), 2027-02-07 work 春节 (a make-up working day); 休 and 班 work too. Blank lines and lines starting with # are skipped. A holiday-cn year file (JSON) may be pasted instead. Saving replaces the whole year; nothing is saved if anything is wrong.",
+        "每行一个日期：2027-01-01 off 元旦（放假），2027-02-07 work 春节（调休上班）；也可写“休”“班”。空行和以 # 开头的行忽略。也可直接粘贴或选择 holiday-cn 的年度文件（JSON 或 ICS）。保存时整年替换；有任何错误则不保存。",
+        "One date a line: 2027-01-01 off 元旦 (a day off), 2027-02-07 work 春节 (a make-up working day); 休 and 班 work too. Blank lines and lines starting with # are skipped. A holiday-cn year file (JSON or ICS) may be pasted or chosen instead. Saving replaces the whole year; nothing is saved if anything is wrong.",
     ),
     ("calendar.form.save", "保存", "Save"),
+    (
+        "calendar.form.file",
+        "或选择文件（holiday-cn 的 JSON 或 ICS），内容会填入上面的文本框：",
+        "Or choose a file (holiday-cn JSON or ICS); its text fills the box above:",
+    ),
     ("calendar.form.not_saved", "未保存：", "Not saved:"),
     ("calendar.form.delete", "删除本年", "Remove this year"),
     (
@@ -124,6 +141,12 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     // What can be wrong with a year's text
     ("calendar.at_line", "第 {n} 行", "Line {n}"),
     ("calendar.at_entry", "第 {n} 项", "Entry {n}"),
+    ("calendar.at_event", "第 {n} 个日程", "Event {n}"),
+    (
+        "calendar.problem.bad_event",
+        "{at}（“{text}”）没有可读的日期：应为 DTSTART;VALUE=DATE:20270101 这样的全天日期。",
+        "{at} (“{text}”) has no readable dates: it needs all-day dates such as DTSTART;VALUE=DATE:20270101.",
+    ),
     (
         "calendar.problem.bad_date",
         "{at}：“{text}”不是日期，请写成 2027-01-01。",
