@@ -65,10 +65,9 @@ mod tests {
         /// A masked phone never contains the middle digits of an 11-digit mobile number.
         #[test]
         fn masked_mobiles_hide_the_middle(number in "1[3-9][0-9]{9}") {
+            // Not "the middle digits appear nowhere": 130 3373 3373 keeps 3373 in its tail.
             let masked = mask_phone(&number);
-            prop_assert_eq!(masked.len(), 11);
-            prop_assert!(!masked.contains(&number[3..7]) || number[3..7] == masked[3..7].replace('*', ""));
-            prop_assert_eq!(&masked[3..7], "****");
+            prop_assert_eq!(masked, format!("{}****{}", &number[..3], &number[7..]));
         }
     }
 }
