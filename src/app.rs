@@ -31,6 +31,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// The time the desk works with.
     pub clock: Clock,
+    /// The embedded PostgreSQL server, when there is one: readiness notices an upgrade under it.
+    pub embedded: Option<crate::db::embedded::Server>,
 }
 
 /// The time the desk works with: the system's, or an instant a test sets and moves.
@@ -77,6 +79,7 @@ impl AppState {
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
             login_limiter: Arc::new(LoginLimiter::new(Limits::default())),
             clock: Clock::System,
+            embedded: None,
         }
     }
 
@@ -211,10 +214,28 @@ fn header_if_missing(name: HeaderName, value: &'static str) -> SetResponseHeader
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
-/// Ready when the database answers.
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+/// Ready when the database takes a write, and the embedded PostgreSQL still runs the binary it
+/// was started from. Not ready answers 503 with `Retry-After` and says why.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let not_ready =
+        |why: &'static str| (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], why).into_response();
+    if state.embedded.as_ref().is_some_and(|server| server.binary_changed()) {
+        return not_ready("PostgreSQL was upgraded under the running desk: restart the desk");
+    }
+    let probe = sqlx::query(
+        "INSERT INTO readiness_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at",
+    )
+    .bind(state.now())
+    .execute(&state.pool)
+    .await;
+    match probe {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(sqlx::Error::Database(error))
+            if error.code().is_some_and(|c| c.starts_with("53") || c.starts_with("58")) =>
+        {
+            not_ready("the database cannot take writes (disk full or a server fault)")
+        }
+        Err(_) => not_ready("database unreachable"),
     }
 }

@@ -126,7 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sweep_secs,
             db_connections,
         } => {
-            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
+            let database = db::open_for_server(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
             let result = serve(&database, listen, demo, sweep_secs).await;
             database.close().await?;
             result
@@ -166,7 +166,12 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
             println!("  {login:<12} {password:<16} ({role})");
         }
     }
-    let state = crate::app::AppState::new(database.pool.clone());
+    if let Some(cluster) = &database.cluster {
+        println!("The database lives in {}", cluster.home().display());
+    }
+    let mut state = crate::app::AppState::new(database.pool.clone());
+    state.embedded = database.cluster.as_ref().map(|cluster| cluster.server());
+    let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     crate::calendar::reload(&state)
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
@@ -198,8 +203,45 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
     }
     calendar_refresh.abort();
     recounter.abort();
+    if let Some(supervisor) = supervisor {
+        supervisor.abort();
+    }
     println!("stopped");
     Ok(())
+}
+
+/// Keeps the embedded PostgreSQL running: started again, with a message, when it stops under
+/// the desk (a crash, a kill); an upgrade of its binary is logged once (readiness then fails:
+/// the desk must be restarted).
+async fn supervise(mut server: db::embedded::Server) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(5));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut upgrade_told = false;
+    loop {
+        ticks.tick().await;
+        let (checked, result) = match tokio::task::spawn_blocking(move || {
+            let result = server.restart_if_down();
+            (server, result)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(_) => return,
+        };
+        server = checked;
+        match result {
+            Ok(true) => eprintln!("PostgreSQL had stopped under the desk and was started again"),
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "PostgreSQL is down and could not be started again"),
+        }
+        if server.binary_changed() && !upgrade_told {
+            tracing::error!(
+                "the PostgreSQL binaries were replaced under the running database (a package upgrade): \
+                 restart the desk; until then it reports not ready"
+            );
+            upgrade_told = true;
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -169,6 +169,21 @@ impl From<sqlx::Error> for ApiError {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::unavailable()
             }
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("53") || code.starts_with("58")) =>
+            {
+                // Out of disk, memory or connections, or the server's own files failing (as after
+                // a PostgreSQL upgrade under a running server): the write did not happen.
+                tracing::error!(%error, "the database cannot take writes");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the database cannot store anything right now (out of disk space or another fault on the \
+                     server); nothing was changed — try again in a few minutes, and tell the administrator",
+                )
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::unavailable()

@@ -87,7 +87,10 @@ pub fn login(shop: &str, name: &str) -> String {
 pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, options: &Options) -> anyhow::Result<()> {
     let started = Instant::now();
     let database = crate::db::open(database_url, data_dir, 8).await?;
-    let result = generate(&database.pool, options).await;
+    // The writers switch triggers off (session_replication_role), which takes every right.
+    let maintenance = crate::db::pool(database.maintenance.clone(), 8).await?;
+    let result = generate(&maintenance, options).await;
+    maintenance.close().await;
     database.close().await?;
     let summary = result?;
     println!(

@@ -1,20 +1,37 @@
-//! The database: where it is (the embedded cluster or `DATABASE_URL`), the pool, migrations.
+//! The database: where it is (the embedded cluster or `DATABASE_URL`), the pool, migrations, and
+//! the roles of the embedded cluster.
+//!
+//! In the embedded cluster the desk works as [`embedded::APP_ROLE`]: it owns the application's
+//! tables (the migrations run as it) but is not a superuser, so it can neither read other
+//! databases nor run programs on the server. The append-only tables — the ticket timeline and
+//! the audit log — and their guard functions belong to [`LEDGER_ROLE`], which cannot log in: the
+//! desk may read and insert there, but cannot update, delete, or switch the guards off
+//! ([`prepare`] seals them after every migration run). A migration that must change those tables
+//! starts with `RESET ROLE;` (the migrator's session user is the superuser).
 
 pub mod embedded;
 
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+use embedded::{APP_ROLE, SUPERUSER};
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The role that owns the append-only tables. It cannot log in.
+pub const LEDGER_ROLE: &str = "aftersales_ledger";
 
 /// The database the process uses, and the embedded cluster behind it if there is one.
 pub struct Database {
     pub pool: PgPool,
     pub cluster: Option<embedded::Cluster>,
+    /// How to connect with every right on the database (the embedded superuser, or
+    /// `DATABASE_URL` as given): for bulk tools that switch triggers off, never for requests.
+    pub maintenance: PgConnectOptions,
 }
 
 /// The name of the application database inside the embedded cluster.
@@ -31,40 +48,138 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
         .await
 }
 
-/// Opens the database: `DATABASE_URL` if given, else the embedded cluster in `data_dir`
-/// (started if it is not running), and applies the migrations.
+/// Opens the database for a one-off command: `DATABASE_URL` if given, else the embedded cluster
+/// in `data_dir` (started if it is not running, joined if it is), and applies the migrations.
 pub async fn open(database_url: Option<&str>, data_dir: &Path, max_connections: u32) -> anyhow::Result<Database> {
-    let (options, cluster) = match database_url {
-        Some(url) => (url.parse::<PgConnectOptions>()?, None),
-        None => {
-            let dir = data_dir.to_path_buf();
-            let cluster =
-                tokio::task::spawn_blocking(move || embedded::Cluster::start(&dir, &embedded::Options::default()))
-                    .await??;
-            create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
-            (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
-        }
-    };
-    let pool = pool(options, max_connections).await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(Database { pool, cluster })
+    open_with(database_url, data_dir, max_connections, false).await
 }
 
-/// Creates `name` in the embedded cluster unless it exists.
-pub async fn create_database_if_missing(cluster: &embedded::Cluster, name: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect_with(&cluster.connect_options("postgres")).await?;
+/// Opens the database for `serve`: as [`open`], and with the embedded cluster, takes its server
+/// lock (one server per cluster; a second is refused).
+pub async fn open_for_server(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    max_connections: u32,
+) -> anyhow::Result<Database> {
+    open_with(database_url, data_dir, max_connections, true).await
+}
+
+async fn open_with(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    max_connections: u32,
+    exclusive: bool,
+) -> anyhow::Result<Database> {
+    match database_url {
+        Some(url) => {
+            let options = url.parse::<PgConnectOptions>()?;
+            let pool = pool(options.clone(), max_connections).await?;
+            MIGRATOR.run(&pool).await?;
+            Ok(Database {
+                pool,
+                cluster: None,
+                maintenance: options,
+            })
+        }
+        None => {
+            let dir = data_dir.to_path_buf();
+            let options = embedded::Options {
+                exclusive,
+                ..embedded::Options::default()
+            };
+            let cluster = tokio::task::spawn_blocking(move || embedded::Cluster::start(&dir, &options)).await??;
+            prepare(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await?;
+            let pool = pool(cluster.app_options(EMBEDDED_DATABASE), max_connections).await?;
+            Ok(Database {
+                pool,
+                maintenance: cluster.connect_options(EMBEDDED_DATABASE),
+                cluster: Some(cluster),
+            })
+        }
+    }
+}
+
+/// Makes `database` ready on a server we administer (`admin` connects as a superuser to any
+/// database there): the roles, the database owned by the application's role, the migrations
+/// applied as that role, the append-only tables sealed. Idempotent; runs at every start.
+pub async fn prepare(admin: &PgConnectOptions, database: &str) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect_with(admin).await?;
+    prepare_roles(&mut conn).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
+        .bind(database)
         .fetch_one(&mut conn)
         .await?;
-    if !exists {
-        // Database names cannot be bound as parameters; `name` is one of our own constants.
-        let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', ""));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await?;
-    }
+    let name = quoted(database);
+    let statement = if exists {
+        format!("ALTER DATABASE {name} OWNER TO {APP_ROLE}")
+    } else {
+        format!("CREATE DATABASE {name} OWNER {APP_ROLE}")
+    };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await?;
+    conn.close().await?;
+    let mut conn = PgConnection::connect_with(&admin.clone().database(database)).await?;
+    migrate_as_app(&mut conn).await?;
     conn.close().await?;
     Ok(())
+}
+
+/// Creates the application's and the ledger's roles if missing and keeps their rights as they
+/// must be (an older cluster had only the superuser).
+pub async fn prepare_roles(admin: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DO $$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN CREATE ROLE {APP_ROLE}; END IF;
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{LEDGER_ROLE}') THEN CREATE ROLE {LEDGER_ROLE}; END IF;
+         END $$;
+         ALTER ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+         ALTER ROLE {LEDGER_ROLE} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;"
+    )))
+    .execute(admin)
+    .await?;
+    Ok(())
+}
+
+/// On a connection to the application database as a superuser: hands what an older version
+/// made as the superuser to the application's role, applies the migrations as that role, and
+/// seals the append-only tables.
+pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DO $$ DECLARE r record; BEGIN
+            FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+                       JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                        AND pg_get_userbyid(c.relowner) = '{SUPERUSER}' LOOP
+                EXECUTE format('ALTER TABLE %s OWNER TO {APP_ROLE}', r.name);
+            END LOOP;
+            FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+                       JOIN pg_namespace n ON n.oid = p.pronamespace
+                      WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) = '{SUPERUSER}' LOOP
+                EXECUTE format('ALTER ROUTINE %s OWNER TO {APP_ROLE}', r.name);
+            END LOOP;
+         END $$;
+         SET ROLE {APP_ROLE};"
+    )))
+    .execute(&mut *admin)
+    .await?;
+    MIGRATOR.run(&mut *admin).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "RESET ROLE;
+         ALTER TABLE ticket_events OWNER TO {LEDGER_ROLE};
+         ALTER TABLE audit_log OWNER TO {LEDGER_ROLE};
+         ALTER FUNCTION ticket_events_are_append_only() OWNER TO {LEDGER_ROLE};
+         ALTER FUNCTION audit_log_is_append_only() OWNER TO {LEDGER_ROLE};
+         REVOKE ALL ON ticket_events, audit_log FROM {APP_ROLE};
+         GRANT SELECT, INSERT ON ticket_events, audit_log TO {APP_ROLE};
+         GRANT REFERENCES ON tickets, users, shops TO {LEDGER_ROLE};"
+    )))
+    .execute(&mut *admin)
+    .await?;
+    Ok(())
+}
+
+/// A name quoted for SQL; the names passed are our own constants or test database names.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', ""))
 }
 
 impl Database {

@@ -21,6 +21,13 @@ fn command(data_dir: &Path) -> Command {
 
 /// Starts `serve` and waits for the line with its address.
 fn serve(data_dir: &Path) -> (Child, String) {
+    let (child, address, _) = serve_saying(data_dir);
+    (child, address)
+}
+
+/// Starts `serve` and waits for the line with its address; also what it printed before.
+fn serve_saying(data_dir: &Path) -> (Child, String, Vec<String>) {
+    let mut said = Vec::new();
     let mut child = command(data_dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -32,6 +39,7 @@ fn serve(data_dir: &Path) -> (Child, String) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
+        said.push(line.clone());
         if let Some(rest) = line.split("running at ").nth(1) {
             let address = rest
                 .split_whitespace()
@@ -41,12 +49,33 @@ fn serve(data_dir: &Path) -> (Child, String) {
                 .to_string();
             // Keep draining stdout so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines.by_ref() {});
-            return (child, address);
+            return (child, address, said);
         }
     }
     let _ = child.kill();
     let _ = child.wait();
-    panic!("serve did not print its address");
+    panic!("serve did not print its address: {said:?}");
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| out.stdout.trim_ascii() == b"0")
+        .unwrap_or(false)
+}
+
+/// The pid in the first line of the cluster's `postmaster.pid`.
+fn postmaster_pid(home: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(home.join("pgdata").join("postmaster.pid")).ok()?;
+    text.lines().next().map(str::to_string)
+}
+
+async fn ready(address: &str) -> reqwest::StatusCode {
+    match reqwest::get(format!("{address}/readyz")).await {
+        Ok(response) => response.status(),
+        Err(_) => reqwest::StatusCode::SERVICE_UNAVAILABLE,
+    }
 }
 
 fn stop(mut child: Child) {
@@ -192,4 +221,137 @@ fn help_explains_every_setting() {
     }
     let out = Command::new(BIN).args(["serve", "--help"]).output().expect("help");
     assert!(String::from_utf8_lossy(&out.stdout).contains("AFTERSALES_LISTEN"));
+}
+
+#[tokio::test]
+async fn another_os_user_cannot_connect_to_the_embedded_cluster() {
+    let data = temp_dir("peer");
+    let cluster = aftersales::db::embedded::Cluster::start(
+        &data,
+        &aftersales::db::embedded::Options {
+            unsafe_fast: true,
+            remove_on_exit: true,
+            exclusive: false,
+        },
+    )
+    .expect("cluster");
+    let socket_dir = cluster.socket_dir().to_path_buf();
+    let mode = std::fs::metadata(&socket_dir).expect("socket dir").permissions();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(mode.mode() & 0o777, 0o700, "the socket's directory is closed to others");
+    let hba = std::fs::read_to_string(cluster.home().join("pgdata").join("pg_hba.conf")).unwrap_or_default();
+    assert!(!hba.contains("trust"), "{hba}");
+    let psql = aftersales::db::embedded::find_binaries()
+        .expect("binaries")
+        .join("psql");
+    // The desk's own user connects; under a role it is not mapped to, it does not.
+    let own = Command::new(&psql)
+        .args(["-h"])
+        .arg(&socket_dir)
+        .args(["-U", "aftersales", "-d", "postgres", "-Atc", "SELECT current_user"])
+        .output()
+        .expect("psql");
+    assert!(own.status.success(), "{}", String::from_utf8_lossy(&own.stderr));
+    let unmapped = Command::new(&psql)
+        .args(["-h"])
+        .arg(&socket_dir)
+        .args(["-U", "postgres", "-d", "postgres", "-Atc", "SELECT 1"])
+        .output()
+        .expect("psql");
+    if !is_root() {
+        assert!(!unmapped.status.success(), "an unmapped role is refused");
+    }
+    if is_root() {
+        for role in ["aftersales", "aftersales_app"] {
+            let other = Command::new("runuser")
+                .args(["-u", "nobody", "--"])
+                .arg(&psql)
+                .args(["-h"])
+                .arg(&socket_dir)
+                .args(["-U", role, "-d", "postgres", "-Atc", "SELECT 1"])
+                .output()
+                .expect("runuser psql");
+            assert!(
+                !other.status.success(),
+                "user nobody connected as {role}: {}",
+                String::from_utf8_lossy(&other.stdout)
+            );
+        }
+    }
+    cluster.stop().expect("stop");
+}
+
+#[tokio::test]
+async fn as_root_a_data_directory_postgres_cannot_reach_is_kept_elsewhere_and_said() {
+    if !is_root() {
+        // Only root hands the cluster to another user; an ordinary user's data stays where asked.
+        return;
+    }
+    let closed = temp_dir("closed");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let data = closed.join("data");
+    let (server, address, said) = serve_saying(&data);
+    let home_line = said
+        .iter()
+        .find(|line| line.contains("The database lives in"))
+        .unwrap_or_else(|| panic!("{said:?}"));
+    let home = Path::new(home_line.rsplit(' ').next().expect("path")).to_path_buf();
+    assert!(home.starts_with(aftersales::db::embedded::ROOT_FALLBACK), "{home_line}");
+    assert_eq!(ready(&address).await, reqwest::StatusCode::OK);
+    // Nothing the desk did not create changed owner.
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&closed).expect("closed").uid(), 0);
+    assert_eq!(std::fs::metadata(&data).expect("data").uid(), 0);
+    stop(server);
+    // The same place again at the next start.
+    let (server, _, said) = serve_saying(&data);
+    assert!(said.iter().any(|line| line == home_line), "{said:?}");
+    stop(server);
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&closed);
+}
+
+#[tokio::test]
+async fn a_second_server_is_refused_a_crashed_postgres_restarted_and_a_killed_desk_replaced_at_once() {
+    let data = temp_dir("lock");
+    let (server, address) = serve(&data);
+    // A second server on the same directory refuses, saying who holds it.
+    let second = command(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("second serve");
+    assert!(!second.status.success());
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        said.contains("already using") && said.contains(&server.id().to_string()),
+        "{said}"
+    );
+    assert_eq!(
+        ready(&address).await,
+        reqwest::StatusCode::OK,
+        "the first one is untouched"
+    );
+
+    // PostgreSQL killed under the desk: started again, and ready again.
+    let pid = postmaster_pid(&data).expect("postmaster.pid");
+    Command::new("kill").args(["-KILL", &pid]).status().expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if postmaster_pid(&data).is_some_and(|now| now != pid) && ready(&address).await == reqwest::StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "PostgreSQL was not started again");
+    }
+
+    // The desk killed: a new one starts at once, after the old cluster has stopped.
+    let mut server = server;
+    server.kill().expect("kill -9");
+    server.wait().expect("wait");
+    let (server, address) = serve(&data);
+    assert_eq!(ready(&address).await, reqwest::StatusCode::OK);
+    stop(server);
+    assert!(!postgres_running_in(&data));
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -25,15 +25,15 @@ async fn a_database_restart_loses_nothing_the_server_confirmed() {
         &Options {
             unsafe_fast: false,
             remove_on_exit: false,
+            exclusive: false,
         },
     )
     .expect("cluster");
-    aftersales::db::create_database_if_missing(&cluster, "faults")
+    aftersales::db::prepare(&cluster.connect_options("postgres"), "faults")
         .await
         .expect("database");
-    let options = cluster.connect_options("faults");
+    let options = cluster.app_options("faults");
     let pool = aftersales::db::pool(options.clone(), 8).await.expect("pool");
-    aftersales::db::MIGRATOR.run(&pool).await.expect("migrations");
     let app = aftersales::app::router(
         aftersales::app::AppState::new(pool.clone())
             .with_clock(aftersales::app::Clock::fixed(crate::support::test_now())),

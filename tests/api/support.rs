@@ -18,8 +18,11 @@ const TEMPLATE: &str = "aftersales_template";
 
 /// Where test databases come from.
 struct Server {
-    /// Connection options for a database on the server, by name.
+    /// Connection options for a database on the server, by name, with every right.
     base: PgConnectOptions,
+    /// On the embedded cluster the desk works as its own role, as in production; with
+    /// `DATABASE_URL`, as the role given.
+    roles: bool,
     /// Kept for the life of the process; the watchdog stops and removes it at exit.
     _cluster: Option<Cluster>,
 }
@@ -44,6 +47,7 @@ fn server() -> &'static Server {
                         &Options {
                             unsafe_fast: true,
                             remove_on_exit: true,
+                            exclusive: false,
                         },
                     )
                     .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
@@ -54,9 +58,11 @@ fn server() -> &'static Server {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            runtime.block_on(prepare_template(&base));
+            let roles = cluster.is_some();
+            runtime.block_on(prepare_template(&base, roles));
             Server {
                 base,
+                roles,
                 _cluster: cluster,
             }
         })
@@ -65,30 +71,42 @@ fn server() -> &'static Server {
     })
 }
 
-async fn prepare_template(base: &PgConnectOptions) {
+async fn prepare_template(base: &PgConnectOptions, roles: bool) {
     let mut admin = PgConnection::connect_with(base)
         .await
         .expect("connect to the test server");
+    if roles {
+        aftersales::db::prepare_roles(&mut admin).await.expect("roles");
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"
     )))
     .execute(&mut admin)
     .await
     .expect("drop old template");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}")))
-        .execute(&mut admin)
-        .await
-        .expect("create template");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {TEMPLATE}{}",
+        owner(roles)
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create template");
     let mut template = base
         .clone()
         .database(TEMPLATE)
         .connect()
         .await
         .expect("connect to template");
-    aftersales::db::MIGRATOR
-        .run(&mut template)
-        .await
-        .expect("migrations apply");
+    if roles {
+        aftersales::db::migrate_as_app(&mut template)
+            .await
+            .expect("migrations apply");
+    } else {
+        aftersales::db::MIGRATOR
+            .run(&mut template)
+            .await
+            .expect("migrations apply");
+    }
     template.close().await.expect("close template");
     admin.close().await.expect("close admin");
 }
@@ -102,25 +120,41 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
-/// A fresh database with the schema, for one test.
-pub async fn fresh_pool() -> (PgPool, PgConnectOptions) {
+/// ` OWNER <the desk's role>` when the desk works as its own role.
+fn owner(roles: bool) -> String {
+    if roles {
+        format!(" OWNER {}", aftersales::db::embedded::APP_ROLE)
+    } else {
+        String::new()
+    }
+}
+
+/// A fresh database with the schema, for one test: a pool as the desk connects, its options,
+/// and options with every right (for tools that need them, like the bulk generator).
+pub async fn fresh_database() -> (PgPool, PgConnectOptions, PgConnectOptions) {
     let server = server();
     let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut admin = PgConnection::connect_with(&server.base)
         .await
         .expect("connect to the test server");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {name} TEMPLATE {TEMPLATE}"
+        "CREATE DATABASE {name} TEMPLATE {TEMPLATE}{}",
+        owner(server.roles)
     )))
     .execute(&mut admin)
     .await
     .expect("create test database");
     admin.close().await.expect("close admin");
-    let options = server.base.clone().database(&name);
+    let admin = server.base.clone().database(&name);
+    let options = if server.roles {
+        admin.clone().username(aftersales::db::embedded::APP_ROLE)
+    } else {
+        admin.clone()
+    };
     let pool = aftersales::db::pool(options.clone(), 8)
         .await
         .expect("pool for the test database");
-    (pool, options)
+    (pool, options, admin)
 }
 
 /// The instant every test's desk stands at unless the test moves it ([`TestApp::clock`]):
@@ -140,6 +174,8 @@ pub struct TestApp {
     pub pool: PgPool,
     /// Where the test's database is, for opening a second pool (a second server).
     pub db_options: PgConnectOptions,
+    /// The test's database with every right (the superuser of the test cluster).
+    pub admin_options: PgConnectOptions,
     pub client: reqwest::Client,
 }
 
@@ -151,7 +187,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with its clock standing at `now`.
 pub async fn spawn_app_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
-    let (pool, db_options) = fresh_pool().await;
+    let (pool, db_options, admin_options) = fresh_database().await;
     let clock = aftersales::app::Clock::fixed(now);
     let state = aftersales::app::AppState::new(pool.clone()).with_clock(clock.clone());
     let app = aftersales::app::router(state);
@@ -174,6 +210,7 @@ pub async fn spawn_app_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
         clock,
         pool,
         db_options,
+        admin_options,
         client,
     }
 }
