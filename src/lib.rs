@@ -29,6 +29,7 @@ pub mod replies;
 pub mod reports;
 pub mod rules;
 pub mod shops;
+pub mod spreadsheet;
 pub mod tickets;
 pub mod users;
 pub mod visits;
