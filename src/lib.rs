@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod edge;
 pub mod error;
 pub mod evidence;
 pub mod follow_ups;

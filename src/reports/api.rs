@@ -43,8 +43,9 @@ pub struct ReportQuery {
 /// The checked period and grouping of a query, in the shop's zone.
 pub fn period_of(query: &ReportQuery, shop: &Shop) -> Result<(Period, GroupBy), ApiError> {
     let date = |field: &str, text: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))
+        let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))?;
+        crate::edge::date(day).map_err(|message| crate::edge::date_error(field, message))
     };
     let today = Utc::now().with_timezone(&shop.zone()).date_naive();
     let to = match query.to.as_deref().filter(|t| !t.is_empty()) {

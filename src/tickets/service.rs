@@ -271,17 +271,17 @@ pub async fn create(
         if fen < 0 {
             return Err(ApiError::invalid("refund_fen", "a refund in fen cannot be negative"));
         }
-        if fen > order.total().0 {
+        crate::edge::require_amount("refund_fen", fen)?;
+        if let Some(total) = order.total()
+            && fen > total.0
+        {
             return Err(ApiError::invalid(
                 "refund_fen",
-                format!(
-                    "the refund ({}) is more than the order's total ({})",
-                    Fen(fen),
-                    order.total()
-                ),
+                format!("the refund ({}) is more than the order's total ({total})", Fen(fen)),
             ));
         }
     }
+    crate::edge::require_instant("opened_at", input.opened_at)?;
     let opened_at = match input.opened_at {
         Some(at) if at > now + OPENED_AT_SKEW => {
             return Err(ApiError::invalid(

@@ -151,7 +151,7 @@ async fn page(
                 shop: shop.0,
                 order_no: o.order_no.clone(),
                 buyer: o.buyer.clone(),
-                total: o.total().to_string(),
+                total: views::fen_or_dash(o.total()),
                 paid: zone_t.datetime_opt(&o.paid_at),
                 signed: zone_t.datetime_opt(&o.signed_at),
             })
@@ -174,12 +174,9 @@ async fn page(
             Choice::new("yes", t.t("new.intact_yes"), intact == "yes"),
             Choice::new("no", t.t("new.intact_no"), intact == "no"),
         ],
-        refund_yuan: form.and_then(|f| f.refund_yuan.clone()).unwrap_or_else(|| {
-            order
-                .as_ref()
-                .map(|o| views::yuan_field(Some(o.total())))
-                .unwrap_or_default()
-        }),
+        refund_yuan: form
+            .and_then(|f| f.refund_yuan.clone())
+            .unwrap_or_else(|| order.as_ref().map(|o| views::yuan_field(o.total())).unwrap_or_default()),
         description: form.and_then(|f| f.description.clone()).unwrap_or_default(),
         can_override: user.may(Action::OverrideRules),
         ratings: {
@@ -275,7 +272,11 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
     let refund_fen = match form.refund_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => Some(
             Fen::parse_yuan(text)
-                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))?
+                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))
+                .and_then(|fen| {
+                    crate::edge::amount(fen.0)
+                        .map_err(|_| ApiError::invalid("refund", t.f("new.amount_out_of_range", &[("amount", &text)])))
+                })?
                 .0,
         ),
         None => None,

@@ -157,7 +157,10 @@ pub async fn partial(
     ];
     if let Some(line) = line {
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
-        meta.push((t.t("ticket.paid"), format!("{} × {}", line.amount(), line.quantity)));
+        meta.push((
+            t.t("ticket.paid"),
+            format!("{} × {}", views::fen_or_dash(line.amount()), line.quantity),
+        ));
     }
     meta.push((
         t.t("ticket.refund"),

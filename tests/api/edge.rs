@@ -5,7 +5,7 @@ use aftersales::auth::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{browser, spawn_app};
+use crate::support::{browser, desk, html, spawn_app};
 
 #[tokio::test]
 async fn csv_export_writes_formula_like_skus_as_text_and_numbers_as_numbers() {
@@ -56,4 +56,180 @@ async fn csv_export_writes_formula_like_skus_as_text_and_numbers_as_numbers() {
         cells.iter().all(|c| !c.starts_with(['=', '+', '@', '\t', '\r'])),
         "no formula leaves: {cells:?}"
     );
+}
+
+#[tokio::test]
+async fn an_order_whose_total_overflows_is_refused_naming_the_field_and_the_range() {
+    let d = desk().await;
+    let path = format!("/api/v1/shops/{}/orders/BIG-1", d.shop);
+    let put = |price: i64, quantity: i64| {
+        d.app.put(
+            &path,
+            &d.agent_token,
+            json!({ "buyer": "tb_buyer01", "lines": [{ "sku": "S", "title": "商品", "quantity": quantity,
+                                                      "unit_price_fen": price }] }),
+        )
+    };
+    let overflow = put(i64::MAX / 2, 3).await;
+    assert_eq!(overflow.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", overflow.body);
+    assert_eq!(overflow.body["error"]["details"]["field"], "lines[0].unit_price_fen");
+    assert!(
+        overflow.error_message().contains("100,000,000.00"),
+        "{:?}",
+        overflow.body
+    );
+    let line_too_large = put(10_000_000_000, 2).await;
+    assert_eq!(line_too_large.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(line_too_large.body["error"]["details"]["field"], "lines[0].quantity");
+    assert_eq!(
+        put(10_000_000_000, 1).await.status,
+        StatusCode::CREATED,
+        "the bound itself is allowed"
+    );
+
+    let refund = d
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", d.shop),
+            &d.agent_token,
+            json!({ "kind": "refund", "order_no": "O-1", "reason": "quality", "refund_fen": 10_000_000_001i64 }),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refund.error_code(), "amount_out_of_range");
+    assert_eq!(refund.body["error"]["details"]["field"], "refund_fen");
+}
+
+#[tokio::test]
+async fn a_stored_order_that_overflows_does_not_break_the_ticket_page_or_the_buyer_file() {
+    let d = desk().await;
+    let ticket = d.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    // A row written before amounts were checked at the edge.
+    sqlx::query("UPDATE order_lines SET unit_price_fen = $1, quantity = 3")
+        .bind(i64::MAX / 2)
+        .execute(&d.app.pool)
+        .await
+        .expect("update");
+    let file = d.app.get(&format!("/api/v1/tickets/{id}/buyer"), &d.agent_token).await;
+    assert_eq!(file.status, StatusCode::OK, "{:?}", file.body);
+    assert!(file.body["orders"][0]["total_fen"].is_null(), "{:?}", file.body);
+    let agent = d.browser("agent-a").await;
+    for path in [format!("/tickets/{id}"), format!("/tickets/{id}/buyer")] {
+        let (status, _) = html(&agent, d.app.url(&path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn dates_outside_2000_to_2100_are_refused_at_the_api_the_reports_and_the_importer() {
+    let d = desk().await;
+    for (field, at) in [
+        ("paid_at", "0000-03-01T00:00:00Z"),
+        ("signed_at", "2101-01-01T00:00:00Z"),
+    ] {
+        let answer = d
+            .app
+            .put(
+                &format!("/api/v1/shops/{}/orders/Y-1", d.shop),
+                &d.agent_token,
+                json!({ "buyer": "tb_y", field: at,
+                        "lines": [{ "sku": "S", "title": "商品", "quantity": 1, "unit_price_fen": 100 }] }),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {:?}",
+            answer.body
+        );
+        assert_eq!(answer.body["error"]["details"]["field"], field);
+        assert!(answer.error_message().contains("2000–2100"), "{:?}", answer.body);
+    }
+    let ticket = d
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", d.shop),
+            &d.agent_token,
+            json!({ "kind": "complaint", "order_no": "O-1", "reason": "other", "opened_at": "0000-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", ticket.body);
+    assert_eq!(ticket.error_code(), "date_out_of_range");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&d.app.pool)
+        .await
+        .expect("count");
+    assert_eq!(count, 0, "nothing stored");
+
+    let (_, owner) = d.app.user("owner-y", Role::Owner, &[d.shop]).await;
+    let report = d
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/reports/returns?from=0001-01-01&to=2025-03-31", d.shop),
+            &owner,
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", report.body);
+    assert_eq!(report.body["error"]["details"]["field"], "from");
+
+    let file = "order_no,buyer,sku,title,category,quantity,unit_price,paid_at,shipped_at,signed_at\n\
+                Y-2,tb_y,S,商品,服装,1,10.00,0001-03-01 10:00:00,,\n";
+    let imported = aftersales::import::orders::import(
+        &d.app.pool,
+        d.shop,
+        chrono_tz::Asia::Shanghai,
+        file.as_bytes(),
+        aftersales::import::orders::Format::Csv,
+        false,
+        &mut |_| {},
+    )
+    .await;
+    match imported {
+        Err(aftersales::import::ImportError::Rows(errors)) => {
+            assert!(errors[0].reason.contains("2000–2100"), "{errors:?}")
+        }
+        other => panic!("expected the row to be refused, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn amounts_beyond_the_bound_are_refused_by_the_importer_and_the_new_ticket_form() {
+    let d = desk().await;
+    let file = "order_no,buyer,sku,title,category,quantity,unit_price,paid_at,shipped_at,signed_at\n\
+                Y-3,tb_y,S,商品,服装,3,99999999999.00,2025-03-01 10:00:00,,\n";
+    let imported = aftersales::import::orders::import(
+        &d.app.pool,
+        d.shop,
+        chrono_tz::Asia::Shanghai,
+        file.as_bytes(),
+        aftersales::import::orders::Format::Csv,
+        false,
+        &mut |_| {},
+    )
+    .await;
+    match imported {
+        Err(aftersales::import::ImportError::Rows(errors)) => {
+            assert!(errors[0].reason.contains("100,000,000.00"), "{errors:?}")
+        }
+        other => panic!("expected the row to be refused, got {other:?}"),
+    }
+
+    let agent = d.browser("agent-a").await;
+    let shop = d.shop.to_string();
+    let refused = agent
+        .post(d.app.url("/tickets"))
+        .form(&[
+            ("shop", shop.as_str()),
+            ("order_no", "O-1"),
+            ("kind", "refund"),
+            ("reason", "quality"),
+            ("refund_yuan", "100000000.01"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text().await.expect("text");
+    assert!(text.contains("退款金额须在 ¥0.00 至 ¥100,000,000.00 之间"), "{text}");
 }
