@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
+        .layer(middleware::from_fn(refuse_nul_in_address))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -148,6 +149,21 @@ async fn json_errors_for_api(request: axum::extract::Request, next: middleware::
         *answer.status_mut() = status;
     }
     answer
+}
+
+/// A NUL (`%00`) in the path or the query string is refused with 400 before any extractor
+/// decodes it: PostgreSQL text cannot hold it, and no address of ours needs it.
+async fn refuse_nul_in_address(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let uri = request.uri();
+    let has_nul = |text: &str| text.as_bytes().windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        let error = crate::error::ApiError::bad_request(
+            "the address contains a NUL character (%00), which no path or query parameter may hold; remove it",
+        )
+        .with_code("nul_character");
+        return crate::web::early_error(request.headers(), uri, error);
+    }
+    next.run(request).await
 }
 
 /// A header every response carries unless the handler set its own.

@@ -1,7 +1,10 @@
 //! What the application accepts at its edge (HTTP bodies and forms, imported files), in one
 //! place: the range of an amount of money and of a date, so that no stored value can later
-//! overflow a sum or send the follow-up sweep through centuries of missed cycles.
+//! overflow a sum or send the follow-up sweep through centuries of missed cycles; and the
+//! characters free text may hold ([`clean_text`]), applied by the request parsers
+//! (`api::ApiJson`, `api::ApiQuery`, `api::ApiForm`) and the importers to every string.
 
+use std::borrow::Cow;
 use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -85,6 +88,37 @@ pub fn require_instant(field: &str, at: Option<DateTime<Utc>>) -> Result<(), Api
     }
 }
 
+/// Text held a NUL character, which no field may hold (PostgreSQL text cannot store it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainsNul;
+
+/// Free text as it may be stored: refused if it holds a NUL; control characters other than
+/// newline and tab (ANSI escapes, carriage returns, DEL, C1 controls) and the bidirectional
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069, which can make text read backwards on
+/// screen) are removed. Borrowed when nothing had to change.
+pub fn clean_text(text: &str) -> Result<Cow<'_, str>, ContainsNul> {
+    if text.contains('\0') {
+        return Err(ContainsNul);
+    }
+    Ok(strip_unsafe_chars(text))
+}
+
+/// [`clean_text`] for sources that cannot refuse one cell (an imported workbook): NUL is
+/// removed like the other control characters.
+pub fn strip_unsafe_chars(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_unsafe) {
+        Cow::Owned(text.chars().filter(|c| !is_unsafe(*c)).collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +151,35 @@ mod tests {
         assert!(date(day(10000)).is_err());
     }
 
+    #[test]
+    fn text_keeps_newlines_and_tabs_and_loses_escapes_and_overrides() {
+        assert_eq!(clean_text("第一行\n\t第二行"), Ok(Cow::Borrowed("第一行\n\t第二行")));
+        assert_eq!(clean_text("a\r\nb"), Ok(Cow::Owned::<str>("a\nb".into())));
+        assert_eq!(
+            clean_text("\u{1b}[31mred\u{1b}[0m"),
+            Ok(Cow::Owned::<str>("[31mred[0m".into()))
+        );
+        assert_eq!(
+            clean_text("abc\u{202E}fdp.exe"),
+            Ok(Cow::Owned::<str>("abcfdp.exe".into()))
+        );
+        assert_eq!(
+            clean_text("\u{2066}x\u{2069}\u{7f}\u{85}"),
+            Ok(Cow::Owned::<str>("x".into()))
+        );
+        assert_eq!(clean_text("a\0b"), Err(ContainsNul));
+        assert_eq!(strip_unsafe_chars("a\0b"), "ab");
+    }
+
     proptest! {
+        #[test]
+        fn cleaned_text_holds_no_unsafe_character_and_keeps_every_other(text in "\\PC*|[\\x00-\\x1f\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a-z中]*") {
+            let cleaned = strip_unsafe_chars(&text);
+            prop_assert!(!cleaned.chars().any(is_unsafe));
+            let kept: String = text.chars().filter(|c| !is_unsafe(*c)).collect();
+            prop_assert_eq!(cleaned.as_ref(), kept.as_str());
+        }
+
         #[test]
         fn every_accepted_line_fits_in_the_bound(price in any::<i64>(), quantity in any::<i32>()) {
             if let Ok(fen) = line_amount(price, quantity) {

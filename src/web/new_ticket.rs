@@ -1,8 +1,8 @@
 //! `/tickets/new`: find the order by its number, pick the line, kind, reason and amount. The
 //! rules judge the request on submit; a refusal is shown with its explanation.
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -222,7 +222,7 @@ pub async fn open_ticket(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    Form(form): Form<NewTicketForm>,
+    ApiForm(form): ApiForm<NewTicketForm>,
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let shop_id = ShopId(form.shop);

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -599,7 +599,7 @@ pub async fn record_follow_up(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<FollowUpForm>,
+    ApiForm(form): ApiForm<FollowUpForm>,
 ) -> ApiResult<Response> {
     let canned_reply = match form.canned_reply.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(reply) => match reply.parse::<i64>() {
@@ -643,7 +643,7 @@ pub async fn add_note(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<NoteForm>,
+    ApiForm(form): ApiForm<NoteForm>,
 ) -> ApiResult<Response> {
     let result = service::note(
         &state.pool,
@@ -674,7 +674,7 @@ pub async fn move_ticket(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<TransitionForm>,
+    ApiForm(form): ApiForm<TransitionForm>,
 ) -> ApiResult<Response> {
     let resolution = form
         .resolution
@@ -709,7 +709,7 @@ pub async fn assign_ticket(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<AssignForm>,
+    ApiForm(form): ApiForm<AssignForm>,
 ) -> ApiResult<Response> {
     let assignee = match form.assignee.as_str() {
         "" => Ok(None),
@@ -754,7 +754,7 @@ pub async fn record_return_visit(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<VisitForm>,
+    ApiForm(form): ApiForm<VisitForm>,
 ) -> ApiResult<Response> {
     let satisfied = match form.satisfied.as_str() {
         "yes" => Ok(true),

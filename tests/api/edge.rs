@@ -233,3 +233,69 @@ async fn amounts_beyond_the_bound_are_refused_by_the_importer_and_the_new_ticket
     let text = refused.text().await.expect("text");
     assert!(text.contains("退款金额须在 ¥0.00 至 ¥100,000,000.00 之间"), "{text}");
 }
+
+async fn notes(d: &crate::support::Desk) -> Vec<String> {
+    sqlx::query_scalar("SELECT data->>'text' FROM ticket_events WHERE kind = 'note' ORDER BY id")
+        .fetch_all(&d.app.pool)
+        .await
+        .expect("notes")
+}
+
+#[tokio::test]
+async fn nul_in_a_path_a_query_or_a_form_is_a_clear_400() {
+    let d = desk().await;
+    let ticket = d.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    for path in [
+        format!("/api/v1/shops/{}/orders/O%001", d.shop),
+        format!("/api/v1/shops/{}/tickets?q=O%00", d.shop),
+    ] {
+        let answer = d.app.get(&path, &d.agent_token).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{path}: {:?}", answer.body);
+        assert_eq!(answer.error_code(), "nul_character", "{path}");
+    }
+    let agent = d.browser("agent-a").await;
+    let (status, page) = html(&agent, d.app.url("/tickets/new?order_no=O%001")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("空字符"), "{page}");
+    let form = agent
+        .post(d.app.url(&format!("/tickets/{id}/notes")))
+        .form(&[("text", "a\0b"), ("version", "1")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), StatusCode::BAD_REQUEST);
+    assert!(notes(&d).await.is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn control_characters_escapes_and_bidi_overrides_are_removed_from_free_text() {
+    let d = desk().await;
+    let ticket = d.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let answer = d
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/notes"),
+            &d.agent_token,
+            json!({ "text": "买家\u{1b}[31m来电\u{7}\r\n第二行\t好\u{202E}txt.exe\u{2066}" }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    let agent = d.browser("agent-a").await;
+    let form = agent
+        .post(d.app.url(&format!("/tickets/{id}/notes")))
+        .form(&[("text", "表单\u{1b}[2J备注\u{202D}\n下一行")])
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        form.status().is_redirection() || form.status().is_success(),
+        "{}",
+        form.status()
+    );
+    assert_eq!(
+        notes(&d).await,
+        ["买家[31m来电\n第二行\t好txt.exe", "表单[2J备注\n下一行"]
+    );
+}

@@ -295,6 +295,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "A date is out of range: only dates from 2000 to 2100 are accepted. Check it and try again.",
     ),
     (
+        "error.code.nul_character",
+        "地址或表单中含有空字符（NUL），请删除后重试。",
+        "The address or the form contains a NUL character; remove it and try again.",
+    ),
+    (
         "error.code.calendar_unknown_year",
         "工作日历缺少该年份的节假日数据，请联系管理员补充。",
         "The working-day calendar has no data for that year; ask an admin to add it.",
