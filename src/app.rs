@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
         .layer(middleware::from_fn(refuse_nul_in_address))
+        .layer(middleware::from_fn(no_store_outside_static))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -164,6 +165,21 @@ async fn refuse_nul_in_address(request: axum::extract::Request, next: middleware
         return crate::web::early_error(request.headers(), uri, error);
     }
     next.run(request).await
+}
+
+/// Pages and API answers carry buyers' names, phones, addresses and orders: no browser or
+/// proxy may keep them (`Cache-Control: no-store`, unless a handler chose otherwise). Files
+/// under `/static/` keep the caching `ServeDir` gives them.
+async fn no_store_outside_static(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let is_static = request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    if !is_static {
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// A header every response carries unless the handler set its own.

@@ -299,3 +299,39 @@ async fn control_characters_escapes_and_bidi_overrides_are_removed_from_free_tex
         ["买家[31m来电\n第二行\t好txt.exe", "表单[2J备注\n下一行"]
     );
 }
+
+#[tokio::test]
+async fn pages_and_api_answers_are_not_stored_by_caches_but_static_files_are() {
+    let d = desk().await;
+    let ticket = d.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let agent = d.browser("agent-a").await;
+    let cache_control = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    for path in [
+        format!("/tickets/{id}"),
+        format!("/tickets/{id}/buyer"),
+        "/".to_string(),
+        format!("/api/v1/tickets/{id}"),
+        format!("/api/v1/tickets/{id}/buyer"),
+        "/api/v1/no-such-thing".to_string(),
+    ] {
+        let response = agent.get(d.app.url(&path)).send().await.expect("get");
+        assert_eq!(cache_control(&response), "no-store", "{path} ({})", response.status());
+    }
+    let login = d.app.client.get(d.app.url("/login")).send().await.expect("login page");
+    assert_eq!(cache_control(&login), "no-store");
+    let script = agent.get(d.app.url("/static/app.js")).send().await.expect("static");
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_ne!(
+        cache_control(&script),
+        "no-store",
+        "static assets keep their own caching"
+    );
+}
