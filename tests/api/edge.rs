@@ -335,3 +335,37 @@ async fn pages_and_api_answers_are_not_stored_by_caches_but_static_files_are() {
         "static assets keep their own caching"
     );
 }
+
+#[tokio::test]
+async fn an_idempotency_key_sent_again_with_a_different_body_is_refused_and_with_the_same_body_replayed() {
+    let d = desk().await;
+    let send = |description: &'static str| {
+        d.app
+            .client
+            .post(d.app.url(&format!("/api/v1/shops/{}/tickets", d.shop)))
+            .bearer_auth(&d.agent_token)
+            .header("idempotency-key", "retry-7")
+            .json(&json!({ "kind": "complaint", "order_no": "O-1", "reason": "other", "description": description }))
+            .send()
+    };
+    let first = send("买家投诉物流慢").await.expect("first");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: serde_json::Value = first.json().await.expect("json");
+    let again = send("买家投诉物流慢").await.expect("again");
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: serde_json::Value = again.json().await.expect("json");
+    assert_eq!(again["id"], first["id"], "the same request gets the first ticket back");
+    let other = send("另一个问题").await.expect("other");
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other: serde_json::Value = other.json().await.expect("json");
+    assert_eq!(other["error"]["code"], "idempotency_key_reused", "{other}");
+    assert!(
+        other["error"]["message"].as_str().unwrap_or("").contains("retry-7"),
+        "{other}"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&d.app.pool)
+        .await
+        .expect("count");
+    assert_eq!(count, 1);
+}
