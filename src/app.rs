@@ -146,6 +146,8 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
+        .layer(middleware::from_fn(refuse_nul_in_address))
+        .layer(middleware::from_fn(no_store_outside_static))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -207,6 +209,36 @@ async fn json_errors_for_api(request: axum::extract::Request, next: middleware::
         *answer.status_mut() = status;
     }
     answer
+}
+
+/// A NUL (`%00`) in the path or the query string is refused with 400 before any extractor
+/// decodes it: PostgreSQL text cannot hold it, and no address of ours needs it.
+async fn refuse_nul_in_address(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let uri = request.uri();
+    let has_nul = |text: &str| text.as_bytes().windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        let error = crate::error::ApiError::bad_request(
+            "the address contains a NUL character (%00), which no path or query parameter may hold; remove it",
+        )
+        .with_code("nul_character");
+        return crate::web::early_error(request.headers(), uri, error);
+    }
+    next.run(request).await
+}
+
+/// Pages and API answers carry buyers' names, phones, addresses and orders: no browser or
+/// proxy may keep them (`Cache-Control: no-store`, unless a handler chose otherwise). Files
+/// under `/static/` keep the caching `ServeDir` gives them.
+async fn no_store_outside_static(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let is_static = request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    if !is_static {
+        response
+            .headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// A header every response carries unless the handler set its own.

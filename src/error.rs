@@ -31,6 +31,12 @@ impl ApiError {
         }
     }
 
+    /// The same error with a more precise code (a page may show that code's own message).
+    pub fn with_code(mut self, code: &'static str) -> ApiError {
+        self.code = code;
+        self
+    }
+
     /// Adds details.
     pub fn with_details(mut self, details: Value) -> ApiError {
         self.details = details;

@@ -31,7 +31,8 @@ pub struct BuyerOrder {
     pub order_no: String,
     pub paid_at: Option<DateTime<Utc>>,
     pub signed_at: Option<DateTime<Utc>>,
-    pub total_fen: i64,
+    /// What the order came to; absent if its stored lines add up beyond what fen can hold.
+    pub total_fen: Option<i64>,
     /// Titles of its lines.
     pub items: String,
     pub tickets: i64,
@@ -62,8 +63,8 @@ pub struct BuyerFile {
     pub return_requests: i64,
     /// Tickets that reached a refund.
     pub refunds: i64,
-    /// Money refunded, in fen.
-    pub refunded_fen: i64,
+    /// Money refunded, in fen; absent if the stored refunds add up beyond what fen can hold.
+    pub refunded_fen: Option<i64>,
     /// Return or refund requests in the last [`FLAG_WINDOW_DAYS`] days.
     pub recent_requests: i64,
     /// A signal for the agent (never a refusal): see [`is_repeat_returner`].
@@ -79,8 +80,10 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
         .await?;
     let orders: Vec<BuyerOrder> = sqlx::query_as(
         "SELECT o.order_no, o.paid_at, o.signed_at,
-                COALESCE((SELECT sum(l.unit_price_fen * l.quantity) FROM order_lines l
-                          WHERE l.shop_id = o.shop_id AND l.order_id = o.id), 0)::bigint AS total_fen,
+                -- Summed as numeric: a stored row must not be able to overflow the page.
+                (SELECT CASE WHEN s <= 9223372036854775807 THEN s::bigint END
+                 FROM (SELECT COALESCE(sum(l.unit_price_fen::numeric * l.quantity), 0) AS s FROM order_lines l
+                       WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS line_sum) AS total_fen,
                 COALESCE((SELECT string_agg(l.title, '、' ORDER BY l.sku) FROM order_lines l
                           WHERE l.shop_id = o.shop_id AND l.order_id = o.id), '') AS items,
                 (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
@@ -119,7 +122,10 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
         nick,
         return_requests,
         refunds: refunded.len() as i64,
-        refunded_fen: refunded.iter().filter_map(|t| t.refund_fen).sum(),
+        refunded_fen: refunded
+            .iter()
+            .filter_map(|t| t.refund_fen)
+            .try_fold(0i64, i64::checked_add),
         recent_requests,
         repeat_returner: is_repeat_returner(recent_requests, recent_orders),
         orders,

@@ -103,7 +103,7 @@ pub async fn show_buyer(
         layout: Layout::new(&state, t, &user, "", format!("/tickets/{id}/buyer")),
         ticket_id: id.0,
         summary: BuyerSummary::of(&file),
-        refunded: Fen(file.refunded_fen).to_string(),
+        refunded: crate::web::views::fen_or_dash(file.refunded_fen.map(Fen)),
         flag_text: t.f(
             "buyer.flag_text",
             &[("n", &file.recent_requests), ("days", &super::FLAG_WINDOW_DAYS)],
@@ -115,7 +115,7 @@ pub async fn show_buyer(
                 order_no: o.order_no.clone(),
                 paid: t.datetime_opt(&o.paid_at),
                 signed: t.datetime_opt(&o.signed_at),
-                total: Fen(o.total_fen).to_string(),
+                total: crate::web::views::fen_or_dash(o.total_fen.map(Fen)),
                 items: o.items.clone(),
                 tickets: o.tickets,
             })

@@ -2,12 +2,13 @@
 //! only the result), and the years the calendar knows with their holidays and make-up days.
 //! Admins replace a year, add one or remove one here, typing dates one a line (see `text`).
 
+use crate::api::ApiForm;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -460,7 +461,7 @@ pub async fn add_year(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    Form(input): Form<YearFormInput>,
+    ApiForm(input): ApiForm<YearFormInput>,
 ) -> Response {
     let t = translator(&headers);
     let year = input.year.as_deref().map(str::trim).unwrap_or_default();
@@ -478,7 +479,7 @@ pub async fn replace_year(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(year): Path<String>,
-    Form(input): Form<YearFormInput>,
+    ApiForm(input): ApiForm<YearFormInput>,
 ) -> Response {
     let t = translator(&headers);
     let Ok(year) = year.parse::<i32>() else {

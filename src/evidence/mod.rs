@@ -52,10 +52,11 @@ pub fn is_image(content_type: &str) -> bool {
 }
 
 /// A file name safe to store and to send back in `Content-Disposition`: the last path
-/// segment, without control characters or quotes, at most 100 characters.
+/// segment, without control characters, bidi overrides ([`crate::edge::strip_unsafe_chars`]) or
+/// quotes, at most 100 characters.
 pub fn clean_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last
+    let cleaned: String = crate::edge::strip_unsafe_chars(last)
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
         .take(100)
@@ -323,6 +324,7 @@ mod tests {
         assert_eq!(clean_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_name("a\"b;\r\nc.png"), "abc.png");
         assert_eq!(clean_name(".."), "file");
+        assert_eq!(clean_name("photo\u{202E}gnp.exe"), "photognp.exe");
         assert_eq!(clean_name(""), "file");
     }
 

@@ -131,7 +131,8 @@ pub async fn serve_file(
     };
     set(headers, header::CONTENT_TYPE, meta.content_type.clone());
     set(headers, header::CONTENT_DISPOSITION, disposition(kind, &meta.file_name));
-    set(headers, header::CACHE_CONTROL, "private, max-age=3600".to_string());
+    // A buyer's photo is theirs: kept in no cache, like every other answer with buyers' data.
+    set(headers, header::CACHE_CONTROL, "no-store".to_string());
     // A stored file never runs anything, whatever it contains.
     set(
         headers,

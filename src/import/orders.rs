@@ -114,7 +114,7 @@ pub fn parse_local_time(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, S
         return Ok(None);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(at.with_timezone(&Utc)));
+        return crate::edge::instant(at.with_timezone(&Utc)).map(Some);
     }
     let normalised = text.replace('/', "-").replace('T', " ");
     let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -126,10 +126,12 @@ pub fn parse_local_time(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, S
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         });
     let naive = naive.ok_or_else(|| format!("`{text}` is not a time; write it as 2025-03-10 15:20:00"))?;
-    zone.from_local_datetime(&naive)
+    let at = zone
+        .from_local_datetime(&naive)
         .earliest()
-        .map(|at| Some(at.with_timezone(&Utc)))
-        .ok_or_else(|| format!("`{text}` does not exist in the time zone {zone}"))
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| format!("`{text}` does not exist in the time zone {zone}"))?;
+    crate::edge::instant(at).map(Some)
 }
 
 fn money(text: &str, what: &str) -> Result<i64, String> {

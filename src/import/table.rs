@@ -68,6 +68,13 @@ pub fn read_table(bytes: &[u8], sink: &mut dyn RowSink) -> Result<Encoding, Impo
 }
 
 fn read_csv(bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), ImportError> {
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(ImportError::Unreadable(format!(
+            "line {line}: the file contains a NUL character, which no text may hold (is it a CSV file in UTF-8 or GBK?); \
+             save it again as CSV from the seller centre or a spreadsheet"
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -182,8 +189,10 @@ fn excel_serial_to_text(serial: f64) -> String {
 }
 
 /// A cell without the decorations exports add: surrounding spaces, the `="…"` formula wrapper
-/// around long ids, a leading tab or apostrophe.
+/// around long ids, a leading tab or apostrophe; and without the characters no text may hold
+/// ([`crate::edge::strip_unsafe_chars`]).
 pub fn clean_cell(raw: &str) -> String {
+    let raw = crate::edge::strip_unsafe_chars(raw);
     let mut text = raw.trim();
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
         text = inner;
@@ -234,6 +243,15 @@ mod tests {
         assert_eq!(clean_cell("=\"3912837465012345678\""), "3912837465012345678");
         assert_eq!(clean_cell(" '3912837465012345678 "), "3912837465012345678");
         assert_eq!(clean_cell("\t123"), "123");
+    }
+
+    #[test]
+    fn cells_lose_escapes_and_bidi_overrides_and_a_file_with_nul_is_refused() {
+        assert_eq!(clean_cell("\u{1b}[31m买家\u{202E}\u{0}备注"), "[31m买家备注");
+        assert!(matches!(
+            read_table(b"a,b\n1,\x002\n", &mut Lines(Vec::new())),
+            Err(ImportError::Unreadable(message)) if message.starts_with("line 2:")
+        ));
     }
 
     #[test]

@@ -93,9 +93,10 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
-    /// The line's amount.
-    pub fn amount(&self) -> Fen {
-        Fen(self.unit_price_fen * i64::from(self.quantity))
+    /// The line's amount; `None` if a stored row is too large to multiply out (rows written
+    /// before amounts were range-checked at the edge).
+    pub fn amount(&self) -> Option<Fen> {
+        self.unit_price_fen.checked_mul(i64::from(self.quantity)).map(Fen)
     }
 
     /// The parsed exclusion (stored values are checked by the database).
@@ -110,15 +111,30 @@ impl Order {
         self.lines.iter().find(|l| l.sku == sku)
     }
 
-    /// What the buyer paid for the whole order.
-    pub fn total(&self) -> Fen {
-        Fen(self.lines.iter().map(|l| l.amount().0).sum())
+    /// What the buyer paid for the whole order; `None` if it does not fit in an `i64` of fen.
+    pub fn total(&self) -> Option<Fen> {
+        self.lines
+            .iter()
+            .try_fold(0i64, |sum, line| sum.checked_add(line.amount()?.0))
+            .map(Fen)
     }
 }
 
-/// Checks an order; the error names the field.
+/// Checks an order; the error names the field. Amounts and times are range-checked here
+/// ([`crate::edge`]): each price, line and the order's total at most ¥100,000,000.00, each time
+/// in the years 2000–2100.
 pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, String)> {
     let field = |f: &str| f.to_string();
+    for (name, at) in [
+        ("paid_at", input.paid_at),
+        ("shipped_at", input.shipped_at),
+        ("signed_at", input.signed_at),
+    ] {
+        if let Some(at) = at {
+            crate::edge::instant(at).map_err(|message| (field(name), message))?;
+        }
+    }
+    let mut total = Fen(0);
     if order_no.trim().is_empty() || order_no.len() > 64 {
         return Err((
             field("order_no"),
@@ -152,6 +168,13 @@ pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, Strin
         if line.unit_price_fen < 0 {
             return Err((at("unit_price_fen"), "the price in fen cannot be negative".into()));
         }
+        crate::edge::amount(line.unit_price_fen).map_err(|message| (at("unit_price_fen"), message))?;
+        let amount = crate::edge::line_amount(line.unit_price_fen, line.quantity)
+            .map_err(|message| (at("quantity"), message))?;
+        total = Fen(total.0.saturating_add(amount.0));
+        if let Some(signed_at) = line.signed_at {
+            crate::edge::instant(signed_at).map_err(|message| (at("signed_at"), message))?;
+        }
         if let Some(ex) = &line.no_reason_exclusion
             && NoReasonExclusion::parse(ex).is_none()
         {
@@ -164,6 +187,7 @@ pub fn validate(order_no: &str, input: &OrderInput) -> Result<(), (String, Strin
             ));
         }
     }
+    crate::edge::amount(total.0).map_err(|message| (field("lines"), format!("the order's total {message}")))?;
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 //! forms (no script needed); each answers with a redirect back to the page, or the page again
 //! with the reason when refused.
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -203,7 +203,7 @@ pub async fn add_reply(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    Form(form): Form<ReplyForm>,
+    ApiForm(form): ApiForm<ReplyForm>,
 ) -> ApiResult<Response> {
     user.require(Action::ManageReplies)?;
     let shop = pick_shop(&user, form.shop)?;
@@ -220,7 +220,7 @@ pub async fn edit_reply(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<ReplyForm>,
+    ApiForm(form): ApiForm<ReplyForm>,
 ) -> ApiResult<Response> {
     user.require(Action::ManageReplies)?;
     let shop = super::shop_of(&state.pool, &user.shops, id)
@@ -260,7 +260,7 @@ pub async fn save_settings(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    Form(form): Form<SettingsForm>,
+    ApiForm(form): ApiForm<SettingsForm>,
 ) -> ApiResult<Response> {
     user.require(Action::ManageReplies)?;
     let shop = pick_shop(&user, form.shop)?;

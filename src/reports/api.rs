@@ -44,8 +44,9 @@ pub struct ReportQuery {
 /// `now` decides what "today" is when no end is given.
 pub fn period_of(query: &ReportQuery, shop: &Shop, now: DateTime<Utc>) -> Result<(Period, GroupBy), ApiError> {
     let date = |field: &str, text: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))
+        let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))?;
+        crate::edge::date(day).map_err(|message| crate::edge::date_error(field, message))
     };
     let today = now.with_timezone(&shop.zone()).date_naive();
     let to = match query.to.as_deref().filter(|t| !t.is_empty()) {

@@ -555,12 +555,14 @@ pub async fn export_csv(
     Ok(response)
 }
 
-/// A table as CSV bytes with the UTF-8 BOM first.
+/// A table as CSV bytes with the UTF-8 BOM first; every cell is made safe for spreadsheets
+/// (a SKU or a name written as a formula is exported as text).
 pub fn to_csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
+    use crate::spreadsheet::neutralise_formula;
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(&table.head)?;
+    writer.write_record(table.head.iter().map(|h| neutralise_formula(h).into_owned()))?;
     for row in &table.rows {
-        writer.write_record(row.iter().map(|c| c.text.as_str()))?;
+        writer.write_record(row.iter().map(|c| neutralise_formula(&c.text).into_owned()))?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
 }

@@ -149,7 +149,8 @@ const FILL_OPENED: &str = concat!(
      SELECT $1, CASE GROUPING(sku, category, reason, kind) WHEN 7 THEN 'sku' WHEN 11 THEN 'category'
                 WHEN 13 THEN 'reason' WHEN 14 THEN 'kind' ELSE 'total' END,
             'day', day, COALESCE(sku, category, reason, kind, ''), count(*), count(*) FILTER (WHERE refunded),
-            COALESCE(sum(refund_fen) FILTER (WHERE refunded), 0)
+            -- Clamped: no stored refund may overflow a report (sums of bigint are numeric).
+            LEAST(COALESCE(sum(refund_fen) FILTER (WHERE refunded), 0), 9223372036854775807)
      FROM opened
      GROUP BY GROUPING SETS ((day), (day, sku), (day, category), (day, reason), (day, kind))
      ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
@@ -205,7 +206,7 @@ WITH changed AS (
            sum(orders_paid) AS orders_paid, sum(orders_refunded) AS orders_refunded,
            sum(orders_quality) AS orders_quality, sum(orders_complained) AS orders_complained,
            sum(tickets_opened) AS tickets_opened, sum(tickets_refunded) AS tickets_refunded,
-           sum(refund_fen) AS refund_fen, sum(tickets_closed) AS tickets_closed,
+           LEAST(sum(refund_fen), 9223372036854775807) AS refund_fen, sum(tickets_closed) AS tickets_closed,
            sum(resolve_seconds) AS resolve_seconds
     FROM days GROUP BY 1, 2, 3
 ), buckets AS (
@@ -570,7 +571,7 @@ const READ_SUMS: &str = concat!(
     "
             sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8, sum(orders_refunded)::int8,
             sum(orders_quality)::int8, sum(orders_complained)::int8, sum(tickets_opened)::int8,
-            sum(tickets_refunded)::int8, sum(refund_fen)::int8, sum(tickets_closed)::int8,
+            sum(tickets_refunded)::int8, LEAST(sum(refund_fen), 9223372036854775807)::int8, sum(tickets_closed)::int8,
             sum(resolve_seconds)::int8 ",
     period_rows!(),
     " GROUP BY 1"

@@ -31,10 +31,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Opens a ticket. The rules judge it on the way in: a refused no-reason request is 422 and
-/// nothing is stored. A repeated request with the same `Idempotency-Key` returns the first ticket.
+/// nothing is stored. A repeated request with the same `Idempotency-Key` returns the first ticket;
+/// the same key with a different request is 422 `idempotency_key_reused`.
 #[utoipa::path(post, path = "/api/v1/shops/{shop}/tickets", tag = "tickets",
     params(("shop" = i64, Path, description = "shop id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry-safe create: the same key returns the same ticket")),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry-safe create: the same key and request return the same ticket; the same key with another request is 422")),
     request_body = NewTicket,
     responses((status = 201, body = TicketView), (status = 200, description = "replayed: the ticket created earlier with this key", body = TicketView),
               (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]

@@ -3,7 +3,7 @@
 //! never re-implemented here.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 use utoipa::ToSchema;
@@ -31,7 +31,7 @@ pub const PLATFORM_INTERVENTION_WORKING_DAYS: u32 = 4;
 const OPENED_AT_SKEW: Duration = Duration::minutes(5);
 
 /// A request to open a ticket (`POST /api/v1/shops/{shop}/tickets`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicket {
     #[schema(value_type = String, example = "return")]
@@ -231,11 +231,8 @@ pub async fn create(
                 "the Idempotency-Key header must have 1–200 characters",
             ));
         }
-        if let Some(existing) = find_by_idempotency_key(pool, shop.id, user.id, key).await? {
-            return Ok(Created {
-                ticket: existing,
-                replayed: true,
-            });
+        if let Some(existing) = replay(pool, shop.id, user.id, key, &request_hash(&input)?).await? {
+            return Ok(existing);
         }
     }
     let order_no = input.order_no.trim();
@@ -271,17 +268,17 @@ pub async fn create(
         if fen < 0 {
             return Err(ApiError::invalid("refund_fen", "a refund in fen cannot be negative"));
         }
-        if fen > order.total().0 {
+        crate::edge::require_amount("refund_fen", fen)?;
+        if let Some(total) = order.total()
+            && fen > total.0
+        {
             return Err(ApiError::invalid(
                 "refund_fen",
-                format!(
-                    "the refund ({}) is more than the order's total ({})",
-                    Fen(fen),
-                    order.total()
-                ),
+                format!("the refund ({}) is more than the order's total ({total})", Fen(fen)),
             ));
         }
     }
+    crate::edge::require_instant("opened_at", input.opened_at)?;
     let opened_at = match input.opened_at {
         Some(at) if at > now + OPENED_AT_SKEW => {
             return Err(ApiError::invalid(
@@ -355,13 +352,15 @@ pub async fn create(
     ))
     .map(|c| c.deadline);
 
+    let body_hash = idempotency_key.as_ref().map(|_| request_hash(&input)).transpose()?;
     let mut tx = pool.begin().await?;
     let inserted: Option<TicketId> = sqlx::query_scalar(
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
                               follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
-                              timer_due_at, review_rating, review_text)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22)
+                              timer_due_at, review_rating, review_text, idempotency_body_sha256)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
+                 $23)
          ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -387,19 +386,16 @@ pub async fn create(
     .bind(timer_due)
     .bind(review_rating)
     .bind(&review_text)
+    .bind(&body_hash)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = inserted else {
         // A concurrent request with the same key won the race: answer with its ticket.
         tx.rollback().await?;
         let key = idempotency_key.unwrap_or_default();
-        let existing = find_by_idempotency_key(pool, shop.id, user.id, &key)
+        return replay(pool, shop.id, user.id, &key, &body_hash.unwrap_or_default())
             .await?
-            .ok_or_else(|| ApiError::internal("idempotent ticket vanished"))?;
-        return Ok(Created {
-            ticket: existing,
-            replayed: true,
-        });
+            .ok_or_else(|| ApiError::internal("idempotent ticket vanished"));
     };
 
     let actor = Some(user.id);
@@ -512,23 +508,48 @@ fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
     ApiError::unprocessable(code, decision.explanation(lang)).with_details(json!({ "seven_day": record }))
 }
 
-async fn find_by_idempotency_key(
+/// The SHA-256 of a request to open a ticket, over its parsed fields (so that spacing or the
+/// order of the JSON keys does not make two equal requests differ).
+fn request_hash(input: &NewTicket) -> Result<Vec<u8>, ApiError> {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::to_vec(input).map_err(ApiError::internal)?;
+    Ok(Sha256::digest(&canonical).to_vec())
+}
+
+/// The ticket this user opened earlier with `key`, if any: replayed when the request is the
+/// same, refused (422 `idempotency_key_reused`) when it differs.
+async fn replay(
     pool: &PgPool,
     shop: ShopId,
     user: UserId,
     key: &str,
-) -> Result<Option<Ticket>, ApiError> {
-    let id: Option<TicketId> =
-        sqlx::query_scalar("SELECT id FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3")
-            .bind(shop)
-            .bind(user)
-            .bind(key)
-            .fetch_optional(pool)
-            .await?;
-    match id {
-        Some(id) => Ok(repo::get(pool, &[shop], id).await?),
-        None => Ok(None),
+    hash: &[u8],
+) -> Result<Option<Created>, ApiError> {
+    let found: Option<(TicketId, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT id, idempotency_body_sha256 FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3",
+    )
+    .bind(shop)
+    .bind(user)
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, stored)) = found else {
+        return Ok(None);
+    };
+    // Tickets opened before the hash was kept have none: they are replayed as before.
+    if stored.is_some_and(|stored| stored != hash) {
+        return Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            format!(
+                "the Idempotency-Key `{key}` was already used for ticket {id} with a different request; \
+                 nothing was created: send a new key for a new ticket, or the same request to get ticket {id} back"
+            ),
+        )
+        .with_details(json!({ "ticket_id": id })));
     }
+    Ok(repo::get(pool, &[shop], id)
+        .await?
+        .map(|ticket| Created { ticket, replayed: true }))
 }
 
 async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<UserId, ApiError> {

@@ -1,8 +1,8 @@
 //! `/follow-ups`: the supervisor's view of the 24-hour cycle — overdue and due-soon tickets across
 //! the shop, each agent's load and compliance, bulk reassign and bulk escalate.
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -228,7 +228,7 @@ fn require_supervisor(user: &CurrentUser) -> ApiResult<()> {
 pub async fn bulk_reassign(
     State(state): State<AppState>,
     PageUser(user): PageUser,
-    Form(form): Form<Vec<(String, String)>>,
+    ApiForm(form): ApiForm<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     require_supervisor(&user)?;
     let ids = selected_tickets(&form)?;
@@ -258,7 +258,7 @@ pub async fn bulk_reassign(
 pub async fn bulk_escalate(
     State(state): State<AppState>,
     PageUser(user): PageUser,
-    Form(form): Form<Vec<(String, String)>>,
+    ApiForm(form): ApiForm<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     require_supervisor(&user)?;
     let ids = selected_tickets(&form)?;

@@ -1,7 +1,7 @@
 //! `/login` and `/logout`: a session cookie (HttpOnly, SameSite=Lax) holding a random token.
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -51,7 +51,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
-    Form(form): Form<LoginForm>,
+    ApiForm(form): ApiForm<LoginForm>,
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());

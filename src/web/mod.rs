@@ -145,6 +145,14 @@ fn error_page(tr: Tr, status: StatusCode, code: &str, message: &str) -> Response
     }
 }
 
+/// An error answered before any handler ran: JSON under `/api`, a page elsewhere.
+pub fn early_error(headers: &HeaderMap, uri: &axum::http::Uri, error: ApiError) -> Response {
+    if uri.path().starts_with("/api/") {
+        return error.into_response();
+    }
+    error_page(translator(headers), error.status, error.code, &error.message)
+}
+
 /// 404 for unknown paths: JSON under `/api`, a page elsewhere.
 pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {

@@ -1,8 +1,8 @@
 //! `/tickets/new`: find the order by its number, pick the line, kind, reason and amount. The
 //! rules judge the request on submit; a refusal is shown with its explanation.
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -150,7 +150,7 @@ async fn page(
                 shop: shop.0,
                 order_no: o.order_no.clone(),
                 buyer: o.buyer.clone(),
-                total: o.total().to_string(),
+                total: views::fen_or_dash(o.total()),
                 paid: zone_t.datetime_opt(&o.paid_at),
                 signed: zone_t.datetime_opt(&o.signed_at),
             })
@@ -173,12 +173,9 @@ async fn page(
             Choice::new("yes", t.t("new.intact_yes"), intact == "yes"),
             Choice::new("no", t.t("new.intact_no"), intact == "no"),
         ],
-        refund_yuan: form.and_then(|f| f.refund_yuan.clone()).unwrap_or_else(|| {
-            order
-                .as_ref()
-                .map(|o| views::yuan_field(Some(o.total())))
-                .unwrap_or_default()
-        }),
+        refund_yuan: form
+            .and_then(|f| f.refund_yuan.clone())
+            .unwrap_or_else(|| order.as_ref().map(|o| views::yuan_field(o.total())).unwrap_or_default()),
         description: form.and_then(|f| f.description.clone()).unwrap_or_default(),
         can_override: user.may(Action::OverrideRules),
         ratings: {
@@ -224,7 +221,7 @@ pub async fn open_ticket(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    Form(form): Form<NewTicketForm>,
+    ApiForm(form): ApiForm<NewTicketForm>,
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let shop_id = ShopId(form.shop);
@@ -274,7 +271,11 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
     let refund_fen = match form.refund_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => Some(
             Fen::parse_yuan(text)
-                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))?
+                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))
+                .and_then(|fen| {
+                    crate::edge::amount(fen.0)
+                        .map_err(|_| ApiError::invalid("refund", t.f("new.amount_out_of_range", &[("amount", &text)])))
+                })?
                 .0,
         ),
         None => None,

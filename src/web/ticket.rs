@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::api::ApiForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -158,7 +158,10 @@ pub async fn partial(
     ];
     if let Some(line) = line {
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
-        meta.push((t.t("ticket.paid"), format!("{} × {}", line.amount(), line.quantity)));
+        meta.push((
+            t.t("ticket.paid"),
+            format!("{} × {}", views::fen_or_dash(line.amount()), line.quantity),
+        ));
     }
     meta.push((
         t.t("ticket.refund"),
@@ -600,7 +603,7 @@ pub async fn record_follow_up(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<FollowUpForm>,
+    ApiForm(form): ApiForm<FollowUpForm>,
 ) -> ApiResult<Response> {
     let canned_reply = match form.canned_reply.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(reply) => match reply.parse::<i64>() {
@@ -644,7 +647,7 @@ pub async fn add_note(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<NoteForm>,
+    ApiForm(form): ApiForm<NoteForm>,
 ) -> ApiResult<Response> {
     let result = service::note(
         &state.pool,
@@ -675,7 +678,7 @@ pub async fn move_ticket(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<TransitionForm>,
+    ApiForm(form): ApiForm<TransitionForm>,
 ) -> ApiResult<Response> {
     let resolution = form
         .resolution
@@ -710,7 +713,7 @@ pub async fn assign_ticket(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<AssignForm>,
+    ApiForm(form): ApiForm<AssignForm>,
 ) -> ApiResult<Response> {
     let assignee = match form.assignee.as_str() {
         "" => Ok(None),
@@ -755,7 +758,7 @@ pub async fn record_return_visit(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    Form(form): Form<VisitForm>,
+    ApiForm(form): ApiForm<VisitForm>,
 ) -> ApiResult<Response> {
     let satisfied = match form.satisfied.as_str() {
         "yes" => Ok(true),

@@ -306,3 +306,8 @@ impl Choice {
 pub fn yuan_field(fen: Option<Fen>) -> String {
     fen.map(|f| f.to_string().replace('¥', "")).unwrap_or_default()
 }
+
+/// Money as shown (`¥128.00`), or `—` when there is none (or it could not be summed).
+pub fn fen_or_dash(fen: Option<Fen>) -> String {
+    fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into())
+}

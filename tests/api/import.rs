@@ -155,7 +155,10 @@ async fn a_gbk_order_report_then_its_item_report_give_orders_with_their_real_lin
         .await
         .expect("query")
         .expect("order");
-    assert_eq!((waiting.signed_at, waiting.total().0), (None, 9999));
+    assert_eq!(
+        (waiting.signed_at, waiting.total()),
+        (None, Some(aftersales::money::Fen(9999)))
+    );
 
     let items = import(&app, shop, "ExportOrderDetailList.csv", Format::Auto)
         .await

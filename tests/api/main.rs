@@ -6,6 +6,7 @@ mod agent_day;
 mod auth;
 mod calendar;
 mod cli;
+mod edge;
 mod faults;
 mod follow_ups;
 mod health;

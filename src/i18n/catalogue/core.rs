@@ -204,6 +204,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "「{amount}」不是有效金额，请输入如 128.50 的数字。",
         "`{amount}` is not an amount; type a number such as 128.50.",
     ),
+    (
+        "new.amount_out_of_range",
+        "退款金额须在 ¥0.00 至 ¥100,000,000.00 之间，请检查「{amount}」。",
+        "The refund must be between ¥0.00 and ¥100,000,000.00; check `{amount}`.",
+    ),
     ("new.intact", "商品是否完好", "Goods intact?"),
     (
         "new.intact_unknown",
@@ -278,6 +283,21 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "error.code.unavailable",
         "数据库暂时无法连接，操作未保存，请稍后重试。",
         "The database cannot be reached right now; nothing was saved. Try again in a moment.",
+    ),
+    (
+        "error.code.amount_out_of_range",
+        "金额超出范围：每笔金额须在 ¥0.00 至 ¥100,000,000.00 之间，请检查后重试。",
+        "An amount is out of range: each must be between ¥0.00 and ¥100,000,000.00. Check it and try again.",
+    ),
+    (
+        "error.code.date_out_of_range",
+        "日期超出范围：只接受 2000 年至 2100 年之间的日期，请检查后重试。",
+        "A date is out of range: only dates from 2000 to 2100 are accepted. Check it and try again.",
+    ),
+    (
+        "error.code.nul_character",
+        "地址或表单中含有空字符（NUL），请删除后重试。",
+        "The address or the form contains a NUL character; remove it and try again.",
     ),
     (
         "error.code.calendar_unknown_year",
