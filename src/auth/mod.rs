@@ -146,14 +146,47 @@ impl CurrentUser {
     }
 }
 
-/// The bearer token or session cookie of a request, if any.
-pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(token) = value.strip_prefix("Bearer ")
-    {
-        return Some(token.trim().to_string());
+/// How a request says who it is. Exactly one of the two counts: a bearer token when the
+/// `Authorization` header carries one (the cookie is then ignored), else the session cookie.
+/// Any other `Authorization` scheme counts for nothing. The [`CurrentUser`] extractor and the
+/// CSRF check both decide through [`credential`], so they cannot disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer <token>`: sent by a program, never attached by a browser on its
+    /// own, so no CSRF token is needed.
+    Bearer(String),
+    /// The session cookie: a browser attaches it to any request, so state-changing requests
+    /// must also carry the session's CSRF token.
+    Session(String),
+}
+
+impl Credential {
+    /// The token, whichever way it came.
+    pub fn token(&self) -> &str {
+        match self {
+            Credential::Bearer(token) | Credential::Session(token) => token,
+        }
     }
-    cookie(headers, SESSION_COOKIE)
+}
+
+/// The credential of a request, if any (see [`Credential`]).
+pub fn credential(headers: &HeaderMap) -> Option<Credential> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+        });
+    match bearer {
+        Some(token) => Some(Credential::Bearer(token)),
+        None => cookie(headers, SESSION_COOKIE).map(Credential::Session),
+    }
+}
+
+/// The bearer token or session cookie of a request, if any (see [`credential`]).
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
+    credential(headers).map(|c| c.token().to_string())
 }
 
 /// One cookie's value.

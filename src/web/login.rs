@@ -55,6 +55,16 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
+    if !super::csrf::same_origin(&headers) {
+        tracing::warn!("sign-in posted from another site refused");
+        let page = LoginPage {
+            layout: Layout::anonymous(t),
+            next,
+            login: String::new(),
+            error: Some(t.t("login.cross_site")),
+        };
+        return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
+    }
     let address = client_address(&extensions);
     let signed_in = match crate::auth::sign_in(&state, form.login.trim(), &form.password, &address).await {
         Ok(user) => user,

@@ -357,3 +357,120 @@ async fn admin_and_supervisor_actions_land_on_an_append_only_audit_log() {
         .expect("count");
     assert_eq!(count, 3);
 }
+
+#[tokio::test]
+async fn an_authorization_header_that_is_not_a_bearer_token_does_not_excuse_a_cookie_session_from_csrf() {
+    let desk = desk().await;
+    let ticket = desk.open("complaint", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (session, _) = sign_in(&desk.app, "agent-a").await;
+    let no_header = browser_with(&desk.app, &session, None);
+    for authorization in ["Basic eHl6OnN1cGVy", "Negotiate xyz", "Bearer"] {
+        let forged = no_header
+            .post(desk.app.url(&format!("/tickets/{id}/notes")))
+            .header("authorization", authorization)
+            .form(&[("text", "forged"), ("version", "1")])
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            forged.status() == StatusCode::FORBIDDEN || forged.status() == StatusCode::UNAUTHORIZED,
+            "{authorization}: {}",
+            forged.status()
+        );
+    }
+    // The upload routes check the token themselves, by the same rule.
+    let upload = no_header
+        .post(desk.app.url("/import"))
+        .header("authorization", "Basic eHl6OnN1cGVy")
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(upload.status(), StatusCode::FORBIDDEN);
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(after.body["version"], 1, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_bearer_token_decides_who_is_asking_and_the_cookie_beside_it_is_ignored() {
+    let desk = desk().await;
+    let (session, _) = sign_in(&desk.app, "agent-a").await;
+    let cookie_only = browser_with(&desk.app, &session, None);
+    let me = cookie_only
+        .get(desk.app.url("/api/v1/me"))
+        .bearer_auth(&desk.supervisor_token)
+        .send()
+        .await
+        .expect("get");
+    let me: serde_json::Value = me.json().await.expect("json");
+    assert_eq!(me["login"], "super-a", "the bearer token wins over the cookie");
+    let unknown = cookie_only
+        .get(desk.app.url("/api/v1/me"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        unknown.status(),
+        StatusCode::UNAUTHORIZED,
+        "a bad bearer token does not fall back to the cookie"
+    );
+    // With a bearer token no CSRF token is needed, cookie or not.
+    let ticket = desk.open("complaint", "quality").await;
+    let noted = cookie_only
+        .post(desk.app.url(&format!("/api/v1/tickets/{}/notes", ticket["id"])))
+        .bearer_auth(&desk.agent_token)
+        .json(&json!({ "text": "跟进" }))
+        .send()
+        .await
+        .expect("post");
+    assert!(noted.status().is_success(), "{}", noted.status());
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_from_another_site_is_refused_with_the_login_page() {
+    let desk = desk().await;
+    let host = desk.app.address.trim_start_matches("http://").to_string();
+    let credentials = [("login", "agent-a"), ("password", "password-agent-a"), ("next", "/")];
+    for (name, value) in [
+        ("origin", "https://evil.example".to_string()),
+        ("origin", "null".to_string()),
+        ("sec-fetch-site", "cross-site".to_string()),
+        ("sec-fetch-site", "same-site".to_string()),
+    ] {
+        let refused = desk
+            .app
+            .client
+            .post(desk.app.url("/login"))
+            .header(name, value.as_str())
+            .form(&credentials)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(
+            !refused.headers().contains_key("set-cookie"),
+            "no session for {name}: {value}"
+        );
+        let page = refused.text().await.expect("text");
+        assert!(
+            page.contains("此登录请求来自其他网站") && page.contains("name=\"password\""),
+            "{page}"
+        );
+    }
+    for headers in [
+        vec![("origin", format!("http://{host}"))],
+        vec![("sec-fetch-site", "same-origin".to_string())],
+        vec![("sec-fetch-site", "none".to_string())],
+        vec![],
+    ] {
+        let mut request = desk.app.client.post(desk.app.url("/login")).form(&credentials);
+        for (name, value) in &headers {
+            request = request.header(*name, value.as_str());
+        }
+        let response = request.send().await.expect("post");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{headers:?}");
+    }
+}

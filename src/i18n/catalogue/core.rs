@@ -31,6 +31,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "登录失败次数过多，请 15 分钟后再试。",
         "Too many failed sign-ins; try again in 15 minutes.",
     ),
+    (
+        "login.cross_site",
+        "此登录请求来自其他网站，已被拒绝。请直接在本页输入账号和密码登录。",
+        "This sign-in came from another website and was refused; sign in on this page instead.",
+    ),
     // Queue
     ("queue.title", "队列", "Queue"),
     ("queue.title_mine", "我的队列", "My queue"),
