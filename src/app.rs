@@ -16,7 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::rate_limit::{Limits, LoginLimiter};
+use crate::auth::rate_limit::Policy;
 use crate::rules::calendar::Calendar;
 
 /// What every handler can reach.
@@ -26,8 +26,8 @@ pub struct AppState {
     /// The working-day calendar (statutory holidays and make-up days), replaced whole when an
     /// admin edits it or the server reloads it from the database.
     calendar: Arc<RwLock<Arc<Calendar>>>,
-    /// Failed sign-ins, for rate limiting.
-    pub login_limiter: Arc<LoginLimiter>,
+    /// How failed sign-ins are throttled (the counts are in the database).
+    pub sign_in_policy: Policy,
 }
 
 impl AppState {
@@ -36,7 +36,7 @@ impl AppState {
         AppState {
             pool,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
-            login_limiter: Arc::new(LoginLimiter::new(Limits::default())),
+            sign_in_policy: Policy::default(),
         }
     }
 

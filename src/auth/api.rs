@@ -64,7 +64,7 @@ pub async fn create_token(
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let address = client_address(&extensions);
-    let user = sign_in(&state, &request.login, &request.password, &address)
+    let user = sign_in(&state, &request.login, &request.password, &address, chrono::Utc::now())
         .await?
         .ok_or_else(|| ApiError {
             code: "invalid_credentials",
@@ -131,16 +131,32 @@ pub struct PasswordChange {
 
 /// Changes the caller's password; every other session and token of theirs ends.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody),
+              (status = 429, body = crate::api::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    extensions: axum::http::Extensions,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     use crate::users::PasswordChangeError;
+    crate::auth::password::check_strength(&change.new_password)
+        .map_err(|message| ApiError::invalid("new_password", message))?;
+    // Guessing the current password here is throttled like signing in.
+    let address = client_address(&extensions);
+    let attempt = super::rate_limit::begin(
+        &state.pool,
+        &state.sign_in_policy,
+        &user.login,
+        &address,
+        chrono::Utc::now(),
+    )
+    .await?
+    .map_err(ApiError::too_many)?;
     match crate::users::change_password(&state.pool, user.id, &change.current_password, &change.new_password).await {
-        Ok(()) => {}
+        Ok(()) => super::rate_limit::succeeded(&state.pool, &attempt).await?,
         Err(PasswordChangeError::WrongPassword) => {
+            tracing::warn!(user = %user.id, address, "wrong current password on a password change");
             return Err(ApiError::invalid("current_password", "the current password is wrong"));
         }
         Err(PasswordChangeError::Weak(message)) => return Err(ApiError::invalid("new_password", message)),

@@ -225,26 +225,22 @@ pub fn client_address(extensions: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Signs in with rate limiting: 429 while the account or the address has failed too often,
+/// Signs in with throttling ([`rate_limit`]): 429 while the account or the address must wait,
 /// `None` for wrong credentials (counted), the user on success (the account's count cleared).
 pub async fn sign_in(
-    state: &crate::app::AppState,
+    state: &AppState,
     login: &str,
     password: &str,
     address: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<UserId>, ApiError> {
-    let now = std::time::Instant::now();
-    state
-        .login_limiter
-        .check(login, address, now)
+    let attempt = rate_limit::begin(&state.pool, &state.sign_in_policy, login, address, now)
+        .await?
         .map_err(ApiError::too_many)?;
     let user = authenticate(&state.pool, login, password).await?;
     match user {
-        Some(_) => state.login_limiter.clear_account(login),
-        None => {
-            state.login_limiter.record_failure(login, address, now);
-            tracing::warn!(address, "failed sign-in");
-        }
+        Some(_) => rate_limit::succeeded(&state.pool, &attempt).await?,
+        None => tracing::warn!(address, "failed sign-in"),
     }
     Ok(user)
 }

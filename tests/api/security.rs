@@ -152,61 +152,171 @@ async fn pages_have_no_inline_scripts_or_styles_and_escape_what_buyers_wrote() {
     );
 }
 
+/// Moves every stored sign-in failure `seconds` into the past, as if that much time had gone by.
+async fn time_passes(pool: &sqlx::PgPool, seconds: i64) {
+    sqlx::query(
+        "UPDATE sign_in_throttle SET last_failure_at = last_failure_at - make_interval(secs => $1),
+                window_started_at = window_started_at - make_interval(secs => $1)",
+    )
+    .bind(seconds as f64)
+    .execute(pool)
+    .await
+    .expect("shift the throttle's clock");
+}
+
+async fn token_attempt(app: &crate::support::TestApp, login: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/tokens"))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .expect("post")
+}
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds")
+}
+
 #[tokio::test]
-async fn sign_in_is_rate_limited_per_account_with_retry_after() {
+async fn failed_sign_ins_earn_growing_short_delays_and_never_lock_out_the_right_password() {
     let desk = desk().await;
-    for _ in 0..5 {
-        let wrong = desk
-            .app
-            .post(
-                "/api/v1/auth/tokens",
-                "",
-                json!({ "login": "agent-a", "password": "guess-guess" }),
-            )
-            .await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let app = &desk.app;
+    for _ in 0..3 {
+        let wrong = token_attempt(app, "agent-a", "guess-guess").await;
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "the first failures cost nothing"
+        );
     }
-    let response = desk
-        .app
+    let early = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(
+        early.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert_eq!(retry_after(&early), 1);
+    let body: serde_json::Value = early.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // The login page says so too, in Chinese, with the seconds.
+    let page = app
         .client
-        .post(desk.app.url("/api/v1/auth/tokens"))
-        .json(&json!({ "login": "agent-a", "password": "password-agent-a" }))
+        .post(app.url("/login"))
+        .form(&[("login", "AGENT-A"), ("password", "password-agent-a")])
         .send()
         .await
         .expect("post");
     assert_eq!(
-        response.status(),
+        page.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "logins match without case"
     );
-    let retry: u64 = response.headers()["retry-after"]
-        .to_str()
-        .expect("header")
-        .parse()
-        .expect("seconds");
-    assert!(retry > 0 && retry <= 15 * 60);
-    // The login page says so too, in Chinese.
-    let page = desk
-        .app
+    assert_eq!(retry_after(&page), 1);
+    assert!(
+        page.text()
+            .await
+            .expect("text")
+            .contains("登录失败次数过多，请 1 秒后再试")
+    );
+
+    time_passes(&app.pool, 1).await;
+    let wrong = token_attempt(app, "agent-a", "guess-guess").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let early = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(retry_after(&early), 2, "the delay doubles");
+    time_passes(&app.pool, 1).await;
+    assert_eq!(retry_after(&token_attempt(app, "agent-a", "password-agent-a").await), 1);
+    time_passes(&app.pool, 1).await;
+    let right = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(
+        right.status(),
+        StatusCode::CREATED,
+        "once the short delay ran, the right password works"
+    );
+    for _ in 0..3 {
+        let wrong = token_attempt(app, "agent-a", "guess-guess").await;
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "the success cleared the count"
+        );
+    }
+    // Another account is not held up.
+    let other = token_attempt(app, "super-a", "password-super-a").await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_office_behind_one_address_is_not_locked_out_by_its_colleagues_mistakes() {
+    let desk = desk().await;
+    let app = &desk.app;
+    for i in 0..25 {
+        let wrong = token_attempt(app, &format!("typo-{i}"), "guess-guess").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let right = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(right.status(), StatusCode::CREATED);
+    // The address has a cap all the same: 300 failures in 15 minutes.
+    sqlx::query("UPDATE sign_in_throttle SET failures = 300 WHERE scope = 'address'")
+        .execute(&app.pool)
+        .await
+        .expect("update");
+    let capped = token_attempt(app, "super-a", "password-super-a").await;
+    assert_eq!(capped.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&capped) <= 15 * 60);
+    time_passes(&app.pool, 15 * 60).await;
+    let later = token_attempt(app, "super-a", "password-super-a").await;
+    assert_eq!(later.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn two_server_processes_share_the_count_of_failed_sign_ins() {
+    let desk = desk().await;
+    for _ in 0..3 {
+        let wrong = token_attempt(&desk.app, "agent-a", "guess-guess").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let second = crate::support::spawn_second_server(&desk.app).await;
+    let response = second
         .client
-        .post(desk.app.url("/login"))
-        .form(&[("login", "agent-a"), ("password", "password-agent-a")])
+        .post(second.url("/api/v1/auth/tokens"))
+        .json(&json!({ "login": "agent-a", "password": "guess-again" }))
         .send()
         .await
         .expect("post");
-    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(page.headers().contains_key("retry-after"));
-    assert!(page.text().await.expect("text").contains("登录失败次数过多"));
-    // Another account is not locked.
-    let other = desk
-        .app
-        .post(
-            "/api/v1/auth/tokens",
-            "",
-            json!({ "login": "super-a", "password": "password-super-a" }),
-        )
-        .await;
-    assert_eq!(other.status, StatusCode::CREATED);
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_on_a_password_change_is_throttled_like_signing_in() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let change = |current: &'static str| {
+        app.client
+            .post(app.url("/api/v1/me/password"))
+            .bearer_auth(&desk.agent_token)
+            .json(&json!({ "current_password": current, "new_password": "a-new-secret-9" }))
+            .send()
+    };
+    for _ in 0..3 {
+        let wrong = change("guess-guess").await.expect("post");
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let early = change("password-agent-a").await.expect("post");
+    assert_eq!(early.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&early), 1);
+    // Signing in shares the count: it is the same account.
+    assert_eq!(
+        token_attempt(app, "agent-a", "password-agent-a").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    time_passes(&app.pool, 1).await;
+    let right = change("password-agent-a").await.expect("post");
+    assert_eq!(right.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]

@@ -135,7 +135,22 @@ pub struct TestApp {
 /// Starts the application on a random port against a fresh database.
 pub async fn spawn_app() -> TestApp {
     let (pool, db_options) = fresh_pool().await;
-    let app = aftersales::app::router(aftersales::app::AppState::new(pool.clone()));
+    serve(aftersales::app::AppState::new(pool), db_options).await
+}
+
+/// A second server process's worth of application (its own pool and state) on the database of
+/// `app`.
+pub async fn spawn_second_server(app: &TestApp) -> TestApp {
+    let pool = aftersales::db::pool(app.db_options.clone(), 4)
+        .await
+        .expect("second pool");
+    serve(aftersales::app::AppState::new(pool), app.db_options.clone()).await
+}
+
+/// Serves the application over `state` on a random loopback port.
+pub async fn serve(state: aftersales::app::AppState, db_options: PgConnectOptions) -> TestApp {
+    let pool = state.pool.clone();
+    let app = aftersales::app::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {

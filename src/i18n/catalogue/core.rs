@@ -28,8 +28,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "login.rate_limited",
-        "登录失败次数过多，请 15 分钟后再试。",
-        "Too many failed sign-ins; try again in 15 minutes.",
+        "登录失败次数过多，请 {seconds} 秒后再试。",
+        "Too many failed sign-ins; try again in {seconds} seconds.",
     ),
     (
         "login.cross_site",
