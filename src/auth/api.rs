@@ -124,8 +124,8 @@ pub async fn revoke_token(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
-    /// At least 8 characters.
-    #[schema(min_length = 8)]
+    /// At least 10 characters; not a common password, not the login.
+    #[schema(min_length = 10)]
     pub new_password: String,
 }
 
@@ -136,12 +136,14 @@ pub struct PasswordChange {
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     extensions: axum::http::Extensions,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     use crate::users::PasswordChangeError;
-    crate::auth::password::check_strength(&change.new_password)
-        .map_err(|message| ApiError::invalid("new_password", message))?;
+    let lang = crate::i18n::request_lang(&headers);
+    crate::auth::password::check_strength(&change.new_password, &user.login)
+        .map_err(|weak| ApiError::invalid("new_password", weak.message(lang)))?;
     // Guessing the current password here is throttled like signing in.
     let address = client_address(&extensions);
     let attempt = super::rate_limit::begin(
@@ -159,7 +161,7 @@ pub async fn change_password(
             tracing::warn!(user = %user.id, address, "wrong current password on a password change");
             return Err(ApiError::invalid("current_password", "the current password is wrong"));
         }
-        Err(PasswordChangeError::Weak(message)) => return Err(ApiError::invalid("new_password", message)),
+        Err(PasswordChangeError::Weak(weak)) => return Err(ApiError::invalid("new_password", weak.message(lang))),
         Err(PasswordChangeError::Database(e)) => return Err(e.into()),
         Err(PasswordChangeError::Hashing(e)) => return Err(ApiError::internal(e)),
     }

@@ -366,3 +366,75 @@ async fn a_password_change_needs_the_old_password_and_ends_other_sessions() {
         .await;
     assert_eq!(new.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn short_common_and_login_passwords_are_refused_on_creation_and_change_with_the_reason() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user("root-admin", Role::Admin, &[]).await;
+    for (password, reason) in [
+        ("12345678", "至少需要 10 个字符"),
+        ("1234567890", "太常见"),
+        ("Woaini1314", "太常见"),
+        ("password123", "太常见"),
+        ("agent-nine", "不能与账号相同"),
+    ] {
+        let refused = app
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({ "login": "agent-nine", "password": password, "role": "agent" }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert_eq!(refused.body["error"]["details"]["field"], "password", "{password}");
+        assert!(
+            refused.error_message().contains(reason),
+            "{password}: {}",
+            refused.error_message()
+        );
+    }
+    let english = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&admin)
+        .header("accept-language", "en-US,en;q=0.9")
+        .json(&json!({ "login": "agent-nine", "password": "qwertyuiop", "role": "agent" }))
+        .send()
+        .await
+        .expect("post");
+    let body: serde_json::Value = english.json().await.expect("json");
+    assert!(
+        body["error"]["message"].as_str().unwrap_or("").contains("too common"),
+        "{body}"
+    );
+    let nobody: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE login = 'agent-nine'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(nobody, 0);
+
+    let (_, agent) = app.user("agent-p", Role::Agent, &[]).await;
+    for weak in ["a123456789", "agent-p", "123qweasd"] {
+        let refused = app
+            .post(
+                "/api/v1/me/password",
+                &agent,
+                json!({ "current_password": "password-agent-p", "new_password": weak }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+        assert_eq!(refused.body["error"]["details"]["field"], "new_password", "{weak}");
+    }
+    let same_as_login = app
+        .post(
+            "/api/v1/me/password",
+            &agent,
+            json!({ "current_password": "password-agent-p", "new_password": "Agent-P123" }),
+        )
+        .await;
+    assert_eq!(
+        same_as_login.status,
+        StatusCode::NO_CONTENT,
+        "only the login itself is refused"
+    );
+}

@@ -88,6 +88,50 @@ fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// Runs `aftersales user add` against the test database `url`; its success and output.
+fn add_user_to(url: &str, args: &[&str], password: &str) -> (bool, String) {
+    let mut child = Command::new(BIN)
+        .env("DATABASE_URL", url)
+        .env("AFTERSALES_LOG", "warn")
+        .args(["user", "add", "--password-stdin"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(password.as_bytes())
+        .expect("write password");
+    let out = child.wait_with_output().expect("user add output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn user_add_refuses_a_weak_password_and_says_why() {
+    let app = crate::support::spawn_app().await;
+    let url = crate::support::database_url(&app.db_options);
+    let (ok, text) = add_user_to(&url, &["--login", "boss", "--role", "admin"], "123456789a\n");
+    assert!(!ok && text.contains("too common"), "{text}");
+    let (ok, text) = add_user_to(&url, &["--login", "boss", "--role", "admin"], "short\n");
+    assert!(!ok && text.contains("at least 10 characters"), "{text}");
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(users, 0);
+    let (ok, text) = add_user_to(&url, &["--login", "boss", "--role", "admin"], "boss-password\n");
+    assert!(ok, "{text}");
+}
+
 #[tokio::test]
 async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind() {
     let data = temp_dir("cli");

@@ -123,6 +123,20 @@ pub async fn fresh_pool() -> (PgPool, PgConnectOptions) {
     (pool, options)
 }
 
+/// A `DATABASE_URL` for a test database (for running the binary against it).
+pub fn database_url(options: &PgConnectOptions) -> String {
+    let user = options.get_username();
+    let port = options.get_port();
+    let database = options.get_database().unwrap_or("postgres");
+    match options.get_socket() {
+        Some(socket) => format!(
+            "postgres://{user}@localhost:{port}/{database}?host={}",
+            socket.display()
+        ),
+        None => format!("postgres://{user}@{}:{port}/{database}", options.get_host()),
+    }
+}
+
 /// The application, running for one test.
 pub struct TestApp {
     pub address: String,
