@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::rate_limit::Policy;
 use crate::rules::calendar::Calendar;
+use crate::web::transport::Transport;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct AppState {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     /// How failed sign-ins are throttled (the counts are in the database).
     pub sign_in_policy: Policy,
+    /// How people reach the desk (https or not, trusted proxies).
+    pub transport: Transport,
 }
 
 impl AppState {
@@ -37,7 +40,13 @@ impl AppState {
             pool,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
             sign_in_policy: Policy::default(),
+            transport: Transport::default(),
         }
+    }
+
+    /// The same state with these transport settings.
+    pub fn with_transport(self, transport: Transport) -> AppState {
+        AppState { transport, ..self }
     }
 
     /// The calendar as it is now.
@@ -98,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .layer(header_if_missing(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_if_missing(header::REFERRER_POLICY, "same-origin"))
         .layer(header_if_missing(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::transport::secure_when_tls,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

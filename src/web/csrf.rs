@@ -69,12 +69,15 @@ pub async fn require_token(request: Request, next: Next) -> Response {
 }
 
 /// Whether a request comes from a page of this site, judged by `Origin` (its host must be the
-/// request's own `Host`), else by `Sec-Fetch-Site` (`same-origin` or `none`, a typed address or
+/// request's own `Host`, or the origin of the configured public URL), else by `Sec-Fetch-Site` (`same-origin` or `none`, a typed address or
 /// bookmark). A request with neither header (curl, scripts, old browsers) passes: only
 /// browsers send a forged cross-site post, and today's browsers send at least one of the two.
-pub fn same_origin(headers: &HeaderMap) -> bool {
+pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(origin) = text(header::ORIGIN) {
+        if public_origin.is_some_and(|public| public.eq_ignore_ascii_case(origin.trim_end_matches('/'))) {
+            return true;
+        }
         let origin_host = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'));
         return origin_host.is_some() && origin_host == text(header::HOST);
     }
@@ -160,24 +163,36 @@ mod tests {
     #[test]
     fn a_sign_in_is_same_origin_by_origin_else_by_fetch_site_else_allowed() {
         let host = ("host", "desk.example.com:8080");
-        assert!(same_origin(&headers(&[
-            host,
-            ("origin", "https://desk.example.com:8080")
-        ])));
-        assert!(!same_origin(&headers(&[host, ("origin", "https://evil.example")])));
-        assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+        assert!(same_origin(
+            &headers(&[host, ("origin", "https://desk.example.com:8080")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "https://evil.example")]),
+            None
+        ));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")]), None));
         assert!(
-            !same_origin(&headers(&[
-                host,
-                ("origin", "https://evil.example"),
-                ("sec-fetch-site", "same-origin")
-            ])),
+            !same_origin(
+                &headers(&[
+                    host,
+                    ("origin", "https://evil.example"),
+                    ("sec-fetch-site", "same-origin")
+                ]),
+                None
+            ),
             "Origin decides when present"
         );
-        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "same-origin")])));
-        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "none")])));
-        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")])));
-        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")])));
-        assert!(same_origin(&headers(&[host])), "curl and old browsers send neither");
+        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "same-origin")]), None));
+        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "none")]), None));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")]), None));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")]), None));
+        assert!(
+            same_origin(&headers(&[host]), None),
+            "curl and old browsers send neither"
+        );
+        let behind_proxy = headers(&[("host", "10.0.0.7:8080"), ("origin", "https://desk.example.com")]);
+        assert!(same_origin(&behind_proxy, Some("https://desk.example.com")));
+        assert!(!same_origin(&behind_proxy, None));
     }
 }

@@ -55,7 +55,8 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
-    if !super::csrf::same_origin(&headers) {
+    let public_origin = state.transport.public_url.as_ref().map(|url| url.origin());
+    if !super::csrf::same_origin(&headers, public_origin) {
         tracing::warn!("sign-in posted from another site refused");
         let page = LoginPage {
             layout: Layout::anonymous(t),

@@ -235,5 +235,11 @@ fn help_explains_every_setting() {
         assert!(text.contains(needle), "--help mentions {needle}: {text}");
     }
     let out = Command::new(BIN).args(["serve", "--help"]).output().expect("help");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("AFTERSALES_LISTEN"));
+    let serve_help = String::from_utf8_lossy(&out.stdout);
+    for needle in ["AFTERSALES_LISTEN", "AFTERSALES_PUBLIC_URL", "AFTERSALES_TRUSTED_PROXY"] {
+        assert!(
+            serve_help.contains(needle),
+            "serve --help mentions {needle}: {serve_help}"
+        );
+    }
 }

@@ -584,3 +584,85 @@ async fn a_sign_in_posted_from_another_site_is_refused_with_the_login_page() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{headers:?}");
     }
 }
+
+/// The app over a fresh database with these transport settings, and a user `agent-t`.
+async fn app_with_transport(transport: aftersales::web::transport::Transport) -> crate::support::TestApp {
+    let (pool, db_options) = crate::support::fresh_pool().await;
+    let state = aftersales::app::AppState::new(pool).with_transport(transport);
+    let app = crate::support::serve(state, db_options).await;
+    app.user("agent-t", aftersales::auth::Role::Agent, &[]).await;
+    app
+}
+
+/// Signs in through the form, with extra headers; the session cookie as set and the HSTS header.
+async fn login_cookie(app: &crate::support::TestApp, headers: &[(&str, &str)]) -> (String, Option<String>) {
+    let mut request = app.client.post(app.url("/login")).form(&[
+        ("login", "agent-t"),
+        ("password", "password-agent-t"),
+        ("next", "/"),
+    ]);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()["set-cookie"].to_str().expect("cookie").to_string();
+    let hsts = response
+        .headers()
+        .get("strict-transport-security")
+        .map(|v| v.to_str().expect("hsts").to_string());
+    (cookie, hsts)
+}
+
+fn is_secure(cookie: &str) -> bool {
+    cookie.split(';').any(|part| part.trim() == "Secure")
+}
+
+#[tokio::test]
+async fn an_https_public_url_makes_the_session_cookie_secure_and_adds_hsts() {
+    let app = app_with_transport(aftersales::web::transport::Transport {
+        public_url: Some(aftersales::web::transport::PublicUrl::parse("https://desk.example.com").expect("url")),
+        trusted_proxies: vec![],
+    })
+    .await;
+    let (cookie, hsts) = login_cookie(&app, &[]).await;
+    assert!(is_secure(&cookie) && cookie.contains("HttpOnly"), "{cookie}");
+    assert_eq!(hsts.as_deref(), Some("max-age=31536000"));
+    let page = app.client.get(app.url("/login")).send().await.expect("get");
+    assert!(page.headers().contains_key("strict-transport-security"));
+    // A sign-in posted from the public origin is the desk's own, even behind a proxy.
+    let (cookie, _) = login_cookie(&app, &[("origin", "https://desk.example.com")]).await;
+    assert!(is_secure(&cookie));
+}
+
+#[tokio::test]
+async fn forwarded_proto_from_a_trusted_proxy_makes_the_session_cookie_secure() {
+    let app = app_with_transport(aftersales::web::transport::Transport {
+        public_url: None,
+        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
+    })
+    .await;
+    let (cookie, hsts) = login_cookie(&app, &[("x-forwarded-proto", "https")]).await;
+    assert!(is_secure(&cookie), "{cookie}");
+    assert!(hsts.is_some());
+    let (cookie, hsts) = login_cookie(&app, &[("x-forwarded-proto", "http")]).await;
+    assert!(
+        !is_secure(&cookie) && hsts.is_none(),
+        "plain http stays plain: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_proto_from_an_untrusted_address_is_ignored() {
+    let app = app_with_transport(aftersales::web::transport::Transport {
+        public_url: None,
+        trusted_proxies: vec!["10.9.9.9".parse().expect("ip")],
+    })
+    .await;
+    let (cookie, hsts) = login_cookie(&app, &[("x-forwarded-proto", "https")]).await;
+    assert!(!is_secure(&cookie), "{cookie}");
+    assert!(hsts.is_none());
+    let plain = app_with_transport(aftersales::web::transport::Transport::default()).await;
+    let (cookie, hsts) = login_cookie(&plain, &[("x-forwarded-proto", "https")]).await;
+    assert!(!is_secure(&cookie) && hsts.is_none(), "{cookie}");
+}
