@@ -281,6 +281,18 @@ async fn add_user(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let details = serde_json::json!({
+        "user": user.id, "login": user.login, "role": user.role, "shops": user.shops, "via": "cli"
+    });
+    crate::audit::record(
+        pool,
+        None,
+        crate::audit::action::USER_CREATED,
+        None,
+        &user.login,
+        details,
+    )
+    .await?;
     println!("created user {} ({}, id {})", user.login, user.role.as_str(), user.id);
     if generated {
         println!("password: {password}");

@@ -238,9 +238,34 @@ pub async fn sign_in(
         .await?
         .map_err(ApiError::too_many)?;
     let user = authenticate(&state.pool, login, password).await?;
+    // The login as typed, cut short: it is what was tried, and never holds more than a login.
+    let subject: String = login.chars().take(64).collect();
+    let details = serde_json::json!({ "address": address });
     match user {
-        Some(_) => rate_limit::succeeded(&state.pool, &attempt).await?,
-        None => tracing::warn!(address, "failed sign-in"),
+        Some(id) => {
+            rate_limit::succeeded(&state.pool, &attempt).await?;
+            crate::audit::record(
+                &state.pool,
+                id,
+                crate::audit::action::SIGNED_IN,
+                None,
+                &subject,
+                details,
+            )
+            .await?;
+        }
+        None => {
+            tracing::warn!(address, "failed sign-in");
+            crate::audit::record(
+                &state.pool,
+                None,
+                crate::audit::action::SIGN_IN_FAILED,
+                None,
+                &subject,
+                details,
+            )
+            .await?;
+        }
     }
     Ok(user)
 }

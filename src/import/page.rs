@@ -236,11 +236,13 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
                     .into(),
             ));
         }
-        return super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await;
+        let summary = super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await?;
+        super::audit(&state.pool, Some(user.id), shop.id, "refunds", "upload", &summary).await?;
+        return Ok(summary);
     }
     let format =
         Format::parse(&form.format).ok_or_else(|| ImportError::Refused("the format is auto, taobao or csv".into()))?;
-    super::orders::import(
+    let summary = super::orders::import(
         &state.pool,
         shop.id,
         shop.zone(),
@@ -249,7 +251,9 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
         form.dry_run,
         &mut quiet,
     )
-    .await
+    .await?;
+    super::audit(&state.pool, Some(user.id), shop.id, "orders", "upload", &summary).await?;
+    Ok(summary)
 }
 
 /// A small multipart/form-data reader for the one form of this page: text fields and one file.

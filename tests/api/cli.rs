@@ -133,6 +133,44 @@ async fn user_add_refuses_a_weak_password_and_says_why() {
 }
 
 #[tokio::test]
+async fn users_created_and_files_imported_on_the_command_line_are_audited() {
+    let app = crate::support::spawn_app().await;
+    app.shop("cli-audit").await;
+    let url = crate::support::database_url(&app.db_options);
+    let (ok, text) = add_user_to(
+        &url,
+        &["--login", "boss", "--role", "admin", "--shop", "cli-audit"],
+        "boss-password\n",
+    );
+    assert!(ok, "{text}");
+    let (actor, subject, details): (Option<i64>, String, Value) =
+        sqlx::query_as("SELECT actor_id, subject, details FROM audit_log WHERE action = 'user.created'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("one entry");
+    assert_eq!((actor, subject.as_str()), (None, "boss"), "made by the command line");
+    assert_eq!(details["via"], "cli");
+    assert_eq!(details["role"], "admin");
+    assert!(!details.to_string().contains("boss-password"));
+
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/orders_plain_bom.csv");
+    let out = Command::new(BIN)
+        .env("DATABASE_URL", &url)
+        .env("AFTERSALES_LOG", "warn")
+        .args(["import", "orders", "--shop", "cli-audit", fixture])
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let details: Value = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'import.completed'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("one entry");
+    assert_eq!(details["via"], "cli");
+    assert_eq!(details["kind"], "orders");
+    assert_eq!(details["summary"]["rows"], 3);
+}
+
+#[tokio::test]
 async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind() {
     let data = temp_dir("cli");
     let printed = add_user(&data, &["--login", "boss", "--role", "admin"], "boss-password");

@@ -461,11 +461,11 @@ async fn admin_and_supervisor_actions_land_on_an_append_only_audit_log() {
             .status,
         StatusCode::FORBIDDEN
     );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT LIKE 'auth.%'")
         .fetch_one(&desk.app.pool)
         .await
         .expect("count");
-    assert_eq!(count, 3);
+    assert_eq!(count, 3, "besides the two sign-ins");
 }
 
 #[tokio::test]
@@ -665,4 +665,47 @@ async fn forwarded_proto_from_an_untrusted_address_is_ignored() {
     let plain = app_with_transport(aftersales::web::transport::Transport::default()).await;
     let (cookie, hsts) = login_cookie(&plain, &[("x-forwarded-proto", "https")]).await;
     assert!(!is_secure(&cookie) && hsts.is_none(), "{cookie}");
+}
+
+#[tokio::test]
+async fn sign_ins_and_failed_sign_ins_are_audited_with_the_address() {
+    let desk = desk().await;
+    let wrong = token_attempt(&desk.app, "agent-a", "guess-guess").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let unknown = token_attempt(&desk.app, "nobody-here", "guess-guess").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    sign_in(&desk.app, "agent-a").await;
+    let entries: Vec<(Option<i64>, String, String, serde_json::Value)> =
+        sqlx::query_as("SELECT actor_id, action, subject, details FROM audit_log ORDER BY id")
+            .fetch_all(&desk.app.pool)
+            .await
+            .expect("log");
+    let summary: Vec<(Option<i64>, &str, &str, &str)> = entries
+        .iter()
+        .map(|(actor, action, subject, details)| {
+            (
+                *actor,
+                action.as_str(),
+                subject.as_str(),
+                details["address"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (None, "auth.sign_in_failed", "agent-a", "127.0.0.1"),
+            (None, "auth.sign_in_failed", "nobody-here", "127.0.0.1"),
+            (Some(desk.agent.0), "auth.signed_in", "agent-a", "127.0.0.1"),
+        ]
+    );
+    assert!(
+        !format!("{entries:?}").contains("guess-guess"),
+        "no password in the log"
+    );
+    desk.app.user("root-admin", aftersales::auth::Role::Admin, &[]).await;
+    let page = html(&browser(&desk.app, "root-admin").await, desk.app.url("/admin"))
+        .await
+        .1;
+    assert!(page.contains("登录失败") && page.contains("nobody-here"));
 }
