@@ -274,7 +274,7 @@ pub async fn sign_in(
 /// user alike (the caller cannot tell which).
 pub async fn authenticate(pool: &sqlx::PgPool, login: &str, password: &str) -> Result<Option<UserId>, ApiError> {
     let row: Option<(UserId, String, bool)> =
-        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE login = $1")
+        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE lower(login) = lower($1)")
             .bind(login)
             .fetch_optional(pool)
             .await?;

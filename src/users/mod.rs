@@ -48,7 +48,7 @@ pub enum CreateUserError {
     Invalid(&'static str, String),
     #[error("password: {0}")]
     WeakPassword(password::WeakPassword),
-    #[error("a user with the login `{0}` exists already")]
+    #[error("a user with the login `{0}` exists already (logins are compared without regard to case); choose another")]
     LoginTaken(String),
     #[error("no shop with id {0}")]
     UnknownShop(ShopId),
@@ -102,7 +102,7 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
     let mut tx = pool.begin().await?;
     let id: Option<UserId> = sqlx::query_scalar(
         "INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (login) DO NOTHING RETURNING id",
+         ON CONFLICT (lower(login)) DO NOTHING RETURNING id",
     )
     .bind(&user.login)
     .bind(&display_name)
@@ -138,7 +138,7 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
 pub async fn set_password(pool: &PgPool, login: &str, new_password: &str) -> anyhow::Result<()> {
     let pw = new_password.to_string();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await??;
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE login = $1")
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE lower(login) = lower($1)")
         .bind(login)
         .bind(hash)
         .execute(pool)

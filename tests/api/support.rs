@@ -123,6 +123,23 @@ pub async fn fresh_pool() -> (PgPool, PgConnectOptions) {
     (pool, options)
 }
 
+/// A fresh database with no schema at all (for testing migrations on old data).
+pub async fn empty_pool() -> PgPool {
+    let server = server();
+    let name = format!("e{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut admin = PgConnection::connect_with(&server.base)
+        .await
+        .expect("connect to the test server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create empty database");
+    admin.close().await.expect("close admin");
+    aftersales::db::pool(server.base.clone().database(&name), 2)
+        .await
+        .expect("pool for the empty database")
+}
+
 /// A `DATABASE_URL` for a test database (for running the binary against it).
 pub fn database_url(options: &PgConnectOptions) -> String {
     let user = options.get_username();

@@ -29,6 +29,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.older", "更早的记录", "Older entries"),
     ("audit.user.created", "创建用户", "User created"),
     ("audit.user.password_changed", "修改密码", "Password changed"),
+    (
+        "audit.user.renamed",
+        "账号改名（大小写重复）",
+        "Login renamed (same in another case)",
+    ),
     ("audit.shop.created", "创建店铺", "Shop created"),
     (
         "audit.shop.settings_changed",
