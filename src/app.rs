@@ -17,8 +17,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::rate_limit::{Limits, LoginLimiter};
+use crate::auth::rate_limit::Policy;
 use crate::rules::calendar::Calendar;
+use crate::web::transport::Transport;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -27,8 +28,10 @@ pub struct AppState {
     /// The working-day calendar (statutory holidays and make-up days), replaced whole when an
     /// admin edits it or the server reloads it from the database.
     calendar: Arc<RwLock<Arc<Calendar>>>,
-    /// Failed sign-ins, for rate limiting.
-    pub login_limiter: Arc<LoginLimiter>,
+    /// How failed sign-ins are throttled (the counts are in the database).
+    pub sign_in_policy: Policy,
+    /// How people reach the desk (https or not, trusted proxies).
+    pub transport: Transport,
     /// The time the desk works with.
     pub clock: Clock,
     /// The embedded PostgreSQL server, when there is one: readiness notices an upgrade under it.
@@ -77,7 +80,8 @@ impl AppState {
         AppState {
             pool,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
-            login_limiter: Arc::new(LoginLimiter::new(Limits::default())),
+            sign_in_policy: Policy::default(),
+            transport: Transport::default(),
             clock: Clock::System,
             embedded: None,
         }
@@ -97,6 +101,11 @@ impl AppState {
     /// Today in mainland China, whose calendar of working days the desk keeps.
     pub fn today_in_china(&self) -> NaiveDate {
         self.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+    }
+
+    /// The same state with these transport settings.
+    pub fn with_transport(self, transport: Transport) -> AppState {
+        AppState { transport, ..self }
     }
 
     /// The calendar as it is now.
@@ -159,6 +168,10 @@ pub fn router(state: AppState) -> Router {
         .layer(header_if_missing(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_if_missing(header::REFERRER_POLICY, "same-origin"))
         .layer(header_if_missing(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::transport::secure_when_tls,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use crate::auth::Role;
 use crate::db;
 use crate::ids::ShopId;
+use crate::web::transport::{PublicUrl, Transport};
 
 /// Aftersales Desk (售后工作台): after-sales tickets for marketplace shops.
 #[derive(Debug, Parser)]
@@ -46,6 +47,16 @@ pub enum Command {
         /// Largest number of database connections.
         #[arg(long, env = "AFTERSALES_DB_CONNECTIONS", default_value_t = 16)]
         db_connections: u32,
+        /// The address people reach the desk at, e.g. https://desk.example.com. When it is
+        /// https, the session cookie is marked Secure and responses carry
+        /// Strict-Transport-Security; sign-ins posted from this origin are accepted.
+        #[arg(long, env = "AFTERSALES_PUBLIC_URL", value_parser = PublicUrl::parse)]
+        public_url: Option<PublicUrl>,
+        /// IP address of a reverse proxy that ends TLS in front of the desk: its
+        /// `X-Forwarded-Proto: https` marks a request as served over TLS (repeat, or separate
+        /// with commas). The header from any other address is ignored.
+        #[arg(long = "trusted-proxy", env = "AFTERSALES_TRUSTED_PROXY", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -125,9 +136,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             sweep_secs,
             db_connections,
+            public_url,
+            trusted_proxies,
         } => {
             let database = db::open_for_server(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
-            let result = serve(&database, listen, demo, sweep_secs).await;
+            let transport = Transport {
+                public_url,
+                trusted_proxies,
+            };
+            let result = serve(&database, listen, demo, sweep_secs, transport).await;
             database.close().await?;
             result
         }
@@ -158,7 +175,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_secs: u64) -> anyhow::Result<()> {
+async fn serve(
+    database: &db::Database,
+    listen: SocketAddr,
+    demo: bool,
+    sweep_secs: u64,
+    transport: Transport,
+) -> anyhow::Result<()> {
     if demo {
         let logins = crate::demo::load(&database.pool).await?;
         println!("Demo shop loaded. Sign in with one of these (login / password):");
@@ -169,7 +192,7 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
     if let Some(cluster) = &database.cluster {
         println!("The database lives in {}", cluster.home().display());
     }
-    let mut state = crate::app::AppState::new(database.pool.clone());
+    let mut state = crate::app::AppState::new(database.pool.clone()).with_transport(transport);
     state.embedded = database.cluster.as_ref().map(|cluster| cluster.server());
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     crate::calendar::reload(&state)
@@ -300,6 +323,18 @@ async fn add_user(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let details = serde_json::json!({
+        "user": user.id, "login": user.login, "role": user.role, "shops": user.shops, "via": "cli"
+    });
+    crate::audit::record(
+        pool,
+        None,
+        crate::audit::action::USER_CREATED,
+        None,
+        &user.login,
+        details,
+    )
+    .await?;
     println!("created user {} ({}, id {})", user.login, user.role.as_str(), user.id);
     if generated {
         println!("password: {password}");

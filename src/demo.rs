@@ -112,7 +112,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<(String, String, String)>
         // password becomes the documented one, as on every later start.
         let (id, role): (UserId, String) = sqlx::query_as(
             "INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (login) DO UPDATE SET password_hash = EXCLUDED.password_hash
+             ON CONFLICT (lower(login)) DO UPDATE SET password_hash = EXCLUDED.password_hash
              RETURNING id, role",
         )
         .bind(user.login)
@@ -152,10 +152,11 @@ async fn lookup_shop(pool: &PgPool) -> anyhow::Result<ShopId> {
 async fn refresh_logins(pool: &PgPool, shop: ShopId) -> anyhow::Result<Vec<(String, String, String)>> {
     let mut logins = Vec::with_capacity(USERS.len());
     for user in USERS {
-        let existing: Option<(UserId, String)> = sqlx::query_as("SELECT id, role FROM users WHERE login = $1")
-            .bind(user.login)
-            .fetch_optional(pool)
-            .await?;
+        let existing: Option<(UserId, String)> =
+            sqlx::query_as("SELECT id, role FROM users WHERE lower(login) = lower($1)")
+                .bind(user.login)
+                .fetch_optional(pool)
+                .await?;
         let role = match existing {
             Some((id, role)) => {
                 crate::users::set_password(pool, user.login, user.password).await?;

@@ -107,7 +107,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("too many failed sign-ins; wait {seconds} seconds, then try again"),
+            format!("too many failed attempts at the password; wait {seconds} seconds, then try again"),
         )
         .with_details(json!({ "retry_after_seconds": seconds }))
     }

@@ -1,7 +1,9 @@
 //! The audit log (`audit_log`): every admin and supervisor action that changes who may do what
-//! or bends a rule — users created, shops and their settings, the calendar, rule overrides,
-//! reassignments. Append-only in the database. Details hold ids and settings, never a buyer's
-//! personal data.
+//! or bends a rule — users created (through the API or the command line), shops and their
+//! settings, the calendar, rule overrides, reassignments — and who signed in (or failed to) from
+//! where, and what was imported. Append-only in the database. Details hold ids, settings, counts
+//! and client addresses, never a password or a buyer's personal data. Entries without an actor
+//! were made by the command line or by someone not signed in.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -20,19 +22,22 @@ pub mod action {
     pub const CALENDAR_YEAR_DELETED: &str = "calendar.year_deleted";
     pub const RULE_OVERRIDDEN: &str = "ticket.rule_overridden";
     pub const TICKET_REASSIGNED: &str = "ticket.reassigned";
+    pub const SIGNED_IN: &str = "auth.signed_in";
+    pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
+    pub const IMPORTED: &str = "import.completed";
 }
 
-/// Records an action.
+/// Records an action, by a user or (`None`) by the command line or someone not signed in.
 pub async fn record(
     db: impl PgExecutor<'_>,
-    actor: UserId,
+    actor: impl Into<Option<UserId>>,
     action: &str,
     shop: Option<ShopId>,
     subject: &str,
     details: Value,
 ) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO audit_log (actor_id, action, shop_id, subject, details) VALUES ($1, $2, $3, $4, $5)")
-        .bind(actor)
+        .bind(actor.into())
         .bind(action)
         .bind(shop)
         .bind(subject)

@@ -64,7 +64,7 @@ pub async fn create_token(
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let address = client_address(&extensions);
-    let user = sign_in(&state, &request.login, &request.password, &address)
+    let user = sign_in(&state, &request.login, &request.password, &address, chrono::Utc::now())
         .await?
         .ok_or_else(|| ApiError {
             code: "invalid_credentials",
@@ -124,26 +124,44 @@ pub async fn revoke_token(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
-    /// At least 8 characters.
-    #[schema(min_length = 8)]
+    /// At least 10 characters; not a common password, not the login.
+    #[schema(min_length = 10)]
     pub new_password: String,
 }
 
 /// Changes the caller's password; every other session and token of theirs ends.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 204), (status = 401, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody),
+              (status = 429, body = crate::api::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    extensions: axum::http::Extensions,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     use crate::users::PasswordChangeError;
+    let lang = crate::i18n::request_lang(&headers);
+    crate::auth::password::check_strength(&change.new_password, &user.login)
+        .map_err(|weak| ApiError::invalid("new_password", weak.message(lang)))?;
+    // Guessing the current password here is throttled like signing in.
+    let address = client_address(&extensions);
+    let attempt = super::rate_limit::begin(
+        &state.pool,
+        &state.sign_in_policy,
+        &user.login,
+        &address,
+        chrono::Utc::now(),
+    )
+    .await?
+    .map_err(ApiError::too_many)?;
     match crate::users::change_password(&state.pool, user.id, &change.current_password, &change.new_password).await {
-        Ok(()) => {}
+        Ok(()) => super::rate_limit::succeeded(&state.pool, &attempt).await?,
         Err(PasswordChangeError::WrongPassword) => {
+            tracing::warn!(user = %user.id, address, "wrong current password on a password change");
             return Err(ApiError::invalid("current_password", "the current password is wrong"));
         }
-        Err(PasswordChangeError::Weak(message)) => return Err(ApiError::invalid("new_password", message)),
+        Err(PasswordChangeError::Weak(weak)) => return Err(ApiError::invalid("new_password", weak.message(lang))),
         Err(PasswordChangeError::Database(e)) => return Err(e.into()),
         Err(PasswordChangeError::Hashing(e)) => return Err(ApiError::internal(e)),
     }

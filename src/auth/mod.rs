@@ -146,14 +146,47 @@ impl CurrentUser {
     }
 }
 
-/// The bearer token or session cookie of a request, if any.
-pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(token) = value.strip_prefix("Bearer ")
-    {
-        return Some(token.trim().to_string());
+/// How a request says who it is. Exactly one of the two counts: a bearer token when the
+/// `Authorization` header carries one (the cookie is then ignored), else the session cookie.
+/// Any other `Authorization` scheme counts for nothing. The [`CurrentUser`] extractor and the
+/// CSRF check both decide through [`credential`], so they cannot disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer <token>`: sent by a program, never attached by a browser on its
+    /// own, so no CSRF token is needed.
+    Bearer(String),
+    /// The session cookie: a browser attaches it to any request, so state-changing requests
+    /// must also carry the session's CSRF token.
+    Session(String),
+}
+
+impl Credential {
+    /// The token, whichever way it came.
+    pub fn token(&self) -> &str {
+        match self {
+            Credential::Bearer(token) | Credential::Session(token) => token,
+        }
     }
-    cookie(headers, SESSION_COOKIE)
+}
+
+/// The credential of a request, if any (see [`Credential`]).
+pub fn credential(headers: &HeaderMap) -> Option<Credential> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+        });
+    match bearer {
+        Some(token) => Some(Credential::Bearer(token)),
+        None => cookie(headers, SESSION_COOKIE).map(Credential::Session),
+    }
+}
+
+/// The bearer token or session cookie of a request, if any (see [`credential`]).
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
+    credential(headers).map(|c| c.token().to_string())
 }
 
 /// One cookie's value.
@@ -192,25 +225,46 @@ pub fn client_address(extensions: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Signs in with rate limiting: 429 while the account or the address has failed too often,
+/// Signs in with throttling ([`rate_limit`]): 429 while the account or the address must wait,
 /// `None` for wrong credentials (counted), the user on success (the account's count cleared).
 pub async fn sign_in(
-    state: &crate::app::AppState,
+    state: &AppState,
     login: &str,
     password: &str,
     address: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<UserId>, ApiError> {
-    let now = std::time::Instant::now();
-    state
-        .login_limiter
-        .check(login, address, now)
+    let attempt = rate_limit::begin(&state.pool, &state.sign_in_policy, login, address, now)
+        .await?
         .map_err(ApiError::too_many)?;
     let user = authenticate(&state.pool, login, password).await?;
+    // The login as typed, cut short: it is what was tried, and never holds more than a login.
+    let subject: String = login.chars().take(64).collect();
+    let details = serde_json::json!({ "address": address });
     match user {
-        Some(_) => state.login_limiter.clear_account(login),
+        Some(id) => {
+            rate_limit::succeeded(&state.pool, &attempt).await?;
+            crate::audit::record(
+                &state.pool,
+                id,
+                crate::audit::action::SIGNED_IN,
+                None,
+                &subject,
+                details,
+            )
+            .await?;
+        }
         None => {
-            state.login_limiter.record_failure(login, address, now);
             tracing::warn!(address, "failed sign-in");
+            crate::audit::record(
+                &state.pool,
+                None,
+                crate::audit::action::SIGN_IN_FAILED,
+                None,
+                &subject,
+                details,
+            )
+            .await?;
         }
     }
     Ok(user)
@@ -220,7 +274,7 @@ pub async fn sign_in(
 /// user alike (the caller cannot tell which).
 pub async fn authenticate(pool: &sqlx::PgPool, login: &str, password: &str) -> Result<Option<UserId>, ApiError> {
     let row: Option<(UserId, String, bool)> =
-        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE login = $1")
+        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE lower(login) = lower($1)")
             .bind(login)
             .fetch_optional(pool)
             .await?;

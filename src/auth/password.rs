@@ -25,10 +25,157 @@ pub fn decoy_hash() -> &'static str {
     &DECOY
 }
 
-/// Checks a new password: at least 8 characters.
-pub fn check_strength(password: &str) -> Result<(), &'static str> {
-    if password.chars().count() < 8 {
-        return Err("the password must have at least 8 characters");
+/// The fewest characters a password may have.
+pub const MIN_LENGTH: usize = 10;
+
+/// Passwords every guesser tries first (compared without regard to case). The short ones are
+/// refused for their length anyway; they are here so the list reads as what it is.
+const COMMON: &[&str] = &[
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "111111",
+    "000000",
+    "666666",
+    "888888",
+    "123123",
+    "654321",
+    "987654321",
+    "9876543210",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd",
+    "p@ssw0rd",
+    "qwerty",
+    "qwerty123",
+    "qwertyuiop",
+    "qwerty12345",
+    "1qaz2wsx",
+    "1qaz2wsx3edc",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "q1w2e3r4t5",
+    "asdfghjkl",
+    "zxcvbnm",
+    "abc123",
+    "abc123456",
+    "abcd1234",
+    "a123456",
+    "a12345678",
+    "a123456789",
+    "a1234567890",
+    "aa123456",
+    "aa12345678",
+    "123456a",
+    "123456789a",
+    "123qwe",
+    "123qweasd",
+    "qweasdzxc",
+    "iloveyou",
+    "iloveyou1",
+    "iloveyou123",
+    "admin",
+    "admin123",
+    "admin12345",
+    "administrator",
+    "root1234",
+    "welcome",
+    "welcome123",
+    "letmein",
+    "letmein123",
+    "changeme",
+    "changeme123",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "dragon",
+    "monkey",
+    "master",
+    "superman",
+    "trustno1",
+    "5201314",
+    "52013145201314",
+    "5201314520",
+    "1314520",
+    "woaini",
+    "woaini1314",
+    "woaini520",
+    "woaini123",
+    "woaiwojia",
+    "iloveyou1314",
+    "aini1314",
+    "wangyi",
+    "taobao",
+    "taobao123",
+    "tianmao",
+    "zhanghao",
+    "mima",
+    "mima1234",
+    "mima123456",
+    "mimamima",
+    "shouhou",
+    "shouhou123",
+    "kefu",
+    "kefu123456",
+];
+
+/// Why a new password is refused. Each says what to do in the catalogue ([`Self::catalogue_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeakPassword {
+    /// Fewer than [`MIN_LENGTH`] characters.
+    TooShort,
+    /// On the list of passwords guessers try first, or one character repeated.
+    Common,
+    /// The login itself.
+    SameAsLogin,
+}
+
+impl WeakPassword {
+    /// The catalogue entry that explains it.
+    pub fn catalogue_key(self) -> &'static str {
+        match self {
+            WeakPassword::TooShort => "password.too_short",
+            WeakPassword::Common => "password.common",
+            WeakPassword::SameAsLogin => "password.same_as_login",
+        }
+    }
+
+    /// The explanation in `lang`.
+    pub fn message(self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::Tr::new(lang, chrono_tz::UTC).f(self.catalogue_key(), &[("min", &MIN_LENGTH)])
+    }
+}
+
+impl std::fmt::Display for WeakPassword {
+    /// In English (the command line's language).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(crate::i18n::Lang::En))
+    }
+}
+
+impl std::error::Error for WeakPassword {}
+
+/// Checks a new password for the user `login`: long enough, not a common one, not the login.
+pub fn check_strength(password: &str, login: &str) -> Result<(), WeakPassword> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(WeakPassword::TooShort);
+    }
+    let folded = password.to_lowercase();
+    if folded == login.trim().to_lowercase() {
+        return Err(WeakPassword::SameAsLogin);
+    }
+    let mut chars = folded.chars();
+    let first = chars.next();
+    if COMMON.contains(&folded.as_str()) || chars.all(|c| Some(c) == first) {
+        return Err(WeakPassword::Common);
     }
     Ok(())
 }
@@ -47,8 +194,56 @@ mod tests {
     }
 
     #[test]
-    fn short_passwords_are_refused() {
-        assert!(check_strength("1234567").is_err());
-        assert!(check_strength("密码密码密码密码").is_ok());
+    fn short_passwords_are_refused_counting_characters_not_bytes() {
+        assert_eq!(check_strength("123456789", "agent1"), Err(WeakPassword::TooShort));
+        assert_eq!(
+            check_strength("密码密码密码密码密", "agent1"),
+            Err(WeakPassword::TooShort)
+        );
+        assert!(check_strength("售后工作台的密码很长", "agent1").is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for common in [
+            "1234567890",
+            "Password123",
+            "QWERTYUIOP",
+            "woaini1314",
+            "a123456789",
+            "5201314520",
+        ] {
+            assert_eq!(check_strength(common, "agent1"), Err(WeakPassword::Common), "{common}");
+        }
+        assert_eq!(check_strength("aaaaaaaaaaaa", "agent1"), Err(WeakPassword::Common));
+        for short in ["123456", "password", "qwerty", "111111", "5201314", "a123456"] {
+            assert!(check_strength(short, "agent1").is_err(), "{short}");
+        }
+    }
+
+    #[test]
+    fn the_login_is_not_a_password() {
+        assert_eq!(
+            check_strength("Supervisor", "supervisor"),
+            Err(WeakPassword::SameAsLogin)
+        );
+    }
+
+    #[test]
+    fn the_passwords_of_the_demo_and_the_tests_are_acceptable() {
+        for user in crate::demo::USERS {
+            assert_eq!(check_strength(user.password, user.login), Ok(()), "{}", user.login);
+        }
+        assert_eq!(check_strength("password-agent-a", "agent-a"), Ok(()));
+        assert_eq!(check_strength("password-x2", "x2"), Ok(()));
+    }
+
+    #[test]
+    fn every_refusal_is_explained_in_both_languages() {
+        for weak in [WeakPassword::TooShort, WeakPassword::Common, WeakPassword::SameAsLogin] {
+            assert!(crate::i18n::has(weak.catalogue_key()));
+        }
+        assert!(WeakPassword::TooShort.to_string().contains("10"));
+        assert!(WeakPassword::TooShort.message(crate::i18n::Lang::Zh).contains("10"));
     }
 }

@@ -1,161 +1,308 @@
-//! Login rate limiting: failed sign-ins are counted per account and per client address in a
-//! sliding window; past the limit, sign-in answers 429 with `Retry-After` until the oldest failure
-//! leaves the window. A successful sign-in clears the account's count.
+//! Sign-in throttling, for the login form, the token API and the current password of a password
+//! change. Owns the `sign_in_throttle` table.
 //!
-//! The counts live in this process: with several servers behind a load balancer each keeps its
-//! own, so the effective limit is the per-server limit times the number of servers.
+//! Per account: the first few failures in a row cost nothing; after them each further attempt
+//! must wait a delay that doubles with every failure (1 s, 2 s, 4 s …, capped at a few minutes),
+//! counted from the last failure. While the delay runs every attempt — the right password
+//! included — gets 429 with `Retry-After`; once it has run, the right password signs in and the
+//! account's count is cleared. So a guesser is slowed down exponentially, and the owner of the
+//! account is never kept out for longer than the current short delay.
+//!
+//! Per address: a cap high enough for an office behind one proxy (300 failures in 15 minutes).
+//!
+//! The counts live in PostgreSQL, so several server processes share them. An attempt is counted
+//! as a failure before the password is checked, under a row lock (so parallel guesses queue up
+//! behind each other), and uncounted when it succeeds. The policy ([`Policy`]) is pure and takes
+//! `now`; so does [`begin`], so tests choose the clock.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
 
 /// The limits.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub window: Duration,
-    pub per_account: usize,
-    pub per_address: usize,
+pub struct Policy {
+    /// Failures in a row an account may make without waiting.
+    pub free_failures: i32,
+    /// The wait after the first failure beyond the free ones; doubled for each further one.
+    pub first_delay: Duration,
+    /// The longest wait.
+    pub max_delay: Duration,
+    /// The window of the per-address cap.
+    pub address_window: Duration,
+    /// Failures per address and window.
+    pub per_address: i32,
+    /// Counts untouched for this long are forgotten (and their rows deleted).
+    pub forget_after: Duration,
 }
 
-impl Default for Limits {
-    /// 5 failures per account and 20 per address in 15 minutes.
-    fn default() -> Limits {
-        Limits {
-            window: Duration::from_secs(15 * 60),
-            per_account: 5,
-            per_address: 20,
+impl Default for Policy {
+    /// 3 free failures, then 1 s doubling up to 5 minutes; 300 failures per address in 15 minutes.
+    fn default() -> Policy {
+        Policy {
+            free_failures: 3,
+            first_delay: Duration::seconds(1),
+            max_delay: Duration::minutes(5),
+            address_window: Duration::minutes(15),
+            per_address: 300,
+            forget_after: Duration::days(1),
         }
     }
 }
 
-/// Failed sign-ins by key (`account:<login>`, `address:<ip>`).
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    limits: Limits,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// The failures counted for one account or address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Count {
+    pub failures: i32,
+    /// When the current per-address window began (accounts: the first failure counted).
+    pub window_started_at: DateTime<Utc>,
+    pub last_failure_at: DateTime<Utc>,
 }
 
-/// Keys kept before a full clean-up of expired entries.
-const PRUNE_AT: usize = 10_000;
-
-impl LoginLimiter {
-    /// A limiter with these limits.
-    pub fn new(limits: Limits) -> LoginLimiter {
-        LoginLimiter {
-            limits,
-            failures: Mutex::new(HashMap::new()),
+impl Count {
+    /// No failures yet.
+    pub fn none(now: DateTime<Utc>) -> Count {
+        Count {
+            failures: 0,
+            window_started_at: now,
+            last_failure_at: now,
         }
     }
+}
 
-    fn keys(account: &str, address: &str) -> [(String, bool); 2] {
-        [
-            (format!("account:{}", account.to_lowercase()), true),
-            (format!("address:{address}"), false),
-        ]
+impl Policy {
+    /// The delay an account owes after `failures` failures in a row.
+    pub fn account_delay(&self, failures: i32) -> Duration {
+        let beyond = failures - self.free_failures;
+        if beyond < 0 {
+            return Duration::zero();
+        }
+        let factor = 1i32.checked_shl(beyond.min(30) as u32).unwrap_or(i32::MAX);
+        (self.first_delay * factor).min(self.max_delay)
     }
 
-    /// `Err(retry_after)` if this account or address has failed too often lately.
-    pub fn check(&self, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
-        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut wait = Duration::ZERO;
-        for (key, is_account) in Self::keys(account, address) {
-            let limit = if is_account {
-                self.limits.per_account
-            } else {
-                self.limits.per_address
-            };
-            if let Some(times) = failures.get_mut(&key) {
-                times.retain(|t| now.duration_since(*t) < self.limits.window);
-                if times.len() >= limit {
-                    let oldest = times[times.len() - limit];
-                    wait = wait.max(self.limits.window.saturating_sub(now.duration_since(oldest)));
-                }
-            }
-        }
-        if wait.is_zero() {
-            Ok(())
+    /// The count as it stands at `now` (forgotten once old enough).
+    fn current(&self, count: Count, now: DateTime<Utc>) -> Count {
+        if now - count.last_failure_at >= self.forget_after {
+            Count::none(now)
         } else {
-            Err(wait.max(Duration::from_secs(1)))
+            count
         }
     }
 
-    /// Counts a failed sign-in.
-    pub fn record_failure(&self, account: &str, address: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if failures.len() >= PRUNE_AT {
-            let window = self.limits.window;
-            failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < window));
+    /// How long the account must still wait at `now` (zero: it may try).
+    pub fn account_wait(&self, count: Count, now: DateTime<Utc>) -> Duration {
+        let count = self.current(count, now);
+        let until = count.last_failure_at + self.account_delay(count.failures);
+        (until - now).max(Duration::zero())
+    }
+
+    /// How long the address must still wait at `now` (zero: it may try).
+    pub fn address_wait(&self, count: Count, now: DateTime<Utc>) -> Duration {
+        let count = self.address_current(count, now);
+        if count.failures < self.per_address {
+            return Duration::zero();
         }
-        for (key, _) in Self::keys(account, address) {
-            failures.entry(key).or_default().push(now);
+        (count.window_started_at + self.address_window - now).max(Duration::zero())
+    }
+
+    fn address_current(&self, count: Count, now: DateTime<Utc>) -> Count {
+        if now - count.window_started_at >= self.address_window {
+            Count::none(now)
+        } else {
+            count
         }
     }
 
-    /// Forgets an account's failures after it signed in.
-    pub fn clear_account(&self, account: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        failures.remove(&format!("account:{}", account.to_lowercase()));
+    /// An account's count after one more failure at `now`.
+    pub fn account_failed(&self, count: Count, now: DateTime<Utc>) -> Count {
+        let count = self.current(count, now);
+        Count {
+            failures: count.failures.saturating_add(1),
+            window_started_at: if count.failures == 0 {
+                now
+            } else {
+                count.window_started_at
+            },
+            last_failure_at: now,
+        }
     }
+
+    /// An address's count after one more failure at `now`.
+    pub fn address_failed(&self, count: Count, now: DateTime<Utc>) -> Count {
+        let count = self.address_current(count, now);
+        Count {
+            failures: count.failures.saturating_add(1),
+            window_started_at: count.window_started_at,
+            last_failure_at: now,
+        }
+    }
+}
+
+/// An attempt that was let through and counted as a failure until [`succeeded`] says otherwise.
+#[derive(Debug)]
+pub struct Attempt {
+    account: String,
+    address: String,
+}
+
+/// The key of an account: logins are matched without regard to case.
+fn account_key(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
+/// Lets an attempt on `login` from `address` through at `now` and counts it as a failure, or
+/// answers how long to wait first (nothing is counted then).
+pub async fn begin(
+    pool: &PgPool,
+    policy: &Policy,
+    login: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Result<Attempt, std::time::Duration>> {
+    let attempt = Attempt {
+        account: account_key(login),
+        address: address.to_string(),
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM sign_in_throttle WHERE last_failure_at < $1")
+        .bind(now - policy.forget_after)
+        .execute(&mut *tx)
+        .await?;
+    // Always account before address, so two attempts never wait on each other's locks in a cycle.
+    let account = lock(&mut tx, "account", &attempt.account, now).await?;
+    let address = lock(&mut tx, "address", &attempt.address, now).await?;
+    let wait = policy.account_wait(account, now).max(policy.address_wait(address, now));
+    if wait > Duration::zero() {
+        tx.rollback().await?;
+        let millis = u64::try_from(wait.num_milliseconds()).unwrap_or(0);
+        // Whole seconds, rounded up: a client that waits `Retry-After` is let through.
+        return Ok(Err(std::time::Duration::from_secs(millis.div_ceil(1000).max(1))));
+    }
+    store(
+        &mut tx,
+        "account",
+        &attempt.account,
+        policy.account_failed(account, now),
+    )
+    .await?;
+    store(
+        &mut tx,
+        "address",
+        &attempt.address,
+        policy.address_failed(address, now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(attempt))
+}
+
+/// The attempt was right: the account's failures are forgotten and the address's count no longer
+/// holds this attempt.
+pub async fn succeeded(pool: &PgPool, attempt: &Attempt) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM sign_in_throttle WHERE scope = 'account' AND subject = $1")
+        .bind(&attempt.account)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE sign_in_throttle SET failures = greatest(failures - 1, 0)
+         WHERE scope = 'address' AND subject = $1",
+    )
+    .bind(&attempt.address)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The row of a key, created empty if missing, locked until the transaction ends.
+async fn lock(tx: &mut sqlx::PgConnection, scope: &str, subject: &str, now: DateTime<Utc>) -> sqlx::Result<Count> {
+    sqlx::query_as(
+        "INSERT INTO sign_in_throttle (scope, subject, failures, window_started_at, last_failure_at)
+         VALUES ($1, $2, 0, $3, $3)
+         ON CONFLICT (scope, subject) DO UPDATE SET failures = sign_in_throttle.failures
+         RETURNING failures, window_started_at, last_failure_at",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(now)
+    .fetch_one(tx)
+    .await
+}
+
+async fn store(tx: &mut sqlx::PgConnection, scope: &str, subject: &str, count: Count) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sign_in_throttle SET failures = $3, window_started_at = $4, last_failure_at = $5
+         WHERE scope = $1 AND subject = $2",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(count.failures)
+    .bind(count.window_started_at)
+    .bind(count.last_failure_at)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn limiter() -> LoginLimiter {
-        LoginLimiter::new(Limits {
-            window: Duration::from_secs(60),
-            per_account: 3,
-            per_address: 5,
-        })
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).expect("instant")
+    }
+
+    /// The count after `n` failures at instant 0.
+    fn failed(policy: &Policy, n: i32) -> Count {
+        (0..n).fold(Count::none(at(0)), |count, _| policy.account_failed(count, at(0)))
     }
 
     #[test]
-    fn an_account_is_locked_after_too_many_failures_until_the_window_passes() {
-        let limiter = limiter();
-        let start = Instant::now();
-        for i in 0..3 {
-            assert!(limiter.check("agent1", "10.0.0.1", start).is_ok(), "attempt {i}");
-            limiter.record_failure("agent1", "10.0.0.1", start);
+    fn the_first_failures_are_free_then_each_delay_doubles_up_to_the_cap() {
+        let policy = Policy::default();
+        for n in 0..3 {
+            assert_eq!(policy.account_wait(failed(&policy, n), at(0)), Duration::zero(), "{n}");
         }
-        let wait = limiter
-            .check("agent1", "10.0.0.9", start + Duration::from_secs(10))
-            .unwrap_err();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert!(
-            limiter.check("AGENT1", "10.0.0.9", start).is_err(),
-            "logins are case-insensitive"
-        );
-        assert!(
-            limiter
-                .check("agent1", "10.0.0.9", start + Duration::from_secs(61))
-                .is_ok()
-        );
-        assert!(
-            limiter.check("agent2", "10.0.0.9", start).is_ok(),
-            "other accounts are not affected"
-        );
+        assert_eq!(policy.account_wait(failed(&policy, 3), at(0)), Duration::seconds(1));
+        assert_eq!(policy.account_wait(failed(&policy, 4), at(0)), Duration::seconds(2));
+        assert_eq!(policy.account_wait(failed(&policy, 5), at(0)), Duration::seconds(4));
+        assert_eq!(policy.account_wait(failed(&policy, 40), at(0)), Duration::minutes(5));
+        assert_eq!(policy.account_delay(i32::MAX), Duration::minutes(5), "no overflow");
     }
 
     #[test]
-    fn an_address_trying_many_accounts_is_limited() {
-        let limiter = limiter();
-        let start = Instant::now();
-        for i in 0..5 {
-            limiter.record_failure(&format!("user{i}"), "10.0.0.2", start);
-        }
-        assert!(limiter.check("someone-else", "10.0.0.2", start).is_err());
-        assert!(limiter.check("someone-else", "10.0.0.3", start).is_ok());
+    fn the_wait_counts_from_the_last_failure_and_never_exceeds_the_current_delay() {
+        let policy = Policy::default();
+        let count = failed(&policy, 4);
+        assert_eq!(policy.account_wait(count, at(1)), Duration::seconds(1));
+        assert_eq!(policy.account_wait(count, at(2)), Duration::zero());
+        assert_eq!(policy.account_wait(count, at(3600)), Duration::zero());
     }
 
     #[test]
-    fn success_clears_the_account() {
-        let limiter = limiter();
-        let start = Instant::now();
-        for _ in 0..3 {
-            limiter.record_failure("agent1", "10.0.0.1", start);
-        }
-        limiter.clear_account("agent1");
-        assert!(limiter.check("agent1", "10.0.0.4", start).is_ok());
+    fn an_account_quiet_for_a_day_starts_afresh() {
+        let policy = Policy::default();
+        let count = failed(&policy, 10);
+        let later = at(24 * 3600);
+        assert_eq!(policy.account_failed(count, later).failures, 1);
+    }
+
+    #[test]
+    fn an_address_may_fail_often_but_not_without_end() {
+        let policy = Policy::default();
+        let count = (0..299).fold(Count::none(at(0)), |c, i| policy.address_failed(c, at(i)));
+        assert_eq!(
+            policy.address_wait(count, at(299)),
+            Duration::zero(),
+            "an office's mistakes pass"
+        );
+        let count = policy.address_failed(count, at(299));
+        assert_eq!(policy.address_wait(count, at(300)), Duration::seconds(600));
+        assert_eq!(
+            policy.address_wait(count, at(900)),
+            Duration::zero(),
+            "the window ended"
+        );
+        assert_eq!(policy.address_failed(count, at(900)).failures, 1);
     }
 }

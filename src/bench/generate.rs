@@ -259,7 +259,7 @@ async fn create_shop_and_users(pool: &PgPool, code: &str) -> anyhow::Result<(Sho
     for (name, display, role) in people {
         let id: UserId = sqlx::query_scalar(
             "INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (login) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
+             ON CONFLICT (lower(login)) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
                                               disabled = false
              RETURNING id",
         )

@@ -32,33 +32,6 @@ pub fn upload_router() -> Router<AppState> {
         .layer(axum::extract::DefaultBodyLimit::max(READ_CAP))
 }
 
-/// These routes sit outside the application's CSRF layer: a cookie session must send the token
-/// as `?csrf=` or the htmx header; bearer calls need none.
-pub fn check_csrf(headers: &HeaderMap, uri: &Uri, user: &CurrentUser) -> Result<(), ApiError> {
-    use crate::web::csrf;
-    if headers.contains_key(header::AUTHORIZATION) {
-        return Ok(());
-    }
-    let expected = csrf::token_for(&user.token);
-    let in_header = headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
-    let in_query = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .any(|(name, value)| name == csrf::FIELD && value == expected);
-    if in_header || in_query {
-        Ok(())
-    } else {
-        Err(ApiError {
-            code: "csrf",
-            ..ApiError::forbidden(
-                "this form is out of date or did not come from the desk (missing CSRF token); reload the page and try again",
-            )
-        })
-    }
-}
-
 /// Reads the uploaded file of a request: the size limit first (nothing is parsed beyond it),
 /// then the multipart form.
 pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, ApiError> {
@@ -104,7 +77,7 @@ pub async fn attach_evidence(
     Path(id): Path<TicketId>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Evidence>)> {
-    check_csrf(&headers, &uri, &user)?;
+    crate::web::csrf::check_upload(&headers, &uri)?;
     // Another shop's ticket is 404 before anything about the file is said.
     crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?

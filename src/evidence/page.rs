@@ -75,7 +75,7 @@ pub async fn upload(
     Path(id): Path<TicketId>,
     body: Body,
 ) -> ApiResult<Response> {
-    super::api::check_csrf(&headers, &uri, &user)?;
+    crate::web::csrf::check_upload(&headers, &uri)?;
     let result = match super::api::read_upload(&headers, body).await {
         Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now())
             .await

@@ -64,7 +64,7 @@ async fn find_shop(pool: &sqlx::PgPool, arg: &str) -> anyhow::Result<crate::shop
 async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut bar = ProgressBar::new();
-    let (file, shop, outcome) = match command {
+    let (file, shop, outcome, actor, kind) = match command {
         ImportCommand::Orders {
             file,
             shop,
@@ -79,7 +79,7 @@ async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result
                 bar.show(p)
             })
             .await;
-            (file, shop.id, outcome)
+            (file, shop.id, outcome, None, "orders")
         }
         ImportCommand::Refunds {
             file,
@@ -97,12 +97,13 @@ async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result
                 .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
             let bytes = read(&file)?;
             let outcome = super::refunds::import(&state, &user, &shop, &bytes, dry_run, &mut |p| bar.show(p)).await;
-            (file, shop.id, outcome)
+            (file, shop.id, outcome, Some(user.id), "refunds")
         }
     };
     bar.finish();
     match outcome {
         Ok(summary) => {
+            super::audit(pool, actor, shop, kind, "cli", &summary).await?;
             print_summary(&file, &summary, started.elapsed().as_secs_f64());
             if !summary.dry_run {
                 // Count the report figures of the days the file touched now rather than at the

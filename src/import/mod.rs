@@ -66,6 +66,24 @@ pub struct Progress {
 /// The callback that hears about progress.
 pub type ProgressFn<'a> = &'a mut (dyn FnMut(Progress) + Send);
 
+/// Records a finished import on the audit log: who (`None`: the command line), which shop, what
+/// kind of file (`orders` or `refunds`), through what (`upload` or `cli`) and its counts. A dry
+/// run changes nothing and is not recorded.
+pub async fn audit(
+    pool: &sqlx::PgPool,
+    actor: Option<crate::ids::UserId>,
+    shop: crate::ids::ShopId,
+    kind: &str,
+    via: &str,
+    summary: &ImportSummary,
+) -> sqlx::Result<()> {
+    if summary.dry_run {
+        return Ok(());
+    }
+    let details = serde_json::json!({ "kind": kind, "via": via, "summary": summary });
+    crate::audit::record(pool, actor, crate::audit::action::IMPORTED, Some(shop), kind, details).await
+}
+
 /// What an import did (or, with `dry_run`, would do).
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct ImportSummary {

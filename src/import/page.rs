@@ -200,7 +200,7 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult<Html<String>> {
     user.require(Action::ImportOrders)?;
-    check_csrf(&headers, &uri, &user)?;
+    crate::web::csrf::check_upload(&headers, &uri)?;
     let t = translator(&headers);
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -214,30 +214,6 @@ pub async fn upload(
         return render(&result);
     }
     render(&page(&state, &user, t, &form, result).await?)
-}
-
-/// This route is merged outside the application's CSRF layer (to have its own body limit), so
-/// it checks the token itself: a cookie session must send it as `?csrf=` or the htmx header.
-fn check_csrf(headers: &HeaderMap, uri: &Uri, user: &CurrentUser) -> Result<(), ApiError> {
-    use crate::web::csrf;
-    if headers.contains_key(header::AUTHORIZATION) {
-        return Ok(());
-    }
-    let expected = csrf::token_for(&user.token);
-    let in_header = headers.get(csrf::HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
-    let in_query = uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .any(|(name, value)| name == csrf::FIELD && value == expected);
-    if in_header || in_query {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "this form is out of date or did not come from the desk (missing CSRF token); reload the page and try again",
-        ))
-    }
 }
 
 async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<ImportSummary, ImportError> {
@@ -260,11 +236,13 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
                     .into(),
             ));
         }
-        return super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await;
+        let summary = super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await?;
+        super::audit(&state.pool, Some(user.id), shop.id, "refunds", "upload", &summary).await?;
+        return Ok(summary);
     }
     let format =
         Format::parse(&form.format).ok_or_else(|| ImportError::Refused("the format is auto, taobao or csv".into()))?;
-    super::orders::import(
+    let summary = super::orders::import(
         &state.pool,
         shop.id,
         shop.zone(),
@@ -273,7 +251,9 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
         form.dry_run,
         &mut quiet,
     )
-    .await
+    .await?;
+    super::audit(&state.pool, Some(user.id), shop.id, "orders", "upload", &summary).await?;
+    Ok(summary)
 }
 
 /// A small multipart/form-data reader for the one form of this page: text fields and one file.

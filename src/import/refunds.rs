@@ -216,7 +216,7 @@ pub fn parse(bytes: &[u8], zone: Tz) -> Result<(table::Encoding, Vec<RefundRecor
 /// The user whose name imported tickets carry: a supervisor or admin of the shop, by login.
 pub async fn actor(pool: &sqlx::PgPool, login: &str, shop: ShopId) -> Result<CurrentUser, ImportError> {
     let row: Option<(UserId, String, String)> =
-        sqlx::query_as("SELECT id, display_name, role FROM users WHERE login = $1 AND NOT disabled")
+        sqlx::query_as("SELECT id, display_name, role FROM users WHERE lower(login) = lower($1) AND NOT disabled")
             .bind(login)
             .fetch_optional(pool)
             .await?;

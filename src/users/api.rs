@@ -21,6 +21,7 @@ impl From<CreateUserError> for ApiError {
     fn from(error: CreateUserError) -> ApiError {
         match error {
             CreateUserError::Invalid(field, message) => ApiError::invalid(field, message),
+            CreateUserError::WeakPassword(weak) => ApiError::invalid("password", weak.to_string()),
             CreateUserError::LoginTaken(_) => ApiError::conflict("login_taken", error.to_string()),
             CreateUserError::UnknownShop(_) => ApiError::invalid("shops", error.to_string()),
             CreateUserError::Database(e) => e.into(),
@@ -36,10 +37,18 @@ impl From<CreateUserError> for ApiError {
 pub async fn create_user(
     State(state): State<AppState>,
     user: CurrentUser,
+    headers: axum::http::HeaderMap,
     ApiJson(new_user): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     user.require(Action::ManageUsers)?;
-    let created = super::create(&state.pool, &new_user).await?;
+    let created = super::create(&state.pool, &new_user)
+        .await
+        .map_err(|error| match error {
+            CreateUserError::WeakPassword(weak) => {
+                ApiError::invalid("password", weak.message(crate::i18n::request_lang(&headers)))
+            }
+            other => other.into(),
+        })?;
     let details =
         serde_json::json!({ "user": created.id, "login": created.login, "role": created.role, "shops": created.shops });
     crate::audit::record(

@@ -16,8 +16,8 @@ pub struct NewUser {
     /// 2–64 characters: letters, digits, `.`, `_`, `-`.
     #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$", example = "agent7")]
     pub login: String,
-    /// At least 8 characters.
-    #[schema(min_length = 8)]
+    /// At least 10 characters; not a common password, not the login.
+    #[schema(min_length = 10)]
     pub password: String,
     pub role: Role,
     /// The shops the user belongs to.
@@ -46,7 +46,9 @@ pub struct UserView {
 pub enum CreateUserError {
     #[error("{0}: {1}")]
     Invalid(&'static str, String),
-    #[error("a user with the login `{0}` exists already")]
+    #[error("password: {0}")]
+    WeakPassword(password::WeakPassword),
+    #[error("a user with the login `{0}` exists already (logins are compared without regard to case); choose another")]
     LoginTaken(String),
     #[error("no shop with id {0}")]
     UnknownShop(ShopId),
@@ -71,7 +73,7 @@ impl NewUser {
                 "use 2–64 characters: letters, digits, `.`, `_` or `-`, starting with a letter or digit".into(),
             ));
         }
-        password::check_strength(&self.password).map_err(|m| CreateUserError::Invalid("password", m.into()))?;
+        password::check_strength(&self.password, &self.login).map_err(CreateUserError::WeakPassword)?;
         if let Some(name) = &self.display_name
             && (name.trim().is_empty() || name.chars().count() > 100)
         {
@@ -100,7 +102,7 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
     let mut tx = pool.begin().await?;
     let id: Option<UserId> = sqlx::query_scalar(
         "INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (login) DO NOTHING RETURNING id",
+         ON CONFLICT (lower(login)) DO NOTHING RETURNING id",
     )
     .bind(&user.login)
     .bind(&display_name)
@@ -136,7 +138,7 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
 pub async fn set_password(pool: &PgPool, login: &str, new_password: &str) -> anyhow::Result<()> {
     let pw = new_password.to_string();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await??;
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE login = $1")
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE lower(login) = lower($1)")
         .bind(login)
         .bind(hash)
         .execute(pool)
@@ -150,7 +152,7 @@ pub enum PasswordChangeError {
     #[error("the current password is wrong")]
     WrongPassword,
     #[error("new_password: {0}")]
-    Weak(&'static str),
+    Weak(password::WeakPassword),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -159,11 +161,11 @@ pub enum PasswordChangeError {
 
 /// Changes a user's password after checking the current one.
 pub async fn change_password(pool: &PgPool, user: UserId, current: &str, new: &str) -> Result<(), PasswordChangeError> {
-    password::check_strength(new).map_err(PasswordChangeError::Weak)?;
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+    let (login, stored): (String, String) = sqlx::query_as("SELECT login, password_hash FROM users WHERE id = $1")
         .bind(user)
         .fetch_one(pool)
         .await?;
+    password::check_strength(new, &login).map_err(PasswordChangeError::Weak)?;
     let (current, new) = (current.to_string(), new.to_string());
     let hash = tokio::task::spawn_blocking(move || {
         if password::verify(&current, &stored) {

@@ -9,12 +9,12 @@
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{SESSION_COOKIE, cookie};
+use crate::auth::{Credential, credential};
 use crate::error::ApiError;
 
 /// The form field and query parameter that carry the token.
@@ -36,12 +36,12 @@ pub async fn require_token(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let headers = request.headers();
-    let bearer = headers.get(header::AUTHORIZATION).is_some();
-    let Some(session) = cookie(headers, SESSION_COOKIE).filter(|_| !bearer) else {
-        // Not a cookie session: nothing a forged cross-site request could use.
+    let Some(Credential::Session(session)) = credential(headers) else {
+        // A bearer token or nothing: nothing a forged cross-site request could use.
         return next.run(request).await;
     };
     if request.uri().path() == "/login" {
+        // Signing in checks where the form came from instead ([`same_origin`]).
         return next.run(request).await;
     }
     let expected = token_for(&session);
@@ -68,6 +68,55 @@ pub async fn require_token(request: Request, next: Next) -> Response {
     refuse(request.uri().path())
 }
 
+/// Whether a request comes from a page of this site, judged by `Origin` (its host must be the
+/// request's own `Host`, or the origin of the configured public URL), else by `Sec-Fetch-Site` (`same-origin` or `none`, a typed address or
+/// bookmark). A request with neither header (curl, scripts, old browsers) passes: only
+/// browsers send a forged cross-site post, and today's browsers send at least one of the two.
+pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = text(header::ORIGIN) {
+        if public_origin.is_some_and(|public| public.eq_ignore_ascii_case(origin.trim_end_matches('/'))) {
+            return true;
+        }
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'));
+        return origin_host.is_some() && origin_host == text(header::HOST);
+    }
+    match text(HeaderName::from_static("sec-fetch-site")) {
+        Some(site) => matches!(site, "same-origin" | "none"),
+        None => true,
+    }
+}
+
+/// The check of the upload routes, which sit outside [`require_token`] (they have body limits of
+/// their own) and so check the token themselves, before reading the body: a cookie session must
+/// send it as the htmx header or `?csrf=`; a bearer token needs none.
+pub fn check_upload(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), ApiError> {
+    let Some(Credential::Session(session)) = credential(headers) else {
+        return Ok(());
+    };
+    let expected = token_for(&session);
+    let in_header = headers.get(HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+    let in_query = uri
+        .query()
+        .and_then(|query| serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok())
+        .is_some_and(|fields| fields.iter().any(|(name, value)| name == FIELD && *value == expected));
+    if in_header || in_query {
+        Ok(())
+    } else {
+        tracing::warn!(path = uri.path(), "upload without a valid CSRF token refused");
+        Err(refusal())
+    }
+}
+
+fn refusal() -> ApiError {
+    ApiError {
+        code: "csrf",
+        ..ApiError::forbidden(
+            "this form is out of date or did not come from the desk (missing CSRF token); reload the page and try again",
+        )
+    }
+}
+
 fn query_token(request: &Request) -> Option<String> {
     let query = request.uri().query()?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
@@ -79,10 +128,7 @@ fn query_token(request: &Request) -> Option<String> {
 
 fn refuse(path: &str) -> Response {
     tracing::warn!(path, "request without a valid CSRF token refused");
-    let error = ApiError::forbidden(
-        "this form is out of date or did not come from the desk (missing CSRF token); reload the page and try again",
-    );
-    let error = ApiError { code: "csrf", ..error };
+    let error = refusal();
     if path.starts_with("/api/") {
         return error.into_response();
     }
@@ -97,11 +143,56 @@ fn refuse(path: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn tokens_differ_per_session_and_are_stable() {
         assert_eq!(token_for("a"), token_for("a"));
         assert_ne!(token_for("a"), token_for("b"));
         assert_eq!(token_for("a").len(), 32);
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn a_sign_in_is_same_origin_by_origin_else_by_fetch_site_else_allowed() {
+        let host = ("host", "desk.example.com:8080");
+        assert!(same_origin(
+            &headers(&[host, ("origin", "https://desk.example.com:8080")]),
+            None
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "https://evil.example")]),
+            None
+        ));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")]), None));
+        assert!(
+            !same_origin(
+                &headers(&[
+                    host,
+                    ("origin", "https://evil.example"),
+                    ("sec-fetch-site", "same-origin")
+                ]),
+                None
+            ),
+            "Origin decides when present"
+        );
+        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "same-origin")]), None));
+        assert!(same_origin(&headers(&[host, ("sec-fetch-site", "none")]), None));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")]), None));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")]), None));
+        assert!(
+            same_origin(&headers(&[host]), None),
+            "curl and old browsers send neither"
+        );
+        let behind_proxy = headers(&[("host", "10.0.0.7:8080"), ("origin", "https://desk.example.com")]);
+        assert!(same_origin(&behind_proxy, Some("https://desk.example.com")));
+        assert!(!same_origin(&behind_proxy, None));
     }
 }

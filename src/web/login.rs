@@ -20,7 +20,7 @@ pub struct LoginPage {
     pub layout: Layout,
     pub next: String,
     pub login: String,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -55,20 +55,31 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
+    let public_origin = state.transport.public_url.as_ref().map(|url| url.origin());
+    if !super::csrf::same_origin(&headers, public_origin) {
+        tracing::warn!("sign-in posted from another site refused");
+        let page = LoginPage {
+            layout: Layout::anonymous(t),
+            next,
+            login: String::new(),
+            error: Some(t.t("login.cross_site").to_string()),
+        };
+        return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
+    }
     let address = client_address(&extensions);
-    let signed_in = match crate::auth::sign_in(&state, form.login.trim(), &form.password, &address).await {
+    let now = chrono::Utc::now();
+    let signed_in = match crate::auth::sign_in(&state, form.login.trim(), &form.password, &address, now).await {
         Ok(user) => user,
         Err(error) if error.status == StatusCode::TOO_MANY_REQUESTS => {
+            let seconds = error.details["retry_after_seconds"].as_u64().unwrap_or(1);
             let page = LoginPage {
                 layout: Layout::anonymous(t),
                 next,
                 login: form.login,
-                error: Some(t.t("login.rate_limited")),
+                error: Some(t.f("login.rate_limited", &[("seconds", &seconds)])),
             };
             let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
-            if let Some(seconds) = error.details["retry_after_seconds"].as_u64()
-                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-            {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             return Ok(response);
@@ -80,7 +91,7 @@ pub async fn sign_in(
             layout: Layout::anonymous(t),
             next,
             login: form.login,
-            error: Some(t.t("login.failed")),
+            error: Some(t.t("login.failed").to_string()),
         };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };

@@ -9,6 +9,7 @@ mod login;
 mod new_ticket;
 mod queue;
 pub(crate) mod ticket;
+pub mod transport;
 pub mod views;
 
 use askama::Template;

@@ -366,3 +366,173 @@ async fn a_password_change_needs_the_old_password_and_ends_other_sessions() {
         .await;
     assert_eq!(new.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn short_common_and_login_passwords_are_refused_on_creation_and_change_with_the_reason() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user("root-admin", Role::Admin, &[]).await;
+    for (password, reason) in [
+        ("12345678", "至少需要 10 个字符"),
+        ("1234567890", "太常见"),
+        ("Woaini1314", "太常见"),
+        ("password123", "太常见"),
+        ("agent-nine", "不能与账号相同"),
+    ] {
+        let refused = app
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({ "login": "agent-nine", "password": password, "role": "agent" }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert_eq!(refused.body["error"]["details"]["field"], "password", "{password}");
+        assert!(
+            refused.error_message().contains(reason),
+            "{password}: {}",
+            refused.error_message()
+        );
+    }
+    let english = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&admin)
+        .header("accept-language", "en-US,en;q=0.9")
+        .json(&json!({ "login": "agent-nine", "password": "qwertyuiop", "role": "agent" }))
+        .send()
+        .await
+        .expect("post");
+    let body: serde_json::Value = english.json().await.expect("json");
+    assert!(
+        body["error"]["message"].as_str().unwrap_or("").contains("too common"),
+        "{body}"
+    );
+    let nobody: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE login = 'agent-nine'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(nobody, 0);
+
+    let (_, agent) = app.user("agent-p", Role::Agent, &[]).await;
+    for weak in ["a123456789", "agent-p", "123qweasd"] {
+        let refused = app
+            .post(
+                "/api/v1/me/password",
+                &agent,
+                json!({ "current_password": "password-agent-p", "new_password": weak }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+        assert_eq!(refused.body["error"]["details"]["field"], "new_password", "{weak}");
+    }
+    let same_as_login = app
+        .post(
+            "/api/v1/me/password",
+            &agent,
+            json!({ "current_password": "password-agent-p", "new_password": "Agent-P123" }),
+        )
+        .await;
+    assert_eq!(
+        same_as_login.status,
+        StatusCode::NO_CONTENT,
+        "only the login itself is refused"
+    );
+}
+
+#[tokio::test]
+async fn logins_are_unique_without_regard_to_case_and_sign_in_matches_either_spelling() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user("root-admin", Role::Admin, &[]).await;
+    let created = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({ "login": "Agent1", "password": "long-enough", "role": "agent" }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let twin = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({ "login": "agent1", "password": "long-enough-2", "role": "admin" }),
+        )
+        .await;
+    assert_eq!(twin.status, StatusCode::CONFLICT, "{:?}", twin.body);
+    assert_eq!(twin.error_code(), "login_taken");
+    for spelling in ["agent1", "AGENT1", "Agent1"] {
+        let signed_in = app
+            .post(
+                "/api/v1/auth/tokens",
+                "",
+                json!({ "login": spelling, "password": "long-enough" }),
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::CREATED, "{spelling}");
+        let me = app
+            .get("/api/v1/me", signed_in.body["token"].as_str().expect("token"))
+            .await;
+        assert_eq!(me.body["login"], "Agent1", "{spelling}");
+    }
+}
+
+#[tokio::test]
+async fn the_migration_renames_logins_that_differ_only_in_case_and_records_it() {
+    let pool = crate::support::empty_pool().await;
+    aftersales::db::MIGRATOR
+        .run_to(20261201000030, &pool)
+        .await
+        .expect("migrations before the change");
+    let long = format!("A{}", "b".repeat(63));
+    for login in [
+        "Agent1",
+        "agent1",
+        "AGENT1",
+        "other",
+        long.as_str(),
+        long.to_lowercase().as_str(),
+    ] {
+        sqlx::query("INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $1, 'agent', 'x')")
+            .bind(login)
+            .execute(&pool)
+            .await
+            .expect("insert");
+    }
+    aftersales::db::MIGRATOR
+        .run(&pool)
+        .await
+        .expect("the migration succeeds on duplicates");
+    let logins: Vec<(i64, String)> = sqlx::query_as("SELECT id, login FROM users ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .expect("users");
+    let shortened = format!("{}-dup-6", &long.to_lowercase()[..58]);
+    assert_eq!(
+        logins,
+        vec![
+            (1, "Agent1".to_string()),
+            (2, "agent1-dup-2".to_string()),
+            (3, "AGENT1-dup-3".to_string()),
+            (4, "other".to_string()),
+            (5, long.clone()),
+            (6, shortened.clone()),
+        ]
+    );
+    assert_eq!(shortened.len(), 64);
+    let renamed: Vec<(String, serde_json::Value)> =
+        sqlx::query_as("SELECT subject, details FROM audit_log WHERE action = 'user.renamed' ORDER BY subject")
+            .fetch_all(&pool)
+            .await
+            .expect("audit");
+    assert_eq!(renamed.len(), 3);
+    assert!(
+        renamed
+            .iter()
+            .any(|(subject, details)| subject == "agent1-dup-2" && details["from"] == "agent1")
+    );
+    let twin =
+        sqlx::query("INSERT INTO users (login, display_name, role, password_hash) VALUES ('OTHER', 'x', 'agent', 'x')")
+            .execute(&pool)
+            .await;
+    assert!(twin.is_err(), "the database itself refuses a second spelling");
+}

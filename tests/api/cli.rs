@@ -117,6 +117,88 @@ fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// Runs `aftersales user add` against the test database `url`; its success and output.
+fn add_user_to(url: &str, args: &[&str], password: &str) -> (bool, String) {
+    let mut child = Command::new(BIN)
+        .env("DATABASE_URL", url)
+        .env("AFTERSALES_LOG", "warn")
+        .args(["user", "add", "--password-stdin"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(password.as_bytes())
+        .expect("write password");
+    let out = child.wait_with_output().expect("user add output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn user_add_refuses_a_weak_password_and_says_why() {
+    let app = crate::support::spawn_app().await;
+    let url = crate::support::database_url(&app.db_options);
+    let (ok, text) = add_user_to(&url, &["--login", "boss", "--role", "admin"], "123456789a\n");
+    assert!(!ok && text.contains("too common"), "{text}");
+    let (ok, text) = add_user_to(&url, &["--login", "boss", "--role", "admin"], "short\n");
+    assert!(!ok && text.contains("at least 10 characters"), "{text}");
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(users, 0);
+    let (ok, text) = add_user_to(&url, &["--login", "boss", "--role", "admin"], "boss-password\n");
+    assert!(ok, "{text}");
+}
+
+#[tokio::test]
+async fn users_created_and_files_imported_on_the_command_line_are_audited() {
+    let app = crate::support::spawn_app().await;
+    app.shop("cli-audit").await;
+    let url = crate::support::database_url(&app.db_options);
+    let (ok, text) = add_user_to(
+        &url,
+        &["--login", "boss", "--role", "admin", "--shop", "cli-audit"],
+        "boss-password\n",
+    );
+    assert!(ok, "{text}");
+    let (actor, subject, details): (Option<i64>, String, Value) =
+        sqlx::query_as("SELECT actor_id, subject, details FROM audit_log WHERE action = 'user.created'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("one entry");
+    assert_eq!((actor, subject.as_str()), (None, "boss"), "made by the command line");
+    assert_eq!(details["via"], "cli");
+    assert_eq!(details["role"], "admin");
+    assert!(!details.to_string().contains("boss-password"));
+
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/orders_plain_bom.csv");
+    let out = Command::new(BIN)
+        .env("DATABASE_URL", &url)
+        .env("AFTERSALES_LOG", "warn")
+        .args(["import", "orders", "--shop", "cli-audit", fixture])
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let details: Value = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'import.completed'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("one entry");
+    assert_eq!(details["via"], "cli");
+    assert_eq!(details["kind"], "orders");
+    assert_eq!(details["summary"]["rows"], 3);
+}
+
 #[tokio::test]
 async fn serve_keeps_every_ticket_across_restarts_and_leaves_no_postgres_behind() {
     let data = temp_dir("cli");
@@ -220,7 +302,13 @@ fn help_explains_every_setting() {
         assert!(text.contains(needle), "--help mentions {needle}: {text}");
     }
     let out = Command::new(BIN).args(["serve", "--help"]).output().expect("help");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("AFTERSALES_LISTEN"));
+    let serve_help = String::from_utf8_lossy(&out.stdout);
+    for needle in ["AFTERSALES_LISTEN", "AFTERSALES_PUBLIC_URL", "AFTERSALES_TRUSTED_PROXY"] {
+        assert!(
+            serve_help.contains(needle),
+            "serve --help mentions {needle}: {serve_help}"
+        );
+    }
 }
 
 #[tokio::test]

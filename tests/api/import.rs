@@ -419,3 +419,54 @@ async fn an_upload_without_the_csrf_token_is_refused() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(order_count(&app).await, 0);
 }
+
+#[tokio::test]
+async fn an_import_is_audited_with_who_what_kind_of_file_and_its_counts() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-audit").await;
+    let (owner, _) = app.user("owner-audit", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-audit").await;
+    let shop_field = shop.to_string();
+    let (content_type, body) = multipart(
+        &[("shop", &shop_field), ("kind", "orders")],
+        &fixture("orders_plain_bom.csv"),
+    );
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
+    let (actor, shop_id, subject, details): (Option<i64>, Option<i64>, String, serde_json::Value) =
+        sqlx::query_as("SELECT actor_id, shop_id, subject, details FROM audit_log WHERE action = 'import.completed'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("one import entry");
+    assert_eq!(actor, Some(owner.0));
+    assert_eq!(shop_id, Some(shop.0));
+    assert_eq!(subject, "orders");
+    assert_eq!(details["kind"], "orders");
+    assert_eq!(details["via"], "upload");
+    assert_eq!(details["summary"]["rows"], 3);
+    assert_eq!(details["summary"]["orders_created"], 2);
+
+    // A dry run changes nothing and is not recorded; a refused file neither.
+    let (content_type, body) = multipart(
+        &[("shop", &shop_field), ("kind", "orders"), ("dry_run", "on")],
+        &fixture("orders_plain_bom.csv"),
+    );
+    client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'import.completed'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(entries, 1);
+}

@@ -152,61 +152,171 @@ async fn pages_have_no_inline_scripts_or_styles_and_escape_what_buyers_wrote() {
     );
 }
 
+/// Moves every stored sign-in failure `seconds` into the past, as if that much time had gone by.
+async fn time_passes(pool: &sqlx::PgPool, seconds: i64) {
+    sqlx::query(
+        "UPDATE sign_in_throttle SET last_failure_at = last_failure_at - make_interval(secs => $1),
+                window_started_at = window_started_at - make_interval(secs => $1)",
+    )
+    .bind(seconds as f64)
+    .execute(pool)
+    .await
+    .expect("shift the throttle's clock");
+}
+
+async fn token_attempt(app: &crate::support::TestApp, login: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/tokens"))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .expect("post")
+}
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds")
+}
+
 #[tokio::test]
-async fn sign_in_is_rate_limited_per_account_with_retry_after() {
+async fn failed_sign_ins_earn_growing_short_delays_and_never_lock_out_the_right_password() {
     let desk = desk().await;
-    for _ in 0..5 {
-        let wrong = desk
-            .app
-            .post(
-                "/api/v1/auth/tokens",
-                "",
-                json!({ "login": "agent-a", "password": "guess-guess" }),
-            )
-            .await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let app = &desk.app;
+    for _ in 0..3 {
+        let wrong = token_attempt(app, "agent-a", "guess-guess").await;
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "the first failures cost nothing"
+        );
     }
-    let response = desk
-        .app
+    let early = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(
+        early.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert_eq!(retry_after(&early), 1);
+    let body: serde_json::Value = early.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // The login page says so too, in Chinese, with the seconds.
+    let page = app
         .client
-        .post(desk.app.url("/api/v1/auth/tokens"))
-        .json(&json!({ "login": "agent-a", "password": "password-agent-a" }))
+        .post(app.url("/login"))
+        .form(&[("login", "AGENT-A"), ("password", "password-agent-a")])
         .send()
         .await
         .expect("post");
     assert_eq!(
-        response.status(),
+        page.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "logins match without case"
     );
-    let retry: u64 = response.headers()["retry-after"]
-        .to_str()
-        .expect("header")
-        .parse()
-        .expect("seconds");
-    assert!(retry > 0 && retry <= 15 * 60);
-    // The login page says so too, in Chinese.
-    let page = desk
-        .app
+    assert_eq!(retry_after(&page), 1);
+    assert!(
+        page.text()
+            .await
+            .expect("text")
+            .contains("登录失败次数过多，请 1 秒后再试")
+    );
+
+    time_passes(&app.pool, 1).await;
+    let wrong = token_attempt(app, "agent-a", "guess-guess").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let early = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(retry_after(&early), 2, "the delay doubles");
+    time_passes(&app.pool, 1).await;
+    assert_eq!(retry_after(&token_attempt(app, "agent-a", "password-agent-a").await), 1);
+    time_passes(&app.pool, 1).await;
+    let right = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(
+        right.status(),
+        StatusCode::CREATED,
+        "once the short delay ran, the right password works"
+    );
+    for _ in 0..3 {
+        let wrong = token_attempt(app, "agent-a", "guess-guess").await;
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "the success cleared the count"
+        );
+    }
+    // Another account is not held up.
+    let other = token_attempt(app, "super-a", "password-super-a").await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_office_behind_one_address_is_not_locked_out_by_its_colleagues_mistakes() {
+    let desk = desk().await;
+    let app = &desk.app;
+    for i in 0..25 {
+        let wrong = token_attempt(app, &format!("typo-{i}"), "guess-guess").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let right = token_attempt(app, "agent-a", "password-agent-a").await;
+    assert_eq!(right.status(), StatusCode::CREATED);
+    // The address has a cap all the same: 300 failures in 15 minutes.
+    sqlx::query("UPDATE sign_in_throttle SET failures = 300 WHERE scope = 'address'")
+        .execute(&app.pool)
+        .await
+        .expect("update");
+    let capped = token_attempt(app, "super-a", "password-super-a").await;
+    assert_eq!(capped.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&capped) <= 15 * 60);
+    time_passes(&app.pool, 15 * 60).await;
+    let later = token_attempt(app, "super-a", "password-super-a").await;
+    assert_eq!(later.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn two_server_processes_share_the_count_of_failed_sign_ins() {
+    let desk = desk().await;
+    for _ in 0..3 {
+        let wrong = token_attempt(&desk.app, "agent-a", "guess-guess").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let second = crate::support::spawn_second_server(&desk.app).await;
+    let response = second
         .client
-        .post(desk.app.url("/login"))
-        .form(&[("login", "agent-a"), ("password", "password-agent-a")])
+        .post(second.url("/api/v1/auth/tokens"))
+        .json(&json!({ "login": "agent-a", "password": "guess-again" }))
         .send()
         .await
         .expect("post");
-    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(page.headers().contains_key("retry-after"));
-    assert!(page.text().await.expect("text").contains("登录失败次数过多"));
-    // Another account is not locked.
-    let other = desk
-        .app
-        .post(
-            "/api/v1/auth/tokens",
-            "",
-            json!({ "login": "super-a", "password": "password-super-a" }),
-        )
-        .await;
-    assert_eq!(other.status, StatusCode::CREATED);
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_on_a_password_change_is_throttled_like_signing_in() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let change = |current: &'static str| {
+        app.client
+            .post(app.url("/api/v1/me/password"))
+            .bearer_auth(&desk.agent_token)
+            .json(&json!({ "current_password": current, "new_password": "a-new-secret-9" }))
+            .send()
+    };
+    for _ in 0..3 {
+        let wrong = change("guess-guess").await.expect("post");
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let early = change("password-agent-a").await.expect("post");
+    assert_eq!(early.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&early), 1);
+    // Signing in shares the count: it is the same account.
+    assert_eq!(
+        token_attempt(app, "agent-a", "password-agent-a").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    time_passes(&app.pool, 1).await;
+    let right = change("password-agent-a").await.expect("post");
+    assert_eq!(right.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
@@ -351,9 +461,253 @@ async fn admin_and_supervisor_actions_land_on_an_append_only_audit_log() {
             .status,
         StatusCode::FORBIDDEN
     );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT LIKE 'auth.%'")
         .fetch_one(&desk.app.pool)
         .await
         .expect("count");
-    assert_eq!(count, 3);
+    assert_eq!(count, 3, "besides the two sign-ins");
+}
+
+#[tokio::test]
+async fn an_authorization_header_that_is_not_a_bearer_token_does_not_excuse_a_cookie_session_from_csrf() {
+    let desk = desk().await;
+    let ticket = desk.open("complaint", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let (session, _) = sign_in(&desk.app, "agent-a").await;
+    let no_header = browser_with(&desk.app, &session, None);
+    for authorization in ["Basic eHl6OnN1cGVy", "Negotiate xyz", "Bearer"] {
+        let forged = no_header
+            .post(desk.app.url(&format!("/tickets/{id}/notes")))
+            .header("authorization", authorization)
+            .form(&[("text", "forged"), ("version", "1")])
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            forged.status() == StatusCode::FORBIDDEN || forged.status() == StatusCode::UNAUTHORIZED,
+            "{authorization}: {}",
+            forged.status()
+        );
+    }
+    // The upload routes check the token themselves, by the same rule.
+    let upload = no_header
+        .post(desk.app.url("/import"))
+        .header("authorization", "Basic eHl6OnN1cGVy")
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(upload.status(), StatusCode::FORBIDDEN);
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(after.body["version"], 1, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_bearer_token_decides_who_is_asking_and_the_cookie_beside_it_is_ignored() {
+    let desk = desk().await;
+    let (session, _) = sign_in(&desk.app, "agent-a").await;
+    let cookie_only = browser_with(&desk.app, &session, None);
+    let me = cookie_only
+        .get(desk.app.url("/api/v1/me"))
+        .bearer_auth(&desk.supervisor_token)
+        .send()
+        .await
+        .expect("get");
+    let me: serde_json::Value = me.json().await.expect("json");
+    assert_eq!(me["login"], "super-a", "the bearer token wins over the cookie");
+    let unknown = cookie_only
+        .get(desk.app.url("/api/v1/me"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        unknown.status(),
+        StatusCode::UNAUTHORIZED,
+        "a bad bearer token does not fall back to the cookie"
+    );
+    // With a bearer token no CSRF token is needed, cookie or not.
+    let ticket = desk.open("complaint", "quality").await;
+    let noted = cookie_only
+        .post(desk.app.url(&format!("/api/v1/tickets/{}/notes", ticket["id"])))
+        .bearer_auth(&desk.agent_token)
+        .json(&json!({ "text": "跟进" }))
+        .send()
+        .await
+        .expect("post");
+    assert!(noted.status().is_success(), "{}", noted.status());
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_from_another_site_is_refused_with_the_login_page() {
+    let desk = desk().await;
+    let host = desk.app.address.trim_start_matches("http://").to_string();
+    let credentials = [("login", "agent-a"), ("password", "password-agent-a"), ("next", "/")];
+    for (name, value) in [
+        ("origin", "https://evil.example".to_string()),
+        ("origin", "null".to_string()),
+        ("sec-fetch-site", "cross-site".to_string()),
+        ("sec-fetch-site", "same-site".to_string()),
+    ] {
+        let refused = desk
+            .app
+            .client
+            .post(desk.app.url("/login"))
+            .header(name, value.as_str())
+            .form(&credentials)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(
+            !refused.headers().contains_key("set-cookie"),
+            "no session for {name}: {value}"
+        );
+        let page = refused.text().await.expect("text");
+        assert!(
+            page.contains("此登录请求来自其他网站") && page.contains("name=\"password\""),
+            "{page}"
+        );
+    }
+    for headers in [
+        vec![("origin", format!("http://{host}"))],
+        vec![("sec-fetch-site", "same-origin".to_string())],
+        vec![("sec-fetch-site", "none".to_string())],
+        vec![],
+    ] {
+        let mut request = desk.app.client.post(desk.app.url("/login")).form(&credentials);
+        for (name, value) in &headers {
+            request = request.header(*name, value.as_str());
+        }
+        let response = request.send().await.expect("post");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{headers:?}");
+    }
+}
+
+/// The app over a fresh database with these transport settings, and a user `agent-t`.
+async fn app_with_transport(transport: aftersales::web::transport::Transport) -> crate::support::TestApp {
+    let (pool, db_options, admin_options) = crate::support::fresh_database().await;
+    let state = aftersales::app::AppState::new(pool)
+        .with_clock(aftersales::app::Clock::fixed(crate::support::test_now()))
+        .with_transport(transport);
+    let app = crate::support::serve(state, db_options, admin_options).await;
+    app.user("agent-t", aftersales::auth::Role::Agent, &[]).await;
+    app
+}
+
+/// Signs in through the form, with extra headers; the session cookie as set and the HSTS header.
+async fn login_cookie(app: &crate::support::TestApp, headers: &[(&str, &str)]) -> (String, Option<String>) {
+    let mut request = app.client.post(app.url("/login")).form(&[
+        ("login", "agent-t"),
+        ("password", "password-agent-t"),
+        ("next", "/"),
+    ]);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("post");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()["set-cookie"].to_str().expect("cookie").to_string();
+    let hsts = response
+        .headers()
+        .get("strict-transport-security")
+        .map(|v| v.to_str().expect("hsts").to_string());
+    (cookie, hsts)
+}
+
+fn is_secure(cookie: &str) -> bool {
+    cookie.split(';').any(|part| part.trim() == "Secure")
+}
+
+#[tokio::test]
+async fn an_https_public_url_makes_the_session_cookie_secure_and_adds_hsts() {
+    let app = app_with_transport(aftersales::web::transport::Transport {
+        public_url: Some(aftersales::web::transport::PublicUrl::parse("https://desk.example.com").expect("url")),
+        trusted_proxies: vec![],
+    })
+    .await;
+    let (cookie, hsts) = login_cookie(&app, &[]).await;
+    assert!(is_secure(&cookie) && cookie.contains("HttpOnly"), "{cookie}");
+    assert_eq!(hsts.as_deref(), Some("max-age=31536000"));
+    let page = app.client.get(app.url("/login")).send().await.expect("get");
+    assert!(page.headers().contains_key("strict-transport-security"));
+    // A sign-in posted from the public origin is the desk's own, even behind a proxy.
+    let (cookie, _) = login_cookie(&app, &[("origin", "https://desk.example.com")]).await;
+    assert!(is_secure(&cookie));
+}
+
+#[tokio::test]
+async fn forwarded_proto_from_a_trusted_proxy_makes_the_session_cookie_secure() {
+    let app = app_with_transport(aftersales::web::transport::Transport {
+        public_url: None,
+        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
+    })
+    .await;
+    let (cookie, hsts) = login_cookie(&app, &[("x-forwarded-proto", "https")]).await;
+    assert!(is_secure(&cookie), "{cookie}");
+    assert!(hsts.is_some());
+    let (cookie, hsts) = login_cookie(&app, &[("x-forwarded-proto", "http")]).await;
+    assert!(
+        !is_secure(&cookie) && hsts.is_none(),
+        "plain http stays plain: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_proto_from_an_untrusted_address_is_ignored() {
+    let app = app_with_transport(aftersales::web::transport::Transport {
+        public_url: None,
+        trusted_proxies: vec!["10.9.9.9".parse().expect("ip")],
+    })
+    .await;
+    let (cookie, hsts) = login_cookie(&app, &[("x-forwarded-proto", "https")]).await;
+    assert!(!is_secure(&cookie), "{cookie}");
+    assert!(hsts.is_none());
+    let plain = app_with_transport(aftersales::web::transport::Transport::default()).await;
+    let (cookie, hsts) = login_cookie(&plain, &[("x-forwarded-proto", "https")]).await;
+    assert!(!is_secure(&cookie) && hsts.is_none(), "{cookie}");
+}
+
+#[tokio::test]
+async fn sign_ins_and_failed_sign_ins_are_audited_with_the_address() {
+    let desk = desk().await;
+    let wrong = token_attempt(&desk.app, "agent-a", "guess-guess").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let unknown = token_attempt(&desk.app, "nobody-here", "guess-guess").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    sign_in(&desk.app, "agent-a").await;
+    let entries: Vec<(Option<i64>, String, String, serde_json::Value)> =
+        sqlx::query_as("SELECT actor_id, action, subject, details FROM audit_log ORDER BY id")
+            .fetch_all(&desk.app.pool)
+            .await
+            .expect("log");
+    let summary: Vec<(Option<i64>, &str, &str, &str)> = entries
+        .iter()
+        .map(|(actor, action, subject, details)| {
+            (
+                *actor,
+                action.as_str(),
+                subject.as_str(),
+                details["address"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (None, "auth.sign_in_failed", "agent-a", "127.0.0.1"),
+            (None, "auth.sign_in_failed", "nobody-here", "127.0.0.1"),
+            (Some(desk.agent.0), "auth.signed_in", "agent-a", "127.0.0.1"),
+        ]
+    );
+    assert!(
+        !format!("{entries:?}").contains("guess-guess"),
+        "no password in the log"
+    );
+    desk.app.user("root-admin", aftersales::auth::Role::Admin, &[]).await;
+    let page = html(&browser(&desk.app, "root-admin").await, desk.app.url("/admin"))
+        .await
+        .1;
+    assert!(page.contains("登录失败") && page.contains("nobody-here"));
 }

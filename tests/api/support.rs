@@ -166,6 +166,37 @@ pub fn test_now() -> chrono::DateTime<chrono::Utc> {
         .to_utc()
 }
 
+/// A fresh database with no schema at all (for testing migrations on old data).
+pub async fn empty_pool() -> PgPool {
+    let server = server();
+    let name = format!("e{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut admin = PgConnection::connect_with(&server.base)
+        .await
+        .expect("connect to the test server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create empty database");
+    admin.close().await.expect("close admin");
+    aftersales::db::pool(server.base.clone().database(&name), 2)
+        .await
+        .expect("pool for the empty database")
+}
+
+/// A `DATABASE_URL` for a test database (for running the binary against it).
+pub fn database_url(options: &PgConnectOptions) -> String {
+    let user = options.get_username();
+    let port = options.get_port();
+    let database = options.get_database().unwrap_or("postgres");
+    match options.get_socket() {
+        Some(socket) => format!(
+            "postgres://{user}@localhost:{port}/{database}?host={}",
+            socket.display()
+        ),
+        None => format!("postgres://{user}@{}:{port}/{database}", options.get_host()),
+    }
+}
+
 /// The application, running for one test.
 pub struct TestApp {
     pub address: String,
@@ -189,7 +220,28 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
     let (pool, db_options, admin_options) = fresh_database().await;
     let clock = aftersales::app::Clock::fixed(now);
-    let state = aftersales::app::AppState::new(pool.clone()).with_clock(clock.clone());
+    let state = aftersales::app::AppState::new(pool).with_clock(clock);
+    serve(state, db_options, admin_options).await
+}
+
+/// A second server process's worth of application (its own pool and state, the same clock) on
+/// the database of `app`.
+pub async fn spawn_second_server(app: &TestApp) -> TestApp {
+    let pool = aftersales::db::pool(app.db_options.clone(), 4)
+        .await
+        .expect("second pool");
+    let state = aftersales::app::AppState::new(pool).with_clock(app.clock.clone());
+    serve(state, app.db_options.clone(), app.admin_options.clone()).await
+}
+
+/// Serves the application over `state` on a random loopback port.
+pub async fn serve(
+    state: aftersales::app::AppState,
+    db_options: PgConnectOptions,
+    admin_options: PgConnectOptions,
+) -> TestApp {
+    let pool = state.pool.clone();
+    let clock = state.clock.clone();
     let app = aftersales::app::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));

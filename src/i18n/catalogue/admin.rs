@@ -17,8 +17,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.audit", "操作审计", "Audit log"),
     (
         "admin.audit_hint",
-        "管理员与主管的操作，只增不改",
-        "What admins and supervisors did; append-only",
+        "管理员与主管的操作、登录与导入，只增不改",
+        "What admins and supervisors did, sign-ins and imports; append-only",
     ),
     ("admin.audit_empty", "还没有记录。", "Nothing recorded yet."),
     ("admin.when", "时间", "When"),
@@ -29,6 +29,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.older", "更早的记录", "Older entries"),
     ("audit.user.created", "创建用户", "User created"),
     ("audit.user.password_changed", "修改密码", "Password changed"),
+    (
+        "audit.user.renamed",
+        "账号改名（大小写重复）",
+        "Login renamed (same in another case)",
+    ),
     ("audit.shop.created", "创建店铺", "Shop created"),
     (
         "audit.shop.settings_changed",
@@ -43,4 +48,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("audit.calendar.year_deleted", "删除节假日年份", "Calendar year removed"),
     ("audit.ticket.rule_overridden", "覆盖规则判定", "Rule overridden"),
     ("audit.ticket.reassigned", "转派工单", "Ticket reassigned"),
+    ("audit.auth.signed_in", "登录", "Signed in"),
+    ("audit.auth.sign_in_failed", "登录失败", "Sign-in failed"),
+    ("audit.import.completed", "导入文件", "File imported"),
 ];

@@ -28,8 +28,29 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "login.rate_limited",
-        "登录失败次数过多，请 15 分钟后再试。",
-        "Too many failed sign-ins; try again in 15 minutes.",
+        "登录失败次数过多，请 {seconds} 秒后再试。",
+        "Too many failed sign-ins; try again in {seconds} seconds.",
+    ),
+    (
+        "login.cross_site",
+        "此登录请求来自其他网站，已被拒绝。请直接在本页输入账号和密码登录。",
+        "This sign-in came from another website and was refused; sign in on this page instead.",
+    ),
+    // New passwords
+    (
+        "password.too_short",
+        "密码至少需要 {min} 个字符，请换一个更长的密码。",
+        "The password needs at least {min} characters; choose a longer one.",
+    ),
+    (
+        "password.common",
+        "这个密码太常见，很容易被猜中，请换一个不常见的密码。",
+        "This password is too common and easily guessed; choose a less common one.",
+    ),
+    (
+        "password.same_as_login",
+        "密码不能与账号相同，请换一个密码。",
+        "The password must not be the login; choose another one.",
     ),
     // Queue
     ("queue.title", "队列", "Queue"),
