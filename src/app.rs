@@ -1,5 +1,5 @@
 //! The application: shared state and the router that joins every module's routes with the
-//! middleware (tracing, body limits, static files).
+//! middleware (tracing, body limits); the static files are `assets`.
 
 use std::sync::{Arc, RwLock};
 
@@ -11,7 +11,6 @@ use axum::middleware;
 use axum::routing::get;
 use sqlx::PgPool;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -63,7 +62,6 @@ const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let static_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
     Router::new()
         .merge(crate::auth::api::router())
         .merge(crate::shops::api::router())
@@ -80,7 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .nest_service("/static", ServeDir::new(static_dir))
+        .route("/static/{*path}", get(crate::assets::serve))
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn(json_errors_for_api))
         .layer(middleware::from_fn(crate::web::csrf::require_token))

@@ -3,6 +3,7 @@
 mod support;
 
 mod agent_day;
+mod assets;
 mod auth;
 mod calendar;
 mod cli;
