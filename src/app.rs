@@ -16,6 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::rate_limit::{Limits, LoginLimiter};
+use crate::metrics::{self, Metrics};
 use crate::rules::calendar::Calendar;
 
 /// What every handler can reach.
@@ -27,6 +28,8 @@ pub struct AppState {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     /// Failed sign-ins, for rate limiting.
     pub login_limiter: Arc<LoginLimiter>,
+    /// The figures `/metrics` shows.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -36,7 +39,14 @@ impl AppState {
             pool,
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::bundled()))),
             login_limiter: Arc::new(LoginLimiter::new(Limits::default())),
+            metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
         }
+    }
+
+    /// The same state, with `/metrics` readable as `access` says (set before serving).
+    pub fn with_metrics_access(mut self, access: metrics::Access) -> AppState {
+        self.metrics = Arc::new(Metrics::new(access));
+        self
     }
 
     /// The calendar as it is now.
@@ -78,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::scrape))
         .route("/static/{*path}", get(crate::assets::serve))
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn(json_errors_for_api))
@@ -89,6 +100,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(header_if_missing(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,
@@ -155,8 +167,14 @@ fn header_if_missing(name: HeaderName, value: &'static str) -> SetResponseHeader
 
 /// Ready when the database answers.
 async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
-        Ok(_) => (StatusCode::OK, "ready"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    if database_answers(&state.pool).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
+}
+
+/// Whether the database answers a trivial query (readiness).
+pub async fn database_answers(pool: &PgPool) -> bool {
+    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool).await.is_ok()
 }

@@ -46,6 +46,10 @@ pub enum Command {
         /// Largest number of database connections.
         #[arg(long, env = "AFTERSALES_DB_CONNECTIONS", default_value_t = 16)]
         db_connections: u32,
+        /// Bearer token that lets a scraper read /metrics from anywhere. Without it, /metrics
+        /// answers only clients on the loopback interface that did not come through a proxy.
+        #[arg(long, env = "AFTERSALES_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -125,9 +129,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             sweep_secs,
             db_connections,
+            metrics_token,
         } => {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
-            let result = serve(&database, listen, demo, sweep_secs).await;
+            let result = serve(&database, listen, demo, sweep_secs, metrics_token).await;
             database.close().await?;
             result
         }
@@ -158,7 +163,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_secs: u64) -> anyhow::Result<()> {
+async fn serve(
+    database: &db::Database,
+    listen: SocketAddr,
+    demo: bool,
+    sweep_secs: u64,
+    metrics_token: Option<String>,
+) -> anyhow::Result<()> {
     if demo {
         let logins = crate::demo::load(&database.pool).await?;
         println!("Demo shop loaded. Sign in with one of these (login / password):");
@@ -166,7 +177,8 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
             println!("  {login:<12} {password:<16} ({role})");
         }
     }
-    let state = crate::app::AppState::new(database.pool.clone());
+    let state = crate::app::AppState::new(database.pool.clone())
+        .with_metrics_access(crate::metrics::Access::from_setting(metrics_token.as_deref()));
     crate::calendar::reload(&state)
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
@@ -177,6 +189,7 @@ async fn serve(database: &db::Database, listen: SocketAddr, demo: bool, sweep_se
     let sweeper = (sweep_secs > 0).then(|| {
         tokio::spawn(crate::follow_ups::run_sweeper(
             database.pool.clone(),
+            state.metrics.clone(),
             std::time::Duration::from_secs(sweep_secs),
         ))
     });

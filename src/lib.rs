@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod ids;
 pub mod import;
 pub mod keyboard;
+pub mod metrics;
 pub mod money;
 pub mod openapi;
 pub mod orders;

@@ -11,6 +11,7 @@ mod faults;
 mod follow_ups;
 mod health;
 mod import;
+mod metrics;
 mod orders;
 mod pages;
 mod permissions;

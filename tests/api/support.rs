@@ -130,12 +130,15 @@ pub struct TestApp {
     /// Where the test's database is, for opening a second pool (a second server).
     pub db_options: PgConnectOptions,
     pub client: reqwest::Client,
+    /// The application's state (its metrics, for counting a sweep the test runs).
+    pub state: aftersales::app::AppState,
 }
 
 /// Starts the application on a random port against a fresh database.
 pub async fn spawn_app() -> TestApp {
     let (pool, db_options) = fresh_pool().await;
-    let app = aftersales::app::router(aftersales::app::AppState::new(pool.clone()));
+    let state = aftersales::app::AppState::new(pool.clone());
+    let app = aftersales::app::router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {
@@ -155,6 +158,7 @@ pub async fn spawn_app() -> TestApp {
         pool,
         db_options,
         client,
+        state,
     }
 }
 
@@ -179,6 +183,13 @@ impl Answer {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// The text of `/metrics`, scraped from loopback.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.expect("scrape");
+        assert_eq!(response.status(), StatusCode::OK, "/metrics");
+        response.text().await.expect("metrics text")
     }
 
     async fn answer(response: reqwest::Response) -> Answer {
