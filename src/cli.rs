@@ -1,4 +1,4 @@
-//! The command line (SPEC "Command line"): `serve`, `migrate`, `user add`. Every setting is a
+//! The command line (SPEC "Command line"): `serve`, `migrate`, `backup`, `restore`, `user add`. Every setting is a
 //! flag with an environment variable twin.
 
 use std::io::Read;
@@ -53,6 +53,19 @@ pub enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Write the whole database (evidence files included) to FILE, in pg_dump's custom format.
+    Backup {
+        /// The backup file to write (replaced if it exists; readable by its owner only).
+        file: PathBuf,
+    },
+    /// Load a backup made by `backup` into an empty database or a fresh data directory.
+    Restore {
+        /// The backup file to read.
+        file: PathBuf,
+        /// Replace whatever the database holds (drops every table first).
+        #[arg(long)]
+        force: bool,
+    },
     /// Import orders or refunds from a file (progress bar, --dry-run, bad rows named).
     Import {
         #[command(subcommand)]
@@ -139,6 +152,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { command } => crate::bench::main(cli.database_url.as_deref(), &cli.data_dir, command).await,
         Command::Import { command } => {
             crate::import::cli::run(cli.database_url.as_deref(), &cli.data_dir, command).await
+        }
+        Command::Backup { file } => {
+            let target = db::backup::Target::open(cli.database_url.as_deref(), &cli.data_dir).await?;
+            let result = db::backup::backup(&target, &file).await;
+            target.close().await?;
+            let summary = result?;
+            println!("backup written to {} ({} bytes)", summary.file.display(), summary.bytes);
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let target = db::backup::Target::open(cli.database_url.as_deref(), &cli.data_dir).await?;
+            let result = db::backup::restore(&target, &file, force).await;
+            target.close().await?;
+            let summary = result?;
+            if summary.replaced > 0 {
+                println!("replaced {} tables, views and sequences (--force)", summary.replaced);
+            }
+            println!(
+                "restored {} into database `{}` ({} tables, views and sequences); start the server to apply any newer migrations",
+                file.display(),
+                summary.database,
+                summary.tables
+            );
+            Ok(())
         }
         Command::Migrate => {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;

@@ -1,5 +1,6 @@
 //! The database: where it is (the embedded cluster or `DATABASE_URL`), the pool, migrations.
 
+pub mod backup;
 pub mod embedded;
 
 use std::path::Path;

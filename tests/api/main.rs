@@ -5,6 +5,7 @@ mod support;
 mod agent_day;
 mod assets;
 mod auth;
+mod backup;
 mod calendar;
 mod cli;
 mod faults;
