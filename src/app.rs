@@ -1,5 +1,5 @@
 //! The application: shared state and the router that joins every module's routes with the
-//! middleware (tracing, body limits, static files).
+//! middleware (tracing, body limits); the static files are `assets`.
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -12,12 +12,12 @@ use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::rate_limit::Policy;
+use crate::metrics::{self, Metrics};
 use crate::rules::calendar::Calendar;
 use crate::web::transport::Transport;
 
@@ -36,6 +36,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The embedded PostgreSQL server, when there is one: readiness notices an upgrade under it.
     pub embedded: Option<crate::db::embedded::Server>,
+    /// The figures `/metrics` shows.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The time the desk works with: the system's, or an instant a test sets and moves.
@@ -84,7 +86,14 @@ impl AppState {
             transport: Transport::default(),
             clock: Clock::System,
             embedded: None,
+            metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
         }
+    }
+
+    /// The same state, with `/metrics` readable as `access` says (set before serving).
+    pub fn with_metrics_access(mut self, access: metrics::Access) -> AppState {
+        self.metrics = Arc::new(Metrics::new(access));
+        self
     }
 
     /// The same state on another clock.
@@ -131,7 +140,6 @@ const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let static_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
     Router::new()
         .merge(crate::auth::api::router())
         .merge(crate::shops::api::router())
@@ -148,7 +156,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .nest_service("/static", ServeDir::new(static_dir))
+        .route("/metrics", get(metrics::scrape))
+        .route("/static/{*path}", get(crate::assets::serve))
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn(json_errors_for_api))
         .layer(middleware::from_fn(crate::web::csrf::require_token))
@@ -161,6 +170,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(header_if_missing(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,
@@ -263,10 +273,16 @@ fn header_if_missing(name: HeaderName, value: &'static str) -> SetResponseHeader
 /// was started from. Not ready answers 503 with `Retry-After` and says why.
 async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let not_ready =
-        |why: &'static str| (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], why).into_response();
+    match readiness(&state).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], why).into_response(),
+    }
+}
+
+/// Whether the desk can serve: why not, when it cannot (readiness and its metric).
+pub async fn readiness(state: &AppState) -> Result<(), &'static str> {
     if state.embedded.as_ref().is_some_and(|server| server.binary_changed()) {
-        return not_ready("PostgreSQL was upgraded under the running desk: restart the desk");
+        return Err("PostgreSQL was upgraded under the running desk: restart the desk");
     }
     let probe = sqlx::query(
         "INSERT INTO readiness_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at",
@@ -275,12 +291,12 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
     .execute(&state.pool)
     .await;
     match probe {
-        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Ok(_) => Ok(()),
         Err(sqlx::Error::Database(error))
             if error.code().is_some_and(|c| c.starts_with("53") || c.starts_with("58")) =>
         {
-            not_ready("the database cannot take writes (disk full or a server fault)")
+            Err("the database cannot take writes (disk full or a server fault)")
         }
-        Err(_) => not_ready("database unreachable"),
+        Err(_) => Err("database unreachable"),
     }
 }

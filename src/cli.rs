@@ -1,4 +1,4 @@
-//! The command line (SPEC "Command line"): `serve`, `migrate`, `user add`. Every setting is a
+//! The command line (SPEC "Command line"): `serve`, `migrate`, `backup`, `restore`, `user add`. Every setting is a
 //! flag with an environment variable twin.
 
 use std::io::Read;
@@ -57,9 +57,26 @@ pub enum Command {
         /// with commas). The header from any other address is ignored.
         #[arg(long = "trusted-proxy", env = "AFTERSALES_TRUSTED_PROXY", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Bearer token that lets a scraper read /metrics from anywhere. Without it, /metrics
+        /// answers only clients on the loopback interface that did not come through a proxy.
+        #[arg(long, env = "AFTERSALES_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Write the whole database (evidence files included) to FILE, in pg_dump's custom format.
+    Backup {
+        /// The backup file to write (replaced if it exists; readable by its owner only).
+        file: PathBuf,
+    },
+    /// Load a backup made by `backup` into an empty database or a fresh data directory.
+    Restore {
+        /// The backup file to read.
+        file: PathBuf,
+        /// Replace whatever the database holds (drops every table first).
+        #[arg(long)]
+        force: bool,
+    },
     /// Import orders or refunds from a file (progress bar, --dry-run, bad rows named).
     Import {
         #[command(subcommand)]
@@ -138,19 +155,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db_connections,
             public_url,
             trusted_proxies,
+            metrics_token,
         } => {
             let database = db::open_for_server(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
             let transport = Transport {
                 public_url,
                 trusted_proxies,
             };
-            let result = serve(&database, listen, demo, sweep_secs, transport).await;
+            let result = serve(&database, listen, demo, sweep_secs, transport, metrics_token).await;
             database.close().await?;
             result
         }
         Command::Bench { command } => crate::bench::main(cli.database_url.as_deref(), &cli.data_dir, command).await,
         Command::Import { command } => {
             crate::import::cli::run(cli.database_url.as_deref(), &cli.data_dir, command).await
+        }
+        Command::Backup { file } => {
+            let target = db::backup::Target::open(cli.database_url.as_deref(), &cli.data_dir).await?;
+            let result = db::backup::backup(&target, &file).await;
+            target.close().await?;
+            let summary = result?;
+            println!("backup written to {} ({} bytes)", summary.file.display(), summary.bytes);
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let target = db::backup::Target::open(cli.database_url.as_deref(), &cli.data_dir).await?;
+            let result = db::backup::restore(&target, &file, force).await;
+            target.close().await?;
+            let summary = result?;
+            if summary.replaced > 0 {
+                println!("replaced {} tables, views and sequences (--force)", summary.replaced);
+            }
+            println!(
+                "restored {} into database `{}` ({} tables, views and sequences); start the server to apply any newer migrations",
+                file.display(),
+                summary.database,
+                summary.tables
+            );
+            Ok(())
         }
         Command::Migrate => {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
@@ -181,6 +223,7 @@ async fn serve(
     demo: bool,
     sweep_secs: u64,
     transport: Transport,
+    metrics_token: Option<String>,
 ) -> anyhow::Result<()> {
     if demo {
         let logins = crate::demo::load(&database.pool).await?;
@@ -192,7 +235,9 @@ async fn serve(
     if let Some(cluster) = &database.cluster {
         println!("The database lives in {}", cluster.home().display());
     }
-    let mut state = crate::app::AppState::new(database.pool.clone()).with_transport(transport);
+    let mut state = crate::app::AppState::new(database.pool.clone())
+        .with_transport(transport)
+        .with_metrics_access(crate::metrics::Access::from_setting(metrics_token.as_deref()));
     state.embedded = database.cluster.as_ref().map(|cluster| cluster.server());
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     crate::calendar::reload(&state)
@@ -205,6 +250,7 @@ async fn serve(
     let sweeper = (sweep_secs > 0).then(|| {
         tokio::spawn(crate::follow_ups::run_sweeper(
             database.pool.clone(),
+            state.metrics.clone(),
             std::time::Duration::from_secs(sweep_secs),
         ))
     });

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod bench;
@@ -22,6 +23,7 @@ pub mod i18n;
 pub mod ids;
 pub mod import;
 pub mod keyboard;
+pub mod metrics;
 pub mod money;
 pub mod openapi;
 pub mod orders;

@@ -143,10 +143,11 @@ async fn docs_page() -> Html<String> {
     }
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Aftersales Desk API</title>\
-         <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"container\">\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body><main class=\"container\">\
          <div class=\"page-head\"><h1>Aftersales Desk API</h1><div class=\"actions\"><a class=\"btn\" href=\"/api/v1/openapi.json\">openapi.json</a></div></div>\
          <div class=\"card\"><table class=\"data\"><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>{rows}</tbody></table></div>\
-         </main></body></html>"
+         </main></body></html>",
+        css = crate::assets::url("app.css")
     ))
 }
 

@@ -9,6 +9,7 @@
 //! ([`prepare`] seals them after every migration run). A migration that must change those tables
 //! starts with `RESET ROLE;` (the migrator's session user is the superuser).
 
+pub mod backup;
 pub mod embedded;
 
 use std::path::Path;
@@ -103,6 +104,15 @@ async fn open_with(
 /// database there): the roles, the database owned by the application's role, the migrations
 /// applied as that role, the append-only tables sealed. Idempotent; runs at every start.
 pub async fn prepare(admin: &PgConnectOptions, database: &str) -> anyhow::Result<()> {
+    ensure_database(admin, database).await?;
+    let mut conn = PgConnection::connect_with(&admin.clone().database(database)).await?;
+    migrate_as_app(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// The roles, and `database` owned by the application's role (created if missing, empty).
+pub async fn ensure_database(admin: &PgConnectOptions, database: &str) -> anyhow::Result<()> {
     let mut conn = PgConnection::connect_with(admin).await?;
     prepare_roles(&mut conn).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -116,9 +126,6 @@ pub async fn prepare(admin: &PgConnectOptions, database: &str) -> anyhow::Result
         format!("CREATE DATABASE {name} OWNER {APP_ROLE}")
     };
     sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await?;
-    conn.close().await?;
-    let mut conn = PgConnection::connect_with(&admin.clone().database(database)).await?;
-    migrate_as_app(&mut conn).await?;
     conn.close().await?;
     Ok(())
 }
@@ -157,6 +164,7 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
                 EXECUTE format('ALTER ROUTINE %s OWNER TO {APP_ROLE}', r.name);
             END LOOP;
          END $$;
+         ALTER SCHEMA public OWNER TO {APP_ROLE};
          SET ROLE {APP_ROLE};"
     )))
     .execute(&mut *admin)
@@ -170,6 +178,7 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
          ALTER FUNCTION audit_log_is_append_only() OWNER TO {LEDGER_ROLE};
          REVOKE ALL ON ticket_events, audit_log FROM {APP_ROLE};
          GRANT SELECT, INSERT ON ticket_events, audit_log TO {APP_ROLE};
+         GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
          GRANT REFERENCES ON tickets, users, shops TO {LEDGER_ROLE};"
     )))
     .execute(&mut *admin)

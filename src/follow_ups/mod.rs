@@ -4,6 +4,7 @@
 
 pub mod api;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -13,6 +14,7 @@ use sqlx::{PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::ids::{ShopId, TicketId, UserId};
+use crate::metrics::{Metrics, SweepOutcome};
 use crate::rules::follow_up;
 use crate::tickets::model::event_kind;
 
@@ -168,14 +170,24 @@ pub async fn rebuild_daily(db: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::R
     Ok(())
 }
 
+/// [`sweep`], counted in the server's metrics (runs, outcome, escalations).
+pub async fn sweep_counted(pool: &PgPool, metrics: &Metrics, now: DateTime<Utc>) -> sqlx::Result<SweepReport> {
+    let result = sweep(pool, now).await;
+    match &result {
+        Ok(report) => metrics.sweep_finished(SweepOutcome::Done, report.escalations as u64),
+        Err(_) => metrics.sweep_finished(SweepOutcome::Failed, 0),
+    }
+    result
+}
+
 /// Runs [`sweep`] every `interval` until the process ends. Errors (e.g. the database restarting)
 /// are logged and the next round tries again.
-pub async fn run_sweeper(pool: PgPool, interval: Duration) {
+pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match sweep(&pool, Utc::now()).await {
+        match sweep_counted(&pool, &metrics, Utc::now()).await {
             Ok(report) if report.escalations > 0 => {
                 tracing::info!(
                     tickets = report.tickets,

@@ -209,11 +209,29 @@ pub async fn upload(
     let form = parse_multipart(content_type, &body)
         .ok_or_else(|| ApiError::bad_request("send the form as multipart/form-data with a file"))?;
     let outcome = run(&state, &user, &form).await;
+    count(&state, &form, &outcome);
     let result = ImportResultPartial::from_outcome(t, outcome);
     if is_htmx(&headers) {
         return render(&result);
     }
     render(&page(&state, &user, t, &form, result).await?)
+}
+
+/// Counts the import in the server's metrics.
+fn count(state: &AppState, form: &UploadForm, outcome: &Result<ImportSummary, ImportError>) {
+    use crate::metrics::{ImportKind, ImportOutcome};
+    let kind = if form.kind == "refunds" {
+        ImportKind::Refunds
+    } else {
+        ImportKind::Orders
+    };
+    let (outcome, rows) = match outcome {
+        Ok(summary) if summary.dry_run => (ImportOutcome::Checked, 0),
+        Ok(summary) => (ImportOutcome::Imported, summary.rows),
+        Err(ImportError::Database(_)) => (ImportOutcome::Failed, 0),
+        Err(_) => (ImportOutcome::Rejected, 0),
+    };
+    state.metrics.import_finished(kind, outcome, rows);
 }
 
 async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<ImportSummary, ImportError> {

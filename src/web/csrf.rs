@@ -132,11 +132,12 @@ fn refuse(path: &str) -> Response {
     if path.starts_with("/api/") {
         return error.into_response();
     }
-    (StatusCode::FORBIDDEN, axum::response::Html(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>403</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+    (StatusCode::FORBIDDEN, axum::response::Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>403</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
          <body><main class=\"container\"><div class=\"error-page\"><div class=\"code\">403</div><h1>表单已过期 / Form expired</h1>\
-         <p>请刷新页面后重试。Reload the page and try again.</p><p><a class=\"btn btn-primary\" href=\"/\">返回 / Back</a></p></div></main></body></html>"
-    ))
+         <p>请刷新页面后重试。Reload the page and try again.</p><p><a class=\"btn btn-primary\" href=\"/\">返回 / Back</a></p></div></main></body></html>",
+        css = crate::assets::url("app.css")
+    )))
         .into_response()
 }
 

@@ -99,6 +99,11 @@ impl Layout {
         self.t.lang.code() == code
     }
 
+    /// The URL of a file of `static/`, with its content hash (`assets::url`).
+    pub fn asset(&self, name: &str) -> &'static str {
+        crate::assets::url(name)
+    }
+
     /// Whether the menu entry `name` is active.
     pub fn is_nav(&self, name: &str) -> bool {
         self.nav == name

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::{Desk, browser, desk, html};
 use aftersales::auth::Role;
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x04\0\x09\xfb\x03\xfd\xe3U\xf2\x9c\0\0\0\0IEND\xaeB`\x82";
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x04\0\x09\xfb\x03\xfd\xe3U\xf2\x9c\0\0\0\0IEND\xaeB`\x82";
 
 fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----agentdayboundary";
@@ -23,7 +23,7 @@ fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(desk: &Desk, token: &str, id: i64, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+pub async fn upload(desk: &Desk, token: &str, id: i64, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
     let (content_type, body) = multipart(name, bytes);
     let response = desk
         .app
@@ -263,7 +263,7 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
             && page.contains("data-reply-id=")
             && page.contains("name=\"canned_reply\"")
     );
-    assert!(page.contains("/static/agent.js") && page.contains("tb_buyer01"));
+    assert!(page.contains(aftersales::assets::url("agent.js")) && page.contains("tb_buyer01"));
     let reply: i64 = sqlx::query_scalar("SELECT min(id) FROM canned_replies")
         .fetch_one(&desk.app.pool)
         .await

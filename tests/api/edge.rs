@@ -327,7 +327,11 @@ async fn pages_and_api_answers_are_not_stored_by_caches_but_static_files_are() {
     }
     let login = d.app.client.get(d.app.url("/login")).send().await.expect("login page");
     assert_eq!(cache_control(&login), "no-store");
-    let script = agent.get(d.app.url("/static/app.js")).send().await.expect("static");
+    let script = agent
+        .get(d.app.url(aftersales::assets::url("app.js")))
+        .send()
+        .await
+        .expect("static");
     assert_eq!(script.status(), StatusCode::OK);
     assert_ne!(
         cache_control(&script),

@@ -399,6 +399,14 @@ async fn an_owner_uploads_orders_on_the_page_and_sees_the_bad_row() {
         "{text}"
     );
     assert_eq!(order_count(&app).await, 2);
+    let metrics = app.metrics().await;
+    for line in [
+        "aftersales_import_jobs_total{kind=\"orders\",outcome=\"rejected\"} 1",
+        "aftersales_import_jobs_total{kind=\"orders\",outcome=\"imported\"} 1",
+        "aftersales_import_rows_total{kind=\"orders\"} 3",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} missing from\n{metrics}");
+    }
 }
 
 #[tokio::test]

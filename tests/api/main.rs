@@ -3,7 +3,9 @@
 mod support;
 
 mod agent_day;
+mod assets;
 mod auth;
+mod backup;
 mod calendar;
 mod cli;
 mod edge;
@@ -11,6 +13,7 @@ mod faults;
 mod follow_ups;
 mod health;
 mod import;
+mod metrics;
 mod orders;
 mod pages;
 mod permissions;

@@ -208,6 +208,8 @@ pub struct TestApp {
     /// The test's database with every right (the superuser of the test cluster).
     pub admin_options: PgConnectOptions,
     pub client: reqwest::Client,
+    /// The application's state (its metrics, for counting a sweep the test runs).
+    pub state: aftersales::app::AppState,
 }
 
 /// Starts the application on a random port against a fresh database, its clock at
@@ -242,7 +244,7 @@ pub async fn serve(
 ) -> TestApp {
     let pool = state.pool.clone();
     let clock = state.clock.clone();
-    let app = aftersales::app::router(state);
+    let app = aftersales::app::router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {
@@ -264,6 +266,7 @@ pub async fn serve(
         db_options,
         admin_options,
         client,
+        state,
     }
 }
 
@@ -293,6 +296,13 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// The text of `/metrics`, scraped from loopback.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.expect("scrape");
+        assert_eq!(response.status(), StatusCode::OK, "/metrics");
+        response.text().await.expect("metrics text")
     }
 
     async fn answer(response: reqwest::Response) -> Answer {
