@@ -125,7 +125,13 @@ impl Cluster {
             return Err(EmbeddedError::NoPostgresUser);
         }
         // The data directory may be the user's own: closed only if we create it, never re-owned.
+        // As root we leave it searchable (not readable) by others, so that `postgres` reaches the
+        // cluster's own directories inside, which are closed.
+        let created = !data_dir.exists();
         create_private_dir(data_dir, false, false)?;
+        if created && as_postgres_user {
+            std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o711))?;
+        }
         let data_dir = data_dir.canonicalize()?;
         let home = if as_postgres_user && !reachable_by_postgres(&data_dir)? {
             let home = fallback_home(&data_dir);

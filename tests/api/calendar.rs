@@ -856,3 +856,20 @@ async fn an_admin_pastes_a_holiday_cn_icalendar_file_on_the_page() {
     assert!(page.contains("第 1 个日程") && page.contains("清明节假期"), "{page}");
     assert!(page.contains("SUMMARY:清明节假期"), "the pasted text is kept");
 }
+
+#[tokio::test]
+async fn the_calendar_page_has_no_two_elements_with_one_id() {
+    let desk = desk().await;
+    desk.app.user("admin-a", Role::Admin, &[]).await;
+    let admin = desk.browser("admin-a").await;
+    let (_, page) = html(&admin, desk.app.url("/calendar")).await;
+    let mut ids: Vec<&str> = page
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "a label's `for` must find its own field");
+}

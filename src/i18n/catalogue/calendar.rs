@@ -83,8 +83,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("calendar.years.title", "节假日安排", "Holiday schedules"),
     (
         "calendar.years.intro",
-        "按国务院办公厅每年的节假日安排通知（经 NateScarlet/holiday-cn 整理）。未列出的日期：周一至周五上班，周六、周日休息。没有数据的年份无法计算，不会按周末推测。",
-        "From the State Council's yearly holiday notices (as transcribed by NateScarlet/holiday-cn). Dates not listed: Monday to Friday are working days, Saturday and Sunday are off. A year without data cannot be counted; it is never guessed from weekends.",
+        "按国务院办公厅每年的节假日安排通知（经 NateScarlet/holiday-cn 整理）。未列出的日期：周一至周五上班，周六、周日休息。尚未录入的年份按周末计算，结果标为暂定，录入后自动重算。",
+        "From the State Council's yearly holiday notices (as transcribed by NateScarlet/holiday-cn). Dates not listed: Monday to Friday are working days, Saturday and Sunday are off. A year not loaded yet is counted on weekends only and the result marked provisional; it is counted again once the year is loaded.",
     ),
     (
         "calendar.years.empty",
