@@ -595,3 +595,40 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), EmbeddedError> {
         detail,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_replaced_by_a_package_upgrade_is_noticed() {
+        let dir = std::env::temp_dir().join(format!("as-binary-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let binary = dir.join("postgres");
+        std::fs::write(&binary, b"version 15.14").expect("write");
+        let before = binary_identity(&binary);
+        assert!(before.is_some());
+        assert_eq!(binary_identity(&binary), before, "nothing changed");
+        // A package manager writes the new file beside the old one and renames it into place.
+        let new = dir.join("postgres.dpkg-new");
+        std::fs::write(&new, b"version 15.15").expect("write");
+        std::fs::rename(&new, &binary).expect("rename");
+        assert_ne!(binary_identity(&binary), before);
+        std::fs::remove_file(&binary).expect("remove");
+        assert_eq!(binary_identity(&binary), None, "a removed binary is noticed too");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_stand_in_home_is_named_after_the_data_directory_and_stable() {
+        let home = fallback_home(Path::new("/root/work/desk/data"));
+        assert!(home.starts_with(ROOT_FALLBACK));
+        assert!(
+            home.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("data-"))
+        );
+        assert_eq!(home, fallback_home(Path::new("/root/work/desk/data")));
+        assert_ne!(home, fallback_home(Path::new("/root/other/data")));
+    }
+}

@@ -17,6 +17,60 @@ async fn health_and_readiness_answer() {
 }
 
 #[tokio::test]
+async fn a_database_that_cannot_store_makes_writes_503_with_retry_after_and_the_desk_not_ready() {
+    let desk = crate::support::desk().await;
+    // A full disk, as PostgreSQL reports it (SQLSTATE 53100), on every write to these tables.
+    let admin = aftersales::db::pool(desk.app.admin_options.clone(), 1)
+        .await
+        .expect("pool");
+    sqlx::raw_sql(
+        "CREATE FUNCTION simulated_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+         CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE ON readiness_probe
+             FOR EACH ROW EXECUTE FUNCTION simulated_disk_full();
+         CREATE TRIGGER disk_full BEFORE INSERT ON tickets
+             FOR EACH ROW EXECUTE FUNCTION simulated_disk_full();",
+    )
+    .execute(&admin)
+    .await
+    .expect("simulate a full disk");
+    let ready = desk
+        .app
+        .client
+        .get(desk.app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.headers().contains_key("retry-after"));
+    assert!(ready.text().await.expect("text").contains("cannot take writes"));
+    let created = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &desk.agent_token,
+            serde_json::json!({ "kind": "complaint", "order_no": "O-1", "reason": "quality" }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", created.body);
+    assert_eq!(created.error_code(), "storage_unavailable");
+    assert!(created.error_message().contains("nothing was changed"));
+    // Room again: ready, and the write goes through.
+    sqlx::raw_sql("DROP TRIGGER disk_full ON readiness_probe; DROP TRIGGER disk_full ON tickets")
+        .execute(&admin)
+        .await
+        .expect("free the disk");
+    let ready = desk
+        .app
+        .client
+        .get(desk.app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_endpoint() {
     let app = spawn_app().await;
     let doc: serde_json::Value = app
