@@ -99,6 +99,19 @@ fn nul_error(field: &str) -> ApiError {
     .with_details(serde_json::json!({ "field": field }))
 }
 
+/// The first parameter of a query string with a character [`crate::edge::clean_text`] removes.
+fn control_character_parameter(query: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(name, value)| {
+            matches!(crate::edge::clean_text(name), Ok(std::borrow::Cow::Owned(_)))
+                || matches!(crate::edge::clean_text(value), Ok(std::borrow::Cow::Owned(_)))
+        })
+        .map(|(name, _)| name)
+        .unwrap_or_else(|| "query".into())
+}
+
 /// Name-value pairs of a query string or form body with each value cleaned
 /// ([`crate::edge::clean_text`]); `None` when nothing needed cleaning.
 fn clean_pairs(encoded: &[u8]) -> Result<Option<String>, ApiError> {
@@ -161,16 +174,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let cleaned = clean_pairs(parts.uri.query().unwrap_or("").as_bytes())?;
-        let result = match cleaned {
-            None => axum::extract::Query::<T>::from_request_parts(parts, state).await,
-            Some(query) => {
-                let uri: axum::http::Uri = format!("{}?{query}", parts.uri.path())
-                    .parse()
-                    .map_err(|_| ApiError::bad_request("the query string could not be read"))?;
-                axum::extract::Query::<T>::try_from_uri(&uri)
-            }
-        };
+        // A parameter is a filter, a date or a search, never formatted text: a control
+        // character in it is a mistake to point out, not to remove silently.
+        if clean_pairs(parts.uri.query().unwrap_or("").as_bytes())?.is_some() {
+            let field = control_character_parameter(parts.uri.query().unwrap_or(""));
+            return Err(ApiError::bad_request(format!(
+                "{field}: a parameter must not contain control or text-direction characters; remove them and send it again"
+            ))
+            .with_code("control_character")
+            .with_details(serde_json::json!({ "parameter": field })));
+        }
+        let result = axum::extract::Query::<T>::from_request_parts(parts, state).await;
         match result {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(query_rejection(rejection)),

@@ -159,11 +159,12 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         .route("/static/{*path}", get(crate::assets::serve))
         .fallback(crate::web::not_found)
-        .layer(middleware::from_fn(json_errors_for_api))
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
+        // Over the uploads too: an id that is not a number is a JSON error there as well.
+        .layer(middleware::from_fn(json_errors_for_api))
         .layer(middleware::from_fn(refuse_nul_in_address))
         .layer(middleware::from_fn(no_store_outside_static))
         .layer(TimeoutLayer::with_status_code(

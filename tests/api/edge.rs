@@ -373,3 +373,39 @@ async fn an_idempotency_key_sent_again_with_a_different_body_is_refused_and_with
         .expect("count");
     assert_eq!(count, 1);
 }
+
+#[tokio::test]
+async fn a_control_character_in_a_query_parameter_is_refused_naming_it() {
+    // Found by the fuzzer: `to=%C2%84` (a C1 control character) was stripped to nothing and the
+    // report answered for the default period as if nothing had been asked.
+    let d = crate::support::desk().await;
+    let owner = d.app.user("owner-q", aftersales::auth::Role::Owner, &[d.shop]).await.1;
+    for path in [
+        format!("/api/v1/shops/{}/reports/returns?to=%C2%84", d.shop),
+        format!(
+            "/api/v1/shops/{}/reports/satisfaction?from=2026-06-01&to=2026-06-1%E2%80%AE5",
+            d.shop
+        ),
+    ] {
+        let answer = d.app.get(&path, &owner).await;
+        assert_eq!(
+            answer.status,
+            reqwest::StatusCode::BAD_REQUEST,
+            "{path}: {:?}",
+            answer.body
+        );
+        assert_eq!(answer.error_code(), "control_character");
+        assert_eq!(answer.body["error"]["details"]["parameter"], "to");
+    }
+}
+
+#[tokio::test]
+async fn an_impossible_id_on_the_upload_routes_is_a_json_error_like_everywhere_else() {
+    let d = crate::support::desk().await;
+    let answer = d
+        .app
+        .get("/api/v1/tickets/9223372036854775808/evidence", &d.agent_token)
+        .await;
+    assert_eq!(answer.status, reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(answer.error_code(), "bad_request", "{:?}", answer.body);
+}
