@@ -107,7 +107,8 @@ pub async fn satisfaction_report(
     let shop = crate::shops::get(&state.pool, shop)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
-    let query = ReportQuery { by: None, ..query };
+    // The same period parameters as the returns report, checked the same way (a grouping has
+    // no effect on one figure, but a wrong one is still pointed out).
     let (period, _) = crate::reports::api::period_of(&query, &shop, state.now())?;
     let (from, to) = period.bounds(shop.zone());
     Ok(Json(

@@ -409,3 +409,27 @@ async fn an_impossible_id_on_the_upload_routes_is_a_json_error_like_everywhere_e
     assert_eq!(answer.status, reqwest::StatusCode::BAD_REQUEST);
     assert_eq!(answer.error_code(), "bad_request", "{:?}", answer.body);
 }
+
+#[tokio::test]
+async fn the_satisfaction_report_checks_its_period_parameters_like_the_returns_report() {
+    // Found by the fuzzer: `by=null` was accepted because the satisfaction report dropped it.
+    let d = crate::support::desk().await;
+    let owner = d.app.user("owner-s", aftersales::auth::Role::Owner, &[d.shop]).await.1;
+    let path = format!("/api/v1/shops/{}/reports/satisfaction?by=null", d.shop);
+    let answer = d.app.get(&path, &owner).await;
+    assert_eq!(
+        answer.status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        answer.body
+    );
+    assert_eq!(answer.body["error"]["details"]["field"], "by");
+    let fine = d
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/reports/satisfaction?by=month", d.shop),
+            &owner,
+        )
+        .await;
+    assert_eq!(fine.status, reqwest::StatusCode::OK);
+}
