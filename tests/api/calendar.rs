@@ -664,23 +664,9 @@ async fn an_admin_removes_a_year_from_the_page() {
 /// The 2027 schedule in the holiday-cn layout (a test fixture: its dates are made up).
 const FIXTURE_2027: &str = include_str!("../fixtures/holiday-cn-2027-test.json");
 
-/// A desk standing at `now`, with an agent, a supervisor and order O-1 signed two days before.
+/// A desk standing at `now` (RFC 3339).
 async fn desk_at(now: &str) -> Desk {
-    let app = crate::support::spawn_app_at(chrono::DateTime::parse_from_rfc3339(now).expect("instant").to_utc()).await;
-    let shop = app.shop("shop-a").await;
-    let (agent, agent_token) = app.user("agent-a", Role::Agent, &[shop]).await;
-    let (supervisor, supervisor_token) = app.user("super-a", Role::Supervisor, &[shop]).await;
-    let signed = (app.now() - chrono::Duration::days(2)).to_rfc3339();
-    let order = app.order(&agent_token, shop, "O-1", json!(signed), "none").await;
-    assert_eq!(order.status, StatusCode::CREATED, "{:?}", order.body);
-    Desk {
-        app,
-        shop,
-        agent,
-        agent_token,
-        supervisor,
-        supervisor_token,
-    }
+    crate::support::desk_at(chrono::DateTime::parse_from_rfc3339(now).expect("instant").to_utc()).await
 }
 
 #[tokio::test]

@@ -431,7 +431,12 @@ pub struct Desk {
 
 /// Starts the app with a ready shop.
 pub async fn desk() -> Desk {
-    let app = spawn_app().await;
+    desk_at(test_now()).await
+}
+
+/// [`desk`], its clock standing at `now` (O-1 signed two days before).
+pub async fn desk_at(now: chrono::DateTime<chrono::Utc>) -> Desk {
+    let app = spawn_app_at(now).await;
     let shop = app.shop("shop-a").await;
     let (agent, agent_token) = app.user("agent-a", Role::Agent, &[shop]).await;
     let (supervisor, supervisor_token) = app.user("super-a", Role::Supervisor, &[shop]).await;
