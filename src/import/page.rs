@@ -6,10 +6,10 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Uri, header};
-use axum::response::Html;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::post;
 
 use super::orders::Format;
@@ -191,30 +191,53 @@ pub async fn show_import(
     render(&page(&state, &user, t, &UploadForm::default(), ImportResultPartial::empty(t)).await?)
 }
 
-/// Takes an upload and imports it.
+/// Takes an upload and imports it. Who is asking, their right to import and the CSRF token are
+/// settled from the headers and the query before a byte of the body is read: a refusal answers
+/// at once, whatever size the body announces.
 pub async fn upload(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
     uri: Uri,
-    body: Bytes,
-) -> ApiResult<Html<String>> {
-    user.require(Action::ImportOrders)?;
-    crate::web::csrf::check_upload(&headers, &uri)?;
-    let t = translator(&headers);
+    body: Body,
+) -> Response {
+    if let Err(refusal) = user
+        .require(Action::ImportOrders)
+        .and_then(|()| crate::web::csrf::check_upload(&headers, &uri))
+    {
+        return crate::web::error_for_client(&headers, refusal);
+    }
+    match take_upload(&state, &user, &headers, body).await {
+        Ok(page) => page.into_response(),
+        Err(error) => crate::web::error_for_client(&headers, error),
+    }
+}
+
+async fn take_upload(state: &AppState, user: &CurrentUser, headers: &HeaderMap, body: Body) -> ApiResult<Html<String>> {
+    let t = translator(headers);
+    let body = axum::body::to_bytes(body, UPLOAD_LIMIT).await.map_err(|_| {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            ..ApiError::bad_request(format!(
+                "the file is larger than {} MB: split it (for example by month) and import the parts",
+                UPLOAD_LIMIT / (1024 * 1024)
+            ))
+        }
+        .with_code("import_too_large")
+    })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let form = parse_multipart(content_type, &body)
         .ok_or_else(|| ApiError::bad_request("send the form as multipart/form-data with a file"))?;
-    let outcome = run(&state, &user, &form).await;
-    count(&state, &form, &outcome);
+    let outcome = run(state, user, &form).await;
+    count(state, &form, &outcome);
     let result = ImportResultPartial::from_outcome(t, outcome);
-    if is_htmx(&headers) {
+    if is_htmx(headers) {
         return render(&result);
     }
-    render(&page(&state, &user, t, &form, result).await?)
+    render(&page(state, user, t, &form, result).await?)
 }
 
 /// Counts the import in the server's metrics.

@@ -154,6 +154,18 @@ pub fn early_error(headers: &HeaderMap, uri: &axum::http::Uri, error: ApiError) 
     error_page(translator(headers), error.status, error.code, &error.message)
 }
 
+/// An error of a route outside the pages' error layer (the uploads): JSON for a program (a
+/// bearer token, or an address under `/api`), else the error page in the user's language.
+pub fn error_for_client(headers: &HeaderMap, error: ApiError) -> Response {
+    if matches!(
+        crate::auth::credential(headers),
+        Some(crate::auth::Credential::Bearer(_))
+    ) {
+        return error.into_response();
+    }
+    error_page(translator(headers), error.status, error.code, &error.message)
+}
+
 /// 404 for unknown paths: JSON under `/api`, a page elsewhere.
 pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {

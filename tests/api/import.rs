@@ -478,3 +478,116 @@ async fn an_import_is_audited_with_who_what_kind_of_file_and_its_counts() {
         .expect("count");
     assert_eq!(entries, 1);
 }
+
+/// Sends a POST announcing a multipart body of `announced` bytes but only its first KiB, then
+/// waits (at most 10 s) for the whole answer: the status and the body. An answer at all proves
+/// the server decided without reading the body, which is never sent.
+async fn answer_before_the_body(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+    announced: u64,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary=XY\r\nContent-Length: {announced}\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let mut start = b"--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n".to_vec();
+    start.resize(1024, b'x');
+    stream.write_all(&start).await.expect("first KiB");
+    let read = async {
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 8192];
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().to_string())
+                    })
+                    .and_then(|v| v.parse::<usize>().ok());
+                if length.is_some_and(|length| body.len() >= length) {
+                    break;
+                }
+            }
+        }
+        String::from_utf8_lossy(&answer).to_string()
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("the server answered without waiting for the body it was promised");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, answer)
+}
+
+#[tokio::test]
+async fn an_upload_without_the_right_or_the_token_is_refused_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-early").await;
+    let (_, agent_token) = app.user("agent-early", Role::Agent, &[shop]).await;
+    app.user("owner-early", Role::Owner, &[shop]).await;
+    let announced = 400 * 1024 * 1024;
+    let cookie = aftersales::auth::SESSION_COOKIE;
+
+    let (session, csrf) = crate::support::sign_in(&app, "agent-early").await;
+    let path = format!("/import?csrf={csrf}");
+    let (status, answer) =
+        answer_before_the_body(&app, &path, &[("Cookie", format!("{cookie}={session}"))], announced).await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("您的角色无权执行此操作"), "a page in Chinese: {answer}");
+    let (status, answer) = answer_before_the_body(
+        &app,
+        &path,
+        &[("Cookie", format!("{cookie}={session}; lang=en"))],
+        announced,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        answer.contains("Your role does not allow this."),
+        "a page in English: {answer}"
+    );
+
+    let (status, answer) = answer_before_the_body(
+        &app,
+        "/import",
+        &[("Authorization", format!("Bearer {agent_token}"))],
+        announced,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        answer.contains("\"code\":\"forbidden\""),
+        "JSON for a program: {answer}"
+    );
+
+    let (session, _) = crate::support::sign_in(&app, "owner-early").await;
+    let (status, answer) = answer_before_the_body(
+        &app,
+        "/import?csrf=forged",
+        &[("Cookie", format!("{cookie}={session}"))],
+        announced,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(answer.contains("此表单已过期"), "{answer}");
+}

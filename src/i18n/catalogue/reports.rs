@@ -171,6 +171,16 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "导入失败，未写入任何数据。",
         "The import failed; nothing was written.",
     ),
+    (
+        "error.code.import_too_large",
+        "文件超过 512 MB。请拆分（例如按月导出）后分别导入。",
+        "The file is larger than 512 MB. Split it (for example by month) and import the parts.",
+    ),
+    (
+        "error.code.csrf",
+        "此表单已过期或并非来自本系统。请刷新页面后重试。",
+        "This form is out of date or did not come from the desk. Reload the page and try again.",
+    ),
     ("import.line", "行号", "Line"),
     ("import.reason", "原因", "What is wrong"),
     ("import.layouts", "支持的文件", "Files we read"),
