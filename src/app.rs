@@ -38,6 +38,8 @@ pub struct AppState {
     pub embedded: Option<crate::db::embedded::Server>,
     /// The figures `/metrics` shows.
     pub metrics: Arc<Metrics>,
+    /// The largest file the import page takes, in bytes.
+    pub import_upload_limit: u64,
 }
 
 /// The time the desk works with: the system's, or an instant a test sets and moves.
@@ -87,6 +89,7 @@ impl AppState {
             clock: Clock::System,
             embedded: None,
             metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
+            import_upload_limit: crate::import::page::UPLOAD_LIMIT,
         }
     }
 

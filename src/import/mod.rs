@@ -18,6 +18,7 @@ pub mod page;
 pub mod reason_text;
 pub mod refunds;
 pub mod table;
+pub mod upload;
 
 use serde::Serialize;
 use utoipa::ToSchema;

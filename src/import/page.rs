@@ -6,33 +6,34 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::post;
 
 use super::orders::Format;
+use super::upload::{UploadForm, receive};
 use super::{ImportError, ImportSummary, RowError};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::i18n::Tr;
-use crate::ids::ShopId;
 use crate::web::views::{Choice, Layout};
 use crate::web::{PageUser, is_htmx, render, translator};
 
-/// The largest upload the page takes (a year of a large shop's order report).
-pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+/// The largest upload the page takes (a year of a large shop's order report); the server's
+/// setting is `AppState::import_upload_limit`.
+pub const UPLOAD_LIMIT: u64 = 512 * 1024 * 1024;
 /// Row errors shown on the page (the rest are counted).
 const ERRORS_SHOWN: usize = 50;
 
-/// The upload route, with its own body limit: merged after the application's 1 MB limit.
+/// The upload route, outside the application's 1 MB body limit: the file is streamed to disk
+/// and its size counted against `AppState::import_upload_limit` as it comes.
 pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/import", post(upload))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(DefaultBodyLimit::disable())
 }
 
 /// The upload page.
@@ -133,16 +134,6 @@ impl ImportResultPartial {
     }
 }
 
-/// The form's fields as sent.
-#[derive(Default)]
-struct UploadForm {
-    shop: Option<ShopId>,
-    kind: String,
-    format: String,
-    dry_run: bool,
-    file: Vec<u8>,
-}
-
 async fn page(
     state: &AppState,
     user: &CurrentUser,
@@ -199,7 +190,7 @@ pub async fn upload(
     PageUser(user): PageUser,
     headers: HeaderMap,
     uri: Uri,
-    body: Body,
+    request: Request,
 ) -> Response {
     if let Err(refusal) = user
         .require(Action::ImportOrders)
@@ -207,30 +198,20 @@ pub async fn upload(
     {
         return crate::web::error_for_client(&headers, refusal);
     }
-    match take_upload(&state, &user, &headers, body).await {
+    match take_upload(&state, &user, &headers, request).await {
         Ok(page) => page.into_response(),
         Err(error) => crate::web::error_for_client(&headers, error),
     }
 }
 
-async fn take_upload(state: &AppState, user: &CurrentUser, headers: &HeaderMap, body: Body) -> ApiResult<Html<String>> {
+async fn take_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    request: Request,
+) -> ApiResult<Html<String>> {
     let t = translator(headers);
-    let body = axum::body::to_bytes(body, UPLOAD_LIMIT).await.map_err(|_| {
-        ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            ..ApiError::bad_request(format!(
-                "the file is larger than {} MB: split it (for example by month) and import the parts",
-                UPLOAD_LIMIT / (1024 * 1024)
-            ))
-        }
-        .with_code("import_too_large")
-    })?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let form = parse_multipart(content_type, &body)
-        .ok_or_else(|| ApiError::bad_request("send the form as multipart/form-data with a file"))?;
+    let form = receive(request, state, state.import_upload_limit).await?;
     let outcome = run(state, user, &form).await;
     count(state, &form, &outcome);
     let result = ImportResultPartial::from_outcome(t, outcome);
@@ -265,9 +246,13 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
     let shop = crate::shops::get(&state.pool, shop_id)
         .await?
         .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
-    if form.file.is_empty() {
-        return Err(ImportError::Refused("choose a file to import".into()));
-    }
+    let file = match &form.file {
+        Some(upload) if upload.size > 0 => upload
+            .read()
+            .await
+            .map_err(|e| ImportError::Unreadable(format!("cannot read the uploaded file back: {e}")))?,
+        _ => return Err(ImportError::Refused("choose a file to import".into())),
+    };
     let mut quiet = |_| {};
     if form.kind == "refunds" {
         if !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
@@ -277,7 +262,7 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
                     .into(),
             ));
         }
-        let summary = super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await?;
+        let summary = super::refunds::import(state, user, &shop, &file, form.dry_run, &mut quiet).await?;
         super::audit(&state.pool, Some(user.id), shop.id, "refunds", "upload", &summary).await?;
         return Ok(summary);
     }
@@ -287,7 +272,7 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
         &state.pool,
         shop.id,
         shop.zone(),
-        &form.file,
+        &file,
         format,
         form.dry_run,
         &mut quiet,
@@ -295,69 +280,4 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
     .await?;
     super::audit(&state.pool, Some(user.id), shop.id, "orders", "upload", &summary).await?;
     Ok(summary)
-}
-
-/// A small multipart/form-data reader for the one form of this page: text fields and one file.
-fn parse_multipart(content_type: &str, body: &[u8]) -> Option<UploadForm> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}");
-    let mut form = UploadForm::default();
-    for part in split(body, delimiter.as_bytes()).into_iter().skip(1) {
-        if part.starts_with(b"--") {
-            break;
-        }
-        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        let split_at = find(part, b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&part[..split_at]);
-        let mut value = &part[split_at + 4..];
-        value = value.strip_suffix(b"\r\n").unwrap_or(value);
-        let name = head
-            .split(';')
-            .map(str::trim)
-            .find_map(|p| p.strip_prefix("name="))
-            .map(|n| n.trim_matches('"').to_string())
-            .unwrap_or_default();
-        let text = || String::from_utf8_lossy(value).trim().to_string();
-        match name.as_str() {
-            "file" => form.file = value.to_vec(),
-            "shop" => form.shop = text().parse().ok(),
-            "kind" => form.kind = text(),
-            "format" => form.format = text(),
-            "dry_run" => form.dry_run = !value.is_empty(),
-            _ => {}
-        }
-    }
-    Some(form)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn split<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
-    let mut parts = Vec::new();
-    while let Some(at) = find(body, delimiter) {
-        parts.push(&body[..at]);
-        body = &body[at + delimiter.len()..];
-    }
-    parts.push(body);
-    parts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_multipart_form_gives_its_fields_and_file() {
-        let body = b"--XY\r\nContent-Disposition: form-data; name=\"shop\"\r\n\r\n7\r\n--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\r\n1,2\r\n--XY--\r\n";
-        let form = parse_multipart("multipart/form-data; boundary=XY", body).expect("parses");
-        assert_eq!(form.shop, Some(ShopId(7)));
-        assert_eq!(form.file, b"a,b\r\n1,2");
-        assert!(!form.dry_run);
-    }
 }

@@ -591,3 +591,31 @@ async fn an_upload_without_the_right_or_the_token_is_refused_before_its_body_is_
     assert_eq!(status, 403);
     assert!(answer.contains("此表单已过期"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_file_over_the_upload_limit_is_refused_with_what_to_do_and_nothing_is_imported() {
+    let (pool, db_options, admin_options) = crate::support::fresh_database().await;
+    let mut state =
+        aftersales::app::AppState::new(pool).with_clock(aftersales::app::Clock::fixed(crate::support::test_now()));
+    state.import_upload_limit = 64 * 1024;
+    let app = crate::support::serve(state, db_options, admin_options).await;
+    let shop = app.shop("imp-limit").await;
+    app.user("owner-limit", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-limit").await;
+    let mut file = fixture("orders_plain_bom.csv");
+    while file.len() <= 64 * 1024 {
+        file.extend_from_slice(b"\r\n");
+    }
+    let (content_type, body) = multipart(&[("shop", &shop.to_string()), ("kind", "orders")], &file);
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let text = response.text().await.expect("text");
+    assert!(text.contains("文件超过 512 MB") && text.contains("拆分"), "{text}");
+    assert_eq!(order_count(&app).await, 0);
+}
