@@ -40,6 +40,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The largest file the import page takes, in bytes.
     pub import_upload_limit: u64,
+    /// The import jobs running in this process.
+    pub import_jobs: crate::import::jobs::Running,
 }
 
 /// The time the desk works with: the system's, or an instant a test sets and moves.
@@ -90,6 +92,7 @@ impl AppState {
             embedded: None,
             metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
             import_upload_limit: crate::import::page::UPLOAD_LIMIT,
+            import_jobs: crate::import::jobs::Running::default(),
         }
     }
 

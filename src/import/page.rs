@@ -1,24 +1,32 @@
 //! `/import`: the upload page for owners, supervisors and admins. A plain multipart form (works
-//! without JavaScript; with htmx the result is swapped in place while an indicator shows the
-//! upload is under way). Orders go through `import::orders`; refund reports through
-//! `import::refunds`, only for users who may work tickets and override the rules (overrides
-//! are recorded in their name). The form's CSRF token travels in the action's query string.
+//! without JavaScript; with htmx the job's panel is swapped in place). The upload is checked
+//! (who, their right, the CSRF token in the action's query string) before its body is read,
+//! streamed to a temporary file, and imported by a background job (`import::jobs`): the page
+//! shows the job's progress, refreshed by htmx while it runs, a button to cancel it, its
+//! outcome, and the recent jobs of the user's shops. Orders go through `import::orders`;
+//! refund reports through `import::refunds`, only for users who may work tickets and override
+//! the rules (overrides are recorded in their name).
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::post;
+use serde::Deserialize;
 
+use super::jobs::{self, Failure, ImportJob, JobKind, JobRequest, JobState};
 use super::orders::Format;
-use super::upload::{UploadForm, receive};
+use super::upload::{TempUpload, UploadForm, receive};
 use super::{ImportError, ImportSummary, RowError};
+use crate::api::ApiQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
+use crate::ids::ImportJobId;
+use crate::shops::Shop;
 use crate::web::views::{Choice, Layout};
 use crate::web::{PageUser, is_htmx, render, translator};
 
@@ -27,6 +35,8 @@ use crate::web::{PageUser, is_htmx, render, translator};
 pub const UPLOAD_LIMIT: u64 = 512 * 1024 * 1024;
 /// Row errors shown on the page (the rest are counted).
 const ERRORS_SHOWN: usize = 50;
+/// Jobs listed in the history.
+const HISTORY: i64 = 20;
 
 /// The upload route, outside the application's 1 MB body limit: the file is streamed to disk
 /// and its size counted against `AppState::import_upload_limit` as it comes.
@@ -34,6 +44,13 @@ pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/import", post(upload))
         .layer(DefaultBodyLimit::disable())
+}
+
+/// The job routes, among the pages (the application's body limit and CSRF check).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/import/jobs/{id}", axum::routing::get(show_job))
+        .route("/import/jobs/{id}/cancel", post(cancel_job))
 }
 
 /// The upload page.
@@ -45,9 +62,11 @@ pub struct ImportPage {
     pub kinds: Vec<Choice>,
     pub formats: Vec<Choice>,
     pub result: ImportResultPartial,
+    pub history: Vec<JobLine>,
 }
 
-/// The outcome of an upload: the part htmx swaps.
+/// The outcome of an upload, or the panel of its job: the part htmx swaps (and polls while
+/// the job runs).
 #[derive(Template)]
 #[template(path = "_import_result.html")]
 pub struct ImportResultPartial {
@@ -58,6 +77,34 @@ pub struct ImportResultPartial {
     pub lines: Vec<String>,
     pub errors: Vec<RowError>,
     pub more_errors: String,
+    pub job: Option<JobPanel>,
+}
+
+/// A job's progress, as its panel shows it.
+pub struct JobPanel {
+    pub id: ImportJobId,
+    pub title: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// Queued or running: the panel polls and offers to cancel.
+    pub unfinished: bool,
+    pub rows_done: u64,
+    pub rows_total: u64,
+    pub progress_text: String,
+    pub csrf: String,
+}
+
+/// A line of the import history.
+pub struct JobLine {
+    pub id: ImportJobId,
+    pub created: String,
+    pub shop: String,
+    pub kind: &'static str,
+    pub file_name: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub rows: String,
 }
 
 impl ImportResultPartial {
@@ -70,6 +117,7 @@ impl ImportResultPartial {
             lines: Vec::new(),
             errors: Vec::new(),
             more_errors: String::new(),
+            job: None,
         }
     }
 
@@ -103,6 +151,7 @@ impl ImportResultPartial {
                     ],
                     errors: Vec::new(),
                     more_errors: String::new(),
+                    job: None,
                 }
             }
             Err(ImportError::Rows(errors)) => {
@@ -119,6 +168,7 @@ impl ImportResultPartial {
                     } else {
                         String::new()
                     },
+                    job: None,
                 }
             }
             Err(other) => ImportResultPartial {
@@ -129,9 +179,88 @@ impl ImportResultPartial {
                 lines: vec![other.to_string()],
                 errors: Vec::new(),
                 more_errors: String::new(),
+                job: None,
             },
         }
     }
+
+    /// A job's panel: its progress while it runs, its outcome once it ended.
+    fn from_job(t: Tr, job: &ImportJob, csrf: String) -> ImportResultPartial {
+        let mut partial = match (&job.state, &job.summary, &job.failure) {
+            (JobState::Done, Some(summary), _) => ImportResultPartial::from_outcome(t, Ok(summary.clone())),
+            (JobState::Failed, _, Some(Failure::Rows { rows, count })) => {
+                let more = (*count as usize).saturating_sub(rows.len().min(ERRORS_SHOWN));
+                ImportResultPartial {
+                    ok: false,
+                    headline: t.f("import.rows_failed", &[("n", count)]),
+                    errors: rows.iter().take(ERRORS_SHOWN).cloned().collect(),
+                    more_errors: if more > 0 {
+                        t.f("import.more_errors", &[("n", &more)])
+                    } else {
+                        String::new()
+                    },
+                    ..ImportResultPartial::empty(t)
+                }
+            }
+            (JobState::Failed, _, failure) => ImportResultPartial {
+                ok: false,
+                headline: t.t("import.failed").to_string(),
+                lines: vec![match failure {
+                    Some(Failure::Refused { message } | Failure::Database { message }) => message.clone(),
+                    _ => t.t("import.interrupted").to_string(),
+                }],
+                ..ImportResultPartial::empty(t)
+            },
+            (JobState::Cancelled, _, _) => ImportResultPartial {
+                ok: false,
+                headline: t
+                    .t(if job.kind == JobKind::Refunds {
+                        "import.cancelled_refunds"
+                    } else {
+                        "import.cancelled"
+                    })
+                    .to_string(),
+                ..ImportResultPartial::empty(t)
+            },
+            _ => ImportResultPartial::empty(t),
+        };
+        partial.shown = true;
+        partial.job = Some(JobPanel {
+            id: job.id,
+            title: t.f("import.job", &[("id", &job.id), ("file", &job.file_name)]),
+            state: job.state.as_str(),
+            state_label: state_label(t, job.state),
+            unfinished: job.state.is_unfinished(),
+            rows_done: job.rows_done,
+            rows_total: job.rows_total,
+            progress_text: if job.rows_total > 0 {
+                t.f(
+                    "import.progress",
+                    &[("done", &job.rows_done), ("total", &job.rows_total)],
+                )
+            } else {
+                t.t("import.reading").to_string()
+            },
+            csrf,
+        });
+        partial
+    }
+}
+
+fn state_label(t: Tr, state: JobState) -> &'static str {
+    t.t(match state {
+        JobState::Queued => "import.state.queued",
+        JobState::Running => "import.state.running",
+        JobState::Done => "import.state.done",
+        JobState::Failed => "import.state.failed",
+        JobState::Cancelled => "import.state.cancelled",
+    })
+}
+
+/// `/import?job=ID`: the page with that job's panel.
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    pub job: Option<ImportJobId>,
 }
 
 async fn page(
@@ -142,8 +271,36 @@ async fn page(
     result: ImportResultPartial,
 ) -> ApiResult<ImportPage> {
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    let history = jobs::recent(&state.pool, &user.shops, HISTORY).await?;
     Ok(ImportPage {
         layout: Layout::new(state, t, user, "import", "/import"),
+        history: history
+            .iter()
+            .map(|job| JobLine {
+                id: job.id,
+                created: t.datetime(&job.created_at),
+                shop: shops
+                    .iter()
+                    .find(|s| s.id == job.shop_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                kind: t.t(match job.kind {
+                    JobKind::Orders => "import.kind_orders_short",
+                    JobKind::Refunds => "import.kind_refunds_short",
+                }),
+                file_name: job.file_name.clone(),
+                state: job.state.as_str(),
+                state_label: state_label(t, job.state),
+                rows: if job.rows_total > 0 {
+                    t.f(
+                        "import.progress",
+                        &[("done", &job.rows_done), ("total", &job.rows_total)],
+                    )
+                } else {
+                    String::new()
+                },
+            })
+            .collect(),
         shops: shops
             .iter()
             .map(|s| {
@@ -171,20 +328,64 @@ async fn page(
     })
 }
 
-/// Shows the upload form.
+/// Shows the upload form, the recent jobs and, with `?job=`, that job's panel.
 pub async fn show_import(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ImportQuery>,
 ) -> ApiResult<Html<String>> {
     user.require(Action::ImportOrders)?;
     let t = translator(&headers);
-    render(&page(&state, &user, t, &UploadForm::default(), ImportResultPartial::empty(t)).await?)
+    let result = match query.job {
+        Some(id) => job_panel(&state, &user, t, id).await?,
+        None => ImportResultPartial::empty(t),
+    };
+    render(&page(&state, &user, t, &UploadForm::default(), result).await?)
 }
 
-/// Takes an upload and imports it. Who is asking, their right to import and the CSRF token are
-/// settled from the headers and the query before a byte of the body is read: a refusal answers
-/// at once, whatever size the body announces.
+/// A job's panel (what htmx polls).
+pub async fn show_job(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<ImportJobId>,
+) -> ApiResult<Html<String>> {
+    user.require(Action::ImportOrders)?;
+    render(&job_panel(&state, &user, translator(&headers), id).await?)
+}
+
+/// Asks a queued or running job to stop; the panel (or, without htmx, the page) shows it.
+pub async fn cancel_job(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<ImportJobId>,
+) -> ApiResult<Response> {
+    user.require(Action::ImportOrders)?;
+    // A job that already ended is shown as it ended.
+    jobs::request_cancel(&state, id, &user.shops).await?;
+    let panel = job_panel(&state, &user, translator(&headers), id).await?;
+    if is_htmx(&headers) {
+        return Ok(render(&panel)?.into_response());
+    }
+    Ok(Redirect::to(&format!("/import?job={id}")).into_response())
+}
+
+async fn job_panel(state: &AppState, user: &CurrentUser, t: Tr, id: ImportJobId) -> ApiResult<ImportResultPartial> {
+    let job = jobs::get(&state.pool, id, &user.shops)
+        .await?
+        .ok_or_else(|| ApiError::not_found("import job"))?;
+    Ok(ImportResultPartial::from_job(
+        t,
+        &job,
+        crate::web::csrf::token_for(&user.token),
+    ))
+}
+
+/// Takes an upload and starts its import. Who is asking, their right to import and the CSRF
+/// token are settled from the headers and the query before a byte of the body is read: a
+/// refusal answers at once, whatever size the body announces.
 pub async fn upload(
     State(state): State<AppState>,
     PageUser(user): PageUser,
@@ -199,7 +400,7 @@ pub async fn upload(
         return crate::web::error_for_client(&headers, refusal);
     }
     match take_upload(&state, &user, &headers, request).await {
-        Ok(page) => page.into_response(),
+        Ok(answer) => answer,
         Err(error) => crate::web::error_for_client(&headers, error),
     }
 }
@@ -209,36 +410,38 @@ async fn take_upload(
     user: &CurrentUser,
     headers: &HeaderMap,
     request: Request,
-) -> ApiResult<Html<String>> {
+) -> ApiResult<Response> {
     let t = translator(headers);
-    let form = receive(request, state, state.import_upload_limit).await?;
-    let outcome = run(state, user, &form).await;
-    count(state, &form, &outcome);
-    let result = ImportResultPartial::from_outcome(t, outcome);
+    let mut form = receive(request, state, state.import_upload_limit).await?;
+    let upload = form.file.take();
+    let (shop, job_request, upload) = match check(state, user, &form, upload).await {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            let kind = JobKind::parse(&form.kind).unwrap_or(JobKind::Orders);
+            let outcome = Err(refusal);
+            jobs::count(state, kind, &outcome);
+            let result = ImportResultPartial::from_outcome(t, outcome);
+            if is_htmx(headers) {
+                return Ok(render(&result)?.into_response());
+            }
+            return Ok(render(&page(state, user, t, &form, result).await?)?.into_response());
+        }
+    };
+    let id = jobs::create(&state.pool, shop.id, user.id, &job_request, &upload, state.now()).await?;
+    jobs::spawn(state.clone(), user.clone(), shop, id, job_request, upload);
     if is_htmx(headers) {
-        return render(&result);
+        return Ok(render(&job_panel(state, user, t, id).await?)?.into_response());
     }
-    render(&page(state, user, t, &form, result).await?)
+    Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }
 
-/// Counts the import in the server's metrics.
-fn count(state: &AppState, form: &UploadForm, outcome: &Result<ImportSummary, ImportError>) {
-    use crate::metrics::{ImportKind, ImportOutcome};
-    let kind = if form.kind == "refunds" {
-        ImportKind::Refunds
-    } else {
-        ImportKind::Orders
-    };
-    let (outcome, rows) = match outcome {
-        Ok(summary) if summary.dry_run => (ImportOutcome::Checked, 0),
-        Ok(summary) => (ImportOutcome::Imported, summary.rows),
-        Err(ImportError::Database(_)) => (ImportOutcome::Failed, 0),
-        Err(_) => (ImportOutcome::Rejected, 0),
-    };
-    state.metrics.import_finished(kind, outcome, rows);
-}
-
-async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<ImportSummary, ImportError> {
+/// What the form asks for, if this user may: the shop, the kind and format, a non-empty file.
+async fn check(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &UploadForm,
+    upload: Option<TempUpload>,
+) -> Result<(Shop, JobRequest, TempUpload), ImportError> {
     let shop_id = form
         .shop
         .filter(|s| user.can_see_shop(*s))
@@ -246,38 +449,30 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
     let shop = crate::shops::get(&state.pool, shop_id)
         .await?
         .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
-    let file = match &form.file {
-        Some(upload) if upload.size > 0 => upload
-            .read()
-            .await
-            .map_err(|e| ImportError::Unreadable(format!("cannot read the uploaded file back: {e}")))?,
-        _ => return Err(ImportError::Refused("choose a file to import".into())),
+    let upload = upload
+        .filter(|u| u.size > 0)
+        .ok_or_else(|| ImportError::Refused("choose a file to import".into()))?;
+    let kind = if form.kind.is_empty() {
+        JobKind::Orders
+    } else {
+        JobKind::parse(&form.kind).ok_or_else(|| ImportError::Refused("the contents are orders or refunds".into()))?
     };
-    let mut quiet = |_| {};
-    if form.kind == "refunds" {
-        if !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
-            return Err(ImportError::Refused(
-                "refund reports become tickets whose rule overrides are recorded in the importer's name: \
-                 an admin imports them here (or a supervisor with `aftersales import refunds --as LOGIN`)"
-                    .into(),
-            ));
-        }
-        let summary = super::refunds::import(state, user, &shop, &file, form.dry_run, &mut quiet).await?;
-        super::audit(&state.pool, Some(user.id), shop.id, "refunds", "upload", &summary).await?;
-        return Ok(summary);
+    if kind == JobKind::Refunds && !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
+        return Err(ImportError::Refused(
+            "refund reports become tickets whose rule overrides are recorded in the importer's name: \
+             an admin imports them here (or a supervisor with `aftersales import refunds --as LOGIN`)"
+                .into(),
+        ));
     }
     let format =
         Format::parse(&form.format).ok_or_else(|| ImportError::Refused("the format is auto, taobao or csv".into()))?;
-    let summary = super::orders::import(
-        &state.pool,
-        shop.id,
-        shop.zone(),
-        &file,
-        format,
-        form.dry_run,
-        &mut quiet,
-    )
-    .await?;
-    super::audit(&state.pool, Some(user.id), shop.id, "orders", "upload", &summary).await?;
-    Ok(summary)
+    Ok((
+        shop,
+        JobRequest {
+            kind,
+            format,
+            dry_run: form.dry_run,
+        },
+        upload,
+    ))
 }

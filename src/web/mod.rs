@@ -54,6 +54,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .merge(crate::visits::page::router())
         .merge(crate::keyboard::router())
         .merge(crate::evidence::page::router())
+        .merge(crate::import::page::router())
         .layer(middleware::from_fn(html_errors))
 }
 
