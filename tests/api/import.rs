@@ -890,3 +890,44 @@ async fn a_job_left_running_by_a_stopped_server_is_marked_failed_at_the_next_sta
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_imports_a_refund_report_as_a_job_that_opens_the_tickets() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-refund-job").await;
+    app.user("admin-job", Role::Admin, &[shop]).await;
+    let client = browser(&app, "admin-job").await;
+    let shop_field = shop.to_string();
+    let orders = upload(
+        &app,
+        &client,
+        &[("shop", &shop_field), ("kind", "orders")],
+        &fixture("orders_plain_bom.csv"),
+    )
+    .await;
+    let panel = finished_job(&app, &client, job_of(&orders)).await;
+    assert_eq!(state_of(&panel), "done", "{panel}");
+    let refunds = upload(
+        &app,
+        &client,
+        &[("shop", &shop_field), ("kind", "refunds")],
+        &fixture("refunds.csv"),
+    )
+    .await;
+    let panel = finished_job(&app, &client, job_of(&refunds)).await;
+    assert!(
+        state_of(&panel) == "done" && panel.contains("工单：新建 2，已存在 0"),
+        "{panel}"
+    );
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(tickets, 2);
+    let (done, total): (i64, i64) =
+        sqlx::query_as("SELECT rows_done, rows_total FROM import_jobs WHERE kind = 'refunds'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("job");
+    assert_eq!((done, total), (2, 2));
+}
