@@ -168,14 +168,16 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(json_errors_for_api))
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
-        .layer(middleware::from_fn(refuse_nul_in_address))
-        .layer(middleware::from_fn(no_store_outside_static))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        // Import uploads: up to 512 MB streamed to disk, with a timeout of their own (the import
+        // itself runs as a job, outside any request); CSRF checked in the handler.
+        .merge(crate::import::page::upload_router())
+        .layer(middleware::from_fn(refuse_nul_in_address))
+        .layer(middleware::from_fn(no_store_outside_static))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(header_if_missing(
             header::CONTENT_SECURITY_POLICY,

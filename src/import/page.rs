@@ -38,12 +38,20 @@ const ERRORS_SHOWN: usize = 50;
 /// Jobs listed in the history.
 const HISTORY: i64 = 20;
 
-/// The upload route, outside the application's 1 MB body limit: the file is streamed to disk
-/// and its size counted against `AppState::import_upload_limit` as it comes.
+/// How long receiving an upload may take (512 MB at about 5 Mbit/s); the import runs after it,
+/// as a job.
+const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The upload route, outside the application's 1 MB body limit and 30 s timeout: the file is
+/// streamed to disk and its size counted against `AppState::import_upload_limit` as it comes.
 pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/import", post(upload))
         .layer(DefaultBodyLimit::disable())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            UPLOAD_TIMEOUT,
+        ))
 }
 
 /// The job routes, among the pages (the application's body limit and CSRF check).
