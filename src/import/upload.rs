@@ -11,6 +11,8 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::ids::ShopId;
 
+/// The error code of a form that cannot be read (the page explains it from the catalogue).
+const UNREADABLE: &str = "import_upload_unreadable";
 /// The largest text field read (a shop id, a kind, a format).
 const FIELD_LIMIT: usize = 1024;
 
@@ -73,7 +75,7 @@ impl Drop for TempUpload {
 pub async fn receive(request: Request, state: &AppState, limit: u64) -> Result<UploadForm, ApiError> {
     let mut multipart = Multipart::from_request(request, state)
         .await
-        .map_err(|_| ApiError::bad_request("send the form as multipart/form-data with a file"))?;
+        .map_err(|_| ApiError::bad_request("send the form as multipart/form-data with a file").with_code(UNREADABLE))?;
     let mut form = UploadForm::default();
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();
@@ -97,9 +99,10 @@ pub async fn receive(request: Request, state: &AppState, limit: u64) -> Result<U
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
             value.extend_from_slice(&chunk);
             if value.len() > FIELD_LIMIT {
-                return Err(ApiError::bad_request(format!(
-                    "the field `{name}` is longer than {FIELD_LIMIT} bytes"
-                )));
+                return Err(
+                    ApiError::bad_request(format!("the field `{name}` is longer than {FIELD_LIMIT} bytes"))
+                        .with_code(UNREADABLE),
+                );
             }
         }
         let text = || String::from_utf8_lossy(&value).trim().to_string();
@@ -118,6 +121,7 @@ fn unreadable(error: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::bad_request(format!(
         "the upload was cut off or is not a well-formed form ({error}); send it again"
     ))
+    .with_code(UNREADABLE)
 }
 
 fn storage(error: std::io::Error) -> ApiError {

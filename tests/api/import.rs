@@ -931,3 +931,26 @@ async fn an_admin_imports_a_refund_report_as_a_job_that_opens_the_tickets() {
             .expect("job");
     assert_eq!((done, total), (2, 2));
 }
+
+#[tokio::test]
+async fn an_upload_that_is_not_a_multipart_form_is_refused_with_what_to_do() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-broken").await;
+    app.user("owner-broken", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-broken").await;
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", "multipart/form-data; boundary=XY")
+        .body("--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\norder_no,buyer")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let text = response.text().await.expect("text");
+    assert!(text.contains("上传的表单不完整"), "{text}");
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(jobs, 0);
+}

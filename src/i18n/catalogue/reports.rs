@@ -177,6 +177,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "The file is larger than 512 MB. Split it (for example by month) and import the parts.",
     ),
     (
+        "error.code.import_upload_unreadable",
+        "上传的表单不完整或格式不对（可能是连接中断）。请在导入页面重新选择文件并上传。",
+        "The uploaded form is incomplete or malformed (perhaps the connection broke). Choose the file again on the import page and upload it.",
+    ),
+    (
         "error.code.csrf",
         "此表单已过期或并非来自本系统。请刷新页面后重试。",
         "This form is out of date or did not come from the desk. Reload the page and try again.",
