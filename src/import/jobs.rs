@@ -272,13 +272,20 @@ pub async fn fail_abandoned(pool: &PgPool, now: DateTime<Utc>, stale: Duration) 
     Ok(failed)
 }
 
-/// Runs [`fail_abandoned`] now and every minute (a server's background task).
+/// Runs [`fail_abandoned`] now and every minute, and removes uploaded files a killed server
+/// left behind (a day old) — a server's background task.
 pub async fn keep_failing_abandoned(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     loop {
         every.tick().await;
         if let Err(error) = fail_abandoned(&state.pool, state.now(), ABANDONED_AFTER).await {
             tracing::warn!(%error, "cannot look for abandoned import jobs");
+        }
+        let removed = tokio::task::spawn_blocking(|| super::upload::remove_stale(Duration::from_secs(24 * 3600)))
+            .await
+            .unwrap_or(0);
+        if removed > 0 {
+            tracing::warn!(removed, "uploaded files left by a stopped server removed");
         }
     }
 }

@@ -11,6 +11,8 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::ids::ShopId;
 
+/// How the names of uploaded files begin.
+const PREFIX: &str = "aftersales-import-";
 /// The error code of a form that cannot be read (the page explains it from the catalogue).
 const UNREADABLE: &str = "import_upload_unreadable";
 /// The largest text field read (a shop id, a kind, a format).
@@ -42,7 +44,7 @@ impl TempUpload {
         let mut random = [0u8; 12];
         getrandom::fill(&mut random).map_err(std::io::Error::other)?;
         let tag: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        let path = std::env::temp_dir().join(format!("aftersales-import-{tag}"));
+        let path = std::env::temp_dir().join(format!("{PREFIX}{tag}"));
         let mut options = tokio::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -68,6 +70,27 @@ impl Drop for TempUpload {
             tracing::warn!(path = %self.path.display(), %error, "cannot remove an uploaded file");
         }
     }
+}
+
+/// Removes uploaded files older than `age` from the temporary directory: left behind by a
+/// server that was killed (a live upload is received within minutes and imported soon after).
+/// How many.
+pub fn remove_stale(age: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    entries
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(PREFIX))
+        .filter(|entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| now.duration_since(modified).is_ok_and(|d| d > age))
+        })
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 /// Reads the multipart form of `request`, streaming its file to a temporary file; more than
@@ -159,5 +182,16 @@ mod tests {
         }
         drop(upload);
         assert!(!path.exists(), "removed");
+    }
+
+    #[tokio::test]
+    async fn files_left_by_a_killed_server_are_removed_once_old() {
+        let (old, file) = TempUpload::create(String::new()).await.expect("created");
+        let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+        file.into_std().await.set_modified(day_ago).expect("dated");
+        let (fresh, _) = TempUpload::create(String::new()).await.expect("created");
+        remove_stale(std::time::Duration::from_secs(24 * 3600));
+        assert!(!old.path().exists(), "an old file is removed");
+        assert!(fresh.path().exists(), "a recent one stays");
     }
 }
