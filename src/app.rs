@@ -38,6 +38,10 @@ pub struct AppState {
     pub embedded: Option<crate::db::embedded::Server>,
     /// The figures `/metrics` shows.
     pub metrics: Arc<Metrics>,
+    /// The largest file the import page takes, in bytes.
+    pub import_upload_limit: u64,
+    /// The import jobs running in this process.
+    pub import_jobs: crate::import::jobs::Running,
 }
 
 /// The time the desk works with: the system's, or an instant a test sets and moves.
@@ -87,6 +91,8 @@ impl AppState {
             clock: Clock::System,
             embedded: None,
             metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
+            import_upload_limit: crate::import::page::UPLOAD_LIMIT,
+            import_jobs: crate::import::jobs::Running::default(),
         }
     }
 
@@ -161,16 +167,18 @@ pub fn router(state: AppState) -> Router {
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(crate::import::page::upload_router()) // file uploads: a limit of their own; CSRF checked in the handler
         .merge(crate::evidence::api::upload_router()) // evidence uploads: 5 MB per file; CSRF checked in the handler
-        // Over the uploads too: an id that is not a number is a JSON error there as well.
-        .layer(middleware::from_fn(json_errors_for_api))
-        .layer(middleware::from_fn(refuse_nul_in_address))
-        .layer(middleware::from_fn(no_store_outside_static))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        // Import uploads: up to 512 MB streamed to disk, with a timeout of their own (the import
+        // itself runs as a job, outside any request); CSRF checked in the handler.
+        .merge(crate::import::page::upload_router())
+        // Over the uploads too: an id that is not a number is a JSON error there as well.
+        .layer(middleware::from_fn(json_errors_for_api))
+        .layer(middleware::from_fn(refuse_nul_in_address))
+        .layer(middleware::from_fn(no_store_outside_static))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(header_if_missing(
             header::CONTENT_SECURITY_POLICY,

@@ -254,6 +254,7 @@ async fn serve(
             std::time::Duration::from_secs(sweep_secs),
         ))
     });
+    let abandoned_imports = tokio::spawn(crate::import::jobs::keep_failing_abandoned(state.clone()));
     let recounter = tokio::spawn(crate::reports::rollup::run_refresher(
         database.pool.clone(),
         std::time::Duration::from_secs(30),
@@ -271,6 +272,7 @@ async fn serve(
         sweeper.abort();
     }
     calendar_refresh.abort();
+    abandoned_imports.abort();
     recounter.abort();
     if let Some(supervisor) = supervisor {
         supervisor.abort();

@@ -43,3 +43,7 @@ id_type!(
     /// A buyer of a shop.
     CustomerId
 );
+id_type!(
+    /// An import job of the upload page.
+    ImportJobId
+);

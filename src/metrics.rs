@@ -118,6 +118,8 @@ pub enum ImportOutcome {
     Rejected,
     /// The database failed.
     Failed,
+    /// Someone cancelled it: nothing written.
+    Cancelled,
 }
 
 impl SweepOutcome {
@@ -145,6 +147,7 @@ impl ImportOutcome {
             ImportOutcome::Checked => "checked",
             ImportOutcome::Rejected => "rejected",
             ImportOutcome::Failed => "failed",
+            ImportOutcome::Cancelled => "cancelled",
         }
     }
 }

@@ -13,17 +13,22 @@
 //! - [`page`] is the upload page for owners and admins; the CLI is `aftersales import`.
 
 pub mod cli;
+pub mod jobs;
 pub mod orders;
 pub mod page;
 pub mod reason_text;
 pub mod refunds;
 pub mod table;
+pub mod upload;
 
-use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A row the import refused, by its line in the file (the first line of a multi-line record).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RowError {
     pub line: u64,
     pub reason: String,
@@ -50,6 +55,47 @@ pub enum ImportError {
     /// A later step (a ticket the service refused) failed.
     #[error("{0}")]
     Refused(String),
+    /// Someone cancelled the import; what its transaction wrote was rolled back.
+    #[error("the import was cancelled")]
+    Cancelled,
+}
+
+/// Whether someone asked an import to stop: asked between batches, where stopping leaves
+/// nothing half-written.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Option<Arc<AtomicBool>>);
+
+impl Cancel {
+    /// An import nobody can cancel (the command line, a test).
+    pub fn never() -> Cancel {
+        Cancel(None)
+    }
+
+    /// A flag that [`Cancel::request`] raises.
+    pub fn new() -> Cancel {
+        Cancel(Some(Arc::new(AtomicBool::new(false))))
+    }
+
+    /// Asks the import to stop at its next batch.
+    pub fn request(&self) {
+        if let Some(flag) = &self.0 {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_requested(&self) -> bool {
+        self.0.as_ref().is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
+
+    /// `Err(Cancelled)` once a stop was asked for.
+    pub fn check(&self) -> Result<(), ImportError> {
+        if self.is_requested() {
+            Err(ImportError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// How far an import has come, for a progress bar.
@@ -85,7 +131,7 @@ pub async fn audit(
 }
 
 /// What an import did (or, with `dry_run`, would do).
-#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct ImportSummary {
     /// `taobao_orders`, `taobao_items`, `plain` or `taobao_refunds`.
     pub layout: String,

@@ -32,7 +32,7 @@ use chrono_tz::Tz;
 use sqlx::PgPool;
 
 use super::table::{self, Columns, RowSink, cell};
-use super::{ImportError, ImportSummary, Progress, ProgressFn, RowError};
+use super::{Cancel, ImportError, ImportSummary, Progress, ProgressFn, RowError};
 use crate::ids::ShopId;
 use crate::money::Fen;
 use crate::orders::{OrderInput, OrderLineInput};
@@ -82,6 +82,15 @@ impl Format {
             "taobao" => Some(Format::Taobao),
             "csv" | "plain" => Some(Format::Csv),
             _ => None,
+        }
+    }
+
+    /// `auto`, `taobao` or `csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Taobao => "taobao",
+            Format::Csv => "csv",
         }
     }
 }
@@ -457,13 +466,15 @@ fn check_orders(records: &[LineRecord], layout: OrderLayout, errors: &mut Vec<Ro
 }
 
 /// Writes parsed orders for `shop` in one transaction; with `dry_run`, checks against the
-/// database (item report: do the orders exist?) and rolls back.
+/// database (item report: do the orders exist?) and rolls back. `cancel` is asked after every
+/// batch and statement: a cancelled import rolls back whole.
 pub async fn write(
     pool: &PgPool,
     shop: ShopId,
     parsed: &ParsedOrders,
     dry_run: bool,
     progress: ProgressFn<'_>,
+    cancel: &Cancel,
 ) -> Result<ImportSummary, ImportError> {
     let mut tx = pool.begin().await?;
     sqlx::query(
@@ -493,6 +504,7 @@ pub async fn write(
             total,
             phase: "write",
         });
+        cancel.check()?;
     }
 
     if parsed.layout == OrderLayout::TaobaoItems {
@@ -560,6 +572,7 @@ pub async fn write(
         summary.orders_unchanged = parsed.orders as u64;
     }
 
+    cancel.check()?;
     // The order report's one line per order only fills an order without lines; the other
     // layouts give an order's complete lines, which replace the stored ones.
     if parsed.layout != OrderLayout::TaobaoOrders {
@@ -575,6 +588,7 @@ pub async fn write(
         .await?;
         summary.lines_removed = removed.rows_affected();
     }
+    cancel.check()?;
     let lines = sqlx::query(
         "INSERT INTO order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen, no_reason_exclusion)
          SELECT $1, o.id, i.sku, i.title, COALESCE(i.category, ''), i.quantity, i.unit_price_fen, i.exclusion
@@ -593,6 +607,7 @@ pub async fn write(
     .execute(&mut *tx)
     .await?;
     summary.lines_written = lines.rows_affected();
+    cancel.check()?;
     if dry_run {
         tx.rollback().await?;
     } else {
@@ -647,7 +662,7 @@ pub async fn import(
         phase: "read",
     });
     let parsed = parse(bytes, format, zone)?;
-    write(pool, shop, &parsed, dry_run, progress).await
+    write(pool, shop, &parsed, dry_run, progress, &Cancel::never()).await
 }
 
 #[cfg(test)]

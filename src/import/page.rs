@@ -1,38 +1,64 @@
 //! `/import`: the upload page for owners, supervisors and admins. A plain multipart form (works
-//! without JavaScript; with htmx the result is swapped in place while an indicator shows the
-//! upload is under way). Orders go through `import::orders`; refund reports through
-//! `import::refunds`, only for users who may work tickets and override the rules (overrides
-//! are recorded in their name). The form's CSRF token travels in the action's query string.
+//! without JavaScript; with htmx the job's panel is swapped in place). The upload is checked
+//! (who, their right, the CSRF token in the action's query string) before its body is read,
+//! streamed to a temporary file, and imported by a background job (`import::jobs`): the page
+//! shows the job's progress, refreshed by htmx while it runs, a button to cancel it, its
+//! outcome, and the recent jobs of the user's shops. Orders go through `import::orders`;
+//! refund reports through `import::refunds`, only for users who may work tickets and override
+//! the rules (overrides are recorded in their name).
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Uri, header};
-use axum::response::Html;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::post;
+use serde::Deserialize;
 
+use super::jobs::{self, Failure, ImportJob, JobKind, JobRequest, JobState};
 use super::orders::Format;
+use super::upload::{TempUpload, UploadForm, receive};
 use super::{ImportError, ImportSummary, RowError};
+use crate::api::ApiQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
-use crate::ids::ShopId;
+use crate::ids::ImportJobId;
+use crate::shops::Shop;
 use crate::web::views::{Choice, Layout};
 use crate::web::{PageUser, is_htmx, render, translator};
 
-/// The largest upload the page takes (a year of a large shop's order report).
-pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+/// The largest upload the page takes (a year of a large shop's order report); the server's
+/// setting is `AppState::import_upload_limit`.
+pub const UPLOAD_LIMIT: u64 = 512 * 1024 * 1024;
 /// Row errors shown on the page (the rest are counted).
 const ERRORS_SHOWN: usize = 50;
+/// Jobs listed in the history.
+const HISTORY: i64 = 20;
 
-/// The upload route, with its own body limit: merged after the application's 1 MB limit.
+/// How long receiving an upload may take (512 MB at about 5 Mbit/s); the import runs after it,
+/// as a job.
+const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The upload route, outside the application's 1 MB body limit and 30 s timeout: the file is
+/// streamed to disk and its size counted against `AppState::import_upload_limit` as it comes.
 pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/import", post(upload))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(DefaultBodyLimit::disable())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            UPLOAD_TIMEOUT,
+        ))
+}
+
+/// The job routes, among the pages (the application's body limit and CSRF check).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/import/jobs/{id}", axum::routing::get(show_job))
+        .route("/import/jobs/{id}/cancel", post(cancel_job))
 }
 
 /// The upload page.
@@ -44,9 +70,11 @@ pub struct ImportPage {
     pub kinds: Vec<Choice>,
     pub formats: Vec<Choice>,
     pub result: ImportResultPartial,
+    pub history: Vec<JobLine>,
 }
 
-/// The outcome of an upload: the part htmx swaps.
+/// The outcome of an upload, or the panel of its job: the part htmx swaps (and polls while
+/// the job runs).
 #[derive(Template)]
 #[template(path = "_import_result.html")]
 pub struct ImportResultPartial {
@@ -57,6 +85,34 @@ pub struct ImportResultPartial {
     pub lines: Vec<String>,
     pub errors: Vec<RowError>,
     pub more_errors: String,
+    pub job: Option<JobPanel>,
+}
+
+/// A job's progress, as its panel shows it.
+pub struct JobPanel {
+    pub id: ImportJobId,
+    pub title: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// Queued or running: the panel polls and offers to cancel.
+    pub unfinished: bool,
+    pub rows_done: u64,
+    pub rows_total: u64,
+    pub progress_text: String,
+    pub csrf: String,
+}
+
+/// A line of the import history.
+pub struct JobLine {
+    pub id: ImportJobId,
+    pub created: String,
+    pub shop: String,
+    pub kind: &'static str,
+    pub file_name: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub rows: String,
 }
 
 impl ImportResultPartial {
@@ -69,6 +125,7 @@ impl ImportResultPartial {
             lines: Vec::new(),
             errors: Vec::new(),
             more_errors: String::new(),
+            job: None,
         }
     }
 
@@ -102,6 +159,7 @@ impl ImportResultPartial {
                     ],
                     errors: Vec::new(),
                     more_errors: String::new(),
+                    job: None,
                 }
             }
             Err(ImportError::Rows(errors)) => {
@@ -118,6 +176,7 @@ impl ImportResultPartial {
                     } else {
                         String::new()
                     },
+                    job: None,
                 }
             }
             Err(other) => ImportResultPartial {
@@ -128,19 +187,88 @@ impl ImportResultPartial {
                 lines: vec![other.to_string()],
                 errors: Vec::new(),
                 more_errors: String::new(),
+                job: None,
             },
         }
     }
+
+    /// A job's panel: its progress while it runs, its outcome once it ended.
+    fn from_job(t: Tr, job: &ImportJob, csrf: String) -> ImportResultPartial {
+        let mut partial = match (&job.state, &job.summary, &job.failure) {
+            (JobState::Done, Some(summary), _) => ImportResultPartial::from_outcome(t, Ok(summary.clone())),
+            (JobState::Failed, _, Some(Failure::Rows { rows, count })) => {
+                let more = (*count as usize).saturating_sub(rows.len().min(ERRORS_SHOWN));
+                ImportResultPartial {
+                    ok: false,
+                    headline: t.f("import.rows_failed", &[("n", count)]),
+                    errors: rows.iter().take(ERRORS_SHOWN).cloned().collect(),
+                    more_errors: if more > 0 {
+                        t.f("import.more_errors", &[("n", &more)])
+                    } else {
+                        String::new()
+                    },
+                    ..ImportResultPartial::empty(t)
+                }
+            }
+            (JobState::Failed, _, failure) => ImportResultPartial {
+                ok: false,
+                headline: t.t("import.failed").to_string(),
+                lines: vec![match failure {
+                    Some(Failure::Refused { message } | Failure::Database { message }) => message.clone(),
+                    _ => t.t("import.interrupted").to_string(),
+                }],
+                ..ImportResultPartial::empty(t)
+            },
+            (JobState::Cancelled, _, _) => ImportResultPartial {
+                ok: false,
+                headline: t
+                    .t(if job.kind == JobKind::Refunds {
+                        "import.cancelled_refunds"
+                    } else {
+                        "import.cancelled"
+                    })
+                    .to_string(),
+                ..ImportResultPartial::empty(t)
+            },
+            _ => ImportResultPartial::empty(t),
+        };
+        partial.shown = true;
+        partial.job = Some(JobPanel {
+            id: job.id,
+            title: t.f("import.job", &[("id", &job.id), ("file", &job.file_name)]),
+            state: job.state.as_str(),
+            state_label: state_label(t, job.state),
+            unfinished: job.state.is_unfinished(),
+            rows_done: job.rows_done,
+            rows_total: job.rows_total,
+            progress_text: if job.rows_total > 0 {
+                t.f(
+                    "import.progress",
+                    &[("done", &job.rows_done), ("total", &job.rows_total)],
+                )
+            } else {
+                t.t("import.reading").to_string()
+            },
+            csrf,
+        });
+        partial
+    }
 }
 
-/// The form's fields as sent.
-#[derive(Default)]
-struct UploadForm {
-    shop: Option<ShopId>,
-    kind: String,
-    format: String,
-    dry_run: bool,
-    file: Vec<u8>,
+fn state_label(t: Tr, state: JobState) -> &'static str {
+    t.t(match state {
+        JobState::Queued => "import.state.queued",
+        JobState::Running => "import.state.running",
+        JobState::Done => "import.state.done",
+        JobState::Failed => "import.state.failed",
+        JobState::Cancelled => "import.state.cancelled",
+    })
+}
+
+/// `/import?job=ID`: the page with that job's panel.
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    pub job: Option<ImportJobId>,
 }
 
 async fn page(
@@ -151,8 +279,36 @@ async fn page(
     result: ImportResultPartial,
 ) -> ApiResult<ImportPage> {
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    let history = jobs::recent(&state.pool, &user.shops, HISTORY).await?;
     Ok(ImportPage {
         layout: Layout::new(state, t, user, "import", "/import"),
+        history: history
+            .iter()
+            .map(|job| JobLine {
+                id: job.id,
+                created: t.datetime(&job.created_at),
+                shop: shops
+                    .iter()
+                    .find(|s| s.id == job.shop_id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                kind: t.t(match job.kind {
+                    JobKind::Orders => "import.kind_orders_short",
+                    JobKind::Refunds => "import.kind_refunds_short",
+                }),
+                file_name: job.file_name.clone(),
+                state: job.state.as_str(),
+                state_label: state_label(t, job.state),
+                rows: if job.rows_total > 0 {
+                    t.f(
+                        "import.progress",
+                        &[("done", &job.rows_done), ("total", &job.rows_total)],
+                    )
+                } else {
+                    String::new()
+                },
+            })
+            .collect(),
         shops: shops
             .iter()
             .map(|s| {
@@ -180,61 +336,120 @@ async fn page(
     })
 }
 
-/// Shows the upload form.
+/// Shows the upload form, the recent jobs and, with `?job=`, that job's panel.
 pub async fn show_import(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ImportQuery>,
 ) -> ApiResult<Html<String>> {
     user.require(Action::ImportOrders)?;
     let t = translator(&headers);
-    render(&page(&state, &user, t, &UploadForm::default(), ImportResultPartial::empty(t)).await?)
+    let result = match query.job {
+        Some(id) => job_panel(&state, &user, t, id).await?,
+        None => ImportResultPartial::empty(t),
+    };
+    render(&page(&state, &user, t, &UploadForm::default(), result).await?)
 }
 
-/// Takes an upload and imports it.
+/// A job's panel (what htmx polls).
+pub async fn show_job(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<ImportJobId>,
+) -> ApiResult<Html<String>> {
+    user.require(Action::ImportOrders)?;
+    render(&job_panel(&state, &user, translator(&headers), id).await?)
+}
+
+/// Asks a queued or running job to stop; the panel (or, without htmx, the page) shows it.
+pub async fn cancel_job(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<ImportJobId>,
+) -> ApiResult<Response> {
+    user.require(Action::ImportOrders)?;
+    // A job that already ended is shown as it ended.
+    jobs::request_cancel(&state, id, &user.shops).await?;
+    let panel = job_panel(&state, &user, translator(&headers), id).await?;
+    if is_htmx(&headers) {
+        return Ok(render(&panel)?.into_response());
+    }
+    Ok(Redirect::to(&format!("/import?job={id}")).into_response())
+}
+
+async fn job_panel(state: &AppState, user: &CurrentUser, t: Tr, id: ImportJobId) -> ApiResult<ImportResultPartial> {
+    let job = jobs::get(&state.pool, id, &user.shops)
+        .await?
+        .ok_or_else(|| ApiError::not_found("import job"))?;
+    Ok(ImportResultPartial::from_job(
+        t,
+        &job,
+        crate::web::csrf::token_for(&user.token),
+    ))
+}
+
+/// Takes an upload and starts its import. Who is asking, their right to import and the CSRF
+/// token are settled from the headers and the query before a byte of the body is read: a
+/// refusal answers at once, whatever size the body announces.
 pub async fn upload(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
     uri: Uri,
-    body: Bytes,
-) -> ApiResult<Html<String>> {
-    user.require(Action::ImportOrders)?;
-    crate::web::csrf::check_upload(&headers, &uri)?;
-    let t = translator(&headers);
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let form = parse_multipart(content_type, &body)
-        .ok_or_else(|| ApiError::bad_request("send the form as multipart/form-data with a file"))?;
-    let outcome = run(&state, &user, &form).await;
-    count(&state, &form, &outcome);
-    let result = ImportResultPartial::from_outcome(t, outcome);
-    if is_htmx(&headers) {
-        return render(&result);
+    request: Request,
+) -> Response {
+    if let Err(refusal) = user
+        .require(Action::ImportOrders)
+        .and_then(|()| crate::web::csrf::check_upload(&headers, &uri))
+    {
+        return crate::web::error_for_client(&headers, refusal);
     }
-    render(&page(&state, &user, t, &form, result).await?)
+    match take_upload(&state, &user, &headers, request).await {
+        Ok(answer) => answer,
+        Err(error) => crate::web::error_for_client(&headers, error),
+    }
 }
 
-/// Counts the import in the server's metrics.
-fn count(state: &AppState, form: &UploadForm, outcome: &Result<ImportSummary, ImportError>) {
-    use crate::metrics::{ImportKind, ImportOutcome};
-    let kind = if form.kind == "refunds" {
-        ImportKind::Refunds
-    } else {
-        ImportKind::Orders
+async fn take_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    request: Request,
+) -> ApiResult<Response> {
+    let t = translator(headers);
+    let mut form = receive(request, state, state.import_upload_limit).await?;
+    let upload = form.file.take();
+    let (shop, job_request, upload) = match check(state, user, &form, upload).await {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            let kind = JobKind::parse(&form.kind).unwrap_or(JobKind::Orders);
+            let outcome = Err(refusal);
+            jobs::count(state, kind, &outcome);
+            let result = ImportResultPartial::from_outcome(t, outcome);
+            if is_htmx(headers) {
+                return Ok(render(&result)?.into_response());
+            }
+            return Ok(render(&page(state, user, t, &form, result).await?)?.into_response());
+        }
     };
-    let (outcome, rows) = match outcome {
-        Ok(summary) if summary.dry_run => (ImportOutcome::Checked, 0),
-        Ok(summary) => (ImportOutcome::Imported, summary.rows),
-        Err(ImportError::Database(_)) => (ImportOutcome::Failed, 0),
-        Err(_) => (ImportOutcome::Rejected, 0),
-    };
-    state.metrics.import_finished(kind, outcome, rows);
+    let id = jobs::create(&state.pool, shop.id, user.id, &job_request, &upload, state.now()).await?;
+    jobs::spawn(state.clone(), user.clone(), shop, id, job_request, upload);
+    if is_htmx(headers) {
+        return Ok(render(&job_panel(state, user, t, id).await?)?.into_response());
+    }
+    Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }
 
-async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<ImportSummary, ImportError> {
+/// What the form asks for, if this user may: the shop, the kind and format, a non-empty file.
+async fn check(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &UploadForm,
+    upload: Option<TempUpload>,
+) -> Result<(Shop, JobRequest, TempUpload), ImportError> {
     let shop_id = form
         .shop
         .filter(|s| user.can_see_shop(*s))
@@ -242,99 +457,30 @@ async fn run(state: &AppState, user: &CurrentUser, form: &UploadForm) -> Result<
     let shop = crate::shops::get(&state.pool, shop_id)
         .await?
         .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
-    if form.file.is_empty() {
-        return Err(ImportError::Refused("choose a file to import".into()));
-    }
-    let mut quiet = |_| {};
-    if form.kind == "refunds" {
-        if !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
-            return Err(ImportError::Refused(
-                "refund reports become tickets whose rule overrides are recorded in the importer's name: \
-                 an admin imports them here (or a supervisor with `aftersales import refunds --as LOGIN`)"
-                    .into(),
-            ));
-        }
-        let summary = super::refunds::import(state, user, &shop, &form.file, form.dry_run, &mut quiet).await?;
-        super::audit(&state.pool, Some(user.id), shop.id, "refunds", "upload", &summary).await?;
-        return Ok(summary);
+    let upload = upload
+        .filter(|u| u.size > 0)
+        .ok_or_else(|| ImportError::Refused("choose a file to import".into()))?;
+    let kind = if form.kind.is_empty() {
+        JobKind::Orders
+    } else {
+        JobKind::parse(&form.kind).ok_or_else(|| ImportError::Refused("the contents are orders or refunds".into()))?
+    };
+    if kind == JobKind::Refunds && !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
+        return Err(ImportError::Refused(
+            "refund reports become tickets whose rule overrides are recorded in the importer's name: \
+             an admin imports them here (or a supervisor with `aftersales import refunds --as LOGIN`)"
+                .into(),
+        ));
     }
     let format =
         Format::parse(&form.format).ok_or_else(|| ImportError::Refused("the format is auto, taobao or csv".into()))?;
-    let summary = super::orders::import(
-        &state.pool,
-        shop.id,
-        shop.zone(),
-        &form.file,
-        format,
-        form.dry_run,
-        &mut quiet,
-    )
-    .await?;
-    super::audit(&state.pool, Some(user.id), shop.id, "orders", "upload", &summary).await?;
-    Ok(summary)
-}
-
-/// A small multipart/form-data reader for the one form of this page: text fields and one file.
-fn parse_multipart(content_type: &str, body: &[u8]) -> Option<UploadForm> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}");
-    let mut form = UploadForm::default();
-    for part in split(body, delimiter.as_bytes()).into_iter().skip(1) {
-        if part.starts_with(b"--") {
-            break;
-        }
-        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        let split_at = find(part, b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&part[..split_at]);
-        let mut value = &part[split_at + 4..];
-        value = value.strip_suffix(b"\r\n").unwrap_or(value);
-        let name = head
-            .split(';')
-            .map(str::trim)
-            .find_map(|p| p.strip_prefix("name="))
-            .map(|n| n.trim_matches('"').to_string())
-            .unwrap_or_default();
-        let text = || String::from_utf8_lossy(value).trim().to_string();
-        match name.as_str() {
-            "file" => form.file = value.to_vec(),
-            "shop" => form.shop = text().parse().ok(),
-            "kind" => form.kind = text(),
-            "format" => form.format = text(),
-            "dry_run" => form.dry_run = !value.is_empty(),
-            _ => {}
-        }
-    }
-    Some(form)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn split<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
-    let mut parts = Vec::new();
-    while let Some(at) = find(body, delimiter) {
-        parts.push(&body[..at]);
-        body = &body[at + delimiter.len()..];
-    }
-    parts.push(body);
-    parts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_multipart_form_gives_its_fields_and_file() {
-        let body = b"--XY\r\nContent-Disposition: form-data; name=\"shop\"\r\n\r\n7\r\n--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\r\n1,2\r\n--XY--\r\n";
-        let form = parse_multipart("multipart/form-data; boundary=XY", body).expect("parses");
-        assert_eq!(form.shop, Some(ShopId(7)));
-        assert_eq!(form.file, b"a,b\r\n1,2");
-        assert!(!form.dry_run);
-    }
+    Ok((
+        shop,
+        JobRequest {
+            kind,
+            format,
+            dry_run: form.dry_run,
+        },
+        upload,
+    ))
 }

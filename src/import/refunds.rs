@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 use super::orders::parse_local_time;
 use super::reason_text::reason_from_text;
 use super::table::{self, Columns, RowSink, cell};
-use super::{ImportError, ImportSummary, Progress, ProgressFn, RowError};
+use super::{Cancel, ImportError, ImportSummary, Progress, ProgressFn, RowError};
 use crate::app::AppState;
 use crate::auth::permissions::{self, Action};
 use crate::auth::{CurrentUser, Role};
@@ -258,6 +258,21 @@ pub async fn import(
     dry_run: bool,
     progress: ProgressFn<'_>,
 ) -> Result<ImportSummary, ImportError> {
+    import_until(state, user, shop, bytes, dry_run, progress, &Cancel::never()).await
+}
+
+/// [`import`], stopping before the next ticket once `cancel` is raised. Each ticket is its own
+/// transaction: the tickets opened before the stop stay, and importing the file again opens
+/// the rest (a refund already there is left alone).
+pub async fn import_until(
+    state: &AppState,
+    user: &CurrentUser,
+    shop: &Shop,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: ProgressFn<'_>,
+    cancel: &Cancel,
+) -> Result<ImportSummary, ImportError> {
     let pool = &state.pool;
     let (encoding, records) = parse(bytes, shop.zone())?;
     let order_nos: Vec<&str> = records.iter().map(|r| r.order_no.as_str()).collect();
@@ -298,6 +313,7 @@ pub async fn import(
     let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
     let total = records.len() as u64;
     for (done, record) in records.iter().enumerate() {
+        cancel.check()?;
         if existing.contains(record.refund_no.as_str()) {
             summary.tickets_unchanged += 1;
         } else if !dry_run {

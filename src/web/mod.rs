@@ -54,6 +54,7 @@ pub fn router(_state: AppState) -> Router<AppState> {
         .merge(crate::visits::page::router())
         .merge(crate::keyboard::router())
         .merge(crate::evidence::page::router())
+        .merge(crate::import::page::router())
         .layer(middleware::from_fn(html_errors))
 }
 
@@ -149,6 +150,18 @@ fn error_page(tr: Tr, status: StatusCode, code: &str, message: &str) -> Response
 /// An error answered before any handler ran: JSON under `/api`, a page elsewhere.
 pub fn early_error(headers: &HeaderMap, uri: &axum::http::Uri, error: ApiError) -> Response {
     if uri.path().starts_with("/api/") {
+        return error.into_response();
+    }
+    error_page(translator(headers), error.status, error.code, &error.message)
+}
+
+/// An error of a route outside the pages' error layer (the uploads): JSON for a program (a
+/// bearer token, or an address under `/api`), else the error page in the user's language.
+pub fn error_for_client(headers: &HeaderMap, error: ApiError) -> Response {
+    if matches!(
+        crate::auth::credential(headers),
+        Some(crate::auth::Credential::Bearer(_))
+    ) {
         return error.into_response();
     }
     error_page(translator(headers), error.status, error.code, &error.message)

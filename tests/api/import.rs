@@ -351,6 +351,69 @@ fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// The job a plain upload was redirected to.
+fn job_of(response: &reqwest::Response) -> i64 {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "an upload redirects to its job"
+    );
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    location
+        .strip_prefix("/import?job=")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("redirected to {location}"))
+}
+
+/// The `data-state` of a job panel.
+fn state_of(panel: &str) -> &str {
+    panel
+        .split("data-state=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+}
+
+/// Polls a job's panel (as htmx does) until `done(panel)`, for at most a minute.
+async fn poll_job(app: &TestApp, client: &reqwest::Client, job: i64, done: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, panel) = crate::support::html(client, app.url(&format!("/import/jobs/{job}"))).await;
+        assert_eq!(status, StatusCode::OK, "{panel}");
+        if done(&panel) {
+            return panel;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job did not get there in time: {panel}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Polls until the job has ended (done, failed or cancelled).
+async fn finished_job(app: &TestApp, client: &reqwest::Client, job: i64) -> String {
+    poll_job(app, client, job, |panel| {
+        matches!(state_of(panel), "done" | "failed" | "cancelled")
+    })
+    .await
+}
+
+async fn upload(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)], file: &[u8]) -> reqwest::Response {
+    let (content_type, body) = multipart(fields, file);
+    client
+        .post(app.url("/import"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+}
+
 #[tokio::test]
 async fn an_owner_uploads_orders_on_the_page_and_sees_the_bad_row() {
     let app = spawn_app().await;
@@ -361,25 +424,24 @@ async fn an_owner_uploads_orders_on_the_page_and_sees_the_bad_row() {
     assert_eq!(page.status(), StatusCode::OK);
     let text = page.text().await.expect("text");
     assert!(text.contains("enctype=\"multipart/form-data\"") && text.contains("导入"));
+    assert!(text.contains("还没有导入记录"), "an empty history: {text}");
 
     let shop_field = shop.to_string();
-    let (content_type, body) = multipart(
+    let response = upload(
+        &app,
+        &client,
         &[("shop", &shop_field), ("kind", "orders"), ("format", "auto")],
         &fixture("orders_bad_row.csv"),
-    );
-    let response = client
-        .post(app.url("/import"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status(), StatusCode::OK);
-    let text = response.text().await.expect("text");
+    )
+    .await;
+    let bad = job_of(&response);
+    let panel = finished_job(&app, &client, bad).await;
+    assert_eq!(state_of(&panel), "failed");
     assert!(
-        text.contains("未导入任何数据") && text.contains("<td class=\"num\">3</td>"),
-        "{text}"
+        panel.contains("未导入任何数据") && panel.contains("<td class=\"num\">3</td>") && panel.contains("two"),
+        "the bad row named by its line: {panel}"
     );
+    assert!(!panel.contains("hx-trigger"), "an ended job is not polled");
 
     let (content_type, body) = multipart(
         &[("shop", &shop_field), ("kind", "orders")],
@@ -393,12 +455,35 @@ async fn an_owner_uploads_orders_on_the_page_and_sees_the_bad_row() {
         .send()
         .await
         .expect("post");
+    assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.expect("text");
     assert!(
-        text.contains("id=\"import-result\"") && text.contains("已导入 3 行"),
-        "{text}"
+        text.contains("id=\"import-result\"") && text.contains("hx-trigger=\"every 1s\""),
+        "htmx gets the job's panel, polling: {text}"
+    );
+    let good: i64 = text
+        .split("data-job=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|id| id.parse().ok())
+        .expect("job id");
+    let panel = finished_job(&app, &client, good).await;
+    assert!(
+        state_of(&panel) == "done" && panel.contains("已导入 3 行") && panel.contains("订单：新增 2"),
+        "{panel}"
     );
     assert_eq!(order_count(&app).await, 2);
+
+    let (_, page) = crate::support::html(&client, app.url("/import")).await;
+    let history = page.split("id=\"import-history\"").nth(1).expect("a history");
+    assert!(
+        history.contains(&format!("data-job=\"{good}\" data-state=\"done\""))
+            && history.contains(&format!("data-job=\"{bad}\" data-state=\"failed\""))
+            && history.contains("orders.csv")
+            && history.contains("已完成")
+            && history.contains("失败"),
+        "{history}"
+    );
     let metrics = app.metrics().await;
     for line in [
         "aftersales_import_jobs_total{kind=\"orders\",outcome=\"rejected\"} 1",
@@ -435,18 +520,14 @@ async fn an_import_is_audited_with_who_what_kind_of_file_and_its_counts() {
     let (owner, _) = app.user("owner-audit", Role::Owner, &[shop]).await;
     let client = browser(&app, "owner-audit").await;
     let shop_field = shop.to_string();
-    let (content_type, body) = multipart(
+    let response = upload(
+        &app,
+        &client,
         &[("shop", &shop_field), ("kind", "orders")],
         &fixture("orders_plain_bom.csv"),
-    );
-    let response = client
-        .post(app.url("/import"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status(), StatusCode::OK);
+    )
+    .await;
+    finished_job(&app, &client, job_of(&response)).await;
     let (actor, shop_id, subject, details): (Option<i64>, Option<i64>, String, serde_json::Value) =
         sqlx::query_as("SELECT actor_id, shop_id, subject, details FROM audit_log WHERE action = 'import.completed'")
             .fetch_one(&app.pool)
@@ -461,20 +542,415 @@ async fn an_import_is_audited_with_who_what_kind_of_file_and_its_counts() {
     assert_eq!(details["summary"]["orders_created"], 2);
 
     // A dry run changes nothing and is not recorded; a refused file neither.
-    let (content_type, body) = multipart(
+    let response = upload(
+        &app,
+        &client,
         &[("shop", &shop_field), ("kind", "orders"), ("dry_run", "on")],
         &fixture("orders_plain_bom.csv"),
+    )
+    .await;
+    let panel = finished_job(&app, &client, job_of(&response)).await;
+    assert!(panel.contains("校验通过：3 行，未写入"), "{panel}");
+    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'import.completed'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(entries, 1);
+}
+
+/// Sends a POST announcing a multipart body of `announced` bytes but only its first KiB, then
+/// waits (at most 10 s) for the whole answer: the status and the body. An answer at all proves
+/// the server decided without reading the body, which is never sent.
+async fn answer_before_the_body(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+    announced: u64,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary=XY\r\nContent-Length: {announced}\r\n"
     );
-    client
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let mut start = b"--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n".to_vec();
+    start.resize(1024, b'x');
+    stream.write_all(&start).await.expect("first KiB");
+    let read = async {
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 8192];
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().to_string())
+                    })
+                    .and_then(|v| v.parse::<usize>().ok());
+                if length.is_some_and(|length| body.len() >= length) {
+                    break;
+                }
+            }
+        }
+        String::from_utf8_lossy(&answer).to_string()
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("the server answered without waiting for the body it was promised");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, answer)
+}
+
+#[tokio::test]
+async fn an_upload_without_the_right_or_the_token_is_refused_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-early").await;
+    let (_, agent_token) = app.user("agent-early", Role::Agent, &[shop]).await;
+    app.user("owner-early", Role::Owner, &[shop]).await;
+    let announced = 400 * 1024 * 1024;
+    let cookie = aftersales::auth::SESSION_COOKIE;
+
+    let (session, csrf) = crate::support::sign_in(&app, "agent-early").await;
+    let path = format!("/import?csrf={csrf}");
+    let (status, answer) =
+        answer_before_the_body(&app, &path, &[("Cookie", format!("{cookie}={session}"))], announced).await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("您的角色无权执行此操作"), "a page in Chinese: {answer}");
+    let (status, answer) = answer_before_the_body(
+        &app,
+        &path,
+        &[("Cookie", format!("{cookie}={session}; lang=en"))],
+        announced,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        answer.contains("Your role does not allow this."),
+        "a page in English: {answer}"
+    );
+
+    let (status, answer) = answer_before_the_body(
+        &app,
+        "/import",
+        &[("Authorization", format!("Bearer {agent_token}"))],
+        announced,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        answer.contains("\"code\":\"forbidden\""),
+        "JSON for a program: {answer}"
+    );
+
+    let (session, _) = crate::support::sign_in(&app, "owner-early").await;
+    let (status, answer) = answer_before_the_body(
+        &app,
+        "/import?csrf=forged",
+        &[("Cookie", format!("{cookie}={session}"))],
+        announced,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(answer.contains("此表单已过期"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_file_over_the_upload_limit_is_refused_with_what_to_do_and_nothing_is_imported() {
+    let (pool, db_options, admin_options) = crate::support::fresh_database().await;
+    let mut state =
+        aftersales::app::AppState::new(pool).with_clock(aftersales::app::Clock::fixed(crate::support::test_now()));
+    state.import_upload_limit = 64 * 1024;
+    let app = crate::support::serve(state, db_options, admin_options).await;
+    let shop = app.shop("imp-limit").await;
+    app.user("owner-limit", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-limit").await;
+    let mut file = fixture("orders_plain_bom.csv");
+    while file.len() <= 64 * 1024 {
+        file.extend_from_slice(b"\r\n");
+    }
+    let (content_type, body) = multipart(&[("shop", &shop.to_string()), ("kind", "orders")], &file);
+    let response = client
         .post(app.url("/import"))
         .header("content-type", content_type)
         .body(body)
         .send()
         .await
         .expect("post");
-    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'import.completed'")
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let text = response.text().await.expect("text");
+    assert!(text.contains("文件超过 512 MB") && text.contains("拆分"), "{text}");
+    assert_eq!(order_count(&app).await, 0);
+}
+
+/// A plain CSV of `rows` orders of one line each.
+fn generated_orders(rows: usize) -> Vec<u8> {
+    let mut file = String::from("order_no,buyer,sku,title,category,quantity,unit_price,paid_at,shipped_at,signed_at\n");
+    for n in 0..rows {
+        file.push_str(&format!(
+            "G-{n:07},tb_{b},SKU-{s},商品 {s},服装,1,19.90,2025-03-01 10:00:00,2025-03-02 09:00:00,2025-03-04 15:20:00\n",
+            b = n % 500,
+            s = n % 40
+        ));
+    }
+    file.into_bytes()
+}
+
+/// Holds every write to `customers` until the transaction ends: an order import copies all its
+/// rows, then waits there, in the middle of its transaction.
+async fn hold_customers(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let pool = sqlx::PgPool::connect_with(app.admin_options.clone())
+        .await
+        .expect("admin pool");
+    let mut hold = pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE customers IN EXCLUSIVE MODE")
+        .execute(&mut *hold)
+        .await
+        .expect("lock");
+    hold
+}
+
+const GENERATED: usize = 45_000;
+
+/// The panel of a job that has copied every row and waits on the held table.
+fn copied_everything(panel: &str) -> bool {
+    state_of(panel) == "running" && panel.contains(&format!("<progress value=\"{GENERATED}\" max=\"{GENERATED}\">"))
+}
+
+#[tokio::test]
+async fn a_large_upload_runs_as_a_job_whose_progress_the_page_shows_until_it_is_done() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-job").await;
+    app.user("owner-job", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-job").await;
+    let hold = hold_customers(&app).await;
+    let response = upload(
+        &app,
+        &client,
+        &[("shop", &shop.to_string()), ("kind", "orders")],
+        &generated_orders(GENERATED),
+    )
+    .await;
+    let job = job_of(&response);
+
+    let panel = poll_job(&app, &client, job, copied_everything).await;
+    assert!(
+        panel.contains(&format!("hx-get=\"/import/jobs/{job}\" hx-trigger=\"every 1s\""))
+            && panel.contains("导入中")
+            && panel.contains(&format!("{GENERATED} / {GENERATED} 行"))
+            && panel.contains(&format!("action=\"/import/jobs/{job}/cancel\"")),
+        "a running job polls, shows its progress and can be cancelled: {panel}"
+    );
+    let english = crate::support::browser(&app, "owner-job").await;
+    english.get(app.url("/lang/en")).send().await.expect("switch");
+    let (_, page) = crate::support::html(&english, app.url(&format!("/import?job={job}"))).await;
+    assert!(
+        page.contains("Running")
+            && page.contains(&format!("{GENERATED} of {GENERATED} rows"))
+            && page.contains("Cancel the import")
+            && page.contains("Import history"),
+        "{page}"
+    );
+
+    hold.commit().await.expect("release");
+    let panel = finished_job(&app, &client, job).await;
+    assert_eq!(state_of(&panel), "done", "{panel}");
+    assert!(
+        panel.contains(&format!("已导入 {GENERATED} 行"))
+            && panel.contains(&format!("订单：新增 {GENERATED}，更新 0，未变 0")),
+        "{panel}"
+    );
+    let (state, done, total): (String, i64, i64) =
+        sqlx::query_as("SELECT state, rows_done, rows_total FROM import_jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&app.pool)
+            .await
+            .expect("job");
+    assert_eq!(
+        (state.as_str(), done, total),
+        ("done", GENERATED as i64, GENERATED as i64)
+    );
+    assert_eq!(order_count(&app).await, GENERATED as i64);
+    let (_, page) = crate::support::html(&english, app.url("/import")).await;
+    assert!(
+        page.contains("Done") && page.contains(&format!("{GENERATED} of {GENERATED} rows")),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_import_ends_cancelled_with_nothing_imported() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-cancel").await;
+    app.user("owner-cancel", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-cancel").await;
+    let hold = hold_customers(&app).await;
+    let response = upload(
+        &app,
+        &client,
+        &[("shop", &shop.to_string()), ("kind", "orders")],
+        &generated_orders(GENERATED),
+    )
+    .await;
+    let job = job_of(&response);
+    poll_job(&app, &client, job, copied_everything).await;
+
+    let cancel = client
+        .post(app.url(&format!("/import/jobs/{job}/cancel")))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(cancel.status(), StatusCode::OK);
+    hold.commit().await.expect("release");
+
+    let panel = finished_job(&app, &client, job).await;
+    assert_eq!(state_of(&panel), "cancelled", "{panel}");
+    assert!(panel.contains("导入已取消，未写入任何数据"), "{panel}");
+    assert_eq!(order_count(&app).await, 0, "the import's transaction was rolled back");
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
         .fetch_one(&app.pool)
         .await
         .expect("count");
-    assert_eq!(entries, 1);
+    assert_eq!(customers, 0);
+    let (_, page) = crate::support::html(&client, app.url("/import")).await;
+    assert!(page.contains(&format!("data-job=\"{job}\" data-state=\"cancelled\"")) && page.contains("已取消"));
+    // Cancelling again changes nothing; another user's shop's job is not found.
+    let again = client
+        .post(app.url(&format!("/import/jobs/{job}/cancel")))
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    let other = app.shop("imp-cancel-2").await;
+    app.user("owner-other", Role::Owner, &[other]).await;
+    let stranger = browser(&app, "owner-other").await;
+    let (status, _) = crate::support::html(&stranger, app.url(&format!("/import/jobs/{job}"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_job_left_running_by_a_stopped_server_is_marked_failed_at_the_next_start() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-lost").await;
+    let (owner, _) = app.user("owner-lost", Role::Owner, &[shop]).await;
+    let insert = "INSERT INTO import_jobs (shop_id, user_id, kind, format, dry_run, file_name, file_size, state, rows_done, rows_total, created_at, started_at, heartbeat_at)
+         VALUES ($1, $2, 'orders', 'auto', false, 'lost.csv', 10, 'running', 5, 10, $3, $3, now() - $4::interval) RETURNING id";
+    let lost: i64 = sqlx::query_scalar(insert)
+        .bind(shop)
+        .bind(owner)
+        .bind(app.now())
+        .bind("10 minutes")
+        .fetch_one(&app.pool)
+        .await
+        .expect("lost job");
+    let alive: i64 = sqlx::query_scalar(insert)
+        .bind(shop)
+        .bind(owner)
+        .bind(app.now())
+        .bind("1 second")
+        .fetch_one(&app.pool)
+        .await
+        .expect("live job");
+    let failed =
+        aftersales::import::jobs::fail_abandoned(&app.pool, app.now(), aftersales::import::jobs::ABANDONED_AFTER)
+            .await
+            .expect("sweep");
+    assert_eq!(failed, 1);
+    let client = browser(&app, "owner-lost").await;
+    let (_, panel) = crate::support::html(&client, app.url(&format!("/import/jobs/{lost}"))).await;
+    assert_eq!(state_of(&panel), "failed");
+    assert!(panel.contains("服务器在导入过程中停止"), "{panel}");
+    let (_, panel) = crate::support::html(&client, app.url(&format!("/import/jobs/{alive}"))).await;
+    assert_eq!(
+        state_of(&panel),
+        "running",
+        "a job with a fresh heartbeat is left alone"
+    );
+    client.get(app.url("/lang/en")).send().await.expect("switch");
+    let (_, page) = crate::support::html(&client, app.url(&format!("/import?job={lost}"))).await;
+    assert!(
+        page.contains("The server stopped during the import") && page.contains("Failed"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_imports_a_refund_report_as_a_job_that_opens_the_tickets() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-refund-job").await;
+    app.user("admin-job", Role::Admin, &[shop]).await;
+    let client = browser(&app, "admin-job").await;
+    let shop_field = shop.to_string();
+    let orders = upload(
+        &app,
+        &client,
+        &[("shop", &shop_field), ("kind", "orders")],
+        &fixture("orders_plain_bom.csv"),
+    )
+    .await;
+    let panel = finished_job(&app, &client, job_of(&orders)).await;
+    assert_eq!(state_of(&panel), "done", "{panel}");
+    let refunds = upload(
+        &app,
+        &client,
+        &[("shop", &shop_field), ("kind", "refunds")],
+        &fixture("refunds.csv"),
+    )
+    .await;
+    let panel = finished_job(&app, &client, job_of(&refunds)).await;
+    assert!(
+        state_of(&panel) == "done" && panel.contains("工单：新建 2，已存在 0"),
+        "{panel}"
+    );
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(tickets, 2);
+    let (done, total): (i64, i64) =
+        sqlx::query_as("SELECT rows_done, rows_total FROM import_jobs WHERE kind = 'refunds'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("job");
+    assert_eq!((done, total), (2, 2));
+}
+
+#[tokio::test]
+async fn an_upload_that_is_not_a_multipart_form_is_refused_with_what_to_do() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-broken").await;
+    app.user("owner-broken", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-broken").await;
+    let response = client
+        .post(app.url("/import"))
+        .header("content-type", "multipart/form-data; boundary=XY")
+        .body("--XY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\norder_no,buyer")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let text = response.text().await.expect("text");
+    assert!(text.contains("上传的表单不完整"), "{text}");
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(jobs, 0);
 }
