@@ -733,12 +733,20 @@ fn copied_everything(panel: &str) -> bool {
     state_of(panel) == "running" && panel.contains(&format!("<progress value=\"{GENERATED}\" max=\"{GENERATED}\">"))
 }
 
-#[tokio::test]
-async fn a_large_upload_runs_as_a_job_whose_progress_the_page_shows_until_it_is_done() {
+/// An owner's upload of [`GENERATED`] order rows, running as a job held at the customers table.
+async fn large_upload_held(
+    shop_code: &str,
+    login: &str,
+) -> (
+    TestApp,
+    reqwest::Client,
+    sqlx::Transaction<'static, sqlx::Postgres>,
+    i64,
+) {
     let app = spawn_app().await;
-    let shop = app.shop("imp-job").await;
-    app.user("owner-job", Role::Owner, &[shop]).await;
-    let client = browser(&app, "owner-job").await;
+    let shop = app.shop(shop_code).await;
+    app.user(login, Role::Owner, &[shop]).await;
+    let client = browser(&app, login).await;
     let hold = hold_customers(&app).await;
     let response = upload(
         &app,
@@ -748,6 +756,12 @@ async fn a_large_upload_runs_as_a_job_whose_progress_the_page_shows_until_it_is_
     )
     .await;
     let job = job_of(&response);
+    (app, client, hold, job)
+}
+
+#[tokio::test]
+async fn a_large_upload_runs_as_a_job_whose_progress_the_page_shows_until_it_is_done() {
+    let (app, client, hold, job) = large_upload_held("imp-job", "owner-job").await;
 
     let panel = poll_job(&app, &client, job, copied_everything).await;
     assert!(
@@ -796,19 +810,7 @@ async fn a_large_upload_runs_as_a_job_whose_progress_the_page_shows_until_it_is_
 
 #[tokio::test]
 async fn a_cancelled_import_ends_cancelled_with_nothing_imported() {
-    let app = spawn_app().await;
-    let shop = app.shop("imp-cancel").await;
-    app.user("owner-cancel", Role::Owner, &[shop]).await;
-    let client = browser(&app, "owner-cancel").await;
-    let hold = hold_customers(&app).await;
-    let response = upload(
-        &app,
-        &client,
-        &[("shop", &shop.to_string()), ("kind", "orders")],
-        &generated_orders(GENERATED),
-    )
-    .await;
-    let job = job_of(&response);
+    let (app, client, hold, job) = large_upload_held("imp-cancel", "owner-cancel").await;
     poll_job(&app, &client, job, copied_everything).await;
 
     let cancel = client
