@@ -264,9 +264,12 @@ async fn serve(
         anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)")
     })?;
     let address = listener.local_addr()?;
+    // Listening for the signals before saying we run: a SIGTERM right after the line must stop
+    // the desk in order, not kill it with PostgreSQL's watchdog left to clean up.
+    let shutdown = shutdown_signal()?;
     println!("Aftersales Desk is running at http://{address}/  (Ctrl-C to stop)");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     if let Some(sweeper) = sweeper {
         sweeper.abort();
@@ -315,24 +318,19 @@ async fn supervise(mut server: db::embedded::Server) {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// A future that resolves on Ctrl-C (SIGINT) or SIGTERM. Both handlers are installed when this
+/// is called, not when the future is first polled.
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 async fn add_user(

@@ -443,3 +443,16 @@ async fn a_second_server_is_refused_a_crashed_postgres_restarted_and_a_killed_de
     assert!(!postgres_running_in(&data));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[tokio::test]
+async fn a_sigterm_the_moment_serve_says_it_runs_stops_it_in_order() {
+    // The signal handlers were installed only when the server first polled them, after the
+    // "running at" line: a SIGTERM sent at once killed the desk outright.
+    let data = temp_dir("sigterm");
+    for _ in 0..3 {
+        let (server, _) = serve(&data);
+        stop(server);
+        assert!(!postgres_running_in(&data));
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
