@@ -64,7 +64,7 @@ pub async fn create_token(
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let address = client_address(&extensions);
-    let user = sign_in(&state, &request.login, &request.password, &address, chrono::Utc::now())
+    let user = sign_in(&state, &request.login, &request.password, &address, state.now())
         .await?
         .ok_or_else(|| ApiError {
             code: "invalid_credentials",
@@ -146,15 +146,9 @@ pub async fn change_password(
         .map_err(|weak| ApiError::invalid("new_password", weak.message(lang)))?;
     // Guessing the current password here is throttled like signing in.
     let address = client_address(&extensions);
-    let attempt = super::rate_limit::begin(
-        &state.pool,
-        &state.sign_in_policy,
-        &user.login,
-        &address,
-        chrono::Utc::now(),
-    )
-    .await?
-    .map_err(ApiError::too_many)?;
+    let attempt = super::rate_limit::begin(&state.pool, &state.sign_in_policy, &user.login, &address, state.now())
+        .await?
+        .map_err(ApiError::too_many)?;
     match crate::users::change_password(&state.pool, user.id, &change.current_password, &change.new_password).await {
         Ok(()) => super::rate_limit::succeeded(&state.pool, &attempt).await?,
         Err(PasswordChangeError::WrongPassword) => {

@@ -67,7 +67,7 @@ pub async fn sign_in(
         return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
     }
     let address = client_address(&extensions);
-    let now = chrono::Utc::now();
+    let now = state.now();
     let signed_in = match crate::auth::sign_in(&state, form.login.trim(), &form.password, &address, now).await {
         Ok(user) => user,
         Err(error) if error.status == StatusCode::TOO_MANY_REQUESTS => {
