@@ -301,9 +301,7 @@ pub async fn readiness(state: &AppState) -> Result<(), &'static str> {
     .await;
     match probe {
         Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(error))
-            if error.code().is_some_and(|c| c.starts_with("53") || c.starts_with("58")) =>
-        {
+        Err(error) if crate::error::is_storage_failure(&error) => {
             Err("the database cannot take writes (disk full or a server fault)")
         }
         Err(_) => Err("database unreachable"),

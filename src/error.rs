@@ -163,6 +163,18 @@ impl From<MoveError> for ApiError {
     }
 }
 
+/// Whether the database refused because it cannot store anything now: out of disk, memory or
+/// connections (SQLSTATE class 53), or its own files failing (class 58, as after a PostgreSQL
+/// upgrade under a running server). Requests answer 503; readiness fails.
+pub fn is_storage_failure(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("53") || code.starts_with("58")),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         match &error {
@@ -175,11 +187,7 @@ impl From<sqlx::Error> for ApiError {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::unavailable()
             }
-            sqlx::Error::Database(db)
-                if db
-                    .code()
-                    .is_some_and(|code| code.starts_with("53") || code.starts_with("58")) =>
-            {
+            sqlx::Error::Database(_) if is_storage_failure(&error) => {
                 // Out of disk, memory or connections, or the server's own files failing (as after
                 // a PostgreSQL upgrade under a running server): the write did not happen.
                 tracing::error!(%error, "the database cannot take writes");

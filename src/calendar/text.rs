@@ -90,6 +90,11 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<TextError>> {
         days.push(CalendarDay { date, is_off_day, name });
         places.push(Place::Line(line));
     }
+    parsed_unless(errors, days, places)
+}
+
+/// The dates read, unless anything could not be read (then every problem).
+fn parsed_unless(errors: Vec<TextError>, days: Vec<CalendarDay>, places: Vec<Place>) -> Result<Parsed, Vec<TextError>> {
     if errors.is_empty() {
         Ok(Parsed {
             days,
@@ -186,15 +191,7 @@ fn parse_ics(text: &str) -> Result<Parsed, Vec<TextError>> {
             _ => {}
         }
     }
-    if errors.is_empty() {
-        Ok(Parsed {
-            days,
-            places,
-            file_year: None,
-        })
-    } else {
-        Err(errors)
-    }
+    parsed_unless(errors, days, places)
 }
 
 /// `20250128`, or the date part of `20250128T000000`.

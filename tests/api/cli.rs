@@ -340,15 +340,24 @@ async fn another_os_user_cannot_connect_to_the_embedded_cluster() {
         .output()
         .expect("psql");
     assert!(own.status.success(), "{}", String::from_utf8_lossy(&own.stderr));
-    let unmapped = Command::new(&psql)
-        .args(["-h"])
+    // Even the desk's own user reaches only the roles it is mapped to: a role that exists but
+    // is not in the map is refused by the authentication itself.
+    let created = Command::new(&psql)
+        .arg("-h")
         .arg(&socket_dir)
-        .args(["-U", "postgres", "-d", "postgres", "-Atc", "SELECT 1"])
+        .args(["-U", "aftersales", "-d", "postgres", "-c", "CREATE ROLE outsider LOGIN"])
         .output()
         .expect("psql");
-    if !is_root() {
-        assert!(!unmapped.status.success(), "an unmapped role is refused");
-    }
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let unmapped = Command::new(&psql)
+        .arg("-h")
+        .arg(&socket_dir)
+        .args(["-U", "outsider", "-d", "postgres", "-Atc", "SELECT 1"])
+        .output()
+        .expect("psql");
+    assert!(!unmapped.status.success(), "an unmapped role is refused");
+    let said = String::from_utf8_lossy(&unmapped.stderr);
+    assert!(said.contains("authentication failed"), "{said}");
     if is_root() {
         for role in ["aftersales", "aftersales_app"] {
             let other = Command::new("runuser")
