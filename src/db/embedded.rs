@@ -101,7 +101,7 @@ pub struct Cluster {
     /// Present when this process started the cluster: closing it stops the cluster.
     watchdog: Option<(Child, ChildStdin)>,
     /// The server lock, while this process holds it ([`Options::exclusive`]).
-    _lock: Option<File>,
+    lock: Option<File>,
 }
 
 /// What it takes to run PostgreSQL commands on the cluster; cheap to clone, for the supervisor.
@@ -180,7 +180,7 @@ impl Cluster {
             },
             home,
             watchdog: None,
-            _lock: lock,
+            lock,
         };
         if !cluster.server.pgdata.join("PG_VERSION").exists() {
             cluster.init()?;
@@ -326,7 +326,7 @@ impl Cluster {
             .process_group(0);
         // The server lock goes with the watchdog (as its standard output, which it never writes):
         // it is released only once PostgreSQL has stopped.
-        if let Some(lock) = &self._lock {
+        if let Some(lock) = &self.lock {
             watchdog.stdout(Stdio::from(lock.try_clone()?));
         }
         let mut child = watchdog.spawn()?;

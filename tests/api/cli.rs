@@ -93,8 +93,9 @@ fn postgres_running_in(dir: &Path) -> bool {
     !String::from_utf8_lossy(&out.stdout).trim().is_empty()
 }
 
-fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
-    let mut child = command(data_dir)
+/// Runs `aftersales user add --password-stdin ARGS` as `command` sets it up, the password piped in.
+fn user_add(mut command: Command, args: &[&str], password: &str) -> std::process::Output {
+    let mut child = command
         .args(["user", "add", "--password-stdin"])
         .args(args)
         .stdin(Stdio::piped())
@@ -108,7 +109,11 @@ fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
         .expect("stdin")
         .write_all(password.as_bytes())
         .expect("write password");
-    let out = child.wait_with_output().expect("user add output");
+    child.wait_with_output().expect("user add output")
+}
+
+fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
+    let out = user_add(command(data_dir), args, password);
     assert!(
         out.status.success(),
         "user add failed: {}",
@@ -119,23 +124,9 @@ fn add_user(data_dir: &Path, args: &[&str], password: &str) -> String {
 
 /// Runs `aftersales user add` against the test database `url`; its success and output.
 fn add_user_to(url: &str, args: &[&str], password: &str) -> (bool, String) {
-    let mut child = Command::new(BIN)
-        .env("DATABASE_URL", url)
-        .env("AFTERSALES_LOG", "warn")
-        .args(["user", "add", "--password-stdin"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("user add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(password.as_bytes())
-        .expect("write password");
-    let out = child.wait_with_output().expect("user add output");
+    let mut command = Command::new(BIN);
+    command.env("DATABASE_URL", url).env("AFTERSALES_LOG", "warn");
+    let out = user_add(command, args, password);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

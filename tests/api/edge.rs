@@ -175,6 +175,12 @@ async fn dates_outside_2000_to_2100_are_refused_at_the_api_the_reports_and_the_i
 
     let file = "order_no,buyer,sku,title,category,quantity,unit_price,paid_at,shipped_at,signed_at\n\
                 Y-2,tb_y,S,商品,服装,1,10.00,0001-03-01 10:00:00,,\n";
+    refused_by_the_importer(&d, file, "2000–2100").await;
+}
+
+/// Imports the plain-CSV `file` into the desk's shop and expects its first row refused, the
+/// reason saying `why`.
+async fn refused_by_the_importer(d: &crate::support::Desk, file: &str, why: &str) {
     let imported = aftersales::import::orders::import(
         &d.app.pool,
         d.shop,
@@ -186,9 +192,7 @@ async fn dates_outside_2000_to_2100_are_refused_at_the_api_the_reports_and_the_i
     )
     .await;
     match imported {
-        Err(aftersales::import::ImportError::Rows(errors)) => {
-            assert!(errors[0].reason.contains("2000–2100"), "{errors:?}")
-        }
+        Err(aftersales::import::ImportError::Rows(errors)) => assert!(errors[0].reason.contains(why), "{errors:?}"),
         other => panic!("expected the row to be refused, got {other:?}"),
     }
 }
@@ -198,22 +202,7 @@ async fn amounts_beyond_the_bound_are_refused_by_the_importer_and_the_new_ticket
     let d = desk().await;
     let file = "order_no,buyer,sku,title,category,quantity,unit_price,paid_at,shipped_at,signed_at\n\
                 Y-3,tb_y,S,商品,服装,3,99999999999.00,2025-03-01 10:00:00,,\n";
-    let imported = aftersales::import::orders::import(
-        &d.app.pool,
-        d.shop,
-        chrono_tz::Asia::Shanghai,
-        file.as_bytes(),
-        aftersales::import::orders::Format::Csv,
-        false,
-        &mut |_| {},
-    )
-    .await;
-    match imported {
-        Err(aftersales::import::ImportError::Rows(errors)) => {
-            assert!(errors[0].reason.contains("100,000,000.00"), "{errors:?}")
-        }
-        other => panic!("expected the row to be refused, got {other:?}"),
-    }
+    refused_by_the_importer(&d, file, "100,000,000.00").await;
 
     let agent = d.browser("agent-a").await;
     let shop = d.shop.to_string();

@@ -2,17 +2,21 @@
 
 use reqwest::StatusCode;
 
-use crate::support::spawn_app;
+use crate::support::{TestApp, spawn_app};
+
+async fn readyz(app: &TestApp) -> reqwest::Response {
+    app.client.get(app.url("/readyz")).send().await.expect("readyz")
+}
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
     let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
     assert_eq!(health.status(), StatusCode::OK);
-    let ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+    let ready = readyz(&app).await;
     assert_eq!(ready.status(), StatusCode::OK);
     app.pool.close().await;
-    let not_ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+    let not_ready = readyz(&app).await;
     assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
