@@ -235,16 +235,19 @@ async fn serve(
     if let Some(cluster) = &database.cluster {
         println!("The database lives in {}", cluster.home().display());
     }
-    let mut state = crate::app::AppState::new(database.pool.clone())
+    let mut state = crate::state::AppState::new(database.pool.clone())
         .with_transport(transport)
         .with_metrics_access(crate::metrics::Access::from_setting(metrics_token.as_deref()));
     state.embedded = database.cluster.as_ref().map(|cluster| cluster.server());
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
-    crate::calendar::reload(&state)
+    state
+        .calendars
+        .reload(&state.pool, state.now())
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
-    let calendar_refresh = tokio::spawn(crate::calendar::keep_fresh(
-        state.clone(),
+    let calendar_refresh = tokio::spawn(state.calendars.clone().keep_fresh(
+        state.pool.clone(),
+        state.clock.clone(),
         std::time::Duration::from_secs(300),
     ));
     let sweeper = (sweep_secs > 0).then(|| {
@@ -259,7 +262,7 @@ async fn serve(
         database.pool.clone(),
         std::time::Duration::from_secs(30),
     ));
-    let app = crate::app::router(state);
+    let app = crate::router::router(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)")
     })?;

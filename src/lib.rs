@@ -1,11 +1,12 @@
 //! Aftersales Desk (售后工作台): an after-sales ticket desk for marketplace shops.
 //!
-//! See `docs/ARCHITECTURE.md` for the map. In short: [`rules`] is the pure domain; [`tickets`],
-//! [`orders`], [`shops`], [`users`] and [`auth`] each own their tables and JSON API; [`web`]
-//! renders the pages; [`app`] joins the routes; [`db`] finds or starts PostgreSQL.
+//! See `docs/ARCHITECTURE.md` for the map. In short: [`rules`] is the pure domain; each feature
+//! folder ([`tickets`], [`follow_ups`], [`reports`], …) owns its tables, its JSON API and its
+//! pages; [`web`] is the page shell; [`router`] is the one route table; [`state`] is what
+//! handlers share; [`db`] finds or starts PostgreSQL.
 
+pub mod admin;
 pub mod api;
-pub mod app;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -13,16 +14,19 @@ pub mod bench;
 pub mod buyers;
 pub mod calendar;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod edge;
 pub mod error;
 pub mod evidence;
 pub mod follow_ups;
+pub mod health;
 pub mod i18n;
 pub mod ids;
 pub mod import;
 pub mod keyboard;
+pub mod layers;
 pub mod metrics;
 pub mod money;
 pub mod openapi;
@@ -30,9 +34,11 @@ pub mod orders;
 pub mod privacy;
 pub mod replies;
 pub mod reports;
+pub mod router;
 pub mod rules;
 pub mod shops;
 pub mod spreadsheet;
+pub mod state;
 pub mod tickets;
 pub mod users;
 pub mod visits;

@@ -25,7 +25,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The route label of a request that matched no route (its raw path is not used: unbounded).
 const UNMATCHED: &str = "unmatched";
@@ -381,7 +381,7 @@ pub async fn scrape(State(state): State<AppState>, request: Request) -> Response
         return StatusCode::FORBIDDEN.into_response();
     }
     state.metrics.set_pool(&state.pool);
-    let ready = tokio::time::timeout(Duration::from_secs(2), crate::app::readiness(&state))
+    let ready = tokio::time::timeout(Duration::from_secs(2), crate::health::readiness(&state))
         .await
         .is_ok_and(|ready| ready.is_ok());
     state.metrics.ready.set(i64::from(ready));

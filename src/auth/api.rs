@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 
 use super::{CurrentUser, Role, client_address, sign_in, tokens};
 use crate::api::ApiJson;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

@@ -3,6 +3,7 @@
 //! the shops they belong to.
 
 pub mod api;
+pub mod page;
 pub mod password;
 pub mod permissions;
 pub mod rate_limit;
@@ -13,9 +14,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::ids::{ShopId, UserId};
+use crate::state::AppState;
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "as_session";

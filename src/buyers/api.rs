@@ -5,11 +5,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::BuyerFile;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TicketId;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

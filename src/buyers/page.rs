@@ -9,7 +9,6 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::BuyerFile;
-use crate::app::AppState;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
@@ -17,6 +16,7 @@ use crate::ids::TicketId;
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Status, TicketKind};
+use crate::state::AppState;
 use crate::web::views::Layout;
 use crate::web::{PageUser, render, translator};
 

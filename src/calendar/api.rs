@@ -14,10 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{CalendarDay, DayKind, Invalid, ReplaceError, YearDays, YearSummary};
 use crate::api::{ApiJson, ApiQuery};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::rules::calendar::{CalendarError, WorkingDayDeadline};
+use crate::state::AppState;
 
 /// The zone deadlines are read in: the shops' default (DOMAIN.md: all local times are
 /// Asia/Shanghai unless a shop sets another zone).
@@ -34,7 +34,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/calendar/years/{year}",
             get(get_year).put(replace_year).delete(delete_year),
         )
-        .merge(super::page::router())
 }
 
 /// Query of the deadline calculator.
@@ -314,7 +313,7 @@ pub async fn replace_year(
     let stored = super::replace_year(&state.pool, year, &upload.days, &upload.source())
         .await
         .map_err(replace_error)?;
-    super::reload(&state).await?;
+    state.calendars.reload(&state.pool, state.now()).await?;
     let details = json!({ "year": year, "days": stored.days.len(), "source": upload.source() });
     crate::audit::record(
         &state.pool,
@@ -344,7 +343,7 @@ pub async fn delete_year(
     if !super::delete_year(&state.pool, year).await? {
         return Err(not_a_known_year());
     }
-    super::reload(&state).await?;
+    state.calendars.reload(&state.pool, state.now()).await?;
     crate::audit::record(
         &state.pool,
         user.id,

@@ -8,7 +8,7 @@
 //! ([`breakdown`]). The HTTP side is in [`api`] (JSON) and `page` (the calculator page).
 
 pub mod api;
-mod page;
+pub mod page;
 mod text;
 
 use std::collections::HashMap;
@@ -246,28 +246,61 @@ pub async fn load(pool: &PgPool) -> sqlx::Result<Calendar> {
     Ok(calendar)
 }
 
-/// Loads the calendar from the tables and makes it the one this server uses. Reloads are
-/// serialised, so that after two quick edits the calendar kept is the one loaded last.
-pub async fn reload(state: &crate::app::AppState) -> sqlx::Result<()> {
-    static RELOAD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let _one_at_a_time = RELOAD.lock().await;
-    let calendar = load(&state.pool).await?;
-    // What was counted on weekends only for a year now loaded is counted again.
-    crate::tickets::service::recount_provisional(&state.pool, &calendar, state.now()).await?;
-    state.set_calendar(calendar);
-    Ok(())
+/// The calendar a server uses, replaced whole when an admin edits it or it is reloaded from the
+/// tables; cloning shares it.
+#[derive(Clone)]
+pub struct Cache(std::sync::Arc<std::sync::RwLock<std::sync::Arc<Calendar>>>);
+
+impl Default for Cache {
+    /// The calendar bundled in the binary, until the database's is loaded.
+    fn default() -> Cache {
+        Cache(std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(
+            Calendar::bundled(),
+        ))))
+    }
 }
 
-/// Reloads the calendar every `period`, so that a change an admin made through another
-/// instance of the server reaches this one too. Runs for the life of the process; a failed
-/// load is logged and the calendar in use is kept.
-pub async fn keep_fresh(state: crate::app::AppState, period: std::time::Duration) {
-    let mut ticks = tokio::time::interval(period);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if let Err(error) = reload(&state).await {
-            tracing::warn!(%error, "could not reload the working-day calendar; keeping the one in use");
+impl Cache {
+    /// The calendar as it is now.
+    pub fn current(&self) -> std::sync::Arc<Calendar> {
+        match self.0.read() {
+            Ok(calendar) => std::sync::Arc::clone(&calendar),
+            Err(poisoned) => std::sync::Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the calendar.
+    fn replace(&self, calendar: Calendar) {
+        let fresh = std::sync::Arc::new(calendar);
+        match self.0.write() {
+            Ok(mut slot) => *slot = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+    }
+
+    /// Loads the calendar from the tables and makes it the one in use; what was counted on
+    /// weekends only for a year now loaded is counted again. Reloads are serialised, so that
+    /// after two quick edits the calendar kept is the one loaded last.
+    pub async fn reload(&self, pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<()> {
+        static RELOAD: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _one_at_a_time = RELOAD.lock().await;
+        let calendar = load(pool).await?;
+        crate::tickets::service::recount_provisional(pool, &calendar, now).await?;
+        self.replace(calendar);
+        Ok(())
+    }
+
+    /// Reloads the calendar every `period`, so that a change an admin made through another
+    /// instance of the server reaches this one too. Runs for the life of the process; a failed
+    /// load is logged and the calendar in use is kept.
+    pub async fn keep_fresh(self, pool: PgPool, clock: crate::clock::Clock, period: std::time::Duration) {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = self.reload(&pool, clock.now()).await {
+                tracing::warn!(%error, "could not reload the working-day calendar; keeping the one in use");
+            }
         }
     }
 }

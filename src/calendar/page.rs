@@ -15,10 +15,10 @@ use serde::Deserialize;
 use super::api::{MAX_WORKING_DAYS, ZONE, compute, parse_local, parse_rfc3339};
 use super::text::{self, Place, TextError};
 use super::{CalendarDay, DayKind, DayProblemKind, Invalid, ReplaceError, YearSummary};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
+use crate::state::AppState;
 use crate::web::views::{self, ErrorPage, Flash, Layout};
 use crate::web::{PageUser, is_htmx, render, translator};
 
@@ -28,7 +28,7 @@ const RESULT_ID: &str = "calendar-result";
 const DEFAULT_WORKING_DAYS: u32 = 4;
 
 /// Routes of the page.
-pub(super) fn router() -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/calendar", get(show_calendar))
         .route("/calendar/years", post(add_year))
@@ -506,7 +506,7 @@ async fn save(
         Err(message) => vec![message],
         Ok(year) => match store(state, t, year, is_new, &input).await? {
             Ok(()) => {
-                super::reload(state).await?;
+                state.calendars.reload(&state.pool, state.now()).await?;
                 let details = serde_json::json!({ "year": year, "source": input.source });
                 crate::audit::record(
                     &state.pool,
@@ -675,7 +675,7 @@ pub async fn delete_year(
         if !super::delete_year(&state.pool, year).await? {
             return Err(ApiError::not_found("calendar year"));
         }
-        super::reload(&state).await?;
+        state.calendars.reload(&state.pool, state.now()).await?;
         let details = serde_json::json!({ "year": year });
         crate::audit::record(
             &state.pool,

@@ -6,15 +6,15 @@ use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 
 use super::{Evidence, MAX_REQUEST, Upload};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TicketId;
+use crate::state::AppState;
 
 /// The largest body read before answering, so that a client sending far too much still gets
 /// the clear refusal instead of a cut connection.
@@ -73,11 +73,9 @@ pub async fn attach_evidence(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<TicketId>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Evidence>)> {
-    crate::web::csrf::check_upload(&headers, &uri)?;
     // Another shop's ticket is 404 before anything about the file is said.
     crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?

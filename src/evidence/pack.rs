@@ -9,11 +9,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TicketId;
-use crate::web::ticket::{EventRow, VerdictBox};
+use crate::state::AppState;
+use crate::tickets::pages::ticket::{EventRow, VerdictBox};
 use crate::web::{PageUser, translator};
 
 /// The pack.
@@ -56,7 +56,7 @@ pub async fn download_pack(
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
     let t = translator(&headers);
-    let body = crate::web::ticket::partial(&state, &user, t, &ticket, None).await?;
+    let body = crate::tickets::pages::ticket::partial(&state, &user, t, &ticket, None).await?;
     let t = body.t;
     let mut files = Vec::new();
     for meta in super::list(&state.pool, ticket.shop_id, id).await? {

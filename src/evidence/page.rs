@@ -5,16 +5,16 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sqlx::PgPool;
 
-use crate::app::AppState;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::TicketId;
+use crate::state::AppState;
 use crate::tickets::Ticket;
 use crate::web::PageUser;
 
@@ -71,18 +71,16 @@ pub async fn upload(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    uri: Uri,
     Path(id): Path<TicketId>,
     body: Body,
 ) -> ApiResult<Response> {
-    crate::web::csrf::check_upload(&headers, &uri)?;
     let result = match super::api::read_upload(&headers, body).await {
         Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now())
             .await
             .map(|(ticket, _)| ticket),
         Err(error) => Err(error),
     };
-    crate::web::ticket::answer(&state, &user, &headers, id, result, "flash.evidence_saved").await
+    crate::tickets::pages::ticket::answer(&state, &user, &headers, id, result, "flash.evidence_saved").await
 }
 
 /// `Content-Disposition` for a stored name: ASCII fallback plus the UTF-8 name (RFC 6266).

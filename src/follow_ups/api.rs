@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{AgentLoad, QueueState};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::request_lang;
 use crate::ids::{ShopId, UserId};
+use crate::state::AppState;
 use crate::tickets::{TicketView, repo};
 
 /// Routes of this module.

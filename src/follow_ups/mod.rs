@@ -3,6 +3,7 @@
 //! compliance per agent). The arithmetic is `rules::follow_up`; this module owns the SQL.
 
 pub mod api;
+pub mod page;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -91,8 +91,10 @@ async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result
             let user = super::refunds::actor(pool, &actor, shop.id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let state = crate::app::AppState::new(pool.clone());
-            crate::calendar::reload(&state)
+            let state = crate::state::AppState::new(pool.clone());
+            state
+                .calendars
+                .reload(&state.pool, state.now())
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
             let bytes = read(&file)?;

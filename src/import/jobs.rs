@@ -18,11 +18,11 @@ use tokio::sync::Semaphore;
 use super::orders::Format;
 use super::upload::TempUpload;
 use super::{Cancel, ImportError, ImportSummary, Progress, RowError};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::ids::{ImportJobId, ShopId, UserId};
 use crate::metrics::{ImportKind, ImportOutcome};
 use crate::shops::Shop;
+use crate::state::AppState;
 
 /// Imports one server runs at once (each reads its file whole); the others wait `queued`.
 const SLOTS: usize = 2;

@@ -10,7 +10,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::post;
 use serde::Deserialize;
@@ -20,13 +20,13 @@ use super::orders::Format;
 use super::upload::{TempUpload, UploadForm, receive};
 use super::{ImportError, ImportSummary, RowError};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::ImportJobId;
 use crate::shops::Shop;
+use crate::state::AppState;
 use crate::web::views::{Choice, Layout};
 use crate::web::{PageUser, is_htmx, render, translator};
 
@@ -42,8 +42,9 @@ const HISTORY: i64 = 20;
 /// as a job.
 const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// The upload route, outside the application's 1 MB body limit and 30 s timeout: the file is
-/// streamed to disk and its size counted against `AppState::import_upload_limit` as it comes.
+/// The upload route, with a body limit and timeout of its own instead of the application's 1 MB
+/// and 30 s: the file is streamed to disk and its size counted against
+/// `AppState::import_upload_limit` as it comes.
 pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/import", post(upload))
@@ -54,9 +55,10 @@ pub fn upload_router() -> Router<AppState> {
         ))
 }
 
-/// The job routes, among the pages (the application's body limit and CSRF check).
+/// The page and job routes (the application's body limit and timeout).
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/import", axum::routing::get(show_import))
         .route("/import/jobs/{id}", axum::routing::get(show_job))
         .route("/import/jobs/{id}/cancel", post(cancel_job))
 }
@@ -398,13 +400,9 @@ pub async fn upload(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    uri: Uri,
     request: Request,
 ) -> Response {
-    if let Err(refusal) = user
-        .require(Action::ImportOrders)
-        .and_then(|()| crate::web::csrf::check_upload(&headers, &uri))
-    {
+    if let Err(refusal) = user.require(Action::ImportOrders) {
         return crate::web::error_for_client(&headers, refusal);
     }
     match take_upload(&state, &user, &headers, request).await {

@@ -20,7 +20,6 @@ use super::orders::parse_local_time;
 use super::reason_text::reason_from_text;
 use super::table::{self, Columns, RowSink, cell};
 use super::{Cancel, ImportError, ImportSummary, Progress, ProgressFn, RowError};
-use crate::app::AppState;
 use crate::auth::permissions::{self, Action};
 use crate::auth::{CurrentUser, Role};
 use crate::i18n::Lang;
@@ -28,6 +27,7 @@ use crate::ids::{ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::shops::Shop;
+use crate::state::AppState;
 use crate::tickets::service::{self, NewTicket, NewTransition};
 
 /// One row of the refund report.

@@ -7,9 +7,9 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use tokio::io::AsyncWriteExt;
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::ids::ShopId;
+use crate::state::AppState;
 
 /// How the names of uploaded files begin.
 const PREFIX: &str = "aftersales-import-";

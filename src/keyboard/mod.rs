@@ -10,11 +10,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 
-use crate::app::AppState;
 use crate::auth::permissions::Action;
 use crate::error::ApiResult;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
+use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
 use crate::web::{PageUser, render, translator};
 

@@ -7,11 +7,11 @@ use axum::{Json, Router};
 
 use super::{Order, OrderInput};
 use crate::api::ApiJson;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

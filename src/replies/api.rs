@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{FilledReply, Reply, ReplyInput, Situation};
 use crate::api::{ApiJson, ApiQuery};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{Tr, request_lang};
 use crate::ids::{ShopId, TicketId};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

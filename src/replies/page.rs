@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{ReplyInput, Situation, VARIABLES};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::ShopId;
+use crate::state::AppState;
 use crate::web::views::{self, Choice, Flash, Layout};
 use crate::web::{PageUser, render, translator};
 

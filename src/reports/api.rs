@@ -10,12 +10,12 @@ use utoipa::IntoParams;
 use super::rates::Period;
 use super::{GroupBy, Report};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 use crate::shops::Shop;
+use crate::state::AppState;
 
 /// Days shown when no period is given.
 pub const DEFAULT_DAYS: i64 = 30;

@@ -15,7 +15,6 @@ use super::chart::{self, BarChart, LineChart};
 use super::rates::{Rate, change_points, points_text};
 use super::{Figures, GroupBy, Report, figures_without_p90};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
@@ -23,8 +22,17 @@ use crate::ids::ShopId;
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::TicketKind;
+use crate::state::AppState;
 use crate::web::views::{Choice, Layout};
 use crate::web::{PageUser, render, translator, urlencode};
+
+/// The report pages' routes.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/reports", get(show_reports))
+        .route("/reports/export.csv", get(export_csv))
+}
 
 /// SKUs in the top-SKU chart.
 const TOP_SKUS: usize = 10;

@@ -8,11 +8,11 @@ use axum::{Json, Router};
 
 use super::{NewShop, SettingsChange, Shop};
 use crate::api::ApiJson;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

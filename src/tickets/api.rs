@@ -11,13 +11,13 @@ use super::model::TicketView;
 use super::repo::{self, Filter};
 use super::service::{self, FollowUpRequest, NewAssignment, NewNote, NewTicket, NewTransition};
 use crate::api::{ApiJson, ApiQuery, Page};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::request_lang;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::workflow::{Status, TicketKind};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

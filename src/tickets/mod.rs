@@ -1,8 +1,9 @@
 //! Tickets (工单): the model, the SQL that owns `tickets` and `ticket_events`, the actions on a
-//! ticket, and its JSON API. The browser pages for tickets live in `web`.
+//! ticket, its JSON API and its pages.
 
 pub mod api;
 pub mod model;
+pub mod pages;
 pub mod repo;
 pub mod service;
 

@@ -214,7 +214,7 @@ pub fn seven_day_request(
 
 /// Opens a ticket: checks the input and the rules, stores the ticket with its first events.
 pub async fn create(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     user: &CurrentUser,
     shop: &Shop,
     input: NewTicket,

@@ -7,10 +7,10 @@ use axum::{Json, Router};
 
 use super::{CreateUserError, NewUser, UserView};
 use crate::api::ApiJson;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

@@ -10,13 +10,13 @@ use utoipa::ToSchema;
 
 use super::{DueVisit, Satisfaction, Visit, VisitAnswer};
 use crate::api::{ApiJson, ApiQuery};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::request_lang;
 use crate::ids::{ShopId, TicketId};
 use crate::reports::api::ReportQuery;
+use crate::state::AppState;
 use crate::tickets::TicketView;
 
 /// Routes of this module.

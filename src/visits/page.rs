@@ -10,10 +10,10 @@ use axum::response::Html;
 use axum::routing::get;
 use chrono::Duration;
 
-use crate::app::AppState;
 use crate::auth::permissions::Action;
 use crate::error::ApiResult;
 use crate::rules::workflow::{Status, TicketKind};
+use crate::state::AppState;
 use crate::web::views::{Deadline, Layout};
 use crate::web::{PageUser, render, translator};
 

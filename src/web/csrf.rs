@@ -3,15 +3,15 @@
 //! A request that changes state (POST, PUT, PATCH, DELETE) and is authenticated by the session
 //! cookie must carry the session's CSRF token: htmx sends it as the `X-CSRF-Token` header (set
 //! once on `<body hx-headers>`), plain forms as a hidden `csrf` field, file uploads in the
-//! action's query string. The token is derived from the session token, which scripts cannot
+//! action's query string (checked here too, before the body is read). The token is derived from the session token, which scripts cannot
 //! read (HttpOnly), so another site cannot know it. Bearer-token API calls need none: a browser
 //! never attaches them on its own. The SameSite=Lax cookie is a second line of defence.
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{Credential, credential};
@@ -57,15 +57,15 @@ pub async fn require_token(request: Request, next: Next) -> Response {
     if is_form {
         let (parts, body) = request.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
-            return refuse(parts.uri.path());
+            return refuse(&Request::from_parts(parts, Body::empty()));
         };
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         if fields.iter().any(|(name, value)| name == FIELD && *value == expected) {
             return next.run(Request::from_parts(parts, Body::from(bytes))).await;
         }
-        return refuse(parts.uri.path());
+        return refuse(&Request::from_parts(parts, Body::empty()));
     }
-    refuse(request.uri().path())
+    refuse(&request)
 }
 
 /// Whether a request comes from a page of this site, judged by `Origin` (its host must be the
@@ -87,27 +87,6 @@ pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     }
 }
 
-/// The check of the upload routes, which sit outside [`require_token`] (they have body limits of
-/// their own) and so check the token themselves, before reading the body: a cookie session must
-/// send it as the htmx header or `?csrf=`; a bearer token needs none.
-pub fn check_upload(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), ApiError> {
-    let Some(Credential::Session(session)) = credential(headers) else {
-        return Ok(());
-    };
-    let expected = token_for(&session);
-    let in_header = headers.get(HEADER).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
-    let in_query = uri
-        .query()
-        .and_then(|query| serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok())
-        .is_some_and(|fields| fields.iter().any(|(name, value)| name == FIELD && *value == expected));
-    if in_header || in_query {
-        Ok(())
-    } else {
-        tracing::warn!(path = uri.path(), "upload without a valid CSRF token refused");
-        Err(refusal())
-    }
-}
-
 fn refusal() -> ApiError {
     ApiError {
         code: "csrf",
@@ -126,19 +105,12 @@ fn query_token(request: &Request) -> Option<String> {
         .map(|(_, value)| value)
 }
 
-fn refuse(path: &str) -> Response {
-    tracing::warn!(path, "request without a valid CSRF token refused");
-    let error = refusal();
-    if path.starts_with("/api/") {
-        return error.into_response();
-    }
-    (StatusCode::FORBIDDEN, axum::response::Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>403</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
-         <body><main class=\"container\"><div class=\"error-page\"><div class=\"code\">403</div><h1>表单已过期 / Form expired</h1>\
-         <p>请刷新页面后重试。Reload the page and try again.</p><p><a class=\"btn btn-primary\" href=\"/\">返回 / Back</a></p></div></main></body></html>",
-        css = crate::assets::url("app.css")
-    )))
-        .into_response()
+fn refuse(request: &Request) -> Response {
+    tracing::warn!(
+        path = request.uri().path(),
+        "request without a valid CSRF token refused"
+    );
+    crate::web::early_error(request.headers(), request.uri(), refusal())
 }
 
 #[cfg(test)]

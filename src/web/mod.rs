@@ -1,14 +1,9 @@
-//! Browser pages, server-rendered with askama; htmx swaps fragments in place, and every form
-//! also works as a plain post without JavaScript. One module per page; views are plain structs
-//! named `…Page` / `…Partial`; templates hold no logic beyond loops and conditionals.
+//! The page shell shared by every feature's pages (server-rendered with askama; htmx swaps
+//! fragments in place, and every form also works as a plain post without JavaScript): the
+//! layout and flash views, the page extractors, CSRF, the error page, the language switch. The
+//! pages themselves live in their features (`tickets/pages/`, `follow_ups/page.rs`, …).
 
-mod admin;
 pub mod csrf;
-mod follow_ups;
-mod login;
-mod new_ticket;
-mod queue;
-pub(crate) mod ticket;
 pub mod transport;
 pub mod views;
 
@@ -17,45 +12,19 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
 
-/// Routes of the pages.
-pub fn router(_state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(queue::show_queue))
-        .route("/login", get(login::show_login).post(login::sign_in))
-        .route("/logout", post(login::sign_out))
-        .route("/lang/{code}", get(switch_language))
-        .route("/admin", get(admin::show_admin))
-        .route("/follow-ups", get(follow_ups::show_follow_ups))
-        .route("/reports", get(crate::reports::page::show_reports))
-        .route("/reports/export.csv", get(crate::reports::page::export_csv))
-        .route("/import", get(crate::import::page::show_import))
-        .route("/follow-ups/reassign", post(follow_ups::bulk_reassign))
-        .route("/follow-ups/escalate", post(follow_ups::bulk_escalate))
-        .route("/tickets/new", get(new_ticket::show_form))
-        .route("/tickets", post(new_ticket::open_ticket))
-        .route("/tickets/{id}", get(ticket::show_ticket))
-        .route("/tickets/{id}/follow-ups", post(ticket::record_follow_up))
-        .route("/tickets/{id}/notes", post(ticket::add_note))
-        .route("/tickets/{id}/transitions", post(ticket::move_ticket))
-        .route("/tickets/{id}/assignment", post(ticket::assign_ticket))
-        .route("/tickets/{id}/return-visits", post(ticket::record_return_visit))
-        .merge(crate::replies::page::router())
-        .merge(crate::buyers::page::router())
-        .merge(crate::visits::page::router())
-        .merge(crate::keyboard::router())
-        .merge(crate::evidence::page::router())
-        .merge(crate::import::page::router())
-        .layer(middleware::from_fn(html_errors))
+/// The page shell's own route: the header's language switch.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/lang/{code}", get(switch_language))
 }
 
 /// The signed-in user of a page request; without one, the browser goes to the login page.
@@ -107,7 +76,7 @@ pub fn render(template: &impl Template) -> Result<Html<String>, ApiError> {
 }
 
 /// Turns JSON errors from page handlers into an HTML error page in the user's language.
-async fn html_errors(request: Request, next: Next) -> Response {
+pub async fn html_errors(request: Request, next: Next) -> Response {
     let tr = translator(request.headers());
     let response = next.run(request).await;
     let is_json = response

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How long browsers are told to insist on https (one year).
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";

@@ -46,7 +46,7 @@ pub struct Flash {
 impl Layout {
     /// The frame for a signed-in user.
     pub fn new(
-        state: &crate::app::AppState,
+        state: &crate::state::AppState,
         t: Tr,
         user: &CurrentUser,
         nav: &'static str,

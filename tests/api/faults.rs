@@ -34,9 +34,9 @@ async fn a_database_restart_loses_nothing_the_server_confirmed() {
         .expect("database");
     let options = cluster.app_options("faults");
     let pool = aftersales::db::pool(options.clone(), 8).await.expect("pool");
-    let app = aftersales::app::router(
-        aftersales::app::AppState::new(pool.clone())
-            .with_clock(aftersales::app::Clock::fixed(crate::support::test_now())),
+    let app = aftersales::router::router(
+        aftersales::state::AppState::new(pool.clone())
+            .with_clock(aftersales::clock::Clock::fixed(crate::support::test_now())),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));

@@ -263,7 +263,7 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
     import(&app, shop_id, "orders_plain_bom.csv", Format::Auto)
         .await
         .expect("orders");
-    let state = aftersales::app::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
+    let state = aftersales::state::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
     let shop = aftersales::shops::get(&app.pool, shop_id)
         .await
         .expect("query")
@@ -675,7 +675,7 @@ async fn an_upload_without_the_right_or_the_token_is_refused_before_its_body_is_
 async fn a_file_over_the_upload_limit_is_refused_with_what_to_do_and_nothing_is_imported() {
     let (pool, db_options, admin_options) = crate::support::fresh_database().await;
     let mut state =
-        aftersales::app::AppState::new(pool).with_clock(aftersales::app::Clock::fixed(crate::support::test_now()));
+        aftersales::state::AppState::new(pool).with_clock(aftersales::clock::Clock::fixed(crate::support::test_now()));
     state.import_upload_limit = 64 * 1024;
     let app = crate::support::serve(state, db_options, admin_options).await;
     let shop = app.shop("imp-limit").await;

@@ -134,14 +134,14 @@ async fn without_a_token_a_request_forwarded_by_a_proxy_may_not_scrape() {
 #[tokio::test]
 async fn with_a_token_set_only_its_bearer_may_scrape() {
     let (pool, _, _) = fresh_database().await;
-    let state = aftersales::app::AppState::new(pool)
+    let state = aftersales::state::AppState::new(pool)
         .with_metrics_access(aftersales::metrics::Access::from_setting(Some("scrape-secret")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}/metrics", listener.local_addr().expect("address"));
     tokio::spawn(async move {
         axum::serve(
             listener,
-            aftersales::app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            aftersales::router::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .await
         .expect("server runs");

@@ -80,7 +80,7 @@ fn line(sku: &str, category: &str) -> Value {
 }
 
 async fn open(
-    state: &aftersales::app::AppState,
+    state: &aftersales::state::AppState,
     user: &CurrentUser,
     shop: &aftersales::shops::Shop,
     ticket: Value,
@@ -102,7 +102,7 @@ async fn open(
     .id
 }
 
-async fn walk(state: &aftersales::app::AppState, user: &CurrentUser, id: TicketId, path: &[Status], at: &str) {
+async fn walk(state: &aftersales::state::AppState, user: &CurrentUser, id: TicketId, path: &[Status], at: &str) {
     let mut version = 1;
     for &to in path {
         let moved = service::transition(
@@ -183,7 +183,7 @@ async fn data() -> Data {
     )
     .await;
 
-    let state = aftersales::app::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
+    let state = aftersales::state::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
     let shop = aftersales::shops::get(&app.pool, shop_id)
         .await
         .expect("query")
@@ -503,7 +503,7 @@ async fn the_figures_follow_orders_and_tickets_that_change_after_a_report_was_re
     )
     .await;
     // B's return is accepted and refunded (an old order: its days in early March change).
-    let state = aftersales::app::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
+    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
     let shop = aftersales::shops::get(&d.app.pool, d.shop)
         .await
         .expect("query")

@@ -588,8 +588,8 @@ async fn a_sign_in_posted_from_another_site_is_refused_with_the_login_page() {
 /// The app over a fresh database with these transport settings, and a user `agent-t`.
 async fn app_with_transport(transport: aftersales::web::transport::Transport) -> crate::support::TestApp {
     let (pool, db_options, admin_options) = crate::support::fresh_database().await;
-    let state = aftersales::app::AppState::new(pool)
-        .with_clock(aftersales::app::Clock::fixed(crate::support::test_now()))
+    let state = aftersales::state::AppState::new(pool)
+        .with_clock(aftersales::clock::Clock::fixed(crate::support::test_now()))
         .with_transport(transport);
     let app = crate::support::serve(state, db_options, admin_options).await;
     app.user("agent-t", aftersales::auth::Role::Agent, &[]).await;

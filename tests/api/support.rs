@@ -201,7 +201,7 @@ pub fn database_url(options: &PgConnectOptions) -> String {
 pub struct TestApp {
     pub address: String,
     /// The desk's clock: fixed, moved by the test with `clock.set`.
-    pub clock: aftersales::app::Clock,
+    pub clock: aftersales::clock::Clock,
     pub pool: PgPool,
     /// Where the test's database is, for opening a second pool (a second server).
     pub db_options: PgConnectOptions,
@@ -209,7 +209,7 @@ pub struct TestApp {
     pub admin_options: PgConnectOptions,
     pub client: reqwest::Client,
     /// The application's state (its metrics, for counting a sweep the test runs).
-    pub state: aftersales::app::AppState,
+    pub state: aftersales::state::AppState,
 }
 
 /// Starts the application on a random port against a fresh database, its clock at
@@ -221,8 +221,8 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application with its clock standing at `now`.
 pub async fn spawn_app_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
     let (pool, db_options, admin_options) = fresh_database().await;
-    let clock = aftersales::app::Clock::fixed(now);
-    let state = aftersales::app::AppState::new(pool).with_clock(clock);
+    let clock = aftersales::clock::Clock::fixed(now);
+    let state = aftersales::state::AppState::new(pool).with_clock(clock);
     serve(state, db_options, admin_options).await
 }
 
@@ -232,19 +232,19 @@ pub async fn spawn_second_server(app: &TestApp) -> TestApp {
     let pool = aftersales::db::pool(app.db_options.clone(), 4)
         .await
         .expect("second pool");
-    let state = aftersales::app::AppState::new(pool).with_clock(app.clock.clone());
+    let state = aftersales::state::AppState::new(pool).with_clock(app.clock.clone());
     serve(state, app.db_options.clone(), app.admin_options.clone()).await
 }
 
 /// Serves the application over `state` on a random loopback port.
 pub async fn serve(
-    state: aftersales::app::AppState,
+    state: aftersales::state::AppState,
     db_options: PgConnectOptions,
     admin_options: PgConnectOptions,
 ) -> TestApp {
     let pool = state.pool.clone();
     let clock = state.clock.clone();
-    let app = aftersales::app::router(state.clone());
+    let app = aftersales::router::router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {

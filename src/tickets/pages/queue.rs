@@ -7,14 +7,14 @@ use axum::response::Html;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::views::{Choice, Layout, TicketRow};
-use super::{PageUser, render, translator};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
+use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
+use crate::web::views::{Choice, Layout, TicketRow};
+use crate::web::{PageUser, render, translator};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -153,7 +153,7 @@ pub async fn show_queue(
                 .unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
             let mut href = format!(
                 "/?view={view}&after={}",
-                super::urlencode(&format!("{due}_{}", last.id))
+                crate::web::urlencode(&format!("{due}_{}", last.id))
             );
             if let Some(k) = kind {
                 href.push_str(&format!("&kind={}", k.as_str()));
@@ -162,7 +162,7 @@ pub async fn show_queue(
                 href.push_str(&format!("&status={}", s.as_str()));
             }
             if !q.is_empty() {
-                href.push_str(&format!("&q={}", super::urlencode(&q)));
+                href.push_str(&format!("&q={}", crate::web::urlencode(&q)));
             }
             href
         })

@@ -12,9 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::views::{self, Choice, Deadline, Flash, Layout};
-use super::{PageUser, is_htmx, render, translator};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
@@ -22,9 +19,12 @@ use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Resolution, Status};
+use crate::state::AppState;
 use crate::tickets::model::{Channel, Event, SevenDayRecord, event_kind};
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
+use crate::web::views::{self, Choice, Deadline, Flash, Layout};
+use crate::web::{PageUser, is_htmx, render, translator};
 
 /// The whole ticket page.
 #[derive(Template)]
@@ -314,7 +314,7 @@ pub async fn partial(
         visit,
         evidence,
         t,
-        csrf: super::csrf::token_for(&user.token),
+        csrf: crate::web::csrf::token_for(&user.token),
         flash,
         id: ticket.id.0,
         version: ticket.version,

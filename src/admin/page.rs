@@ -7,12 +7,17 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::views::Layout;
-use super::{PageUser, render, translator};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::permissions::Action;
 use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::web::views::Layout;
+use crate::web::{PageUser, render, translator};
+
+/// The admin page's route.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/admin", axum::routing::get(show_admin))
+}
 
 const PAGE_SIZE: i64 = 100;
 

@@ -9,10 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
 
-use super::views::{Choice, Flash, Layout, TicketRow};
-use super::{PageUser, render, safe_next, translator, urlencode};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
@@ -21,8 +18,20 @@ use crate::follow_ups::{AgentLoad, agent_loads};
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::rules::workflow::Status;
+use crate::state::AppState;
 use crate::tickets::repo;
 use crate::tickets::service::{self, NewAssignment, NewTransition};
+use crate::web::views::{Choice, Flash, Layout, TicketRow};
+use crate::web::{PageUser, render, safe_next, translator, urlencode};
+
+/// The follow-up pages' routes.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/follow-ups", get(show_follow_ups))
+        .route("/follow-ups/reassign", post(bulk_reassign))
+        .route("/follow-ups/escalate", post(bulk_escalate))
+}
 
 /// The follow-up queue page.
 #[derive(Template)]

@@ -7,11 +7,19 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::views::Layout;
-use super::{render, safe_next, translator};
-use crate::app::AppState;
 use crate::auth::{SESSION_COOKIE, client_address, request_token, tokens};
 use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::web::views::Layout;
+use crate::web::{render, safe_next, translator};
+
+/// The sign-in pages' routes.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login", get(show_login).post(sign_in))
+        .route("/logout", post(sign_out))
+}
 
 /// The login page.
 #[derive(Template)]
@@ -56,7 +64,7 @@ pub async fn sign_in(
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
     let public_origin = state.transport.public_url.as_ref().map(|url| url.origin());
-    if !super::csrf::same_origin(&headers, public_origin) {
+    if !crate::web::csrf::same_origin(&headers, public_origin) {
         tracing::warn!("sign-in posted from another site refused");
         let page = LoginPage {
             layout: Layout::anonymous(t),

@@ -8,10 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::views::{self, Choice, Layout};
-use super::{PageUser, is_htmx, render, translator};
 use crate::api::ApiQuery;
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
@@ -21,7 +18,10 @@ use crate::money::Fen;
 use crate::orders::Order;
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Priority, TicketKind};
+use crate::state::AppState;
 use crate::tickets::service::{self, NewTicket};
+use crate::web::views::{self, Choice, Layout};
+use crate::web::{PageUser, is_htmx, render, translator};
 
 /// The new-ticket page.
 #[derive(Template)]

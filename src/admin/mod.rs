@@ -1,0 +1,3 @@
+//! The admin's overview (`/admin`): the shops with their rule settings, and the audit log.
+
+pub mod page;

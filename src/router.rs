@@ -1,0 +1,98 @@
+//! The one route table: every feature's routers, merged once in the list below, and every layer,
+//! applied once. A new route goes into its feature's `router()` (`api.rs` for JSON, `page.rs` or
+//! `pages/` for HTML); a new feature adds one line here.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::layers::{self, header_if_missing};
+use crate::state::AppState;
+
+/// Largest request body accepted by the ordinary routes (JSON and forms).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// How long a request may take before it is answered 503 (the import upload has its own).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    // The JSON API (`/api/v1/…`, documented in `/api/v1/openapi.json`).
+    let api = Router::new()
+        .merge(crate::auth::api::router())
+        .merge(crate::shops::api::router())
+        .merge(crate::users::api::router())
+        .merge(crate::orders::api::router())
+        .merge(crate::tickets::api::router())
+        .merge(crate::calendar::api::router())
+        .merge(crate::follow_ups::api::router())
+        .merge(crate::reports::api::router())
+        .merge(crate::replies::api::router())
+        .merge(crate::buyers::api::router())
+        .merge(crate::visits::api::router())
+        .merge(crate::openapi::router());
+    // The browser pages.
+    let pages = Router::new()
+        .merge(crate::auth::page::router())
+        .merge(crate::tickets::pages::router())
+        .merge(crate::follow_ups::page::router())
+        .merge(crate::buyers::page::router())
+        .merge(crate::evidence::page::router())
+        .merge(crate::replies::page::router())
+        .merge(crate::visits::page::router())
+        .merge(crate::keyboard::router())
+        .merge(crate::reports::page::router())
+        .merge(crate::import::page::router())
+        .merge(crate::calendar::page::router())
+        .merge(crate::admin::page::router())
+        .merge(crate::web::router())
+        .layer(middleware::from_fn(crate::web::html_errors));
+    // Everything else: health, metrics, the compiled-in static files.
+    let operations = Router::new()
+        .merge(crate::health::router())
+        .route("/metrics", get(crate::metrics::scrape))
+        .route("/static/{*path}", get(crate::assets::serve));
+    // Uploads read their bodies with limits of their own (evidence files: 5 MB; imports: up to
+    // 512 MB streamed to disk, with a longer timeout — the import itself runs as a job).
+    let timed = Router::new()
+        .merge(api)
+        .merge(pages)
+        .merge(operations)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(crate::evidence::api::upload_router())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ));
+    Router::new()
+        .merge(timed)
+        .merge(crate::import::page::upload_router())
+        .fallback(crate::web::not_found)
+        .layer(middleware::from_fn(crate::web::csrf::require_token))
+        .layer(middleware::from_fn(layers::json_errors_for_api))
+        .layer(middleware::from_fn(layers::refuse_nul_in_address))
+        .layer(middleware::from_fn(layers::no_store_outside_static))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
+        .layer(header_if_missing(
+            header::CONTENT_SECURITY_POLICY,
+            layers::CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header_if_missing(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_if_missing(header::REFERRER_POLICY, "same-origin"))
+        .layer(header_if_missing(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::transport::secure_when_tls,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

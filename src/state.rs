@@ -1,0 +1,86 @@
+//! What every request handler can reach: [`AppState`]. It holds the shared parts and nothing
+//! else; the routes are in [`crate::router`], and services take only the parts they use (a pool,
+//! the calendar, a `now`), so the CLI calls them without any of this.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use crate::auth::rate_limit::Policy;
+use crate::calendar::Cache as CalendarCache;
+use crate::clock::Clock;
+use crate::metrics::{self, Metrics};
+use crate::rules::calendar::Calendar;
+use crate::web::transport::Transport;
+
+/// The shared state of the server.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    /// The working-day calendar in use (statutory holidays and make-up days).
+    pub calendars: CalendarCache,
+    /// How failed sign-ins are throttled (the counts are in the database).
+    pub sign_in_policy: Policy,
+    /// How people reach the desk (https or not, trusted proxies).
+    pub transport: Transport,
+    /// The time the desk works with.
+    pub clock: Clock,
+    /// The embedded PostgreSQL server, when there is one: readiness notices an upgrade under it.
+    pub embedded: Option<crate::db::embedded::Server>,
+    /// The figures `/metrics` shows.
+    pub metrics: Arc<Metrics>,
+    /// The largest file the import page takes, in bytes.
+    pub import_upload_limit: u64,
+    /// The import jobs running in this process.
+    pub import_jobs: crate::import::jobs::Running,
+}
+
+impl AppState {
+    /// State over a pool, with the calendar bundled in the binary until the database's is loaded.
+    pub fn new(pool: PgPool) -> AppState {
+        AppState {
+            pool,
+            calendars: CalendarCache::default(),
+            sign_in_policy: Policy::default(),
+            transport: Transport::default(),
+            clock: Clock::System,
+            embedded: None,
+            metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
+            import_upload_limit: crate::import::page::UPLOAD_LIMIT,
+            import_jobs: crate::import::jobs::Running::default(),
+        }
+    }
+
+    /// The same state, with `/metrics` readable as `access` says (set before serving).
+    pub fn with_metrics_access(mut self, access: metrics::Access) -> AppState {
+        self.metrics = Arc::new(Metrics::new(access));
+        self
+    }
+
+    /// The same state on another clock.
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// The same state with these transport settings.
+    pub fn with_transport(self, transport: Transport) -> AppState {
+        AppState { transport, ..self }
+    }
+
+    /// Now, by the desk's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today in mainland China, whose calendar of working days the desk keeps.
+    pub fn today_in_china(&self) -> NaiveDate {
+        self.clock.today_in_china()
+    }
+
+    /// The calendar as it is now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendars.current()
+    }
+}
