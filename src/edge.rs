@@ -12,6 +12,31 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crate::error::ApiError;
 use crate::money::Fen;
 
+/// A value a person gave that cannot be taken: the field it came in (the form field's or the
+/// JSON key's name) and what to tell them. Services refuse input with it; a page shows the
+/// message next to that field, the API answers 422 `invalid_field` naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: crate::i18n::Message,
+}
+
+impl FieldError {
+    /// `field` is wrong, as the catalogue's `key` says.
+    pub fn new(field: &'static str, key: &'static str) -> FieldError {
+        FieldError {
+            field,
+            message: crate::i18n::Message::new(key),
+        }
+    }
+
+    /// The same error with `{name}` in its message standing for `value`.
+    pub fn with(mut self, name: &'static str, value: impl std::fmt::Display) -> FieldError {
+        self.message = self.message.with(name, value);
+        self
+    }
+}
+
 /// The largest amount one price, line, order or refund may have: ¥100,000,000.00. Far above
 /// any real order, and small enough that the sum of a few hundred million lines still fits in
 /// an `i64` of fen.

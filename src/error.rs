@@ -10,7 +10,7 @@ use crate::rules::workflow::{MoveError, Status};
 
 /// An error a request ends with: a status, a stable machine code and a message that says what
 /// was wrong and what to do.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
@@ -175,6 +175,13 @@ pub fn is_storage_failure(error: &sqlx::Error) -> bool {
     }
 }
 
+impl From<crate::edge::FieldError> for ApiError {
+    /// 422 `invalid_field`, the field named in the message (in English) and in `details.field`.
+    fn from(error: crate::edge::FieldError) -> ApiError {
+        ApiError::invalid(error.field, error.message.english())
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         match &error {
@@ -220,6 +227,8 @@ impl IntoResponse for ApiError {
         let retry_after = self.details["retry_after_seconds"].as_u64();
         let body = json!({ "error": { "code": self.code, "message": self.message, "details": self.details } });
         let mut response = (status, Json(body)).into_response();
+        // A page shows the error in the user's language from this (`web::error::render_errors`).
+        response.extensions_mut().insert(self);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

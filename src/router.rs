@@ -52,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::calendar::page::router())
         .merge(crate::admin::page::router())
         .merge(crate::web::router())
-        .layer(middleware::from_fn(crate::web::html_errors));
+        .layer(middleware::from_fn(crate::web::render_errors));
     // Everything else: health, metrics, the compiled-in static files.
     let operations = Router::new()
         .merge(crate::health::router())

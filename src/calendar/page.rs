@@ -19,7 +19,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::web::views::{self, ErrorPage, Flash, Layout};
+use crate::web::views::{ErrorPage, Flash, Layout};
 use crate::web::{PageUser, is_htmx, render, translator};
 
 /// The id of the element htmx swaps with the calculator's result.
@@ -707,7 +707,7 @@ fn error_page(state: &AppState, t: Tr, user: &CurrentUser, error: ApiError) -> R
         layout: Layout::new(state, t, user, "calendar", "/calendar"),
         status: status.as_u16(),
         title,
-        message: views::error_message(t, error.code, &error.message),
+        message: crate::web::error::error_text(t, error.code, &error.message),
     };
     match render(&page) {
         Ok(html) => (status, html).into_response(),

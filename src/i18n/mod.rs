@@ -62,6 +62,33 @@ pub fn has(key: &str) -> bool {
     CATALOGUE.contains_key(key)
 }
 
+/// A message for a person, not yet in a language: a catalogue key and the values of its
+/// `{name}` placeholders. Services and importers say what was wrong with one; the page or the
+/// API puts it into words with [`Tr::message`] (the API in English).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    /// The message of `key`, without placeholders.
+    pub fn new(key: &'static str) -> Message {
+        Message { key, args: Vec::new() }
+    }
+
+    /// The same message with `{name}` standing for `value`.
+    pub fn with(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// The message in English (the JSON API's language).
+    pub fn english(&self) -> String {
+        Tr::new(Lang::En, chrono_tz::Asia::Shanghai).message(self)
+    }
+}
+
 /// The translator handed to every template: `{{ t.t("queue.title") }}`.
 #[derive(Clone, Copy, Debug)]
 pub struct Tr {
@@ -89,6 +116,15 @@ impl Tr {
         let mut out = self.t(key).to_string();
         for (name, value) in args {
             out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        out
+    }
+
+    /// A [`Message`] in this language.
+    pub fn message(&self, message: &Message) -> String {
+        let mut out = self.t(message.key).to_string();
+        for (name, value) in &message.args {
+            out = out.replace(&format!("{{{name}}}"), value);
         }
         out
     }

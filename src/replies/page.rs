@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::state::AppState;
-use crate::web::views::{self, Choice, Flash, Layout};
+use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{PageUser, render, translator};
 
 /// The page routes (merged into the pages' router, under its HTML error handling).
@@ -170,7 +170,7 @@ async fn answer(
             let t = translator(headers);
             let flash = Flash {
                 ok: false,
-                text: views::error_message(t, error.code, &error.message),
+                text: crate::web::error::error_text(t, error.code, &error.message),
             };
             Ok((error.status, render(&page(state, user, t, shop, Some(flash)).await?)?).into_response())
         }

@@ -4,15 +4,15 @@
 //! pages themselves live in their features (`tickets/pages/`, `follow_ups/page.rs`, …).
 
 pub mod csrf;
+pub mod error;
 pub mod transport;
 pub mod views;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -21,6 +21,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+pub use error::{FormErrors, PageError, PageResult, render_errors};
 
 /// The page shell's own route: the header's language switch.
 pub fn router() -> Router<AppState> {
@@ -55,6 +56,34 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
+/// What every page handler starts from: who is signed in (without anyone, the browser goes to
+/// the login page), the translator in their language, the address asked for (path and query),
+/// and whether htmx asked (and wants a fragment back).
+pub struct Page {
+    pub user: CurrentUser,
+    pub t: Tr,
+    pub path: String,
+    pub htmx: bool,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let PageUser(user) = PageUser::from_request_parts(parts, state).await?;
+        Ok(Page {
+            user,
+            t: translator(&parts.headers),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            htmx: is_htmx(&parts.headers),
+        })
+    }
+}
+
 /// Whether the request came from htmx (and wants a fragment back).
 pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
@@ -75,45 +104,19 @@ pub fn render(template: &impl Template) -> Result<Html<String>, ApiError> {
     Ok(Html(template.render()?))
 }
 
-/// Turns JSON errors from page handlers into an HTML error page in the user's language.
-pub async fn html_errors(request: Request, next: Next) -> Response {
-    let tr = translator(request.headers());
-    let response = next.run(request).await;
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !response.status().is_client_error() && !response.status().is_server_error() || !is_json {
-        return response;
-    }
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let code = value["error"]["code"].as_str().unwrap_or("internal").to_string();
-    let message = value["error"]["message"].as_str().unwrap_or("").to_string();
-    error_page(tr, status, &code, &message)
+/// Renders a template into a response, for a handler that answers [`PageResult`].
+pub fn render_page(template: &impl Template) -> PageResult<Html<String>> {
+    Ok(Html(template.render()?))
 }
 
-fn error_page(tr: Tr, status: StatusCode, code: &str, message: &str) -> Response {
-    let page = views::ErrorPage {
-        layout: views::Layout::anonymous(tr),
-        status: status.as_u16(),
-        title: match status {
-            StatusCode::NOT_FOUND => tr.t("error.not_found"),
-            StatusCode::FORBIDDEN => tr.t("error.forbidden"),
-            StatusCode::SERVICE_UNAVAILABLE => tr.t("error.unavailable"),
-            s if s.is_server_error() => tr.t("error.internal"),
-            _ => tr.t("error.bad_request"),
-        },
-        message: views::error_message(tr, code, message),
-    };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, message.to_string()).into_response(),
-    }
+fn error_page(tr: Tr, status: StatusCode, code: &'static str, message: &str) -> Response {
+    PageError::from(ApiError {
+        status,
+        code,
+        message: message.to_string(),
+        details: serde_json::Value::Null,
+    })
+    .page(tr)
 }
 
 /// An error answered before any handler ran: JSON under `/api`, a page elsewhere.

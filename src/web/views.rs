@@ -120,19 +120,6 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-/// A person-readable message for an error code, in the user's language where the catalogue has
-/// one; else the API's own message.
-pub fn error_message(tr: Tr, code: &str, message: &str) -> String {
-    let key = format!("error.code.{code}");
-    if crate::i18n::has(&key) {
-        tr.t(&key).to_string()
-    } else if message.is_empty() {
-        tr.t("error.generic").to_string()
-    } else {
-        message.to_string()
-    }
-}
-
 /// A deadline shown as a badge with a countdown that `app.js` keeps fresh.
 pub struct Deadline {
     /// `badge-overdue`, `badge-due-soon`, `badge-ok`, or `badge-muted` when there is none.

@@ -238,7 +238,7 @@ pub async fn open_ticket(
         Ok(id) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
         Err(error) => {
-            let message = views::error_message(t, error.code, &error.message);
+            let message = crate::web::error::error_text(t, error.code, &error.message);
             let view = page(
                 &state,
                 &user,

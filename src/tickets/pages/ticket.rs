@@ -570,7 +570,7 @@ pub(crate) async fn answer(
             return Err(error);
         }
         Err(error) => {
-            let text = views::error_message(t, error.code, &error.message);
+            let text = crate::web::error::error_text(t, error.code, &error.message);
             let status = if is_htmx(headers) { StatusCode::OK } else { error.status };
             (load(state, user, id).await?, Flash { ok: false, text }, status)
         }

@@ -1,0 +1,197 @@
+//! The page layer's errors: [`PageError`], what a page handler ends with when it cannot show
+//! what was asked, and [`FormErrors`], the field messages a form is shown again with. Both say
+//! things through the catalogue, in the user's language; the error page's title comes from one
+//! status → title table ([`title`]).
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::translator;
+use super::views::{ErrorPage, Layout};
+use crate::edge::FieldError;
+use crate::error::ApiError;
+use crate::i18n::{Message, Tr};
+
+/// Shorthand for page handler results.
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// An error a page answers with the error page. Made from a service's error (its catalogue
+/// message) or from an [`ApiError`] (the catalogue's text for its code, else its own message).
+#[derive(Clone, Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    message: Said,
+}
+
+#[derive(Clone, Debug)]
+enum Said {
+    /// From the catalogue, in the user's language.
+    Catalogue(Message),
+    /// An API error's own text, shown when the catalogue has no entry for its code.
+    Api(String),
+}
+
+impl PageError {
+    /// An error page with `status` saying `message`.
+    pub fn new(status: StatusCode, code: &'static str, message: Message) -> PageError {
+        PageError {
+            status,
+            code,
+            message: Said::Catalogue(message),
+        }
+    }
+
+    /// 404: nothing of that name (or nothing this user may know of).
+    pub fn not_found() -> PageError {
+        PageError::new(StatusCode::NOT_FOUND, "not_found", Message::new("error.code.not_found"))
+    }
+
+    /// What the page says, in the user's language.
+    pub fn text(&self, tr: Tr) -> String {
+        match &self.message {
+            Said::Catalogue(message) => tr.message(message),
+            Said::Api(message) => error_text(tr, self.code, message),
+        }
+    }
+
+    /// The error page.
+    pub fn page(&self, tr: Tr) -> Response {
+        let page = ErrorPage {
+            layout: Layout::anonymous(tr),
+            status: self.status.as_u16(),
+            title: tr.t(title(self.status)),
+            message: self.text(tr),
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, self.text(tr)).into_response(),
+        }
+    }
+}
+
+/// The catalogue key of the error page's title for a status: the one table of them.
+pub fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "error.not_found",
+        StatusCode::FORBIDDEN => "error.forbidden",
+        StatusCode::SERVICE_UNAVAILABLE => "error.unavailable",
+        s if s.is_server_error() => "error.internal",
+        _ => "error.bad_request",
+    }
+}
+
+/// A person-readable message for an API error code, in the user's language where the catalogue
+/// has one (`error.code.<code>`); else the API's own message.
+pub fn error_text(tr: Tr, code: &str, message: &str) -> String {
+    let key = format!("error.code.{code}");
+    if crate::i18n::has(&key) {
+        tr.t(&key).to_string()
+    } else if message.is_empty() {
+        tr.t("error.generic").to_string()
+    } else {
+        message.to_string()
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> PageError {
+        PageError {
+            status: error.status,
+            code: error.code,
+            message: Said::Api(error.message),
+        }
+    }
+}
+
+impl From<FieldError> for PageError {
+    /// A field error that reached the error page (its form could not be shown again).
+    fn from(error: FieldError) -> PageError {
+        PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", error.message)
+    }
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(error: sqlx::Error) -> PageError {
+        PageError::from(ApiError::from(error))
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(error: askama::Error) -> PageError {
+        PageError::from(ApiError::internal(error))
+    }
+}
+
+impl IntoResponse for PageError {
+    /// The status, with the error riding along for [`render_errors`], which knows the language.
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Renders the error page, in the request's language, for a page handler's [`PageError`] or an
+/// [`ApiError`] (an extractor's refusal, a shared function's error) — read from the response's
+/// extensions, never from its body.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let tr = translator(request.headers());
+    let mut response = next.run(request).await;
+    let error = match (
+        response.extensions_mut().remove::<PageError>(),
+        response.extensions_mut().remove::<ApiError>(),
+    ) {
+        (Some(error), _) => error,
+        (None, Some(error)) => PageError::from(error),
+        (None, None) => return response,
+    };
+    let mut page = error.page(tr);
+    // What the handler set besides the body (Retry-After, say) stays.
+    for (name, value) in response.headers() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    page
+}
+
+/// The field errors a form is shown again with, each next to its field (templates ask
+/// `errors.get("summary")`), in the user's language.
+#[derive(Clone, Debug, Default)]
+pub struct FormErrors(Vec<(&'static str, String)>);
+
+impl FormErrors {
+    /// No errors.
+    pub fn none() -> FormErrors {
+        FormErrors::default()
+    }
+
+    /// One error, in `tr`'s language.
+    pub fn one(tr: Tr, error: &FieldError) -> FormErrors {
+        let mut errors = FormErrors::none();
+        errors.add(tr, error);
+        errors
+    }
+
+    /// Adds an error.
+    pub fn add(&mut self, tr: Tr, error: &FieldError) {
+        self.0.push((error.field, tr.message(&error.message)));
+    }
+
+    /// The message about `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
