@@ -195,3 +195,57 @@ impl FormErrors {
         self.0.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn tr(lang: Lang) -> Tr {
+        Tr::new(lang, chrono_tz::Asia::Shanghai)
+    }
+
+    #[test]
+    fn every_status_has_one_title() {
+        assert_eq!(title(StatusCode::NOT_FOUND), "error.not_found");
+        assert_eq!(title(StatusCode::FORBIDDEN), "error.forbidden");
+        assert_eq!(title(StatusCode::SERVICE_UNAVAILABLE), "error.unavailable");
+        assert_eq!(title(StatusCode::INTERNAL_SERVER_ERROR), "error.internal");
+        assert_eq!(title(StatusCode::UNPROCESSABLE_ENTITY), "error.bad_request");
+        for status in [400, 403, 404, 409, 422, 429, 500, 503] {
+            let key = title(StatusCode::from_u16(status).unwrap());
+            assert!(crate::i18n::has(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_api_error_reads_in_the_users_language_when_its_code_is_catalogued() {
+        let stale = PageError::from(ApiError::stale_version(3));
+        assert_eq!(stale.text(tr(Lang::Zh)), tr(Lang::Zh).t("error.code.stale_version"));
+        assert_eq!(stale.text(tr(Lang::En)), tr(Lang::En).t("error.code.stale_version"));
+        assert_ne!(stale.text(tr(Lang::Zh)), stale.text(tr(Lang::En)));
+        let uncatalogued = PageError::from(ApiError::bad_request("the body is too large"));
+        assert_eq!(uncatalogued.text(tr(Lang::Zh)), "the body is too large");
+        let silent = PageError::from(ApiError::bad_request(""));
+        assert_eq!(silent.text(tr(Lang::En)), tr(Lang::En).t("error.generic"));
+    }
+
+    #[test]
+    fn a_page_error_travels_in_the_response_not_its_body() {
+        let response = PageError::not_found().into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let error = response.extensions().get::<PageError>().expect("the error rides along");
+        assert_eq!(error.text(tr(Lang::En)), tr(Lang::En).t("error.code.not_found"));
+    }
+
+    #[test]
+    fn form_errors_are_found_by_field_in_the_users_language() {
+        let error = FieldError::new("summary", "error.code.not_found");
+        let zh = FormErrors::one(tr(Lang::Zh), &error);
+        assert_eq!(zh.get("summary"), Some(tr(Lang::Zh).t("error.code.not_found")));
+        assert_eq!(zh.get("channel"), None);
+        assert!(!zh.is_empty() && FormErrors::none().is_empty());
+        let en = FormErrors::one(tr(Lang::En), &error);
+        assert_eq!(en.get("summary"), Some(tr(Lang::En).t("error.code.not_found")));
+    }
+}
