@@ -1,6 +1,8 @@
 //! The OpenAPI document (`/api/v1/openapi.json`), built from the handlers' annotations, and a
 //! small page that lists it for people (`/api/docs`).
 
+use std::sync::Arc;
+
 use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -9,43 +11,13 @@ use utoipa::{Modify, OpenApi};
 
 use crate::state::AppState;
 
-/// The API description.
+/// The document's frame: title, the bearer scheme and the default security, the tags. Its
+/// operations are not listed here: [`document`] adds the ones the route table collected, each
+/// from its handler's `#[utoipa::path]`.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Aftersales Desk API", description = "售后工作台: after-sales tickets for marketplace shops."),
-    paths(
-        crate::auth::api::create_token,
-        crate::auth::api::revoke_current_token,
-        crate::auth::api::me,
-        crate::auth::api::list_tokens,
-        crate::auth::api::revoke_token,
-        crate::auth::api::change_password,
-        crate::shops::api::create_shop,
-        crate::shops::api::list_shops,
-        crate::shops::api::update_shop_settings,
-        crate::users::api::create_user,
-        crate::orders::api::upsert_order,
-        crate::orders::api::get_order,
-        crate::tickets::api::create_ticket,
-        crate::tickets::api::list_tickets,
-        crate::tickets::api::get_ticket,
-        crate::tickets::api::record_follow_up,
-        crate::tickets::api::add_note,
-        crate::tickets::api::move_ticket,
-        crate::tickets::api::assign_ticket,
-        crate::follow_ups::api::follow_up_queue,
-        crate::reports::api::returns_report,
-        crate::replies::api::list_replies, crate::replies::api::create_reply, crate::replies::api::update_reply, crate::replies::api::archive_reply, crate::replies::api::update_reply_settings, crate::replies::api::ticket_replies,
-        crate::buyers::api::buyer_file,
-        crate::visits::api::record_visit, crate::visits::api::list_ticket_visits, crate::visits::api::list_waiting_visits, crate::visits::api::satisfaction_report,
-        crate::evidence::api::attach_evidence, crate::evidence::api::list_evidence,
-        crate::calendar::api::compute_deadline,
-        crate::calendar::api::list_years,
-        crate::calendar::api::get_year,
-        crate::calendar::api::replace_year,
-        crate::calendar::api::delete_year,
-    ),
-    modifiers(&BearerAuth, &CommonResponses),
+    modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "auth"), (name = "shops"), (name = "users"), (name = "orders"), (name = "tickets"), (name = "follow-ups"), (name = "calendar"))
 )]
@@ -104,20 +76,29 @@ impl Modify for CommonResponses {
     }
 }
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(document))
-        .route("/api/docs", get(docs_page))
+/// The whole document: the frame ([`ApiDoc`]) with the operations (and their schemas) that the
+/// route table collected from the handlers, each given the answers common to all.
+pub fn document(operations: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.merge(operations);
+    CommonResponses.modify(&mut document);
+    document
 }
 
-async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// Routes of this module, serving `document` (built once, when the route table is).
+pub fn router(document: utoipa::openapi::OpenApi) -> Router<AppState> {
+    let page = Html(docs_page(&document));
+    let document = Arc::new(document);
+    Router::new()
+        .route(
+            "/api/v1/openapi.json",
+            get(move || std::future::ready(Json(document.as_ref().clone()))),
+        )
+        .route("/api/docs", get(move || std::future::ready(page.clone())))
 }
 
 /// A plain listing of the operations, readable without JavaScript.
-async fn docs_page() -> Html<String> {
-    let doc = ApiDoc::openapi();
+fn docs_page(doc: &utoipa::openapi::OpenApi) -> String {
     let mut rows = String::new();
     for (path, item) in &doc.paths.paths {
         let ops = [
@@ -141,14 +122,14 @@ async fn docs_page() -> Html<String> {
             }
         }
     }
-    Html(format!(
+    format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Aftersales Desk API</title>\
          <link rel=\"stylesheet\" href=\"{css}\"></head><body><main class=\"container\">\
          <div class=\"page-head\"><h1>Aftersales Desk API</h1><div class=\"actions\"><a class=\"btn\" href=\"/api/v1/openapi.json\">openapi.json</a></div></div>\
          <div class=\"card\"><table class=\"data\"><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>{rows}</tbody></table></div>\
          </main></body></html>",
         css = crate::assets::url("app.css")
-    ))
+    )
 }
 
 fn escape(text: &str) -> String {

@@ -1,6 +1,7 @@
 //! The one route table: every feature's routers, merged once in the list below, and every layer,
-//! applied once. A new route goes into its feature's `router()` (`api.rs` for JSON, `page.rs` or
-//! `pages/` for HTML); a new feature adds one line here.
+//! applied once. A new route goes into its feature's `router()` (`api.rs` for JSON, registered
+//! with `routes!` so that it is in the OpenAPI document too; `page.rs` or `pages/` for HTML); a
+//! new feature adds one line here.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::layers::{self, header_if_missing};
 use crate::state::AppState;
@@ -21,10 +23,11 @@ const BODY_LIMIT: usize = 1024 * 1024;
 /// How long a request may take before it is answered 503 (the import upload has its own).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The whole application.
-pub fn router(state: AppState) -> Router {
-    // The JSON API (`/api/v1/…`, documented in `/api/v1/openapi.json`).
-    let api = Router::new()
+/// The JSON API's operations under the ordinary body limit, one line per feature. Each feature
+/// registers its handlers with `routes!`, which takes the path and method from the handler's
+/// `#[utoipa::path]`: the route and its entry in the document are written once, together.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(crate::auth::api::router())
         .merge(crate::shops::api::router())
         .merge(crate::users::api::router())
@@ -36,7 +39,16 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::replies::api::router())
         .merge(crate::buyers::api::router())
         .merge(crate::visits::api::router())
-        .merge(crate::openapi::router());
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    // The JSON API (`/api/v1/…`) and its OpenAPI document, both from the handlers registered in
+    // `api()` and the evidence uploads; the document is served at `/api/v1/openapi.json`.
+    let (api, mut api_document) = api().split_for_parts();
+    let (evidence_uploads, upload_document) = crate::evidence::api::upload_router().split_for_parts();
+    api_document.merge(upload_document);
+    let api = api.merge(crate::openapi::router(crate::openapi::document(api_document)));
     // The browser pages.
     let pages = Router::new()
         .merge(crate::auth::page::router())
@@ -65,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .merge(operations)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(crate::evidence::api::upload_router())
+        .merge(evidence_uploads)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,

@@ -1,13 +1,14 @@
 //! `POST /api/v1/auth/tokens` (sign in, get a bearer token), `DELETE /api/v1/auth/tokens/current`
 //! (sign out) and `GET /api/v1/me`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{CurrentUser, Role, client_address, sign_in, tokens};
 use crate::api::ApiJson;
@@ -15,14 +16,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/tokens", post(create_token).get(list_tokens))
-        .route("/api/v1/auth/tokens/current", delete(revoke_current_token))
-        .route("/api/v1/auth/tokens/{id}", delete(revoke_token))
-        .route("/api/v1/me/password", post(change_password))
-        .route("/api/v1/me", get(me))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(revoke_current_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(change_password))
+        .routes(routes!(me))
 }
 
 /// Sign-in credentials.

@@ -1,8 +1,9 @@
 //! `GET /api/v1/tickets/{id}/buyer`: the file of the buyer of a ticket.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::BuyerFile;
 use crate::auth::CurrentUser;
@@ -11,9 +12,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::TicketId;
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/tickets/{id}/buyer", get(buyer_file))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(buyer_file))
 }
 
 /// Every order and ticket of the ticket's buyer in the shop, their return and refund counts and

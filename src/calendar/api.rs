@@ -1,16 +1,17 @@
 //! The calendar's JSON API: the working-day deadline calculator (any signed-in user) and the
-//! years' schedules (read by anyone signed in, replaced or removed by an admin). The routes of
-//! the calendar page are joined here too, so that `app` merges one router.
+//! years' schedules (read by anyone signed in, replaced or removed by an admin). The calendar
+//! page's routes are in `page`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{CalendarDay, DayKind, Invalid, ReplaceError, YearDays, YearSummary};
 use crate::api::{ApiJson, ApiQuery};
@@ -25,15 +26,13 @@ pub const ZONE: Tz = chrono_tz::Asia::Shanghai;
 /// The most working days the calculator counts (platform intervention takes 4).
 pub const MAX_WORKING_DAYS: u32 = 60;
 
-/// Routes of this module: the JSON API and the calendar page.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/calendar/deadline", get(compute_deadline))
-        .route("/api/v1/calendar/years", get(list_years))
-        .route(
-            "/api/v1/calendar/years/{year}",
-            get(get_year).put(replace_year).delete(delete_year),
-        )
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(compute_deadline))
+        .routes(routes!(list_years))
+        .routes(routes!(get_year, replace_year, delete_year))
 }
 
 /// Query of the deadline calculator.

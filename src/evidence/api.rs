@@ -3,11 +3,12 @@
 //! client).
 
 use axum::Json;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Evidence, MAX_REQUEST, Upload};
 use crate::auth::CurrentUser;
@@ -20,14 +21,12 @@ use crate::state::AppState;
 /// the clear refusal instead of a cut connection.
 const READ_CAP: usize = 32 * 1024 * 1024;
 
-/// The upload routes, with a body limit of their own: merged after the application's 1 MB
-/// limit (like the import page), so they check the CSRF token themselves.
-pub fn upload_router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/tickets/{id}/evidence",
-            post(attach_evidence).get(list_evidence),
-        )
+/// The upload routes, with a body limit of their own (merged after the application's 1 MB
+/// limit): the JSON operations, each route and its OpenAPI entry from the handler's
+/// `#[utoipa::path]`, and the page's form upload.
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(attach_evidence, list_evidence))
         .route("/tickets/{id}/evidence", post(super::page::upload))
         .layer(axum::extract::DefaultBodyLimit::max(READ_CAP))
 }

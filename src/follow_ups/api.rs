@@ -1,12 +1,13 @@
 //! `GET /api/v1/shops/{shop}/follow-ups`: the supervisor's overdue and due-soon queues.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{AgentLoad, QueueState};
 use crate::api::ApiQuery;
@@ -18,9 +19,10 @@ use crate::ids::{ShopId, UserId};
 use crate::state::AppState;
 use crate::tickets::{TicketView, repo};
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/shops/{shop}/follow-ups", get(follow_up_queue))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(follow_up_queue))
 }
 
 /// Query of the follow-up queue.

@@ -1,9 +1,10 @@
 //! `PUT /api/v1/shops/{shop}/orders/{order_no}` (upsert) and `GET` of one order.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::put;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Order, OrderInput};
 use crate::api::ApiJson;
@@ -13,12 +14,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/shops/{shop}/orders/{order_no}",
-        put(upsert_order).get(get_order),
-    )
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upsert_order, get_order))
 }
 
 /// Inserts or replaces an order with its lines (201 when new, 200 when updated).

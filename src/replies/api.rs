@@ -1,12 +1,13 @@
 //! The canned-replies JSON API: the library of a shop (read by everyone who reads tickets,
 //! managed by supervisors and admins), and the library filled in for one ticket.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{FilledReply, Reply, ReplyInput, Situation};
 use crate::api::{ApiJson, ApiQuery};
@@ -17,16 +18,14 @@ use crate::i18n::{Tr, request_lang};
 use crate::ids::{ShopId, TicketId};
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/shops/{shop}/replies", get(list_replies).post(create_reply))
-        .route(
-            "/api/v1/shops/{shop}/replies/{id}",
-            put(update_reply).delete(archive_reply),
-        )
-        .route("/api/v1/shops/{shop}/reply-settings", put(update_reply_settings))
-        .route("/api/v1/tickets/{id}/replies", get(ticket_replies))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_replies, create_reply))
+        .routes(routes!(update_reply, archive_reply))
+        .routes(routes!(update_reply_settings))
+        .routes(routes!(ticket_replies))
 }
 
 /// Search of the library.

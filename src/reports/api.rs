@@ -1,11 +1,12 @@
 //! `GET /api/v1/shops/{shop}/reports/returns`: the report as JSON, the same numbers the page shows.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::rates::Period;
 use super::{GroupBy, Report};
@@ -20,9 +21,10 @@ use crate::state::AppState;
 /// Days shown when no period is given.
 pub const DEFAULT_DAYS: i64 = 30;
 
-/// Routes of this module (the JSON endpoint; the page's routes are in `web`).
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/shops/{shop}/reports/returns", get(returns_report))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(returns_report))
 }
 
 /// The query of the report.

@@ -1,10 +1,11 @@
 //! `POST /api/v1/shops`, `GET /api/v1/shops`.
 
+use axum::Json;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{NewShop, SettingsChange, Shop};
 use crate::api::ApiJson;
@@ -14,11 +15,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/shops", get(list_shops).post(create_shop))
-        .route("/api/v1/shops/{shop}/settings", put(update_shop_settings))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_shops, create_shop))
+        .routes(routes!(update_shop_settings))
 }
 
 /// Creates a shop (admin).

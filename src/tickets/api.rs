@@ -1,11 +1,12 @@
 //! The tickets JSON API (SPEC "HTTP"). Handlers are thin: extract, call `service`, answer.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::model::TicketView;
 use super::repo::{self, Filter};
@@ -19,15 +20,16 @@ use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/shops/{shop}/tickets", post(create_ticket).get(list_tickets))
-        .route("/api/v1/tickets/{id}", get(get_ticket))
-        .route("/api/v1/tickets/{id}/follow-ups", post(record_follow_up))
-        .route("/api/v1/tickets/{id}/notes", post(add_note))
-        .route("/api/v1/tickets/{id}/transitions", post(move_ticket))
-        .route("/api/v1/tickets/{id}/assignment", post(assign_ticket))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_ticket, list_tickets))
+        .routes(routes!(get_ticket))
+        .routes(routes!(record_follow_up))
+        .routes(routes!(add_note))
+        .routes(routes!(move_ticket))
+        .routes(routes!(assign_ticket))
 }
 
 /// Opens a ticket. The rules judge it on the way in: a refused no-reason request is 422 and

@@ -1,9 +1,10 @@
 //! `POST /api/v1/users`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{CreateUserError, NewUser, UserView};
 use crate::api::ApiJson;
@@ -12,9 +13,10 @@ use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/users", post(create_user))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_user))
 }
 
 impl From<CreateUserError> for ApiError {

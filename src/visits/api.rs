@@ -1,12 +1,13 @@
 //! The return-visit JSON API: record the buyer's answer on a ticket, list a ticket's visits and
 //! a shop's waiting ones, and the satisfaction figures for the owners' reports.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{DueVisit, Satisfaction, Visit, VisitAnswer};
 use crate::api::{ApiJson, ApiQuery};
@@ -19,15 +20,13 @@ use crate::reports::api::ReportQuery;
 use crate::state::AppState;
 use crate::tickets::TicketView;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/tickets/{id}/return-visits",
-            get(list_ticket_visits).post(record_visit),
-        )
-        .route("/api/v1/shops/{shop}/return-visits", get(list_waiting_visits))
-        .route("/api/v1/shops/{shop}/reports/satisfaction", get(satisfaction_report))
+/// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
+/// `#[utoipa::path]`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_ticket_visits, record_visit))
+        .routes(routes!(list_waiting_visits))
+        .routes(routes!(satisfaction_report))
 }
 
 /// The answer recorded, and the ticket after it (reopened if the buyer was not satisfied).

@@ -14,6 +14,7 @@ mod follow_ups;
 mod health;
 mod import;
 mod metrics;
+mod openapi;
 mod orders;
 mod pages;
 mod permissions;
