@@ -20,6 +20,7 @@ pub mod demo;
 pub mod edge;
 pub mod error;
 pub mod evidence;
+pub mod fixtures;
 pub mod follow_ups;
 pub mod health;
 pub mod i18n;

@@ -1,39 +1,13 @@
-//! `aftersales bench generate`: a big shop's year, written straight into the tables with `COPY`.
-//!
-//! What it writes (defaults): one shop, 40 agents, 4 supervisors and an owner (password
-//! [`BENCH_PASSWORD`](super::BENCH_PASSWORD)); about 600,000 buyers; about 3,000,000 orders paid
-//! over the last 365 days (weekly rhythm, evening peak, 618 and Double 11 spikes) holding
-//! 5,000,000 order lines of a 2,900-SKU catalogue; 1,000,000 tickets, each simulated from its
-//! opening to now through legal moves of [`Position`], with the same timeline events (and the
-//! same JSON shapes) as `tickets::service` and the follow-up sweep write: `created`,
-//! `rule_decision` (the seven-day rule really judged), `assigned`, `follow_up`, `note`,
-//! `status_changed`, `escalated` (one per missed 24-hour cycle) — about ten per ticket.
-//! Old tickets are closed; those opened in the last days are open in every status, some
-//! unassigned, some overdue (agents miss a cycle now and then, a few tickets are forgotten).
-//!
-//! How: one thread generates (a splitmix64 generator seeded by `--seed`, no crate) and hands
-//! batches of COPY text (about 4 MB) to one writer per table, each on its own connection, so
-//! that generation and the five tables' loads overlap on the machine's cores. Ids of buyers,
-//! orders and tickets are reserved from their identity sequences first (so later inserts
-//! through the API continue after them), events take theirs from the column's default.
-//! The writers run with `session_replication_role = replica`, as `pg_restore --disable-triggers`
-//! does: the foreign-key triggers are not fired for rows that are consistent by construction
-//! (every reference points at a row written in the same run). Every index is maintained as
-//! rows arrive; nothing in the schema is dropped or altered. `VACUUM (ANALYZE)` ends the run so
-//! that the planner has statistics and index-only scans see an all-visible map.
-//!
-//! `queue_due_at` is a generated column and is never written; `ticket_events` only receives
-//! inserts.
+//! The generator: the plan of a run, the world it fills (catalogue, agents, the five tables'
+//! batches), and the simulation of every buyer, order and ticket — each ticket from its opening
+//! to now through legal moves, with the timeline events the service and the sweep would write.
 
-use std::fmt::Write as _;
-use std::time::Instant;
-
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat};
 use chrono_tz::Asia::Shanghai;
-use sqlx::PgPool;
 use tokio::sync::mpsc;
 
-use crate::ids::{ShopId, UserId};
+use crate::fixtures::names::{self, NOTES, ORDER_NOTES};
+use crate::fixtures::random::Rng;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
 use crate::rules::reason::ReasonCode;
@@ -42,540 +16,32 @@ use crate::rules::timers::{self, PlatformTimers, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 use crate::tickets::model::SevenDayRecord;
 
-/// What to generate.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// Order lines over the year.
-    pub order_lines: u64,
-    /// Tickets.
-    pub tickets: u64,
-    /// Code of the shop to create.
-    pub shop: String,
-    /// Seed of the generator.
-    pub seed: u64,
-}
+use super::catalogue::{DESCRIPTIONS, TRANSITION_NOTES, make_catalogue};
+use super::writers::{Batch, civil, datetime, json_opt_int, json_opt_str, json_opt_time, json_str, json_time};
+use super::{CYCLE_HOURS, DAY, HOUR, Summary, seeded_rng};
 
-/// Agents of the bench shop.
-pub const AGENTS: usize = 40;
-/// Supervisors of the bench shop.
-pub const SUPERVISORS: usize = 4;
-/// Size of a COPY batch handed to a writer.
-const BATCH_BYTES: usize = 4 << 20;
-/// The follow-up cycle of the bench shop, hours.
-const CYCLE_HOURS: u32 = 24;
-const HOUR: i64 = 3_600;
-const DAY: i64 = 24 * HOUR;
-
-/// What a run wrote.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Summary {
-    pub customers: u64,
-    pub orders: u64,
-    pub order_lines: u64,
-    pub tickets: u64,
-    pub events: u64,
-    pub open_tickets: u64,
-    pub overdue_tickets: u64,
-}
-
-/// The login of bench user `name` (`agent01`, `sup1`, `owner`) of shop `shop`.
-pub fn login(shop: &str, name: &str) -> String {
-    format!("{shop}-{name}")
-}
-
-/// Generates the shop into the database at `database_url` / `data_dir` and prints what it did.
-pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, options: &Options) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let database = crate::db::open(database_url, data_dir, 8).await?;
-    // The writers switch triggers off (session_replication_role), which takes every right.
-    let maintenance = crate::db::pool(database.maintenance.clone(), 8).await?;
-    let result = generate(&maintenance, options).await;
-    maintenance.close().await;
-    database.close().await?;
-    let summary = result?;
-    println!(
-        "bench shop `{}` generated in {:.1} s: {} buyers, {} orders, {} order lines, {} tickets \
-         ({} open, {} overdue), {} timeline events ({:.1} per ticket)",
-        options.shop,
-        started.elapsed().as_secs_f64(),
-        summary.customers,
-        summary.orders,
-        summary.order_lines,
-        summary.tickets,
-        summary.open_tickets,
-        summary.overdue_tickets,
-        summary.events,
-        summary.events as f64 / summary.tickets.max(1) as f64,
-    );
-    println!(
-        "sign in as {} … {}, {} … {}, {} (password: {})",
-        login(&options.shop, "agent01"),
-        login(&options.shop, &format!("agent{AGENTS:02}")),
-        login(&options.shop, "sup1"),
-        login(&options.shop, &format!("sup{SUPERVISORS}")),
-        login(&options.shop, "owner"),
-        super::BENCH_PASSWORD
-    );
-    Ok(())
-}
-
-/// Generates the shop through `pool`.
-pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summary> {
-    if options.order_lines == 0 || options.tickets == 0 {
-        anyhow::bail!("--orders-lines and --tickets must be at least 1");
-    }
-    if crate::shops::by_code(pool, &options.shop).await?.is_some() {
-        anyhow::bail!(
-            "the shop `{}` exists already; choose another code with --shop or a fresh --data-dir",
-            options.shop
-        );
-    }
-    let started = Instant::now();
-    let now = Utc::now().timestamp();
-    let (shop, users) = create_shop_and_users(pool, &options.shop).await?;
-
-    // The plan: how many lines each order has (the number of orders follows from it).
-    let mut rng = Rng::new(options.seed);
-    let mut line_counts: Vec<u8> = Vec::new();
-    let mut lines_left = options.order_lines;
-    while lines_left > 0 {
-        let n = rng.weighted(&[(1u8, 60), (2, 22), (3, 10), (4, 5), (5, 3)]);
-        let n = n.min(u8::try_from(lines_left.min(5)).unwrap_or(5));
-        line_counts.push(n);
-        lines_left -= u64::from(n);
-    }
-    let orders = line_counts.len() as u64;
-    if options.tickets > orders * 3 {
-        anyhow::bail!("--tickets may be at most three times the number of orders ({orders})");
-    }
-    let customers = (options.order_lines / 8).max(100);
-    let customer_base = reserve_ids(pool, "public.customers", customers).await?;
-    let order_base = reserve_ids(pool, "public.orders", orders).await?;
-    let ticket_base = reserve_ids(pool, "public.tickets", options.tickets).await?;
-    tracing::info!(orders, customers, "bench: ids reserved, generating");
-
-    let plan = Plan {
-        shop: shop.0,
-        now,
-        seed: options.seed,
-        customers,
-        customer_base,
-        order_base,
-        ticket_base,
-        tickets: options.tickets,
-        line_counts,
-        agents: users.agents,
-        supervisors: users.supervisors,
-    };
-
-    // One writer per table, each on its own connection.
-    let mut senders = Vec::new();
-    let mut writers = Vec::new();
-    for table in Table::ALL {
-        let (tx, rx) = mpsc::channel::<Vec<u8>>(2);
-        senders.push(tx);
-        writers.push(tokio::spawn(write_table(pool.clone(), table, rx)));
-    }
-    let generator = tokio::task::spawn_blocking(move || generate_rows(plan, senders));
-    let summary = match generator.await {
-        Ok(summary) => summary,
-        Err(error) => anyhow::bail!("the generator stopped: {error}"),
-    };
-    let mut first_error = None;
-    for writer in writers {
-        let result = match writer.await {
-            Ok(result) => result,
-            Err(error) => Err(anyhow::anyhow!("a writer stopped: {error}")),
-        };
-        if let Err(error) = result {
-            first_error.get_or_insert(error);
-        }
-    }
-    if let Some(error) = first_error {
-        return Err(error);
-    }
-    let summary = summary?;
-    // The events went in by COPY: count the follow-up figures once from them.
-    let mut conn = pool.acquire().await?;
-    crate::follow_ups::rebuild_daily(&mut conn, shop).await?;
-    drop(conn);
-    tracing::info!(
-        elapsed_s = started.elapsed().as_secs(),
-        "bench: rows written, vacuuming and analysing"
-    );
-    for table in ["customers", "orders", "order_lines", "tickets", "ticket_events"] {
-        let sql = format!("VACUUM (ANALYZE) {table}");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
-    }
-    // The writers ran without triggers: mark the year stale and count the report figures once,
-    // after the statistics exist (the recount's plans need them).
-    let recount = Instant::now();
-    crate::reports::rollup::mark_all_stale(pool, shop).await?;
-    let days = crate::reports::rollup::refresh(pool, shop, crate::reports::rollup::Busy::Wait).await?;
-    sqlx::raw_sql("VACUUM (ANALYZE) report_days").execute(pool).await?;
-    tracing::info!(
-        days,
-        elapsed_s = recount.elapsed().as_secs(),
-        "bench: report figures counted"
-    );
-    Ok(summary)
-}
-
-/// Bench users' ids.
-struct Users {
-    agents: Vec<i64>,
-    supervisors: Vec<i64>,
-}
-
-async fn create_shop_and_users(pool: &PgPool, code: &str) -> anyhow::Result<(ShopId, Users)> {
-    let hash = tokio::task::spawn_blocking(|| crate::auth::password::hash(super::BENCH_PASSWORD)).await??;
-    let mut tx = pool.begin().await?;
-    let shop: ShopId = sqlx::query_scalar(
-        "INSERT INTO shops (code, name, time_zone, return_window_days, follow_up_hours)
-         VALUES ($1, $2, 'Asia/Shanghai', 7, $3) RETURNING id",
-    )
-    .bind(code)
-    .bind(format!("压测旗舰店 ({code})"))
-    .bind(i32::try_from(CYCLE_HOURS)?)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut people: Vec<(String, String, &str)> = Vec::new();
-    for i in 1..=AGENTS {
-        let name = format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i * 7) % GIVEN.len()]);
-        people.push((format!("agent{i:02}"), name, "agent"));
-    }
-    for i in 1..=SUPERVISORS {
-        people.push((
-            format!("sup{i}"),
-            format!("{}主管", SURNAMES[(i * 3) % SURNAMES.len()]),
-            "supervisor",
-        ));
-    }
-    people.push(("owner".into(), "压测店主".into(), "owner"));
-    let mut users = Users {
-        agents: Vec::new(),
-        supervisors: Vec::new(),
-    };
-    for (name, display, role) in people {
-        let id: UserId = sqlx::query_scalar(
-            "INSERT INTO users (login, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (lower(login)) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
-                                              disabled = false
-             RETURNING id",
-        )
-        .bind(login(code, &name))
-        .bind(display)
-        .bind(role)
-        .bind(&hash)
-        .fetch_one(&mut *tx)
-        .await?;
-        crate::shops::add_member(&mut *tx, shop, id).await?;
-        match role {
-            "agent" => users.agents.push(id.0),
-            "supervisor" => users.supervisors.push(id.0),
-            _ => {}
-        }
-    }
-    tx.commit().await?;
-    Ok((shop, users))
-}
-
-/// Takes `n` values from the identity sequence of `table` (its column `id`); returns the first.
-async fn reserve_ids(pool: &PgPool, table: &str, n: u64) -> anyhow::Result<i64> {
-    let n = i64::try_from(n)?;
-    let last: i64 = sqlx::query_scalar(
-        "SELECT setval(pg_get_serial_sequence($1, 'id'), nextval(pg_get_serial_sequence($1, 'id')) + $2 - 1)",
-    )
-    .bind(table)
-    .bind(n)
-    .fetch_one(pool)
-    .await?;
-    Ok(last - n + 1)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writers
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug)]
-enum Table {
-    Customers,
-    Orders,
-    OrderLines,
-    Tickets,
-    Events,
-}
-
-impl Table {
-    const ALL: [Table; 5] = [
-        Table::Customers,
-        Table::Orders,
-        Table::OrderLines,
-        Table::Tickets,
-        Table::Events,
-    ];
-
-    fn copy_statement(self) -> &'static str {
-        match self {
-            Table::Customers => "COPY customers (shop_id, id, nick, name, phone, address) FROM STDIN",
-            Table::Orders => {
-                "COPY orders (shop_id, id, order_no, customer_id, paid_at, shipped_at, signed_at, note, created_at,
-                              updated_at) FROM STDIN"
-            }
-            Table::OrderLines => {
-                "COPY order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen,
-                                   no_reason_exclusion) FROM STDIN"
-            }
-            Table::Tickets => {
-                "COPY tickets (shop_id, id, kind, status, held_from, reason, description, order_id, sku, customer_id,
-                               assignee_id, priority, refund_fen, resolution, intact, seven_day_verdict, seven_day,
-                               platform_deadline_at, version, opened_at, follow_up_due_at, last_follow_up_at,
-                               closed_at, created_by, created_at, updated_at, next_escalation_at, order_shipped,
-                               agreed_at, buyer_shipped_at, goods_received_at, timer_due_at) FROM STDIN"
-            }
-            Table::Events => "COPY ticket_events (shop_id, ticket_id, at, actor_id, kind, data) FROM STDIN",
-        }
-    }
-}
-
-/// Copies every batch received into `table`, one COPY per batch.
-async fn write_table(pool: PgPool, table: Table, mut batches: mpsc::Receiver<Vec<u8>>) -> anyhow::Result<()> {
-    let mut conn = pool.acquire().await?;
-    // Foreign keys are consistent by construction (see the module's documentation).
-    sqlx::raw_sql("SET session_replication_role = replica; SET synchronous_commit = off")
-        .execute(&mut *conn)
-        .await?;
-    let result = async {
-        while let Some(batch) = batches.recv().await {
-            let mut copy = conn.copy_in_raw(table.copy_statement()).await?;
-            copy.send(batch).await?;
-            copy.finish().await?;
-        }
-        anyhow::Ok(())
-    }
-    .await;
-    // Leave the pooled connection as it was found.
-    sqlx::raw_sql("RESET session_replication_role; RESET synchronous_commit")
-        .execute(&mut *conn)
-        .await?;
-    result.map_err(|e| anyhow::anyhow!("writing {table:?}: {e}"))
-}
-
-/// A COPY text batch being filled for one table.
-struct Batch {
-    buf: Vec<u8>,
-    tx: mpsc::Sender<Vec<u8>>,
-}
-
-impl Batch {
-    fn new(tx: mpsc::Sender<Vec<u8>>) -> Batch {
-        Batch {
-            buf: Vec::with_capacity(BATCH_BYTES + 64 * 1024),
-            tx,
-        }
-    }
-
-    /// Ends a row; hands the batch over when it is full. False when the writer has gone.
-    fn end_row(&mut self) -> bool {
-        if let Some(last) = self.buf.last_mut() {
-            *last = b'\n';
-        }
-        if self.buf.len() >= BATCH_BYTES {
-            return self.flush();
-        }
-        true
-    }
-
-    fn flush(&mut self) -> bool {
-        if self.buf.is_empty() {
-            return true;
-        }
-        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH_BYTES + 64 * 1024));
-        self.tx.blocking_send(full).is_ok()
-    }
-
-    fn int(&mut self, v: i64) {
-        let mut b = itoa_buf(v);
-        b.push(b'\t');
-        self.buf.extend_from_slice(&b);
-    }
-
-    fn opt_int(&mut self, v: Option<i64>) {
-        match v {
-            Some(v) => self.int(v),
-            None => self.null(),
-        }
-    }
-
-    fn null(&mut self) {
-        self.buf.extend_from_slice(b"\\N\t");
-    }
-
-    fn bool(&mut self, v: Option<bool>) {
-        match v {
-            Some(true) => self.buf.extend_from_slice(b"t\t"),
-            Some(false) => self.buf.extend_from_slice(b"f\t"),
-            None => self.null(),
-        }
-    }
-
-    /// Text, escaped for COPY's text format.
-    fn text(&mut self, s: &str) {
-        for &byte in s.as_bytes() {
-            match byte {
-                b'\\' => self.buf.extend_from_slice(b"\\\\"),
-                b'\t' => self.buf.extend_from_slice(b"\\t"),
-                b'\n' => self.buf.extend_from_slice(b"\\n"),
-                b'\r' => self.buf.extend_from_slice(b"\\r"),
-                _ => self.buf.push(byte),
-            }
-        }
-        self.buf.push(b'\t');
-    }
-
-    fn opt_text(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => self.text(s),
-            None => self.null(),
-        }
-    }
-
-    fn ts(&mut self, secs: i64) {
-        push_timestamp(&mut self.buf, secs, b' ', b"+00");
-        self.buf.push(b'\t');
-    }
-
-    fn opt_ts(&mut self, secs: Option<i64>) {
-        match secs {
-            Some(s) => self.ts(s),
-            None => self.null(),
-        }
-    }
-}
-
-fn itoa_buf(v: i64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(21);
-    let _ = std::io::Write::write_fmt(&mut out, format_args!("{v}"));
-    out
-}
-
-/// Days since 1970-01-01 → (year, month, day) (H. Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// `YYYY-MM-DD<sep>HH:MM:SS<zone>` of a Unix time in whole seconds.
-fn push_timestamp(buf: &mut Vec<u8>, secs: i64, sep: u8, zone: &[u8]) {
-    let (y, mo, d) = civil(secs.div_euclid(DAY));
-    let s = secs.rem_euclid(DAY);
-    let two = |buf: &mut Vec<u8>, v: i64| {
-        buf.push(b'0' + u8::try_from(v / 10 % 10).unwrap_or(0));
-        buf.push(b'0' + u8::try_from(v % 10).unwrap_or(0));
-    };
-    two(buf, y / 100);
-    two(buf, y % 100);
-    buf.push(b'-');
-    two(buf, mo);
-    buf.push(b'-');
-    two(buf, d);
-    buf.push(sep);
-    two(buf, s / HOUR);
-    buf.push(b':');
-    two(buf, s % HOUR / 60);
-    buf.push(b':');
-    two(buf, s % 60);
-    buf.extend_from_slice(zone);
-}
-
-/// RFC 3339 in UTC as serde writes a whole-second `DateTime<Utc>`: `2026-11-23T04:54:31Z`.
-fn json_time(out: &mut String, secs: i64) {
-    let mut buf = Vec::with_capacity(24);
-    buf.push(b'"');
-    push_timestamp(&mut buf, secs, b'T', b"Z\"");
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("null"));
-}
-
-fn json_opt_time(out: &mut String, secs: Option<i64>) {
-    match secs {
-        Some(s) => json_time(out, s),
-        None => out.push_str("null"),
-    }
-}
-
-/// A JSON string literal.
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn json_opt_str(out: &mut String, s: Option<&str>) {
-    match s {
-        Some(s) => json_str(out, s),
-        None => out.push_str("null"),
-    }
-}
-
-fn json_opt_int(out: &mut String, v: Option<i64>) {
-    match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("null"),
-    }
-}
-
-fn datetime(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
-}
-
-// ---------------------------------------------------------------------------------------------
-// The generator
-// ---------------------------------------------------------------------------------------------
-
-struct Plan {
-    shop: i64,
-    now: i64,
-    seed: u64,
-    customers: u64,
-    customer_base: i64,
-    order_base: i64,
-    ticket_base: i64,
-    tickets: u64,
-    line_counts: Vec<u8>,
-    agents: Vec<i64>,
-    supervisors: Vec<i64>,
+/// What one run makes: its sizes, the ids reserved for it and the bench users.
+pub(super) struct Plan {
+    pub(super) shop: i64,
+    pub(super) now: i64,
+    pub(super) seed: u64,
+    pub(super) customers: u64,
+    pub(super) customer_base: i64,
+    pub(super) order_base: i64,
+    pub(super) ticket_base: i64,
+    pub(super) tickets: u64,
+    pub(super) line_counts: Vec<u8>,
+    pub(super) agents: Vec<i64>,
+    pub(super) supervisors: Vec<i64>,
 }
 
 /// One catalogue entry.
-struct Sku {
-    code: String,
-    title: String,
-    category: &'static str,
-    price_fen: i64,
-    exclusion: NoReasonExclusion,
+pub(super) struct Sku {
+    pub(super) code: String,
+    pub(super) title: String,
+    pub(super) category: &'static str,
+    pub(super) price_fen: i64,
+    pub(super) exclusion: NoReasonExclusion,
 }
 
 /// One order line as the ticket simulation needs it.
@@ -623,7 +89,7 @@ struct World<'a> {
     scratch: String,
 }
 
-fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> anyhow::Result<Summary> {
+pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> anyhow::Result<Summary> {
     let mut senders = senders.into_iter();
     let mut next = || {
         senders
@@ -632,7 +98,7 @@ fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> anyhow::Res
             .ok_or_else(|| anyhow::anyhow!("a table writer is missing"))
     };
     let (customers, orders, lines, tickets, events) = (next()?, next()?, next()?, next()?, next()?);
-    let mut rng = Rng::new(plan.seed ^ 0xA5A5_5A5A_0F0F_F0F0);
+    let mut rng = seeded_rng(plan.seed ^ 0xA5A5_5A5A_0F0F_F0F0);
     let catalogue = make_catalogue(&mut rng);
     let mut popularity = Vec::with_capacity(catalogue.len());
     let mut total = 0u64;
@@ -696,23 +162,11 @@ impl World<'_> {
         let shop = self.plan.shop;
         for i in 0..self.plan.customers {
             let id = self.plan.customer_base + i as i64;
-            let nick = format!("{}{}", NICKS[self.rng.below(NICKS.len())], 100_000 + i);
-            let name = format!(
-                "{}{}",
-                SURNAMES[self.rng.below(SURNAMES.len())],
-                GIVEN[self.rng.below(GIVEN.len())]
-            );
-            let phone = format!(
-                "1{}{:09}",
-                [3, 5, 7, 8, 9][self.rng.below(5)],
-                self.rng.below(1_000_000_000)
-            );
-            let address = format!(
-                "{}{}路{}号",
-                CITIES[self.rng.below(CITIES.len())],
-                STREETS[self.rng.below(STREETS.len())],
-                1 + self.rng.below(999)
-            );
+            // Unique by the number: the stems hold no digits.
+            let nick = format!("tb_{}{}", self.rng.pick(names::PINYIN), 100_000 + i);
+            let name = names::person_name(&mut self.rng);
+            let phone = names::mobile_phone(&mut self.rng);
+            let address = names::street_address(&mut self.rng);
             let b = &mut self.customers;
             b.int(shop);
             b.int(id);
@@ -869,20 +323,11 @@ impl World<'_> {
     }
 
     fn pick_sku(&mut self) -> usize {
-        let total = self.popularity.last().copied().unwrap_or(1).max(1);
-        let roll = self.rng.next_u64() % total;
-        self.popularity
-            .partition_point(|&c| c <= roll)
-            .min(self.catalogue.len() - 1)
+        self.rng.index_by_running_total(&self.popularity)
     }
 
     fn pick_agent(&mut self) -> Agent {
-        let total = self.agent_load.last().copied().unwrap_or(1).max(1);
-        let roll = self.rng.next_u64() % total;
-        let i = self
-            .agent_load
-            .partition_point(|&c| c <= roll)
-            .min(self.agents.len() - 1);
+        let i = self.rng.index_by_running_total(&self.agent_load);
         self.agents[i]
     }
 
@@ -1566,277 +1011,57 @@ fn follow_up_text(rng: &mut Rng, kind: TicketKind, status: Status) -> (&'static 
     *rng.pick(specific)
 }
 
-// ---------------------------------------------------------------------------------------------
-// The catalogue and the words
-// ---------------------------------------------------------------------------------------------
-
-/// Category, code, weight (share of SKUs), products, price range in fen.
-type CategorySpec = (&'static str, &'static str, &'static [&'static str], (i64, i64));
-
-const CATEGORIES: [CategorySpec; 8] = [
-    (
-        "服装",
-        "FZ",
-        &[
-            "纯棉短袖T恤",
-            "修身牛仔裤",
-            "轻薄羽绒服",
-            "针织开衫",
-            "碎花连衣裙",
-            "连帽卫衣",
-            "休闲西装",
-        ],
-        (4_900, 59_900),
-    ),
-    (
-        "鞋靴",
-        "XX",
-        &["缓震跑步鞋", "帆布鞋", "马丁靴", "休闲皮鞋", "拖鞋"],
-        (3_900, 69_900),
-    ),
-    (
-        "美妆",
-        "MZ",
-        &["保湿面霜", "哑光口红", "防晒霜", "氨基酸洗面奶", "精华液"],
-        (3_900, 39_900),
-    ),
-    (
-        "食品",
-        "SP",
-        &["每日坚果礼盒", "鲜切水果", "牛肉干", "挂耳咖啡", "东北大米"],
-        (1_990, 19_900),
-    ),
-    (
-        "数码",
-        "SM",
-        &["蓝牙耳机", "快充充电宝", "编织数据线", "机械键盘", "会员激活码"],
-        (2_990, 99_900),
-    ),
-    (
-        "家居",
-        "JJ",
-        &["纯棉四件套", "记忆棉枕", "折叠收纳箱", "香薰蜡烛", "定制刻字水杯"],
-        (2_990, 49_900),
-    ),
-    (
-        "母婴",
-        "MY",
-        &["纸尿裤", "玻璃奶瓶", "婴儿湿巾", "儿童保温杯"],
-        (2_990, 29_900),
-    ),
-    (
-        "图书",
-        "TS",
-        &["儿童绘本套装", "期刊年度订阅", "长篇小说", "编程入门"],
-        (1_990, 19_900),
-    ),
-];
-
-const VARIANTS: [&str; 12] = [
-    "黑色 M",
-    "白色 L",
-    "灰色 S",
-    "蓝色 XL",
-    "红色 M",
-    "米色 L",
-    "标准款",
-    "升级款",
-    "礼盒装",
-    "两件装",
-    "大号",
-    "小号",
-];
-
-fn make_catalogue(rng: &mut Rng) -> Vec<Sku> {
-    let mut catalogue = Vec::new();
-    let mut n = 0;
-    for (category, code, products, (lo, hi)) in CATEGORIES {
-        for product in products {
-            let base = rng.range(lo, hi) / 100 * 100 - 10;
-            for variant in VARIANTS {
-                for edition in 0..7 {
-                    n += 1;
-                    let exclusion = match *product {
-                        "鲜切水果" => NoReasonExclusion::Perishable,
-                        "会员激活码" => NoReasonExclusion::DigitalUnsealed,
-                        "期刊年度订阅" => NoReasonExclusion::Periodical,
-                        "定制刻字水杯" => NoReasonExclusion::CustomMade,
-                        _ if category == "美妆" && edition == 0 => NoReasonExclusion::ConfirmedAtPurchase,
-                        _ => NoReasonExclusion::None,
-                    };
-                    catalogue.push(Sku {
-                        code: format!("{code}{n:05}"),
-                        title: format!("{product} {variant} 第{}代", edition + 1),
-                        category,
-                        price_fen: (base + rng.range(-5, 6) * 100).max(990),
-                        exclusion,
-                    });
-                }
-            }
-        }
-    }
-    // Popularity follows the shuffled order.
-    for i in (1..catalogue.len()).rev() {
-        catalogue.swap(i, rng.below(i + 1));
-    }
-    catalogue
-}
-
-const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高",
-    "罗",
-];
-const GIVEN: [&str; 20] = [
-    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚",
-    "桂英", "晨",
-];
-const NICKS: [&str; 8] = ["tb_", "小鱼儿", "jd_", "快乐的", "momo", "阿狸", "sunny", "大白"];
-const CITIES: [&str; 10] = [
-    "上海市浦东新区",
-    "北京市朝阳区",
-    "广州市天河区",
-    "深圳市南山区",
-    "杭州市西湖区",
-    "成都市武侯区",
-    "武汉市洪山区",
-    "南京市鼓楼区",
-    "西安市雁塔区",
-    "重庆市渝北区",
-];
-const STREETS: [&str; 8] = ["人民", "解放", "中山", "建设", "和平", "新华", "文化", "长江"];
-const ORDER_NOTES: [&str; 4] = ["请尽快发货", "不要放快递柜", "送人的，不要放发票", "周末送货"];
-const NOTES: [&str; 5] = [
-    "买家情绪较激动，注意沟通方式",
-    "老客户，可酌情优先处理",
-    "已与仓库确认库存",
-    "需要主管确认补偿金额",
-    "买家要求保留聊天记录",
-];
-const TRANSITION_NOTES: [&str; 5] = [
-    "凭证齐全，同意处理",
-    "与买家协商一致",
-    "仓库已确认",
-    "按平台规则处理",
-    "已核实物流信息",
-];
-/// Descriptions, three per reason, in the order of [`reason_index`].
-const DESCRIPTIONS: [[&str; 3]; 19] = [
-    ["不想要了，七天无理由退货", "买多了，退一件", "和想象的不一样，不想要了"],
-    ["拍错了尺码", "拍错颜色了", "下单时选错了规格"],
-    ["已与客服协商一致退款", "协商部分退款", "客服同意补偿差价"],
-    ["运费险没生效，申请退运费", "退回运费", "多收了运费"],
-    ["承诺48小时发货，一直没发", "催了好几次还没发货", "发货太慢了"],
-    ["客服说缺货，申请退款", "商品缺货", "等不到补货"],
-    ["物流三天没有更新", "包裹卡在中转站", "物流一直停在同一个地方"],
-    ["查不到物流信息", "单号显示无记录", "物流信息不存在"],
-    ["收到的是空包裹", "打开盒子里面是空的", "包裹里没有商品"],
-    ["外包装破损，拒收了", "快递破损拒签", "包裹压坏了拒收"],
-    ["收到时商品已破损", "外壳有裂痕", "运输中压坏了"],
-    ["少发了配件", "缺少说明书和赠品", "套装少了一件"],
-    ["发错了商品", "收到的颜色不对", "发来的型号不对"],
-    ["实物与描述不符", "颜色和图片差别很大", "材质和描述的不一样"],
-    ["质量有问题，开线了", "用了两天就坏了", "有明显瑕疵"],
-    ["使用后皮肤过敏", "用了之后起红疹", "使用后不适"],
-    ["怀疑是假货", "防伪码查不到", "和专柜的不一样"],
-    ["要开发票一直没给", "发票抬头开错了", "需要补开发票"],
-    ["其他问题", "需要客服处理", "有问题咨询"],
-];
-
-/// A tiny seeded generator (splitmix64), as in `demo`.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5EED_AF7E_BE4C_2026)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        usize::try_from(self.next_u64() % n as u64).unwrap_or(0)
-    }
-
-    /// A number in `lo..hi` (`lo` when the range is empty).
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo {
-            return lo;
-        }
-        lo.wrapping_add_unsigned(self.next_u64() % hi.abs_diff(lo))
-    }
-
-    /// A number in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// True with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    /// One of `items`, which must not be empty (callers pass constant, non-empty lists).
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// One of `items` by weight; the last one if the weights are all zero.
-    fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
-        let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
-        let mut roll = if total == 0 { 0 } else { self.next_u64() % total };
-        for (item, weight) in items {
-            if roll < u64::from(*weight) {
-                return *item;
-            }
-            roll -= u64::from(*weight);
-        }
-        items[items.len() - 1].0
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
-    #[test]
-    fn timestamps_are_formatted_as_postgres_and_serde_do() {
-        let secs = 1_795_409_671; // 2026-11-23T04:54:31Z
-        let mut buf = Vec::new();
-        push_timestamp(&mut buf, secs, b' ', b"+00");
-        assert_eq!(buf, b"2026-11-23 04:54:31+00");
-        let mut json = String::new();
-        json_time(&mut json, secs);
-        assert_eq!(json, serde_json::to_string(&datetime(secs)).unwrap_or_default());
-        for secs in [0, 951_782_400, 1_709_164_800, 4_102_444_800] {
-            let mut json = String::new();
-            json_time(&mut json, secs);
-            assert_eq!(json, serde_json::to_string(&datetime(secs)).unwrap_or_default());
-        }
+    /// The COPY text of every table for a small run of `seed`, generated without a database.
+    fn rows(seed: u64) -> Vec<String> {
+        let mut rng = seeded_rng(seed);
+        let plan = Plan {
+            shop: 1,
+            now: 1_795_409_671, // 2026-11-23T04:54:31Z
+            seed,
+            customers: 200,
+            customer_base: 1,
+            order_base: 1,
+            ticket_base: 1,
+            tickets: 300,
+            line_counts: (0..400).map(|_| rng.weighted(&[(1u8, 60), (2, 25), (3, 15)])).collect(),
+            agents: (100..140).collect(),
+            supervisors: vec![200, 201],
+        };
+        let (senders, readers): (Vec<_>, Vec<_>) = (0..5)
+            .map(|_| {
+                let (tx, mut rx) = mpsc::channel::<Vec<u8>>(2);
+                let reader = std::thread::spawn(move || {
+                    let mut all = Vec::new();
+                    while let Some(batch) = rx.blocking_recv() {
+                        all.extend(batch);
+                    }
+                    String::from_utf8(all).unwrap_or_default()
+                });
+                (tx, reader)
+            })
+            .unzip();
+        let summary = generate_rows(plan, senders).expect("generates");
+        assert_eq!((summary.customers, summary.orders, summary.tickets), (200, 400, 300));
+        readers.into_iter().map(|r| r.join().unwrap_or_default()).collect()
     }
 
     #[test]
-    fn copy_text_is_escaped() {
-        let (tx, _rx) = mpsc::channel(1);
-        let mut batch = Batch::new(tx);
-        batch.text("a\tb\\c\nd");
-        batch.null();
-        assert!(batch.end_row());
-        assert_eq!(batch.buf, b"a\\tb\\\\c\\nd\t\\N\n");
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        let mut s = String::new();
-        json_str(&mut s, "say \"hi\"\\\n");
-        assert_eq!(s, serde_json::to_string("say \"hi\"\\\n").unwrap_or_default());
+    fn a_seed_gives_the_same_rows_and_buyers_with_different_nicknames() {
+        let first = rows(7);
+        assert_eq!(first, rows(7));
+        assert_ne!(first, rows(8));
+        let nicks: Vec<&str> = first[0].lines().filter_map(|row| row.split('\t').nth(2)).collect();
+        assert_eq!(nicks.len(), 200);
+        assert_eq!(
+            nicks.iter().collect::<HashSet<_>>().len(),
+            200,
+            "nicknames are unique per shop"
+        );
     }
 }

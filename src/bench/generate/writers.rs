@@ -1,0 +1,307 @@
+//! Writers: one task per table, each copying the COPY-text batches it receives on its own
+//! connection; the batch being filled (COPY text escaping); and the hand-made formatting of
+//! timestamps and JSON the generator writes its millions of rows with.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+
+use super::{BATCH_BYTES, DAY, HOUR};
+
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Table {
+    Customers,
+    Orders,
+    OrderLines,
+    Tickets,
+    Events,
+}
+
+impl Table {
+    pub(super) const ALL: [Table; 5] = [
+        Table::Customers,
+        Table::Orders,
+        Table::OrderLines,
+        Table::Tickets,
+        Table::Events,
+    ];
+
+    fn copy_statement(self) -> &'static str {
+        match self {
+            Table::Customers => "COPY customers (shop_id, id, nick, name, phone, address) FROM STDIN",
+            Table::Orders => {
+                "COPY orders (shop_id, id, order_no, customer_id, paid_at, shipped_at, signed_at, note, created_at,
+                              updated_at) FROM STDIN"
+            }
+            Table::OrderLines => {
+                "COPY order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen,
+                                   no_reason_exclusion) FROM STDIN"
+            }
+            Table::Tickets => {
+                "COPY tickets (shop_id, id, kind, status, held_from, reason, description, order_id, sku, customer_id,
+                               assignee_id, priority, refund_fen, resolution, intact, seven_day_verdict, seven_day,
+                               platform_deadline_at, version, opened_at, follow_up_due_at, last_follow_up_at,
+                               closed_at, created_by, created_at, updated_at, next_escalation_at, order_shipped,
+                               agreed_at, buyer_shipped_at, goods_received_at, timer_due_at) FROM STDIN"
+            }
+            Table::Events => "COPY ticket_events (shop_id, ticket_id, at, actor_id, kind, data) FROM STDIN",
+        }
+    }
+}
+
+/// Copies every batch received into `table`, one COPY per batch.
+pub(super) async fn write_table(
+    pool: PgPool,
+    table: Table,
+    mut batches: mpsc::Receiver<Vec<u8>>,
+) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    // Foreign keys are consistent by construction (see the module's documentation).
+    sqlx::raw_sql("SET session_replication_role = replica; SET synchronous_commit = off")
+        .execute(&mut *conn)
+        .await?;
+    let result = async {
+        while let Some(batch) = batches.recv().await {
+            let mut copy = conn.copy_in_raw(table.copy_statement()).await?;
+            copy.send(batch).await?;
+            copy.finish().await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    // Leave the pooled connection as it was found.
+    sqlx::raw_sql("RESET session_replication_role; RESET synchronous_commit")
+        .execute(&mut *conn)
+        .await?;
+    result.map_err(|e| anyhow::anyhow!("writing {table:?}: {e}"))
+}
+
+/// A COPY text batch being filled for one table.
+pub(super) struct Batch {
+    buf: Vec<u8>,
+    tx: mpsc::Sender<Vec<u8>>,
+}
+
+impl Batch {
+    pub(super) fn new(tx: mpsc::Sender<Vec<u8>>) -> Batch {
+        Batch {
+            buf: Vec::with_capacity(BATCH_BYTES + 64 * 1024),
+            tx,
+        }
+    }
+
+    /// Ends a row; hands the batch over when it is full. False when the writer has gone.
+    pub(super) fn end_row(&mut self) -> bool {
+        if let Some(last) = self.buf.last_mut() {
+            *last = b'\n';
+        }
+        if self.buf.len() >= BATCH_BYTES {
+            return self.flush();
+        }
+        true
+    }
+
+    pub(super) fn flush(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return true;
+        }
+        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH_BYTES + 64 * 1024));
+        self.tx.blocking_send(full).is_ok()
+    }
+
+    pub(super) fn int(&mut self, v: i64) {
+        let mut b = itoa_buf(v);
+        b.push(b'\t');
+        self.buf.extend_from_slice(&b);
+    }
+
+    pub(super) fn opt_int(&mut self, v: Option<i64>) {
+        match v {
+            Some(v) => self.int(v),
+            None => self.null(),
+        }
+    }
+
+    pub(super) fn null(&mut self) {
+        self.buf.extend_from_slice(b"\\N\t");
+    }
+
+    pub(super) fn bool(&mut self, v: Option<bool>) {
+        match v {
+            Some(true) => self.buf.extend_from_slice(b"t\t"),
+            Some(false) => self.buf.extend_from_slice(b"f\t"),
+            None => self.null(),
+        }
+    }
+
+    /// Text, escaped for COPY's text format.
+    pub(super) fn text(&mut self, s: &str) {
+        for &byte in s.as_bytes() {
+            match byte {
+                b'\\' => self.buf.extend_from_slice(b"\\\\"),
+                b'\t' => self.buf.extend_from_slice(b"\\t"),
+                b'\n' => self.buf.extend_from_slice(b"\\n"),
+                b'\r' => self.buf.extend_from_slice(b"\\r"),
+                _ => self.buf.push(byte),
+            }
+        }
+        self.buf.push(b'\t');
+    }
+
+    pub(super) fn opt_text(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.text(s),
+            None => self.null(),
+        }
+    }
+
+    pub(super) fn ts(&mut self, secs: i64) {
+        push_timestamp(&mut self.buf, secs, b' ', b"+00");
+        self.buf.push(b'\t');
+    }
+
+    pub(super) fn opt_ts(&mut self, secs: Option<i64>) {
+        match secs {
+            Some(s) => self.ts(s),
+            None => self.null(),
+        }
+    }
+}
+
+fn itoa_buf(v: i64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(21);
+    let _ = std::io::Write::write_fmt(&mut out, format_args!("{v}"));
+    out
+}
+
+/// Days since 1970-01-01 → (year, month, day) (H. Hinnant's `civil_from_days`).
+pub(super) fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `YYYY-MM-DD<sep>HH:MM:SS<zone>` of a Unix time in whole seconds.
+fn push_timestamp(buf: &mut Vec<u8>, secs: i64, sep: u8, zone: &[u8]) {
+    let (y, mo, d) = civil(secs.div_euclid(DAY));
+    let s = secs.rem_euclid(DAY);
+    let two = |buf: &mut Vec<u8>, v: i64| {
+        buf.push(b'0' + u8::try_from(v / 10 % 10).unwrap_or(0));
+        buf.push(b'0' + u8::try_from(v % 10).unwrap_or(0));
+    };
+    two(buf, y / 100);
+    two(buf, y % 100);
+    buf.push(b'-');
+    two(buf, mo);
+    buf.push(b'-');
+    two(buf, d);
+    buf.push(sep);
+    two(buf, s / HOUR);
+    buf.push(b':');
+    two(buf, s % HOUR / 60);
+    buf.push(b':');
+    two(buf, s % 60);
+    buf.extend_from_slice(zone);
+}
+
+/// RFC 3339 in UTC as serde writes a whole-second `DateTime<Utc>`: `2026-11-23T04:54:31Z`.
+pub(super) fn json_time(out: &mut String, secs: i64) {
+    let mut buf = Vec::with_capacity(24);
+    buf.push(b'"');
+    push_timestamp(&mut buf, secs, b'T', b"Z\"");
+    out.push_str(std::str::from_utf8(&buf).unwrap_or("null"));
+}
+
+pub(super) fn json_opt_time(out: &mut String, secs: Option<i64>) {
+    match secs {
+        Some(s) => json_time(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// A JSON string literal.
+pub(super) fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+pub(super) fn json_opt_str(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+pub(super) fn json_opt_int(out: &mut String, v: Option<i64>) {
+    match v {
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+        None => out.push_str("null"),
+    }
+}
+
+pub(super) fn datetime(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_formatted_as_postgres_and_serde_do() {
+        let secs = 1_795_409_671; // 2026-11-23T04:54:31Z
+        let mut buf = Vec::new();
+        push_timestamp(&mut buf, secs, b' ', b"+00");
+        assert_eq!(buf, b"2026-11-23 04:54:31+00");
+        let mut json = String::new();
+        json_time(&mut json, secs);
+        assert_eq!(json, serde_json::to_string(&datetime(secs)).unwrap_or_default());
+        for secs in [0, 951_782_400, 1_709_164_800, 4_102_444_800] {
+            let mut json = String::new();
+            json_time(&mut json, secs);
+            assert_eq!(json, serde_json::to_string(&datetime(secs)).unwrap_or_default());
+        }
+    }
+
+    #[test]
+    fn copy_text_is_escaped() {
+        let (tx, _rx) = mpsc::channel(1);
+        let mut batch = Batch::new(tx);
+        batch.text("a\tb\\c\nd");
+        batch.null();
+        assert!(batch.end_row());
+        assert_eq!(batch.buf, b"a\\tb\\\\c\\nd\t\\N\n");
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut s = String::new();
+        json_str(&mut s, "say \"hi\"\\\n");
+        assert_eq!(s, serde_json::to_string("say \"hi\"\\\n").unwrap_or_default());
+    }
+}
