@@ -21,3 +21,4 @@ mod reports;
 mod security;
 mod seven_day;
 mod tickets;
+mod timeline;
