@@ -405,10 +405,14 @@ fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
 async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64, String>> {
     let mut ids: Vec<i64> = events
         .iter()
-        .flat_map(|e| match &e.data {
-            EventData::Assigned(assigned) => [assigned.from, assigned.to],
-            _ => [None, None],
+        .filter_map(|e| {
+            if let EventData::Assigned(assigned) = &e.data {
+                Some(assigned)
+            } else {
+                None
+            }
         })
+        .flat_map(|assigned| [assigned.from, assigned.to])
         .flatten()
         .map(|id| id.0)
         .collect();
