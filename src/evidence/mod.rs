@@ -21,14 +21,13 @@ use utoipa::ToSchema;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::ids::{ShopId, TicketId, UserId};
+use crate::tickets::events::{EventData, EvidenceAdded};
 use crate::tickets::{Ticket, repo, service};
 
 /// The largest file accepted: 5 MB.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// The largest upload request read (the file plus the form around it).
 pub const MAX_REQUEST: usize = MAX_BYTES + 64 * 1024;
-/// The timeline event of an attached file.
-pub const EVENT: &str = "evidence_added";
 
 /// The type of a file, from its first bytes: `image/jpeg`, `image/png`, `image/webp` or
 /// `application/pdf`; `None` for anything else.
@@ -168,22 +167,14 @@ pub async fn attach(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
-        .bind(ticket.shop_id)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    repo::append_event(
-        &mut *tx,
-        ticket.shop_id,
-        id,
-        now,
-        Some(user.id),
-        EVENT,
-        json!({ "evidence": evidence_id, "file_name": file_name, "content_type": content_type, "size_bytes": size }),
-    )
-    .await?;
+    repo::touch(&mut *tx, ticket.shop_id, id, now).await?;
+    let event = EventData::EvidenceAdded(EvidenceAdded {
+        evidence: evidence_id,
+        file_name: file_name.clone(),
+        content_type: content_type.to_string(),
+        size_bytes: size,
+    });
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     let evidence: Evidence = sqlx::query_as(concat!(
         "SELECT ",
         evidence_columns!(),

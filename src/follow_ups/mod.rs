@@ -8,30 +8,19 @@ pub mod page;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use serde_json::json;
 use sqlx::{PgExecutor, PgPool};
 use utoipa::ToSchema;
 
-use crate::ids::{ShopId, TicketId, UserId};
+use crate::ids::{ShopId, UserId};
 use crate::metrics::{Metrics, SweepOutcome};
 use crate::rules::follow_up;
-use crate::tickets::model::event_kind;
+use crate::tickets;
+use crate::tickets::events::{Escalated, EscalatedTo};
 
 /// Tickets looked at per sweep transaction.
 const SWEEP_BATCH: i64 = 500;
-
-/// A ticket whose next cycle has passed, as the sweep reads it.
-#[derive(sqlx::FromRow)]
-struct DueTicket {
-    shop_id: ShopId,
-    id: TicketId,
-    next_escalation_at: DateTime<Utc>,
-    follow_up_hours: i32,
-    assignee_id: Option<UserId>,
-    time_zone: String,
-}
 
 /// Open-ticket counts of one assignee (`None`: unassigned).
 #[derive(sqlx::FromRow)]
@@ -50,11 +39,6 @@ pub struct SweepReport {
     pub escalations: usize,
 }
 
-/// The canonical text of a cycle's due instant: the key that makes an escalation unique.
-fn cycle_key(due: DateTime<Utc>) -> String {
-    due.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// Records an `escalated` event for every cycle missed as of `now`. Safe to run from several
 /// servers at once: rows are claimed with `FOR UPDATE SKIP LOCKED`, and a unique index on
 /// (ticket, cycle) makes a second escalation of the same cycle impossible in any case.
@@ -62,19 +46,8 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
     let mut report = SweepReport::default();
     loop {
         let mut tx = pool.begin().await?;
-        let due: Vec<DueTicket> = sqlx::query_as(
-            "SELECT t.shop_id, t.id, t.next_escalation_at, s.follow_up_hours, t.assignee_id, s.time_zone
-             FROM tickets t JOIN shops s ON s.id = t.shop_id
-             WHERE t.next_escalation_at < $1
-             ORDER BY t.next_escalation_at
-             LIMIT $2
-             FOR UPDATE OF t SKIP LOCKED",
-        )
-        .bind(now)
-        .bind(SWEEP_BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
-        for &DueTicket {
+        let due = tickets::repo::claim_escalation_due(&mut tx, now, SWEEP_BATCH).await?;
+        for &tickets::repo::EscalationDue {
             shop_id: shop,
             id: ticket,
             next_escalation_at: next,
@@ -87,20 +60,13 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
             let hours = u32::try_from(hours).unwrap_or(follow_up::DEFAULT_FOLLOW_UP_HOURS);
             let cycles = follow_up::missed_cycles(next, now, hours);
             for &cycle in &cycles {
-                let inserted = sqlx::query(
-                    "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
-                     VALUES ($1, $2, $3, NULL, $4, $5)
-                     ON CONFLICT (shop_id, ticket_id, (data ->> 'cycle_due_at')) WHERE kind = 'escalated'
-                     DO NOTHING",
-                )
-                .bind(shop)
-                .bind(ticket)
-                .bind(cycle)
-                .bind(event_kind::ESCALATED)
-                .bind(json!({ "cycle_due_at": cycle_key(cycle), "assignee_id": assignee, "recorded_at": now, "to": "supervisor" }))
-                .execute(&mut *tx)
-                .await?;
-                if inserted.rows_affected() > 0 {
+                let escalation = Escalated {
+                    cycle_due_at: cycle,
+                    assignee_id: assignee,
+                    recorded_at: now,
+                    to: EscalatedTo::Supervisor,
+                };
+                if tickets::repo::append_escalation(&mut *tx, shop, ticket, escalation).await? {
                     count_cycle(&mut *tx, shop, cycle.with_timezone(&zone).date_naive(), assignee, false).await?;
                     report.escalations += 1;
                 }
@@ -109,12 +75,7 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
                 .last()
                 .map(|last| follow_up::follow_up_due_at(*last, hours))
                 .unwrap_or(next);
-            sqlx::query("UPDATE tickets SET next_escalation_at = $3 WHERE shop_id = $1 AND id = $2")
-                .bind(shop)
-                .bind(ticket)
-                .bind(next_cycle)
-                .execute(&mut *tx)
-                .await?;
+            tickets::repo::set_next_escalation(&mut *tx, shop, ticket, next_cycle).await?;
             report.tickets += 1;
         }
         tx.commit().await?;

@@ -366,15 +366,14 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
         .await
         .map_err(explain)?;
     let id: TicketId = created.ticket.id;
-    sqlx::query(
-        "UPDATE tickets SET refund_no = $3, reason_text = $4, platform_timeout_at = $5 WHERE shop_id = $1 AND id = $2",
+    crate::tickets::repo::set_platform_refund(
+        &state.pool,
+        shop.id,
+        id,
+        &record.refund_no,
+        &record.reason_text,
+        record.timeout_at,
     )
-    .bind(shop.id)
-    .bind(id)
-    .bind(&record.refund_no)
-    .bind(&record.reason_text)
-    .bind(record.timeout_at)
-    .execute(&state.pool)
     .await
     .map_err(|e| format!("cannot keep the platform's facts on ticket {id}: {e}"))?;
     let at = record
@@ -403,17 +402,9 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
     }
     // The platform's history before the import is not the agents' missed follow-ups: a ticket
     // still open starts its cycle now.
-    sqlx::query(
-        "UPDATE tickets t SET follow_up_due_at = $3 + make_interval(hours => s.follow_up_hours),
-                next_escalation_at = $3 + make_interval(hours => s.follow_up_hours)
-         FROM shops s WHERE s.id = t.shop_id AND t.shop_id = $1 AND t.id = $2 AND t.follow_up_due_at IS NOT NULL",
-    )
-    .bind(shop.id)
-    .bind(id)
-    .bind(now)
-    .execute(&state.pool)
-    .await
-    .map_err(|e| format!("cannot start the follow-up cycle of ticket {id}: {e}"))?;
+    crate::tickets::repo::restart_follow_up_cycle(&state.pool, shop.id, id, now)
+        .await
+        .map_err(|e| format!("cannot start the follow-up cycle of ticket {id}: {e}"))?;
     Ok(())
 }
 

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 /// Why the buyer (or the shop) opened the case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum ReasonCode {
     NoReason,
     Misorder,

@@ -120,8 +120,9 @@ impl NoReasonExclusion {
 }
 
 /// The outcome of judging a no-reason request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SevenDayVerdict {
     /// Within the window: accepted.
     Eligible,

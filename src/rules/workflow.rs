@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 /// The five kinds of ticket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum TicketKind {
     /// 仅退款: refund only.
     Refund,
@@ -37,8 +38,9 @@ pub enum TicketKind {
 }
 
 /// Every status any kind can be in. Which ones a kind uses is [`TicketKind::statuses`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Status {
     Requested,
     Approved,
@@ -66,9 +68,23 @@ pub enum Status {
     Appealed,
 }
 
+/// The coarse group of a status, for display (badge colours).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusGroup {
+    /// Being worked.
+    Open,
+    /// Waiting on a supervisor or the platform.
+    Held,
+    /// Finished in the buyer's favour or closed.
+    Done,
+    /// Refused.
+    Refused,
+}
+
 /// How a logistics case ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Resolution {
     Delivered,
     Reshipped,
@@ -77,8 +93,9 @@ pub enum Resolution {
 }
 
 /// Ticket urgency, as agents set it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Priority {
     Low,
     Normal,
@@ -380,13 +397,13 @@ impl Status {
         !matches!(self, Closed | Rejected | Resolved | ExplanationPosted | ReviewRevised)
     }
 
-    /// Coarse grouping for display: `open`, `held`, `done` or `refused`.
-    pub fn group(self) -> &'static str {
+    /// Coarse grouping for display.
+    pub fn group(self) -> StatusGroup {
         match self {
-            Escalated | PlatformIntervention => "held",
-            Closed | Resolved | Refunded | ReplacementShipped | ExplanationPosted | ReviewRevised => "done",
-            Rejected | InspectionFailed => "refused",
-            _ => "open",
+            Escalated | PlatformIntervention => StatusGroup::Held,
+            Closed | Resolved | Refunded | ReplacementShipped | ExplanationPosted | ReviewRevised => StatusGroup::Done,
+            Rejected | InspectionFailed => StatusGroup::Refused,
+            _ => StatusGroup::Open,
         }
     }
 }

@@ -1,10 +1,12 @@
-//! Tickets (工单): the model, the SQL that owns `tickets` and `ticket_events`, the actions on a
-//! ticket, its JSON API and its pages.
+//! Tickets (工单): the model, the timeline's typed events, the SQL that owns `tickets` and
+//! `ticket_events`, the actions on a ticket, its JSON API and its pages.
 
 pub mod api;
+pub mod events;
 pub mod model;
 pub mod pages;
 pub mod repo;
 pub mod service;
 
+pub use events::EventData;
 pub use model::{Event, Ticket, TicketView};

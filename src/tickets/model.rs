@@ -8,6 +8,7 @@ use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use utoipa::ToSchema;
 
+use super::events::EventData;
 use crate::i18n::Lang;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
@@ -208,13 +209,6 @@ impl Ticket {
     }
 }
 
-fn bad_column(column: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_string(),
-        source: format!("unexpected value `{value}`").into(),
-    }
-}
-
 /// The `SELECT … FROM … JOIN …` that [`Ticket`] reads, for the queries in `repo` (a macro so
 /// that `concat!` keeps every query a static string).
 macro_rules! ticket_select {
@@ -237,28 +231,17 @@ pub(crate) use ticket_select;
 impl<'r> FromRow<'r, PgRow> for Ticket {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         use sqlx::Row;
-        let kind: String = row.try_get("kind")?;
-        let status: String = row.try_get("status")?;
-        let held_from: Option<String> = row.try_get("held_from")?;
-        let reason: String = row.try_get("reason")?;
-        let priority: String = row.try_get("priority")?;
-        let resolution: Option<String> = row.try_get("resolution")?;
-        let seven_day: Option<Value> = row.try_get("seven_day")?;
         let zone: String = row.try_get("time_zone")?;
-        let kind = TicketKind::parse(&kind).ok_or_else(|| bad_column("kind", &kind))?;
         let position = Position {
-            kind,
-            status: Status::parse(&status).ok_or_else(|| bad_column("status", &status))?,
-            held_from: match held_from {
-                Some(s) => Some(Status::parse(&s).ok_or_else(|| bad_column("held_from", &s))?),
-                None => None,
-            },
+            kind: row.try_get("kind")?,
+            status: row.try_get("status")?,
+            held_from: row.try_get("held_from")?,
         };
         Ok(Ticket {
             shop_id: row.try_get("shop_id")?,
             id: row.try_get("id")?,
             position,
-            reason: ReasonCode::parse(&reason).ok_or_else(|| bad_column("reason", &reason))?,
+            reason: row.try_get("reason")?,
             description: row.try_get("description")?,
             order_id: row.try_get("order_id")?,
             order_no: row.try_get("order_no")?,
@@ -267,17 +250,13 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             buyer: row.try_get("buyer")?,
             assignee_id: row.try_get("assignee_id")?,
             assignee_name: row.try_get("assignee_name")?,
-            priority: Priority::parse(&priority).ok_or_else(|| bad_column("priority", &priority))?,
+            priority: row.try_get("priority")?,
             refund_fen: row.try_get::<Option<i64>, _>("refund_fen")?.map(Fen),
-            resolution: match resolution {
-                Some(r) => Some(Resolution::parse(&r).ok_or_else(|| bad_column("resolution", &r))?),
-                None => None,
-            },
+            resolution: row.try_get("resolution")?,
             intact: row.try_get("intact")?,
-            seven_day: match seven_day {
-                Some(v) => Some(serde_json::from_value(v).map_err(|e| bad_column("seven_day", &e.to_string()))?),
-                None => None,
-            },
+            seven_day: row
+                .try_get::<Option<sqlx::types::Json<SevenDayRecord>>, _>("seven_day")?
+                .map(|json| json.0),
             platform_deadline_at: row.try_get("platform_deadline_at")?,
             platform_deadline_from: row.try_get("platform_deadline_from")?,
             platform_deadline_provisional_year: row.try_get("platform_deadline_provisional_year")?,
@@ -303,30 +282,35 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
 }
 
 /// One entry of the timeline.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Event {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
-    pub kind: String,
-    pub data: Value,
+    /// What happened, read from the stored `kind` and `data`.
+    pub data: EventData,
 }
 
-/// The kinds of timeline event.
-pub mod event_kind {
-    pub const CREATED: &str = "created";
-    pub const FOLLOW_UP: &str = "follow_up";
-    pub const NOTE: &str = "note";
-    pub const STATUS_CHANGED: &str = "status_changed";
-    pub const ASSIGNED: &str = "assigned";
-    pub const RULE_DECISION: &str = "rule_decision";
-    pub const OVERRIDE: &str = "override";
-    pub const ESCALATED: &str = "escalated";
-    /// A provisional deadline or seven-day decision counted again once the holiday schedule of
-    /// the year it lacked was loaded.
-    pub const RECOUNTED: &str = "recounted";
+impl<'r> FromRow<'r, PgRow> for Event {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        let kind: String = row.try_get("kind")?;
+        let data: Value = row.try_get("data")?;
+        Ok(Event {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            actor_id: row.try_get("actor_id")?,
+            actor_name: row.try_get("actor_name")?,
+            data: EventData::from_stored(&kind, data).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "data".to_string(),
+                source: Box::new(e),
+            })?,
+        })
+    }
 }
+
+pub use super::events::event_kind;
 
 /// An instant in the shop's zone, RFC 3339 with offset.
 pub fn local(at: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
@@ -491,11 +475,14 @@ impl TicketView {
         self.timeline = Some(
             events
                 .iter()
-                .map(|e| EventView {
-                    kind: e.kind.clone(),
-                    at: local(e.at, zone),
-                    actor: e.actor_name.clone(),
-                    data: e.data.clone(),
+                .map(|e| {
+                    let (kind, data) = e.data.to_stored();
+                    EventView {
+                        kind: kind.to_string(),
+                        at: local(e.at, zone),
+                        actor: e.actor_name.clone(),
+                        data,
+                    }
                 })
                 .collect(),
         );

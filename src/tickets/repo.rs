@@ -1,12 +1,13 @@
 //! SQL for the `tickets` and `ticket_events` tables. Every query is scoped by shop.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 
-use super::model::{Event, Ticket, ticket_select};
-use crate::ids::{ShopId, TicketId, UserId};
-use crate::rules::workflow::{Status, TicketKind};
+use super::events::{Escalated, EventData};
+use super::model::{Event, SevenDayRecord, Ticket, ticket_select};
+use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
+use crate::rules::reason::ReasonCode;
+use crate::rules::workflow::{Priority, Resolution, Status, TicketKind};
 
 /// One ticket among `shops`.
 pub async fn get(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
@@ -42,16 +43,16 @@ pub async fn events(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> 
     .await
 }
 
-/// Appends an event to a ticket's timeline.
+/// Appends an event to a ticket's timeline: the one writer of `ticket_events`.
 pub async fn append_event(
     db: impl PgExecutor<'_>,
     shop: ShopId,
     ticket: TicketId,
     at: DateTime<Utc>,
     actor: Option<UserId>,
-    kind: &str,
-    data: Value,
+    event: &EventData,
 ) -> sqlx::Result<()> {
+    let (kind, data) = event.to_stored();
     sqlx::query(
         "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -63,6 +64,46 @@ pub async fn append_event(
     .bind(data)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Appends the follow-up sweep's escalation of one missed cycle, unless that cycle was already
+/// escalated (the unique index on the cycle decides, so that several servers may sweep at once).
+/// Returns whether it was appended.
+pub async fn append_escalation(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    escalation: Escalated,
+) -> sqlx::Result<bool> {
+    let at = escalation.cycle_due_at;
+    let (kind, data) = EventData::Escalated(escalation).to_stored();
+    let inserted = sqlx::query(
+        "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
+         VALUES ($1, $2, $3, NULL, $4, $5)
+         ON CONFLICT (shop_id, ticket_id, (data ->> 'cycle_due_at')) WHERE kind = 'escalated'
+         DO NOTHING",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(at)
+    .bind(kind)
+    .bind(data)
+    .execute(db)
+    .await?;
+    Ok(inserted.rows_affected() > 0)
+}
+
+/// Marks a ticket changed by a person at `now`: its version goes up by one (so that an edit
+/// made against the old version is refused as stale). Every change someone makes to a ticket
+/// goes through here or through one of the updates below that include it.
+pub async fn touch(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -102,8 +143,8 @@ pub async fn list_recent(
          ORDER BY t.id DESC LIMIT $11"
     ))
     .bind(shops)
-    .bind(filter.kind.map(|k| k.as_str()))
-    .bind(filter.status.map(|s| s.as_str()))
+    .bind(filter.kind)
+    .bind(filter.status)
     .bind(filter.assignee)
     .bind(filter.unassigned)
     .bind(filter.overdue)
@@ -150,10 +191,10 @@ pub async fn list_by_due(
         );
     }
     if let Some(kind) = filter.kind {
-        q.push(" AND t.kind = ").push_bind(kind.as_str());
+        q.push(" AND t.kind = ").push_bind(kind);
     }
     if let Some(status) = filter.status {
-        q.push(" AND t.status = ").push_bind(status.as_str());
+        q.push(" AND t.status = ").push_bind(status);
     }
     if let Some(assignee) = filter.assignee {
         q.push(" AND t.assignee_id = ").push_bind(assignee);
@@ -203,7 +244,7 @@ pub async fn open_counts_by_kind(
     shops: &[ShopId],
     assignee: Option<UserId>,
     unassigned: bool,
-) -> sqlx::Result<Vec<(String, i64)>> {
+) -> sqlx::Result<Vec<(TicketKind, i64)>> {
     sqlx::query_as(
         "SELECT kind, count(*) FROM tickets
          WHERE shop_id = ANY($1) AND closed_at IS NULL
@@ -244,5 +285,362 @@ pub async fn list_follow_up_window(
     .bind(unassigned)
     .bind(limit)
     .fetch_all(db)
+    .await
+}
+
+/// Records a follow-up on a ticket: the contact time, the next due time (and the sweep's
+/// pointer with it), and the version.
+pub async fn record_follow_up(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    now: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(now)
+    .bind(due)
+    .execute(&mut *conn)
+    .await?;
+    touch(conn, shop, ticket, now).await
+}
+
+/// Sets or clears a ticket's assignee, and the version.
+pub async fn set_assignee(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    assignee: Option<UserId>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET assignee_id = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(assignee)
+        .execute(&mut *conn)
+        .await?;
+    touch(conn, shop, ticket, now).await
+}
+
+/// What a move along the workflow changes on a ticket (the service works it out).
+#[derive(Clone, Copy, Debug)]
+pub struct Moved {
+    pub status: Status,
+    pub held_from: Option<Status>,
+    /// The follow-up due time after the move; the sweep's pointer follows it when it changes.
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    pub platform_deadline_at: Option<DateTime<Utc>>,
+    pub platform_deadline_from: Option<DateTime<Utc>>,
+    pub platform_deadline_provisional_year: Option<i32>,
+    pub resolution: Option<Resolution>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub agreed_at: Option<DateTime<Utc>>,
+    pub buyer_shipped_at: Option<DateTime<Utc>>,
+    pub goods_received_at: Option<DateTime<Utc>>,
+    pub timer_due_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a move along the workflow, and the version.
+pub async fn store_move(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    moved: &Moved,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets SET agreed_at = $9, buyer_shipped_at = $10, goods_received_at = $11, timer_due_at = $12,
+                platform_deadline_from = $13, platform_deadline_provisional_year = $14, status = $3, held_from = $4,
+                follow_up_due_at = $5, platform_deadline_at = $6,
+                next_escalation_at = CASE WHEN $5::timestamptz IS NULL THEN NULL
+                                          WHEN $5 IS DISTINCT FROM follow_up_due_at THEN $5
+                                          ELSE next_escalation_at END,
+                resolution = $7, closed_at = $8
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(moved.status)
+    .bind(moved.held_from)
+    .bind(moved.follow_up_due_at)
+    .bind(moved.platform_deadline_at)
+    .bind(moved.resolution)
+    .bind(moved.closed_at)
+    .bind(moved.agreed_at)
+    .bind(moved.buyer_shipped_at)
+    .bind(moved.goods_received_at)
+    .bind(moved.timer_due_at)
+    .bind(moved.platform_deadline_from)
+    .bind(moved.platform_deadline_provisional_year)
+    .execute(&mut *conn)
+    .await?;
+    touch(conn, shop, ticket, now).await
+}
+
+/// Corrects a platform deadline counted again by the system (the version is left alone: nobody's
+/// edit is made stale by it).
+pub async fn set_platform_deadline(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    at: DateTime<Utc>,
+    provisional_year: Option<i32>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets SET platform_deadline_at = $3, platform_deadline_provisional_year = $4
+          WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(at)
+    .bind(provisional_year)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Corrects a seven-day decision counted again by the system (version left alone, as above).
+pub async fn set_seven_day(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    record: &SevenDayRecord,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET seven_day = $3, seven_day_verdict = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(sqlx::types::Json(record))
+        .bind(record.verdict)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves the follow-up sweep's pointer of a ticket to its next unescalated cycle.
+pub async fn set_next_escalation(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    next: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET next_escalation_at = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(next)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Keeps the marketplace's own facts on an imported refund's ticket.
+pub async fn set_platform_refund(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    refund_no: &str,
+    reason_text: &str,
+    timeout_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets SET refund_no = $3, reason_text = $4, platform_timeout_at = $5 WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(refund_no)
+    .bind(reason_text)
+    .bind(timeout_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Starts a ticket's follow-up cycle afresh from `now` (one shop cycle later), if it is in one.
+pub async fn restart_follow_up_cycle(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets t SET follow_up_due_at = $3 + make_interval(hours => s.follow_up_hours),
+                next_escalation_at = $3 + make_interval(hours => s.follow_up_hours)
+         FROM shops s WHERE s.id = t.shop_id AND t.shop_id = $1 AND t.id = $2 AND t.follow_up_due_at IS NOT NULL",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A new ticket's row, as [`insert`] stores it.
+#[derive(Clone, Copy, Debug)]
+pub struct NewRow<'a> {
+    pub shop: ShopId,
+    pub kind: TicketKind,
+    pub status: Status,
+    pub reason: ReasonCode,
+    pub description: &'a str,
+    pub order: OrderId,
+    pub sku: Option<&'a str>,
+    pub customer: CustomerId,
+    pub assignee: Option<UserId>,
+    pub priority: Priority,
+    pub refund_fen: Option<i64>,
+    pub intact: Option<bool>,
+    pub seven_day: Option<&'a SevenDayRecord>,
+    pub opened_at: DateTime<Utc>,
+    /// The first follow-up due time (the sweep's pointer starts there too).
+    pub follow_up_due_at: DateTime<Utc>,
+    pub created_by: UserId,
+    pub idempotency_key: Option<&'a str>,
+    pub idempotency_body_sha256: Option<&'a [u8]>,
+    pub order_shipped: bool,
+    pub timer_due_at: Option<DateTime<Utc>>,
+    pub review_rating: Option<i16>,
+    pub review_text: Option<&'a str>,
+}
+
+/// Stores a new ticket and returns its id; `None` when the creator already opened one with the
+/// same idempotency key (a concurrent request won the race).
+pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<Option<TicketId>> {
+    sqlx::query_scalar(
+        "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
+                              priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
+                              follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
+                              timer_due_at, review_rating, review_text, idempotency_body_sha256)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
+                 $23)
+         ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(row.shop)
+    .bind(row.kind)
+    .bind(row.status)
+    .bind(row.reason)
+    .bind(row.description)
+    .bind(row.order)
+    .bind(row.sku)
+    .bind(row.customer)
+    .bind(row.assignee)
+    .bind(row.priority)
+    .bind(row.refund_fen)
+    .bind(row.intact)
+    .bind(row.seven_day.map(|r| r.verdict))
+    .bind(row.seven_day.map(sqlx::types::Json))
+    .bind(row.opened_at)
+    .bind(row.follow_up_due_at)
+    .bind(row.created_by)
+    .bind(row.idempotency_key)
+    .bind(row.order_shipped)
+    .bind(row.timer_due_at)
+    .bind(row.review_rating)
+    .bind(row.review_text)
+    .bind(row.idempotency_body_sha256)
+    .fetch_optional(db)
+    .await
+}
+
+/// The ticket `user` opened in `shop` with an idempotency key, and the hash of the request it
+/// came with (none for tickets opened before the hash was kept).
+pub async fn find_by_idempotency_key(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    user: UserId,
+    key: &str,
+) -> sqlx::Result<Option<(TicketId, Option<Vec<u8>>)>> {
+    sqlx::query_as(
+        "SELECT id, idempotency_body_sha256 FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3",
+    )
+    .bind(shop)
+    .bind(user)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+}
+
+/// A platform deadline counted on weekends only, as [`provisional_deadlines`] reads it.
+#[derive(sqlx::FromRow)]
+pub struct ProvisionalDeadline {
+    pub shop_id: ShopId,
+    pub id: TicketId,
+    pub platform_deadline_from: DateTime<Utc>,
+    pub platform_deadline_at: Option<DateTime<Utc>>,
+    pub platform_deadline_provisional_year: i32,
+    /// The shop's zone name.
+    pub time_zone: String,
+}
+
+/// The platform deadlines counted on weekends only through one of `years`, locked for the
+/// recount until the transaction ends.
+pub async fn provisional_deadlines(conn: &mut PgConnection, years: &[i32]) -> sqlx::Result<Vec<ProvisionalDeadline>> {
+    sqlx::query_as(
+        "SELECT t.shop_id, t.id, t.platform_deadline_from, t.platform_deadline_at, t.platform_deadline_provisional_year,
+                s.time_zone
+           FROM tickets t JOIN shops s ON s.id = t.shop_id
+          WHERE t.platform_deadline_provisional_year = ANY($1) AND t.platform_deadline_from IS NOT NULL
+          ORDER BY t.shop_id, t.id
+            FOR UPDATE OF t",
+    )
+    .bind(years)
+    .fetch_all(conn)
+    .await
+}
+
+/// The seven-day decisions counted provisionally for one of `years` — shop, ticket, the stored
+/// decision, the opening time and the shop's zone name — locked for the recount.
+pub async fn provisional_seven_day(
+    conn: &mut PgConnection,
+    years: &[i32],
+) -> sqlx::Result<Vec<(ShopId, TicketId, serde_json::Value, DateTime<Utc>, String)>> {
+    sqlx::query_as(
+        "SELECT t.shop_id, t.id, t.seven_day, t.opened_at, s.time_zone
+           FROM tickets t JOIN shops s ON s.id = t.shop_id
+          WHERE t.seven_day ? 'provisional_year' AND (t.seven_day->>'provisional_year')::integer = ANY($1)
+          ORDER BY t.shop_id, t.id
+            FOR UPDATE OF t",
+    )
+    .bind(years)
+    .fetch_all(conn)
+    .await
+}
+
+/// A ticket whose follow-up sweep pointer has passed, as [`claim_escalation_due`] reads it.
+#[derive(sqlx::FromRow)]
+pub struct EscalationDue {
+    pub shop_id: ShopId,
+    pub id: TicketId,
+    pub next_escalation_at: DateTime<Utc>,
+    /// The shop's follow-up cycle.
+    pub follow_up_hours: i32,
+    pub assignee_id: Option<UserId>,
+    /// The shop's zone name.
+    pub time_zone: String,
+}
+
+/// Up to `limit` tickets whose next cycle passed before `now`, longest overdue first, locked for
+/// this sweep and skipped by any other running at the same time.
+pub async fn claim_escalation_due(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<EscalationDue>> {
+    sqlx::query_as(
+        "SELECT t.shop_id, t.id, t.next_escalation_at, s.follow_up_hours, t.assignee_id, s.time_zone
+         FROM tickets t JOIN shops s ON s.id = t.shop_id
+         WHERE t.next_escalation_at < $1
+         ORDER BY t.next_escalation_at
+         LIMIT $2
+         FOR UPDATE OF t SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
     .await
 }

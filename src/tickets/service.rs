@@ -8,7 +8,8 @@ use serde_json::json;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
-use super::model::{Channel, SevenDayRecord, Ticket, event_kind};
+use super::events::{self, EventData, Recount, Rule};
+use super::model::{Channel, SevenDayRecord, Ticket};
 use super::repo;
 use crate::auth::permissions::Action;
 use crate::auth::{CurrentUser, Role};
@@ -20,7 +21,7 @@ use crate::orders::Order;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
 use crate::rules::reason::ReasonCode;
-use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest};
+use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
 use crate::rules::timers::{self, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 use crate::shops::Shop;
@@ -354,41 +355,31 @@ pub async fn create(
 
     let body_hash = idempotency_key.as_ref().map(|_| request_hash(&input)).transpose()?;
     let mut tx = pool.begin().await?;
-    let inserted: Option<TicketId> = sqlx::query_scalar(
-        "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
-                              priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
-                              follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
-                              timer_due_at, review_rating, review_text, idempotency_body_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
-                 $23)
-         ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
-         RETURNING id",
-    )
-    .bind(shop.id)
-    .bind(input.kind.as_str())
-    .bind(position.status.as_str())
-    .bind(input.reason.as_str())
-    .bind(&description)
-    .bind(order.id)
-    .bind(&sku)
-    .bind(order.customer_id)
-    .bind(assignee)
-    .bind(input.priority.unwrap_or(Priority::Normal).as_str())
-    .bind(input.refund_fen)
-    .bind(input.intact)
-    .bind(record.as_ref().map(|r| r.verdict.as_str()))
-    .bind(record.as_ref().map(|r| json!(r)))
-    .bind(opened_at)
-    .bind(due)
-    .bind(user.id)
-    .bind(&idempotency_key)
-    .bind(order_shipped)
-    .bind(timer_due)
-    .bind(review_rating)
-    .bind(&review_text)
-    .bind(&body_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row = repo::NewRow {
+        shop: shop.id,
+        kind: input.kind,
+        status: position.status,
+        reason: input.reason,
+        description: &description,
+        order: order.id,
+        sku: sku.as_deref(),
+        customer: order.customer_id,
+        assignee,
+        priority: input.priority.unwrap_or(Priority::Normal),
+        refund_fen: input.refund_fen,
+        intact: input.intact,
+        seven_day: record.as_ref(),
+        opened_at,
+        follow_up_due_at: due,
+        created_by: user.id,
+        idempotency_key: idempotency_key.as_deref(),
+        idempotency_body_sha256: body_hash.as_deref(),
+        order_shipped,
+        timer_due_at: timer_due,
+        review_rating,
+        review_text: review_text.as_deref(),
+    };
+    let inserted = repo::insert(&mut *tx, &row).await?;
     let Some(id) = inserted else {
         // A concurrent request with the same key won the race: answer with its ticket.
         tx.rollback().await?;
@@ -399,43 +390,32 @@ pub async fn create(
     };
 
     let actor = Some(user.id);
-    repo::append_event(
-        &mut *tx,
-        shop.id,
-        id,
-        opened_at,
-        actor,
-        event_kind::CREATED,
-        json!({
-            "kind": input.kind, "status": position.status, "reason": input.reason, "order_no": order.order_no,
-            "sku": sku, "description": description, "refund_fen": input.refund_fen, "intact": input.intact,
-            "recorded_at": now,
-        }),
-    )
-    .await?;
+    let created = EventData::Created(events::Created {
+        kind: input.kind,
+        status: position.status,
+        reason: input.reason,
+        order_no: order.order_no.clone(),
+        sku: sku.clone(),
+        description: description.clone(),
+        refund_fen: input.refund_fen,
+        intact: input.intact,
+        recorded_at: now,
+    });
+    repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &created).await?;
     if let Some(record) = &record {
-        repo::append_event(
-            &mut *tx,
-            shop.id,
-            id,
-            opened_at,
-            None,
-            event_kind::RULE_DECISION,
-            json!({ "rule": "seven_day", "decision": record }),
-        )
-        .await?;
+        let decision = EventData::RuleDecision(events::RuleDecision {
+            rule: Rule::SevenDay,
+            decision: record.clone(),
+        });
+        repo::append_event(&mut *tx, shop.id, id, opened_at, None, &decision).await?;
     }
     if overridden {
-        repo::append_event(
-            &mut *tx,
-            shop.id,
-            id,
-            opened_at,
-            actor,
-            event_kind::OVERRIDE,
-            json!({ "rule": "seven_day", "refused_verdict": record.as_ref().map(|r| r.verdict), "justification": justification }),
-        )
-        .await?;
+        let override_event = EventData::Override(events::Override {
+            rule: Rule::SevenDay,
+            refused_verdict: record.as_ref().map(|r| r.verdict),
+            justification: justification.clone(),
+        });
+        repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &override_event).await?;
         crate::audit::record(
             &mut *tx,
             user.id,
@@ -447,16 +427,11 @@ pub async fn create(
         .await?;
     }
     if let Some(assignee) = assignee {
-        repo::append_event(
-            &mut *tx,
-            shop.id,
-            id,
-            opened_at,
-            actor,
-            event_kind::ASSIGNED,
-            json!({ "from": null, "to": assignee }),
-        )
-        .await?;
+        let assigned = EventData::Assigned(events::Assigned {
+            from: None,
+            to: Some(assignee),
+        });
+        repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &assigned).await?;
     }
     let ticket = repo::get(&mut *tx, &[shop.id], id)
         .await?
@@ -499,10 +474,13 @@ fn review_of(input: &NewTicket) -> Result<(Option<i16>, Option<String>), ApiErro
 
 /// The 422 for a seven-day refusal, explained.
 fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
-    let code = match decision.verdict.as_str() {
-        "outside_return_window" => "outside_return_window",
-        "excluded_category" => "excluded_category",
-        _ => "not_intact",
+    let code = match decision.verdict {
+        SevenDayVerdict::OutsideReturnWindow => "outside_return_window",
+        SevenDayVerdict::ExcludedCategory => "excluded_category",
+        SevenDayVerdict::NotIntact
+        | SevenDayVerdict::Eligible
+        | SevenDayVerdict::Review
+        | SevenDayVerdict::AwaitingSignEvidence => "not_intact",
     };
     let record = SevenDayRecord::from_decision(decision);
     ApiError::unprocessable(code, decision.explanation(lang)).with_details(json!({ "seven_day": record }))
@@ -525,15 +503,7 @@ async fn replay(
     key: &str,
     hash: &[u8],
 ) -> Result<Option<Created>, ApiError> {
-    let found: Option<(TicketId, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT id, idempotency_body_sha256 FROM tickets WHERE shop_id = $1 AND created_by = $2 AND idempotency_key = $3",
-    )
-    .bind(shop)
-    .bind(user)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?;
-    let Some((id, stored)) = found else {
+    let Some((id, stored)) = repo::find_by_idempotency_key(pool, shop, user, key).await? else {
         return Ok(None);
     };
     // Tickets opened before the hash was kept have none: they are replayed as before.
@@ -626,23 +596,18 @@ pub async fn follow_up_with_reply(
         .status()
         .in_follow_up_cycle()
         .then(|| follow_up::follow_up_due_at(now, hours));
-    sqlx::query(
-        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4,
-                version = version + 1, updated_at = $3
-         WHERE shop_id = $1 AND id = $2",
-    )
-    .bind(ticket.shop_id)
-    .bind(id)
-    .bind(now)
-    .bind(due)
-    .execute(&mut *tx)
-    .await?;
+    repo::record_follow_up(&mut tx, ticket.shop_id, id, now, due).await?;
     let was_overdue = ticket.is_overdue(now);
     if !was_overdue {
         let day = now.with_timezone(&ticket.time_zone).date_naive();
         crate::follow_ups::count_cycle(&mut *tx, ticket.shop_id, day, Some(user.id), true).await?;
     }
-    let mut data = json!({ "channel": input.channel, "summary": summary, "was_overdue": was_overdue });
+    let mut follow_up = events::FollowUp {
+        channel: input.channel,
+        summary,
+        was_overdue,
+        canned_reply: None,
+    };
     if let Some(reply_id) = canned_reply {
         let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
             .await?
@@ -655,20 +620,15 @@ pub async fn follow_up_with_reply(
         let zone = ticket.time_zone;
         let variables =
             crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
-        data["canned_reply"] =
-            json!({ "id": reply.id, "title": reply.title, "text": variables.fill(&reply.body).text });
+        follow_up.canned_reply = Some(events::CannedReplyUsed {
+            id: reply.id,
+            text: variables.fill(&reply.body).text,
+            title: reply.title,
+        });
         crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
     }
-    repo::append_event(
-        &mut *tx,
-        ticket.shop_id,
-        id,
-        now,
-        Some(user.id),
-        event_kind::FOLLOW_UP,
-        data,
-    )
-    .await?;
+    let event = EventData::FollowUp(follow_up);
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
@@ -687,22 +647,9 @@ pub async fn note(
     let text = require_text("text", &input.text, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
-    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
-        .bind(ticket.shop_id)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    repo::append_event(
-        &mut *tx,
-        ticket.shop_id,
-        id,
-        now,
-        Some(user.id),
-        event_kind::NOTE,
-        json!({ "text": text }),
-    )
-    .await?;
+    repo::touch(&mut *tx, ticket.shop_id, id, now).await?;
+    let event = EventData::Note(events::Note { text });
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
@@ -734,7 +681,7 @@ pub async fn transition(
         next,
         input.resolution,
         note,
-        json!({}),
+        None,
         now,
     )
     .await?;
@@ -758,8 +705,8 @@ pub async fn lock_for_change(
 }
 
 /// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
-/// follow-up cycle, the platform deadline and clocks, the `status_changed` event (with `extra`
-/// merged into its data), and the return visit when the ticket is done.
+/// follow-up cycle, the platform deadline and clocks, the `status_changed` event (naming the
+/// return visit that caused it, if one did), and the return visit when the ticket is done.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_move(
     tx: &mut sqlx::PgConnection,
@@ -769,7 +716,7 @@ pub async fn apply_move(
     next: Position,
     given_resolution: Option<Resolution>,
     note: Option<String>,
-    extra: serde_json::Value,
+    reopened_by_visit: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let id = ticket.id;
@@ -816,52 +763,31 @@ pub async fn apply_move(
         _ => {}
     }
     let timer_due = timers::earliest(&moved.running_timers()).map(|c| c.deadline);
-    sqlx::query(
-        "UPDATE tickets SET agreed_at = $10, buyer_shipped_at = $11, goods_received_at = $12, timer_due_at = $13,
-                platform_deadline_from = $14, platform_deadline_provisional_year = $15, status = $3, held_from = $4, follow_up_due_at = $5, platform_deadline_at = $6,
-                next_escalation_at = CASE WHEN $5::timestamptz IS NULL THEN NULL
-                                          WHEN $5 IS DISTINCT FROM follow_up_due_at THEN $5
-                                          ELSE next_escalation_at END,
-                resolution = $7, closed_at = $8, version = version + 1, updated_at = $9
-         WHERE shop_id = $1 AND id = $2",
-    )
-    .bind(ticket.shop_id)
-    .bind(id)
-    .bind(next.status.as_str())
-    .bind(next.held_from.map(|s| s.as_str()))
-    .bind(due)
-    .bind(platform_deadline)
-    .bind(resolution.map(|r| r.as_str()))
-    .bind(next.status.is_closed().then_some(now))
-    .bind(now)
-    .bind(moved.agreed_at)
-    .bind(moved.buyer_shipped_at)
-    .bind(moved.goods_received_at)
-    .bind(timer_due)
-    .bind(platform.from)
-    .bind(platform.provisional_year)
-    .execute(&mut *tx)
-    .await?;
-    let mut data = json!({
-        "from": ticket.status(), "to": next.status, "note": note, "resolution": given_resolution,
-        "platform_deadline_at": platform_deadline,
+    let stored = repo::Moved {
+        status: next.status,
+        held_from: next.held_from,
+        follow_up_due_at: due,
+        platform_deadline_at: platform_deadline,
+        platform_deadline_from: platform.from,
+        platform_deadline_provisional_year: platform.provisional_year,
+        resolution,
+        closed_at: next.status.is_closed().then_some(now),
+        agreed_at: moved.agreed_at,
+        buyer_shipped_at: moved.buyer_shipped_at,
+        goods_received_at: moved.goods_received_at,
+        timer_due_at: timer_due,
+    };
+    repo::store_move(tx, ticket.shop_id, id, &stored, now).await?;
+    let event = EventData::StatusChanged(events::StatusChanged {
+        from: ticket.status(),
+        to: next.status,
+        note,
+        resolution: given_resolution,
+        platform_deadline_at: platform_deadline,
+        platform_deadline_provisional_year: platform.provisional_year,
+        reopened_by_visit,
     });
-    if let (Some(data), Some(year)) = (data.as_object_mut(), platform.provisional_year) {
-        data.insert("platform_deadline_provisional_year".into(), json!(year));
-    }
-    if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
-        data.extend(extra.clone());
-    }
-    repo::append_event(
-        &mut *tx,
-        ticket.shop_id,
-        id,
-        now,
-        Some(user.id),
-        event_kind::STATUS_CHANGED,
-        data,
-    )
-    .await?;
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if next.status.asks_for_return_visit() {
         crate::visits::schedule(tx, ticket.shop_id, id, now, hours).await?;
     }
@@ -876,17 +802,6 @@ struct PlatformDeadline {
     provisional_year: Option<i32>,
 }
 
-/// A platform deadline counted on weekends only, as [`recount_provisional`] reads it.
-#[derive(sqlx::FromRow)]
-struct ProvisionalDeadline {
-    shop_id: ShopId,
-    id: TicketId,
-    platform_deadline_from: DateTime<Utc>,
-    platform_deadline_at: Option<DateTime<Utc>>,
-    platform_deadline_provisional_year: i32,
-    time_zone: String,
-}
-
 /// Counts again what was counted provisionally for a year whose holiday schedule `calendar` now
 /// holds: platform deadlines of open tickets and seven-day decisions. Each changed ticket gets a
 /// `recounted` event with the old and new values; its version is left alone (nobody's edit is
@@ -895,19 +810,9 @@ struct ProvisionalDeadline {
 pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTime<Utc>) -> sqlx::Result<u64> {
     let years: Vec<i32> = calendar.known_years().collect();
     let mut tx = pool.begin().await?;
-    let deadlines: Vec<ProvisionalDeadline> = sqlx::query_as(
-        "SELECT t.shop_id, t.id, t.platform_deadline_from, t.platform_deadline_at, t.platform_deadline_provisional_year,
-                s.time_zone
-           FROM tickets t JOIN shops s ON s.id = t.shop_id
-          WHERE t.platform_deadline_provisional_year = ANY($1) AND t.platform_deadline_from IS NOT NULL
-          ORDER BY t.shop_id, t.id
-            FOR UPDATE OF t",
-    )
-    .bind(&years)
-    .fetch_all(&mut *tx)
-    .await?;
+    let deadlines = repo::provisional_deadlines(&mut tx, &years).await?;
     let mut changed = 0;
-    for ProvisionalDeadline {
+    for repo::ProvisionalDeadline {
         shop_id: shop,
         id,
         platform_deadline_from: from,
@@ -920,31 +825,17 @@ pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTi
         let Ok(deadline) = calendar.add_working_days(from, PLATFORM_INTERVENTION_WORKING_DAYS, zone) else {
             continue;
         };
-        sqlx::query(
-            "UPDATE tickets SET platform_deadline_at = $3, platform_deadline_provisional_year = $4
-              WHERE shop_id = $1 AND id = $2",
-        )
-        .bind(shop)
-        .bind(id)
-        .bind(deadline.ends_at)
-        .bind(deadline.provisional_year)
-        .execute(&mut *tx)
-        .await?;
-        let data = json!({ "what": "platform_deadline", "year": year, "before": before, "after": deadline.ends_at,
-                           "provisional_year": deadline.provisional_year });
-        repo::append_event(&mut *tx, shop, id, now, None, event_kind::RECOUNTED, data).await?;
+        repo::set_platform_deadline(&mut *tx, shop, id, deadline.ends_at, deadline.provisional_year).await?;
+        let event = EventData::Recounted(Recount::PlatformDeadline {
+            year,
+            before,
+            after: deadline.ends_at,
+            provisional_year: deadline.provisional_year,
+        });
+        repo::append_event(&mut *tx, shop, id, now, None, &event).await?;
         changed += 1;
     }
-    let decisions: Vec<(ShopId, TicketId, serde_json::Value, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT t.shop_id, t.id, t.seven_day, t.opened_at, s.time_zone
-           FROM tickets t JOIN shops s ON s.id = t.shop_id
-          WHERE t.seven_day ? 'provisional_year' AND (t.seven_day->>'provisional_year')::integer = ANY($1)
-          ORDER BY t.shop_id, t.id
-            FOR UPDATE OF t",
-    )
-    .bind(&years)
-    .fetch_all(&mut *tx)
-    .await?;
+    let decisions = repo::provisional_seven_day(&mut tx, &years).await?;
     for (shop, id, stored, opened_at, zone) in decisions {
         let zone = zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
         let Ok(record) = serde_json::from_value::<SevenDayRecord>(stored) else {
@@ -954,15 +845,13 @@ pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTi
             continue;
         };
         let counted = SevenDayRecord::from_decision(&decision);
-        sqlx::query("UPDATE tickets SET seven_day = $3, seven_day_verdict = $4 WHERE shop_id = $1 AND id = $2")
-            .bind(shop)
-            .bind(id)
-            .bind(json!(counted))
-            .bind(counted.verdict.as_str())
-            .execute(&mut *tx)
-            .await?;
-        let data = json!({ "what": "seven_day", "year": record.provisional_year, "before": record, "after": counted });
-        repo::append_event(&mut *tx, shop, id, now, None, event_kind::RECOUNTED, data).await?;
+        repo::set_seven_day(&mut *tx, shop, id, &counted).await?;
+        let event = EventData::Recounted(Recount::SevenDay {
+            year: record.provisional_year,
+            before: record,
+            after: counted,
+        });
+        repo::append_event(&mut *tx, shop, id, now, None, &event).await?;
         changed += 1;
     }
     tx.commit().await?;
@@ -997,25 +886,12 @@ pub async fn assign(
     if ticket.assignee_id == input.assignee {
         return Ok(ticket);
     }
-    sqlx::query(
-        "UPDATE tickets SET assignee_id = $3, version = version + 1, updated_at = $4 WHERE shop_id = $1 AND id = $2",
-    )
-    .bind(ticket.shop_id)
-    .bind(id)
-    .bind(input.assignee)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    repo::append_event(
-        &mut *tx,
-        ticket.shop_id,
-        id,
-        now,
-        Some(user.id),
-        event_kind::ASSIGNED,
-        json!({ "from": ticket.assignee_id, "to": input.assignee }),
-    )
-    .await?;
+    repo::set_assignee(&mut tx, ticket.shop_id, id, input.assignee, now).await?;
+    let event = EventData::Assigned(events::Assigned {
+        from: ticket.assignee_id,
+        to: input.assignee,
+    });
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if !taking {
         crate::audit::record(
             &mut *tx,

@@ -9,7 +9,6 @@ pub mod page;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sqlx::{FromRow, PgConnection, PgPool};
 use utoipa::ToSchema;
 
@@ -17,10 +16,8 @@ use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::calendar::Calendar;
+use crate::tickets::events::{EventData, ReturnVisit};
 use crate::tickets::{Ticket, repo, service};
-
-/// The timeline event of an answered visit.
-pub const EVENT: &str = "return_visit";
 
 /// A visit as stored.
 #[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
@@ -205,36 +202,17 @@ pub async fn record(
     .fetch_one(&mut *tx)
     .await?;
     // The answer first, then (if any) the reopening it caused: the timeline reads in order.
-    sqlx::query("UPDATE tickets SET version = version + 1, updated_at = $3 WHERE shop_id = $1 AND id = $2")
-        .bind(ticket.shop_id)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    repo::append_event(
-        &mut *tx,
-        ticket.shop_id,
-        id,
-        now,
-        Some(user.id),
-        EVENT,
-        json!({ "visit": visit.id, "satisfied": answer.satisfied, "comment": comment, "reopened": reopen.is_some() }),
-    )
-    .await?;
+    repo::touch(&mut *tx, ticket.shop_id, id, now).await?;
+    let event = EventData::ReturnVisit(ReturnVisit {
+        visit: visit.id,
+        satisfied: answer.satisfied,
+        comment: comment.clone(),
+        reopened: reopen.is_some(),
+    });
+    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if let Some(next) = reopen {
         let note = (!comment.is_empty()).then(|| comment.clone());
-        service::apply_move(
-            &mut tx,
-            calendar,
-            user,
-            &ticket,
-            next,
-            None,
-            note,
-            json!({ "reopened_by_visit": visit.id }),
-            now,
-        )
-        .await?;
+        service::apply_move(&mut tx, calendar, user, &ticket, next, None, note, Some(visit.id), now).await?;
     }
     let ticket = repo::get(&mut *tx, &user.shops, id)
         .await?

@@ -9,7 +9,7 @@ use crate::auth::permissions::Action;
 use crate::i18n::Tr;
 use crate::money::Fen;
 use crate::rules::follow_up;
-use crate::rules::workflow::{Priority, Status, TicketKind};
+use crate::rules::workflow::{Priority, Status, StatusGroup, TicketKind};
 use crate::tickets::Ticket;
 
 /// What every page's frame needs: the translator, who is signed in, the active menu item.
@@ -169,10 +169,10 @@ impl Deadline {
 /// The CSS class of a status badge.
 pub fn status_class(status: Status) -> &'static str {
     match status.group() {
-        "held" => "status-held",
-        "done" => "status-done",
-        "refused" => "status-refused",
-        _ => "status-open",
+        StatusGroup::Held => "status-held",
+        StatusGroup::Done => "status-done",
+        StatusGroup::Refused => "status-refused",
+        StatusGroup::Open => "status-open",
     }
 }
 

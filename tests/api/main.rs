@@ -22,3 +22,4 @@ mod reports;
 mod security;
 mod seven_day;
 mod tickets;
+mod timeline;

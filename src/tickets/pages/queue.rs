@@ -57,6 +57,54 @@ pub struct QueueQuery {
     after: Option<String>,
 }
 
+/// Whose tickets the queue shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QueueView {
+    /// The user's own (the default).
+    Mine,
+    /// The shared queue: nobody's yet.
+    Unassigned,
+    /// Everyone's.
+    All,
+}
+
+impl QueueView {
+    /// The views in the order the page offers them.
+    const ALL: [QueueView; 3] = [QueueView::Mine, QueueView::Unassigned, QueueView::All];
+
+    /// The form in the page's query (`view=`).
+    fn as_str(self) -> &'static str {
+        match self {
+            QueueView::Mine => "mine",
+            QueueView::Unassigned => "unassigned",
+            QueueView::All => "all",
+        }
+    }
+
+    /// Reads the query's form; anything else is no view.
+    fn parse(text: &str) -> Option<QueueView> {
+        QueueView::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+
+    /// The catalogue key of its name in the view switch.
+    fn label_key(self) -> &'static str {
+        match self {
+            QueueView::Mine => "queue.view_mine",
+            QueueView::Unassigned => "queue.view_unassigned",
+            QueueView::All => "queue.view_all",
+        }
+    }
+
+    /// The catalogue key of the page title.
+    fn title_key(self) -> &'static str {
+        match self {
+            QueueView::Mine => "queue.title_mine",
+            QueueView::Unassigned => "queue.title_unassigned",
+            QueueView::All => "queue.title_all",
+        }
+    }
+}
+
 fn parse_after(after: &str) -> Option<(DateTime<Utc>, TicketId)> {
     let (due, id) = after.rsplit_once('_')?;
     Some((
@@ -79,8 +127,8 @@ pub async fn show_queue(
     let view = query
         .view
         .as_deref()
-        .filter(|v| matches!(*v, "mine" | "unassigned" | "all"))
-        .unwrap_or("mine");
+        .and_then(QueueView::parse)
+        .unwrap_or(QueueView::Mine);
     let kind = query
         .kind
         .as_deref()
@@ -97,9 +145,9 @@ pub async fn show_queue(
         None => None,
     };
     let (assignee, unassigned) = match view {
-        "unassigned" => (None, true),
-        "all" => (None, false),
-        _ => (Some(user.id), false),
+        QueueView::Unassigned => (None, true),
+        QueueView::All => (None, false),
+        QueueView::Mine => (Some(user.id), false),
     };
     let filter = Filter {
         kind,
@@ -119,7 +167,7 @@ pub async fn show_queue(
     let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned).await?;
     let total_open: i64 = counts.iter().map(|(_, n)| n).sum();
     let link = |kind: Option<&str>| {
-        let mut href = format!("/?view={view}");
+        let mut href = format!("/?view={}", view.as_str());
         if let Some(kind) = kind {
             href.push_str("&kind=");
             href.push_str(kind);
@@ -135,7 +183,7 @@ pub async fn show_queue(
     for k in TicketKind::ALL {
         let count = counts
             .iter()
-            .find(|(name, _)| name == k.as_str())
+            .find(|(counted, _)| *counted == k)
             .map(|(_, n)| *n)
             .unwrap_or(0);
         chips.push(Chip {
@@ -152,7 +200,8 @@ pub async fn show_queue(
                 .map(|d| d.to_rfc3339())
                 .unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
             let mut href = format!(
-                "/?view={view}&after={}",
+                "/?view={}&after={}",
+                view.as_str(),
                 crate::web::urlencode(&format!("{due}_{}", last.id))
             );
             if let Some(k) = kind {
@@ -183,16 +232,11 @@ pub async fn show_queue(
             .iter()
             .map(|k| Choice::new(k.as_str(), k.label(lang), kind == Some(*k))),
     );
-    let views = vec![
-        Choice::new("mine", t.t("queue.view_mine"), view == "mine"),
-        Choice::new("unassigned", t.t("queue.view_unassigned"), view == "unassigned"),
-        Choice::new("all", t.t("queue.view_all"), view == "all"),
-    ];
-    let title = match view {
-        "unassigned" => t.t("queue.title_unassigned"),
-        "all" => t.t("queue.title_all"),
-        _ => t.t("queue.title_mine"),
-    };
+    let views = QueueView::ALL
+        .into_iter()
+        .map(|v| Choice::new(v.as_str(), t.t(v.label_key()), v == view))
+        .collect();
+    let title = t.t(view.title_key());
     let here = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())

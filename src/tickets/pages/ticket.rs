@@ -10,17 +10,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
-use crate::rules::reason::ReasonCode;
-use crate::rules::workflow::{Resolution, Status};
+use crate::rules::seven_day::SevenDayVerdict;
+use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
-use crate::tickets::model::{Channel, Event, SevenDayRecord, event_kind};
+use crate::tickets::EventData;
+use crate::tickets::model::{Channel, Event, SevenDayRecord};
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
 use crate::web::views::{self, Choice, Deadline, Flash, Layout};
@@ -240,7 +240,7 @@ pub async fn partial(
         Vec::new()
     };
     let needs_resolution =
-        ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind().as_str() == "logistics";
+        ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind() == TicketKind::Logistics;
     let workers = crate::shops::ticket_workers(&state.pool, ticket.shop_id).await?;
     let mut assignees = vec![Choice::new("", t.t("ticket.unassigned"), ticket.assignee_id.is_none())];
     assignees.extend(workers.iter().map(|w| {
@@ -387,11 +387,13 @@ fn first_line(text: &str) -> String {
 
 fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
     let decision = record.decision(ticket.time_zone);
-    let class = match record.verdict.as_str() {
-        "eligible" => "verdict-eligible",
-        "review" => "verdict-review",
-        "awaiting_sign_evidence" => "verdict-waiting",
-        _ => "verdict-refused",
+    let class = match record.verdict {
+        SevenDayVerdict::Eligible => "verdict-eligible",
+        SevenDayVerdict::Review => "verdict-review",
+        SevenDayVerdict::AwaitingSignEvidence => "verdict-waiting",
+        SevenDayVerdict::OutsideReturnWindow | SevenDayVerdict::ExcludedCategory | SevenDayVerdict::NotIntact => {
+            "verdict-refused"
+        }
     };
     VerdictBox {
         class,
@@ -403,9 +405,16 @@ fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
 async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64, String>> {
     let mut ids: Vec<i64> = events
         .iter()
-        .filter(|e| e.kind == event_kind::ASSIGNED)
-        .flat_map(|e| [e.data["from"].as_i64(), e.data["to"].as_i64()])
+        .filter_map(|e| {
+            if let EventData::Assigned(assigned) = &e.data {
+                Some(assigned)
+            } else {
+                None
+            }
+        })
+        .flat_map(|assigned| [assigned.from, assigned.to])
         .flatten()
+        .map(|id| id.0)
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -419,98 +428,75 @@ async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64
     Ok(rows.into_iter().collect())
 }
 
-fn text(value: &Value) -> Option<String> {
-    value
-        .as_str()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// Text worth showing: trimmed, and none when empty.
+fn text(value: &str) -> Option<String> {
+    Some(value.trim()).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-fn status_label(t: Tr, value: &Value) -> String {
-    value
-        .as_str()
-        .and_then(Status::parse)
-        .map(|s| s.label(t.lang).to_string())
-        .unwrap_or_default()
+/// Text worth showing of an optional field.
+fn text_opt(value: &Option<String>) -> Option<String> {
+    value.as_deref().and_then(text)
 }
 
+/// One timeline entry in words: what happened, and the text that goes with it.
 fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket) -> EventRow {
-    let data = &event.data;
     let who = event
         .actor_name
         .clone()
         .unwrap_or_else(|| t.t("timeline.system").to_string());
-    let name = |v: &Value| {
-        v.as_i64()
-            .and_then(|id| names.get(&id).cloned())
+    let name = |user: Option<UserId>| {
+        user.and_then(|id| names.get(&id.0).cloned())
             .unwrap_or_else(|| t.t("ticket.unassigned").to_string())
     };
-    let (what, body) = match event.kind.as_str() {
-        event_kind::CREATED => (
-            t.f(
-                "timeline.created",
-                &[(
-                    "reason",
-                    &data["reason"]
-                        .as_str()
-                        .and_then(ReasonCode::parse)
-                        .map(|r| r.label(t.lang))
-                        .unwrap_or(""),
-                )],
-            ),
-            text(&data["description"]),
+    let (what, body) = match &event.data {
+        EventData::Created(created) => (
+            t.f("timeline.created", &[("reason", &created.reason.label(t.lang))]),
+            text(&created.description),
         ),
-        event_kind::FOLLOW_UP => {
-            let channel = data["channel"]
-                .as_str()
-                .and_then(Channel::parse)
-                .map(|c| t.t(c.label_key()))
-                .unwrap_or("");
+        EventData::FollowUp(follow_up) => {
+            let channel = t.t(follow_up.channel.label_key());
             let mut what = t.f("timeline.follow_up", &[("channel", &channel)]);
-            if let Some(title) = text(&data["canned_reply"]["title"]) {
+            if let Some(title) = follow_up.canned_reply.as_ref().and_then(|reply| text(&reply.title)) {
                 what.push_str(&t.f("timeline.with_reply", &[("title", &title)]));
             }
-            (what, text(&data["summary"]))
+            (what, text(&follow_up.summary))
         }
-        crate::visits::EVENT => (
-            t.t(if data["satisfied"].as_bool() == Some(true) {
+        EventData::ReturnVisit(visit) => (
+            t.t(if visit.satisfied {
                 "timeline.visit_satisfied"
             } else {
                 "timeline.visit_not_satisfied"
             })
             .to_string(),
-            text(&data["comment"]),
+            text(&visit.comment),
         ),
-        crate::evidence::EVENT => (t.t("timeline.evidence_added").to_string(), text(&data["file_name"])),
-        event_kind::NOTE => (t.t("timeline.note").to_string(), text(&data["text"])),
-        event_kind::STATUS_CHANGED => (
+        EventData::EvidenceAdded(evidence) => (t.t("timeline.evidence_added").to_string(), text(&evidence.file_name)),
+        EventData::Note(note) => (t.t("timeline.note").to_string(), text(&note.text)),
+        EventData::StatusChanged(change) => (
             t.f(
                 "timeline.status_changed",
-                &[
-                    ("from", &status_label(t, &data["from"])),
-                    ("to", &status_label(t, &data["to"])),
-                ],
+                &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
             ),
-            text(&data["note"]),
+            text_opt(&change.note),
         ),
-        event_kind::ASSIGNED => (t.f("timeline.assigned", &[("to", &name(&data["to"]))]), None),
-        event_kind::RULE_DECISION => {
-            let record: Option<SevenDayRecord> = serde_json::from_value(data["decision"].clone()).ok();
-            match record {
-                Some(record) => (
-                    t.f("timeline.rule_decision", &[("verdict", &record.verdict.label(t.lang))]),
-                    Some(record.decision(ticket.time_zone).explanation(t.lang)),
-                ),
-                None => (t.t("timeline.rule_decision_plain").to_string(), None),
-            }
-        }
-        event_kind::OVERRIDE => (t.t("timeline.override").to_string(), text(&data["justification"])),
-        event_kind::ESCALATED => (t.t("timeline.escalated").to_string(), None),
-        other => (other.to_string(), None),
+        EventData::Assigned(assigned) => (t.f("timeline.assigned", &[("to", &name(assigned.to))]), None),
+        EventData::RuleDecision(decision) => (
+            t.f(
+                "timeline.rule_decision",
+                &[("verdict", &decision.decision.verdict.label(t.lang))],
+            ),
+            Some(decision.decision.decision(ticket.time_zone).explanation(t.lang)),
+        ),
+        EventData::Override(overridden) => (
+            t.t("timeline.override").to_string(),
+            text_opt(&overridden.justification),
+        ),
+        EventData::Escalated(_) => (t.t("timeline.escalated").to_string(), None),
+        // Shown by its stored kind, as it always was (it has no catalogue entry yet).
+        EventData::Recounted(_) => (event.data.kind().to_string(), None),
     };
     EventRow {
-        class: format!("ev-{}", event.kind),
+        class: format!("ev-{}", event.data.kind()),
         who,
         what,
         body,

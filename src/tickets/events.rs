@@ -1,0 +1,393 @@
+//! The timeline's events, typed: [`EventData`] has one variant per kind of event a ticket can
+//! have, and is the only way the desk writes or reads `ticket_events`. Each variant keeps the
+//! stored form exactly — the `kind` text and the keys and value formats of the `data` JSONB — so
+//! rows written by earlier versions read unchanged, and the database's own readers (the
+//! append-only trigger, the one-escalation-per-cycle index on `data->>'cycle_due_at'`, the report
+//! rollups on `data->>'to'`) keep working.
+//!
+//! A new kind of event is added here: a variant with its fields, then the one `match` in
+//! `tickets/pages/ticket.rs` that shows it (the compiler points at it).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::model::{Channel, SevenDayRecord};
+use crate::ids::UserId;
+use crate::rules::reason::ReasonCode;
+use crate::rules::seven_day::SevenDayVerdict;
+use crate::rules::workflow::{Resolution, Status, TicketKind};
+
+/// One event of a ticket's timeline, with its data. Serialised adjacently tagged
+/// (`{"kind": …, "data": {…}}`), which is the pair of columns it is stored in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum EventData {
+    /// The ticket was opened.
+    Created(Created),
+    /// An agent reached the buyer (or carrier, warehouse…): the follow-up cycle starts again.
+    FollowUp(FollowUp),
+    /// An internal note.
+    Note(Note),
+    /// A move along the workflow.
+    StatusChanged(StatusChanged),
+    /// The ticket was assigned, reassigned or unassigned.
+    Assigned(Assigned),
+    /// A rule's decision on the request (today the seven-day rule).
+    RuleDecision(RuleDecision),
+    /// A supervisor opened a ticket the rules refused, and said why.
+    Override(Override),
+    /// The follow-up sweep recorded a missed cycle.
+    Escalated(Escalated),
+    /// A provisional deadline or decision counted again once a year's holidays were loaded.
+    Recounted(Recount),
+    /// The buyer's answer to the return visit (回访).
+    ReturnVisit(ReturnVisit),
+    /// A file was attached to the ticket.
+    EvidenceAdded(EvidenceAdded),
+}
+
+/// The rule a decision or an override is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// 七天无理由退货.
+    SevenDay,
+}
+
+/// Data of a `created` event: the request as it was opened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub kind: TicketKind,
+    pub status: Status,
+    pub reason: ReasonCode,
+    pub order_no: String,
+    pub sku: Option<String>,
+    pub description: String,
+    pub refund_fen: Option<i64>,
+    pub intact: Option<bool>,
+    /// When the desk stored it (the event's own time is the opening time, which an import may
+    /// set in the past).
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Data of a `follow_up` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub channel: Channel,
+    pub summary: String,
+    /// The follow-up came after the due time (it does not count as in time).
+    pub was_overdue: bool,
+    /// The canned reply the summary was written from, filled in; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canned_reply: Option<CannedReplyUsed>,
+}
+
+/// A canned reply as a follow-up used it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CannedReplyUsed {
+    pub id: i64,
+    pub title: String,
+    pub text: String,
+}
+
+/// Data of a `note` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+}
+
+/// Data of a `status_changed` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusChanged {
+    pub from: Status,
+    pub to: Status,
+    pub note: Option<String>,
+    /// The resolution given with the move (a logistics ticket resolved), if any.
+    pub resolution: Option<Resolution>,
+    /// The platform's decision deadline after the move.
+    pub platform_deadline_at: Option<DateTime<Utc>>,
+    /// The year the deadline was counted through on weekends only; absent when exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_deadline_provisional_year: Option<i32>,
+    /// The return visit whose not-satisfied answer made this move; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened_by_visit: Option<i64>,
+}
+
+/// Data of an `assigned` event (`None`: the shared queue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assigned {
+    pub from: Option<UserId>,
+    pub to: Option<UserId>,
+}
+
+/// Data of a `rule_decision` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleDecision {
+    pub rule: Rule,
+    pub decision: SevenDayRecord,
+}
+
+/// Data of an `override` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    pub rule: Rule,
+    pub refused_verdict: Option<SevenDayVerdict>,
+    pub justification: Option<String>,
+}
+
+/// Where an escalation goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalatedTo {
+    Supervisor,
+}
+
+/// Data of an `escalated` event: one per missed cycle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Escalated {
+    /// The due instant of the missed cycle, kept to the microsecond in UTC (`…:00.000000Z`): the
+    /// database's unique index on this text makes a second escalation of a cycle impossible.
+    #[serde(with = "cycle_key")]
+    pub cycle_due_at: DateTime<Utc>,
+    /// The assignee at the time (whose compliance the miss counts against).
+    pub assignee_id: Option<UserId>,
+    pub recorded_at: DateTime<Utc>,
+    pub to: EscalatedTo,
+}
+
+/// Data of a `recounted` event: what was counted again, before and after.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Recount {
+    /// The platform's decision deadline of a ticket in platform intervention.
+    PlatformDeadline {
+        /// The year that was counted on weekends only.
+        year: i32,
+        before: Option<DateTime<Utc>>,
+        after: DateTime<Utc>,
+        /// Still provisional for a later year, if so.
+        provisional_year: Option<i32>,
+    },
+    /// The seven-day decision of the request.
+    SevenDay {
+        year: Option<i32>,
+        before: SevenDayRecord,
+        after: SevenDayRecord,
+    },
+}
+
+/// Data of a `return_visit` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnVisit {
+    pub visit: i64,
+    pub satisfied: bool,
+    pub comment: String,
+    /// The answer reopened the ticket (a `status_changed` event follows).
+    pub reopened: bool,
+}
+
+/// Data of an `evidence_added` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceAdded {
+    /// The evidence row's id.
+    pub evidence: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i32,
+}
+
+/// A stored `kind` and `data` pair that is not an event of the desk.
+#[derive(Debug, thiserror::Error)]
+#[error("timeline event `{kind}` does not read: {source}")]
+pub struct UnreadableEvent {
+    pub kind: String,
+    #[source]
+    pub source: serde_json::Error,
+}
+
+impl EventData {
+    /// Reads an event from its stored columns.
+    pub fn from_stored(kind: &str, data: Value) -> Result<EventData, UnreadableEvent> {
+        let tagged = serde_json::json!({ "kind": kind, "data": data });
+        serde_json::from_value(tagged).map_err(|source| UnreadableEvent {
+            kind: kind.to_string(),
+            source,
+        })
+    }
+
+    /// The stored `kind` text and `data` JSON.
+    pub fn to_stored(&self) -> (&'static str, Value) {
+        let data = match serde_json::to_value(self) {
+            Ok(Value::Object(mut tagged)) => tagged.remove("data").unwrap_or(Value::Null),
+            // Every variant is a struct of plain fields: serialising cannot fail.
+            _ => Value::Null,
+        };
+        (self.kind(), data)
+    }
+
+    /// The stored `kind` text.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventData::Created(_) => "created",
+            EventData::FollowUp(_) => "follow_up",
+            EventData::Note(_) => "note",
+            EventData::StatusChanged(_) => "status_changed",
+            EventData::Assigned(_) => "assigned",
+            EventData::RuleDecision(_) => "rule_decision",
+            EventData::Override(_) => "override",
+            EventData::Escalated(_) => "escalated",
+            EventData::Recounted(_) => "recounted",
+            EventData::ReturnVisit(_) => "return_visit",
+            EventData::EvidenceAdded(_) => "evidence_added",
+        }
+    }
+}
+
+/// The stored `kind` texts, for the bulk loaders that write the stored form directly (the demo
+/// shop, the benchmark generator). The same texts as [`EventData::kind`]; a test keeps them so.
+pub mod event_kind {
+    pub const CREATED: &str = "created";
+    pub const FOLLOW_UP: &str = "follow_up";
+    pub const NOTE: &str = "note";
+    pub const STATUS_CHANGED: &str = "status_changed";
+    pub const ASSIGNED: &str = "assigned";
+    pub const RULE_DECISION: &str = "rule_decision";
+    pub const OVERRIDE: &str = "override";
+    pub const ESCALATED: &str = "escalated";
+    /// A provisional deadline or seven-day decision counted again once the holiday schedule of
+    /// the year it lacked was loaded.
+    pub const RECOUNTED: &str = "recounted";
+    pub const RETURN_VISIT: &str = "return_visit";
+    pub const EVIDENCE_ADDED: &str = "evidence_added";
+}
+
+/// The text form of an escalation's cycle: RFC 3339 in UTC with microseconds, as the unique
+/// index compares it.
+pub mod cycle_key {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// The key of a cycle's due instant.
+    pub fn text(due: DateTime<Utc>) -> String {
+        due.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    /// Writes the key.
+    pub fn serialize<S: Serializer>(due: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&text(*due))
+    }
+
+    /// Reads the key.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip(kind: &str, data: Value) {
+        let event = EventData::from_stored(kind, data.clone()).expect("reads");
+        assert_eq!(event.to_stored(), (event.kind(), data));
+        assert_eq!(event.kind(), kind);
+    }
+
+    #[test]
+    fn every_kind_keeps_its_stored_form() {
+        round_trip(
+            "created",
+            json!({ "kind": "return", "status": "requested", "reason": "no_reason", "order_no": "T1",
+                    "sku": null, "description": "", "refund_fen": 1200, "intact": true,
+                    "recorded_at": "2026-11-20T02:03:04.123456789Z" }),
+        );
+        round_trip(
+            "follow_up",
+            json!({ "channel": "phone", "summary": "已联系", "was_overdue": false }),
+        );
+        round_trip(
+            "follow_up",
+            json!({ "channel": "chat", "summary": "s", "was_overdue": true,
+                    "canned_reply": { "id": 3, "title": "t", "text": "x" } }),
+        );
+        round_trip("note", json!({ "text": "内部备注" }));
+        round_trip(
+            "status_changed",
+            json!({ "from": "requested", "to": "approved", "note": null, "resolution": null,
+                    "platform_deadline_at": null }),
+        );
+        round_trip(
+            "status_changed",
+            json!({ "from": "escalated", "to": "platform_intervention", "note": "n", "resolution": null,
+                    "platform_deadline_at": "2026-11-26T16:00:00Z", "platform_deadline_provisional_year": 2027,
+                    "reopened_by_visit": 9 }),
+        );
+        round_trip("assigned", json!({ "from": null, "to": 4 }));
+        round_trip(
+            "override",
+            json!({ "rule": "seven_day", "refused_verdict": "outside_return_window", "justification": "ok" }),
+        );
+        round_trip(
+            "escalated",
+            json!({ "cycle_due_at": "2026-11-20T02:00:00.000000Z", "assignee_id": null,
+                    "recorded_at": "2026-11-20T02:00:30Z", "to": "supervisor" }),
+        );
+        round_trip(
+            "recounted",
+            json!({ "what": "platform_deadline", "year": 2027, "before": "2027-01-05T16:00:00Z",
+                    "after": "2027-01-06T16:00:00Z", "provisional_year": null }),
+        );
+        let record = json!({ "verdict": "review", "window_start": "2026-12-28T02:00:00Z",
+                             "window_end": "2027-01-04T16:00:00Z", "statutory_window_end": "2027-01-05T16:00:00Z",
+                             "window_days": 7, "exclusion": "none" });
+        let mut provisional = record.clone();
+        provisional["provisional_year"] = json!(2027);
+        round_trip(
+            "recounted",
+            json!({ "what": "seven_day", "year": 2027, "before": provisional, "after": record }),
+        );
+        round_trip("rule_decision", json!({ "rule": "seven_day", "decision": record }));
+        round_trip(
+            "return_visit",
+            json!({ "visit": 1, "satisfied": false, "comment": "", "reopened": true }),
+        );
+        round_trip(
+            "evidence_added",
+            json!({ "evidence": 2, "file_name": "a.png", "content_type": "image/png", "size_bytes": 68 }),
+        );
+    }
+
+    #[test]
+    fn the_loaders_kind_texts_are_the_events_kinds() {
+        let texts = [
+            event_kind::CREATED,
+            event_kind::FOLLOW_UP,
+            event_kind::NOTE,
+            event_kind::STATUS_CHANGED,
+            event_kind::ASSIGNED,
+            event_kind::RULE_DECISION,
+            event_kind::OVERRIDE,
+            event_kind::ESCALATED,
+            event_kind::RECOUNTED,
+            event_kind::RETURN_VISIT,
+            event_kind::EVIDENCE_ADDED,
+        ];
+        for text in texts {
+            // Each text names a variant: reading it fails on the data, never on the kind.
+            let error = EventData::from_stored(text, Value::Null).expect_err("no data");
+            assert!(!error.source.to_string().contains("unknown variant"), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_kind_or_shape_is_refused() {
+        assert!(EventData::from_stored("teleported", json!({})).is_err());
+        assert!(EventData::from_stored("note", json!({ "body": "x" })).is_err());
+    }
+}
