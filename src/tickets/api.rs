@@ -5,8 +5,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::IntoParams;
 
+use super::error::TicketError;
 use super::model::TicketView;
 use super::repo::{self, Filter};
 use super::service::{self, FollowUpRequest, NewAssignment, NewNote, NewTicket, NewTransition};
@@ -57,7 +59,7 @@ pub async fn create_ticket(
         .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be plain ASCII"))?;
     let lang = request_lang(&headers);
     let now = state.now();
-    let created = service::create(&state, &user, &shop, input, key, lang, now).await?;
+    let created = service::create(&state.pool, &state.calendar(), &user, &shop, input, key, lang, now).await?;
     let status = if created.replayed {
         StatusCode::OK
     } else {
@@ -247,4 +249,43 @@ pub async fn assign_ticket(
     let now = state.now();
     let ticket = service::assign(&state.pool, &user, id, input, now).await?;
     Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
+}
+
+impl From<TicketError> for ApiError {
+    /// The one mapping of a refused ticket action to HTTP: its status, its stable `code`, and
+    /// its `details` (the `field` of a field error); field messages are the catalogue's English.
+    fn from(error: TicketError) -> ApiError {
+        match error {
+            TicketError::Invalid(field) => ApiError::from(field),
+            TicketError::AmountOutOfRange(field) => ApiError::from(field).with_code("amount_out_of_range"),
+            TicketError::DateOutOfRange(field) => ApiError::from(field).with_code("date_out_of_range"),
+            TicketError::NotFound => ApiError::not_found("ticket"),
+            TicketError::StaleVersion { current } => ApiError::stale_version(current),
+            TicketError::Forbidden(denied) => ApiError::from(denied),
+            TicketError::IllegalMove(error) => ApiError::from(error),
+            TicketError::Closed => ApiError::unprocessable(
+                "ticket_closed",
+                "the ticket is closed; open a new ticket for a new problem",
+            ),
+            TicketError::Refused {
+                code,
+                explanation,
+                record,
+            } => ApiError::unprocessable(code, explanation).with_details(json!({ "seven_day": record })),
+            TicketError::Calendar(error) => ApiError::unprocessable(error.code(), error.to_string()),
+            TicketError::BadIdempotencyKey => {
+                ApiError::bad_request("the Idempotency-Key header must have 1–200 characters")
+            }
+            TicketError::IdempotencyKeyReused { key, ticket } => ApiError::unprocessable(
+                "idempotency_key_reused",
+                format!(
+                    "the Idempotency-Key `{key}` was already used for ticket {ticket} with a different request; \
+                     nothing was created: send a new key for a new ticket, or the same request to get ticket {ticket} back"
+                ),
+            )
+            .with_details(json!({ "ticket_id": ticket })),
+            TicketError::Storage(error) => ApiError::from(error),
+            TicketError::Internal(message) => ApiError::internal(message),
+        }
+    }
 }

@@ -2,9 +2,11 @@
 //! ticket, its JSON API and its pages.
 
 pub mod api;
+pub mod error;
 pub mod model;
 pub mod pages;
 pub mod repo;
 pub mod service;
 
+pub use error::TicketError;
 pub use model::{Event, Ticket, TicketView};
