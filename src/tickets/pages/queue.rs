@@ -2,19 +2,18 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Html;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::api::ApiQuery;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
 use crate::web::views::{Choice, Layout, TicketRow};
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageResult, render_page};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -68,12 +67,9 @@ fn parse_after(after: &str) -> Option<(DateTime<Utc>, TicketId)> {
 /// Shows the queue.
 pub async fn show_queue(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    uri: Uri,
+    Page { user, t, path, .. }: Page,
     ApiQuery(query): ApiQuery<QueueQuery>,
-) -> ApiResult<Html<String>> {
-    let t = translator(&headers);
+) -> PageResult<Html<String>> {
     let lang = t.lang;
     let now = state.now();
     let view = query
@@ -193,12 +189,8 @@ pub async fn show_queue(
         "all" => t.t("queue.title_all"),
         _ => t.t("queue.title_mine"),
     };
-    let here = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
     let page = QueuePage {
-        layout: Layout::new(&state, t, &user, "queue", here),
+        layout: Layout::new(&state, t, &user, "queue", path),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
         overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),
@@ -212,5 +204,5 @@ pub async fn show_queue(
         q,
         next_page,
     };
-    render(&page)
+    render_page(&page)
 }
