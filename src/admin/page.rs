@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use crate::api::ApiQuery;
 use crate::auth::permissions::Action;
-use crate::web::{Page, PageResult, render_page};
 use crate::state::AppState;
 use crate::web::views::Layout;
+use crate::web::{Page, PageResult, render_page};
 
 /// The admin page's route.
 pub fn router() -> axum::Router<AppState> {

@@ -124,7 +124,10 @@ impl CurrentUser {
             return Ok(());
         }
         tracing::warn!(user = %self.id, role = self.role.as_str(), action = action.name(), "permission denied");
-        Err(Denied { role: self.role, action })
+        Err(Denied {
+            role: self.role,
+            action,
+        })
     }
 
     /// Whether the matrix lets this user do `action`.

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use crate::auth::{SESSION_COOKIE, client_address, request_token, tokens};
-use crate::web::{PageResult, render_page};
 use crate::state::AppState;
 use crate::web::views::Layout;
+use crate::web::{PageResult, render_page};
 use crate::web::{safe_next, translator};
 
 /// The sign-in pages' routes.

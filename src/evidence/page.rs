@@ -77,9 +77,16 @@ pub async fn upload(
     body: Body,
 ) -> PageResult {
     let result = match super::api::read_upload(&headers, body).await {
-        Ok(upload) => super::attach(&state.pool, &page.user, id, &upload.file_name, &upload.bytes, state.now())
-            .await
-            .map(|(ticket, _)| ticket),
+        Ok(upload) => super::attach(
+            &state.pool,
+            &page.user,
+            id,
+            &upload.file_name,
+            &upload.bytes,
+            state.now(),
+        )
+        .await
+        .map(|(ticket, _)| ticket),
         Err(error) => Err(error),
     };
     let result = result.map_err(Refusal::from);

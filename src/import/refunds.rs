@@ -362,7 +362,11 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
         review_text: None,
     };
     let explain = |e: crate::tickets::TicketError| {
-        format!("refund {}: {}", record.refund_no, crate::error::ApiError::from(e).message)
+        format!(
+            "refund {}: {}",
+            record.refund_no,
+            crate::error::ApiError::from(e).message
+        )
     };
     let calendar = state.calendar();
     let created = service::create(&state.pool, &calendar, user, shop, input, None, Lang::Zh, now)

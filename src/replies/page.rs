@@ -132,11 +132,7 @@ async fn library(
 }
 
 /// Shows the library of one of the user's shops.
-pub async fn show_library(
-    State(state): State<AppState>,
-    page: Page,
-    Query(query): Query<LibraryQuery>,
-) -> PageResult {
+pub async fn show_library(State(state): State<AppState>, page: Page, Query(query): Query<LibraryQuery>) -> PageResult {
     let (user, t) = (&page.user, page.t);
     user.require(Action::ReadTickets)?;
     let shop = pick_shop(user, query.shop)?;
@@ -192,11 +188,7 @@ impl ReplyForm {
 }
 
 /// Adds a reply.
-pub async fn add_reply(
-    State(state): State<AppState>,
-    page: Page,
-    ApiForm(form): ApiForm<ReplyForm>,
-) -> PageResult {
+pub async fn add_reply(State(state): State<AppState>, page: Page, ApiForm(form): ApiForm<ReplyForm>) -> PageResult {
     let user = &page.user;
     user.require(Action::ManageReplies)?;
     let shop = pick_shop(user, form.shop)?;
@@ -227,11 +219,7 @@ pub async fn edit_reply(
 }
 
 /// Archives a reply.
-pub async fn archive_reply(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<i64>,
-) -> PageResult {
+pub async fn archive_reply(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> PageResult {
     let user = &page.user;
     user.require(Action::ManageReplies)?;
     let shop = super::shop_of(&state.pool, &user.shops, id)

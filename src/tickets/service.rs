@@ -9,12 +9,12 @@ use serde_json::json;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
-use super::model::{Channel, SevenDayRecord, Ticket, event_kind};
 use super::error::TicketError;
+use super::model::{Channel, SevenDayRecord, Ticket, event_kind};
 use super::repo;
-use crate::edge::FieldError;
 use crate::auth::permissions::Action;
 use crate::auth::{CurrentUser, Role};
+use crate::edge::FieldError;
 use crate::i18n::Lang;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::money::Fen;
@@ -320,9 +320,7 @@ pub async fn create(
         input.intact,
         opened_at,
     ) {
-        Some(request) => {
-            Some(seven_day::judge(&request, calendar)?)
-        }
+        Some(request) => Some(seven_day::judge(&request, calendar)?),
         None => None,
     };
     let overridden = match &decision {
@@ -585,7 +583,9 @@ async fn lock(
     if let Some(version) = version
         && version != ticket.version
     {
-        return Err(TicketError::StaleVersion { current: ticket.version });
+        return Err(TicketError::StaleVersion {
+            current: ticket.version,
+        });
     }
     Ok(ticket)
 }

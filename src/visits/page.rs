@@ -51,10 +51,7 @@ pub struct SatisfactionRow {
 }
 
 /// Shows the waiting visits.
-pub async fn show_visits(
-    State(state): State<AppState>,
-    Page { user, t, .. }: Page,
-) -> PageResult<Html<String>> {
+pub async fn show_visits(State(state): State<AppState>, Page { user, t, .. }: Page) -> PageResult<Html<String>> {
     user.require(Action::ReadTickets)?;
     let now = state.now();
     let waiting = super::waiting(&state.pool, &user.shops, 200).await?;

@@ -132,9 +132,10 @@ impl IntoResponse for PageError {
         let mut response = self.status.into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // As the API says it: the database is away for a moment.
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
         }
         response.extensions_mut().insert(self);
         response

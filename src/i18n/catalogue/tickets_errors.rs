@@ -92,8 +92,16 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "请从列表中重新选择快捷短语。",
         "Pick the reply from the list again.",
     ),
-    ("form.choose_move", "请选择页面上提供的操作。", "Choose one of the offered moves."),
-    ("form.choose_person", "请从列表中选择处理人。", "Choose a person from the list."),
+    (
+        "form.choose_move",
+        "请选择页面上提供的操作。",
+        "Choose one of the offered moves.",
+    ),
+    (
+        "form.choose_person",
+        "请从列表中选择处理人。",
+        "Choose a person from the list.",
+    ),
     (
         "form.choose_satisfied",
         "请选择买家满意或不满意。",

@@ -20,9 +20,9 @@ use crate::orders::Order;
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Priority, TicketKind};
 use crate::state::AppState;
+use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewTicket};
 use crate::web::views::{self, Choice, Layout};
-use crate::tickets::pages::Refusal;
 use crate::web::{FormErrors, Page, PageResult, render_page};
 
 /// The new-ticket page.
@@ -204,9 +204,7 @@ async fn form_page(
             choices
         },
         review_text: form.and_then(|f| f.review_text.clone()).unwrap_or_default(),
-        override_justification: form
-            .and_then(|f| f.override_justification.clone())
-            .unwrap_or_default(),
+        override_justification: form.and_then(|f| f.override_justification.clone()).unwrap_or_default(),
         error: shown.error,
         errors: shown.errors,
     })
@@ -247,7 +245,11 @@ const FORM_FIELDS: [&str; 10] = [
 
 /// Opens the ticket, or shows the form again with what was wrong — next to its field, with
 /// what was typed kept.
-pub async fn open_ticket(State(state): State<AppState>, page: Page, ApiForm(form): ApiForm<NewTicketForm>) -> PageResult {
+pub async fn open_ticket(
+    State(state): State<AppState>,
+    page: Page,
+    ApiForm(form): ApiForm<NewTicketForm>,
+) -> PageResult {
     let t = page.t;
     let shop_id = ShopId(form.shop);
     match create(&state, &page.user, &form, t).await {
@@ -265,7 +267,11 @@ pub async fn open_ticket(State(state): State<AppState>, page: Page, ApiForm(form
             let shown = match &refusal {
                 Refusal::Field(error) => {
                     // The API's `refund_fen` is typed in yuan here.
-                    let field = if error.field == "refund_fen" { "refund_yuan" } else { error.field };
+                    let field = if error.field == "refund_fen" {
+                        "refund_yuan"
+                    } else {
+                        error.field
+                    };
                     let error = FieldError {
                         field,
                         message: error.message.clone(),
@@ -287,16 +293,7 @@ pub async fn open_ticket(State(state): State<AppState>, page: Page, ApiForm(form
                     errors: FormErrors::none(),
                 },
             };
-            let view = form_page(
-                &state,
-                &page.user,
-                t,
-                Some(shop_id),
-                &form.order_no,
-                Some(&form),
-                shown,
-            )
-            .await?;
+            let view = form_page(&state, &page.user, t, Some(shop_id), &form.order_no, Some(&form), shown).await?;
             // htmx only swaps successful answers: the refusal is shown in place with 200.
             let status = if page.htmx { StatusCode::OK } else { refusal.status() };
             Ok((status, render_page(&view)?).into_response())

@@ -21,10 +21,10 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Resolution, Status};
 use crate::state::AppState;
 use crate::tickets::model::{Channel, Event, SevenDayRecord, event_kind};
+use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
 use crate::web::views::{self, Choice, Deadline, Flash, Layout};
-use crate::tickets::pages::Refusal;
 use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
 
 /// The whole ticket page.
