@@ -4,7 +4,7 @@
 use crate::api::ApiForm;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
@@ -241,8 +241,9 @@ fn selected_tickets(form: &[(String, String)]) -> Result<Vec<TicketId>, FieldErr
     Ok(ids)
 }
 
-/// The queue again (422) with a refused bulk action's message next to the ticked boxes and
-/// the chosen agent kept: the page the form was posted from (`back`).
+/// The queue again (422; 200 for htmx, which swaps only successful answers) with a refused bulk
+/// action's message next to the ticked boxes and the chosen agent kept: the page the form was
+/// posted from (`back`).
 async fn refuse(state: &AppState, page: &Page, form: &[(String, String)], error: FieldError) -> PageResult {
     let here = safe_next(field(form, "back"));
     let query = here
@@ -256,7 +257,12 @@ async fn refuse(state: &AppState, page: &Page, form: &[(String, String)], error:
         assignee: field(form, "assignee").unwrap_or("").to_string(),
     };
     let view = queue_page(state, &page.user, page.t, &here, &query, Some(refused)).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render_page(&view)?).into_response())
+    let status = if page.htmx {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render_page(&view)?).into_response())
 }
 
 /// Whether a bulk action goes on past a ticket it could not change (counted as skipped): yes
@@ -274,10 +280,18 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn back(form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Response {
+/// Back to the queue the form was posted from, saying what was done: a redirect, or for htmx
+/// a full page load of it (`HX-Redirect`).
+fn back(page: &Page, form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Response {
     let target = safe_next(field(form, "back"));
     let joiner = if target.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{target}{joiner}done={done}&n={n}&skipped={skipped}")).into_response()
+    let target = format!("{target}{joiner}done={done}&n={n}&skipped={skipped}");
+    if page.htmx
+        && let Ok(value) = HeaderValue::from_str(&target)
+    {
+        return ([("hx-redirect", value)], StatusCode::OK).into_response();
+    }
+    Redirect::to(&target).into_response()
 }
 
 /// Reassigns the ticked tickets to one agent.
@@ -315,7 +329,7 @@ pub async fn bulk_reassign(
             }
         }
     }
-    Ok(back(&form, "reassigned", done, skipped))
+    Ok(back(&page, &form, "reassigned", done, skipped))
 }
 
 /// Escalates the ticked tickets (status `escalated`, back to where they were later).
@@ -354,5 +368,5 @@ pub async fn bulk_escalate(
             }
         }
     }
-    Ok(back(&form, "escalated", done, skipped))
+    Ok(back(&page, &form, "escalated", done, skipped))
 }

@@ -300,8 +300,38 @@ async fn a_bulk_action_with_nothing_ticked_says_so_beside_the_boxes_and_keeps_th
                 page.contains(&format!("<option value=\"{agent}\" selected>")),
                 "{lang}: {action}: the chosen agent is kept"
             );
+            // htmx swaps the bulk form in place: 200, the same message.
+            let htmx = client
+                .post(desk.app.url(&format!("/follow-ups/{action}")))
+                .header("HX-Request", "true")
+                .form(&[("back", "/follow-ups?state=overdue"), ("assignee", agent.as_str())])
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(htmx.status(), StatusCode::OK, "{lang}: {action}");
+            let page = htmx.text().await.expect("text");
+            assert_eq!(field_error(&page, "bulk-error"), message, "{lang}: {action}");
         }
     }
     let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
     assert_eq!(after.body["version"], 1, "nothing was changed");
+    // Ticked, the same htmx post goes through and loads the queue again with what was done.
+    let client = browser_in(&desk, "super-a", "zh").await;
+    let ticket = id.to_string();
+    let done = client
+        .post(desk.app.url("/follow-ups/reassign"))
+        .header("HX-Request", "true")
+        .form(&[
+            ("back", "/follow-ups?state=overdue"),
+            ("assignee", agent.as_str()),
+            ("ticket", ticket.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(
+        done.headers()["hx-redirect"],
+        "/follow-ups?state=overdue&done=reassigned&n=1&skipped=0"
+    );
 }
