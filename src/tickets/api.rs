@@ -289,3 +289,79 @@ impl From<TicketError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{Denied, Role};
+    use crate::edge::FieldError;
+    use crate::rules::calendar::CalendarError;
+
+    #[test]
+    fn a_field_error_answers_422_naming_the_field_with_the_catalogues_english() {
+        let error = ApiError::from(TicketError::Invalid(FieldError::new("summary", "ticket.invalid.empty")));
+        assert_eq!(
+            (error.status, error.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        );
+        assert_eq!(error.details["field"], "summary");
+        assert_eq!(
+            error.message,
+            "summary: Write something here; spaces alone are not enough."
+        );
+    }
+
+    #[test]
+    fn range_errors_keep_their_own_codes_and_name_the_field() {
+        let amount = ApiError::from(TicketError::AmountOutOfRange(FieldError::new(
+            "refund_fen",
+            "ticket.invalid.amount_range",
+        )));
+        assert_eq!(
+            (amount.status, amount.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "amount_out_of_range")
+        );
+        assert_eq!(amount.details["field"], "refund_fen");
+        let date = ApiError::from(TicketError::DateOutOfRange(FieldError::new(
+            "opened_at",
+            "ticket.invalid.year_range",
+        )));
+        assert_eq!(date.code, "date_out_of_range");
+        assert_eq!(date.details["field"], "opened_at");
+    }
+
+    #[test]
+    fn the_other_refusals_keep_their_status_code_and_details() {
+        let answer = |error: TicketError| ApiError::from(error);
+        let not_found = answer(TicketError::NotFound);
+        assert_eq!((not_found.status, not_found.code), (StatusCode::NOT_FOUND, "not_found"));
+        let stale = answer(TicketError::StaleVersion { current: 3 });
+        assert_eq!((stale.status, stale.code), (StatusCode::CONFLICT, "stale_version"));
+        assert_eq!(stale.details["current_version"], 3);
+        let closed = answer(TicketError::Closed);
+        assert_eq!(
+            (closed.status, closed.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "ticket_closed")
+        );
+        let key = answer(TicketError::BadIdempotencyKey);
+        assert_eq!((key.status, key.code), (StatusCode::BAD_REQUEST, "bad_request"));
+        let reused = answer(TicketError::IdempotencyKeyReused {
+            key: "k-1".into(),
+            ticket: TicketId(7),
+        });
+        assert_eq!(reused.code, "idempotency_key_reused");
+        assert_eq!(reused.details["ticket_id"], 7);
+        assert!(reused.message.contains("k-1"));
+        let year = answer(TicketError::Calendar(CalendarError::UnknownYear(2031)));
+        assert_eq!(
+            (year.status, year.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "calendar_unknown_year")
+        );
+        let denied = answer(TicketError::Forbidden(Denied {
+            role: Role::Agent,
+            action: Action::Reassign,
+        }));
+        assert_eq!((denied.status, denied.code), (StatusCode::FORBIDDEN, "forbidden"));
+        assert!(denied.message.contains("agent") && denied.message.contains("reassign tickets"));
+    }
+}

@@ -117,4 +117,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "请在列表中勾选工单。",
         "Tick the tickets in the list.",
     ),
+    (
+        "form.bad_page_link",
+        "翻页链接无效，请回到列表第一页重新翻页。",
+        "That page link is not valid; go back to the first page of the list and page on from there.",
+    ),
 ];

@@ -2,18 +2,19 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Html;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::api::ApiQuery;
-use crate::error::ApiError;
+use crate::i18n::Message;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
 use crate::web::views::{Choice, Layout, TicketRow};
-use crate::web::{Page, PageResult, render_page};
+use crate::web::{Page, PageError, PageResult, render_page};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -89,7 +90,13 @@ pub async fn show_queue(
         .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let after = match query.after.as_deref() {
-        Some(a) => Some(parse_after(a).ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?),
+        Some(a) => Some(parse_after(a).ok_or_else(|| {
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                Message::new("form.bad_page_link"),
+            )
+        })?),
         None => None,
     };
     let (assignee, unassigned) = match view {
