@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::{ReplyInput, Situation, VARIABLES};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
@@ -155,15 +156,23 @@ async fn answer(state: &AppState, page: &Page, shop: ShopId, result: Result<(), 
         Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done={done}")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error.into()),
         Err(error) => {
-            let t = page.t;
-            let flash = Flash {
-                ok: false,
-                text: crate::web::error::error_text(t, error.code, &error.message),
-            };
-            let view = library(state, &page.user, t, shop, Some(flash)).await?;
-            Ok((error.status, render_page(&view)?).into_response())
+            let text = crate::web::error::error_text(page.t, error.code, &error.message);
+            show_again(state, page, shop, error.status, text).await
         }
     }
+}
+
+/// The library again with what was refused said at the top.
+async fn show_again(state: &AppState, page: &Page, shop: ShopId, status: StatusCode, text: String) -> PageResult {
+    let flash = Flash { ok: false, text };
+    let view = library(state, &page.user, page.t, shop, Some(flash)).await?;
+    Ok((status, render_page(&view)?).into_response())
+}
+
+/// A form value the page itself refuses, in the user's language.
+async fn refuse(state: &AppState, page: &Page, shop: ShopId, error: FieldError) -> PageResult {
+    let text = page.t.message(&error.message);
+    show_again(state, page, shop, StatusCode::UNPROCESSABLE_ENTITY, text).await
 }
 
 /// The add and edit forms.
@@ -176,9 +185,9 @@ pub struct ReplyForm {
 }
 
 impl ReplyForm {
-    fn input(self) -> Result<ReplyInput, ApiError> {
-        let situation = Situation::parse(&self.situation)
-            .ok_or_else(|| ApiError::invalid("situation", "choose one of the situations"))?;
+    fn input(self) -> Result<ReplyInput, FieldError> {
+        let situation =
+            Situation::parse(&self.situation).ok_or_else(|| FieldError::new("situation", "form.choose_situation"))?;
         Ok(ReplyInput {
             situation,
             title: self.title,
@@ -194,7 +203,7 @@ pub async fn add_reply(State(state): State<AppState>, page: Page, ApiForm(form):
     let shop = pick_shop(user, form.shop)?;
     let result = match form.input() {
         Ok(input) => super::create(&state.pool, shop, &input).await.map(|_| ()),
-        Err(error) => Err(error),
+        Err(error) => return refuse(&state, &page, shop, error).await,
     };
     answer(&state, &page, shop, result, "saved").await
 }
@@ -213,7 +222,7 @@ pub async fn edit_reply(
         .ok_or_else(|| ApiError::not_found("reply"))?;
     let result = match form.input() {
         Ok(input) => super::update(&state.pool, shop, id, &input).await.map(|_| ()),
-        Err(error) => Err(error),
+        Err(error) => return refuse(&state, &page, shop, error).await,
     };
     answer(&state, &page, shop, result, "saved").await
 }

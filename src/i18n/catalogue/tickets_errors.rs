@@ -1,6 +1,7 @@
-//! What the ticket actions and their forms refuse, said to the person: the field messages of
-//! `tickets::TicketError` (`ticket.invalid.*`) and of the ticket pages' and the follow-up
-//! queue's forms (`form.*`). The JSON API gives the English text after the field's name.
+//! What the ticket actions and the pages' forms refuse, said to the person: the field messages
+//! of `tickets::TicketError` (`ticket.invalid.*`) and of the forms of the ticket pages, the
+//! follow-up queue and the reply library (`form.*`). The JSON API gives the English text after
+//! the field's name.
 
 /// `(key, 简体中文, English)`.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
@@ -121,5 +122,10 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "form.bad_page_link",
         "翻页链接无效，请回到列表第一页重新翻页。",
         "That page link is not valid; go back to the first page of the list and page on from there.",
+    ),
+    (
+        "form.choose_situation",
+        "请选择这条快捷短语的适用场景。",
+        "Choose the situation the reply is for.",
     ),
 ];
