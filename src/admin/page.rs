@@ -3,16 +3,14 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use crate::api::ApiQuery;
 use crate::auth::permissions::Action;
-use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::views::Layout;
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageResult, render_page};
 
 /// The admin page's route.
 pub fn router() -> axum::Router<AppState> {
@@ -59,12 +57,10 @@ pub struct AdminQuery {
 /// Shows the page (admins).
 pub async fn show_admin(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    Page { user, t, .. }: Page,
     ApiQuery(query): ApiQuery<AdminQuery>,
-) -> ApiResult<Response> {
+) -> PageResult {
     user.require(Action::ReadAudit)?;
-    let t = translator(&headers);
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let entries = crate::audit::recent(&state.pool, query.before, PAGE_SIZE).await?;
     let older = (entries.len() as i64 == PAGE_SIZE)
@@ -95,7 +91,7 @@ pub async fn show_admin(
             .collect(),
         older,
     };
-    Ok(render(&page)?.into_response())
+    Ok(render_page(&page)?.into_response())
 }
 
 fn audit_label(t: crate::i18n::Tr, action: &str) -> String {

@@ -65,6 +65,24 @@ impl Role {
     }
 }
 
+/// What the permission matrix refused: this role may not do this action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Denied {
+    pub role: Role,
+    pub action: permissions::Action,
+}
+
+impl From<Denied> for ApiError {
+    /// 403 `forbidden`, naming the role and the action.
+    fn from(denied: Denied) -> ApiError {
+        ApiError::forbidden(format!(
+            "your role ({}) may not {}; ask a supervisor or an admin",
+            denied.role.as_str(),
+            denied.action.name()
+        ))
+    }
+}
+
 /// The signed-in user of a request.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
@@ -96,15 +114,20 @@ impl CurrentUser {
     /// Errors (403) unless the matrix lets this user's role do `action`. Every refusal is logged,
     /// with ids only — no names, no personal data.
     pub fn require(&self, action: permissions::Action) -> Result<(), ApiError> {
+        self.permit(action).map_err(ApiError::from)
+    }
+
+    /// [`require`](Self::require) for services, which answer with their own error types: the
+    /// refusal (logged the same way) without HTTP.
+    pub fn permit(&self, action: permissions::Action) -> Result<(), Denied> {
         if permissions::allows(self.role, action) {
             return Ok(());
         }
         tracing::warn!(user = %self.id, role = self.role.as_str(), action = action.name(), "permission denied");
-        Err(ApiError::forbidden(format!(
-            "your role ({}) may not {}; ask a supervisor or an admin",
-            self.role.as_str(),
-            action.name()
-        )))
+        Err(Denied {
+            role: self.role,
+            action,
+        })
     }
 
     /// Whether the matrix lets this user do `action`.

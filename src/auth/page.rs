@@ -4,14 +4,14 @@ use crate::api::ApiForm;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use crate::auth::{SESSION_COOKIE, client_address, request_token, tokens};
-use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::views::Layout;
-use crate::web::{render, safe_next, translator};
+use crate::web::{PageResult, render_page};
+use crate::web::{safe_next, translator};
 
 /// The sign-in pages' routes.
 pub fn router() -> axum::Router<AppState> {
@@ -44,14 +44,14 @@ pub struct LoginForm {
 }
 
 /// Shows the login form.
-pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> ApiResult<Response> {
+pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> PageResult {
     let page = LoginPage {
         layout: Layout::anonymous(translator(&headers)),
         next: safe_next(query.next.as_deref()),
         login: String::new(),
         error: None,
     };
-    Ok(render(&page)?.into_response())
+    Ok(render_page(&page)?.into_response())
 }
 
 /// Checks the credentials, starts a session and goes on to where the user wanted to be.
@@ -60,7 +60,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     extensions: axum::http::Extensions,
     ApiForm(form): ApiForm<LoginForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let t = translator(&headers);
     let next = safe_next(form.next.as_deref());
     let public_origin = state.transport.public_url.as_ref().map(|url| url.origin());
@@ -72,7 +72,7 @@ pub async fn sign_in(
             login: String::new(),
             error: Some(t.t("login.cross_site").to_string()),
         };
-        return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
+        return Ok((StatusCode::FORBIDDEN, render_page(&page)?).into_response());
     }
     let address = client_address(&extensions);
     let now = state.now();
@@ -86,13 +86,13 @@ pub async fn sign_in(
                 login: form.login,
                 error: Some(t.f("login.rate_limited", &[("seconds", &seconds)])),
             };
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, render_page(&page)?).into_response();
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             return Ok(response);
         }
-        Err(error) => return Err(error),
+        Err(error) => return Err(error.into()),
     };
     let Some(user) = signed_in else {
         let page = LoginPage {
@@ -101,7 +101,7 @@ pub async fn sign_in(
             login: form.login,
             error: Some(t.t("login.failed").to_string()),
         };
-        return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
+        return Ok((StatusCode::UNAUTHORIZED, render_page(&page)?).into_response());
     };
     let (token, _) = tokens::issue(&state.pool, user, tokens::TokenKind::Session, None).await?;
     let cookie = format!(
@@ -116,7 +116,7 @@ pub async fn sign_in(
 }
 
 /// Ends the session.
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     if let Some(token) = request_token(&headers) {
         tokens::revoke(&state.pool, &token).await?;
     }

@@ -4,13 +4,12 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
 
 use super::BuyerFile;
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
 use crate::money::Fen;
@@ -18,7 +17,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::web::views::Layout;
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageResult, render_page};
 
 /// The page route (merged into the pages' router).
 pub fn router() -> Router<AppState> {
@@ -88,15 +87,13 @@ pub struct TicketRow {
 /// Shows the file of a ticket's buyer.
 pub async fn show_buyer(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    Page { user, t, .. }: Page,
     Path(id): Path<TicketId>,
-) -> ApiResult<Html<String>> {
+) -> PageResult<Html<String>> {
     let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
-    let t = translator(&headers);
     let t = Tr::new(t.lang, ticket.time_zone);
     let file = super::file(&state.pool, ticket.shop_id, ticket.customer_id, state.now()).await?;
     let page = BuyerPage {
@@ -136,5 +133,5 @@ pub async fn show_buyer(
             })
             .collect(),
     };
-    render(&page)
+    render_page(&page)
 }

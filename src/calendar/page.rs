@@ -6,7 +6,7 @@ use crate::api::ApiForm;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -19,8 +19,8 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::web::views::{ErrorPage, Flash, Layout};
-use crate::web::{PageUser, is_htmx, render, translator};
+use crate::web::views::{Flash, Layout};
+use crate::web::{Page, PageResult, render};
 
 /// The id of the element htmx swaps with the calculator's result.
 const RESULT_ID: &str = "calendar-result";
@@ -147,26 +147,17 @@ pub struct YearFormInput {
 /// Shows the calculator (with its result when `from` is given) and the years.
 pub async fn show_calendar(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    uri: Uri,
+    Page { user, t, path, htmx }: Page,
+    headers: axum::http::HeaderMap,
     Query(query): Query<CalendarQuery>,
-) -> Response {
-    let t = translator(&headers);
-    let here = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/calendar".into());
-    let result = async {
-        let calculator = calculate(&state, t, &query).await?;
-        if is_htmx(&headers) && headers.get("hx-target").and_then(|v| v.to_str().ok()) == Some(RESULT_ID) {
-            return Ok(render(&calculator.result)?.into_response());
-        }
-        let mut page = page(&state, &user, t, here, calculator).await?;
-        page.layout.flash = flash(t, &query, &page.years);
-        Ok(render(&page)?.into_response())
-    };
-    result.await.unwrap_or_else(|error| error_page(&state, t, &user, error))
+) -> PageResult {
+    let calculator = calculate(&state, t, &query).await?;
+    if htmx && headers.get("hx-target").and_then(|v| v.to_str().ok()) == Some(RESULT_ID) {
+        return Ok(render(&calculator.result)?.into_response());
+    }
+    let mut page = page(&state, &user, t, path, calculator).await?;
+    page.layout.flash = flash(t, &query, &page.years);
+    Ok(render(&page)?.into_response())
 }
 
 /// What the calculator shows.
@@ -459,35 +450,25 @@ fn flash(t: Tr, query: &CalendarQuery, years: &[YearCard]) -> Option<Flash> {
 /// Adds a year from the admin's new-year form.
 pub async fn add_year(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    Page { user, t, .. }: Page,
     ApiForm(input): ApiForm<YearFormInput>,
-) -> Response {
-    let t = translator(&headers);
+) -> PageResult {
     let year = input.year.as_deref().map(str::trim).unwrap_or_default();
     let year = year
         .parse::<i32>()
         .map_err(|_| t.t("calendar.problem.year_missing").to_string());
-    save(&state, &user, t, year, true, input)
-        .await
-        .unwrap_or_else(|error| error_page(&state, t, &user, error))
+    Ok(save(&state, &user, t, year, true, input).await?)
 }
 
 /// Replaces a year from the admin's form on its card.
 pub async fn replace_year(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    Page { user, t, .. }: Page,
     Path(year): Path<String>,
     ApiForm(input): ApiForm<YearFormInput>,
-) -> Response {
-    let t = translator(&headers);
-    let Ok(year) = year.parse::<i32>() else {
-        return error_page(&state, t, &user, ApiError::not_found("calendar year"));
-    };
-    save(&state, &user, t, Ok(year), false, input)
-        .await
-        .unwrap_or_else(|error| error_page(&state, t, &user, error))
+) -> PageResult {
+    let year = year.parse::<i32>().map_err(|_| ApiError::not_found("calendar year"))?;
+    Ok(save(&state, &user, t, Ok(year), false, input).await?)
 }
 
 /// Stores the year and goes back to the page (post/redirect/get), or shows the page again
@@ -664,11 +645,9 @@ fn invalid_messages(t: Tr, year: i32, invalid: &Invalid, places: &[Place]) -> Ve
 /// Removes a year (admin) and goes back to the page.
 pub async fn delete_year(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    Page { user, .. }: Page,
     Path(year): Path<String>,
-) -> Response {
-    let t = translator(&headers);
+) -> PageResult {
     let result = async {
         user.require(crate::auth::permissions::Action::ManageCalendar)?;
         let year = year.parse::<i32>().map_err(|_| ApiError::not_found("calendar year"))?;
@@ -689,28 +668,5 @@ pub async fn delete_year(
         tracing::info!(year, user = %user.login, "calendar year removed from the page");
         Ok(Redirect::to(&format!("/calendar?deleted={year}")).into_response())
     };
-    result.await.unwrap_or_else(|error| error_page(&state, t, &user, error))
-}
-
-/// An error as a page in the user's language (the calendar's routes are outside the pages'
-/// error layer, so they render it themselves).
-fn error_page(state: &AppState, t: Tr, user: &CurrentUser, error: ApiError) -> Response {
-    let status = error.status;
-    let title = match status {
-        StatusCode::NOT_FOUND => t.t("error.not_found"),
-        StatusCode::FORBIDDEN => t.t("error.forbidden"),
-        StatusCode::SERVICE_UNAVAILABLE => t.t("error.unavailable"),
-        s if s.is_server_error() => t.t("error.internal"),
-        _ => t.t("error.bad_request"),
-    };
-    let page = ErrorPage {
-        layout: Layout::new(state, t, user, "calendar", "/calendar"),
-        status: status.as_u16(),
-        title,
-        message: crate::web::error::error_text(t, error.code, &error.message),
-    };
-    match render(&page) {
-        Ok(html) => (status, html).into_response(),
-        Err(_) => error.into_response(),
-    }
+    Ok(result.await?)
 }

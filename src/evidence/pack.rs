@@ -5,16 +5,16 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
 use chrono::Utc;
 
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::ids::TicketId;
 use crate::state::AppState;
 use crate::tickets::pages::ticket::{EventRow, VerdictBox};
-use crate::web::{PageUser, translator};
+use crate::web::{Page, PageResult};
 
 /// The pack.
 #[derive(Template)]
@@ -45,18 +45,13 @@ pub struct PackFile {
 }
 
 /// Downloads the evidence pack of a ticket.
-pub async fn download_pack(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Path(id): Path<TicketId>,
-) -> ApiResult<Response> {
+pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): Path<TicketId>) -> PageResult {
+    let user = &page.user;
     let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
-    let t = translator(&headers);
-    let body = crate::tickets::pages::ticket::partial(&state, &user, t, &ticket, None).await?;
+    let body = crate::tickets::pages::ticket::partial(&state, user, page.t, &ticket, None).await?;
     let t = body.t;
     let mut files = Vec::new();
     for meta in super::list(&state.pool, ticket.shop_id, id).await? {

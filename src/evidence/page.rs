@@ -6,17 +6,19 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use sqlx::PgPool;
 
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
 use crate::state::AppState;
 use crate::tickets::Ticket;
-use crate::web::PageUser;
+use crate::tickets::pages::Refusal;
+use crate::tickets::pages::ticket::Draft;
+use crate::web::{Page, PageError, PageResult};
 
 /// The page routes that read (merged into the pages' router); the upload is in
 /// [`super::api::upload_router`].
@@ -69,18 +71,26 @@ pub async fn rows(pool: &PgPool, t: Tr, ticket: &Ticket) -> sqlx::Result<Vec<Evi
 /// Attaches a file from the ticket page.
 pub async fn upload(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
+    page: Page,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
     body: Body,
-) -> ApiResult<Response> {
+) -> PageResult {
     let result = match super::api::read_upload(&headers, body).await {
-        Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now())
-            .await
-            .map(|(ticket, _)| ticket),
+        Ok(upload) => super::attach(
+            &state.pool,
+            &page.user,
+            id,
+            &upload.file_name,
+            &upload.bytes,
+            state.now(),
+        )
+        .await
+        .map(|(ticket, _)| ticket),
         Err(error) => Err(error),
     };
-    crate::tickets::pages::ticket::answer(&state, &user, &headers, id, result, "flash.evidence_saved").await
+    let result = result.map_err(Refusal::from);
+    crate::tickets::pages::ticket::answer(&state, &page, id, result, "flash.evidence_saved", Draft::default()).await
 }
 
 /// `Content-Disposition` for a stored name: ASCII fallback plus the UTF-8 name (RFC 6266).
@@ -105,12 +115,13 @@ pub fn disposition(kind: &str, name: &str) -> String {
 /// (thumbnails, viewing), PDFs as a download.
 pub async fn serve_file(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
+    page: Page,
     Path((id, evidence)): Path<(TicketId, i64)>,
-) -> ApiResult<Response> {
+) -> PageResult {
+    let user = &page.user;
     let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or_else(PageError::not_found)?;
     user.require(Action::ReadTickets)?;
     let (meta, bytes) = super::content(&state.pool, ticket.shop_id, id, evidence)
         .await?

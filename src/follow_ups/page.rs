@@ -4,7 +4,7 @@
 use crate::api::ApiForm;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
@@ -12,7 +12,8 @@ use serde::Deserialize;
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::edge::FieldError;
+use crate::error::ApiError;
 use crate::follow_ups::api::MAX_SOON_HOURS;
 use crate::follow_ups::{AgentLoad, agent_loads};
 use crate::i18n::Tr;
@@ -22,7 +23,7 @@ use crate::state::AppState;
 use crate::tickets::repo;
 use crate::tickets::service::{self, NewAssignment, NewTransition};
 use crate::web::views::{Choice, Flash, Layout, TicketRow};
-use crate::web::{PageUser, render, safe_next, translator, urlencode};
+use crate::web::{FormErrors, Page, PageError, PageResult, render_page, safe_next, urlencode};
 
 /// The follow-up pages' routes.
 pub fn router() -> axum::Router<AppState> {
@@ -49,6 +50,8 @@ pub struct FollowUpsPage {
     pub can_act: bool,
     pub here: String,
     pub heading: String,
+    /// A refused bulk action's message, next to the ticked boxes (`errors.get("ticket")`).
+    pub errors: FormErrors,
 }
 
 /// One agent's line in the load table.
@@ -87,13 +90,29 @@ fn percent(t: Tr, in_time: i64, missed: i64) -> String {
 /// Shows the queues.
 pub async fn show_follow_ups(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    uri: Uri,
+    page: Page,
     ApiQuery(query): ApiQuery<FollowUpsQuery>,
-) -> ApiResult<Response> {
+) -> PageResult {
+    let view = queue_page(&state, &page.user, page.t, &page.path, &query, None).await?;
+    Ok(render_page(&view)?.into_response())
+}
+
+/// A bulk action shown again: what went wrong, and the agent that was chosen.
+struct Refused {
+    errors: FormErrors,
+    assignee: String,
+}
+
+/// The page at `here` (its address with the query), with a refused bulk action's message.
+async fn queue_page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    here: &str,
+    query: &FollowUpsQuery,
+    refused: Option<Refused>,
+) -> PageResult<FollowUpsPage> {
     user.require(Action::SeeFollowUps)?;
-    let t = translator(&headers);
     let now = state.now();
     let overdue_view = query.state.as_deref() != Some("due_soon");
     let hours = query.hours.unwrap_or(4).clamp(1, MAX_SOON_HOURS);
@@ -167,10 +186,13 @@ pub async fn show_follow_ups(
             name.clone(),
             assignee.map(|a| a.to_string()) == Some(id.clone()),
         ));
-        workers.push(Choice::new(id, name, false));
+        let chosen = refused.as_ref().is_some_and(|r| r.assignee == id);
+        workers.push(Choice::new(id, name, chosen));
     }
-    let mut layout = Layout::new(&state, t, &user, "follow_ups", uri.to_string());
-    layout.flash = query.done.as_deref().map(|done| Flash {
+    let mut layout = Layout::new(state, t, user, "follow_ups", here);
+    // After a refused bulk action the message is beside the boxes; an earlier action's result
+    // (still in the address) is not repeated.
+    layout.flash = query.done.as_deref().filter(|_| refused.is_none()).map(|done| Flash {
         ok: query.skipped.unwrap_or(0) == 0,
         text: t.f(
             if done == "escalated" {
@@ -186,7 +208,7 @@ pub async fn show_follow_ups(
     } else {
         t.f("follow_ups.soon_heading", &[("n", &tickets.len()), ("hours", &hours)])
     };
-    let page = FollowUpsPage {
+    Ok(FollowUpsPage {
         layout,
         overdue_view,
         overdue_href: link("overdue", &agent_param),
@@ -200,53 +222,98 @@ pub async fn show_follow_ups(
         rows: tickets.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect(),
         workers,
         can_act: user.may(Action::BulkFollowUps),
-        here: uri.to_string(),
+        here: here.to_string(),
         heading,
-    };
-    Ok(render(&page)?.into_response())
+        errors: refused.map(|r| r.errors).unwrap_or_default(),
+    })
 }
 
-fn selected_tickets(form: &[(String, String)]) -> Result<Vec<TicketId>, ApiError> {
+fn selected_tickets(form: &[(String, String)]) -> Result<Vec<TicketId>, FieldError> {
     let ids: Result<Vec<TicketId>, _> = form
         .iter()
         .filter(|(k, _)| k == "ticket")
         .map(|(_, v)| v.parse())
         .collect();
-    let ids = ids.map_err(|_| ApiError::invalid("ticket", "tick the tickets in the list"))?;
+    let ids = ids.map_err(|_| FieldError::new("ticket", "form.tick_from_list"))?;
     if ids.is_empty() {
-        return Err(ApiError::invalid("ticket", "tick at least one ticket first"));
+        return Err(FieldError::new("ticket", "form.tick_tickets"));
     }
     Ok(ids)
+}
+
+/// The queue again (422; 200 for htmx, which swaps only successful answers) with a refused bulk
+/// action's message next to the ticked boxes and the chosen agent kept: the page the form was
+/// posted from (`back`).
+async fn refuse(state: &AppState, page: &Page, form: &[(String, String)], error: FieldError) -> PageResult {
+    let here = safe_next(field(form, "back"));
+    let query = here
+        .parse::<Uri>()
+        .ok()
+        .and_then(|uri| axum::extract::Query::<FollowUpsQuery>::try_from_uri(&uri).ok())
+        .map(|query| query.0)
+        .unwrap_or_default();
+    let refused = Refused {
+        errors: FormErrors::one(page.t, &error),
+        assignee: field(form, "assignee").unwrap_or("").to_string(),
+    };
+    let view = queue_page(state, &page.user, page.t, &here, &query, Some(refused)).await?;
+    let status = if page.htmx {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render_page(&view)?).into_response())
+}
+
+/// Whether a bulk action goes on past a ticket it could not change (counted as skipped): yes
+/// for what the person could not have known (changed, closed, refused); no for a fault.
+fn skip(error: crate::tickets::TicketError) -> Result<(), PageError> {
+    let error = ApiError::from(error);
+    if error.status.is_client_error() {
+        Ok(())
+    } else {
+        Err(error.into())
+    }
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn back(form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Response {
+/// Back to the queue the form was posted from, saying what was done: a redirect, or for htmx
+/// a full page load of it (`HX-Redirect`).
+fn back(page: &Page, form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Response {
     let target = safe_next(field(form, "back"));
     let joiner = if target.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{target}{joiner}done={done}&n={n}&skipped={skipped}")).into_response()
-}
-
-fn require_supervisor(user: &CurrentUser) -> ApiResult<()> {
-    user.require(Action::BulkFollowUps)
+    let target = format!("{target}{joiner}done={done}&n={n}&skipped={skipped}");
+    if page.htmx
+        && let Ok(value) = HeaderValue::from_str(&target)
+    {
+        return ([("hx-redirect", value)], StatusCode::OK).into_response();
+    }
+    Redirect::to(&target).into_response()
 }
 
 /// Reassigns the ticked tickets to one agent.
 pub async fn bulk_reassign(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
+    page: Page,
     ApiForm(form): ApiForm<Vec<(String, String)>>,
-) -> ApiResult<Response> {
-    require_supervisor(&user)?;
-    let ids = selected_tickets(&form)?;
+) -> PageResult {
+    page.user.require(Action::BulkFollowUps)?;
+    let ids = match selected_tickets(&form) {
+        Ok(ids) => ids,
+        Err(error) => return refuse(&state, &page, &form, error).await,
+    };
     let assignee = match field(&form, "assignee").unwrap_or("") {
         "" => None,
-        id => Some(
-            id.parse::<UserId>()
-                .map_err(|_| ApiError::invalid("assignee", "choose a person from the list"))?,
-        ),
+        id => match id.parse::<UserId>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let error = FieldError::new("assignee", "form.choose_person");
+                return refuse(&state, &page, &form, error).await;
+            }
+        },
     };
     let (mut done, mut skipped) = (0, 0);
     for id in ids {
@@ -254,23 +321,29 @@ pub async fn bulk_reassign(
             assignee,
             version: None,
         };
-        match service::assign(&state.pool, &user, id, input, state.now()).await {
+        match service::assign(&state.pool, &page.user, id, input, state.now()).await {
             Ok(_) => done += 1,
-            Err(error) if error.status.is_client_error() => skipped += 1,
-            Err(error) => return Err(error),
+            Err(error) => {
+                skip(error)?;
+                skipped += 1;
+            }
         }
     }
-    Ok(back(&form, "reassigned", done, skipped))
+    Ok(back(&page, &form, "reassigned", done, skipped))
 }
 
 /// Escalates the ticked tickets (status `escalated`, back to where they were later).
 pub async fn bulk_escalate(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
+    page: Page,
     ApiForm(form): ApiForm<Vec<(String, String)>>,
-) -> ApiResult<Response> {
-    require_supervisor(&user)?;
-    let ids = selected_tickets(&form)?;
+) -> PageResult {
+    let user = &page.user;
+    user.require(Action::BulkFollowUps)?;
+    let ids = match selected_tickets(&form) {
+        Ok(ids) => ids,
+        Err(error) => return refuse(&state, &page, &form, error).await,
+    };
     let note = field(&form, "note")
         .map(str::to_string)
         .filter(|n| !n.trim().is_empty());
@@ -287,11 +360,13 @@ pub async fn bulk_escalate(
             version: ticket.version,
             resolution: None,
         };
-        match service::transition(&state.pool, &calendar, &user, id, input, state.now()).await {
+        match service::transition(&state.pool, &calendar, user, id, input, state.now()).await {
             Ok(_) => done += 1,
-            Err(error) if error.status.is_client_error() => skipped += 1,
-            Err(error) => return Err(error),
+            Err(error) => {
+                skip(error)?;
+                skipped += 1;
+            }
         }
     }
-    Ok(back(&form, "escalated", done, skipped))
+    Ok(back(&page, &form, "escalated", done, skipped))
 }

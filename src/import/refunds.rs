@@ -361,8 +361,15 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
         review_rating: None,
         review_text: None,
     };
-    let explain = |e: crate::error::ApiError| format!("refund {}: {}", record.refund_no, e.message);
-    let created = service::create(state, user, shop, input, None, Lang::Zh, now)
+    let explain = |e: crate::tickets::TicketError| {
+        format!(
+            "refund {}: {}",
+            record.refund_no,
+            crate::error::ApiError::from(e).message
+        )
+    };
+    let calendar = state.calendar();
+    let created = service::create(&state.pool, &calendar, user, shop, input, None, Lang::Zh, now)
         .await
         .map_err(explain)?;
     let id: TicketId = created.ticket.id;
@@ -381,7 +388,6 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
         .filter(|f| *f >= record.applied_at)
         .unwrap_or(record.applied_at);
     let mut version = created.ticket.version;
-    let calendar = state.calendar();
     for &to in history_path(record.kind, &record.status_text) {
         let moved = service::transition(
             &state.pool,

@@ -5,18 +5,16 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 
 use crate::auth::permissions::Action;
-use crate::error::ApiResult;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
 use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageResult, render_page};
 
 /// The page routes (merged into the pages' router).
 pub fn router() -> Router<AppState> {
@@ -47,9 +45,8 @@ pub struct ShortcutsPartial {
 }
 
 /// The help overlay's content, for `agent.js` to show.
-pub async fn show_shortcuts(PageUser(_user): PageUser, headers: HeaderMap) -> ApiResult<Html<String>> {
-    let t = translator(&headers);
-    render(&ShortcutsPartial {
+pub async fn show_shortcuts(Page { t, .. }: Page) -> PageResult<Html<String>> {
+    render_page(&ShortcutsPartial {
         t,
         rows: SHORTCUTS.iter().map(|(keys, what)| (*keys, t.t(what))).collect(),
     })
@@ -59,9 +56,9 @@ pub async fn show_shortcuts(PageUser(_user): PageUser, headers: HeaderMap) -> Ap
 /// wrapping round to the first; to the queue when there is none.
 pub async fn next_ticket(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
+    Page { user, .. }: Page,
     Path(id): Path<TicketId>,
-) -> ApiResult<Response> {
+) -> PageResult {
     user.require(Action::ReadTickets)?;
     let now = state.now();
     let current = repo::get(&state.pool, &user.shops, id).await?;

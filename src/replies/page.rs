@@ -7,20 +7,21 @@ use crate::api::ApiForm;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{ReplyInput, Situation, VARIABLES};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::edge::FieldError;
+use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::state::AppState;
 use crate::web::views::{Choice, Flash, Layout};
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageResult, render_page};
 
 /// The page routes (merged into the pages' router, under its HTML error handling).
 pub fn router() -> Router<AppState> {
@@ -69,7 +70,7 @@ pub struct LibraryQuery {
     done: Option<String>,
 }
 
-fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> ApiResult<ShopId> {
+fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> Result<ShopId, ApiError> {
     match wanted {
         Some(shop) => {
             user.require_shop(shop)?;
@@ -86,13 +87,13 @@ fn situation_choices(t: Tr, selected: Situation) -> Vec<Choice> {
         .collect()
 }
 
-async fn page(
+async fn library(
     state: &AppState,
     user: &CurrentUser,
     t: Tr,
     shop: ShopId,
     flash: Option<Flash>,
-) -> ApiResult<RepliesPage> {
+) -> PageResult<RepliesPage> {
     let replies = super::list(&state.pool, shop, None, None).await?;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let mut conn = state.pool.acquire().await?;
@@ -132,15 +133,10 @@ async fn page(
 }
 
 /// Shows the library of one of the user's shops.
-pub async fn show_library(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Query(query): Query<LibraryQuery>,
-) -> ApiResult<Response> {
+pub async fn show_library(State(state): State<AppState>, page: Page, Query(query): Query<LibraryQuery>) -> PageResult {
+    let (user, t) = (&page.user, page.t);
     user.require(Action::ReadTickets)?;
-    let t = translator(&headers);
-    let shop = pick_shop(&user, query.shop)?;
+    let shop = pick_shop(user, query.shop)?;
     let flash = query.done.as_deref().map(|done| Flash {
         ok: true,
         text: t
@@ -151,30 +147,32 @@ pub async fn show_library(
             })
             .to_string(),
     });
-    Ok(render(&page(&state, &user, t, shop, flash).await?)?.into_response())
+    Ok(render_page(&library(&state, user, t, shop, flash).await?)?.into_response())
 }
 
 /// After a change: back to the page, or the page again with the reason.
-async fn answer(
-    state: &AppState,
-    user: &CurrentUser,
-    headers: &HeaderMap,
-    shop: ShopId,
-    result: Result<(), ApiError>,
-    done: &str,
-) -> ApiResult<Response> {
+async fn answer(state: &AppState, page: &Page, shop: ShopId, result: Result<(), ApiError>, done: &str) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done={done}")).into_response()),
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
+        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error.into()),
         Err(error) => {
-            let t = translator(headers);
-            let flash = Flash {
-                ok: false,
-                text: crate::web::error::error_text(t, error.code, &error.message),
-            };
-            Ok((error.status, render(&page(state, user, t, shop, Some(flash)).await?)?).into_response())
+            let text = crate::web::error::error_text(page.t, error.code, &error.message);
+            show_again(state, page, shop, error.status, text).await
         }
     }
+}
+
+/// The library again with what was refused said at the top.
+async fn show_again(state: &AppState, page: &Page, shop: ShopId, status: StatusCode, text: String) -> PageResult {
+    let flash = Flash { ok: false, text };
+    let view = library(state, &page.user, page.t, shop, Some(flash)).await?;
+    Ok((status, render_page(&view)?).into_response())
+}
+
+/// A form value the page itself refuses, in the user's language.
+async fn refuse(state: &AppState, page: &Page, shop: ShopId, error: FieldError) -> PageResult {
+    let text = page.t.message(&error.message);
+    show_again(state, page, shop, StatusCode::UNPROCESSABLE_ENTITY, text).await
 }
 
 /// The add and edit forms.
@@ -187,9 +185,9 @@ pub struct ReplyForm {
 }
 
 impl ReplyForm {
-    fn input(self) -> Result<ReplyInput, ApiError> {
-        let situation = Situation::parse(&self.situation)
-            .ok_or_else(|| ApiError::invalid("situation", "choose one of the situations"))?;
+    fn input(self) -> Result<ReplyInput, FieldError> {
+        let situation =
+            Situation::parse(&self.situation).ok_or_else(|| FieldError::new("situation", "form.choose_situation"))?;
         Ok(ReplyInput {
             situation,
             title: self.title,
@@ -199,53 +197,45 @@ impl ReplyForm {
 }
 
 /// Adds a reply.
-pub async fn add_reply(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    ApiForm(form): ApiForm<ReplyForm>,
-) -> ApiResult<Response> {
+pub async fn add_reply(State(state): State<AppState>, page: Page, ApiForm(form): ApiForm<ReplyForm>) -> PageResult {
+    let user = &page.user;
     user.require(Action::ManageReplies)?;
-    let shop = pick_shop(&user, form.shop)?;
+    let shop = pick_shop(user, form.shop)?;
     let result = match form.input() {
         Ok(input) => super::create(&state.pool, shop, &input).await.map(|_| ()),
-        Err(error) => Err(error),
+        Err(error) => return refuse(&state, &page, shop, error).await,
     };
-    answer(&state, &user, &headers, shop, result, "saved").await
+    answer(&state, &page, shop, result, "saved").await
 }
 
 /// Saves an edited reply.
 pub async fn edit_reply(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
     ApiForm(form): ApiForm<ReplyForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
+    let user = &page.user;
     user.require(Action::ManageReplies)?;
     let shop = super::shop_of(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("reply"))?;
     let result = match form.input() {
         Ok(input) => super::update(&state.pool, shop, id, &input).await.map(|_| ()),
-        Err(error) => Err(error),
+        Err(error) => return refuse(&state, &page, shop, error).await,
     };
-    answer(&state, &user, &headers, shop, result, "saved").await
+    answer(&state, &page, shop, result, "saved").await
 }
 
 /// Archives a reply.
-pub async fn archive_reply(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+pub async fn archive_reply(State(state): State<AppState>, page: Page, Path(id): Path<i64>) -> PageResult {
+    let user = &page.user;
     user.require(Action::ManageReplies)?;
     let shop = super::shop_of(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("reply"))?;
     let result = super::archive(&state.pool, shop, id).await;
-    answer(&state, &user, &headers, shop, result, "archived").await
+    answer(&state, &page, shop, result, "archived").await
 }
 
 /// The settings form.
@@ -258,12 +248,12 @@ pub struct SettingsForm {
 /// Saves the shop's return address.
 pub async fn save_settings(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     ApiForm(form): ApiForm<SettingsForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
+    let user = &page.user;
     user.require(Action::ManageReplies)?;
-    let shop = pick_shop(&user, form.shop)?;
+    let shop = pick_shop(user, form.shop)?;
     let result = super::set_return_address(&state.pool, shop, &form.return_address).await;
-    answer(&state, &user, &headers, shop, result, "settings").await
+    answer(&state, &page, shop, result, "settings").await
 }

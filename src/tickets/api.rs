@@ -4,10 +4,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::error::TicketError;
 use super::model::TicketView;
 use super::repo::{self, Filter};
 use super::service::{self, FollowUpRequest, NewAssignment, NewNote, NewTicket, NewTransition};
@@ -59,7 +61,7 @@ pub async fn create_ticket(
         .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be plain ASCII"))?;
     let lang = request_lang(&headers);
     let now = state.now();
-    let created = service::create(&state, &user, &shop, input, key, lang, now).await?;
+    let created = service::create(&state.pool, &state.calendar(), &user, &shop, input, key, lang, now).await?;
     let status = if created.replayed {
         StatusCode::OK
     } else {
@@ -249,4 +251,119 @@ pub async fn assign_ticket(
     let now = state.now();
     let ticket = service::assign(&state.pool, &user, id, input, now).await?;
     Ok(Json(TicketView::new(&ticket, now, request_lang(&headers))))
+}
+
+impl From<TicketError> for ApiError {
+    /// The one mapping of a refused ticket action to HTTP: its status, its stable `code`, and
+    /// its `details` (the `field` of a field error); field messages are the catalogue's English.
+    fn from(error: TicketError) -> ApiError {
+        match error {
+            TicketError::Invalid(field) => ApiError::from(field),
+            TicketError::AmountOutOfRange(field) => ApiError::from(field).with_code("amount_out_of_range"),
+            TicketError::DateOutOfRange(field) => ApiError::from(field).with_code("date_out_of_range"),
+            TicketError::NotFound => ApiError::not_found("ticket"),
+            TicketError::StaleVersion { current } => ApiError::stale_version(current),
+            TicketError::Forbidden(denied) => ApiError::from(denied),
+            TicketError::IllegalMove(error) => ApiError::from(error),
+            TicketError::Closed => ApiError::unprocessable(
+                "ticket_closed",
+                "the ticket is closed; open a new ticket for a new problem",
+            ),
+            TicketError::Refused {
+                code,
+                explanation,
+                record,
+            } => ApiError::unprocessable(code, explanation).with_details(json!({ "seven_day": record })),
+            TicketError::Calendar(error) => ApiError::unprocessable(error.code(), error.to_string()),
+            TicketError::BadIdempotencyKey => {
+                ApiError::bad_request("the Idempotency-Key header must have 1–200 characters")
+            }
+            TicketError::IdempotencyKeyReused { key, ticket } => ApiError::unprocessable(
+                "idempotency_key_reused",
+                format!(
+                    "the Idempotency-Key `{key}` was already used for ticket {ticket} with a different request; \
+                     nothing was created: send a new key for a new ticket, or the same request to get ticket {ticket} back"
+                ),
+            )
+            .with_details(json!({ "ticket_id": ticket })),
+            TicketError::Storage(error) => ApiError::from(error),
+            TicketError::Internal(message) => ApiError::internal(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{Denied, Role};
+    use crate::edge::FieldError;
+    use crate::rules::calendar::CalendarError;
+
+    #[test]
+    fn a_field_error_answers_422_naming_the_field_with_the_catalogues_english() {
+        let error = ApiError::from(TicketError::Invalid(FieldError::new("summary", "ticket.invalid.empty")));
+        assert_eq!(
+            (error.status, error.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        );
+        assert_eq!(error.details["field"], "summary");
+        assert_eq!(
+            error.message,
+            "summary: Write something here; spaces alone are not enough."
+        );
+    }
+
+    #[test]
+    fn range_errors_keep_their_own_codes_and_name_the_field() {
+        let amount = ApiError::from(TicketError::AmountOutOfRange(FieldError::new(
+            "refund_fen",
+            "ticket.invalid.amount_range",
+        )));
+        assert_eq!(
+            (amount.status, amount.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "amount_out_of_range")
+        );
+        assert_eq!(amount.details["field"], "refund_fen");
+        let date = ApiError::from(TicketError::DateOutOfRange(FieldError::new(
+            "opened_at",
+            "ticket.invalid.year_range",
+        )));
+        assert_eq!(date.code, "date_out_of_range");
+        assert_eq!(date.details["field"], "opened_at");
+    }
+
+    #[test]
+    fn the_other_refusals_keep_their_status_code_and_details() {
+        let answer = |error: TicketError| ApiError::from(error);
+        let not_found = answer(TicketError::NotFound);
+        assert_eq!((not_found.status, not_found.code), (StatusCode::NOT_FOUND, "not_found"));
+        let stale = answer(TicketError::StaleVersion { current: 3 });
+        assert_eq!((stale.status, stale.code), (StatusCode::CONFLICT, "stale_version"));
+        assert_eq!(stale.details["current_version"], 3);
+        let closed = answer(TicketError::Closed);
+        assert_eq!(
+            (closed.status, closed.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "ticket_closed")
+        );
+        let key = answer(TicketError::BadIdempotencyKey);
+        assert_eq!((key.status, key.code), (StatusCode::BAD_REQUEST, "bad_request"));
+        let reused = answer(TicketError::IdempotencyKeyReused {
+            key: "k-1".into(),
+            ticket: TicketId(7),
+        });
+        assert_eq!(reused.code, "idempotency_key_reused");
+        assert_eq!(reused.details["ticket_id"], 7);
+        assert!(reused.message.contains("k-1"));
+        let year = answer(TicketError::Calendar(CalendarError::UnknownYear(2031)));
+        assert_eq!(
+            (year.status, year.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "calendar_unknown_year")
+        );
+        let denied = answer(TicketError::Forbidden(Denied {
+            role: Role::Agent,
+            action: Action::Reassign,
+        }));
+        assert_eq!((denied.status, denied.code), (StatusCode::FORBIDDEN, "forbidden"));
+        assert!(denied.message.contains("agent") && denied.message.contains("reassign tickets"));
+    }
 }

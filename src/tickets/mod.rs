@@ -2,11 +2,13 @@
 //! `ticket_events`, the actions on a ticket, its JSON API and its pages.
 
 pub mod api;
+pub mod error;
 pub mod events;
 pub mod model;
 pub mod pages;
 pub mod repo;
 pub mod service;
 
+pub use error::TicketError;
 pub use events::EventData;
 pub use model::{Event, Ticket, TicketView};

@@ -1,19 +1,21 @@
 //! What can be done to a ticket: open it, follow it up, note, move, assign. Each action is one
 //! transaction: the change and its timeline event land together or not at all. Rules are asked,
-//! never re-implemented here.
+//! never re-implemented here. What an action refuses is a [`TicketError`], in no language yet
+//! and without HTTP: the API and the pages each put it into their own words.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
+use super::error::TicketError;
 use super::events::{self, EventData, Recount, Rule};
 use super::model::{Channel, SevenDayRecord, Ticket};
 use super::repo;
 use crate::auth::permissions::Action;
 use crate::auth::{CurrentUser, Role};
-use crate::error::ApiError;
+use crate::edge::FieldError;
 use crate::i18n::Lang;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::money::Fen;
@@ -159,19 +161,25 @@ pub struct Created {
     pub replayed: bool,
 }
 
-fn require_text(field: &str, text: &str, max_chars: usize) -> Result<String, ApiError> {
+fn require_text(field: &'static str, text: &str, max_chars: usize) -> Result<String, TicketError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
+        return Err(FieldError::new(field, "ticket.invalid.empty").into());
     }
     if trimmed.chars().count() > max_chars {
-        return Err(ApiError::invalid(field, format!("at most {max_chars} characters")));
+        return Err(too_long(field, max_chars));
     }
     Ok(trimmed.to_string())
 }
 
-fn require_worker(user: &CurrentUser) -> Result<(), ApiError> {
-    user.require(Action::WorkTickets)
+fn too_long(field: &'static str, max_chars: usize) -> TicketError {
+    FieldError::new(field, "ticket.invalid.too_long")
+        .with("max", max_chars)
+        .into()
+}
+
+fn require_worker(user: &CurrentUser) -> Result<(), TicketError> {
+    Ok(user.permit(Action::WorkTickets)?)
 }
 
 /// The seven-day question for this request, if the rule applies to it at all.
@@ -213,24 +221,23 @@ pub fn seven_day_request(
     })
 }
 
-/// Opens a ticket: checks the input and the rules, stores the ticket with its first events.
+/// Opens a ticket: checks the input and the rules, stores the ticket with its first events. A
+/// seven-day refusal is explained in `lang`.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
-    state: &crate::state::AppState,
+    pool: &PgPool,
+    calendar: &Calendar,
     user: &CurrentUser,
     shop: &Shop,
     input: NewTicket,
     idempotency_key: Option<String>,
     lang: Lang,
     now: DateTime<Utc>,
-) -> Result<Created, ApiError> {
-    let (pool, calendar) = (&state.pool, state.calendar());
-    let calendar = calendar.as_ref();
+) -> Result<Created, TicketError> {
     require_worker(user)?;
     if let Some(key) = &idempotency_key {
         if key.is_empty() || key.len() > 200 {
-            return Err(ApiError::bad_request(
-                "the Idempotency-Key header must have 1–200 characters",
-            ));
+            return Err(TicketError::BadIdempotencyKey);
         }
         if let Some(existing) = replay(pool, shop.id, user.id, key, &request_hash(&input)?).await? {
             return Ok(existing);
@@ -238,24 +245,21 @@ pub async fn create(
     }
     let order_no = input.order_no.trim();
     if order_no.is_empty() {
-        return Err(ApiError::invalid("order_no", "give the marketplace order number"));
+        return Err(FieldError::new("order_no", "ticket.invalid.order_no_missing").into());
     }
     let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
-        ApiError::invalid(
-            "order_no",
-            format!(
-                "shop {} has no order `{order_no}`; send it first with PUT /api/v1/shops/{}/orders/{order_no}",
-                shop.id, shop.id
-            ),
-        )
+        FieldError::new("order_no", "ticket.invalid.order_unknown")
+            .with("shop", shop.id)
+            .with("order_no", order_no)
     })?;
     let sku = match input.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(sku) if order.line(sku).is_none() => {
             let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-            return Err(ApiError::invalid(
-                "sku",
-                format!("order {order_no} has no line `{sku}`; its SKUs: {}", skus.join(", ")),
-            ));
+            return Err(FieldError::new("sku", "ticket.invalid.sku_unknown")
+                .with("order_no", order_no)
+                .with("sku", sku)
+                .with("skus", skus.join(", "))
+                .into());
         }
         Some(sku) => Some(sku.to_string()),
         None if order.lines.len() == 1 => Some(order.lines[0].sku.clone()),
@@ -263,29 +267,41 @@ pub async fn create(
     };
     let description = input.description.trim().to_string();
     if description.chars().count() > 5_000 {
-        return Err(ApiError::invalid("description", "at most 5000 characters"));
+        return Err(too_long("description", 5_000));
     }
     if let Some(fen) = input.refund_fen {
         if fen < 0 {
-            return Err(ApiError::invalid("refund_fen", "a refund in fen cannot be negative"));
+            return Err(FieldError::new("refund_fen", "ticket.invalid.refund_negative").into());
         }
-        crate::edge::require_amount("refund_fen", fen)?;
+        if crate::edge::amount(fen).is_err() {
+            return Err(TicketError::AmountOutOfRange(
+                FieldError::new("refund_fen", "ticket.invalid.amount_range")
+                    .with("max", crate::edge::MAX_AMOUNT)
+                    .with("max_fen", crate::edge::MAX_AMOUNT.0),
+            ));
+        }
         if let Some(total) = order.total()
             && fen > total.0
         {
-            return Err(ApiError::invalid(
-                "refund_fen",
-                format!("the refund ({}) is more than the order's total ({total})", Fen(fen)),
-            ));
+            return Err(FieldError::new("refund_fen", "ticket.invalid.refund_above_total")
+                .with("refund", Fen(fen))
+                .with("total", total)
+                .into());
         }
     }
-    crate::edge::require_instant("opened_at", input.opened_at)?;
+    if let Some(at) = input.opened_at
+        && crate::edge::instant(at).is_err()
+    {
+        return Err(TicketError::DateOutOfRange(
+            FieldError::new("opened_at", "ticket.invalid.year_range")
+                .with("year", at.year())
+                .with("min", crate::edge::YEARS.start())
+                .with("max", crate::edge::YEARS.end()),
+        ));
+    }
     let opened_at = match input.opened_at {
         Some(at) if at > now + OPENED_AT_SKEW => {
-            return Err(ApiError::invalid(
-                "opened_at",
-                "must not lie in the future (it is for importing history)",
-            ));
+            return Err(FieldError::new("opened_at", "ticket.invalid.opened_in_future").into());
         }
         Some(at) => at,
         None => now,
@@ -305,15 +321,13 @@ pub async fn create(
         input.intact,
         opened_at,
     ) {
-        Some(request) => {
-            Some(seven_day::judge(&request, calendar).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?)
-        }
+        Some(request) => Some(seven_day::judge(&request, calendar)?),
         None => None,
     };
     let overridden = match &decision {
         Some(d) if d.verdict.is_refusal() => match &justification {
             Some(_) => {
-                user.require(Action::OverrideRules)?;
+                user.permit(Action::OverrideRules)?;
                 true
             }
             None => return Err(refusal(d, lang)),
@@ -324,7 +338,7 @@ pub async fn create(
     let assignee = match input.assignee {
         Some(id) => {
             if id != user.id {
-                user.require(Action::Reassign)?;
+                user.permit(Action::Reassign)?;
             }
             Some(check_assignee(pool, shop.id, id).await?)
         }
@@ -386,7 +400,7 @@ pub async fn create(
         let key = idempotency_key.unwrap_or_default();
         return replay(pool, shop.id, user.id, &key, &body_hash.unwrap_or_default())
             .await?
-            .ok_or_else(|| ApiError::internal("idempotent ticket vanished"));
+            .ok_or_else(|| TicketError::Internal("idempotent ticket vanished".into()));
     };
 
     let actor = Some(user.id);
@@ -435,7 +449,7 @@ pub async fn create(
     }
     let ticket = repo::get(&mut *tx, &[shop.id], id)
         .await?
-        .ok_or_else(|| ApiError::internal("new ticket not found"))?;
+        .ok_or_else(|| TicketError::Internal("new ticket not found".into()))?;
     tx.commit().await?;
     tracing::info!(ticket = %id, shop = %shop.id, kind = input.kind.as_str(), "ticket opened");
     Ok(Created {
@@ -445,35 +459,27 @@ pub async fn create(
 }
 
 /// The review a `bad_review` ticket is about; other kinds carry none.
-fn review_of(input: &NewTicket) -> Result<(Option<i16>, Option<String>), ApiError> {
+fn review_of(input: &NewTicket) -> Result<(Option<i16>, Option<String>), TicketError> {
     let text = input.review_text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if input.kind != TicketKind::BadReview {
         if input.review_rating.is_some() || text.is_some() {
-            return Err(ApiError::invalid(
-                "review_rating",
-                "a review belongs to a `bad_review` ticket only",
-            ));
+            return Err(FieldError::new("review_rating", "ticket.invalid.review_not_bad_review").into());
         }
         return Ok((None, None));
     }
     let rating = match input.review_rating {
         Some(stars) if (1..=5).contains(&stars) => stars,
-        Some(_) => return Err(ApiError::invalid("review_rating", "give the review's stars, 1 to 5")),
-        None => {
-            return Err(ApiError::invalid(
-                "review_rating",
-                "a bad-review ticket needs the review's stars (1–5)",
-            ));
-        }
+        Some(_) => return Err(FieldError::new("review_rating", "ticket.invalid.review_stars_range").into()),
+        None => return Err(FieldError::new("review_rating", "ticket.invalid.review_stars_missing").into()),
     };
     if text.is_some_and(|t| t.chars().count() > 2_000) {
-        return Err(ApiError::invalid("review_text", "at most 2000 characters"));
+        return Err(too_long("review_text", 2_000));
     }
     Ok((Some(rating), text.map(str::to_string)))
 }
 
-/// The 422 for a seven-day refusal, explained.
-fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
+/// A seven-day refusal, explained in `lang`.
+fn refusal(decision: &SevenDayDecision, lang: Lang) -> TicketError {
     let code = match decision.verdict {
         SevenDayVerdict::OutsideReturnWindow => "outside_return_window",
         SevenDayVerdict::ExcludedCategory => "excluded_category",
@@ -482,15 +488,18 @@ fn refusal(decision: &SevenDayDecision, lang: Lang) -> ApiError {
         | SevenDayVerdict::Review
         | SevenDayVerdict::AwaitingSignEvidence => "not_intact",
     };
-    let record = SevenDayRecord::from_decision(decision);
-    ApiError::unprocessable(code, decision.explanation(lang)).with_details(json!({ "seven_day": record }))
+    TicketError::Refused {
+        code,
+        explanation: decision.explanation(lang),
+        record: Box::new(SevenDayRecord::from_decision(decision)),
+    }
 }
 
 /// The SHA-256 of a request to open a ticket, over its parsed fields (so that spacing or the
 /// order of the JSON keys does not make two equal requests differ).
-fn request_hash(input: &NewTicket) -> Result<Vec<u8>, ApiError> {
+fn request_hash(input: &NewTicket) -> Result<Vec<u8>, TicketError> {
     use sha2::{Digest, Sha256};
-    let canonical = serde_json::to_vec(input).map_err(ApiError::internal)?;
+    let canonical = serde_json::to_vec(input).map_err(|e| TicketError::Internal(e.to_string()))?;
     Ok(Sha256::digest(&canonical).to_vec())
 }
 
@@ -502,35 +511,30 @@ async fn replay(
     user: UserId,
     key: &str,
     hash: &[u8],
-) -> Result<Option<Created>, ApiError> {
+) -> Result<Option<Created>, TicketError> {
     let Some((id, stored)) = repo::find_by_idempotency_key(pool, shop, user, key).await? else {
         return Ok(None);
     };
     // Tickets opened before the hash was kept have none: they are replayed as before.
     if stored.is_some_and(|stored| stored != hash) {
-        return Err(ApiError::unprocessable(
-            "idempotency_key_reused",
-            format!(
-                "the Idempotency-Key `{key}` was already used for ticket {id} with a different request; \
-                 nothing was created: send a new key for a new ticket, or the same request to get ticket {id} back"
-            ),
-        )
-        .with_details(json!({ "ticket_id": id })));
+        return Err(TicketError::IdempotencyKeyReused {
+            key: key.to_string(),
+            ticket: id,
+        });
     }
     Ok(repo::get(pool, &[shop], id)
         .await?
         .map(|ticket| Created { ticket, replayed: true }))
 }
 
-async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<UserId, ApiError> {
+async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<UserId, TicketError> {
     let workers = crate::shops::ticket_workers(pool, shop).await?;
     if workers.iter().any(|w| w.id == user) {
         Ok(user)
     } else {
-        Err(ApiError::invalid(
-            "assignee",
-            format!("user {user} is not an agent or supervisor of this shop"),
-        ))
+        Err(FieldError::new("assignee", "ticket.invalid.assignee_not_worker")
+            .with("user", user)
+            .into())
     }
 }
 
@@ -541,20 +545,22 @@ async fn lock(
     user: &CurrentUser,
     id: TicketId,
     version: Option<i32>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     let ticket = repo::get_for_update(tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(TicketError::NotFound)?;
     require_worker(user)?;
     if let Some(version) = version
         && version != ticket.version
     {
-        return Err(ApiError::stale_version(ticket.version));
+        return Err(TicketError::StaleVersion {
+            current: ticket.version,
+        });
     }
     Ok(ticket)
 }
 
-async fn shop_follow_up_hours(tx: &mut sqlx::PgConnection, shop: ShopId) -> Result<u32, ApiError> {
+async fn shop_follow_up_hours(tx: &mut sqlx::PgConnection, shop: ShopId) -> Result<u32, TicketError> {
     let hours: i32 = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1")
         .bind(shop)
         .fetch_one(tx)
@@ -569,7 +575,7 @@ pub async fn follow_up(
     id: TicketId,
     input: NewFollowUp,
     now: DateTime<Utc>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     follow_up_with_reply(pool, user, id, input, None, now).await
 }
 
@@ -581,15 +587,12 @@ pub async fn follow_up_with_reply(
     input: NewFollowUp,
     canned_reply: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     let summary = require_text("summary", &input.summary, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
     if ticket.status().is_closed() {
-        return Err(ApiError::unprocessable(
-            "ticket_closed",
-            "the ticket is closed; open a new ticket for a new problem",
-        ));
+        return Err(TicketError::Closed);
     }
     let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
     let due = ticket
@@ -611,12 +614,7 @@ pub async fn follow_up_with_reply(
     if let Some(reply_id) = canned_reply {
         let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
             .await?
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "canned_reply",
-                    format!("the shop's library has no reply {reply_id} (archived?); pick one from the list again"),
-                )
-            })?;
+            .ok_or_else(|| FieldError::new("canned_reply", "ticket.invalid.reply_unknown").with("reply", reply_id))?;
         let zone = ticket.time_zone;
         let variables =
             crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
@@ -631,7 +629,7 @@ pub async fn follow_up_with_reply(
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -643,7 +641,7 @@ pub async fn note(
     id: TicketId,
     input: NewNote,
     now: DateTime<Utc>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     let text = require_text("text", &input.text, 5_000)?;
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
@@ -652,7 +650,7 @@ pub async fn note(
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -665,7 +663,7 @@ pub async fn transition(
     id: TicketId,
     input: NewTransition,
     now: DateTime<Utc>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     let note = match input.note.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(text) => Some(require_text("note", text, 5_000)?),
@@ -687,7 +685,7 @@ pub async fn transition(
     .await?;
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -700,7 +698,7 @@ pub async fn lock_for_change(
     user: &CurrentUser,
     id: TicketId,
     version: Option<i32>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     lock(tx, user, id, version).await
 }
 
@@ -718,7 +716,7 @@ pub async fn apply_move(
     note: Option<String>,
     reopened_by_visit: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), TicketError> {
     let id = ticket.id;
     let hours = shop_follow_up_hours(tx, ticket.shop_id).await?;
     let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
@@ -736,7 +734,7 @@ pub async fn apply_move(
                 from: Some(now),
                 provisional_year: deadline.provisional_year,
             },
-            Err(error) => return Err(ApiError::unprocessable(error.code(), error.to_string())),
+            Err(error) => return Err(error.into()),
         }
     } else if next.status.is_hold() {
         PlatformDeadline {
@@ -871,14 +869,14 @@ pub async fn assign(
     id: TicketId,
     input: NewAssignment,
     now: DateTime<Utc>,
-) -> Result<Ticket, ApiError> {
+) -> Result<Ticket, TicketError> {
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, input.version).await?;
     // Taking an unassigned ticket (or keeping one's own) is ordinary work; anything else is a
     // reassignment, which is a supervisor's.
     let taking = input.assignee == Some(user.id) && ticket.assignee_id.is_none_or(|current| current == user.id);
     if !taking {
-        user.require(Action::Reassign)?;
+        user.permit(Action::Reassign)?;
     }
     if let Some(assignee) = input.assignee {
         check_assignee(pool, ticket.shop_id, assignee).await?;
@@ -905,7 +903,7 @@ pub async fn assign(
     }
     let updated = repo::get(&mut *tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
     Ok(updated)
 }

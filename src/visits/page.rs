@@ -5,17 +5,15 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
 use chrono::Duration;
 
 use crate::auth::permissions::Action;
-use crate::error::ApiResult;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::web::views::{Deadline, Layout};
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageResult, render_page};
 
 /// The page route (merged into the pages' router).
 pub fn router() -> Router<AppState> {
@@ -53,13 +51,8 @@ pub struct SatisfactionRow {
 }
 
 /// Shows the waiting visits.
-pub async fn show_visits(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-) -> ApiResult<Html<String>> {
+pub async fn show_visits(State(state): State<AppState>, Page { user, t, .. }: Page) -> PageResult<Html<String>> {
     user.require(Action::ReadTickets)?;
-    let t = translator(&headers);
     let now = state.now();
     let waiting = super::waiting(&state.pool, &user.shops, 200).await?;
     let rows = waiting
@@ -94,7 +87,7 @@ pub async fn show_visits(
             });
         }
     }
-    render(&VisitsPage {
+    render_page(&VisitsPage {
         layout: Layout::new(&state, t, &user, "visits", "/visits"),
         rows,
         shops,

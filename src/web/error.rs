@@ -130,6 +130,13 @@ impl IntoResponse for PageError {
     /// The status, with the error riding along for [`render_errors`], which knows the language.
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // As the API says it: the database is away for a moment.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         response.extensions_mut().insert(self);
         response
     }

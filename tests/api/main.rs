@@ -11,6 +11,7 @@ mod cli;
 mod edge;
 mod faults;
 mod follow_ups;
+mod form_errors;
 mod health;
 mod import;
 mod metrics;

@@ -87,7 +87,8 @@ async fn open(
 ) -> TicketId {
     let input: NewTicket = serde_json::from_value(ticket).expect("ticket");
     service::create(
-        state,
+        &state.pool,
+        &state.calendar(),
         user,
         shop,
         input,
@@ -96,7 +97,7 @@ async fn open(
         local("2025-04-01 00:00"),
     )
     .await
-    .map_err(|e| e.message)
+    .map_err(|e| e.to_string())
     .expect("opens")
     .ticket
     .id
@@ -119,7 +120,7 @@ async fn walk(state: &aftersales::state::AppState, user: &CurrentUser, id: Ticke
             local(at),
         )
         .await
-        .map_err(|e| e.message)
+        .map_err(|e| e.to_string())
         .expect("moves");
         version = moved.version;
     }
@@ -258,7 +259,7 @@ async fn data() -> Data {
             local(at),
         )
         .await
-        .map_err(|e| e.message)
+        .map_err(|e| e.to_string())
         .expect("follow-up");
     }
     aftersales::follow_ups::sweep(&app.pool, local("2025-03-17 00:00"))

@@ -269,3 +269,89 @@ test('an owner opens the reports, changes the period and downloads the CSV', asy
   assert.match(bytes.toString('utf8'), /退货率|return/i);
   await page.context().close();
 });
+
+test('refused fields are explained next to the field, in Chinese and in English, with what was typed kept', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-6001', 2);
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+
+  // A negative refund on the new-ticket form (htmx swaps the form in place).
+  await page.goto(`${BASE}/tickets/new?shop=${shop}&order_no=E2E-6001`);
+  await page.selectOption('#kind', 'refund');
+  await page.selectOption('#reason', 'quality');
+  await page.fill('#refund_yuan', '-10');
+  await page.fill('#description', '袜子起球，买家要求退款');
+  await page.click('form[action="/tickets"] button[type=submit]');
+  await page.waitForSelector('#refund_yuan-error');
+  assert.equal(await page.textContent('#refund_yuan-error'), '退款金额不能为负数。');
+  assert.equal(await page.inputValue('#refund_yuan'), '-10');
+  assert.equal(await page.inputValue('#description'), '袜子起球，买家要求退款');
+  assert.equal(await page.inputValue('#kind'), 'refund');
+  assert.equal(await page.getAttribute('#refund_yuan', 'aria-invalid'), 'true');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: 'screenshots/09-negative-refund.png', fullPage: true });
+
+  // A follow-up of only spaces on the ticket page.
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-6001', reason: 'quality', description: '袜子有破洞，要求退货', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  await page.goto(`${BASE}/tickets/${id}`);
+  await page.selectOption('#channel', 'phone');
+  await page.fill('#summary', '   ');
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForSelector('#summary-error');
+  assert.equal(await page.textContent('#summary-error'), '请填写内容，不能只有空格。');
+  assert.equal(await page.inputValue('#channel'), 'phone');
+  assert.equal(await page.inputValue('#summary'), '   ');
+  assert.equal(await page.locator('#timeline li.ev-follow_up').count(), 0, 'nothing was recorded');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: 'screenshots/10-follow-up-only-spaces.png', fullPage: true });
+
+  // The same form in English, after the header's language switch: a refund above the total.
+  await page.click('.lang a:has-text("EN")');
+  await page.waitForSelector('html[lang="en"]');
+  await page.goto(`${BASE}/tickets/new?shop=${shop}&order_no=E2E-6001`);
+  await page.selectOption('#kind', 'refund');
+  await page.selectOption('#reason', 'quality');
+  await page.fill('#refund_yuan', '50.00');
+  await page.click('form[action="/tickets"] button[type=submit]');
+  await page.waitForSelector('#refund_yuan-error');
+  assert.equal(await page.textContent('#refund_yuan-error'),
+    "The refund (¥50.00) is more than the order's total (¥39.90); check it and try again.");
+  assert.equal(await page.inputValue('#refund_yuan'), '50.00');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: 'screenshots/11-refund-above-total-en.png', fullPage: true });
+  await page.context().close();
+});
+
+test('a bulk action with nothing ticked is explained beside the boxes, the chosen agent kept', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-7001', 3);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'logistics', order_no: 'E2E-7001', reason: 'logistics_stuck', description: '快递停在中转站两天',
+    opened_at: new Date(Date.now() - 30 * 3600000).toISOString(),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const page = await signedInPage('e2e-super', 'e2e-super-pass');
+  await page.goto(`${BASE}/follow-ups`);
+  const options = await page.$$eval('select[name="assignee"] option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+  const target = options[options.length - 1];
+  await page.selectOption('select[name="assignee"]', target.value);
+  await page.evaluate(() => { window.__noReload = true; });
+  await page.click('#bulk button[type=submit]:not([formaction])');
+  await page.waitForSelector('#bulk-error');
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'the form was swapped in place');
+  assert.equal(await page.textContent('#bulk-error'), '请先在列表中勾选至少一个工单。');
+  assert.equal(await page.inputValue('select[name="assignee"]'), target.value, 'the chosen agent is kept');
+  assert.equal(await page.getAttribute(`input[name="ticket"][value="${created.body.id}"]`, 'aria-describedby'), 'bulk-error');
+  // The top of the page: the bulk bar, the message and the first boxes (the whole list is long).
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: 'screenshots/12-bulk-nothing-ticked.png' });
+  const ticket = await api('GET', `/api/v1/tickets/${created.body.id}`, tok);
+  assert.equal(ticket.body.version, 1, 'nothing was changed');
+  await page.context().close();
+});

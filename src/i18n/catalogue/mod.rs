@@ -7,6 +7,7 @@ mod calendar;
 mod core;
 mod follow_ups;
 mod reports;
+mod tickets_errors;
 
 /// Every area's entries.
 pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
@@ -16,4 +17,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     calendar::ENTRIES,
     reports::ENTRIES,
     agent_day::ENTRIES,
+    tickets_errors::ENTRIES,
 ];

@@ -4,14 +4,15 @@
 use crate::api::ApiForm;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::edge::FieldError;
+use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::money::Fen;
@@ -19,9 +20,10 @@ use crate::orders::Order;
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Priority, TicketKind};
 use crate::state::AppState;
+use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewTicket};
 use crate::web::views::{self, Choice, Layout};
-use crate::web::{PageUser, is_htmx, render, translator};
+use crate::web::{FormErrors, Page, PageResult, render_page};
 
 /// The new-ticket page.
 #[derive(Template)]
@@ -40,9 +42,20 @@ pub struct NewTicketPage {
     pub refund_yuan: String,
     pub description: String,
     pub can_override: bool,
+    pub override_justification: String,
     pub ratings: Vec<Choice>,
     pub review_text: String,
+    /// A refusal about no field of the form (the seven-day rule's, say), at the top.
     pub error: Option<String>,
+    /// Messages next to the fields (`errors.get("refund_yuan")`).
+    pub errors: FormErrors,
+}
+
+/// What the form is shown again with after a refusal.
+#[derive(Default)]
+struct Shown {
+    error: Option<String>,
+    errors: FormErrors,
 }
 
 /// The order found.
@@ -79,15 +92,15 @@ pub struct NewTicketForm {
     review_text: Option<String>,
 }
 
-async fn page(
+async fn form_page(
     state: &AppState,
     user: &CurrentUser,
     t: Tr,
     shop: Option<ShopId>,
     order_no: &str,
     form: Option<&NewTicketForm>,
-    error: Option<String>,
-) -> ApiResult<NewTicketPage> {
+    shown: Shown,
+) -> PageResult<NewTicketPage> {
     let lang = t.lang;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let shop = shop.or_else(|| shops.first().map(|s| s.id));
@@ -191,43 +204,56 @@ async fn page(
             choices
         },
         review_text: form.and_then(|f| f.review_text.clone()).unwrap_or_default(),
-        error,
+        override_justification: form.and_then(|f| f.override_justification.clone()).unwrap_or_default(),
+        error: shown.error,
+        errors: shown.errors,
     })
 }
 
 /// Shows the form (and the order, once its number is given).
 pub async fn show_form(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     ApiQuery(query): ApiQuery<NewTicketQuery>,
-) -> ApiResult<Response> {
-    let t = translator(&headers);
-    let view = page(
+) -> PageResult {
+    let view = form_page(
         &state,
-        &user,
-        t,
+        &page.user,
+        page.t,
         query.shop.map(ShopId),
         query.order_no.as_deref().unwrap_or(""),
         None,
-        None,
+        Shown::default(),
     )
     .await?;
-    Ok(render(&view)?.into_response())
+    Ok(render_page(&view)?.into_response())
 }
 
-/// Opens the ticket, or shows the form again with what was wrong.
+/// The fields of the form a refusal is shown next to (the rest are said at the top).
+const FORM_FIELDS: [&str; 10] = [
+    "sku",
+    "kind",
+    "reason",
+    "refund_yuan",
+    "intact",
+    "priority",
+    "description",
+    "review_rating",
+    "review_text",
+    "override_justification",
+];
+
+/// Opens the ticket, or shows the form again with what was wrong — next to its field, with
+/// what was typed kept.
 pub async fn open_ticket(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     ApiForm(form): ApiForm<NewTicketForm>,
-) -> ApiResult<Response> {
-    let t = translator(&headers);
+) -> PageResult {
+    let t = page.t;
     let shop_id = ShopId(form.shop);
-    let result = create(&state, &user, &form, t).await;
-    match result {
-        Ok(id) if is_htmx(&headers) => {
+    match create(&state, &page.user, &form, t).await {
+        Ok(id) if page.htmx => {
             // htmx follows HX-Location with a normal navigation of its own.
             let mut response = StatusCode::OK.into_response();
             if let Ok(value) = HeaderValue::from_str(&format!("/tickets/{id}")) {
@@ -236,48 +262,66 @@ pub async fn open_ticket(
             Ok(response)
         }
         Ok(id) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
-        Err(error) => {
-            let message = crate::web::error::error_text(t, error.code, &error.message);
-            let view = page(
-                &state,
-                &user,
-                t,
-                Some(shop_id),
-                &form.order_no,
-                Some(&form),
-                Some(message),
-            )
-            .await?;
-            // htmx only swaps successful answers: the refusal is shown in place with 200.
-            let status = if is_htmx(&headers) {
-                StatusCode::OK
-            } else {
-                error.status
+        Err(Refusal::Page(error)) => Err(error),
+        Err(refusal) => {
+            let shown = match &refusal {
+                Refusal::Field(error) => {
+                    // The API's `refund_fen` is typed in yuan here.
+                    let field = if error.field == "refund_fen" {
+                        "refund_yuan"
+                    } else {
+                        error.field
+                    };
+                    let error = FieldError {
+                        field,
+                        message: error.message.clone(),
+                    };
+                    if FORM_FIELDS.contains(&field) {
+                        Shown {
+                            error: None,
+                            errors: FormErrors::one(t, &error),
+                        }
+                    } else {
+                        Shown {
+                            error: Some(refusal.text(t)),
+                            errors: FormErrors::none(),
+                        }
+                    }
+                }
+                _ => Shown {
+                    error: Some(refusal.text(t)),
+                    errors: FormErrors::none(),
+                },
             };
-            Ok((status, render(&view)?).into_response())
+            let view = form_page(&state, &page.user, t, Some(shop_id), &form.order_no, Some(&form), shown).await?;
+            // htmx only swaps successful answers: the refusal is shown in place with 200.
+            let status = if page.htmx { StatusCode::OK } else { refusal.status() };
+            Ok((status, render_page(&view)?).into_response())
         }
     }
 }
 
-async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: Tr) -> ApiResult<i64> {
+async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: Tr) -> Result<i64, Refusal> {
     let shop_id = ShopId(form.shop);
     user.require_shop(shop_id)?;
     let shop = crate::shops::get(&state.pool, shop_id)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
-    let kind = TicketKind::parse(&form.kind).ok_or_else(|| ApiError::invalid("kind", "choose a kind"))?;
-    let reason = ReasonCode::parse(&form.reason).ok_or_else(|| ApiError::invalid("reason", "choose a reason"))?;
+    let kind = TicketKind::parse(&form.kind).ok_or_else(|| FieldError::new("kind", "form.choose_kind"))?;
+    let reason = ReasonCode::parse(&form.reason).ok_or_else(|| FieldError::new("reason", "form.choose_reason"))?;
     let refund_fen = match form.refund_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => Some(
-            Fen::parse_yuan(text)
-                .ok_or_else(|| ApiError::invalid("refund", t.f("new.bad_amount", &[("amount", &text)])))
-                .and_then(|fen| {
-                    crate::edge::amount(fen.0)
-                        .map_err(|_| ApiError::invalid("refund", t.f("new.amount_out_of_range", &[("amount", &text)])))
-                })?
-                .0,
-        ),
+        Some(text) => {
+            let fen = Fen::parse_yuan(text)
+                .ok_or_else(|| FieldError::new("refund_yuan", "new.bad_amount").with("amount", text))?;
+            // A negative amount is the service's to refuse (it says so); too large is said here
+            // with what was typed.
+            if fen.0 > crate::edge::MAX_AMOUNT.0 {
+                return Err(FieldError::new("refund_yuan", "new.amount_out_of_range")
+                    .with("amount", text)
+                    .into());
+            }
+            Some(fen.0)
+        }
         None => None,
     };
     let input = NewTicket {
@@ -302,11 +346,21 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
             .filter(|r| !r.is_empty())
             .map(|r| {
                 r.parse::<i16>()
-                    .map_err(|_| ApiError::invalid("review_rating", "choose the review's stars"))
+                    .map_err(|_| FieldError::new("review_rating", "form.choose_stars"))
             })
             .transpose()?,
         review_text: form.review_text.clone(),
     };
-    let created = service::create(state, user, &shop, input, None, t.lang, state.now()).await?;
+    let created = service::create(
+        &state.pool,
+        &state.calendar(),
+        user,
+        &shop,
+        input,
+        None,
+        t.lang,
+        state.now(),
+    )
+    .await?;
     Ok(created.ticket.id.0)
 }

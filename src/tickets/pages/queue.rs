@@ -2,19 +2,19 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::StatusCode;
 use axum::response::Html;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::api::ApiQuery;
-use crate::error::{ApiError, ApiResult};
+use crate::i18n::Message;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
 use crate::web::views::{Choice, Layout, TicketRow};
-use crate::web::{PageUser, render, translator};
+use crate::web::{Page, PageError, PageResult, render_page};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -116,12 +116,9 @@ fn parse_after(after: &str) -> Option<(DateTime<Utc>, TicketId)> {
 /// Shows the queue.
 pub async fn show_queue(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    uri: Uri,
+    Page { user, t, path, .. }: Page,
     ApiQuery(query): ApiQuery<QueueQuery>,
-) -> ApiResult<Html<String>> {
-    let t = translator(&headers);
+) -> PageResult<Html<String>> {
     let lang = t.lang;
     let now = state.now();
     let view = query
@@ -141,7 +138,13 @@ pub async fn show_queue(
         .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let after = match query.after.as_deref() {
-        Some(a) => Some(parse_after(a).ok_or_else(|| ApiError::bad_request("after: use the link's value as given"))?),
+        Some(a) => Some(parse_after(a).ok_or_else(|| {
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                Message::new("form.bad_page_link"),
+            )
+        })?),
         None => None,
     };
     let (assignee, unassigned) = match view {
@@ -237,12 +240,8 @@ pub async fn show_queue(
         .map(|v| Choice::new(v.as_str(), t.t(v.label_key()), v == view))
         .collect();
     let title = t.t(view.title_key());
-    let here = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
     let page = QueuePage {
-        layout: Layout::new(&state, t, &user, "queue", here),
+        layout: Layout::new(&state, t, &user, "queue", path),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
         overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),
@@ -256,5 +255,5 @@ pub async fn show_queue(
         q,
         next_page,
     };
-    render(&page)
+    render_page(&page)
 }

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use crate::api::ApiForm;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::rules::seven_day::SevenDayVerdict;
@@ -21,10 +21,11 @@ use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::EventData;
 use crate::tickets::model::{Channel, Event, SevenDayRecord};
+use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
 use crate::web::views::{self, Choice, Deadline, Flash, Layout};
-use crate::web::{PageUser, is_htmx, render, translator};
+use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
 
 /// The whole ticket page.
 #[derive(Template)]
@@ -75,6 +76,11 @@ pub struct TicketPartial {
     pub visit: Option<VisitBox>,
     /// Photos and files attached to the ticket.
     pub evidence: Vec<crate::evidence::page::EvidenceRow>,
+    /// The follow-up summary and the note as typed, when a refused action shows them again.
+    pub summary: String,
+    pub note: String,
+    /// Messages next to the forms' fields (`errors.get("summary")`).
+    pub errors: FormErrors,
 }
 
 /// A canned reply in the ticket page's picker.
@@ -138,7 +144,7 @@ pub async fn partial(
     t: Tr,
     ticket: &Ticket,
     flash: Option<Flash>,
-) -> ApiResult<TicketPartial> {
+) -> PageResult<TicketPartial> {
     let lang = t.lang;
     let t = Tr::new(lang, ticket.time_zone);
     let now = state.now();
@@ -359,6 +365,9 @@ pub async fn partial(
         can_work,
         can_take: can_work && ticket.assignee_id != Some(user.id) && workers.iter().any(|w| w.id == user.id),
         closed: ticket.status().is_closed(),
+        summary: String::new(),
+        note: String::new(),
+        errors: FormErrors::none(),
     })
 }
 
@@ -402,7 +411,7 @@ fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
     }
 }
 
-async fn user_names(state: &AppState, events: &[Event]) -> ApiResult<HashMap<i64, String>> {
+async fn user_names(state: &AppState, events: &[Event]) -> PageResult<HashMap<i64, String>> {
     let mut ids: Vec<i64> = events
         .iter()
         .filter_map(|e| {
@@ -504,72 +513,94 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
     }
 }
 
-async fn load(state: &AppState, user: &CurrentUser, id: TicketId) -> ApiResult<Ticket> {
+async fn load(state: &AppState, user: &CurrentUser, id: TicketId) -> PageResult<Ticket> {
     repo::get(&state.pool, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))
+        .ok_or_else(PageError::not_found)
 }
 
 /// Shows a ticket.
-pub async fn show_ticket(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Path(id): Path<TicketId>,
-) -> ApiResult<Response> {
-    let t = translator(&headers);
-    let ticket = load(&state, &user, id).await?;
-    let body = partial(&state, &user, t, &ticket, None).await?;
-    let page = TicketPage {
-        layout: Layout::new(&state, t, &user, "", format!("/tickets/{id}")),
+pub async fn show_ticket(State(state): State<AppState>, page: Page, Path(id): Path<TicketId>) -> PageResult {
+    let ticket = load(&state, &page.user, id).await?;
+    let body = partial(&state, &page.user, page.t, &ticket, None).await?;
+    let view = TicketPage {
+        layout: Layout::new(&state, page.t, &page.user, "", format!("/tickets/{id}")),
         body,
     };
-    Ok(render(&page)?.into_response())
+    Ok(render_page(&view)?.into_response())
 }
 
+/// What was typed into the ticket page's forms, shown again when an action is refused.
+#[derive(Default)]
+pub struct Draft {
+    pub channel: Option<String>,
+    pub summary: String,
+    pub note: String,
+}
+
+/// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
+/// at the top of the page.
+const FORM_FIELDS: [&str; 4] = ["channel", "summary", "canned_reply", "text"];
+
 /// After an action: the fragment for htmx, a redirect for a plain post, and on a refused
-/// action the page (or fragment) again with the reason.
+/// action the page (or fragment) again with the reason — next to its field, with what was
+/// typed (`draft`) kept.
 pub(crate) async fn answer(
     state: &AppState,
-    user: &CurrentUser,
-    headers: &HeaderMap,
+    page: &Page,
     id: TicketId,
-    result: Result<Ticket, ApiError>,
+    result: Result<Ticket, Refusal>,
     done_key: &str,
-) -> ApiResult<Response> {
-    let t = translator(headers);
-    let (ticket, flash, status) = match result {
+    draft: Draft,
+) -> PageResult {
+    let t = page.t;
+    let (ticket, flash, errors, status) = match result {
         Ok(ticket) => {
-            if !is_htmx(headers) {
+            if !page.htmx {
                 return Ok(Redirect::to(&format!("/tickets/{id}")).into_response());
             }
-            (
-                ticket,
-                Flash {
-                    ok: true,
-                    text: t.t(done_key).to_string(),
-                },
-                StatusCode::OK,
-            )
+            let flash = Flash {
+                ok: true,
+                text: t.t(done_key).to_string(),
+            };
+            (ticket, Some(flash), FormErrors::none(), StatusCode::OK)
         }
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => {
-            return Err(error);
-        }
-        Err(error) => {
-            let text = crate::web::error::error_text(t, error.code, &error.message);
-            let status = if is_htmx(headers) { StatusCode::OK } else { error.status };
-            (load(state, user, id).await?, Flash { ok: false, text }, status)
+        Err(Refusal::Page(error)) => return Err(error),
+        Err(refusal) => {
+            // htmx only swaps successful answers: the refusal is shown in place with 200.
+            let status = if page.htmx { StatusCode::OK } else { refusal.status() };
+            let (flash, errors) = match &refusal {
+                Refusal::Field(error) if FORM_FIELDS.contains(&error.field) => (None, FormErrors::one(t, error)),
+                _ => (
+                    Some(Flash {
+                        ok: false,
+                        text: refusal.text(t),
+                    }),
+                    FormErrors::none(),
+                ),
+            };
+            (load(state, &page.user, id).await?, flash, errors, status)
         }
     };
-    let body = partial(state, user, t, &ticket, Some(flash)).await?;
-    if is_htmx(headers) {
-        return Ok((status, render(&body)?).into_response());
+    let mut body = partial(state, &page.user, t, &ticket, flash).await?;
+    if !errors.is_empty() {
+        if let Some(channel) = &draft.channel {
+            for choice in &mut body.channels {
+                choice.selected = &choice.value == channel;
+            }
+        }
+        body.summary = draft.summary;
+        body.note = draft.note;
+        body.errors = errors;
     }
-    let page = TicketPage {
-        layout: Layout::new(state, t, user, "", format!("/tickets/{id}")),
+    if page.htmx {
+        return Ok((status, render_page(&body)?).into_response());
+    }
+    let view = TicketPage {
+        layout: Layout::new(state, t, &page.user, "", format!("/tickets/{id}")),
         body,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok((status, render_page(&view)?).into_response())
 }
 
 /// The follow-up form.
@@ -586,38 +617,41 @@ pub struct FollowUpForm {
 /// Records a follow-up from the page.
 pub async fn record_follow_up(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<TicketId>,
     ApiForm(form): ApiForm<FollowUpForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let canned_reply = match form.canned_reply.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(reply) => match reply.parse::<i64>() {
             Ok(reply) => Ok(Some(reply)),
-            Err(_) => Err(ApiError::invalid("canned_reply", "pick the reply from the list again")),
+            Err(_) => Err(FieldError::new("canned_reply", "form.pick_reply_again")),
         },
         None => Ok(None),
     };
-    let result = match (Channel::parse(&form.channel), canned_reply) {
-        (Some(channel), Ok(canned_reply)) => {
-            service::follow_up_with_reply(
-                &state.pool,
-                &user,
-                id,
-                NewFollowUp {
-                    channel,
-                    summary: form.summary,
-                    version: form.version,
-                },
-                canned_reply,
-                state.now(),
-            )
-            .await
-        }
-        (_, Err(error)) => Err(error),
-        (None, _) => Err(ApiError::invalid("channel", "choose how the buyer was reached")),
+    let draft = Draft {
+        channel: Some(form.channel.clone()),
+        summary: form.summary.clone(),
+        note: String::new(),
     };
-    answer(&state, &user, &headers, id, result, "flash.follow_up_saved").await
+    let result = match (Channel::parse(&form.channel), canned_reply) {
+        (Some(channel), Ok(canned_reply)) => service::follow_up_with_reply(
+            &state.pool,
+            &page.user,
+            id,
+            NewFollowUp {
+                channel,
+                summary: form.summary,
+                version: form.version,
+            },
+            canned_reply,
+            state.now(),
+        )
+        .await
+        .map_err(Refusal::from),
+        (_, Err(error)) => Err(error.into()),
+        (None, _) => Err(FieldError::new("channel", "form.choose_channel").into()),
+    };
+    answer(&state, &page, id, result, "flash.follow_up_saved", draft).await
 }
 
 /// The note form.
@@ -630,14 +664,17 @@ pub struct NoteForm {
 /// Adds an internal note from the page.
 pub async fn add_note(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<TicketId>,
     ApiForm(form): ApiForm<NoteForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
+    let draft = Draft {
+        note: form.text.clone(),
+        ..Draft::default()
+    };
     let result = service::note(
         &state.pool,
-        &user,
+        &page.user,
         id,
         NewNote {
             text: form.text,
@@ -645,8 +682,9 @@ pub async fn add_note(
         },
         state.now(),
     )
-    .await;
-    answer(&state, &user, &headers, id, result, "flash.note_saved").await
+    .await
+    .map_err(Refusal::from);
+    answer(&state, &page, id, result, "flash.note_saved", draft).await
 }
 
 /// The status form: one button per legal move.
@@ -661,11 +699,10 @@ pub struct TransitionForm {
 /// Moves a ticket from the page.
 pub async fn move_ticket(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<TicketId>,
     ApiForm(form): ApiForm<TransitionForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let resolution = form
         .resolution
         .as_deref()
@@ -679,11 +716,13 @@ pub async fn move_ticket(
                 version: form.version,
                 resolution,
             };
-            service::transition(&state.pool, &state.calendar(), &user, id, input, state.now()).await
+            service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
+                .await
+                .map_err(Refusal::from)
         }
-        None => Err(ApiError::invalid("to", "choose one of the offered moves")),
+        None => Err(FieldError::new("to", "form.choose_move").into()),
     };
-    answer(&state, &user, &headers, id, result, "flash.status_changed").await
+    answer(&state, &page, id, result, "flash.status_changed", Draft::default()).await
 }
 
 /// The assignment form.
@@ -696,36 +735,34 @@ pub struct AssignForm {
 /// Assigns a ticket from the page (`me` takes it).
 pub async fn assign_ticket(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<TicketId>,
     ApiForm(form): ApiForm<AssignForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let assignee = match form.assignee.as_str() {
         "" => Ok(None),
-        "me" => Ok(Some(user.id)),
+        "me" => Ok(Some(page.user.id)),
         other => other
             .parse::<UserId>()
             .map(Some)
-            .map_err(|_| ApiError::invalid("assignee", "choose a person from the list")),
+            .map_err(|_| FieldError::new("assignee", "form.choose_person")),
     };
     let result = match assignee {
-        Ok(assignee) => {
-            service::assign(
-                &state.pool,
-                &user,
-                id,
-                NewAssignment {
-                    assignee,
-                    version: form.version,
-                },
-                state.now(),
-            )
-            .await
-        }
-        Err(error) => Err(error),
+        Ok(assignee) => service::assign(
+            &state.pool,
+            &page.user,
+            id,
+            NewAssignment {
+                assignee,
+                version: form.version,
+            },
+            state.now(),
+        )
+        .await
+        .map_err(Refusal::from),
+        Err(error) => Err(error.into()),
     };
-    answer(&state, &user, &headers, id, result, "flash.assigned").await
+    answer(&state, &page, id, result, "flash.assigned", Draft::default()).await
 }
 
 /// The return-visit form.
@@ -741,15 +778,14 @@ pub struct VisitForm {
 /// Records the buyer's answer to the return visit from the page.
 pub async fn record_return_visit(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<TicketId>,
     ApiForm(form): ApiForm<VisitForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let satisfied = match form.satisfied.as_str() {
         "yes" => Ok(true),
         "no" => Ok(false),
-        _ => Err(ApiError::invalid("satisfied", "choose satisfied or not satisfied")),
+        _ => Err(FieldError::new("satisfied", "form.choose_satisfied")),
     };
     let result = match satisfied {
         Ok(satisfied) => {
@@ -758,13 +794,14 @@ pub async fn record_return_visit(
                 comment: form.comment,
                 version: form.version,
             };
-            crate::visits::record(&state.pool, &state.calendar(), &user, id, answer, state.now())
+            crate::visits::record(&state.pool, &state.calendar(), &page.user, id, answer, state.now())
                 .await
                 .map(|recorded| recorded.ticket)
+                .map_err(Refusal::from)
         }
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
-    answer(&state, &user, &headers, id, result, "flash.visit_saved").await
+    answer(&state, &page, id, result, "flash.visit_saved", Draft::default()).await
 }
 
 #[cfg(test)]
