@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -72,12 +72,13 @@ pub async fn upload(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    body: Body,
+    request: Request,
 ) -> ApiResult<Response> {
-    let result = match super::api::read_upload(&headers, body).await {
+    let result = match super::api::read_upload(request).await {
         Ok(upload) => super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now())
             .await
-            .map(|(ticket, _)| ticket),
+            .map(|(ticket, _)| ticket)
+            .map_err(ApiError::from),
         Err(error) => Err(error),
     };
     crate::tickets::pages::ticket::answer(&state, &user, &headers, id, result, "flash.evidence_saved").await

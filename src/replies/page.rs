@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{ReplyInput, Situation, VARIABLES};
+use super::{ReplyError, ReplyInput, Situation, VARIABLES};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
@@ -160,20 +160,24 @@ async fn answer(
     user: &CurrentUser,
     headers: &HeaderMap,
     shop: ShopId,
-    result: Result<(), ApiError>,
+    result: Result<(), ReplyError>,
     done: &str,
 ) -> ApiResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done={done}")).into_response()),
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error),
-        Err(error) => {
+        Err(ReplyError::Invalid(error)) => {
             let t = translator(headers);
             let flash = Flash {
                 ok: false,
-                text: crate::web::error::error_text(t, error.code, &error.message),
+                text: t.message(&error.message),
             };
-            Ok((error.status, render(&page(state, user, t, shop, Some(flash)).await?)?).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&page(state, user, t, shop, Some(flash)).await?)?,
+            )
+                .into_response())
         }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -187,9 +191,9 @@ pub struct ReplyForm {
 }
 
 impl ReplyForm {
-    fn input(self) -> Result<ReplyInput, ApiError> {
+    fn input(self) -> Result<ReplyInput, ReplyError> {
         let situation = Situation::parse(&self.situation)
-            .ok_or_else(|| ApiError::invalid("situation", "choose one of the situations"))?;
+            .ok_or_else(|| ReplyError::Invalid(crate::edge::FieldError::new("situation", "replies.error.situation")))?;
         Ok(ReplyInput {
             situation,
             title: self.title,

@@ -263,7 +263,11 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
     import(&app, shop_id, "orders_plain_bom.csv", Format::Auto)
         .await
         .expect("orders");
-    let state = aftersales::state::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
+    let desk = aftersales::import::refunds::Desk {
+        pool: app.pool.clone(),
+        calendar: std::sync::Arc::new(aftersales::rules::calendar::Calendar::bundled()),
+        clock: app.clock.clone(),
+    };
     let shop = aftersales::shops::get(&app.pool, shop_id)
         .await
         .expect("query")
@@ -272,7 +276,7 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
         .await
         .expect("an admin may import refunds");
     let summary =
-        aftersales::import::refunds::import(&state, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
+        aftersales::import::refunds::import(&desk, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
             .await
             .expect("refunds import");
     assert_eq!((summary.tickets_created, summary.tickets_unchanged), (2, 0));
@@ -311,7 +315,7 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
         "dated 完结时间"
     );
 
-    let again = aftersales::import::refunds::import(&state, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
+    let again = aftersales::import::refunds::import(&desk, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
         .await
         .expect("again");
     assert_eq!((again.tickets_created, again.tickets_unchanged), (0, 2));

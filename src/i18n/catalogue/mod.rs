@@ -6,7 +6,10 @@ mod agent_day;
 mod calendar;
 mod core;
 mod follow_ups;
+mod import_errors;
+mod report_errors;
 mod reports;
+mod service_errors;
 
 /// Every area's entries.
 pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
@@ -16,4 +19,7 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     calendar::ENTRIES,
     reports::ENTRIES,
     agent_day::ENTRIES,
+    import_errors::ENTRIES,
+    report_errors::ENTRIES,
+    service_errors::ENTRIES,
 ];

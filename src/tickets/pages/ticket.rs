@@ -775,6 +775,7 @@ pub async fn record_return_visit(
             crate::visits::record(&state.pool, &state.calendar(), &user, id, answer, state.now())
                 .await
                 .map(|recorded| recorded.ticket)
+                .map_err(ApiError::from)
         }
         Err(error) => Err(error),
     };
