@@ -10,20 +10,21 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sqlx::PgPool;
 
+use super::pack::EvidencePack;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Tr;
 use crate::ids::TicketId;
 use crate::state::AppState;
 use crate::tickets::Ticket;
-use crate::web::PageUser;
+use crate::web::{PageUser, translator};
 
 /// The page routes that read (merged into the pages' router); the upload is in
 /// [`super::api::upload_router`].
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tickets/{id}/evidence/{evidence}", get(serve_file))
-        .route("/tickets/{id}/evidence-pack", get(super::pack::download_pack))
+        .route("/tickets/{id}/evidence-pack", get(download_pack))
 }
 
 /// One file on the ticket page.
@@ -82,6 +83,36 @@ pub async fn upload(
         Err(error) => Err(error),
     };
     crate::tickets::pages::ticket::answer(&state, &user, &headers, id, result, "flash.evidence_saved").await
+}
+
+/// Downloads the evidence pack of a ticket (`pack`): the ticket page's facts, timeline and
+/// verdicts with every file embedded. A page handler, so it is here with the other routes.
+pub async fn download_pack(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<TicketId>,
+) -> ApiResult<Response> {
+    let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
+    user.require(Action::ReadTickets)?;
+    let body = crate::tickets::pages::ticket::partial(&state, &user, translator(&headers), &ticket, None).await?;
+    let t = body.t;
+    let pack = EvidencePack {
+        t,
+        id: body.id,
+        title: body.title,
+        kind: body.kind,
+        status: body.status,
+        made_at: t.datetime(&chrono::Utc::now()),
+        made_by: user.display_name.clone(),
+        meta: body.meta,
+        verdict: body.verdict,
+        events: body.events,
+        files: super::pack::files(&state.pool, t, ticket.shop_id, id).await?,
+    };
+    Ok(super::pack::download(&pack)?)
 }
 
 /// `Content-Disposition` for a stored name: ASCII fallback plus the UTF-8 name (RFC 6266).
