@@ -30,7 +30,7 @@ use crate::shops::Shop;
 use crate::state::AppState;
 use crate::web::multipart::UploadError;
 use crate::web::views::{Choice, Layout};
-use crate::web::{Page, PageError, PageResult, render, render_page};
+use crate::web::{Page, PageResult, render, render_page};
 
 /// The largest upload the page takes (a year of a large shop's order report); the server's
 /// setting is `AppState::import_upload_limit`.
@@ -359,10 +359,9 @@ async fn page(
 /// Shows the upload form, the recent jobs and, with `?job=`, that job's panel.
 pub async fn show_import(
     State(state): State<AppState>,
-    page_: Page,
+    Page { user, t, .. }: Page,
     ApiQuery(query): ApiQuery<ImportQuery>,
 ) -> PageResult<Html<String>> {
-    let Page { user, t, .. } = page_;
     user.require(Action::ImportOrders)?;
     let result = match query.job {
         Some(id) => job_panel(&state, &user, t, id).await?,
@@ -393,10 +392,10 @@ pub async fn cancel_job(State(state): State<AppState>, page: Page, Path(id): Pat
     Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }
 
-async fn job_panel(state: &AppState, user: &CurrentUser, t: Tr, id: ImportJobId) -> PageResult<ImportResultPartial> {
+async fn job_panel(state: &AppState, user: &CurrentUser, t: Tr, id: ImportJobId) -> ApiResult<ImportResultPartial> {
     let job = jobs::get(&state.pool, id, &user.shops)
         .await?
-        .ok_or_else(PageError::not_found)?;
+        .ok_or_else(|| ApiError::not_found("import job"))?;
     Ok(ImportResultPartial::from_job(
         t,
         &job,
@@ -418,8 +417,8 @@ pub async fn upload(State(state): State<AppState>, page: Page, headers: HeaderMa
     }
 }
 
-async fn take_upload(state: &AppState, page_: &Page, request: Request) -> ApiResult<Response> {
-    let (user, t) = (&page_.user, page_.t);
+async fn take_upload(state: &AppState, asker: &Page, request: Request) -> ApiResult<Response> {
+    let (user, t) = (&asker.user, asker.t);
     let mut form = receive(request, state.import_upload_limit)
         .await
         .map_err(upload_refusal)?;
@@ -431,7 +430,7 @@ async fn take_upload(state: &AppState, page_: &Page, request: Request) -> ApiRes
             let outcome = Err(refusal);
             jobs::count(&state.metrics, kind, &outcome);
             let result = ImportResultPartial::from_outcome(t, outcome);
-            if page_.htmx {
+            if asker.htmx {
                 return Ok(render(&result)?.into_response());
             }
             return Ok(render(&page(state, user, t, &form, result).await?)?.into_response());
@@ -448,8 +447,8 @@ async fn take_upload(state: &AppState, page_: &Page, request: Request) -> ApiRes
         metrics: state.metrics.clone(),
     };
     jobs::spawn(runner, user.clone(), shop, id, job_request, upload);
-    if page_.htmx {
-        return Ok(render(&job_panel(state, user, t, id).await.map_err(page_refusal)?)?.into_response());
+    if asker.htmx {
+        return Ok(render(&job_panel(state, user, t, id).await?)?.into_response());
     }
     Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }
@@ -485,16 +484,6 @@ fn too_large(limit: u64) -> ApiError {
         ))
     }
     .with_code("import_too_large")
-}
-
-/// A page error on the upload's JSON-or-page path (its status, its code, in English).
-fn page_refusal(error: PageError) -> ApiError {
-    ApiError {
-        status: error.status,
-        code: error.code,
-        message: error.text(Tr::new(crate::i18n::Lang::En, chrono_tz::Asia::Shanghai)),
-        details: serde_json::Value::Null,
-    }
 }
 
 /// What the form asks for, if this user may: the shop, the kind and format, a non-empty file.

@@ -121,7 +121,7 @@ pub async fn receive(request: Request, limit: u64) -> Result<UploadForm, UploadE
         kind: received.field("kind").unwrap_or("").to_string(),
         format: received.field("format").unwrap_or("").to_string(),
         // A ticked checkbox sends its value; an unticked one sends nothing.
-        dry_run: received.field("dry_run").is_some(),
+        dry_run: received.field("dry_run").is_some_and(|v| !v.is_empty()),
         file: received.file.map(|file| {
             let mut upload = file.content.upload;
             upload.size = file.size;

@@ -8,6 +8,9 @@ use axum::extract::{FromRequest, Multipart, Request};
 
 /// The largest text field read (a shop id, a kind, a format, a checkbox).
 pub const FIELD_LIMIT: usize = 1024;
+/// The most text fields a form may have (the forms here send a handful; an upload route has a
+/// large body limit, so the count is bounded too).
+pub const FIELDS_LIMIT: usize = 32;
 
 /// Why an upload form could not be read. Each feature says it in its own words and codes.
 #[derive(Debug, thiserror::Error)]
@@ -18,8 +21,8 @@ pub enum UploadError {
     /// The form was cut off or is not well formed.
     #[error("the upload was cut off or is not a well-formed form ({0})")]
     Unreadable(String),
-    /// A text field is longer than [`FIELD_LIMIT`].
-    #[error("the field `{0}` is longer than {FIELD_LIMIT} bytes")]
+    /// A text field is longer than [`FIELD_LIMIT`], or there are more than [`FIELDS_LIMIT`].
+    #[error("the field `{0}` is longer than {FIELD_LIMIT} bytes or one too many")]
     FieldTooLong(String),
     /// The body is larger than the route's body limit (announced or as it came).
     #[error("the request is larger than this address takes")]
@@ -145,6 +148,9 @@ where
             });
             continue;
         }
+        if received.fields.len() >= FIELDS_LIMIT {
+            return Err(UploadError::FieldTooLong(name));
+        }
         let mut value = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
             value.extend_from_slice(&chunk);
@@ -223,6 +229,23 @@ mod tests {
         assert!(matches!(
             read(plain, "file", 100, OverLimit::Stop, memory).await,
             Err(UploadError::NotMultipart)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_form_of_too_many_fields_is_refused() {
+        let body: String = (0..=FIELDS_LIMIT)
+            .map(|i| format!("--B\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nx\r\n"))
+            .chain(std::iter::once("--B--\r\n".to_string()))
+            .collect();
+        let request = Request::builder()
+            .method("POST")
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(Body::from(body))
+            .expect("request");
+        assert!(matches!(
+            read(request, "file", 100, OverLimit::Stop, memory).await,
+            Err(UploadError::FieldTooLong(_))
         ));
     }
 }
