@@ -257,7 +257,10 @@ async fn serve(
             std::time::Duration::from_secs(sweep_secs),
         ))
     });
-    let abandoned_imports = tokio::spawn(crate::import::jobs::keep_failing_abandoned(state.clone()));
+    let abandoned_imports = tokio::spawn(crate::import::jobs::keep_failing_abandoned(
+        state.pool.clone(),
+        state.clock.clone(),
+    ));
     let recounter = tokio::spawn(crate::reports::rollup::run_refresher(
         database.pool.clone(),
         std::time::Duration::from_secs(30),

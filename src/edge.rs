@@ -9,7 +9,6 @@ use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use crate::error::ApiError;
 use crate::money::Fen;
 
 /// A value a person gave that cannot be taken: the field it came in (the form field's or the
@@ -90,25 +89,26 @@ fn year_range_text(year: i32) -> String {
     )
 }
 
-/// 422 `amount_out_of_range` naming the field (pages show `error.code.amount_out_of_range`).
-pub fn amount_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::invalid(field, message).with_code("amount_out_of_range")
-}
-
-/// 422 `date_out_of_range` naming the field (pages show `error.code.date_out_of_range`).
-pub fn date_error(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::invalid(field, message).with_code("date_out_of_range")
+/// An amount or a date of a request field outside what the desk accepts: the field and what
+/// is allowed, in English (the API answers it as 422 `amount_out_of_range` or
+/// `date_out_of_range` naming the field; pages show `error.code.…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutOfRange {
+    Amount { field: &'static str, message: String },
+    Date { field: &'static str, message: String },
 }
 
 /// [`amount`] for a request field.
-pub fn require_amount(field: &str, fen: i64) -> Result<Fen, ApiError> {
-    amount(fen).map_err(|message| amount_error(field, message))
+pub fn require_amount(field: &'static str, fen: i64) -> Result<Fen, OutOfRange> {
+    amount(fen).map_err(|message| OutOfRange::Amount { field, message })
 }
 
 /// [`instant`] for an optional request field.
-pub fn require_instant(field: &str, at: Option<DateTime<Utc>>) -> Result<(), ApiError> {
+pub fn require_instant(field: &'static str, at: Option<DateTime<Utc>>) -> Result<(), OutOfRange> {
     match at {
-        Some(at) => instant(at).map(|_| ()).map_err(|message| date_error(field, message)),
+        Some(at) => instant(at)
+            .map(|_| ())
+            .map_err(|message| OutOfRange::Date { field, message }),
         None => Ok(()),
     }
 }

@@ -18,6 +18,13 @@ pub struct ApiError {
     pub details: Value,
 }
 
+impl std::fmt::Display for ApiError {
+    /// The message (what a log or the command line shows).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -179,6 +186,21 @@ impl From<crate::edge::FieldError> for ApiError {
     /// 422 `invalid_field`, the field named in the message (in English) and in `details.field`.
     fn from(error: crate::edge::FieldError) -> ApiError {
         ApiError::invalid(error.field, error.message.english())
+    }
+}
+
+impl From<crate::edge::OutOfRange> for ApiError {
+    /// 422 `amount_out_of_range` or `date_out_of_range`, the field named in the message and in
+    /// `details.field`.
+    fn from(error: crate::edge::OutOfRange) -> ApiError {
+        match error {
+            crate::edge::OutOfRange::Amount { field, message } => {
+                ApiError::invalid(field, message).with_code("amount_out_of_range")
+            }
+            crate::edge::OutOfRange::Date { field, message } => {
+                ApiError::invalid(field, message).with_code("date_out_of_range")
+            }
+        }
     }
 }
 

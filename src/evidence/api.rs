@@ -3,27 +3,29 @@
 //! client).
 
 use axum::Json;
-use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
 use axum::routing::post;
+use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Evidence, MAX_REQUEST, Upload};
+use super::{Evidence, EvidenceError, MAX_BYTES};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::edge::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TicketId;
 use crate::state::AppState;
+use crate::web::multipart::{self, InMemory, OverLimit, UploadError};
 
 /// The largest body read before answering, so that a client sending far too much still gets
 /// the clear refusal instead of a cut connection.
 const READ_CAP: usize = 32 * 1024 * 1024;
 
-/// The upload routes, with a body limit of their own (merged after the application's 1 MB
-/// limit): the JSON operations, each route and its OpenAPI entry from the handler's
-/// `#[utoipa::path]`, and the page's form upload.
+/// The upload routes, with a body limit of their own instead of the application's 1 MB (the
+/// file itself is held to 5 MB as it is read): the JSON operations, each route and its OpenAPI
+/// entry from the handler's `#[utoipa::path]`, and the page's form upload.
 pub fn upload_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(attach_evidence, list_evidence))
@@ -31,33 +33,76 @@ pub fn upload_router() -> OpenApiRouter<AppState> {
         .layer(axum::extract::DefaultBodyLimit::max(READ_CAP))
 }
 
-/// Reads the uploaded file of a request: the size limit first (nothing is parsed beyond it),
-/// then the multipart form.
-pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, ApiError> {
-    let declared = headers
+/// Reads the uploaded file of a request through the shared multipart reader
+/// (`web::multipart`): at most [`MAX_BYTES`] of file are kept; a larger file is counted on (up
+/// to the route's body limit) so the refusal says how large it was.
+pub async fn read_upload(request: Request) -> Result<Upload, ApiError> {
+    let declared = request
+        .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if let Some(length) = declared.filter(|l| *l > READ_CAP) {
-        return Err(super::too_large(length));
+        .and_then(|v| v.parse::<u64>().ok());
+    let received = multipart::read(request, "file", MAX_BYTES as u64, OverLimit::Drain, |_| async {
+        Ok(InMemory::default())
+    })
+    .await
+    .map_err(|error| match error {
+        UploadError::NotMultipart => {
+            ApiError::bad_request("send the file as multipart/form-data, in a field named `file`")
+        }
+        UploadError::BodyTooLarge => too_large(declared.unwrap_or(READ_CAP as u64 + 1)),
+        UploadError::TooLarge { received, .. } => too_large(received),
+        UploadError::Unreadable(_) | UploadError::FieldTooLong(_) => {
+            ApiError::bad_request(format!("{error}; send it again"))
+        }
+        UploadError::Storage(error) => ApiError::internal(error),
+    })?;
+    let file = received
+        .file
+        .ok_or_else(|| ApiError::from(FieldError::new("file", "evidence.error.no_file")))?;
+    Ok(Upload {
+        file_name: file.name,
+        bytes: file.content.0,
+    })
+}
+
+/// One file of an upload.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The refusal of a file over the limit (413).
+fn too_large(size: u64) -> ApiError {
+    ApiError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "evidence_too_large",
+        message: crate::i18n::Message::new("evidence.error.too_large")
+            .with("size", format!("{:.1}", size as f64 / 1_048_576.0))
+            .english(),
+        details: json!({ "size_bytes": size, "max_bytes": MAX_BYTES }),
     }
-    let bytes = axum::body::to_bytes(body, READ_CAP)
-        .await
-        .map_err(|_| super::too_large(declared.unwrap_or(READ_CAP + 1)))?;
-    if bytes.len() > MAX_REQUEST {
-        return Err(super::too_large(bytes.len()));
+}
+
+impl From<EvidenceError> for ApiError {
+    /// 413 `evidence_too_large`, 415 `evidence_type`, 422 `invalid_field`, 404 for a ticket
+    /// that is not there; the ticket service's own refusals as it made them.
+    fn from(error: EvidenceError) -> ApiError {
+        match error {
+            EvidenceError::Invalid(error) => ApiError::from(error),
+            EvidenceError::TooLarge { size } => too_large(size),
+            EvidenceError::WrongType => ApiError {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: "evidence_type",
+                message: crate::i18n::Message::new("evidence.error.wrong_type").english(),
+                details: json!({ "accepted": ["image/jpeg", "image/png", "image/webp", "application/pdf"] }),
+            },
+            EvidenceError::NotFound => ApiError::not_found("ticket"),
+            EvidenceError::Ticket(error) => ApiError::from(error),
+            EvidenceError::Database(error) => ApiError::from(error),
+        }
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("multipart/form-data") {
-        return Err(ApiError::bad_request(
-            "send the file as multipart/form-data, in a field named `file`",
-        ));
-    }
-    super::parse_multipart(content_type, &bytes)
-        .ok_or_else(|| ApiError::invalid("file", "the form has no file; choose a photo or PDF to attach"))
 }
 
 /// Attaches a photo or PDF to a ticket (multipart/form-data, field `file`; at most 5 MB; JPEG,
@@ -71,16 +116,15 @@ pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, ApiE
 pub async fn attach_evidence(
     State(state): State<AppState>,
     user: CurrentUser,
-    headers: HeaderMap,
     Path(id): Path<TicketId>,
-    body: Body,
+    request: Request,
 ) -> ApiResult<(StatusCode, Json<Evidence>)> {
     // Another shop's ticket is 404 before anything about the file is said.
     crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::WorkTickets)?;
-    let upload = read_upload(&headers, body).await?;
+    let upload = read_upload(request).await?;
     let (_, evidence) = super::attach(&state.pool, &user, id, &upload.file_name, &upload.bytes, state.now()).await?;
     Ok((StatusCode::CREATED, Json(evidence)))
 }

@@ -10,24 +10,20 @@ pub mod api;
 pub mod pack;
 pub mod page;
 
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::tickets::events::{EventData, EvidenceAdded};
 use crate::tickets::{Ticket, repo, service};
 
 /// The largest file accepted: 5 MB.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-/// The largest upload request read (the file plus the form around it).
-pub const MAX_REQUEST: usize = MAX_BYTES + 64 * 1024;
 
 /// The type of a file, from its first bytes: `image/jpeg`, `image/png`, `image/webp` or
 /// `application/pdf`; `None` for anything else.
@@ -68,43 +64,41 @@ pub fn clean_name(name: &str) -> String {
     }
 }
 
-/// The refusal of a file over the limit (413).
-pub fn too_large(size: usize) -> ApiError {
-    ApiError {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "evidence_too_large",
-        message: format!(
-            "the file is {:.1} MB; at most 5 MB per file is accepted — send a smaller photo or split the PDF. Nothing was stored.",
-            size as f64 / 1_048_576.0
-        ),
-        details: json!({ "size_bytes": size, "max_bytes": MAX_BYTES }),
-    }
-}
-
-/// The refusal of a file of another type (415).
-pub fn wrong_type() -> ApiError {
-    ApiError {
-        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        code: "evidence_type",
-        message: "only JPEG, PNG or WebP photos and PDF files are accepted (checked from the content, not the name); \
-                  save the file in one of these formats and send it again. Nothing was stored."
-            .to_string(),
-        details: json!({ "accepted": ["image/jpeg", "image/png", "image/webp", "application/pdf"] }),
-    }
+/// Why a file was not attached.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    /// No file, or an empty one (the field and the catalogue's message).
+    #[error("{}: {}", .0.field, .0.message.english())]
+    Invalid(FieldError),
+    /// Over [`MAX_BYTES`]: `size` bytes (as far as they were counted).
+    #[error("the file is larger than 5 MB")]
+    TooLarge { size: u64 },
+    /// Not a JPEG, PNG, WebP or PDF by its content.
+    #[error("only JPEG, PNG, WebP and PDF files are accepted")]
+    WrongType,
+    /// The ticket is not there (or not in the user's shops).
+    #[error("no such ticket")]
+    NotFound,
+    /// The ticket service refused the change, as it says it. (Its own error type:
+    /// `tickets::service` answers it.)
+    #[error("{0}")]
+    Ticket(crate::tickets::TicketError),
+    /// The database refused or could not be reached.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
 }
 
 /// Checks a file against the limits; the type recognised from its content.
-pub fn check(bytes: &[u8]) -> Result<&'static str, ApiError> {
+pub fn check(bytes: &[u8]) -> Result<&'static str, EvidenceError> {
     if bytes.is_empty() {
-        return Err(ApiError::invalid(
-            "file",
-            "choose a photo or PDF to attach; the file was empty",
-        ));
+        return Err(EvidenceError::Invalid(FieldError::new("file", "evidence.error.empty")));
     }
     if bytes.len() > MAX_BYTES {
-        return Err(too_large(bytes.len()));
+        return Err(EvidenceError::TooLarge {
+            size: bytes.len() as u64,
+        });
     }
-    sniff(bytes).ok_or_else(wrong_type)
+    sniff(bytes).ok_or(EvidenceError::WrongType)
 }
 
 /// A stored file, without its content.
@@ -145,13 +139,17 @@ pub async fn attach(
     file_name: &str,
     bytes: &[u8],
     now: DateTime<Utc>,
-) -> Result<(Ticket, Evidence), ApiError> {
+) -> Result<(Ticket, Evidence), EvidenceError> {
     let content_type = check(bytes)?;
     let file_name = clean_name(file_name);
-    let size = i32::try_from(bytes.len()).map_err(|_| too_large(bytes.len()))?;
+    let size = i32::try_from(bytes.len()).map_err(|_| EvidenceError::TooLarge {
+        size: bytes.len() as u64,
+    })?;
     let digest = Sha256::digest(bytes).to_vec();
     let mut tx = pool.begin().await?;
-    let ticket = service::lock_for_change(&mut tx, user, id, None).await?;
+    let ticket = service::lock_for_change(&mut tx, user, id, None)
+        .await
+        .map_err(EvidenceError::Ticket)?;
     let evidence_id: i64 = sqlx::query_scalar(
         "INSERT INTO evidence (shop_id, ticket_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -186,7 +184,7 @@ pub async fn attach(
     .await?;
     let ticket = repo::get(&mut *tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(EvidenceError::NotFound)?;
     tx.commit().await?;
     tracing::info!(ticket = %id, evidence = evidence_id, size, content_type, "evidence attached");
     Ok((ticket, evidence))
@@ -238,51 +236,6 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// Reads the `file` part of a `multipart/form-data` body (other parts are ignored).
-pub fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Upload> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    let delimiter = format!("--{boundary}");
-    let mut rest = body;
-    let mut parts = Vec::new();
-    while let Some(at) = find(rest, delimiter.as_bytes()) {
-        parts.push(&rest[..at]);
-        rest = &rest[at + delimiter.len()..];
-    }
-    for part in parts.into_iter().skip(1) {
-        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        let split_at = find(part, b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&part[..split_at]);
-        let value = &part[split_at + 4..];
-        let value = value.strip_suffix(b"\r\n").unwrap_or(value);
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-            .unwrap_or("");
-        let param = |name: &str| {
-            disposition
-                .split(';')
-                .map(str::trim)
-                .find_map(|p| p.strip_prefix(name))
-                .map(|v| v.trim_matches('"').to_string())
-        };
-        if param("name=").as_deref() == Some("file") {
-            return Some(Upload {
-                file_name: param("filename=").unwrap_or_default(),
-                bytes: value.to_vec(),
-            });
-        }
-    }
-    None
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,13 +253,13 @@ mod tests {
 
     #[test]
     fn the_limits_are_checked_before_anything_is_stored() {
-        assert_eq!(check(b"").unwrap_err().status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(check(b""), Err(EvidenceError::Invalid(e)) if e.field == "file"));
         let mut big = vec![0xFF, 0xD8, 0xFF];
         big.resize(MAX_BYTES + 1, 0);
-        assert_eq!(check(&big).unwrap_err().code, "evidence_too_large");
+        assert!(matches!(check(&big), Err(EvidenceError::TooLarge { size }) if size == MAX_BYTES as u64 + 1));
         big.truncate(MAX_BYTES);
         assert_eq!(check(&big).ok(), Some("image/jpeg"), "exactly 5 MB is accepted");
-        assert_eq!(check(b"hello").unwrap_err().code, "evidence_type");
+        assert!(matches!(check(b"hello"), Err(EvidenceError::WrongType)));
     }
 
     #[test]
@@ -317,14 +270,5 @@ mod tests {
         assert_eq!(clean_name(".."), "file");
         assert_eq!(clean_name("photo\u{202E}gnp.exe"), "photognp.exe");
         assert_eq!(clean_name(""), "file");
-    }
-
-    #[test]
-    fn the_file_part_of_a_multipart_body_is_found() {
-        let body = b"--B\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n3\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\nDATA\r\n--B--\r\n";
-        let upload = parse_multipart("multipart/form-data; boundary=B", body).expect("parses");
-        assert_eq!(upload.file_name, "p.png");
-        assert_eq!(upload.bytes, b"\x89PNG\r\n\x1a\nDATA");
-        assert!(parse_multipart("multipart/form-data; boundary=B", b"--B--\r\n").is_none());
     }
 }

@@ -4,17 +4,13 @@
 //! dependency.
 
 use askama::Template;
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
-use axum::response::IntoResponse;
-use chrono::Utc;
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
 
-use crate::auth::permissions::Action;
-use crate::error::ApiError;
-use crate::ids::TicketId;
-use crate::state::AppState;
+use crate::i18n::Tr;
+use crate::ids::{ShopId, TicketId};
 use crate::tickets::pages::ticket::{EventRow, VerdictBox};
-use crate::web::{Page, PageResult};
 
 /// The pack.
 #[derive(Template)]
@@ -44,18 +40,11 @@ pub struct PackFile {
     pub data_uri: String,
 }
 
-/// Downloads the evidence pack of a ticket.
-pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): Path<TicketId>) -> PageResult {
-    let user = &page.user;
-    let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
-    user.require(Action::ReadTickets)?;
-    let body = crate::tickets::pages::ticket::partial(&state, user, page.t, &ticket, None).await?;
-    let t = body.t;
+/// The ticket's files, embedded, in the pack's language.
+pub async fn files(pool: &PgPool, t: Tr, shop: ShopId, id: TicketId) -> sqlx::Result<Vec<PackFile>> {
     let mut files = Vec::new();
-    for meta in super::list(&state.pool, ticket.shop_id, id).await? {
-        let Some((meta, bytes)) = super::content(&state.pool, ticket.shop_id, id, meta.id).await? else {
+    for meta in super::list(pool, shop, id).await? {
+        let Some((meta, bytes)) = super::content(pool, shop, id, meta.id).await? else {
             continue;
         };
         files.push(PackFile {
@@ -72,19 +61,12 @@ pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): 
             sha256: meta.sha256,
         });
     }
-    let pack = EvidencePack {
-        t,
-        id: body.id,
-        title: body.title,
-        kind: body.kind,
-        status: body.status,
-        made_at: t.datetime(&Utc::now()),
-        made_by: user.display_name.clone(),
-        meta: body.meta,
-        verdict: body.verdict,
-        events: body.events,
-        files,
-    };
+    Ok(files)
+}
+
+/// The pack as a download: an HTML attachment that carries its own style and embedded images,
+/// and never a script.
+pub fn download(pack: &EvidencePack) -> Result<Response, askama::Error> {
     let html = pack.render()?;
     let mut response = html.into_response();
     let headers = response.headers_mut();
@@ -92,10 +74,9 @@ pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): 
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"ticket-{id}-evidence.html\"")) {
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"ticket-{}-evidence.html\"", pack.id)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    // The pack carries its own style and embedded images, and never a script.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; img-src data:; style-src 'unsafe-inline'"),

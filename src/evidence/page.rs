@@ -4,12 +4,13 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use sqlx::PgPool;
 
+use super::pack::EvidencePack;
 use crate::auth::permissions::Action;
 use crate::error::ApiError;
 use crate::i18n::Tr;
@@ -25,7 +26,7 @@ use crate::web::{Page, PageError, PageResult};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tickets/{id}/evidence/{evidence}", get(serve_file))
-        .route("/tickets/{id}/evidence-pack", get(super::pack::download_pack))
+        .route("/tickets/{id}/evidence-pack", get(download_pack))
 }
 
 /// One file on the ticket page.
@@ -72,11 +73,10 @@ pub async fn rows(pool: &PgPool, t: Tr, ticket: &Ticket) -> sqlx::Result<Vec<Evi
 pub async fn upload(
     State(state): State<AppState>,
     page: Page,
-    headers: HeaderMap,
     Path(id): Path<TicketId>,
-    body: Body,
+    request: Request,
 ) -> PageResult {
-    let result = match super::api::read_upload(&headers, body).await {
+    let result = match super::api::read_upload(request).await {
         Ok(upload) => super::attach(
             &state.pool,
             &page.user,
@@ -86,11 +86,37 @@ pub async fn upload(
             state.now(),
         )
         .await
-        .map(|(ticket, _)| ticket),
-        Err(error) => Err(error),
+        .map(|(ticket, _)| ticket)
+        .map_err(Refusal::from),
+        Err(error) => Err(Refusal::from(error)),
     };
-    let result = result.map_err(Refusal::from);
     crate::tickets::pages::ticket::answer(&state, &page, id, result, "flash.evidence_saved", Draft::default()).await
+}
+
+/// Downloads the evidence pack of a ticket (`pack`): the ticket page's facts, timeline and
+/// verdicts with every file embedded. A page handler, so it is here with the other routes.
+pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): Path<TicketId>) -> PageResult {
+    let user = &page.user;
+    let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    user.require(Action::ReadTickets)?;
+    let body = crate::tickets::pages::ticket::partial(&state, user, page.t, &ticket, None).await?;
+    let t = body.t;
+    let pack = EvidencePack {
+        t,
+        id: body.id,
+        title: body.title,
+        kind: body.kind,
+        status: body.status,
+        made_at: t.datetime(&state.now()),
+        made_by: user.display_name.clone(),
+        meta: body.meta,
+        verdict: body.verdict,
+        events: body.events,
+        files: super::pack::files(&state.pool, t, ticket.shop_id, id).await?,
+    };
+    Ok(super::pack::download(&pack)?)
 }
 
 /// `Content-Disposition` for a stored name: ASCII fallback plus the UTF-8 name (RFC 6266).

@@ -89,6 +89,47 @@ impl Message {
     }
 }
 
+/// Stored as `{"key": "…", "args": {"name": "value"}}` (an import job's wrong rows keep theirs).
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let args: serde_json::Map<String, serde_json::Value> = self
+            .args
+            .iter()
+            .map(|(name, value)| (name.to_string(), serde_json::Value::String(value.clone())))
+            .collect();
+        let mut out = serializer.serialize_struct("Message", 2)?;
+        out.serialize_field("key", self.key)?;
+        out.serialize_field("args", &args)?;
+        out.end()
+    }
+}
+
+/// Read back only for a key the catalogue has, with the placeholders its English text names
+/// (others are dropped): a key and names that live as long as the program.
+impl<'de> serde::Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Message, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            key: String,
+            #[serde(default)]
+            args: std::collections::BTreeMap<String, String>,
+        }
+        let stored = Stored::deserialize(deserializer)?;
+        let (&key, &(_, en)) = CATALOGUE
+            .get_key_value(stored.key.as_str())
+            .ok_or_else(|| serde::de::Error::custom(format!("no catalogue key `{}`", stored.key)))?;
+        let mut message = Message::new(key);
+        for (name, value) in stored.args {
+            let placeholder = format!("{{{name}}}");
+            if let Some(at) = en.find(&placeholder) {
+                message.args.push((&en[at + 1..at + 1 + name.len()], value));
+            }
+        }
+        Ok(message)
+    }
+}
+
 /// The translator handed to every template: `{{ t.t("queue.title") }}`.
 #[derive(Clone, Copy, Debug)]
 pub struct Tr {
@@ -223,6 +264,17 @@ mod tests {
                 check(&std::fs::read_to_string(&path).expect("readable file"));
             }
         }
+    }
+
+    #[test]
+    fn a_message_reads_back_as_stored() {
+        let message = Message::new("import.row.not_whole")
+            .with("column", "数量")
+            .with("value", "two");
+        let stored = serde_json::to_value(&message).expect("stored");
+        assert_eq!(serde_json::from_value::<Message>(stored).expect("read"), message);
+        let unknown = serde_json::json!({ "key": "no.such.key", "args": {} });
+        assert!(serde_json::from_value::<Message>(unknown).is_err());
     }
 
     #[test]

@@ -91,14 +91,16 @@ async fn run_with(pool: &sqlx::PgPool, command: ImportCommand) -> anyhow::Result
             let user = super::refunds::actor(pool, &actor, shop.id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let state = crate::state::AppState::new(pool.clone());
-            state
-                .calendars
-                .reload(&state.pool, state.now())
+            let calendar = crate::calendar::load(pool)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
+            let desk = super::refunds::Desk {
+                pool: pool.clone(),
+                calendar: std::sync::Arc::new(calendar),
+                clock: crate::clock::Clock::System,
+            };
             let bytes = read(&file)?;
-            let outcome = super::refunds::import(&state, &user, &shop, &bytes, dry_run, &mut |p| bar.show(p)).await;
+            let outcome = super::refunds::import(&desk, &user, &shop, &bytes, dry_run, &mut |p| bar.show(p)).await;
             (file, shop.id, outcome, Some(user.id), "refunds")
         }
     };

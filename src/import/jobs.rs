@@ -16,13 +16,15 @@ use sqlx::types::Json;
 use tokio::sync::Semaphore;
 
 use super::orders::Format;
+use super::refunds::Desk;
 use super::upload::TempUpload;
 use super::{Cancel, ImportError, ImportSummary, Progress, RowError};
 use crate::auth::CurrentUser;
+use crate::clock::Clock;
+use crate::i18n::Message;
 use crate::ids::{ImportJobId, ShopId, UserId};
-use crate::metrics::{ImportKind, ImportOutcome};
+use crate::metrics::{ImportKind, ImportOutcome, Metrics};
 use crate::shops::Shop;
-use crate::state::AppState;
 
 /// Imports one server runs at once (each reads its file whole); the others wait `queued`.
 const SLOTS: usize = 2;
@@ -110,8 +112,17 @@ impl JobState {
 pub enum Failure {
     /// Wrong rows, by line (the first ones), and how many there were in all.
     Rows { rows: Vec<RowError>, count: u64 },
-    /// The file or a later step was refused, in the importer's words.
-    Refused { message: String },
+    /// The file or a later step was refused: in English (`message`, all that rows stored before
+    /// messages were typed have) and as a catalogue message to show in the reader's language.
+    Refused {
+        message: String,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::lenient_message"
+        )]
+        said: Option<Message>,
+    },
     /// The database failed.
     Database { message: String },
     /// The server stopped while the job ran.
@@ -236,19 +247,19 @@ pub async fn recent(pool: &PgPool, shops: &[ShopId], limit: i64) -> sqlx::Result
 
 /// Asks an unfinished job of one of `shops` to stop (in this process at once, elsewhere at its
 /// next report). Whether there was such a job.
-pub async fn request_cancel(state: &AppState, id: ImportJobId, shops: &[ShopId]) -> sqlx::Result<bool> {
+pub async fn request_cancel(pool: &PgPool, running: &Running, id: ImportJobId, shops: &[ShopId]) -> sqlx::Result<bool> {
     let asked = sqlx::query(
         "UPDATE import_jobs SET cancel_requested = true
          WHERE id = $1 AND shop_id = ANY($2) AND state IN ('queued', 'running')",
     )
     .bind(id)
     .bind(shops)
-    .execute(&state.pool)
+    .execute(pool)
     .await?
     .rows_affected()
         > 0;
     if asked {
-        state.import_jobs.cancel(id);
+        running.cancel(id);
     }
     Ok(asked)
 }
@@ -274,11 +285,11 @@ pub async fn fail_abandoned(pool: &PgPool, now: DateTime<Utc>, stale: Duration) 
 
 /// Runs [`fail_abandoned`] now and every minute, and removes uploaded files a killed server
 /// left behind (a day old) — a server's background task.
-pub async fn keep_failing_abandoned(state: AppState) {
+pub async fn keep_failing_abandoned(pool: PgPool, clock: Clock) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     loop {
         every.tick().await;
-        if let Err(error) = fail_abandoned(&state.pool, state.now(), ABANDONED_AFTER).await {
+        if let Err(error) = fail_abandoned(&pool, clock.now(), ABANDONED_AFTER).await {
             tracing::warn!(%error, "cannot look for abandoned import jobs");
         }
         let removed = tokio::task::spawn_blocking(|| super::upload::remove_stale(Duration::from_secs(24 * 3600)))
@@ -338,15 +349,25 @@ struct Counter {
     total: AtomicU64,
 }
 
+/// What a job runs with: the desk's parts a refund import uses (pool, calendar, clock), this
+/// process's running jobs and the metrics that count them.
+#[derive(Clone)]
+pub struct Jobs {
+    pub desk: Desk,
+    pub running: Running,
+    pub metrics: Arc<Metrics>,
+}
+
 /// Runs job `id` on its own task: waits for a slot, imports `upload` into `shop` as `user`,
 /// stores the outcome, counts and audits it, and removes the file.
-pub fn spawn(state: AppState, user: CurrentUser, shop: Shop, id: ImportJobId, request: JobRequest, upload: TempUpload) {
-    let cancel = state.import_jobs.register(id);
+pub fn spawn(jobs: Jobs, user: CurrentUser, shop: Shop, id: ImportJobId, request: JobRequest, upload: TempUpload) {
+    let cancel = jobs.running.register(id);
     tokio::spawn(async move {
         let counter = Arc::new(Counter::default());
         let (stop, stopped) = tokio::sync::oneshot::channel();
+        let pool = jobs.desk.pool.clone();
         let reporter = tokio::spawn(report(
-            state.pool.clone(),
+            pool.clone(),
             shop.id,
             id,
             Arc::clone(&counter),
@@ -354,21 +375,21 @@ pub fn spawn(state: AppState, user: CurrentUser, shop: Shop, id: ImportJobId, re
             stopped,
         ));
         let outcome = async {
-            let _slot = state.import_jobs.slots.acquire().await;
+            let _slot = jobs.running.slots.acquire().await;
             cancel.check()?;
-            start(&state.pool, shop.id, id, state.now()).await?;
-            execute(&state, &user, &shop, &request, &upload, &counter, &cancel).await
+            start(&pool, shop.id, id, jobs.desk.clock.now()).await?;
+            execute(&jobs.desk, &user, &shop, &request, &upload, &counter, &cancel).await
         }
         .await;
         drop(upload);
         let _ = stop.send(());
         let _ = reporter.await;
-        record_outcome(&state, &user, &shop, &request, &outcome).await;
-        if let Err(error) = finish(&state.pool, shop.id, id, &outcome, state.now()).await {
+        record_outcome(&jobs, &user, &shop, &request, &outcome).await;
+        if let Err(error) = finish(&pool, shop.id, id, &outcome, jobs.desk.clock.now()).await {
             // The heartbeat has stopped: `fail_abandoned` will close the job.
             tracing::error!(job = %id, %error, "cannot store the outcome of an import job");
         }
-        state.import_jobs.forget(id);
+        jobs.running.forget(id);
     });
 }
 
@@ -422,7 +443,7 @@ async fn report(
 }
 
 async fn execute(
-    state: &AppState,
+    desk: &Desk,
     user: &CurrentUser,
     shop: &Shop,
     request: &JobRequest,
@@ -433,40 +454,40 @@ async fn execute(
     let bytes = upload
         .read()
         .await
-        .map_err(|e| ImportError::Unreadable(format!("cannot read the uploaded file back: {e}")))?;
+        .map_err(|e| ImportError::Unreadable(Message::new("import.error.upload_unreadable").with("error", e)))?;
     let mut progress = |p: Progress| {
         counter.done.store(p.done, Ordering::Relaxed);
         counter.total.store(p.total, Ordering::Relaxed);
     };
     match request.kind {
         JobKind::Refunds => {
-            super::refunds::import_until(state, user, shop, &bytes, request.dry_run, &mut progress, cancel).await
+            super::refunds::import_until(desk, user, shop, &bytes, request.dry_run, &mut progress, cancel).await
         }
         JobKind::Orders => {
             let (format, zone) = (request.format, shop.zone());
             // Reading a large file takes seconds of CPU: off the async workers.
             let parsed = tokio::task::spawn_blocking(move || super::orders::parse(&bytes, format, zone))
                 .await
-                .map_err(|e| ImportError::Refused(format!("reading the file stopped: {e}")))??;
+                .map_err(|e| ImportError::Refused(Message::new("import.error.reading_stopped").with("error", e)))??;
             counter.total.store(parsed.rows() as u64, Ordering::Relaxed);
             cancel.check()?;
-            super::orders::write(&state.pool, shop.id, &parsed, request.dry_run, &mut progress, cancel).await
+            super::orders::write(&desk.pool, shop.id, &parsed, request.dry_run, &mut progress, cancel).await
         }
     }
 }
 
 /// Counts the import in the server's metrics and records a completed one on the audit log.
 async fn record_outcome(
-    state: &AppState,
+    jobs: &Jobs,
     user: &CurrentUser,
     shop: &Shop,
     request: &JobRequest,
     outcome: &Result<ImportSummary, ImportError>,
 ) {
-    count(state, request.kind, outcome);
+    count(&jobs.metrics, request.kind, outcome);
     if let Ok(summary) = outcome
         && let Err(error) = super::audit(
-            &state.pool,
+            &jobs.desk.pool,
             Some(user.id),
             shop.id,
             request.kind.as_str(),
@@ -480,7 +501,7 @@ async fn record_outcome(
 }
 
 /// Counts an import that ended (or was refused before it became a job) in the metrics.
-pub fn count(state: &AppState, kind: JobKind, outcome: &Result<ImportSummary, ImportError>) {
+pub fn count(metrics: &Metrics, kind: JobKind, outcome: &Result<ImportSummary, ImportError>) {
     let (outcome, rows) = match outcome {
         Ok(summary) if summary.dry_run => (ImportOutcome::Checked, 0),
         Ok(summary) => (ImportOutcome::Imported, summary.rows),
@@ -488,7 +509,7 @@ pub fn count(state: &AppState, kind: JobKind, outcome: &Result<ImportSummary, Im
         Err(ImportError::Cancelled) => (ImportOutcome::Cancelled, 0),
         Err(_) => (ImportOutcome::Rejected, 0),
     };
-    state.metrics.import_finished(kind.metric(), outcome, rows);
+    metrics.import_finished(kind.metric(), outcome, rows);
 }
 
 async fn finish(
@@ -530,8 +551,13 @@ fn failure_of(error: &ImportError) -> Failure {
         ImportError::Database(error) => Failure::Database {
             message: error.to_string(),
         },
+        ImportError::Unreadable(said) | ImportError::Refused(said) => Failure::Refused {
+            message: said.english(),
+            said: Some(said.clone()),
+        },
         other => Failure::Refused {
             message: other.to_string(),
+            said: None,
         },
     }
 }

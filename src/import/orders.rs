@@ -32,7 +32,8 @@ use chrono_tz::Tz;
 use sqlx::PgPool;
 
 use super::table::{self, Columns, RowSink, cell};
-use super::{Cancel, ImportError, ImportSummary, Progress, ProgressFn, RowError};
+use super::{Cancel, CellError, Column, ImportError, ImportSummary, Progress, ProgressFn, RowError};
+use crate::i18n::Message;
 use crate::ids::ShopId;
 use crate::money::Fen;
 use crate::orders::{OrderInput, OrderLineInput};
@@ -117,13 +118,14 @@ struct LineRecord {
 
 /// A local time in the shop's zone (`yyyy-MM-dd HH:mm:ss`, `yyyy/MM/dd HH:mm`, a date alone) or
 /// RFC 3339. Empty and `0000-00-00…` mean none.
-pub fn parse_local_time(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, String> {
+/// A refused time is a message whose `{column}` is left to the caller.
+pub fn parse_local_time(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, Message> {
     let text = text.trim();
     if text.is_empty() || text.starts_with("0000-00-00") || text == "-" {
         return Ok(None);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return crate::edge::instant(at.with_timezone(&Utc)).map(Some);
+        return in_years(at.with_timezone(&Utc), text).map(Some);
     }
     let normalised = text.replace('/', "-").replace('T', " ");
     let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -134,27 +136,41 @@ pub fn parse_local_time(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, S
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         });
-    let naive = naive.ok_or_else(|| format!("`{text}` is not a time; write it as 2025-03-10 15:20:00"))?;
+    let naive = naive.ok_or_else(|| Message::new("import.row.not_time").with("value", text))?;
     let at = zone
         .from_local_datetime(&naive)
         .earliest()
         .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| format!("`{text}` does not exist in the time zone {zone}"))?;
-    crate::edge::instant(at).map(Some)
+        .ok_or_else(|| {
+            Message::new("import.row.no_such_time")
+                .with("value", text)
+                .with("zone", zone)
+        })?;
+    in_years(at, text).map(Some)
 }
 
-fn money(text: &str, what: &str) -> Result<i64, String> {
+/// An instant within the years the desk accepts (`edge::YEARS`).
+fn in_years(at: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, Message> {
+    crate::edge::instant(at).map_err(|_| {
+        Message::new("import.row.year_out_of_range")
+            .with("value", text)
+            .with("from", crate::edge::YEARS.start())
+            .with("to", crate::edge::YEARS.end())
+    })
+}
+
+fn money(text: &str, column: Column) -> Result<i64, CellError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(0);
     }
     match Fen::parse_yuan(text) {
         Some(Fen(fen)) if fen >= 0 => Ok(fen),
-        _ => Err(format!("{what} `{text}` is not an amount in yuan such as 64.00")),
+        _ => Err((column, Message::new("import.row.not_money").with("value", text))),
     }
 }
 
-fn whole_number(text: &str, what: &str) -> Result<i32, String> {
+fn whole_number(text: &str, column: Column) -> Result<i32, CellError> {
     let text = text.trim();
     let parsed = text
         .parse::<i32>()
@@ -162,7 +178,7 @@ fn whole_number(text: &str, what: &str) -> Result<i32, String> {
         .or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i32));
     match parsed {
         Some(n) if n >= 1 => Ok(n),
-        _ => Err(format!("{what} `{text}` is not a whole number of at least 1")),
+        _ => Err((column, Message::new("import.row.not_whole").with("value", text))),
     }
 }
 
@@ -204,12 +220,10 @@ impl Mapping {
             Format::Taobao | Format::Auto if taobao_items => OrderLayout::TaobaoItems,
             Format::Auto if plain => OrderLayout::Plain,
             _ => {
-                return Err(ImportError::Unreadable(format!(
-                    "the header row is not an order file we know (found: {}). Use the seller centre's order report \
-                     (订单编号, 买家会员名, 买家实际支付金额, …), its item report (订单编号, 标题, 价格, 购买数量, …) or the plain \
-                     CSV layout (order_no, buyer, sku, title, quantity, unit_price, …)",
-                    headers.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
-                )));
+                return Err(ImportError::Unreadable(
+                    Message::new("import.error.unknown_orders_layout")
+                        .with("found", headers.iter().take(8).cloned().collect::<Vec<_>>().join(", ")),
+                ));
             }
         };
         Ok(Mapping {
@@ -258,32 +272,31 @@ impl Mapping {
         missing
     }
 
-    fn record(&self, line: u64, cells: &[String], zone: Tz) -> Result<LineRecord, String> {
+    fn record(&self, line: u64, cells: &[String], zone: Tz) -> Result<LineRecord, CellError> {
         let order_no = cell(cells, self.order_no).to_string();
         if order_no.is_empty() {
-            return Err("the order number (订单编号) is empty".into());
+            return Err((Column::OrderNo, Message::new("import.row.empty")));
         }
         let title = cell(cells, self.title).to_string();
-        let quantity = whole_number(cell(cells, self.quantity), "the quantity")?;
+        let quantity = whole_number(cell(cells, self.quantity), Column::Quantity)?;
         let (sku, unit_price_fen) = match self.layout {
             OrderLayout::TaobaoOrders => {
-                let paid = money(cell(cells, self.paid_total), "the amount paid (买家实际支付金额)")?;
+                let paid = money(cell(cells, self.paid_total), Column::AmountPaid)?;
                 let sku = optional(cell(cells, self.alt_sku)).unwrap_or_else(|| title.chars().take(100).collect());
                 // Rounded up so that a full refund never exceeds the order's total.
                 (sku, (paid + i64::from(quantity) - 1) / i64::from(quantity))
             }
             OrderLayout::TaobaoItems => {
                 let sku = optional(cell(cells, self.sku)).unwrap_or_else(|| title.chars().take(100).collect());
-                (sku, money(cell(cells, self.price), "the price (价格)")?)
+                (sku, money(cell(cells, self.price), Column::Price)?)
             }
             OrderLayout::Plain => (
                 cell(cells, self.sku).to_string(),
-                money(cell(cells, self.price), "the unit price")?,
+                money(cell(cells, self.price), Column::UnitPrice)?,
             ),
         };
-        let time = |col: Option<usize>, what: &str| {
-            parse_local_time(cell(cells, col), zone).map_err(|e| format!("{what}: {e}"))
-        };
+        let time =
+            |col: Option<usize>, column: Column| parse_local_time(cell(cells, col), zone).map_err(|e| (column, e));
         Ok(LineRecord {
             line,
             order_no,
@@ -291,9 +304,9 @@ impl Mapping {
             buyer_name: optional(cell(cells, self.buyer_name)),
             address: optional(cell(cells, self.address)),
             note: optional(cell(cells, self.note)),
-            paid_at: time(self.paid_at, "paid_at (付款时间)")?,
-            shipped_at: time(self.shipped_at, "shipped_at (发货时间)")?,
-            signed_at: time(self.signed_at, "signed_at (签收/确认收货时间)")?,
+            paid_at: time(self.paid_at, Column::PaidAt)?,
+            shipped_at: time(self.shipped_at, Column::ShippedAt)?,
+            signed_at: time(self.signed_at, Column::SignedAt)?,
             sku,
             title,
             category: cell(cells, self.category).to_string(),
@@ -318,10 +331,9 @@ impl RowSink for Collector {
         let mapping = Mapping::new(headers, self.format)?;
         let missing = mapping.missing_required();
         if !missing.is_empty() {
-            return Err(ImportError::Unreadable(format!(
-                "the header row lacks the column(s) {}; add them (names are matched after trimming spaces)",
-                missing.join(", ")
-            )));
+            return Err(ImportError::Unreadable(
+                Message::new("import.error.missing_columns").with("columns", missing.join(", ")),
+            ));
         }
         self.mapping = Some(mapping);
         Ok(())
@@ -331,7 +343,7 @@ impl RowSink for Collector {
         let Some(mapping) = &self.mapping else { return };
         match mapping.record(line, cells, self.zone) {
             Ok(record) => self.records.push(record),
-            Err(reason) => self.errors.push(RowError { line, reason }),
+            Err((column, message)) => self.errors.push(RowError::in_column(line, column, message)),
         }
     }
 }
@@ -367,7 +379,7 @@ pub fn parse(bytes: &[u8], format: Format, zone: Tz) -> Result<ParsedOrders, Imp
         .mapping
         .as_ref()
         .map(|m| m.layout)
-        .ok_or_else(|| ImportError::Unreadable("the file has no header row".into()))?;
+        .ok_or_else(|| ImportError::Unreadable(Message::new("import.error.no_header")))?;
     let mut errors = collector.errors;
     let records = collector.records;
     let orders = check_orders(&records, layout, &mut errors);
@@ -376,9 +388,7 @@ pub fn parse(bytes: &[u8], format: Format, zone: Tz) -> Result<ParsedOrders, Imp
         return Err(ImportError::Rows(errors));
     }
     if records.is_empty() {
-        return Err(ImportError::Unreadable(
-            "the file has a header row but no orders".into(),
-        ));
+        return Err(ImportError::Unreadable(Message::new("import.error.no_orders")));
     }
     Ok(ParsedOrders {
         layout,
@@ -399,23 +409,21 @@ fn check_orders(records: &[LineRecord], layout: OrderLayout, errors: &mut Vec<Ro
         let first = rows[0];
         for row in &rows[1..] {
             if layout == OrderLayout::TaobaoOrders {
-                errors.push(RowError {
-                    line: row.line,
-                    reason: format!(
-                        "order {order_no} appears twice in the order report (first on line {})",
-                        first.line
-                    ),
-                });
+                errors.push(RowError::new(
+                    row.line,
+                    Message::new("import.row.order_twice")
+                        .with("order_no", order_no)
+                        .with("first", first.line),
+                ));
                 continue;
             }
             if row.buyer != first.buyer || row.paid_at != first.paid_at || row.signed_at != first.signed_at {
-                errors.push(RowError {
-                    line: row.line,
-                    reason: format!(
-                        "order {order_no}: buyer or times differ from line {}; give every line of an order the same order details",
-                        first.line
-                    ),
-                });
+                errors.push(RowError::new(
+                    row.line,
+                    Message::new("import.row.order_differs")
+                        .with("order_no", order_no)
+                        .with("first", first.line),
+                ));
             }
         }
         let input = OrderInput {
@@ -456,10 +464,13 @@ fn check_orders(records: &[LineRecord], layout: OrderLayout, errors: &mut Vec<Ro
                 .map(|r| r.line)
                 .unwrap_or(first.line);
             let column = field.rsplit('.').next().unwrap_or(&field).to_string();
-            errors.push(RowError {
+            errors.push(RowError::new(
                 line,
-                reason: format!("order {order_no}, {column}: {message}"),
-            });
+                Message::new("import.row.order_invalid")
+                    .with("order_no", order_no)
+                    .with("field", column)
+                    .with("problem", message),
+            ));
         }
     }
     by_order.len()
@@ -520,11 +531,11 @@ pub async fn write(
             return Err(ImportError::Rows(
                 unknown
                     .into_iter()
-                    .map(|(line, order_no)| RowError {
-                        line: u64::try_from(line).unwrap_or(0),
-                        reason: format!(
-                            "order {order_no} is not known yet: import the order report (ExportOrderList) first, then this item report"
-                        ),
+                    .map(|(line, order_no)| {
+                        RowError::new(
+                            u64::try_from(line).unwrap_or(0),
+                            Message::new("import.row.order_unknown_items").with("order_no", order_no),
+                        )
                     })
                     .collect(),
             ));
@@ -639,11 +650,11 @@ fn copy_rows(rows: &[LineRecord]) -> Result<Vec<u8>, ImportError> {
                 &r.unit_price_fen.to_string(),
                 &r.exclusion,
             ])
-            .map_err(|e| ImportError::Refused(format!("cannot prepare rows for the database: {e}")))?;
+            .map_err(|e| ImportError::Refused(Message::new("import.error.prepare").with("error", e)))?;
     }
     writer
         .into_inner()
-        .map_err(|e| ImportError::Refused(format!("cannot prepare rows for the database: {e}")))
+        .map_err(|e| ImportError::Refused(Message::new("import.error.prepare").with("error", e)))
 }
 
 /// Reads, checks and writes a file in one go.
@@ -681,8 +692,8 @@ mod tests {
 
     #[test]
     fn money_in_yuan_becomes_fen() {
-        assert_eq!(money("64.00", "x"), Ok(6400));
-        assert_eq!(money("0.5", "x"), Ok(50));
-        assert!(money("1.234", "x").is_err());
+        assert_eq!(money("64.00", Column::Price), Ok(6400));
+        assert_eq!(money("0.5", Column::Price), Ok(50));
+        assert!(money("1.234", Column::Price).is_err());
     }
 }

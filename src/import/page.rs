@@ -17,18 +17,20 @@ use serde::Deserialize;
 
 use super::jobs::{self, Failure, ImportJob, JobKind, JobRequest, JobState};
 use super::orders::Format;
+use super::refunds::Desk;
 use super::upload::{TempUpload, UploadForm, receive};
 use super::{ImportError, ImportSummary, RowError};
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
-use crate::i18n::Tr;
+use crate::i18n::{Message, Tr};
 use crate::ids::ImportJobId;
 use crate::shops::Shop;
 use crate::state::AppState;
+use crate::web::multipart::UploadError;
 use crate::web::views::{Choice, Layout};
-use crate::web::{PageUser, is_htmx, render, translator};
+use crate::web::{Page, PageResult, render, render_page};
 
 /// The largest upload the page takes (a year of a large shop's order report); the server's
 /// setting is `AppState::import_upload_limit`.
@@ -85,9 +87,24 @@ pub struct ImportResultPartial {
     pub ok: bool,
     pub headline: String,
     pub lines: Vec<String>,
-    pub errors: Vec<RowError>,
+    pub errors: Vec<RowLine>,
     pub more_errors: String,
     pub job: Option<JobPanel>,
+}
+
+/// A refused row as the page lists it: its line and what was wrong, in the reader's language.
+pub struct RowLine {
+    pub line: u64,
+    pub text: String,
+}
+
+impl RowLine {
+    fn of(t: Tr, error: &RowError) -> RowLine {
+        RowLine {
+            line: error.line,
+            text: error.text(t),
+        }
+    }
 }
 
 /// A job's progress, as its panel shows it.
@@ -172,7 +189,7 @@ impl ImportResultPartial {
                     ok: false,
                     headline: t.f("import.rows_failed", &[("n", &errors.len())]),
                     lines: Vec::new(),
-                    errors: errors.into_iter().take(ERRORS_SHOWN).collect(),
+                    errors: errors.iter().take(ERRORS_SHOWN).map(|e| RowLine::of(t, e)).collect(),
                     more_errors: if more > 0 {
                         t.f("import.more_errors", &[("n", &more)])
                     } else {
@@ -186,7 +203,7 @@ impl ImportResultPartial {
                 shown: true,
                 ok: false,
                 headline: t.t("import.failed").to_string(),
-                lines: vec![other.to_string()],
+                lines: vec![other.text(t)],
                 errors: Vec::new(),
                 more_errors: String::new(),
                 job: None,
@@ -203,7 +220,7 @@ impl ImportResultPartial {
                 ImportResultPartial {
                     ok: false,
                     headline: t.f("import.rows_failed", &[("n", count)]),
-                    errors: rows.iter().take(ERRORS_SHOWN).cloned().collect(),
+                    errors: rows.iter().take(ERRORS_SHOWN).map(|e| RowLine::of(t, e)).collect(),
                     more_errors: if more > 0 {
                         t.f("import.more_errors", &[("n", &more)])
                     } else {
@@ -216,7 +233,8 @@ impl ImportResultPartial {
                 ok: false,
                 headline: t.t("import.failed").to_string(),
                 lines: vec![match failure {
-                    Some(Failure::Refused { message } | Failure::Database { message }) => message.clone(),
+                    Some(Failure::Refused { said: Some(said), .. }) => t.message(said),
+                    Some(Failure::Refused { message, .. } | Failure::Database { message }) => message.clone(),
                     _ => t.t("import.interrupted").to_string(),
                 }],
                 ..ImportResultPartial::empty(t)
@@ -279,7 +297,7 @@ async fn page(
     t: Tr,
     form: &UploadForm,
     result: ImportResultPartial,
-) -> ApiResult<ImportPage> {
+) -> sqlx::Result<ImportPage> {
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let history = jobs::recent(&state.pool, &user.shops, HISTORY).await?;
     Ok(ImportPage {
@@ -341,43 +359,35 @@ async fn page(
 /// Shows the upload form, the recent jobs and, with `?job=`, that job's panel.
 pub async fn show_import(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    Page { user, t, .. }: Page,
     ApiQuery(query): ApiQuery<ImportQuery>,
-) -> ApiResult<Html<String>> {
+) -> PageResult<Html<String>> {
     user.require(Action::ImportOrders)?;
-    let t = translator(&headers);
     let result = match query.job {
         Some(id) => job_panel(&state, &user, t, id).await?,
         None => ImportResultPartial::empty(t),
     };
-    render(&page(&state, &user, t, &UploadForm::default(), result).await?)
+    render_page(&page(&state, &user, t, &UploadForm::default(), result).await?)
 }
 
 /// A job's panel (what htmx polls).
 pub async fn show_job(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<ImportJobId>,
-) -> ApiResult<Html<String>> {
-    user.require(Action::ImportOrders)?;
-    render(&job_panel(&state, &user, translator(&headers), id).await?)
+) -> PageResult<Html<String>> {
+    page.user.require(Action::ImportOrders)?;
+    render_page(&job_panel(&state, &page.user, page.t, id).await?)
 }
 
 /// Asks a queued or running job to stop; the panel (or, without htmx, the page) shows it.
-pub async fn cancel_job(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    Path(id): Path<ImportJobId>,
-) -> ApiResult<Response> {
-    user.require(Action::ImportOrders)?;
+pub async fn cancel_job(State(state): State<AppState>, page: Page, Path(id): Path<ImportJobId>) -> PageResult {
+    page.user.require(Action::ImportOrders)?;
     // A job that already ended is shown as it ended.
-    jobs::request_cancel(&state, id, &user.shops).await?;
-    let panel = job_panel(&state, &user, translator(&headers), id).await?;
-    if is_htmx(&headers) {
-        return Ok(render(&panel)?.into_response());
+    jobs::request_cancel(&state.pool, &state.import_jobs, id, &page.user.shops).await?;
+    let panel = job_panel(&state, &page.user, page.t, id).await?;
+    if page.htmx {
+        return Ok(render_page(&panel)?.into_response());
     }
     Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }
@@ -395,50 +405,85 @@ async fn job_panel(state: &AppState, user: &CurrentUser, t: Tr, id: ImportJobId)
 
 /// Takes an upload and starts its import. Who is asking, their right to import and the CSRF
 /// token are settled from the headers and the query before a byte of the body is read: a
-/// refusal answers at once, whatever size the body announces.
-pub async fn upload(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    request: Request,
-) -> Response {
-    if let Err(refusal) = user.require(Action::ImportOrders) {
+/// refusal answers at once, whatever size the body announces. A program (a bearer token) is
+/// answered in JSON, a browser with the error page.
+pub async fn upload(State(state): State<AppState>, page: Page, headers: HeaderMap, request: Request) -> Response {
+    if let Err(refusal) = page.user.require(Action::ImportOrders) {
         return crate::web::error_for_client(&headers, refusal);
     }
-    match take_upload(&state, &user, &headers, request).await {
+    match take_upload(&state, &page, request).await {
         Ok(answer) => answer,
         Err(error) => crate::web::error_for_client(&headers, error),
     }
 }
 
-async fn take_upload(
-    state: &AppState,
-    user: &CurrentUser,
-    headers: &HeaderMap,
-    request: Request,
-) -> ApiResult<Response> {
-    let t = translator(headers);
-    let mut form = receive(request, state, state.import_upload_limit).await?;
+async fn take_upload(state: &AppState, asker: &Page, request: Request) -> ApiResult<Response> {
+    let (user, t) = (&asker.user, asker.t);
+    let mut form = receive(request, state.import_upload_limit)
+        .await
+        .map_err(upload_refusal)?;
     let upload = form.file.take();
     let (shop, job_request, upload) = match check(state, user, &form, upload).await {
         Ok(checked) => checked,
         Err(refusal) => {
             let kind = JobKind::parse(&form.kind).unwrap_or(JobKind::Orders);
             let outcome = Err(refusal);
-            jobs::count(state, kind, &outcome);
+            jobs::count(&state.metrics, kind, &outcome);
             let result = ImportResultPartial::from_outcome(t, outcome);
-            if is_htmx(headers) {
+            if asker.htmx {
                 return Ok(render(&result)?.into_response());
             }
             return Ok(render(&page(state, user, t, &form, result).await?)?.into_response());
         }
     };
     let id = jobs::create(&state.pool, shop.id, user.id, &job_request, &upload, state.now()).await?;
-    jobs::spawn(state.clone(), user.clone(), shop, id, job_request, upload);
-    if is_htmx(headers) {
+    let runner = jobs::Jobs {
+        desk: Desk {
+            pool: state.pool.clone(),
+            calendar: state.calendar(),
+            clock: state.clock.clone(),
+        },
+        running: state.import_jobs.clone(),
+        metrics: state.metrics.clone(),
+    };
+    jobs::spawn(runner, user.clone(), shop, id, job_request, upload);
+    if asker.htmx {
         return Ok(render(&job_panel(state, user, t, id).await?)?.into_response());
     }
     Ok(Redirect::to(&format!("/import?job={id}")).into_response())
+}
+
+/// An upload form that could not be taken, as the API and the page answer it: 400
+/// `import_upload_unreadable` (the page explains it from the catalogue), 413
+/// `import_too_large` with what to do, 500 when the server cannot store it.
+fn upload_refusal(error: UploadError) -> ApiError {
+    const UNREADABLE: &str = "import_upload_unreadable";
+    match error {
+        UploadError::NotMultipart => {
+            ApiError::bad_request("send the form as multipart/form-data with a file").with_code(UNREADABLE)
+        }
+        UploadError::Unreadable(_) | UploadError::FieldTooLong(_) => {
+            ApiError::bad_request(format!("{error}; send it again")).with_code(UNREADABLE)
+        }
+        UploadError::BodyTooLarge => too_large(UPLOAD_LIMIT),
+        UploadError::TooLarge { limit, .. } => too_large(limit),
+        UploadError::Storage(error) => {
+            tracing::error!(%error, "cannot store an upload in the temporary directory");
+            ApiError::internal("cannot store the upload on the server")
+        }
+    }
+}
+
+/// 413 `import_too_large`, with what to do.
+fn too_large(limit: u64) -> ApiError {
+    ApiError {
+        status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        ..ApiError::bad_request(format!(
+            "the file is larger than {} MB: split it (for example by month) and import the parts",
+            limit / (1024 * 1024)
+        ))
+    }
+    .with_code("import_too_large")
 }
 
 /// What the form asks for, if this user may: the shop, the kind and format, a non-empty file.
@@ -451,27 +496,23 @@ async fn check(
     let shop_id = form
         .shop
         .filter(|s| user.can_see_shop(*s))
-        .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
+        .ok_or_else(|| ImportError::Refused(Message::new("import.error.choose_shop")))?;
     let shop = crate::shops::get(&state.pool, shop_id)
         .await?
-        .ok_or_else(|| ImportError::Refused("choose one of your shops".into()))?;
+        .ok_or_else(|| ImportError::Refused(Message::new("import.error.choose_shop")))?;
     let upload = upload
         .filter(|u| u.size > 0)
-        .ok_or_else(|| ImportError::Refused("choose a file to import".into()))?;
+        .ok_or_else(|| ImportError::Refused(Message::new("import.error.choose_file")))?;
     let kind = if form.kind.is_empty() {
         JobKind::Orders
     } else {
-        JobKind::parse(&form.kind).ok_or_else(|| ImportError::Refused("the contents are orders or refunds".into()))?
+        JobKind::parse(&form.kind).ok_or_else(|| ImportError::Refused(Message::new("import.error.bad_kind")))?
     };
     if kind == JobKind::Refunds && !(user.may(Action::WorkTickets) && user.may(Action::OverrideRules)) {
-        return Err(ImportError::Refused(
-            "refund reports become tickets whose rule overrides are recorded in the importer's name: \
-             an admin imports them here (or a supervisor with `aftersales import refunds --as LOGIN`)"
-                .into(),
-        ));
+        return Err(ImportError::Refused(Message::new("import.error.refunds_not_allowed")));
     }
     let format =
-        Format::parse(&form.format).ok_or_else(|| ImportError::Refused("the format is auto, taobao or csv".into()))?;
+        Format::parse(&form.format).ok_or_else(|| ImportError::Refused(Message::new("import.error.bad_format")))?;
     Ok((
         shop,
         JobRequest {

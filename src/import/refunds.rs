@@ -12,22 +12,25 @@
 //! nothing that was already imported.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use sqlx::PgPool;
 
 use super::orders::parse_local_time;
 use super::reason_text::reason_from_text;
 use super::table::{self, Columns, RowSink, cell};
-use super::{Cancel, ImportError, ImportSummary, Progress, ProgressFn, RowError};
+use super::{Cancel, CellError, Column, ImportError, ImportSummary, Progress, ProgressFn, RowError};
 use crate::auth::permissions::{self, Action};
 use crate::auth::{CurrentUser, Role};
-use crate::i18n::Lang;
+use crate::clock::Clock;
+use crate::i18n::{Lang, Message};
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::money::Fen;
+use crate::rules::calendar::Calendar;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::shops::Shop;
-use crate::state::AppState;
 use crate::tickets::service::{self, NewTicket, NewTransition};
 
 /// One row of the refund report.
@@ -122,10 +125,9 @@ impl RowSink for Collector {
             }
         }
         if !missing.is_empty() {
-            return Err(ImportError::Unreadable(format!(
-                "this is not a refund report we know: the column(s) {} are missing; export it from 退款管理 → 导出",
-                missing.join(", ")
-            )));
+            return Err(ImportError::Unreadable(
+                Message::new("import.error.unknown_refunds_layout").with("columns", missing.join(", ")),
+            ));
         }
         self.mapping = Some(mapping);
         Ok(())
@@ -135,16 +137,19 @@ impl RowSink for Collector {
         let Some(m) = &self.mapping else { return };
         match record(m, line, cells, self.zone) {
             Ok(r) => self.records.push(r),
-            Err(reason) => self.errors.push(RowError { line, reason }),
+            Err((column, message)) => self.errors.push(RowError::in_column(line, column, message)),
         }
     }
 }
 
-fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRecord, String> {
+fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRecord, CellError> {
     let refund_no = cell(cells, m.refund_no).to_string();
     let order_no = cell(cells, m.order_no).to_string();
-    if refund_no.is_empty() || order_no.is_empty() {
-        return Err("the refund number (退款编号) and the order number (订单编号) are both needed".into());
+    if refund_no.is_empty() {
+        return Err((Column::RefundNo, Message::new("import.row.empty")));
+    }
+    if order_no.is_empty() {
+        return Err((Column::OrderNo, Message::new("import.row.empty")));
     }
     let type_text = cell(cells, m.after_sale_type);
     let kind = if type_text.contains("换货") {
@@ -161,16 +166,16 @@ fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRe
         match Fen::parse_yuan(amount) {
             Some(Fen(fen)) if fen >= 0 => Some(fen),
             _ => {
-                return Err(format!(
-                    "the refund amount (买家退款金额) `{amount}` is not yuan such as 64.00"
+                return Err((
+                    Column::RefundAmount,
+                    Message::new("import.row.not_money").with("value", amount),
                 ));
             }
         }
     };
-    let time =
-        |col: Option<usize>, what: &str| parse_local_time(cell(cells, col), zone).map_err(|e| format!("{what}: {e}"));
-    let applied_at = time(m.applied_at, "退款的申请时间")?
-        .ok_or_else(|| "the request time (退款的申请时间) is empty".to_string())?;
+    let time = |col: Option<usize>, column: Column| parse_local_time(cell(cells, col), zone).map_err(|e| (column, e));
+    let applied_at =
+        time(m.applied_at, Column::AppliedAt)?.ok_or((Column::AppliedAt, Message::new("import.row.empty")))?;
     Ok(RefundRecord {
         line,
         refund_no,
@@ -181,9 +186,9 @@ fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRe
         description: cell(cells, m.description).to_string(),
         refund_fen,
         applied_at,
-        timeout_at: time(m.timeout_at, "超时时间")?,
+        timeout_at: time(m.timeout_at, Column::TimeoutAt)?,
         status_text: cell(cells, m.status).to_string(),
-        finished_at: time(m.finished_at, "完结时间")?,
+        finished_at: time(m.finished_at, Column::FinishedAt)?,
     })
 }
 
@@ -200,10 +205,10 @@ pub fn parse(bytes: &[u8], zone: Tz) -> Result<(table::Encoding, Vec<RefundRecor
     let mut seen = HashSet::new();
     for r in &collector.records {
         if !seen.insert(r.refund_no.as_str()) {
-            errors.push(RowError {
-                line: r.line,
-                reason: format!("refund {} appears twice in the file", r.refund_no),
-            });
+            errors.push(RowError::new(
+                r.line,
+                Message::new("import.row.refund_twice").with("refund_no", &r.refund_no),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -220,11 +225,8 @@ pub async fn actor(pool: &sqlx::PgPool, login: &str, shop: ShopId) -> Result<Cur
             .bind(login)
             .fetch_optional(pool)
             .await?;
-    let (id, display_name, role) = row.ok_or_else(|| {
-        ImportError::Refused(format!(
-            "no active user `{login}`; give the login of a supervisor or admin"
-        ))
-    })?;
+    let (id, display_name, role) =
+        row.ok_or_else(|| ImportError::Refused(Message::new("import.error.no_user").with("login", login)))?;
     let role = Role::parse(&role).unwrap_or(Role::Agent);
     let allowed = permissions::allows(role, Action::WorkTickets) && permissions::allows(role, Action::OverrideRules);
     let member: bool =
@@ -234,10 +236,9 @@ pub async fn actor(pool: &sqlx::PgPool, login: &str, shop: ShopId) -> Result<Cur
             .fetch_one(pool)
             .await?;
     if !allowed || (role != Role::Admin && !member) {
-        return Err(ImportError::Refused(format!(
-            "`{login}` cannot import refunds into this shop: it takes a supervisor of the shop or an admin, \
-             because overrides of the rules are recorded in their name"
-        )));
+        return Err(ImportError::Refused(
+            Message::new("import.error.actor_not_allowed").with("login", login),
+        ));
     }
     Ok(CurrentUser {
         id,
@@ -249,23 +250,32 @@ pub async fn actor(pool: &sqlx::PgPool, login: &str, shop: ShopId) -> Result<Cur
     })
 }
 
+/// What importing refunds works with: the database, the working-day calendar the rules judge
+/// by, and the clock that says when each ticket is opened.
+#[derive(Clone)]
+pub struct Desk {
+    pub pool: PgPool,
+    pub calendar: Arc<Calendar>,
+    pub clock: Clock,
+}
+
 /// Imports a refund report as `user` (a supervisor or admin of the shop).
 pub async fn import(
-    state: &AppState,
+    desk: &Desk,
     user: &CurrentUser,
     shop: &Shop,
     bytes: &[u8],
     dry_run: bool,
     progress: ProgressFn<'_>,
 ) -> Result<ImportSummary, ImportError> {
-    import_until(state, user, shop, bytes, dry_run, progress, &Cancel::never()).await
+    import_until(desk, user, shop, bytes, dry_run, progress, &Cancel::never()).await
 }
 
 /// [`import`], stopping before the next ticket once `cancel` is raised. Each ticket is its own
 /// transaction: the tickets opened before the stop stay, and importing the file again opens
 /// the rest (a refund already there is left alone).
 pub async fn import_until(
-    state: &AppState,
+    desk: &Desk,
     user: &CurrentUser,
     shop: &Shop,
     bytes: &[u8],
@@ -273,7 +283,7 @@ pub async fn import_until(
     progress: ProgressFn<'_>,
     cancel: &Cancel,
 ) -> Result<ImportSummary, ImportError> {
-    let pool = &state.pool;
+    let pool = &desk.pool;
     let (encoding, records) = parse(bytes, shop.zone())?;
     let order_nos: Vec<&str> = records.iter().map(|r| r.order_no.as_str()).collect();
     let known: Vec<String> =
@@ -286,12 +296,11 @@ pub async fn import_until(
     let missing: Vec<RowError> = records
         .iter()
         .filter(|r| !known.contains(r.order_no.as_str()))
-        .map(|r| RowError {
-            line: r.line,
-            reason: format!(
-                "order {} is not known: import the order report first, then the refunds",
-                r.order_no
-            ),
+        .map(|r| {
+            RowError::new(
+                r.line,
+                Message::new("import.row.order_unknown_refunds").with("order_no", &r.order_no),
+            )
         })
         .collect();
     if !missing.is_empty() {
@@ -317,12 +326,9 @@ pub async fn import_until(
         if existing.contains(record.refund_no.as_str()) {
             summary.tickets_unchanged += 1;
         } else if !dry_run {
-            open_ticket(state, user, shop, record).await.map_err(|reason| {
-                ImportError::Rows(vec![RowError {
-                    line: record.line,
-                    reason,
-                }])
-            })?;
+            open_ticket(desk, user, shop, record)
+                .await
+                .map_err(|message| ImportError::Rows(vec![RowError::new(record.line, message)]))?;
             summary.tickets_created += 1;
         } else {
             summary.tickets_created += 1;
@@ -336,12 +342,16 @@ pub async fn import_until(
     Ok(summary)
 }
 
-async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: &RefundRecord) -> Result<(), String> {
-    let now = state.now();
-    let order = crate::orders::find(&state.pool, shop.id, &record.order_no)
+async fn open_ticket(desk: &Desk, user: &CurrentUser, shop: &Shop, record: &RefundRecord) -> Result<(), Message> {
+    let now = desk.clock.now();
+    let order = crate::orders::find(&desk.pool, shop.id, &record.order_no)
         .await
-        .map_err(|e| format!("cannot read order {}: {e}", record.order_no))?
-        .ok_or_else(|| format!("order {} is not known", record.order_no))?;
+        .map_err(|e| {
+            Message::new("import.row.order_unreadable")
+                .with("order_no", &record.order_no)
+                .with("error", e)
+        })?
+        .ok_or_else(|| Message::new("import.row.order_unknown").with("order_no", &record.order_no))?;
     let sku = record.sku.clone().filter(|sku| order.line(sku).is_some());
     let input = NewTicket {
         kind: record.kind,
@@ -361,20 +371,18 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
         review_rating: None,
         review_text: None,
     };
-    let explain = |e: crate::tickets::TicketError| {
-        format!(
-            "refund {}: {}",
-            record.refund_no,
-            crate::error::ApiError::from(e).message
-        )
+    // The ticket service's refusal, in its own (English) words.
+    let explain = |e: &crate::tickets::TicketError| {
+        Message::new("import.row.ticket_refused")
+            .with("refund_no", &record.refund_no)
+            .with("problem", e)
     };
-    let calendar = state.calendar();
-    let created = service::create(&state.pool, &calendar, user, shop, input, None, Lang::Zh, now)
+    let created = service::create(&desk.pool, &desk.calendar, user, shop, input, None, Lang::Zh, now)
         .await
-        .map_err(explain)?;
+        .map_err(|e| explain(&e))?;
     let id: TicketId = created.ticket.id;
     crate::tickets::repo::set_platform_refund(
-        &state.pool,
+        &desk.pool,
         shop.id,
         id,
         &record.refund_no,
@@ -382,16 +390,21 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
         record.timeout_at,
     )
     .await
-    .map_err(|e| format!("cannot keep the platform's facts on ticket {id}: {e}"))?;
+    .map_err(|e| {
+        Message::new("import.row.facts_unstored")
+            .with("id", id)
+            .with("error", e)
+    })?;
     let at = record
         .finished_at
         .filter(|f| *f >= record.applied_at)
         .unwrap_or(record.applied_at);
     let mut version = created.ticket.version;
+    let calendar = &desk.calendar;
     for &to in history_path(record.kind, &record.status_text) {
         let moved = service::transition(
-            &state.pool,
-            &calendar,
+            &desk.pool,
+            calendar,
             user,
             id,
             NewTransition {
@@ -403,14 +416,18 @@ async fn open_ticket(state: &AppState, user: &CurrentUser, shop: &Shop, record: 
             at,
         )
         .await
-        .map_err(explain)?;
+        .map_err(|e| explain(&e))?;
         version = moved.version;
     }
     // The platform's history before the import is not the agents' missed follow-ups: a ticket
     // still open starts its cycle now.
-    crate::tickets::repo::restart_follow_up_cycle(&state.pool, shop.id, id, now)
+    crate::tickets::repo::restart_follow_up_cycle(&desk.pool, shop.id, id, now)
         .await
-        .map_err(|e| format!("cannot start the follow-up cycle of ticket {id}: {e}"))?;
+        .map_err(|e| {
+            Message::new("import.row.cycle_unstarted")
+                .with("id", id)
+                .with("error", e)
+        })?;
     Ok(())
 }
 

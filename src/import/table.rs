@@ -9,6 +9,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 
 use super::ImportError;
+use crate::i18n::Message;
 
 /// How the file was encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,10 +71,9 @@ pub fn read_table(bytes: &[u8], sink: &mut dyn RowSink) -> Result<Encoding, Impo
 fn read_csv(bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), ImportError> {
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
         let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        return Err(ImportError::Unreadable(format!(
-            "line {line}: the file contains a NUL character, which no text may hold (is it a CSV file in UTF-8 or GBK?); \
-             save it again as CSV from the seller centre or a spreadsheet"
-        )));
+        return Err(ImportError::Unreadable(
+            Message::new("import.error.nul").with("line", line),
+        ));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -89,9 +89,11 @@ fn read_csv(bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), ImportError> {
             Ok(true) => {}
             Err(error) => {
                 let line = error.position().map(|p| p.line()).unwrap_or(0);
-                return Err(ImportError::Unreadable(format!(
-                    "line {line}: the file is not valid CSV ({error}); save it again as CSV from the seller centre or a spreadsheet"
-                )));
+                return Err(ImportError::Unreadable(
+                    Message::new("import.error.bad_csv")
+                        .with("line", line)
+                        .with("error", error),
+                ));
             }
         }
         // The line the record starts on (a multi-line cell spans more). Counted from the byte
@@ -121,24 +123,20 @@ fn read_csv(bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), ImportError> {
         }
     }
     if !header_seen {
-        return Err(ImportError::Unreadable(
-            "the file is empty: it needs a header row and at least one row".into(),
-        ));
+        return Err(ImportError::Unreadable(Message::new("import.error.empty")));
     }
     Ok(())
 }
 
 fn read_xlsx(bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), ImportError> {
     let unreadable = |error: &dyn std::fmt::Display| {
-        ImportError::Unreadable(format!(
-            "the file looks like an Excel workbook (.xlsx) but cannot be read ({error}); open it in a spreadsheet and save it again, or export CSV"
-        ))
+        ImportError::Unreadable(Message::new("import.error.bad_xlsx").with("error", error))
     };
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
     let range = match book.worksheet_range_at(0) {
         Some(Ok(range)) => range,
         Some(Err(error)) => return Err(unreadable(&error)),
-        None => return Err(ImportError::Unreadable("the workbook has no sheet".into())),
+        None => return Err(ImportError::Unreadable(Message::new("import.error.no_sheet"))),
     };
     let first_row = u64::from(range.start().map(|(row, _)| row).unwrap_or(0));
     let mut header_seen = false;
@@ -156,9 +154,7 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn RowSink) -> Result<(), ImportError> {
         }
     }
     if !header_seen {
-        return Err(ImportError::Unreadable(
-            "the first sheet of the workbook is empty".into(),
-        ));
+        return Err(ImportError::Unreadable(Message::new("import.error.empty_sheet")));
     }
     Ok(())
 }
@@ -250,7 +246,8 @@ mod tests {
         assert_eq!(clean_cell("\u{1b}[31m买家\u{202E}\u{0}备注"), "[31m买家备注");
         assert!(matches!(
             read_table(b"a,b\n1,\x002\n", &mut Lines(Vec::new())),
-            Err(ImportError::Unreadable(message)) if message.starts_with("line 2:")
+            Err(ImportError::Unreadable(message))
+                if message.key == "import.error.nul" && message.english().starts_with("line 2:")
         ));
     }
 

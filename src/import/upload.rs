@@ -1,22 +1,17 @@
-//! Receiving the upload form: its text fields, and its file streamed chunk by chunk into a
-//! temporary file of its own (never held whole in memory), removed when the upload is dropped.
+//! Receiving the upload form: its text fields, and its file streamed chunk by chunk (through the
+//! shared multipart reader, `web::multipart`) into a temporary file of its own (never held whole
+//! in memory), removed when the upload is dropped.
 
 use std::path::{Path, PathBuf};
 
-use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::StatusCode;
+use axum::extract::Request;
 use tokio::io::AsyncWriteExt;
 
-use crate::error::ApiError;
 use crate::ids::ShopId;
-use crate::state::AppState;
+use crate::web::multipart::{self, FileSink, OverLimit, UploadError};
 
 /// How the names of uploaded files begin.
 const PREFIX: &str = "aftersales-import-";
-/// The error code of a form that cannot be read (the page explains it from the catalogue).
-const UNREADABLE: &str = "import_upload_unreadable";
-/// The largest text field read (a shop id, a kind, a format).
-const FIELD_LIMIT: usize = 1024;
 
 /// The form's fields as sent.
 #[derive(Default)]
@@ -93,74 +88,46 @@ pub fn remove_stale(age: std::time::Duration) -> usize {
         .count()
 }
 
-/// Reads the multipart form of `request`, streaming its file to a temporary file; more than
-/// `limit` bytes of file is refused (and what was written removed).
-pub async fn receive(request: Request, state: &AppState, limit: u64) -> Result<UploadForm, ApiError> {
-    let mut multipart = Multipart::from_request(request, state)
-        .await
-        .map_err(|_| ApiError::bad_request("send the form as multipart/form-data with a file").with_code(UNREADABLE))?;
-    let mut form = UploadForm::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let file_name = crate::edge::clean_text(field.file_name().unwrap_or(""))
-                .map(|n| n.chars().take(200).collect::<String>())
-                .unwrap_or_default();
-            let (mut upload, mut file) = TempUpload::create(file_name).await.map_err(storage)?;
-            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                upload.size += chunk.len() as u64;
-                if upload.size > limit {
-                    return Err(too_large(limit));
-                }
-                file.write_all(&chunk).await.map_err(storage)?;
-            }
-            file.flush().await.map_err(storage)?;
-            form.file = Some(upload);
-            continue;
-        }
-        let mut value = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-            value.extend_from_slice(&chunk);
-            if value.len() > FIELD_LIMIT {
-                return Err(
-                    ApiError::bad_request(format!("the field `{name}` is longer than {FIELD_LIMIT} bytes"))
-                        .with_code(UNREADABLE),
-                );
-            }
-        }
-        let text = || String::from_utf8_lossy(&value).trim().to_string();
-        match name.as_str() {
-            "shop" => form.shop = text().parse().ok(),
-            "kind" => form.kind = text(),
-            "format" => form.format = text(),
-            "dry_run" => form.dry_run = !value.is_empty(),
-            _ => {}
-        }
+/// A temporary file being written from the upload (the shared multipart reader's sink).
+pub struct TempSink {
+    upload: TempUpload,
+    file: tokio::fs::File,
+}
+
+impl FileSink for TempSink {
+    async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(chunk).await
     }
-    Ok(form)
-}
 
-fn unreadable(error: axum::extract::multipart::MultipartError) -> ApiError {
-    ApiError::bad_request(format!(
-        "the upload was cut off or is not a well-formed form ({error}); send it again"
-    ))
-    .with_code(UNREADABLE)
-}
-
-fn storage(error: std::io::Error) -> ApiError {
-    tracing::error!(%error, "cannot store an upload in the temporary directory");
-    ApiError::internal("cannot store the upload on the server")
-}
-
-fn too_large(limit: u64) -> ApiError {
-    ApiError {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        ..ApiError::bad_request(format!(
-            "the file is larger than {} MB: split it (for example by month) and import the parts",
-            limit / (1024 * 1024)
-        ))
+    async fn finish(&mut self) -> std::io::Result<()> {
+        self.file.flush().await
     }
-    .with_code("import_too_large")
+}
+
+/// Reads the multipart form of `request` through the shared reader (`web::multipart`),
+/// streaming its file to a temporary file; more than `limit` bytes of file is refused (and what
+/// was written removed).
+pub async fn receive(request: Request, limit: u64) -> Result<UploadForm, UploadError> {
+    let received = multipart::read(request, "file", limit, OverLimit::Stop, |name: String| async move {
+        let name = crate::edge::clean_text(&name)
+            .map(|n| n.chars().take(200).collect::<String>())
+            .unwrap_or_default();
+        let (upload, file) = TempUpload::create(name).await?;
+        Ok(TempSink { upload, file })
+    })
+    .await?;
+    Ok(UploadForm {
+        shop: received.field("shop").and_then(|s| s.parse().ok()),
+        kind: received.field("kind").unwrap_or("").to_string(),
+        format: received.field("format").unwrap_or("").to_string(),
+        // A ticked checkbox sends its value; an unticked one sends nothing.
+        dry_run: received.field("dry_run").is_some_and(|v| !v.is_empty()),
+        file: received.file.map(|file| {
+            let mut upload = file.content.upload;
+            upload.size = file.size;
+            upload
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -163,3 +163,14 @@ pub async fn ticket_replies(
     }
     Ok(Json(replies))
 }
+
+impl From<super::ReplyError> for ApiError {
+    /// 422 `invalid_field` naming the field, 404 for a reply that is not there.
+    fn from(error: super::ReplyError) -> ApiError {
+        match error {
+            super::ReplyError::Invalid(error) => ApiError::from(error),
+            super::ReplyError::NotFound => ApiError::not_found("reply"),
+            super::ReplyError::Database(error) => ApiError::from(error),
+        }
+    }
+}

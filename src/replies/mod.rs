@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgConnection, PgPool};
 use utoipa::ToSchema;
 
-use crate::error::ApiError;
+use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::tickets::Ticket;
@@ -135,27 +135,40 @@ pub struct ReplyInput {
     pub body: String,
 }
 
+/// Why the reply library refused a change.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplyError {
+    /// A field cannot be taken (the field and the catalogue's message).
+    #[error("{}: {}", .0.field, .0.message.english())]
+    Invalid(FieldError),
+    /// No such reply in the shop (or it is archived).
+    #[error("no such reply")]
+    NotFound,
+    /// The database refused or could not be reached.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 impl ReplyInput {
     /// Checks the input: trimmed title and body within their limits, and only known variables.
-    pub fn validate(&self) -> Result<(String, String), ApiError> {
+    pub fn validate(&self) -> Result<(String, String), ReplyError> {
         let title = self.title.trim();
         let body = self.body.trim();
         if title.is_empty() || title.chars().count() > 100 {
-            return Err(ApiError::invalid("title", "give a title of 1–100 characters"));
+            return Err(ReplyError::Invalid(FieldError::new("title", "replies.error.title")));
         }
         if body.is_empty() || body.chars().count() > 2000 {
-            return Err(ApiError::invalid("body", "give a text of 1–2000 characters"));
+            return Err(ReplyError::Invalid(FieldError::new("body", "replies.error.body")));
         }
         if let Some(unknown) = placeholders(body)
             .into_iter()
             .find(|name| !VARIABLES.contains(&name.as_str()))
         {
-            return Err(ApiError::invalid(
-                "body",
-                format!(
-                    "unknown variable {{{unknown}}}; the variables are {}",
-                    VARIABLES.map(|v| format!("{{{v}}}")).join(" ")
-                ),
+            return Err(ReplyError::Invalid(
+                // The list first: the unknown name, filled in last, is the person's own text.
+                FieldError::new("body", "replies.error.unknown_variable")
+                    .with("variables", VARIABLES.map(|v| format!("{{{v}}}")).join(" "))
+                    .with("name", format!("{{{unknown}}}")),
             ));
         }
         Ok((title.to_string(), body.to_string()))
@@ -401,7 +414,7 @@ pub async fn shop_of(pool: &PgPool, shops: &[ShopId], id: i64) -> sqlx::Result<O
 }
 
 /// Adds a reply to a shop's library.
-pub async fn create(pool: &PgPool, shop: ShopId, input: &ReplyInput) -> Result<Reply, ApiError> {
+pub async fn create(pool: &PgPool, shop: ShopId, input: &ReplyInput) -> Result<Reply, ReplyError> {
     let (title, body) = input.validate()?;
     ensure_seeded(pool, shop).await?;
     Ok(sqlx::query_as(
@@ -417,7 +430,7 @@ pub async fn create(pool: &PgPool, shop: ShopId, input: &ReplyInput) -> Result<R
 }
 
 /// Replaces a reply's situation, title and text.
-pub async fn update(pool: &PgPool, shop: ShopId, id: i64, input: &ReplyInput) -> Result<Reply, ApiError> {
+pub async fn update(pool: &PgPool, shop: ShopId, id: i64, input: &ReplyInput) -> Result<Reply, ReplyError> {
     let (title, body) = input.validate()?;
     sqlx::query_as(
         "UPDATE canned_replies SET situation = $3, title = $4, body = $5, updated_at = now()
@@ -431,11 +444,11 @@ pub async fn update(pool: &PgPool, shop: ShopId, id: i64, input: &ReplyInput) ->
     .bind(body)
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| ApiError::not_found("reply"))
+    .ok_or(ReplyError::NotFound)
 }
 
 /// Takes a reply out of the library (kept for the follow-ups that used it).
-pub async fn archive(pool: &PgPool, shop: ShopId, id: i64) -> Result<(), ApiError> {
+pub async fn archive(pool: &PgPool, shop: ShopId, id: i64) -> Result<(), ReplyError> {
     let done = sqlx::query(
         "UPDATE canned_replies SET archived = true, updated_at = now() WHERE shop_id = $1 AND id = $2 AND NOT archived",
     )
@@ -445,7 +458,7 @@ pub async fn archive(pool: &PgPool, shop: ShopId, id: i64) -> Result<(), ApiErro
     .await?
     .rows_affected();
     if done == 0 {
-        return Err(ApiError::not_found("reply"));
+        return Err(ReplyError::NotFound);
     }
     Ok(())
 }
@@ -472,10 +485,13 @@ pub async fn return_address(conn: &mut PgConnection, shop: ShopId) -> sqlx::Resu
 }
 
 /// Sets the shop's return address.
-pub async fn set_return_address(pool: &PgPool, shop: ShopId, address: &str) -> Result<(), ApiError> {
+pub async fn set_return_address(pool: &PgPool, shop: ShopId, address: &str) -> Result<(), ReplyError> {
     let address = address.trim();
     if address.chars().count() > 500 {
-        return Err(ApiError::invalid("return_address", "at most 500 characters"));
+        return Err(ReplyError::Invalid(FieldError::new(
+            "return_address",
+            "replies.error.return_address",
+        )));
     }
     ensure_seeded(pool, shop).await?;
     sqlx::query("UPDATE canned_reply_settings SET return_address = $2 WHERE shop_id = $1")
@@ -593,8 +609,13 @@ mod tests {
             title: "问候".into(),
             body: "你好 {nickname}".into(),
         };
-        let error = input.validate().unwrap_err();
-        assert!(error.message.contains("{nickname}") && error.message.contains("{buyer}"));
+        let error = input.validate().unwrap_err().to_string();
+        assert!(error.contains("{nickname}") && error.contains("{buyer}"), "{error}");
+        let ReplyError::Invalid(error) = input.validate().unwrap_err() else {
+            panic!("a field error")
+        };
+        let zh = crate::i18n::Tr::new(crate::i18n::Lang::Zh, chrono_tz::Asia::Shanghai).message(&error.message);
+        assert!(zh.contains("没有变量 {nickname}") && zh.contains("{buyer}"), "{zh}");
     }
 
     #[test]

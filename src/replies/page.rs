@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{ReplyInput, Situation, VARIABLES};
+use super::{ReplyError, ReplyInput, Situation, VARIABLES};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::edge::FieldError;
@@ -151,14 +151,11 @@ pub async fn show_library(State(state): State<AppState>, page: Page, Query(query
 }
 
 /// After a change: back to the page, or the page again with the reason.
-async fn answer(state: &AppState, page: &Page, shop: ShopId, result: Result<(), ApiError>, done: &str) -> PageResult {
+async fn answer(state: &AppState, page: &Page, shop: ShopId, result: Result<(), ReplyError>, done: &str) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done={done}")).into_response()),
-        Err(error) if error.status == StatusCode::NOT_FOUND || error.status.is_server_error() => Err(error.into()),
-        Err(error) => {
-            let text = crate::web::error::error_text(page.t, error.code, &error.message);
-            show_again(state, page, shop, error.status, text).await
-        }
+        Err(ReplyError::Invalid(error)) => refuse(state, page, shop, error).await,
+        Err(error) => Err(ApiError::from(error).into()),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,6 +13,7 @@ use super::{GroupBy, Report};
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::edge::FieldError;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
 use crate::shops::Shop;
@@ -44,11 +45,19 @@ pub struct ReportQuery {
 
 /// The checked period and grouping of a query, in the shop's zone.
 /// `now` decides what "today" is when no end is given.
-pub fn period_of(query: &ReportQuery, shop: &Shop, now: DateTime<Utc>) -> Result<(Period, GroupBy), ApiError> {
-    let date = |field: &str, text: &str| {
-        let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid(field, format!("`{text}` is not a date; write it as 2025-03-01")))?;
-        crate::edge::date(day).map_err(|message| crate::edge::date_error(field, message))
+pub fn period_of(query: &ReportQuery, shop: &Shop, now: DateTime<Utc>) -> Result<(Period, GroupBy), PeriodError> {
+    let date = |field: &'static str, text: &str| {
+        let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            PeriodError::Invalid(FieldError::new(field, "reports.range.not_a_date").with("value", text))
+        })?;
+        crate::edge::date(day).map_err(|_| {
+            PeriodError::OutOfRange(
+                FieldError::new(field, "reports.range.year")
+                    .with("year", day.year())
+                    .with("min", crate::edge::YEARS.start())
+                    .with("max", crate::edge::YEARS.end()),
+            )
+        })
     };
     let today = now.with_timezone(&shop.zone()).date_naive();
     let to = match query.to.as_deref().filter(|t| !t.is_empty()) {
@@ -59,17 +68,43 @@ pub fn period_of(query: &ReportQuery, shop: &Shop, now: DateTime<Utc>) -> Result
         Some(text) => date("from", text)?,
         None => to - Duration::days(DEFAULT_DAYS - 1),
     };
-    let period = Period::new(from, to).map_err(|message| ApiError::invalid("from", message))?;
+    let period = Period::new(from, to).map_err(PeriodError::Invalid)?;
     let by = match query.by.as_deref().filter(|b| !b.is_empty()) {
         Some(text) => GroupBy::parse(text).ok_or_else(|| {
-            ApiError::invalid(
-                "by",
-                format!("`{text}` is not a grouping; use day, week, month, sku, category, reason or kind"),
-            )
+            PeriodError::Invalid(FieldError::new("by", "reports.range.bad_grouping").with("value", text))
         })?,
         None => GroupBy::Day,
     };
     Ok((period, by))
+}
+
+/// Why a report's query cannot be taken: a field (`from`, `to`, `by`) and the catalogue's
+/// message about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeriodError {
+    /// Not a date, `from` after `to`, too long a period, not a grouping.
+    Invalid(FieldError),
+    /// A date outside the years the desk accepts (`edge::YEARS`).
+    OutOfRange(FieldError),
+}
+
+impl PeriodError {
+    /// The field and its message.
+    pub fn field_error(&self) -> &FieldError {
+        match self {
+            PeriodError::Invalid(error) | PeriodError::OutOfRange(error) => error,
+        }
+    }
+}
+
+impl From<PeriodError> for ApiError {
+    /// 422 naming the field: `invalid_field`, or `date_out_of_range` for a year outside the range.
+    fn from(error: PeriodError) -> ApiError {
+        match error {
+            PeriodError::Invalid(error) => ApiError::from(error),
+            PeriodError::OutOfRange(error) => ApiError::from(error).with_code("date_out_of_range"),
+        }
+    }
 }
 
 /// Loads the shop for a report, checking who asks.

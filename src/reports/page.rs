@@ -6,17 +6,18 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::api::{ReportQuery, period_of, report_shop};
+use super::api::{PeriodError, ReportQuery, period_of, report_shop};
 use super::chart::{self, BarChart, LineChart};
-use super::rates::{Rate, change_points, points_text};
+use super::rates::{Period, Rate, change_points, points_text};
 use super::{Figures, GroupBy, Report, figures_without_p90};
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::edge::FieldError;
+use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::money::Fen;
@@ -24,7 +25,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::TicketKind;
 use crate::state::AppState;
 use crate::web::views::{Choice, Layout};
-use crate::web::{PageUser, render, translator, urlencode};
+use crate::web::{FormErrors, Page, PageError, PageResult, render_page, urlencode};
 
 /// The report pages' routes.
 pub fn router() -> axum::Router<AppState> {
@@ -91,6 +92,10 @@ pub struct ReportsPage {
     pub groupings: Vec<Choice>,
     pub from: String,
     pub to: String,
+    /// What is wrong with the period asked for, next to its field (`from`, `to`, `by`).
+    pub errors: FormErrors,
+    /// Whether the figures are shown (not when the period asked for cannot be taken).
+    pub shown: bool,
     pub period_text: String,
     /// Said when the latest changes of some days are still being counted.
     pub pending: Option<String>,
@@ -348,44 +353,122 @@ fn report_rows(report: &Report) -> Vec<(String, Figures, Option<Figures>)> {
         .collect()
 }
 
-async fn load(
+/// The shop asked for (else the user's first) and the user's shops, checking who asks.
+async fn chosen_shop(
     state: &AppState,
     user: &CurrentUser,
     query: &PageQuery,
-) -> Result<(crate::shops::Shop, Report, Vec<crate::shops::Shop>, SatisfactionPair), ApiError> {
+) -> Result<(crate::shops::Shop, Vec<crate::shops::Shop>), ApiError> {
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let shop_id = query
         .shop
         .or_else(|| shops.first().map(|s| s.id))
         .ok_or_else(|| ApiError::not_found("shop"))?;
     let shop = report_shop(state, user, shop_id).await?;
+    Ok((shop, shops))
+}
+
+/// The period and grouping the query asks for.
+fn period_asked(
+    state: &AppState,
+    shop: &crate::shops::Shop,
+    query: &PageQuery,
+) -> Result<(Period, GroupBy), PeriodError> {
     let api_query = ReportQuery {
         from: query.from.clone(),
         to: query.to.clone(),
         by: query.by.clone(),
     };
-    let (period, by) = period_of(&api_query, &shop, state.now())?;
-    let report = super::report(&state.pool, shop.id, shop.zone(), period, by).await?;
-    let satisfaction = SatisfactionPair::load(&state.pool, shop.id, shop.zone(), period, state.now()).await?;
-    Ok((shop, report, shops, satisfaction))
+    period_of(&api_query, shop, state.now())
 }
 
-/// Shows the reports.
+/// The report and the satisfaction figures of a period.
+async fn figures(
+    state: &AppState,
+    shop: &crate::shops::Shop,
+    period: Period,
+    by: GroupBy,
+) -> sqlx::Result<(Report, SatisfactionPair)> {
+    let report = super::report(&state.pool, shop.id, shop.zone(), period, by).await?;
+    let satisfaction = SatisfactionPair::load(&state.pool, shop.id, shop.zone(), period, state.now()).await?;
+    Ok((report, satisfaction))
+}
+
+/// The form again, with the period as typed and what is wrong with it next to its field; no
+/// figures.
+fn refused_page(
+    state: &AppState,
+    page: &Page,
+    t: Tr,
+    shop: &crate::shops::Shop,
+    shops: &[crate::shops::Shop],
+    query: &PageQuery,
+    error: &PeriodError,
+) -> ReportsPage {
+    let by = query.by.as_deref().and_then(GroupBy::parse).unwrap_or(GroupBy::Day);
+    let empty = || Table {
+        head: Vec::new(),
+        rows: Vec::new(),
+    };
+    ReportsPage {
+        layout: Layout::new(state, t, &page.user, "reports", page.path.clone()),
+        shops: shop_choices(shops, shop),
+        groupings: grouping_choices(t, by),
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+        errors: FormErrors::one(t, error.field_error()),
+        shown: false,
+        period_text: String::new(),
+        pending: None,
+        summary: empty(),
+        rows: empty(),
+        rows_title: String::new(),
+        agents: empty(),
+        trend: chart::line_chart(&[], Vec::new()),
+        trend_legend: Vec::new(),
+        reasons: chart::bar_chart(&[]),
+        skus: chart::bar_chart(&[]),
+        export_summary: String::new(),
+        export_rows: String::new(),
+        export_agents: String::new(),
+        export_reasons: String::new(),
+        export_skus: String::new(),
+        export_trend: String::new(),
+    }
+}
+
+fn shop_choices(shops: &[crate::shops::Shop], shop: &crate::shops::Shop) -> Vec<Choice> {
+    shops
+        .iter()
+        .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
+        .collect()
+}
+
+fn grouping_choices(t: Tr, by: GroupBy) -> Vec<Choice> {
+    GroupBy::CHOICES
+        .iter()
+        .map(|g| Choice::new(g.as_str(), t.t(&format!("reports.by.{}", g.as_str())), *g == by))
+        .collect()
+}
+
+/// Shows the reports; a period that cannot be taken is shown again as typed, with what is
+/// wrong next to its field.
 pub async fn show_reports(
     State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    uri: Uri,
+    page: Page,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> ApiResult<Html<String>> {
-    let t = translator(&headers);
-    let (shop, report, shops, satisfaction) = load(&state, &user, &query).await?;
-    let t = Tr::new(t.lang, shop.zone());
-    let period = super::rates::Period::new(
-        chrono::NaiveDate::parse_from_str(&report.from, "%Y-%m-%d").map_err(ApiError::internal)?,
-        chrono::NaiveDate::parse_from_str(&report.to, "%Y-%m-%d").map_err(ApiError::internal)?,
-    )
-    .map_err(ApiError::internal)?;
+) -> PageResult {
+    let user = &page.user;
+    let (shop, shops) = chosen_shop(&state, user, &query).await?;
+    let t = Tr::new(page.t.lang, shop.zone());
+    let (period, by) = match period_asked(&state, &shop, &query) {
+        Ok(asked) => asked,
+        Err(error) => {
+            let refused = refused_page(&state, &page, t, &shop, &shops, &query, &error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render_page(&refused)?).into_response());
+        }
+    };
+    let (report, satisfaction) = figures(&state, &shop, period, by).await?;
 
     // The trend follows the chosen time grouping, else days (weeks past two months).
     let trend_by = if report.by.is_time() {
@@ -472,23 +555,14 @@ pub async fn show_reports(
         "/reports/export.csv?shop={}&from={}&to={}",
         shop.id, report.from, report.to
     );
-    let groupings = GroupBy::CHOICES
-        .iter()
-        .map(|g| Choice::new(g.as_str(), t.t(&format!("reports.by.{}", g.as_str())), *g == report.by))
-        .collect();
-    let here = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/reports".into());
-    let page = ReportsPage {
-        layout: Layout::new(&state, t, &user, "reports", here),
-        shops: shops
-            .iter()
-            .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
-            .collect(),
-        groupings,
+    let view = ReportsPage {
+        layout: Layout::new(&state, t, user, "reports", page.path.clone()),
+        shops: shop_choices(&shops, &shop),
+        groupings: grouping_choices(t, report.by),
         from: report.from.clone(),
         to: report.to.clone(),
+        errors: FormErrors::none(),
+        shown: true,
         period_text: t.f(
             "reports.period_text",
             &[
@@ -518,32 +592,27 @@ pub async fn show_reports(
         export_skus: format!("{base}&table=rows&by=sku"),
         export_trend: format!("{base}&table=rows&by={}", trend_by.as_str()),
     };
-    render(&page)
+    Ok(render_page(&view)?.into_response())
 }
 
 /// One table as CSV, UTF-8 with a BOM.
-pub async fn export_csv(
-    State(state): State<AppState>,
-    PageUser(user): PageUser,
-    headers: HeaderMap,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> ApiResult<Response> {
-    let t = translator(&headers);
-    let (shop, report, _, satisfaction) = load(&state, &user, &query).await?;
-    let t = Tr::new(t.lang, shop.zone());
+pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(query): ApiQuery<PageQuery>) -> PageResult {
+    let (shop, _) = chosen_shop(&state, &page.user, &query).await?;
+    let (period, by) = period_asked(&state, &shop, &query).map_err(|e| PageError::from(e.field_error().clone()))?;
+    let (report, satisfaction) = figures(&state, &shop, period, by).await?;
+    let t = Tr::new(page.t.lang, shop.zone());
     let which = query.table.as_deref().unwrap_or("rows");
     let table = match which {
         "summary" => summary_table(t, &report, &satisfaction),
         "agents" => agents_table(t, &report),
         "rows" => rows_table(t, report.by, &report_rows(&report)),
         other => {
-            return Err(ApiError::invalid(
-                "table",
-                format!("`{other}` is not a table; use summary, rows or agents"),
+            return Err(PageError::from(
+                FieldError::new("table", "reports.export.bad_table").with("value", other),
             ));
         }
     };
-    let body = to_csv(&table).map_err(ApiError::internal)?;
+    let body = to_csv(&table).map_err(|e| PageError::from(ApiError::internal(e)))?;
     let name = format!(
         "report-{}-{}-{}-{}.csv",
         shop.code,

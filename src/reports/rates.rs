@@ -6,6 +6,8 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::edge::FieldError;
+
 /// What a rate counts by (DOMAIN.md §7: always shown beside the rate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -156,16 +158,14 @@ pub const MAX_DAYS: i64 = 400;
 
 impl Period {
     /// A period, checked: `from` not after `to`, at most [`MAX_DAYS`] days.
-    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Period, String> {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Period, FieldError> {
         if from > to {
-            return Err(format!(
-                "`from` ({from}) is after `to` ({to}); give the first day, then the last"
-            ));
+            return Err(FieldError::new("from", "reports.range.from_after_to")
+                .with("from", from)
+                .with("to", to));
         }
         if (to - from).num_days() + 1 > MAX_DAYS {
-            return Err(format!(
-                "a report covers at most {MAX_DAYS} days; choose a shorter period"
-            ));
+            return Err(FieldError::new("from", "reports.range.too_long").with("max", MAX_DAYS));
         }
         Ok(Period { from, to })
     }

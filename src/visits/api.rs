@@ -114,3 +114,22 @@ pub async fn satisfaction_report(
         super::satisfaction(&state.pool, shop.id, from, to, state.now()).await?,
     ))
 }
+
+impl From<super::VisitError> for ApiError {
+    /// 422 `invalid_field` or `no_return_visit`, 404 for a ticket that is not there; the ticket
+    /// service's own refusals as it made them.
+    fn from(error: super::VisitError) -> ApiError {
+        match error {
+            super::VisitError::Invalid(error) => ApiError::from(error),
+            super::VisitError::NotDone { status } => ApiError::unprocessable(
+                "no_return_visit",
+                crate::i18n::Message::new("visits.error.not_done")
+                    .with("status", status)
+                    .english(),
+            ),
+            super::VisitError::NotFound => ApiError::not_found("ticket"),
+            super::VisitError::Ticket(error) => ApiError::from(error),
+            super::VisitError::Database(error) => ApiError::from(error),
+        }
+    }
+}

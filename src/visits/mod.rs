@@ -13,7 +13,7 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::calendar::Calendar;
 use crate::tickets::events::{EventData, ReturnVisit};
@@ -136,6 +136,27 @@ pub struct Recorded {
     pub visit: Visit,
 }
 
+/// Why a return visit's answer was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    /// A field cannot be taken (the field and the catalogue's message).
+    #[error("{}: {}", .0.field, .0.message.english())]
+    Invalid(FieldError),
+    /// The ticket is still being worked: no visit is asked yet.
+    #[error("the ticket is still being worked (status `{status}`)")]
+    NotDone { status: &'static str },
+    /// The ticket is not there (or not in the user's shops).
+    #[error("no such ticket")]
+    NotFound,
+    /// The ticket service refused the change (a stale version, a closed ticket, …), as it
+    /// says it. (Its own error type: `tickets::service` answers it.)
+    #[error("{0}")]
+    Ticket(crate::tickets::TicketError),
+    /// The database refused or could not be reached.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 /// Records the buyer's answer on the ticket's waiting visit (or on a fresh one, when the ticket
 /// is done or closed and none was waiting). Not satisfied reopens a done ticket; a closed one
 /// stays closed (the answer is recorded all the same, for the satisfaction figures).
@@ -146,13 +167,17 @@ pub async fn record(
     id: TicketId,
     answer: VisitAnswer,
     now: DateTime<Utc>,
-) -> Result<Recorded, ApiError> {
+) -> Result<Recorded, VisitError> {
     let comment = answer.comment.trim().to_string();
     if comment.chars().count() > 2000 {
-        return Err(ApiError::invalid("comment", "at most 2000 characters"));
+        return Err(VisitError::Invalid(
+            FieldError::new("comment", "visits.error.comment_too_long").with("max", 2000),
+        ));
     }
     let mut tx = pool.begin().await?;
-    let ticket = service::lock_for_change(&mut tx, user, id, answer.version).await?;
+    let ticket = service::lock_for_change(&mut tx, user, id, answer.version)
+        .await
+        .map_err(VisitError::Ticket)?;
     let waiting: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM return_visits WHERE shop_id = $1 AND ticket_id = $2 AND answered_at IS NULL FOR UPDATE",
     )
@@ -172,14 +197,9 @@ pub async fn record(
         .fetch_one(&mut *tx)
         .await?,
         None => {
-            return Err(ApiError::unprocessable(
-                "no_return_visit",
-                format!(
-                    "the ticket is still being worked (status `{}`): a return visit is asked once it is resolved, \
-                     refunded or the replacement shipped",
-                    ticket.status().as_str()
-                ),
-            ));
+            return Err(VisitError::NotDone {
+                status: ticket.status().as_str(),
+            });
         }
     };
     let reopen = if answer.satisfied {
@@ -212,11 +232,13 @@ pub async fn record(
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if let Some(next) = reopen {
         let note = (!comment.is_empty()).then(|| comment.clone());
-        service::apply_move(&mut tx, calendar, user, &ticket, next, None, note, Some(visit.id), now).await?;
+        service::apply_move(&mut tx, calendar, user, &ticket, next, None, note, Some(visit.id), now)
+            .await
+            .map_err(VisitError::Ticket)?;
     }
     let ticket = repo::get(&mut *tx, &user.shops, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or(VisitError::NotFound)?;
     tx.commit().await?;
     Ok(Recorded { ticket, visit })
 }

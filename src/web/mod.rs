@@ -5,6 +5,7 @@
 
 pub mod csrf;
 pub mod error;
+pub mod multipart;
 pub mod transport;
 pub mod views;
 

@@ -782,3 +782,51 @@ async fn a_bad_review_is_worked_from_contact_to_a_revised_review() {
         .expect("text");
     assert!(page.contains("★★★☆☆") && page.contains("name=\"to\" value=\"buyer_contacted\""));
 }
+
+#[tokio::test]
+async fn an_evidence_form_without_its_file_or_not_multipart_is_refused_naming_what_to_send() {
+    let desk = desk().await;
+    let ticket = desk.open("return", "damaged").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let post = |content_type: &'static str, body: &'static str| {
+        desk.app
+            .client
+            .post(desk.app.url(&format!("/api/v1/tickets/{id}/evidence")))
+            .bearer_auth(&desk.agent_token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let no_file = post(
+        "multipart/form-data; boundary=B",
+        "--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--B--\r\n",
+    )
+    .await
+    .expect("post");
+    assert_eq!(no_file.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let no_file: Value = no_file.json().await.expect("json");
+    assert_eq!(no_file["error"]["code"], "invalid_field");
+    assert_eq!(no_file["error"]["details"]["field"], "file");
+    assert_eq!(
+        no_file["error"]["message"],
+        "file: the form has no file; choose a photo or PDF to attach"
+    );
+    let plain = post("text/plain", "a photo").await.expect("post");
+    assert_eq!(plain.status(), StatusCode::BAD_REQUEST);
+    let plain: Value = plain.json().await.expect("json");
+    assert!(
+        plain["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("multipart/form-data"),
+        "{plain}"
+    );
+    let cut = post(
+        "multipart/form-data; boundary=B",
+        "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n\u{89}PNG",
+    )
+    .await
+    .expect("post");
+    assert_eq!(cut.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(evidence_rows(&desk).await, 0, "nothing stored");
+}

@@ -263,7 +263,11 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
     import(&app, shop_id, "orders_plain_bom.csv", Format::Auto)
         .await
         .expect("orders");
-    let state = aftersales::state::AppState::new(app.pool.clone()).with_clock(app.clock.clone());
+    let desk = aftersales::import::refunds::Desk {
+        pool: app.pool.clone(),
+        calendar: std::sync::Arc::new(aftersales::rules::calendar::Calendar::bundled()),
+        clock: app.clock.clone(),
+    };
     let shop = aftersales::shops::get(&app.pool, shop_id)
         .await
         .expect("query")
@@ -271,10 +275,9 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
     let user = aftersales::import::refunds::actor(&app.pool, "boss", shop_id)
         .await
         .expect("an admin may import refunds");
-    let summary =
-        aftersales::import::refunds::import(&state, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
-            .await
-            .expect("refunds import");
+    let summary = aftersales::import::refunds::import(&desk, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
+        .await
+        .expect("refunds import");
     assert_eq!((summary.tickets_created, summary.tickets_unchanged), (2, 0));
     let rows: Vec<TicketFacts> =
         sqlx::query_as(
@@ -311,7 +314,7 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
         "dated 完结时间"
     );
 
-    let again = aftersales::import::refunds::import(&state, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
+    let again = aftersales::import::refunds::import(&desk, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
         .await
         .expect("again");
     assert_eq!((again.tickets_created, again.tickets_unchanged), (0, 2));
@@ -950,6 +953,108 @@ async fn an_upload_that_is_not_a_multipart_form_is_refused_with_what_to_do() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let text = response.text().await.expect("text");
     assert!(text.contains("上传的表单不完整"), "{text}");
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(jobs, 0);
+}
+
+#[tokio::test]
+async fn a_row_with_quantity_two_is_explained_in_the_readers_language_and_kept_typed_in_the_job() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-lang").await;
+    app.user("owner-lang", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-lang").await;
+    let shop_field = shop.to_string();
+    let response = upload(
+        &app,
+        &client,
+        &[("shop", &shop_field), ("kind", "orders"), ("format", "csv")],
+        &fixture("orders_bad_row.csv"),
+    )
+    .await;
+    let job = job_of(&response);
+    let panel = finished_job(&app, &client, job).await;
+    assert!(
+        panel.contains("<td class=\"num\">3</td><td>「数量」应为不小于 1 的整数，收到“two”</td>"),
+        "the row in Chinese: {panel}"
+    );
+
+    client.get(app.url("/lang/en")).send().await.expect("switch to English");
+    let (_, page) = crate::support::html(&client, app.url(&format!("/import?job={job}"))).await;
+    assert!(
+        page.contains(
+            "<td class=\"num\">3</td><td>the quantity should be a whole number of at least 1, not “two”</td>"
+        ),
+        "the same stored row in English: {page}"
+    );
+
+    // Stored typed: the catalogue key and the value, the English text beside them.
+    let failure: serde_json::Value = sqlx::query_scalar("SELECT failure FROM import_jobs WHERE id = $1")
+        .bind(job)
+        .fetch_one(&app.pool)
+        .await
+        .expect("failure");
+    let row = &failure["rows"][0];
+    assert_eq!(row["line"], 3);
+    assert_eq!(row["message"]["key"], "import.row.not_whole");
+    assert_eq!(row["message"]["args"]["value"], "two");
+    assert_eq!(row["column"], "quantity");
+    assert!(row["reason"].as_str().expect("reason").contains("quantity"));
+}
+
+#[tokio::test]
+async fn a_job_stored_before_messages_were_typed_still_shows_its_rows() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-old").await;
+    let (user, _) = app.user("owner-old", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-old").await;
+    let failure = serde_json::json!({
+        "kind": "rows",
+        "rows": [{ "line": 7, "reason": "the quantity `zwei` is not a whole number of at least 1" }],
+        "count": 1
+    });
+    let job: i64 = sqlx::query_scalar(
+        "INSERT INTO import_jobs (shop_id, user_id, kind, format, dry_run, file_name, file_size, state, failure, created_at, finished_at)
+         VALUES ($1, $2, 'orders', 'auto', false, 'old.csv', 10, 'failed', $3, now(), now()) RETURNING id",
+    )
+    .bind(shop)
+    .bind(user)
+    .bind(&failure)
+    .fetch_one(&app.pool)
+    .await
+    .expect("an old job");
+    let (status, panel) = crate::support::html(&client, app.url(&format!("/import/jobs/{job}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        panel.contains("<td class=\"num\">7</td><td>the quantity `zwei` is not a whole number of at least 1</td>"),
+        "{panel}"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_without_its_file_is_refused_in_the_readers_language_and_starts_no_job() {
+    let app = spawn_app().await;
+    let shop = app.shop("imp-nofile").await;
+    app.user("owner-nofile", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-nofile").await;
+    let boundary = "----nofile";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"shop\"\r\n\r\n{shop}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\norders\r\n--{boundary}--\r\n"
+    );
+    let send = || {
+        client
+            .post(app.url("/import"))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body.clone())
+            .send()
+    };
+    let text = send().await.expect("post").text().await.expect("text");
+    assert!(text.contains("请选择要导入的文件"), "{text}");
+    client.get(app.url("/lang/en")).send().await.expect("switch to English");
+    let text = send().await.expect("post").text().await.expect("text");
+    assert!(text.contains("choose a file to import"), "{text}");
     let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
         .fetch_one(&app.pool)
         .await

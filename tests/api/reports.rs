@@ -720,3 +720,110 @@ async fn a_shop_loaded_in_bulk_has_its_figures_counted_from_what_was_written() {
         "month rows sum their days"
     );
 }
+
+/// The `/reports` form as a page shows it for `from`–`to`, in the client's language.
+async fn report_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    shop: ShopId,
+    from: &str,
+    to: &str,
+) -> (StatusCode, String) {
+    crate::support::html(
+        client,
+        app.url(&format!("/reports?shop={shop}&from={from}&to={to}&by=week")),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_period_backwards_or_too_long_is_explained_next_to_the_dates_with_the_dates_kept_in_both_languages() {
+    let app = spawn_app().await;
+    let shop = app.shop("rep-form").await;
+    app.user("owner-form", Role::Owner, &[shop]).await;
+    let client = browser(&app, "owner-form").await;
+
+    let (status, page) = report_form(&app, &client, shop, "2025-03-31", "2025-03-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("<span class=\"field-error\" id=\"from-error\">开始日期（2025-03-31）晚于结束日期（2025-03-01）：请先填第一天，再填最后一天</span>"),
+        "the message next to the date, in Chinese: {page}"
+    );
+    assert!(
+        page.contains("name=\"from\" value=\"2025-03-31\" aria-invalid=\"true\"")
+            && page.contains("name=\"to\" value=\"2025-03-01\""),
+        "the dates as typed: {page}"
+    );
+    assert!(
+        page.contains("<option value=\"week\" selected>"),
+        "the grouping as chosen"
+    );
+    assert!(
+        !page.contains("id=\"report-summary\""),
+        "no figures for a period that cannot be taken"
+    );
+
+    let (status, page) = report_form(&app, &client, shop, "2024-01-01", "2025-03-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("id=\"from-error\">一份报表最多涵盖 400 天，请选择更短的时间段</span>")
+            && page.contains("name=\"from\" value=\"2024-01-01\"")
+            && page.contains("name=\"to\" value=\"2025-03-01\""),
+        "{page}"
+    );
+
+    client.get(app.url("/lang/en")).send().await.expect("switch to English");
+    let (status, page) = report_form(&app, &client, shop, "2025-03-31", "2025-03-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(
+            "id=\"from-error\">`from` (2025-03-31) is after `to` (2025-03-01); give the first day, then the last</span>"
+        ) && page.contains("name=\"from\" value=\"2025-03-31\""),
+        "{page}"
+    );
+    let (_, page) = report_form(&app, &client, shop, "2024-01-01", "2025-03-01").await;
+    assert!(
+        page.contains("id=\"from-error\">a report covers at most 400 days; choose a shorter period</span>")
+            && page.contains("name=\"to\" value=\"2025-03-01\""),
+        "{page}"
+    );
+
+    // A good period shows the figures and no error.
+    let (status, page) = report_form(&app, &client, shop, "2025-03-01", "2025-03-31").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"report-summary\"") && !page.contains("field-error"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_api_names_the_field_of_a_bad_period_with_a_stable_code() {
+    let app = spawn_app().await;
+    let shop = app.shop("rep-api").await;
+    let (_, token) = app.user("owner-api", Role::Owner, &[shop]).await;
+    let path = format!("/api/v1/shops/{shop}/reports/returns");
+    let backwards = app.get(&format!("{path}?from=2025-03-31&to=2025-03-01"), &token).await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(backwards.error_code(), "invalid_field");
+    assert_eq!(backwards.body["error"]["details"]["field"], "from");
+    assert_eq!(
+        backwards.error_message(),
+        "from: `from` (2025-03-31) is after `to` (2025-03-01); give the first day, then the last"
+    );
+    let long = app.get(&format!("{path}?from=2024-01-01&to=2025-03-01"), &token).await;
+    assert_eq!(long.body["error"]["details"]["field"], "from");
+    assert_eq!(
+        long.error_message(),
+        "from: a report covers at most 400 days; choose a shorter period"
+    );
+    let not_a_date = app.get(&format!("{path}?to=tomorrow"), &token).await;
+    assert_eq!(not_a_date.body["error"]["details"]["field"], "to");
+    assert_eq!(
+        not_a_date.error_message(),
+        "to: `tomorrow` is not a date; write it as 2025-03-01"
+    );
+    let far = app.get(&format!("{path}?from=1999-01-01&to=1999-01-02"), &token).await;
+    assert_eq!(far.error_code(), "date_out_of_range");
+    assert_eq!(far.body["error"]["details"]["field"], "to");
+}

@@ -6,7 +6,10 @@ mod agent_day;
 mod calendar;
 mod core;
 mod follow_ups;
+mod import_errors;
+mod report_errors;
 mod reports;
+mod service_errors;
 mod tickets_errors;
 
 /// Every area's entries.
@@ -18,4 +21,7 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     reports::ENTRIES,
     agent_day::ENTRIES,
     tickets_errors::ENTRIES,
+    import_errors::ENTRIES,
+    report_errors::ENTRIES,
+    service_errors::ENTRIES,
 ];

@@ -90,6 +90,26 @@ impl From<TicketError> for Refusal {
     }
 }
 
+impl From<crate::visits::VisitError> for Refusal {
+    fn from(error: crate::visits::VisitError) -> Refusal {
+        match error {
+            crate::visits::VisitError::Invalid(field) => Refusal::Field(field),
+            crate::visits::VisitError::Ticket(error) => Refusal::from(error),
+            other => Refusal::from(ApiError::from(other)),
+        }
+    }
+}
+
+impl From<crate::evidence::EvidenceError> for Refusal {
+    fn from(error: crate::evidence::EvidenceError) -> Refusal {
+        match error {
+            crate::evidence::EvidenceError::Invalid(field) => Refusal::Field(field),
+            crate::evidence::EvidenceError::Ticket(error) => Refusal::from(error),
+            other => Refusal::from(ApiError::from(other)),
+        }
+    }
+}
+
 impl From<sqlx::Error> for Refusal {
     fn from(error: sqlx::Error) -> Refusal {
         Refusal::from(ApiError::from(error))
