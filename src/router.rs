@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::evidence::page::router())
         .merge(crate::replies::page::router())
         .merge(crate::visits::page::router())
-        .merge(crate::keyboard::router())
+        .merge(crate::keyboard::page::router())
         .merge(crate::reports::page::router())
         .merge(crate::import::page::router())
         .merge(crate::calendar::page::router())
