@@ -1,4 +1,8 @@
-//! SQL for the `tickets` and `ticket_events` tables. Every query is scoped by shop.
+//! SQL for the `tickets` and `ticket_events` tables — all of it, but for the reports' rollup
+//! definitions: the service's reads and writes, the queues, and what other features read or
+//! load in bulk (follow-up loads and daily figures, the buyer file, waiting visits, the refund
+//! import's duplicate check, the demo shop, the benchmark's samples). Queries are scoped by shop,
+//! except the follow-up sweep's and the recounts', which look across shops.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -936,4 +940,51 @@ where
     .bind(customer)
     .fetch_all(db)
     .await
+}
+
+/// The waiting return visits of `shops` (at most `limit`, soonest due first), each with its
+/// ticket's facts for the visit list, read as `T` from the columns `id`, `ticket_id`, `shop_id`,
+/// `due_at`, `buyer` (the nick), `order_no`, `kind`, `status` and `assignee_name`.
+pub async fn waiting_visits<T>(db: impl PgExecutor<'_>, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(
+        "SELECT v.id, v.ticket_id, v.shop_id, v.due_at, c.nick AS buyer, o.order_no, t.kind, t.status,
+                u.display_name AS assignee_name
+         FROM return_visits v
+         JOIN tickets t ON t.shop_id = v.shop_id AND t.id = v.ticket_id
+         JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+         LEFT JOIN users u ON u.id = t.assignee_id
+         WHERE v.shop_id = ANY($1) AND v.answered_at IS NULL
+         ORDER BY v.due_at, v.id LIMIT $2",
+    )
+    .bind(shops)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The open tickets of a shop that someone works, as (the assignee's login, the ticket), by id:
+/// the benchmark's sample of each agent's queue.
+pub async fn open_by_assignee_login(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<(String, TicketId)>> {
+    sqlx::query_as(
+        "SELECT u.login, t.id FROM tickets t JOIN users u ON u.id = t.assignee_id
+             WHERE t.shop_id = $1 AND t.closed_at IS NULL ORDER BY t.id",
+    )
+    .bind(shop)
+    .fetch_all(db)
+    .await
+}
+
+/// The lowest and highest ticket id of a shop (none without tickets): the benchmark's range to
+/// sample ticket pages from.
+pub async fn id_range(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Option<(TicketId, TicketId)>> {
+    let (low, high): (Option<TicketId>, Option<TicketId>) =
+        sqlx::query_as("SELECT min(id), max(id) FROM tickets WHERE shop_id = $1")
+            .bind(shop)
+            .fetch_one(db)
+            .await?;
+    Ok(low.zip(high))
 }

@@ -282,7 +282,7 @@ struct ParsedTicket {
     sku: Option<String>,
     /// Trimmed, at most 5,000 characters (may be empty).
     description: String,
-    /// From 0 to the order's total and to [`crate::edge::MAX_AMOUNT`].
+    /// From 0 to [`crate::edge::MAX_AMOUNT`], and not above the order's total.
     refund: Option<Fen>,
     intact: Option<bool>,
     /// In the calendar's years and not in the future (beyond the clock skew allowed).
@@ -314,8 +314,8 @@ impl Stars {
 }
 
 impl ParsedTicket {
-    /// Parses a request: the order it names (looked up in the shop), then each field in the
-    /// order the form shows them; the first field that does not parse is the error.
+    /// Parses a request: the order it names (looked up in the shop), then each other field in
+    /// turn; the first that does not parse is the error.
     async fn parse(
         pool: &PgPool,
         shop: &Shop,
@@ -1083,4 +1083,96 @@ pub async fn assign(
         .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
     Ok(updated)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn request(kind: TicketKind) -> NewTicket {
+        NewTicket {
+            kind,
+            order_no: "T1".into(),
+            sku: None,
+            reason: ReasonCode::Quality,
+            description: String::new(),
+            refund_fen: None,
+            intact: None,
+            opened_at: None,
+            priority: None,
+            assignee: None,
+            override_justification: None,
+            review_rating: None,
+            review_text: None,
+        }
+    }
+
+    /// The field and catalogue key of an invalid-field error.
+    fn invalid(error: TicketError) -> (&'static str, &'static str) {
+        match error {
+            TicketError::Invalid(e) | TicketError::AmountOutOfRange(e) | TicketError::DateOutOfRange(e) => {
+                (e.field, e.message.key)
+            }
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stars_are_one_to_five() {
+        assert_eq!(Stars::new(0), None);
+        assert_eq!(Stars::new(1), Some(Stars(1)));
+        assert_eq!(Stars::new(5), Some(Stars(5)));
+        assert_eq!(Stars::new(6), None);
+        assert_eq!(Stars::new(-1), None);
+    }
+
+    #[test]
+    fn a_bad_review_needs_stars_in_range_and_other_kinds_take_no_review() {
+        let mut review = request(TicketKind::BadReview);
+        let missing = parse_review(&review).map(|_| ()).expect_err("stars missing");
+        assert_eq!(
+            invalid(missing),
+            ("review_rating", "ticket.invalid.review_stars_missing")
+        );
+        review.review_rating = Some(6);
+        let range = parse_review(&review).map(|_| ()).expect_err("six stars");
+        assert_eq!(invalid(range), ("review_rating", "ticket.invalid.review_stars_range"));
+        review.review_rating = Some(2);
+        review.review_text = Some("  ".into());
+        let parsed = parse_review(&review).expect("parses").expect("a review");
+        assert_eq!((parsed.stars, parsed.text), (Stars(2), None), "blank text is no text");
+        review.review_text = Some("差".repeat(2_001));
+        let long = parse_review(&review).map(|_| ()).expect_err("too long");
+        assert_eq!(invalid(long), ("review_text", "ticket.invalid.too_long"));
+
+        let mut complaint = request(TicketKind::Complaint);
+        assert!(parse_review(&complaint).expect("parses").is_none());
+        complaint.review_text = Some("差评".into());
+        let stray = parse_review(&complaint).map(|_| ()).expect_err("not a bad review");
+        assert_eq!(
+            invalid(stray),
+            ("review_rating", "ticket.invalid.review_not_bad_review")
+        );
+    }
+
+    #[test]
+    fn opened_at_is_now_or_a_past_instant_in_the_calendars_years() {
+        assert_eq!(parse_opened_at(None, now()).expect("now"), now());
+        let within_skew = now() + OPENED_AT_SKEW;
+        assert_eq!(parse_opened_at(Some(within_skew), now()).expect("skew"), within_skew);
+        let future = parse_opened_at(Some(within_skew + Duration::seconds(1)), now()).expect_err("future");
+        assert_eq!(invalid(future), ("opened_at", "ticket.invalid.opened_in_future"));
+        let ancient = Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).single().expect("valid time");
+        let error = parse_opened_at(Some(ancient), now()).expect_err("out of range");
+        assert!(matches!(error, TicketError::DateOutOfRange(_)));
+        assert_eq!(invalid(error), ("opened_at", "ticket.invalid.year_range"));
+    }
 }
