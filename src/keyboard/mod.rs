@@ -1,4 +1,4 @@
-//! Keyboard-first work: the shortcuts `static/agent.js` binds, their help overlay (`?`, served
+//! Keyboard-first work: the shortcuts `static/keyboard.js` binds, their help overlay (`?`, served
 //! as a translated fragment), and "next ticket in my queue" (`n`), which follows the same order
 //! as the queue page (first deadline first).
 
@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}/next", get(next_ticket))
 }
 
-/// The shortcuts, as `(keys, catalogue key of what they do)`. `agent.js` binds the same keys.
+/// The shortcuts, as `(keys, catalogue key of what they do)`. `keyboard.js` binds the same keys.
 pub const SHORTCUTS: [(&str, &str); 9] = [
     ("n", "keys.next_ticket"),
     ("f", "keys.follow_up"),
@@ -44,7 +44,7 @@ pub struct ShortcutsPartial {
     pub rows: Vec<(&'static str, &'static str)>,
 }
 
-/// The help overlay's content, for `agent.js` to show.
+/// The help overlay's content, for `keyboard.js` to show.
 pub async fn show_shortcuts(Page { t, .. }: Page) -> PageResult<Html<String>> {
     render_page(&ShortcutsPartial {
         t,

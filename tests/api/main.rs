@@ -2,13 +2,15 @@
 
 mod support;
 
-mod agent_day;
 mod assets;
 mod auth;
 mod backup;
+mod bad_reviews;
+mod buyers;
 mod calendar;
 mod cli;
 mod edge;
+mod evidence;
 mod faults;
 mod follow_ups;
 mod form_errors;
@@ -19,8 +21,10 @@ mod openapi;
 mod orders;
 mod pages;
 mod permissions;
+mod replies;
 mod reports;
 mod security;
 mod seven_day;
 mod tickets;
 mod timeline;
+mod visits;
