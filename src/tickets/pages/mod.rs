@@ -4,6 +4,7 @@
 pub mod new_ticket;
 pub mod queue;
 pub mod ticket;
+pub mod views;
 
 use axum::Router;
 use axum::http::StatusCode;

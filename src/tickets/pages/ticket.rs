@@ -11,11 +11,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
+use super::views::{self, Deadline};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
+use crate::money::fen_or_dash;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
@@ -24,7 +26,7 @@ use crate::tickets::model::{Channel, Event, SevenDayRecord};
 use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
-use crate::web::views::{self, Choice, Deadline, Flash, Layout};
+use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
 
 /// The whole ticket page.
@@ -166,7 +168,7 @@ pub async fn partial(
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
         meta.push((
             t.t("ticket.paid"),
-            format!("{} × {}", views::fen_or_dash(line.amount()), line.quantity),
+            format!("{} × {}", fen_or_dash(line.amount()), line.quantity),
         ));
     }
     meta.push((
