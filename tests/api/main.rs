@@ -19,6 +19,7 @@ mod import;
 mod metrics;
 mod openapi;
 mod orders;
+mod page_refusals;
 mod pages;
 mod permissions;
 mod replies;

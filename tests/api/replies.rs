@@ -212,7 +212,7 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
             && page.contains("data-reply-id=")
             && page.contains("name=\"canned_reply\"")
     );
-    assert!(page.contains(aftersales::assets::url("agent.js")) && page.contains("tb_buyer01"));
+    assert!(page.contains(aftersales::assets::url("keyboard.js")) && page.contains("tb_buyer01"));
     let reply: i64 = sqlx::query_scalar("SELECT min(id) FROM canned_replies")
         .fetch_one(&desk.app.pool)
         .await

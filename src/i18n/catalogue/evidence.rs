@@ -33,4 +33,14 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "本工单不适用七天无理由规则。",
         "The seven-day rule does not apply to this ticket.",
     ),
+    (
+        "evidence.error.not_multipart",
+        "上传的不是文件表单：请在工单页面的“凭证”中选择照片或 PDF 后上传。",
+        "The upload was not a file form: choose a photo or PDF under Evidence on the ticket page and upload it.",
+    ),
+    (
+        "evidence.error.unreadable",
+        "上传的表单不完整或格式不对（可能是连接中断），未保存任何内容。请重新选择文件并上传。",
+        "The uploaded form was incomplete or malformed (perhaps the connection broke); nothing was stored. Choose the file again and upload it.",
+    ),
 ];

@@ -15,6 +15,7 @@ mod reports;
 mod service_errors;
 mod tickets_errors;
 mod visits;
+mod workflow;
 
 /// Every area's entries.
 pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
@@ -28,6 +29,7 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     buyers::ENTRIES,
     visits::ENTRIES,
     evidence::ENTRIES,
+    workflow::ENTRIES,
     tickets_errors::ENTRIES,
     import_errors::ENTRIES,
     report_errors::ENTRIES,
