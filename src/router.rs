@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::evidence::page::router())
         .merge(crate::replies::page::router())
         .merge(crate::visits::page::router())
-        .merge(crate::keyboard::router())
+        .merge(crate::keyboard::page::router())
         .merge(crate::reports::page::router())
         .merge(crate::import::page::router())
         .merge(crate::calendar::page::router())
@@ -68,7 +68,7 @@ pub fn router(state: AppState) -> Router {
     // Everything else: health, metrics, the compiled-in static files.
     let operations = Router::new()
         .merge(crate::health::router())
-        .route("/metrics", get(crate::metrics::scrape))
+        .route("/metrics", get(crate::metrics::http::scrape))
         .route("/static/{*path}", get(crate::assets::serve));
     // Uploads read their bodies with limits of their own (evidence files: 5 MB; imports: up to
     // 512 MB streamed to disk, with a longer timeout — the import itself runs as a job).
@@ -92,7 +92,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(layers::no_store_outside_static))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
-            crate::metrics::track,
+            crate::metrics::http::track,
         ))
         .layer(header_if_missing(
             header::CONTENT_SECURITY_POLICY,

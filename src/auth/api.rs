@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{CurrentUser, Role, client_address, sign_in, tokens};
+use super::extract::client_address;
+use super::{CurrentUser, Role, sign_in, tokens};
 use crate::api::ApiJson;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ShopId;
@@ -66,13 +67,20 @@ pub async fn create_token(
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let address = client_address(&extensions);
-    let user = sign_in(&state, &request.login, &request.password, &address, state.now())
-        .await?
-        .ok_or_else(|| ApiError {
-            code: "invalid_credentials",
-            message: "wrong login or password".into(),
-            ..ApiError::unauthenticated()
-        })?;
+    let user = sign_in(
+        &state.pool,
+        &state.sign_in_policy,
+        &request.login,
+        &request.password,
+        &address,
+        state.now(),
+    )
+    .await?
+    .ok_or_else(|| ApiError {
+        code: "invalid_credentials",
+        message: "wrong login or password".into(),
+        ..ApiError::unauthenticated()
+    })?;
     let (token, expires_at) = tokens::issue(&state.pool, user, tokens::TokenKind::Api, Some("api")).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at })))
 }

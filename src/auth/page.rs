@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
-use crate::auth::{SESSION_COOKIE, client_address, request_token, tokens};
+use crate::auth::extract::{SESSION_COOKIE, client_address, request_token};
+use crate::auth::{AuthError, tokens};
 use crate::state::AppState;
 use crate::web::views::Layout;
 use crate::web::{PageResult, render_page};
@@ -76,10 +77,20 @@ pub async fn sign_in(
     }
     let address = client_address(&extensions);
     let now = state.now();
-    let signed_in = match crate::auth::sign_in(&state, form.login.trim(), &form.password, &address, now).await {
+    let signed_in = match crate::auth::sign_in(
+        &state.pool,
+        &state.sign_in_policy,
+        form.login.trim(),
+        &form.password,
+        &address,
+        now,
+    )
+    .await
+    {
         Ok(user) => user,
-        Err(error) if error.status == StatusCode::TOO_MANY_REQUESTS => {
-            let seconds = error.details["retry_after_seconds"].as_u64().unwrap_or(1);
+        Err(AuthError::RateLimited { retry_after }) => {
+            // As the API says it (`ApiError::too_many`): whole seconds, at least one.
+            let seconds = retry_after.as_secs().max(1);
             let page = LoginPage {
                 layout: Layout::anonymous(t),
                 next,

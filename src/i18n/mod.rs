@@ -203,7 +203,7 @@ impl Tr {
 /// The language of a request: the `lang` cookie (the header switch), else `Accept-Language`,
 /// else Chinese.
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
-    if let Some(lang) = crate::auth::cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
+    if let Some(lang) = crate::auth::extract::cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
         return lang;
     }
     headers

@@ -179,7 +179,7 @@ fn too_long(field: &'static str, max_chars: usize) -> TicketError {
 }
 
 fn require_worker(user: &CurrentUser) -> Result<(), TicketError> {
-    Ok(user.permit(Action::WorkTickets)?)
+    Ok(user.require(Action::WorkTickets)?)
 }
 
 /// The seven-day question for this request, if the rule applies to it at all.
@@ -327,7 +327,7 @@ pub async fn create(
     let overridden = match &decision {
         Some(d) if d.verdict.is_refusal() => match &justification {
             Some(_) => {
-                user.permit(Action::OverrideRules)?;
+                user.require(Action::OverrideRules)?;
                 true
             }
             None => return Err(refusal(d, lang)),
@@ -338,7 +338,7 @@ pub async fn create(
     let assignee = match input.assignee {
         Some(id) => {
             if id != user.id {
-                user.permit(Action::Reassign)?;
+                user.require(Action::Reassign)?;
             }
             Some(check_assignee(pool, shop.id, id).await?)
         }
@@ -876,7 +876,7 @@ pub async fn assign(
     // reassignment, which is a supervisor's.
     let taking = input.assignee == Some(user.id) && ticket.assignee_id.is_none_or(|current| current == user.id);
     if !taking {
-        user.permit(Action::Reassign)?;
+        user.require(Action::Reassign)?;
     }
     if let Some(assignee) = input.assignee {
         check_assignee(pool, ticket.shop_id, assignee).await?;

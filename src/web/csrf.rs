@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Credential, credential};
+use crate::auth::extract::{Credential, credential};
 use crate::error::ApiError;
 
 /// The form field and query parameter that carry the token.

@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::translator;
 use super::views::{ErrorPage, Layout};
+use crate::auth::{AuthError, Denied, UnknownShop};
 use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::{Message, Tr};
@@ -111,6 +112,27 @@ impl From<FieldError> for PageError {
     /// A field error that reached the error page (its form could not be shown again).
     fn from(error: FieldError) -> PageError {
         PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", error.message)
+    }
+}
+
+impl From<AuthError> for PageError {
+    /// As the API answers it (`auth::extract`), on the error page.
+    fn from(error: AuthError) -> PageError {
+        PageError::from(ApiError::from(error))
+    }
+}
+
+impl From<Denied> for PageError {
+    /// 403, as the API answers it (`auth::extract`), on the error page.
+    fn from(denied: Denied) -> PageError {
+        PageError::from(ApiError::from(denied))
+    }
+}
+
+impl From<UnknownShop> for PageError {
+    /// 404, as for a shop that does not exist.
+    fn from(unknown: UnknownShop) -> PageError {
+        PageError::from(ApiError::from(unknown))
     }
 }
 

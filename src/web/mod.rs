@@ -94,7 +94,7 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
 /// cookie set by the header's language switch). The browser's own language is not consulted:
 /// the desk's users work in Chinese whatever their browser says.
 pub fn translator(headers: &HeaderMap) -> Tr {
-    let lang = crate::auth::cookie(headers, "lang")
+    let lang = crate::auth::extract::cookie(headers, "lang")
         .and_then(|v| Lang::parse(&v))
         .unwrap_or_default();
     Tr::new(lang, chrono_tz::Asia::Shanghai)
@@ -130,10 +130,11 @@ pub fn early_error(headers: &HeaderMap, uri: &axum::http::Uri, error: ApiError) 
 
 /// An error of a route outside the pages' error layer (the uploads): JSON for a program (a
 /// bearer token, or an address under `/api`), else the error page in the user's language.
-pub fn error_for_client(headers: &HeaderMap, error: ApiError) -> Response {
+pub fn error_for_client(headers: &HeaderMap, error: impl Into<ApiError>) -> Response {
+    let error = error.into();
     if matches!(
-        crate::auth::credential(headers),
-        Some(crate::auth::Credential::Bearer(_))
+        crate::auth::extract::credential(headers),
+        Some(crate::auth::extract::Credential::Bearer(_))
     ) {
         return error.into_response();
     }

@@ -628,7 +628,7 @@ async fn an_upload_without_the_right_or_the_token_is_refused_before_its_body_is_
     let (_, agent_token) = app.user("agent-early", Role::Agent, &[shop]).await;
     app.user("owner-early", Role::Owner, &[shop]).await;
     let announced = 400 * 1024 * 1024;
-    let cookie = aftersales::auth::SESSION_COOKIE;
+    let cookie = aftersales::auth::extract::SESSION_COOKIE;
 
     let (session, csrf) = crate::support::sign_in(&app, "agent-early").await;
     let path = format!("/import?csrf={csrf}");

@@ -540,7 +540,10 @@ pub async fn browser(app: &TestApp, login: &str) -> reqwest::Client {
 pub fn browser_with(app: &TestApp, session: &str, csrf: Option<&str>) -> reqwest::Client {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let url: reqwest::Url = app.address.parse().expect("address");
-    jar.add_cookie_str(&format!("{}={session}; Path=/", aftersales::auth::SESSION_COOKIE), &url);
+    jar.add_cookie_str(
+        &format!("{}={session}; Path=/", aftersales::auth::extract::SESSION_COOKIE),
+        &url,
+    );
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(csrf) = csrf {
         headers.insert("x-csrf-token", csrf.parse().expect("header value"));

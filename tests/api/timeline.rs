@@ -51,7 +51,10 @@ async fn browser_in(app: &crate::support::TestApp, login: &str, lang: &str) -> r
     let (session, _) = sign_in(app, login).await;
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let url: reqwest::Url = app.address.parse().expect("address");
-    jar.add_cookie_str(&format!("{}={session}; Path=/", aftersales::auth::SESSION_COOKIE), &url);
+    jar.add_cookie_str(
+        &format!("{}={session}; Path=/", aftersales::auth::extract::SESSION_COOKIE),
+        &url,
+    );
     jar.add_cookie_str(&format!("lang={lang}; Path=/"), &url);
     reqwest::Client::builder().cookie_provider(jar).build().expect("client")
 }

@@ -105,6 +105,13 @@ impl From<ApiError> for Refusal {
     }
 }
 
+impl From<crate::auth::UnknownShop> for Refusal {
+    /// The error page, as for a shop that does not exist.
+    fn from(unknown: crate::auth::UnknownShop) -> Refusal {
+        Refusal::from(ApiError::from(unknown))
+    }
+}
+
 impl From<TicketError> for Refusal {
     fn from(error: TicketError) -> Refusal {
         match error {

@@ -1,22 +1,20 @@
-//! Prometheus metrics at `GET /metrics`: requests by matched route and status, their latency,
-//! the database pool, the follow-up sweep, imports and readiness (docs/OPERATIONS.md lists them).
+//! The Prometheus figures of one server process ([`Metrics`]): requests by matched route and
+//! status, their latency, the database pool, the follow-up sweep, imports and readiness
+//! (docs/OPERATIONS.md lists them), and who may read them ([`Access`]).
 //!
-//! Each [`AppState`] holds its own [`Metrics`]; the request layer ([`track`]), the sweeper and the
-//! import page count into it, and the scrape reads the pool and readiness at that moment.
+//! Each server's state holds its own [`Metrics`]; the request layer, the sweeper and the import
+//! jobs count into it. The HTTP side — the request layer and `GET /metrics`, which reads the pool
+//! and readiness at that moment — is in [`http`].
 //!
 //! Who may read them: with a token configured (`--metrics-token`, `AFTERSALES_METRICS_TOKEN`),
 //! whoever sends `Authorization: Bearer <token>`; without one, only clients on the loopback
 //! interface that did not come through a proxy (no `X-Forwarded-For`, `X-Real-IP` or
 //! `Forwarded` header). Anyone else gets 403.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+pub mod http;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -24,11 +22,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
-
-use crate::state::AppState;
-
-/// The route label of a request that matched no route (its raw path is not used: unbounded).
-const UNMATCHED: &str = "unmatched";
 
 /// Who may scrape.
 #[derive(Clone, Debug)]
@@ -46,37 +39,6 @@ impl Access {
             Some(token) => Access::Token(Sha256::digest(token.as_bytes()).into()),
             None => Access::LoopbackOnly,
         }
-    }
-
-    fn allows(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
-        match self {
-            Access::Token(expected) => headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                // Comparing digests: the time taken says nothing about the token.
-                .is_some_and(|given| <[u8; 32]>::from(Sha256::digest(given.trim().as_bytes())) == *expected),
-            Access::LoopbackOnly => {
-                let forwarded = ["x-forwarded-for", "x-real-ip", "forwarded"]
-                    .iter()
-                    .any(|name| headers.contains_key(*name));
-                !forwarded && peer.is_some_and(|peer| peer.ip().is_loopback())
-            }
-        }
-    }
-}
-
-/// A request's method as a label: the usual ones by name, anything else as `other`.
-fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
     }
 }
 
@@ -309,8 +271,9 @@ impl Metrics {
         }
     }
 
-    fn record_request(&self, method: &Method, route: String, status: StatusCode, elapsed: Duration) {
-        let method = method_label(method);
+    /// Counts one response to `method` on `route` (the matched template) with `status`, and
+    /// how long it took.
+    fn record_request(&self, method: &'static str, route: String, status: u16, elapsed: Duration) {
         self.latency
             .get_or_create(&RouteLabels {
                 method,
@@ -318,11 +281,7 @@ impl Metrics {
             })
             .observe(elapsed.as_secs_f64());
         self.requests
-            .get_or_create(&RequestLabels {
-                method,
-                route,
-                status: status.as_u16(),
-            })
+            .get_or_create(&RequestLabels { method, route, status })
             .inc();
     }
 
@@ -356,81 +315,9 @@ impl Metrics {
     }
 }
 
-/// The request layer: counts every response by method, matched route and status, and times it.
-pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_else(|| UNMATCHED.to_owned());
-    let method = request.method().clone();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    metrics.record_request(&method, route, response.status(), started.elapsed());
-    response
-}
-
-/// `GET /metrics`: the figures in Prometheus' text format, for those [`Access`] lets in.
-pub async fn scrape(State(state): State<AppState>, request: Request) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| *peer);
-    if !state.metrics.access.allows(request.headers(), peer) {
-        tracing::warn!(?peer, "metrics scrape refused");
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    state.metrics.set_pool(&state.pool);
-    let ready = tokio::time::timeout(Duration::from_secs(2), crate::health::readiness(&state))
-        .await
-        .is_ok_and(|ready| ready.is_ok());
-    state.metrics.ready.set(i64::from(ready));
-    match state.metrics.encode() {
-        Ok(text) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(prometheus_client::encoding::prometheus_text::CONTENT_TYPE),
-            )],
-            text,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn peer(address: &str) -> Option<SocketAddr> {
-        Some(address.parse().expect("socket address"))
-    }
-
-    #[test]
-    fn without_a_token_only_direct_loopback_clients_may_scrape() {
-        let access = Access::from_setting(Some("  "));
-        let mut headers = HeaderMap::new();
-        assert!(access.allows(&headers, peer("127.0.0.1:5000")));
-        assert!(access.allows(&headers, peer("[::1]:5000")));
-        assert!(!access.allows(&headers, peer("10.0.0.7:5000")));
-        assert!(!access.allows(&headers, None));
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
-        assert!(
-            !access.allows(&headers, peer("127.0.0.1:5000")),
-            "came through the proxy"
-        );
-    }
-
-    #[test]
-    fn with_a_token_only_its_bearer_may_scrape_from_anywhere() {
-        let access = Access::from_setting(Some("s3cret-scrape"));
-        let mut headers = HeaderMap::new();
-        assert!(!access.allows(&headers, peer("127.0.0.1:5000")));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer wrong"));
-        assert!(!access.allows(&headers, peer("10.0.0.7:5000")));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret-scrape"));
-        assert!(access.allows(&headers, peer("10.0.0.7:5000")));
-    }
 
     #[test]
     fn labels_read_as_lower_case_words() {
