@@ -203,25 +203,14 @@ async fn sample(database_url: Option<&str>, data_dir: &std::path::Path, shop_cod
                 .fetch_all(pool)
                 .await?;
         let mut open_by_agent = vec![Vec::new(); AGENTS];
-        let open: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT u.login, t.id FROM tickets t JOIN users u ON u.id = t.assignee_id
-             WHERE t.shop_id = $1 AND t.closed_at IS NULL ORDER BY t.id",
-        )
-        .bind(shop_id)
-        .fetch_all(pool)
-        .await?;
-        for (user, id) in open {
+        for (user, id) in crate::tickets::repo::open_by_assignee_login(pool, shop.id).await? {
             if let Some(i) = (1..=AGENTS).position(|i| login(shop_code, &format!("agent{i:02}")) == user) {
-                open_by_agent[i].push(id);
+                open_by_agent[i].push(id.0);
             }
         }
-        let (low, high): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT min(id), max(id) FROM tickets WHERE shop_id = $1")
-                .bind(shop_id)
-                .fetch_one(pool)
-                .await?;
-        let (low, high) = low
-            .zip(high)
+        let (low, high) = crate::tickets::repo::id_range(pool, shop.id)
+            .await?
+            .map(|(low, high)| (low.0, high.0))
             .ok_or_else(|| anyhow::anyhow!("the shop has no tickets"))?;
         let mut rng = 0x2026_1123_u64;
         let mut page_tickets = Vec::new();

@@ -1,6 +1,7 @@
 //! The buyer's file (客户档案): every order and ticket of one buyer in a shop, their return and
 //! refund counts, and a repeat-returner flag. A read model over `orders`, `order_lines`,
-//! `tickets` and `ticket_events` (it writes nothing). The flag is a signal for the agent, never
+//! `tickets` and `ticket_events` (it writes nothing; the reads on tickets are the tickets
+//! repo's). The flag is a signal for the agent, never
 //! a refusal: the seven-day right stands whatever the buyer's history.
 
 pub mod api;
@@ -12,6 +13,7 @@ use sqlx::{FromRow, PgPool};
 use utoipa::ToSchema;
 
 use crate::ids::{CustomerId, ShopId, TicketId};
+use crate::tickets;
 
 /// How far back the repeat-returner flag looks.
 pub const FLAG_WINDOW_DAYS: i64 = 90;
@@ -78,34 +80,8 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
         .bind(customer)
         .fetch_one(pool)
         .await?;
-    let orders: Vec<BuyerOrder> = sqlx::query_as(
-        "SELECT o.order_no, o.paid_at, o.signed_at,
-                -- Summed as numeric: a stored row must not be able to overflow the page.
-                (SELECT CASE WHEN s <= 9223372036854775807 THEN s::bigint END
-                 FROM (SELECT COALESCE(sum(l.unit_price_fen::numeric * l.quantity), 0) AS s FROM order_lines l
-                       WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS line_sum) AS total_fen,
-                COALESCE((SELECT string_agg(l.title, '、' ORDER BY l.sku) FROM order_lines l
-                          WHERE l.shop_id = o.shop_id AND l.order_id = o.id), '') AS items,
-                (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
-         FROM orders o WHERE o.shop_id = $1 AND o.customer_id = $2
-         ORDER BY o.paid_at DESC NULLS LAST, o.id DESC LIMIT 200",
-    )
-    .bind(shop)
-    .bind(customer)
-    .fetch_all(pool)
-    .await?;
-    let tickets: Vec<BuyerTicket> = sqlx::query_as(
-        "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at,
-                EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                          AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded') AS refunded
-         FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
-         WHERE t.shop_id = $1 AND t.customer_id = $2
-         ORDER BY t.opened_at DESC, t.id DESC LIMIT 200",
-    )
-    .bind(shop)
-    .bind(customer)
-    .fetch_all(pool)
-    .await?;
+    let orders: Vec<BuyerOrder> = tickets::repo::orders_of_customer(pool, shop, customer).await?;
+    let tickets: Vec<BuyerTicket> = tickets::repo::tickets_of_customer(pool, shop, customer).await?;
     let since = now - Duration::days(FLAG_WINDOW_DAYS);
     let is_request = |t: &BuyerTicket| matches!(t.kind.as_str(), "return" | "exchange" | "refund");
     let return_requests = tickets

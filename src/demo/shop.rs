@@ -3,7 +3,6 @@
 //! between the moves, and an order the ticket fits.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Value, json};
 
 use crate::fixtures::names::NOTES;
 use crate::fixtures::random::Rng;
@@ -13,7 +12,8 @@ use crate::rules::follow_up;
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayRequest};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
-use crate::tickets::model::{SevenDayRecord, event_kind};
+use crate::tickets::events::{self, EventData, Rule};
+use crate::tickets::model::SevenDayRecord;
 
 use super::orders::{make_customers, make_orders};
 use super::words::{Subject, describe, follow_up_text, transition_note};
@@ -100,11 +100,11 @@ pub(super) struct DemoTicket {
     pub(super) events: Vec<DemoEvent>,
 }
 
+/// One timeline event, as [`EventData`] (the one definition of each event's stored shape).
 pub(super) struct DemoEvent {
     pub(super) at: DateTime<Utc>,
     pub(super) actor: Option<UserId>,
-    pub(super) kind: &'static str,
-    pub(super) data: Value,
+    pub(super) data: EventData,
 }
 
 /// Generates the whole shop as of `now`. Pure: the same `now` gives the same shop.
@@ -502,27 +502,36 @@ impl TicketGen<'_> {
         events.push(DemoEvent {
             at: opened_at,
             actor: Some(user(creator)),
-            kind: event_kind::CREATED,
-            data: json!({
-                "kind": kind, "status": position.status, "reason": reason, "order_no": order_no,
-                "sku": sku, "description": description, "refund_fen": refund_fen, "intact": intact,
-                "recorded_at": opened_at,
+            data: EventData::Created(events::Created {
+                kind,
+                status: position.status,
+                reason,
+                order_no,
+                sku: sku.clone(),
+                description: description.clone(),
+                refund_fen,
+                intact,
+                recorded_at: opened_at,
             }),
         });
         if let Some(record) = &seven_day {
             events.push(DemoEvent {
                 at: opened_at,
                 actor: None,
-                kind: event_kind::RULE_DECISION,
-                data: json!({ "rule": "seven_day", "decision": record }),
+                data: EventData::RuleDecision(events::RuleDecision {
+                    rule: Rule::SevenDay,
+                    decision: record.clone(),
+                }),
             });
         }
         if let Some(agent) = first_assignee {
             events.push(DemoEvent {
                 at: opened_at,
                 actor: Some(user(creator)),
-                kind: event_kind::ASSIGNED,
-                data: json!({ "from": null, "to": user(agent) }),
+                data: EventData::Assigned(events::Assigned {
+                    from: None,
+                    to: Some(user(agent)),
+                }),
             });
         }
         let mut at = opened_at;
@@ -540,10 +549,11 @@ impl TicketGen<'_> {
                     events.push(DemoEvent {
                         at,
                         actor: Some(user(actor)),
-                        kind: event_kind::FOLLOW_UP,
-                        data: json!({
-                            "channel": channel, "summary": summary,
-                            "was_overdue": due.is_some_and(|d| follow_up::is_overdue(d, at)),
+                        data: EventData::FollowUp(events::FollowUp {
+                            channel,
+                            summary,
+                            was_overdue: due.is_some_and(|d| follow_up::is_overdue(d, at)),
+                            canned_reply: None,
                         }),
                     });
                     last_follow_up_at = Some(at);
@@ -561,8 +571,9 @@ impl TicketGen<'_> {
                     events.push(DemoEvent {
                         at,
                         actor: Some(user(actor)),
-                        kind: event_kind::NOTE,
-                        data: json!({ "text": self.rng.pick(NOTES) }),
+                        data: EventData::Note(events::Note {
+                            text: self.rng.pick(NOTES).to_string(),
+                        }),
                     });
                 }
                 Action::Reassign => {
@@ -573,8 +584,10 @@ impl TicketGen<'_> {
                     events.push(DemoEvent {
                         at,
                         actor: Some(user(SUPERVISOR)),
-                        kind: event_kind::ASSIGNED,
-                        data: json!({ "from": current.map(user), "to": assignee.map(user) }),
+                        data: EventData::Assigned(events::Assigned {
+                            from: current.map(user),
+                            to: assignee.map(user),
+                        }),
                     });
                     current = assignee;
                 }
@@ -613,10 +626,14 @@ impl TicketGen<'_> {
                     events.push(DemoEvent {
                         at,
                         actor: Some(user(actor)),
-                        kind: event_kind::STATUS_CHANGED,
-                        data: json!({
-                            "from": position.status, "to": next.status, "note": note, "resolution": given,
-                            "platform_deadline_at": platform_deadline_at,
+                        data: EventData::StatusChanged(events::StatusChanged {
+                            from: position.status,
+                            to: next.status,
+                            note,
+                            resolution: given,
+                            platform_deadline_at,
+                            platform_deadline_provisional_year: None,
+                            reopened_by_visit: None,
                         }),
                     });
                     position = next;

@@ -4,13 +4,12 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use serde_json::json;
 
 use crate::ids::UserId;
 use crate::rules::calendar::Calendar;
 use crate::rules::reason::ReasonCode;
-use crate::rules::workflow::{Position, Resolution, Status, TicketKind};
-use crate::tickets::model::event_kind;
+use crate::rules::workflow::{Position, Status, TicketKind};
+use crate::tickets::EventData;
 
 use super::shop::{Demo, DemoTicket, generate};
 
@@ -100,29 +99,22 @@ fn timelines_replay_to_the_stored_ticket() {
             let mut last = ticket.opened_at;
             let mut last_follow_up = None;
             let mut changes = 0;
-            assert_eq!(ticket.events[0].kind, event_kind::CREATED);
+            assert!(matches!(ticket.events[0].data, EventData::Created(_)));
             for event in &ticket.events {
                 assert!(event.at >= last && event.at <= now);
                 last = event.at;
-                match event.kind {
-                    event_kind::STATUS_CHANGED => {
-                        let to: Status = serde_json::from_value(event.data["to"].clone()).expect("status");
-                        let resolution: Option<Resolution> =
-                            serde_json::from_value(event.data["resolution"].clone()).expect("resolution");
-                        position = position.apply(to, resolution).expect("legal move");
+                match &event.data {
+                    EventData::StatusChanged(moved) => {
+                        position = position.apply(moved.to, moved.resolution).expect("legal move");
                         changes += 1;
                     }
-                    event_kind::FOLLOW_UP => {
-                        assert_eq!(
-                            event.data["was_overdue"],
-                            json!(false),
-                            "no missed cycle before loading"
-                        );
+                    EventData::FollowUp(follow_up) => {
+                        assert!(!follow_up.was_overdue, "no missed cycle before loading");
                         last_follow_up = Some(event.at);
                         changes += 1;
                     }
-                    event_kind::NOTE => changes += 1,
-                    event_kind::ASSIGNED if event.at > ticket.opened_at => changes += 1,
+                    EventData::Note(_) => changes += 1,
+                    EventData::Assigned(_) if event.at > ticket.opened_at => changes += 1,
                     _ => {}
                 }
             }
@@ -137,7 +129,10 @@ fn timelines_replay_to_the_stored_ticket() {
             }
             assert_eq!(ticket.resolution.is_some(), {
                 ticket.position.kind == TicketKind::Logistics
-                    && ticket.events.iter().any(|e| e.data["to"] == json!("resolved"))
+                    && ticket
+                        .events
+                        .iter()
+                        .any(|e| matches!(&e.data, EventData::StatusChanged(moved) if moved.to == Status::Resolved))
             });
         }
     }

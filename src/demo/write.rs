@@ -1,13 +1,12 @@
 //! Writing the generated shop: buyers, orders and their lines in one `unnest` insert each, the
 //! tickets one by one for their ids, then every timeline event in one statement; and the platform
-//! timers' facts, set afterwards from the stored orders and timelines.
+//! timers' facts, set afterwards from the stored orders and timelines. The tickets and their
+//! timelines go through the tickets repo (the events as `EventData`).
 
 use std::collections::HashMap;
 
-use serde_json::json;
-
-use crate::ids::ShopId;
-use crate::rules::workflow::{Resolution, Status};
+use crate::ids::{CustomerId, OrderId, ShopId};
+use crate::tickets::repo::{self, BulkEvent, LoadedRow};
 
 use super::shop::{Demo, DemoOrder, Line};
 
@@ -87,72 +86,48 @@ pub(super) async fn write(tx: &mut sqlx::PgConnection, shop: ShopId, data: &Demo
     // Tickets, one by one for their ids; then every event in one statement. No cycle has been
     // escalated yet, so the sweep's pointer (next_escalation_at) is the due time, as the service
     // sets it: the sweep records the missed cycles of the overdue ones when it next runs.
-    let mut event_tickets = Vec::new();
-    let (mut event_at, mut event_actor, mut event_kinds, mut event_data) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut events = Vec::new();
     for ticket in &data.tickets {
         let (Some(order), Some(customer)) = (order_ids.get(ticket.order), order_customers.get(ticket.order)) else {
             anyhow::bail!("demo ticket for order {} without its order", ticket.order);
         };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tickets (shop_id, kind, status, held_from, reason, description, order_id, sku,
-                                  customer_id, assignee_id, priority, refund_fen, resolution, intact,
-                                  seven_day_verdict, seven_day, platform_deadline_at, version, opened_at,
-                                  follow_up_due_at, next_escalation_at, last_follow_up_at, closed_at,
-                                  created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                     $19, $20, $20, $21, $22, $23, $19, $24)
-             RETURNING id",
+        let id = repo::insert_loaded(
+            &mut *tx,
+            &LoadedRow {
+                shop,
+                kind: ticket.position.kind,
+                status: ticket.position.status,
+                held_from: ticket.position.held_from,
+                reason: ticket.reason,
+                description: &ticket.description,
+                order: OrderId(*order),
+                sku: ticket.sku.as_deref(),
+                customer: CustomerId(*customer),
+                assignee: ticket.assignee,
+                priority: ticket.priority,
+                refund_fen: ticket.refund_fen,
+                resolution: ticket.resolution,
+                intact: ticket.intact,
+                seven_day: ticket.seven_day.as_ref(),
+                platform_deadline_at: ticket.platform_deadline_at,
+                version: ticket.version,
+                opened_at: ticket.opened_at,
+                follow_up_due_at: ticket.follow_up_due_at,
+                last_follow_up_at: ticket.last_follow_up_at,
+                closed_at: ticket.closed_at,
+                created_by: ticket.created_by,
+                updated_at: ticket.updated_at,
+            },
         )
-        .bind(shop)
-        .bind(ticket.position.kind.as_str())
-        .bind(ticket.position.status.as_str())
-        .bind(ticket.position.held_from.map(Status::as_str))
-        .bind(ticket.reason.as_str())
-        .bind(&ticket.description)
-        .bind(order)
-        .bind(&ticket.sku)
-        .bind(customer)
-        .bind(ticket.assignee)
-        .bind(ticket.priority.as_str())
-        .bind(ticket.refund_fen)
-        .bind(ticket.resolution.map(Resolution::as_str))
-        .bind(ticket.intact)
-        .bind(ticket.seven_day.as_ref().map(|r| r.verdict.as_str()))
-        .bind(ticket.seven_day.as_ref().map(|r| json!(r)))
-        .bind(ticket.platform_deadline_at)
-        .bind(ticket.version)
-        .bind(ticket.opened_at)
-        .bind(ticket.follow_up_due_at)
-        .bind(ticket.last_follow_up_at)
-        .bind(ticket.closed_at)
-        .bind(ticket.created_by)
-        .bind(ticket.updated_at)
-        .fetch_one(&mut *tx)
         .await?;
-        for event in &ticket.events {
-            event_tickets.push(id);
-            event_at.push(event.at);
-            event_actor.push(event.actor.map(|user| user.0));
-            event_kinds.push(event.kind.to_string());
-            event_data.push(event.data.to_string());
-        }
+        events.extend(ticket.events.iter().map(|event| BulkEvent {
+            ticket: id,
+            at: event.at,
+            actor: event.actor,
+            event: &event.data,
+        }));
     }
-    sqlx::query(
-        "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
-         SELECT $1, e.ticket_id, e.at, e.actor_id, e.kind, e.data::jsonb
-         FROM unnest($2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[])
-              WITH ORDINALITY AS e(ticket_id, at, actor_id, kind, data, n)
-         ORDER BY e.n",
-    )
-    .bind(shop)
-    .bind(event_tickets)
-    .bind(event_at)
-    .bind(event_actor)
-    .bind(event_kinds)
-    .bind(event_data)
-    .execute(&mut *tx)
-    .await?;
+    repo::append_events_in_bulk(tx, shop, &events).await?;
     Ok(())
 }
 
@@ -167,35 +142,10 @@ pub(super) async fn start_platform_clocks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     shop: ShopId,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE tickets t SET
-            order_shipped = COALESCE(o.signed_at IS NOT NULL OR o.shipped_at <= t.opened_at, false),
-            agreed_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'approved'),
-            buyer_shipped_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'buyer_shipped'),
-            goods_received_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'received')
-         FROM orders o WHERE o.shop_id = t.shop_id AND o.id = t.order_id AND t.shop_id = $1",
-    )
-    .bind(shop)
-    .execute(&mut **tx)
-    .await?;
-    let tickets: Vec<crate::tickets::Ticket> = sqlx::query_as(concat!(
-        crate::tickets::model::ticket_select!(),
-        "WHERE t.shop_id = $1 AND t.closed_at IS NULL"
-    ))
-    .bind(shop)
-    .fetch_all(&mut **tx)
-    .await?;
-    for ticket in tickets {
+    repo::set_timer_facts_from_timelines(tx, shop).await?;
+    for ticket in repo::open_in_shop(&mut **tx, shop).await? {
         let due = crate::rules::timers::earliest(&ticket.running_timers()).map(|c| c.deadline);
-        sqlx::query("UPDATE tickets SET timer_due_at = $3 WHERE shop_id = $1 AND id = $2")
-            .bind(shop)
-            .bind(ticket.id)
-            .bind(due)
-            .execute(&mut **tx)
-            .await?;
+        repo::set_timer_due(&mut **tx, shop, ticket.id, due).await?;
     }
     Ok(())
 }

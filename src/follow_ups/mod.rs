@@ -1,6 +1,7 @@
 //! The 24-hour follow-up cycle at work (SPEC rule 2): the background sweep that records one
 //! `escalated` event per missed cycle, and the figures behind the supervisor's queues (load and
-//! compliance per agent). The arithmetic is `rules::follow_up`; this module owns the SQL.
+//! compliance per agent). The arithmetic is `rules::follow_up`; this module owns the SQL of
+//! `follow_up_daily`, and calls the tickets repo for what it reads or writes on tickets and events.
 
 pub mod api;
 pub mod page;
@@ -21,16 +22,6 @@ use crate::tickets::events::{Escalated, EscalatedTo};
 
 /// Tickets looked at per sweep transaction.
 const SWEEP_BATCH: i64 = 500;
-
-/// Open-ticket counts of one assignee (`None`: unassigned).
-#[derive(sqlx::FromRow)]
-struct LoadRow {
-    agent: Option<UserId>,
-    name: Option<String>,
-    open: i64,
-    overdue: i64,
-    due_soon: i64,
-}
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -116,19 +107,7 @@ pub async fn rebuild_daily(db: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::R
         .bind(shop)
         .execute(&mut *db)
         .await?;
-    sqlx::query(
-        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed)
-         SELECT e.shop_id, (e.at AT TIME ZONE s.time_zone)::date,
-                COALESCE(e.actor_id, (e.data ->> 'assignee_id')::bigint, 0),
-                count(*) FILTER (WHERE e.kind = 'follow_up' AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
-                count(*) FILTER (WHERE e.kind = 'escalated')
-         FROM ticket_events e JOIN shops s ON s.id = e.shop_id
-         WHERE e.shop_id = $1 AND e.kind IN ('follow_up', 'escalated')
-         GROUP BY 1, 2, 3",
-    )
-    .bind(shop)
-    .execute(&mut *db)
-    .await?;
+    tickets::repo::count_follow_up_daily_from_timeline(db, shop).await?;
     Ok(())
 }
 
@@ -197,30 +176,7 @@ pub async fn agent_loads(
     soon_until: DateTime<Utc>,
     today: NaiveDate,
 ) -> sqlx::Result<Vec<AgentLoad>> {
-    let loads: Vec<LoadRow> = sqlx::query_as(
-        "WITH workers AS (
-             SELECT DISTINCT u.id, u.display_name FROM shop_members m JOIN users u ON u.id = m.user_id
-             WHERE m.shop_id = ANY($1) AND u.role IN ('agent', 'supervisor') AND NOT u.disabled
-         ), open_tickets AS (
-             SELECT assignee_id,
-                    count(*) AS open,
-                    count(*) FILTER (WHERE follow_up_due_at < $2) AS overdue,
-                    count(*) FILTER (WHERE follow_up_due_at >= $2 AND follow_up_due_at < $3) AS due_soon
-             FROM tickets WHERE shop_id = ANY($1) AND closed_at IS NULL
-             GROUP BY assignee_id
-         )
-         SELECT w.id AS agent, w.display_name AS name, COALESCE(o.open, 0) AS open,
-                COALESCE(o.overdue, 0) AS overdue, COALESCE(o.due_soon, 0) AS due_soon
-         FROM workers w LEFT JOIN open_tickets o ON o.assignee_id = w.id
-         UNION ALL
-         SELECT NULL, NULL, open, overdue, due_soon FROM open_tickets WHERE assignee_id IS NULL
-         ORDER BY 4 DESC, 3 DESC, 2",
-    )
-    .bind(shops)
-    .bind(now)
-    .bind(soon_until)
-    .fetch_all(pool)
-    .await?;
+    let loads = tickets::repo::open_load_by_worker(pool, shops, now, soon_until).await?;
     // Daily figures, kept on write: today (local) and the 7 local days up to today.
     let records: Vec<(Option<UserId>, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT NULLIF(agent_id, 0),
@@ -239,7 +195,7 @@ pub async fn agent_loads(
     Ok(loads
         .into_iter()
         .map(
-            |LoadRow {
+            |tickets::repo::OpenLoad {
                  agent,
                  name,
                  open,

@@ -31,6 +31,7 @@ use crate::money::Fen;
 use crate::rules::calendar::Calendar;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::shops::Shop;
+use crate::tickets::repo;
 use crate::tickets::service::{self, NewTicket, NewTransition};
 
 /// One row of the refund report.
@@ -313,12 +314,8 @@ pub async fn import_until(
         dry_run,
         ..ImportSummary::default()
     };
-    let existing: Vec<String> =
-        sqlx::query_scalar("SELECT refund_no FROM tickets WHERE shop_id = $1 AND refund_no = ANY($2)")
-            .bind(shop.id)
-            .bind(records.iter().map(|r| r.refund_no.as_str()).collect::<Vec<_>>())
-            .fetch_all(pool)
-            .await?;
+    let refund_nos: Vec<&str> = records.iter().map(|r| r.refund_no.as_str()).collect();
+    let existing = repo::existing_refund_nos(pool, shop.id, &refund_nos).await?;
     let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
     let total = records.len() as u64;
     for (done, record) in records.iter().enumerate() {

@@ -310,8 +310,6 @@ impl<'r> FromRow<'r, PgRow> for Event {
     }
 }
 
-pub use super::events::event_kind;
-
 /// An instant in the shop's zone, RFC 3339 with offset.
 pub fn local(at: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
     at.with_timezone(&zone).fixed_offset()

@@ -1,4 +1,8 @@
-//! SQL for the `tickets` and `ticket_events` tables. Every query is scoped by shop.
+//! SQL for the `tickets` and `ticket_events` tables — all of it, but for the reports' rollup
+//! definitions: the service's reads and writes, the queues, and what other features read or
+//! load in bulk (follow-up loads and daily figures, the buyer file, waiting visits, the refund
+//! import's duplicate check, the demo shop, the benchmark's samples). Queries are scoped by shop,
+//! except the follow-up sweep's and the recounts', which look across shops.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -547,6 +551,78 @@ pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<O
     .await
 }
 
+/// A ticket's whole row as a bulk loader writes it — a ticket already worked to where it stands
+/// (the demo shop) — as [`insert_loaded`] stores it.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadedRow<'a> {
+    pub shop: ShopId,
+    pub kind: TicketKind,
+    pub status: Status,
+    pub held_from: Option<Status>,
+    pub reason: ReasonCode,
+    pub description: &'a str,
+    pub order: OrderId,
+    pub sku: Option<&'a str>,
+    pub customer: CustomerId,
+    pub assignee: Option<UserId>,
+    pub priority: Priority,
+    pub refund_fen: Option<i64>,
+    pub resolution: Option<Resolution>,
+    pub intact: Option<bool>,
+    pub seven_day: Option<&'a SevenDayRecord>,
+    pub platform_deadline_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    /// Also the row's creation time.
+    pub opened_at: DateTime<Utc>,
+    /// The follow-up due time (the sweep's pointer starts there too: no cycle escalated yet).
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    pub last_follow_up_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_by: UserId,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Stores a worked ticket's whole row and returns its id (its timeline goes in with
+/// [`append_events_in_bulk`]).
+pub async fn insert_loaded(db: impl PgExecutor<'_>, row: &LoadedRow<'_>) -> sqlx::Result<TicketId> {
+    sqlx::query_scalar(
+        "INSERT INTO tickets (shop_id, kind, status, held_from, reason, description, order_id, sku,
+                              customer_id, assignee_id, priority, refund_fen, resolution, intact,
+                              seven_day_verdict, seven_day, platform_deadline_at, version, opened_at,
+                              follow_up_due_at, next_escalation_at, last_follow_up_at, closed_at,
+                              created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                 $19, $20, $20, $21, $22, $23, $19, $24)
+         RETURNING id",
+    )
+    .bind(row.shop)
+    .bind(row.kind)
+    .bind(row.status)
+    .bind(row.held_from)
+    .bind(row.reason)
+    .bind(row.description)
+    .bind(row.order)
+    .bind(row.sku)
+    .bind(row.customer)
+    .bind(row.assignee)
+    .bind(row.priority)
+    .bind(row.refund_fen)
+    .bind(row.resolution)
+    .bind(row.intact)
+    .bind(row.seven_day.map(|r| r.verdict))
+    .bind(row.seven_day.map(sqlx::types::Json))
+    .bind(row.platform_deadline_at)
+    .bind(row.version)
+    .bind(row.opened_at)
+    .bind(row.follow_up_due_at)
+    .bind(row.last_follow_up_at)
+    .bind(row.closed_at)
+    .bind(row.created_by)
+    .bind(row.updated_at)
+    .fetch_one(db)
+    .await
+}
+
 /// The ticket `user` opened in `shop` with an idempotency key, and the hash of the request it
 /// came with (none for tickets opened before the hash was kept).
 pub async fn find_by_idempotency_key(
@@ -643,4 +719,272 @@ pub async fn claim_escalation_due(
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+/// One event of a bulk load, for [`append_events_in_bulk`].
+#[derive(Clone, Copy, Debug)]
+pub struct BulkEvent<'a> {
+    pub ticket: TicketId,
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    pub event: &'a EventData,
+}
+
+/// Appends many events of one shop's tickets in one statement, in the order given: for the demo
+/// shop, which loads whole timelines at once. Each is stored as [`append_event`] stores it.
+pub async fn append_events_in_bulk(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    events: &[BulkEvent<'_>],
+) -> sqlx::Result<()> {
+    let mut stored = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for row in events {
+        let (kind, data) = row.event.to_stored();
+        stored.0.push(row.ticket.0);
+        stored.1.push(row.at);
+        stored.2.push(row.actor.map(|user| user.0));
+        stored.3.push(kind);
+        stored.4.push(data.to_string());
+    }
+    let (tickets, at, actors, kinds, data) = stored;
+    sqlx::query(
+        "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
+         SELECT $1, e.ticket_id, e.at, e.actor_id, e.kind, e.data::jsonb
+         FROM unnest($2::bigint[], $3::timestamptz[], $4::bigint[], $5::text[], $6::text[])
+              WITH ORDINALITY AS e(ticket_id, at, actor_id, kind, data, n)
+         ORDER BY e.n",
+    )
+    .bind(shop)
+    .bind(tickets)
+    .bind(at)
+    .bind(actors)
+    .bind(kinds)
+    .bind(data)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the facts the platform timers run on for every ticket of a shop from its order and its
+/// timeline — whether the order had shipped when the ticket was opened, and the first moves to
+/// approved, buyer shipped and received — as the service keeps them when tickets are worked: for
+/// the demo shop, whose tickets are loaded with their timelines at once.
+pub async fn set_timer_facts_from_timelines(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets t SET
+            order_shipped = COALESCE(o.signed_at IS NOT NULL OR o.shipped_at <= t.opened_at, false),
+            agreed_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'approved'),
+            buyer_shipped_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'buyer_shipped'),
+            goods_received_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'received')
+         FROM orders o WHERE o.shop_id = t.shop_id AND o.id = t.order_id AND t.shop_id = $1",
+    )
+    .bind(shop)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every open ticket of a shop.
+pub async fn open_in_shop(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = $1 AND t.closed_at IS NULL"
+    ))
+    .bind(shop)
+    .fetch_all(db)
+    .await
+}
+
+/// Sets when a ticket's earliest running platform timer runs out (`None`: none runs).
+pub async fn set_timer_due(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    due: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET timer_due_at = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(due)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The refund numbers among `refund_nos` that already have a ticket in the shop (an imported
+/// refund report's duplicate check).
+pub async fn existing_refund_nos(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    refund_nos: &[&str],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT refund_no FROM tickets WHERE shop_id = $1 AND refund_no = ANY($2)")
+        .bind(shop)
+        .bind(refund_nos)
+        .fetch_all(db)
+        .await
+}
+
+/// Counts a shop's daily follow-up compliance figures from its timeline into `follow_up_daily`
+/// (cycles closed in time by a follow-up, cycles escalated; per local day and agent). The
+/// follow-up module keeps those figures as events are written; this recount is for the loaders
+/// that write events in bulk, and runs after the follow-up module has emptied the shop's rows.
+pub async fn count_follow_up_daily_from_timeline(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed)
+         SELECT e.shop_id, (e.at AT TIME ZONE s.time_zone)::date,
+                COALESCE(e.actor_id, (e.data ->> 'assignee_id')::bigint, 0),
+                count(*) FILTER (WHERE e.kind = 'follow_up' AND NOT COALESCE((e.data ->> 'was_overdue')::boolean, false)),
+                count(*) FILTER (WHERE e.kind = 'escalated')
+         FROM ticket_events e JOIN shops s ON s.id = e.shop_id
+         WHERE e.shop_id = $1 AND e.kind IN ('follow_up', 'escalated')
+         GROUP BY 1, 2, 3",
+    )
+    .bind(shop)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Open-ticket counts of one worker of the shops (`agent` `None`: the unassigned tickets), as
+/// [`open_load_by_worker`] reads them.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OpenLoad {
+    pub agent: Option<UserId>,
+    pub name: Option<String>,
+    pub open: i64,
+    /// Follow-up due before `now`.
+    pub overdue: i64,
+    /// Follow-up due in `[now, soon_until)`.
+    pub due_soon: i64,
+}
+
+/// Open, overdue and due-soon ticket counts of every active agent and supervisor of `shops`
+/// (zero when they have none), then of the unassigned tickets if any; most overdue first.
+pub async fn open_load_by_worker(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    now: DateTime<Utc>,
+    soon_until: DateTime<Utc>,
+) -> sqlx::Result<Vec<OpenLoad>> {
+    sqlx::query_as(
+        "WITH workers AS (
+             SELECT DISTINCT u.id, u.display_name FROM shop_members m JOIN users u ON u.id = m.user_id
+             WHERE m.shop_id = ANY($1) AND u.role IN ('agent', 'supervisor') AND NOT u.disabled
+         ), open_tickets AS (
+             SELECT assignee_id,
+                    count(*) AS open,
+                    count(*) FILTER (WHERE follow_up_due_at < $2) AS overdue,
+                    count(*) FILTER (WHERE follow_up_due_at >= $2 AND follow_up_due_at < $3) AS due_soon
+             FROM tickets WHERE shop_id = ANY($1) AND closed_at IS NULL
+             GROUP BY assignee_id
+         )
+         SELECT w.id AS agent, w.display_name AS name, COALESCE(o.open, 0) AS open,
+                COALESCE(o.overdue, 0) AS overdue, COALESCE(o.due_soon, 0) AS due_soon
+         FROM workers w LEFT JOIN open_tickets o ON o.assignee_id = w.id
+         UNION ALL
+         SELECT NULL, NULL, open, overdue, due_soon FROM open_tickets WHERE assignee_id IS NULL
+         ORDER BY 4 DESC, 3 DESC, 2",
+    )
+    .bind(shops)
+    .bind(now)
+    .bind(soon_until)
+    .fetch_all(db)
+    .await
+}
+
+/// A buyer's orders in a shop, newest paid first (at most 200), read as `T` from the columns
+/// `order_no`, `paid_at`, `signed_at`, `total_fen` (absent beyond what fen can hold), `items`
+/// (the lines' titles) and `tickets` (how many tickets the order has): the buyer's file.
+pub async fn orders_of_customer<T>(db: impl PgExecutor<'_>, shop: ShopId, customer: CustomerId) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(
+        "SELECT o.order_no, o.paid_at, o.signed_at,
+                -- Summed as numeric: a stored row must not be able to overflow the page.
+                (SELECT CASE WHEN s <= 9223372036854775807 THEN s::bigint END
+                 FROM (SELECT COALESCE(sum(l.unit_price_fen::numeric * l.quantity), 0) AS s FROM order_lines l
+                       WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS line_sum) AS total_fen,
+                COALESCE((SELECT string_agg(l.title, '、' ORDER BY l.sku) FROM order_lines l
+                          WHERE l.shop_id = o.shop_id AND l.order_id = o.id), '') AS items,
+                (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
+         FROM orders o WHERE o.shop_id = $1 AND o.customer_id = $2
+         ORDER BY o.paid_at DESC NULLS LAST, o.id DESC LIMIT 200",
+    )
+    .bind(shop)
+    .bind(customer)
+    .fetch_all(db)
+    .await
+}
+
+/// A buyer's tickets in a shop, newest first (at most 200), read as `T` from the columns `id`,
+/// `order_no`, `kind`, `status`, `reason`, `refund_fen`, `opened_at` and `refunded` (whether the
+/// timeline ever moved it to refunded): the buyer's file.
+pub async fn tickets_of_customer<T>(db: impl PgExecutor<'_>, shop: ShopId, customer: CustomerId) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(
+        "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at,
+                EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                          AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded') AS refunded
+         FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+         WHERE t.shop_id = $1 AND t.customer_id = $2
+         ORDER BY t.opened_at DESC, t.id DESC LIMIT 200",
+    )
+    .bind(shop)
+    .bind(customer)
+    .fetch_all(db)
+    .await
+}
+
+/// The waiting return visits of `shops` (at most `limit`, soonest due first), each with its
+/// ticket's facts for the visit list, read as `T` from the columns `id`, `ticket_id`, `shop_id`,
+/// `due_at`, `buyer` (the nick), `order_no`, `kind`, `status` and `assignee_name`.
+pub async fn waiting_visits<T>(db: impl PgExecutor<'_>, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(
+        "SELECT v.id, v.ticket_id, v.shop_id, v.due_at, c.nick AS buyer, o.order_no, t.kind, t.status,
+                u.display_name AS assignee_name
+         FROM return_visits v
+         JOIN tickets t ON t.shop_id = v.shop_id AND t.id = v.ticket_id
+         JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+         LEFT JOIN users u ON u.id = t.assignee_id
+         WHERE v.shop_id = ANY($1) AND v.answered_at IS NULL
+         ORDER BY v.due_at, v.id LIMIT $2",
+    )
+    .bind(shops)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The open tickets of a shop that someone works, as (the assignee's login, the ticket), by id:
+/// the benchmark's sample of each agent's queue.
+pub async fn open_by_assignee_login(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<(String, TicketId)>> {
+    sqlx::query_as(
+        "SELECT u.login, t.id FROM tickets t JOIN users u ON u.id = t.assignee_id
+             WHERE t.shop_id = $1 AND t.closed_at IS NULL ORDER BY t.id",
+    )
+    .bind(shop)
+    .fetch_all(db)
+    .await
+}
+
+/// The lowest and highest ticket id of a shop (none without tickets): the benchmark's range to
+/// sample ticket pages from.
+pub async fn id_range(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Option<(TicketId, TicketId)>> {
+    let (low, high): (Option<TicketId>, Option<TicketId>) =
+        sqlx::query_as("SELECT min(id), max(id) FROM tickets WHERE shop_id = $1")
+            .bind(shop)
+            .fetch_one(db)
+            .await?;
+    Ok(low.zip(high))
 }

@@ -221,8 +221,11 @@ pub fn seven_day_request(
     })
 }
 
-/// Opens a ticket: checks the input and the rules, stores the ticket with its first events. A
-/// seven-day refusal is explained in `lang`.
+/// Opens a ticket in three steps: the request is parsed into a [`ParsedTicket`] (every field
+/// checked and in its type), judged (the seven-day rule, who may override it, who works the
+/// ticket), then inserted with its first events in one transaction. A request repeated with the
+/// same idempotency key answers with the ticket it opened. A seven-day refusal is explained in
+/// `lang`.
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     pool: &PgPool,
@@ -235,61 +238,173 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Created, TicketError> {
     require_worker(user)?;
-    if let Some(key) = &idempotency_key {
+    let idempotency = match idempotency_key {
+        Some(key) => {
+            let key = IdempotencyKey::parse(key, &input)?;
+            if let Some(existing) = replay(pool, shop.id, user.id, &key.key, &key.body_sha256).await? {
+                return Ok(existing);
+            }
+            Some(key)
+        }
+        None => None,
+    };
+    let ticket = ParsedTicket::parse(pool, shop, input, now).await?;
+    let judgment = judge(pool, calendar, user, shop, &ticket, lang).await?;
+    insert(pool, user, shop, ticket, judgment, idempotency, now).await
+}
+
+/// An idempotency key as a request gave it (1–200 bytes), with the hash of that request.
+struct IdempotencyKey {
+    key: String,
+    body_sha256: Vec<u8>,
+}
+
+impl IdempotencyKey {
+    fn parse(key: String, input: &NewTicket) -> Result<IdempotencyKey, TicketError> {
         if key.is_empty() || key.len() > 200 {
             return Err(TicketError::BadIdempotencyKey);
         }
-        if let Some(existing) = replay(pool, shop.id, user.id, key, &request_hash(&input)?).await? {
-            return Ok(existing);
+        Ok(IdempotencyKey {
+            body_sha256: request_hash(input)?,
+            key,
+        })
+    }
+}
+
+/// A request to open a ticket, parsed: each field checked once and kept in a type that cannot
+/// hold what the check refused. Made only by [`ParsedTicket::parse`].
+struct ParsedTicket {
+    kind: TicketKind,
+    reason: ReasonCode,
+    /// The shop's order the request names.
+    order: Order,
+    /// A line of that order: the one named, or the only one; none for the whole order.
+    sku: Option<String>,
+    /// Trimmed, at most 5,000 characters (may be empty).
+    description: String,
+    /// From 0 to [`crate::edge::MAX_AMOUNT`], and not above the order's total.
+    refund: Option<Fen>,
+    intact: Option<bool>,
+    /// In the calendar's years and not in the future (beyond the clock skew allowed).
+    opened_at: DateTime<Utc>,
+    priority: Priority,
+    /// The worker asked for (whether they may be given it is judged).
+    assignee: Option<UserId>,
+    /// Trimmed, not empty, at most 2,000 characters.
+    override_justification: Option<String>,
+    /// Present for a `bad_review` and for no other kind.
+    review: Option<Review>,
+}
+
+/// The review a `bad_review` ticket is about.
+struct Review {
+    stars: Stars,
+    /// Verbatim, trimmed, at most 2,000 characters; none when empty.
+    text: Option<String>,
+}
+
+/// A review's stars, 1 to 5.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stars(i16);
+
+impl Stars {
+    fn new(stars: i16) -> Option<Stars> {
+        (1..=5).contains(&stars).then_some(Stars(stars))
+    }
+}
+
+impl ParsedTicket {
+    /// Parses a request: the order it names (looked up in the shop), then each other field in
+    /// turn; the first that does not parse is the error.
+    async fn parse(
+        pool: &PgPool,
+        shop: &Shop,
+        input: NewTicket,
+        now: DateTime<Utc>,
+    ) -> Result<ParsedTicket, TicketError> {
+        let order_no = input.order_no.trim();
+        if order_no.is_empty() {
+            return Err(FieldError::new("order_no", "ticket.invalid.order_no_missing").into());
         }
+        let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
+            FieldError::new("order_no", "ticket.invalid.order_unknown")
+                .with("shop", shop.id)
+                .with("order_no", order_no)
+        })?;
+        let sku = parse_sku(&order, order_no, input.sku.as_deref())?;
+        let description = input.description.trim().to_string();
+        if description.chars().count() > 5_000 {
+            return Err(too_long("description", 5_000));
+        }
+        let refund = input.refund_fen.map(|fen| parse_refund(&order, fen)).transpose()?;
+        let opened_at = parse_opened_at(input.opened_at, now)?;
+        let review = parse_review(&input)?;
+        let override_justification = match input.override_justification.as_deref().map(str::trim) {
+            Some("") | None => None,
+            Some(text) => Some(require_text("override_justification", text, 2_000)?),
+        };
+        Ok(ParsedTicket {
+            kind: input.kind,
+            reason: input.reason,
+            order,
+            sku,
+            description,
+            refund,
+            intact: input.intact,
+            opened_at,
+            priority: input.priority.unwrap_or(Priority::Normal),
+            assignee: input.assignee,
+            override_justification,
+            review,
+        })
     }
-    let order_no = input.order_no.trim();
-    if order_no.is_empty() {
-        return Err(FieldError::new("order_no", "ticket.invalid.order_no_missing").into());
-    }
-    let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
-        FieldError::new("order_no", "ticket.invalid.order_unknown")
-            .with("shop", shop.id)
-            .with("order_no", order_no)
-    })?;
-    let sku = match input.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+}
+
+/// The order line a request names (trimmed; blank means none), which must be one of the
+/// order's; without one, an order of a single line stands for that line.
+fn parse_sku(order: &Order, order_no: &str, sku: Option<&str>) -> Result<Option<String>, TicketError> {
+    match sku.map(str::trim).filter(|s| !s.is_empty()) {
         Some(sku) if order.line(sku).is_none() => {
             let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-            return Err(FieldError::new("sku", "ticket.invalid.sku_unknown")
+            Err(FieldError::new("sku", "ticket.invalid.sku_unknown")
                 .with("order_no", order_no)
                 .with("sku", sku)
                 .with("skus", skus.join(", "))
-                .into());
+                .into())
         }
-        Some(sku) => Some(sku.to_string()),
-        None if order.lines.len() == 1 => Some(order.lines[0].sku.clone()),
-        None => None,
+        Some(sku) => Ok(Some(sku.to_string())),
+        None if order.lines.len() == 1 => Ok(Some(order.lines[0].sku.clone())),
+        None => Ok(None),
+    }
+}
+
+/// A refund amount: not negative, within what the desk stores, not above the order's total.
+fn parse_refund(order: &Order, fen: i64) -> Result<Fen, TicketError> {
+    if fen < 0 {
+        return Err(FieldError::new("refund_fen", "ticket.invalid.refund_negative").into());
+    }
+    let Ok(refund) = crate::edge::amount(fen) else {
+        return Err(TicketError::AmountOutOfRange(
+            FieldError::new("refund_fen", "ticket.invalid.amount_range")
+                .with("max", crate::edge::MAX_AMOUNT)
+                .with("max_fen", crate::edge::MAX_AMOUNT.0),
+        ));
     };
-    let description = input.description.trim().to_string();
-    if description.chars().count() > 5_000 {
-        return Err(too_long("description", 5_000));
+    if let Some(total) = order.total()
+        && refund > total
+    {
+        return Err(FieldError::new("refund_fen", "ticket.invalid.refund_above_total")
+            .with("refund", refund)
+            .with("total", total)
+            .into());
     }
-    if let Some(fen) = input.refund_fen {
-        if fen < 0 {
-            return Err(FieldError::new("refund_fen", "ticket.invalid.refund_negative").into());
-        }
-        if crate::edge::amount(fen).is_err() {
-            return Err(TicketError::AmountOutOfRange(
-                FieldError::new("refund_fen", "ticket.invalid.amount_range")
-                    .with("max", crate::edge::MAX_AMOUNT)
-                    .with("max_fen", crate::edge::MAX_AMOUNT.0),
-            ));
-        }
-        if let Some(total) = order.total()
-            && fen > total.0
-        {
-            return Err(FieldError::new("refund_fen", "ticket.invalid.refund_above_total")
-                .with("refund", Fen(fen))
-                .with("total", total)
-                .into());
-        }
-    }
-    if let Some(at) = input.opened_at
+    Ok(refund)
+}
+
+/// When the ticket opens: `now`, or a past instant given for importing history (in the
+/// calendar's years, and not later than the clock skew allows).
+fn parse_opened_at(opened_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, TicketError> {
+    if let Some(at) = opened_at
         && crate::edge::instant(at).is_err()
     {
         return Err(TicketError::DateOutOfRange(
@@ -299,43 +414,84 @@ pub async fn create(
                 .with("max", crate::edge::YEARS.end()),
         ));
     }
-    let opened_at = match input.opened_at {
+    match opened_at {
         Some(at) if at > now + OPENED_AT_SKEW => {
-            return Err(FieldError::new("opened_at", "ticket.invalid.opened_in_future").into());
+            Err(FieldError::new("opened_at", "ticket.invalid.opened_in_future").into())
         }
-        Some(at) => at,
-        None => now,
-    };
-    let (review_rating, review_text) = review_of(&input)?;
-    let justification = match input.override_justification.as_deref().map(str::trim) {
-        Some("") | None => None,
-        Some(text) => Some(require_text("override_justification", text, 2_000)?),
-    };
+        Some(at) => Ok(at),
+        None => Ok(now),
+    }
+}
 
+/// The review a `bad_review` ticket is about (stars required); other kinds carry none.
+fn parse_review(input: &NewTicket) -> Result<Option<Review>, TicketError> {
+    let text = input.review_text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if input.kind != TicketKind::BadReview {
+        if input.review_rating.is_some() || text.is_some() {
+            return Err(FieldError::new("review_rating", "ticket.invalid.review_not_bad_review").into());
+        }
+        return Ok(None);
+    }
+    let stars = match input.review_rating {
+        Some(stars) => {
+            Stars::new(stars).ok_or_else(|| FieldError::new("review_rating", "ticket.invalid.review_stars_range"))?
+        }
+        None => return Err(FieldError::new("review_rating", "ticket.invalid.review_stars_missing").into()),
+    };
+    if text.is_some_and(|t| t.chars().count() > 2_000) {
+        return Err(too_long("review_text", 2_000));
+    }
+    Ok(Some(Review {
+        stars,
+        text: text.map(str::to_string),
+    }))
+}
+
+/// What the rules and the permissions decided about a parsed request.
+struct Judgment {
+    /// The seven-day decision, as the ticket keeps it; none when the rule does not apply.
+    seven_day: Option<SevenDayRecord>,
+    /// The justification of a supervisor opening a ticket the rule refused; none otherwise.
+    overriding: Option<String>,
+    /// Who works the ticket; none: the shared queue.
+    assignee: Option<UserId>,
+}
+
+/// Judges a parsed request: the seven-day rule (a refusal stands unless a supervisor justified
+/// opening it anyway), then who works the ticket — the worker asked for (someone else only for
+/// those who may reassign, and only a worker of the shop), else the agent opening it, else the
+/// shared queue.
+async fn judge(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    shop: &Shop,
+    ticket: &ParsedTicket,
+    lang: Lang,
+) -> Result<Judgment, TicketError> {
     let decision = match seven_day_request(
         shop,
-        &order,
-        sku.as_deref(),
-        input.kind,
-        input.reason,
-        input.intact,
-        opened_at,
+        &ticket.order,
+        ticket.sku.as_deref(),
+        ticket.kind,
+        ticket.reason,
+        ticket.intact,
+        ticket.opened_at,
     ) {
         Some(request) => Some(seven_day::judge(&request, calendar)?),
         None => None,
     };
-    let overridden = match &decision {
-        Some(d) if d.verdict.is_refusal() => match &justification {
-            Some(_) => {
+    let overriding = match &decision {
+        Some(d) if d.verdict.is_refusal() => match &ticket.override_justification {
+            Some(justification) => {
                 user.require(Action::OverrideRules)?;
-                true
+                Some(justification.clone())
             }
             None => return Err(refusal(d, lang)),
         },
-        _ => false,
+        _ => None,
     };
-
-    let assignee = match input.assignee {
+    let assignee = match ticket.assignee {
         Some(id) => {
             if id != user.id {
                 user.require(Action::Reassign)?;
@@ -346,9 +502,46 @@ pub async fn create(
         None if user.role == Role::Agent => Some(user.id),
         None => None,
     };
-    let position = Position::new(input.kind);
+    Ok(Judgment {
+        seven_day: decision.as_ref().map(SevenDayRecord::from_decision),
+        overriding,
+        assignee,
+    })
+}
+
+/// Stores a judged ticket in one transaction: its row (first follow-up due, the platform timer
+/// running from the opening), then its first events — `created`, the rule's decision, the
+/// override, the assignment. When a concurrent request with the same idempotency key stored its
+/// ticket first, answers with that one.
+async fn insert(
+    pool: &PgPool,
+    user: &CurrentUser,
+    shop: &Shop,
+    ticket: ParsedTicket,
+    judgment: Judgment,
+    idempotency: Option<IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> Result<Created, TicketError> {
+    let ParsedTicket {
+        kind,
+        reason,
+        order,
+        sku,
+        description,
+        refund,
+        intact,
+        opened_at,
+        priority,
+        review,
+        ..
+    } = ticket;
+    let Judgment {
+        seven_day: record,
+        overriding,
+        assignee,
+    } = judgment;
+    let position = Position::new(kind);
     let due = follow_up::follow_up_due_at(opened_at, u32::try_from(shop.follow_up_hours).unwrap_or(24));
-    let record = decision.as_ref().map(SevenDayRecord::from_decision);
     let order_shipped = order.signed_at.is_some() || order.shipped_at.is_some_and(|at| at <= opened_at);
     let facts = TimerFacts {
         requested_at: opened_at,
@@ -360,59 +553,62 @@ pub async fn create(
         answered: false,
     };
     let timer_due = timers::earliest(&timers::timers_for_ticket(
-        input.kind,
+        kind,
         position.status,
         &facts,
         &shop.platform_timers,
     ))
     .map(|c| c.deadline);
 
-    let body_hash = idempotency_key.as_ref().map(|_| request_hash(&input)).transpose()?;
+    let refund_fen = refund.map(|fen| fen.0);
     let mut tx = pool.begin().await?;
     let row = repo::NewRow {
         shop: shop.id,
-        kind: input.kind,
+        kind,
         status: position.status,
-        reason: input.reason,
+        reason,
         description: &description,
         order: order.id,
         sku: sku.as_deref(),
         customer: order.customer_id,
         assignee,
-        priority: input.priority.unwrap_or(Priority::Normal),
-        refund_fen: input.refund_fen,
-        intact: input.intact,
+        priority,
+        refund_fen,
+        intact,
         seven_day: record.as_ref(),
         opened_at,
         follow_up_due_at: due,
         created_by: user.id,
-        idempotency_key: idempotency_key.as_deref(),
-        idempotency_body_sha256: body_hash.as_deref(),
+        idempotency_key: idempotency.as_ref().map(|k| k.key.as_str()),
+        idempotency_body_sha256: idempotency.as_ref().map(|k| k.body_sha256.as_slice()),
         order_shipped,
         timer_due_at: timer_due,
-        review_rating,
-        review_text: review_text.as_deref(),
+        review_rating: review.as_ref().map(|r| r.stars.0),
+        review_text: review.as_ref().and_then(|r| r.text.as_deref()),
     };
     let inserted = repo::insert(&mut *tx, &row).await?;
     let Some(id) = inserted else {
         // A concurrent request with the same key won the race: answer with its ticket.
         tx.rollback().await?;
-        let key = idempotency_key.unwrap_or_default();
-        return replay(pool, shop.id, user.id, &key, &body_hash.unwrap_or_default())
+        let IdempotencyKey { key, body_sha256 } = idempotency.unwrap_or(IdempotencyKey {
+            key: String::new(),
+            body_sha256: Vec::new(),
+        });
+        return replay(pool, shop.id, user.id, &key, &body_sha256)
             .await?
             .ok_or_else(|| TicketError::Internal("idempotent ticket vanished".into()));
     };
 
     let actor = Some(user.id);
     let created = EventData::Created(events::Created {
-        kind: input.kind,
+        kind,
         status: position.status,
-        reason: input.reason,
+        reason,
         order_no: order.order_no.clone(),
-        sku: sku.clone(),
-        description: description.clone(),
-        refund_fen: input.refund_fen,
-        intact: input.intact,
+        sku,
+        description,
+        refund_fen,
+        intact,
         recorded_at: now,
     });
     repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &created).await?;
@@ -423,11 +619,12 @@ pub async fn create(
         });
         repo::append_event(&mut *tx, shop.id, id, opened_at, None, &decision).await?;
     }
-    if overridden {
+    if let Some(justification) = overriding {
+        let refused_verdict = record.as_ref().map(|r| r.verdict);
         let override_event = EventData::Override(events::Override {
             rule: Rule::SevenDay,
-            refused_verdict: record.as_ref().map(|r| r.verdict),
-            justification: justification.clone(),
+            refused_verdict,
+            justification: Some(justification.clone()),
         });
         repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &override_event).await?;
         crate::audit::record(
@@ -436,7 +633,7 @@ pub async fn create(
             crate::audit::action::RULE_OVERRIDDEN,
             Some(shop.id),
             &id.to_string(),
-            json!({ "ticket": id, "rule": "seven_day", "refused_verdict": record.as_ref().map(|r| r.verdict), "justification": justification }),
+            json!({ "ticket": id, "rule": "seven_day", "refused_verdict": refused_verdict, "justification": justification }),
         )
         .await?;
     }
@@ -451,31 +648,11 @@ pub async fn create(
         .await?
         .ok_or_else(|| TicketError::Internal("new ticket not found".into()))?;
     tx.commit().await?;
-    tracing::info!(ticket = %id, shop = %shop.id, kind = input.kind.as_str(), "ticket opened");
+    tracing::info!(ticket = %id, shop = %shop.id, kind = kind.as_str(), "ticket opened");
     Ok(Created {
         ticket,
         replayed: false,
     })
-}
-
-/// The review a `bad_review` ticket is about; other kinds carry none.
-fn review_of(input: &NewTicket) -> Result<(Option<i16>, Option<String>), TicketError> {
-    let text = input.review_text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    if input.kind != TicketKind::BadReview {
-        if input.review_rating.is_some() || text.is_some() {
-            return Err(FieldError::new("review_rating", "ticket.invalid.review_not_bad_review").into());
-        }
-        return Ok((None, None));
-    }
-    let rating = match input.review_rating {
-        Some(stars) if (1..=5).contains(&stars) => stars,
-        Some(_) => return Err(FieldError::new("review_rating", "ticket.invalid.review_stars_range").into()),
-        None => return Err(FieldError::new("review_rating", "ticket.invalid.review_stars_missing").into()),
-    };
-    if text.is_some_and(|t| t.chars().count() > 2_000) {
-        return Err(too_long("review_text", 2_000));
-    }
-    Ok((Some(rating), text.map(str::to_string)))
 }
 
 /// A seven-day refusal, explained in `lang`.
@@ -906,4 +1083,96 @@ pub async fn assign(
         .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
     Ok(updated)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn request(kind: TicketKind) -> NewTicket {
+        NewTicket {
+            kind,
+            order_no: "T1".into(),
+            sku: None,
+            reason: ReasonCode::Quality,
+            description: String::new(),
+            refund_fen: None,
+            intact: None,
+            opened_at: None,
+            priority: None,
+            assignee: None,
+            override_justification: None,
+            review_rating: None,
+            review_text: None,
+        }
+    }
+
+    /// The field and catalogue key of an invalid-field error.
+    fn invalid(error: TicketError) -> (&'static str, &'static str) {
+        match error {
+            TicketError::Invalid(e) | TicketError::AmountOutOfRange(e) | TicketError::DateOutOfRange(e) => {
+                (e.field, e.message.key)
+            }
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stars_are_one_to_five() {
+        assert_eq!(Stars::new(0), None);
+        assert_eq!(Stars::new(1), Some(Stars(1)));
+        assert_eq!(Stars::new(5), Some(Stars(5)));
+        assert_eq!(Stars::new(6), None);
+        assert_eq!(Stars::new(-1), None);
+    }
+
+    #[test]
+    fn a_bad_review_needs_stars_in_range_and_other_kinds_take_no_review() {
+        let mut review = request(TicketKind::BadReview);
+        let missing = parse_review(&review).map(|_| ()).expect_err("stars missing");
+        assert_eq!(
+            invalid(missing),
+            ("review_rating", "ticket.invalid.review_stars_missing")
+        );
+        review.review_rating = Some(6);
+        let range = parse_review(&review).map(|_| ()).expect_err("six stars");
+        assert_eq!(invalid(range), ("review_rating", "ticket.invalid.review_stars_range"));
+        review.review_rating = Some(2);
+        review.review_text = Some("  ".into());
+        let parsed = parse_review(&review).expect("parses").expect("a review");
+        assert_eq!((parsed.stars, parsed.text), (Stars(2), None), "blank text is no text");
+        review.review_text = Some("差".repeat(2_001));
+        let long = parse_review(&review).map(|_| ()).expect_err("too long");
+        assert_eq!(invalid(long), ("review_text", "ticket.invalid.too_long"));
+
+        let mut complaint = request(TicketKind::Complaint);
+        assert!(parse_review(&complaint).expect("parses").is_none());
+        complaint.review_text = Some("差评".into());
+        let stray = parse_review(&complaint).map(|_| ()).expect_err("not a bad review");
+        assert_eq!(
+            invalid(stray),
+            ("review_rating", "ticket.invalid.review_not_bad_review")
+        );
+    }
+
+    #[test]
+    fn opened_at_is_now_or_a_past_instant_in_the_calendars_years() {
+        assert_eq!(parse_opened_at(None, now()).expect("now"), now());
+        let within_skew = now() + OPENED_AT_SKEW;
+        assert_eq!(parse_opened_at(Some(within_skew), now()).expect("skew"), within_skew);
+        let future = parse_opened_at(Some(within_skew + Duration::seconds(1)), now()).expect_err("future");
+        assert_eq!(invalid(future), ("opened_at", "ticket.invalid.opened_in_future"));
+        let ancient = Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).single().expect("valid time");
+        let error = parse_opened_at(Some(ancient), now()).expect_err("out of range");
+        assert!(matches!(error, TicketError::DateOutOfRange(_)));
+        assert_eq!(invalid(error), ("opened_at", "ticket.invalid.year_range"));
+    }
 }

@@ -98,21 +98,7 @@ pub struct DueVisit {
 
 /// Waiting visits of `shops`, soonest due first.
 pub async fn waiting(pool: &PgPool, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<DueVisit>> {
-    sqlx::query_as(
-        "SELECT v.id, v.ticket_id, v.shop_id, v.due_at, c.nick AS buyer, o.order_no, t.kind, t.status,
-                u.display_name AS assignee_name
-         FROM return_visits v
-         JOIN tickets t ON t.shop_id = v.shop_id AND t.id = v.ticket_id
-         JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
-         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
-         LEFT JOIN users u ON u.id = t.assignee_id
-         WHERE v.shop_id = ANY($1) AND v.answered_at IS NULL
-         ORDER BY v.due_at, v.id LIMIT $2",
-    )
-    .bind(shops)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    repo::waiting_visits(pool, shops, limit).await
 }
 
 /// The buyer's answer (`POST /api/v1/tickets/{id}/return-visit`).

@@ -2,22 +2,24 @@
 //! batches), and the simulation of every buyer, order and ticket — each ticket from its opening
 //! to now through legal moves, with the timeline events the service and the sweep would write.
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::DateTime;
 use chrono_tz::Asia::Shanghai;
 use tokio::sync::mpsc;
 
 use crate::fixtures::names::{self, NOTES, ORDER_NOTES};
 use crate::fixtures::random::Rng;
+use crate::ids::UserId;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayRequest};
 use crate::rules::timers::{self, PlatformTimers, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
-use crate::tickets::model::SevenDayRecord;
+use crate::tickets::events::{self, EscalatedTo, EventData, Rule};
+use crate::tickets::model::{Channel, SevenDayRecord};
 
 use super::catalogue::{DESCRIPTIONS, TRANSITION_NOTES, make_catalogue};
-use super::writers::{Batch, civil, datetime, json_opt_int, json_opt_str, json_opt_time, json_str, json_time};
+use super::writers::{Batch, civil, datetime};
 use super::{CYCLE_HOURS, DAY, HOUR, Summary, seeded_rng};
 
 /// What one run makes: its sizes, the ids reserved for it and the bench users.
@@ -86,7 +88,8 @@ struct World<'a> {
     tickets: Batch,
     events: Batch,
     summary: Summary,
-    scratch: String,
+    /// The data JSON of the event being written.
+    scratch: Vec<u8>,
 }
 
 pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> anyhow::Result<Summary> {
@@ -135,7 +138,7 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
         tickets,
         events,
         summary: Summary::default(),
-        scratch: String::with_capacity(1024),
+        scratch: Vec::with_capacity(1024),
     };
     world.write_customers()?;
     world.write_orders_and_tickets()?;
@@ -481,44 +484,31 @@ impl World<'_> {
         let mut position = Position::new(kind);
 
         // created, rule_decision, assigned.
-        {
-            let s = &mut self.scratch;
-            s.clear();
-            s.push_str("{\"kind\": ");
-            json_str(s, kind.as_str());
-            s.push_str(", \"status\": ");
-            json_str(s, position.status.as_str());
-            s.push_str(", \"reason\": ");
-            json_str(s, reason.as_str());
-            s.push_str(", \"order_no\": ");
-            json_str(s, &order.order_no);
-            s.push_str(", \"sku\": ");
-            json_opt_str(s, sku.as_deref());
-            s.push_str(", \"description\": ");
-            json_str(s, description);
-            s.push_str(", \"refund_fen\": ");
-            json_opt_int(s, refund_fen);
-            s.push_str(", \"intact\": ");
-            s.push_str(match intact {
-                Some(true) => "true",
-                Some(false) => "false",
-                None => "null",
-            });
-            s.push_str(", \"recorded_at\": ");
-            json_time(s, opened);
-            s.push('}');
-        }
-        sim.event(&mut self.events, opened, Some(creator), "created", &self.scratch)?;
+        let created = EventData::Created(events::Created {
+            kind,
+            status: position.status,
+            reason,
+            order_no: order.order_no.clone(),
+            sku: sku.clone(),
+            description: description.to_string(),
+            refund_fen,
+            intact,
+            recorded_at: datetime(opened),
+        });
+        sim.event(&mut self.events, &mut self.scratch, opened, Some(creator), &created)?;
         if let Some(record) = &seven_day {
-            let data = format!(
-                "{{\"rule\": \"seven_day\", \"decision\": {}}}",
-                serde_json::to_string(record)?
-            );
-            sim.event(&mut self.events, opened, None, "rule_decision", &data)?;
+            let decision = EventData::RuleDecision(events::RuleDecision {
+                rule: Rule::SevenDay,
+                decision: record.clone(),
+            });
+            sim.event(&mut self.events, &mut self.scratch, opened, None, &decision)?;
         }
         if let Some(to) = assignee {
-            let data = format!("{{\"from\": null, \"to\": {to}}}");
-            sim.event(&mut self.events, opened, Some(creator), "assigned", &data)?;
+            let assigned = EventData::Assigned(events::Assigned {
+                from: None,
+                to: Some(UserId(to)),
+            });
+            sim.event(&mut self.events, &mut self.scratch, opened, Some(creator), &assigned)?;
         }
 
         // The life of the ticket, until it closes or until now.
@@ -533,11 +523,14 @@ impl World<'_> {
                 // The shared queue: a supervisor hands it out.
                 let at = t + self.rng.range(10 * 60, 20 * HOUR);
                 if at <= now {
-                    sim.escalate_until(&mut self.events, at, None)?;
+                    sim.escalate_until(&mut self.events, &mut self.scratch, at, None)?;
                     agent = self.pick_agent();
-                    let data = format!("{{\"from\": null, \"to\": {}}}", agent.id);
+                    let assigned = EventData::Assigned(events::Assigned {
+                        from: None,
+                        to: Some(UserId(agent.id)),
+                    });
                     let supervisor = self.pick_supervisor();
-                    sim.event(&mut self.events, at, Some(supervisor), "assigned", &data)?;
+                    sim.event(&mut self.events, &mut self.scratch, at, Some(supervisor), &assigned)?;
                     sim.change(at);
                     assignee = Some(agent.id);
                     t = at;
@@ -562,7 +555,7 @@ impl World<'_> {
                         stop = true;
                         break;
                     }
-                    sim.escalate_until(&mut self.events, contact, assignee)?;
+                    sim.escalate_until(&mut self.events, &mut self.scratch, contact, assignee)?;
                     let actor = if self.rng.chance(0.08) {
                         self.pick_supervisor()
                     } else {
@@ -570,30 +563,21 @@ impl World<'_> {
                     };
                     let (channel, summary) = follow_up_text(&mut self.rng, kind, position.status);
                     let was_overdue = sim.due.is_some_and(|due| contact > due);
-                    {
-                        let s = &mut self.scratch;
-                        s.clear();
-                        s.push_str("{\"channel\": ");
-                        json_str(s, channel);
-                        s.push_str(", \"summary\": ");
-                        json_str(s, summary);
-                        s.push_str(if was_overdue {
-                            ", \"was_overdue\": true}"
-                        } else {
-                            ", \"was_overdue\": false}"
-                        });
-                    }
-                    sim.event(&mut self.events, contact, Some(actor), "follow_up", &self.scratch)?;
+                    let follow_up = EventData::FollowUp(events::FollowUp {
+                        channel,
+                        summary: summary.to_string(),
+                        was_overdue,
+                        canned_reply: None,
+                    });
+                    sim.event(&mut self.events, &mut self.scratch, contact, Some(actor), &follow_up)?;
                     sim.follow_up(contact);
                     if self.rng.chance(0.06) {
                         let at_note = contact + self.rng.range(60, 40 * 60);
                         if at_note < at && at_note <= now {
-                            let s = &mut self.scratch;
-                            s.clear();
-                            s.push_str("{\"text\": ");
-                            json_str(s, NOTES[self.rng.below(NOTES.len())]);
-                            s.push('}');
-                            sim.event(&mut self.events, at_note, Some(actor), "note", &self.scratch)?;
+                            let note = EventData::Note(events::Note {
+                                text: NOTES[self.rng.below(NOTES.len())].to_string(),
+                            });
+                            sim.event(&mut self.events, &mut self.scratch, at_note, Some(actor), &note)?;
                             sim.change(at_note);
                         }
                     }
@@ -601,7 +585,7 @@ impl World<'_> {
                 if stop || at > now {
                     break;
                 }
-                sim.escalate_until(&mut self.events, at, assignee)?;
+                sim.escalate_until(&mut self.events, &mut self.scratch, at, assignee)?;
                 let given = (kind == TicketKind::Logistics && to == Status::Resolved).then(|| {
                     self.rng.weighted(&[
                         (Resolution::Delivered, 45),
@@ -644,22 +628,16 @@ impl World<'_> {
                     .rng
                     .chance(0.3)
                     .then(|| TRANSITION_NOTES[self.rng.below(TRANSITION_NOTES.len())]);
-                {
-                    let s = &mut self.scratch;
-                    s.clear();
-                    s.push_str("{\"from\": ");
-                    json_str(s, position.status.as_str());
-                    s.push_str(", \"to\": ");
-                    json_str(s, next.status.as_str());
-                    s.push_str(", \"note\": ");
-                    json_opt_str(s, note);
-                    s.push_str(", \"resolution\": ");
-                    json_opt_str(s, given.map(Resolution::as_str));
-                    s.push_str(", \"platform_deadline_at\": ");
-                    json_opt_time(s, platform_deadline);
-                    s.push('}');
-                }
-                sim.event(&mut self.events, at, Some(actor), "status_changed", &self.scratch)?;
+                let moved = EventData::StatusChanged(events::StatusChanged {
+                    from: position.status,
+                    to: next.status,
+                    note: note.map(str::to_string),
+                    resolution: given,
+                    platform_deadline_at: platform_deadline.map(datetime),
+                    platform_deadline_provisional_year: None,
+                    reopened_by_visit: None,
+                });
+                sim.event(&mut self.events, &mut self.scratch, at, Some(actor), &moved)?;
                 sim.change(at);
                 sim.moved(
                     position.status.in_follow_up_cycle(),
@@ -674,7 +652,7 @@ impl World<'_> {
             }
         }
         if closed_at.is_none() {
-            sim.escalate_until(&mut self.events, now, assignee)?;
+            sim.escalate_until(&mut self.events, &mut self.scratch, now, assignee)?;
         }
 
         let order_shipped = order.signed.is_some_and(|s| s <= opened) || shipped;
@@ -808,13 +786,24 @@ struct Sim {
 }
 
 impl Sim {
-    fn event(&mut self, batch: &mut Batch, at: i64, actor: Option<i64>, kind: &str, data: &str) -> anyhow::Result<()> {
+    /// Writes one event's row, its `kind` and `data` as `EventData` stores them (`scratch`
+    /// holds the data's text).
+    fn event(
+        &mut self,
+        batch: &mut Batch,
+        scratch: &mut Vec<u8>,
+        at: i64,
+        actor: Option<i64>,
+        event: &EventData,
+    ) -> anyhow::Result<()> {
+        scratch.clear();
+        event.write_data(scratch)?;
         batch.int(self.shop);
         batch.int(self.ticket);
         batch.ts(at);
         batch.opt_int(actor);
-        batch.text(kind);
-        batch.text(data);
+        batch.text(event.kind());
+        batch.text(std::str::from_utf8(scratch)?);
         if !batch.end_row() {
             return Err(gone());
         }
@@ -855,7 +844,13 @@ impl Sim {
     }
 
     /// What the sweep records by `until`: one `escalated` event per missed cycle.
-    fn escalate_until(&mut self, batch: &mut Batch, until: i64, assignee: Option<i64>) -> anyhow::Result<()> {
+    fn escalate_until(
+        &mut self,
+        batch: &mut Batch,
+        scratch: &mut Vec<u8>,
+        until: i64,
+        assignee: Option<i64>,
+    ) -> anyhow::Result<()> {
         let Some(next) = self.next_escalation else {
             return Ok(());
         };
@@ -863,20 +858,17 @@ impl Sim {
         let Some(last) = cycles.last().map(DateTime::timestamp) else {
             return Ok(());
         };
-        let mut data = String::with_capacity(160);
         for cycle in &cycles {
             let at = cycle.timestamp();
             // The sweep runs every minute: recorded shortly after the cycle passed.
             let recorded = (at + 30).min(self.now);
-            data.clear();
-            data.push_str("{\"cycle_due_at\": \"");
-            data.push_str(&cycle.to_rfc3339_opts(SecondsFormat::Micros, true));
-            data.push_str("\", \"assignee_id\": ");
-            json_opt_int(&mut data, assignee);
-            data.push_str(", \"recorded_at\": ");
-            json_time(&mut data, recorded);
-            data.push_str(", \"to\": \"supervisor\"}");
-            self.event(batch, at, None, "escalated", &data)?;
+            let escalated = EventData::Escalated(events::Escalated {
+                cycle_due_at: *cycle,
+                assignee_id: assignee.map(UserId),
+                recorded_at: datetime(recorded),
+                to: EscalatedTo::Supervisor,
+            });
+            self.event(batch, scratch, at, None, &escalated)?;
         }
         self.next_escalation = Some(last + i64::from(CYCLE_HOURS) * HOUR);
         Ok(())
@@ -971,41 +963,41 @@ fn reason_index(reason: ReasonCode) -> usize {
     }
 }
 
-fn follow_up_text(rng: &mut Rng, kind: TicketKind, status: Status) -> (&'static str, &'static str) {
+fn follow_up_text(rng: &mut Rng, kind: TicketKind, status: Status) -> (Channel, &'static str) {
     use Status::*;
-    let specific: &[(&str, &str)] = match (kind, status) {
+    let specific: &[(Channel, &str)] = match (kind, status) {
         (_, Requested) => &[
-            ("chat", "已联系买家核实情况，等待补充凭证照片"),
-            ("chat", "已向买家说明处理流程和预计时间"),
-            ("phone", "电话联系买家确认退款诉求"),
+            (Channel::Chat, "已联系买家核实情况，等待补充凭证照片"),
+            (Channel::Chat, "已向买家说明处理流程和预计时间"),
+            (Channel::Phone, "电话联系买家确认退款诉求"),
         ],
         (_, Approved) => &[
-            ("chat", "已提醒买家尽快寄回并填写退货单号"),
-            ("sms", "短信提醒买家寄回商品"),
-            ("check", "查看后台，买家尚未填写物流单号"),
+            (Channel::Chat, "已提醒买家尽快寄回并填写退货单号"),
+            (Channel::Sms, "短信提醒买家寄回商品"),
+            (Channel::Check, "查看后台，买家尚未填写物流单号"),
         ],
         (_, BuyerShipped) => &[
-            ("carrier", "查询物流，退货包裹运输中"),
-            ("warehouse", "已通知仓库留意退货包裹"),
-            ("check", "物流显示明天送达仓库"),
+            (Channel::Carrier, "查询物流，退货包裹运输中"),
+            (Channel::Warehouse, "已通知仓库留意退货包裹"),
+            (Channel::Check, "物流显示明天送达仓库"),
         ],
         (_, Received) | (_, InspectionFailed) => &[
-            ("warehouse", "仓库已签收，质检进行中"),
-            ("warehouse", "质检结果已出，等待财务处理"),
+            (Channel::Warehouse, "仓库已签收，质检进行中"),
+            (Channel::Warehouse, "质检结果已出，等待财务处理"),
         ],
         (_, Open) | (_, CarrierContacted) if kind == TicketKind::Logistics => &[
-            ("carrier", "已联系快递网点查件，等待回复"),
-            ("carrier", "快递网点回复包裹已找到，重新派送中"),
-            ("chat", "已告知买家物流进展"),
+            (Channel::Carrier, "已联系快递网点查件，等待回复"),
+            (Channel::Carrier, "快递网点回复包裹已找到，重新派送中"),
+            (Channel::Chat, "已告知买家物流进展"),
         ],
         (_, Escalated) | (_, PlatformIntervention) => &[
-            ("platform", "已向平台提交凭证，等待小二处理"),
-            ("chat", "已向买家说明平台介入进度"),
+            (Channel::Platform, "已向平台提交凭证，等待小二处理"),
+            (Channel::Chat, "已向买家说明平台介入进度"),
         ],
         _ => &[
-            ("chat", "已回复买家，持续跟进中"),
-            ("phone", "电话沟通处理方案，买家表示理解"),
-            ("email", "已发邮件说明处理方案"),
+            (Channel::Chat, "已回复买家，持续跟进中"),
+            (Channel::Phone, "电话沟通处理方案，买家表示理解"),
+            (Channel::Email, "已发邮件说明处理方案"),
         ],
     };
     *rng.pick(specific)

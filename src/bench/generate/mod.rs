@@ -5,10 +5,10 @@
 //! over the last 365 days (weekly rhythm, evening peak, 618 and Double 11 spikes) holding
 //! 5,000,000 order lines of a 2,900-SKU catalogue; 1,000,000 tickets, each simulated from its
 //! opening to now through legal moves of [`Position`](crate::rules::workflow::Position), with
-//! the same timeline events (and the same JSON shapes) as `tickets::service` and the follow-up
-//! sweep write: `created`, `rule_decision` (the seven-day rule really judged), `assigned`,
-//! `follow_up`, `note`, `status_changed`, `escalated` (one per missed 24-hour cycle) — about ten
-//! per ticket. Old tickets are closed; those opened in the last days are open in every status,
+//! the same timeline events as `tickets::service` and the follow-up sweep write, each made as an
+//! [`EventData`](crate::tickets::EventData) and written as it stores it: `created`,
+//! `rule_decision` (the seven-day rule really judged), `assigned`, `follow_up`, `note`,
+//! `status_changed`, `escalated` (one per missed 24-hour cycle) — about ten per ticket. Old tickets are closed; those opened in the last days are open in every status,
 //! some unassigned, some overdue (agents miss a cycle now and then, a few tickets are forgotten).
 //!
 //! How: one thread generates (from `--seed`, with the random source and the buyers' names

@@ -1,8 +1,7 @@
 //! Writers: one task per table, each copying the COPY-text batches it receives on its own
 //! connection; the batch being filled (COPY text escaping); and the hand-made formatting of
-//! timestamps and JSON the generator writes its millions of rows with.
-
-use std::fmt::Write as _;
+//! the timestamps the generator writes its millions of rows with. (Event data is written as
+//! `EventData` writes it.)
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -212,58 +211,6 @@ fn push_timestamp(buf: &mut Vec<u8>, secs: i64, sep: u8, zone: &[u8]) {
     buf.extend_from_slice(zone);
 }
 
-/// RFC 3339 in UTC as serde writes a whole-second `DateTime<Utc>`: `2026-11-23T04:54:31Z`.
-pub(super) fn json_time(out: &mut String, secs: i64) {
-    let mut buf = Vec::with_capacity(24);
-    buf.push(b'"');
-    push_timestamp(&mut buf, secs, b'T', b"Z\"");
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("null"));
-}
-
-pub(super) fn json_opt_time(out: &mut String, secs: Option<i64>) {
-    match secs {
-        Some(s) => json_time(out, s),
-        None => out.push_str("null"),
-    }
-}
-
-/// A JSON string literal.
-pub(super) fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-pub(super) fn json_opt_str(out: &mut String, s: Option<&str>) {
-    match s {
-        Some(s) => json_str(out, s),
-        None => out.push_str("null"),
-    }
-}
-
-pub(super) fn json_opt_int(out: &mut String, v: Option<i64>) {
-    match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("null"),
-    }
-}
-
 pub(super) fn datetime(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
@@ -271,20 +218,19 @@ pub(super) fn datetime(secs: i64) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tickets::events::{EventData, Note};
 
     #[test]
-    fn timestamps_are_formatted_as_postgres_and_serde_do() {
+    fn timestamps_are_formatted_as_postgres_does() {
         let secs = 1_795_409_671; // 2026-11-23T04:54:31Z
         let mut buf = Vec::new();
         push_timestamp(&mut buf, secs, b' ', b"+00");
         assert_eq!(buf, b"2026-11-23 04:54:31+00");
-        let mut json = String::new();
-        json_time(&mut json, secs);
-        assert_eq!(json, serde_json::to_string(&datetime(secs)).unwrap_or_default());
         for secs in [0, 951_782_400, 1_709_164_800, 4_102_444_800] {
-            let mut json = String::new();
-            json_time(&mut json, secs);
-            assert_eq!(json, serde_json::to_string(&datetime(secs)).unwrap_or_default());
+            let mut buf = Vec::new();
+            push_timestamp(&mut buf, secs, b' ', b"+00");
+            let expected = datetime(secs).format("%Y-%m-%d %H:%M:%S+00").to_string();
+            assert_eq!(String::from_utf8(buf).unwrap_or_default(), expected);
         }
     }
 
@@ -299,9 +245,20 @@ mod tests {
     }
 
     #[test]
-    fn json_strings_are_escaped() {
-        let mut s = String::new();
-        json_str(&mut s, "say \"hi\"\\\n");
-        assert_eq!(s, serde_json::to_string("say \"hi\"\\\n").unwrap_or_default());
+    fn event_data_is_escaped_for_copy_and_reads_back() {
+        let note = EventData::Note(Note {
+            text: "say \"hi\"\\\n\tok".to_string(),
+        });
+        let mut data = Vec::new();
+        note.write_data(&mut data).expect("writes");
+        let (tx, _rx) = mpsc::channel(1);
+        let mut batch = Batch::new(tx);
+        batch.text(std::str::from_utf8(&data).expect("UTF-8"));
+        assert!(batch.end_row());
+        // COPY's text format reads `\\` as a backslash; JSON's own escapes survive the trip.
+        let copied = String::from_utf8(batch.buf).expect("UTF-8");
+        let read = copied.trim_end_matches('\n').replace("\\\\", "\\");
+        let value: serde_json::Value = serde_json::from_str(&read).expect("JSON");
+        assert_eq!(EventData::from_stored("note", value).expect("a note"), note);
     }
 }
