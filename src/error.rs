@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::rules::workflow::{MoveError, Status};
+use crate::rules::workflow::MoveError;
 
 /// An error a request ends with: a status, a stable machine code and a message that says what
 /// was wrong and what to do.
@@ -142,30 +142,11 @@ impl ApiError {
 impl From<MoveError> for ApiError {
     fn from(error: MoveError) -> ApiError {
         match error {
-            MoveError::Illegal { from, to, allowed } => {
-                let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-                ApiError::unprocessable(
-                    "illegal_transition",
-                    format!(
-                        "a ticket in `{}` cannot move to `{}`; allowed: {}",
-                        from.as_str(),
-                        to.as_str(),
-                        if names.is_empty() {
-                            "none (the ticket is closed)".to_string()
-                        } else {
-                            names.join(", ")
-                        }
-                    ),
-                )
-                .with_details(json!({ "from": from, "to": to, "allowed": allowed }))
+            MoveError::Illegal { from, to, ref allowed } => {
+                ApiError::unprocessable("illegal_transition", error.to_string())
+                    .with_details(json!({ "from": from, "to": to, "allowed": allowed }))
             }
-            MoveError::ResolutionRequired => ApiError::invalid(
-                "resolution",
-                format!(
-                    "resolving a logistics ticket needs a resolution: one of delivered, reshipped, refunded, compensated (status `{}`)",
-                    Status::Resolved.as_str()
-                ),
-            ),
+            MoveError::ResolutionRequired => ApiError::invalid("resolution", error.to_string()),
         }
     }
 }

@@ -45,10 +45,28 @@ impl fmt::Display for Fen {
     }
 }
 
+/// Money for a form field (yuan without the sign).
+pub fn yuan_field(fen: Option<Fen>) -> String {
+    fen.map(|f| f.to_string().replace('¥', "")).unwrap_or_default()
+}
+
+/// Money as shown (`¥128.00`), or `—` when there is none (or it could not be summed).
+pub fn fen_or_dash(fen: Option<Fen>) -> String {
+    fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_form_field_shows_yuan_without_the_sign_and_a_missing_amount_as_a_dash_or_empty() {
+        assert_eq!(yuan_field(Some(Fen(12850))), "128.50");
+        assert_eq!(yuan_field(None), "");
+        assert_eq!(fen_or_dash(Some(Fen(-150))), "-¥1.50");
+        assert_eq!(fen_or_dash(None), "—");
+    }
 
     #[test]
     fn shows_yuan_with_two_decimals() {

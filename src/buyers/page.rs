@@ -12,7 +12,7 @@ use crate::auth::permissions::Action;
 use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
-use crate::money::Fen;
+use crate::money::{Fen, fen_or_dash};
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
@@ -100,7 +100,7 @@ pub async fn show_buyer(
         layout: Layout::new(&state, t, &user, "", format!("/tickets/{id}/buyer")),
         ticket_id: id.0,
         summary: BuyerSummary::of(&file),
-        refunded: crate::web::views::fen_or_dash(file.refunded_fen.map(Fen)),
+        refunded: fen_or_dash(file.refunded_fen.map(Fen)),
         flag_text: t.f(
             "buyer.flag_text",
             &[("n", &file.recent_requests), ("days", &super::FLAG_WINDOW_DAYS)],
@@ -112,7 +112,7 @@ pub async fn show_buyer(
                 order_no: o.order_no.clone(),
                 paid: t.datetime_opt(&o.paid_at),
                 signed: t.datetime_opt(&o.signed_at),
-                total: crate::web::views::fen_or_dash(o.total_fen.map(Fen)),
+                total: fen_or_dash(o.total_fen.map(Fen)),
                 items: o.items.clone(),
                 tickets: o.tickets,
             })

@@ -36,7 +36,7 @@ pub fn upload_router() -> OpenApiRouter<AppState> {
 /// Reads the uploaded file of a request through the shared multipart reader
 /// (`web::multipart`): at most [`MAX_BYTES`] of file are kept; a larger file is counted on (up
 /// to the route's body limit) so the refusal says how large it was.
-pub async fn read_upload(request: Request) -> Result<Upload, ApiError> {
+pub async fn read_upload(request: Request) -> Result<Upload, EvidenceError> {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -47,19 +47,17 @@ pub async fn read_upload(request: Request) -> Result<Upload, ApiError> {
     })
     .await
     .map_err(|error| match error {
-        UploadError::NotMultipart => {
-            ApiError::bad_request("send the file as multipart/form-data, in a field named `file`")
-        }
-        UploadError::BodyTooLarge => too_large(declared.unwrap_or(READ_CAP as u64 + 1)),
-        UploadError::TooLarge { received, .. } => too_large(received),
-        UploadError::Unreadable(_) | UploadError::FieldTooLong(_) => {
-            ApiError::bad_request(format!("{error}; send it again"))
-        }
-        UploadError::Storage(error) => ApiError::internal(error),
+        UploadError::NotMultipart => EvidenceError::NotMultipart,
+        UploadError::BodyTooLarge => EvidenceError::TooLarge {
+            size: declared.unwrap_or(READ_CAP as u64 + 1),
+        },
+        UploadError::TooLarge { received, .. } => EvidenceError::TooLarge { size: received },
+        UploadError::Unreadable(_) | UploadError::FieldTooLong(_) => EvidenceError::Unreadable(error.to_string()),
+        UploadError::Storage(error) => EvidenceError::Holding(error.to_string()),
     })?;
     let file = received
         .file
-        .ok_or_else(|| ApiError::from(FieldError::new("file", "evidence.error.no_file")))?;
+        .ok_or_else(|| EvidenceError::Invalid(FieldError::new("file", "evidence.error.no_file")))?;
     Ok(Upload {
         file_name: file.name,
         bytes: file.content.0,
@@ -98,6 +96,8 @@ impl From<EvidenceError> for ApiError {
                 message: crate::i18n::Message::new("evidence.error.wrong_type").english(),
                 details: json!({ "accepted": ["image/jpeg", "image/png", "image/webp", "application/pdf"] }),
             },
+            EvidenceError::NotMultipart | EvidenceError::Unreadable(_) => ApiError::bad_request(error.to_string()),
+            EvidenceError::Holding(message) => ApiError::internal(message),
             EvidenceError::NotFound => ApiError::not_found("ticket"),
             EvidenceError::Ticket(error) => ApiError::from(error),
             EvidenceError::Database(error) => ApiError::from(error),

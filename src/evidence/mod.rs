@@ -76,6 +76,15 @@ pub enum EvidenceError {
     /// Not a JPEG, PNG, WebP or PDF by its content.
     #[error("only JPEG, PNG, WebP and PDF files are accepted")]
     WrongType,
+    /// The upload is not a `multipart/form-data` form.
+    #[error("send the file as multipart/form-data, in a field named `file`")]
+    NotMultipart,
+    /// The upload form was cut off or malformed: what the reader found wrong.
+    #[error("{0}; send it again")]
+    Unreadable(String),
+    /// The file could not be held while it was read (a fault of ours).
+    #[error("cannot hold the upload: {0}")]
+    Holding(String),
     /// The ticket is not there (or not in the user's shops).
     #[error("no such ticket")]
     NotFound,

@@ -20,9 +20,10 @@ use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::rules::workflow::Status;
 use crate::state::AppState;
+use crate::tickets::pages::views::TicketRow;
 use crate::tickets::repo;
 use crate::tickets::service::{self, NewAssignment, NewTransition};
-use crate::web::views::{Choice, Flash, Layout, TicketRow};
+use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{FormErrors, Page, PageError, PageResult, render_page, safe_next, urlencode};
 
 /// The follow-up pages' routes.

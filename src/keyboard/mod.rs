@@ -1,9 +1,9 @@
-//! Keyboard-first work: the shortcuts `static/agent.js` binds ([`SHORTCUTS`]), and their pages
+//! Keyboard-first work: the shortcuts `static/keyboard.js` binds ([`SHORTCUTS`]), and their pages
 //! ([`page`]): the help overlay and "next ticket in my queue".
 
 pub mod page;
 
-/// The shortcuts, as `(keys, catalogue key of what they do)`. `agent.js` binds the same keys.
+/// The shortcuts, as `(keys, catalogue key of what they do)`. `keyboard.js` binds the same keys.
 pub const SHORTCUTS: [(&str, &str); 9] = [
     ("n", "keys.next_ticket"),
     ("f", "keys.follow_up"),

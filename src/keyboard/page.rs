@@ -32,7 +32,7 @@ pub struct ShortcutsPartial {
     pub rows: Vec<(&'static str, &'static str)>,
 }
 
-/// The help overlay's content, for `agent.js` to show.
+/// The help overlay's content, for `keyboard.js` to show.
 pub async fn show_shortcuts(Page { t, .. }: Page) -> PageResult<Html<String>> {
     render_page(&ShortcutsPartial {
         t,

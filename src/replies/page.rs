@@ -1,7 +1,7 @@
 //! `/replies`: a shop's reply library — read by everyone who reads tickets; supervisors and
 //! admins add, edit and archive replies and set the return address the replies fill in. Plain
 //! forms (no script needed); each answers with a redirect back to the page, or the page again
-//! with the reason when refused.
+//! when refused: the reason next to its field, in the user's language, with what was typed.
 
 use crate::api::ApiForm;
 use askama::Template;
@@ -21,7 +21,7 @@ use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::state::AppState;
 use crate::web::views::{Choice, Flash, Layout};
-use crate::web::{Page, PageResult, render_page};
+use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
 
 /// The page routes (merged into the pages' router, under its HTML error handling).
 pub fn router() -> Router<AppState> {
@@ -45,6 +45,11 @@ pub struct RepliesPage {
     pub return_address: String,
     /// Supervisors and admins edit; everyone else reads.
     pub can_manage: bool,
+    /// The add form as typed, when it was refused (else empty).
+    pub new_title: String,
+    pub new_body: String,
+    /// Messages next to the add form's and the return address's fields.
+    pub errors: FormErrors,
 }
 
 /// The replies of one situation.
@@ -61,6 +66,25 @@ pub struct ReplyRow {
     /// "used N times".
     pub used: String,
     pub situations: Vec<Choice>,
+    /// Messages next to this reply's fields, when its edit was refused.
+    pub errors: FormErrors,
+}
+
+/// Which form was refused, with what was typed into it, and why.
+struct Refused {
+    form: RefusedForm,
+    situation: String,
+    title: String,
+    body: String,
+    error: FieldError,
+}
+
+/// The form a refusal belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefusedForm {
+    Add,
+    Edit(i64),
+    Settings,
 }
 
 /// Which shop the page shows, and what just happened.
@@ -80,10 +104,10 @@ fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> Result<ShopId, ApiEr
     }
 }
 
-fn situation_choices(t: Tr, selected: Situation) -> Vec<Choice> {
+fn situation_choices(t: Tr, selected: &str) -> Vec<Choice> {
     Situation::ALL
         .iter()
-        .map(|s| Choice::new(s.as_str(), t.t(s.label_key()), *s == selected))
+        .map(|s| Choice::new(s.as_str(), t.t(s.label_key()), s.as_str() == selected))
         .collect()
 }
 
@@ -93,7 +117,9 @@ async fn library(
     t: Tr,
     shop: ShopId,
     flash: Option<Flash>,
+    refused: Option<&Refused>,
 ) -> PageResult<RepliesPage> {
+    let refused_here = |form: RefusedForm| refused.filter(|r| r.form == form);
     let replies = super::list(&state.pool, shop, None, None).await?;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let mut conn = state.pool.acquire().await?;
@@ -105,12 +131,23 @@ async fn library(
             replies: replies
                 .iter()
                 .filter(|r| r.situation == *s)
-                .map(|r| ReplyRow {
-                    id: r.id,
-                    title: r.title.clone(),
-                    body: r.body.clone(),
-                    used: t.f("reply.used", &[("n", &r.used_count)]),
-                    situations: situation_choices(t, r.situation),
+                .map(|r| match refused_here(RefusedForm::Edit(r.id)) {
+                    Some(typed) => ReplyRow {
+                        id: r.id,
+                        title: typed.title.clone(),
+                        body: typed.body.clone(),
+                        used: t.f("reply.used", &[("n", &r.used_count)]),
+                        situations: situation_choices(t, &typed.situation),
+                        errors: FormErrors::one(t, &typed.error),
+                    },
+                    None => ReplyRow {
+                        id: r.id,
+                        title: r.title.clone(),
+                        body: r.body.clone(),
+                        used: t.f("reply.used", &[("n", &r.used_count)]),
+                        situations: situation_choices(t, r.situation.as_str()),
+                        errors: FormErrors::none(),
+                    },
                 })
                 .collect(),
         })
@@ -125,10 +162,22 @@ async fn library(
             .map(|s| Choice::new(s.id.to_string(), format!("{} ({})", s.name, s.code), s.id == shop))
             .collect(),
         groups,
-        situations: situation_choices(t, Situation::Greeting),
+        situations: situation_choices(
+            t,
+            refused_here(RefusedForm::Add).map_or(Situation::Greeting.as_str(), |typed| typed.situation.as_str()),
+        ),
         variables: VARIABLES.map(|v| format!("{{{v}}}")).join(" "),
-        return_address,
+        return_address: refused_here(RefusedForm::Settings).map_or(return_address, |typed| typed.body.clone()),
         can_manage: user.may(Action::ManageReplies),
+        new_title: refused_here(RefusedForm::Add)
+            .map(|typed| typed.title.clone())
+            .unwrap_or_default(),
+        new_body: refused_here(RefusedForm::Add)
+            .map(|typed| typed.body.clone())
+            .unwrap_or_default(),
+        errors: refused_here(RefusedForm::Add)
+            .or(refused_here(RefusedForm::Settings))
+            .map_or_else(FormErrors::none, |typed| FormErrors::one(t, &typed.error)),
     })
 }
 
@@ -147,29 +196,30 @@ pub async fn show_library(State(state): State<AppState>, page: Page, Query(query
             })
             .to_string(),
     });
-    Ok(render_page(&library(&state, user, t, shop, flash).await?)?.into_response())
+    Ok(render_page(&library(&state, user, t, shop, flash, None).await?)?.into_response())
 }
 
-/// After a change: back to the page, or the page again with the reason.
-async fn answer(state: &AppState, page: &Page, shop: ShopId, result: Result<(), ReplyError>, done: &str) -> PageResult {
+/// After a change: back to the page, or the page again with the reason next to its field and
+/// what was typed (`typed`, whose `error` is filled in here).
+async fn answer(
+    state: &AppState,
+    page: &Page,
+    shop: ShopId,
+    result: Result<(), ReplyError>,
+    done: &str,
+    typed: impl FnOnce(FieldError) -> Refused,
+) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done={done}")).into_response()),
-        Err(ReplyError::Invalid(error)) => refuse(state, page, shop, error).await,
+        Err(ReplyError::Invalid(error)) => refuse(state, page, shop, typed(error)).await,
         Err(error) => Err(ApiError::from(error).into()),
     }
 }
 
-/// The library again with what was refused said at the top.
-async fn show_again(state: &AppState, page: &Page, shop: ShopId, status: StatusCode, text: String) -> PageResult {
-    let flash = Flash { ok: false, text };
-    let view = library(state, &page.user, page.t, shop, Some(flash)).await?;
-    Ok((status, render_page(&view)?).into_response())
-}
-
-/// A form value the page itself refuses, in the user's language.
-async fn refuse(state: &AppState, page: &Page, shop: ShopId, error: FieldError) -> PageResult {
-    let text = page.t.message(&error.message);
-    show_again(state, page, shop, StatusCode::UNPROCESSABLE_ENTITY, text).await
+/// The library again (422) with the refused form as typed and the reason next to its field.
+async fn refuse(state: &AppState, page: &Page, shop: ShopId, refused: Refused) -> PageResult {
+    let view = library(state, &page.user, page.t, shop, None, Some(&refused)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render_page(&view)?).into_response())
 }
 
 /// The add and edit forms.
@@ -182,14 +232,25 @@ pub struct ReplyForm {
 }
 
 impl ReplyForm {
-    fn input(self) -> Result<ReplyInput, FieldError> {
+    fn input(&self) -> Result<ReplyInput, FieldError> {
         let situation =
             Situation::parse(&self.situation).ok_or_else(|| FieldError::new("situation", "form.choose_situation"))?;
         Ok(ReplyInput {
             situation,
+            title: self.title.clone(),
+            body: self.body.clone(),
+        })
+    }
+
+    /// This form, refused for `error`.
+    fn refused(self, form: RefusedForm, error: FieldError) -> Refused {
+        Refused {
+            form,
+            situation: self.situation,
             title: self.title,
             body: self.body,
-        })
+            error,
+        }
     }
 }
 
@@ -200,9 +261,12 @@ pub async fn add_reply(State(state): State<AppState>, page: Page, ApiForm(form):
     let shop = pick_shop(user, form.shop)?;
     let result = match form.input() {
         Ok(input) => super::create(&state.pool, shop, &input).await.map(|_| ()),
-        Err(error) => return refuse(&state, &page, shop, error).await,
+        Err(error) => return refuse(&state, &page, shop, form.refused(RefusedForm::Add, error)).await,
     };
-    answer(&state, &page, shop, result, "saved").await
+    answer(&state, &page, shop, result, "saved", |error| {
+        form.refused(RefusedForm::Add, error)
+    })
+    .await
 }
 
 /// Saves an edited reply.
@@ -219,9 +283,12 @@ pub async fn edit_reply(
         .ok_or_else(|| ApiError::not_found("reply"))?;
     let result = match form.input() {
         Ok(input) => super::update(&state.pool, shop, id, &input).await.map(|_| ()),
-        Err(error) => return refuse(&state, &page, shop, error).await,
+        Err(error) => return refuse(&state, &page, shop, form.refused(RefusedForm::Edit(id), error)).await,
     };
-    answer(&state, &page, shop, result, "saved").await
+    answer(&state, &page, shop, result, "saved", |error| {
+        form.refused(RefusedForm::Edit(id), error)
+    })
+    .await
 }
 
 /// Archives a reply.
@@ -231,8 +298,12 @@ pub async fn archive_reply(State(state): State<AppState>, page: Page, Path(id): 
     let shop = super::shop_of(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("reply"))?;
-    let result = super::archive(&state.pool, shop, id).await;
-    answer(&state, &page, shop, result, "archived").await
+    match super::archive(&state.pool, shop, id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/replies?shop={shop}&done=archived")).into_response()),
+        // Archiving takes no typed value to show again: a refusal is the error page.
+        Err(ReplyError::Invalid(error)) => Err(PageError::from(error)),
+        Err(error) => Err(ApiError::from(error).into()),
+    }
 }
 
 /// The settings form.
@@ -252,5 +323,12 @@ pub async fn save_settings(
     user.require(Action::ManageReplies)?;
     let shop = pick_shop(user, form.shop)?;
     let result = super::set_return_address(&state.pool, shop, &form.return_address).await;
-    answer(&state, &page, shop, result, "settings").await
+    answer(&state, &page, shop, result, "settings", |error| Refused {
+        form: RefusedForm::Settings,
+        situation: String::new(),
+        title: String::new(),
+        body: form.return_address,
+        error,
+    })
+    .await
 }

@@ -503,6 +503,38 @@ pub enum MoveError {
     ResolutionRequired,
 }
 
+impl std::fmt::Display for MoveError {
+    /// For developers and the JSON API, with the statuses' codes: "a ticket in `received`
+    /// cannot move to `closed`; allowed: refunded". (A page says it with the statuses' names.)
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MoveError::Illegal { from, to, allowed } => {
+                write!(
+                    f,
+                    "a ticket in `{}` cannot move to `{}`; allowed: ",
+                    from.as_str(),
+                    to.as_str()
+                )?;
+                if allowed.is_empty() {
+                    write!(f, "none (the ticket is closed)")
+                } else {
+                    let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+                    write!(f, "{}", names.join(", "))
+                }
+            }
+            MoveError::ResolutionRequired => {
+                let names: Vec<&str> = Resolution::ALL.iter().map(|r| r.as_str()).collect();
+                write!(
+                    f,
+                    "resolving a logistics ticket needs a resolution: one of {} (status `{}`)",
+                    names.join(", "),
+                    Resolved.as_str()
+                )
+            }
+        }
+    }
+}
+
 impl Position {
     /// A new ticket's position.
     pub fn new(kind: TicketKind) -> Position {

@@ -28,10 +28,10 @@ pub enum TicketError {
     #[error("the ticket is now at version {current}")]
     StaleVersion { current: i32 },
     /// The user's role may not do this.
-    #[error("{0:?}")]
+    #[error("the role `{}` may not {}", .0.role.as_str(), .0.action.name())]
     Forbidden(Denied),
     /// The workflow does not allow this move.
-    #[error("{0:?}")]
+    #[error("{0}")]
     IllegalMove(MoveError),
     /// The ticket is closed: nothing more is recorded on it.
     #[error("the ticket is closed")]
@@ -95,5 +95,45 @@ impl TicketError {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::auth::permissions::Action;
+    use crate::rules::workflow::Status;
+
+    #[test]
+    fn a_refused_move_and_a_refused_role_read_as_sentences_not_debug_output() {
+        let illegal = TicketError::IllegalMove(MoveError::Illegal {
+            from: Status::Received,
+            to: Status::Closed,
+            allowed: vec![Status::Refunded, Status::InspectionFailed],
+        });
+        assert_eq!(
+            illegal.to_string(),
+            "a ticket in `received` cannot move to `closed`; allowed: refunded, inspection_failed"
+        );
+        let closed = TicketError::IllegalMove(MoveError::Illegal {
+            from: Status::Closed,
+            to: Status::Approved,
+            allowed: Vec::new(),
+        });
+        assert_eq!(
+            closed.to_string(),
+            "a ticket in `closed` cannot move to `approved`; allowed: none (the ticket is closed)"
+        );
+        assert_eq!(
+            TicketError::IllegalMove(MoveError::ResolutionRequired).to_string(),
+            "resolving a logistics ticket needs a resolution: one of delivered, reshipped, refunded, compensated (status `resolved`)"
+        );
+        let denied = TicketError::Forbidden(Denied {
+            role: Role::Agent,
+            action: Action::ManageReplies,
+        });
+        assert!(!denied.to_string().contains('{'), "{denied}");
+        assert!(denied.to_string().starts_with("the role `agent` may not "), "{denied}");
     }
 }

@@ -12,7 +12,8 @@ use chrono::Duration;
 use crate::auth::permissions::Action;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
-use crate::web::views::{Deadline, Layout};
+use crate::tickets::pages::views::Deadline;
+use crate::web::views::Layout;
 use crate::web::{Page, PageResult, render_page};
 
 /// The page route (merged into the pages' router).

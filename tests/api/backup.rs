@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
-use crate::agent_day::{PNG, upload};
+use crate::evidence::{PNG, upload};
 use crate::support::{desk, temp_dir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aftersales");

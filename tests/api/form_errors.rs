@@ -10,7 +10,7 @@ use crate::support::{Desk, desk};
 
 /// A browser signed in as `login`, speaking `lang` (`zh` is the default; `en` goes through the
 /// header's language switch).
-async fn browser_in(desk: &Desk, login: &str, lang: &str) -> reqwest::Client {
+pub async fn browser_in(desk: &Desk, login: &str, lang: &str) -> reqwest::Client {
     let client = desk.browser(login).await;
     if lang == "en" {
         let switched = client
@@ -24,7 +24,7 @@ async fn browser_in(desk: &Desk, login: &str, lang: &str) -> reqwest::Client {
 }
 
 /// Text as it reads on screen (askama escapes quotes and ampersands).
-fn unescape(html: &str) -> String {
+pub fn unescape(html: &str) -> String {
     html.replace("&#39;", "'")
         .replace("&#34;", "\"")
         .replace("&quot;", "\"")
@@ -35,7 +35,7 @@ fn unescape(html: &str) -> String {
 }
 
 /// The message of the field error element `id` (`<p class="field-error" id="…">`), as read.
-fn field_error(page: &str, id: &str) -> String {
+pub fn field_error(page: &str, id: &str) -> String {
     let at = page
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no element #{id} in the page:\n{page}"));
@@ -50,9 +50,21 @@ fn field_error(page: &str, id: &str) -> String {
     unescape(&rest[..rest.find("</p>").expect("end of the message")])
 }
 
+/// The text of the page's first refusal said at the top (`<div class="flash flash-error" …>`),
+/// as read.
+pub fn flash_error(page: &str) -> String {
+    let at = page
+        .find("class=\"flash flash-error\"")
+        .unwrap_or_else(|| panic!("no refusal at the top of the page:\n{page}"));
+    let rest = &page[at..];
+    let start = rest.find('>').expect("tag end") + 1;
+    let end = rest.find("</div>").expect("end of the message");
+    unescape(&rest[start..end])
+}
+
 /// Asserts the error element `error_id` follows the control `control_id` inside the same field
 /// (no other field starts between them), and the control is marked invalid.
-fn assert_next_to(page: &str, control_id: &str, error_id: &str) {
+pub fn assert_next_to(page: &str, control_id: &str, error_id: &str) {
     let control = page
         .find(&format!("id=\"{control_id}\""))
         .unwrap_or_else(|| panic!("no control #{control_id}"));

@@ -2,13 +2,15 @@
 
 mod support;
 
-mod agent_day;
 mod assets;
 mod auth;
 mod backup;
+mod bad_reviews;
+mod buyers;
 mod calendar;
 mod cli;
 mod edge;
+mod evidence;
 mod faults;
 mod follow_ups;
 mod form_errors;
@@ -17,10 +19,13 @@ mod import;
 mod metrics;
 mod openapi;
 mod orders;
+mod page_refusals;
 mod pages;
 mod permissions;
+mod replies;
 mod reports;
 mod security;
 mod seven_day;
 mod tickets;
 mod timeline;
+mod visits;

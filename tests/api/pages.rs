@@ -230,7 +230,14 @@ async fn the_ticket_page_offers_only_legal_moves_and_moves_without_javascript() 
         .await
         .expect("post");
     assert_eq!(illegal.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(illegal.text().await.expect("text").contains("buyer_shipped"));
+    // Said at the top with the statuses' Chinese names: where the ticket is, where it cannot
+    // go, and where it can (买家已退货 is `buyer_shipped`), not with their codes.
+    let page = illegal.text().await.expect("text");
+    let said = crate::form_errors::flash_error(&page);
+    assert_eq!(
+        said,
+        "工单现在是“已同意”，不能改为“已关闭”；现在可以改为：买家已退货、已升级主管、平台介入。"
+    );
 }
 
 #[tokio::test]

@@ -555,3 +555,16 @@ pub fn browser_with(app: &TestApp, session: &str, csrf: Option<&str>) -> reqwest
         .build()
         .expect("client")
 }
+
+/// The `kind` of each event of a ticket's timeline, in order.
+pub fn timeline_kinds(ticket: &Value) -> Vec<String> {
+    ticket["timeline"]
+        .as_array()
+        .map(|events| {
+            events
+                .iter()
+                .filter_map(|e| e["kind"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

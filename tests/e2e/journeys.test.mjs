@@ -355,3 +355,38 @@ test('a bulk action with nothing ticked is explained beside the boxes, the chose
   assert.equal(ticket.body.version, 1, 'nothing was changed');
   await page.context().close();
 });
+
+test('a move the workflow refuses is explained on the ticket page: a missing resolution beside its choice', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-7001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'logistics', order_no: 'E2E-7001', reason: 'logistics_stuck', description: '物流四天没有更新',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const contacted = await api('POST', `/api/v1/tickets/${id}/transitions`, tok, { to: 'carrier_contacted', version: 1 });
+  assert.equal(contacted.status, 200, JSON.stringify(contacted.body));
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.goto(`${BASE}/tickets/${id}`);
+  await page.evaluate(() => { window.__noReload = true; });
+  await page.fill('#move-note', '快递已补发');
+  await page.click('button[name="to"][value="resolved"]');
+  await page.waitForSelector('#resolution-error');
+  assert.equal(await page.textContent('#resolution-error'), '物流工单要标记为已解决，请先在这里选择处理结果。');
+  assert.equal(await page.getAttribute('#resolution', 'aria-invalid'), 'true');
+  assert.equal(await page.inputValue('#move-note'), '快递已补发', 'the note is kept');
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+  const still = await api('GET', `/api/v1/tickets/${id}`, tok);
+  assert.equal(still.body.status, 'carrier_contacted', 'the ticket did not move');
+  await page.locator('#resolution').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'screenshots/13-resolution-missing.png' });
+
+  // With the resolution chosen, the same form moves it.
+  await page.selectOption('#resolution', 'reshipped');
+  await page.click('button[name="to"][value="resolved"]');
+  await page.waitForSelector('#resolution-error', { state: 'detached' });
+  await page.waitForFunction(() => document.querySelector('#timeline')?.textContent.includes('已解决'));
+  await page.context().close();
+});

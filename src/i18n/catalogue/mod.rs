@@ -2,15 +2,20 @@
 //! `{name}` marks a value filled in by `Tr::f`. Keys are unique across all files (tested).
 
 mod admin;
-mod agent_day;
+mod buyers;
 mod calendar;
 mod core;
+mod evidence;
 mod follow_ups;
 mod import_errors;
+mod keyboard;
+mod replies;
 mod report_errors;
 mod reports;
 mod service_errors;
 mod tickets_errors;
+mod visits;
+mod workflow;
 
 /// Every area's entries.
 pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
@@ -19,7 +24,12 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     follow_ups::ENTRIES,
     calendar::ENTRIES,
     reports::ENTRIES,
-    agent_day::ENTRIES,
+    replies::ENTRIES,
+    keyboard::ENTRIES,
+    buyers::ENTRIES,
+    visits::ENTRIES,
+    evidence::ENTRIES,
+    workflow::ENTRIES,
     tickets_errors::ENTRIES,
     import_errors::ENTRIES,
     report_errors::ENTRIES,

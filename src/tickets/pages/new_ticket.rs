@@ -15,14 +15,14 @@ use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
-use crate::money::Fen;
+use crate::money::{Fen, fen_or_dash, yuan_field};
 use crate::orders::Order;
 use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Priority, TicketKind};
 use crate::state::AppState;
 use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewTicket};
-use crate::web::views::{self, Choice, Layout};
+use crate::web::views::{Choice, Layout};
 use crate::web::{FormErrors, Page, PageResult, render_page};
 
 /// The new-ticket page.
@@ -163,7 +163,7 @@ async fn form_page(
                 shop: shop.0,
                 order_no: o.order_no.clone(),
                 buyer: o.buyer.clone(),
-                total: views::fen_or_dash(o.total()),
+                total: fen_or_dash(o.total()),
                 paid: zone_t.datetime_opt(&o.paid_at),
                 signed: zone_t.datetime_opt(&o.signed_at),
             })
@@ -188,7 +188,7 @@ async fn form_page(
         ],
         refund_yuan: form
             .and_then(|f| f.refund_yuan.clone())
-            .unwrap_or_else(|| order.as_ref().map(|o| views::yuan_field(o.total())).unwrap_or_default()),
+            .unwrap_or_else(|| order.as_ref().map(|o| yuan_field(o.total())).unwrap_or_default()),
         description: form.and_then(|f| f.description.clone()).unwrap_or_default(),
         can_override: user.may(Action::OverrideRules),
         ratings: {

@@ -7,13 +7,14 @@ use axum::response::Html;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::views::TicketRow;
 use crate::api::ApiQuery;
 use crate::i18n::Message;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::repo::{self, Filter};
-use crate::web::views::{Choice, Layout, TicketRow};
+use crate::web::views::{Choice, Layout};
 use crate::web::{Page, PageError, PageResult, render_page};
 
 const PAGE_SIZE: i64 = 50;

@@ -11,11 +11,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
+use super::views::{self, Deadline};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
+use crate::money::fen_or_dash;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
@@ -24,7 +26,7 @@ use crate::tickets::model::{Channel, Event, SevenDayRecord};
 use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
-use crate::web::views::{self, Choice, Deadline, Flash, Layout};
+use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
 
 /// The whole ticket page.
@@ -79,6 +81,9 @@ pub struct TicketPartial {
     /// The follow-up summary and the note as typed, when a refused action shows them again.
     pub summary: String,
     pub note: String,
+    /// The note of a refused move and the comment of a refused return visit, as typed.
+    pub move_note: String,
+    pub visit_comment: String,
     /// Messages next to the forms' fields (`errors.get("summary")`).
     pub errors: FormErrors,
 }
@@ -166,7 +171,7 @@ pub async fn partial(
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
         meta.push((
             t.t("ticket.paid"),
-            format!("{} × {}", views::fen_or_dash(line.amount()), line.quantity),
+            format!("{} × {}", fen_or_dash(line.amount()), line.quantity),
         ));
     }
     meta.push((
@@ -367,6 +372,8 @@ pub async fn partial(
         closed: ticket.status().is_closed(),
         summary: String::new(),
         note: String::new(),
+        move_note: String::new(),
+        visit_comment: String::new(),
         errors: FormErrors::none(),
     })
 }
@@ -536,11 +543,23 @@ pub struct Draft {
     pub channel: Option<String>,
     pub summary: String,
     pub note: String,
+    /// The note typed with a move.
+    pub move_note: String,
+    /// The comment typed with the return visit's answer.
+    pub visit_comment: String,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
 /// at the top of the page.
-const FORM_FIELDS: [&str; 4] = ["channel", "summary", "canned_reply", "text"];
+const FORM_FIELDS: [&str; 7] = [
+    "channel",
+    "summary",
+    "canned_reply",
+    "text",
+    "resolution",
+    "comment",
+    "file",
+];
 
 /// After an action: the fragment for htmx, a redirect for a plain post, and on a refused
 /// action the page (or fragment) again with the reason — next to its field, with what was
@@ -591,6 +610,8 @@ pub(crate) async fn answer(
         }
         body.summary = draft.summary;
         body.note = draft.note;
+        body.move_note = draft.move_note;
+        body.visit_comment = draft.visit_comment;
         body.errors = errors;
     }
     if page.htmx {
@@ -631,7 +652,7 @@ pub async fn record_follow_up(
     let draft = Draft {
         channel: Some(form.channel.clone()),
         summary: form.summary.clone(),
-        note: String::new(),
+        ..Draft::default()
     };
     let result = match (Channel::parse(&form.channel), canned_reply) {
         (Some(channel), Ok(canned_reply)) => service::follow_up_with_reply(
@@ -708,6 +729,10 @@ pub async fn move_ticket(
         .as_deref()
         .filter(|r| !r.is_empty())
         .and_then(Resolution::parse);
+    let draft = Draft {
+        move_note: form.note.clone().unwrap_or_default(),
+        ..Draft::default()
+    };
     let result = match Status::parse(&form.to) {
         Some(to) => {
             let input = NewTransition {
@@ -722,7 +747,7 @@ pub async fn move_ticket(
         }
         None => Err(FieldError::new("to", "form.choose_move").into()),
     };
-    answer(&state, &page, id, result, "flash.status_changed", Draft::default()).await
+    answer(&state, &page, id, result, "flash.status_changed", draft).await
 }
 
 /// The assignment form.
@@ -787,6 +812,10 @@ pub async fn record_return_visit(
         "no" => Ok(false),
         _ => Err(FieldError::new("satisfied", "form.choose_satisfied")),
     };
+    let draft = Draft {
+        visit_comment: form.comment.clone(),
+        ..Draft::default()
+    };
     let result = match satisfied {
         Ok(satisfied) => {
             let answer = crate::visits::VisitAnswer {
@@ -801,7 +830,7 @@ pub async fn record_return_visit(
         }
         Err(error) => Err(error.into()),
     };
-    answer(&state, &page, id, result, "flash.visit_saved", Draft::default()).await
+    answer(&state, &page, id, result, "flash.visit_saved", draft).await
 }
 
 #[cfg(test)]

@@ -1,0 +1,49 @@
+//! The buyer's file: orders, returns and refunds counted, repeat returners flagged.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{browser, desk, html};
+use aftersales::auth::Role;
+
+#[tokio::test]
+async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners() {
+    let desk = desk().await;
+    let first = desk.open("refund", "quality").await;
+    let id = first["id"].as_i64().expect("id");
+    let moved = desk.transition(id, "approved", 1, json!({})).await;
+    let moved = desk
+        .transition(id, "refunded", moved.body["version"].as_i64().expect("v"), json!({}))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    let file = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
+        .await;
+    assert_eq!(file.status, StatusCode::OK, "{:?}", file.body);
+    assert_eq!(file.body["refunds"], 1);
+    assert_eq!(file.body["orders"].as_array().map(Vec::len), Some(1));
+    assert_eq!(file.body["repeat_returner"], false, "one refund is no pattern");
+    desk.open("return", "quality").await;
+    desk.open("exchange", "wrong_item").await;
+    let file = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
+        .await;
+    assert_eq!(file.body["return_requests"], 2);
+    assert_eq!(file.body["tickets"].as_array().map(Vec::len), Some(3));
+    assert_eq!(file.body["repeat_returner"], true);
+
+    let client = browser(&desk.app, "agent-a").await;
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}/buyer"))).await.1;
+    assert!(page.contains("客户档案") && page.contains("频繁退货") && page.contains("七天无理由退货的权利不受影响"));
+    let other = desk.app.shop("shop-b").await;
+    let (_, foreign) = desk.app.user("agent-b", Role::Agent, &[other]).await;
+    assert_eq!(
+        desk.app
+            .get(&format!("/api/v1/tickets/{id}/buyer"), &foreign)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
