@@ -140,6 +140,13 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<(String, String, String)>
     crate::follow_ups::rebuild_daily(&mut tx, shop).await?;
     start_platform_clocks(&mut tx, shop).await?;
     tx.commit().await?;
+    // The planner's statistics, at once: a fresh database has none, and a connection that
+    // plans the queue before autovacuum has looked would keep a plan made for empty tables
+    // (nested loops over every order and buyer: the first queue page took over 30 s).
+    // (The timeline belongs to the ledger role, and no page plans a join over it.)
+    sqlx::raw_sql("ANALYZE shops, users, shop_members, customers, orders, order_lines, tickets, follow_up_daily")
+        .execute(pool)
+        .await?;
     tracing::info!(
         orders = data.orders.len(),
         tickets = data.tickets.len(),

@@ -9,6 +9,7 @@ mod bad_reviews;
 mod buyers;
 mod calendar;
 mod cli;
+mod demo;
 mod edge;
 mod evidence;
 mod faults;
