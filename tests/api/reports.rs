@@ -746,7 +746,7 @@ async fn a_period_backwards_or_too_long_is_explained_next_to_the_dates_with_the_
     let (status, page) = report_form(&app, &client, shop, "2025-03-31", "2025-03-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("<span class=\"field-error\" id=\"from-error\">开始日期（2025-03-31）晚于结束日期（2025-03-01）：请先填第一天，再填最后一天</span>"),
+        page.contains("<span class=\"field-error\" id=\"from-error\">开始日期（2025-03-31）晚于结束日期（2025-03-01）：请先填第一天，再填最后一天。</span>"),
         "the message next to the date, in Chinese: {page}"
     );
     assert!(
@@ -766,7 +766,7 @@ async fn a_period_backwards_or_too_long_is_explained_next_to_the_dates_with_the_
     let (status, page) = report_form(&app, &client, shop, "2024-01-01", "2025-03-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("id=\"from-error\">一份报表最多涵盖 400 天，请选择更短的时间段</span>")
+        page.contains("id=\"from-error\">一份报表最多涵盖 400 天，请选择更短的时间段。</span>")
             && page.contains("name=\"from\" value=\"2024-01-01\"")
             && page.contains("name=\"to\" value=\"2025-03-01\""),
         "{page}"
@@ -777,13 +777,13 @@ async fn a_period_backwards_or_too_long_is_explained_next_to_the_dates_with_the_
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains(
-            "id=\"from-error\">`from` (2025-03-31) is after `to` (2025-03-01); give the first day, then the last</span>"
+            "id=\"from-error\">The start date (2025-03-31) is after the end date (2025-03-01): give the first day, then the last.</span>"
         ) && page.contains("name=\"from\" value=\"2025-03-31\""),
         "{page}"
     );
     let (_, page) = report_form(&app, &client, shop, "2024-01-01", "2025-03-01").await;
     assert!(
-        page.contains("id=\"from-error\">a report covers at most 400 days; choose a shorter period</span>")
+        page.contains("id=\"from-error\">A report covers at most 400 days; choose a shorter period.</span>")
             && page.contains("name=\"to\" value=\"2025-03-01\""),
         "{page}"
     );
@@ -809,19 +809,19 @@ async fn the_api_names_the_field_of_a_bad_period_with_a_stable_code() {
     assert_eq!(backwards.body["error"]["details"]["field"], "from");
     assert_eq!(
         backwards.error_message(),
-        "from: `from` (2025-03-31) is after `to` (2025-03-01); give the first day, then the last"
+        "from: The start date (2025-03-31) is after the end date (2025-03-01): give the first day, then the last."
     );
     let long = app.get(&format!("{path}?from=2024-01-01&to=2025-03-01"), &token).await;
     assert_eq!(long.body["error"]["details"]["field"], "from");
     assert_eq!(
         long.error_message(),
-        "from: a report covers at most 400 days; choose a shorter period"
+        "from: A report covers at most 400 days; choose a shorter period."
     );
     let not_a_date = app.get(&format!("{path}?to=tomorrow"), &token).await;
     assert_eq!(not_a_date.body["error"]["details"]["field"], "to");
     assert_eq!(
         not_a_date.error_message(),
-        "to: `tomorrow` is not a date; write it as 2025-03-01"
+        "to: “tomorrow” is not a date; write it as 2025-03-01."
     );
     let far = app.get(&format!("{path}?from=1999-01-01&to=1999-01-02"), &token).await;
     assert_eq!(far.error_code(), "date_out_of_range");
