@@ -43,4 +43,25 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "上传的表单不完整或格式不对（可能是连接中断），未保存任何内容。请重新选择文件并上传。",
         "The uploaded form was incomplete or malformed (perhaps the connection broke); nothing was stored. Choose the file again and upload it.",
     ),
+    // What it refuses (next to the field on the page; the API answers the English text).
+    (
+        "evidence.error.empty",
+        "请选择要附上的照片或 PDF；文件是空的",
+        "choose a photo or PDF to attach; the file was empty",
+    ),
+    (
+        "evidence.error.no_file",
+        "表单中没有文件；请选择要附上的照片或 PDF",
+        "the form has no file; choose a photo or PDF to attach",
+    ),
+    (
+        "evidence.error.too_large",
+        "文件大小为 {size} MB；每个文件最多 5 MB——请发送较小的照片或拆分 PDF。未保存任何内容。",
+        "the file is {size} MB; at most 5 MB per file is accepted — send a smaller photo or split the PDF. Nothing was stored.",
+    ),
+    (
+        "evidence.error.wrong_type",
+        "只接受 JPEG、PNG、WebP 照片和 PDF 文件（按内容识别，而非文件名）；请将文件存为其中一种格式后重新发送。未保存任何内容。",
+        "only JPEG, PNG or WebP photos and PDF files are accepted (checked from the content, not the name); save the file in one of these formats and send it again. Nothing was stored.",
+    ),
 ];

@@ -7,12 +7,10 @@ mod calendar;
 mod core;
 mod evidence;
 mod follow_ups;
-mod import_errors;
+mod import;
 mod keyboard;
 mod replies;
-mod report_errors;
 mod reports;
-mod service_errors;
 mod tickets_errors;
 mod visits;
 mod workflow;
@@ -31,7 +29,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     evidence::ENTRIES,
     workflow::ENTRIES,
     tickets_errors::ENTRIES,
-    import_errors::ENTRIES,
-    report_errors::ENTRIES,
-    service_errors::ENTRIES,
+    import::ENTRIES,
 ];

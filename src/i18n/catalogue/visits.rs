@@ -49,4 +49,15 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "工单还在处理中：处理完毕（已解决、已退款或换新已发出）后才能回访。",
         "The ticket is still being worked: a return visit comes once it is resolved, refunded or the replacement shipped.",
     ),
+    // What it refuses (next to the field on the page; the API answers the English text).
+    (
+        "visits.error.comment_too_long",
+        "备注最多 {max} 个字",
+        "at most {max} characters",
+    ),
+    (
+        "visits.error.not_done",
+        "工单仍在处理中（状态 `{status}`）：处理完毕、已退款或已寄出换货后才进行回访",
+        "the ticket is still being worked (status `{status}`): a return visit is asked once it is resolved, refunded or the replacement shipped",
+    ),
 ];
