@@ -1,5 +1,5 @@
 //! What the ticket actions ([`super::service`]) refuse with: [`TicketError`], without HTTP. The
-//! JSON API makes its `ApiError` from it once (`tickets::api`); the pages show a field's message
+//! JSON API makes its own error from it once (`tickets::api`); the pages show a field's message
 //! next to the field and anything else as the page's message, in the user's language.
 
 use super::model::SevenDayRecord;
