@@ -253,10 +253,24 @@ mod tests {
         assert_eq!(stale.text(tr(Lang::Zh)), tr(Lang::Zh).t("error.code.stale_version"));
         assert_eq!(stale.text(tr(Lang::En)), tr(Lang::En).t("error.code.stale_version"));
         assert_ne!(stale.text(tr(Lang::Zh)), stale.text(tr(Lang::En)));
-        let uncatalogued = PageError::from(ApiError::bad_request("the body is too large"));
-        assert_eq!(uncatalogued.text(tr(Lang::Zh)), "the body is too large");
-        let silent = PageError::from(ApiError::bad_request(""));
+        let uncatalogued = PageError::from(ApiError::unprocessable("some_new_refusal", "what the API says"));
+        assert_eq!(uncatalogued.text(tr(Lang::Zh)), "what the API says");
+        let silent = PageError::from(ApiError::unprocessable("some_new_refusal", ""));
         assert_eq!(silent.text(tr(Lang::En)), tr(Lang::En).t("error.generic"));
+        // A fault of ours or a request the page could not have sent reads in the user's language,
+        // never as the API's English.
+        for error in [
+            ApiError::internal("a bug"),
+            ApiError::bad_request("the body is too large"),
+            ApiError::unprocessable("invalid_field", "the form could not be read: invalid digit"),
+        ] {
+            let page = PageError::from(error.clone());
+            assert_eq!(
+                page.text(tr(Lang::Zh)),
+                tr(Lang::Zh).t(&format!("error.code.{}", error.code))
+            );
+            assert_ne!(page.text(tr(Lang::Zh)), error.message);
+        }
     }
 
     #[test]

@@ -59,6 +59,25 @@ async fn a_database_that_cannot_store_makes_writes_503_with_retry_after_and_the_
     assert_eq!(created.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", created.body);
     assert_eq!(created.error_code(), "storage_unavailable");
     assert!(created.error_message().contains("nothing was changed"));
+    // The same refusal on a page reads in the user's language, not as the API's English.
+    let agent = desk.browser("agent-a").await;
+    let shop = desk.shop.to_string();
+    let page = agent
+        .post(desk.app.url("/tickets"))
+        .form(&[
+            ("shop", shop.as_str()),
+            ("order_no", "O-1"),
+            ("kind", "complaint"),
+            ("reason", "quality"),
+            ("description", "买家投诉客服态度"),
+        ])
+        .send()
+        .await
+        .expect("post the form");
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let text = page.text().await.expect("text");
+    assert!(text.contains("数据库暂时无法保存任何内容"), "{text}");
+    assert!(!text.contains("nothing was changed"), "{text}");
     // Room again: ready, and the write goes through.
     sqlx::raw_sql("DROP TRIGGER disk_full ON readiness_probe; DROP TRIGGER disk_full ON tickets")
         .execute(&admin)

@@ -306,6 +306,31 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "The database cannot be reached right now; nothing was saved. Try again in a moment.",
     ),
     (
+        "error.code.storage_unavailable",
+        "数据库暂时无法保存任何内容（磁盘已满或服务器故障），操作未保存。请几分钟后重试，并告诉管理员。",
+        "The database cannot store anything right now (out of disk space or a server fault); nothing was saved. Try again in a few minutes, and tell the administrator.",
+    ),
+    (
+        "error.code.internal",
+        "系统出了点问题，已记录下来，操作可能未完成。请稍后重试；如果一直这样，请告诉管理员。",
+        "Something went wrong on our side and it has been logged; what you did may not have been saved. Try again in a moment, and tell the administrator if it keeps happening.",
+    ),
+    (
+        "error.code.bad_request",
+        "无法读取这个请求，页面可能已过期。请刷新页面后重试。",
+        "This request could not be read; the page may be out of date. Reload it and try again.",
+    ),
+    (
+        "error.code.invalid_field",
+        "表单中有一项无法读取。请刷新页面后重新填写。",
+        "A field of the form could not be read. Reload the page and fill it in again.",
+    ),
+    (
+        "error.code.control_character",
+        "地址中含有不可见的控制字符，请去掉后重试。",
+        "The address contains an invisible control character; remove it and try again.",
+    ),
+    (
         "error.code.amount_out_of_range",
         "金额超出范围：每笔金额须在 ¥0.00 至 ¥100,000,000.00 之间，请检查后重试。",
         "An amount is out of range: each must be between ¥0.00 and ¥100,000,000.00. Check it and try again.",
