@@ -247,7 +247,7 @@ mod tests {
         assert!(matches!(
             read_table(b"a,b\n1,\x002\n", &mut Lines(Vec::new())),
             Err(ImportError::Unreadable(message))
-                if message.key == "import.error.nul" && message.english().starts_with("line 2:")
+                if message.key == "import.error.nul" && message.english().starts_with("Line 2:")
         ));
     }
 

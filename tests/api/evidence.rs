@@ -200,7 +200,7 @@ async fn an_evidence_form_without_its_file_or_not_multipart_is_refused_naming_wh
     assert_eq!(no_file["error"]["details"]["field"], "file");
     assert_eq!(
         no_file["error"]["message"],
-        "file: the form has no file; choose a photo or PDF to attach"
+        "file: The form has no file; choose a photo or PDF to attach."
     );
     let plain = post("text/plain", "a photo").await.expect("post");
     assert_eq!(plain.status(), StatusCode::BAD_REQUEST);

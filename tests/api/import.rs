@@ -985,7 +985,7 @@ async fn a_row_with_quantity_two_is_explained_in_the_readers_language_and_kept_t
     let (_, page) = crate::support::html(&client, app.url(&format!("/import?job={job}"))).await;
     assert!(
         page.contains(
-            "<td class=\"num\">3</td><td>the quantity should be a whole number of at least 1, not “two”</td>"
+            "<td class=\"num\">3</td><td>The quantity should be a whole number of at least 1, not “two”</td>"
         ),
         "the same stored row in English: {page}"
     );
@@ -1054,7 +1054,7 @@ async fn an_upload_without_its_file_is_refused_in_the_readers_language_and_start
     assert!(text.contains("请选择要导入的文件"), "{text}");
     client.get(app.url("/lang/en")).send().await.expect("switch to English");
     let text = send().await.expect("post").text().await.expect("text");
-    assert!(text.contains("choose a file to import"), "{text}");
+    assert!(text.contains("Choose a file to import."), "{text}");
     let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM import_jobs")
         .fetch_one(&app.pool)
         .await

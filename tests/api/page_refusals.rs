@@ -135,7 +135,7 @@ async fn a_return_visit_comment_too_long_is_refused_next_to_it_with_the_text_kep
     ];
     let version = drive(&desk, id, &path).await.to_string();
     let comment = "满意".repeat(1001);
-    for (lang, message) in [("zh", "备注最多 2000 个字"), ("en", "at most 2000 characters")] {
+    for (lang, message) in [("zh", "备注最多 2000 个字"), ("en", "At most 2000 characters.")] {
         let client = browser_in(&desk, "agent-a", lang).await;
         let (status, page) = post_form(
             &desk,
@@ -178,7 +178,7 @@ async fn an_evidence_form_without_its_file_or_not_a_file_form_is_refused_in_the_
         ),
         (
             "en",
-            "the form has no file; choose a photo or PDF to attach",
+            "The form has no file; choose a photo or PDF to attach.",
             "The upload was not a file form: choose a photo or PDF under Evidence on the ticket page and upload it.",
         ),
     ] {
@@ -232,8 +232,8 @@ async fn a_reply_the_library_refuses_is_explained_next_to_its_field_with_the_for
         ("zh", "没有变量 {nickname}；可用的变量有", "请填写 1–100 个字的标题"),
         (
             "en",
-            "unknown variable {nickname}; the variables are",
-            "give a title of 1–100 characters",
+            "Unknown variable {nickname}; the variables are",
+            "Give a title of 1–100 characters.",
         ),
     ] {
         let client = browser_in(&desk, "super-a", lang).await;

@@ -47,21 +47,21 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "evidence.error.empty",
         "请选择要附上的照片或 PDF；文件是空的",
-        "choose a photo or PDF to attach; the file was empty",
+        "Choose a photo or PDF to attach; the file was empty.",
     ),
     (
         "evidence.error.no_file",
         "表单中没有文件；请选择要附上的照片或 PDF",
-        "the form has no file; choose a photo or PDF to attach",
+        "The form has no file; choose a photo or PDF to attach.",
     ),
     (
         "evidence.error.too_large",
         "文件大小为 {size} MB；每个文件最多 5 MB——请发送较小的照片或拆分 PDF。未保存任何内容。",
-        "the file is {size} MB; at most 5 MB per file is accepted — send a smaller photo or split the PDF. Nothing was stored.",
+        "The file is {size} MB; at most 5 MB per file is accepted — send a smaller photo or split the PDF. Nothing was stored.",
     ),
     (
         "evidence.error.wrong_type",
         "只接受 JPEG、PNG、WebP 照片和 PDF 文件（按内容识别，而非文件名）；请将文件存为其中一种格式后重新发送。未保存任何内容。",
-        "only JPEG, PNG or WebP photos and PDF files are accepted (checked from the content, not the name); save the file in one of these formats and send it again. Nothing was stored.",
+        "Only JPEG, PNG or WebP photos and PDF files are accepted (checked from the content, not the name); save the file in one of these formats and send it again. Nothing was stored.",
     ),
 ];

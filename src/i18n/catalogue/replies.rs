@@ -75,26 +75,26 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "replies.error.title",
         "请填写 1–100 个字的标题",
-        "give a title of 1–100 characters",
+        "Give a title of 1–100 characters.",
     ),
     (
         "replies.error.body",
         "请填写 1–2000 个字的正文",
-        "give a text of 1–2000 characters",
+        "Give a text of 1–2000 characters.",
     ),
     (
         "replies.error.unknown_variable",
         "没有变量 {name}；可用的变量有 {variables}",
-        "unknown variable {name}; the variables are {variables}",
+        "Unknown variable {name}; the variables are {variables}",
     ),
     (
         "replies.error.return_address",
         "退货地址最多 500 个字",
-        "at most 500 characters",
+        "At most 500 characters.",
     ),
     (
         "replies.error.situation",
         "请选择一种场景",
-        "choose one of the situations",
+        "Choose one of the situations.",
     ),
 ];

@@ -53,11 +53,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "visits.error.comment_too_long",
         "备注最多 {max} 个字",
-        "at most {max} characters",
+        "At most {max} characters.",
     ),
     (
         "visits.error.not_done",
         "工单仍在处理中（状态 `{status}`）：处理完毕、已退款或已寄出换货后才进行回访",
-        "the ticket is still being worked (status `{status}`): a return visit is asked once it is resolved, refunded or the replacement shipped",
+        "The ticket is still being worked (status `{status}`): a return visit is asked once it is resolved, refunded or the replacement shipped.",
     ),
 ];
