@@ -171,7 +171,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "无法识别此订单文件的表头（读到：{found}）。请使用卖家中心的订单报表（订单编号、买家会员名、买家实际支付金额……）、宝贝报表（订单编号、标题、价格、购买数量……）或简单 CSV 格式（order_no、buyer、sku、title、quantity、unit_price……）",
         "The header row is not an order file we know (found: {found}). Use the seller centre's order report (订单编号, 买家会员名, 买家实际支付金额, …), its item report (订单编号, 标题, 价格, 购买数量, …) or the plain CSV layout (order_no, buyer, sku, title, quantity, unit_price, …)",
     ),
-    ("import.error.no_header", "文件没有表头行", "The file has no header row."),
+    (
+        "import.error.no_header",
+        "文件没有表头行",
+        "The file has no header row.",
+    ),
     (
         "import.error.no_orders",
         "文件有表头，但没有任何订单",
