@@ -177,11 +177,12 @@ pub async fn get_ticket(
 }
 
 /// Records a contact with the buyer (or carrier, warehouse): the follow-up cycle restarts. With
-/// `canned_reply`, the reply's filled-in text is recorded beside the summary.
+/// `canned_reply`, the reply's filled-in text is recorded beside the summary. An append: never
+/// refused for a stale `version`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/follow-ups", tag = "tickets",
     params(("id" = i64, Path, description = "ticket id")), request_body = FollowUpRequest,
     responses((status = 201, body = TicketView), (status = 404, body = crate::api::ErrorBody),
-              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+              (status = 422, body = crate::api::ErrorBody)))]
 pub async fn record_follow_up(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -198,11 +199,11 @@ pub async fn record_follow_up(
     ))
 }
 
-/// Adds an internal note to the timeline.
+/// Adds an internal note to the timeline. An append: never refused for a stale `version`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "tickets",
     params(("id" = i64, Path, description = "ticket id")), request_body = NewNote,
     responses((status = 201, body = TicketView), (status = 404, body = crate::api::ErrorBody),
-              (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+              (status = 422, body = crate::api::ErrorBody)))]
 pub async fn add_note(
     State(state): State<AppState>,
     user: CurrentUser,

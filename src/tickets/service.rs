@@ -83,7 +83,8 @@ pub struct NewFollowUp {
     pub channel: Channel,
     #[schema(min_length = 1, example = "已电话联系买家，确认今天寄回")]
     pub summary: String,
-    /// If given, the follow-up is refused when the ticket changed since.
+    /// The version the agent saw. Accepted and not checked: a follow-up is an append and never
+    /// conflicts with a change of status.
     #[serde(default)]
     pub version: Option<i32>,
 }
@@ -96,7 +97,8 @@ pub struct FollowUpRequest {
     pub channel: Channel,
     #[schema(min_length = 1, example = "已电话联系买家，确认今天寄回")]
     pub summary: String,
-    /// If given, the follow-up is refused when the ticket changed since.
+    /// The version the agent saw. Accepted and not checked: a follow-up is an append and never
+    /// conflicts with a change of status.
     #[serde(default)]
     pub version: Option<i32>,
     /// A reply id of the shop's library.
@@ -124,6 +126,8 @@ impl FollowUpRequest {
 pub struct NewNote {
     #[schema(min_length = 1)]
     pub text: String,
+    /// The version the agent saw. Accepted and not checked: a note is an append and never
+    /// conflicts with a change of status.
     #[serde(default)]
     pub version: Option<i32>,
 }
@@ -745,7 +749,9 @@ async fn shop_follow_up_hours(tx: &mut sqlx::PgConnection, shop: ShopId) -> Resu
     Ok(u32::try_from(hours).unwrap_or(24))
 }
 
-/// Records a follow-up: the cycle starts again from now.
+/// Records a follow-up: the cycle starts again from now. A follow-up is an append: it is
+/// recorded whatever version the agent saw (a status change meanwhile does not refuse it), and
+/// bumps the version once.
 pub async fn follow_up(
     pool: &PgPool,
     user: &CurrentUser,
@@ -767,7 +773,7 @@ pub async fn follow_up_with_reply(
 ) -> Result<Ticket, TicketError> {
     let summary = require_text("summary", &input.summary, 5_000)?;
     let mut tx = pool.begin().await?;
-    let ticket = lock(&mut tx, user, id, input.version).await?;
+    let ticket = lock(&mut tx, user, id, None).await?;
     if ticket.status().is_closed() {
         return Err(TicketError::Closed);
     }
@@ -811,7 +817,8 @@ pub async fn follow_up_with_reply(
     Ok(updated)
 }
 
-/// Adds an internal note (not a contact: the follow-up cycle is not reset).
+/// Adds an internal note (not a contact: the follow-up cycle is not reset). Like a follow-up,
+/// an append: recorded whatever version the agent saw, bumping the version once.
 pub async fn note(
     pool: &PgPool,
     user: &CurrentUser,
@@ -821,7 +828,7 @@ pub async fn note(
 ) -> Result<Ticket, TicketError> {
     let text = require_text("text", &input.text, 5_000)?;
     let mut tx = pool.begin().await?;
-    let ticket = lock(&mut tx, user, id, input.version).await?;
+    let ticket = lock(&mut tx, user, id, None).await?;
     repo::touch(&mut *tx, ticket.shop_id, id, now).await?;
     let event = EventData::Note(events::Note { text });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;

@@ -10,6 +10,7 @@ mod buyers;
 mod calendar;
 mod cli;
 mod demo;
+mod drafts;
 mod edge;
 mod evidence;
 mod faults;

@@ -196,7 +196,7 @@ async fn a_stale_version_gets_409_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_stale_follow_up_is_refused_but_one_without_version_is_recorded() {
+async fn a_follow_up_on_a_stale_version_is_recorded_like_one_without_version() {
     let desk = desk().await;
     let ticket = desk.open("complaint", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
@@ -218,7 +218,18 @@ async fn a_stale_follow_up_is_refused_but_one_without_version_is_recorded() {
             json!({ "channel": "chat", "summary": "again", "version": 1 }),
         )
         .await;
-    assert_eq!(stale.status, StatusCode::CONFLICT);
+    // A follow-up is an append: the version the agent saw does not matter.
+    assert_eq!(stale.status, StatusCode::CREATED, "{:?}", stale.body);
+    assert_eq!(stale.body["version"], 3, "the version is bumped once per follow-up");
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    let summaries: Vec<&str> = after.body["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|event| event["kind"] == "follow_up")
+        .filter_map(|event| event["data"]["summary"].as_str())
+        .collect();
+    assert_eq!(summaries, vec!["已致电买家", "again"]);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod admin;
 mod buyers;
 mod calendar;
 mod core;
+mod drafts;
 mod evidence;
 mod follow_ups;
 mod import;
@@ -30,4 +31,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     workflow::ENTRIES,
     tickets_errors::ENTRIES,
     import::ENTRIES,
+    drafts::ENTRIES,
 ];

@@ -588,8 +588,17 @@ pub(crate) async fn answer(
         Err(refusal) => {
             // htmx only swaps successful answers: the refusal is shown in place with 200.
             let status = if page.htmx { StatusCode::OK } else { refusal.status() };
+            let ticket = load(state, &page.user, id).await?;
             let (flash, errors) = match &refusal {
                 Refusal::Field(error) if FORM_FIELDS.contains(&error.field) => (None, FormErrors::one(t, error)),
+                // Someone changed the ticket meanwhile: say what it is now.
+                Refusal::Said(error) if error.code == "stale_version" => (
+                    Some(Flash {
+                        ok: false,
+                        text: t.f("drafts.stale_move", &[("status", &ticket.status().label(t.lang))]),
+                    }),
+                    FormErrors::none(),
+                ),
                 _ => (
                     Some(Flash {
                         ok: false,
@@ -598,11 +607,13 @@ pub(crate) async fn answer(
                     FormErrors::none(),
                 ),
             };
-            (load(state, &page.user, id).await?, flash, errors, status)
+            (ticket, flash, errors, status)
         }
     };
+    let refused = flash.as_ref().is_some_and(|flash| !flash.ok) || !errors.is_empty();
     let mut body = partial(state, &page.user, t, &ticket, flash).await?;
-    if !errors.is_empty() {
+    // Whatever the refusal, what was typed comes back in its box.
+    if refused {
         if let Some(channel) = &draft.channel {
             for choice in &mut body.channels {
                 choice.selected = &choice.value == channel;

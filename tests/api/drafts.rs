@@ -1,0 +1,106 @@
+//! Nothing typed is lost: follow-ups and notes are appends that a status change made meanwhile
+//! does not refuse; a move on a stale version keeps its typed note and says what the ticket is
+//! now; a form posted after the session expired leads, after signing in, back to a page.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::desk;
+
+#[tokio::test]
+async fn a_note_on_a_stale_version_is_recorded_and_bumps_the_version_once() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let approved = desk.transition(id, "approved", 1, json!({})).await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let note = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/notes"),
+            &desk.agent_token,
+            json!({ "text": "买家要求尽快处理", "version": 1 }),
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    assert_eq!(note.body["status"], "approved", "the move stands");
+    assert_eq!(note.body["version"], 3);
+}
+
+#[tokio::test]
+async fn a_move_on_a_stale_version_is_still_refused() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let note = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/notes"),
+            &desk.agent_token,
+            json!({ "text": "已核对订单", "version": 1 }),
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    let stale = desk.transition(id, "rejected", 1, json!({})).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.error_code(), "stale_version");
+}
+
+#[tokio::test]
+async fn a_follow_up_typed_in_a_second_tab_after_an_approval_is_saved_from_the_page() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    // Tab A approves; tab B still shows version 1.
+    let approved = desk.transition(id, "approved", 1, json!({})).await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let client = desk.browser("agent-a").await;
+    let answer = client
+        .post(desk.app.url(&format!("/tickets/{id}/follow-ups")))
+        .header("HX-Request", "true")
+        .form(&[
+            ("channel", "phone"),
+            ("summary", "电话告知买家退款进度"),
+            ("version", "1"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let fragment = answer.text().await.expect("text");
+    assert!(fragment.contains("跟进已记录"), "saved: {fragment}");
+    assert!(fragment.contains("电话告知买家退款进度"), "on the timeline");
+    assert!(!fragment.contains("刚被他人修改"));
+}
+
+#[tokio::test]
+async fn a_stale_move_keeps_the_typed_note_and_names_the_status_now() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let approved = desk.transition(id, "approved", 1, json!({})).await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let client = desk.browser("agent-a").await;
+    for htmx in [true, false] {
+        let mut request = client.post(desk.app.url(&format!("/tickets/{id}/transitions")));
+        if htmx {
+            request = request.header("HX-Request", "true");
+        }
+        let answer = request
+            .form(&[("to", "rejected"), ("version", "1"), ("note", "买家已撤回申请的说明")])
+            .send()
+            .await
+            .expect("post");
+        let expected = if htmx { StatusCode::OK } else { StatusCode::CONFLICT };
+        assert_eq!(answer.status(), expected);
+        let text = answer.text().await.expect("text");
+        assert!(text.contains("刚被他人修改"), "the conflict is explained");
+        assert!(text.contains("当前状态为「已同意」"), "and what the ticket is now");
+        assert!(
+            text.contains("value=\"买家已撤回申请的说明\""),
+            "the typed note is back in its box (htmx: {htmx})"
+        );
+    }
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(after.body["status"], "approved", "the stale move changed nothing");
+}
