@@ -35,6 +35,8 @@ pub struct LoginPage {
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
+    /// Set when a form was posted after the session had expired.
+    expired: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,13 +46,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Shows the login form.
+/// Shows the login form (saying the session expired when a form post was sent here).
 pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> PageResult {
+    let t = translator(&headers);
     let page = LoginPage {
-        layout: Layout::anonymous(translator(&headers)),
+        layout: Layout::anonymous(t),
         next: safe_next(query.next.as_deref()),
         login: String::new(),
-        error: None,
+        error: query
+            .expired
+            .is_some()
+            .then(|| t.t("drafts.session_expired").to_string()),
     };
     Ok(render_page(&page)?.into_response())
 }

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/lang/{code}", get(switch_language))
 }
 
-/// The signed-in user of a page request; without one, the browser goes to the login page.
+/// The signed-in user of a page request; without one, the browser goes to the login page. A
+/// form posted without a session (it expired while the page was open) goes to the login page
+/// saying so, and from there back to the page the form was on ([`page_before_post`]) — never to
+/// the POST-only address, which a browser cannot open.
 pub struct PageUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for PageUser {
@@ -39,8 +42,14 @@ impl FromRequestParts<AppState> for PageUser {
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(user) => Ok(PageUser(user)),
             Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let target = format!("/login?next={}", urlencode(next));
+                let target = if matches!(parts.method, Method::GET | Method::HEAD) {
+                    let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    format!("/login?next={}", urlencode(next))
+                } else {
+                    let public_origin = state.transport.public_url.as_ref().map(|url| url.origin());
+                    let next = page_before_post(parts.uri.path(), &parts.headers, public_origin);
+                    format!("/login?expired=1&next={}", urlencode(&next))
+                };
                 Err(if parts.headers.contains_key("hx-request") {
                     // htmx follows HX-Redirect with a full page load.
                     let mut response = StatusCode::OK.into_response();
@@ -174,6 +183,32 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The page a form posted to `path` was on, to return to with a GET: the ticket page for a post
+/// about a ticket (`/tickets/{id}/…`), else the page that sent it (`Referer`, when it names this
+/// site), else the desk's home.
+pub fn page_before_post(path: &str, headers: &HeaderMap, public_origin: Option<&str>) -> String {
+    let mut segments = path.trim_start_matches('/').split('/');
+    if let (Some("tickets"), Some(id), Some(_)) = (segments.next(), segments.next(), segments.next())
+        && id.parse::<i64>().is_ok()
+    {
+        return format!("/tickets/{id}");
+    }
+    referring_page(headers, public_origin).unwrap_or_else(|| "/".to_string())
+}
+
+/// The path and query of the `Referer`, if it is a page of this site (its host is the request's
+/// `Host`, or its origin the configured public URL's).
+fn referring_page(headers: &HeaderMap, public_origin: Option<&str>) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let (scheme, rest) = referer.split_once("://")?;
+    let (host, path) = rest.find('/').map_or((rest, "/"), |at| rest.split_at(at));
+    let origin = format!("{scheme}://{host}");
+    let ours = public_origin.is_some_and(|public| public.eq_ignore_ascii_case(&origin))
+        || headers.get(header::HOST).and_then(|v| v.to_str().ok()) == Some(host);
+    let path = path.split('#').next().unwrap_or("/");
+    (ours && path != "/login" && !path.starts_with("/login?")).then(|| safe_next(Some(path)))
+}
+
 /// Percent-encodes a query value.
 pub fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -196,6 +231,49 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn a_post_about_a_ticket_returns_to_the_ticket_page() {
+        let referer = headers(&[("host", "desk.test"), ("referer", "http://desk.test/?mine=1")]);
+        assert_eq!(
+            page_before_post("/tickets/42/follow-ups", &referer, None),
+            "/tickets/42"
+        );
+        assert_eq!(
+            page_before_post("/tickets/42/transitions", &HeaderMap::new(), None),
+            "/tickets/42"
+        );
+    }
+
+    #[test]
+    fn another_post_returns_to_the_page_of_this_site_that_sent_it() {
+        let ours = headers(&[
+            ("host", "desk.test"),
+            ("referer", "http://desk.test/admin?tab=users#new"),
+        ]);
+        assert_eq!(page_before_post("/admin/users", &ours, None), "/admin?tab=users");
+        let public = headers(&[("host", "10.0.0.5:8080"), ("referer", "https://desk.example/calendar")]);
+        assert_eq!(
+            page_before_post("/calendar/years", &public, Some("https://desk.example")),
+            "/calendar"
+        );
+    }
+
+    #[test]
+    fn a_post_from_elsewhere_or_without_referer_returns_home() {
+        let theirs = headers(&[("host", "desk.test"), ("referer", "https://evil.example/admin")]);
+        assert_eq!(page_before_post("/admin/users", &theirs, None), "/");
+        assert_eq!(page_before_post("/tickets", &HeaderMap::new(), None), "/");
+        assert_eq!(page_before_post("/tickets/new/x", &HeaderMap::new(), None), "/");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::desk;
+use crate::support::{browser_with, desk, html};
 
 #[tokio::test]
 async fn a_note_on_a_stale_version_is_recorded_and_bumps_the_version_once() {
@@ -103,4 +103,102 @@ async fn a_stale_move_keeps_the_typed_note_and_names_the_status_now() {
     }
     let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
     assert_eq!(after.body["status"], "approved", "the stale move changed nothing");
+}
+
+/// A browser whose session has expired: the cookie and the page's CSRF token of a session the
+/// desk no longer knows.
+fn expired_browser(desk: &crate::support::Desk) -> reqwest::Client {
+    let session = "a-session-that-has-expired";
+    browser_with(&desk.app, session, Some(&aftersales::web::csrf::token_for(session)))
+}
+
+#[tokio::test]
+async fn a_form_posted_after_the_session_expired_returns_to_the_ticket_page_after_signing_in() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let client = expired_browser(&desk);
+    let posted = client
+        .post(desk.app.url(&format!("/tickets/{id}/follow-ups")))
+        .form(&[("channel", "phone"), ("summary", "已电话联系"), ("version", "1")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let login = posted.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(
+        login,
+        format!("/login?expired=1&next=/tickets/{id}"),
+        "a GET page, not the POST address"
+    );
+    let (status, page) = html(&client, desk.app.url(&login)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("会话已过期，请重新登录"), "{page}");
+    assert!(
+        page.contains(&format!("name=\"next\" value=\"/tickets/{id}\"")),
+        "{page}"
+    );
+    let signed_in = client
+        .post(desk.app.url("/login"))
+        .form(&[
+            ("login", "agent-a"),
+            ("password", "password-agent-a"),
+            ("next", &format!("/tickets/{id}")),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], format!("/tickets/{id}"));
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(after.body["version"], 1, "nothing was recorded without a session");
+}
+
+#[tokio::test]
+async fn an_htmx_post_after_the_session_expired_is_sent_to_the_same_login_page() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let posted = expired_browser(&desk)
+        .post(desk.app.url(&format!("/tickets/{id}/notes")))
+        .header("HX-Request", "true")
+        .form(&[("text", "备注"), ("version", "1")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::OK);
+    assert_eq!(
+        posted.headers()["hx-redirect"],
+        format!("/login?expired=1&next=/tickets/{id}")
+    );
+}
+
+#[tokio::test]
+async fn a_post_elsewhere_returns_to_the_page_it_came_from_and_the_login_page_speaks_english() {
+    let desk = desk().await;
+    let client = expired_browser(&desk);
+    let address = desk.app.url("/calendar?year=2026");
+    let posted = client
+        .post(desk.app.url("/calendar/years"))
+        .header("Referer", address)
+        .form(&[("year", "2027")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let login = posted.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(login, "/login?expired=1&next=/calendar%3Fyear%3D2026");
+    let english = reqwest::Client::new()
+        .get(desk.app.url(&login))
+        .header("Cookie", "lang=en")
+        .send()
+        .await
+        .expect("get");
+    let page = english.text().await.expect("text");
+    assert!(
+        page.contains("Your session has expired. Please sign in again."),
+        "{page}"
+    );
+    let (_, plain) = html(&client, desk.app.url("/login?next=/")).await;
+    assert!(!plain.contains("会话已过期"), "only after an expired post");
 }
