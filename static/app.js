@@ -66,6 +66,7 @@
   }
 
   function start() {
+    restoreDrafts(document);
     updateCountdowns(document);
     window.setInterval(function () { updateCountdowns(document); }, 30000);
   }
@@ -86,6 +87,101 @@
     reader.onload = function () { target.value = String(reader.result || ''); target.focus(); };
     reader.readAsText(input.files[0], 'utf-8');
   });
+
+  // (e) Drafts: a field with data-draft="KEY" (the follow-up, the note, the move's note; the key
+  // names the ticket and the field) is kept in localStorage as it is typed, so a reload or an
+  // expired session loses nothing. It is put back into its box when the box comes back empty,
+  // and forgotten once the server confirms the save (the swapped content carries .flash-ok).
+  var DRAFT_PREFIX = 'aftersales.draft.';
+  var pendingDrafts = [];
+
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  function saveDraft(field) {
+    var store = storage();
+    var key = field.getAttribute('data-draft');
+    if (!store || !key) return;
+    try {
+      if (field.value) store.setItem(DRAFT_PREFIX + key, field.value);
+      else store.removeItem(DRAFT_PREFIX + key);
+    } catch (e) { /* storage full or refused: the box itself still holds the text */ }
+  }
+
+  function restoreDrafts(root) {
+    var store = storage();
+    if (!store || !root || !root.querySelectorAll) return;
+    var fields = root.querySelectorAll('[data-draft]');
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      var kept = store.getItem(DRAFT_PREFIX + field.getAttribute('data-draft'));
+      if (kept && !field.value) field.value = kept;
+      else if (field.value) saveDraft(field);
+    }
+  }
+
+  function draftKeys(form) {
+    var keys = [];
+    if (!form || !form.querySelectorAll) return keys;
+    var fields = form.querySelectorAll('[data-draft]');
+    for (var i = 0; i < fields.length; i++) keys.push(fields[i].getAttribute('data-draft'));
+    return keys;
+  }
+
+  document.addEventListener('input', function (evt) {
+    if (evt.target && evt.target.hasAttribute && evt.target.hasAttribute('data-draft')) saveDraft(evt.target);
+  });
+  document.addEventListener('change', function (evt) {
+    if (evt.target && evt.target.hasAttribute && evt.target.hasAttribute('data-draft')) saveDraft(evt.target);
+  });
+
+  document.addEventListener('htmx:beforeRequest', function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    var form = elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));
+    pendingDrafts = draftKeys(form);
+    clearRequestError();
+  });
+
+  document.addEventListener('htmx:afterSettle', function (evt) {
+    var root = evt.detail && evt.detail.elt;
+    if (!root || !root.isConnected) return;
+    var saved = root.querySelector && (root.matches('.flash-ok') || root.querySelector('.flash-ok'));
+    var store = storage();
+    if (saved && store) {
+      for (var i = 0; i < pendingDrafts.length; i++) store.removeItem(DRAFT_PREFIX + pendingDrafts[i]);
+    }
+    pendingDrafts = [];
+    restoreDrafts(root);
+  });
+
+  // (f) An htmx request the desk could not answer (4xx/5xx: htmx does not swap those) or could
+  // not send at all: the form stays as it was, and a message in the page's language (texts on
+  // <body data-request-failed / data-request-unsent>) says so just above it.
+  function clearRequestError() {
+    var old = document.getElementById('request-error');
+    if (old && old.parentNode) old.parentNode.removeChild(old);
+  }
+
+  function showRequestError(evt, attribute) {
+    clearRequestError();
+    pendingDrafts = [];
+    var text = document.body.getAttribute(attribute);
+    if (!text) return;
+    var box = document.createElement('div');
+    box.id = 'request-error';
+    box.className = 'flash flash-error';
+    box.setAttribute('role', 'alert');
+    box.textContent = text;
+    var elt = evt.detail && evt.detail.elt;
+    var form = elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));
+    var anchor = form && form.isConnected ? form : document.querySelector('main');
+    if (anchor === form) anchor.parentNode.insertBefore(box, anchor);
+    else if (anchor) anchor.insertBefore(box, anchor.firstChild);
+  }
+
+  document.addEventListener('htmx:responseError', function (evt) { showRequestError(evt, 'data-request-failed'); });
+  document.addEventListener('htmx:sendError', function (evt) { showRequestError(evt, 'data-request-unsent'); });
 
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', start);

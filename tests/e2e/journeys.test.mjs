@@ -390,3 +390,73 @@ test('a move the workflow refuses is explained on the ticket page: a missing res
   await page.waitForFunction(() => document.querySelector('#timeline')?.textContent.includes('已解决'));
   await page.context().close();
 });
+
+test('two tabs: a follow-up typed after the other tab approved is saved, a stale move keeps its note', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-8001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-8001', reason: 'quality', description: '袜子脱线，要求退货', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const tabA = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  const tabB = await tabA.context().newPage();
+  tabB.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`tab B: ${m.text()}`); });
+  tabB.on('pageerror', (e) => consoleErrors.push(`tab B: ${e.message}`));
+  await tabA.goto(`${BASE}/tickets/${id}`);
+  await tabB.goto(`${BASE}/tickets/${id}`);
+
+  // Tab A approves; tab B, still on the old version, records a follow-up: an append, saved.
+  await tabA.click('button[name="to"][value="approved"]');
+  await tabA.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
+  await tabB.fill('#summary', '已告知买家退货地址');
+  await tabB.click('#follow-up-form button[type=submit]');
+  await tabB.waitForSelector('#ticket-body .flash-ok');
+  assert.match(await tabB.textContent('#timeline'), /已告知买家退货地址/);
+  assert.equal(await tabB.inputValue('#summary'), '', 'the saved follow-up leaves the box');
+
+  // Tab A has not seen that follow-up: its move is on a stale version, refused, the note kept.
+  await tabA.fill('#move-note', '买家说今天寄回');
+  await tabA.click('button[name="to"]:not([data-confirm])');
+  await tabA.waitForSelector('#ticket-body .flash-error');
+  assert.match(await tabA.textContent('#ticket-body .flash-error'), /当前状态为「已同意」/);
+  assert.equal(await tabA.inputValue('#move-note'), '买家说今天寄回', 'the typed note is kept');
+  await tabA.screenshot({ path: 'screenshots/14-stale-move.png' });
+  const after = await api('GET', `/api/v1/tickets/${id}`, tok);
+  assert.equal(after.body.status, 'approved', 'the stale move changed nothing');
+  await tabA.context().close();
+});
+
+test('an expired session on Ctrl+Enter leads back, after signing in, to the ticket with the draft', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-9001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-9001', reason: 'quality', description: '颜色与图片不符', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.goto(`${BASE}/tickets/${id}`);
+  await page.fill('#summary', '买家同意补拍照片，明天上传');
+  await page.context().clearCookies();
+  await page.focus('#summary');
+  await Promise.all([page.waitForURL(/\/login\?expired=1/), page.keyboard.press('Control+Enter')]);
+  assert.match(await page.textContent('.login-box .flash-error'), /会话已过期，请重新登录/);
+  await page.screenshot({ path: 'screenshots/15-session-expired.png' });
+  await page.fill('#login', 'e2e-agent');
+  await page.fill('#password', 'e2e-agent-pass');
+  await Promise.all([page.waitForURL(`${BASE}/tickets/${id}`), page.click('button[type=submit]')]);
+  assert.equal(await page.inputValue('#summary'), '买家同意补拍照片，明天上传', 'the draft is back in the box');
+
+  // Saved now: the draft is forgotten, a reload shows an empty box.
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForSelector('#ticket-body .flash-ok');
+  assert.match(await page.textContent('#timeline'), /买家同意补拍照片/);
+  await page.reload();
+  assert.equal(await page.inputValue('#summary'), '', 'the saved draft is not restored');
+  await page.context().close();
+});
