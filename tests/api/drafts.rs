@@ -202,3 +202,30 @@ async fn a_post_elsewhere_returns_to_the_page_it_came_from_and_the_login_page_sp
     let (_, plain) = html(&client, desk.app.url("/login?next=/")).await;
     assert!(!plain.contains("会话已过期"), "only after an expired post");
 }
+
+#[tokio::test]
+async fn the_ticket_page_names_its_draft_boxes_and_carries_the_request_error_texts_in_the_users_language() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let client = desk.browser("agent-a").await;
+    let (status, page) = html(&client, desk.app.url(&format!("/tickets/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    for field in ["summary", "note", "move_note"] {
+        assert!(page.contains(&format!("data-draft=\"ticket.{id}.{field}\"")), "{field}");
+    }
+    assert!(page.contains("data-request-failed=\"未能保存（服务器出错），填写的内容仍保留，请稍后重试。\""));
+    assert!(page.contains("data-request-unsent=\"无法连接服务器"));
+    // The header's language switch sets the `lang` cookie.
+    let switched = client
+        .get(desk.app.url("/lang/en?next=/"))
+        .send()
+        .await
+        .expect("switch");
+    assert!(switched.status().is_redirection());
+    let (_, page) = html(&client, desk.app.url(&format!("/tickets/{id}"))).await;
+    assert!(
+        page.contains("data-request-failed=\"Not saved (the desk answered with an error)"),
+        "{page}"
+    );
+}
