@@ -59,10 +59,17 @@ async function order(tok, shop, orderNo, signedDaysAgo) {
   assert.ok(answer.status === 200 || answer.status === 201, JSON.stringify(answer.body));
 }
 
-async function signedInPage(login, password, lang) {
+// `expected`, for a journey about failures: { allow: RegExp, seen: [] } — console errors the
+// journey causes on purpose are collected in `seen` (the journey asserts them) instead of failing
+// the run; any other still does.
+async function signedInPage(login, password, lang, expected) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${login}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (expected && expected.allow.test(m.text())) expected.seen.push(m.text());
+    else consoleErrors.push(`${login}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => consoleErrors.push(`${login}: ${e.message}`));
   await page.goto(BASE + '/login');
   await page.fill('#login', login);
@@ -458,5 +465,48 @@ test('an expired session on Ctrl+Enter leads back, after signing in, to the tick
   assert.match(await page.textContent('#timeline'), /买家同意补拍照片/);
   await page.reload();
   assert.equal(await page.inputValue('#summary'), '', 'the saved draft is not restored');
+  await page.context().close();
+});
+
+test('an htmx save that fails (5xx, or no connection) says so in the page\'s language and keeps the form', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-9101', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-9101', reason: 'quality', description: '尺码不对', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  // The 500 and the aborted request below are caused on purpose: Chromium and htmx log them.
+  const expected = { allow: /status of 500|Response Status Error Code 500 from|^htmx:sendError|^htmx:afterRequest|ERR_FAILED/, seen: [] };
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass', undefined, expected);
+  await page.goto(`${BASE}/tickets/${id}`);
+  await page.fill('#summary', '已联系买家确认尺码');
+
+  await page.route(`**/tickets/${id}/follow-ups`, (route) => route.fulfill({ status: 500, body: 'fault' }));
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForSelector('#request-error');
+  assert.equal(await page.textContent('#request-error'), '未能保存（服务器出错），填写的内容仍保留，请稍后重试。');
+  assert.equal(await page.inputValue('#summary'), '已联系买家确认尺码', 'the form is left as typed');
+  await page.screenshot({ path: 'screenshots/16-request-failed.png' });
+
+  await page.unroute(`**/tickets/${id}/follow-ups`);
+  await page.route(`**/tickets/${id}/follow-ups`, (route) => route.abort('failed'));
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#request-error')?.textContent.includes('无法连接服务器'));
+  assert.equal(await page.inputValue('#summary'), '已联系买家确认尺码');
+  // Exactly what the two failures log: the 500 (Chromium, htmx) and the aborted request (htmx
+  // twice, Chromium).
+  const caused = [/status of 500/, /^Response Status Error Code 500 from/, /^htmx:afterRequest/, /^htmx:sendError/,
+    /ERR_FAILED/];
+  assert.equal(expected.seen.length, caused.length, JSON.stringify(expected.seen));
+  for (const pattern of caused) assert.ok(expected.seen.some((text) => pattern.test(text)), String(pattern));
+
+  // Back online, the same form saves and the message goes.
+  await page.unroute(`**/tickets/${id}/follow-ups`);
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForSelector('#ticket-body .flash-ok');
+  assert.equal(await page.locator('#request-error').count(), 0);
+  assert.match(await page.textContent('#timeline'), /已联系买家确认尺码/);
   await page.context().close();
 });
