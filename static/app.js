@@ -136,6 +136,18 @@
     if (evt.target && evt.target.hasAttribute && evt.target.hasAttribute('data-draft')) saveDraft(evt.target);
   });
 
+  // Signing out forgets every draft: what was typed about buyers does not outlive the session
+  // on a shared computer.
+  document.addEventListener('submit', function (evt) {
+    var form = evt.target;
+    var store = storage();
+    if (!store || !form || form.getAttribute('action') !== '/logout' || evt.defaultPrevented) return;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf(DRAFT_PREFIX) === 0) store.removeItem(key);
+    }
+  });
+
   document.addEventListener('htmx:beforeRequest', function (evt) {
     var elt = evt.detail && evt.detail.elt;
     var form = elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));

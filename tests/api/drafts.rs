@@ -214,7 +214,7 @@ async fn the_ticket_page_names_its_draft_boxes_and_carries_the_request_error_tex
     for field in ["summary", "note", "move_note"] {
         assert!(page.contains(&format!("data-draft=\"ticket.{id}.{field}\"")), "{field}");
     }
-    assert!(page.contains("data-request-failed=\"未能保存（服务器出错），填写的内容仍保留，请稍后重试。\""));
+    assert!(page.contains("data-request-failed=\"未能保存（服务器返回错误），填写的内容仍保留，请稍后重试。\""));
     assert!(page.contains("data-request-unsent=\"无法连接服务器"));
     // The header's language switch sets the `lang` cookie.
     let switched = client

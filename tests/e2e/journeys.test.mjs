@@ -486,7 +486,7 @@ test('an htmx save that fails (5xx, or no connection) says so in the page\'s lan
   await page.route(`**/tickets/${id}/follow-ups`, (route) => route.fulfill({ status: 500, body: 'fault' }));
   await page.click('#follow-up-form button[type=submit]');
   await page.waitForSelector('#request-error');
-  assert.equal(await page.textContent('#request-error'), '未能保存（服务器出错），填写的内容仍保留，请稍后重试。');
+  assert.equal(await page.textContent('#request-error'), '未能保存（服务器返回错误），填写的内容仍保留，请稍后重试。');
   assert.equal(await page.inputValue('#summary'), '已联系买家确认尺码', 'the form is left as typed');
   await page.screenshot({ path: 'screenshots/16-request-failed.png' });
 

@@ -15,7 +15,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "drafts.request_failed",
-        "未能保存（服务器出错），填写的内容仍保留，请稍后重试。",
+        "未能保存（服务器返回错误），填写的内容仍保留，请稍后重试。",
         "Not saved (the desk answered with an error); what you typed is kept. Try again in a moment.",
     ),
     (
