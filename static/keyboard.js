@@ -16,6 +16,21 @@
     return link ? link.getAttribute('data-ticket-id') : null;
   }
 
+  // "Next ticket" continues from the place in the queue the ticket was opened at (the queue's
+  // row link and each "next" carry it as ?from=), so that a follow-up just saved, which moves
+  // this ticket's deadline, does not skip the tickets still overdue behind it.
+  function nextUrl(id) {
+    var from = new URLSearchParams(window.location.search).get('from');
+    return '/tickets/' + id + '/next' + (from ? '?from=' + encodeURIComponent(from) : '');
+  }
+
+  document.addEventListener('click', function (evt) {
+    var link = evt.target && evt.target.closest && evt.target.closest('#next-ticket');
+    if (!link || evt.button !== 0 || evt.ctrlKey || evt.metaKey || evt.shiftKey || evt.altKey) return;
+    evt.preventDefault();
+    window.location.assign(nextUrl(link.getAttribute('data-ticket-id')));
+  });
+
   // Chromium leaves an empty style="" on form fields after typing; htmx copies `style` from the
   // old elements to the swapped-in ones while settling, which the strict CSP reports. Drop the
   // empty ones before a swap (removing an attribute is always allowed).
@@ -197,7 +212,7 @@
       case 'g':
         pendingG = true; window.setTimeout(function () { pendingG = false; }, 1200); break;
       case 'n':
-        if (id) { evt.preventDefault(); window.location.assign('/tickets/' + id + '/next'); }
+        if (id) { evt.preventDefault(); window.location.assign(nextUrl(id)); }
         else if (click('#queue-results a[href^="/tickets/"]')) evt.preventDefault();
         break;
       case 'f':

@@ -1,0 +1,106 @@
+//! The agent's loop through the queue: `n` (next ticket) follows the queue in the order the
+//! agent saw it, even after the follow-up just saved has moved the current ticket to the end.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use crate::support::{browser, desk, html, test_now};
+
+/// The `from=` of the row link to ticket `id` on the queue page.
+fn row_link(queue: &str, id: i64) -> String {
+    let start = format!("href=\"/tickets/{id}?from=");
+    let at = queue
+        .find(&start)
+        .unwrap_or_else(|| panic!("a row link to #{id} in the queue"));
+    let link = &queue[at + "href=\"".len()..];
+    link[..link.find('"').expect("end of the link")].to_string()
+}
+
+/// The position of ticket `id`'s row on the queue page.
+fn row_at(queue: &str, id: i64) -> usize {
+    queue
+        .find(&format!("href=\"/tickets/{id}?from="))
+        .unwrap_or_else(|| panic!("#{id} in the queue"))
+}
+
+/// Where `n` on the ticket page at `page` (a `/tickets/{id}?from=…` link) leads.
+async fn next_from(client: &reqwest::Client, app: &crate::support::TestApp, page: &str) -> String {
+    let (path, query) = page.split_once('?').unwrap_or((page, ""));
+    let next = client
+        .get(app.url(&format!("{path}/next?{query}")))
+        .send()
+        .await
+        .expect("next");
+    assert_eq!(next.status(), StatusCode::SEE_OTHER);
+    next.headers()["location"].to_str().expect("location").to_string()
+}
+
+/// Records a follow-up on ticket `id` through the ticket page's form.
+async fn follow_up(client: &reqwest::Client, app: &crate::support::TestApp, id: i64) {
+    let posted = client
+        .post(app.url(&format!("/tickets/{id}/follow-ups")))
+        .header("HX-Request", "true")
+        .form(&[("channel", "chat"), ("summary", "已联系买家")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn next_ticket_follows_the_queue_as_shown_past_the_follow_up_just_saved() {
+    let desk = desk().await;
+    let app = &desk.app;
+    // Three tickets opened a minute apart, all overdue two days later: A, B, C by due time.
+    let mut ids = Vec::new();
+    for minute in 0..3 {
+        app.clock.set(test_now() + Duration::minutes(minute));
+        ids.push(desk.open("complaint", "quality").await["id"].as_i64().expect("id"));
+    }
+    let [a, b, c] = ids[..] else { unreachable!() };
+    // A fourth, opened later and not yet due: its due time falls after A's once A is followed up,
+    // so going after A's place *now* would land on it and skip B and C.
+    app.clock.set(test_now() + Duration::days(2) + Duration::minutes(1));
+    let d = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
+    app.clock.set(test_now() + Duration::days(2));
+    let client = browser(app, "agent-a").await;
+    let queue = html(&client, app.url("/")).await.1;
+    assert!(row_at(&queue, a) < row_at(&queue, b) && row_at(&queue, b) < row_at(&queue, c));
+
+    // Open A from the queue, follow up: A's due moves to the end of the queue.
+    let opened = row_link(&queue, a);
+    assert_eq!(html(&client, app.url(&opened)).await.0, StatusCode::OK);
+    follow_up(&client, app, a).await;
+    let queue_now = html(&client, app.url("/")).await.1;
+    assert!(
+        row_at(&queue_now, c) < row_at(&queue_now, a) && row_at(&queue_now, a) < row_at(&queue_now, d),
+        "A has moved behind C, before D"
+    );
+
+    // `n` goes to B, the next in the order shown, not past it.
+    let on_b = next_from(&client, app, &opened).await;
+    assert!(on_b.starts_with(&format!("/tickets/{b}?from=")), "{on_b}");
+    assert_eq!(html(&client, app.url(&on_b)).await.0, StatusCode::OK);
+    follow_up(&client, app, b).await;
+    let on_c = next_from(&client, app, &on_b).await;
+    assert!(on_c.starts_with(&format!("/tickets/{c}?from=")), "{on_c}");
+    // Past the last overdue one the queue goes on in its order: A and B, followed up, now
+    // stand at their new due times, before D.
+    follow_up(&client, app, c).await;
+    let after_c = next_from(&client, app, &on_c).await;
+    assert!(after_c.starts_with(&format!("/tickets/{a}?from=")), "{after_c}");
+
+    // Without the place shown, `n` goes after the ticket's place now: C, then A and B followed
+    // up at the same instant (A before B by id), so after A comes B.
+    let plain = next_from(&client, app, &format!("/tickets/{a}")).await;
+    assert!(plain.starts_with(&format!("/tickets/{b}?from=")), "{plain}");
+    // A place naming another ticket is not this ticket's: A's place now is used (B's old place
+    // would lead to C).
+    let foreign = next_from(
+        &client,
+        app,
+        &format!("/tickets/{a}?{}", on_b.split_once('?').expect("query").1),
+    )
+    .await;
+    assert!(foreign.starts_with(&format!("/tickets/{b}?from=")), "{foreign}");
+}
