@@ -82,9 +82,10 @@ test('an agent works a ticket from the queue without reloading the page', async 
   const id = created.body.id;
 
   const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
-  await page.waitForSelector(`a[href="/tickets/${id}"]`);
+  // The row's link carries the ticket's place in the queue (`?from=`), for `n`.
+  await page.waitForSelector(`a[href^="/tickets/${id}?from="]`);
   await page.screenshot({ path: 'screenshots/01-agent-queue.png', fullPage: true });
-  await Promise.all([page.waitForURL(`${BASE}/tickets/${id}`), page.click(`a[href="/tickets/${id}"]`)]);
+  await Promise.all([page.waitForURL(new RegExp(`/tickets/${id}\\?from=`)), page.click(`a[href^="/tickets/${id}?from="]`)]);
   await page.evaluate(() => { window.__noReload = true; });
 
   await page.selectOption('#channel', 'phone');
