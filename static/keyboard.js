@@ -202,7 +202,7 @@
     if (evt.ctrlKey || evt.metaKey || evt.altKey || typing(target) || evt.isComposing) return;
     if (pendingG) {
       pendingG = false;
-      if (evt.key === 'q') { evt.preventDefault(); window.location.assign('/'); }
+      if (evt.key === 'q') { evt.preventDefault(); window.location.assign('/?view=mine'); }
       return;
     }
     var id = ticketId();

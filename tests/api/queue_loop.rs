@@ -104,3 +104,63 @@ async fn next_ticket_follows_the_queue_as_shown_past_the_follow_up_just_saved() 
     .await;
     assert!(foreign.starts_with(&format!("/tickets/{b}?from=")), "{foreign}");
 }
+
+/// Signs `login` in through the login form with `next` (if any) and follows the redirects
+/// within the desk: the path each one led to, in order.
+async fn sign_in_and_follow(app: &crate::support::TestApp, login: &str, next: Option<&str>) -> Vec<String> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let password = format!("password-{login}");
+    let mut form = vec![("login", login), ("password", password.as_str())];
+    if let Some(next) = next {
+        form.push(("next", next));
+    }
+    let mut response = client.post(app.url("/login")).form(&form).send().await.expect("login");
+    let mut path = Vec::new();
+    while response.status() == StatusCode::SEE_OTHER {
+        let location = response.headers()["location"].to_str().expect("location").to_string();
+        path.push(location.clone());
+        assert!(path.len() < 5, "a short way: {path:?}");
+        response = client.get(app.url(&location)).send().await.expect("get");
+    }
+    assert_eq!(response.status(), StatusCode::OK, "{path:?}");
+    let page = response.text().await.expect("text");
+    assert!(
+        page.contains("href=\"/?view=mine\""),
+        "my queue is in the menu: {path:?}"
+    );
+    path
+}
+
+#[tokio::test]
+async fn each_role_lands_where_its_work_is_unless_another_page_was_asked_for() {
+    let desk = desk().await;
+    let app = &desk.app;
+    app.user("owner-a", aftersales::auth::Role::Owner, &[desk.shop]).await;
+    app.user("admin-a", aftersales::auth::Role::Admin, &[]).await;
+    let ticket = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
+    for (login, lands) in [
+        ("agent-a", vec!["/"]),
+        ("super-a", vec!["/", "/follow-ups"]),
+        ("owner-a", vec!["/", "/reports"]),
+        ("admin-a", vec!["/", "/admin"]),
+    ] {
+        assert_eq!(sign_in_and_follow(app, login, None).await, lands, "{login}");
+        let asked = format!("/tickets/{ticket}");
+        assert_eq!(
+            sign_in_and_follow(app, login, Some(&asked)).await,
+            vec![asked.clone()],
+            "{login} asked for the ticket"
+        );
+    }
+    // My queue stays reachable for everyone: the queue itself, not the landing.
+    for login in ["super-a", "owner-a", "admin-a"] {
+        let client = browser(app, login).await;
+        let (status, page) = html(&client, app.url("/?view=mine")).await;
+        assert_eq!(status, StatusCode::OK, "{login}");
+        assert!(page.contains("id=\"queue-results\""), "{login}");
+    }
+}

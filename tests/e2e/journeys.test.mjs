@@ -67,7 +67,8 @@ async function signedInPage(login, password, lang) {
   await page.goto(BASE + '/login');
   await page.fill('#login', login);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL(BASE + '/'), page.click('button[type=submit]')]);
+  // Each role lands where its work is (agent: the queue, supervisor: follow-ups, owner: reports).
+  await Promise.all([page.waitForURL((url) => url.pathname !== '/login'), page.click('button[type=submit]')]);
   return page;
 }
 
@@ -130,6 +131,7 @@ test('a supervisor sees an overdue ticket and reassigns it in bulk', async () =>
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
   const page = await signedInPage('e2e-super', 'e2e-super-pass');
+  assert.equal(new URL(page.url()).pathname, '/follow-ups', 'a supervisor lands on the follow-up queue');
   await page.goto(`${BASE}/follow-ups`);
   const box = page.locator(`input[name="ticket"][value="${id}"]`);
   await box.check();
@@ -241,6 +243,7 @@ test('an agent attaches a photo as evidence and sees its thumbnail; a forbidden 
 
 test('an owner opens the reports, changes the period and downloads the CSV', async () => {
   const page = await signedInPage('e2e-owner', 'e2e-owner-pass');
+  assert.equal(new URL(page.url()).pathname, '/reports', 'an owner lands on the reports');
   await page.goto(`${BASE}/reports`);
   await page.waitForSelector('#report-summary table');
   // The charts are drawn in the page (SVG, readable without JavaScript).

@@ -3,12 +3,13 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Html;
+use axum::response::{IntoResponse, Redirect};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::views::TicketRow;
 use crate::api::ApiQuery;
+use crate::auth::Role;
 use crate::i18n::Message;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
@@ -157,12 +158,29 @@ impl QueuePosition {
 /// Stands for "no deadline" in a position: later than any instant the queue holds.
 const NO_DEADLINE: DateTime<Utc> = DateTime::<Utc>::MAX_UTC;
 
-/// Shows the queue.
+/// Where each role's work is: the page `/` leads to when no queue view was asked for (signing in
+/// goes to `/` unless another page was asked for). Agents work their queue, which is `/`
+/// itself; the others reach it from the menu ("My queue", `/?view=mine`).
+pub fn landing(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Agent => None,
+        Role::Supervisor => Some("/follow-ups"),
+        Role::Owner => Some("/reports"),
+        Role::Admin => Some("/admin"),
+    }
+}
+
+/// Shows the queue; `/` without a view sends a supervisor, owner or admin to their [`landing`].
 pub async fn show_queue(
     State(state): State<AppState>,
     Page { user, t, path, .. }: Page,
     ApiQuery(query): ApiQuery<QueueQuery>,
-) -> PageResult<Html<String>> {
+) -> PageResult {
+    if query.view.is_none()
+        && let Some(page) = landing(user.role)
+    {
+        return Ok(Redirect::to(page).into_response());
+    }
     let lang = t.lang;
     let now = state.now();
     let view = query
@@ -291,7 +309,7 @@ pub async fn show_queue(
         q,
         next_page,
     };
-    render_page(&page)
+    Ok(render_page(&page)?.into_response())
 }
 
 #[cfg(test)]
