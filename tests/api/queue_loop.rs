@@ -164,3 +164,104 @@ async fn each_role_lands_where_its_work_is_unless_another_page_was_asked_for() {
         assert!(page.contains("id=\"queue-results\""), "{login}");
     }
 }
+
+#[tokio::test]
+async fn an_unassigned_row_is_taken_from_the_queue_with_its_assign_to_me_form() {
+    let desk = desk().await;
+    let app = &desk.app;
+    let id = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
+    let freed = app
+        .post(
+            &format!("/api/v1/tickets/{id}/assignment"),
+            &desk.supervisor_token,
+            serde_json::json!({ "assignee": null }),
+        )
+        .await;
+    assert_eq!(freed.status, StatusCode::OK, "{:?}", freed.body);
+    assert!(freed.body["assignee"].is_null());
+    let version = freed.body["version"].as_i64().expect("version").to_string();
+
+    let client = browser(app, "agent-a").await;
+    let (status, queue) = html(&client, app.url("/?view=unassigned")).await;
+    assert_eq!(status, StatusCode::OK);
+    let form = format!("action=\"/tickets/{id}/assignment\"");
+    let at = queue.find(&form).expect("the row offers assign-to-me");
+    let row_form = &queue[at..at + queue[at..].find("</form>").expect("end of form")];
+    assert!(
+        row_form.contains("name=\"csrf\" value=\"")
+            && row_form.contains(&format!("name=\"version\" value=\"{version}\""))
+            && row_form.contains("name=\"back\" value=\"/?view=unassigned\"")
+            && row_form.contains("name=\"assignee\" value=\"me\""),
+        "{row_form}"
+    );
+    // The help overlay names the keys that walk the rows.
+    let help = html(&client, app.url("/shortcuts")).await.1;
+    assert!(
+        help.contains("<kbd>j / k</kbd>") && help.contains("在工单列表中上下移动") && help.contains("<kbd>Enter</kbd>"),
+        "{help}"
+    );
+    // An owner, who does not work tickets, is offered no such form.
+    app.user("owner-a", aftersales::auth::Role::Owner, &[desk.shop]).await;
+    let owner = browser(app, "owner-a").await;
+    assert!(!html(&owner, app.url("/?view=unassigned")).await.1.contains(&form));
+
+    // The plain form (no htmx): taken, and back to the queue it came from.
+    let csrf = row_form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_string();
+    let taken = client
+        .post(app.url(&format!("/tickets/{id}/assignment")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("back", "/?view=unassigned"),
+            ("assignee", "me"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+    assert_eq!(taken.headers()["location"], "/?view=unassigned");
+    let ticket = app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(ticket.body["assignee"], desk.agent.0);
+    assert!(!html(&client, app.url("/?view=unassigned")).await.1.contains(&form));
+    assert!(
+        html(&client, app.url("/?view=mine"))
+            .await
+            .1
+            .contains(&format!("href=\"/tickets/{id}?from="))
+    );
+
+    // A stale row (taken meanwhile) is refused, not sent back as if done.
+    let stale = client
+        .post(app.url(&format!("/tickets/{id}/assignment")))
+        .form(&[
+            ("version", version.as_str()),
+            ("back", "/?view=unassigned"),
+            ("assignee", "me"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    // Back goes only to a page of the desk.
+    let current = app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await.body["version"]
+        .as_i64()
+        .expect("version")
+        .to_string();
+    let elsewhere = client
+        .post(app.url(&format!("/tickets/{id}/assignment")))
+        .form(&[
+            ("version", current.as_str()),
+            ("back", "//evil.example/"),
+            ("assignee", "me"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(elsewhere.status(), StatusCode::SEE_OTHER);
+    assert_eq!(elsewhere.headers()["location"], "/");
+}

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::views::TicketRow;
 use crate::api::ApiQuery;
 use crate::auth::Role;
+use crate::auth::permissions::Action;
 use crate::i18n::Message;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
@@ -38,6 +39,10 @@ pub struct QueuePage {
     pub statuses: Vec<Choice>,
     pub q: String,
     pub next_page: Option<String>,
+    /// The user may take tickets: unassigned rows offer "assign to me".
+    pub can_take: bool,
+    /// This page's address, where the rows' assign-to-me forms come back to.
+    pub here: String,
 }
 
 /// A filter chip with its count.
@@ -295,6 +300,8 @@ pub async fn show_queue(
         .collect();
     let title = t.t(view.title_key());
     let page = QueuePage {
+        can_take: user.may(Action::WorkTickets),
+        here: path.clone(),
         layout: Layout::new(&state, t, &user, "queue", path),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),

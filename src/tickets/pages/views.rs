@@ -111,6 +111,10 @@ pub struct TicketRow {
     /// Its place in the queue's order as shown (`QueuePosition`, URL-encoded): the row's link
     /// carries it as `from=`, so that `n` on the ticket continues from here.
     pub queue_position: String,
+    /// Nobody works it yet (the row offers "assign to me").
+    pub unassigned: bool,
+    /// Its version, for the row's assign-to-me form.
+    pub version: i32,
 }
 
 /// Which of a ticket's deadlines comes first, in words.
@@ -161,6 +165,8 @@ impl TicketRow {
             deadline: Deadline::new(t_zone, ticket.queue_due_at, now),
             deadline_what: deadline_what(t, ticket),
             queue_position: QueuePosition::of(ticket).to_query(),
+            unassigned: ticket.assignee_id.is_none(),
+            version: ticket.version,
             opened: ticket
                 .opened_at
                 .with_timezone(&ticket.time_zone)
