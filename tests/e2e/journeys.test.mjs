@@ -394,3 +394,48 @@ test('a move the workflow refuses is explained on the ticket page: a missing res
   await page.waitForFunction(() => document.querySelector('#timeline')?.textContent.includes('已解决'));
   await page.context().close();
 });
+
+test('the loop: from the queue, n → follow-up → n reaches the next overdue ticket in the order shown, three times', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  // Four tickets overdue for days, opened an hour apart: the most overdue of the agent's queue.
+  const ids = [];
+  for (let i = 0; i < 4; i++) {
+    const orderNo = `E2E-800${i}`;
+    await order(tok, shop, orderNo, 8);
+    const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+      kind: 'logistics', order_no: orderNo, reason: 'logistics_stuck', description: `物流停滞 第${i + 1}单`,
+      opened_at: new Date(Date.now() - (7 * 24 - i) * 3600000).toISOString(),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ids.push(created.body.id);
+  }
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  assert.equal(new URL(page.url()).pathname, '/', 'an agent lands on the queue');
+  const shown = await page.$$eval('#queue-results tbody tr.overdue a[href^="/tickets/"]',
+    (links) => links.map((a) => Number(new URL(a.href).pathname.split('/')[2])));
+  assert.deepEqual(shown.slice(0, 4), ids, 'the queue shows them most overdue first');
+
+  // j/k walk the rows with a visible focus.
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  assert.equal(await page.locator('#queue-results tbody tr.kbd-row').count(), 1);
+  assert.equal(await page.getAttribute('#queue-results tbody tr.kbd-row a[href^="/tickets/"]', 'href'),
+    await page.getAttribute('#queue-results tbody tr:first-child a[href^="/tickets/"]', 'href'));
+  await page.screenshot({ path: 'screenshots/14-queue-row-focus.png' });
+
+  // From the queue, n opens the first row; then follow-up and n, three times.
+  await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[0]}\\?from=`)), page.keyboard.press('n')]);
+  for (let step = 1; step <= 3; step++) {
+    const summary = `第${step}次跟进：已催促快递`;
+    await page.fill('#summary', summary);
+    await page.click('#follow-up-form button[type=submit]');
+    await page.waitForFunction((text) => document.querySelector('#timeline')?.textContent.includes(text), summary);
+    await page.keyboard.press('Escape');
+    await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[step]}\\?from=`)), page.keyboard.press('n')]);
+  }
+  await page.screenshot({ path: 'screenshots/15-loop-fourth-ticket.png' });
+  await page.context().close();
+});
