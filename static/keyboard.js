@@ -1,5 +1,6 @@
-/* Aftersales Desk — keyboard-first work: shortcuts, their help overlay (?), and the canned-reply
-   picker on the ticket page (Ctrl+/ in a text field, or r). No inline handlers; CSP-safe. */
+/* Aftersales Desk — keyboard-first work: shortcuts, their help overlay (?), walking the queue's
+   rows (j/k, Enter, a), and the canned-reply picker on the ticket page (Ctrl+/ in a text field,
+   or r). No inline handlers; CSP-safe. */
 (function () {
   'use strict';
 
@@ -15,6 +16,21 @@
     var link = document.getElementById('next-ticket');
     return link ? link.getAttribute('data-ticket-id') : null;
   }
+
+  // "Next ticket" continues from the place in the queue the ticket was opened at (the queue's
+  // row link and each "next" carry it as ?from=), so that a follow-up just saved, which moves
+  // this ticket's deadline, does not skip the tickets still overdue behind it.
+  function nextUrl(id) {
+    var from = new URLSearchParams(window.location.search).get('from');
+    return '/tickets/' + id + '/next' + (from ? '?from=' + encodeURIComponent(from) : '');
+  }
+
+  document.addEventListener('click', function (evt) {
+    var link = evt.target && evt.target.closest && evt.target.closest('#next-ticket');
+    if (!link || evt.button !== 0 || evt.ctrlKey || evt.metaKey || evt.shiftKey || evt.altKey) return;
+    evt.preventDefault();
+    window.location.assign(nextUrl(link.getAttribute('data-ticket-id')));
+  });
 
   // Chromium leaves an empty style="" on form fields after typing; htmx copies `style` from the
   // old elements to the swapped-in ones while settling, which the strict CSP reports. Drop the
@@ -166,6 +182,38 @@
     return false;
   }
 
+  // ---- Queue rows: j/k move a visible focus, Enter opens, a takes the row ------------------
+  function queueRows() {
+    return Array.prototype.slice.call(document.querySelectorAll('#queue-results tbody tr'));
+  }
+
+  function currentRow() {
+    return document.querySelector('#queue-results tbody tr.kbd-row');
+  }
+
+  // Moves the row focus by `step` (1 down, -1 up; the first j takes the first row) and puts the
+  // keyboard focus on the row's ticket link, so that Enter opens it.
+  function walkRows(step) {
+    var rows = queueRows();
+    if (!rows.length) return false;
+    var at = rows.indexOf(currentRow());
+    var next = at < 0 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + step));
+    rows.forEach(function (row) { row.classList.remove('kbd-row'); });
+    var row = rows[next];
+    row.classList.add('kbd-row');
+    var link = row.querySelector('a[href^="/tickets/"]');
+    if (link) link.focus();
+    row.scrollIntoView({ block: 'nearest' });
+    return true;
+  }
+
+  function assignFocusedRow() {
+    var row = currentRow();
+    var button = row && row.querySelector('button[name="assignee"][value="me"]');
+    if (button) { button.click(); return true; }
+    return false;
+  }
+
   document.addEventListener('keydown', function (evt) {
     var target = evt.target;
     var p = picker();
@@ -187,7 +235,7 @@
     if (evt.ctrlKey || evt.metaKey || evt.altKey || typing(target) || evt.isComposing) return;
     if (pendingG) {
       pendingG = false;
-      if (evt.key === 'q') { evt.preventDefault(); window.location.assign('/'); }
+      if (evt.key === 'q') { evt.preventDefault(); window.location.assign('/?view=mine'); }
       return;
     }
     var id = ticketId();
@@ -197,7 +245,7 @@
       case 'g':
         pendingG = true; window.setTimeout(function () { pendingG = false; }, 1200); break;
       case 'n':
-        if (id) { evt.preventDefault(); window.location.assign('/tickets/' + id + '/next'); }
+        if (id) { evt.preventDefault(); window.location.assign(nextUrl(id)); }
         else if (click('#queue-results a[href^="/tickets/"]')) evt.preventDefault();
         break;
       case 'f':
@@ -206,8 +254,19 @@
         if (picker()) { evt.preventDefault(); openPicker(); } break;
       case 's':
         if (focus('fieldset.transitions button[name="to"]')) evt.preventDefault(); break;
+      case 'j':
+        if (walkRows(1)) evt.preventDefault(); break;
+      case 'k':
+        if (walkRows(-1)) evt.preventDefault(); break;
+      case 'Enter':
+        // On the row's link Enter follows it by itself; elsewhere it opens the focused row.
+        if (currentRow() && !(target && target.closest && target.closest('a, button'))
+            && click('#queue-results tbody tr.kbd-row a[href^="/tickets/"]')) evt.preventDefault();
+        break;
       case 'a':
-        if (click('button[name="assignee"][value="me"]')) evt.preventDefault(); break;
+        if (document.getElementById('queue-results')) { if (assignFocusedRow()) evt.preventDefault(); }
+        else if (click('button[name="assignee"][value="me"]')) evt.preventDefault();
+        break;
       default:
         break;
     }

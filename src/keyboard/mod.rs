@@ -4,7 +4,9 @@
 pub mod page;
 
 /// The shortcuts, as `(keys, catalogue key of what they do)`. `keyboard.js` binds the same keys.
-pub const SHORTCUTS: [(&str, &str); 9] = [
+pub const SHORTCUTS: [(&str, &str); 11] = [
+    ("j / k", "keys.walk_rows"),
+    ("Enter", "keys.open_row"),
     ("n", "keys.next_ticket"),
     ("f", "keys.follow_up"),
     ("r", "keys.replies"),

@@ -1,19 +1,21 @@
 //! The keyboard's pages: the help overlay of the [`SHORTCUTS`] (`?`, served as a translated
 //! fragment), and "next ticket in my queue" (`n`), which follows the same order as the queue
-//! page (first deadline first).
+//! page (first deadline first), from the place the agent opened the ticket at.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use super::SHORTCUTS;
+use crate::api::ApiQuery;
 use crate::auth::permissions::Action;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
 use crate::state::AppState;
+use crate::tickets::pages::queue::QueuePosition;
 use crate::tickets::repo::{self, Filter};
 use crate::web::{Page, PageResult, render_page};
 
@@ -40,33 +42,66 @@ pub async fn show_shortcuts(Page { t, .. }: Page) -> PageResult<Html<String>> {
     })
 }
 
+/// The query of "next ticket": where the agent came from in the queue.
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    /// The current ticket's place in the queue as it was shown (`QueuePosition`), carried from
+    /// the queue's row to the ticket page and on to here.
+    from: Option<String>,
+}
+
 /// Goes to the ticket after `id` in the user's queue (their open tickets by first deadline),
-/// wrapping round to the first; to the queue when there is none.
+/// wrapping round to the first; to the queue when there is none. "After" is the ticket's place
+/// as the queue showed it (`from`), not where it stands now: a follow-up just saved has moved
+/// its deadline to the end, and the tickets still overdue behind it come next. Without a
+/// (readable) `from` the ticket's place now is used. The ticket it goes to carries its own place
+/// on, so that walking with `n` keeps following the order shown.
 pub async fn next_ticket(
     State(state): State<AppState>,
     Page { user, .. }: Page,
     Path(id): Path<TicketId>,
+    ApiQuery(query): ApiQuery<NextQuery>,
 ) -> PageResult {
     user.require(Action::ReadTickets)?;
     let now = state.now();
-    let current = repo::get(&state.pool, &user.shops, id).await?;
     // Workers go through their own tickets; everyone else through all open ones.
     let filter = Filter {
         assignee: user.may(Action::WorkTickets).then_some(user.id),
         open_only: true,
         ..Filter::default()
     };
-    // Tickets without any deadline sort last in the queue ('infinity'); the latest instant
-    // stands for it here.
-    let after = current.map(|t| (t.queue_due_at.unwrap_or(DateTime::<Utc>::MAX_UTC), t.id));
-    let mut next = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, 2).await?;
+    let shown = query
+        .from
+        .as_deref()
+        .and_then(QueuePosition::parse)
+        .filter(|position| position.id == id);
+    let after = match shown {
+        Some(position) => Some(position),
+        None => repo::get(&state.pool, &user.shops, id)
+            .await?
+            .map(|t| QueuePosition::of(&t)),
+    };
+    let mut next = repo::list_by_due(
+        &state.pool,
+        &user.shops,
+        &filter,
+        now,
+        after.map(QueuePosition::keyset),
+        2,
+    )
+    .await?;
     next.retain(|t| t.id != id);
     if next.is_empty() {
         next = repo::list_by_due(&state.pool, &user.shops, &filter, now, None, 2).await?;
         next.retain(|t| t.id != id);
     }
     Ok(match next.first() {
-        Some(ticket) => Redirect::to(&format!("/tickets/{}", ticket.id)).into_response(),
+        Some(ticket) => Redirect::to(&format!(
+            "/tickets/{}?from={}",
+            ticket.id,
+            QueuePosition::of(ticket).to_query()
+        ))
+        .into_response(),
         None => Redirect::to("/").into_response(),
     })
 }

@@ -779,7 +779,7 @@ async fn admins_are_warned_from_the_first_of_october_that_next_years_schedule_is
         let desk = desk_at(now).await;
         desk.app.user("admin-a", Role::Admin, &[]).await;
         let admin = desk.browser("admin-a").await;
-        for path in ["/admin", "/calendar", "/"] {
+        for path in ["/admin", "/calendar", "/?view=mine"] {
             let (status, page) = html(&admin, desk.app.url(path)).await;
             assert_eq!(status, StatusCode::OK, "{path}");
             assert_eq!(page.contains("id=\"calendar-notice\""), warned, "{now} {path}");

@@ -24,6 +24,7 @@ mod orders;
 mod page_refusals;
 mod pages;
 mod permissions;
+mod queue_loop;
 mod replies;
 mod reports;
 mod security;

@@ -256,7 +256,9 @@ fn cases() -> Vec<Case> {
             Nothing,
             [403, 403, 403, 200, 403],
         ),
-        page(M::GET, "/", none.clone(), Nothing, [200, 200, 200, 200, 200]),
+        page(M::GET, "/?view=mine", none.clone(), Nothing, [200, 200, 200, 200, 200]),
+        // `/` itself leads supervisors, owners and admins on to where their work is.
+        page(M::GET, "/", none.clone(), Nothing, [200, 303, 303, 303, 200]),
         page(M::GET, "/tickets/new", none.clone(), Nothing, [200, 200, 200, 200, 200]),
         page(
             M::GET,

@@ -63,7 +63,7 @@ async fn every_page_carries_the_token_in_its_forms_and_for_htmx() {
     let (_, csrf) = sign_in(&desk.app, "super-a").await;
     let client = browser(&desk.app, "super-a").await;
     for path in [
-        "/".to_string(),
+        "/?view=mine".to_string(),
         format!("/tickets/{}", ticket["id"]),
         "/tickets/new?order_no=O-1".into(),
         "/follow-ups".into(),

@@ -694,9 +694,11 @@ async fn platform_timers_run_from_the_request_and_the_earliest_deadline_orders_t
         .text()
         .await
         .expect("text");
-    let refund_at = page.find(&format!("/tickets/{refund_id}\"")).expect("refund listed");
+    let refund_at = page
+        .find(&format!("/tickets/{refund_id}?from="))
+        .expect("refund listed");
     let fresh_at = page
-        .find(&format!("/tickets/{}\"", fresh["id"]))
+        .find(&format!("/tickets/{}?from=", fresh["id"]))
         .expect("complaint listed");
     assert!(
         refund_at < fresh_at,

@@ -74,7 +74,8 @@ async function signedInPage(login, password, lang, expected) {
   await page.goto(BASE + '/login');
   await page.fill('#login', login);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL(BASE + '/'), page.click('button[type=submit]')]);
+  // Each role lands where its work is (agent: the queue, supervisor: follow-ups, owner: reports).
+  await Promise.all([page.waitForURL((url) => url.pathname !== '/login'), page.click('button[type=submit]')]);
   return page;
 }
 
@@ -89,9 +90,10 @@ test('an agent works a ticket from the queue without reloading the page', async 
   const id = created.body.id;
 
   const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
-  await page.waitForSelector(`a[href="/tickets/${id}"]`);
+  // The row's link carries the ticket's place in the queue (`?from=`), for `n`.
+  await page.waitForSelector(`a[href^="/tickets/${id}?from="]`);
   await page.screenshot({ path: 'screenshots/01-agent-queue.png', fullPage: true });
-  await Promise.all([page.waitForURL(`${BASE}/tickets/${id}`), page.click(`a[href="/tickets/${id}"]`)]);
+  await Promise.all([page.waitForURL(new RegExp(`/tickets/${id}\\?from=`)), page.click(`a[href^="/tickets/${id}?from="]`)]);
   await page.evaluate(() => { window.__noReload = true; });
 
   await page.selectOption('#channel', 'phone');
@@ -136,6 +138,7 @@ test('a supervisor sees an overdue ticket and reassigns it in bulk', async () =>
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
   const page = await signedInPage('e2e-super', 'e2e-super-pass');
+  assert.equal(new URL(page.url()).pathname, '/follow-ups', 'a supervisor lands on the follow-up queue');
   await page.goto(`${BASE}/follow-ups`);
   const box = page.locator(`input[name="ticket"][value="${id}"]`);
   await box.check();
@@ -247,6 +250,7 @@ test('an agent attaches a photo as evidence and sees its thumbnail; a forbidden 
 
 test('an owner opens the reports, changes the period and downloads the CSV', async () => {
   const page = await signedInPage('e2e-owner', 'e2e-owner-pass');
+  assert.equal(new URL(page.url()).pathname, '/reports', 'an owner lands on the reports');
   await page.goto(`${BASE}/reports`);
   await page.waitForSelector('#report-summary table');
   // The charts are drawn in the page (SVG, readable without JavaScript).
@@ -508,5 +512,50 @@ test('an htmx save that fails (5xx, or no connection) says so in the page\'s lan
   await page.waitForSelector('#ticket-body .flash-ok');
   assert.equal(await page.locator('#request-error').count(), 0);
   assert.match(await page.textContent('#timeline'), /已联系买家确认尺码/);
+  await page.context().close();
+});
+
+test('the loop: from the queue, n → follow-up → n reaches the next overdue ticket in the order shown, three times', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  // Four tickets overdue for days, opened an hour apart: the most overdue of the agent's queue.
+  const ids = [];
+  for (let i = 0; i < 4; i++) {
+    const orderNo = `E2E-800${i}`;
+    await order(tok, shop, orderNo, 8);
+    const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+      kind: 'logistics', order_no: orderNo, reason: 'logistics_stuck', description: `物流停滞 第${i + 1}单`,
+      opened_at: new Date(Date.now() - (7 * 24 - i) * 3600000).toISOString(),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ids.push(created.body.id);
+  }
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  assert.equal(new URL(page.url()).pathname, '/', 'an agent lands on the queue');
+  const shown = await page.$$eval('#queue-results tbody tr.overdue a[href^="/tickets/"]',
+    (links) => links.map((a) => Number(new URL(a.href).pathname.split('/')[2])));
+  assert.deepEqual(shown.slice(0, 4), ids, 'the queue shows them most overdue first');
+
+  // j/k walk the rows with a visible focus.
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  assert.equal(await page.locator('#queue-results tbody tr.kbd-row').count(), 1);
+  assert.equal(await page.getAttribute('#queue-results tbody tr.kbd-row a[href^="/tickets/"]', 'href'),
+    await page.getAttribute('#queue-results tbody tr:first-child a[href^="/tickets/"]', 'href'));
+  await page.screenshot({ path: 'screenshots/17-queue-row-focus.png' });
+
+  // From the queue, n opens the first row; then follow-up and n, three times.
+  await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[0]}\\?from=`)), page.keyboard.press('n')]);
+  for (let step = 1; step <= 3; step++) {
+    const summary = `第${step}次跟进：已催促快递`;
+    await page.fill('#summary', summary);
+    await page.click('#follow-up-form button[type=submit]');
+    await page.waitForFunction((text) => document.querySelector('#timeline')?.textContent.includes(text), summary);
+    await page.keyboard.press('Escape');
+    await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[step]}\\?from=`)), page.keyboard.press('n')]);
+  }
+  await page.screenshot({ path: 'screenshots/18-loop-fourth-ticket.png' });
   await page.context().close();
 });

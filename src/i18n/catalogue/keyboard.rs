@@ -4,6 +4,12 @@
 pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("keys.title", "键盘快捷键", "Keyboard shortcuts"),
     ("keys.close", "关闭", "Close"),
+    (
+        "keys.walk_rows",
+        "在工单列表中上下移动",
+        "Move down / up the rows of the queue",
+    ),
+    ("keys.open_row", "打开选中的工单", "Open the selected ticket"),
     ("keys.next_ticket", "下一个工单", "Next ticket"),
     (
         "keys.follow_up",
@@ -22,7 +28,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "变更状态（光标到状态按钮）",
         "Move the status (focus the status buttons)",
     ),
-    ("keys.assign_to_me", "指派给我", "Assign to me"),
+    (
+        "keys.assign_to_me",
+        "指派给我（列表中：选中的工单）",
+        "Assign to me (in the queue: the selected ticket)",
+    ),
     ("keys.go_queue", "回到我的工单", "Go to my queue"),
     ("keys.help", "显示本帮助", "Show this help"),
     (

@@ -3,16 +3,19 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Html;
+use axum::response::{IntoResponse, Redirect};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::views::TicketRow;
 use crate::api::ApiQuery;
+use crate::auth::Role;
+use crate::auth::permissions::Action;
 use crate::i18n::Message;
 use crate::ids::TicketId;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
+use crate::tickets::Ticket;
 use crate::tickets::repo::{self, Filter};
 use crate::web::views::{Choice, Layout};
 use crate::web::{Page, PageError, PageResult, render_page};
@@ -36,6 +39,10 @@ pub struct QueuePage {
     pub statuses: Vec<Choice>,
     pub q: String,
     pub next_page: Option<String>,
+    /// The user may take tickets: unassigned rows offer "assign to me".
+    pub can_take: bool,
+    /// This page's address, where the rows' assign-to-me forms come back to.
+    pub here: String,
 }
 
 /// A filter chip with its count.
@@ -106,20 +113,79 @@ impl QueueView {
     }
 }
 
-fn parse_after(after: &str) -> Option<(DateTime<Utc>, TicketId)> {
-    let (due, id) = after.rsplit_once('_')?;
-    Some((
-        DateTime::parse_from_rfc3339(due).ok()?.with_timezone(&Utc),
-        id.parse().ok()?,
-    ))
+/// A ticket's place in the queue's order: its first deadline (the latest instant standing for
+/// "none", which sorts last like the queue's `infinity`) and its id. Written `<due rfc3339>_<id>`
+/// in links: the queue's `after=` (next page) and `from=` (the row the agent opened, carried on
+/// to `n`, so that "next" follows the order as the agent saw it even after the ticket's own
+/// deadline has moved).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueuePosition {
+    /// The first deadline as the queue sorted it.
+    pub due: DateTime<Utc>,
+    /// The ticket, breaking ties.
+    pub id: TicketId,
 }
 
-/// Shows the queue.
+impl QueuePosition {
+    /// Where `ticket` stands in the queue now.
+    pub fn of(ticket: &Ticket) -> QueuePosition {
+        QueuePosition {
+            due: ticket.queue_due_at.unwrap_or(NO_DEADLINE),
+            id: ticket.id,
+        }
+    }
+
+    /// Reads the link's form `<due rfc3339>_<id>`; anything else is no position.
+    pub fn parse(text: &str) -> Option<QueuePosition> {
+        let (due, id) = text.rsplit_once('_')?;
+        Some(QueuePosition {
+            due: DateTime::parse_from_rfc3339(due).ok()?.with_timezone(&Utc),
+            id: id.parse().ok()?,
+        })
+    }
+
+    /// The link's form, URL-encoded for a query string.
+    pub fn to_query(self) -> String {
+        let due = if self.due == NO_DEADLINE {
+            "9999-12-31T00:00:00Z".to_string()
+        } else {
+            self.due.to_rfc3339()
+        };
+        crate::web::urlencode(&format!("{due}_{}", self.id))
+    }
+
+    /// The keyset the queue's query continues after.
+    pub fn keyset(self) -> (DateTime<Utc>, TicketId) {
+        (self.due, self.id)
+    }
+}
+
+/// Stands for "no deadline" in a position: later than any instant the queue holds.
+const NO_DEADLINE: DateTime<Utc> = DateTime::<Utc>::MAX_UTC;
+
+/// Where each role's work is: the page `/` leads to when no queue view was asked for (signing in
+/// goes to `/` unless another page was asked for). Agents work their queue, which is `/`
+/// itself; the others reach it from the menu ("My queue", `/?view=mine`).
+pub fn landing(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Agent => None,
+        Role::Supervisor => Some("/follow-ups"),
+        Role::Owner => Some("/reports"),
+        Role::Admin => Some("/admin"),
+    }
+}
+
+/// Shows the queue; `/` without a view sends a supervisor, owner or admin to their [`landing`].
 pub async fn show_queue(
     State(state): State<AppState>,
     Page { user, t, path, .. }: Page,
     ApiQuery(query): ApiQuery<QueueQuery>,
-) -> PageResult<Html<String>> {
+) -> PageResult {
+    if query.view.is_none()
+        && let Some(page) = landing(user.role)
+    {
+        return Ok(Redirect::to(page).into_response());
+    }
     let lang = t.lang;
     let now = state.now();
     let view = query
@@ -139,7 +205,7 @@ pub async fn show_queue(
         .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let after = match query.after.as_deref() {
-        Some(a) => Some(parse_after(a).ok_or_else(|| {
+        Some(a) => Some(QueuePosition::parse(a).map(QueuePosition::keyset).ok_or_else(|| {
             PageError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
@@ -199,15 +265,7 @@ pub async fn show_queue(
     }
     let next_page = if more {
         shown.last().map(|last| {
-            let due = last
-                .queue_due_at
-                .map(|d| d.to_rfc3339())
-                .unwrap_or_else(|| "9999-12-31T00:00:00Z".into());
-            let mut href = format!(
-                "/?view={}&after={}",
-                view.as_str(),
-                crate::web::urlencode(&format!("{due}_{}", last.id))
-            );
+            let mut href = format!("/?view={}&after={}", view.as_str(), QueuePosition::of(last).to_query());
             if let Some(k) = kind {
                 href.push_str(&format!("&kind={}", k.as_str()));
             }
@@ -242,6 +300,8 @@ pub async fn show_queue(
         .collect();
     let title = t.t(view.title_key());
     let page = QueuePage {
+        can_take: user.may(Action::WorkTickets),
+        here: path.clone(),
         layout: Layout::new(&state, t, &user, "queue", path),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
@@ -256,5 +316,36 @@ pub async fn show_queue(
         q,
         next_page,
     };
-    render_page(&page)
+    Ok(render_page(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_reads_back_from_its_link_form() {
+        let position = QueuePosition {
+            due: DateTime::parse_from_rfc3339("2026-06-15T02:00:00Z")
+                .expect("instant")
+                .to_utc(),
+            id: TicketId(42),
+        };
+        let link = position.to_query();
+        assert_eq!(link, "2026-06-15T02%3A00%3A00%2B00%3A00_42");
+        let decoded = link.replace("%3A", ":").replace("%2B", "+");
+        assert_eq!(QueuePosition::parse(&decoded), Some(position));
+    }
+
+    #[test]
+    fn a_position_without_a_deadline_is_written_as_the_far_future_and_text_is_no_position() {
+        let none = QueuePosition {
+            due: NO_DEADLINE,
+            id: TicketId(7),
+        };
+        assert_eq!(none.to_query(), "9999-12-31T00%3A00%3A00Z_7");
+        assert_eq!(QueuePosition::parse("yesterday_7"), None);
+        assert_eq!(QueuePosition::parse("2026-06-15T02:00:00Z"), None);
+        assert_eq!(QueuePosition::parse("2026-06-15T02:00:00Z_x"), None);
+    }
 }

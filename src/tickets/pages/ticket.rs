@@ -766,6 +766,8 @@ pub async fn move_ticket(
 pub struct AssignForm {
     assignee: String,
     version: Option<i32>,
+    /// Where a plain form goes back to once done (the queue's rows), instead of the ticket.
+    back: Option<String>,
 }
 
 /// Assigns a ticket from the page (`me` takes it).
@@ -798,6 +800,9 @@ pub async fn assign_ticket(
         .map_err(Refusal::from),
         Err(error) => Err(error.into()),
     };
+    if let (Ok(_), false, Some(back)) = (&result, page.htmx, form.back.as_deref()) {
+        return Ok(Redirect::to(&crate::web::safe_next(Some(back))).into_response());
+    }
     answer(&state, &page, id, result, "flash.assigned", Draft::default()).await
 }
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::queue::QueuePosition;
 use crate::i18n::Tr;
 use crate::rules::follow_up;
 use crate::rules::workflow::{Priority, Status, StatusGroup, TicketKind};
@@ -107,6 +108,13 @@ pub struct TicketRow {
     /// What that deadline is for (follow-up, a platform timer, the platform's decision).
     pub deadline_what: &'static str,
     pub opened: String,
+    /// Its place in the queue's order as shown (`QueuePosition`, URL-encoded): the row's link
+    /// carries it as `from=`, so that `n` on the ticket continues from here.
+    pub queue_position: String,
+    /// Nobody works it yet (the row offers "assign to me").
+    pub unassigned: bool,
+    /// Its version, for the row's assign-to-me form.
+    pub version: i32,
 }
 
 /// Which of a ticket's deadlines comes first, in words.
@@ -156,6 +164,9 @@ impl TicketRow {
             overdue: ticket.is_overdue(now),
             deadline: Deadline::new(t_zone, ticket.queue_due_at, now),
             deadline_what: deadline_what(t, ticket),
+            queue_position: QueuePosition::of(ticket).to_query(),
+            unassigned: ticket.assignee_id.is_none(),
+            version: ticket.version,
             opened: ticket
                 .opened_at
                 .with_timezone(&ticket.time_zone)
