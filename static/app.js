@@ -17,11 +17,22 @@
     }
   }, true);
 
-  // (b) After an htmx swap, focus the first [autofocus] element inside the new content.
+  // (b) After an htmx swap, focus the first [autofocus] element inside the new content; when
+  // there is none and the swap answered the follow-up form, focus its box again (#summary), so
+  // the agent can type the next contact straight away.
+  var lastFormId = '';
+  document.addEventListener('htmx:beforeRequest', function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    var form = elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));
+    lastFormId = (form && form.id) || '';
+  });
   document.addEventListener('htmx:afterSettle', function (evt) {
     var root = evt.detail && evt.detail.elt;
+    var fromForm = lastFormId;
+    lastFormId = '';
     if (!root || !root.isConnected || !root.querySelector) return;
     var el = root.matches('[autofocus]') ? root : root.querySelector('[autofocus]');
+    if (!el && fromForm === 'follow-up-form') el = root.querySelector('#summary');
     if (el && typeof el.focus === 'function') el.focus();
   });
 
