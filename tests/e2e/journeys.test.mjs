@@ -61,9 +61,9 @@ async function order(tok, shop, orderNo, signedDaysAgo) {
 
 // `expected`, for a journey about failures: { allow: RegExp, seen: [] } — console errors the
 // journey causes on purpose are collected in `seen` (the journey asserts them) instead of failing
-// the run; any other still does.
-async function signedInPage(login, password, lang, expected) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+// the run; any other still does. `viewport`: the window size, 1440×900 unless told.
+async function signedInPage(login, password, lang, expected, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -557,5 +557,61 @@ test('the loop: from the queue, n → follow-up → n reaches the next overdue t
     await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[step]}\\?from=`)), page.keyboard.press('n')]);
   }
   await page.screenshot({ path: 'screenshots/18-loop-fourth-ticket.png' });
+  await page.context().close();
+});
+
+// The box of `selector` (each match) lies inside the window as it is, without scrolling.
+async function assertInView(page, selector, viewport) {
+  const boxes = await page.locator(selector).evaluateAll((els) => els
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }));
+  assert.ok(boxes.length > 0, `${selector} is on the page`);
+  for (const box of boxes) {
+    assert.ok(box.x >= 0 && box.x + box.width <= viewport.width, `${selector} fits across: ${JSON.stringify(box)}`);
+    assert.ok(box.y >= 0 && box.y + box.height <= viewport.height, `${selector} fits down: ${JSON.stringify(box)}`);
+  }
+}
+
+test('on a ticket with a long history the follow-up box and the moves are in view at 1280×720', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-9101', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-9101', reason: 'quality', description: '袜子起球，买家要求退货', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  for (let i = 1; i <= 19; i++) {
+    const current = await api('GET', `/api/v1/tickets/${id}`, tok);
+    const note = await api('POST', `/api/v1/tickets/${id}/notes`, tok, {
+      text: `第${i}次沟通：买家补充了照片和说明，已记录`, version: current.body.version,
+    });
+    assert.equal(note.status, 201, JSON.stringify(note.body));
+  }
+
+  const viewport = { width: 1280, height: 720 };
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass', undefined, undefined, viewport);
+  await page.goto(`${BASE}/tickets/${id}`);
+  assert.ok(await page.locator('#timeline li.event').count() >= 20, 'the ticket has 20 timeline events');
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled');
+  for (const selector of ['#summary', '#follow-up-form button[type=submit]', 'button[name="to"]']) {
+    await assertInView(page, selector, viewport);
+  }
+  await page.screenshot({ path: 'screenshots/19-composer-in-view.png' });
+
+  // Reading the end of the timeline keeps the composer and the moves in view beside it.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  assert.ok(await page.evaluate(() => window.scrollY) > 0, 'the page scrolls with the timeline');
+  for (const selector of ['#summary', '#follow-up-form button[type=submit]', 'button[name="to"]']) {
+    await assertInView(page, selector, viewport);
+  }
+
+  // A saved follow-up gives the focus back to the box, ready for the next contact.
+  await page.fill('#summary', '已电话告知买家退货流程');
+  await page.click('#follow-up-form button[type=submit]');
+  await page.waitForSelector('#ticket-body .flash-ok');
+  await page.waitForFunction(() => document.activeElement?.id === 'summary');
+  assert.match(await page.textContent('#timeline'), /已电话告知买家退货流程/);
+  await assertInView(page, '#summary', viewport);
   await page.context().close();
 });
