@@ -89,30 +89,6 @@ fn year_range_text(year: i32) -> String {
     )
 }
 
-/// An amount or a date of a request field outside what the desk accepts: the field and what
-/// is allowed, in English (the API answers it as 422 `amount_out_of_range` or
-/// `date_out_of_range` naming the field; pages show `error.code.…`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OutOfRange {
-    Amount { field: &'static str, message: String },
-    Date { field: &'static str, message: String },
-}
-
-/// [`amount`] for a request field.
-pub fn require_amount(field: &'static str, fen: i64) -> Result<Fen, OutOfRange> {
-    amount(fen).map_err(|message| OutOfRange::Amount { field, message })
-}
-
-/// [`instant`] for an optional request field.
-pub fn require_instant(field: &'static str, at: Option<DateTime<Utc>>) -> Result<(), OutOfRange> {
-    match at {
-        Some(at) => instant(at)
-            .map(|_| ())
-            .map_err(|message| OutOfRange::Date { field, message }),
-        None => Ok(()),
-    }
-}
-
 /// Text held a NUL character, which no field may hold (PostgreSQL text cannot store it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContainsNul;

@@ -170,21 +170,6 @@ impl From<crate::edge::FieldError> for ApiError {
     }
 }
 
-impl From<crate::edge::OutOfRange> for ApiError {
-    /// 422 `amount_out_of_range` or `date_out_of_range`, the field named in the message and in
-    /// `details.field`.
-    fn from(error: crate::edge::OutOfRange) -> ApiError {
-        match error {
-            crate::edge::OutOfRange::Amount { field, message } => {
-                ApiError::invalid(field, message).with_code("amount_out_of_range")
-            }
-            crate::edge::OutOfRange::Date { field, message } => {
-                ApiError::invalid(field, message).with_code("date_out_of_range")
-            }
-        }
-    }
-}
-
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> ApiError {
         match &error {

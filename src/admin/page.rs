@@ -10,7 +10,7 @@ use crate::api::ApiQuery;
 use crate::auth::permissions::Action;
 use crate::state::AppState;
 use crate::web::views::Layout;
-use crate::web::{Page, PageResult, render_page};
+use crate::web::{Page, PageResult, render};
 
 /// The admin page's route.
 pub fn router() -> axum::Router<AppState> {
@@ -91,7 +91,7 @@ pub async fn show_admin(
             .collect(),
         older,
     };
-    Ok(render_page(&page)?.into_response())
+    Ok(render(&page)?.into_response())
 }
 
 fn audit_label(t: crate::i18n::Tr, action: &str) -> String {

@@ -11,7 +11,7 @@ use crate::auth::extract::{SESSION_COOKIE, client_address, request_token};
 use crate::auth::{AuthError, tokens};
 use crate::state::AppState;
 use crate::web::views::Layout;
-use crate::web::{PageResult, render_page};
+use crate::web::{PageResult, render};
 use crate::web::{safe_next, translator};
 
 /// The sign-in pages' routes.
@@ -58,7 +58,7 @@ pub async fn show_login(headers: HeaderMap, Query(query): Query<LoginQuery>) -> 
             .is_some()
             .then(|| t.t("drafts.session_expired").to_string()),
     };
-    Ok(render_page(&page)?.into_response())
+    Ok(render(&page)?.into_response())
 }
 
 /// Checks the credentials, starts a session and goes on to where the user wanted to be.
@@ -79,7 +79,7 @@ pub async fn sign_in(
             login: String::new(),
             error: Some(t.t("login.cross_site").to_string()),
         };
-        return Ok((StatusCode::FORBIDDEN, render_page(&page)?).into_response());
+        return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
     }
     let address = client_address(&extensions);
     let now = state.now();
@@ -103,7 +103,7 @@ pub async fn sign_in(
                 login: form.login,
                 error: Some(t.f("login.rate_limited", &[("seconds", &seconds)])),
             };
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, render_page(&page)?).into_response();
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -118,7 +118,7 @@ pub async fn sign_in(
             login: form.login,
             error: Some(t.t("login.failed").to_string()),
         };
-        return Ok((StatusCode::UNAUTHORIZED, render_page(&page)?).into_response());
+        return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
     let (token, _) = tokens::issue(&state.pool, user, tokens::TokenKind::Session, None).await?;
     let cookie = format!(

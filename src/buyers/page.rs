@@ -17,7 +17,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::web::views::Layout;
-use crate::web::{Page, PageResult, render_page};
+use crate::web::{Page, PageResult, render};
 
 /// The page route (merged into the pages' router).
 pub fn router() -> Router<AppState> {
@@ -133,5 +133,5 @@ pub async fn show_buyer(
             })
             .collect(),
     };
-    render_page(&page)
+    render(&page)
 }

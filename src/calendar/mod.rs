@@ -261,11 +261,6 @@ impl Default for Cache {
 }
 
 impl Cache {
-    /// A cache holding `calendar` (loaded by its owner, as the command line does).
-    pub fn holding(calendar: std::sync::Arc<Calendar>) -> Cache {
-        Cache(std::sync::Arc::new(std::sync::RwLock::new(calendar)))
-    }
-
     /// The calendar as it is now.
     pub fn current(&self) -> std::sync::Arc<Calendar> {
         match self.0.read() {

@@ -527,7 +527,7 @@ async fn save(
     form.errors = errors;
     form.open = true;
     page.calc_autofocus = false;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(page.render()?)).into_response())
 }
 
 /// Parses, checks and stores the text; the messages for the admin when anything is wrong.

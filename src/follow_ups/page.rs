@@ -24,7 +24,7 @@ use crate::tickets::pages::views::TicketRow;
 use crate::tickets::repo;
 use crate::tickets::service::{self, NewAssignment, NewTransition};
 use crate::web::views::{Choice, Flash, Layout};
-use crate::web::{FormErrors, Page, PageError, PageResult, render_page, safe_next, urlencode};
+use crate::web::{FormErrors, Page, PageError, PageResult, render, safe_next, urlencode};
 
 /// The follow-up pages' routes.
 pub fn router() -> axum::Router<AppState> {
@@ -95,7 +95,7 @@ pub async fn show_follow_ups(
     ApiQuery(query): ApiQuery<FollowUpsQuery>,
 ) -> PageResult {
     let view = queue_page(&state, &page.user, page.t, &page.path, &query, None).await?;
-    Ok(render_page(&view)?.into_response())
+    Ok(render(&view)?.into_response())
 }
 
 /// A bulk action shown again: what went wrong, and the agent that was chosen.
@@ -263,7 +263,7 @@ async fn refuse(state: &AppState, page: &Page, form: &[(String, String)], error:
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok((status, render_page(&view)?).into_response())
+    Ok((status, render(&view)?).into_response())
 }
 
 /// Whether a bulk action goes on past a ticket it could not change (counted as skipped): yes

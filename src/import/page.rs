@@ -30,7 +30,7 @@ use crate::shops::Shop;
 use crate::state::AppState;
 use crate::web::multipart::UploadError;
 use crate::web::views::{Choice, Layout};
-use crate::web::{Page, PageResult, render, render_page};
+use crate::web::{Page, PageResult, render};
 
 /// The largest upload the page takes (a year of a large shop's order report); the server's
 /// setting is `AppState::import_upload_limit`.
@@ -367,7 +367,7 @@ pub async fn show_import(
         Some(id) => job_panel(&state, &user, t, id).await?,
         None => ImportResultPartial::empty(t),
     };
-    render_page(&page(&state, &user, t, &UploadForm::default(), result).await?)
+    render(&page(&state, &user, t, &UploadForm::default(), result).await?)
 }
 
 /// A job's panel (what htmx polls).
@@ -377,7 +377,7 @@ pub async fn show_job(
     Path(id): Path<ImportJobId>,
 ) -> PageResult<Html<String>> {
     page.user.require(Action::ImportOrders)?;
-    render_page(&job_panel(&state, &page.user, page.t, id).await?)
+    render(&job_panel(&state, &page.user, page.t, id).await?)
 }
 
 /// Asks a queued or running job to stop; the panel (or, without htmx, the page) shows it.
@@ -387,7 +387,7 @@ pub async fn cancel_job(State(state): State<AppState>, page: Page, Path(id): Pat
     jobs::request_cancel(&state.pool, &state.import_jobs, id, &page.user.shops).await?;
     let panel = job_panel(&state, &page.user, page.t, id).await?;
     if page.htmx {
-        return Ok(render_page(&panel)?.into_response());
+        return Ok(render(&panel)?.into_response());
     }
     Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }
@@ -431,9 +431,9 @@ async fn take_upload(state: &AppState, asker: &Page, request: Request) -> ApiRes
             jobs::count(&state.metrics, kind, &outcome);
             let result = ImportResultPartial::from_outcome(t, outcome);
             if asker.htmx {
-                return Ok(render(&result)?.into_response());
+                return Ok(Html(result.render()?).into_response());
             }
-            return Ok(render(&page(state, user, t, &form, result).await?)?.into_response());
+            return Ok(Html(page(state, user, t, &form, result).await?.render()?).into_response());
         }
     };
     let id = jobs::create(&state.pool, shop.id, user.id, &job_request, &upload, state.now()).await?;
@@ -448,7 +448,7 @@ async fn take_upload(state: &AppState, asker: &Page, request: Request) -> ApiRes
     };
     jobs::spawn(runner, user.clone(), shop, id, job_request, upload);
     if asker.htmx {
-        return Ok(render(&job_panel(state, user, t, id).await?)?.into_response());
+        return Ok(Html(job_panel(state, user, t, id).await?.render()?).into_response());
     }
     Ok(Redirect::to(&format!("/import?job={id}")).into_response())
 }

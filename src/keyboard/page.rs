@@ -17,7 +17,7 @@ use crate::ids::TicketId;
 use crate::state::AppState;
 use crate::tickets::pages::queue::QueuePosition;
 use crate::tickets::repo::{self, Filter};
-use crate::web::{Page, PageResult, render_page};
+use crate::web::{Page, PageResult, render};
 
 /// The page routes (merged into the pages' router).
 pub fn router() -> Router<AppState> {
@@ -36,7 +36,7 @@ pub struct ShortcutsPartial {
 
 /// The help overlay's content, for `keyboard.js` to show.
 pub async fn show_shortcuts(Page { t, .. }: Page) -> PageResult<Html<String>> {
-    render_page(&ShortcutsPartial {
+    render(&ShortcutsPartial {
         t,
         rows: SHORTCUTS.iter().map(|(keys, what)| (*keys, t.t(what))).collect(),
     })

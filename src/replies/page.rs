@@ -21,7 +21,7 @@ use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::state::AppState;
 use crate::web::views::{Choice, Flash, Layout};
-use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
+use crate::web::{FormErrors, Page, PageError, PageResult, render};
 
 /// The page routes (merged into the pages' router, under its HTML error handling).
 pub fn router() -> Router<AppState> {
@@ -196,7 +196,7 @@ pub async fn show_library(State(state): State<AppState>, page: Page, Query(query
             })
             .to_string(),
     });
-    Ok(render_page(&library(&state, user, t, shop, flash, None).await?)?.into_response())
+    Ok(render(&library(&state, user, t, shop, flash, None).await?)?.into_response())
 }
 
 /// After a change: back to the page, or the page again with the reason next to its field and
@@ -219,7 +219,7 @@ async fn answer(
 /// The library again (422) with the refused form as typed and the reason next to its field.
 async fn refuse(state: &AppState, page: &Page, shop: ShopId, refused: Refused) -> PageResult {
     let view = library(state, &page.user, page.t, shop, None, Some(&refused)).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render_page(&view)?).into_response())
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response())
 }
 
 /// The add and edit forms.

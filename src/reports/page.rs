@@ -25,7 +25,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::workflow::TicketKind;
 use crate::state::AppState;
 use crate::web::views::{Choice, Layout};
-use crate::web::{FormErrors, Page, PageError, PageResult, render_page, urlencode};
+use crate::web::{FormErrors, Page, PageError, PageResult, render, urlencode};
 
 /// The report pages' routes.
 pub fn router() -> axum::Router<AppState> {
@@ -465,7 +465,7 @@ pub async fn show_reports(
         Ok(asked) => asked,
         Err(error) => {
             let refused = refused_page(&state, &page, t, &shop, &shops, &query, &error);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render_page(&refused)?).into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&refused)?).into_response());
         }
     };
     let (report, satisfaction) = figures(&state, &shop, period, by).await?;
@@ -592,7 +592,7 @@ pub async fn show_reports(
         export_skus: format!("{base}&table=rows&by=sku"),
         export_trend: format!("{base}&table=rows&by={}", trend_by.as_str()),
     };
-    Ok(render_page(&view)?.into_response())
+    Ok(render(&view)?.into_response())
 }
 
 /// One table as CSV, UTF-8 with a BOM.

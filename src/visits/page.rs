@@ -14,7 +14,7 @@ use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::pages::views::Deadline;
 use crate::web::views::Layout;
-use crate::web::{Page, PageResult, render_page};
+use crate::web::{Page, PageResult, render};
 
 /// The page route (merged into the pages' router).
 pub fn router() -> Router<AppState> {
@@ -88,7 +88,7 @@ pub async fn show_visits(State(state): State<AppState>, Page { user, t, .. }: Pa
             });
         }
     }
-    render_page(&VisitsPage {
+    render(&VisitsPage {
         layout: Layout::new(&state, t, &user, "visits", "/visits"),
         rows,
         shops,

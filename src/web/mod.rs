@@ -109,13 +109,8 @@ pub fn translator(headers: &HeaderMap) -> Tr {
     Tr::new(lang, chrono_tz::Asia::Shanghai)
 }
 
-/// Renders a template into a response.
-pub fn render(template: &impl Template) -> Result<Html<String>, ApiError> {
-    Ok(Html(template.render()?))
-}
-
-/// Renders a template into a response, for a handler that answers [`PageResult`].
-pub fn render_page(template: &impl Template) -> PageResult<Html<String>> {
+/// Renders a template into a page's response (a failure is the error page).
+pub fn render(template: &impl Template) -> PageResult<Html<String>> {
     Ok(Html(template.render()?))
 }
 

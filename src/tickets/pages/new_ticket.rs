@@ -23,7 +23,7 @@ use crate::state::AppState;
 use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewTicket};
 use crate::web::views::{Choice, Layout};
-use crate::web::{FormErrors, Page, PageResult, render_page};
+use crate::web::{FormErrors, Page, PageResult, render};
 
 /// The new-ticket page.
 #[derive(Template)]
@@ -226,7 +226,7 @@ pub async fn show_form(
         Shown::default(),
     )
     .await?;
-    Ok(render_page(&view)?.into_response())
+    Ok(render(&view)?.into_response())
 }
 
 /// The fields of the form a refusal is shown next to (the rest are said at the top).
@@ -296,7 +296,7 @@ pub async fn open_ticket(
             let view = form_page(&state, &page.user, t, Some(shop_id), &form.order_no, Some(&form), shown).await?;
             // htmx only swaps successful answers: the refusal is shown in place with 200.
             let status = if page.htmx { StatusCode::OK } else { refusal.status() };
-            Ok((status, render_page(&view)?).into_response())
+            Ok((status, render(&view)?).into_response())
         }
     }
 }

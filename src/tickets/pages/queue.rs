@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::tickets::Ticket;
 use crate::tickets::repo::{self, Filter};
 use crate::web::views::{Choice, Layout};
-use crate::web::{Page, PageError, PageResult, render_page};
+use crate::web::{Page, PageError, PageResult, render};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -316,7 +316,7 @@ pub async fn show_queue(
         q,
         next_page,
     };
-    Ok(render_page(&page)?.into_response())
+    Ok(render(&page)?.into_response())
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
 use crate::tickets::{Ticket, repo};
 use crate::web::views::{Choice, Flash, Layout};
-use crate::web::{FormErrors, Page, PageError, PageResult, render_page};
+use crate::web::{FormErrors, Page, PageError, PageResult, render};
 
 /// The whole ticket page.
 #[derive(Template)]
@@ -534,7 +534,7 @@ pub async fn show_ticket(State(state): State<AppState>, page: Page, Path(id): Pa
         layout: Layout::new(&state, page.t, &page.user, "", format!("/tickets/{id}")),
         body,
     };
-    Ok(render_page(&view)?.into_response())
+    Ok(render(&view)?.into_response())
 }
 
 /// What was typed into the ticket page's forms, shown again when an action is refused.
@@ -626,13 +626,13 @@ pub(crate) async fn answer(
         body.errors = errors;
     }
     if page.htmx {
-        return Ok((status, render_page(&body)?).into_response());
+        return Ok((status, render(&body)?).into_response());
     }
     let view = TicketPage {
         layout: Layout::new(state, t, &page.user, "", format!("/tickets/{id}")),
         body,
     };
-    Ok((status, render_page(&view)?).into_response())
+    Ok((status, render(&view)?).into_response())
 }
 
 /// The follow-up form.
