@@ -75,16 +75,22 @@ pub async fn require_token(request: Request, next: Next) -> Response {
 pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(origin) = text(header::ORIGIN) {
-        if public_origin.is_some_and(|public| public.eq_ignore_ascii_case(origin.trim_end_matches('/'))) {
-            return true;
-        }
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'));
-        return origin_host.is_some() && origin_host == text(header::HOST);
+        return is_own_origin(origin, headers, public_origin);
     }
     match text(HeaderName::from_static("sec-fetch-site")) {
         Some(site) => matches!(site, "same-origin" | "none"),
         None => true,
     }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) is this desk's: the configured public URL's origin,
+/// or the request's own `Host`.
+pub fn is_own_origin(origin: &str, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    if public_origin.is_some_and(|public| public.eq_ignore_ascii_case(origin.trim_end_matches('/'))) {
+        return true;
+    }
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/'));
+    origin_host.is_some() && origin_host == headers.get(header::HOST).and_then(|v| v.to_str().ok())
 }
 
 fn refusal() -> ApiError {

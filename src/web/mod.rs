@@ -197,9 +197,7 @@ fn referring_page(headers: &HeaderMap, public_origin: Option<&str>) -> Option<St
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
     let (scheme, rest) = referer.split_once("://")?;
     let (host, path) = rest.find('/').map_or((rest, "/"), |at| rest.split_at(at));
-    let origin = format!("{scheme}://{host}");
-    let ours = public_origin.is_some_and(|public| public.eq_ignore_ascii_case(&origin))
-        || headers.get(header::HOST).and_then(|v| v.to_str().ok()) == Some(host);
+    let ours = csrf::is_own_origin(&format!("{scheme}://{host}"), headers, public_origin);
     let path = path.split('#').next().unwrap_or("/");
     (ours && path != "/login" && !path.starts_with("/login?")).then(|| safe_next(Some(path)))
 }
