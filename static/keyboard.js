@@ -69,7 +69,7 @@
     if (target.closest('[data-kbd-close]') || target.id === 'kbd-help') closeHelp();
     if (target.closest('[data-reply-open]')) { evt.preventDefault(); openPicker(); }
     var option = target.closest('.reply-option');
-    if (option) { evt.preventDefault(); choose(option); }
+    if (option) { evt.preventDefault(); choose(option, !!target.closest('[data-reply-copy]')); }
   });
 
   // ---- Canned-reply picker ---------------------------------------------------------------
@@ -99,15 +99,71 @@
     }
   }
 
+  // The replies written for other kinds or statuses stay hidden unless "show all" is ticked.
   function filter(text) {
     var words = text.toLowerCase().split(/\s+/).filter(Boolean);
     var p = picker();
     if (!p) return;
+    var all = document.getElementById('reply-show-all');
+    var showAll = !!(all && all.checked);
     Array.prototype.forEach.call(p.querySelectorAll('.reply-option'), function (li) {
       var hay = li.getAttribute('data-search') || '';
-      li.hidden = !words.every(function (w) { return hay.indexOf(w) !== -1; });
+      var unfit = li.hasAttribute('data-unfit');
+      li.hidden = (unfit && !showAll) || !words.every(function (w) { return hay.indexOf(w) !== -1; });
     });
+    warn(null);
     setActive(visibleOptions()[0] || null);
+  }
+
+  // A reply that does not fit the ticket, or lacks a fact, is not inserted silently: the first
+  // choice shows why, the second (same reply) goes ahead.
+  var armed = null;
+
+  function warn(text) {
+    var box = document.getElementById('reply-warning');
+    armed = null;
+    if (!box) return;
+    box.textContent = text || '';
+    box.hidden = !text;
+  }
+
+  function caution(li) {
+    var p = picker();
+    var parts = [];
+    var fit = li.getAttribute('data-unfit');
+    var missing = li.getAttribute('data-missing');
+    if (fit) parts.push((p.getAttribute('data-warn-unfit') || '').replace('{fit}', fit));
+    if (missing) parts.push((p.getAttribute('data-warn-missing') || '').replace('{missing}', missing));
+    if (parts.length) parts.push(p.getAttribute('data-warn-confirm') || '');
+    return parts.join(' ');
+  }
+
+  function say(text) {
+    var status = document.getElementById('reply-status');
+    if (!status) return;
+    status.textContent = text;
+    status.hidden = !text;
+  }
+
+  function copyText(text, done) {
+    function fallback() {
+      var area = document.createElement('textarea');
+      area.value = text;
+      area.setAttribute('readonly', '');
+      area.style.position = 'fixed';
+      area.style.opacity = '0';
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+      document.body.removeChild(area);
+      done(ok);
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
   }
 
   function openPicker(field) {
@@ -130,10 +186,30 @@
     if (refocus && lastField) lastField.focus();
   }
 
-  function choose(li) {
+  // Inserts the reply at the caret; with `copy`, also puts it on the clipboard for 千牛/旺旺 and
+  // marks the follow-up as a chat — saving the follow-up records the reply sent.
+  function choose(li, copy) {
     var field = lastField || document.getElementById('summary');
     if (!field || !li) return;
+    var why = caution(li);
+    if (why && armed !== li) {
+      warn(why);
+      armed = li;
+      setActive(li);
+      return;
+    }
+    warn(null);
     var text = li.getAttribute('data-text') || '';
+    if (copy) {
+      var p = picker();
+      copyText(text, function (ok) {
+        say(p.getAttribute(ok ? 'data-copied' : 'data-copy-failed') || '');
+      });
+      var channel = document.getElementById('channel');
+      if (channel && field.id === 'summary') channel.value = 'chat';
+    } else {
+      say('');
+    }
     var start = field.selectionStart == null ? field.value.length : field.selectionStart;
     var end = field.selectionEnd == null ? field.value.length : field.selectionEnd;
     field.value = field.value.slice(0, start) + text + field.value.slice(end);
@@ -150,6 +226,14 @@
     if (evt.target && evt.target.id === 'reply-search') filter(evt.target.value);
   });
 
+  document.addEventListener('change', function (evt) {
+    if (evt.target && evt.target.id === 'reply-show-all') {
+      var search = document.getElementById('reply-search');
+      filter(search ? search.value : '');
+      if (search) search.focus();
+    }
+  });
+
   function pickerKeys(evt) {
     var options = visibleOptions();
     var current = picker().querySelector('.reply-option.active');
@@ -162,7 +246,7 @@
       setActive(options[Math.max(index - 1, 0)] || null);
     } else if (evt.key === 'Enter') {
       evt.preventDefault();
-      if (current) choose(current);
+      if (current) choose(current, evt.shiftKey);
     } else if (evt.key === 'Escape') {
       evt.preventDefault();
       closePicker(true);

@@ -39,6 +39,21 @@ pub struct ReplyQuery {
     pub situation: Option<Situation>,
 }
 
+/// Search of the replies for one ticket.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketReplyQuery {
+    /// Words in the title or text.
+    pub q: Option<String>,
+    /// One situation: greeting, urge_shipment, logistics_check, return_guide, refund_done, apology.
+    #[param(value_type = Option<String>)]
+    pub situation: Option<Situation>,
+    /// Also the replies written for other kinds or statuses (after the fitting ones, with
+    /// `fits: false`). Default: only those that fit the ticket.
+    #[serde(default)]
+    pub all: bool,
+}
+
 fn query_text(q: &Option<String>) -> Option<&str> {
     q.as_deref().map(str::trim).filter(|q| !q.is_empty())
 }
@@ -141,23 +156,24 @@ pub async fn update_reply_settings(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The shop's replies with this ticket's facts filled in, ready to send.
+/// The shop's replies written for this ticket's kind and status, with its facts filled in,
+/// ready to send (`all=true`: the others too, after them).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/replies", tag = "replies",
-    params(("id" = i64, Path, description = "ticket id"), ReplyQuery),
+    params(("id" = i64, Path, description = "ticket id"), TicketReplyQuery),
     responses((status = 200, body = Vec<FilledReply>), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn ticket_replies(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     Path(id): Path<TicketId>,
-    ApiQuery(query): ApiQuery<ReplyQuery>,
+    ApiQuery(query): ApiQuery<TicketReplyQuery>,
 ) -> ApiResult<Json<Vec<FilledReply>>> {
     let ticket = crate::tickets::repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
     let t = Tr::new(request_lang(&headers), ticket.time_zone);
-    let mut replies = super::for_ticket(&state.pool, &ticket, query_text(&query.q), t, state.now()).await?;
+    let mut replies = super::for_ticket(&state.pool, &ticket, query_text(&query.q), query.all, t, state.now()).await?;
     if let Some(situation) = query.situation {
         replies.retain(|r| r.situation == situation);
     }

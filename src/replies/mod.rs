@@ -1,12 +1,15 @@
 //! Canned replies (快捷短语): each shop's library of reply templates, grouped by situation,
-//! with variables (`{buyer}`, `{order_no}`, `{refund}`, `{window_end}`, `{return_address}`,
-//! `{deadline}`) filled from a ticket. Owns `canned_replies` and `canned_reply_settings`.
+//! each saying which ticket kinds and statuses it is for ([`fit::Fit`]), with variables named
+//! for whose fact they are (`{buyer}`, `{order_no}`, `{refund_amount}` as approved,
+//! `{window_end}`, `{return_address}`, `{buyer_ship_deadline}`, `{seller_answer_deadline}`)
+//! filled from a ticket. Owns `canned_replies` and `canned_reply_settings`.
 //!
 //! A shop gets a default Chinese library the first time anyone asks for its replies (seeded
 //! once, race-free: the settings row is the marker). Replies are archived, never deleted, so a
 //! follow-up that used one still names it.
 
 pub mod api;
+pub mod fit;
 pub mod page;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +20,10 @@ use utoipa::ToSchema;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
+use crate::rules::timers::TimerKind;
+use crate::rules::workflow::{Status, TicketKind};
 use crate::tickets::Ticket;
+use fit::Fit;
 
 /// The situation a reply is for: how the library is grouped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -78,14 +84,16 @@ impl Situation {
     }
 }
 
-/// The variables a reply may use, in the order the library page lists them.
-pub const VARIABLES: [&str; 6] = [
+/// The variables a reply may use, in the order the library page lists them. Each is named for
+/// whose fact it is: the buyer's ship-back deadline is not the seller's answer deadline.
+pub const VARIABLES: [&str; 7] = [
     "buyer",
     "order_no",
-    "refund",
+    "refund_amount",
     "window_end",
     "return_address",
-    "deadline",
+    "buyer_ship_deadline",
+    "seller_answer_deadline",
 ];
 
 /// A reply as stored.
@@ -99,8 +107,35 @@ pub struct Reply {
     pub title: String,
     /// The template, with `{variable}` placeholders.
     pub body: String,
+    /// The ticket kinds it is offered on (empty: any).
+    #[schema(value_type = Vec<String>, example = json!(["return", "exchange"]))]
+    pub kinds: Vec<TicketKind>,
+    /// The statuses it is offered in (empty: any; a held ticket counts as the status it is held
+    /// from).
+    #[schema(value_type = Vec<String>, example = json!(["approved"]))]
+    pub statuses: Vec<Status>,
     /// How often agents sent it.
     pub used_count: i64,
+}
+
+impl Reply {
+    /// Where it fits.
+    pub fn fit(&self) -> Fit {
+        Fit::only(&self.kinds, &self.statuses)
+    }
+}
+
+/// Parses a stored text array of kinds or statuses.
+fn parse_all<T>(values: Vec<String>, column: &str, parse: fn(&str) -> Option<T>) -> sqlx::Result<Vec<T>> {
+    values
+        .into_iter()
+        .map(|value| {
+            parse(&value).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: column.into(),
+                source: format!("unexpected value `{value}`").into(),
+            })
+        })
+        .collect()
 }
 
 impl<'r> FromRow<'r, sqlx::postgres::PgRow> for Reply {
@@ -116,6 +151,8 @@ impl<'r> FromRow<'r, sqlx::postgres::PgRow> for Reply {
             })?,
             title: row.try_get("title")?,
             body: row.try_get("body")?,
+            kinds: parse_all(row.try_get("kinds")?, "kinds", TicketKind::parse)?,
+            statuses: parse_all(row.try_get("statuses")?, "statuses", Status::parse)?,
             used_count: row.try_get("used_count")?,
         })
     }
@@ -129,10 +166,19 @@ pub struct ReplyInput {
     pub situation: Situation,
     #[schema(min_length = 1, max_length = 100, example = "退货地址")]
     pub title: String,
-    /// The text, with `{buyer}`, `{order_no}`, `{refund}`, `{window_end}`, `{return_address}`,
-    /// `{deadline}` where the ticket's facts go.
+    /// The text, with `{buyer}`, `{order_no}`, `{refund_amount}`, `{window_end}`,
+    /// `{return_address}`, `{buyer_ship_deadline}`, `{seller_answer_deadline}` where the
+    /// ticket's facts go.
     #[schema(min_length = 1, max_length = 2000, example = "亲，请把商品寄回：{return_address}")]
     pub body: String,
+    /// The ticket kinds it is for (default: any).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>, example = json!(["return", "exchange"]))]
+    pub kinds: Vec<TicketKind>,
+    /// The statuses it is for (default: any); each must be one the chosen kinds pass through.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>, example = json!(["approved"]))]
+    pub statuses: Vec<Status>,
 }
 
 /// Why the reply library refused a change.
@@ -150,7 +196,22 @@ pub enum ReplyError {
 }
 
 impl ReplyInput {
-    /// Checks the input: trimmed title and body within their limits, and only known variables.
+    /// Where the reply fits, without repeats, in the workflow's order.
+    pub fn fit(&self) -> Fit {
+        Fit::only(
+            &TicketKind::ALL
+                .into_iter()
+                .filter(|k| self.kinds.contains(k))
+                .collect::<Vec<_>>(),
+            &Status::ALL
+                .into_iter()
+                .filter(|s| self.statuses.contains(s))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// Checks the input: trimmed title and body within their limits, only known variables, and a
+    /// fit some ticket can have.
     pub fn validate(&self) -> Result<(String, String), ReplyError> {
         let title = self.title.trim();
         let body = self.body.trim();
@@ -171,6 +232,7 @@ impl ReplyInput {
                     .with("name", format!("{{{unknown}}}")),
             ));
         }
+        self.fit().check().map_err(ReplyError::Invalid)?;
         Ok((title.to_string(), body.to_string()))
     }
 }
@@ -201,10 +263,15 @@ fn is_name(text: &str) -> bool {
 pub struct Variables {
     pub buyer: Option<String>,
     pub order_no: Option<String>,
-    pub refund: Option<String>,
+    /// The refund as approved (none before the seller agreed).
+    pub refund_amount: Option<String>,
+    /// The last day of the buyer's no-reason window.
     pub window_end: Option<String>,
     pub return_address: Option<String>,
-    pub deadline: Option<String>,
+    /// When the buyer must have shipped the return (the platform's clock after approval).
+    pub buyer_ship_deadline: Option<String>,
+    /// When the seller must have answered the request (the platform's clock before an answer).
+    pub seller_answer_deadline: Option<String>,
 }
 
 /// A template with the variables filled in: the text, and the variables it needed that the
@@ -220,10 +287,11 @@ impl Variables {
         match name {
             "buyer" => self.buyer.as_deref(),
             "order_no" => self.order_no.as_deref(),
-            "refund" => self.refund.as_deref(),
+            "refund_amount" => self.refund_amount.as_deref(),
             "window_end" => self.window_end.as_deref(),
             "return_address" => self.return_address.as_deref(),
-            "deadline" => self.deadline.as_deref(),
+            "buyer_ship_deadline" => self.buyer_ship_deadline.as_deref(),
+            "seller_answer_deadline" => self.seller_answer_deadline.as_deref(),
             _ => None,
         }
         .filter(|v| !v.trim().is_empty())
@@ -262,6 +330,18 @@ impl Variables {
     }
 }
 
+/// The known variables still written as `{name}` in a text: what a follow-up written from a
+/// reply must not be saved with (the buyer would read the placeholder).
+pub fn unfilled(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in placeholders(text) {
+        if VARIABLES.contains(&name.as_str()) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// A reply filled in for one ticket.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct FilledReply {
@@ -273,71 +353,131 @@ pub struct FilledReply {
     pub text: String,
     /// Variables the ticket has no value for (left as `{name}` in `text`).
     pub missing: Vec<String>,
+    /// Whether the reply is written for this ticket's kind and status.
+    pub fits: bool,
+    /// The kinds it is for (empty: any).
+    #[schema(value_type = Vec<String>)]
+    pub kinds: Vec<TicketKind>,
+    /// The statuses it is for (empty: any).
+    #[schema(value_type = Vec<String>)]
+    pub statuses: Vec<Status>,
 }
 
-/// The default library a shop starts with (from the scripts agents use, seed 002).
-pub const DEFAULT_LIBRARY: &[(Situation, &str, &str)] = &[
-    (
-        Situation::Greeting,
-        "首次问候",
-        "亲，您好！我是店铺售后客服，关于订单 {order_no} 的问题由我为您处理，请问有什么可以帮您？",
-    ),
-    (
-        Situation::Greeting,
-        "已收到申请",
-        "{buyer} 您好，您的售后申请已收到，我们会在24小时内给您答复，请耐心等待。",
-    ),
-    (
-        Situation::UrgeShipment,
-        "催发货安抚",
-        "亲，非常抱歉让您久等了！订单 {order_no} 已经催促仓库加急处理，发货后会第一时间通知您。",
-    ),
-    (
-        Situation::UrgeShipment,
-        "提醒买家寄回",
-        "亲，您的退货申请已同意，请在 {deadline} 前寄回商品并填写退货单号，超时申请会自动关闭哦。",
-    ),
-    (
-        Situation::LogisticsCheck,
-        "已联系快递",
-        "亲，已帮您联系快递核查订单 {order_no} 的物流，有进展会第一时间告诉您。",
-    ),
-    (
-        Situation::LogisticsCheck,
-        "物流延误说明",
-        "亲，近期快递量大，包裹可能有延误，我们一直在跟进，给您带来不便非常抱歉。",
-    ),
-    (
-        Situation::ReturnGuide,
-        "退货地址",
-        "亲，请将商品连同配件、吊牌完整寄回：{return_address}。寄出后请在订单中填写退货单号，我们收到后尽快处理。",
-    ),
-    (
-        Situation::ReturnGuide,
-        "七天无理由说明",
-        "亲，本商品支持七天无理由退货，您的退货期截止到 {window_end}，请保持商品完好、不影响二次销售。",
-    ),
-    (
-        Situation::RefundDone,
-        "退款已完成",
-        "{buyer} 您好，订单 {order_no} 的退款 {refund} 已原路退回，一般1–3个工作日到账，请注意查收。",
-    ),
-    (
-        Situation::RefundDone,
-        "回访满意度",
-        "亲，您的问题已处理完毕，请问您对这次售后处理是否满意？如还有问题随时联系我们。",
-    ),
-    (
-        Situation::Apology,
-        "品质问题致歉",
-        "亲，非常抱歉给您带来不好的购物体验！商品的问题我们已经反馈给品控部门，一定会改进。",
-    ),
-    (
-        Situation::Apology,
-        "发错货致歉",
-        "亲，真的非常抱歉发错了商品！运费由我们承担，请您寄回，我们收到后马上为您补发正确的商品。",
-    ),
+/// A reply of the default library.
+pub struct DefaultReply {
+    pub situation: Situation,
+    pub title: &'static str,
+    pub body: &'static str,
+    /// The kinds it is for (empty: any).
+    pub kinds: &'static [TicketKind],
+    /// The statuses it is for (empty: any).
+    pub statuses: &'static [Status],
+}
+
+const AFTER_SALES: &[TicketKind] = &[TicketKind::Refund, TicketKind::Return, TicketKind::Exchange];
+const GOODS_BACK: &[TicketKind] = &[TicketKind::Return, TicketKind::Exchange];
+
+/// The default library a shop starts with (from the scripts agents use, seed 002), each reply
+/// offered where what it says is true: "已同意" only once agreed, "已退回" only once refunded.
+pub const DEFAULT_LIBRARY: &[DefaultReply] = &[
+    DefaultReply {
+        situation: Situation::Greeting,
+        title: "首次问候",
+        body: "亲，您好！我是店铺售后客服，关于订单 {order_no} 的问题由我为您处理，请问有什么可以帮您？",
+        kinds: &[],
+        statuses: &[],
+    },
+    DefaultReply {
+        situation: Situation::Greeting,
+        title: "已收到申请",
+        body: "{buyer} 您好，您的售后申请已收到，我们会在24小时内给您答复，请耐心等待。",
+        kinds: AFTER_SALES,
+        statuses: &[Status::Requested],
+    },
+    DefaultReply {
+        situation: Situation::UrgeShipment,
+        title: "催发货安抚",
+        body: "亲，非常抱歉让您久等了！订单 {order_no} 已经催促仓库加急处理，发货后会第一时间通知您。",
+        kinds: &[TicketKind::Complaint, TicketKind::Logistics],
+        statuses: &[],
+    },
+    DefaultReply {
+        situation: Situation::UrgeShipment,
+        title: "提醒买家寄回",
+        body: "亲，您的退货申请已同意，请在 {buyer_ship_deadline} 前寄回商品并在订单中填写退货单号，逾期未寄回申请会自动关闭哦。",
+        kinds: GOODS_BACK,
+        statuses: &[Status::Approved],
+    },
+    DefaultReply {
+        situation: Situation::LogisticsCheck,
+        title: "已联系快递",
+        body: "亲，已帮您联系快递核查订单 {order_no} 的物流，有进展会第一时间告诉您。",
+        kinds: &[TicketKind::Logistics],
+        statuses: &[],
+    },
+    DefaultReply {
+        situation: Situation::LogisticsCheck,
+        title: "物流延误说明",
+        body: "亲，近期快递量大，包裹可能有延误，我们一直在跟进，给您带来不便非常抱歉。",
+        kinds: &[TicketKind::Logistics],
+        statuses: &[],
+    },
+    DefaultReply {
+        situation: Situation::ReturnGuide,
+        title: "退货地址",
+        body: "亲，请将商品连同配件、吊牌完整寄回：{return_address}。寄出后请在订单中填写退货单号，我们收到后尽快处理。",
+        kinds: GOODS_BACK,
+        statuses: &[Status::Approved],
+    },
+    DefaultReply {
+        situation: Situation::ReturnGuide,
+        title: "七天无理由说明",
+        body: "亲，本商品支持七天无理由退货，您的退货期截止到 {window_end}，请保持商品完好、不影响二次销售。",
+        kinds: AFTER_SALES,
+        statuses: &[Status::Requested, Status::Approved],
+    },
+    DefaultReply {
+        situation: Situation::RefundDone,
+        title: "退款已完成",
+        body: "{buyer} 您好，订单 {order_no} 的退款 {refund_amount} 已原路退回，一般1–3个工作日到账，请注意查收。",
+        kinds: &[TicketKind::Refund, TicketKind::Return],
+        statuses: &[Status::Refunded, Status::Closed],
+    },
+    DefaultReply {
+        situation: Situation::RefundDone,
+        title: "回访满意度",
+        body: "亲，您的问题已处理完毕，请问您对这次售后处理是否满意？如还有问题随时联系我们。",
+        kinds: &[],
+        statuses: &[
+            Status::Resolved,
+            Status::Refunded,
+            Status::ReplacementShipped,
+            Status::Closed,
+        ],
+    },
+    DefaultReply {
+        situation: Situation::Apology,
+        title: "品质问题致歉",
+        body: "亲，非常抱歉给您带来不好的购物体验！商品的问题我们已经反馈给品控部门，一定会改进。",
+        kinds: &[],
+        statuses: &[],
+    },
+    DefaultReply {
+        situation: Situation::Apology,
+        title: "发错货致歉",
+        body: "亲，真的非常抱歉发错了商品！运费由我们承担，请您寄回，我们收到后马上为您补发正确的商品。",
+        kinds: &[TicketKind::Return, TicketKind::Exchange, TicketKind::Complaint],
+        statuses: &[],
+    },
 ];
+
+fn kind_names(kinds: &[TicketKind]) -> Vec<&'static str> {
+    kinds.iter().map(|k| k.as_str()).collect()
+}
+
+fn status_names(statuses: &[Status]) -> Vec<&'static str> {
+    statuses.iter().map(|s| s.as_str()).collect()
+}
 
 /// Seeds the default library for `shop` unless it was seeded before (even if every reply was
 /// archived since). Safe when two requests race: only the one that inserts the marker seeds.
@@ -356,14 +496,19 @@ pub async fn ensure_seeded(pool: &PgPool, shop: ShopId) -> sqlx::Result<()> {
         .await?
         .rows_affected();
     if inserted == 1 {
-        for (situation, title, body) in DEFAULT_LIBRARY {
-            sqlx::query("INSERT INTO canned_replies (shop_id, situation, title, body) VALUES ($1, $2, $3, $4)")
-                .bind(shop)
-                .bind(situation.as_str())
-                .bind(title)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+        for reply in DEFAULT_LIBRARY {
+            sqlx::query(
+                "INSERT INTO canned_replies (shop_id, situation, title, body, kinds, statuses)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(shop)
+            .bind(reply.situation.as_str())
+            .bind(reply.title)
+            .bind(reply.body)
+            .bind(kind_names(reply.kinds))
+            .bind(status_names(reply.statuses))
+            .execute(&mut *tx)
+            .await?;
         }
     }
     tx.commit().await
@@ -378,7 +523,7 @@ pub async fn list(
 ) -> sqlx::Result<Vec<Reply>> {
     ensure_seeded(pool, shop).await?;
     sqlx::query_as(
-        "SELECT shop_id, id, situation, title, body, used_count FROM canned_replies
+        "SELECT shop_id, id, situation, title, body, kinds, statuses, used_count FROM canned_replies
          WHERE shop_id = $1 AND NOT archived
            AND ($2::text IS NULL OR title ILIKE '%' || $2 || '%' OR body ILIKE '%' || $2 || '%')
            AND ($3::text IS NULL OR situation = $3)
@@ -395,7 +540,7 @@ pub async fn list(
 /// One live reply of a shop.
 pub async fn get(conn: &mut PgConnection, shop: ShopId, id: i64) -> sqlx::Result<Option<Reply>> {
     sqlx::query_as(
-        "SELECT shop_id, id, situation, title, body, used_count FROM canned_replies
+        "SELECT shop_id, id, situation, title, body, kinds, statuses, used_count FROM canned_replies
          WHERE shop_id = $1 AND id = $2 AND NOT archived",
     )
     .bind(shop)
@@ -416,32 +561,39 @@ pub async fn shop_of(pool: &PgPool, shops: &[ShopId], id: i64) -> sqlx::Result<O
 /// Adds a reply to a shop's library.
 pub async fn create(pool: &PgPool, shop: ShopId, input: &ReplyInput) -> Result<Reply, ReplyError> {
     let (title, body) = input.validate()?;
+    let fit = input.fit();
     ensure_seeded(pool, shop).await?;
     Ok(sqlx::query_as(
-        "INSERT INTO canned_replies (shop_id, situation, title, body) VALUES ($1, $2, $3, $4)
-         RETURNING shop_id, id, situation, title, body, used_count",
+        "INSERT INTO canned_replies (shop_id, situation, title, body, kinds, statuses) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING shop_id, id, situation, title, body, kinds, statuses, used_count",
     )
     .bind(shop)
     .bind(input.situation.as_str())
     .bind(title)
     .bind(body)
+    .bind(kind_names(&fit.kinds))
+    .bind(status_names(&fit.statuses))
     .fetch_one(pool)
     .await?)
 }
 
-/// Replaces a reply's situation, title and text.
+/// Replaces a reply's situation, title, text and fit.
 pub async fn update(pool: &PgPool, shop: ShopId, id: i64, input: &ReplyInput) -> Result<Reply, ReplyError> {
     let (title, body) = input.validate()?;
+    let fit = input.fit();
     sqlx::query_as(
-        "UPDATE canned_replies SET situation = $3, title = $4, body = $5, updated_at = now()
+        "UPDATE canned_replies SET situation = $3, title = $4, body = $5, kinds = $6, statuses = $7,
+                updated_at = now()
          WHERE shop_id = $1 AND id = $2 AND NOT archived
-         RETURNING shop_id, id, situation, title, body, used_count",
+         RETURNING shop_id, id, situation, title, body, kinds, statuses, used_count",
     )
     .bind(shop)
     .bind(id)
     .bind(input.situation.as_str())
     .bind(title)
     .bind(body)
+    .bind(kind_names(&fit.kinds))
+    .bind(status_names(&fit.statuses))
     .fetch_optional(pool)
     .await?
     .ok_or(ReplyError::NotFound)
@@ -502,7 +654,9 @@ pub async fn set_return_address(pool: &PgPool, shop: ShopId, address: &str) -> R
     Ok(())
 }
 
-/// The variables of `ticket` as of `now`, in the shop's zone and the agent's language.
+/// The variables of `ticket` as of `now`, in the shop's zone and the agent's language. A
+/// deadline is given only while its clock runs and has not run out; the refund amount only once
+/// the seller agreed to it.
 pub async fn variables_for(
     conn: &mut PgConnection,
     ticket: &Ticket,
@@ -510,17 +664,20 @@ pub async fn variables_for(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Variables> {
     let t = Tr::new(t.lang, ticket.time_zone);
+    let timers = ticket.running_timers();
+    let running = |kinds: &[TimerKind]| {
+        timers
+            .iter()
+            .filter(|c| kinds.contains(&c.kind) && c.deadline > now)
+            .map(|c| t.datetime(&c.deadline))
+            .next()
+    };
+    let agreed = ticket.agreed_at.is_some() || ticket.status() == Status::Refunded;
     // The buyer is addressed by their marketplace name ({buyer}), as they see themselves.
-    let deadline = ticket
-        .running_timers()
-        .into_iter()
-        .map(|c| c.deadline)
-        .find(|d| *d > now)
-        .or(ticket.platform_deadline_at);
     Ok(Variables {
         buyer: Some(ticket.buyer.clone()),
         order_no: Some(ticket.order_no.clone()),
-        refund: ticket.refund_fen.map(|f| f.to_string()),
+        refund_amount: ticket.refund_fen.filter(|_| agreed).map(|f| f.to_string()),
         window_end: ticket
             .seven_day
             .as_ref()
@@ -533,24 +690,28 @@ pub async fn variables_for(
                     .to_string()
             }),
         return_address: Some(return_address(&mut *conn, ticket.shop_id).await?),
-        deadline: deadline.map(|d| t.datetime(&d)),
+        buyer_ship_deadline: running(&[TimerKind::BuyerShipReturn]),
+        seller_answer_deadline: running(&[TimerKind::SellerAnswerUnshipped, TimerKind::SellerAnswerShipped]),
     })
 }
 
-/// The shop's replies filled in for `ticket`.
+/// The shop's replies filled in for `ticket`: those written for its kind and status first, and
+/// the others after them when `all` is asked for (marked as not fitting).
 pub async fn for_ticket(
     pool: &PgPool,
     ticket: &Ticket,
     query: Option<&str>,
+    all: bool,
     t: Tr,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<FilledReply>> {
     let replies = list(pool, ticket.shop_id, query, None).await?;
     let mut conn = pool.acquire().await?;
     let variables = variables_for(&mut conn, ticket, t, now).await?;
-    Ok(replies
+    let mut filled: Vec<FilledReply> = replies
         .into_iter()
         .map(|r| {
+            let fits = r.fit().fits(&ticket.position);
             let filled = variables.fill(&r.body);
             FilledReply {
                 id: r.id,
@@ -558,9 +719,16 @@ pub async fn for_ticket(
                 title: r.title,
                 text: filled.text,
                 missing: filled.missing,
+                fits,
+                kinds: r.kinds,
+                statuses: r.statuses,
             }
         })
-        .collect())
+        .filter(|r| all || r.fits)
+        .collect();
+    // Stable: within each group the library's order stays.
+    filled.sort_by_key(|r| !r.fits);
+    Ok(filled)
 }
 
 #[cfg(test)]
@@ -571,16 +739,17 @@ mod tests {
         Variables {
             buyer: Some("tb_小王".into()),
             order_no: Some("3912".into()),
-            refund: Some("¥64.00".into()),
+            refund_amount: Some("¥64.00".into()),
             window_end: None,
             return_address: Some(String::new()),
-            deadline: None,
+            buyer_ship_deadline: None,
+            seller_answer_deadline: None,
         }
     }
 
     #[test]
     fn known_variables_are_filled_from_the_ticket() {
-        let filled = vars().fill("{buyer} 您好，订单 {order_no} 的退款 {refund} 已退回");
+        let filled = vars().fill("{buyer} 您好，订单 {order_no} 的退款 {refund_amount} 已退回");
         assert_eq!(filled.text, "tb_小王 您好，订单 3912 的退款 ¥64.00 已退回");
         assert!(filled.missing.is_empty());
     }
@@ -608,6 +777,8 @@ mod tests {
             situation: Situation::Greeting,
             title: "问候".into(),
             body: "你好 {nickname}".into(),
+            kinds: Vec::new(),
+            statuses: Vec::new(),
         };
         let error = input.validate().unwrap_err().to_string();
         assert!(error.contains("{nickname}") && error.contains("{buyer}"), "{error}");
@@ -621,16 +792,70 @@ mod tests {
     #[test]
     fn the_default_library_covers_every_situation_with_known_variables() {
         for situation in Situation::ALL {
-            assert!(DEFAULT_LIBRARY.iter().any(|(s, _, _)| *s == situation), "{situation:?}");
+            assert!(
+                DEFAULT_LIBRARY.iter().any(|r| r.situation == situation),
+                "{situation:?}"
+            );
             assert_eq!(Situation::parse(situation.as_str()), Some(situation));
         }
-        for (situation, title, body) in DEFAULT_LIBRARY {
+        for reply in DEFAULT_LIBRARY {
             let input = ReplyInput {
-                situation: *situation,
-                title: (*title).into(),
-                body: (*body).into(),
+                situation: reply.situation,
+                title: reply.title.into(),
+                body: reply.body.into(),
+                kinds: reply.kinds.to_vec(),
+                statuses: reply.statuses.to_vec(),
             };
-            assert!(input.validate().is_ok(), "{title}");
+            assert!(input.validate().is_ok(), "{}", reply.title);
         }
+    }
+
+    #[test]
+    fn replies_that_speak_of_a_fact_are_offered_only_where_the_ticket_has_it() {
+        use crate::rules::workflow::Position;
+        let reply = |title: &str| {
+            DEFAULT_LIBRARY
+                .iter()
+                .find(|r| r.title == title)
+                .expect("a default reply")
+        };
+        let at = |kind, status| Position {
+            kind,
+            status,
+            held_from: None,
+        };
+        // Every reply that names the buyer's ship-back deadline or the approved refund fits only
+        // where the seller agreed; none is offered on a bad review with money or goods in it.
+        for reply in DEFAULT_LIBRARY {
+            let fit = Fit::only(reply.kinds, reply.statuses);
+            let names = placeholders(reply.body);
+            if names.iter().any(|n| n == "buyer_ship_deadline") {
+                assert!(!fit.fits(&at(TicketKind::Return, Status::Requested)), "{}", reply.title);
+                assert!(fit.fits(&at(TicketKind::Return, Status::Approved)), "{}", reply.title);
+            }
+            if names.iter().any(|n| n == "refund_amount") {
+                for status in [Status::Requested, Status::Approved, Status::Rejected] {
+                    assert!(!fit.fits(&at(TicketKind::Refund, status)), "{} {status:?}", reply.title);
+                }
+            }
+            if names.iter().any(|n| n == "return_address" || n == "refund_amount") {
+                assert!(!fit.fits(&at(TicketKind::BadReview, Status::Open)), "{}", reply.title);
+            }
+        }
+        let ship_back = Fit::only(reply("提醒买家寄回").kinds, reply("提醒买家寄回").statuses);
+        assert!(
+            !ship_back.fits(&at(TicketKind::Refund, Status::Approved)),
+            "nothing to send back"
+        );
+        assert!(!reply("提醒买家寄回").body.contains("{seller_answer_deadline}"));
+    }
+
+    #[test]
+    fn placeholders_of_known_variables_left_in_a_text_are_found_once_each() {
+        assert_eq!(
+            unfilled("请在 {buyer_ship_deadline} 前寄回，{buyer_ship_deadline}，{^_^} {nickname}"),
+            vec!["buyer_ship_deadline"]
+        );
+        assert!(unfilled("已寄回，谢谢").is_empty());
     }
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::fit::Fit;
 use super::{ReplyError, ReplyInput, Situation, VARIABLES};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
@@ -19,6 +20,7 @@ use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
+use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{FormErrors, Page, PageError, PageResult, render};
@@ -41,6 +43,9 @@ pub struct RepliesPage {
     pub shops: Vec<Choice>,
     pub groups: Vec<ReplyGroup>,
     pub situations: Vec<Choice>,
+    /// The add form's kinds and statuses (checkboxes).
+    pub kinds: Vec<Choice>,
+    pub statuses: Vec<Choice>,
     pub variables: String,
     pub return_address: String,
     /// Supervisors and admins edit; everyone else reads.
@@ -66,6 +71,10 @@ pub struct ReplyRow {
     /// "used N times".
     pub used: String,
     pub situations: Vec<Choice>,
+    /// Where it is offered, as a person reads it ("any ticket" when anywhere).
+    pub fit: String,
+    pub kinds: Vec<Choice>,
+    pub statuses: Vec<Choice>,
     /// Messages next to this reply's fields, when its edit was refused.
     pub errors: FormErrors,
 }
@@ -76,6 +85,8 @@ struct Refused {
     situation: String,
     title: String,
     body: String,
+    kinds: Vec<String>,
+    statuses: Vec<String>,
     error: FieldError,
 }
 
@@ -111,6 +122,28 @@ fn situation_choices(t: Tr, selected: &str) -> Vec<Choice> {
         .collect()
 }
 
+fn kind_choices(t: Tr, selected: &[String]) -> Vec<Choice> {
+    TicketKind::ALL
+        .iter()
+        .map(|k| Choice::new(k.as_str(), k.label(t.lang), selected.iter().any(|s| s == k.as_str())))
+        .collect()
+}
+
+fn status_choices(t: Tr, selected: &[String]) -> Vec<Choice> {
+    Status::ALL
+        .iter()
+        .map(|st| Choice::new(st.as_str(), st.label(t.lang), selected.iter().any(|s| s == st.as_str())))
+        .collect()
+}
+
+fn names<T: Copy>(values: &[T], name: fn(T) -> &'static str) -> Vec<String> {
+    values.iter().map(|v| name(*v).to_string()).collect()
+}
+
+fn describe(t: Tr, fit: &Fit) -> String {
+    fit.describe(t.lang).unwrap_or_else(|| t.t("reply.fit_any").to_string())
+}
+
 async fn library(
     state: &AppState,
     user: &CurrentUser,
@@ -138,6 +171,9 @@ async fn library(
                         body: typed.body.clone(),
                         used: t.f("reply.used", &[("n", &r.used_count)]),
                         situations: situation_choices(t, &typed.situation),
+                        fit: describe(t, &r.fit()),
+                        kinds: kind_choices(t, &typed.kinds),
+                        statuses: status_choices(t, &typed.statuses),
                         errors: FormErrors::one(t, &typed.error),
                     },
                     None => ReplyRow {
@@ -146,6 +182,9 @@ async fn library(
                         body: r.body.clone(),
                         used: t.f("reply.used", &[("n", &r.used_count)]),
                         situations: situation_choices(t, r.situation.as_str()),
+                        fit: describe(t, &r.fit()),
+                        kinds: kind_choices(t, &names(&r.kinds, TicketKind::as_str)),
+                        statuses: status_choices(t, &names(&r.statuses, Status::as_str)),
                         errors: FormErrors::none(),
                     },
                 })
@@ -165,6 +204,11 @@ async fn library(
         situations: situation_choices(
             t,
             refused_here(RefusedForm::Add).map_or(Situation::Greeting.as_str(), |typed| typed.situation.as_str()),
+        ),
+        kinds: kind_choices(t, refused_here(RefusedForm::Add).map_or(&[][..], |typed| &typed.kinds)),
+        statuses: status_choices(
+            t,
+            refused_here(RefusedForm::Add).map_or(&[][..], |typed| &typed.statuses),
         ),
         variables: VARIABLES.map(|v| format!("{{{v}}}")).join(" "),
         return_address: refused_here(RefusedForm::Settings).map_or(return_address, |typed| typed.body.clone()),
@@ -222,23 +266,68 @@ async fn refuse(state: &AppState, page: &Page, shop: ShopId, refused: Refused) -
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response())
 }
 
-/// The add and edit forms.
-#[derive(Deserialize)]
+/// The add and edit forms: the kinds and statuses are checkboxes, so a field may repeat.
 pub struct ReplyForm {
     shop: Option<ShopId>,
     situation: String,
     title: String,
     body: String,
+    kinds: Vec<String>,
+    statuses: Vec<String>,
 }
 
 impl ReplyForm {
+    /// Reads the posted fields (unknown ones are ignored, like the single-value forms').
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<ReplyForm, FieldError> {
+        let mut form = ReplyForm {
+            shop: None,
+            situation: String::new(),
+            title: String::new(),
+            body: String::new(),
+            kinds: Vec::new(),
+            statuses: Vec::new(),
+        };
+        for (name, value) in pairs {
+            match name.as_str() {
+                "shop" if !value.trim().is_empty() => {
+                    form.shop = Some(
+                        value
+                            .trim()
+                            .parse::<i64>()
+                            .map(ShopId)
+                            .map_err(|_| FieldError::new("shop", "replies.error.shop"))?,
+                    );
+                }
+                "situation" => form.situation = value,
+                "title" => form.title = value,
+                "body" => form.body = value,
+                "kinds" => form.kinds.push(value),
+                "statuses" => form.statuses.push(value),
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
+
     fn input(&self) -> Result<ReplyInput, FieldError> {
         let situation =
             Situation::parse(&self.situation).ok_or_else(|| FieldError::new("situation", "form.choose_situation"))?;
+        let kinds = self
+            .kinds
+            .iter()
+            .map(|k| TicketKind::parse(k).ok_or_else(|| FieldError::new("kinds", "form.choose_kind")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let statuses = self
+            .statuses
+            .iter()
+            .map(|s| Status::parse(s).ok_or_else(|| FieldError::new("statuses", "replies.error.status")))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ReplyInput {
             situation,
             title: self.title.clone(),
             body: self.body.clone(),
+            kinds,
+            statuses,
         })
     }
 
@@ -249,15 +338,22 @@ impl ReplyForm {
             situation: self.situation,
             title: self.title,
             body: self.body,
+            kinds: self.kinds,
+            statuses: self.statuses,
             error,
         }
     }
 }
 
 /// Adds a reply.
-pub async fn add_reply(State(state): State<AppState>, page: Page, ApiForm(form): ApiForm<ReplyForm>) -> PageResult {
+pub async fn add_reply(
+    State(state): State<AppState>,
+    page: Page,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> PageResult {
     let user = &page.user;
     user.require(Action::ManageReplies)?;
+    let form = ReplyForm::from_pairs(pairs)?;
     let shop = pick_shop(user, form.shop)?;
     let result = match form.input() {
         Ok(input) => super::create(&state.pool, shop, &input).await.map(|_| ()),
@@ -274,10 +370,11 @@ pub async fn edit_reply(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<i64>,
-    ApiForm(form): ApiForm<ReplyForm>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
 ) -> PageResult {
     let user = &page.user;
     user.require(Action::ManageReplies)?;
+    let form = ReplyForm::from_pairs(pairs)?;
     let shop = super::shop_of(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("reply"))?;
@@ -328,6 +425,8 @@ pub async fn save_settings(
         situation: String::new(),
         title: String::new(),
         body: form.return_address,
+        kinds: Vec::new(),
+        statuses: Vec::new(),
         error,
     })
     .await

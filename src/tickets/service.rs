@@ -772,6 +772,19 @@ pub async fn follow_up_with_reply(
     now: DateTime<Utc>,
 ) -> Result<Ticket, TicketError> {
     let summary = require_text("summary", &input.summary, 5_000)?;
+    // A reply sent with a placeholder still in it reached the buyer as `{name}`: the agent
+    // completes it first.
+    let unfilled = crate::replies::unfilled(&summary);
+    if canned_reply.is_some() && !unfilled.is_empty() {
+        let names = unfilled
+            .iter()
+            .map(|n| format!("{{{n}}}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(FieldError::new("summary", "replies.error.unfilled")
+            .with("variables", names)
+            .into());
+    }
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, None).await?;
     if ticket.status().is_closed() {

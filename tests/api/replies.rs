@@ -39,22 +39,37 @@ async fn a_shop_starts_with_a_default_library_filled_from_the_ticket() {
         "seeded once"
     );
 
-    let filled = desk
+    let offered = desk
         .app
         .get(&format!("/api/v1/tickets/{id}/replies?q=退款已完成"), &desk.agent_token)
         .await;
-    assert_eq!(filled.status, StatusCode::OK, "{:?}", filled.body);
+    assert_eq!(offered.status, StatusCode::OK, "{:?}", offered.body);
+    assert_eq!(offered.body, json!([]), "not offered on a request nobody refunded");
+    let filled = desk
+        .app
+        .get(
+            &format!("/api/v1/tickets/{id}/replies?q=退款已完成&all=true"),
+            &desk.agent_token,
+        )
+        .await;
     let reply = &filled.body[0];
+    assert_eq!(reply["fits"], json!(false), "{reply}");
+    assert_eq!(reply["statuses"], json!(["refunded", "closed"]));
     let text = reply["text"].as_str().expect("text");
-    assert!(
-        text.contains("tb_buyer01") && text.contains("O-1") && text.contains("¥64.00"),
-        "{text}"
-    );
+    assert!(text.contains("tb_buyer01") && text.contains("O-1"), "{text}");
     assert!(!text.contains("{order_no}"));
+    assert_eq!(
+        reply["missing"],
+        json!(["refund_amount"]),
+        "the amount asked for is not the amount approved: {text}"
+    );
 
     let address = desk
         .app
-        .get(&format!("/api/v1/tickets/{id}/replies?q=退货地址"), &desk.agent_token)
+        .get(
+            &format!("/api/v1/tickets/{id}/replies?q=退货地址&all=true"),
+            &desk.agent_token,
+        )
         .await;
     assert_eq!(
         address.body[0]["missing"],
@@ -72,9 +87,237 @@ async fn a_shop_starts_with_a_default_library_filled_from_the_ticket() {
     assert_eq!(set.status, StatusCode::NO_CONTENT, "{:?}", set.body);
     let address = desk
         .app
-        .get(&format!("/api/v1/tickets/{id}/replies?q=退货地址"), &desk.agent_token)
+        .get(
+            &format!("/api/v1/tickets/{id}/replies?q=退货地址&all=true"),
+            &desk.agent_token,
+        )
         .await;
     assert!(address.body[0]["text"].as_str().expect("text").contains("售后仓"));
+}
+
+/// The titles of the replies the desk offers on ticket `id` (only those that fit).
+async fn offered(desk: &crate::support::Desk, id: i64) -> Vec<String> {
+    let answer = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}/replies"), &desk.agent_token)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    answer
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .inspect(|r| assert_eq!(r["fits"], json!(true), "{r}"))
+        .map(|r| r["title"].as_str().expect("title").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn replies_are_offered_per_kind_and_status_and_the_ship_back_deadline_is_the_buyers() {
+    let desk = desk().await;
+    let ticket = desk.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let before = offered(&desk, id).await;
+    assert!(before.iter().any(|t| t == "已收到申请"), "{before:?}");
+    assert!(
+        !before
+            .iter()
+            .any(|t| t == "提醒买家寄回" || t == "退货地址" || t == "退款已完成"),
+        "nothing is agreed yet: {before:?}"
+    );
+    // The seller's answer deadline is offered under its own name while it runs.
+    let reminder = desk
+        .app
+        .get(
+            &format!("/api/v1/tickets/{id}/replies?q=提醒买家寄回&all=true"),
+            &desk.agent_token,
+        )
+        .await;
+    assert_eq!(reminder.body[0]["fits"], json!(false));
+    assert_eq!(reminder.body[0]["missing"], json!(["buyer_ship_deadline"]));
+
+    let approved = desk
+        .transition(id, "approved", ticket["version"].as_i64().expect("v"), json!({}))
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let after = offered(&desk, id).await;
+    assert!(
+        after.iter().any(|t| t == "提醒买家寄回") && after.iter().any(|t| t == "退货地址"),
+        "{after:?}"
+    );
+    assert!(!after.iter().any(|t| t == "已收到申请"), "{after:?}");
+    let buyer_ship = approved.body["timers"]
+        .as_array()
+        .expect("timers")
+        .iter()
+        .find(|c| c["kind"] == "buyer_ship_return")
+        .expect("the buyer's clock runs after approval")
+        .clone();
+    let reminder = desk
+        .app
+        .get(
+            &format!("/api/v1/tickets/{id}/replies?q=提醒买家寄回"),
+            &desk.agent_token,
+        )
+        .await;
+    let text = reminder.body[0]["text"].as_str().expect("text");
+    assert!(
+        reminder.body[0]["missing"].as_array().expect("missing").is_empty(),
+        "{text}"
+    );
+    // The deadline in the text is the buyer's 7 days from approval (2026-06-22 in the shop's
+    // zone), not the seller's 5-day answer deadline.
+    let deadline = chrono::DateTime::parse_from_rfc3339(buyer_ship["deadline"].as_str().expect("deadline"))
+        .expect("instant")
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    assert!(text.contains(&deadline), "{text} / {deadline}");
+    assert!(text.contains("已同意"), "{text}");
+
+    let refund = desk.open("refund", "quality").await;
+    let refund_id = refund["id"].as_i64().expect("id");
+    assert!(
+        !offered(&desk, refund_id).await.iter().any(|t| t == "提醒买家寄回"),
+        "a refund has nothing to send back"
+    );
+    let complaint = desk.open("complaint", "quality").await;
+    let titles = offered(&desk, complaint["id"].as_i64().expect("id")).await;
+    assert!(
+        titles.iter().any(|t| t == "首次问候") && !titles.iter().any(|t| t == "退款已完成"),
+        "{titles:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_saved_with_a_placeholder_left_is_refused_and_nothing_is_written() {
+    let desk = desk().await;
+    let ticket = desk.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let reminder = desk
+        .app
+        .get(
+            &format!("/api/v1/tickets/{id}/replies?q=提醒买家寄回&all=true"),
+            &desk.agent_token,
+        )
+        .await;
+    let reply = reminder.body[0].clone();
+    let refused = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "chat", "summary": reply["text"], "canned_reply": reply["id"] }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["details"]["field"], "summary");
+    assert!(
+        refused.error_message().contains("{buyer_ship_deadline}"),
+        "{}",
+        refused.error_message()
+    );
+    let after = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert!(!timeline_kinds(&after.body).iter().any(|k| k == "follow_up"));
+
+    // Completed by hand, it is recorded.
+    let completed = reply["text"]
+        .as_str()
+        .expect("text")
+        .replace("{buyer_ship_deadline}", "6月22日");
+    let saved = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "chat", "summary": completed, "canned_reply": reply["id"] }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+}
+
+#[tokio::test]
+async fn a_reply_says_where_it_fits_and_a_fit_no_ticket_can_have_is_refused() {
+    let desk = desk().await;
+    let created = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/replies", desk.shop),
+            &desk.supervisor_token,
+            json!({ "situation": "return_guide", "title": "寄回提醒", "body": "请在 {buyer_ship_deadline} 前寄回",
+                    "kinds": ["return"], "statuses": ["approved"] }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["kinds"], json!(["return"]));
+    assert_eq!(created.body["statuses"], json!(["approved"]));
+    let impossible = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/replies", desk.shop),
+            &desk.supervisor_token,
+            json!({ "situation": "return_guide", "title": "x", "body": "y",
+                    "kinds": ["refund"], "statuses": ["buyer_shipped"] }),
+        )
+        .await;
+    assert_eq!(impossible.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(impossible.body["error"]["details"]["field"], "statuses");
+    let old_name = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/replies", desk.shop),
+            &desk.supervisor_token,
+            json!({ "situation": "return_guide", "title": "x", "body": "请在 {deadline} 前寄回" }),
+        )
+        .await;
+    assert_eq!(
+        old_name.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "whose deadline? named ones only"
+    );
+
+    // The library page keeps the ticked boxes of a refused form and names the field.
+    let supervisor = browser(&desk.app, "super-a").await;
+    let refused = supervisor
+        .post(desk.app.url("/replies"))
+        .form(&[
+            ("shop", desk.shop.to_string().as_str()),
+            ("situation", "return_guide"),
+            ("title", "寄回"),
+            ("body", "请寄回"),
+            ("kinds", "refund"),
+            ("statuses", "buyer_shipped"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("text");
+    assert!(
+        page.contains("id=\"new-statuses-error\"") && page.contains("「买家已退货」"),
+        "the reason names the status"
+    );
+    assert!(page.contains("value=\"refund\" checked") && page.contains("value=\"buyer_shipped\" checked"));
+    let added = supervisor
+        .post(desk.app.url("/replies"))
+        .form(&[
+            ("shop", desk.shop.to_string().as_str()),
+            ("situation", "return_guide"),
+            ("title", "换货寄回"),
+            ("body", "请寄回"),
+            ("kinds", "exchange"),
+            ("kinds", "return"),
+            ("statuses", "approved"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let library = html(&supervisor, desk.app.url("/replies")).await.1;
+    assert!(
+        library.contains("适用：退货退款、换货 · 已同意"),
+        "the fit as a person reads it"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +382,7 @@ async fn the_reply_sent_is_recorded_on_the_follow_up() {
     let replies = desk
         .app
         .get(
-            &format!("/api/v1/tickets/{id}/replies?situation=refund_done"),
+            &format!("/api/v1/tickets/{id}/replies?situation=greeting"),
             &desk.agent_token,
         )
         .await;
@@ -168,7 +411,7 @@ async fn the_reply_sent_is_recorded_on_the_follow_up() {
     let library = desk
         .app
         .get(
-            &format!("/api/v1/shops/{}/replies?situation=refund_done", desk.shop),
+            &format!("/api/v1/shops/{}/replies?situation=greeting", desk.shop),
             &desk.agent_token,
         )
         .await;

@@ -172,7 +172,17 @@ test('an agent inserts a canned reply with the keyboard and records it as the fo
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
+  // 退款已完成 is offered once the refund is made, not before.
+  const before = await api('GET', `/api/v1/tickets/${id}/replies`, tok);
+  assert.ok(!before.body.some((r) => r.title === '退款已完成'), 'not offered before the refund');
+  let version = created.body.version;
+  for (const to of ['approved', 'refunded']) {
+    const moved = await api('POST', `/api/v1/tickets/${id}/transitions`, tok, { to, version });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    version = moved.body.version;
+  }
   const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
   await page.goto(`${BASE}/tickets/${id}`);
 
   // ? shows the shortcuts, Esc closes them.
@@ -207,6 +217,47 @@ test('an agent inserts a canned reply with the keyboard and records it as the fo
   const followUp = ticket.body.timeline.find((e) => e.kind === 'follow_up');
   assert.equal(followUp.data.canned_reply.title, '退款已完成');
   assert.match(followUp.data.summary, /E2E-4001/);
+
+  // A reply written for another state is behind "show all" and is not inserted silently.
+  await page.focus('#summary');
+  await page.keyboard.press('Control+/');
+  await page.waitForSelector('#reply-picker:not([hidden])');
+  await page.keyboard.type('提醒买家寄回');
+  assert.equal(await page.locator('.reply-option:visible').count(), 0, 'hidden: this refund has nothing to send back');
+  await page.check('#reply-show-all');
+  await page.waitForSelector('.reply-option.reply-unfit:visible');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#reply-warning:not([hidden])');
+  assert.match(await page.textContent('#reply-warning'), /与当前工单的类型或状态不符/);
+  assert.match(await page.textContent('#reply-warning'), /\{buyer_ship_deadline\}/);
+  assert.equal(await page.inputValue('#summary'), '', 'nothing inserted yet');
+  await page.screenshot({ path: 'screenshots/06b-reply-warning.png', fullPage: false });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#reply-picker', { state: 'hidden' });
+  assert.match(await page.inputValue('#summary'), /\{buyer_ship_deadline\}/);
+  // Saving it with the placeholder left is refused next to the box, the text kept.
+  await page.keyboard.press('Control+Enter');
+  await page.waitForSelector('#summary-error');
+  assert.match(await page.textContent('#summary-error'), /\{buyer_ship_deadline\}/);
+  assert.match(await page.inputValue('#summary'), /\{buyer_ship_deadline\}/);
+
+  // Copy (Shift+Enter): the reply goes to the clipboard for 千牛 and into the follow-up as a chat.
+  await page.fill('#summary', '');
+  await page.keyboard.press('Control+/');
+  await page.waitForSelector('#reply-picker:not([hidden])');
+  await page.keyboard.type('首次问候');
+  await page.keyboard.press('Shift+Enter');
+  await page.waitForSelector('#reply-status:not([hidden])');
+  assert.match(await page.textContent('#reply-status'), /已复制到剪贴板/);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(copied, /关于订单 E2E-4001 的问题由我为您处理/);
+  assert.equal(await page.inputValue('#summary'), copied);
+  assert.equal(await page.inputValue('#channel'), 'chat');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#timeline li.ev-follow_up').length === 2);
+  const after = await api('GET', `/api/v1/tickets/${id}`, tok);
+  const titles = after.body.timeline.filter((e) => e.kind === 'follow_up').map((e) => e.data.canned_reply?.title);
+  assert.deepEqual(titles.sort(), ['退款已完成', '首次问候'].sort());
   await page.context().close();
 });
 

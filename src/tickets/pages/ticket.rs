@@ -72,6 +72,9 @@ pub struct TicketPartial {
     pub closed: bool,
     /// The shop's canned replies filled in for this ticket, for the picker.
     pub replies: Vec<ReplyOption>,
+    /// How many of them are written for other kinds or statuses, and the "show all" label.
+    pub replies_unfit: usize,
+    pub replies_show_all: String,
     /// The buyer's file in short.
     pub buyer_file: crate::buyers::page::BuyerSummary,
     /// The return visit, when the ticket is done or had one.
@@ -88,9 +91,14 @@ pub struct TicketPartial {
     pub errors: FormErrors,
 }
 
-/// A canned reply in the ticket page's picker.
+/// A canned reply in the ticket page's picker: those written for the ticket's kind and status
+/// first; the others are behind "show all" and are inserted only after a warning.
 pub struct ReplyOption {
     pub id: i64,
+    /// Written for this ticket's kind and status.
+    pub fits: bool,
+    /// Where it is written for, as a person reads it.
+    pub fit: String,
     pub situation: &'static str,
     pub title: String,
     pub text: String,
@@ -263,11 +271,15 @@ pub async fn partial(
     }));
 
     let replies = if can_work && !ticket.status().is_closed() {
-        crate::replies::for_ticket(&state.pool, ticket, None, t, now)
+        crate::replies::for_ticket(&state.pool, ticket, None, true, t, now)
             .await?
             .into_iter()
             .map(|r| ReplyOption {
                 id: r.id,
+                fits: r.fits,
+                fit: crate::replies::fit::Fit::only(&r.kinds, &r.statuses)
+                    .describe(t.lang)
+                    .unwrap_or_else(|| t.t("reply.fit_any").to_string()),
                 situation: t.t(r.situation.label_key()),
                 search: format!("{} {} {}", t.t(r.situation.label_key()), r.title, r.text).to_lowercase(),
                 missing: r
@@ -320,6 +332,8 @@ pub async fn partial(
     let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
 
     Ok(TicketPartial {
+        replies_unfit: replies.iter().filter(|r| !r.fits).count(),
+        replies_show_all: t.f("reply.show_all", &[("n", &replies.iter().filter(|r| !r.fits).count())]),
         replies,
         buyer_file,
         visit,
