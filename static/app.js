@@ -17,6 +17,15 @@
     }
   }, true);
 
+  // (a2) A [data-select-all] box ticks or clears every ticket box of its form.
+  document.addEventListener('change', function (evt) {
+    var all = evt.target;
+    if (!all || !all.matches || !all.matches('[data-select-all]') || !all.form) return;
+    Array.prototype.forEach.call(all.form.querySelectorAll('input[type=checkbox][name=ticket]'), function (box) {
+      box.checked = all.checked;
+    });
+  });
+
   // (b) After an htmx swap, focus the first [autofocus] element inside the new content; when
   // there is none and the swap answered the follow-up form, focus its box again (#summary), so
   // the agent can type the next contact straight away.

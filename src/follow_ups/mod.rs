@@ -6,6 +6,7 @@
 pub mod api;
 pub mod page;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +15,10 @@ use serde::Serialize;
 use sqlx::{PgExecutor, PgPool};
 use utoipa::ToSchema;
 
-use crate::ids::{ShopId, UserId};
+use crate::auth::{CurrentUser, Role};
+use crate::ids::{ShopId, TicketId, UserId};
 use crate::metrics::{Metrics, SweepOutcome};
-use crate::rules::follow_up;
+use crate::rules::{follow_up, risk};
 use crate::tickets;
 use crate::tickets::events::{Escalated, EscalatedTo};
 
@@ -227,4 +229,104 @@ pub enum QueueState {
     Overdue,
     /// Due within the next hours.
     DueSoon,
+}
+
+/// The supervisor's risk view: open tickets with a platform clock or decision running out
+/// within [`risk::HORIZON_HOURS`] (or run out), and tickets overdue or falling due on follow-up
+/// within it, each with its most pressing exposure, in [`risk::rank`] order (at most `limit`).
+pub async fn risk_list(
+    pool: &PgPool,
+    shops: &[ShopId],
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
+    let horizon = chrono::Duration::hours(risk::HORIZON_HOURS);
+    let pressing = tickets::repo::list_platform_pressing(pool, shops, now + horizon, limit).await?;
+    let following = tickets::repo::list_follow_up_window(pool, shops, None, now + horizon, None, false, limit).await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut ranked: Vec<(tickets::Ticket, risk::Risk)> = pressing
+        .into_iter()
+        .chain(following)
+        .filter(|ticket| seen.insert((ticket.shop_id, ticket.id)))
+        .filter_map(|ticket| {
+            let timers = ticket.running_timers();
+            let facts = risk::Facts {
+                timers: &timers,
+                platform_deadline: ticket.platform_deadline_at,
+                follow_up_due: ticket.follow_up_due_at,
+            };
+            risk::assess(&facts, now, horizon).map(|found| (ticket, found))
+        })
+        .collect();
+    ranked.sort_by(|a, b| risk::rank((&a.1, a.0.id.0), (&b.1, b.0.id.0)));
+    ranked.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(ranked)
+}
+
+/// What handing out unassigned tickets did: each ticket given, to whom, and those skipped
+/// (changed meanwhile, or no agent in their shop).
+#[derive(Debug, Default)]
+pub struct HandedOut {
+    pub given: Vec<(TicketId, String)>,
+    pub skipped: usize,
+}
+
+/// Gives each of `ids` (among `shops`' tickets) to the agent of its shop with the fewest open
+/// tickets, counting each assignment before the next ([`risk::least_loaded`]); a ticket someone
+/// took meanwhile is skipped, not taken from them.
+pub async fn hand_out(
+    pool: &PgPool,
+    user: &CurrentUser,
+    shops: &[ShopId],
+    ids: &[TicketId],
+    now: DateTime<Utc>,
+) -> Result<HandedOut, tickets::TicketError> {
+    let loads = tickets::repo::open_load_by_worker(pool, &user.shops, now, now).await?;
+    let mut open: HashMap<UserId, i64> = loads
+        .iter()
+        .filter_map(|load| load.agent.map(|agent| (agent, load.open)))
+        .collect();
+    let mut agents_of: HashMap<ShopId, Vec<crate::shops::Member>> = HashMap::new();
+    let mut out = HandedOut::default();
+    for id in ids {
+        let Some(ticket) = tickets::repo::get(pool, shops, *id).await? else {
+            out.skipped += 1;
+            continue;
+        };
+        if ticket.assignee_id.is_some() || ticket.status().is_closed() {
+            out.skipped += 1;
+            continue;
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = agents_of.entry(ticket.shop_id) {
+            let members = crate::shops::ticket_workers(pool, ticket.shop_id).await?;
+            slot.insert(members.into_iter().filter(|m| m.role == Role::Agent.as_str()).collect());
+        }
+        let agents = &agents_of[&ticket.shop_id];
+        let candidates: Vec<(i64, i64)> = agents
+            .iter()
+            .map(|a| (a.id.0, open.get(&a.id).copied().unwrap_or(0)))
+            .collect();
+        let Some(chosen) = risk::least_loaded(&candidates).map(UserId) else {
+            out.skipped += 1;
+            continue;
+        };
+        let input = tickets::service::NewAssignment {
+            assignee: Some(chosen),
+            version: Some(ticket.version),
+        };
+        match tickets::service::assign(pool, user, *id, input, now).await {
+            Ok(_) => {
+                *open.entry(chosen).or_insert(0) += 1;
+                let name = agents
+                    .iter()
+                    .find(|a| a.id == chosen)
+                    .map(|a| a.display_name.clone())
+                    .unwrap_or_default();
+                out.given.push((*id, name));
+            }
+            Err(tickets::TicketError::StaleVersion { .. } | tickets::TicketError::NotFound) => out.skipped += 1,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(out)
 }

@@ -1,5 +1,8 @@
-//! `/follow-ups`: the supervisor's view of the 24-hour cycle — overdue and due-soon tickets across
-//! the shop, each agent's load and compliance, bulk reassign and bulk escalate.
+//! `/follow-ups`: the supervisor's screen — first the risk view (what loses money or standing
+//! soonest: platform clocks and decisions, then overdue follow-ups; `rules::risk`), then the
+//! overdue and due-soon follow-up queues; each agent's load and compliance (one colour rule:
+//! below target red, at target green); unassigned work handed to the least-loaded agent in one
+//! click; bulk reassign and bulk escalate, repeatable, with select-all and no default target.
 
 use crate::api::ApiForm;
 use askama::Template;
@@ -18,9 +21,11 @@ use crate::follow_ups::api::MAX_SOON_HOURS;
 use crate::follow_ups::{AgentLoad, agent_loads};
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
+use crate::rules::follow_up::COMPLIANCE_TARGET;
+use crate::rules::risk::{Exposure, Risk};
 use crate::rules::workflow::Status;
 use crate::state::AppState;
-use crate::tickets::pages::views::TicketRow;
+use crate::tickets::pages::views::{Deadline, TicketRow};
 use crate::tickets::repo;
 use crate::tickets::service::{self, NewAssignment, NewTransition};
 use crate::web::views::{Choice, Flash, Layout};
@@ -33,6 +38,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/follow-ups", get(show_follow_ups))
         .route("/follow-ups/reassign", post(bulk_reassign))
         .route("/follow-ups/escalate", post(bulk_escalate))
+        .route("/follow-ups/hand-out", post(hand_out))
 }
 
 /// The follow-up queue page.
@@ -40,13 +46,19 @@ pub fn router() -> axum::Router<AppState> {
 #[template(path = "follow_ups.html")]
 pub struct FollowUpsPage {
     pub layout: Layout,
+    /// Which view: `risk` (default), `overdue` or `due_soon`.
+    pub view: &'static str,
     pub overdue_view: bool,
+    pub risk_href: String,
     pub overdue_href: String,
     pub soon_href: String,
+    /// Open tickets nobody holds, and how many of them are overdue (the call to action).
+    pub unassigned_open: i64,
+    pub unassigned_text: String,
     pub hours: Vec<Choice>,
     pub agents_filter: Vec<Choice>,
     pub agents: Vec<AgentRow>,
-    pub rows: Vec<TicketRow>,
+    pub rows: Vec<SupervisedRow>,
     pub workers: Vec<Choice>,
     pub can_act: bool,
     pub here: String,
@@ -63,14 +75,91 @@ pub struct AgentRow {
     pub overdue: i64,
     pub due_soon: i64,
     pub today: String,
+    /// The badge class of today's figure (`""`: no figure to judge).
+    pub today_class: &'static str,
     pub week: String,
-    pub week_low: bool,
+    pub week_class: &'static str,
+}
+
+/// A ticket of the supervisor's lists, with (in the risk view) what it stands to lose.
+pub struct SupervisedRow {
+    pub row: TicketRow,
+    pub risk: Option<RiskCell>,
+}
+
+/// What a ticket stands to lose and when, as a person reads it.
+pub struct RiskCell {
+    /// "商家确认收货", "跟进已超时" …
+    pub what: String,
+    /// What happens at the deadline: "系统自动退款" …
+    pub then: String,
+    pub deadline: Deadline,
+    /// Money or standing (a platform clock), not an internal promise.
+    pub money: bool,
+}
+
+impl RiskCell {
+    fn new(t: Tr, ticket: &crate::tickets::Ticket, found: &Risk, now: chrono::DateTime<chrono::Utc>) -> RiskCell {
+        let (what, then) = match found.exposure {
+            Exposure::PlatformTimer(kind) => (
+                kind.label(t.lang).to_string(),
+                kind.on_timeout_label(t.lang).to_string(),
+            ),
+            Exposure::PlatformDecision => (
+                t.t("risk.platform_decision").to_string(),
+                t.t("risk.platform_decision_then").to_string(),
+            ),
+            Exposure::FollowUpOverdue => (
+                t.t("risk.follow_up_overdue").to_string(),
+                t.t("risk.follow_up_then").to_string(),
+            ),
+            Exposure::FollowUpDue => (
+                t.t("risk.follow_up_due").to_string(),
+                t.t("risk.follow_up_then").to_string(),
+            ),
+        };
+        RiskCell {
+            what,
+            then,
+            deadline: Deadline::new(Tr::new(t.lang, ticket.time_zone), Some(found.deadline), now),
+            money: found.exposure.tier() == 0,
+        }
+    }
+}
+
+/// The one colour rule of compliance: below target red, at or above it green.
+fn compliance_class(in_time: i64, missed: i64) -> &'static str {
+    match AgentLoad::compliance(in_time, missed) {
+        Some(share) if share < COMPLIANCE_TARGET => "badge-overdue",
+        Some(_) => "badge-ok",
+        None => "",
+    }
+}
+
+/// The page's address without a bulk action's result (`done`, `n`, `skipped`), so that the
+/// next action's result replaces it instead of repeating the fields.
+fn without_result(path: &str) -> String {
+    let Some((base, query)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            !pair.is_empty() && !matches!(name, "done" | "n" | "skipped")
+        })
+        .collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
 }
 
 /// Query of the page.
 #[derive(Debug, Default, Deserialize)]
 pub struct FollowUpsQuery {
-    /// `overdue` (default) or `due_soon`.
+    /// `risk` (default), `overdue` or `due_soon`.
     state: Option<String>,
     hours: Option<i64>,
     /// A user id or `none`.
@@ -115,7 +204,13 @@ async fn queue_page(
 ) -> PageResult<FollowUpsPage> {
     user.require(Action::SeeFollowUps)?;
     let now = state.now();
-    let overdue_view = query.state.as_deref() != Some("due_soon");
+    let here = without_result(here);
+    let view = match query.state.as_deref() {
+        Some("overdue") => "overdue",
+        Some("due_soon") => "due_soon",
+        _ => "risk",
+    };
+    let overdue_view = view == "overdue";
     let hours = query.hours.unwrap_or(4).clamp(1, MAX_SOON_HOURS);
     let (assignee, unassigned) = match query.agent.as_deref() {
         Some("none") => (None, true),
@@ -123,12 +218,35 @@ async fn queue_page(
         _ => (None, false),
     };
     let soon_until = now + Duration::hours(hours);
-    let (from, until) = if overdue_view {
-        (None, now)
+    let rows: Vec<SupervisedRow> = if view == "risk" {
+        crate::follow_ups::risk_list(&state.pool, &user.shops, now, 300)
+            .await?
+            .iter()
+            .filter(|(ticket, _)| match (assignee, unassigned) {
+                (_, true) => ticket.assignee_id.is_none(),
+                (Some(agent), _) => ticket.assignee_id == Some(agent),
+                _ => true,
+            })
+            .map(|(ticket, found)| SupervisedRow {
+                row: TicketRow::new(t, ticket, now),
+                risk: Some(RiskCell::new(t, ticket, found, now)),
+            })
+            .collect()
     } else {
-        (Some(now), soon_until)
+        let (from, until) = if overdue_view {
+            (None, now)
+        } else {
+            (Some(now), soon_until)
+        };
+        repo::list_follow_up_window(&state.pool, &user.shops, from, until, assignee, unassigned, 300)
+            .await?
+            .iter()
+            .map(|ticket| SupervisedRow {
+                row: TicketRow::new(t, ticket, now),
+                risk: None,
+            })
+            .collect()
     };
-    let tickets = repo::list_follow_up_window(&state.pool, &user.shops, from, until, assignee, unassigned, 300).await?;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
     let loads = agent_loads(
@@ -148,26 +266,41 @@ async fn queue_page(
         }
         href
     };
-    let state_name = if overdue_view { "overdue" } else { "due_soon" };
     let agents: Vec<AgentRow> = loads
         .iter()
         .map(|load| {
             let id = load.agent.map(|a| a.to_string()).unwrap_or_else(|| "none".into());
+            // Nobody answers for the unassigned tickets' cycles: no compliance to judge.
+            let (today, today_class, week, week_class) = if load.agent.is_some() {
+                (
+                    percent(t, load.in_time_today, load.missed_today),
+                    compliance_class(load.in_time_today, load.missed_today),
+                    percent(t, load.in_time_7d, load.missed_7d),
+                    compliance_class(load.in_time_7d, load.missed_7d),
+                )
+            } else {
+                ("—".to_string(), "", "—".to_string(), "")
+            };
             AgentRow {
                 name: load
                     .name
                     .clone()
                     .unwrap_or_else(|| t.t("ticket.unassigned").to_string()),
-                href: link(state_name, &id),
+                href: link(view, &id),
                 open: load.open,
                 overdue: load.overdue,
                 due_soon: load.due_soon,
-                today: percent(t, load.in_time_today, load.missed_today),
-                week: percent(t, load.in_time_7d, load.missed_7d),
-                week_low: AgentLoad::compliance(load.in_time_7d, load.missed_7d).is_some_and(|share| share < 90.0),
+                today,
+                today_class,
+                week,
+                week_class,
             }
         })
         .collect();
+    let (unassigned_open, unassigned_overdue) = loads
+        .iter()
+        .find(|l| l.agent.is_none())
+        .map_or((0, 0), |l| (l.open, l.overdue));
     let mut agents_filter = vec![
         Choice::new(
             "",
@@ -176,8 +309,16 @@ async fn queue_page(
         ),
         Choice::new("none", t.t("ticket.unassigned"), unassigned),
     ];
-    let mut workers = Vec::new();
-    for load in loads.iter().filter(|l| l.agent.is_some()) {
+    // The reassign target: none chosen by default; people from the least loaded up, each with
+    // their open count, the least loaded marked so.
+    let chosen = |id: &str| refused.as_ref().is_some_and(|r| r.assignee == id);
+    let mut workers = vec![
+        Choice::new("", t.t("follow_ups.choose_target"), false),
+        Choice::new("none", t.t("follow_ups.unassign"), chosen("none")),
+    ];
+    let mut by_load: Vec<&AgentLoad> = loads.iter().filter(|l| l.agent.is_some()).collect();
+    by_load.sort_by(|a, b| a.open.cmp(&b.open).then(a.agent.cmp(&b.agent)));
+    for (i, load) in by_load.iter().enumerate() {
         let (id, name) = (
             load.agent.map(|a| a.to_string()).unwrap_or_default(),
             load.name.clone().unwrap_or_default(),
@@ -187,43 +328,55 @@ async fn queue_page(
             name.clone(),
             assignee.map(|a| a.to_string()) == Some(id.clone()),
         ));
-        let chosen = refused.as_ref().is_some_and(|r| r.assignee == id);
-        workers.push(Choice::new(id, name, chosen));
+        let key = if i == 0 {
+            "follow_ups.target_least"
+        } else {
+            "follow_ups.target"
+        };
+        let label = t.f(key, &[("name", &name), ("open", &load.open)]);
+        workers.push(Choice::new(id.clone(), label, chosen(&id)));
     }
-    let mut layout = Layout::new(state, t, user, "follow_ups", here);
+    let mut layout = Layout::new(state, t, user, "follow_ups", &here);
     // After a refused bulk action the message is beside the boxes; an earlier action's result
     // (still in the address) is not repeated.
     layout.flash = query.done.as_deref().filter(|_| refused.is_none()).map(|done| Flash {
         ok: query.skipped.unwrap_or(0) == 0,
         text: t.f(
-            if done == "escalated" {
-                "follow_ups.done_escalated"
-            } else {
-                "follow_ups.done_reassigned"
+            match done {
+                "escalated" => "follow_ups.done_escalated",
+                "handed_out" => "follow_ups.done_handed_out",
+                _ => "follow_ups.done_reassigned",
             },
             &[("n", &query.n.unwrap_or(0)), ("skipped", &query.skipped.unwrap_or(0))],
         ),
     });
-    let heading = if overdue_view {
-        t.f("follow_ups.overdue_heading", &[("n", &tickets.len())])
-    } else {
-        t.f("follow_ups.soon_heading", &[("n", &tickets.len()), ("hours", &hours)])
+    let heading = match view {
+        "risk" => t.f("follow_ups.risk_heading", &[("n", &rows.len())]),
+        "overdue" => t.f("follow_ups.overdue_heading", &[("n", &rows.len())]),
+        _ => t.f("follow_ups.soon_heading", &[("n", &rows.len()), ("hours", &hours)]),
     };
     Ok(FollowUpsPage {
         layout,
+        view,
         overdue_view,
+        risk_href: link("risk", &agent_param),
         overdue_href: link("overdue", &agent_param),
         soon_href: link("due_soon", &agent_param),
+        unassigned_open,
+        unassigned_text: t.f(
+            "follow_ups.unassigned_call",
+            &[("n", &unassigned_open), ("overdue", &unassigned_overdue)],
+        ),
         hours: [1, 2, 4, 8, 24]
             .iter()
             .map(|h| Choice::new(h.to_string(), t.f("follow_ups.within", &[("hours", h)]), *h == hours))
             .collect(),
         agents_filter,
         agents,
-        rows: tickets.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect(),
+        rows,
         workers,
         can_act: user.may(Action::BulkFollowUps),
-        here: here.to_string(),
+        here,
         heading,
         errors: refused.map(|r| r.errors).unwrap_or_default(),
     })
@@ -284,7 +437,7 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// Back to the queue the form was posted from, saying what was done: a redirect, or for htmx
 /// a full page load of it (`HX-Redirect`).
 fn back(page: &Page, form: &[(String, String)], done: &str, n: usize, skipped: usize) -> Response {
-    let target = safe_next(field(form, "back"));
+    let target = without_result(&safe_next(field(form, "back")));
     let joiner = if target.contains('?') { '&' } else { '?' };
     let target = format!("{target}{joiner}done={done}&n={n}&skipped={skipped}");
     if page.htmx
@@ -306,8 +459,13 @@ pub async fn bulk_reassign(
         Ok(ids) => ids,
         Err(error) => return refuse(&state, &page, &form, error).await,
     };
+    // No default target: the person is chosen, or "unassign" is.
     let assignee = match field(&form, "assignee").unwrap_or("") {
-        "" => None,
+        "" => {
+            let error = FieldError::new("assignee", "follow_ups.error.choose_target");
+            return refuse(&state, &page, &form, error).await;
+        }
+        "none" => None,
         id => match id.parse::<UserId>() {
             Ok(id) => Some(id),
             Err(_) => {
@@ -370,4 +528,39 @@ pub async fn bulk_escalate(
         }
     }
     Ok(back(&page, &form, "escalated", done, skipped))
+}
+
+/// Hands unassigned tickets to the least-loaded agent of their shop: the one on whose row the
+/// button was pressed (`one`), else the ticked ones, else (`all`) every unassigned open ticket
+/// (at most 500 at a time, most pressing first).
+pub async fn hand_out(
+    State(state): State<AppState>,
+    page: Page,
+    ApiForm(form): ApiForm<Vec<(String, String)>>,
+) -> PageResult {
+    page.user.require(Action::BulkFollowUps)?;
+    let ids: Vec<TicketId> = if let Some(one) = field(&form, "one") {
+        match one.parse() {
+            Ok(id) => vec![id],
+            Err(_) => {
+                let error = FieldError::new("ticket", "form.tick_from_list");
+                return refuse(&state, &page, &form, error).await;
+            }
+        }
+    } else if field(&form, "all").is_some() {
+        repo::list_unassigned(&state.pool, &page.user.shops, 500)
+            .await?
+            .iter()
+            .map(|t| t.id)
+            .collect()
+    } else {
+        match selected_tickets(&form) {
+            Ok(ids) => ids,
+            Err(error) => return refuse(&state, &page, &form, error).await,
+        }
+    };
+    let handed = crate::follow_ups::hand_out(&state.pool, &page.user, &page.user.shops, &ids, state.now())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(back(&page, &form, "handed_out", handed.given.len(), handed.skipped))
 }

@@ -19,6 +19,10 @@ pub const MIN_FOLLOW_UP_HOURS: u32 = 1;
 /// ones, and earlier sweeps recorded the earlier ones.
 pub const MAX_MISSED_CYCLES: usize = 366;
 
+/// The share of cycles to follow up in time (percent) a supervisor holds agents to: below it a
+/// figure shows red, at or above it green — one rule for every compliance figure.
+pub const COMPLIANCE_TARGET: f64 = 90.0;
+
 fn interval(interval_hours: u32) -> TimeDelta {
     TimeDelta::hours(i64::from(interval_hours.max(MIN_FOLLOW_UP_HOURS)))
 }

@@ -292,6 +292,41 @@ pub async fn list_follow_up_window(
     .await
 }
 
+/// Open tickets whose earliest platform clock or platform decision deadline falls before
+/// `until` (or has passed), soonest first — the money-and-standing part of the supervisor's
+/// risk view. Served by the partial indexes on `timer_due_at` and `platform_deadline_at`.
+pub async fn list_platform_pressing(
+    db: impl PgExecutor<'_>,
+    shops: &[ShopId],
+    until: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = ANY($1) AND t.closed_at IS NULL
+           AND (t.timer_due_at < $2 OR t.platform_deadline_at < $2)
+         ORDER BY LEAST(t.timer_due_at, t.platform_deadline_at), t.id LIMIT $3"
+    ))
+    .bind(shops)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Open unassigned tickets of the user's shops, most pressing deadline first (at most `limit`).
+pub async fn list_unassigned(db: impl PgExecutor<'_>, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = ANY($1) AND t.closed_at IS NULL AND t.assignee_id IS NULL
+         ORDER BY t.queue_due_at, t.id LIMIT $2"
+    ))
+    .bind(shops)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// Records a follow-up on a ticket: the contact time, the next due time (and the sweep's
 /// pointer with it), and the version.
 pub async fn record_follow_up(

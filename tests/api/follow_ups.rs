@@ -314,3 +314,231 @@ async fn a_supervisor_reassigns_and_escalates_overdue_tickets_in_bulk_from_the_p
     let denied = agent.get(desk.app.url("/follow-ups")).send().await.expect("page");
     assert_eq!(denied.status(), StatusCode::FORBIDDEN);
 }
+
+/// Opens a ticket as the agent with `body`'s fields on top of a complaint on O-1.
+async fn open_with(desk: &Desk, extra: Value) -> Value {
+    let mut body = json!({ "kind": "complaint", "order_no": "O-1", "reason": "quality", "description": "买家反馈" });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let answer = desk
+        .app
+        .post(&format!("/api/v1/shops/{}/tickets", desk.shop), &desk.agent_token, body)
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    answer.body
+}
+
+#[tokio::test]
+async fn the_risk_view_puts_an_auto_refund_in_two_hours_above_a_follow_up_thirty_hours_overdue() {
+    let desk = desk().await;
+    let t0 = desk.app.now();
+    // A complaint opened 8 hours before t0: its follow-up falls due at t0 + 16 h.
+    desk.app.clock.set(t0 - Duration::hours(8));
+    let complaint = open_with(&desk, json!({})).await["id"].as_i64().expect("id");
+    // At t0 a refund is asked on an order not shipped: the seller has 48 h to answer, or the
+    // platform refunds by itself.
+    desk.app.clock.set(t0);
+    let order = desk
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/orders/U-1", desk.shop),
+            &desk.agent_token,
+            json!({ "buyer": "tb_buyer02", "paid_at": (t0 - Duration::hours(3)).to_rfc3339(),
+                    "lines": [{ "sku": "SKU-9", "title": "保温杯", "category": "家居", "quantity": 1, "unit_price_fen": 9900 }] }),
+        )
+        .await;
+    assert!(order.status.is_success(), "{:?}", order.body);
+    let refund = open_with(
+        &desk,
+        json!({ "kind": "refund", "order_no": "U-1", "reason": "out_of_stock", "refund_fen": 9900 }),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    desk.app.clock.set(t0 + Duration::hours(46));
+
+    let risk = desk
+        .app
+        .get(&format!("/api/v1/shops/{}/risk", desk.shop), &desk.supervisor_token)
+        .await;
+    assert_eq!(risk.status, StatusCode::OK, "{:?}", risk.body);
+    let entries = risk.body.as_array().expect("list");
+    let at = |id: i64| entries.iter().position(|e| e["ticket"]["id"] == id).expect("listed");
+    assert!(at(refund) < at(complaint), "{entries:?}");
+    let first = &entries[at(refund)];
+    assert_eq!(first["exposure"], "platform_timer");
+    assert_eq!(first["timer"], "seller_answer_unshipped");
+    assert_eq!(first["tier"], 0);
+    assert_eq!(first["then"], "退款自动达成");
+    let late = &entries[at(complaint)];
+    assert_eq!(late["exposure"], "follow_up_overdue");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(late["deadline"].as_str().expect("deadline")).expect("instant"),
+        t0 + Duration::hours(16),
+        "30 hours overdue"
+    );
+
+    // The page shows the same order, saying what happens at the deadline, in the reader's language.
+    let client = crate::support::browser(&desk.app, "super-a").await;
+    let page = crate::support::html(&client, desk.app.url("/follow-ups")).await.1;
+    let (a, b) = (
+        page.find(&format!("value=\"{refund}\"")).expect("refund row"),
+        page.find(&format!("value=\"{complaint}\"")).expect("complaint row"),
+    );
+    assert!(a < b, "money first");
+    assert!(page.contains("风险优先") && page.contains("到期后：退款自动达成") && page.contains("跟进已超时"));
+}
+
+#[tokio::test]
+async fn unassigned_tickets_go_to_the_agent_with_the_fewest_open_tickets() {
+    let desk = desk().await;
+    let (agent_b, _) = desk
+        .app
+        .user("agent-b", aftersales::auth::Role::Agent, &[desk.shop])
+        .await;
+    // agent-a holds two open tickets; agent-b none.
+    open_with(&desk, json!({})).await;
+    open_with(&desk, json!({})).await;
+    let mut unassigned = Vec::new();
+    for _ in 0..3 {
+        let ticket = open_with(&desk, json!({})).await;
+        let id = ticket["id"].as_i64().expect("id");
+        let answer = desk
+            .app
+            .post(
+                &format!("/api/v1/tickets/{id}/assignment"),
+                &desk.supervisor_token,
+                json!({ "assignee": null }),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        unassigned.push(id);
+    }
+    let one = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/hand-out", desk.shop),
+            &desk.supervisor_token,
+            json!({ "tickets": [unassigned[0]] }),
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.body);
+    assert_eq!(
+        one.body["given"],
+        json!([{ "ticket": unassigned[0], "agent": "agent-b" }])
+    );
+    let ticket = desk
+        .app
+        .get(&format!("/api/v1/tickets/{}", unassigned[0]), &desk.supervisor_token)
+        .await;
+    assert_eq!(ticket.body["assignee"], agent_b.0);
+
+    // The rest from the page's call to action: b (1) then a tie at 2 each, the lower id first.
+    let client = crate::support::browser(&desk.app, "super-a").await;
+    let page = crate::support::html(&client, desk.app.url("/follow-ups")).await.1;
+    assert!(
+        page.contains("id=\"unassigned-call\"") && page.contains("有 2 个工单无人处理"),
+        "the call to action"
+    );
+    let posted = client
+        .post(desk.app.url("/follow-ups/hand-out"))
+        .form(&[("all", "1"), ("back", "/follow-ups?state=overdue")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    assert!(
+        posted.headers()["location"]
+            .to_str()
+            .expect("location")
+            .ends_with("done=handed_out&n=2&skipped=0"),
+        "{:?}",
+        posted.headers()["location"]
+    );
+    let second = desk
+        .app
+        .get(&format!("/api/v1/tickets/{}", unassigned[1]), &desk.supervisor_token)
+        .await;
+    let third = desk
+        .app
+        .get(&format!("/api/v1/tickets/{}", unassigned[2]), &desk.supervisor_token)
+        .await;
+    assert_eq!(second.body["assignee"], agent_b.0, "b had 1, a had 2");
+    assert_eq!(third.body["assignee"], desk.agent.0, "2 each: the lower id");
+    let again = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/hand-out", desk.shop),
+            &desk.supervisor_token,
+            json!({ "tickets": [unassigned[1]] }),
+        )
+        .await;
+    assert_eq!(again.body["skipped"], 1, "someone holds it: not taken from them");
+}
+
+#[tokio::test]
+async fn two_bulk_actions_in_a_row_both_work_and_a_missing_target_is_said_next_to_it() {
+    let desk = desk().await;
+    let first = open_hours_ago(&desk, 30).await.to_string();
+    let second = open_hours_ago(&desk, 28).await.to_string();
+    let client = crate::support::browser(&desk.app, "super-a").await;
+    let supervisor = desk.supervisor.0.to_string();
+    let mut back = "/follow-ups?state=overdue".to_string();
+    for (ticket, done) in [(&first, "reassigned"), (&second, "reassigned")] {
+        let moved = client
+            .post(desk.app.url("/follow-ups/reassign"))
+            .form(&[
+                ("ticket", ticket.as_str()),
+                ("assignee", supervisor.as_str()),
+                ("back", back.as_str()),
+            ])
+            .send()
+            .await
+            .expect("reassign");
+        assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+        let location = moved.headers()["location"].to_str().expect("location").to_string();
+        assert_eq!(location.matches("done=").count(), 1, "{location}");
+        assert!(location.contains(&format!("done={done}&n=1&skipped=0")), "{location}");
+        // The page the browser lands on posts its own address (without the result) as `back`.
+        let page = crate::support::html(&client, desk.app.url(&location)).await.1;
+        assert!(page.contains("已转派 1 个工单"), "the result is shown");
+        assert!(
+            page.contains("name=\"back\" value=\"/follow-ups?state=overdue\""),
+            "no result in back"
+        );
+        back = location;
+    }
+    // Nothing chosen as the target: said next to the picker, in the reader's language, the
+    // ticked boxes' page kept.
+    let refused = client
+        .post(desk.app.url("/follow-ups/reassign"))
+        .form(&[
+            ("ticket", first.as_str()),
+            ("assignee", ""),
+            ("back", "/follow-ups?state=overdue"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("text");
+    assert!(
+        page.contains("id=\"bulk-error\"") && page.contains("请选择把选中的工单转派给谁"),
+        "{page}"
+    );
+    let nothing = client
+        .post(desk.app.url("/follow-ups/escalate"))
+        .form(&[("back", "/follow-ups")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(nothing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing.text().await.expect("text").contains("id=\"bulk-error\""));
+    let page = crate::support::html(&client, desk.app.url("/follow-ups?state=overdue"))
+        .await
+        .1;
+    assert!(page.contains("data-select-all") && page.contains("选择转派给谁…"));
+    assert!(page.contains("agent-a · 在办") || page.contains("super-a · 在办"));
+    assert!(page.contains("（最空闲）"), "the least loaded is labelled so");
+}

@@ -60,4 +60,83 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "已升级 {n} 个工单，跳过 {skipped} 个（已关闭或已在处理中）。",
         "{n} tickets escalated, {skipped} skipped (closed or already held).",
     ),
+    (
+        "follow_ups.done_handed_out",
+        "已按负载分配 {n} 个工单，跳过 {skipped} 个（已有人处理，或店铺没有客服）。",
+        "{n} tickets handed out by load, {skipped} skipped (someone took them, or the shop has no agent).",
+    ),
+    ("follow_ups.tab_risk", "风险优先", "At risk first"),
+    ("follow_ups.risk_heading", "风险优先（{n}）", "At risk first ({n})"),
+    (
+        "follow_ups.risk_rule",
+        "排序：先是 24 小时内到期（或已到期）的平台计时和平台判定——到期就自动退款、视为同意或关闭申请；再是超时的跟进；最后是 24 小时内到期的跟进。同一档内先到期的在前。",
+        "Order: first the platform clocks and decisions running out within 24 hours (or run out) — at the end the platform refunds, deems the request agreed or closes it; then overdue follow-ups; then follow-ups due within 24 hours. Within each, the soonest first.",
+    ),
+    (
+        "follow_ups.none_at_risk",
+        "24 小时内没有到期的平台计时，也没有超时或即将到期的跟进。",
+        "No platform clock runs out within 24 hours, and no follow-up is overdue or due.",
+    ),
+    (
+        "follow_ups.col_risk",
+        "风险与到期后果",
+        "At risk, and what happens then",
+    ),
+    ("follow_ups.at_expiry", "到期后：", "Then: "),
+    ("follow_ups.select_all", "全选本页", "Select all on this page"),
+    (
+        "follow_ups.hand_out_one",
+        "分给最空闲的客服",
+        "Give to the least-loaded agent",
+    ),
+    ("follow_ups.hand_out_all", "全部按负载分配", "Hand them all out by load"),
+    (
+        "follow_ups.confirm_hand_out",
+        "把所有未分配的工单逐个分给在办工单最少的客服？",
+        "Give every unassigned ticket, one by one, to the agent with the fewest open tickets?",
+    ),
+    (
+        "follow_ups.unassigned_call",
+        "有 {n} 个工单无人处理，其中 {overdue} 个已超时。",
+        "{n} tickets have nobody on them, {overdue} of them overdue.",
+    ),
+    ("follow_ups.choose_target", "选择转派给谁…", "Choose who takes them…"),
+    (
+        "follow_ups.unassign",
+        "取消指派（放回未分配）",
+        "Unassign (back to nobody)",
+    ),
+    ("follow_ups.target", "{name} · 在办 {open}", "{name} · {open} open"),
+    (
+        "follow_ups.target_least",
+        "{name} · 在办 {open}（最空闲）",
+        "{name} · {open} open (least loaded)",
+    ),
+    (
+        "follow_ups.error.choose_target",
+        "请选择把选中的工单转派给谁（或选“取消指派”）。",
+        "Choose who takes the selected tickets (or “Unassign”).",
+    ),
+    (
+        "follow_ups.compliance_rule",
+        "及时率目标 90%：低于目标标红，达到目标标绿；未分配的工单不计及时率。",
+        "Target: 90% followed up in time — below it red, at or above it green; unassigned tickets have no figure.",
+    ),
+    (
+        "risk.platform_decision",
+        "平台介入：平台判定",
+        "Platform intervention: the platform decides",
+    ),
+    (
+        "risk.platform_decision_then",
+        "平台按现有凭证判定",
+        "The platform decides on the evidence it has",
+    ),
+    ("risk.follow_up_overdue", "跟进已超时", "Follow-up overdue"),
+    ("risk.follow_up_due", "跟进即将到期", "Follow-up falls due"),
+    (
+        "risk.follow_up_then",
+        "每错过一个跟进周期升级一次主管",
+        "Escalated to a supervisor for each missed cycle",
+    ),
 ];
