@@ -959,7 +959,8 @@ fn reason_index(reason: ReasonCode) -> usize {
         AdverseReaction => 15,
         Counterfeit => 16,
         Invoice => 17,
-        Other => 18,
+        // The desk's own codes: the generator never draws them; they read as `other`.
+        ServiceAttitude | SlowDelivery | OutcomeUnsatisfied | Other => 18,
     }
 }
 
