@@ -494,6 +494,7 @@ impl World<'_> {
             refund_fen,
             intact,
             recorded_at: datetime(opened),
+            follow_up_of: None,
         });
         sim.event(&mut self.events, &mut self.scratch, opened, Some(creator), &created)?;
         if let Some(record) = &seven_day {
