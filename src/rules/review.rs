@@ -105,10 +105,15 @@ impl ReviewCountdown {
 /// escalated or with the platform — `held_from`, the status it returns to, decides), for a
 /// review posted at `reviewed_at`:
 ///
-/// - the buyer's revision window, until the review is revised, appealed to the platform (the
-///   platform then decides about it) or the ticket closed; an explanation does not end it;
+/// - the buyer's revision window, until the review is revised, appealed to the platform or the
+///   ticket closed; posting an explanation does not end it (the buyer may still change the
+///   review under it);
 /// - the explanation deadline, until the explanation is posted, the review revised (nothing is
-///   left to explain) or the ticket closed; an appeal does not end it.
+///   left to explain), appealed or the ticket closed.
+///
+/// Once appealed, the platform decides about the review: the desk no longer counts on the
+/// buyer or on an explanation, so neither clock is shown (an explanation may still be posted,
+/// the workflow allows it).
 ///
 /// Expired clocks are still listed (the page shows them as overdue); the caller asks only for
 /// bad reviews.
@@ -126,7 +131,7 @@ pub fn review_countdowns(
     if matches!(at, Status::Open | Status::BuyerContacted | Status::ExplanationPosted) {
         running.push(countdown(ReviewTimerKind::BuyerRevise, reviewed_at, timers.revise_days));
     }
-    if matches!(at, Status::Open | Status::BuyerContacted | Status::Appealed) {
+    if matches!(at, Status::Open | Status::BuyerContacted) {
         running.push(countdown(
             ReviewTimerKind::SellerExplain,
             reviewed_at,
@@ -257,14 +262,14 @@ mod tests {
     }
 
     #[test]
-    fn an_appeal_ends_the_revision_window_but_not_the_explanation_deadline() {
+    fn an_appeal_ends_both_clocks() {
         let running = review_countdowns(
             Status::Appealed,
             None,
             shanghai(2026, 6, 10, 9, 0),
             &ReviewTimers::default(),
         );
-        assert_eq!(kinds(&running), vec![ReviewTimerKind::SellerExplain]);
+        assert!(running.is_empty(), "{running:?}");
     }
 
     #[test]
@@ -279,11 +284,18 @@ mod tests {
         let posted = shanghai(2026, 6, 10, 9, 0);
         let escalated = review_countdowns(
             Status::Escalated,
+            Some(Status::ExplanationPosted),
+            posted,
+            &ReviewTimers::default(),
+        );
+        assert_eq!(kinds(&escalated), vec![ReviewTimerKind::BuyerRevise]);
+        let appealed_then_escalated = review_countdowns(
+            Status::Escalated,
             Some(Status::Appealed),
             posted,
             &ReviewTimers::default(),
         );
-        assert_eq!(kinds(&escalated), vec![ReviewTimerKind::SellerExplain]);
+        assert!(appealed_then_escalated.is_empty());
         let with_platform = review_countdowns(
             Status::PlatformIntervention,
             Some(Status::Open),
@@ -358,14 +370,14 @@ mod tests {
         }
 
         #[test]
-        fn a_settled_review_never_runs_a_clock_whatever_the_settings(
+        fn no_clock_runs_once_revised_appealed_or_closed_whatever_the_settings(
             posted_s in 1_600_000_000i64..1_900_000_000,
             revise_days in 1u32..=180,
             explain_days in 1u32..=180,
         ) {
             let posted = DateTime::<Utc>::from_timestamp(posted_s, 0).expect("in range");
             let timers = ReviewTimers { revise_days, explain_days };
-            for status in [Status::ReviewRevised, Status::Closed] {
+            for status in [Status::ReviewRevised, Status::Appealed, Status::Closed] {
                 prop_assert!(review_countdowns(status, None, posted, &timers).is_empty());
             }
         }
