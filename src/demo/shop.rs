@@ -512,6 +512,7 @@ impl TicketGen<'_> {
                 refund_fen,
                 intact,
                 recorded_at: opened_at,
+                follow_up_of: None,
             }),
         });
         if let Some(record) = &seven_day {

@@ -74,6 +74,9 @@ pub(super) fn describe(rng: &mut Rng, reason: ReasonCode, subject: &Subject<'_>)
             "和专柜买的对比明显不一样，怀疑假货",
         ],
         Invoice => &["要开增值税专用发票，客服一直没回复", "发票抬头开错了，需要重开"],
+        ServiceAttitude => &["客服回复很慢，态度也不好", "问了三次都没人理，体验很差"],
+        SlowDelivery => &["{item}一个星期才到，物流太慢了", "快递走了五天，比说好的慢很多"],
+        OutcomeUnsatisfied => &["退款金额和说好的不一样", "换回来的{item}还是有问题"],
         Other => &[
             "想修改收货地址，请帮忙拦截快递",
             "买家要求改派到驿站",

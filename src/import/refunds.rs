@@ -367,6 +367,7 @@ async fn open_ticket(desk: &Desk, user: &CurrentUser, shop: &Shop, record: &Refu
         )),
         review_rating: None,
         review_text: None,
+        reviewed_at: None,
     };
     // The ticket service's refusal, in its own (English) words.
     let explain = |e: &crate::tickets::TicketError| {

@@ -9,11 +9,13 @@
 //! - [`calendar`]: working days and statutory holidays (DOMAIN.md §3).
 //! - [`follow_up`]: the 24-hour follow-up cycle (DOMAIN.md §2).
 //! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
+//! - [`review`]: a bad review's clocks — the buyer's revision window, the explanation deadline.
 //! - [`risk`]: what a supervisor looks at first, and who gets unassigned work.
 
 pub mod calendar;
 pub mod follow_up;
 pub mod reason;
+pub mod review;
 pub mod risk;
 pub mod seven_day;
 pub mod timers;

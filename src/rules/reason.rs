@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
+use crate::rules::workflow::TicketKind;
 
 /// Why the buyer (or the shop) opened the case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
@@ -28,6 +29,13 @@ pub enum ReasonCode {
     AdverseReaction,
     Counterfeit,
     Invoice,
+    /// 服务态度差: the buyer's complaint is about how they were treated (bad reviews, complaints).
+    ServiceAttitude,
+    /// 物流太慢: the parcel arrived, but late (bad reviews, logistics cases).
+    SlowDelivery,
+    /// 对处理结果不满意: the buyer is not satisfied with how an earlier case ended (the follow-up
+    /// ticket a not-satisfied return visit opens).
+    OutcomeUnsatisfied,
     Other,
 }
 
@@ -51,7 +59,7 @@ pub enum Evidence {
 
 impl ReasonCode {
     /// Every code, in the order forms offer them.
-    pub const ALL: [ReasonCode; 19] = [
+    pub const ALL: [ReasonCode; 22] = [
         ReasonCode::NoReason,
         ReasonCode::Quality,
         ReasonCode::Damaged,
@@ -70,6 +78,9 @@ impl ReasonCode {
         ReasonCode::AdverseReaction,
         ReasonCode::Counterfeit,
         ReasonCode::Invoice,
+        ReasonCode::ServiceAttitude,
+        ReasonCode::SlowDelivery,
+        ReasonCode::OutcomeUnsatisfied,
         ReasonCode::Other,
     ];
 
@@ -94,6 +105,9 @@ impl ReasonCode {
             ReasonCode::AdverseReaction => "adverse_reaction",
             ReasonCode::Counterfeit => "counterfeit",
             ReasonCode::Invoice => "invoice",
+            ReasonCode::ServiceAttitude => "service_attitude",
+            ReasonCode::SlowDelivery => "slow_delivery",
+            ReasonCode::OutcomeUnsatisfied => "outcome_unsatisfied",
             ReasonCode::Other => "other",
         }
     }
@@ -129,15 +143,132 @@ impl ReasonCode {
             | ReasonCode::NotAsDescribed
             | ReasonCode::EmptyParcel
             | ReasonCode::AdverseReaction => Evidence::Photos,
-            ReasonCode::LogisticsStuck | ReasonCode::LogisticsNoTrace | ReasonCode::LateShipment => Evidence::Tracking,
+            ReasonCode::LogisticsStuck
+            | ReasonCode::LogisticsNoTrace
+            | ReasonCode::LateShipment
+            | ReasonCode::SlowDelivery => Evidence::Tracking,
             ReasonCode::Counterfeit | ReasonCode::Invoice => Evidence::Documents,
             ReasonCode::NoReason
             | ReasonCode::Misorder
             | ReasonCode::Agreed
             | ReasonCode::ShippingFee
             | ReasonCode::OutOfStock
+            | ReasonCode::ServiceAttitude
+            | ReasonCode::OutcomeUnsatisfied
             | ReasonCode::Other => Evidence::None,
         }
+    }
+
+    /// The reasons a ticket of `kind` may give, in the order forms offer them:
+    ///
+    /// - a refund only (仅退款) may be asked for any of the marketplace's refund reasons
+    ///   (DOMAIN.md §5), goods received or not;
+    /// - a return (退货退款) needs goods in the buyer's hands to send back: no reason about a parcel
+    ///   that never came, was refused or was empty, and no shipping-fee refund (that is a refund
+    ///   only);
+    /// - an exchange (换货) is for goods that are wrong or faulty, or a change of mind;
+    /// - a complaint (投诉) is about the goods, the service, the shop's conduct or an earlier
+    ///   case's outcome;
+    /// - a logistics case (物流) is about the parcel on its way;
+    /// - a bad review (中差评) carries the reasons buyers leave one: the goods, the delivery, the
+    ///   service.
+    ///
+    /// `other` fits every kind.
+    pub fn for_kind(kind: TicketKind) -> &'static [ReasonCode] {
+        use ReasonCode::*;
+        match kind {
+            TicketKind::Refund => &[
+                NoReason,
+                Quality,
+                Damaged,
+                WrongItem,
+                MissingParts,
+                NotAsDescribed,
+                Misorder,
+                Agreed,
+                ShippingFee,
+                LateShipment,
+                OutOfStock,
+                LogisticsStuck,
+                LogisticsNoTrace,
+                EmptyParcel,
+                DamagedRefused,
+                AdverseReaction,
+                Counterfeit,
+                Invoice,
+                Other,
+            ],
+            TicketKind::Return => &[
+                NoReason,
+                Quality,
+                Damaged,
+                WrongItem,
+                MissingParts,
+                NotAsDescribed,
+                Misorder,
+                Agreed,
+                AdverseReaction,
+                Counterfeit,
+                Invoice,
+                Other,
+            ],
+            TicketKind::Exchange => &[
+                NoReason,
+                Quality,
+                Damaged,
+                WrongItem,
+                MissingParts,
+                NotAsDescribed,
+                Misorder,
+                Agreed,
+                Other,
+            ],
+            TicketKind::Complaint => &[
+                Quality,
+                Damaged,
+                WrongItem,
+                MissingParts,
+                NotAsDescribed,
+                LateShipment,
+                OutOfStock,
+                AdverseReaction,
+                Counterfeit,
+                Invoice,
+                ServiceAttitude,
+                OutcomeUnsatisfied,
+                Other,
+            ],
+            TicketKind::Logistics => &[
+                LogisticsStuck,
+                LogisticsNoTrace,
+                SlowDelivery,
+                LateShipment,
+                Damaged,
+                DamagedRefused,
+                EmptyParcel,
+                MissingParts,
+                WrongItem,
+                Other,
+            ],
+            TicketKind::BadReview => &[
+                Quality,
+                NotAsDescribed,
+                Damaged,
+                WrongItem,
+                MissingParts,
+                LateShipment,
+                SlowDelivery,
+                ServiceAttitude,
+                AdverseReaction,
+                Counterfeit,
+                Other,
+            ],
+        }
+    }
+
+    /// Whether a ticket of `kind` may give this reason ([`ReasonCode::for_kind`]).
+    pub fn fits(self, kind: TicketKind) -> bool {
+        ReasonCode::for_kind(kind).contains(&self)
     }
 
     /// The name a person reads.
@@ -179,6 +310,12 @@ impl ReasonCode {
             (ReasonCode::Counterfeit, Lang::En) => "Counterfeit",
             (ReasonCode::Invoice, Lang::Zh) => "发票问题",
             (ReasonCode::Invoice, Lang::En) => "Invoice problem",
+            (ReasonCode::ServiceAttitude, Lang::Zh) => "服务态度差",
+            (ReasonCode::ServiceAttitude, Lang::En) => "Poor service attitude",
+            (ReasonCode::SlowDelivery, Lang::Zh) => "物流太慢",
+            (ReasonCode::SlowDelivery, Lang::En) => "Slow delivery",
+            (ReasonCode::OutcomeUnsatisfied, Lang::Zh) => "对处理结果不满意",
+            (ReasonCode::OutcomeUnsatisfied, Lang::En) => "Not satisfied with the outcome",
             (ReasonCode::Other, Lang::Zh) => "其他",
             (ReasonCode::Other, Lang::En) => "Other",
         }
@@ -239,6 +376,86 @@ mod tests {
     fn damage_asks_for_photos_and_logistics_for_tracking() {
         assert_eq!(ReasonCode::Damaged.evidence_to_ask(), Evidence::Photos);
         assert_eq!(ReasonCode::LogisticsStuck.evidence_to_ask(), Evidence::Tracking);
+    }
+
+    #[test]
+    fn other_fits_every_kind_and_every_code_fits_some_kind() {
+        for kind in TicketKind::ALL {
+            assert!(ReasonCode::Other.fits(kind), "{}", kind.as_str());
+        }
+        for code in ReasonCode::ALL {
+            assert!(
+                TicketKind::ALL.iter().any(|kind| code.fits(*kind)),
+                "{} fits no kind",
+                code.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn each_kinds_list_holds_each_code_once_in_the_forms_order() {
+        for kind in TicketKind::ALL {
+            let list = ReasonCode::for_kind(kind);
+            let mut names: Vec<_> = list.iter().map(|c| c.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), list.len(), "{}", kind.as_str());
+        }
+    }
+
+    #[test]
+    fn a_bad_review_gives_the_reasons_buyers_leave_one_and_no_money_reasons() {
+        let reasons = ReasonCode::for_kind(TicketKind::BadReview);
+        for fits in [
+            ReasonCode::Quality,
+            ReasonCode::NotAsDescribed,
+            ReasonCode::SlowDelivery,
+            ReasonCode::LateShipment,
+            ReasonCode::ServiceAttitude,
+        ] {
+            assert!(reasons.contains(&fits), "{}", fits.as_str());
+        }
+        for money in [
+            ReasonCode::NoReason,
+            ReasonCode::ShippingFee,
+            ReasonCode::Misorder,
+            ReasonCode::Agreed,
+        ] {
+            assert!(!money.fits(TicketKind::BadReview), "{}", money.as_str());
+        }
+    }
+
+    #[test]
+    fn a_return_needs_goods_in_the_buyers_hands() {
+        for nothing_to_send in [
+            ReasonCode::LogisticsStuck,
+            ReasonCode::EmptyParcel,
+            ReasonCode::DamagedRefused,
+            ReasonCode::OutOfStock,
+        ] {
+            assert!(!nothing_to_send.fits(TicketKind::Return));
+            assert!(nothing_to_send.fits(TicketKind::Refund));
+        }
+    }
+
+    #[test]
+    fn an_unsatisfying_outcome_is_a_complaint() {
+        let kinds: Vec<_> = TicketKind::ALL
+            .into_iter()
+            .filter(|kind| ReasonCode::OutcomeUnsatisfied.fits(*kind))
+            .collect();
+        assert_eq!(kinds, vec![TicketKind::Complaint]);
+    }
+
+    #[test]
+    fn the_platforms_refund_reasons_all_fit_a_refund_only() {
+        for code in ReasonCode::ALL {
+            let desk_only = matches!(
+                code,
+                ReasonCode::ServiceAttitude | ReasonCode::SlowDelivery | ReasonCode::OutcomeUnsatisfied
+            );
+            assert_eq!(code.fits(TicketKind::Refund), !desk_only, "{}", code.as_str());
+        }
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub async fn list_shops(State(state): State<AppState>, user: CurrentUser) -> Api
 }
 
 /// Changes a shop's rule settings (admin): time zone, no-reason window, follow-up cycle,
-/// platform timers. Tickets opened afterwards follow the new settings.
+/// platform timers, bad-review clocks. Tickets opened afterwards follow the new settings (the
+/// review clocks of open bad reviews are shown with the new durations at once).
 #[utoipa::path(put, path = "/api/v1/shops/{shop}/settings", tag = "shops", request_body = SettingsChange,
     params(("shop" = i64, Path, description = "shop id")),
     responses((status = 200, body = Shop), (status = 403, body = crate::api::ErrorBody),
@@ -79,15 +80,16 @@ pub async fn update_shop_settings(
     let current = super::get(&state.pool, shop)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
-    let (settings, timers) = change
+    let (settings, timers, review_timers) = change
         .apply(&current)
         .map_err(|(field, message)| ApiError::invalid(field, message))?;
-    let updated = super::update_settings(&state.pool, shop, &settings, &timers)
+    let updated = super::update_settings(&state.pool, shop, &settings, &timers, &review_timers)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
     let details = serde_json::json!({
         "time_zone": updated.time_zone, "return_window_days": updated.return_window_days,
         "follow_up_hours": updated.follow_up_hours, "platform_timers": updated.platform_timers.0,
+        "review_timers": updated.review_timers.0,
     });
     crate::audit::record(
         &state.pool,

@@ -8,6 +8,7 @@ use sqlx::{FromRow, PgExecutor};
 use utoipa::ToSchema;
 
 use crate::ids::{ShopId, UserId};
+use crate::rules::review::ReviewTimers;
 use crate::rules::timers::PlatformTimers;
 
 /// A shop with its rule settings.
@@ -27,6 +28,10 @@ pub struct Shop {
     /// The platform's response timers (DOMAIN.md §4), defaults unless the shop set others.
     #[schema(value_type = Object)]
     pub platform_timers: sqlx::types::Json<PlatformTimers>,
+    /// The bad-review clocks (the buyer's revision window, the explanation deadline), defaults
+    /// unless the shop set others.
+    #[schema(value_type = Object)]
+    pub review_timers: sqlx::types::Json<ReviewTimers>,
 }
 
 impl Shop {
@@ -109,7 +114,7 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
     sqlx::query_as(
         "INSERT INTO shops (code, name, time_zone, return_window_days, follow_up_hours)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
-         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers",
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers",
     )
     .bind(&shop.code)
     .bind(shop.name.trim())
@@ -122,7 +127,7 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
 
 /// One shop by id.
 pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers FROM shops WHERE id = $1")
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers FROM shops WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
@@ -130,7 +135,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Sho
 
 /// One shop by code.
 pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers FROM shops WHERE code = $1")
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers FROM shops WHERE code = $1")
         .bind(code)
         .fetch_optional(db)
         .await
@@ -139,7 +144,7 @@ pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option
 /// The shops among `ids`, by id.
 pub async fn list(db: impl PgExecutor<'_>, ids: &[ShopId]) -> sqlx::Result<Vec<Shop>> {
     sqlx::query_as(
-        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers FROM shops
+        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers FROM shops
          WHERE id = ANY($1) ORDER BY id",
     )
     .bind(ids)
@@ -192,11 +197,16 @@ pub struct SettingsChange {
     /// The platform's response timers; keys left out take the platform's defaults.
     #[schema(value_type = Option<Object>)]
     pub platform_timers: Option<PlatformTimers>,
+    /// The bad-review clocks (`revise_days`, `explain_days`, 1–180 each); keys left out take
+    /// the platform's defaults (30 days each).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub review_timers: Option<ReviewTimers>,
 }
 
 impl SettingsChange {
     /// The shop's settings after the change, checked like a new shop's.
-    pub fn apply(&self, shop: &Shop) -> Result<(NewShop, PlatformTimers), (&'static str, String)> {
+    pub fn apply(&self, shop: &Shop) -> Result<(NewShop, PlatformTimers, ReviewTimers), (&'static str, String)> {
         let merged = NewShop {
             code: shop.code.clone(),
             name: shop.name.clone(),
@@ -218,7 +228,11 @@ impl SettingsChange {
                 "every timer is at least 1 (hours up to 720, days up to 60)".into(),
             ));
         }
-        Ok((merged, timers))
+        let review_timers = self.review_timers.unwrap_or(shop.review_timers.0);
+        if !review_timers.is_valid() {
+            return Err(("review_timers", "each review clock is 1 to 180 days".into()));
+        }
+        Ok((merged, timers, review_timers))
     }
 }
 
@@ -228,17 +242,20 @@ pub async fn update_settings(
     shop: ShopId,
     settings: &NewShop,
     timers: &PlatformTimers,
+    review_timers: &ReviewTimers,
 ) -> sqlx::Result<Option<Shop>> {
     sqlx::query_as(
-        "UPDATE shops SET time_zone = $2, return_window_days = $3, follow_up_hours = $4, platform_timers = $5
+        "UPDATE shops SET time_zone = $2, return_window_days = $3, follow_up_hours = $4, platform_timers = $5,
+                review_timers = $6
          WHERE id = $1
-         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers",
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers",
     )
     .bind(shop)
     .bind(&settings.time_zone)
     .bind(settings.return_window_days)
     .bind(settings.follow_up_hours)
     .bind(sqlx::types::Json(timers))
+    .bind(sqlx::types::Json(review_timers))
     .fetch_optional(db)
     .await
 }

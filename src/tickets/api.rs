@@ -34,8 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assign_ticket))
 }
 
-/// Opens a ticket. The rules judge it on the way in: a refused no-reason request is 422 and
-/// nothing is stored. A repeated request with the same `Idempotency-Key` returns the first ticket;
+/// Opens a ticket. The rules judge it on the way in: a reason that does not fit the kind, an
+/// amount on a bad review, or a refused no-reason request is 422 and nothing is stored. A repeated request with the same `Idempotency-Key` returns the first ticket;
 /// the same key with a different request is 422 `idempotency_key_reused`.
 #[utoipa::path(post, path = "/api/v1/shops/{shop}/tickets", tag = "tickets",
     params(("shop" = i64, Path, description = "shop id"),
@@ -54,6 +54,7 @@ pub async fn create_ticket(
     let shop = crate::shops::get(&state.pool, shop)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
+    service::check_reason_fits(input.kind, input.reason)?;
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::to_string))

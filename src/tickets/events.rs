@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::model::{Channel, SevenDayRecord};
-use crate::ids::UserId;
+use crate::ids::{TicketId, UserId};
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
@@ -69,6 +69,10 @@ pub struct Created {
     /// When the desk stored it (the event's own time is the opening time, which an import may
     /// set in the past).
     pub recorded_at: DateTime<Utc>,
+    /// The ticket whose not-satisfied return visit opened this one (absent otherwise, and on
+    /// events stored before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_of: Option<TicketId>,
 }
 
 /// Data of a `follow_up` event.
@@ -186,6 +190,10 @@ pub struct ReturnVisit {
     pub comment: String,
     /// The answer reopened the ticket (a `status_changed` event follows).
     pub reopened: bool,
+    /// The follow-up ticket the answer opened (a not-satisfied answer on a closed ticket);
+    /// absent otherwise, and on events stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_ticket: Option<TicketId>,
 }
 
 /// Data of an `evidence_added` event.

@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
+use crate::rules::review::{ReviewCountdown, ReviewTimers, review_countdowns};
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
 use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_ticket};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
@@ -169,8 +170,15 @@ pub struct Ticket {
     /// For a bad review: its stars and text.
     pub review_rating: Option<i16>,
     pub review_text: Option<String>,
+    /// For a bad review: when it was posted (its clocks count from it; `None` on tickets opened
+    /// before the desk kept it, which count from the opening).
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// The ticket a not-satisfied return visit opened this one from.
+    pub follow_up_of: Option<TicketId>,
     pub time_zone: Tz,
     pub platform_timers: PlatformTimers,
+    /// The shop's bad-review clocks.
+    pub review_timers: ReviewTimers,
 }
 
 impl Ticket {
@@ -202,6 +210,23 @@ impl Ticket {
         running
     }
 
+    /// Whether the ticket is about a review rather than money: then it has no refund fields.
+    pub fn has_money(&self) -> bool {
+        self.kind() != TicketKind::BadReview
+    }
+
+    /// A bad review's clocks that still apply (the buyer's revision window, the explanation
+    /// deadline), soonest first; none for other kinds.
+    pub fn review_countdowns(&self) -> Vec<ReviewCountdown> {
+        if self.kind() != TicketKind::BadReview {
+            return Vec::new();
+        }
+        let posted = self.reviewed_at.unwrap_or(self.opened_at);
+        let mut running = review_countdowns(self.status(), self.position.held_from, posted, &self.review_timers);
+        running.sort_by_key(|c| c.deadline);
+        running
+    }
+
     /// Past its follow-up due time (SPEC rule 2: one second after due is overdue).
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.follow_up_due_at
@@ -218,7 +243,8 @@ macro_rules! ticket_select {
         t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at,
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
-        t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text, s.time_zone, s.platform_timers
+        t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
+        t.reviewed_at, t.follow_up_of, s.time_zone, s.platform_timers, s.review_timers
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -273,10 +299,13 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             queue_due_at: row.try_get("queue_due_at")?,
             review_rating: row.try_get("review_rating")?,
             review_text: row.try_get("review_text")?,
+            reviewed_at: row.try_get("reviewed_at")?,
+            follow_up_of: row.try_get("follow_up_of")?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             platform_timers: row
                 .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
                 .0,
+            review_timers: row.try_get::<sqlx::types::Json<ReviewTimers>, _>("review_timers")?.0,
         })
     }
 }
@@ -358,7 +387,13 @@ pub struct TicketView {
     pub order_no: String,
     pub sku: Option<String>,
     pub buyer: String,
-    pub refund_fen: Option<i64>,
+    /// The amount asked for, in fen. Absent on a bad review, which is about a review, not money.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present_or_null::serialize"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub refund_fen: Option<Option<i64>>,
     #[schema(value_type = Option<String>)]
     pub resolution: Option<Resolution>,
     pub opened_at: DateTime<FixedOffset>,
@@ -372,14 +407,24 @@ pub struct TicketView {
     /// when exact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform_deadline_provisional_year: Option<i32>,
-    /// The platform's clocks running now (DOMAIN.md §4), soonest first.
+    /// The clocks running now, soonest first: the platform's response timers (DOMAIN.md §4)
+    /// and, on a bad review, the buyer's revision window and the explanation deadline.
     pub timers: Vec<TimerView>,
     /// The first deadline of any kind (follow-up, platform timer, platform decision): what orders
     /// the queues.
     pub next_deadline_at: Option<DateTime<FixedOffset>>,
-    /// For a bad review: its stars (1–5) and the buyer's words.
+    /// For a bad review (absent on other kinds): its stars (1–5) and the buyer's words.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_rating: Option<i16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_text: Option<String>,
+    /// For a bad review: when the review was posted (its clocks count from it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<DateTime<FixedOffset>>,
+    /// The ticket a not-satisfied return visit opened this one from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub follow_up_of: Option<TicketId>,
     /// Where the ticket may move next.
     #[schema(value_type = Vec<String>)]
     pub allowed_transitions: Vec<Status>,
@@ -393,11 +438,29 @@ pub struct TicketView {
     pub buyer_contact: Option<crate::orders::Contact>,
 }
 
-/// A running platform timer in JSON.
+/// `Option<Option<T>>` as JSON: the outer `None` is skipped (the field does not apply), the
+/// inner one is `null` (it applies and has no value).
+mod present_or_null {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer, T: serde::Serialize>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => serde::Serialize::serialize(inner, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// A running clock in JSON.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimerView {
     /// `seller_answer_unshipped`, `seller_answer_shipped`, `buyer_ship_return`,
-    /// `seller_confirm_receipt` or `statutory_refund`.
+    /// `seller_confirm_receipt` or `statutory_refund`; on a bad review `buyer_revise_review`
+    /// (the buyer may still revise it) or `seller_explain_review` (the shop may still post its
+    /// explanation).
     pub kind: String,
     pub deadline: DateTime<FixedOffset>,
     pub expired: bool,
@@ -433,7 +496,7 @@ impl TicketView {
             order_no: ticket.order_no.clone(),
             sku: ticket.sku.clone(),
             buyer: ticket.buyer.clone(),
-            refund_fen: ticket.refund_fen.map(|f| f.0),
+            refund_fen: ticket.has_money().then(|| ticket.refund_fen.map(|f| f.0)),
             resolution: ticket.resolution,
             opened_at: local(ticket.opened_at, zone),
             follow_up_due_at: ticket.follow_up_due_at.map(|at| local(at, zone)),
@@ -442,18 +505,27 @@ impl TicketView {
             closed_at: ticket.closed_at.map(|at| local(at, zone)),
             platform_deadline_at: ticket.platform_deadline_at.map(|at| local(at, zone)),
             platform_deadline_provisional_year: ticket.platform_deadline_provisional_year,
-            timers: ticket
-                .running_timers()
-                .iter()
-                .map(|c| TimerView {
+            timers: {
+                let platform = ticket.running_timers().into_iter().map(|c| TimerView {
                     kind: c.kind.as_str().to_string(),
                     deadline: local(c.deadline, zone),
                     expired: c.is_expired(now),
-                })
-                .collect(),
+                });
+                let review = ticket.review_countdowns().into_iter().map(|c| TimerView {
+                    kind: c.kind.as_str().to_string(),
+                    deadline: local(c.deadline, zone),
+                    expired: c.is_expired(now),
+                });
+                let mut all: Vec<TimerView> = platform.chain(review).collect();
+                all.sort_by_key(|t| t.deadline);
+                all
+            },
             next_deadline_at: ticket.queue_due_at.map(|at| local(at, zone)),
             review_rating: ticket.review_rating,
             review_text: ticket.review_text.clone(),
+            reviewed_at: (ticket.kind() == TicketKind::BadReview)
+                .then(|| local(ticket.reviewed_at.unwrap_or(ticket.opened_at), zone)),
+            follow_up_of: ticket.follow_up_of,
             allowed_transitions: ticket.position.allowed_moves(),
             seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
                 verdict: record.verdict,
@@ -468,13 +540,17 @@ impl TicketView {
         }
     }
 
-    /// Adds the timeline.
+    /// Adds the timeline. A bad review's opening event, like the ticket, shows no amount.
     pub fn with_timeline(mut self, events: &[Event], zone: Tz) -> TicketView {
+        let money = self.kind != TicketKind::BadReview;
         self.timeline = Some(
             events
                 .iter()
                 .map(|e| {
-                    let (kind, data) = e.data.to_stored();
+                    let (kind, mut data) = e.data.to_stored();
+                    if !money && let Value::Object(fields) = &mut data {
+                        fields.remove("refund_fen");
+                    }
                     EventView {
                         kind: kind.to_string(),
                         at: local(e.at, zone),

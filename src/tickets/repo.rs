@@ -544,6 +544,10 @@ pub struct NewRow<'a> {
     pub timer_due_at: Option<DateTime<Utc>>,
     pub review_rating: Option<i16>,
     pub review_text: Option<&'a str>,
+    /// For a bad review: when it was posted.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// The ticket a not-satisfied return visit opened this one from.
+    pub follow_up_of: Option<TicketId>,
 }
 
 /// Stores a new ticket and returns its id; `None` when the creator already opened one with the
@@ -553,9 +557,10 @@ pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<O
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
                               follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
-                              timer_due_at, review_rating, review_text, idempotency_body_sha256)
+                              timer_due_at, review_rating, review_text, idempotency_body_sha256, reviewed_at,
+                              follow_up_of)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
-                 $23)
+                 $23, $24, $25)
          ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -582,6 +587,8 @@ pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<O
     .bind(row.review_rating)
     .bind(row.review_text)
     .bind(row.idempotency_body_sha256)
+    .bind(row.reviewed_at)
+    .bind(row.follow_up_of)
     .fetch_optional(db)
     .await
 }

@@ -74,6 +74,10 @@ pub struct NewTicket {
     /// For a `bad_review`: the buyer's review, verbatim.
     #[serde(default)]
     pub review_text: Option<String>,
+    /// For a `bad_review`: when the review was posted (its clocks — the buyer's revision window,
+    /// the explanation deadline — count from it); not in the future; default the opening time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 /// A follow-up (`POST /api/v1/tickets/{id}/follow-ups`).
@@ -184,6 +188,21 @@ fn too_long(field: &'static str, max_chars: usize) -> TicketError {
 
 fn require_worker(user: &CurrentUser) -> Result<(), TicketError> {
     Ok(user.require(Action::WorkTickets)?)
+}
+
+/// Whether `reason` fits a ticket of `kind` ([`ReasonCode::for_kind`]); the refusal names the
+/// reasons that do. Asked where the desk opens tickets (the API and the new-ticket form); an
+/// imported refund keeps the pairing the marketplace recorded.
+pub fn check_reason_fits(kind: TicketKind, reason: ReasonCode) -> Result<(), TicketError> {
+    if reason.fits(kind) {
+        return Ok(());
+    }
+    let allowed: Vec<&str> = ReasonCode::for_kind(kind).iter().map(|r| r.as_str()).collect();
+    Err(FieldError::new("reason", "review.invalid.reason_for_kind")
+        .with("reason", reason.as_str())
+        .with("kind", kind.as_str())
+        .with("allowed", allowed.join(", "))
+        .into())
 }
 
 /// The seven-day question for this request, if the rule applies to it at all.
@@ -305,6 +324,8 @@ struct Review {
     stars: Stars,
     /// Verbatim, trimmed, at most 2,000 characters; none when empty.
     text: Option<String>,
+    /// When it was posted: given (not in the future) or the opening time.
+    posted_at: DateTime<Utc>,
 }
 
 /// A review's stars, 1 to 5.
@@ -340,9 +361,12 @@ impl ParsedTicket {
         if description.chars().count() > 5_000 {
             return Err(too_long("description", 5_000));
         }
+        if input.kind == TicketKind::BadReview && input.refund_fen.is_some() {
+            return Err(FieldError::new("refund_fen", "review.invalid.no_money_on_bad_review").into());
+        }
         let refund = input.refund_fen.map(|fen| parse_refund(&order, fen)).transpose()?;
         let opened_at = parse_opened_at(input.opened_at, now)?;
-        let review = parse_review(&input)?;
+        let review = parse_review(&input, opened_at, now)?;
         let override_justification = match input.override_justification.as_deref().map(str::trim) {
             Some("") | None => None,
             Some(text) => Some(require_text("override_justification", text, 2_000)?),
@@ -427,15 +451,38 @@ fn parse_opened_at(opened_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Resu
     }
 }
 
-/// The review a `bad_review` ticket is about (stars required); other kinds carry none.
-fn parse_review(input: &NewTicket) -> Result<Option<Review>, TicketError> {
+/// The review a `bad_review` ticket is about (stars required; posted when given, not in the
+/// future, else at the opening); other kinds carry none.
+fn parse_review(
+    input: &NewTicket,
+    opened_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<Review>, TicketError> {
     let text = input.review_text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if input.kind != TicketKind::BadReview {
         if input.review_rating.is_some() || text.is_some() {
             return Err(FieldError::new("review_rating", "ticket.invalid.review_not_bad_review").into());
         }
+        if input.reviewed_at.is_some() {
+            return Err(FieldError::new("reviewed_at", "ticket.invalid.review_not_bad_review").into());
+        }
         return Ok(None);
     }
+    let posted_at = match input.reviewed_at {
+        Some(at) if crate::edge::instant(at).is_err() => {
+            return Err(TicketError::DateOutOfRange(
+                FieldError::new("reviewed_at", "ticket.invalid.year_range")
+                    .with("year", at.year())
+                    .with("min", crate::edge::YEARS.start())
+                    .with("max", crate::edge::YEARS.end()),
+            ));
+        }
+        Some(at) if at > now + OPENED_AT_SKEW => {
+            return Err(FieldError::new("reviewed_at", "review.invalid.posted_in_future").into());
+        }
+        Some(at) => at,
+        None => opened_at,
+    };
     let stars = match input.review_rating {
         Some(stars) => {
             Stars::new(stars).ok_or_else(|| FieldError::new("review_rating", "ticket.invalid.review_stars_range"))?
@@ -448,6 +495,7 @@ fn parse_review(input: &NewTicket) -> Result<Option<Review>, TicketError> {
     Ok(Some(Review {
         stars,
         text: text.map(str::to_string),
+        posted_at,
     }))
 }
 
@@ -589,6 +637,8 @@ async fn insert(
         timer_due_at: timer_due,
         review_rating: review.as_ref().map(|r| r.stars.0),
         review_text: review.as_ref().and_then(|r| r.text.as_deref()),
+        reviewed_at: review.as_ref().map(|r| r.posted_at),
+        follow_up_of: None,
     };
     let inserted = repo::insert(&mut *tx, &row).await?;
     let Some(id) = inserted else {
@@ -614,6 +664,7 @@ async fn insert(
         refund_fen,
         intact,
         recorded_at: now,
+        follow_up_of: None,
     });
     repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &created).await?;
     if let Some(record) = &record {
@@ -899,6 +950,78 @@ pub async fn lock_for_change(
     lock(tx, user, id, version).await
 }
 
+/// Opens, inside the caller's transaction, the follow-up of a closed ticket whose buyer said at
+/// the return visit that they are not satisfied: a complaint (the buyer's grievance is now about
+/// how the case ended) on the same order, line and buyer, with the reason "not satisfied with
+/// the outcome", the buyer's comment as its description, assigned to whoever worked the
+/// original (or the shared queue if no one did), and naming the original on the ticket and on
+/// its `created` event. Its follow-up cycle starts now; complaints run no platform timer.
+pub async fn open_follow_up_ticket(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    original: &Ticket,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<TicketId, TicketError> {
+    require_worker(user)?;
+    let kind = TicketKind::Complaint;
+    let reason = ReasonCode::OutcomeUnsatisfied;
+    let position = Position::new(kind);
+    let hours = shop_follow_up_hours(tx, original.shop_id).await?;
+    let description = comment.trim();
+    let row = repo::NewRow {
+        shop: original.shop_id,
+        kind,
+        status: position.status,
+        reason,
+        description,
+        order: original.order_id,
+        sku: original.sku.as_deref(),
+        customer: original.customer_id,
+        assignee: original.assignee_id,
+        priority: original.priority,
+        refund_fen: None,
+        intact: None,
+        seven_day: None,
+        opened_at: now,
+        follow_up_due_at: follow_up::follow_up_due_at(now, hours),
+        created_by: user.id,
+        idempotency_key: None,
+        idempotency_body_sha256: None,
+        order_shipped: original.order_shipped,
+        timer_due_at: None,
+        review_rating: None,
+        review_text: None,
+        reviewed_at: None,
+        follow_up_of: Some(original.id),
+    };
+    let id = repo::insert(&mut *tx, &row)
+        .await?
+        .ok_or_else(|| TicketError::Internal("follow-up ticket not stored".into()))?;
+    let created = EventData::Created(events::Created {
+        kind,
+        status: position.status,
+        reason,
+        order_no: original.order_no.clone(),
+        sku: original.sku.clone(),
+        description: description.to_string(),
+        refund_fen: None,
+        intact: None,
+        recorded_at: now,
+        follow_up_of: Some(original.id),
+    });
+    repo::append_event(&mut *tx, original.shop_id, id, now, Some(user.id), &created).await?;
+    if let Some(assignee) = original.assignee_id {
+        let assigned = EventData::Assigned(events::Assigned {
+            from: None,
+            to: Some(assignee),
+        });
+        repo::append_event(&mut *tx, original.shop_id, id, now, Some(user.id), &assigned).await?;
+    }
+    tracing::info!(ticket = %id, from = %original.id, shop = %original.shop_id, "follow-up ticket opened");
+    Ok(id)
+}
+
 /// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
 /// follow-up cycle, the platform deadline and clocks, the `status_changed` event (naming the
 /// return visit that caused it, if one did), and the return visit when the ticket is done.
@@ -1132,6 +1255,7 @@ mod tests {
             override_justification: None,
             review_rating: None,
             review_text: None,
+            reviewed_at: None,
         }
     }
 
@@ -1157,29 +1281,74 @@ mod tests {
     #[test]
     fn a_bad_review_needs_stars_in_range_and_other_kinds_take_no_review() {
         let mut review = request(TicketKind::BadReview);
-        let missing = parse_review(&review).map(|_| ()).expect_err("stars missing");
+        let missing = parse_review(&review, now(), now())
+            .map(|_| ())
+            .expect_err("stars missing");
         assert_eq!(
             invalid(missing),
             ("review_rating", "ticket.invalid.review_stars_missing")
         );
         review.review_rating = Some(6);
-        let range = parse_review(&review).map(|_| ()).expect_err("six stars");
+        let range = parse_review(&review, now(), now()).map(|_| ()).expect_err("six stars");
         assert_eq!(invalid(range), ("review_rating", "ticket.invalid.review_stars_range"));
         review.review_rating = Some(2);
         review.review_text = Some("  ".into());
-        let parsed = parse_review(&review).expect("parses").expect("a review");
+        let parsed = parse_review(&review, now(), now()).expect("parses").expect("a review");
         assert_eq!((parsed.stars, parsed.text), (Stars(2), None), "blank text is no text");
         review.review_text = Some("差".repeat(2_001));
-        let long = parse_review(&review).map(|_| ()).expect_err("too long");
+        let long = parse_review(&review, now(), now()).map(|_| ()).expect_err("too long");
         assert_eq!(invalid(long), ("review_text", "ticket.invalid.too_long"));
 
         let mut complaint = request(TicketKind::Complaint);
-        assert!(parse_review(&complaint).expect("parses").is_none());
+        assert!(parse_review(&complaint, now(), now()).expect("parses").is_none());
         complaint.review_text = Some("差评".into());
-        let stray = parse_review(&complaint).map(|_| ()).expect_err("not a bad review");
+        let stray = parse_review(&complaint, now(), now())
+            .map(|_| ())
+            .expect_err("not a bad review");
         assert_eq!(
             invalid(stray),
             ("review_rating", "ticket.invalid.review_not_bad_review")
+        );
+    }
+
+    #[test]
+    fn a_review_is_posted_at_the_opening_unless_given_and_never_in_the_future() {
+        let mut review = request(TicketKind::BadReview);
+        review.review_rating = Some(1);
+        let opened = now() - Duration::hours(3);
+        let parsed = parse_review(&review, opened, now()).expect("parses").expect("a review");
+        assert_eq!(parsed.posted_at, opened, "default: the opening time");
+        let posted = now() - Duration::days(2);
+        review.reviewed_at = Some(posted);
+        let parsed = parse_review(&review, opened, now()).expect("parses").expect("a review");
+        assert_eq!(parsed.posted_at, posted);
+        review.reviewed_at = Some(now() + OPENED_AT_SKEW + Duration::seconds(1));
+        let future = parse_review(&review, opened, now()).map(|_| ()).expect_err("future");
+        assert_eq!(invalid(future), ("reviewed_at", "review.invalid.posted_in_future"));
+
+        let mut refund = request(TicketKind::Refund);
+        refund.reviewed_at = Some(posted);
+        let stray = parse_review(&refund, opened, now())
+            .map(|_| ())
+            .expect_err("not a bad review");
+        assert_eq!(invalid(stray), ("reviewed_at", "ticket.invalid.review_not_bad_review"));
+    }
+
+    #[test]
+    fn a_reason_that_does_not_fit_the_kind_is_refused_naming_the_allowed_ones() {
+        assert!(check_reason_fits(TicketKind::BadReview, ReasonCode::Quality).is_ok());
+        let refused = check_reason_fits(TicketKind::BadReview, ReasonCode::NoReason).expect_err("no money reasons");
+        let TicketError::Invalid(error) = refused else {
+            panic!("not a field error");
+        };
+        assert_eq!(
+            (error.field, error.message.key),
+            ("reason", "review.invalid.reason_for_kind")
+        );
+        assert!(
+            error.message.english().contains("service_attitude"),
+            "{}",
+            error.message.english()
         );
     }
 

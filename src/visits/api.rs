@@ -34,10 +34,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct VisitRecorded {
     pub visit: Visit,
     pub ticket: TicketView,
+    /// The follow-up ticket a not-satisfied answer on a closed ticket opened (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_ticket: Option<TicketView>,
 }
 
 /// Records the buyer's answer to the return visit. Not satisfied reopens a done ticket
-/// (`reopened: true`); a closed ticket stays closed.
+/// (`reopened: true`); a closed ticket stays closed and a linked follow-up ticket is opened
+/// (`follow_up_ticket`: a complaint on the same order, reason `outcome_unsatisfied`, assigned to
+/// the original ticket's agent).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/return-visits", tag = "return-visits",
     params(("id" = i64, Path, description = "ticket id")), request_body = VisitAnswer,
     responses((status = 201, body = VisitRecorded), (status = 404, body = crate::api::ErrorBody),
@@ -56,6 +61,10 @@ pub async fn record_visit(
         Json(VisitRecorded {
             visit: recorded.visit,
             ticket: TicketView::new(&recorded.ticket, now, request_lang(&headers)),
+            follow_up_ticket: recorded
+                .follow_up
+                .as_ref()
+                .map(|ticket| TicketView::new(ticket, now, request_lang(&headers))),
         }),
     ))
 }

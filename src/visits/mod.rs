@@ -1,8 +1,10 @@
 //! Return visits (回访) and satisfaction: once a ticket is done (resolved, refunded, replacement
 //! shipped) a visit falls due — ask the buyer whether the problem is solved — and the answer
-//! (satisfied or not, a comment) is recorded. *Not satisfied* reopens the ticket through the
+//! (satisfied or not, a comment) is recorded. *Not satisfied* reopens a done ticket through the
 //! workflow's own reopen move ([`Position::reopen`](crate::rules::workflow::Position::reopen)),
-//! in the same transaction. Owns `return_visits`.
+//! and on a closed ticket opens a linked follow-up ticket
+//! ([`open_follow_up_ticket`](crate::tickets::service::open_follow_up_ticket)); either in the
+//! same transaction as the answer. Owns `return_visits`.
 
 pub mod api;
 pub mod page;
@@ -36,12 +38,16 @@ pub struct Visit {
     pub comment: String,
     /// Whether the not-satisfied answer reopened the ticket.
     pub reopened: bool,
+    /// The follow-up ticket a not-satisfied answer on a closed ticket opened.
+    #[schema(value_type = Option<i64>)]
+    pub follow_up_ticket_id: Option<TicketId>,
 }
 
 /// The columns [`Visit`] reads (a macro so that `concat!` keeps every query a static string).
 macro_rules! visit_columns {
     () => {
-        "id, shop_id, ticket_id, created_at, due_at, answered_at, answered_by, satisfied, comment, reopened"
+        "id, shop_id, ticket_id, created_at, due_at, answered_at, answered_by, satisfied, comment, reopened,
+         follow_up_ticket_id"
     };
 }
 
@@ -120,6 +126,8 @@ pub struct VisitAnswer {
 pub struct Recorded {
     pub ticket: Ticket,
     pub visit: Visit,
+    /// The follow-up ticket the answer opened, if it did.
+    pub follow_up: Option<Ticket>,
 }
 
 /// Why a return visit's answer was not recorded.
@@ -145,7 +153,8 @@ pub enum VisitError {
 
 /// Records the buyer's answer on the ticket's waiting visit (or on a fresh one, when the ticket
 /// is done or closed and none was waiting). Not satisfied reopens a done ticket; a closed one
-/// stays closed (the answer is recorded all the same, for the satisfaction figures).
+/// stays closed and a follow-up ticket is opened for it, linked both ways (the new ticket names
+/// the old one, the visit and its timeline event name the new one). All in one transaction.
 pub async fn record(
     pool: &PgPool,
     calendar: &Calendar,
@@ -193,8 +202,18 @@ pub async fn record(
     } else {
         ticket.position.reopen()
     };
+    let follow_up = if !answer.satisfied && reopen.is_none() && ticket.status().is_closed() {
+        Some(
+            service::open_follow_up_ticket(&mut tx, user, &ticket, &comment, now)
+                .await
+                .map_err(VisitError::Ticket)?,
+        )
+    } else {
+        None
+    };
     let visit: Visit = sqlx::query_as(concat!(
-        "UPDATE return_visits SET answered_at = $3, answered_by = $4, satisfied = $5, comment = $6, reopened = $7
+        "UPDATE return_visits SET answered_at = $3, answered_by = $4, satisfied = $5, comment = $6, reopened = $7,
+                follow_up_ticket_id = $8
          WHERE shop_id = $1 AND id = $2 RETURNING ",
         visit_columns!()
     ))
@@ -205,6 +224,7 @@ pub async fn record(
     .bind(answer.satisfied)
     .bind(&comment)
     .bind(reopen.is_some())
+    .bind(follow_up)
     .fetch_one(&mut *tx)
     .await?;
     // The answer first, then (if any) the reopening it caused: the timeline reads in order.
@@ -214,6 +234,7 @@ pub async fn record(
         satisfied: answer.satisfied,
         comment: comment.clone(),
         reopened: reopen.is_some(),
+        follow_up_ticket: follow_up,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if let Some(next) = reopen {
@@ -225,8 +246,20 @@ pub async fn record(
     let ticket = repo::get(&mut *tx, &user.shops, id)
         .await?
         .ok_or(VisitError::NotFound)?;
+    let follow_up = match follow_up {
+        Some(new) => Some(
+            repo::get(&mut *tx, &user.shops, new)
+                .await?
+                .ok_or(VisitError::NotFound)?,
+        ),
+        None => None,
+    };
     tx.commit().await?;
-    Ok(Recorded { ticket, visit })
+    Ok(Recorded {
+        ticket,
+        visit,
+        follow_up,
+    })
 }
 
 /// Satisfaction of a shop's answered visits in `[from, to)` (answer time).

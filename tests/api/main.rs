@@ -31,4 +31,5 @@ mod security;
 mod seven_day;
 mod tickets;
 mod timeline;
+mod visit_followup;
 mod visits;

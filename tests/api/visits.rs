@@ -107,7 +107,7 @@ async fn a_done_ticket_gets_a_return_visit_and_not_satisfied_reopens_it() {
 }
 
 #[tokio::test]
-async fn a_refund_reopens_to_approved_and_a_closed_ticket_only_records_the_answer() {
+async fn a_refund_reopens_to_approved_and_a_closed_ticket_stays_closed() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
@@ -130,6 +130,10 @@ async fn a_refund_reopens_to_approved_and_a_closed_ticket_only_records_the_answe
     assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
     assert_eq!(answer.body["visit"]["reopened"], false);
     assert_eq!(answer.body["ticket"]["status"], "closed", "closed stays closed");
+    assert!(
+        answer.body["follow_up_ticket"]["id"].is_i64(),
+        "the grievance goes on in a follow-up ticket (tests/api/visit_followup.rs)"
+    );
 
     let other = desk.open("refund", "quality").await;
     let oid = other["id"].as_i64().expect("id");

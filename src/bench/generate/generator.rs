@@ -494,6 +494,7 @@ impl World<'_> {
             refund_fen,
             intact,
             recorded_at: datetime(opened),
+            follow_up_of: None,
         });
         sim.event(&mut self.events, &mut self.scratch, opened, Some(creator), &created)?;
         if let Some(record) = &seven_day {
@@ -959,7 +960,8 @@ fn reason_index(reason: ReasonCode) -> usize {
         AdverseReaction => 15,
         Counterfeit => 16,
         Invoice => 17,
-        Other => 18,
+        // The desk's own codes: the generator never draws them; they read as `other`.
+        ServiceAttitude | SlowDelivery | OutcomeUnsatisfied | Other => 18,
     }
 }
 

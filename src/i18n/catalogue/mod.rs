@@ -12,6 +12,7 @@ mod import;
 mod keyboard;
 mod replies;
 mod reports;
+mod reviews;
 mod tickets_errors;
 mod visits;
 mod workflow;
@@ -32,4 +33,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     tickets_errors::ENTRIES,
     import::ENTRIES,
     drafts::ENTRIES,
+    reviews::ENTRIES,
 ];

@@ -7,8 +7,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("visit.page_title", "待回访", "Return visits due"),
     (
         "visit.page_hint",
-        "工单处理完毕后询问买家问题是否已解决；在工单页记录结果，不满意会重新打开工单。",
-        "Once a ticket is done, ask the buyer whether the problem is solved; record the answer on the ticket — not satisfied reopens it.",
+        "工单处理完毕后询问买家问题是否已解决，在工单页记录结果。买家不满意时：处理完毕的工单重新打开；已关闭的工单新开一张关联的投诉工单（同一订单，指派给原处理人）。",
+        "Once a ticket is done, ask the buyer whether the problem is solved and record the answer on the ticket. Not satisfied reopens a done ticket; on a closed ticket it opens a linked complaint ticket (same order, assigned to the original agent).",
     ),
     ("visit.none_waiting", "没有待回访的工单。", "No return visit is due."),
     ("visit.ticket", "工单", "Ticket"),
@@ -23,8 +23,29 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("visit.not_satisfied", "不满意", "Not satisfied"),
     (
         "visit.not_satisfied_hint",
-        "选“不满意”会把工单重新打开继续处理（已关闭的工单只记录结果）。",
-        "Not satisfied reopens the ticket (a closed ticket only records the answer).",
+        "选“不满意”会重新打开本工单继续处理。",
+        "Not satisfied reopens this ticket to be worked again.",
+    ),
+    (
+        "visit.not_satisfied_hint_closed",
+        "本工单已关闭：选“不满意”会新开一张关联的投诉工单（同一订单，原因“对处理结果不满意”，指派给原处理人），买家反馈作为描述。",
+        "This ticket is closed: not satisfied opens a linked complaint ticket (same order, reason \"not satisfied with the outcome\", assigned to the original agent) with the buyer's words as its description.",
+    ),
+    ("visit.follow_up_opened", "已新开关联工单", "Follow-up ticket opened:"),
+    (
+        "visit.follow_up_of",
+        "回访不满意新开的工单，原工单",
+        "Opened after a not-satisfied return visit of ticket",
+    ),
+    (
+        "visit.timeline_opened",
+        "，已新开关联工单 #{id}",
+        "; follow-up ticket #{id} opened",
+    ),
+    (
+        "visit.timeline_opened_from",
+        "（原工单 #{id} 回访不满意）",
+        " (return visit of #{id}: not satisfied)",
     ),
     ("visit.answer_satisfied", "买家满意", "buyer satisfied"),
     ("visit.answer_not_satisfied", "买家不满意", "buyer not satisfied"),

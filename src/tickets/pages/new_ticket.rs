@@ -1,5 +1,11 @@
 //! `/tickets/new`: find the order by its number, pick the line, kind, reason and amount. The
 //! rules judge the request on submit; a refusal is shown with its explanation.
+//!
+//! The form shows the fields of the chosen kind and the reasons that fit it
+//! ([`ReasonCode::for_kind`]): the kind can be chosen with the order's look-up (that is all a
+//! browser without JavaScript needs), and `static/new_ticket.js` shows and hides the fields and
+//! reasons when the kind is changed in the form. The fields of other kinds are still in the page
+//! (hidden); the server ignores them for the kind submitted.
 
 use crate::api::ApiForm;
 use askama::Template;
@@ -24,6 +30,7 @@ use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewTicket};
 use crate::web::views::{Choice, Layout};
 use crate::web::{FormErrors, Page, PageResult, render};
+use chrono::{NaiveDateTime, TimeZone};
 
 /// The new-ticket page.
 #[derive(Template)]
@@ -36,7 +43,16 @@ pub struct NewTicketPage {
     pub order: Option<OrderView>,
     pub lines: Vec<Choice>,
     pub kinds: Vec<Choice>,
-    pub reasons: Vec<Choice>,
+    /// Every reason, those that do not fit the chosen kind hidden (`fits`).
+    pub reasons: Vec<ReasonOption>,
+    /// For the script: each kind's reasons, `kind:code code …;kind:…`.
+    pub reasons_by_kind: String,
+    /// Which fields the chosen kind shows.
+    pub fields: KindFields,
+    /// The kinds of each field group, for the script (`data-kinds`).
+    pub money_kinds: String,
+    pub intact_kinds: String,
+    pub review_kinds: String,
     pub priorities: Vec<Choice>,
     pub intact: Vec<Choice>,
     pub refund_yuan: String,
@@ -45,10 +61,55 @@ pub struct NewTicketPage {
     pub override_justification: String,
     pub ratings: Vec<Choice>,
     pub review_text: String,
+    /// When the review was posted, as typed (`YYYY-MM-DDTHH:MM`, the shop's time); empty: the
+    /// opening time.
+    pub reviewed_at: String,
     /// A refusal about no field of the form (the seven-day rule's, say), at the top.
     pub error: Option<String>,
     /// Messages next to the fields (`errors.get("refund_yuan")`).
     pub errors: FormErrors,
+}
+
+/// A reason in the form's list.
+pub struct ReasonOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+    /// Fits the chosen kind: shown; else hidden and disabled.
+    pub fits: bool,
+}
+
+/// The fields a kind's request has beside the common ones (order line, kind, reason, priority,
+/// description).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindFields {
+    /// The amount asked for: every kind but a bad review, which is about a review, not money.
+    pub money: bool,
+    /// Whether the goods are intact: the kinds the seven-day rule judges.
+    pub intact: bool,
+    /// The review's stars, words and posting time: bad reviews only.
+    pub review: bool,
+}
+
+impl KindFields {
+    /// The fields of `kind`.
+    pub fn of(kind: TicketKind) -> KindFields {
+        KindFields {
+            money: kind != TicketKind::BadReview,
+            intact: kind.subject_to_seven_day_rule(),
+            review: kind == TicketKind::BadReview,
+        }
+    }
+}
+
+/// The kinds (wire names, space-separated) whose requests have the field `has` picks.
+fn kinds_with(has: impl Fn(KindFields) -> bool) -> String {
+    TicketKind::ALL
+        .iter()
+        .filter(|kind| has(KindFields::of(**kind)))
+        .map(|kind| kind.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What the form is shown again with after a refusal.
@@ -73,6 +134,8 @@ pub struct OrderView {
 pub struct NewTicketQuery {
     shop: Option<i64>,
     order_no: Option<String>,
+    /// The kind chosen with the look-up (its fields and reasons are shown).
+    kind: Option<String>,
 }
 
 /// The create form.
@@ -90,17 +153,29 @@ pub struct NewTicketForm {
     override_justification: Option<String>,
     review_rating: Option<String>,
     review_text: Option<String>,
+    reviewed_at: Option<String>,
+}
+
+/// What the order's look-up asked for: the shop, the order's number and the kind of ticket.
+struct Lookup<'a> {
+    shop: Option<ShopId>,
+    order_no: &'a str,
+    kind: Option<TicketKind>,
 }
 
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
     t: Tr,
-    shop: Option<ShopId>,
-    order_no: &str,
+    lookup: Lookup<'_>,
     form: Option<&NewTicketForm>,
     shown: Shown,
 ) -> PageResult<NewTicketPage> {
+    let Lookup {
+        shop,
+        order_no,
+        kind: chosen_kind,
+    } = lookup;
     let lang = t.lang;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let shop = shop.or_else(|| shops.first().map(|s| s.id));
@@ -142,10 +217,13 @@ async fn form_page(
         .unwrap_or_default();
     let kind = form
         .and_then(|f| TicketKind::parse(&f.kind))
+        .or(chosen_kind)
         .unwrap_or(TicketKind::Return);
+    // The reason typed, if it fits the kind; else the kind's first.
     let reason = form
         .and_then(|f| ReasonCode::parse(&f.reason))
-        .unwrap_or(ReasonCode::NoReason);
+        .filter(|r| r.fits(kind))
+        .unwrap_or(ReasonCode::for_kind(kind)[0]);
     let priority = form
         .and_then(|f| f.priority.as_deref().and_then(Priority::parse))
         .unwrap_or(Priority::Normal);
@@ -175,8 +253,25 @@ async fn form_page(
             .collect(),
         reasons: ReasonCode::ALL
             .iter()
-            .map(|r| Choice::new(r.as_str(), r.label(lang), *r == reason))
+            .map(|r| ReasonOption {
+                value: r.as_str(),
+                label: r.label(lang),
+                selected: *r == reason,
+                fits: r.fits(kind),
+            })
             .collect(),
+        reasons_by_kind: TicketKind::ALL
+            .iter()
+            .map(|k| {
+                let codes: Vec<&str> = ReasonCode::for_kind(*k).iter().map(|r| r.as_str()).collect();
+                format!("{}:{}", k.as_str(), codes.join(" "))
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        fields: KindFields::of(kind),
+        money_kinds: kinds_with(|f| f.money),
+        intact_kinds: kinds_with(|f| f.intact),
+        review_kinds: kinds_with(|f| f.review),
         priorities: Priority::ALL
             .iter()
             .map(|p| Choice::new(p.as_str(), p.label(lang), *p == priority))
@@ -204,6 +299,7 @@ async fn form_page(
             choices
         },
         review_text: form.and_then(|f| f.review_text.clone()).unwrap_or_default(),
+        reviewed_at: form.and_then(|f| f.reviewed_at.clone()).unwrap_or_default(),
         override_justification: form.and_then(|f| f.override_justification.clone()).unwrap_or_default(),
         error: shown.error,
         errors: shown.errors,
@@ -220,8 +316,11 @@ pub async fn show_form(
         &state,
         &page.user,
         page.t,
-        query.shop.map(ShopId),
-        query.order_no.as_deref().unwrap_or(""),
+        Lookup {
+            shop: query.shop.map(ShopId),
+            order_no: query.order_no.as_deref().unwrap_or(""),
+            kind: query.kind.as_deref().and_then(TicketKind::parse),
+        },
         None,
         Shown::default(),
     )
@@ -230,7 +329,7 @@ pub async fn show_form(
 }
 
 /// The fields of the form a refusal is shown next to (the rest are said at the top).
-const FORM_FIELDS: [&str; 10] = [
+const FORM_FIELDS: [&str; 11] = [
     "sku",
     "kind",
     "reason",
@@ -240,6 +339,7 @@ const FORM_FIELDS: [&str; 10] = [
     "description",
     "review_rating",
     "review_text",
+    "reviewed_at",
     "override_justification",
 ];
 
@@ -293,7 +393,19 @@ pub async fn open_ticket(
                     errors: FormErrors::none(),
                 },
             };
-            let view = form_page(&state, &page.user, t, Some(shop_id), &form.order_no, Some(&form), shown).await?;
+            let view = form_page(
+                &state,
+                &page.user,
+                t,
+                Lookup {
+                    shop: Some(shop_id),
+                    order_no: &form.order_no,
+                    kind: None,
+                },
+                Some(&form),
+                shown,
+            )
+            .await?;
             // htmx only swaps successful answers: the refusal is shown in place with 200.
             let status = if page.htmx { StatusCode::OK } else { refusal.status() };
             Ok((status, render(&view)?).into_response())
@@ -309,7 +421,28 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
         .ok_or_else(|| ApiError::not_found("shop"))?;
     let kind = TicketKind::parse(&form.kind).ok_or_else(|| FieldError::new("kind", "form.choose_kind"))?;
     let reason = ReasonCode::parse(&form.reason).ok_or_else(|| FieldError::new("reason", "form.choose_reason"))?;
-    let refund_fen = match form.refund_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    service::check_reason_fits(kind, reason)?;
+    // The fields of other kinds are in the page too (hidden): what they hold is ignored.
+    let fields = KindFields::of(kind);
+    let given = |value: &Option<String>| value.clone().filter(|_| fields.review);
+    let refund_yuan = form.refund_yuan.as_deref().filter(|_| fields.money);
+    let reviewed_at = match form
+        .reviewed_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && fields.review)
+    {
+        Some(text) => Some(
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+                .ok()
+                .and_then(|local| shop.zone().from_local_datetime(&local).earliest())
+                .map(|at| at.with_timezone(&chrono::Utc))
+                .ok_or_else(|| FieldError::new("reviewed_at", "review.invalid.posted_at_format").with("value", text))?,
+        ),
+        None => None,
+    };
+    let refund_fen = match refund_yuan.map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => {
             let fen = Fen::parse_yuan(text)
                 .ok_or_else(|| FieldError::new("refund_yuan", "new.bad_amount").with("amount", text))?;
@@ -331,7 +464,7 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
         reason,
         description: form.description.clone().unwrap_or_default(),
         refund_fen,
-        intact: match form.intact.as_deref() {
+        intact: match form.intact.as_deref().filter(|_| fields.intact) {
             Some("yes") => Some(true),
             Some("no") => Some(false),
             _ => None,
@@ -340,8 +473,7 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
         priority: form.priority.as_deref().and_then(Priority::parse),
         assignee: None,
         override_justification: form.override_justification.clone(),
-        review_rating: form
-            .review_rating
+        review_rating: given(&form.review_rating)
             .as_deref()
             .filter(|r| !r.is_empty())
             .map(|r| {
@@ -349,7 +481,8 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
                     .map_err(|_| FieldError::new("review_rating", "form.choose_stars"))
             })
             .transpose()?,
-        review_text: form.review_text.clone(),
+        review_text: given(&form.review_text),
+        reviewed_at,
     };
     let created = service::create(
         &state.pool,

@@ -57,8 +57,13 @@ pub struct TicketPartial {
     pub platform: Deadline,
     /// Why the platform deadline is provisional (a year's holidays not loaded), when it is.
     pub platform_provisional: Option<String>,
-    /// The platform's clocks running now.
+    /// The clocks running now: the platform's, and a bad review's revision window and
+    /// explanation deadline.
     pub timers: Vec<TimerRow>,
+    /// The heading of the clocks: the platform's timers, or a bad review's deadlines.
+    pub timers_title: &'static str,
+    /// The ticket a not-satisfied return visit opened this one from.
+    pub follow_up_of: Option<i64>,
     pub meta: Vec<(&'static str, String)>,
     pub events: Vec<EventRow>,
     pub verdict: Option<VerdictBox>,
@@ -117,6 +122,10 @@ pub struct VisitBox {
     pub answers: Vec<String>,
     /// The answer can be recorded now (done or closed ticket, and the user works tickets).
     pub can_record: bool,
+    /// What *not satisfied* will do on this ticket (reopen it, or open a follow-up ticket).
+    pub hint: &'static str,
+    /// The follow-up tickets earlier answers opened, newest first.
+    pub follow_ups: Vec<i64>,
 }
 
 /// One running platform timer.
@@ -177,15 +186,19 @@ pub async fn partial(
     ];
     if let Some(line) = line {
         meta.push((t.t("ticket.item"), format!("{} · {}", line.title, line.sku)));
+        if ticket.has_money() {
+            meta.push((
+                t.t("ticket.paid"),
+                format!("{} × {}", fen_or_dash(line.amount()), line.quantity),
+            ));
+        }
+    }
+    if ticket.has_money() {
         meta.push((
-            t.t("ticket.paid"),
-            format!("{} × {}", fen_or_dash(line.amount()), line.quantity),
+            t.t("ticket.refund"),
+            ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
         ));
     }
-    meta.push((
-        t.t("ticket.refund"),
-        ticket.refund_fen.map(|f| f.to_string()).unwrap_or_else(|| "—".into()),
-    ));
     if let Some(contact) = &contact {
         let details = [
             (t.t("ticket.buyer_name"), &contact.name),
@@ -199,7 +212,7 @@ pub async fn partial(
         }
     }
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
-    if let Some(stars) = ticket.review_rating {
+    if let (TicketKind::BadReview, Some(stars)) = (ticket.kind(), ticket.review_rating) {
         let stars = usize::try_from(stars).unwrap_or(0);
         let text = ticket.review_text.as_deref().unwrap_or("");
         meta.push((
@@ -209,6 +222,10 @@ pub async fn partial(
                 "★".repeat(stars),
                 "☆".repeat(5usize.saturating_sub(stars))
             ),
+        ));
+        meta.push((
+            t.t("review.posted_at"),
+            t.datetime(&ticket.reviewed_at.unwrap_or(ticket.opened_at)),
         ));
     }
     if let Some(order) = &order {
@@ -327,6 +344,15 @@ pub async fn partial(
                 })
                 .collect(),
             can_record: can_work && done,
+            hint: t.t(if ticket.status().is_closed() {
+                "visit.not_satisfied_hint_closed"
+            } else {
+                "visit.not_satisfied_hint"
+            }),
+            follow_ups: visits
+                .iter()
+                .filter_map(|v| v.follow_up_ticket_id.map(|id| id.0))
+                .collect(),
         }
     });
     let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
@@ -358,15 +384,37 @@ pub async fn partial(
         platform_provisional: ticket
             .platform_deadline_provisional_year
             .map(|year| t.f("calendar.provisional_note", &[("year", &year)])),
-        timers: ticket
-            .running_timers()
-            .iter()
-            .map(|c| TimerRow {
-                label: c.kind.label(lang),
-                on_timeout: c.kind.on_timeout_label(lang),
-                deadline: Deadline::new(t, Some(c.deadline), now),
-            })
-            .collect(),
+        timers: {
+            let platform = ticket.running_timers().into_iter().map(|c| {
+                (
+                    c.deadline,
+                    TimerRow {
+                        label: c.kind.label(lang),
+                        on_timeout: c.kind.on_timeout_label(lang),
+                        deadline: Deadline::new(t, Some(c.deadline), now),
+                    },
+                )
+            });
+            let review = ticket.review_countdowns().into_iter().map(|c| {
+                (
+                    c.deadline,
+                    TimerRow {
+                        label: t.t(c.kind.label_key()),
+                        on_timeout: t.t(c.kind.on_timeout_key()),
+                        deadline: Deadline::new(t, Some(c.deadline), now),
+                    },
+                )
+            });
+            let mut rows: Vec<_> = platform.chain(review).collect();
+            rows.sort_by_key(|(deadline, _)| *deadline);
+            rows.into_iter().map(|(_, row)| row).collect()
+        },
+        timers_title: t.t(if ticket.kind() == TicketKind::BadReview {
+            "review.timers_title"
+        } else {
+            "ticket.platform_timers"
+        }),
+        follow_up_of: ticket.follow_up_of.map(|id| id.0),
         meta,
         events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
         verdict,
@@ -479,10 +527,13 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
             .unwrap_or_else(|| t.t("ticket.unassigned").to_string())
     };
     let (what, body) = match &event.data {
-        EventData::Created(created) => (
-            t.f("timeline.created", &[("reason", &created.reason.label(t.lang))]),
-            text(&created.description),
-        ),
+        EventData::Created(created) => {
+            let mut what = t.f("timeline.created", &[("reason", &created.reason.label(t.lang))]);
+            if let Some(from) = created.follow_up_of {
+                what.push_str(&t.f("visit.timeline_opened_from", &[("id", &from)]));
+            }
+            (what, text(&created.description))
+        }
         EventData::FollowUp(follow_up) => {
             let channel = t.t(follow_up.channel.label_key());
             let mut what = t.f("timeline.follow_up", &[("channel", &channel)]);
@@ -491,15 +542,19 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
             }
             (what, text(&follow_up.summary))
         }
-        EventData::ReturnVisit(visit) => (
-            t.t(if visit.satisfied {
-                "timeline.visit_satisfied"
-            } else {
-                "timeline.visit_not_satisfied"
-            })
-            .to_string(),
-            text(&visit.comment),
-        ),
+        EventData::ReturnVisit(visit) => {
+            let mut what = t
+                .t(if visit.satisfied {
+                    "timeline.visit_satisfied"
+                } else {
+                    "timeline.visit_not_satisfied"
+                })
+                .to_string();
+            if let Some(opened) = visit.follow_up_ticket {
+                what.push_str(&t.f("visit.timeline_opened", &[("id", &opened)]));
+            }
+            (what, text(&visit.comment))
+        }
         EventData::EvidenceAdded(evidence) => (t.t("timeline.evidence_added").to_string(), text(&evidence.file_name)),
         EventData::Note(note) => (t.t("timeline.note").to_string(), text(&note.text)),
         EventData::StatusChanged(change) => (
