@@ -26,6 +26,29 @@
     });
   });
 
+  // (a3) A [data-copy-from="id"] button copies that element's text; its label says so briefly.
+  document.addEventListener('click', function (evt) {
+    var button = evt.target && evt.target.closest && evt.target.closest('[data-copy-from]');
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute('data-copy-from'));
+    if (!source) return;
+    var text = source.textContent.trim();
+    var label = button.textContent;
+    function done() {
+      button.textContent = button.getAttribute('data-copied') || label;
+      setTimeout(function () { button.textContent = label; }, 2000);
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+      });
+    }
+  });
+
   // (b) After an htmx swap, focus the first [autofocus] element inside the new content; when
   // there is none and the swap answered the follow-up form, focus its box again (#summary), so
   // the agent can type the next contact straight away.

@@ -16,6 +16,8 @@ use crate::ids::{ShopId, UserId};
 pub mod action {
     pub const USER_CREATED: &str = "user.created";
     pub const PASSWORD_CHANGED: &str = "user.password_changed";
+    pub const USER_UPDATED: &str = "user.updated";
+    pub const PASSWORD_RESET: &str = "user.password_reset";
     pub const SHOP_CREATED: &str = "shop.created";
     pub const SHOP_SETTINGS: &str = "shop.settings_changed";
     pub const CALENDAR_YEAR_REPLACED: &str = "calendar.year_replaced";

@@ -150,35 +150,28 @@ pub async fn change_password(
     extensions: axum::http::Extensions,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    use crate::users::PasswordChangeError;
+    use super::OwnPasswordError;
     let lang = crate::i18n::request_lang(&headers);
-    crate::auth::password::check_strength(&change.new_password, &user.login)
-        .map_err(|weak| ApiError::invalid("new_password", weak.message(lang)))?;
-    // Guessing the current password here is throttled like signing in.
     let address = client_address(&extensions);
-    let attempt = super::rate_limit::begin(&state.pool, &state.sign_in_policy, &user.login, &address, state.now())
-        .await?
-        .map_err(ApiError::too_many)?;
-    match crate::users::change_password(&state.pool, user.id, &change.current_password, &change.new_password).await {
-        Ok(()) => super::rate_limit::succeeded(&state.pool, &attempt).await?,
-        Err(PasswordChangeError::WrongPassword) => {
-            tracing::warn!(user = %user.id, address, "wrong current password on a password change");
+    match super::change_own_password(
+        &state.pool,
+        &state.sign_in_policy,
+        &user,
+        &address,
+        &change.current_password,
+        &change.new_password,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(OwnPasswordError::Throttled(wait)) => return Err(ApiError::too_many(wait)),
+        Err(OwnPasswordError::WrongCurrent) => {
             return Err(ApiError::invalid("current_password", "the current password is wrong"));
         }
-        Err(PasswordChangeError::Weak(weak)) => return Err(ApiError::invalid("new_password", weak.message(lang))),
-        Err(PasswordChangeError::Database(e)) => return Err(e.into()),
-        Err(PasswordChangeError::Hashing(e)) => return Err(ApiError::internal(e)),
+        Err(OwnPasswordError::Weak(weak)) => return Err(ApiError::invalid("new_password", weak.message(lang))),
+        Err(OwnPasswordError::Database(e)) => return Err(e.into()),
+        Err(OwnPasswordError::Hashing(e)) => return Err(ApiError::internal(e)),
     }
-    tokens::revoke_others(&state.pool, user.id, &user.token).await?;
-    crate::audit::record(
-        &state.pool,
-        user.id,
-        crate::audit::action::PASSWORD_CHANGED,
-        None,
-        &user.login,
-        serde_json::json!({}),
-    )
-    .await?;
-    tracing::info!(user = %user.id, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -239,3 +239,62 @@ pub async fn authenticate(pool: &PgPool, login: &str, password: &str) -> Result<
         _ => None,
     })
 }
+
+/// Why the caller's own password was not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnPasswordError {
+    /// Too many wrong current passwords: wait this long.
+    #[error("too many failed attempts; wait {0:?}")]
+    Throttled(std::time::Duration),
+    /// The current password given is not theirs.
+    #[error("the current password is wrong")]
+    WrongCurrent,
+    /// The new password is too weak.
+    #[error("new_password: {0}")]
+    Weak(password::WeakPassword),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Hashing(anyhow::Error),
+}
+
+/// Changes the signed-in user's own password: the current one is checked (and guessing it is
+/// throttled like signing in, from `address`), every other session and token of theirs ends,
+/// and the change is audited. The API and the account page both come here.
+pub async fn change_own_password(
+    pool: &PgPool,
+    policy: &rate_limit::Policy,
+    user: &CurrentUser,
+    address: &str,
+    current: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), OwnPasswordError> {
+    use crate::users::PasswordChangeError;
+    password::check_strength(new, &user.login).map_err(OwnPasswordError::Weak)?;
+    let attempt = rate_limit::begin(pool, policy, &user.login, address, now)
+        .await?
+        .map_err(OwnPasswordError::Throttled)?;
+    match crate::users::change_password(pool, user.id, current, new).await {
+        Ok(()) => rate_limit::succeeded(pool, &attempt).await?,
+        Err(PasswordChangeError::WrongPassword) => {
+            tracing::warn!(user = %user.id, address, "wrong current password on a password change");
+            return Err(OwnPasswordError::WrongCurrent);
+        }
+        Err(PasswordChangeError::Weak(weak)) => return Err(OwnPasswordError::Weak(weak)),
+        Err(PasswordChangeError::Database(e)) => return Err(e.into()),
+        Err(PasswordChangeError::Hashing(e)) => return Err(OwnPasswordError::Hashing(e)),
+    }
+    tokens::revoke_others(pool, user.id, &user.token).await?;
+    crate::audit::record(
+        pool,
+        user.id,
+        crate::audit::action::PASSWORD_CHANGED,
+        None,
+        &user.login,
+        serde_json::json!({}),
+    )
+    .await?;
+    tracing::info!(user = %user.id, "password changed");
+    Ok(())
+}

@@ -133,6 +133,16 @@ pub async fn revoke_by_id(pool: &PgPool, user: UserId, id: &str) -> sqlx::Result
     Ok(done.rows_affected() > 0)
 }
 
+/// Ends every token of a user (deactivated, or given a new password by an admin), inside the
+/// caller's transaction.
+pub async fn revoke_all(db: impl sqlx::PgExecutor<'_>, user: UserId) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1")
+        .bind(user)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Ends every token of a user but `keep` (after a password change).
 pub async fn revoke_others(pool: &PgPool, user: UserId, keep: &str) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1 AND token_hash <> $2")

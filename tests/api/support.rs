@@ -352,6 +352,19 @@ impl TestApp {
         .await
     }
 
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        Self::answer(
+            self.client
+                .patch(self.url(path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
     /// Sends raw bytes as JSON (for malformed-input tests).
     pub async fn post_raw(&self, path: &str, token: &str, body: &'static str) -> Answer {
         Self::answer(
@@ -488,17 +501,18 @@ impl Desk {
 /// The session token and CSRF token of a fresh browser session for `login` (password
 /// `password-<login>`), signed in through the login form.
 pub async fn sign_in(app: &TestApp, login: &str) -> (String, String) {
+    sign_in_with(app, login, &format!("password-{login}")).await
+}
+
+/// [`sign_in`] with the password given.
+pub async fn sign_in_with(app: &TestApp, login: &str, password: &str) -> (String, String) {
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let response = plain
         .post(app.url("/login"))
-        .form(&[
-            ("login", login),
-            ("password", &format!("password-{login}")),
-            ("next", "/"),
-        ])
+        .form(&[("login", login), ("password", password), ("next", "/")])
         .send()
         .await
         .expect("login");

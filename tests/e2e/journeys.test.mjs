@@ -666,3 +666,55 @@ test('on a ticket with a long history the follow-up box and the moves are in vie
   await assertInView(page, '#summary', viewport);
   await page.context().close();
 });
+
+test('an admin creates an agent, the agent changes the password, and deactivation ends the session', async () => {
+  const admin = await signedInPage('e2e-admin', 'e2e-admin-pass');
+  await admin.goto(`${BASE}/admin`);
+  await admin.click('a[href="/admin/users"]');
+  await admin.waitForURL(/\/admin\/users$/);
+  await admin.fill('#new-login', 'e2e-new-agent');
+  await admin.fill('#new-name', '新客服');
+  await admin.selectOption('#new-role', 'agent');
+  await admin.check('#user-add input[name=shops] >> nth=0');
+  await Promise.all([admin.waitForLoadState(), admin.click('#user-add button[type=submit]')]);
+  await admin.waitForSelector('#shown-password');
+  const password = (await admin.textContent('#shown-password-value')).trim();
+  assert.equal(password.length, 14);
+  await admin.screenshot({ path: 'screenshots/16-admin-users.png', fullPage: false });
+
+  // The agent signs in with it and changes it; a mismatch is said next to the field first.
+  // The refused forms below answer 422 and the ended session 401: expected, not page errors.
+  const expected = { allow: /status of (422|401)/, seen: [] };
+  const agent = await signedInPage('e2e-new-agent', password, undefined, expected);
+  await agent.click('.userbox a.user');
+  await agent.waitForURL(/\/account$/);
+  await agent.fill('#current-password', password);
+  await agent.fill('#new-password', 'e2e-new-agent-pass-1');
+  await agent.fill('#confirm-password', 'e2e-new-agent-pass-2');
+  await Promise.all([agent.waitForLoadState(), agent.click('#password-form button[type=submit]')]);
+  await agent.waitForSelector('#confirm-password-error');
+  assert.match(await agent.textContent('#confirm-password-error'), /两次输入的新密码不一致/);
+  await agent.fill('#current-password', password);
+  await agent.fill('#new-password', 'e2e-new-agent-pass-1');
+  await agent.fill('#confirm-password', 'e2e-new-agent-pass-1');
+  await Promise.all([agent.waitForURL(/done=password/), agent.click('#password-form button[type=submit]')]);
+  assert.match(await agent.textContent('.flash-ok'), /密码已修改/);
+
+  // The admin deactivates the agent: the agent's open session is refused at once.
+  await admin.goto(`${BASE}/admin/users`);
+  const row = admin.locator('tr.user-edit-row', { hasText: 'e2e-new-agent' });
+  await row.locator('summary').click();
+  admin.once('dialog', (d) => d.accept());
+  await Promise.all([admin.waitForURL(/done=deactivated/), row.locator('button', { hasText: '停用' }).click()]);
+  assert.match(await admin.textContent('.flash-ok'), /用户已停用/);
+  await agent.goto(`${BASE}/?view=mine`);
+  await agent.waitForURL(/\/login/);
+  await agent.fill('#login', 'e2e-new-agent');
+  await agent.fill('#password', 'e2e-new-agent-pass-1');
+  await agent.click('button[type=submit]');
+  await agent.waitForSelector('.flash-error, .field-error, [role=alert]');
+  assert.match(agent.url(), /\/login/);
+  assert.ok(expected.seen.length >= 2, JSON.stringify(expected.seen));
+  await admin.context().close();
+  await agent.context().close();
+});

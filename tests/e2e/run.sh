@@ -38,6 +38,7 @@ add_user() { printf '%s' "$3" | "$bin" user add --login "$1" --role "$2" --shop 
 add_user e2e-agent agent e2e-agent-pass
 add_user e2e-super supervisor e2e-super-pass
 add_user e2e-owner owner e2e-owner-pass
+add_user e2e-admin admin e2e-admin-pass
 
 cd "$here"
 if [ ! -d node_modules/playwright-core ]; then

@@ -29,6 +29,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("admin.older", "更早的记录", "Older entries"),
     ("audit.user.created", "创建用户", "User created"),
     ("audit.user.password_changed", "修改密码", "Password changed"),
+    ("audit.user.updated", "修改用户", "User changed"),
+    ("audit.user.password_reset", "重置密码", "Password reset"),
     (
         "audit.user.renamed",
         "账号改名（大小写重复）",

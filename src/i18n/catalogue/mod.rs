@@ -14,6 +14,7 @@ mod replies;
 mod reports;
 mod reviews;
 mod tickets_errors;
+mod users;
 mod visits;
 mod workflow;
 
@@ -34,4 +35,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     import::ENTRIES,
     drafts::ENTRIES,
     reviews::ENTRIES,
+    users::ENTRIES,
 ];
