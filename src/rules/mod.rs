@@ -9,10 +9,14 @@
 //! - [`calendar`]: working days and statutory holidays (DOMAIN.md §3).
 //! - [`follow_up`]: the 24-hour follow-up cycle (DOMAIN.md §2).
 //! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
+//! - [`move_details`]: which moves need details typed before they happen.
+//! - [`rejection`]: the reasons a request may be refused for.
 
 pub mod calendar;
 pub mod follow_up;
+pub mod move_details;
 pub mod reason;
+pub mod rejection;
 pub mod seven_day;
 pub mod timers;
 pub mod workflow;

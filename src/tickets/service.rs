@@ -22,7 +22,9 @@ use crate::money::Fen;
 use crate::orders::Order;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
+use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
 use crate::rules::timers::{self, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
@@ -146,6 +148,73 @@ pub struct NewTransition {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub resolution: Option<Resolution>,
+    /// For a refusal (→ `rejected` of a refund, return or exchange): why, one of
+    /// `outside_no_reason_window`, `resale_affected`, `missing_evidence`, `received_intact`,
+    /// `returned_goods_mismatch`, `agreed_with_buyer`, `other`; the `note` is then required.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "missing_evidence")]
+    pub rejection_reason: Option<RejectionReason>,
+}
+
+impl NewTransition {
+    /// A move with nothing but its target and the version it was made against.
+    pub fn plain(to: Status, version: i32) -> NewTransition {
+        NewTransition {
+            to,
+            note: None,
+            version,
+            resolution: None,
+            rejection_reason: None,
+        }
+    }
+}
+
+/// The details a move carries, checked against those it needs ([`move_details::needed`]).
+#[derive(Clone, Debug, Default)]
+pub struct MoveDetails {
+    /// Why a request was refused (the note says more).
+    pub rejection_reason: Option<RejectionReason>,
+}
+
+/// Checks the details given with a move against those the move needs: each needed one must be
+/// there and right, and a detail the move does not take is refused rather than dropped
+/// silently (the logistics `resolution`, taken on any move before details existed, excepted).
+pub fn check_details(
+    position: &Position,
+    input: &NewTransition,
+    note: Option<&str>,
+) -> Result<MoveDetails, TicketError> {
+    let needed = move_details::needed(position, input.to);
+    let mut details = MoveDetails::default();
+    for detail in MoveDetail::ALL {
+        let wanted = needed.contains(&detail);
+        match detail {
+            MoveDetail::RejectionReason => {
+                if !wanted {
+                    if input.rejection_reason.is_some() {
+                        return Err(not_for_move("rejection_reason", input.to));
+                    }
+                    continue;
+                }
+                let reason = input
+                    .rejection_reason
+                    .ok_or_else(|| FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_missing"))?;
+                details.rejection_reason = Some(reason);
+            }
+        }
+    }
+    if note.is_none() && needed.iter().any(|d| d.requires_note()) {
+        return Err(FieldError::new("note", "ticket.invalid.move_note_missing").into());
+    }
+    Ok(details)
+}
+
+/// A detail given with a move that does not take it.
+fn not_for_move(field: &'static str, to: Status) -> TicketError {
+    FieldError::new(field, "ticket.invalid.detail_not_for_move")
+        .with("field", field)
+        .with("to", to.as_str())
+        .into()
 }
 
 /// An assignment (`POST /api/v1/tickets/{id}/assignment`).
@@ -855,7 +924,8 @@ pub async fn transition(
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
-    apply_move(
+    let details = check_details(&ticket.position, &input, note.as_deref())?;
+    apply_detailed_move(
         &mut tx,
         calendar,
         user,
@@ -864,6 +934,7 @@ pub async fn transition(
         input.resolution,
         note,
         None,
+        &details,
         now,
     )
     .await?;
@@ -886,9 +957,8 @@ pub async fn lock_for_change(
     lock(tx, user, id, version).await
 }
 
-/// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
-/// follow-up cycle, the platform deadline and clocks, the `status_changed` event (naming the
-/// return visit that caused it, if one did), and the return visit when the ticket is done.
+/// Stores a move the workflow already allowed (`next`) and that needs no details, inside the
+/// caller's transaction: see [`apply_detailed_move`].
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_move(
     tx: &mut sqlx::PgConnection,
@@ -899,6 +969,39 @@ pub async fn apply_move(
     given_resolution: Option<Resolution>,
     note: Option<String>,
     reopened_by_visit: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), TicketError> {
+    let details = MoveDetails::default();
+    apply_detailed_move(
+        tx,
+        calendar,
+        user,
+        ticket,
+        next,
+        given_resolution,
+        note,
+        reopened_by_visit,
+        &details,
+        now,
+    )
+    .await
+}
+
+/// Stores a move the workflow already allowed (`next`) with the details [`check_details`]
+/// accepted, inside the caller's transaction: the follow-up cycle, the platform deadline and
+/// clocks, the details, the `status_changed` event (naming the return visit that caused it, if
+/// one did), and the return visit when the ticket is done.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_detailed_move(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    ticket: &Ticket,
+    next: Position,
+    given_resolution: Option<Resolution>,
+    note: Option<String>,
+    reopened_by_visit: Option<i64>,
+    details: &MoveDetails,
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
     let id = ticket.id;
@@ -960,6 +1063,9 @@ pub async fn apply_move(
         timer_due_at: timer_due,
     };
     repo::store_move(tx, ticket.shop_id, id, &stored, now).await?;
+    if let Some(reason) = details.rejection_reason {
+        repo::store_rejection(tx, ticket.shop_id, id, reason, note.as_deref()).await?;
+    }
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
         to: next.status,
@@ -968,6 +1074,8 @@ pub async fn apply_move(
         platform_deadline_at: platform_deadline,
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
+        refund_fen: None,
+        rejection_reason: details.rejection_reason,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if next.status.asks_for_return_visit() {

@@ -10,6 +10,7 @@ mod evidence;
 mod follow_ups;
 mod import;
 mod keyboard;
+mod money;
 mod replies;
 mod reports;
 mod tickets_errors;
@@ -32,4 +33,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     tickets_errors::ENTRIES,
     import::ENTRIES,
     drafts::ENTRIES,
+    money::ENTRIES,
 ];
