@@ -11,11 +11,13 @@
 //! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
 //! - [`move_details`]: which moves need details typed before they happen.
 //! - [`rejection`]: the reasons a request may be refused for.
+//! - [`refund`]: how much a refund may be.
 
 pub mod calendar;
 pub mod follow_up;
 pub mod move_details;
 pub mod reason;
+pub mod refund;
 pub mod rejection;
 pub mod seven_day;
 pub mod timers;

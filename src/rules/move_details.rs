@@ -18,6 +18,8 @@ use crate::rules::workflow::{Position, Status, TicketKind};
 /// A group of fields a move needs typed before it happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MoveDetail {
+    /// 同意退款 and 已退款: the amount, confirmed ([`crate::rules::refund`] says what it may be).
+    RefundAmount,
     /// 拒绝: a reason from a fixed list ([`crate::rules::rejection::RejectionReason`]) and a
     /// note saying what happened.
     RejectionReason,
@@ -25,11 +27,12 @@ pub enum MoveDetail {
 
 impl MoveDetail {
     /// Every detail.
-    pub const ALL: [MoveDetail; 1] = [MoveDetail::RejectionReason];
+    pub const ALL: [MoveDetail; 2] = [MoveDetail::RefundAmount, MoveDetail::RejectionReason];
 
     /// The detail's name: `templates/_move_<name>.html` is its fragment.
     pub fn as_str(self) -> &'static str {
         match self {
+            MoveDetail::RefundAmount => "refund_amount",
             MoveDetail::RejectionReason => "rejection_reason",
         }
     }
@@ -38,6 +41,7 @@ impl MoveDetail {
     /// about one of them is shown next to it.
     pub fn fields(self) -> &'static [&'static str] {
         match self {
+            MoveDetail::RefundAmount => &["refund_fen"],
             MoveDetail::RejectionReason => &["rejection_reason"],
         }
     }
@@ -45,6 +49,7 @@ impl MoveDetail {
     /// Whether the move's `note` becomes required (a refusal must say what happened).
     pub fn requires_note(self) -> bool {
         match self {
+            MoveDetail::RefundAmount => false,
             MoveDetail::RejectionReason => true,
         }
     }
@@ -58,6 +63,10 @@ pub fn needed(from: &Position, to: Status) -> &'static [MoveDetail] {
         return &[];
     }
     match (from.kind, to) {
+        // A refund-only request is agreed for an amount; a return's refund is agreed only
+        // once the goods are back, when it is paid.
+        (TicketKind::Refund, Status::Approved) => &[MoveDetail::RefundAmount],
+        (_, Status::Refunded) => &[MoveDetail::RefundAmount],
         (TicketKind::Refund | TicketKind::Return | TicketKind::Exchange, Status::Rejected) => {
             &[MoveDetail::RejectionReason]
         }
@@ -85,14 +94,13 @@ mod tests {
     }
 
     #[test]
-    fn every_rejection_needs_a_reason_and_nothing_else_does_today() {
+    fn every_rejection_needs_a_reason() {
         for kind in [TicketKind::Refund, TicketKind::Return, TicketKind::Exchange] {
             assert_eq!(
                 needed(&Position::new(kind), Status::Rejected),
                 &[MoveDetail::RejectionReason],
                 "{kind:?}"
             );
-            assert!(needed(&Position::new(kind), Status::Approved).is_empty(), "{kind:?}");
         }
         let failed = Position {
             kind: TicketKind::Return,
@@ -100,6 +108,25 @@ mod tests {
             held_from: None,
         };
         assert_eq!(needed(&failed, Status::Rejected), &[MoveDetail::RejectionReason]);
+    }
+
+    #[test]
+    fn approving_a_refund_and_every_refund_confirm_the_amount() {
+        let refund = Position::new(TicketKind::Refund);
+        assert_eq!(needed(&refund, Status::Approved), &[MoveDetail::RefundAmount]);
+        let approved = refund.apply(Status::Approved, None).expect("legal");
+        assert_eq!(needed(&approved, Status::Refunded), &[MoveDetail::RefundAmount]);
+        for from in [Status::Received, Status::InspectionFailed] {
+            let ret = Position {
+                kind: TicketKind::Return,
+                status: from,
+                held_from: None,
+            };
+            assert_eq!(needed(&ret, Status::Refunded), &[MoveDetail::RefundAmount], "{from:?}");
+        }
+        // Agreeing to take goods back is not agreeing to an amount yet.
+        assert!(needed(&Position::new(TicketKind::Return), Status::Approved).is_empty());
+        assert!(needed(&Position::new(TicketKind::Exchange), Status::Approved).is_empty());
     }
 
     #[test]
@@ -118,7 +145,8 @@ mod tests {
 
     proptest! {
         /// Wherever a ticket stands, a move needs details only if it is a real step forward:
-        /// never a hold or the way back from one.
+        /// never a hold or the way back from one; and every move into `refunded` or
+        /// `rejected` that is a real step needs its amount or its reason.
         #[test]
         fn holds_never_need_details(kind in any_kind(), steps in prop::collection::vec(0usize..8, 0..20)) {
             let mut position = Position::new(kind);
@@ -128,6 +156,10 @@ mod tests {
                 let to = moves[step % moves.len()];
                 if to.is_hold() || position.status.is_hold() {
                     prop_assert!(needed(&position, to).is_empty());
+                } else if to == Status::Refunded {
+                    prop_assert!(needed(&position, to).contains(&MoveDetail::RefundAmount));
+                } else if to == Status::Rejected {
+                    prop_assert!(needed(&position, to).contains(&MoveDetail::RejectionReason));
                 }
                 position = position.apply(to, Some(Resolution::Delivered)).expect("legal");
             }

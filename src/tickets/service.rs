@@ -24,6 +24,7 @@ use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
 use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::refund::{RefundAmountError, RefundFacts, RefundStep, refund_amount};
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
 use crate::rules::timers::{self, TimerFacts};
@@ -154,6 +155,13 @@ pub struct NewTransition {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "missing_evidence")]
     pub rejection_reason: Option<RejectionReason>,
+    /// For agreeing to a refund (a `refund` ticket → `approved`) and for the refund itself
+    /// (→ `refunded`): the amount in fen, more than 0 and not above what the buyer paid for the
+    /// line (or the order). Omitted: on approving, what the buyer asked for (within what was
+    /// paid), else everything paid; on refunding, the amount agreed.
+    #[serde(default)]
+    #[schema(minimum = 1, example = 5000)]
+    pub refund_fen: Option<i64>,
 }
 
 impl NewTransition {
@@ -165,6 +173,7 @@ impl NewTransition {
             version,
             resolution: None,
             rejection_reason: None,
+            refund_fen: None,
         }
     }
 }
@@ -174,21 +183,45 @@ impl NewTransition {
 pub struct MoveDetails {
     /// Why a request was refused (the note says more).
     pub rejection_reason: Option<RejectionReason>,
+    /// The amount agreed (→ `approved`) or refunded (→ `refunded`).
+    pub refund: Option<Fen>,
 }
 
-/// Checks the details given with a move against those the move needs: each needed one must be
-/// there and right, and a detail the move does not take is refused rather than dropped
-/// silently (the logistics `resolution`, taken on any move before details existed, excepted).
+/// Checks the details given with a move of `ticket` against those the move needs: each needed
+/// one must be there and right, and a detail the move does not take is refused rather than
+/// dropped silently (the logistics `resolution`, taken on any move before details existed,
+/// excepted). `paid` is what the buyer paid for the ticket's line or order ([`paid_for`]).
 pub fn check_details(
-    position: &Position,
+    ticket: &Ticket,
     input: &NewTransition,
     note: Option<&str>,
+    paid: Option<Fen>,
 ) -> Result<MoveDetails, TicketError> {
-    let needed = move_details::needed(position, input.to);
+    let needed = move_details::needed(&ticket.position, input.to);
     let mut details = MoveDetails::default();
     for detail in MoveDetail::ALL {
         let wanted = needed.contains(&detail);
         match detail {
+            MoveDetail::RefundAmount => {
+                if !wanted {
+                    if input.refund_fen.is_some() {
+                        return Err(not_for_move("refund_fen", input.to));
+                    }
+                    continue;
+                }
+                let step = if input.to == Status::Refunded {
+                    RefundStep::Refund
+                } else {
+                    RefundStep::Approve
+                };
+                let facts = RefundFacts {
+                    paid,
+                    requested: ticket.refund_fen,
+                    approved: ticket.approved_refund_fen,
+                };
+                let amount = refund_amount(step, input.refund_fen.map(Fen), &facts).map_err(refund_refused)?;
+                details.refund = Some(amount);
+            }
             MoveDetail::RejectionReason => {
                 if !wanted {
                     if input.rejection_reason.is_some() {
@@ -207,6 +240,29 @@ pub fn check_details(
         return Err(FieldError::new("note", "ticket.invalid.move_note_missing").into());
     }
     Ok(details)
+}
+
+/// A refused refund amount, as the field's error (the limit in yuan).
+fn refund_refused(error: RefundAmountError) -> TicketError {
+    match error {
+        RefundAmountError::NotPositive => FieldError::new("refund_fen", "ticket.invalid.refund_not_positive").into(),
+        RefundAmountError::AbovePaid { limit } => FieldError::new("refund_fen", "ticket.invalid.refund_above_paid")
+            .with("limit", limit)
+            .into(),
+        RefundAmountError::Missing => FieldError::new("refund_fen", "ticket.invalid.refund_amount_missing").into(),
+    }
+}
+
+/// What the buyer paid for what `ticket` is about: its order line, or the whole order when it
+/// names none; `None` when that cannot be told.
+pub async fn paid_for(pool: &PgPool, ticket: &Ticket) -> Result<Option<Fen>, TicketError> {
+    let Some(order) = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await? else {
+        return Ok(None);
+    };
+    Ok(match ticket.sku.as_deref() {
+        Some(sku) => order.line(sku).and_then(|line| line.amount()),
+        None => order.total(),
+    })
 }
 
 /// A detail given with a move that does not take it.
@@ -924,7 +980,12 @@ pub async fn transition(
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
-    let details = check_details(&ticket.position, &input, note.as_deref())?;
+    let paid = if move_details::needed(&ticket.position, input.to).contains(&MoveDetail::RefundAmount) {
+        paid_for(pool, &ticket).await?
+    } else {
+        None
+    };
+    let details = check_details(&ticket, &input, note.as_deref(), paid)?;
     apply_detailed_move(
         &mut tx,
         calendar,
@@ -1066,6 +1127,9 @@ pub async fn apply_detailed_move(
     if let Some(reason) = details.rejection_reason {
         repo::store_rejection(tx, ticket.shop_id, id, reason, note.as_deref()).await?;
     }
+    if let Some(amount) = details.refund {
+        repo::store_refund_amount(tx, ticket.shop_id, id, next.status, amount).await?;
+    }
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
         to: next.status,
@@ -1074,7 +1138,7 @@ pub async fn apply_detailed_move(
         platform_deadline_at: platform_deadline,
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
-        refund_fen: None,
+        refund_fen: details.refund.map(|fen| fen.0),
         rejection_reason: details.rejection_reason,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;

@@ -17,8 +17,9 @@ use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
-use crate::money::fen_or_dash;
+use crate::money::{Fen, fen_or_dash};
 use crate::rules::move_details::{self, MoveDetail};
+use crate::rules::refund::{RefundFacts, RefundStep, default_amount};
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
@@ -73,6 +74,10 @@ pub struct TicketPartial {
     pub move_draft: MoveDraft,
     /// The reasons a refusal may give (拒绝原因).
     pub rejection_reasons: Vec<Choice>,
+    /// The refund amount a refund move offers (yuan, without the sign), and what the buyer paid
+    /// said as the limit.
+    pub refund_default: String,
+    pub refund_limit: String,
     /// Why the ticket was refused, and the note, once it was.
     pub rejection: Option<(String, String)>,
     pub needs_resolution: bool,
@@ -142,7 +147,9 @@ pub struct MoveButton {
     pub to: &'static str,
     pub label: String,
     pub class: &'static str,
-    pub confirm: bool,
+    /// The question asked before the move happens, if any (`{amount}` is filled in by the page's
+    /// script from the amount typed).
+    pub confirm: Option<String>,
     /// What the move needs typed first (empty: a bare button of the shared form).
     pub details: Vec<MoveDetail>,
     /// The note is required with this move.
@@ -159,6 +166,7 @@ pub struct MoveButton {
 #[derive(Clone, Debug, Default)]
 pub struct MoveDraft {
     pub rejection_reason: String,
+    pub refund_yuan: String,
 }
 
 /// One timeline entry, ready to show.
@@ -218,6 +226,12 @@ pub async fn partial(
             }
         }
     }
+    if let Some(approved) = ticket.approved_refund_fen {
+        meta.push((t.t("ticket.approved_refund"), approved.to_string()));
+    }
+    if let Some(refunded) = ticket.refunded_fen {
+        meta.push((t.t("ticket.refunded"), refunded.to_string()));
+    }
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
     if let Some(stars) = ticket.review_rating {
         let stars = usize::try_from(stars).unwrap_or(0);
@@ -276,7 +290,18 @@ pub async fn partial(
                         Status::Escalated | Status::PlatformIntervention => "",
                         _ => "btn-primary",
                     },
-                    confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
+                    confirm: match to {
+                        Status::Rejected | Status::Closed | Status::InspectionFailed => {
+                            Some(t.t("ticket.confirm_move").to_string())
+                        }
+                        Status::Approved if details.contains(&MoveDetail::RefundAmount) => {
+                            Some(t.t("refund.confirm_approve").to_string())
+                        }
+                        Status::Refunded if details.contains(&MoveDetail::RefundAmount) => {
+                            Some(t.t("refund.confirm_refund").to_string())
+                        }
+                        _ => None,
+                    },
                     note_required: details.iter().any(|d| d.requires_note()),
                     details: details.to_vec(),
                     open: false,
@@ -287,6 +312,26 @@ pub async fn partial(
     } else {
         Vec::new()
     };
+    // What the buyer paid for the line (or the order), the limit of any refund.
+    let paid = match (&ticket.sku, &order) {
+        (Some(_), _) => line.and_then(|l| l.amount()),
+        (None, Some(order)) => order.total(),
+        (None, None) => None,
+    };
+    let refund_step = if ticket.position.allowed_moves().contains(&Status::Refunded) {
+        RefundStep::Refund
+    } else {
+        RefundStep::Approve
+    };
+    let refund_facts = RefundFacts {
+        paid,
+        requested: ticket.refund_fen,
+        approved: ticket.approved_refund_fen,
+    };
+    let refund_default = crate::money::yuan_field(default_amount(refund_step, &refund_facts));
+    let refund_limit = paid
+        .map(|paid| t.f("refund.limit", &[("paid", &paid)]))
+        .unwrap_or_default();
     let rejection = ticket.rejection_reason.map(|reason| {
         (
             t.t(reason.label_key()).to_string(),
@@ -407,6 +452,8 @@ pub async fn partial(
             .map(|r| Choice::new(r.as_str(), t.t(r.label_key()), false))
             .collect(),
         rejection,
+        refund_default,
+        refund_limit,
         needs_resolution,
         resolutions: Resolution::ALL
             .iter()
@@ -543,6 +590,15 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
                 "timeline.status_changed",
                 &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
             );
+            if let Some(fen) = change.refund_fen {
+                let key = if change.to == Status::Refunded {
+                    "timeline.refund_paid"
+                } else {
+                    "timeline.refund_approved"
+                };
+                what.push_str(" · ");
+                what.push_str(&t.f(key, &[("amount", &Fen(fen))]));
+            }
             if let Some(reason) = change.rejection_reason {
                 what.push_str(" · ");
                 what.push_str(&t.f("timeline.rejection_reason", &[("reason", &t.t(reason.label_key()))]));
@@ -808,6 +864,9 @@ pub struct TransitionForm {
     /// A refusal's reason (拒绝原因).
     #[serde(default)]
     rejection_reason: Option<String>,
+    /// A refund's amount in yuan (同意退款, 已退款).
+    #[serde(default)]
+    refund_yuan: Option<String>,
 }
 
 /// Moves a ticket from the page.
@@ -827,6 +886,7 @@ pub async fn move_ticket(
         move_to: form.to.clone(),
         move_draft: MoveDraft {
             rejection_reason: form.rejection_reason.clone().unwrap_or_default(),
+            refund_yuan: form.refund_yuan.clone().unwrap_or_default(),
         },
         ..Draft::default()
     };
@@ -841,20 +901,28 @@ pub async fn move_ticket(
             FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
         }),
     };
-    let result = match (Status::parse(&form.to), rejection_reason) {
-        (Some(to), Ok(rejection_reason)) => {
+    // The amount is typed in yuan; the service takes fen.
+    let refund = match form.refund_yuan.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(yuan) => Fen::parse_yuan(yuan)
+            .map(|fen| Some(fen.0))
+            .ok_or_else(|| FieldError::new("refund_fen", "ticket.invalid.refund_amount_format")),
+    };
+    let result = match (Status::parse(&form.to), rejection_reason, refund) {
+        (Some(to), Ok(rejection_reason), Ok(refund_fen)) => {
             let input = NewTransition {
                 note: form.note,
                 resolution,
                 rejection_reason,
+                refund_fen,
                 ..NewTransition::plain(to, form.version)
             };
             service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
                 .await
                 .map_err(Refusal::from)
         }
-        (None, _) => Err(FieldError::new("to", "form.choose_move").into()),
-        (_, Err(error)) => Err(error.into()),
+        (None, _, _) => Err(FieldError::new("to", "form.choose_move").into()),
+        (_, Err(error), _) | (_, _, Err(error)) => Err(error.into()),
     };
     answer(&state, &page, id, result, "flash.status_changed", draft).await
 }
