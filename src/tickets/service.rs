@@ -219,6 +219,15 @@ pub fn check_details(
                     requested: ticket.refund_fen,
                     approved: ticket.approved_refund_fen,
                 };
+                if let Some(fen) = input.refund_fen
+                    && fen > crate::edge::MAX_AMOUNT.0
+                {
+                    return Err(TicketError::AmountOutOfRange(
+                        FieldError::new("refund_fen", "ticket.invalid.amount_range")
+                            .with("max", crate::edge::MAX_AMOUNT)
+                            .with("max_fen", crate::edge::MAX_AMOUNT.0),
+                    ));
+                }
                 let amount = refund_amount(step, input.refund_fen.map(Fen), &facts).map_err(refund_refused)?;
                 details.refund = Some(amount);
             }

@@ -70,6 +70,11 @@ async fn a_refund_above_what_was_paid_is_refused_naming_the_limit_in_yuan() {
     let nothing = desk.transition(id, "approved", 1, json!({ "refund_fen": 0 })).await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(nothing.body["error"]["details"]["field"], "refund_fen");
+    let beyond = desk
+        .transition(id, "approved", 1, json!({ "refund_fen": 10_000_000_001_i64 }))
+        .await;
+    assert_eq!(beyond.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(beyond.body["error"]["details"]["field"], "refund_fen");
     assert_eq!(ticket(&desk, id).await["status"], "requested", "nothing moved");
 
     // The page says it beside the amount, in yuan, with what was typed kept.
