@@ -656,7 +656,7 @@ pub async fn set_return_address(pool: &PgPool, shop: ShopId, address: &str) -> R
 
 /// The variables of `ticket` as of `now`, in the shop's zone and the agent's language. A
 /// deadline is given only while its clock runs and has not run out; the refund amount only once
-/// the seller agreed to it.
+/// the seller agreed to it (then the amount refunded, once it was).
 pub async fn variables_for(
     conn: &mut PgConnection,
     ticket: &Ticket,
@@ -672,12 +672,16 @@ pub async fn variables_for(
             .map(|c| t.datetime(&c.deadline))
             .next()
     };
-    let agreed = ticket.agreed_at.is_some() || ticket.status() == Status::Refunded;
     // The buyer is addressed by their marketplace name ({buyer}), as they see themselves.
     Ok(Variables {
         buyer: Some(ticket.buyer.clone()),
         order_no: Some(ticket.order_no.clone()),
-        refund_amount: ticket.refund_fen.filter(|_| agreed).map(|f| f.to_string()),
+        // What was refunded once it was, before that what the seller agreed to; never the
+        // amount the buyer asked for.
+        refund_amount: ticket
+            .refunded_fen
+            .or(ticket.approved_refund_fen)
+            .map(|f| f.to_string()),
         window_end: ticket
             .seven_day
             .as_ref()

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::model::{Channel, SevenDayRecord};
 use crate::ids::{TicketId, UserId};
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 
@@ -117,6 +118,13 @@ pub struct StatusChanged {
     /// The return visit whose not-satisfied answer made this move; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reopened_by_visit: Option<i64>,
+    /// The amount in fen agreed to (→ `approved`) or refunded (→ `refunded`) with this move;
+    /// absent on other moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_fen: Option<i64>,
+    /// Why the request was refused (→ `rejected`); absent on other moves. The note says more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<RejectionReason>,
 }
 
 /// Data of an `assigned` event (`None`: the shared queue).

@@ -13,9 +13,10 @@ use crate::i18n::Lang;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::review::{ReviewCountdown, ReviewTimers, review_countdowns};
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
-use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_ticket};
+use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_position};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 
 /// How an agent reached the buyer (or carrier, warehouse) in a follow-up.
@@ -175,6 +176,12 @@ pub struct Ticket {
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The ticket a not-satisfied return visit opened this one from.
     pub follow_up_of: Option<TicketId>,
+    /// The refund the seller agreed to (同意退款) and the amount actually refunded (已退款).
+    pub approved_refund_fen: Option<Fen>,
+    pub refunded_fen: Option<Fen>,
+    /// Why the request was refused, and what the agent wrote (kept once the ticket moves on).
+    pub rejection_reason: Option<RejectionReason>,
+    pub rejection_note: Option<String>,
     pub time_zone: Tz,
     pub platform_timers: PlatformTimers,
     /// The shop's bad-review clocks.
@@ -205,7 +212,7 @@ impl Ticket {
 
     /// The platform clocks running now, soonest first.
     pub fn running_timers(&self) -> Vec<Countdown> {
-        let mut running = timers_for_ticket(self.kind(), self.status(), &self.timer_facts(), &self.platform_timers);
+        let mut running = timers_for_position(&self.position, &self.timer_facts(), &self.platform_timers);
         running.sort_by_key(|c| c.deadline);
         running
     }
@@ -244,7 +251,8 @@ macro_rules! ticket_select {
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
-        t.reviewed_at, t.follow_up_of, s.time_zone, s.platform_timers, s.review_timers
+        t.reviewed_at, t.follow_up_of, s.time_zone, s.platform_timers, s.review_timers,
+        t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -301,6 +309,10 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             review_text: row.try_get("review_text")?,
             reviewed_at: row.try_get("reviewed_at")?,
             follow_up_of: row.try_get("follow_up_of")?,
+            approved_refund_fen: row.try_get::<Option<i64>, _>("approved_refund_fen")?.map(Fen),
+            refunded_fen: row.try_get::<Option<i64>, _>("refunded_fen")?.map(Fen),
+            rejection_reason: row.try_get("rejection_reason")?,
+            rejection_note: row.try_get("rejection_note")?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             platform_timers: row
                 .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
@@ -425,6 +437,18 @@ pub struct TicketView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<i64>)]
     pub follow_up_of: Option<TicketId>,
+    /// The refund agreed to (同意退款) and the amount actually refunded (已退款), in fen; absent
+    /// until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_refund_fen: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_fen: Option<i64>,
+    /// Why the request was refused and what the agent wrote; absent unless it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub rejection_reason: Option<RejectionReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_note: Option<String>,
     /// Where the ticket may move next.
     #[schema(value_type = Vec<String>)]
     pub allowed_transitions: Vec<Status>,
@@ -526,6 +550,10 @@ impl TicketView {
             reviewed_at: (ticket.kind() == TicketKind::BadReview)
                 .then(|| local(ticket.reviewed_at.unwrap_or(ticket.opened_at), zone)),
             follow_up_of: ticket.follow_up_of,
+            approved_refund_fen: ticket.approved_refund_fen.map(|f| f.0),
+            refunded_fen: ticket.refunded_fen.map(|f| f.0),
+            rejection_reason: ticket.rejection_reason,
+            rejection_note: ticket.rejection_note.clone(),
             allowed_transitions: ticket.position.allowed_moves(),
             seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
                 verdict: record.verdict,

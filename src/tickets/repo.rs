@@ -10,7 +10,9 @@ use sqlx::{PgConnection, PgExecutor};
 use super::events::{Escalated, EventData};
 use super::model::{Event, SevenDayRecord, Ticket, ticket_select};
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
+use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::workflow::{Priority, Resolution, Status, TicketKind};
 
 /// One ticket among `shops`.
@@ -419,6 +421,48 @@ pub async fn store_move(
     .execute(&mut *conn)
     .await?;
     touch(conn, shop, ticket, now).await
+}
+
+/// Records why a request was refused and the note that says more (kept when the ticket moves
+/// on, so a closed ticket still shows it).
+pub async fn store_rejection(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    reason: RejectionReason,
+    note: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET rejection_reason = $3, rejection_note = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(reason)
+        .bind(note)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a refund's amount: the amount agreed on reaching `approved`, the amount refunded on
+/// reaching `refunded`.
+pub async fn store_refund_amount(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    reached: Status,
+    amount: Fen,
+) -> sqlx::Result<()> {
+    let query = if reached == Status::Refunded {
+        "UPDATE tickets SET refunded_fen = $3 WHERE shop_id = $1 AND id = $2"
+    } else {
+        "UPDATE tickets SET approved_refund_fen = $3 WHERE shop_id = $1 AND id = $2"
+    };
+    sqlx::query(query)
+        .bind(shop)
+        .bind(ticket)
+        .bind(amount.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Corrects a platform deadline counted again by the system (the version is left alone: nobody's

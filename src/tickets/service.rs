@@ -22,7 +22,10 @@ use crate::money::Fen;
 use crate::orders::Order;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
+use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::refund::{RefundAmountError, RefundFacts, RefundStep, refund_amount};
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
 use crate::rules::timers::{self, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
@@ -150,6 +153,144 @@ pub struct NewTransition {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub resolution: Option<Resolution>,
+    /// For a refusal (→ `rejected` of a refund, return or exchange): why, one of
+    /// `outside_no_reason_window`, `resale_affected`, `missing_evidence`, `received_intact`,
+    /// `returned_goods_mismatch`, `agreed_with_buyer`, `other`; the `note` is then required.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "missing_evidence")]
+    pub rejection_reason: Option<RejectionReason>,
+    /// For agreeing to a refund (a `refund` ticket → `approved`) and for the refund itself
+    /// (→ `refunded`): the amount in fen, more than 0 and not above what the buyer paid for the
+    /// line (or the order). Omitted: on approving, what the buyer asked for (within what was
+    /// paid), else everything paid; on refunding, the amount agreed.
+    #[serde(default)]
+    #[schema(minimum = 1, example = 5000)]
+    pub refund_fen: Option<i64>,
+}
+
+impl NewTransition {
+    /// A move with nothing but its target and the version it was made against.
+    pub fn plain(to: Status, version: i32) -> NewTransition {
+        NewTransition {
+            to,
+            note: None,
+            version,
+            resolution: None,
+            rejection_reason: None,
+            refund_fen: None,
+        }
+    }
+}
+
+/// The details a move carries, checked against those it needs ([`move_details::needed`]).
+#[derive(Clone, Debug, Default)]
+pub struct MoveDetails {
+    /// Why a request was refused (the note says more).
+    pub rejection_reason: Option<RejectionReason>,
+    /// The amount agreed (→ `approved`) or refunded (→ `refunded`).
+    pub refund: Option<Fen>,
+}
+
+/// Checks the details given with a move of `ticket` against those the move needs: each needed
+/// one must be there and right, and a detail the move does not take is refused rather than
+/// dropped silently (the logistics `resolution`, taken on any move before details existed,
+/// excepted). `paid` is what the buyer paid for the ticket's line or order ([`paid_for`]).
+pub fn check_details(
+    ticket: &Ticket,
+    input: &NewTransition,
+    note: Option<&str>,
+    paid: Option<Fen>,
+) -> Result<MoveDetails, TicketError> {
+    let needed = move_details::needed(&ticket.position, input.to);
+    let mut details = MoveDetails::default();
+    for detail in MoveDetail::ALL {
+        let wanted = needed.contains(&detail);
+        match detail {
+            MoveDetail::RefundAmount => {
+                if !wanted {
+                    if input.refund_fen.is_some() {
+                        return Err(not_for_move("refund_fen", input.to));
+                    }
+                    continue;
+                }
+                let step = if input.to == Status::Refunded {
+                    RefundStep::Refund
+                } else {
+                    RefundStep::Approve
+                };
+                let facts = RefundFacts {
+                    paid,
+                    requested: ticket.refund_fen,
+                    approved: ticket.approved_refund_fen,
+                };
+                if let Some(fen) = input.refund_fen
+                    && fen > crate::edge::MAX_AMOUNT.0
+                {
+                    return Err(TicketError::AmountOutOfRange(
+                        FieldError::new("refund_fen", "ticket.invalid.amount_range")
+                            .with("max", crate::edge::MAX_AMOUNT)
+                            .with("max_fen", crate::edge::MAX_AMOUNT.0),
+                    ));
+                }
+                let amount = refund_amount(step, input.refund_fen.map(Fen), &facts).map_err(refund_refused)?;
+                details.refund = Some(amount);
+            }
+            MoveDetail::RejectionReason => {
+                if !wanted {
+                    if input.rejection_reason.is_some() {
+                        return Err(not_for_move("rejection_reason", input.to));
+                    }
+                    continue;
+                }
+                let reason = input
+                    .rejection_reason
+                    .ok_or_else(|| FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_missing"))?;
+                if !reason.fits(ticket.kind(), ticket.status()) {
+                    return Err(
+                        FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unfit")
+                            .with("reason", reason.as_str())
+                            .into(),
+                    );
+                }
+                details.rejection_reason = Some(reason);
+            }
+        }
+    }
+    if note.is_none() && needed.iter().any(|d| d.requires_note()) {
+        return Err(FieldError::new("note", "ticket.invalid.move_note_missing").into());
+    }
+    Ok(details)
+}
+
+/// A refused refund amount, as the field's error (the limit in yuan).
+fn refund_refused(error: RefundAmountError) -> TicketError {
+    match error {
+        RefundAmountError::NotPositive => FieldError::new("refund_fen", "ticket.invalid.refund_not_positive").into(),
+        RefundAmountError::AbovePaid { limit } => FieldError::new("refund_fen", "ticket.invalid.refund_above_paid")
+            .with("limit", limit)
+            .into(),
+        RefundAmountError::Missing => FieldError::new("refund_fen", "ticket.invalid.refund_amount_missing").into(),
+    }
+}
+
+/// What the buyer paid for what `ticket` is about: its order line, or the whole order when it
+/// names none; `None` when that cannot be told.
+pub async fn paid_for(pool: &PgPool, ticket: &Ticket) -> Result<Option<Fen>, TicketError> {
+    let Some(order) = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await? else {
+        return Ok(None);
+    };
+    Ok(match ticket.sku.as_deref() {
+        Some(sku) => order.line(sku).and_then(|line| line.amount()),
+        None => order.total(),
+    })
+}
+
+/// A detail given with a move that does not take it.
+fn not_for_move(field: &'static str, to: Status) -> TicketError {
+    FieldError::new(field, "ticket.invalid.detail_not_for_move")
+        .with("field", field)
+        .with("to", to.as_str())
+        .into()
 }
 
 /// An assignment (`POST /api/v1/tickets/{id}/assignment`).
@@ -919,7 +1060,13 @@ pub async fn transition(
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
-    apply_move(
+    let paid = if move_details::needed(&ticket.position, input.to).contains(&MoveDetail::RefundAmount) {
+        paid_for(pool, &ticket).await?
+    } else {
+        None
+    };
+    let details = check_details(&ticket, &input, note.as_deref(), paid)?;
+    apply_detailed_move(
         &mut tx,
         calendar,
         user,
@@ -928,6 +1075,7 @@ pub async fn transition(
         input.resolution,
         note,
         None,
+        &details,
         now,
     )
     .await?;
@@ -1025,6 +1173,8 @@ pub async fn open_follow_up_ticket(
 /// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
 /// follow-up cycle, the platform deadline and clocks, the `status_changed` event (naming the
 /// return visit that caused it, if one did), and the return visit when the ticket is done.
+/// Stores a move the workflow already allowed (`next`) and that needs no details, inside the
+/// caller's transaction: see [`apply_detailed_move`].
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_move(
     tx: &mut sqlx::PgConnection,
@@ -1035,6 +1185,39 @@ pub async fn apply_move(
     given_resolution: Option<Resolution>,
     note: Option<String>,
     reopened_by_visit: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), TicketError> {
+    let details = MoveDetails::default();
+    apply_detailed_move(
+        tx,
+        calendar,
+        user,
+        ticket,
+        next,
+        given_resolution,
+        note,
+        reopened_by_visit,
+        &details,
+        now,
+    )
+    .await
+}
+
+/// Stores a move the workflow already allowed (`next`) with the details [`check_details`]
+/// accepted, inside the caller's transaction: the follow-up cycle, the platform deadline and
+/// clocks, the details, the `status_changed` event (naming the return visit that caused it, if
+/// one did), and the return visit when the ticket is done.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_detailed_move(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    ticket: &Ticket,
+    next: Position,
+    given_resolution: Option<Resolution>,
+    note: Option<String>,
+    reopened_by_visit: Option<i64>,
+    details: &MoveDetails,
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
     let id = ticket.id;
@@ -1096,6 +1279,12 @@ pub async fn apply_move(
         timer_due_at: timer_due,
     };
     repo::store_move(tx, ticket.shop_id, id, &stored, now).await?;
+    if let Some(reason) = details.rejection_reason {
+        repo::store_rejection(tx, ticket.shop_id, id, reason, note.as_deref()).await?;
+    }
+    if let Some(amount) = details.refund {
+        repo::store_refund_amount(tx, ticket.shop_id, id, next.status, amount).await?;
+    }
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
         to: next.status,
@@ -1104,6 +1293,8 @@ pub async fn apply_move(
         platform_deadline_at: platform_deadline,
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
+        refund_fen: details.refund.map(|fen| fen.0),
+        rejection_reason: details.rejection_reason,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if next.status.asks_for_return_visit() {

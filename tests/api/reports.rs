@@ -23,6 +23,7 @@
 
 use aftersales::auth::{CurrentUser, Role};
 use aftersales::ids::{ShopId, TicketId, UserId};
+use aftersales::rules::rejection::RejectionReason;
 use aftersales::rules::workflow::Status;
 use aftersales::tickets::service::{self, NewFollowUp, NewTicket, NewTransition};
 use chrono::{DateTime, TimeZone, Utc};
@@ -112,10 +113,9 @@ async fn walk(state: &aftersales::state::AppState, user: &CurrentUser, id: Ticke
             user,
             id,
             NewTransition {
-                to,
-                note: None,
-                version,
-                resolution: None,
+                note: (to == Status::Rejected).then(|| "买家未提供凭证".to_string()),
+                rejection_reason: (to == Status::Rejected).then_some(RejectionReason::MissingEvidence),
+                ..NewTransition::plain(to, version)
             },
             local(at),
         )

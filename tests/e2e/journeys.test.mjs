@@ -604,6 +604,8 @@ test('the loop: from the queue, n → follow-up → n reaches the next overdue t
     await page.fill('#summary', summary);
     await page.click('#follow-up-form button[type=submit]');
     await page.waitForFunction((text) => document.querySelector('#timeline')?.textContent.includes(text), summary);
+    // The swap settles by giving the box the focus back; only then does Escape leave it for `n`.
+    await page.waitForFunction(() => document.activeElement?.id === 'summary');
     await page.keyboard.press('Escape');
     await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[step]}\\?from=`)), page.keyboard.press('n')]);
   }
@@ -680,7 +682,7 @@ test('an admin creates an agent, the agent changes the password, and deactivatio
   await admin.waitForSelector('#shown-password');
   const password = (await admin.textContent('#shown-password-value')).trim();
   assert.equal(password.length, 14);
-  await admin.screenshot({ path: 'screenshots/16-admin-users.png', fullPage: false });
+  await admin.screenshot({ path: 'screenshots/23-admin-users.png', fullPage: false });
 
   // The agent signs in with it and changes it; a mismatch is said next to the field first.
   // The refused forms below answer 422 and the ended session 401: expected, not page errors.
@@ -717,4 +719,67 @@ test('an admin creates an agent, the agent changes the password, and deactivatio
   assert.ok(expected.seen.length >= 2, JSON.stringify(expected.seen));
   await admin.context().close();
   await agent.context().close();
+});
+
+test('a partial refund of ¥50 on a ¥129 order, confirmed with its amount, is on the timeline and in the owner\'s refunded total', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  const put = await api('PUT', `/api/v1/shops/${shop}/orders/E2E-1290`, tok, {
+    buyer: 'e2e_买家', paid_at: daysAgo(5), shipped_at: daysAgo(4), signed_at: daysAgo(2),
+    lines: [{ sku: 'E2E-TEE-129', title: '测试商品 纯棉T恤', category: '服装', quantity: 1, unit_price_fen: 12900 }],
+  });
+  assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'refund', order_no: 'E2E-1290', reason: 'quality', description: 'T恤开线，买家要求全额退款', refund_fen: 12900,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const owner = await token('e2e-owner', 'e2e-owner-pass');
+  const refundedTotal = async () => (await api('GET', `/api/v1/shops/${shop}/reports/returns`, owner)).body.summary.refund_fen;
+  const before = await refundedTotal();
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass', undefined, undefined, { width: 1280, height: 720 });
+  const questions = [];
+  page.on('dialog', (dialog) => { questions.push(dialog.message()); dialog.accept(); });
+  await page.goto(`${BASE}/tickets/${id}`);
+
+  // 同意退款 opens its own form with the amount asked for; ¥129.01 is refused beside the field.
+  await page.click('#move-approved > summary');
+  assert.equal(await page.inputValue('#move-approved-refund-yuan'), '129.00', 'the amount asked for is offered');
+  await page.fill('#move-approved-refund-yuan', '129.01');
+  await page.click('#move-approved button[name="to"]');
+  await page.waitForSelector('#move-approved-refund-yuan-error');
+  assert.match(await page.textContent('#move-approved-refund-yuan-error'), /¥129\.00/);
+  assert.equal(await page.inputValue('#move-approved-refund-yuan'), '129.01', 'what was typed is kept');
+  await page.screenshot({ path: 'screenshots/20-refund-above-paid.png' });
+
+  // ¥50, confirmed with the amount.
+  await page.fill('#move-approved-refund-yuan', '50');
+  await page.click('#move-approved button[name="to"]');
+  await page.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
+  assert.match(questions.at(-1), /¥50/, 'the confirmation shows the amount');
+  assert.match(await page.textContent('#timeline'), /同意退款 ¥50\.00/);
+
+  // 已退款 offers the amount agreed and confirms it too.
+  await page.click('#move-refunded > summary');
+  assert.equal(await page.inputValue('#move-refunded-refund-yuan'), '50.00', 'the amount agreed is offered');
+  await page.click('#move-refunded button[name="to"]');
+  await page.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已退款'));
+  assert.match(questions.at(-1), /¥50\.00/);
+  assert.match(await page.textContent('#timeline'), /退款 ¥50\.00/);
+  await page.screenshot({ path: 'screenshots/21-partial-refund.png' });
+  await page.context().close();
+
+  // The owner's reports count ¥50.00 refunded (recounted in the background within a minute).
+  const ownerPage = await signedInPage('e2e-owner', 'e2e-owner-pass');
+  let row = '';
+  for (let i = 0; i < 30 && !/¥50\.00/.test(row); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+    await ownerPage.goto(`${BASE}/reports?by=sku`);
+    row = (await ownerPage.locator('tr', { hasText: 'E2E-TEE-129' }).first().textContent().catch(() => '')) || '';
+  }
+  assert.match(row, /¥50\.00/, `the SKU's refunded amount: ${row}`);
+  assert.equal(await refundedTotal() - before, 5000, 'the shop\'s refunded total grew by the amount refunded');
+  await ownerPage.screenshot({ path: 'screenshots/22-refund-in-reports.png', fullPage: true });
+  await ownerPage.context().close();
 });

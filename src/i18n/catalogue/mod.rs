@@ -10,6 +10,7 @@ mod evidence;
 mod follow_ups;
 mod import;
 mod keyboard;
+mod money;
 mod replies;
 mod reports;
 mod reviews;
@@ -36,4 +37,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     drafts::ENTRIES,
     reviews::ENTRIES,
     users::ENTRIES,
+    money::ENTRIES,
 ];

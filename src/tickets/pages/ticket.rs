@@ -17,7 +17,10 @@ use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
-use crate::money::fen_or_dash;
+use crate::money::{Fen, fen_or_dash};
+use crate::rules::move_details::{self, MoveDetail};
+use crate::rules::refund::{RefundFacts, RefundStep, default_amount};
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
@@ -67,7 +70,21 @@ pub struct TicketPartial {
     pub meta: Vec<(&'static str, String)>,
     pub events: Vec<EventRow>,
     pub verdict: Option<VerdictBox>,
+    /// The legal moves in workflow order: bare buttons of the shared form, or, for a move that
+    /// needs details (`rules::move_details`), a form of its own.
     pub moves: Vec<MoveButton>,
+    /// A move with details was refused: its form is open and the shared note box is left alone.
+    pub move_open: bool,
+    /// What was typed into a refused move's details.
+    pub move_draft: MoveDraft,
+    /// The reasons a refusal may give (拒绝原因).
+    pub rejection_reasons: Vec<Choice>,
+    /// The refund amount a refund move offers (yuan, without the sign), and what the buyer paid
+    /// said as the limit.
+    pub refund_default: String,
+    pub refund_limit: String,
+    /// Why the ticket was refused, and the note, once it was.
+    pub rejection: Option<(String, String)>,
     pub needs_resolution: bool,
     pub resolutions: Vec<Choice>,
     pub channels: Vec<Choice>,
@@ -142,12 +159,31 @@ pub struct VerdictBox {
     pub explanation: String,
 }
 
-/// A button for one legal move.
+/// One legal move: a button, or a form of its own when it needs details.
 pub struct MoveButton {
     pub to: &'static str,
     pub label: String,
     pub class: &'static str,
-    pub confirm: bool,
+    /// The question asked before the move happens, if any (`{amount}` is filled in by the page's
+    /// script from the amount typed).
+    pub confirm: Option<String>,
+    /// What the move needs typed first (empty: a bare button of the shared form).
+    pub details: Vec<MoveDetail>,
+    /// The note is required with this move.
+    pub note_required: bool,
+    /// The submit button of its own form ("确认拒绝").
+    pub submit: String,
+    /// Its form is shown open (the move was just refused), with the note as typed.
+    pub open: bool,
+    pub note: String,
+}
+
+/// What was typed into a move's detail fields, kept when the move is refused (one field per
+/// detail field; the note is [`Draft::move_note`]).
+#[derive(Clone, Debug, Default)]
+pub struct MoveDraft {
+    pub rejection_reason: String,
+    pub refund_yuan: String,
 }
 
 /// One timeline entry, ready to show.
@@ -211,6 +247,12 @@ pub async fn partial(
             }
         }
     }
+    if let Some(approved) = ticket.approved_refund_fen {
+        meta.push((t.t("ticket.approved_refund"), approved.to_string()));
+    }
+    if let Some(refunded) = ticket.refunded_fen {
+        meta.push((t.t("ticket.refunded"), refunded.to_string()));
+    }
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
     if let (TicketKind::BadReview, Some(stars)) = (ticket.kind(), ticket.review_rating) {
         let stars = usize::try_from(stars).unwrap_or(0);
@@ -261,20 +303,66 @@ pub async fn partial(
             .position
             .allowed_moves()
             .into_iter()
-            .map(|to| MoveButton {
-                to: to.as_str(),
-                label: move_label(t, to, ticket.position.held_from),
-                class: match to {
-                    Status::Rejected | Status::InspectionFailed => "btn-danger",
-                    Status::Escalated | Status::PlatformIntervention => "",
-                    _ => "btn-primary",
-                },
-                confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
+            .map(|to| {
+                let label = move_label(t, to, ticket.position.held_from);
+                let details = move_details::needed(&ticket.position, to);
+                MoveButton {
+                    to: to.as_str(),
+                    submit: t.f("move.submit", &[("move", &label)]),
+                    label,
+                    class: match to {
+                        Status::Rejected | Status::InspectionFailed => "btn-danger",
+                        Status::Escalated | Status::PlatformIntervention => "",
+                        _ => "btn-primary",
+                    },
+                    confirm: match to {
+                        Status::Rejected | Status::Closed | Status::InspectionFailed => {
+                            Some(t.t("ticket.confirm_move").to_string())
+                        }
+                        Status::Approved if details.contains(&MoveDetail::RefundAmount) => {
+                            Some(t.t("refund.confirm_approve").to_string())
+                        }
+                        Status::Refunded if details.contains(&MoveDetail::RefundAmount) => {
+                            Some(t.t("refund.confirm_refund").to_string())
+                        }
+                        _ => None,
+                    },
+                    note_required: details.iter().any(|d| d.requires_note()),
+                    details: details.to_vec(),
+                    open: false,
+                    note: String::new(),
+                }
             })
             .collect()
     } else {
         Vec::new()
     };
+    // What the buyer paid for the line (or the order), the limit of any refund.
+    let paid = match (&ticket.sku, &order) {
+        (Some(_), _) => line.and_then(|l| l.amount()),
+        (None, Some(order)) => order.total(),
+        (None, None) => None,
+    };
+    let refund_step = if ticket.position.allowed_moves().contains(&Status::Refunded) {
+        RefundStep::Refund
+    } else {
+        RefundStep::Approve
+    };
+    let refund_facts = RefundFacts {
+        paid,
+        requested: ticket.refund_fen,
+        approved: ticket.approved_refund_fen,
+    };
+    let refund_default = crate::money::yuan_field(default_amount(refund_step, &refund_facts));
+    let refund_limit = paid
+        .map(|paid| t.f("refund.limit", &[("paid", &paid)]))
+        .unwrap_or_default();
+    let rejection = ticket.rejection_reason.map(|reason| {
+        (
+            t.t(reason.label_key()).to_string(),
+            ticket.rejection_note.clone().unwrap_or_default(),
+        )
+    });
     let needs_resolution =
         ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind() == TicketKind::Logistics;
     let workers = crate::shops::ticket_workers(&state.pool, ticket.shop_id).await?;
@@ -419,6 +507,15 @@ pub async fn partial(
         events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
         verdict,
         moves,
+        move_open: false,
+        move_draft: MoveDraft::default(),
+        rejection_reasons: RejectionReason::fitting(ticket.kind(), ticket.status())
+            .iter()
+            .map(|r| Choice::new(r.as_str(), t.t(r.label_key()), false))
+            .collect(),
+        rejection,
+        refund_default,
+        refund_limit,
         needs_resolution,
         resolutions: Resolution::ALL
             .iter()
@@ -557,13 +654,26 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         }
         EventData::EvidenceAdded(evidence) => (t.t("timeline.evidence_added").to_string(), text(&evidence.file_name)),
         EventData::Note(note) => (t.t("timeline.note").to_string(), text(&note.text)),
-        EventData::StatusChanged(change) => (
-            t.f(
+        EventData::StatusChanged(change) => {
+            let mut what = t.f(
                 "timeline.status_changed",
                 &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
-            ),
-            text_opt(&change.note),
-        ),
+            );
+            if let Some(fen) = change.refund_fen {
+                let key = if change.to == Status::Refunded {
+                    "timeline.refund_paid"
+                } else {
+                    "timeline.refund_approved"
+                };
+                what.push_str(" · ");
+                what.push_str(&t.f(key, &[("amount", &Fen(fen))]));
+            }
+            if let Some(reason) = change.rejection_reason {
+                what.push_str(" · ");
+                what.push_str(&t.f("timeline.rejection_reason", &[("reason", &t.t(reason.label_key()))]));
+            }
+            (what, text_opt(&change.note))
+        }
         EventData::Assigned(assigned) => (t.f("timeline.assigned", &[("to", &name(assigned.to))]), None),
         EventData::RuleDecision(decision) => (
             t.f(
@@ -614,12 +724,16 @@ pub struct Draft {
     pub note: String,
     /// The note typed with a move.
     pub move_note: String,
+    /// The move posted (`to`), and what was typed into its details.
+    pub move_to: String,
+    pub move_draft: MoveDraft,
     /// The comment typed with the return visit's answer.
     pub visit_comment: String,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
-/// at the top of the page.
+/// at the top of the page. The moves' details add theirs ([`MoveDetail::fields`]) and the
+/// move's `note`.
 const FORM_FIELDS: [&str; 7] = [
     "channel",
     "summary",
@@ -629,6 +743,11 @@ const FORM_FIELDS: [&str; 7] = [
     "comment",
     "file",
 ];
+
+/// Whether a refusal about `field` is shown next to it.
+fn shown_at_field(field: &str) -> bool {
+    FORM_FIELDS.contains(&field) || field == "note" || MoveDetail::ALL.iter().any(|d| d.fields().contains(&field))
+}
 
 /// After an action: the fragment for htmx, a redirect for a plain post, and on a refused
 /// action the page (or fragment) again with the reason — next to its field, with what was
@@ -659,7 +778,7 @@ pub(crate) async fn answer(
             let status = if page.htmx { StatusCode::OK } else { refusal.status() };
             let ticket = load(state, &page.user, id).await?;
             let (flash, errors) = match &refusal {
-                Refusal::Field(error) if FORM_FIELDS.contains(&error.field) => (None, FormErrors::one(t, error)),
+                Refusal::Field(error) if shown_at_field(error.field) => (None, FormErrors::one(t, error)),
                 // Someone changed the ticket meanwhile: say what it is now.
                 Refusal::Said(error) if error.code == "stale_version" => (
                     Some(Flash {
@@ -690,7 +809,23 @@ pub(crate) async fn answer(
         }
         body.summary = draft.summary;
         body.note = draft.note;
-        body.move_note = draft.move_note;
+        // A refused move with details opens its own form again, with what was typed in it.
+        match body
+            .moves
+            .iter_mut()
+            .find(|m| m.to == draft.move_to && !m.details.is_empty())
+        {
+            Some(refused) => {
+                refused.open = true;
+                refused.note = draft.move_note;
+                body.move_open = true;
+                for choice in &mut body.rejection_reasons {
+                    choice.selected = choice.value == draft.move_draft.rejection_reason;
+                }
+                body.move_draft = draft.move_draft;
+            }
+            None => body.move_note = draft.move_note,
+        }
         body.visit_comment = draft.visit_comment;
         body.errors = errors;
     }
@@ -788,13 +923,19 @@ pub async fn add_note(
     answer(&state, &page, id, result, "flash.note_saved", draft).await
 }
 
-/// The status form: one button per legal move.
+/// The status form: a button of the shared form, or a move's own form with its details.
 #[derive(Deserialize)]
 pub struct TransitionForm {
     to: String,
     version: i32,
     note: Option<String>,
     resolution: Option<String>,
+    /// A refusal's reason (拒绝原因).
+    #[serde(default)]
+    rejection_reason: Option<String>,
+    /// A refund's amount in yuan (同意退款, 已退款).
+    #[serde(default)]
+    refund_yuan: Option<String>,
 }
 
 /// Moves a ticket from the page.
@@ -811,21 +952,46 @@ pub async fn move_ticket(
         .and_then(Resolution::parse);
     let draft = Draft {
         move_note: form.note.clone().unwrap_or_default(),
+        move_to: form.to.clone(),
+        move_draft: MoveDraft {
+            rejection_reason: form.rejection_reason.clone().unwrap_or_default(),
+            refund_yuan: form.refund_yuan.clone().unwrap_or_default(),
+        },
         ..Draft::default()
     };
-    let result = match Status::parse(&form.to) {
-        Some(to) => {
+    let rejection_reason = match form
+        .rejection_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => Ok(None),
+        Some(code) => RejectionReason::parse(code).map(Some).ok_or_else(|| {
+            FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
+        }),
+    };
+    // The amount is typed in yuan; the service takes fen.
+    let refund = match form.refund_yuan.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(yuan) => Fen::parse_yuan(yuan)
+            .map(|fen| Some(fen.0))
+            .ok_or_else(|| FieldError::new("refund_fen", "ticket.invalid.refund_amount_format")),
+    };
+    let result = match (Status::parse(&form.to), rejection_reason, refund) {
+        (Some(to), Ok(rejection_reason), Ok(refund_fen)) => {
             let input = NewTransition {
-                to,
                 note: form.note,
-                version: form.version,
                 resolution,
+                rejection_reason,
+                refund_fen,
+                ..NewTransition::plain(to, form.version)
             };
             service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
                 .await
                 .map_err(Refusal::from)
         }
-        None => Err(FieldError::new("to", "form.choose_move").into()),
+        (None, _, _) => Err(FieldError::new("to", "form.choose_move").into()),
+        (_, Err(error), _) | (_, _, Err(error)) => Err(error.into()),
     };
     answer(&state, &page, id, result, "flash.status_changed", draft).await
 }

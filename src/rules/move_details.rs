@@ -1,0 +1,168 @@
+//! Which moves need details typed before they happen (the page's move forms, the API's
+//! transition fields).
+//!
+//! Most moves are a bare button: "close", "escalate". Some are only meaningful with facts the
+//! agent types: why a request is refused. [`needed`] says, per ticket kind, status and move,
+//! which [`MoveDetail`]s a move needs; the ticket service refuses a move without them (422
+//! naming the field) and the ticket page shows such a move as its own small form with those
+//! fields instead of a button.
+//!
+//! Adding a detail: a variant here (its [`MoveDetail::as_str`] names the template fragment
+//! `templates/_move_<name>.html`, its [`MoveDetail::fields`] the fields it posts), a line in
+//! [`needed`], its fields on `tickets::service::NewTransition` and `MoveDetails` (and on the
+//! page's `TransitionForm` and `MoveDraft`), and the arms the compiler then asks for in
+//! `tickets::service::check_details` and `templates/_move_detail.html`.
+
+use crate::rules::workflow::{Position, Status, TicketKind};
+
+/// A group of fields a move needs typed before it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MoveDetail {
+    /// 同意退款 and 已退款: the amount, confirmed ([`crate::rules::refund`] says what it may be).
+    RefundAmount,
+    /// 拒绝: a reason from a fixed list ([`crate::rules::rejection::RejectionReason`]) and a
+    /// note saying what happened.
+    RejectionReason,
+}
+
+impl MoveDetail {
+    /// Every detail.
+    pub const ALL: [MoveDetail; 2] = [MoveDetail::RefundAmount, MoveDetail::RejectionReason];
+
+    /// The detail's name: `templates/_move_<name>.html` is its fragment.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveDetail::RefundAmount => "refund_amount",
+            MoveDetail::RejectionReason => "rejection_reason",
+        }
+    }
+
+    /// The fields the detail posts (form and API alike), besides the move's `note`: a refusal
+    /// about one of them is shown next to it.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            MoveDetail::RefundAmount => &["refund_fen"],
+            MoveDetail::RejectionReason => &["rejection_reason"],
+        }
+    }
+
+    /// Whether the move's `note` becomes required (a refusal must say what happened).
+    pub fn requires_note(self) -> bool {
+        match self {
+            MoveDetail::RefundAmount => false,
+            MoveDetail::RejectionReason => true,
+        }
+    }
+}
+
+/// The details a move from `from` to `to` needs, in the order a form asks for them; none for
+/// a plain move. Putting a ticket on hold, or taking it back from a hold to where it was,
+/// needs nothing: the details were given when the status was first reached.
+pub fn needed(from: &Position, to: Status) -> &'static [MoveDetail] {
+    if to.is_hold() || from.status.is_hold() {
+        return &[];
+    }
+    match (from.kind, to) {
+        // A refund-only request is agreed for an amount; a return's refund is agreed only
+        // once the goods are back, when it is paid.
+        (TicketKind::Refund, Status::Approved) => &[MoveDetail::RefundAmount],
+        (_, Status::Refunded) => &[MoveDetail::RefundAmount],
+        (TicketKind::Refund | TicketKind::Return | TicketKind::Exchange, Status::Rejected) => {
+            &[MoveDetail::RejectionReason]
+        }
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::workflow::Resolution;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_and_fields_are_unique() {
+        let names: HashSet<_> = MoveDetail::ALL.iter().map(|d| d.as_str()).collect();
+        assert_eq!(names.len(), MoveDetail::ALL.len());
+        for detail in MoveDetail::ALL {
+            assert!(!detail.fields().is_empty(), "{detail:?} asks for nothing");
+            for taken in ["to", "version", "note", "csrf"] {
+                assert!(!detail.fields().contains(&taken), "{detail:?} posts {taken}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_rejection_needs_a_reason() {
+        for kind in [TicketKind::Refund, TicketKind::Return, TicketKind::Exchange] {
+            assert_eq!(
+                needed(&Position::new(kind), Status::Rejected),
+                &[MoveDetail::RejectionReason],
+                "{kind:?}"
+            );
+        }
+        let failed = Position {
+            kind: TicketKind::Return,
+            status: Status::InspectionFailed,
+            held_from: None,
+        };
+        assert_eq!(needed(&failed, Status::Rejected), &[MoveDetail::RejectionReason]);
+    }
+
+    #[test]
+    fn approving_a_refund_and_every_refund_confirm_the_amount() {
+        let refund = Position::new(TicketKind::Refund);
+        assert_eq!(needed(&refund, Status::Approved), &[MoveDetail::RefundAmount]);
+        let approved = refund.apply(Status::Approved, None).expect("legal");
+        assert_eq!(needed(&approved, Status::Refunded), &[MoveDetail::RefundAmount]);
+        for from in [Status::Received, Status::InspectionFailed] {
+            let ret = Position {
+                kind: TicketKind::Return,
+                status: from,
+                held_from: None,
+            };
+            assert_eq!(needed(&ret, Status::Refunded), &[MoveDetail::RefundAmount], "{from:?}");
+        }
+        // Agreeing to take goods back is not agreeing to an amount yet.
+        assert!(needed(&Position::new(TicketKind::Return), Status::Approved).is_empty());
+        assert!(needed(&Position::new(TicketKind::Exchange), Status::Approved).is_empty());
+    }
+
+    #[test]
+    fn going_back_from_a_hold_needs_no_details_again() {
+        let rejected = Position::new(TicketKind::Refund)
+            .apply(Status::Rejected, None)
+            .expect("legal");
+        assert!(needed(&rejected, Status::PlatformIntervention).is_empty());
+        let held = rejected.apply(Status::PlatformIntervention, None).expect("legal");
+        assert!(needed(&held, Status::Rejected).is_empty());
+    }
+
+    fn any_kind() -> impl Strategy<Value = TicketKind> {
+        prop::sample::select(TicketKind::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Wherever a ticket stands, a move needs details only if it is a real step forward:
+        /// never a hold or the way back from one; and every move into `refunded` or
+        /// `rejected` that is a real step needs its amount or its reason.
+        #[test]
+        fn holds_never_need_details(kind in any_kind(), steps in prop::collection::vec(0usize..8, 0..20)) {
+            let mut position = Position::new(kind);
+            for step in steps {
+                let moves = position.allowed_moves();
+                if moves.is_empty() { break; }
+                let to = moves[step % moves.len()];
+                if to.is_hold() || position.status.is_hold() {
+                    prop_assert!(needed(&position, to).is_empty());
+                } else if to == Status::Refunded {
+                    prop_assert!(needed(&position, to).contains(&MoveDetail::RefundAmount));
+                } else if to == Status::Rejected {
+                    prop_assert!(needed(&position, to).contains(&MoveDetail::RejectionReason));
+                }
+                position = position.apply(to, Some(Resolution::Delivered)).expect("legal");
+            }
+        }
+    }
+}
