@@ -9,10 +9,14 @@
 //! - [`calendar`]: working days and statutory holidays (DOMAIN.md §3).
 //! - [`follow_up`]: the 24-hour follow-up cycle (DOMAIN.md §2).
 //! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
+//! - [`inspection`]: what each goods step of a return or exchange records; the inspection checklist.
+//! - [`shipment`]: the carriers and the shape of their tracking numbers.
 
 pub mod calendar;
 pub mod follow_up;
+pub mod inspection;
 pub mod reason;
 pub mod seven_day;
+pub mod shipment;
 pub mod timers;
 pub mod workflow;

@@ -8,6 +8,7 @@ mod core;
 mod drafts;
 mod evidence;
 mod follow_ups;
+mod goods;
 mod import;
 mod keyboard;
 mod replies;
@@ -32,4 +33,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     tickets_errors::ENTRIES,
     import::ENTRIES,
     drafts::ENTRIES,
+    goods::ENTRIES,
 ];
