@@ -203,6 +203,19 @@
     else if (anchor) anchor.insertBefore(box, anchor.firstChild);
   }
 
+  // A copy button (data-copy="text"): the text goes to the clipboard, and the button says so
+  // for a moment (data-copied, its text in the page's language).
+  document.addEventListener('click', function (evt) {
+    var button = evt.target.closest && evt.target.closest('[data-copy]');
+    if (!button || !navigator.clipboard) return;
+    evt.preventDefault();
+    navigator.clipboard.writeText(button.getAttribute('data-copy')).then(function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute('data-copied') || label;
+      setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+
   document.addEventListener('htmx:responseError', function (evt) { showRequestError(evt, 'data-request-failed'); });
   document.addEventListener('htmx:sendError', function (evt) { showRequestError(evt, 'data-request-unsent'); });
 

@@ -634,6 +634,7 @@ impl TicketGen<'_> {
                             platform_deadline_at,
                             platform_deadline_provisional_year: None,
                             reopened_by_visit: None,
+                            goods: None,
                         }),
                     });
                     position = next;

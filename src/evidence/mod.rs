@@ -173,6 +173,46 @@ pub async fn attach(
     Ok((ticket, evidence))
 }
 
+/// Records an inspection from the ticket page: the photo taken with the form (if any) is
+/// checked, stored and named in the move, and the move made — one transaction, so a refused
+/// move leaves no photo behind and a refused photo makes no move.
+pub async fn inspect(
+    pool: &PgPool,
+    calendar: &crate::rules::calendar::Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    photo: Option<api::Upload>,
+    mut input: service::NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, EvidenceError> {
+    let photo = match photo {
+        Some(photo) => {
+            let content_type = check(&photo.bytes)?;
+            if !is_image(content_type) {
+                return Err(EvidenceError::Invalid(FieldError::new(
+                    "photo",
+                    "goods.invalid.photo_not_image",
+                )));
+            }
+            Some((clean_name(&photo.file_name), content_type, photo.bytes))
+        }
+        None => None,
+    };
+    let mut tx = pool.begin().await?;
+    let ticket = service::lock_for_change(&mut tx, user, id, Some(input.version))
+        .await
+        .map_err(EvidenceError::Ticket)?;
+    if let Some((name, content_type, bytes)) = &photo {
+        let stored = store(&mut tx, user, &ticket, name, content_type, bytes, now).await?;
+        input.photos.push(stored);
+    }
+    let moved = service::transition_in(&mut tx, calendar, user, id, input, now)
+        .await
+        .map_err(EvidenceError::Ticket)?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
 /// Stores a checked file of `ticket` (locked by the caller) with its `evidence_added` event,
 /// inside the caller's transaction; the ticket's version is the caller's to bump (an
 /// inspection stores its photo and moves the ticket as one change).

@@ -356,10 +356,8 @@ pub async fn bulk_escalate(
             continue;
         };
         let input = NewTransition {
-            to: Status::Escalated,
             note: note.clone(),
-            version: ticket.version,
-            resolution: None,
+            ..NewTransition::plain(Status::Escalated, ticket.version)
         };
         match service::transition(&state.pool, &calendar, user, id, input, state.now()).await {
             Ok(_) => done += 1,

@@ -221,7 +221,11 @@ mod tests {
             Some(GoodsStep::Inspection)
         );
         assert_eq!(goods_step(TicketKind::Return, InspectionFailed, Refunded), None);
-        assert_eq!(goods_step(TicketKind::Refund, Requested, Approved), None, "no goods come back");
+        assert_eq!(
+            goods_step(TicketKind::Refund, Requested, Approved),
+            None,
+            "no goods come back"
+        );
         // Coming back from a hold is not approving again.
         assert_eq!(goods_step(TicketKind::Return, Escalated, Approved), None);
     }
@@ -247,7 +251,10 @@ mod tests {
     #[test]
     fn at_receipt_the_checklist_is_recorded_whatever_it_says() {
         assert_eq!(check_inspection(GoodsStep::Inspection, None, 0), Ok(()));
-        assert_eq!(check_inspection(GoodsStep::Inspection, Some(&all(Mark::NotOk)), 0), Ok(()));
+        assert_eq!(
+            check_inspection(GoodsStep::Inspection, Some(&all(Mark::NotOk)), 0),
+            Ok(())
+        );
     }
 
     #[test]
@@ -259,7 +266,10 @@ mod tests {
         assert_eq!(parsed.not_ok(), vec![CheckItem::Accessories]);
         let missing = serde_json::from_value::<Checklist>(serde_json::json!({ "tags": "ok" }));
         assert!(missing.is_err());
-        assert_eq!(Checklist::from_marks(|item| (item != CheckItem::Quantity).then_some(Mark::Ok)), None);
+        assert_eq!(
+            Checklist::from_marks(|item| (item != CheckItem::Quantity).then_some(Mark::Ok)),
+            None
+        );
     }
 
     fn mark() -> impl Strategy<Value = Mark> {

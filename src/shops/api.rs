@@ -186,7 +186,9 @@ pub async fn set_default_return_address(
 ) -> ApiResult<Json<ReturnAddress>> {
     user.require_shop(shop)?;
     user.require(Action::ManageReturnAddresses)?;
-    Ok(Json(return_addresses::set_default(&state.pool, shop, id, state.now()).await?))
+    Ok(Json(
+        return_addresses::set_default(&state.pool, shop, id, state.now()).await?,
+    ))
 }
 
 /// Archives a return address (supervisors and admins); archiving the default makes the oldest
@@ -202,7 +204,9 @@ pub async fn archive_return_address(
 ) -> ApiResult<Json<ReturnAddress>> {
     user.require_shop(shop)?;
     user.require(Action::ManageReturnAddresses)?;
-    Ok(Json(return_addresses::archive(&state.pool, shop, id, state.now()).await?))
+    Ok(Json(
+        return_addresses::archive(&state.pool, shop, id, state.now()).await?,
+    ))
 }
 
 impl From<ReturnAddressError> for ApiError {

@@ -85,7 +85,9 @@ impl ReturnAddressInput {
         let phone = self.phone.trim();
         let phone_ok = (5..=30).contains(&phone.chars().count())
             && phone.chars().any(|c| c.is_ascii_digit())
-            && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
         if !phone_ok {
             return Err(ReturnAddressError::Invalid(FieldError::new(
                 "phone",

@@ -14,6 +14,7 @@ use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
+use crate::rules::shipment::Carrier;
 use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_ticket};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 
@@ -169,6 +170,11 @@ pub struct Ticket {
     /// For a bad review: its stars and text.
     pub review_rating: Option<i16>,
     pub review_text: Option<String>,
+    /// For a return or exchange once approved: the return address recorded (its text then).
+    pub return_address: Option<String>,
+    /// Once the buyer shipped the goods back: the carrier and the tracking number.
+    pub return_carrier: Option<Carrier>,
+    pub return_tracking_no: Option<String>,
     pub time_zone: Tz,
     pub platform_timers: PlatformTimers,
 }
@@ -218,7 +224,8 @@ macro_rules! ticket_select {
         t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at,
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
-        t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text, s.time_zone, s.platform_timers
+        t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text, s.time_zone, s.platform_timers,
+        t.return_address, t.return_carrier, t.return_tracking_no
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -273,6 +280,12 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             queue_due_at: row.try_get("queue_due_at")?,
             review_rating: row.try_get("review_rating")?,
             review_text: row.try_get("review_text")?,
+            return_address: row.try_get("return_address")?,
+            return_carrier: row
+                .try_get::<Option<String>, _>("return_carrier")?
+                .as_deref()
+                .and_then(Carrier::parse),
+            return_tracking_no: row.try_get("return_tracking_no")?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             platform_timers: row
                 .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
@@ -380,6 +393,12 @@ pub struct TicketView {
     /// For a bad review: its stars (1–5) and the buyer's words.
     pub review_rating: Option<i16>,
     pub review_text: Option<String>,
+    /// For a return or exchange once approved: where the buyer sends the goods, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_address: Option<String>,
+    /// Once the buyer shipped the goods back: the carrier and tracking number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_shipment: Option<ShipmentView>,
     /// Where the ticket may move next.
     #[schema(value_type = Vec<String>)]
     pub allowed_transitions: Vec<Status>,
@@ -391,6 +410,13 @@ pub struct TicketView {
     /// people who work tickets, masked for everyone else.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buyer_contact: Option<crate::orders::Contact>,
+}
+
+/// The buyer's shipment back in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentView {
+    pub carrier: Carrier,
+    pub tracking_no: String,
 }
 
 /// A running platform timer in JSON.
@@ -454,6 +480,11 @@ impl TicketView {
             next_deadline_at: ticket.queue_due_at.map(|at| local(at, zone)),
             review_rating: ticket.review_rating,
             review_text: ticket.review_text.clone(),
+            return_address: ticket.return_address.clone(),
+            return_shipment: ticket
+                .return_carrier
+                .zip(ticket.return_tracking_no.clone())
+                .map(|(carrier, tracking_no)| ShipmentView { carrier, tracking_no }),
             allowed_transitions: ticket.position.allowed_moves(),
             seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
                 verdict: record.verdict,

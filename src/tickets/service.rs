@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::error::TicketError;
 use super::events::{self, EventData, Recount, Rule};
+use super::goods::{self, GoodsGiven};
 use super::model::{Channel, SevenDayRecord, Ticket};
 use super::repo;
 use crate::auth::permissions::Action;
@@ -22,8 +23,10 @@ use crate::money::Fen;
 use crate::orders::Order;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
+use crate::rules::inspection::{self, Checklist};
 use crate::rules::reason::ReasonCode;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
+use crate::rules::shipment::Carrier;
 use crate::rules::timers::{self, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 use crate::shops::Shop;
@@ -146,6 +149,54 @@ pub struct NewTransition {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub resolution: Option<Resolution>,
+    /// Approving a return or exchange: the id of the shop's return address the buyer sends the
+    /// goods to (default: the shop's default address).
+    #[serde(default)]
+    pub return_address: Option<i64>,
+    /// 买家已寄回 (→ `buyer_shipped`): the carrier, required with `tracking_no`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "sf")]
+    pub carrier: Option<Carrier>,
+    /// 买家已寄回: the tracking number, in the carrier's shape (spaces and dashes are dropped).
+    #[serde(default)]
+    #[schema(example = "SF1234567890123")]
+    pub tracking_no: Option<String>,
+    /// Receipt (→ `received`), 验货不通过 (→ `inspection_failed`, required with an item
+    /// `not_ok`), a return refunded after receipt: the inspection checklist.
+    #[serde(default)]
+    pub checklist: Option<Checklist>,
+    /// With the checklist: ids of images already attached to the ticket (at least one for
+    /// `inspection_failed`).
+    #[serde(default)]
+    pub photos: Vec<i64>,
+}
+
+impl NewTransition {
+    /// A move with nothing but its target and the version it was made against.
+    pub fn plain(to: Status, version: i32) -> NewTransition {
+        NewTransition {
+            to,
+            note: None,
+            version,
+            resolution: None,
+            return_address: None,
+            carrier: None,
+            tracking_no: None,
+            checklist: None,
+            photos: Vec::new(),
+        }
+    }
+
+    /// What the move was given about the goods.
+    pub fn goods(&self) -> GoodsGiven<'_> {
+        GoodsGiven {
+            return_address: self.return_address,
+            carrier: self.carrier,
+            tracking_no: self.tracking_no.as_deref(),
+            checklist: self.checklist,
+            photos: &self.photos,
+        }
+    }
 }
 
 /// An assignment (`POST /api/v1/tickets/{id}/assignment`).
@@ -839,7 +890,7 @@ pub async fn note(
     Ok(updated)
 }
 
-/// Moves a ticket along its workflow.
+/// Moves a ticket along its workflow, with what the move records about the goods.
 pub async fn transition(
     pool: &PgPool,
     calendar: &Calendar,
@@ -848,15 +899,75 @@ pub async fn transition(
     input: NewTransition,
     now: DateTime<Utc>,
 ) -> Result<Ticket, TicketError> {
+    let mut tx = pool.begin().await?;
+    let updated = transition_in(&mut tx, calendar, user, id, input, now).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Replays a move the platform already made (the refund importer's history): the workflow is
+/// followed, but the goods details an agent gives are not asked for — the platform's report
+/// does not carry them — and none are recorded.
+pub async fn replay_platform_move(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, TicketError> {
+    let mut tx = pool.begin().await?;
+    let updated = move_ticket(&mut tx, calendar, user, id, input, Goods::NotRecorded, now).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// [`transition`] inside the caller's transaction (an inspection from the page stores its
+/// photo and moves the ticket in one): the ticket as it is after the move.
+pub async fn transition_in(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, TicketError> {
+    move_ticket(tx, calendar, user, id, input, Goods::Checked, now).await
+}
+
+/// Whether a move's goods details are checked and recorded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Goods {
+    /// An agent's move: what the goods step needs is required, and recorded.
+    Checked,
+    /// History replayed from the platform: nothing asked, nothing recorded.
+    NotRecorded,
+}
+
+async fn move_ticket(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    goods_check: Goods,
+    now: DateTime<Utc>,
+) -> Result<Ticket, TicketError> {
     let note = match input.note.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(text) => Some(require_text("note", text, 5_000)?),
     };
-    let mut tx = pool.begin().await?;
-    let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
+    let ticket = lock(tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
+    let goods = match goods_check {
+        Goods::Checked => {
+            let step = inspection::goods_step(ticket.kind(), ticket.status(), input.to);
+            goods::resolve(tx, &ticket, step, input.goods()).await?
+        }
+        Goods::NotRecorded => None,
+    };
     apply_move(
-        &mut tx,
+        tx,
         calendar,
         user,
         &ticket,
@@ -864,14 +975,11 @@ pub async fn transition(
         input.resolution,
         note,
         None,
+        goods,
         now,
     )
     .await?;
-    let updated = repo::get(&mut *tx, &user.shops, id)
-        .await?
-        .ok_or(TicketError::NotFound)?;
-    tx.commit().await?;
-    Ok(updated)
+    repo::get(&mut *tx, &user.shops, id).await?.ok_or(TicketError::NotFound)
 }
 
 /// Loads a ticket locked for a change inside the caller's transaction (for the modules that
@@ -887,8 +995,9 @@ pub async fn lock_for_change(
 }
 
 /// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
-/// follow-up cycle, the platform deadline and clocks, the `status_changed` event (naming the
-/// return visit that caused it, if one did), and the return visit when the ticket is done.
+/// follow-up cycle, the platform deadline and clocks, what the move recorded about the goods
+/// (on the ticket and in the event), the `status_changed` event (naming the return visit that
+/// caused it, if one did), and the return visit when the ticket is done.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_move(
     tx: &mut sqlx::PgConnection,
@@ -899,6 +1008,7 @@ pub async fn apply_move(
     given_resolution: Option<Resolution>,
     note: Option<String>,
     reopened_by_visit: Option<i64>,
+    goods: Option<events::GoodsRecord>,
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
     let id = ticket.id;
@@ -960,6 +1070,9 @@ pub async fn apply_move(
         timer_due_at: timer_due,
     };
     repo::store_move(tx, ticket.shop_id, id, &stored, now).await?;
+    if let Some(goods) = &goods {
+        goods::store(tx, ticket, goods).await?;
+    }
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
         to: next.status,
@@ -968,6 +1081,7 @@ pub async fn apply_move(
         platform_deadline_at: platform_deadline,
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
+        goods,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if next.status.asks_for_return_visit() {

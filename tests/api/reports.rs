@@ -112,10 +112,10 @@ async fn walk(state: &aftersales::state::AppState, user: &CurrentUser, id: Ticke
             user,
             id,
             NewTransition {
-                to,
-                note: None,
-                version,
-                resolution: None,
+                // The buyer's shipment back is recorded with its tracking number.
+                carrier: (to == Status::BuyerShipped).then_some(aftersales::rules::shipment::Carrier::Yto),
+                tracking_no: (to == Status::BuyerShipped).then(|| "YT1234567890123".to_string()),
+                ..NewTransition::plain(to, version)
             },
             local(at),
         )

@@ -636,6 +636,7 @@ impl World<'_> {
                     platform_deadline_at: platform_deadline.map(datetime),
                     platform_deadline_provisional_year: None,
                     reopened_by_visit: None,
+                    goods: None,
                 });
                 sim.event(&mut self.events, &mut self.scratch, at, Some(actor), &moved)?;
                 sim.change(at);

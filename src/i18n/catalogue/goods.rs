@@ -31,7 +31,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "No return address yet. Once one is added, approving a return or exchange records it.",
     ),
     ("goods.address.saved", "地址已保存。", "Address saved."),
-    ("goods.address.default_set", "默认地址已更改。", "Default address changed."),
+    (
+        "goods.address.default_set",
+        "默认地址已更改。",
+        "Default address changed.",
+    ),
     ("goods.address.archived", "地址已停用。", "Address archived."),
     (
         "goods.address.invalid_length",
@@ -77,22 +81,42 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("goods.mark.ok", "合格", "OK"),
     ("goods.mark.not_ok", "不合格", "Not OK"),
     // The timeline.
-    ("goods.timeline.address", "寄回地址：{address}", "Send back to: {address}"),
+    (
+        "goods.timeline.address",
+        "寄回地址：{address}",
+        "Send back to: {address}",
+    ),
     (
         "goods.timeline.shipment",
         "{carrier} 运单号 {tracking_no}",
         "{carrier} tracking number {tracking_no}",
     ),
     ("goods.timeline.checklist", "验货：{items}", "Inspection: {items}"),
-    ("goods.timeline.photos", "验货照片：{names}", "Inspection photos: {names}"),
+    (
+        "goods.timeline.photos",
+        "验货照片：{names}",
+        "Inspection photos: {names}",
+    ),
+    ("goods.timeline.item", "{item}：{mark}", "{item}: {mark}"),
+    ("goods.timeline.separator", "，", ", "),
+    ("goods.pack.inspections", "验货记录", "Inspections"),
+    ("goods.pack.photos", "照片", "Photos"),
     // Refusals.
     (
         "goods.invalid.address_unknown",
         "所选退货地址不存在或已停用，请重新选择。",
         "That return address does not exist or was archived; choose again.",
     ),
-    ("goods.invalid.carrier_missing", "请选择快递公司。", "Choose the carrier."),
-    ("goods.invalid.tracking_missing", "请填写运单号。", "Enter the tracking number."),
+    (
+        "goods.invalid.carrier_missing",
+        "请选择快递公司。",
+        "Choose the carrier.",
+    ),
+    (
+        "goods.invalid.tracking_missing",
+        "请填写运单号。",
+        "Enter the tracking number.",
+    ),
     (
         "goods.invalid.checklist_missing",
         "验货不通过需要填写验货清单的每一项。",

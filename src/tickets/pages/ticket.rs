@@ -18,10 +18,13 @@ use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::money::fen_or_dash;
+use crate::rules::inspection::{CheckItem, Checklist, GoodsStep, Mark, goods_step};
 use crate::rules::seven_day::SevenDayVerdict;
+use crate::rules::shipment::Carrier;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::EventData;
+use crate::tickets::events::GoodsRecord;
 use crate::tickets::model::{Channel, Event, SevenDayRecord};
 use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
@@ -78,6 +81,10 @@ pub struct TicketPartial {
     pub visit: Option<VisitBox>,
     /// Photos and files attached to the ticket.
     pub evidence: Vec<crate::evidence::page::EvidenceRow>,
+    /// The goods of a return or exchange: the address recorded and the buyer's shipment.
+    pub goods: Option<GoodsBox>,
+    /// The goods steps' forms: their choices and what was typed.
+    pub goods_forms: GoodsForms,
     /// The follow-up summary and the note as typed, when a refused action shows them again.
     pub summary: String,
     pub note: String,
@@ -111,6 +118,27 @@ pub struct VisitBox {
     pub can_record: bool,
 }
 
+/// The goods card: where the buyer sends the goods, and how they shipped them.
+pub struct GoodsBox {
+    pub return_address: Option<String>,
+    /// The carrier's name and the tracking number.
+    pub shipment: Option<(String, String)>,
+}
+
+impl GoodsBox {
+    /// What `ticket` recorded about its goods; none before anything was.
+    fn of(t: Tr, ticket: &Ticket) -> Option<GoodsBox> {
+        let shipment = ticket
+            .return_carrier
+            .zip(ticket.return_tracking_no.clone())
+            .map(|(carrier, number)| (t.t(carrier.label_key()).to_string(), number));
+        (ticket.return_address.is_some() || shipment.is_some()).then(|| GoodsBox {
+            return_address: ticket.return_address.clone(),
+            shipment,
+        })
+    }
+}
+
 /// One running platform timer.
 pub struct TimerRow {
     pub label: &'static str,
@@ -125,12 +153,48 @@ pub struct VerdictBox {
     pub explanation: String,
 }
 
-/// A button for one legal move.
+/// A button for one legal move; a move with a goods step is a form of its own instead.
 pub struct MoveButton {
     pub to: &'static str,
     pub label: String,
     pub class: &'static str,
     pub confirm: bool,
+    /// The goods step the move records (`return_address`, `shipment`, `inspection`,
+    /// `failed_inspection`); none: a bare button.
+    pub goods: Option<&'static str>,
+    /// Its form posts a photo (multipart, to `/tickets/{id}/inspection`).
+    pub upload: bool,
+    /// Its form is shown open (the move was just refused), with the note as typed.
+    pub open: bool,
+    pub note: String,
+}
+
+impl MoveButton {
+    /// Whether the move's goods step is `name`.
+    pub fn is_step(&self, name: &str) -> bool {
+        self.goods == Some(name)
+    }
+}
+
+/// The choices and what was typed for the goods steps' forms.
+pub struct GoodsForms {
+    /// The shop's return addresses, the default (or the one typed) selected.
+    pub addresses: Vec<Choice>,
+    pub carriers: Vec<Choice>,
+    pub tracking_no: String,
+    /// Each checklist item: its field name, its name, and the mark typed (`ok`, `not_ok`, or
+    /// empty).
+    pub items: Vec<(&'static str, &'static str, String)>,
+}
+
+/// The name of a goods step in the page's forms.
+fn step_name(step: GoodsStep) -> &'static str {
+    match step {
+        GoodsStep::ReturnAddress => "return_address",
+        GoodsStep::Shipment => "shipment",
+        GoodsStep::Inspection => "inspection",
+        GoodsStep::FailedInspection => "failed_inspection",
+    }
 }
 
 /// One timeline entry, ready to show.
@@ -236,15 +300,22 @@ pub async fn partial(
             .position
             .allowed_moves()
             .into_iter()
-            .map(|to| MoveButton {
-                to: to.as_str(),
-                label: move_label(t, to, ticket.position.held_from),
-                class: match to {
-                    Status::Rejected | Status::InspectionFailed => "btn-danger",
-                    Status::Escalated | Status::PlatformIntervention => "",
-                    _ => "btn-primary",
-                },
-                confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
+            .map(|to| {
+                let step = goods_step(ticket.kind(), ticket.status(), to);
+                MoveButton {
+                    to: to.as_str(),
+                    label: move_label(t, to, ticket.position.held_from),
+                    class: match to {
+                        Status::Rejected | Status::InspectionFailed => "btn-danger",
+                        Status::Escalated | Status::PlatformIntervention => "",
+                        _ => "btn-primary",
+                    },
+                    confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
+                    goods: step.map(step_name),
+                    upload: matches!(step, Some(GoodsStep::Inspection | GoodsStep::FailedInspection)),
+                    open: false,
+                    note: String::new(),
+                }
             })
             .collect()
     } else {
@@ -318,8 +389,35 @@ pub async fn partial(
         }
     });
     let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
+    let goods_forms = if moves.iter().any(|m| m.goods.is_some()) {
+        let addresses = crate::shops::return_addresses::list(&state.pool, ticket.shop_id, false).await?;
+        GoodsForms {
+            addresses: addresses
+                .iter()
+                .map(|a| Choice::new(a.id.to_string(), format!("{} · {}", a.label, a.text()), a.is_default))
+                .collect(),
+            carriers: Carrier::ALL
+                .iter()
+                .map(|c| Choice::new(c.as_str(), t.t(c.label_key()), false))
+                .collect(),
+            tracking_no: String::new(),
+            items: CheckItem::ALL
+                .iter()
+                .map(|item| (item.as_str(), t.t(item.label_key()), String::new()))
+                .collect(),
+        }
+    } else {
+        GoodsForms {
+            addresses: Vec::new(),
+            carriers: Vec::new(),
+            tracking_no: String::new(),
+            items: Vec::new(),
+        }
+    };
 
     Ok(TicketPartial {
+        goods: GoodsBox::of(t, ticket),
+        goods_forms,
         replies,
         buyer_file,
         visit,
@@ -488,13 +586,23 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         ),
         EventData::EvidenceAdded(evidence) => (t.t("timeline.evidence_added").to_string(), text(&evidence.file_name)),
         EventData::Note(note) => (t.t("timeline.note").to_string(), text(&note.text)),
-        EventData::StatusChanged(change) => (
-            t.f(
-                "timeline.status_changed",
-                &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
-            ),
-            text_opt(&change.note),
-        ),
+        EventData::StatusChanged(change) => {
+            let mut lines: Vec<String> = text_opt(&change.note).into_iter().collect();
+            lines.extend(
+                change
+                    .goods
+                    .as_ref()
+                    .map(|goods| goods_lines(t, goods))
+                    .unwrap_or_default(),
+            );
+            (
+                t.f(
+                    "timeline.status_changed",
+                    &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
+                ),
+                (!lines.is_empty()).then(|| lines.join("\n")),
+            )
+        }
         EventData::Assigned(assigned) => (t.f("timeline.assigned", &[("to", &name(assigned.to))]), None),
         EventData::RuleDecision(decision) => (
             t.f(
@@ -518,6 +626,54 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         body,
         when: t.datetime(&event.at),
     }
+}
+
+/// What a move recorded about the goods, in words: one line each for the address, the
+/// shipment, the checklist and the photos.
+pub fn goods_lines(t: Tr, goods: &GoodsRecord) -> Vec<String> {
+    match goods {
+        GoodsRecord::ReturnAddress { text, .. } => vec![t.f("goods.timeline.address", &[("address", text)])],
+        GoodsRecord::Shipment { carrier, tracking_no } => vec![t.f(
+            "goods.timeline.shipment",
+            &[("carrier", &t.t(carrier.label_key())), ("tracking_no", tracking_no)],
+        )],
+        GoodsRecord::Inspection { checklist, photos } => {
+            let mut lines = Vec::new();
+            if let Some(checklist) = checklist {
+                let items: Vec<String> = checklist_marks(t, checklist)
+                    .into_iter()
+                    .map(|(item, mark, _)| t.f("goods.timeline.item", &[("item", &item), ("mark", &mark)]))
+                    .collect();
+                lines.push(t.f(
+                    "goods.timeline.checklist",
+                    &[("items", &items.join(t.t("goods.timeline.separator")))],
+                ));
+            }
+            if !photos.is_empty() {
+                let names: Vec<&str> = photos.iter().map(|p| p.file_name.as_str()).collect();
+                lines.push(t.f(
+                    "goods.timeline.photos",
+                    &[("names", &names.join(t.t("goods.timeline.separator")))],
+                ));
+            }
+            lines
+        }
+    }
+}
+
+/// Each checklist item with its mark, in words, and whether it was ok.
+pub fn checklist_marks(t: Tr, checklist: &Checklist) -> Vec<(String, String, bool)> {
+    CheckItem::ALL
+        .iter()
+        .map(|item| {
+            let mark = checklist.mark(*item);
+            (
+                t.t(item.label_key()).to_string(),
+                t.t(mark.label_key()).to_string(),
+                mark == Mark::Ok,
+            )
+        })
+        .collect()
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: TicketId) -> PageResult<Ticket> {
@@ -547,11 +703,14 @@ pub struct Draft {
     pub move_note: String,
     /// The comment typed with the return visit's answer.
     pub visit_comment: String,
+    /// The move posted (`to`) and what its goods form had typed: field name → value.
+    pub move_to: String,
+    pub goods: Vec<(String, String)>,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
 /// at the top of the page.
-const FORM_FIELDS: [&str; 7] = [
+const FORM_FIELDS: [&str; 13] = [
     "channel",
     "summary",
     "canned_reply",
@@ -559,6 +718,12 @@ const FORM_FIELDS: [&str; 7] = [
     "resolution",
     "comment",
     "file",
+    "return_address",
+    "carrier",
+    "tracking_no",
+    "checklist",
+    "photos",
+    "photo",
 ];
 
 /// After an action: the fragment for htmx, a redirect for a plain post, and on a refused
@@ -621,7 +786,34 @@ pub(crate) async fn answer(
         }
         body.summary = draft.summary;
         body.note = draft.note;
-        body.move_note = draft.move_note;
+        // A refused move with a goods form opens that form again, with what was typed in it.
+        match body
+            .moves
+            .iter_mut()
+            .find(|m| m.to == draft.move_to && m.goods.is_some())
+        {
+            Some(refused) => {
+                refused.open = true;
+                refused.note = draft.move_note;
+                let typed = |name: &str| draft.goods.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                let forms = &mut body.goods_forms;
+                if let Some(address) = typed("return_address") {
+                    for choice in &mut forms.addresses {
+                        choice.selected = choice.value == address;
+                    }
+                }
+                if let Some(carrier) = typed("carrier") {
+                    for choice in &mut forms.carriers {
+                        choice.selected = choice.value == carrier;
+                    }
+                }
+                forms.tracking_no = typed("tracking_no").unwrap_or_default();
+                for (name, _, mark) in &mut forms.items {
+                    *mark = typed(name).unwrap_or_default();
+                }
+            }
+            None => body.move_note = draft.move_note,
+        }
         body.visit_comment = draft.visit_comment;
         body.errors = errors;
     }
@@ -719,13 +911,72 @@ pub async fn add_note(
     answer(&state, &page, id, result, "flash.note_saved", draft).await
 }
 
-/// The status form: one button per legal move.
+/// The status form: one button per legal move; the goods steps' forms add their fields.
 #[derive(Deserialize)]
 pub struct TransitionForm {
     to: String,
     version: i32,
     note: Option<String>,
     resolution: Option<String>,
+    /// Approving a return or exchange: the return address chosen.
+    #[serde(default)]
+    return_address: Option<String>,
+    /// 买家已寄回: carrier and tracking number.
+    #[serde(default)]
+    carrier: Option<String>,
+    #[serde(default)]
+    tracking_no: Option<String>,
+    /// Receipt: the checklist, one field per item.
+    #[serde(default)]
+    tags: Option<String>,
+    #[serde(default)]
+    accessories: Option<String>,
+    #[serde(default)]
+    seal: Option<String>,
+    #[serde(default)]
+    signs_of_use: Option<String>,
+    #[serde(default)]
+    quantity: Option<String>,
+}
+
+impl TransitionForm {
+    /// The value of a checklist item's field.
+    fn item(&self, name: &str) -> Option<&str> {
+        match name {
+            "tags" => self.tags.as_deref(),
+            "accessories" => self.accessories.as_deref(),
+            "seal" => self.seal.as_deref(),
+            "signs_of_use" => self.signs_of_use.as_deref(),
+            "quantity" => self.quantity.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// What a move's form gave about the goods, read from its fields (`field`): the return address,
+/// carrier and tracking number, the checklist. Blank fields are not given.
+pub fn goods_from_form<'a>(
+    input: &mut NewTransition,
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> Result<(), FieldError> {
+    let given = |name: &str| field(name).map(str::trim).filter(|v| !v.is_empty());
+    input.return_address = match given("return_address") {
+        Some(id) => Some(
+            id.parse::<i64>()
+                .map_err(|_| FieldError::new("return_address", "goods.invalid.address_unknown"))?,
+        ),
+        None => None,
+    };
+    input.carrier = match given("carrier") {
+        Some(code) => Some(
+            crate::rules::shipment::Carrier::parse(code)
+                .ok_or_else(|| FieldError::new("carrier", "goods.invalid.carrier_missing"))?,
+        ),
+        None => None,
+    };
+    input.tracking_no = given("tracking_no").map(str::to_string);
+    input.checklist = crate::tickets::goods::checklist_from_form(|name| field(name))?;
+    Ok(())
 }
 
 /// Moves a ticket from the page.
@@ -742,19 +993,41 @@ pub async fn move_ticket(
         .and_then(Resolution::parse);
     let draft = Draft {
         move_note: form.note.clone().unwrap_or_default(),
+        move_to: form.to.clone(),
+        goods: [
+            ("return_address", form.return_address.as_deref()),
+            ("carrier", form.carrier.as_deref()),
+            ("tracking_no", form.tracking_no.as_deref()),
+        ]
+        .into_iter()
+        .chain(
+            CheckItem::ALL
+                .iter()
+                .map(|item| (item.as_str(), form.item(item.as_str()))),
+        )
+        .filter_map(|(name, value)| value.map(|v| (name.to_string(), v.to_string())))
+        .collect(),
         ..Draft::default()
     };
     let result = match Status::parse(&form.to) {
         Some(to) => {
-            let input = NewTransition {
-                to,
-                note: form.note,
-                version: form.version,
+            let mut input = NewTransition {
+                note: form.note.clone(),
                 resolution,
+                ..NewTransition::plain(to, form.version)
             };
-            service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
-                .await
-                .map_err(Refusal::from)
+            let fields = |name: &str| match name {
+                "return_address" => form.return_address.as_deref(),
+                "carrier" => form.carrier.as_deref(),
+                "tracking_no" => form.tracking_no.as_deref(),
+                item => form.item(item),
+            };
+            match goods_from_form(&mut input, fields) {
+                Ok(()) => service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
+                    .await
+                    .map_err(Refusal::from),
+                Err(error) => Err(error.into()),
+            }
         }
         None => Err(FieldError::new("to", "form.choose_move").into()),
     };
