@@ -635,6 +635,8 @@ impl TicketGen<'_> {
                             platform_deadline_provisional_year: None,
                             reopened_by_visit: None,
                             goods: None,
+                            refund_fen: None,
+                            rejection_reason: None,
                         }),
                     });
                     position = next;

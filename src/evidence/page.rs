@@ -20,7 +20,7 @@ use crate::rules::workflow::Status;
 use crate::state::AppState;
 use crate::tickets::Ticket;
 use crate::tickets::pages::Refusal;
-use crate::tickets::pages::ticket::Draft;
+use crate::tickets::pages::ticket::{Draft, MoveDraft};
 use crate::tickets::service::NewTransition;
 use crate::web::{Page, PageError, PageResult};
 
@@ -110,7 +110,10 @@ pub async fn inspect(
             let draft = Draft {
                 move_note: field("note").unwrap_or_default().to_string(),
                 move_to: field("to").unwrap_or_default().to_string(),
-                goods: fields.clone(),
+                move_draft: MoveDraft {
+                    goods: fields.clone(),
+                    ..MoveDraft::default()
+                },
                 ..Draft::default()
             };
             let version = field("version").and_then(|v| v.parse::<i32>().ok());

@@ -29,6 +29,7 @@ use crate::i18n::{Lang, Message};
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::calendar::Calendar;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::workflow::{Status, TicketKind};
 use crate::shops::Shop;
 use crate::tickets::repo;
@@ -406,6 +407,8 @@ async fn open_ticket(desk: &Desk, user: &CurrentUser, shop: &Shop, record: &Refu
             id,
             NewTransition {
                 note: Some(format!("平台退款状态：{}", record.status_text)),
+                // The report says the seller refused, not why: the note quotes the platform.
+                rejection_reason: (to == Status::Rejected).then_some(RejectionReason::Other),
                 ..NewTransition::plain(to, version)
             },
             at,

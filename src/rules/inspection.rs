@@ -1,17 +1,12 @@
-//! The goods steps of a return or an exchange, pure: which move records what about the goods
-//! ([`goods_step`]), and the inspection checklist (验货) with what a failed inspection needs.
+//! The inspection of returned goods (验货), pure: the checklist and what a failed inspection
+//! needs. Which moves inspect is `rules::move_details` (confirming receipt and refunding a
+//! received return may record the checklist; 验货不通过 must).
 //!
-//! - Approving a return or exchange records where the buyer sends the goods (the shop's
-//!   return address).
-//! - 买家已寄回 records the carrier and tracking number (`rules::shipment`).
-//! - Confirming receipt, and refunding a received return, may record the checklist.
-//! - 验货不通过 must: the checklist with at least one item not ok, and at least one photo —
-//!   what a platform dispute asks the shop to show.
+//! 验货不通过 needs the checklist with at least one item not ok, and at least one photo — what
+//! a platform dispute asks the shop to show.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use super::workflow::{Status, TicketKind};
 
 /// One item of the inspection checklist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,36 +131,6 @@ impl Checklist {
     }
 }
 
-/// What a move records about the goods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GoodsStep {
-    /// Approving a return or exchange: the address the goods go back to.
-    ReturnAddress,
-    /// 买家已寄回: carrier and tracking number, required.
-    Shipment,
-    /// Receipt or a refund after it: the checklist if the agent gives it.
-    Inspection,
-    /// 验货不通过: the checklist with an item not ok, and a photo, required.
-    FailedInspection,
-}
-
-/// What the move `from` → `to` of a `kind` ticket records about the goods; `None` for the
-/// moves that do not touch the goods (and for every move of the kinds without goods).
-pub fn goods_step(kind: TicketKind, from: Status, to: Status) -> Option<GoodsStep> {
-    use Status::*;
-    if !matches!(kind, TicketKind::Return | TicketKind::Exchange) {
-        return None;
-    }
-    match (from, to) {
-        (Requested, Approved) => Some(GoodsStep::ReturnAddress),
-        (Approved, BuyerShipped) => Some(GoodsStep::Shipment),
-        (BuyerShipped, Received) => Some(GoodsStep::Inspection),
-        (Received, Refunded) => Some(GoodsStep::Inspection),
-        (Received, InspectionFailed) => Some(GoodsStep::FailedInspection),
-        _ => None,
-    }
-}
-
 /// Why an inspection was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InspectionError {
@@ -177,11 +142,11 @@ pub enum InspectionError {
     PhotoMissing,
 }
 
-/// Checks the inspection given with a move that records one (`step` is
-/// [`GoodsStep::Inspection`] or [`GoodsStep::FailedInspection`]): a failed inspection needs the
-/// checklist, an item not ok, and at least one photo; at receipt anything given is recorded.
-pub fn check_inspection(step: GoodsStep, checklist: Option<&Checklist>, photos: usize) -> Result<(), InspectionError> {
-    if step != GoodsStep::FailedInspection {
+/// Checks the inspection given with a move that records one: a failed inspection (`failed`)
+/// needs the checklist, an item not ok, and at least one photo; at receipt anything given is
+/// recorded.
+pub fn check_inspection(failed: bool, checklist: Option<&Checklist>, photos: usize) -> Result<(), InspectionError> {
+    if !failed {
         return Ok(());
     }
     let checklist = checklist.ok_or(InspectionError::ChecklistMissing)?;
@@ -204,35 +169,8 @@ mod tests {
     }
 
     #[test]
-    fn the_goods_steps_are_those_of_returns_and_exchanges() {
-        use Status::*;
-        for kind in [TicketKind::Return, TicketKind::Exchange] {
-            assert_eq!(goods_step(kind, Requested, Approved), Some(GoodsStep::ReturnAddress));
-            assert_eq!(goods_step(kind, Approved, BuyerShipped), Some(GoodsStep::Shipment));
-            assert_eq!(goods_step(kind, BuyerShipped, Received), Some(GoodsStep::Inspection));
-            assert_eq!(goods_step(kind, Requested, Rejected), None);
-        }
-        assert_eq!(
-            goods_step(TicketKind::Return, Received, InspectionFailed),
-            Some(GoodsStep::FailedInspection)
-        );
-        assert_eq!(
-            goods_step(TicketKind::Return, Received, Refunded),
-            Some(GoodsStep::Inspection)
-        );
-        assert_eq!(goods_step(TicketKind::Return, InspectionFailed, Refunded), None);
-        assert_eq!(
-            goods_step(TicketKind::Refund, Requested, Approved),
-            None,
-            "no goods come back"
-        );
-        // Coming back from a hold is not approving again.
-        assert_eq!(goods_step(TicketKind::Return, Escalated, Approved), None);
-    }
-
-    #[test]
     fn a_failed_inspection_needs_the_checklist_an_item_not_ok_and_a_photo() {
-        let step = GoodsStep::FailedInspection;
+        let step = true;
         assert_eq!(check_inspection(step, None, 1), Err(InspectionError::ChecklistMissing));
         assert_eq!(
             check_inspection(step, Some(&all(Mark::Ok)), 1),
@@ -250,11 +188,8 @@ mod tests {
 
     #[test]
     fn at_receipt_the_checklist_is_recorded_whatever_it_says() {
-        assert_eq!(check_inspection(GoodsStep::Inspection, None, 0), Ok(()));
-        assert_eq!(
-            check_inspection(GoodsStep::Inspection, Some(&all(Mark::NotOk)), 0),
-            Ok(())
-        );
+        assert_eq!(check_inspection(false, None, 0), Ok(()));
+        assert_eq!(check_inspection(false, Some(&all(Mark::NotOk)), 0), Ok(()));
     }
 
     #[test]
@@ -286,21 +221,9 @@ mod tests {
             let checklist = Checklist::from_marks(|item| {
                 CheckItem::ALL.iter().position(|i| *i == item).map(|at| marks[at])
             }).expect("five marks");
-            let accepted = check_inspection(GoodsStep::FailedInspection, Some(&checklist), photos).is_ok();
+            let accepted = check_inspection(true, Some(&checklist), photos).is_ok();
             prop_assert_eq!(accepted, marks.contains(&Mark::NotOk) && photos > 0);
         }
 
-        /// Only returns and exchanges have goods steps, and only on moves of their own workflow.
-        #[test]
-        fn goods_steps_are_only_on_legal_moves_of_returns_and_exchanges(
-            kind in proptest::sample::select(TicketKind::ALL.to_vec()),
-            from in proptest::sample::select(Status::ALL.to_vec()),
-            to in proptest::sample::select(Status::ALL.to_vec()),
-        ) {
-            if goods_step(kind, from, to).is_some() {
-                prop_assert!(matches!(kind, TicketKind::Return | TicketKind::Exchange));
-                prop_assert!(kind.moves_from(from).contains(&to), "{:?} {:?} → {:?}", kind, from, to);
-            }
-        }
     }
 }

@@ -11,11 +11,15 @@
 //! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
 //! - [`inspection`]: what each goods step of a return or exchange records; the inspection checklist.
 //! - [`shipment`]: the carriers and the shape of their tracking numbers.
+//! - [`move_details`]: which moves need details typed before they happen.
+//! - [`rejection`]: the reasons a request may be refused for.
 
 pub mod calendar;
 pub mod follow_up;
 pub mod inspection;
+pub mod move_details;
 pub mod reason;
+pub mod rejection;
 pub mod seven_day;
 pub mod shipment;
 pub mod timers;

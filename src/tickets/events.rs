@@ -16,6 +16,7 @@ use super::model::{Channel, SevenDayRecord};
 use crate::ids::UserId;
 use crate::rules::inspection::Checklist;
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::shipment::Carrier;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
@@ -118,6 +119,13 @@ pub struct StatusChanged {
     /// What the move recorded about the goods of a return or exchange; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods: Option<GoodsRecord>,
+    /// The amount in fen agreed to (→ `approved`) or refunded (→ `refunded`) with this move;
+    /// absent on other moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_fen: Option<i64>,
+    /// Why the request was refused (→ `rejected`); absent on other moves. The note says more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<RejectionReason>,
 }
 
 /// Data of an `assigned` event (`None`: the shared queue).

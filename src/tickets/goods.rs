@@ -1,7 +1,7 @@
-//! The goods steps of a move (`rules::inspection::goods_step`): what the agent gave with the
-//! move — return address, carrier and tracking number, checklist and photos — checked against
-//! the rules and the shop's records, and what the ticket then keeps. The move itself is
-//! `service`'s; this module says what it records about the goods.
+//! The goods details of a move (`rules::move_details`: return address, shipment, inspection):
+//! what the agent gave with the move — return address, carrier and tracking number, checklist
+//! and photos — checked against the rules and the shop's records, and what the ticket then
+//! keeps. The move itself is `service`'s; this module says what it records about the goods.
 
 use sqlx::PgConnection;
 
@@ -10,7 +10,8 @@ use super::events::{GoodsRecord, InspectionPhoto};
 use super::model::Ticket;
 use super::repo;
 use crate::edge::FieldError;
-use crate::rules::inspection::{self, Checklist, GoodsStep, InspectionError};
+use crate::rules::inspection::{self, Checklist, InspectionError};
+use crate::rules::move_details::MoveDetail;
 use crate::rules::shipment::{Carrier, TrackingError, TrackingNo};
 
 /// The most photos one inspection names.
@@ -29,50 +30,33 @@ pub struct GoodsGiven<'a> {
 }
 
 impl GoodsGiven<'_> {
-    /// The fields given, by name, for refusing those a move does not take.
-    fn present(&self) -> [(&'static str, bool); 5] {
-        [
-            ("return_address", self.return_address.is_some()),
-            ("carrier", self.carrier.is_some()),
-            ("tracking_no", self.tracking_no.is_some_and(|t| !t.trim().is_empty())),
-            ("checklist", self.checklist.is_some()),
-            ("photos", !self.photos.is_empty()),
-        ]
+    /// Whether the field `name` (of `MoveDetail::fields`) was given.
+    pub fn has(&self, name: &str) -> bool {
+        match name {
+            "return_address" => self.return_address.is_some(),
+            "carrier" => self.carrier.is_some(),
+            "tracking_no" => self.tracking_no.is_some_and(|t| !t.trim().is_empty()),
+            "checklist" => self.checklist.is_some(),
+            "photos" => !self.photos.is_empty(),
+            _ => false,
+        }
     }
 }
 
-/// The fields a goods step takes.
-pub fn fields(step: GoodsStep) -> &'static [&'static str] {
-    match step {
-        GoodsStep::ReturnAddress => &["return_address"],
-        GoodsStep::Shipment => &["carrier", "tracking_no"],
-        GoodsStep::Inspection | GoodsStep::FailedInspection => &["checklist", "photos"],
-    }
-}
-
-/// Checks what was given for the goods step `step` of a move of `ticket` (none: a move that
-/// records nothing about the goods, which takes none of these fields) and says what the move
-/// records. Approval records the chosen address, or the shop's default, or — for a shop without
-/// any address yet — nothing.
+/// Looks up and checks what was given for the goods detail `detail` of a move of `ticket`
+/// (none: the move records nothing about the goods; `service::check_details` has refused the
+/// fields a move does not take) and says what the move records. Approval records the chosen
+/// address, or the shop's default, or — for a shop without any address yet — nothing.
 pub async fn resolve(
     conn: &mut PgConnection,
     ticket: &Ticket,
-    step: Option<GoodsStep>,
+    detail: Option<MoveDetail>,
     given: GoodsGiven<'_>,
 ) -> Result<Option<GoodsRecord>, TicketError> {
-    let taken = step.map(fields).unwrap_or(&[]);
-    if let Some((field, _)) = given
-        .present()
-        .into_iter()
-        .find(|(field, present)| *present && !taken.contains(field))
-    {
-        return Err(FieldError::new(field, "goods.invalid.not_for_move")
-            .with("field", field)
-            .into());
-    }
-    let Some(step) = step else { return Ok(None) };
-    match step {
-        GoodsStep::ReturnAddress => {
+    let Some(detail) = detail else { return Ok(None) };
+    match detail {
+        MoveDetail::RejectionReason => Ok(None),
+        MoveDetail::ReturnAddress => {
             let shop = ticket.shop_id;
             let address = match given.return_address {
                 Some(id) => Some(
@@ -88,7 +72,7 @@ pub async fn resolve(
                 label: a.label,
             }))
         }
-        GoodsStep::Shipment => {
+        MoveDetail::Shipment => {
             let carrier = given
                 .carrier
                 .ok_or_else(|| FieldError::new("carrier", "goods.invalid.carrier_missing"))?;
@@ -102,7 +86,7 @@ pub async fn resolve(
                 tracking_no: tracking_no.into_string(),
             }))
         }
-        GoodsStep::Inspection | GoodsStep::FailedInspection => {
+        MoveDetail::Inspection | MoveDetail::FailedInspection => {
             let mut ids: Vec<i64> = Vec::new();
             for id in given.photos {
                 if !ids.contains(id) {
@@ -116,7 +100,12 @@ pub async fn resolve(
                     .with("photo", missing)
                     .into());
             }
-            inspection::check_inspection(step, given.checklist.as_ref(), found.len()).map_err(|error| match error {
+            inspection::check_inspection(
+                detail == MoveDetail::FailedInspection,
+                given.checklist.as_ref(),
+                found.len(),
+            )
+            .map_err(|error| match error {
                 InspectionError::ChecklistMissing => FieldError::new("checklist", "goods.invalid.checklist_missing"),
                 InspectionError::NothingNotOk => FieldError::new("checklist", "goods.invalid.nothing_not_ok"),
                 InspectionError::PhotoMissing => FieldError::new("photos", "goods.invalid.photo_missing"),

@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
 use crate::rules::shipment::Carrier;
 use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_ticket};
@@ -175,6 +176,12 @@ pub struct Ticket {
     /// Once the buyer shipped the goods back: the carrier and the tracking number.
     pub return_carrier: Option<Carrier>,
     pub return_tracking_no: Option<String>,
+    /// The refund the seller agreed to (同意退款) and the amount actually refunded (已退款).
+    pub approved_refund_fen: Option<Fen>,
+    pub refunded_fen: Option<Fen>,
+    /// Why the request was refused, and what the agent wrote (kept once the ticket moves on).
+    pub rejection_reason: Option<RejectionReason>,
+    pub rejection_note: Option<String>,
     pub time_zone: Tz,
     pub platform_timers: PlatformTimers,
 }
@@ -225,7 +232,8 @@ macro_rules! ticket_select {
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text, s.time_zone, s.platform_timers,
-        t.return_address, t.return_carrier, t.return_tracking_no
+        t.return_address, t.return_carrier, t.return_tracking_no,
+        t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -286,6 +294,10 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
                 .as_deref()
                 .and_then(Carrier::parse),
             return_tracking_no: row.try_get("return_tracking_no")?,
+            approved_refund_fen: row.try_get::<Option<i64>, _>("approved_refund_fen")?.map(Fen),
+            refunded_fen: row.try_get::<Option<i64>, _>("refunded_fen")?.map(Fen),
+            rejection_reason: row.try_get("rejection_reason")?,
+            rejection_note: row.try_get("rejection_note")?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             platform_timers: row
                 .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
@@ -399,6 +411,18 @@ pub struct TicketView {
     /// Once the buyer shipped the goods back: the carrier and tracking number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_shipment: Option<ShipmentView>,
+    /// The refund agreed to (同意退款) and the amount actually refunded (已退款), in fen; absent
+    /// until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_refund_fen: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_fen: Option<i64>,
+    /// Why the request was refused and what the agent wrote; absent unless it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub rejection_reason: Option<RejectionReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_note: Option<String>,
     /// Where the ticket may move next.
     #[schema(value_type = Vec<String>)]
     pub allowed_transitions: Vec<Status>,
@@ -485,6 +509,10 @@ impl TicketView {
                 .return_carrier
                 .zip(ticket.return_tracking_no.clone())
                 .map(|(carrier, tracking_no)| ShipmentView { carrier, tracking_no }),
+            approved_refund_fen: ticket.approved_refund_fen.map(|f| f.0),
+            refunded_fen: ticket.refunded_fen.map(|f| f.0),
+            rejection_reason: ticket.rejection_reason,
+            rejection_note: ticket.rejection_note.clone(),
             allowed_transitions: ticket.position.allowed_moves(),
             seven_day: ticket.seven_day.as_ref().map(|record| SevenDayView {
                 verdict: record.verdict,

@@ -11,6 +11,7 @@ use super::events::{Escalated, EventData};
 use super::model::{Event, SevenDayRecord, Ticket, ticket_select};
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::workflow::{Priority, Resolution, Status, TicketKind};
 
 /// One ticket among `shops`.
@@ -384,6 +385,25 @@ pub async fn store_move(
     .execute(&mut *conn)
     .await?;
     touch(conn, shop, ticket, now).await
+}
+
+/// Records why a request was refused and the note that says more (kept when the ticket moves
+/// on, so a closed ticket still shows it).
+pub async fn store_rejection(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    reason: RejectionReason,
+    note: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET rejection_reason = $3, rejection_note = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(reason)
+        .bind(note)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Corrects a platform deadline counted again by the system (the version is left alone: nobody's

@@ -23,8 +23,10 @@ use crate::money::Fen;
 use crate::orders::Order;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
-use crate::rules::inspection::{self, Checklist};
+use crate::rules::inspection::Checklist;
+use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
 use crate::rules::shipment::Carrier;
 use crate::rules::timers::{self, TimerFacts};
@@ -169,6 +171,12 @@ pub struct NewTransition {
     /// `inspection_failed`).
     #[serde(default)]
     pub photos: Vec<i64>,
+    /// For a refusal (→ `rejected` of a refund, return or exchange): why, one of
+    /// `outside_no_reason_window`, `resale_affected`, `missing_evidence`, `received_intact`,
+    /// `returned_goods_mismatch`, `agreed_with_buyer`, `other`; the `note` is then required.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "missing_evidence")]
+    pub rejection_reason: Option<RejectionReason>,
 }
 
 impl NewTransition {
@@ -184,6 +192,7 @@ impl NewTransition {
             tracking_no: None,
             checklist: None,
             photos: Vec::new(),
+            rejection_reason: None,
         }
     }
 
@@ -197,6 +206,70 @@ impl NewTransition {
             photos: &self.photos,
         }
     }
+}
+
+/// The details a move carries, checked against those it needs ([`move_details::needed`]).
+#[derive(Clone, Debug, Default)]
+pub struct MoveDetails {
+    /// Why a request was refused (the note says more).
+    pub rejection_reason: Option<RejectionReason>,
+    /// What the move records about the goods of a return or exchange ([`goods::resolve`]).
+    pub goods: Option<events::GoodsRecord>,
+}
+
+/// Checks the details given with a move against those the move needs: each needed one must be
+/// there and right, and a detail the move does not take is refused rather than dropped
+/// silently (the logistics `resolution`, taken on any move before details existed, excepted).
+/// The goods details are only checked for being taken here: what they name (an address, the
+/// photos) is looked up by [`goods::resolve`].
+pub fn check_details(
+    position: &Position,
+    input: &NewTransition,
+    note: Option<&str>,
+) -> Result<MoveDetails, TicketError> {
+    let needed = move_details::needed(position, input.to);
+    let mut details = MoveDetails::default();
+    let given = input.goods();
+    for detail in MoveDetail::ALL {
+        let wanted = needed.contains(&detail);
+        match detail {
+            MoveDetail::RejectionReason => {
+                if !wanted {
+                    if input.rejection_reason.is_some() {
+                        return Err(not_for_move("rejection_reason", input.to));
+                    }
+                    continue;
+                }
+                let reason = input
+                    .rejection_reason
+                    .ok_or_else(|| FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_missing"))?;
+                details.rejection_reason = Some(reason);
+            }
+            MoveDetail::ReturnAddress
+            | MoveDetail::Shipment
+            | MoveDetail::Inspection
+            | MoveDetail::FailedInspection => {
+                // A field is refused only if no detail the move needs takes it (receipt and a
+                // failed inspection share the checklist's).
+                let taken = |field: &str| needed.iter().any(|d| d.fields().contains(&field));
+                if let Some(field) = detail.fields().iter().find(|f| given.has(f) && !taken(f)) {
+                    return Err(not_for_move(field, input.to));
+                }
+            }
+        }
+    }
+    if note.is_none() && needed.iter().any(|d| d.requires_note()) {
+        return Err(FieldError::new("note", "ticket.invalid.move_note_missing").into());
+    }
+    Ok(details)
+}
+
+/// A detail given with a move that does not take it.
+fn not_for_move(field: &'static str, to: Status) -> TicketError {
+    FieldError::new(field, "ticket.invalid.detail_not_for_move")
+        .with("field", field)
+        .with("to", to.as_str())
+        .into()
 }
 
 /// An assignment (`POST /api/v1/tickets/{id}/assignment`).
@@ -959,14 +1032,15 @@ async fn move_ticket(
     };
     let ticket = lock(tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
-    let goods = match goods_check {
-        Goods::Checked => {
-            let step = inspection::goods_step(ticket.kind(), ticket.status(), input.to);
-            goods::resolve(tx, &ticket, step, input.goods()).await?
-        }
-        Goods::NotRecorded => None,
-    };
-    apply_move(
+    let mut details = check_details(&ticket.position, &input, note.as_deref())?;
+    if goods_check == Goods::Checked {
+        let goods_detail = move_details::needed(&ticket.position, input.to)
+            .iter()
+            .copied()
+            .find(|d| d.is_goods());
+        details.goods = goods::resolve(tx, &ticket, goods_detail, input.goods()).await?;
+    }
+    apply_detailed_move(
         tx,
         calendar,
         user,
@@ -975,7 +1049,7 @@ async fn move_ticket(
         input.resolution,
         note,
         None,
-        goods,
+        &details,
         now,
     )
     .await?;
@@ -994,10 +1068,8 @@ pub async fn lock_for_change(
     lock(tx, user, id, version).await
 }
 
-/// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
-/// follow-up cycle, the platform deadline and clocks, what the move recorded about the goods
-/// (on the ticket and in the event), the `status_changed` event (naming the return visit that
-/// caused it, if one did), and the return visit when the ticket is done.
+/// Stores a move the workflow already allowed (`next`) and that needs no details, inside the
+/// caller's transaction: see [`apply_detailed_move`].
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_move(
     tx: &mut sqlx::PgConnection,
@@ -1008,7 +1080,39 @@ pub async fn apply_move(
     given_resolution: Option<Resolution>,
     note: Option<String>,
     reopened_by_visit: Option<i64>,
-    goods: Option<events::GoodsRecord>,
+    now: DateTime<Utc>,
+) -> Result<(), TicketError> {
+    let details = MoveDetails::default();
+    apply_detailed_move(
+        tx,
+        calendar,
+        user,
+        ticket,
+        next,
+        given_resolution,
+        note,
+        reopened_by_visit,
+        &details,
+        now,
+    )
+    .await
+}
+
+/// Stores a move the workflow already allowed (`next`) with the details [`check_details`]
+/// accepted, inside the caller's transaction: the follow-up cycle, the platform deadline and
+/// clocks, the details, the `status_changed` event (naming the return visit that caused it, if
+/// one did), and the return visit when the ticket is done.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_detailed_move(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    ticket: &Ticket,
+    next: Position,
+    given_resolution: Option<Resolution>,
+    note: Option<String>,
+    reopened_by_visit: Option<i64>,
+    details: &MoveDetails,
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
     let id = ticket.id;
@@ -1070,8 +1174,11 @@ pub async fn apply_move(
         timer_due_at: timer_due,
     };
     repo::store_move(tx, ticket.shop_id, id, &stored, now).await?;
-    if let Some(goods) = &goods {
+    if let Some(goods) = &details.goods {
         goods::store(tx, ticket, goods).await?;
+    }
+    if let Some(reason) = details.rejection_reason {
+        repo::store_rejection(tx, ticket.shop_id, id, reason, note.as_deref()).await?;
     }
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
@@ -1081,7 +1188,9 @@ pub async fn apply_move(
         platform_deadline_at: platform_deadline,
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
-        goods,
+        goods: details.goods.clone(),
+        refund_fen: None,
+        rejection_reason: details.rejection_reason,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if next.status.asks_for_return_visit() {

@@ -218,20 +218,9 @@ pub async fn record(
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     if let Some(next) = reopen {
         let note = (!comment.is_empty()).then(|| comment.clone());
-        service::apply_move(
-            &mut tx,
-            calendar,
-            user,
-            &ticket,
-            next,
-            None,
-            note,
-            Some(visit.id),
-            None,
-            now,
-        )
-        .await
-        .map_err(VisitError::Ticket)?;
+        service::apply_move(&mut tx, calendar, user, &ticket, next, None, note, Some(visit.id), now)
+            .await
+            .map_err(VisitError::Ticket)?;
     }
     let ticket = repo::get(&mut *tx, &user.shops, id)
         .await?

@@ -675,7 +675,9 @@ async fn platform_intervention_without_2027_gets_a_provisional_deadline_that_loa
     let desk = desk_at("2026-12-28T10:00:00+08:00").await;
     let ticket = desk.open("refund", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    let rejected = desk.transition(id, "rejected", 1, json!({})).await;
+    let rejected = desk
+        .transition(id, "rejected", 1, json!({ "rejection_reason": "missing_evidence" }))
+        .await;
     assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
     let platform = desk.transition(id, "platform_intervention", 2, json!({})).await;
     assert_eq!(

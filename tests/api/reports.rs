@@ -23,6 +23,7 @@
 
 use aftersales::auth::{CurrentUser, Role};
 use aftersales::ids::{ShopId, TicketId, UserId};
+use aftersales::rules::rejection::RejectionReason;
 use aftersales::rules::workflow::Status;
 use aftersales::tickets::service::{self, NewFollowUp, NewTicket, NewTransition};
 use chrono::{DateTime, TimeZone, Utc};
@@ -115,6 +116,8 @@ async fn walk(state: &aftersales::state::AppState, user: &CurrentUser, id: Ticke
                 // The buyer's shipment back is recorded with its tracking number.
                 carrier: (to == Status::BuyerShipped).then_some(aftersales::rules::shipment::Carrier::Yto),
                 tracking_no: (to == Status::BuyerShipped).then(|| "YT1234567890123".to_string()),
+                note: (to == Status::Rejected).then(|| "买家未提供凭证".to_string()),
+                rejection_reason: (to == Status::Rejected).then_some(RejectionReason::MissingEvidence),
                 ..NewTransition::plain(to, version)
             },
             local(at),

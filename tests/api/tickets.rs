@@ -149,7 +149,7 @@ async fn failed_inspection_of_a_return_leads_to_rejection() {
     });
     for (to, extra) in [
         ("inspection_failed", failed),
-        ("rejected", none.clone()),
+        ("rejected", json!({ "rejection_reason": "resale_affected" })),
         ("closed", none.clone()),
     ] {
         let answer = desk.transition(id, to, version, extra).await;
@@ -534,7 +534,9 @@ async fn escalation_and_platform_intervention_return_where_they_came_from() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
-    let rejected = desk.transition(id, "rejected", 1, json!({})).await;
+    let rejected = desk
+        .transition(id, "rejected", 1, json!({ "rejection_reason": "missing_evidence" }))
+        .await;
     assert_eq!(rejected.body["follow_up_due_at"], Value::Null);
     let platform = desk.transition(id, "platform_intervention", 2, json!({})).await;
     assert_eq!(platform.status, StatusCode::OK, "{:?}", platform.body);

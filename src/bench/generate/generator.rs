@@ -637,6 +637,8 @@ impl World<'_> {
                     platform_deadline_provisional_year: None,
                     reopened_by_visit: None,
                     goods: None,
+                    refund_fen: None,
+                    rejection_reason: None,
                 });
                 sim.event(&mut self.events, &mut self.scratch, at, Some(actor), &moved)?;
                 sim.change(at);

@@ -142,11 +142,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "验货照片须为 JPEG、PNG 或 WebP 图片。",
         "An inspection photo must be a JPEG, PNG or WebP image.",
     ),
-    (
-        "goods.invalid.not_for_move",
-        "这一步不记录“{field}”，请去掉它。",
-        "This move does not record `{field}`; leave it out.",
-    ),
     // Tracking number shapes, said when a number does not fit.
     ("goods.carrier.sf", "顺丰", "SF Express"),
     ("goods.carrier.zto", "中通", "ZTO"),

@@ -11,6 +11,7 @@ mod follow_ups;
 mod goods;
 mod import;
 mod keyboard;
+mod money;
 mod replies;
 mod reports;
 mod tickets_errors;
@@ -34,4 +35,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     import::ENTRIES,
     drafts::ENTRIES,
     goods::ENTRIES,
+    money::ENTRIES,
 ];

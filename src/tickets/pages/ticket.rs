@@ -18,7 +18,9 @@ use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::money::fen_or_dash;
-use crate::rules::inspection::{CheckItem, Checklist, GoodsStep, Mark, goods_step};
+use crate::rules::inspection::{CheckItem, Checklist, Mark};
+use crate::rules::move_details::{self, MoveDetail};
+use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::shipment::Carrier;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
@@ -65,7 +67,17 @@ pub struct TicketPartial {
     pub meta: Vec<(&'static str, String)>,
     pub events: Vec<EventRow>,
     pub verdict: Option<VerdictBox>,
+    /// The legal moves in workflow order: bare buttons of the shared form, or, for a move that
+    /// needs details (`rules::move_details`), a form of its own.
     pub moves: Vec<MoveButton>,
+    /// A move with details was refused: its form is open and the shared note box is left alone.
+    pub move_open: bool,
+    /// What was typed into a refused move's details.
+    pub move_draft: MoveDraft,
+    /// The reasons a refusal may give (拒绝原因).
+    pub rejection_reasons: Vec<Choice>,
+    /// Why the ticket was refused, and the note, once it was.
+    pub rejection: Option<(String, String)>,
     pub needs_resolution: bool,
     pub resolutions: Vec<Choice>,
     pub channels: Vec<Choice>,
@@ -153,30 +165,35 @@ pub struct VerdictBox {
     pub explanation: String,
 }
 
-/// A button for one legal move; a move with a goods step is a form of its own instead.
+/// One legal move: a button, or a form of its own when it needs details.
 pub struct MoveButton {
     pub to: &'static str,
     pub label: String,
     pub class: &'static str,
     pub confirm: bool,
-    /// The goods step the move records (`return_address`, `shipment`, `inspection`,
-    /// `failed_inspection`); none: a bare button.
-    pub goods: Option<&'static str>,
-    /// Its form posts a photo (multipart, to `/tickets/{id}/inspection`).
+    /// What the move needs typed first (empty: a bare button of the shared form).
+    pub details: Vec<MoveDetail>,
+    /// The note is required with this move.
+    pub note_required: bool,
+    /// The submit button of its own form ("确认拒绝").
+    pub submit: String,
+    /// Its form posts a photo (multipart, to `/tickets/{id}/inspection`): an inspection.
     pub upload: bool,
     /// Its form is shown open (the move was just refused), with the note as typed.
     pub open: bool,
     pub note: String,
 }
 
-impl MoveButton {
-    /// Whether the move's goods step is `name`.
-    pub fn is_step(&self, name: &str) -> bool {
-        self.goods == Some(name)
-    }
+/// What was typed into a move's detail fields, kept when the move is refused (one field per
+/// detail field; the note is [`Draft::move_note`]).
+#[derive(Clone, Debug, Default)]
+pub struct MoveDraft {
+    pub rejection_reason: String,
+    /// The goods details' fields as typed (field name, value).
+    pub goods: Vec<(String, String)>,
 }
 
-/// The choices and what was typed for the goods steps' forms.
+/// The choices and what was typed for the goods details' forms.
 pub struct GoodsForms {
     /// The shop's return addresses, the default (or the one typed) selected.
     pub addresses: Vec<Choice>,
@@ -185,16 +202,6 @@ pub struct GoodsForms {
     /// Each checklist item: its field name, its name, and the mark typed (`ok`, `not_ok`, or
     /// empty).
     pub items: Vec<(&'static str, &'static str, String)>,
-}
-
-/// The name of a goods step in the page's forms.
-fn step_name(step: GoodsStep) -> &'static str {
-    match step {
-        GoodsStep::ReturnAddress => "return_address",
-        GoodsStep::Shipment => "shipment",
-        GoodsStep::Inspection => "inspection",
-        GoodsStep::FailedInspection => "failed_inspection",
-    }
 }
 
 /// One timeline entry, ready to show.
@@ -301,18 +308,23 @@ pub async fn partial(
             .allowed_moves()
             .into_iter()
             .map(|to| {
-                let step = goods_step(ticket.kind(), ticket.status(), to);
+                let label = move_label(t, to, ticket.position.held_from);
+                let details = move_details::needed(&ticket.position, to);
                 MoveButton {
                     to: to.as_str(),
-                    label: move_label(t, to, ticket.position.held_from),
+                    submit: t.f("move.submit", &[("move", &label)]),
+                    label,
                     class: match to {
                         Status::Rejected | Status::InspectionFailed => "btn-danger",
                         Status::Escalated | Status::PlatformIntervention => "",
                         _ => "btn-primary",
                     },
                     confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
-                    goods: step.map(step_name),
-                    upload: matches!(step, Some(GoodsStep::Inspection | GoodsStep::FailedInspection)),
+                    note_required: details.iter().any(|d| d.requires_note()),
+                    upload: details
+                        .iter()
+                        .any(|d| matches!(d, MoveDetail::Inspection | MoveDetail::FailedInspection)),
+                    details: details.to_vec(),
                     open: false,
                     note: String::new(),
                 }
@@ -321,6 +333,12 @@ pub async fn partial(
     } else {
         Vec::new()
     };
+    let rejection = ticket.rejection_reason.map(|reason| {
+        (
+            t.t(reason.label_key()).to_string(),
+            ticket.rejection_note.clone().unwrap_or_default(),
+        )
+    });
     let needs_resolution =
         ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind() == TicketKind::Logistics;
     let workers = crate::shops::ticket_workers(&state.pool, ticket.shop_id).await?;
@@ -389,7 +407,7 @@ pub async fn partial(
         }
     });
     let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
-    let goods_forms = if moves.iter().any(|m| m.goods.is_some()) {
+    let goods_forms = if moves.iter().any(|m| m.details.iter().any(|d| d.is_goods())) {
         let addresses = crate::shops::return_addresses::list(&state.pool, ticket.shop_id, false).await?;
         GoodsForms {
             addresses: addresses
@@ -455,6 +473,13 @@ pub async fn partial(
         events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
         verdict,
         moves,
+        move_open: false,
+        move_draft: MoveDraft::default(),
+        rejection_reasons: RejectionReason::ALL
+            .iter()
+            .map(|r| Choice::new(r.as_str(), t.t(r.label_key()), false))
+            .collect(),
+        rejection,
         needs_resolution,
         resolutions: Resolution::ALL
             .iter()
@@ -587,6 +612,14 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         EventData::EvidenceAdded(evidence) => (t.t("timeline.evidence_added").to_string(), text(&evidence.file_name)),
         EventData::Note(note) => (t.t("timeline.note").to_string(), text(&note.text)),
         EventData::StatusChanged(change) => {
+            let mut what = t.f(
+                "timeline.status_changed",
+                &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
+            );
+            if let Some(reason) = change.rejection_reason {
+                what.push_str(" · ");
+                what.push_str(&t.f("timeline.rejection_reason", &[("reason", &t.t(reason.label_key()))]));
+            }
             let mut lines: Vec<String> = text_opt(&change.note).into_iter().collect();
             lines.extend(
                 change
@@ -595,13 +628,7 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
                     .map(|goods| goods_lines(t, goods))
                     .unwrap_or_default(),
             );
-            (
-                t.f(
-                    "timeline.status_changed",
-                    &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
-                ),
-                (!lines.is_empty()).then(|| lines.join("\n")),
-            )
+            (what, (!lines.is_empty()).then(|| lines.join("\n")))
         }
         EventData::Assigned(assigned) => (t.f("timeline.assigned", &[("to", &name(assigned.to))]), None),
         EventData::RuleDecision(decision) => (
@@ -701,16 +728,17 @@ pub struct Draft {
     pub note: String,
     /// The note typed with a move.
     pub move_note: String,
+    /// The move posted (`to`), and what was typed into its details.
+    pub move_to: String,
+    pub move_draft: MoveDraft,
     /// The comment typed with the return visit's answer.
     pub visit_comment: String,
-    /// The move posted (`to`) and what its goods form had typed: field name → value.
-    pub move_to: String,
-    pub goods: Vec<(String, String)>,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
-/// at the top of the page.
-const FORM_FIELDS: [&str; 13] = [
+/// at the top of the page. The moves' details add theirs ([`MoveDetail::fields`]) and the
+/// move's `note`; an inspection's form adds its `photo`.
+const FORM_FIELDS: [&str; 8] = [
     "channel",
     "summary",
     "canned_reply",
@@ -718,13 +746,13 @@ const FORM_FIELDS: [&str; 13] = [
     "resolution",
     "comment",
     "file",
-    "return_address",
-    "carrier",
-    "tracking_no",
-    "checklist",
-    "photos",
     "photo",
 ];
+
+/// Whether a refusal about `field` is shown next to it.
+fn shown_at_field(field: &str) -> bool {
+    FORM_FIELDS.contains(&field) || field == "note" || MoveDetail::ALL.iter().any(|d| d.fields().contains(&field))
+}
 
 /// After an action: the fragment for htmx, a redirect for a plain post, and on a refused
 /// action the page (or fragment) again with the reason — next to its field, with what was
@@ -755,7 +783,7 @@ pub(crate) async fn answer(
             let status = if page.htmx { StatusCode::OK } else { refusal.status() };
             let ticket = load(state, &page.user, id).await?;
             let (flash, errors) = match &refusal {
-                Refusal::Field(error) if FORM_FIELDS.contains(&error.field) => (None, FormErrors::one(t, error)),
+                Refusal::Field(error) if shown_at_field(error.field) => (None, FormErrors::one(t, error)),
                 // Someone changed the ticket meanwhile: say what it is now.
                 Refusal::Said(error) if error.code == "stale_version" => (
                     Some(Flash {
@@ -786,16 +814,27 @@ pub(crate) async fn answer(
         }
         body.summary = draft.summary;
         body.note = draft.note;
-        // A refused move with a goods form opens that form again, with what was typed in it.
+        // A refused move with details opens its own form again, with what was typed in it.
         match body
             .moves
             .iter_mut()
-            .find(|m| m.to == draft.move_to && m.goods.is_some())
+            .find(|m| m.to == draft.move_to && !m.details.is_empty())
         {
             Some(refused) => {
                 refused.open = true;
                 refused.note = draft.move_note;
-                let typed = |name: &str| draft.goods.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                body.move_open = true;
+                for choice in &mut body.rejection_reasons {
+                    choice.selected = choice.value == draft.move_draft.rejection_reason;
+                }
+                let typed = |name: &str| {
+                    draft
+                        .move_draft
+                        .goods
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.clone())
+                };
                 let forms = &mut body.goods_forms;
                 if let Some(address) = typed("return_address") {
                     for choice in &mut forms.addresses {
@@ -811,6 +850,7 @@ pub(crate) async fn answer(
                 for (name, _, mark) in &mut forms.items {
                     *mark = typed(name).unwrap_or_default();
                 }
+                body.move_draft = draft.move_draft;
             }
             None => body.move_note = draft.move_note,
         }
@@ -911,7 +951,7 @@ pub async fn add_note(
     answer(&state, &page, id, result, "flash.note_saved", draft).await
 }
 
-/// The status form: one button per legal move; the goods steps' forms add their fields.
+/// The status form: a button of the shared form, or a move's own form with its details.
 #[derive(Deserialize)]
 pub struct TransitionForm {
     to: String,
@@ -937,6 +977,9 @@ pub struct TransitionForm {
     signs_of_use: Option<String>,
     #[serde(default)]
     quantity: Option<String>,
+    /// A refusal's reason (拒绝原因).
+    #[serde(default)]
+    rejection_reason: Option<String>,
 }
 
 impl TransitionForm {
@@ -994,26 +1037,41 @@ pub async fn move_ticket(
     let draft = Draft {
         move_note: form.note.clone().unwrap_or_default(),
         move_to: form.to.clone(),
-        goods: [
-            ("return_address", form.return_address.as_deref()),
-            ("carrier", form.carrier.as_deref()),
-            ("tracking_no", form.tracking_no.as_deref()),
-        ]
-        .into_iter()
-        .chain(
-            CheckItem::ALL
-                .iter()
-                .map(|item| (item.as_str(), form.item(item.as_str()))),
-        )
-        .filter_map(|(name, value)| value.map(|v| (name.to_string(), v.to_string())))
-        .collect(),
+        move_draft: MoveDraft {
+            rejection_reason: form.rejection_reason.clone().unwrap_or_default(),
+            goods: [
+                ("return_address", form.return_address.as_deref()),
+                ("carrier", form.carrier.as_deref()),
+                ("tracking_no", form.tracking_no.as_deref()),
+            ]
+            .into_iter()
+            .chain(
+                CheckItem::ALL
+                    .iter()
+                    .map(|item| (item.as_str(), form.item(item.as_str()))),
+            )
+            .filter_map(|(name, value)| value.map(|v| (name.to_string(), v.to_string())))
+            .collect(),
+        },
         ..Draft::default()
     };
-    let result = match Status::parse(&form.to) {
-        Some(to) => {
+    let rejection_reason = match form
+        .rejection_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => Ok(None),
+        Some(code) => RejectionReason::parse(code).map(Some).ok_or_else(|| {
+            FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
+        }),
+    };
+    let result = match (Status::parse(&form.to), rejection_reason) {
+        (Some(to), Ok(rejection_reason)) => {
             let mut input = NewTransition {
                 note: form.note.clone(),
                 resolution,
+                rejection_reason,
                 ..NewTransition::plain(to, form.version)
             };
             let fields = |name: &str| match name {
@@ -1029,7 +1087,8 @@ pub async fn move_ticket(
                 Err(error) => Err(error.into()),
             }
         }
-        None => Err(FieldError::new("to", "form.choose_move").into()),
+        (None, _) => Err(FieldError::new("to", "form.choose_move").into()),
+        (_, Err(error)) => Err(error.into()),
     };
     answer(&state, &page, id, result, "flash.status_changed", draft).await
 }
