@@ -152,7 +152,7 @@ pub fn checklist_from_form<'a>(field: impl Fn(&str) -> Option<&'a str>) -> Resul
     }
     Checklist::from_marks(|item| CheckItem::ALL.iter().position(|i| *i == item).and_then(|at| marks[at]))
         .map(Some)
-        .ok_or_else(|| FieldError::new("checklist", "goods.invalid.checklist_missing"))
+        .ok_or_else(|| FieldError::new("checklist", "goods.invalid.checklist_incomplete"))
 }
 
 #[cfg(test)]
@@ -170,6 +170,9 @@ mod tests {
         assert_eq!(all.seal, Mark::NotOk);
         assert_eq!(all.tags, Mark::Ok);
         let some = checklist_from_form(|name| (name == "tags").then_some("ok")).expect_err("only one");
-        assert_eq!(some.field, "checklist");
+        assert_eq!(
+            (some.field, some.message.key),
+            ("checklist", "goods.invalid.checklist_incomplete")
+        );
     }
 }

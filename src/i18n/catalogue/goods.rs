@@ -123,6 +123,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "A failed inspection needs every item of the checklist marked.",
     ),
     (
+        "goods.invalid.checklist_incomplete",
+        "请逐项填写验货清单：每项选“合格”或“不合格”。",
+        "Mark every item of the checklist: OK or Not OK.",
+    ),
+    (
         "goods.invalid.nothing_not_ok",
         "验货不通过需至少一项标为“不合格”。",
         "A failed inspection needs at least one item marked not OK.",
