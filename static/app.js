@@ -2,7 +2,8 @@
 (function () {
   'use strict';
 
-  // (a) <form data-confirm="…"> (or a submit button with data-confirm) asks before submitting.
+  // (a) <form data-confirm="…"> (or a submit button with data-confirm) asks before submitting;
+  // `{amount}` in the question is the value of the form's [data-confirm-amount] field.
   // Capture phase on document runs before htmx's own submit listener on the form, so
   // stopping the event here also cancels hx-post / hx-put forms.
   document.addEventListener('submit', function (evt) {
@@ -10,6 +11,11 @@
     var submitter = evt.submitter;
     var message = (submitter && submitter.getAttribute('data-confirm')) ||
       (form && form.getAttribute && form.getAttribute('data-confirm'));
+    // A money move asks with the amount typed in its form ({amount}).
+    if (message && message.indexOf('{amount}') !== -1) {
+      var amount = form && form.querySelector && form.querySelector('[data-confirm-amount]');
+      message = message.split('{amount}').join(amount ? amount.value.trim() : '');
+    }
     if (message && !window.confirm(message)) {
       evt.preventDefault();
       evt.stopImmediatePropagation();

@@ -20,7 +20,7 @@ use crate::rules::workflow::Status;
 use crate::state::AppState;
 use crate::tickets::Ticket;
 use crate::tickets::pages::Refusal;
-use crate::tickets::pages::ticket::{Draft, MoveDraft};
+use crate::tickets::pages::ticket::Draft;
 use crate::tickets::service::NewTransition;
 use crate::web::{Page, PageError, PageResult};
 
@@ -110,10 +110,7 @@ pub async fn inspect(
             let draft = Draft {
                 move_note: field("note").unwrap_or_default().to_string(),
                 move_to: field("to").unwrap_or_default().to_string(),
-                move_draft: MoveDraft {
-                    goods: fields.clone(),
-                    ..MoveDraft::default()
-                },
+                move_draft: crate::tickets::pages::ticket::move_draft(field),
                 ..Draft::default()
             };
             let version = field("version").and_then(|v| v.parse::<i32>().ok());
@@ -124,7 +121,7 @@ pub async fn inspect(
                         note: field("note").map(str::to_string),
                         ..NewTransition::plain(to, version)
                     };
-                    match crate::tickets::pages::ticket::goods_from_form(&mut input, field) {
+                    match crate::tickets::pages::ticket::details_from_form(&mut input, field) {
                         Ok(()) => super::inspect(
                             &state.pool,
                             &state.calendar(),

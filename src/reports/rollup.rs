@@ -133,14 +133,16 @@ const FILL_ORDER_LINES: &str = concat!(
          orders_quality = EXCLUDED.orders_quality, orders_complained = EXCLUDED.orders_complained"
 );
 
-/// Tickets by opening day: how many, how many with a refund issued and how much was refunded,
-/// for the whole shop and per SKU (`''`: the whole order), category, reason and kind.
+/// Tickets by opening day: how many, how many with a refund issued and how much was refunded
+/// (the amount actually refunded; for a ticket refunded without one recorded — before amounts
+/// were kept, or a logistics case resolved by refund — the amount the buyer asked for), for the
+/// whole shop and per SKU (`''`: the whole order), category, reason and kind.
 const FILL_OPENED: &str = concat!(
     "WITH opened AS (
          SELECT (t.opened_at AT TIME ZONE $4)::date AS day, COALESCE(t.sku, '') AS sku,
                 COALESCE(l.category, '') AS category, t.reason, t.kind, ",
     refunded!(),
-    " AS refunded, t.refund_fen
+    " AS refunded, COALESCE(t.refunded_fen, t.refund_fen) AS refund_fen
          FROM tickets t
          LEFT JOIN order_lines l ON l.shop_id = t.shop_id AND l.order_id = t.order_id AND l.sku = t.sku
          WHERE t.shop_id = $1 AND t.opened_at >= $2 AND t.opened_at < $3

@@ -13,12 +13,14 @@
 //! - [`shipment`]: the carriers and the shape of their tracking numbers.
 //! - [`move_details`]: which moves need details typed before they happen.
 //! - [`rejection`]: the reasons a request may be refused for.
+//! - [`refund`]: how much a refund may be.
 
 pub mod calendar;
 pub mod follow_up;
 pub mod inspection;
 pub mod move_details;
 pub mod reason;
+pub mod refund;
 pub mod rejection;
 pub mod seven_day;
 pub mod shipment;

@@ -18,6 +18,8 @@ use crate::rules::workflow::{Position, Status, TicketKind};
 /// A group of fields a move needs typed before it happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MoveDetail {
+    /// 同意退款 and 已退款: the amount, confirmed ([`crate::rules::refund`] says what it may be).
+    RefundAmount,
     /// 拒绝: a reason from a fixed list ([`crate::rules::rejection::RejectionReason`]) and a
     /// note saying what happened.
     RejectionReason,
@@ -35,7 +37,8 @@ pub enum MoveDetail {
 
 impl MoveDetail {
     /// Every detail.
-    pub const ALL: [MoveDetail; 5] = [
+    pub const ALL: [MoveDetail; 6] = [
+        MoveDetail::RefundAmount,
         MoveDetail::RejectionReason,
         MoveDetail::ReturnAddress,
         MoveDetail::Shipment,
@@ -46,6 +49,7 @@ impl MoveDetail {
     /// The detail's name: `templates/_move_<name>.html` is its fragment.
     pub fn as_str(self) -> &'static str {
         match self {
+            MoveDetail::RefundAmount => "refund_amount",
             MoveDetail::RejectionReason => "rejection_reason",
             MoveDetail::ReturnAddress => "return_address",
             MoveDetail::Shipment => "shipment",
@@ -58,6 +62,7 @@ impl MoveDetail {
     /// about one of them is shown next to it.
     pub fn fields(self) -> &'static [&'static str] {
         match self {
+            MoveDetail::RefundAmount => &["refund_fen"],
             MoveDetail::RejectionReason => &["rejection_reason"],
             MoveDetail::ReturnAddress => &["return_address"],
             MoveDetail::Shipment => &["carrier", "tracking_no"],
@@ -68,6 +73,7 @@ impl MoveDetail {
     /// Whether the move's `note` becomes required (a refusal must say what happened).
     pub fn requires_note(self) -> bool {
         match self {
+            MoveDetail::RefundAmount => false,
             MoveDetail::RejectionReason => true,
             MoveDetail::ReturnAddress
             | MoveDetail::Shipment
@@ -79,7 +85,10 @@ impl MoveDetail {
     /// Whether the detail is about the goods of a return or exchange (looked up and recorded
     /// by `tickets::goods`).
     pub fn is_goods(self) -> bool {
-        !matches!(self, MoveDetail::RejectionReason)
+        matches!(
+            self,
+            MoveDetail::ReturnAddress | MoveDetail::Shipment | MoveDetail::Inspection | MoveDetail::FailedInspection
+        )
     }
 }
 
@@ -93,12 +102,17 @@ pub fn needed(from: &Position, to: Status) -> &'static [MoveDetail] {
     use Status::*;
     use TicketKind::{Exchange, Refund, Return};
     match (from.kind, from.status, to) {
+        // A refund-only request is agreed for an amount; a return's refund is agreed only
+        // once the goods are back, when it is paid (with the checklist, if given, when it is
+        // refunded straight after receipt).
+        (Refund, _, Approved) => &[MoveDetail::RefundAmount],
+        (Return, Received, Refunded) => &[MoveDetail::RefundAmount, MoveDetail::Inspection],
+        (_, _, Refunded) => &[MoveDetail::RefundAmount],
         (Refund | Return | Exchange, _, Rejected) => &[MoveDetail::RejectionReason],
         // The goods steps of a return or exchange (`rules::inspection`).
         (Return | Exchange, Requested, Approved) => &[MoveDetail::ReturnAddress],
         (Return | Exchange, Approved, BuyerShipped) => &[MoveDetail::Shipment],
         (Return | Exchange, BuyerShipped, Received) => &[MoveDetail::Inspection],
-        (Return, Received, Refunded) => &[MoveDetail::Inspection],
         (Return, Received, InspectionFailed) => &[MoveDetail::FailedInspection],
         _ => &[],
     }
@@ -132,7 +146,6 @@ mod tests {
                 "{kind:?}"
             );
         }
-        assert!(needed(&Position::new(TicketKind::Refund), Status::Approved).is_empty());
         for kind in [TicketKind::Return, TicketKind::Exchange] {
             assert_eq!(
                 needed(&Position::new(kind), Status::Approved),
@@ -162,8 +175,11 @@ mod tests {
         }
         let received = at(TicketKind::Return, Received);
         assert_eq!(needed(&received, InspectionFailed), &[MoveDetail::FailedInspection]);
-        assert_eq!(needed(&received, Refunded), &[MoveDetail::Inspection]);
-        assert!(needed(&at(TicketKind::Return, InspectionFailed), Refunded).is_empty());
+        assert_eq!(
+            needed(&received, Refunded),
+            &[MoveDetail::RefundAmount, MoveDetail::Inspection]
+        );
+        assert!(!needed(&at(TicketKind::Return, InspectionFailed), Refunded).contains(&MoveDetail::Inspection));
         assert!(needed(&at(TicketKind::Exchange, Received), ReplacementShipped).is_empty());
         assert!(
             MoveDetail::ALL
@@ -171,6 +187,29 @@ mod tests {
                 .filter(|d| d.is_goods())
                 .all(|d| !d.requires_note())
         );
+    }
+
+    #[test]
+    fn approving_a_refund_and_every_refund_confirm_the_amount() {
+        let refund = Position::new(TicketKind::Refund);
+        assert_eq!(needed(&refund, Status::Approved), &[MoveDetail::RefundAmount]);
+        let approved = refund.apply(Status::Approved, None).expect("legal");
+        assert_eq!(needed(&approved, Status::Refunded), &[MoveDetail::RefundAmount]);
+        for from in [Status::Received, Status::InspectionFailed] {
+            let ret = Position {
+                kind: TicketKind::Return,
+                status: from,
+                held_from: None,
+            };
+            assert!(
+                needed(&ret, Status::Refunded).contains(&MoveDetail::RefundAmount),
+                "{from:?}"
+            );
+        }
+        // Agreeing to take goods back is not agreeing to an amount yet.
+        for kind in [TicketKind::Return, TicketKind::Exchange] {
+            assert!(!needed(&Position::new(kind), Status::Approved).contains(&MoveDetail::RefundAmount));
+        }
     }
 
     #[test]
@@ -189,7 +228,8 @@ mod tests {
 
     proptest! {
         /// Wherever a ticket stands, a move needs details only if it is a real step forward:
-        /// never a hold or the way back from one.
+        /// never a hold or the way back from one; and every move into `refunded` or
+        /// `rejected` that is a real step needs its amount or its reason.
         #[test]
         fn holds_never_need_details(kind in any_kind(), steps in prop::collection::vec(0usize..8, 0..20)) {
             let mut position = Position::new(kind);
@@ -199,6 +239,10 @@ mod tests {
                 let to = moves[step % moves.len()];
                 if to.is_hold() || position.status.is_hold() {
                     prop_assert!(needed(&position, to).is_empty());
+                } else if to == Status::Refunded {
+                    prop_assert!(needed(&position, to).contains(&MoveDetail::RefundAmount));
+                } else if to == Status::Rejected {
+                    prop_assert!(needed(&position, to).contains(&MoveDetail::RejectionReason));
                 }
                 position = position.apply(to, Some(Resolution::Delivered)).expect("legal");
             }

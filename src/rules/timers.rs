@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
-use crate::rules::workflow::{Status, TicketKind};
+use crate::rules::workflow::{Position, Status, TicketKind};
 
 /// Days the seller has to refund after the returned parcel is signed for (第二十五条第三款).
 pub const STATUTORY_REFUND_DAYS: u32 = 7;
@@ -160,9 +160,9 @@ impl Countdown {
 ///   order, 5 days after shipping, 3 days for virtual goods;
 /// - once the seller agreed to a shipped order's request and until the buyer ships the return:
 ///   the buyer's 7 days (an unshipped order has nothing to send back);
-/// - once the buyer shipped: the seller's 10 days to confirm receipt — it keeps running after the
-///   parcel is signed for, until the case is refunded or closed, which the caller knows;
-/// - once the parcel is signed for at the seller: the statutory 7 days to refund, beside it.
+/// - once the buyer shipped and until the parcel is signed for at the seller: the seller's 10
+///   days to confirm receipt (signing for it is the confirmation);
+/// - once the parcel is signed for at the seller: the statutory 7 days to refund, instead.
 ///
 /// A case that is closed has no timers; the caller does not ask.
 pub fn active_timers(facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdown> {
@@ -193,7 +193,9 @@ pub fn active_timers(facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdo
             days_of(timers.buyer_ship_days),
         ));
     }
-    if let Some(shipped_at) = facts.buyer_shipped_at {
+    if let Some(shipped_at) = facts.buyer_shipped_at
+        && facts.seller_received_at.is_none()
+    {
         running.push(countdown(
             TimerKind::SellerConfirmReceipt,
             shipped_at,
@@ -210,35 +212,62 @@ pub fn active_timers(facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdo
     running
 }
 
-/// The clocks running for a ticket of `kind` in `status`. Only refund, return and exchange
-/// requests have platform timers; none run once the case is settled (refunded, replacement sent,
-/// rejected, closed) or while the platform itself decides. A refund-only request never expects
-/// goods back, so the return clocks do not apply to it. An internal escalation does not stop the
-/// platform's clocks.
+/// The clocks that apply to a ticket of `kind` in `status` — those that can still run out on
+/// the seller or the buyer at that point (the facts then say whether and from when they run):
+///
+/// - `requested`: the seller's answer (refund, return, exchange);
+/// - `approved`: the buyer's shipping of the return (return, exchange; a refund-only request
+///   expects no goods back);
+/// - `buyer_shipped`: the seller's confirmation of receipt;
+/// - `received` and `inspection_failed` of a return: the statutory 7 days to refund (an exchange
+///   refunds nothing: the replacement is sent instead);
+/// - any other status — settled (refunded, replacement sent, rejected, closed), held by the
+///   platform, or a kind without platform clocks — none.
+///
+/// `escalated` without knowing where from: every clock of the kind (an internal escalation does
+/// not stop the platform's clocks; [`timers_for_position`] knows where it was held from).
+pub fn clocks_for(kind: TicketKind, status: Status) -> &'static [TimerKind] {
+    use TimerKind::*;
+    const ANSWER: &[TimerKind] = &[SellerAnswerUnshipped, SellerAnswerShipped];
+    match (kind, status) {
+        (TicketKind::Refund | TicketKind::Return | TicketKind::Exchange, Status::Requested) => ANSWER,
+        (TicketKind::Return | TicketKind::Exchange, Status::Approved) => &[BuyerShipReturn],
+        (TicketKind::Return | TicketKind::Exchange, Status::BuyerShipped) => &[SellerConfirmReceipt],
+        (TicketKind::Return, Status::Received | Status::InspectionFailed) => &[StatutoryRefund],
+        (TicketKind::Refund, Status::Escalated) => ANSWER,
+        (TicketKind::Return, Status::Escalated) => &TimerKind::ALL,
+        (TicketKind::Exchange, Status::Escalated) => &[
+            SellerAnswerUnshipped,
+            SellerAnswerShipped,
+            BuyerShipReturn,
+            SellerConfirmReceipt,
+        ],
+        _ => &[],
+    }
+}
+
+/// The clocks running for a ticket of `kind` in `status`: those the facts start, of those that
+/// still apply ([`clocks_for`]).
 pub fn timers_for_ticket(
     kind: TicketKind,
     status: Status,
     facts: &TimerFacts,
     timers: &PlatformTimers,
 ) -> Vec<Countdown> {
-    if !matches!(kind, TicketKind::Refund | TicketKind::Return | TicketKind::Exchange) {
-        return Vec::new();
-    }
-    if matches!(
-        status,
-        Status::Closed
-            | Status::Rejected
-            | Status::Refunded
-            | Status::ReplacementShipped
-            | Status::PlatformIntervention
-    ) {
-        return Vec::new();
-    }
+    let applies = clocks_for(kind, status);
     let mut running = active_timers(facts, timers);
-    if kind == TicketKind::Refund {
-        running.retain(|c| !matches!(c.kind, TimerKind::BuyerShipReturn | TimerKind::SellerConfirmReceipt));
-    }
+    running.retain(|c| applies.contains(&c.kind));
     running
+}
+
+/// The clocks running for a ticket at `position`: an escalated ticket keeps the clocks of the
+/// status it was escalated from (the platform does not know about the escalation).
+pub fn timers_for_position(position: &Position, facts: &TimerFacts, timers: &PlatformTimers) -> Vec<Countdown> {
+    let status = match (position.status, position.held_from) {
+        (Status::Escalated, Some(back)) => back,
+        (status, _) => status,
+    };
+    timers_for_ticket(position.kind, status, facts, timers)
 }
 
 /// The countdown that runs out first (the first listed on a tie): the one to alert on.
@@ -434,7 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn once_the_parcel_is_signed_for_the_statutory_7_days_run_beside_the_platform_timer() {
+    fn once_the_parcel_is_signed_for_the_statutory_7_days_replace_the_confirm_timer() {
         let running = active_timers(
             &TimerFacts {
                 answered: true,
@@ -445,30 +474,35 @@ mod tests {
             },
             &PlatformTimers::default(),
         );
-        assert_eq!(
-            kinds(&running),
-            vec![TimerKind::SellerConfirmReceipt, TimerKind::StatutoryRefund]
-        );
-        assert_eq!(running[1].deadline, shanghai(2025, 3, 21, 15, 0));
-        // The statutory deadline (03-21) comes before the platform's (03-22): alert on it.
+        // Signing for the parcel is the confirmation of receipt: that clock has done its work.
+        assert_eq!(kinds(&running), vec![TimerKind::StatutoryRefund]);
+        assert_eq!(running[0].deadline, shanghai(2025, 3, 21, 15, 0));
         assert_eq!(earliest(&running).map(|c| c.kind), Some(TimerKind::StatutoryRefund));
     }
 
     #[test]
-    fn the_platform_timer_is_first_when_the_parcel_took_long_to_arrive() {
-        let running = active_timers(
+    fn the_confirm_timer_runs_until_the_parcel_arrives_however_long_it_takes() {
+        let in_transit = TimerFacts {
+            answered: true,
+            agreed_at: Some(shanghai(2025, 3, 11, 9, 0)),
+            buyer_shipped_at: Some(shanghai(2025, 3, 12, 20, 0)),
+            ..facts()
+        };
+        let running = active_timers(&in_transit, &PlatformTimers::default());
+        assert_eq!(
+            earliest(&running).map(|c| (c.kind, c.deadline)),
+            Some((TimerKind::SellerConfirmReceipt, shanghai(2025, 3, 22, 20, 0)))
+        );
+        let late = active_timers(
             &TimerFacts {
-                answered: true,
-                agreed_at: Some(shanghai(2025, 3, 11, 9, 0)),
-                buyer_shipped_at: Some(shanghai(2025, 3, 12, 20, 0)),
                 seller_received_at: Some(shanghai(2025, 3, 20, 15, 0)),
-                ..facts()
+                ..in_transit
             },
             &PlatformTimers::default(),
         );
         assert_eq!(
-            earliest(&running).map(|c| c.kind),
-            Some(TimerKind::SellerConfirmReceipt)
+            earliest(&late).map(|c| (c.kind, c.deadline)),
+            Some((TimerKind::StatutoryRefund, shanghai(2025, 3, 27, 15, 0)))
         );
     }
 
@@ -560,7 +594,41 @@ mod tests {
         assert_eq!(TimerKind::parse("nonsense"), None);
     }
 
+    fn any_kind() -> impl Strategy<Value = TicketKind> {
+        prop::sample::select(TicketKind::ALL.to_vec())
+    }
+
     proptest! {
+        /// Wherever a walk of legal moves stops, every running clock is one that applies there;
+        /// the seller's confirmation never runs beside the statutory refund deadline; nothing runs
+        /// on a settled or platform-held ticket.
+        #[test]
+        fn running_clocks_are_those_that_still_apply(kind in any_kind(), steps in prop::collection::vec(0usize..8, 0..20)) {
+            let mut path = Vec::new();
+            let mut position = Position::new(kind);
+            for step in steps {
+                let moves = position.allowed_moves();
+                if moves.is_empty() { break; }
+                let to = moves[step % moves.len()];
+                position = position.apply(to, Some(crate::rules::workflow::Resolution::Delivered)).expect("legal");
+                path.push(to);
+            }
+            let (position, facts) = walked(kind, &path);
+            let running = kinds(&timers_for_position(&position, &facts, &PlatformTimers::default()));
+            let here = match (position.status, position.held_from) {
+                (Status::Escalated, Some(back)) => back,
+                (status, _) => status,
+            };
+            for clock in &running {
+                prop_assert!(clocks_for(kind, here).contains(clock), "{:?} in {:?}", clock, here);
+            }
+            prop_assert!(!(running.contains(&TimerKind::SellerConfirmReceipt) && running.contains(&TimerKind::StatutoryRefund)));
+            if matches!(here, Status::Closed | Status::Rejected | Status::Refunded | Status::ReplacementShipped | Status::PlatformIntervention) {
+                prop_assert!(running.is_empty());
+            }
+            prop_assert!(running.len() <= 1, "one clock at a time on a walked ticket: {:?}", running);
+        }
+
         #[test]
         fn every_running_timer_ends_after_the_event_that_started_it(
             requested_s in 1_600_000_000i64..1_900_000_000,
@@ -633,6 +701,97 @@ mod tests {
             1,
             "an internal escalation does not stop the platform's clock"
         );
+    }
+
+    /// The facts a ticket gathers walking `path` from its request, an hour a step (as the
+    /// ticket service records them).
+    fn walked(kind: TicketKind, path: &[Status]) -> (Position, TimerFacts) {
+        let mut position = Position::new(kind);
+        let mut facts = facts_at(shanghai(2025, 3, 10, 10, 0));
+        for (i, &to) in path.iter().enumerate() {
+            let at = shanghai(2025, 3, 10, 11, 0) + TimeDelta::hours(i as i64);
+            position = position
+                .apply(to, Some(crate::rules::workflow::Resolution::Delivered))
+                .expect("legal");
+            match to {
+                Status::Approved => facts.agreed_at = facts.agreed_at.or(Some(at)),
+                Status::BuyerShipped => facts.buyer_shipped_at = facts.buyer_shipped_at.or(Some(at)),
+                Status::Received => facts.seller_received_at = facts.seller_received_at.or(Some(at)),
+                _ => {}
+            }
+            facts.answered = facts.agreed_at.is_some() || position.status != Status::Requested;
+        }
+        (position, facts)
+    }
+
+    fn running_at(kind: TicketKind, path: &[Status]) -> Vec<TimerKind> {
+        let (position, facts) = walked(kind, path);
+        kinds(&timers_for_position(&position, &facts, &PlatformTimers::default()))
+    }
+
+    #[test]
+    fn every_status_of_every_kind_runs_exactly_the_clocks_that_still_apply() {
+        use Status::*;
+        use TimerKind::*;
+        let cases: &[(TicketKind, &[Status], &[TimerKind])] = &[
+            (TicketKind::Refund, &[], &[SellerAnswerShipped]),
+            (TicketKind::Refund, &[Approved], &[]),
+            (TicketKind::Refund, &[Approved, Refunded], &[]),
+            (TicketKind::Refund, &[Approved, Refunded, Closed], &[]),
+            (TicketKind::Refund, &[Rejected], &[]),
+            (TicketKind::Return, &[], &[SellerAnswerShipped]),
+            (TicketKind::Return, &[Approved], &[BuyerShipReturn]),
+            (TicketKind::Return, &[Approved, BuyerShipped], &[SellerConfirmReceipt]),
+            (
+                TicketKind::Return,
+                &[Approved, BuyerShipped, Received],
+                &[StatutoryRefund],
+            ),
+            (
+                TicketKind::Return,
+                &[Approved, BuyerShipped, Received, InspectionFailed],
+                &[StatutoryRefund],
+            ),
+            (TicketKind::Return, &[Approved, BuyerShipped, Received, Refunded], &[]),
+            (
+                TicketKind::Return,
+                &[Approved, BuyerShipped, Received, InspectionFailed, Rejected],
+                &[],
+            ),
+            (TicketKind::Return, &[Rejected], &[]),
+            (TicketKind::Exchange, &[], &[SellerAnswerShipped]),
+            (TicketKind::Exchange, &[Approved], &[BuyerShipReturn]),
+            (TicketKind::Exchange, &[Approved, BuyerShipped], &[SellerConfirmReceipt]),
+            (TicketKind::Exchange, &[Approved, BuyerShipped, Received], &[]),
+            (
+                TicketKind::Exchange,
+                &[Approved, BuyerShipped, Received, ReplacementShipped],
+                &[],
+            ),
+            // Held: escalated keeps the clocks of where it was; the platform's own decision stops them.
+            (
+                TicketKind::Return,
+                &[Approved, BuyerShipped, Escalated],
+                &[SellerConfirmReceipt],
+            ),
+            (
+                TicketKind::Return,
+                &[Approved, BuyerShipped, Received, Escalated],
+                &[StatutoryRefund],
+            ),
+            (TicketKind::Return, &[Approved, BuyerShipped, PlatformIntervention], &[]),
+            (
+                TicketKind::Return,
+                &[Approved, BuyerShipped, Received, InspectionFailed, Rejected, Escalated],
+                &[],
+            ),
+            (TicketKind::Complaint, &[], &[]),
+            (TicketKind::Logistics, &[], &[]),
+            (TicketKind::BadReview, &[], &[]),
+        ];
+        for (kind, path, expected) in cases {
+            assert_eq!(running_at(*kind, path), expected.to_vec(), "{kind:?} after {path:?}");
+        }
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub async fn resolve(
 ) -> Result<Option<GoodsRecord>, TicketError> {
     let Some(detail) = detail else { return Ok(None) };
     match detail {
-        MoveDetail::RejectionReason => Ok(None),
+        MoveDetail::RefundAmount | MoveDetail::RejectionReason => Ok(None),
         MoveDetail::ReturnAddress => {
             let shop = ticket.shop_id;
             let address = match given.return_address {

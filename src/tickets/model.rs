@@ -16,7 +16,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
 use crate::rules::shipment::Carrier;
-use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_ticket};
+use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_position};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 
 /// How an agent reached the buyer (or carrier, warehouse) in a follow-up.
@@ -210,7 +210,7 @@ impl Ticket {
 
     /// The platform clocks running now, soonest first.
     pub fn running_timers(&self) -> Vec<Countdown> {
-        let mut running = timers_for_ticket(self.kind(), self.status(), &self.timer_facts(), &self.platform_timers);
+        let mut running = timers_for_position(&self.position, &self.timer_facts(), &self.platform_timers);
         running.sort_by_key(|c| c.deadline);
         running
     }

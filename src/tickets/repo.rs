@@ -10,6 +10,7 @@ use sqlx::{PgConnection, PgExecutor};
 use super::events::{Escalated, EventData};
 use super::model::{Event, SevenDayRecord, Ticket, ticket_select};
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
+use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
 use crate::rules::workflow::{Priority, Resolution, Status, TicketKind};
@@ -401,6 +402,29 @@ pub async fn store_rejection(
         .bind(ticket)
         .bind(reason)
         .bind(note)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a refund's amount: the amount agreed on reaching `approved`, the amount refunded on
+/// reaching `refunded`.
+pub async fn store_refund_amount(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    reached: Status,
+    amount: Fen,
+) -> sqlx::Result<()> {
+    let query = if reached == Status::Refunded {
+        "UPDATE tickets SET refunded_fen = $3 WHERE shop_id = $1 AND id = $2"
+    } else {
+        "UPDATE tickets SET approved_refund_fen = $3 WHERE shop_id = $1 AND id = $2"
+    };
+    sqlx::query(query)
+        .bind(shop)
+        .bind(ticket)
+        .bind(amount.0)
         .execute(conn)
         .await?;
     Ok(())

@@ -26,6 +26,7 @@ use crate::rules::follow_up;
 use crate::rules::inspection::Checklist;
 use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::refund::{RefundAmountError, RefundFacts, RefundStep, refund_amount};
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
 use crate::rules::shipment::Carrier;
@@ -177,6 +178,13 @@ pub struct NewTransition {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "missing_evidence")]
     pub rejection_reason: Option<RejectionReason>,
+    /// For agreeing to a refund (a `refund` ticket → `approved`) and for the refund itself
+    /// (→ `refunded`): the amount in fen, more than 0 and not above what the buyer paid for the
+    /// line (or the order). Omitted: on approving, what the buyer asked for (within what was
+    /// paid), else everything paid; on refunding, the amount agreed.
+    #[serde(default)]
+    #[schema(minimum = 1, example = 5000)]
+    pub refund_fen: Option<i64>,
 }
 
 impl NewTransition {
@@ -193,6 +201,7 @@ impl NewTransition {
             checklist: None,
             photos: Vec::new(),
             rejection_reason: None,
+            refund_fen: None,
         }
     }
 
@@ -213,26 +222,59 @@ impl NewTransition {
 pub struct MoveDetails {
     /// Why a request was refused (the note says more).
     pub rejection_reason: Option<RejectionReason>,
+    /// The amount agreed (→ `approved`) or refunded (→ `refunded`).
+    pub refund: Option<Fen>,
     /// What the move records about the goods of a return or exchange ([`goods::resolve`]).
     pub goods: Option<events::GoodsRecord>,
 }
 
-/// Checks the details given with a move against those the move needs: each needed one must be
-/// there and right, and a detail the move does not take is refused rather than dropped
-/// silently (the logistics `resolution`, taken on any move before details existed, excepted).
-/// The goods details are only checked for being taken here: what they name (an address, the
+/// Checks the details given with a move of `ticket` against those the move needs: each needed
+/// one must be there and right, and a detail the move does not take is refused rather than
+/// dropped silently (the logistics `resolution`, taken on any move before details existed,
+/// excepted). `paid` is what the buyer paid for the ticket's line or order ([`paid_for`]). The
+/// goods details are only checked for being taken here: what they name (an address, the
 /// photos) is looked up by [`goods::resolve`].
 pub fn check_details(
-    position: &Position,
+    ticket: &Ticket,
     input: &NewTransition,
     note: Option<&str>,
+    paid: Option<Fen>,
 ) -> Result<MoveDetails, TicketError> {
-    let needed = move_details::needed(position, input.to);
+    let needed = move_details::needed(&ticket.position, input.to);
     let mut details = MoveDetails::default();
     let given = input.goods();
     for detail in MoveDetail::ALL {
         let wanted = needed.contains(&detail);
         match detail {
+            MoveDetail::RefundAmount => {
+                if !wanted {
+                    if input.refund_fen.is_some() {
+                        return Err(not_for_move("refund_fen", input.to));
+                    }
+                    continue;
+                }
+                let step = if input.to == Status::Refunded {
+                    RefundStep::Refund
+                } else {
+                    RefundStep::Approve
+                };
+                let facts = RefundFacts {
+                    paid,
+                    requested: ticket.refund_fen,
+                    approved: ticket.approved_refund_fen,
+                };
+                if let Some(fen) = input.refund_fen
+                    && fen > crate::edge::MAX_AMOUNT.0
+                {
+                    return Err(TicketError::AmountOutOfRange(
+                        FieldError::new("refund_fen", "ticket.invalid.amount_range")
+                            .with("max", crate::edge::MAX_AMOUNT)
+                            .with("max_fen", crate::edge::MAX_AMOUNT.0),
+                    ));
+                }
+                let amount = refund_amount(step, input.refund_fen.map(Fen), &facts).map_err(refund_refused)?;
+                details.refund = Some(amount);
+            }
             MoveDetail::RejectionReason => {
                 if !wanted {
                     if input.rejection_reason.is_some() {
@@ -262,6 +304,29 @@ pub fn check_details(
         return Err(FieldError::new("note", "ticket.invalid.move_note_missing").into());
     }
     Ok(details)
+}
+
+/// A refused refund amount, as the field's error (the limit in yuan).
+fn refund_refused(error: RefundAmountError) -> TicketError {
+    match error {
+        RefundAmountError::NotPositive => FieldError::new("refund_fen", "ticket.invalid.refund_not_positive").into(),
+        RefundAmountError::AbovePaid { limit } => FieldError::new("refund_fen", "ticket.invalid.refund_above_paid")
+            .with("limit", limit)
+            .into(),
+        RefundAmountError::Missing => FieldError::new("refund_fen", "ticket.invalid.refund_amount_missing").into(),
+    }
+}
+
+/// What the buyer paid for what `ticket` is about: its order line, or the whole order when it
+/// names none; `None` when that cannot be told.
+pub async fn paid_for(conn: &mut sqlx::PgConnection, ticket: &Ticket) -> Result<Option<Fen>, TicketError> {
+    let Some(order) = crate::orders::find_with(conn, ticket.shop_id, &ticket.order_no).await? else {
+        return Ok(None);
+    };
+    Ok(match ticket.sku.as_deref() {
+        Some(sku) => order.line(sku).and_then(|line| line.amount()),
+        None => order.total(),
+    })
 }
 
 /// A detail given with a move that does not take it.
@@ -1032,7 +1097,12 @@ async fn move_ticket(
     };
     let ticket = lock(tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
-    let mut details = check_details(&ticket.position, &input, note.as_deref())?;
+    let paid = if move_details::needed(&ticket.position, input.to).contains(&MoveDetail::RefundAmount) {
+        paid_for(tx, &ticket).await?
+    } else {
+        None
+    };
+    let mut details = check_details(&ticket, &input, note.as_deref(), paid)?;
     if goods_check == Goods::Checked {
         let goods_detail = move_details::needed(&ticket.position, input.to)
             .iter()
@@ -1180,6 +1250,9 @@ pub async fn apply_detailed_move(
     if let Some(reason) = details.rejection_reason {
         repo::store_rejection(tx, ticket.shop_id, id, reason, note.as_deref()).await?;
     }
+    if let Some(amount) = details.refund {
+        repo::store_refund_amount(tx, ticket.shop_id, id, next.status, amount).await?;
+    }
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
         to: next.status,
@@ -1189,7 +1262,7 @@ pub async fn apply_detailed_move(
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
         goods: details.goods.clone(),
-        refund_fen: None,
+        refund_fen: details.refund.map(|fen| fen.0),
         rejection_reason: details.rejection_reason,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;

@@ -20,6 +20,7 @@ mod goods_steps;
 mod health;
 mod import;
 mod metrics;
+mod money_steps;
 mod openapi;
 mod orders;
 mod page_refusals;

@@ -657,7 +657,7 @@ test('a return: approved with the default address, shipped back with a tracking 
   assert.match(await page.textContent('#move-buyer_shipped-tracking-no-error'), /顺丰运单号为 SF 加 13 位/);
   assert.equal(await page.inputValue('#move-buyer_shipped-tracking-no'), 'YT1234567890123');
   assert.equal(await page.inputValue('#move-buyer_shipped-carrier'), 'sf');
-  await page.screenshot({ path: 'screenshots/20-tracking-refused.png', fullPage: true });
+  await page.screenshot({ path: 'screenshots/23-tracking-refused.png', fullPage: true });
   await page.fill('#move-buyer_shipped-tracking-no', 'sf 1234 5678 90123');
   await page.click('#move-buyer_shipped button[name="to"]');
   await status('买家已退货');
@@ -685,7 +685,7 @@ test('a return: approved with the default address, shipped back with a tracking 
   assert.match(await page.textContent('#move-inspection_failed-photo-error'), /验货不通过需至少附一张照片/);
   assert.equal(await page.isChecked('#move-inspection_failed input[name="seal"][value="not_ok"]'), true);
   assert.equal(await page.inputValue('#move-inspection_failed-note'), '封签已被拆开');
-  await page.screenshot({ path: 'screenshots/21-inspection-refused.png', fullPage: true });
+  await page.screenshot({ path: 'screenshots/24-inspection-refused.png', fullPage: true });
 
   // With the photo, in the same post: accepted, the checklist and the photo on the timeline.
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -697,7 +697,7 @@ test('a return: approved with the default address, shipped back with a tracking 
   assert.match(timeline, /验货照片：封签\.png/);
   assert.equal(await page.locator('.evidence-item').count(), 1, 'the photo is evidence of the ticket');
   assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
-  await page.screenshot({ path: 'screenshots/22-inspection-failed.png', fullPage: true });
+  await page.screenshot({ path: 'screenshots/25-inspection-failed.png', fullPage: true });
 
   const pack = await page.request.get(`${BASE}/tickets/${id}/evidence-pack`);
   assert.equal(pack.status(), 200);
@@ -705,4 +705,65 @@ test('a return: approved with the default address, shipped back with a tracking 
   assert.match(html, /验货记录/);
   assert.match(html, /封签\.png/);
   await page.context().close();
+test('a partial refund of ¥50 on a ¥129 order, confirmed with its amount, is on the timeline and in the owner\'s refunded total', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  const put = await api('PUT', `/api/v1/shops/${shop}/orders/E2E-1290`, tok, {
+    buyer: 'e2e_买家', paid_at: daysAgo(5), shipped_at: daysAgo(4), signed_at: daysAgo(2),
+    lines: [{ sku: 'E2E-TEE-129', title: '测试商品 纯棉T恤', category: '服装', quantity: 1, unit_price_fen: 12900 }],
+  });
+  assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'refund', order_no: 'E2E-1290', reason: 'quality', description: 'T恤开线，买家要求全额退款', refund_fen: 12900,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const owner = await token('e2e-owner', 'e2e-owner-pass');
+  const refundedTotal = async () => (await api('GET', `/api/v1/shops/${shop}/reports/returns`, owner)).body.summary.refund_fen;
+  const before = await refundedTotal();
+
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass', undefined, undefined, { width: 1280, height: 720 });
+  const questions = [];
+  page.on('dialog', (dialog) => { questions.push(dialog.message()); dialog.accept(); });
+  await page.goto(`${BASE}/tickets/${id}`);
+
+  // 同意退款 opens its own form with the amount asked for; ¥129.01 is refused beside the field.
+  await page.click('#move-approved > summary');
+  assert.equal(await page.inputValue('#move-approved-refund-yuan'), '129.00', 'the amount asked for is offered');
+  await page.fill('#move-approved-refund-yuan', '129.01');
+  await page.click('#move-approved button[name="to"]');
+  await page.waitForSelector('#move-approved-refund-yuan-error');
+  assert.match(await page.textContent('#move-approved-refund-yuan-error'), /¥129\.00/);
+  assert.equal(await page.inputValue('#move-approved-refund-yuan'), '129.01', 'what was typed is kept');
+  await page.screenshot({ path: 'screenshots/20-refund-above-paid.png' });
+
+  // ¥50, confirmed with the amount.
+  await page.fill('#move-approved-refund-yuan', '50');
+  await page.click('#move-approved button[name="to"]');
+  await page.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
+  assert.match(questions.at(-1), /¥50/, 'the confirmation shows the amount');
+  assert.match(await page.textContent('#timeline'), /同意退款 ¥50\.00/);
+
+  // 已退款 offers the amount agreed and confirms it too.
+  await page.click('#move-refunded > summary');
+  assert.equal(await page.inputValue('#move-refunded-refund-yuan'), '50.00', 'the amount agreed is offered');
+  await page.click('#move-refunded button[name="to"]');
+  await page.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已退款'));
+  assert.match(questions.at(-1), /¥50\.00/);
+  assert.match(await page.textContent('#timeline'), /退款 ¥50\.00/);
+  await page.screenshot({ path: 'screenshots/21-partial-refund.png' });
+  await page.context().close();
+
+  // The owner's reports count ¥50.00 refunded (recounted in the background within a minute).
+  const ownerPage = await signedInPage('e2e-owner', 'e2e-owner-pass');
+  let row = '';
+  for (let i = 0; i < 30 && !/¥50\.00/.test(row); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+    await ownerPage.goto(`${BASE}/reports?by=sku`);
+    row = (await ownerPage.locator('tr', { hasText: 'E2E-TEE-129' }).first().textContent().catch(() => '')) || '';
+  }
+  assert.match(row, /¥50\.00/, `the SKU's refunded amount: ${row}`);
+  assert.equal(await refundedTotal() - before, 5000, 'the shop\'s refunded total grew by the amount refunded');
+  await ownerPage.screenshot({ path: 'screenshots/22-refund-in-reports.png', fullPage: true });
+  await ownerPage.context().close();
 });

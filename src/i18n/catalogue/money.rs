@@ -56,6 +56,50 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "“{field}” does not go with this move ({to}).",
     ),
     (
+        "ticket.invalid.refund_not_positive",
+        "退款金额须大于 0。",
+        "A refund must be more than ¥0.00.",
+    ),
+    (
+        "ticket.invalid.refund_above_paid",
+        "退款金额不能超过买家实付金额 {limit}。",
+        "A refund cannot be more than the buyer paid: {limit}.",
+    ),
+    (
+        "ticket.invalid.refund_amount_missing",
+        "无法得知买家实付金额，请填写退款金额。",
+        "What the buyer paid is not known: enter the refund amount.",
+    ),
+    (
+        "ticket.invalid.refund_amount_format",
+        "请按元填写金额，例如 50 或 49.90。",
+        "Enter the amount in yuan, e.g. 50 or 49.90.",
+    ),
+    ("refund.amount", "退款金额（元）", "Refund amount (yuan)"),
+    (
+        "refund.limit",
+        "买家实付 {paid}，最多可退 {paid}。",
+        "The buyer paid {paid}: at most {paid} can be refunded.",
+    ),
+    (
+        "refund.confirm_approve",
+        "确认同意退款 ¥{amount}？",
+        "Agree to refund ¥{amount}?",
+    ),
+    (
+        "refund.confirm_refund",
+        "确认已向买家退款 ¥{amount}？",
+        "Confirm ¥{amount} was refunded to the buyer?",
+    ),
+    (
+        "timeline.refund_approved",
+        "同意退款 {amount}",
+        "refund agreed: {amount}",
+    ),
+    ("timeline.refund_paid", "退款 {amount}", "refunded: {amount}"),
+    ("ticket.approved_refund", "同意退款金额", "Refund agreed"),
+    ("ticket.refunded", "实际退款金额", "Amount refunded"),
+    (
         "timeline.rejection_reason",
         "拒绝原因：{reason}",
         "Reason for refusing: {reason}",

@@ -17,9 +17,10 @@ use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
-use crate::money::fen_or_dash;
+use crate::money::{Fen, fen_or_dash};
 use crate::rules::inspection::{CheckItem, Checklist, Mark};
 use crate::rules::move_details::{self, MoveDetail};
+use crate::rules::refund::{RefundFacts, RefundStep, default_amount};
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::shipment::Carrier;
@@ -76,6 +77,10 @@ pub struct TicketPartial {
     pub move_draft: MoveDraft,
     /// The reasons a refusal may give (拒绝原因).
     pub rejection_reasons: Vec<Choice>,
+    /// The refund amount a refund move offers (yuan, without the sign), and what the buyer paid
+    /// said as the limit.
+    pub refund_default: String,
+    pub refund_limit: String,
     /// Why the ticket was refused, and the note, once it was.
     pub rejection: Option<(String, String)>,
     pub needs_resolution: bool,
@@ -170,7 +175,9 @@ pub struct MoveButton {
     pub to: &'static str,
     pub label: String,
     pub class: &'static str,
-    pub confirm: bool,
+    /// The question asked before the move happens, if any (`{amount}` is filled in by the page's
+    /// script from the amount typed).
+    pub confirm: Option<String>,
     /// What the move needs typed first (empty: a bare button of the shared form).
     pub details: Vec<MoveDetail>,
     /// The note is required with this move.
@@ -189,6 +196,7 @@ pub struct MoveButton {
 #[derive(Clone, Debug, Default)]
 pub struct MoveDraft {
     pub rejection_reason: String,
+    pub refund_yuan: String,
     /// The goods details' fields as typed (field name, value).
     pub goods: Vec<(String, String)>,
 }
@@ -261,6 +269,12 @@ pub async fn partial(
             }
         }
     }
+    if let Some(approved) = ticket.approved_refund_fen {
+        meta.push((t.t("ticket.approved_refund"), approved.to_string()));
+    }
+    if let Some(refunded) = ticket.refunded_fen {
+        meta.push((t.t("ticket.refunded"), refunded.to_string()));
+    }
     meta.push((t.t("ticket.reason"), ticket.reason.label(lang).to_string()));
     if let Some(stars) = ticket.review_rating {
         let stars = usize::try_from(stars).unwrap_or(0);
@@ -319,7 +333,18 @@ pub async fn partial(
                         Status::Escalated | Status::PlatformIntervention => "",
                         _ => "btn-primary",
                     },
-                    confirm: matches!(to, Status::Rejected | Status::Closed | Status::InspectionFailed),
+                    confirm: match to {
+                        Status::Rejected | Status::Closed | Status::InspectionFailed => {
+                            Some(t.t("ticket.confirm_move").to_string())
+                        }
+                        Status::Approved if details.contains(&MoveDetail::RefundAmount) => {
+                            Some(t.t("refund.confirm_approve").to_string())
+                        }
+                        Status::Refunded if details.contains(&MoveDetail::RefundAmount) => {
+                            Some(t.t("refund.confirm_refund").to_string())
+                        }
+                        _ => None,
+                    },
                     note_required: details.iter().any(|d| d.requires_note()),
                     upload: details
                         .iter()
@@ -333,6 +358,26 @@ pub async fn partial(
     } else {
         Vec::new()
     };
+    // What the buyer paid for the line (or the order), the limit of any refund.
+    let paid = match (&ticket.sku, &order) {
+        (Some(_), _) => line.and_then(|l| l.amount()),
+        (None, Some(order)) => order.total(),
+        (None, None) => None,
+    };
+    let refund_step = if ticket.position.allowed_moves().contains(&Status::Refunded) {
+        RefundStep::Refund
+    } else {
+        RefundStep::Approve
+    };
+    let refund_facts = RefundFacts {
+        paid,
+        requested: ticket.refund_fen,
+        approved: ticket.approved_refund_fen,
+    };
+    let refund_default = crate::money::yuan_field(default_amount(refund_step, &refund_facts));
+    let refund_limit = paid
+        .map(|paid| t.f("refund.limit", &[("paid", &paid)]))
+        .unwrap_or_default();
     let rejection = ticket.rejection_reason.map(|reason| {
         (
             t.t(reason.label_key()).to_string(),
@@ -480,6 +525,8 @@ pub async fn partial(
             .map(|r| Choice::new(r.as_str(), t.t(r.label_key()), false))
             .collect(),
         rejection,
+        refund_default,
+        refund_limit,
         needs_resolution,
         resolutions: Resolution::ALL
             .iter()
@@ -616,6 +663,15 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
                 "timeline.status_changed",
                 &[("from", &change.from.label(t.lang)), ("to", &change.to.label(t.lang))],
             );
+            if let Some(fen) = change.refund_fen {
+                let key = if change.to == Status::Refunded {
+                    "timeline.refund_paid"
+                } else {
+                    "timeline.refund_approved"
+                };
+                what.push_str(" · ");
+                what.push_str(&t.f(key, &[("amount", &Fen(fen))]));
+            }
             if let Some(reason) = change.rejection_reason {
                 what.push_str(" · ");
                 what.push_str(&t.f("timeline.rejection_reason", &[("reason", &t.t(reason.label_key()))]));
@@ -980,12 +1036,20 @@ pub struct TransitionForm {
     /// A refusal's reason (拒绝原因).
     #[serde(default)]
     rejection_reason: Option<String>,
+    /// A refund's amount in yuan (同意退款, 已退款).
+    #[serde(default)]
+    refund_yuan: Option<String>,
 }
 
 impl TransitionForm {
-    /// The value of a checklist item's field.
-    fn item(&self, name: &str) -> Option<&str> {
+    /// The value of a detail's field, by name.
+    fn field(&self, name: &str) -> Option<&str> {
         match name {
+            "rejection_reason" => self.rejection_reason.as_deref(),
+            "refund_yuan" => self.refund_yuan.as_deref(),
+            "return_address" => self.return_address.as_deref(),
+            "carrier" => self.carrier.as_deref(),
+            "tracking_no" => self.tracking_no.as_deref(),
             "tags" => self.tags.as_deref(),
             "accessories" => self.accessories.as_deref(),
             "seal" => self.seal.as_deref(),
@@ -996,13 +1060,56 @@ impl TransitionForm {
     }
 }
 
-/// What a move's form gave about the goods, read from its fields (`field`): the return address,
-/// carrier and tracking number, the checklist. Blank fields are not given.
-pub fn goods_from_form<'a>(
+/// The names of the detail fields a move's form may post (besides `to`, `version`, `note`).
+const DETAIL_FORM_FIELDS: [&str; 10] = [
+    "rejection_reason",
+    "refund_yuan",
+    "return_address",
+    "carrier",
+    "tracking_no",
+    "tags",
+    "accessories",
+    "seal",
+    "signs_of_use",
+    "quantity",
+];
+
+/// What was typed into a move's detail fields (as `field` reads them), to show again if the
+/// move is refused.
+pub fn move_draft<'a>(field: impl Fn(&str) -> Option<&'a str>) -> MoveDraft {
+    MoveDraft {
+        rejection_reason: field("rejection_reason").unwrap_or_default().to_string(),
+        refund_yuan: field("refund_yuan").unwrap_or_default().to_string(),
+        goods: DETAIL_FORM_FIELDS[2..]
+            .iter()
+            .filter_map(|name| field(name).map(|value| (name.to_string(), value.to_string())))
+            .collect(),
+    }
+}
+
+/// The details a move's form gave (read by `field`; blank fields are not given), into `input`:
+/// the refusal's reason, the refund's amount in yuan, the return address, carrier and tracking
+/// number, the checklist.
+pub fn details_from_form<'a>(
     input: &mut NewTransition,
     field: impl Fn(&str) -> Option<&'a str>,
 ) -> Result<(), FieldError> {
     let given = |name: &str| field(name).map(str::trim).filter(|v| !v.is_empty());
+    input.rejection_reason = match given("rejection_reason") {
+        None => None,
+        Some(code) => Some(RejectionReason::parse(code).ok_or_else(|| {
+            FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
+        })?),
+    };
+    // The amount is typed in yuan; the service takes fen.
+    input.refund_fen = match given("refund_yuan") {
+        None => None,
+        Some(yuan) => Some(
+            Fen::parse_yuan(yuan)
+                .map(|fen| fen.0)
+                .ok_or_else(|| FieldError::new("refund_fen", "ticket.invalid.refund_amount_format"))?,
+        ),
+    };
     input.return_address = match given("return_address") {
         Some(id) => Some(
             id.parse::<i64>()
@@ -1037,58 +1144,24 @@ pub async fn move_ticket(
     let draft = Draft {
         move_note: form.note.clone().unwrap_or_default(),
         move_to: form.to.clone(),
-        move_draft: MoveDraft {
-            rejection_reason: form.rejection_reason.clone().unwrap_or_default(),
-            goods: [
-                ("return_address", form.return_address.as_deref()),
-                ("carrier", form.carrier.as_deref()),
-                ("tracking_no", form.tracking_no.as_deref()),
-            ]
-            .into_iter()
-            .chain(
-                CheckItem::ALL
-                    .iter()
-                    .map(|item| (item.as_str(), form.item(item.as_str()))),
-            )
-            .filter_map(|(name, value)| value.map(|v| (name.to_string(), v.to_string())))
-            .collect(),
-        },
+        move_draft: move_draft(|name| form.field(name)),
         ..Draft::default()
     };
-    let rejection_reason = match form
-        .rejection_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        None => Ok(None),
-        Some(code) => RejectionReason::parse(code).map(Some).ok_or_else(|| {
-            FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
-        }),
-    };
-    let result = match (Status::parse(&form.to), rejection_reason) {
-        (Some(to), Ok(rejection_reason)) => {
+    let result = match Status::parse(&form.to) {
+        Some(to) => {
             let mut input = NewTransition {
                 note: form.note.clone(),
                 resolution,
-                rejection_reason,
                 ..NewTransition::plain(to, form.version)
             };
-            let fields = |name: &str| match name {
-                "return_address" => form.return_address.as_deref(),
-                "carrier" => form.carrier.as_deref(),
-                "tracking_no" => form.tracking_no.as_deref(),
-                item => form.item(item),
-            };
-            match goods_from_form(&mut input, fields) {
+            match details_from_form(&mut input, |name| form.field(name)) {
                 Ok(()) => service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
                     .await
                     .map_err(Refusal::from),
                 Err(error) => Err(error.into()),
             }
         }
-        (None, _) => Err(FieldError::new("to", "form.choose_move").into()),
-        (_, Err(error)) => Err(error.into()),
+        None => Err(FieldError::new("to", "form.choose_move").into()),
     };
     answer(&state, &page, id, result, "flash.status_changed", draft).await
 }
