@@ -705,6 +705,8 @@ test('a return: approved with the default address, shipped back with a tracking 
   assert.match(html, /验货记录/);
   assert.match(html, /封签\.png/);
   await page.context().close();
+});
+
 test('a partial refund of ¥50 on a ¥129 order, confirmed with its amount, is on the timeline and in the owner\'s refunded total', async () => {
   const tok = await token('e2e-agent', 'e2e-agent-pass');
   const shop = await demoShop(tok);
