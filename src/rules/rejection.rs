@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::workflow::{Status, TicketKind};
+
 /// The reason a request was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
@@ -63,6 +65,25 @@ impl RejectionReason {
         RejectionReason::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// Whether the reason can be given for refusing a `kind` ticket in `from`: goods "not those
+    /// sent" only once they came back and were inspected; "signed for intact" only for a
+    /// refund-only request (the buyer keeps the goods). The others fit any refusal.
+    pub fn fits(self, kind: TicketKind, from: Status) -> bool {
+        match self {
+            RejectionReason::ReturnedGoodsMismatch => from == Status::InspectionFailed,
+            RejectionReason::ReceivedIntact => kind == TicketKind::Refund,
+            _ => true,
+        }
+    }
+
+    /// The reasons that fit a refusal of a `kind` ticket in `from`, in the form's order.
+    pub fn fitting(kind: TicketKind, from: Status) -> Vec<RejectionReason> {
+        RejectionReason::ALL
+            .into_iter()
+            .filter(|r| r.fits(kind, from))
+            .collect()
+    }
+
     /// The catalogue key of the name a person reads.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -93,5 +114,47 @@ mod tests {
         }
         assert_eq!(RejectionReason::parse("OTHER"), None);
         assert_eq!(RejectionReason::parse(""), None);
+    }
+
+    #[test]
+    fn each_refusal_is_offered_the_reasons_that_fit_it_and_always_other() {
+        use RejectionReason::*;
+        assert_eq!(
+            RejectionReason::fitting(TicketKind::Refund, Status::Requested),
+            vec![
+                OutsideNoReasonWindow,
+                ResaleAffected,
+                MissingEvidence,
+                ReceivedIntact,
+                AgreedWithBuyer,
+                Other
+            ]
+        );
+        assert_eq!(
+            RejectionReason::fitting(TicketKind::Return, Status::Requested),
+            vec![
+                OutsideNoReasonWindow,
+                ResaleAffected,
+                MissingEvidence,
+                AgreedWithBuyer,
+                Other
+            ]
+        );
+        assert_eq!(
+            RejectionReason::fitting(TicketKind::Return, Status::InspectionFailed),
+            vec![
+                OutsideNoReasonWindow,
+                ResaleAffected,
+                MissingEvidence,
+                ReturnedGoodsMismatch,
+                AgreedWithBuyer,
+                Other
+            ]
+        );
+        for kind in TicketKind::ALL {
+            for from in Status::ALL {
+                assert!(Other.fits(kind, from), "{kind:?} {from:?}");
+            }
+        }
     }
 }

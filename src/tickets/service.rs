@@ -285,6 +285,13 @@ pub fn check_details(
                 let reason = input
                     .rejection_reason
                     .ok_or_else(|| FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_missing"))?;
+                if !reason.fits(ticket.kind(), ticket.status()) {
+                    return Err(
+                        FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unfit")
+                            .with("reason", reason.as_str())
+                            .into(),
+                    );
+                }
                 details.rejection_reason = Some(reason);
             }
             MoveDetail::ReturnAddress

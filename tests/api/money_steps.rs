@@ -273,6 +273,16 @@ async fn a_refusal_needs_a_reason_from_the_list_and_a_note_which_the_rejected_an
         .transition(id, "rejected", 1, json!({ "rejection_reason": "because" }))
         .await;
     assert!(unknown.status.is_client_error(), "{:?}", unknown.body);
+    let unfit = desk
+        .transition(
+            id,
+            "rejected",
+            1,
+            json!({ "rejection_reason": "returned_goods_mismatch" }),
+        )
+        .await;
+    assert_eq!(unfit.status, StatusCode::UNPROCESSABLE_ENTITY, "no goods came back yet");
+    assert_eq!(unfit.body["error"]["details"]["field"], "rejection_reason");
     assert_eq!(ticket(&desk, id).await["status"], "requested");
 
     // The page: beside the reason, the note kept, the move's form open.

@@ -556,6 +556,8 @@ test('the loop: from the queue, n → follow-up → n reaches the next overdue t
     await page.fill('#summary', summary);
     await page.click('#follow-up-form button[type=submit]');
     await page.waitForFunction((text) => document.querySelector('#timeline')?.textContent.includes(text), summary);
+    // The swap settles by giving the box the focus back; only then does Escape leave it for `n`.
+    await page.waitForFunction(() => document.activeElement?.id === 'summary');
     await page.keyboard.press('Escape');
     await Promise.all([page.waitForURL(new RegExp(`/tickets/${ids[step]}\\?from=`)), page.keyboard.press('n')]);
   }

@@ -46,6 +46,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "“{reason}” is not one of the reasons for refusing; choose one from the list.",
     ),
     (
+        "ticket.invalid.rejection_reason_unfit",
+        "拒绝原因“{reason}”不适用于这张工单当前的状态，请另选。",
+        "The reason “{reason}” does not fit this ticket as it stands; choose another.",
+    ),
+    (
         "ticket.invalid.move_note_missing",
         "请写明说明（此操作必须填写）。",
         "Say what happened: this move needs a note.",

@@ -520,7 +520,7 @@ pub async fn partial(
         moves,
         move_open: false,
         move_draft: MoveDraft::default(),
-        rejection_reasons: RejectionReason::ALL
+        rejection_reasons: RejectionReason::fitting(ticket.kind(), ticket.status())
             .iter()
             .map(|r| Choice::new(r.as_str(), t.t(r.label_key()), false))
             .collect(),
