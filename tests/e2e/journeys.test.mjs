@@ -666,6 +666,10 @@ test('a return: approved with the default address, shipped back with a tracking 
   assert.equal(await page.textContent('#tracking-no'), 'SF1234567890123', 'a code, normalised');
   assert.equal(await page.locator('#return-shipment a').count(), 0, 'no link');
   assert.equal(await page.getAttribute('#return-shipment button[data-copy]', 'data-copy'), 'SF1234567890123');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await page.click('#return-shipment button[data-copy]');
+  await page.waitForFunction(() => document.querySelector('#return-shipment button[data-copy]')?.textContent === '已复制');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'SF1234567890123', 'the copy button copies the number');
 
   // 确认收货 with the checklist all ok.
   await page.click('#move-received summary');
