@@ -241,6 +241,34 @@
     else if (anchor) anchor.insertBefore(box, anchor.firstChild);
   }
 
+  // A copy button (data-copy="text"): the text goes to the clipboard, and the button says so
+  // for a moment (data-copied, its text in the page's language). Where the browser gives no
+  // clipboard (a plain-http address other than localhost) or refuses it, the code beside the
+  // button is selected instead, ready for Ctrl+C.
+  document.addEventListener('click', function (evt) {
+    var button = evt.target.closest && evt.target.closest('[data-copy]');
+    if (!button) return;
+    evt.preventDefault();
+    var code = button.previousElementSibling;
+    function selectCode() {
+      if (!code || !window.getSelection) return;
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    if (!navigator.clipboard) {
+      selectCode();
+      return;
+    }
+    navigator.clipboard.writeText(button.getAttribute('data-copy')).then(function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute('data-copied') || label;
+      setTimeout(function () { button.textContent = label; }, 1500);
+    }, selectCode);
+  });
+
   document.addEventListener('htmx:responseError', function (evt) { showRequestError(evt, 'data-request-failed'); });
   document.addEventListener('htmx:sendError', function (evt) { showRequestError(evt, 'data-request-unsent'); });
 

@@ -35,11 +35,13 @@ pub enum Action {
     ReadAudit,
     /// Edit a shop's canned-reply library (快捷短语) and the return address it fills in.
     ManageReplies,
+    /// Add, edit, archive a shop's return addresses and choose the default.
+    ManageReturnAddresses,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -54,6 +56,7 @@ impl Action {
         Action::ManageCalendar,
         Action::ReadAudit,
         Action::ManageReplies,
+        Action::ManageReturnAddresses,
     ];
 
     /// A name for logs and messages.
@@ -73,6 +76,7 @@ impl Action {
             Action::ManageCalendar => "edit the calendar",
             Action::ReadAudit => "read the audit log",
             Action::ManageReplies => "edit the canned-reply library",
+            Action::ManageReturnAddresses => "manage the return addresses",
         }
     }
 }
@@ -97,6 +101,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | BulkFollowUps
                 | SeeReports
                 | ManageReplies
+                | ManageReturnAddresses
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -138,6 +143,7 @@ mod tests {
             Action::ManageCalendar,
             Action::ReadAudit,
             Action::ManageReplies,
+            Action::ManageReturnAddresses,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -151,6 +157,7 @@ mod tests {
             Action::SeeFollowUps,
             Action::BulkFollowUps,
             Action::ManageReplies,
+            Action::ManageReturnAddresses,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

@@ -635,6 +635,7 @@ impl TicketGen<'_> {
                             platform_deadline_at,
                             platform_deadline_provisional_year: None,
                             reopened_by_visit: None,
+                            goods: None,
                             refund_fen: None,
                             rejection_reason: None,
                         }),

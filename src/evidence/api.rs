@@ -30,7 +30,32 @@ pub fn upload_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(attach_evidence, list_evidence))
         .route("/tickets/{id}/evidence", post(super::page::upload))
+        .route("/tickets/{id}/inspection", post(super::page::inspect))
         .layer(axum::extract::DefaultBodyLimit::max(READ_CAP))
+}
+
+/// Reads an inspection form through the shared multipart reader: its text fields, and the
+/// photo (field `photo`, at most [`MAX_BYTES`]) when one was chosen — a browser sends an empty,
+/// nameless part when none was.
+pub async fn read_inspection(request: Request) -> Result<(Vec<(String, String)>, Option<Upload>), EvidenceError> {
+    let received = multipart::read(request, "photo", MAX_BYTES as u64, OverLimit::Drain, |_| async {
+        Ok(InMemory::default())
+    })
+    .await
+    .map_err(|error| match error {
+        UploadError::NotMultipart => EvidenceError::NotMultipart,
+        UploadError::BodyTooLarge => EvidenceError::TooLarge {
+            size: READ_CAP as u64 + 1,
+        },
+        UploadError::TooLarge { received, .. } => EvidenceError::TooLarge { size: received },
+        UploadError::Unreadable(_) | UploadError::FieldTooLong(_) => EvidenceError::Unreadable(error.to_string()),
+        UploadError::Storage(error) => EvidenceError::Holding(error.to_string()),
+    })?;
+    let photo = received.file.filter(|file| file.size > 0).map(|file| Upload {
+        file_name: file.name,
+        bytes: file.content.0,
+    });
+    Ok((received.fields, photo))
 }
 
 /// Reads the uploaded file of a request through the shared multipart reader

@@ -151,37 +151,12 @@ pub async fn attach(
 ) -> Result<(Ticket, Evidence), EvidenceError> {
     let content_type = check(bytes)?;
     let file_name = clean_name(file_name);
-    let size = i32::try_from(bytes.len()).map_err(|_| EvidenceError::TooLarge {
-        size: bytes.len() as u64,
-    })?;
-    let digest = Sha256::digest(bytes).to_vec();
     let mut tx = pool.begin().await?;
     let ticket = service::lock_for_change(&mut tx, user, id, None)
         .await
         .map_err(EvidenceError::Ticket)?;
-    let evidence_id: i64 = sqlx::query_scalar(
-        "INSERT INTO evidence (shop_id, ticket_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(ticket.shop_id)
-    .bind(id)
-    .bind(&file_name)
-    .bind(content_type)
-    .bind(size)
-    .bind(&digest)
-    .bind(bytes)
-    .bind(user.id)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let evidence_id = store(&mut tx, user, &ticket, &file_name, content_type, bytes, now).await?;
     repo::touch(&mut *tx, ticket.shop_id, id, now).await?;
-    let event = EventData::EvidenceAdded(EvidenceAdded {
-        evidence: evidence_id,
-        file_name: file_name.clone(),
-        content_type: content_type.to_string(),
-        size_bytes: size,
-    });
-    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
     let evidence: Evidence = sqlx::query_as(concat!(
         "SELECT ",
         evidence_columns!(),
@@ -195,8 +170,112 @@ pub async fn attach(
         .await?
         .ok_or(EvidenceError::NotFound)?;
     tx.commit().await?;
-    tracing::info!(ticket = %id, evidence = evidence_id, size, content_type, "evidence attached");
     Ok((ticket, evidence))
+}
+
+/// Records an inspection from the ticket page: the photo taken with the form (if any) is
+/// checked, stored and named in the move, and the move made — one transaction, so a refused
+/// move leaves no photo behind and a refused photo makes no move.
+pub async fn inspect(
+    pool: &PgPool,
+    calendar: &crate::rules::calendar::Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    photo: Option<api::Upload>,
+    mut input: service::NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, EvidenceError> {
+    let photo = match photo {
+        Some(photo) => {
+            let content_type = check(&photo.bytes)?;
+            if !is_image(content_type) {
+                return Err(EvidenceError::Invalid(FieldError::new(
+                    "photo",
+                    "goods.invalid.photo_not_image",
+                )));
+            }
+            Some((clean_name(&photo.file_name), content_type, photo.bytes))
+        }
+        None => None,
+    };
+    let mut tx = pool.begin().await?;
+    let ticket = service::lock_for_change(&mut tx, user, id, Some(input.version))
+        .await
+        .map_err(EvidenceError::Ticket)?;
+    if let Some((name, content_type, bytes)) = &photo {
+        let stored = store(&mut tx, user, &ticket, name, content_type, bytes, now).await?;
+        input.photos.push(stored);
+    }
+    let moved = service::transition_in(&mut tx, calendar, user, id, input, now)
+        .await
+        .map_err(EvidenceError::Ticket)?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Stores a checked file of `ticket` (locked by the caller) with its `evidence_added` event,
+/// inside the caller's transaction; the ticket's version is the caller's to bump (an
+/// inspection stores its photo and moves the ticket as one change).
+pub async fn store(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    ticket: &Ticket,
+    file_name: &str,
+    content_type: &'static str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<i64, EvidenceError> {
+    let size = i32::try_from(bytes.len()).map_err(|_| EvidenceError::TooLarge {
+        size: bytes.len() as u64,
+    })?;
+    let digest = Sha256::digest(bytes).to_vec();
+    let evidence_id: i64 = sqlx::query_scalar(
+        "INSERT INTO evidence (shop_id, ticket_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(ticket.shop_id)
+    .bind(ticket.id)
+    .bind(file_name)
+    .bind(content_type)
+    .bind(size)
+    .bind(&digest)
+    .bind(bytes)
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let event = EventData::EvidenceAdded(EvidenceAdded {
+        evidence: evidence_id,
+        file_name: file_name.to_string(),
+        content_type: content_type.to_string(),
+        size_bytes: size,
+    });
+    repo::append_event(&mut *tx, ticket.shop_id, ticket.id, now, Some(user.id), &event).await?;
+    tracing::info!(ticket = %ticket.id, evidence = evidence_id, size, content_type, "evidence attached");
+    Ok(evidence_id)
+}
+
+/// The images among `ids` that are attached to the ticket, as `(id, file name)`, in the order
+/// of `ids`; an id that is not one of them is left out (the caller names it).
+pub async fn images_of(
+    conn: &mut sqlx::PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let found: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, file_name FROM evidence
+         WHERE shop_id = $1 AND ticket_id = $2 AND id = ANY($3) AND content_type LIKE 'image/%'",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|(found, _)| found == id).cloned())
+        .collect())
 }
 
 /// A ticket's files, oldest first.

@@ -10,7 +10,9 @@ use sqlx::PgPool;
 
 use crate::i18n::Tr;
 use crate::ids::{ShopId, TicketId};
+use crate::tickets::events::GoodsRecord;
 use crate::tickets::pages::ticket::{EventRow, VerdictBox};
+use crate::tickets::{Event, EventData};
 
 /// The pack.
 #[derive(Template)]
@@ -26,7 +28,45 @@ pub struct EvidencePack {
     pub meta: Vec<(&'static str, String)>,
     pub verdict: Option<VerdictBox>,
     pub events: Vec<EventRow>,
+    /// The inspections of the goods (checklist and photos), oldest first.
+    pub inspections: Vec<PackInspection>,
     pub files: Vec<PackFile>,
+}
+
+/// One inspection of the goods, as the pack shows it.
+pub struct PackInspection {
+    pub when: String,
+    pub who: String,
+    /// The status the inspection moved the ticket to (已收货, 验货不通过…).
+    pub status: &'static str,
+    /// Each item, its mark, and whether it was ok; empty when no checklist was given.
+    pub items: Vec<(String, String, bool)>,
+    pub photos: Vec<String>,
+}
+
+/// The ticket's inspections, from its timeline, in the pack's language.
+pub fn inspections(t: Tr, events: &[Event]) -> Vec<PackInspection> {
+    events
+        .iter()
+        .filter_map(|event| {
+            let EventData::StatusChanged(change) = &event.data else {
+                return None;
+            };
+            let Some(GoodsRecord::Inspection { checklist, photos }) = &change.goods else {
+                return None;
+            };
+            Some(PackInspection {
+                when: t.datetime(&event.at),
+                who: event.actor_name.clone().unwrap_or_default(),
+                status: change.to.label(t.lang),
+                items: checklist
+                    .as_ref()
+                    .map(|c| crate::tickets::pages::ticket::checklist_marks(t, c))
+                    .unwrap_or_default(),
+                photos: photos.iter().map(|p| p.file_name.clone()).collect(),
+            })
+        })
+        .collect()
 }
 
 /// One attachment, embedded.

@@ -12,13 +12,16 @@ use sqlx::PgPool;
 
 use super::pack::EvidencePack;
 use crate::auth::permissions::Action;
+use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
+use crate::rules::workflow::Status;
 use crate::state::AppState;
 use crate::tickets::Ticket;
 use crate::tickets::pages::Refusal;
 use crate::tickets::pages::ticket::Draft;
+use crate::tickets::service::NewTransition;
 use crate::web::{Page, PageError, PageResult};
 
 /// The page routes that read (merged into the pages' router); the upload is in
@@ -93,6 +96,55 @@ pub async fn upload(
     crate::tickets::pages::ticket::answer(&state, &page, id, result, "flash.evidence_saved", Draft::default()).await
 }
 
+/// Records an inspection from the ticket page (multipart, so the photo comes with the form):
+/// the move's `to`, `version` and `note`, the checklist's fields, and the file field `photo`.
+pub async fn inspect(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<TicketId>,
+    request: Request,
+) -> PageResult {
+    let (result, draft) = match super::api::read_inspection(request).await {
+        Ok((fields, photo)) => {
+            let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+            let draft = Draft {
+                move_note: field("note").unwrap_or_default().to_string(),
+                move_to: field("to").unwrap_or_default().to_string(),
+                move_draft: crate::tickets::pages::ticket::move_draft(field),
+                ..Draft::default()
+            };
+            let version = field("version").and_then(|v| v.parse::<i32>().ok());
+            let to = field("to").and_then(Status::parse);
+            let result = match (to, version) {
+                (Some(to), Some(version)) => {
+                    let mut input = NewTransition {
+                        note: field("note").map(str::to_string),
+                        ..NewTransition::plain(to, version)
+                    };
+                    match crate::tickets::pages::ticket::details_from_form(&mut input, field) {
+                        Ok(()) => super::inspect(
+                            &state.pool,
+                            &state.calendar(),
+                            &page.user,
+                            id,
+                            photo,
+                            input,
+                            state.now(),
+                        )
+                        .await
+                        .map_err(Refusal::from),
+                        Err(error) => Err(error.into()),
+                    }
+                }
+                _ => Err(FieldError::new("to", "form.choose_move").into()),
+            };
+            (result, draft)
+        }
+        Err(error) => (Err(Refusal::from(error)), Draft::default()),
+    };
+    crate::tickets::pages::ticket::answer(&state, &page, id, result, "goods.flash.inspected", draft).await
+}
+
 /// Downloads the evidence pack of a ticket (`pack`): the ticket page's facts, timeline and
 /// verdicts with every file embedded. A page handler, so it is here with the other routes.
 pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): Path<TicketId>) -> PageResult {
@@ -103,6 +155,16 @@ pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): 
     user.require(Action::ReadTickets)?;
     let body = crate::tickets::pages::ticket::partial(&state, user, page.t, &ticket, None).await?;
     let t = body.t;
+    let events = crate::tickets::repo::events(&state.pool, ticket.shop_id, id).await?;
+    let mut meta = body.meta;
+    if let Some(goods) = &body.goods {
+        if let Some(address) = &goods.return_address {
+            meta.push((t.t("goods.return_address"), address.clone()));
+        }
+        if let Some((carrier, number)) = &goods.shipment {
+            meta.push((t.t("goods.shipment"), format!("{carrier} {number}")));
+        }
+    }
     let pack = EvidencePack {
         t,
         id: body.id,
@@ -111,9 +173,10 @@ pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): 
         status: body.status,
         made_at: t.datetime(&state.now()),
         made_by: user.display_name.clone(),
-        meta: body.meta,
+        meta,
         verdict: body.verdict,
         events: body.events,
+        inspections: super::pack::inspections(t, &events),
         files: super::pack::files(&state.pool, t, ticket.shop_id, id).await?,
     };
     Ok(super::pack::download(&pack)?)

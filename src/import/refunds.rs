@@ -401,7 +401,7 @@ async fn open_ticket(desk: &Desk, user: &CurrentUser, shop: &Shop, record: &Refu
     let mut version = created.ticket.version;
     let calendar = &desk.calendar;
     for &to in history_path(record.kind, &record.status_text) {
-        let moved = service::transition(
+        let moved = service::replay_platform_move(
             &desk.pool,
             calendar,
             user,

@@ -305,7 +305,8 @@ pub async fn find(pool: &PgPool, shop: ShopId, order_no: &str) -> sqlx::Result<O
     find_with(&mut conn, shop, order_no).await
 }
 
-async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
+/// [`find`] on the caller's connection (inside its transaction).
+pub async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
     let row: Option<OrderRow> = sqlx::query_as(
         "SELECT o.id, o.order_no, c.nick AS buyer, o.customer_id, o.paid_at, o.shipped_at, o.signed_at, o.note
          FROM orders o JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id

@@ -11,12 +11,15 @@
 //! - [`timers`]: the platform's seller/buyer response timers (DOMAIN.md §4).
 //! - [`review`]: a bad review's clocks — the buyer's revision window, the explanation deadline.
 //! - [`risk`]: what a supervisor looks at first, and who gets unassigned work.
+//! - [`inspection`]: what each goods step of a return or exchange records; the inspection checklist.
+//! - [`shipment`]: the carriers and the shape of their tracking numbers.
 //! - [`move_details`]: which moves need details typed before they happen.
 //! - [`rejection`]: the reasons a request may be refused for.
 //! - [`refund`]: how much a refund may be.
 
 pub mod calendar;
 pub mod follow_up;
+pub mod inspection;
 pub mod move_details;
 pub mod reason;
 pub mod refund;
@@ -24,5 +27,6 @@ pub mod rejection;
 pub mod review;
 pub mod risk;
 pub mod seven_day;
+pub mod shipment;
 pub mod timers;
 pub mod workflow;

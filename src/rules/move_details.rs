@@ -23,17 +23,38 @@ pub enum MoveDetail {
     /// 拒绝: a reason from a fixed list ([`crate::rules::rejection::RejectionReason`]) and a
     /// note saying what happened.
     RejectionReason,
+    /// Approving a return or exchange: the shop's return address the goods go back to (the
+    /// default preselected; a shop without any records none).
+    ReturnAddress,
+    /// 买家已寄回: the carrier and the tracking number ([`crate::rules::shipment`]).
+    Shipment,
+    /// Confirming receipt, or refunding a received return: the inspection checklist and
+    /// photos, if given ([`crate::rules::inspection`]).
+    Inspection,
+    /// 验货不通过: the checklist with an item not ok and at least one photo, required.
+    FailedInspection,
 }
 
 impl MoveDetail {
     /// Every detail.
-    pub const ALL: [MoveDetail; 2] = [MoveDetail::RefundAmount, MoveDetail::RejectionReason];
+    pub const ALL: [MoveDetail; 6] = [
+        MoveDetail::RefundAmount,
+        MoveDetail::RejectionReason,
+        MoveDetail::ReturnAddress,
+        MoveDetail::Shipment,
+        MoveDetail::Inspection,
+        MoveDetail::FailedInspection,
+    ];
 
     /// The detail's name: `templates/_move_<name>.html` is its fragment.
     pub fn as_str(self) -> &'static str {
         match self {
             MoveDetail::RefundAmount => "refund_amount",
             MoveDetail::RejectionReason => "rejection_reason",
+            MoveDetail::ReturnAddress => "return_address",
+            MoveDetail::Shipment => "shipment",
+            MoveDetail::Inspection => "inspection",
+            MoveDetail::FailedInspection => "failed_inspection",
         }
     }
 
@@ -43,6 +64,9 @@ impl MoveDetail {
         match self {
             MoveDetail::RefundAmount => &["refund_fen"],
             MoveDetail::RejectionReason => &["rejection_reason"],
+            MoveDetail::ReturnAddress => &["return_address"],
+            MoveDetail::Shipment => &["carrier", "tracking_no"],
+            MoveDetail::Inspection | MoveDetail::FailedInspection => &["checklist", "photos"],
         }
     }
 
@@ -51,7 +75,20 @@ impl MoveDetail {
         match self {
             MoveDetail::RefundAmount => false,
             MoveDetail::RejectionReason => true,
+            MoveDetail::ReturnAddress
+            | MoveDetail::Shipment
+            | MoveDetail::Inspection
+            | MoveDetail::FailedInspection => false,
         }
+    }
+
+    /// Whether the detail is about the goods of a return or exchange (looked up and recorded
+    /// by `tickets::goods`).
+    pub fn is_goods(self) -> bool {
+        matches!(
+            self,
+            MoveDetail::ReturnAddress | MoveDetail::Shipment | MoveDetail::Inspection | MoveDetail::FailedInspection
+        )
     }
 }
 
@@ -62,14 +99,21 @@ pub fn needed(from: &Position, to: Status) -> &'static [MoveDetail] {
     if to.is_hold() || from.status.is_hold() {
         return &[];
     }
-    match (from.kind, to) {
+    use Status::*;
+    use TicketKind::{Exchange, Refund, Return};
+    match (from.kind, from.status, to) {
         // A refund-only request is agreed for an amount; a return's refund is agreed only
-        // once the goods are back, when it is paid.
-        (TicketKind::Refund, Status::Approved) => &[MoveDetail::RefundAmount],
-        (_, Status::Refunded) => &[MoveDetail::RefundAmount],
-        (TicketKind::Refund | TicketKind::Return | TicketKind::Exchange, Status::Rejected) => {
-            &[MoveDetail::RejectionReason]
-        }
+        // once the goods are back, when it is paid (with the checklist, if given, when it is
+        // refunded straight after receipt).
+        (Refund, _, Approved) => &[MoveDetail::RefundAmount],
+        (Return, Received, Refunded) => &[MoveDetail::RefundAmount, MoveDetail::Inspection],
+        (_, _, Refunded) => &[MoveDetail::RefundAmount],
+        (Refund | Return | Exchange, _, Rejected) => &[MoveDetail::RejectionReason],
+        // The goods steps of a return or exchange (`rules::inspection`).
+        (Return | Exchange, Requested, Approved) => &[MoveDetail::ReturnAddress],
+        (Return | Exchange, Approved, BuyerShipped) => &[MoveDetail::Shipment],
+        (Return | Exchange, BuyerShipped, Received) => &[MoveDetail::Inspection],
+        (Return, Received, InspectionFailed) => &[MoveDetail::FailedInspection],
         _ => &[],
     }
 }
@@ -94,11 +138,18 @@ mod tests {
     }
 
     #[test]
-    fn every_rejection_needs_a_reason() {
+    fn every_rejection_needs_a_reason_and_approving_a_return_or_exchange_its_address() {
         for kind in [TicketKind::Refund, TicketKind::Return, TicketKind::Exchange] {
             assert_eq!(
                 needed(&Position::new(kind), Status::Rejected),
                 &[MoveDetail::RejectionReason],
+                "{kind:?}"
+            );
+        }
+        for kind in [TicketKind::Return, TicketKind::Exchange] {
+            assert_eq!(
+                needed(&Position::new(kind), Status::Approved),
+                &[MoveDetail::ReturnAddress],
                 "{kind:?}"
             );
         }
@@ -108,6 +159,34 @@ mod tests {
             held_from: None,
         };
         assert_eq!(needed(&failed, Status::Rejected), &[MoveDetail::RejectionReason]);
+    }
+
+    #[test]
+    fn the_goods_steps_are_those_of_returns_and_exchanges() {
+        use Status::*;
+        let at = |kind, status| Position {
+            kind,
+            status,
+            held_from: None,
+        };
+        for kind in [TicketKind::Return, TicketKind::Exchange] {
+            assert_eq!(needed(&at(kind, Approved), BuyerShipped), &[MoveDetail::Shipment]);
+            assert_eq!(needed(&at(kind, BuyerShipped), Received), &[MoveDetail::Inspection]);
+        }
+        let received = at(TicketKind::Return, Received);
+        assert_eq!(needed(&received, InspectionFailed), &[MoveDetail::FailedInspection]);
+        assert_eq!(
+            needed(&received, Refunded),
+            &[MoveDetail::RefundAmount, MoveDetail::Inspection]
+        );
+        assert!(!needed(&at(TicketKind::Return, InspectionFailed), Refunded).contains(&MoveDetail::Inspection));
+        assert!(needed(&at(TicketKind::Exchange, Received), ReplacementShipped).is_empty());
+        assert!(
+            MoveDetail::ALL
+                .iter()
+                .filter(|d| d.is_goods())
+                .all(|d| !d.requires_note())
+        );
     }
 
     #[test]
@@ -122,11 +201,15 @@ mod tests {
                 status: from,
                 held_from: None,
             };
-            assert_eq!(needed(&ret, Status::Refunded), &[MoveDetail::RefundAmount], "{from:?}");
+            assert!(
+                needed(&ret, Status::Refunded).contains(&MoveDetail::RefundAmount),
+                "{from:?}"
+            );
         }
         // Agreeing to take goods back is not agreeing to an amount yet.
-        assert!(needed(&Position::new(TicketKind::Return), Status::Approved).is_empty());
-        assert!(needed(&Position::new(TicketKind::Exchange), Status::Approved).is_empty());
+        for kind in [TicketKind::Return, TicketKind::Exchange] {
+            assert!(!needed(&Position::new(kind), Status::Approved).contains(&MoveDetail::RefundAmount));
+        }
     }
 
     #[test]
@@ -162,6 +245,20 @@ mod tests {
                     prop_assert!(needed(&position, to).contains(&MoveDetail::RejectionReason));
                 }
                 position = position.apply(to, Some(Resolution::Delivered)).expect("legal");
+            }
+        }
+
+        /// Goods details are asked only of returns and exchanges, on moves of their own workflow.
+        #[test]
+        fn goods_details_are_only_on_legal_moves_of_returns_and_exchanges(
+            kind in any_kind(),
+            from in prop::sample::select(Status::ALL.to_vec()),
+            to in prop::sample::select(Status::ALL.to_vec()),
+        ) {
+            let position = Position { kind, status: from, held_from: None };
+            if needed(&position, to).iter().any(|d| d.is_goods()) {
+                prop_assert!(matches!(kind, TicketKind::Return | TicketKind::Exchange));
+                prop_assert!(kind.moves_from(from).contains(&to), "{:?} {:?} → {:?}", kind, from, to);
             }
         }
     }

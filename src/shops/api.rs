@@ -1,4 +1,5 @@
-//! `POST /api/v1/shops`, `GET /api/v1/shops`.
+//! `POST /api/v1/shops`, `GET /api/v1/shops`, the shop's settings, and its return addresses
+//! (`/api/v1/shops/{shop}/return-addresses`, SQL in `return_addresses`).
 
 use axum::Json;
 use axum::extract::Path;
@@ -7,8 +8,12 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::return_addresses::{self, ReturnAddress, ReturnAddressError, ReturnAddressInput};
 use super::{NewShop, SettingsChange, Shop};
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::error::{ApiError, ApiResult};
@@ -21,6 +26,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_shops, create_shop))
         .routes(routes!(update_shop_settings))
+        .routes(routes!(list_return_addresses, create_return_address))
+        .routes(routes!(update_return_address))
+        .routes(routes!(set_default_return_address))
+        .routes(routes!(archive_return_address))
 }
 
 /// Creates a shop (admin).
@@ -102,4 +111,113 @@ pub async fn update_shop_settings(
     .await?;
     tracing::info!(shop = %shop, "shop settings changed");
     Ok(Json(updated))
+}
+
+/// Query parameters of the return address list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AddressListQuery {
+    /// Also list archived addresses (after those in use).
+    pub archived: Option<bool>,
+}
+
+/// A shop's return addresses, the default first. Everyone who works the shop's tickets reads
+/// them (an agent approving a return picks one).
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/return-addresses", tag = "shops",
+    params(("shop" = i64, Path, description = "shop id"), AddressListQuery),
+    responses((status = 200, body = Vec<ReturnAddress>), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody)))]
+pub async fn list_return_addresses(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiQuery(query): ApiQuery<AddressListQuery>,
+) -> ApiResult<Json<Vec<ReturnAddress>>> {
+    user.require_shop(shop)?;
+    user.require(Action::ReadTickets)?;
+    let archived = query.archived.unwrap_or(false);
+    Ok(Json(return_addresses::list(&state.pool, shop, archived).await?))
+}
+
+/// Adds a return address (supervisors and admins). The shop's first address, or one sent with
+/// `is_default`, becomes the default.
+#[utoipa::path(post, path = "/api/v1/shops/{shop}/return-addresses", tag = "shops",
+    params(("shop" = i64, Path, description = "shop id")), request_body = ReturnAddressInput,
+    responses((status = 201, body = ReturnAddress), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_return_address(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiJson(input): ApiJson<ReturnAddressInput>,
+) -> ApiResult<(StatusCode, Json<ReturnAddress>)> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReturnAddresses)?;
+    let created = return_addresses::create(&state.pool, shop, &input, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Changes a return address (supervisors and admins). Tickets keep the text they recorded.
+#[utoipa::path(put, path = "/api/v1/shops/{shop}/return-addresses/{id}", tag = "shops",
+    params(("shop" = i64, Path, description = "shop id"), ("id" = i64, Path, description = "address id")),
+    request_body = ReturnAddressInput,
+    responses((status = 200, body = ReturnAddress), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn update_return_address(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((shop, id)): Path<(ShopId, i64)>,
+    ApiJson(input): ApiJson<ReturnAddressInput>,
+) -> ApiResult<Json<ReturnAddress>> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReturnAddresses)?;
+    Ok(Json(
+        return_addresses::update(&state.pool, shop, id, &input, state.now()).await?,
+    ))
+}
+
+/// Makes a return address the shop's default (supervisors and admins).
+#[utoipa::path(post, path = "/api/v1/shops/{shop}/return-addresses/{id}/default", tag = "shops",
+    params(("shop" = i64, Path, description = "shop id"), ("id" = i64, Path, description = "address id")),
+    responses((status = 200, body = ReturnAddress), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody)))]
+pub async fn set_default_return_address(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((shop, id)): Path<(ShopId, i64)>,
+) -> ApiResult<Json<ReturnAddress>> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReturnAddresses)?;
+    Ok(Json(
+        return_addresses::set_default(&state.pool, shop, id, state.now()).await?,
+    ))
+}
+
+/// Archives a return address (supervisors and admins); archiving the default makes the oldest
+/// address still in use the default.
+#[utoipa::path(post, path = "/api/v1/shops/{shop}/return-addresses/{id}/archive", tag = "shops",
+    params(("shop" = i64, Path, description = "shop id"), ("id" = i64, Path, description = "address id")),
+    responses((status = 200, body = ReturnAddress), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody)))]
+pub async fn archive_return_address(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((shop, id)): Path<(ShopId, i64)>,
+) -> ApiResult<Json<ReturnAddress>> {
+    user.require_shop(shop)?;
+    user.require(Action::ManageReturnAddresses)?;
+    Ok(Json(
+        return_addresses::archive(&state.pool, shop, id, state.now()).await?,
+    ))
+}
+
+impl From<ReturnAddressError> for ApiError {
+    /// 422 naming the field, 404 for an address not in the shop (or archived).
+    fn from(error: ReturnAddressError) -> ApiError {
+        match error {
+            ReturnAddressError::Invalid(field) => ApiError::from(field),
+            ReturnAddressError::NotFound => ApiError::not_found("return address"),
+            ReturnAddressError::Database(error) => ApiError::from(error),
+        }
+    }
 }

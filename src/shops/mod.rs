@@ -1,6 +1,8 @@
 //! Shops (店铺) and their settings. Owns the `shops` and `shop_members` tables.
 
 pub mod api;
+pub mod page;
+pub mod return_addresses;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};

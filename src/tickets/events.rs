@@ -14,9 +14,11 @@ use serde_json::Value;
 
 use super::model::{Channel, SevenDayRecord};
 use crate::ids::{TicketId, UserId};
+use crate::rules::inspection::Checklist;
 use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
+use crate::rules::shipment::Carrier;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 
 /// One event of a ticket's timeline, with its data. Serialised adjacently tagged
@@ -118,6 +120,9 @@ pub struct StatusChanged {
     /// The return visit whose not-satisfied answer made this move; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reopened_by_visit: Option<i64>,
+    /// What the move recorded about the goods of a return or exchange; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goods: Option<GoodsRecord>,
     /// The amount in fen agreed to (→ `approved`) or refunded (→ `refunded`) with this move;
     /// absent on other moves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,6 +217,35 @@ pub struct EvidenceAdded {
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i32,
+}
+
+/// What a goods step of a return or exchange recorded with its move (`rules::inspection`), kept
+/// in the `status_changed` event's `goods`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum GoodsRecord {
+    /// Approval: where the buyer sends the goods, as the address read then.
+    ReturnAddress {
+        address_id: i64,
+        label: String,
+        text: String,
+    },
+    /// 买家已寄回: the carrier and the tracking number (in its carrier's shape).
+    Shipment { carrier: Carrier, tracking_no: String },
+    /// Receipt or 验货不通过: the checklist, if given, and the photos.
+    Inspection {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checklist: Option<Checklist>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        photos: Vec<InspectionPhoto>,
+    },
+}
+
+/// A photo of an inspection: an image of the ticket's evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InspectionPhoto {
+    pub evidence: i64,
+    pub file_name: String,
 }
 
 /// A stored `kind` and `data` pair that is not an event of the desk.

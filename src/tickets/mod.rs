@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod events;
+pub mod goods;
 pub mod model;
 pub mod pages;
 pub mod repo;

@@ -16,6 +16,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
 use crate::rules::review::{ReviewCountdown, ReviewTimers, review_countdowns};
 use crate::rules::seven_day::{NoReasonExclusion, SevenDayDecision, SevenDayVerdict};
+use crate::rules::shipment::Carrier;
 use crate::rules::timers::{Countdown, PlatformTimers, TimerFacts, timers_for_position};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 
@@ -176,6 +177,11 @@ pub struct Ticket {
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The ticket a not-satisfied return visit opened this one from.
     pub follow_up_of: Option<TicketId>,
+    /// For a return or exchange once approved: the return address recorded (its text then).
+    pub return_address: Option<String>,
+    /// Once the buyer shipped the goods back: the carrier and the tracking number.
+    pub return_carrier: Option<Carrier>,
+    pub return_tracking_no: Option<String>,
     /// The refund the seller agreed to (同意退款) and the amount actually refunded (已退款).
     pub approved_refund_fen: Option<Fen>,
     pub refunded_fen: Option<Fen>,
@@ -252,6 +258,7 @@ macro_rules! ticket_select {
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
         t.reviewed_at, t.follow_up_of, s.time_zone, s.platform_timers, s.review_timers,
+        t.return_address, t.return_carrier, t.return_tracking_no,
         t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note
     FROM tickets t
     JOIN shops s ON s.id = t.shop_id
@@ -309,6 +316,12 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             review_text: row.try_get("review_text")?,
             reviewed_at: row.try_get("reviewed_at")?,
             follow_up_of: row.try_get("follow_up_of")?,
+            return_address: row.try_get("return_address")?,
+            return_carrier: row
+                .try_get::<Option<String>, _>("return_carrier")?
+                .as_deref()
+                .and_then(Carrier::parse),
+            return_tracking_no: row.try_get("return_tracking_no")?,
             approved_refund_fen: row.try_get::<Option<i64>, _>("approved_refund_fen")?.map(Fen),
             refunded_fen: row.try_get::<Option<i64>, _>("refunded_fen")?.map(Fen),
             rejection_reason: row.try_get("rejection_reason")?,
@@ -437,6 +450,12 @@ pub struct TicketView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<i64>)]
     pub follow_up_of: Option<TicketId>,
+    /// For a return or exchange once approved: where the buyer sends the goods, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_address: Option<String>,
+    /// Once the buyer shipped the goods back: the carrier and tracking number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_shipment: Option<ShipmentView>,
     /// The refund agreed to (同意退款) and the amount actually refunded (已退款), in fen; absent
     /// until then.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -479,6 +498,14 @@ mod present_or_null {
 }
 
 /// A running clock in JSON.
+/// The buyer's shipment back in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentView {
+    pub carrier: Carrier,
+    pub tracking_no: String,
+}
+
+/// A running platform timer in JSON.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimerView {
     /// `seller_answer_unshipped`, `seller_answer_shipped`, `buyer_ship_return`,
@@ -550,6 +577,11 @@ impl TicketView {
             reviewed_at: (ticket.kind() == TicketKind::BadReview)
                 .then(|| local(ticket.reviewed_at.unwrap_or(ticket.opened_at), zone)),
             follow_up_of: ticket.follow_up_of,
+            return_address: ticket.return_address.clone(),
+            return_shipment: ticket
+                .return_carrier
+                .zip(ticket.return_tracking_no.clone())
+                .map(|(carrier, tracking_no)| ShipmentView { carrier, tracking_no }),
             approved_refund_fen: ticket.approved_refund_fen.map(|f| f.0),
             refunded_fen: ticket.refunded_fen.map(|f| f.0),
             rejection_reason: ticket.rejection_reason,

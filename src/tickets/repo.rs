@@ -1074,3 +1074,41 @@ pub async fn id_range(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Opt
             .await?;
     Ok(low.zip(high))
 }
+
+/// Records the return address a return or exchange was approved with: its id and its text as
+/// read then (the version is bumped by the move it goes with).
+pub async fn store_return_address(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    address_id: i64,
+    text: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET return_address_id = $3, return_address = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(address_id)
+        .bind(text)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the buyer's shipment back: the carrier and the tracking number (the version is
+/// bumped by the move it goes with).
+pub async fn store_shipment(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    carrier: &str,
+    tracking_no: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET return_carrier = $3, return_tracking_no = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(carrier)
+        .bind(tracking_no)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

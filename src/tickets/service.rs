@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::error::TicketError;
 use super::events::{self, EventData, Recount, Rule};
+use super::goods::{self, GoodsGiven};
 use super::model::{Channel, SevenDayRecord, Ticket};
 use super::repo;
 use crate::auth::permissions::Action;
@@ -22,11 +23,13 @@ use crate::money::Fen;
 use crate::orders::Order;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
+use crate::rules::inspection::Checklist;
 use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
 use crate::rules::refund::{RefundAmountError, RefundFacts, RefundStep, refund_amount};
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayDecision, SevenDayRequest, SevenDayVerdict};
+use crate::rules::shipment::Carrier;
 use crate::rules::timers::{self, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 use crate::shops::Shop;
@@ -153,6 +156,26 @@ pub struct NewTransition {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub resolution: Option<Resolution>,
+    /// Approving a return or exchange: the id of the shop's return address the buyer sends the
+    /// goods to (default: the shop's default address).
+    #[serde(default)]
+    pub return_address: Option<i64>,
+    /// 买家已寄回 (→ `buyer_shipped`): the carrier, required with `tracking_no`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "sf")]
+    pub carrier: Option<Carrier>,
+    /// 买家已寄回: the tracking number, in the carrier's shape (spaces and dashes are dropped).
+    #[serde(default)]
+    #[schema(example = "SF1234567890123")]
+    pub tracking_no: Option<String>,
+    /// Receipt (→ `received`), 验货不通过 (→ `inspection_failed`, required with an item
+    /// `not_ok`), a return refunded after receipt: the inspection checklist.
+    #[serde(default)]
+    pub checklist: Option<Checklist>,
+    /// With the checklist: ids of images already attached to the ticket (at least one for
+    /// `inspection_failed`).
+    #[serde(default)]
+    pub photos: Vec<i64>,
     /// For a refusal (→ `rejected` of a refund, return or exchange): why, one of
     /// `outside_no_reason_window`, `resale_affected`, `missing_evidence`, `received_intact`,
     /// `returned_goods_mismatch`, `agreed_with_buyer`, `other`; the `note` is then required.
@@ -176,8 +199,24 @@ impl NewTransition {
             note: None,
             version,
             resolution: None,
+            return_address: None,
+            carrier: None,
+            tracking_no: None,
+            checklist: None,
+            photos: Vec::new(),
             rejection_reason: None,
             refund_fen: None,
+        }
+    }
+
+    /// What the move was given about the goods.
+    pub fn goods(&self) -> GoodsGiven<'_> {
+        GoodsGiven {
+            return_address: self.return_address,
+            carrier: self.carrier,
+            tracking_no: self.tracking_no.as_deref(),
+            checklist: self.checklist,
+            photos: &self.photos,
         }
     }
 }
@@ -189,12 +228,16 @@ pub struct MoveDetails {
     pub rejection_reason: Option<RejectionReason>,
     /// The amount agreed (→ `approved`) or refunded (→ `refunded`).
     pub refund: Option<Fen>,
+    /// What the move records about the goods of a return or exchange ([`goods::resolve`]).
+    pub goods: Option<events::GoodsRecord>,
 }
 
 /// Checks the details given with a move of `ticket` against those the move needs: each needed
 /// one must be there and right, and a detail the move does not take is refused rather than
 /// dropped silently (the logistics `resolution`, taken on any move before details existed,
-/// excepted). `paid` is what the buyer paid for the ticket's line or order ([`paid_for`]).
+/// excepted). `paid` is what the buyer paid for the ticket's line or order ([`paid_for`]). The
+/// goods details are only checked for being taken here: what they name (an address, the
+/// photos) is looked up by [`goods::resolve`].
 pub fn check_details(
     ticket: &Ticket,
     input: &NewTransition,
@@ -203,6 +246,7 @@ pub fn check_details(
 ) -> Result<MoveDetails, TicketError> {
     let needed = move_details::needed(&ticket.position, input.to);
     let mut details = MoveDetails::default();
+    let given = input.goods();
     for detail in MoveDetail::ALL {
         let wanted = needed.contains(&detail);
         match detail {
@@ -254,6 +298,17 @@ pub fn check_details(
                 }
                 details.rejection_reason = Some(reason);
             }
+            MoveDetail::ReturnAddress
+            | MoveDetail::Shipment
+            | MoveDetail::Inspection
+            | MoveDetail::FailedInspection => {
+                // A field is refused only if no detail the move needs takes it (receipt and a
+                // failed inspection share the checklist's).
+                let taken = |field: &str| needed.iter().any(|d| d.fields().contains(&field));
+                if let Some(field) = detail.fields().iter().find(|f| given.has(f) && !taken(f)) {
+                    return Err(not_for_move(field, input.to));
+                }
+            }
         }
     }
     if note.is_none() && needed.iter().any(|d| d.requires_note()) {
@@ -275,8 +330,8 @@ fn refund_refused(error: RefundAmountError) -> TicketError {
 
 /// What the buyer paid for what `ticket` is about: its order line, or the whole order when it
 /// names none; `None` when that cannot be told.
-pub async fn paid_for(pool: &PgPool, ticket: &Ticket) -> Result<Option<Fen>, TicketError> {
-    let Some(order) = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await? else {
+pub async fn paid_for(conn: &mut sqlx::PgConnection, ticket: &Ticket) -> Result<Option<Fen>, TicketError> {
+    let Some(order) = crate::orders::find_with(conn, ticket.shop_id, &ticket.order_no).await? else {
         return Ok(None);
     };
     Ok(match ticket.sku.as_deref() {
@@ -1044,7 +1099,7 @@ pub async fn note(
     Ok(updated)
 }
 
-/// Moves a ticket along its workflow.
+/// Moves a ticket along its workflow, with what the move records about the goods.
 pub async fn transition(
     pool: &PgPool,
     calendar: &Calendar,
@@ -1053,21 +1108,81 @@ pub async fn transition(
     input: NewTransition,
     now: DateTime<Utc>,
 ) -> Result<Ticket, TicketError> {
+    let mut tx = pool.begin().await?;
+    let updated = transition_in(&mut tx, calendar, user, id, input, now).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Replays a move the platform already made (the refund importer's history): the workflow is
+/// followed, but the goods details an agent gives are not asked for — the platform's report
+/// does not carry them — and none are recorded.
+pub async fn replay_platform_move(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, TicketError> {
+    let mut tx = pool.begin().await?;
+    let updated = move_ticket(&mut tx, calendar, user, id, input, Goods::NotRecorded, now).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// [`transition`] inside the caller's transaction (an inspection from the page stores its
+/// photo and moves the ticket in one): the ticket as it is after the move.
+pub async fn transition_in(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    now: DateTime<Utc>,
+) -> Result<Ticket, TicketError> {
+    move_ticket(tx, calendar, user, id, input, Goods::Checked, now).await
+}
+
+/// Whether a move's goods details are checked and recorded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Goods {
+    /// An agent's move: what the goods step needs is required, and recorded.
+    Checked,
+    /// History replayed from the platform: nothing asked, nothing recorded.
+    NotRecorded,
+}
+
+async fn move_ticket(
+    tx: &mut sqlx::PgConnection,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    id: TicketId,
+    input: NewTransition,
+    goods_check: Goods,
+    now: DateTime<Utc>,
+) -> Result<Ticket, TicketError> {
     let note = match input.note.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(text) => Some(require_text("note", text, 5_000)?),
     };
-    let mut tx = pool.begin().await?;
-    let ticket = lock(&mut tx, user, id, Some(input.version)).await?;
+    let ticket = lock(tx, user, id, Some(input.version)).await?;
     let next = ticket.position.apply(input.to, input.resolution)?;
     let paid = if move_details::needed(&ticket.position, input.to).contains(&MoveDetail::RefundAmount) {
-        paid_for(pool, &ticket).await?
+        paid_for(tx, &ticket).await?
     } else {
         None
     };
-    let details = check_details(&ticket, &input, note.as_deref(), paid)?;
+    let mut details = check_details(&ticket, &input, note.as_deref(), paid)?;
+    if goods_check == Goods::Checked {
+        let goods_detail = move_details::needed(&ticket.position, input.to)
+            .iter()
+            .copied()
+            .find(|d| d.is_goods());
+        details.goods = goods::resolve(tx, &ticket, goods_detail, input.goods()).await?;
+    }
     apply_detailed_move(
-        &mut tx,
+        tx,
         calendar,
         user,
         &ticket,
@@ -1079,11 +1194,7 @@ pub async fn transition(
         now,
     )
     .await?;
-    let updated = repo::get(&mut *tx, &user.shops, id)
-        .await?
-        .ok_or(TicketError::NotFound)?;
-    tx.commit().await?;
-    Ok(updated)
+    repo::get(&mut *tx, &user.shops, id).await?.ok_or(TicketError::NotFound)
 }
 
 /// Loads a ticket locked for a change inside the caller's transaction (for the modules that
@@ -1279,6 +1390,9 @@ pub async fn apply_detailed_move(
         timer_due_at: timer_due,
     };
     repo::store_move(tx, ticket.shop_id, id, &stored, now).await?;
+    if let Some(goods) = &details.goods {
+        goods::store(tx, ticket, goods).await?;
+    }
     if let Some(reason) = details.rejection_reason {
         repo::store_rejection(tx, ticket.shop_id, id, reason, note.as_deref()).await?;
     }
@@ -1293,6 +1407,7 @@ pub async fn apply_detailed_move(
         platform_deadline_at: platform_deadline,
         platform_deadline_provisional_year: platform.provisional_year,
         reopened_by_visit,
+        goods: details.goods.clone(),
         refund_fen: details.refund.map(|fen| fen.0),
         rejection_reason: details.rejection_reason,
     });

@@ -31,6 +31,8 @@ pub struct UserBox {
     pub supervises: bool,
     /// Sees the admin page.
     pub administers: bool,
+    /// Manages the shop's return addresses (the settings page).
+    pub manages_addresses: bool,
 }
 
 /// A message at the top of the page.
@@ -63,6 +65,7 @@ impl Layout {
                 role: t.t(user.role.label_key()),
                 supervises: user.may(Action::SeeFollowUps),
                 administers: user.may(Action::ReadAudit),
+                manages_addresses: user.may(Action::ManageReturnAddresses),
             }),
             nav,
             here: here.into(),

@@ -17,6 +17,7 @@ mod evidence;
 mod faults;
 mod follow_ups;
 mod form_errors;
+mod goods_steps;
 mod health;
 mod import;
 mod metrics;

@@ -196,7 +196,13 @@ async fn without_an_amount_a_refund_is_what_was_asked_else_the_whole_price_and_a
     let ret = open_on_129(&desk, "return", None).await;
     let mut version = 1;
     for to in ["approved", "buyer_shipped", "received"] {
-        let moved = desk.transition(ret, to, version, json!({})).await;
+        // The shipment back carries its tracking number (goods_steps.rs).
+        let extra = if to == "buyer_shipped" {
+            json!({ "carrier": "sf", "tracking_no": "SF1234567890123" })
+        } else {
+            json!({})
+        };
+        let moved = desk.transition(ret, to, version, extra).await;
         assert_eq!(moved.status, StatusCode::OK, "{to}: {:?}", moved.body);
         version = moved.body["version"].as_i64().expect("version");
     }
@@ -350,7 +356,14 @@ async fn after_the_goods_are_received_only_the_statutory_refund_countdown_runs()
     };
     let approved = desk.transition(id, "approved", 1, json!({})).await;
     assert_eq!(kinds(&approved.body), ["buyer_ship_return"]);
-    let shipped = desk.transition(id, "buyer_shipped", 2, json!({})).await;
+    let shipped = desk
+        .transition(
+            id,
+            "buyer_shipped",
+            2,
+            json!({ "carrier": "sf", "tracking_no": "SF1234567890123" }),
+        )
+        .await;
     assert_eq!(kinds(&shipped.body), ["seller_confirm_receipt"]);
     let received = desk.transition(id, "received", 3, json!({})).await;
     assert_eq!(

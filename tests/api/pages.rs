@@ -425,6 +425,9 @@ async fn every_kind_is_driven_to_closing_through_the_ticket_page_forms() {
             if *to == "resolved" && kind == "logistics" {
                 form.push(("resolution", "reshipped"));
             }
+            if *to == "buyer_shipped" {
+                form.extend([("carrier", "sf"), ("tracking_no", "SF1234567890123")]);
+            }
             let moved = client
                 .post(desk.app.url(&format!("{location}/transitions")))
                 .form(&form)

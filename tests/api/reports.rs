@@ -113,6 +113,9 @@ async fn walk(state: &aftersales::state::AppState, user: &CurrentUser, id: Ticke
             user,
             id,
             NewTransition {
+                // The buyer's shipment back is recorded with its tracking number.
+                carrier: (to == Status::BuyerShipped).then_some(aftersales::rules::shipment::Carrier::Yto),
+                tracking_no: (to == Status::BuyerShipped).then(|| "YT1234567890123".to_string()),
                 note: (to == Status::Rejected).then(|| "买家未提供凭证".to_string()),
                 rejection_reason: (to == Status::Rejected).then_some(RejectionReason::MissingEvidence),
                 ..NewTransition::plain(to, version)

@@ -44,6 +44,7 @@ fn status_changes(ticket: &Value) -> Vec<(String, String)> {
 async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline() {
     let desk = desk().await;
     let none = json!({});
+    let shipped = json!({ "carrier": "zto", "tracking_no": "78123456789012" });
     let cases: Vec<(&str, &str, Path)> = vec![
         (
             "refund",
@@ -59,7 +60,7 @@ async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline(
             "quality",
             vec![
                 ("approved", none.clone()),
-                ("buyer_shipped", none.clone()),
+                ("buyer_shipped", shipped.clone()),
                 ("received", none.clone()),
                 ("refunded", none.clone()),
                 ("closed", none.clone()),
@@ -70,7 +71,7 @@ async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline(
             "wrong_item",
             vec![
                 ("approved", none.clone()),
-                ("buyer_shipped", none.clone()),
+                ("buyer_shipped", shipped.clone()),
                 ("received", none.clone()),
                 ("replacement_shipped", none.clone()),
                 ("closed", none.clone()),
@@ -124,21 +125,39 @@ async fn every_kind_runs_from_opening_to_closing_with_each_step_on_the_timeline(
 async fn failed_inspection_of_a_return_leads_to_rejection() {
     let desk = desk().await;
     let none = json!({});
-    let ticket = drive(
+    let received = drive(
         &desk,
         "return",
         "quality",
         &[
             ("approved", none.clone()),
-            ("buyer_shipped", none.clone()),
+            (
+                "buyer_shipped",
+                json!({ "carrier": "zto", "tracking_no": "78123456789012" }),
+            ),
             ("received", none.clone()),
-            ("inspection_failed", none.clone()),
-            ("rejected", json!({ "rejection_reason": "resale_affected" })),
-            ("closed", none.clone()),
         ],
     )
     .await;
-    assert_eq!(ticket["status"], "closed");
+    let id = received["id"].as_i64().expect("id");
+    let (status, photo) = crate::evidence::upload(&desk, &desk.agent_token, id, "破损.png", crate::evidence::PNG).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut version = received["version"].as_i64().expect("version") + 1;
+    let failed = json!({
+        "checklist": { "tags": "ok", "accessories": "not_ok", "seal": "ok", "signs_of_use": "ok", "quantity": "ok" },
+        "photos": [photo["id"]],
+    });
+    for (to, extra) in [
+        ("inspection_failed", failed),
+        ("rejected", json!({ "rejection_reason": "resale_affected" })),
+        ("closed", none.clone()),
+    ] {
+        let answer = desk.transition(id, to, version, extra).await;
+        assert_eq!(answer.status, StatusCode::OK, "→ {to}: {:?}", answer.body);
+        version = answer.body["version"].as_i64().expect("version");
+    }
+    let ticket = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    assert_eq!(ticket.body["status"], "closed");
 }
 
 #[tokio::test]

@@ -102,7 +102,9 @@ test('an agent works a ticket from the queue without reloading the page', async 
   await page.waitForSelector('#timeline li.ev-follow_up');
   assert.match(await page.textContent('#timeline'), /已电话联系买家/);
 
-  await page.click('button[name="to"][value="approved"]');
+  // Approving a return opens its own small form (the return address); confirming it moves.
+  await page.click('#move-approved summary');
+  await page.click('#move-approved button[name="to"]');
   await page.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
   assert.match(await page.textContent('#timeline'), /待处理 → 已同意/);
   assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
@@ -471,7 +473,8 @@ test('two tabs: a follow-up typed after the other tab approved is saved, a stale
   await tabB.goto(`${BASE}/tickets/${id}`);
 
   // Tab A approves; tab B, still on the old version, records a follow-up: an append, saved.
-  await tabA.click('button[name="to"][value="approved"]');
+  await tabA.click('#move-approved summary');
+  await tabA.click('#move-approved button[name="to"]');
   await tabA.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
   await tabB.fill('#summary', '已告知买家退货地址');
   await tabB.click('#follow-up-form button[type=submit]');
@@ -481,7 +484,7 @@ test('two tabs: a follow-up typed after the other tab approved is saved, a stale
 
   // Tab A has not seen that follow-up: its move is on a stale version, refused, the note kept.
   await tabA.fill('#move-note', '买家说今天寄回');
-  await tabA.click('button[name="to"]:not([data-confirm])');
+  await tabA.click('button[form="moves-form"]:not([data-confirm])');
   await tabA.waitForSelector('#ticket-body .flash-error');
   assert.match(await tabA.textContent('#ticket-body .flash-error'), /当前状态为「已同意」/);
   assert.equal(await tabA.inputValue('#move-note'), '买家说今天寄回', 'the typed note is kept');
@@ -647,7 +650,8 @@ test('on a ticket with a long history the follow-up box and the moves are in vie
   await page.goto(`${BASE}/tickets/${id}`);
   assert.ok(await page.locator('#timeline li.event').count() >= 20, 'the ticket has 20 timeline events');
   assert.equal(await page.evaluate(() => window.scrollY), 0, 'nothing scrolled');
-  for (const selector of ['#summary', '#follow-up-form button[type=submit]', 'button[name="to"]']) {
+  // The moves as the agent sees them: the bare buttons, and the openers of the moves with a form.
+  for (const selector of ['#summary', '#follow-up-form button[type=submit]', 'button[form="moves-form"]', '#moves summary']) {
     await assertInView(page, selector, viewport);
   }
   await page.screenshot({ path: 'screenshots/19-composer-in-view.png' });
@@ -655,7 +659,8 @@ test('on a ticket with a long history the follow-up box and the moves are in vie
   // Reading the end of the timeline keeps the composer and the moves in view beside it.
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   assert.ok(await page.evaluate(() => window.scrollY) > 0, 'the page scrolls with the timeline');
-  for (const selector of ['#summary', '#follow-up-form button[type=submit]', 'button[name="to"]']) {
+  // The moves as the agent sees them: the bare buttons, and the openers of the moves with a form.
+  for (const selector of ['#summary', '#follow-up-form button[type=submit]', 'button[form="moves-form"]', '#moves summary']) {
     await assertInView(page, selector, viewport);
   }
 
@@ -719,6 +724,96 @@ test('an admin creates an agent, the agent changes the password, and deactivatio
   assert.ok(expected.seen.length >= 2, JSON.stringify(expected.seen));
   await admin.context().close();
   await agent.context().close();
+});
+
+test('a return: approved with the default address, shipped back with a tracking number, a failed inspection refused without a photo and accepted with one', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  const supervisor = await token('e2e-super', 'e2e-super-pass');
+  const address = await api('POST', `/api/v1/shops/${shop}/return-addresses`, supervisor, {
+    label: 'E2E 杭州仓', recipient: '王仓管', phone: '0571-88886666', address: '浙江省杭州市余杭区仓前街道 1 号 退货组', is_default: true,
+  });
+  assert.equal(address.status, 201, JSON.stringify(address.body));
+  await order(tok, shop, 'E2E-9201', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-9201', reason: 'quality', description: '袜子脱线，买家要求退货', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.goto(`${BASE}/tickets/${id}`);
+  await page.evaluate(() => { window.__noReload = true; });
+  const status = (text) => page.waitForFunction((t) => document.querySelector('.page-head .status')?.textContent.includes(t), text);
+
+  // 同意: the default address is preselected; approving records it on the ticket.
+  await page.click('#move-approved summary');
+  assert.equal(await page.inputValue('#move-approved-return-address'), String(address.body.id), 'the default is chosen');
+  await page.click('#move-approved button[name="to"]');
+  await status('已同意');
+  assert.match(await page.textContent('#return-address'), /王仓管 0571-88886666 浙江省杭州市余杭区仓前街道 1 号 退货组/);
+
+  // 买家已寄回: a number not of SF's shape is refused beside the field, what was typed kept.
+  await page.click('#move-buyer_shipped summary');
+  await page.selectOption('#move-buyer_shipped-carrier', 'sf');
+  await page.fill('#move-buyer_shipped-tracking-no', 'YT1234567890123');
+  await page.click('#move-buyer_shipped button[name="to"]');
+  await page.waitForSelector('#move-buyer_shipped-tracking-no-error');
+  assert.match(await page.textContent('#move-buyer_shipped-tracking-no-error'), /顺丰运单号为 SF 加 13 位/);
+  assert.equal(await page.inputValue('#move-buyer_shipped-tracking-no'), 'YT1234567890123');
+  assert.equal(await page.inputValue('#move-buyer_shipped-carrier'), 'sf');
+  await page.screenshot({ path: 'screenshots/23-tracking-refused.png', fullPage: true });
+  await page.fill('#move-buyer_shipped-tracking-no', 'sf 1234 5678 90123');
+  await page.click('#move-buyer_shipped button[name="to"]');
+  await status('买家已退货');
+  assert.equal(await page.textContent('#tracking-no'), 'SF1234567890123', 'a code, normalised');
+  assert.equal(await page.locator('#return-shipment a').count(), 0, 'no link');
+  assert.equal(await page.getAttribute('#return-shipment button[data-copy]', 'data-copy'), 'SF1234567890123');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await page.click('#return-shipment button[data-copy]');
+  await page.waitForFunction(() => document.querySelector('#return-shipment button[data-copy]')?.textContent === '已复制');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'SF1234567890123', 'the copy button copies the number');
+
+  // 确认收货 with the checklist all ok.
+  await page.click('#move-received summary');
+  for (const item of ['tags', 'accessories', 'seal', 'signs_of_use', 'quantity']) {
+    await page.check(`#move-received input[name="${item}"][value="ok"]`);
+  }
+  await page.click('#move-received button[name="to"]');
+  await status('已收货');
+
+  // 验货不通过 without a photo is refused beside the photo, the checklist as marked kept.
+  await page.click('#move-inspection_failed summary');
+  for (const item of ['tags', 'accessories', 'signs_of_use', 'quantity']) {
+    await page.check(`#move-inspection_failed input[name="${item}"][value="ok"]`);
+  }
+  await page.check('#move-inspection_failed input[name="seal"][value="not_ok"]');
+  await page.fill('#move-inspection_failed-note', '封签已被拆开');
+  await page.click('#move-inspection_failed button[name="to"]');
+  await page.waitForSelector('#move-inspection_failed-photo-error');
+  assert.match(await page.textContent('#move-inspection_failed-photo-error'), /验货不通过需至少附一张照片/);
+  assert.equal(await page.isChecked('#move-inspection_failed input[name="seal"][value="not_ok"]'), true);
+  assert.equal(await page.inputValue('#move-inspection_failed-note'), '封签已被拆开');
+  await page.screenshot({ path: 'screenshots/24-inspection-refused.png', fullPage: true });
+
+  // With the photo, in the same post: accepted, the checklist and the photo on the timeline.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await page.setInputFiles('#move-inspection_failed-photo', { name: '封签.png', mimeType: 'image/png', buffer: png });
+  await page.click('#move-inspection_failed button[name="to"]');
+  await status('验货不通过');
+  const timeline = await page.textContent('#timeline');
+  assert.match(timeline, /封签\/包装：不合格/);
+  assert.match(timeline, /验货照片：封签\.png/);
+  assert.equal(await page.locator('.evidence-item').count(), 1, 'the photo is evidence of the ticket');
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+  await page.screenshot({ path: 'screenshots/25-inspection-failed.png', fullPage: true });
+
+  const pack = await page.request.get(`${BASE}/tickets/${id}/evidence-pack`);
+  assert.equal(pack.status(), 200);
+  const html = await pack.text();
+  assert.match(html, /验货记录/);
+  assert.match(html, /封签\.png/);
+  await page.context().close();
 });
 
 test('a partial refund of ¥50 on a ¥129 order, confirmed with its amount, is on the timeline and in the owner\'s refunded total', async () => {

@@ -637,6 +637,7 @@ impl World<'_> {
                     platform_deadline_at: platform_deadline.map(datetime),
                     platform_deadline_provisional_year: None,
                     reopened_by_visit: None,
+                    goods: None,
                     refund_fen: None,
                     rejection_reason: None,
                 });

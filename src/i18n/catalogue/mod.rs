@@ -8,6 +8,7 @@ mod core;
 mod drafts;
 mod evidence;
 mod follow_ups;
+mod goods;
 mod import;
 mod keyboard;
 mod money;
@@ -37,5 +38,6 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     drafts::ENTRIES,
     reviews::ENTRIES,
     users::ENTRIES,
+    goods::ENTRIES,
     money::ENTRIES,
 ];

@@ -18,13 +18,16 @@ use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::{TicketId, UserId};
 use crate::money::{Fen, fen_or_dash};
+use crate::rules::inspection::{CheckItem, Checklist, Mark};
 use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::refund::{RefundFacts, RefundStep, default_amount};
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
+use crate::rules::shipment::Carrier;
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::EventData;
+use crate::tickets::events::GoodsRecord;
 use crate::tickets::model::{Channel, Event, SevenDayRecord};
 use crate::tickets::pages::Refusal;
 use crate::tickets::service::{self, NewAssignment, NewFollowUp, NewNote, NewTransition};
@@ -103,6 +106,10 @@ pub struct TicketPartial {
     pub visit: Option<VisitBox>,
     /// Photos and files attached to the ticket.
     pub evidence: Vec<crate::evidence::page::EvidenceRow>,
+    /// The goods of a return or exchange: the address recorded and the buyer's shipment.
+    pub goods: Option<GoodsBox>,
+    /// The goods steps' forms: their choices and what was typed.
+    pub goods_forms: GoodsForms,
     /// The follow-up summary and the note as typed, when a refused action shows them again.
     pub summary: String,
     pub note: String,
@@ -145,6 +152,27 @@ pub struct VisitBox {
     pub follow_ups: Vec<i64>,
 }
 
+/// The goods card: where the buyer sends the goods, and how they shipped them.
+pub struct GoodsBox {
+    pub return_address: Option<String>,
+    /// The carrier's name and the tracking number.
+    pub shipment: Option<(String, String)>,
+}
+
+impl GoodsBox {
+    /// What `ticket` recorded about its goods; none before anything was.
+    fn of(t: Tr, ticket: &Ticket) -> Option<GoodsBox> {
+        let shipment = ticket
+            .return_carrier
+            .zip(ticket.return_tracking_no.clone())
+            .map(|(carrier, number)| (t.t(carrier.label_key()).to_string(), number));
+        (ticket.return_address.is_some() || shipment.is_some()).then(|| GoodsBox {
+            return_address: ticket.return_address.clone(),
+            shipment,
+        })
+    }
+}
+
 /// One running platform timer.
 pub struct TimerRow {
     pub label: &'static str,
@@ -173,6 +201,8 @@ pub struct MoveButton {
     pub note_required: bool,
     /// The submit button of its own form ("确认拒绝").
     pub submit: String,
+    /// Its form posts a photo (multipart, to `/tickets/{id}/inspection`): an inspection.
+    pub upload: bool,
     /// Its form is shown open (the move was just refused), with the note as typed.
     pub open: bool,
     pub note: String,
@@ -184,6 +214,19 @@ pub struct MoveButton {
 pub struct MoveDraft {
     pub rejection_reason: String,
     pub refund_yuan: String,
+    /// The goods details' fields as typed (field name, value).
+    pub goods: Vec<(String, String)>,
+}
+
+/// The choices and what was typed for the goods details' forms.
+pub struct GoodsForms {
+    /// The shop's return addresses, the default (or the one typed) selected.
+    pub addresses: Vec<Choice>,
+    pub carriers: Vec<Choice>,
+    pub tracking_no: String,
+    /// Each checklist item: its field name, its name, and the mark typed (`ok`, `not_ok`, or
+    /// empty).
+    pub items: Vec<(&'static str, &'static str, String)>,
 }
 
 /// One timeline entry, ready to show.
@@ -328,6 +371,9 @@ pub async fn partial(
                         _ => None,
                     },
                     note_required: details.iter().any(|d| d.requires_note()),
+                    upload: details
+                        .iter()
+                        .any(|d| matches!(d, MoveDetail::Inspection | MoveDetail::FailedInspection)),
                     details: details.to_vec(),
                     open: false,
                     note: String::new(),
@@ -444,10 +490,37 @@ pub async fn partial(
         }
     });
     let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
+    let goods_forms = if moves.iter().any(|m| m.details.iter().any(|d| d.is_goods())) {
+        let addresses = crate::shops::return_addresses::list(&state.pool, ticket.shop_id, false).await?;
+        GoodsForms {
+            addresses: addresses
+                .iter()
+                .map(|a| Choice::new(a.id.to_string(), format!("{} · {}", a.label, a.text()), a.is_default))
+                .collect(),
+            carriers: Carrier::ALL
+                .iter()
+                .map(|c| Choice::new(c.as_str(), t.t(c.label_key()), false))
+                .collect(),
+            tracking_no: String::new(),
+            items: CheckItem::ALL
+                .iter()
+                .map(|item| (item.as_str(), t.t(item.label_key()), String::new()))
+                .collect(),
+        }
+    } else {
+        GoodsForms {
+            addresses: Vec::new(),
+            carriers: Vec::new(),
+            tracking_no: String::new(),
+            items: Vec::new(),
+        }
+    };
 
     Ok(TicketPartial {
         replies_unfit: replies.iter().filter(|r| !r.fits).count(),
         replies_show_all: t.f("reply.show_all", &[("n", &replies.iter().filter(|r| !r.fits).count())]),
+        goods: GoodsBox::of(t, ticket),
+        goods_forms,
         replies,
         buyer_file,
         visit,
@@ -672,7 +745,15 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
                 what.push_str(" · ");
                 what.push_str(&t.f("timeline.rejection_reason", &[("reason", &t.t(reason.label_key()))]));
             }
-            (what, text_opt(&change.note))
+            let mut lines: Vec<String> = text_opt(&change.note).into_iter().collect();
+            lines.extend(
+                change
+                    .goods
+                    .as_ref()
+                    .map(|goods| goods_lines(t, goods))
+                    .unwrap_or_default(),
+            );
+            (what, (!lines.is_empty()).then(|| lines.join("\n")))
         }
         EventData::Assigned(assigned) => (t.f("timeline.assigned", &[("to", &name(assigned.to))]), None),
         EventData::RuleDecision(decision) => (
@@ -697,6 +778,54 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         body,
         when: t.datetime(&event.at),
     }
+}
+
+/// What a move recorded about the goods, in words: one line each for the address, the
+/// shipment, the checklist and the photos.
+pub fn goods_lines(t: Tr, goods: &GoodsRecord) -> Vec<String> {
+    match goods {
+        GoodsRecord::ReturnAddress { text, .. } => vec![t.f("goods.timeline.address", &[("address", text)])],
+        GoodsRecord::Shipment { carrier, tracking_no } => vec![t.f(
+            "goods.timeline.shipment",
+            &[("carrier", &t.t(carrier.label_key())), ("tracking_no", tracking_no)],
+        )],
+        GoodsRecord::Inspection { checklist, photos } => {
+            let mut lines = Vec::new();
+            if let Some(checklist) = checklist {
+                let items: Vec<String> = checklist_marks(t, checklist)
+                    .into_iter()
+                    .map(|(item, mark, _)| t.f("goods.timeline.item", &[("item", &item), ("mark", &mark)]))
+                    .collect();
+                lines.push(t.f(
+                    "goods.timeline.checklist",
+                    &[("items", &items.join(t.t("goods.timeline.separator")))],
+                ));
+            }
+            if !photos.is_empty() {
+                let names: Vec<&str> = photos.iter().map(|p| p.file_name.as_str()).collect();
+                lines.push(t.f(
+                    "goods.timeline.photos",
+                    &[("names", &names.join(t.t("goods.timeline.separator")))],
+                ));
+            }
+            lines
+        }
+    }
+}
+
+/// Each checklist item with its mark, in words, and whether it was ok.
+pub fn checklist_marks(t: Tr, checklist: &Checklist) -> Vec<(String, String, bool)> {
+    CheckItem::ALL
+        .iter()
+        .map(|item| {
+            let mark = checklist.mark(*item);
+            (
+                t.t(item.label_key()).to_string(),
+                t.t(mark.label_key()).to_string(),
+                mark == Mark::Ok,
+            )
+        })
+        .collect()
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: TicketId) -> PageResult<Ticket> {
@@ -733,8 +862,8 @@ pub struct Draft {
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
 /// at the top of the page. The moves' details add theirs ([`MoveDetail::fields`]) and the
-/// move's `note`.
-const FORM_FIELDS: [&str; 7] = [
+/// move's `note`; an inspection's form adds its `photo`.
+const FORM_FIELDS: [&str; 8] = [
     "channel",
     "summary",
     "canned_reply",
@@ -742,6 +871,7 @@ const FORM_FIELDS: [&str; 7] = [
     "resolution",
     "comment",
     "file",
+    "photo",
 ];
 
 /// Whether a refusal about `field` is shown next to it.
@@ -821,6 +951,29 @@ pub(crate) async fn answer(
                 body.move_open = true;
                 for choice in &mut body.rejection_reasons {
                     choice.selected = choice.value == draft.move_draft.rejection_reason;
+                }
+                let typed = |name: &str| {
+                    draft
+                        .move_draft
+                        .goods
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.clone())
+                };
+                let forms = &mut body.goods_forms;
+                if let Some(address) = typed("return_address") {
+                    for choice in &mut forms.addresses {
+                        choice.selected = choice.value == address;
+                    }
+                }
+                if let Some(carrier) = typed("carrier") {
+                    for choice in &mut forms.carriers {
+                        choice.selected = choice.value == carrier;
+                    }
+                }
+                forms.tracking_no = typed("tracking_no").unwrap_or_default();
+                for (name, _, mark) in &mut forms.items {
+                    *mark = typed(name).unwrap_or_default();
                 }
                 body.move_draft = draft.move_draft;
             }
@@ -930,12 +1083,119 @@ pub struct TransitionForm {
     version: i32,
     note: Option<String>,
     resolution: Option<String>,
+    /// Approving a return or exchange: the return address chosen.
+    #[serde(default)]
+    return_address: Option<String>,
+    /// 买家已寄回: carrier and tracking number.
+    #[serde(default)]
+    carrier: Option<String>,
+    #[serde(default)]
+    tracking_no: Option<String>,
+    /// Receipt: the checklist, one field per item.
+    #[serde(default)]
+    tags: Option<String>,
+    #[serde(default)]
+    accessories: Option<String>,
+    #[serde(default)]
+    seal: Option<String>,
+    #[serde(default)]
+    signs_of_use: Option<String>,
+    #[serde(default)]
+    quantity: Option<String>,
     /// A refusal's reason (拒绝原因).
     #[serde(default)]
     rejection_reason: Option<String>,
     /// A refund's amount in yuan (同意退款, 已退款).
     #[serde(default)]
     refund_yuan: Option<String>,
+}
+
+impl TransitionForm {
+    /// The value of a detail's field, by name.
+    fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "rejection_reason" => self.rejection_reason.as_deref(),
+            "refund_yuan" => self.refund_yuan.as_deref(),
+            "return_address" => self.return_address.as_deref(),
+            "carrier" => self.carrier.as_deref(),
+            "tracking_no" => self.tracking_no.as_deref(),
+            "tags" => self.tags.as_deref(),
+            "accessories" => self.accessories.as_deref(),
+            "seal" => self.seal.as_deref(),
+            "signs_of_use" => self.signs_of_use.as_deref(),
+            "quantity" => self.quantity.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The names of the detail fields a move's form may post (besides `to`, `version`, `note`).
+const DETAIL_FORM_FIELDS: [&str; 10] = [
+    "rejection_reason",
+    "refund_yuan",
+    "return_address",
+    "carrier",
+    "tracking_no",
+    "tags",
+    "accessories",
+    "seal",
+    "signs_of_use",
+    "quantity",
+];
+
+/// What was typed into a move's detail fields (as `field` reads them), to show again if the
+/// move is refused.
+pub fn move_draft<'a>(field: impl Fn(&str) -> Option<&'a str>) -> MoveDraft {
+    MoveDraft {
+        rejection_reason: field("rejection_reason").unwrap_or_default().to_string(),
+        refund_yuan: field("refund_yuan").unwrap_or_default().to_string(),
+        goods: DETAIL_FORM_FIELDS[2..]
+            .iter()
+            .filter_map(|name| field(name).map(|value| (name.to_string(), value.to_string())))
+            .collect(),
+    }
+}
+
+/// The details a move's form gave (read by `field`; blank fields are not given), into `input`:
+/// the refusal's reason, the refund's amount in yuan, the return address, carrier and tracking
+/// number, the checklist.
+pub fn details_from_form<'a>(
+    input: &mut NewTransition,
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> Result<(), FieldError> {
+    let given = |name: &str| field(name).map(str::trim).filter(|v| !v.is_empty());
+    input.rejection_reason = match given("rejection_reason") {
+        None => None,
+        Some(code) => Some(RejectionReason::parse(code).ok_or_else(|| {
+            FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
+        })?),
+    };
+    // The amount is typed in yuan; the service takes fen.
+    input.refund_fen = match given("refund_yuan") {
+        None => None,
+        Some(yuan) => Some(
+            Fen::parse_yuan(yuan)
+                .map(|fen| fen.0)
+                .ok_or_else(|| FieldError::new("refund_fen", "ticket.invalid.refund_amount_format"))?,
+        ),
+    };
+    input.return_address = match given("return_address") {
+        Some(id) => Some(
+            id.parse::<i64>()
+                .map_err(|_| FieldError::new("return_address", "goods.invalid.address_unknown"))?,
+        ),
+        None => None,
+    };
+    input.carrier = match given("carrier") {
+        Some(code) => Some(
+            crate::rules::shipment::Carrier::parse(code)
+                .ok_or_else(|| FieldError::new("carrier", "goods.invalid.carrier_missing"))?,
+        ),
+        None => None,
+    };
+    input.tracking_no = given("tracking_no").map(str::to_string);
+    input.checklist = crate::tickets::goods::checklist_from_form(|name| field(name))?;
+    Ok(())
 }
 
 /// Moves a ticket from the page.
@@ -953,45 +1213,24 @@ pub async fn move_ticket(
     let draft = Draft {
         move_note: form.note.clone().unwrap_or_default(),
         move_to: form.to.clone(),
-        move_draft: MoveDraft {
-            rejection_reason: form.rejection_reason.clone().unwrap_or_default(),
-            refund_yuan: form.refund_yuan.clone().unwrap_or_default(),
-        },
+        move_draft: move_draft(|name| form.field(name)),
         ..Draft::default()
     };
-    let rejection_reason = match form
-        .rejection_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        None => Ok(None),
-        Some(code) => RejectionReason::parse(code).map(Some).ok_or_else(|| {
-            FieldError::new("rejection_reason", "ticket.invalid.rejection_reason_unknown").with("reason", code)
-        }),
-    };
-    // The amount is typed in yuan; the service takes fen.
-    let refund = match form.refund_yuan.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        None => Ok(None),
-        Some(yuan) => Fen::parse_yuan(yuan)
-            .map(|fen| Some(fen.0))
-            .ok_or_else(|| FieldError::new("refund_fen", "ticket.invalid.refund_amount_format")),
-    };
-    let result = match (Status::parse(&form.to), rejection_reason, refund) {
-        (Some(to), Ok(rejection_reason), Ok(refund_fen)) => {
-            let input = NewTransition {
-                note: form.note,
+    let result = match Status::parse(&form.to) {
+        Some(to) => {
+            let mut input = NewTransition {
+                note: form.note.clone(),
                 resolution,
-                rejection_reason,
-                refund_fen,
                 ..NewTransition::plain(to, form.version)
             };
-            service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
-                .await
-                .map_err(Refusal::from)
+            match details_from_form(&mut input, |name| form.field(name)) {
+                Ok(()) => service::transition(&state.pool, &state.calendar(), &page.user, id, input, state.now())
+                    .await
+                    .map_err(Refusal::from),
+                Err(error) => Err(error.into()),
+            }
         }
-        (None, _, _) => Err(FieldError::new("to", "form.choose_move").into()),
-        (_, Err(error), _) | (_, _, Err(error)) => Err(error.into()),
+        None => Err(FieldError::new("to", "form.choose_move").into()),
     };
     answer(&state, &page, id, result, "flash.status_changed", draft).await
 }
