@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,7 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_replies, create_reply))
         .routes(routes!(update_reply, archive_reply))
-        .routes(routes!(update_reply_settings))
         .routes(routes!(ticket_replies))
 }
 
@@ -124,35 +123,6 @@ pub async fn archive_reply(
     user.require_shop(shop)?;
     user.require(Action::ManageReplies)?;
     super::archive(&state.pool, shop, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The facts a shop's replies fill in.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReplySettings {
-    /// Where buyers send returns (`{return_address}`).
-    #[schema(
-        max_length = 500,
-        example = "浙江省杭州市余杭区仓前街道 XX 仓库 售后组 收 0571-88888888"
-    )]
-    pub return_address: String,
-}
-
-/// Sets the shop's return address (supervisors and admins).
-#[utoipa::path(put, path = "/api/v1/shops/{shop}/reply-settings", tag = "replies",
-    params(("shop" = i64, Path, description = "shop id")), request_body = ReplySettings,
-    responses((status = 204), (status = 403, body = crate::api::ErrorBody),
-              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub async fn update_reply_settings(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(shop): Path<ShopId>,
-    ApiJson(input): ApiJson<ReplySettings>,
-) -> ApiResult<StatusCode> {
-    user.require_shop(shop)?;
-    user.require(Action::ManageReplies)?;
-    super::set_return_address(&state.pool, shop, &input.return_address).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,7 +2,8 @@
 //! each saying which ticket kinds and statuses it is for ([`fit::Fit`]), with variables named
 //! for whose fact they are (`{buyer}`, `{order_no}`, `{refund_amount}` as approved,
 //! `{window_end}`, `{return_address}`, `{buyer_ship_deadline}`, `{seller_answer_deadline}`)
-//! filled from a ticket. Owns `canned_replies` and `canned_reply_settings`.
+//! filled from a ticket (the return address: the one recorded on approval, else the shop's
+//! default, `shops::return_addresses`). Owns `canned_replies` and `canned_reply_settings`.
 //!
 //! A shop gets a default Chinese library the first time anyone asks for its replies (seeded
 //! once, race-free: the settings row is the marker). Replies are archived, never deleted, so a
@@ -625,35 +626,6 @@ pub async fn mark_used(conn: &mut PgConnection, shop: ShopId, id: i64) -> sqlx::
     Ok(())
 }
 
-/// The shop's return address (empty until a supervisor sets it).
-pub async fn return_address(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<String> {
-    Ok(
-        sqlx::query_scalar("SELECT return_address FROM canned_reply_settings WHERE shop_id = $1")
-            .bind(shop)
-            .fetch_optional(conn)
-            .await?
-            .unwrap_or_default(),
-    )
-}
-
-/// Sets the shop's return address.
-pub async fn set_return_address(pool: &PgPool, shop: ShopId, address: &str) -> Result<(), ReplyError> {
-    let address = address.trim();
-    if address.chars().count() > 500 {
-        return Err(ReplyError::Invalid(FieldError::new(
-            "return_address",
-            "replies.error.return_address",
-        )));
-    }
-    ensure_seeded(pool, shop).await?;
-    sqlx::query("UPDATE canned_reply_settings SET return_address = $2 WHERE shop_id = $1")
-        .bind(shop)
-        .bind(address)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
 /// The variables of `ticket` as of `now`, in the shop's zone and the agent's language. A
 /// deadline is given only while its clock runs and has not run out; the refund amount only once
 /// the seller agreed to it (then the amount refunded, once it was).
@@ -693,7 +665,13 @@ pub async fn variables_for(
                     .format("%Y-%m-%d 24:00")
                     .to_string()
             }),
-        return_address: Some(return_address(&mut *conn, ticket.shop_id).await?),
+        // The address recorded when the return was approved; before that the shop's default.
+        return_address: match &ticket.return_address {
+            Some(recorded) => Some(recorded.clone()),
+            None => crate::shops::return_addresses::default_for(&mut *conn, ticket.shop_id)
+                .await?
+                .map(|address| address.text()),
+        },
         buyer_ship_deadline: running(&[TimerKind::BuyerShipReturn]),
         seller_answer_deadline: running(&[TimerKind::SellerAnswerUnshipped, TimerKind::SellerAnswerShipped]),
     })

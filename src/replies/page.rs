@@ -1,5 +1,6 @@
 //! `/replies`: a shop's reply library — read by everyone who reads tickets; supervisors and
-//! admins add, edit and archive replies and set the return address the replies fill in. Plain
+//! admins add, edit and archive replies (the return address they fill in is a shop setting,
+//! `/settings/return-addresses`). Plain
 //! forms (no script needed); each answers with a redirect back to the page, or the page again
 //! when refused: the reason next to its field, in the user's language, with what was typed.
 
@@ -29,7 +30,6 @@ use crate::web::{FormErrors, Page, PageError, PageResult, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/replies", get(show_library).post(add_reply))
-        .route("/replies/settings", post(save_settings))
         .route("/replies/{id}", post(edit_reply))
         .route("/replies/{id}/archive", post(archive_reply))
 }
@@ -47,7 +47,6 @@ pub struct RepliesPage {
     pub kinds: Vec<Choice>,
     pub statuses: Vec<Choice>,
     pub variables: String,
-    pub return_address: String,
     /// Supervisors and admins edit; everyone else reads.
     pub can_manage: bool,
     /// The add form as typed, when it was refused (else empty).
@@ -95,7 +94,6 @@ struct Refused {
 enum RefusedForm {
     Add,
     Edit(i64),
-    Settings,
 }
 
 /// Which shop the page shows, and what just happened.
@@ -155,8 +153,6 @@ async fn library(
     let refused_here = |form: RefusedForm| refused.filter(|r| r.form == form);
     let replies = super::list(&state.pool, shop, None, None).await?;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
-    let mut conn = state.pool.acquire().await?;
-    let return_address = super::return_address(&mut conn, shop).await?;
     let groups = Situation::ALL
         .iter()
         .map(|s| ReplyGroup {
@@ -211,7 +207,6 @@ async fn library(
             refused_here(RefusedForm::Add).map_or(&[][..], |typed| &typed.statuses),
         ),
         variables: VARIABLES.map(|v| format!("{{{v}}}")).join(" "),
-        return_address: refused_here(RefusedForm::Settings).map_or(return_address, |typed| typed.body.clone()),
         can_manage: user.may(Action::ManageReplies),
         new_title: refused_here(RefusedForm::Add)
             .map(|typed| typed.title.clone())
@@ -219,9 +214,7 @@ async fn library(
         new_body: refused_here(RefusedForm::Add)
             .map(|typed| typed.body.clone())
             .unwrap_or_default(),
-        errors: refused_here(RefusedForm::Add)
-            .or(refused_here(RefusedForm::Settings))
-            .map_or_else(FormErrors::none, |typed| FormErrors::one(t, &typed.error)),
+        errors: refused_here(RefusedForm::Add).map_or_else(FormErrors::none, |typed| FormErrors::one(t, &typed.error)),
     })
 }
 
@@ -235,7 +228,6 @@ pub async fn show_library(State(state): State<AppState>, page: Page, Query(query
         text: t
             .t(match done {
                 "archived" => "reply.archived",
-                "settings" => "reply.settings_saved",
                 _ => "reply.saved",
             })
             .to_string(),
@@ -401,33 +393,4 @@ pub async fn archive_reply(State(state): State<AppState>, page: Page, Path(id): 
         Err(ReplyError::Invalid(error)) => Err(PageError::from(error)),
         Err(error) => Err(ApiError::from(error).into()),
     }
-}
-
-/// The settings form.
-#[derive(Deserialize)]
-pub struct SettingsForm {
-    shop: Option<ShopId>,
-    return_address: String,
-}
-
-/// Saves the shop's return address.
-pub async fn save_settings(
-    State(state): State<AppState>,
-    page: Page,
-    ApiForm(form): ApiForm<SettingsForm>,
-) -> PageResult {
-    let user = &page.user;
-    user.require(Action::ManageReplies)?;
-    let shop = pick_shop(user, form.shop)?;
-    let result = super::set_return_address(&state.pool, shop, &form.return_address).await;
-    answer(&state, &page, shop, result, "settings", |error| Refused {
-        form: RefusedForm::Settings,
-        situation: String::new(),
-        title: String::new(),
-        body: form.return_address,
-        kinds: Vec::new(),
-        statuses: Vec::new(),
-        error,
-    })
-    .await
 }

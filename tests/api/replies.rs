@@ -76,15 +76,17 @@ async fn a_shop_starts_with_a_default_library_filled_from_the_ticket() {
         json!(["return_address"]),
         "no address set yet: left for the agent"
     );
+    // Before approval: the shop's default address.
     let set = desk
         .app
-        .put(
-            &format!("/api/v1/shops/{}/reply-settings", desk.shop),
+        .post(
+            &format!("/api/v1/shops/{}/return-addresses", desk.shop),
             &desk.supervisor_token,
-            json!({ "return_address": "杭州市余杭区 售后仓 0571-8888" }),
+            json!({ "label": "杭州仓", "recipient": "王仓管", "phone": "0571-8888",
+                    "address": "杭州市余杭区 售后仓", "is_default": true }),
         )
         .await;
-    assert_eq!(set.status, StatusCode::NO_CONTENT, "{:?}", set.body);
+    assert_eq!(set.status, StatusCode::CREATED, "{:?}", set.body);
     let address = desk
         .app
         .get(
@@ -93,6 +95,34 @@ async fn a_shop_starts_with_a_default_library_filled_from_the_ticket() {
         )
         .await;
     assert!(address.body[0]["text"].as_str().expect("text").contains("售后仓"));
+
+    // Approved to another address: the reply gives the one recorded on the ticket, even after
+    // the shop's default changes.
+    let other = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/return-addresses", desk.shop),
+            &desk.supervisor_token,
+            json!({ "label": "上海仓", "recipient": "李仓管", "phone": "021-6666",
+                    "address": "上海市嘉定区 退货组", "is_default": false }),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{:?}", other.body);
+    let approved = desk
+        .transition(
+            id,
+            "approved",
+            ticket["version"].as_i64().expect("version"),
+            json!({ "return_address": other.body["id"] }),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let address = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}/replies?q=退货地址"), &desk.agent_token)
+        .await;
+    let text = address.body[0]["text"].as_str().expect("text");
+    assert!(text.contains("上海市嘉定区") && !text.contains("售后仓"), "{text}");
 }
 
 /// The titles of the replies the desk offers on ticket `id` (only those that fit).

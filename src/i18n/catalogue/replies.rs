@@ -37,13 +37,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("reply.saved", "短语已保存", "Reply saved"),
     ("reply.archived", "短语已停用", "Reply archived"),
-    ("reply.settings_saved", "退货地址已保存", "Return address saved"),
-    ("reply.return_address", "退货地址", "Return address"),
-    (
-        "reply.return_address_hint",
-        "填入短语中的 {return_address}（收件人、电话、地址）",
-        "Fills {return_address} in the replies (recipient, phone, address)",
-    ),
     (
         "reply.read_only",
         "短语库由主管维护；在工单页按 Ctrl + / 插入短语。",
@@ -119,6 +112,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "Choose the statuses from the list.",
     ),
     ("reply.fit", "适用", "Offered on"),
+    (
+        "reply.return_address_moved",
+        "短语中的 {return_address} 填入退货时记录的地址；未记录时用店铺的默认退货地址，在这里管理：",
+        "{return_address} in a reply is the address recorded when the return was approved, or else the shop's default return address, managed here:",
+    ),
     ("reply.fit_any", "所有工单", "any ticket"),
     (
         "reply.fit_kinds",
@@ -154,11 +152,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "replies.error.unknown_variable",
         "没有变量 {name}；可用的变量有 {variables}",
         "Unknown variable {name}; the variables are {variables}",
-    ),
-    (
-        "replies.error.return_address",
-        "退货地址最多 500 个字",
-        "At most 500 characters.",
     ),
     (
         "replies.error.situation",
