@@ -30,6 +30,7 @@ pub mod keyboard;
 pub mod layers;
 pub mod metrics;
 pub mod money;
+pub mod notifications;
 pub mod openapi;
 pub mod orders;
 pub mod privacy;

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::calendar::page::router())
         .merge(crate::admin::page::router())
         .merge(crate::users::page::router())
+        .merge(crate::notifications::page::router())
         .merge(crate::shops::page::router())
         .merge(crate::web::router())
         .layer(middleware::from_fn(crate::web::render_errors));

@@ -24,6 +24,8 @@ pub mod action {
     pub const CALENDAR_YEAR_DELETED: &str = "calendar.year_deleted";
     pub const RULE_OVERRIDDEN: &str = "ticket.rule_overridden";
     pub const TICKET_REASSIGNED: &str = "ticket.reassigned";
+    pub const TICKET_ESCALATED: &str = "ticket.escalated";
+    pub const TICKET_HANDED_BACK: &str = "ticket.handed_back";
     pub const SIGNED_IN: &str = "auth.signed_in";
     pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
     pub const IMPORTED: &str = "import.completed";

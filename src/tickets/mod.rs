@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod escalation;
 pub mod events;
 pub mod goods;
 pub mod model;

@@ -177,6 +177,8 @@ pub struct Ticket {
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The ticket a not-satisfied return visit opened this one from.
     pub follow_up_of: Option<TicketId>,
+    /// While escalated: who held the ticket before (it goes back to them).
+    pub escalated_by: Option<UserId>,
     /// For a return or exchange once approved: the return address recorded (its text then).
     pub return_address: Option<String>,
     /// Once the buyer shipped the goods back: the carrier and the tracking number.
@@ -257,7 +259,7 @@ macro_rules! ticket_select {
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
-        t.reviewed_at, t.follow_up_of, s.time_zone, s.platform_timers, s.review_timers,
+        t.reviewed_at, t.follow_up_of, t.escalated_by, s.time_zone, s.platform_timers, s.review_timers,
         t.return_address, t.return_carrier, t.return_tracking_no,
         t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note
     FROM tickets t
@@ -316,6 +318,7 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             review_text: row.try_get("review_text")?,
             reviewed_at: row.try_get("reviewed_at")?,
             follow_up_of: row.try_get("follow_up_of")?,
+            escalated_by: row.try_get("escalated_by")?,
             return_address: row.try_get("return_address")?,
             return_carrier: row
                 .try_get::<Option<String>, _>("return_carrier")?

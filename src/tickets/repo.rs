@@ -368,6 +368,25 @@ pub async fn set_assignee(
     touch(conn, shop, ticket, now).await
 }
 
+/// Gives an escalated ticket to `assignee` and records (or, handed back, clears) who held it
+/// before, inside the move's transaction (whose `store_move` already bumped the version).
+pub async fn hand_over(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    assignee: Option<UserId>,
+    escalated_by: Option<UserId>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET assignee_id = $3, escalated_by = $4 WHERE shop_id = $1 AND id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .bind(assignee)
+        .bind(escalated_by)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// What a move along the workflow changes on a ticket (the service works it out).
 #[derive(Clone, Copy, Debug)]
 pub struct Moved {

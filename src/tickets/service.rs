@@ -1281,9 +1281,6 @@ pub async fn open_follow_up_ticket(
     Ok(id)
 }
 
-/// Stores a move the workflow already allowed (`next`), inside the caller's transaction: the
-/// follow-up cycle, the platform deadline and clocks, the `status_changed` event (naming the
-/// return visit that caused it, if one did), and the return visit when the ticket is done.
 /// Stores a move the workflow already allowed (`next`) and that needs no details, inside the
 /// caller's transaction: see [`apply_detailed_move`].
 #[allow(clippy::too_many_arguments)]
@@ -1332,6 +1329,11 @@ pub async fn apply_detailed_move(
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
     let id = ticket.id;
+    // Handing an escalated ticket back says what was decided (it goes to whoever escalated it).
+    let hands_back = ticket.status() == Status::Escalated && !next.status.is_hold();
+    if hands_back && note.is_none() {
+        return Err(FieldError::new("note", "ticket.invalid.hand_back_note").into());
+    }
     let hours = shop_follow_up_hours(tx, ticket.shop_id).await?;
     let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
         (_, false) => None,
@@ -1399,6 +1401,7 @@ pub async fn apply_detailed_move(
     if let Some(amount) = details.refund {
         repo::store_refund_amount(tx, ticket.shop_id, id, next.status, amount).await?;
     }
+    let note_text = note.clone();
     let event = EventData::StatusChanged(events::StatusChanged {
         from: ticket.status(),
         to: next.status,
@@ -1412,6 +1415,11 @@ pub async fn apply_detailed_move(
         rejection_reason: details.rejection_reason,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
+    if next.status == Status::Escalated && ticket.status() != Status::Escalated {
+        super::escalation::hand_to_supervisor(tx, user, ticket, note_text.as_deref(), now).await?;
+    } else if hands_back {
+        super::escalation::hand_back(tx, user, ticket, note_text.as_deref().unwrap_or(""), now).await?;
+    }
     if next.status.asks_for_return_visit() {
         crate::visits::schedule(tx, ticket.shop_id, id, now, hours).await?;
     }

@@ -13,6 +13,7 @@ mod cli;
 mod demo;
 mod drafts;
 mod edge;
+mod escalation;
 mod evidence;
 mod faults;
 mod follow_ups;

@@ -878,3 +878,69 @@ test('a partial refund of ¥50 on a ¥129 order, confirmed with its amount, is o
   await ownerPage.screenshot({ path: 'screenshots/22-refund-in-reports.png', fullPage: true });
   await ownerPage.context().close();
 });
+
+test('a supervisor does two bulk actions in a row and sees both results; an escalated ticket reaches them with a notice', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-5001', 3);
+  const ids = [];
+  for (const hours of [31, 29]) {
+    const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+      kind: 'complaint', order_no: 'E2E-5001', reason: 'quality', description: `超时未跟进 ${hours}h`,
+      opened_at: new Date(Date.now() - hours * 3600000).toISOString(),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ids.push(created.body.id);
+  }
+  let page = await signedInPage('e2e-super', 'e2e-super-pass');
+  for (const [i, id] of ids.entries()) {
+    await page.goto(`${BASE}/follow-ups?state=overdue`);
+    await page.locator(`input[name="ticket"][value="${id}"]`).check();
+    // No default target: the first real choice is the least loaded, labelled so.
+    assert.equal(await page.inputValue('select[name="assignee"]'), '');
+    const least = await page.$$eval('select[name="assignee"] option', (os) => os.find((o) => /最空闲/.test(o.textContent))?.value);
+    assert.ok(least, 'the least loaded is labelled');
+    await page.selectOption('select[name="assignee"]', least);
+    await Promise.all([page.waitForURL(/done=reassigned/), page.click('#bulk button[type=submit]:not([formaction])')]);
+    assert.match(await page.textContent('.flash-ok'), /已转派 1 个工单/, `result ${i + 1} shown`);
+    assert.equal((new URL(page.url())).searchParams.getAll('done').length, 1);
+  }
+
+  // The agent escalates a ticket from its page; the supervisor is told and finds it in their queue.
+  const escalate = ids[0];
+  await api('POST', `/api/v1/tickets/${escalate}/assignment`, tok, { assignee: null });
+  const agent = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await agent.goto(`${BASE}/tickets/${escalate}`);
+  await agent.fill('#move-note', '买家情绪激动，要求主管处理');
+  agent.once('dialog', (d) => d.accept());
+  await agent.click('button[name="to"][value="escalated"]');
+  await agent.waitForSelector('#ticket-body .flash-ok');
+  await agent.context().close();
+
+  // It went to the least loaded supervisor of the shop: sign in as whoever that is.
+  const escalated = await api('GET', `/api/v1/tickets/${escalate}`, tok);
+  const users = await api('GET', '/api/v1/users', await token('e2e-admin', 'e2e-admin-pass'));
+  const holder = users.body.find((u) => u.id === escalated.body.assignee);
+  assert.equal(holder?.role, 'supervisor', JSON.stringify(escalated.body));
+  const passwords = { 'e2e-super': 'e2e-super-pass', supervisor: 'demo-supervisor' };
+  if (holder.login !== 'e2e-super') {
+    await page.context().close();
+    page = await signedInPage(holder.login, passwords[holder.login]);
+  }
+  await page.goto(`${BASE}/follow-ups`);
+  await page.waitForSelector('#notice-count');
+  assert.equal(await page.textContent('#notice-count'), '1');
+  await page.click('#notices-link');
+  await page.waitForURL(/\/notifications$/);
+  assert.match(await page.textContent('#notices'), /升级给了你/);
+  assert.match(await page.textContent('#notices'), /买家情绪激动/);
+  await page.screenshot({ path: 'screenshots/26-notice.png' });
+  await Promise.all([page.waitForURL(new RegExp(`/tickets/${escalate}$`)), page.click('#notices .notice-open')]);
+  assert.match(await page.textContent('h1'), /已升级主管/);
+  assert.match(await page.textContent('h1'), /投诉|新建/);
+  await page.goto(`${BASE}/?view=mine`);
+  assert.match(await page.textContent('#queue-results'), new RegExp(`#${escalate}`));
+  assert.match(await page.textContent('#queue-results'), /已升级主管（原：/);
+  await page.screenshot({ path: 'screenshots/27-escalated-in-queue.png' });
+  await page.context().close();
+});

@@ -12,6 +12,7 @@ mod goods;
 mod import;
 mod keyboard;
 mod money;
+mod notices;
 mod replies;
 mod reports;
 mod reviews;
@@ -38,6 +39,7 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     drafts::ENTRIES,
     reviews::ENTRIES,
     users::ENTRIES,
+    notices::ENTRIES,
     goods::ENTRIES,
     money::ENTRIES,
 ];

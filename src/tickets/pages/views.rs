@@ -94,7 +94,8 @@ pub struct TicketRow {
     pub summary: String,
     pub kind: &'static str,
     pub kind_class: &'static str,
-    pub status: &'static str,
+    /// The status, and for a held ticket the workflow position it holds ("已升级主管（原：买家已退货）").
+    pub status: String,
     pub status_class: &'static str,
     pub priority: &'static str,
     pub priority_class: &'static str,
@@ -150,7 +151,13 @@ impl TicketRow {
             summary,
             kind: ticket.kind().label(lang),
             kind_class: kind_class(ticket.kind()),
-            status: ticket.status().label(lang),
+            status: match ticket.position.held_from {
+                Some(from) => t.f(
+                    "ticket.held_position",
+                    &[("status", &ticket.status().label(lang)), ("from", &from.label(lang))],
+                ),
+                None => ticket.status().label(lang).to_string(),
+            },
             status_class: status_class(ticket.status()),
             priority: ticket.priority.label(lang),
             priority_class: priority_class(ticket.priority),

@@ -1,0 +1,148 @@
+//! Notices to a person in the desk about a ticket: a ticket escalated to them, a ticket handed
+//! back to them. Owns `notifications`. Written inside the transaction of the change they tell
+//! of; read by the header's badge and the `/notifications` page (`page.rs`). The text is made
+//! when shown, in the reader's language, from the kind, the ticket, who did it and their note.
+
+pub mod page;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgExecutor, PgPool};
+
+use crate::ids::{ShopId, TicketId, UserId};
+
+/// What a notice tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A ticket was escalated to you (a supervisor).
+    EscalatedToYou,
+    /// A supervisor handed a ticket you escalated back to you.
+    HandedBack,
+}
+
+impl Kind {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::EscalatedToYou => "escalated_to_you",
+            Kind::HandedBack => "handed_back",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::EscalatedToYou, Kind::HandedBack]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The catalogue key of its sentence (`{ticket}`, `{who}`).
+    pub fn text_key(self) -> &'static str {
+        match self {
+            Kind::EscalatedToYou => "notice.escalated_to_you",
+            Kind::HandedBack => "notice.handed_back",
+        }
+    }
+}
+
+/// Tells `user` about `ticket`, inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn notify(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    user: UserId,
+    ticket: TicketId,
+    kind: Kind,
+    actor: UserId,
+    note: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, actor_id, note, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(shop)
+    .bind(user)
+    .bind(ticket)
+    .bind(kind.as_str())
+    .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A notice as shown.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Notice {
+    pub shop_id: ShopId,
+    pub id: i64,
+    pub ticket_id: TicketId,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+    /// The ticket's buyer and status now, to tell which one it is.
+    pub buyer: String,
+    pub status: String,
+}
+
+/// How many notices `user` has not opened.
+pub async fn unread_count(pool: &PgPool, user: UserId) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user)
+        .fetch_one(pool)
+        .await
+}
+
+/// `user`'s notices, newest first (at most `limit`), in the shops they may see.
+pub async fn recent(pool: &PgPool, user: UserId, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<Notice>> {
+    sqlx::query_as(
+        "SELECT n.shop_id, n.id, n.ticket_id, n.kind, a.display_name AS actor, n.note, n.created_at, n.read_at,
+                c.nick AS buyer, t.status
+         FROM notifications n
+         JOIN tickets t ON t.shop_id = n.shop_id AND t.id = n.ticket_id
+         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+         LEFT JOIN users a ON a.id = n.actor_id
+         WHERE n.user_id = $1 AND n.shop_id = ANY($2)
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $3",
+    )
+    .bind(user)
+    .bind(shops)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Marks one of `user`'s notices read; answers the ticket it is about (`None`: not theirs).
+pub async fn open(
+    pool: &PgPool,
+    user: UserId,
+    shop: ShopId,
+    id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<TicketId>> {
+    sqlx::query_scalar(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $4)
+         WHERE shop_id = $1 AND id = $2 AND user_id = $3 RETURNING ticket_id",
+    )
+    .bind(shop)
+    .bind(id)
+    .bind(user)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Marks all of `user`'s notices read.
+pub async fn read_all(pool: &PgPool, user: UserId, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -1,0 +1,101 @@
+//! `/notifications`: a person's notices, newest first; opening one marks it read and goes to
+//! its ticket. `/notifications/badge`: the unread count in the header (fetched by the page after
+//! it loads).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect};
+
+use super::Kind;
+use crate::error::ApiError;
+use crate::ids::ShopId;
+use crate::rules::workflow::Status;
+use crate::state::AppState;
+use crate::web::views::Layout;
+use crate::web::{Page, PageResult, render};
+
+/// The pages' routes.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/notifications", get(show))
+        .route("/notifications/badge", get(badge))
+        .route("/notifications/read-all", post(read_all))
+        .route("/notifications/{shop}/{id}", post(open))
+}
+
+/// The list.
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NoticesPage {
+    pub layout: Layout,
+    pub notices: Vec<NoticeLine>,
+    pub unread: usize,
+}
+
+/// One notice, in the reader's words.
+pub struct NoticeLine {
+    pub open_href: String,
+    pub text: String,
+    pub note: String,
+    pub when: String,
+    pub status: &'static str,
+    pub unread: bool,
+}
+
+/// Shows the notices (anyone signed in).
+pub async fn show(State(state): State<AppState>, page: Page) -> PageResult {
+    let t = page.t;
+    let notices = super::recent(&state.pool, page.user.id, &page.user.shops, 200).await?;
+    let lines: Vec<NoticeLine> = notices
+        .iter()
+        .map(|n| {
+            let kind = Kind::parse(&n.kind);
+            let ticket = format!("#{} {}", n.ticket_id, n.buyer);
+            let who = n.actor.clone().unwrap_or_else(|| t.t("timeline.system").to_string());
+            NoticeLine {
+                open_href: format!("/notifications/{}/{}", n.shop_id, n.id),
+                text: kind.map_or_else(
+                    || n.kind.clone(),
+                    |k| t.f(k.text_key(), &[("ticket", &ticket), ("who", &who)]),
+                ),
+                note: n.note.clone(),
+                when: t.datetime(&n.created_at),
+                status: Status::parse(&n.status).map_or("", |s| s.label(t.lang)),
+                unread: n.read_at.is_none(),
+            }
+        })
+        .collect();
+    let view = NoticesPage {
+        layout: Layout::new(&state, t, &page.user, "notifications", "/notifications"),
+        unread: lines.iter().filter(|l| l.unread).count(),
+        notices: lines,
+    };
+    Ok(render(&view)?.into_response())
+}
+
+/// The header's badge: the unread count, or nothing.
+pub async fn badge(State(state): State<AppState>, page: Page) -> PageResult {
+    let n = super::unread_count(&state.pool, page.user.id).await?;
+    let label = page.t.t("notice.nav");
+    let html = if n > 0 {
+        format!("{label} <span class=\"badge badge-overdue\" id=\"notice-count\">{n}</span>")
+    } else {
+        label.to_string()
+    };
+    Ok(Html(html).into_response())
+}
+
+/// Opens a notice: marked read, then its ticket.
+pub async fn open(State(state): State<AppState>, page: Page, Path((shop, id)): Path<(ShopId, i64)>) -> PageResult {
+    let ticket = super::open(&state.pool, page.user.id, shop, id, state.now())
+        .await?
+        .ok_or_else(|| ApiError::not_found("notification"))?;
+    Ok(Redirect::to(&format!("/tickets/{ticket}")).into_response())
+}
+
+/// Marks every notice read.
+pub async fn read_all(State(state): State<AppState>, page: Page) -> PageResult {
+    super::read_all(&state.pool, page.user.id, state.now()).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
