@@ -244,22 +244,26 @@ pub async fn list_by_due(
     q.build_query_as().fetch_all(db).await
 }
 
-/// Counts of open tickets per kind for the filter chips, for the same assignee scope.
+/// Counts of open tickets per kind for the filter chips and the header, for the same assignee
+/// scope and status filter as the list.
 pub async fn open_counts_by_kind(
     db: impl PgExecutor<'_>,
     shops: &[ShopId],
     assignee: Option<UserId>,
     unassigned: bool,
+    status: Option<Status>,
 ) -> sqlx::Result<Vec<(TicketKind, i64)>> {
     sqlx::query_as(
         "SELECT kind, count(*) FROM tickets
          WHERE shop_id = ANY($1) AND closed_at IS NULL
            AND ($2::bigint IS NULL OR assignee_id = $2) AND (NOT $3 OR assignee_id IS NULL)
+           AND ($4::text IS NULL OR status = $4)
          GROUP BY kind",
     )
     .bind(shops)
     .bind(assignee)
     .bind(unassigned)
+    .bind(status.map(Status::as_str))
     .fetch_all(db)
     .await
 }

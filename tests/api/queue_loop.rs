@@ -265,3 +265,21 @@ async fn an_unassigned_row_is_taken_from_the_queue_with_its_assign_to_me_form() 
     assert_eq!(elsewhere.status(), StatusCode::SEE_OTHER);
     assert_eq!(elsewhere.headers()["location"], "/");
 }
+
+#[tokio::test]
+async fn the_header_count_follows_the_status_filter_like_the_list() {
+    let desk = crate::support::desk().await;
+    let first = desk.open("refund", "quality").await;
+    desk.open("refund", "quality").await;
+    let approved = desk
+        .transition(first["id"].as_i64().expect("id"), "approved", 1, serde_json::json!({}))
+        .await;
+    assert_eq!(approved.status, reqwest::StatusCode::OK, "{:?}", approved.body);
+    let client = crate::support::browser(&desk.app, "agent-a").await;
+    let all = crate::support::html(&client, desk.app.url("/?view=mine")).await.1;
+    assert!(all.contains("2 条未结"), "both open");
+    let filtered = crate::support::html(&client, desk.app.url("/?view=mine&status=approved"))
+        .await
+        .1;
+    assert!(filtered.contains("1 条未结"), "only the approved one counted");
+}

@@ -234,7 +234,8 @@ pub async fn show_queue(
     let rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
-    let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned).await?;
+    // The counts follow the status filter as the list does (the kind chips count per kind).
+    let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned, status).await?;
     let total_open: i64 = counts.iter().map(|(_, n)| n).sum();
     let link = |kind: Option<&str>| {
         let mut href = format!("/?view={}", view.as_str());
