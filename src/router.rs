@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::admin::page::router())
         .merge(crate::users::page::router())
         .merge(crate::shops::page::router())
+        .merge(crate::shops::settings_page::router())
         .merge(crate::web::router())
         .layer(middleware::from_fn(crate::web::render_errors));
     // Everything else: health, metrics, the compiled-in static files.
