@@ -1,6 +1,7 @@
 //! An audit entry's details (stored as JSON) as a person reads them: labelled key/value pairs in
-//! the reader's language, with user ids and shop ids given as names, roles and yes/no in words,
-//! nested settings flattened ("平台时限 · 已发货答复 5"), nothing empty.
+//! the reader's language, with user ids and shop ids given as names, roles, kinds of import and
+//! yes/no in words, nested settings and counts flattened (their own labels say what they are),
+//! nothing empty.
 
 use std::collections::HashMap;
 
@@ -26,13 +27,15 @@ pub struct Detail {
 const USER_KEYS: &[&str] = &["user", "from", "to"];
 /// Keys whose value is a list of shop ids.
 const SHOP_KEYS: &[&str] = &["shops"];
+/// Keys not shown: an import's dry-run flag (dry runs are never recorded, so it always says no).
+const HIDDEN_KEYS: &[&str] = &["dry_run"];
 
 /// The details of an entry, in order; an entry without details gives none.
 pub fn describe(t: Tr, details: &Value, names: &Names) -> Vec<Detail> {
     let mut out = Vec::new();
     if let Value::Object(map) = details {
         for (key, value) in map {
-            push(t, names, None, key, value, &mut out);
+            push(t, names, key, value, &mut out);
         }
     }
     out
@@ -47,17 +50,17 @@ fn label(t: Tr, key: &str) -> String {
     }
 }
 
-fn push(t: Tr, names: &Names, parent: Option<&str>, key: &str, value: &Value, out: &mut Vec<Detail>) {
-    let label = match parent {
-        Some(parent) => format!("{parent} · {}", label(t, key)),
-        None => label(t, key),
-    };
+fn push(t: Tr, names: &Names, key: &str, value: &Value, out: &mut Vec<Detail>) {
+    if HIDDEN_KEYS.contains(&key) {
+        return;
+    }
     if let Value::Object(map) = value {
         for (child, value) in map {
-            push(t, names, Some(&label), child, value, out);
+            push(t, names, child, value, out);
         }
         return;
     }
+    let label = label(t, key);
     let text = match value {
         Value::Null => return,
         Value::Number(n) if USER_KEYS.contains(&key) => n
@@ -85,6 +88,16 @@ fn push(t: Tr, names: &Names, parent: Option<&str>, key: &str, value: &Value, ou
         Value::String(role) if key == "role" => crate::auth::Role::parse(role)
             .map(|r| t.t(r.label_key()).to_string())
             .unwrap_or_else(|| role.clone()),
+        Value::String(kind) if key == "kind" => match kind.as_str() {
+            "orders" => t.t("import.kind_orders_short").to_string(),
+            "refunds" => t.t("import.kind_refunds_short").to_string(),
+            other => other.to_string(),
+        },
+        Value::String(via) if key == "via" => match via.as_str() {
+            "upload" => t.t("admin_pages.via.upload").to_string(),
+            "cli" => t.t("admin_pages.via.cli").to_string(),
+            other => other.to_string(),
+        },
         Value::Array(items) => items.iter().map(|item| scalar(t, item)).collect::<Vec<_>>().join("、"),
         other => scalar(t, other),
     };
@@ -149,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn nested_settings_are_flattened_with_their_parent() {
+    fn nested_settings_are_flattened_under_their_own_labels() {
         let lines = describe(
             tr(Lang::En),
             &json!({ "platform_timers": { "answer_shipped_days": 5 }, "disabled": false }),
@@ -158,15 +171,21 @@ mod tests {
         assert_eq!(lines.len(), 2);
         let timer = lines
             .iter()
-            .find(|d| d.label.contains(" · "))
+            .find(|d| d.label == tr(Lang::En).t("admin_pages.key.answer_shipped_days"))
             .expect("the nested timer");
         assert_eq!(timer.value, "5");
-        assert!(
-            timer
-                .label
-                .starts_with(tr(Lang::En).t("admin_pages.key.platform_timers"))
-        );
         assert!(lines.iter().any(|d| d.value == tr(Lang::En).t("admin_pages.no")));
+    }
+
+    #[test]
+    fn an_import_reads_its_kind_and_way_in_words_without_the_dry_run_flag() {
+        let lines = describe(
+            tr(Lang::Zh),
+            &json!({ "kind": "orders", "via": "upload", "summary": { "rows": 3, "dry_run": false } }),
+            &names(),
+        );
+        let values: Vec<&str> = lines.iter().map(|d| d.value.as_str()).collect();
+        assert_eq!(values, ["订单", "3", "网页上传"], "{lines:?}");
     }
 
     #[test]

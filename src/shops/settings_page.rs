@@ -73,14 +73,13 @@ pub struct FieldGroup {
     pub fields: Vec<NumberField>,
 }
 
-/// One number field: its name, label with its unit, range, a hint giving the platform's
-/// default and the range, and its value (as stored, or as typed when the form was refused).
+/// One number field: its name, label with its unit, a hint (what happens at expiry, the
+/// platform's default and the range), and its value (as stored, or as typed when the form was
+/// refused: a text box, so that even a wrong value is shown as typed).
 pub struct NumberField {
     pub name: &'static str,
     pub label: String,
     pub hint: String,
-    pub min: i64,
-    pub max: i64,
     pub value: String,
 }
 
@@ -100,11 +99,12 @@ impl Unit {
     }
 }
 
-/// A field of the form: name, label, unit, allowed values, the platform's default, and where
-/// its stored value is.
+/// A field of the form: name, label, what the platform does at expiry (a timer), unit, allowed
+/// values, the platform's default, and where its stored value is.
 struct Spec {
     name: &'static str,
     label_key: &'static str,
+    effect_key: Option<&'static str>,
     unit: Unit,
     range: RangeInclusive<i64>,
     default_value: i64,
@@ -126,6 +126,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
             vec![
                 Spec {
                     name: "return_window_days",
+                    effect_key: None,
                     label_key: "admin.window",
                     unit: Unit::Days,
                     range: range_of(&limits::RETURN_WINDOW_DAYS),
@@ -134,6 +135,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
                 Spec {
                     name: "follow_up_hours",
+                    effect_key: None,
                     label_key: "admin_pages.settings.follow_up",
                     unit: Unit::Hours,
                     range: range_of(&limits::FOLLOW_UP_HOURS),
@@ -148,6 +150,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
             vec![
                 Spec {
                     name: "answer_unshipped_hours",
+                    effect_key: Some("admin_pages.effect.refunded"),
                     label_key: "admin_pages.timer.answer_unshipped",
                     unit: Unit::Hours,
                     range: range_of(&limits::TIMER_HOURS),
@@ -156,6 +159,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
                 Spec {
                     name: "answer_shipped_days",
+                    effect_key: Some("admin_pages.effect.agreed"),
                     label_key: "admin_pages.timer.answer_shipped",
                     unit: Unit::Days,
                     range: range_of(&limits::TIMER_DAYS),
@@ -164,6 +168,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
                 Spec {
                     name: "answer_shipped_virtual_days",
+                    effect_key: Some("admin_pages.effect.agreed"),
                     label_key: "admin_pages.timer.answer_shipped_virtual",
                     unit: Unit::Days,
                     range: range_of(&limits::TIMER_DAYS),
@@ -172,6 +177,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
                 Spec {
                     name: "buyer_ship_days",
+                    effect_key: Some("admin_pages.effect.closed"),
                     label_key: "admin_pages.timer.buyer_ship",
                     unit: Unit::Days,
                     range: range_of(&limits::TIMER_DAYS),
@@ -180,6 +186,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
                 Spec {
                     name: "seller_confirm_days",
+                    effect_key: Some("admin_pages.effect.refunded"),
                     label_key: "admin_pages.timer.seller_confirm",
                     unit: Unit::Days,
                     range: range_of(&limits::TIMER_DAYS),
@@ -194,6 +201,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
             vec![
                 Spec {
                     name: "revise_days",
+                    effect_key: None,
                     label_key: "admin_pages.review.revise",
                     unit: Unit::Days,
                     range: range_of(&limits::REVIEW_DAYS),
@@ -202,6 +210,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
                 Spec {
                     name: "explain_days",
+                    effect_key: None,
                     label_key: "admin_pages.review.explain",
                     unit: Unit::Days,
                     range: range_of(&limits::REVIEW_DAYS),
@@ -328,17 +337,21 @@ fn view(
                         "admin_pages.settings.label",
                         &[("label", &t.t(spec.label_key)), ("unit", &t.t(spec.unit.key()))],
                     ),
-                    hint: t.f(
-                        "admin_pages.settings.default",
-                        &[
-                            ("value", &spec.default_value),
-                            ("unit", &t.t(spec.unit.key())),
-                            ("min", spec.range.start()),
-                            ("max", spec.range.end()),
-                        ],
-                    ),
-                    min: *spec.range.start(),
-                    max: *spec.range.end(),
+                    hint: {
+                        let default = t.f(
+                            "admin_pages.settings.default",
+                            &[
+                                ("value", &spec.default_value),
+                                ("unit", &t.t(spec.unit.key())),
+                                ("min", spec.range.start()),
+                                ("max", spec.range.end()),
+                            ],
+                        );
+                        match spec.effect_key {
+                            Some(effect) => format!("{} {default}", t.t(effect)),
+                            None => default,
+                        }
+                    },
                     value: typed.map_or_else(|| (spec.stored)(shop).to_string(), |f| f.typed(spec.name).to_string()),
                 })
                 .collect(),
