@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::users::page::router())
         .merge(crate::notifications::page::router())
         .merge(crate::shops::page::router())
+        .merge(crate::shops::settings_page::router())
         .merge(crate::web::router())
         .layer(middleware::from_fn(crate::web::render_errors));
     // Everything else: health, metrics, the compiled-in static files.

@@ -29,6 +29,26 @@ pub mod action {
     pub const SIGNED_IN: &str = "auth.signed_in";
     pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
     pub const IMPORTED: &str = "import.completed";
+    /// Written by a migration when two logins differing only in case were told apart.
+    pub const USER_RENAMED: &str = "user.renamed";
+
+    /// Every action, in the order the log's filter offers them.
+    pub const ALL: &[&str] = &[
+        USER_CREATED,
+        USER_UPDATED,
+        PASSWORD_RESET,
+        PASSWORD_CHANGED,
+        USER_RENAMED,
+        SHOP_CREATED,
+        SHOP_SETTINGS,
+        CALENDAR_YEAR_REPLACED,
+        CALENDAR_YEAR_DELETED,
+        RULE_OVERRIDDEN,
+        TICKET_REASSIGNED,
+        SIGNED_IN,
+        SIGN_IN_FAILED,
+        IMPORTED,
+    ];
 }
 
 /// Records an action, by a user or (`None`) by the command line or someone not signed in.
@@ -51,12 +71,13 @@ pub async fn record(
     Ok(())
 }
 
-/// One entry, with the actor's login.
+/// One entry, with the actor's login and name.
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Entry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor: Option<String>,
+    pub actor_name: Option<String>,
     pub action: String,
     #[schema(value_type = Option<i64>)]
     pub shop_id: Option<ShopId>,
@@ -65,15 +86,38 @@ pub struct Entry {
     pub details: Value,
 }
 
-/// The newest entries (before `before`, for paging), at most `limit`.
-pub async fn recent(db: impl PgExecutor<'_>, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<Entry>> {
+/// Which entries to read: by whom, which action, from an instant (inclusive) until another
+/// (exclusive); `None` leaves that out.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor: Option<UserId>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The newest entries matching `filter` (before the entry `before`, for paging), at most `limit`.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    filter: &Filter,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<Entry>> {
     sqlx::query_as(
-        "SELECT a.id, a.at, u.login AS actor, a.action, a.shop_id, a.subject, a.details
+        "SELECT a.id, a.at, u.login AS actor, u.display_name AS actor_name, a.action, a.shop_id, a.subject, a.details
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
          WHERE ($1::bigint IS NULL OR a.id < $1)
-         ORDER BY a.id DESC LIMIT $2",
+           AND ($2::bigint IS NULL OR a.actor_id = $2)
+           AND ($3::text IS NULL OR a.action = $3)
+           AND ($4::timestamptz IS NULL OR a.at >= $4)
+           AND ($5::timestamptz IS NULL OR a.at < $5)
+         ORDER BY a.id DESC LIMIT $6",
     )
     .bind(before)
+    .bind(filter.actor)
+    .bind(filter.action.as_deref())
+    .bind(filter.from)
+    .bind(filter.until)
     .bind(limit)
     .fetch_all(db)
     .await

@@ -135,6 +135,8 @@ pub struct ImportJob {
     pub id: ImportJobId,
     pub shop_id: ShopId,
     pub user_id: UserId,
+    /// The name of who uploaded the file.
+    pub user_name: String,
     pub kind: JobKind,
     pub dry_run: bool,
     pub file_name: String,
@@ -152,6 +154,7 @@ struct JobRow {
     id: ImportJobId,
     shop_id: ShopId,
     user_id: UserId,
+    user_name: Option<String>,
     kind: String,
     dry_run: bool,
     file_name: String,
@@ -170,6 +173,7 @@ impl From<JobRow> for ImportJob {
             id: row.id,
             shop_id: row.shop_id,
             user_id: row.user_id,
+            user_name: row.user_name.unwrap_or_default(),
             // The table's CHECKs allow only the values these parse.
             kind: JobKind::parse(&row.kind).unwrap_or(JobKind::Orders),
             dry_run: row.dry_run,
@@ -221,8 +225,9 @@ pub async fn create(
 /// A job of one of `shops`.
 pub async fn get(pool: &PgPool, id: ImportJobId, shops: &[ShopId]) -> sqlx::Result<Option<ImportJob>> {
     let row: Option<JobRow> = sqlx::query_as(concat!(
-        "SELECT id, shop_id, user_id, kind, dry_run, file_name, state, rows_done, rows_total, ",
-        "summary, failure, created_at, finished_at FROM import_jobs WHERE id = $1 AND shop_id = ANY($2)"
+        "SELECT j.id, j.shop_id, j.user_id, u.display_name AS user_name, j.kind, j.dry_run, j.file_name, j.state, ",
+        "j.rows_done, j.rows_total, j.summary, j.failure, j.created_at, j.finished_at ",
+        "FROM import_jobs j LEFT JOIN users u ON u.id = j.user_id WHERE j.id = $1 AND j.shop_id = ANY($2)"
     ))
     .bind(id)
     .bind(shops)
@@ -231,12 +236,13 @@ pub async fn get(pool: &PgPool, id: ImportJobId, shops: &[ShopId]) -> sqlx::Resu
     Ok(row.map(ImportJob::from))
 }
 
-/// The latest jobs of `shops`, newest first.
+/// The latest jobs of `shops`, newest first, with who uploaded each.
 pub async fn recent(pool: &PgPool, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<ImportJob>> {
     let rows: Vec<JobRow> = sqlx::query_as(concat!(
-        "SELECT id, shop_id, user_id, kind, dry_run, file_name, state, rows_done, rows_total, ",
-        "summary, failure, created_at, finished_at FROM import_jobs WHERE shop_id = ANY($1) ",
-        "ORDER BY id DESC LIMIT $2"
+        "SELECT j.id, j.shop_id, j.user_id, u.display_name AS user_name, j.kind, j.dry_run, j.file_name, j.state, ",
+        "j.rows_done, j.rows_total, j.summary, j.failure, j.created_at, j.finished_at ",
+        "FROM import_jobs j LEFT JOIN users u ON u.id = j.user_id WHERE j.shop_id = ANY($1) ",
+        "ORDER BY j.id DESC LIMIT $2"
     ))
     .bind(shops)
     .bind(limit)

@@ -122,16 +122,67 @@ pub struct JobPanel {
     pub csrf: String,
 }
 
-/// A line of the import history.
+/// A line of the import history: when, who, which shop, kind and file, where it is, how many
+/// rows, and its outcome in words (counts, or what was wrong, in the reader's language).
 pub struct JobLine {
     pub id: ImportJobId,
     pub created: String,
+    pub who: String,
     pub shop: String,
     pub kind: &'static str,
     pub file_name: String,
     pub state: &'static str,
     pub state_label: &'static str,
     pub rows: String,
+    pub outcome: String,
+    /// The first wrong rows of a job refused for them ("第 3 行：…").
+    pub errors: Vec<String>,
+}
+
+/// Wrong rows the history shows under a failed job (its panel shows more).
+const HISTORY_ERRORS: usize = 3;
+
+/// A finished job's outcome in words, and its first wrong rows; an unfinished job's progress.
+fn outcome(t: Tr, job: &ImportJob) -> (String, Vec<String>) {
+    match (&job.state, &job.summary, &job.failure) {
+        (JobState::Done, Some(s), _) if s.dry_run => {
+            (t.f("admin_pages.import.checked", &[("rows", &s.rows)]), Vec::new())
+        }
+        (JobState::Done, Some(s), _) => (
+            t.f(
+                "admin_pages.import.counts",
+                &[
+                    ("rows", &s.rows),
+                    ("created", &s.orders_created),
+                    ("updated", &s.orders_updated),
+                    ("tickets", &s.tickets_created),
+                ],
+            ),
+            Vec::new(),
+        ),
+        (JobState::Failed, _, Some(Failure::Rows { rows, count })) => (
+            t.f("admin_pages.import.row_errors", &[("n", count)]),
+            rows.iter()
+                .take(HISTORY_ERRORS)
+                .map(|e| t.f("admin_pages.import.line", &[("line", &e.line), ("text", &e.text(t))]))
+                .collect(),
+        ),
+        (JobState::Failed, _, Some(Failure::Refused { said: Some(said), .. })) => (t.message(said), Vec::new()),
+        // Stored before refusals carried a catalogue message: the English is all there is.
+        (JobState::Failed, _, Some(Failure::Refused { message, .. })) => (message.clone(), Vec::new()),
+        (JobState::Failed, _, Some(Failure::Interrupted)) => (t.t("import.interrupted").to_string(), Vec::new()),
+        (JobState::Failed, _, _) => (t.t("import.failed").to_string(), Vec::new()),
+        (JobState::Cancelled, _, _) => (
+            t.t(if job.kind == JobKind::Refunds {
+                "import.cancelled_refunds"
+            } else {
+                "import.cancelled"
+            })
+            .to_string(),
+            Vec::new(),
+        ),
+        _ => (String::new(), Vec::new()),
+    }
 }
 
 impl ImportResultPartial {
@@ -255,7 +306,7 @@ impl ImportResultPartial {
         partial.shown = true;
         partial.job = Some(JobPanel {
             id: job.id,
-            title: t.f("import.job", &[("id", &job.id), ("file", &job.file_name)]),
+            title: t.f("admin_pages.import.job", &[("file", &job.file_name)]),
             state: job.state.as_str(),
             state_label: state_label(t, job.state),
             unfinished: job.state.is_unfinished(),
@@ -304,29 +355,35 @@ async fn page(
         layout: Layout::new(state, t, user, "import", "/import"),
         history: history
             .iter()
-            .map(|job| JobLine {
-                id: job.id,
-                created: t.datetime(&job.created_at),
-                shop: shops
-                    .iter()
-                    .find(|s| s.id == job.shop_id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                kind: t.t(match job.kind {
-                    JobKind::Orders => "import.kind_orders_short",
-                    JobKind::Refunds => "import.kind_refunds_short",
-                }),
-                file_name: job.file_name.clone(),
-                state: job.state.as_str(),
-                state_label: state_label(t, job.state),
-                rows: if job.rows_total > 0 {
-                    t.f(
-                        "import.progress",
-                        &[("done", &job.rows_done), ("total", &job.rows_total)],
-                    )
-                } else {
-                    String::new()
-                },
+            .map(|job| {
+                let (outcome, errors) = outcome(t, job);
+                JobLine {
+                    id: job.id,
+                    created: t.datetime(&job.created_at),
+                    who: job.user_name.clone(),
+                    outcome,
+                    errors,
+                    shop: shops
+                        .iter()
+                        .find(|s| s.id == job.shop_id)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default(),
+                    kind: t.t(match job.kind {
+                        JobKind::Orders => "import.kind_orders_short",
+                        JobKind::Refunds => "import.kind_refunds_short",
+                    }),
+                    file_name: job.file_name.clone(),
+                    state: job.state.as_str(),
+                    state_label: state_label(t, job.state),
+                    rows: if job.rows_total > 0 {
+                        t.f(
+                            "import.progress",
+                            &[("done", &job.rows_done), ("total", &job.rows_total)],
+                        )
+                    } else {
+                        String::new()
+                    },
+                }
             })
             .collect(),
         shops: shops

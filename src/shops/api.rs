@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::return_addresses::{self, ReturnAddress, ReturnAddressError, ReturnAddressInput};
-use super::{NewShop, SettingsChange, Shop};
+use super::{NewShop, SettingsChange, SettingsError, Shop};
 use crate::api::{ApiJson, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
@@ -86,30 +86,13 @@ pub async fn update_shop_settings(
 ) -> ApiResult<Json<Shop>> {
     user.require_shop(shop)?;
     user.require(Action::ManageShops)?;
-    let current = super::get(&state.pool, shop)
-        .await?
-        .ok_or_else(|| ApiError::not_found("shop"))?;
-    let (settings, timers, review_timers) = change
-        .apply(&current)
-        .map_err(|(field, message)| ApiError::invalid(field, message))?;
-    let updated = super::update_settings(&state.pool, shop, &settings, &timers, &review_timers)
-        .await?
-        .ok_or_else(|| ApiError::not_found("shop"))?;
-    let details = serde_json::json!({
-        "time_zone": updated.time_zone, "return_window_days": updated.return_window_days,
-        "follow_up_hours": updated.follow_up_hours, "platform_timers": updated.platform_timers.0,
-        "review_timers": updated.review_timers.0,
-    });
-    crate::audit::record(
-        &state.pool,
-        user.id,
-        crate::audit::action::SHOP_SETTINGS,
-        Some(shop),
-        &updated.code,
-        details,
-    )
-    .await?;
-    tracing::info!(shop = %shop, "shop settings changed");
+    let updated = super::change_settings(&state.pool, user.id, shop, &change)
+        .await
+        .map_err(|error| match error {
+            SettingsError::NotFound => ApiError::not_found("shop"),
+            SettingsError::Invalid { field, message } => ApiError::invalid(field, message),
+            SettingsError::Database(error) => ApiError::from(error),
+        })?;
     Ok(Json(updated))
 }
 

@@ -1,8 +1,10 @@
-//! Shops (店铺) and their settings. Owns the `shops` and `shop_members` tables.
+//! Shops (店铺) and their settings. Owns the `shops` and `shop_members` tables; the settings
+//! are changed through [`change_settings`] (the API and the settings page, `settings_page`).
 
 pub mod api;
 pub mod page;
 pub mod return_addresses;
+pub mod settings_page;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,23 @@ use utoipa::ToSchema;
 use crate::ids::{ShopId, UserId};
 use crate::rules::review::ReviewTimers;
 use crate::rules::timers::PlatformTimers;
+
+/// The values a shop's settings may take, in one place: the checks below and the settings
+/// form's fields read them.
+pub mod limits {
+    use std::ops::RangeInclusive;
+
+    /// The no-reason return window, in days (the law's minimum is 7).
+    pub const RETURN_WINDOW_DAYS: RangeInclusive<i32> = 7..=90;
+    /// The follow-up cycle, in hours.
+    pub const FOLLOW_UP_HOURS: RangeInclusive<i32> = 1..=168;
+    /// A platform timer counted in hours (up to 30 days).
+    pub const TIMER_HOURS: RangeInclusive<u32> = 1..=720;
+    /// A platform timer counted in days.
+    pub const TIMER_DAYS: RangeInclusive<u32> = 1..=60;
+    /// A bad-review clock, in days (as `ReviewTimers::is_valid` checks).
+    pub const REVIEW_DAYS: RangeInclusive<u32> = 1..=180;
+}
 
 /// A shop with its rule settings.
 #[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
@@ -98,13 +117,13 @@ impl NewShop {
                 format!("`{}` is not an IANA time zone such as Asia/Shanghai", self.time_zone),
             ));
         }
-        if !(7..=90).contains(&self.return_window_days) {
+        if !limits::RETURN_WINDOW_DAYS.contains(&self.return_window_days) {
             return Err((
                 "return_window_days",
                 "the no-reason window is 7 to 90 days (the law's minimum is 7)".into(),
             ));
         }
-        if !(1..=168).contains(&self.follow_up_hours) {
+        if !limits::FOLLOW_UP_HOURS.contains(&self.follow_up_hours) {
             return Err(("follow_up_hours", "the follow-up cycle is 1 to 168 hours".into()));
         }
         Ok(())
@@ -218,12 +237,11 @@ impl SettingsChange {
         };
         merged.validate()?;
         let timers = self.platform_timers.unwrap_or(shop.platform_timers.0);
-        let in_range = |value: u32, max: u32| (1..=max).contains(&value);
-        if !(in_range(timers.answer_unshipped_hours, 24 * 30)
-            && in_range(timers.answer_shipped_days, 60)
-            && in_range(timers.answer_shipped_virtual_days, 60)
-            && in_range(timers.buyer_ship_days, 60)
-            && in_range(timers.seller_confirm_days, 60))
+        if !(limits::TIMER_HOURS.contains(&timers.answer_unshipped_hours)
+            && limits::TIMER_DAYS.contains(&timers.answer_shipped_days)
+            && limits::TIMER_DAYS.contains(&timers.answer_shipped_virtual_days)
+            && limits::TIMER_DAYS.contains(&timers.buyer_ship_days)
+            && limits::TIMER_DAYS.contains(&timers.seller_confirm_days))
         {
             return Err((
                 "platform_timers",
@@ -260,4 +278,60 @@ pub async fn update_settings(
     .bind(sqlx::types::Json(review_timers))
     .fetch_optional(db)
     .await
+}
+
+/// Why a change of a shop's settings was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// No such shop.
+    #[error("no such shop")]
+    NotFound,
+    /// A value out of range: the field (`time_zone`, `platform_timers`, …) and, in English,
+    /// what is allowed (the API's message; the settings page says it from the catalogue).
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Changes a shop's rule settings and records it on the audit log, in one transaction: the one
+/// path of the API (`PUT /api/v1/shops/{shop}/settings`) and the settings page.
+pub async fn change_settings(
+    pool: &sqlx::PgPool,
+    actor: UserId,
+    shop: ShopId,
+    change: &SettingsChange,
+) -> Result<Shop, SettingsError> {
+    let mut tx = pool.begin().await?;
+    let current: Shop = sqlx::query_as(
+        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers
+         FROM shops WHERE id = $1 FOR UPDATE",
+    )
+    .bind(shop)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(SettingsError::NotFound)?;
+    let (settings, timers, review_timers) = change
+        .apply(&current)
+        .map_err(|(field, message)| SettingsError::Invalid { field, message })?;
+    let updated = update_settings(&mut *tx, shop, &settings, &timers, &review_timers)
+        .await?
+        .ok_or(SettingsError::NotFound)?;
+    let details = serde_json::json!({
+        "time_zone": updated.time_zone, "return_window_days": updated.return_window_days,
+        "follow_up_hours": updated.follow_up_hours, "platform_timers": updated.platform_timers.0,
+        "review_timers": updated.review_timers.0,
+    });
+    crate::audit::record(
+        &mut *tx,
+        actor,
+        crate::audit::action::SHOP_SETTINGS,
+        Some(shop),
+        &updated.code,
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(shop = %shop, "shop settings changed");
+    Ok(updated)
 }

@@ -21,7 +21,7 @@ type TicketFacts = (
     Option<chrono::DateTime<chrono::Utc>>,
 );
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
@@ -355,7 +355,7 @@ fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
 }
 
 /// The job a plain upload was redirected to.
-fn job_of(response: &reqwest::Response) -> i64 {
+pub(crate) fn job_of(response: &reqwest::Response) -> i64 {
     assert_eq!(
         response.status(),
         StatusCode::SEE_OTHER,
@@ -373,7 +373,7 @@ fn job_of(response: &reqwest::Response) -> i64 {
 }
 
 /// The `data-state` of a job panel.
-fn state_of(panel: &str) -> &str {
+pub(crate) fn state_of(panel: &str) -> &str {
     panel
         .split("data-state=\"")
         .nth(1)
@@ -399,14 +399,19 @@ async fn poll_job(app: &TestApp, client: &reqwest::Client, job: i64, done: impl 
 }
 
 /// Polls until the job has ended (done, failed or cancelled).
-async fn finished_job(app: &TestApp, client: &reqwest::Client, job: i64) -> String {
+pub(crate) async fn finished_job(app: &TestApp, client: &reqwest::Client, job: i64) -> String {
     poll_job(app, client, job, |panel| {
         matches!(state_of(panel), "done" | "failed" | "cancelled")
     })
     .await
 }
 
-async fn upload(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)], file: &[u8]) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+    file: &[u8],
+) -> reqwest::Response {
     let (content_type, body) = multipart(fields, file);
     client
         .post(app.url("/import"))

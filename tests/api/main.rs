@@ -2,6 +2,7 @@
 
 mod support;
 
+mod admin_pages;
 mod admin_users;
 mod assets;
 mod auth;

@@ -5,11 +5,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.admin", "系统管理", "Admin"),
     ("admin.title", "系统管理", "Administration"),
     ("admin.shops", "店铺与规则设置", "Shops and their rule settings"),
-    (
-        "admin.settings_hint",
-        "通过 API 修改：PUT /api/v1/shops/{shop}/settings",
-        "Change through the API: PUT /api/v1/shops/{shop}/settings",
-    ),
     ("admin.code", "代码", "Code"),
     ("admin.zone", "时区", "Time zone"),
     ("admin.window", "无理由退货天数", "No-reason days"),

@@ -2,6 +2,7 @@
 //! `{name}` marks a value filled in by `Tr::f`. Keys are unique across all files (tested).
 
 mod admin;
+mod admin_pages;
 mod buyers;
 mod calendar;
 mod core;
@@ -25,6 +26,7 @@ mod workflow;
 pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     core::ENTRIES,
     admin::ENTRIES,
+    admin_pages::ENTRIES,
     follow_ups::ENTRIES,
     calendar::ENTRIES,
     reports::ENTRIES,
