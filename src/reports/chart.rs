@@ -6,9 +6,9 @@
 use super::rates::Rate;
 
 /// Width of the trend chart (a full-width card).
-pub const LINE_WIDTH: f64 = 1100.0;
+pub const LINE_WIDTH: f64 = 1200.0;
 /// Width of a bar chart in a full-width card.
-pub const WIDE: f64 = 1100.0;
+pub const WIDE: f64 = 1200.0;
 /// Width of a bar chart in half a row.
 pub const HALF: f64 = 560.0;
 const LINE_HEIGHT: f64 = 240.0;
@@ -22,10 +22,36 @@ const X_LABEL_CHAR: f64 = 7.0;
 const X_LABEL_GAP: f64 = 16.0;
 const BAR_HEIGHT: f64 = 18.0;
 const BAR_GAP: f64 = 8.0;
-/// Room for a bar's label on the left (and the characters that fit it) and its value on the right.
+/// Room for a bar's label on the left; its value on the right takes what its longest text
+/// needs, at least [`BAR_VALUE_MIN`].
 const BAR_LABEL: f64 = 150.0;
-const BAR_LABEL_CHARS: usize = 12;
-const BAR_VALUE: f64 = 150.0;
+const BAR_VALUE_MIN: f64 = 60.0;
+/// Space between a text and what it sits next to.
+const TEXT_PAD: f64 = 8.0;
+
+/// The width a text of the charts' 12-unit font takes at most: a Latin letter or digit about
+/// 7 units, a Chinese character (or any other wide one) 12.
+pub fn text_width(text: &str) -> f64 {
+    text.chars().map(|c| if c.is_ascii() { 7.0 } else { 12.0 }).sum()
+}
+
+/// `text` cut (with `…`) to fit `room` units.
+fn fit(text: &str, room: f64) -> String {
+    if text_width(text) <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = text_width("…");
+    for c in text.chars() {
+        used += text_width(c.encode_utf8(&mut [0; 4]));
+        if used > room {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
 
 /// A text placed on a chart.
 pub struct Label {
@@ -210,24 +236,24 @@ pub struct BarChart {
     pub bars: Vec<Bar>,
 }
 
-/// Horizontal bars `width` wide for `(label, value, value as text)`, in the order given (a
-/// label longer than its room is cut, its whole text in the bar's tooltip).
+/// Horizontal bars `width` wide for `(label, value, value as text)`, in the order given: the
+/// values' texts get the room the longest needs, the bars the rest; a label longer than its
+/// room is cut, its whole text in the bar's tooltip.
 pub fn bar_chart(width: f64, rows: &[(String, f64, String)]) -> BarChart {
     let max = rows.iter().fold(0.0f64, |a, (_, v, _)| a.max(*v));
-    let span = width - BAR_LABEL - BAR_VALUE;
+    let value_room = rows
+        .iter()
+        .map(|(_, _, text)| text_width(text) + 2.0 * TEXT_PAD)
+        .fold(BAR_VALUE_MIN, f64::max);
+    let span = (width - BAR_LABEL - value_room).max(width / 4.0);
     let bars = rows
         .iter()
         .enumerate()
         .map(|(i, (label, value, text))| {
             let y = i as f64 * (BAR_HEIGHT + BAR_GAP);
             let bar = if max > 0.0 { (value / max * span).max(1.0) } else { 1.0 };
-            let shown: String = if label.chars().count() > BAR_LABEL_CHARS {
-                label.chars().take(BAR_LABEL_CHARS - 1).chain(['…']).collect()
-            } else {
-                label.clone()
-            };
             Bar {
-                label: shown,
+                label: fit(label, BAR_LABEL - 2.0 * TEXT_PAD),
                 full_label: label.clone(),
                 value: text.clone(),
                 y: n(y),
@@ -241,8 +267,8 @@ pub fn bar_chart(width: f64, rows: &[(String, f64, String)]) -> BarChart {
         height: n((rows.len().max(1) as f64) * (BAR_HEIGHT + BAR_GAP)),
         bar_x: n(BAR_LABEL),
         bar_height: n(BAR_HEIGHT),
-        value_x: n(width - BAR_VALUE + 6.0),
-        label_x: n(BAR_LABEL - 8.0),
+        value_x: n(BAR_LABEL + span + TEXT_PAD),
+        label_x: n(BAR_LABEL - TEXT_PAD),
         bars,
     }
 }
@@ -300,18 +326,29 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_bar_fills_the_span_and_long_labels_are_cut() {
+    fn the_longest_bar_fills_the_span_its_value_fits_and_long_labels_are_cut() {
         let chart = bar_chart(
             HALF,
             &[
-                ("a".into(), 2.0, "2".into()),
+                ("a".into(), 2.0, "2 · ¥1,000.00".into()),
                 ("一个非常非常非常长的商品编码名称".into(), 1.0, "1".into()),
+                ("BT-CHELSEA-BOOT".into(), 1.0, "1".into()),
             ],
         );
-        assert_eq!(chart.bars[0].width, n(HALF - BAR_LABEL - BAR_VALUE));
-        assert_eq!(chart.bars[1].width, n((HALF - BAR_LABEL - BAR_VALUE) / 2.0));
-        assert_eq!(chart.bars[1].label.chars().count(), BAR_LABEL_CHARS);
+        let span = HALF - BAR_LABEL - (text_width("2 · ¥1,000.00") + 2.0 * TEXT_PAD);
+        assert_eq!(chart.bars[0].width, n(span));
+        assert_eq!(chart.bars[1].width, n(span / 2.0));
+        let value_x: f64 = chart.value_x.parse().expect("x");
+        assert!(
+            value_x + text_width("2 · ¥1,000.00") <= HALF,
+            "the value text ends inside the chart"
+        );
         assert!(chart.bars[1].label.ends_with('…'));
+        assert!(text_width(&chart.bars[1].label) <= BAR_LABEL - 2.0 * TEXT_PAD);
         assert_eq!(chart.bars[1].full_label, "一个非常非常非常长的商品编码名称");
+        assert_eq!(
+            chart.bars[2].label, "BT-CHELSEA-BOOT",
+            "a Latin label of 15 letters fits"
+        );
     }
 }

@@ -10,12 +10,22 @@
 //! - **refund rate**: orders paid in the period (by payment date) with a refund issued (a ticket
 //!   moved to `refunded`, or a logistics case resolved by refund) ÷ those orders;
 //! - **quality refund rate**: the same with the ticket's reason one of [`QUALITY_REASONS`];
-//! - **complaint rate**: orders paid in the period with a complaint ticket ÷ those orders;
+//! - **complaint rate**: orders paid in the period with a complaint ticket (kind `complaint`,
+//!   whatever its outcome; an order counts once) ÷ those orders;
+//! - **money refunded**: what was refunded on the tickets opened in the period (by request
+//!   date): the amount refunded, a partial refund at its amount; a ticket refunded with no amount
+//!   recorded (a logistics case resolved by refund) at what was paid for its line or order,
+//!   counted apart as estimated too;
+//! - **refund reasons** (退款原因): the reasons of refund and return tickets only
+//!   ([`REFUND_KINDS`]); the other kinds' reasons are counted apart ([`reasons_by_kind`]);
 //! - **time to resolve**: tickets closed in the period (by close date), `closed_at − opened_at`,
 //!   average and p90 (nearest rank, read from a histogram: exact when no other time lies within
 //!   2 % above it, else at most 2 % high — see [`rates::ResolveHistogram`]);
 //! - **follow-up compliance**: per agent, cycles followed up in time ÷ all cycles (in time, or
 //!   missed and escalated by the sweep) in the period, counted as `follow_ups::agent_loads` does.
+//!
+//! A rate whose denominator is below [`rates::SMALL_DENOMINATOR`] is a small sample: the page
+//! greys it with its `n` and never shows it as good or bad.
 //!
 //! The figures are read from counts kept per local day and month ([`rollup`]), recounted from the
 //! base tables whenever a write marks a day stale, so a year of a large shop reads a few

@@ -289,11 +289,18 @@ pub fn definitions(t: Tr) -> Vec<(String, String, String)> {
                 t.t(&format!("reports.def.{anchor}")).to_string(),
             )
         })
-        .chain(std::iter::once((
-            "def-refunded".to_string(),
-            t.t("reports.money.title").to_string(),
-            t.t("reports.def.refunded").to_string(),
-        )))
+        .chain([
+            (
+                "def-refunded".to_string(),
+                t.t("reports.money.title").to_string(),
+                t.t("reports.def.refunded").to_string(),
+            ),
+            (
+                "def-compliance".to_string(),
+                t.t("reports.agents").to_string(),
+                t.t("reports.def.compliance").to_string(),
+            ),
+        ])
         .collect()
 }
 

@@ -120,6 +120,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "What was actually refunded on the tickets opened in the period (a partial refund at its amount), by request date.",
     ),
     (
+        "reports.def.compliance",
+        "每位客服在本期的跟进周期中按时跟进的比例。分子：按时跟进的周期；分母：按时跟进的周期加上超时未跟进、被系统升级的周期（按事件日期）。",
+        "Per agent, the share of follow-up cycles in the period followed up in time. Numerator: cycles followed up in time; denominator: those plus the cycles missed and escalated by the sweep (by event date).",
+    ),
+    (
         "reports.def.small_n",
         "分母少于 20 的比率样本太少（多一单或少一单就相差 5 个百分点以上）：表中以灰色显示并注明 n，趋势图中画成空心点，不据此判断好坏。",
         "A rate over fewer than 20 is too small a sample (one order more or less moves it by 5 points or more): tables show it grey with its n, the trend draws it as a hollow point; do not judge by it.",
