@@ -397,3 +397,25 @@ pub async fn report(pool: &PgPool, shop: ShopId, zone: Tz, period: Period, by: G
         pending_days: rollup::stale_days(pool, shop, before.from, period.to).await?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn days(n: i64) -> Period {
+        let from = NaiveDate::from_ymd_opt(2025, 3, 1).expect("day");
+        Period::new(from, from + chrono::Duration::days(n - 1)).expect("valid")
+    }
+
+    #[test]
+    fn a_month_is_shown_by_week_and_a_year_by_month_unless_asked_otherwise() {
+        assert_eq!(GroupBy::default_for(days(1)), GroupBy::Day);
+        assert_eq!(GroupBy::default_for(days(14)), GroupBy::Day);
+        assert_eq!(GroupBy::default_for(days(15)), GroupBy::Week);
+        assert_eq!(GroupBy::default_for(days(30)), GroupBy::Week);
+        assert_eq!(GroupBy::default_for(days(92)), GroupBy::Week);
+        assert_eq!(GroupBy::default_for(days(93)), GroupBy::Month);
+        assert_eq!(GroupBy::default_for(days(400)), GroupBy::Month);
+    }
+}

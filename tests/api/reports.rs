@@ -1021,6 +1021,10 @@ async fn refund_reasons_count_only_refund_and_return_tickets_and_the_other_kinds
         .and_then(|rest| rest.split("id=\"report-other-reasons\"").next())
         .expect("the refund-reason chart");
     assert!(
+        html.contains("<option value=\"week\" selected>"),
+        "a month without a grouping asked for is shown by week"
+    );
+    assert!(
         reasons.contains("退款原因分布（退款、退货工单）"),
         "labelled: {reasons}"
     );
