@@ -10,12 +10,22 @@
 //! - **refund rate**: orders paid in the period (by payment date) with a refund issued (a ticket
 //!   moved to `refunded`, or a logistics case resolved by refund) ÷ those orders;
 //! - **quality refund rate**: the same with the ticket's reason one of [`QUALITY_REASONS`];
-//! - **complaint rate**: orders paid in the period with a complaint ticket ÷ those orders;
+//! - **complaint rate**: orders paid in the period with a complaint ticket (kind `complaint`,
+//!   whatever its outcome; an order counts once) ÷ those orders;
+//! - **money refunded**: what was refunded on the tickets opened in the period (by request
+//!   date): the amount refunded, a partial refund at its amount; a ticket refunded with no amount
+//!   recorded (a logistics case resolved by refund) at what was paid for its line or order,
+//!   counted apart as estimated too;
+//! - **refund reasons** (退款原因): the reasons of refund and return tickets only
+//!   ([`REFUND_KINDS`]); the other kinds' reasons are counted apart ([`reasons_by_kind`]);
 //! - **time to resolve**: tickets closed in the period (by close date), `closed_at − opened_at`,
 //!   average and p90 (nearest rank, read from a histogram: exact when no other time lies within
 //!   2 % above it, else at most 2 % high — see [`rates::ResolveHistogram`]);
 //! - **follow-up compliance**: per agent, cycles followed up in time ÷ all cycles (in time, or
 //!   missed and escalated by the sweep) in the period, counted as `follow_ups::agent_loads` does.
+//!
+//! A rate whose denominator is below [`rates::SMALL_DENOMINATOR`] is a small sample: the page
+//! greys it with its `n` and never shows it as good or bad.
 //!
 //! The figures are read from counts kept per local day and month ([`rollup`]), recounted from the
 //! base tables whenever a write marks a day stale, so a year of a large shop reads a few
@@ -36,6 +46,7 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 
 use crate::ids::{ShopId, UserId};
+use crate::rules::workflow::TicketKind;
 use rates::{Basis, Period, Rate};
 
 /// Reasons that count as the goods' fault for the quality refund rate (品质退款率).
@@ -100,6 +111,17 @@ impl GroupBy {
         matches!(self, GroupBy::Day | GroupBy::Week | GroupBy::Month)
     }
 
+    /// The grouping a page uses when none is asked for: days for up to two weeks, weeks for up
+    /// to three months (a day of a small shop has too few orders for a rate to mean much),
+    /// months beyond.
+    pub fn default_for(period: Period) -> GroupBy {
+        match period.days() {
+            ..=14 => GroupBy::Day,
+            15..=92 => GroupBy::Week,
+            _ => GroupBy::Month,
+        }
+    }
+
     /// Whether rows are groups of tickets (reason, kind): line and order rates do not split so.
     pub fn is_ticket_group(self) -> bool {
         matches!(self, GroupBy::Reason | GroupBy::Kind)
@@ -125,9 +147,15 @@ pub struct Figures {
     pub complaint_rate: Rate,
     /// Tickets opened in the period (by request date).
     pub tickets: i64,
-    /// Of them, with a refund issued, and the amount refunded in fen.
+    /// Of them, with a refund issued, and the amount refunded in fen (a partial refund at its
+    /// amount).
     pub tickets_refunded: i64,
     pub refund_fen: i64,
+    /// Of the tickets refunded, those with no amount recorded (a logistics case resolved by
+    /// refund asks for none), counted in `refund_fen` at the amount paid for their line or order.
+    pub tickets_refund_estimated: i64,
+    /// The part of `refund_fen` counted so.
+    pub refund_estimated_fen: i64,
     pub time_to_resolve: TimeToResolve,
 }
 
@@ -141,6 +169,8 @@ impl Default for Figures {
             tickets: 0,
             tickets_refunded: 0,
             refund_fen: 0,
+            tickets_refund_estimated: 0,
+            refund_estimated_fen: 0,
             time_to_resolve: TimeToResolve {
                 basis: Some(Basis::CloseDate),
                 ..TimeToResolve::default()
@@ -183,27 +213,76 @@ async fn figures_in(
         rollup::refresh(pool, shop, rollup::Busy::Skip).await?;
     }
     let counts = rollup::read(pool, shop, period, by, detail).await?;
-    Ok(counts
-        .into_iter()
-        .map(|(key, c)| {
-            let figures = Figures {
-                return_rate: Rate::new(c.lines_returned, c.lines_signed, Basis::SignDate),
-                refund_rate: Rate::new(c.orders_refunded, c.orders_paid, Basis::PaymentDate),
-                quality_refund_rate: Rate::new(c.orders_quality, c.orders_paid, Basis::PaymentDate),
-                complaint_rate: Rate::new(c.orders_complained, c.orders_paid, Basis::PaymentDate),
-                tickets: c.tickets_opened,
-                tickets_refunded: c.tickets_refunded,
-                refund_fen: c.refund_fen,
-                time_to_resolve: TimeToResolve {
-                    tickets: c.tickets_closed,
-                    avg_hours: c.avg_hours(),
-                    p90_hours: c.resolve.p90_hours(),
-                    basis: Some(Basis::CloseDate),
-                },
-            };
-            (key, figures)
-        })
-        .collect())
+    Ok(counts.into_iter().map(|(key, c)| (key, figures_of(&c))).collect())
+}
+
+/// The figures of one group's counts.
+fn figures_of(c: &rollup::Counts) -> Figures {
+    Figures {
+        return_rate: Rate::new(c.lines_returned, c.lines_signed, Basis::SignDate),
+        refund_rate: Rate::new(c.orders_refunded, c.orders_paid, Basis::PaymentDate),
+        quality_refund_rate: Rate::new(c.orders_quality, c.orders_paid, Basis::PaymentDate),
+        complaint_rate: Rate::new(c.orders_complained, c.orders_paid, Basis::PaymentDate),
+        tickets: c.tickets_opened,
+        tickets_refunded: c.tickets_refunded,
+        refund_fen: c.refund_fen,
+        tickets_refund_estimated: c.tickets_refund_estimated,
+        refund_estimated_fen: c.refund_estimated_fen,
+        time_to_resolve: TimeToResolve {
+            tickets: c.tickets_closed,
+            avg_hours: c.avg_hours(),
+            p90_hours: c.resolve.p90_hours(),
+            basis: Some(Basis::CloseDate),
+        },
+    }
+}
+
+/// Kinds whose reasons make the refund-reason figures (退款原因分布): refund-only requests and
+/// returns. The other kinds' reasons are shown apart.
+pub const REFUND_KINDS: [TicketKind; 2] = [TicketKind::Refund, TicketKind::Return];
+
+/// Tickets opened in a period per reason, in two sets: those of refund and return tickets
+/// ([`REFUND_KINDS`]) and those of every other kind.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReasonSplit {
+    /// Per reason code, the figures of refund and return tickets (no p90).
+    pub refund: BTreeMap<String, Figures>,
+    /// Per reason code, the figures of the other kinds' tickets (no p90).
+    pub other: BTreeMap<String, Figures>,
+    /// Per ticket kind (other than refund and return), tickets opened.
+    pub other_kinds: BTreeMap<String, i64>,
+}
+
+/// The reasons of the tickets opened in `period`, refund and return tickets apart from the rest
+/// (recounting stale days first, as [`figures`] does).
+pub async fn reasons_by_kind(pool: &PgPool, shop: ShopId, period: Period) -> sqlx::Result<ReasonSplit> {
+    if !rollup::refresher_running() {
+        rollup::refresh(pool, shop, rollup::Busy::Skip).await?;
+    }
+    let mut split = ReasonSplit::default();
+    for (key, counts) in rollup::read_kind_reasons(pool, shop, period).await? {
+        let Some((kind, reason)) = key.split_once('/') else {
+            continue;
+        };
+        let refund = TicketKind::parse(kind).is_some_and(|k| REFUND_KINDS.contains(&k));
+        let into = if refund { &mut split.refund } else { &mut split.other };
+        let figures = into.entry(reason.to_string()).or_default();
+        add(figures, &figures_of(&counts));
+        if !refund {
+            *split.other_kinds.entry(kind.to_string()).or_default() += counts.tickets_opened;
+        }
+    }
+    Ok(split)
+}
+
+/// Adds the ticket counts and amounts of `more` to `into` (the order and line rates do not
+/// split by kind and reason, so they are left as they are).
+fn add(into: &mut Figures, more: &Figures) {
+    into.tickets += more.tickets;
+    into.tickets_refunded += more.tickets_refunded;
+    into.refund_fen = into.refund_fen.saturating_add(more.refund_fen);
+    into.tickets_refund_estimated += more.tickets_refund_estimated;
+    into.refund_estimated_fen = into.refund_estimated_fen.saturating_add(more.refund_estimated_fen);
 }
 
 /// One agent's follow-up record in a period.
@@ -317,4 +396,26 @@ pub async fn report(pool: &PgPool, shop: ShopId, zone: Tz, period: Period, by: G
         computed_at: Utc::now(),
         pending_days: rollup::stale_days(pool, shop, before.from, period.to).await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn days(n: i64) -> Period {
+        let from = NaiveDate::from_ymd_opt(2025, 3, 1).expect("day");
+        Period::new(from, from + chrono::Duration::days(n - 1)).expect("valid")
+    }
+
+    #[test]
+    fn a_month_is_shown_by_week_and_a_year_by_month_unless_asked_otherwise() {
+        assert_eq!(GroupBy::default_for(days(1)), GroupBy::Day);
+        assert_eq!(GroupBy::default_for(days(14)), GroupBy::Day);
+        assert_eq!(GroupBy::default_for(days(15)), GroupBy::Week);
+        assert_eq!(GroupBy::default_for(days(30)), GroupBy::Week);
+        assert_eq!(GroupBy::default_for(days(92)), GroupBy::Week);
+        assert_eq!(GroupBy::default_for(days(93)), GroupBy::Month);
+        assert_eq!(GroupBy::default_for(days(400)), GroupBy::Month);
+    }
 }

@@ -1,8 +1,11 @@
-//! `/reports`: the owners' page — a period form, the summary against the previous period, the
-//! trend, reason and top-SKU charts (SVG drawn on the server), the grouped table, compliance per
-//! agent — and `/reports/export.csv`, which gives each table as CSV (UTF-8 with a BOM so that
-//! spreadsheet programs read the Chinese text correctly). Tables are built once here and used
-//! by both the page and the export.
+//! `/reports`: the owners' page — a period form, the money refunded, the summary against the
+//! previous period, the trend, the refund reasons (refund and return tickets) beside the other
+//! kinds' reasons, the SKUs refunded most (SVG drawn on the server), the grouped table,
+//! compliance per agent and what every measure means — and `/reports/export.csv`, which gives
+//! each table as CSV (UTF-8 with a BOM so that spreadsheet programs read the Chinese text
+//! correctly). Tables are built once here and used by both the page and the export: a cell
+//! knows its text on the page and its plain-number columns in the CSV (a rate is its percent,
+//! numerator and denominator; money is yuan), so a spreadsheet can sum and sort them.
 
 use askama::Template;
 use axum::extract::State;
@@ -12,8 +15,8 @@ use serde::Deserialize;
 
 use super::api::{PeriodError, ReportQuery, period_of, report_shop};
 use super::chart::{self, BarChart, LineChart};
-use super::rates::{Period, Rate, change_points, points_text};
-use super::{Figures, GroupBy, Report, figures_without_p90};
+use super::rates::{Basis, Period, Rate, SMALL_DENOMINATOR, change_points, points_text};
+use super::{Figures, GroupBy, ReasonSplit, Report, figures_without_p90, reasons_by_kind};
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::edge::FieldError;
@@ -35,7 +38,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/reports/export.csv", get(export_csv))
 }
 
-/// SKUs in the top-SKU chart.
+/// SKUs in the top-SKU chart; the rest are one bar, "others".
 const TOP_SKUS: usize = 10;
 
 /// The page's query.
@@ -45,42 +48,126 @@ pub struct PageQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub by: Option<String>,
-    /// For the export: `summary`, `rows` or `agents`.
+    /// For the export: `summary`, `rows`, `agents`, `kinds`, `refund_reasons` or `other_reasons`.
     pub table: Option<String>,
 }
 
 /// A table as shown and as exported.
 pub struct Table {
-    pub head: Vec<String>,
+    pub head: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// One cell; numbers align right.
+/// A column: its title on the page and the titles of the CSV columns its cells export as.
+pub struct Column {
+    pub title: String,
+    pub csv: Vec<String>,
+}
+
+/// One cell: its text on the page (numbers align right; a rate over a small sample is greyed
+/// with its `n` as a tooltip; a measure links to its definition) and its CSV fields, as many as
+/// its column has.
 pub struct Cell {
     pub text: String,
-    pub num: bool,
+    /// `""`, `num`, or `num small-n`.
+    pub class: &'static str,
+    /// The tooltip, if any.
+    pub title: String,
+    /// A link (`#def-…`), if any.
+    pub link: String,
+    pub csv: Vec<String>,
+}
+
+fn column(title: impl Into<String>) -> Column {
+    let title = title.into();
+    Column {
+        csv: vec![title.clone()],
+        title,
+    }
+}
+
+/// A rate's column: on the page one cell, in the CSV the rate in percent, its numerator and its
+/// denominator.
+fn rate_column(t: Tr, title: impl Into<String>) -> Column {
+    let title = title.into();
+    Column {
+        csv: vec![
+            t.f("reports.csv.percent", &[("name", &title)]),
+            t.f("reports.csv.numerator", &[("name", &title)]),
+            t.f("reports.csv.denominator", &[("name", &title)]),
+        ],
+        title,
+    }
+}
+
+/// A money column: yuan as a plain number in the CSV.
+fn money_column(t: Tr, title: impl Into<String>) -> Column {
+    let title = title.into();
+    Column {
+        csv: vec![t.f("reports.csv.yuan", &[("name", &title)])],
+        title,
+    }
+}
+
+fn cell(text: impl Into<String>, class: &'static str, csv: Vec<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        class,
+        title: String::new(),
+        link: String::new(),
+        csv,
+    }
 }
 
 fn text(s: impl Into<String>) -> Cell {
-    Cell {
-        text: s.into(),
-        num: false,
-    }
+    let s = s.into();
+    cell(s.clone(), "", vec![s])
 }
 
-fn num(s: impl Into<String>) -> Cell {
-    Cell {
-        text: s.into(),
-        num: true,
+fn int(n: i64) -> Cell {
+    cell(n.to_string(), "num", vec![n.to_string()])
+}
+
+/// Yuan as a plain number (`-12.50`).
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn money(fen: i64) -> Cell {
+    cell(Fen(fen).to_string(), "num", vec![yuan(fen)])
+}
+
+fn hours_cell(h: Option<f64>) -> Cell {
+    cell(hours(h), "num", vec![h.map(|h| format!("{h:.1}")).unwrap_or_default()])
+}
+
+/// A share without its parts (`12.50%`; a plain `12.50` in the CSV).
+fn share(rate: &Rate) -> Cell {
+    cell(rate.percent(), "num", vec![rate.percent_number()])
+}
+
+/// A rate with its parts; greyed with a tooltip below [`SMALL_DENOMINATOR`].
+fn rate_cell(t: Tr, r: &Rate) -> Cell {
+    let mut c = cell(
+        format!("{} ({})", r.percent(), r.fraction()),
+        if r.is_small() { "num small-n" } else { "num" },
+        vec![r.percent_number(), r.numerator.to_string(), r.denominator.to_string()],
+    );
+    if r.is_small() {
+        c.title = t.f("reports.small_n", &[("n", &r.denominator), ("min", &SMALL_DENOMINATOR)]);
     }
+    c
+}
+
+/// A dash for a column of `fields` CSV fields.
+fn dash(fields: usize) -> Cell {
+    cell("—", "num", vec![String::new(); fields])
 }
 
 fn hours(h: Option<f64>) -> String {
     h.map(|h| format!("{h:.1}")).unwrap_or_else(|| "—".into())
-}
-
-fn rate_cell(r: &Rate) -> Cell {
-    num(format!("{} ({})", r.percent(), r.fraction()))
 }
 
 /// The report page.
@@ -99,20 +186,46 @@ pub struct ReportsPage {
     pub period_text: String,
     /// Said when the latest changes of some days are still being counted.
     pub pending: Option<String>,
+    /// The money refunded: the total, and what it is made of.
+    pub money: Money,
+    pub kinds: Table,
     pub summary: Table,
     pub rows: Table,
     pub rows_title: String,
     pub agents: Table,
     pub trend: LineChart,
     pub trend_legend: Vec<(String, &'static str)>,
+    /// What the trend's points are (the grouping, hollow points).
+    pub trend_note: String,
     pub reasons: BarChart,
+    pub other_reasons: BarChart,
+    /// The other kinds and their tickets, said under their chart.
+    pub other_kinds_note: String,
     pub skus: BarChart,
+    /// The small-sample threshold, said once under the summary.
+    pub small_n_note: String,
+    /// What every measure means: `(anchor, name, definition)`.
+    pub definitions: Vec<(String, String, String)>,
     pub export_summary: String,
     pub export_rows: String,
     pub export_agents: String,
+    pub export_kinds: String,
     pub export_reasons: String,
+    pub export_other_reasons: String,
     pub export_skus: String,
     pub export_trend: String,
+}
+
+/// The money refunded in the period, as the page heads with it.
+pub struct Money {
+    /// `¥12,345.00`.
+    pub total: String,
+    /// How many tickets, against the previous period.
+    pub detail: String,
+    /// What the total counts (by request date, partial refunds at their amount).
+    pub basis: String,
+    /// Said when some refunds had no amount recorded and are counted at the amount paid.
+    pub estimated: Option<String>,
 }
 
 fn key_label(t: Tr, by: GroupBy, key: &str) -> String {
@@ -154,8 +267,54 @@ fn permille_text(permille: Option<i64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-/// The summary: each rate with its parts, basis, the previous period and the change; the
-/// buyers' satisfaction from return visits last.
+/// The measures of the summary, in order: `(catalogue key of its name, anchor of its definition)`.
+const MEASURES: [(&str, &str); 7] = [
+    ("reports.return_rate", "return_rate"),
+    ("reports.refund_rate", "refund_rate"),
+    ("reports.quality_refund_rate", "quality_refund_rate"),
+    ("reports.complaint_rate", "complaint_rate"),
+    ("reports.resolve_avg", "resolve_avg"),
+    ("reports.resolve_p90", "resolve_p90"),
+    ("reports.satisfaction", "satisfaction"),
+];
+
+/// What every measure means, for the definitions on the page: `(anchor, name, definition)`.
+pub fn definitions(t: Tr) -> Vec<(String, String, String)> {
+    MEASURES
+        .iter()
+        .map(|(key, anchor)| {
+            (
+                format!("def-{anchor}"),
+                t.t(key).to_string(),
+                t.t(&format!("reports.def.{anchor}")).to_string(),
+            )
+        })
+        .chain([
+            (
+                "def-refunded".to_string(),
+                t.t("reports.money.title").to_string(),
+                t.t("reports.def.refunded").to_string(),
+            ),
+            (
+                "def-compliance".to_string(),
+                t.t("reports.agents").to_string(),
+                t.t("reports.def.compliance").to_string(),
+            ),
+        ])
+        .collect()
+}
+
+/// A measure's name, linking to its definition; in the CSV also its unit.
+fn measure(t: Tr, key: &str, unit: &str) -> Cell {
+    let anchor = MEASURES.iter().find(|(k, _)| *k == key).map(|(_, a)| *a).unwrap_or("");
+    let mut c = cell(t.t(key), "", vec![t.t(key).to_string(), t.t(unit).to_string()]);
+    c.link = format!("#def-{anchor}");
+    c
+}
+
+/// The summary: each rate with its parts, basis, the previous period and the change; the times
+/// to resolve (the average as the hours of all tickets closed ÷ those tickets; the p90 over
+/// them); the buyers' satisfaction from return visits last.
 pub fn summary_table(t: Tr, report: &Report, satisfaction: &SatisfactionPair) -> Table {
     let (now, before) = (&report.summary, &report.previous);
     let mut rows = Vec::new();
@@ -169,102 +328,158 @@ pub fn summary_table(t: Tr, report: &Report, satisfaction: &SatisfactionPair) ->
         ),
         ("reports.complaint_rate", now.complaint_rate, before.complaint_rate),
     ] {
+        let mut value = share(&current);
+        if current.is_small() {
+            value.class = "num small-n";
+            value.title = t.f(
+                "reports.small_n",
+                &[("n", &current.denominator), ("min", &SMALL_DENOMINATOR)],
+            );
+        }
+        let points = change_points(&current, &previous);
         rows.push(vec![
-            text(t.t(key)),
-            num(current.percent()),
-            num(current.numerator.to_string()),
-            num(current.denominator.to_string()),
+            measure(t, key, "reports.unit.percent"),
+            value,
+            int(current.numerator),
+            int(current.denominator),
             text(t.t(current.basis.label_key())),
-            num(format!("{} ({})", previous.percent(), previous.fraction())),
-            num(points_text(change_points(&current, &previous))),
+            rate_cell(t, &previous),
+            cell(
+                points_text(points),
+                "num",
+                vec![points.map(|p| format!("{p:.2}")).unwrap_or_default()],
+            ),
         ]);
     }
     let (r, p) = (&now.time_to_resolve, &before.time_to_resolve);
-    for (key, value, prev) in [
-        ("reports.resolve_avg", r.avg_hours, p.avg_hours),
-        ("reports.resolve_p90", r.p90_hours, p.p90_hours),
-    ] {
-        rows.push(vec![
-            text(t.t(key)),
-            num(hours(value)),
-            num(r.tickets.to_string()),
-            num("—"),
-            text(t.t("reports.basis.close_date")),
-            num(hours(prev)),
-            num(match (value, prev) {
-                (Some(a), Some(b)) => format!("{:+.1}", a - b),
-                _ => "—".into(),
-            }),
-        ]);
-    }
-    let (s, b) = (&satisfaction.now, &satisfaction.before);
+    let total_hours = |avg: Option<f64>, tickets: i64| avg.map(|a| a * tickets as f64);
+    let change = |value: Option<f64>, prev: Option<f64>| match (value, prev) {
+        (Some(a), Some(b)) => cell(format!("{:+.1}", a - b), "num", vec![format!("{:.1}", a - b)]),
+        _ => dash(1),
+    };
+    let previous_time = |value: Option<f64>, numerator: Option<f64>| {
+        cell(
+            format!("{} ({})", hours(value), p.tickets),
+            "num",
+            vec![
+                value.map(|h| format!("{h:.1}")).unwrap_or_default(),
+                numerator.map(|h| format!("{h:.1}")).unwrap_or_default(),
+                p.tickets.to_string(),
+            ],
+        )
+    };
     rows.push(vec![
-        text(t.t("reports.satisfaction")),
-        num(permille_text(s.satisfaction_permille)),
-        num(s.satisfied.to_string()),
-        num(s.answered.to_string()),
+        measure(t, "reports.resolve_avg", "reports.unit.hours"),
+        hours_cell(r.avg_hours),
+        hours_cell(total_hours(r.avg_hours, r.tickets)),
+        int(r.tickets),
+        text(t.t("reports.basis.close_date")),
+        previous_time(p.avg_hours, total_hours(p.avg_hours, p.tickets)),
+        change(r.avg_hours, p.avg_hours),
+    ]);
+    rows.push(vec![
+        measure(t, "reports.resolve_p90", "reports.unit.hours"),
+        hours_cell(r.p90_hours),
+        dash(1),
+        int(r.tickets),
+        text(t.t("reports.basis.close_date")),
+        previous_time(p.p90_hours, None),
+        change(r.p90_hours, p.p90_hours),
+    ]);
+    let (s, b) = (&satisfaction.now, &satisfaction.before);
+    let permille_number = |p: Option<i64>| p.map(|p| format!("{}.{}", p / 10, p % 10)).unwrap_or_default();
+    rows.push(vec![
+        measure(t, "reports.satisfaction", "reports.unit.percent"),
+        cell(
+            permille_text(s.satisfaction_permille),
+            "num",
+            vec![permille_number(s.satisfaction_permille)],
+        ),
+        int(s.satisfied),
+        int(s.answered),
         text(t.t("reports.basis.visit_date")),
-        num(format!(
-            "{} ({}/{})",
-            permille_text(b.satisfaction_permille),
-            b.satisfied,
-            b.answered
-        )),
-        num(match (s.satisfaction_permille, b.satisfaction_permille) {
-            (Some(a), Some(p)) => format!("{:+.1} pp", (a - p) as f64 / 10.0),
-            _ => "—".into(),
-        }),
+        cell(
+            format!(
+                "{} ({} / {})",
+                permille_text(b.satisfaction_permille),
+                b.satisfied,
+                b.answered
+            ),
+            "num",
+            vec![
+                permille_number(b.satisfaction_permille),
+                b.satisfied.to_string(),
+                b.answered.to_string(),
+            ],
+        ),
+        match (s.satisfaction_permille, b.satisfaction_permille) {
+            (Some(a), Some(p)) => {
+                let points = (a - p) as f64 / 10.0;
+                cell(format!("{points:+.1} pp"), "num", vec![format!("{points:.1}")])
+            }
+            _ => dash(1),
+        },
     ]);
     Table {
-        head: [
-            "reports.col.measure",
-            "reports.col.value",
-            "reports.col.numerator",
-            "reports.col.denominator",
-            "reports.col.basis",
-            "reports.col.previous",
-            "reports.col.change",
-        ]
-        .iter()
-        .map(|k| t.t(k).to_string())
-        .collect(),
+        head: vec![
+            Column {
+                title: t.t("reports.col.measure").to_string(),
+                csv: vec![
+                    t.t("reports.col.measure").to_string(),
+                    t.t("reports.col.unit").to_string(),
+                ],
+            },
+            column(t.t("reports.col.value")),
+            column(t.t("reports.col.numerator")),
+            column(t.t("reports.col.denominator")),
+            column(t.t("reports.col.basis")),
+            rate_column(t, t.t("reports.col.previous")),
+            Column {
+                title: t.t("reports.col.change").to_string(),
+                csv: vec![t.t("reports.col.change_points").to_string()],
+            },
+        ],
         rows,
     }
 }
 
 /// The grouped rows, with the columns that make sense for the grouping.
 pub fn rows_table(t: Tr, by: GroupBy, rows: &[(String, Figures, Option<Figures>)]) -> Table {
-    let head_keys: &[&str] = if by.is_ticket_group() {
-        &[
-            "reports.col.group",
-            "reports.col.tickets",
-            "reports.col.share",
-            "reports.col.refunded",
-            "reports.col.refund_amount",
-            "reports.col.resolve_avg",
-            "reports.col.resolve_p90",
-            "reports.col.previous_tickets",
+    let head = if by.is_ticket_group() {
+        vec![
+            column(t.t("reports.col.group")),
+            column(t.t("reports.col.tickets")),
+            Column {
+                title: t.t("reports.col.share").to_string(),
+                csv: vec![t.f("reports.csv.percent", &[("name", &t.t("reports.col.share"))])],
+            },
+            column(t.t("reports.col.refunded")),
+            money_column(t, t.t("reports.col.refund_amount")),
+            column(t.t("reports.col.resolve_avg")),
+            column(t.t("reports.col.resolve_p90")),
+            column(t.t("reports.col.previous_tickets")),
         ]
     } else if by.is_time() {
-        &[
-            "reports.col.group",
-            "reports.return_rate",
-            "reports.refund_rate",
-            "reports.quality_refund_rate",
-            "reports.complaint_rate",
-            "reports.col.tickets",
-            "reports.col.resolve_avg",
-            "reports.col.resolve_p90",
+        vec![
+            column(t.t("reports.col.group")),
+            rate_column(t, t.t("reports.return_rate")),
+            rate_column(t, t.t("reports.refund_rate")),
+            rate_column(t, t.t("reports.quality_refund_rate")),
+            rate_column(t, t.t("reports.complaint_rate")),
+            column(t.t("reports.col.tickets")),
+            money_column(t, t.t("reports.col.refund_amount")),
+            column(t.t("reports.col.resolve_avg")),
+            column(t.t("reports.col.resolve_p90")),
         ]
     } else {
-        &[
-            "reports.col.group",
-            "reports.return_rate",
-            "reports.col.previous",
-            "reports.refund_rate",
-            "reports.col.previous",
-            "reports.col.tickets",
-            "reports.col.refund_amount",
+        vec![
+            column(t.t("reports.col.group")),
+            rate_column(t, t.t("reports.return_rate")),
+            rate_column(t, t.t("reports.col.previous")),
+            rate_column(t, t.t("reports.refund_rate")),
+            rate_column(t, t.t("reports.col.previous")),
+            column(t.t("reports.col.tickets")),
+            money_column(t, t.t("reports.col.refund_amount")),
         ]
     };
     let all_tickets: i64 = rows.iter().map(|(_, f, _)| f.tickets).sum();
@@ -276,69 +491,108 @@ pub fn rows_table(t: Tr, by: GroupBy, rows: &[(String, Figures, Option<Figures>)
             if by.is_ticket_group() {
                 vec![
                     label,
-                    num(f.tickets.to_string()),
-                    num(Rate::new(f.tickets, all_tickets, super::rates::Basis::RequestDate).percent()),
-                    num(f.tickets_refunded.to_string()),
-                    num(Fen(f.refund_fen).to_string()),
-                    num(hours(resolve.avg_hours)),
-                    num(hours(resolve.p90_hours)),
-                    num(prev
-                        .as_ref()
-                        .map(|p| p.tickets.to_string())
-                        .unwrap_or_else(|| "0".into())),
+                    int(f.tickets),
+                    share(&Rate::new(f.tickets, all_tickets, Basis::RequestDate)),
+                    int(f.tickets_refunded),
+                    money(f.refund_fen),
+                    hours_cell(resolve.avg_hours),
+                    hours_cell(resolve.p90_hours),
+                    int(prev.as_ref().map(|p| p.tickets).unwrap_or(0)),
                 ]
             } else if by.is_time() {
                 vec![
                     label,
-                    rate_cell(&f.return_rate),
-                    rate_cell(&f.refund_rate),
-                    rate_cell(&f.quality_refund_rate),
-                    rate_cell(&f.complaint_rate),
-                    num(f.tickets.to_string()),
-                    num(hours(resolve.avg_hours)),
-                    num(hours(resolve.p90_hours)),
+                    rate_cell(t, &f.return_rate),
+                    rate_cell(t, &f.refund_rate),
+                    rate_cell(t, &f.quality_refund_rate),
+                    rate_cell(t, &f.complaint_rate),
+                    int(f.tickets),
+                    money(f.refund_fen),
+                    hours_cell(resolve.avg_hours),
+                    hours_cell(resolve.p90_hours),
                 ]
             } else {
-                let none = |r: Option<Rate>| r.map(|r| rate_cell(&r)).unwrap_or_else(|| num("—"));
+                let none = |r: Option<Rate>| r.map(|r| rate_cell(t, &r)).unwrap_or_else(|| dash(3));
                 vec![
                     label,
-                    rate_cell(&f.return_rate),
+                    rate_cell(t, &f.return_rate),
                     none(prev.as_ref().map(|p| p.return_rate)),
-                    rate_cell(&f.refund_rate),
+                    rate_cell(t, &f.refund_rate),
                     none(prev.as_ref().map(|p| p.refund_rate)),
-                    num(f.tickets.to_string()),
-                    num(Fen(f.refund_fen).to_string()),
+                    int(f.tickets),
+                    money(f.refund_fen),
                 ]
             }
         })
         .collect();
+    Table { head, rows: body }
+}
+
+/// Tickets per reason (or kind) with what was refunded on them: `(key, figures)` sorted as
+/// shown, labelled by `by` (reason or kind).
+pub fn tickets_table(t: Tr, by: GroupBy, rows: &[(String, Figures)]) -> Table {
+    let all_tickets: i64 = rows.iter().map(|(_, f)| f.tickets).sum();
+    let all_fen: i64 = rows.iter().map(|(_, f)| f.refund_fen).fold(0, i64::saturating_add);
     Table {
-        head: head_keys.iter().map(|k| t.t(k).to_string()).collect(),
-        rows: body,
+        head: vec![
+            column(t.t("reports.col.group")),
+            column(t.t("reports.col.tickets")),
+            Column {
+                title: t.t("reports.col.share").to_string(),
+                csv: vec![t.f("reports.csv.percent", &[("name", &t.t("reports.col.share"))])],
+            },
+            column(t.t("reports.col.refunded")),
+            money_column(t, t.t("reports.col.refund_amount")),
+            Column {
+                title: t.t("reports.col.amount_share").to_string(),
+                csv: vec![t.f("reports.csv.percent", &[("name", &t.t("reports.col.amount_share"))])],
+            },
+        ],
+        rows: rows
+            .iter()
+            .map(|(key, f)| {
+                vec![
+                    text(key_label(t, by, key)),
+                    int(f.tickets),
+                    share(&Rate::new(f.tickets, all_tickets, Basis::RequestDate)),
+                    int(f.tickets_refunded),
+                    money(f.refund_fen),
+                    share(&Rate::new(f.refund_fen, all_fen, Basis::RequestDate)),
+                ]
+            })
+            .collect(),
     }
 }
 
 /// Compliance per agent.
 pub fn agents_table(t: Tr, report: &Report) -> Table {
     Table {
-        head: [
-            "follow_ups.agent",
-            "reports.col.compliance",
-            "reports.col.in_time",
-            "reports.col.missed",
-        ]
-        .iter()
-        .map(|k| t.t(k).to_string())
-        .collect(),
+        head: vec![
+            column(t.t("follow_ups.agent")),
+            Column {
+                title: t.t("reports.col.compliance").to_string(),
+                csv: vec![t.f("reports.csv.percent", &[("name", &t.t("reports.col.compliance"))])],
+            },
+            column(t.t("reports.col.in_time")),
+            column(t.t("reports.col.missed")),
+        ],
         rows: report
             .agents
             .iter()
             .map(|a| {
+                let mut compliance = share(&a.compliance);
+                if a.compliance.is_small() {
+                    compliance.class = "num small-n";
+                    compliance.title = t.f(
+                        "reports.small_n",
+                        &[("n", &a.compliance.denominator), ("min", &SMALL_DENOMINATOR)],
+                    );
+                }
                 vec![
                     text(a.name.clone().unwrap_or_else(|| t.t("ticket.unassigned").to_string())),
-                    num(a.compliance.percent()),
-                    num(a.in_time.to_string()),
-                    num(a.missed.to_string()),
+                    compliance,
+                    int(a.in_time),
+                    int(a.missed),
                 ]
             })
             .collect(),
@@ -368,7 +622,8 @@ async fn chosen_shop(
     Ok((shop, shops))
 }
 
-/// The period and grouping the query asks for.
+/// The period and grouping the query asks for; without a grouping, the one that suits the
+/// period's length ([`GroupBy::default_for`]).
 fn period_asked(
     state: &AppState,
     shop: &crate::shops::Shop,
@@ -379,7 +634,9 @@ fn period_asked(
         to: query.to.clone(),
         by: query.by.clone(),
     };
-    period_of(&api_query, shop, state.now())
+    let (period, by) = period_of(&api_query, shop, state.now())?;
+    let chosen = query.by.as_deref().is_some_and(|b| !b.is_empty());
+    Ok((period, if chosen { by } else { GroupBy::default_for(period) }))
 }
 
 /// The report and the satisfaction figures of a period.
@@ -394,6 +651,13 @@ async fn figures(
     Ok((report, satisfaction))
 }
 
+fn empty_table() -> Table {
+    Table {
+        head: Vec::new(),
+        rows: Vec::new(),
+    }
+}
+
 /// The form again, with the period as typed and what is wrong with it next to its field; no
 /// figures.
 fn refused_page(
@@ -405,11 +669,7 @@ fn refused_page(
     query: &PageQuery,
     error: &PeriodError,
 ) -> ReportsPage {
-    let by = query.by.as_deref().and_then(GroupBy::parse).unwrap_or(GroupBy::Day);
-    let empty = || Table {
-        head: Vec::new(),
-        rows: Vec::new(),
-    };
+    let by = query.by.as_deref().and_then(GroupBy::parse).unwrap_or(GroupBy::Week);
     ReportsPage {
         layout: Layout::new(state, t, &page.user, "reports", page.path.clone()),
         shops: shop_choices(shops, shop),
@@ -420,18 +680,32 @@ fn refused_page(
         shown: false,
         period_text: String::new(),
         pending: None,
-        summary: empty(),
-        rows: empty(),
+        money: Money {
+            total: String::new(),
+            detail: String::new(),
+            basis: String::new(),
+            estimated: None,
+        },
+        kinds: empty_table(),
+        summary: empty_table(),
+        rows: empty_table(),
         rows_title: String::new(),
-        agents: empty(),
+        agents: empty_table(),
         trend: chart::line_chart(&[], Vec::new()),
         trend_legend: Vec::new(),
-        reasons: chart::bar_chart(&[]),
-        skus: chart::bar_chart(&[]),
+        trend_note: String::new(),
+        reasons: chart::bar_chart(chart::HALF, &[]),
+        other_reasons: chart::bar_chart(chart::HALF, &[]),
+        other_kinds_note: String::new(),
+        skus: chart::bar_chart(chart::WIDE, &[]),
+        small_n_note: String::new(),
+        definitions: definitions(t),
         export_summary: String::new(),
         export_rows: String::new(),
         export_agents: String::new(),
+        export_kinds: String::new(),
         export_reasons: String::new(),
+        export_other_reasons: String::new(),
         export_skus: String::new(),
         export_trend: String::new(),
     }
@@ -449,6 +723,127 @@ fn grouping_choices(t: Tr, by: GroupBy) -> Vec<Choice> {
         .iter()
         .map(|g| Choice::new(g.as_str(), t.t(&format!("reports.by.{}", g.as_str())), *g == by))
         .collect()
+}
+
+/// Reason rows sorted as the charts show them: most tickets first, then by code.
+fn sorted_reasons(reasons: &std::collections::BTreeMap<String, Figures>) -> Vec<(String, Figures)> {
+    let mut rows: Vec<(String, Figures)> = reasons
+        .iter()
+        .filter(|(_, f)| f.tickets > 0)
+        .map(|(k, f)| (k.clone(), f.clone()))
+        .collect();
+    rows.sort_by(|a, b| b.1.tickets.cmp(&a.1.tickets).then(a.0.cmp(&b.0)));
+    rows
+}
+
+/// Ticket kinds sorted by the money refunded on them, then by tickets.
+fn sorted_kinds(kinds: std::collections::BTreeMap<String, Figures>) -> Vec<(String, Figures)> {
+    let mut rows: Vec<(String, Figures)> = kinds.into_iter().filter(|(_, f)| f.tickets > 0).collect();
+    rows.sort_by(|a, b| {
+        b.1.refund_fen
+            .cmp(&a.1.refund_fen)
+            .then(b.1.tickets.cmp(&a.1.tickets))
+            .then(a.0.cmp(&b.0))
+    });
+    rows
+}
+
+/// A reason chart's bars: tickets, with the money refunded on them.
+fn reason_bars(t: Tr, rows: &[(String, Figures)]) -> Vec<(String, f64, String)> {
+    rows.iter()
+        .map(|(k, f)| {
+            let value = if f.refund_fen > 0 {
+                t.f(
+                    "reports.bar.tickets_money",
+                    &[("n", &f.tickets), ("money", &Fen(f.refund_fen))],
+                )
+            } else {
+                t.f("reports.bar.tickets", &[("n", &f.tickets)])
+            };
+            (key_label(t, GroupBy::Reason, k), f.tickets as f64, value)
+        })
+        .collect()
+}
+
+/// The SKUs refunded most (by amount, then by tickets refunded), the first [`TOP_SKUS`] as
+/// bars and the rest as one bar, "others"; tickets on a whole order are their own bar.
+fn sku_bars(t: Tr, skus: std::collections::BTreeMap<String, Figures>) -> Vec<(String, f64, String)> {
+    let mut rows: Vec<(String, Figures)> = skus
+        .into_iter()
+        .filter(|(_, f)| f.tickets_refunded > 0 || f.return_rate.numerator > 0)
+        .collect();
+    rows.sort_by(|a, b| {
+        b.1.refund_fen
+            .cmp(&a.1.refund_fen)
+            .then(b.1.tickets_refunded.cmp(&a.1.tickets_refunded))
+            .then(b.1.return_rate.numerator.cmp(&a.1.return_rate.numerator))
+            .then(a.0.cmp(&b.0))
+    });
+    let bar = |label: String, fen: i64, refunded: i64, returned: i64| {
+        (
+            label,
+            fen as f64,
+            t.f(
+                "reports.bar.sku",
+                &[("money", &Fen(fen)), ("refunded", &refunded), ("returned", &returned)],
+            ),
+        )
+    };
+    let rest = if rows.len() > TOP_SKUS {
+        rows.split_off(TOP_SKUS)
+    } else {
+        Vec::new()
+    };
+    let mut bars: Vec<(String, f64, String)> = rows
+        .iter()
+        .map(|(k, f)| {
+            let label = if k.is_empty() {
+                t.t("reports.whole_order").to_string()
+            } else {
+                k.clone()
+            };
+            bar(label, f.refund_fen, f.tickets_refunded, f.return_rate.numerator)
+        })
+        .collect();
+    if !rest.is_empty() {
+        let fen = rest.iter().map(|(_, f)| f.refund_fen).fold(0, i64::saturating_add);
+        let refunded = rest.iter().map(|(_, f)| f.tickets_refunded).sum();
+        let returned = rest.iter().map(|(_, f)| f.return_rate.numerator).sum();
+        bars.push(bar(
+            t.f("reports.others", &[("n", &rest.len())]),
+            fen,
+            refunded,
+            returned,
+        ));
+    }
+    bars
+}
+
+/// The money refunded in the period against the previous one.
+fn money_of(t: Tr, report: &Report) -> Money {
+    let (now, before) = (&report.summary, &report.previous);
+    Money {
+        total: Fen(now.refund_fen).to_string(),
+        detail: t.f(
+            "reports.money.detail",
+            &[
+                ("n", &now.tickets_refunded),
+                ("tickets", &now.tickets),
+                ("previous", &Fen(before.refund_fen)),
+                ("pn", &before.tickets_refunded),
+            ],
+        ),
+        basis: t.t("reports.def.refunded").to_string(),
+        estimated: (now.tickets_refund_estimated > 0).then(|| {
+            t.f(
+                "reports.money.estimated",
+                &[
+                    ("money", &Fen(now.refund_estimated_fen)),
+                    ("n", &now.tickets_refund_estimated),
+                ],
+            )
+        }),
+    }
 }
 
 /// Shows the reports; a period that cannot be taken is shown again as typed, with what is
@@ -470,13 +865,11 @@ pub async fn show_reports(
     };
     let (report, satisfaction) = figures(&state, &shop, period, by).await?;
 
-    // The trend follows the chosen time grouping, else days (weeks past two months).
+    // The trend follows the chosen time grouping, else the one that suits the period.
     let trend_by = if report.by.is_time() {
         report.by
-    } else if period.days() > 62 {
-        GroupBy::Week
     } else {
-        GroupBy::Day
+        GroupBy::default_for(period)
     };
     let trend_rows = if report.by.is_time() {
         report.rows.iter().map(|r| (r.key.clone(), r.figures.clone())).collect()
@@ -498,63 +891,55 @@ pub async fn show_reports(
             (
                 legend[0].0.clone(),
                 legend[0].1,
-                trend_rows.iter().map(|(_, f)| f.return_rate.value).collect(),
+                trend_rows.iter().map(|(_, f)| Some(f.return_rate)).collect(),
             ),
             (
                 legend[1].0.clone(),
                 legend[1].1,
-                trend_rows.iter().map(|(_, f)| f.refund_rate.value).collect(),
+                trend_rows.iter().map(|(_, f)| Some(f.refund_rate)).collect(),
             ),
             (
                 legend[2].0.clone(),
                 legend[2].1,
-                trend_rows.iter().map(|(_, f)| f.complaint_rate.value).collect(),
+                trend_rows.iter().map(|(_, f)| Some(f.complaint_rate)).collect(),
             ),
         ],
     );
-    let mut reasons: Vec<(String, Figures)> = figures_without_p90(&state.pool, shop.id, period, GroupBy::Reason)
-        .await?
-        .into_iter()
-        .filter(|(_, f)| f.tickets > 0)
-        .collect();
-    reasons.sort_by(|a, b| b.1.tickets.cmp(&a.1.tickets).then(a.0.cmp(&b.0)));
-    let reasons = chart::bar_chart(
-        &reasons
+    let split: ReasonSplit = reasons_by_kind(&state.pool, shop.id, period).await?;
+    let refund_reasons = sorted_reasons(&split.refund);
+    let other_reasons = sorted_reasons(&split.other);
+    let other_kinds_note = {
+        let kinds: Vec<String> = split
+            .other_kinds
             .iter()
-            .map(|(k, f)| {
-                (
-                    key_label(t, GroupBy::Reason, k),
-                    f.tickets as f64,
-                    f.tickets.to_string(),
-                )
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| {
+                let label = TicketKind::parse(k)
+                    .map(|k| k.label(t.lang).to_string())
+                    .unwrap_or_else(|| k.clone());
+                format!("{label} {n}")
             })
-            .collect::<Vec<_>>(),
-    );
-    let mut skus: Vec<(String, Figures)> = figures_without_p90(&state.pool, shop.id, period, GroupBy::Sku)
-        .await?
-        .into_iter()
-        .filter(|(_, f)| f.return_rate.numerator > 0 || f.tickets_refunded > 0)
-        .collect();
-    skus.sort_by(|a, b| {
-        (b.1.return_rate.numerator + b.1.tickets_refunded)
-            .cmp(&(a.1.return_rate.numerator + a.1.tickets_refunded))
-            .then(a.0.cmp(&b.0))
-    });
-    skus.truncate(TOP_SKUS);
-    let skus = chart::bar_chart(
-        &skus
-            .iter()
-            .map(|(k, f)| {
-                let n = f.return_rate.numerator + f.tickets_refunded;
-                (k.clone(), n as f64, format!("{n} · {}", f.return_rate.percent()))
-            })
-            .collect::<Vec<_>>(),
+            .collect();
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            t.f(
+                "reports.other_kinds_note",
+                &[("kinds", &kinds.join(t.t("reports.list_sep")))],
+            )
+        }
+    };
+    let kinds = sorted_kinds(figures_without_p90(&state.pool, shop.id, period, GroupBy::Kind).await?);
+    let skus = sku_bars(
+        t,
+        figures_without_p90(&state.pool, shop.id, period, GroupBy::Sku).await?,
     );
 
     let base = format!(
         "/reports/export.csv?shop={}&from={}&to={}",
         shop.id, report.from, report.to
     );
+    let by_label = t.t(&format!("reports.by.{}", trend_by.as_str()));
     let view = ReportsPage {
         layout: Layout::new(&state, t, user, "reports", page.path.clone()),
         shops: shop_choices(&shops, &shop),
@@ -574,6 +959,8 @@ pub async fn show_reports(
             ],
         ),
         pending: (report.pending_days > 0).then(|| t.f("reports.pending", &[("days", &report.pending_days)])),
+        money: money_of(t, &report),
+        kinds: tickets_table(t, GroupBy::Kind, &kinds),
         summary: summary_table(t, &report, &satisfaction),
         rows_title: t.f(
             "reports.rows_title",
@@ -583,12 +970,19 @@ pub async fn show_reports(
         agents: agents_table(t, &report),
         trend,
         trend_legend: legend,
-        reasons,
-        skus,
+        trend_note: t.f("reports.trend_note", &[("by", &by_label), ("min", &SMALL_DENOMINATOR)]),
+        reasons: chart::bar_chart(chart::HALF, &reason_bars(t, &refund_reasons)),
+        other_reasons: chart::bar_chart(chart::HALF, &reason_bars(t, &other_reasons)),
+        other_kinds_note,
+        skus: chart::bar_chart(chart::WIDE, &skus),
+        small_n_note: t.f("reports.small_n_note", &[("min", &SMALL_DENOMINATOR)]),
+        definitions: definitions(t),
         export_summary: format!("{base}&table=summary"),
         export_rows: format!("{base}&table=rows&by={}", report.by.as_str()),
         export_agents: format!("{base}&table=agents"),
-        export_reasons: format!("{base}&table=rows&by=reason"),
+        export_kinds: format!("{base}&table=kinds"),
+        export_reasons: format!("{base}&table=refund_reasons"),
+        export_other_reasons: format!("{base}&table=other_reasons"),
         export_skus: format!("{base}&table=rows&by=sku"),
         export_trend: format!("{base}&table=rows&by={}", trend_by.as_str()),
     };
@@ -606,6 +1000,20 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
         "summary" => summary_table(t, &report, &satisfaction),
         "agents" => agents_table(t, &report),
         "rows" => rows_table(t, report.by, &report_rows(&report)),
+        "kinds" => tickets_table(
+            t,
+            GroupBy::Kind,
+            &sorted_kinds(figures_without_p90(&state.pool, shop.id, period, GroupBy::Kind).await?),
+        ),
+        "refund_reasons" | "other_reasons" => {
+            let split = reasons_by_kind(&state.pool, shop.id, period).await?;
+            let reasons = if which == "refund_reasons" {
+                &split.refund
+            } else {
+                &split.other
+            };
+            tickets_table(t, GroupBy::Reason, &sorted_reasons(reasons))
+        }
         other => {
             return Err(PageError::from(
                 FieldError::new("table", "reports.export.bad_table").with("value", other),
@@ -632,14 +1040,25 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
     Ok(response)
 }
 
-/// A table as CSV bytes with the UTF-8 BOM first; every cell is made safe for spreadsheets
-/// (a SKU or a name written as a formula is exported as text).
+/// A table as CSV bytes with the UTF-8 BOM first: each column as its CSV fields (a rate as its
+/// percent, numerator and denominator; money as yuan; all plain numbers), every field made safe
+/// for spreadsheets (a SKU or a name written as a formula is exported as text).
 pub fn to_csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
     use crate::spreadsheet::neutralise_formula;
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(table.head.iter().map(|h| neutralise_formula(h).into_owned()))?;
+    writer.write_record(
+        table
+            .head
+            .iter()
+            .flat_map(|h| h.csv.iter())
+            .map(|h| neutralise_formula(h).into_owned()),
+    )?;
     for row in &table.rows {
-        writer.write_record(row.iter().map(|c| neutralise_formula(&c.text).into_owned()))?;
+        writer.write_record(
+            row.iter()
+                .flat_map(|c| c.csv.iter())
+                .map(|field| neutralise_formula(field).into_owned()),
+        )?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
 }

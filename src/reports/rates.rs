@@ -34,6 +34,11 @@ impl Basis {
     }
 }
 
+/// Below this many in its denominator a rate is too small a sample to judge by (one order more
+/// or less moves it by 5 points or more): the page shows it greyed, with its `n`, and never as
+/// good or bad.
+pub const SMALL_DENOMINATOR: i64 = 20;
+
 /// A share with what it is made of. `value` is the fraction (0.125 = 12.5 %), absent when the
 /// denominator is zero.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, ToSchema)]
@@ -65,6 +70,17 @@ impl Rate {
     /// `n / d`.
     pub fn fraction(&self) -> String {
         format!("{} / {}", self.numerator, self.denominator)
+    }
+
+    /// Whether the denominator is below [`SMALL_DENOMINATOR`] (zero included).
+    pub fn is_small(&self) -> bool {
+        self.denominator < SMALL_DENOMINATOR
+    }
+
+    /// The rate in percent as a plain number with two decimals (`66.67`), for a spreadsheet;
+    /// empty when there is no value.
+    pub fn percent_number(&self) -> String {
+        self.value.map(|v| format!("{:.2}", v * 100.0)).unwrap_or_default()
     }
 }
 
@@ -210,6 +226,15 @@ mod tests {
         assert_eq!(rate.value, Some(0.125));
         assert_eq!(rate.percent(), "12.50%");
         assert_eq!(Rate::new(0, 0, Basis::PaymentDate).value, None);
+    }
+
+    #[test]
+    fn a_rate_below_twenty_is_a_small_sample_and_exports_as_a_plain_number() {
+        assert!(Rate::new(4, 6, Basis::PaymentDate).is_small());
+        assert!(Rate::new(0, 0, Basis::PaymentDate).is_small());
+        assert!(!Rate::new(4, SMALL_DENOMINATOR, Basis::PaymentDate).is_small());
+        assert_eq!(Rate::new(4, 6, Basis::PaymentDate).percent_number(), "66.67");
+        assert_eq!(Rate::new(0, 0, Basis::PaymentDate).percent_number(), "");
     }
 
     #[test]

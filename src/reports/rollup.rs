@@ -134,30 +134,46 @@ const FILL_ORDER_LINES: &str = concat!(
 );
 
 /// Tickets by opening day: how many, how many with a refund issued and how much was refunded
-/// (the amount actually refunded; for a ticket refunded without one recorded — before amounts
-/// were kept, or a logistics case resolved by refund — the amount the buyer asked for), for the
-/// whole shop and per SKU (`''`: the whole order), category, reason and kind.
+/// (the amount actually refunded, a partial refund at its amount; for a ticket refunded without
+/// one recorded — before amounts were kept — the amount agreed, else the amount the buyer asked
+/// for; for one with none of them — a logistics case resolved by refund asks for no amount —
+/// the amount paid for its line, or for its whole order, counted apart as estimated as well),
+/// for the whole shop and per SKU (`''`: the whole order), category, reason, kind, and kind and
+/// reason together (`kind/reason`: refund reasons are counted over refund and return tickets).
 const FILL_OPENED: &str = concat!(
     "WITH opened AS (
          SELECT (t.opened_at AT TIME ZONE $4)::date AS day, COALESCE(t.sku, '') AS sku,
                 COALESCE(l.category, '') AS category, t.reason, t.kind, ",
     refunded!(),
-    " AS refunded, COALESCE(t.refunded_fen, t.refund_fen) AS refund_fen
+    " AS refunded,
+                COALESCE(t.refunded_fen, t.approved_refund_fen, t.refund_fen) IS NULL AS estimated,
+                COALESCE(t.refunded_fen, t.approved_refund_fen, t.refund_fen,
+                         l.quantity * l.unit_price_fen,
+                         (SELECT sum(a.quantity * a.unit_price_fen) FROM order_lines a
+                          WHERE t.sku IS NULL AND a.shop_id = t.shop_id AND a.order_id = t.order_id),
+                         0) AS refund_fen
          FROM tickets t
          LEFT JOIN order_lines l ON l.shop_id = t.shop_id AND l.order_id = t.order_id AND l.sku = t.sku
          WHERE t.shop_id = $1 AND t.opened_at >= $2 AND t.opened_at < $3
      )
-     INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened, tickets_refunded, refund_fen)
+     INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened, tickets_refunded, refund_fen,
+                              tickets_refund_estimated, refund_estimated_fen)
      SELECT $1, CASE GROUPING(sku, category, reason, kind) WHEN 7 THEN 'sku' WHEN 11 THEN 'category'
-                WHEN 13 THEN 'reason' WHEN 14 THEN 'kind' ELSE 'total' END,
-            'day', day, COALESCE(sku, category, reason, kind, ''), count(*), count(*) FILTER (WHERE refunded),
+                WHEN 13 THEN 'reason' WHEN 14 THEN 'kind' WHEN 12 THEN 'kind_reason' ELSE 'total' END,
+            'day', day,
+            CASE GROUPING(sku, category, reason, kind) WHEN 12 THEN kind || '/' || reason
+                 ELSE COALESCE(sku, category, reason, kind, '') END,
+            count(*), count(*) FILTER (WHERE refunded),
             -- Clamped: no stored refund may overflow a report (sums of bigint are numeric).
-            LEAST(COALESCE(sum(refund_fen) FILTER (WHERE refunded), 0), 9223372036854775807)
+            LEAST(COALESCE(sum(refund_fen) FILTER (WHERE refunded), 0), 9223372036854775807),
+            count(*) FILTER (WHERE refunded AND estimated),
+            LEAST(COALESCE(sum(refund_fen) FILTER (WHERE refunded AND estimated), 0), 9223372036854775807)
      FROM opened
-     GROUP BY GROUPING SETS ((day), (day, sku), (day, category), (day, reason), (day, kind))
+     GROUP BY GROUPING SETS ((day), (day, sku), (day, category), (day, reason), (day, kind), (day, reason, kind))
      ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
          tickets_opened = EXCLUDED.tickets_opened, tickets_refunded = EXCLUDED.tickets_refunded,
-         refund_fen = EXCLUDED.refund_fen"
+         refund_fen = EXCLUDED.refund_fen, tickets_refund_estimated = EXCLUDED.tickets_refund_estimated,
+         refund_estimated_fen = EXCLUDED.refund_estimated_fen"
 );
 
 /// Tickets by closing day with their time to resolve: the total and the histogram.
@@ -209,7 +225,8 @@ WITH changed AS (
            sum(orders_quality) AS orders_quality, sum(orders_complained) AS orders_complained,
            sum(tickets_opened) AS tickets_opened, sum(tickets_refunded) AS tickets_refunded,
            LEAST(sum(refund_fen), 9223372036854775807) AS refund_fen, sum(tickets_closed) AS tickets_closed,
-           sum(resolve_seconds) AS resolve_seconds
+           sum(resolve_seconds) AS resolve_seconds, sum(tickets_refund_estimated) AS tickets_refund_estimated,
+           LEAST(sum(refund_estimated_fen), 9223372036854775807) AS refund_estimated_fen
     FROM days GROUP BY 1, 2, 3
 ), buckets AS (
     SELECT d.dim, date_trunc('month', d.start)::date AS month, d.value, h.bucket,
@@ -223,10 +240,11 @@ WITH changed AS (
 )
 INSERT INTO report_days (shop_id, dim, span, start, value, lines_signed, lines_returned, orders_paid,
                          orders_refunded, orders_quality, orders_complained, tickets_opened, tickets_refunded,
-                         refund_fen, tickets_closed, resolve_seconds, resolve_buckets, resolve_counts, resolve_max)
+                         refund_fen, tickets_closed, resolve_seconds, tickets_refund_estimated, refund_estimated_fen,
+                         resolve_buckets, resolve_counts, resolve_max)
 SELECT $1, s.dim, 'month', s.month, s.value, s.lines_signed, s.lines_returned, s.orders_paid, s.orders_refunded,
        s.orders_quality, s.orders_complained, s.tickets_opened, s.tickets_refunded, s.refund_fen, s.tickets_closed,
-       s.resolve_seconds, COALESCE(h.resolve_buckets, '{}'), COALESCE(h.resolve_counts, '{}'),
+       s.resolve_seconds, s.tickets_refund_estimated, s.refund_estimated_fen, COALESCE(h.resolve_buckets, '{}'), COALESCE(h.resolve_counts, '{}'),
        COALESCE(h.resolve_max, '{}')
 FROM sums s LEFT JOIN histograms h USING (dim, month, value)";
 
@@ -529,6 +547,10 @@ pub struct Counts {
     pub refund_fen: i64,
     pub tickets_closed: i64,
     pub resolve_seconds: i64,
+    /// Of the tickets refunded, those with no amount recorded, counted at the amount paid.
+    pub tickets_refund_estimated: i64,
+    /// The part of `refund_fen` counted so.
+    pub refund_estimated_fen: i64,
     /// Empty unless read with [`Detail::WithP90`].
     pub resolve: ResolveHistogram,
 }
@@ -574,7 +596,8 @@ const READ_SUMS: &str = concat!(
             sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8, sum(orders_refunded)::int8,
             sum(orders_quality)::int8, sum(orders_complained)::int8, sum(tickets_opened)::int8,
             sum(tickets_refunded)::int8, LEAST(sum(refund_fen), 9223372036854775807)::int8, sum(tickets_closed)::int8,
-            sum(resolve_seconds)::int8 ",
+            sum(resolve_seconds)::int8, sum(tickets_refund_estimated)::int8,
+            LEAST(sum(refund_estimated_fen), 9223372036854775807)::int8 ",
     period_rows!(),
     " GROUP BY 1"
 );
@@ -589,7 +612,7 @@ const READ_HISTOGRAMS: &str = concat!(
     " AND tickets_closed > 0"
 );
 
-type SumsRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+type SumsRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 /// Key, buckets, tickets per bucket, longest time per bucket.
 type HistogramRow = (String, Vec<i16>, Vec<i32>, Vec<i32>);
 
@@ -608,10 +631,39 @@ pub async fn read(
         GroupBy::Kind => "kind",
         GroupBy::Day | GroupBy::Week | GroupBy::Month | GroupBy::Total => "total",
     };
+    read_dim(pool, shop, period, dim, by.as_str(), by.is_time(), detail).await
+}
+
+/// The counts of `period` per ticket kind and reason together, keyed `kind/reason` (without
+/// the p90): what the refund-reason charts split by kind.
+pub async fn read_kind_reasons(pool: &PgPool, shop: ShopId, period: Period) -> sqlx::Result<BTreeMap<String, Counts>> {
+    read_dim(
+        pool,
+        shop,
+        period,
+        "kind_reason",
+        "kind_reason",
+        false,
+        Detail::WithoutP90,
+    )
+    .await
+}
+
+/// The rows of one dimension (`report_days.dim`), keyed by time bucket when `key_by` is `day`,
+/// `week` or `month`, else by value.
+async fn read_dim(
+    pool: &PgPool,
+    shop: ShopId,
+    period: Period,
+    dim: &str,
+    key_by: &str,
+    is_time: bool,
+    detail: Detail,
+) -> sqlx::Result<BTreeMap<String, Counts>> {
     // Time buckets read the days (a week is not made of months); the rest whole months where
     // there are any.
     let (month_from, month_to) = match whole_months(period) {
-        (first, end) if first < end && !by.is_time() => (first, end),
+        (first, end) if first < end && !is_time => (first, end),
         _ => {
             let after = period.to + Duration::days(1);
             (after, after)
@@ -624,12 +676,26 @@ pub async fn read(
         .bind(period.to)
         .bind(month_from)
         .bind(month_to)
-        .bind(by.as_str())
+        .bind(key_by)
         .fetch_all(pool)
         .await?;
     let mut out: BTreeMap<String, Counts> = BTreeMap::new();
-    for (key, signed, returned, paid, refunded, quality, complained, opened, tickets_refunded, fen, closed, seconds) in
-        sums
+    for (
+        key,
+        signed,
+        returned,
+        paid,
+        refunded,
+        quality,
+        complained,
+        opened,
+        tickets_refunded,
+        fen,
+        closed,
+        seconds,
+        estimated,
+        estimated_fen,
+    ) in sums
     {
         let counts = out.entry(key).or_default();
         counts.lines_signed = signed;
@@ -643,6 +709,8 @@ pub async fn read(
         counts.refund_fen = fen;
         counts.tickets_closed = closed;
         counts.resolve_seconds = seconds;
+        counts.tickets_refund_estimated = estimated;
+        counts.refund_estimated_fen = estimated_fen;
     }
     if detail == Detail::WithP90 {
         let histograms: Vec<HistogramRow> = sqlx::query_as(READ_HISTOGRAMS)
@@ -652,7 +720,7 @@ pub async fn read(
             .bind(period.to)
             .bind(month_from)
             .bind(month_to)
-            .bind(by.as_str())
+            .bind(key_by)
             .fetch_all(pool)
             .await?;
         for (key, buckets, tickets, longest) in histograms {

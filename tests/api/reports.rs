@@ -464,7 +464,16 @@ async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
         !html.contains("<script>") && !html.contains("style="),
         "no inline script or style"
     );
-    for table in ["summary", "rows", "agents"] {
+    assert!(
+        html.contains("id=\"def-complaint_rate\">投诉率</dt><dd>本期付款的订单中，有投诉工单")
+            && html.contains("<a href=\"#def-complaint_rate\">投诉率</a>"),
+        "the complaint rate is defined on the page and its name links there: {html}"
+    );
+    assert!(
+        html.contains("<td class=\"num small-n\" title=\"n = 4，少于 20：样本太少，仅供参考\">25.00%</td>"),
+        "a rate over 4 orders is greyed with its n: {html}"
+    );
+    for table in ["summary", "rows", "agents", "kinds", "refund_reasons", "other_reasons"] {
         let response = client
             .get(d.app.url(&format!(
                 "/reports/export.csv?shop={}&from=2025-03-01&to=2025-03-31&by=reason&table={table}",
@@ -765,6 +774,14 @@ async fn a_period_backwards_or_too_long_is_explained_next_to_the_dates_with_the_
         !page.contains("id=\"report-summary\""),
         "no figures for a period that cannot be taken"
     );
+    let (status, page) = report_form(&app, &client, shop, "2025-02-30", "2025-03-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(
+            "<span class=\"field-error\" id=\"from-error\">“2025-02-30”不是日期，请写成 2025-03-01 这样的格式。</span>"
+        ) && page.contains("name=\"from\" value=\"2025-02-30\" aria-invalid=\"true\""),
+        "a day that does not exist is explained next to its field, as typed: {page}"
+    );
 
     let (status, page) = report_form(&app, &client, shop, "2024-01-01", "2025-03-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -788,6 +805,13 @@ async fn a_period_backwards_or_too_long_is_explained_next_to_the_dates_with_the_
     assert!(
         page.contains("id=\"from-error\">A report covers at most 400 days; choose a shorter period.</span>")
             && page.contains("name=\"to\" value=\"2025-03-01\""),
+        "{page}"
+    );
+    let (status, page) = report_form(&app, &client, shop, "2025-03-01", "1999-12-31").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("id=\"to-error\">The year 1999 is outside the years accepted (2000–2100).</span>")
+            && page.contains("name=\"to\" value=\"1999-12-31\" aria-invalid=\"true\""),
         "{page}"
     );
 
@@ -829,4 +853,328 @@ async fn the_api_names_the_field_of_a_bad_period_with_a_stable_code() {
     let far = app.get(&format!("{path}?from=1999-01-01&to=1999-01-02"), &token).await;
     assert_eq!(far.error_code(), "date_out_of_range");
     assert_eq!(far.body["error"]["details"]["field"], "to");
+}
+
+/// Moves a ticket one step with the details given, returning its new version.
+async fn step(
+    state: &aftersales::state::AppState,
+    user: &CurrentUser,
+    id: TicketId,
+    transition: NewTransition,
+    at: &str,
+) -> i32 {
+    service::transition(&state.pool, &state.calendar(), user, id, transition, local(at))
+        .await
+        .map_err(|e| e.to_string())
+        .expect("moves")
+        .version
+}
+
+/// To the hand-computed March: T6, a refund on D (paid ¥100) agreed in full and refunded in part,
+/// ¥40; T7, a logistics case on C (SKU-3, paid ¥100) resolved by refund, which records no amount.
+async fn with_partial_and_logistics_refunds(d: &Data) {
+    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
+    let shop = aftersales::shops::get(&d.app.pool, d.shop)
+        .await
+        .expect("query")
+        .expect("shop");
+    let t6 = open(
+        &state,
+        &d.supervisor,
+        &shop,
+        json!({ "kind": "refund", "order_no": "D", "reason": "misorder",
+        "refund_fen": 10000, "opened_at": local("2025-03-21 10:00") }),
+    )
+    .await;
+    let version = step(
+        &state,
+        &d.supervisor,
+        t6,
+        NewTransition {
+            refund_fen: Some(10000),
+            ..NewTransition::plain(Status::Approved, 1)
+        },
+        "2025-03-21 11:00",
+    )
+    .await;
+    step(
+        &state,
+        &d.supervisor,
+        t6,
+        NewTransition {
+            refund_fen: Some(4000),
+            ..NewTransition::plain(Status::Refunded, version)
+        },
+        "2025-03-21 12:00",
+    )
+    .await;
+    let t7 = open(
+        &state,
+        &d.supervisor,
+        &shop,
+        json!({ "kind": "logistics", "order_no": "C", "sku": "SKU-3", "reason": "logistics_stuck",
+        "opened_at": local("2025-03-11 10:00") }),
+    )
+    .await;
+    let version = step(
+        &state,
+        &d.supervisor,
+        t7,
+        NewTransition::plain(Status::CarrierContacted, 1),
+        "2025-03-11 12:00",
+    )
+    .await;
+    step(
+        &state,
+        &d.supervisor,
+        t7,
+        NewTransition {
+            resolution: Some(aftersales::rules::workflow::Resolution::Refunded),
+            ..NewTransition::plain(Status::Resolved, version)
+        },
+        "2025-03-12 12:00",
+    )
+    .await;
+}
+
+/// A CSV export as rows of fields (the BOM checked and taken off).
+async fn csv_rows(d: &Data, client: &reqwest::Client, query: &str) -> Vec<Vec<String>> {
+    let response = client
+        .get(d.app.url(&format!(
+            "/reports/export.csv?shop={}&from=2025-03-01&to=2025-03-31&{query}",
+            d.shop
+        )))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    let bytes = response.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{query}: UTF-8 BOM first");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// The field of `row` under the header `column`.
+fn field<'a>(rows: &'a [Vec<String>], row: &[String], column: &str) -> &'a str {
+    let at = rows[0]
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no column {column} in {:?}", rows[0]));
+    let index = rows.iter().position(|r| r == row).expect("row of the table");
+    &rows[index][at]
+}
+
+fn number(text: &str) -> f64 {
+    text.parse()
+        .unwrap_or_else(|_| panic!("“{text}” is not a number a spreadsheet can sum"))
+}
+
+#[tokio::test]
+async fn refund_reasons_count_only_refund_and_return_tickets_and_the_other_kinds_apart() {
+    let d = data().await;
+    with_partial_and_logistics_refunds(&d).await;
+    let client = browser(&d.app, "owner-r").await;
+    // March: T1 return/quality, T2 refund/misorder, T4 return/not_as_described, T6 refund/misorder;
+    // apart: T3 complaint/other, T7 logistics/logistics_stuck.
+    let refund = csv_rows(&d, &client, "table=refund_reasons").await;
+    let tickets = |rows: &[Vec<String>]| -> Vec<(String, i64)> {
+        rows[1..]
+            .iter()
+            .map(|r| (r[0].clone(), r[1].parse().expect("tickets")))
+            .collect()
+    };
+    assert_eq!(
+        tickets(&refund),
+        vec![
+            ("拍错/多拍".to_string(), 2),
+            ("与描述不符".to_string(), 1),
+            ("质量问题".to_string(), 1)
+        ],
+        "{refund:?}"
+    );
+    let other = csv_rows(&d, &client, "table=other_reasons").await;
+    let other_total: i64 = tickets(&other).iter().map(|(_, n)| n).sum();
+    assert_eq!(other_total, 2, "{other:?}");
+    assert!(
+        tickets(&refund).iter().all(|(reason, _)| reason != "其他"),
+        "the complaint is not a refund reason"
+    );
+
+    let html = client
+        .get(
+            d.app
+                .url(&format!("/reports?shop={}&from=2025-03-01&to=2025-03-31", d.shop)),
+        )
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let reasons = html
+        .split("id=\"report-reasons\"")
+        .nth(1)
+        .and_then(|rest| rest.split("id=\"report-other-reasons\"").next())
+        .expect("the refund-reason chart");
+    assert!(
+        html.contains("<option value=\"week\" selected>"),
+        "a month without a grouping asked for is shown by week"
+    );
+    assert!(
+        reasons.contains("退款原因分布（退款、退货工单）"),
+        "labelled: {reasons}"
+    );
+    assert!(
+        reasons.contains(">2 单 · ¥70.00<"),
+        "misorder: T2 ¥30 and T6 ¥40: {reasons}"
+    );
+    assert!(
+        !reasons.contains("物流"),
+        "no logistics reason among the refund reasons: {reasons}"
+    );
+    let others = html
+        .split("id=\"report-other-reasons\"")
+        .nth(1)
+        .and_then(|rest| rest.split("id=\"report-skus\"").next())
+        .expect("the other kinds' chart");
+    assert!(others.contains("投诉 1") && others.contains("物流 1"), "{others}");
+}
+
+#[tokio::test]
+async fn the_refunded_total_is_the_sum_of_the_amounts_refunded_with_a_partial_refund_at_its_amount() {
+    let d = data().await;
+    with_partial_and_logistics_refunds(&d).await;
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT sum(refunded_fen)::int8 FROM tickets
+         WHERE shop_id = $1 AND opened_at >= $2 AND opened_at < $3 AND refunded_fen IS NOT NULL",
+    )
+    .bind(d.shop)
+    .bind(local("2025-03-01 00:00"))
+    .bind(local("2025-04-01 00:00"))
+    .fetch_one(&d.app.pool)
+    .await
+    .expect("sum");
+    assert_eq!(recorded, 6400 + 3000 + 4000, "T1, T2 and T6's partial ¥40");
+
+    let body = report(&d, "kind").await;
+    let s = &body["summary"];
+    assert_eq!(s["tickets_refunded"], 4, "T1, T2, T6 and the logistics refund T7");
+    assert_eq!(
+        s["refund_fen"].as_i64(),
+        Some(recorded + 10000),
+        "the recorded amounts, and T7 at the ¥100 paid for SKU-3"
+    );
+    assert_eq!(
+        (
+            s["tickets_refund_estimated"].as_i64(),
+            s["refund_estimated_fen"].as_i64()
+        ),
+        (Some(1), Some(10000))
+    );
+    assert_eq!(row(&body, "refund")["figures"]["refund_fen"], 3000 + 4000);
+    assert_eq!(row(&body, "logistics")["figures"]["refund_fen"], 10000);
+    let kinds: i64 = body["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["figures"]["refund_fen"].as_i64().expect("fen"))
+        .sum();
+    assert_eq!(kinds, recorded + 10000, "the kinds add up to the total");
+
+    let client = browser(&d.app, "owner-r").await;
+    let html = client
+        .get(
+            d.app
+                .url(&format!("/reports?shop={}&from=2025-03-01&to=2025-03-31", d.shop)),
+        )
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("id=\"report-refunded-total\">¥234.00</p>"),
+        "the total, first on the page: {html}"
+    );
+    assert!(
+        html.contains("其中 ¥100.00 来自 1 张未记录退款金额的工单"),
+        "the estimated part said: {html}"
+    );
+}
+
+#[tokio::test]
+async fn csv_exports_give_rates_and_amounts_as_plain_numbers() {
+    let d = data().await;
+    with_partial_and_logistics_refunds(&d).await;
+    let client = browser(&d.app, "owner-r").await;
+
+    let summary = csv_rows(&d, &client, "table=summary").await;
+    assert_eq!(
+        summary[0][..6],
+        ["指标", "单位", "本期", "分子", "分母", "统计口径"],
+        "{:?}",
+        summary[0]
+    );
+    let complaint = summary
+        .iter()
+        .find(|r| r[0] == "投诉率")
+        .expect("complaint rate")
+        .clone();
+    assert_eq!(number(field(&summary, &complaint, "本期")), 25.0);
+    assert_eq!(number(field(&summary, &complaint, "分子")), 1.0);
+    assert_eq!(number(field(&summary, &complaint, "分母")), 4.0);
+    assert_eq!(number(field(&summary, &complaint, "上期（%）")), 0.0, "none of E");
+    let refund = summary.iter().find(|r| r[0] == "退款率").expect("refund rate").clone();
+    assert_eq!(number(field(&summary, &refund, "本期")), 100.0, "A, B, C (T7) and D");
+    assert_eq!(
+        number(field(&summary, &refund, "变化（百分点或小时）")),
+        0.0,
+        "E was refunded too"
+    );
+    let quality = summary.iter().find(|r| r[0] == "品质退款率").expect("quality").clone();
+    assert_eq!(number(field(&summary, &quality, "变化（百分点或小时）")), -75.0);
+    let average = summary
+        .iter()
+        .find(|r| r[0] == "平均处理时长（小时）")
+        .expect("average")
+        .clone();
+    assert_eq!(field(&summary, &average, "单位"), "小时");
+    // Closed in March: T2 in 12 h, T4 in 24 h, T1 in 48 h (T6 and T7 are not closed).
+    assert_eq!(number(field(&summary, &average, "分母")), 3.0, "tickets closed");
+    assert_eq!(
+        number(field(&summary, &average, "分子")),
+        84.0,
+        "the hours of them all, not a ticket count"
+    );
+    assert_eq!(number(field(&summary, &average, "本期")), 28.0);
+
+    let by_day = csv_rows(&d, &client, "table=rows&by=day").await;
+    let march_5 = by_day.iter().find(|r| r[0] == "2025-03-05").expect("5 March").clone();
+    assert_eq!(number(field(&by_day, &march_5, "退货率（%）")), 50.0);
+    assert_eq!(number(field(&by_day, &march_5, "退货率·分子")), 1.0);
+    assert_eq!(number(field(&by_day, &march_5, "退货率·分母")), 2.0);
+    for row in &by_day[1..] {
+        number(field(&by_day, row, "退款金额（元）"));
+        for rate in ["退货率", "退款率", "品质退款率", "投诉率"] {
+            let percent = field(&by_day, row, &format!("{rate}（%）"));
+            if !percent.is_empty() {
+                number(percent);
+            }
+            number(field(&by_day, row, &format!("{rate}·分母")));
+        }
+    }
+
+    let kinds = csv_rows(&d, &client, "table=kinds").await;
+    let amounts: f64 = kinds[1..]
+        .iter()
+        .map(|r| number(field(&kinds, r, "退款金额（元）")))
+        .sum();
+    assert!((amounts - 234.0).abs() < 1e-9, "{kinds:?}");
+    let refunds = kinds.iter().find(|r| r[0] == "仅退款").expect("refund kind").clone();
+    assert_eq!(field(&kinds, &refunds, "退款金额（元）"), "70.00");
 }

@@ -187,7 +187,10 @@ async fn satisfaction_from_return_visits_appears_in_the_owners_report() {
         .lines()
         .find(|l| l.contains("回访满意度"))
         .expect("a satisfaction line");
-    assert!(line.contains("100.0%") && line.contains(",1,1,"), "{line}");
+    assert!(
+        line.contains(",%,100.0,1,1,"),
+        "the unit, then the share as a plain number, satisfied and answered: {line}"
+    );
     let page = owner
         .get(desk.app.url("/reports"))
         .send()
