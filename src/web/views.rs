@@ -31,8 +31,6 @@ pub struct UserBox {
     pub supervises: bool,
     /// Sees the admin page.
     pub administers: bool,
-    /// Manages the shop's return addresses (the settings page).
-    pub manages_addresses: bool,
 }
 
 /// A message at the top of the page.
@@ -65,7 +63,6 @@ impl Layout {
                 role: t.t(user.role.label_key()),
                 supervises: user.may(Action::SeeFollowUps),
                 administers: user.may(Action::ReadAudit),
-                manages_addresses: user.may(Action::ManageReturnAddresses),
             }),
             nav,
             here: here.into(),

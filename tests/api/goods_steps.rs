@@ -504,7 +504,11 @@ async fn the_return_address_page_is_for_supervisors_and_admins_and_refuses_in_pl
     let supervisor = desk.browser("super-a").await;
     let (status, page) = html(&supervisor, desk.app.url("/settings/return-addresses")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains(r#"href="/settings/return-addresses""#), "in the menu");
+    let (_, follow_ups) = html(&supervisor, desk.app.url("/follow-ups")).await;
+    assert!(
+        follow_ups.contains(r#"href="/settings/return-addresses""#),
+        "linked from the supervisor's screen"
+    );
     let csrf = page
         .split("name=\"csrf\" value=\"")
         .nth(1)
