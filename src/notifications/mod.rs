@@ -13,33 +13,47 @@ use crate::ids::{ShopId, TicketId, UserId};
 /// What a notice tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// Someone else assigned a ticket to you.
+    AssignedToYou,
     /// A ticket was escalated to you (a supervisor).
     EscalatedToYou,
     /// A supervisor handed a ticket you escalated back to you.
     HandedBack,
+    /// The buyer of a ticket you hold said at the return visit they are not satisfied.
+    VisitNotSatisfied,
 }
 
 impl Kind {
     /// The stored form.
     pub fn as_str(self) -> &'static str {
         match self {
+            Kind::AssignedToYou => "assigned_to_you",
             Kind::EscalatedToYou => "escalated_to_you",
             Kind::HandedBack => "handed_back",
+            Kind::VisitNotSatisfied => "visit_not_satisfied",
         }
     }
 
+    /// Every kind.
+    pub const ALL: [Kind; 4] = [
+        Kind::AssignedToYou,
+        Kind::EscalatedToYou,
+        Kind::HandedBack,
+        Kind::VisitNotSatisfied,
+    ];
+
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::EscalatedToYou, Kind::HandedBack]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// The catalogue key of its sentence (`{ticket}`, `{who}`).
     pub fn text_key(self) -> &'static str {
         match self {
+            Kind::AssignedToYou => "notice.assigned_to_you",
             Kind::EscalatedToYou => "notice.escalated_to_you",
             Kind::HandedBack => "notice.handed_back",
+            Kind::VisitNotSatisfied => "notice.visit_not_satisfied",
         }
     }
 }
@@ -145,4 +159,18 @@ pub async fn read_all(pool: &PgPool, user: UserId, now: DateTime<Utc>) -> sqlx::
             .await?
             .rows_affected(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_and_has_its_sentence_in_the_catalogue() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+            assert!(crate::i18n::has(kind.text_key()), "{}", kind.text_key());
+        }
+        assert_eq!(Kind::parse("something_else"), None);
+    }
 }

@@ -1524,6 +1524,20 @@ pub async fn assign(
         to: input.assignee,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
+    // Whoever is given the ticket by someone else is told in the desk.
+    if let Some(assignee) = input.assignee.filter(|a| *a != user.id) {
+        crate::notifications::notify(
+            &mut *tx,
+            ticket.shop_id,
+            assignee,
+            id,
+            crate::notifications::Kind::AssignedToYou,
+            user.id,
+            "",
+            now,
+        )
+        .await?;
+    }
     if !taking {
         crate::audit::record(
             &mut *tx,

@@ -237,6 +237,20 @@ pub async fn record(
         follow_up_ticket: follow_up,
     });
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
+    // Whoever holds the ticket hears of a dissatisfied buyer, unless they recorded it themselves.
+    if let Some(holder) = ticket.assignee_id.filter(|h| !answer.satisfied && *h != user.id) {
+        crate::notifications::notify(
+            &mut *tx,
+            ticket.shop_id,
+            holder,
+            id,
+            crate::notifications::Kind::VisitNotSatisfied,
+            user.id,
+            &comment,
+            now,
+        )
+        .await?;
+    }
     if let Some(next) = reopen {
         let note = (!comment.is_empty()).then(|| comment.clone());
         service::apply_move(&mut tx, calendar, user, &ticket, next, None, note, Some(visit.id), now)

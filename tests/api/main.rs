@@ -24,6 +24,7 @@ mod health;
 mod import;
 mod metrics;
 mod money_steps;
+mod notices;
 mod openapi;
 mod orders;
 mod page_refusals;

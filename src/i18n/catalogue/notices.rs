@@ -9,6 +9,16 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("notice.new", "新", "new"),
     ("notice.now", "现在：", "now:"),
     (
+        "notice.assigned_to_you",
+        "{who} 把工单 {ticket} 分配给了你",
+        "{who} assigned ticket {ticket} to you",
+    ),
+    (
+        "notice.visit_not_satisfied",
+        "工单 {ticket} 的买家在回访中表示不满意（{who} 记录）",
+        "The buyer of ticket {ticket} is not satisfied at the return visit (recorded by {who})",
+    ),
+    (
         "notice.escalated_to_you",
         "{who} 把工单 {ticket} 升级给了你",
         "{who} escalated ticket {ticket} to you",

@@ -1,0 +1,72 @@
+//! Notices in the desk: a ticket given to you by someone else, and a buyer not satisfied at the
+//! return visit of a ticket you hold. Taking a ticket yourself tells nobody.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{browser, desk, html};
+
+#[tokio::test]
+async fn a_ticket_given_by_someone_else_and_a_dissatisfied_buyer_are_told_to_the_holder() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    // Taken by the agent who opened it: no notice.
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM notifications WHERE user_id = $1")
+            .bind(desk.agent)
+            .fetch_one(&desk.app.pool)
+            .await
+            .expect("count")
+    };
+    assert_eq!(count().await, 0);
+    let unassigned = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/assignment"),
+            &desk.supervisor_token,
+            json!({ "assignee": null }),
+        )
+        .await;
+    assert_eq!(unassigned.status, StatusCode::OK, "{:?}", unassigned.body);
+    let given = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/assignment"),
+            &desk.supervisor_token,
+            json!({ "assignee": desk.agent.0 }),
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::OK, "{:?}", given.body);
+    assert_eq!(count().await, 1);
+    let agent = browser(&desk.app, "agent-a").await;
+    let page = html(&agent, desk.app.url("/notifications")).await.1;
+    assert!(
+        page.contains(&format!("super-a 把工单 #{id} tb_buyer01 分配给了你")),
+        "{page}"
+    );
+
+    // Refunded, then the supervisor records an unhappy buyer: the agent hears of it.
+    let version = given.body["version"].as_i64().expect("v");
+    let approved = desk.transition(id, "approved", version, json!({})).await;
+    let refunded = desk
+        .transition(id, "refunded", approved.body["version"].as_i64().expect("v"), json!({}))
+        .await;
+    assert_eq!(refunded.status, StatusCode::OK, "{:?}", refunded.body);
+    let visit = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/return-visits"),
+            &desk.supervisor_token,
+            json!({ "satisfied": false, "comment": "退款太慢了" }),
+        )
+        .await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{:?}", visit.body);
+    assert_eq!(visit.body["visit"]["reopened"], true, "a done ticket is reopened");
+    assert_eq!(count().await, 2);
+    let page = html(&agent, desk.app.url("/notifications")).await.1;
+    assert!(
+        page.contains("的买家在回访中表示不满意") && page.contains("退款太慢了"),
+        "{page}"
+    );
+}
