@@ -320,6 +320,18 @@ pub async fn list_platform_pressing(
     .await
 }
 
+/// The open tickets of one order, oldest first: what a new ticket on the same order may repeat.
+pub async fn open_of_order(db: impl PgExecutor<'_>, shop: ShopId, order: OrderId) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = $1 AND t.order_id = $2 AND t.closed_at IS NULL ORDER BY t.id LIMIT 20"
+    ))
+    .bind(shop)
+    .bind(order)
+    .fetch_all(db)
+    .await
+}
+
 /// Open unassigned tickets of the user's shops, most pressing deadline first (at most `limit`).
 pub async fn list_unassigned(db: impl PgExecutor<'_>, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<Ticket>> {
     sqlx::query_as(concat!(

@@ -70,3 +70,25 @@ async fn a_ticket_given_by_someone_else_and_a_dissatisfied_buyer_are_told_to_the
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn opening_a_ticket_on_an_order_with_an_open_one_warns_and_offers_it() {
+    let desk = desk().await;
+    let client = browser(&desk.app, "agent-a").await;
+    let url = desk.app.url(&format!("/tickets/new?shop={}&order_no=O-1", desk.shop));
+    let before = html(&client, url.clone()).await.1;
+    assert!(!before.contains("id=\"open-on-order\""), "nothing open yet");
+    let first = desk.open("return", "quality").await;
+    let id = first["id"].as_i64().expect("id");
+    let page = html(&client, url).await.1;
+    assert!(
+        page.contains("id=\"open-on-order\"") && page.contains("这个订单已有未结的工单"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/tickets/{id}#summary\"")),
+        "offers to follow up there"
+    );
+    // Still allowed: it may be another matter.
+    assert!(page.contains("id=\"new-ticket\""));
+}

@@ -1,4 +1,5 @@
-//! Strings of the in-desk notices and of escalation as a hand-over.
+//! Strings of the in-desk notices, of escalation as a hand-over, and of the warning that an
+//! order already has open tickets.
 
 /// `(key, 简体中文, English)`.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
@@ -27,6 +28,17 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "notice.handed_back",
         "{who} 把工单 {ticket} 交回给你",
         "{who} handed ticket {ticket} back to you",
+    ),
+    (
+        "new.open_on_order",
+        "这个订单已有未结的工单",
+        "This order already has open tickets",
+    ),
+    ("new.add_to_it", "在该工单上跟进", "Follow up there"),
+    (
+        "new.open_on_order_hint",
+        "同一问题请在原工单上跟进，避免两个人重复处理同一个买家；确是另一件事再新建。",
+        "If it is the same problem, follow it up on that ticket so two people do not work the same buyer twice; open a new one only for another matter.",
     ),
     ("audit.ticket.escalated", "升级工单", "Ticket escalated"),
     ("audit.ticket.handed_back", "交回工单", "Ticket handed back"),

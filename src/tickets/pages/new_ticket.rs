@@ -41,6 +41,8 @@ pub struct NewTicketPage {
     pub order_no: String,
     pub lookup_error: Option<String>,
     pub order: Option<OrderView>,
+    /// The order's tickets still open: a new one may repeat them (the page says so first).
+    pub open_on_order: Vec<OpenOnOrder>,
     pub lines: Vec<Choice>,
     pub kinds: Vec<Choice>,
     /// Every reason, those that do not fit the chosen kind hidden (`fits`).
@@ -68,6 +70,15 @@ pub struct NewTicketPage {
     pub error: Option<String>,
     /// Messages next to the fields (`errors.get("refund_yuan")`).
     pub errors: FormErrors,
+}
+
+/// A ticket already open on the order looked up.
+pub struct OpenOnOrder {
+    pub id: i64,
+    pub kind: &'static str,
+    pub status: String,
+    pub assignee: String,
+    pub summary: String,
 }
 
 /// A reason in the form's list.
@@ -189,6 +200,23 @@ async fn form_page(
             lookup_error = Some(t.f("new.order_not_found", &[("order_no", &order_no.trim())]));
         }
     }
+    let open_on_order: Vec<OpenOnOrder> = match (shop, &order) {
+        (Some(shop), Some(found)) => crate::tickets::repo::open_of_order(&state.pool, shop, found.id)
+            .await?
+            .iter()
+            .map(|ticket| {
+                let row = super::views::TicketRow::new(t, ticket, state.now());
+                OpenOnOrder {
+                    id: row.id,
+                    kind: row.kind,
+                    status: row.status,
+                    assignee: row.assignee,
+                    summary: row.summary,
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let zone_t = Tr::new(
         lang,
         shops
@@ -236,6 +264,7 @@ async fn form_page(
             .collect(),
         order_no: order_no.trim().to_string(),
         lookup_error,
+        open_on_order,
         order: order.as_ref().and_then(|o| {
             shop.map(|shop| OrderView {
                 shop: shop.0,
