@@ -123,7 +123,8 @@ pub async fn sweep_counted(pool: &PgPool, metrics: &Metrics, now: DateTime<Utc>)
     result
 }
 
-/// Runs [`sweep`] every `interval` until the process ends. Errors (e.g. the database restarting)
+/// Runs [`sweep`], then the deadline notices (`notifications::remind_due`), every `interval`
+/// until the process ends. Errors (e.g. the database restarting)
 /// are logged and the next round tries again.
 pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
@@ -140,6 +141,9 @@ pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "follow-up sweep failed; retrying next round"),
+        }
+        if let Err(error) = crate::notifications::remind_due(&pool, Utc::now()).await {
+            tracing::warn!(%error, "deadline notices failed; retrying next round");
         }
     }
 }

@@ -21,6 +21,10 @@ pub enum Kind {
     HandedBack,
     /// The buyer of a ticket you hold said at the return visit they are not satisfied.
     VisitNotSatisfied,
+    /// A ticket you hold is due for its follow-up within the hour.
+    FollowUpDue,
+    /// A platform clock on a ticket you hold runs out within two hours.
+    TimerExpiring,
 }
 
 impl Kind {
@@ -31,15 +35,19 @@ impl Kind {
             Kind::EscalatedToYou => "escalated_to_you",
             Kind::HandedBack => "handed_back",
             Kind::VisitNotSatisfied => "visit_not_satisfied",
+            Kind::FollowUpDue => "follow_up_due",
+            Kind::TimerExpiring => "timer_expiring",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
         Kind::AssignedToYou,
         Kind::EscalatedToYou,
         Kind::HandedBack,
         Kind::VisitNotSatisfied,
+        Kind::FollowUpDue,
+        Kind::TimerExpiring,
     ];
 
     /// Parses the stored form.
@@ -54,6 +62,8 @@ impl Kind {
             Kind::EscalatedToYou => "notice.escalated_to_you",
             Kind::HandedBack => "notice.handed_back",
             Kind::VisitNotSatisfied => "notice.visit_not_satisfied",
+            Kind::FollowUpDue => "notice.follow_up_due",
+            Kind::TimerExpiring => "notice.timer_expiring",
         }
     }
 }
@@ -84,6 +94,53 @@ pub async fn notify(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// How far ahead a follow-up's holder is reminded.
+pub const FOLLOW_UP_AHEAD: chrono::Duration = chrono::Duration::hours(1);
+/// How far ahead a platform clock's holder is warned.
+pub const TIMER_AHEAD: chrono::Duration = chrono::Duration::hours(2);
+
+/// Reminds each holder of an open ticket whose follow-up falls due within [`FOLLOW_UP_AHEAD`],
+/// or whose earliest platform clock runs out within [`TIMER_AHEAD`] — once per ticket and
+/// deadline, however often it runs and from however many servers. Shop by shop, so that each
+/// read uses the shop's deadline indexes. Returns the notices written.
+pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let shops: Vec<ShopId> = sqlx::query_scalar("SELECT id FROM shops ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    let mut written = 0;
+    for shop in shops {
+        written += sqlx::query(
+            "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, note, created_at, about_due_at)
+             SELECT t.shop_id, t.assignee_id, t.id, 'follow_up_due', '', $2, t.follow_up_due_at
+             FROM tickets t
+             WHERE t.shop_id = $1 AND t.closed_at IS NULL AND t.assignee_id IS NOT NULL
+               AND t.follow_up_due_at > $2 AND t.follow_up_due_at <= $3
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(shop)
+        .bind(now)
+        .bind(now + FOLLOW_UP_AHEAD)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        written += sqlx::query(
+            "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, note, created_at, about_due_at)
+             SELECT t.shop_id, t.assignee_id, t.id, 'timer_expiring', '', $2, t.timer_due_at
+             FROM tickets t
+             WHERE t.shop_id = $1 AND t.closed_at IS NULL AND t.assignee_id IS NOT NULL
+               AND t.timer_due_at > $2 AND t.timer_due_at <= $3
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(shop)
+        .bind(now)
+        .bind(now + TIMER_AHEAD)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(written)
 }
 
 /// A notice as shown.

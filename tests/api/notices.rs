@@ -92,3 +92,60 @@ async fn opening_a_ticket_on_an_order_with_an_open_one_warns_and_offers_it() {
     // Still allowed: it may be another matter.
     assert!(page.contains("id=\"new-ticket\""));
 }
+
+#[tokio::test]
+async fn a_follow_up_due_within_the_hour_is_told_to_its_holder_once() {
+    let desk = desk().await;
+    let ticket = desk.open("complaint", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let now = desk.app.now();
+    // Due 24 h after opening: nothing to say 2 h before, one notice 30 min before, not twice.
+    let early = aftersales::notifications::remind_due(&desk.app.pool, now + chrono::Duration::hours(22))
+        .await
+        .expect("remind");
+    assert_eq!(early, 0);
+    let at = now + chrono::Duration::minutes(23 * 60 + 30);
+    assert_eq!(
+        aftersales::notifications::remind_due(&desk.app.pool, at)
+            .await
+            .expect("remind"),
+        1
+    );
+    assert_eq!(
+        aftersales::notifications::remind_due(&desk.app.pool, at)
+            .await
+            .expect("remind"),
+        0,
+        "once"
+    );
+    let agent = browser(&desk.app, "agent-a").await;
+    let page = html(&agent, desk.app.url("/notifications")).await.1;
+    assert!(
+        page.contains(&format!("工单 #{id} tb_buyer01 一小时内需要跟进")),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_platform_clock_running_out_within_two_hours_is_told_to_the_holder() {
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let deadline = ticket["timers"][0]["deadline"].as_str().expect("a running clock");
+    let deadline = chrono::DateTime::parse_from_rfc3339(deadline)
+        .expect("instant")
+        .to_utc();
+    let at = deadline - chrono::Duration::minutes(90);
+    assert_eq!(
+        aftersales::notifications::remind_due(&desk.app.pool, at)
+            .await
+            .expect("remind"),
+        1
+    );
+    let kind: String = sqlx::query_scalar("SELECT kind FROM notifications WHERE ticket_id = $1")
+        .bind(id)
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("notice");
+    assert_eq!(kind, "timer_expiring");
+}

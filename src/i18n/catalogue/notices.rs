@@ -10,6 +10,16 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("notice.new", "新", "new"),
     ("notice.now", "现在：", "now:"),
     (
+        "notice.follow_up_due",
+        "工单 {ticket} 一小时内需要跟进",
+        "Ticket {ticket} is due for its follow-up within the hour",
+    ),
+    (
+        "notice.timer_expiring",
+        "工单 {ticket} 的平台计时两小时内到期",
+        "A platform clock on ticket {ticket} runs out within two hours",
+    ),
+    (
         "notice.assigned_to_you",
         "{who} 把工单 {ticket} 分配给了你",
         "{who} assigned ticket {ticket} to you",
