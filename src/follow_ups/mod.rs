@@ -285,12 +285,9 @@ pub async fn hand_out(
     ids: &[TicketId],
     now: DateTime<Utc>,
 ) -> Result<HandedOut, tickets::TicketError> {
-    let loads = tickets::repo::open_load_by_worker(pool, &user.shops, now, now).await?;
-    let mut open: HashMap<UserId, i64> = loads
-        .iter()
-        .filter_map(|load| load.agent.map(|agent| (agent, load.open)))
-        .collect();
-    let mut agents_of: HashMap<ShopId, Vec<crate::shops::Member>> = HashMap::new();
+    // Per shop, its agents with their open tickets (counted over the user's shops), kept up to
+    // date as tickets are given.
+    let mut agents_of: HashMap<ShopId, Vec<(crate::shops::Member, i64)>> = HashMap::new();
     let mut out = HandedOut::default();
     for id in ids {
         let Some(ticket) = tickets::repo::get(pool, shops, *id).await? else {
@@ -302,13 +299,12 @@ pub async fn hand_out(
             continue;
         }
         if let std::collections::hash_map::Entry::Vacant(slot) = agents_of.entry(ticket.shop_id) {
-            let members = crate::shops::ticket_workers(pool, ticket.shop_id).await?;
-            slot.insert(members.into_iter().filter(|m| m.role == Role::Agent.as_str()).collect());
+            let mut conn = pool.acquire().await?;
+            slot.insert(workers_with_load(&mut conn, ticket.shop_id, Role::Agent, &user.shops, now).await?);
         }
-        let agents = &agents_of[&ticket.shop_id];
-        let candidates: Vec<(i64, i64)> = agents
+        let candidates: Vec<(i64, i64)> = agents_of[&ticket.shop_id]
             .iter()
-            .map(|a| (a.id.0, open.get(&a.id).copied().unwrap_or(0)))
+            .map(|(agent, open)| (agent.id.0, *open))
             .collect();
         let Some(chosen) = risk::least_loaded(&candidates).map(UserId) else {
             out.skipped += 1;
@@ -320,12 +316,12 @@ pub async fn hand_out(
         };
         match tickets::service::assign(pool, user, *id, input, now).await {
             Ok(_) => {
-                *open.entry(chosen).or_insert(0) += 1;
-                let name = agents
-                    .iter()
-                    .find(|a| a.id == chosen)
-                    .map(|a| a.display_name.clone())
-                    .unwrap_or_default();
+                // The agent's count grows in every shop they work, as the next pick must see.
+                let mut name = String::new();
+                for (agent, open) in agents_of.values_mut().flatten().filter(|(a, _)| a.id == chosen) {
+                    *open += 1;
+                    name.clone_from(&agent.display_name);
+                }
                 out.given.push((*id, name));
             }
             Err(tickets::TicketError::StaleVersion { .. } | tickets::TicketError::NotFound) => out.skipped += 1,
@@ -333,4 +329,26 @@ pub async fn hand_out(
         }
     }
     Ok(out)
+}
+
+/// A shop's ticket workers of `role`, each with their open tickets counted over `shops` (all of
+/// a person's work, not only this shop's): what "least loaded" is decided on, for handing out
+/// unassigned tickets and for escalations.
+pub async fn workers_with_load(
+    conn: &mut sqlx::PgConnection,
+    shop: ShopId,
+    role: Role,
+    shops: &[ShopId],
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<(crate::shops::Member, i64)>> {
+    let members = crate::shops::ticket_workers(&mut *conn, shop).await?;
+    let loads = tickets::repo::open_load_by_worker(&mut *conn, shops, now, now).await?;
+    Ok(members
+        .into_iter()
+        .filter(|m| m.role == role.as_str())
+        .map(|m| {
+            let open = loads.iter().find(|l| l.agent == Some(m.id)).map_or(0, |l| l.open);
+            (m, open)
+        })
+        .collect())
 }

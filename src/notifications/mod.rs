@@ -111,30 +111,22 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
         .await?;
     let mut written = 0;
     for shop in shops {
+        // One statement for both deadlines: each open held ticket gives a row per deadline that
+        // falls in its window.
         written += sqlx::query(
             "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, note, created_at, about_due_at)
-             SELECT t.shop_id, t.assignee_id, t.id, 'follow_up_due', '', $2, t.follow_up_due_at
+             SELECT t.shop_id, t.assignee_id, t.id, d.kind, '', $2, d.due
              FROM tickets t
+             CROSS JOIN LATERAL (VALUES ('follow_up_due', t.follow_up_due_at, $3::timestamptz),
+                                        ('timer_expiring', t.timer_due_at, $4::timestamptz)) AS d (kind, due, until)
              WHERE t.shop_id = $1 AND t.closed_at IS NULL AND t.assignee_id IS NOT NULL
-               AND t.follow_up_due_at > $2 AND t.follow_up_due_at <= $3
+               AND (t.follow_up_due_at > $2 AND t.follow_up_due_at <= $3 OR t.timer_due_at > $2 AND t.timer_due_at <= $4)
+               AND d.due > $2 AND d.due <= d.until
              ON CONFLICT DO NOTHING",
         )
         .bind(shop)
         .bind(now)
         .bind(now + FOLLOW_UP_AHEAD)
-        .execute(pool)
-        .await?
-        .rows_affected();
-        written += sqlx::query(
-            "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, note, created_at, about_due_at)
-             SELECT t.shop_id, t.assignee_id, t.id, 'timer_expiring', '', $2, t.timer_due_at
-             FROM tickets t
-             WHERE t.shop_id = $1 AND t.closed_at IS NULL AND t.assignee_id IS NOT NULL
-               AND t.timer_due_at > $2 AND t.timer_due_at <= $3
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(shop)
-        .bind(now)
         .bind(now + TIMER_AHEAD)
         .execute(pool)
         .await?

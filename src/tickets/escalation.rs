@@ -29,16 +29,12 @@ async fn supervisor_for(
     if user.role == Role::Supervisor {
         return Ok(Some(user.id));
     }
-    let members = crate::shops::ticket_workers(&mut *conn, ticket.shop_id).await?;
-    let loads = repo::open_load_by_worker(&mut *conn, &[ticket.shop_id], now, now).await?;
-    let candidates: Vec<(i64, i64)> = members
-        .iter()
-        .filter(|m| m.role == Role::Supervisor.as_str())
-        .map(|m| {
-            let open = loads.iter().find(|l| l.agent == Some(m.id)).map_or(0, |l| l.open);
-            (m.id.0, open)
-        })
-        .collect();
+    let candidates: Vec<(i64, i64)> =
+        crate::follow_ups::workers_with_load(conn, ticket.shop_id, Role::Supervisor, &[ticket.shop_id], now)
+            .await?
+            .iter()
+            .map(|(supervisor, open)| (supervisor.id.0, *open))
+            .collect();
     Ok(risk::least_loaded(&candidates).map(UserId))
 }
 
