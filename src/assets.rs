@@ -31,10 +31,11 @@ macro_rules! file {
 
 /// Every file the pages link. (`styleguide.html` is a design reference opened from the source
 /// tree, and `vendor/README.md` documents the vendored file; neither is served.)
-const FILES: [File; 6] = [
+const FILES: [File; 7] = [
     file!("app.css"),
     file!("app.js"),
     file!("keyboard.js"),
+    file!("live.js"),
     file!("new_ticket.js"),
     file!("favicon.svg"),
     file!("vendor/htmx.min.js"),

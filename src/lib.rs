@@ -28,6 +28,7 @@ pub mod ids;
 pub mod import;
 pub mod keyboard;
 pub mod layers;
+pub mod live;
 pub mod metrics;
 pub mod money;
 pub mod notifications;

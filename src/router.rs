@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::admin::page::router())
         .merge(crate::users::page::router())
         .merge(crate::notifications::page::router())
+        .merge(crate::live::page::router())
         .merge(crate::shops::page::router())
         .merge(crate::shops::settings_page::router())
         .merge(crate::web::router())
@@ -89,6 +90,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(timed)
         .merge(crate::import::page::upload_router())
+        // The live desk's event streams are long by design: no request timeout.
+        .merge(crate::live::page::stream_router())
         .fallback(crate::web::not_found)
         .layer(middleware::from_fn(crate::web::csrf::require_token))
         .layer(middleware::from_fn(layers::json_errors_for_api))

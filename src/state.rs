@@ -34,6 +34,8 @@ pub struct AppState {
     pub import_upload_limit: u64,
     /// The import jobs running in this process.
     pub import_jobs: crate::import::jobs::Running,
+    /// What changed, heard from the database and told to the open pages.
+    pub live: crate::live::Hub,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
             import_upload_limit: crate::import::page::UPLOAD_LIMIT,
             import_jobs: crate::import::jobs::Running::default(),
+            live: crate::live::Hub::default(),
         }
     }
 

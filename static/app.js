@@ -58,16 +58,14 @@
   // (b) After an htmx swap, focus the first [autofocus] element inside the new content; when
   // there is none and the swap answered the follow-up form, focus its box again (#summary), so
   // the agent can type the next contact straight away.
-  var lastFormId = '';
-  document.addEventListener('htmx:beforeRequest', function (evt) {
-    var elt = evt.detail && evt.detail.elt;
-    var form = elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));
-    lastFormId = (form && form.id) || '';
-  });
+  // The form is the one that sent the settled request (not a global: other requests — the live
+  // page's, the header's — may start and settle in between).
   document.addEventListener('htmx:afterSettle', function (evt) {
     var root = evt.detail && evt.detail.elt;
-    var fromForm = lastFormId;
-    lastFormId = '';
+    var config = evt.detail && evt.detail.requestConfig;
+    var source = config && config.elt;
+    var sender = source && (source.tagName === 'FORM' ? source : source.closest && source.closest('form'));
+    var fromForm = (sender && sender.id) || '';
     if (!root || !root.isConnected || !root.querySelector) return;
     var el = root.matches('[autofocus]') ? root : root.querySelector('[autofocus]');
     if (!el && fromForm === 'follow-up-form') el = root.querySelector('#summary');
@@ -142,7 +140,6 @@
   // expired session loses nothing. It is put back into its box when the box comes back empty,
   // and forgotten once the server confirms the save (the swapped content carries .flash-ok).
   var DRAFT_PREFIX = 'aftersales.draft.';
-  var pendingDrafts = [];
 
   function storage() {
     try { return window.localStorage; } catch (e) { return null; }
@@ -197,22 +194,27 @@
     }
   });
 
+  // The drafts a request carries are those of the form that sent it, found from the request
+  // itself when it settles: requests running meanwhile (the live page's own fetches, a badge)
+  // neither take nor forget them.
+  function sourceForm(elt) {
+    return elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));
+  }
+
   document.addEventListener('htmx:beforeRequest', function (evt) {
-    var elt = evt.detail && evt.detail.elt;
-    var form = elt && (elt.tagName === 'FORM' ? elt : elt.closest && elt.closest('form'));
-    pendingDrafts = draftKeys(form);
-    clearRequestError();
+    if (sourceForm(evt.detail && evt.detail.elt)) clearRequestError();
   });
 
   document.addEventListener('htmx:afterSettle', function (evt) {
     var root = evt.detail && evt.detail.elt;
     if (!root || !root.isConnected) return;
+    var config = evt.detail.requestConfig;
+    var sent = draftKeys(sourceForm(config && config.elt));
     var saved = root.querySelector && (root.matches('.flash-ok') || root.querySelector('.flash-ok'));
     var store = storage();
     if (saved && store) {
-      for (var i = 0; i < pendingDrafts.length; i++) store.removeItem(DRAFT_PREFIX + pendingDrafts[i]);
+      for (var i = 0; i < sent.length; i++) store.removeItem(DRAFT_PREFIX + sent[i]);
     }
-    pendingDrafts = [];
     restoreDrafts(root);
   });
 
@@ -226,7 +228,6 @@
 
   function showRequestError(evt, attribute) {
     clearRequestError();
-    pendingDrafts = [];
     var text = document.body.getAttribute(attribute);
     if (!text) return;
     var box = document.createElement('div');

@@ -145,6 +145,9 @@ pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration
         if let Err(error) = crate::notifications::remind_due(&pool, Utc::now()).await {
             tracing::warn!(%error, "deadline notices failed; retrying next round");
         }
+        if let Err(error) = crate::live::presence::forget_stale(&pool, Utc::now()).await {
+            tracing::warn!(%error, "forgetting old presence failed; retrying next round");
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use crate::rules::follow_up::COMPLIANCE_TARGET;
 use crate::rules::risk::{Exposure, Risk};
 use crate::rules::workflow::Status;
 use crate::state::AppState;
-use crate::tickets::pages::views::{Deadline, TicketRow};
+use crate::tickets::pages::views::{Deadline, TicketRow, show_watchers};
 use crate::tickets::repo;
 use crate::tickets::service::{self, NewAssignment, NewTransition};
 use crate::web::views::{Choice, Flash, Layout};
@@ -218,7 +218,7 @@ async fn queue_page(
         _ => (None, false),
     };
     let soon_until = now + Duration::hours(hours);
-    let rows: Vec<SupervisedRow> = if view == "risk" {
+    let mut rows: Vec<SupervisedRow> = if view == "risk" {
         crate::follow_ups::risk_list(&state.pool, &user.shops, now, 300)
             .await?
             .iter()
@@ -247,6 +247,11 @@ async fn queue_page(
             })
             .collect()
     };
+    let ids: Vec<TicketId> = rows.iter().map(|s| TicketId(s.row.id)).collect();
+    let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
+    for supervised in &mut rows {
+        show_watchers(t, std::slice::from_mut(&mut supervised.row), &viewers);
+    }
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
     let loads = agent_loads(

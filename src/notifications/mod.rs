@@ -1,7 +1,9 @@
-//! Notices to a person in the desk about a ticket: a ticket escalated to them, a ticket handed
-//! back to them. Owns `notifications`. Written inside the transaction of the change they tell
-//! of; read by the header's badge and the `/notifications` page (`page.rs`). The text is made
-//! when shown, in the reader's language, from the kind, the ticket, who did it and their note.
+//! Notices to a person in the desk about a ticket: a ticket assigned or escalated to them, handed
+//! back to them, a follow-up, a platform clock or a return visit falling due, a buyer not
+//! satisfied. Each person may turn kinds off (`notice_muted`). Owns `notifications` and
+//! `notice_muted`. Written inside the transaction of the change they tell of; read by the
+//! header's badge and the `/notifications` page (`page.rs`). The text is made when shown, in
+//! the reader's language, from the kind, the ticket, who did it and their note.
 
 pub mod page;
 
@@ -25,6 +27,8 @@ pub enum Kind {
     FollowUpDue,
     /// A platform clock on a ticket you hold runs out within two hours.
     TimerExpiring,
+    /// The return visit of a ticket you hold fell due.
+    ReturnVisitDue,
 }
 
 impl Kind {
@@ -37,17 +41,19 @@ impl Kind {
             Kind::VisitNotSatisfied => "visit_not_satisfied",
             Kind::FollowUpDue => "follow_up_due",
             Kind::TimerExpiring => "timer_expiring",
+            Kind::ReturnVisitDue => "return_visit_due",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::AssignedToYou,
         Kind::EscalatedToYou,
         Kind::HandedBack,
         Kind::VisitNotSatisfied,
         Kind::FollowUpDue,
         Kind::TimerExpiring,
+        Kind::ReturnVisitDue,
     ];
 
     /// Parses the stored form.
@@ -64,11 +70,18 @@ impl Kind {
             Kind::VisitNotSatisfied => "notice.visit_not_satisfied",
             Kind::FollowUpDue => "notice.follow_up_due",
             Kind::TimerExpiring => "notice.timer_expiring",
+            Kind::ReturnVisitDue => "notice.return_visit_due",
         }
+    }
+
+    /// The catalogue key of its line in the settings ("notify me when …").
+    pub fn setting_key(self) -> String {
+        format!("notice.kind.{}", self.as_str())
     }
 }
 
-/// Tells `user` about `ticket`, inside the caller's transaction.
+/// Tells `user` about `ticket`, inside the caller's transaction — unless they turned that kind
+/// of notice off.
 #[allow(clippy::too_many_arguments)]
 pub async fn notify(
     db: impl PgExecutor<'_>,
@@ -82,7 +95,8 @@ pub async fn notify(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, actor_id, note, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT $1, $2, $3, $4, $5, $6, $7
+         WHERE NOT EXISTS (SELECT 1 FROM notice_muted WHERE user_id = $2 AND kind = $4)",
     )
     .bind(shop)
     .bind(user)
@@ -100,6 +114,8 @@ pub async fn notify(
 pub const FOLLOW_UP_AHEAD: chrono::Duration = chrono::Duration::hours(1);
 /// How far ahead a platform clock's holder is warned.
 pub const TIMER_AHEAD: chrono::Duration = chrono::Duration::hours(2);
+/// How long after a return visit fell due its holder is still told of it.
+pub const VISIT_LOOKBACK: chrono::Duration = chrono::Duration::days(2);
 
 /// Reminds each holder of an open ticket whose follow-up falls due within [`FOLLOW_UP_AHEAD`],
 /// or whose earliest platform clock runs out within [`TIMER_AHEAD`] — once per ticket and
@@ -122,6 +138,7 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
              WHERE t.shop_id = $1 AND t.closed_at IS NULL AND t.assignee_id IS NOT NULL
                AND (t.follow_up_due_at > $2 AND t.follow_up_due_at <= $3 OR t.timer_due_at > $2 AND t.timer_due_at <= $4)
                AND d.due > $2 AND d.due <= d.until
+               AND NOT EXISTS (SELECT 1 FROM notice_muted m WHERE m.user_id = t.assignee_id AND m.kind = d.kind)
              ON CONFLICT DO NOTHING",
         )
         .bind(shop)
@@ -131,8 +148,52 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
         .execute(pool)
         .await?
         .rows_affected();
+        // Return visits that fell due lately, told to the ticket's holder (visits long overdue
+        // when the desk first reminds are on the visits page, not in everyone's notices).
+        written += sqlx::query(
+            "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, note, created_at, about_due_at)
+             SELECT v.shop_id, t.assignee_id, v.ticket_id, 'return_visit_due', '', $2, v.due_at
+             FROM return_visits v
+             JOIN tickets t ON t.shop_id = v.shop_id AND t.id = v.ticket_id
+             WHERE v.shop_id = $1 AND v.answered_at IS NULL AND v.due_at <= $2 AND v.due_at > $3
+               AND t.assignee_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM notice_muted m
+                               WHERE m.user_id = t.assignee_id AND m.kind = 'return_visit_due')
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(shop)
+        .bind(now)
+        .bind(now - VISIT_LOOKBACK)
+        .execute(pool)
+        .await?
+        .rows_affected();
     }
     Ok(written)
+}
+
+/// The kinds of notice `user` turned off.
+pub async fn muted(pool: &PgPool, user: UserId) -> sqlx::Result<Vec<Kind>> {
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM notice_muted WHERE user_id = $1")
+        .bind(user)
+        .fetch_all(pool)
+        .await?;
+    Ok(kinds.iter().filter_map(|k| Kind::parse(k)).collect())
+}
+
+/// Turns off exactly the kinds `off` for `user` (the others on), in one transaction.
+pub async fn set_muted(pool: &PgPool, user: UserId, off: &[Kind]) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM notice_muted WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    let kinds: Vec<&str> = off.iter().map(|k| k.as_str()).collect();
+    sqlx::query("INSERT INTO notice_muted (user_id, kind) SELECT $1, unnest($2::text[])")
+        .bind(user)
+        .bind(&kinds)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 /// A notice as shown.
@@ -219,6 +280,7 @@ mod tests {
         for kind in Kind::ALL {
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
             assert!(crate::i18n::has(kind.text_key()), "{}", kind.text_key());
+            assert!(crate::i18n::has(&kind.setting_key()), "{}", kind.setting_key());
         }
         assert_eq!(Kind::parse("something_else"), None);
     }

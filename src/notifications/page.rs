@@ -1,17 +1,18 @@
 //! `/notifications`: a person's notices, newest first; opening one marks it read and goes to
-//! its ticket. `/notifications/badge`: the unread count in the header (fetched by the page after
+//! its ticket. Beside them, which kinds the person wants (`/notifications/settings`). `/notifications/badge`: the unread count in the header (fetched by the page after
 //! it loads).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, RawForm, State};
 use axum::response::{Html, IntoResponse, Redirect};
+use serde::Deserialize;
 
 use super::Kind;
 use crate::error::ApiError;
 use crate::ids::ShopId;
 use crate::rules::workflow::Status;
 use crate::state::AppState;
-use crate::web::views::Layout;
+use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{Page, PageResult, render};
 
 /// The pages' routes.
@@ -21,6 +22,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/notifications", get(show))
         .route("/notifications/badge", get(badge))
         .route("/notifications/read-all", post(read_all))
+        .route("/notifications/settings", post(save_settings))
         .route("/notifications/{shop}/{id}", post(open))
 }
 
@@ -31,6 +33,8 @@ pub struct NoticesPage {
     pub layout: Layout,
     pub notices: Vec<NoticeLine>,
     pub unread: usize,
+    /// One box per kind of notice, ticked when wanted.
+    pub settings: Vec<Choice>,
 }
 
 /// One notice, in the reader's words.
@@ -44,8 +48,13 @@ pub struct NoticeLine {
 }
 
 /// Shows the notices (anyone signed in).
-pub async fn show(State(state): State<AppState>, page: Page) -> PageResult {
+pub async fn show(State(state): State<AppState>, page: Page, Query(query): Query<ShowQuery>) -> PageResult {
     let t = page.t;
+    let muted = super::muted(&state.pool, page.user.id).await?;
+    let settings = Kind::ALL
+        .into_iter()
+        .map(|k| Choice::new(k.as_str(), t.t(&k.setting_key()), !muted.contains(&k)))
+        .collect();
     let notices = super::recent(&state.pool, page.user.id, &page.user.shops, 200).await?;
     let lines: Vec<NoticeLine> = notices
         .iter()
@@ -66,12 +75,40 @@ pub async fn show(State(state): State<AppState>, page: Page) -> PageResult {
             }
         })
         .collect();
+    let mut layout = Layout::new(&state, t, &page.user, "notifications", "/notifications");
+    if query.saved.is_some() {
+        layout.flash = Some(Flash {
+            ok: true,
+            text: t.t("notice.settings_saved").to_string(),
+        });
+    }
     let view = NoticesPage {
-        layout: Layout::new(&state, t, &page.user, "notifications", "/notifications"),
+        settings,
+        layout,
         unread: lines.iter().filter(|l| l.unread).count(),
         notices: lines,
     };
     Ok(render(&view)?.into_response())
+}
+
+/// `?saved=1` after the settings were saved.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    saved: Option<String>,
+}
+
+/// Saves which kinds of notice the person wants: a ticked `kind` box is wanted, every other
+/// kind is turned off. Kinds the desk does not know are ignored.
+pub async fn save_settings(State(state): State<AppState>, page: Page, RawForm(body): RawForm) -> PageResult {
+    let wanted: Vec<Kind> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(name, _)| name == "kind")
+        .filter_map(|(_, value)| Kind::parse(&value))
+        .collect();
+    let off: Vec<Kind> = Kind::ALL.into_iter().filter(|k| !wanted.contains(k)).collect();
+    super::set_muted(&state.pool, page.user.id, &off).await?;
+    Ok(Redirect::to("/notifications?saved=1").into_response())
 }
 
 /// The header's badge: the unread count, or nothing.

@@ -24,6 +24,15 @@ pub async fn get(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sql
         .await
 }
 
+/// The shop of one ticket among `shops` (a light look-up for the page's presence beats).
+pub async fn shop_of(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<ShopId>> {
+    sqlx::query_scalar("SELECT shop_id FROM tickets WHERE id = $1 AND shop_id = ANY($2)")
+        .bind(id)
+        .bind(shops)
+        .fetch_optional(db)
+        .await
+}
+
 /// One ticket, locked for change until the transaction ends.
 pub async fn get_for_update(conn: &mut PgConnection, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
     sqlx::query_as(concat!(

@@ -25,6 +25,8 @@ pub struct Layout {
 
 /// The user box in the header.
 pub struct UserBox {
+    /// Their id: the live desk's pages tell their own queue's changes by it.
+    pub id: i64,
     pub name: String,
     pub role: &'static str,
     /// Sees the follow-up queues.
@@ -59,6 +61,7 @@ impl Layout {
         Layout {
             t,
             user: Some(UserBox {
+                id: user.id.0,
                 name: user.display_name.clone(),
                 role: t.t(user.role.label_key()),
                 supervises: user.may(Action::SeeFollowUps),

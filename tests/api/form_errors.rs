@@ -249,7 +249,7 @@ async fn a_follow_up_of_only_spaces_is_refused_next_to_the_summary_with_channel_
             assert_eq!(response.status(), expected, "{lang}, htmx: {htmx}");
             let page = response.text().await.expect("text");
             assert_eq!(
-                page.starts_with("<div id=\"ticket-body\">"),
+                page.starts_with("<div id=\"ticket-body\" "),
                 htmx,
                 "a fragment for htmx only"
             );

@@ -946,3 +946,77 @@ test('a supervisor does two bulk actions in a row and sees both results; an esca
   await page.screenshot({ path: 'screenshots/27-escalated-in-queue.png' });
   await page.context().close();
 });
+
+test('two agents at once: presence on a ticket, a reassignment that reaches the other\'s queue and bell live, a stale move that keeps the note', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-9501', 2);
+  const ids = [];
+  for (const description of ['商品有色差，买家要求退货', '快递外包装破损']) {
+    const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+      kind: 'return', order_no: 'E2E-9501', reason: 'quality', description, refund_fen: 3990,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ids.push(created.body.id);
+  }
+  const [shared, handed] = ids;
+
+  // A works in Chinese; B in English, in another browser (context).
+  const a = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  const b = await signedInPage('e2e-agent2', 'e2e-agent2-pass');
+  await b.click('.userbox .lang a:has-text("EN")');
+  await b.waitForSelector('html[lang="en"]');
+
+  // Both open the same ticket: each sees the other; typing shows as typing.
+  await a.goto(`${BASE}/tickets/${shared}`);
+  await b.goto(`${BASE}/tickets/${shared}`);
+  await b.waitForSelector('#presence-viewing', { timeout: 3000 });
+  assert.match(await b.textContent('#presence'), /e2e-agent also viewing/);
+  await a.waitForSelector('#presence-viewing', { timeout: 3000 });
+  assert.match(await a.textContent('#presence'), /e2e-agent2 也在查看/);
+  await a.type('#summary', '正在和买家确认色差');
+  await b.waitForSelector('#presence-typing', { timeout: 3000 });
+  assert.match(await b.textContent('#presence-typing'), /e2e-agent typing/);
+  await b.screenshot({ path: 'screenshots/28-presence-en.png' });
+  await a.screenshot({ path: 'screenshots/29-presence-zh.png' });
+
+  // B types a note for a move, then A approves the ticket: B's page says what changed, live.
+  await b.fill('#move-note', 'Buyer will send it back today');
+  await a.click('#move-approved summary');
+  await a.click('#move-approved button[name="to"]');
+  await a.waitForFunction(() => document.querySelector('.page-head .status')?.textContent.includes('已同意'));
+  await b.waitForSelector('#live-changes li', { timeout: 3000 });
+  assert.match(await b.textContent('#live-changes'), /changed since you opened it/);
+  // B's move from the old page: refused as stale, what A did marked, B's note kept.
+  await b.click('button[form="moves-form"]:not([data-confirm])');
+  await b.waitForSelector('#ticket-body .flash-error');
+  assert.match(await b.textContent('#ticket-body .flash-error'), /Someone changed this ticket just now/);
+  assert.equal(await b.inputValue('#move-note'), 'Buyer will send it back today', 'the typed note is kept');
+  assert.ok(await b.$('#timeline li.live-fresh'), 'what the other did is marked on the timeline');
+  await b.screenshot({ path: 'screenshots/30-stale-move-what-changed-en.png', fullPage: true });
+
+  // B watches their queue; the supervisor gives B A's other ticket from its page (reassigning
+  // is a supervisor's move). Within 3 s, no reload: the row is in B's queue, B's bell counts it.
+  await b.goto(`${BASE}/?view=mine`);
+  await b.evaluate(() => { window.__noReload = true; });
+  const before = Number((await b.$('#notice-count')) ? await b.textContent('#notice-count') : 0);
+  const boss = await signedInPage('e2e-super', 'e2e-super-pass');
+  await boss.goto(`${BASE}/tickets/${handed}`);
+  const agent2 = await boss.$$eval('select[name="assignee"] option', (os) => os.find((o) => o.textContent.includes('e2e-agent2'))?.value);
+  assert.ok(agent2, 'B is among the assignees');
+  await boss.selectOption('select[name="assignee"]', agent2);
+  const given = Date.now();
+  await boss.click('form[action$="/assignment"] button[type=submit]:not([value])');
+  await b.waitForSelector(`#queue-results tr[data-ticket="${handed}"]`, { timeout: 3000 });
+  await b.waitForFunction((n) => Number(document.querySelector('#notice-count')?.textContent || 0) > n, before, { timeout: 3000 });
+  assert.ok(Date.now() - given < 3000, `reached B in ${Date.now() - given} ms`);
+  assert.equal(await b.evaluate(() => window.__noReload), true, 'B\'s page was not reloaded');
+  await b.screenshot({ path: 'screenshots/31-live-queue-and-bell-en.png' });
+  await boss.context().close();
+  await b.click('#notices-link');
+  await b.waitForURL(/\/notifications$/);
+  assert.match(await b.textContent('#notices'), new RegExp(`e2e-super assigned ticket #${handed}`));
+  await b.screenshot({ path: 'screenshots/32-notices-en.png', fullPage: true });
+  await a.context().close();
+  await b.context().close();
+});

@@ -36,6 +36,7 @@ base="$(grep -o 'http://[0-9.:]*' "$log" | head -n 1)"
 
 add_user() { printf '%s' "$3" | "$bin" user add --login "$1" --role "$2" --shop demo --password-stdin >/dev/null; }
 add_user e2e-agent agent e2e-agent-pass
+add_user e2e-agent2 agent e2e-agent2-pass
 add_user e2e-super supervisor e2e-super-pass
 add_user e2e-owner owner e2e-owner-pass
 add_user e2e-admin admin e2e-admin-pass

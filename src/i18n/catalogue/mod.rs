@@ -12,6 +12,7 @@ mod follow_ups;
 mod goods;
 mod import;
 mod keyboard;
+mod live;
 mod money;
 mod notices;
 mod replies;
@@ -41,6 +42,7 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     drafts::ENTRIES,
     reviews::ENTRIES,
     users::ENTRIES,
+    live::ENTRIES,
     notices::ENTRIES,
     goods::ENTRIES,
     money::ENTRIES,

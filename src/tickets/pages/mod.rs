@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/new", get(new_ticket::show_form))
         .route("/tickets", post(new_ticket::open_ticket))
         .route("/tickets/{id}", get(ticket::show_ticket))
+        .route("/tickets/{id}/changes", get(ticket::show_changes))
         .route("/tickets/{id}/follow-ups", post(ticket::record_follow_up))
         .route("/tickets/{id}/notes", post(ticket::add_note))
         .route("/tickets/{id}/transitions", post(ticket::move_ticket))

@@ -27,6 +27,9 @@ const PAGE_SIZE: i64 = 50;
 #[template(path = "queue.html")]
 pub struct QueuePage {
     pub layout: Layout,
+    /// Which changes refresh the list live: `mine` (those coming to or leaving this person) or
+    /// `shop` (any in the shops).
+    pub live_scope: &'static str,
     pub title: &'static str,
     pub rows: Vec<TicketRow>,
     pub open_label: String,
@@ -231,7 +234,10 @@ pub async fn show_queue(
     let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
-    let rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
+    let mut rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
+    let ids: Vec<TicketId> = shown.iter().map(|ticket| ticket.id).collect();
+    let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
+    super::views::show_watchers(t, &mut rows, &viewers);
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
     // The counts follow the status filter as the list does (the kind chips count per kind).
@@ -301,6 +307,7 @@ pub async fn show_queue(
         .collect();
     let title = t.t(view.title_key());
     let page = QueuePage {
+        live_scope: if view == QueueView::Mine { "mine" } else { "shop" },
         can_take: user.may(Action::WorkTickets),
         here: path.clone(),
         layout: Layout::new(&state, t, &user, "queue", path),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::api::ApiForm;
+use crate::api::{ApiForm, ApiQuery};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -72,6 +72,13 @@ pub struct TicketPartial {
     pub follow_up_of: Option<i64>,
     pub meta: Vec<(&'static str, String)>,
     pub events: Vec<EventRow>,
+    /// The newest event when the page was made: a move posts it back (`seen`), and the live
+    /// page asks what others did after it.
+    pub seen: i64,
+    /// What others did since the page the person worked in was loaded (a refused stale move).
+    pub changes: Vec<EventRow>,
+    /// Whether the changes box offers a reload (not here: this fragment is already current).
+    pub changes_reload: bool,
     pub verdict: Option<VerdictBox>,
     /// The legal moves in workflow order: bare buttons of the shared form, or, for a move that
     /// needs details (`rules::move_details`), a form of its own.
@@ -230,7 +237,13 @@ pub struct GoodsForms {
 }
 
 /// One timeline entry, ready to show.
+#[derive(Clone)]
 pub struct EventRow {
+    pub id: i64,
+    /// Who did it (`None`: the desk itself).
+    pub actor: Option<i64>,
+    /// Done by someone else after the page was loaded: marked on the timeline.
+    pub fresh: bool,
     pub class: String,
     pub who: String,
     pub what: String,
@@ -578,6 +591,9 @@ pub async fn partial(
         follow_up_of: ticket.follow_up_of.map(|id| id.0),
         meta,
         events: events.iter().map(|e| event_row(t, e, &names, ticket)).collect(),
+        seen: events.last().map_or(0, |e| e.id),
+        changes: Vec::new(),
+        changes_reload: false,
         verdict,
         moves,
         move_open: false,
@@ -772,6 +788,9 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         EventData::Recounted(_) => (event.data.kind().to_string(), None),
     };
     EventRow {
+        id: event.id,
+        actor: event.actor_id.map(|a| a.0),
+        fresh: false,
         class: format!("ev-{}", event.data.kind()),
         who,
         what,
@@ -845,6 +864,50 @@ pub async fn show_ticket(State(state): State<AppState>, page: Page, Path(id): Pa
     Ok(render(&view)?.into_response())
 }
 
+/// What others did on a ticket since the page showed event `seen`.
+#[derive(Template)]
+#[template(path = "_ticket_changes.html")]
+pub struct ChangesView {
+    pub t: Tr,
+    pub id: i64,
+    pub changes: Vec<EventRow>,
+    /// The page under the box is older than the changes: offer the reload.
+    pub changes_reload: bool,
+}
+
+/// `?seen=`: the newest event the page showed.
+#[derive(Deserialize)]
+pub struct ChangesQuery {
+    seen: i64,
+}
+
+/// What others did on ticket `id` after event `seen` (the live ticket page asks when the
+/// ticket changes under it); an empty box when nothing.
+pub async fn show_changes(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<TicketId>,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> PageResult {
+    let ticket = load(&state, &page.user, id).await?;
+    let t = Tr::new(page.t.lang, ticket.time_zone);
+    let events = repo::events(&state.pool, ticket.shop_id, ticket.id).await?;
+    let names = user_names(&state, &events).await?;
+    let me = Some(page.user.id);
+    let changes = events
+        .iter()
+        .filter(|e| e.id > query.seen && e.actor_id != me)
+        .map(|e| event_row(t, e, &names, &ticket))
+        .collect();
+    Ok(render(&ChangesView {
+        t,
+        id: id.0,
+        changes,
+        changes_reload: true,
+    })?
+    .into_response())
+}
+
 /// What was typed into the ticket page's forms, shown again when an action is refused.
 #[derive(Default)]
 pub struct Draft {
@@ -858,6 +921,9 @@ pub struct Draft {
     pub move_draft: MoveDraft,
     /// The comment typed with the return visit's answer.
     pub visit_comment: String,
+    /// The newest event of the page the person worked in (what others did after it is shown
+    /// when their move was refused as stale).
+    pub seen: Option<i64>,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
@@ -891,6 +957,10 @@ pub(crate) async fn answer(
     draft: Draft,
 ) -> PageResult {
     let t = page.t;
+    let result_code = match &result {
+        Err(Refusal::Said(error)) => Some(error.code.to_string()),
+        _ => None,
+    };
     let (ticket, flash, errors, status) = match result {
         Ok(ticket) => {
             if !page.htmx {
@@ -929,7 +999,16 @@ pub(crate) async fn answer(
         }
     };
     let refused = flash.as_ref().is_some_and(|flash| !flash.ok) || !errors.is_empty();
+    let stale = matches!(&result_code, Some(code) if code == "stale_version");
     let mut body = partial(state, &page.user, t, &ticket, flash).await?;
+    // A stale move: what the others did since that page was loaded, marked and listed.
+    if let (true, Some(seen)) = (stale, draft.seen) {
+        let me = page.user.id.0;
+        for event in &mut body.events {
+            event.fresh = event.id > seen && event.actor != Some(me);
+        }
+        body.changes = body.events.iter().filter(|e| e.fresh).cloned().collect();
+    }
     // Whatever the refusal, what was typed comes back in its box.
     if refused {
         if let Some(channel) = &draft.channel {
@@ -1081,6 +1160,9 @@ pub async fn add_note(
 pub struct TransitionForm {
     to: String,
     version: i32,
+    /// The newest event the page showed.
+    #[serde(default)]
+    seen: Option<i64>,
     note: Option<String>,
     resolution: Option<String>,
     /// Approving a return or exchange: the return address chosen.
@@ -1214,6 +1296,7 @@ pub async fn move_ticket(
         move_note: form.note.clone().unwrap_or_default(),
         move_to: form.to.clone(),
         move_draft: move_draft(|name| form.field(name)),
+        seen: form.seen,
         ..Draft::default()
     };
     let result = match Status::parse(&form.to) {
@@ -1240,6 +1323,9 @@ pub async fn move_ticket(
 pub struct AssignForm {
     assignee: String,
     version: Option<i32>,
+    /// The newest event the page showed.
+    #[serde(default)]
+    seen: Option<i64>,
     /// Where a plain form goes back to once done (the queue's rows), instead of the ticket.
     back: Option<String>,
 }
@@ -1277,7 +1363,11 @@ pub async fn assign_ticket(
     if let (Ok(_), false, Some(back)) = (&result, page.htmx, form.back.as_deref()) {
         return Ok(Redirect::to(&crate::web::safe_next(Some(back))).into_response());
     }
-    answer(&state, &page, id, result, "flash.assigned", Draft::default()).await
+    let draft = Draft {
+        seen: form.seen,
+        ..Draft::default()
+    };
+    answer(&state, &page, id, result, "flash.assigned", draft).await
 }
 
 /// The return-visit form.

@@ -116,6 +116,8 @@ pub struct TicketRow {
     pub unassigned: bool,
     /// Its version, for the row's assign-to-me form.
     pub version: i32,
+    /// Who else has the ticket open now ("王芳 在写"), or empty.
+    pub watchers: String,
 }
 
 /// Which of a ticket's deadlines comes first, in words.
@@ -174,11 +176,43 @@ impl TicketRow {
             queue_position: QueuePosition::of(ticket).to_query(),
             unassigned: ticket.assignee_id.is_none(),
             version: ticket.version,
+            watchers: String::new(),
             opened: ticket
                 .opened_at
                 .with_timezone(&ticket.time_zone)
                 .format("%m-%d %H:%M")
                 .to_string(),
         }
+    }
+}
+
+/// Says on each row who else has its ticket open, from [`presence::viewers`]: those typing
+/// first.
+///
+/// [`presence::viewers`]: crate::live::presence::viewers
+pub fn show_watchers(
+    t: Tr,
+    rows: &mut [TicketRow],
+    viewers: &std::collections::HashMap<crate::ids::TicketId, Vec<crate::live::presence::Viewer>>,
+) {
+    for row in rows {
+        let Some(people) = viewers.get(&crate::ids::TicketId(row.id)) else {
+            continue;
+        };
+        let names = |typing: bool| -> Vec<&str> {
+            people
+                .iter()
+                .filter(|v| v.typing == typing)
+                .map(|v| v.name.as_str())
+                .collect()
+        };
+        let mut said = Vec::new();
+        for (typing, key) in [(true, "live.row_typing"), (false, "live.row_viewing")] {
+            let who = names(typing);
+            if !who.is_empty() {
+                said.push(t.f(key, &[("names", &who.join(t.t("live.separator")))]));
+            }
+        }
+        row.watchers = said.join(" · ");
     }
 }
