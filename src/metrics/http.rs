@@ -77,6 +77,7 @@ pub async fn scrape(State(state): State<AppState>, request: Request) -> Response
         return StatusCode::FORBIDDEN.into_response();
     }
     state.metrics.set_pool(&state.pool);
+    state.metrics.set_live_streams(state.live.streams());
     let ready = tokio::time::timeout(Duration::from_secs(2), crate::health::readiness(&state))
         .await
         .is_ok_and(|ready| ready.is_ok());

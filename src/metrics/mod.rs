@@ -168,6 +168,7 @@ pub struct Metrics {
     last_sweep: Gauge,
     imports: Family<ImportLabels, Counter>,
     import_rows: Family<KindLabels, Counter>,
+    live_streams: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -252,6 +253,12 @@ impl Metrics {
             "Rows of the files imported and committed, by kind",
             import_rows.clone(),
         );
+        let live_streams = Gauge::default();
+        registry.register(
+            "live_streams",
+            "Live event streams open to browsers now (one per open page)",
+            live_streams.clone(),
+        );
         registry.register("build_info", "The running version (always 1)", build);
 
         Metrics {
@@ -268,6 +275,7 @@ impl Metrics {
             last_sweep,
             imports,
             import_rows,
+            live_streams,
         }
     }
 
@@ -306,6 +314,10 @@ impl Metrics {
         self.pool_size.set(i64::from(pool.size()));
         self.pool_idle.set(i64::try_from(pool.num_idle()).unwrap_or(i64::MAX));
         self.pool_max.set(i64::from(pool.options().get_max_connections()));
+    }
+
+    fn set_live_streams(&self, streams: usize) {
+        self.live_streams.set(i64::try_from(streams).unwrap_or(i64::MAX));
     }
 
     fn encode(&self) -> Result<String, std::fmt::Error> {

@@ -103,6 +103,12 @@ async fn a_reassignment_made_on_one_server_reaches_the_new_holder_on_another_wit
     let mut stream_b = Stream::open(&b, second.url("/live/events")).await;
     let z = browser(&desk.app, "agent-z").await;
     let mut stream_z = Stream::open(&z, desk.app.url("/live/events")).await;
+    // Each server counts the streams it holds.
+    assert!(
+        second.metrics().await.contains("aftersales_live_streams 1\n"),
+        "{}",
+        second.metrics().await
+    );
 
     let given = desk
         .app
