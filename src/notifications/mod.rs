@@ -25,6 +25,8 @@ pub enum Kind {
     FollowUpDue,
     /// A platform clock on a ticket you hold runs out within two hours.
     TimerExpiring,
+    /// The shop's daily digest, to each supervisor (about no one ticket; `webhooks::digest`).
+    DailyDigest,
 }
 
 impl Kind {
@@ -37,17 +39,19 @@ impl Kind {
             Kind::VisitNotSatisfied => "visit_not_satisfied",
             Kind::FollowUpDue => "follow_up_due",
             Kind::TimerExpiring => "timer_expiring",
+            Kind::DailyDigest => "daily_digest",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::AssignedToYou,
         Kind::EscalatedToYou,
         Kind::HandedBack,
         Kind::VisitNotSatisfied,
         Kind::FollowUpDue,
         Kind::TimerExpiring,
+        Kind::DailyDigest,
     ];
 
     /// Parses the stored form.
@@ -64,6 +68,7 @@ impl Kind {
             Kind::VisitNotSatisfied => "notice.visit_not_satisfied",
             Kind::FollowUpDue => "notice.follow_up_due",
             Kind::TimerExpiring => "notice.timer_expiring",
+            Kind::DailyDigest => "notice.daily_digest",
         }
     }
 }
@@ -89,6 +94,26 @@ pub async fn notify(
     .bind(ticket)
     .bind(kind.as_str())
     .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives `user` the shop's daily digest (`note`: its figures), inside the caller's transaction.
+pub async fn notify_digest(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    user: UserId,
+    note: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (shop_id, user_id, kind, note, created_at) VALUES ($1, $2, 'daily_digest', $3, $4)",
+    )
+    .bind(shop)
+    .bind(user)
     .bind(note)
     .bind(now)
     .execute(db)
@@ -140,15 +165,16 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
 pub struct Notice {
     pub shop_id: ShopId,
     pub id: i64,
-    pub ticket_id: TicketId,
+    /// `None` for a notice about the shop (the daily digest).
+    pub ticket_id: Option<TicketId>,
     pub kind: String,
     pub actor: Option<String>,
     pub note: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
     /// The ticket's buyer and status now, to tell which one it is.
-    pub buyer: String,
-    pub status: String,
+    pub buyer: Option<String>,
+    pub status: Option<String>,
 }
 
 /// How many notices `user` has not opened.
@@ -165,8 +191,8 @@ pub async fn recent(pool: &PgPool, user: UserId, shops: &[ShopId], limit: i64) -
         "SELECT n.shop_id, n.id, n.ticket_id, n.kind, a.display_name AS actor, n.note, n.created_at, n.read_at,
                 c.nick AS buyer, t.status
          FROM notifications n
-         JOIN tickets t ON t.shop_id = n.shop_id AND t.id = n.ticket_id
-         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+         LEFT JOIN tickets t ON t.shop_id = n.shop_id AND t.id = n.ticket_id
+         LEFT JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
          LEFT JOIN users a ON a.id = n.actor_id
          WHERE n.user_id = $1 AND n.shop_id = ANY($2)
          ORDER BY n.created_at DESC, n.id DESC LIMIT $3",
@@ -178,14 +204,15 @@ pub async fn recent(pool: &PgPool, user: UserId, shops: &[ShopId], limit: i64) -
     .await
 }
 
-/// Marks one of `user`'s notices read; answers the ticket it is about (`None`: not theirs).
+/// Marks one of `user`'s notices read; answers the ticket it is about (`None`: not theirs;
+/// `Some(None)`: about no one ticket).
 pub async fn open(
     pool: &PgPool,
     user: UserId,
     shop: ShopId,
     id: i64,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<TicketId>> {
+) -> sqlx::Result<Option<Option<TicketId>>> {
     sqlx::query_scalar(
         "UPDATE notifications SET read_at = COALESCE(read_at, $4)
          WHERE shop_id = $1 AND id = $2 AND user_id = $3 RETURNING ticket_id",

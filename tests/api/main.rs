@@ -39,3 +39,4 @@ mod tickets;
 mod timeline;
 mod visit_followup;
 mod visits;
+mod webhooks;
