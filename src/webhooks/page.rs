@@ -101,6 +101,8 @@ pub struct LogRow {
     pub attempts: i32,
     pub status: String,
     pub error: String,
+    /// When a pending delivery is tried next (empty otherwise).
+    pub next: String,
 }
 
 fn log_row(t: crate::i18n::Tr, line: &LogLine) -> LogRow {
@@ -118,6 +120,11 @@ fn log_row(t: crate::i18n::Tr, line: &LogLine) -> LogRow {
         attempts: line.attempts,
         status: line.last_status.map(|s| s.to_string()).unwrap_or_default(),
         error: line.last_error.clone().unwrap_or_default(),
+        next: if line.state == "pending" {
+            t.datetime(&line.next_attempt_at)
+        } else {
+            String::new()
+        },
     }
 }
 

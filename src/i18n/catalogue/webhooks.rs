@@ -116,6 +116,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("webhooks.log.state", "状态", "State"),
     ("webhooks.log.attempts", "尝试次数", "Tries"),
     ("webhooks.log.error", "最后错误", "Last error"),
+    ("webhooks.log.next", "下次尝试", "Next try"),
     ("webhooks.log.none", "还没有推送。", "Nothing delivered yet."),
     (
         "webhooks.error.name",
