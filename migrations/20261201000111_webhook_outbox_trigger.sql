@@ -27,6 +27,13 @@ BEGIN
         SELECT 1 FROM webhooks WHERE shop_id = NEW.shop_id AND active AND hook_event = ANY (events)) THEN
         RETURN NULL;
     END IF;
+    -- History is not news: an event that happened more than a day before the desk learnt of its
+    -- ticket (an imported refund report's opening and its replayed moves) alerts no one.
+    IF NEW.at < (SELECT (e.data->>'recorded_at')::timestamptz - interval '1 day' FROM ticket_events e
+                 WHERE e.shop_id = NEW.shop_id AND e.ticket_id = NEW.ticket_id AND e.kind = 'created'
+                 ORDER BY e.id LIMIT 1) THEN
+        RETURN NULL;
+    END IF;
     -- The event's own time is when it happened by the desk's clock; it is due at once.
     INSERT INTO webhook_deliveries (shop_id, hook_id, event, event_key, ticket_id, payload, next_attempt_at, created_at)
     SELECT w.shop_id, w.id, hook_event, 'ticket_event:' || NEW.id, NEW.ticket_id,

@@ -676,3 +676,63 @@ async fn a_follow_up_falling_due_within_the_hour_is_sent_once_however_often_the_
     assert_eq!(body["ticket"]["id"], ticket["id"]);
     assert_eq!(outbox_rows(&desk.app, hook).await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_imported_refund_report_replays_history_without_alerting_anyone() {
+    let desk = desk().await;
+    let receiver = Receiver::start(vec![], "ok").await;
+    let hook = add_hook(
+        &desk,
+        "ERP",
+        "generic",
+        &format!("{}/i", receiver.address),
+        GENERIC_KEY,
+        &["ticket_opened", "ticket_assigned", "status_changed"],
+    )
+    .await;
+    desk.app.user("boss", aftersales::auth::Role::Admin, &[]).await;
+    let read = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .expect("fixture")
+    };
+    let shop = aftersales::shops::get(&desk.app.pool, desk.shop)
+        .await
+        .expect("query")
+        .expect("shop");
+    aftersales::import::orders::import(
+        &desk.app.pool,
+        desk.shop,
+        chrono_tz::Asia::Shanghai,
+        &read("orders_plain_bom.csv"),
+        aftersales::import::orders::Format::Auto,
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("orders");
+    let importer = aftersales::import::refunds::Desk {
+        pool: desk.app.pool.clone(),
+        calendar: std::sync::Arc::new(aftersales::rules::calendar::Calendar::bundled()),
+        clock: desk.app.clock.clone(),
+    };
+    let user = aftersales::import::refunds::actor(&desk.app.pool, "boss", desk.shop)
+        .await
+        .expect("admin");
+    let summary =
+        aftersales::import::refunds::import(&importer, &user, &shop, &read("refunds.csv"), false, &mut |_| {})
+            .await
+            .expect("refunds import");
+    assert_eq!(summary.tickets_created, 2);
+    assert_eq!(
+        outbox_rows(&desk.app, hook).await,
+        vec![],
+        "a year-old report is history, not news"
+    );
+    // A ticket opened now still alerts.
+    desk.open("refund", "quality").await;
+    assert!(!outbox_rows(&desk.app, hook).await.is_empty());
+}
