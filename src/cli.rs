@@ -261,6 +261,16 @@ async fn serve(
         state.pool.clone(),
         state.clock.clone(),
     ));
+    // The webhooks' delivery worker: every server runs one; they share the outbox safely.
+    let webhook_worker = tokio::spawn(crate::webhooks::worker::run(
+        crate::webhooks::worker::Worker {
+            pool: state.pool.clone(),
+            sender: crate::webhooks::send::Sender::default(),
+            clock: state.clock.clone(),
+            base_url: state.transport.public_url.as_ref().map(|u| u.origin().to_string()),
+        },
+        std::time::Duration::from_secs(2),
+    ));
     let recounter = tokio::spawn(crate::reports::rollup::run_refresher(
         database.pool.clone(),
         std::time::Duration::from_secs(30),
@@ -283,6 +293,7 @@ async fn serve(
     calendar_refresh.abort();
     abandoned_imports.abort();
     recounter.abort();
+    webhook_worker.abort();
     if let Some(supervisor) = supervisor {
         supervisor.abort();
     }

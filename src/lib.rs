@@ -46,3 +46,4 @@ pub mod tickets;
 pub mod users;
 pub mod visits;
 pub mod web;
+pub mod webhooks;

@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::live::page::router())
         .merge(crate::shops::page::router())
         .merge(crate::shops::settings_page::router())
+        .merge(crate::webhooks::page::router())
         .merge(crate::web::router())
         .layer(middleware::from_fn(crate::web::render_errors));
     // Everything else: health, metrics, the compiled-in static files.

@@ -37,11 +37,13 @@ pub enum Action {
     ManageReplies,
     /// Add, edit, archive a shop's return addresses and choose the default.
     ManageReturnAddresses,
+    /// Add, edit, delete and test a shop's webhooks and read their delivery logs.
+    ManageWebhooks,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -57,6 +59,7 @@ impl Action {
         Action::ReadAudit,
         Action::ManageReplies,
         Action::ManageReturnAddresses,
+        Action::ManageWebhooks,
     ];
 
     /// A name for logs and messages.
@@ -77,6 +80,7 @@ impl Action {
             Action::ReadAudit => "read the audit log",
             Action::ManageReplies => "edit the canned-reply library",
             Action::ManageReturnAddresses => "manage the return addresses",
+            Action::ManageWebhooks => "manage the webhooks",
         }
     }
 }
@@ -102,6 +106,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | SeeReports
                 | ManageReplies
                 | ManageReturnAddresses
+                | ManageWebhooks
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -144,6 +149,7 @@ mod tests {
             Action::ReadAudit,
             Action::ManageReplies,
             Action::ManageReturnAddresses,
+            Action::ManageWebhooks,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -158,6 +164,7 @@ mod tests {
             Action::BulkFollowUps,
             Action::ManageReplies,
             Action::ManageReturnAddresses,
+            Action::ManageWebhooks,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

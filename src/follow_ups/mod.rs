@@ -123,7 +123,9 @@ pub async fn sweep_counted(pool: &PgPool, metrics: &Metrics, now: DateTime<Utc>)
     result
 }
 
-/// Runs [`sweep`], then the deadline notices (`notifications::remind_due`), every `interval`
+/// Runs [`sweep`], then the deadline notices (`notifications::remind_due`), the webhooks'
+/// deadline reminders and the daily digest (`webhooks::outbox::enqueue_due`,
+/// `webhooks::digest::send_due`), every `interval`
 /// until the process ends. Errors (e.g. the database restarting)
 /// are logged and the next round tries again.
 pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration) {
@@ -147,6 +149,12 @@ pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration
         }
         if let Err(error) = crate::live::presence::forget_stale(&pool, Utc::now()).await {
             tracing::warn!(%error, "forgetting old presence failed; retrying next round");
+        }
+        if let Err(error) = crate::webhooks::outbox::enqueue_due(&pool, Utc::now()).await {
+            tracing::warn!(%error, "webhook deadline reminders failed; retrying next round");
+        }
+        if let Err(error) = crate::webhooks::digest::send_due(&pool, Utc::now()).await {
+            tracing::warn!(%error, "daily digests failed; retrying next round");
         }
     }
 }

@@ -29,6 +29,8 @@ pub enum Kind {
     TimerExpiring,
     /// The return visit of a ticket you hold fell due.
     ReturnVisitDue,
+    /// The shop's daily digest, to each supervisor (about no one ticket; `webhooks::digest`).
+    DailyDigest,
 }
 
 impl Kind {
@@ -42,11 +44,12 @@ impl Kind {
             Kind::FollowUpDue => "follow_up_due",
             Kind::TimerExpiring => "timer_expiring",
             Kind::ReturnVisitDue => "return_visit_due",
+            Kind::DailyDigest => "daily_digest",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::AssignedToYou,
         Kind::EscalatedToYou,
         Kind::HandedBack,
@@ -54,6 +57,7 @@ impl Kind {
         Kind::FollowUpDue,
         Kind::TimerExpiring,
         Kind::ReturnVisitDue,
+        Kind::DailyDigest,
     ];
 
     /// Parses the stored form.
@@ -71,6 +75,7 @@ impl Kind {
             Kind::FollowUpDue => "notice.follow_up_due",
             Kind::TimerExpiring => "notice.timer_expiring",
             Kind::ReturnVisitDue => "notice.return_visit_due",
+            Kind::DailyDigest => "notice.daily_digest",
         }
     }
 
@@ -103,6 +108,28 @@ pub async fn notify(
     .bind(ticket)
     .bind(kind.as_str())
     .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives `user` the shop's daily digest (`note`: its figures), inside the caller's transaction.
+pub async fn notify_digest(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    user: UserId,
+    note: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (shop_id, user_id, kind, note, created_at)
+         SELECT $1, $2, 'daily_digest', $3, $4
+         WHERE NOT EXISTS (SELECT 1 FROM notice_muted WHERE user_id = $2 AND kind = 'daily_digest')",
+    )
+    .bind(shop)
+    .bind(user)
     .bind(note)
     .bind(now)
     .execute(db)
@@ -201,15 +228,16 @@ pub async fn set_muted(pool: &PgPool, user: UserId, off: &[Kind]) -> sqlx::Resul
 pub struct Notice {
     pub shop_id: ShopId,
     pub id: i64,
-    pub ticket_id: TicketId,
+    /// `None` for a notice about the shop (the daily digest).
+    pub ticket_id: Option<TicketId>,
     pub kind: String,
     pub actor: Option<String>,
     pub note: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
     /// The ticket's buyer and status now, to tell which one it is.
-    pub buyer: String,
-    pub status: String,
+    pub buyer: Option<String>,
+    pub status: Option<String>,
 }
 
 /// How many notices `user` has not opened.
@@ -226,8 +254,8 @@ pub async fn recent(pool: &PgPool, user: UserId, shops: &[ShopId], limit: i64) -
         "SELECT n.shop_id, n.id, n.ticket_id, n.kind, a.display_name AS actor, n.note, n.created_at, n.read_at,
                 c.nick AS buyer, t.status
          FROM notifications n
-         JOIN tickets t ON t.shop_id = n.shop_id AND t.id = n.ticket_id
-         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+         LEFT JOIN tickets t ON t.shop_id = n.shop_id AND t.id = n.ticket_id
+         LEFT JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
          LEFT JOIN users a ON a.id = n.actor_id
          WHERE n.user_id = $1 AND n.shop_id = ANY($2)
          ORDER BY n.created_at DESC, n.id DESC LIMIT $3",
@@ -239,14 +267,15 @@ pub async fn recent(pool: &PgPool, user: UserId, shops: &[ShopId], limit: i64) -
     .await
 }
 
-/// Marks one of `user`'s notices read; answers the ticket it is about (`None`: not theirs).
+/// Marks one of `user`'s notices read; answers the ticket it is about (`None`: not theirs;
+/// `Some(None)`: about no one ticket).
 pub async fn open(
     pool: &PgPool,
     user: UserId,
     shop: ShopId,
     id: i64,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<TicketId>> {
+) -> sqlx::Result<Option<Option<TicketId>>> {
     sqlx::query_scalar(
         "UPDATE notifications SET read_at = COALESCE(read_at, $4)
          WHERE shop_id = $1 AND id = $2 AND user_id = $3 RETURNING ticket_id",

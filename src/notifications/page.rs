@@ -60,7 +60,10 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(query): Query
         .iter()
         .map(|n| {
             let kind = Kind::parse(&n.kind);
-            let ticket = format!("#{} {}", n.ticket_id, n.buyer);
+            let ticket = n
+                .ticket_id
+                .map(|id| format!("#{id} {}", n.buyer.as_deref().unwrap_or("")))
+                .unwrap_or_default();
             let who = n.actor.clone().unwrap_or_else(|| t.t("timeline.system").to_string());
             NoticeLine {
                 open_href: format!("/notifications/{}/{}", n.shop_id, n.id),
@@ -70,7 +73,11 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(query): Query
                 ),
                 note: n.note.clone(),
                 when: t.datetime(&n.created_at),
-                status: Status::parse(&n.status).map_or("", |s| s.label(t.lang)),
+                status: n
+                    .status
+                    .as_deref()
+                    .and_then(Status::parse)
+                    .map_or("", |s| s.label(t.lang)),
                 unread: n.read_at.is_none(),
             }
         })
@@ -123,12 +130,16 @@ pub async fn badge(State(state): State<AppState>, page: Page) -> PageResult {
     Ok(Html(html).into_response())
 }
 
-/// Opens a notice: marked read, then its ticket.
+/// Opens a notice: marked read, then its ticket (the daily digest: the follow-up queue).
 pub async fn open(State(state): State<AppState>, page: Page, Path((shop, id)): Path<(ShopId, i64)>) -> PageResult {
     let ticket = super::open(&state.pool, page.user.id, shop, id, state.now())
         .await?
         .ok_or_else(|| ApiError::not_found("notification"))?;
-    Ok(Redirect::to(&format!("/tickets/{ticket}")).into_response())
+    Ok(match ticket {
+        Some(ticket) => Redirect::to(&format!("/tickets/{ticket}")),
+        None => Redirect::to("/follow-ups"),
+    }
+    .into_response())
 }
 
 /// Marks every notice read.

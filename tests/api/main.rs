@@ -40,3 +40,4 @@ mod tickets;
 mod timeline;
 mod visit_followup;
 mod visits;
+mod webhooks;

@@ -46,4 +46,4 @@ if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 mkdir -p screenshots
-BASE_URL="$base" node --test --test-concurrency=1 ${JOURNEY_FILTER:+--test-name-pattern="$JOURNEY_FILTER"} journeys.test.mjs
+BASE_URL="$base" node --test --test-concurrency=1 ${JOURNEY_FILTER:+--test-name-pattern="$JOURNEY_FILTER"} journeys.test.mjs webhooks.test.mjs

@@ -72,6 +72,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("notice.kind.return_visit_due", "回访到期", "A return visit is due"),
     (
+        "notice.kind.daily_digest",
+        "每日汇总（主管：各人超时跟进与风险金额）",
+        "The daily digest (supervisors: overdue follow-ups per person, money at risk)",
+    ),
+    (
         "notice.return_visit_due",
         "工单 {ticket} 到了回访的时间",
         "Ticket {ticket} is due for its return visit",

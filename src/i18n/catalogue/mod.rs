@@ -21,6 +21,7 @@ mod reviews;
 mod tickets_errors;
 mod users;
 mod visits;
+mod webhooks;
 mod workflow;
 
 /// Every area's entries.
@@ -46,4 +47,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     notices::ENTRIES,
     goods::ENTRIES,
     money::ENTRIES,
+    webhooks::ENTRIES,
 ];
