@@ -37,11 +37,17 @@ pub enum Action {
     ManageReplies,
     /// Add, edit, archive a shop's return addresses and choose the default.
     ManageReturnAddresses,
+    /// Merge a ticket into another of the same order (the merged one closes).
+    MergeTickets,
+    /// Name a shop's tags and choose their colours (applying them is working tickets).
+    ManageTags,
+    /// Share a saved queue view with the whole shop.
+    ShareViews,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -57,6 +63,9 @@ impl Action {
         Action::ReadAudit,
         Action::ManageReplies,
         Action::ManageReturnAddresses,
+        Action::MergeTickets,
+        Action::ManageTags,
+        Action::ShareViews,
     ];
 
     /// A name for logs and messages.
@@ -77,12 +86,16 @@ impl Action {
             Action::ReadAudit => "read the audit log",
             Action::ManageReplies => "edit the canned-reply library",
             Action::ManageReturnAddresses => "manage the return addresses",
+            Action::MergeTickets => "merge tickets",
+            Action::ManageTags => "manage the shop's tags",
+            Action::ShareViews => "share queue views with the shop",
         }
     }
 }
 
-/// The matrix: agents work tickets of their shops; supervisors also reassign, override the
-/// rules and see the follow-up queues and reports; owners see reports and tickets read-only and
+/// The matrix: agents work tickets of their shops (linking tickets of an order and applying
+/// tags included); supervisors also reassign, override the rules, merge tickets, manage the
+/// tags, share queue views and see the follow-up queues and reports; owners see reports and tickets read-only and
 /// import their orders; admins manage shops, users, the calendar and settings, and may do
 /// everything else.
 pub fn allows(role: Role, action: Action) -> bool {
@@ -102,6 +115,9 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | SeeReports
                 | ManageReplies
                 | ManageReturnAddresses
+                | MergeTickets
+                | ManageTags
+                | ShareViews
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -144,6 +160,9 @@ mod tests {
             Action::ReadAudit,
             Action::ManageReplies,
             Action::ManageReturnAddresses,
+            Action::MergeTickets,
+            Action::ManageTags,
+            Action::ShareViews,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -158,6 +177,9 @@ mod tests {
             Action::BulkFollowUps,
             Action::ManageReplies,
             Action::ManageReturnAddresses,
+            Action::MergeTickets,
+            Action::ManageTags,
+            Action::ShareViews,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

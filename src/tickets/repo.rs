@@ -124,6 +124,9 @@ pub struct Filter {
     /// An order number (exact) or the start of a buyer's name.
     pub query: Option<String>,
     pub open_only: bool,
+    /// Only tickets carrying this tag (`tags`); the queue's statement reads it from the tag's
+    /// side (`ticket_tags_by_tag`).
+    pub tag: Option<i64>,
 }
 
 /// Tickets newest first, keyset-paged by id: pass the last id seen as `before`.
@@ -226,6 +229,11 @@ pub async fn list_by_due(
         )
         .push_bind(query)
         .push(", '%', ''), '_', '\\_') || '%'))");
+    }
+    if let Some(tag) = filter.tag {
+        q.push(" AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.shop_id = t.shop_id AND g.ticket_id = t.id AND g.tag_id = ")
+            .push_bind(tag)
+            .push(")");
     }
     if let Some((due, id)) = after {
         q.push(" AND (COALESCE(t.queue_due_at, 'infinity'), t.id) > (")
@@ -456,6 +464,52 @@ pub async fn store_move(
     .execute(&mut *conn)
     .await?;
     touch(conn, shop, ticket, now).await
+}
+
+/// Closes a ticket as merged into `target` (`rules::links::merged_position`): closed now, out
+/// of the follow-up cycle and the platform clocks (so out of every queue and the risk view), the
+/// pointer kept; the version goes up.
+pub async fn store_merge(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ticket: TicketId,
+    target: TicketId,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets SET status = 'closed', held_from = NULL, merged_into = $3, closed_at = $4,
+                follow_up_due_at = NULL, next_escalation_at = NULL, timer_due_at = NULL, platform_deadline_at = NULL
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(target)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    touch(conn, shop, ticket, now).await
+}
+
+/// The tickets merged into `ticket`, oldest first.
+pub async fn merged_into(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<TicketId>> {
+    sqlx::query_scalar("SELECT id FROM tickets WHERE shop_id = $1 AND merged_into = $2 ORDER BY id")
+        .bind(shop)
+        .bind(ticket)
+        .fetch_all(db)
+        .await
+}
+
+/// Every ticket of an order, oldest first (at most 50): what a ticket may be linked to or
+/// merged into.
+pub async fn of_order(db: impl PgExecutor<'_>, shop: ShopId, order: OrderId) -> sqlx::Result<Vec<Ticket>> {
+    sqlx::query_as(concat!(
+        ticket_select!(),
+        "WHERE t.shop_id = $1 AND t.order_id = $2 ORDER BY t.id LIMIT 50"
+    ))
+    .bind(shop)
+    .bind(order)
+    .fetch_all(db)
+    .await
 }
 
 /// Records why a request was refused and the note that says more (kept when the ticket moves

@@ -12,6 +12,7 @@ mod follow_ups;
 mod goods;
 mod import;
 mod keyboard;
+mod links_tags;
 mod money;
 mod notices;
 mod replies;
@@ -44,4 +45,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     notices::ENTRIES,
     goods::ENTRIES,
     money::ENTRIES,
+    links_tags::ENTRIES,
 ];

@@ -43,6 +43,10 @@ pub struct QueuePage {
     pub can_take: bool,
     /// This page's address, where the rows' assign-to-me forms come back to.
     pub here: String,
+    /// The tag filter and the bulk tag bar (`tags::page`, `_queue_tags.html`).
+    pub tagging: crate::tags::page::QueueTagging,
+    /// The saved views (`saved_views::page`, `_saved_views.html`).
+    pub saved: crate::saved_views::page::SavedViewsNav,
 }
 
 /// A filter chip with its count.
@@ -61,6 +65,8 @@ pub struct QueueQuery {
     kind: Option<String>,
     status: Option<String>,
     q: Option<String>,
+    /// A tag's id: only tickets carrying it.
+    tag: Option<String>,
     /// `<due rfc3339>_<id>` of the last row of the previous page.
     after: Option<String>,
 }
@@ -186,6 +192,19 @@ pub async fn show_queue(
     {
         return Ok(Redirect::to(page).into_response());
     }
+    let page = queue_page(&state, &user, t, path, query).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The queue page for `query`, at `path` (also where a refused bulk action or saved view shows
+/// the queue again).
+pub async fn queue_page(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    t: crate::i18n::Tr,
+    path: String,
+    query: QueueQuery,
+) -> PageResult<QueuePage> {
     let lang = t.lang;
     let now = state.now();
     let view = query
@@ -204,6 +223,7 @@ pub async fn show_queue(
         .filter(|s| !s.is_empty())
         .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
+    let tag = query.tag.as_deref().and_then(|tag| tag.trim().parse::<i64>().ok());
     let after = match query.after.as_deref() {
         Some(a) => Some(QueuePosition::parse(a).map(QueuePosition::keyset).ok_or_else(|| {
             PageError::new(
@@ -227,11 +247,13 @@ pub async fn show_queue(
         overdue: None,
         query: (!q.is_empty()).then(|| q.clone()),
         open_only: true,
+        tag,
     };
     let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
-    let rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
+    let mut rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
+    crate::tags::page::tag_rows(&state.pool, shown, &mut rows).await?;
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
     // The counts follow the status filter as the list does (the kind chips count per kind).
@@ -276,6 +298,9 @@ pub async fn show_queue(
             if !q.is_empty() {
                 href.push_str(&format!("&q={}", crate::web::urlencode(&q)));
             }
+            if let Some(tag) = tag {
+                href.push_str(&format!("&tag={tag}"));
+            }
             href
         })
     } else {
@@ -300,10 +325,19 @@ pub async fn show_queue(
         .map(|v| Choice::new(v.as_str(), t.t(v.label_key()), v == view))
         .collect();
     let title = t.t(view.title_key());
-    let page = QueuePage {
+    let tagging = crate::tags::page::QueueTagging::load(&state.pool, user, t, tag, path.clone()).await?;
+    let saved = crate::saved_views::page::SavedViewsNav::load(
+        &state.pool,
+        user,
+        path.split_once('?').map(|(_, query)| query).unwrap_or(""),
+    )
+    .await?;
+    Ok(QueuePage {
+        tagging,
+        saved,
         can_take: user.may(Action::WorkTickets),
         here: path.clone(),
-        layout: Layout::new(&state, t, &user, "queue", path),
+        layout: Layout::new(state, t, user, "queue", path),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
         overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),
@@ -316,8 +350,7 @@ pub async fn show_queue(
         statuses,
         q,
         next_page,
-    };
-    Ok(render(&page)?.into_response())
+    })
 }
 
 #[cfg(test)]

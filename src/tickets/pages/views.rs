@@ -116,6 +116,10 @@ pub struct TicketRow {
     pub unassigned: bool,
     /// Its version, for the row's assign-to-me form.
     pub version: i32,
+    /// Its tags (filled by the queue; empty elsewhere).
+    pub tags: Vec<crate::tags::page::TagChip>,
+    /// Ticked for a bulk action that was refused (kept ticked when the queue shows again).
+    pub ticked: bool,
 }
 
 /// Which of a ticket's deadlines comes first, in words.
@@ -174,6 +178,8 @@ impl TicketRow {
             queue_position: QueuePosition::of(ticket).to_query(),
             unassigned: ticket.assignee_id.is_none(),
             version: ticket.version,
+            tags: Vec::new(),
+            ticked: false,
             opened: ticket
                 .opened_at
                 .with_timezone(&ticket.time_zone)
