@@ -1119,7 +1119,8 @@ where
 
 /// The waiting return visits of `shops` (at most `limit`, soonest due first), each with its
 /// ticket's facts for the visit list, read as `T` from the columns `id`, `ticket_id`, `shop_id`,
-/// `due_at`, `buyer` (the nick), `order_no`, `kind`, `status` and `assignee_name`.
+/// `due_at`, `buyer` (the nick), `order_no`, `kind`, `status` and `assignee_name`. A ticket
+/// merged into another is left out: its case goes on, and is asked about, on the other.
 pub async fn waiting_visits<T>(db: impl PgExecutor<'_>, shops: &[ShopId], limit: i64) -> sqlx::Result<Vec<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
@@ -1132,7 +1133,7 @@ where
          JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
          LEFT JOIN users u ON u.id = t.assignee_id
-         WHERE v.shop_id = ANY($1) AND v.answered_at IS NULL
+         WHERE v.shop_id = ANY($1) AND v.answered_at IS NULL AND t.merged_into IS NULL
          ORDER BY v.due_at, v.id LIMIT $2",
     )
     .bind(shops)

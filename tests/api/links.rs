@@ -186,6 +186,21 @@ async fn a_merge_closes_the_ticket_with_a_pointer_keeps_its_timeline_whole_and_c
     };
     let risk = risk_ids().await;
     assert!(risk.contains(&merged) && risk.contains(&target), "{risk:?}");
+    let visit_ids = || async {
+        let visits = d
+            .app
+            .get(&format!("/api/v1/shops/{}/return-visits", d.shop), &d.supervisor_token)
+            .await;
+        assert_eq!(visits.status, StatusCode::OK, "{:?}", visits.body);
+        visits
+            .body
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|v| v["ticket_id"].as_i64())
+            .collect::<Vec<i64>>()
+    };
+    assert_eq!(visit_ids().await, vec![merged], "the refund waits for its return visit");
 
     let report = |by: &'static str| {
         let owner = owner.clone();
@@ -248,6 +263,11 @@ async fn a_merge_closes_the_ticket_with_a_pointer_keeps_its_timeline_whole_and_c
     // It left the risk view and the queues.
     let risk = risk_ids().await;
     assert!(!risk.contains(&merged) && risk.contains(&target), "{risk:?}");
+    assert_eq!(
+        visit_ids().await,
+        Vec::<i64>::new(),
+        "its case is asked about on the target"
+    );
     let client = d.browser("agent-a").await;
     let (_, queue) = html(&client, d.app.url("/?view=mine")).await;
     assert!(
