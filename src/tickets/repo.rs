@@ -149,6 +149,8 @@ pub async fn list_recent(
            AND ($8::text IS NULL OR o.order_no = $8 OR c.nick ILIKE replace(replace($8, '%', ''), '_', '\\_') || '%')
            AND (NOT $9 OR t.closed_at IS NULL)
            AND ($10::bigint IS NULL OR t.id < $10)
+           AND ($12::bigint IS NULL OR EXISTS (SELECT 1 FROM ticket_tags g
+                                               WHERE g.shop_id = t.shop_id AND g.ticket_id = t.id AND g.tag_id = $12))
          ORDER BY t.id DESC LIMIT $11"
     ))
     .bind(shops)
@@ -162,6 +164,7 @@ pub async fn list_recent(
     .bind(filter.open_only)
     .bind(before)
     .bind(limit)
+    .bind(filter.tag)
     .fetch_all(db)
     .await
 }

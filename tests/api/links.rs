@@ -476,6 +476,12 @@ async fn tags_are_named_by_supervisors_put_on_by_agents_filter_the_queue_and_go_
         assert!(queue.contains(&format!("href=\"/tickets/{id}?")), "#{id} now tagged");
     }
 
+    // Newest first, still filtered by the tag.
+    let (_, newest) = html(&client, d.app.url(&format!("/?view=all&sort=newest&tag={damaged}"))).await;
+    let at = |id: i64| newest.find(&format!("href=\"/tickets/{id}?")).expect("listed");
+    assert!(at(c) < at(b) && at(b) < at(a), "newest first");
+    assert!(newest.contains("<option value=\"newest\" selected>"));
+
     // Nothing ticked: said next to the bar, the tag still chosen.
     let response = client
         .post(d.app.url("/tags/bulk"))
@@ -597,6 +603,12 @@ async fn saved_views_are_personal_or_shared_with_the_shop_and_open_the_queue_wit
         save(&agent, "全店", "view=all", true).await.status(),
         StatusCode::FORBIDDEN
     );
+    let newest = save(&agent, "最新", "sort=newest&view=all&tag=", false).await;
+    assert_eq!(
+        newest.headers()["location"],
+        "/?view=all&sort=newest",
+        "the order is kept, empty filters are not"
+    );
     let shared = save(&supervisor, "全店投诉", "view=all&kind=complaint", true).await;
     assert_eq!(shared.status(), StatusCode::SEE_OTHER);
 
@@ -660,5 +672,5 @@ async fn saved_views_are_personal_or_shared_with_the_shop_and_open_the_queue_wit
         .fetch_all(&d.app.pool)
         .await
         .expect("views");
-    assert_eq!(names, vec!["全店投诉".to_string()]);
+    assert_eq!(names, vec!["最新".to_string(), "全店投诉".to_string()]);
 }

@@ -47,6 +47,8 @@ pub struct QueuePage {
     pub tagging: crate::tags::page::QueueTagging,
     /// The saved views (`saved_views::page`, `_saved_views.html`).
     pub saved: crate::saved_views::page::SavedViewsNav,
+    /// The orders the queue offers (`sort=`): by first deadline (default) or newest first.
+    pub sorts: Vec<Choice>,
 }
 
 /// A filter chip with its count.
@@ -69,6 +71,10 @@ pub struct QueueQuery {
     tag: Option<String>,
     /// `<due rfc3339>_<id>` of the last row of the previous page.
     after: Option<String>,
+    /// `due` (default: first deadline first) or `newest` (newest opened first).
+    sort: Option<String>,
+    /// With `sort=newest`: the id of the last row of the previous page.
+    before: Option<String>,
 }
 
 /// Whose tickets the queue shows.
@@ -249,7 +255,22 @@ pub async fn queue_page(
         open_only: true,
         tag,
     };
-    let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
+    let newest = query.sort.as_deref() == Some("newest");
+    let tickets = if newest {
+        let before = match query.before.as_deref() {
+            Some(id) => Some(id.parse::<TicketId>().map_err(|_| {
+                PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    Message::new("form.bad_page_link"),
+                )
+            })?),
+            None => None,
+        };
+        repo::list_recent(&state.pool, &user.shops, &filter, now, before, PAGE_SIZE + 1).await?
+    } else {
+        repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?
+    };
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
     let mut rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
@@ -288,7 +309,11 @@ pub async fn queue_page(
     }
     let next_page = if more {
         shown.last().map(|last| {
-            let mut href = format!("/?view={}&after={}", view.as_str(), QueuePosition::of(last).to_query());
+            let mut href = if newest {
+                format!("/?view={}&sort=newest&before={}", view.as_str(), last.id)
+            } else {
+                format!("/?view={}&after={}", view.as_str(), QueuePosition::of(last).to_query())
+            };
             if let Some(k) = kind {
                 href.push_str(&format!("&kind={}", k.as_str()));
             }
@@ -332,7 +357,12 @@ pub async fn queue_page(
         path.split_once('?').map(|(_, query)| query).unwrap_or(""),
     )
     .await?;
+    let sorts = vec![
+        Choice::new("", t.t("views.sort_due"), !newest),
+        Choice::new("newest", t.t("views.sort_newest"), newest),
+    ];
     Ok(QueuePage {
+        sorts,
         tagging,
         saved,
         can_take: user.may(Action::WorkTickets),
