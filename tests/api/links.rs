@@ -481,6 +481,7 @@ async fn tags_are_named_by_supervisors_put_on_by_agents_filter_the_queue_and_go_
     let at = |id: i64| newest.find(&format!("href=\"/tickets/{id}?")).expect("listed");
     assert!(at(c) < at(b) && at(b) < at(a), "newest first");
     assert!(newest.contains("<option value=\"newest\" selected>"));
+    assert!(newest.contains("本页 3 条，最新创建在前"), "the pager says the order");
 
     // Nothing ticked: said next to the bar, the tag still chosen.
     let response = client

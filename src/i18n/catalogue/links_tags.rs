@@ -173,6 +173,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("views.sort", "排序", "Order"),
     ("views.sort_due", "最早截止在前", "First deadline first"),
     ("views.sort_newest", "最新创建在前", "Newest first"),
+    (
+        "views.showing_newest",
+        "本页 {n} 条，最新创建在前",
+        "{n} on this page, newest first",
+    ),
     ("views.delete", "删除", "Delete"),
     ("views.confirm_delete", "删除这个视图？", "Delete this view?"),
     ("views.error.name_empty", "请填写视图名称。", "Give the view a name."),

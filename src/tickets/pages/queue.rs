@@ -371,7 +371,14 @@ pub async fn queue_page(
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
         overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),
-        showing_label: t.f("queue.showing", &[("n", &rows.len())]),
+        showing_label: t.f(
+            if newest {
+                "views.showing_newest"
+            } else {
+                "queue.showing"
+            },
+            &[("n", &rows.len())],
+        ),
         rows,
         overdue,
         chips,
