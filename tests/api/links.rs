@@ -268,6 +268,16 @@ async fn a_merge_closes_the_ticket_with_a_pointer_keeps_its_timeline_whole_and_c
         Vec::<i64>::new(),
         "its case is asked about on the target"
     );
+    let visit = d
+        .app
+        .post(
+            &format!("/api/v1/tickets/{merged}/return-visits"),
+            &d.agent_token,
+            json!({ "satisfied": false, "comment": "还是不满意" }),
+        )
+        .await;
+    assert_eq!(visit.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", visit.body);
+    assert_eq!(visit.error_code(), "ticket_closed");
     let client = d.browser("agent-a").await;
     let (_, queue) = html(&client, d.app.url("/?view=mine")).await;
     assert!(

@@ -481,7 +481,8 @@ pub async fn partial(
                     Some(line)
                 })
                 .collect(),
-            can_record: can_work && done,
+            // A merged ticket's case is asked about on the ticket it went into.
+            can_record: can_work && done && ticket.merged_into.is_none(),
             hint: t.t(if ticket.status().is_closed() {
                 "visit.not_satisfied_hint_closed"
             } else {
