@@ -226,8 +226,7 @@ pub async fn merge(
         refusal,
     })?;
     let merged = links::merged_position(ticket.position);
-    debug_assert!(merged.status.is_closed());
-    repo::store_merge(&mut tx, ticket.shop_id, id, target.id, now).await?;
+    repo::store_merge(&mut tx, ticket.shop_id, id, merged, target.id, now).await?;
     let event = EventData::Link(LinkEvent {
         change: LinkChange::MergedInto,
         ticket: target.id,

@@ -13,7 +13,7 @@ use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
-use crate::rules::workflow::{Priority, Resolution, Status, TicketKind};
+use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 
 /// One ticket among `shops`.
 pub async fn get(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
@@ -469,18 +469,20 @@ pub async fn store_move(
     touch(conn, shop, ticket, now).await
 }
 
-/// Closes a ticket as merged into `target` (`rules::links::merged_position`): closed now, out
-/// of the follow-up cycle and the platform clocks (so out of every queue and the risk view), the
-/// pointer kept; the version goes up.
+/// Stores a ticket merged into `target` at the position the rules give it
+/// (`rules::links::merged_position`: closed): closed now, out of the follow-up cycle and the
+/// platform clocks (so out of every queue and the risk view), the pointer kept; the version
+/// goes up.
 pub async fn store_merge(
     conn: &mut PgConnection,
     shop: ShopId,
     ticket: TicketId,
+    position: Position,
     target: TicketId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE tickets SET status = 'closed', held_from = NULL, merged_into = $3, closed_at = $4,
+        "UPDATE tickets SET status = $5, held_from = $6, merged_into = $3, closed_at = $4,
                 follow_up_due_at = NULL, next_escalation_at = NULL, timer_due_at = NULL, platform_deadline_at = NULL
          WHERE shop_id = $1 AND id = $2",
     )
@@ -488,6 +490,8 @@ pub async fn store_merge(
     .bind(ticket)
     .bind(target)
     .bind(now)
+    .bind(position.status)
+    .bind(position.held_from)
     .execute(&mut *conn)
     .await?;
     touch(conn, shop, ticket, now).await
