@@ -234,9 +234,15 @@ pub async fn list_by_due(
         .push(", '%', ''), '_', '\\_') || '%'))");
     }
     if let Some(tag) = filter.tag {
-        q.push(" AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.shop_id = t.shop_id AND g.ticket_id = t.id AND g.tag_id = ")
-            .push_bind(tag)
-            .push(")");
+        // The tag as a literal (an integer: nothing to quote), so that each tag is planned with
+        // its own statistics: a rare tag is read from its side (`ticket_tags_by_tag`, ~1 ms with
+        // 30,000 open tickets in a shop of 1,000,000), a common one by walking the queue's order
+        // and probing the primary key (~3 ms). A generic plan walked the queue for every tag
+        // (~25 ms for a rare one). Still slow (~70 ms there): a tag on many tickets of which
+        // hardly any is open, which the statistics cannot tell.
+        q.push(format_args!(
+            " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.shop_id = t.shop_id AND g.ticket_id = t.id AND g.tag_id = {tag})"
+        ));
     }
     if let Some((due, id)) = after {
         q.push(" AND (COALESCE(t.queue_due_at, 'infinity'), t.id) > (")
