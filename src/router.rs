@@ -39,6 +39,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(crate::replies::api::router())
         .merge(crate::buyers::api::router())
         .merge(crate::visits::api::router())
+        .merge(crate::links::api::router())
+        .merge(crate::tags::api::router())
 }
 
 /// The whole application.
@@ -69,6 +71,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::shops::page::router())
         .merge(crate::shops::settings_page::router())
         .merge(crate::webhooks::page::router())
+        .merge(crate::links::page::router())
+        .merge(crate::tags::page::router())
+        .merge(crate::saved_views::page::router())
         .merge(crate::web::router())
         .layer(middleware::from_fn(crate::web::render_errors));
     // Everything else: health, metrics, the compiled-in static files.

@@ -26,6 +26,7 @@ pub mod action {
     pub const TICKET_REASSIGNED: &str = "ticket.reassigned";
     pub const TICKET_ESCALATED: &str = "ticket.escalated";
     pub const TICKET_HANDED_BACK: &str = "ticket.handed_back";
+    pub const TICKET_MERGED: &str = "ticket.merged";
     pub const SIGNED_IN: &str = "auth.signed_in";
     pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
     pub const IMPORTED: &str = "import.completed";

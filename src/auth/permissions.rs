@@ -39,11 +39,17 @@ pub enum Action {
     ManageReturnAddresses,
     /// Add, edit, delete and test a shop's webhooks and read their delivery logs.
     ManageWebhooks,
+    /// Merge a ticket into another of the same order (the merged one closes).
+    MergeTickets,
+    /// Name a shop's tags and choose their colours (applying them is working tickets).
+    ManageTags,
+    /// Share a saved queue view with the whole shop.
+    ShareViews,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 19] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -60,6 +66,9 @@ impl Action {
         Action::ManageReplies,
         Action::ManageReturnAddresses,
         Action::ManageWebhooks,
+        Action::MergeTickets,
+        Action::ManageTags,
+        Action::ShareViews,
     ];
 
     /// A name for logs and messages.
@@ -81,12 +90,16 @@ impl Action {
             Action::ManageReplies => "edit the canned-reply library",
             Action::ManageReturnAddresses => "manage the return addresses",
             Action::ManageWebhooks => "manage the webhooks",
+            Action::MergeTickets => "merge tickets",
+            Action::ManageTags => "manage the shop's tags",
+            Action::ShareViews => "share queue views with the shop",
         }
     }
 }
 
-/// The matrix: agents work tickets of their shops; supervisors also reassign, override the
-/// rules and see the follow-up queues and reports; owners see reports and tickets read-only and
+/// The matrix: agents work tickets of their shops (linking tickets of an order and applying
+/// tags included); supervisors also reassign, override the rules, merge tickets, manage the
+/// tags, share queue views and see the follow-up queues and reports; owners see reports and tickets read-only and
 /// import their orders; admins manage shops, users, the calendar and settings, and may do
 /// everything else.
 pub fn allows(role: Role, action: Action) -> bool {
@@ -107,6 +120,9 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ManageReplies
                 | ManageReturnAddresses
                 | ManageWebhooks
+                | MergeTickets
+                | ManageTags
+                | ShareViews
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -150,6 +166,9 @@ mod tests {
             Action::ManageReplies,
             Action::ManageReturnAddresses,
             Action::ManageWebhooks,
+            Action::MergeTickets,
+            Action::ManageTags,
+            Action::ShareViews,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -165,6 +184,9 @@ mod tests {
             Action::ManageReplies,
             Action::ManageReturnAddresses,
             Action::ManageWebhooks,
+            Action::MergeTickets,
+            Action::ManageTags,
+            Action::ShareViews,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

@@ -176,7 +176,9 @@ const FILL_OPENED: &str = concat!(
          refund_estimated_fen = EXCLUDED.refund_estimated_fen"
 );
 
-/// Tickets by closing day with their time to resolve: the total and the histogram.
+/// Tickets by closing day with their time to resolve: the total and the histogram. A ticket
+/// merged into another (`merged_into`) is closed without being resolved — its case goes on in
+/// the other — so it is not counted here: a merge changes no figure of the reports.
 const FILL_CLOSED: &str = "
 WITH closed AS (
     SELECT (t.closed_at AT TIME ZONE $4)::date AS day, COALESCE(t.sku, '') AS sku,
@@ -184,7 +186,7 @@ WITH closed AS (
            GREATEST(round(extract(epoch FROM t.closed_at - t.opened_at)), 0)::bigint AS seconds
     FROM tickets t
     LEFT JOIN order_lines l ON l.shop_id = t.shop_id AND l.order_id = t.order_id AND l.sku = t.sku
-    WHERE t.shop_id = $1 AND t.closed_at >= $2 AND t.closed_at < $3
+    WHERE t.shop_id = $1 AND t.closed_at >= $2 AND t.closed_at < $3 AND t.merged_into IS NULL
 ), per_bucket AS (
     SELECT day, GROUPING(sku, category, reason, kind) AS g, COALESCE(sku, category, reason, kind, '') AS value,
            report_bucket(seconds) AS bucket, count(*)::int AS tickets, max(seconds) AS longest,

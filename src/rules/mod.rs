@@ -16,10 +16,12 @@
 //! - [`move_details`]: which moves need details typed before they happen.
 //! - [`rejection`]: the reasons a request may be refused for.
 //! - [`refund`]: how much a refund may be.
+//! - [`links`]: which tickets of an order may be linked or merged, and a merged ticket's status.
 
 pub mod calendar;
 pub mod follow_up;
 pub mod inspection;
+pub mod links;
 pub mod move_details;
 pub mod reason;
 pub mod refund;

@@ -138,6 +138,7 @@ pub async fn list_tickets(
         overdue: query.overdue,
         query: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
         open_only: false,
+        tag: None,
     };
     let now = state.now();
     let lang = request_lang(&headers);

@@ -48,6 +48,9 @@ pub enum EventData {
     ReturnVisit(ReturnVisit),
     /// A file was attached to the ticket.
     EvidenceAdded(EvidenceAdded),
+    /// The ticket was linked to or unlinked from another of its order, merged into one, or
+    /// had one merged into it (`links`).
+    Link(LinkEvent),
 }
 
 /// The rule a decision or an override is about.
@@ -219,6 +222,31 @@ pub struct EvidenceAdded {
     pub size_bytes: i32,
 }
 
+/// What happened between two tickets of one order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkChange {
+    /// Linked to `ticket` (recorded on both).
+    Linked,
+    /// The link to `ticket` was removed (recorded on both).
+    Unlinked,
+    /// This ticket was merged into `ticket` and closed.
+    MergedInto,
+    /// `ticket` was merged into this one.
+    MergedFrom,
+}
+
+/// Data of a `link` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkEvent {
+    pub change: LinkChange,
+    /// The other ticket.
+    pub ticket: TicketId,
+    /// Why, as the person wrote it (a merge's note); absent when nothing was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// What a goods step of a return or exchange recorded with its move (`rules::inspection`), kept
 /// in the `status_changed` event's `goods`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -295,6 +323,7 @@ impl EventData {
             EventData::Recounted(_) => "recounted",
             EventData::ReturnVisit(_) => "return_visit",
             EventData::EvidenceAdded(_) => "evidence_added",
+            EventData::Link(_) => "link",
         }
     }
 }
@@ -317,6 +346,7 @@ impl Serialize for StoredData<'_> {
             EventData::Recounted(data) => data.serialize(serializer),
             EventData::ReturnVisit(data) => data.serialize(serializer),
             EventData::EvidenceAdded(data) => data.serialize(serializer),
+            EventData::Link(data) => data.serialize(serializer),
         }
     }
 }
@@ -359,6 +389,17 @@ mod tests {
         event.write_data(&mut text).expect("writes");
         let written: Value = serde_json::from_slice(&text).expect("JSON");
         assert_eq!(written, data, "the bulk loaders' text is the stored data");
+    }
+
+    #[test]
+    fn link_events_keep_their_stored_form() {
+        round_trip("link", json!({ "change": "linked", "ticket": 12 }));
+        round_trip("link", json!({ "change": "unlinked", "ticket": 12 }));
+        round_trip(
+            "link",
+            json!({ "change": "merged_into", "ticket": 7, "note": "同一订单重复" }),
+        );
+        round_trip("link", json!({ "change": "merged_from", "ticket": 9 }));
     }
 
     #[test]

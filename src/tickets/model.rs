@@ -177,6 +177,8 @@ pub struct Ticket {
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The ticket a not-satisfied return visit opened this one from.
     pub follow_up_of: Option<TicketId>,
+    /// The ticket this one was merged into (it is then closed).
+    pub merged_into: Option<TicketId>,
     /// While escalated: who held the ticket before (it goes back to them).
     pub escalated_by: Option<UserId>,
     /// For a return or exchange once approved: the return address recorded (its text then).
@@ -259,7 +261,7 @@ macro_rules! ticket_select {
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
-        t.reviewed_at, t.follow_up_of, t.escalated_by, s.time_zone, s.platform_timers, s.review_timers,
+        t.reviewed_at, t.follow_up_of, t.merged_into, t.escalated_by, s.time_zone, s.platform_timers, s.review_timers,
         t.return_address, t.return_carrier, t.return_tracking_no,
         t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note
     FROM tickets t
@@ -318,6 +320,7 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             review_text: row.try_get("review_text")?,
             reviewed_at: row.try_get("reviewed_at")?,
             follow_up_of: row.try_get("follow_up_of")?,
+            merged_into: row.try_get("merged_into")?,
             escalated_by: row.try_get("escalated_by")?,
             return_address: row.try_get("return_address")?,
             return_carrier: row
@@ -453,6 +456,10 @@ pub struct TicketView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<i64>)]
     pub follow_up_of: Option<TicketId>,
+    /// The ticket this one was merged into (it is closed; its own timeline stays here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub merged_into: Option<TicketId>,
     /// For a return or exchange once approved: where the buyer sends the goods, as recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_address: Option<String>,
@@ -580,6 +587,7 @@ impl TicketView {
             reviewed_at: (ticket.kind() == TicketKind::BadReview)
                 .then(|| local(ticket.reviewed_at.unwrap_or(ticket.opened_at), zone)),
             follow_up_of: ticket.follow_up_of,
+            merged_into: ticket.merged_into,
             return_address: ticket.return_address.clone(),
             return_shipment: ticket
                 .return_carrier

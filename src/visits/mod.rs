@@ -173,6 +173,10 @@ pub async fn record(
     let ticket = service::lock_for_change(&mut tx, user, id, answer.version)
         .await
         .map_err(VisitError::Ticket)?;
+    // A ticket merged into another is asked about no more: its case goes on in the other.
+    if ticket.merged_into.is_some() {
+        return Err(VisitError::Ticket(crate::tickets::TicketError::Closed));
+    }
     let waiting: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM return_visits WHERE shop_id = $1 AND ticket_id = $2 AND answered_at IS NULL FOR UPDATE",
     )

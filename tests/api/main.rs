@@ -22,6 +22,7 @@ mod form_errors;
 mod goods_steps;
 mod health;
 mod import;
+mod links;
 mod live;
 mod metrics;
 mod money_steps;

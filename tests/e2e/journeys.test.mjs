@@ -1020,3 +1020,59 @@ test('two agents at once: presence on a ticket, a reassignment that reaches the 
   await a.context().close();
   await b.context().close();
 });
+
+test('a supervisor links two tickets of one order, merges the duplicate, and filters the queue by a tag', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const sup = await token('e2e-super', 'e2e-super-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-9001', 2);
+  const open = async (kind, reason) => {
+    const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+      kind, order_no: 'E2E-9001', reason, description: '同一订单', refund_fen: 3990,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body.id;
+  };
+  const first = await open('complaint', 'other');
+  const duplicate = await open('complaint', 'other');
+  const tag = await api('POST', `/api/v1/shops/${shop}/tags`, sup, { name: 'E2E重复', colour: 'orange' });
+  assert.equal(tag.status, 201, JSON.stringify(tag.body));
+
+  const page = await signedInPage('e2e-super', 'e2e-super-pass');
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.goto(`${BASE}/tickets/${duplicate}`);
+  await page.evaluate(() => { window.__noReload = true; });
+  // Link, then tag, then merge: each answered in place.
+  await page.selectOption('#link-to', String(first));
+  await page.click('#link-form button[type=submit]');
+  await page.waitForSelector(`#linked-tickets a[href="/tickets/${first}"]`);
+  await page.selectOption('#tag-pick', String(tag.body.id));
+  await page.click('#tag-form button[type=submit]');
+  await page.waitForSelector('#ticket-tags .tag-orange');
+  await page.click('#merge summary');
+  await page.selectOption('#merge-into', String(first));
+  await page.fill('#merge-note', '买家重复提交');
+  await page.click('#merge-form button[type=submit]');
+  await page.waitForSelector('#merged-into');
+  assert.match(await page.textContent('#merged-into'), new RegExp(`#${first}`));
+  assert.match(await page.textContent('#timeline'), /同一订单/, 'the merged ticket keeps its timeline');
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+  await page.screenshot({ path: 'screenshots/33-merged-ticket.png', fullPage: true });
+
+  // The other ticket shows the link and the merge on its timeline.
+  await page.goto(`${BASE}/tickets/${first}`);
+  await page.waitForSelector(`#linked-tickets a[href="/tickets/${duplicate}"]`);
+  assert.match(await page.textContent('#merged-from'), new RegExp(`#${duplicate}`));
+
+  // Tag the first ticket from the queue's bulk bar, then filter the queue by the tag.
+  await page.goto(`${BASE}/?view=all&q=E2E-9001`);
+  await page.check(`input[name="ticket"][value="${first}"]`);
+  await page.selectOption('#bulk-tags select[name="tag"]', String(tag.body.id));
+  await Promise.all([page.waitForNavigation(), page.click('#bulk-tags button[type=submit]')]);
+  assert.equal(await page.$('#bulk-tags-error'), null, await page.textContent('#queue-tagging'));
+  await page.goto(`${BASE}/?view=all&tag=${tag.body.id}`);
+  await page.waitForSelector(`a[href^="/tickets/${first}?from="]`);
+  assert.equal(await page.$(`a[href^="/tickets/${duplicate}?from="]`), null, 'the merged ticket left the queue');
+  await page.screenshot({ path: 'screenshots/34-queue-by-tag.png', fullPage: true });
+  await page.context().close();
+});

@@ -2,7 +2,7 @@
 // this file starts on 127.0.0.1, a ticket opened through the API reaches it (refused once with a
 // 500, so the log shows a try to come), "send test" is delivered at once, and the delivery log
 // lists both. The receiver checks each signature as the page's help documents it. Screenshots:
-// screenshots/20-webhooks-settings.png, screenshots/21-webhook-log.png.
+// screenshots/35-webhooks-settings.png, screenshots/36-webhook-log.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -132,12 +132,12 @@ test('a supervisor adds a webhook, sends a test, and reads the delivery log', as
     assert.equal(request.headers['x-aftersales-signature'], signatureOf(request), 'the documented signature');
   }
   assert.ok(!(await page.content()).includes(KEY), 'the secret is never shown');
-  await page.screenshot({ path: 'screenshots/20-webhooks-settings.png', fullPage: true });
+  await page.screenshot({ path: 'screenshots/35-webhooks-settings.png', fullPage: true });
 
   await Promise.all([page.waitForURL(/\/log/), card.locator('a[href*="/log"]').click()]);
   const rows = await page.locator('.webhook-log tbody tr').count();
   assert.ok(rows >= 2, `the log lists the test and the ticket event (${rows})`);
   assert.match(await page.textContent('.webhook-log'), /HTTP 500|busy/);
-  await page.screenshot({ path: 'screenshots/21-webhook-log.png', fullPage: true });
+  await page.screenshot({ path: 'screenshots/36-webhook-log.png', fullPage: true });
   await context.close();
 });

@@ -12,6 +12,7 @@ mod follow_ups;
 mod goods;
 mod import;
 mod keyboard;
+mod links_tags;
 mod live;
 mod money;
 mod notices;
@@ -48,4 +49,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     goods::ENTRIES,
     money::ENTRIES,
     webhooks::ENTRIES,
+    links_tags::ENTRIES,
 ];

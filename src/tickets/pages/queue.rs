@@ -46,6 +46,12 @@ pub struct QueuePage {
     pub can_take: bool,
     /// This page's address, where the rows' assign-to-me forms come back to.
     pub here: String,
+    /// The tag filter and the bulk tag bar (`tags::page`, `_queue_tags.html`).
+    pub tagging: crate::tags::page::QueueTagging,
+    /// The saved views (`saved_views::page`, `_saved_views.html`).
+    pub saved: crate::saved_views::page::SavedViewsNav,
+    /// The orders the queue offers (`sort=`): by first deadline (default) or newest first.
+    pub sorts: Vec<Choice>,
 }
 
 /// A filter chip with its count.
@@ -64,8 +70,14 @@ pub struct QueueQuery {
     kind: Option<String>,
     status: Option<String>,
     q: Option<String>,
+    /// A tag's id: only tickets carrying it.
+    tag: Option<String>,
     /// `<due rfc3339>_<id>` of the last row of the previous page.
     after: Option<String>,
+    /// `due` (default: first deadline first) or `newest` (newest opened first).
+    sort: Option<String>,
+    /// With `sort=newest`: the id of the last row of the previous page.
+    before: Option<String>,
 }
 
 /// Whose tickets the queue shows.
@@ -189,6 +201,19 @@ pub async fn show_queue(
     {
         return Ok(Redirect::to(page).into_response());
     }
+    let page = queue_page(&state, &user, t, path, query).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The queue page for `query`, at `path` (also where a refused bulk action or saved view shows
+/// the queue again).
+pub async fn queue_page(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    t: crate::i18n::Tr,
+    path: String,
+    query: QueueQuery,
+) -> PageResult<QueuePage> {
     let lang = t.lang;
     let now = state.now();
     let view = query
@@ -207,6 +232,7 @@ pub async fn show_queue(
         .filter(|s| !s.is_empty())
         .and_then(Status::parse);
     let q = query.q.as_deref().map(str::trim).unwrap_or("").to_string();
+    let tag = query.tag.as_deref().and_then(|tag| tag.trim().parse::<i64>().ok());
     let after = match query.after.as_deref() {
         Some(a) => Some(QueuePosition::parse(a).map(QueuePosition::keyset).ok_or_else(|| {
             PageError::new(
@@ -230,14 +256,31 @@ pub async fn show_queue(
         overdue: None,
         query: (!q.is_empty()).then(|| q.clone()),
         open_only: true,
+        tag,
     };
-    let tickets = repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?;
+    let newest = query.sort.as_deref() == Some("newest");
+    let tickets = if newest {
+        let before = match query.before.as_deref() {
+            Some(id) => Some(id.parse::<TicketId>().map_err(|_| {
+                PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    Message::new("form.bad_page_link"),
+                )
+            })?),
+            None => None,
+        };
+        repo::list_recent(&state.pool, &user.shops, &filter, now, before, PAGE_SIZE + 1).await?
+    } else {
+        repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?
+    };
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
     let mut rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
     let ids: Vec<TicketId> = shown.iter().map(|ticket| ticket.id).collect();
     let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
     super::views::show_watchers(t, &mut rows, &viewers);
+    crate::tags::page::tag_rows(&state.pool, shown, &mut rows).await?;
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
     // The counts follow the status filter as the list does (the kind chips count per kind).
@@ -272,7 +315,11 @@ pub async fn show_queue(
     }
     let next_page = if more {
         shown.last().map(|last| {
-            let mut href = format!("/?view={}&after={}", view.as_str(), QueuePosition::of(last).to_query());
+            let mut href = if newest {
+                format!("/?view={}&sort=newest&before={}", view.as_str(), last.id)
+            } else {
+                format!("/?view={}&after={}", view.as_str(), QueuePosition::of(last).to_query())
+            };
             if let Some(k) = kind {
                 href.push_str(&format!("&kind={}", k.as_str()));
             }
@@ -281,6 +328,9 @@ pub async fn show_queue(
             }
             if !q.is_empty() {
                 href.push_str(&format!("&q={}", crate::web::urlencode(&q)));
+            }
+            if let Some(tag) = tag {
+                href.push_str(&format!("&tag={tag}"));
             }
             href
         })
@@ -306,15 +356,36 @@ pub async fn show_queue(
         .map(|v| Choice::new(v.as_str(), t.t(v.label_key()), v == view))
         .collect();
     let title = t.t(view.title_key());
-    let page = QueuePage {
+    let tagging = crate::tags::page::QueueTagging::load(&state.pool, user, t, tag, path.clone()).await?;
+    let saved = crate::saved_views::page::SavedViewsNav::load(
+        &state.pool,
+        user,
+        path.split_once('?').map(|(_, query)| query).unwrap_or(""),
+    )
+    .await?;
+    let sorts = vec![
+        Choice::new("", t.t("views.sort_due"), !newest),
+        Choice::new("newest", t.t("views.sort_newest"), newest),
+    ];
+    Ok(QueuePage {
         live_scope: if view == QueueView::Mine { "mine" } else { "shop" },
+        sorts,
+        tagging,
+        saved,
         can_take: user.may(Action::WorkTickets),
         here: path.clone(),
-        layout: Layout::new(&state, t, &user, "queue", path),
+        layout: Layout::new(state, t, user, "queue", path),
         title,
         open_label: t.f("queue.open_count", &[("n", &total_open)]),
         overdue_label: t.f("queue.overdue_count", &[("n", &overdue)]),
-        showing_label: t.f("queue.showing", &[("n", &rows.len())]),
+        showing_label: t.f(
+            if newest {
+                "views.showing_newest"
+            } else {
+                "queue.showing"
+            },
+            &[("n", &rows.len())],
+        ),
         rows,
         overdue,
         chips,
@@ -323,8 +394,7 @@ pub async fn show_queue(
         statuses,
         q,
         next_page,
-    };
-    Ok(render(&page)?.into_response())
+    })
 }
 
 #[cfg(test)]

@@ -125,6 +125,10 @@ pub struct TicketPartial {
     pub visit_comment: String,
     /// Messages next to the forms' fields (`errors.get("summary")`).
     pub errors: FormErrors,
+    /// Linked and merged tickets, and their forms (`links::page`, `_ticket_links.html`).
+    pub links: crate::links::page::LinksBox,
+    /// The ticket's tags and their form (`tags::page`, `_ticket_tags.html`).
+    pub tags: crate::tags::page::TagsBox,
 }
 
 /// A canned reply in the ticket page's picker: those written for the ticket's kind and status
@@ -490,7 +494,8 @@ pub async fn partial(
                     Some(line)
                 })
                 .collect(),
-            can_record: can_work && done,
+            // A merged ticket's case is asked about on the ticket it went into.
+            can_record: can_work && done && ticket.merged_into.is_none(),
             hint: t.t(if ticket.status().is_closed() {
                 "visit.not_satisfied_hint_closed"
             } else {
@@ -529,7 +534,11 @@ pub async fn partial(
         }
     };
 
+    let links = crate::links::page::LinksBox::load(&state.pool, user, t, ticket).await?;
+    let tags = crate::tags::page::TagsBox::load(&state.pool, user, ticket).await?;
     Ok(TicketPartial {
+        links,
+        tags,
         replies_unfit: replies.iter().filter(|r| !r.fits).count(),
         replies_show_all: t.f("reply.show_all", &[("n", &replies.iter().filter(|r| !r.fits).count())]),
         goods: GoodsBox::of(t, ticket),
@@ -786,6 +795,15 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
         EventData::Escalated(_) => (t.t("timeline.escalated").to_string(), None),
         // Shown by its stored kind, as it always was (it has no catalogue entry yet).
         EventData::Recounted(_) => (event.data.kind().to_string(), None),
+        EventData::Link(link) => {
+            let key = match link.change {
+                crate::tickets::events::LinkChange::Linked => "timeline.link.linked",
+                crate::tickets::events::LinkChange::Unlinked => "timeline.link.unlinked",
+                crate::tickets::events::LinkChange::MergedInto => "timeline.link.merged_into",
+                crate::tickets::events::LinkChange::MergedFrom => "timeline.link.merged_from",
+            };
+            (t.f(key, &[("id", &link.ticket)]), text_opt(&link.note))
+        }
     };
     EventRow {
         id: event.id,
@@ -924,12 +942,14 @@ pub struct Draft {
     /// The newest event of the page the person worked in (what others did after it is shown
     /// when their move was refused as stale).
     pub seen: Option<i64>,
+    /// What was typed into the links and tags forms.
+    pub links: crate::links::page::LinksDraft,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
 /// at the top of the page. The moves' details add theirs ([`MoveDetail::fields`]) and the
 /// move's `note`; an inspection's form adds its `photo`.
-const FORM_FIELDS: [&str; 8] = [
+const FORM_FIELDS: [&str; 12] = [
     "channel",
     "summary",
     "canned_reply",
@@ -938,6 +958,10 @@ const FORM_FIELDS: [&str; 8] = [
     "comment",
     "file",
     "photo",
+    "link_to",
+    "merge_into",
+    "merge_note",
+    "tag",
 ];
 
 /// Whether a refusal about `field` is shown next to it.
@@ -1059,6 +1083,8 @@ pub(crate) async fn answer(
             None => body.move_note = draft.move_note,
         }
         body.visit_comment = draft.visit_comment;
+        body.links.keep(&draft.links);
+        body.tags.keep(&draft.links);
         body.errors = errors;
     }
     if page.htmx {

@@ -118,6 +118,10 @@ pub struct TicketRow {
     pub version: i32,
     /// Who else has the ticket open now ("王芳 在写"), or empty.
     pub watchers: String,
+    /// Its tags (filled by the queue; empty elsewhere).
+    pub tags: Vec<crate::tags::page::TagChip>,
+    /// Ticked for a bulk action that was refused (kept ticked when the queue shows again).
+    pub ticked: bool,
 }
 
 /// Which of a ticket's deadlines comes first, in words.
@@ -177,6 +181,8 @@ impl TicketRow {
             unassigned: ticket.assignee_id.is_none(),
             version: ticket.version,
             watchers: String::new(),
+            tags: Vec::new(),
+            ticked: false,
             opened: ticket
                 .opened_at
                 .with_timezone(&ticket.time_zone)
