@@ -25,6 +25,8 @@
   var BEAT_MS = 20000;
   var TYPING_QUIET_MS = 8000;
   var DEBOUNCE_MS = 400;
+  var MINE_GAP_MS = 1000;
+  var SHOP_GAP_MS = 3000;
 
   function text(name) { return body.getAttribute('data-live-' + name) || ''; }
 
@@ -90,10 +92,24 @@
     return !!list.querySelector('input[type=checkbox]:checked');
   }
 
+  // At most one refresh per gap (a busy shop changes many times a second; the supervisor's lists
+  // are the dearest to make), none while the tab is hidden: it refreshes when shown again.
+  var lastListRefresh = 0;
+  var listStale = false;
   function scheduleList() {
     if (!list || pendingList) return;
-    pendingList = window.setTimeout(function () { pendingList = null; refreshList(false); }, DEBOUNCE_MS);
+    if (document.hidden) { listStale = true; return; }
+    var gap = list.getAttribute('data-live-list') === 'mine' ? MINE_GAP_MS : SHOP_GAP_MS;
+    var wait = Math.max(DEBOUNCE_MS, lastListRefresh + gap - Date.now());
+    pendingList = window.setTimeout(function () {
+      pendingList = null;
+      lastListRefresh = Date.now();
+      refreshList(false);
+    }, wait);
   }
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden && listStale) { listStale = false; scheduleList(); }
+  });
 
   function showHint(n) {
     if (!hint) {

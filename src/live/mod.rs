@@ -12,6 +12,7 @@
 pub mod page;
 pub mod presence;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -84,6 +85,85 @@ impl Signal {
             Signal::Notices { user: reader } => *reader == user,
             Signal::Resync => true,
         }
+    }
+}
+
+/// Ids named in an announcement; `None`: too many to name (or some change named none).
+type Named<T> = Option<BTreeSet<T>>;
+
+/// Most tickets one announcement names; past it, the whole shop is said to have changed.
+pub const NAMED_AT_MOST: usize = 100;
+
+/// What concerned one stream within a short while, told as few signals: per shop, the tickets
+/// that changed and their holders together; each ticket's presence once; notices once; and a
+/// resync instead of everything else. A busy shop changes many times a second; each open page
+/// is told a few times a second at most.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Per shop, the tickets and the holders named so far.
+    tickets: BTreeMap<ShopId, (Named<TicketId>, Named<UserId>)>,
+    notices: Option<UserId>,
+    presence: BTreeSet<(ShopId, TicketId)>,
+    resync: bool,
+}
+
+impl Batch {
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.notices.is_none() && self.presence.is_empty() && !self.resync
+    }
+
+    /// Adds one signal.
+    pub fn add(&mut self, signal: &Signal) {
+        fn merge<T: Ord + Copy>(into: &mut Named<T>, more: &Option<Vec<T>>) {
+            match (into.as_mut(), more) {
+                (Some(set), Some(more)) => {
+                    set.extend(more.iter().copied());
+                    if set.len() > NAMED_AT_MOST {
+                        *into = None;
+                    }
+                }
+                _ => *into = None,
+            }
+        }
+        match signal {
+            Signal::Tickets { shop, tickets, holders } => {
+                let entry = self
+                    .tickets
+                    .entry(*shop)
+                    .or_insert_with(|| (Some(BTreeSet::new()), Some(BTreeSet::new())));
+                merge(&mut entry.0, tickets);
+                merge(&mut entry.1, holders);
+            }
+            Signal::Notices { user } => self.notices = Some(*user),
+            Signal::Presence { shop, ticket } => {
+                self.presence.insert((*shop, *ticket));
+            }
+            Signal::Resync => self.resync = true,
+        }
+    }
+
+    /// The signals to tell, in a fixed order (a resync stands for all the others).
+    pub fn into_signals(self) -> Vec<Signal> {
+        if self.resync {
+            return vec![Signal::Resync];
+        }
+        let mut signals: Vec<Signal> = self
+            .tickets
+            .into_iter()
+            .map(|(shop, (tickets, holders))| Signal::Tickets {
+                shop,
+                tickets: tickets.map(|set| set.into_iter().collect()),
+                holders: holders.map(|set| set.into_iter().collect()),
+            })
+            .collect();
+        signals.extend(self.notices.map(|user| Signal::Notices { user }));
+        signals.extend(
+            self.presence
+                .into_iter()
+                .map(|(shop, ticket)| Signal::Presence { shop, ticket }),
+        );
+        signals
     }
 }
 
@@ -229,6 +309,65 @@ mod tests {
         );
         assert_eq!(Signal::parse("not json"), None);
         assert_eq!(Signal::parse(r#"{"k":"x"}"#), None);
+    }
+
+    fn tickets(shop: i64, ids: Option<Vec<i64>>, holders: Option<Vec<i64>>) -> Signal {
+        Signal::Tickets {
+            shop: ShopId(shop),
+            tickets: ids.map(|ids| ids.into_iter().map(TicketId).collect()),
+            holders: holders.map(|h| h.into_iter().map(UserId).collect()),
+        }
+    }
+
+    #[test]
+    fn a_batch_tells_each_shop_once_with_its_tickets_and_holders_together() {
+        let mut batch = Batch::default();
+        assert!(batch.is_empty());
+        batch.add(&tickets(1, Some(vec![5, 3]), Some(vec![2])));
+        batch.add(&tickets(2, Some(vec![9]), Some(vec![])));
+        batch.add(&tickets(1, Some(vec![3, 7]), Some(vec![4, 2])));
+        batch.add(&Signal::Notices { user: UserId(4) });
+        batch.add(&Signal::Notices { user: UserId(4) });
+        let presence = Signal::Presence {
+            shop: ShopId(1),
+            ticket: TicketId(3),
+        };
+        batch.add(&presence);
+        batch.add(&presence);
+        assert!(!batch.is_empty());
+        assert_eq!(
+            batch.into_signals(),
+            vec![
+                tickets(1, Some(vec![3, 5, 7]), Some(vec![2, 4])),
+                tickets(2, Some(vec![9]), Some(vec![])),
+                Signal::Notices { user: UserId(4) },
+                presence,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_past_the_limit_or_with_an_unnamed_change_names_the_shop_only() {
+        let mut batch = Batch::default();
+        batch.add(&tickets(1, Some((0..60).collect()), Some(vec![1])));
+        batch.add(&tickets(1, Some((60..120).collect()), None));
+        assert_eq!(batch.into_signals(), vec![tickets(1, None, None)]);
+        let mut batch = Batch::default();
+        batch.add(&tickets(1, None, Some(vec![1])));
+        batch.add(&tickets(1, Some(vec![2]), Some(vec![3])));
+        assert_eq!(batch.into_signals(), vec![tickets(1, None, Some(vec![1, 3]))]);
+        let mut exact = Batch::default();
+        exact.add(&tickets(1, Some((0..100).collect()), Some(vec![])));
+        assert!(matches!(&exact.into_signals()[0], Signal::Tickets { tickets: Some(t), .. } if t.len() == 100));
+    }
+
+    #[test]
+    fn a_resync_stands_for_everything_else_in_its_batch() {
+        let mut batch = Batch::default();
+        batch.add(&tickets(1, Some(vec![1]), None));
+        batch.add(&Signal::Resync);
+        batch.add(&Signal::Notices { user: UserId(1) });
+        assert_eq!(batch.into_signals(), vec![Signal::Resync]);
     }
 
     #[test]

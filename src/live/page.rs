@@ -7,6 +7,7 @@
 //! the `retry` the first event sets), and the session is checked again on the way: a stream
 //! never outlives its session by more than that. `static/live.js` is the page's side.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Signal, presence};
+use super::{Batch, Signal, presence};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::i18n::Tr;
@@ -33,6 +34,9 @@ use crate::web::{Page, PageError, PageResult, render};
 pub const STREAM_LIFE: Duration = Duration::from_secs(300);
 /// How long the browser waits before connecting again.
 const RETRY: Duration = Duration::from_secs(2);
+/// How long a stream gathers what changed before telling it (a busy shop's many changes a
+/// second become a few events per open page).
+const BATCH_WINDOW: Duration = Duration::from_millis(250);
 /// How often a quiet stream says it is alive (proxies close silent connections).
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -69,22 +73,33 @@ fn stream(state: AppState, user: CurrentUser) -> Sse<impl Stream<Item = Result<E
     let until = tokio::time::Instant::now() + STREAM_LIFE;
     let first = Event::default().event("ready").retry(RETRY).data("{}");
     let stream = futures_util::stream::unfold(
-        (Some(first), receiver, guard, user),
-        move |(first, mut receiver, guard, user)| async move {
-            if let Some(first) = first {
-                return Some((Ok(first), (None, receiver, guard, user)));
+        (VecDeque::from([first]), receiver, guard, user),
+        move |(mut ready, mut receiver, guard, user)| async move {
+            if let Some(event) = ready.pop_front() {
+                return Some((Ok(event), (ready, receiver, guard, user)));
             }
+            // Wait for the first thing that concerns this person, then gather what else comes
+            // within BATCH_WINDOW and tell it as few events.
+            let mut batch = Batch::default();
+            let mut window_end = until;
             loop {
-                let event = match tokio::time::timeout_at(until, receiver.recv()).await {
+                match tokio::time::timeout_at(window_end, receiver.recv()).await {
+                    // The window closed with something to tell.
+                    Err(_) if !batch.is_empty() => break,
                     // Its time is up: the browser connects again, and is checked again.
                     Err(_) => return None,
                     Ok(Err(RecvError::Closed)) => return None,
-                    Ok(Err(RecvError::Lagged(_))) => event_of(&Signal::Resync),
-                    Ok(Ok(signal)) if signal.concerns(user.id, &user.shops) => event_of(&signal),
+                    Ok(Err(RecvError::Lagged(_))) => batch.add(&Signal::Resync),
+                    Ok(Ok(signal)) if signal.concerns(user.id, &user.shops) => batch.add(&signal),
                     Ok(Ok(_)) => continue,
-                };
-                return Some((Ok(event), (None, receiver, guard, user)));
+                }
+                if window_end == until {
+                    window_end = (tokio::time::Instant::now() + BATCH_WINDOW).min(until);
+                }
             }
+            ready.extend(batch.into_signals().iter().map(event_of));
+            let event = ready.pop_front()?;
+            Some((Ok(event), (ready, receiver, guard, user)))
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
