@@ -148,6 +148,17 @@ mod tests {
     }
 
     #[test]
+    fn a_per_shop_page_shows_the_shop_asked_for_if_seen_else_the_first() {
+        let mut user = agent();
+        user.shops = vec![ShopId(4), ShopId(2)];
+        assert_eq!(user.shop_or_first(Some(ShopId(2))).ok(), Some(ShopId(2)));
+        assert_eq!(user.shop_or_first(None).ok(), Some(ShopId(4)));
+        assert!(user.shop_or_first(Some(ShopId(9))).is_err(), "a foreign shop");
+        user.shops.clear();
+        assert!(user.shop_or_first(None).is_err(), "no shop at all");
+    }
+
+    #[test]
     fn a_rate_limited_sign_in_answers_429_with_whole_seconds_to_wait() {
         let error = ApiError::from(AuthError::RateLimited {
             retry_after: Duration::from_millis(300),

@@ -119,6 +119,15 @@ impl CurrentUser {
         }
     }
 
+    /// The shop a per-shop page shows: the one asked for, if the user may see it, else their
+    /// first. A foreign shop, or none at all, is [`UnknownShop`].
+    pub fn shop_or_first(&self, wanted: Option<ShopId>) -> Result<ShopId, UnknownShop> {
+        match wanted {
+            Some(shop) => self.require_shop(shop).map(|()| shop),
+            None => self.shops.first().copied().ok_or(UnknownShop),
+        }
+    }
+
     /// Errors unless the matrix lets this user's role do `action`. Every refusal is logged, with
     /// ids only — no names, no personal data. Services turn [`Denied`] into their own error;
     /// handlers answer it with `?` (403 in JSON, the error page in a browser).

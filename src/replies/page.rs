@@ -103,16 +103,6 @@ pub struct LibraryQuery {
     done: Option<String>,
 }
 
-fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> Result<ShopId, ApiError> {
-    match wanted {
-        Some(shop) => {
-            user.require_shop(shop)?;
-            Ok(shop)
-        }
-        None => user.shops.first().copied().ok_or_else(|| ApiError::not_found("shop")),
-    }
-}
-
 fn situation_choices(t: Tr, selected: &str) -> Vec<Choice> {
     Situation::ALL
         .iter()
@@ -222,7 +212,7 @@ async fn library(
 pub async fn show_library(State(state): State<AppState>, page: Page, Query(query): Query<LibraryQuery>) -> PageResult {
     let (user, t) = (&page.user, page.t);
     user.require(Action::ReadTickets)?;
-    let shop = pick_shop(user, query.shop)?;
+    let shop = user.shop_or_first(query.shop)?;
     let flash = query.done.as_deref().map(|done| Flash {
         ok: true,
         text: t
@@ -346,7 +336,7 @@ pub async fn add_reply(
     let user = &page.user;
     user.require(Action::ManageReplies)?;
     let form = ReplyForm::from_pairs(pairs)?;
-    let shop = pick_shop(user, form.shop)?;
+    let shop = user.shop_or_first(form.shop)?;
     let result = match form.input() {
         Ok(input) => super::create(&state.pool, shop, &input).await.map(|_| ()),
         Err(error) => return refuse(&state, &page, shop, form.refused(RefusedForm::Add, error)).await,

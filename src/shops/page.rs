@@ -12,7 +12,6 @@ use serde::Deserialize;
 
 use super::return_addresses::{self, ReturnAddressError, ReturnAddressInput};
 use crate::api::ApiForm;
-use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::error::ApiError;
@@ -95,16 +94,6 @@ pub struct AddressesQuery {
     done: Option<String>,
 }
 
-fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> Result<ShopId, ApiError> {
-    match wanted {
-        Some(shop) => {
-            user.require_shop(shop)?;
-            Ok(shop)
-        }
-        None => user.shops.first().copied().ok_or_else(|| ApiError::not_found("shop")),
-    }
-}
-
 /// A refused form: which (`None`: the add form), what was typed, why.
 struct Refused {
     id: Option<i64>,
@@ -170,7 +159,7 @@ pub async fn show_addresses(
     Query(query): Query<AddressesQuery>,
 ) -> PageResult {
     page.user.require(Action::ManageReturnAddresses)?;
-    let shop = pick_shop(&page.user, query.shop)?;
+    let shop = page.user.shop_or_first(query.shop)?;
     let flash = query.done.as_deref().map(|done| Flash {
         ok: true,
         text: page
@@ -242,7 +231,7 @@ async fn answer<T>(
 /// Adds an address.
 pub async fn add_address(State(state): State<AppState>, page: Page, ApiForm(form): ApiForm<AddressForm>) -> PageResult {
     page.user.require(Action::ManageReturnAddresses)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     let result = return_addresses::create(&state.pool, shop, &form.input(), state.now()).await;
     answer(&state, &page, shop, result, "saved", |error| Refused {
         id: None,
@@ -260,7 +249,7 @@ pub async fn edit_address(
     ApiForm(form): ApiForm<AddressForm>,
 ) -> PageResult {
     page.user.require(Action::ManageReturnAddresses)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     let result = return_addresses::update(&state.pool, shop, id, &form.input(), state.now()).await;
     answer(&state, &page, shop, result, "saved", |error| Refused {
         id: Some(id),
@@ -284,7 +273,7 @@ pub async fn make_default(
     ApiForm(form): ApiForm<ShopForm>,
 ) -> PageResult {
     page.user.require(Action::ManageReturnAddresses)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     return_addresses::set_default(&state.pool, shop, id, state.now())
         .await
         .map_err(ApiError::from)?;
@@ -299,7 +288,7 @@ pub async fn archive_address(
     ApiForm(form): ApiForm<ShopForm>,
 ) -> PageResult {
     page.user.require(Action::ManageReturnAddresses)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     return_addresses::archive(&state.pool, shop, id, state.now())
         .await
         .map_err(ApiError::from)?;

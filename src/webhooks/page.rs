@@ -16,7 +16,6 @@ use super::outbox::{self, LogLine};
 use super::worker::{TryOutcome, Worker};
 use super::{Event, Hook, HookFormat, HookInput, WebhookError};
 use crate::api::ApiForm;
-use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::error::ApiError;
@@ -135,16 +134,6 @@ pub struct HooksQuery {
     done: Option<String>,
 }
 
-fn pick_shop(user: &CurrentUser, wanted: Option<ShopId>) -> Result<ShopId, ApiError> {
-    match wanted {
-        Some(shop) => {
-            user.require_shop(shop)?;
-            Ok(shop)
-        }
-        None => user.shops.first().copied().ok_or_else(|| ApiError::not_found("shop")),
-    }
-}
-
 /// A refused form: which (`None`: the add form), what was typed, why.
 struct Refused {
     id: Option<i64>,
@@ -202,7 +191,7 @@ async fn view(
 /// Shows the hooks of one of the user's shops.
 pub async fn show_hooks(State(state): State<AppState>, page: Page, Query(query): Query<HooksQuery>) -> PageResult {
     page.user.require(Action::ManageWebhooks)?;
-    let shop = pick_shop(&page.user, query.shop)?;
+    let shop = page.user.shop_or_first(query.shop)?;
     let flash = query.done.as_deref().map(|done| Flash {
         ok: true,
         text: page
@@ -275,7 +264,7 @@ pub async fn add_hook(
 ) -> PageResult {
     page.user.require(Action::ManageWebhooks)?;
     let form = read_form(pairs)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     let result = super::create(&state.pool, shop, &form.input, state.now()).await;
     answer(&state, &page, shop, result, None, form.input).await
 }
@@ -289,7 +278,7 @@ pub async fn edit_hook(
 ) -> PageResult {
     page.user.require(Action::ManageWebhooks)?;
     let form = read_form(pairs)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     let result = super::update(&state.pool, shop, id, &form.input, state.now()).await;
     answer(&state, &page, shop, result, Some(id), form.input).await
 }
@@ -308,7 +297,7 @@ pub async fn delete_hook(
     ApiForm(form): ApiForm<ShopForm>,
 ) -> PageResult {
     page.user.require(Action::ManageWebhooks)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     super::delete(&state.pool, shop, id).await.map_err(ApiError::from)?;
     Ok(Redirect::to(&format!("/settings/webhooks?shop={shop}&done=deleted")).into_response())
 }
@@ -321,7 +310,7 @@ pub async fn test_hook(
     ApiForm(form): ApiForm<ShopForm>,
 ) -> PageResult {
     page.user.require(Action::ManageWebhooks)?;
-    let shop = pick_shop(&page.user, form.shop)?;
+    let shop = page.user.shop_or_first(form.shop)?;
     super::get(&state.pool, shop, id).await.map_err(ApiError::from)?;
     let worker = Worker {
         pool: state.pool.clone(),
@@ -385,7 +374,7 @@ pub async fn show_log(
     Query(query): Query<LogQuery>,
 ) -> PageResult {
     page.user.require(Action::ManageWebhooks)?;
-    let shop = pick_shop(&page.user, query.shop)?;
+    let shop = page.user.shop_or_first(query.shop)?;
     let hook = super::get(&state.pool, shop, id).await.map_err(ApiError::from)?;
     let lines = outbox::log(&state.pool, shop, id, query.before, LOG_PAGE + 1).await?;
     let older = (lines.len() as i64 > LOG_PAGE)
