@@ -126,11 +126,6 @@
 
   function hideHint() { if (hint) hint.hidden = true; }
 
-  function adopt(node) {
-    var copy = document.importNode(node, true);
-    return copy;
-  }
-
   function refreshList(whole) {
     if (!list) return;
     get(location.href).then(function (html) {
@@ -152,15 +147,20 @@
       var leaving = 0;
       Object.keys(before).forEach(function (id) { if (!seen[id]) leaving++; });
       if (whole || ((incoming || leaving) && !inUse())) {
-        var replacement = adopt(fresh);
+        var replacement = document.importNode(fresh, true);
         list.replaceWith(replacement);
         list = replacement;
+        var swapped = [replacement];
         // The counts around the list (headings, chips) follow it.
         Array.prototype.forEach.call(doc.querySelectorAll('[data-live-part][id]'), function (part) {
           var old = document.getElementById(part.id);
-          if (old) old.replaceWith(adopt(part));
+          if (!old) return;
+          var copy = document.importNode(part, true);
+          old.replaceWith(copy);
+          swapped.push(copy);
         });
-        if (window.htmx) window.htmx.process(document.body);
+        // Only what came in is made live for htmx (the rest of the page already is).
+        if (window.htmx) swapped.forEach(function (el) { window.htmx.process(el); });
         hideHint();
         return;
       }
@@ -170,7 +170,7 @@
         var old = before[id];
         if (!old || old.getAttribute('data-sig') === row.getAttribute('data-sig')) return;
         var box = old.querySelector('input[type=checkbox]');
-        var copy = adopt(row);
+        var copy = document.importNode(row, true);
         copy.classList.add('live-changed');
         var newBox = copy.querySelector('input[type=checkbox]');
         if (box && newBox) newBox.checked = box.checked;

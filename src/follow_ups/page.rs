@@ -249,9 +249,7 @@ async fn queue_page(
     };
     let ids: Vec<TicketId> = rows.iter().map(|s| TicketId(s.row.id)).collect();
     let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
-    for supervised in &mut rows {
-        show_watchers(t, std::slice::from_mut(&mut supervised.row), &viewers);
-    }
+    show_watchers(t, rows.iter_mut().map(|s| &mut s.row), &viewers);
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
     let loads = agent_loads(

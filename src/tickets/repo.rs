@@ -45,6 +45,29 @@ pub async fn get_for_update(conn: &mut PgConnection, shops: &[ShopId], id: Ticke
     .await
 }
 
+/// The events of a ticket after event `after` by others than `me`, oldest first (what changed
+/// under a page that showed the timeline up to `after`).
+pub async fn events_by_others_after(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    ticket: TicketId,
+    after: i64,
+    me: UserId,
+) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(
+        "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.data
+         FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.shop_id = $1 AND e.ticket_id = $2 AND e.id > $3 AND e.actor_id IS DISTINCT FROM $4
+         ORDER BY e.at, e.id",
+    )
+    .bind(shop)
+    .bind(ticket)
+    .bind(after)
+    .bind(me)
+    .fetch_all(db)
+    .await
+}
+
 /// The timeline of a ticket, oldest first.
 pub async fn events(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(

@@ -191,13 +191,15 @@ async fn presence_shows_who_else_views_or_types_and_goes_when_they_leave() {
     let shown = html(&agent, presence.clone()).await.1;
     assert!(shown.contains("super-a 也在查看"), "{shown}");
 
-    // A beat that changes nothing is not announced; typing is.
+    // A beat that changes nothing is not announced (waited out on its own: a stream gathers
+    // what comes within a quarter second into one event); typing is.
     supervisor
         .post(&presence)
         .form(&[("typing", "0")])
         .send()
         .await
         .expect("beat");
+    assert!(stream.quiet().await, "the plain beat was not announced");
     supervisor
         .post(&presence)
         .form(&[("typing", "1")])
@@ -206,7 +208,6 @@ async fn presence_shows_who_else_views_or_types_and_goes_when_they_leave() {
         .expect("beat");
     let (event, data) = stream.next().await.expect("typing is announced");
     assert_eq!((event.as_str(), data["ticket"].as_i64()), ("presence", Some(id)));
-    assert!(stream.quiet().await, "the plain beat was not announced");
     let shown = html(&agent, presence.clone()).await.1;
     assert!(shown.contains("super-a 正在输入…"), "{shown}");
     // The queue's row says it too.

@@ -909,14 +909,9 @@ pub async fn show_changes(
 ) -> PageResult {
     let ticket = load(&state, &page.user, id).await?;
     let t = Tr::new(page.t.lang, ticket.time_zone);
-    let events = repo::events(&state.pool, ticket.shop_id, ticket.id).await?;
+    let events = repo::events_by_others_after(&state.pool, ticket.shop_id, ticket.id, query.seen, page.user.id).await?;
     let names = user_names(&state, &events).await?;
-    let me = Some(page.user.id);
-    let changes = events
-        .iter()
-        .filter(|e| e.id > query.seen && e.actor_id != me)
-        .map(|e| event_row(t, e, &names, &ticket))
-        .collect();
+    let changes = events.iter().map(|e| event_row(t, e, &names, &ticket)).collect();
     Ok(render(&ChangesView {
         t,
         id: id.0,

@@ -196,9 +196,9 @@ impl TicketRow {
 /// first.
 ///
 /// [`presence::viewers`]: crate::live::presence::viewers
-pub fn show_watchers(
+pub fn show_watchers<'a>(
     t: Tr,
-    rows: &mut [TicketRow],
+    rows: impl IntoIterator<Item = &'a mut TicketRow>,
     viewers: &std::collections::HashMap<crate::ids::TicketId, Vec<crate::live::presence::Viewer>>,
 ) {
     for row in rows {
