@@ -92,6 +92,14 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Index for the search what is waiting (after an upgrade, the whole database; a running
+    /// server does the same in the background), then print the index's size. --rebuild indexes
+    /// every ticket, buyer and order again.
+    SearchIndex {
+        /// Index everything again, not only what is waiting.
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +202,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::SearchIndex { rebuild } => {
+            let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
+            let result = search_index(&database.pool, rebuild).await;
+            database.close().await?;
+            result
+        }
         Command::Migrate => {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
             println!("migrations applied");
@@ -261,6 +275,11 @@ async fn serve(
         state.pool.clone(),
         state.clock.clone(),
     ));
+    // The search's indexer: every server runs one; they share the pending list safely.
+    let search_indexer = tokio::spawn(crate::search::index::run_worker(
+        state.pool.clone(),
+        std::time::Duration::from_secs(1),
+    ));
     // The webhooks' delivery worker: every server runs one; they share the outbox safely.
     let webhook_worker = tokio::spawn(crate::webhooks::worker::run(
         crate::webhooks::worker::Worker {
@@ -294,6 +313,7 @@ async fn serve(
     abandoned_imports.abort();
     recounter.abort();
     webhook_worker.abort();
+    search_indexer.abort();
     if let Some(supervisor) = supervisor {
         supervisor.abort();
     }
@@ -403,5 +423,37 @@ async fn add_user(
         println!("password: {password}");
         println!("(shown once: pass it on safely)");
     }
+    Ok(())
+}
+
+/// `search-index`: indexes what waits (every shop's rows again with `rebuild`), saying how far
+/// it got, then the time taken and the index's size.
+async fn search_index(pool: &sqlx::PgPool, rebuild: bool) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    if rebuild {
+        let shops: Vec<crate::ids::ShopId> = sqlx::query_scalar("SELECT id FROM shops ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+        for shop in shops {
+            crate::search::index::enqueue_shop(pool, shop).await?;
+        }
+    }
+    let mut told = std::time::Instant::now();
+    let done = crate::search::index::drain_all(pool, |done| {
+        if told.elapsed() >= std::time::Duration::from_secs(10) {
+            println!("indexed {done} rows ({:.0} s)", started.elapsed().as_secs_f64());
+            told = std::time::Instant::now();
+        }
+    })
+    .await?;
+    sqlx::query("ANALYZE ticket_search, buyer_search, order_search")
+        .execute(pool)
+        .await?;
+    let bytes = crate::search::index::size_bytes(pool).await?;
+    println!(
+        "indexed {done} tickets, buyers and orders in {:.1} s; the search index takes {:.1} MiB",
+        started.elapsed().as_secs_f64(),
+        bytes as f64 / 1_048_576.0
+    );
     Ok(())
 }

@@ -41,6 +41,7 @@ pub mod reports;
 pub mod router;
 pub mod rules;
 pub mod saved_views;
+pub mod search;
 pub mod shops;
 pub mod spreadsheet;
 pub mod state;

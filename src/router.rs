@@ -41,6 +41,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(crate::visits::api::router())
         .merge(crate::links::api::router())
         .merge(crate::tags::api::router())
+        .merge(crate::search::api::router())
 }
 
 /// The whole application.
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::page::router())
         .merge(crate::links::page::router())
         .merge(crate::tags::page::router())
+        .merge(crate::search::page::router())
         .merge(crate::saved_views::page::router())
         .merge(crate::web::router())
         .layer(middleware::from_fn(crate::web::render_errors));

@@ -326,6 +326,8 @@
     switch (evt.key) {
       case '?':
         evt.preventDefault(); openHelp(); break;
+      case '/':
+        if (focus('#search-q') || focus('#topsearch-q')) evt.preventDefault(); break;
       case 'g':
         pendingG = true; window.setTimeout(function () { pendingG = false; }, 1200); break;
       case 'n':

@@ -62,7 +62,7 @@ pub enum BenchCommand {
         /// Database connections of the server started for the run.
         #[arg(long, default_value_t = 16)]
         db_connections: u32,
-        /// Run only these scenarios (queue, ticket, overdue, reports, create, follow-up), e.g.
+        /// Run only these scenarios (queue, ticket, overdue, reports, search, create, follow-up), e.g.
         /// to profile one; all by default.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,

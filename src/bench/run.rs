@@ -180,6 +180,8 @@ async fn stop_server(mut child: tokio::process::Child) {
 struct Samples {
     shop: i64,
     order_nos: Vec<String>,
+    /// Buyers' nicks, for the search's nick fragments.
+    nicks: Vec<String>,
     /// Open tickets of agent i (index into the agents' tokens).
     open_by_agent: Vec<Vec<i64>>,
     /// Tickets for the ticket page: open ones and any of the year.
@@ -199,6 +201,11 @@ async fn sample(database_url: Option<&str>, data_dir: &std::path::Path, shop_cod
         let shop_id = shop.id.0;
         let order_nos: Vec<String> =
             sqlx::query_scalar("SELECT order_no FROM orders WHERE shop_id = $1 ORDER BY id DESC LIMIT 5000")
+                .bind(shop_id)
+                .fetch_all(pool)
+                .await?;
+        let nicks: Vec<String> =
+            sqlx::query_scalar("SELECT nick FROM customers WHERE shop_id = $1 ORDER BY id DESC LIMIT 2000")
                 .bind(shop_id)
                 .fetch_all(pool)
                 .await?;
@@ -236,6 +243,7 @@ async fn sample(database_url: Option<&str>, data_dir: &std::path::Path, shop_cod
         Ok(Samples {
             shop: shop_id,
             order_nos,
+            nicks,
             open_by_agent,
             page_tickets,
             tickets: estimate("tickets").await?,
@@ -273,16 +281,18 @@ enum Scenario {
     Create,
     FollowUp,
     Reports,
+    Search,
 }
 
 impl Scenario {
     /// In this order: the reads first, so that they see the generated data set and not the
     /// tickets and follow-ups the writing scenarios add.
-    const ALL: [Scenario; 6] = [
+    const ALL: [Scenario; 7] = [
         Scenario::Queue,
         Scenario::Ticket,
         Scenario::Overdue,
         Scenario::Reports,
+        Scenario::Search,
         Scenario::Create,
         Scenario::FollowUp,
     ];
@@ -296,6 +306,7 @@ impl Scenario {
             Scenario::Create => "create",
             Scenario::FollowUp => "follow-up",
             Scenario::Reports => "reports",
+            Scenario::Search => "search",
         }
     }
 
@@ -307,6 +318,7 @@ impl Scenario {
             Scenario::Create => "create ticket `POST /api/v1/shops/{shop}/tickets`",
             Scenario::FollowUp => "record follow-up `POST /api/v1/tickets/{id}/follow-ups`",
             Scenario::Reports => "reports for a year `GET /reports?from=…&to=…`",
+            Scenario::Search => "search `GET /api/v1/shops/{shop}/search?q=…`",
         }
     }
 
@@ -318,6 +330,7 @@ impl Scenario {
             Scenario::Create => "≥ 1,000/s, p99 ≤ 50 ms",
             Scenario::FollowUp => "≥ 2,000/s",
             Scenario::Reports => "≤ 300 ms",
+            Scenario::Search => "p99 ≤ 50 ms",
         }
     }
 
@@ -325,7 +338,7 @@ impl Scenario {
         o.errors == 0
             && o.requests > 0
             && match self {
-                Scenario::Queue | Scenario::Overdue => o.p99_ms <= 50.0,
+                Scenario::Queue | Scenario::Overdue | Scenario::Search => o.p99_ms <= 50.0,
                 Scenario::Ticket => o.p99_ms <= 30.0,
                 Scenario::Create => o.throughput() >= 1_000.0 && o.p99_ms <= 50.0,
                 Scenario::FollowUp => o.throughput() >= 2_000.0,
@@ -534,6 +547,19 @@ async fn client_loop(
                 &shared.owner_token,
                 None,
             ),
+            Scenario::Search => {
+                let q = search_term(&shared.samples, n * 17 + client);
+                (
+                    Method::GET,
+                    format!(
+                        "/api/v1/shops/{}/search?{}",
+                        shared.samples.shop,
+                        serde_urlencoded::to_string([("q", q.as_str())]).unwrap_or_default()
+                    ),
+                    &shared.agent_tokens[agent],
+                    None,
+                )
+            }
         };
         let mut request = shared
             .client
@@ -582,6 +608,53 @@ async fn client_loop(
         }
     }
     (latencies, errors, first_error)
+}
+
+/// Chinese words of one, two and four characters from what buyers and agents write (some
+/// common, some rare, some absent), for the search scenario.
+const SEARCH_WORDS: [&str; 18] = [
+    "破",
+    "裂",
+    "慢",
+    "票",
+    "破损",
+    "物流",
+    "尺码",
+    "缺货",
+    "退款",
+    "蓝牙",
+    "发票",
+    "色差",
+    "外包装破",
+    "七天无理",
+    "物流信息",
+    "包裹压坏",
+    "拍错尺码",
+    "质量问题",
+];
+
+/// The `i`-th search of the mix: a Chinese word, the last eight digits of an order number, the
+/// middle of a buyer's nick, a ticket number with or without its `#`.
+fn search_term(samples: &Samples, i: usize) -> String {
+    let pick = |len: usize| (i / 6).wrapping_mul(2_654_435_761) % len.max(1);
+    match i % 6 {
+        0 | 1 => SEARCH_WORDS[pick(SEARCH_WORDS.len())].to_string(),
+        2 => {
+            let order_no = &samples.order_nos[pick(samples.order_nos.len())];
+            order_no
+                .chars()
+                .skip(order_no.chars().count().saturating_sub(8))
+                .collect()
+        }
+        3 if !samples.nicks.is_empty() => {
+            let nick: Vec<char> = samples.nicks[pick(samples.nicks.len())].chars().collect();
+            let from = nick.len() / 3;
+            nick[from..(from + 5).min(nick.len())].iter().collect()
+        }
+        4 if !samples.page_tickets.is_empty() => format!("#{}", samples.page_tickets[pick(samples.page_tickets.len())]),
+        _ if !samples.page_tickets.is_empty() => samples.page_tickets[pick(samples.page_tickets.len())].to_string(),
+        _ => "破损".to_string(),
+    }
 }
 
 /// `VmHWM` of a process, in KiB.

@@ -4,7 +4,8 @@
 pub mod page;
 
 /// The shortcuts, as `(keys, catalogue key of what they do)`. `keyboard.js` binds the same keys.
-pub const SHORTCUTS: [(&str, &str); 11] = [
+pub const SHORTCUTS: [(&str, &str); 12] = [
+    ("/", "keys.search"),
     ("j / k", "keys.walk_rows"),
     ("Enter", "keys.open_row"),
     ("n", "keys.next_ticket"),

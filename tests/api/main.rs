@@ -35,6 +35,7 @@ mod permissions;
 mod queue_loop;
 mod replies;
 mod reports;
+mod search;
 mod security;
 mod seven_day;
 mod tickets;

@@ -157,6 +157,46 @@ pub async fn fresh_database() -> (PgPool, PgConnectOptions, PgConnectOptions) {
     (pool, options, admin)
 }
 
+/// Starts the application on a database of its own created with the locale `ctype`
+/// (`LC_COLLATE` and `LC_CTYPE`) from `template0` and migrated, instead of the template's.
+pub async fn spawn_app_with_locale(ctype: &str) -> TestApp {
+    let server = server();
+    let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut admin = PgConnection::connect_with(&server.base)
+        .await
+        .expect("connect to the test server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '{ctype}' LC_CTYPE '{ctype}'{}",
+        owner(server.roles)
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create a database with the locale");
+    admin.close().await.expect("close admin");
+    let admin_options = server.base.clone().database(&name);
+    let mut conn = PgConnection::connect_with(&admin_options)
+        .await
+        .expect("connect to the new database");
+    if server.roles {
+        aftersales::db::migrate_as_app(&mut conn)
+            .await
+            .expect("migrations apply");
+    } else {
+        aftersales::db::MIGRATOR.run(&mut conn).await.expect("migrations apply");
+    }
+    conn.close().await.expect("close");
+    let options = if server.roles {
+        admin_options.clone().username(aftersales::db::embedded::APP_ROLE)
+    } else {
+        admin_options.clone()
+    };
+    let pool = aftersales::db::pool(options.clone(), 8)
+        .await
+        .expect("pool for the test database");
+    let state = aftersales::state::AppState::new(pool).with_clock(aftersales::clock::Clock::fixed(test_now()));
+    serve(state, options, admin_options).await
+}
+
 /// The instant every test's desk stands at unless the test moves it ([`TestApp::clock`]):
 /// Monday 2026-06-15 10:00 in Shanghai, inside the bundled calendar's years, so that no test
 /// depends on the day it runs.

@@ -5,6 +5,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("keys.title", "键盘快捷键", "Keyboard shortcuts"),
     ("keys.close", "关闭", "Close"),
     (
+        "keys.search",
+        "搜索（光标到顶部搜索框）",
+        "Search (focus the box at the top)",
+    ),
+    (
         "keys.walk_rows",
         "在工单列表中上下移动",
         "Move down / up the rows of the queue",

@@ -19,6 +19,7 @@ mod notices;
 mod replies;
 mod reports;
 mod reviews;
+mod search;
 mod tickets_errors;
 mod users;
 mod visits;
@@ -50,4 +51,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     money::ENTRIES,
     webhooks::ENTRIES,
     links_tags::ENTRIES,
+    search::ENTRIES,
 ];

@@ -1,0 +1,378 @@
+//! The search's index: the tables `ticket_search`, `buyer_search` and `order_search` (one
+//! `tsvector` per ticket, buyer and order, with a GIN index) and `search_pending`, the list of
+//! what changed and is to be indexed again.
+//!
+//! Whoever writes a ticket, its timeline, a buyer, an order or its lines — the service, an
+//! import, the sweep, a bulk loader — the database's triggers put the row in `search_pending`
+//! in the same transaction (`migrations/…_search.sql`): nothing written is missed. The desk
+//! then indexes it in Rust ([`drain`]): every server's worker does so within a second, and a
+//! search first indexes what is pending in its shop, so that it finds everything committed
+//! before it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+use super::text::{Doc, Source};
+use crate::ids::ShopId;
+use crate::tickets::EventData;
+use crate::tickets::events::GoodsRecord;
+
+/// What a pending row or a document is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Kind {
+    Ticket,
+    Buyer,
+    Order,
+}
+
+/// Rows indexed per statement.
+const CHUNK: usize = 500;
+
+/// Indexes up to `limit` pending rows of any shop, skipping those another server is indexing.
+/// Returns how many were indexed.
+pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
+    let mut tx = pool.begin().await?;
+    let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
+        "DELETE FROM search_pending p
+         USING (SELECT shop_id, kind, id FROM search_pending ORDER BY shop_id, kind, id
+                LIMIT $1 FOR UPDATE SKIP LOCKED) x
+         WHERE p.shop_id = x.shop_id AND p.kind = x.kind AND p.id = x.id
+         RETURNING p.shop_id, p.kind, p.id",
+    )
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    index_taken(&mut tx, &taken).await?;
+    tx.commit().await?;
+    Ok(taken.len())
+}
+
+/// Indexes what is pending in `shop`, up to `limit` rows, waiting for rows another server is
+/// indexing (so that what was committed before is found once this returns). Returns how many
+/// were indexed and whether more are left.
+pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<(usize, bool)> {
+    let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
+        .bind(shop)
+        .fetch_one(pool)
+        .await?;
+    if !pending {
+        return Ok((0, false));
+    }
+    let mut tx = pool.begin().await?;
+    let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
+        "DELETE FROM search_pending p
+         USING (SELECT shop_id, kind, id FROM search_pending WHERE shop_id = $1 ORDER BY shop_id, kind, id
+                LIMIT $2 FOR UPDATE) x
+         WHERE p.shop_id = x.shop_id AND p.kind = x.kind AND p.id = x.id
+         RETURNING p.shop_id, p.kind, p.id",
+    )
+    .bind(shop)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    index_taken(&mut tx, &taken).await?;
+    tx.commit().await?;
+    let left: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
+        .bind(shop)
+        .fetch_one(pool)
+        .await?;
+    Ok((taken.len(), left))
+}
+
+/// How many rows wait to be indexed in `shop`.
+pub async fn pending(pool: &PgPool, shop: ShopId) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM search_pending WHERE shop_id = $1")
+        .bind(shop)
+        .fetch_one(pool)
+        .await
+}
+
+/// Puts every ticket, buyer and order of `shop` in the pending list (after a bulk load that
+/// wrote with the triggers deferred, or to rebuild the index).
+pub async fn enqueue_shop(pool: &PgPool, shop: ShopId) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    let mut total = 0;
+    for statement in [
+        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'ticket', id FROM tickets WHERE shop_id = $1
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'buyer', id FROM customers WHERE shop_id = $1
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'order', id FROM orders WHERE shop_id = $1
+         ON CONFLICT DO NOTHING",
+    ] {
+        total += sqlx::query(statement)
+            .bind(shop)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(total)
+}
+
+/// The bulk loaders' connection setting: rows they write are not put in the pending list one
+/// statement at a time (the loader enqueues the whole shop at the end, [`enqueue_shop`]).
+pub const DEFER_SETTING: &str = "SET aftersales.search_deferred = 'on'";
+
+/// Indexes every pending row of the database, in batches, calling `progress` with the count so
+/// far: the `search-index` command and the benchmark generator.
+pub async fn drain_all(pool: &PgPool, mut progress: impl FnMut(usize)) -> sqlx::Result<usize> {
+    let mut done = 0;
+    loop {
+        let n = drain(pool, 2_000).await?;
+        if n == 0 {
+            return Ok(done);
+        }
+        done += n;
+        progress(done);
+    }
+}
+
+/// The worker every server runs: indexes what is pending, then waits `every` before looking
+/// again (at once while there is more).
+pub async fn run_worker(pool: PgPool, every: Duration) {
+    let mut told = false;
+    loop {
+        match drain(&pool, 1_000).await {
+            Ok(0) => {
+                told = false;
+                tokio::time::sleep(every).await;
+            }
+            Ok(n) => {
+                if !told && n == 1_000 {
+                    tracing::info!("indexing for the search: a large batch is pending, working through it");
+                    told = true;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "indexing for the search failed; trying again");
+                tokio::time::sleep(every * 5).await;
+            }
+        }
+    }
+}
+
+async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[(ShopId, Kind, i64)]) -> sqlx::Result<()> {
+    let mut groups: HashMap<(ShopId, Kind), Vec<i64>> = HashMap::new();
+    for (shop, kind, id) in taken {
+        groups.entry((*shop, *kind)).or_default().push(*id);
+    }
+    for ((shop, kind), ids) in groups {
+        for chunk in ids.chunks(CHUNK) {
+            match kind {
+                Kind::Ticket => index_tickets(tx, shop, chunk).await?,
+                Kind::Buyer => index_buyers(tx, shop, chunk).await?,
+                Kind::Order => index_orders(tx, shop, chunk).await?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a ticket's document is made of, besides its timeline.
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    description: String,
+    reason_text: Option<String>,
+    review_text: Option<String>,
+    refund_no: Option<String>,
+    return_tracking_no: Option<String>,
+    sku: Option<String>,
+    order_no: String,
+    nick: String,
+    name: Option<String>,
+    phone: Option<String>,
+    titles: Option<String>,
+}
+
+/// The pieces of text of tickets, by id, in the order they are indexed and looked through for a
+/// hit: what identifies it, what it is about, what was bought, then its timeline oldest
+/// first.
+pub async fn ticket_pieces(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ids: &[i64],
+) -> sqlx::Result<HashMap<i64, Vec<(Source, String)>>> {
+    let rows: Vec<TicketRow> = sqlx::query_as(
+        "SELECT t.id, t.description, t.reason_text, t.review_text, t.refund_no, t.return_tracking_no, t.sku,
+                o.order_no, c.nick, c.name, c.phone,
+                (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+                 WHERE l.shop_id = t.shop_id AND l.order_id = t.order_id AND (t.sku IS NULL OR l.sku = t.sku)) AS titles
+         FROM tickets t
+         JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
+         WHERE t.shop_id = $1 AND t.id = ANY($2)",
+    )
+    .bind(shop)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut pieces: HashMap<i64, Vec<(Source, String)>> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let mut p = vec![
+            (Source::TicketNo, row.id.to_string()),
+            (Source::OrderNo, row.order_no),
+            (Source::Nick, row.nick),
+        ];
+        let optional = [
+            (Source::Name, row.name),
+            (Source::Phone, row.phone),
+            (Source::Sku, row.sku),
+            (Source::RefundNo, row.refund_no),
+            (Source::Tracking, row.return_tracking_no),
+            (Source::Description, Some(row.description)),
+            (Source::Reason, row.reason_text),
+            (Source::Review, row.review_text),
+            (Source::Title, row.titles),
+        ];
+        p.extend(
+            optional
+                .into_iter()
+                .filter_map(|(source, text)| text.filter(|t| !t.trim().is_empty()).map(|t| (source, t))),
+        );
+        pieces.insert(row.id, p);
+    }
+    let events: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT ticket_id, kind, data FROM ticket_events
+         WHERE shop_id = $1 AND ticket_id = ANY($2)
+           AND kind IN ('follow_up', 'note', 'status_changed', 'override', 'return_visit', 'evidence_added', 'link')
+         ORDER BY ticket_id, id",
+    )
+    .bind(shop)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (ticket, kind, data) in events {
+        let (Some(p), Ok(event)) = (pieces.get_mut(&ticket), EventData::from_stored(&kind, data)) else {
+            continue;
+        };
+        event_pieces(event, p);
+    }
+    Ok(pieces)
+}
+
+/// The words of an event worth finding a ticket by.
+fn event_pieces(event: EventData, out: &mut Vec<(Source, String)>) {
+    let mut put = |source: Source, text: Option<String>| {
+        if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+            out.push((source, text));
+        }
+    };
+    match event {
+        EventData::FollowUp(f) => put(Source::FollowUp, Some(f.summary)),
+        EventData::Note(n) => put(Source::Note, Some(n.text)),
+        EventData::StatusChanged(s) => {
+            if let Some(GoodsRecord::Shipment { tracking_no, .. }) = s.goods {
+                put(Source::Tracking, Some(tracking_no));
+            }
+            put(Source::Note, s.note);
+        }
+        EventData::Override(o) => put(Source::Note, o.justification),
+        EventData::ReturnVisit(v) => put(Source::Comment, Some(v.comment)),
+        EventData::EvidenceAdded(e) => put(Source::FileName, Some(e.file_name)),
+        EventData::Link(l) => put(Source::Note, l.note),
+        _ => {}
+    }
+}
+
+fn doc_of(pieces: &[(Source, String)]) -> String {
+    let mut doc = Doc::new();
+    for (source, text) in pieces {
+        doc.add(*source, text);
+    }
+    doc.to_tsvector()
+}
+
+async fn index_tickets(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
+    let pieces = ticket_pieces(tx, shop, ids).await?;
+    let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(p))).unzip();
+    sqlx::query(
+        "INSERT INTO ticket_search (shop_id, ticket_id, doc)
+         SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+         ON CONFLICT (shop_id, ticket_id) DO UPDATE SET doc = EXCLUDED.doc",
+    )
+    .bind(shop)
+    .bind(ids)
+    .bind(docs)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, nick, name, phone FROM customers WHERE shop_id = $1 AND id = ANY($2)")
+            .bind(shop)
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await?;
+    let (ids, docs): (Vec<i64>, Vec<String>) = rows
+        .into_iter()
+        .map(|(id, nick, name, phone)| {
+            let mut p = vec![(Source::Nick, nick)];
+            p.extend(name.map(|n| (Source::Name, n)));
+            p.extend(phone.map(|n| (Source::Phone, n)));
+            (id, doc_of(&p))
+        })
+        .unzip();
+    sqlx::query(
+        "INSERT INTO buyer_search (shop_id, customer_id, doc)
+         SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+         ON CONFLICT (shop_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
+    )
+    .bind(shop)
+    .bind(ids)
+    .bind(docs)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
+    let rows: Vec<(i64, String, Vec<String>, Vec<String>)> = sqlx::query_as(
+        "SELECT o.id, o.order_no,
+                COALESCE(array_agg(l.sku ORDER BY l.sku) FILTER (WHERE l.sku IS NOT NULL), '{}'),
+                COALESCE(array_agg(l.title ORDER BY l.sku) FILTER (WHERE l.sku IS NOT NULL), '{}')
+         FROM orders o LEFT JOIN order_lines l ON l.shop_id = o.shop_id AND l.order_id = o.id
+         WHERE o.shop_id = $1 AND o.id = ANY($2)
+         GROUP BY o.id, o.order_no",
+    )
+    .bind(shop)
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    let (ids, docs): (Vec<i64>, Vec<String>) = rows
+        .into_iter()
+        .map(|(id, order_no, skus, titles)| {
+            let mut p = vec![(Source::OrderNo, order_no)];
+            p.extend(skus.into_iter().map(|s| (Source::Sku, s)));
+            p.extend(titles.into_iter().map(|s| (Source::Title, s)));
+            (id, doc_of(&p))
+        })
+        .unzip();
+    sqlx::query(
+        "INSERT INTO order_search (shop_id, order_id, doc)
+         SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+         ON CONFLICT (shop_id, order_id) DO UPDATE SET doc = EXCLUDED.doc",
+    )
+    .bind(shop)
+    .bind(ids)
+    .bind(docs)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The index's size on disk (tables, GIN indexes and their TOAST), in bytes.
+pub async fn size_bytes(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+         WHERE c.relname IN ('ticket_search', 'buyer_search', 'order_search') AND c.relkind = 'r'",
+    )
+    .fetch_one(pool)
+    .await
+}

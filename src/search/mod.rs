@@ -1,0 +1,458 @@
+//! Search: one box that finds tickets of every status (by number, order and tracking numbers,
+//! the buyer, the description, what was said on the timeline), buyers and orders, in Chinese
+//! and in letters and digits, in milliseconds on a shop of a million tickets.
+//!
+//! - `text.rs` — the tokeniser, the query reader and the marking of hits (pure);
+//! - `index.rs` — the index tables, the pending list the triggers fill, the indexer and its
+//!   worker;
+//! - this file — a search: the request's filters, the statements, the hits;
+//! - `api.rs` — `GET /api/v1/shops/{shop}/search`; `page.rs` — `/search` and the header's box.
+
+pub mod api;
+pub mod index;
+pub mod page;
+pub mod text;
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::ids::{ShopId, TicketId, UserId};
+use crate::rules::workflow::{Status, TicketKind};
+use crate::tickets::Ticket;
+use crate::tickets::model::ticket_select;
+use text::{Piece, Query, Source};
+
+/// Tickets per page.
+pub const PAGE: i64 = 25;
+/// Best matches shown above the list.
+const BEST: i64 = 5;
+/// Buyers and orders shown beside the tickets.
+const SIDE: i64 = 5;
+/// The longest query read, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Pending rows a search indexes before it runs; past that it says the index is catching up.
+const CATCH_UP: i64 = 2_000;
+/// Characters of text shown around a hit.
+const SNIPPET_CHARS: usize = 60;
+
+/// Which tickets, by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    #[default]
+    Any,
+    Open,
+    Closed,
+    Is(Status),
+}
+
+/// Whose tickets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    #[default]
+    Anyone,
+    Nobody,
+    User(UserId),
+}
+
+/// A search, read and checked.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub query: Query,
+    pub kind: Option<TicketKind>,
+    pub status: StatusFilter,
+    /// Opened on or after this day (the shop's calendar).
+    pub from: Option<NaiveDate>,
+    /// Opened on or before this day.
+    pub to: Option<NaiveDate>,
+    pub assignee: AssigneeFilter,
+    /// The last ticket of the page before (keyset paging, newest first).
+    pub before: Option<TicketId>,
+}
+
+/// The parameters as they come (the page's form and the API's query string).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Params {
+    /// What to find: words (all must match), a "quoted phrase", a ticket number (`156`,
+    /// `#156`), part of an order or tracking number, of a buyer's nick.
+    #[serde(default)]
+    pub q: String,
+    /// `refund`, `return`, `exchange`, `complaint`, `logistics`, `bad_review`.
+    pub kind: Option<String>,
+    /// `open`, `closed` or one status.
+    pub status: Option<String>,
+    /// Opened on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Opened on or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// A user id, or `none` for the shared queue.
+    pub assignee: Option<String>,
+    /// The `next_before` of the page before.
+    pub before: Option<String>,
+}
+
+/// What is wrong with a parameter: the field and the catalogue key saying what to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    pub field: &'static str,
+    pub key: &'static str,
+    /// The same in English, for the API.
+    pub message: &'static str,
+}
+
+impl Params {
+    /// Whether nothing was typed (the page shows its empty form).
+    pub fn is_blank(&self) -> bool {
+        self.q.trim().is_empty()
+    }
+
+    /// Reads the parameters; every mistake found, field by field.
+    pub fn read(&self) -> Result<Request, Vec<ParamError>> {
+        let mut errors = Vec::new();
+        let given = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let query = if self.q.chars().count() > MAX_QUERY_CHARS {
+            errors.push(ParamError {
+                field: "q",
+                key: "search.error.too_long",
+                message: "the search is longer than 200 characters: shorten it",
+            });
+            None
+        } else {
+            let q = Query::parse(&self.q);
+            if q.is_none() {
+                errors.push(ParamError {
+                    field: "q",
+                    key: "search.error.empty",
+                    message: "type what to find: a word, a ticket, order or tracking number, a buyer's nick",
+                });
+            }
+            q
+        };
+        let kind = given(&self.kind).and_then(|k| {
+            let parsed = TicketKind::parse(&k);
+            if parsed.is_none() {
+                errors.push(ParamError {
+                    field: "kind",
+                    key: "search.error.kind",
+                    message: "kind: one of refund, return, exchange, complaint, logistics, bad_review",
+                });
+            }
+            parsed
+        });
+        let status = match given(&self.status).as_deref() {
+            None => StatusFilter::Any,
+            Some("open") => StatusFilter::Open,
+            Some("closed") => StatusFilter::Closed,
+            Some(s) => Status::parse(s).map(StatusFilter::Is).unwrap_or_else(|| {
+                errors.push(ParamError {
+                    field: "status",
+                    key: "search.error.status",
+                    message: "status: open, closed or one status of the workflow",
+                });
+                StatusFilter::Any
+            }),
+        };
+        let mut date = |field: &'static str, value: &Option<String>| {
+            given(value).and_then(|d| {
+                let parsed = NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok();
+                if parsed.is_none() {
+                    errors.push(ParamError {
+                        field,
+                        key: "search.error.date",
+                        message: "a date is written YYYY-MM-DD, e.g. 2026-11-30",
+                    });
+                }
+                parsed
+            })
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            errors.push(ParamError {
+                field: "to",
+                key: "search.error.range",
+                message: "the last day comes before the first: swap them",
+            });
+        }
+        let assignee = match given(&self.assignee).as_deref() {
+            None => AssigneeFilter::Anyone,
+            Some("none") => AssigneeFilter::Nobody,
+            Some(id) => id
+                .parse::<i64>()
+                .map(|id| AssigneeFilter::User(UserId(id)))
+                .unwrap_or_else(|_| {
+                    errors.push(ParamError {
+                        field: "assignee",
+                        key: "search.error.assignee",
+                        message: "assignee: a user id, or none for the shared queue",
+                    });
+                    AssigneeFilter::Anyone
+                }),
+        };
+        let before = given(&self.before).and_then(|b| {
+            let parsed = b.parse::<i64>().ok().filter(|b| *b > 0);
+            if parsed.is_none() {
+                errors.push(ParamError {
+                    field: "before",
+                    key: "search.error.before",
+                    message: "before: the next_before of the page before",
+                });
+            }
+            parsed
+        });
+        match query {
+            Some(query) if errors.is_empty() => Ok(Request {
+                query,
+                kind,
+                status,
+                from,
+                to,
+                assignee,
+                before: before.map(TicketId),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Who searches: what they may find and see.
+#[derive(Clone, Copy, Debug)]
+pub struct Viewer {
+    /// Whether buyers' phone numbers are searched (the people who contact buyers see them).
+    pub phones: bool,
+    /// Whether buyers' names are shown whole.
+    pub names: bool,
+}
+
+impl Viewer {
+    pub fn of(user: &CurrentUser) -> Viewer {
+        let works = user.may(Action::WorkTickets);
+        Viewer {
+            phones: works,
+            names: works,
+        }
+    }
+}
+
+/// A ticket found, with what matched.
+#[derive(Debug)]
+pub struct Hit {
+    pub ticket: Ticket,
+    /// Where the words were found; `None` when only by its number.
+    pub source: Option<Source>,
+    pub pieces: Vec<Piece>,
+}
+
+/// A buyer found.
+#[derive(Debug, sqlx::FromRow)]
+pub struct BuyerHit {
+    pub id: i64,
+    pub nick: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub tickets: i64,
+    /// Their newest ticket (the buyer's page is reached from a ticket).
+    pub latest_ticket: Option<i64>,
+}
+
+/// An order found.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OrderHit {
+    pub id: i64,
+    pub order_no: String,
+    pub buyer: String,
+    pub paid_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub titles: Option<String>,
+    pub tickets: i64,
+}
+
+/// What a search found.
+#[derive(Debug, Default)]
+pub struct Results {
+    /// Exact matches of an identifier (this ticket, this order, this waybill), on the first page.
+    pub best: Vec<Hit>,
+    /// Every other match, newest first.
+    pub tickets: Vec<Hit>,
+    /// Where the next page starts, when there is one.
+    pub next_before: Option<TicketId>,
+    /// On the first page.
+    pub buyers: Vec<BuyerHit>,
+    pub orders: Vec<OrderHit>,
+    /// More was written than a search indexes first: the newest changes may be missing.
+    pub catching_up: bool,
+}
+
+/// Runs a search in one shop.
+pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: Viewer) -> sqlx::Result<Results> {
+    let (_, catching_up) = index::catch_up(pool, shop, CATCH_UP).await?;
+    let tsquery = request.query.to_tsquery(viewer.phones);
+    let best_tsquery = request.query.to_best_tsquery();
+    let (kind, status, closed, open) = match request.status {
+        StatusFilter::Any => (request.kind, None, false, false),
+        StatusFilter::Open => (request.kind, None, false, true),
+        StatusFilter::Closed => (request.kind, None, true, false),
+        StatusFilter::Is(s) => (request.kind, Some(s), false, false),
+    };
+    let (assignee, unassigned) = match request.assignee {
+        AssigneeFilter::Anyone => (None, false),
+        AssigneeFilter::Nobody => (None, true),
+        AssigneeFilter::User(u) => (Some(u), false),
+    };
+    let mut tx = pool.begin().await?;
+    // Each search is planned for its own words: a common bigram is best read newest first
+    // through the primary key, a rare one through the GIN index; a generic plan cannot know.
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    let best: Vec<i64> = sqlx::query_scalar(
+        "SELECT s.ticket_id FROM ticket_search s
+         JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
+         JOIN shops sh ON sh.id = s.shop_id
+         WHERE s.shop_id = $1 AND (s.doc @@ $2::tsquery OR s.ticket_id = $3)
+           AND ($4::text IS NULL OR t.kind = $4) AND ($5::text IS NULL OR t.status = $5)
+           AND (NOT $6 OR t.closed_at IS NOT NULL) AND (NOT $7 OR t.closed_at IS NULL)
+           AND ($8::date IS NULL OR t.opened_at >= ($8::date::timestamp AT TIME ZONE sh.time_zone))
+           AND ($9::date IS NULL OR t.opened_at < (($9::date + 1)::timestamp AT TIME ZONE sh.time_zone))
+           AND ($10::bigint IS NULL OR t.assignee_id = $10) AND (NOT $11 OR t.assignee_id IS NULL)
+         ORDER BY s.ticket_id DESC LIMIT $12",
+    )
+    .bind(shop)
+    .bind(&best_tsquery)
+    .bind(request.query.ticket_no)
+    .bind(kind)
+    .bind(status)
+    .bind(closed)
+    .bind(open)
+    .bind(request.from)
+    .bind(request.to)
+    .bind(assignee)
+    .bind(unassigned)
+    .bind(BEST)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT s.ticket_id FROM ticket_search s
+         JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
+         JOIN shops sh ON sh.id = s.shop_id
+         WHERE s.shop_id = $1 AND s.doc @@ $2::tsquery AND s.ticket_id <> ALL($3)
+           AND ($4::text IS NULL OR t.kind = $4) AND ($5::text IS NULL OR t.status = $5)
+           AND (NOT $6 OR t.closed_at IS NOT NULL) AND (NOT $7 OR t.closed_at IS NULL)
+           AND ($8::date IS NULL OR t.opened_at >= ($8::date::timestamp AT TIME ZONE sh.time_zone))
+           AND ($9::date IS NULL OR t.opened_at < (($9::date + 1)::timestamp AT TIME ZONE sh.time_zone))
+           AND ($10::bigint IS NULL OR t.assignee_id = $10) AND (NOT $11 OR t.assignee_id IS NULL)
+           AND ($12::bigint IS NULL OR s.ticket_id < $12)
+         ORDER BY s.ticket_id DESC LIMIT $13",
+    )
+    .bind(shop)
+    .bind(&tsquery)
+    .bind(&best)
+    .bind(kind)
+    .bind(status)
+    .bind(closed)
+    .bind(open)
+    .bind(request.from)
+    .bind(request.to)
+    .bind(assignee)
+    .bind(unassigned)
+    .bind(request.before)
+    .bind(PAGE + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    let next_before = (ids.len() as i64 > PAGE).then(|| {
+        ids.truncate(PAGE as usize);
+        TicketId(*ids.last().expect("a full page"))
+    });
+    let first_page = request.before.is_none();
+    let (buyers, orders) = if first_page {
+        let buyers: Vec<BuyerHit> = sqlx::query_as(
+            "SELECT c.id, c.nick, c.name, c.phone,
+                    (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
+                    (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
+             FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
+             WHERE b.shop_id = $1 AND b.doc @@ $2::tsquery
+             ORDER BY c.id DESC LIMIT $3",
+        )
+        .bind(shop)
+        .bind(&tsquery)
+        .bind(SIDE)
+        .fetch_all(&mut *tx)
+        .await?;
+        let orders: Vec<OrderHit> = sqlx::query_as(
+            "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
+                    (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+                     WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
+                    (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
+             FROM order_search x
+             JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
+             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+             WHERE x.shop_id = $1 AND x.doc @@ $2::tsquery
+             ORDER BY o.id DESC LIMIT $3",
+        )
+        .bind(shop)
+        .bind(&tsquery)
+        .bind(SIDE)
+        .fetch_all(&mut *tx)
+        .await?;
+        (buyers, orders)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let shown: Vec<i64> = if first_page {
+        best.iter().chain(&ids).copied().collect()
+    } else {
+        ids.clone()
+    };
+    let mut tickets: Vec<Ticket> = sqlx::query_as(concat!(ticket_select!(), "WHERE t.shop_id = $1 AND t.id = ANY($2)"))
+        .bind(shop)
+        .bind(&shown)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut pieces = index::ticket_pieces(&mut tx, shop, &shown).await?;
+    tx.commit().await?;
+    let mut hit = |id: i64| -> Option<Hit> {
+        let at = tickets.iter().position(|t| t.id.0 == id)?;
+        let ticket = tickets.swap_remove(at);
+        let (source, marked) = mark(&request.query, pieces.remove(&id).unwrap_or_default(), viewer, &ticket);
+        Some(Hit {
+            ticket,
+            source,
+            pieces: marked,
+        })
+    };
+    let best = if first_page {
+        best.iter().filter_map(|id| hit(*id)).collect()
+    } else {
+        Vec::new()
+    };
+    let tickets = ids.iter().filter_map(|id| hit(*id)).collect();
+    Ok(Results {
+        best,
+        tickets,
+        next_before,
+        buyers,
+        orders,
+        catching_up,
+    })
+}
+
+/// The first piece of a ticket's text that the query matches, marked; its description when
+/// none does (it was found by its number, or by a word the marking does not see).
+fn mark(query: &Query, pieces: Vec<(Source, String)>, viewer: Viewer, ticket: &Ticket) -> (Option<Source>, Vec<Piece>) {
+    for (source, text) in pieces {
+        let shown = match source {
+            Source::TicketNo => continue,
+            Source::Phone if !viewer.phones => continue,
+            Source::Phone => crate::privacy::mask_phone(&text),
+            Source::Name if !viewer.names => crate::privacy::mask_name(&text),
+            _ => text,
+        };
+        if let Some(marked) = query.mark(&shown, SNIPPET_CHARS) {
+            return (Some(source), marked);
+        }
+    }
+    (None, text::excerpt(&ticket.description, SNIPPET_CHARS))
+}

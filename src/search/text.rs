@@ -1,0 +1,797 @@
+//! How the search reads text, pure (no I/O): the tokeniser that turns a ticket's, buyer's or
+//! order's words into a `tsvector`, the reader that turns what a person typed into a `tsquery`,
+//! and the marking of what matched in a piece of text.
+//!
+//! PostgreSQL's own parser splits text at spaces and, in a database whose `LC_CTYPE` is `C`,
+//! does not even see Chinese characters as letters; Chinese has no spaces and most words are two
+//! characters. So the desk tokenises in Rust and hands PostgreSQL finished lexemes, quoted, which
+//! it stores and compares byte for byte whatever the database's locale:
+//!
+//! - a run of Chinese (and Japanese, Korean) characters becomes its overlapping **bigrams**, one
+//!   per position, and its last character alone beside the last bigram (`蓝牙耳机` → `蓝牙`
+//!   `牙耳` `耳机`+`机`); a query
+//!   of two or more characters is the phrase of its bigrams, of one character the prefix `机:*`,
+//!   which finds the bigrams it starts and the runs it ends;
+//! - a run of letters and a run of digits are each one token, lower-cased, full-width forms read
+//!   as their ASCII (`ＳＦ１２３` is `sf` `123`); the last token a person typed matches as a prefix;
+//! - identifiers (order and tracking numbers, nicks, SKUs) also index every ending of each run of
+//!   three characters or more, so that a prefix query finds them from the middle: the last eight
+//!   digits of an order number, `zhouzhou` in `tb_zhouzhou8614`;
+//! - phone numbers are indexed under their own name (`tel138…`), so a query reaches them only
+//!   when it asks for them, for the people who may see a buyer's phone.
+//!
+//! Weights say where a word came from: `A` identifiers, `B` what the ticket is about
+//! (description, review, names, titles), `C` what was said on its timeline. A query limited to
+//! `A` without prefixes is the "best match" (this ticket, this order, this waybill).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Where a piece of text comes from, which sets how it is indexed and how a hit in it is named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    TicketNo,
+    OrderNo,
+    Tracking,
+    RefundNo,
+    Nick,
+    Sku,
+    Phone,
+    Name,
+    Title,
+    Description,
+    Reason,
+    Review,
+    FollowUp,
+    Note,
+    Comment,
+    FileName,
+}
+
+impl Source {
+    /// The weight of its words in the `tsvector`.
+    pub fn weight(self) -> char {
+        match self {
+            Source::TicketNo
+            | Source::OrderNo
+            | Source::Tracking
+            | Source::RefundNo
+            | Source::Nick
+            | Source::Sku
+            | Source::Phone => 'A',
+            Source::Name | Source::Title | Source::Description | Source::Reason | Source::Review => 'B',
+            Source::FollowUp | Source::Note | Source::Comment | Source::FileName => 'C',
+        }
+    }
+
+    /// Whether every ending of its runs is indexed too (a search from the middle).
+    fn endings(self) -> bool {
+        matches!(
+            self,
+            Source::OrderNo | Source::Tracking | Source::RefundNo | Source::Nick | Source::Sku | Source::Phone
+        )
+    }
+
+    /// Its name in the API (`matched_in`).
+    pub fn name(self) -> &'static str {
+        self.label_key().trim_start_matches("search.in.")
+    }
+
+    /// The catalogue key that names it next to a hit.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Source::TicketNo => "search.in.ticket_no",
+            Source::OrderNo => "search.in.order_no",
+            Source::Tracking => "search.in.tracking",
+            Source::RefundNo => "search.in.refund_no",
+            Source::Nick => "search.in.nick",
+            Source::Sku => "search.in.sku",
+            Source::Phone => "search.in.phone",
+            Source::Name => "search.in.name",
+            Source::Title => "search.in.title",
+            Source::Description => "search.in.description",
+            Source::Reason => "search.in.reason",
+            Source::Review => "search.in.review",
+            Source::FollowUp => "search.in.follow_up",
+            Source::Note => "search.in.note",
+            Source::Comment => "search.in.comment",
+            Source::FileName => "search.in.file_name",
+        }
+    }
+
+    /// Every source (for the catalogue's check).
+    pub const ALL: [Source; 16] = [
+        Source::TicketNo,
+        Source::OrderNo,
+        Source::Tracking,
+        Source::RefundNo,
+        Source::Nick,
+        Source::Sku,
+        Source::Phone,
+        Source::Name,
+        Source::Title,
+        Source::Description,
+        Source::Reason,
+        Source::Review,
+        Source::FollowUp,
+        Source::Note,
+        Source::Comment,
+        Source::FileName,
+    ];
+}
+
+/// The prefix that keeps phone numbers apart from every other token (the tokeniser never makes
+/// a token of letters followed by digits).
+const PHONE: &str = "tel";
+/// PostgreSQL keeps positions up to 16,383 and 256 positions per lexeme.
+const MAX_POSITION: u32 = 16_383;
+const MAX_POSITIONS_PER_LEXEME: usize = 256;
+/// A longer run is cut (a lexeme is at most 2 KiB; nothing searched for is this long).
+const MAX_RUN_CHARS: usize = 40;
+/// Endings shorter than this are not indexed (a prefix query of one or two characters from the
+/// middle of an identifier would find everything).
+const MIN_ENDING_CHARS: usize = 3;
+/// Runs longer than this do not index their endings (no identifier is this long).
+const MAX_ENDING_RUN_CHARS: usize = 32;
+
+/// What kind of character, for cutting text into runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// Chinese, Japanese and Korean characters: no spaces between words.
+    Cjk,
+    Letter,
+    Digit,
+    /// Spaces, punctuation, symbols: cut between runs.
+    Other,
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}'       // hiragana, katakana
+        | '\u{3400}'..='\u{4DBF}'     // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}'     // CJK unified ideographs
+        | '\u{AC00}'..='\u{D7AF}'     // Hangul syllables
+        | '\u{F900}'..='\u{FAFF}'     // CJK compatibility ideographs
+        | '\u{20000}'..='\u{3134F}') // CJK extensions B–G
+}
+
+/// A character as the search compares it: full-width ASCII forms as ASCII, letters in lower
+/// case (when that is one character).
+pub fn fold(c: char) -> char {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+fn class(c: char) -> Class {
+    if c.is_ascii_digit() {
+        Class::Digit
+    } else if is_cjk(c) {
+        Class::Cjk
+    } else if c.is_alphabetic() {
+        Class::Letter
+    } else {
+        Class::Other
+    }
+}
+
+/// A run of one class of characters, folded, with where it stands in the original text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Run {
+    class: Class,
+    chars: Vec<char>,
+    /// Byte range in the text it was read from.
+    start: usize,
+    end: usize,
+}
+
+/// Cuts text into runs of CJK characters, letters and digits (everything else separates them).
+/// `gaps` receives, for each run after the first, whether something (a space, a sign) stood
+/// between it and the run before.
+fn runs(text: &str) -> Vec<(Run, bool)> {
+    let mut out: Vec<(Run, bool)> = Vec::new();
+    let mut gap = false;
+    for (at, raw) in text.char_indices() {
+        let c = fold(raw);
+        let class = class(c);
+        let end = at + raw.len_utf8();
+        if class == Class::Other {
+            gap = true;
+            continue;
+        }
+        match out.last_mut() {
+            Some((run, _)) if run.class == class && !gap && run.end == at => {
+                run.chars.push(c);
+                run.end = end;
+            }
+            _ => {
+                out.push((
+                    Run {
+                        class,
+                        chars: vec![c],
+                        start: at,
+                        end,
+                    },
+                    gap,
+                ));
+            }
+        }
+        gap = false;
+    }
+    out
+}
+
+fn string(chars: &[char]) -> String {
+    chars.iter().collect()
+}
+
+/// A document being built: lexemes with their positions and weights, as a `tsvector`'s text.
+#[derive(Debug)]
+pub struct Doc {
+    lexemes: BTreeMap<String, Vec<(u32, char)>>,
+    /// The next free position.
+    next: u32,
+}
+
+impl Default for Doc {
+    fn default() -> Doc {
+        Doc::new()
+    }
+}
+
+impl Doc {
+    pub fn new() -> Doc {
+        Doc {
+            lexemes: BTreeMap::new(),
+            next: 1,
+        }
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.lexemes.is_empty()
+    }
+
+    fn put(&mut self, lexeme: String, position: u32, weight: char) {
+        let positions = self.lexemes.entry(lexeme).or_default();
+        if positions.len() < MAX_POSITIONS_PER_LEXEME {
+            positions.push((position.min(MAX_POSITION), weight));
+        }
+    }
+
+    /// Adds one piece of text from `source`. Pieces are kept apart: a phrase never runs from one
+    /// into the next.
+    pub fn add(&mut self, source: Source, text: &str) {
+        let weight = source.weight();
+        for (run, _) in runs(text) {
+            if self.next > MAX_POSITION {
+                return;
+            }
+            let chars = &run.chars[..run.chars.len().min(MAX_RUN_CHARS)];
+            let at = self.next;
+            match (run.class, source) {
+                (Class::Cjk, _) => {
+                    // n characters take n - 1 positions (one), as a query's bigrams do: the
+                    // last character stands beside the last bigram.
+                    for (i, pair) in chars.windows(2).enumerate() {
+                        self.put(string(pair), at + i as u32, weight);
+                    }
+                    let taken = (chars.len() as u32 - 1).max(1);
+                    self.put(chars[chars.len() - 1].to_string(), at + taken - 1, weight);
+                    self.next += taken;
+                }
+                (Class::Letter, Source::Phone) => {}
+                (_, Source::Phone) => {
+                    self.put(format!("{PHONE}{}", string(chars)), at, weight);
+                    for ending in endings(chars, source) {
+                        self.put(format!("{PHONE}{ending}"), at, weight);
+                    }
+                    self.next += 1;
+                }
+                _ => {
+                    self.put(string(chars), at, weight);
+                    for ending in endings(chars, source) {
+                        self.put(ending, at, weight);
+                    }
+                    self.next += 1;
+                }
+            }
+        }
+        // A gap of one position between pieces: `<->` never joins two of them.
+        self.next += 1;
+    }
+
+    /// The `tsvector` in PostgreSQL's input syntax, every lexeme quoted (so that nothing of it
+    /// depends on the database's locale).
+    pub fn to_tsvector(&self) -> String {
+        let mut out = String::with_capacity(self.lexemes.len() * 12);
+        for (lexeme, positions) in &self.lexemes {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            quote(&mut out, lexeme);
+            out.push(':');
+            let mut seen = Vec::with_capacity(positions.len());
+            for (i, (position, weight)) in positions.iter().enumerate() {
+                // One position holds a lexeme once (the strongest weight wins).
+                if seen.contains(position) {
+                    continue;
+                }
+                seen.push(*position);
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{position}{weight}");
+            }
+        }
+        out
+    }
+}
+
+/// The endings of a run worth indexing for `source`.
+fn endings(chars: &[char], source: Source) -> impl Iterator<Item = String> + '_ {
+    let wanted = source.endings() && chars.len() <= MAX_ENDING_RUN_CHARS;
+    let count = if wanted {
+        chars.len().saturating_sub(MIN_ENDING_CHARS)
+    } else {
+        0
+    };
+    (1..=count).map(move |from| string(&chars[from..]))
+}
+
+/// Appends `text` as a quoted lexeme: `'…'` with quotes doubled and backslashes escaped.
+fn quote(out: &mut String, text: &str) {
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+/// One token of a query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum QueryToken {
+    /// A bigram of CJK characters, matched exactly.
+    Pair(String),
+    /// One CJK character alone: the bigrams it starts and the runs it ends.
+    Single(char),
+    /// A run of letters or digits; `last` when nothing follows it in its word (a prefix).
+    Word { text: String, digits: bool, last: bool },
+}
+
+/// What a person typed, read: words (separated by spaces, or a quoted phrase), each a phrase of
+/// tokens; every word must match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    words: Vec<Vec<QueryToken>>,
+    /// The runs as typed (folded), for marking what matched.
+    needles: Vec<String>,
+    /// A ticket number when the query is one (`156`, `#156`).
+    pub ticket_no: Option<i64>,
+}
+
+/// At most this many words are read from a query, and this many tokens from each.
+const MAX_WORDS: usize = 8;
+const MAX_TOKENS_PER_WORD: usize = 24;
+
+impl Query {
+    /// Reads a query; `None` when it holds nothing to search for (only signs and spaces).
+    pub fn parse(input: &str) -> Option<Query> {
+        let trimmed = input.trim();
+        let ticket_no = trimmed
+            .strip_prefix('#')
+            .or(Some(trimmed))
+            .filter(|digits| !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<i64>().ok())
+            .filter(|n| *n > 0);
+        let mut words = Vec::new();
+        let mut needles = Vec::new();
+        for part in split_words(trimmed) {
+            let mut tokens = Vec::new();
+            let runs = runs(&part);
+            for (run, _) in &runs {
+                let chars = &run.chars[..run.chars.len().min(MAX_RUN_CHARS)];
+                needles.push(string(chars));
+                match run.class {
+                    Class::Cjk if chars.len() == 1 => tokens.push(QueryToken::Single(chars[0])),
+                    Class::Cjk => tokens.extend(chars.windows(2).map(|pair| QueryToken::Pair(string(pair)))),
+                    class => tokens.push(QueryToken::Word {
+                        text: string(chars),
+                        digits: class == Class::Digit,
+                        last: false,
+                    }),
+                }
+            }
+            tokens.truncate(MAX_TOKENS_PER_WORD);
+            if let Some(QueryToken::Word { last, .. }) = tokens.last_mut() {
+                *last = true;
+            }
+            if !tokens.is_empty() {
+                words.push(tokens);
+            }
+            if words.len() == MAX_WORDS {
+                break;
+            }
+        }
+        needles.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+        needles.dedup();
+        (!words.is_empty()).then_some(Query {
+            words,
+            needles,
+            ticket_no,
+        })
+    }
+
+    /// The `tsquery` that finds every document holding all the words. `phones`: whether digits
+    /// may also match a buyer's phone number.
+    pub fn to_tsquery(&self, phones: bool) -> String {
+        self.render(|out, token| match token {
+            QueryToken::Pair(pair) => quote(out, pair),
+            QueryToken::Single(c) => {
+                quote(out, &c.to_string());
+                out.push_str(":*");
+            }
+            QueryToken::Word { text, digits, last } => {
+                let star = if *last { ":*" } else { "" };
+                if *digits && phones {
+                    out.push('(');
+                    quote(out, text);
+                    out.push_str(star);
+                    out.push_str(" | ");
+                    quote(out, &format!("{PHONE}{text}"));
+                    out.push_str(star);
+                    out.push(')');
+                } else {
+                    quote(out, text);
+                    out.push_str(star);
+                }
+            }
+        })
+    }
+
+    /// The `tsquery` of the best matches: every token exactly, in an identifier (weight `A`).
+    pub fn to_best_tsquery(&self) -> String {
+        self.render(|out, token| {
+            match token {
+                QueryToken::Pair(pair) => quote(out, pair),
+                QueryToken::Single(c) => quote(out, &c.to_string()),
+                QueryToken::Word { text, .. } => quote(out, text),
+            }
+            out.push_str(":A");
+        })
+    }
+
+    fn render(&self, mut token: impl FnMut(&mut String, &QueryToken)) -> String {
+        let mut out = String::new();
+        for (w, word) in self.words.iter().enumerate() {
+            if w > 0 {
+                out.push_str(" & ");
+            }
+            let phrase = word.len() > 1;
+            if phrase {
+                out.push('(');
+            }
+            for (i, t) in word.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" <-> ");
+                }
+                token(&mut out, t);
+            }
+            if phrase {
+                out.push(')');
+            }
+        }
+        out
+    }
+
+    /// Marks what the query's runs match in `text`: `None` when nothing does, else the text cut
+    /// to about `width` characters around the first hit, in pieces that are or are not a hit.
+    pub fn mark(&self, text: &str, width: usize) -> Option<Vec<Piece>> {
+        let chars: Vec<(usize, char)> = text.char_indices().map(|(at, c)| (at, fold(c))).collect();
+        let mut hit = vec![false; chars.len()];
+        for needle in &self.needles {
+            let needle: Vec<char> = needle.chars().collect();
+            if needle.is_empty() || needle.len() > chars.len() {
+                continue;
+            }
+            for start in 0..=chars.len() - needle.len() {
+                if chars[start..start + needle.len()]
+                    .iter()
+                    .map(|(_, c)| *c)
+                    .eq(needle.iter().copied())
+                {
+                    hit[start..start + needle.len()].iter_mut().for_each(|h| *h = true);
+                }
+            }
+        }
+        let first = hit.iter().position(|h| *h)?;
+        let before = width / 4;
+        let from = first.saturating_sub(before);
+        let to = (from + width).min(chars.len());
+        let byte = |i: usize| chars.get(i).map_or(text.len(), |(at, _)| *at);
+        let mut pieces: Vec<Piece> = Vec::new();
+        if from > 0 {
+            pieces.push(Piece::plain("…"));
+        }
+        let mut i = from;
+        while i < to {
+            let marked = hit[i];
+            let mut j = i;
+            while j < to && hit[j] == marked {
+                j += 1;
+            }
+            pieces.push(Piece {
+                text: text[byte(i)..byte(j)].to_string(),
+                hit: marked,
+            });
+            i = j;
+        }
+        if to < chars.len() {
+            pieces.push(Piece::plain("…"));
+        }
+        Some(pieces)
+    }
+}
+
+/// A piece of a marked text.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Piece {
+    pub text: String,
+    /// Whether it is what the query matched.
+    pub hit: bool,
+}
+
+impl Piece {
+    pub fn plain(text: &str) -> Piece {
+        Piece {
+            text: text.to_string(),
+            hit: false,
+        }
+    }
+}
+
+/// The text cut to `width` characters, unmarked (a hit's context when the hit was in another
+/// piece of text).
+pub fn excerpt(text: &str, width: usize) -> Vec<Piece> {
+    let mut pieces = vec![Piece::plain(&text.chars().take(width).collect::<String>())];
+    if text.chars().nth(width).is_some() {
+        pieces.push(Piece::plain("…"));
+    }
+    pieces
+}
+
+/// Splits a query at spaces, keeping a quoted phrase (`"…"` or `“…”`) whole.
+fn split_words(input: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in input.chars() {
+        match c {
+            '"' | '“' | '”' => {
+                quoted = !quoted;
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            // Inside quotes, spaces separate runs but not words.
+            c => current.push(if c.is_whitespace() { ' ' } else { c }),
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn doc(pieces: &[(Source, &str)]) -> String {
+        let mut doc = Doc::new();
+        for (source, text) in pieces {
+            doc.add(*source, text);
+        }
+        doc.to_tsvector()
+    }
+
+    #[test]
+    fn a_cjk_run_becomes_its_bigrams_and_its_last_character() {
+        assert_eq!(
+            doc(&[(Source::Description, "蓝牙耳机")]),
+            "'机':3B '牙耳':2B '耳机':3B '蓝牙':1B"
+        );
+    }
+
+    #[test]
+    fn letters_and_digits_are_runs_of_their_own_lower_cased_and_full_width_read_as_ascii() {
+        assert_eq!(
+            doc(&[(Source::FollowUp, "ＳＦ快递 SF1234")]),
+            "'1234':4C 'sf':1C,3C '快递':2C '递':2C"
+        );
+    }
+
+    #[test]
+    fn identifiers_index_the_endings_of_their_runs() {
+        let v = doc(&[(Source::Nick, "tb_zhouzhou8614")]);
+        for lexeme in [
+            "'tb':1A",
+            "'zhouzhou':2A",
+            "'houzhou':2A",
+            "'zhou':2A",
+            "'hou':2A",
+            "'8614':3A",
+            "'614':3A",
+        ] {
+            assert!(v.contains(lexeme), "{lexeme} in {v}");
+        }
+        assert!(!v.contains("'ou'"), "two characters are not an ending: {v}");
+        let free = doc(&[(Source::FollowUp, "zhouzhou")]);
+        assert_eq!(free, "'zhouzhou':1C", "free text does not index endings");
+    }
+
+    #[test]
+    fn phones_are_kept_under_their_own_name() {
+        let v = doc(&[(Source::Phone, "138-1234-5678")]);
+        assert!(v.contains("'tel138':1A"), "{v}");
+        assert!(v.contains("'tel5678':3A"), "{v}");
+        assert!(!v.contains("'5678'"), "{v}");
+    }
+
+    #[test]
+    fn pieces_are_kept_apart_so_that_no_phrase_spans_two() {
+        // 破 ends the first piece (position 1), 损 starts the second (position 3): no `破损`.
+        let v = doc(&[(Source::Note, "打破"), (Source::Note, "损坏")]);
+        assert_eq!(v, "'坏':3C '打破':1C '损坏':3C '破':1C");
+    }
+
+    #[test]
+    fn quotes_and_backslashes_are_escaped() {
+        assert_eq!(doc(&[(Source::FollowUp, "o'neil")]), "'neil':2C 'o':1C");
+        let mut out = String::new();
+        quote(&mut out, "a'b\\c");
+        assert_eq!(out, r"'a''b\\c'");
+    }
+
+    #[test]
+    fn queries_become_phrases_of_bigrams_and_prefixes() {
+        let q = |s: &str| Query::parse(s).expect("a query").to_tsquery(false);
+        assert_eq!(q("蓝牙耳机"), "('蓝牙' <-> '牙耳' <-> '耳机')");
+        assert_eq!(q("破损"), "'破损'");
+        assert_eq!(q("破"), "'破':*");
+        assert_eq!(q("zhouzhou"), "'zhouzhou':*");
+        assert_eq!(q("tb_zhou 破损"), "('tb' <-> 'zhou':*) & '破损'");
+        assert_eq!(q("\"bad box\""), "('bad' <-> 'box':*)");
+        assert_eq!(q("#156"), "'156':*");
+        assert_eq!(q("iPhone充电"), "('iphone' <-> '充电')");
+        assert_eq!(Query::parse("  ,,, ！ "), None);
+    }
+
+    #[test]
+    fn digits_reach_phones_only_when_asked() {
+        let q = Query::parse("5678").expect("a query");
+        assert_eq!(q.to_tsquery(false), "'5678':*");
+        assert_eq!(q.to_tsquery(true), "('5678':* | 'tel5678':*)");
+    }
+
+    #[test]
+    fn the_best_matches_are_exact_identifiers() {
+        let q = Query::parse("SF1234").expect("a query");
+        assert_eq!(q.to_best_tsquery(), "('sf':A <-> '1234':A)");
+    }
+
+    #[test]
+    fn a_ticket_number_is_read_with_or_without_its_sign() {
+        assert_eq!(Query::parse("#156").and_then(|q| q.ticket_no), Some(156));
+        assert_eq!(Query::parse("156").and_then(|q| q.ticket_no), Some(156));
+        assert_eq!(Query::parse("15a").and_then(|q| q.ticket_no), None);
+        assert_eq!(Query::parse("#0").and_then(|q| q.ticket_no), None);
+    }
+
+    #[test]
+    fn marking_cuts_around_the_first_hit() {
+        let q = Query::parse("破损").expect("a query");
+        let pieces = q.mark("已联系买家，外箱破损，安排补发", 40).expect("a hit");
+        let joined: Vec<(String, bool)> = pieces.into_iter().map(|p| (p.text, p.hit)).collect();
+        assert_eq!(
+            joined,
+            vec![
+                ("已联系买家，外箱".to_string(), false),
+                ("破损".to_string(), true),
+                ("，安排补发".to_string(), false)
+            ]
+        );
+        assert_eq!(q.mark("完好无损", 40), None);
+        let long = format!("{}破损{}", "啊".repeat(50), "哦".repeat(50));
+        let pieces = q.mark(&long, 20).expect("a hit");
+        assert_eq!(pieces.first().map(|p| p.text.as_str()), Some("…"));
+        assert_eq!(pieces.last().map(|p| p.text.as_str()), Some("…"));
+        assert!(pieces.iter().any(|p| p.hit && p.text == "破损"));
+    }
+
+    #[test]
+    fn marking_ignores_case_and_width() {
+        let q = Query::parse("zhouzhou").expect("a query");
+        let pieces = q.mark("tb_ZhouZhou8614", 40).expect("a hit");
+        assert!(pieces.iter().any(|p| p.hit && p.text == "ZhouZhou"));
+    }
+
+    /// Whether `query` finds `text` by the index's logic: each word's tokens stand at
+    /// consecutive positions (a model of PostgreSQL's phrase match over the document).
+    fn model_finds(text: &str, query: &Query, source: Source) -> bool {
+        let mut d = Doc::new();
+        d.add(source, text);
+        query.words.iter().all(|word| {
+            (1..=d.next).any(|start| {
+                word.iter().enumerate().all(|(i, token)| {
+                    let at = start + i as u32;
+                    d.lexemes.iter().any(|(lexeme, positions)| {
+                        positions.iter().any(|(p, _)| *p == at)
+                            && match token {
+                                QueryToken::Pair(pair) => lexeme == pair,
+                                QueryToken::Single(c) => lexeme.starts_with(*c),
+                                QueryToken::Word { text, last: true, .. } => lexeme.starts_with(text.as_str()),
+                                QueryToken::Word { text, .. } => lexeme == text,
+                            }
+                    })
+                })
+            })
+        })
+    }
+
+    proptest! {
+        /// Any piece of a text's CJK runs (one character or more) is found in it.
+        #[test]
+        fn any_piece_of_chinese_text_is_found(chars in proptest::collection::vec(0x4E00u32..0x4E40, 1..12), from in 0usize..12, len in 1usize..6) {
+            let text: String = chars.iter().filter_map(|c| char::from_u32(*c)).collect();
+            let n = text.chars().count();
+            let from = from % n;
+            let len = len.min(n - from);
+            let piece: String = text.chars().skip(from).take(len).collect();
+            let query = Query::parse(&piece).expect("a query");
+            prop_assert!(model_finds(&text, &query, Source::FollowUp), "{piece} in {text}");
+        }
+
+        /// Any ending of an identifier, and any start of one of its runs, finds it.
+        #[test]
+        fn identifiers_are_found_by_their_endings(digits in "[0-9]{6,20}", cut in 0usize..20) {
+            let cut = cut % (digits.len() - MIN_ENDING_CHARS + 1);
+            let ending = &digits[cut..];
+            let query = Query::parse(ending).expect("a query");
+            prop_assert!(model_finds(&digits, &query, Source::OrderNo));
+        }
+
+        /// Documents and queries never fail to be written, whatever the text.
+        #[test]
+        fn any_text_makes_a_document_and_any_query_a_tsquery(text in "\\PC{0,80}") {
+            let mut d = Doc::new();
+            d.add(Source::Description, &text);
+            let v = d.to_tsvector();
+            prop_assert_eq!(v.matches('\'').count() % 2, 0);
+            if let Some(q) = Query::parse(&text) {
+                prop_assert!(!q.to_tsquery(true).is_empty());
+                prop_assert!(model_finds(&text, &q, Source::Description) || text.contains('"') || text.contains('“') || text.contains('”') || q.words.len() == MAX_WORDS || q.words.iter().any(|w| w.len() == MAX_TOKENS_PER_WORD));
+            }
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Search through the API: what an agent types to find a ticket, of any status, finds it; a
+//! phone number is searched only by those who may see it; another shop never shows; the same
+//! in a database whose `LC_CTYPE` is `C` and in one whose is not.
+
+use aftersales::auth::Role;
+use aftersales::ids::ShopId;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+use crate::support::{TestApp, spawn_app, spawn_app_with_locale};
+
+/// Shop A with a ticket opened and closed last month (number 156) on a buyer's order, an open
+/// ticket, and shop B with the same words.
+struct World {
+    shop: ShopId,
+    other_shop: ShopId,
+    agent: String,
+    owner: String,
+    other_agent: String,
+    closed: i64,
+    open: i64,
+    other: i64,
+}
+
+const ORDER_NO: &str = "2026102512345678";
+const TRACKING: &str = "SF1234567890123";
+const PHONE: &str = "13987651234";
+
+async fn put_order(app: &TestApp, token: &str, shop: ShopId, order_no: &str, buyer: &str, phone: &str, title: &str) {
+    let signed = (app.now() - chrono::Duration::days(1)).to_rfc3339();
+    let answer = app
+        .put(
+            &format!("/api/v1/shops/{shop}/orders/{order_no}"),
+            token,
+            json!({
+                "buyer": buyer, "buyer_name": "周周", "buyer_phone": phone,
+                "paid_at": (app.now() - chrono::Duration::days(4)).to_rfc3339(),
+                "shipped_at": (app.now() - chrono::Duration::days(3)).to_rfc3339(),
+                "signed_at": signed,
+                "lines": [{ "sku": "BT-PRO-2", "title": title, "category": "数码", "quantity": 1,
+                            "unit_price_fen": 29900, "no_reason_exclusion": "none" }]
+            }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+}
+
+async fn open(app: &TestApp, token: &str, shop: ShopId, order_no: &str, kind: &str, description: &str) -> Value {
+    let answer = app
+        .post(
+            &format!("/api/v1/shops/{shop}/tickets"),
+            token,
+            json!({ "kind": kind, "order_no": order_no, "reason": "quality", "description": description, "refund_fen": 29900 }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    answer.body
+}
+
+async fn follow_up(app: &TestApp, token: &str, id: i64, summary: &str) {
+    let answer = app
+        .post(
+            &format!("/api/v1/tickets/{id}/follow-ups"),
+            token,
+            json!({ "channel": "phone", "summary": summary }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+}
+
+async fn walk(app: &TestApp, token: &str, id: i64, steps: &[(&str, Value)]) {
+    let mut version = app.get(&format!("/api/v1/tickets/{id}"), token).await.body["version"]
+        .as_i64()
+        .expect("version");
+    for (to, extra) in steps {
+        let mut body = json!({ "to": to, "version": version, "note": format!("→ {to}") });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let answer = app
+            .post(&format!("/api/v1/tickets/{id}/transitions"), token, body)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "→ {to}: {:?}", answer.body);
+        version = answer.body["version"].as_i64().expect("version");
+    }
+}
+
+async fn world(app: &TestApp) -> World {
+    let shop = app.shop("shop-a").await;
+    let other_shop = app.shop("shop-b").await;
+    let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
+    let (_, owner) = app.user("owner-a", Role::Owner, &[shop]).await;
+    let (_, other_agent) = app.user("agent-b", Role::Agent, &[other_shop]).await;
+    let now = app.now();
+
+    // Last month: the buyer's return, shipped back, refunded and closed — ticket number 156.
+    app.clock.set(now - chrono::Duration::days(35));
+    let mut admin = sqlx::PgConnection::connect_with(&app.admin_options)
+        .await
+        .expect("admin");
+    sqlx::query("ALTER TABLE tickets ALTER COLUMN id RESTART WITH 156")
+        .execute(&mut admin)
+        .await
+        .expect("numbering");
+    admin.close().await.expect("close");
+    put_order(
+        app,
+        &agent,
+        shop,
+        ORDER_NO,
+        "tb_zhouzhou8614",
+        PHONE,
+        "无线蓝牙耳机 Pro 降噪版",
+    )
+    .await;
+    let closed = open(app, &agent, shop, ORDER_NO, "return", "收到的蓝牙耳机左耳没有声音").await["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(closed, 156);
+    follow_up(app, &agent, closed, "买家说外箱破损，已请买家拍照").await;
+    walk(
+        app,
+        &agent,
+        closed,
+        &[
+            ("approved", json!({})),
+            ("buyer_shipped", json!({ "carrier": "sf", "tracking_no": TRACKING })),
+            ("received", json!({})),
+            ("refunded", json!({})),
+            ("closed", json!({})),
+        ],
+    )
+    .await;
+
+    // Today: another ticket of the shop, open, with none of those words.
+    app.clock.set(now);
+    put_order(
+        app,
+        &agent,
+        shop,
+        "2026112900000001",
+        "tb_other77",
+        "13500001111",
+        "保温杯 500ml",
+    )
+    .await;
+    let open_id = open(app, &agent, shop, "2026112900000001", "complaint", "物流太慢").await["id"]
+        .as_i64()
+        .expect("id");
+
+    // Shop B: the same words, a nick with the same part.
+    put_order(
+        app,
+        &other_agent,
+        other_shop,
+        ORDER_NO,
+        "tb_zhouzhou0001",
+        PHONE,
+        "无线蓝牙耳机 Pro 降噪版",
+    )
+    .await;
+    let other = open(
+        app,
+        &other_agent,
+        other_shop,
+        ORDER_NO,
+        "return",
+        "收到的蓝牙耳机左耳没有声音",
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    follow_up(app, &other_agent, other, "外箱破损").await;
+    World {
+        shop,
+        other_shop,
+        agent,
+        owner,
+        other_agent,
+        closed,
+        open: open_id,
+        other,
+    }
+}
+
+async fn search(app: &TestApp, token: &str, shop: ShopId, query: &[(&str, &str)]) -> Value {
+    let qs = serde_urlencoded::to_string(query).expect("query");
+    let answer = app.get(&format!("/api/v1/shops/{shop}/search?{qs}"), token).await;
+    assert_eq!(answer.status, StatusCode::OK, "{qs}: {:?}", answer.body);
+    answer.body
+}
+
+/// Ids of the tickets found (best matches first).
+fn ids(found: &Value) -> Vec<i64> {
+    ["best", "tickets"]
+        .iter()
+        .flat_map(|group| found[group].as_array().cloned().unwrap_or_default())
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect()
+}
+
+fn hit_of(found: &Value, id: i64) -> Value {
+    ["best", "tickets"]
+        .iter()
+        .flat_map(|group| found[group].as_array().cloned().unwrap_or_default())
+        .find(|t| t["id"] == id)
+        .unwrap_or(Value::Null)
+}
+
+/// The marked part of a hit's snippet.
+fn marked(hit: &Value) -> Vec<String> {
+    hit["snippet"]
+        .as_array()
+        .map(|pieces| {
+            pieces
+                .iter()
+                .filter(|p| p["hit"] == true)
+                .filter_map(|p| p["text"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn each_finds_the_ticket(app: &TestApp) {
+    let w = world(app).await;
+    let find = |q: &'static str| {
+        let (app, token, shop) = (app, w.agent.clone(), w.shop);
+        async move { search(app, &token, shop, &[("q", q)]).await }
+    };
+
+    let nick = find("zhouzhou").await;
+    assert!(ids(&nick).contains(&w.closed), "a nick's middle: {nick}");
+    assert_eq!(hit_of(&nick, w.closed)["matched_in"], "nick");
+    assert_eq!(marked(&hit_of(&nick, w.closed)), vec!["zhouzhou"]);
+    assert_eq!(nick["buyers"][0]["nick"], "tb_zhouzhou8614", "the buyer too: {nick}");
+
+    for number in ["#156", "156"] {
+        let found = find(number).await;
+        assert_eq!(
+            found["best"][0]["id"], w.closed,
+            "{number} is the ticket's number: {found}"
+        );
+    }
+
+    let last8 = find("12345678").await;
+    assert!(
+        ids(&last8).contains(&w.closed),
+        "the order number's last 8 digits: {last8}"
+    );
+    assert_eq!(last8["orders"][0]["order_no"], ORDER_NO, "the order too: {last8}");
+
+    let tracking = find(TRACKING).await;
+    assert_eq!(tracking["best"][0]["id"], w.closed, "a tracking number: {tracking}");
+    assert_eq!(hit_of(&tracking, w.closed)["matched_in"], "tracking");
+    let lower = find("sf1234567890123").await;
+    assert_eq!(lower["best"][0]["id"], w.closed, "in any case: {lower}");
+
+    let words = find("蓝牙耳机").await;
+    assert_eq!(ids(&words), vec![w.closed], "from the description: {words}");
+    assert_eq!(marked(&hit_of(&words, w.closed)), vec!["蓝牙耳机"]);
+
+    let damaged = find("破损").await;
+    assert_eq!(
+        ids(&damaged),
+        vec![w.closed],
+        "from a follow-up, closed last month, this shop only: {damaged}"
+    );
+    assert_eq!(hit_of(&damaged, w.closed)["matched_in"], "follow_up");
+    assert_eq!(hit_of(&damaged, w.closed)["status"], "closed");
+    assert_eq!(marked(&hit_of(&damaged, w.closed)), vec!["破损"]);
+
+    // One character, and two words that must both match.
+    assert!(ids(&find("损").await).contains(&w.closed));
+    assert_eq!(ids(&find("破损 zhouzhou").await), vec![w.closed]);
+    assert_eq!(ids(&find("破损 慢").await), Vec::<i64>::new());
+    // Filters combine with the words.
+    let closed_only = search(app, &w.agent, w.shop, &[("q", "破损"), ("status", "closed")]).await;
+    assert_eq!(ids(&closed_only), vec![w.closed]);
+    let open_only = search(app, &w.agent, w.shop, &[("q", "破损"), ("status", "open")]).await;
+    assert_eq!(ids(&open_only), Vec::<i64>::new());
+    let last_month = (app.now() - chrono::Duration::days(40)).date_naive().to_string();
+    let since = (app.now() - chrono::Duration::days(30)).date_naive().to_string();
+    let dated = search(
+        app,
+        &w.agent,
+        w.shop,
+        &[("q", "蓝牙"), ("from", &last_month), ("to", &since)],
+    )
+    .await;
+    assert_eq!(ids(&dated), vec![w.closed]);
+    let later = search(app, &w.agent, w.shop, &[("q", "蓝牙"), ("from", &since)]).await;
+    assert_eq!(ids(&later), Vec::<i64>::new());
+    let kind = search(app, &w.agent, w.shop, &[("q", "慢"), ("kind", "complaint")]).await;
+    assert_eq!(ids(&kind), vec![w.open]);
+
+    // A follow-up written a moment ago is found at once.
+    follow_up(app, &w.agent, w.open, "买家要求加急处理，快递单号待补").await;
+    assert_eq!(ids(&find("加急").await), vec![w.open]);
+
+    // The phone: found by those who contact buyers, never by a role that sees it masked.
+    let by_agent = search(app, &w.agent, w.shop, &[("q", PHONE)]).await;
+    assert!(ids(&by_agent).contains(&w.closed), "{by_agent}");
+    assert_eq!(
+        by_agent["buyers"][0]["phone"], "139****1234",
+        "shown masked in the list"
+    );
+    let by_owner = search(app, &w.owner, w.shop, &[("q", PHONE)]).await;
+    assert_eq!(ids(&by_owner), Vec::<i64>::new(), "{by_owner}");
+    assert_eq!(by_owner["buyers"], json!([]), "{by_owner}");
+    let tail = search(app, &w.owner, w.shop, &[("q", "7651234")]).await;
+    assert_eq!(ids(&tail), Vec::<i64>::new(), "nor by a part of it: {tail}");
+    assert_eq!(
+        search(app, &w.owner, w.shop, &[("q", "破损")]).await["tickets"][0]["id"],
+        w.closed
+    );
+
+    // Another shop's tickets never appear; its search is not ours to run.
+    let theirs = search(app, &w.other_agent, w.other_shop, &[("q", "破损")]).await;
+    assert_eq!(ids(&theirs), vec![w.other]);
+    let not_ours = app
+        .get(&format!("/api/v1/shops/{}/search?q=破损", w.other_shop), &w.agent)
+        .await;
+    assert_eq!(not_ours.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn what_an_agent_types_finds_the_ticket_in_a_c_locale_database() {
+    let app = spawn_app().await;
+    let ctype: String = sqlx::query_scalar("SELECT datctype FROM pg_database WHERE datname = current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .expect("locale");
+    assert_eq!(ctype, "C", "the test cluster is created without a locale");
+    each_finds_the_ticket(&app).await;
+}
+
+#[tokio::test]
+async fn what_an_agent_types_finds_the_ticket_in_a_utf8_locale_database() {
+    let app = spawn_app_with_locale("C.UTF-8").await;
+    let ctype: String = sqlx::query_scalar("SELECT datctype FROM pg_database WHERE datname = current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .expect("locale");
+    assert_eq!(ctype, "C.UTF-8");
+    each_finds_the_ticket(&app).await;
+}
+
+#[tokio::test]
+async fn a_search_without_words_or_with_a_wrong_filter_says_what_to_fix() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
+    for (query, field) in [
+        ("q=", "q"),
+        ("q=%20%2C%2C", "q"),
+        ("q=abc&from=2026-13-01", "from"),
+        ("q=abc&from=2026-11-30&to=2026-11-01", "to"),
+        ("q=abc&status=lost", "status"),
+        ("q=abc&kind=gift", "kind"),
+        ("q=abc&assignee=someone", "assignee"),
+        ("q=abc&before=x", "before"),
+    ] {
+        let answer = app.get(&format!("/api/v1/shops/{shop}/search?{query}"), &agent).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {:?}",
+            answer.body
+        );
+        assert_eq!(answer.body["error"]["details"]["field"], field, "{query}");
+    }
+    let long = "字".repeat(201);
+    let answer = app.get(&format!("/api/v1/shops/{shop}/search?q={long}"), &agent).await;
+    assert_eq!(answer.body["error"]["details"]["field"], "q");
+}
+
+#[tokio::test]
+async fn results_come_newest_first_a_page_at_a_time_and_writes_outside_the_api_are_found() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
+    put_order(
+        &app,
+        &agent,
+        shop,
+        "2026112000000001",
+        "tb_pages",
+        "13600000000",
+        "保温杯 500ml",
+    )
+    .await;
+    let mut opened = Vec::new();
+    for n in 0..30 {
+        let t = open(
+            &app,
+            &agent,
+            shop,
+            "2026112000000001",
+            "complaint",
+            &format!("第{n}次反馈：包装破损"),
+        )
+        .await;
+        opened.push(t["id"].as_i64().expect("id"));
+    }
+    let first = search(&app, &agent, shop, &[("q", "包装破损")]).await;
+    let first_ids = ids(&first);
+    assert_eq!(first_ids.len(), 25);
+    let newest: Vec<i64> = opened.iter().rev().take(25).copied().collect();
+    assert_eq!(first_ids, newest);
+    let before = first["next_before"].as_i64().expect("a next page");
+    let second = search(
+        &app,
+        &agent,
+        shop,
+        &[("q", "包装破损"), ("before", &before.to_string())],
+    )
+    .await;
+    let rest: Vec<i64> = opened.iter().rev().skip(25).copied().collect();
+    assert_eq!(ids(&second), rest);
+    assert_eq!(second["next_before"], Value::Null);
+
+    // A buyer's name changed by another writer (an import, another tool): the database's
+    // trigger puts the buyer and their tickets in the list; the next search indexes them.
+    sqlx::query("UPDATE customers SET name = '欧阳修' WHERE shop_id = $1 AND nick = 'tb_pages'")
+        .bind(shop)
+        .execute(&app.pool)
+        .await
+        .expect("rename");
+    let renamed = search(&app, &agent, shop, &[("q", "欧阳")]).await;
+    assert_eq!(ids(&renamed).len(), 25);
+    assert_eq!(renamed["buyers"][0]["nick"], "tb_pages");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM search_pending WHERE shop_id = $1")
+        .bind(shop)
+        .fetch_one(&app.pool)
+        .await
+        .expect("pending");
+    assert_eq!(left, 0, "the search indexed what was pending first");
+}
