@@ -231,7 +231,9 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
             for e in errors {
                 view.errors.add(t, &FieldError::new(e.field, e.key));
             }
-            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
+            // A search is a look, not a change: the form comes back as a page, with the
+            // mistakes beside their fields.
+            return Ok(render(&view)?.into_response());
         }
     };
     let viewer = Viewer::of(user);

@@ -1076,3 +1076,51 @@ test('a supervisor links two tickets of one order, merges the duplicate, and fil
   await page.screenshot({ path: 'screenshots/34-queue-by-tag.png', fullPage: true });
   await page.context().close();
 });
+
+test('an agent finds a closed ticket by a word from its follow-up with the header box, in Chinese and in English', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-SEARCH-20261130', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'refund', order_no: 'E2E-SEARCH-20261130', reason: 'quality', description: '袜子收到时外箱压扁', refund_fen: 3990,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const said = await api('POST', `/api/v1/tickets/${id}/follow-ups`, tok, { channel: 'phone', summary: '买家说外箱破损，照片已收到，同意退款' });
+  assert.equal(said.status, 201, JSON.stringify(said.body));
+  let version = said.body.version ?? (await api('GET', `/api/v1/tickets/${id}`, tok)).body.version;
+  for (const [to, extra] of [['approved', { refund_fen: 3990 }], ['refunded', {}], ['closed', {}]]) {
+    const moved = await api('POST', `/api/v1/tickets/${id}/transitions`, tok, { to, version, ...extra });
+    assert.equal(moved.status, 200, `${to}: ${JSON.stringify(moved.body)}`);
+    version = moved.body.version;
+  }
+
+  // From the queue: / puts the cursor in the header's box; 破损 and Enter.
+  const page = await signedInPage('e2e-agent', 'e2e-agent-pass', undefined, undefined, { width: 1280, height: 720 });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'topsearch-q', '/ focuses the search box');
+  await page.keyboard.type('破损');
+  await Promise.all([page.waitForURL(/\/search\?q=/), page.keyboard.press('Enter')]);
+  const hit = page.locator(`#search-results article[data-ticket="${id}"]`);
+  await hit.waitFor();
+  assert.match(await hit.textContent(), /已关闭/, 'the closed ticket is found');
+  assert.equal(await hit.locator('mark').first().textContent(), '破损', 'the word is marked where it was found');
+  assert.match(await hit.locator('.search-where').textContent(), /跟进/);
+  await page.screenshot({ path: 'screenshots/37-search-closed-ticket.png' });
+  await Promise.all([page.waitForURL(new RegExp(`/tickets/${id}$`)), hit.locator('a.search-hit-link').click()]);
+  assert.match(await page.textContent('.page-head'), new RegExp(`#${id}`));
+  assert.match(await page.textContent('#timeline'), /外箱破损/);
+
+  // In English: only closed refunds, then a date typed wrong is explained beside its field,
+  // the words kept.
+  await page.click('.userbox .lang a:has-text("EN")');
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('破损')}&status=closed&kind=refund`);
+  await page.locator(`#search-results article[data-ticket="${id}"]`).waitFor();
+  assert.match(await page.textContent('#search-tickets'), /Found in|Follow-up/);
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('外箱 破损')}&from=2026-13-01`);
+  await page.waitForSelector('#search-from-error');
+  assert.match(await page.textContent('#search-from-error'), /year-month-day/);
+  assert.equal(await page.inputValue('#search-q'), '外箱 破损', 'what was typed is kept');
+  await page.screenshot({ path: 'screenshots/38-search-date-refused.png' });
+  await page.context().close();
+});

@@ -7,9 +7,10 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("search.title", "搜索", "Search"),
     (
         "search.box_placeholder",
-        "搜索工单、买家、订单…（按 / 键）",
-        "Search tickets, buyers, orders… (press /)",
+        "搜索工单、买家、订单",
+        "Search tickets, buyers, orders",
     ),
+    ("search.box_title", "搜索（快捷键 /）", "Search (shortcut: /)"),
     (
         "search.box_label",
         "搜索工单、买家和订单",
@@ -23,6 +24,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("search.assignee", "处理人", "Assignee"),
     ("search.from", "创建日期从", "Opened from"),
     ("search.to", "到", "to"),
+    ("search.date_placeholder", "年-月-日", "YYYY-MM-DD"),
     ("search.any_kind", "全部类型", "Any kind"),
     ("search.any_status", "全部状态", "Any status"),
     ("search.open", "未关闭", "Open"),
