@@ -437,3 +437,44 @@ async fn results_come_newest_first_a_page_at_a_time_and_writes_outside_the_api_a
         .expect("pending");
     assert_eq!(left, 0, "the search indexed what was pending first");
 }
+
+#[tokio::test]
+async fn the_search_page_marks_what_matched_and_keeps_a_mistake_beside_its_field() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let (_, agent) = app.user("page-agent", Role::Agent, &[shop]).await;
+    put_order(
+        &app,
+        &agent,
+        shop,
+        "2026112000000009",
+        "tb_page<b>",
+        "13600000009",
+        "保温杯 500ml",
+    )
+    .await;
+    let id = open(&app, &agent, shop, "2026112000000009", "complaint", "杯盖<破损>漏水").await["id"]
+        .as_i64()
+        .expect("id");
+    let browser = crate::support::browser(&app, "page-agent").await;
+    let (status, page) = crate::support::html(&browser, app.url("/search?q=%E7%A0%B4%E6%8D%9F")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("href=\"/tickets/{id}\"")), "{page}");
+    assert!(page.contains("<mark>破损</mark>"), "the hit is marked: {page}");
+    assert!(page.contains("杯盖&#60;"), "the text around it is escaped: {page}");
+    assert!(page.contains("id=\"topsearch-q\""), "the header's box is on every page");
+
+    let (status, page) = crate::support::html(&browser, app.url("/search?q=%E7%A0%B4%E6%8D%9F&from=2026-02-30")).await;
+    assert_eq!(status, StatusCode::OK, "a search is a look: the form comes back");
+    assert!(page.contains("id=\"search-from-error\""), "{page}");
+    assert!(page.contains("日期格式为"), "in the reader's language: {page}");
+    assert!(page.contains("value=\"2026-02-30\""), "what was typed is kept");
+    assert!(page.contains("value=\"破损\""), "the words are kept");
+
+    let (status, page) = crate::support::html(&browser, app.url("/search")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("工单号（156 或 #156）"),
+        "an empty search says what can be found: {page}"
+    );
+}
