@@ -94,9 +94,10 @@ pub enum Command {
     },
     /// Index for the search what is waiting (after an upgrade, the whole database; a running
     /// server does the same in the background), then print the index's size. --rebuild indexes
-    /// every ticket, buyer and order again.
+    /// every ticket, buyer and order again, with the GIN indexes built afresh at the end (much
+    /// faster; searches are slow until it ends: run it while the desk is stopped).
     SearchIndex {
-        /// Index everything again, not only what is waiting.
+        /// Index everything again, not only what is waiting, building the GIN indexes afresh.
         #[arg(long)]
         rebuild: bool,
     },
@@ -439,13 +440,17 @@ async fn search_index(pool: &sqlx::PgPool, rebuild: bool) -> anyhow::Result<()> 
         }
     }
     let mut told = std::time::Instant::now();
-    let done = crate::search::index::drain_all(pool, |done| {
+    let progress = |done| {
         if told.elapsed() >= std::time::Duration::from_secs(10) {
             println!("indexed {done} rows ({:.0} s)", started.elapsed().as_secs_f64());
             told = std::time::Instant::now();
         }
-    })
-    .await?;
+    };
+    let done = if rebuild {
+        crate::search::index::rebuild_all(pool, progress).await?
+    } else {
+        crate::search::index::drain_all(pool, progress).await?
+    };
     sqlx::query("ANALYZE ticket_search, buyer_search, order_search")
         .execute(pool)
         .await?;

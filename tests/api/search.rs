@@ -478,3 +478,51 @@ async fn the_search_page_marks_what_matched_and_keeps_a_mistake_beside_its_field
         "an empty search says what can be found: {page}"
     );
 }
+
+#[tokio::test]
+async fn search_index_indexes_what_waits_and_a_rebuild_makes_the_indexes_again() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let (_, agent) = app.user("cli-agent", Role::Agent, &[shop]).await;
+    put_order(
+        &app,
+        &agent,
+        shop,
+        "2026112000000077",
+        "tb_cli",
+        "13600000077",
+        "保温杯 500ml",
+    )
+    .await;
+    open(&app, &agent, shop, "2026112000000077", "complaint", "杯子掉漆").await;
+    let url = crate::support::database_url(&app.db_options);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_aftersales"))
+            .env("DATABASE_URL", &url)
+            .env("AFTERSALES_LOG", "warn")
+            .arg("search-index")
+            .args(args)
+            .output()
+            .expect("search-index");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let said = run(&[]);
+    assert!(said.contains("indexed 3 tickets, buyers and orders"), "{said}");
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM search_pending")
+        .fetch_one(&app.pool)
+        .await
+        .expect("pending");
+    assert_eq!(pending, 0);
+    let said = run(&["--rebuild"]);
+    assert!(said.contains("indexed 3 tickets, buyers and orders"), "{said}");
+    let indexes: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_indexes WHERE indexname IN ('ticket_search_doc', 'buyer_search_doc', 'order_search_doc')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("indexes");
+    assert_eq!(indexes, 3, "the GIN indexes are there again");
+    let found = search(&app, &agent, shop, &[("q", "掉漆")]).await;
+    assert_eq!(ids(&found).len(), 1);
+}

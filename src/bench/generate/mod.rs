@@ -225,7 +225,7 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     // Nor did the search's triggers: index the whole shop once, as `search-index` does.
     let indexing = Instant::now();
     crate::search::index::enqueue_shop(pool, shop).await?;
-    let rows = crate::search::index::drain_all(pool, |_| {}).await?;
+    let rows = crate::search::index::rebuild_all(pool, |_| {}).await?;
     sqlx::raw_sql("VACUUM (ANALYZE) ticket_search, buyer_search, order_search")
         .execute(pool)
         .await?;
