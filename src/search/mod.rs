@@ -286,59 +286,136 @@ pub struct Results {
     pub catching_up: bool,
 }
 
-/// Runs a search in one shop.
-pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: Viewer) -> sqlx::Result<Results> {
-    let (_, catching_up) = index::catch_up(pool, shop, CATCH_UP).await?;
-    let tsquery = request.query.to_tsquery(viewer.phones);
-    let best_tsquery = request.query.to_best_tsquery();
-    let (kind, status, closed, open) = match request.status {
-        StatusFilter::Any => (request.kind, None, false, false),
-        StatusFilter::Open => (request.kind, None, false, true),
-        StatusFilter::Closed => (request.kind, None, true, false),
-        StatusFilter::Is(s) => (request.kind, Some(s), false, false),
+/// How many matches a search reads through a GIN index to learn whether its words are rare:
+/// fewer, and they are all the matches there are; this many or more, and the newest are read
+/// along the primary key instead, which soon meets enough of them.
+const PROBE: i64 = 3_000;
+
+/// How a list is read.
+enum Plan {
+    /// Every match, found through the GIN index (a rare query).
+    All(Vec<i64>),
+    /// Newest first along the primary key, each row checked (a common query).
+    Walk,
+}
+
+/// The shop and the filters as bound to the statements.
+struct Bound {
+    shop: ShopId,
+    kind: Option<TicketKind>,
+    status: Option<Status>,
+    closed: bool,
+    open: bool,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    assignee: Option<UserId>,
+    unassigned: bool,
+}
+
+impl Bound {
+    fn of(shop: ShopId, request: &Request) -> Bound {
+        let (status, closed, open) = match request.status {
+            StatusFilter::Any => (None, false, false),
+            StatusFilter::Open => (None, false, true),
+            StatusFilter::Closed => (None, true, false),
+            StatusFilter::Is(s) => (Some(s), false, false),
+        };
+        let (assignee, unassigned) = match request.assignee {
+            AssigneeFilter::Anyone => (None, false),
+            AssigneeFilter::Nobody => (None, true),
+            AssigneeFilter::User(u) => (Some(u), false),
+        };
+        Bound {
+            shop,
+            kind: request.kind,
+            status,
+            closed,
+            open,
+            from: request.from,
+            to: request.to,
+            assignee,
+            unassigned,
+        }
+    }
+}
+
+/// The planner's estimate for a word it has no statistics about is far too high, and a walk
+/// along the primary key for a word no ticket holds reads the whole shop: the plan is chosen
+/// here, from what the GIN index finds, and forced.
+async fn force(tx: &mut sqlx::PgConnection, plan: &Plan) -> sqlx::Result<()> {
+    let settings = match plan {
+        Plan::All(_) => {
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = on"
+        }
+        Plan::Walk => {
+            "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off"
+        }
     };
-    let (assignee, unassigned) = match request.assignee {
-        AssigneeFilter::Anyone => (None, false),
-        AssigneeFilter::Nobody => (None, true),
-        AssigneeFilter::User(u) => (Some(u), false),
+    sqlx::raw_sql(settings).execute(tx).await?;
+    Ok(())
+}
+
+/// Reads up to [`PROBE`] matches of `tsquery` in one of the index tables through its GIN index.
+async fn probe(
+    tx: &mut sqlx::PgConnection,
+    table: index::Kind,
+    shop: ShopId,
+    tsquery: &str,
+    before: Option<TicketId>,
+) -> sqlx::Result<Plan> {
+    force(tx, &Plan::All(Vec::new())).await?;
+    let statement = match table {
+        index::Kind::Ticket => {
+            "SELECT ticket_id FROM ticket_search WHERE shop_id = $1 AND doc @@ $2::tsquery
+               AND ($3::bigint IS NULL OR ticket_id < $3) LIMIT $4"
+        }
+        index::Kind::Buyer => {
+            "SELECT customer_id FROM buyer_search WHERE shop_id = $1 AND doc @@ $2::tsquery
+               AND $3::bigint IS NULL LIMIT $4"
+        }
+        index::Kind::Order => {
+            "SELECT order_id FROM order_search WHERE shop_id = $1 AND doc @@ $2::tsquery
+               AND $3::bigint IS NULL LIMIT $4"
+        }
     };
-    let mut tx = pool.begin().await?;
-    // Each search is planned for its own words: a common bigram is best read newest first
-    // through the primary key, a rare one through the GIN index; a generic plan cannot know.
-    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-        .execute(&mut *tx)
+    let ids: Vec<i64> = sqlx::query_scalar(statement)
+        .bind(shop)
+        .bind(tsquery)
+        .bind(before)
+        .bind(PROBE)
+        .fetch_all(&mut *tx)
         .await?;
-    let best: Vec<i64> = sqlx::query_scalar(
+    Ok(if (ids.len() as i64) < PROBE {
+        Plan::All(ids)
+    } else {
+        Plan::Walk
+    })
+}
+
+/// The newest tickets of `plan` that pass the filters, not in `except`, before `before`.
+async fn tickets_of(
+    tx: &mut sqlx::PgConnection,
+    plan: &Plan,
+    tsquery: &str,
+    f: &Bound,
+    except: &[i64],
+    before: Option<TicketId>,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    force(tx, plan).await?;
+    let ids: Option<&[i64]> = match plan {
+        Plan::All(ids) => Some(ids),
+        Plan::Walk => None,
+    };
+    // One statement for both plans: with the candidates given, their primary keys are looked
+    // up (the words were matched already); without, the shop is walked newest first.
+    sqlx::query_scalar(
         "SELECT s.ticket_id FROM ticket_search s
          JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
          JOIN shops sh ON sh.id = s.shop_id
-         WHERE s.shop_id = $1 AND (s.doc @@ $2::tsquery OR s.ticket_id = $3)
-           AND ($4::text IS NULL OR t.kind = $4) AND ($5::text IS NULL OR t.status = $5)
-           AND (NOT $6 OR t.closed_at IS NOT NULL) AND (NOT $7 OR t.closed_at IS NULL)
-           AND ($8::date IS NULL OR t.opened_at >= ($8::date::timestamp AT TIME ZONE sh.time_zone))
-           AND ($9::date IS NULL OR t.opened_at < (($9::date + 1)::timestamp AT TIME ZONE sh.time_zone))
-           AND ($10::bigint IS NULL OR t.assignee_id = $10) AND (NOT $11 OR t.assignee_id IS NULL)
-         ORDER BY s.ticket_id DESC LIMIT $12",
-    )
-    .bind(shop)
-    .bind(&best_tsquery)
-    .bind(request.query.ticket_no)
-    .bind(kind)
-    .bind(status)
-    .bind(closed)
-    .bind(open)
-    .bind(request.from)
-    .bind(request.to)
-    .bind(assignee)
-    .bind(unassigned)
-    .bind(BEST)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT s.ticket_id FROM ticket_search s
-         JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
-         JOIN shops sh ON sh.id = s.shop_id
-         WHERE s.shop_id = $1 AND s.doc @@ $2::tsquery AND s.ticket_id <> ALL($3)
+         WHERE s.shop_id = $1
+           AND CASE WHEN $14::bigint[] IS NULL THEN s.doc @@ $2::tsquery ELSE s.ticket_id = ANY($14) END
+           AND s.ticket_id <> ALL($3)
            AND ($4::text IS NULL OR t.kind = $4) AND ($5::text IS NULL OR t.status = $5)
            AND (NOT $6 OR t.closed_at IS NOT NULL) AND (NOT $7 OR t.closed_at IS NULL)
            AND ($8::date IS NULL OR t.opened_at >= ($8::date::timestamp AT TIME ZONE sh.time_zone))
@@ -347,65 +424,72 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
            AND ($12::bigint IS NULL OR s.ticket_id < $12)
          ORDER BY s.ticket_id DESC LIMIT $13",
     )
-    .bind(shop)
-    .bind(&tsquery)
-    .bind(&best)
-    .bind(kind)
-    .bind(status)
-    .bind(closed)
-    .bind(open)
-    .bind(request.from)
-    .bind(request.to)
-    .bind(assignee)
-    .bind(unassigned)
-    .bind(request.before)
-    .bind(PAGE + 1)
+    .bind(f.shop)
+    .bind(tsquery)
+    .bind(except)
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(f.closed)
+    .bind(f.open)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.assignee)
+    .bind(f.unassigned)
+    .bind(before)
+    .bind(limit)
+    .bind(ids)
     .fetch_all(&mut *tx)
-    .await?;
+    .await
+}
+
+/// Runs a search in one shop.
+pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: Viewer) -> sqlx::Result<Results> {
+    let (_, catching_up) = index::catch_up(pool, shop, CATCH_UP).await?;
+    let query = &request.query;
+    let tsquery = query.to_tsquery(viewer.phones);
+    let f = Bound::of(shop, request);
+    let first_page = request.before.is_none();
+    let mut tx = pool.begin().await?;
+    // Each statement is planned for its own words (a generic plan would not even look).
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+
+    // Best matches: the ticket of that number, and exact hits in an identifier (order and
+    // tracking numbers, nicks), which only a query of letters or digits can be (one or two of
+    // them are in too many identifiers to be a best match).
+    let mut best: Vec<i64> = Vec::new();
+    if let Some(n) = query.ticket_no {
+        best = tickets_of(&mut tx, &Plan::All(vec![n]), &tsquery, &f, &[], None, 1).await?;
+    }
+    if query.has_words() && !query.is_broad() {
+        let best_tsquery = query.to_best_tsquery();
+        let plan = probe(&mut tx, index::Kind::Ticket, shop, &best_tsquery, None).await?;
+        let more = tickets_of(&mut tx, &plan, &best_tsquery, &f, &best, None, BEST - best.len() as i64).await?;
+        best.extend(more);
+    }
+
+    let plan = if query.is_broad() {
+        Plan::Walk
+    } else {
+        probe(&mut tx, index::Kind::Ticket, shop, &tsquery, request.before).await?
+    };
+    let mut ids = tickets_of(&mut tx, &plan, &tsquery, &f, &best, request.before, PAGE + 1).await?;
     let next_before = (ids.len() as i64 > PAGE).then(|| {
         ids.truncate(PAGE as usize);
         TicketId(*ids.last().expect("a full page"))
     });
-    let first_page = request.before.is_none();
     let (buyers, orders) = if first_page {
-        let buyers: Vec<BuyerHit> = sqlx::query_as(
-            "SELECT c.id, c.nick, c.name, c.phone,
-                    (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
-                    (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
-             FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
-             WHERE b.shop_id = $1 AND b.doc @@ $2::tsquery
-             ORDER BY c.id DESC LIMIT $3",
+        (
+            buyers_of(&mut tx, shop, query, &tsquery).await?,
+            orders_of(&mut tx, shop, query, &tsquery).await?,
         )
-        .bind(shop)
-        .bind(&tsquery)
-        .bind(SIDE)
-        .fetch_all(&mut *tx)
-        .await?;
-        let orders: Vec<OrderHit> = sqlx::query_as(
-            "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
-                    (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
-                     WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
-                    (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
-             FROM order_search x
-             JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
-             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-             WHERE x.shop_id = $1 AND x.doc @@ $2::tsquery
-             ORDER BY o.id DESC LIMIT $3",
-        )
-        .bind(shop)
-        .bind(&tsquery)
-        .bind(SIDE)
-        .fetch_all(&mut *tx)
-        .await?;
-        (buyers, orders)
     } else {
         (Vec::new(), Vec::new())
     };
-    let shown: Vec<i64> = if first_page {
-        best.iter().chain(&ids).copied().collect()
-    } else {
-        ids.clone()
-    };
+    force(&mut tx, &Plan::Walk).await?;
+    let best = if first_page { best } else { Vec::new() };
+    let shown: Vec<i64> = best.iter().chain(&ids).copied().collect();
     let mut tickets: Vec<Ticket> = sqlx::query_as(concat!(ticket_select!(), "WHERE t.shop_id = $1 AND t.id = ANY($2)"))
         .bind(shop)
         .bind(&shown)
@@ -416,18 +500,14 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
     let mut hit = |id: i64| -> Option<Hit> {
         let at = tickets.iter().position(|t| t.id.0 == id)?;
         let ticket = tickets.swap_remove(at);
-        let (source, marked) = mark(&request.query, pieces.remove(&id).unwrap_or_default(), viewer, &ticket);
+        let (source, marked) = mark(query, pieces.remove(&id).unwrap_or_default(), viewer, &ticket);
         Some(Hit {
             ticket,
             source,
             pieces: marked,
         })
     };
-    let best = if first_page {
-        best.iter().filter_map(|id| hit(*id)).collect()
-    } else {
-        Vec::new()
-    };
+    let best = best.iter().filter_map(|id| hit(*id)).collect();
     let tickets = ids.iter().filter_map(|id| hit(*id)).collect();
     Ok(Results {
         best,
@@ -437,6 +517,77 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
         orders,
         catching_up,
     })
+}
+
+/// The newest buyers the query finds.
+async fn buyers_of(
+    tx: &mut sqlx::PgConnection,
+    shop: ShopId,
+    query: &Query,
+    tsquery: &str,
+) -> sqlx::Result<Vec<BuyerHit>> {
+    let plan = if query.is_broad() {
+        Plan::Walk
+    } else {
+        probe(tx, index::Kind::Buyer, shop, tsquery, None).await?
+    };
+    force(tx, &plan).await?;
+    let ids: Option<Vec<i64>> = match plan {
+        Plan::All(ids) => Some(ids),
+        Plan::Walk => None,
+    };
+    sqlx::query_as(
+        "SELECT c.id, c.nick, c.name, c.phone,
+                (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
+                (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
+         FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
+         WHERE b.shop_id = $1
+           AND CASE WHEN $3::bigint[] IS NULL THEN b.doc @@ $2::tsquery ELSE b.customer_id = ANY($3) END
+         ORDER BY b.customer_id DESC LIMIT $4",
+    )
+    .bind(shop)
+    .bind(tsquery)
+    .bind(ids)
+    .bind(SIDE)
+    .fetch_all(&mut *tx)
+    .await
+}
+
+/// The newest orders the query finds.
+async fn orders_of(
+    tx: &mut sqlx::PgConnection,
+    shop: ShopId,
+    query: &Query,
+    tsquery: &str,
+) -> sqlx::Result<Vec<OrderHit>> {
+    let plan = if query.is_broad() {
+        Plan::Walk
+    } else {
+        probe(tx, index::Kind::Order, shop, tsquery, None).await?
+    };
+    force(tx, &plan).await?;
+    let ids: Option<Vec<i64>> = match plan {
+        Plan::All(ids) => Some(ids),
+        Plan::Walk => None,
+    };
+    sqlx::query_as(
+        "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
+                (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+                 WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
+                (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
+         FROM order_search x
+         JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
+         JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+         WHERE x.shop_id = $1
+           AND CASE WHEN $3::bigint[] IS NULL THEN x.doc @@ $2::tsquery ELSE x.order_id = ANY($3) END
+         ORDER BY x.order_id DESC LIMIT $4",
+    )
+    .bind(shop)
+    .bind(tsquery)
+    .bind(ids)
+    .bind(SIDE)
+    .fetch_all(&mut *tx)
+    .await
 }
 
 /// The first piece of a ticket's text that the query matches, marked; its description when

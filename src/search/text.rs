@@ -463,6 +463,27 @@ impl Query {
         })
     }
 
+    /// Whether it holds letters or digits (an identifier can match it exactly).
+    pub fn has_words(&self) -> bool {
+        self.words
+            .iter()
+            .flatten()
+            .any(|t| matches!(t, QueryToken::Word { .. }))
+    }
+
+    /// Whether it is one character of Chinese or one or two letters or digits: found in so
+    /// much that the newest matches are best read newest first, without asking the index.
+    pub fn is_broad(&self) -> bool {
+        match self.words.as_slice() {
+            [word] => match word.as_slice() {
+                [QueryToken::Single(_)] => true,
+                [QueryToken::Word { text, .. }] => text.chars().count() <= 2,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// The `tsquery` of the best matches: every token exactly, in an identifier (weight `A`).
     pub fn to_best_tsquery(&self) -> String {
         self.render(|out, token| {
@@ -698,6 +719,16 @@ mod tests {
     fn the_best_matches_are_exact_identifiers() {
         let q = Query::parse("SF1234").expect("a query");
         assert_eq!(q.to_best_tsquery(), "('sf':A <-> '1234':A)");
+    }
+
+    #[test]
+    fn broad_queries_are_one_chinese_character_or_one_or_two_letters_or_digits() {
+        let broad = |s: &str| Query::parse(s).expect("a query").is_broad();
+        assert!(broad("破") && broad("tb") && broad("15"));
+        assert!(!broad("破损") && !broad("156") && !broad("破 损") && !broad("zhou"));
+        let words = |s: &str| Query::parse(s).expect("a query").has_words();
+        assert!(words("SF123") && words("破损 tb"));
+        assert!(!words("蓝牙耳机"));
     }
 
     #[test]
