@@ -286,17 +286,111 @@ pub struct Results {
     pub catching_up: bool,
 }
 
-/// How many matches a search reads through a GIN index to learn whether its words are rare:
-/// fewer, and they are all the matches there are; this many or more, and the newest are read
-/// along the primary key instead, which soon meets enough of them.
-const PROBE: i64 = 3_000;
+/// A query found in at least this share of the documents (by the statistics) is read newest
+/// first along the primary key, which soon meets enough matches; a rarer one through the GIN
+/// index, which finds all of them at once.
+const COMMON: f64 = 0.002;
+/// The most rows a walk along the primary key reads for one page: past them the page ends there
+/// (with fewer hits) and the next page goes on from where it stopped.
+const WALK_ROWS: i64 = 20_000;
+/// How long the statistics read from `pg_stats` are used before they are read again.
+const STATS_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The most common lexemes of each index table and the share of documents holding each, as
+/// `ANALYZE` counted them (`pg_stats.most_common_elems`): what the planner knows, read here so
+/// that the desk, not the planner's guess for a word it has no figure for, picks the plan.
+#[derive(Debug, Default)]
+struct Frequencies {
+    tables: std::collections::HashMap<index::Kind, std::collections::BTreeMap<String, f64>>,
+}
+
+impl Frequencies {
+    /// The share of `table`'s documents holding `lexeme` (or, with `prefix`, any lexeme it
+    /// starts, at most 1); zero when it is not among the common ones.
+    fn of(&self, table: index::Kind, lexeme: &str, prefix: bool) -> f64 {
+        let Some(map) = self.tables.get(&table) else {
+            return 0.0;
+        };
+        if prefix {
+            map.range(lexeme.to_string()..)
+                .take_while(|(l, _)| l.starts_with(lexeme))
+                .map(|(_, f)| f)
+                .sum::<f64>()
+                .min(1.0)
+        } else {
+            map.get(lexeme).copied().unwrap_or(0.0)
+        }
+    }
+}
+
+/// A table's name, its most common lexemes and their shares, as `pg_stats` has them.
+type StatsRow = (String, Option<Vec<String>>, Option<Vec<f32>>);
+
+/// The statistics last read, by database (tests run several in one process).
+type Cached = (String, std::time::Instant, std::sync::Arc<Frequencies>);
+
+static FREQUENCIES: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
+
+/// The statistics, read again when older than [`STATS_FOR`].
+async fn frequencies(tx: &mut sqlx::PgConnection) -> sqlx::Result<std::sync::Arc<Frequencies>> {
+    let database: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Ok(cached) = FREQUENCIES.lock()
+        && let Some((of, at, f)) = cached.as_ref()
+        && *of == database
+        && at.elapsed() < STATS_FOR
+    {
+        return Ok(f.clone());
+    }
+    let rows: Vec<StatsRow> = sqlx::query_as(
+        "SELECT tablename::text, most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
+         WHERE schemaname = current_schema() AND attname = 'doc'
+           AND tablename IN ('ticket_search', 'buyer_search', 'order_search')",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut f = Frequencies::default();
+    for (table, lexemes, freqs) in rows {
+        let kind = match table.as_str() {
+            "ticket_search" => index::Kind::Ticket,
+            "buyer_search" => index::Kind::Buyer,
+            _ => index::Kind::Order,
+        };
+        let map = lexemes
+            .unwrap_or_default()
+            .into_iter()
+            .zip(freqs.unwrap_or_default().into_iter().map(f64::from))
+            .collect();
+        f.tables.insert(kind, map);
+    }
+    let f = std::sync::Arc::new(f);
+    if let Ok(mut cached) = FREQUENCIES.lock() {
+        *cached = Some((database, std::time::Instant::now(), f.clone()));
+    }
+    Ok(f)
+}
 
 /// How a list is read.
 enum Plan {
-    /// Every match, found through the GIN index (a rare query).
-    All(Vec<i64>),
-    /// Newest first along the primary key, each row checked (a common query).
+    /// These tickets (a ticket's number).
+    Ids(Vec<i64>),
+    /// Every match through the GIN index, newest first (a rare query).
+    All,
+    /// Newest first along the primary key, each row checked, at most [`WALK_ROWS`] of them (a
+    /// common query).
     Walk,
+}
+
+/// The filters of a ticket list, on `t` (tickets) and `sh` (the shop), parameters `$4`–`$11`.
+macro_rules! filters {
+    () => {
+        "AND ($4::text IS NULL OR t.kind = $4) AND ($5::text IS NULL OR t.status = $5)
+         AND (NOT $6 OR t.closed_at IS NOT NULL) AND (NOT $7 OR t.closed_at IS NULL)
+         AND ($8::date IS NULL OR t.opened_at >= ($8::date::timestamp AT TIME ZONE sh.time_zone))
+         AND ($9::date IS NULL OR t.opened_at < (($9::date + 1)::timestamp AT TIME ZONE sh.time_zone))
+         AND ($10::bigint IS NULL OR t.assignee_id = $10) AND (NOT $11 OR t.assignee_id IS NULL)"
+    };
 }
 
 /// The shop and the filters as bound to the statements.
@@ -341,13 +435,13 @@ impl Bound {
 
 /// The planner's estimate for a word it has no statistics about is far too high, and a walk
 /// along the primary key for a word no ticket holds reads the whole shop: the plan is chosen
-/// here, from what the GIN index finds, and forced.
+/// here, from the statistics ([`plan_for`]), and forced.
 async fn force(tx: &mut sqlx::PgConnection, plan: &Plan) -> sqlx::Result<()> {
     let settings = match plan {
-        Plan::All(_) => {
+        Plan::All => {
             "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = on"
         }
-        Plan::Walk => {
+        Plan::Ids(_) | Plan::Walk => {
             "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off"
         }
     };
@@ -355,44 +449,16 @@ async fn force(tx: &mut sqlx::PgConnection, plan: &Plan) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Reads up to [`PROBE`] matches of `tsquery` in one of the index tables through its GIN index.
-async fn probe(
-    tx: &mut sqlx::PgConnection,
-    table: index::Kind,
-    shop: ShopId,
-    tsquery: &str,
-    before: Option<TicketId>,
-) -> sqlx::Result<Plan> {
-    force(tx, &Plan::All(Vec::new())).await?;
-    let statement = match table {
-        index::Kind::Ticket => {
-            "SELECT ticket_id FROM ticket_search WHERE shop_id = $1 AND doc @@ $2::tsquery
-               AND ($3::bigint IS NULL OR ticket_id < $3) LIMIT $4"
-        }
-        index::Kind::Buyer => {
-            "SELECT customer_id FROM buyer_search WHERE shop_id = $1 AND doc @@ $2::tsquery
-               AND $3::bigint IS NULL LIMIT $4"
-        }
-        index::Kind::Order => {
-            "SELECT order_id FROM order_search WHERE shop_id = $1 AND doc @@ $2::tsquery
-               AND $3::bigint IS NULL LIMIT $4"
-        }
-    };
-    let ids: Vec<i64> = sqlx::query_scalar(statement)
-        .bind(shop)
-        .bind(tsquery)
-        .bind(before)
-        .bind(PROBE)
-        .fetch_all(&mut *tx)
-        .await?;
-    Ok(if (ids.len() as i64) < PROBE {
-        Plan::All(ids)
-    } else {
-        Plan::Walk
-    })
+/// How to read `table` for `query`: all matches through the GIN index when they are rare,
+/// else newest first.
+fn plan_for(frequencies: &Frequencies, table: index::Kind, query: &Query, exact: bool) -> Plan {
+    let share = query.estimate(|lexeme, prefix| frequencies.of(table, lexeme, prefix && !exact));
+    if share >= COMMON { Plan::Walk } else { Plan::All }
 }
 
-/// The newest tickets of `plan` that pass the filters, not in `except`, before `before`.
+/// The newest tickets of `plan` that pass the filters, not in `except`, before `before`; and,
+/// when a walk stopped at its last row before finding `limit`, where it stopped (the page ends
+/// there).
 async fn tickets_of(
     tx: &mut sqlx::PgConnection,
     plan: &Plan,
@@ -401,45 +467,69 @@ async fn tickets_of(
     except: &[i64],
     before: Option<TicketId>,
     limit: i64,
-) -> sqlx::Result<Vec<i64>> {
+) -> sqlx::Result<(Vec<i64>, Option<TicketId>)> {
     force(tx, plan).await?;
-    let ids: Option<&[i64]> = match plan {
-        Plan::All(ids) => Some(ids),
-        Plan::Walk => None,
+    let statement = match plan {
+        Plan::Ids(_) | Plan::All => concat!(
+            "SELECT s.ticket_id FROM ticket_search s
+             JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
+             JOIN shops sh ON sh.id = s.shop_id
+             WHERE s.shop_id = $1
+               AND CASE WHEN $14::bigint[] IS NULL THEN s.doc @@ $2::tsquery ELSE s.ticket_id = ANY($14) END
+               AND s.ticket_id <> ALL($3) AND ($12::bigint IS NULL OR s.ticket_id < $12) ",
+            filters!(),
+            " ORDER BY s.ticket_id DESC LIMIT $13"
+        ),
+        // The window is read in order and stops as soon as the page is full.
+        Plan::Walk => concat!(
+            "SELECT s.ticket_id FROM (
+                 SELECT ticket_id, doc FROM ticket_search
+                 WHERE shop_id = $1 AND ($12::bigint IS NULL OR ticket_id < $12) AND $14::bigint[] IS NULL
+                 ORDER BY ticket_id DESC LIMIT $15) s
+             JOIN tickets t ON t.shop_id = $1 AND t.id = s.ticket_id
+             JOIN shops sh ON sh.id = $1
+             WHERE s.doc @@ $2::tsquery AND s.ticket_id <> ALL($3) ",
+            filters!(),
+            " ORDER BY s.ticket_id DESC LIMIT $13"
+        ),
     };
-    // One statement for both plans: with the candidates given, their primary keys are looked
-    // up (the words were matched already); without, the shop is walked newest first.
-    sqlx::query_scalar(
-        "SELECT s.ticket_id FROM ticket_search s
-         JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
-         JOIN shops sh ON sh.id = s.shop_id
-         WHERE s.shop_id = $1
-           AND CASE WHEN $14::bigint[] IS NULL THEN s.doc @@ $2::tsquery ELSE s.ticket_id = ANY($14) END
-           AND s.ticket_id <> ALL($3)
-           AND ($4::text IS NULL OR t.kind = $4) AND ($5::text IS NULL OR t.status = $5)
-           AND (NOT $6 OR t.closed_at IS NOT NULL) AND (NOT $7 OR t.closed_at IS NULL)
-           AND ($8::date IS NULL OR t.opened_at >= ($8::date::timestamp AT TIME ZONE sh.time_zone))
-           AND ($9::date IS NULL OR t.opened_at < (($9::date + 1)::timestamp AT TIME ZONE sh.time_zone))
-           AND ($10::bigint IS NULL OR t.assignee_id = $10) AND (NOT $11 OR t.assignee_id IS NULL)
-           AND ($12::bigint IS NULL OR s.ticket_id < $12)
-         ORDER BY s.ticket_id DESC LIMIT $13",
-    )
-    .bind(f.shop)
-    .bind(tsquery)
-    .bind(except)
-    .bind(f.kind)
-    .bind(f.status)
-    .bind(f.closed)
-    .bind(f.open)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(f.assignee)
-    .bind(f.unassigned)
-    .bind(before)
-    .bind(limit)
-    .bind(ids)
-    .fetch_all(&mut *tx)
-    .await
+    let ids: Option<&[i64]> = match plan {
+        Plan::Ids(ids) => Some(ids),
+        _ => None,
+    };
+    let found: Vec<i64> = sqlx::query_scalar(statement)
+        .bind(f.shop)
+        .bind(tsquery)
+        .bind(except)
+        .bind(f.kind)
+        .bind(f.status)
+        .bind(f.closed)
+        .bind(f.open)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.assignee)
+        .bind(f.unassigned)
+        .bind(before)
+        .bind(limit)
+        .bind(ids)
+        .bind(WALK_ROWS)
+        .fetch_all(&mut *tx)
+        .await?;
+    let stopped = if matches!(plan, Plan::Walk) && (found.len() as i64) < limit {
+        sqlx::query_scalar(
+            "SELECT ticket_id FROM ticket_search WHERE shop_id = $1 AND ($2::bigint IS NULL OR ticket_id < $2)
+             ORDER BY ticket_id DESC OFFSET $3 - 1 LIMIT 1",
+        )
+        .bind(f.shop)
+        .bind(before)
+        .bind(WALK_ROWS)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(TicketId)
+    } else {
+        None
+    };
+    Ok((found, stopped))
 }
 
 /// Runs a search in one shop.
@@ -454,41 +544,54 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
     sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
         .execute(&mut *tx)
         .await?;
+    let frequencies = frequencies(&mut tx).await?;
 
-    // Best matches: the ticket of that number, and exact hits in an identifier (order and
-    // tracking numbers, nicks), which only a query of letters or digits can be (one or two of
-    // them are in too many identifiers to be a best match).
+    // Best matches (first page): the ticket of that number, and exact hits in an identifier
+    // (order and tracking numbers, nicks), which only a query of letters or digits can be (one
+    // or two of them are in too many identifiers to be a best match).
     let mut best: Vec<i64> = Vec::new();
-    if let Some(n) = query.ticket_no {
-        best = tickets_of(&mut tx, &Plan::All(vec![n]), &tsquery, &f, &[], None, 1).await?;
+    if first_page {
+        if let Some(n) = query.ticket_no {
+            best = tickets_of(&mut tx, &Plan::Ids(vec![n]), &tsquery, &f, &[], None, 1)
+                .await?
+                .0;
+        }
+        if query.has_words() && !query.is_broad() {
+            let best_tsquery = query.to_best_tsquery();
+            let plan = plan_for(&frequencies, index::Kind::Ticket, query, true);
+            let limit = BEST - best.len() as i64;
+            let (more, _) = tickets_of(&mut tx, &plan, &best_tsquery, &f, &best, None, limit).await?;
+            best.extend(more);
+        }
     }
-    if query.has_words() && !query.is_broad() {
-        let best_tsquery = query.to_best_tsquery();
-        let plan = probe(&mut tx, index::Kind::Ticket, shop, &best_tsquery, None).await?;
-        let more = tickets_of(&mut tx, &plan, &best_tsquery, &f, &best, None, BEST - best.len() as i64).await?;
-        best.extend(more);
-    }
-
-    let plan = if query.is_broad() {
-        Plan::Walk
-    } else {
-        probe(&mut tx, index::Kind::Ticket, shop, &tsquery, request.before).await?
-    };
-    let mut ids = tickets_of(&mut tx, &plan, &tsquery, &f, &best, request.before, PAGE + 1).await?;
-    let next_before = (ids.len() as i64 > PAGE).then(|| {
+    let plan = plan_for(&frequencies, index::Kind::Ticket, query, false);
+    let (mut ids, stopped) = tickets_of(&mut tx, &plan, &tsquery, &f, &best, request.before, PAGE + 1).await?;
+    let next_before = if ids.len() as i64 > PAGE {
         ids.truncate(PAGE as usize);
-        TicketId(*ids.last().expect("a full page"))
-    });
+        ids.last().copied().map(TicketId)
+    } else {
+        stopped
+    };
     let (buyers, orders) = if first_page {
-        (
-            buyers_of(&mut tx, shop, query, &tsquery).await?,
-            orders_of(&mut tx, shop, query, &tsquery).await?,
+        let buyers = buyers_of(
+            &mut tx,
+            shop,
+            plan_for(&frequencies, index::Kind::Buyer, query, false),
+            &tsquery,
         )
+        .await?;
+        let orders = orders_of(
+            &mut tx,
+            shop,
+            plan_for(&frequencies, index::Kind::Order, query, false),
+            &tsquery,
+        )
+        .await?;
+        (buyers, orders)
     } else {
         (Vec::new(), Vec::new())
     };
     force(&mut tx, &Plan::Walk).await?;
-    let best = if first_page { best } else { Vec::new() };
     let shown: Vec<i64> = best.iter().chain(&ids).copied().collect();
     let mut tickets: Vec<Ticket> = sqlx::query_as(concat!(ticket_select!(), "WHERE t.shop_id = $1 AND t.id = ANY($2)"))
         .bind(shop)
@@ -523,71 +626,79 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
 async fn buyers_of(
     tx: &mut sqlx::PgConnection,
     shop: ShopId,
-    query: &Query,
+    plan: Plan,
     tsquery: &str,
 ) -> sqlx::Result<Vec<BuyerHit>> {
-    let plan = if query.is_broad() {
-        Plan::Walk
-    } else {
-        probe(tx, index::Kind::Buyer, shop, tsquery, None).await?
-    };
     force(tx, &plan).await?;
-    let ids: Option<Vec<i64>> = match plan {
-        Plan::All(ids) => Some(ids),
-        Plan::Walk => None,
+    let statement = match plan {
+        Plan::Walk => {
+            "SELECT c.id, c.nick, c.name, c.phone,
+                    (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
+                    (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
+             FROM (SELECT customer_id, doc FROM buyer_search WHERE shop_id = $1
+                   ORDER BY customer_id DESC LIMIT $4) b
+             JOIN customers c ON c.shop_id = $1 AND c.id = b.customer_id
+             WHERE b.doc @@ $2::tsquery
+             ORDER BY b.customer_id DESC LIMIT $3"
+        }
+        _ => {
+            "SELECT c.id, c.nick, c.name, c.phone,
+                    (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
+                    (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
+             FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
+             WHERE b.shop_id = $1 AND b.doc @@ $2::tsquery AND $4::bigint IS NOT NULL
+             ORDER BY b.customer_id DESC LIMIT $3"
+        }
     };
-    sqlx::query_as(
-        "SELECT c.id, c.nick, c.name, c.phone,
-                (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
-                (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
-         FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
-         WHERE b.shop_id = $1
-           AND CASE WHEN $3::bigint[] IS NULL THEN b.doc @@ $2::tsquery ELSE b.customer_id = ANY($3) END
-         ORDER BY b.customer_id DESC LIMIT $4",
-    )
-    .bind(shop)
-    .bind(tsquery)
-    .bind(ids)
-    .bind(SIDE)
-    .fetch_all(&mut *tx)
-    .await
+    sqlx::query_as(statement)
+        .bind(shop)
+        .bind(tsquery)
+        .bind(SIDE)
+        .bind(WALK_ROWS)
+        .fetch_all(&mut *tx)
+        .await
 }
 
 /// The newest orders the query finds.
 async fn orders_of(
     tx: &mut sqlx::PgConnection,
     shop: ShopId,
-    query: &Query,
+    plan: Plan,
     tsquery: &str,
 ) -> sqlx::Result<Vec<OrderHit>> {
-    let plan = if query.is_broad() {
-        Plan::Walk
-    } else {
-        probe(tx, index::Kind::Order, shop, tsquery, None).await?
-    };
     force(tx, &plan).await?;
-    let ids: Option<Vec<i64>> = match plan {
-        Plan::All(ids) => Some(ids),
-        Plan::Walk => None,
+    let statement = match plan {
+        Plan::Walk => {
+            "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
+                    (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+                     WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
+                    (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
+             FROM (SELECT order_id, doc FROM order_search WHERE shop_id = $1
+                   ORDER BY order_id DESC LIMIT $4) x
+             JOIN orders o ON o.shop_id = $1 AND o.id = x.order_id
+             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+             WHERE x.doc @@ $2::tsquery
+             ORDER BY x.order_id DESC LIMIT $3"
+        }
+        _ => {
+            "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
+                    (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+                     WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
+                    (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
+             FROM order_search x
+             JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
+             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+             WHERE x.shop_id = $1 AND x.doc @@ $2::tsquery AND $4::bigint IS NOT NULL
+             ORDER BY x.order_id DESC LIMIT $3"
+        }
     };
-    sqlx::query_as(
-        "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
-                (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
-                 WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
-                (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
-         FROM order_search x
-         JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
-         JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-         WHERE x.shop_id = $1
-           AND CASE WHEN $3::bigint[] IS NULL THEN x.doc @@ $2::tsquery ELSE x.order_id = ANY($3) END
-         ORDER BY x.order_id DESC LIMIT $4",
-    )
-    .bind(shop)
-    .bind(tsquery)
-    .bind(ids)
-    .bind(SIDE)
-    .fetch_all(&mut *tx)
-    .await
+    sqlx::query_as(statement)
+        .bind(shop)
+        .bind(tsquery)
+        .bind(SIDE)
+        .bind(WALK_ROWS)
+        .fetch_all(&mut *tx)
+        .await
 }
 
 /// The first piece of a ticket's text that the query matches, marked; its description when

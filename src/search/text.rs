@@ -484,6 +484,24 @@ impl Query {
         }
     }
 
+    /// The share of documents the query matches at most, by `frequency(lexeme, prefix)` (the
+    /// share holding the lexeme, or any lexeme it starts when `prefix`): a phrase matches no more
+    /// than its rarest token, and all the words no more than the rarest word.
+    pub fn estimate(&self, frequency: impl Fn(&str, bool) -> f64) -> f64 {
+        self.words
+            .iter()
+            .map(|word| {
+                word.iter()
+                    .map(|token| match token {
+                        QueryToken::Pair(pair) => frequency(pair, false),
+                        QueryToken::Single(c) => frequency(&c.to_string(), true),
+                        QueryToken::Word { text, last, .. } => frequency(text, *last),
+                    })
+                    .fold(1.0, f64::min)
+            })
+            .fold(1.0, f64::min)
+    }
+
     /// The `tsquery` of the best matches: every token exactly, in an identifier (weight `A`).
     pub fn to_best_tsquery(&self) -> String {
         self.render(|out, token| {
@@ -729,6 +747,22 @@ mod tests {
         let words = |s: &str| Query::parse(s).expect("a query").has_words();
         assert!(words("SF123") && words("破损 tb"));
         assert!(!words("蓝牙耳机"));
+    }
+
+    #[test]
+    fn a_query_is_as_rare_as_its_rarest_token() {
+        let freq = |lexeme: &str, prefix: bool| match (lexeme, prefix) {
+            ("破损", false) => 0.01,
+            ("外包", false) | ("包装", false) => 0.2,
+            ("zhou", true) => 0.05,
+            _ => 0.0,
+        };
+        let estimate = |s: &str| Query::parse(s).expect("a query").estimate(freq);
+        assert_eq!(estimate("破损"), 0.01);
+        assert_eq!(estimate("外包装"), 0.2);
+        assert_eq!(estimate("外包装 破损"), 0.01);
+        assert_eq!(estimate("外包装破"), 0.0, "a bigram no document holds");
+        assert_eq!(estimate("zhou"), 0.05);
     }
 
     #[test]
