@@ -1,6 +1,8 @@
 //! The search's index: the tables `ticket_search`, `buyer_search` and `order_search` (one
-//! `tsvector` per ticket, buyer and order, with a GIN index) and `search_pending`, the list of
-//! what changed and is to be indexed again.
+//! `tsvector` per ticket, buyer and order, with a GIN index) and `search_pending`, the queue of
+//! what changed and is to be indexed again (only appended to: one row per change, so that a
+//! change made while its row is being indexed is listed again, and no writer waits on the
+//! indexer).
 //!
 //! Whoever writes a ticket, its timeline, a buyer, an order or its lines — the service, an
 //! import, the sweep, a bulk loader — the database's triggers put the row in `search_pending`
@@ -32,22 +34,22 @@ pub enum Kind {
 const CHUNK: usize = 500;
 
 /// Indexes up to `limit` pending rows of any shop, skipping those another server is indexing.
-/// Returns how many were indexed.
+/// Returns how many documents were indexed (a row listed twice counts once; zero when nothing
+/// was pending).
 pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
     let mut tx = pool.begin().await?;
     let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
         "DELETE FROM search_pending p
-         USING (SELECT shop_id, kind, id FROM search_pending ORDER BY shop_id, kind, id
-                LIMIT $1 FOR UPDATE SKIP LOCKED) x
-         WHERE p.shop_id = x.shop_id AND p.kind = x.kind AND p.id = x.id
+         USING (SELECT seq FROM search_pending ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED) x
+         WHERE p.seq = x.seq
          RETURNING p.shop_id, p.kind, p.id",
     )
     .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
-    index_taken(&mut tx, &taken).await?;
+    let indexed = index_taken(&mut tx, &taken).await?;
     tx.commit().await?;
-    Ok(taken.len())
+    Ok(indexed)
 }
 
 /// Indexes what is pending in `shop`, up to `limit` rows, waiting for rows another server is
@@ -64,30 +66,21 @@ pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<(
     let mut tx = pool.begin().await?;
     let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
         "DELETE FROM search_pending p
-         USING (SELECT shop_id, kind, id FROM search_pending WHERE shop_id = $1 ORDER BY shop_id, kind, id
-                LIMIT $2 FOR UPDATE) x
-         WHERE p.shop_id = x.shop_id AND p.kind = x.kind AND p.id = x.id
+         USING (SELECT seq FROM search_pending WHERE shop_id = $1 ORDER BY seq LIMIT $2 FOR UPDATE) x
+         WHERE p.seq = x.seq
          RETURNING p.shop_id, p.kind, p.id",
     )
     .bind(shop)
     .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
-    index_taken(&mut tx, &taken).await?;
+    let indexed = index_taken(&mut tx, &taken).await?;
     tx.commit().await?;
     let left: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
         .bind(shop)
         .fetch_one(pool)
         .await?;
-    Ok((taken.len(), left))
-}
-
-/// How many rows wait to be indexed in `shop`.
-pub async fn pending(pool: &PgPool, shop: ShopId) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM search_pending WHERE shop_id = $1")
-        .bind(shop)
-        .fetch_one(pool)
-        .await
+    Ok((indexed, left))
 }
 
 /// Puts every ticket, buyer and order of `shop` in the pending list (after a bulk load that
@@ -96,12 +89,9 @@ pub async fn enqueue_shop(pool: &PgPool, shop: ShopId) -> sqlx::Result<u64> {
     let mut tx = pool.begin().await?;
     let mut total = 0;
     for statement in [
-        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'ticket', id FROM tickets WHERE shop_id = $1
-         ON CONFLICT DO NOTHING",
-        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'buyer', id FROM customers WHERE shop_id = $1
-         ON CONFLICT DO NOTHING",
-        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'order', id FROM orders WHERE shop_id = $1
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'ticket', id FROM tickets WHERE shop_id = $1",
+        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'buyer', id FROM customers WHERE shop_id = $1",
+        "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'order', id FROM orders WHERE shop_id = $1",
     ] {
         total += sqlx::query(statement)
             .bind(shop)
@@ -192,11 +182,18 @@ pub async fn run_worker(pool: PgPool, every: Duration) {
     }
 }
 
-async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[(ShopId, Kind, i64)]) -> sqlx::Result<()> {
+/// Indexes the rows taken from the queue, each once; returns how many that was.
+async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[(ShopId, Kind, i64)]) -> sqlx::Result<usize> {
+    // A row changed several times since it was last indexed is listed as often: once is enough.
     let mut groups: HashMap<(ShopId, Kind), Vec<i64>> = HashMap::new();
     for (shop, kind, id) in taken {
         groups.entry((*shop, *kind)).or_default().push(*id);
     }
+    for ids in groups.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    let count = groups.values().map(Vec::len).sum();
     for ((shop, kind), ids) in groups {
         for chunk in ids.chunks(CHUNK) {
             match kind {
@@ -206,7 +203,7 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[(ShopId, Kind,
             }
         }
     }
-    Ok(())
+    Ok(count)
 }
 
 /// What a ticket's document is made of, besides its timeline.

@@ -156,7 +156,10 @@ impl Params {
         };
         let mut date = |field: &'static str, value: &Option<String>| {
             given(value).and_then(|d| {
-                let parsed = NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok();
+                // chrono reads signed and five-digit years; PostgreSQL's dates do not go there.
+                let parsed = NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)));
                 if parsed.is_none() {
                     errors.push(ParamError {
                         field,
@@ -547,8 +550,8 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
     let frequencies = frequencies(&mut tx).await?;
 
     // Best matches (first page): the ticket of that number, and exact hits in an identifier
-    // (order and tracking numbers, nicks), which only a query of letters or digits can be (one
-    // or two of them are in too many identifiers to be a best match).
+    // (order and tracking numbers, nicks, or their endings), which only a query of letters or
+    // digits can be (fewer than four of them end too many identifiers to be a best match).
     let mut best: Vec<i64> = Vec::new();
     if first_page {
         if let Some(n) = query.ticket_no {
@@ -556,7 +559,7 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
                 .await?
                 .0;
         }
-        if query.has_words() && !query.is_broad() {
+        if query.has_long_words() {
             let best_tsquery = query.to_best_tsquery();
             let plan = plan_for(&frequencies, index::Kind::Ticket, query, true);
             let limit = BEST - best.len() as i64;

@@ -242,7 +242,9 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
     view.catching_up = found.catching_up;
     view.next_page = found.next_before.map(|b| here(Some(b.0)));
     let total = found.best.len() + found.tickets.len();
-    view.summary = if total == 0 && found.buyers.is_empty() && found.orders.is_empty() {
+    view.summary = if total == 0 && view.next_page.is_some() {
+        t.t("search.none_among_newest").to_string()
+    } else if total == 0 && found.buyers.is_empty() && found.orders.is_empty() {
         t.t("search.nothing").to_string()
     } else {
         t.f("search.showing", &[("count", &total)])
@@ -269,7 +271,12 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
         .map(|o| OrderRow {
             href: format!(
                 "/search?{}",
-                serde_urlencoded::to_string([("q", o.order_no.as_str())]).unwrap_or_default()
+                serde_urlencoded::to_string(
+                    std::iter::once(("q", o.order_no.clone()))
+                        .chain((user.shops.len() > 1).then(|| ("shop", shop.to_string())))
+                        .collect::<Vec<_>>()
+                )
+                .unwrap_or_default()
             ),
             order_no: o.order_no,
             buyer: o.buyer,
