@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::text::Piece;
-use super::{Hit, Params, Viewer};
+use super::{BuyerHit, Hit, OrderHit, Params, Viewer};
 use crate::api::ApiQuery;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
@@ -37,29 +37,6 @@ pub struct TicketHit {
     pub matched_in: Option<String>,
     /// The text around the hit, in pieces; `hit` marks what matched.
     pub snippet: Vec<Piece>,
-}
-
-/// A buyer found (the phone always masked, the name masked for roles that do not contact
-/// buyers).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BuyerHit {
-    pub id: i64,
-    pub nick: String,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub tickets: i64,
-    pub latest_ticket: Option<i64>,
-}
-
-/// An order found.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderHit {
-    pub id: i64,
-    pub order_no: String,
-    pub buyer: String,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub titles: Option<String>,
-    pub tickets: i64,
 }
 
 /// What a search found.
@@ -120,32 +97,8 @@ pub async fn search(
         best: found.best.into_iter().map(ticket_hit).collect(),
         tickets: found.tickets.into_iter().map(ticket_hit).collect(),
         next_before: found.next_before.map(|t| t.0),
-        buyers: found
-            .buyers
-            .into_iter()
-            .map(|b| BuyerHit {
-                id: b.id,
-                nick: b.nick,
-                name: b
-                    .name
-                    .map(|n| if viewer.names { n } else { crate::privacy::mask_name(&n) }),
-                phone: b.phone.as_deref().map(crate::privacy::mask_phone),
-                tickets: b.tickets,
-                latest_ticket: b.latest_ticket,
-            })
-            .collect(),
-        orders: found
-            .orders
-            .into_iter()
-            .map(|o| OrderHit {
-                id: o.id,
-                order_no: o.order_no,
-                buyer: o.buyer,
-                paid_at: o.paid_at,
-                titles: o.titles,
-                tickets: o.tickets,
-            })
-            .collect(),
+        buyers: found.buyers,
+        orders: found.orders,
         catching_up: found.catching_up,
     }))
 }

@@ -321,20 +321,36 @@ fn doc_of(pieces: &[(Source, String)]) -> String {
     doc.to_tsvector()
 }
 
+/// Writes documents with `statement` (`$1` the shop, `$2` the ids, `$3` the documents' text).
+async fn store(
+    tx: &mut PgConnection,
+    statement: &'static str,
+    shop: ShopId,
+    ids: Vec<i64>,
+    docs: Vec<String>,
+) -> sqlx::Result<()> {
+    sqlx::query(statement)
+        .bind(shop)
+        .bind(ids)
+        .bind(docs)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 async fn index_tickets(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
     let pieces = ticket_pieces(tx, shop, ids).await?;
     let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(p))).unzip();
-    sqlx::query(
+    store(
+        tx,
         "INSERT INTO ticket_search (shop_id, ticket_id, doc)
          SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
          ON CONFLICT (shop_id, ticket_id) DO UPDATE SET doc = EXCLUDED.doc",
+        shop,
+        ids,
+        docs,
     )
-    .bind(shop)
-    .bind(ids)
-    .bind(docs)
-    .execute(tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
@@ -353,17 +369,16 @@ async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
             (id, doc_of(&p))
         })
         .unzip();
-    sqlx::query(
+    store(
+        tx,
         "INSERT INTO buyer_search (shop_id, customer_id, doc)
          SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
          ON CONFLICT (shop_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
+        shop,
+        ids,
+        docs,
     )
-    .bind(shop)
-    .bind(ids)
-    .bind(docs)
-    .execute(tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
@@ -388,17 +403,16 @@ async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
             (id, doc_of(&p))
         })
         .unzip();
-    sqlx::query(
+    store(
+        tx,
         "INSERT INTO order_search (shop_id, order_id, doc)
          SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
          ON CONFLICT (shop_id, order_id) DO UPDATE SET doc = EXCLUDED.doc",
+        shop,
+        ids,
+        docs,
     )
-    .bind(shop)
-    .bind(ids)
-    .bind(docs)
-    .execute(tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The index's size on disk (tables, GIN indexes and their TOAST), in bytes.

@@ -250,8 +250,9 @@ pub struct Hit {
     pub pieces: Vec<Piece>,
 }
 
-/// A buyer found.
-#[derive(Debug, sqlx::FromRow)]
+/// A buyer found: the phone masked (a list), the name masked for roles that do not contact
+/// buyers.
+#[derive(Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct BuyerHit {
     pub id: i64,
     pub nick: String,
@@ -263,7 +264,7 @@ pub struct BuyerHit {
 }
 
 /// An order found.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct OrderHit {
     pub id: i64,
     pub order_no: String,
@@ -576,13 +577,19 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
         stopped
     };
     let (buyers, orders) = if first_page {
-        let buyers = buyers_of(
+        let mut buyers = buyers_of(
             &mut tx,
             shop,
             plan_for(&frequencies, index::Kind::Buyer, query, false),
             &tsquery,
         )
         .await?;
+        for b in &mut buyers {
+            b.phone = b.phone.as_deref().map(crate::privacy::mask_phone);
+            if !viewer.names {
+                b.name = b.name.as_deref().map(crate::privacy::mask_name);
+            }
+        }
         let orders = orders_of(
             &mut tx,
             shop,

@@ -256,11 +256,8 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
         .into_iter()
         .map(|b| BuyerRow {
             nick: b.nick,
-            name: b
-                .name
-                .map(|n| if viewer.names { n } else { crate::privacy::mask_name(&n) })
-                .unwrap_or_default(),
-            phone: b.phone.as_deref().map(crate::privacy::mask_phone).unwrap_or_default(),
+            name: b.name.unwrap_or_default(),
+            phone: b.phone.unwrap_or_default(),
             tickets: t.f("search.ticket_count", &[("count", &b.tickets)]),
             href: b.latest_ticket.map(|id| format!("/tickets/{id}/buyer")),
         })
