@@ -632,6 +632,27 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
     })
 }
 
+/// What a buyer hit shows, from `c` (customers): the statements' common head.
+macro_rules! buyer_columns {
+    () => {
+        "SELECT c.id, c.nick, c.name, c.phone,
+                (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
+                (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
+         "
+    };
+}
+
+/// What an order hit shows, from `o` (orders) and `c` (its buyer): the statements' common head.
+macro_rules! order_columns {
+    () => {
+        "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
+                (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+                 WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
+                (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
+         "
+    };
+}
+
 /// The newest buyers the query finds.
 async fn buyers_of(
     tx: &mut sqlx::PgConnection,
@@ -642,22 +663,22 @@ async fn buyers_of(
     force(tx, &plan).await?;
     let statement = match plan {
         Plan::Walk => {
-            "SELECT c.id, c.nick, c.name, c.phone,
-                    (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
-                    (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
-             FROM (SELECT customer_id, doc FROM buyer_search WHERE shop_id = $1
+            concat!(
+                buyer_columns!(),
+                "FROM (SELECT customer_id, doc FROM buyer_search WHERE shop_id = $1
                    ORDER BY customer_id DESC LIMIT $4) b
              JOIN customers c ON c.shop_id = $1 AND c.id = b.customer_id
              WHERE b.doc @@ $2::tsquery
              ORDER BY b.customer_id DESC LIMIT $3"
+            )
         }
         _ => {
-            "SELECT c.id, c.nick, c.name, c.phone,
-                    (SELECT count(*) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS tickets,
-                    (SELECT max(t.id) FROM tickets t WHERE t.shop_id = c.shop_id AND t.customer_id = c.id) AS latest_ticket
-             FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
+            concat!(
+                buyer_columns!(),
+                "FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
              WHERE b.shop_id = $1 AND b.doc @@ $2::tsquery AND $4::bigint IS NOT NULL
              ORDER BY b.customer_id DESC LIMIT $3"
+            )
         }
     };
     sqlx::query_as(statement)
@@ -679,27 +700,25 @@ async fn orders_of(
     force(tx, &plan).await?;
     let statement = match plan {
         Plan::Walk => {
-            "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
-                    (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
-                     WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
-                    (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
-             FROM (SELECT order_id, doc FROM order_search WHERE shop_id = $1
+            concat!(
+                order_columns!(),
+                "FROM (SELECT order_id, doc FROM order_search WHERE shop_id = $1
                    ORDER BY order_id DESC LIMIT $4) x
              JOIN orders o ON o.shop_id = $1 AND o.id = x.order_id
              JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
              WHERE x.doc @@ $2::tsquery
              ORDER BY x.order_id DESC LIMIT $3"
+            )
         }
         _ => {
-            "SELECT o.id, o.order_no, c.nick AS buyer, o.paid_at,
-                    (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
-                     WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS titles,
-                    (SELECT count(*) FROM tickets t WHERE t.shop_id = o.shop_id AND t.order_id = o.id) AS tickets
-             FROM order_search x
+            concat!(
+                order_columns!(),
+                "FROM order_search x
              JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
              JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
              WHERE x.shop_id = $1 AND x.doc @@ $2::tsquery AND $4::bigint IS NOT NULL
              ORDER BY x.order_id DESC LIMIT $3"
+            )
         }
     };
     sqlx::query_as(statement)

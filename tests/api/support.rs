@@ -129,24 +129,38 @@ fn owner(roles: bool) -> String {
     }
 }
 
-/// A fresh database with the schema, for one test: a pool as the desk connects, its options,
-/// and options with every right (for tools that need them, like the bulk generator).
-pub async fn fresh_database() -> (PgPool, PgConnectOptions, PgConnectOptions) {
+/// Creates a database for one test, `CREATE DATABASE <name> <how>`, owned by the desk's role on
+/// the embedded cluster; returns options for it with every right.
+async fn create_database(how: &str) -> PgConnectOptions {
     let server = server();
     let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let mut admin = PgConnection::connect_with(&server.base)
         .await
         .expect("connect to the test server");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {name} TEMPLATE {TEMPLATE}{}",
+        "CREATE DATABASE {name} {how}{}",
         owner(server.roles)
     )))
     .execute(&mut admin)
     .await
     .expect("create test database");
     admin.close().await.expect("close admin");
-    let admin = server.base.clone().database(&name);
-    let options = if server.roles {
+    server.base.clone().database(&name)
+}
+
+/// Applies the migrations as the desk does on this server (as its own role on the embedded
+/// cluster).
+async fn migrate(conn: &mut PgConnection) {
+    if server().roles {
+        aftersales::db::migrate_as_app(conn).await.expect("migrations apply");
+    } else {
+        aftersales::db::MIGRATOR.run(conn).await.expect("migrations apply");
+    }
+}
+
+/// A pool on the database of `admin` as the desk connects, and its options.
+async fn desk_pool(admin: &PgConnectOptions) -> (PgPool, PgConnectOptions) {
+    let options = if server().roles {
         admin.clone().username(aftersales::db::embedded::APP_ROLE)
     } else {
         admin.clone()
@@ -154,47 +168,32 @@ pub async fn fresh_database() -> (PgPool, PgConnectOptions, PgConnectOptions) {
     let pool = aftersales::db::pool(options.clone(), 8)
         .await
         .expect("pool for the test database");
+    (pool, options)
+}
+
+/// A fresh database with the schema, for one test: a pool as the desk connects, its options,
+/// and options with every right (for tools that need them, like the bulk generator).
+pub async fn fresh_database() -> (PgPool, PgConnectOptions, PgConnectOptions) {
+    let admin = create_database(&format!("TEMPLATE {TEMPLATE}")).await;
+    let (pool, options) = desk_pool(&admin).await;
     (pool, options, admin)
 }
 
 /// Starts the application on a database of its own created with the locale `ctype`
 /// (`LC_COLLATE` and `LC_CTYPE`) from `template0` and migrated, instead of the template's.
 pub async fn spawn_app_with_locale(ctype: &str) -> TestApp {
-    let server = server();
-    let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    let mut admin = PgConnection::connect_with(&server.base)
-        .await
-        .expect("connect to the test server");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '{ctype}' LC_CTYPE '{ctype}'{}",
-        owner(server.roles)
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("create a database with the locale");
-    admin.close().await.expect("close admin");
-    let admin_options = server.base.clone().database(&name);
-    let mut conn = PgConnection::connect_with(&admin_options)
+    let admin = create_database(&format!(
+        "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE '{ctype}' LC_CTYPE '{ctype}'"
+    ))
+    .await;
+    let mut conn = PgConnection::connect_with(&admin)
         .await
         .expect("connect to the new database");
-    if server.roles {
-        aftersales::db::migrate_as_app(&mut conn)
-            .await
-            .expect("migrations apply");
-    } else {
-        aftersales::db::MIGRATOR.run(&mut conn).await.expect("migrations apply");
-    }
+    migrate(&mut conn).await;
     conn.close().await.expect("close");
-    let options = if server.roles {
-        admin_options.clone().username(aftersales::db::embedded::APP_ROLE)
-    } else {
-        admin_options.clone()
-    };
-    let pool = aftersales::db::pool(options.clone(), 8)
-        .await
-        .expect("pool for the test database");
+    let (pool, options) = desk_pool(&admin).await;
     let state = aftersales::state::AppState::new(pool).with_clock(aftersales::clock::Clock::fixed(test_now()));
-    serve(state, options, admin_options).await
+    serve(state, options, admin).await
 }
 
 /// The instant every test's desk stands at unless the test moves it ([`TestApp::clock`]):
