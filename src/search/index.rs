@@ -84,9 +84,14 @@ pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<(
 }
 
 /// Puts every ticket, buyer and order of `shop` in the pending list (after a bulk load that
-/// wrote with the triggers deferred, or to rebuild the index).
+/// wrote with the triggers deferred, or to rebuild the index), instead of what was listed for it
+/// (which the whole shop covers: a row listed twice would be indexed twice).
 pub async fn enqueue_shop(pool: &PgPool, shop: ShopId) -> sqlx::Result<u64> {
     let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM search_pending WHERE shop_id = $1")
+        .bind(shop)
+        .execute(&mut *tx)
+        .await?;
     let mut total = 0;
     for statement in [
         "INSERT INTO search_pending (shop_id, kind, id) SELECT shop_id, 'ticket', id FROM tickets WHERE shop_id = $1",
@@ -313,11 +318,13 @@ fn event_pieces(event: EventData, out: &mut Vec<(Source, String)>) {
     }
 }
 
-fn doc_of(pieces: &[(Source, String)]) -> String {
+/// The document of the row `id` made of `pieces`, with its age buckets.
+fn doc_of(id: i64, pieces: &[(Source, String)]) -> String {
     let mut doc = Doc::new();
     for (source, text) in pieces {
         doc.add(*source, text);
     }
+    doc.add_age(id);
     doc.to_tsvector()
 }
 
@@ -340,7 +347,7 @@ async fn store(
 
 async fn index_tickets(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
     let pieces = ticket_pieces(tx, shop, ids).await?;
-    let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(p))).unzip();
+    let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(*id, p))).unzip();
     store(
         tx,
         "INSERT INTO ticket_search (shop_id, ticket_id, doc)
@@ -366,7 +373,7 @@ async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
             let mut p = vec![(Source::Nick, nick)];
             p.extend(name.map(|n| (Source::Name, n)));
             p.extend(phone.map(|n| (Source::Phone, n)));
-            (id, doc_of(&p))
+            (id, doc_of(id, &p))
         })
         .unzip();
     store(
@@ -400,7 +407,7 @@ async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
             let mut p = vec![(Source::OrderNo, order_no)];
             p.extend(skus.into_iter().map(|s| (Source::Sku, s)));
             p.extend(titles.into_iter().map(|s| (Source::Title, s)));
-            (id, doc_of(&p))
+            (id, doc_of(id, &p))
         })
         .unzip();
     store(

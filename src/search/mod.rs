@@ -3,11 +3,13 @@
 //! and in letters and digits, in milliseconds on a shop of a million tickets.
 //!
 //! - `text.rs` — the tokeniser, the query reader and the marking of hits (pure);
+//! - `age.rs` — the age buckets that let a search read the newest matches first (pure);
 //! - `index.rs` — the index tables, the pending list the triggers fill, the indexer and its
 //!   worker;
 //! - this file — a search: the request's filters, the statements, the hits;
 //! - `api.rs` — `GET /api/v1/shops/{shop}/search`; `page.rs` — `/search` and the header's box.
 
+pub mod age;
 pub mod api;
 pub mod index;
 pub mod page;
@@ -290,102 +292,6 @@ pub struct Results {
     pub catching_up: bool,
 }
 
-/// A query found in at least this share of the documents (by the statistics) is read newest
-/// first along the primary key, which soon meets enough matches; a rarer one through the GIN
-/// index, which finds all of them at once.
-const COMMON: f64 = 0.002;
-/// The most rows a walk along the primary key reads for one page: past them the page ends there
-/// (with fewer hits) and the next page goes on from where it stopped.
-const WALK_ROWS: i64 = 20_000;
-/// How long the statistics read from `pg_stats` are used before they are read again.
-const STATS_FOR: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// The most common lexemes of each index table and the share of documents holding each, as
-/// `ANALYZE` counted them (`pg_stats.most_common_elems`): what the planner knows, read here so
-/// that the desk, not the planner's guess for a word it has no figure for, picks the plan.
-#[derive(Debug, Default)]
-struct Frequencies {
-    tables: std::collections::HashMap<index::Kind, std::collections::BTreeMap<String, f64>>,
-}
-
-impl Frequencies {
-    /// The share of `table`'s documents holding `lexeme` (or, with `prefix`, any lexeme it
-    /// starts, at most 1); zero when it is not among the common ones.
-    fn of(&self, table: index::Kind, lexeme: &str, prefix: bool) -> f64 {
-        let Some(map) = self.tables.get(&table) else {
-            return 0.0;
-        };
-        if prefix {
-            map.range(lexeme.to_string()..)
-                .take_while(|(l, _)| l.starts_with(lexeme))
-                .map(|(_, f)| f)
-                .sum::<f64>()
-                .min(1.0)
-        } else {
-            map.get(lexeme).copied().unwrap_or(0.0)
-        }
-    }
-}
-
-/// A table's name, its most common lexemes and their shares, as `pg_stats` has them.
-type StatsRow = (String, Option<Vec<String>>, Option<Vec<f32>>);
-
-/// The statistics last read, by database (tests run several in one process).
-type Cached = (String, std::time::Instant, std::sync::Arc<Frequencies>);
-
-static FREQUENCIES: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
-
-/// The statistics, read again when older than [`STATS_FOR`].
-async fn frequencies(tx: &mut sqlx::PgConnection) -> sqlx::Result<std::sync::Arc<Frequencies>> {
-    let database: String = sqlx::query_scalar("SELECT current_database()::text")
-        .fetch_one(&mut *tx)
-        .await?;
-    if let Ok(cached) = FREQUENCIES.lock()
-        && let Some((of, at, f)) = cached.as_ref()
-        && *of == database
-        && at.elapsed() < STATS_FOR
-    {
-        return Ok(f.clone());
-    }
-    let rows: Vec<StatsRow> = sqlx::query_as(
-        "SELECT tablename::text, most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
-         WHERE schemaname = current_schema() AND attname = 'doc'
-           AND tablename IN ('ticket_search', 'buyer_search', 'order_search')",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut f = Frequencies::default();
-    for (table, lexemes, freqs) in rows {
-        let kind = match table.as_str() {
-            "ticket_search" => index::Kind::Ticket,
-            "buyer_search" => index::Kind::Buyer,
-            _ => index::Kind::Order,
-        };
-        let map = lexemes
-            .unwrap_or_default()
-            .into_iter()
-            .zip(freqs.unwrap_or_default().into_iter().map(f64::from))
-            .collect();
-        f.tables.insert(kind, map);
-    }
-    let f = std::sync::Arc::new(f);
-    if let Ok(mut cached) = FREQUENCIES.lock() {
-        *cached = Some((database, std::time::Instant::now(), f.clone()));
-    }
-    Ok(f)
-}
-
-/// How a list is read.
-enum Plan {
-    /// These tickets (a ticket's number).
-    Ids(Vec<i64>),
-    /// Every match through the GIN index, newest first (a rare query).
-    All,
-    /// Newest first along the primary key, each row checked, at most [`WALK_ROWS`] of them (a
-    /// common query).
-    Walk,
-}
-
 /// The filters of a ticket list, on `t` (tickets) and `sh` (the shop), parameters `$4`–`$11`.
 macro_rules! filters {
     () => {
@@ -437,103 +343,112 @@ impl Bound {
     }
 }
 
-/// The planner's estimate for a word it has no statistics about is far too high, and a walk
-/// along the primary key for a word no ticket holds reads the whole shop: the plan is chosen
-/// here, from the statistics ([`plan_for`]), and forced.
-async fn force(tx: &mut sqlx::PgConnection, plan: &Plan) -> sqlx::Result<()> {
-    let settings = match plan {
-        Plan::All => {
-            "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = on"
-        }
-        Plan::Ids(_) | Plan::Walk => {
-            "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off"
-        }
-    };
-    sqlx::raw_sql(settings).execute(tx).await?;
-    Ok(())
+/// How every statement of a search is planned. Each reads its index table through the GIN
+/// index, one age level at a time ([`age`]), and never through a primary key's range (the
+/// statements write `id + 0` for that); plans are the same for every word, so they are planned
+/// once per connection; a search is one of many at once, so it starts no parallel workers.
+const SETTINGS: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; \
+     SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL plan_cache_mode = force_generic_plan";
+
+/// The `tsquery` of each age level below `top` and the levels' id ranges, as bound to the
+/// statements (`text[]`, `bigint[]`, `bigint[]`).
+fn levels(tsquery: &str, top: i64) -> (Vec<String>, Vec<i64>, Vec<i64>) {
+    let levels = age::levels(top);
+    (
+        levels.iter().map(|l| l.tsquery(tsquery)).collect(),
+        levels.iter().map(|l| l.from).collect(),
+        levels.iter().map(|l| l.below).collect(),
+    )
 }
 
-/// How to read `table` for `query`: all matches through the GIN index when they are rare,
-/// else newest first.
-fn plan_for(frequencies: &Frequencies, table: index::Kind, query: &Query, exact: bool) -> Plan {
-    let share = query.estimate(|lexeme, prefix| frequencies.of(table, lexeme, prefix && !exact));
-    if share >= COMMON { Plan::Walk } else { Plan::All }
+/// The tickets of these numbers that pass the filters.
+async fn tickets_numbered(tx: &mut sqlx::PgConnection, ids: &[i64], f: &Bound) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(concat!(
+        "SELECT t.id FROM tickets t JOIN shops sh ON sh.id = t.shop_id
+         WHERE t.shop_id = $1 AND t.id = ANY($2) AND t.id <> ALL($3) ",
+        filters!(),
+        " ORDER BY t.id DESC"
+    ))
+    .bind(f.shop)
+    .bind(ids)
+    .bind(&[] as &[i64])
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(f.closed)
+    .bind(f.open)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.assignee)
+    .bind(f.unassigned)
+    .fetch_all(tx)
+    .await
 }
 
-/// The newest tickets of `plan` that pass the filters, not in `except`, before `before`; and,
-/// when a walk stopped at its last row before finding `limit`, where it stopped (the page ends
-/// there).
+/// The newest tickets below `top` that `tsquery` finds and that pass the filters, not in
+/// `except`: at most `limit`, read level by level and no further than the page needs.
 async fn tickets_of(
     tx: &mut sqlx::PgConnection,
-    plan: &Plan,
     tsquery: &str,
+    top: i64,
     f: &Bound,
     except: &[i64],
-    before: Option<TicketId>,
     limit: i64,
-) -> sqlx::Result<(Vec<i64>, Option<TicketId>)> {
-    force(tx, plan).await?;
-    let statement = match plan {
-        Plan::Ids(_) | Plan::All => concat!(
-            "SELECT s.ticket_id FROM ticket_search s
-             JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
-             JOIN shops sh ON sh.id = s.shop_id
-             WHERE s.shop_id = $1
-               AND CASE WHEN $14::bigint[] IS NULL THEN s.doc @@ $2::tsquery ELSE s.ticket_id = ANY($14) END
-               AND s.ticket_id <> ALL($3) AND ($12::bigint IS NULL OR s.ticket_id < $12) ",
-            filters!(),
-            " ORDER BY s.ticket_id DESC LIMIT $13"
-        ),
-        // The window is read in order and stops as soon as the page is full.
-        Plan::Walk => concat!(
-            "SELECT s.ticket_id FROM (
-                 SELECT ticket_id, doc FROM ticket_search
-                 WHERE shop_id = $1 AND ($12::bigint IS NULL OR ticket_id < $12) AND $14::bigint[] IS NULL
-                 ORDER BY ticket_id DESC LIMIT $15) s
-             JOIN tickets t ON t.shop_id = $1 AND t.id = s.ticket_id
-             JOIN shops sh ON sh.id = $1
-             WHERE s.doc @@ $2::tsquery AND s.ticket_id <> ALL($3) ",
-            filters!(),
-            " ORDER BY s.ticket_id DESC LIMIT $13"
-        ),
-    };
-    let ids: Option<&[i64]> = match plan {
-        Plan::Ids(ids) => Some(ids),
-        _ => None,
-    };
-    let found: Vec<i64> = sqlx::query_scalar(statement)
-        .bind(f.shop)
-        .bind(tsquery)
-        .bind(except)
-        .bind(f.kind)
-        .bind(f.status)
-        .bind(f.closed)
-        .bind(f.open)
-        .bind(f.from)
-        .bind(f.to)
-        .bind(f.assignee)
-        .bind(f.unassigned)
-        .bind(before)
-        .bind(limit)
-        .bind(ids)
-        .bind(WALK_ROWS)
-        .fetch_all(&mut *tx)
-        .await?;
-    let stopped = if matches!(plan, Plan::Walk) && (found.len() as i64) < limit {
-        sqlx::query_scalar(
-            "SELECT ticket_id FROM ticket_search WHERE shop_id = $1 AND ($2::bigint IS NULL OR ticket_id < $2)
-             ORDER BY ticket_id DESC OFFSET $3 - 1 LIMIT 1",
-        )
-        .bind(f.shop)
-        .bind(before)
-        .bind(WALK_ROWS)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(TicketId)
-    } else {
-        None
-    };
-    Ok((found, stopped))
+) -> sqlx::Result<Vec<i64>> {
+    let (queries, froms, belows) = levels(tsquery, top);
+    sqlx::query_scalar(concat!(
+        "SELECT ticket_id FROM (
+             SELECT m.ticket_id FROM unnest($2::text[], $12::bigint[], $14::bigint[]) AS l(q, low, high)
+             CROSS JOIN LATERAL (
+                 SELECT s.ticket_id FROM ticket_search s
+                 JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
+                 JOIN shops sh ON sh.id = s.shop_id
+                 WHERE s.doc @@ l.q::tsquery AND s.shop_id + 0 = $1
+                   AND s.ticket_id + 0 >= l.low AND s.ticket_id + 0 < l.high AND s.ticket_id <> ALL($3) ",
+        filters!(),
+        "        ORDER BY s.ticket_id DESC LIMIT $13) m
+             LIMIT $13) found
+         ORDER BY ticket_id DESC"
+    ))
+    .bind(f.shop)
+    .bind(queries)
+    .bind(except)
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(f.closed)
+    .bind(f.open)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(f.assignee)
+    .bind(f.unassigned)
+    .bind(froms)
+    .bind(limit)
+    .bind(belows)
+    .fetch_all(tx)
+    .await
+}
+
+/// Where each index table's levels start: one past its newest row.
+struct Tops {
+    tickets: i64,
+    buyers: i64,
+    orders: i64,
+}
+
+async fn tops(tx: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<Tops> {
+    let (tickets, buyers, orders): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1),
+                (SELECT max(customer_id) FROM buyer_search WHERE shop_id = $1),
+                (SELECT max(order_id) FROM order_search WHERE shop_id = $1)",
+    )
+    .bind(shop)
+    .fetch_one(tx)
+    .await?;
+    let top = |max: Option<i64>| max.map_or(0, |m| m + 1);
+    Ok(Tops {
+        tickets: top(tickets),
+        buyers: top(buyers),
+        orders: top(orders),
+    })
 }
 
 /// Runs a search in one shop.
@@ -544,64 +459,52 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
     let f = Bound::of(shop, request);
     let first_page = request.before.is_none();
     let mut tx = pool.begin().await?;
-    // Each statement is planned for its own words (a generic plan would not even look).
-    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-        .execute(&mut *tx)
-        .await?;
-    let frequencies = frequencies(&mut tx).await?;
+    let tops = tops(&mut tx, shop).await?;
+    sqlx::raw_sql(SETTINGS).execute(&mut *tx).await?;
 
-    // Best matches (first page): the ticket of that number, and exact hits in an identifier
-    // (order and tracking numbers, nicks, or their endings), which only a query of letters or
-    // digits can be (fewer than four of them end too many identifiers to be a best match).
+    // Best matches: the ticket of that number, and exact hits in an identifier (order and
+    // tracking numbers, nicks, or their endings), which only a query of letters or digits can
+    // be (fewer than four of them end too many identifiers to be a best match). Found on every
+    // page so that no page lists them again; shown on the first.
     let mut best: Vec<i64> = Vec::new();
-    if first_page {
-        if let Some(n) = query.ticket_no {
-            best = tickets_of(&mut tx, &Plan::Ids(vec![n]), &tsquery, &f, &[], None, 1)
-                .await?
-                .0;
-        }
-        if query.has_long_words() {
-            let best_tsquery = query.to_best_tsquery();
-            let plan = plan_for(&frequencies, index::Kind::Ticket, query, true);
-            let limit = BEST - best.len() as i64;
-            let (more, _) = tickets_of(&mut tx, &plan, &best_tsquery, &f, &best, None, limit).await?;
-            best.extend(more);
-        }
+    if let Some(n) = query.ticket_no {
+        best = tickets_numbered(&mut tx, &[n], &f).await?;
     }
-    let plan = plan_for(&frequencies, index::Kind::Ticket, query, false);
-    let (mut ids, stopped) = tickets_of(&mut tx, &plan, &tsquery, &f, &best, request.before, PAGE + 1).await?;
+    if query.has_long_words() && !query.only_number {
+        let limit = BEST - best.len() as i64;
+        let more = tickets_of(&mut tx, &query.to_best_tsquery(), tops.tickets, &f, &best, limit).await?;
+        best.extend(more);
+    }
+    // `#156` asks for that ticket only.
+    let text = !query.only_number;
+    let top = request.before.map_or(tops.tickets, |b| b.0);
+    let mut ids = if text {
+        tickets_of(&mut tx, &tsquery, top, &f, &best, PAGE + 1).await?
+    } else {
+        Vec::new()
+    };
     let next_before = if ids.len() as i64 > PAGE {
         ids.truncate(PAGE as usize);
         ids.last().copied().map(TicketId)
     } else {
-        stopped
+        None
     };
-    let (buyers, orders) = if first_page {
-        let mut buyers = buyers_of(
-            &mut tx,
-            shop,
-            plan_for(&frequencies, index::Kind::Buyer, query, false),
-            &tsquery,
-        )
-        .await?;
+    if !first_page {
+        best.clear();
+    }
+    let (buyers, orders) = if first_page && text {
+        let mut buyers = buyers_of(&mut tx, shop, &tsquery, tops.buyers).await?;
         for b in &mut buyers {
             b.phone = b.phone.as_deref().map(crate::privacy::mask_phone);
             if !viewer.names {
                 b.name = b.name.as_deref().map(crate::privacy::mask_name);
             }
         }
-        let orders = orders_of(
-            &mut tx,
-            shop,
-            plan_for(&frequencies, index::Kind::Order, query, false),
-            &tsquery,
-        )
-        .await?;
+        let orders = orders_of(&mut tx, shop, &tsquery, tops.orders).await?;
         (buyers, orders)
     } else {
         (Vec::new(), Vec::new())
     };
-    force(&mut tx, &Plan::Walk).await?;
     let shown: Vec<i64> = best.iter().chain(&ids).copied().collect();
     let mut tickets: Vec<Ticket> = sqlx::query_as(concat!(ticket_select!(), "WHERE t.shop_id = $1 AND t.id = ANY($2)"))
         .bind(shop)
@@ -654,80 +557,52 @@ macro_rules! order_columns {
 }
 
 /// The newest buyers the query finds.
-async fn buyers_of(
-    tx: &mut sqlx::PgConnection,
-    shop: ShopId,
-    plan: Plan,
-    tsquery: &str,
-) -> sqlx::Result<Vec<BuyerHit>> {
-    force(tx, &plan).await?;
-    let statement = match plan {
-        Plan::Walk => {
-            concat!(
-                buyer_columns!(),
-                "FROM (SELECT customer_id, doc FROM buyer_search WHERE shop_id = $1
-                   ORDER BY customer_id DESC LIMIT $4) b
-             JOIN customers c ON c.shop_id = $1 AND c.id = b.customer_id
-             WHERE b.doc @@ $2::tsquery
-             ORDER BY b.customer_id DESC LIMIT $3"
-            )
-        }
-        _ => {
-            concat!(
-                buyer_columns!(),
-                "FROM buyer_search b JOIN customers c ON c.shop_id = b.shop_id AND c.id = b.customer_id
-             WHERE b.shop_id = $1 AND b.doc @@ $2::tsquery AND $4::bigint IS NOT NULL
-             ORDER BY b.customer_id DESC LIMIT $3"
-            )
-        }
-    };
-    sqlx::query_as(statement)
-        .bind(shop)
-        .bind(tsquery)
-        .bind(SIDE)
-        .bind(WALK_ROWS)
-        .fetch_all(&mut *tx)
-        .await
+async fn buyers_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<BuyerHit>> {
+    let (queries, froms, belows) = levels(tsquery, top);
+    sqlx::query_as(concat!(
+        buyer_columns!(),
+        "FROM (SELECT m.customer_id FROM unnest($2::text[], $4::bigint[], $5::bigint[]) AS l(q, low, high)
+               CROSS JOIN LATERAL (
+                   SELECT b.customer_id FROM buyer_search b
+                   WHERE b.doc @@ l.q::tsquery AND b.shop_id + 0 = $1
+                     AND b.customer_id + 0 >= l.low AND b.customer_id + 0 < l.high
+                   ORDER BY b.customer_id DESC LIMIT $3) m
+               LIMIT $3) found
+         JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
+         ORDER BY c.id DESC"
+    ))
+    .bind(shop)
+    .bind(queries)
+    .bind(SIDE)
+    .bind(froms)
+    .bind(belows)
+    .fetch_all(tx)
+    .await
 }
 
 /// The newest orders the query finds.
-async fn orders_of(
-    tx: &mut sqlx::PgConnection,
-    shop: ShopId,
-    plan: Plan,
-    tsquery: &str,
-) -> sqlx::Result<Vec<OrderHit>> {
-    force(tx, &plan).await?;
-    let statement = match plan {
-        Plan::Walk => {
-            concat!(
-                order_columns!(),
-                "FROM (SELECT order_id, doc FROM order_search WHERE shop_id = $1
-                   ORDER BY order_id DESC LIMIT $4) x
-             JOIN orders o ON o.shop_id = $1 AND o.id = x.order_id
-             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-             WHERE x.doc @@ $2::tsquery
-             ORDER BY x.order_id DESC LIMIT $3"
-            )
-        }
-        _ => {
-            concat!(
-                order_columns!(),
-                "FROM order_search x
-             JOIN orders o ON o.shop_id = x.shop_id AND o.id = x.order_id
-             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-             WHERE x.shop_id = $1 AND x.doc @@ $2::tsquery AND $4::bigint IS NOT NULL
-             ORDER BY x.order_id DESC LIMIT $3"
-            )
-        }
-    };
-    sqlx::query_as(statement)
-        .bind(shop)
-        .bind(tsquery)
-        .bind(SIDE)
-        .bind(WALK_ROWS)
-        .fetch_all(&mut *tx)
-        .await
+async fn orders_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<OrderHit>> {
+    let (queries, froms, belows) = levels(tsquery, top);
+    sqlx::query_as(concat!(
+        order_columns!(),
+        "FROM (SELECT m.order_id FROM unnest($2::text[], $4::bigint[], $5::bigint[]) AS l(q, low, high)
+               CROSS JOIN LATERAL (
+                   SELECT x.order_id FROM order_search x
+                   WHERE x.doc @@ l.q::tsquery AND x.shop_id + 0 = $1
+                     AND x.order_id + 0 >= l.low AND x.order_id + 0 < l.high
+                   ORDER BY x.order_id DESC LIMIT $3) m
+               LIMIT $3) found
+         JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
+         JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+         ORDER BY o.id DESC"
+    ))
+    .bind(shop)
+    .bind(queries)
+    .bind(SIDE)
+    .bind(froms)
+    .bind(belows)
+    .fetch_all(tx)
+    .await
 }
 
 /// The first piece of a ticket's text that the query matches, marked; its description when

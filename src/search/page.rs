@@ -242,9 +242,7 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
     view.catching_up = found.catching_up;
     view.next_page = found.next_before.map(|b| here(Some(b.0)));
     let total = found.best.len() + found.tickets.len();
-    view.summary = if total == 0 && view.next_page.is_some() {
-        t.t("search.none_among_newest").to_string()
-    } else if total == 0 && found.buyers.is_empty() && found.orders.is_empty() {
+    view.summary = if total == 0 && found.buyers.is_empty() && found.orders.is_empty() {
         t.t("search.nothing").to_string()
     } else {
         t.f("search.showing", &[("count", &total)])

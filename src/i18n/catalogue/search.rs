@@ -50,11 +50,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "没有找到。试试更短的词、订单号的后几位，或去掉筛选条件。",
         "Nothing found. Try fewer or shorter words, the last digits of an order number, or remove the filters.",
     ),
-    (
-        "search.none_among_newest",
-        "最近的工单中没有找到；点“更早的结果”继续往前找。",
-        "None among the newest tickets; choose “Older results” to look further back.",
-    ),
     ("search.ticket_count", "{count} 个工单", "{count} tickets"),
     ("search.next_page", "更早的结果", "Older results"),
     ("search.first_page", "回到最新", "Back to the newest"),
