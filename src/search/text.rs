@@ -126,6 +126,9 @@ impl Source {
 /// The prefix that keeps phone numbers apart from every other token (no token a person's query
 /// makes starts with a sign).
 const PHONE: &str = "~p";
+/// The prefix of the lexemes of runs written together (`~gsf1234`): apart from the runs' own, so
+/// that a query of letters alone (`zhou`) does not gather every buyer's `zhouzhou8614` as well.
+const GLUED: &str = "~g";
 /// A query's letters or digits match as a prefix from this many on; fewer match whole tokens only
 /// (the lexemes that start with two or three digits are counted in millions).
 const MIN_PREFIX_CHARS: usize = 4;
@@ -238,6 +241,15 @@ fn runs(text: &str) -> Vec<(Run, bool)> {
         gap = false;
     }
     out
+}
+
+/// The lexeme of a token: runs written together under [`GLUED`].
+fn glued_lexeme(text: &str, glued: bool) -> String {
+    if glued {
+        format!("{GLUED}{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// What takes positions in a document and tokens in a query: a run of CJK characters, or runs
@@ -360,12 +372,17 @@ impl Doc {
                             self.put(ending, at, weight);
                         }
                     }
-                    if runs.len() > 1 {
+                    if let [.., (_, last)] = runs.as_slice()
+                        && runs.len() > 1
+                    {
+                        // Whole, and (identifiers) from every character before the last run:
+                        // an ending that starts in the last run is that run's own.
                         let whole: Vec<char> = runs.iter().flat_map(|(_, chars)| chars.iter().copied()).collect();
                         let whole = &whole[..whole.len().min(MAX_RUN_CHARS)];
-                        self.put(string(whole), at, weight);
-                        for ending in endings(whole, source) {
-                            self.put(ending, at, weight);
+                        self.put(glued_lexeme(&string(whole), true), at, weight);
+                        let before_last = whole.len().saturating_sub(last.len());
+                        for ending in endings(whole, source).take(before_last.saturating_sub(1)) {
+                            self.put(glued_lexeme(&ending, true), at, weight);
                         }
                     }
                     self.next += 1;
@@ -437,8 +454,14 @@ enum QueryToken {
     Pair(String),
     /// One CJK character alone, matched exactly (every character is indexed alone too).
     Single(char),
-    /// A run of letters or digits; `last` when nothing follows it in its word (a prefix).
-    Word { text: String, digits: bool, last: bool },
+    /// A run of letters or digits, or runs of them written together (`glued`); `last` when
+    /// nothing follows it in its word (a prefix).
+    Word {
+        text: String,
+        digits: bool,
+        glued: bool,
+        last: bool,
+    },
 }
 
 /// What a person typed, read: words (separated by spaces, or a quoted phrase), each a phrase of
@@ -488,6 +511,7 @@ impl Query {
                         tokens.push(QueryToken::Word {
                             text: string(&whole[..whole.len().min(MAX_RUN_CHARS)]),
                             digits: matches!(runs.as_slice(), [(Class::Digit, _)]),
+                            glued: runs.len() > 1,
                             last: false,
                         });
                     }
@@ -520,7 +544,12 @@ impl Query {
         self.render(|out, token| match token {
             QueryToken::Pair(pair) => quote(out, pair),
             QueryToken::Single(c) => quote(out, &c.to_string()),
-            QueryToken::Word { text, digits, last } => {
+            QueryToken::Word {
+                text,
+                digits,
+                glued,
+                last,
+            } => {
                 let star = if *last && text.chars().count() >= MIN_PREFIX_CHARS {
                     ":*"
                 } else {
@@ -535,7 +564,7 @@ impl Query {
                     out.push_str(star);
                     out.push(')');
                 } else {
-                    quote(out, text);
+                    quote(out, &glued_lexeme(text, *glued));
                     out.push_str(star);
                 }
             }
@@ -563,7 +592,7 @@ impl Query {
             match token {
                 QueryToken::Pair(pair) => quote(out, pair),
                 QueryToken::Single(c) => quote(out, &c.to_string()),
-                QueryToken::Word { text, .. } => quote(out, text),
+                QueryToken::Word { text, glued, .. } => quote(out, &glued_lexeme(text, *glued)),
             }
             out.push_str(":A");
         })
@@ -721,7 +750,7 @@ mod tests {
     fn letters_and_digits_are_runs_of_their_own_lower_cased_and_full_width_read_as_ascii() {
         assert_eq!(
             doc(&[(Source::FollowUp, "ＳＦ快递 SF1234")]),
-            "'1234':3C 'sf':1C,3C 'sf1234':3C '快':2C '快递':2C '递':2C"
+            "'1234':3C 'sf':1C,3C '~gsf1234':3C '快':2C '快递':2C '递':2C"
         );
     }
 
@@ -736,12 +765,14 @@ mod tests {
             "'hou':2A",
             "'8614':2A",
             "'614':2A",
-            "'zhouzhou8614':2A",
-            "'ouzhou8614':2A",
+            "'~gzhouzhou8614':2A",
+            "'~gouzhou8614':2A",
+            "'~gu8614':2A",
         ] {
             assert!(v.contains(lexeme), "{lexeme} in {v}");
         }
         assert!(!v.contains("'ou'"), "two characters are not an ending: {v}");
+        assert!(!v.contains("'~g8614'"), "the last run's endings are its own: {v}");
         let free = doc(&[(Source::FollowUp, "zhouzhou")]);
         assert_eq!(free, "'zhouzhou':1C", "free text does not index endings");
     }
@@ -750,10 +781,10 @@ mod tests {
     fn letters_and_digits_written_together_stand_at_one_position_and_whole() {
         assert_eq!(
             doc(&[(Source::Description, "iPhone15 SF-1234")]),
-            "'1234':3B '15':1B 'iphone':1B 'iphone15':1B 'sf':2B"
+            "'1234':3B '15':1B 'iphone':1B 'sf':2B '~giphone15':1B"
         );
         let tracking = doc(&[(Source::Tracking, "SF123456")]);
-        for lexeme in ["'sf123456':1A", "'f123456':1A", "'123456':1A", "'3456':1A"] {
+        for lexeme in ["'~gsf123456':1A", "'~gf123456':1A", "'123456':1A", "'3456':1A"] {
             assert!(tracking.contains(lexeme), "{lexeme} in {tracking}");
         }
     }
@@ -802,7 +833,7 @@ mod tests {
         assert_eq!(q("#156"), "'156'");
         assert_eq!(
             q("ili72"),
-            "'ili72':*",
+            "'~gili72':*",
             "letters and digits written together are one token"
         );
         assert_eq!(q("SF-1234"), "('sf' <-> '1234':*)");
@@ -818,7 +849,7 @@ mod tests {
         let short = Query::parse("tel1").expect("a query");
         assert_eq!(
             short.to_tsquery(false),
-            "'tel1':*",
+            "'~gtel1':*",
             "no query reaches the phones' names"
         );
     }
@@ -826,7 +857,7 @@ mod tests {
     #[test]
     fn the_best_matches_are_exact_identifiers() {
         let q = Query::parse("SF1234").expect("a query");
-        assert_eq!(q.to_best_tsquery(), "'sf1234':A");
+        assert_eq!(q.to_best_tsquery(), "'~gsf1234':A");
     }
 
     #[test]
@@ -889,12 +920,15 @@ mod tests {
                             && match token {
                                 QueryToken::Pair(pair) => lexeme == pair,
                                 QueryToken::Single(c) => *lexeme == c.to_string(),
-                                QueryToken::Word { text, last: true, .. }
-                                    if text.chars().count() >= MIN_PREFIX_CHARS =>
-                                {
-                                    lexeme.starts_with(text.as_str())
+                                QueryToken::Word {
+                                    text,
+                                    glued,
+                                    last: true,
+                                    ..
+                                } if text.chars().count() >= MIN_PREFIX_CHARS => {
+                                    lexeme.starts_with(glued_lexeme(text, *glued).as_str())
                                 }
-                                QueryToken::Word { text, .. } => lexeme == text,
+                                QueryToken::Word { text, glued, .. } => *lexeme == glued_lexeme(text, *glued),
                             }
                     })
                 })
@@ -922,6 +956,18 @@ mod tests {
             let ending = &digits[cut..];
             let query = Query::parse(ending).expect("a query");
             prop_assert!(model_finds(&digits, &query, Source::OrderNo));
+        }
+
+        /// Any four characters or more of a nick's letters and digits written together find it,
+        /// whether they fall in the letters, the digits or across both.
+        #[test]
+        fn any_piece_of_a_glued_identifier_is_found(letters in "[a-z]{3,10}", digits in "[0-9]{3,8}", from in 0usize..18, len in 4usize..18) {
+            let glued = format!("{letters}{digits}");
+            let from = from % (glued.len() - 3);
+            let len = len.min(glued.len() - from).max(4);
+            let piece = &glued[from..from + len];
+            let query = Query::parse(piece).expect("a query");
+            prop_assert!(model_finds(&format!("tb_{glued}"), &query, Source::Nick), "{piece} in {glued}");
         }
 
         /// Documents and queries never fail to be written, whatever the text.
