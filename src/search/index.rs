@@ -236,6 +236,18 @@ pub async fn ticket_pieces(
     shop: ShopId,
     ids: &[i64],
 ) -> sqlx::Result<HashMap<i64, Vec<(Source, String)>>> {
+    let mut pieces = ticket_fields(conn, shop, ids).await?;
+    add_event_pieces(conn, shop, ids, &mut pieces).await?;
+    Ok(pieces)
+}
+
+/// The pieces of text of tickets' own fields (and their order's and buyer's), by id: the first
+/// part of [`ticket_pieces`].
+pub async fn ticket_fields(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ids: &[i64],
+) -> sqlx::Result<HashMap<i64, Vec<(Source, String)>>> {
     let rows: Vec<TicketRow> = sqlx::query_as(
         "SELECT t.id, t.description, t.reason_text, t.review_text, t.refund_no, t.return_tracking_no, t.sku,
                 o.order_no, c.nick, c.name, c.phone,
@@ -275,6 +287,16 @@ pub async fn ticket_pieces(
         );
         pieces.insert(row.id, p);
     }
+    Ok(pieces)
+}
+
+/// Adds to `pieces` the words of the timelines of the tickets `ids` (after their own fields).
+pub async fn add_event_pieces(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    ids: &[i64],
+    pieces: &mut HashMap<i64, Vec<(Source, String)>>,
+) -> sqlx::Result<()> {
     let events: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
         "SELECT ticket_id, kind, data FROM ticket_events
          WHERE shop_id = $1 AND ticket_id = ANY($2)
@@ -291,7 +313,7 @@ pub async fn ticket_pieces(
         };
         event_pieces(event, p);
     }
-    Ok(pieces)
+    Ok(())
 }
 
 /// The words of an event worth finding a ticket by.

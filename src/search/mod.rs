@@ -317,6 +317,18 @@ struct Bound {
 }
 
 impl Bound {
+    /// Whether no filter is set (the shop only).
+    fn is_none(&self) -> bool {
+        self.kind.is_none()
+            && self.status.is_none()
+            && !self.closed
+            && !self.open
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.assignee.is_none()
+            && !self.unassigned
+    }
+
     fn of(shop: ShopId, request: &Request) -> Bound {
         let (status, closed, open) = match request.status {
             StatusFilter::Any => (None, false, false),
@@ -384,8 +396,36 @@ async fn tickets_numbered(tx: &mut sqlx::PgConnection, ids: &[i64], f: &Bound) -
     .await
 }
 
+/// The levels' read of `ticket_search`, with the joins and the conditions the filters need:
+/// `$2` the levels' `tsquery`s, `$3` the tickets shown already; the levels' ranges, the limit and
+/// the filters as numbered by the caller.
+macro_rules! ticket_levels {
+    ($levels:literal, $joins:literal, $filters:expr, $limit:literal) => {
+        concat!(
+            "SELECT ticket_id FROM (
+                 SELECT m.ticket_id FROM unnest($2::text[], ",
+            $levels,
+            ") AS l(q, low, high)
+                 CROSS JOIN LATERAL (
+                     SELECT s.ticket_id FROM ticket_search s ",
+            $joins,
+            " WHERE s.doc @@ l.q::tsquery AND s.shop_id + 0 = $1
+                       AND s.ticket_id + 0 >= l.low AND s.ticket_id + 0 < l.high AND s.ticket_id <> ALL($3) ",
+            $filters,
+            " ORDER BY s.ticket_id DESC LIMIT ",
+            $limit,
+            ") m
+                 LIMIT ",
+            $limit,
+            ") found
+             ORDER BY ticket_id DESC"
+        )
+    };
+}
+
 /// The newest tickets below `top` that `tsquery` finds and that pass the filters, not in
-/// `except`: at most `limit`, read level by level and no further than the page needs.
+/// `except`: at most `limit`, read level by level and no further than the page needs. Without
+/// filters the index table alone answers (a join per match would cost more than the match).
 async fn tickets_of(
     tx: &mut sqlx::PgConnection,
     tsquery: &str,
@@ -395,19 +435,22 @@ async fn tickets_of(
     limit: i64,
 ) -> sqlx::Result<Vec<i64>> {
     let (queries, froms, belows) = levels(tsquery, top);
-    sqlx::query_scalar(concat!(
-        "SELECT ticket_id FROM (
-             SELECT m.ticket_id FROM unnest($2::text[], $12::bigint[], $14::bigint[]) AS l(q, low, high)
-             CROSS JOIN LATERAL (
-                 SELECT s.ticket_id FROM ticket_search s
-                 JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id
-                 JOIN shops sh ON sh.id = s.shop_id
-                 WHERE s.doc @@ l.q::tsquery AND s.shop_id + 0 = $1
-                   AND s.ticket_id + 0 >= l.low AND s.ticket_id + 0 < l.high AND s.ticket_id <> ALL($3) ",
+    if f.is_none() {
+        return sqlx::query_scalar(ticket_levels!("$4::bigint[], $6::bigint[]", "", "", "$5"))
+            .bind(f.shop)
+            .bind(queries)
+            .bind(except)
+            .bind(froms)
+            .bind(limit)
+            .bind(belows)
+            .fetch_all(tx)
+            .await;
+    }
+    sqlx::query_scalar(ticket_levels!(
+        "$12::bigint[], $14::bigint[]",
+        "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
         filters!(),
-        "        ORDER BY s.ticket_id DESC LIMIT $13) m
-             LIMIT $13) found
-         ORDER BY ticket_id DESC"
+        "$13"
     ))
     .bind(f.shop)
     .bind(queries)
@@ -511,7 +554,20 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
         .bind(&shown)
         .fetch_all(&mut *tx)
         .await?;
-    let mut pieces = index::ticket_pieces(&mut tx, shop, &shown).await?;
+    // A hit's own fields come first in its text: the timeline is read only for the hits they
+    // do not explain.
+    let mut pieces = index::ticket_fields(&mut tx, shop, &shown).await?;
+    let unexplained: Vec<i64> = shown
+        .iter()
+        .copied()
+        .filter(|id| {
+            let own = pieces.get(id).map(Vec::as_slice).unwrap_or_default();
+            !own.iter().any(|(source, text)| marks(query, *source, text, viewer))
+        })
+        .collect();
+    if !unexplained.is_empty() {
+        index::add_event_pieces(&mut tx, shop, &unexplained, &mut pieces).await?;
+    }
     tx.commit().await?;
     let mut hit = |id: i64| -> Option<Hit> {
         let at = tickets.iter().position(|t| t.id.0 == id)?;
@@ -609,16 +665,26 @@ async fn orders_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top
 /// none does (it was found by its number, or by a word the marking does not see).
 fn mark(query: &Query, pieces: Vec<(Source, String)>, viewer: Viewer, ticket: &Ticket) -> (Option<Source>, Vec<Piece>) {
     for (source, text) in pieces {
-        let shown = match source {
-            Source::TicketNo => continue,
-            Source::Phone if !viewer.phones => continue,
-            Source::Phone => crate::privacy::mask_phone(&text),
-            Source::Name if !viewer.names => crate::privacy::mask_name(&text),
-            _ => text,
-        };
-        if let Some(marked) = query.mark(&shown, SNIPPET_CHARS) {
+        if let Some(marked) = shown(source, text, viewer).and_then(|t| query.mark(&t, SNIPPET_CHARS)) {
             return (Some(source), marked);
         }
     }
     (None, text::excerpt(&ticket.description, SNIPPET_CHARS))
+}
+
+/// Whether the query marks something in this piece of text.
+fn marks(query: &Query, source: Source, text: &str, viewer: Viewer) -> bool {
+    shown(source, text.to_string(), viewer).is_some_and(|t| query.mark(&t, SNIPPET_CHARS).is_some())
+}
+
+/// A piece of text as the viewer may see it next to a hit (`None`: not shown, as the ticket's
+/// number, or a phone to a role that sees it masked).
+fn shown(source: Source, text: String, viewer: Viewer) -> Option<String> {
+    match source {
+        Source::TicketNo => None,
+        Source::Phone if !viewer.phones => None,
+        Source::Phone => Some(crate::privacy::mask_phone(&text)),
+        Source::Name if !viewer.names => Some(crate::privacy::mask_name(&text)),
+        _ => Some(text),
+    }
 }
