@@ -316,7 +316,23 @@ struct Bound {
     unassigned: bool,
 }
 
+/// A statement that answers ticket ids, being bound.
+type IdsStatement<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>;
+
 impl Bound {
+    /// Binds the filters as `$4`–`$11` ([`filters!`]), after `$1`–`$3`.
+    fn bind_filters<'q>(&self, statement: IdsStatement<'q>) -> IdsStatement<'q> {
+        statement
+            .bind(self.kind)
+            .bind(self.status)
+            .bind(self.closed)
+            .bind(self.open)
+            .bind(self.from)
+            .bind(self.to)
+            .bind(self.assignee)
+            .bind(self.unassigned)
+    }
+
     /// Whether no filter is set (the shop only).
     fn is_none(&self) -> bool {
         self.kind.is_none()
@@ -375,7 +391,7 @@ fn levels(tsquery: &str, top: i64) -> (Vec<String>, Vec<i64>, Vec<i64>) {
 
 /// The tickets of these numbers that pass the filters.
 async fn tickets_numbered(tx: &mut sqlx::PgConnection, ids: &[i64], f: &Bound) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(concat!(
+    let statement = sqlx::query_scalar(concat!(
         "SELECT t.id FROM tickets t JOIN shops sh ON sh.id = t.shop_id
          WHERE t.shop_id = $1 AND t.id = ANY($2) AND t.id <> ALL($3) ",
         filters!(),
@@ -383,17 +399,8 @@ async fn tickets_numbered(tx: &mut sqlx::PgConnection, ids: &[i64], f: &Bound) -
     ))
     .bind(f.shop)
     .bind(ids)
-    .bind(&[] as &[i64])
-    .bind(f.kind)
-    .bind(f.status)
-    .bind(f.closed)
-    .bind(f.open)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(f.assignee)
-    .bind(f.unassigned)
-    .fetch_all(tx)
-    .await
+    .bind(&[] as &[i64]);
+    f.bind_filters(statement).fetch_all(tx).await
 }
 
 /// The levels' read of `ticket_search`, with the joins and the conditions the filters need:
@@ -446,7 +453,7 @@ async fn tickets_of(
             .fetch_all(tx)
             .await;
     }
-    sqlx::query_scalar(ticket_levels!(
+    let statement = sqlx::query_scalar(ticket_levels!(
         "$12::bigint[], $14::bigint[]",
         "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
         filters!(),
@@ -454,20 +461,13 @@ async fn tickets_of(
     ))
     .bind(f.shop)
     .bind(queries)
-    .bind(except)
-    .bind(f.kind)
-    .bind(f.status)
-    .bind(f.closed)
-    .bind(f.open)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(f.assignee)
-    .bind(f.unassigned)
-    .bind(froms)
-    .bind(limit)
-    .bind(belows)
-    .fetch_all(tx)
-    .await
+    .bind(except);
+    f.bind_filters(statement)
+        .bind(froms)
+        .bind(limit)
+        .bind(belows)
+        .fetch_all(tx)
+        .await
 }
 
 /// Where each index table's levels start: one past its newest row.
@@ -612,19 +612,42 @@ macro_rules! order_columns {
     };
 }
 
+/// The newest `$id`s of the index table `$table` that the levels' `tsquery`s find (`$2`, with the
+/// ranges `$4`, `$5`), at most `$3`, as the table `found`: the buyers' and the orders' lists.
+macro_rules! side_levels {
+    ($table:literal, $id:literal) => {
+        concat!(
+            "(SELECT m.",
+            $id,
+            " FROM unnest($2::text[], $4::bigint[], $5::bigint[]) AS l(q, low, high)
+              CROSS JOIN LATERAL (
+                  SELECT x.",
+            $id,
+            " FROM ",
+            $table,
+            " x
+                  WHERE x.doc @@ l.q::tsquery AND x.shop_id + 0 = $1
+                    AND x.",
+            $id,
+            " + 0 >= l.low AND x.",
+            $id,
+            " + 0 < l.high
+                  ORDER BY x.",
+            $id,
+            " DESC LIMIT $3) m
+              LIMIT $3) found "
+        )
+    };
+}
+
 /// The newest buyers the query finds.
 async fn buyers_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<BuyerHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
     sqlx::query_as(concat!(
         buyer_columns!(),
-        "FROM (SELECT m.customer_id FROM unnest($2::text[], $4::bigint[], $5::bigint[]) AS l(q, low, high)
-               CROSS JOIN LATERAL (
-                   SELECT b.customer_id FROM buyer_search b
-                   WHERE b.doc @@ l.q::tsquery AND b.shop_id + 0 = $1
-                     AND b.customer_id + 0 >= l.low AND b.customer_id + 0 < l.high
-                   ORDER BY b.customer_id DESC LIMIT $3) m
-               LIMIT $3) found
-         JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
+        "FROM ",
+        side_levels!("buyer_search", "customer_id"),
+        "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
          ORDER BY c.id DESC"
     ))
     .bind(shop)
@@ -641,14 +664,9 @@ async fn orders_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top
     let (queries, froms, belows) = levels(tsquery, top);
     sqlx::query_as(concat!(
         order_columns!(),
-        "FROM (SELECT m.order_id FROM unnest($2::text[], $4::bigint[], $5::bigint[]) AS l(q, low, high)
-               CROSS JOIN LATERAL (
-                   SELECT x.order_id FROM order_search x
-                   WHERE x.doc @@ l.q::tsquery AND x.shop_id + 0 = $1
-                     AND x.order_id + 0 >= l.low AND x.order_id + 0 < l.high
-                   ORDER BY x.order_id DESC LIMIT $3) m
-               LIMIT $3) found
-         JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
+        "FROM ",
+        side_levels!("order_search", "order_id"),
+        "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
          JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
          ORDER BY o.id DESC"
     ))
