@@ -44,7 +44,8 @@ pub enum Command {
         /// Seconds between two runs of the follow-up sweep (0: never run it in this process).
         #[arg(long, env = "AFTERSALES_SWEEP_SECS", default_value_t = 60)]
         sweep_secs: u64,
-        /// Largest number of database connections.
+        /// Largest number of database connections (searches open up to half as many more, at
+        /// least two, for themselves).
         #[arg(long, env = "AFTERSALES_DB_CONNECTIONS", default_value_t = 16)]
         db_connections: u32,
         /// The address people reach the desk at, e.g. https://desk.example.com. When it is

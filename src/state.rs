@@ -18,6 +18,8 @@ use crate::web::transport::Transport;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// The search's connections, beside the pool (`search::Connections`).
+    pub search: crate::search::Connections,
     /// The working-day calendar in use (statutory holidays and make-up days).
     pub calendars: CalendarCache,
     /// How failed sign-ins are throttled (the counts are in the database).
@@ -42,6 +44,7 @@ impl AppState {
     /// State over a pool, with the calendar bundled in the binary until the database's is loaded.
     pub fn new(pool: PgPool) -> AppState {
         AppState {
+            search: crate::search::Connections::beside(&pool),
             pool,
             calendars: CalendarCache::default(),
             sign_in_policy: Policy::default(),

@@ -92,7 +92,7 @@ pub async fn search(
         ApiError::invalid(first.field, first.message)
     })?;
     let viewer = Viewer::of(&user);
-    let found = super::search(&state.pool, shop, &request, viewer).await?;
+    let found = super::search(&state.pool, &state.search, shop, &request, viewer).await?;
     Ok(Json(SearchResults {
         best: found.best.into_iter().map(ticket_hit).collect(),
         tickets: found.tickets.into_iter().map(ticket_hit).collect(),

@@ -53,16 +53,10 @@ pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
 }
 
 /// Indexes what is pending in `shop`, up to `limit` rows, waiting for rows another server is
-/// indexing (so that what was committed before is found once this returns). Returns how many
-/// were indexed and whether more are left.
-pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<(usize, bool)> {
-    let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
-        .bind(shop)
-        .fetch_one(pool)
-        .await?;
-    if !pending {
-        return Ok((0, false));
-    }
+/// indexing (so that what was committed before is found once this returns): called when
+/// something is pending (a search reads that with its tops, and again after). Returns how many
+/// were indexed.
+pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<usize> {
     let mut tx = pool.begin().await?;
     let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
         "DELETE FROM search_pending p
@@ -76,11 +70,7 @@ pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<(
     .await?;
     let indexed = index_taken(&mut tx, &taken).await?;
     tx.commit().await?;
-    let left: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
-        .bind(shop)
-        .fetch_one(pool)
-        .await?;
-    Ok((indexed, left))
+    Ok(indexed)
 }
 
 /// Puts every ticket, buyer and order of `shop` in the pending list (after a bulk load that
@@ -211,21 +201,78 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[(ShopId, Kind,
     Ok(count)
 }
 
-/// What a ticket's document is made of, besides its timeline.
+/// The columns of a ticket's own text that [`Ticket`](crate::tickets::Ticket) does not hold,
+/// from `t` (the ticket), `c` (its buyer) as in `ticket_joins!`: read with the ticket by a
+/// search, into [`OwnText`].
+macro_rules! own_text_columns {
+    () => {
+        ", t.reason_text, t.refund_no, c.name AS buyer_name, c.phone AS buyer_phone,
+         (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
+          WHERE l.shop_id = t.shop_id AND l.order_id = t.order_id AND (t.sku IS NULL OR l.sku = t.sku)) AS titles "
+    };
+}
+pub(crate) use own_text_columns;
+
+/// The text of [`own_text_columns!`].
+#[derive(sqlx::FromRow)]
+pub struct OwnText {
+    reason_text: Option<String>,
+    refund_no: Option<String>,
+    buyer_name: Option<String>,
+    buyer_phone: Option<String>,
+    titles: Option<String>,
+}
+
+/// A ticket's own fields as the indexer reads them.
 #[derive(sqlx::FromRow)]
 struct TicketRow {
     id: i64,
     description: String,
-    reason_text: Option<String>,
     review_text: Option<String>,
-    refund_no: Option<String>,
     return_tracking_no: Option<String>,
     sku: Option<String>,
     order_no: String,
-    nick: String,
-    name: Option<String>,
-    phone: Option<String>,
-    titles: Option<String>,
+    buyer: String,
+    #[sqlx(flatten)]
+    text: OwnText,
+}
+
+/// A ticket's own fields (and its order's and buyer's) that a search finds it by.
+pub struct OwnFields<'a> {
+    pub id: i64,
+    pub order_no: &'a str,
+    pub buyer: &'a str,
+    pub sku: Option<&'a str>,
+    pub tracking_no: Option<&'a str>,
+    pub description: &'a str,
+    pub review_text: Option<&'a str>,
+}
+
+/// The pieces of a ticket's own text, in the order they are indexed and looked through for a
+/// hit: what identifies it, what it is about, what was bought.
+pub fn own_pieces(fields: OwnFields<'_>, text: OwnText) -> Vec<(Source, String)> {
+    let mut pieces = vec![
+        (Source::TicketNo, fields.id.to_string()),
+        (Source::OrderNo, fields.order_no.to_owned()),
+        (Source::Nick, fields.buyer.to_owned()),
+    ];
+    let optional = [
+        (Source::Name, text.buyer_name),
+        (Source::Phone, text.buyer_phone),
+        (Source::Sku, fields.sku.map(str::to_owned)),
+        (Source::RefundNo, text.refund_no),
+        (Source::Tracking, fields.tracking_no.map(str::to_owned)),
+        (Source::Description, Some(fields.description.to_owned())),
+        (Source::Reason, text.reason_text),
+        (Source::Review, fields.review_text.map(str::to_owned)),
+        (Source::Title, text.titles),
+    ];
+    pieces.extend(
+        optional
+            .into_iter()
+            .filter_map(|(source, text)| text.filter(|t| !t.trim().is_empty()).map(|t| (source, t))),
+    );
+    pieces
 }
 
 /// The pieces of text of tickets, by id, in the order they are indexed and looked through for a
@@ -243,49 +290,35 @@ pub async fn ticket_pieces(
 
 /// The pieces of text of tickets' own fields (and their order's and buyer's), by id: the first
 /// part of [`ticket_pieces`].
-pub async fn ticket_fields(
+async fn ticket_fields(
     conn: &mut PgConnection,
     shop: ShopId,
     ids: &[i64],
 ) -> sqlx::Result<HashMap<i64, Vec<(Source, String)>>> {
-    let rows: Vec<TicketRow> = sqlx::query_as(
-        "SELECT t.id, t.description, t.reason_text, t.review_text, t.refund_no, t.return_tracking_no, t.sku,
-                o.order_no, c.nick, c.name, c.phone,
-                (SELECT string_agg(l.title, ' / ' ORDER BY l.sku) FROM order_lines l
-                 WHERE l.shop_id = t.shop_id AND l.order_id = t.order_id AND (t.sku IS NULL OR l.sku = t.sku)) AS titles
-         FROM tickets t
+    let rows: Vec<TicketRow> = sqlx::query_as(concat!(
+        "SELECT t.id, t.description, t.review_text, t.return_tracking_no, t.sku, o.order_no, c.nick AS buyer ",
+        own_text_columns!(),
+        "FROM tickets t
          JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
-         WHERE t.shop_id = $1 AND t.id = ANY($2)",
-    )
+         WHERE t.shop_id = $1 AND t.id = ANY($2)"
+    ))
     .bind(shop)
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     let mut pieces: HashMap<i64, Vec<(Source, String)>> = HashMap::with_capacity(rows.len());
     for row in rows {
-        let mut p = vec![
-            (Source::TicketNo, row.id.to_string()),
-            (Source::OrderNo, row.order_no),
-            (Source::Nick, row.nick),
-        ];
-        let optional = [
-            (Source::Name, row.name),
-            (Source::Phone, row.phone),
-            (Source::Sku, row.sku),
-            (Source::RefundNo, row.refund_no),
-            (Source::Tracking, row.return_tracking_no),
-            (Source::Description, Some(row.description)),
-            (Source::Reason, row.reason_text),
-            (Source::Review, row.review_text),
-            (Source::Title, row.titles),
-        ];
-        p.extend(
-            optional
-                .into_iter()
-                .filter_map(|(source, text)| text.filter(|t| !t.trim().is_empty()).map(|t| (source, t))),
-        );
-        pieces.insert(row.id, p);
+        let fields = OwnFields {
+            id: row.id,
+            order_no: &row.order_no,
+            buyer: &row.buyer,
+            sku: row.sku.as_deref(),
+            tracking_no: row.return_tracking_no.as_deref(),
+            description: &row.description,
+            review_text: row.review_text.as_deref(),
+        };
+        pieces.insert(row.id, own_pieces(fields, row.text));
     }
     Ok(pieces)
 }

@@ -15,15 +15,19 @@ pub mod index;
 pub mod page;
 pub mod text;
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use chrono::NaiveDate;
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::workflow::{Status, TicketKind};
 use crate::tickets::Ticket;
-use crate::tickets::model::ticket_select;
+use crate::tickets::model::{ticket_columns, ticket_joins};
 use text::{Piece, Query, Source};
 
 /// Tickets per page.
@@ -372,11 +376,36 @@ impl Bound {
 }
 
 /// How every statement of a search is planned. Each reads its index table through the GIN
-/// index, one age level at a time ([`age`]), and never through a primary key's range (the
-/// statements write `id + 0` for that); plans are the same for every word, so they are planned
-/// once per connection; a search is one of many at once, so it starts no parallel workers.
-const SETTINGS: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; \
-     SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL plan_cache_mode = force_generic_plan";
+/// index, one age level at a time ([`age`]), never by reading the table through, nor through a
+/// primary key's range (the statements write `id + 0` for that; the tops are read from the
+/// primary keys); plans are the same for every word, so they are planned once per connection;
+/// a search is one of many at once, so it starts no parallel workers.
+const SETTINGS: [(&str, &str); 3] = [
+    ("enable_seqscan", "off"),
+    ("max_parallel_workers_per_gather", "0"),
+    ("plan_cache_mode", "force_generic_plan"),
+];
+
+/// The search's own connections to the database, opened with [`SETTINGS`] (so a search sets
+/// nothing and needs no transaction: it only reads), at most half as many as the desk's pool
+/// (at least two), opened when first needed.
+#[derive(Clone, Debug)]
+pub struct Connections(PgPool);
+
+impl Connections {
+    /// Connections to the database of `pool`, as its own are made.
+    pub fn beside(pool: &PgPool) -> Connections {
+        let options = (*pool.connect_options()).clone().options(SETTINGS);
+        let max = (pool.options().get_max_connections() / 2).max(2);
+        Connections(
+            PgPoolOptions::new()
+                .max_connections(max)
+                .min_connections(0)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_lazy_with(options),
+        )
+    }
+}
 
 /// The `tsquery` of each age level below `top` and the levels' id ranges, as bound to the
 /// statements (`text[]`, `bigint[]`, `bigint[]`).
@@ -389,18 +418,18 @@ fn levels(tsquery: &str, top: i64) -> (Vec<String>, Vec<i64>, Vec<i64>) {
     )
 }
 
-/// The tickets of these numbers that pass the filters.
-async fn tickets_numbered(tx: &mut sqlx::PgConnection, ids: &[i64], f: &Bound) -> sqlx::Result<Vec<i64>> {
+/// The tickets of these numbers that pass the filters, at most `limit`.
+async fn tickets_numbered(conn: &mut sqlx::PgConnection, ids: &[i64], f: &Bound, limit: i64) -> sqlx::Result<Vec<i64>> {
     let statement = sqlx::query_scalar(concat!(
         "SELECT t.id FROM tickets t JOIN shops sh ON sh.id = t.shop_id
-         WHERE t.shop_id = $1 AND t.id = ANY($2) AND t.id <> ALL($3) ",
+         WHERE t.shop_id = $1 AND t.id = ANY($2) ",
         filters!(),
-        " ORDER BY t.id DESC"
+        " ORDER BY t.id DESC LIMIT $3"
     ))
     .bind(f.shop)
     .bind(ids)
-    .bind(&[] as &[i64]);
-    f.bind_filters(statement).fetch_all(tx).await
+    .bind(limit);
+    f.bind_filters(statement).fetch_all(conn).await
 }
 
 /// The levels' read of `ticket_search`, with the joins and the conditions the filters need:
@@ -434,7 +463,7 @@ macro_rules! ticket_levels {
 /// `except`: at most `limit`, read level by level and no further than the page needs. Without
 /// filters the index table alone answers (a join per match would cost more than the match).
 async fn tickets_of(
-    tx: &mut sqlx::PgConnection,
+    conn: &mut sqlx::PgConnection,
     tsquery: &str,
     top: i64,
     f: &Bound,
@@ -450,7 +479,7 @@ async fn tickets_of(
             .bind(froms)
             .bind(limit)
             .bind(belows)
-            .fetch_all(tx)
+            .fetch_all(conn)
             .await;
     }
     let statement = sqlx::query_scalar(ticket_levels!(
@@ -466,7 +495,7 @@ async fn tickets_of(
         .bind(froms)
         .bind(limit)
         .bind(belows)
-        .fetch_all(tx)
+        .fetch_all(conn)
         .await
 }
 
@@ -477,33 +506,54 @@ struct Tops {
     orders: i64,
 }
 
-async fn tops(tx: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<Tops> {
-    let (tickets, buyers, orders): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1),
+/// Whether anything of the shop waits to be indexed, and the tops.
+async fn tops(conn: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<(bool, Tops)> {
+    let (pending, tickets, buyers, orders): (bool, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1),
+                (SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1),
                 (SELECT max(customer_id) FROM buyer_search WHERE shop_id = $1),
                 (SELECT max(order_id) FROM order_search WHERE shop_id = $1)",
     )
     .bind(shop)
-    .fetch_one(tx)
+    .fetch_one(conn)
     .await?;
     let top = |max: Option<i64>| max.map_or(0, |m| m + 1);
-    Ok(Tops {
+    let tops = Tops {
         tickets: top(tickets),
         buyers: top(buyers),
         orders: top(orders),
-    })
+    };
+    Ok((pending, tops))
 }
 
-/// Runs a search in one shop.
-pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: Viewer) -> sqlx::Result<Results> {
-    let (_, catching_up) = index::catch_up(pool, shop, CATCH_UP).await?;
+/// A hit's row and the rest of its own text, in one read.
+#[derive(sqlx::FromRow)]
+struct Found {
+    #[sqlx(flatten)]
+    ticket: Ticket,
+    #[sqlx(flatten)]
+    text: index::OwnText,
+}
+
+/// Runs a search in one shop: `pool` indexes what is pending first, the search's own
+/// connections read.
+pub async fn search(
+    pool: &PgPool,
+    connections: &Connections,
+    shop: ShopId,
+    request: &Request,
+    viewer: Viewer,
+) -> sqlx::Result<Results> {
+    let mut conn = connections.0.acquire().await?;
+    let (mut catching_up, mut tops) = tops(&mut conn, shop).await?;
+    if catching_up {
+        index::catch_up(pool, shop, CATCH_UP).await?;
+        (catching_up, tops) = self::tops(&mut conn, shop).await?;
+    }
     let query = &request.query;
     let tsquery = query.to_tsquery(viewer.phones);
     let f = Bound::of(shop, request);
     let first_page = request.before.is_none();
-    let mut tx = pool.begin().await?;
-    let tops = tops(&mut tx, shop).await?;
-    sqlx::raw_sql(SETTINGS).execute(&mut *tx).await?;
 
     // Best matches: the ticket of that number, and exact hits in an identifier (order and
     // tracking numbers, nicks, or their endings), which only a query of letters or digits can
@@ -511,18 +561,18 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
     // page so that no page lists them again; shown on the first.
     let mut best: Vec<i64> = Vec::new();
     if let Some(n) = query.ticket_no {
-        best = tickets_numbered(&mut tx, &[n], &f).await?;
+        best = tickets_numbered(&mut conn, &[n], &f, BEST).await?;
     }
     if query.has_long_words() && !query.only_number {
         let limit = BEST - best.len() as i64;
-        let more = tickets_of(&mut tx, &query.to_best_tsquery(), tops.tickets, &f, &best, limit).await?;
+        let more = tickets_of(&mut conn, &query.to_best_tsquery(), tops.tickets, &f, &best, limit).await?;
         best.extend(more);
     }
     // `#156` asks for that ticket only.
     let text = !query.only_number;
     let top = request.before.map_or(tops.tickets, |b| b.0);
     let mut ids = if text {
-        tickets_of(&mut tx, &tsquery, top, &f, &best, PAGE + 1).await?
+        tickets_of(&mut conn, &tsquery, top, &f, &best, PAGE + 1).await?
     } else {
         Vec::new()
     };
@@ -536,51 +586,68 @@ pub async fn search(pool: &PgPool, shop: ShopId, request: &Request, viewer: View
         best.clear();
     }
     let (buyers, orders) = if first_page && text {
-        let mut buyers = buyers_of(&mut tx, shop, &tsquery, tops.buyers).await?;
+        let mut buyers = buyers_of(&mut conn, shop, &tsquery, tops.buyers).await?;
         for b in &mut buyers {
             b.phone = b.phone.as_deref().map(crate::privacy::mask_phone);
             if !viewer.names {
                 b.name = b.name.as_deref().map(crate::privacy::mask_name);
             }
         }
-        let orders = orders_of(&mut tx, shop, &tsquery, tops.orders).await?;
+        let orders = orders_of(&mut conn, shop, &tsquery, tops.orders).await?;
         (buyers, orders)
     } else {
         (Vec::new(), Vec::new())
     };
     let shown: Vec<i64> = best.iter().chain(&ids).copied().collect();
-    let mut tickets: Vec<Ticket> = sqlx::query_as(concat!(ticket_select!(), "WHERE t.shop_id = $1 AND t.id = ANY($2)"))
-        .bind(shop)
-        .bind(&shown)
-        .fetch_all(&mut *tx)
-        .await?;
+    let found: Vec<Found> = sqlx::query_as(concat!(
+        ticket_columns!(),
+        index::own_text_columns!(),
+        ticket_joins!(),
+        "WHERE t.shop_id = $1 AND t.id = ANY($2)"
+    ))
+    .bind(shop)
+    .bind(&shown)
+    .fetch_all(&mut *conn)
+    .await?;
     // A hit's own fields come first in its text: the timeline is read only for the hits they
     // do not explain.
-    let mut pieces = index::ticket_fields(&mut tx, shop, &shown).await?;
-    let unexplained: Vec<i64> = shown
-        .iter()
-        .copied()
-        .filter(|id| {
-            let own = pieces.get(id).map(Vec::as_slice).unwrap_or_default();
-            !own.iter().any(|(source, text)| marks(query, *source, text, viewer))
-        })
-        .collect();
-    if !unexplained.is_empty() {
-        index::add_event_pieces(&mut tx, shop, &unexplained, &mut pieces).await?;
+    let mut hits: HashMap<i64, Hit> = HashMap::with_capacity(found.len());
+    let mut unexplained: HashMap<i64, Vec<(Source, String)>> = HashMap::new();
+    for Found { ticket, text } in found {
+        let id = ticket.id.0;
+        let own = index::own_pieces(
+            index::OwnFields {
+                id,
+                order_no: &ticket.order_no,
+                buyer: &ticket.buyer,
+                sku: ticket.sku.as_deref(),
+                tracking_no: ticket.return_tracking_no.as_deref(),
+                description: &ticket.description,
+                review_text: ticket.review_text.as_deref(),
+            },
+            text,
+        );
+        let (source, pieces) = match mark(query, &own, viewer) {
+            Some((source, pieces)) => (Some(source), pieces),
+            None => {
+                unexplained.insert(id, Vec::new());
+                (None, text::excerpt(&ticket.description, SNIPPET_CHARS))
+            }
+        };
+        hits.insert(id, Hit { ticket, source, pieces });
     }
-    tx.commit().await?;
-    let mut hit = |id: i64| -> Option<Hit> {
-        let at = tickets.iter().position(|t| t.id.0 == id)?;
-        let ticket = tickets.swap_remove(at);
-        let (source, marked) = mark(query, pieces.remove(&id).unwrap_or_default(), viewer, &ticket);
-        Some(Hit {
-            ticket,
-            source,
-            pieces: marked,
-        })
-    };
-    let best = best.iter().filter_map(|id| hit(*id)).collect();
-    let tickets = ids.iter().filter_map(|id| hit(*id)).collect();
+    if !unexplained.is_empty() {
+        let ids: Vec<i64> = unexplained.keys().copied().collect();
+        index::add_event_pieces(&mut conn, shop, &ids, &mut unexplained).await?;
+        for (id, events) in unexplained {
+            if let (Some(hit), Some((source, pieces))) = (hits.get_mut(&id), mark(query, &events, viewer)) {
+                hit.source = Some(source);
+                hit.pieces = pieces;
+            }
+        }
+    }
+    let best = best.iter().filter_map(|id| hits.remove(id)).collect();
+    let tickets = ids.iter().filter_map(|id| hits.remove(id)).collect();
     Ok(Results {
         best,
         tickets,
@@ -641,7 +708,7 @@ macro_rules! side_levels {
 }
 
 /// The newest buyers the query finds.
-async fn buyers_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<BuyerHit>> {
+async fn buyers_of(conn: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<BuyerHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
     sqlx::query_as(concat!(
         buyer_columns!(),
@@ -655,12 +722,12 @@ async fn buyers_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top
     .bind(SIDE)
     .bind(froms)
     .bind(belows)
-    .fetch_all(tx)
+    .fetch_all(conn)
     .await
 }
 
 /// The newest orders the query finds.
-async fn orders_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<OrderHit>> {
+async fn orders_of(conn: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<OrderHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
     sqlx::query_as(concat!(
         order_columns!(),
@@ -675,24 +742,19 @@ async fn orders_of(tx: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top
     .bind(SIDE)
     .bind(froms)
     .bind(belows)
-    .fetch_all(tx)
+    .fetch_all(conn)
     .await
 }
 
-/// The first piece of a ticket's text that the query matches, marked; its description when
-/// none does (it was found by its number, or by a word the marking does not see).
-fn mark(query: &Query, pieces: Vec<(Source, String)>, viewer: Viewer, ticket: &Ticket) -> (Option<Source>, Vec<Piece>) {
-    for (source, text) in pieces {
-        if let Some(marked) = shown(source, text, viewer).and_then(|t| query.mark(&t, SNIPPET_CHARS)) {
-            return (Some(source), marked);
-        }
-    }
-    (None, text::excerpt(&ticket.description, SNIPPET_CHARS))
-}
-
-/// Whether the query marks something in this piece of text.
-fn marks(query: &Query, source: Source, text: &str, viewer: Viewer) -> bool {
-    shown(source, text.to_string(), viewer).is_some_and(|t| query.mark(&t, SNIPPET_CHARS).is_some())
+/// The first of these pieces of a ticket's text that the query matches, marked, as the
+/// viewer may see it; `None` when none does (the ticket was found by its number, by a word in
+/// another piece, or by a word the marking does not see).
+fn mark(query: &Query, pieces: &[(Source, String)], viewer: Viewer) -> Option<(Source, Vec<Piece>)> {
+    pieces.iter().find_map(|(source, text)| {
+        shown(*source, text.clone(), viewer)
+            .and_then(|t| query.mark(&t, SNIPPET_CHARS))
+            .map(|marked| (*source, marked))
+    })
 }
 
 /// A piece of text as the viewer may see it next to a hit (`None`: not shown, as the ticket's

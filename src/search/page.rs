@@ -237,7 +237,7 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
         }
     };
     let viewer = Viewer::of(user);
-    let found = super::search(&state.pool, shop, &request, viewer).await?;
+    let found = super::search(&state.pool, &state.search, shop, &request, viewer).await?;
     view.searched = true;
     view.catching_up = found.catching_up;
     view.next_page = found.next_before.map(|b| here(Some(b.0)));

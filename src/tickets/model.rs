@@ -251,9 +251,9 @@ impl Ticket {
     }
 }
 
-/// The `SELECT … FROM … JOIN …` that [`Ticket`] reads, for the queries in `repo` (a macro so
-/// that `concat!` keeps every query a static string).
-macro_rules! ticket_select {
+/// The columns that [`Ticket`] reads (`SELECT …`), from the tables of [`ticket_joins!`]: macros,
+/// so that `concat!` keeps every statement a static string.
+macro_rules! ticket_columns {
     () => {
         "SELECT t.shop_id, t.id, t.kind, t.status, t.held_from, t.reason, t.description,
         t.order_id, o.order_no, t.sku, t.customer_id, c.nick AS buyer, t.assignee_id, u.display_name AS assignee_name,
@@ -263,12 +263,32 @@ macro_rules! ticket_select {
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
         t.reviewed_at, t.follow_up_of, t.merged_into, t.escalated_by, s.time_zone, s.platform_timers, s.review_timers,
         t.return_address, t.return_carrier, t.return_tracking_no,
-        t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note
-    FROM tickets t
+        t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note "
+    };
+}
+pub(crate) use ticket_columns;
+
+/// The tables [`ticket_columns!`] reads: `t` the ticket, `s` its shop, `o` its order, `c` its
+/// buyer, `u` its assignee.
+macro_rules! ticket_joins {
+    () => {
+        "FROM tickets t
     JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
     JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
     LEFT JOIN users u ON u.id = t.assignee_id "
+    };
+}
+pub(crate) use ticket_joins;
+
+/// The `SELECT … FROM … JOIN …` that [`Ticket`] reads, for the queries in `repo`; statements
+/// add their `WHERE`.
+macro_rules! ticket_select {
+    () => {
+        concat!(
+            $crate::tickets::model::ticket_columns!(),
+            $crate::tickets::model::ticket_joins!()
+        )
     };
 }
 pub(crate) use ticket_select;
