@@ -708,7 +708,12 @@ macro_rules! side_levels {
 }
 
 /// The newest buyers the query finds.
-async fn buyers_of(conn: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<BuyerHit>> {
+async fn buyers_of(
+    conn: &mut sqlx::PgConnection,
+    shop: ShopId,
+    tsquery: &str,
+    top: i64,
+) -> sqlx::Result<Vec<BuyerHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
     sqlx::query_as(concat!(
         buyer_columns!(),
@@ -727,7 +732,12 @@ async fn buyers_of(conn: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, t
 }
 
 /// The newest orders the query finds.
-async fn orders_of(conn: &mut sqlx::PgConnection, shop: ShopId, tsquery: &str, top: i64) -> sqlx::Result<Vec<OrderHit>> {
+async fn orders_of(
+    conn: &mut sqlx::PgConnection,
+    shop: ShopId,
+    tsquery: &str,
+    top: i64,
+) -> sqlx::Result<Vec<OrderHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
     sqlx::query_as(concat!(
         order_columns!(),

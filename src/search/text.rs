@@ -374,7 +374,7 @@ impl Doc {
                     for (class, chars) in &runs {
                         self.put(string(chars), at, weight);
                         if *class == Class::Letter {
-                            for piece in pieces(chars, source) {
+                            for piece in letter_pieces(chars, source) {
                                 self.put(format!("{PIECE}{piece}"), at, weight);
                             }
                         } else {
@@ -449,7 +449,7 @@ fn endings(chars: &[char], source: Source) -> impl Iterator<Item = String> + '_ 
 /// query of letters from the middle of a nick is then one lexeme, where a prefix of its endings
 /// would have the index gather every one of them (11 ms for `ngqin:*` among a million tickets,
 /// 0.3 ms for the lexeme).
-fn pieces(chars: &[char], source: Source) -> impl Iterator<Item = String> + '_ {
+fn letter_pieces(chars: &[char], source: Source) -> impl Iterator<Item = String> + '_ {
     let n = if source.endings() && chars.len() <= MAX_PIECES_RUN_CHARS {
         chars.len()
     } else {

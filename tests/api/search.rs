@@ -543,6 +543,22 @@ async fn search_index_indexes_what_waits_and_a_rebuild_makes_the_indexes_again()
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).to_string()
     };
+    // What the triggers listed (the ticket, its first event, the buyer, the order) is covered
+    // by the whole shop: listed twice, each row is there once.
+    let listed = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM search_pending")
+            .fetch_one(&app.pool)
+            .await
+            .expect("listed")
+    };
+    assert!(listed().await > 3, "the triggers listed what the API wrote");
+    for _ in 0..2 {
+        let count = aftersales::search::index::enqueue_shop(&app.pool, shop)
+            .await
+            .expect("enqueue");
+        assert_eq!(count, 3);
+    }
+    assert_eq!(listed().await, 3, "one ticket, one buyer, one order");
     let said = run(&[]);
     assert!(said.contains("indexed 3 tickets, buyers and orders"), "{said}");
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM search_pending")
