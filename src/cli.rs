@@ -62,6 +62,10 @@ pub enum Command {
         /// answers only clients on the loopback interface that did not come through a proxy.
         #[arg(long, env = "AFTERSALES_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// A streaming standby of the database (postgres://…) for the reports to read from, off
+        /// the primary. While it does not answer, reports read from the database itself.
+        #[arg(long, env = "AFTERSALES_REPLICA_URL", hide_env_values = true)]
+        replica_url: Option<String>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -166,13 +170,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             trusted_proxies,
             metrics_token,
+            replica_url,
         } => {
+            let replica = replica_url
+                .as_deref()
+                .map(|url| {
+                    url.parse::<sqlx::postgres::PgConnectOptions>()
+                        .map(|options| db::replica::Replica::new(options, (db_connections / 2).max(2)))
+                        .map_err(|e| {
+                            anyhow::anyhow!(
+                                "--replica-url is not a PostgreSQL URL ({e}): write postgres://user@host/database"
+                            )
+                        })
+                })
+                .transpose()?;
             let database = db::open_for_server(cli.database_url.as_deref(), &cli.data_dir, db_connections).await?;
             let transport = Transport {
                 public_url,
                 trusted_proxies,
             };
-            let result = serve(&database, listen, demo, sweep_secs, transport, metrics_token).await;
+            let result = serve(&database, listen, demo, sweep_secs, transport, metrics_token, replica).await;
             database.close().await?;
             result
         }
@@ -240,6 +257,7 @@ async fn serve(
     sweep_secs: u64,
     transport: Transport,
     metrics_token: Option<String>,
+    replica: Option<db::replica::Replica>,
 ) -> anyhow::Result<()> {
     if demo {
         let logins = crate::demo::load(&database.pool).await?;
@@ -255,6 +273,22 @@ async fn serve(
         .with_transport(transport)
         .with_metrics_access(crate::metrics::Access::from_setting(metrics_token.as_deref()));
     state.embedded = database.cluster.as_ref().map(|cluster| cluster.server());
+    let replica_watch = match replica {
+        Some(replica) => {
+            match replica.check().await {
+                Some(true) => println!("Reports read from the standby given by --replica-url"),
+                Some(false) => tracing::warn!(
+                    "--replica-url is not a standby (not in recovery): reports read from it all the same"
+                ),
+                None => tracing::warn!(
+                    "the standby given by --replica-url does not answer: reports read from the primary until it does"
+                ),
+            }
+            state = state.with_replica(replica.clone());
+            Some(tokio::spawn(replica.watch()))
+        }
+        None => None,
+    };
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     state
         .calendars
@@ -310,6 +344,9 @@ async fn serve(
         .await?;
     if let Some(sweeper) = sweeper {
         sweeper.abort();
+    }
+    if let Some(watch) = replica_watch {
+        watch.abort();
     }
     calendar_refresh.abort();
     abandoned_imports.abort();

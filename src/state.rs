@@ -20,6 +20,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// The search's connections, beside the pool (`search::Connections`).
     pub search: crate::search::Connections,
+    /// The streaming standby reports read from, when there is one (`db::replica`).
+    pub replica: Option<crate::db::replica::Replica>,
     /// The working-day calendar in use (statutory holidays and make-up days).
     pub calendars: CalendarCache,
     /// How failed sign-ins are throttled (the counts are in the database).
@@ -45,6 +47,7 @@ impl AppState {
     pub fn new(pool: PgPool) -> AppState {
         AppState {
             search: crate::search::Connections::beside(&pool),
+            replica: None,
             pool,
             calendars: CalendarCache::default(),
             sign_in_policy: Policy::default(),
@@ -62,6 +65,22 @@ impl AppState {
     pub fn with_metrics_access(mut self, access: metrics::Access) -> AppState {
         self.metrics = Arc::new(Metrics::new(access));
         self
+    }
+
+    /// The same state, its reports reading from `replica` while it answers.
+    pub fn with_replica(self, replica: crate::db::replica::Replica) -> AppState {
+        AppState {
+            replica: Some(replica),
+            ..self
+        }
+    }
+
+    /// Where reports write their recounts and read their figures.
+    pub fn reports_db(&self) -> crate::reports::Pools<'_> {
+        crate::reports::Pools {
+            primary: &self.pool,
+            reads: self.replica.as_ref().and_then(|r| r.pool()).unwrap_or(&self.pool),
+        }
     }
 
     /// The same state on another clock.

@@ -119,6 +119,56 @@ pub struct Server {
 impl Cluster {
     /// Starts (or joins) the cluster for `data_dir`, creating it on first use.
     pub fn start(data_dir: &Path, options: &Options) -> Result<Cluster, EmbeddedError> {
+        let mut cluster = Cluster::laid_out(data_dir, options)?;
+        if !cluster.server.pgdata.join("PG_VERSION").exists() {
+            cluster.init()?;
+        }
+        if cluster.server.is_running() {
+            tracing::info!(home = %cluster.home.display(), "using the PostgreSQL cluster that is already running");
+            return Ok(cluster);
+        }
+        cluster.write_access_rules()?;
+        cluster.launch(options)?;
+        Ok(cluster)
+    }
+
+    /// Starts a hot standby of this cluster in `data_dir` (which must not hold one yet): a copy
+    /// streamed over the socket (`pg_basebackup --write-recovery-conf`), started beside it,
+    /// read-only, replaying what this cluster writes. For report reads off the primary
+    /// (`serve --replica-url`) and the tests that prove them.
+    pub fn start_standby(&self, data_dir: &Path, options: &Options) -> Result<Cluster, EmbeddedError> {
+        let mut standby = Cluster::laid_out(data_dir, options)?;
+        if standby.server.pgdata.join("PG_VERSION").exists() {
+            return Err(EmbeddedError::Command {
+                what: "copying the cluster for a standby".into(),
+                detail: format!("{} holds a cluster already", standby.server.pgdata.display()),
+            });
+        }
+        create_private_dir(&standby.server.pgdata, true, standby.server.as_postgres_user)?;
+        run(
+            standby
+                .server
+                .command(&standby.server.tool("pg_basebackup"))
+                .arg("-D")
+                .arg(&standby.server.pgdata)
+                .arg("-h")
+                .arg(&self.socket_dir)
+                .args(["-p", &PORT.to_string(), "-U", SUPERUSER])
+                .args([
+                    "--write-recovery-conf",
+                    "--wal-method=stream",
+                    "--checkpoint=fast",
+                    "--no-password",
+                ]),
+            "copying the cluster for a standby (pg_basebackup)",
+        )?;
+        standby.write_access_rules()?;
+        standby.launch(options)?;
+        Ok(standby)
+    }
+
+    /// The directories and settings of the cluster for `data_dir`, made ready; nothing started.
+    fn laid_out(data_dir: &Path, options: &Options) -> Result<Cluster, EmbeddedError> {
         let bin_dir = find_binaries()?;
         let as_postgres_user = is_root();
         if as_postgres_user && !user_exists("postgres")? {
@@ -168,7 +218,7 @@ impl Cluster {
         if options.unsafe_fast {
             server_options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
-        let mut cluster = Cluster {
+        Ok(Cluster {
             socket_dir,
             server: Server {
                 pgdata: home.join("pgdata"),
@@ -181,17 +231,7 @@ impl Cluster {
             home,
             watchdog: None,
             lock,
-        };
-        if !cluster.server.pgdata.join("PG_VERSION").exists() {
-            cluster.init()?;
-        }
-        if cluster.server.is_running() {
-            tracing::info!(home = %cluster.home.display(), "using the PostgreSQL cluster that is already running");
-            return Ok(cluster);
-        }
-        cluster.write_access_rules()?;
-        cluster.launch(options)?;
-        Ok(cluster)
+        })
     }
 
     /// Where the cluster lives: the data directory, or its stand-in when the `postgres` user
@@ -268,8 +308,10 @@ impl Cluster {
 
     /// Who may connect: over the socket only, by peer authentication, and only the desk's own
     /// operating-system user (and, as root, `postgres`, who owns the files anyway), as the
-    /// superuser or the application's role. Written at every start, so that a cluster made by
-    /// an older version (which trusted every local connection) is closed too.
+    /// superuser or the application's role; the same people may stream the cluster to a standby
+    /// (as the superuser: the application's role may not replicate). Written at every start, so
+    /// that a cluster made by an older version (which trusted every local connection) is closed
+    /// too.
     fn write_access_rules(&self) -> Result<(), EmbeddedError> {
         let me = current_user()?;
         let mut users = vec![me];
@@ -283,7 +325,7 @@ impl Cluster {
             }
         }
         let hba = "# Written by aftersales at every start. No TCP; peer authentication over the socket,\n\
-                   # mapped in pg_ident.conf.\nlocal all all peer map=desk\n";
+                   # mapped in pg_ident.conf.\nlocal all all peer map=desk\nlocal replication all peer map=desk\n";
         for (name, text) in [("pg_hba.conf", hba), ("pg_ident.conf", ident.as_str())] {
             let path = self.server.pgdata.join(name);
             std::fs::write(&path, text)?;

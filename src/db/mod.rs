@@ -11,6 +11,7 @@
 
 pub mod backup;
 pub mod embedded;
+pub mod replica;
 
 use std::path::Path;
 use std::time::Duration;

@@ -131,6 +131,6 @@ pub async fn returns_report(
     let shop = report_shop(&state, &user, shop).await?;
     let (period, by) = period_of(&query, &shop, state.now())?;
     Ok(Json(
-        super::report(&state.pool, shop.id, shop.zone(), period, by).await?,
+        super::report(state.reports_db(), shop.id, shop.zone(), period, by).await?,
     ))
 }

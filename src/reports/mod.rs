@@ -179,40 +179,61 @@ impl Default for Figures {
     }
 }
 
+/// Where a report goes: the recount of stale days writes on the primary, the figures are read
+/// from `reads` — the reports' standby while it answers (`serve --replica-url`,
+/// [`crate::db::replica`]), else the primary too. A standby's figures are those it has replayed,
+/// as a recount's are those before the changes it has not reached (`pending_days` says which
+/// days wait).
+#[derive(Clone, Copy, Debug)]
+pub struct Pools<'a> {
+    pub primary: &'a PgPool,
+    pub reads: &'a PgPool,
+}
+
+impl<'a> Pools<'a> {
+    /// Everything on one database.
+    pub fn one(pool: &'a PgPool) -> Pools<'a> {
+        Pools {
+            primary: pool,
+            reads: pool,
+        }
+    }
+}
+
 /// The figures of `period`, one entry per group key (`""` for [`GroupBy::Total`]): the stale
 /// days of the pre-counted figures are recounted first ([`rollup`]), unless a background
 /// recount runs in this process (the server), which keeps them at most seconds old.
 pub async fn figures(
-    pool: &PgPool,
+    db: Pools<'_>,
     shop: ShopId,
     period: Period,
     by: GroupBy,
 ) -> sqlx::Result<BTreeMap<String, Figures>> {
-    figures_in(pool, shop, period, by, rollup::Detail::WithP90).await
+    figures_in(db, shop, period, by, rollup::Detail::WithP90).await
 }
 
 /// [`figures`] without the p90 of the time to resolve (`None`), which costs most to read: for
 /// charts that do not show it.
 pub async fn figures_without_p90(
-    pool: &PgPool,
+    db: Pools<'_>,
     shop: ShopId,
     period: Period,
     by: GroupBy,
 ) -> sqlx::Result<BTreeMap<String, Figures>> {
-    figures_in(pool, shop, period, by, rollup::Detail::WithoutP90).await
+    figures_in(db, shop, period, by, rollup::Detail::WithoutP90).await
 }
 
 async fn figures_in(
-    pool: &PgPool,
+    db: Pools<'_>,
     shop: ShopId,
     period: Period,
     by: GroupBy,
     detail: rollup::Detail,
 ) -> sqlx::Result<BTreeMap<String, Figures>> {
     if !rollup::refresher_running() {
-        rollup::refresh(pool, shop, rollup::Busy::Skip).await?;
+        rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
     }
-    let counts = rollup::read(pool, shop, period, by, detail).await?;
+    let counts = rollup::read(db.reads, shop, period, by, detail).await?;
     Ok(counts.into_iter().map(|(key, c)| (key, figures_of(&c))).collect())
 }
 
@@ -255,12 +276,12 @@ pub struct ReasonSplit {
 
 /// The reasons of the tickets opened in `period`, refund and return tickets apart from the rest
 /// (recounting stale days first, as [`figures`] does).
-pub async fn reasons_by_kind(pool: &PgPool, shop: ShopId, period: Period) -> sqlx::Result<ReasonSplit> {
+pub async fn reasons_by_kind(db: Pools<'_>, shop: ShopId, period: Period) -> sqlx::Result<ReasonSplit> {
     if !rollup::refresher_running() {
-        rollup::refresh(pool, shop, rollup::Busy::Skip).await?;
+        rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
     }
     let mut split = ReasonSplit::default();
-    for (key, counts) in rollup::read_kind_reasons(pool, shop, period).await? {
+    for (key, counts) in rollup::read_kind_reasons(db.reads, shop, period).await? {
         let Some((kind, reason)) = key.split_once('/') else {
             continue;
         };
@@ -363,15 +384,15 @@ pub struct Report {
 }
 
 /// Builds the report.
-pub async fn report(pool: &PgPool, shop: ShopId, zone: Tz, period: Period, by: GroupBy) -> sqlx::Result<Report> {
+pub async fn report(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period, by: GroupBy) -> sqlx::Result<Report> {
     let before = period.previous();
-    let summary = figures(pool, shop, period, GroupBy::Total).await?;
-    let previous = figures(pool, shop, before, GroupBy::Total).await?;
-    let grouped = figures(pool, shop, period, by).await?;
+    let summary = figures(db, shop, period, GroupBy::Total).await?;
+    let previous = figures(db, shop, before, GroupBy::Total).await?;
+    let grouped = figures(db, shop, period, by).await?;
     let mut previous_grouped = if by.is_time() {
         BTreeMap::new()
     } else {
-        figures(pool, shop, before, by).await?
+        figures(db, shop, before, by).await?
     };
     let rows = grouped
         .into_iter()
@@ -392,9 +413,9 @@ pub async fn report(pool: &PgPool, shop: ShopId, zone: Tz, period: Period, by: G
         summary: summary.get("").cloned().unwrap_or_default(),
         previous: previous.get("").cloned().unwrap_or_default(),
         rows,
-        agents: agent_compliance(pool, shop, period).await?,
+        agents: agent_compliance(db.reads, shop, period).await?,
         computed_at: Utc::now(),
-        pending_days: rollup::stale_days(pool, shop, before.from, period.to).await?,
+        pending_days: rollup::stale_days(db.reads, shop, before.from, period.to).await?,
     })
 }
 

@@ -646,8 +646,9 @@ async fn figures(
     period: Period,
     by: GroupBy,
 ) -> sqlx::Result<(Report, SatisfactionPair)> {
-    let report = super::report(&state.pool, shop.id, shop.zone(), period, by).await?;
-    let satisfaction = SatisfactionPair::load(&state.pool, shop.id, shop.zone(), period, state.now()).await?;
+    let report = super::report(state.reports_db(), shop.id, shop.zone(), period, by).await?;
+    let satisfaction =
+        SatisfactionPair::load(state.reports_db().reads, shop.id, shop.zone(), period, state.now()).await?;
     Ok((report, satisfaction))
 }
 
@@ -874,7 +875,7 @@ pub async fn show_reports(
     let trend_rows = if report.by.is_time() {
         report.rows.iter().map(|r| (r.key.clone(), r.figures.clone())).collect()
     } else {
-        figures_without_p90(&state.pool, shop.id, period, trend_by)
+        figures_without_p90(state.reports_db(), shop.id, period, trend_by)
             .await?
             .into_iter()
             .collect::<Vec<_>>()
@@ -905,7 +906,7 @@ pub async fn show_reports(
             ),
         ],
     );
-    let split: ReasonSplit = reasons_by_kind(&state.pool, shop.id, period).await?;
+    let split: ReasonSplit = reasons_by_kind(state.reports_db(), shop.id, period).await?;
     let refund_reasons = sorted_reasons(&split.refund);
     let other_reasons = sorted_reasons(&split.other);
     let other_kinds_note = {
@@ -929,10 +930,10 @@ pub async fn show_reports(
             )
         }
     };
-    let kinds = sorted_kinds(figures_without_p90(&state.pool, shop.id, period, GroupBy::Kind).await?);
+    let kinds = sorted_kinds(figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Kind).await?);
     let skus = sku_bars(
         t,
-        figures_without_p90(&state.pool, shop.id, period, GroupBy::Sku).await?,
+        figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?,
     );
 
     let base = format!(
@@ -1003,10 +1004,10 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
         "kinds" => tickets_table(
             t,
             GroupBy::Kind,
-            &sorted_kinds(figures_without_p90(&state.pool, shop.id, period, GroupBy::Kind).await?),
+            &sorted_kinds(figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Kind).await?),
         ),
         "refund_reasons" | "other_reasons" => {
-            let split = reasons_by_kind(&state.pool, shop.id, period).await?;
+            let split = reasons_by_kind(state.reports_db(), shop.id, period).await?;
             let reasons = if which == "refund_reasons" {
                 &split.refund
             } else {

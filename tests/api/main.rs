@@ -33,6 +33,7 @@ mod page_refusals;
 mod pages;
 mod permissions;
 mod queue_loop;
+mod replica;
 mod replies;
 mod reports;
 mod search;
