@@ -272,14 +272,22 @@ pub(crate) use ticket_columns;
 /// buyer, `u` its assignee.
 macro_rules! ticket_joins {
     () => {
-        "FROM tickets t
-    JOIN shops s ON s.id = t.shop_id
+        concat!("FROM tickets t ", $crate::tickets::model::ticket_relations!())
+    };
+}
+pub(crate) use ticket_joins;
+
+/// The joins of [`ticket_joins!`] to a ticket `t`, for a statement whose `t` is a subquery
+/// (one shop's tickets at a time: `LATERAL`).
+macro_rules! ticket_relations {
+    () => {
+        "JOIN shops s ON s.id = t.shop_id
     JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
     JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
     LEFT JOIN users u ON u.id = t.assignee_id "
     };
 }
-pub(crate) use ticket_joins;
+pub(crate) use ticket_relations;
 
 /// The `SELECT … FROM … JOIN …` that [`Ticket`] reads, for the queries in `repo`; statements
 /// add their `WHERE`.

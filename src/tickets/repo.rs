@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
 use super::events::{Escalated, EventData};
-use super::model::{Event, SevenDayRecord, Ticket, ticket_select};
+use super::model::{Event, SevenDayRecord, Ticket, ticket_columns, ticket_relations, ticket_select};
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
@@ -328,14 +328,20 @@ pub async fn list_follow_up_window(
     unassigned: bool,
     limit: i64,
 ) -> sqlx::Result<Vec<Ticket>> {
+    // Each shop's soonest through its index in that order (`shop_id = ANY` would read every
+    // match and sort them), then the soonest of those.
     sqlx::query_as(concat!(
-        ticket_select!(),
-        "WHERE t.shop_id = ANY($1)
-           AND t.follow_up_due_at < $3
-           AND ($2::timestamptz IS NULL OR t.follow_up_due_at >= $2)
-           AND ($4::bigint IS NULL OR t.assignee_id = $4)
-           AND (NOT $5 OR t.assignee_id IS NULL)
-         ORDER BY t.follow_up_due_at, t.id LIMIT $6"
+        ticket_columns!(),
+        "FROM unnest($1::bigint[]) AS m(shop_id) CROSS JOIN LATERAL (
+             SELECT x.* FROM tickets x
+             WHERE x.shop_id = m.shop_id
+               AND x.follow_up_due_at < $3
+               AND ($2::timestamptz IS NULL OR x.follow_up_due_at >= $2)
+               AND ($4::bigint IS NULL OR x.assignee_id = $4)
+               AND (NOT $5 OR x.assignee_id IS NULL)
+             ORDER BY x.follow_up_due_at, x.id LIMIT $6) t ",
+        ticket_relations!(),
+        "ORDER BY t.follow_up_due_at, t.id LIMIT $6"
     ))
     .bind(shops)
     .bind(from)
@@ -356,11 +362,17 @@ pub async fn list_platform_pressing(
     until: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<Ticket>> {
+    // The earlier of the two, ignoring a missing one, is before `until` when either is; each
+    // shop's soonest through `tickets_open_pressing`, then the soonest of those.
     sqlx::query_as(concat!(
-        ticket_select!(),
-        "WHERE t.shop_id = ANY($1) AND t.closed_at IS NULL
-           AND (t.timer_due_at < $2 OR t.platform_deadline_at < $2)
-         ORDER BY LEAST(t.timer_due_at, t.platform_deadline_at), t.id LIMIT $3"
+        ticket_columns!(),
+        "FROM unnest($1::bigint[]) AS m(shop_id) CROSS JOIN LATERAL (
+             SELECT x.* FROM tickets x
+             WHERE x.shop_id = m.shop_id AND x.closed_at IS NULL
+               AND LEAST(x.timer_due_at, x.platform_deadline_at) < $2
+             ORDER BY LEAST(x.timer_due_at, x.platform_deadline_at), x.id LIMIT $3) t ",
+        ticket_relations!(),
+        "ORDER BY LEAST(t.timer_due_at, t.platform_deadline_at), t.id LIMIT $3"
     ))
     .bind(shops)
     .bind(until)

@@ -543,3 +543,51 @@ async fn two_bulk_actions_in_a_row_both_work_and_a_missing_target_is_said_next_t
     assert!(page.contains("agent-a · 在办 0（最空闲）"), "{page}");
     assert!(page.contains("super-a · 在办 2<"), "{page}");
 }
+
+/// Opens a complaint on O-1 of `shop`, `hours` ago, as `token`.
+async fn open_in(desk: &Desk, shop: aftersales::ids::ShopId, token: &str, hours: i64) -> i64 {
+    let answer = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{shop}/tickets"),
+            token,
+            json!({ "kind": "complaint", "order_no": "O-1", "reason": "quality", "description": "一直没人回复",
+                    "opened_at": (desk.app.now() - Duration::hours(hours)).to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    answer.body["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn a_supervisor_of_two_shops_sees_the_soonest_of_both_first_up_to_the_limit() {
+    let desk = desk().await;
+    let other = desk.app.shop("shop-b").await;
+    let (_, agent_b) = desk.app.user("agent-b", aftersales::auth::Role::Agent, &[other]).await;
+    let signed = (desk.app.now() - Duration::days(3)).to_rfc3339();
+    let answer = desk.app.order(&agent_b, other, "O-1", json!(signed), "none").await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    let a30 = open_in(&desk, desk.shop, &desk.agent_token, 30).await;
+    let b26 = open_in(&desk, other, &agent_b, 26).await;
+    let a50 = open_in(&desk, desk.shop, &desk.agent_token, 50).await;
+    let b40 = open_in(&desk, other, &agent_b, 40).await;
+    let shops = [desk.shop, other];
+    let overdue = |limit| {
+        aftersales::tickets::repo::list_follow_up_window(
+            &desk.app.pool,
+            &shops,
+            None,
+            desk.app.now(),
+            None,
+            false,
+            limit,
+        )
+    };
+    let ids = |tickets: Vec<aftersales::tickets::Ticket>| tickets.iter().map(|t| t.id.0).collect::<Vec<_>>();
+    assert_eq!(ids(overdue(10).await.expect("listed")), vec![a50, b40, a30, b26]);
+    assert_eq!(
+        ids(overdue(3).await.expect("listed")),
+        vec![a50, b40, a30],
+        "the soonest of both shops, not each shop's"
+    );
+}
