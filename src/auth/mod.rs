@@ -234,7 +234,7 @@ pub async fn authenticate(pool: &PgPool, login: &str, password: &str) -> Result<
     let password = password.to_string();
     let stored = row.as_ref().map(|(_, hash, _)| hash.clone());
     // argon2 takes tens of milliseconds: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || match stored {
+    let matches = password::off_thread(move || match stored {
         Some(hash) => password::verify(&password, &hash),
         None => {
             password::verify(&password, password::decoy_hash());

@@ -1,7 +1,66 @@
 //! Password hashing with argon2id (the crate's defaults: m=19 MiB, t=2, p=1, OWASP's minimum).
 
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, LazyLock, Mutex};
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+/// Threads that do the password work.
+const THREADS: usize = 2;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The queue to the password threads, started on first use.
+static QUEUE: LazyLock<Sender<Job>> = LazyLock::new(|| {
+    let (sender, receiver) = channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for n in 0..THREADS {
+        let receiver = Arc::clone(&receiver);
+        let started = std::thread::Builder::new()
+            .name(format!("password-{n}"))
+            .spawn(move || {
+                loop {
+                    // The lock is held while waiting, so one thread waits at a time; it is let go
+                    // as soon as a job arrives.
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        // A job that panics loses its answer (the caller is told), not the thread.
+                        Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(error) = started {
+            tracing::error!(%error, "cannot start a password thread");
+        }
+    }
+    sender
+});
+
+/// Runs password work (Argon2: tens of milliseconds and 19 MiB each) on the desk's own
+/// password threads, off the async workers. However many people sign in at once, at most
+/// [`THREADS`] hashes run: a burst of sign-ins queues instead of taking 19 MiB each and every
+/// core from the desk's requests (`main` has the allocator give the memory back after). The
+/// work is queued at the call, as `spawn_blocking` does; the answer comes when the returned
+/// future is awaited.
+pub fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> impl Future<Output = anyhow::Result<T>> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let queued = QUEUE.send(Box::new(move || {
+        let _ = answer.send(work());
+    }));
+    async move {
+        queued.map_err(|_| anyhow::anyhow!("the password threads are gone"))?;
+        answered
+            .await
+            .map_err(|_| anyhow::anyhow!("the password work failed"))
+    }
+}
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$...`).
 pub fn hash(password: &str) -> anyhow::Result<String> {
@@ -183,6 +242,24 @@ pub fn check_strength(password: &str, login: &str) -> Result<(), WeakPassword> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn password_work_answers_and_a_job_that_panics_does_not_stop_the_threads() {
+        for _ in 0..THREADS + 1 {
+            let failed = off_thread(|| -> u32 { panic!("a job that fails") }).await;
+            assert!(failed.is_err());
+        }
+        let answers: Vec<_> = (0..4u32).map(|n| off_thread(move || n * 10)).collect();
+        let mut got = Vec::new();
+        for answer in answers {
+            got.push(answer.await.expect("answered"));
+        }
+        assert_eq!(got, vec![0, 10, 20, 30]);
+        let checked = off_thread(|| verify("correct horse", &hash("correct horse").expect("hashes")))
+            .await
+            .expect("answered");
+        assert!(checked);
+    }
 
     #[test]
     fn a_hash_verifies_only_its_own_password() {

@@ -198,13 +198,13 @@ async fn refresh_logins(pool: &PgPool, shop: ShopId) -> anyhow::Result<Vec<(Stri
     Ok(logins)
 }
 
-/// Hashes the demo passwords on the blocking pool, side by side.
+/// Hashes the demo passwords on the password threads, side by side.
 async fn hash_passwords() -> anyhow::Result<Vec<String>> {
     let tasks: Vec<_> = USERS
         .iter()
         .map(|user| {
             let password = user.password;
-            tokio::task::spawn_blocking(move || crate::auth::password::hash(password))
+            crate::auth::password::off_thread(move || crate::auth::password::hash(password))
         })
         .collect();
     let mut hashes = Vec::with_capacity(tasks.len());

@@ -91,9 +91,7 @@ impl NewUser {
 pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUserError> {
     user.validate()?;
     let pw = user.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
+    let hash = password::off_thread(move || password::hash(&pw)).await??;
     let display_name = user
         .display_name
         .as_deref()
@@ -138,7 +136,7 @@ pub async fn create(pool: &PgPool, user: &NewUser) -> Result<UserView, CreateUse
 /// Sets a user's password (used by the demo loader to keep known logins working).
 pub async fn set_password(pool: &PgPool, login: &str, new_password: &str) -> anyhow::Result<()> {
     let pw = new_password.to_string();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await??;
+    let hash = password::off_thread(move || password::hash(&pw)).await??;
     sqlx::query("UPDATE users SET password_hash = $2 WHERE lower(login) = lower($1)")
         .bind(login)
         .bind(hash)
@@ -168,15 +166,14 @@ pub async fn change_password(pool: &PgPool, user: UserId, current: &str, new: &s
         .await?;
     password::check_strength(new, &login).map_err(PasswordChangeError::Weak)?;
     let (current, new) = (current.to_string(), new.to_string());
-    let hash = tokio::task::spawn_blocking(move || {
+    let hash = password::off_thread(move || {
         if password::verify(&current, &stored) {
             password::hash(&new).map(Some)
         } else {
             Ok(None)
         }
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
+    .await??;
     let hash = hash.ok_or(PasswordChangeError::WrongPassword)?;
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(user)
@@ -383,9 +380,7 @@ pub fn generate_password() -> String {
 pub async fn reset_password(pool: &PgPool, id: UserId) -> Result<(String, String), UserError> {
     let password = generate_password();
     let pw = password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))??;
+    let hash = password::off_thread(move || password::hash(&pw)).await??;
     let mut tx = pool.begin().await?;
     let login: String = sqlx::query_scalar("UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING login")
         .bind(id)
