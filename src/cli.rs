@@ -273,22 +273,24 @@ async fn serve(
         .with_transport(transport)
         .with_metrics_access(crate::metrics::Access::from_setting(metrics_token.as_deref()));
     state.embedded = database.cluster.as_ref().map(|cluster| cluster.server());
-    let replica_watch = match replica {
+    let replica_watch = match replica.clone() {
         Some(replica) => {
-            match replica.check().await {
-                Some(true) => println!("Reports read from the standby given by --replica-url"),
-                Some(false) => tracing::warn!(
+            use db::replica::Health;
+            match replica.check(&state.pool).await {
+                Health::Replaying | Health::Behind => println!("Reports read from the standby given by --replica-url"),
+                Health::NotInRecovery => tracing::warn!(
                     "--replica-url is not a standby (not in recovery): reports read from it all the same"
                 ),
-                None => tracing::warn!(
+                Health::Unreachable => tracing::warn!(
                     "the standby given by --replica-url does not answer: reports read from the primary until it does"
                 ),
             }
             state = state.with_replica(replica.clone());
-            Some(tokio::spawn(replica.watch()))
+            Some(tokio::spawn(replica.watch(state.pool.clone())))
         }
         None => None,
     };
+    let search_connections = state.search.clone();
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     state
         .calendars
@@ -347,6 +349,10 @@ async fn serve(
     }
     if let Some(watch) = replica_watch {
         watch.abort();
+    }
+    search_connections.close().await;
+    if let Some(replica) = &replica {
+        replica.close().await;
     }
     calendar_refresh.abort();
     abandoned_imports.abort();

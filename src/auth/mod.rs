@@ -242,7 +242,7 @@ pub async fn authenticate(pool: &PgPool, login: &str, password: &str) -> Result<
         }
     })
     .await
-    .map_err(|error| AuthError::Internal(error.to_string()))?;
+    .map_err(|error| AuthError::Internal(format!("{error:#}")))?;
     Ok(match row {
         Some((id, _, false)) if matches => Some(id),
         _ => None,

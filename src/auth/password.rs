@@ -29,7 +29,11 @@ static QUEUE: LazyLock<Sender<Job>> = LazyLock::new(|| {
                     };
                     match job {
                         // A job that panics loses its answer (the caller is told), not the thread.
-                        Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
+                        Ok(job) => {
+                            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                                tracing::error!("password work panicked (see the message above)");
+                            }
+                        }
                         Err(_) => return,
                     }
                 }
@@ -52,13 +56,14 @@ pub fn off_thread<T: Send + 'static>(
 ) -> impl Future<Output = anyhow::Result<T>> {
     let (answer, answered) = tokio::sync::oneshot::channel();
     let queued = QUEUE.send(Box::new(move || {
-        let _ = answer.send(work());
+        // Whoever asked is gone (the request was dropped): the work would be for no one.
+        if !answer.is_closed() {
+            let _ = answer.send(work());
+        }
     }));
     async move {
         queued.map_err(|_| anyhow::anyhow!("the password threads are gone"))?;
-        answered
-            .await
-            .map_err(|_| anyhow::anyhow!("the password work failed"))
+        answered.await.map_err(|_| anyhow::anyhow!("the password work failed"))
     }
 }
 

@@ -180,10 +180,10 @@ impl Default for Figures {
 }
 
 /// Where a report goes: the recount of stale days writes on the primary, the figures are read
-/// from `reads` — the reports' standby while it answers (`serve --replica-url`,
-/// [`crate::db::replica`]), else the primary too. A standby's figures are those it has replayed,
-/// as a recount's are those before the changes it has not reached (`pending_days` says which
-/// days wait).
+/// from `reads` — the reports' standby while it answers and keeps up (`serve --replica-url`,
+/// [`crate::db::replica`]: at most about two watches behind), else the primary too. A
+/// standby's figures are those it has replayed: a day recounted on the primary since is still
+/// counted as before there.
 #[derive(Clone, Copy, Debug)]
 pub struct Pools<'a> {
     pub primary: &'a PgPool,

@@ -375,11 +375,13 @@ impl Bound {
     }
 }
 
-/// How every statement of a search is planned. Each reads its index table through the GIN
-/// index, one age level at a time ([`age`]), never by reading the table through, nor through a
-/// primary key's range (the statements write `id + 0` for that; the tops are read from the
-/// primary keys); plans are the same for every word, so they are planned once per connection;
-/// a search is one of many at once, so it starts no parallel workers.
+/// How every statement of a search is planned. The lists read their index table through the
+/// GIN index, one age level at a time ([`age`]), never by reading the table through, nor
+/// through a primary key's range (the statements write `id + 0` for that); the tops, the joins
+/// of the filters and the hits' rows use the primary keys; plans are the same for every word,
+/// so they are planned once per connection; a search is one of many at once, so it starts no
+/// parallel workers. (Sent as the connections' start-up options: a connection pooler in front
+/// of PostgreSQL must pass them on.)
 const SETTINGS: [(&str, &str); 3] = [
     ("enable_seqscan", "off"),
     ("max_parallel_workers_per_gather", "0"),
@@ -393,6 +395,11 @@ const SETTINGS: [(&str, &str); 3] = [
 pub struct Connections(PgPool);
 
 impl Connections {
+    /// Closes them (at shutdown).
+    pub async fn close(&self) {
+        self.0.close().await;
+    }
+
     /// Connections to the database of `pool`, as its own are made.
     pub fn beside(pool: &PgPool) -> Connections {
         let options = (*pool.connect_options()).clone().options(SETTINGS);
@@ -547,7 +554,10 @@ pub async fn search(
     let mut conn = connections.0.acquire().await?;
     let (mut catching_up, mut tops) = tops(&mut conn, shop).await?;
     if catching_up {
+        // The connection is not held while the indexer's rows are waited for.
+        drop(conn);
         index::catch_up(pool, shop, CATCH_UP).await?;
+        conn = connections.0.acquire().await?;
         (catching_up, tops) = self::tops(&mut conn, shop).await?;
     }
     let query = &request.query;

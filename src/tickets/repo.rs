@@ -332,7 +332,7 @@ pub async fn list_follow_up_window(
     // match and sort them), then the soonest of those.
     sqlx::query_as(concat!(
         ticket_columns!(),
-        "FROM unnest($1::bigint[]) AS m(shop_id) CROSS JOIN LATERAL (
+        "FROM (SELECT DISTINCT unnest($1::bigint[])) AS m(shop_id) CROSS JOIN LATERAL (
              SELECT x.* FROM tickets x
              WHERE x.shop_id = m.shop_id
                AND x.follow_up_due_at < $3
@@ -355,7 +355,7 @@ pub async fn list_follow_up_window(
 
 /// Open tickets whose earliest platform clock or platform decision deadline falls before
 /// `until` (or has passed), soonest first — the money-and-standing part of the supervisor's
-/// risk view. Served by the partial indexes on `timer_due_at` and `platform_deadline_at`.
+/// risk view. Served by `tickets_open_pressing`, on the earlier of the two.
 pub async fn list_platform_pressing(
     db: impl PgExecutor<'_>,
     shops: &[ShopId],
@@ -366,7 +366,7 @@ pub async fn list_platform_pressing(
     // shop's soonest through `tickets_open_pressing`, then the soonest of those.
     sqlx::query_as(concat!(
         ticket_columns!(),
-        "FROM unnest($1::bigint[]) AS m(shop_id) CROSS JOIN LATERAL (
+        "FROM (SELECT DISTINCT unnest($1::bigint[])) AS m(shop_id) CROSS JOIN LATERAL (
              SELECT x.* FROM tickets x
              WHERE x.shop_id = m.shop_id AND x.closed_at IS NULL
                AND LEAST(x.timer_due_at, x.platform_deadline_at) < $2

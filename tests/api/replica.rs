@@ -1,12 +1,13 @@
 //! Reports read from a streaming standby (`serve --replica-url`): a cluster of the test's own
 //! with a hot standby started from the same binaries, the report's figures shown as the
-//! standby has them, and the primary read again once the standby stops answering.
+//! standby has them, and the primary read instead while the standby is behind or does not
+//! answer.
 
 use std::time::Duration;
 
 use aftersales::auth::Role;
 use aftersales::db::embedded::{Cluster, Options};
-use aftersales::db::replica::Replica;
+use aftersales::db::replica::{Health, Replica};
 use aftersales::ids::ShopId;
 use aftersales::reports::rollup::{self, Busy};
 use reqwest::StatusCode;
@@ -72,7 +73,7 @@ async fn paid_and_pending(app: &TestApp, token: &str, shop: ShopId) -> (i64, i64
 }
 
 #[tokio::test]
-async fn reports_read_from_the_standby_while_it_answers_and_from_the_primary_after() {
+async fn reports_read_from_the_standby_while_it_keeps_up_and_from_the_primary_when_it_does_not() {
     let primary = tokio::task::spawn_blocking(|| Cluster::start(&temp_dir("primary"), &OPTIONS))
         .await
         .expect("task")
@@ -102,7 +103,11 @@ async fn reports_read_from_the_standby_while_it_answers_and_from_the_primary_aft
         .await
         .expect("primary's pool");
     let replica = Replica::new(standby.app_options("aftersales"), 2);
-    assert_eq!(replica.check().await, Some(true), "the standby answers, in recovery");
+    assert_eq!(
+        replica.check(&pool).await,
+        Health::Replaying,
+        "the standby answers, in recovery"
+    );
     let state = aftersales::state::AppState::new(pool.clone())
         .with_clock(aftersales::clock::Clock::fixed(test_now()))
         .with_replica(replica.clone());
@@ -119,10 +124,11 @@ async fn reports_read_from_the_standby_while_it_answers_and_from_the_primary_aft
     put_order(&app, &agent, shop, "A").await;
     rollup::refresh(&pool, shop, Busy::Wait).await.expect("recount");
     caught_up(&pool, &standby_admin).await;
+    assert_eq!(replica.check(&pool).await, Health::Replaying);
     assert_eq!(paid_and_pending(&app, &owner, shop).await, (1, 0));
 
     // The standby stops replaying: an order paid on the primary, counted there, is not in the
-    // report, which the standby answers.
+    // report, which the standby answers until the watch finds it behind.
     sqlx::query("SELECT pg_wal_replay_pause()")
         .execute(&standby_admin)
         .await
@@ -147,22 +153,31 @@ async fn reports_read_from_the_standby_while_it_answers_and_from_the_primary_aft
         (1, 0),
         "the report is the standby's"
     );
+    // Two asks: the second finds the standby short of where the primary was at the first.
+    replica.check(&pool).await;
+    assert_eq!(replica.check(&pool).await, Health::Behind);
+    assert_eq!(
+        paid_and_pending(&app, &owner, shop).await,
+        (2, 0),
+        "behind: the primary's"
+    );
 
-    // Replaying again, the standby catches up and the report with it.
+    // Replaying again, the standby catches up and serves the report again.
     sqlx::query("SELECT pg_wal_replay_resume()")
         .execute(&standby_admin)
         .await
         .expect("resume");
     caught_up(&pool, &standby_admin).await;
+    assert_eq!(replica.check(&pool).await, Health::Replaying);
     assert_eq!(paid_and_pending(&app, &owner, shop).await, (2, 0));
 
-    // The standby stops: once the watch has asked, reports read from the primary.
+    // The standby stops: once asked, it does not answer, and reports read from the primary.
     standby_admin.close().await;
     tokio::task::spawn_blocking(move || standby.stop())
         .await
         .expect("task")
         .expect("standby stops");
-    assert_eq!(replica.check().await, None, "the standby does not answer");
+    assert_eq!(replica.check(&pool).await, Health::Unreachable);
     put_order(&app, &agent, shop, "C").await;
     assert_eq!(paid_and_pending(&app, &owner, shop).await, (3, 0));
     app.pool.close().await;
