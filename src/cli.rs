@@ -277,7 +277,10 @@ async fn serve(
         Some(replica) => {
             use db::replica::Health;
             match replica.check(&state.pool).await {
-                Health::Replaying | Health::Behind => println!("Reports read from the standby given by --replica-url"),
+                Health::Replaying => println!("Reports read from the standby given by --replica-url"),
+                Health::Behind => tracing::warn!(
+                    "the standby given by --replica-url is behind: reports read from the primary until it catches up"
+                ),
                 Health::NotInRecovery => tracing::warn!(
                     "--replica-url is not a standby (not in recovery): reports read from it all the same"
                 ),

@@ -8,9 +8,10 @@
 //! intersects the two lists itself, and only matches from that bucket are fetched. A level
 //! fetches every match in its range, so the ranges stay small where the matches are likely to
 //! be, the newest rows: eight of the smallest buckets first, then four of the middle size,
-//! then the largest. A common word is then fetched a few thousand rows at a time even when the
-//! newest tickets do not hold it (a word in six tickets of ten, absent from the newest 45,000,
-//! had 117,000 matches fetched at once when the steps grew eightfold after two of each size);
+//! then the largest. A common word is then fetched at most a middle bucket's matches at a time
+//! even when the newest tickets do not hold it (a word in six tickets of ten, absent from the
+//! newest 45,000, had 117,000 matches fetched at once when the steps grew eightfold after two
+//! of each size);
 //! a rare word costs one cheap probe of the index per step, sixteen for a million rows (more
 //! small steps cost rare words more than they saved common ones: sixteen and eight gave 520-540
 //! searches a second against 620-640 on the generated million, and no better after the drift).
