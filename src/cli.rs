@@ -300,6 +300,12 @@ async fn serve(
         .reload(&state.pool, state.now())
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
+    // The timeline's months: this one and the next two partitioned before the first request,
+    // and kept so for as long as the server runs.
+    crate::tickets::months::cover(&state.pool, state.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot make the timeline's monthly partitions: {e}"))?;
+    let event_months = tokio::spawn(crate::tickets::months::keep(state.pool.clone(), state.clock.clone()));
     let calendar_refresh = tokio::spawn(state.calendars.clone().keep_fresh(
         state.pool.clone(),
         state.clock.clone(),
@@ -358,6 +364,7 @@ async fn serve(
         replica.close().await;
     }
     calendar_refresh.abort();
+    event_months.abort();
     abandoned_imports.abort();
     recounter.abort();
     webhook_worker.abort();

@@ -180,7 +180,21 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
          REVOKE ALL ON ticket_events, audit_log FROM {APP_ROLE};
          GRANT SELECT, INSERT ON ticket_events, audit_log TO {APP_ROLE};
          GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
-         GRANT REFERENCES ON tickets, users, shops TO {LEDGER_ROLE};"
+         GRANT REFERENCES ON tickets, users, shops TO {LEDGER_ROLE};
+         DO $$ DECLARE r record; BEGIN
+            FOR r IN SELECT inhrelid::regclass AS name FROM pg_inherits
+                      WHERE inhparent = 'ticket_events'::regclass LOOP
+                EXECUTE format('ALTER TABLE %s OWNER TO {LEDGER_ROLE}', r.name);
+                EXECUTE format('REVOKE ALL ON %s FROM {APP_ROLE}', r.name);
+                EXECUTE format('GRANT SELECT ON %s TO {APP_ROLE}', r.name);
+            END LOOP;
+         END $$;
+         GRANT USAGE ON SEQUENCE ticket_events_id_seq TO {APP_ROLE};
+         ALTER FUNCTION ticket_events_cover(timestamptz, timestamptz) OWNER TO {LEDGER_ROLE};
+         ALTER FUNCTION ticket_events_cover_strays(integer) OWNER TO {LEDGER_ROLE};
+         REVOKE ALL ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) FROM PUBLIC;
+         GRANT EXECUTE ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) TO {APP_ROLE};
+         GRANT CREATE ON SCHEMA public TO {LEDGER_ROLE};"
     )))
     .execute(&mut *admin)
     .await?;

@@ -7,6 +7,7 @@ pub mod escalation;
 pub mod events;
 pub mod goods;
 pub mod model;
+pub mod months;
 pub mod pages;
 pub mod repo;
 pub mod service;

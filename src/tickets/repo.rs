@@ -107,7 +107,8 @@ pub async fn append_event(
 
 /// Appends the follow-up sweep's escalation of one missed cycle, unless that cycle was already
 /// escalated (the unique index on the cycle decides, so that several servers may sweep at once).
-/// Returns whether it was appended.
+/// The event's time is the cycle's due time: the index holds `at` (the partition key), and one
+/// cycle always lands in one month's partition. Returns whether it was appended.
 pub async fn append_escalation(
     db: impl PgExecutor<'_>,
     shop: ShopId,
@@ -119,7 +120,7 @@ pub async fn append_escalation(
     let inserted = sqlx::query(
         "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
          VALUES ($1, $2, $3, NULL, $4, $5)
-         ON CONFLICT (shop_id, ticket_id, (data ->> 'cycle_due_at')) WHERE kind = 'escalated'
+         ON CONFLICT (shop_id, ticket_id, at, (data ->> 'cycle_due_at')) WHERE kind = 'escalated'
          DO NOTHING",
     )
     .bind(shop)
@@ -130,6 +131,26 @@ pub async fn append_escalation(
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() > 0)
+}
+
+/// Gives every month of the timeline from `from`'s to `to`'s its partition (months of China
+/// Standard Time), moving rows of such a month out of the default partition; returns how many
+/// partitions it made. The database's `ticket_events_cover` does it, as the ledger role.
+pub async fn cover_event_months(db: impl PgExecutor<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<i32> {
+    sqlx::query_scalar("SELECT ticket_events_cover($1, $2)")
+        .bind(from)
+        .bind(to)
+        .fetch_one(db)
+        .await
+}
+
+/// Gives the months of rows waiting in the default partition (an import of old history, a
+/// clock set back) their partitions, at most `months` of them; returns how many it made.
+pub async fn cover_stray_event_months(db: impl PgExecutor<'_>, months: i32) -> sqlx::Result<i32> {
+    sqlx::query_scalar("SELECT ticket_events_cover_strays($1)")
+        .bind(months)
+        .fetch_one(db)
+        .await
 }
 
 /// Marks a ticket changed by a person at `now`: its version goes up by one (so that an edit

@@ -15,13 +15,23 @@ use crate::support::{desk, temp_dir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aftersales");
 
-/// Every table of the schema with its row count, by name.
+/// Every table of the schema with its row count, by name (a partitioned table counts its
+/// partitions' rows; its partitions, the ledger's, are listed by name with no count).
 async fn row_counts(conn: &mut PgConnection) -> Vec<(String, i64)> {
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
-            .fetch_all(&mut *conn)
-            .await
-            .expect("tables");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("tables");
+    let partitions: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relispartition ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("partitions");
     let mut counts = Vec::new();
     for table in tables {
         let sql = format!("SELECT count(*) FROM \"{table}\"");
@@ -31,6 +41,7 @@ async fn row_counts(conn: &mut PgConnection) -> Vec<(String, i64)> {
             .expect("count");
         counts.push((table, n));
     }
+    counts.extend(partitions.into_iter().map(|name| (name, -1)));
     counts
 }
 

@@ -26,6 +26,7 @@ mod links;
 mod live;
 mod metrics;
 mod money_steps;
+mod months;
 mod notices;
 mod openapi;
 mod orders;

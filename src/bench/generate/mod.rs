@@ -137,6 +137,15 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     let started = Instant::now();
     let now = Utc::now().timestamp();
     let (shop, users) = create_shop_and_users(pool, &options.shop).await?;
+    // Every month of the year's timeline has its partition before the events are copied in
+    // (the orders reach a year back, their tickets and events follow them).
+    let today = Utc::now();
+    crate::tickets::repo::cover_event_months(
+        pool,
+        today - chrono::TimeDelta::days(400),
+        today + chrono::TimeDelta::days(62),
+    )
+    .await?;
 
     // The plan: how many lines each order has (the number of orders follows from it).
     let mut rng = seeded_rng(options.seed);
