@@ -10,12 +10,13 @@ RESET ROLE;
 -- holds `at`, as PostgreSQL asks of a partitioned table's unique indexes: the primary key is
 -- (shop_id, id, at), and the one-escalation-per-cycle index holds `at`, which an escalation sets
 -- to its cycle's due time (`tickets::repo::append_escalation`), so the cycle decides it as before.
--- PostgreSQL 15 has no identity column on a partitioned table: ids come from a sequence.
+-- Ids come from a sequence, the column's default, which partitions attached later share as they
+-- are.
 --
 -- A month without its partition is written to `ticket_events_other`, the default partition;
 -- `ticket_events_cover` gives months their partitions (moving any of their rows out of the
 -- default one), and the server keeps this month and the next two covered and the strays moved
--- (`tickets::repo::keep_event_months`).
+-- (`tickets::months::keep`).
 
 ALTER TABLE ticket_events RENAME TO ticket_events_unpartitioned;
 ALTER SEQUENCE ticket_events_id_seq RENAME TO ticket_events_unpartitioned_id_seq;
@@ -42,11 +43,17 @@ ALTER SEQUENCE ticket_events_id_seq OWNED BY ticket_events.id;
 CREATE TABLE ticket_events_other PARTITION OF ticket_events DEFAULT;
 
 -- Gives every month from `from_at`'s to `to_at`'s its partition, `ticket_events_YYYY_MM`, and
--- returns how many it made. Rows of such a month already in the default partition move into the
--- new one, in the same transaction (the append-only guard is lifted on the default partition for
--- that delete alone). One caller at a time: servers keeping the months may run at once.
+-- returns how many it made. A month counts as covered when a partition of that name exists; a
+-- table of that name that is not a partition (a detached month kept for the archive) leaves the
+-- month to the default partition, with a notice. Rows of a month already in the default
+-- partition move into the new one in one statement, under a lock that keeps writers of the
+-- default partition out meanwhile (the append-only guard is lifted on it for that move alone).
+-- One caller at a time: servers keeping the months may run at once. A lock it cannot have
+-- within two seconds (a long reader of the timeline: a backup) fails the call, to be tried
+-- again, rather than queue every reader of the timeline behind it.
 CREATE FUNCTION ticket_events_cover(from_at timestamptz, to_at timestamptz) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp SET datestyle = 'ISO, YMD' SET lock_timeout = '2s' AS $$
 DECLARE
     month timestamp := date_trunc('month', from_at AT TIME ZONE 'Asia/Shanghai');
     last  timestamp := date_trunc('month', to_at AT TIME ZONE 'Asia/Shanghai');
@@ -63,20 +70,24 @@ BEGIN
         RAISE EXCEPTION 'ticket_events_cover: % to % spans more than ten years; cover it in parts', from_at, to_at
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('ticket_events_cover'));
     WHILE month <= last LOOP
         part := 'ticket_events_' || to_char(month, 'YYYY_MM');
-        IF to_regclass(part) IS NULL THEN
-            PERFORM pg_advisory_xact_lock(hashtext('ticket_events_cover'));
-        END IF;
-        IF to_regclass(part) IS NULL THEN
+        IF to_regclass(part) IS NOT NULL THEN
+            IF NOT EXISTS (SELECT 1 FROM pg_inherits
+                           WHERE inhrelid = to_regclass(part) AND inhparent = 'ticket_events'::regclass) THEN
+                RAISE NOTICE 'ticket_events_cover: % exists and is not a partition of ticket_events; its month stays in ticket_events_other', part;
+            END IF;
+        ELSE
             low := month AT TIME ZONE 'Asia/Shanghai';
             high := (month + interval '1 month') AT TIME ZONE 'Asia/Shanghai';
             EXECUTE format('CREATE TABLE %I (LIKE ticket_events INCLUDING DEFAULTS)', part);
+            LOCK TABLE ticket_events_other IN ACCESS EXCLUSIVE MODE;
             IF EXISTS (SELECT 1 FROM ticket_events_other WHERE at >= low AND at < high) THEN
-                EXECUTE format('INSERT INTO %I SELECT * FROM ticket_events_other WHERE at >= $1 AND at < $2', part)
-                    USING low, high;
                 ALTER TABLE ticket_events_other DISABLE TRIGGER ticket_events_no_update_delete;
-                DELETE FROM ticket_events_other WHERE at >= low AND at < high;
+                EXECUTE format('WITH moved AS (DELETE FROM ticket_events_other WHERE at >= $1 AND at < $2 RETURNING *) '
+                               'INSERT INTO %I SELECT * FROM moved', part)
+                    USING low, high;
                 ALTER TABLE ticket_events_other ENABLE TRIGGER ticket_events_no_update_delete;
             END IF;
             EXECUTE format('ALTER TABLE ticket_events ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
@@ -98,9 +109,11 @@ END;
 $$;
 
 -- Gives the months of the rows waiting in the default partition their partitions (at most
--- `months` of them, oldest first), and returns how many it made.
+-- `months` of them, oldest first; not those whose name a detached month holds), and returns how
+-- many it made.
 CREATE FUNCTION ticket_events_cover_strays(months integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
     month  timestamptz;
     strays timestamptz[];
@@ -109,7 +122,9 @@ BEGIN
     -- Read whole before the first move: the default partition is altered by each.
     SELECT array_agg(m ORDER BY m) INTO strays FROM (
         SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' AS m
-        FROM ticket_events_other ORDER BY m LIMIT months) first_months;
+        FROM ticket_events_other
+        WHERE to_regclass('ticket_events_' || to_char(date_trunc('month', at AT TIME ZONE 'Asia/Shanghai'), 'YYYY_MM')) IS NULL
+        ORDER BY m LIMIT months) first_months;
     FOREACH month IN ARRAY COALESCE(strays, '{}') LOOP
         made := made + ticket_events_cover(month, month);
     END LOOP;

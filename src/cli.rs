@@ -302,9 +302,11 @@ async fn serve(
         .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
     // The timeline's months: this one and the next two partitioned before the first request,
     // and kept so for as long as the server runs.
-    crate::tickets::months::cover(&state.pool, state.now())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot make the timeline's monthly partitions: {e}"))?;
+    // A failure is no reason not to serve: events of a month without its partition wait in the
+    // default one, and the next pass moves them.
+    if let Err(error) = crate::tickets::months::cover(&state.pool, state.now()).await {
+        tracing::warn!(%error, "cannot make the timeline's monthly partitions now; trying again in an hour");
+    }
     let event_months = tokio::spawn(crate::tickets::months::keep(state.pool.clone(), state.clock.clone()));
     let calendar_refresh = tokio::spawn(state.calendars.clone().keep_fresh(
         state.pool.clone(),

@@ -165,7 +165,9 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
                 EXECUTE format('ALTER ROUTINE %s OWNER TO {APP_ROLE}', r.name);
             END LOOP;
          END $$;
-         ALTER SCHEMA public OWNER TO {APP_ROLE};
+         -- The schema is the superuser's: its owner could drop any table in it, the ledger's too.
+         ALTER SCHEMA public OWNER TO CURRENT_USER;
+         GRANT USAGE, CREATE ON SCHEMA public TO {APP_ROLE};
          SET ROLE {APP_ROLE};"
     )))
     .execute(&mut *admin)

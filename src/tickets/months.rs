@@ -30,7 +30,8 @@ pub async fn cover(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<i32> {
 /// tried again at the next; until then events of an uncovered month go to the default
 /// partition, where nothing is lost.
 pub async fn keep(pool: PgPool, clock: Clock) {
-    let mut ticker = tokio::time::interval(EVERY);
+    // `serve` made the first pass before it listened.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + EVERY, EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

@@ -155,7 +155,8 @@ async fn a_month_of_the_timeline_reads_one_partition_and_old_months_detach() {
         .collect();
     assert_eq!(notes, ["三月", "三月底", "四月", "五月"]);
 
-    // Even a superuser cannot empty a month: each partition carries the append-only guard.
+    // Not even a superuser empties or rewrites a month in place: each partition carries the
+    // append-only guard (detaching it is the way out, below).
     let admin = aftersales::db::pool(desk.app.admin_options.clone(), 1)
         .await
         .expect("pool");
@@ -250,4 +251,39 @@ async fn events_of_a_month_without_its_partition_wait_in_the_default_one_and_mov
     insert_note(pool, desk.shop, ticket, old + chrono::Duration::days(1), "一月补记").await;
     let texts: Vec<String> = homes(pool, ticket).await.into_iter().map(|(_, text)| text).collect();
     assert_eq!(texts, ["一月旧账", "一月补记", "二月旧账"]);
+}
+
+#[tokio::test]
+async fn two_servers_covering_at_once_both_succeed_and_a_row_written_meanwhile_is_moved_not_lost() {
+    let desk = desk().await;
+    let ticket = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
+    let pool = &desk.app.pool;
+
+    // A writer of a month without its partition holds its transaction open…
+    let mut writer = pool.begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, NULL, 'note', $4)",
+    )
+    .bind(desk.shop)
+    .bind(ticket)
+    .bind(month_start(2023, 6) + chrono::Duration::days(2))
+    .bind(json!({ "text": "六月" }))
+    .execute(&mut *writer)
+    .await
+    .expect("insert");
+    // …while two servers cover that month and the next at once.
+    let first = repo::cover_event_months(pool, month_start(2023, 6), month_start(2023, 7));
+    let second = repo::cover_event_months(pool, month_start(2023, 6), month_start(2023, 7));
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        writer.commit().await.expect("commit");
+    };
+    let (first, second, ()) = tokio::join!(first, second, commit);
+    let made = first.expect("first cover") + second.expect("second cover");
+    assert_eq!(made, 2, "each month made once, by one of them");
+    assert_eq!(
+        homes(pool, ticket).await,
+        [("ticket_events_2023_06".to_string(), "六月".to_string())],
+        "the row committed while the month was made is in it"
+    );
 }

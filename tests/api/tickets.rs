@@ -456,6 +456,11 @@ async fn the_timeline_cannot_be_updated_deleted_or_unguarded_by_the_desks_own_ro
         "INSERT INTO ticket_events_other (shop_id, ticket_id, kind) VALUES (1, 1, 'note')",
         "ALTER TABLE ticket_events DETACH PARTITION ticket_events_other",
         "ALTER TABLE ticket_events_other DISABLE TRIGGER ALL",
+        // Nor dropped, whole or a month, or unguarded by dropping the guard's function.
+        "DROP TABLE ticket_events_other",
+        "DROP TABLE ticket_events",
+        "DROP FUNCTION ticket_events_are_append_only() CASCADE",
+        "DROP TABLE audit_log",
     ] {
         let error = sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
             .execute(pool)

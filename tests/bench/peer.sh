@@ -9,7 +9,7 @@
 # PEER_DIR holds the peer's own scripts (setup.sh, ctl.sh, seed.py, bench.sh: they install
 # django-helpdesk from PyPI into a venv with its own PostgreSQL, seed it and measure it with wrk;
 # see their README). TICKETS defaults to 100000. Needs wrk (`apt-get install -y wrk`), curl,
-# python3, and a release build of the desk (built here if missing).
+# python3 and cargo (the desk's release build is brought up to date first).
 #
 # Env: DURATION (30s), CONNS (4), THREADS (2), WARMUP (3s) — passed to the peer's bench.sh too;
 #      WORK (a directory for the desk's generated data and the logs: default target/peer-bench);
@@ -37,6 +37,8 @@ BASE="http://127.0.0.1:$DESK_PORT"
 export DURATION CONNS THREADS WARMUP
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+# The desk's data directory is the one measured, never a database named in the environment.
+unset DATABASE_URL AFTERSALES_REPLICA_URL
 mkdir -p "$WORK"
 RESULTS="$WORK/results-$TICKETS.txt"
 : > "$RESULTS"
@@ -44,29 +46,28 @@ RESULTS="$WORK/results-$TICKETS.txt"
 # ------------------------------------------------------------------ the peer
 if [ "${SKIP_PEER:-0}" != 1 ]; then
   echo "== django-helpdesk: set up, seeded with $TICKETS tickets, measured" >&2
-  (cd "$PEER_DIR" && ./setup.sh) > "$WORK/peer-setup.log" 2>&1 \
-    || { echo "the peer's setup.sh failed: see $WORK/peer-setup.log" >&2; exit 1; }
-  (cd "$PEER_DIR" && ./ctl.sh start) > "$WORK/peer-ctl.log" 2>&1
-  # Where the peer's scripts put it: PEER_ROOT if set, else their own default.
+  # Where the peer's scripts put it: PEER_ROOT if set, else their own default (a literal path).
   PEER_ROOT="${PEER_ROOT:-$(sed -n 's/^PEER_ROOT="\${PEER_ROOT:-\(.*\)}"$/\1/p' "$PEER_DIR/setup.sh" | head -1)}"
+  [ -n "$PEER_ROOT" ] || { echo "cannot tell where the peer lives: set PEER_ROOT" >&2; exit 1; }
   export PEER_ROOT
   PEER_PY="$PEER_ROOT/venv/bin/python"
+  trap '(cd "$PEER_DIR" && ./ctl.sh stop) >/dev/null 2>&1 || true' EXIT
+  (cd "$PEER_DIR" && ./setup.sh) > "$WORK/peer-setup.log" 2>&1 \
+    || { echo "the peer's setup.sh failed: see $WORK/peer-setup.log" >&2; exit 1; }
+  (cd "$PEER_DIR" && ./ctl.sh start) > "$WORK/peer-ctl.log" 2>&1 \
+    || { echo "the peer did not start: see $WORK/peer-ctl.log" >&2; exit 1; }
   (cd "$PEER_DIR" && "$PEER_PY" seed.py --tickets "$TICKETS") > "$WORK/peer-seed.log" 2>&1 \
-    || { (cd "$PEER_DIR" && ./ctl.sh stop) >/dev/null 2>&1; echo "seeding the peer failed: see $WORK/peer-seed.log" >&2; exit 1; }
-  if ! (cd "$PEER_DIR" && ENDPOINTS="list_html list_json view create_api" ./bench.sh) > "$WORK/peer-bench.log" 2>&1; then
-    (cd "$PEER_DIR" && ./ctl.sh stop) >/dev/null 2>&1
-    echo "the peer's bench.sh failed: see $WORK/peer-bench.log" >&2
-    exit 1
-  fi
+    || { echo "seeding the peer failed: see $WORK/peer-seed.log" >&2; exit 1; }
+  (cd "$PEER_DIR" && ENDPOINTS="list_html list_json view create_api" ./bench.sh) > "$WORK/peer-bench.log" 2>&1 \
+    || { echo "the peer's bench.sh failed: see $WORK/peer-bench.log" >&2; exit 1; }
   (cd "$PEER_DIR" && ./ctl.sh stop) >> "$WORK/peer-ctl.log" 2>&1
+  trap - EXIT
   grep '^RESULT' "$WORK/peer-bench.log" | sed 's/^RESULT /RESULT peer:/' >> "$RESULTS"
 fi
 
 # ------------------------------------------------------------------ the desk
 BIN="$ROOT/target/release/aftersales"
-if [ ! -x "$BIN" ]; then
-  (cd "$ROOT" && cargo build --release --quiet)
-fi
+(cd "$ROOT" && cargo build --release --quiet)
 DATA="$WORK/desk-$TICKETS"
 if [ ! -e "$DATA/generated" ]; then
   echo "== the desk: generating a shop of $TICKETS tickets" >&2
@@ -80,11 +81,16 @@ AFTERSALES_LOG=warn "$BIN" --data-dir "$DATA/data" serve --listen "127.0.0.1:$DE
   > "$WORK/desk-serve.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true' EXIT
+ready=0
 for _ in $(seq 1 600); do
-  curl -sf -o /dev/null "$BASE/readyz" && break
+  curl -sf -o /dev/null "$BASE/readyz" && { ready=1; break; }
   kill -0 "$SERVER" 2>/dev/null || { echo "the desk did not start: see $WORK/desk-serve.log" >&2; exit 1; }
   sleep 0.5
 done
+[ "$ready" = 1 ] || { echo "the desk was not ready after 5 minutes: see $WORK/desk-serve.log" >&2; exit 1; }
+# From here the shop is written to (the creation run): the next run generates afresh, however
+# this one ends.
+rm -f "$DATA/generated"
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 TOKEN="$(curl -sf -X POST "$BASE/api/v1/auth/tokens" -H 'Content-Type: application/json' \
@@ -118,9 +124,6 @@ for run in "list GET /?view=all 200" "view GET /tickets/$TICKET_ID 200" "create_
   [ "$WARMUP" != 0 ] && desk_wrk "$name" "$method" "$path" "$expect" "$body" "$WARMUP" > /dev/null
   desk_wrk "$name" "$method" "$path" "$expect" "$body" | grep '^RESULT' | sed 's/^RESULT /RESULT desk:/' >> "$RESULTS"
 done
-# The created tickets stay (the timeline is append-only): the next run generates afresh, so that
-# its reads see the generated shop and not this run's thousands of new open tickets.
-rm -f "$DATA/generated"
 
 # ------------------------------------------------------------------ the table
 python3 - "$RESULTS" "$TICKETS" "$CONNS" "$DURATION" <<'PY'
