@@ -301,9 +301,8 @@ async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
     // The timeline's months: this one and the next two partitioned before the first request,
-    // and kept so for as long as the server runs.
-    // A failure is no reason not to serve: events of a month without its partition wait in the
-    // default one, and the next pass moves them.
+    // and kept so for as long as the server runs. A failure is no reason not to serve: events of
+    // a month without its partition wait in the default one, and the next pass moves them.
     if let Err(error) = crate::tickets::months::cover(&state.pool, state.now()).await {
         tracing::warn!(%error, "cannot make the timeline's monthly partitions now; trying again in an hour");
     }

@@ -12,7 +12,7 @@ use super::repo;
 use crate::clock::Clock;
 
 /// How far ahead of the clock the months are made.
-const AHEAD: TimeDelta = TimeDelta::days(62);
+pub const AHEAD: TimeDelta = TimeDelta::days(62);
 /// How many stray months one pass moves at most.
 const STRAYS_PER_PASS: i32 = 12;
 /// How often a server looks again.

@@ -18,7 +18,13 @@ fn month_start(year: i32, month: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-async fn insert_note(pool: &sqlx::PgPool, shop: aftersales::ids::ShopId, ticket: i64, at: DateTime<Utc>, text: &str) {
+async fn insert_note(
+    db: impl sqlx::PgExecutor<'_>,
+    shop: aftersales::ids::ShopId,
+    ticket: i64,
+    at: DateTime<Utc>,
+    text: &str,
+) {
     sqlx::query(
         "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, NULL, 'note', $4)",
     )
@@ -26,7 +32,7 @@ async fn insert_note(pool: &sqlx::PgPool, shop: aftersales::ids::ShopId, ticket:
     .bind(ticket)
     .bind(at)
     .bind(json!({ "text": text }))
-    .execute(pool)
+    .execute(db)
     .await
     .expect("event");
 }
@@ -261,16 +267,14 @@ async fn two_servers_covering_at_once_both_succeed_and_a_row_written_meanwhile_i
 
     // A writer of a month without its partition holds its transaction open…
     let mut writer = pool.begin().await.expect("begin");
-    sqlx::query(
-        "INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $2, $3, NULL, 'note', $4)",
+    insert_note(
+        &mut *writer,
+        desk.shop,
+        ticket,
+        month_start(2023, 6) + chrono::Duration::days(2),
+        "六月",
     )
-    .bind(desk.shop)
-    .bind(ticket)
-    .bind(month_start(2023, 6) + chrono::Duration::days(2))
-    .bind(json!({ "text": "六月" }))
-    .execute(&mut *writer)
-    .await
-    .expect("insert");
+    .await;
     // …while two servers cover that month and the next at once.
     let first = repo::cover_event_months(pool, month_start(2023, 6), month_start(2023, 7));
     let second = repo::cover_event_months(pool, month_start(2023, 6), month_start(2023, 7));

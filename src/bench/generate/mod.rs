@@ -135,15 +135,16 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
         );
     }
     let started = Instant::now();
-    let now = Utc::now().timestamp();
+    let today = Utc::now();
+    let now = today.timestamp();
     let (shop, users) = create_shop_and_users(pool, &options.shop).await?;
     // Every month of the year's timeline has its partition before the events are copied in
-    // (the orders reach a year back, their tickets and events follow them).
-    let today = Utc::now();
+    // (the orders reach a year back, their tickets and events follow them), and the months a
+    // server keeps ahead of the clock too.
     crate::tickets::repo::cover_event_months(
         pool,
         today - chrono::TimeDelta::days(400),
-        today + chrono::TimeDelta::days(62),
+        today + crate::tickets::months::AHEAD,
     )
     .await?;
 
