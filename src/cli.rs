@@ -307,6 +307,9 @@ async fn serve(
         tracing::warn!(%error, "cannot make the timeline's monthly partitions now; trying again in an hour");
     }
     let event_months = tokio::spawn(crate::tickets::months::keep(state.pool.clone(), state.clock.clone()));
+    // The live desk: listening, and relaying what the writes left in the outbox, from the start
+    // (a server with no page open still empties it for the others).
+    state.live.start(&state.pool);
     let calendar_refresh = tokio::spawn(state.calendars.clone().keep_fresh(
         state.pool.clone(),
         state.clock.clone(),

@@ -1,8 +1,11 @@
 //! The live desk: what changed, told to the browsers that show it, as it happens.
 //!
-//! PostgreSQL announces every change to `tickets`, every new notice and every change of
-//! presence on the channel `desk_live`, inside the transaction that makes it (the triggers of
-//! migration `…96_live_desk`; [`presence`] for presence). Each server process listens once
+//! Every change to `tickets` and every new notice is written, by the triggers of migrations
+//! `…96_live_desk` and `…70_live_outbox`, to the unlogged table `live_outbox` inside the
+//! transaction that makes it; each server's [`relay`] says what has committed on the channel
+//! `desk_live` a few times a second (a NOTIFY in the writing transaction would make every
+//! commit wait for every other one's flush). Presence is announced directly ([`presence`]: it
+//! writes nothing durable, so its commit never waits). Each server process listens once
 //! ([`Hub`]) and fans what it hears out to its subscribers; `page.rs` turns a subscription into
 //! a server-sent event stream for one signed-in person, keeping only what they may see. With
 //! several servers on one database each hears everything, so a browser is told whichever
@@ -29,6 +32,12 @@ pub const CHANNEL: &str = "desk_live";
 
 /// How many signals a slow subscriber may fall behind before it is told to resync.
 const BACKLOG: usize = 1024;
+
+/// How often the relay says what the outbox holds: the most an announcement waits.
+const RELAY_EVERY: Duration = Duration::from_millis(100);
+
+/// Most announcements one pass of the relay says (the rest wait for the next pass).
+const RELAY_AT_MOST: i64 = 5000;
 
 /// One thing that changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,12 +203,19 @@ impl Default for Hub {
 }
 
 impl Hub {
-    /// A new subscription; the first one starts listening on `pool`.
-    pub fn subscribe(&self, pool: &PgPool) -> broadcast::Receiver<Arc<Signal>> {
-        let receiver = self.inner.sender.subscribe();
+    /// Starts listening on `pool` and relaying its outbox, once per process (a server does so
+    /// when it starts; the first subscription does so otherwise). Both run until the pool closes.
+    pub fn start(&self, pool: &PgPool) {
         if !self.inner.listening.swap(true, Ordering::SeqCst) {
             tokio::spawn(listen(pool.clone(), self.inner.sender.clone()));
+            tokio::spawn(relay(pool.clone()));
         }
+    }
+
+    /// A new subscription (listening from now on, if nothing started it yet).
+    pub fn subscribe(&self, pool: &PgPool) -> broadcast::Receiver<Arc<Signal>> {
+        let receiver = self.inner.sender.subscribe();
+        self.start(pool);
         receiver
     }
 
@@ -226,6 +242,56 @@ impl Drop for StreamGuard {
     fn drop(&mut self) {
         self.hub.streams.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// Says on [`CHANNEL`], every [`RELAY_EVERY`], what the writing transactions left in
+/// `live_outbox`, for the life of the pool. Every server relays; two passes at once share the
+/// rows (each is taken once).
+async fn relay(pool: PgPool) {
+    let mut ticks = tokio::time::interval(RELAY_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = relay_once(&pool).await {
+            tracing::warn!(%error, "cannot relay the live announcements; trying again in a second");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// One pass of the relay: takes up to [`RELAY_AT_MOST`] committed announcements from the outbox
+/// and says each different one once, in a transaction that does not wait for the disk (an
+/// announcement lost to a crash costs a resync, never data). Returns how many different ones
+/// were said.
+pub async fn relay_once(pool: &PgPool) -> sqlx::Result<i64> {
+    // An empty outbox, the usual case between changes, costs one cheap read.
+    let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM live_outbox)")
+        .fetch_one(pool)
+        .await?;
+    if !waiting {
+        return Ok(0);
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    let said: i64 = sqlx::query_scalar(
+        "WITH taken AS (
+             DELETE FROM live_outbox
+             WHERE ctid = ANY (ARRAY(SELECT ctid FROM live_outbox LIMIT $2))
+             RETURNING payload)
+         SELECT count(*) FROM (SELECT DISTINCT payload FROM taken) AS different
+             CROSS JOIN LATERAL pg_notify($1, different.payload)",
+    )
+    .bind(CHANNEL)
+    .bind(RELAY_AT_MOST)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(said)
 }
 
 /// Listens on [`CHANNEL`] for the life of the process, connecting again (after a pause) when the

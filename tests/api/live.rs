@@ -438,3 +438,69 @@ async fn a_return_visit_that_fell_due_is_told_to_the_holder_once() {
         "{page}"
     );
 }
+
+/// The writes do not announce in their own transactions (a NOTIFY there makes every commit wait
+/// for every other one's flush): they leave the announcement in the outbox, and the relay says
+/// what committed, each different announcement once. No stream is open here, so nothing but the
+/// test relays.
+#[tokio::test]
+async fn a_change_is_said_by_the_relay_not_by_its_own_commit_and_said_once() {
+    let desk = desk().await;
+    let pool = &desk.app.pool;
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await.expect("listener");
+    listener.listen(aftersales::live::CHANNEL).await.expect("listen");
+    let waiting = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM live_outbox")
+            .fetch_one(pool)
+            .await
+            .expect("outbox")
+    };
+
+    let ticket = desk.open("refund", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    assert_eq!(
+        heard_on(&mut listener).await,
+        Vec::<String>::new(),
+        "the commit itself says nothing"
+    );
+    assert_eq!(waiting().await, 1, "the opening waits in the outbox");
+    assert_eq!(aftersales::live::relay_once(pool).await.expect("relay"), 1);
+    let said = heard_on(&mut listener).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(
+        aftersales::live::Signal::parse(&said[0]),
+        Some(aftersales::live::Signal::Tickets {
+            shop: desk.shop,
+            tickets: Some(vec![aftersales::ids::TicketId(id)]),
+            holders: Some(vec![desk.agent]),
+        })
+    );
+    assert_eq!(waiting().await, 0, "what was said is gone");
+    assert_eq!(aftersales::live::relay_once(pool).await.expect("relay"), 0);
+
+    // Two notes: two announcements alike, said once.
+    for version in [1, 2] {
+        let note = desk
+            .app
+            .post(
+                &format!("/api/v1/tickets/{id}/notes"),
+                &desk.agent_token,
+                json!({ "text": format!("第{version}次"), "version": version }),
+            )
+            .await;
+        assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    }
+    assert_eq!(waiting().await, 2);
+    assert_eq!(aftersales::live::relay_once(pool).await.expect("relay"), 1);
+    assert_eq!(heard_on(&mut listener).await.len(), 1);
+    assert_eq!(waiting().await, 0);
+}
+
+/// The payloads heard on `listener` until it is quiet for 0.7 s.
+async fn heard_on(listener: &mut sqlx::postgres::PgListener) -> Vec<String> {
+    let mut payloads = Vec::new();
+    while let Ok(Ok(notification)) = tokio::time::timeout(Duration::from_millis(700), listener.recv()).await {
+        payloads.push(notification.payload().to_string());
+    }
+    payloads
+}
