@@ -148,30 +148,12 @@ impl CurrentUser {
     }
 
     /// Loads the user a live token belongs to; `None` for an unknown or expired token, or a
-    /// disabled user.
+    /// disabled user. One statement: every request that carries a token asks it.
     pub async fn from_token(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, AuthError> {
-        let Some(user_id) = tokens::user_for(pool, token).await? else {
-            return Ok(None);
-        };
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT login, display_name, role FROM users WHERE id = $1 AND NOT disabled")
-                .bind(user_id)
-                .fetch_optional(pool)
-                .await?;
-        let Some((login, display_name, role)) = row else {
+        let Some((user_id, login, display_name, role, shops)) = tokens::holder(pool, token).await? else {
             return Ok(None);
         };
         let role = Role::parse(&role).ok_or_else(|| AuthError::Internal(format!("unknown role {role} in database")))?;
-        let shops: Vec<ShopId> = if role == Role::Admin {
-            sqlx::query_scalar("SELECT id FROM shops ORDER BY id")
-                .fetch_all(pool)
-                .await?
-        } else {
-            sqlx::query_scalar("SELECT shop_id FROM shop_members WHERE user_id = $1 ORDER BY shop_id")
-                .bind(user_id)
-                .fetch_all(pool)
-                .await?
-        };
         Ok(Some(CurrentUser {
             id: user_id,
             login,

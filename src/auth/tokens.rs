@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::ids::UserId;
+use crate::ids::{ShopId, UserId};
 
 /// How long a browser session lasts without signing in again.
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
@@ -67,13 +67,19 @@ pub async fn issue(
     Ok((token, expires_at))
 }
 
-/// The user a live token belongs to (not expired, user not disabled).
-pub async fn user_for(pool: &PgPool, token: &str) -> sqlx::Result<Option<UserId>> {
-    sqlx::query_scalar(
-        "SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+/// Who holds a live token (not expired, user not disabled): their id, login, name, role (as
+/// stored) and the shops they may see (every shop for an admin), in order.
+pub async fn holder(pool: &PgPool, token: &str) -> sqlx::Result<Option<(UserId, String, String, String, Vec<ShopId>)>> {
+    sqlx::query_as(
+        "SELECT u.id, u.login, u.display_name, u.role,
+                CASE WHEN u.role = $2 THEN ARRAY(SELECT s.id FROM shops s ORDER BY s.id)
+                     ELSE ARRAY(SELECT m.shop_id FROM shop_members m WHERE m.user_id = u.id ORDER BY m.shop_id)
+                END
+         FROM auth_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT u.disabled",
     )
     .bind(digest(token))
+    .bind(super::Role::Admin.as_str())
     .fetch_optional(pool)
     .await
 }

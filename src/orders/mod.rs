@@ -305,39 +305,84 @@ pub async fn find(pool: &PgPool, shop: ShopId, order_no: &str) -> sqlx::Result<O
     find_with(&mut conn, shop, order_no).await
 }
 
-/// [`find`] on the caller's connection (inside its transaction).
+/// [`find`] on the caller's connection (inside its transaction). One statement: the order with
+/// its lines (by SKU) gathered into arrays.
 pub async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
-    let row: Option<OrderRow> = sqlx::query_as(
-        "SELECT o.id, o.order_no, c.nick AS buyer, o.customer_id, o.paid_at, o.shipped_at, o.signed_at, o.note
+    let row: Option<OrderWithLines> = sqlx::query_as(
+        "SELECT o.id, o.order_no, c.nick AS buyer, o.customer_id, o.paid_at, o.shipped_at, o.signed_at, o.note,
+                l.skus, l.titles, l.categories, l.quantities, l.unit_prices_fen, l.exclusions, l.signed
          FROM orders o JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+         CROSS JOIN LATERAL (
+             SELECT array_agg(l.sku ORDER BY l.sku) AS skus,
+                    array_agg(l.title ORDER BY l.sku) AS titles,
+                    array_agg(l.category ORDER BY l.sku) AS categories,
+                    array_agg(l.quantity ORDER BY l.sku) AS quantities,
+                    array_agg(l.unit_price_fen ORDER BY l.sku) AS unit_prices_fen,
+                    array_agg(l.no_reason_exclusion ORDER BY l.sku) AS exclusions,
+                    array_agg(COALESCE(l.signed_at, o.signed_at) ORDER BY l.sku) AS signed
+             FROM order_lines l WHERE l.shop_id = o.shop_id AND l.order_id = o.id) AS l
          WHERE o.shop_id = $1 AND o.order_no = $2",
     )
     .bind(shop)
     .bind(order_no)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let lines: Vec<OrderLine> = sqlx::query_as(
-        "SELECT l.sku, l.title, l.category, l.quantity, l.unit_price_fen, l.no_reason_exclusion,
-                COALESCE(l.signed_at, o.signed_at) AS signed_at
-         FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.id = l.order_id
-         WHERE l.shop_id = $1 AND l.order_id = $2 ORDER BY l.sku",
-    )
-    .bind(shop)
-    .bind(row.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(Some(Order {
-        id: row.id,
-        order_no: row.order_no,
-        buyer: row.buyer,
-        customer_id: row.customer_id,
-        paid_at: row.paid_at,
-        shipped_at: row.shipped_at,
-        signed_at: row.signed_at,
-        note: row.note,
-        lines,
-    }))
+    Ok(row.map(OrderWithLines::into_order))
+}
+
+/// An order's row with its lines as parallel arrays (each `None` when it has no lines).
+#[derive(FromRow)]
+struct OrderWithLines {
+    #[sqlx(flatten)]
+    order: OrderRow,
+    skus: Option<Vec<String>>,
+    titles: Option<Vec<String>>,
+    categories: Option<Vec<String>>,
+    quantities: Option<Vec<i32>>,
+    unit_prices_fen: Option<Vec<i64>>,
+    exclusions: Option<Vec<String>>,
+    signed: Option<Vec<Option<DateTime<Utc>>>>,
+}
+
+impl OrderWithLines {
+    fn into_order(self) -> Order {
+        let lines = self
+            .skus
+            .unwrap_or_default()
+            .into_iter()
+            .zip(self.titles.unwrap_or_default())
+            .zip(self.categories.unwrap_or_default())
+            .zip(self.quantities.unwrap_or_default())
+            .zip(self.unit_prices_fen.unwrap_or_default())
+            .zip(self.exclusions.unwrap_or_default())
+            .zip(self.signed.unwrap_or_default())
+            .map(
+                |((((((sku, title), category), quantity), unit_price_fen), no_reason_exclusion), signed_at)| {
+                    OrderLine {
+                        sku,
+                        title,
+                        category,
+                        quantity,
+                        unit_price_fen,
+                        no_reason_exclusion,
+                        signed_at,
+                    }
+                },
+            )
+            .collect();
+        let row = self.order;
+        Order {
+            id: row.id,
+            order_no: row.order_no,
+            buyer: row.buyer,
+            customer_id: row.customer_id,
+            paid_at: row.paid_at,
+            shipped_at: row.shipped_at,
+            signed_at: row.signed_at,
+            note: row.note,
+            lines,
+        }
+    }
 }
 
 /// A buyer's contact details.

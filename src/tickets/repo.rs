@@ -436,8 +436,10 @@ pub async fn record_follow_up(
     now: DateTime<Utc>,
     due: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
+    // One row version, not two: the version moves in the same statement (as `touch` does).
     sqlx::query(
-        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4
+        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4,
+                            version = version + 1, updated_at = $3
          WHERE shop_id = $1 AND id = $2",
     )
     .bind(shop)
@@ -446,7 +448,7 @@ pub async fn record_follow_up(
     .bind(due)
     .execute(&mut *conn)
     .await?;
-    touch(conn, shop, ticket, now).await
+    Ok(())
 }
 
 /// Sets or clears a ticket's assignee, and the version.
@@ -983,8 +985,8 @@ pub struct BulkEvent<'a> {
     pub event: &'a EventData,
 }
 
-/// Appends many events of one shop's tickets in one statement, in the order given: for the demo
-/// shop, which loads whole timelines at once. Each is stored as [`append_event`] stores it.
+/// Appends many events of one shop's tickets in one statement, in the order given: a new
+/// ticket's first events, and the demo shop's whole timelines. Each is stored as [`append_event`] stores it.
 pub async fn append_events_in_bulk(
     conn: &mut PgConnection,
     shop: ShopId,

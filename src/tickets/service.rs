@@ -849,35 +849,42 @@ async fn insert(
             .ok_or_else(|| TicketError::Internal("idempotent ticket vanished".into()));
     };
 
+    // The ticket's first events, written in one statement.
     let actor = Some(user.id);
-    let created = EventData::Created(events::Created {
-        kind,
-        status: position.status,
-        reason,
-        order_no: order.order_no.clone(),
-        sku,
-        description,
-        refund_fen,
-        intact,
-        recorded_at: now,
-        follow_up_of: None,
-    });
-    repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &created).await?;
+    let mut opening = vec![(
+        actor,
+        EventData::Created(events::Created {
+            kind,
+            status: position.status,
+            reason,
+            order_no: order.order_no.clone(),
+            sku,
+            description,
+            refund_fen,
+            intact,
+            recorded_at: now,
+            follow_up_of: None,
+        }),
+    )];
     if let Some(record) = &record {
-        let decision = EventData::RuleDecision(events::RuleDecision {
-            rule: Rule::SevenDay,
-            decision: record.clone(),
-        });
-        repo::append_event(&mut *tx, shop.id, id, opened_at, None, &decision).await?;
+        opening.push((
+            None,
+            EventData::RuleDecision(events::RuleDecision {
+                rule: Rule::SevenDay,
+                decision: record.clone(),
+            }),
+        ));
     }
     if let Some(justification) = overriding {
         let refused_verdict = record.as_ref().map(|r| r.verdict);
-        let override_event = EventData::Override(events::Override {
-            rule: Rule::SevenDay,
-            refused_verdict,
-            justification: Some(justification.clone()),
-        });
-        repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &override_event).await?;
+        opening.push((
+            actor,
+            EventData::Override(events::Override {
+                rule: Rule::SevenDay,
+                refused_verdict,
+                justification: Some(justification.clone()),
+            }),
+        ));
         crate::audit::record(
             &mut *tx,
             user.id,
@@ -889,12 +896,24 @@ async fn insert(
         .await?;
     }
     if let Some(assignee) = assignee {
-        let assigned = EventData::Assigned(events::Assigned {
-            from: None,
-            to: Some(assignee),
-        });
-        repo::append_event(&mut *tx, shop.id, id, opened_at, actor, &assigned).await?;
+        opening.push((
+            actor,
+            EventData::Assigned(events::Assigned {
+                from: None,
+                to: Some(assignee),
+            }),
+        ));
     }
+    let opening: Vec<repo::BulkEvent<'_>> = opening
+        .iter()
+        .map(|(actor, event)| repo::BulkEvent {
+            ticket: id,
+            at: opened_at,
+            actor: *actor,
+            event,
+        })
+        .collect();
+    repo::append_events_in_bulk(&mut tx, shop.id, &opening).await?;
     let ticket = repo::get(&mut *tx, &[shop.id], id)
         .await?
         .ok_or_else(|| TicketError::Internal("new ticket not found".into()))?;
