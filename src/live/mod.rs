@@ -39,6 +39,18 @@ const RELAY_EVERY: Duration = Duration::from_millis(100);
 /// Most announcements one pass of the relay says (the rest wait for the next pass).
 const RELAY_AT_MOST: i64 = 5000;
 
+/// After how many announcements taken the relay vacuums the outbox itself.
+const VACUUM_AFTER: i64 = 20_000;
+
+/// What one pass of the relay did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relayed {
+    /// Announcements taken from the outbox.
+    pub taken: i64,
+    /// Different announcements said (identical ones are said once).
+    pub said: i64,
+}
+
 /// One thing that changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Signal {
@@ -250,48 +262,69 @@ impl Drop for StreamGuard {
 async fn relay(pool: PgPool) {
     let mut ticks = tokio::time::interval(RELAY_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut taken_since_vacuum = 0;
     loop {
         ticks.tick().await;
         if pool.is_closed() {
             return;
         }
-        if let Err(error) = relay_once(&pool).await {
-            tracing::warn!(%error, "cannot relay the live announcements; trying again in a second");
-            tokio::time::sleep(Duration::from_secs(1)).await;
+        match relay_once(&pool).await {
+            Ok(pass) => {
+                taken_since_vacuum += pass.taken;
+                if taken_since_vacuum >= VACUUM_AFTER {
+                    // Autovacuum's workers may be busy for minutes with the big tables; every
+                    // pass meanwhile would read the outbox's dead rows.
+                    if let Err(error) = vacuum_outbox(&pool).await {
+                        tracing::warn!(%error, "cannot vacuum the live outbox");
+                    }
+                    taken_since_vacuum = 0;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot relay the live announcements; trying again in a second");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
     }
 }
 
+/// Vacuums the outbox: what the relay took is dead rows until then (no WAL: the table is
+/// unlogged; no lock that a writer waits for).
+pub async fn vacuum_outbox(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query("VACUUM live_outbox").execute(pool).await?;
+    Ok(())
+}
+
 /// One pass of the relay: takes up to [`RELAY_AT_MOST`] committed announcements from the outbox
 /// and says each different one once, in a transaction that does not wait for the disk (an
-/// announcement lost to a crash costs a resync, never data). Returns how many different ones
-/// were said.
-pub async fn relay_once(pool: &PgPool) -> sqlx::Result<i64> {
+/// announcement lost to a crash costs a resync, never data).
+pub async fn relay_once(pool: &PgPool) -> sqlx::Result<Relayed> {
     // An empty outbox, the usual case between changes, costs one cheap read.
     let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM live_outbox)")
         .fetch_one(pool)
         .await?;
     if !waiting {
-        return Ok(0);
+        return Ok(Relayed { taken: 0, said: 0 });
     }
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
-    let said: i64 = sqlx::query_scalar(
+    let (taken, said): (i64, i64) = sqlx::query_as(
         "WITH taken AS (
              DELETE FROM live_outbox
              WHERE ctid = ANY (ARRAY(SELECT ctid FROM live_outbox LIMIT $2))
              RETURNING payload)
-         SELECT count(*) FROM (SELECT DISTINCT payload FROM taken) AS different
-             CROSS JOIN LATERAL pg_notify($1, different.payload)",
+         SELECT (SELECT count(*) FROM taken),
+                (SELECT count(*) FROM (SELECT DISTINCT payload FROM taken) AS different
+                     CROSS JOIN LATERAL pg_notify($1, different.payload))",
     )
     .bind(CHANNEL)
     .bind(RELAY_AT_MOST)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(said)
+    Ok(Relayed { taken, said })
 }
 
 /// Listens on [`CHANNEL`] for the life of the process, connecting again (after a pause) when the

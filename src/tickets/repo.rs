@@ -1185,7 +1185,10 @@ where
 {
     sqlx::query_as(
         "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at,
+                -- A move happens while its ticket is open: bounding the time to that span lets
+                -- the timeline's months outside it go unread (pruned as each ticket is asked).
                 EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                          AND e.at >= t.opened_at AND e.at <= COALESCE(t.closed_at, 'infinity')
                           AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded') AS refunded
          FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          WHERE t.shop_id = $1 AND t.customer_id = $2

@@ -23,6 +23,17 @@ async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners()
     assert_eq!(file.status, StatusCode::OK, "{:?}", file.body);
     assert_eq!(file.body["refunds"], 1);
     assert_eq!(file.body["orders"].as_array().map(Vec::len), Some(1));
+    // Closed a day later, the refund still counts (its move lies within the ticket's open span).
+    desk.app.clock.set(desk.app.now() + chrono::Duration::days(1));
+    let closed = desk
+        .transition(id, "closed", moved.body["version"].as_i64().expect("v"), json!({}))
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
+    let file = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
+        .await;
+    assert_eq!(file.body["refunds"], 1, "{:?}", file.body);
     assert_eq!(file.body["repeat_returner"], false, "one refund is no pattern");
     desk.open("return", "quality").await;
     desk.open("exchange", "wrong_item").await;
