@@ -155,7 +155,7 @@ pub async fn download_pack(State(state): State<AppState>, page: Page, Path(id): 
     user.require(Action::ReadTickets)?;
     let body = crate::tickets::pages::ticket::partial(&state, user, page.t, &ticket, None).await?;
     let t = body.t;
-    let events = crate::tickets::repo::events(&state.pool, ticket.shop_id, id).await?;
+    let events = crate::tickets::repo::events(&state.pool, &ticket).await?;
     let mut meta = body.meta;
     if let Some(goods) = &body.goods {
         if let Some(address) = &goods.return_address {

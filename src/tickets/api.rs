@@ -170,7 +170,7 @@ pub async fn get_ticket(
     let ticket = repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
-    let events = repo::events(&state.pool, ticket.shop_id, id).await?;
+    let events = repo::events(&state.pool, &ticket).await?;
     let mut view =
         TicketView::new(&ticket, state.now(), request_lang(&headers)).with_timeline(&events, ticket.time_zone);
     let contact = crate::orders::contact(&state.pool, ticket.shop_id, ticket.customer_id).await?;

@@ -68,20 +68,35 @@ pub async fn events_by_others_after(
     .await
 }
 
-/// The timeline of a ticket, oldest first.
-pub async fn events(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Event>> {
-    sqlx::query_as(
+/// How far before its ticket's opening (or after its closing) an event may be dated: the clocks
+/// of two servers differ a little. See [`append_event`].
+macro_rules! clock_margin {
+    () => {
+        "interval '1 day'"
+    };
+}
+
+/// The timeline of a ticket, oldest first. Only the months from its opening on are read.
+pub async fn events(db: impl PgExecutor<'_>, ticket: &Ticket) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(concat!(
         "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.data
          FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
-         WHERE e.shop_id = $1 AND e.ticket_id = $2 ORDER BY e.at, e.id",
-    )
-    .bind(shop)
-    .bind(ticket)
+         WHERE e.shop_id = $1 AND e.ticket_id = $2 AND e.at >= $3::timestamptz - ",
+        clock_margin!(),
+        " ORDER BY e.at, e.id"
+    ))
+    .bind(ticket.shop_id)
+    .bind(ticket.id)
+    .bind(ticket.opened_at)
     .fetch_all(db)
     .await
 }
 
-/// Appends an event to a ticket's timeline: the one writer of `ticket_events`.
+/// Appends an event to a ticket's timeline: the one writer of `ticket_events`. An event is dated
+/// at or after its ticket's opening (the opening's own events at it, a person's and the sweep's
+/// later, an import's replayed moves clamped to it), give or take [`clock_margin!`]; a move that
+/// closes or refunds is dated at or before the closing. The timeline's reads rely on it to skip
+/// the months outside.
 pub async fn append_event(
     db: impl PgExecutor<'_>,
     shop: ShopId,
@@ -1183,17 +1198,21 @@ pub async fn tickets_of_customer<T>(db: impl PgExecutor<'_>, shop: ShopId, custo
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at,
                 -- A move happens while its ticket is open: bounding the time to that span lets
                 -- the timeline's months outside it go unread (pruned as each ticket is asked).
                 EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                          AND e.at >= t.opened_at AND e.at <= COALESCE(t.closed_at, 'infinity')
+                          AND e.at >= t.opened_at - ",
+        clock_margin!(),
+        " AND e.at <= COALESCE(t.closed_at + ",
+        clock_margin!(),
+        ", 'infinity')
                           AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded') AS refunded
          FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          WHERE t.shop_id = $1 AND t.customer_id = $2
-         ORDER BY t.opened_at DESC, t.id DESC LIMIT 200",
-    )
+         ORDER BY t.opened_at DESC, t.id DESC LIMIT 200"
+    ))
     .bind(shop)
     .bind(customer)
     .fetch_all(db)

@@ -37,12 +37,35 @@ async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners()
     assert_eq!(file.body["repeat_returner"], false, "one refund is no pattern");
     desk.open("return", "quality").await;
     desk.open("exchange", "wrong_item").await;
+    // Another buyer's order and ticket in the same shop are not in this buyer's file.
+    let other_buyer = desk
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/orders/O-9", desk.shop),
+            &desk.agent_token,
+            json!({
+                "buyer": "tb_someone_else", "paid_at": "2025-03-01T02:00:00Z",
+                "lines": [{ "sku": "SKU-9", "title": "帆布包", "category": "箱包", "quantity": 1, "unit_price_fen": 9900 }]
+            }),
+        )
+        .await;
+    assert!(other_buyer.status.is_success(), "{:?}", other_buyer.body);
+    let theirs = desk
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", desk.shop),
+            &desk.agent_token,
+            json!({ "kind": "refund", "order_no": "O-9", "reason": "quality", "description": "破了", "refund_fen": 9900 }),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{:?}", theirs.body);
     let file = desk
         .app
         .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
         .await;
     assert_eq!(file.body["return_requests"], 2);
     assert_eq!(file.body["tickets"].as_array().map(Vec::len), Some(3));
+    assert_eq!(file.body["orders"].as_array().map(Vec::len), Some(1));
     assert_eq!(file.body["repeat_returner"], true);
 
     let client = browser(&desk.app, "agent-a").await;

@@ -266,7 +266,7 @@ pub async fn partial(
     let lang = t.lang;
     let t = Tr::new(lang, ticket.time_zone);
     let now = state.now();
-    let events = repo::events(&state.pool, ticket.shop_id, ticket.id).await?;
+    let events = repo::events(&state.pool, ticket).await?;
     let names = user_names(state, &events).await?;
     let order = crate::orders::find(&state.pool, ticket.shop_id, &ticket.order_no).await?;
     let line = order
