@@ -1,12 +1,12 @@
 //! The live desk: what changed, told to the browsers that show it, as it happens.
 //!
-//! Every change to `tickets` and every new notice is written, by the triggers of migrations
-//! `…96_live_desk` and `…70_live_outbox`, to the unlogged table `live_outbox` inside the
-//! transaction that makes it; each server's [`relay`] says what has committed on the channel
-//! `desk_live` a few times a second (a NOTIFY in the writing transaction would make every
-//! commit wait for every other one's flush). Presence is announced directly ([`presence`]: it
-//! writes nothing durable, so its commit never waits). Each server process listens once
-//! ([`Hub`]) and fans what it hears out to its subscribers; `page.rs` turns a subscription into
+//! Every change to `tickets`, every new notice and every change of presence is written — by the
+//! triggers of migrations `…96_live_desk` and `…70_live_outbox`, and by [`presence`] — to the
+//! unlogged table `live_outbox` inside the transaction that makes it; each server's relay
+//! ([`relay_once`]) says what has committed on the channel `desk_live` ten times a second (a
+//! NOTIFY in the writing transaction would hold a database-wide lock through its commit's
+//! flush, so that no two announcing commits could share one). Each server process listens
+//! once ([`Hub`]) and fans what it hears out to its subscribers; `page.rs` turns a subscription into
 //! a server-sent event stream for one signed-in person, keeping only what they may see. With
 //! several servers on one database each hears everything, so a browser is told whichever
 //! server it is connected to. Announcements lost while the listening connection was down are
@@ -188,8 +188,8 @@ impl Batch {
     }
 }
 
-/// The process's one listener and its subscribers. Cheap to clone; the listening starts with
-/// the first subscriber.
+/// The process's one listener (and relay) and its subscribers. Cheap to clone; both start when
+/// the server starts ([`Hub::start`]) or else with the first subscriber.
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
@@ -257,8 +257,8 @@ impl Drop for StreamGuard {
 }
 
 /// Says on [`CHANNEL`], every [`RELAY_EVERY`], what the writing transactions left in
-/// `live_outbox`, for the life of the pool. Every server relays; two passes at once share the
-/// rows (each is taken once).
+/// `live_outbox`, for the life of the pool. Every server relays; passes of several servers at
+/// once take different rows (each is taken once, none waits for another's).
 async fn relay(pool: PgPool) {
     let mut ticks = tokio::time::interval(RELAY_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -288,8 +288,10 @@ async fn relay(pool: PgPool) {
     }
 }
 
-/// Vacuums the outbox: what the relay took is dead rows until then (no WAL: the table is
-/// unlogged; no lock that a writer waits for).
+/// Vacuums the outbox: what the relay took is dead rows until then. No WAL (the table is
+/// unlogged) and no lock that a writer waits for (the table is never truncated by a vacuum:
+/// migration `…80`). A snapshot held long elsewhere (a backup's dump, a long report) keeps the
+/// dead rows until it ends; each pass reads them meanwhile.
 pub async fn vacuum_outbox(pool: &PgPool) -> sqlx::Result<()> {
     sqlx::query("VACUUM live_outbox").execute(pool).await?;
     Ok(())
@@ -313,7 +315,7 @@ pub async fn relay_once(pool: &PgPool) -> sqlx::Result<Relayed> {
     let (taken, said): (i64, i64) = sqlx::query_as(
         "WITH taken AS (
              DELETE FROM live_outbox
-             WHERE ctid = ANY (ARRAY(SELECT ctid FROM live_outbox LIMIT $2))
+             WHERE ctid = ANY (ARRAY(SELECT ctid FROM live_outbox LIMIT $2 FOR UPDATE SKIP LOCKED))
              RETURNING payload)
          SELECT (SELECT count(*) FROM taken),
                 (SELECT count(*) FROM (SELECT DISTINCT payload FROM taken) AS different

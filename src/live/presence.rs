@@ -3,8 +3,8 @@
 //! Soft and short-lived, never a lock: the ticket page beats every [`BEAT`] while it is open (and
 //! says when typing starts and stops); a beat older than [`FRESH`] means the person left (a
 //! closed laptop leaves no word). A change that others should see — someone arrives, starts or
-//! stops typing, leaves — is announced on the live channel in the same statement; a plain beat
-//! is not.
+//! stops typing, leaves — is announced through the live outbox in the same statement (as every
+//! change is: see the module above); a plain beat is not.
 
 use std::collections::HashMap;
 
@@ -43,7 +43,8 @@ pub async fn beat(
              INSERT INTO presence (user_id, shop_id, ticket_id, typing, seen_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (shop_id, ticket_id, user_id) DO UPDATE SET typing = EXCLUDED.typing, seen_at = EXCLUDED.seen_at
              RETURNING 1)
-         SELECT pg_notify('desk_live', json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text)
+         INSERT INTO live_outbox (payload)
+         SELECT json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
          FROM saved
          WHERE NOT EXISTS (SELECT 1 FROM before WHERE typing = $4 AND seen_at > $6)",
     )
@@ -62,7 +63,8 @@ pub async fn beat(
 pub async fn leave(pool: &PgPool, user: UserId, shop: ShopId, ticket: TicketId) -> sqlx::Result<()> {
     sqlx::query(
         "WITH gone AS (DELETE FROM presence WHERE shop_id = $2 AND ticket_id = $3 AND user_id = $1 RETURNING 1)
-         SELECT pg_notify('desk_live', json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text)
+         INSERT INTO live_outbox (payload)
+         SELECT json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
          FROM gone",
     )
     .bind(user)

@@ -177,6 +177,9 @@ async fn presence_shows_who_else_views_or_types_and_goes_when_they_leave() {
         .expect("beat");
     assert_eq!(alone.status(), StatusCode::OK);
     assert!(!alone.text().await.expect("text").contains("agent-a"));
+    // What was announced before the stream opens (the opening, the agent's own arrival) is said
+    // now, so that the stream below hears only what follows.
+    aftersales::live::relay_once(&desk.app.pool).await.expect("relay");
     let mut stream = Stream::open(&agent, desk.app.url("/live/events")).await;
 
     // The supervisor opens it: the agent's stream hears, and the fragment names them.
@@ -505,6 +508,23 @@ async fn a_change_is_said_by_the_relay_not_by_its_own_commit_and_said_once() {
     assert_eq!(waiting().await, 0);
     // The relay may vacuum the outbox from a pool's connection (outside any transaction).
     aftersales::live::vacuum_outbox(pool).await.expect("vacuum");
+
+    // Two servers' passes at once take each announcement once between them.
+    for text in ["甲", "乙", "丙"] {
+        let note = desk
+            .app
+            .post(
+                &format!("/api/v1/tickets/{id}/notes"),
+                &desk.agent_token,
+                json!({ "text": text, "version": 0 }),
+            )
+            .await;
+        assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    }
+    let (first, second) = tokio::join!(aftersales::live::relay_once(pool), aftersales::live::relay_once(pool));
+    let (first, second) = (first.expect("relay"), second.expect("relay"));
+    assert_eq!(first.taken + second.taken, 3, "{first:?} {second:?}");
+    assert_eq!(waiting().await, 0);
 }
 
 /// The payloads heard on `listener` until it is quiet for 0.7 s.

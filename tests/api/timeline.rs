@@ -390,6 +390,17 @@ async fn check_every_event(pool: &sqlx::PgPool, shop: ShopId) -> BTreeMap<String
         *kinds.entry(kind.clone()).or_insert(0) += 1;
         *per_ticket.entry(*ticket).or_insert(0) += 1;
     }
+    // A move to refunded lies within its ticket's open span (the buyer's file reads only there).
+    let outside: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ticket_events e JOIN tickets t ON t.shop_id = e.shop_id AND t.id = e.ticket_id
+         WHERE e.shop_id = $1 AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded'
+           AND (e.at < t.opened_at - interval '1 day' OR e.at > t.closed_at + interval '1 day')",
+    )
+    .bind(shop)
+    .fetch_one(pool)
+    .await
+    .expect("refunds");
+    assert_eq!(outside, 0, "refunded moves outside their ticket's open span");
     for (ticket, count) in per_ticket {
         // Read as the pages read it: from the ticket, only the months from its opening on.
         let found = aftersales::tickets::repo::get(pool, &[shop], TicketId(ticket))
@@ -399,7 +410,11 @@ async fn check_every_event(pool: &sqlx::PgPool, shop: ShopId) -> BTreeMap<String
         let events = aftersales::tickets::repo::events(pool, &found)
             .await
             .expect("the timeline reads");
-        assert_eq!(events.len(), count, "ticket {ticket}: every event is dated from its opening on");
+        assert_eq!(
+            events.len(),
+            count,
+            "ticket {ticket}: every event is dated from its opening on"
+        );
     }
     kinds
 }
