@@ -23,6 +23,17 @@ async fn an_order_upsert_creates_then_replaces() {
     let again = desk.app.put(&path, &desk.agent_token, body).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body["id"], created.body["id"]);
+    // Each line as stored, by SKU: a line's own sign time, else the order's.
+    let line = |sku: &str, title: &str, category: &str, quantity: i64, price: i64, exclusion: &str, signed: &str| {
+        json!({ "sku": sku, "title": title, "category": category, "quantity": quantity, "unit_price_fen": price,
+                "no_reason_exclusion": exclusion, "signed_at": signed })
+    };
+    let expected = json!([
+        line("A", "连衣裙", "服装", 1, 19900, "none", "2025-03-10T07:20:00Z"),
+        line("B", "定制刻字杯", "", 2, 3900, "custom_made", "2025-03-11T07:20:00Z"),
+    ]);
+    assert_eq!(again.body["lines"], expected);
+    assert_eq!(desk.app.get(&path, &desk.agent_token).await.body["lines"], expected);
     let fewer = desk
         .app
         .put(&path, &desk.agent_token, json!({ "buyer": "tb_mei", "lines": [{ "sku": "A", "title": "连衣裙", "quantity": 3, "unit_price_fen": 19900 }] }))
