@@ -109,6 +109,38 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
     })
 }
 
+/// What the ticket page shows of a buyer's file, counted by the database in one statement over
+/// the same newest orders and tickets the file lists (so that both pages say the same).
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct BuyerCounts {
+    pub nick: String,
+    pub orders: i64,
+    pub tickets: i64,
+    pub return_requests: i64,
+    pub refunds: i64,
+    /// Return or refund requests in the last [`FLAG_WINDOW_DAYS`] days.
+    pub recent_requests: i64,
+    /// Orders paid in the last [`FLAG_WINDOW_DAYS`] days (or not paid).
+    pub recent_orders: i64,
+}
+
+impl BuyerCounts {
+    /// See [`is_repeat_returner`].
+    pub fn repeat_returner(&self) -> bool {
+        is_repeat_returner(self.recent_requests, self.recent_orders)
+    }
+}
+
+/// The counts of a shop's buyer's file as of `now`, without the file's lists.
+pub async fn counts(
+    pool: &PgPool,
+    shop: ShopId,
+    customer: CustomerId,
+    now: DateTime<Utc>,
+) -> sqlx::Result<BuyerCounts> {
+    tickets::repo::customer_counts(pool, shop, customer, now - Duration::days(FLAG_WINDOW_DAYS)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

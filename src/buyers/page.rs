@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The counts shown on the ticket page.
+#[derive(Debug, PartialEq, Eq)]
 pub struct BuyerSummary {
     pub nick: String,
     pub orders: usize,
@@ -35,6 +36,18 @@ pub struct BuyerSummary {
 }
 
 impl BuyerSummary {
+    /// The summary from the counts alone (the ticket page).
+    pub fn of_counts(counts: &crate::buyers::BuyerCounts) -> BuyerSummary {
+        BuyerSummary {
+            nick: counts.nick.clone(),
+            orders: usize::try_from(counts.orders).unwrap_or(0),
+            tickets: usize::try_from(counts.tickets).unwrap_or(0),
+            return_requests: counts.return_requests,
+            refunds: counts.refunds,
+            repeat_returner: counts.repeat_returner(),
+        }
+    }
+
     /// The summary of a file.
     pub fn of(file: &BuyerFile) -> BuyerSummary {
         BuyerSummary {

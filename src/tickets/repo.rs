@@ -1219,6 +1219,52 @@ where
     .await
 }
 
+/// What a buyer's file counts, in one statement over the same newest 200 orders and tickets
+/// that [`orders_of_customer`] and [`tickets_of_customer`] list, read as `T` from the columns
+/// `nick`, `orders`, `recent_orders` (paid at or after `since`, or not paid), `tickets`,
+/// `return_requests` (returns and exchanges), `recent_requests` (returns, exchanges and refunds
+/// opened at or after `since`) and `refunds` (tickets ever moved to refunded).
+pub async fn customer_counts<T>(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    customer: CustomerId,
+    since: DateTime<Utc>,
+) -> sqlx::Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(concat!(
+        "WITH o AS (
+             SELECT o.paid_at FROM orders o WHERE o.shop_id = $1 AND o.customer_id = $2
+             ORDER BY o.paid_at DESC NULLS LAST, o.id DESC LIMIT 200),
+         t AS (
+             SELECT t.shop_id, t.id, t.kind, t.opened_at, t.closed_at
+             FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+             WHERE t.shop_id = $1 AND t.customer_id = $2
+             ORDER BY t.opened_at DESC, t.id DESC LIMIT 200)
+         SELECT (SELECT c.nick FROM customers c WHERE c.shop_id = $1 AND c.id = $2) AS nick,
+                (SELECT count(*) FROM o) AS orders,
+                (SELECT count(*) FROM o WHERE o.paid_at IS NULL OR o.paid_at >= $3) AS recent_orders,
+                (SELECT count(*) FROM t) AS tickets,
+                (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange')) AS return_requests,
+                (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange', 'refund') AND t.opened_at >= $3)
+                    AS recent_requests,
+                (SELECT count(*) FROM t WHERE EXISTS (
+                     SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                       AND e.at >= t.opened_at - ",
+        clock_margin!(),
+        " AND e.at <= COALESCE(t.closed_at + ",
+        clock_margin!(),
+        ", 'infinity')
+                       AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded')) AS refunds"
+    ))
+    .bind(shop)
+    .bind(customer)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}
+
 /// The waiting return visits of `shops` (at most `limit`, soonest due first), each with its
 /// ticket's facts for the visit list, read as `T` from the columns `id`, `ticket_id`, `shop_id`,
 /// `due_at`, `buyer` (the nick), `order_no`, `kind`, `status` and `assignee_name`. A ticket

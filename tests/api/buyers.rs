@@ -81,3 +81,37 @@ async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners()
         StatusCode::NOT_FOUND
     );
 }
+
+/// The ticket page's counts (one statement) say what the buyer's file says, for every buyer of
+/// the demo shop, as of the desk's clock.
+#[tokio::test]
+async fn the_ticket_pages_counts_agree_with_the_buyers_file_for_every_demo_buyer() {
+    use aftersales::buyers::page::BuyerSummary;
+    let app = crate::support::spawn_app().await;
+    aftersales::demo::load(&app.pool).await.expect("demo loads");
+    let buyers: Vec<(aftersales::ids::ShopId, aftersales::ids::CustomerId)> = sqlx::query_as(
+        "SELECT c.shop_id, c.id FROM customers c JOIN shops s ON s.id = c.shop_id WHERE s.code = 'demo'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("buyers");
+    assert!(buyers.len() > 10, "{}", buyers.len());
+    let now = app.now();
+    let mut flagged = 0;
+    for (shop, customer) in buyers {
+        let file = aftersales::buyers::file(&app.pool, shop, customer, now)
+            .await
+            .expect("file");
+        let counts = aftersales::buyers::counts(&app.pool, shop, customer, now)
+            .await
+            .expect("counts");
+        assert_eq!(
+            BuyerSummary::of_counts(&counts),
+            BuyerSummary::of(&file),
+            "buyer {customer:?}"
+        );
+        assert_eq!(counts.recent_requests, file.recent_requests);
+        flagged += usize::from(file.repeat_returner);
+    }
+    assert!(flagged > 0, "the demo shop has a repeat returner to compare");
+}

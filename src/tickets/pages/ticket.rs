@@ -463,8 +463,8 @@ pub async fn partial(
     } else {
         Vec::new()
     };
-    let buyer_file = crate::buyers::page::BuyerSummary::of(
-        &crate::buyers::file(&state.pool, ticket.shop_id, ticket.customer_id, now).await?,
+    let buyer_file = crate::buyers::page::BuyerSummary::of_counts(
+        &crate::buyers::counts(&state.pool, ticket.shop_id, ticket.customer_id, now).await?,
     );
     let visits = crate::visits::for_ticket(&state.pool, ticket.shop_id, ticket.id).await?;
     let done = ticket.status().asks_for_return_visit() || ticket.status().is_closed();
