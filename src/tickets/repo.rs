@@ -76,6 +76,22 @@ macro_rules! clock_margin {
     };
 }
 
+/// "Ticket `t` was ever moved to refunded": a move happens while its ticket is open, so only the
+/// timeline's months of that span are read (pruned as each ticket is asked).
+macro_rules! ever_refunded {
+    () => {
+        concat!(
+            "EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                     AND e.at >= t.opened_at - ",
+            clock_margin!(),
+            " AND e.at <= COALESCE(t.closed_at + ",
+            clock_margin!(),
+            ", 'infinity')
+                     AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded')"
+        )
+    };
+}
+
 /// The timeline of a ticket, oldest first. Only the months from its opening on are read.
 pub async fn events(db: impl PgExecutor<'_>, ticket: &Ticket) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(concat!(
@@ -1199,16 +1215,9 @@ where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
     sqlx::query_as(concat!(
-        "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at,
-                -- A move happens while its ticket is open: bounding the time to that span lets
-                -- the timeline's months outside it go unread (pruned as each ticket is asked).
-                EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                          AND e.at >= t.opened_at - ",
-        clock_margin!(),
-        " AND e.at <= COALESCE(t.closed_at + ",
-        clock_margin!(),
-        ", 'infinity')
-                          AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded') AS refunded
+        "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at, ",
+        ever_refunded!(),
+        " AS refunded
          FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          WHERE t.shop_id = $1 AND t.customer_id = $2
          ORDER BY t.opened_at DESC, t.id DESC LIMIT 200"
@@ -1249,14 +1258,9 @@ where
                 (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange')) AS return_requests,
                 (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange', 'refund') AND t.opened_at >= $3)
                     AS recent_requests,
-                (SELECT count(*) FROM t WHERE EXISTS (
-                     SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                       AND e.at >= t.opened_at - ",
-        clock_margin!(),
-        " AND e.at <= COALESCE(t.closed_at + ",
-        clock_margin!(),
-        ", 'infinity')
-                       AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded')) AS refunds"
+                (SELECT count(*) FROM t WHERE ",
+        ever_refunded!(),
+        ") AS refunds"
     ))
     .bind(shop)
     .bind(customer)
