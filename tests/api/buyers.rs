@@ -6,6 +6,16 @@ use serde_json::json;
 use crate::support::{browser, desk, html};
 use aftersales::auth::Role;
 
+/// The buyer's file of ticket `id` through the API, as the agent reads it.
+async fn buyer_file(desk: &crate::support::Desk, id: i64) -> serde_json::Value {
+    let file = desk
+        .app
+        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
+        .await;
+    assert_eq!(file.status, StatusCode::OK, "{:?}", file.body);
+    file.body
+}
+
 #[tokio::test]
 async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners() {
     let desk = desk().await;
@@ -16,25 +26,18 @@ async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners()
         .transition(id, "refunded", moved.body["version"].as_i64().expect("v"), json!({}))
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
-    let file = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
-        .await;
-    assert_eq!(file.status, StatusCode::OK, "{:?}", file.body);
-    assert_eq!(file.body["refunds"], 1);
-    assert_eq!(file.body["orders"].as_array().map(Vec::len), Some(1));
+    let file = buyer_file(&desk, id).await;
+    assert_eq!(file["refunds"], 1);
+    assert_eq!(file["orders"].as_array().map(Vec::len), Some(1));
     // Closed a day later, the refund still counts (its move lies within the ticket's open span).
     desk.app.clock.set(desk.app.now() + chrono::Duration::days(1));
     let closed = desk
         .transition(id, "closed", moved.body["version"].as_i64().expect("v"), json!({}))
         .await;
     assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
-    let file = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
-        .await;
-    assert_eq!(file.body["refunds"], 1, "{:?}", file.body);
-    assert_eq!(file.body["repeat_returner"], false, "one refund is no pattern");
+    let file = buyer_file(&desk, id).await;
+    assert_eq!(file["refunds"], 1, "{file:?}");
+    assert_eq!(file["repeat_returner"], false, "one refund is no pattern");
     desk.open("return", "quality").await;
     desk.open("exchange", "wrong_item").await;
     // Another buyer's order and ticket in the same shop are not in this buyer's file.
@@ -59,14 +62,11 @@ async fn the_buyers_file_counts_returns_and_refunds_and_flags_repeat_returners()
         )
         .await;
     assert_eq!(theirs.status, StatusCode::CREATED, "{:?}", theirs.body);
-    let file = desk
-        .app
-        .get(&format!("/api/v1/tickets/{id}/buyer"), &desk.agent_token)
-        .await;
-    assert_eq!(file.body["return_requests"], 2);
-    assert_eq!(file.body["tickets"].as_array().map(Vec::len), Some(3));
-    assert_eq!(file.body["orders"].as_array().map(Vec::len), Some(1));
-    assert_eq!(file.body["repeat_returner"], true);
+    let file = buyer_file(&desk, id).await;
+    assert_eq!(file["return_requests"], 2);
+    assert_eq!(file["tickets"].as_array().map(Vec::len), Some(3));
+    assert_eq!(file["orders"].as_array().map(Vec::len), Some(1));
+    assert_eq!(file["repeat_returner"], true);
 
     let client = browser(&desk.app, "agent-a").await;
     let page = html(&client, desk.app.url(&format!("/tickets/{id}/buyer"))).await.1;
