@@ -15,6 +15,7 @@ pub mod buyers;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod compensation;
 pub mod db;
 pub mod demo;
 pub mod edge;

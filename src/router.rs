@@ -40,6 +40,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(crate::buyers::api::router())
         .merge(crate::visits::api::router())
         .merge(crate::links::api::router())
+        .merge(crate::compensation::api::router())
         .merge(crate::tags::api::router())
         .merge(crate::search::api::router())
 }
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::shops::settings_page::router())
         .merge(crate::webhooks::page::router())
         .merge(crate::links::page::router())
+        .merge(crate::compensation::page::router())
         .merge(crate::tags::page::router())
         .merge(crate::search::page::router())
         .merge(crate::saved_views::page::router())

@@ -24,7 +24,7 @@ pub struct Detail {
 }
 
 /// Keys whose value is a user id.
-const USER_KEYS: &[&str] = &["user", "from", "to"];
+const USER_KEYS: &[&str] = &["user", "from", "to", "maker"];
 /// Keys whose value is a list of shop ids.
 const SHOP_KEYS: &[&str] = &["shops"];
 /// Keys not shown: an import's dry-run flag (dry runs are never recorded, so it always says no).
@@ -93,6 +93,26 @@ fn push(t: Tr, names: &Names, key: &str, value: &Value, out: &mut Vec<Detail>) {
             "refunds" => t.t("import.kind_refunds_short").to_string(),
             other => other.to_string(),
         },
+        Value::String(method) if key == "method" => crate::rules::compensation::Method::parse(method)
+            .map(|m| t.t(m.label_key()).to_string())
+            .unwrap_or_else(|| method.clone()),
+        Value::String(reason) if key == "reason" => crate::rules::compensation::Reason::parse(reason)
+            .map(|r| t.t(r.label_key()).to_string())
+            .unwrap_or_else(|| reason.clone()),
+        Value::Number(n) if key.ends_with("_fen") => n
+            .as_i64()
+            .map(|fen| crate::money::Fen(fen).to_string())
+            .unwrap_or_else(|| n.to_string()),
+        Value::Array(items) if key == "over_limits" => items
+            .iter()
+            .map(
+                |item| match item.as_str().and_then(crate::rules::compensation::Limit::parse) {
+                    Some(limit) => t.t(limit.label_key()).to_string(),
+                    None => scalar(t, item),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("、"),
         Value::String(via) if key == "via" => match via.as_str() {
             "upload" => t.t("admin_pages.via.upload").to_string(),
             "cli" => t.t("admin_pages.via.cli").to_string(),

@@ -27,6 +27,8 @@ pub mod action {
     pub const TICKET_ESCALATED: &str = "ticket.escalated";
     pub const TICKET_HANDED_BACK: &str = "ticket.handed_back";
     pub const TICKET_MERGED: &str = "ticket.merged";
+    pub const COMPENSATION_APPROVED: &str = "compensation.approved";
+    pub const COMPENSATION_REJECTED: &str = "compensation.rejected";
     pub const SIGNED_IN: &str = "auth.signed_in";
     pub const SIGN_IN_FAILED: &str = "auth.sign_in_failed";
     pub const IMPORTED: &str = "import.completed";
@@ -46,6 +48,8 @@ pub mod action {
         CALENDAR_YEAR_DELETED,
         RULE_OVERRIDDEN,
         TICKET_REASSIGNED,
+        COMPENSATION_APPROVED,
+        COMPENSATION_REJECTED,
         SIGNED_IN,
         SIGN_IN_FAILED,
         IMPORTED,

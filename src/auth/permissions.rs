@@ -45,11 +45,13 @@ pub enum Action {
     ManageTags,
     /// Share a saved queue view with the whole shop.
     ShareViews,
+    /// Approve or reject a compensation over the shop's limits made by someone else.
+    ApproveCompensation,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -69,6 +71,7 @@ impl Action {
         Action::MergeTickets,
         Action::ManageTags,
         Action::ShareViews,
+        Action::ApproveCompensation,
     ];
 
     /// A name for logs and messages.
@@ -93,13 +96,15 @@ impl Action {
             Action::MergeTickets => "merge tickets",
             Action::ManageTags => "manage the shop's tags",
             Action::ShareViews => "share queue views with the shop",
+            Action::ApproveCompensation => "approve compensation over the limits",
         }
     }
 }
 
 /// The matrix: agents work tickets of their shops (linking tickets of an order and applying
 /// tags included); supervisors also reassign, override the rules, merge tickets, manage the
-/// tags, share queue views and see the follow-up queues and reports; owners see reports and tickets read-only and
+/// tags, share queue views, approve compensation over the limits (never their own) and see
+/// the follow-up queues and reports; owners see reports and tickets read-only and
 /// import their orders; admins manage shops, users, the calendar and settings, and may do
 /// everything else.
 pub fn allows(role: Role, action: Action) -> bool {
@@ -123,6 +128,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | MergeTickets
                 | ManageTags
                 | ShareViews
+                | ApproveCompensation
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -169,6 +175,7 @@ mod tests {
             Action::MergeTickets,
             Action::ManageTags,
             Action::ShareViews,
+            Action::ApproveCompensation,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -187,6 +194,7 @@ mod tests {
             Action::MergeTickets,
             Action::ManageTags,
             Action::ShareViews,
+            Action::ApproveCompensation,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

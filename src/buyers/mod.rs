@@ -71,6 +71,8 @@ pub struct BuyerFile {
     pub recent_requests: i64,
     /// A signal for the agent (never a refusal): see [`is_repeat_returner`].
     pub repeat_returner: bool,
+    /// What the compensation ledger gave and collected, over all the buyer's tickets.
+    pub compensation: crate::compensation::BuyerTotals,
 }
 
 /// The file of a shop's buyer as of `now`.
@@ -104,6 +106,7 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
             .try_fold(0i64, i64::checked_add),
         recent_requests,
         repeat_returner: is_repeat_returner(recent_requests, recent_orders),
+        compensation: crate::compensation::buyer_totals(pool, shop, customer).await?,
         orders,
         tickets,
     })

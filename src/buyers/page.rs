@@ -69,6 +69,10 @@ pub struct BuyerPage {
     pub ticket_id: i64,
     pub summary: BuyerSummary,
     pub refunded: String,
+    /// The compensation ledger's totals: given, collected, and what waits for approval.
+    pub compensation: String,
+    pub collected: String,
+    pub compensation_waiting: Option<String>,
     pub flag_text: String,
     pub orders: Vec<OrderRow>,
     pub tickets: Vec<TicketRow>,
@@ -114,6 +118,17 @@ pub async fn show_buyer(
         ticket_id: id.0,
         summary: BuyerSummary::of(&file),
         refunded: fen_or_dash(file.refunded_fen.map(Fen)),
+        compensation: Fen(file.compensation.given_fen).to_string(),
+        collected: Fen(file.compensation.collected_fen).to_string(),
+        compensation_waiting: (file.compensation.waiting > 0).then(|| {
+            t.f(
+                "ledger.buyer_waiting",
+                &[
+                    ("n", &file.compensation.waiting),
+                    ("amount", &Fen(file.compensation.waiting_fen)),
+                ],
+            )
+        }),
         flag_text: t.f(
             "buyer.flag_text",
             &[("n", &file.recent_requests), ("days", &super::FLAG_WINDOW_DAYS)],

@@ -196,7 +196,13 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
          ALTER FUNCTION ticket_events_cover_strays(integer) OWNER TO {LEDGER_ROLE};
          REVOKE ALL ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) FROM PUBLIC;
          GRANT EXECUTE ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) TO {APP_ROLE};
-         GRANT CREATE ON SCHEMA public TO {LEDGER_ROLE};"
+         GRANT CREATE ON SCHEMA public TO {LEDGER_ROLE};
+         GRANT REFERENCES ON customers TO {LEDGER_ROLE};
+         ALTER TABLE compensations OWNER TO {LEDGER_ROLE};
+         ALTER FUNCTION compensations_are_append_only() OWNER TO {LEDGER_ROLE};
+         REVOKE ALL ON compensations FROM {APP_ROLE};
+         GRANT SELECT, INSERT ON compensations TO {APP_ROLE};
+         GRANT UPDATE (status, decided_by, decided_at, decision_note) ON compensations TO {APP_ROLE};"
     )))
     .execute(&mut *admin)
     .await?;

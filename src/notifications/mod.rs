@@ -31,6 +31,12 @@ pub enum Kind {
     ReturnVisitDue,
     /// The shop's daily digest, to each supervisor (about no one ticket; `webhooks::digest`).
     DailyDigest,
+    /// A compensation over the shop's limits waits for your approval (`compensation`).
+    CompensationWaiting,
+    /// Your compensation that waited was approved.
+    CompensationApproved,
+    /// Your compensation that waited was rejected.
+    CompensationRejected,
 }
 
 impl Kind {
@@ -45,11 +51,14 @@ impl Kind {
             Kind::TimerExpiring => "timer_expiring",
             Kind::ReturnVisitDue => "return_visit_due",
             Kind::DailyDigest => "daily_digest",
+            Kind::CompensationWaiting => "compensation_waiting",
+            Kind::CompensationApproved => "compensation_approved",
+            Kind::CompensationRejected => "compensation_rejected",
         }
     }
 
     /// Every kind.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 11] = [
         Kind::AssignedToYou,
         Kind::EscalatedToYou,
         Kind::HandedBack,
@@ -58,6 +67,9 @@ impl Kind {
         Kind::TimerExpiring,
         Kind::ReturnVisitDue,
         Kind::DailyDigest,
+        Kind::CompensationWaiting,
+        Kind::CompensationApproved,
+        Kind::CompensationRejected,
     ];
 
     /// Parses the stored form.
@@ -76,6 +88,9 @@ impl Kind {
             Kind::TimerExpiring => "notice.timer_expiring",
             Kind::ReturnVisitDue => "notice.return_visit_due",
             Kind::DailyDigest => "notice.daily_digest",
+            Kind::CompensationWaiting => "notice.compensation_waiting",
+            Kind::CompensationApproved => "notice.compensation_approved",
+            Kind::CompensationRejected => "notice.compensation_rejected",
         }
     }
 

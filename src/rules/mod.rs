@@ -17,8 +17,10 @@
 //! - [`rejection`]: the reasons a request may be refused for.
 //! - [`refund`]: how much a refund may be.
 //! - [`links`]: which tickets of an order may be linked or merged, and a merged ticket's status.
+//! - [`compensation`]: the compensation ledger — limits, maker-checker approval, reversals.
 
 pub mod calendar;
+pub mod compensation;
 pub mod follow_up;
 pub mod inspection;
 pub mod links;

@@ -12,6 +12,7 @@ use sqlx::{FromRow, PgExecutor};
 use utoipa::ToSchema;
 
 use crate::ids::{ShopId, UserId};
+use crate::rules::compensation::Limits as CompensationLimits;
 use crate::rules::review::ReviewTimers;
 use crate::rules::timers::PlatformTimers;
 
@@ -53,6 +54,10 @@ pub struct Shop {
     /// unless the shop set others.
     #[schema(value_type = Object)]
     pub review_timers: sqlx::types::Json<ReviewTimers>,
+    /// What one person may give a buyer without approval (`rules::compensation::Limits`, in
+    /// fen), defaults unless the shop set others.
+    #[schema(value_type = Object)]
+    pub compensation_limits: sqlx::types::Json<CompensationLimits>,
 }
 
 impl Shop {
@@ -135,7 +140,7 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
     sqlx::query_as(
         "INSERT INTO shops (code, name, time_zone, return_window_days, follow_up_hours)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
-         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers",
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits",
     )
     .bind(&shop.code)
     .bind(shop.name.trim())
@@ -148,7 +153,7 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
 
 /// One shop by id.
 pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers FROM shops WHERE id = $1")
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits FROM shops WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
@@ -156,7 +161,7 @@ pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Sho
 
 /// One shop by code.
 pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers FROM shops WHERE code = $1")
+    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits FROM shops WHERE code = $1")
         .bind(code)
         .fetch_optional(db)
         .await
@@ -165,7 +170,7 @@ pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option
 /// The shops among `ids`, by id.
 pub async fn list(db: impl PgExecutor<'_>, ids: &[ShopId]) -> sqlx::Result<Vec<Shop>> {
     sqlx::query_as(
-        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers FROM shops
+        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits FROM shops
          WHERE id = ANY($1) ORDER BY id",
     )
     .bind(ids)
@@ -223,11 +228,25 @@ pub struct SettingsChange {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub review_timers: Option<ReviewTimers>,
+    /// What one person may give a buyer without approval, in fen (`per_entry_fen`,
+    /// `per_person_day_fen`, `per_buyer_30_days_fen`, ¥0–¥100,000 each; 0: every payout or
+    /// coupon waits for approval); keys left out take the defaults (¥50, ¥300, ¥100).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub compensation_limits: Option<CompensationLimits>,
+}
+
+/// A shop's settings as checked, ready to store.
+pub struct CheckedSettings {
+    pub shop: NewShop,
+    pub timers: PlatformTimers,
+    pub review_timers: ReviewTimers,
+    pub compensation_limits: CompensationLimits,
 }
 
 impl SettingsChange {
     /// The shop's settings after the change, checked like a new shop's.
-    pub fn apply(&self, shop: &Shop) -> Result<(NewShop, PlatformTimers, ReviewTimers), (&'static str, String)> {
+    pub fn apply(&self, shop: &Shop) -> Result<CheckedSettings, (&'static str, String)> {
         let merged = NewShop {
             code: shop.code.clone(),
             name: shop.name.clone(),
@@ -252,7 +271,19 @@ impl SettingsChange {
         if !review_timers.is_valid() {
             return Err(("review_timers", "each review clock is 1 to 180 days".into()));
         }
-        Ok((merged, timers, review_timers))
+        let compensation_limits = self.compensation_limits.unwrap_or(shop.compensation_limits.0);
+        if !compensation_limits.is_valid() {
+            return Err((
+                "compensation_limits",
+                "each compensation limit is 0 to 10000000 fen (¥0 to ¥100,000)".into(),
+            ));
+        }
+        Ok(CheckedSettings {
+            shop: merged,
+            timers,
+            review_timers,
+            compensation_limits,
+        })
     }
 }
 
@@ -260,22 +291,22 @@ impl SettingsChange {
 pub async fn update_settings(
     db: impl PgExecutor<'_>,
     shop: ShopId,
-    settings: &NewShop,
-    timers: &PlatformTimers,
-    review_timers: &ReviewTimers,
+    checked: &CheckedSettings,
 ) -> sqlx::Result<Option<Shop>> {
+    let settings = &checked.shop;
     sqlx::query_as(
         "UPDATE shops SET time_zone = $2, return_window_days = $3, follow_up_hours = $4, platform_timers = $5,
-                review_timers = $6
+                review_timers = $6, compensation_limits = $7
          WHERE id = $1
-         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers",
+         RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits",
     )
     .bind(shop)
     .bind(&settings.time_zone)
     .bind(settings.return_window_days)
     .bind(settings.follow_up_hours)
-    .bind(sqlx::types::Json(timers))
-    .bind(sqlx::types::Json(review_timers))
+    .bind(sqlx::types::Json(&checked.timers))
+    .bind(sqlx::types::Json(&checked.review_timers))
+    .bind(sqlx::types::Json(&checked.compensation_limits))
     .fetch_optional(db)
     .await
 }
@@ -304,23 +335,24 @@ pub async fn change_settings(
 ) -> Result<Shop, SettingsError> {
     let mut tx = pool.begin().await?;
     let current: Shop = sqlx::query_as(
-        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers
+        "SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits
          FROM shops WHERE id = $1 FOR UPDATE",
     )
     .bind(shop)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(SettingsError::NotFound)?;
-    let (settings, timers, review_timers) = change
+    let checked = change
         .apply(&current)
         .map_err(|(field, message)| SettingsError::Invalid { field, message })?;
-    let updated = update_settings(&mut *tx, shop, &settings, &timers, &review_timers)
+    let updated = update_settings(&mut *tx, shop, &checked)
         .await?
         .ok_or(SettingsError::NotFound)?;
     let details = serde_json::json!({
         "time_zone": updated.time_zone, "return_window_days": updated.return_window_days,
         "follow_up_hours": updated.follow_up_hours, "platform_timers": updated.platform_timers.0,
         "review_timers": updated.review_timers.0,
+        "compensation_limits": updated.compensation_limits.0,
     });
     crate::audit::record(
         &mut *tx,

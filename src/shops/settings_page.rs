@@ -19,6 +19,7 @@ use crate::auth::permissions::Action;
 use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::ids::ShopId;
+use crate::rules::compensation::{self, Limits as CompensationLimits};
 use crate::rules::review::ReviewTimers;
 use crate::rules::timers::PlatformTimers;
 use crate::state::AppState;
@@ -88,6 +89,8 @@ pub struct NumberField {
 enum Unit {
     Days,
     Hours,
+    /// Whole yuan (stored in fen).
+    Yuan,
 }
 
 impl Unit {
@@ -95,6 +98,7 @@ impl Unit {
         match self {
             Unit::Days => "admin_pages.unit.days",
             Unit::Hours => "admin_pages.unit.hours",
+            Unit::Yuan => "admin_pages.unit.yuan",
         }
     }
 }
@@ -116,9 +120,11 @@ fn range_of<T: Copy + Into<i64>>(range: &RangeInclusive<T>) -> RangeInclusive<i6
 }
 
 /// The groups of the form, in the order shown.
-fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
+fn specs() -> [(&'static str, &'static str, Vec<Spec>); 4] {
     let timers = PlatformTimers::default();
     let review = ReviewTimers::default();
+    let compensation = CompensationLimits::default();
+    let yuan = 0..=compensation::MAX_LIMIT_FEN / 100;
     [
         (
             "admin_pages.settings.desk",
@@ -219,6 +225,39 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 3] {
                 },
             ],
         ),
+        (
+            "admin_pages.settings.compensation",
+            "admin_pages.settings.compensation_hint",
+            vec![
+                Spec {
+                    name: "per_entry_yuan",
+                    effect_key: None,
+                    label_key: "ledger.limit.per_entry",
+                    unit: Unit::Yuan,
+                    range: yuan.clone(),
+                    default_value: compensation.per_entry_fen / 100,
+                    stored: |s| s.compensation_limits.0.per_entry_fen / 100,
+                },
+                Spec {
+                    name: "per_person_day_yuan",
+                    effect_key: None,
+                    label_key: "ledger.limit.per_person_day",
+                    unit: Unit::Yuan,
+                    range: yuan.clone(),
+                    default_value: compensation.per_person_day_fen / 100,
+                    stored: |s| s.compensation_limits.0.per_person_day_fen / 100,
+                },
+                Spec {
+                    name: "per_buyer_30_days_yuan",
+                    effect_key: None,
+                    label_key: "ledger.limit.per_buyer_30_days",
+                    unit: Unit::Yuan,
+                    range: yuan,
+                    default_value: compensation.per_buyer_30_days_fen / 100,
+                    stored: |s| s.compensation_limits.0.per_buyer_30_days_fen / 100,
+                },
+            ],
+        ),
     ]
 }
 
@@ -236,6 +275,9 @@ pub struct SettingsForm {
     seller_confirm_days: String,
     revise_days: String,
     explain_days: String,
+    per_entry_yuan: String,
+    per_person_day_yuan: String,
+    per_buyer_30_days_yuan: String,
 }
 
 impl SettingsForm {
@@ -250,6 +292,9 @@ impl SettingsForm {
             "seller_confirm_days" => &self.seller_confirm_days,
             "revise_days" => &self.revise_days,
             "explain_days" => &self.explain_days,
+            "per_entry_yuan" => &self.per_entry_yuan,
+            "per_person_day_yuan" => &self.per_person_day_yuan,
+            "per_buyer_30_days_yuan" => &self.per_buyer_30_days_yuan,
             _ => "",
         }
     }
@@ -292,6 +337,11 @@ impl SettingsForm {
             revise_days: value("revise_days"),
             explain_days: value("explain_days"),
         };
+        let compensation_limits = CompensationLimits {
+            per_entry_fen: i64::from(value("per_entry_yuan")) * 100,
+            per_person_day_fen: i64::from(value("per_person_day_yuan")) * 100,
+            per_buyer_30_days_fen: i64::from(value("per_buyer_30_days_yuan")) * 100,
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -301,6 +351,7 @@ impl SettingsForm {
             follow_up_hours: i32::try_from(follow_up_hours).ok(),
             platform_timers: Some(platform_timers),
             review_timers: Some(review_timers),
+            compensation_limits: Some(compensation_limits),
         })
     }
 }

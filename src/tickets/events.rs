@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::model::{Channel, SevenDayRecord};
 use crate::ids::{TicketId, UserId};
+use crate::rules::compensation::{Method, Reason as CompensationReason};
 use crate::rules::inspection::Checklist;
 use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
@@ -51,6 +52,8 @@ pub enum EventData {
     /// The ticket was linked to or unlinked from another of its order, merged into one, or
     /// had one merged into it (`links`).
     Link(LinkEvent),
+    /// A compensation ledger entry was made, decided or reversed (`compensation`).
+    Compensation(CompensationEvent),
 }
 
 /// The rule a decision or an override is about.
@@ -247,6 +250,35 @@ pub struct LinkEvent {
     pub note: Option<String>,
 }
 
+/// Data of a `compensation` event: what happened to one entry of the ticket's ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompensationEvent {
+    /// The ledger entry (`compensations.id`).
+    pub entry: i64,
+    pub change: CompensationChange,
+    pub method: Method,
+    pub reason: CompensationReason,
+    pub amount_fen: i64,
+    /// What the person wrote with it; absent when nothing was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What happened to a ledger entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompensationChange {
+    /// Entered within the limits: booked.
+    Booked,
+    /// Entered over a limit: waiting for approval.
+    Requested,
+    Approved,
+    Rejected,
+    Withdrawn,
+    /// A reversing entry cancelled it.
+    Reversed,
+}
+
 /// What a goods step of a return or exchange recorded with its move (`rules::inspection`), kept
 /// in the `status_changed` event's `goods`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -324,6 +356,7 @@ impl EventData {
             EventData::ReturnVisit(_) => "return_visit",
             EventData::EvidenceAdded(_) => "evidence_added",
             EventData::Link(_) => "link",
+            EventData::Compensation(_) => "compensation",
         }
     }
 }
@@ -347,6 +380,7 @@ impl Serialize for StoredData<'_> {
             EventData::ReturnVisit(data) => data.serialize(serializer),
             EventData::EvidenceAdded(data) => data.serialize(serializer),
             EventData::Link(data) => data.serialize(serializer),
+            EventData::Compensation(data) => data.serialize(serializer),
         }
     }
 }

@@ -24,6 +24,9 @@ fn settings_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)
         ("seller_confirm_days", "10"),
         ("revise_days", "30"),
         ("explain_days", "30"),
+        ("per_entry_yuan", "50"),
+        ("per_person_day_yuan", "300"),
+        ("per_buyer_30_days_yuan", "100"),
     ];
     for (name, value) in overrides {
         if let Some(field) = form.iter_mut().find(|(n, _)| n == name) {
@@ -174,6 +177,7 @@ async fn the_settings_form_saves_through_the_one_path_and_refuses_next_to_the_fi
             ("answer_unshipped_hours", "24"),
             ("seller_confirm_days", "12"),
             ("explain_days", "20"),
+            ("per_entry_yuan", "80"),
         ]))
         .send()
         .await
@@ -191,6 +195,11 @@ async fn the_settings_form_saves_through_the_one_path_and_refuses_next_to_the_fi
     assert_eq!(stored["platform_timers"]["seller_confirm_days"], 12);
     assert_eq!(stored["platform_timers"]["buyer_ship_days"], 7);
     assert_eq!(stored["review_timers"]["explain_days"], 20);
+    assert_eq!(
+        stored["compensation_limits"]["per_entry_fen"], 8_000,
+        "yuan on the form, fen stored"
+    );
+    assert_eq!(stored["compensation_limits"]["per_buyer_30_days_fen"], 10_000);
     assert_eq!(audit_count(&app, "shop.settings_changed").await, 1);
     let (_, after) = html(&admin, app.url(&format!("/admin/shops/{shop}?done=saved"))).await;
     assert!(

@@ -11,6 +11,7 @@ mod bad_reviews;
 mod buyers;
 mod calendar;
 mod cli;
+mod compensation;
 mod demo;
 mod drafts;
 mod edge;

@@ -1124,3 +1124,65 @@ test('an agent finds a closed ticket by a word from its follow-up with the heade
   await page.screenshot({ path: 'screenshots/38-search-date-refused.png' });
   await page.context().close();
 });
+
+test('an agent asks for a payout above the limit, a supervisor approves it from the notice, the ledger and the buyer\'s file show it', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  await order(tok, shop, 'E2E-7001', 2);
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'complaint', order_no: 'E2E-7001', reason: 'quality', description: '袜子到货破损，买家不想退货，要求补偿',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const agent = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await agent.goto(`${BASE}/tickets/${id}`);
+  await agent.click('#ledger-new summary');
+  // A wrong amount first: told next to the field, what was typed kept.
+  await agent.selectOption('#ledger-method', 'payout');
+  await agent.selectOption('#ledger-reason', 'damage');
+  await agent.fill('#ledger-amount', '八十');
+  await agent.fill('#ledger-note', '破损补偿，买家保留商品');
+  await agent.click('#ledger-submit');
+  await agent.waitForSelector('#ledger-amount-error');
+  assert.equal(await agent.textContent('#ledger-amount-error'), '请填写金额（元），例如 30 或 30.50。');
+  assert.equal(await agent.inputValue('#ledger-amount'), '八十');
+  assert.equal(await agent.inputValue('#ledger-note'), '破损补偿，买家保留商品');
+  assert.equal(await agent.inputValue('#ledger-reason'), 'damage');
+  // ¥80 is over the shop's ¥50 an entry: it waits for a supervisor.
+  await agent.fill('#ledger-amount', '80');
+  await agent.click('#ledger-submit');
+  await agent.waitForSelector('#ticket-body .flash-ok');
+  assert.match(await agent.textContent('#ticket-body .flash-ok'), /超出限额，已提交主管审批/);
+  assert.match(await agent.textContent('#ledger-entries'), /待审批/);
+  assert.match(await agent.textContent('#ledger-entries'), /单笔限额/);
+  assert.equal(await agent.locator('#ledger-entries button[id^="approve-"]').count(), 0, 'the maker cannot approve it');
+  await agent.context().close();
+
+  const supervisor = await signedInPage('e2e-super', 'e2e-super-pass');
+  await supervisor.goto(`${BASE}/notifications`);
+  const notice = supervisor.locator('#notices li', { hasText: '等你审批' }).first();
+  assert.match(await notice.textContent(), /¥80\.00/);
+  await supervisor.screenshot({ path: 'screenshots/39-compensation-notice.png' });
+  await Promise.all([supervisor.waitForURL(new RegExp(`/tickets/${id}$`)), notice.locator('.notice-open').click()]);
+  await supervisor.fill('#ledger-entries input[name="entry_note"]', '破损属实，同意');
+  await supervisor.click('#ledger-entries button[id^="approve-"]');
+  await supervisor.waitForSelector('#ticket-body .flash-ok');
+  assert.match(await supervisor.textContent('#ticket-body .flash-ok'), /已批准并入账/);
+  assert.match(await supervisor.textContent('#ledger-entries'), /已入账/);
+  assert.match(await supervisor.textContent('#ledger-entries'), /批准 · 破损属实，同意/);
+  assert.match(await supervisor.textContent('#ledger-balance'), /¥80\.00/);
+  await supervisor.locator('#ledger').screenshot({ path: 'screenshots/40-ticket-ledger.png' });
+
+  // The buyer's file, in English: the compensation beside the refunds.
+  await supervisor.click('.lang a:has-text("EN")');
+  await supervisor.waitForSelector('html[lang="en"]');
+  await supervisor.goto(`${BASE}/tickets/${id}/buyer`);
+  assert.match(await supervisor.textContent('main'), /Compensation \(net\)/);
+  assert.match(await supervisor.textContent('#buyer-compensation'), /¥80\.00/);
+  await supervisor.screenshot({ path: 'screenshots/41-buyer-compensation-en.png', fullPage: true });
+  await supervisor.goto(`${BASE}/tickets/${id}`);
+  assert.match(await supervisor.textContent('#ledger'), /Compensation ledger/);
+  assert.match(await supervisor.textContent('#ledger-entries'), /Approved by/);
+  await supervisor.context().close();
+});

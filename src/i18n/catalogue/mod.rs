@@ -12,6 +12,7 @@ mod follow_ups;
 mod goods;
 mod import;
 mod keyboard;
+mod ledger;
 mod links_tags;
 mod live;
 mod money;
@@ -52,4 +53,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     webhooks::ENTRIES,
     links_tags::ENTRIES,
     search::ENTRIES,
+    ledger::ENTRIES,
 ];

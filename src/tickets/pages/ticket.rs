@@ -129,6 +129,8 @@ pub struct TicketPartial {
     pub links: crate::links::page::LinksBox,
     /// The ticket's tags and their form (`tags::page`, `_ticket_tags.html`).
     pub tags: crate::tags::page::TagsBox,
+    /// The compensation ledger and its forms (`compensation::page`, `_ticket_ledger.html`).
+    pub ledger: crate::compensation::page::LedgerBox,
 }
 
 /// A canned reply in the ticket page's picker: those written for the ticket's kind and status
@@ -536,7 +538,9 @@ pub async fn partial(
 
     let links = crate::links::page::LinksBox::load(&state.pool, user, t, ticket).await?;
     let tags = crate::tags::page::TagsBox::load(&state.pool, user, ticket).await?;
+    let ledger = crate::compensation::page::LedgerBox::load(&state.pool, user, t, ticket).await?;
     Ok(TicketPartial {
+        ledger,
         links,
         tags,
         replies_unfit: replies.iter().filter(|r| !r.fits).count(),
@@ -804,6 +808,26 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
             };
             (t.f(key, &[("id", &link.ticket)]), text_opt(&link.note))
         }
+        EventData::Compensation(entry) => {
+            use crate::tickets::events::CompensationChange as C;
+            let key = match entry.change {
+                C::Booked => "timeline.ledger.booked",
+                C::Requested => "timeline.ledger.requested",
+                C::Approved => "timeline.ledger.approved",
+                C::Rejected => "timeline.ledger.rejected",
+                C::Withdrawn => "timeline.ledger.withdrawn",
+                C::Reversed => "timeline.ledger.reversed",
+            };
+            let what = t.f(
+                key,
+                &[
+                    ("method", &t.t(entry.method.label_key())),
+                    ("amount", &Fen(entry.amount_fen)),
+                    ("reason", &t.t(entry.reason.label_key())),
+                ],
+            );
+            (what, text_opt(&entry.note))
+        }
     };
     EventRow {
         id: event.id,
@@ -939,12 +963,14 @@ pub struct Draft {
     pub seen: Option<i64>,
     /// What was typed into the links and tags forms.
     pub links: crate::links::page::LinksDraft,
+    /// What was typed into the ledger's forms.
+    pub ledger: crate::compensation::page::LedgerDraft,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
 /// at the top of the page. The moves' details add theirs ([`MoveDetail::fields`]) and the
 /// move's `note`; an inspection's form adds its `photo`.
-const FORM_FIELDS: [&str; 12] = [
+const FORM_FIELDS: [&str; 17] = [
     "channel",
     "summary",
     "canned_reply",
@@ -957,6 +983,11 @@ const FORM_FIELDS: [&str; 12] = [
     "merge_into",
     "merge_note",
     "tag",
+    "ledger_method",
+    "ledger_reason",
+    "ledger_amount",
+    "ledger_note",
+    "entry_note",
 ];
 
 /// Whether a refusal about `field` is shown next to it.
@@ -1080,6 +1111,7 @@ pub(crate) async fn answer(
         body.visit_comment = draft.visit_comment;
         body.links.keep(&draft.links);
         body.tags.keep(&draft.links);
+        body.ledger.keep(&draft.ledger);
         body.errors = errors;
     }
     if page.htmx {
