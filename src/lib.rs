@@ -39,6 +39,7 @@ pub mod orders;
 pub mod privacy;
 pub mod replies;
 pub mod reports;
+pub mod returns;
 pub mod router;
 pub mod rules;
 pub mod saved_views;

@@ -41,6 +41,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(crate::visits::api::router())
         .merge(crate::links::api::router())
         .merge(crate::compensation::api::router())
+        .merge(crate::returns::api::router())
         .merge(crate::tags::api::router())
         .merge(crate::search::api::router())
 }
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::page::router())
         .merge(crate::links::page::router())
         .merge(crate::compensation::page::router())
+        .merge(crate::returns::page::router())
         .merge(crate::tags::page::router())
         .merge(crate::search::page::router())
         .merge(crate::saved_views::page::router())

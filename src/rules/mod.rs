@@ -32,5 +32,6 @@ pub mod review;
 pub mod risk;
 pub mod seven_day;
 pub mod shipment;
+pub mod stock;
 pub mod timers;
 pub mod workflow;

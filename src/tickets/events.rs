@@ -20,6 +20,7 @@ use crate::rules::reason::ReasonCode;
 use crate::rules::rejection::RejectionReason;
 use crate::rules::seven_day::SevenDayVerdict;
 use crate::rules::shipment::Carrier;
+use crate::rules::stock::{InterceptOutcome, ReshipReason};
 use crate::rules::workflow::{Resolution, Status, TicketKind};
 
 /// One event of a ticket's timeline, with its data. Serialised adjacently tagged
@@ -54,6 +55,8 @@ pub enum EventData {
     Link(LinkEvent),
     /// A compensation ledger entry was made, decided or reversed (`compensation`).
     Compensation(CompensationEvent),
+    /// Goods received into stock, reshipped, intercepted, or a parcel matched (`returns`).
+    Stock(StockEvent),
 }
 
 /// The rule a decision or an override is about.
@@ -264,6 +267,46 @@ pub struct CompensationEvent {
     pub note: Option<String>,
 }
 
+/// Data of a `stock` event: goods of the ticket received, sent again, intercepted, or a parcel
+/// that came back without a ticket matched to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum StockEvent {
+    /// What arrived of a returned line (a correction is another such event).
+    Received {
+        sku: String,
+        returned: i32,
+        good: i32,
+        defective: i32,
+        missing: i32,
+        /// How many inspection photos go with it.
+        photos: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// An item sent again (补发).
+    Reshipped {
+        reason: ReshipReason,
+        sku: String,
+        quantity: i32,
+        carrier: Carrier,
+        tracking_no: String,
+        cost_fen: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// An intercept (拦截) asked for, or the carrier's answer.
+    Intercept {
+        intercept: i64,
+        outcome: InterceptOutcome,
+        tracking_no: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// An unclaimed parcel (无主件) was matched to this ticket.
+    ParcelMatched { parcel: i64, tracking_no: String },
+}
+
 /// What happened to a ledger entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -357,6 +400,7 @@ impl EventData {
             EventData::EvidenceAdded(_) => "evidence_added",
             EventData::Link(_) => "link",
             EventData::Compensation(_) => "compensation",
+            EventData::Stock(_) => "stock",
         }
     }
 }
@@ -381,6 +425,7 @@ impl Serialize for StoredData<'_> {
             EventData::EvidenceAdded(data) => data.serialize(serializer),
             EventData::Link(data) => data.serialize(serializer),
             EventData::Compensation(data) => data.serialize(serializer),
+            EventData::Stock(data) => data.serialize(serializer),
         }
     }
 }

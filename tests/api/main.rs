@@ -38,6 +38,7 @@ mod queue_loop;
 mod replica;
 mod replies;
 mod reports;
+mod returns;
 mod search;
 mod security;
 mod seven_day;

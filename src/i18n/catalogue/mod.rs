@@ -21,6 +21,7 @@ mod replies;
 mod reports;
 mod reviews;
 mod search;
+mod stock;
 mod tickets_errors;
 mod users;
 mod visits;
@@ -54,4 +55,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     links_tags::ENTRIES,
     search::ENTRIES,
     ledger::ENTRIES,
+    stock::ENTRIES,
 ];

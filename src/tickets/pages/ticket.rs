@@ -131,6 +131,8 @@ pub struct TicketPartial {
     pub tags: crate::tags::page::TagsBox,
     /// The compensation ledger and its forms (`compensation::page`, `_ticket_ledger.html`).
     pub ledger: crate::compensation::page::LedgerBox,
+    /// Goods received into stock, reships and intercepts (`returns::page`, `_ticket_stock.html`).
+    pub stock: crate::returns::page::StockBox,
 }
 
 /// A canned reply in the ticket page's picker: those written for the ticket's kind and status
@@ -539,7 +541,9 @@ pub async fn partial(
     let links = crate::links::page::LinksBox::load(&state.pool, user, t, ticket).await?;
     let tags = crate::tags::page::TagsBox::load(&state.pool, user, ticket).await?;
     let ledger = crate::compensation::page::LedgerBox::load(&state.pool, user, t, ticket).await?;
+    let stock = crate::returns::page::StockBox::load(&state.pool, user, t, ticket).await?;
     Ok(TicketPartial {
+        stock,
         ledger,
         links,
         tags,
@@ -828,6 +832,71 @@ fn event_row(t: Tr, event: &Event, names: &HashMap<i64, String>, ticket: &Ticket
             );
             (what, text_opt(&entry.note))
         }
+        EventData::Stock(stock) => {
+            use crate::tickets::events::StockEvent as S;
+            match stock {
+                S::Received {
+                    sku,
+                    returned,
+                    good,
+                    defective,
+                    missing,
+                    photos,
+                    note,
+                } => (
+                    t.f(
+                        "timeline.stock.received",
+                        &[
+                            ("sku", sku),
+                            ("returned", returned),
+                            ("good", good),
+                            ("defective", defective),
+                            ("missing", missing),
+                            ("photos", photos),
+                        ],
+                    ),
+                    text_opt(note),
+                ),
+                S::Reshipped {
+                    reason,
+                    sku,
+                    quantity,
+                    carrier,
+                    tracking_no,
+                    cost_fen,
+                    note,
+                } => (
+                    t.f(
+                        "timeline.stock.reshipped",
+                        &[
+                            ("reason", &t.t(reason.label_key())),
+                            ("sku", sku),
+                            ("quantity", quantity),
+                            ("carrier", &t.t(carrier.label_key())),
+                            ("tracking_no", tracking_no),
+                            ("cost", &Fen(*cost_fen)),
+                        ],
+                    ),
+                    text_opt(note),
+                ),
+                S::Intercept {
+                    outcome,
+                    tracking_no,
+                    note,
+                    ..
+                } => (
+                    t.f(
+                        "timeline.stock.intercept",
+                        &[("outcome", &t.t(outcome.label_key())), ("tracking_no", tracking_no)],
+                    ),
+                    text_opt(note),
+                ),
+                S::ParcelMatched { tracking_no, .. } => (
+                    t.f("timeline.stock.parcel_matched", &[("tracking_no", tracking_no)]),
+                    None,
+                ),
+            }
+        }
     };
     EventRow {
         id: event.id,
@@ -965,12 +1034,14 @@ pub struct Draft {
     pub links: crate::links::page::LinksDraft,
     /// What was typed into the ledger's forms.
     pub ledger: crate::compensation::page::LedgerDraft,
+    /// What was typed into the goods card's forms.
+    pub stock: crate::returns::page::StockDraft,
 }
 
 /// The fields of the ticket page's forms: a refusal about one is shown next to it, any other
 /// at the top of the page. The moves' details add theirs ([`MoveDetail::fields`]) and the
 /// move's `note`; an inspection's form adds its `photo`.
-const FORM_FIELDS: [&str; 17] = [
+const FORM_FIELDS: [&str; 29] = [
     "channel",
     "summary",
     "canned_reply",
@@ -988,6 +1059,18 @@ const FORM_FIELDS: [&str; 17] = [
     "ledger_amount",
     "ledger_note",
     "entry_note",
+    "stock_sku",
+    "stock_returned",
+    "stock_good",
+    "stock_defective",
+    "stock_missing",
+    "stock_photos",
+    "stock_carrier",
+    "stock_tracking_no",
+    "stock_cost",
+    "stock_note",
+    "reship_reason",
+    "reship_quantity",
 ];
 
 /// Whether a refusal about `field` is shown next to it.
@@ -1112,6 +1195,7 @@ pub(crate) async fn answer(
         body.links.keep(&draft.links);
         body.tags.keep(&draft.links);
         body.ledger.keep(&draft.ledger);
+        body.stock.keep(&draft.stock);
         body.errors = errors;
     }
     if page.htmx {
