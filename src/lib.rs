@@ -37,6 +37,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod orders;
 pub mod privacy;
+pub mod reconciliation;
 pub mod replies;
 pub mod reports;
 pub mod returns;

@@ -42,6 +42,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(crate::links::api::router())
         .merge(crate::compensation::api::router())
         .merge(crate::returns::api::router())
+        .merge(crate::reconciliation::api::router())
         .merge(crate::tags::api::router())
         .merge(crate::search::api::router())
 }
@@ -77,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::links::page::router())
         .merge(crate::compensation::page::router())
         .merge(crate::returns::page::router())
+        .merge(crate::reconciliation::page::router())
         .merge(crate::tags::page::router())
         .merge(crate::search::page::router())
         .merge(crate::saved_views::page::router())

@@ -50,6 +50,15 @@ pub struct RefundRecord {
     pub timeout_at: Option<DateTime<Utc>>,
     pub status_text: String,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Who or what decided and paid, as the platform says (kept for the reconciliation):
+    /// 手工退款/系统退款, 智能退款策略, 执行方案, 审核操作人, 退款操作人.
+    pub refund_mode: String,
+    pub automation: String,
+    pub plan: String,
+    pub reviewer: String,
+    pub operator: String,
+    /// 小额收款: a small collection that went with the refund, in fen.
+    pub collected_fen: Option<i64>,
 }
 
 /// The statuses a ticket passes through to reach the platform's final 退款状态 (empty: it is
@@ -89,6 +98,14 @@ struct Mapping {
     reason: Option<usize>,
     description: Option<usize>,
     finished_at: Option<usize>,
+    refund_mode: Option<usize>,
+    automation: Option<usize>,
+    plan: Option<usize>,
+    reviewer: Option<usize>,
+    reviewer_new: Option<usize>,
+    operator: Option<usize>,
+    operator_new: Option<usize>,
+    collected: Option<usize>,
 }
 
 struct Collector {
@@ -114,6 +131,14 @@ impl RowSink for Collector {
             reason: c.find(&["买家退款原因", "退款原因"]),
             description: c.find(&["买家退款说明"]),
             finished_at: c.find(&["完结时间", "退款完结时间"]),
+            refund_mode: c.find(&["手工退款/系统退款"]),
+            automation: c.find(&["智能退款策略"]),
+            plan: c.find(&["执行方案"]),
+            reviewer: c.find(&["审核操作人"]),
+            reviewer_new: c.find(&["审核操作人新会员名"]),
+            operator: c.find(&["退款操作人"]),
+            operator_new: c.find(&["退款操作人新会员名"]),
+            collected: c.find(&["小额收款"]),
         };
         let mut missing = Vec::new();
         for (col, name) in [
@@ -175,6 +200,14 @@ fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRe
             }
         }
     };
+    let collected = cell(cells, m.collected);
+    // The column is sometimes a yes/no flag rather than an amount: only an amount is kept.
+    let collected_fen = Fen::parse_yuan(collected).map(|f| f.0).filter(|fen| *fen > 0);
+    // The newer layout names the operator twice (the old name and the new member name).
+    let person = |old: Option<usize>, new: Option<usize>| {
+        let new = cell(cells, new);
+        if new.is_empty() { cell(cells, old) } else { new }.to_string()
+    };
     let time = |col: Option<usize>, column: Column| parse_local_time(cell(cells, col), zone).map_err(|e| (column, e));
     let applied_at =
         time(m.applied_at, Column::AppliedAt)?.ok_or((Column::AppliedAt, Message::new("import.row.empty")))?;
@@ -191,6 +224,12 @@ fn record(m: &Mapping, line: u64, cells: &[String], zone: Tz) -> Result<RefundRe
         timeout_at: time(m.timeout_at, Column::TimeoutAt)?,
         status_text: cell(cells, m.status).to_string(),
         finished_at: time(m.finished_at, Column::FinishedAt)?,
+        refund_mode: cell(cells, m.refund_mode).to_string(),
+        automation: cell(cells, m.automation).to_string(),
+        plan: cell(cells, m.plan).to_string(),
+        reviewer: person(m.reviewer, m.reviewer_new),
+        operator: person(m.operator, m.operator_new),
+        collected_fen,
     })
 }
 
@@ -315,6 +354,10 @@ pub async fn import_until(
         dry_run,
         ..ImportSummary::default()
     };
+    if !dry_run {
+        // The platform's own record of each refund, as it says it now, for the reconciliation.
+        crate::reconciliation::record_export(pool, shop.id, &records, desk.clock.now()).await?;
+    }
     let refund_nos: Vec<&str> = records.iter().map(|r| r.refund_no.as_str()).collect();
     let existing = repo::existing_refund_nos(pool, shop.id, &refund_nos).await?;
     let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();

@@ -25,7 +25,9 @@ pub const DEFAULT_DAYS: i64 = 30;
 /// The JSON operations of this module; each route and its OpenAPI entry come from the handler's
 /// `#[utoipa::path]`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(returns_report))
+    OpenApiRouter::new()
+        .routes(routes!(returns_report))
+        .routes(routes!(costs_report))
 }
 
 /// The query of the report.
@@ -133,4 +135,23 @@ pub async fn returns_report(
     Ok(Json(
         super::report(state.reports_db(), shop.id, shop.zone(), period, by).await?,
     ))
+}
+
+/// What after-sales cost per SKU in a period: refunds paid, compensation net of collections,
+/// postage (paid back, intercept fees), reships; each by when it happened (owners, supervisors,
+/// admins).
+#[utoipa::path(get, path = "/api/v1/shops/{shop}/reports/costs", tag = "reports",
+    params(("shop" = i64, Path, description = "shop id"), ReportQuery),
+    responses((status = 200, body = Vec<super::costs::CostRow>), (status = 403, body = crate::api::ErrorBody),
+              (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn costs_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(shop): Path<ShopId>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<Vec<super::costs::CostRow>>> {
+    let shop = report_shop(&state, &user, shop).await?;
+    let (period, _) = period_of(&query, &shop, state.now())?;
+    let (from, to) = period.bounds(shop.zone());
+    Ok(Json(super::costs::costs(&state.pool, shop.id, from, to).await?))
 }

@@ -33,6 +33,7 @@
 
 pub mod api;
 pub mod chart;
+pub mod costs;
 pub mod page;
 pub mod rates;
 pub mod rollup;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::api::{PeriodError, ReportQuery, period_of, report_shop};
 use super::chart::{self, BarChart, LineChart};
+use super::costs::CostRow;
 use super::rates::{Basis, Period, Rate, SMALL_DENOMINATOR, change_points, points_text};
 use super::{Figures, GroupBy, ReasonSplit, Report, figures_without_p90, reasons_by_kind};
 use crate::api::ApiQuery;
@@ -202,6 +203,8 @@ pub struct ReportsPage {
     /// The other kinds and their tickets, said under their chart.
     pub other_kinds_note: String,
     pub skus: BarChart,
+    /// What after-sales cost, per SKU (`costs`).
+    pub costs: Table,
     /// The small-sample threshold, said once under the summary.
     pub small_n_note: String,
     /// What every measure means: `(anchor, name, definition)`.
@@ -213,6 +216,7 @@ pub struct ReportsPage {
     pub export_reasons: String,
     pub export_other_reasons: String,
     pub export_skus: String,
+    pub export_costs: String,
     pub export_trend: String,
 }
 
@@ -564,6 +568,62 @@ pub fn tickets_table(t: Tr, by: GroupBy, rows: &[(String, Figures)]) -> Table {
     }
 }
 
+/// The after-sales cost of a period, per SKU (read from the primary: the ledger's and the
+/// goods' tables are small and change by the minute).
+async fn costs_of(state: &AppState, shop: &crate::shops::Shop, period: Period) -> sqlx::Result<Vec<CostRow>> {
+    let (from, to) = period.bounds(shop.zone());
+    super::costs::costs(&state.pool, shop.id, from, to).await
+}
+
+/// What after-sales cost per SKU, with a total row.
+pub fn costs_table(t: Tr, rows: &[CostRow]) -> Table {
+    let total = rows.iter().fold(CostRow::default(), |mut acc, r| {
+        acc.refunds_fen += r.refunds_fen;
+        acc.compensation_fen += r.compensation_fen;
+        acc.postage_fen += r.postage_fen;
+        acc.reships_fen += r.reships_fen;
+        acc.total_fen += r.total_fen;
+        acc
+    });
+    let line = |sku: String, title: String, r: &CostRow| {
+        vec![
+            text(sku),
+            text(title),
+            money(r.refunds_fen),
+            money(r.compensation_fen),
+            money(r.postage_fen),
+            money(r.reships_fen),
+            money(r.total_fen),
+        ]
+    };
+    let mut table_rows: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let sku = if r.sku.is_empty() {
+                t.t("reports.costs.no_line").to_string()
+            } else {
+                r.sku.clone()
+            };
+            line(sku, r.title.clone(), r)
+        })
+        .collect();
+    if !rows.is_empty() {
+        table_rows.push(line(t.t("stock.total").to_string(), String::new(), &total));
+    }
+    Table {
+        head: vec![
+            column(t.t("stock.sku")),
+            column(t.t("stock.item")),
+            money_column(t, t.t("reports.costs.refunds")),
+            money_column(t, t.t("reports.costs.compensation")),
+            money_column(t, t.t("reports.costs.postage")),
+            money_column(t, t.t("reports.costs.reships")),
+            money_column(t, t.t("reports.costs.total")),
+        ],
+        rows: table_rows,
+    }
+}
+
 /// Compliance per agent.
 pub fn agents_table(t: Tr, report: &Report) -> Table {
     Table {
@@ -699,6 +759,7 @@ fn refused_page(
         other_reasons: chart::bar_chart(chart::HALF, &[]),
         other_kinds_note: String::new(),
         skus: chart::bar_chart(chart::WIDE, &[]),
+        costs: empty_table(),
         small_n_note: String::new(),
         definitions: definitions(t),
         export_summary: String::new(),
@@ -708,6 +769,7 @@ fn refused_page(
         export_reasons: String::new(),
         export_other_reasons: String::new(),
         export_skus: String::new(),
+        export_costs: String::new(),
         export_trend: String::new(),
     }
 }
@@ -936,6 +998,7 @@ pub async fn show_reports(
         figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?,
     );
 
+    let costs = costs_of(&state, &shop, period).await?;
     let base = format!(
         "/reports/export.csv?shop={}&from={}&to={}",
         shop.id, report.from, report.to
@@ -976,6 +1039,7 @@ pub async fn show_reports(
         other_reasons: chart::bar_chart(chart::HALF, &reason_bars(t, &other_reasons)),
         other_kinds_note,
         skus: chart::bar_chart(chart::WIDE, &skus),
+        costs: costs_table(t, &costs),
         small_n_note: t.f("reports.small_n_note", &[("min", &SMALL_DENOMINATOR)]),
         definitions: definitions(t),
         export_summary: format!("{base}&table=summary"),
@@ -985,6 +1049,7 @@ pub async fn show_reports(
         export_reasons: format!("{base}&table=refund_reasons"),
         export_other_reasons: format!("{base}&table=other_reasons"),
         export_skus: format!("{base}&table=rows&by=sku"),
+        export_costs: format!("{base}&table=costs"),
         export_trend: format!("{base}&table=rows&by={}", trend_by.as_str()),
     };
     Ok(render(&view)?.into_response())
@@ -999,6 +1064,7 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
     let which = query.table.as_deref().unwrap_or("rows");
     let table = match which {
         "summary" => summary_table(t, &report, &satisfaction),
+        "costs" => costs_table(t, &costs_of(&state, &shop, period).await?),
         "agents" => agents_table(t, &report),
         "rows" => rows_table(t, report.by, &report_rows(&report)),
         "kinds" => tickets_table(

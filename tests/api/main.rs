@@ -35,6 +35,7 @@ mod page_refusals;
 mod pages;
 mod permissions;
 mod queue_loop;
+mod reconciliation;
 mod replica;
 mod replies;
 mod reports;

@@ -59,6 +59,14 @@ async function order(tok, shop, orderNo, signedDaysAgo) {
   assert.ok(answer.status === 200 || answer.status === 201, JSON.stringify(answer.body));
 }
 
+// Scrolls so that the card `selector` starts just below the sticky header (for a screenshot).
+async function cardInView(page, selector) {
+  await page.evaluate((s) => {
+    const top = document.querySelector(s).getBoundingClientRect().top + window.scrollY;
+    window.scrollTo(0, Math.max(0, top - 64));
+  }, selector);
+}
+
 // `expected`, for a journey about failures: { allow: RegExp, seen: [] } — console errors the
 // journey causes on purpose are collected in `seen` (the journey asserts them) instead of failing
 // the run; any other still does. `viewport`: the window size, 1440×900 unless told.
@@ -1172,7 +1180,8 @@ test('an agent asks for a payout above the limit, a supervisor approves it from 
   assert.match(await supervisor.textContent('#ledger-entries'), /已入账/);
   assert.match(await supervisor.textContent('#ledger-entries'), /批准 · 破损属实，同意/);
   assert.match(await supervisor.textContent('#ledger-balance'), /¥80\.00/);
-  await supervisor.locator('#ledger').screenshot({ path: 'screenshots/40-ticket-ledger.png' });
+  await cardInView(supervisor, '#ledger');
+  await supervisor.screenshot({ path: 'screenshots/40-ticket-ledger.png' });
 
   // The buyer's file, in English: the compensation beside the refunds.
   await supervisor.click('.lang a:has-text("EN")');
@@ -1185,4 +1194,70 @@ test('an agent asks for a payout above the limit, a supervisor approves it from 
   assert.match(await supervisor.textContent('#ledger'), /Compensation ledger/);
   assert.match(await supervisor.textContent('#ledger-entries'), /Approved by/);
   await supervisor.context().close();
+});
+
+test('a return received as 1 good + 1 defective shows in the returns warehouse; an imported refund the desk never decided shows on the reconciliation', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  const signed = daysAgo(2);
+  for (const orderNo of ['E2E-8001', 'E2E-8002']) {
+    const answer = await api('PUT', `/api/v1/shops/${shop}/orders/${orderNo}`, tok, {
+      buyer: 'e2e_退货买家', paid_at: daysAgo(5), shipped_at: daysAgo(4), signed_at: signed,
+      lines: [{ sku: 'E2E-CUP', title: '测试商品 陶瓷马克杯 两只装', category: '家居', quantity: 2, unit_price_fen: 4500 }],
+    });
+    assert.ok(answer.status === 200 || answer.status === 201, JSON.stringify(answer.body));
+  }
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'return', order_no: 'E2E-8001', sku: 'E2E-CUP', reason: 'quality', description: '杯子有裂纹，两只都退', refund_fen: 9000,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const agent = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await agent.goto(`${BASE}/tickets/${id}`);
+  await agent.click('#receipt-new summary');
+  await agent.fill('#receipt-stock_returned', '2');
+  await agent.fill('#receipt-stock_good', '1');
+  await agent.fill('#receipt-stock_defective', '0');
+  await agent.fill('#receipt-note', '一只杯口有裂纹');
+  await agent.click('#receipt-submit');
+  await agent.waitForSelector('#receipt-stock_missing-error');
+  assert.equal(await agent.textContent('#receipt-stock_missing-error'), '良品、次品、缺件加起来要等于退回数量。');
+  assert.equal(await agent.inputValue('#receipt-stock_good'), '1');
+  assert.equal(await agent.inputValue('#receipt-note'), '一只杯口有裂纹');
+  await agent.fill('#receipt-stock_defective', '1');
+  await agent.click('#receipt-submit');
+  await agent.waitForSelector('#ticket-body .flash-ok');
+  assert.match(await agent.textContent('#receipts'), /E2E-CUP：退回 2，良品 1，次品 1，缺件 0/);
+  await cardInView(agent, '#stock');
+  await agent.screenshot({ path: 'screenshots/42-ticket-goods-received.png' });
+
+  await agent.click('nav a[href="/returns/stock"]');
+  await agent.waitForURL(/\/returns\/stock/);
+  const row = agent.locator('#returns-stock tr[data-sku="E2E-CUP"]');
+  assert.equal(await row.locator('.stock-good').textContent(), '1');
+  assert.equal(await row.locator('.stock-defective').textContent(), '1');
+  await agent.screenshot({ path: 'screenshots/43-returns-stock.png', fullPage: true });
+  await agent.context().close();
+
+  // The admin imports the platform's refund export: E2E-8002 was refunded by the platform's
+  // automation without anyone deciding in the desk.
+  const day = new Date(Date.now() - 86400000 + 8 * 3600000).toISOString().slice(0, 10);
+  const csv = '订单编号,退款编号,商品编码,买家退款金额,手工退款/系统退款,售后类型,退款的申请时间,退款状态,买家退款原因,完结时间,审核操作人,退款操作人,智能退款策略,执行方案\n'
+    + `E2E-8002,E2E-R-8002,E2E-CUP,45.00,系统退款,仅退款,${day} 10:00:00,退款成功,质量问题,${day} 10:05:00,,系统,极速退款,自动同意退款\n`;
+  const admin = await signedInPage('e2e-admin', 'e2e-admin-pass');
+  await admin.goto(`${BASE}/import`);
+  await admin.selectOption('#import-shop', String(shop));
+  await admin.selectOption('#import-kind', 'refunds');
+  await admin.setInputFiles('#import-file', { name: 'refunds.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await admin.click('form[action^="/import"] button[type=submit]');
+  await admin.waitForSelector('#import-result[data-state="done"]', { timeout: 30000 });
+  await admin.click('.lang a:has-text("EN")');
+  await admin.waitForSelector('html[lang="en"]');
+  await admin.goto(`${BASE}/reconciliation?shop=${shop}`);
+  assert.match(await admin.textContent('#platform-only'), /E2E-R-8002/);
+  assert.match(await admin.textContent('#platform-only'), /极速退款/);
+  assert.match(await admin.textContent('#platform-only h2'), /Refunded by the platform, no decision in the desk/);
+  await admin.screenshot({ path: 'screenshots/44-reconciliation-en.png', fullPage: true });
+  await admin.context().close();
 });

@@ -17,6 +17,7 @@ mod links_tags;
 mod live;
 mod money;
 mod notices;
+mod reconcile;
 mod replies;
 mod reports;
 mod reviews;
@@ -56,4 +57,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     search::ENTRIES,
     ledger::ENTRIES,
     stock::ENTRIES,
+    reconcile::ENTRIES,
 ];

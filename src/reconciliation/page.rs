@@ -1,0 +1,196 @@
+//! `/reconciliation`: the desk's refunds beside the platform's over a period
+//! (`templates/reconciliation.html`), for supervisors, owners and admins.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use crate::api::ApiQuery;
+use crate::auth::permissions::Action;
+use crate::edge::FieldError;
+use crate::error::ApiError;
+use crate::i18n::Tr;
+use crate::ids::ShopId;
+use crate::money::Fen;
+use crate::money::fen_or_dash;
+use crate::reports::rates::Period;
+use crate::state::AppState;
+use crate::web::views::{Choice, Layout};
+use crate::web::{FormErrors, Page, PageResult, render};
+
+/// The page's route.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/reconciliation", axum::routing::get(show))
+}
+
+/// The page's query.
+#[derive(Debug, Default, Deserialize)]
+pub struct Query {
+    pub shop: Option<ShopId>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A row in words.
+pub struct Line {
+    pub ticket: Option<i64>,
+    pub cells: Vec<String>,
+}
+
+/// The page.
+#[derive(Template)]
+#[template(path = "reconciliation.html")]
+pub struct ReconciliationPage {
+    pub layout: Layout,
+    pub shops: Vec<Choice>,
+    pub from: String,
+    pub to: String,
+    pub errors: FormErrors,
+    pub shown: bool,
+    pub summary: String,
+    pub platform_only: Vec<Line>,
+    pub desk_only: Vec<Line>,
+    pub amounts_differ: Vec<Line>,
+}
+
+fn money(fen: Option<i64>) -> String {
+    fen_or_dash(fen.map(Fen))
+}
+
+/// Shows the reconciliation (the last 30 days unless asked).
+pub async fn show(State(state): State<AppState>, page: Page, ApiQuery(query): ApiQuery<Query>) -> PageResult {
+    page.user.require(Action::SeeReports)?;
+    let shops = crate::shops::list(&state.pool, &page.user.shops).await?;
+    let shop = match query.shop {
+        Some(id) => shops.iter().find(|s| s.id == id).cloned(),
+        None => shops.first().cloned(),
+    }
+    .ok_or_else(|| ApiError::not_found("shop"))?;
+    let t = Tr::new(page.t.lang, shop.zone());
+    let today = state.now().with_timezone(&shop.zone()).date_naive();
+    let from_text = query
+        .from
+        .clone()
+        .unwrap_or_else(|| (today - Duration::days(29)).to_string());
+    let to_text = query.to.clone().unwrap_or_else(|| today.to_string());
+    let parse = |field: &'static str, text: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FieldError::new(field, "stock.error.date"))
+    };
+    let period = parse("from", &from_text)
+        .and_then(|from| parse("to", &to_text).map(|to| (from, to)))
+        .and_then(|(from, to)| Period::new(from, to));
+    let mut view = ReconciliationPage {
+        layout: Layout::new(&state, t, &page.user, "reports", page.path.clone()),
+        shops: shops
+            .iter()
+            .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
+            .collect(),
+        from: from_text,
+        to: to_text,
+        errors: FormErrors::none(),
+        shown: false,
+        summary: String::new(),
+        platform_only: Vec::new(),
+        desk_only: Vec::new(),
+        amounts_differ: Vec::new(),
+    };
+    let period = match period {
+        Ok(period) => period,
+        Err(error) => {
+            view.errors.add(t, &error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
+        }
+    };
+    let (from, to) = period.bounds(shop.zone());
+    let found = super::reconcile(&state.pool, shop.id, from, to).await?;
+    view.shown = true;
+    view.summary = match found.last_import {
+        Some(at) => t.f(
+            "reconcile.summary",
+            &[
+                ("rows", &found.platform_rows),
+                ("at", &t.datetime(&at)),
+                ("from", &period.from),
+                ("to", &period.to),
+            ],
+        ),
+        None => t.t("reconcile.never_imported").to_string(),
+    };
+    let sku = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
+    view.platform_only = found
+        .platform_only
+        .iter()
+        .map(|p| {
+            let decided_by = [&p.refund_mode, &p.automation, &p.plan]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let people = [&p.reviewer, &p.operator]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            Line {
+                ticket: p.ticket_id.map(|id| id.0),
+                cells: vec![
+                    p.refund_no.clone(),
+                    p.order_no.clone(),
+                    sku(&p.sku),
+                    money(p.amount_fen),
+                    p.status_text.clone(),
+                    t.datetime(&p.applied_at),
+                    if decided_by.is_empty() {
+                        "—".into()
+                    } else {
+                        decided_by
+                    },
+                    if people.is_empty() { "—".into() } else { people },
+                ],
+            }
+        })
+        .collect();
+    view.desk_only = found
+        .desk_only
+        .iter()
+        .map(|d| Line {
+            ticket: Some(d.ticket_id.0),
+            cells: vec![
+                d.order_no.clone(),
+                sku(&d.sku),
+                crate::rules::workflow::Status::parse(&d.status)
+                    .map(|s| s.label(t.lang).to_string())
+                    .unwrap_or_else(|| d.status.clone()),
+                money(d.approved_fen),
+                money(d.refunded_fen),
+                d.platform_status
+                    .clone()
+                    .unwrap_or_else(|| t.t("reconcile.platform_none").to_string()),
+            ],
+        })
+        .collect();
+    view.amounts_differ = found
+        .amounts_differ
+        .iter()
+        .map(|a| Line {
+            ticket: Some(a.ticket_id.0),
+            cells: vec![
+                a.refund_no.clone(),
+                a.order_no.clone(),
+                sku(&a.sku),
+                money(a.desk_fen),
+                money(a.platform_fen),
+                match (a.desk_fen, a.platform_fen) {
+                    (Some(desk), Some(platform)) => Fen(platform - desk).to_string(),
+                    _ => "—".into(),
+                },
+            ],
+        })
+        .collect();
+    Ok(render(&view)?.into_response())
+}
