@@ -72,6 +72,9 @@ pub struct StockBox {
     pub typed: Vec<(String, String)>,
     /// Which form was refused (`receipt`, `reship`, `intercept`, or an intercept's id).
     pub open: String,
+    /// The platform's clock running on the ticket (its label and countdown), shown beside an
+    /// intercept still under way: the answer to the buyer is due whatever the carrier does.
+    pub timer: Option<(String, crate::tickets::pages::views::Deadline)>,
 }
 
 impl StockBox {
@@ -89,7 +92,13 @@ impl StockBox {
     }
 
     /// The card for `ticket` as `user` sees it.
-    pub async fn load(pool: &PgPool, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<StockBox> {
+    pub async fn load(
+        pool: &PgPool,
+        user: &CurrentUser,
+        t: Tr,
+        ticket: &Ticket,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> sqlx::Result<StockBox> {
         let receipts = super::receipts(pool, ticket.shop_id, ticket.id).await?;
         let reships = super::reships(pool, ticket.shop_id, ticket.id).await?;
         let intercepts = super::intercepts(pool, ticket.shop_id, ticket.id).await?;
@@ -246,6 +255,16 @@ impl StockBox {
                 .collect(),
             typed: Vec::new(),
             open: String::new(),
+            timer: ticket
+                .running_timers()
+                .into_iter()
+                .min_by_key(|c| c.deadline)
+                .map(|c| {
+                    (
+                        c.kind.label(t.lang).to_string(),
+                        crate::tickets::pages::views::Deadline::new(t, Some(c.deadline), now),
+                    )
+                }),
         })
     }
 

@@ -541,7 +541,7 @@ pub async fn partial(
     let links = crate::links::page::LinksBox::load(&state.pool, user, t, ticket).await?;
     let tags = crate::tags::page::TagsBox::load(&state.pool, user, ticket).await?;
     let ledger = crate::compensation::page::LedgerBox::load(&state.pool, user, t, ticket).await?;
-    let stock = crate::returns::page::StockBox::load(&state.pool, user, t, ticket).await?;
+    let stock = crate::returns::page::StockBox::load(&state.pool, user, t, ticket, now).await?;
     Ok(TicketPartial {
         stock,
         ledger,
