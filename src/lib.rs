@@ -28,6 +28,7 @@ pub mod i18n;
 pub mod ids;
 pub mod import;
 pub mod keyboard;
+pub mod knowledge;
 pub mod layers;
 pub mod links;
 pub mod live;

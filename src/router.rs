@@ -43,6 +43,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(crate::compensation::api::router())
         .merge(crate::returns::api::router())
         .merge(crate::reconciliation::api::router())
+        .merge(crate::knowledge::api::router())
         .merge(crate::tags::api::router())
         .merge(crate::search::api::router())
 }
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::compensation::page::router())
         .merge(crate::returns::page::router())
         .merge(crate::reconciliation::page::router())
+        .merge(crate::knowledge::page::router())
         .merge(crate::tags::page::router())
         .merge(crate::search::page::router())
         .merge(crate::saved_views::page::router())

@@ -55,6 +55,23 @@
     }
   });
 
+  // (a4) A [data-insert-into="id"] button puts its data-text into that box (after what is
+  // typed, on a new line), where the cursor then is; the box's draft keeps it ('input').
+  document.addEventListener('click', function (evt) {
+    var button = evt.target && evt.target.closest && evt.target.closest('[data-insert-into]');
+    if (!button) return;
+    var box = document.getElementById(button.getAttribute('data-insert-into'));
+    if (!box) return;
+    var text = button.getAttribute('data-text') || '';
+    box.value = box.value.trim() ? box.value.replace(/\s+$/, '') + '\n' + text : text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+    var label = button.textContent;
+    button.textContent = button.getAttribute('data-inserted') || label;
+    setTimeout(function () { button.textContent = label; }, 2000);
+  });
+
   // (b) After an htmx swap, focus the first [autofocus] element inside the new content; when
   // there is none and the swap answered the follow-up form, focus its box again (#summary), so
   // the agent can type the next contact straight away.

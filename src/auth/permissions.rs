@@ -47,11 +47,13 @@ pub enum Action {
     ShareViews,
     /// Approve or reject a compensation over the shop's limits made by someone else.
     ApproveCompensation,
+    /// Write and edit the shop's product notes and policy articles.
+    ManageKnowledge,
 }
 
 impl Action {
     /// Every action, for the matrix test.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ReadTickets,
         Action::WorkTickets,
         Action::WriteOrders,
@@ -72,6 +74,7 @@ impl Action {
         Action::ManageTags,
         Action::ShareViews,
         Action::ApproveCompensation,
+        Action::ManageKnowledge,
     ];
 
     /// A name for logs and messages.
@@ -97,13 +100,15 @@ impl Action {
             Action::ManageTags => "manage the shop's tags",
             Action::ShareViews => "share queue views with the shop",
             Action::ApproveCompensation => "approve compensation over the limits",
+            Action::ManageKnowledge => "edit the product notes and policy articles",
         }
     }
 }
 
 /// The matrix: agents work tickets of their shops (linking tickets of an order and applying
 /// tags included); supervisors also reassign, override the rules, merge tickets, manage the
-/// tags, share queue views, approve compensation over the limits (never their own) and see
+/// tags, share queue views, approve compensation over the limits (never their own), edit the
+/// product notes and policy articles, and see
 /// the follow-up queues and reports; owners see reports and tickets read-only and
 /// import their orders; admins manage shops, users, the calendar and settings, and may do
 /// everything else.
@@ -129,6 +134,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ManageTags
                 | ShareViews
                 | ApproveCompensation
+                | ManageKnowledge
         ),
         Role::Owner => matches!(action, ReadTickets | SeeFollowUps | SeeReports | ImportOrders),
     }
@@ -176,6 +182,7 @@ mod tests {
             Action::ManageTags,
             Action::ShareViews,
             Action::ApproveCompensation,
+            Action::ManageKnowledge,
         ] {
             assert!(!allows(Role::Agent, action), "{action:?}");
         }
@@ -195,6 +202,7 @@ mod tests {
             Action::ManageTags,
             Action::ShareViews,
             Action::ApproveCompensation,
+            Action::ManageKnowledge,
         ] {
             assert!(allows(Role::Supervisor, action), "{action:?}");
         }

@@ -205,6 +205,8 @@ pub struct ReportsPage {
     pub skus: BarChart,
     /// What after-sales cost, per SKU (`costs`).
     pub costs: Table,
+    /// Each SKU's return rate beside its product notes and the tickets they solved.
+    pub knowledge: Table,
     /// The small-sample threshold, said once under the summary.
     pub small_n_note: String,
     /// What every measure means: `(anchor, name, definition)`.
@@ -217,6 +219,7 @@ pub struct ReportsPage {
     pub export_other_reasons: String,
     pub export_skus: String,
     pub export_costs: String,
+    pub export_knowledge: String,
     pub export_trend: String,
 }
 
@@ -575,6 +578,54 @@ async fn costs_of(state: &AppState, shop: &crate::shops::Shop, period: Period) -
     super::costs::costs(&state.pool, shop.id, from, to).await
 }
 
+/// Each SKU of the period with its return rate, its notes (its own and its category's) and the
+/// tickets they solved: those with no notes first, the highest return rate first.
+async fn knowledge_of(
+    state: &AppState,
+    shop: &crate::shops::Shop,
+    figures: &std::collections::BTreeMap<String, Figures>,
+) -> sqlx::Result<Vec<(String, Rate, crate::knowledge::SkuKnowledge)>> {
+    let skus: Vec<String> = figures.keys().filter(|k| !k.is_empty()).cloned().collect();
+    let known = crate::knowledge::per_sku(&state.pool, shop.id, &skus).await?;
+    let mut rows: Vec<(String, Rate, crate::knowledge::SkuKnowledge)> = skus
+        .iter()
+        .map(|sku| {
+            let k = known.iter().find(|k| &k.sku == sku).cloned().unwrap_or_default();
+            (sku.clone(), figures[sku].return_rate, k)
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.2.notes > 0)
+            .cmp(&(b.2.notes > 0))
+            .then(b.1.value.unwrap_or(0.0).total_cmp(&a.1.value.unwrap_or(0.0)))
+            .then(a.0.cmp(&b.0))
+    });
+    Ok(rows)
+}
+
+/// The return rate and the knowledge per SKU.
+pub fn knowledge_table(t: Tr, rows: &[(String, Rate, crate::knowledge::SkuKnowledge)]) -> Table {
+    Table {
+        head: vec![
+            column(t.t("stock.sku")),
+            rate_column(t, t.t("reports.return_rate")),
+            column(t.t("reports.knowledge.notes")),
+            column(t.t("reports.knowledge.solved")),
+        ],
+        rows: rows
+            .iter()
+            .map(|(sku, rate, k)| {
+                let mut notes = int(k.notes);
+                if k.notes == 0 {
+                    notes.text = t.t("reports.knowledge.no_notes").to_string();
+                    notes.class = "num no-notes";
+                }
+                vec![text(sku.clone()), rate_cell(t, rate), notes, int(k.solved)]
+            })
+            .collect(),
+    }
+}
+
 /// What after-sales cost per SKU, with a total row.
 pub fn costs_table(t: Tr, rows: &[CostRow]) -> Table {
     let total = rows.iter().fold(CostRow::default(), |mut acc, r| {
@@ -760,6 +811,7 @@ fn refused_page(
         other_kinds_note: String::new(),
         skus: chart::bar_chart(chart::WIDE, &[]),
         costs: empty_table(),
+        knowledge: empty_table(),
         small_n_note: String::new(),
         definitions: definitions(t),
         export_summary: String::new(),
@@ -770,6 +822,7 @@ fn refused_page(
         export_other_reasons: String::new(),
         export_skus: String::new(),
         export_costs: String::new(),
+        export_knowledge: String::new(),
         export_trend: String::new(),
     }
 }
@@ -993,10 +1046,9 @@ pub async fn show_reports(
         }
     };
     let kinds = sorted_kinds(figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Kind).await?);
-    let skus = sku_bars(
-        t,
-        figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?,
-    );
+    let sku_figures = figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?;
+    let knowledge = knowledge_table(t, &knowledge_of(&state, &shop, &sku_figures).await?);
+    let skus = sku_bars(t, sku_figures);
 
     let costs = costs_of(&state, &shop, period).await?;
     let base = format!(
@@ -1040,6 +1092,7 @@ pub async fn show_reports(
         other_kinds_note,
         skus: chart::bar_chart(chart::WIDE, &skus),
         costs: costs_table(t, &costs),
+        knowledge,
         small_n_note: t.f("reports.small_n_note", &[("min", &SMALL_DENOMINATOR)]),
         definitions: definitions(t),
         export_summary: format!("{base}&table=summary"),
@@ -1050,6 +1103,7 @@ pub async fn show_reports(
         export_other_reasons: format!("{base}&table=other_reasons"),
         export_skus: format!("{base}&table=rows&by=sku"),
         export_costs: format!("{base}&table=costs"),
+        export_knowledge: format!("{base}&table=knowledge"),
         export_trend: format!("{base}&table=rows&by={}", trend_by.as_str()),
     };
     Ok(render(&view)?.into_response())
@@ -1065,6 +1119,10 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
     let table = match which {
         "summary" => summary_table(t, &report, &satisfaction),
         "costs" => costs_table(t, &costs_of(&state, &shop, period).await?),
+        "knowledge" => {
+            let figures = figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?;
+            knowledge_table(t, &knowledge_of(&state, &shop, &figures).await?)
+        }
         "agents" => agents_table(t, &report),
         "rows" => rows_table(t, report.by, &report_rows(&report)),
         "kinds" => tickets_table(

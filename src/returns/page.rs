@@ -255,16 +255,12 @@ impl StockBox {
                 .collect(),
             typed: Vec::new(),
             open: String::new(),
-            timer: ticket
-                .running_timers()
-                .into_iter()
-                .min_by_key(|c| c.deadline)
-                .map(|c| {
-                    (
-                        c.kind.label(t.lang).to_string(),
-                        crate::tickets::pages::views::Deadline::new(t, Some(c.deadline), now),
-                    )
-                }),
+            timer: ticket.running_timers().into_iter().min_by_key(|c| c.deadline).map(|c| {
+                (
+                    c.kind.label(t.lang).to_string(),
+                    crate::tickets::pages::views::Deadline::new(t, Some(c.deadline), now),
+                )
+            }),
         })
     }
 

@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod compensation;
 pub mod follow_up;
 pub mod inspection;
+pub mod knowledge;
 pub mod links;
 pub mod move_details;
 pub mod reason;

@@ -51,10 +51,19 @@ pub struct SearchPage {
     pub rows: Vec<HitRow>,
     pub buyers: Vec<BuyerRow>,
     pub orders: Vec<OrderRow>,
+    /// Product notes and policy articles that hold the words (`knowledge::search`).
+    pub knowledge: Vec<KnowledgeRow>,
     pub next_page: Option<String>,
     pub catching_up: bool,
     /// "Nothing found" with what to try, or how many are shown.
     pub summary: String,
+}
+
+/// A note or an article found.
+pub struct KnowledgeRow {
+    pub href: String,
+    pub title: String,
+    pub about: String,
 }
 
 /// A ticket found, as the page shows it.
@@ -215,6 +224,7 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
         rows: Vec::new(),
         buyers: Vec::new(),
         orders: Vec::new(),
+        knowledge: Vec::new(),
         next_page: None,
         catching_up: false,
         summary: String::new(),
@@ -238,6 +248,26 @@ pub async fn show(State(state): State<AppState>, page: Page, Query(params): Quer
     };
     let viewer = Viewer::of(user);
     let found = super::search(&state.pool, &state.search, shop, &request, viewer).await?;
+    if !view.q.trim().is_empty() {
+        let (notes, articles) = crate::knowledge::search(&state.pool, shop, &view.q, 10).await?;
+        view.knowledge = notes
+            .into_iter()
+            .map(|n| KnowledgeRow {
+                href: format!("/knowledge/notes/{}", n.id),
+                about: format!(
+                    "{} {}",
+                    crate::rules::knowledge::Scope::parse(&n.scope).map_or("", |s| t.t(s.label_key())),
+                    n.subject
+                ),
+                title: n.title,
+            })
+            .chain(articles.into_iter().map(|a| KnowledgeRow {
+                href: format!("/knowledge/articles/{}", a.id),
+                title: a.title,
+                about: a.source,
+            }))
+            .collect();
+    }
     view.searched = true;
     view.catching_up = found.catching_up;
     view.next_page = found.next_before.map(|b| here(Some(b.0)));

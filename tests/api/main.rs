@@ -23,6 +23,7 @@ mod form_errors;
 mod goods_steps;
 mod health;
 mod import;
+mod knowledge;
 mod links;
 mod live;
 mod metrics;

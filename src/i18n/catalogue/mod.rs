@@ -12,6 +12,7 @@ mod follow_ups;
 mod goods;
 mod import;
 mod keyboard;
+mod knowledge;
 mod ledger;
 mod links_tags;
 mod live;
@@ -58,4 +59,5 @@ pub const SECTIONS: &[&[(&str, &str, &str)]] = &[
     ledger::ENTRIES,
     stock::ENTRIES,
     reconcile::ENTRIES,
+    knowledge::ENTRIES,
 ];

@@ -86,7 +86,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "{carrier} {tracking_no}: {outcome}",
     ),
     ("stock.fee", "拦截费 {fee}", "fee {fee}"),
-    ("stock.platform_timer", "平台计时照常进行：", "The platform's clock still runs:"),
+    (
+        "stock.platform_timer",
+        "平台计时照常进行：",
+        "The platform's clock still runs:",
+    ),
     ("stock.flash.received", "已登记入库。", "Recorded as received."),
     ("stock.flash.reshipped", "已登记补发。", "Reship recorded."),
     (

@@ -133,6 +133,9 @@ pub struct TicketPartial {
     pub ledger: crate::compensation::page::LedgerBox,
     /// Goods received into stock, reships and intercepts (`returns::page`, `_ticket_stock.html`).
     pub stock: crate::returns::page::StockBox,
+    /// The notes of the ticket's SKU and category, the articles that fit (`knowledge::page`,
+    /// `_ticket_knowledge.html`).
+    pub knowledge: crate::knowledge::page::KnowledgeBox,
 }
 
 /// A canned reply in the ticket page's picker: those written for the ticket's kind and status
@@ -542,7 +545,9 @@ pub async fn partial(
     let tags = crate::tags::page::TagsBox::load(&state.pool, user, ticket).await?;
     let ledger = crate::compensation::page::LedgerBox::load(&state.pool, user, t, ticket).await?;
     let stock = crate::returns::page::StockBox::load(&state.pool, user, t, ticket, now).await?;
+    let knowledge = crate::knowledge::page::KnowledgeBox::load(&state.pool, user, t, ticket).await?;
     Ok(TicketPartial {
+        knowledge,
         stock,
         ledger,
         links,

@@ -1,0 +1,709 @@
+//! Knowledge at hand: product notes per SKU or per category (known issues and their fix, usage,
+//! size charts, materials, what counts as intact), the shop's policy articles with their
+//! sources, the history of every edit, "this solved it" per note and ticket, and the uses of
+//! each. Owns `knowledge_notes`, `policy_articles`, `knowledge_history` and `knowledge_solved`.
+//! What fits a ticket and in what order is `rules::knowledge`'s. The desk's own articles on its
+//! rules (the seven-day window, the follow-up cycle, the platform's timers, a bad review's
+//! clocks) are in the catalogue, shown where a shop wrote none. JSON API `api.rs`, pages
+//! `page.rs`.
+
+pub mod api;
+pub mod page;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{FromRow, PgExecutor, PgPool};
+use utoipa::ToSchema;
+
+use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
+use crate::edge::FieldError;
+use crate::ids::{ShopId, TicketId};
+use crate::rules::knowledge::{self, Helped, NoteKind, RuleArticle, Scope};
+
+/// Why a knowledge action did not happen. Nothing was changed in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("the role `{}` may not {}", .0.role.as_str(), .0.action.name())]
+    Forbidden(crate::auth::Denied),
+    /// No such note, article or ticket in the user's shops.
+    #[error("not found")]
+    NotFound,
+    #[error("{}: {}", .0.field, .0.message.english())]
+    Invalid(FieldError),
+    /// Someone saved it meanwhile.
+    #[error("it was changed meanwhile and is now at version {current}")]
+    Stale { current: i32 },
+    /// The shop already has an article for that rule.
+    #[error("the shop already has an article for this rule")]
+    RuleTaken,
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+}
+
+impl From<crate::auth::Denied> for KnowledgeError {
+    fn from(denied: crate::auth::Denied) -> KnowledgeError {
+        KnowledgeError::Forbidden(denied)
+    }
+}
+
+impl From<FieldError> for KnowledgeError {
+    fn from(error: FieldError) -> KnowledgeError {
+        KnowledgeError::Invalid(error)
+    }
+}
+
+/// A product note.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct Note {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub shop_id: ShopId,
+    /// `sku` or `category`.
+    pub scope: String,
+    /// The SKU or the category.
+    pub subject: String,
+    /// `known_issue`, `usage`, `size_chart`, `material`, `intact` or `other`.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// A known issue's fix, or the decision to take.
+    pub fix: String,
+    pub version: i32,
+    pub archived: bool,
+    pub uses: i64,
+    /// Tickets it solved.
+    pub solved: i64,
+    pub updated_by_name: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Note {
+    fn helped(&self) -> Helped {
+        Helped {
+            solved: self.solved,
+            uses: self.uses,
+            id: self.id,
+        }
+    }
+
+    /// What an agent puts into a follow-up: the fix when there is one, else the text.
+    pub fn insert_text(&self) -> &str {
+        if self.fix.trim().is_empty() {
+            &self.body
+        } else {
+            &self.fix
+        }
+    }
+}
+
+macro_rules! note_select {
+    () => {
+        "SELECT n.id, n.shop_id, n.scope, n.subject, n.kind, n.title, n.body, n.fix, n.version, n.archived, n.uses,
+                (SELECT count(*) FROM knowledge_solved s WHERE s.shop_id = n.shop_id AND s.note_id = n.id) AS solved,
+                u.display_name AS updated_by_name, n.updated_at
+         FROM knowledge_notes n JOIN users u ON u.id = n.updated_by "
+    };
+}
+
+/// A policy article.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct Article {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub shop_id: ShopId,
+    pub title: String,
+    pub body: String,
+    /// Its legal or platform source.
+    pub source: String,
+    /// The desk's rule it explains, if any.
+    pub rule: Option<String>,
+    /// The ticket kinds and reasons it fits (empty: all).
+    pub kinds: Vec<String>,
+    pub reasons: Vec<String>,
+    pub version: i32,
+    pub archived: bool,
+    pub uses: i64,
+    pub updated_by_name: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+macro_rules! article_select {
+    () => {
+        "SELECT a.id, a.shop_id, a.title, a.body, a.source, a.rule, a.kinds, a.reasons, a.version, a.archived, a.uses,
+                u.display_name AS updated_by_name, a.updated_at
+         FROM policy_articles a JOIN users u ON u.id = a.updated_by "
+    };
+}
+
+/// A note as written (new, or a change of one).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    /// `sku` or `category`.
+    #[schema(value_type = String, example = "sku")]
+    pub scope: Scope,
+    /// The SKU (商品编码) or the category name, 1–100 characters.
+    pub subject: String,
+    #[schema(value_type = String, example = "known_issue")]
+    pub kind: NoteKind,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub fix: String,
+    /// The version edited (409 if someone saved it meanwhile); absent for a new note.
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// An article as written.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub source: String,
+    /// `seven_day`, `follow_up`, `platform_timers` or `bad_review`: the verdicts of that rule
+    /// link here (one article per rule).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub rule: Option<RuleArticle>,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// The longest text kept.
+const TEXT_CHARS: usize = 5_000;
+
+fn check_text(field: &'static str, text: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let text = text.trim().to_string();
+    let n = text.chars().count();
+    if n < min {
+        return Err(FieldError::new(field, "knowledge.error.empty"));
+    }
+    if n > max {
+        return Err(FieldError::new(field, "knowledge.error.too_long").with("max", max));
+    }
+    Ok(text)
+}
+
+fn check_note(input: &NoteInput) -> Result<(String, String, String, String), FieldError> {
+    let subject = check_text("subject", &input.subject, 1, 100)?;
+    let title = check_text("title", &input.title, 1, 200)?;
+    let body = check_text("body", &input.body, 0, TEXT_CHARS)?;
+    let fix = check_text("fix", &input.fix, 0, TEXT_CHARS)?;
+    if body.is_empty() && fix.is_empty() {
+        return Err(FieldError::new("body", "knowledge.error.say_something"));
+    }
+    Ok((subject, title, body, fix))
+}
+
+/// An article's fields, checked: title, text, source, kinds, reasons.
+struct CheckedArticle {
+    title: String,
+    body: String,
+    source: String,
+    kinds: Vec<String>,
+    reasons: Vec<String>,
+}
+
+fn check_article(input: &ArticleInput) -> Result<CheckedArticle, FieldError> {
+    let title = check_text("title", &input.title, 1, 200)?;
+    let body = check_text("body", &input.body, 1, TEXT_CHARS * 4)?;
+    let source = check_text("source", &input.source, 0, 500)?;
+    let kinds: Vec<String> = input
+        .kinds
+        .iter()
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if let Some(bad) = kinds
+        .iter()
+        .find(|k| crate::rules::workflow::TicketKind::parse(k).is_none())
+    {
+        return Err(FieldError::new("kinds", "knowledge.error.unknown_kind").with("kind", bad));
+    }
+    let reasons: Vec<String> = input
+        .reasons
+        .iter()
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if let Some(bad) = reasons
+        .iter()
+        .find(|r| crate::rules::reason::ReasonCode::parse(r).is_none())
+    {
+        return Err(FieldError::new("reasons", "knowledge.error.unknown_reason").with("reason", bad));
+    }
+    Ok(CheckedArticle {
+        title,
+        body,
+        source,
+        kinds,
+        reasons,
+    })
+}
+
+fn require_editor(user: &CurrentUser, shop: ShopId) -> Result<(), KnowledgeError> {
+    if !user.can_see_shop(shop) {
+        return Err(KnowledgeError::NotFound);
+    }
+    user.require(Action::ManageKnowledge)?;
+    Ok(())
+}
+
+/// Writes a new note (supervisors and admins).
+pub async fn create_note(
+    pool: &PgPool,
+    user: &CurrentUser,
+    shop: ShopId,
+    input: &NoteInput,
+    now: DateTime<Utc>,
+) -> Result<Note, KnowledgeError> {
+    require_editor(user, shop)?;
+    let (subject, title, body, fix) = check_note(input)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO knowledge_notes (shop_id, scope, subject, kind, title, body, fix, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(shop)
+    .bind(input.scope.as_str())
+    .bind(&subject)
+    .bind(input.kind.as_str())
+    .bind(&title)
+    .bind(&body)
+    .bind(&fix)
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    note(pool, &[shop], id).await?.ok_or(KnowledgeError::NotFound)
+}
+
+/// Changes a note (supervisors and admins); the version it replaces goes to the history.
+pub async fn update_note(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: i64,
+    input: &NoteInput,
+    now: DateTime<Utc>,
+) -> Result<Note, KnowledgeError> {
+    let (subject, title, body, fix) = check_note(input)?;
+    let mut tx = pool.begin().await?;
+    let current: Option<(ShopId, i32)> =
+        sqlx::query_as("SELECT shop_id, version FROM knowledge_notes WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE")
+            .bind(id)
+            .bind(&user.shops)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (shop, version) = current.ok_or(KnowledgeError::NotFound)?;
+    require_editor(user, shop)?;
+    if let Some(asked) = input.version
+        && asked != version
+    {
+        return Err(KnowledgeError::Stale { current: version });
+    }
+    sqlx::query(
+        "INSERT INTO knowledge_history (shop_id, subject, subject_id, version, title, body, extra, changed_by, changed_at)
+         SELECT shop_id, 'note', id, version, title, body, jsonb_build_object('fix', fix, 'kind', kind, 'scope', scope,
+                'subject', subject), updated_by, updated_at
+         FROM knowledge_notes WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE knowledge_notes SET scope = $3, subject = $4, kind = $5, title = $6, body = $7, fix = $8,
+                version = version + 1, updated_by = $9, updated_at = $10
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(id)
+    .bind(input.scope.as_str())
+    .bind(&subject)
+    .bind(input.kind.as_str())
+    .bind(&title)
+    .bind(&body)
+    .bind(&fix)
+    .bind(user.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    note(pool, &[shop], id).await?.ok_or(KnowledgeError::NotFound)
+}
+
+/// Archives or brings back a note (supervisors and admins): an archived note is off the tickets.
+pub async fn set_note_archived(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: i64,
+    archived: bool,
+) -> Result<Note, KnowledgeError> {
+    let found = note(pool, &user.shops, id).await?.ok_or(KnowledgeError::NotFound)?;
+    require_editor(user, found.shop_id)?;
+    sqlx::query("UPDATE knowledge_notes SET archived = $3 WHERE shop_id = $1 AND id = $2")
+        .bind(found.shop_id)
+        .bind(id)
+        .bind(archived)
+        .execute(pool)
+        .await?;
+    note(pool, &user.shops, id).await?.ok_or(KnowledgeError::NotFound)
+}
+
+/// One note of `shops`.
+pub async fn note(db: impl PgExecutor<'_>, shops: &[ShopId], id: i64) -> sqlx::Result<Option<Note>> {
+    sqlx::query_as(concat!(note_select!(), "WHERE n.shop_id = ANY($1) AND n.id = $2"))
+        .bind(shops)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A shop's notes, by subject (archived ones too when asked).
+pub async fn notes(db: impl PgExecutor<'_>, shop: ShopId, archived: bool) -> sqlx::Result<Vec<Note>> {
+    sqlx::query_as(concat!(
+        note_select!(),
+        "WHERE n.shop_id = $1 AND (NOT n.archived OR $2) ORDER BY n.scope DESC, n.subject, n.id"
+    ))
+    .bind(shop)
+    .bind(archived)
+    .fetch_all(db)
+    .await
+}
+
+/// The notes about `sku` and about `category` (its category's notes, inherited), ranked by
+/// what helped most; archived notes left out.
+pub async fn notes_for(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    sku: Option<&str>,
+    category: Option<&str>,
+) -> sqlx::Result<Vec<Note>> {
+    let mut found: Vec<Note> = sqlx::query_as(concat!(
+        note_select!(),
+        "WHERE n.shop_id = $1 AND NOT n.archived
+           AND (n.scope = 'sku' AND n.subject = $2 OR n.scope = 'category' AND n.subject = $3)"
+    ))
+    .bind(shop)
+    .bind(sku.unwrap_or(""))
+    .bind(category.unwrap_or(""))
+    .fetch_all(db)
+    .await?;
+    knowledge::rank(&mut found, Note::helped);
+    Ok(found)
+}
+
+/// A note's or an article's earlier versions, newest first.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct HistoryEntry {
+    pub version: i32,
+    pub title: String,
+    pub body: String,
+    #[schema(value_type = Object)]
+    pub extra: serde_json::Value,
+    pub changed_by_name: String,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The history of note or article `id` (`subject`: `note` or `article`).
+pub async fn history(db: impl PgExecutor<'_>, shop: ShopId, subject: &str, id: i64) -> sqlx::Result<Vec<HistoryEntry>> {
+    sqlx::query_as(
+        "SELECT h.version, h.title, h.body, h.extra, u.display_name AS changed_by_name, h.changed_at
+         FROM knowledge_history h JOIN users u ON u.id = h.changed_by
+         WHERE h.shop_id = $1 AND h.subject = $2 AND h.subject_id = $3 ORDER BY h.version DESC",
+    )
+    .bind(shop)
+    .bind(subject)
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// Writes a new article (supervisors and admins).
+pub async fn create_article(
+    pool: &PgPool,
+    user: &CurrentUser,
+    shop: ShopId,
+    input: &ArticleInput,
+    now: DateTime<Utc>,
+) -> Result<Article, KnowledgeError> {
+    require_editor(user, shop)?;
+    let CheckedArticle {
+        title,
+        body,
+        source,
+        kinds,
+        reasons,
+    } = check_article(input)?;
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO policy_articles (shop_id, title, body, source, rule, kinds, reasons, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(shop)
+    .bind(&title)
+    .bind(&body)
+    .bind(&source)
+    .bind(input.rule.map(RuleArticle::as_str))
+    .bind(&kinds)
+    .bind(&reasons)
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(pool)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(KnowledgeError::RuleTaken),
+        Err(e) => return Err(e.into()),
+    };
+    article(pool, &[shop], id).await?.ok_or(KnowledgeError::NotFound)
+}
+
+/// Changes an article (supervisors and admins); the version it replaces goes to the history.
+pub async fn update_article(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: i64,
+    input: &ArticleInput,
+    now: DateTime<Utc>,
+) -> Result<Article, KnowledgeError> {
+    let CheckedArticle {
+        title,
+        body,
+        source,
+        kinds,
+        reasons,
+    } = check_article(input)?;
+    let mut tx = pool.begin().await?;
+    let current: Option<(ShopId, i32)> =
+        sqlx::query_as("SELECT shop_id, version FROM policy_articles WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE")
+            .bind(id)
+            .bind(&user.shops)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (shop, version) = current.ok_or(KnowledgeError::NotFound)?;
+    require_editor(user, shop)?;
+    if let Some(asked) = input.version
+        && asked != version
+    {
+        return Err(KnowledgeError::Stale { current: version });
+    }
+    sqlx::query(
+        "INSERT INTO knowledge_history (shop_id, subject, subject_id, version, title, body, extra, changed_by, changed_at)
+         SELECT shop_id, 'article', id, version, title, body, jsonb_build_object('source', source, 'rule', rule),
+                updated_by, updated_at
+         FROM policy_articles WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let updated = sqlx::query(
+        "UPDATE policy_articles SET title = $3, body = $4, source = $5, rule = $6, kinds = $7, reasons = $8,
+                version = version + 1, updated_by = $9, updated_at = $10
+         WHERE shop_id = $1 AND id = $2",
+    )
+    .bind(shop)
+    .bind(id)
+    .bind(&title)
+    .bind(&body)
+    .bind(&source)
+    .bind(input.rule.map(RuleArticle::as_str))
+    .bind(&kinds)
+    .bind(&reasons)
+    .bind(user.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(KnowledgeError::RuleTaken),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    article(pool, &[shop], id).await?.ok_or(KnowledgeError::NotFound)
+}
+
+/// One article of `shops`.
+pub async fn article(db: impl PgExecutor<'_>, shops: &[ShopId], id: i64) -> sqlx::Result<Option<Article>> {
+    sqlx::query_as(concat!(article_select!(), "WHERE a.shop_id = ANY($1) AND a.id = $2"))
+        .bind(shops)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A shop's articles.
+pub async fn articles(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<Article>> {
+    sqlx::query_as(concat!(
+        article_select!(),
+        "WHERE a.shop_id = $1 AND NOT a.archived ORDER BY a.rule NULLS LAST, a.title, a.id"
+    ))
+    .bind(shop)
+    .fetch_all(db)
+    .await
+}
+
+/// The articles that fit a ticket of `kind` opened for `reason`, most used first.
+pub async fn articles_for(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    kind: &str,
+    reason: &str,
+) -> sqlx::Result<Vec<Article>> {
+    let mut found: Vec<Article> = articles(db, shop)
+        .await?
+        .into_iter()
+        .filter(|a| knowledge::fits(&a.kinds, &a.reasons, kind, reason))
+        .collect();
+    knowledge::rank(&mut found, |a| Helped {
+        solved: 0,
+        uses: a.uses,
+        id: a.id,
+    });
+    Ok(found)
+}
+
+/// Where a rule's verdicts link: the shop's own article on it, else the desk's.
+pub async fn rule_href(db: impl PgExecutor<'_>, shop: ShopId, rule: RuleArticle) -> sqlx::Result<String> {
+    let own: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM policy_articles WHERE shop_id = $1 AND rule = $2 AND NOT archived")
+            .bind(shop)
+            .bind(rule.as_str())
+            .fetch_optional(db)
+            .await?;
+    Ok(match own {
+        Some(id) => format!("/knowledge/articles/{id}"),
+        None => format!("/knowledge/rules/{}", rule.as_str()),
+    })
+}
+
+/// Marks `note` as having solved ticket `ticket` (whoever works tickets; once per ticket:
+/// marking again changes nothing). Answers whether it was newly marked.
+pub async fn mark_solved(
+    pool: &PgPool,
+    user: &CurrentUser,
+    ticket: TicketId,
+    note_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, KnowledgeError> {
+    user.require(Action::WorkTickets)?;
+    let ticket = crate::tickets::repo::get(pool, &user.shops, ticket)
+        .await?
+        .ok_or(KnowledgeError::NotFound)?;
+    let found = note(pool, &[ticket.shop_id], note_id)
+        .await?
+        .ok_or(KnowledgeError::NotFound)?;
+    let inserted = sqlx::query(
+        "INSERT INTO knowledge_solved (shop_id, note_id, ticket_id, marked_by, marked_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(ticket.shop_id)
+    .bind(found.id)
+    .bind(ticket.id)
+    .bind(user.id)
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// The notes marked as having solved ticket `ticket`.
+pub async fn solved_on(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT note_id FROM knowledge_solved WHERE shop_id = $1 AND ticket_id = $2")
+        .bind(shop)
+        .bind(ticket)
+        .fetch_all(db)
+        .await
+}
+
+/// Counts one use of a note or an article (put into a follow-up) in the user's shops.
+pub async fn count_use(pool: &PgPool, user: &CurrentUser, subject: &str, id: i64) -> Result<(), KnowledgeError> {
+    user.require(Action::WorkTickets)?;
+    let statement = match subject {
+        "note" => "UPDATE knowledge_notes SET uses = uses + 1 WHERE shop_id = ANY($1) AND id = $2",
+        "article" => "UPDATE policy_articles SET uses = uses + 1 WHERE shop_id = ANY($1) AND id = $2",
+        _ => return Err(KnowledgeError::NotFound),
+    };
+    let counted = sqlx::query(statement)
+        .bind(&user.shops)
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    if counted == 0 {
+        return Err(KnowledgeError::NotFound);
+    }
+    Ok(())
+}
+
+/// Notes and articles of a shop whose text holds `query` (case-insensitive), at most `limit`
+/// of each: the knowledge is small beside the tickets, and read whole.
+pub async fn search(pool: &PgPool, shop: ShopId, query: &str, limit: i64) -> sqlx::Result<(Vec<Note>, Vec<Article>)> {
+    let pattern = format!(
+        "%{}%",
+        query
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let notes: Vec<Note> = sqlx::query_as(concat!(
+        note_select!(),
+        "WHERE n.shop_id = $1 AND NOT n.archived
+           AND (n.title ILIKE $2 OR n.body ILIKE $2 OR n.fix ILIKE $2 OR n.subject ILIKE $2)
+         ORDER BY n.uses DESC, n.id DESC LIMIT $3"
+    ))
+    .bind(shop)
+    .bind(&pattern)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let articles: Vec<Article> = sqlx::query_as(concat!(
+        article_select!(),
+        "WHERE a.shop_id = $1 AND NOT a.archived AND (a.title ILIKE $2 OR a.body ILIKE $2 OR a.source ILIKE $2)
+         ORDER BY a.uses DESC, a.id DESC LIMIT $3"
+    ))
+    .bind(shop)
+    .bind(&pattern)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok((notes, articles))
+}
+
+/// Per SKU: the notes about it or its category, and the tickets they solved (the owner's report).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, FromRow, ToSchema)]
+pub struct SkuKnowledge {
+    pub sku: String,
+    pub notes: i64,
+    pub solved: i64,
+}
+
+/// The knowledge of each of `skus` in a shop.
+pub async fn per_sku(db: impl PgExecutor<'_>, shop: ShopId, skus: &[String]) -> sqlx::Result<Vec<SkuKnowledge>> {
+    sqlx::query_as(
+        "SELECT s.sku, count(DISTINCT n.id) AS notes,
+                count(DISTINCT (k.note_id, k.ticket_id)) AS solved
+         FROM unnest($2::text[]) AS s (sku)
+         LEFT JOIN LATERAL (SELECT DISTINCT l.category FROM order_lines l
+                            WHERE l.shop_id = $1 AND l.sku = s.sku AND l.category <> '' LIMIT 5) c ON true
+         LEFT JOIN knowledge_notes n ON n.shop_id = $1 AND NOT n.archived
+              AND (n.scope = 'sku' AND n.subject = s.sku OR n.scope = 'category' AND n.subject = c.category)
+         LEFT JOIN knowledge_solved k ON k.shop_id = n.shop_id AND k.note_id = n.id
+         GROUP BY s.sku ORDER BY s.sku",
+    )
+    .bind(shop)
+    .bind(skus)
+    .fetch_all(db)
+    .await
+}
