@@ -689,11 +689,22 @@ pub struct SkuKnowledge {
     pub solved: i64,
 }
 
+/// The SKUs a shop wrote notes about (not archived).
+pub async fn noted_skus(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT subject FROM knowledge_notes WHERE shop_id = $1 AND scope = 'sku' AND NOT archived
+         ORDER BY subject",
+    )
+    .bind(shop)
+    .fetch_all(db)
+    .await
+}
+
 /// The knowledge of each of `skus` in a shop.
 pub async fn per_sku(db: impl PgExecutor<'_>, shop: ShopId, skus: &[String]) -> sqlx::Result<Vec<SkuKnowledge>> {
     sqlx::query_as(
         "SELECT s.sku, count(DISTINCT n.id) AS notes,
-                count(DISTINCT (k.note_id, k.ticket_id)) AS solved
+                count(DISTINCT (k.note_id, k.ticket_id)) FILTER (WHERE k.ticket_id IS NOT NULL) AS solved
          FROM unnest($2::text[]) AS s (sku)
          LEFT JOIN LATERAL (SELECT DISTINCT l.category FROM order_lines l
                             WHERE l.shop_id = $1 AND l.sku = s.sku AND l.category <> '' LIMIT 5) c ON true

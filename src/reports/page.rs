@@ -585,13 +585,21 @@ async fn knowledge_of(
     shop: &crate::shops::Shop,
     figures: &std::collections::BTreeMap<String, Figures>,
 ) -> sqlx::Result<Vec<(String, Rate, crate::knowledge::SkuKnowledge)>> {
-    let skus: Vec<String> = figures.keys().filter(|k| !k.is_empty()).cloned().collect();
+    // The period's SKUs, and those with notes of their own (their notes' work shows even in a
+    // period without tickets).
+    let mut skus: Vec<String> = figures.keys().filter(|k| !k.is_empty()).cloned().collect();
+    skus.extend(crate::knowledge::noted_skus(&state.pool, shop.id).await?);
+    skus.sort();
+    skus.dedup();
     let known = crate::knowledge::per_sku(&state.pool, shop.id, &skus).await?;
     let mut rows: Vec<(String, Rate, crate::knowledge::SkuKnowledge)> = skus
         .iter()
         .map(|sku| {
             let k = known.iter().find(|k| &k.sku == sku).cloned().unwrap_or_default();
-            (sku.clone(), figures[sku].return_rate, k)
+            let rate = figures
+                .get(sku)
+                .map_or(Rate::new(0, 0, Basis::SignDate), |f| f.return_rate);
+            (sku.clone(), rate, k)
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -601,6 +609,22 @@ async fn knowledge_of(
             .then(a.0.cmp(&b.0))
     });
     Ok(rows)
+}
+
+/// SKUs on the page's knowledge card (the CSV has them all): the highest return rates without
+/// notes, then the SKUs with notes, what their notes solved most first.
+const KNOWLEDGE_ROWS: usize = 15;
+
+fn for_the_page(
+    rows: Vec<(String, Rate, crate::knowledge::SkuKnowledge)>,
+) -> Vec<(String, Rate, crate::knowledge::SkuKnowledge)> {
+    let (without, mut with): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, _, k)| k.notes == 0);
+    with.sort_by(|a, b| b.2.solved.cmp(&a.2.solved).then(a.0.cmp(&b.0)));
+    without
+        .into_iter()
+        .take(KNOWLEDGE_ROWS)
+        .chain(with.into_iter().take(KNOWLEDGE_ROWS))
+        .collect()
 }
 
 /// The return rate and the knowledge per SKU.
@@ -1047,7 +1071,7 @@ pub async fn show_reports(
     };
     let kinds = sorted_kinds(figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Kind).await?);
     let sku_figures = figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?;
-    let knowledge = knowledge_table(t, &knowledge_of(&state, &shop, &sku_figures).await?);
+    let knowledge = knowledge_table(t, &for_the_page(knowledge_of(&state, &shop, &sku_figures).await?));
     let skus = sku_bars(t, sku_figures);
 
     let costs = costs_of(&state, &shop, period).await?;

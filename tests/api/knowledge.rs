@@ -316,4 +316,15 @@ async fn the_owners_report_lists_each_skus_notes_and_the_tickets_they_solved() {
         .find(|l| l.starts_with("SKU-1"))
         .unwrap_or_else(|| panic!("{csv}"));
     assert!(line.ends_with(",1,1"), "one note, one ticket solved: {line}");
+    // A SKU without notes has solved nothing (no row of nothing counted as one).
+    let counts = aftersales::knowledge::per_sku(&d.app.pool, d.shop, &["SKU-1".to_string(), "SKU-2".to_string()])
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts
+            .iter()
+            .map(|k| (k.sku.as_str(), k.notes, k.solved))
+            .collect::<Vec<_>>(),
+        vec![("SKU-1", 1, 1), ("SKU-2", 0, 0)]
+    );
 }

@@ -1261,3 +1261,77 @@ test('a return received as 1 good + 1 defective shows in the returns warehouse; 
   await admin.screenshot({ path: 'screenshots/44-reconciliation-en.png', fullPage: true });
   await admin.context().close();
 });
+
+test('an agent on a quality ticket inserts the SKU note\'s fix into a follow-up and marks it solved; the owner\'s report counts it', async () => {
+  const tok = await token('e2e-agent', 'e2e-agent-pass');
+  const shop = await demoShop(tok);
+  const answer = await api('PUT', `/api/v1/shops/${shop}/orders/E2E-9001`, tok, {
+    buyer: 'e2e_耳机买家', paid_at: daysAgo(6), shipped_at: daysAgo(5), signed_at: daysAgo(3),
+    lines: [{ sku: 'E2E-EAR', title: '测试商品 蓝牙耳机 黑色', category: '数码', quantity: 1, unit_price_fen: 19900 }],
+  });
+  assert.ok(answer.status === 200 || answer.status === 201, JSON.stringify(answer.body));
+  const created = await api('POST', `/api/v1/shops/${shop}/tickets`, tok, {
+    kind: 'complaint', order_no: 'E2E-9001', sku: 'E2E-EAR', reason: 'quality', description: '左耳机没有声音',
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  // The supervisor writes the note on the knowledge page; a missing title is said beside it
+  // (the refused form answers 422, which the browser logs).
+  const expected = { allow: /status of 422/, seen: [] };
+  const supervisor = await signedInPage('e2e-super', 'e2e-super-pass', undefined, expected);
+  await supervisor.goto(`${BASE}/knowledge?shop=${shop}`);
+  await supervisor.selectOption('#note-scope', 'sku');
+  await supervisor.fill('#note-subject', 'E2E-EAR');
+  await supervisor.selectOption('#note-kind', 'known_issue');
+  await supervisor.fill('#note-body', '左耳机不响多数是配对错乱，不是坏了。');
+  await supervisor.fill('#note-fix', '请买家把两只耳机放回充电仓，长按仓上按键 10 秒重置，再重新配对。');
+  await supervisor.click('#note-submit');
+  await supervisor.waitForSelector('#note-title-error');
+  assert.equal(await supervisor.textContent('#note-title-error'), '请填写。');
+  assert.equal(await supervisor.inputValue('#note-subject'), 'E2E-EAR');
+  assert.match(await supervisor.inputValue('#note-fix'), /长按仓上按键 10 秒重置/);
+  await supervisor.fill('#note-title', '左耳机不响：重置配对');
+  await Promise.all([supervisor.waitForURL(/\/knowledge\/notes\/\d+\?done=saved/), supervisor.click('#note-submit')]);
+  assert.equal(expected.seen.length, 1, 'the one refused save');
+  await supervisor.context().close();
+
+  const agent = await signedInPage('e2e-agent', 'e2e-agent-pass');
+  await agent.goto(`${BASE}/tickets/${id}`);
+  const note = agent.locator('#knowledge-notes li', { hasText: '左耳机不响：重置配对' });
+  assert.match(await note.textContent(), /已知问题/);
+  await note.locator('button[id^="insert-note-"]').click();
+  assert.equal(await agent.inputValue('#summary'), '请买家把两只耳机放回充电仓，长按仓上按键 10 秒重置，再重新配对。');
+  await agent.selectOption('#channel', 'chat');
+  await agent.click('#follow-up-form button[type=submit]');
+  await agent.waitForSelector('#ticket-body .flash-ok');
+  assert.match(await agent.textContent('#timeline'), /长按仓上按键 10 秒重置/);
+  await agent.locator('#knowledge-notes li', { hasText: '左耳机不响：重置配对' }).locator('button[id^="solved-note-"]').click();
+  await agent.waitForSelector('.note-solved-here');
+  assert.match(await agent.textContent('#ticket-body .flash-ok'), /这条说明解决了本工单/);
+  assert.match(await agent.textContent('#knowledge'), /已解决 1 个工单/);
+  await cardInView(agent, '#knowledge');
+  await agent.screenshot({ path: 'screenshots/45-ticket-knowledge.png' });
+  await agent.context().close();
+
+  // The owner's report, in English: the SKU's return rate beside its note and the ticket it solved.
+  const owner = await signedInPage('e2e-owner', 'e2e-owner-pass');
+  await owner.click('.lang a:has-text("EN")');
+  await owner.waitForSelector('html[lang="en"]');
+  // The ticket is counted by the background recount within a minute: look again until it is.
+  let cells = [];
+  for (let i = 0; i < 20 && cells.length === 0; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+    await owner.goto(`${BASE}/reports?shop=${shop}`);
+    const row = owner.locator('#report-knowledge tr', { hasText: 'E2E-EAR' });
+    if (await row.count() > 0) cells = await row.first().locator('td').allTextContents();
+  }
+  assert.match(await owner.textContent('#report-knowledge h2'), /Return rate and product notes per SKU/);
+  assert.deepEqual(cells.slice(-2), ['1', '1'], JSON.stringify(cells));
+  await owner.evaluate(() => {
+    const row = [...document.querySelectorAll('#report-knowledge tr')].find((r) => r.textContent.includes('E2E-EAR'));
+    window.scrollTo(0, Math.max(0, row.getBoundingClientRect().top + window.scrollY - 400));
+  });
+  await owner.screenshot({ path: 'screenshots/46-report-knowledge-en.png' });
+  await owner.context().close();
+});

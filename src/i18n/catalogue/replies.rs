@@ -3,7 +3,7 @@
 
 /// `(key, 简体中文, English)`.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
-    ("reply.nav", "快捷短语", "Canned replies"),
+    ("reply.nav", "快捷短语", "Replies"),
     ("reply.library_title", "快捷短语库", "Canned reply library"),
     (
         "reply.library_hint",

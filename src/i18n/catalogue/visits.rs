@@ -2,7 +2,7 @@
 
 /// `(key, 简体中文, English)`.
 pub const ENTRIES: &[(&str, &str, &str)] = &[
-    ("visit.nav", "回访", "Return visits"),
+    ("visit.nav", "回访", "Visits"),
     ("visit.title", "回访", "Return visit"),
     ("visit.page_title", "待回访", "Return visits due"),
     (
