@@ -112,7 +112,7 @@ fn push(t: Tr, names: &Names, key: &str, value: &Value, out: &mut Vec<Detail>) {
                 },
             )
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(t.t("ledger.list_sep")),
         Value::String(via) if key == "via" => match via.as_str() {
             "upload" => t.t("admin_pages.via.upload").to_string(),
             "cli" => t.t("admin_pages.via.cli").to_string(),

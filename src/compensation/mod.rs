@@ -71,6 +71,7 @@ impl DecisionRefusal {
             DecisionRefusal::NotPending => "not_pending",
             DecisionRefusal::NotBooked => "not_booked",
             DecisionRefusal::AlreadyReversed => "already_reversed",
+            DecisionRefusal::CollectionNotReversed => "collection_not_reversed",
         }
     }
 }
@@ -299,7 +300,7 @@ fn day_start(ticket: &Ticket, now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// What `person` gave today and the buyer was given in the last 30 days ([`rules::counted`]:
-/// booked payouts and coupons not reversed).
+/// booked payouts and coupons, less those someone other than their maker reversed).
 async fn given(
     tx: &mut sqlx::PgConnection,
     ticket: &Ticket,
@@ -312,7 +313,8 @@ async fn given(
          FROM compensations c
          WHERE c.shop_id = $1 AND (c.made_by = $2 AND c.made_at >= $4 OR c.customer_id = $3 AND c.made_at >= $5)
            AND c.status = 'booked' AND c.reverses IS NULL AND c.method <> 'collection'
-           AND NOT EXISTS (SELECT 1 FROM compensations r WHERE r.shop_id = c.shop_id AND r.reverses = c.id)",
+           AND NOT EXISTS (SELECT 1 FROM compensations r
+                           WHERE r.shop_id = c.shop_id AND r.reverses = c.id AND r.made_by <> c.made_by)",
     )
     .bind(ticket.shop_id)
     .bind(person)
@@ -378,6 +380,21 @@ async fn approvers(tx: &mut sqlx::PgConnection, shop: ShopId, maker: UserId) -> 
     .await
 }
 
+/// One change of what a person gave and a buyer was given at a time: the person's and the
+/// buyer's rows locked, in this order, after the ticket (entries and approvals alike).
+async fn lock_person_and_buyer(tx: &mut sqlx::PgConnection, person: UserId, ticket: &Ticket) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT 1 FROM customers WHERE shop_id = $1 AND id = $2 FOR NO KEY UPDATE")
+        .bind(ticket.shop_id)
+        .bind(ticket.customer_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// What the notices say under their sentence: the amount and the maker's note, which read the
 /// same in any language (the sentence itself is made in the reader's).
 fn notice_note(entry: &Entry) -> String {
@@ -391,9 +408,9 @@ fn notice_note(entry: &Entry) -> String {
 
 /// Enters a payout, coupon or collection on ticket `id` (whoever works tickets; any ticket of
 /// theirs, closed or not: compensation often comes after the case is closed). Within the
-/// shop's limits it is booked; over any, it waits and the shop's approvers are told. Entries by
-/// one person and for one buyer are made one at a time (their rows are locked), so two at once
-/// cannot both slip under a limit.
+/// shop's limits it is booked; over any, it waits and the shop's approvers are told. Entries and
+/// approvals for one person and one buyer are made one at a time (their rows are locked), so two
+/// at once cannot both slip under a limit.
 pub async fn enter(
     pool: &PgPool,
     user: &CurrentUser,
@@ -422,16 +439,7 @@ pub async fn enter(
     )?;
     let mut tx = pool.begin().await?;
     let ticket = service::lock_for_change(&mut tx, user, id, None).await?;
-    // One entry at a time per person and per buyer (in this order, after the ticket).
-    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT 1 FROM customers WHERE shop_id = $1 AND id = $2 FOR NO KEY UPDATE")
-        .bind(ticket.shop_id)
-        .bind(ticket.customer_id)
-        .execute(&mut *tx)
-        .await?;
+    lock_person_and_buyer(&mut tx, user.id, &ticket).await?;
     let limits = limits(&mut *tx, ticket.shop_id).await?;
     let given = given(&mut tx, &ticket, user.id, now).await?;
     let (status, over) = match rules::decide(input.method, amount, &limits, given) {
@@ -516,6 +524,9 @@ pub async fn decide(
     let ticket = service::lock_for_change(&mut tx, user, id, None).await?;
     let current = entry_for_update(&mut tx, ticket.shop_id, ticket.id, entry).await?;
     rules::may_decide(current.status, current.made_by, user.id, verdict).map_err(LedgerError::Refused)?;
+    // An approval changes what the maker gave and the buyer was given: the same locks as an
+    // entry's, in the same order (ticket, person, buyer), so that none is judged meanwhile.
+    lock_person_and_buyer(&mut tx, current.made_by, &ticket).await?;
     sqlx::query(
         "UPDATE compensations SET status = $4, decided_by = $5, decided_at = $6, decision_note = $7
          WHERE shop_id = $1 AND ticket_id = $2 AND id = $3",
@@ -588,9 +599,10 @@ pub async fn decide(
     Ok((ticket, decided))
 }
 
-/// Reverses a booked entry with an entry of the same method and amount the other way (whoever
-/// works tickets; a reason is needed): the balance goes back exactly, and the reversed entry no
-/// longer counts toward any limit. Answers the reversal.
+/// Reverses a booked payout or coupon with an entry of the same method and amount the other way
+/// (whoever works tickets; a reason is needed): the balance goes back exactly; the reversed entry
+/// stops counting toward the limits only when someone other than its maker reversed it.
+/// Answers the reversal.
 pub async fn reverse(
     pool: &PgPool,
     user: &CurrentUser,
@@ -606,6 +618,7 @@ pub async fn reverse(
     let ticket = service::lock_for_change(&mut tx, user, id, None).await?;
     let original = entry_for_update(&mut tx, ticket.shop_id, ticket.id, entry).await?;
     rules::may_reverse(
+        original.method,
         original.status,
         original.reverses.is_some(),
         original.reversed_by.is_some(),

@@ -168,6 +168,7 @@ impl LedgerBox {
                     can_decide: waiting && can_approve && !mine,
                     can_withdraw: waiting && mine,
                     can_reverse: can_enter
+                        && e.method.gives()
                         && e.status == EntryStatus::Booked
                         && e.reverses.is_none()
                         && e.reversed_by.is_none(),

@@ -31,6 +31,7 @@ use crate::auth::Role;
 use crate::ids::{ShopId, UserId};
 use crate::rules::calendar::Calendar;
 
+mod knowledge;
 mod orders;
 mod shop;
 #[cfg(test)]
@@ -137,6 +138,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Vec<(String, String, String)>
 
     let data = generate(now, &Calendar::bundled(), &user_ids);
     write(&mut tx, shop, &data).await?;
+    knowledge::write(&mut tx, shop, user_ids[SUPERVISOR], now).await?;
     crate::follow_ups::rebuild_daily(&mut tx, shop).await?;
     start_platform_clocks(&mut tx, shop).await?;
     tx.commit().await?;

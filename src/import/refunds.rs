@@ -354,10 +354,6 @@ pub async fn import_until(
         dry_run,
         ..ImportSummary::default()
     };
-    if !dry_run {
-        // The platform's own record of each refund, as it says it now, for the reconciliation.
-        crate::reconciliation::record_export(pool, shop.id, &records, desk.clock.now()).await?;
-    }
     let refund_nos: Vec<&str> = records.iter().map(|r| r.refund_no.as_str()).collect();
     let existing = repo::existing_refund_nos(pool, shop.id, &refund_nos).await?;
     let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
@@ -379,6 +375,11 @@ pub async fn import_until(
             total,
             phase: "write",
         });
+    }
+    if !dry_run {
+        // The platform's own record of each refund, as it says it now, for the reconciliation:
+        // once every row has its ticket (a stopped import records none of the file).
+        crate::reconciliation::record_export(pool, shop.id, &records, desk.clock.now()).await?;
     }
     Ok(summary)
 }

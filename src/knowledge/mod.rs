@@ -69,6 +69,8 @@ pub struct Note {
     pub body: String,
     /// A known issue's fix, or the decision to take.
     pub fix: String,
+    /// Photos of a good item: images among the shop's evidence, by id.
+    pub photos: Vec<i64>,
     pub version: i32,
     pub archived: bool,
     pub uses: i64,
@@ -99,7 +101,8 @@ impl Note {
 
 macro_rules! note_select {
     () => {
-        "SELECT n.id, n.shop_id, n.scope, n.subject, n.kind, n.title, n.body, n.fix, n.version, n.archived, n.uses,
+        "SELECT n.id, n.shop_id, n.scope, n.subject, n.kind, n.title, n.body, n.fix, n.photos, n.version, n.archived,
+                n.uses,
                 (SELECT count(*) FROM knowledge_solved s WHERE s.shop_id = n.shop_id AND s.note_id = n.id) AS solved,
                 u.display_name AS updated_by_name, n.updated_at
          FROM knowledge_notes n JOIN users u ON u.id = n.updated_by "
@@ -152,6 +155,9 @@ pub struct NoteInput {
     pub body: String,
     #[serde(default)]
     pub fix: String,
+    /// Photos of a good item: ids of images among the shop's evidence.
+    #[serde(default)]
+    pub photos: Vec<i64>,
     /// The version edited (409 if someone saved it meanwhile); absent for a new note.
     #[serde(default)]
     pub version: Option<i32>,
@@ -251,6 +257,70 @@ fn check_article(input: &ArticleInput) -> Result<CheckedArticle, FieldError> {
     })
 }
 
+/// Checks that every photo is an image among the shop's evidence; answers them without repeats.
+async fn check_photos(db: impl PgExecutor<'_>, shop: ShopId, photos: &[i64]) -> Result<Vec<i64>, KnowledgeError> {
+    let mut wanted = photos.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.len() > 12 {
+        return Err(FieldError::new("photos", "knowledge.error.too_many_photos")
+            .with("max", 12)
+            .into());
+    }
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM evidence WHERE shop_id = $1 AND id = ANY($2) AND content_type LIKE 'image/%' ORDER BY id",
+    )
+    .bind(shop)
+    .bind(&wanted)
+    .fetch_all(db)
+    .await?;
+    if found != wanted {
+        return Err(FieldError::new("photos", "knowledge.error.photo_unknown").into());
+    }
+    Ok(found)
+}
+
+/// A photo that may go on a note: an image attached to a ticket about its SKU or category.
+#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+pub struct PhotoChoice {
+    pub id: i64,
+    #[schema(value_type = i64)]
+    pub ticket_id: TicketId,
+    pub file_name: String,
+}
+
+/// The newest images (at most 24) on tickets about `subject` (a SKU, or a category of the
+/// lines the tickets are about), and the note's own photos wherever they are.
+pub async fn photo_choices(db: &PgPool, note: &Note) -> sqlx::Result<Vec<PhotoChoice>> {
+    sqlx::query_as(
+        "SELECT e.id, e.ticket_id, e.file_name FROM evidence e
+         WHERE e.shop_id = $1 AND e.content_type LIKE 'image/%'
+           AND (e.id = ANY($4) OR e.id IN (
+               SELECT e2.id FROM evidence e2 JOIN tickets t ON t.shop_id = e2.shop_id AND t.id = e2.ticket_id
+               WHERE e2.shop_id = $1 AND e2.content_type LIKE 'image/%'
+                 AND ($2 = 'sku' AND t.sku = $3
+                      OR $2 = 'category' AND EXISTS (SELECT 1 FROM order_lines l WHERE l.shop_id = t.shop_id
+                             AND l.order_id = t.order_id AND l.sku = t.sku AND l.category = $3))
+               ORDER BY e2.id DESC LIMIT 24))
+         ORDER BY e.id DESC",
+    )
+    .bind(note.shop_id)
+    .bind(&note.scope)
+    .bind(&note.subject)
+    .bind(&note.photos)
+    .fetch_all(db)
+    .await
+}
+
+/// Where the note's photos are: `(evidence id, its ticket)`.
+pub async fn photo_places(db: impl PgExecutor<'_>, shop: ShopId, photos: &[i64]) -> sqlx::Result<Vec<(i64, TicketId)>> {
+    sqlx::query_as("SELECT id, ticket_id FROM evidence WHERE shop_id = $1 AND id = ANY($2) ORDER BY id")
+        .bind(shop)
+        .bind(photos)
+        .fetch_all(db)
+        .await
+}
+
 fn require_editor(user: &CurrentUser, shop: ShopId) -> Result<(), KnowledgeError> {
     if !user.can_see_shop(shop) {
         return Err(KnowledgeError::NotFound);
@@ -269,9 +339,10 @@ pub async fn create_note(
 ) -> Result<Note, KnowledgeError> {
     require_editor(user, shop)?;
     let (subject, title, body, fix) = check_note(input)?;
+    let photos = check_photos(pool, shop, &input.photos).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO knowledge_notes (shop_id, scope, subject, kind, title, body, fix, updated_by, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO knowledge_notes (shop_id, scope, subject, kind, title, body, fix, photos, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(shop)
     .bind(input.scope.as_str())
@@ -280,6 +351,7 @@ pub async fn create_note(
     .bind(&title)
     .bind(&body)
     .bind(&fix)
+    .bind(&photos)
     .bind(user.id)
     .bind(now)
     .fetch_one(pool)
@@ -310,10 +382,11 @@ pub async fn update_note(
     {
         return Err(KnowledgeError::Stale { current: version });
     }
+    let photos = check_photos(&mut *tx, shop, &input.photos).await?;
     sqlx::query(
         "INSERT INTO knowledge_history (shop_id, subject, subject_id, version, title, body, extra, changed_by, changed_at)
          SELECT shop_id, 'note', id, version, title, body, jsonb_build_object('fix', fix, 'kind', kind, 'scope', scope,
-                'subject', subject), updated_by, updated_at
+                'subject', subject, 'photos', photos), updated_by, updated_at
          FROM knowledge_notes WHERE shop_id = $1 AND id = $2",
     )
     .bind(shop)
@@ -322,7 +395,7 @@ pub async fn update_note(
     .await?;
     sqlx::query(
         "UPDATE knowledge_notes SET scope = $3, subject = $4, kind = $5, title = $6, body = $7, fix = $8,
-                version = version + 1, updated_by = $9, updated_at = $10
+                photos = $11, version = version + 1, updated_by = $9, updated_at = $10
          WHERE shop_id = $1 AND id = $2",
     )
     .bind(shop)
@@ -335,6 +408,7 @@ pub async fn update_note(
     .bind(&fix)
     .bind(user.id)
     .bind(now)
+    .bind(&photos)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -586,8 +660,19 @@ pub async fn rule_href(db: impl PgExecutor<'_>, shop: ShopId, rule: RuleArticle)
     })
 }
 
-/// Marks `note` as having solved ticket `ticket` (whoever works tickets; once per ticket:
-/// marking again changes nothing). Answers whether it was newly marked.
+/// The category of a ticket's line, from its order.
+pub async fn category_of(pool: &PgPool, ticket: &crate::tickets::Ticket) -> sqlx::Result<Option<String>> {
+    let Some(sku) = ticket.sku.as_deref() else {
+        return Ok(None);
+    };
+    let order = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await?;
+    Ok(order
+        .and_then(|o| o.line(sku).map(|l| l.category.trim().to_string()))
+        .filter(|c| !c.is_empty()))
+}
+
+/// Marks `note` — one the ticket's panel offers — as having solved ticket `ticket` (whoever works
+/// tickets; once per ticket: marking again changes nothing). Answers whether it was newly marked.
 pub async fn mark_solved(
     pool: &PgPool,
     user: &CurrentUser,
@@ -599,8 +684,12 @@ pub async fn mark_solved(
     let ticket = crate::tickets::repo::get(pool, &user.shops, ticket)
         .await?
         .ok_or(KnowledgeError::NotFound)?;
-    let found = note(pool, &[ticket.shop_id], note_id)
+    // Only a note the ticket's panel offers: not archived, about its SKU or its category.
+    let category = category_of(pool, &ticket).await?;
+    let found = notes_for(pool, ticket.shop_id, ticket.sku.as_deref(), category.as_deref())
         .await?
+        .into_iter()
+        .find(|n| n.id == note_id)
         .ok_or(KnowledgeError::NotFound)?;
     let inserted = sqlx::query(
         "INSERT INTO knowledge_solved (shop_id, note_id, ticket_id, marked_by, marked_at)
@@ -681,7 +770,8 @@ pub async fn search(pool: &PgPool, shop: ShopId, query: &str, limit: i64) -> sql
     Ok((notes, articles))
 }
 
-/// Per SKU: the notes about it or its category, and the tickets they solved (the owner's report).
+/// Per SKU: the notes about it or its category, and its tickets they solved, each ticket once
+/// (the owner's report).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, FromRow, ToSchema)]
 pub struct SkuKnowledge {
     pub sku: String,
@@ -703,14 +793,14 @@ pub async fn noted_skus(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<V
 /// The knowledge of each of `skus` in a shop.
 pub async fn per_sku(db: impl PgExecutor<'_>, shop: ShopId, skus: &[String]) -> sqlx::Result<Vec<SkuKnowledge>> {
     sqlx::query_as(
-        "SELECT s.sku, count(DISTINCT n.id) AS notes,
-                count(DISTINCT (k.note_id, k.ticket_id)) FILTER (WHERE k.ticket_id IS NOT NULL) AS solved
+        "SELECT s.sku, count(DISTINCT n.id) AS notes, count(DISTINCT t.id) AS solved
          FROM unnest($2::text[]) AS s (sku)
          LEFT JOIN LATERAL (SELECT DISTINCT l.category FROM order_lines l
-                            WHERE l.shop_id = $1 AND l.sku = s.sku AND l.category <> '' LIMIT 5) c ON true
+                            WHERE l.shop_id = $1 AND l.sku = s.sku AND l.category <> '') c ON true
          LEFT JOIN knowledge_notes n ON n.shop_id = $1 AND NOT n.archived
               AND (n.scope = 'sku' AND n.subject = s.sku OR n.scope = 'category' AND n.subject = c.category)
          LEFT JOIN knowledge_solved k ON k.shop_id = n.shop_id AND k.note_id = n.id
+         LEFT JOIN tickets t ON t.shop_id = k.shop_id AND t.id = k.ticket_id AND t.sku = s.sku
          GROUP BY s.sku ORDER BY s.sku",
     )
     .bind(shop)

@@ -6,14 +6,14 @@
 //! desk's own articles on its rules `/knowledge/rules/{rule}`.
 
 use askama::Template;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::{ArticleInput, KnowledgeError, NoteInput};
-use crate::api::ApiQuery;
+use crate::api::{ApiForm, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
 use crate::edge::FieldError;
@@ -44,17 +44,6 @@ pub fn router() -> axum::Router<AppState> {
         .route("/knowledge/rules/{rule}", get(show_rule))
 }
 
-/// The category of a ticket's line, from its order.
-pub async fn category_of(pool: &PgPool, ticket: &Ticket) -> sqlx::Result<Option<String>> {
-    let Some(sku) = ticket.sku.as_deref() else {
-        return Ok(None);
-    };
-    let order = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await?;
-    Ok(order
-        .and_then(|o| o.line(sku).map(|l| l.category.trim().to_string()))
-        .filter(|c| !c.is_empty()))
-}
-
 // ---- the ticket page's panel ----
 
 /// A note as the panel shows it.
@@ -64,11 +53,15 @@ pub struct NoteCard {
     pub about: String,
     pub kind: String,
     pub known_issue: bool,
+    /// What counts as intact for the item (shown beside the inspection checklist too).
+    pub intact: bool,
     pub title: String,
     pub body: String,
     pub fix: String,
     /// What "insert" puts into the follow-up.
     pub insert: String,
+    /// Photos of a good item: where each image is.
+    pub photos: Vec<String>,
     pub solved: i64,
     /// "Solved 3 tickets".
     pub solved_text: String,
@@ -96,11 +89,23 @@ pub struct KnowledgeBox {
 impl KnowledgeBox {
     /// The panel for `ticket` as `user` sees it.
     pub async fn load(pool: &PgPool, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<KnowledgeBox> {
-        let category = category_of(pool, ticket).await?;
+        let category = super::category_of(pool, ticket).await?;
         let notes = super::notes_for(pool, ticket.shop_id, ticket.sku.as_deref(), category.as_deref()).await?;
         let solved = super::solved_on(pool, ticket.shop_id, ticket.id).await?;
         let articles =
             super::articles_for(pool, ticket.shop_id, ticket.kind().as_str(), ticket.reason.as_str()).await?;
+        let all_photos: Vec<i64> = notes.iter().flat_map(|n| n.photos.iter().copied()).collect();
+        let places = if all_photos.is_empty() {
+            Vec::new()
+        } else {
+            super::photo_places(pool, ticket.shop_id, &all_photos).await?
+        };
+        let href = |id: &i64| {
+            places
+                .iter()
+                .find(|(photo, _)| photo == id)
+                .map(|(photo, ticket)| format!("/tickets/{ticket}/evidence/{photo}"))
+        };
         Ok(KnowledgeBox {
             notes: notes
                 .iter()
@@ -112,10 +117,12 @@ impl KnowledgeBox {
                         kind: NoteKind::parse(&n.kind)
                             .map_or_else(|| n.kind.clone(), |k| t.t(k.label_key()).to_string()),
                         known_issue: n.kind == NoteKind::KnownIssue.as_str(),
+                        intact: n.kind == NoteKind::Intact.as_str(),
                         title: n.title.clone(),
                         body: n.body.clone(),
                         fix: n.fix.clone(),
                         insert: n.insert_text().to_string(),
+                        photos: n.photos.iter().filter_map(href).collect(),
                         solved: n.solved,
                         solved_text: t.f("knowledge.solved_count", &[("n", &n.solved)]),
                         solved_here: solved.contains(&n.id),
@@ -208,6 +215,8 @@ pub struct NoteForm {
     pub body: String,
     pub fix: String,
     pub version: String,
+    /// Photos that may go on the note (an edit's), ticked when on it: with where each is.
+    pub photos: Vec<(Choice, String)>,
 }
 
 /// The article form.
@@ -239,21 +248,27 @@ impl NoteForm {
             body: value("body"),
             fix: value("fix"),
             version: value("version"),
+            photos: Vec::new(),
         }
     }
 
+    /// Offers `choices` as the note's photos, ticking those in `typed` (`photos`, repeated).
+    fn with_photos(mut self, choices: &[super::PhotoChoice], typed: &[(String, String)]) -> NoteForm {
+        self.photos = choices
+            .iter()
+            .map(|c| {
+                let ticked = typed.iter().any(|(n, v)| n == "photos" && v == &c.id.to_string());
+                (
+                    Choice::new(c.id.to_string(), c.file_name.clone(), ticked),
+                    format!("/tickets/{}/evidence/{}", c.ticket_id, c.id),
+                )
+            })
+            .collect();
+        self
+    }
+
     fn of(t: Tr, note: &super::Note) -> NoteForm {
-        let typed = [
-            ("scope", note.scope.clone()),
-            ("kind", note.kind.clone()),
-            ("subject", note.subject.clone()),
-            ("title", note.title.clone()),
-            ("body", note.body.clone()),
-            ("fix", note.fix.clone()),
-            ("version", note.version.to_string()),
-        ]
-        .map(|(n, v)| (n.to_string(), v));
-        NoteForm::new(t, &typed)
+        NoteForm::new(t, &note_typed(note))
     }
 }
 
@@ -302,21 +317,29 @@ impl ArticleForm {
     }
 }
 
+/// A note's fields as the form posts them.
+fn note_typed(note: &super::Note) -> Vec<(String, String)> {
+    let mut typed: Vec<(String, String)> = [
+        ("scope", note.scope.clone()),
+        ("kind", note.kind.clone()),
+        ("subject", note.subject.clone()),
+        ("title", note.title.clone()),
+        ("body", note.body.clone()),
+        ("fix", note.fix.clone()),
+        ("version", note.version.to_string()),
+    ]
+    .map(|(n, v)| (n.to_string(), v))
+    .to_vec();
+    typed.extend(note.photos.iter().map(|p| ("photos".to_string(), p.to_string())));
+    typed
+}
+
 fn field(typed: &[(String, String)], name: &str) -> String {
     typed
         .iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
-}
-
-/// A form as posted: every field as typed (repeated ones kept), its text cleaned.
-fn posted(raw: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, value)| (name, crate::edge::strip_unsafe_chars(&value).into_owned()))
-        .collect()
 }
 
 fn note_input(typed: &[(String, String)]) -> Result<NoteInput, FieldError> {
@@ -328,6 +351,11 @@ fn note_input(typed: &[(String, String)]) -> Result<NoteInput, FieldError> {
         title: value("title"),
         body: value("body"),
         fix: value("fix"),
+        photos: typed
+            .iter()
+            .filter(|(n, _)| n == "photos")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
         version: value("version").parse().ok(),
     })
 }
@@ -451,8 +479,11 @@ fn shop_field(typed: &[(String, String)]) -> Result<ShopId, PageError> {
 }
 
 /// Adds a note.
-pub async fn add_note(State(state): State<AppState>, page: Page, RawForm(raw): RawForm) -> PageResult {
-    let typed = posted(&raw);
+pub async fn add_note(
+    State(state): State<AppState>,
+    page: Page,
+    ApiForm(typed): ApiForm<Vec<(String, String)>>,
+) -> PageResult {
     let shop = shop_field(&typed)?;
     let result = match note_input(&typed) {
         Ok(input) => super::create_note(&state.pool, &page.user, shop, &input, state.now()).await,
@@ -472,8 +503,11 @@ pub async fn add_note(State(state): State<AppState>, page: Page, RawForm(raw): R
 }
 
 /// Adds an article.
-pub async fn add_article(State(state): State<AppState>, page: Page, RawForm(raw): RawForm) -> PageResult {
-    let typed = posted(&raw);
+pub async fn add_article(
+    State(state): State<AppState>,
+    page: Page,
+    ApiForm(typed): ApiForm<Vec<(String, String)>>,
+) -> PageResult {
     let shop = shop_field(&typed)?;
     let input = article_input(&typed);
     match super::create_article(&state.pool, &page.user, shop, &input, state.now()).await {
@@ -508,6 +542,8 @@ pub struct ItemPage {
     pub updated: String,
     /// `note`, `article` or `rule` (the desk's own, not edited).
     pub what: &'static str,
+    /// A note's photos of a good item: where each is.
+    pub photos: Vec<String>,
     pub action: String,
     pub shop_id: i64,
     pub archived: bool,
@@ -557,6 +593,12 @@ async fn note_page(state: &AppState, page: &Page, id: i64) -> PageResult<ItemPag
     let t = page.t;
     let history = super::history(&state.pool, note.shop_id, "note", id).await?;
     let scope = Scope::parse(&note.scope).unwrap_or(Scope::Sku);
+    let choices = super::photo_choices(&state.pool, &note).await?;
+    let photos = super::photo_places(&state.pool, note.shop_id, &note.photos)
+        .await?
+        .into_iter()
+        .map(|(photo, ticket)| format!("/tickets/{ticket}/evidence/{photo}"))
+        .collect();
     Ok(ItemPage {
         layout: Layout::new(state, t, &page.user, "knowledge", page.path.clone()),
         heading: note.title.clone(),
@@ -580,11 +622,12 @@ async fn note_page(state: &AppState, page: &Page, id: i64) -> PageResult<ItemPag
             ],
         ),
         what: "note",
+        photos,
         action: format!("/knowledge/notes/{id}"),
         shop_id: note.shop_id.0,
         archived: note.archived,
         can_manage: page.user.may(Action::ManageKnowledge),
-        note_form: NoteForm::of(t, &note),
+        note_form: NoteForm::of(t, &note).with_photos(&choices, &note_typed(&note)),
         article_form: ArticleForm::default(),
         history: history_lines(t, &history),
         errors: FormErrors::none(),
@@ -622,6 +665,7 @@ async fn article_page(state: &AppState, page: &Page, id: i64) -> PageResult<Item
             ],
         ),
         what: "article",
+        photos: Vec::new(),
         action: format!("/knowledge/articles/{id}"),
         shop_id: article.shop_id.0,
         archived: article.archived,
@@ -699,9 +743,8 @@ pub async fn save_note(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<i64>,
-    RawForm(raw): RawForm,
+    ApiForm(typed): ApiForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let typed = posted(&raw);
     let result = match note_input(&typed) {
         Ok(input) => super::update_note(&state.pool, &page.user, id, &input, state.now()).await,
         Err(field) => Err(KnowledgeError::Invalid(field)),
@@ -711,7 +754,11 @@ pub async fn save_note(
         Err(error) => {
             let mut view = note_page(&state, &page, id).await?;
             let status = refused_edit(&mut view, page.t, error)?;
-            view.note_form = NoteForm::new(page.t, &typed);
+            let choices: Vec<super::PhotoChoice> = match super::note(&state.pool, &page.user.shops, id).await? {
+                Some(note) => super::photo_choices(&state.pool, &note).await?,
+                None => Vec::new(),
+            };
+            view.note_form = NoteForm::new(page.t, &typed).with_photos(&choices, &typed);
             Ok((status, render(&view)?).into_response())
         }
     }
@@ -722,9 +769,8 @@ pub async fn save_article(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<i64>,
-    RawForm(raw): RawForm,
+    ApiForm(typed): ApiForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let typed = posted(&raw);
     match super::update_article(&state.pool, &page.user, id, &article_input(&typed), state.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/knowledge/articles/{id}?done=saved")).into_response()),
         Err(error) => {
@@ -741,9 +787,8 @@ pub async fn archive_note(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<i64>,
-    RawForm(raw): RawForm,
+    ApiForm(typed): ApiForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let typed = posted(&raw);
     let archived = field(&typed, "archived") == "1";
     super::set_note_archived(&state.pool, &page.user, id, archived)
         .await
@@ -766,6 +811,7 @@ pub async fn show_rule(State(state): State<AppState>, page: Page, Path(rule): Pa
         source: t.t(&source).to_string(),
         updated: String::new(),
         what: "rule",
+        photos: Vec::new(),
         action: String::new(),
         shop_id: 0,
         archived: false,

@@ -93,11 +93,14 @@ macro_rules! same_refund {
     };
 }
 
-/// A ticket `t` the desk decided a refund on itself (not one the refund import opened).
+/// A ticket `t` the desk decided a refund on itself (not one the refund import opened): it
+/// refunded, or agreed and has not since refused (a failed inspection, a rejection) or closed
+/// without refunding.
 macro_rules! desk_decided {
     () => {
         "t.refund_no IS NULL AND t.merged_into IS NULL
-         AND (t.approved_refund_fen IS NOT NULL OR t.refunded_fen IS NOT NULL)"
+         AND (t.refunded_fen IS NOT NULL
+              OR t.approved_refund_fen IS NOT NULL AND t.status NOT IN ('rejected', 'inspection_failed', 'closed'))"
     };
 }
 
@@ -144,11 +147,13 @@ pub struct DeskOnly {
 pub struct AmountDiffers {
     #[schema(value_type = i64)]
     pub ticket_id: TicketId,
+    /// The platform's refund numbers on the ticket's order and line, together.
     pub refund_no: String,
     pub order_no: String,
     pub sku: Option<String>,
     /// What the desk refunded (else agreed to).
     pub desk_fen: Option<i64>,
+    /// What the platform paid on the order and line, all its refunds together.
     pub platform_fen: Option<i64>,
 }
 
@@ -216,20 +221,26 @@ pub async fn reconcile(
     .bind(LIMIT)
     .fetch_all(db)
     .await?;
+    // Per desk ticket: what the platform paid on its order and line, all refunds together (a
+    // partial refund in two payments is one sum), against what the desk refunded or agreed.
     let amounts_differ: Vec<AmountDiffers> = sqlx::query_as(concat!(
-        "SELECT t.id AS ticket_id, p.refund_no, p.order_no, COALESCE(t.sku, p.sku) AS sku,
-                COALESCE(t.refunded_fen, t.approved_refund_fen) AS desk_fen, p.amount_fen AS platform_fen
-         FROM platform_refunds p
-         JOIN orders o ON o.shop_id = p.shop_id AND o.order_no = p.order_no
-         JOIN tickets t ON t.shop_id = o.shop_id AND t.order_id = o.id
-         WHERE p.shop_id = $1 AND p.applied_at >= $2 AND p.applied_at < $3 AND ",
-        paid!("p"),
-        " AND ",
+        "SELECT t.id AS ticket_id, paid.refund_nos AS refund_no, o.order_no, t.sku,
+                COALESCE(t.refunded_fen, t.approved_refund_fen) AS desk_fen, paid.fen AS platform_fen
+         FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+         CROSS JOIN LATERAL (
+             SELECT string_agg(p.refund_no, ', ' ORDER BY p.refund_no) AS refund_nos, sum(p.amount_fen)::bigint AS fen,
+                    min(p.applied_at) AS applied_at
+             FROM platform_refunds p
+             WHERE p.shop_id = t.shop_id AND ",
         same_refund!(),
         " AND ",
+        paid!("p"),
+        ") paid
+         WHERE t.shop_id = $1 AND ",
         desk_decided!(),
-        " AND p.amount_fen IS DISTINCT FROM COALESCE(t.refunded_fen, t.approved_refund_fen)
-         ORDER BY p.applied_at, p.refund_no, t.id LIMIT $4"
+        " AND paid.refund_nos IS NOT NULL AND paid.applied_at >= $2 AND paid.applied_at < $3
+           AND paid.fen IS DISTINCT FROM COALESCE(t.refunded_fen, t.approved_refund_fen)
+         ORDER BY paid.applied_at, t.id LIMIT $4"
     ))
     .bind(shop)
     .bind(from)

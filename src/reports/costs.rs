@@ -1,6 +1,7 @@
 //! What after-sales cost a shop in a period, per SKU: refunds paid, compensation given net of
 //! what was collected (postage apart), postage (postage compensation and intercept fees), and
-//! reships. A read model over the timeline (`status_changed` to `refunded`, by its time), the
+//! reships. A read model over the timeline (`status_changed` to `refunded`, by its time; a ticket
+//! refunded again after a reopen counts its last refund, which holds the whole amount), the
 //! compensation ledger (booked entries, reversals counted back when made), reships and
 //! intercepts, each by the time it happened; a ticket's SKU is its line's (none: `""`).
 
@@ -35,11 +36,14 @@ pub async fn costs(
 ) -> sqlx::Result<Vec<CostRow>> {
     sqlx::query_as(
         "WITH parts AS (
-             SELECT COALESCE(t.sku, '') AS sku, (e.data->>'refund_fen')::bigint AS refunds, 0::bigint AS compensation,
+             SELECT COALESCE(t.sku, '') AS sku, r.fen AS refunds, 0::bigint AS compensation,
                     0::bigint AS postage, 0::bigint AS reships
-             FROM ticket_events e JOIN tickets t ON t.shop_id = e.shop_id AND t.id = e.ticket_id
-             WHERE e.shop_id = $1 AND e.at >= $2 AND e.at < $3 AND e.kind = 'status_changed'
-               AND e.data->>'to' = 'refunded' AND e.data->>'refund_fen' IS NOT NULL
+             FROM (SELECT DISTINCT ON (e.ticket_id) e.ticket_id, (e.data->>'refund_fen')::bigint AS fen
+                   FROM ticket_events e
+                   WHERE e.shop_id = $1 AND e.at >= $2 AND e.at < $3 AND e.kind = 'status_changed'
+                     AND e.data->>'to' = 'refunded' AND e.data->>'refund_fen' IS NOT NULL
+                   ORDER BY e.ticket_id, e.at DESC, e.id DESC) r
+             JOIN tickets t ON t.shop_id = $1 AND t.id = r.ticket_id
            UNION ALL
              SELECT COALESCE(t.sku, ''), 0,
                     CASE WHEN c.reason = 'postage' THEN 0 ELSE s.signed END,

@@ -117,11 +117,10 @@ async fn record_event(
 
 /// The order line `sku` of the ticket's order, with what it sold.
 async fn sold(tx: &mut sqlx::PgConnection, ticket: &Ticket, sku: &str) -> Result<i32, GoodsError> {
-    let order = crate::orders::find_with(&mut *tx, ticket.shop_id, &ticket.order_no)
-        .await?
-        .ok_or(GoodsError::NotFound)?;
+    let order = crate::orders::find_with(&mut *tx, ticket.shop_id, &ticket.order_no).await?;
     order
-        .line(sku)
+        .as_ref()
+        .and_then(|o| o.line(sku))
         .map(|line| line.quantity)
         .ok_or_else(|| FieldError::new("sku", "stock.error.no_such_line").into())
 }
@@ -168,7 +167,8 @@ pub struct Receipt {
 }
 
 /// Records what arrived of one line of a return or exchange (whoever works tickets). Receiving
-/// the same line again corrects the receipt (the timeline keeps both).
+/// the same line again corrects the receipt, which keeps when and by whom it was first received
+/// (so it stays in its period); the timeline keeps both.
 pub async fn receive(
     pool: &PgPool,
     user: &CurrentUser,
@@ -211,7 +211,7 @@ pub async fn receive(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (shop_id, ticket_id, sku) DO UPDATE SET returned = EXCLUDED.returned, good = EXCLUDED.good,
              defective = EXCLUDED.defective, missing = EXCLUDED.missing, photos = EXCLUDED.photos,
-             note = EXCLUDED.note, received_by = EXCLUDED.received_by, received_at = EXCLUDED.received_at
+             note = EXCLUDED.note
          RETURNING id",
     )
     .bind(ticket.shop_id)

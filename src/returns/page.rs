@@ -25,9 +25,9 @@ use crate::rules::shipment::Carrier;
 use crate::rules::stock::{InterceptOutcome, ReshipReason};
 use crate::rules::workflow::TicketKind;
 use crate::state::AppState;
-use crate::tickets::Ticket;
 use crate::tickets::pages::Refusal;
 use crate::tickets::pages::ticket::{Draft, answer};
+use crate::tickets::{Ticket, TicketError};
 use crate::web::views::{Choice, Flash, Layout};
 use crate::web::{FormErrors, Page, PageError, PageResult, render};
 
@@ -407,20 +407,15 @@ impl StockForm {
     }
 }
 
-/// The receipt form as posted, its text cleaned like every form's, with the photos ticked
+/// The receipt form as its fields (cleaned like every form's), with the photos ticked
 /// (`stock_photo`, repeated, which the form struct cannot hold).
-fn receipt_form(raw: &[u8]) -> (StockForm, Vec<String>) {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, value)| (name, crate::edge::strip_unsafe_chars(&value).into_owned()))
-        .collect();
+fn receipt_form(pairs: &[(String, String)]) -> (StockForm, Vec<String>) {
     let photos = pairs
         .iter()
         .filter(|(name, _)| name == "stock_photo")
         .map(|(_, value)| value.clone())
         .collect();
-    let form = serde_urlencoded::to_string(&pairs)
+    let form = serde_urlencoded::to_string(pairs)
         .ok()
         .and_then(|text| serde_urlencoded::from_str(&text).ok())
         .unwrap_or_default();
@@ -432,9 +427,9 @@ pub async fn receive(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<TicketId>,
-    axum::extract::RawForm(raw): axum::extract::RawForm,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let (form, photos) = receipt_form(&raw);
+    let (form, photos) = receipt_form(&pairs);
     let draft = form.draft("receipt", photos.clone());
     let result = async {
         let input = NewReceipt {
@@ -771,10 +766,7 @@ pub async fn record_parcel(
                 Ok(_) => {
                     return Ok(Redirect::to(&format!("/returns/parcels?shop={shop}&done=recorded")).into_response());
                 }
-                Err(GoodsError::Ticket(error)) if error.field().is_some() => error
-                    .field()
-                    .cloned()
-                    .unwrap_or_else(|| FieldError::new("carrier", "stock.error.outcome")),
+                Err(GoodsError::Ticket(TicketError::Invalid(field))) => field,
                 Err(GoodsError::NotFound) => return Err(ApiError::not_found("shop").into()),
                 Err(GoodsError::Ticket(error)) => return Err(ApiError::from(error).into()),
                 Err(other) => return Err(ApiError::from(other).into()),

@@ -6,7 +6,10 @@
 //! reversing entry that cancels it exactly ([`signed`], [`balance`]). An entry that goes over
 //! one of the shop's limits — per entry, per person per day, per buyer per 30 days — is not
 //! booked: it waits for someone else's approval (maker-checker, [`may_decide`]). Collections
-//! and reversals bring money back (or undo a mistake) and never wait.
+//! bring money in and never wait; a payout or coupon reversed still counts toward the limits
+//! unless someone other than its maker reversed it ([`counted`]), so that no one frees their own
+//! limit by reversing their own entries; a collection is not reversed (money given back is a
+//! payout, which the limits judge).
 
 use serde::{Deserialize, Serialize};
 
@@ -264,8 +267,8 @@ impl Limit {
 }
 
 /// What has already been given that a new entry is judged with ([`counted`]): by its maker
-/// today, and to its buyer in the last 30 days (booked entries only, reversed ones left out;
-/// what waits for approval counts once approved).
+/// today, and to its buyer in the last 30 days (booked payouts and coupons, less those another
+/// person reversed; what waits for approval counts once approved).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Given {
     pub by_person_today: Fen,
@@ -339,6 +342,8 @@ pub enum DecisionRefusal {
     NotBooked,
     /// The entry is itself a reversal, or was already reversed.
     AlreadyReversed,
+    /// A collection is not reversed: money given back is a payout, judged by the limits.
+    CollectionNotReversed,
 }
 
 impl DecisionRefusal {
@@ -350,6 +355,7 @@ impl DecisionRefusal {
             DecisionRefusal::NotPending => "ledger.error.not_pending",
             DecisionRefusal::NotBooked => "ledger.error.not_booked",
             DecisionRefusal::AlreadyReversed => "ledger.error.already_reversed",
+            DecisionRefusal::CollectionNotReversed => "ledger.error.collection_not_reversed",
         }
     }
 }
@@ -388,14 +394,22 @@ pub fn may_decide(status: EntryStatus, maker: UserId, by: UserId, verdict: Verdi
     }
 }
 
-/// Whether an entry may be reversed: it is booked, is not itself a reversal, and has not been
-/// reversed already.
-pub fn may_reverse(status: EntryStatus, is_reversal: bool, reversed: bool) -> Result<(), DecisionRefusal> {
+/// Whether an entry may be reversed: it is a booked payout or coupon, is not itself a reversal,
+/// and has not been reversed already.
+pub fn may_reverse(
+    method: Method,
+    status: EntryStatus,
+    is_reversal: bool,
+    reversed: bool,
+) -> Result<(), DecisionRefusal> {
     if status != EntryStatus::Booked {
         return Err(DecisionRefusal::NotBooked);
     }
     if is_reversal || reversed {
         return Err(DecisionRefusal::AlreadyReversed);
+    }
+    if !method.gives() {
+        return Err(DecisionRefusal::CollectionNotReversed);
     }
     Ok(())
 }
@@ -429,12 +443,12 @@ pub fn balance<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Fen {
     Fen(entries.into_iter().map(signed).sum())
 }
 
-/// What the limits count of an entry: a booked payout or coupon, unless it was reversed. A
-/// reversal counts for nothing itself — it takes its entry out of the count, whoever made it and
-/// whenever — and collections count for nothing: so what one person gives only grows by entries
-/// judged against the limits or approved.
-pub fn counted(entry: &Entry, reversed: bool) -> i64 {
-    if entry.method.gives() && entry.status == EntryStatus::Booked && !entry.reversal && !reversed {
+/// What the limits count of an entry: a booked payout or coupon, unless someone other than its
+/// maker reversed it (a second person confirmed the money did not go). A reversal counts for
+/// nothing itself, and collections count for nothing. So what one person has given without
+/// approval only grows by entries judged against the limits, and only shrinks by another's word.
+pub fn counted(entry: &Entry, reversed_by_another: bool) -> i64 {
+    if entry.method.gives() && entry.status == EntryStatus::Booked && !entry.reversal && !reversed_by_another {
         entry.amount.0
     } else {
         0
@@ -537,18 +551,24 @@ mod tests {
 
     #[test]
     fn only_a_booked_entry_not_yet_reversed_is_reversed() {
-        assert_eq!(may_reverse(EntryStatus::Booked, false, false), Ok(()));
+        assert_eq!(may_reverse(Method::Payout, EntryStatus::Booked, false, false), Ok(()));
+        assert_eq!(may_reverse(Method::Coupon, EntryStatus::Booked, false, false), Ok(()));
         assert_eq!(
-            may_reverse(EntryStatus::Pending, false, false),
+            may_reverse(Method::Payout, EntryStatus::Pending, false, false),
             Err(DecisionRefusal::NotBooked)
         );
         assert_eq!(
-            may_reverse(EntryStatus::Booked, true, false),
+            may_reverse(Method::Payout, EntryStatus::Booked, true, false),
             Err(DecisionRefusal::AlreadyReversed)
         );
         assert_eq!(
-            may_reverse(EntryStatus::Booked, false, true),
+            may_reverse(Method::Payout, EntryStatus::Booked, false, true),
             Err(DecisionRefusal::AlreadyReversed)
+        );
+        assert_eq!(
+            may_reverse(Method::Collection, EntryStatus::Booked, false, false),
+            Err(DecisionRefusal::CollectionNotReversed),
+            "money given back is a payout, which the limits judge"
         );
     }
 
@@ -601,6 +621,7 @@ mod tests {
             DecisionRefusal::NotPending,
             DecisionRefusal::NotBooked,
             DecisionRefusal::AlreadyReversed,
+            DecisionRefusal::CollectionNotReversed,
         ] {
             assert!(crate::i18n::has(refusal.message_key()), "{}", refusal.message_key());
         }
@@ -655,6 +676,8 @@ mod tests {
         buyer: usize,
         approver: Option<u64>,
         reverses: Option<usize>,
+        /// Someone other than its maker reversed it.
+        reversed_by_another: bool,
         reversed: bool,
     }
 
@@ -664,10 +687,10 @@ mod tests {
         let mut given = Given::default();
         for row in rows {
             if row.maker == maker {
-                given.by_person_today.0 += counted(&row.entry, row.reversed);
+                given.by_person_today.0 += counted(&row.entry, row.reversed_by_another);
             }
             if row.buyer == buyer {
-                given.to_buyer_30_days.0 += counted(&row.entry, row.reversed);
+                given.to_buyer_30_days.0 += counted(&row.entry, row.reversed_by_another);
             }
         }
         given
@@ -694,7 +717,7 @@ mod tests {
                             Decision::Book => EntryStatus::Booked,
                             Decision::NeedsApproval(_) => EntryStatus::Pending,
                         };
-                        rows.push(Row { entry: Entry { method, amount: Fen(amount), status, reversal: false }, maker, buyer, approver: None, reverses: None, reversed: false });
+                        rows.push(Row { entry: Entry { method, amount: Fen(amount), status, reversal: false }, maker, buyer, approver: None, reverses: None, reversed_by_another: false, reversed: false });
                     }
                     Step::Decide { nth, by, verdict } => {
                         let waiting: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].entry.status == EntryStatus::Pending).collect();
@@ -710,15 +733,31 @@ mod tests {
                     Step::Reverse { nth, by } => {
                         if nth < rows.len() {
                             let original = rows[nth].clone();
-                            if may_reverse(original.entry.status, original.reverses.is_some(), original.reversed).is_ok() {
+                            if may_reverse(original.entry.method, original.entry.status, original.reverses.is_some(), original.reversed).is_ok() {
                                 rows[nth].reversed = true;
-                                rows.push(Row { entry: Entry { reversal: true, ..original.entry }, maker: by, buyer: original.buyer, approver: None, reverses: Some(nth), reversed: false });
+                                rows[nth].reversed_by_another = by != original.maker;
+                                rows.push(Row { entry: Entry { reversal: true, ..original.entry }, maker: by, buyer: original.buyer, approver: None, reverses: Some(nth), reversed_by_another: false, reversed: false });
                             }
                         }
                     }
                 }
                 // The invariant, after every step, for every person and buyer.
                 let approved_by_another = |row: &Row| row.approver.is_some_and(|a| a != row.maker);
+                // Measured without `counted`: the money a person (or to a buyer) went out on
+                // entries nobody else approved, less only what another person reversed, never
+                // exceeds the limits.
+                let unapproved_out = |row: &Row| {
+                    row.reverses.is_none() && row.entry.method.gives() && row.entry.status == EntryStatus::Booked
+                        && row.approver.is_none() && !row.reversed_by_another
+                };
+                for maker in 0..3u64 {
+                    let out: i64 = rows.iter().filter(|r| r.maker == maker && unapproved_out(r)).map(|r| r.entry.amount.0).sum();
+                    prop_assert!(out <= limits.per_person_day_fen, "person {maker} gave {out} without approval");
+                }
+                for buyer in 0..2usize {
+                    let out: i64 = rows.iter().filter(|r| r.buyer == buyer && unapproved_out(r)).map(|r| r.entry.amount.0).sum();
+                    prop_assert!(out <= limits.per_buyer_30_days_fen, "buyer {buyer} was given {out} without approval");
+                }
                 for row in &rows {
                     if row.entry.status == EntryStatus::Booked && row.reverses.is_none() && row.entry.method.gives() && row.entry.amount.0 > limits.per_entry_fen {
                         prop_assert!(approved_by_another(row), "an entry over the per-entry limit booked without approval: {row:?}");
@@ -727,14 +766,14 @@ mod tests {
                 for maker in 0..3u64 {
                     let total = given(&rows, maker, usize::MAX).by_person_today.0;
                     if total > limits.per_person_day_fen {
-                        prop_assert!(rows.iter().any(|r| r.maker == maker && counted(&r.entry, r.reversed) > 0 && approved_by_another(r)),
+                        prop_assert!(rows.iter().any(|r| r.maker == maker && counted(&r.entry, r.reversed_by_another) > 0 && approved_by_another(r)),
                             "person {maker} over the day's limit ({total}) without an approved entry");
                     }
                 }
                 for buyer in 0..2usize {
                     let total = given(&rows, u64::MAX, buyer).to_buyer_30_days.0;
                     if total > limits.per_buyer_30_days_fen {
-                        prop_assert!(rows.iter().any(|r| r.buyer == buyer && counted(&r.entry, r.reversed) > 0 && approved_by_another(r)),
+                        prop_assert!(rows.iter().any(|r| r.buyer == buyer && counted(&r.entry, r.reversed_by_another) > 0 && approved_by_another(r)),
                             "buyer {buyer} over the 30 days' limit ({total}) without an approved entry");
                     }
                 }

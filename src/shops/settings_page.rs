@@ -236,7 +236,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 4] {
                     unit: Unit::Yuan,
                     range: yuan.clone(),
                     default_value: compensation.per_entry_fen / 100,
-                    stored: |s| s.compensation_limits.0.per_entry_fen / 100,
+                    stored: |s| s.compensation_limits.0.per_entry_fen,
                 },
                 Spec {
                     name: "per_person_day_yuan",
@@ -245,7 +245,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 4] {
                     unit: Unit::Yuan,
                     range: yuan.clone(),
                     default_value: compensation.per_person_day_fen / 100,
-                    stored: |s| s.compensation_limits.0.per_person_day_fen / 100,
+                    stored: |s| s.compensation_limits.0.per_person_day_fen,
                 },
                 Spec {
                     name: "per_buyer_30_days_yuan",
@@ -254,7 +254,7 @@ fn specs() -> [(&'static str, &'static str, Vec<Spec>); 4] {
                     unit: Unit::Yuan,
                     range: yuan,
                     default_value: compensation.per_buyer_30_days_fen / 100,
-                    stored: |s| s.compensation_limits.0.per_buyer_30_days_fen / 100,
+                    stored: |s| s.compensation_limits.0.per_buyer_30_days_fen,
                 },
             ],
         ),
@@ -337,10 +337,24 @@ impl SettingsForm {
             revise_days: value("revise_days"),
             explain_days: value("explain_days"),
         };
+        // The limits are money: yuan as people write them (`50`, `49.90`), kept in fen.
+        let mut money = |name: &'static str| -> i64 {
+            match crate::money::Fen::parse_yuan(self.typed(name)) {
+                Some(fen) if (0..=compensation::MAX_LIMIT_FEN).contains(&fen.0) => fen.0,
+                _ => {
+                    errors.push(
+                        FieldError::new(name, "admin_pages.error.range")
+                            .with("min", 0)
+                            .with("max", compensation::MAX_LIMIT_FEN / 100),
+                    );
+                    0
+                }
+            }
+        };
         let compensation_limits = CompensationLimits {
-            per_entry_fen: i64::from(value("per_entry_yuan")) * 100,
-            per_person_day_fen: i64::from(value("per_person_day_yuan")) * 100,
-            per_buyer_30_days_fen: i64::from(value("per_buyer_30_days_yuan")) * 100,
+            per_entry_fen: money("per_entry_yuan"),
+            per_person_day_fen: money("per_person_day_yuan"),
+            per_buyer_30_days_fen: money("per_buyer_30_days_yuan"),
         };
         if !errors.is_empty() {
             return Err(errors);
@@ -403,7 +417,21 @@ fn view(
                             None => default,
                         }
                     },
-                    value: typed.map_or_else(|| (spec.stored)(shop).to_string(), |f| f.typed(spec.name).to_string()),
+                    value: typed.map_or_else(
+                        || match spec.unit {
+                            // Stored in fen, shown in yuan (with the fen when there are any).
+                            Unit::Yuan => {
+                                let fen = (spec.stored)(shop);
+                                if fen % 100 == 0 {
+                                    (fen / 100).to_string()
+                                } else {
+                                    crate::money::yuan_field(Some(crate::money::Fen(fen)))
+                                }
+                            }
+                            _ => (spec.stored)(shop).to_string(),
+                        },
+                        |f| f.typed(spec.name).to_string(),
+                    ),
                 })
                 .collect(),
         })

@@ -177,7 +177,7 @@ async fn the_settings_form_saves_through_the_one_path_and_refuses_next_to_the_fi
             ("answer_unshipped_hours", "24"),
             ("seller_confirm_days", "12"),
             ("explain_days", "20"),
-            ("per_entry_yuan", "80"),
+            ("per_entry_yuan", "49.90"),
         ]))
         .send()
         .await
@@ -196,14 +196,14 @@ async fn the_settings_form_saves_through_the_one_path_and_refuses_next_to_the_fi
     assert_eq!(stored["platform_timers"]["buyer_ship_days"], 7);
     assert_eq!(stored["review_timers"]["explain_days"], 20);
     assert_eq!(
-        stored["compensation_limits"]["per_entry_fen"], 8_000,
+        stored["compensation_limits"]["per_entry_fen"], 4_990,
         "yuan on the form, fen stored"
     );
     assert_eq!(stored["compensation_limits"]["per_buyer_30_days_fen"], 10_000);
     assert_eq!(audit_count(&app, "shop.settings_changed").await, 1);
     let (_, after) = html(&admin, app.url(&format!("/admin/shops/{shop}?done=saved"))).await;
     assert!(
-        after.contains("店铺设置已保存") && after.contains("value=\"15\""),
+        after.contains("店铺设置已保存") && after.contains("value=\"15\"") && after.contains("value=\"49.90\""),
         "{after}"
     );
     let (_, overview) = html(&admin, app.url("/admin")).await;

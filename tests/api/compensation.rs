@@ -169,7 +169,7 @@ async fn a_rejection_needs_a_reason_and_only_the_maker_withdraws() {
 }
 
 #[tokio::test]
-async fn a_reversal_brings_the_balance_back_and_frees_the_limit_and_is_made_once() {
+async fn a_reversal_brings_the_balance_back_frees_the_limit_only_when_another_made_it_and_is_made_once() {
     let d = desk().await;
     let ticket = d.open("return", "no_reason").await["id"].as_i64().expect("id");
     // ¥50 + ¥50 to one buyer reaches the default ¥100 in 30 days; a collection does not count.
@@ -201,7 +201,8 @@ async fn a_reversal_brings_the_balance_back_and_frees_the_limit_and_is_made_once
     .await;
     assert_eq!(ledger(&d, ticket).await["balance_fen"], 10_000 - 1_200);
 
-    // Reverse the first: balance back exactly, and the buyer's limit has room again.
+    // The maker reverses the first: the balance goes back exactly, but the maker's own word
+    // frees no limit.
     let first = a.body["id"].as_i64().expect("id");
     let unexplained = on_entry(&d, &d.agent_token, ticket, first, "reverse", "").await;
     assert_eq!(unexplained.body["error"]["details"]["field"], "note");
@@ -221,8 +222,34 @@ async fn a_reversal_brings_the_balance_back_and_frees_the_limit_and_is_made_once
         .expect("the reversed entry stays");
     assert_eq!(original["status"], "booked");
     assert_eq!(original["reversed_by"], reversal.body["id"]);
+    let still_waits = pay(&d, &d.agent_token, ticket, payout(1_000)).await;
+    assert_eq!(still_waits.body["status"], "pending", "{:?}", still_waits.body);
+    on_entry(
+        &d,
+        &d.agent_token,
+        ticket,
+        still_waits.body["id"].as_i64().expect("id"),
+        "withdraw",
+        "",
+    )
+    .await;
+    // A supervisor reverses the second: that one no longer counts, and there is room again.
+    let second = b.body["id"].as_i64().expect("id");
+    let by_supervisor = on_entry(&d, &d.supervisor_token, ticket, second, "reverse", "核实未打款").await;
+    assert_eq!(by_supervisor.status, StatusCode::CREATED, "{:?}", by_supervisor.body);
     let now_fits = pay(&d, &d.agent_token, ticket, payout(1_000)).await;
     assert_eq!(now_fits.body["status"], "booked", "{:?}", now_fits.body);
+    // A collection is not reversed: money given back is a payout.
+    let collection = on_entry(
+        &d,
+        &d.agent_token,
+        ticket,
+        postage.body["id"].as_i64().expect("id"),
+        "reverse",
+        "多收了",
+    )
+    .await;
+    assert_eq!(collection.error_code(), "collection_not_reversed");
 
     // Once only, and never a reversal of a reversal.
     let twice = on_entry(&d, &d.agent_token, ticket, first, "reverse", "再冲一次").await;
@@ -244,7 +271,7 @@ async fn a_reversal_brings_the_balance_back_and_frees_the_limit_and_is_made_once
         .get(&format!("/api/v1/tickets/{ticket}/buyer"), &d.agent_token)
         .await;
     assert_eq!(file.status, StatusCode::OK, "{:?}", file.body);
-    assert_eq!(file.body["compensation"]["given_fen"], 6_000);
+    assert_eq!(file.body["compensation"]["given_fen"], 1_000);
     assert_eq!(file.body["compensation"]["collected_fen"], 1_200);
 }
 

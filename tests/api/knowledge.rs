@@ -328,3 +328,73 @@ async fn the_owners_report_lists_each_skus_notes_and_the_tickets_they_solved() {
         vec![("SKU-1", 1, 1), ("SKU-2", 0, 0)]
     );
 }
+
+#[tokio::test]
+async fn a_note_carries_photos_of_a_good_item_from_the_shops_tickets_only() {
+    let d = desk().await;
+    let ticket = ticket_on_line(&d, "return", "quality").await;
+    let other_shop = d.app.shop("shop-b").await;
+    let image = |shop: aftersales::ids::ShopId, ticket: i64| {
+        let pool = d.app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO evidence (shop_id, ticket_id, file_name, content_type, size_bytes, sha256, content, uploaded_at)
+                 VALUES ($1, $2, 'good.png', 'image/png', 4, '\\x00', '\\x89504e47', now()) RETURNING id",
+            )
+            .bind(shop)
+            .bind(ticket)
+            .fetch_one(&pool)
+            .await
+            .expect("evidence")
+        }
+    };
+    let ours = image(d.shop, ticket).await;
+    let mine = note(
+        &d,
+        &d.supervisor_token,
+        json!({ "scope": "sku", "subject": "SKU-1", "kind": "intact", "title": "好件", "body": "吊牌、包装袋齐全", "photos": [ours] }),
+    )
+    .await;
+    assert_eq!(mine["photos"], json!([ours]));
+    let found = knowledge(&d, ticket).await;
+    assert_eq!(found["notes"][0]["photos"], json!([ours]));
+    let agent = d.browser("agent-a").await;
+    let (_, page) = html(&agent, d.app.url(&format!("/tickets/{ticket}"))).await;
+    assert!(
+        page.contains(&format!("src=\"/tickets/{ticket}/evidence/{ours}\"")),
+        "{page}"
+    );
+
+    // Another shop's image is refused by field.
+    let (_, their_supervisor) = d.app.user("super-b", Role::Supervisor, &[other_shop]).await;
+    let theirs_order = d
+        .app
+        .order(
+            &their_supervisor,
+            other_shop,
+            "B-1",
+            json!(d.app.now().to_rfc3339()),
+            "none",
+        )
+        .await;
+    assert_eq!(theirs_order.status, StatusCode::CREATED, "{:?}", theirs_order.body);
+    let their_ticket = d
+        .app
+        .post(
+            &format!("/api/v1/shops/{other_shop}/tickets"),
+            &their_supervisor,
+            json!({ "kind": "complaint", "order_no": "B-1", "reason": "quality", "description": "x" }),
+        )
+        .await;
+    let theirs = image(other_shop, their_ticket.body["id"].as_i64().expect("id")).await;
+    let refused = d
+        .app
+        .put(
+            &format!("/api/v1/notes/{}", mine["id"]),
+            &d.supervisor_token,
+            json!({ "scope": "sku", "subject": "SKU-1", "kind": "intact", "title": "好件", "body": "x", "photos": [ours, theirs] }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["details"]["field"], "photos");
+}

@@ -879,7 +879,8 @@ test('a partial refund of ¥50 on a ¥129 order, confirmed with its amount, is o
   for (let i = 0; i < 30 && !/¥50\.00/.test(row); i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, 3000));
     await ownerPage.goto(`${BASE}/reports?by=sku`);
-    row = (await ownerPage.locator('tr', { hasText: 'E2E-TEE-129' }).first().textContent().catch(() => '')) || '';
+    // The by-SKU table of the counted figures (the after-sales cost card above it is live).
+    row = (await ownerPage.locator('#report-rows tr', { hasText: 'E2E-TEE-129' }).first().textContent().catch(() => '')) || '';
   }
   assert.match(row, /¥50\.00/, `the SKU's refunded amount: ${row}`);
   assert.equal(await refundedTotal() - before, 5000, 'the shop\'s refunded total grew by the amount refunded');

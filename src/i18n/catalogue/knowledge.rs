@@ -220,6 +220,32 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "《淘宝网评价规范》",
         "Taobao review rules (《淘宝网评价规范》)",
     ),
+    (
+        "knowledge.photos",
+        "好件照片（本商品或类目工单里的图片）",
+        "Photos of a good item (images on tickets about this SKU or category)",
+    ),
+    (
+        "knowledge.photos_hint",
+        "勾选的照片会显示在工单页的说明里，方便对照验货。",
+        "Ticked photos show with the note on the ticket page, to compare at inspection.",
+    ),
+    ("knowledge.photo_alt", "好件照片", "Photo of a good item"),
+    (
+        "knowledge.error.too_many_photos",
+        "最多 {max} 张照片。",
+        "At most {max} photos.",
+    ),
+    (
+        "knowledge.error.photo_unknown",
+        "只能选本店工单里的图片。",
+        "Pick images on this shop's tickets only.",
+    ),
+    (
+        "knowledge.intact_for_item",
+        "本商品的完好标准：",
+        "What counts as intact for this item:",
+    ),
     ("knowledge.search_notes", "商品说明与政策", "Notes and policies"),
     (
         "reports.knowledge.title",

@@ -32,8 +32,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ledger.enter", "记入台账", "Record"),
     (
         "ledger.limits",
-        "本店限额：单笔 {entry}，每人每天 {day}，每位买家 30 天 {buyer}；超出的需另一位主管审批后才入账。",
-        "This shop's limits: {entry} an entry, {day} a person a day, {buyer} a buyer in 30 days; above them an entry waits for another supervisor's approval.",
+        "本店限额：单笔 {entry}，每人每天 {day}，每位买家 30 天 {buyer}；超出的需另一位主管（或管理员）审批后才入账。",
+        "This shop's limits: {entry} an entry, {day} a person a day, {buyer} a buyer in 30 days; above them an entry waits for another supervisor's (or an admin's) approval.",
     ),
     ("ledger.status.pending", "待审批", "Waiting for approval"),
     ("ledger.status.booked", "已入账", "Booked"),
@@ -87,8 +87,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ledger.reverse_note", "冲正原因", "Why reverse it"),
     (
         "ledger.reverse_hint",
-        "冲正会记一笔方向相反、金额相同的记录，原记录保留；这笔不再计入限额。",
-        "A reversal records the same amount the other way; the entry stays, and no longer counts toward the limits.",
+        "冲正会记一笔方向相反、金额相同的记录，原记录保留；由他人冲正的不再计入原申请人的限额。",
+        "A reversal records the same amount the other way; the entry stays. Reversed by someone other than its maker, it no longer counts toward the maker's limits.",
     ),
     ("ledger.buyer_totals", "该买家累计：", "This buyer in all:"),
     ("ledger.given", "补偿", "given"),
@@ -173,6 +173,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "ledger.error.not_booked",
         "只有已入账的记录可以冲正。",
         "Only a booked entry can be reversed.",
+    ),
+    (
+        "ledger.error.collection_not_reversed",
+        "收款不能冲正：要退还给买家，请记一笔小额打款（受限额约束）。",
+        "A collection is not reversed: to give the money back, record a payout (the limits apply).",
     ),
     (
         "ledger.error.already_reversed",
