@@ -380,27 +380,9 @@ fn article_input(typed: &[(String, String)]) -> ArticleInput {
     }
 }
 
-async fn chosen_shop(
-    state: &AppState,
-    page: &Page,
-    asked: Option<ShopId>,
-) -> PageResult<(crate::shops::Shop, Vec<Choice>)> {
-    page.user.require(Action::ReadTickets)?;
-    let shops = crate::shops::list(&state.pool, &page.user.shops).await?;
-    let shop = match asked {
-        Some(id) => shops.iter().find(|s| s.id == id).cloned(),
-        None => shops.first().cloned(),
-    }
-    .ok_or_else(|| ApiError::not_found("shop"))?;
-    let choices = shops
-        .iter()
-        .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
-        .collect();
-    Ok((shop, choices))
-}
-
 async fn knowledge_page(state: &AppState, page: &Page, asked: Option<ShopId>) -> PageResult<KnowledgePage> {
-    let (shop, shops) = chosen_shop(state, page, asked).await?;
+    page.user.require(Action::ReadTickets)?;
+    let (shop, shops) = crate::web::chosen_shop(state, &page.user, asked).await?;
     let t = Tr::new(page.t.lang, shop.zone());
     let notes = super::notes(&state.pool, shop.id, false).await?;
     let articles = super::articles(&state.pool, shop.id).await?;

@@ -5,18 +5,15 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use crate::api::ApiQuery;
 use crate::auth::permissions::Action;
-use crate::edge::FieldError;
-use crate::error::ApiError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
 use crate::money::Fen;
 use crate::money::fen_or_dash;
-use crate::reports::rates::Period;
+use crate::reports::api::{ReportQuery, period_of};
 use crate::state::AppState;
 use crate::web::views::{Choice, Layout};
 use crate::web::{FormErrors, Page, PageResult, render};
@@ -60,36 +57,21 @@ fn money(fen: Option<i64>) -> String {
     fen_or_dash(fen.map(Fen))
 }
 
-/// Shows the reconciliation (the last 30 days unless asked).
+/// Shows the reconciliation (the last 30 days unless asked, as the reports).
 pub async fn show(State(state): State<AppState>, page: Page, ApiQuery(query): ApiQuery<Query>) -> PageResult {
     page.user.require(Action::SeeReports)?;
-    let shops = crate::shops::list(&state.pool, &page.user.shops).await?;
-    let shop = match query.shop {
-        Some(id) => shops.iter().find(|s| s.id == id).cloned(),
-        None => shops.first().cloned(),
-    }
-    .ok_or_else(|| ApiError::not_found("shop"))?;
+    let (shop, shops) = crate::web::chosen_shop(&state, &page.user, query.shop).await?;
     let t = Tr::new(page.t.lang, shop.zone());
-    let today = state.now().with_timezone(&shop.zone()).date_naive();
-    let from_text = query
-        .from
-        .clone()
-        .unwrap_or_else(|| (today - Duration::days(29)).to_string());
-    let to_text = query.to.clone().unwrap_or_else(|| today.to_string());
-    let parse = |field: &'static str, text: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FieldError::new(field, "stock.error.date"))
+    let asked = ReportQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        by: None,
     };
-    let period = parse("from", &from_text)
-        .and_then(|from| parse("to", &to_text).map(|to| (from, to)))
-        .and_then(|(from, to)| Period::new(from, to));
     let mut view = ReconciliationPage {
         layout: Layout::new(&state, t, &page.user, "reports", page.path.clone()),
-        shops: shops
-            .iter()
-            .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
-            .collect(),
-        from: from_text,
-        to: to_text,
+        shops,
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
         errors: FormErrors::none(),
         shown: false,
         summary: String::new(),
@@ -97,13 +79,15 @@ pub async fn show(State(state): State<AppState>, page: Page, ApiQuery(query): Ap
         desk_only: Vec::new(),
         amounts_differ: Vec::new(),
     };
-    let period = match period {
-        Ok(period) => period,
+    let period = match period_of(&asked, &shop, state.now()) {
+        Ok((period, _)) => period,
         Err(error) => {
-            view.errors.add(t, &error);
+            view.errors.add(t, error.field_error());
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response());
         }
     };
+    view.from = period.from.to_string();
+    view.to = period.to.to_string();
     let (from, to) = period.bounds(shop.zone());
     let found = super::reconcile(&state.pool, shop.id, from, to).await?;
     view.shown = true;

@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use sqlx::PgPool;
 
@@ -20,7 +19,7 @@ use crate::error::ApiError;
 use crate::i18n::{Message, Tr};
 use crate::ids::{ShopId, TicketId};
 use crate::money::Fen;
-use crate::reports::rates::Period;
+use crate::reports::api::{ReportQuery, period_of};
 use crate::rules::shipment::Carrier;
 use crate::rules::stock::{InterceptOutcome, ReshipReason};
 use crate::rules::workflow::TicketKind;
@@ -554,28 +553,6 @@ pub struct StockPage {
     pub period_text: String,
 }
 
-/// The shop the query names, else the user's first; with the user's shops for the picker.
-async fn chosen_shop(
-    state: &AppState,
-    user: &CurrentUser,
-    asked: Option<ShopId>,
-) -> Result<(crate::shops::Shop, Vec<crate::shops::Shop>), ApiError> {
-    let shops = crate::shops::list(&state.pool, &user.shops).await?;
-    let shop = match asked {
-        Some(id) => shops.iter().find(|s| s.id == id).cloned(),
-        None => shops.first().cloned(),
-    }
-    .ok_or_else(|| ApiError::not_found("shop"))?;
-    Ok((shop, shops))
-}
-
-fn shop_choices(shops: &[crate::shops::Shop], shop: &crate::shops::Shop) -> Vec<Choice> {
-    shops
-        .iter()
-        .map(|s| Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
-        .collect()
-}
-
 /// Shows what came back per SKU over a period (this month so far unless asked).
 pub async fn show_stock(
     State(state): State<AppState>,
@@ -583,30 +560,28 @@ pub async fn show_stock(
     ApiQuery(query): ApiQuery<StockQuery>,
 ) -> PageResult {
     page.user.require(Action::ReadTickets)?;
-    let (shop, shops) = chosen_shop(&state, &page.user, query.shop).await?;
+    let (shop, shops) = crate::web::chosen_shop(&state, &page.user, query.shop).await?;
     let t = Tr::new(page.t.lang, shop.zone());
-    let today = state.now().with_timezone(&shop.zone()).date_naive();
-    let first = today.with_day(1).unwrap_or(today);
-    let from_text = query.from.clone().unwrap_or_else(|| first.to_string());
-    let to_text = query.to.clone().unwrap_or_else(|| today.to_string());
-    let parse = |field: &'static str, text: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FieldError::new(field, "stock.error.date"))
+    let asked = ReportQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        by: None,
     };
-    let period = parse("from", &from_text)
-        .and_then(|from| parse("to", &to_text).map(|to| (from, to)))
-        .and_then(|(from, to)| Period::new(from, to));
+    let period = period_of(&asked, &shop, state.now());
     let mut view = StockPage {
         layout: Layout::new(&state, t, &page.user, "returns", page.path.clone()),
-        shops: shop_choices(&shops, &shop),
-        from: from_text,
-        to: to_text,
+        shops,
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
         errors: FormErrors::none(),
         rows: Vec::new(),
         totals: (0, 0, 0, 0),
         period_text: String::new(),
     };
     match period {
-        Ok(period) => {
+        Ok((period, _)) => {
+            view.from = period.from.to_string();
+            view.to = period.to.to_string();
             let (from, to) = period.bounds(shop.zone());
             view.rows = super::stock(&state.pool, shop.id, from, to).await?;
             view.totals = view.rows.iter().fold((0, 0, 0, 0), |acc, r| {
@@ -624,7 +599,7 @@ pub async fn show_stock(
             Ok(render(&view)?.into_response())
         }
         Err(error) => {
-            view.errors.add(t, &error);
+            view.errors.add(t, error.field_error());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)?).into_response())
         }
     }
@@ -678,7 +653,7 @@ pub struct ParcelsQuery {
 
 async fn parcels_page(state: &AppState, page: &Page, asked: Option<ShopId>) -> PageResult<ParcelsPage> {
     page.user.require(Action::ReadTickets)?;
-    let (shop, shops) = chosen_shop(state, &page.user, asked).await?;
+    let (shop, shops) = crate::web::chosen_shop(state, &page.user, asked).await?;
     let t = Tr::new(page.t.lang, shop.zone());
     let parcels = super::parcels(&state.pool, shop.id, 500).await?;
     let line = |p: &super::Parcel| ParcelLine {
@@ -699,7 +674,7 @@ async fn parcels_page(state: &AppState, page: &Page, asked: Option<ShopId>) -> P
     Ok(ParcelsPage {
         layout: Layout::new(state, t, &page.user, "returns", page.path.clone()),
         shop_id: shop.id.0,
-        shops: shop_choices(&shops, &shop),
+        shops,
         open: parcels.iter().filter(|p| p.ticket_id.is_none()).map(line).collect(),
         matched: parcels.iter().filter(|p| p.ticket_id.is_some()).map(line).collect(),
         carriers: Carrier::ALL

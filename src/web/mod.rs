@@ -214,6 +214,26 @@ pub fn urlencode(text: &str) -> String {
     out
 }
 
+/// The shop a page's `shop` parameter names among `user`'s shops, else their first (404 for one
+/// not theirs), with a choice per shop for the page's picker.
+pub async fn chosen_shop(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    asked: Option<crate::ids::ShopId>,
+) -> Result<(crate::shops::Shop, Vec<views::Choice>), ApiError> {
+    let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    let shop = match asked {
+        Some(id) => shops.iter().find(|s| s.id == id).cloned(),
+        None => shops.first().cloned(),
+    }
+    .ok_or_else(|| ApiError::not_found("shop"))?;
+    let choices = shops
+        .iter()
+        .map(|s| views::Choice::new(s.id.to_string(), s.name.clone(), s.id == shop.id))
+        .collect();
+    Ok((shop, choices))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -310,7 +310,7 @@ async fn the_ticket_pages_goods_card_keeps_what_was_typed_and_the_stock_page_lis
     let (status, page) = html(&agent, d.app.url("/returns/stock")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-sku=\"SKU-1\""), "{page}");
-    let (status, page) = html(&agent, d.app.url("/returns/stock?from=2026-13-01&to=x")).await;
+    let (status, page) = html(&agent, d.app.url("/returns/stock?from=2026-13-01&to=2026-06-15")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("id=\"from-error\""), "{page}");
 }

@@ -177,11 +177,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "没有这个工单：请填写本店的工单号，例如 1024。",
         "No such ticket: give a ticket number of this shop, e.g. 1024.",
     ),
-    (
-        "stock.error.date",
-        "请按 2026-12-01 的格式填写日期。",
-        "Give the date as 2026-12-01.",
-    ),
     ("stock.page_title", "退货仓", "Returns warehouse"),
     (
         "stock.page_hint",
