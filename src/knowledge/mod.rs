@@ -321,6 +321,41 @@ pub async fn photo_places(db: impl PgExecutor<'_>, shop: ShopId, photos: &[i64])
         .await
 }
 
+/// What an edit is of.
+#[derive(Clone, Copy)]
+enum Edited {
+    Note,
+    Article,
+}
+
+/// Locks a note or an article of `user`'s shops for an edit: it exists there, the user may
+/// edit, and (when `version` is given) nobody saved it since. Answers its shop.
+async fn lock_for_edit(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    edited: Edited,
+    id: i64,
+    version: Option<i32>,
+) -> Result<ShopId, KnowledgeError> {
+    let statement = match edited {
+        Edited::Note => "SELECT shop_id, version FROM knowledge_notes WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE",
+        Edited::Article => {
+            "SELECT shop_id, version FROM policy_articles WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE"
+        }
+    };
+    let current: Option<(ShopId, i32)> = sqlx::query_as(statement)
+        .bind(id)
+        .bind(&user.shops)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (shop, current) = current.ok_or(KnowledgeError::NotFound)?;
+    require_editor(user, shop)?;
+    match version {
+        Some(asked) if asked != current => Err(KnowledgeError::Stale { current }),
+        _ => Ok(shop),
+    }
+}
+
 fn require_editor(user: &CurrentUser, shop: ShopId) -> Result<(), KnowledgeError> {
     if !user.can_see_shop(shop) {
         return Err(KnowledgeError::NotFound);
@@ -369,19 +404,7 @@ pub async fn update_note(
 ) -> Result<Note, KnowledgeError> {
     let (subject, title, body, fix) = check_note(input)?;
     let mut tx = pool.begin().await?;
-    let current: Option<(ShopId, i32)> =
-        sqlx::query_as("SELECT shop_id, version FROM knowledge_notes WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE")
-            .bind(id)
-            .bind(&user.shops)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (shop, version) = current.ok_or(KnowledgeError::NotFound)?;
-    require_editor(user, shop)?;
-    if let Some(asked) = input.version
-        && asked != version
-    {
-        return Err(KnowledgeError::Stale { current: version });
-    }
+    let shop = lock_for_edit(&mut tx, user, Edited::Note, id, input.version).await?;
     let photos = check_photos(&mut *tx, shop, &input.photos).await?;
     sqlx::query(
         "INSERT INTO knowledge_history (shop_id, subject, subject_id, version, title, body, extra, changed_by, changed_at)
@@ -557,19 +580,7 @@ pub async fn update_article(
         reasons,
     } = check_article(input)?;
     let mut tx = pool.begin().await?;
-    let current: Option<(ShopId, i32)> =
-        sqlx::query_as("SELECT shop_id, version FROM policy_articles WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE")
-            .bind(id)
-            .bind(&user.shops)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (shop, version) = current.ok_or(KnowledgeError::NotFound)?;
-    require_editor(user, shop)?;
-    if let Some(asked) = input.version
-        && asked != version
-    {
-        return Err(KnowledgeError::Stale { current: version });
-    }
+    let shop = lock_for_edit(&mut tx, user, Edited::Article, id, input.version).await?;
     sqlx::query(
         "INSERT INTO knowledge_history (shop_id, subject, subject_id, version, title, body, extra, changed_by, changed_at)
          SELECT shop_id, 'article', id, version, title, body, jsonb_build_object('source', source, 'rule', rule),
