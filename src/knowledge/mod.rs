@@ -220,34 +220,40 @@ struct CheckedArticle {
     reasons: Vec<String>,
 }
 
+/// The codes given (trimmed, empty ones left out), each one `known` — else the field's error
+/// naming the first unknown one (`{name}` in the message).
+fn known_codes(
+    given: &[String],
+    field: &'static str,
+    key: &'static str,
+    name: &'static str,
+    known: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, FieldError> {
+    let codes: Vec<String> = given
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    match codes.iter().find(|c| !known(c)) {
+        Some(bad) => Err(FieldError::new(field, key).with(name, bad)),
+        None => Ok(codes),
+    }
+}
+
 fn check_article(input: &ArticleInput) -> Result<CheckedArticle, FieldError> {
     let title = check_text("title", &input.title, 1, 200)?;
     let body = check_text("body", &input.body, 1, TEXT_CHARS * 4)?;
     let source = check_text("source", &input.source, 0, 500)?;
-    let kinds: Vec<String> = input
-        .kinds
-        .iter()
-        .map(|k| k.trim().to_string())
-        .filter(|k| !k.is_empty())
-        .collect();
-    if let Some(bad) = kinds
-        .iter()
-        .find(|k| crate::rules::workflow::TicketKind::parse(k).is_none())
-    {
-        return Err(FieldError::new("kinds", "knowledge.error.unknown_kind").with("kind", bad));
-    }
-    let reasons: Vec<String> = input
-        .reasons
-        .iter()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .collect();
-    if let Some(bad) = reasons
-        .iter()
-        .find(|r| crate::rules::reason::ReasonCode::parse(r).is_none())
-    {
-        return Err(FieldError::new("reasons", "knowledge.error.unknown_reason").with("reason", bad));
-    }
+    let kinds = known_codes(&input.kinds, "kinds", "knowledge.error.unknown_kind", "kind", |k| {
+        crate::rules::workflow::TicketKind::parse(k).is_some()
+    })?;
+    let reasons = known_codes(
+        &input.reasons,
+        "reasons",
+        "knowledge.error.unknown_reason",
+        "reason",
+        |r| crate::rules::reason::ReasonCode::parse(r).is_some(),
+    )?;
     Ok(CheckedArticle {
         title,
         body,

@@ -153,6 +153,41 @@ async fn the_verdicts_article_link_resolves_to_the_desks_article_or_the_shops_ow
         )
         .await;
     assert_eq!(second.error_code(), "rule_taken");
+    for (body, field) in [
+        (
+            json!({ "title": "t", "body": "b", "kinds": ["return", "parcel"] }),
+            "kinds",
+        ),
+        (
+            json!({ "title": "t", "body": "b", "reasons": [" quality ", "nope"] }),
+            "reasons",
+        ),
+    ] {
+        let refused = d
+            .app
+            .post(
+                &format!("/api/v1/shops/{}/articles", d.shop),
+                &d.supervisor_token,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(refused.body["error"]["details"]["field"], field, "{body}");
+    }
+    let trimmed = d
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/articles", d.shop),
+            &d.supervisor_token,
+            json!({ "title": "尺码问题", "body": "b", "kinds": [" exchange ", ""], "reasons": ["quality"] }),
+        )
+        .await;
+    assert_eq!(trimmed.status, StatusCode::CREATED, "{:?}", trimmed.body);
+    assert_eq!(
+        trimmed.body["kinds"],
+        json!(["exchange"]),
+        "codes trimmed, empty ones left out"
+    );
     let href = format!("/knowledge/articles/{}", own.body["id"]);
     let found = knowledge(&d, ticket).await;
     assert_eq!(found["seven_day_article"], href.as_str());
