@@ -69,6 +69,10 @@ pub enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// On a Citus coordinator (`DATABASE_URL`, with its workers added): apply the migrations,
+    /// then make the shared tables reference tables and distribute every shop table by shop,
+    /// colocated. Safe to run again (after a migration that added a table).
+    Distribute,
     /// Write the whole database (evidence files included) to FILE, in pg_dump's custom format.
     Backup {
         /// The backup file to write (replaced if it exists; readable by its owner only).
@@ -231,6 +235,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let database = db::open(cli.database_url.as_deref(), &cli.data_dir, 2).await?;
             println!("migrations applied");
             database.close().await
+        }
+        Command::Distribute => {
+            let Some(url) = cli.database_url.as_deref() else {
+                anyhow::bail!("distribute needs DATABASE_URL: the Citus coordinator's database, as a superuser");
+            };
+            let database = db::open(Some(url), &cli.data_dir, 2).await?;
+            let mut conn = database.pool.acquire().await?;
+            let done = db::citus::distribute(&mut conn).await;
+            drop(conn);
+            database.close().await?;
+            let done = done?;
+            println!(
+                "reference tables: {} made now ({} in all); distributed by {}: {} made now ({} in all)",
+                done.referenced.len(),
+                db::citus::REFERENCE_TABLES.len(),
+                db::citus::DISTRIBUTION_COLUMN,
+                done.distributed.len(),
+                db::citus::DISTRIBUTED_TABLES.len()
+            );
+            Ok(())
         }
         Command::User {
             command:

@@ -364,7 +364,7 @@ pub async fn replace_year(
     let mut tx = pool.begin().await?;
     let updated_at: DateTime<Utc> = sqlx::query_scalar(
         "INSERT INTO calendar_years (year, source, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, updated_at = now()
+         ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
          RETURNING updated_at",
     )
     .bind(year)

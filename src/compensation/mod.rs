@@ -228,11 +228,19 @@ async fn entry_for_update(
     ticket: TicketId,
     id: i64,
 ) -> Result<Entry, LedgerError> {
+    // The row is locked on its own, then read with its people's names (on Citus a lock is taken
+    // by a statement on one shop's table alone).
+    sqlx::query("SELECT 1 FROM compensations WHERE shop_id = $1 AND ticket_id = $2 AND id = $3 FOR UPDATE")
+        .bind(shop)
+        .bind(ticket)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let row: Option<EntryRow> = sqlx::query_as(concat!(
         "SELECT ",
         entry_columns!(),
         " FROM compensations c JOIN users m ON m.id = c.made_by LEFT JOIN users d ON d.id = c.decided_by
-         WHERE c.shop_id = $1 AND c.ticket_id = $2 AND c.id = $3 FOR UPDATE OF c"
+         WHERE c.shop_id = $1 AND c.ticket_id = $2 AND c.id = $3"
     ))
     .bind(shop)
     .bind(ticket)

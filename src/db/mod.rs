@@ -10,6 +10,7 @@
 //! starts with `RESET ROLE;` (the migrator's session user is the superuser).
 
 pub mod backup;
+pub mod citus;
 pub mod embedded;
 pub mod replica;
 
@@ -191,7 +192,7 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
                 EXECUTE format('GRANT SELECT ON %s TO {APP_ROLE}', r.name);
             END LOOP;
          END $$;
-         GRANT USAGE ON SEQUENCE ticket_events_id_seq TO {APP_ROLE};
+         GRANT USAGE ON SEQUENCE ticket_events_id_seq, audit_log_id_seq TO {APP_ROLE};
          ALTER FUNCTION ticket_events_cover(timestamptz, timestamptz) OWNER TO {LEDGER_ROLE};
          ALTER FUNCTION ticket_events_cover_strays(integer) OWNER TO {LEDGER_ROLE};
          REVOKE ALL ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) FROM PUBLIC;

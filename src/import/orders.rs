@@ -568,7 +568,7 @@ pub async fn write(
              ORDER BY i.order_no, i.line
              ON CONFLICT (shop_id, order_no) DO UPDATE SET
                 customer_id = EXCLUDED.customer_id, paid_at = EXCLUDED.paid_at, shipped_at = EXCLUDED.shipped_at,
-                signed_at = EXCLUDED.signed_at, note = EXCLUDED.note, updated_at = now()
+                signed_at = EXCLUDED.signed_at, note = EXCLUDED.note, updated_at = EXCLUDED.updated_at
              WHERE (orders.customer_id, orders.paid_at, orders.shipped_at, orders.signed_at, orders.note)
                    IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.paid_at, EXCLUDED.shipped_at, EXCLUDED.signed_at, EXCLUDED.note)
              RETURNING (xmax = 0)",

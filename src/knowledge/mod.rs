@@ -343,18 +343,30 @@ async fn lock_for_edit(
     id: i64,
     version: Option<i32>,
 ) -> Result<ShopId, KnowledgeError> {
-    let statement = match edited {
-        Edited::Note => "SELECT shop_id, version FROM knowledge_notes WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE",
-        Edited::Article => {
-            "SELECT shop_id, version FROM policy_articles WHERE id = $1 AND shop_id = ANY($2) FOR UPDATE"
-        }
+    // The row's shop first, then the lock on that one shop (on Citus only a statement on one
+    // shop may lock rows).
+    let (find, lock) = match edited {
+        Edited::Note => (
+            "SELECT shop_id FROM knowledge_notes WHERE id = $1 AND shop_id = ANY($2)",
+            "SELECT version FROM knowledge_notes WHERE id = $1 AND shop_id = $2 FOR UPDATE",
+        ),
+        Edited::Article => (
+            "SELECT shop_id FROM policy_articles WHERE id = $1 AND shop_id = ANY($2)",
+            "SELECT version FROM policy_articles WHERE id = $1 AND shop_id = $2 FOR UPDATE",
+        ),
     };
-    let current: Option<(ShopId, i32)> = sqlx::query_as(statement)
+    let shop: ShopId = sqlx::query_scalar(find)
         .bind(id)
         .bind(&user.shops)
         .fetch_optional(&mut *tx)
-        .await?;
-    let (shop, current) = current.ok_or(KnowledgeError::NotFound)?;
+        .await?
+        .ok_or(KnowledgeError::NotFound)?;
+    let current: i32 = sqlx::query_scalar(lock)
+        .bind(id)
+        .bind(shop)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(KnowledgeError::NotFound)?;
     require_editor(user, shop)?;
     match version {
         Some(asked) if asked != current => Err(KnowledgeError::Stale { current }),

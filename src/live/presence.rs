@@ -43,8 +43,8 @@ pub async fn beat(
              INSERT INTO presence (user_id, shop_id, ticket_id, typing, seen_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (shop_id, ticket_id, user_id) DO UPDATE SET typing = EXCLUDED.typing, seen_at = EXCLUDED.seen_at
              RETURNING 1)
-         INSERT INTO live_outbox (payload)
-         SELECT json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
+         INSERT INTO live_outbox (shop_id, payload)
+         SELECT $2, json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
          FROM saved
          WHERE NOT EXISTS (SELECT 1 FROM before WHERE typing = $4 AND seen_at > $6)",
     )
@@ -63,8 +63,8 @@ pub async fn beat(
 pub async fn leave(pool: &PgPool, user: UserId, shop: ShopId, ticket: TicketId) -> sqlx::Result<()> {
     sqlx::query(
         "WITH gone AS (DELETE FROM presence WHERE shop_id = $2 AND ticket_id = $3 AND user_id = $1 RETURNING 1)
-         INSERT INTO live_outbox (payload)
-         SELECT json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
+         INSERT INTO live_outbox (shop_id, payload)
+         SELECT $2, json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
          FROM gone",
     )
     .bind(user)

@@ -235,7 +235,7 @@ pub async fn upsert(pool: &PgPool, shop: ShopId, order_no: &str, input: &OrderIn
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (shop_id, order_no) DO UPDATE SET
             customer_id = EXCLUDED.customer_id, paid_at = EXCLUDED.paid_at, shipped_at = EXCLUDED.shipped_at,
-            signed_at = EXCLUDED.signed_at, note = EXCLUDED.note, updated_at = now()
+            signed_at = EXCLUDED.signed_at, note = EXCLUDED.note, updated_at = EXCLUDED.updated_at
          RETURNING id, (xmax = 0)",
     )
     .bind(shop)

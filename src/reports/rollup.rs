@@ -288,6 +288,19 @@ pub async fn mark_all_stale(pool: &PgPool, shop: ShopId) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// After a shop's time zone changed (in the transaction of `conn`): every day falls elsewhere,
+/// so its figures are dropped and every day it has data on is marked for a recount.
+pub async fn shop_rezoned(conn: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<()> {
+    for statement in [
+        "DELETE FROM report_days WHERE shop_id = $1",
+        "DELETE FROM report_stale WHERE shop_id = $1",
+        "SELECT report_mark_shop($1)",
+    ] {
+        sqlx::query(statement).bind(shop).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Days between `first` and `last` whose figures wait for a recount.
 pub async fn stale_days(pool: &PgPool, shop: ShopId, first: NaiveDate, last: NaiveDate) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(DISTINCT day) FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3")

@@ -348,6 +348,9 @@ pub async fn change_settings(
     let updated = update_settings(&mut *tx, shop, &checked)
         .await?
         .ok_or(SettingsError::NotFound)?;
+    if updated.time_zone != current.time_zone {
+        crate::reports::rollup::shop_rezoned(&mut tx, shop).await?;
+    }
     let details = serde_json::json!({
         "time_zone": updated.time_zone, "return_window_days": updated.return_window_days,
         "follow_up_hours": updated.follow_up_hours, "platform_timers": updated.platform_timers.0,

@@ -33,14 +33,23 @@ pub async fn shop_of(db: impl PgExecutor<'_>, shops: &[ShopId], id: TicketId) ->
         .await
 }
 
-/// One ticket, locked for change until the transaction ends.
+/// One ticket, locked for change until the transaction ends. The lock names the ticket's own
+/// shop (looked up first for a person of several shops): on Citus only a statement on one shop
+/// may lock rows (docs/ARCHITECTURE.md "From one PostgreSQL to a Citus cluster").
 pub async fn get_for_update(conn: &mut PgConnection, shops: &[ShopId], id: TicketId) -> sqlx::Result<Option<Ticket>> {
+    let shop = match shops {
+        [one] => *one,
+        _ => match shop_of(&mut *conn, shops, id).await? {
+            Some(shop) => shop,
+            None => return Ok(None),
+        },
+    };
     sqlx::query_as(concat!(
         ticket_select!(),
-        "WHERE t.id = $1 AND t.shop_id = ANY($2) FOR UPDATE OF t"
+        "WHERE t.id = $1 AND t.shop_id = $2 FOR UPDATE OF t"
     ))
     .bind(id)
-    .bind(shops)
+    .bind(shop)
     .fetch_optional(conn)
     .await
 }
@@ -76,12 +85,15 @@ macro_rules! clock_margin {
     };
 }
 
-/// "Ticket `t` was ever moved to refunded": a move happens while its ticket is open, so only the
+/// "Ticket `t` (of the shop given, a parameter: on Citus the statement then names one shop
+/// throughout) was ever moved to refunded": a move happens while its ticket is open, so only the
 /// timeline's months of that span are read (pruned as each ticket is asked).
 macro_rules! ever_refunded {
-    () => {
+    ($shop:literal) => {
         concat!(
-            "EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+            "EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = ",
+            $shop,
+            " AND e.ticket_id = t.id
                      AND e.at >= t.opened_at - ",
             clock_margin!(),
             " AND e.at <= COALESCE(t.closed_at + ",
@@ -1216,7 +1228,7 @@ where
 {
     sqlx::query_as(concat!(
         "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at, ",
-        ever_refunded!(),
+        ever_refunded!("$1"),
         " AS refunded
          FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          WHERE t.shop_id = $1 AND t.customer_id = $2
@@ -1259,7 +1271,7 @@ where
                 (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange', 'refund') AND t.opened_at >= $3)
                     AS recent_requests,
                 (SELECT count(*) FROM t WHERE ",
-        ever_refunded!(),
+        ever_refunded!("$1"),
         ") AS refunds"
     ))
     .bind(shop)

@@ -13,6 +13,7 @@ mod calendar;
 mod cli;
 mod compensation;
 mod demo;
+mod distribution;
 mod drafts;
 mod edge;
 mod escalation;

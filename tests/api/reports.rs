@@ -646,11 +646,16 @@ async fn a_shop_that_changes_its_time_zone_has_its_days_recounted() {
         keys(&shanghai)
     );
     // A was paid at 12:00 on 03-02 in Shanghai: 20:00 on 03-01 in Los Angeles.
-    sqlx::query("UPDATE shops SET time_zone = 'America/Los_Angeles' WHERE id = $1")
-        .bind(d.shop)
-        .execute(&d.app.pool)
-        .await
-        .expect("update");
+    let (_, admin) = d.app.user("zone-admin", Role::Admin, &[]).await;
+    let moved = d
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/settings", d.shop),
+            &admin,
+            json!({ "time_zone": "America/Los_Angeles" }),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
     let los_angeles = report(&d, "day").await;
     assert_eq!(los_angeles["time_zone"], "America/Los_Angeles");
     assert_eq!(

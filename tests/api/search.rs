@@ -99,7 +99,7 @@ async fn world(app: &TestApp) -> World {
     let mut admin = sqlx::PgConnection::connect_with(&app.admin_options)
         .await
         .expect("admin");
-    sqlx::query("ALTER TABLE tickets ALTER COLUMN id RESTART WITH 156")
+    sqlx::query("SELECT setval(pg_get_serial_sequence('tickets', 'id'), 156, false)")
         .execute(&mut admin)
         .await
         .expect("numbering");

@@ -1,6 +1,12 @@
 //! The test harness: one throw-away PostgreSQL cluster per test binary (or `DATABASE_URL`),
 //! migrations applied once into a template database, and a fresh database per test cloned from
 //! it. Each test gets the real application on a random loopback port.
+//!
+//! On a Citus cluster (`DATABASE_URL` names the coordinator and `AFTERSALES_CITUS_WORKERS` its
+//! workers, `host:port,host:port`; `tests/citus/run.sh` starts one) the template is made on every
+//! node, the schema distributed in it (`aftersales::db::citus::distribute`), and each test's
+//! database is cloned from it on every node at once: the coordinator's metadata and the
+//! workers' shards stay one cluster under the new name.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -23,6 +29,8 @@ struct Server {
     /// On the embedded cluster the desk works as its own role, as in production; with
     /// `DATABASE_URL`, as the role given.
     roles: bool,
+    /// The Citus workers, with every right, when `DATABASE_URL` is a coordinator.
+    workers: Vec<PgConnectOptions>,
     /// Kept for the life of the process; the watchdog stops and removes it at exit.
     _cluster: Option<Cluster>,
 }
@@ -59,10 +67,12 @@ fn server() -> &'static Server {
                 .build()
                 .expect("runtime");
             let roles = cluster.is_some();
-            runtime.block_on(prepare_template(&base, roles));
+            let workers = citus_workers(&base);
+            runtime.block_on(prepare_template(&base, roles, &workers));
             Server {
                 base,
                 roles,
+                workers,
                 _cluster: cluster,
             }
         })
@@ -71,32 +81,87 @@ fn server() -> &'static Server {
     })
 }
 
-async fn prepare_template(base: &PgConnectOptions, roles: bool) {
+/// The Citus workers named by `AFTERSALES_CITUS_WORKERS` (`host:port,…`), reached as `base` is.
+fn citus_workers(base: &PgConnectOptions) -> Vec<PgConnectOptions> {
+    let Ok(list) = std::env::var("AFTERSALES_CITUS_WORKERS") else {
+        return Vec::new();
+    };
+    list.split(',')
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| {
+            let (host, port) = w
+                .trim()
+                .rsplit_once(':')
+                .expect("AFTERSALES_CITUS_WORKERS: host:port,host:port");
+            base.clone()
+                .host(host)
+                .port(port.parse().expect("AFTERSALES_CITUS_WORKERS: a port number"))
+        })
+        .collect()
+}
+
+async fn prepare_template(base: &PgConnectOptions, roles: bool, workers: &[PgConnectOptions]) {
     let mut admin = PgConnection::connect_with(base)
         .await
         .expect("connect to the test server");
     if roles {
         aftersales::db::prepare_roles(&mut admin).await.expect("roles");
     }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("drop old template");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {TEMPLATE}{}",
-        owner(roles)
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("create template");
+    let create = [
+        format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"),
+        format!("CREATE DATABASE {TEMPLATE}{}", owner(roles)),
+    ];
+    for statement in &create {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(&mut admin)
+            .await
+            .expect("drop the old template and create it");
+    }
+    for worker in workers {
+        let mut conn = PgConnection::connect_with(worker)
+            .await
+            .expect("connect to a Citus worker");
+        for statement in &create {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut conn)
+                .await
+                .expect("drop the old template and create it on a worker");
+        }
+        let mut template = worker
+            .clone()
+            .database(TEMPLATE)
+            .connect()
+            .await
+            .expect("worker's template");
+        sqlx::raw_sql("CREATE EXTENSION citus")
+            .execute(&mut template)
+            .await
+            .expect("citus on a worker");
+        template.close().await.expect("close");
+        conn.close().await.expect("close");
+    }
     let mut template = base
         .clone()
         .database(TEMPLATE)
         .connect()
         .await
         .expect("connect to template");
+    if !workers.is_empty() {
+        sqlx::raw_sql("CREATE EXTENSION citus")
+            .execute(&mut template)
+            .await
+            .expect("citus on the coordinator");
+        let nodes =
+            std::iter::once(("citus_set_coordinator_host", base)).chain(workers.iter().map(|w| ("citus_add_node", w)));
+        for (function, node) in nodes {
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {function}($1, $2)")))
+                .bind(node.get_host())
+                .bind(i32::from(node.get_port()))
+                .execute(&mut template)
+                .await
+                .expect("the Citus nodes");
+        }
+    }
     if roles {
         aftersales::db::migrate_as_app(&mut template)
             .await
@@ -107,8 +172,34 @@ async fn prepare_template(base: &PgConnectOptions, roles: bool) {
             .await
             .expect("migrations apply");
     }
+    if !workers.is_empty() {
+        let done = aftersales::db::citus::distribute(&mut template)
+            .await
+            .unwrap_or_else(|e| panic!("the schema distributes on Citus: {e}"));
+        eprintln!(
+            "citus: {} reference tables, {} distributed by shop_id",
+            done.referenced.len(),
+            done.distributed.len()
+        );
+    }
     template.close().await.expect("close template");
     admin.close().await.expect("close admin");
+    // On Citus each node keeps a maintenance daemon connected to every database with the
+    // extension, and a database being used cannot be a template: closed to connections, the
+    // template is left alone.
+    if !workers.is_empty() {
+        for node in std::iter::once(base).chain(workers) {
+            let mut conn = PgConnection::connect_with(node).await.expect("connect to a Citus node");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "ALTER DATABASE {TEMPLATE} ALLOW_CONNECTIONS false;
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{TEMPLATE}';"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("close the template on a Citus node");
+            conn.close().await.expect("close");
+        }
+    }
 }
 
 /// A fresh directory under the system temp dir (short: socket paths are limited).
@@ -134,17 +225,25 @@ fn owner(roles: bool) -> String {
 async fn create_database(how: &str) -> PgConnectOptions {
     let server = server();
     let name = format!("t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    let mut admin = PgConnection::connect_with(&server.base)
+    // On Citus, the clone of a distributed template is made on every node.
+    let nodes = if how.contains(TEMPLATE) {
+        &server.workers[..]
+    } else {
+        &[]
+    };
+    for node in std::iter::once(&server.base).chain(nodes) {
+        let mut admin = PgConnection::connect_with(node)
+            .await
+            .expect("connect to the test server");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} {how}{}",
+            owner(server.roles)
+        )))
+        .execute(&mut admin)
         .await
-        .expect("connect to the test server");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {name} {how}{}",
-        owner(server.roles)
-    )))
-    .execute(&mut admin)
-    .await
-    .expect("create test database");
-    admin.close().await.expect("close admin");
+        .expect("create test database");
+        admin.close().await.expect("close admin");
+    }
     server.base.clone().database(&name)
 }
 

@@ -15,7 +15,7 @@
 //! shared with the demo, [`crate::fixtures`]) and hands batches of COPY text (about 4 MB) to one
 //! writer per table, each on its own connection, so that generation and the five tables' loads
 //! overlap on the machine's cores. Ids of buyers, orders and tickets are reserved from their
-//! identity sequences first (so later inserts through the API continue after them), events
+//! id sequences first (so later inserts through the API continue after them), events
 //! take theirs from the column's default.
 //! The writers run with `session_replication_role = replica`, as `pg_restore --disable-triggers`
 //! does: the foreign-key triggers are not fired for rows that are consistent by construction
@@ -311,7 +311,7 @@ async fn create_shop_and_users(pool: &PgPool, code: &str) -> anyhow::Result<(Sho
     Ok((shop, users))
 }
 
-/// Takes `n` values from the identity sequence of `table` (its column `id`); returns the first.
+/// Takes `n` values from the id sequence of `table` (its column `id`); returns the first.
 async fn reserve_ids(pool: &PgPool, table: &str, n: u64) -> anyhow::Result<i64> {
     let n = i64::try_from(n)?;
     let last: i64 = sqlx::query_scalar(
