@@ -6,3 +6,6 @@
 ALTER TABLE report_stale DROP CONSTRAINT report_stale_pkey, ADD PRIMARY KEY (shop_id, id);
 ALTER TABLE saved_views DROP CONSTRAINT saved_views_pkey, ADD PRIMARY KEY (shop_id, id);
 ALTER TABLE search_pending DROP CONSTRAINT search_pending_pkey, ADD PRIMARY KEY (shop_id, seq);
+
+-- The search queue is still read oldest first across shops (`search::index::drain`).
+CREATE INDEX search_pending_seq ON search_pending (seq);

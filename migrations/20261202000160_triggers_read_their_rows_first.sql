@@ -287,3 +287,16 @@ $$;
 -- and could not write the shop's shards.
 DROP TRIGGER report_shop_rezoned ON shops;
 DROP FUNCTION report_shop_rezoned();
+
+-- A ticket that moves marks its days through the same helpers (Citus cannot push down the
+-- lateral UNION of values without a FROM that this read before).
+CREATE OR REPLACE FUNCTION report_ticket_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    order_ids bigint[] := array_remove(ARRAY[OLD.order_id, NEW.order_id], NULL);
+BEGIN
+    PERFORM report_mark_days(NEW.shop_id, ARRAY[OLD.opened_at, OLD.closed_at, NEW.opened_at, NEW.closed_at]);
+    PERFORM report_stale_mark_orders(ARRAY[NEW.shop_id], order_ids);
+    PERFORM report_stale_mark_lines(ARRAY[NEW.shop_id], order_ids);
+    RETURN NULL;
+END
+$$;

@@ -104,7 +104,16 @@ pub async fn follow_up_queue(
         QueueState::DueSoon => (Some(now), soon_until),
     };
     let shops = [shop];
-    let tickets = repo::list_follow_up_window(&state.pool, &shops, from, until, assignee, unassigned, limit).await?;
+    let tickets = repo::list_follow_up_window(
+        &mut *state.pool.acquire().await?,
+        &shops,
+        from,
+        until,
+        assignee,
+        unassigned,
+        limit,
+    )
+    .await?;
     let zone = crate::shops::get(&state.pool, shop)
         .await?
         .map(|s| s.zone())

@@ -37,9 +37,18 @@ pub struct SweepReport {
 /// (ticket, cycle) makes a second escalation of the same cycle impossible in any case.
 pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepReport> {
     let mut report = SweepReport::default();
+    for shop in tickets::repo::shops_with_escalation_due(pool, now).await? {
+        sweep_shop(pool, shop, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// [`sweep`] for the tickets of one shop (claimed shop by shop: on Citus only a statement on
+/// one shop may lock rows).
+async fn sweep_shop(pool: &PgPool, shop: ShopId, now: DateTime<Utc>, report: &mut SweepReport) -> sqlx::Result<()> {
     loop {
         let mut tx = pool.begin().await?;
-        let due = tickets::repo::claim_escalation_due(&mut tx, now, SWEEP_BATCH).await?;
+        let due = tickets::repo::claim_escalation_due(&mut tx, shop, now, SWEEP_BATCH).await?;
         for &tickets::repo::EscalationDue {
             shop_id: shop,
             id: ticket,
@@ -73,7 +82,7 @@ pub async fn sweep(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<SweepRepor
         }
         tx.commit().await?;
         if (due.len() as i64) < SWEEP_BATCH {
-            return Ok(report);
+            return Ok(());
         }
     }
 }
@@ -256,8 +265,11 @@ pub async fn risk_list(
     limit: i64,
 ) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
     let horizon = chrono::Duration::hours(risk::HORIZON_HOURS);
-    let pressing = tickets::repo::list_platform_pressing(pool, shops, now + horizon, limit).await?;
-    let following = tickets::repo::list_follow_up_window(pool, shops, None, now + horizon, None, false, limit).await?;
+    let mut conn = pool.acquire().await?;
+    let pressing = tickets::repo::list_platform_pressing(&mut conn, shops, now + horizon, limit).await?;
+    let following =
+        tickets::repo::list_follow_up_window(&mut conn, shops, None, now + horizon, None, false, limit).await?;
+    drop(conn);
     let mut seen = std::collections::HashSet::new();
     let mut ranked: Vec<(tickets::Ticket, risk::Risk)> = pressing
         .into_iter()

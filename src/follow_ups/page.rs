@@ -238,14 +238,22 @@ async fn queue_page(
         } else {
             (Some(now), soon_until)
         };
-        repo::list_follow_up_window(&state.pool, &user.shops, from, until, assignee, unassigned, 300)
-            .await?
-            .iter()
-            .map(|ticket| SupervisedRow {
-                row: TicketRow::new(t, ticket, now),
-                risk: None,
-            })
-            .collect()
+        repo::list_follow_up_window(
+            &mut *state.pool.acquire().await?,
+            &user.shops,
+            from,
+            until,
+            assignee,
+            unassigned,
+            300,
+        )
+        .await?
+        .iter()
+        .map(|ticket| SupervisedRow {
+            row: TicketRow::new(t, ticket, now),
+            risk: None,
+        })
+        .collect()
     };
     let ids: Vec<TicketId> = rows.iter().map(|s| TicketId(s.row.id)).collect();
     let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;

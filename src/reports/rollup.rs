@@ -471,7 +471,8 @@ async fn recount(
             .await?;
     }
     let ids: Vec<i64> = marks.iter().map(|(id, _)| *id).collect();
-    sqlx::query("DELETE FROM report_stale WHERE id = ANY($1)")
+    sqlx::query("DELETE FROM report_stale WHERE shop_id = $1 AND id = ANY($2)")
+        .bind(shop)
         .bind(&ids)
         .execute(&mut *tx)
         .await?;

@@ -37,18 +37,37 @@ const CHUNK: usize = 500;
 /// Returns how many documents were indexed (a row listed twice counts once; zero when nothing
 /// was pending).
 pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
-    let mut tx = pool.begin().await?;
-    let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
-        "DELETE FROM search_pending p
-         USING (SELECT seq FROM search_pending ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED) x
-         WHERE p.seq = x.seq
-         RETURNING p.shop_id, p.kind, p.id",
-    )
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    let indexed = index_taken(&mut tx, &taken).await?;
-    tx.commit().await?;
+    // Shop by shop, the one whose row waits longest first (on Citus only a statement on one shop
+    // may lock rows); a shop whose rows another server holds is passed over.
+    let mut indexed = 0;
+    let mut left = limit;
+    let mut seen: Vec<ShopId> = Vec::new();
+    while left > 0 {
+        let Some(shop) = sqlx::query_scalar::<_, ShopId>(
+            "SELECT shop_id FROM search_pending WHERE shop_id <> ALL ($1) ORDER BY seq LIMIT 1",
+        )
+        .bind(&seen)
+        .fetch_optional(pool)
+        .await?
+        else {
+            break;
+        };
+        seen.push(shop);
+        let mut tx = pool.begin().await?;
+        let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
+            "DELETE FROM search_pending p
+             USING (SELECT seq FROM search_pending WHERE shop_id = $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) x
+             WHERE p.shop_id = $1 AND p.seq = x.seq
+             RETURNING p.shop_id, p.kind, p.id",
+        )
+        .bind(shop)
+        .bind(left)
+        .fetch_all(&mut *tx)
+        .await?;
+        left -= taken.len() as i64;
+        indexed += index_taken(&mut tx, &taken).await?;
+        tx.commit().await?;
+    }
     Ok(indexed)
 }
 
@@ -61,7 +80,7 @@ pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<u
     let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
         "DELETE FROM search_pending p
          USING (SELECT seq FROM search_pending WHERE shop_id = $1 ORDER BY seq LIMIT $2 FOR UPDATE) x
-         WHERE p.seq = x.seq
+         WHERE p.shop_id = $1 AND p.seq = x.seq
          RETURNING p.shop_id, p.kind, p.id",
     )
     .bind(shop)

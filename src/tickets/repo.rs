@@ -384,7 +384,7 @@ pub async fn open_counts_by_kind(
 /// Open tickets whose follow-up falls due in `[from, until)`, soonest first — the supervisor's
 /// overdue (`from` = -infinity, `until` = now) and due-soon (`now`, `now + N h`) queues.
 pub async fn list_follow_up_window(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     shops: &[ShopId],
     from: Option<DateTime<Utc>>,
     until: DateTime<Utc>,
@@ -393,56 +393,89 @@ pub async fn list_follow_up_window(
     limit: i64,
 ) -> sqlx::Result<Vec<Ticket>> {
     // Each shop's soonest through its index in that order (`shop_id = ANY` would read every
-    // match and sort them), then the soonest of those.
-    sqlx::query_as(concat!(
-        ticket_columns!(),
-        "FROM (SELECT DISTINCT unnest($1::bigint[])) AS m(shop_id) CROSS JOIN LATERAL (
-             SELECT x.* FROM tickets x
-             WHERE x.shop_id = m.shop_id
-               AND x.follow_up_due_at < $3
-               AND ($2::timestamptz IS NULL OR x.follow_up_due_at >= $2)
-               AND ($4::bigint IS NULL OR x.assignee_id = $4)
-               AND (NOT $5 OR x.assignee_id IS NULL)
-             ORDER BY x.follow_up_due_at, x.id LIMIT $6) t ",
-        ticket_relations!(),
-        "ORDER BY t.follow_up_due_at, t.id LIMIT $6"
-    ))
-    .bind(shops)
-    .bind(from)
-    .bind(until)
-    .bind(assignee)
-    .bind(unassigned)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    // match and sort them; on Citus a statement on one shop is answered by one node), then the
+    // soonest of those.
+    let mut found = Vec::new();
+    for shop in distinct(shops) {
+        let of_shop: Vec<Ticket> = sqlx::query_as(concat!(
+            ticket_columns!(),
+            "FROM (SELECT x.* FROM tickets x
+                   WHERE x.shop_id = $1
+                     AND x.follow_up_due_at < $3
+                     AND ($2::timestamptz IS NULL OR x.follow_up_due_at >= $2)
+                     AND ($4::bigint IS NULL OR x.assignee_id = $4)
+                     AND (NOT $5 OR x.assignee_id IS NULL)
+                   ORDER BY x.follow_up_due_at, x.id LIMIT $6) t ",
+            ticket_relations!(),
+            "ORDER BY t.follow_up_due_at, t.id"
+        ))
+        .bind(shop)
+        .bind(from)
+        .bind(until)
+        .bind(assignee)
+        .bind(unassigned)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        found.extend(of_shop);
+    }
+    Ok(soonest(found, limit, |t| t.follow_up_due_at))
 }
 
 /// Open tickets whose earliest platform clock or platform decision deadline falls before
 /// `until` (or has passed), soonest first — the money-and-standing part of the supervisor's
 /// risk view. Served by `tickets_open_pressing`, on the earlier of the two.
 pub async fn list_platform_pressing(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     shops: &[ShopId],
     until: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<Ticket>> {
     // The earlier of the two, ignoring a missing one, is before `until` when either is; each
     // shop's soonest through `tickets_open_pressing`, then the soonest of those.
-    sqlx::query_as(concat!(
-        ticket_columns!(),
-        "FROM (SELECT DISTINCT unnest($1::bigint[])) AS m(shop_id) CROSS JOIN LATERAL (
-             SELECT x.* FROM tickets x
-             WHERE x.shop_id = m.shop_id AND x.closed_at IS NULL
-               AND LEAST(x.timer_due_at, x.platform_deadline_at) < $2
-             ORDER BY LEAST(x.timer_due_at, x.platform_deadline_at), x.id LIMIT $3) t ",
-        ticket_relations!(),
-        "ORDER BY LEAST(t.timer_due_at, t.platform_deadline_at), t.id LIMIT $3"
-    ))
-    .bind(shops)
-    .bind(until)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    let mut found = Vec::new();
+    for shop in distinct(shops) {
+        let of_shop: Vec<Ticket> = sqlx::query_as(concat!(
+            ticket_columns!(),
+            "FROM (SELECT x.* FROM tickets x
+                   WHERE x.shop_id = $1 AND x.closed_at IS NULL
+                     AND LEAST(x.timer_due_at, x.platform_deadline_at) < $2
+                   ORDER BY LEAST(x.timer_due_at, x.platform_deadline_at), x.id LIMIT $3) t ",
+            ticket_relations!(),
+            "ORDER BY LEAST(t.timer_due_at, t.platform_deadline_at), t.id"
+        ))
+        .bind(shop)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        found.extend(of_shop);
+    }
+    Ok(soonest(found, limit, |t| {
+        match (t.timer_due_at, t.platform_deadline_at) {
+            (Some(timer), Some(deadline)) => Some(timer.min(deadline)),
+            (one, None) | (None, one) => one,
+        }
+    }))
+}
+
+/// `shops` once each, in their order.
+fn distinct(shops: &[ShopId]) -> Vec<ShopId> {
+    let mut seen = Vec::with_capacity(shops.len());
+    for shop in shops {
+        if !seen.contains(shop) {
+            seen.push(*shop);
+        }
+    }
+    seen
+}
+
+/// The first `limit` of the shops' lists, each sorted by `due` then id, merged in that order
+/// (a missing time last, as PostgreSQL sorts NULLs).
+fn soonest(mut tickets: Vec<Ticket>, limit: i64, due: impl Fn(&Ticket) -> Option<DateTime<Utc>>) -> Vec<Ticket> {
+    tickets.sort_by_key(|t| (due(t).is_none(), due(t), t.id));
+    tickets.truncate(usize::try_from(limit).unwrap_or(0));
+    tickets
 }
 
 /// The open tickets of one order, oldest first: what a new ticket on the same order may repeat.
@@ -951,36 +984,62 @@ pub struct ProvisionalDeadline {
     pub time_zone: String,
 }
 
-/// The platform deadlines counted on weekends only through one of `years`, locked for the
-/// recount until the transaction ends.
-pub async fn provisional_deadlines(conn: &mut PgConnection, years: &[i32]) -> sqlx::Result<Vec<ProvisionalDeadline>> {
+/// The shops with a platform deadline or a seven-day decision counted provisionally for one of
+/// `years` (read without a lock: each shop's are then locked on their own, see
+/// [`provisional_deadlines`]).
+pub async fn shops_with_provisional(db: impl PgExecutor<'_>, years: &[i32]) -> sqlx::Result<Vec<ShopId>> {
+    sqlx::query_scalar(
+        "SELECT shop_id FROM tickets
+          WHERE platform_deadline_provisional_year = ANY($1) AND platform_deadline_from IS NOT NULL
+         UNION
+         SELECT shop_id FROM tickets
+          WHERE seven_day ? 'provisional_year' AND (seven_day->>'provisional_year')::integer = ANY($1)
+         ORDER BY 1",
+    )
+    .bind(years)
+    .fetch_all(db)
+    .await
+}
+
+/// The platform deadlines of `shop` counted on weekends only through one of `years`, locked for
+/// the recount until the transaction ends (one shop at a time: on Citus only a statement on one
+/// shop may lock rows).
+pub async fn provisional_deadlines(
+    conn: &mut PgConnection,
+    shop: ShopId,
+    years: &[i32],
+) -> sqlx::Result<Vec<ProvisionalDeadline>> {
     sqlx::query_as(
         "SELECT t.shop_id, t.id, t.platform_deadline_from, t.platform_deadline_at, t.platform_deadline_provisional_year,
                 s.time_zone
            FROM tickets t JOIN shops s ON s.id = t.shop_id
-          WHERE t.platform_deadline_provisional_year = ANY($1) AND t.platform_deadline_from IS NOT NULL
-          ORDER BY t.shop_id, t.id
+          WHERE t.shop_id = $2 AND t.platform_deadline_provisional_year = ANY($1) AND t.platform_deadline_from IS NOT NULL
+          ORDER BY t.id
             FOR UPDATE OF t",
     )
     .bind(years)
+    .bind(shop)
     .fetch_all(conn)
     .await
 }
 
-/// The seven-day decisions counted provisionally for one of `years` — shop, ticket, the stored
-/// decision, the opening time and the shop's zone name — locked for the recount.
+/// The seven-day decisions of `shop` counted provisionally for one of `years` — shop, ticket,
+/// the stored decision, the opening time and the shop's zone name — locked for the recount.
 pub async fn provisional_seven_day(
     conn: &mut PgConnection,
+    shop: ShopId,
     years: &[i32],
 ) -> sqlx::Result<Vec<(ShopId, TicketId, serde_json::Value, DateTime<Utc>, String)>> {
     sqlx::query_as(
         "SELECT t.shop_id, t.id, t.seven_day, t.opened_at, s.time_zone
            FROM tickets t JOIN shops s ON s.id = t.shop_id
-          WHERE t.seven_day ? 'provisional_year' AND (t.seven_day->>'provisional_year')::integer = ANY($1)
-          ORDER BY t.shop_id, t.id
+          WHERE t.shop_id = $2 AND t.seven_day ? 'provisional_year'
+            AND (t.seven_day->>'provisional_year')::integer = ANY($1)
+          ORDER BY t.id
             FOR UPDATE OF t",
     )
     .bind(years)
+    .bind(shop)
     .fetch_all(conn)
     .await
 }
@@ -998,23 +1057,35 @@ pub struct EscalationDue {
     pub time_zone: String,
 }
 
-/// Up to `limit` tickets whose next cycle passed before `now`, longest overdue first, locked for
-/// this sweep and skipped by any other running at the same time.
+/// The shops with a ticket whose next cycle passed before `now` (read without a lock; each
+/// shop's are then claimed on their own by [`claim_escalation_due`]).
+pub async fn shops_with_escalation_due(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<Vec<ShopId>> {
+    sqlx::query_scalar("SELECT DISTINCT shop_id FROM tickets WHERE next_escalation_at < $1 ORDER BY 1")
+        .bind(now)
+        .fetch_all(db)
+        .await
+}
+
+/// Up to `limit` tickets of `shop` whose next cycle passed before `now`, longest overdue first,
+/// locked for this sweep and skipped by any other running at the same time (one shop at a time:
+/// on Citus only a statement on one shop may lock rows).
 pub async fn claim_escalation_due(
     conn: &mut PgConnection,
+    shop: ShopId,
     now: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<EscalationDue>> {
     sqlx::query_as(
         "SELECT t.shop_id, t.id, t.next_escalation_at, s.follow_up_hours, t.assignee_id, s.time_zone
          FROM tickets t JOIN shops s ON s.id = t.shop_id
-         WHERE t.next_escalation_at < $1
+         WHERE t.shop_id = $3 AND t.next_escalation_at < $1
          ORDER BY t.next_escalation_at
          LIMIT $2
          FOR UPDATE OF t SKIP LOCKED",
     )
     .bind(now)
     .bind(limit)
+    .bind(shop)
     .fetch_all(conn)
     .await
 }

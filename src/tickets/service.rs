@@ -1461,7 +1461,29 @@ struct PlatformDeadline {
 pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTime<Utc>) -> sqlx::Result<u64> {
     let years: Vec<i32> = calendar.known_years().collect();
     let mut tx = pool.begin().await?;
-    let deadlines = repo::provisional_deadlines(&mut tx, &years).await?;
+    let mut changed = 0;
+    for shop in repo::shops_with_provisional(&mut *tx, &years).await? {
+        changed += recount_provisional_of(&mut tx, shop, &years, calendar, now).await?;
+    }
+    tx.commit().await?;
+    if changed > 0 {
+        tracing::info!(
+            tickets = changed,
+            "provisional deadlines counted again with the holiday schedules now loaded"
+        );
+    }
+    Ok(changed)
+}
+
+/// [`recount_provisional`] for one shop, in the transaction of `tx`.
+async fn recount_provisional_of(
+    tx: &mut sqlx::PgConnection,
+    shop: ShopId,
+    years: &[i32],
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let deadlines = repo::provisional_deadlines(&mut *tx, shop, years).await?;
     let mut changed = 0;
     for repo::ProvisionalDeadline {
         shop_id: shop,
@@ -1486,7 +1508,7 @@ pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTi
         repo::append_event(&mut *tx, shop, id, now, None, &event).await?;
         changed += 1;
     }
-    let decisions = repo::provisional_seven_day(&mut tx, &years).await?;
+    let decisions = repo::provisional_seven_day(&mut *tx, shop, years).await?;
     for (shop, id, stored, opened_at, zone) in decisions {
         let zone = zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
         let Ok(record) = serde_json::from_value::<SevenDayRecord>(stored) else {
@@ -1504,13 +1526,6 @@ pub async fn recount_provisional(pool: &PgPool, calendar: &Calendar, now: DateTi
         });
         repo::append_event(&mut *tx, shop, id, now, None, &event).await?;
         changed += 1;
-    }
-    tx.commit().await?;
-    if changed > 0 {
-        tracing::info!(
-            tickets = changed,
-            "provisional deadlines counted again with the holiday schedules now loaded"
-        );
     }
     Ok(changed)
 }

@@ -36,27 +36,47 @@ impl Claimed {
 
 /// Claims up to `limit` due deliveries of active hooks: the rows are locked while claimed
 /// (`SKIP LOCKED`: another server takes others), counted as tried and leased until
-/// `now + LEASE`, so no other server sends them meanwhile.
+/// `now + LEASE`, so no other server sends them meanwhile. Shop by shop (on Citus only a
+/// statement on one shop may lock rows).
 pub async fn claim_due(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Claimed>> {
-    sqlx::query_as(
-        "WITH due AS (
-             SELECT d.shop_id, d.id FROM webhook_deliveries d
-             JOIN webhooks w ON w.shop_id = d.shop_id AND w.id = d.hook_id AND w.active
-             WHERE d.state = 'pending' AND d.next_attempt_at <= $1
-               AND (d.leased_until IS NULL OR d.leased_until <= $1)
-             ORDER BY d.next_attempt_at, d.id
-             LIMIT $2
-             FOR UPDATE OF d SKIP LOCKED)
-         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = $1 + $3::interval
-         FROM due, webhooks w
-         WHERE d.shop_id = due.shop_id AND d.id = due.id AND w.shop_id = d.shop_id AND w.id = d.hook_id
-         RETURNING d.shop_id, d.id, d.event, d.payload, d.attempts, w.format, w.url, w.secret",
+    let shops: Vec<ShopId> = sqlx::query_scalar(
+        "SELECT DISTINCT d.shop_id FROM webhook_deliveries d
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.leased_until IS NULL OR d.leased_until <= $1)
+         ORDER BY 1",
     )
     .bind(now)
-    .bind(limit)
-    .bind(LEASE)
     .fetch_all(pool)
-    .await
+    .await?;
+    let mut claimed = Vec::new();
+    for shop in shops {
+        let left = limit - claimed.len() as i64;
+        if left <= 0 {
+            break;
+        }
+        let of_shop: Vec<Claimed> = sqlx::query_as(
+            "WITH due AS (
+                 SELECT d.shop_id, d.id FROM webhook_deliveries d
+                 JOIN webhooks w ON w.shop_id = d.shop_id AND w.id = d.hook_id AND w.active
+                 WHERE d.shop_id = $4 AND d.state = 'pending' AND d.next_attempt_at <= $1
+                   AND (d.leased_until IS NULL OR d.leased_until <= $1)
+                 ORDER BY d.next_attempt_at, d.id
+                 LIMIT $2
+                 FOR UPDATE OF d SKIP LOCKED)
+             UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = $1 + $3::interval
+             FROM due, webhooks w
+             WHERE d.shop_id = $4 AND d.shop_id = due.shop_id AND d.id = due.id
+               AND w.shop_id = d.shop_id AND w.id = d.hook_id
+             RETURNING d.shop_id, d.id, d.event, d.payload, d.attempts, w.format, w.url, w.secret",
+        )
+        .bind(now)
+        .bind(left)
+        .bind(LEASE)
+        .bind(shop)
+        .fetch_all(pool)
+        .await?;
+        claimed.extend(of_shop);
+    }
+    Ok(claimed)
 }
 
 /// Records how a try went: delivered, to be tried again after the back-off, or failed (also

@@ -573,15 +573,11 @@ async fn a_supervisor_of_two_shops_sees_the_soonest_of_both_first_up_to_the_limi
     let b40 = open_in(&desk, other, &agent_b, 40).await;
     let shops = [desk.shop, other];
     let overdue = |limit| {
-        aftersales::tickets::repo::list_follow_up_window(
-            &desk.app.pool,
-            &shops,
-            None,
-            desk.app.now(),
-            None,
-            false,
-            limit,
-        )
+        let (pool, now) = (desk.app.pool.clone(), desk.app.now());
+        async move {
+            let mut conn = pool.acquire().await.expect("connection");
+            aftersales::tickets::repo::list_follow_up_window(&mut conn, &shops, None, now, None, false, limit).await
+        }
     };
     let ids = |tickets: Vec<aftersales::tickets::Ticket>| tickets.iter().map(|t| t.id.0).collect::<Vec<_>>();
     assert_eq!(ids(overdue(10).await.expect("listed")), vec![a50, b40, a30, b26]);
