@@ -37,6 +37,25 @@ pub struct Database {
     pub maintenance: PgConnectOptions,
 }
 
+/// Whether `error` is a violation of the constraint `name`. On Citus the shard's copy of a
+/// constraint reports its name with the shard's number after it (`tags_name_102786`).
+pub fn violates(error: &sqlx::Error, name: &str) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.constraint())
+        .is_some_and(|reported| constraint_named(reported, name))
+}
+
+fn constraint_named(reported: &str, name: &str) -> bool {
+    match reported.strip_prefix(name) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('_')
+            .is_some_and(|shard| !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
+
 /// The name of the application database inside the embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "aftersales";
 
@@ -223,5 +242,20 @@ impl Database {
             tokio::task::spawn_blocking(move || cluster.stop()).await??;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod constraint_tests {
+    use super::constraint_named;
+
+    #[test]
+    fn a_constraint_is_known_by_its_name_and_by_a_shards_copy_of_it() {
+        assert!(constraint_named("tags_name", "tags_name"));
+        assert!(constraint_named("tags_name_102786", "tags_name"));
+        assert!(!constraint_named("tags_name_x", "tags_name"));
+        assert!(!constraint_named("tags_name_", "tags_name"));
+        assert!(!constraint_named("tags_names", "tags_name"));
+        assert!(!constraint_named("saved_views_name", "tags_name"));
     }
 }

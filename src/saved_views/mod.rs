@@ -79,7 +79,7 @@ pub fn queue_query(query: &str) -> String {
 
 fn name_taken(error: sqlx::Error) -> ViewError {
     match &error {
-        sqlx::Error::Database(db) if db.constraint() == Some("saved_views_name") => {
+        error if crate::db::violates(error, "saved_views_name") => {
             ViewError::Invalid(FieldError::new("name", "views.error.name_taken"))
         }
         _ => ViewError::Storage(error),

@@ -515,15 +515,23 @@ struct Tops {
 
 /// Whether anything of the shop waits to be indexed, and the tops.
 async fn tops(conn: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<(bool, Tops)> {
-    let (pending, tickets, buyers, orders): (bool, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1),
-                (SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1),
-                (SELECT max(customer_id) FROM buyer_search WHERE shop_id = $1),
-                (SELECT max(order_id) FROM order_search WHERE shop_id = $1)",
-    )
-    .bind(shop)
-    .fetch_one(conn)
-    .await?;
+    // One statement per table (on Citus each is then answered by the shop's node alone).
+    let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
+        .bind(shop)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut max = [None; 3];
+    for (top, statement) in max.iter_mut().zip([
+        "SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1",
+        "SELECT max(customer_id) FROM buyer_search WHERE shop_id = $1",
+        "SELECT max(order_id) FROM order_search WHERE shop_id = $1",
+    ]) {
+        *top = sqlx::query_scalar::<_, Option<i64>>(statement)
+            .bind(shop)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    let [tickets, buyers, orders] = max;
     let top = |max: Option<i64>| max.map_or(0, |m| m + 1);
     let tops = Tops {
         tickets: top(tickets),

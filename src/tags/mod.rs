@@ -135,7 +135,7 @@ fn tag_name(name: &str) -> Result<String, FieldError> {
 /// A unique-name violation as the field error it is.
 fn name_taken(error: sqlx::Error) -> TagError {
     match &error {
-        sqlx::Error::Database(db) if db.constraint() == Some("tags_name") => {
+        error if crate::db::violates(error, "tags_name") => {
             TagError::Invalid(FieldError::new("name", "tags.error.name_taken"))
         }
         _ => TagError::Storage(error),

@@ -269,35 +269,47 @@ pub async fn list_recent(
 /// whichever comes first (`queue_due_at`); most overdue first, tickets without any deadline last.
 /// Keyset-paged by `(deadline, id)`.
 pub async fn list_by_due(
-    db: impl PgExecutor<'_>,
+    pool: &sqlx::PgPool,
     shops: &[ShopId],
     filter: &Filter,
     now: DateTime<Utc>,
     after: Option<(DateTime<Utc>, TicketId)>,
     limit: i64,
 ) -> sqlx::Result<Vec<Ticket>> {
-    // The page is chosen from `tickets` alone, shop by shop, in the order of the index
+    // A person of several shops gets each shop's page, merged (on Citus a statement on one shop
+    // is answered by one node).
+    if let [shop] = shops {
+        return list_by_due_of(pool, *shop, filter, now, after, limit).await;
+    }
+    let mut found = Vec::new();
+    for shop in distinct(shops) {
+        found.extend(list_by_due_of(pool, shop, filter, now, after, limit).await?);
+    }
+    Ok(soonest(found, limit, |t| t.queue_due_at))
+}
+
+/// [`list_by_due`] in one shop.
+async fn list_by_due_of(
+    db: impl PgExecutor<'_>,
+    shop: ShopId,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    after: Option<(DateTime<Utc>, TicketId)>,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    // The page is chosen from `tickets` alone, in the order of the index
     // `(shop_id, assignee_id, queue_due_at, id)` (NULLs last: the same order as `infinity`), so
     // that an agent with thousands of open tickets reads about one page of index entries; only
     // then are its rows joined to their orders, buyers and assignees. The statement holds only
     // the filters in use: one with every filter optional (`$2 IS NULL OR …`) was planned anew on
     // every call, which cost more than running it (docs/PERFORMANCE.md).
-    // A person of one shop (most) gets a statement on that shop alone, with the page size as a
-    // literal: PostgreSQL then settles on one generic plan per connection (measured: planning
-    // 2–5 ms per call before, 0.01 ms after).
+    // The statement is on one shop, with the page size as a literal: PostgreSQL then settles on
+    // one generic plan per connection (measured: planning 2–5 ms per call before, 0.01 ms after).
     let limit = limit.max(1);
     let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH page AS (");
-    if let [shop] = shops {
-        q.push("SELECT t.shop_id, t.id FROM tickets t WHERE t.shop_id = ")
-            .push_bind(*shop)
-            .push(" AND t.closed_at IS NULL");
-    } else {
-        q.push("SELECT p.shop_id, p.id FROM unnest(").push_bind(shops).push(
-            "::bigint[]) AS shop (id) CROSS JOIN LATERAL (
-                 SELECT t.shop_id, t.id, t.queue_due_at FROM tickets t
-                 WHERE t.shop_id = shop.id AND t.closed_at IS NULL",
-        );
-    }
+    q.push("SELECT t.shop_id, t.id FROM tickets t WHERE t.shop_id = ")
+        .push_bind(shop)
+        .push(" AND t.closed_at IS NULL");
     if let Some(kind) = filter.kind {
         q.push(" AND t.kind = ").push_bind(kind);
     }
@@ -348,9 +360,6 @@ pub async fn list_by_due(
             .push(")");
     }
     q.push(format_args!(" ORDER BY t.queue_due_at, t.id LIMIT {limit}"));
-    if shops.len() != 1 {
-        q.push(format_args!(") AS p ORDER BY p.queue_due_at, p.id LIMIT {limit}"));
-    }
     q.push(") ")
         .push(ticket_select!())
         .push("WHERE (t.shop_id, t.id) IN (SELECT shop_id, id FROM page) ORDER BY t.queue_due_at, t.id");
@@ -789,20 +798,29 @@ pub async fn set_platform_refund(
 
 /// Starts a ticket's follow-up cycle afresh from `now` (one shop cycle later), if it is in one.
 pub async fn restart_follow_up_cycle(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
     shop: ShopId,
     ticket: TicketId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
+    // The due time is counted here, not in the statement: Citus runs no time arithmetic on a
+    // column's value in an UPDATE.
+    let Some(hours): Option<i32> = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1")
+        .bind(shop)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let due = now + chrono::Duration::hours(i64::from(hours));
     sqlx::query(
-        "UPDATE tickets t SET follow_up_due_at = $3 + make_interval(hours => s.follow_up_hours),
-                next_escalation_at = $3 + make_interval(hours => s.follow_up_hours)
-         FROM shops s WHERE s.id = t.shop_id AND t.shop_id = $1 AND t.id = $2 AND t.follow_up_due_at IS NOT NULL",
+        "UPDATE tickets SET follow_up_due_at = $3, next_escalation_at = $3
+         WHERE shop_id = $1 AND id = $2 AND follow_up_due_at IS NOT NULL",
     )
     .bind(shop)
     .bind(ticket)
-    .bind(now)
-    .execute(db)
+    .bind(due)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
