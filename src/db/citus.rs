@@ -71,6 +71,8 @@ pub const DISTRIBUTED_TABLES: &[&str] = &[
     "knowledge_solved",
     // Written by the triggers of the shop's shards beside it; every server's relay reads all.
     "live_outbox",
+    // An order import's rows, joined with the shop's orders and buyers while it runs.
+    "import_lines",
 ];
 
 /// Stays on the coordinator alone: what each node answers for itself.

@@ -38,12 +38,20 @@ pub struct Database {
 }
 
 /// Whether `error` is a violation of the constraint `name`. On Citus the shard's copy of a
-/// constraint reports its name with the shard's number after it (`tags_name_102786`).
+/// constraint reports its name with the shard's number after it (`tags_name_102786`), and a
+/// worker's error reaches the desk with the name in its message only.
 pub fn violates(error: &sqlx::Error, name: &str) -> bool {
-    error
-        .as_database_error()
-        .and_then(|e| e.constraint())
-        .is_some_and(|reported| constraint_named(reported, name))
+    let Some(db) = error.as_database_error() else {
+        return false;
+    };
+    let reported = db.constraint().or_else(|| named_in_message(db.message()));
+    reported.is_some_and(|reported| constraint_named(reported, name))
+}
+
+/// The constraint a message names: `… violates unique constraint "tags_name_102786"`.
+fn named_in_message(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("constraint \"")?;
+    rest.split_once('"').map(|(name, _)| name)
 }
 
 fn constraint_named(reported: &str, name: &str) -> bool {
@@ -257,5 +265,15 @@ mod constraint_tests {
         assert!(!constraint_named("tags_name_", "tags_name"));
         assert!(!constraint_named("tags_names", "tags_name"));
         assert!(!constraint_named("saved_views_name", "tags_name"));
+    }
+
+    #[test]
+    fn a_constraint_is_read_from_a_message_that_names_it() {
+        use super::named_in_message;
+        assert_eq!(
+            named_in_message(r#"duplicate key value violates unique constraint "tags_name_102786""#),
+            Some("tags_name_102786")
+        );
+        assert_eq!(named_in_message("deadlock detected"), None);
     }
 }

@@ -488,23 +488,20 @@ pub async fn write(
     cancel: &Cancel,
 ) -> Result<ImportSummary, ImportError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "CREATE TEMPORARY TABLE import_lines (
-             line bigint NOT NULL, order_no text NOT NULL, buyer text, buyer_name text, address text, note text,
-             paid_at timestamptz, shipped_at timestamptz, signed_at timestamptz, sku text NOT NULL, title text NOT NULL,
-             category text, quantity integer NOT NULL, unit_price_fen bigint NOT NULL, exclusion text NOT NULL
-         ) ON COMMIT DROP",
-    )
-    .execute(&mut *tx)
-    .await?;
+    // The rows wait in `import_lines` under this import's batch number, inside this transaction
+    // (migration `…180`): every statement below names the shop and the batch.
+    let batch: i64 = sqlx::query_scalar("SELECT nextval('import_lines_batch_seq')")
+        .fetch_one(&mut *tx)
+        .await?;
     let total = parsed.records.len() as u64;
     let mut done = 0u64;
     for chunk in parsed.records.chunks(COPY_CHUNK) {
-        let data = copy_rows(chunk)?;
+        let data = copy_rows(shop, batch, chunk)?;
         let mut copy = tx
             .copy_in_raw(
-                "COPY import_lines (line, order_no, buyer, buyer_name, address, note, paid_at, shipped_at, signed_at,
-                                    sku, title, category, quantity, unit_price_fen, exclusion) FROM STDIN (FORMAT csv)",
+                "COPY import_lines (shop_id, batch, line, order_no, buyer, buyer_name, address, note, paid_at,
+                                    shipped_at, signed_at, sku, title, category, quantity, unit_price_fen, exclusion)
+                 FROM STDIN (FORMAT csv)",
             )
             .await?;
         copy.send(data).await?;
@@ -521,10 +518,12 @@ pub async fn write(
     if parsed.layout == OrderLayout::TaobaoItems {
         let unknown: Vec<(i64, String)> = sqlx::query_as(
             "SELECT min(i.line), i.order_no FROM import_lines i
-             WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = $1 AND o.order_no = i.order_no)
+             WHERE i.shop_id = $1 AND i.batch = $2
+               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = $1 AND o.order_no = i.order_no)
              GROUP BY i.order_no ORDER BY 1 LIMIT 1000",
         )
         .bind(shop)
+        .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
         if !unknown.is_empty() {
@@ -552,19 +551,23 @@ pub async fn write(
     if parsed.layout != OrderLayout::TaobaoItems {
         sqlx::query(
             "INSERT INTO customers (shop_id, nick, name, address)
-             SELECT DISTINCT ON (buyer) $1, buyer, buyer_name, address FROM import_lines ORDER BY buyer, line
+             SELECT DISTINCT ON (buyer) $1, buyer, buyer_name, address FROM import_lines
+             WHERE shop_id = $1 AND batch = $2
+             ORDER BY buyer, line
              ON CONFLICT (shop_id, nick) DO UPDATE SET
                 name = COALESCE(EXCLUDED.name, customers.name), address = COALESCE(EXCLUDED.address, customers.address)
              WHERE (customers.name, customers.address) IS DISTINCT FROM
                    (COALESCE(EXCLUDED.name, customers.name), COALESCE(EXCLUDED.address, customers.address))",
         )
         .bind(shop)
+        .bind(batch)
         .execute(&mut *tx)
         .await?;
         let written: Vec<bool> = sqlx::query_scalar(
             "INSERT INTO orders (shop_id, order_no, customer_id, paid_at, shipped_at, signed_at, note)
              SELECT DISTINCT ON (i.order_no) $1, i.order_no, c.id, i.paid_at, i.shipped_at, i.signed_at, i.note
-             FROM import_lines i JOIN customers c ON c.shop_id = $1 AND c.nick = i.buyer
+             FROM import_lines i JOIN customers c ON c.shop_id = i.shop_id AND c.nick = i.buyer
+             WHERE i.shop_id = $1 AND i.batch = $2
              ORDER BY i.order_no, i.line
              ON CONFLICT (shop_id, order_no) DO UPDATE SET
                 customer_id = EXCLUDED.customer_id, paid_at = EXCLUDED.paid_at, shipped_at = EXCLUDED.shipped_at,
@@ -574,6 +577,7 @@ pub async fn write(
              RETURNING (xmax = 0)",
         )
         .bind(shop)
+        .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
         summary.orders_created = written.iter().filter(|new| **new).count() as u64;
@@ -590,11 +594,13 @@ pub async fn write(
         let removed = sqlx::query(
             "DELETE FROM order_lines l USING orders o
              WHERE o.shop_id = $1 AND l.shop_id = o.shop_id AND l.order_id = o.id
-               AND o.order_no IN (SELECT order_no FROM import_lines)
-               AND NOT EXISTS (SELECT 1 FROM import_lines i WHERE i.order_no = o.order_no AND i.sku = l.sku)
+               AND o.order_no IN (SELECT order_no FROM import_lines WHERE shop_id = $1 AND batch = $2)
+               AND NOT EXISTS (SELECT 1 FROM import_lines i
+                               WHERE i.shop_id = $1 AND i.batch = $2 AND i.order_no = o.order_no AND i.sku = l.sku)
                AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.shop_id = l.shop_id AND t.order_id = l.order_id AND t.sku = l.sku)",
         )
         .bind(shop)
+        .bind(batch)
         .execute(&mut *tx)
         .await?;
         summary.lines_removed = removed.rows_affected();
@@ -603,8 +609,9 @@ pub async fn write(
     let lines = sqlx::query(
         "INSERT INTO order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen, no_reason_exclusion)
          SELECT $1, o.id, i.sku, i.title, COALESCE(i.category, ''), i.quantity, i.unit_price_fen, i.exclusion
-         FROM import_lines i JOIN orders o ON o.shop_id = $1 AND o.order_no = i.order_no
-         WHERE NOT $2::boolean OR NOT EXISTS (SELECT 1 FROM order_lines x WHERE x.shop_id = $1 AND x.order_id = o.id)
+         FROM import_lines i JOIN orders o ON o.shop_id = i.shop_id AND o.order_no = i.order_no
+         WHERE i.shop_id = $1 AND i.batch = $3
+           AND (NOT $2::boolean OR NOT EXISTS (SELECT 1 FROM order_lines x WHERE x.shop_id = $1 AND x.order_id = o.id))
          ON CONFLICT (shop_id, order_id, sku) DO UPDATE SET
             title = EXCLUDED.title, category = EXCLUDED.category, quantity = EXCLUDED.quantity,
             unit_price_fen = EXCLUDED.unit_price_fen, no_reason_exclusion = EXCLUDED.no_reason_exclusion
@@ -615,10 +622,16 @@ pub async fn write(
     )
     .bind(shop)
     .bind(parsed.layout == OrderLayout::TaobaoOrders)
+    .bind(batch)
     .execute(&mut *tx)
     .await?;
     summary.lines_written = lines.rows_affected();
     cancel.check()?;
+    sqlx::query("DELETE FROM import_lines WHERE shop_id = $1 AND batch = $2")
+        .bind(shop)
+        .bind(batch)
+        .execute(&mut *tx)
+        .await?;
     if dry_run {
         tx.rollback().await?;
     } else {
@@ -628,12 +641,15 @@ pub async fn write(
 }
 
 /// One chunk of rows as CSV for `COPY … (FORMAT csv)`: an unquoted empty field is NULL.
-fn copy_rows(rows: &[LineRecord]) -> Result<Vec<u8>, ImportError> {
+fn copy_rows(shop: ShopId, batch: i64, rows: &[LineRecord]) -> Result<Vec<u8>, ImportError> {
+    let (shop, batch) = (shop.0.to_string(), batch.to_string());
     let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     let time = |at: Option<DateTime<Utc>>| at.map(|t| t.to_rfc3339()).unwrap_or_default();
     for r in rows {
         writer
             .write_record([
+                shop.as_str(),
+                batch.as_str(),
                 r.line.to_string().as_str(),
                 &r.order_no,
                 r.buyer.as_deref().unwrap_or(""),
