@@ -53,22 +53,48 @@ pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
             break;
         };
         seen.push(shop);
-        let mut tx = pool.begin().await?;
-        let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
-            "DELETE FROM search_pending p
-             USING (SELECT seq FROM search_pending WHERE shop_id = $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) x
-             WHERE p.shop_id = $1 AND p.seq = x.seq
-             RETURNING p.shop_id, p.kind, p.id",
-        )
-        .bind(shop)
-        .bind(left)
-        .fetch_all(&mut *tx)
-        .await?;
-        left -= taken.len() as i64;
-        indexed += index_taken(&mut tx, &taken).await?;
-        tx.commit().await?;
+        let (taken, documents) = take_and_index(pool, shop, left, Waiting::Skip).await?;
+        left -= taken as i64;
+        indexed += documents;
     }
     Ok(indexed)
+}
+
+/// Whether [`take_and_index`] skips the rows another server is indexing or waits for them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    Skip,
+    Wait,
+}
+
+/// Takes up to `limit` pending rows of `shop`, oldest first, and indexes them, in one
+/// transaction. Returns the rows taken and the documents indexed.
+async fn take_and_index(pool: &PgPool, shop: ShopId, limit: i64, waiting: Waiting) -> sqlx::Result<(usize, usize)> {
+    macro_rules! take {
+        ($lock:literal) => {
+            concat!(
+                "DELETE FROM search_pending p
+                 USING (SELECT seq FROM search_pending WHERE shop_id = $1 ORDER BY seq LIMIT $2 ",
+                $lock,
+                ") x
+                 WHERE p.shop_id = $1 AND p.seq = x.seq
+                 RETURNING p.shop_id, p.kind, p.id"
+            )
+        };
+    }
+    let statement = match waiting {
+        Waiting::Skip => take!("FOR UPDATE SKIP LOCKED"),
+        Waiting::Wait => take!("FOR UPDATE"),
+    };
+    let mut tx = pool.begin().await?;
+    let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(statement)
+        .bind(shop)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+    let indexed = index_taken(&mut tx, &taken).await?;
+    tx.commit().await?;
+    Ok((taken.len(), indexed))
 }
 
 /// Indexes what is pending in `shop`, up to `limit` rows, waiting for rows another server is
@@ -76,19 +102,7 @@ pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
 /// something is pending (a search reads that with its tops, and again after). Returns how many
 /// were indexed.
 pub async fn catch_up(pool: &PgPool, shop: ShopId, limit: i64) -> sqlx::Result<usize> {
-    let mut tx = pool.begin().await?;
-    let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(
-        "DELETE FROM search_pending p
-         USING (SELECT seq FROM search_pending WHERE shop_id = $1 ORDER BY seq LIMIT $2 FOR UPDATE) x
-         WHERE p.shop_id = $1 AND p.seq = x.seq
-         RETURNING p.shop_id, p.kind, p.id",
-    )
-    .bind(shop)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    let indexed = index_taken(&mut tx, &taken).await?;
-    tx.commit().await?;
+    let (_, indexed) = take_and_index(pool, shop, limit, Waiting::Wait).await?;
     Ok(indexed)
 }
 
