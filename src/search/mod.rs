@@ -516,10 +516,13 @@ struct Tops {
 /// Whether anything of the shop waits to be indexed, and the tops.
 async fn tops(conn: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<(bool, Tops)> {
     // One statement per table (on Citus each is then answered by the shop's node alone).
-    let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_pending WHERE shop_id = $1)")
+    // (A row read, not `SELECT EXISTS (…)`: Citus cannot plan a subquery without FROM that takes
+    // a parameter.)
+    let pending = sqlx::query_scalar::<_, i32>("SELECT 1 FROM search_pending WHERE shop_id = $1 LIMIT 1")
         .bind(shop)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
     let mut max = [None; 3];
     for (top, statement) in max.iter_mut().zip([
         "SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1",
