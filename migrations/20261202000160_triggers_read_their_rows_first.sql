@@ -166,18 +166,32 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION search_pending_new_tickets() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Tickets, buyers and orders written: the rows themselves, of the kind the trigger names. One
+-- function for the three instead of one each.
+CREATE FUNCTION search_pending_new_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     shops bigint[];
     ids bigint[];
 BEGIN
     IF NOT search_deferred() THEN
         SELECT array_agg(shop_id), array_agg(id) INTO shops, ids FROM new_rows;
-        PERFORM search_pending_queue('ticket', shops, ids);
+        PERFORM search_pending_queue(TG_ARGV[0], shops, ids);
     END IF;
     RETURN NULL;
 END;
 $$;
+DROP TRIGGER tickets_to_search ON tickets;
+CREATE TRIGGER tickets_to_search AFTER INSERT ON tickets
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_pending_new_rows('ticket');
+DROP TRIGGER customers_to_search ON customers;
+CREATE TRIGGER customers_to_search AFTER INSERT ON customers
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_pending_new_rows('buyer');
+DROP TRIGGER orders_to_search ON orders;
+CREATE TRIGGER orders_to_search AFTER INSERT ON orders
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_pending_new_rows('order');
+DROP FUNCTION search_pending_new_tickets();
+DROP FUNCTION search_pending_new_customers();
+DROP FUNCTION search_pending_new_orders();
 
 CREATE OR REPLACE FUNCTION search_pending_new_events() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -193,61 +207,35 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION search_pending_new_customers() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    shops bigint[];
-    ids bigint[];
-BEGIN
-    IF NOT search_deferred() THEN
-        SELECT array_agg(shop_id), array_agg(id) INTO shops, ids FROM new_rows;
-        PERFORM search_pending_queue('buyer', shops, ids);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE FUNCTION search_pending_new_orders() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    shops bigint[];
-    ids bigint[];
-BEGIN
-    IF NOT search_deferred() THEN
-        SELECT array_agg(shop_id), array_agg(id) INTO shops, ids FROM new_rows;
-        PERFORM search_pending_queue('order', shops, ids);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE FUNCTION search_pending_new_lines() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Lines added to or taken off an order: the order, and the tickets on it. One function for both
+-- triggers (each reads the transition table it has).
+CREATE FUNCTION search_pending_lines_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     shops bigint[];
     order_ids bigint[];
 BEGIN
     IF NOT search_deferred() THEN
-        SELECT array_agg(shop_id), array_agg(order_id) INTO shops, order_ids
-        FROM (SELECT DISTINCT shop_id, order_id FROM new_rows) AS lines_orders;
+        IF TG_OP = 'DELETE' THEN
+            SELECT array_agg(shop_id), array_agg(order_id) INTO shops, order_ids
+            FROM (SELECT DISTINCT shop_id, order_id FROM old_rows) AS lines_orders;
+        ELSE
+            SELECT array_agg(shop_id), array_agg(order_id) INTO shops, order_ids
+            FROM (SELECT DISTINCT shop_id, order_id FROM new_rows) AS lines_orders;
+        END IF;
         PERFORM search_pending_queue('order', shops, order_ids);
         PERFORM search_pending_queue_orders_tickets(shops, order_ids);
     END IF;
     RETURN NULL;
 END;
 $$;
-
-CREATE OR REPLACE FUNCTION search_pending_removed_lines() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    shops bigint[];
-    order_ids bigint[];
-BEGIN
-    IF NOT search_deferred() THEN
-        SELECT array_agg(shop_id), array_agg(order_id) INTO shops, order_ids
-        FROM (SELECT DISTINCT shop_id, order_id FROM old_rows) AS lines_orders;
-        PERFORM search_pending_queue('order', shops, order_ids);
-        PERFORM search_pending_queue_orders_tickets(shops, order_ids);
-    END IF;
-    RETURN NULL;
-END;
-$$;
+DROP TRIGGER order_lines_to_search ON order_lines;
+CREATE TRIGGER order_lines_to_search AFTER INSERT ON order_lines
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION search_pending_lines_changed();
+DROP TRIGGER order_lines_removed_to_search ON order_lines;
+CREATE TRIGGER order_lines_removed_to_search AFTER DELETE ON order_lines
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION search_pending_lines_changed();
+DROP FUNCTION search_pending_new_lines();
+DROP FUNCTION search_pending_removed_lines();
 
 -- The two markers written in SQL become PL/pgSQL: Citus cannot plan a statement of an SQL
 -- function that uses its parameters. Same rows as before.

@@ -464,15 +464,15 @@ async fn open_ticket(desk: &Desk, user: &CurrentUser, shop: &Shop, record: &Refu
     }
     // The platform's history before the import is not the agents' missed follow-ups: a ticket
     // still open starts its cycle now.
-    let restarted = match desk.pool.acquire().await {
-        Ok(mut conn) => crate::tickets::repo::restart_follow_up_cycle(&mut conn, shop.id, id, now).await,
-        Err(error) => Err(error),
-    };
-    restarted.map_err(|e| {
-        Message::new("import.row.cycle_unstarted")
-            .with("id", id)
-            .with("error", e)
-    })?;
+    let hours = u32::try_from(shop.follow_up_hours).unwrap_or(crate::rules::follow_up::DEFAULT_FOLLOW_UP_HOURS);
+    let due = crate::rules::follow_up::follow_up_due_at(now, hours);
+    crate::tickets::repo::restart_follow_up_cycle(&desk.pool, shop.id, id, due)
+        .await
+        .map_err(|e| {
+            Message::new("import.row.cycle_unstarted")
+                .with("id", id)
+                .with("error", e)
+        })?;
     Ok(())
 }
 

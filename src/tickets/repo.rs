@@ -796,23 +796,14 @@ pub async fn set_platform_refund(
     Ok(())
 }
 
-/// Starts a ticket's follow-up cycle afresh from `now` (one shop cycle later), if it is in one.
+/// Starts a ticket's follow-up cycle afresh: due at `due` (one shop cycle after now, counted by
+/// the caller with `rules::follow_up`), if it is in one.
 pub async fn restart_follow_up_cycle(
-    conn: &mut PgConnection,
+    db: impl PgExecutor<'_>,
     shop: ShopId,
     ticket: TicketId,
-    now: DateTime<Utc>,
+    due: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    // The due time is counted here, not in the statement: Citus runs no time arithmetic on a
-    // column's value in an UPDATE.
-    let Some(hours): Option<i32> = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1")
-        .bind(shop)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(());
-    };
-    let due = now + chrono::Duration::hours(i64::from(hours));
     sqlx::query(
         "UPDATE tickets SET follow_up_due_at = $3, next_escalation_at = $3
          WHERE shop_id = $1 AND id = $2 AND follow_up_due_at IS NOT NULL",
@@ -820,7 +811,7 @@ pub async fn restart_follow_up_cycle(
     .bind(shop)
     .bind(ticket)
     .bind(due)
-    .execute(&mut *conn)
+    .execute(db)
     .await?;
     Ok(())
 }
