@@ -17,7 +17,12 @@ if [ ! -f "$libdir/citus.so" ]; then
   exit 2
 fi
 
+# Three ports in a row that no socket uses (not even one closing, which a listener cannot take).
+in_use() { command -v ss >/dev/null 2>&1 && ss -tan | awk '{print $4}' | grep -q ":$1\$"; }
 base_port="${CITUS_BASE_PORT:-55432}"
+while in_use "$base_port" || in_use $((base_port + 1)) || in_use $((base_port + 2)); do
+  base_port=$((base_port + 3))
+done
 work="$(mktemp -d "${TMPDIR:-/tmp}/as-citus.XXXXXX")"
 as_owner=()
 if [ "$(id -u)" = 0 ]; then
