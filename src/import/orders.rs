@@ -606,8 +606,11 @@ pub async fn write(
         summary.lines_removed = removed.rows_affected();
     }
     cancel.check()?;
-    let lines = sqlx::query(
-        "INSERT INTO order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen, no_reason_exclusion)
+    // Counted from RETURNING, not the command's count: on Citus an INSERT … SELECT run through
+    // the coordinator reports the rows selected, those left as they were included.
+    let written: i64 = sqlx::query_scalar(
+        "WITH written AS (
+         INSERT INTO order_lines (shop_id, order_id, sku, title, category, quantity, unit_price_fen, no_reason_exclusion)
          SELECT $1, o.id, i.sku, i.title, COALESCE(i.category, ''), i.quantity, i.unit_price_fen, i.exclusion
          FROM import_lines i JOIN orders o ON o.shop_id = i.shop_id AND o.order_no = i.order_no
          WHERE i.shop_id = $1 AND i.batch = $3
@@ -618,14 +621,16 @@ pub async fn write(
          WHERE (order_lines.title, order_lines.category, order_lines.quantity, order_lines.unit_price_fen,
                 order_lines.no_reason_exclusion)
                IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.quantity, EXCLUDED.unit_price_fen,
-                                 EXCLUDED.no_reason_exclusion)",
+                                 EXCLUDED.no_reason_exclusion)
+         RETURNING 1)
+         SELECT count(*) FROM written",
     )
     .bind(shop)
     .bind(parsed.layout == OrderLayout::TaobaoOrders)
     .bind(batch)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    summary.lines_written = lines.rows_affected();
+    summary.lines_written = written as u64;
     cancel.check()?;
     sqlx::query("DELETE FROM import_lines WHERE shop_id = $1 AND batch = $2")
         .bind(shop)

@@ -170,7 +170,8 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
     let mut written = 0;
     for shop in shops {
         // One statement for both deadlines: each open held ticket gives a row per deadline that
-        // falls in its window.
+        // falls in its window. The rows written are counted from RETURNING: on Citus an INSERT …
+        // SELECT run through the coordinator reports the rows selected, conflicts included.
         written += sqlx::query(
             "INSERT INTO notifications (shop_id, user_id, ticket_id, kind, note, created_at, about_due_at)
              SELECT t.shop_id, t.assignee_id, t.id, d.kind, '', $2, d.due
@@ -181,15 +182,15 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
                AND (t.follow_up_due_at > $2 AND t.follow_up_due_at <= $3 OR t.timer_due_at > $2 AND t.timer_due_at <= $4)
                AND d.due > $2 AND d.due <= d.until
                AND NOT EXISTS (SELECT 1 FROM notice_muted m WHERE m.user_id = t.assignee_id AND m.kind = d.kind)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING 1",
         )
         .bind(shop)
         .bind(now)
         .bind(now + FOLLOW_UP_AHEAD)
         .bind(now + TIMER_AHEAD)
-        .execute(pool)
+        .fetch_all(pool)
         .await?
-        .rows_affected();
+        .len() as u64;
         // Return visits that fell due lately, told to the ticket's holder (visits long overdue
         // when the desk first reminds are on the visits page, not in everyone's notices).
         written += sqlx::query(
@@ -201,14 +202,14 @@ pub async fn remind_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> 
                AND t.assignee_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM notice_muted m
                                WHERE m.user_id = t.assignee_id AND m.kind = 'return_visit_due')
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING 1",
         )
         .bind(shop)
         .bind(now)
         .bind(now - VISIT_LOOKBACK)
-        .execute(pool)
+        .fetch_all(pool)
         .await?
-        .rows_affected();
+        .len() as u64;
     }
     Ok(written)
 }

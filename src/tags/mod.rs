@@ -332,19 +332,21 @@ pub async fn bulk(
         return Err(FieldError::new("ticket", "tags.error.one_shop").into());
     }
     let changed = if add {
+        // Counted from RETURNING, not the command's count: on Citus an INSERT … SELECT run
+        // through the coordinator reports the rows selected, conflicts included.
         sqlx::query(
             "INSERT INTO ticket_tags (shop_id, ticket_id, tag_id, added_by, added_at)
              SELECT $1, id, $3, $4, $5 FROM unnest($2::bigint[]) AS id
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING 1",
         )
         .bind(shop)
         .bind(tickets)
         .bind(tag.id)
         .bind(user.id)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?
-        .rows_affected()
+        .len() as u64
     } else {
         sqlx::query("DELETE FROM ticket_tags WHERE shop_id = $1 AND ticket_id = ANY($2) AND tag_id = $3")
             .bind(shop)

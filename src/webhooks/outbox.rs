@@ -128,7 +128,7 @@ pub async fn enqueue(
         "INSERT INTO webhook_deliveries (shop_id, hook_id, event, event_key, ticket_id, payload, next_attempt_at, created_at)
          SELECT w.shop_id, w.id, $3, $4, $5, $6, $7, $7 FROM webhooks w
          WHERE w.shop_id = $1 AND (w.id = $2 OR $2 IS NULL AND w.active AND $3 = ANY (w.events))
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT DO NOTHING RETURNING 1",
     )
     .bind(shop)
     .bind(hook)
@@ -137,16 +137,16 @@ pub async fn enqueue(
     .bind(payload.ticket.as_ref().map(|t| t.id))
     .bind(sqlx::types::Json(payload))
     .bind(now)
-    .execute(db)
+    .fetch_all(db)
     .await?
-    .rows_affected())
+    .len() as u64)
 }
 
 /// Writes the deadline reminders due as of `now` for hooks subscribed to them: a follow-up due
 /// within [`crate::notifications::FOLLOW_UP_AHEAD`], a platform clock running out within
 /// [`crate::notifications::TIMER_AHEAD`] — the windows of the desk's own notices — once per
 /// hook, ticket and deadline however often it runs and from however many servers (the key holds
-/// the deadline). Returns the rows written.
+/// the deadline). Returns the rows written (counted as [`enqueue`] counts them).
 pub async fn enqueue_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "INSERT INTO webhook_deliveries (shop_id, hook_id, event, event_key, ticket_id, payload, next_attempt_at, created_at)
@@ -167,14 +167,14 @@ pub async fn enqueue_due(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<u64>
          WHERE w.active AND d.event = ANY (w.events)
            AND (t.follow_up_due_at > $1 AND t.follow_up_due_at <= $2 OR t.timer_due_at > $1 AND t.timer_due_at <= $3)
            AND d.due > $1 AND d.due <= d.until
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT DO NOTHING RETURNING 1",
     )
     .bind(now)
     .bind(now + crate::notifications::FOLLOW_UP_AHEAD)
     .bind(now + crate::notifications::TIMER_AHEAD)
-    .execute(pool)
+    .fetch_all(pool)
     .await?
-    .rows_affected())
+    .len() as u64)
 }
 
 /// One line of a hook's delivery log.

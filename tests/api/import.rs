@@ -302,7 +302,7 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
         ("refund", "requested", "misorder")
     );
     let refunded_at: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
-        "SELECT e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+        "SELECT e.at FROM ticket_events e JOIN tickets t ON t.shop_id = e.shop_id AND t.id = e.ticket_id
          WHERE t.refund_no = '200000000001' AND e.kind = 'status_changed' AND e.data ->> 'to' = 'refunded'",
     )
     .fetch_one(&app.pool)
