@@ -119,6 +119,22 @@ pub enum Error {
     Database(#[from] sqlx::Error),
 }
 
+/// Whether `table` is distributed on Citus (false on a PostgreSQL without it).
+pub async fn is_distributed(conn: &mut PgConnection, table: &str) -> sqlx::Result<bool> {
+    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !citus {
+        return Ok(false);
+    }
+    sqlx::query_scalar(
+        "SELECT count(*) > 0 FROM pg_dist_partition WHERE logicalrelid = to_regclass($1) AND partmethod = 'h'",
+    )
+    .bind(table)
+    .fetch_one(conn)
+    .await
+}
+
 /// Makes the shared tables reference tables and distributes the shop tables by `shop_id`,
 /// colocated, on the database `conn` is connected to as a superuser (the coordinator's). What is
 /// already done is left as it is, so it can run again after a failure or after a migration that

@@ -16,11 +16,13 @@ pub mod page;
 pub mod text;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use tokio::sync::OnceCell;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
@@ -392,25 +394,82 @@ const SETTINGS: [(&str, &str); 3] = [
 /// nothing and needs no transaction: it only reads), at most half as many as the desk's pool
 /// (at least two), opened when first needed.
 #[derive(Clone, Debug)]
-pub struct Connections(PgPool);
+pub struct Connections {
+    pool: PgPool,
+    /// How the index tables are placed, learnt by the first connection made.
+    placement: Arc<OnceCell<Placement>>,
+}
+
+/// Where the index tables are, which decides how the level statements name the shop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// In one PostgreSQL: the statements write `shop_id + 0 = $1`, so that a plan made once for
+    /// every shop never walks the shop's range of the primary key instead of the GIN index.
+    Local,
+    /// Distributed by shop on Citus: the statements write `shop_id = $1`, the term Citus finds
+    /// the shop's node by (the node plans the statement for that one shop).
+    Distributed,
+}
+
+impl Placement {
+    /// The statement of `statements` written for this placement.
+    fn of(self, statements: &[&'static str; 2]) -> &'static str {
+        match self {
+            Placement::Local => statements[0],
+            Placement::Distributed => statements[1],
+        }
+    }
+}
 
 impl Connections {
     /// Closes them (at shutdown).
     pub async fn close(&self) {
-        self.0.close().await;
+        self.pool.close().await;
     }
 
-    /// Connections to the database of `pool`, as its own are made.
+    /// Connections to the database of `pool`, as its own are made. The first one made asks how
+    /// the index tables are placed; on Citus every one then plans each statement for the values
+    /// bound to it (Citus finds a shop's node only in a plan made for that shop).
     pub fn beside(pool: &PgPool) -> Connections {
         let options = (*pool.connect_options()).clone().options(SETTINGS);
         let max = (pool.options().get_max_connections() / 2).max(2);
-        Connections(
-            PgPoolOptions::new()
+        let placement: Arc<OnceCell<Placement>> = Arc::default();
+        let learnt = placement.clone();
+        Connections {
+            pool: PgPoolOptions::new()
                 .max_connections(max)
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(5))
+                .after_connect(move |conn, _| {
+                    let placement = learnt.clone();
+                    Box::pin(async move {
+                        let placed = *placement
+                            .get_or_try_init(|| async {
+                                Ok::<_, sqlx::Error>(
+                                    if crate::db::citus::is_distributed(conn, "ticket_search").await? {
+                                        Placement::Distributed
+                                    } else {
+                                        Placement::Local
+                                    },
+                                )
+                            })
+                            .await?;
+                        if placed == Placement::Distributed {
+                            sqlx::raw_sql("SET plan_cache_mode = force_custom_plan")
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                })
                 .connect_lazy_with(options),
-        )
+            placement,
+        }
+    }
+
+    /// How the index tables are placed (learnt when the first connection was made).
+    fn placement(&self) -> Placement {
+        self.placement.get().copied().unwrap_or(Placement::Local)
     }
 }
 
@@ -440,10 +499,10 @@ async fn tickets_numbered(conn: &mut sqlx::PgConnection, ids: &[i64], f: &Bound,
 }
 
 /// The levels' read of `ticket_search`, with the joins and the conditions the filters need:
-/// `$2` the levels' `tsquery`s, `$3` the tickets shown already; the levels' ranges, the limit and
-/// the filters as numbered by the caller.
+/// `$1` the shop (named as `$shop` says, [`Placement`]), `$2` the levels' `tsquery`s, `$3` the
+/// tickets shown already; the levels' ranges, the limit and the filters as numbered by the caller.
 macro_rules! ticket_levels {
-    ($levels:literal, $joins:literal, $filters:expr, $limit:literal) => {
+    ($shop:literal, $levels:literal, $joins:literal, $filters:expr, $limit:literal) => {
         concat!(
             "SELECT ticket_id FROM (
                  SELECT m.ticket_id FROM unnest($2::text[], ",
@@ -452,10 +511,12 @@ macro_rules! ticket_levels {
                  CROSS JOIN LATERAL (
                      SELECT s.ticket_id FROM ticket_search s ",
             $joins,
-            " WHERE s.doc @@ l.q::tsquery AND s.shop_id + 0 = $1
+            " WHERE s.doc @@ l.q::tsquery AND ",
+            $shop,
+            " = $1
                        AND s.ticket_id + 0 >= l.low AND s.ticket_id + 0 < l.high AND s.ticket_id <> ALL($3) ",
             $filters,
-            " ORDER BY s.ticket_id DESC LIMIT ",
+            " ORDER BY s.ticket_id + 0 DESC LIMIT ",
             $limit,
             ") m
                  LIMIT ",
@@ -471,6 +532,7 @@ macro_rules! ticket_levels {
 /// filters the index table alone answers (a join per match would cost more than the match).
 async fn tickets_of(
     conn: &mut sqlx::PgConnection,
+    placement: Placement,
     tsquery: &str,
     top: i64,
     f: &Bound,
@@ -479,7 +541,11 @@ async fn tickets_of(
 ) -> sqlx::Result<Vec<i64>> {
     let (queries, froms, belows) = levels(tsquery, top);
     if f.is_none() {
-        return sqlx::query_scalar(ticket_levels!("$4::bigint[], $6::bigint[]", "", "", "$5"))
+        const ALONE: [&str; 2] = [
+            ticket_levels!("s.shop_id + 0", "$4::bigint[], $6::bigint[]", "", "", "$5"),
+            ticket_levels!("s.shop_id", "$4::bigint[], $6::bigint[]", "", "", "$5"),
+        ];
+        return sqlx::query_scalar(placement.of(&ALONE))
             .bind(f.shop)
             .bind(queries)
             .bind(except)
@@ -489,15 +555,26 @@ async fn tickets_of(
             .fetch_all(conn)
             .await;
     }
-    let statement = sqlx::query_scalar(ticket_levels!(
-        "$12::bigint[], $14::bigint[]",
-        "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
-        filters!(),
-        "$13"
-    ))
-    .bind(f.shop)
-    .bind(queries)
-    .bind(except);
+    const FILTERED: [&str; 2] = [
+        ticket_levels!(
+            "s.shop_id + 0",
+            "$12::bigint[], $14::bigint[]",
+            "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
+            filters!(),
+            "$13"
+        ),
+        ticket_levels!(
+            "s.shop_id",
+            "$12::bigint[], $14::bigint[]",
+            "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
+            filters!(),
+            "$13"
+        ),
+    ];
+    let statement = sqlx::query_scalar(placement.of(&FILTERED))
+        .bind(f.shop)
+        .bind(queries)
+        .bind(except);
     f.bind_filters(statement)
         .bind(froms)
         .bind(limit)
@@ -562,13 +639,14 @@ pub async fn search(
     request: &Request,
     viewer: Viewer,
 ) -> sqlx::Result<Results> {
-    let mut conn = connections.0.acquire().await?;
+    let mut conn = connections.pool.acquire().await?;
+    let placement = connections.placement();
     let (mut catching_up, mut tops) = tops(&mut conn, shop).await?;
     if catching_up {
         // The connection is not held while the indexer's rows are waited for.
         drop(conn);
         index::catch_up(pool, shop, CATCH_UP).await?;
-        conn = connections.0.acquire().await?;
+        conn = connections.pool.acquire().await?;
         (catching_up, tops) = self::tops(&mut conn, shop).await?;
     }
     let query = &request.query;
@@ -586,14 +664,23 @@ pub async fn search(
     }
     if query.has_long_words() && !query.only_number {
         let limit = BEST - best.len() as i64;
-        let more = tickets_of(&mut conn, &query.to_best_tsquery(), tops.tickets, &f, &best, limit).await?;
+        let more = tickets_of(
+            &mut conn,
+            placement,
+            &query.to_best_tsquery(),
+            tops.tickets,
+            &f,
+            &best,
+            limit,
+        )
+        .await?;
         best.extend(more);
     }
     // `#156` asks for that ticket only.
     let text = !query.only_number;
     let top = request.before.map_or(tops.tickets, |b| b.0);
     let mut ids = if text {
-        tickets_of(&mut conn, &tsquery, top, &f, &best, PAGE + 1).await?
+        tickets_of(&mut conn, placement, &tsquery, top, &f, &best, PAGE + 1).await?
     } else {
         Vec::new()
     };
@@ -607,14 +694,14 @@ pub async fn search(
         best.clear();
     }
     let (buyers, orders) = if first_page && text {
-        let mut buyers = buyers_of(&mut conn, shop, &tsquery, tops.buyers).await?;
+        let mut buyers = buyers_of(&mut conn, placement, shop, &tsquery, tops.buyers).await?;
         for b in &mut buyers {
             b.phone = b.phone.as_deref().map(crate::privacy::mask_phone);
             if !viewer.names {
                 b.name = b.name.as_deref().map(crate::privacy::mask_name);
             }
         }
-        let orders = orders_of(&mut conn, shop, &tsquery, tops.orders).await?;
+        let orders = orders_of(&mut conn, placement, shop, &tsquery, tops.orders).await?;
         (buyers, orders)
     } else {
         (Vec::new(), Vec::new())
@@ -700,10 +787,11 @@ macro_rules! order_columns {
     };
 }
 
-/// The newest `$id`s of the index table `$table` that the levels' `tsquery`s find (`$2`, with the
-/// ranges `$4`, `$5`), at most `$3`, as the table `found`: the buyers' and the orders' lists.
+/// The newest `$id`s of the index table `$table` of the shop `$1` (named as `$shop` says,
+/// [`Placement`]) that the levels' `tsquery`s find (`$2`, with the ranges `$4`, `$5`), at most
+/// `$3`, as the table `found`: the buyers' and the orders' lists.
 macro_rules! side_levels {
-    ($table:literal, $id:literal) => {
+    ($shop:literal, $table:literal, $id:literal) => {
         concat!(
             "(SELECT m.",
             $id,
@@ -714,7 +802,9 @@ macro_rules! side_levels {
             " FROM ",
             $table,
             " x
-                  WHERE x.doc @@ l.q::tsquery AND x.shop_id + 0 = $1
+                  WHERE x.doc @@ l.q::tsquery AND ",
+            $shop,
+            " = $1
                     AND x.",
             $id,
             " + 0 >= l.low AND x.",
@@ -722,7 +812,7 @@ macro_rules! side_levels {
             " + 0 < l.high
                   ORDER BY x.",
             $id,
-            " DESC LIMIT $3) m
+            " + 0 DESC LIMIT $3) m
               LIMIT $3) found "
         )
     };
@@ -731,50 +821,73 @@ macro_rules! side_levels {
 /// The newest buyers the query finds.
 async fn buyers_of(
     conn: &mut sqlx::PgConnection,
+    placement: Placement,
     shop: ShopId,
     tsquery: &str,
     top: i64,
 ) -> sqlx::Result<Vec<BuyerHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
-    sqlx::query_as(concat!(
-        buyer_columns!(),
-        "FROM ",
-        side_levels!("buyer_search", "customer_id"),
-        "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
-         ORDER BY c.id DESC"
-    ))
-    .bind(shop)
-    .bind(queries)
-    .bind(SIDE)
-    .bind(froms)
-    .bind(belows)
-    .fetch_all(conn)
-    .await
+    const STATEMENTS: [&str; 2] = [
+        concat!(
+            buyer_columns!(),
+            "FROM ",
+            side_levels!("x.shop_id + 0", "buyer_search", "customer_id"),
+            "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
+             ORDER BY c.id DESC"
+        ),
+        concat!(
+            buyer_columns!(),
+            "FROM ",
+            side_levels!("x.shop_id", "buyer_search", "customer_id"),
+            "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
+             ORDER BY c.id DESC"
+        ),
+    ];
+    sqlx::query_as(placement.of(&STATEMENTS))
+        .bind(shop)
+        .bind(queries)
+        .bind(SIDE)
+        .bind(froms)
+        .bind(belows)
+        .fetch_all(conn)
+        .await
 }
 
 /// The newest orders the query finds.
 async fn orders_of(
     conn: &mut sqlx::PgConnection,
+    placement: Placement,
     shop: ShopId,
     tsquery: &str,
     top: i64,
 ) -> sqlx::Result<Vec<OrderHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
-    sqlx::query_as(concat!(
-        order_columns!(),
-        "FROM ",
-        side_levels!("order_search", "order_id"),
-        "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
-         JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-         ORDER BY o.id DESC"
-    ))
-    .bind(shop)
-    .bind(queries)
-    .bind(SIDE)
-    .bind(froms)
-    .bind(belows)
-    .fetch_all(conn)
-    .await
+    const STATEMENTS: [&str; 2] = [
+        concat!(
+            order_columns!(),
+            "FROM ",
+            side_levels!("x.shop_id + 0", "order_search", "order_id"),
+            "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
+             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+             ORDER BY o.id DESC"
+        ),
+        concat!(
+            order_columns!(),
+            "FROM ",
+            side_levels!("x.shop_id", "order_search", "order_id"),
+            "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
+             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+             ORDER BY o.id DESC"
+        ),
+    ];
+    sqlx::query_as(placement.of(&STATEMENTS))
+        .bind(shop)
+        .bind(queries)
+        .bind(SIDE)
+        .bind(froms)
+        .bind(belows)
+        .fetch_all(conn)
+        .await
 }
 
 /// The first of these pieces of a ticket's text that the query matches, marked, as the
