@@ -37,16 +37,16 @@ pub async fn beat(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "WITH before AS (
-             SELECT typing, seen_at FROM presence WHERE shop_id = $2 AND ticket_id = $3 AND user_id = $1),
-         saved AS (
-             INSERT INTO presence (user_id, shop_id, ticket_id, typing, seen_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (shop_id, ticket_id, user_id) DO UPDATE SET typing = EXCLUDED.typing, seen_at = EXCLUDED.seen_at
-             RETURNING 1)
+        "WITH saved AS (
+             INSERT INTO presence (user_id, shop_id, ticket_id, typing, seen_at, news) VALUES ($1, $2, $3, $4, $5, true)
+             ON CONFLICT (shop_id, ticket_id, user_id) DO UPDATE SET
+                 typing = EXCLUDED.typing, seen_at = EXCLUDED.seen_at,
+                 news = presence.typing <> EXCLUDED.typing OR presence.seen_at <= $6
+             RETURNING news)
          INSERT INTO live_outbox (shop_id, payload)
          SELECT $2, json_build_object('k', 'p', 's', $2::bigint, 't', $3::bigint)::text
          FROM saved
-         WHERE NOT EXISTS (SELECT 1 FROM before WHERE typing = $4 AND seen_at > $6)",
+         WHERE saved.news",
     )
     .bind(user)
     .bind(shop)
