@@ -39,23 +39,52 @@ async fn insert_note(
 
 /// Where each note of the ticket is stored, oldest first: (partition, text).
 async fn homes(pool: &sqlx::PgPool, ticket: i64) -> Vec<(String, String)> {
-    sqlx::query_as(
-        "SELECT tableoid::regclass::text, data ->> 'text' FROM ticket_events
-         WHERE ticket_id = $1 AND kind = 'note' ORDER BY at, id",
+    // Each partition read by its name (on Citus `tableoid` names a shard of it, not the table).
+    let partitions: Vec<String> = sqlx::query_scalar(
+        "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'ticket_events'::regclass",
     )
-    .bind(ticket)
     .fetch_all(pool)
     .await
-    .expect("homes")
+    .expect("partitions");
+    let mut notes: Vec<(chrono::DateTime<chrono::Utc>, i64, String, String)> = Vec::new();
+    for partition in partitions {
+        let rows: Vec<(chrono::DateTime<chrono::Utc>, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT at, id, data ->> 'text' FROM {partition} WHERE ticket_id = $1 AND kind = 'note'"
+        )))
+        .bind(ticket)
+        .fetch_all(pool)
+        .await
+        .expect("homes");
+        notes.extend(rows.into_iter().map(|(at, id, text)| (at, id, partition.clone(), text)));
+    }
+    notes.sort();
+    notes
+        .into_iter()
+        .map(|(_, _, partition, text)| (partition, text))
+        .collect()
 }
 
-/// The relations a plan reads.
+/// The relations a plan reads; on Citus, those its tasks read on the workers, each shard named
+/// as its table (`ticket_events_2025_04_102345` is `ticket_events_2025_04`).
 fn relations(plan: &Value, into: &mut Vec<String>) {
     if let Some(name) = plan.get("Relation Name").and_then(Value::as_str) {
         into.push(name.to_string());
     }
     for child in plan.get("Plans").and_then(Value::as_array).into_iter().flatten() {
         relations(child, into);
+    }
+    let tasks = plan.pointer("/Distributed Query/Job/Tasks").and_then(Value::as_array);
+    for task in tasks.into_iter().flatten() {
+        // `Remote Plan` holds the worker's EXPLAIN output: a list of plans.
+        let remote = task.get("Remote Plan").and_then(Value::as_array).into_iter().flatten();
+        for explained in remote.filter_map(Value::as_array).flatten() {
+            let mut read = Vec::new();
+            relations(&explained["Plan"], &mut read);
+            into.extend(read.into_iter().map(|shard| match shard.rsplit_once('_') {
+                Some((table, id)) if id.len() > 4 && id.bytes().all(|b| b.is_ascii_digit()) => table.to_string(),
+                _ => shard,
+            }));
+        }
     }
 }
 
@@ -147,7 +176,13 @@ async fn a_month_of_the_timeline_reads_one_partition_and_old_months_detach() {
         .await
         .expect_err("a month is not the desk's to delete from")
         .to_string();
-    assert!(refused.contains("permission denied"), "{refused}");
+    // Refused to the desk's own role by its rights; to a role with every right, by the guard.
+    let why = if crate::support::desk_has_its_own_role() {
+        "permission denied"
+    } else {
+        "append-only"
+    };
+    assert!(refused.contains(why), "{refused}");
 
     // The ticket's page reads its whole timeline across the months.
     let answer = desk
@@ -235,11 +270,10 @@ async fn events_of_a_month_without_its_partition_wait_in_the_default_one_and_mov
         .await
         .expect("ids");
     assert_eq!(ids_after, ids_before, "every event kept, with its id");
-    let strays: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE tableoid = 'ticket_events_other'::regclass")
-            .fetch_one(pool)
-            .await
-            .expect("strays");
+    let strays: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_events_other")
+        .fetch_one(pool)
+        .await
+        .expect("strays");
     assert_eq!(strays, 0);
     // The clock's month and the next two exist; a second pass makes nothing.
     let now_month = desk
