@@ -57,23 +57,30 @@ pub(super) async fn write_table(
     mut batches: mpsc::Receiver<Vec<u8>>,
 ) -> anyhow::Result<()> {
     let mut conn = pool.acquire().await?;
-    // Foreign keys are consistent by construction (see the module's documentation).
-    sqlx::raw_sql("SET session_replication_role = replica; SET synchronous_commit = off")
-        .execute(&mut *conn)
-        .await?;
     let result = async {
         while let Some(batch) = batches.recv().await {
+            // A transaction per batch, its settings its own (the pooled connection is left as it
+            // was found). Foreign keys are consistent by construction (see the module's
+            // documentation). On Citus the settings reach the workers' shards too, which a
+            // session's own settings do not.
+            sqlx::raw_sql(
+                "BEGIN; SET LOCAL citus.propagate_set_commands = 'local';
+                 SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off",
+            )
+            .execute(&mut *conn)
+            .await?;
             let mut copy = conn.copy_in_raw(table.copy_statement()).await?;
             copy.send(batch).await?;
             copy.finish().await?;
+            sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
         }
         anyhow::Ok(())
     }
     .await;
-    // Leave the pooled connection as it was found.
-    sqlx::raw_sql("RESET session_replication_role; RESET synchronous_commit")
-        .execute(&mut *conn)
-        .await?;
+    if result.is_err() {
+        // A batch that failed leaves its transaction open: it is rolled back, not returned so.
+        conn.close_on_drop();
+    }
     result.map_err(|e| anyhow::anyhow!("writing {table:?}: {e}"))
 }
 
