@@ -178,6 +178,27 @@ pub struct RestoreSummary {
     pub replaced: i64,
 }
 
+/// The archive's table of contents (`pg_restore --list`) without the entries of the Citus
+/// extensions, or `None` when it has none.
+fn leave_out_citus(contents: &str) -> Option<String> {
+    let citus = |line: &str| {
+        ["EXTENSION - ", "COMMENT - EXTENSION "].iter().any(|kind| {
+            line.split_once(kind)
+                .is_some_and(|(_, rest)| matches!(rest.split_whitespace().next(), Some("citus" | "citus_columnar")))
+        })
+    };
+    if !contents.lines().any(citus) {
+        return None;
+    }
+    Some(
+        contents
+            .lines()
+            .filter(|line| !citus(line))
+            .map(|line| format!("{line}\n"))
+            .collect(),
+    )
+}
+
 /// Tables, views and sequences outside PostgreSQL's own schemas.
 const USER_RELATIONS: &str = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
@@ -194,7 +215,7 @@ pub async fn restore(target: &Target, file: &Path, force: bool) -> anyhow::Resul
         .tool("pg_restore")?
         .arg("--list")
         .arg(file)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
         .await
@@ -220,8 +241,13 @@ pub async fn restore(target: &Target, file: &Path, force: bool) -> anyhow::Resul
         drop_everything(&mut conn).await?;
     }
 
-    let output = target
-        .tool("pg_restore")?
+    // A backup of a Citus coordinator restores as one PostgreSQL's database: the extension is
+    // left out (it loads only where the server preloads it), and the tables come back as plain
+    // tables, holding every shard's rows (`aftersales distribute` spreads them again).
+    let contents = String::from_utf8_lossy(&listing.stdout);
+    let without_citus = leave_out_citus(&contents);
+    let mut restoring = target.tool("pg_restore")?;
+    restoring
         .args([
             "--no-password",
             "--no-owner",
@@ -229,13 +255,23 @@ pub async fn restore(target: &Target, file: &Path, force: bool) -> anyhow::Resul
             "--single-transaction",
             "--exit-on-error",
         ])
-        .arg(format!("--dbname={}", target.database()))
+        .arg(format!("--dbname={}", target.database()));
+    if without_citus.is_some() {
+        restoring.arg("--use-list=/dev/stdin").stdin(Stdio::piped());
+    }
+    let mut child = restoring
         .arg(file)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .output()
-        .await
+        .spawn()
         .context("cannot run pg_restore")?;
+    if let (Some(list), Some(mut stdin)) = (without_citus, child.stdin.take()) {
+        use tokio::io::AsyncWriteExt;
+        stdin.write_all(list.as_bytes()).await?;
+        // Closed: pg_restore reads the list to its end.
+        drop(stdin);
+    }
+    let output = child.wait_with_output().await.context("cannot run pg_restore")?;
     if !output.status.success() {
         bail!(
             "pg_restore failed, nothing was restored: {}",
@@ -287,6 +323,30 @@ mod tests {
         assert_eq!(
             partial_name(Path::new("/var/backups/desk-2026-12-01.dump")),
             PathBuf::from("/var/backups/desk-2026-12-01.dump.partial")
+        );
+    }
+
+    #[test]
+    fn a_citus_coordinators_backup_is_restored_without_the_extension() {
+        let listing = ";\n; Archive created at 2026-12-03 02:00:00 UTC\n;\n\
+            3; 3079 16385 EXTENSION - citus \n\
+            4852; 0 0 COMMENT - EXTENSION citus \n\
+            5; 3079 16400 EXTENSION - citus_columnar \n\
+            6; 3079 16401 EXTENSION - citusish \n\
+            230; 1259 16500 TABLE public tickets aftersales_app\n\
+            231; 1259 16501 TABLE public citus_notes aftersales_app\n";
+        assert_eq!(
+            leave_out_citus(listing).as_deref(),
+            Some(
+                ";\n; Archive created at 2026-12-03 02:00:00 UTC\n;\n\
+                 6; 3079 16401 EXTENSION - citusish \n\
+                 230; 1259 16500 TABLE public tickets aftersales_app\n\
+                 231; 1259 16501 TABLE public citus_notes aftersales_app\n"
+            )
+        );
+        assert_eq!(
+            leave_out_citus("230; 1259 16500 TABLE public tickets aftersales_app\n"),
+            None
         );
     }
 }

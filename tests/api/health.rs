@@ -27,17 +27,20 @@ async fn a_database_that_cannot_store_makes_writes_503_with_retry_after_and_the_
     let admin = aftersales::db::pool(desk.app.admin_options.clone(), 1)
         .await
         .expect("pool");
-    sqlx::raw_sql(
+    // One statement at a time: Citus sends a statement's whole text on to the workers.
+    for statement in [
         "CREATE FUNCTION simulated_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
-         CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE ON readiness_probe
-             FOR EACH ROW EXECUTE FUNCTION simulated_disk_full();
-         CREATE TRIGGER disk_full BEFORE INSERT ON tickets
-             FOR EACH ROW EXECUTE FUNCTION simulated_disk_full();",
-    )
-    .execute(&admin)
-    .await
-    .expect("simulate a full disk");
+         BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$",
+        "CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE ON readiness_probe
+             FOR EACH ROW EXECUTE FUNCTION simulated_disk_full()",
+        "CREATE TRIGGER disk_full BEFORE INSERT ON tickets
+             FOR EACH ROW EXECUTE FUNCTION simulated_disk_full()",
+    ] {
+        sqlx::raw_sql(statement)
+            .execute(&admin)
+            .await
+            .expect("simulate a full disk");
+    }
     let ready = desk
         .app
         .client
@@ -79,10 +82,12 @@ async fn a_database_that_cannot_store_makes_writes_503_with_retry_after_and_the_
     assert!(text.contains("数据库暂时无法保存任何内容"), "{text}");
     assert!(!text.contains("nothing was changed"), "{text}");
     // Room again: ready, and the write goes through.
-    sqlx::raw_sql("DROP TRIGGER disk_full ON readiness_probe; DROP TRIGGER disk_full ON tickets")
-        .execute(&admin)
-        .await
-        .expect("free the disk");
+    for statement in [
+        "DROP TRIGGER disk_full ON readiness_probe",
+        "DROP TRIGGER disk_full ON tickets",
+    ] {
+        sqlx::raw_sql(statement).execute(&admin).await.expect("free the disk");
+    }
     let ready = desk
         .app
         .client

@@ -729,8 +729,8 @@ async fn a_shop_loaded_in_bulk_has_its_figures_counted_from_what_was_written() {
             .await
             + one(
                 "SELECT COALESCE(sum(tickets_closed), 0)::int8 FROM report_days d WHERE span = 'day' AND dim = 'kind'
-                 AND NOT EXISTS (SELECT 1 FROM report_days m WHERE m.span = 'month' AND m.dim = 'kind'
-                                 AND m.start = date_trunc('month', d.start)::date)"
+                 AND NOT EXISTS (SELECT 1 FROM report_days m WHERE m.shop_id = d.shop_id AND m.span = 'month'
+                                 AND m.dim = 'kind' AND m.start = date_trunc('month', d.start)::date)"
             )
             .await,
         one("SELECT count(*) FROM tickets WHERE closed_at IS NOT NULL").await,

@@ -202,6 +202,13 @@ async fn prepare_template(base: &PgConnectOptions, roles: bool, workers: &[PgCon
     }
 }
 
+/// Whether the desk works as its own role, as in production (on the embedded cluster), rather
+/// than as the role `DATABASE_URL` gives (on another server, a Citus cluster included): what
+/// that role may not do is checked only then.
+pub fn desk_has_its_own_role() -> bool {
+    server().roles
+}
+
 /// A fresh directory under the system temp dir (short: socket paths are limited).
 pub fn temp_dir(tag: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);

@@ -47,7 +47,7 @@ trap stop EXIT
 for i in "${!nodes[@]}"; do
   dir="$work/${nodes[$i]}"
   port=$((base_port + i))
-  "${as_owner[@]}" "$bindir/initdb" -D "$dir" -U postgres -A trust --locale=C.UTF-8 -E UTF8 >/dev/null
+  "${as_owner[@]}" "$bindir/initdb" -D "$dir" -U postgres -A trust --no-locale -E UTF8 >/dev/null
   cat >> "$dir/postgresql.conf" <<CONF
 port = $port
 listen_addresses = '127.0.0.1'
