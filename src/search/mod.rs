@@ -381,7 +381,7 @@ impl Bound {
 /// GIN index, one age level at a time ([`age`]), never by reading the table through, nor
 /// through a primary key's range (the statements write `id + 0` for that); the tops, the joins
 /// of the filters and the hits' rows use the primary keys; plans are the same for every word,
-/// so they are planned once per connection; a search is one of many at once, so it starts no
+/// so they are planned once per connection (on Citus, once per call: [`Connections::beside`]); a search is one of many at once, so it starts no
 /// parallel workers. (Sent as the connections' start-up options: a connection pooler in front
 /// of PostgreSQL must pass them on.)
 const SETTINGS: [(&str, &str); 3] = [
@@ -498,11 +498,24 @@ async fn tickets_numbered(conn: &mut sqlx::PgConnection, ids: &[i64], f: &Bound,
     f.bind_filters(statement).fetch_all(conn).await
 }
 
+/// A statement as written for each [`Placement`], in the order [`Placement::of`] takes them:
+/// the macro `$m` is given what follows `shop_id` in the shop's term (` + 0` on one PostgreSQL,
+/// nothing on Citus), then its own arguments.
+macro_rules! placed {
+    ($m:ident) => {
+        [$m!(" + 0"), $m!("")]
+    };
+    ($m:ident, $($args:tt)*) => {
+        [$m!(" + 0", $($args)*), $m!("", $($args)*)]
+    };
+}
+
 /// The levels' read of `ticket_search`, with the joins and the conditions the filters need:
-/// `$1` the shop (named as `$shop` says, [`Placement`]), `$2` the levels' `tsquery`s, `$3` the
-/// tickets shown already; the levels' ranges, the limit and the filters as numbered by the caller.
+/// `$1` the shop (`shop_id` followed by `$after_shop`: [`placed`]), `$2` the levels' `tsquery`s,
+/// `$3` the tickets shown already; the levels' ranges, the limit and the filters as numbered by
+/// the caller.
 macro_rules! ticket_levels {
-    ($shop:literal, $levels:literal, $joins:literal, $filters:expr, $limit:literal) => {
+    ($after_shop:literal, $levels:literal, $joins:literal, $filters:expr, $limit:literal) => {
         concat!(
             "SELECT ticket_id FROM (
                  SELECT m.ticket_id FROM unnest($2::text[], ",
@@ -511,8 +524,8 @@ macro_rules! ticket_levels {
                  CROSS JOIN LATERAL (
                      SELECT s.ticket_id FROM ticket_search s ",
             $joins,
-            " WHERE s.doc @@ l.q::tsquery AND ",
-            $shop,
+            " WHERE s.doc @@ l.q::tsquery AND s.shop_id",
+            $after_shop,
             " = $1
                        AND s.ticket_id + 0 >= l.low AND s.ticket_id + 0 < l.high AND s.ticket_id <> ALL($3) ",
             $filters,
@@ -541,10 +554,7 @@ async fn tickets_of(
 ) -> sqlx::Result<Vec<i64>> {
     let (queries, froms, belows) = levels(tsquery, top);
     if f.is_none() {
-        const ALONE: [&str; 2] = [
-            ticket_levels!("s.shop_id + 0", "$4::bigint[], $6::bigint[]", "", "", "$5"),
-            ticket_levels!("s.shop_id", "$4::bigint[], $6::bigint[]", "", "", "$5"),
-        ];
+        const ALONE: [&str; 2] = placed!(ticket_levels, "$4::bigint[], $6::bigint[]", "", "", "$5");
         return sqlx::query_scalar(placement.of(&ALONE))
             .bind(f.shop)
             .bind(queries)
@@ -555,22 +565,13 @@ async fn tickets_of(
             .fetch_all(conn)
             .await;
     }
-    const FILTERED: [&str; 2] = [
-        ticket_levels!(
-            "s.shop_id + 0",
-            "$12::bigint[], $14::bigint[]",
-            "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
-            filters!(),
-            "$13"
-        ),
-        ticket_levels!(
-            "s.shop_id",
-            "$12::bigint[], $14::bigint[]",
-            "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
-            filters!(),
-            "$13"
-        ),
-    ];
+    const FILTERED: [&str; 2] = placed!(
+        ticket_levels,
+        "$12::bigint[], $14::bigint[]",
+        "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
+        filters!(),
+        "$13"
+    );
     let statement = sqlx::query_scalar(placement.of(&FILTERED))
         .bind(f.shop)
         .bind(queries)
@@ -787,11 +788,11 @@ macro_rules! order_columns {
     };
 }
 
-/// The newest `$id`s of the index table `$table` of the shop `$1` (named as `$shop` says,
-/// [`Placement`]) that the levels' `tsquery`s find (`$2`, with the ranges `$4`, `$5`), at most
-/// `$3`, as the table `found`: the buyers' and the orders' lists.
+/// The newest `$id`s of the index table `$table` of the shop `$1` (`shop_id` followed by
+/// `$after_shop`: [`placed`]) that the levels' `tsquery`s find (`$2`, with the ranges `$4`, `$5`),
+/// at most `$3`, as the table `found`: the buyers' and the orders' lists.
 macro_rules! side_levels {
-    ($shop:literal, $table:literal, $id:literal) => {
+    ($after_shop:literal, $table:literal, $id:literal) => {
         concat!(
             "(SELECT m.",
             $id,
@@ -802,8 +803,8 @@ macro_rules! side_levels {
             " FROM ",
             $table,
             " x
-                  WHERE x.doc @@ l.q::tsquery AND ",
-            $shop,
+                  WHERE x.doc @@ l.q::tsquery AND x.shop_id",
+            $after_shop,
             " = $1
                     AND x.",
             $id,
@@ -827,22 +828,18 @@ async fn buyers_of(
     top: i64,
 ) -> sqlx::Result<Vec<BuyerHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
-    const STATEMENTS: [&str; 2] = [
-        concat!(
-            buyer_columns!(),
-            "FROM ",
-            side_levels!("x.shop_id + 0", "buyer_search", "customer_id"),
-            "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
-             ORDER BY c.id DESC"
-        ),
-        concat!(
-            buyer_columns!(),
-            "FROM ",
-            side_levels!("x.shop_id", "buyer_search", "customer_id"),
-            "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
-             ORDER BY c.id DESC"
-        ),
-    ];
+    macro_rules! statement {
+        ($after_shop:literal) => {
+            concat!(
+                buyer_columns!(),
+                "FROM ",
+                side_levels!($after_shop, "buyer_search", "customer_id"),
+                "JOIN customers c ON c.shop_id = $1 AND c.id = found.customer_id
+                 ORDER BY c.id DESC"
+            )
+        };
+    }
+    const STATEMENTS: [&str; 2] = placed!(statement);
     sqlx::query_as(placement.of(&STATEMENTS))
         .bind(shop)
         .bind(queries)
@@ -862,24 +859,19 @@ async fn orders_of(
     top: i64,
 ) -> sqlx::Result<Vec<OrderHit>> {
     let (queries, froms, belows) = levels(tsquery, top);
-    const STATEMENTS: [&str; 2] = [
-        concat!(
-            order_columns!(),
-            "FROM ",
-            side_levels!("x.shop_id + 0", "order_search", "order_id"),
-            "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
-             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-             ORDER BY o.id DESC"
-        ),
-        concat!(
-            order_columns!(),
-            "FROM ",
-            side_levels!("x.shop_id", "order_search", "order_id"),
-            "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
-             JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
-             ORDER BY o.id DESC"
-        ),
-    ];
+    macro_rules! statement {
+        ($after_shop:literal) => {
+            concat!(
+                order_columns!(),
+                "FROM ",
+                side_levels!($after_shop, "order_search", "order_id"),
+                "JOIN orders o ON o.shop_id = $1 AND o.id = found.order_id
+                 JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
+                 ORDER BY o.id DESC"
+            )
+        };
+    }
+    const STATEMENTS: [&str; 2] = placed!(statement);
     sqlx::query_as(placement.of(&STATEMENTS))
         .bind(shop)
         .bind(queries)

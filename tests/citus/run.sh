@@ -6,6 +6,8 @@
 # Citus is not in Debian's packages: its extension must be built and installed into this
 # PostgreSQL by hand (docs/ARCHITECTURE.md, "From one PostgreSQL to a Citus cluster"). Without it
 # the script says so and exits 2. Arguments go to the test binary (a filter, --test-threads …).
+# The desk works as the coordinator's superuser here, as DATABASE_URL gives it: what the desk's own
+# role may not do is checked on the embedded cluster (`cargo test`), the append-only guards here too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
