@@ -9,6 +9,7 @@
 //!
 //! The method and the figures are in `docs/PERFORMANCE.md`.
 
+pub mod ceiling;
 pub mod generate;
 pub mod run;
 

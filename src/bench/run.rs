@@ -21,6 +21,7 @@ use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use super::ceiling;
 use super::generate::{AGENTS, SUPERVISORS, login};
 
 /// How to run.
@@ -59,6 +60,9 @@ pub struct Outcome {
     pub met: bool,
     /// The first unexpected answer, if any.
     pub first_error: Option<String>,
+    /// What pgbench did with the scenario's statements: transactions per second, or why it was
+    /// not measured ([`ceiling`]).
+    pub ceiling: Result<f64, String>,
 }
 
 impl Outcome {
@@ -398,6 +402,19 @@ async fn bench(
         owner_token,
         year,
     });
+    // The SQL ceiling needs the embedded cluster's log ([`ceiling`]).
+    let database = crate::db::open(database_url, data_dir, 2).await?;
+    let recorder = match database.cluster.as_ref() {
+        Some(cluster) => Some(
+            ceiling::Recorder::start(
+                database.maintenance.clone(),
+                cluster.log_file().to_path_buf(),
+                ceiling::scripts_beside(&options.out),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let mut outcomes = Vec::new();
     for scenario in Scenario::ALL {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == scenario.short()) {
@@ -409,14 +426,55 @@ async fn bench(
             options.concurrency
         };
         eprintln!("bench: {} with {clients} client(s) …", scenario.name());
-        let outcome = measure(&shared, scenario, clients, options.duration).await;
+        let mut outcome = measure(&shared, scenario, clients, options.duration).await;
         if let Some(error) = &outcome.first_error {
             eprintln!("bench:   unexpected answer: {error}");
         }
+        outcome.ceiling = match &recorder {
+            Some(recorder) => {
+                eprintln!("bench:   its statements with pgbench, {clients} client(s) …");
+                sql_ceiling(&shared, recorder, scenario, clients, options.duration)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            None => Err("not measured: needs the embedded cluster's log".into()),
+        };
+        if let Err(why) = &outcome.ceiling {
+            eprintln!("bench:   SQL ceiling: {why}");
+        }
         outcomes.push(outcome);
     }
+    if let Some(recorder) = recorder {
+        recorder.stop().await;
+    }
+    database.close().await?;
     let memory = pid.and_then(peak_memory_kib);
     Ok(table(&outcomes, memory, options, (tickets, events, lines)))
+}
+
+/// How many requests of a scenario are recorded for its pgbench scripts.
+const RECORDED: usize = 12;
+
+/// Records the statements of [`RECORDED`] requests of `scenario` (as its first client sends
+/// them) and runs them with pgbench as the scenario ran: its transactions per second.
+async fn sql_ceiling(
+    shared: &Shared,
+    recorder: &ceiling::Recorder,
+    scenario: Scenario,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    let request = |n: usize| request_for(shared, scenario, 0, n).map_err(anyhow::Error::msg);
+    let warm_up = request(0)?;
+    let requests = (1..=RECORDED).map(request).collect::<anyhow::Result<Vec<_>>>()?;
+    let scripts = recorder.record(scenario.short(), &warm_up, &requests).await?;
+    // A search's statements run on connections set up as the search's own are.
+    let settings: &[(&str, &str)] = if scenario == Scenario::Search {
+        &crate::search::SETTINGS
+    } else {
+        &[]
+    };
+    recorder.pgbench(settings, &scripts, clients, duration).await
 }
 
 /// Runs one scenario: a warm-up, then `duration` measured.
@@ -474,6 +532,7 @@ async fn measure(shared: &Arc<Shared>, scenario: Scenario, clients: usize, durat
         target: scenario.target(),
         met: false,
         first_error,
+        ceiling: Err("not measured".into()),
     };
     outcome.met = scenario.met(&outcome);
     outcome
@@ -491,8 +550,6 @@ async fn client_loop(
     let mut latencies = Vec::with_capacity(16_384);
     let mut errors = 0;
     let mut first_error = None;
-    let agent = client % shared.agent_tokens.len();
-    let open = &shared.samples.open_by_agent[agent];
     let mut n: usize = client * 7_919;
     let mut first = true;
     loop {
@@ -503,63 +560,9 @@ async fn client_loop(
             break;
         }
         n = n.wrapping_add(1);
-        let (method, path, token, body) = match scenario {
-            Scenario::Queue => (Method::GET, "/".to_string(), &shared.agent_tokens[agent], None),
-            Scenario::Ticket => {
-                let pages = &shared.samples.page_tickets;
-                let id = pages[(n * 31 + client) % pages.len()];
-                (Method::GET, format!("/tickets/{id}"), &shared.agent_tokens[agent], None)
-            }
-            Scenario::Overdue => (
-                Method::GET,
-                "/follow-ups".to_string(),
-                &shared.supervisor_tokens[client % shared.supervisor_tokens.len()],
-                None,
-            ),
-            Scenario::Create => {
-                let orders = &shared.samples.order_nos;
-                let order_no = &orders[(n * 13 + client) % orders.len()];
-                (
-                    Method::POST,
-                    format!("/api/v1/shops/{}/tickets", shared.samples.shop),
-                    &shared.agent_tokens[agent],
-                    Some(json!({
-                        "kind": "complaint", "order_no": order_no, "reason": "quality",
-                        "description": "压测：商品有瑕疵，买家要求说明",
-                    })),
-                )
-            }
-            Scenario::FollowUp => {
-                if open.is_empty() {
-                    return (latencies, 1, Some(format!("agent {} has no open ticket", agent + 1)));
-                }
-                let id = open[n % open.len()];
-                (
-                    Method::POST,
-                    format!("/api/v1/tickets/{id}/follow-ups"),
-                    &shared.agent_tokens[agent],
-                    Some(json!({ "channel": "chat", "summary": "压测：已联系买家，持续跟进" })),
-                )
-            }
-            Scenario::Reports => (
-                Method::GET,
-                format!("/reports?from={}&to={}", shared.year.0, shared.year.1),
-                &shared.owner_token,
-                None,
-            ),
-            Scenario::Search => {
-                let q = search_term(&shared.samples, n * 17 + client);
-                (
-                    Method::GET,
-                    format!(
-                        "/api/v1/shops/{}/search?{}",
-                        shared.samples.shop,
-                        serde_urlencoded::to_string([("q", q.as_str())]).unwrap_or_default()
-                    ),
-                    &shared.agent_tokens[agent],
-                    None,
-                )
-            }
+        let (method, path, token, body) = match request_for(shared, scenario, client, n) {
+            Ok(request) => request,
+            Err(error) => return (latencies, 1, Some(error)),
         };
         let mut request = shared
             .client
@@ -608,6 +611,75 @@ async fn client_loop(
         }
     }
     (latencies, errors, first_error)
+}
+
+/// The `n`-th request of client `client` in `scenario`.
+fn request_for(shared: &Shared, scenario: Scenario, client: usize, n: usize) -> Result<ceiling::Request, String> {
+    let agent = client % shared.agent_tokens.len();
+    let open = &shared.samples.open_by_agent[agent];
+    Ok(match scenario {
+        Scenario::Queue => (Method::GET, "/".to_string(), shared.agent_tokens[agent].clone(), None),
+        Scenario::Ticket => {
+            let pages = &shared.samples.page_tickets;
+            let id = pages[(n * 31 + client) % pages.len()];
+            (
+                Method::GET,
+                format!("/tickets/{id}"),
+                shared.agent_tokens[agent].clone(),
+                None,
+            )
+        }
+        Scenario::Overdue => (
+            Method::GET,
+            "/follow-ups".to_string(),
+            shared.supervisor_tokens[client % shared.supervisor_tokens.len()].clone(),
+            None,
+        ),
+        Scenario::Create => {
+            let orders = &shared.samples.order_nos;
+            let order_no = &orders[(n * 13 + client) % orders.len()];
+            (
+                Method::POST,
+                format!("/api/v1/shops/{}/tickets", shared.samples.shop),
+                shared.agent_tokens[agent].clone(),
+                Some(json!({
+                    "kind": "complaint", "order_no": order_no, "reason": "quality",
+                    "description": "压测：商品有瑕疵，买家要求说明",
+                })),
+            )
+        }
+        Scenario::FollowUp => {
+            if open.is_empty() {
+                return Err(format!("agent {} has no open ticket", agent + 1));
+            }
+            let id = open[n % open.len()];
+            (
+                Method::POST,
+                format!("/api/v1/tickets/{id}/follow-ups"),
+                shared.agent_tokens[agent].clone(),
+                Some(json!({ "channel": "chat", "summary": "压测：已联系买家，持续跟进" })),
+            )
+        }
+        Scenario::Reports => (
+            Method::GET,
+            format!("/reports?from={}&to={}", shared.year.0, shared.year.1),
+            shared.owner_token.clone(),
+            None,
+        ),
+        Scenario::Search => {
+            let q = search_term(&shared.samples, n * 17 + client);
+            (
+                Method::GET,
+                format!(
+                    "/api/v1/shops/{}/search?{}",
+                    shared.samples.shop,
+                    serde_urlencoded::to_string([("q", q.as_str())]).unwrap_or_default()
+                ),
+                shared.agent_tokens[agent].clone(),
+                None,
+            )
+        }
+    })
 }
 
 /// Chinese words of one, two and four characters from what buyers and agents write (some
@@ -701,13 +773,24 @@ fn table(outcomes: &[Outcome], memory_kib: Option<u64>, options: &Options, data:
     );
     let _ = writeln!(
         out,
-        "| scenario | clients | requests | errors | throughput /s | p50 ms | p99 ms | max ms | target | met |"
+        "| scenario | clients | requests | errors | throughput /s | p50 ms | p99 ms | max ms | target | met \
+         | SQL ceiling /s | HTTP ÷ SQL (≥ 0.5) |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|");
     for o in outcomes {
+        let (ceiling, ratio) = match &o.ceiling {
+            Ok(tps) => {
+                let ratio = o.throughput() / tps.max(f64::EPSILON);
+                (
+                    format!("{tps:.0}"),
+                    format!("{ratio:.2}{}", if ratio >= 0.5 { "" } else { " **no**" }),
+                )
+            }
+            Err(why) => ("—".to_string(), why.replace('|', "/")),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {ceiling} | {ratio} |",
             o.name,
             o.clients,
             o.requests,
@@ -725,14 +808,14 @@ fn table(outcomes: &[Outcome], memory_kib: Option<u64>, options: &Options, data:
             let mib = kib as f64 / 1_024.0;
             let _ = writeln!(
                 out,
-                "| server peak memory (VmHWM) | | | | | | | {mib:.1} MiB | ≤ 150 MB | {} |",
+                "| server peak memory (VmHWM) | | | | | | | {mib:.1} MiB | ≤ 150 MB | {} | | |",
                 if mib * 1.048_576 <= 150.0 { "yes" } else { "**no**" }
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "| server peak memory (VmHWM) | | | | | | | unknown (give --pid) | ≤ 150 MB | — |"
+                "| server peak memory (VmHWM) | | | | | | | unknown (give --pid) | ≤ 150 MB | — | | |"
             );
         }
     }

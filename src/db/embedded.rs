@@ -240,6 +240,11 @@ impl Cluster {
         &self.home
     }
 
+    /// The server's log file.
+    pub fn log_file(&self) -> &Path {
+        &self.server.log_file
+    }
+
     /// The directory of the cluster's socket.
     pub fn socket_dir(&self) -> &Path {
         &self.socket_dir

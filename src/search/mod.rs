@@ -384,7 +384,7 @@ impl Bound {
 /// so they are planned once per connection (on Citus, once per call: [`Connections::beside`]); a search is one of many at once, so it starts no
 /// parallel workers. (Sent as the connections' start-up options: a connection pooler in front
 /// of PostgreSQL must pass them on.)
-const SETTINGS: [(&str, &str); 3] = [
+pub const SETTINGS: [(&str, &str); 3] = [
     ("enable_seqscan", "off"),
     ("max_parallel_workers_per_gather", "0"),
     ("plan_cache_mode", "force_generic_plan"),
@@ -465,6 +465,11 @@ impl Connections {
                 .connect_lazy_with(options),
             placement,
         }
+    }
+
+    /// The connections themselves (the benchmark reads what was prepared on them).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// How the index tables are placed (learnt when the first connection was made).

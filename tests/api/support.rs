@@ -32,7 +32,7 @@ struct Server {
     /// The Citus workers, with every right, when `DATABASE_URL` is a coordinator.
     workers: Vec<PgConnectOptions>,
     /// Kept for the life of the process; the watchdog stops and removes it at exit.
-    _cluster: Option<Cluster>,
+    cluster: Option<Cluster>,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -73,7 +73,7 @@ fn server() -> &'static Server {
                 base,
                 roles,
                 workers,
-                _cluster: cluster,
+                cluster,
             }
         })
         .join()
@@ -207,6 +207,14 @@ async fn prepare_template(base: &PgConnectOptions, roles: bool, workers: &[PgCon
 /// that role may not do is checked only then.
 pub fn desk_has_its_own_role() -> bool {
     server().roles
+}
+
+/// The embedded cluster's log file (none with `DATABASE_URL`).
+pub fn server_log() -> Option<PathBuf> {
+    server()
+        .cluster
+        .as_ref()
+        .map(|cluster| cluster.log_file().to_path_buf())
 }
 
 /// A fresh directory under the system temp dir (short: socket paths are limited).

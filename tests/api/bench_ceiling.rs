@@ -1,0 +1,46 @@
+//! The SQL ceiling of `bench run` (`aftersales::bench::ceiling`): a request of the desk is
+//! recorded as the statements PostgreSQL ran for it, and pgbench runs them again.
+
+use reqwest::Method;
+
+use crate::support::{desk, server_log, temp_dir};
+use aftersales::bench::ceiling;
+
+#[tokio::test]
+async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_runs_them() {
+    let Some(log) = server_log() else {
+        eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
+        return;
+    };
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await["id"].as_i64().expect("id");
+    let dir = temp_dir("ceiling");
+    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log, dir.clone())
+        .await
+        .expect("the recording application starts");
+    let page = (
+        Method::GET,
+        format!("/tickets/{ticket}"),
+        desk.agent_token.clone(),
+        None,
+    );
+    let scripts = recorder
+        .record("ticket", &page, std::slice::from_ref(&page))
+        .await
+        .expect("recorded");
+    assert_eq!(scripts, [dir.join("ticket-0.sql")]);
+    let script = std::fs::read_to_string(&scripts[0]).expect("script");
+    // The page's own statements, with the ticket and the shop written in as typed values and
+    // nothing left to bind.
+    assert!(script.contains("FROM tickets t"), "{script}");
+    assert!(script.contains(&format!("E'{ticket}'::bigint")), "{script}");
+    assert!(script.contains(&format!("E'{}'::bigint", desk.shop.0)), "{script}");
+    assert!(!script.contains("$1"), "{script}");
+    assert!(script.lines().filter(|l| l.ends_with(';')).count() >= 10, "{script}");
+    let tps = recorder
+        .pgbench(&[], &scripts, 1, std::time::Duration::from_secs(1))
+        .await
+        .expect("pgbench runs the recorded statements");
+    assert!(tps > 0.0, "{tps}");
+    recorder.stop().await;
+}
