@@ -103,6 +103,18 @@ async fn a_category_note_shows_on_a_ticket_of_its_sku_and_a_sku_note_adds_to_it(
     assert_eq!(found["notes"][0]["id"], sku["id"], "what solved most first");
     assert_eq!(found["solved"], json!([sku["id"]]));
     assert_eq!(category["solved"], 0);
+    // The owner's card counts a SKU's notes with its category's (the category read from the
+    // SKU's order lines), and the tickets they solved; a SKU of no line has none.
+    let counts = aftersales::knowledge::per_sku(&d.app.pool, d.shop, &["SKU-1".to_string(), "SKU-9".to_string()])
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts
+            .iter()
+            .map(|k| (k.sku.as_str(), k.notes, k.solved))
+            .collect::<Vec<_>>(),
+        vec![("SKU-1", 2, 2), ("SKU-9", 0, 0)]
+    );
 
     // The ticket page shows the panel with the fix to insert.
     let agent = d.browser("agent-a").await;
