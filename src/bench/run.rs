@@ -405,15 +405,14 @@ async fn bench(
     // The SQL ceiling needs the embedded cluster's log ([`ceiling`]).
     let database = crate::db::open(database_url, data_dir, 2).await?;
     let recorder = match database.cluster.as_ref() {
-        Some(cluster) => Some(
-            ceiling::Recorder::start(
-                database.maintenance.clone(),
-                cluster.log_file().to_path_buf(),
-                ceiling::scripts_beside(&options.out),
-            )
-            .await?,
-        ),
-        None => None,
+        Some(cluster) => ceiling::Recorder::start(
+            database.maintenance.clone(),
+            cluster.log_file().to_path_buf(),
+            ceiling::scripts_beside(&options.out),
+        )
+        .await
+        .map_err(|e| format!("not measured: the recording application did not start: {e}")),
+        None => Err("not measured: needs the embedded cluster's log".to_string()),
     };
     let mut outcomes = Vec::new();
     for scenario in Scenario::ALL {
@@ -431,20 +430,20 @@ async fn bench(
             eprintln!("bench:   unexpected answer: {error}");
         }
         outcome.ceiling = match &recorder {
-            Some(recorder) => {
+            Ok(recorder) => {
                 eprintln!("bench:   its statements with pgbench, {clients} client(s) …");
                 sql_ceiling(&shared, recorder, scenario, clients, options.duration)
                     .await
                     .map_err(|e| e.to_string())
             }
-            None => Err("not measured: needs the embedded cluster's log".into()),
+            Err(why) => Err(why.clone()),
         };
         if let Err(why) = &outcome.ceiling {
             eprintln!("bench:   SQL ceiling: {why}");
         }
         outcomes.push(outcome);
     }
-    if let Some(recorder) = recorder {
+    if let Ok(recorder) = recorder {
         recorder.stop().await;
     }
     database.close().await?;
