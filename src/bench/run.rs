@@ -452,10 +452,13 @@ async fn bench(
 }
 
 /// How many requests of a scenario are recorded for its pgbench scripts: enough that sixteen
-/// clients replaying writes seldom meet on one ticket's row.
+/// clients replaying writes seldom meet on one ticket's row (the yearly report, one client and
+/// seconds a request on a big shop: a few).
 const RECORDED: usize = 48;
+const RECORDED_REPORTS: usize = 4;
 
-/// Records the statements of [`RECORDED`] requests of `scenario` (as its clients send them,
+/// Records the statements of [`RECORDED`] requests of `scenario` ([`RECORDED_REPORTS`] of the
+/// report) (as its clients send them,
 /// in turn) and runs them with pgbench as the scenario ran: its transactions per second.
 async fn sql_ceiling(
     shared: &Shared,
@@ -466,7 +469,12 @@ async fn sql_ceiling(
 ) -> anyhow::Result<f64> {
     let request = |n: usize| request_for(shared, scenario, n % clients, n).map_err(anyhow::Error::msg);
     let warm_up = request(0)?;
-    let requests = (1..=RECORDED).map(request).collect::<anyhow::Result<Vec<_>>>()?;
+    let recorded = if scenario == Scenario::Reports {
+        RECORDED_REPORTS
+    } else {
+        RECORDED
+    };
+    let requests = (1..=recorded).map(request).collect::<anyhow::Result<Vec<_>>>()?;
     let scripts = recorder.record(scenario.short(), &warm_up, &requests).await?;
     // A search's statements run on connections set up as the search's own are.
     let settings: &[(&str, &str)] = if scenario == Scenario::Search {
