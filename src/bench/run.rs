@@ -10,7 +10,8 @@
 //! Each scenario runs for `--duration` seconds after a short warm-up, with `--concurrency`
 //! clients each sending its next request as soon as the previous one is answered (closed loop),
 //! except the yearly report, which one owner opens at a time. Every answer is checked for its
-//! status; latencies are kept whole and their percentiles are nearest-rank.
+//! status; latencies are kept whole and their percentiles are nearest-rank. After each scenario
+//! its SQL ceiling is measured: its statements replayed by pgbench ([`super::ceiling`]).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -458,8 +459,8 @@ const RECORDED: usize = 48;
 const RECORDED_REPORTS: usize = 4;
 
 /// Records the statements of [`RECORDED`] requests of `scenario` ([`RECORDED_REPORTS`] of the
-/// report) (as its clients send them,
-/// in turn) and runs them with pgbench as the scenario ran: its transactions per second.
+/// yearly report), as its clients send them in turn, and runs them with pgbench as the scenario
+/// ran: its transactions per second.
 async fn sql_ceiling(
     shared: &Shared,
     recorder: &ceiling::Recorder,
