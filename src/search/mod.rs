@@ -824,6 +824,29 @@ macro_rules! side_levels {
     };
 }
 
+/// The rows of a buyers' or an orders' statement ([`side_levels`]) for the query's levels below
+/// `top`, at most [`SIDE`].
+async fn side_hits<T>(
+    conn: &mut sqlx::PgConnection,
+    statement: &'static str,
+    shop: ShopId,
+    tsquery: &str,
+    top: i64,
+) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let (queries, froms, belows) = levels(tsquery, top);
+    sqlx::query_as(statement)
+        .bind(shop)
+        .bind(queries)
+        .bind(SIDE)
+        .bind(froms)
+        .bind(belows)
+        .fetch_all(conn)
+        .await
+}
+
 /// The newest buyers the query finds.
 async fn buyers_of(
     conn: &mut sqlx::PgConnection,
@@ -832,7 +855,6 @@ async fn buyers_of(
     tsquery: &str,
     top: i64,
 ) -> sqlx::Result<Vec<BuyerHit>> {
-    let (queries, froms, belows) = levels(tsquery, top);
     macro_rules! statement {
         ($after_shop:literal) => {
             concat!(
@@ -845,14 +867,7 @@ async fn buyers_of(
         };
     }
     const STATEMENTS: [&str; 2] = placed!(statement);
-    sqlx::query_as(placement.of(&STATEMENTS))
-        .bind(shop)
-        .bind(queries)
-        .bind(SIDE)
-        .bind(froms)
-        .bind(belows)
-        .fetch_all(conn)
-        .await
+    side_hits(conn, placement.of(&STATEMENTS), shop, tsquery, top).await
 }
 
 /// The newest orders the query finds.
@@ -863,7 +878,6 @@ async fn orders_of(
     tsquery: &str,
     top: i64,
 ) -> sqlx::Result<Vec<OrderHit>> {
-    let (queries, froms, belows) = levels(tsquery, top);
     macro_rules! statement {
         ($after_shop:literal) => {
             concat!(
@@ -877,14 +891,7 @@ async fn orders_of(
         };
     }
     const STATEMENTS: [&str; 2] = placed!(statement);
-    sqlx::query_as(placement.of(&STATEMENTS))
-        .bind(shop)
-        .bind(queries)
-        .bind(SIDE)
-        .bind(froms)
-        .bind(belows)
-        .fetch_all(conn)
-        .await
+    side_hits(conn, placement.of(&STATEMENTS), shop, tsquery, top).await
 }
 
 /// The first of these pieces of a ticket's text that the query matches, marked, as the

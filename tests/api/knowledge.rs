@@ -31,6 +31,17 @@ async fn ticket_on_line(d: &Desk, kind: &str, reason: &str) -> i64 {
     answer.body["id"].as_i64().expect("id")
 }
 
+/// What the owner's card counts for each of `skus`: (SKU, notes, tickets solved).
+async fn sku_counts(d: &Desk, skus: &[&str]) -> Vec<(String, i64, i64)> {
+    let skus: Vec<String> = skus.iter().map(|s| s.to_string()).collect();
+    aftersales::knowledge::per_sku(&d.app.pool, d.shop, &skus)
+        .await
+        .expect("counts")
+        .into_iter()
+        .map(|k| (k.sku, k.notes, k.solved))
+        .collect()
+}
+
 async fn knowledge(d: &Desk, ticket: i64) -> Value {
     let answer = d
         .app
@@ -105,15 +116,9 @@ async fn a_category_note_shows_on_a_ticket_of_its_sku_and_a_sku_note_adds_to_it(
     assert_eq!(category["solved"], 0);
     // The owner's card counts a SKU's notes with its category's (the category read from the
     // SKU's order lines), and the tickets they solved; a SKU of no line has none.
-    let counts = aftersales::knowledge::per_sku(&d.app.pool, d.shop, &["SKU-1".to_string(), "SKU-9".to_string()])
-        .await
-        .expect("counts");
     assert_eq!(
-        counts
-            .iter()
-            .map(|k| (k.sku.as_str(), k.notes, k.solved))
-            .collect::<Vec<_>>(),
-        vec![("SKU-1", 2, 2), ("SKU-9", 0, 0)]
+        sku_counts(&d, &["SKU-1", "SKU-9"]).await,
+        vec![("SKU-1".to_string(), 2, 2), ("SKU-9".to_string(), 0, 0)]
     );
 
     // The ticket page shows the panel with the fix to insert.
@@ -364,15 +369,9 @@ async fn the_owners_report_lists_each_skus_notes_and_the_tickets_they_solved() {
         .unwrap_or_else(|| panic!("{csv}"));
     assert!(line.ends_with(",1,1"), "one note, one ticket solved: {line}");
     // A SKU without notes has solved nothing (no row of nothing counted as one).
-    let counts = aftersales::knowledge::per_sku(&d.app.pool, d.shop, &["SKU-1".to_string(), "SKU-2".to_string()])
-        .await
-        .expect("counts");
     assert_eq!(
-        counts
-            .iter()
-            .map(|k| (k.sku.as_str(), k.notes, k.solved))
-            .collect::<Vec<_>>(),
-        vec![("SKU-1", 1, 1), ("SKU-2", 0, 0)]
+        sku_counts(&d, &["SKU-1", "SKU-2"]).await,
+        vec![("SKU-1".to_string(), 1, 1), ("SKU-2".to_string(), 0, 0)]
     );
 }
 
