@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 
 /// How often the standby is asked how far it has replayed; it may be as far behind as this.
 pub const WATCH_EVERY: Duration = Duration::from_secs(5);
@@ -48,7 +48,7 @@ impl Replica {
     /// A standby at `options`, with at most `max_connections`; not yet asked (reads go to the
     /// primary until [`Replica::check`] has heard it).
     pub fn new(options: PgConnectOptions, max_connections: u32) -> Replica {
-        let pool = PgPoolOptions::new()
+        let pool = crate::db::pool_options()
             .max_connections(max_connections)
             .min_connections(0)
             // A standby that does not answer is left for the primary quickly.

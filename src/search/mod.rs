@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use tokio::sync::OnceCell;
 
 use crate::auth::CurrentUser;
@@ -436,7 +435,7 @@ impl Connections {
         let placement: Arc<OnceCell<Placement>> = Arc::default();
         let learnt = placement.clone();
         Connections {
-            pool: PgPoolOptions::new()
+            pool: crate::db::pool_options()
                 .max_connections(max)
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(5))
