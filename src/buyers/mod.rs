@@ -9,7 +9,7 @@ pub mod page;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::ids::{CustomerId, ShopId, TicketId};
@@ -136,12 +136,12 @@ impl BuyerCounts {
 
 /// The counts of a shop's buyer's file as of `now`, without the file's lists.
 pub async fn counts(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     shop: ShopId,
     customer: CustomerId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<BuyerCounts> {
-    tickets::repo::customer_counts(pool, shop, customer, now - Duration::days(FLAG_WINDOW_DAYS)).await
+    tickets::repo::customer_counts(db, shop, customer, now - Duration::days(FLAG_WINDOW_DAYS)).await
 }
 
 #[cfg(test)]

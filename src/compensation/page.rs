@@ -7,7 +7,7 @@
 
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use super::{Entry, EntryNote, LedgerError, NewEntry};
 use crate::api::ApiForm;
@@ -109,10 +109,10 @@ fn signed_amount(entry: &Entry) -> String {
 
 impl LedgerBox {
     /// The card for `ticket` as `user` sees it.
-    pub async fn load(pool: &PgPool, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<LedgerBox> {
-        let entries = super::entries(pool, ticket.shop_id, ticket.id).await?;
-        let buyer = super::buyer_totals(pool, ticket.shop_id, ticket.customer_id).await?;
-        let limits = super::limits(pool, ticket.shop_id).await?;
+    pub async fn load(db: &mut PgConnection, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<LedgerBox> {
+        let entries = super::entries(&mut *db, ticket.shop_id, ticket.id).await?;
+        let buyer = super::buyer_totals(&mut *db, ticket.shop_id, ticket.customer_id).await?;
+        let limits = super::limits(db, ticket.shop_id).await?;
         let can_enter = user.may(Action::WorkTickets);
         let can_approve = user.may(Action::ApproveCompensation);
         let rules_entries: Vec<_> = entries.iter().map(Entry::rules_entry).collect();

@@ -13,7 +13,7 @@ pub mod page;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
@@ -279,7 +279,7 @@ pub async fn images_of(
 }
 
 /// A ticket's files, oldest first.
-pub async fn list(pool: &PgPool, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Evidence>> {
+pub async fn list(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Evidence>> {
     sqlx::query_as(concat!(
         "SELECT ",
         evidence_columns!(),
@@ -287,7 +287,7 @@ pub async fn list(pool: &PgPool, shop: ShopId, ticket: TicketId) -> sqlx::Result
     ))
     .bind(shop)
     .bind(ticket)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

@@ -8,7 +8,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use sqlx::PgPool;
 
 use super::pack::EvidencePack;
 use crate::auth::permissions::Action;
@@ -52,11 +51,10 @@ pub fn size_text(bytes: i32) -> String {
     }
 }
 
-/// The rows for a ticket's files.
-pub async fn rows(pool: &PgPool, t: Tr, ticket: &Ticket) -> sqlx::Result<Vec<EvidenceRow>> {
-    Ok(super::list(pool, ticket.shop_id, ticket.id)
-        .await?
-        .into_iter()
+/// The rows for a ticket's files (`files`, as [`super::list`] reads them).
+pub fn rows(t: Tr, ticket: &Ticket, files: &[super::Evidence]) -> Vec<EvidenceRow> {
+    files
+        .iter()
         .map(|e| EvidenceRow {
             id: e.id,
             href: format!("/tickets/{}/evidence/{}", ticket.id, e.id),
@@ -64,12 +62,12 @@ pub async fn rows(pool: &PgPool, t: Tr, ticket: &Ticket) -> sqlx::Result<Vec<Evi
             caption: format!(
                 "{} · {} · {}",
                 size_text(e.size_bytes),
-                e.uploaded_by_name.unwrap_or_default(),
+                e.uploaded_by_name.as_deref().unwrap_or_default(),
                 t.datetime(&e.uploaded_at)
             ),
-            name: e.file_name,
+            name: e.file_name.clone(),
         })
-        .collect())
+        .collect()
 }
 
 /// Attaches a file from the ticket page.

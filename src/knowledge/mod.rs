@@ -691,13 +691,19 @@ pub async fn rule_href(db: impl PgExecutor<'_>, shop: ShopId, rule: RuleArticle)
 
 /// The category of a ticket's line, from its order.
 pub async fn category_of(pool: &PgPool, ticket: &crate::tickets::Ticket) -> sqlx::Result<Option<String>> {
-    let Some(sku) = ticket.sku.as_deref() else {
+    if ticket.sku.is_none() {
         return Ok(None);
-    };
+    }
     let order = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await?;
-    Ok(order
+    Ok(category_in(ticket, order.as_ref()))
+}
+
+/// The category of the ticket's line in `order` (the ticket's order), if it names one.
+pub fn category_in(ticket: &crate::tickets::Ticket, order: Option<&crate::orders::Order>) -> Option<String> {
+    let sku = ticket.sku.as_deref()?;
+    order
         .and_then(|o| o.line(sku).map(|l| l.category.trim().to_string()))
-        .filter(|c| !c.is_empty()))
+        .filter(|c| !c.is_empty())
 }
 
 /// Marks `note` — one the ticket's panel offers — as having solved ticket `ticket` (whoever works

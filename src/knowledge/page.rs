@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use super::{ArticleInput, KnowledgeError, NoteInput};
 use crate::api::{ApiForm, ApiQuery};
@@ -88,17 +88,24 @@ pub struct KnowledgeBox {
 
 impl KnowledgeBox {
     /// The panel for `ticket` as `user` sees it.
-    pub async fn load(pool: &PgPool, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<KnowledgeBox> {
-        let category = super::category_of(pool, ticket).await?;
-        let notes = super::notes_for(pool, ticket.shop_id, ticket.sku.as_deref(), category.as_deref()).await?;
-        let solved = super::solved_on(pool, ticket.shop_id, ticket.id).await?;
+    /// `order` is the ticket's order, as the ticket page has read it.
+    pub async fn load(
+        db: &mut PgConnection,
+        user: &CurrentUser,
+        t: Tr,
+        ticket: &Ticket,
+        order: Option<&crate::orders::Order>,
+    ) -> sqlx::Result<KnowledgeBox> {
+        let category = super::category_in(ticket, order);
+        let notes = super::notes_for(&mut *db, ticket.shop_id, ticket.sku.as_deref(), category.as_deref()).await?;
+        let solved = super::solved_on(&mut *db, ticket.shop_id, ticket.id).await?;
         let articles =
-            super::articles_for(pool, ticket.shop_id, ticket.kind().as_str(), ticket.reason.as_str()).await?;
+            super::articles_for(&mut *db, ticket.shop_id, ticket.kind().as_str(), ticket.reason.as_str()).await?;
         let all_photos: Vec<i64> = notes.iter().flat_map(|n| n.photos.iter().copied()).collect();
         let places = if all_photos.is_empty() {
             Vec::new()
         } else {
-            super::photo_places(pool, ticket.shop_id, &all_photos).await?
+            super::photo_places(&mut *db, ticket.shop_id, &all_photos).await?
         };
         let href = |id: &i64| {
             places
@@ -137,7 +144,7 @@ impl KnowledgeBox {
                     source: a.source.clone(),
                 })
                 .collect(),
-            seven_day_href: super::rule_href(pool, ticket.shop_id, RuleArticle::SevenDay).await?,
+            seven_day_href: super::rule_href(&mut *db, ticket.shop_id, RuleArticle::SevenDay).await?,
             can_work: user.may(Action::WorkTickets),
             can_manage: user.may(Action::ManageKnowledge),
         })

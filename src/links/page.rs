@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::{LinkError, NewMerge};
 use crate::api::ApiForm;
@@ -63,10 +63,10 @@ fn what(t: Tr, ticket: &Ticket) -> String {
 
 impl LinksBox {
     /// The card for `ticket` as `user` sees it.
-    pub async fn load(pool: &PgPool, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<LinksBox> {
-        let linked = super::linked(pool, ticket.shop_id, ticket.id).await?;
-        let merged_from = repo::merged_into(pool, ticket.shop_id, ticket.id).await?;
-        let order = repo::of_order(pool, ticket.shop_id, ticket.order_id).await?;
+    pub async fn load(db: &mut PgConnection, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<LinksBox> {
+        let linked = super::linked(&mut *db, ticket.shop_id, ticket.id).await?;
+        let merged_from = repo::merged_into(&mut *db, ticket.shop_id, ticket.id).await?;
+        let order = repo::of_order(db, ticket.shop_id, ticket.order_id).await?;
         let others: Vec<&Ticket> = order.iter().filter(|o| o.id != ticket.id).collect();
         let link_choices = others
             .iter()

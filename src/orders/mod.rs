@@ -6,7 +6,7 @@ pub mod api;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgPool, Postgres, Transaction};
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
 use utoipa::ToSchema;
 
 use crate::ids::{CustomerId, OrderId, ShopId};
@@ -407,10 +407,10 @@ impl Contact {
 }
 
 /// A buyer's contact details.
-pub async fn contact(pool: &PgPool, shop: ShopId, customer: CustomerId) -> sqlx::Result<Option<Contact>> {
+pub async fn contact(db: impl PgExecutor<'_>, shop: ShopId, customer: CustomerId) -> sqlx::Result<Option<Contact>> {
     sqlx::query_as("SELECT nick, name, phone, address FROM customers WHERE shop_id = $1 AND id = $2")
         .bind(shop)
         .bind(customer)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }

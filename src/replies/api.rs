@@ -70,7 +70,13 @@ pub async fn list_replies(
     user.require_shop(shop)?;
     user.require(Action::ReadTickets)?;
     Ok(Json(
-        super::list(&state.pool, shop, query_text(&query.q), query.situation).await?,
+        super::list(
+            &mut *state.pool.acquire().await?,
+            shop,
+            query_text(&query.q),
+            query.situation,
+        )
+        .await?,
     ))
 }
 
@@ -143,7 +149,15 @@ pub async fn ticket_replies(
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     user.require(Action::ReadTickets)?;
     let t = Tr::new(request_lang(&headers), ticket.time_zone);
-    let mut replies = super::for_ticket(&state.pool, &ticket, query_text(&query.q), query.all, t, state.now()).await?;
+    let mut replies = super::for_ticket(
+        &mut *state.pool.acquire().await?,
+        &ticket,
+        query_text(&query.q),
+        query.all,
+        t,
+        state.now(),
+    )
+    .await?;
     if let Some(situation) = query.situation {
         replies.retain(|r| r.situation == situation);
     }

@@ -15,7 +15,7 @@ pub mod page;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{Connection, FromRow, PgConnection, PgPool};
 use utoipa::ToSchema;
 
 use crate::edge::FieldError;
@@ -482,15 +482,15 @@ fn status_names(statuses: &[Status]) -> Vec<&'static str> {
 
 /// Seeds the default library for `shop` unless it was seeded before (even if every reply was
 /// archived since). Safe when two requests race: only the one that inserts the marker seeds.
-pub async fn ensure_seeded(pool: &PgPool, shop: ShopId) -> sqlx::Result<()> {
+pub async fn ensure_seeded(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<()> {
     let seeded: Option<bool> = sqlx::query_scalar("SELECT true FROM canned_reply_settings WHERE shop_id = $1")
         .bind(shop)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await?;
     if seeded.is_some() {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let inserted = sqlx::query("INSERT INTO canned_reply_settings (shop_id) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(shop)
         .execute(&mut *tx)
@@ -517,12 +517,12 @@ pub async fn ensure_seeded(pool: &PgPool, shop: ShopId) -> sqlx::Result<()> {
 
 /// The live replies of a shop, grouped by situation; `query` matches title or text.
 pub async fn list(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     shop: ShopId,
     query: Option<&str>,
     situation: Option<Situation>,
 ) -> sqlx::Result<Vec<Reply>> {
-    ensure_seeded(pool, shop).await?;
+    ensure_seeded(&mut *conn, shop).await?;
     sqlx::query_as(
         "SELECT shop_id, id, situation, title, body, kinds, statuses, used_count FROM canned_replies
          WHERE shop_id = $1 AND NOT archived
@@ -534,7 +534,7 @@ pub async fn list(
     .bind(shop)
     .bind(query.map(|q| q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
     .bind(situation.map(|s| s.as_str()))
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -563,7 +563,7 @@ pub async fn shop_of(pool: &PgPool, shops: &[ShopId], id: i64) -> sqlx::Result<O
 pub async fn create(pool: &PgPool, shop: ShopId, input: &ReplyInput) -> Result<Reply, ReplyError> {
     let (title, body) = input.validate()?;
     let fit = input.fit();
-    ensure_seeded(pool, shop).await?;
+    ensure_seeded(&mut *pool.acquire().await?, shop).await?;
     Ok(sqlx::query_as(
         "INSERT INTO canned_replies (shop_id, situation, title, body, kinds, statuses) VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING shop_id, id, situation, title, body, kinds, statuses, used_count",
@@ -680,16 +680,15 @@ pub async fn variables_for(
 /// The shop's replies filled in for `ticket`: those written for its kind and status first, and
 /// the others after them when `all` is asked for (marked as not fitting).
 pub async fn for_ticket(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     ticket: &Ticket,
     query: Option<&str>,
     all: bool,
     t: Tr,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<FilledReply>> {
-    let replies = list(pool, ticket.shop_id, query, None).await?;
-    let mut conn = pool.acquire().await?;
-    let variables = variables_for(&mut conn, ticket, t, now).await?;
+    let replies = list(&mut *conn, ticket.shop_id, query, None).await?;
+    let variables = variables_for(conn, ticket, t, now).await?;
     let mut filled: Vec<FilledReply> = replies
         .into_iter()
         .map(|r| {

@@ -141,7 +141,7 @@ async fn library(
     refused: Option<&Refused>,
 ) -> PageResult<RepliesPage> {
     let refused_here = |form: RefusedForm| refused.filter(|r| r.form == form);
-    let replies = super::list(&state.pool, shop, None, None).await?;
+    let replies = super::list(&mut *state.pool.acquire().await?, shop, None, None).await?;
     let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let groups = Situation::ALL
         .iter()

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use super::{GoodsError, NewIntercept, NewOutcome, NewParcel, NewReceipt, NewReship};
 use crate::api::{ApiForm, ApiQuery};
@@ -90,21 +90,23 @@ impl StockBox {
         self.open == form
     }
 
-    /// The card for `ticket` as `user` sees it.
+    /// The card for `ticket` as `user` sees it: `order` is the ticket's order and `files` the
+    /// ticket's files, as the ticket page has read them.
     pub async fn load(
-        pool: &PgPool,
+        db: &mut PgConnection,
         user: &CurrentUser,
         t: Tr,
         ticket: &Ticket,
+        order: Option<&crate::orders::Order>,
+        files: &[crate::evidence::Evidence],
         now: chrono::DateTime<chrono::Utc>,
     ) -> sqlx::Result<StockBox> {
-        let receipts = super::receipts(pool, ticket.shop_id, ticket.id).await?;
-        let reships = super::reships(pool, ticket.shop_id, ticket.id).await?;
-        let intercepts = super::intercepts(pool, ticket.shop_id, ticket.id).await?;
+        let receipts = super::receipts(&mut *db, ticket.shop_id, ticket.id).await?;
+        let reships = super::reships(&mut *db, ticket.shop_id, ticket.id).await?;
+        let intercepts = super::intercepts(db, ticket.shop_id, ticket.id).await?;
         let receives = matches!(ticket.kind(), TicketKind::Return | TicketKind::Exchange);
         let can_work = user.may(Action::WorkTickets);
         let (lines, photos) = if can_work {
-            let order = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await?;
             let lines = order
                 .map(|o| {
                     o.lines
@@ -119,11 +121,10 @@ impl StockBox {
                         .collect()
                 })
                 .unwrap_or_default();
-            let photos = crate::evidence::list(pool, ticket.shop_id, ticket.id)
-                .await?
-                .into_iter()
+            let photos = files
+                .iter()
                 .filter(|e| crate::evidence::is_image(&e.content_type))
-                .map(|e| Choice::new(e.id.to_string(), e.file_name, false))
+                .map(|e| Choice::new(e.id.to_string(), e.file_name.clone(), false))
                 .collect();
             (lines, photos)
         } else {

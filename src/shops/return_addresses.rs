@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::edge::FieldError;
@@ -127,7 +127,7 @@ macro_rules! address_select {
 
 /// A shop's addresses in use (the default first, then oldest first); with `archived`, the
 /// archived ones after them.
-pub async fn list(pool: &PgPool, shop: ShopId, archived: bool) -> sqlx::Result<Vec<ReturnAddress>> {
+pub async fn list(db: impl PgExecutor<'_>, shop: ShopId, archived: bool) -> sqlx::Result<Vec<ReturnAddress>> {
     sqlx::query_as(concat!(
         address_select!(),
         "WHERE shop_id = $1 AND ($2 OR archived_at IS NULL)
@@ -135,7 +135,7 @@ pub async fn list(pool: &PgPool, shop: ShopId, archived: bool) -> sqlx::Result<V
     ))
     .bind(shop)
     .bind(archived)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

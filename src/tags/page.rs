@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::{Colour, NewTag, Tag, TagError};
 use crate::api::{ApiForm, ApiQuery};
@@ -65,9 +65,9 @@ pub struct TagsBox {
 
 impl TagsBox {
     /// The card for `ticket`.
-    pub async fn load(pool: &PgPool, user: &CurrentUser, ticket: &Ticket) -> sqlx::Result<TagsBox> {
-        let on = super::of_ticket(pool, ticket.shop_id, ticket.id).await?;
-        let all = super::list(pool, ticket.shop_id).await?;
+    pub async fn load(db: &mut PgConnection, user: &CurrentUser, ticket: &Ticket) -> sqlx::Result<TagsBox> {
+        let on = super::of_ticket(&mut *db, ticket.shop_id, ticket.id).await?;
+        let all = super::list(db, ticket.shop_id).await?;
         Ok(TagsBox {
             choices: all
                 .iter()

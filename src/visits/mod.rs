@@ -11,7 +11,7 @@ pub mod page;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
@@ -74,7 +74,7 @@ pub async fn schedule(
 }
 
 /// The visits of a ticket, newest first (the waiting one, if any, first of all).
-pub async fn for_ticket(pool: &PgPool, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Visit>> {
+pub async fn for_ticket(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Visit>> {
     sqlx::query_as(concat!(
         "SELECT ",
         visit_columns!(),
@@ -82,7 +82,7 @@ pub async fn for_ticket(pool: &PgPool, shop: ShopId, ticket: TicketId) -> sqlx::
     ))
     .bind(shop)
     .bind(ticket)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 

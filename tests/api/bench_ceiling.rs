@@ -7,7 +7,7 @@ use crate::support::{desk, server_log, temp_dir};
 use aftersales::bench::ceiling;
 
 #[tokio::test]
-async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_runs_them() {
+async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_runs_them_and_it_reads_its_order_once() {
     let Some(log) = server_log() else {
         eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
         return;
@@ -37,6 +37,10 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
     assert!(script.contains(&format!("E'{}'::bigint", desk.shop.0)), "{script}");
     assert!(!script.contains("$1"), "{script}");
     assert!(script.lines().filter(|l| l.ends_with(';')).count() >= 10, "{script}");
+    // The order with its lines and the ticket's files are read once for the whole page, not
+    // again by each card that shows them (the goods card, the knowledge panel).
+    assert_eq!(script.matches("FROM order_lines l").count(), 1, "{script}");
+    assert_eq!(script.matches("FROM evidence e").count(), 1, "{script}");
     let tps = recorder
         .pgbench(&[], &scripts, 1, std::time::Duration::from_secs(1))
         .await

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use sqlx::PgExecutor;
 
 use super::views::{self, Deadline};
 use crate::auth::CurrentUser;
@@ -273,14 +274,18 @@ pub async fn partial(
     let lang = t.lang;
     let t = Tr::new(lang, ticket.time_zone);
     let now = state.now();
-    let events = repo::events(&state.pool, ticket).await?;
-    let names = user_names(state, &events).await?;
-    let order = crate::orders::find(&state.pool, ticket.shop_id, &ticket.order_no).await?;
+    // One connection for the page's reads, each after the other: a connection taken from the pool
+    // and given back costs a round trip of its own, and the page makes over twenty reads.
+    let mut db = state.pool.acquire().await?;
+    let db = &mut *db;
+    let events = repo::events(&mut *db, ticket).await?;
+    let names = user_names(&mut *db, &events).await?;
+    let order = crate::orders::find_with(&mut *db, ticket.shop_id, &ticket.order_no).await?;
     let line = order
         .as_ref()
         .and_then(|o| ticket.sku.as_deref().and_then(|sku| o.line(sku)));
 
-    let contact = crate::orders::contact(&state.pool, ticket.shop_id, ticket.customer_id)
+    let contact = crate::orders::contact(&mut *db, ticket.shop_id, ticket.customer_id)
         .await?
         .map(|c| if user.may(Action::WorkTickets) { c } else { c.masked() });
     let mut meta: Vec<(&'static str, String)> = vec![
@@ -435,7 +440,7 @@ pub async fn partial(
     });
     let needs_resolution =
         ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind() == TicketKind::Logistics;
-    let workers = crate::shops::ticket_workers(&state.pool, ticket.shop_id).await?;
+    let workers = crate::shops::ticket_workers(&mut *db, ticket.shop_id).await?;
     let mut assignees = vec![Choice::new("", t.t("ticket.unassigned"), ticket.assignee_id.is_none())];
     assignees.extend(workers.iter().map(|w| {
         Choice::new(
@@ -446,7 +451,7 @@ pub async fn partial(
     }));
 
     let replies = if can_work && !ticket.status().is_closed() {
-        crate::replies::for_ticket(&state.pool, ticket, None, true, t, now)
+        crate::replies::for_ticket(&mut *db, ticket, None, true, t, now)
             .await?
             .into_iter()
             .map(|r| ReplyOption {
@@ -471,9 +476,9 @@ pub async fn partial(
         Vec::new()
     };
     let buyer_file = crate::buyers::page::BuyerSummary::of_counts(
-        &crate::buyers::counts(&state.pool, ticket.shop_id, ticket.customer_id, now).await?,
+        &crate::buyers::counts(&mut *db, ticket.shop_id, ticket.customer_id, now).await?,
     );
-    let visits = crate::visits::for_ticket(&state.pool, ticket.shop_id, ticket.id).await?;
+    let visits = crate::visits::for_ticket(&mut *db, ticket.shop_id, ticket.id).await?;
     let done = ticket.status().asks_for_return_visit() || ticket.status().is_closed();
     let visit = (done || !visits.is_empty()).then(|| {
         let waiting = visits.iter().find(|v| v.answered_at.is_none());
@@ -514,9 +519,10 @@ pub async fn partial(
                 .collect(),
         }
     });
-    let evidence = crate::evidence::page::rows(&state.pool, t, ticket).await?;
+    let files = crate::evidence::list(&mut *db, ticket.shop_id, ticket.id).await?;
+    let evidence = crate::evidence::page::rows(t, ticket, &files);
     let goods_forms = if moves.iter().any(|m| m.details.iter().any(|d| d.is_goods())) {
-        let addresses = crate::shops::return_addresses::list(&state.pool, ticket.shop_id, false).await?;
+        let addresses = crate::shops::return_addresses::list(&mut *db, ticket.shop_id, false).await?;
         GoodsForms {
             addresses: addresses
                 .iter()
@@ -541,11 +547,11 @@ pub async fn partial(
         }
     };
 
-    let links = crate::links::page::LinksBox::load(&state.pool, user, t, ticket).await?;
-    let tags = crate::tags::page::TagsBox::load(&state.pool, user, ticket).await?;
-    let ledger = crate::compensation::page::LedgerBox::load(&state.pool, user, t, ticket).await?;
-    let stock = crate::returns::page::StockBox::load(&state.pool, user, t, ticket, now).await?;
-    let knowledge = crate::knowledge::page::KnowledgeBox::load(&state.pool, user, t, ticket).await?;
+    let links = crate::links::page::LinksBox::load(db, user, t, ticket).await?;
+    let tags = crate::tags::page::TagsBox::load(db, user, ticket).await?;
+    let ledger = crate::compensation::page::LedgerBox::load(db, user, t, ticket).await?;
+    let stock = crate::returns::page::StockBox::load(db, user, t, ticket, order.as_ref(), &files, now).await?;
+    let knowledge = crate::knowledge::page::KnowledgeBox::load(db, user, t, ticket, order.as_ref()).await?;
     Ok(TicketPartial {
         knowledge,
         stock,
@@ -688,7 +694,7 @@ fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
     }
 }
 
-async fn user_names(state: &AppState, events: &[Event]) -> PageResult<HashMap<i64, String>> {
+async fn user_names(db: impl PgExecutor<'_>, events: &[Event]) -> PageResult<HashMap<i64, String>> {
     let mut ids: Vec<i64> = events
         .iter()
         .filter_map(|e| {
@@ -709,7 +715,7 @@ async fn user_names(state: &AppState, events: &[Event]) -> PageResult<HashMap<i6
     }
     let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
         .bind(&ids)
-        .fetch_all(&state.pool)
+        .fetch_all(db)
         .await?;
     Ok(rows.into_iter().collect())
 }
@@ -1008,7 +1014,7 @@ pub async fn show_changes(
     let ticket = load(&state, &page.user, id).await?;
     let t = Tr::new(page.t.lang, ticket.time_zone);
     let events = repo::events_by_others_after(&state.pool, ticket.shop_id, ticket.id, query.seen, page.user.id).await?;
-    let names = user_names(&state, &events).await?;
+    let names = user_names(&state.pool, &events).await?;
     let changes = events.iter().map(|e| event_row(t, e, &names, &ticket)).collect();
     Ok(render(&ChangesView {
         t,
