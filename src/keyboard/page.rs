@@ -81,18 +81,11 @@ pub async fn next_ticket(
             .await?
             .map(|t| QueuePosition::of(&t)),
     };
-    let mut next = repo::list_by_due(
-        &state.pool,
-        &user.shops,
-        &filter,
-        now,
-        after.map(QueuePosition::keyset),
-        2,
-    )
-    .await?;
+    let mut db = state.pool.acquire().await?;
+    let mut next = repo::list_by_due(&mut db, &user.shops, &filter, now, after.map(QueuePosition::keyset), 2).await?;
     next.retain(|t| t.id != id);
     if next.is_empty() {
-        next = repo::list_by_due(&state.pool, &user.shops, &filter, now, None, 2).await?;
+        next = repo::list_by_due(&mut db, &user.shops, &filter, now, None, 2).await?;
         next.retain(|t| t.id != id);
     }
     Ok(match next.first() {

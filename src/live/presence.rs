@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 
 use crate::ids::{ShopId, TicketId, UserId};
 
@@ -77,7 +77,7 @@ pub async fn leave(pool: &PgPool, user: UserId, shop: ShopId, ticket: TicketId) 
 
 /// Who besides `me` has any of `tickets` (of `shops`) open now, by ticket, typing first.
 pub async fn viewers(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     shops: &[ShopId],
     tickets: &[TicketId],
     me: UserId,
@@ -96,7 +96,7 @@ pub async fn viewers(
     .bind(tickets)
     .bind(me)
     .bind(now - FRESH)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     let mut by_ticket: HashMap<TicketId, Vec<Viewer>> = HashMap::new();
     for viewer in rows {

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::PgExecutor;
 
 use super::{SavedView, ViewError};
 use crate::api::ApiForm;
@@ -54,9 +54,9 @@ pub struct SavedViewsNav {
 
 impl SavedViewsNav {
     /// The navigation of a queue showing `query`.
-    pub async fn load(pool: &PgPool, user: &CurrentUser, query: &str) -> sqlx::Result<SavedViewsNav> {
+    pub async fn load(db: impl PgExecutor<'_>, user: &CurrentUser, query: &str) -> sqlx::Result<SavedViewsNav> {
         let query = super::queue_query(query);
-        let views = super::visible(pool, user).await?;
+        let views = super::visible(db, user).await?;
         Ok(SavedViewsNav {
             views: views.iter().map(|v| link(v, user, &query)).collect(),
             query,

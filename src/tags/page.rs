@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor};
 
 use super::{Colour, NewTag, Tag, TagError};
 use crate::api::{ApiForm, ApiQuery};
@@ -158,7 +158,7 @@ pub struct QueueTagging {
 impl QueueTagging {
     /// The filter and bar of a queue filtered by `selected`, at `back`.
     pub async fn load(
-        pool: &PgPool,
+        db: &mut PgConnection,
         user: &CurrentUser,
         t: Tr,
         selected: Option<i64>,
@@ -166,7 +166,7 @@ impl QueueTagging {
     ) -> sqlx::Result<QueueTagging> {
         let mut tags = Vec::new();
         for shop in &user.shops {
-            tags.extend(super::list(pool, *shop).await?);
+            tags.extend(super::list(&mut *db, *shop).await?);
         }
         let mut filter = vec![Choice::new("", t.t("tags.any_tag"), selected.is_none())];
         filter.extend(
@@ -193,12 +193,12 @@ impl QueueTagging {
 
 /// The tags of the rows a queue shows, put on them.
 pub async fn tag_rows(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     tickets: &[Ticket],
     rows: &mut [crate::tickets::pages::views::TicketRow],
 ) -> sqlx::Result<()> {
     let keys: Vec<(ShopId, TicketId)> = tickets.iter().map(|t| (t.shop_id, t.id)).collect();
-    let tags = super::of_tickets(pool, &keys).await?;
+    let tags = super::of_tickets(db, &keys).await?;
     for row in rows {
         if let Some(on) = tags.get(&TicketId(row.id)) {
             row.tags = on.iter().map(TagChip::of).collect();

@@ -269,7 +269,7 @@ pub async fn list_recent(
 /// whichever comes first (`queue_due_at`); most overdue first, tickets without any deadline last.
 /// Keyset-paged by `(deadline, id)`.
 pub async fn list_by_due(
-    pool: &sqlx::PgPool,
+    db: &mut PgConnection,
     shops: &[ShopId],
     filter: &Filter,
     now: DateTime<Utc>,
@@ -279,11 +279,11 @@ pub async fn list_by_due(
     // A person of several shops gets each shop's page, merged (on Citus a statement on one shop
     // is answered by one node).
     if let [shop] = shops {
-        return list_by_due_of(pool, *shop, filter, now, after, limit).await;
+        return list_by_due_of(db, *shop, filter, now, after, limit).await;
     }
     let mut found = Vec::new();
     for shop in distinct(shops) {
-        found.extend(list_by_due_of(pool, shop, filter, now, after, limit).await?);
+        found.extend(list_by_due_of(&mut *db, shop, filter, now, after, limit).await?);
     }
     Ok(soonest(found, limit, |t| t.queue_due_at))
 }
@@ -375,19 +375,44 @@ pub async fn open_counts_by_kind(
     unassigned: bool,
     status: Option<Status>,
 ) -> sqlx::Result<Vec<(TicketKind, i64)>> {
-    sqlx::query_as(
-        "SELECT kind, count(*) FROM tickets
-         WHERE shop_id = ANY($1) AND closed_at IS NULL
-           AND ($2::bigint IS NULL OR assignee_id = $2) AND (NOT $3 OR assignee_id IS NULL)
-           AND ($4::text IS NULL OR status = $4)
-         GROUP BY kind",
-    )
-    .bind(shops)
-    .bind(assignee)
-    .bind(unassigned)
-    .bind(status.map(Status::as_str))
-    .fetch_all(db)
-    .await
+    // One statement per way of choosing the assignee, each naming its own index condition on
+    // `tickets_assignee_queue`: written as `($2 IS NULL OR assignee_id = $2)`, the plan made once
+    // for any value read every open ticket of the shop to count one agent's.
+    macro_rules! open_counts {
+        ($assignee:literal) => {
+            concat!(
+                "SELECT kind, count(*) FROM tickets
+                 WHERE shop_id = ANY($1) AND closed_at IS NULL AND ($2::text IS NULL OR status = $2)",
+                $assignee,
+                " GROUP BY kind"
+            )
+        };
+    }
+    let status = status.map(Status::as_str);
+    match (assignee, unassigned) {
+        (Some(assignee), _) => {
+            sqlx::query_as(open_counts!(" AND assignee_id = $3"))
+                .bind(shops)
+                .bind(status)
+                .bind(assignee)
+                .fetch_all(db)
+                .await
+        }
+        (None, true) => {
+            sqlx::query_as(open_counts!(" AND assignee_id IS NULL"))
+                .bind(shops)
+                .bind(status)
+                .fetch_all(db)
+                .await
+        }
+        (None, false) => {
+            sqlx::query_as(open_counts!(""))
+                .bind(shops)
+                .bind(status)
+                .fetch_all(db)
+                .await
+        }
+    }
 }
 
 /// Open tickets whose follow-up falls due in `[from, until)`, soonest first — the supervisor's

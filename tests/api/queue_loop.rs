@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::support::{browser, desk, html, test_now};
 
@@ -282,4 +283,74 @@ async fn the_header_count_follows_the_status_filter_like_the_list() {
         .await
         .1;
     assert!(filtered.contains("1 条未结"), "only the approved one counted");
+}
+
+/// The count on the queue's chip for `kind` ("" for all kinds).
+fn chip_count(queue: &str, kind: &str) -> i64 {
+    let chips = &queue[queue.find("id=\"queue-chips\"").expect("the chips")..];
+    let start = if kind.is_empty() {
+        chips.find("href=\"/?view=").expect("the first chip")
+    } else {
+        chips
+            .find(&format!("kind={kind}\""))
+            .unwrap_or_else(|| panic!("the {kind} chip"))
+    };
+    let count = &chips[start..];
+    let count = &count[count.find("class=\"count\">").expect("a count") + "class=\"count\">".len()..];
+    count[..count.find('<').expect("end of the count")]
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
+#[tokio::test]
+async fn the_kind_chips_count_the_open_tickets_of_the_view_mine_unassigned_or_all() {
+    let desk = desk().await;
+    let app = &desk.app;
+    // The agent's own: two complaints and a refund, and a complaint being investigated; one
+    // complaint handed back to nobody; one refund given to the supervisor.
+    let mut ids = Vec::new();
+    for kind in ["complaint", "complaint", "refund", "complaint", "refund", "complaint"] {
+        ids.push(desk.open(kind, "quality").await["id"].as_i64().expect("id"));
+    }
+    for (id, assignee) in [(ids[3], json!(null)), (ids[4], json!(desk.supervisor.0))] {
+        let answer = app
+            .post(
+                &format!("/api/v1/tickets/{id}/assignment"),
+                &desk.supervisor_token,
+                json!({ "assignee": assignee }),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    }
+    let moved = desk.transition(ids[5], "investigating", 1, json!({})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+
+    let client = desk.browser("agent-a").await;
+    let counts = |view: &'static str| {
+        let client = client.clone();
+        async move {
+            let (status, queue) = html(&client, app.url(&format!("/?view={view}"))).await;
+            assert_eq!(status, StatusCode::OK);
+            (
+                chip_count(&queue, ""),
+                chip_count(&queue, "complaint"),
+                chip_count(&queue, "refund"),
+            )
+        }
+    };
+    assert_eq!(counts("mine").await, (4, 3, 1));
+    assert_eq!(counts("unassigned").await, (1, 1, 0));
+    assert_eq!(counts("all").await, (6, 4, 2));
+    // With a status chosen, the chips count that status only.
+    let (_, queue) = html(&client, app.url("/?view=mine&status=investigating")).await;
+    assert_eq!((chip_count(&queue, ""), chip_count(&queue, "complaint")), (1, 1));
+    let (_, queue) = html(&client, app.url("/?view=unassigned&status=investigating")).await;
+    assert_eq!(chip_count(&queue, ""), 0);
+    let (_, queue) = html(&client, app.url("/?view=all&status=open")).await;
+    assert_eq!(
+        (chip_count(&queue, ""), chip_count(&queue, "complaint")),
+        (3, 3),
+        "the three complaints not moved are open (a refund starts elsewhere)"
+    );
 }

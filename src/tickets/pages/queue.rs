@@ -259,6 +259,9 @@ pub async fn queue_page(
         tag,
     };
     let newest = query.sort.as_deref() == Some("newest");
+    // One connection for the page's reads (see the ticket page's).
+    let mut db = state.pool.acquire().await?;
+    let db = &mut *db;
     let tickets = if newest {
         let before = match query.before.as_deref() {
             Some(id) => Some(id.parse::<TicketId>().map_err(|_| {
@@ -270,21 +273,21 @@ pub async fn queue_page(
             })?),
             None => None,
         };
-        repo::list_recent(&state.pool, &user.shops, &filter, now, before, PAGE_SIZE + 1).await?
+        repo::list_recent(&mut *db, &user.shops, &filter, now, before, PAGE_SIZE + 1).await?
     } else {
-        repo::list_by_due(&state.pool, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?
+        repo::list_by_due(db, &user.shops, &filter, now, after, PAGE_SIZE + 1).await?
     };
     let more = tickets.len() as i64 > PAGE_SIZE;
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
     let mut rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
     let ids: Vec<TicketId> = shown.iter().map(|ticket| ticket.id).collect();
-    let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
+    let viewers = crate::live::presence::viewers(&mut *db, &user.shops, &ids, user.id, now).await?;
     super::views::show_watchers(t, &mut rows, &viewers);
-    crate::tags::page::tag_rows(&state.pool, shown, &mut rows).await?;
+    crate::tags::page::tag_rows(&mut *db, shown, &mut rows).await?;
     let overdue = rows.iter().filter(|r| r.overdue).count();
 
     // The counts follow the status filter as the list does (the kind chips count per kind).
-    let counts = repo::open_counts_by_kind(&state.pool, &user.shops, assignee, unassigned, status).await?;
+    let counts = repo::open_counts_by_kind(&mut *db, &user.shops, assignee, unassigned, status).await?;
     let total_open: i64 = counts.iter().map(|(_, n)| n).sum();
     let link = |kind: Option<&str>| {
         let mut href = format!("/?view={}", view.as_str());
@@ -356,9 +359,9 @@ pub async fn queue_page(
         .map(|v| Choice::new(v.as_str(), t.t(v.label_key()), v == view))
         .collect();
     let title = t.t(view.title_key());
-    let tagging = crate::tags::page::QueueTagging::load(&state.pool, user, t, tag, path.clone()).await?;
+    let tagging = crate::tags::page::QueueTagging::load(db, user, t, tag, path.clone()).await?;
     let saved = crate::saved_views::page::SavedViewsNav::load(
-        &state.pool,
+        &mut *db,
         user,
         path.split_once('?').map(|(_, query)| query).unwrap_or(""),
     )
