@@ -388,30 +388,15 @@ pub async fn open_counts_by_kind(
             )
         };
     }
-    let status = status.map(Status::as_str);
-    match (assignee, unassigned) {
-        (Some(assignee), _) => {
-            sqlx::query_as(open_counts!(" AND assignee_id = $3"))
-                .bind(shops)
-                .bind(status)
-                .bind(assignee)
-                .fetch_all(db)
-                .await
-        }
-        (None, true) => {
-            sqlx::query_as(open_counts!(" AND assignee_id IS NULL"))
-                .bind(shops)
-                .bind(status)
-                .fetch_all(db)
-                .await
-        }
-        (None, false) => {
-            sqlx::query_as(open_counts!(""))
-                .bind(shops)
-                .bind(status)
-                .fetch_all(db)
-                .await
-        }
+    let sql = match (assignee, unassigned) {
+        (Some(_), _) => open_counts!(" AND assignee_id = $3"),
+        (None, true) => open_counts!(" AND assignee_id IS NULL"),
+        (None, false) => open_counts!(""),
+    };
+    let query = sqlx::query_as(sql).bind(shops).bind(status.map(Status::as_str));
+    match assignee {
+        Some(assignee) => query.bind(assignee).fetch_all(db).await,
+        None => query.fetch_all(db).await,
     }
 }
 

@@ -404,15 +404,7 @@ async fn unassigned_tickets_go_to_the_agent_with_the_fewest_open_tickets() {
     for _ in 0..3 {
         let ticket = open_with(&desk, json!({})).await;
         let id = ticket["id"].as_i64().expect("id");
-        let answer = desk
-            .app
-            .post(
-                &format!("/api/v1/tickets/{id}/assignment"),
-                &desk.supervisor_token,
-                json!({ "assignee": null }),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        desk.assign(id, json!(null)).await;
         unassigned.push(id);
     }
     let one = desk

@@ -276,15 +276,7 @@ async fn a_stale_move_shows_what_others_did_since_the_page_and_keeps_the_typed_n
     );
     // and takes it over and gives it back, which moves the ticket's version on.
     for to in [desk.supervisor.0, desk.agent.0] {
-        let assigned = desk
-            .app
-            .post(
-                &format!("/api/v1/tickets/{id}/assignment"),
-                &desk.supervisor_token,
-                json!({ "assignee": to }),
-            )
-            .await;
-        assert_eq!(assigned.status, StatusCode::OK, "{:?}", assigned.body);
+        desk.assign(id, json!(to)).await;
     }
 
     // The agent's move from the old page is refused; what happened is listed and marked, and

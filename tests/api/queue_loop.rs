@@ -313,16 +313,8 @@ async fn the_kind_chips_count_the_open_tickets_of_the_view_mine_unassigned_or_al
     for kind in ["complaint", "complaint", "refund", "complaint", "refund", "complaint"] {
         ids.push(desk.open(kind, "quality").await["id"].as_i64().expect("id"));
     }
-    for (id, assignee) in [(ids[3], json!(null)), (ids[4], json!(desk.supervisor.0))] {
-        let answer = app
-            .post(
-                &format!("/api/v1/tickets/{id}/assignment"),
-                &desk.supervisor_token,
-                json!({ "assignee": assignee }),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
-    }
+    desk.assign(ids[3], json!(null)).await;
+    desk.assign(ids[4], json!(desk.supervisor.0)).await;
     let moved = desk.transition(ids[5], "investigating", 1, json!({})).await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
 

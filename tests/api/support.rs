@@ -639,6 +639,20 @@ impl Desk {
         answer.body
     }
 
+    /// Gives ticket `id` to `assignee` (`null` for nobody) as the supervisor; the answer must be 200.
+    pub async fn assign(&self, id: i64, assignee: Value) -> Value {
+        let answer = self
+            .app
+            .post(
+                &format!("/api/v1/tickets/{id}/assignment"),
+                &self.supervisor_token,
+                json!({ "assignee": assignee }),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        answer.body
+    }
+
     /// Moves a ticket; returns the answer.
     pub async fn transition(&self, id: i64, to: &str, version: i64, extra: Value) -> Answer {
         let mut body = json!({ "to": to, "version": version, "note": format!("→ {to}") });

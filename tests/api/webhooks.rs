@@ -153,15 +153,7 @@ async fn every_change_writes_one_outbox_row_and_two_servers_deliver_each_exactly
         let ticket = desk.open("refund", "quality").await;
         let id = ticket["id"].as_i64().expect("id");
         for assignee in [json!(null), json!(desk.agent.0)] {
-            let answer = desk
-                .app
-                .post(
-                    &format!("/api/v1/tickets/{id}/assignment"),
-                    &desk.supervisor_token,
-                    json!({ "assignee": assignee }),
-                )
-                .await;
-            assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+            desk.assign(id, assignee).await;
         }
         let version: i64 = sqlx::query_scalar("SELECT version::bigint FROM tickets WHERE id = $1")
             .bind(id)
