@@ -389,7 +389,9 @@ pub async fn open_counts_by_kind(
         };
     }
     let sql = match (assignee, unassigned) {
-        (Some(_), _) => open_counts!(" AND assignee_id = $3"),
+        // Both asked for: no ticket is someone's and nobody's (as the lists answer).
+        (Some(_), true) => return Ok(Vec::new()),
+        (Some(_), false) => open_counts!(" AND assignee_id = $3"),
         (None, true) => open_counts!(" AND assignee_id IS NULL"),
         (None, false) => open_counts!(""),
     };
