@@ -84,8 +84,8 @@ pub enum EmbeddedError {
 /// defaults: 5 minutes, 1 GB): after each checkpoint a row's first change writes its whole page
 /// to the WAL, and on a busy desk that was most of a follow-up's WAL. The WAL's page images
 /// compressed. Memory settings stay PostgreSQL's: a larger `shared_buffers` measured nothing
-/// here (docs/PERFORMANCE.md) and would be taken whole at start on the smallest machines; so
-/// would a larger WAL on the smallest disks.
+/// here (docs/PERFORMANCE.md) and would be taken whole at start on the smallest machines, and
+/// more room for the WAL than 2 GB would crowd the smallest disks.
 const DURABLE_SETTINGS: &str = " -c max_wal_size=2GB -c checkpoint_timeout=15min -c wal_compression=on";
 
 /// How to start the cluster.
