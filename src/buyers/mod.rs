@@ -106,7 +106,10 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
             .try_fold(0i64, i64::checked_add),
         recent_requests,
         repeat_returner: is_repeat_returner(recent_requests, recent_orders),
-        compensation: crate::compensation::buyer_totals(pool, shop, customer).await?,
+        compensation: crate::compensation::buyer_totals(shop, customer)
+            .optional(pool)
+            .await?
+            .unwrap_or_default(),
         orders,
         tickets,
     })

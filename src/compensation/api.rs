@@ -56,7 +56,10 @@ pub async fn ledger(
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     let entries = super::entries(&state.pool, ticket.shop_id, id).await?;
-    let buyer = super::buyer_totals(&state.pool, ticket.shop_id, ticket.customer_id).await?;
+    let buyer = super::buyer_totals(ticket.shop_id, ticket.customer_id)
+        .optional(&state.pool)
+        .await?
+        .unwrap_or_default();
     let rules_entries: Vec<_> = entries.iter().map(Entry::rules_entry).collect();
     Ok(Json(LedgerView {
         balance_fen: balance(&rules_entries).0,

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{CustomerId, ShopId, TicketId, UserId};
 use crate::money::Fen;
@@ -149,8 +150,9 @@ impl Entry {
     }
 }
 
-#[derive(FromRow)]
-struct EntryRow {
+/// An entry as stored: its kinds as text.
+#[derive(FromRow, Deserialize)]
+pub struct EntryRow {
     id: i64,
     ticket_id: TicketId,
     method: String,
@@ -172,7 +174,7 @@ struct EntryRow {
 
 impl EntryRow {
     /// The typed entry; the table's checks keep every stored text one the rules know.
-    fn typed(self) -> sqlx::Result<Entry> {
+    pub fn typed(self) -> sqlx::Result<Entry> {
         let unknown = |what: &str, value: &str| sqlx::Error::Decode(format!("unknown {what} `{value}`").into());
         Ok(Entry {
             id: self.id,
@@ -206,9 +208,9 @@ macro_rules! entry_columns {
     };
 }
 
-/// The ledger of a ticket, oldest first.
-pub async fn entries(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Entry>> {
-    let rows: Vec<EntryRow> = sqlx::query_as(concat!(
+/// The ledger of a ticket, oldest first, as stored (each row made [`EntryRow::typed`]).
+pub fn entry_rows(shop: ShopId, ticket: TicketId) -> Read<EntryRow> {
+    Read::new(concat!(
         "SELECT ",
         entry_columns!(),
         " FROM compensations c JOIN users m ON m.id = c.made_by LEFT JOIN users d ON d.id = c.decided_by
@@ -216,9 +218,16 @@ pub async fn entries(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) ->
     ))
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await?;
-    rows.into_iter().map(EntryRow::typed).collect()
+}
+
+/// The ledger of a ticket, oldest first.
+pub async fn entries(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Entry>> {
+    entry_rows(shop, ticket)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(EntryRow::typed)
+        .collect()
 }
 
 /// One entry of a ticket, locked for its decision or reversal.
@@ -251,7 +260,7 @@ async fn entry_for_update(
 }
 
 /// A buyer's compensation in a shop, over booked entries net of reversals.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct BuyerTotals {
     /// Paid out or given as coupons.
     pub given_fen: i64,
@@ -263,35 +272,44 @@ pub struct BuyerTotals {
 }
 
 /// What a buyer was given and paid through the ledger.
-pub async fn buyer_totals(db: impl PgExecutor<'_>, shop: ShopId, customer: CustomerId) -> sqlx::Result<BuyerTotals> {
-    let (given_fen, collected_fen, waiting, waiting_fen): (i64, i64, i64, i64) = sqlx::query_as(
+pub fn buyer_totals(shop: ShopId, customer: CustomerId) -> Read<BuyerTotals> {
+    Read::new(
         "SELECT COALESCE(sum(CASE WHEN reverses IS NULL THEN amount_fen ELSE -amount_fen END)
-                             FILTER (WHERE status = 'booked' AND method <> 'collection'), 0)::bigint,
+                             FILTER (WHERE status = 'booked' AND method <> 'collection'), 0)::bigint AS given_fen,
                 COALESCE(sum(CASE WHEN reverses IS NULL THEN amount_fen ELSE -amount_fen END)
-                             FILTER (WHERE status = 'booked' AND method = 'collection'), 0)::bigint,
-                count(*) FILTER (WHERE status = 'pending'),
-                COALESCE(sum(amount_fen) FILTER (WHERE status = 'pending'), 0)::bigint
+                             FILTER (WHERE status = 'booked' AND method = 'collection'), 0)::bigint AS collected_fen,
+                count(*) FILTER (WHERE status = 'pending') AS waiting,
+                COALESCE(sum(amount_fen) FILTER (WHERE status = 'pending'), 0)::bigint AS waiting_fen
          FROM compensations WHERE shop_id = $1 AND customer_id = $2",
     )
     .bind(shop)
     .bind(customer)
-    .fetch_one(db)
-    .await?;
-    Ok(BuyerTotals {
-        given_fen,
-        collected_fen,
-        waiting,
-        waiting_fen,
-    })
+}
+
+/// A shop's limits, as stored.
+#[derive(FromRow, Deserialize)]
+pub struct StoredLimits {
+    compensation_limits: sqlx::types::Json<Limits>,
+}
+
+impl StoredLimits {
+    pub fn limits(self) -> Limits {
+        self.compensation_limits.0
+    }
+}
+
+/// The shop's limits, as stored.
+pub fn stored_limits(shop: ShopId) -> Read<StoredLimits> {
+    Read::new("SELECT compensation_limits FROM shops WHERE id = $1").bind(shop)
 }
 
 /// The shop's limits.
 pub async fn limits(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Limits> {
-    let limits: sqlx::types::Json<Limits> = sqlx::query_scalar("SELECT compensation_limits FROM shops WHERE id = $1")
-        .bind(shop)
-        .fetch_one(db)
-        .await?;
-    Ok(limits.0)
+    stored_limits(shop)
+        .optional(db)
+        .await?
+        .map(StoredLimits::limits)
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The start of `now`'s day in the ticket's time zone.

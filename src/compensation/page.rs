@@ -7,12 +7,12 @@
 
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use sqlx::PgConnection;
 
 use super::{Entry, EntryNote, LedgerError, NewEntry};
 use crate::api::ApiForm;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::{Answers, Batch, Part};
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
@@ -107,12 +107,35 @@ fn signed_amount(entry: &Entry) -> String {
     }
 }
 
+/// Where the card's reads are in the ticket page's batch.
+pub struct LedgerAsked {
+    entries: Part<super::EntryRow>,
+    buyer: Part<super::BuyerTotals>,
+    limits: Part<super::StoredLimits>,
+}
+
 impl LedgerBox {
-    /// The card for `ticket` as `user` sees it.
-    pub async fn load(db: &mut PgConnection, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<LedgerBox> {
-        let entries = super::entries(&mut *db, ticket.shop_id, ticket.id).await?;
-        let buyer = super::buyer_totals(&mut *db, ticket.shop_id, ticket.customer_id).await?;
-        let limits = super::limits(db, ticket.shop_id).await?;
+    /// What the card reads, added to the ticket page's `batch`.
+    pub fn ask(batch: &mut Batch, ticket: &Ticket) -> LedgerAsked {
+        LedgerAsked {
+            entries: batch.add(super::entry_rows(ticket.shop_id, ticket.id)),
+            buyer: batch.add(super::buyer_totals(ticket.shop_id, ticket.customer_id)),
+            limits: batch.add(super::stored_limits(ticket.shop_id)),
+        }
+    }
+
+    /// The card for `ticket` as `user` sees it, from what [`LedgerBox::ask`] read.
+    pub fn build(asked: LedgerAsked, answers: &Answers, user: &CurrentUser, t: Tr) -> sqlx::Result<LedgerBox> {
+        let entries = answers
+            .rows(asked.entries)?
+            .into_iter()
+            .map(super::EntryRow::typed)
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        let buyer = answers.first(asked.buyer)?.unwrap_or_default();
+        let limits = answers
+            .first(asked.limits)?
+            .map(super::StoredLimits::limits)
+            .ok_or(sqlx::Error::RowNotFound)?;
         let can_enter = user.may(Action::WorkTickets);
         let can_approve = user.may(Action::ApproveCompensation);
         let rules_entries: Vec<_> = entries.iter().map(Entry::rules_entry).collect();

@@ -10,6 +10,7 @@
 //! starts with `RESET ROLE;` (the migrator's session user is the superuser).
 
 pub mod backup;
+pub mod batch;
 pub mod citus;
 pub mod embedded;
 pub mod replica;

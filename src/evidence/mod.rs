@@ -11,12 +11,13 @@ pub mod pack;
 pub mod page;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::tickets::events::{EventData, EvidenceAdded};
@@ -111,7 +112,7 @@ pub fn check(bytes: &[u8]) -> Result<&'static str, EvidenceError> {
 }
 
 /// A stored file, without its content.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Evidence {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -280,15 +281,18 @@ pub async fn images_of(
 
 /// A ticket's files, oldest first.
 pub async fn list(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Evidence>> {
-    sqlx::query_as(concat!(
+    of_ticket(shop, ticket).all(db).await
+}
+
+/// A ticket's files, oldest first.
+pub fn of_ticket(shop: ShopId, ticket: TicketId) -> Read<Evidence> {
+    Read::new(concat!(
         "SELECT ",
         evidence_columns!(),
         "WHERE e.shop_id = $1 AND e.ticket_id = $2 ORDER BY e.id"
     ))
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await
 }
 
 /// One file with its content.

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId};
 use crate::rules::knowledge::{self, Helped, NoteKind, RuleArticle, Scope};
@@ -54,7 +55,7 @@ impl From<FieldError> for KnowledgeError {
 }
 
 /// A product note.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Note {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -110,7 +111,7 @@ macro_rules! note_select {
 }
 
 /// A policy article.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Article {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -503,18 +504,25 @@ pub async fn notes_for(
     sku: Option<&str>,
     category: Option<&str>,
 ) -> sqlx::Result<Vec<Note>> {
-    let mut found: Vec<Note> = sqlx::query_as(concat!(
+    Ok(ranked_notes(notes_about(shop, sku, category).all(db).await?))
+}
+
+/// The notes on `sku` or its `category`, unranked ([`ranked_notes`]).
+pub fn notes_about(shop: ShopId, sku: Option<&str>, category: Option<&str>) -> Read<Note> {
+    Read::new(concat!(
         note_select!(),
         "WHERE n.shop_id = $1 AND NOT n.archived
            AND (n.scope = 'sku' AND n.subject = $2 OR n.scope = 'category' AND n.subject = $3)"
     ))
     .bind(shop)
-    .bind(sku.unwrap_or(""))
-    .bind(category.unwrap_or(""))
-    .fetch_all(db)
-    .await?;
-    knowledge::rank(&mut found, Note::helped);
-    Ok(found)
+    .bind(sku.unwrap_or("").to_string())
+    .bind(category.unwrap_or("").to_string())
+}
+
+/// Notes, those that helped most first.
+pub fn ranked_notes(mut notes: Vec<Note>) -> Vec<Note> {
+    knowledge::rank(&mut notes, Note::helped);
+    notes
 }
 
 /// A note's or an article's earlier versions, newest first.
@@ -646,13 +654,16 @@ pub async fn article(db: impl PgExecutor<'_>, shops: &[ShopId], id: i64) -> sqlx
 
 /// A shop's articles.
 pub async fn articles(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<Article>> {
-    sqlx::query_as(concat!(
+    articles_of(shop).all(db).await
+}
+
+/// The shop's articles (not archived), the desk's rules' first.
+pub fn articles_of(shop: ShopId) -> Read<Article> {
+    Read::new(concat!(
         article_select!(),
         "WHERE a.shop_id = $1 AND NOT a.archived ORDER BY a.rule NULLS LAST, a.title, a.id"
     ))
     .bind(shop)
-    .fetch_all(db)
-    .await
 }
 
 /// The articles that fit a ticket of `kind` opened for `reason`, most used first.
@@ -662,8 +673,13 @@ pub async fn articles_for(
     kind: &str,
     reason: &str,
 ) -> sqlx::Result<Vec<Article>> {
-    let mut found: Vec<Article> = articles(db, shop)
-        .await?
+    Ok(fitting(articles(db, shop).await?, kind, reason))
+}
+
+/// Of the shop's `articles`, those that fit a ticket of `kind` opened for `reason`, most used
+/// first.
+pub fn fitting(articles: Vec<Article>, kind: &str, reason: &str) -> Vec<Article> {
+    let mut found: Vec<Article> = articles
         .into_iter()
         .filter(|a| knowledge::fits(&a.kinds, &a.reasons, kind, reason))
         .collect();
@@ -672,21 +688,34 @@ pub async fn articles_for(
         uses: a.uses,
         id: a.id,
     });
-    Ok(found)
+    found
 }
 
 /// Where a rule's verdicts link: the shop's own article on it, else the desk's.
 pub async fn rule_href(db: impl PgExecutor<'_>, shop: ShopId, rule: RuleArticle) -> sqlx::Result<String> {
-    let own: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM policy_articles WHERE shop_id = $1 AND rule = $2 AND NOT archived")
-            .bind(shop)
-            .bind(rule.as_str())
-            .fetch_optional(db)
-            .await?;
-    Ok(match own {
-        Some(id) => format!("/knowledge/articles/{id}"),
+    let own = rule_article(shop, rule).optional(db).await?;
+    Ok(rule_href_to(own, rule))
+}
+
+/// The shop's own article on a rule (its id), if it wrote one.
+#[derive(FromRow, Deserialize)]
+pub struct OwnArticle {
+    id: i64,
+}
+
+/// The shop's own article on `rule`.
+pub fn rule_article(shop: ShopId, rule: RuleArticle) -> Read<OwnArticle> {
+    Read::new("SELECT id FROM policy_articles WHERE shop_id = $1 AND rule = $2 AND NOT archived")
+        .bind(shop)
+        .bind(rule.as_str())
+}
+
+/// Where `rule`'s verdicts link, the shop's `own` article on it being read.
+pub fn rule_href_to(own: Option<OwnArticle>, rule: RuleArticle) -> String {
+    match own {
+        Some(OwnArticle { id }) => format!("/knowledge/articles/{id}"),
         None => format!("/knowledge/rules/{}", rule.as_str()),
-    })
+    }
 }
 
 /// The category of a ticket's line, from its order.
@@ -743,11 +772,25 @@ pub async fn mark_solved(
 
 /// The notes marked as having solved ticket `ticket`.
 pub async fn solved_on(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT note_id FROM knowledge_solved WHERE shop_id = $1 AND ticket_id = $2")
+    Ok(solved_notes(shop, ticket)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.note_id)
+        .collect())
+}
+
+/// A note that solved a ticket.
+#[derive(FromRow, Deserialize)]
+pub struct SolvedNote {
+    pub note_id: i64,
+}
+
+/// The notes that solved `ticket`.
+pub fn solved_notes(shop: ShopId, ticket: TicketId) -> Read<SolvedNote> {
+    Read::new("SELECT note_id FROM knowledge_solved WHERE shop_id = $1 AND ticket_id = $2")
         .bind(shop)
         .bind(ticket)
-        .fetch_all(db)
-        .await
 }
 
 /// Counts one use of a note or an article (put into a follow-up) in the user's shops.

@@ -16,6 +16,7 @@ use super::{ArticleInput, KnowledgeError, NoteInput};
 use crate::api::{ApiForm, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::{Answers, Batch, Part};
 use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::Tr;
@@ -86,10 +87,31 @@ pub struct KnowledgeBox {
     pub can_manage: bool,
 }
 
+/// Where the panel's reads are in the ticket page's batch.
+pub struct KnowledgeAsked {
+    solved: Part<super::SolvedNote>,
+    articles: Part<super::Article>,
+    seven_day: Part<super::OwnArticle>,
+}
+
 impl KnowledgeBox {
-    /// The panel for `ticket` as `user` sees it.
-    /// `order` is the ticket's order, as the ticket page has read it.
+    /// What the panel reads that does not hang on the ticket's order, added to the ticket
+    /// page's `batch`.
+    pub fn ask(batch: &mut Batch, ticket: &Ticket) -> KnowledgeAsked {
+        KnowledgeAsked {
+            solved: batch.add(super::solved_notes(ticket.shop_id, ticket.id)),
+            articles: batch.add(super::articles_of(ticket.shop_id)),
+            seven_day: batch.add(super::rule_article(ticket.shop_id, RuleArticle::SevenDay)),
+        }
+    }
+
+    /// The panel for `ticket` as `user` sees it, from what [`KnowledgeBox::ask`] read and the
+    /// notes on the ticket's goods (read here: `order` is the ticket's order, as the ticket page
+    /// has read it).
+    #[allow(clippy::too_many_arguments)]
     pub async fn load(
+        asked: KnowledgeAsked,
+        answers: &Answers,
         db: &mut PgConnection,
         user: &CurrentUser,
         t: Tr,
@@ -97,10 +119,18 @@ impl KnowledgeBox {
         order: Option<&crate::orders::Order>,
     ) -> sqlx::Result<KnowledgeBox> {
         let category = super::category_in(ticket, order);
-        let notes = super::notes_for(&mut *db, ticket.shop_id, ticket.sku.as_deref(), category.as_deref()).await?;
-        let solved = super::solved_on(&mut *db, ticket.shop_id, ticket.id).await?;
-        let articles =
-            super::articles_for(&mut *db, ticket.shop_id, ticket.kind().as_str(), ticket.reason.as_str()).await?;
+        let notes = super::ranked_notes(
+            super::notes_about(ticket.shop_id, ticket.sku.as_deref(), category.as_deref())
+                .all(&mut *db)
+                .await?,
+        );
+        let solved: Vec<i64> = answers.rows(asked.solved)?.into_iter().map(|s| s.note_id).collect();
+        let articles = super::fitting(
+            answers.rows(asked.articles)?,
+            ticket.kind().as_str(),
+            ticket.reason.as_str(),
+        );
+        let seven_day_href = super::rule_href_to(answers.first(asked.seven_day)?, RuleArticle::SevenDay);
         let all_photos: Vec<i64> = notes.iter().flat_map(|n| n.photos.iter().copied()).collect();
         let places = if all_photos.is_empty() {
             Vec::new()
@@ -144,7 +174,7 @@ impl KnowledgeBox {
                     source: a.source.clone(),
                 })
                 .collect(),
-            seven_day_href: super::rule_href(&mut *db, ticket.shop_id, RuleArticle::SevenDay).await?,
+            seven_day_href,
             can_work: user.may(Action::WorkTickets),
             can_manage: user.may(Action::ManageKnowledge),
         })

@@ -13,11 +13,13 @@ use sqlx::{PgExecutor, PgPool};
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId};
 use crate::rules::links::{self, LinkFacts, LinkRefusal};
 use crate::tickets::events::{LinkChange, LinkEvent};
 use crate::tickets::model::ticket_select;
+use crate::tickets::repo::Neighbour;
 use crate::tickets::{EventData, Ticket, TicketError, repo, service};
 
 /// Why a link, unlink or merge did not happen. Nothing was changed in any case.
@@ -251,6 +253,19 @@ pub async fn merge(
 }
 
 /// The tickets linked to `ticket`, whichever side the link was made from, by id.
+pub fn linked_neighbours(shop: ShopId, ticket: TicketId) -> Read<Neighbour> {
+    Read::new(
+        "SELECT t.id, t.kind, t.status, t.closed_at IS NOT NULL AS closed FROM tickets t
+         WHERE t.shop_id = $1 AND t.id IN (
+             SELECT ticket_high FROM ticket_links WHERE shop_id = $1 AND ticket_low = $2
+             UNION ALL SELECT ticket_low FROM ticket_links WHERE shop_id = $1 AND ticket_high = $2)
+         ORDER BY t.id",
+    )
+    .bind(shop)
+    .bind(ticket)
+}
+
+/// The tickets linked to `ticket`, by number.
 pub async fn linked(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Ticket>> {
     sqlx::query_as(concat!(
         ticket_select!(),

@@ -6,18 +6,20 @@
 
 use axum::extract::{Path, State};
 use serde::Deserialize;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use super::{LinkError, NewMerge};
 use crate::api::ApiForm;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::{Answers, Batch, Part};
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::TicketId;
 use crate::state::AppState;
 use crate::tickets::pages::Refusal;
 use crate::tickets::pages::ticket::{Draft, answer};
+use crate::tickets::repo::Neighbour;
 use crate::tickets::{Ticket, repo};
 use crate::web::views::Choice;
 use crate::web::{Page, PageResult};
@@ -57,17 +59,39 @@ pub struct LinksDraft {
     pub tag: String,
 }
 
-fn what(t: Tr, ticket: &Ticket) -> String {
-    format!("{} · {}", ticket.kind().label(t.lang), ticket.status().label(t.lang))
+fn what(t: Tr, ticket: &Neighbour) -> String {
+    format!("{} · {}", ticket.kind.label(t.lang), ticket.status.label(t.lang))
+}
+
+/// Where the card's reads are in the ticket page's batch.
+pub struct LinksAsked {
+    linked: Part<Neighbour>,
+    merged_from: Part<Neighbour>,
+    of_order: Part<Neighbour>,
 }
 
 impl LinksBox {
-    /// The card for `ticket` as `user` sees it.
-    pub async fn load(db: &mut PgConnection, user: &CurrentUser, t: Tr, ticket: &Ticket) -> sqlx::Result<LinksBox> {
-        let linked = super::linked(&mut *db, ticket.shop_id, ticket.id).await?;
-        let merged_from = repo::merged_into(&mut *db, ticket.shop_id, ticket.id).await?;
-        let order = repo::of_order(db, ticket.shop_id, ticket.order_id).await?;
-        let others: Vec<&Ticket> = order.iter().filter(|o| o.id != ticket.id).collect();
+    /// What the card reads, added to the ticket page's `batch`.
+    pub fn ask(batch: &mut Batch, ticket: &Ticket) -> LinksAsked {
+        LinksAsked {
+            linked: batch.add(super::linked_neighbours(ticket.shop_id, ticket.id)),
+            merged_from: batch.add(repo::merged_from(ticket.shop_id, ticket.id)),
+            of_order: batch.add(repo::neighbours_by_order(ticket.shop_id, ticket.order_id)),
+        }
+    }
+
+    /// The card for `ticket` as `user` sees it, from what [`LinksBox::ask`] read.
+    pub fn build(
+        asked: LinksAsked,
+        answers: &Answers,
+        user: &CurrentUser,
+        t: Tr,
+        ticket: &Ticket,
+    ) -> sqlx::Result<LinksBox> {
+        let linked = answers.rows(asked.linked)?;
+        let merged_from = answers.rows(asked.merged_from)?;
+        let order = answers.rows(asked.of_order)?;
+        let others: Vec<&Neighbour> = order.iter().filter(|o| o.id != ticket.id).collect();
         let link_choices = others
             .iter()
             .filter(|o| !linked.iter().any(|l| l.id == o.id))
@@ -75,7 +99,7 @@ impl LinksBox {
             .collect();
         let merge_choices = others
             .iter()
-            .filter(|o| o.closed_at.is_none())
+            .filter(|o| !o.closed)
             .map(|o| Choice::new(o.id.to_string(), format!("#{} {}", o.id, what(t, o)), false))
             .collect();
         Ok(LinksBox {
@@ -84,10 +108,10 @@ impl LinksBox {
                 .map(|l| LinkedRow {
                     id: l.id.0,
                     what: what(t, l),
-                    closed: l.closed_at.is_some(),
+                    closed: l.closed,
                 })
                 .collect(),
-            merged_from: merged_from.into_iter().map(|id| id.0).collect(),
+            merged_from: merged_from.into_iter().map(|m| m.id.0).collect(),
             merged_into: ticket.merged_into.map(|id| id.0),
             link_choices,
             merge_choices,

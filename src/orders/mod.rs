@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor, PgPool, Postgres, Transaction};
 use utoipa::ToSchema;
 
+use crate::db::batch::Read;
 use crate::ids::{CustomerId, OrderId, ShopId};
 use crate::money::Fen;
 use crate::rules::seven_day::NoReasonExclusion;
@@ -386,7 +387,7 @@ impl OrderWithLines {
 }
 
 /// A buyer's contact details.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Contact {
     pub nick: String,
     pub name: Option<String>,
@@ -408,9 +409,12 @@ impl Contact {
 
 /// A buyer's contact details.
 pub async fn contact(db: impl PgExecutor<'_>, shop: ShopId, customer: CustomerId) -> sqlx::Result<Option<Contact>> {
-    sqlx::query_as("SELECT nick, name, phone, address FROM customers WHERE shop_id = $1 AND id = $2")
+    contact_of(shop, customer).optional(db).await
+}
+
+/// A buyer's contact details.
+pub fn contact_of(shop: ShopId, customer: CustomerId) -> Read<Contact> {
+    Read::new("SELECT nick, name, phone, address FROM customers WHERE shop_id = $1 AND id = $2")
         .bind(shop)
         .bind(customer)
-        .fetch_optional(db)
-        .await
 }

@@ -60,9 +60,9 @@ pub async fn ticket_goods(
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
     Ok(Json(GoodsView {
-        receipts: super::receipts(&state.pool, ticket.shop_id, id).await?,
-        reships: super::reships(&state.pool, ticket.shop_id, id).await?,
-        intercepts: super::intercepts(&state.pool, ticket.shop_id, id).await?,
+        receipts: super::receipts(ticket.shop_id, id).all(&state.pool).await?,
+        reships: super::reships(ticket.shop_id, id).all(&state.pool).await?,
+        intercepts: super::intercepts(ticket.shop_id, id).all(&state.pool).await?,
     }))
 }
 

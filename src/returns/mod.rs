@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::shipment::{Carrier, TrackingError, TrackingNo};
@@ -148,7 +149,7 @@ pub struct NewReceipt {
 }
 
 /// A line as it arrived.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Receipt {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -237,7 +238,8 @@ pub async fn receive(
         note: Some(note).filter(|n| !n.is_empty()),
     };
     record_event(&mut tx, user, &ticket, event, now).await?;
-    let receipt = receipts(&mut *tx, ticket.shop_id, ticket.id)
+    let receipt = receipts(ticket.shop_id, ticket.id)
+        .all(&mut *tx)
         .await?
         .into_iter()
         .find(|r| r.id == receipt_id)
@@ -247,8 +249,8 @@ pub async fn receive(
 }
 
 /// A ticket's receipts, by line.
-pub async fn receipts(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Receipt>> {
-    sqlx::query_as(
+pub fn receipts(shop: ShopId, ticket: TicketId) -> Read<Receipt> {
+    Read::new(
         "SELECT r.id, r.ticket_id, r.sku, r.returned, r.good, r.defective, r.missing, r.photos, r.note,
                 r.received_by, u.display_name AS receiver, r.received_at
          FROM return_receipts r JOIN users u ON u.id = r.received_by
@@ -256,8 +258,6 @@ pub async fn receipts(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -
     )
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await
 }
 
 /// One SKU of the returns stock over a period.
@@ -322,7 +322,7 @@ pub struct NewReship {
 }
 
 /// A reship as recorded.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Reship {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -394,7 +394,8 @@ pub async fn reship(
         note: Some(note).filter(|n| !n.is_empty()),
     };
     record_event(&mut tx, user, &ticket, event, now).await?;
-    let reship = reships(&mut *tx, ticket.shop_id, ticket.id)
+    let reship = reships(ticket.shop_id, ticket.id)
+        .all(&mut *tx)
         .await?
         .into_iter()
         .find(|r| r.id == reship_id)
@@ -404,8 +405,8 @@ pub async fn reship(
 }
 
 /// A ticket's reships, oldest first.
-pub async fn reships(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Reship>> {
-    sqlx::query_as(
+pub fn reships(shop: ShopId, ticket: TicketId) -> Read<Reship> {
+    Read::new(
         "SELECT r.id, r.ticket_id, r.reason, r.sku, r.quantity, r.carrier, r.tracking_no, r.cost_fen, r.note,
                 u.display_name AS shipper, r.shipped_at
          FROM reships r JOIN users u ON u.id = r.shipped_by
@@ -413,8 +414,6 @@ pub async fn reships(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) ->
     )
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await
 }
 
 // ---- intercepts ----
@@ -446,7 +445,7 @@ pub struct NewOutcome {
 }
 
 /// An intercept as recorded.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Intercept {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -505,7 +504,8 @@ pub async fn intercept(
 }
 
 async fn find_intercept(tx: &mut sqlx::PgConnection, ticket: &Ticket, id: i64) -> Result<Intercept, GoodsError> {
-    intercepts(&mut *tx, ticket.shop_id, ticket.id)
+    intercepts(ticket.shop_id, ticket.id)
+        .all(&mut *tx)
         .await?
         .into_iter()
         .find(|i| i.id == id)
@@ -568,8 +568,8 @@ pub async fn set_outcome(
 }
 
 /// A ticket's intercepts, oldest first.
-pub async fn intercepts(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Intercept>> {
-    sqlx::query_as(
+pub fn intercepts(shop: ShopId, ticket: TicketId) -> Read<Intercept> {
+    Read::new(
         "SELECT i.id, i.ticket_id, i.carrier, i.tracking_no, i.outcome, i.fee_fen, i.note,
                 u.display_name AS requester, i.requested_at, i.outcome_at
          FROM intercepts i JOIN users u ON u.id = i.requested_by
@@ -577,8 +577,6 @@ pub async fn intercepts(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId)
     )
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await
 }
 
 // ---- unclaimed parcels ----

@@ -8,12 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::PgConnection;
 
 use super::{GoodsError, NewIntercept, NewOutcome, NewParcel, NewReceipt, NewReship};
 use crate::api::{ApiForm, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::{Answers, Batch, Part};
 use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::{Message, Tr};
@@ -76,6 +76,13 @@ pub struct StockBox {
     pub timer: Option<(String, crate::tickets::pages::views::Deadline)>,
 }
 
+/// Where the card's reads are in the ticket page's batch.
+pub struct StockAsked {
+    receipts: Part<super::Receipt>,
+    reships: Part<super::Reship>,
+    intercepts: Part<super::Intercept>,
+}
+
 impl StockBox {
     /// What was typed into `field`, for a form shown again.
     pub fn typed(&self, field: &str) -> &str {
@@ -90,10 +97,21 @@ impl StockBox {
         self.open == form
     }
 
-    /// The card for `ticket` as `user` sees it: `order` is the ticket's order and `files` the
-    /// ticket's files, as the ticket page has read them.
-    pub async fn load(
-        db: &mut PgConnection,
+    /// What the card reads, added to the ticket page's `batch`.
+    pub fn ask(batch: &mut Batch, ticket: &Ticket) -> StockAsked {
+        StockAsked {
+            receipts: batch.add(super::receipts(ticket.shop_id, ticket.id)),
+            reships: batch.add(super::reships(ticket.shop_id, ticket.id)),
+            intercepts: batch.add(super::intercepts(ticket.shop_id, ticket.id)),
+        }
+    }
+
+    /// The card for `ticket` as `user` sees it, from what [`StockBox::ask`] read: `order` is the
+    /// ticket's order and `files` the ticket's files, as the ticket page has read them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        asked: StockAsked,
+        answers: &Answers,
         user: &CurrentUser,
         t: Tr,
         ticket: &Ticket,
@@ -101,9 +119,9 @@ impl StockBox {
         files: &[crate::evidence::Evidence],
         now: chrono::DateTime<chrono::Utc>,
     ) -> sqlx::Result<StockBox> {
-        let receipts = super::receipts(&mut *db, ticket.shop_id, ticket.id).await?;
-        let reships = super::reships(&mut *db, ticket.shop_id, ticket.id).await?;
-        let intercepts = super::intercepts(db, ticket.shop_id, ticket.id).await?;
+        let receipts = answers.rows(asked.receipts)?;
+        let reships = answers.rows(asked.reships)?;
+        let intercepts = answers.rows(asked.intercepts)?;
         let receives = matches!(ticket.kind(), TicketKind::Return | TicketKind::Exchange);
         let can_work = user.may(Action::WorkTickets);
         let (lines, photos) = if can_work {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor};
 use utoipa::ToSchema;
 
+use crate::db::batch::Read;
 use crate::ids::{ShopId, UserId};
 use crate::rules::compensation::Limits as CompensationLimits;
 use crate::rules::review::ReviewTimers;
@@ -189,7 +190,7 @@ pub async fn add_member(db: impl PgExecutor<'_>, shop: ShopId, user: UserId) -> 
 }
 
 /// A member of a shop, for assignment pickers.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Member {
     #[schema(value_type = i64)]
     pub id: UserId,
@@ -200,14 +201,17 @@ pub struct Member {
 
 /// The users who work tickets in a shop (agents, supervisors), by name.
 pub async fn ticket_workers(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<Member>> {
-    sqlx::query_as(
+    workers_of(shop).all(db).await
+}
+
+/// The users who work tickets in a shop (agents, supervisors), by name.
+pub fn workers_of(shop: ShopId) -> Read<Member> {
+    Read::new(
         "SELECT u.id, u.login, u.display_name, u.role FROM shop_members m JOIN users u ON u.id = m.user_id
          WHERE m.shop_id = $1 AND NOT u.disabled AND u.role IN ('agent', 'supervisor')
          ORDER BY u.display_name, u.id",
     )
     .bind(shop)
-    .fetch_all(db)
-    .await
 }
 
 /// A change of a shop's rule settings; absent fields stay as they are.

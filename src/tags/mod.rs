@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::auth::permissions::Action;
 use crate::auth::{CurrentUser, Denied};
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId};
 
@@ -77,7 +78,7 @@ impl Colour {
 }
 
 /// A shop's tag.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
 pub struct Tag {
     #[schema(value_type = i64)]
     pub shop_id: ShopId,
@@ -144,10 +145,12 @@ fn name_taken(error: sqlx::Error) -> TagError {
 
 /// A shop's tags, by name.
 pub async fn list(db: impl PgExecutor<'_>, shop: ShopId) -> sqlx::Result<Vec<Tag>> {
-    sqlx::query_as("SELECT shop_id, id, name, colour FROM tags WHERE shop_id = $1 ORDER BY lower(name), id")
-        .bind(shop)
-        .fetch_all(db)
-        .await
+    all_of(shop).all(db).await
+}
+
+/// The shop's tags, by name.
+pub fn all_of(shop: ShopId) -> Read<Tag> {
+    Read::new("SELECT shop_id, id, name, colour FROM tags WHERE shop_id = $1 ORDER BY lower(name), id").bind(shop)
 }
 
 /// One tag of a shop.
@@ -225,15 +228,18 @@ pub async fn delete(pool: &PgPool, user: &CurrentUser, shop: ShopId, id: i64) ->
 
 /// The tags on one ticket, by name.
 pub async fn of_ticket(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Tag>> {
-    sqlx::query_as(
+    on_ticket(shop, ticket).all(db).await
+}
+
+/// The tags on a ticket, by name.
+pub fn on_ticket(shop: ShopId, ticket: TicketId) -> Read<Tag> {
+    Read::new(
         "SELECT g.shop_id, g.id, g.name, g.colour FROM ticket_tags tt
          JOIN tags g ON g.shop_id = tt.shop_id AND g.id = tt.tag_id
          WHERE tt.shop_id = $1 AND tt.ticket_id = $2 ORDER BY lower(g.name), g.id",
     )
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await
 }
 
 /// The tags on each of `tickets` (a queue page's rows), by name.

@@ -13,6 +13,7 @@ use super::{Colour, NewTag, Tag, TagError};
 use crate::api::{ApiForm, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::{Answers, Batch, Part};
 use crate::edge::FieldError;
 use crate::error::ApiError;
 use crate::i18n::Tr;
@@ -63,11 +64,25 @@ pub struct TagsBox {
     pub can_tag: bool,
 }
 
+/// Where the card's reads are in the ticket page's batch.
+pub struct TagsAsked {
+    on: Part<super::Tag>,
+    all: Part<super::Tag>,
+}
+
 impl TagsBox {
-    /// The card for `ticket`.
-    pub async fn load(db: &mut PgConnection, user: &CurrentUser, ticket: &Ticket) -> sqlx::Result<TagsBox> {
-        let on = super::of_ticket(&mut *db, ticket.shop_id, ticket.id).await?;
-        let all = super::list(db, ticket.shop_id).await?;
+    /// What the card reads, added to the ticket page's `batch`.
+    pub fn ask(batch: &mut Batch, ticket: &Ticket) -> TagsAsked {
+        TagsAsked {
+            on: batch.add(super::on_ticket(ticket.shop_id, ticket.id)),
+            all: batch.add(super::all_of(ticket.shop_id)),
+        }
+    }
+
+    /// The card for `ticket` as `user` sees it, from what [`TagsBox::ask`] read.
+    pub fn build(asked: TagsAsked, answers: &Answers, user: &CurrentUser) -> sqlx::Result<TagsBox> {
+        let on = answers.rows(asked.on)?;
+        let all = answers.rows(asked.all)?;
         Ok(TagsBox {
             choices: all
                 .iter()

@@ -9,6 +9,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use super::events::{Escalated, EventData};
 use super::model::{Event, SevenDayRecord, Ticket, ticket_columns, ticket_relations, ticket_select};
+use crate::db::batch::Read;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
 use crate::rules::reason::ReasonCode;
@@ -676,17 +677,34 @@ pub async fn merged_into(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId
         .await
 }
 
+/// Another ticket as a ticket's page names it: its number, kind and status.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
+pub struct Neighbour {
+    pub id: TicketId,
+    pub kind: TicketKind,
+    pub status: Status,
+    pub closed: bool,
+}
+
+/// The tickets merged into `ticket`.
+pub fn merged_from(shop: ShopId, ticket: TicketId) -> Read<Neighbour> {
+    Read::new(
+        "SELECT id, kind, status, closed_at IS NOT NULL AS closed FROM tickets
+         WHERE shop_id = $1 AND merged_into = $2 ORDER BY id",
+    )
+    .bind(shop)
+    .bind(ticket)
+}
+
 /// Every ticket of an order, oldest first (at most 50): what a ticket may be linked to or
 /// merged into.
-pub async fn of_order(db: impl PgExecutor<'_>, shop: ShopId, order: OrderId) -> sqlx::Result<Vec<Ticket>> {
-    sqlx::query_as(concat!(
-        ticket_select!(),
-        "WHERE t.shop_id = $1 AND t.order_id = $2 ORDER BY t.id LIMIT 50"
-    ))
+pub fn neighbours_by_order(shop: ShopId, order: OrderId) -> Read<Neighbour> {
+    Read::new(
+        "SELECT id, kind, status, closed_at IS NOT NULL AS closed FROM tickets
+         WHERE shop_id = $1 AND order_id = $2 ORDER BY id LIMIT 50",
+    )
     .bind(shop)
     .bind(order)
-    .fetch_all(db)
-    .await
 }
 
 /// Records why a request was refused and the note that says more (kept when the ticket moves

@@ -15,6 +15,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::calendar::Calendar;
@@ -22,7 +23,7 @@ use crate::tickets::events::{EventData, ReturnVisit};
 use crate::tickets::{Ticket, repo, service};
 
 /// A visit as stored.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Visit {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -75,15 +76,18 @@ pub async fn schedule(
 
 /// The visits of a ticket, newest first (the waiting one, if any, first of all).
 pub async fn for_ticket(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Visit>> {
-    sqlx::query_as(concat!(
+    of_ticket(shop, ticket).all(db).await
+}
+
+/// A ticket's visits, the waiting one first, then the answers newest first.
+pub fn of_ticket(shop: ShopId, ticket: TicketId) -> Read<Visit> {
+    Read::new(concat!(
         "SELECT ",
         visit_columns!(),
         " FROM return_visits WHERE shop_id = $1 AND ticket_id = $2 ORDER BY answered_at DESC NULLS FIRST, id DESC"
     ))
     .bind(shop)
     .bind(ticket)
-    .fetch_all(db)
-    .await
 }
 
 /// A waiting visit with its ticket's facts, for the visit list.

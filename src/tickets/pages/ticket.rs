@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use crate::api::{ApiForm, ApiQuery};
+use crate::db::batch::Batch;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -278,6 +279,18 @@ pub async fn partial(
     // and given back costs a round trip of its own, and the page makes over twenty reads.
     let mut db = state.pool.acquire().await?;
     let db = &mut *db;
+    // The cards' reads that hang on the ticket alone go as one statement ([`Batch`]).
+    let mut batch = Batch::new();
+    let contact = batch.add(crate::orders::contact_of(ticket.shop_id, ticket.customer_id));
+    let workers = batch.add(crate::shops::workers_of(ticket.shop_id));
+    let visits = batch.add(crate::visits::of_ticket(ticket.shop_id, ticket.id));
+    let files = batch.add(crate::evidence::of_ticket(ticket.shop_id, ticket.id));
+    let links = crate::links::page::LinksBox::ask(&mut batch, ticket);
+    let tags = crate::tags::page::TagsBox::ask(&mut batch, ticket);
+    let ledger = crate::compensation::page::LedgerBox::ask(&mut batch, ticket);
+    let stock = crate::returns::page::StockBox::ask(&mut batch, ticket);
+    let knowledge = crate::knowledge::page::KnowledgeBox::ask(&mut batch, ticket);
+    let answers = batch.run(&mut *db).await?;
     let events = repo::events(&mut *db, ticket).await?;
     let names = user_names(&mut *db, &events).await?;
     let order = crate::orders::find_with(&mut *db, ticket.shop_id, &ticket.order_no).await?;
@@ -285,8 +298,8 @@ pub async fn partial(
         .as_ref()
         .and_then(|o| ticket.sku.as_deref().and_then(|sku| o.line(sku)));
 
-    let contact = crate::orders::contact(&mut *db, ticket.shop_id, ticket.customer_id)
-        .await?
+    let contact = answers
+        .first(contact)?
         .map(|c| if user.may(Action::WorkTickets) { c } else { c.masked() });
     let mut meta: Vec<(&'static str, String)> = vec![
         (t.t("ticket.buyer"), ticket.buyer.clone()),
@@ -440,7 +453,7 @@ pub async fn partial(
     });
     let needs_resolution =
         ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind() == TicketKind::Logistics;
-    let workers = crate::shops::ticket_workers(&mut *db, ticket.shop_id).await?;
+    let workers = answers.rows(workers)?;
     let mut assignees = vec![Choice::new("", t.t("ticket.unassigned"), ticket.assignee_id.is_none())];
     assignees.extend(workers.iter().map(|w| {
         Choice::new(
@@ -478,7 +491,7 @@ pub async fn partial(
     let buyer_file = crate::buyers::page::BuyerSummary::of_counts(
         &crate::buyers::counts(&mut *db, ticket.shop_id, ticket.customer_id, now).await?,
     );
-    let visits = crate::visits::for_ticket(&mut *db, ticket.shop_id, ticket.id).await?;
+    let visits = answers.rows(visits)?;
     let done = ticket.status().asks_for_return_visit() || ticket.status().is_closed();
     let visit = (done || !visits.is_empty()).then(|| {
         let waiting = visits.iter().find(|v| v.answered_at.is_none());
@@ -519,7 +532,7 @@ pub async fn partial(
                 .collect(),
         }
     });
-    let files = crate::evidence::list(&mut *db, ticket.shop_id, ticket.id).await?;
+    let files = answers.rows(files)?;
     let evidence = crate::evidence::page::rows(t, ticket, &files);
     let goods_forms = if moves.iter().any(|m| m.details.iter().any(|d| d.is_goods())) {
         let addresses = crate::shops::return_addresses::list(&mut *db, ticket.shop_id, false).await?;
@@ -547,11 +560,12 @@ pub async fn partial(
         }
     };
 
-    let links = crate::links::page::LinksBox::load(db, user, t, ticket).await?;
-    let tags = crate::tags::page::TagsBox::load(db, user, ticket).await?;
-    let ledger = crate::compensation::page::LedgerBox::load(db, user, t, ticket).await?;
-    let stock = crate::returns::page::StockBox::load(db, user, t, ticket, order.as_ref(), &files, now).await?;
-    let knowledge = crate::knowledge::page::KnowledgeBox::load(db, user, t, ticket, order.as_ref()).await?;
+    let links = crate::links::page::LinksBox::build(links, &answers, user, t, ticket)?;
+    let tags = crate::tags::page::TagsBox::build(tags, &answers, user)?;
+    let ledger = crate::compensation::page::LedgerBox::build(ledger, &answers, user, t)?;
+    let stock = crate::returns::page::StockBox::build(stock, &answers, user, t, ticket, order.as_ref(), &files, now)?;
+    let knowledge =
+        crate::knowledge::page::KnowledgeBox::load(knowledge, &answers, db, user, t, ticket, order.as_ref()).await?;
     Ok(TicketPartial {
         knowledge,
         stock,
