@@ -63,6 +63,10 @@ pub struct FollowUpsPage {
     pub can_act: bool,
     pub here: String,
     pub heading: String,
+    /// "Rows 51–100" under the list, and the other pages' addresses.
+    pub showing: String,
+    pub prev_page: Option<String>,
+    pub next_page: Option<String>,
     /// A refused bulk action's message, next to the ticked boxes (`errors.get("ticket")`).
     pub errors: FormErrors,
 }
@@ -168,6 +172,64 @@ pub struct FollowUpsQuery {
     done: Option<String>,
     n: Option<usize>,
     skipped: Option<usize>,
+    /// The page of the list, from 1.
+    page: Option<usize>,
+}
+
+/// Rows on one page of a list: a supervisor works them from the top, and a page of them costs
+/// the desk a sixth of the 300 it once showed at once.
+pub const PAGE_ROWS: usize = 50;
+
+/// The last page that may be asked for (2,000 rows down).
+pub const MAX_PAGE: usize = 40;
+
+/// Which rows of a list one page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    page: usize,
+}
+
+impl Window {
+    fn new(page: Option<usize>) -> Window {
+        Window {
+            page: page.unwrap_or(1).clamp(1, MAX_PAGE),
+        }
+    }
+
+    /// How many rows to read from the top: this page's, those before, and one more to know
+    /// whether a next page exists.
+    fn read(self) -> usize {
+        self.page * PAGE_ROWS + 1
+    }
+
+    /// This page's rows of `ranked` (the list from its top), and whether more follow.
+    fn cut<T>(self, ranked: Vec<T>) -> (Vec<T>, bool) {
+        let more = ranked.len() > self.page * PAGE_ROWS;
+        let rows = ranked
+            .into_iter()
+            .skip((self.page - 1) * PAGE_ROWS)
+            .take(PAGE_ROWS)
+            .collect();
+        (rows, more)
+    }
+}
+
+/// `here` with `page` in its query in place of any page it had (page 1: none).
+fn page_href(here: &str, page: usize) -> String {
+    let (base, query) = here.split_once('?').unwrap_or((here, ""));
+    let mut kept: Vec<String> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("page"))
+        .map(str::to_string)
+        .collect();
+    if page > 1 {
+        kept.push(format!("page={page}"));
+    }
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
 }
 
 fn percent(t: Tr, in_time: i64, missed: i64) -> String {
@@ -218,42 +280,59 @@ async fn queue_page(
         _ => (None, false),
     };
     let soon_until = now + Duration::hours(hours);
-    let mut rows: Vec<SupervisedRow> = if view == "risk" {
-        crate::follow_ups::risk_list(&state.pool, &user.shops, now, 300)
+    let window = Window::new(query.page);
+    let (mut rows, more): (Vec<SupervisedRow>, bool) = if view == "risk" {
+        // The agent is chosen among the ranked tickets: read at least as many as the list once
+        // showed, so that one agent's page is not cut short by the others' tickets.
+        let filtered = assignee.is_some() || unassigned;
+        let read = if filtered {
+            window.read().max(300)
+        } else {
+            window.read()
+        };
+        let ranked: Vec<_> = crate::follow_ups::risk_list(&state.pool, &user.shops, now, read as i64)
             .await?
-            .iter()
+            .into_iter()
             .filter(|(ticket, _)| match (assignee, unassigned) {
                 (_, true) => ticket.assignee_id.is_none(),
                 (Some(agent), _) => ticket.assignee_id == Some(agent),
                 _ => true,
             })
+            .collect();
+        let (page, more) = window.cut(ranked);
+        let rows = page
+            .iter()
             .map(|(ticket, found)| SupervisedRow {
                 row: TicketRow::new(t, ticket, now),
                 risk: Some(RiskCell::new(t, ticket, found, now)),
             })
-            .collect()
+            .collect();
+        (rows, more)
     } else {
         let (from, until) = if overdue_view {
             (None, now)
         } else {
             (Some(now), soon_until)
         };
-        repo::list_follow_up_window(
+        let listed = repo::list_follow_up_window(
             &mut *state.pool.acquire().await?,
             &user.shops,
             from,
             until,
             assignee,
             unassigned,
-            300,
+            window.read() as i64,
         )
-        .await?
-        .iter()
-        .map(|ticket| SupervisedRow {
-            row: TicketRow::new(t, ticket, now),
-            risk: None,
-        })
-        .collect()
+        .await?;
+        let (page, more) = window.cut(listed);
+        let rows = page
+            .iter()
+            .map(|ticket| SupervisedRow {
+                row: TicketRow::new(t, ticket, now),
+                risk: None,
+            })
+            .collect();
+        (rows, more)
     };
     let ids: Vec<TicketId> = rows.iter().map(|s| TicketId(s.row.id)).collect();
     let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
@@ -361,11 +440,25 @@ async fn queue_page(
             &[("n", &query.n.unwrap_or(0)), ("skipped", &query.skipped.unwrap_or(0))],
         ),
     });
-    let heading = match view {
-        "risk" => t.f("follow_ups.risk_heading", &[("n", &rows.len())]),
-        "overdue" => t.f("follow_ups.overdue_heading", &[("n", &rows.len())]),
-        _ => t.f("follow_ups.soon_heading", &[("n", &rows.len()), ("hours", &hours)]),
+    // The count in the heading is the list's when it ends on this page, else "more than" the
+    // rows down to this page's last.
+    let first = (window.page - 1) * PAGE_ROWS;
+    let counted = first + rows.len();
+    let heading = match (view, more) {
+        ("risk", false) => t.f("follow_ups.risk_heading", &[("n", &counted)]),
+        ("risk", true) => t.f("follow_ups.risk_heading_more", &[("n", &counted)]),
+        ("overdue", false) => t.f("follow_ups.overdue_heading", &[("n", &counted)]),
+        ("overdue", true) => t.f("follow_ups.overdue_heading_more", &[("n", &counted)]),
+        (_, false) => t.f("follow_ups.soon_heading", &[("n", &counted), ("hours", &hours)]),
+        (_, true) => t.f("follow_ups.soon_heading_more", &[("n", &counted), ("hours", &hours)]),
     };
+    let showing = if rows.is_empty() {
+        String::new()
+    } else {
+        t.f("follow_ups.showing", &[("from", &(first + 1)), ("to", &counted)])
+    };
+    let prev_page = (window.page > 1).then(|| page_href(&here, window.page - 1));
+    let next_page = (more && window.page < MAX_PAGE).then(|| page_href(&here, window.page + 1));
     Ok(FollowUpsPage {
         layout,
         view,
@@ -389,6 +482,9 @@ async fn queue_page(
         can_act: user.may(Action::BulkFollowUps),
         here,
         heading,
+        showing,
+        prev_page,
+        next_page,
         errors: refused.map(|r| r.errors).unwrap_or_default(),
     })
 }
@@ -572,4 +668,44 @@ pub async fn hand_out(
         .await
         .map_err(ApiError::from)?;
     Ok(back(&page, &form, "handed_out", handed.given.len(), handed.skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_PAGE, PAGE_ROWS, Window, page_href};
+
+    #[test]
+    fn a_page_reads_down_to_its_last_row_and_one_more() {
+        assert_eq!(Window::new(None).read(), PAGE_ROWS + 1);
+        assert_eq!(Window::new(Some(3)).read(), 3 * PAGE_ROWS + 1);
+        assert_eq!(Window::new(Some(0)), Window::new(Some(1)));
+        assert_eq!(Window::new(Some(10_000)), Window::new(Some(MAX_PAGE)));
+    }
+
+    #[test]
+    fn a_page_shows_its_rows_and_knows_whether_more_follow() {
+        let ranked: Vec<usize> = (0..120).collect();
+        let (rows, more) = Window::new(Some(2)).cut(ranked.clone());
+        assert_eq!(rows, (50..100).collect::<Vec<_>>());
+        assert!(more);
+        let (rows, more) = Window::new(Some(3)).cut(ranked.clone());
+        assert_eq!(rows, (100..120).collect::<Vec<_>>());
+        assert!(!more);
+        let (rows, more) = Window::new(Some(1)).cut((0..50).collect::<Vec<usize>>());
+        assert_eq!(rows.len(), 50);
+        assert!(!more, "exactly a page: nothing follows");
+        let (rows, more) = Window::new(Some(4)).cut(ranked);
+        assert!(rows.is_empty() && !more, "past the end: an empty page");
+    }
+
+    #[test]
+    fn page_links_keep_the_view_and_replace_the_page() {
+        assert_eq!(page_href("/follow-ups", 2), "/follow-ups?page=2");
+        assert_eq!(
+            page_href("/follow-ups?state=overdue&page=3&agent=7", 4),
+            "/follow-ups?state=overdue&agent=7&page=4"
+        );
+        assert_eq!(page_href("/follow-ups?page=2", 1), "/follow-ups");
+        assert_eq!(page_href("/follow-ups?state=risk&page=2", 1), "/follow-ups?state=risk");
+    }
 }

@@ -579,3 +579,62 @@ async fn a_supervisor_of_two_shops_sees_the_soonest_of_both_first_up_to_the_limi
         "the soonest of both shops, not each shop's"
     );
 }
+
+#[tokio::test]
+async fn the_supervisor_lists_come_fifty_to_a_page_most_pressing_first_with_the_next_page_linked() {
+    let desk = desk().await;
+    // 53 overdue tickets, the longest overdue opened first.
+    let mut ids = Vec::new();
+    for hours in (0..53).map(|i| 100 - i) {
+        ids.push(open_hours_ago(&desk, hours).await);
+    }
+    let client = crate::support::browser(&desk.app, "super-a").await;
+    let rows = |page: &str| {
+        page.match_indices("<tr class=\"overdue")
+            .map(|(at, _)| {
+                let rest = &page[at..];
+                let from = rest.find("data-ticket=\"").expect("row's ticket") + 13;
+                rest[from..from + rest[from..].find('"').expect("end")]
+                    .parse::<i64>()
+                    .expect("id")
+            })
+            .collect::<Vec<_>>()
+    };
+    for view in ["overdue", "risk"] {
+        let (status, first) = crate::support::html(&client, desk.app.url(&format!("/follow-ups?state={view}"))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            rows(&first),
+            ids[..50],
+            "{view}: the fifty most overdue, most overdue first"
+        );
+        assert!(
+            first.contains("50 张以上") && first.contains("第 1–50 张"),
+            "{view}: {first}"
+        );
+        let next = format!("/follow-ups?state={view}&#38;page=2");
+        assert!(
+            first.contains(&format!("href=\"{next}\" rel=\"next\"")),
+            "{view}: {first}"
+        );
+        assert!(!first.contains("rel=\"prev\""), "{view}");
+
+        let (status, second) =
+            crate::support::html(&client, desk.app.url(&format!("/follow-ups?state={view}&page=2"))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(rows(&second), ids[50..], "{view}: the rest");
+        assert!(
+            second.contains("（53）") && second.contains("第 51–53 张"),
+            "{view}: {second}"
+        );
+        assert!(
+            second.contains(&format!("href=\"/follow-ups?state={view}\" rel=\"prev\"")),
+            "{view}: {second}"
+        );
+        assert!(!second.contains("rel=\"next\""), "{view}");
+    }
+    // A page past the end is an empty list, not an error.
+    let (status, past) = crate::support::html(&client, desk.app.url("/follow-ups?state=overdue&page=9")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(rows(&past).is_empty());
+}

@@ -70,6 +70,18 @@ async function cardInView(page, selector) {
 // `expected`, for a journey about failures: { allow: RegExp, seen: [] } — console errors the
 // journey causes on purpose are collected in `seen` (the journey asserts them) instead of failing
 // the run; any other still does. `viewport`: the window size, 1440×900 unless told.
+// The supervisor's lists come fifty to a page, the most pressing first: looking for one ticket,
+// a supervisor goes on to the next page until it is there.
+async function followUpsWith(page, path, id) {
+  await page.goto(`${BASE}${path}`);
+  for (let n = 2; ; n += 1) {
+    if (await page.locator(`input[name="ticket"][value="${id}"]`).count() > 0) return;
+    const next = page.locator('.pager a[rel="next"]');
+    assert.ok(await next.count() > 0, `ticket ${id} is on a page of ${path}`);
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('page') === String(n)), next.click()]);
+  }
+}
+
 async function signedInPage(login, password, lang, expected, viewport = { width: 1440, height: 900 }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
@@ -149,7 +161,7 @@ test('a supervisor sees an overdue ticket and reassigns it in bulk', async () =>
   const id = created.body.id;
   const page = await signedInPage('e2e-super', 'e2e-super-pass');
   assert.equal(new URL(page.url()).pathname, '/follow-ups', 'a supervisor lands on the follow-up queue');
-  await page.goto(`${BASE}/follow-ups`);
+  await followUpsWith(page, '/follow-ups', id);
   const box = page.locator(`input[name="ticket"][value="${id}"]`);
   await box.check();
   const options = await page.$$eval('select[name="assignee"] option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
@@ -409,7 +421,7 @@ test('a bulk action with nothing ticked is explained beside the boxes, the chose
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const page = await signedInPage('e2e-super', 'e2e-super-pass');
-  await page.goto(`${BASE}/follow-ups`);
+  await followUpsWith(page, '/follow-ups', created.body.id);
   const options = await page.$$eval('select[name="assignee"] option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
   const target = options[options.length - 1];
   await page.selectOption('select[name="assignee"]', target.value);
@@ -903,7 +915,7 @@ test('a supervisor does two bulk actions in a row and sees both results; an esca
   }
   let page = await signedInPage('e2e-super', 'e2e-super-pass');
   for (const [i, id] of ids.entries()) {
-    await page.goto(`${BASE}/follow-ups?state=overdue`);
+    await followUpsWith(page, '/follow-ups?state=overdue', id);
     await page.locator(`input[name="ticket"][value="${id}"]`).check();
     // No default target: the first real choice is the least loaded, labelled so.
     assert.equal(await page.inputValue('select[name="assignee"]'), '');

@@ -27,6 +27,19 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("follow_ups.within", "{hours} 小时内", "within {hours} h"),
     ("follow_ups.overdue_heading", "超时未跟进（{n}）", "Overdue ({n})"),
     (
+        "follow_ups.overdue_heading_more",
+        "超时未跟进（{n} 张以上）",
+        "Overdue (more than {n})",
+    ),
+    (
+        "follow_ups.soon_heading_more",
+        "{hours} 小时内到期（{n} 张以上）",
+        "Due within {hours} h (more than {n})",
+    ),
+    ("follow_ups.showing", "第 {from}–{to} 张", "Tickets {from}–{to}"),
+    ("follow_ups.prev_page", "上一页", "Previous page"),
+    ("follow_ups.next_page", "下一页", "Next page"),
+    (
         "follow_ups.soon_heading",
         "{hours} 小时内到期（{n}）",
         "Due within {hours} h ({n})",
@@ -67,6 +80,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("follow_ups.tab_risk", "风险优先", "At risk first"),
     ("follow_ups.risk_heading", "风险优先（{n}）", "At risk first ({n})"),
+    (
+        "follow_ups.risk_heading_more",
+        "风险优先（{n} 张以上）",
+        "At risk first (more than {n})",
+    ),
     (
         "follow_ups.risk_rule",
         "排序：先是 24 小时内到期（或已到期）的平台计时和平台判定——到期就自动退款、视为同意或关闭申请；再是超时的跟进；最后是 24 小时内到期的跟进。同一档内先到期的在前。",
