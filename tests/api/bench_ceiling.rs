@@ -53,3 +53,51 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
     assert!(tps > 0.0, "{tps}");
     recorder.stop().await;
 }
+
+#[tokio::test]
+async fn the_searchs_text_matches_are_planned_for_the_words_of_each_search() {
+    let Some(log) = server_log() else {
+        eprintln!("the statements are read from the embedded cluster's log: not checked with DATABASE_URL");
+        return;
+    };
+    let desk = desk().await;
+    desk.open("refund", "quality").await;
+    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log.clone(), temp_dir("ceiling-search"))
+        .await
+        .expect("the recording application starts");
+    let search = (
+        Method::GET,
+        format!("/api/v1/shops/{}/search?q=%E7%A0%B4%E6%8D%9F", desk.shop),
+        desk.agent_token.clone(),
+        None,
+    );
+    recorder
+        .record("search", &search, std::slice::from_ref(&search))
+        .await
+        .expect("recorded");
+    recorder.stop().await;
+    // Each logged `execute <name>: <text>` with its text's further lines: a prepared statement
+    // keeps one plan for every value after its fifth run; an unnamed one is planned each time.
+    let text = std::fs::read_to_string(&log).expect("log");
+    let mut executed: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(more) = line.strip_prefix('\t') {
+            if let Some(last) = executed.last_mut() {
+                last.1.push_str(more);
+            }
+        } else if let Some((_, rest)) = line.split_once("LOG:  execute ") {
+            let (name, first) = rest.split_once(": ").unwrap_or((rest, ""));
+            executed.push((name.to_string(), first.to_string()));
+        } else {
+            executed.push((String::new(), String::new()));
+        }
+    }
+    let matches: Vec<&(String, String)> = executed.iter().filter(|(_, sql)| sql.contains("doc @@")).collect();
+    assert!(
+        matches.len() >= 3,
+        "the tickets', buyers' and orders' matches ran: {executed:?}"
+    );
+    for (name, sql) in matches {
+        assert_eq!(name, "<unnamed>", "{sql}");
+    }
+}
