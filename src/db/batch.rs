@@ -47,14 +47,15 @@ impl<T> Read<T> {
         self.binds.push(Box::new(move |args| args.add(value)));
         self
     }
+}
 
-    fn arguments(binds: Vec<Bind>) -> Result<PgArguments, BoxDynError> {
-        let mut args = PgArguments::default();
-        for bind in binds {
-            bind(&mut args)?;
-        }
-        Ok(args)
+/// The values of `binds`, in order, ready to send.
+fn arguments(binds: Vec<Bind>) -> Result<PgArguments, BoxDynError> {
+    let mut args = PgArguments::default();
+    for bind in binds {
+        bind(&mut args)?;
     }
+    Ok(args)
 }
 
 impl<T> Read<T>
@@ -63,13 +64,13 @@ where
 {
     /// Its rows, run alone.
     pub async fn all(self, db: impl PgExecutor<'_>) -> sqlx::Result<Vec<T>> {
-        let args = Read::<T>::arguments(self.binds).map_err(sqlx::Error::Encode)?;
+        let args = arguments(self.binds).map_err(sqlx::Error::Encode)?;
         sqlx::query_as_with(self.sql, args).fetch_all(db).await
     }
 
     /// Its one row if there is one, run alone.
     pub async fn optional(self, db: impl PgExecutor<'_>) -> sqlx::Result<Option<T>> {
-        let args = Read::<T>::arguments(self.binds).map_err(sqlx::Error::Encode)?;
+        let args = arguments(self.binds).map_err(sqlx::Error::Encode)?;
         sqlx::query_as_with(self.sql, args).fetch_optional(db).await
     }
 }
@@ -127,7 +128,7 @@ impl Batch {
         if self.columns == 0 {
             return Ok(Answers { row: None });
         }
-        let args = Read::<()>::arguments(self.binds).map_err(sqlx::Error::Encode)?;
+        let args = arguments(self.binds).map_err(sqlx::Error::Encode)?;
         let row = sqlx::query_with(sqlx::AssertSqlSafe(self.sql), args)
             .fetch_one(db)
             .await?;
@@ -158,7 +159,8 @@ impl Answers {
 }
 
 /// `sql` with each parameter `$n` written `$(n + offset)`, and how many parameters it uses (the
-/// highest `n`). Quoted text, quoted names and comments are copied as they are.
+/// highest `n`). Quoted text, quoted names and comments are copied as they are (the desk's
+/// statements quote text the standard way, `'it''s'`, never with backslashes).
 fn renumber(sql: &str, offset: usize) -> (String, usize) {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut uses = 0;

@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod backup;
 mod bad_reviews;
+mod batch;
 mod bench_ceiling;
 mod buyers;
 mod calendar;
