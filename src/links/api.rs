@@ -62,11 +62,11 @@ pub async fn list_links(
     let ticket = repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
-    let linked = super::linked(&state.pool, ticket.shop_id, id).await?;
-    let merged_from = repo::merged_into(&state.pool, ticket.shop_id, id).await?;
+    let linked = super::linked_neighbours(ticket.shop_id, id).all(&state.pool).await?;
+    let merged_from = repo::merged_from(ticket.shop_id, id).all(&state.pool).await?;
     Ok(Json(LinksView {
         linked: linked.iter().map(|t| t.id).collect(),
-        merged_from,
+        merged_from: merged_from.iter().map(|t| t.id).collect(),
         merged_into: ticket.merged_into,
     }))
 }

@@ -9,7 +9,7 @@ pub mod page;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgPool;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
@@ -18,7 +18,6 @@ use crate::edge::FieldError;
 use crate::ids::{ShopId, TicketId};
 use crate::rules::links::{self, LinkFacts, LinkRefusal};
 use crate::tickets::events::{LinkChange, LinkEvent};
-use crate::tickets::model::ticket_select;
 use crate::tickets::repo::Neighbour;
 use crate::tickets::{EventData, Ticket, TicketError, repo, service};
 
@@ -263,19 +262,4 @@ pub fn linked_neighbours(shop: ShopId, ticket: TicketId) -> Read<Neighbour> {
     )
     .bind(shop)
     .bind(ticket)
-}
-
-/// The tickets linked to `ticket`, by number.
-pub async fn linked(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<Ticket>> {
-    sqlx::query_as(concat!(
-        ticket_select!(),
-        "WHERE t.shop_id = $1 AND t.id IN (
-             SELECT ticket_high FROM ticket_links WHERE shop_id = $1 AND ticket_low = $2
-             UNION ALL SELECT ticket_low FROM ticket_links WHERE shop_id = $1 AND ticket_high = $2)
-         ORDER BY t.id"
-    ))
-    .bind(shop)
-    .bind(ticket)
-    .fetch_all(db)
-    .await
 }

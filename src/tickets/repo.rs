@@ -668,15 +668,6 @@ pub async fn store_merge(
     touch(conn, shop, ticket, now).await
 }
 
-/// The tickets merged into `ticket`, oldest first.
-pub async fn merged_into(db: impl PgExecutor<'_>, shop: ShopId, ticket: TicketId) -> sqlx::Result<Vec<TicketId>> {
-    sqlx::query_scalar("SELECT id FROM tickets WHERE shop_id = $1 AND merged_into = $2 ORDER BY id")
-        .bind(shop)
-        .bind(ticket)
-        .fetch_all(db)
-        .await
-}
-
 /// Another ticket as a ticket's page names it: its number, kind and status.
 #[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct Neighbour {
@@ -686,7 +677,7 @@ pub struct Neighbour {
     pub closed: bool,
 }
 
-/// The tickets merged into `ticket`.
+/// The tickets merged into `ticket`, oldest first.
 pub fn merged_from(shop: ShopId, ticket: TicketId) -> Read<Neighbour> {
     Read::new(
         "SELECT id, kind, status, closed_at IS NOT NULL AS closed FROM tickets
