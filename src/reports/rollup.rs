@@ -17,11 +17,11 @@ use crate::ids::ShopId;
 /// transaction that recounts a month stays short enough not to hold writers up for long.
 const CHUNK_DAYS: i64 = 31;
 
-/// "A refund was issued on ticket t".
+/// "A refund was issued on ticket t": resolved as refunded, or ever moved to refunded (the
+/// first such move is kept on the ticket as `refunded_at`).
 macro_rules! refunded {
     () => {
-        "(t.resolution = 'refunded' OR EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = t.shop_id
-           AND e.ticket_id = t.id AND e.kind = 'status_changed' AND e.data ->> 'to' = 'refunded'))"
+        "(t.resolution = 'refunded' OR t.refunded_at IS NOT NULL)"
     };
 }
 

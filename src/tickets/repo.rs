@@ -86,25 +86,6 @@ macro_rules! clock_margin {
     };
 }
 
-/// "Ticket `t` (of the shop given, a parameter: on Citus the statement then names one shop
-/// throughout) was ever moved to refunded": a move happens while its ticket is open, so only the
-/// timeline's months of that span are read (pruned as each ticket is asked).
-macro_rules! ever_refunded {
-    ($shop:literal) => {
-        concat!(
-            "EXISTS (SELECT 1 FROM ticket_events e WHERE e.shop_id = ",
-            $shop,
-            " AND e.ticket_id = t.id
-                     AND e.at >= t.opened_at - ",
-            clock_margin!(),
-            " AND e.at <= COALESCE(t.closed_at + ",
-            clock_margin!(),
-            ", 'infinity')
-                     AND e.kind = 'status_changed' AND e.data->>'to' = 'refunded')"
-        )
-    };
-}
-
 /// The timeline of a ticket, oldest first. Only the months from its opening on are read.
 pub async fn events(db: impl PgExecutor<'_>, ticket: &Ticket) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(concat!(
@@ -603,7 +584,8 @@ pub struct Moved {
     pub timer_due_at: Option<DateTime<Utc>>,
 }
 
-/// Stores a move along the workflow, and the version.
+/// Stores a move along the workflow, and the version. The first move to refunded is kept as
+/// `refunded_at`: what the buyer's file and the reports count as a refund issued.
 pub async fn store_move(
     conn: &mut PgConnection,
     shop: ShopId,
@@ -618,7 +600,8 @@ pub async fn store_move(
                 next_escalation_at = CASE WHEN $5::timestamptz IS NULL THEN NULL
                                           WHEN $5 IS DISTINCT FROM follow_up_due_at THEN $5
                                           ELSE next_escalation_at END,
-                resolution = $7, closed_at = $8
+                resolution = $7, closed_at = $8,
+                refunded_at = CASE WHEN $3 = 'refunded' THEN COALESCE(refunded_at, $15) ELSE refunded_at END
          WHERE shop_id = $1 AND id = $2",
     )
     .bind(shop)
@@ -635,6 +618,7 @@ pub async fn store_move(
     .bind(moved.timer_due_at)
     .bind(moved.platform_deadline_from)
     .bind(moved.platform_deadline_provisional_year)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
     touch(conn, shop, ticket, now).await
@@ -1166,7 +1150,7 @@ pub async fn append_events_in_bulk(
 
 /// Sets the facts the platform timers run on for every ticket of a shop from its order and its
 /// timeline — whether the order had shipped when the ticket was opened, and the first moves to
-/// approved, buyer shipped and received — as the service keeps them when tickets are worked: for
+/// approved, buyer shipped, received and refunded — as the service keeps them when tickets are worked: for
 /// the demo shop, whose tickets are loaded with their timelines at once.
 pub async fn set_timer_facts_from_timelines(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<()> {
     sqlx::query(
@@ -1177,7 +1161,9 @@ pub async fn set_timer_facts_from_timelines(conn: &mut PgConnection, shop: ShopI
             buyer_shipped_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
                            AND e.kind = 'status_changed' AND e.data ->> 'to' = 'buyer_shipped'),
             goods_received_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
-                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'received')
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'received'),
+            refunded_at = (SELECT min(e.at) FROM ticket_events e WHERE e.shop_id = t.shop_id AND e.ticket_id = t.id
+                           AND e.kind = 'status_changed' AND e.data ->> 'to' = 'refunded')
          FROM orders o WHERE o.shop_id = t.shop_id AND o.id = t.order_id AND t.shop_id = $1",
     )
     .bind(shop)
@@ -1327,14 +1313,13 @@ pub async fn tickets_of_customer<T>(db: impl PgExecutor<'_>, shop: ShopId, custo
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    sqlx::query_as(concat!(
-        "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at, ",
-        ever_refunded!("$1"),
-        " AS refunded
+    sqlx::query_as(
+        "SELECT t.id, o.order_no, t.kind, t.status, t.reason, t.refund_fen, t.opened_at,
+                t.refunded_at IS NOT NULL AS refunded
          FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
          WHERE t.shop_id = $1 AND t.customer_id = $2
-         ORDER BY t.opened_at DESC, t.id DESC LIMIT 200"
-    ))
+         ORDER BY t.opened_at DESC, t.id DESC LIMIT 200",
+    )
     .bind(shop)
     .bind(customer)
     .fetch_all(db)
@@ -1355,12 +1340,12 @@ pub async fn customer_counts<T>(
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    sqlx::query_as(concat!(
+    sqlx::query_as(
         "WITH o AS (
              SELECT o.paid_at FROM orders o WHERE o.shop_id = $1 AND o.customer_id = $2
              ORDER BY o.paid_at DESC NULLS LAST, o.id DESC LIMIT 200),
          t AS (
-             SELECT t.shop_id, t.id, t.kind, t.opened_at, t.closed_at
+             SELECT t.kind, t.opened_at, t.refunded_at
              FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
              WHERE t.shop_id = $1 AND t.customer_id = $2
              ORDER BY t.opened_at DESC, t.id DESC LIMIT 200)
@@ -1371,10 +1356,8 @@ where
                 (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange')) AS return_requests,
                 (SELECT count(*) FROM t WHERE t.kind IN ('return', 'exchange', 'refund') AND t.opened_at >= $3)
                     AS recent_requests,
-                (SELECT count(*) FROM t WHERE ",
-        ever_refunded!("$1"),
-        ") AS refunds"
-    ))
+                (SELECT count(*) FROM t WHERE t.refunded_at IS NOT NULL) AS refunds",
+    )
     .bind(shop)
     .bind(customer)
     .bind(since)

@@ -313,6 +313,12 @@ async fn the_refund_report_becomes_tickets_with_history_and_a_reimport_is_a_no_o
         Some("2025-03-09T04:00:00+00:00".into()),
         "dated 完结时间"
     );
+    let kept: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT refunded_at FROM tickets WHERE refund_no = '200000000001'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("ticket");
+    assert_eq!(kept, refunded_at, "the ticket keeps when it was refunded");
 
     let again = aftersales::import::refunds::import(&desk, &user, &shop, &fixture("refunds.csv"), false, &mut |_| {})
         .await

@@ -411,6 +411,26 @@ async fn check_every_event(pool: &sqlx::PgPool, shop: ShopId) -> BTreeMap<String
     kinds
 }
 
+/// Checks that every ticket of `shop` keeps, as `refunded_at`, the first move to refunded of its
+/// timeline (none: never refunded), and returns how many tickets were refunded.
+async fn check_first_refunds(pool: &sqlx::PgPool, shop: ShopId) -> i64 {
+    let (refunded, disagree): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE f.first IS NOT NULL),
+                count(*) FILTER (WHERE t.refunded_at IS DISTINCT FROM f.first)
+         FROM tickets t
+         LEFT JOIN (SELECT ticket_id, min(at) AS first FROM ticket_events
+                    WHERE shop_id = $1 AND kind = 'status_changed' AND data ->> 'to' = 'refunded'
+                    GROUP BY ticket_id) f ON f.ticket_id = t.id
+         WHERE t.shop_id = $1",
+    )
+    .bind(shop)
+    .fetch_one(pool)
+    .await
+    .expect("first refunds");
+    assert_eq!(disagree, 0, "shop {shop:?}: refunded_at is the timeline's first move to refunded");
+    refunded
+}
+
 #[tokio::test]
 async fn every_event_of_the_demo_shop_and_of_the_generator_reads_and_writes_back_the_same() {
     let app = spawn_app().await;
@@ -420,6 +440,7 @@ async fn every_event_of_the_demo_shop_and_of_the_generator_reads_and_writes_back
         .await
         .expect("demo shop");
     let kinds = check_every_event(&app.pool, demo).await;
+    assert!(check_first_refunds(&app.pool, demo).await > 0, "the demo has refunded tickets");
     for kind in [
         "created",
         "rule_decision",
@@ -449,6 +470,7 @@ async fn every_event_of_the_demo_shop_and_of_the_generator_reads_and_writes_back
         .await
         .expect("bulk shop");
     let kinds = check_every_event(&app.pool, bulk).await;
+    assert!(check_first_refunds(&app.pool, bulk).await > 0, "the generator refunds tickets");
     for kind in ["created", "assigned", "follow_up", "status_changed", "escalated"] {
         assert!(
             kinds.get(kind).is_some_and(|n| *n > 0),

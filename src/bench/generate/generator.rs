@@ -517,6 +517,7 @@ impl World<'_> {
         let mut platform_deadline: Option<i64> = None;
         let mut resolution: Option<Resolution> = None;
         let (mut agreed_at, mut buyer_shipped_at, mut goods_received_at) = (None, None, None);
+        let mut refunded_at = None;
         let mut t = opened;
         let mut holds = 0;
         if !forgotten {
@@ -616,6 +617,7 @@ impl World<'_> {
                     Status::Approved if agreed_at.is_none() => agreed_at = Some(at),
                     Status::BuyerShipped if buyer_shipped_at.is_none() => buyer_shipped_at = Some(at),
                     Status::Received if goods_received_at.is_none() => goods_received_at = Some(at),
+                    Status::Refunded if refunded_at.is_none() => refunded_at = Some(at),
                     _ => {}
                 }
                 let actor = if position.status == Status::Escalated
@@ -718,6 +720,7 @@ impl World<'_> {
         b.opt_ts(buyer_shipped_at);
         b.opt_ts(goods_received_at);
         b.opt_ts(timer_due);
+        b.opt_ts(refunded_at);
         if !b.end_row() {
             return Err(gone());
         }
