@@ -43,6 +43,8 @@ pub const DISTRIBUTED_TABLES: &[&str] = &[
     "return_visits",
     "evidence",
     "follow_up_daily",
+    "open_loads",
+    "open_load_changes",
     "report_stale",
     "report_days",
     "import_jobs",

@@ -638,3 +638,113 @@ async fn the_supervisor_lists_come_fifty_to_a_page_most_pressing_first_with_the_
     assert_eq!(status, StatusCode::OK);
     assert!(rows(&past).is_empty());
 }
+
+/// The open tickets of `shop` per assignee as kept on write (base and changes) and as counted
+/// from the tickets: they must be the same.
+async fn assert_open_counts_kept(pool: &sqlx::PgPool, shop: aftersales::ids::ShopId, when: &str) {
+    let kept: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "SELECT NULLIF(assignee_key, 0), sum(n)::bigint
+         FROM (SELECT assignee_key, open AS n FROM open_loads WHERE shop_id = $1
+               UNION ALL SELECT assignee_key, change FROM open_load_changes WHERE shop_id = $1) c
+         GROUP BY 1 HAVING sum(n) <> 0 ORDER BY 1 NULLS FIRST",
+    )
+    .bind(shop)
+    .fetch_all(pool)
+    .await
+    .expect("kept");
+    let counted: Vec<(Option<i64>, i64)> = sqlx::query_as(
+        "SELECT assignee_id, count(*) FROM tickets WHERE shop_id = $1 AND closed_at IS NULL
+         GROUP BY 1 ORDER BY 1 NULLS FIRST",
+    )
+    .bind(shop)
+    .fetch_all(pool)
+    .await
+    .expect("counted");
+    assert_eq!(kept, counted, "{when}: the open counts kept on write are the tickets'");
+}
+
+#[tokio::test]
+async fn the_open_counts_kept_on_write_follow_tickets_opened_handed_on_closed_and_merged_and_survive_folding() {
+    let desk = desk().await;
+    let pool = &desk.app.pool;
+    let ids: Vec<i64> = [open_hours_ago(&desk, 1).await, open_hours_ago(&desk, 2).await]
+        .into_iter()
+        .chain([desk.open("refund", "misorder").await["id"].as_i64().expect("id")])
+        .collect();
+    assert_open_counts_kept(pool, desk.shop, "opened").await;
+    desk.assign(ids[0], json!(desk.supervisor.0)).await;
+    desk.assign(ids[1], Value::Null).await;
+    desk.assign(ids[2], json!(desk.agent.0)).await;
+    assert_open_counts_kept(pool, desk.shop, "handed on").await;
+
+    let folded = aftersales::tickets::repo::fold_open_loads(pool).await.expect("fold");
+    assert!(folded > 0, "the changes are folded into the base");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM open_load_changes")
+        .fetch_one(pool)
+        .await
+        .expect("changes");
+    assert_eq!(left, 0);
+    assert_open_counts_kept(pool, desk.shop, "folded").await;
+
+    let version_of = |id: i64| async move {
+        sqlx::query_scalar::<_, i64>("SELECT version::bigint FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .expect("version")
+    };
+    let approved = desk
+        .transition(ids[2], "approved", version_of(ids[2]).await, json!({}))
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let version = approved.body["version"].as_i64().expect("version");
+    let refunded = desk.transition(ids[2], "refunded", version, json!({})).await;
+    assert_eq!(refunded.status, StatusCode::OK, "{:?}", refunded.body);
+    let version = refunded.body["version"].as_i64().expect("version");
+    let closed = desk.transition(ids[2], "closed", version, json!({})).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
+    assert_open_counts_kept(pool, desk.shop, "closed").await;
+
+    let version = version_of(ids[1]).await;
+    let merged = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{}/merge", ids[1]),
+            &desk.supervisor_token,
+            json!({ "into": ids[0], "version": version, "note": "重复工单" }),
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
+    assert_open_counts_kept(pool, desk.shop, "merged").await;
+
+    // What the supervisor's queue shows is the same.
+    let queue = desk
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
+            &desk.supervisor_token,
+        )
+        .await;
+    let open_of = |who: Value| {
+        queue.body["agents"]
+            .as_array()
+            .expect("agents")
+            .iter()
+            .find(|a| a["agent"] == who)
+            .map(|a| a["open"].as_i64())
+    };
+    assert_eq!(open_of(json!(desk.supervisor.0)), Some(Some(1)));
+    assert_eq!(open_of(json!(desk.agent.0)), Some(Some(0)));
+    assert_eq!(open_of(Value::Null), None, "no unassigned ticket is open");
+
+    // Tickets written many to a statement (the demo shop's loader) are counted too.
+    aftersales::demo::load(pool).await.expect("demo loads");
+    let demo: aftersales::ids::ShopId = sqlx::query_scalar("SELECT id FROM shops WHERE code = 'demo'")
+        .fetch_one(pool)
+        .await
+        .expect("demo shop");
+    assert_open_counts_kept(pool, demo, "the demo loaded").await;
+    aftersales::tickets::repo::fold_open_loads(pool).await.expect("fold");
+    assert_open_counts_kept(pool, demo, "the demo folded").await;
+    assert_open_counts_kept(pool, desk.shop, "the demo folded").await;
+}

@@ -427,7 +427,10 @@ async fn check_first_refunds(pool: &sqlx::PgPool, shop: ShopId) -> i64 {
     .fetch_one(pool)
     .await
     .expect("first refunds");
-    assert_eq!(disagree, 0, "shop {shop:?}: refunded_at is the timeline's first move to refunded");
+    assert_eq!(
+        disagree, 0,
+        "shop {shop:?}: refunded_at is the timeline's first move to refunded"
+    );
     refunded
 }
 
@@ -440,7 +443,10 @@ async fn every_event_of_the_demo_shop_and_of_the_generator_reads_and_writes_back
         .await
         .expect("demo shop");
     let kinds = check_every_event(&app.pool, demo).await;
-    assert!(check_first_refunds(&app.pool, demo).await > 0, "the demo has refunded tickets");
+    assert!(
+        check_first_refunds(&app.pool, demo).await > 0,
+        "the demo has refunded tickets"
+    );
     for kind in [
         "created",
         "rule_decision",
@@ -470,7 +476,10 @@ async fn every_event_of_the_demo_shop_and_of_the_generator_reads_and_writes_back
         .await
         .expect("bulk shop");
     let kinds = check_every_event(&app.pool, bulk).await;
-    assert!(check_first_refunds(&app.pool, bulk).await > 0, "the generator refunds tickets");
+    assert!(
+        check_first_refunds(&app.pool, bulk).await > 0,
+        "the generator refunds tickets"
+    );
     for kind in ["created", "assigned", "follow_up", "status_changed", "escalated"] {
         assert!(
             kinds.get(kind).is_some_and(|n| *n > 0),

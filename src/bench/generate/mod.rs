@@ -212,6 +212,8 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     // The events went in by COPY: count the follow-up figures once from them.
     let mut conn = pool.acquire().await?;
     crate::follow_ups::rebuild_daily(&mut conn, shop).await?;
+    // Nor were the open tickets counted per assignee.
+    crate::tickets::repo::recount_open_loads(&mut conn, shop).await?;
     drop(conn);
     tracing::info!(
         elapsed_s = started.elapsed().as_secs(),
