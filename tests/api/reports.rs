@@ -310,6 +310,51 @@ fn row<'a>(body: &'a Value, key: &str) -> &'a Value {
 }
 
 #[tokio::test]
+async fn a_return_accepted_on_a_line_signed_for_on_its_own_day_is_counted_on_that_day() {
+    let d = data().await;
+    // Order E is paid in February and never signed for as a whole; its one line is, on 03-05.
+    let mut signed_line = line("SKU-9", "箱包");
+    signed_line["signed_at"] = json!(local("2025-03-05 12:00").to_rfc3339());
+    put_order(
+        &d.app,
+        &d.agent_token,
+        d.shop,
+        "E",
+        "2025-02-20 12:00",
+        None,
+        json!([signed_line]),
+    )
+    .await;
+    let before = report(&d, "day").await;
+    let (returned, signed) = parts(&row(&before, "2025-03-05")["figures"]["return_rate"]);
+
+    // A return of that line is opened and accepted three weeks later: the day the line was
+    // signed for (neither the ticket's days nor its order's, and outside the span between them)
+    // is counted again.
+    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
+    let shop = aftersales::shops::get(&d.app.pool, d.shop)
+        .await
+        .expect("query")
+        .expect("shop");
+    let ticket = open(
+        &state,
+        &d.supervisor,
+        &shop,
+        json!({ "kind": "return", "order_no": "E", "sku": "SKU-9", "reason": "misorder",
+        "refund_fen": 10000, "opened_at": local("2025-03-26 10:00") }),
+    )
+    .await;
+    walk(&state, &d.supervisor, ticket, &[Status::Approved], "2025-03-27 10:00").await;
+    let after = report(&d, "day").await;
+    assert_eq!(after["pending_days"], 0);
+    assert_eq!(
+        parts(&row(&after, "2025-03-05")["figures"]["return_rate"]),
+        (returned + 1, signed),
+        "E's line is one more returned of that day's"
+    );
+}
+
+#[tokio::test]
 async fn the_summary_matches_the_hand_computed_figures_with_the_previous_period() {
     let d = data().await;
     let body = report(&d, "day").await;
