@@ -21,6 +21,25 @@ async fn open_hours_ago(desk: &Desk, hours: i64) -> i64 {
     answer.body["id"].as_i64().expect("id")
 }
 
+/// The load of `who` (an agent's id, or `null` for the unassigned tickets) on the supervisor's
+/// follow-up queue, if listed.
+async fn load_of(desk: &Desk, who: Value) -> Option<Value> {
+    let queue = desk
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
+            &desk.supervisor_token,
+        )
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{:?}", queue.body);
+    queue.body["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["agent"] == who)
+        .cloned()
+}
+
 async fn escalations(desk: &Desk, id: i64) -> Vec<Value> {
     let ticket = desk
         .app
@@ -170,18 +189,7 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let queue = desk
-        .app
-        .get(
-            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
-            &desk.supervisor_token,
-        )
-        .await;
-    let agents = queue.body["agents"].as_array().expect("agents");
-    let agent = agents
-        .iter()
-        .find(|a| a["agent"] == desk.agent.0)
-        .expect("the agent is listed");
+    let agent = &load_of(&desk, json!(desk.agent.0)).await.expect("the agent is listed");
     assert_eq!(
         (
             agent["open"].as_i64(),
@@ -198,20 +206,7 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
             json!({ "channel": "chat", "summary": "迟到的回复" }),
         )
         .await;
-    let queue = desk
-        .app
-        .get(
-            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
-            &desk.supervisor_token,
-        )
-        .await;
-    let agent = queue.body["agents"]
-        .as_array()
-        .expect("agents")
-        .iter()
-        .find(|a| a["agent"] == desk.agent.0)
-        .cloned()
-        .expect("agent");
+    let agent = load_of(&desk, json!(desk.agent.0)).await.expect("agent");
     assert_eq!(agent["missed_7d"], 1, "the missed cycle counts against the agent");
     assert_eq!(agent["in_time_7d"], 0, "a late follow-up is not in time");
     // A follow-up in time counts for today and the week, kept in the daily figures as it happens.
@@ -223,20 +218,7 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
             json!({ "channel": "phone", "summary": "及时回复" }),
         )
         .await;
-    let queue = desk
-        .app
-        .get(
-            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
-            &desk.supervisor_token,
-        )
-        .await;
-    let agent = queue.body["agents"]
-        .as_array()
-        .expect("agents")
-        .iter()
-        .find(|a| a["agent"] == desk.agent.0)
-        .cloned()
-        .expect("agent");
+    let agent = load_of(&desk, json!(desk.agent.0)).await.expect("agent");
     assert_eq!(
         (
             agent["in_time_today"].as_i64(),
@@ -718,24 +700,10 @@ async fn the_open_counts_kept_on_write_follow_tickets_opened_handed_on_closed_an
     assert_open_counts_kept(pool, desk.shop, "merged").await;
 
     // What the supervisor's queue shows is the same.
-    let queue = desk
-        .app
-        .get(
-            &format!("/api/v1/shops/{}/follow-ups", desk.shop),
-            &desk.supervisor_token,
-        )
-        .await;
-    let open_of = |who: Value| {
-        queue.body["agents"]
-            .as_array()
-            .expect("agents")
-            .iter()
-            .find(|a| a["agent"] == who)
-            .map(|a| a["open"].as_i64())
-    };
-    assert_eq!(open_of(json!(desk.supervisor.0)), Some(Some(1)));
-    assert_eq!(open_of(json!(desk.agent.0)), Some(Some(0)));
-    assert_eq!(open_of(Value::Null), None, "no unassigned ticket is open");
+    let open_of = |who: Value| async { load_of(&desk, who).await.map(|a| a["open"].as_i64()) };
+    assert_eq!(open_of(json!(desk.supervisor.0)).await, Some(Some(1)));
+    assert_eq!(open_of(json!(desk.agent.0)).await, Some(Some(0)));
+    assert_eq!(open_of(Value::Null).await, None, "no unassigned ticket is open");
 
     // Tickets written many to a statement (the demo shop's loader) are counted too.
     aftersales::demo::load(pool).await.expect("demo loads");
