@@ -243,8 +243,11 @@ pub async fn migrate_as_app(admin: &mut PgConnection) -> anyhow::Result<()> {
          END $$;
          GRANT USAGE ON SEQUENCE ticket_events_id_seq, audit_log_id_seq TO {APP_ROLE};
          ALTER FUNCTION ticket_events_cover(timestamptz, timestamptz) OWNER TO {LEDGER_ROLE};
+         ALTER FUNCTION ticket_events_cover_months(timestamptz, timestamptz) OWNER TO {LEDGER_ROLE};
          ALTER FUNCTION ticket_events_cover_strays(integer) OWNER TO {LEDGER_ROLE};
-         REVOKE ALL ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) FROM PUBLIC;
+         REVOKE ALL ON FUNCTION ticket_events_cover(timestamptz, timestamptz),
+                                ticket_events_cover_months(timestamptz, timestamptz),
+                                ticket_events_cover_strays(integer) FROM PUBLIC;
          GRANT EXECUTE ON FUNCTION ticket_events_cover(timestamptz, timestamptz), ticket_events_cover_strays(integer) TO {APP_ROLE};
          GRANT CREATE ON SCHEMA public TO {LEDGER_ROLE};
          GRANT REFERENCES ON customers TO {LEDGER_ROLE};

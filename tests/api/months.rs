@@ -327,3 +327,31 @@ async fn two_servers_covering_at_once_both_succeed_and_a_row_written_meanwhile_i
         "the row committed while the month was made is in it"
     );
 }
+
+#[tokio::test]
+async fn a_cover_waits_for_another_servers_cover_longer_than_for_the_timelines_locks() {
+    let desk = desk().await;
+    let pool = &desk.app.pool;
+
+    // Another server's cover holds the covers' lock for longer than the 2 s a cover waits for
+    // the timeline's own locks (on Citus, making a month on every node takes seconds)…
+    let mut other = pool.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ticket_events_cover'))")
+        .execute(&mut *other)
+        .await
+        .expect("the covers' lock");
+    let waiting = repo::cover_event_months(pool, month_start(2022, 3), month_start(2022, 3));
+    let finish = async {
+        tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+        other.commit().await.expect("commit");
+    };
+    let (made, ()) = tokio::join!(waiting, finish);
+    // …and this one waits its turn and makes the month, instead of failing on a lock timeout.
+    assert_eq!(made.expect("the waiting cover"), 1);
+    assert_eq!(
+        repo::cover_event_months(pool, month_start(2022, 3), month_start(2022, 3))
+            .await
+            .expect("again"),
+        0
+    );
+}
