@@ -606,31 +606,25 @@ struct Tops {
 
 /// Whether anything of the shop waits to be indexed, and the tops.
 async fn tops(conn: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::Result<(bool, Tops)> {
-    // One statement per table (on Citus each is then answered by the shop's node alone).
-    // (A row read, not `SELECT EXISTS (…)`: Citus cannot plan a subquery without FROM that takes
-    // a parameter.)
-    let pending = sqlx::query_scalar::<_, i32>("SELECT 1 FROM search_pending WHERE shop_id = $1 LIMIT 1")
-        .bind(shop)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
-    let mut max = [None; 3];
-    for (top, statement) in max.iter_mut().zip([
-        "SELECT max(ticket_id) FROM ticket_search WHERE shop_id = $1",
-        "SELECT max(customer_id) FROM buyer_search WHERE shop_id = $1",
-        "SELECT max(order_id) FROM order_search WHERE shop_id = $1",
-    ]) {
-        *top = sqlx::query_scalar::<_, Option<i64>>(statement)
-            .bind(shop)
-            .fetch_one(&mut *conn)
-            .await?;
-    }
-    let [tickets, buyers, orders] = max;
+    // One statement, one round trip: each part reads one table of the shop (on Citus the shop's
+    // node answers the whole of it: the tables are placed together). Rows, not subqueries
+    // without FROM: Citus cannot plan one of those that takes a parameter.
+    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT 'pending', NULL::bigint FROM (SELECT 1 FROM search_pending WHERE shop_id = $1 LIMIT 1) p
+         UNION ALL SELECT 'tickets', max(ticket_id) FROM ticket_search WHERE shop_id = $1
+         UNION ALL SELECT 'buyers', max(customer_id) FROM buyer_search WHERE shop_id = $1
+         UNION ALL SELECT 'orders', max(order_id) FROM order_search WHERE shop_id = $1",
+    )
+    .bind(shop)
+    .fetch_all(&mut *conn)
+    .await?;
+    let max = |of: &str| rows.iter().find(|(name, _)| name == of).and_then(|(_, max)| *max);
+    let pending = rows.iter().any(|(name, _)| name == "pending");
     let top = |max: Option<i64>| max.map_or(0, |m| m + 1);
     let tops = Tops {
-        tickets: top(tickets),
-        buyers: top(buyers),
-        orders: top(orders),
+        tickets: top(max("tickets")),
+        buyers: top(max("buyers")),
+        orders: top(max("orders")),
     };
     Ok((pending, tops))
 }
