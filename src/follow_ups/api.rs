@@ -169,7 +169,8 @@ pub async fn risk_view(
     let now = state.now();
     let lang = request_lang(&headers);
     let t = crate::i18n::Tr::new(lang, chrono_tz::Asia::Shanghai);
-    let ranked = super::risk_list(&state.pool, &[shop], now, 300).await?;
+    let shops = crate::shops::list(&state.pool, &[shop]).await?;
+    let ranked = super::risk_list(&state.pool, &shops, now, 300).await?;
     Ok(Json(
         ranked
             .iter()

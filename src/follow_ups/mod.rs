@@ -260,37 +260,68 @@ pub enum QueueState {
 
 /// The supervisor's risk view: open tickets with a platform clock or decision running out
 /// within [`risk::HORIZON_HOURS`] (or run out), and tickets overdue or falling due on follow-up
-/// within it, each with its most pressing exposure, in [`risk::rank`] order (at most `limit`).
-pub async fn risk_list(
+/// within it, each with its most pressing exposure, in [`risk::rank`] order (at most `limit`),
+/// read narrow: [`read_whole`] reads the ones shown. `shops` with their clock settings.
+pub async fn risk_ranked(
     pool: &PgPool,
-    shops: &[ShopId],
+    shops: &[crate::shops::Shop],
     now: DateTime<Utc>,
     limit: i64,
-) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
+) -> sqlx::Result<Vec<(tickets::repo::Standing, risk::Risk)>> {
     let horizon = chrono::Duration::hours(risk::HORIZON_HOURS);
+    let ids: Vec<ShopId> = shops.iter().map(|s| s.id).collect();
     let mut conn = pool.acquire().await?;
-    let pressing = tickets::repo::list_platform_pressing(&mut conn, shops, now + horizon, limit).await?;
-    let following =
-        tickets::repo::list_follow_up_window(&mut conn, shops, None, now + horizon, None, false, limit).await?;
+    let pressing = tickets::repo::platform_pressing(&mut conn, &ids, now + horizon, limit).await?;
+    let following = tickets::repo::follow_up_window(&mut conn, &ids, None, now + horizon, None, false, limit).await?;
     drop(conn);
     let mut seen = std::collections::HashSet::new();
-    let mut ranked: Vec<(tickets::Ticket, risk::Risk)> = pressing
+    let mut ranked: Vec<(tickets::repo::Standing, risk::Risk)> = pressing
         .into_iter()
         .chain(following)
-        .filter(|ticket| seen.insert((ticket.shop_id, ticket.id)))
-        .filter_map(|ticket| {
-            let timers = ticket.running_timers();
+        .filter(|standing| seen.insert((standing.shop_id, standing.id)))
+        .filter_map(|standing| {
+            let shop = shops.iter().find(|s| s.id == standing.shop_id)?;
+            let timers = standing.running_timers(&shop.platform_timers);
             let facts = risk::Facts {
                 timers: &timers,
-                platform_deadline: ticket.platform_deadline_at,
-                follow_up_due: ticket.follow_up_due_at,
+                platform_deadline: standing.platform_deadline_at,
+                follow_up_due: standing.follow_up_due_at,
             };
-            risk::assess(&facts, now, horizon).map(|found| (ticket, found))
+            risk::assess(&facts, now, horizon).map(|found| (standing, found))
         })
         .collect();
     ranked.sort_by(|a, b| risk::rank((&a.1, a.0.id.0), (&b.1, b.0.id.0)));
     ranked.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(ranked)
+}
+
+/// The tickets of `ranked` read whole, in its order, each with its risk (one closed or gone
+/// since stays with what it was ranked by; one gone is left out).
+pub async fn read_whole(
+    pool: &PgPool,
+    ranked: Vec<(tickets::repo::Standing, risk::Risk)>,
+) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
+    let keys: Vec<(ShopId, TicketId)> = ranked.iter().map(|(s, _)| (s.shop_id, s.id)).collect();
+    let read = tickets::repo::whole(&mut *pool.acquire().await?, &keys).await?;
+    let mut risks: HashMap<(ShopId, TicketId), risk::Risk> = ranked
+        .into_iter()
+        .map(|(s, found)| ((s.shop_id, s.id), found))
+        .collect();
+    Ok(read
+        .into_iter()
+        .filter_map(|ticket| risks.remove(&(ticket.shop_id, ticket.id)).map(|found| (ticket, found)))
+        .collect())
+}
+
+/// [`risk_ranked`]'s tickets read whole.
+pub async fn risk_list(
+    pool: &PgPool,
+    shops: &[crate::shops::Shop],
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
+    let ranked = risk_ranked(pool, shops, now, limit).await?;
+    read_whole(pool, ranked).await
 }
 
 /// What handing out unassigned tickets did: each ticket given, to whom, and those skipped

@@ -281,6 +281,9 @@ async fn queue_page(
     };
     let soon_until = now + Duration::hours(hours);
     let window = Window::new(query.page);
+    let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    // Where the tickets stand is read for the whole list down to this page; only this page's
+    // rows are read whole.
     let (mut rows, more): (Vec<SupervisedRow>, bool) = if view == "risk" {
         // The agent is chosen among the ranked tickets: read at least as many as the list once
         // showed, so that one agent's page is not cut short by the others' tickets.
@@ -290,17 +293,18 @@ async fn queue_page(
         } else {
             window.read()
         };
-        let ranked: Vec<_> = crate::follow_ups::risk_list(&state.pool, &user.shops, now, read as i64)
+        let ranked: Vec<_> = crate::follow_ups::risk_ranked(&state.pool, &shops, now, read as i64)
             .await?
             .into_iter()
-            .filter(|(ticket, _)| match (assignee, unassigned) {
-                (_, true) => ticket.assignee_id.is_none(),
-                (Some(agent), _) => ticket.assignee_id == Some(agent),
+            .filter(|(standing, _)| match (assignee, unassigned) {
+                (_, true) => standing.assignee_id.is_none(),
+                (Some(agent), _) => standing.assignee_id == Some(agent),
                 _ => true,
             })
             .collect();
         let (page, more) = window.cut(ranked);
-        let rows = page
+        let rows = crate::follow_ups::read_whole(&state.pool, page)
+            .await?
             .iter()
             .map(|(ticket, found)| SupervisedRow {
                 row: TicketRow::new(t, ticket, now),
@@ -314,8 +318,9 @@ async fn queue_page(
         } else {
             (Some(now), soon_until)
         };
-        let listed = repo::list_follow_up_window(
-            &mut *state.pool.acquire().await?,
+        let mut conn = state.pool.acquire().await?;
+        let listed = repo::follow_up_window(
+            &mut conn,
             &user.shops,
             from,
             until,
@@ -325,7 +330,9 @@ async fn queue_page(
         )
         .await?;
         let (page, more) = window.cut(listed);
-        let rows = page
+        let keys: Vec<_> = page.iter().map(|s| (s.shop_id, s.id)).collect();
+        let rows = repo::whole(&mut conn, &keys)
+            .await?
             .iter()
             .map(|ticket| SupervisedRow {
                 row: TicketRow::new(t, ticket, now),
@@ -337,7 +344,6 @@ async fn queue_page(
     let ids: Vec<TicketId> = rows.iter().map(|s| TicketId(s.row.id)).collect();
     let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
     show_watchers(t, rows.iter_mut().map(|s| &mut s.row), &viewers);
-    let shops = crate::shops::list(&state.pool, &user.shops).await?;
     let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
     let loads = agent_loads(
         &state.pool,

@@ -209,15 +209,14 @@ impl Ticket {
 
     /// The facts the platform timers run on.
     pub fn timer_facts(&self) -> TimerFacts {
-        TimerFacts {
-            requested_at: self.opened_at,
-            order_shipped: self.order_shipped,
-            virtual_goods: false,
-            agreed_at: self.agreed_at,
-            buyer_shipped_at: self.buyer_shipped_at,
-            seller_received_at: self.goods_received_at,
-            answered: self.agreed_at.is_some() || !matches!(self.status(), Status::Requested),
-        }
+        timer_facts(
+            self.status(),
+            self.opened_at,
+            self.order_shipped,
+            self.agreed_at,
+            self.buyer_shipped_at,
+            self.goods_received_at,
+        )
     }
 
     /// The platform clocks running now, soonest first.
@@ -251,6 +250,28 @@ impl Ticket {
     }
 }
 
+/// The facts a ticket's platform timers run on, from what the ticket keeps: when it was opened
+/// (the request), whether its order had shipped, and when the seller agreed, the buyer sent the
+/// return and the seller signed for it.
+pub fn timer_facts(
+    status: Status,
+    opened_at: DateTime<Utc>,
+    order_shipped: bool,
+    agreed_at: Option<DateTime<Utc>>,
+    buyer_shipped_at: Option<DateTime<Utc>>,
+    goods_received_at: Option<DateTime<Utc>>,
+) -> TimerFacts {
+    TimerFacts {
+        requested_at: opened_at,
+        order_shipped,
+        virtual_goods: false,
+        agreed_at,
+        buyer_shipped_at,
+        seller_received_at: goods_received_at,
+        answered: agreed_at.is_some() || !matches!(status, Status::Requested),
+    }
+}
+
 /// The columns that [`Ticket`] reads (`SELECT …`), from the tables of [`ticket_joins!`]: macros,
 /// so that `concat!` keeps every statement a static string.
 macro_rules! ticket_columns {
@@ -277,8 +298,7 @@ macro_rules! ticket_joins {
 }
 pub(crate) use ticket_joins;
 
-/// The joins of [`ticket_joins!`] to a ticket `t`, for a statement whose `t` is a subquery
-/// (one shop's tickets at a time: `LATERAL`).
+/// The joins of [`ticket_joins!`] to a ticket `t`.
 macro_rules! ticket_relations {
     () => {
         "JOIN shops s ON s.id = t.shop_id

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection, PgExecutor, PgPool};
 
 use super::events::{Escalated, EventData};
-use super::model::{Event, SevenDayRecord, Ticket, ticket_columns, ticket_relations, ticket_select};
+use super::model::{Event, SevenDayRecord, Ticket, ticket_select};
 use crate::db::batch::Read;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
@@ -267,7 +267,7 @@ pub async fn list_by_due(
     for shop in distinct(shops) {
         found.extend(list_by_due_of(&mut *db, shop, filter, now, after, limit).await?);
     }
-    Ok(soonest(found, limit, |t| t.queue_due_at))
+    Ok(soonest(found, limit, |t| t.queue_due_at, |t| t.id))
 }
 
 /// [`list_by_due`] in one shop.
@@ -384,9 +384,97 @@ pub async fn open_counts_by_kind(
     }
 }
 
+/// Where an open ticket stands, narrow: what the supervisor's lists choose, order and rank it
+/// by (its place in the workflow, who holds it, the facts its platform clocks run on, its
+/// deadlines). Many are read to find the few a page shows, which are then read [`whole`].
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Standing {
+    pub shop_id: ShopId,
+    pub id: TicketId,
+    pub kind: TicketKind,
+    pub status: Status,
+    pub held_from: Option<Status>,
+    pub assignee_id: Option<UserId>,
+    pub opened_at: DateTime<Utc>,
+    pub order_shipped: bool,
+    pub agreed_at: Option<DateTime<Utc>>,
+    pub buyer_shipped_at: Option<DateTime<Utc>>,
+    pub goods_received_at: Option<DateTime<Utc>>,
+    pub timer_due_at: Option<DateTime<Utc>>,
+    pub platform_deadline_at: Option<DateTime<Utc>>,
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+}
+
+/// The columns of [`Standing`], from a ticket `x`.
+macro_rules! standing_columns {
+    () => {
+        "SELECT x.shop_id, x.id, x.kind, x.status, x.held_from, x.assignee_id, x.opened_at, x.order_shipped,
+                x.agreed_at, x.buyer_shipped_at, x.goods_received_at, x.timer_due_at, x.platform_deadline_at,
+                x.follow_up_due_at
+         FROM tickets x "
+    };
+}
+
+impl Standing {
+    pub fn position(&self) -> Position {
+        Position {
+            kind: self.kind,
+            status: self.status,
+            held_from: self.held_from,
+        }
+    }
+
+    /// The platform clocks running now under the shop's `timers`, soonest first (as
+    /// [`Ticket::running_timers`] gives them).
+    pub fn running_timers(
+        &self,
+        timers: &crate::rules::timers::PlatformTimers,
+    ) -> Vec<crate::rules::timers::Countdown> {
+        let facts = super::model::timer_facts(
+            self.status,
+            self.opened_at,
+            self.order_shipped,
+            self.agreed_at,
+            self.buyer_shipped_at,
+            self.goods_received_at,
+        );
+        let mut running = crate::rules::timers::timers_for_position(&self.position(), &facts, timers);
+        running.sort_by_key(|c| c.deadline);
+        running
+    }
+
+    /// The earlier of its platform clock's and the platform's decision deadline (either missing
+    /// left out): what `tickets_open_pressing` orders by.
+    fn pressing_at(&self) -> Option<DateTime<Utc>> {
+        match (self.timer_due_at, self.platform_deadline_at) {
+            (Some(timer), Some(deadline)) => Some(timer.min(deadline)),
+            (one, None) | (None, one) => one,
+        }
+    }
+}
+
+/// The tickets of `keys` read whole, in the order given (one gone meanwhile is left out): one
+/// statement per shop.
+pub async fn whole(conn: &mut PgConnection, keys: &[(ShopId, TicketId)]) -> sqlx::Result<Vec<Ticket>> {
+    let mut read: std::collections::HashMap<(ShopId, TicketId), Ticket> =
+        std::collections::HashMap::with_capacity(keys.len());
+    let shops: Vec<ShopId> = keys.iter().map(|(shop, _)| *shop).collect();
+    for shop in distinct(&shops) {
+        let ids: Vec<TicketId> = keys.iter().filter(|(s, _)| *s == shop).map(|(_, id)| *id).collect();
+        let of_shop: Vec<Ticket> = sqlx::query_as(concat!(ticket_select!(), "WHERE t.shop_id = $1 AND t.id = ANY($2)"))
+            .bind(shop)
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await?;
+        read.extend(of_shop.into_iter().map(|t| ((t.shop_id, t.id), t)));
+    }
+    Ok(keys.iter().filter_map(|key| read.remove(key)).collect())
+}
+
 /// Open tickets whose follow-up falls due in `[from, until)`, soonest first — the supervisor's
-/// overdue (`from` = -infinity, `until` = now) and due-soon (`now`, `now + N h`) queues.
-pub async fn list_follow_up_window(
+/// overdue (`from` = -infinity, `until` = now) and due-soon (`now`, `now + N h`) queues: where
+/// each stands ([`whole`] reads the ones shown).
+pub async fn follow_up_window(
     conn: &mut PgConnection,
     shops: &[ShopId],
     from: Option<DateTime<Utc>>,
@@ -394,23 +482,20 @@ pub async fn list_follow_up_window(
     assignee: Option<UserId>,
     unassigned: bool,
     limit: i64,
-) -> sqlx::Result<Vec<Ticket>> {
+) -> sqlx::Result<Vec<Standing>> {
     // Each shop's soonest through its index in that order (`shop_id = ANY` would read every
     // match and sort them; on Citus a statement on one shop is answered by one node), then the
     // soonest of those.
     let mut found = Vec::new();
     for shop in distinct(shops) {
-        let of_shop: Vec<Ticket> = sqlx::query_as(concat!(
-            ticket_columns!(),
-            "FROM (SELECT x.* FROM tickets x
-                   WHERE x.shop_id = $1
-                     AND x.follow_up_due_at < $3
-                     AND ($2::timestamptz IS NULL OR x.follow_up_due_at >= $2)
-                     AND ($4::bigint IS NULL OR x.assignee_id = $4)
-                     AND (NOT $5 OR x.assignee_id IS NULL)
-                   ORDER BY x.follow_up_due_at, x.id LIMIT $6) t ",
-            ticket_relations!(),
-            "ORDER BY t.follow_up_due_at, t.id"
+        let of_shop: Vec<Standing> = sqlx::query_as(concat!(
+            standing_columns!(),
+            "WHERE x.shop_id = $1
+               AND x.follow_up_due_at < $3
+               AND ($2::timestamptz IS NULL OR x.follow_up_due_at >= $2)
+               AND ($4::bigint IS NULL OR x.assignee_id = $4)
+               AND (NOT $5 OR x.assignee_id IS NULL)
+             ORDER BY x.follow_up_due_at, x.id LIMIT $6"
         ))
         .bind(shop)
         .bind(from)
@@ -422,30 +507,43 @@ pub async fn list_follow_up_window(
         .await?;
         found.extend(of_shop);
     }
-    Ok(soonest(found, limit, |t| t.follow_up_due_at))
+    Ok(soonest(found, limit, |s| s.follow_up_due_at, |s| s.id))
+}
+
+/// [`follow_up_window`]'s tickets read whole.
+pub async fn list_follow_up_window(
+    conn: &mut PgConnection,
+    shops: &[ShopId],
+    from: Option<DateTime<Utc>>,
+    until: DateTime<Utc>,
+    assignee: Option<UserId>,
+    unassigned: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    let found = follow_up_window(&mut *conn, shops, from, until, assignee, unassigned, limit).await?;
+    let keys: Vec<_> = found.iter().map(|s| (s.shop_id, s.id)).collect();
+    whole(conn, &keys).await
 }
 
 /// Open tickets whose earliest platform clock or platform decision deadline falls before
 /// `until` (or has passed), soonest first — the money-and-standing part of the supervisor's
-/// risk view. Served by `tickets_open_pressing`, on the earlier of the two.
-pub async fn list_platform_pressing(
+/// risk view: where each stands ([`whole`] reads the ones shown). Served by
+/// `tickets_open_pressing`, on the earlier of the two.
+pub async fn platform_pressing(
     conn: &mut PgConnection,
     shops: &[ShopId],
     until: DateTime<Utc>,
     limit: i64,
-) -> sqlx::Result<Vec<Ticket>> {
+) -> sqlx::Result<Vec<Standing>> {
     // The earlier of the two, ignoring a missing one, is before `until` when either is; each
     // shop's soonest through `tickets_open_pressing`, then the soonest of those.
     let mut found = Vec::new();
     for shop in distinct(shops) {
-        let of_shop: Vec<Ticket> = sqlx::query_as(concat!(
-            ticket_columns!(),
-            "FROM (SELECT x.* FROM tickets x
-                   WHERE x.shop_id = $1 AND x.closed_at IS NULL
-                     AND LEAST(x.timer_due_at, x.platform_deadline_at) < $2
-                   ORDER BY LEAST(x.timer_due_at, x.platform_deadline_at), x.id LIMIT $3) t ",
-            ticket_relations!(),
-            "ORDER BY LEAST(t.timer_due_at, t.platform_deadline_at), t.id"
+        let of_shop: Vec<Standing> = sqlx::query_as(concat!(
+            standing_columns!(),
+            "WHERE x.shop_id = $1 AND x.closed_at IS NULL
+               AND LEAST(x.timer_due_at, x.platform_deadline_at) < $2
+             ORDER BY LEAST(x.timer_due_at, x.platform_deadline_at), x.id LIMIT $3"
         ))
         .bind(shop)
         .bind(until)
@@ -454,12 +552,19 @@ pub async fn list_platform_pressing(
         .await?;
         found.extend(of_shop);
     }
-    Ok(soonest(found, limit, |t| {
-        match (t.timer_due_at, t.platform_deadline_at) {
-            (Some(timer), Some(deadline)) => Some(timer.min(deadline)),
-            (one, None) | (None, one) => one,
-        }
-    }))
+    Ok(soonest(found, limit, Standing::pressing_at, |s| s.id))
+}
+
+/// [`platform_pressing`]'s tickets read whole.
+pub async fn list_platform_pressing(
+    conn: &mut PgConnection,
+    shops: &[ShopId],
+    until: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Ticket>> {
+    let found = platform_pressing(&mut *conn, shops, until, limit).await?;
+    let keys: Vec<_> = found.iter().map(|s| (s.shop_id, s.id)).collect();
+    whole(conn, &keys).await
 }
 
 /// `shops` once each, in their order.
@@ -475,10 +580,15 @@ fn distinct(shops: &[ShopId]) -> Vec<ShopId> {
 
 /// The first `limit` of the shops' lists, each sorted by `due` then id, merged in that order
 /// (a missing time last, as PostgreSQL sorts NULLs).
-fn soonest(mut tickets: Vec<Ticket>, limit: i64, due: impl Fn(&Ticket) -> Option<DateTime<Utc>>) -> Vec<Ticket> {
-    tickets.sort_by_key(|t| (due(t).is_none(), due(t), t.id));
-    tickets.truncate(usize::try_from(limit).unwrap_or(0));
-    tickets
+fn soonest<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    due: impl Fn(&T) -> Option<DateTime<Utc>>,
+    id: impl Fn(&T) -> TicketId,
+) -> Vec<T> {
+    rows.sort_by_key(|t| (due(t).is_none(), due(t), id(t)));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    rows
 }
 
 /// The open tickets of one order, oldest first: what a new ticket on the same order may repeat.

@@ -716,3 +716,63 @@ async fn the_open_counts_kept_on_write_follow_tickets_opened_handed_on_closed_an
     assert_open_counts_kept(pool, demo, "the demo folded").await;
     assert_open_counts_kept(pool, desk.shop, "the demo folded").await;
 }
+
+#[tokio::test]
+async fn the_supervisor_lists_filtered_by_agent_or_unassigned_show_only_those_tickets_on_each_view() {
+    let desk = desk().await;
+    let (agent_b, _) = desk
+        .app
+        .user("agent-b", aftersales::auth::Role::Agent, &[desk.shop])
+        .await;
+    // Overdue tickets, longest overdue first: agent-a's, agent-b's and nobody's, interleaved.
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    let mut nobody = Vec::new();
+    for (i, hours) in (30..39).rev().enumerate() {
+        let id = open_hours_ago(&desk, hours).await;
+        match i % 3 {
+            0 => a.push(id),
+            1 => {
+                desk.assign(id, json!(agent_b.0)).await;
+                b.push(id);
+            }
+            _ => {
+                desk.assign(id, json!(null)).await;
+                nobody.push(id);
+            }
+        }
+    }
+    let client = crate::support::browser(&desk.app, "super-a").await;
+    let rows = |page: &str| {
+        page.match_indices("data-ticket=\"")
+            .map(|(at, _)| {
+                let rest = &page[at + 13..];
+                rest[..rest.find('"').expect("end")].parse::<i64>().expect("id")
+            })
+            .fold(Vec::new(), |mut seen, id| {
+                if !seen.contains(&id) {
+                    seen.push(id);
+                }
+                seen
+            })
+    };
+    for view in ["risk", "overdue"] {
+        for (agent, expected) in [
+            (desk.agent.0.to_string(), &a),
+            (agent_b.0.to_string(), &b),
+            ("none".to_string(), &nobody),
+        ] {
+            let (status, page) = crate::support::html(
+                &client,
+                desk.app.url(&format!("/follow-ups?state={view}&agent={agent}")),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(&rows(&page), expected, "{view}, agent {agent}");
+        }
+        let (_, all) = crate::support::html(&client, desk.app.url(&format!("/follow-ups?state={view}"))).await;
+        let mut everyone: Vec<i64> = a.iter().chain(&b).chain(&nobody).copied().collect();
+        everyone.sort_unstable();
+        assert_eq!(rows(&all), everyone, "{view}: all of them, longest overdue first");
+    }
+}
