@@ -8,7 +8,9 @@ mod catalogue;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// A language the desk speaks.
@@ -154,25 +156,35 @@ impl Tr {
 
     /// The text for `key` with `{name}` placeholders filled in.
     pub fn f(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-        let mut out = self.t(key).to_string();
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), &value.to_string());
-        }
-        out
+        fill(self.t(key), |name, out| {
+            let value = args.iter().find(|(arg, _)| *arg == name)?.1;
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{value}");
+            Some(())
+        })
     }
 
     /// A [`Message`] in this language.
     pub fn message(&self, message: &Message) -> String {
-        let mut out = self.t(message.key).to_string();
-        for (name, value) in &message.args {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-        out
+        fill(self.t(message.key), |name, out| {
+            out.push_str(&message.args.iter().find(|(arg, _)| *arg == name)?.1);
+            Some(())
+        })
     }
 
     /// An instant as local date and time in the shop's zone.
     pub fn datetime(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string()
+        // Written out rather than through a `format` string, which is parsed again at each
+        // call: a list page writes two of these a row.
+        let local = at.with_timezone(&self.zone);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute()
+        )
     }
 
     /// An optional instant, or a dash.
@@ -200,6 +212,27 @@ impl Tr {
     }
 }
 
+/// `template` with each `{name}` placeholder replaced by what `value` writes for it, in one
+/// pass (a value is never searched for placeholders itself); a placeholder `value` does not know
+/// (`None`) is kept as written.
+fn fill(template: &str, mut value: impl FnMut(&str, &mut String) -> Option<()>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if value(&after[..close], &mut out).is_some() => rest = &after[close + 1..],
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The language of a request: the `lang` cookie (the header switch), else `Accept-Language`,
 /// else Chinese.
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
@@ -217,6 +250,37 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_filled_in_one_pass_and_unknown_ones_are_kept() {
+        let fill_with = |template: &str, args: &[(&str, &str)]| {
+            fill(template, |name, out| {
+                out.push_str(args.iter().find(|(arg, _)| *arg == name)?.1);
+                Some(())
+            })
+        };
+        assert_eq!(fill_with("{n} 张，共 {n} 张", &[("n", "3")]), "3 张，共 3 张");
+        assert_eq!(fill_with("{a}{b}", &[("a", "1"), ("b", "2")]), "12");
+        // A value is not searched for placeholders, whatever order the arguments come in.
+        assert_eq!(fill_with("{a} / {b}", &[("a", "{b}"), ("b", "x")]), "{b} / x");
+        assert_eq!(fill_with("{b} / {a}", &[("a", "{b}"), ("b", "x")]), "x / {b}");
+        // What is not a known placeholder stays as written.
+        assert_eq!(fill_with("{x} {a", &[("a", "1")]), "{x} {a");
+        assert_eq!(fill_with("{{a}}", &[("a", "1")]), "{1}");
+        assert_eq!(fill_with("", &[]), "");
+        assert_eq!(fill_with("没有占位", &[("a", "1")]), "没有占位");
+    }
+
+    #[test]
+    fn a_local_date_and_time_is_written_with_leading_zeros_in_the_shops_zone() {
+        let t = Tr::new(Lang::Zh, chrono_tz::Asia::Shanghai);
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 2, 16, 5, 59)
+            .single()
+            .expect("instant");
+        assert_eq!(t.datetime(&at), "2026-01-03 00:05");
+        let t = Tr::new(Lang::En, chrono_tz::America::New_York);
+        assert_eq!(t.datetime(&at), "2026-01-02 11:05");
+    }
 
     #[test]
     fn every_entry_has_both_languages_and_keys_are_unique() {
