@@ -289,6 +289,81 @@ macro_rules! ticket_columns {
 }
 pub(crate) use ticket_columns;
 
+/// The names of [`ticket_columns!`]'s columns, in its order (a test checks the two agree):
+/// [`Ticket`] reads its columns by position, which a list page does 49 times a row — by name,
+/// each is a hash-map look-up.
+const TICKET_COLUMNS: [&str; 49] = [
+    "shop_id",
+    "id",
+    "kind",
+    "status",
+    "held_from",
+    "reason",
+    "description",
+    "order_id",
+    "order_no",
+    "sku",
+    "customer_id",
+    "buyer",
+    "assignee_id",
+    "assignee_name",
+    "priority",
+    "refund_fen",
+    "resolution",
+    "intact",
+    "seven_day",
+    "platform_deadline_at",
+    "platform_deadline_from",
+    "platform_deadline_provisional_year",
+    "version",
+    "opened_at",
+    "follow_up_due_at",
+    "last_follow_up_at",
+    "closed_at",
+    "order_shipped",
+    "agreed_at",
+    "buyer_shipped_at",
+    "goods_received_at",
+    "timer_due_at",
+    "queue_due_at",
+    "review_rating",
+    "review_text",
+    "reviewed_at",
+    "follow_up_of",
+    "merged_into",
+    "escalated_by",
+    "time_zone",
+    "platform_timers",
+    "review_timers",
+    "return_address",
+    "return_carrier",
+    "return_tracking_no",
+    "approved_refund_fen",
+    "refunded_fen",
+    "rejection_reason",
+    "rejection_note",
+];
+
+/// The position of the column `name` among [`TICKET_COLUMNS`]; a name not there does not
+/// compile (it is only called in constants).
+const fn ticket_column(name: &str) -> usize {
+    let mut i = 0;
+    while i < TICKET_COLUMNS.len() {
+        let (a, b) = (TICKET_COLUMNS[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a column of ticket_columns!");
+}
+
 /// The tables [`ticket_columns!`] reads: `t` the ticket, `s` its shop, `o` its order, `c` its
 /// buyer, `u` its assignee.
 macro_rules! ticket_joins {
@@ -324,67 +399,87 @@ pub(crate) use ticket_select;
 impl<'r> FromRow<'r, PgRow> for Ticket {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         use sqlx::Row;
-        let zone: String = row.try_get("time_zone")?;
+        // The position of a column, found when compiling.
+        macro_rules! col {
+            ($name:literal) => {{
+                const AT: usize = ticket_column($name);
+                AT
+            }};
+        }
+        // Every statement that reads a ticket starts with `ticket_columns!`: checked where it
+        // costs nothing, in the builds the tests run.
+        #[cfg(debug_assertions)]
+        for (at, name) in TICKET_COLUMNS.iter().enumerate() {
+            use sqlx::Column;
+            assert_eq!(
+                row.columns().get(at).map(|c| c.name()),
+                Some(*name),
+                "column {at} of a ticket's row"
+            );
+        }
+        let zone: String = row.try_get(col!("time_zone"))?;
         let position = Position {
-            kind: row.try_get("kind")?,
-            status: row.try_get("status")?,
-            held_from: row.try_get("held_from")?,
+            kind: row.try_get(col!("kind"))?,
+            status: row.try_get(col!("status"))?,
+            held_from: row.try_get(col!("held_from"))?,
         };
         Ok(Ticket {
-            shop_id: row.try_get("shop_id")?,
-            id: row.try_get("id")?,
+            shop_id: row.try_get(col!("shop_id"))?,
+            id: row.try_get(col!("id"))?,
             position,
-            reason: row.try_get("reason")?,
-            description: row.try_get("description")?,
-            order_id: row.try_get("order_id")?,
-            order_no: row.try_get("order_no")?,
-            sku: row.try_get("sku")?,
-            customer_id: row.try_get("customer_id")?,
-            buyer: row.try_get("buyer")?,
-            assignee_id: row.try_get("assignee_id")?,
-            assignee_name: row.try_get("assignee_name")?,
-            priority: row.try_get("priority")?,
-            refund_fen: row.try_get::<Option<i64>, _>("refund_fen")?.map(Fen),
-            resolution: row.try_get("resolution")?,
-            intact: row.try_get("intact")?,
+            reason: row.try_get(col!("reason"))?,
+            description: row.try_get(col!("description"))?,
+            order_id: row.try_get(col!("order_id"))?,
+            order_no: row.try_get(col!("order_no"))?,
+            sku: row.try_get(col!("sku"))?,
+            customer_id: row.try_get(col!("customer_id"))?,
+            buyer: row.try_get(col!("buyer"))?,
+            assignee_id: row.try_get(col!("assignee_id"))?,
+            assignee_name: row.try_get(col!("assignee_name"))?,
+            priority: row.try_get(col!("priority"))?,
+            refund_fen: row.try_get::<Option<i64>, _>(col!("refund_fen"))?.map(Fen),
+            resolution: row.try_get(col!("resolution"))?,
+            intact: row.try_get(col!("intact"))?,
             seven_day: row
-                .try_get::<Option<sqlx::types::Json<SevenDayRecord>>, _>("seven_day")?
+                .try_get::<Option<sqlx::types::Json<SevenDayRecord>>, _>(col!("seven_day"))?
                 .map(|json| json.0),
-            platform_deadline_at: row.try_get("platform_deadline_at")?,
-            platform_deadline_from: row.try_get("platform_deadline_from")?,
-            platform_deadline_provisional_year: row.try_get("platform_deadline_provisional_year")?,
-            version: row.try_get("version")?,
-            opened_at: row.try_get("opened_at")?,
-            follow_up_due_at: row.try_get("follow_up_due_at")?,
-            last_follow_up_at: row.try_get("last_follow_up_at")?,
-            closed_at: row.try_get("closed_at")?,
-            order_shipped: row.try_get("order_shipped")?,
-            agreed_at: row.try_get("agreed_at")?,
-            buyer_shipped_at: row.try_get("buyer_shipped_at")?,
-            goods_received_at: row.try_get("goods_received_at")?,
-            timer_due_at: row.try_get("timer_due_at")?,
-            queue_due_at: row.try_get("queue_due_at")?,
-            review_rating: row.try_get("review_rating")?,
-            review_text: row.try_get("review_text")?,
-            reviewed_at: row.try_get("reviewed_at")?,
-            follow_up_of: row.try_get("follow_up_of")?,
-            merged_into: row.try_get("merged_into")?,
-            escalated_by: row.try_get("escalated_by")?,
-            return_address: row.try_get("return_address")?,
+            platform_deadline_at: row.try_get(col!("platform_deadline_at"))?,
+            platform_deadline_from: row.try_get(col!("platform_deadline_from"))?,
+            platform_deadline_provisional_year: row.try_get(col!("platform_deadline_provisional_year"))?,
+            version: row.try_get(col!("version"))?,
+            opened_at: row.try_get(col!("opened_at"))?,
+            follow_up_due_at: row.try_get(col!("follow_up_due_at"))?,
+            last_follow_up_at: row.try_get(col!("last_follow_up_at"))?,
+            closed_at: row.try_get(col!("closed_at"))?,
+            order_shipped: row.try_get(col!("order_shipped"))?,
+            agreed_at: row.try_get(col!("agreed_at"))?,
+            buyer_shipped_at: row.try_get(col!("buyer_shipped_at"))?,
+            goods_received_at: row.try_get(col!("goods_received_at"))?,
+            timer_due_at: row.try_get(col!("timer_due_at"))?,
+            queue_due_at: row.try_get(col!("queue_due_at"))?,
+            review_rating: row.try_get(col!("review_rating"))?,
+            review_text: row.try_get(col!("review_text"))?,
+            reviewed_at: row.try_get(col!("reviewed_at"))?,
+            follow_up_of: row.try_get(col!("follow_up_of"))?,
+            merged_into: row.try_get(col!("merged_into"))?,
+            escalated_by: row.try_get(col!("escalated_by"))?,
+            return_address: row.try_get(col!("return_address"))?,
             return_carrier: row
-                .try_get::<Option<String>, _>("return_carrier")?
+                .try_get::<Option<String>, _>(col!("return_carrier"))?
                 .as_deref()
                 .and_then(Carrier::parse),
-            return_tracking_no: row.try_get("return_tracking_no")?,
-            approved_refund_fen: row.try_get::<Option<i64>, _>("approved_refund_fen")?.map(Fen),
-            refunded_fen: row.try_get::<Option<i64>, _>("refunded_fen")?.map(Fen),
-            rejection_reason: row.try_get("rejection_reason")?,
-            rejection_note: row.try_get("rejection_note")?,
+            return_tracking_no: row.try_get(col!("return_tracking_no"))?,
+            approved_refund_fen: row.try_get::<Option<i64>, _>(col!("approved_refund_fen"))?.map(Fen),
+            refunded_fen: row.try_get::<Option<i64>, _>(col!("refunded_fen"))?.map(Fen),
+            rejection_reason: row.try_get(col!("rejection_reason"))?,
+            rejection_note: row.try_get(col!("rejection_note"))?,
             time_zone: zone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
             platform_timers: row
-                .try_get::<sqlx::types::Json<PlatformTimers>, _>("platform_timers")?
+                .try_get::<sqlx::types::Json<PlatformTimers>, _>(col!("platform_timers"))?
                 .0,
-            review_timers: row.try_get::<sqlx::types::Json<ReviewTimers>, _>("review_timers")?.0,
+            review_timers: row
+                .try_get::<sqlx::types::Json<ReviewTimers>, _>(col!("review_timers"))?
+                .0,
         })
     }
 }
@@ -680,5 +775,28 @@ impl TicketView {
                 .collect(),
         );
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticket_columns_names_are_those_of_the_statement_in_its_order() {
+        let select = ticket_columns!().trim().strip_prefix("SELECT").expect("a SELECT");
+        let names: Vec<&str> = select
+            .split(',')
+            .map(|column| {
+                let column = column.trim();
+                match column.split_once(" AS ") {
+                    Some((_, name)) => name.trim(),
+                    None => column.rsplit('.').next().unwrap_or(column),
+                }
+            })
+            .collect();
+        assert_eq!(names, TICKET_COLUMNS);
+        assert_eq!(ticket_column("shop_id"), 0);
+        assert_eq!(ticket_column("rejection_note"), TICKET_COLUMNS.len() - 1);
     }
 }

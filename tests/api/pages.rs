@@ -64,6 +64,39 @@ async fn the_queue_shows_my_open_tickets_by_follow_up_due_time_with_overdue_badg
 }
 
 #[tokio::test]
+async fn a_queue_row_shows_the_first_forty_characters_of_the_description_and_when_it_was_opened_in_the_shops_time() {
+    let desk = desk().await;
+    // Forty-one characters: the row shows forty and says there is more; forty fit whole.
+    let long: String = "买家说包裹外箱破损严重里面的保温杯也摔坏了要求退货退款并补偿运费谢谢处理尽快回复吧".to_string();
+    assert_eq!(long.chars().count(), 41);
+    let whole: String = long.chars().take(40).collect();
+    let opened_at = desk.app.now() - chrono::Duration::hours(3);
+    for description in [&long, &whole] {
+        let answer = desk
+            .app
+            .post(
+                &format!("/api/v1/shops/{}/tickets", desk.shop),
+                &desk.agent_token,
+                json!({ "kind": "complaint", "order_no": "O-1", "reason": "quality", "description": description,
+                        "opened_at": opened_at.to_rfc3339() }),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    }
+    let client = desk.browser("agent-a").await;
+    let (status, page) = html(&client, desk.app.url("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("{whole}…")), "{page}");
+    assert!(page.contains(&format!(">{whole}<")), "{page}");
+    // The shop is on China Standard Time (UTC+8).
+    let local = opened_at
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%m-%d %H:%M")
+        .to_string();
+    assert_eq!(page.matches(&format!(">{local}</td>")).count(), 2, "{page}");
+}
+
+#[tokio::test]
 async fn the_queue_pages_through_every_open_ticket_once_in_deadline_order() {
     let desk = desk().await;
     let mut opened = Vec::new();

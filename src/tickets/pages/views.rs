@@ -2,7 +2,7 @@
 //! follow-up queue and the return visits: the deadline badge, the status, kind and priority
 //! classes, and a ticket as a row of a queue. Times in the shop's zone, labels from the catalogue.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::queue::QueuePosition;
 use crate::i18n::Tr;
@@ -145,8 +145,9 @@ impl TicketRow {
         let summary = if ticket.description.is_empty() {
             ticket.reason.label(lang).to_string()
         } else {
-            let mut text: String = ticket.description.chars().take(40).collect();
-            if ticket.description.chars().count() > 40 {
+            let mut chars = ticket.description.chars();
+            let mut text: String = chars.by_ref().take(40).collect();
+            if chars.next().is_some() {
                 text.push('…');
             }
             text
@@ -183,11 +184,16 @@ impl TicketRow {
             watchers: String::new(),
             tags: Vec::new(),
             ticked: false,
-            opened: ticket
-                .opened_at
-                .with_timezone(&ticket.time_zone)
-                .format("%m-%d %H:%M")
-                .to_string(),
+            opened: {
+                let local = ticket.opened_at.with_timezone(&ticket.time_zone);
+                format!(
+                    "{:02}-{:02} {:02}:{:02}",
+                    local.month(),
+                    local.day(),
+                    local.hour(),
+                    local.minute()
+                )
+            },
         }
     }
 }
