@@ -104,16 +104,10 @@ pub async fn follow_up_queue(
         QueueState::DueSoon => (Some(now), soon_until),
     };
     let shops = [shop];
-    let tickets = repo::list_follow_up_window(
-        &mut *state.pool.acquire().await?,
-        &shops,
-        from,
-        until,
-        assignee,
-        unassigned,
-        limit,
-    )
-    .await?;
+    let mut conn = state.pool.acquire().await?;
+    let found = repo::follow_up_window(&mut conn, &shops, from, until, assignee, unassigned, limit).await?;
+    let tickets = repo::whole(&mut conn, &found).await?;
+    drop(conn);
     let zone = crate::shops::get(&state.pool, shop)
         .await?
         .map(|s| s.zone())

@@ -301,8 +301,7 @@ pub async fn read_whole(
     pool: &PgPool,
     ranked: Vec<(tickets::repo::Standing, risk::Risk)>,
 ) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
-    let keys: Vec<(ShopId, TicketId)> = ranked.iter().map(|(s, _)| (s.shop_id, s.id)).collect();
-    let read = tickets::repo::whole(&mut *pool.acquire().await?, &keys).await?;
+    let read = tickets::repo::whole(&mut *pool.acquire().await?, ranked.iter().map(|(s, _)| s)).await?;
     let mut risks: HashMap<(ShopId, TicketId), risk::Risk> = ranked
         .into_iter()
         .map(|(s, found)| ((s.shop_id, s.id), found))

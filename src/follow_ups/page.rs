@@ -330,8 +330,7 @@ async fn queue_page(
         )
         .await?;
         let (page, more) = window.cut(listed);
-        let keys: Vec<_> = page.iter().map(|s| (s.shop_id, s.id)).collect();
-        let rows = repo::whole(&mut conn, &keys)
+        let rows = repo::whole(&mut conn, &page)
             .await?
             .iter()
             .map(|ticket| SupervisedRow {

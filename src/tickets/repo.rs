@@ -453,9 +453,13 @@ impl Standing {
     }
 }
 
-/// The tickets of `keys` read whole, in the order given (one gone meanwhile is left out): one
-/// statement per shop.
-pub async fn whole(conn: &mut PgConnection, keys: &[(ShopId, TicketId)]) -> sqlx::Result<Vec<Ticket>> {
+/// The tickets `found` stand for, read whole, in the order given (one gone meanwhile is left
+/// out): one statement per shop.
+pub async fn whole<'a>(
+    conn: &mut PgConnection,
+    found: impl IntoIterator<Item = &'a Standing>,
+) -> sqlx::Result<Vec<Ticket>> {
+    let keys: Vec<(ShopId, TicketId)> = found.into_iter().map(|s| (s.shop_id, s.id)).collect();
     let mut read: std::collections::HashMap<(ShopId, TicketId), Ticket> =
         std::collections::HashMap::with_capacity(keys.len());
     let shops: Vec<ShopId> = keys.iter().map(|(shop, _)| *shop).collect();
@@ -510,21 +514,6 @@ pub async fn follow_up_window(
     Ok(soonest(found, limit, |s| s.follow_up_due_at, |s| s.id))
 }
 
-/// [`follow_up_window`]'s tickets read whole.
-pub async fn list_follow_up_window(
-    conn: &mut PgConnection,
-    shops: &[ShopId],
-    from: Option<DateTime<Utc>>,
-    until: DateTime<Utc>,
-    assignee: Option<UserId>,
-    unassigned: bool,
-    limit: i64,
-) -> sqlx::Result<Vec<Ticket>> {
-    let found = follow_up_window(&mut *conn, shops, from, until, assignee, unassigned, limit).await?;
-    let keys: Vec<_> = found.iter().map(|s| (s.shop_id, s.id)).collect();
-    whole(conn, &keys).await
-}
-
 /// Open tickets whose earliest platform clock or platform decision deadline falls before
 /// `until` (or has passed), soonest first — the money-and-standing part of the supervisor's
 /// risk view: where each stands ([`whole`] reads the ones shown). Served by
@@ -563,8 +552,7 @@ pub async fn list_platform_pressing(
     limit: i64,
 ) -> sqlx::Result<Vec<Ticket>> {
     let found = platform_pressing(&mut *conn, shops, until, limit).await?;
-    let keys: Vec<_> = found.iter().map(|s| (s.shop_id, s.id)).collect();
-    whole(conn, &keys).await
+    whole(conn, &found).await
 }
 
 /// `shops` once each, in their order.

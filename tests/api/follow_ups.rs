@@ -550,7 +550,9 @@ async fn a_supervisor_of_two_shops_sees_the_soonest_of_both_first_up_to_the_limi
         let (pool, now) = (desk.app.pool.clone(), desk.app.now());
         async move {
             let mut conn = pool.acquire().await.expect("connection");
-            aftersales::tickets::repo::list_follow_up_window(&mut conn, &shops, None, now, None, false, limit).await
+            let found =
+                aftersales::tickets::repo::follow_up_window(&mut conn, &shops, None, now, None, false, limit).await?;
+            aftersales::tickets::repo::whole(&mut conn, &found).await
         }
     };
     let ids = |tickets: Vec<aftersales::tickets::Ticket>| tickets.iter().map(|t| t.id.0).collect::<Vec<_>>();
