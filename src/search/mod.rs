@@ -548,12 +548,12 @@ macro_rules! ticket_levels {
 /// `except`: at most `limit`, read level by level and no further than the page needs. Without
 /// filters the index table alone answers (a join per match would cost more than the match).
 ///
-/// The text statements are planned for their words every time (`persistent(false)`: an unnamed
-/// statement). A prepared statement is planned once for every value after its fifth run when
-/// PostgreSQL judges that plan no dearer than the first five, and what a text match costs hangs
-/// on the words searched: on a generated shop of 100,000 tickets, the plans kept after a
-/// server's first searches answered 76 and 110 searches a second (two starts), planned each
-/// time 297 and 336 (docs/PERFORMANCE.md).
+/// The text statements are prepared once per connection and keep one plan for every word
+/// ([`SETTINGS`]: the plan walks the GIN index level by level whatever is searched). Sent
+/// unnamed instead, each was parsed and planned again at every search and cost two round trips
+/// (sqlx waits for the parse before it binds) where a prepared one costs one: on a generated
+/// shop of 100,000 tickets, four alternating runs answered 221–261 searches a second unnamed
+/// and 280–333 prepared (docs/PERFORMANCE.md).
 async fn tickets_of(
     conn: &mut sqlx::PgConnection,
     placement: Placement,
@@ -567,7 +567,6 @@ async fn tickets_of(
     if f.is_none() {
         const ALONE: [&str; 2] = placed!(ticket_levels, "$4::bigint[], $6::bigint[]", "", "", "$5");
         return sqlx::query_scalar(placement.of(&ALONE))
-            .persistent(false)
             .bind(f.shop)
             .bind(queries)
             .bind(except)
@@ -585,7 +584,6 @@ async fn tickets_of(
         "$13"
     );
     let statement = sqlx::query_scalar(placement.of(&FILTERED))
-        .persistent(false)
         .bind(f.shop)
         .bind(queries)
         .bind(except);
@@ -839,9 +837,8 @@ where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
     let (queries, froms, belows) = levels(tsquery, top);
-    // Planned for its words every time, as [`tickets_of`]'s.
+    // Prepared, with one plan for every word, as [`tickets_of`]'s.
     sqlx::query_as(statement)
-        .persistent(false)
         .bind(shop)
         .bind(queries)
         .bind(SIDE)
