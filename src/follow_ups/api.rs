@@ -107,13 +107,12 @@ pub async fn follow_up_queue(
     let mut conn = state.pool.acquire().await?;
     let found = repo::follow_up_window(&mut conn, &shops, from, until, assignee, unassigned, limit).await?;
     let tickets = repo::whole(&mut conn, &found).await?;
-    drop(conn);
-    let zone = crate::shops::get(&state.pool, shop)
+    let zone = crate::shops::get(&mut *conn, shop)
         .await?
         .map(|s| s.zone())
         .unwrap_or(chrono_tz::Asia::Shanghai);
     let agents = super::agent_loads(
-        &state.pool,
+        &mut conn,
         &shops,
         now,
         soon_until,

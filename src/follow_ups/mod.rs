@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::auth::{CurrentUser, Role};
@@ -199,13 +199,13 @@ impl AgentLoad {
 
 /// Open, overdue and due-soon counts per agent (and unassigned), with their compliance.
 pub async fn agent_loads(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     shops: &[ShopId],
     now: DateTime<Utc>,
     soon_until: DateTime<Utc>,
     today: NaiveDate,
 ) -> sqlx::Result<Vec<AgentLoad>> {
-    let loads = tickets::repo::open_load_by_worker(pool, shops, now, soon_until).await?;
+    let loads = tickets::repo::open_load_by_worker(&mut *conn, shops, now, soon_until).await?;
     // Daily figures, kept on write: today (local) and the 7 local days up to today.
     let records: Vec<(Option<UserId>, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT NULLIF(agent_id, 0),
@@ -219,7 +219,7 @@ pub async fn agent_loads(
     )
     .bind(shops)
     .bind(today)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     Ok(loads
         .into_iter()
@@ -263,17 +263,15 @@ pub enum QueueState {
 /// within it, each with its most pressing exposure, in [`risk::rank`] order (at most `limit`),
 /// read narrow: [`read_whole`] reads the ones shown. `shops` with their clock settings.
 pub async fn risk_ranked(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     shops: &[crate::shops::Shop],
     now: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<(tickets::repo::Standing, risk::Risk)>> {
     let horizon = chrono::Duration::hours(risk::HORIZON_HOURS);
     let ids: Vec<ShopId> = shops.iter().map(|s| s.id).collect();
-    let mut conn = pool.acquire().await?;
-    let pressing = tickets::repo::platform_pressing(&mut conn, &ids, now + horizon, limit).await?;
-    let following = tickets::repo::follow_up_window(&mut conn, &ids, None, now + horizon, None, false, limit).await?;
-    drop(conn);
+    let pressing = tickets::repo::platform_pressing(&mut *conn, &ids, now + horizon, limit).await?;
+    let following = tickets::repo::follow_up_window(&mut *conn, &ids, None, now + horizon, None, false, limit).await?;
     let mut seen = std::collections::HashSet::new();
     let mut ranked: Vec<(tickets::repo::Standing, risk::Risk)> = pressing
         .into_iter()
@@ -298,10 +296,10 @@ pub async fn risk_ranked(
 /// The tickets of `ranked` read whole, in its order, each with its risk (one closed or gone
 /// since stays with what it was ranked by; one gone is left out).
 pub async fn read_whole(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     ranked: Vec<(tickets::repo::Standing, risk::Risk)>,
 ) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
-    let read = tickets::repo::whole(&mut *pool.acquire().await?, ranked.iter().map(|(s, _)| s)).await?;
+    let read = tickets::repo::whole(conn, ranked.iter().map(|(s, _)| s)).await?;
     let mut risks: HashMap<(ShopId, TicketId), risk::Risk> = ranked
         .into_iter()
         .map(|(s, found)| ((s.shop_id, s.id), found))
@@ -319,8 +317,9 @@ pub async fn risk_list(
     now: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<(tickets::Ticket, risk::Risk)>> {
-    let ranked = risk_ranked(pool, shops, now, limit).await?;
-    read_whole(pool, ranked).await
+    let mut conn = pool.acquire().await?;
+    let ranked = risk_ranked(&mut conn, shops, now, limit).await?;
+    read_whole(&mut conn, ranked).await
 }
 
 /// What handing out unassigned tickets did: each ticket given, to whom, and those skipped

@@ -281,7 +281,10 @@ async fn queue_page(
     };
     let soon_until = now + Duration::hours(hours);
     let window = Window::new(query.page);
-    let shops = crate::shops::list(&state.pool, &user.shops).await?;
+    // One connection for the page's reads: each connection given back to the pool is asked
+    // whether it is still well (a round trip of its own), once per page rather than per read.
+    let mut conn = state.pool.acquire().await?;
+    let shops = crate::shops::list(&mut *conn, &user.shops).await?;
     // Where the tickets stand is read for the whole list down to this page; only this page's
     // rows are read whole.
     let (mut rows, more): (Vec<SupervisedRow>, bool) = if view == "risk" {
@@ -293,7 +296,7 @@ async fn queue_page(
         } else {
             window.read()
         };
-        let ranked: Vec<_> = crate::follow_ups::risk_ranked(&state.pool, &shops, now, read as i64)
+        let ranked: Vec<_> = crate::follow_ups::risk_ranked(&mut conn, &shops, now, read as i64)
             .await?
             .into_iter()
             .filter(|(standing, _)| match (assignee, unassigned) {
@@ -303,7 +306,7 @@ async fn queue_page(
             })
             .collect();
         let (page, more) = window.cut(ranked);
-        let rows = crate::follow_ups::read_whole(&state.pool, page)
+        let rows = crate::follow_ups::read_whole(&mut conn, page)
             .await?
             .iter()
             .map(|(ticket, found)| SupervisedRow {
@@ -318,7 +321,6 @@ async fn queue_page(
         } else {
             (Some(now), soon_until)
         };
-        let mut conn = state.pool.acquire().await?;
         let listed = repo::follow_up_window(
             &mut conn,
             &user.shops,
@@ -341,11 +343,11 @@ async fn queue_page(
         (rows, more)
     };
     let ids: Vec<TicketId> = rows.iter().map(|s| TicketId(s.row.id)).collect();
-    let viewers = crate::live::presence::viewers(&state.pool, &user.shops, &ids, user.id, now).await?;
+    let viewers = crate::live::presence::viewers(&mut *conn, &user.shops, &ids, user.id, now).await?;
     show_watchers(t, rows.iter_mut().map(|s| &mut s.row), &viewers);
     let zone = shops.first().map(|s| s.zone()).unwrap_or(chrono_tz::Asia::Shanghai);
     let loads = agent_loads(
-        &state.pool,
+        &mut conn,
         &user.shops,
         now,
         soon_until,
