@@ -380,8 +380,9 @@ impl Bound {
 /// GIN index, one age level at a time ([`age`]), never by reading the table through, nor
 /// through a primary key's range (the statements write `id + 0` for that); the tops, the joins
 /// of the filters and the hits' rows use the primary keys; plans are the same for every word,
-/// so they are planned once per connection (on Citus, once per call: [`Connections::beside`]); a search is one of many at once, so it starts no
-/// parallel workers. (Sent as the connections' start-up options: a connection pooler in front
+/// so each statement is prepared and planned once per connection (on Citus, planned at each
+/// call: [`Connections::beside`]); a search is one of many at once, so it starts no parallel
+/// workers. (Sent as the connections' start-up options: a connection pooler in front
 /// of PostgreSQL must pass them on.)
 pub const SETTINGS: [(&str, &str); 3] = [
     ("enable_seqscan", "off"),
