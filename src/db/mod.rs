@@ -89,6 +89,15 @@ pub fn pool_options() -> PgPoolOptions {
         })
 }
 
+/// What every connection of the desk sets at its start (as start-up options: a connection
+/// pooler in front of PostgreSQL must pass them on). No JIT compilation: PostgreSQL compiles a
+/// statement whose plan costs more than `jit_above_cost` at every run, and the desk's costly
+/// statements are the reports' — 28 ms of compiling for a 90 ms statement of the yearly report
+/// at 100,000 tickets, more than it saved (docs/PERFORMANCE.md).
+pub fn session_options(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("jit", "off")])
+}
+
 /// Opens a pool with the settings the server uses.
 pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
     pool_options()
@@ -96,7 +105,7 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
         .min_connections(1)
         // Fail fast when the database is down: requests get 503 instead of hanging.
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options.application_name("aftersales"))
+        .connect_with(session_options(options).application_name("aftersales"))
         .await
 }
 

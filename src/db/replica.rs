@@ -53,7 +53,7 @@ impl Replica {
             .min_connections(0)
             // A standby that does not answer is left for the primary quickly.
             .acquire_timeout(Duration::from_secs(2))
-            .connect_lazy_with(options.application_name("aftersales-reports"));
+            .connect_lazy_with(crate::db::session_options(options).application_name("aftersales-reports"));
         Replica {
             pool,
             up: Arc::new(AtomicBool::new(false)),

@@ -42,6 +42,29 @@ async fn caught_up(primary: &PgPool, standby: &PgPool) {
     panic!("the standby did not replay {written} within 30 s");
 }
 
+/// Waits until every commit made on the primary is on its disk: test clusters answer a commit
+/// before flushing it (`synchronous_commit = off`; the WAL writer flushes it within moments), the
+/// standby receives only what is flushed, and the standby's health is judged against the
+/// primary's flushed position.
+async fn flushed(primary: &PgPool) {
+    let written: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
+        .fetch_one(primary)
+        .await
+        .expect("primary's position");
+    for _ in 0..600 {
+        let on_disk: bool = sqlx::query_scalar("SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn")
+            .bind(&written)
+            .fetch_one(primary)
+            .await
+            .expect("primary's flushed position");
+        if on_disk {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the primary did not flush {written} within 30 s");
+}
+
 async fn put_order(app: &TestApp, token: &str, shop: ShopId, no: &str) {
     let answer = app
         .put(
@@ -108,6 +131,12 @@ async fn reports_read_from_the_standby_while_it_keeps_up_and_from_the_primary_wh
         Health::Replaying,
         "the standby answers, in recovery"
     );
+    // Neither the desk's connections nor the reports' on the standby compile statements
+    // (`db::session_options`): compiling a report's statement cost more than it saved.
+    for (which, reads) in [("primary", &pool), ("standby", replica.pool().expect("standby's pool"))] {
+        let jit: String = sqlx::query_scalar("SHOW jit").fetch_one(reads).await.expect("asked");
+        assert_eq!(jit, "off", "the {which}'s connections start without JIT");
+    }
     let state = aftersales::state::AppState::new(pool.clone())
         .with_clock(aftersales::clock::Clock::fixed(test_now()))
         .with_replica(replica.clone());
@@ -153,7 +182,9 @@ async fn reports_read_from_the_standby_while_it_keeps_up_and_from_the_primary_wh
         (1, 0),
         "the report is the standby's"
     );
-    // Two asks: the second finds the standby short of where the primary was at the first.
+    // Two asks: the second finds the standby short of where the primary was at the first (the
+    // order flushed first: else the primary's flushed position may not yet include it).
+    flushed(&pool).await;
     replica.check(&pool).await;
     assert_eq!(replica.check(&pool).await, Health::Behind);
     assert_eq!(
