@@ -22,24 +22,31 @@ const OPTIONS: Options = Options {
     exclusive: false,
 };
 
-/// Waits until the standby has replayed everything the primary wrote so far.
-async fn caught_up(primary: &PgPool, standby: &PgPool) {
+/// Waits until `reached` — a question to `db` that is true once the position `$1` is reached —
+/// holds for everything the primary has written so far: asked every 50 ms, for at most 30 s.
+async fn reaches(primary: &PgPool, db: &PgPool, reached: &'static str, what: &str) {
     let written: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
         .fetch_one(primary)
         .await
         .expect("primary's position");
     for _ in 0..600 {
-        let replayed: bool = sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn")
+        let done: bool = sqlx::query_scalar(reached)
             .bind(&written)
-            .fetch_one(standby)
+            .fetch_one(db)
             .await
-            .expect("standby's position");
-        if replayed {
+            .expect("position");
+        if done {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the standby did not replay {written} within 30 s");
+    panic!("{what} {written} within 30 s");
+}
+
+/// Waits until the standby has replayed everything the primary wrote so far.
+async fn caught_up(primary: &PgPool, standby: &PgPool) {
+    let replayed = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn";
+    reaches(primary, standby, replayed, "the standby did not replay").await;
 }
 
 /// Waits until every commit made on the primary is on its disk: test clusters answer a commit
@@ -47,22 +54,8 @@ async fn caught_up(primary: &PgPool, standby: &PgPool) {
 /// standby receives only what is flushed, and the standby's health is judged against the
 /// primary's flushed position.
 async fn flushed(primary: &PgPool) {
-    let written: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
-        .fetch_one(primary)
-        .await
-        .expect("primary's position");
-    for _ in 0..600 {
-        let on_disk: bool = sqlx::query_scalar("SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn")
-            .bind(&written)
-            .fetch_one(primary)
-            .await
-            .expect("primary's flushed position");
-        if on_disk {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the primary did not flush {written} within 30 s");
+    let on_disk = "SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn";
+    reaches(primary, primary, on_disk, "the primary did not flush").await;
 }
 
 async fn put_order(app: &TestApp, token: &str, shop: ShopId, no: &str) {
