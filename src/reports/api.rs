@@ -152,6 +152,7 @@ pub async fn costs_report(
 ) -> ApiResult<Json<Vec<super::costs::CostRow>>> {
     let shop = report_shop(&state, &user, shop).await?;
     let (period, _) = period_of(&query, &shop, state.now())?;
-    let (from, to) = period.bounds(shop.zone());
-    Ok(Json(super::costs::costs(&state.pool, shop.id, from, to).await?))
+    Ok(Json(
+        super::costs::costs(super::Pools::one(&state.pool), shop.id, shop.zone(), period).await?,
+    ))
 }

@@ -1,15 +1,22 @@
 //! What after-sales cost a shop in a period, per SKU: refunds paid, compensation given net of
 //! what was collected (postage apart), postage (postage compensation and intercept fees), and
-//! reships. A read model over the timeline (`status_changed` to `refunded`, by its time; a ticket
-//! refunded again after a reopen counts its last refund, which holds the whole amount), the
-//! compensation ledger (booked entries, reversals counted back when made), reships and
-//! intercepts, each by the time it happened; a ticket's SKU is its line's (none: `""`).
+//! reships, each by the time it happened; a ticket's SKU is its line's (none: `""`).
+//!
+//! The refunds are counted ahead by day with the other report figures (`report_days`, filled by
+//! the recount's `FILL_REFUNDS` in [`super::rollup`]): each move to `refunded` counts what it
+//! added to the ticket's refund before it, so that a ticket refunded again after a reopen adds
+//! the difference in the period of the later refund and the periods of a year add up to the
+//! year. The rest is read as it happened from the compensation ledger (booked entries,
+//! reversals counted back when made), reships and intercepts.
 
-use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
-use sqlx::{FromRow, PgExecutor};
+use sqlx::FromRow;
 use utoipa::ToSchema;
 
+use super::Pools;
+use super::rates::Period;
+use super::rollup;
 use crate::ids::ShopId;
 
 /// One SKU's after-sales cost, in fen.
@@ -27,49 +34,63 @@ pub struct CostRow {
     pub total_fen: i64,
 }
 
-/// The cost per SKU of `[from, to)`, the costliest first.
-pub async fn costs(
-    db: impl PgExecutor<'_>,
-    shop: ShopId,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> sqlx::Result<Vec<CostRow>> {
+/// The cost per SKU of `period` (days of the shop's `zone`), the costliest first: the stale
+/// days of the counted refunds are recounted first unless a background recount keeps them fresh
+/// (as for every report figure, [`super::figures`]).
+pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period) -> sqlx::Result<Vec<CostRow>> {
+    if !rollup::refresher_running() {
+        rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
+    }
+    let (from, to) = period.bounds(zone);
+    let (month_from, month_to) = rollup::month_rows(period, false);
     sqlx::query_as(
         "WITH parts AS (
-             SELECT COALESCE(t.sku, '') AS sku, r.fen AS refunds, 0::bigint AS compensation,
-                    0::bigint AS postage, 0::bigint AS reships
-             FROM (SELECT DISTINCT ON (e.ticket_id) e.ticket_id, (e.data->>'refund_fen')::bigint AS fen
-                   FROM ticket_events e
-                   WHERE e.shop_id = $1 AND e.at >= $2 AND e.at < $3 AND e.kind = 'status_changed'
-                     AND e.data->>'to' = 'refunded' AND e.data->>'refund_fen' IS NOT NULL
-                   ORDER BY e.ticket_id, e.at DESC, e.id DESC) r
-             JOIN tickets t ON t.shop_id = $1 AND t.id = r.ticket_id
+             SELECT value AS sku, refunds_paid_fen AS refunds, 0::bigint AS compensation,
+                    0::bigint AS postage, 0::bigint AS reships, false AS entry
+             FROM report_days
+             WHERE shop_id = $1 AND dim = 'sku' AND refunds_paid_fen <> 0
+               AND ((span = 'month' AND start >= $6 AND start < $7)
+                    OR (span = 'day' AND start >= $4 AND start < $6)
+                    OR (span = 'day' AND start >= $7 AND start <= $5))
            UNION ALL
              SELECT COALESCE(t.sku, ''), 0,
                     CASE WHEN c.reason = 'postage' THEN 0 ELSE s.signed END,
-                    CASE WHEN c.reason = 'postage' THEN s.signed ELSE 0 END, 0
+                    CASE WHEN c.reason = 'postage' THEN s.signed ELSE 0 END, 0, true
              FROM compensations c JOIN tickets t ON t.shop_id = c.shop_id AND t.id = c.ticket_id
              CROSS JOIN LATERAL (SELECT (CASE WHEN c.method = 'collection' THEN -1 ELSE 1 END)
                                       * (CASE WHEN c.reverses IS NULL THEN 1 ELSE -1 END) * c.amount_fen AS signed) s
              WHERE c.shop_id = $1 AND c.status = 'booked' AND c.made_at >= $2 AND c.made_at < $3
            UNION ALL
-             SELECT r.sku, 0, 0, 0, r.cost_fen FROM reships r
+             SELECT r.sku, 0, 0, 0, r.cost_fen, true FROM reships r
              WHERE r.shop_id = $1 AND r.shipped_at >= $2 AND r.shipped_at < $3
            UNION ALL
-             SELECT COALESCE(t.sku, ''), 0, 0, i.fee_fen, 0
+             SELECT COALESCE(t.sku, ''), 0, 0, i.fee_fen, 0, true
              FROM intercepts i JOIN tickets t ON t.shop_id = i.shop_id AND t.id = i.ticket_id
-             WHERE i.shop_id = $1 AND i.requested_at >= $2 AND i.requested_at < $3 AND i.fee_fen > 0)
+             WHERE i.shop_id = $1 AND i.requested_at >= $2 AND i.requested_at < $3 AND i.fee_fen > 0),
+         per_sku AS (
+             SELECT sku, sum(refunds) AS refunds, sum(compensation) AS compensation, sum(postage) AS postage,
+                    sum(reships) AS reships
+             FROM parts GROUP BY sku
+             -- An entry of the ledger, a reship or a fee shows its SKU even when it nets to
+             -- nothing; refunds of the period taken back as much (a later move lowering an
+             -- amount) alone do not.
+             HAVING sum(refunds) <> 0 OR bool_or(entry))
          SELECT sku,
-                COALESCE((SELECT l.title FROM order_lines l WHERE l.shop_id = $1 AND l.sku = parts.sku
+                COALESCE((SELECT l.title FROM order_lines l WHERE l.shop_id = $1 AND l.sku = per_sku.sku
                           ORDER BY l.order_id DESC LIMIT 1), '') AS title,
-                sum(refunds)::bigint AS refunds_fen, sum(compensation)::bigint AS compensation_fen,
-                sum(postage)::bigint AS postage_fen, sum(reships)::bigint AS reships_fen,
-                sum(refunds + compensation + postage + reships)::bigint AS total_fen
-         FROM parts GROUP BY sku ORDER BY total_fen DESC, sku",
+                refunds::bigint AS refunds_fen, compensation::bigint AS compensation_fen,
+                postage::bigint AS postage_fen, reships::bigint AS reships_fen,
+                (refunds + compensation + postage + reships)::bigint AS total_fen
+         FROM per_sku
+         ORDER BY total_fen DESC, sku",
     )
     .bind(shop)
     .bind(from)
     .bind(to)
-    .fetch_all(db)
+    .bind(period.from)
+    .bind(period.to)
+    .bind(month_from)
+    .bind(month_to)
+    .fetch_all(db.reads)
     .await
 }

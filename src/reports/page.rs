@@ -574,8 +574,7 @@ pub fn tickets_table(t: Tr, by: GroupBy, rows: &[(String, Figures)]) -> Table {
 /// The after-sales cost of a period, per SKU (read from the primary: the ledger's and the
 /// goods' tables are small and change by the minute).
 async fn costs_of(state: &AppState, shop: &crate::shops::Shop, period: Period) -> sqlx::Result<Vec<CostRow>> {
-    let (from, to) = period.bounds(shop.zone());
-    super::costs::costs(&state.pool, shop.id, from, to).await
+    super::costs::costs(super::Pools::one(&state.pool), shop.id, shop.zone(), period).await
 }
 
 /// Each SKU of the period with its return rate, its notes (its own and its category's) and the

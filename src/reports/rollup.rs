@@ -176,6 +176,33 @@ const FILL_OPENED: &str = concat!(
          refund_estimated_fen = EXCLUDED.refund_estimated_fen"
 );
 
+/// Refunds paid per SKU (`''`: the whole order) by the day of each move to `refunded` with an
+/// amount: what the move added to the ticket's refund before it (a ticket refunded again after a
+/// reopen holds its whole refund on the later move), so that the days of a period add up to it.
+/// Only a ticket refunded before (`refunded_at` earlier than the move) looks its previous move up.
+/// What the after-sales cost card shows ([`super::costs`]).
+const FILL_REFUNDS: &str = "
+WITH moves AS (
+    SELECT e.ticket_id, e.id, e.at, (e.data->>'refund_fen')::bigint AS fen FROM ticket_events e
+    WHERE e.shop_id = $1 AND e.kind = 'status_changed' AND e.at >= $2 AND e.at < $3
+      AND e.data->>'to' = 'refunded' AND e.data->>'refund_fen' IS NOT NULL
+), paid AS (
+    SELECT (m.at AT TIME ZONE $4)::date AS day, COALESCE(t.sku, '') AS sku,
+           m.fen - COALESCE(CASE WHEN m.at > t.refunded_at THEN
+               (SELECT (p.data->>'refund_fen')::bigint FROM ticket_events p
+                WHERE p.shop_id = $1 AND p.ticket_id = m.ticket_id AND p.kind = 'status_changed'
+                  AND p.data->>'to' = 'refunded' AND p.data->>'refund_fen' IS NOT NULL
+                  AND (p.at, p.id) < (m.at, m.id)
+                ORDER BY p.at DESC, p.id DESC LIMIT 1) END, 0) AS fen
+    FROM moves m JOIN tickets t ON t.shop_id = $1 AND t.id = m.ticket_id
+)
+INSERT INTO report_days (shop_id, dim, span, start, value, refunds_paid_fen)
+SELECT $1, 'sku', 'day', day, sku, GREATEST(LEAST(sum(fen), 9223372036854775807), -9223372036854775807)
+FROM paid
+GROUP BY day, sku
+HAVING sum(fen) <> 0
+ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET refunds_paid_fen = EXCLUDED.refunds_paid_fen";
+
 /// Tickets by closing day with their time to resolve: the total and the histogram. A ticket
 /// merged into another (`merged_into`) is closed without being resolved — its case goes on in
 /// the other — so it is not counted here: a merge changes no figure of the reports.
@@ -228,7 +255,8 @@ WITH changed AS (
            sum(tickets_opened) AS tickets_opened, sum(tickets_refunded) AS tickets_refunded,
            LEAST(sum(refund_fen), 9223372036854775807) AS refund_fen, sum(tickets_closed) AS tickets_closed,
            sum(resolve_seconds) AS resolve_seconds, sum(tickets_refund_estimated) AS tickets_refund_estimated,
-           LEAST(sum(refund_estimated_fen), 9223372036854775807) AS refund_estimated_fen
+           LEAST(sum(refund_estimated_fen), 9223372036854775807) AS refund_estimated_fen,
+           GREATEST(LEAST(sum(refunds_paid_fen), 9223372036854775807), -9223372036854775807) AS refunds_paid_fen
     FROM days GROUP BY 1, 2, 3
 ), buckets AS (
     SELECT d.dim, date_trunc('month', d.start)::date AS month, d.value, h.bucket,
@@ -243,10 +271,10 @@ WITH changed AS (
 INSERT INTO report_days (shop_id, dim, span, start, value, lines_signed, lines_returned, orders_paid,
                          orders_refunded, orders_quality, orders_complained, tickets_opened, tickets_refunded,
                          refund_fen, tickets_closed, resolve_seconds, tickets_refund_estimated, refund_estimated_fen,
-                         resolve_buckets, resolve_counts, resolve_max)
+                         refunds_paid_fen, resolve_buckets, resolve_counts, resolve_max)
 SELECT $1, s.dim, 'month', s.month, s.value, s.lines_signed, s.lines_returned, s.orders_paid, s.orders_refunded,
        s.orders_quality, s.orders_complained, s.tickets_opened, s.tickets_refunded, s.refund_fen, s.tickets_closed,
-       s.resolve_seconds, s.tickets_refund_estimated, s.refund_estimated_fen, COALESCE(h.resolve_buckets, '{}'), COALESCE(h.resolve_counts, '{}'),
+       s.resolve_seconds, s.tickets_refund_estimated, s.refund_estimated_fen, s.refunds_paid_fen, COALESCE(h.resolve_buckets, '{}'), COALESCE(h.resolve_counts, '{}'),
        COALESCE(h.resolve_max, '{}')
 FROM sums s LEFT JOIN histograms h USING (dim, month, value)";
 
@@ -432,7 +460,14 @@ async fn recount(
         .execute(&mut *tx)
         .await?;
     let quality: Vec<&str> = QUALITY_REASONS.to_vec();
-    for fill in [FILL_LINES, FILL_ORDERS, FILL_ORDER_LINES, FILL_OPENED, FILL_CLOSED] {
+    for fill in [
+        FILL_LINES,
+        FILL_ORDERS,
+        FILL_ORDER_LINES,
+        FILL_OPENED,
+        FILL_CLOSED,
+        FILL_REFUNDS,
+    ] {
         sqlx::query(fill)
             .bind(shop)
             .bind(from)
@@ -533,6 +568,20 @@ fn next_month(day: NaiveDate) -> NaiveDate {
         .unwrap_or(first + Duration::days(31))
 }
 
+/// The months of `period` read from the month rows, `[first day, first day after)`: its whole
+/// months; none (both ends the day after the period) when it has none, or when it is read by
+/// time bucket (`by_time`: a week is not made of months). Its other days are read from the day
+/// rows.
+pub fn month_rows(period: Period, by_time: bool) -> (NaiveDate, NaiveDate) {
+    match whole_months(period) {
+        (first, end) if first < end && !by_time => (first, end),
+        _ => {
+            let after = period.to + Duration::days(1);
+            (after, after)
+        }
+    }
+}
+
 /// The whole months inside `period` as `[first day, first day after)`; empty (both ends equal)
 /// when there is none.
 pub fn whole_months(period: Period) -> (NaiveDate, NaiveDate) {
@@ -615,7 +664,8 @@ const READ_SUMS: &str = concat!(
             sum(resolve_seconds)::int8, sum(tickets_refund_estimated)::int8,
             LEAST(sum(refund_estimated_fen), 9223372036854775807)::int8 ",
     period_rows!(),
-    " GROUP BY 1"
+    // A SKU's day with refunds paid and nothing else (the cost card's alone) is no row of these.
+    " AND (lines_signed > 0 OR orders_paid > 0 OR tickets_opened > 0 OR tickets_closed > 0) GROUP BY 1"
 );
 
 // Merged here rather than by `unnest` in the database: a year by SKU is some 70,000 small
@@ -676,15 +726,7 @@ async fn read_dim(
     is_time: bool,
     detail: Detail,
 ) -> sqlx::Result<BTreeMap<String, Counts>> {
-    // Time buckets read the days (a week is not made of months); the rest whole months where
-    // there are any.
-    let (month_from, month_to) = match whole_months(period) {
-        (first, end) if first < end && !is_time => (first, end),
-        _ => {
-            let after = period.to + Duration::days(1);
-            (after, after)
-        }
-    };
+    let (month_from, month_to) = month_rows(period, is_time);
     let sums: Vec<SumsRow> = sqlx::query_as(READ_SUMS)
         .bind(shop)
         .bind(dim)

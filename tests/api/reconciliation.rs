@@ -261,3 +261,122 @@ async fn a_reship_records_its_cost_and_appears_in_the_periods_after_sales_cost()
         "{csv}"
     );
 }
+
+/// The refunds of SKU-1 in the after-sales cost of `from`–`to` (0 when the SKU is not there).
+async fn refunds_of(d: &Desk, from: chrono::NaiveDate, to: chrono::NaiveDate) -> i64 {
+    let costs = d
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/reports/costs?from={from}&to={to}", d.shop),
+            &d.supervisor_token,
+        )
+        .await;
+    assert_eq!(costs.status, StatusCode::OK, "{:?}", costs.body);
+    costs
+        .body
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["sku"] == "SKU-1")
+        .map_or(0, |row| row["refunds_fen"].as_i64().expect("refunds_fen"))
+}
+
+#[tokio::test]
+async fn a_refund_made_again_after_a_reopen_counts_what_it_added_in_its_own_month() {
+    let d = desk().await;
+    let first_day = d.app.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let id = approved_refund(&d, "O-1", 6_400).await;
+    let ticket = d.app.get(&format!("/api/v1/tickets/{id}"), &d.agent_token).await;
+    let refunded = d
+        .transition(
+            id,
+            "refunded",
+            ticket.body["version"].as_i64().expect("version"),
+            json!({ "refund_fen": 5_000 }),
+        )
+        .await;
+    assert_eq!(refunded.status, StatusCode::OK, "{:?}", refunded.body);
+    assert_eq!(refunds_of(&d, first_day, first_day).await, 5_000);
+
+    // The buyer is not satisfied: the refund is reopened, and a month later the rest is paid,
+    // the ticket's refund now ¥64.00 in all.
+    let visit = d
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/return-visits"),
+            &d.agent_token,
+            json!({ "satisfied": false, "comment": "只退了一部分" }),
+        )
+        .await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{:?}", visit.body);
+    assert_eq!(visit.body["ticket"]["status"], "approved");
+    d.app.clock.set(d.app.now() + chrono::Duration::days(30));
+    let second_day = d.app.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let refunded = d
+        .transition(
+            id,
+            "refunded",
+            visit.body["ticket"]["version"].as_i64().expect("version"),
+            json!({ "refund_fen": 6_400 }),
+        )
+        .await;
+    assert_eq!(refunded.status, StatusCode::OK, "{:?}", refunded.body);
+    assert_eq!(refunded.body["refunded_fen"], 6_400);
+
+    // Each day counts what was paid on it; the two months (read from their month rows), and a
+    // period starting mid-June (its days, then July's month), add up to the whole.
+    assert_eq!(
+        refunds_of(&d, first_day, first_day).await,
+        5_000,
+        "the first day keeps its ¥50.00"
+    );
+    assert_eq!(
+        refunds_of(&d, second_day, second_day).await,
+        1_400,
+        "the second pays ¥14.00 more"
+    );
+    let june = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("day");
+    let july_end = chrono::NaiveDate::from_ymd_opt(2026, 7, 31).expect("day");
+    assert_eq!(refunds_of(&d, june, july_end).await, 6_400);
+    assert_eq!(refunds_of(&d, first_day, july_end).await, 6_400);
+    let july = chrono::NaiveDate::from_ymd_opt(2026, 7, 1).expect("day");
+    assert_eq!(refunds_of(&d, july, july_end).await, 1_400);
+    // The SKU's figures by SKU do not gain a row from its refunds alone.
+    let by_sku = d
+        .app
+        .get(
+            &format!(
+                "/api/v1/shops/{}/reports/returns?from={july}&to={july_end}&by=sku",
+                d.shop
+            ),
+            &d.supervisor_token,
+        )
+        .await;
+    assert_eq!(by_sku.status, StatusCode::OK, "{:?}", by_sku.body);
+    assert!(
+        by_sku.body["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|row| row["key"] != "SKU-1"),
+        "{:?}",
+        by_sku.body
+    );
+
+    // A ticket that comes to be about the whole order takes both days' refunds with it.
+    sqlx::query("UPDATE tickets SET sku = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&d.app.pool)
+        .await
+        .expect("update");
+    assert_eq!(refunds_of(&d, june, july_end).await, 0);
+    let whole_order = d
+        .app
+        .get(
+            &format!("/api/v1/shops/{}/reports/costs?from={july}&to={july_end}", d.shop),
+            &d.supervisor_token,
+        )
+        .await;
+    assert_eq!(whole_order.body[0]["sku"], "", "{:?}", whole_order.body);
+    assert_eq!(whole_order.body[0]["refunds_fen"], 1_400, "{:?}", whole_order.body);
+}

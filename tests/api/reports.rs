@@ -781,6 +781,24 @@ async fn a_shop_loaded_in_bulk_has_its_figures_counted_from_what_was_written() {
         one("SELECT count(*) FROM tickets WHERE closed_at IS NOT NULL").await,
         "month rows sum their days"
     );
+    // The refunds paid, over the days, are each ticket's last refund on its timeline, which is
+    // what the ticket keeps as refunded.
+    let paid =
+        one("SELECT COALESCE(sum(refunds_paid_fen), 0)::int8 FROM report_days WHERE span = 'day' AND dim = 'sku'")
+            .await;
+    assert!(paid > 0, "the generated refunds carry their amounts");
+    assert_eq!(
+        paid,
+        one("SELECT COALESCE(sum(fen), 0)::int8 FROM (
+                 SELECT DISTINCT ON (ticket_id) (data->>'refund_fen')::int8 AS fen FROM ticket_events
+                 WHERE kind = 'status_changed' AND data->>'to' = 'refunded' AND data->>'refund_fen' IS NOT NULL
+                 ORDER BY ticket_id, at DESC, id DESC) AS last")
+        .await
+    );
+    assert_eq!(
+        paid,
+        one("SELECT COALESCE(sum(refunded_fen), 0)::int8 FROM tickets").await
+    );
 }
 
 /// The `/reports` form as a page shows it for `from`–`to`, in the client's language.

@@ -9,9 +9,12 @@ use tokio::sync::mpsc;
 use crate::fixtures::names::{self, NOTES, ORDER_NOTES};
 use crate::fixtures::random::Rng;
 use crate::ids::UserId;
+use crate::money::Fen;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
+use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::refund::{self, RefundFacts, RefundStep};
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayRequest};
 use crate::rules::timers::{self, PlatformTimers, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
@@ -518,6 +521,9 @@ impl World<'_> {
         let mut resolution: Option<Resolution> = None;
         let (mut agreed_at, mut buyer_shipped_at, mut goods_received_at) = (None, None, None);
         let mut refunded_at = None;
+        // The amounts agreed and refunded, as the service records them on the moves.
+        let (mut approved_fen, mut refunded_fen): (Option<i64>, Option<i64>) = (None, None);
+        let paid = Fen(if sku.is_some() { line_fen } else { order_fen });
         let mut t = opened;
         let mut holds = 0;
         if !forgotten {
@@ -613,6 +619,26 @@ impl World<'_> {
                 if given.is_some() {
                     resolution = given;
                 }
+                let moved_fen = if move_details::needed(&position, next.status).contains(&MoveDetail::RefundAmount) {
+                    let step = if next.status == Status::Refunded {
+                        RefundStep::Refund
+                    } else {
+                        RefundStep::Approve
+                    };
+                    let facts = RefundFacts {
+                        paid: Some(paid),
+                        requested: refund_fen.map(Fen),
+                        approved: approved_fen.map(Fen),
+                    };
+                    refund::default_amount(step, &facts).map(|fen| fen.0)
+                } else {
+                    None
+                };
+                match next.status {
+                    Status::Refunded if moved_fen.is_some() => refunded_fen = moved_fen,
+                    Status::Approved if moved_fen.is_some() => approved_fen = moved_fen,
+                    _ => {}
+                }
                 match next.status {
                     Status::Approved if agreed_at.is_none() => agreed_at = Some(at),
                     Status::BuyerShipped if buyer_shipped_at.is_none() => buyer_shipped_at = Some(at),
@@ -640,7 +666,7 @@ impl World<'_> {
                     platform_deadline_provisional_year: None,
                     reopened_by_visit: None,
                     goods: None,
-                    refund_fen: None,
+                    refund_fen: moved_fen,
                     rejection_reason: None,
                 });
                 sim.event(&mut self.events, &mut self.scratch, at, Some(actor), &moved)?;
@@ -721,6 +747,8 @@ impl World<'_> {
         b.opt_ts(goods_received_at);
         b.opt_ts(timer_due);
         b.opt_ts(refunded_at);
+        b.opt_int(approved_fen);
+        b.opt_int(refunded_fen);
         if !b.end_row() {
             return Err(gone());
         }

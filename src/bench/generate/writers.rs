@@ -43,7 +43,8 @@ impl Table {
                                assignee_id, priority, refund_fen, resolution, intact, seven_day_verdict, seven_day,
                                platform_deadline_at, version, opened_at, follow_up_due_at, last_follow_up_at,
                                closed_at, created_by, created_at, updated_at, next_escalation_at, order_shipped,
-                               agreed_at, buyer_shipped_at, goods_received_at, timer_due_at, refunded_at) FROM STDIN"
+                               agreed_at, buyer_shipped_at, goods_received_at, timer_due_at, refunded_at,
+                               approved_refund_fen, refunded_fen) FROM STDIN"
             }
             Table::Events => "COPY ticket_events (shop_id, ticket_id, at, actor_id, kind, data) FROM STDIN",
         }

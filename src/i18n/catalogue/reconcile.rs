@@ -61,8 +61,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("reports.costs.title", "售后成本", "After-sales cost"),
     (
         "reports.costs.note",
-        "按发生时间统计：退款按退款成功的时间，补偿按记账时间（冲正在冲正时扣回，收款抵减），补发按发货时间，拦截费按申请时间。",
-        "Each by when it happened: refunds when paid, compensation when booked (a reversal counted back when made, collections subtracted), reships when sent, intercept fees when asked.",
+        "按发生时间统计：退款按退款成功的时间（同一工单再次退款只计多退的部分），补偿按记账时间（冲正在冲正时扣回，收款抵减），补发按发货时间，拦截费按申请时间。",
+        "Each by when it happened: refunds when paid (a ticket refunded again counts what it added), compensation when booked (a reversal counted back when made, collections subtracted), reships when sent, intercept fees when asked.",
     ),
     ("reports.costs.refunds", "退款", "Refunds"),
     ("reports.costs.compensation", "补偿（净额）", "Compensation (net)"),
