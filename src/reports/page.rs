@@ -649,16 +649,23 @@ pub fn knowledge_table(t: Tr, rows: &[(String, Rate, crate::knowledge::SkuKnowle
     }
 }
 
-/// What after-sales cost per SKU, with a total row.
-pub fn costs_table(t: Tr, rows: &[CostRow]) -> Table {
-    let total = rows.iter().fold(CostRow::default(), |mut acc, r| {
-        acc.refunds_fen += r.refunds_fen;
-        acc.compensation_fen += r.compensation_fen;
-        acc.postage_fen += r.postage_fen;
-        acc.reships_fen += r.reships_fen;
-        acc.total_fen += r.total_fen;
-        acc
-    });
+/// SKUs on the page's after-sales cost card, the costliest first; the rest are one row (the
+/// CSV has them all).
+pub const COST_ROWS: usize = 20;
+
+/// What after-sales cost per SKU: the first `shown` SKUs (the rows come costliest first), the
+/// others summed in one row, and the total of all.
+pub fn costs_table(t: Tr, rows: &[CostRow], shown: usize) -> Table {
+    let sum = |rows: &[CostRow]| {
+        rows.iter().fold(CostRow::default(), |mut acc, r| {
+            acc.refunds_fen += r.refunds_fen;
+            acc.compensation_fen += r.compensation_fen;
+            acc.postage_fen += r.postage_fen;
+            acc.reships_fen += r.reships_fen;
+            acc.total_fen += r.total_fen;
+            acc
+        })
+    };
     let line = |sku: String, title: String, r: &CostRow| {
         vec![
             text(sku),
@@ -670,7 +677,8 @@ pub fn costs_table(t: Tr, rows: &[CostRow]) -> Table {
             money(r.total_fen),
         ]
     };
-    let mut table_rows: Vec<Vec<Cell>> = rows
+    let (first, others) = rows.split_at(shown.min(rows.len()));
+    let mut table_rows: Vec<Vec<Cell>> = first
         .iter()
         .map(|r| {
             let sku = if r.sku.is_empty() {
@@ -681,8 +689,12 @@ pub fn costs_table(t: Tr, rows: &[CostRow]) -> Table {
             line(sku, r.title.clone(), r)
         })
         .collect();
+    if !others.is_empty() {
+        let label = t.f("reports.costs.others", &[("n", &others.len().to_string())]);
+        table_rows.push(line(label, String::new(), &sum(others)));
+    }
     if !rows.is_empty() {
-        table_rows.push(line(t.t("stock.total").to_string(), String::new(), &total));
+        table_rows.push(line(t.t("stock.total").to_string(), String::new(), &sum(rows)));
     }
     Table {
         head: vec![
@@ -1114,7 +1126,7 @@ pub async fn show_reports(
         other_reasons: chart::bar_chart(chart::HALF, &reason_bars(t, &other_reasons)),
         other_kinds_note,
         skus: chart::bar_chart(chart::WIDE, &skus),
-        costs: costs_table(t, &costs),
+        costs: costs_table(t, &costs, COST_ROWS),
         knowledge,
         small_n_note: t.f("reports.small_n_note", &[("min", &SMALL_DENOMINATOR)]),
         definitions: definitions(t),
@@ -1141,7 +1153,7 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
     let which = query.table.as_deref().unwrap_or("rows");
     let table = match which {
         "summary" => summary_table(t, &report, &satisfaction),
-        "costs" => costs_table(t, &costs_of(&state, &shop, period).await?),
+        "costs" => costs_table(t, &costs_of(&state, &shop, period).await?, usize::MAX),
         "knowledge" => {
             let figures = figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?;
             knowledge_table(t, &knowledge_of(&state, &shop, &figures).await?)
@@ -1209,4 +1221,60 @@ pub fn to_csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
         )?;
     }
     writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn cost(sku: &str, refunds: i64, reships: i64) -> CostRow {
+        CostRow {
+            sku: sku.to_string(),
+            title: format!("{sku} title"),
+            refunds_fen: refunds,
+            reships_fen: reships,
+            total_fen: refunds + reships,
+            ..CostRow::default()
+        }
+    }
+
+    fn texts(row: &[Cell]) -> Vec<&str> {
+        row.iter().map(|c| c.text.as_str()).collect()
+    }
+
+    #[test]
+    fn the_cost_card_shows_the_costliest_skus_and_the_others_in_one_row_and_every_sku_in_the_total() {
+        let rows: Vec<CostRow> = (0..25)
+            .map(|n| cost(&format!("S{n:02}"), 10_000 - n * 100, n))
+            .collect();
+        let t = Tr::new(Lang::En, chrono_tz::Asia::Shanghai);
+        let page = costs_table(t, &rows, 20);
+        assert_eq!(page.rows.len(), 22, "20 SKUs, the others, the total");
+        assert_eq!(texts(&page.rows[19])[0], "S19");
+        let others = &rows[20..];
+        let refunds: i64 = others.iter().map(|r| r.refunds_fen).sum();
+        let reships: i64 = others.iter().map(|r| r.reships_fen).sum();
+        assert_eq!(
+            texts(&page.rows[20]),
+            vec![
+                "5 other SKUs (each in the CSV)",
+                "",
+                &Fen(refunds).to_string(),
+                &Fen(0).to_string(),
+                &Fen(0).to_string(),
+                &Fen(reships).to_string(),
+                &Fen(refunds + reships).to_string(),
+            ]
+        );
+        let all: i64 = rows.iter().map(|r| r.total_fen).sum();
+        assert_eq!(texts(&page.rows[21])[6], Fen(all).to_string());
+
+        // The CSV has every SKU, and no row of others; few SKUs need none either.
+        let csv = costs_table(t, &rows, usize::MAX);
+        assert_eq!(csv.rows.len(), 26);
+        let few = costs_table(Tr::new(Lang::Zh, chrono_tz::Asia::Shanghai), &rows[..3], 20);
+        assert_eq!(few.rows.len(), 4);
+        assert_eq!(texts(&few.rows[3])[0], "合计");
+    }
 }

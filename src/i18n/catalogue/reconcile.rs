@@ -74,4 +74,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("reports.costs.reships", "补发成本", "Reships"),
     ("reports.costs.total", "合计", "Total"),
     ("reports.costs.no_line", "（未指定商品）", "(no item)"),
+    (
+        "reports.costs.others",
+        "其余 {n} 个商品（明细见 CSV）",
+        "{n} other SKUs (each in the CSV)",
+    ),
 ];
