@@ -1246,3 +1246,67 @@ async fn csv_exports_give_rates_and_amounts_as_plain_numbers() {
     let refunds = kinds.iter().find(|r| r[0] == "仅退款").expect("refund kind").clone();
     assert_eq!(field(&kinds, &refunds, "退款金额（元）"), "70.00");
 }
+
+#[tokio::test]
+async fn the_migration_has_the_refunds_already_on_the_timelines_counted() {
+    let pool = crate::support::empty_pool().await;
+    aftersales::db::MIGRATOR
+        .run_to(20261203000040, &pool)
+        .await
+        .expect("migrations before the change");
+    sqlx::raw_sql(
+        "INSERT INTO shops (code, name) VALUES ('old', '老店');
+         INSERT INTO customers (shop_id, nick) VALUES (1, 'buyer');
+         INSERT INTO orders (shop_id, order_no, customer_id, paid_at) VALUES (1, 'O-1', 1, '2026-03-01 10:00+08');
+         INSERT INTO order_lines (shop_id, order_id, sku, title, quantity, unit_price_fen)
+             VALUES (1, 1, 'SKU-1', '毛衣', 1, 12900);
+         INSERT INTO tickets (shop_id, kind, status, reason, order_id, sku, customer_id, opened_at, refunded_fen,
+                              refunded_at)
+             VALUES (1, 'refund', 'refunded', 'quality', 1, 'SKU-1', 1, '2026-03-02 10:00+08', 6400,
+                     '2026-03-03 23:30+08');
+         INSERT INTO ticket_events (shop_id, ticket_id, at, kind, data)
+             VALUES (1, 1, '2026-03-03 23:30+08', 'status_changed',
+                     '{\"from\": \"approved\", \"to\": \"refunded\", \"refund_fen\": 6400}');
+         -- What the desk had counted before the change.
+         DELETE FROM report_stale;",
+    )
+    .execute(&pool)
+    .await
+    .expect("a refunded ticket");
+    aftersales::db::MIGRATOR.run(&pool).await.expect("the migrations after");
+
+    let stale: Vec<chrono::NaiveDate> = sqlx::query_scalar("SELECT day FROM report_stale ORDER BY day")
+        .fetch_all(&pool)
+        .await
+        .expect("marks");
+    assert_eq!(
+        stale,
+        vec![chrono::NaiveDate::from_ymd_opt(2026, 3, 3).expect("day")],
+        "the refund's local day"
+    );
+    aftersales::reports::rollup::refresh(&pool, ShopId(1), aftersales::reports::rollup::Busy::Wait)
+        .await
+        .expect("recount");
+    let counted: Vec<(String, chrono::NaiveDate, i64)> = sqlx::query_as(
+        "SELECT span, start, refunds_paid_fen FROM report_days WHERE dim = 'sku' AND value = 'SKU-1'
+         AND refunds_paid_fen <> 0 ORDER BY span",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("rows");
+    assert_eq!(
+        counted,
+        vec![
+            (
+                "day".into(),
+                chrono::NaiveDate::from_ymd_opt(2026, 3, 3).expect("day"),
+                6_400
+            ),
+            (
+                "month".into(),
+                chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("day"),
+                6_400
+            ),
+        ]
+    );
+}
