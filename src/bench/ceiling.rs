@@ -99,6 +99,19 @@ pub fn parse_log(log: &str) -> Vec<Logged> {
     statements
 }
 
+/// Whether `statement` is one of the catalogue look-ups sqlx sends the first time a connection
+/// meets a type or a table's columns: once per connection of the pool, not per request, so not
+/// part of a request's script (the recording pool's other connections are cold after the
+/// warm-up; three of 48 recorded creations carried one, a costly join of the catalogue).
+fn driver_lookup(statement: &Logged) -> bool {
+    statement
+        .text
+        .contains("INNER JOIN pg_catalog.pg_type ON type_lookup.lookup_oid = pg_type.oid")
+        || statement
+            .text
+            .contains("INNER JOIN pg_catalog.pg_attribute ON lookup.table_oid = attrelid")
+}
+
 /// `$1 = '5', $2 = NULL, $3 = 'it''s'` read as values (quotes kept doubled inside: they are
 /// written back as SQL literals).
 fn parameters(text: &str) -> Vec<Option<String>> {
@@ -312,7 +325,9 @@ impl Recorder {
         for request in requests {
             let from = std::fs::metadata(&self.log)?.len();
             self.send(request).await?;
-            let logged = parse_log(&read_from(&self.log, from)?);
+            let sessions = self.sessions().await?;
+            let mut logged = parse_log(&of_sessions(&read_from(&self.log, from)?, &sessions));
+            logged.retain(|statement| !driver_lookup(statement));
             if logged.is_empty() {
                 bail!("nothing was logged for {} {}", request.0, request.1);
             }
@@ -326,6 +341,16 @@ impl Recorder {
             scripts.push(path);
         }
         Ok(scripts)
+    }
+
+    /// The server processes of the recording application's database: the cluster's log also
+    /// holds what other sessions logged meanwhile, such as another recording application's on
+    /// another database. (On its own database only the recording connections log statements.)
+    async fn sessions(&self) -> anyhow::Result<Vec<u32>> {
+        let pids: Vec<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(pids.into_iter().filter_map(|pid| u32::try_from(pid).ok()).collect())
     }
 
     /// The types each statement's parameters were bound as, read from the statements prepared
@@ -385,6 +410,27 @@ impl Recorder {
         self.search.close().await;
         self.pool.close().await;
     }
+}
+
+/// The lines of `log` written by the server processes `pids` (with the lines that continue
+/// them, which start with a tab).
+fn of_sessions(log: &str, pids: &[u32]) -> String {
+    let mut kept = String::new();
+    let mut keeping = false;
+    for line in log.lines() {
+        if !line.starts_with('\t') {
+            keeping = line
+                .split_once(" [")
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok())
+                .is_some_and(|pid| pids.contains(&pid));
+        }
+        if keeping {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 /// The log from byte `from` on (whole lines: a backend writes a message at once).
@@ -454,6 +500,46 @@ mod tests {
         assert_eq!(logged[2].text, "SELECT now()");
         assert!(logged[2].parameters.is_empty());
         assert_eq!(logged[3].text, "COMMIT");
+    }
+
+    #[test]
+    fn only_the_recording_sessions_lines_are_read() {
+        let kept = of_sessions(LOG, &[4242]);
+        assert!(
+            kept.lines().all(|l| l.starts_with('\t') || l.contains("[4242]")),
+            "{kept}"
+        );
+        let logged = parse_log(&kept);
+        assert_eq!(logged.len(), 4, "{logged:#?}");
+        assert_eq!(logged[1].parameters.len(), 12, "the continued lines are kept");
+        assert!(
+            parse_log(&of_sessions(LOG, &[777])).is_empty(),
+            "another session's lines are not ours"
+        );
+        assert_eq!(of_sessions(LOG, &[777]).lines().count(), 2);
+        assert!(of_sessions(LOG, &[]).is_empty());
+    }
+
+    #[test]
+    fn the_drivers_catalogue_look_ups_are_no_part_of_a_request() {
+        let logged = |text: &str| Logged {
+            text: text.to_string(),
+            parameters: Vec::new(),
+        };
+        let types = "SELECT pg_type.oid, typname\nFROM (SELECT DISTINCT ON(lookup_oid) original_name, lookup_oid\n\
+                     FROM (VALUES ('text', to_regtype('text')::oid)) lookup_inner(original_name, lookup_oid)\n\
+                     ORDER BY lookup_oid) type_lookup\n\
+                     INNER JOIN pg_catalog.pg_type ON type_lookup.lookup_oid = pg_type.oid\n\
+                     LEFT JOIN pg_catalog.pg_range ON pg_type.oid = pg_range.rngtypid";
+        let columns = "SELECT attrelid table_oid, array_agg(ROW(attnum, attname)) AS columns\n\
+                       FROM (VALUES (16384, 1)) lookup(table_oid, attribute_num)\n\
+                       INNER JOIN pg_catalog.pg_attribute ON lookup.table_oid = attrelid AND lookup.attribute_num = attnum\n\
+                       GROUP BY attrelid";
+        assert!(driver_lookup(&logged(types)));
+        assert!(driver_lookup(&logged(columns)));
+        assert!(!driver_lookup(&logged(
+            "SELECT t.id FROM tickets t WHERE t.shop_id = $1"
+        )));
     }
 
     #[test]
