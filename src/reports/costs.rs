@@ -42,16 +42,22 @@ pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period) -> sql
         rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
     }
     let (from, to) = period.bounds(zone);
-    let (month_from, month_to) = rollup::month_rows(period, false);
+    // Whole months from their month rows; a month at either end the period holds most of as its
+    // month row less the days outside ([`rollup::month_rows_netted`]).
+    let (month_from, month_to) = rollup::month_rows_netted(period, false);
     sqlx::query_as(
         "WITH parts AS (
-             SELECT value AS sku, refunds_paid_fen AS refunds, 0::bigint AS compensation,
-                    0::bigint AS postage, 0::bigint AS reships, false AS entry
+             SELECT value AS sku,
+                    CASE WHEN span = 'day' AND (start < $4 OR start > $5) THEN -refunds_paid_fen
+                         ELSE refunds_paid_fen END AS refunds,
+                    0::bigint AS compensation, 0::bigint AS postage, 0::bigint AS reships, false AS entry
              FROM report_days
              WHERE shop_id = $1 AND dim = 'sku' AND refunds_paid_fen <> 0
                AND ((span = 'month' AND start >= $6 AND start < $7)
                     OR (span = 'day' AND start >= $4 AND start < $6)
-                    OR (span = 'day' AND start >= $7 AND start <= $5))
+                    OR (span = 'day' AND start >= $6 AND start < $4)
+                    OR (span = 'day' AND start >= $7 AND start <= $5)
+                    OR (span = 'day' AND start > $5 AND start < $7))
            UNION ALL
              SELECT COALESCE(t.sku, ''), 0,
                     CASE WHEN c.reason = 'postage' THEN 0 ELSE s.signed END,

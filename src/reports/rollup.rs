@@ -582,6 +582,32 @@ pub fn month_rows(period: Period, by_time: bool) -> (NaiveDate, NaiveDate) {
     }
 }
 
+/// [`month_rows`], and the months at either end that the period holds more of than not: such a
+/// month is read as its month row less the day rows of its days outside the period (a year from
+/// the 5th reads 4 day rows of its first month instead of 27). For sums only: what the day rows
+/// outside take back is told by their days (before `period.from`, after `period.to`).
+pub fn month_rows_netted(period: Period, by_time: bool) -> (NaiveDate, NaiveDate) {
+    if by_time {
+        return month_rows(period, by_time);
+    }
+    // Whether the period holds more of the month starting on `month` than it leaves out.
+    let mostly_inside = |month: NaiveDate| {
+        let last = next_month(month) - Duration::days(1);
+        let inside = (last.min(period.to) - month.max(period.from)).num_days() + 1;
+        let all = (last - month).num_days() + 1;
+        inside > all - inside
+    };
+    let (head, tail) = (month_of(period.from), month_of(period.to));
+    let first = if mostly_inside(head) { head } else { next_month(head) };
+    let end = if mostly_inside(tail) { next_month(tail) } else { tail };
+    if first < end {
+        (first, end)
+    } else {
+        let after = period.to + Duration::days(1);
+        (after, after)
+    }
+}
+
 /// The whole months inside `period` as `[first day, first day after)`; empty (both ends equal)
 /// when there is none.
 pub fn whole_months(period: Period) -> (NaiveDate, NaiveDate) {
@@ -655,17 +681,37 @@ macro_rules! period_key {
     };
 }
 
+/// The rows of a period read netted ([`month_rows_netted`]): the month rows `$5`–`$6`, the days
+/// of the period before and after them, and, taken back (`sign` −1), the days of those months
+/// outside the period (before `$3`, after `$4`).
+macro_rules! netted_rows {
+    () => {
+        "FROM (SELECT d.*, CASE WHEN d.span = 'day' AND (d.start < $3 OR d.start > $4) THEN -1 ELSE 1 END AS sign
+               FROM report_days d
+               WHERE d.shop_id = $1 AND d.dim = $2
+                 AND ((d.span = 'month' AND d.start >= $5 AND d.start < $6)
+                      OR (d.span = 'day' AND d.start >= $3 AND d.start < $5)
+                      OR (d.span = 'day' AND d.start >= $5 AND d.start < $3)
+                      OR (d.span = 'day' AND d.start >= $6 AND d.start <= $4)
+                      OR (d.span = 'day' AND d.start > $4 AND d.start < $6))) AS r"
+    };
+}
+
 const READ_SUMS: &str = concat!(
     period_key!(),
     "
-            sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8, sum(orders_refunded)::int8,
-            sum(orders_quality)::int8, sum(orders_complained)::int8, sum(tickets_opened)::int8,
-            sum(tickets_refunded)::int8, LEAST(sum(refund_fen), 9223372036854775807)::int8, sum(tickets_closed)::int8,
-            sum(resolve_seconds)::int8, sum(tickets_refund_estimated)::int8,
-            LEAST(sum(refund_estimated_fen), 9223372036854775807)::int8 ",
-    period_rows!(),
-    // A SKU's day with refunds paid and nothing else (the cost card's alone) is no row of these.
-    " AND (lines_signed > 0 OR orders_paid > 0 OR tickets_opened > 0 OR tickets_closed > 0) GROUP BY 1"
+            sum(sign * lines_signed)::int8, sum(sign * lines_returned)::int8, sum(sign * orders_paid)::int8,
+            sum(sign * orders_refunded)::int8, sum(sign * orders_quality)::int8, sum(sign * orders_complained)::int8,
+            sum(sign * tickets_opened)::int8, sum(sign * tickets_refunded)::int8,
+            LEAST(sum(sign * refund_fen), 9223372036854775807)::int8, sum(sign * tickets_closed)::int8,
+            sum(sign * resolve_seconds)::int8, sum(sign * tickets_refund_estimated)::int8,
+            LEAST(sum(sign * refund_estimated_fen), 9223372036854775807)::int8 ",
+    netted_rows!(),
+    " GROUP BY 1",
+    // A group with nothing in the period (its month's figures all on days outside it), or with
+    // refunds paid and nothing else (the cost card's alone), is no row of these.
+    " HAVING sum(sign * lines_signed) > 0 OR sum(sign * orders_paid) > 0 OR sum(sign * tickets_opened) > 0
+             OR sum(sign * tickets_closed) > 0"
 );
 
 // Merged here rather than by `unnest` in the database: a year by SKU is some 70,000 small
@@ -727,13 +773,14 @@ async fn read_dim(
     detail: Detail,
 ) -> sqlx::Result<BTreeMap<String, Counts>> {
     let (month_from, month_to) = month_rows(period, is_time);
+    let (netted_from, netted_to) = month_rows_netted(period, is_time);
     let sums: Vec<SumsRow> = sqlx::query_as(READ_SUMS)
         .bind(shop)
         .bind(dim)
         .bind(period.from)
         .bind(period.to)
-        .bind(month_from)
-        .bind(month_to)
+        .bind(netted_from)
+        .bind(netted_to)
         .bind(key_by)
         .fetch_all(pool)
         .await?;
@@ -856,6 +903,40 @@ mod tests {
         assert_eq!(first, end, "no whole month");
         let (first, end) = whole_months(period("2025-03-15", "2025-04-14"));
         assert_eq!(first, end, "no whole month across a month end");
+    }
+
+    #[test]
+    fn a_month_the_period_holds_most_of_is_read_as_its_month_row_less_the_days_outside() {
+        // A year from the 5th: its first month (27 of 31 days) netted, its last (4 days) by day.
+        assert_eq!(
+            month_rows_netted(period("2025-12-05", "2026-12-04"), false),
+            (day("2025-12-01"), day("2026-12-01"))
+        );
+        assert_eq!(
+            month_rows_netted(period("2025-01-20", "2025-04-25"), false),
+            (day("2025-02-01"), day("2025-05-01"))
+        );
+        // Within one month: netted when it holds more than half of it, else day by day.
+        assert_eq!(
+            month_rows_netted(period("2026-03-10", "2026-03-31"), false),
+            (day("2026-03-01"), day("2026-04-01"))
+        );
+        assert_eq!(
+            month_rows_netted(period("2026-03-20", "2026-03-31"), false),
+            (day("2026-04-01"), day("2026-04-01"))
+        );
+        assert_eq!(
+            month_rows_netted(period("2024-02-01", "2024-02-29"), false),
+            (day("2024-02-01"), day("2024-03-01"))
+        );
+        // Across a month end, each side on its own.
+        assert_eq!(
+            month_rows_netted(period("2025-03-05", "2025-04-03"), false),
+            (day("2025-03-01"), day("2025-04-01"))
+        );
+        // Time buckets read days only.
+        let (first, end) = month_rows_netted(period("2025-12-05", "2026-12-04"), true);
+        assert_eq!((first, end), (day("2026-12-05"), day("2026-12-05")));
     }
 
     #[test]
