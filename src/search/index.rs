@@ -135,17 +135,79 @@ pub async fn enqueue_shop(pool: &PgPool, shop: ShopId) -> sqlx::Result<u64> {
 /// statement at a time (the loader enqueues the whole shop at the end, [`enqueue_shop`]).
 pub const DEFER_SETTING: &str = "SET aftersales.search_deferred = 'on'";
 
+/// Rows a bulk drain takes per transaction.
+const BULK_BATCH: i64 = 2_000;
+
 /// Indexes every pending row of the database, in batches, calling `progress` with the count so
-/// far: the `search-index` command and the benchmark generator.
+/// far: the `search-index` command and the benchmark generator. As many workers as the machine
+/// has cores (at most four) take batches side by side, each on its own connection, so that one
+/// builds documents while another's are written; each keeps to a shop until nothing of it is
+/// left (choosing a shop reads the whole queue, once a shop rather than once a batch).
 pub async fn drain_all(pool: &PgPool, mut progress: impl FnMut(usize)) -> sqlx::Result<usize> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let (sender, mut counts) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let pool = pool.clone();
+        let sender = sender.clone();
+        tasks.spawn(async move { drain_shops(&pool, &sender).await });
+    }
+    drop(sender);
     let mut done = 0;
+    let mut result = Ok(());
     loop {
-        let n = drain(pool, 2_000).await?;
-        if n == 0 {
-            return Ok(done);
+        tokio::select! {
+            Some(n) = counts.recv() => {
+                done += n;
+                progress(done);
+            }
+            finished = tasks.join_next() => match finished {
+                None => break,
+                Some(Ok(Ok(()))) => {}
+                Some(Ok(Err(error))) => {
+                    result = Err(error);
+                    tasks.abort_all();
+                }
+                Some(Err(error)) if error.is_cancelled() => {}
+                Some(Err(error)) => std::panic::resume_unwind(error.into_panic()),
+            },
         }
+    }
+    while let Ok(n) = counts.try_recv() {
         done += n;
         progress(done);
+    }
+    result.map(|()| done)
+}
+
+/// One worker of [`drain_all`]: shop after shop, the one whose row waits longest first, takes
+/// and indexes batches until none is left, sending the documents indexed; returns once a pass
+/// over the queue found nothing to take (rows other workers hold are theirs).
+async fn drain_shops(pool: &PgPool, indexed: &tokio::sync::mpsc::UnboundedSender<usize>) -> sqlx::Result<()> {
+    loop {
+        let mut seen: Vec<ShopId> = Vec::new();
+        let mut took_any = false;
+        while let Some(shop) = sqlx::query_scalar::<_, ShopId>(
+            "SELECT shop_id FROM search_pending WHERE shop_id <> ALL ($1) ORDER BY seq LIMIT 1",
+        )
+        .bind(&seen)
+        .fetch_optional(pool)
+        .await?
+        {
+            seen.push(shop);
+            loop {
+                let (taken, documents) = take_and_index(pool, shop, BULK_BATCH, Waiting::Skip).await?;
+                if taken == 0 {
+                    break;
+                }
+                took_any = true;
+                // The receiver is gone only when the drain stopped on another worker's error.
+                let _ = indexed.send(documents);
+            }
+        }
+        if !took_any {
+            return Ok(());
+        }
     }
 }
 
@@ -175,14 +237,30 @@ pub async fn rebuild_all(pool: &PgPool, progress: impl FnMut(usize)) -> sqlx::Re
     }
     let done = drain_all(pool, progress).await;
     // Built again whatever happened: a failed rebuild must not leave the search without them.
-    let mut conn = pool.acquire().await?;
-    sqlx::query("SET maintenance_work_mem = '256MB'")
-        .execute(&mut *conn)
-        .await?;
+    // The three are built side by side, each on its own connection (a GIN build is one core's
+    // work: comparing its keys).
+    let mut builds = tokio::task::JoinSet::new();
     for (_, create) in GIN_INDEXES {
-        sqlx::query(create).execute(&mut *conn).await?;
+        let pool = pool.clone();
+        builds.spawn(async move {
+            let mut conn = pool.acquire().await?;
+            sqlx::query("SET maintenance_work_mem = '256MB'")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(create).execute(&mut *conn).await?;
+            sqlx::query("RESET maintenance_work_mem").execute(&mut *conn).await?;
+            Ok::<(), sqlx::Error>(())
+        });
     }
-    sqlx::query("RESET maintenance_work_mem").execute(&mut *conn).await?;
+    let mut built: sqlx::Result<()> = Ok(());
+    while let Some(finished) = builds.join_next().await {
+        match finished {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => built = built.and(Err(error)),
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+    built?;
     done
 }
 

@@ -578,3 +578,64 @@ async fn search_index_indexes_what_waits_and_a_rebuild_makes_the_indexes_again()
     let found = search(&app, &agent, shop, &[("q", "掉漆")]).await;
     assert_eq!(ids(&found).len(), 1);
 }
+
+#[tokio::test]
+async fn the_bulk_indexers_workers_index_every_row_of_every_shop_once_over_many_batches() {
+    let app = spawn_app().await;
+    // Two generated shops, each with more rows than one batch of a bulk drain (2,000): the
+    // workers share them out and every ticket, buyer and order ends with one document.
+    let maintenance = aftersales::db::pool(app.admin_options.clone(), 3).await.expect("pool");
+    for (shop, seed) in [("bulk-a", 5), ("bulk-b", 6)] {
+        let options = aftersales::bench::generate::Options {
+            order_lines: 3_000,
+            tickets: 1_500,
+            shop: shop.into(),
+            seed,
+        };
+        aftersales::bench::generate::generate(&maintenance, &options)
+            .await
+            .expect("generates");
+    }
+    let count = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect(sql) }
+    };
+    let rows =
+        "SELECT (SELECT count(*) FROM tickets) + (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)";
+    let documents = "SELECT (SELECT count(*) FROM ticket_search) + (SELECT count(*) FROM buyer_search) + (SELECT count(*) FROM order_search)";
+    let missing = "SELECT (SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.shop_id = t.shop_id AND s.ticket_id = t.id))
+                        + (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_search s WHERE s.shop_id = o.shop_id AND s.order_id = o.id))
+                        + (SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM buyer_search s WHERE s.shop_id = c.shop_id AND s.customer_id = c.id))";
+    let total = count(rows).await;
+    assert!(total > 2 * 2_000, "each shop needs two batches or more: {total}");
+    assert_eq!(count(documents).await, total, "the generator indexed each row once");
+    assert_eq!(count(missing).await, 0);
+    assert_eq!(count("SELECT count(*) FROM search_pending").await, 0);
+
+    // Everything listed again and drained by the workers (not a rebuild: the GIN indexes stay).
+    let mut listed = 0;
+    for code in ["bulk-a", "bulk-b"] {
+        let shop: ShopId = sqlx::query_scalar("SELECT id FROM shops WHERE code = $1")
+            .bind(code)
+            .fetch_one(&app.pool)
+            .await
+            .expect("generated shop");
+        listed += aftersales::search::index::enqueue_shop(&app.pool, shop)
+            .await
+            .expect("enqueue");
+    }
+    let mut said = Vec::new();
+    let indexed = aftersales::search::index::drain_all(&maintenance, |done| said.push(done))
+        .await
+        .expect("drains");
+    assert_eq!(indexed as u64, listed);
+    assert_eq!(said.last().copied(), Some(indexed), "the progress ends at the total");
+    assert!(
+        said.windows(2).all(|w| w[0] < w[1]),
+        "the progress only grows: {said:?}"
+    );
+    assert!(said.len() >= 4, "batch by batch: {said:?}");
+    assert_eq!(count("SELECT count(*) FROM search_pending").await, 0);
+    assert_eq!(count(documents).await, total);
+    assert_eq!(count(missing).await, 0);
+}
