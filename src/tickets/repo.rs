@@ -962,7 +962,7 @@ pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<O
                               follow_up_of)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
                  $23, $24, $25)
-         ON CONFLICT (shop_id, created_by, idempotency_key) DO NOTHING
+         ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id",
     )
     .bind(row.shop)

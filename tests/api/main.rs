@@ -44,6 +44,7 @@ mod replica;
 mod replies;
 mod reports;
 mod returns;
+mod schema;
 mod search;
 mod security;
 mod seven_day;
