@@ -10,6 +10,7 @@
 //! The method and the figures are in `docs/PERFORMANCE.md`.
 
 pub mod ceiling;
+pub mod cpu;
 pub mod generate;
 pub mod run;
 

@@ -11,7 +11,9 @@
 //! clients each sending its next request as soon as the previous one is answered (closed loop),
 //! except the yearly report, which one owner opens at a time. Every answer is checked for its
 //! status; latencies are kept whole and their percentiles are nearest-rank. After each scenario
-//! its SQL ceiling is measured: its statements replayed by pgbench ([`super::ceiling`]).
+//! its SQL ceiling is measured: its statements replayed by pgbench ([`super::ceiling`]). The
+//! processor time of the measured seconds is read before and after ([`super::cpu`]): the
+//! server's and PostgreSQL's per request, and how busy the machine was.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -22,8 +24,8 @@ use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::ceiling;
 use super::generate::{AGENTS, SUPERVISORS, login};
+use super::{ceiling, cpu};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -64,6 +66,8 @@ pub struct Outcome {
     /// What pgbench did with the scenario's statements: transactions per second, or why it was
     /// not measured ([`ceiling`]).
     pub ceiling: Result<f64, String>,
+    /// Processor time of the server and of PostgreSQL while it was measured ([`cpu`]).
+    pub cpu: cpu::Spent,
 }
 
 impl Outcome {
@@ -415,6 +419,10 @@ async fn bench(
         .map_err(|e| format!("not measured: the recording application did not start: {e}")),
         None => Err("not measured: needs the embedded cluster's log".to_string()),
     };
+    let processes = cpu::Processes {
+        server: pid,
+        postmaster: database.cluster.as_ref().and_then(|cluster| cluster.postmaster_pid()),
+    };
     let mut outcomes = Vec::new();
     for scenario in Scenario::ALL {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == scenario.short()) {
@@ -426,7 +434,7 @@ async fn bench(
             options.concurrency
         };
         eprintln!("bench: {} with {clients} client(s) …", scenario.name());
-        let mut outcome = measure(&shared, scenario, clients, options.duration).await;
+        let mut outcome = measure(&shared, &processes, scenario, clients, options.duration).await;
         if let Some(error) = &outcome.first_error {
             eprintln!("bench:   unexpected answer: {error}");
         }
@@ -486,8 +494,14 @@ async fn sql_ceiling(
     recorder.pgbench(settings, &scripts, clients, duration).await
 }
 
-/// Runs one scenario: a warm-up, then `duration` measured.
-async fn measure(shared: &Arc<Shared>, scenario: Scenario, clients: usize, duration: Duration) -> Outcome {
+/// Runs one scenario: a warm-up, then `duration` measured, with the processor time it took.
+async fn measure(
+    shared: &Arc<Shared>,
+    processes: &cpu::Processes,
+    scenario: Scenario,
+    clients: usize,
+    duration: Duration,
+) -> Outcome {
     let warm_up = (duration / 5).min(Duration::from_secs(3));
     let start = Instant::now();
     let measure_from = start + warm_up;
@@ -499,6 +513,11 @@ async fn measure(shared: &Arc<Shared>, scenario: Scenario, clients: usize, durat
             client_loop(&shared, scenario, client, measure_from, until).await
         }));
     }
+    // The processor time of the measured seconds (the warm-up's is not counted).
+    tokio::time::sleep_until(measure_from.into()).await;
+    let cpu_before = processes.sample();
+    tokio::time::sleep_until(until.into()).await;
+    let cpu = cpu::spent(&cpu_before, &processes.sample());
     let mut latencies: Vec<u32> = Vec::new();
     let mut errors = 0;
     let mut first_error = None;
@@ -542,6 +561,7 @@ async fn measure(shared: &Arc<Shared>, scenario: Scenario, clients: usize, durat
         met: false,
         first_error,
         ceiling: Err("not measured".into()),
+        cpu,
     };
     outcome.met = scenario.met(&outcome);
     outcome
@@ -783,9 +803,12 @@ fn table(outcomes: &[Outcome], memory_kib: Option<u64>, options: &Options, data:
     let _ = writeln!(
         out,
         "| scenario | clients | requests | errors | throughput /s | p50 ms | p99 ms | max ms | target | met \
-         | SQL ceiling /s | HTTP ÷ SQL (≥ 0.5) |"
+         | SQL ceiling /s | HTTP ÷ SQL (≥ 0.5) | CPU ms a request: server + PostgreSQL | machine busy |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|");
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|---:|---:|"
+    );
     for o in outcomes {
         let (ceiling, ratio) = match &o.ceiling {
             Ok(tps) => {
@@ -797,9 +820,10 @@ fn table(outcomes: &[Outcome], memory_kib: Option<u64>, options: &Options, data:
             }
             Err(why) => ("—".to_string(), why.replace('|', "/")),
         };
+        let (cpu, busy) = cpu_cells(o);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {ceiling} | {ratio} |",
+            "| {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {ceiling} | {ratio} | {cpu} | {busy} |",
             o.name,
             o.clients,
             o.requests,
@@ -817,16 +841,29 @@ fn table(outcomes: &[Outcome], memory_kib: Option<u64>, options: &Options, data:
             let mib = kib as f64 / 1_024.0;
             let _ = writeln!(
                 out,
-                "| server peak memory (VmHWM) | | | | | | | {mib:.1} MiB | ≤ 150 MB | {} | | |",
+                "| server peak memory (VmHWM) | | | | | | | {mib:.1} MiB | ≤ 150 MB | {} | | | | |",
                 if mib * 1.048_576 <= 150.0 { "yes" } else { "**no**" }
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "| server peak memory (VmHWM) | | | | | | | unknown (give --pid) | ≤ 150 MB | — | | |"
+                "| server peak memory (VmHWM) | | | | | | | unknown (give --pid) | ≤ 150 MB | — | | | | |"
             );
         }
     }
     out
+}
+
+/// The processor time a request of the scenario took, the server's and PostgreSQL's (`—` where
+/// unknown: no server process id, or PostgreSQL not the embedded cluster), and the share of the
+/// machine that was busy while it ran.
+fn cpu_cells(o: &Outcome) -> (String, String) {
+    let ms = |value: Option<f64>| value.map_or_else(|| "—".to_string(), |ms| format!("{ms:.2}"));
+    let (server, postgres) = o.cpu.per_request(o.requests);
+    let busy = o
+        .cpu
+        .machine_busy
+        .map_or_else(|| "—".to_string(), |share| format!("{:.0} %", share * 100.0));
+    (format!("{} + {}", ms(server), ms(postgres)), busy)
 }

@@ -256,6 +256,12 @@ impl Cluster {
         &self.server.log_file
     }
 
+    /// The postmaster's process id, from `postmaster.pid` (none when it is not running).
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.server.pgdata.join("postmaster.pid")).ok()?;
+        text.lines().next()?.trim().parse().ok()
+    }
+
     /// The directory of the cluster's socket.
     pub fn socket_dir(&self) -> &Path {
         &self.socket_dir

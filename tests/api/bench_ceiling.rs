@@ -3,8 +3,8 @@
 
 use reqwest::Method;
 
-use crate::support::{desk, server_log, temp_dir};
-use aftersales::bench::ceiling;
+use crate::support::{desk, fresh_database, postmaster_pid, server_log, temp_dir};
+use aftersales::bench::{ceiling, cpu};
 
 #[tokio::test]
 async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_runs_them_and_it_reads_its_order_once_in_few_statements()
@@ -101,4 +101,30 @@ async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_ea
     for (name, sql) in matches {
         assert!(name.starts_with("sqlx_s_"), "prepared, not `{name}`: {sql}");
     }
+}
+
+#[tokio::test]
+async fn the_processor_time_of_a_statement_is_counted_as_postgresqls() {
+    let Some(postmaster) = postmaster_pid() else {
+        eprintln!("PostgreSQL's processes are known on the embedded cluster: not checked with DATABASE_URL");
+        return;
+    };
+    let (pool, _, _) = fresh_database().await;
+    let processes = cpu::Processes {
+        server: Some(std::process::id()),
+        postmaster: Some(postmaster),
+    };
+    let before = processes.sample();
+    // Some hundreds of milliseconds of one backend's work.
+    let counted: i64 = sqlx::query_scalar("SELECT count(*) FROM generate_series(1, 5000000) AS g WHERE g % 7 = 3")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(counted, 714_286);
+    let spent = cpu::spent(&before, &processes.sample());
+    let postgres = spent.postgres_ms.expect("PostgreSQL's time is read");
+    // Other tests share the cluster and this process: their time only adds to each figure.
+    assert!(postgres >= 100.0, "the backend's counting is PostgreSQL's: {spent:?}");
+    assert!(spent.server_ms.is_some(), "this process's time is read: {spent:?}");
+    assert!(spent.machine_busy.is_some_and(|busy| busy > 0.0), "{spent:?}");
 }

@@ -217,6 +217,11 @@ pub fn server_log() -> Option<PathBuf> {
         .map(|cluster| cluster.log_file().to_path_buf())
 }
 
+/// The embedded cluster's postmaster (none with `DATABASE_URL`).
+pub fn postmaster_pid() -> Option<u32> {
+    server().cluster.as_ref().and_then(Cluster::postmaster_pid)
+}
+
 /// A fresh directory under the system temp dir (short: socket paths are limited).
 pub fn temp_dir(tag: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
