@@ -1,8 +1,7 @@
 //! The processor time a scenario costs, read from `/proc` (Linux) before and after it: the
 //! server's, PostgreSQL's (the postmaster and every process it started, those that ended during
-//! the scenario included) and how busy the whole machine was. Time spent per request changes
-//! far less than throughput when the disk stalls or a neighbour takes a core, so a change of a
-//! few per cent shows in it where throughput only shows noise.
+//! the scenario included) and how busy the whole machine was: whether a scenario was bound by
+//! the processors, and whose time a change has to save.
 //!
 //! Elsewhere than on Linux every figure is unknown.
 

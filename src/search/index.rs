@@ -43,13 +43,7 @@ pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
     let mut left = limit;
     let mut seen: Vec<ShopId> = Vec::new();
     while left > 0 {
-        let Some(shop) = sqlx::query_scalar::<_, ShopId>(
-            "SELECT shop_id FROM search_pending WHERE shop_id <> ALL ($1) ORDER BY seq LIMIT 1",
-        )
-        .bind(&seen)
-        .fetch_optional(pool)
-        .await?
-        else {
+        let Some(shop) = longest_waiting_shop(pool, &seen).await? else {
             break;
         };
         seen.push(shop);
@@ -58,6 +52,14 @@ pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
         indexed += documents;
     }
     Ok(indexed)
+}
+
+/// The shop whose pending row has waited longest, leaving out `passed_over`.
+async fn longest_waiting_shop(pool: &PgPool, passed_over: &[ShopId]) -> sqlx::Result<Option<ShopId>> {
+    sqlx::query_scalar("SELECT shop_id FROM search_pending WHERE shop_id <> ALL ($1) ORDER BY seq LIMIT 1")
+        .bind(passed_over)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Whether [`take_and_index`] skips the rows another server is indexing or waits for them.
@@ -187,13 +189,7 @@ async fn drain_shops(pool: &PgPool, indexed: &tokio::sync::mpsc::UnboundedSender
     loop {
         let mut seen: Vec<ShopId> = Vec::new();
         let mut took_any = false;
-        while let Some(shop) = sqlx::query_scalar::<_, ShopId>(
-            "SELECT shop_id FROM search_pending WHERE shop_id <> ALL ($1) ORDER BY seq LIMIT 1",
-        )
-        .bind(&seen)
-        .fetch_optional(pool)
-        .await?
-        {
+        while let Some(shop) = longest_waiting_shop(pool, &seen).await? {
             seen.push(shop);
             loop {
                 let (taken, documents) = take_and_index(pool, shop, BULK_BATCH, Waiting::Skip).await?;
