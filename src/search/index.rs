@@ -6,7 +6,10 @@
 //!
 //! Whoever writes a ticket, its timeline, a buyer, an order or its lines — the service, an
 //! import, the sweep, a bulk loader — the database's triggers put the row in `search_pending`
-//! in the same transaction (`migrations/…_search.sql`): nothing written is missed. The desk
+//! in the same transaction (`migrations/…_search.sql`): nothing written is missed. An event with
+//! words of its own is listed as itself rather than as its ticket, and its words are added to
+//! the ticket's document ([`add_events`]): a ticket's next follow-up costs the same whether it
+//! has two events or two hundred. The desk
 //! then indexes it in Rust ([`drain`]): every server's worker does so within a second, and a
 //! search first indexes what is pending in its shop, so that it finds everything committed
 //! before it.
@@ -14,6 +17,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::text::{Doc, Source};
@@ -21,13 +25,26 @@ use crate::ids::ShopId;
 use crate::tickets::EventData;
 use crate::tickets::events::GoodsRecord;
 
-/// What a pending row or a document is about.
+/// What a pending row is about: a ticket's, buyer's or order's document to build, or an event
+/// whose words join its ticket's document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Kind {
     Ticket,
     Buyer,
     Order,
+    Event,
+}
+
+/// A row taken from the queue: the shop, the kind, the id of the row (of the ticket, for an
+/// event), and for an event its key in `ticket_events` (id and date).
+#[derive(sqlx::FromRow)]
+struct Taken {
+    shop_id: ShopId,
+    kind: Kind,
+    id: i64,
+    event_id: Option<i64>,
+    event_at: Option<DateTime<Utc>>,
 }
 
 /// Rows indexed per statement.
@@ -80,7 +97,7 @@ async fn take_and_index(pool: &PgPool, shop: ShopId, limit: i64, waiting: Waitin
                 $lock,
                 ") x
                  WHERE p.shop_id = $1 AND p.seq = x.seq
-                 RETURNING p.shop_id, p.kind, p.id"
+                 RETURNING p.shop_id, p.kind, p.id, p.event_id, p.event_at"
             )
         };
     }
@@ -89,7 +106,7 @@ async fn take_and_index(pool: &PgPool, shop: ShopId, limit: i64, waiting: Waitin
         Waiting::Wait => take!("FOR UPDATE"),
     };
     let mut tx = pool.begin().await?;
-    let taken: Vec<(ShopId, Kind, i64)> = sqlx::query_as(statement)
+    let taken: Vec<Taken> = sqlx::query_as(statement)
         .bind(shop)
         .bind(limit)
         .fetch_all(&mut *tx)
@@ -284,28 +301,135 @@ pub async fn run_worker(pool: PgPool, every: Duration) {
     }
 }
 
-/// Indexes the rows taken from the queue, each once; returns how many that was.
-async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[(ShopId, Kind, i64)]) -> sqlx::Result<usize> {
+/// Indexes the rows taken from the queue, each once; returns how many documents that was.
+async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sqlx::Result<usize> {
     // A row changed several times since it was last indexed is listed as often: once is enough.
     let mut groups: HashMap<(ShopId, Kind), Vec<i64>> = HashMap::new();
-    for (shop, kind, id) in taken {
-        groups.entry((*shop, *kind)).or_default().push(*id);
+    let mut events: HashMap<ShopId, Vec<EventKey>> = HashMap::new();
+    for row in taken {
+        match (row.kind, row.event_id, row.event_at) {
+            (Kind::Event, Some(id), Some(at)) => {
+                events
+                    .entry(row.shop_id)
+                    .or_default()
+                    .push(EventKey { ticket: row.id, id, at })
+            }
+            // The table's check keeps an event's key with it.
+            (Kind::Event, _, _) => {}
+            (kind, _, _) => groups.entry((row.shop_id, kind)).or_default().push(row.id),
+        }
     }
     for ids in groups.values_mut() {
         ids.sort_unstable();
         ids.dedup();
     }
-    let count = groups.values().map(Vec::len).sum();
+    // The events of a ticket whose document is built whole are in it already.
+    for (shop, keys) in &mut events {
+        if let Some(whole) = groups.get(&(*shop, Kind::Ticket)) {
+            keys.retain(|key| whole.binary_search(&key.ticket).is_err());
+        }
+    }
+    let mut count: usize = groups.values().map(Vec::len).sum();
     for ((shop, kind), ids) in groups {
         for chunk in ids.chunks(CHUNK) {
             match kind {
                 Kind::Ticket => index_tickets(tx, shop, chunk).await?,
                 Kind::Buyer => index_buyers(tx, shop, chunk).await?,
                 Kind::Order => index_orders(tx, shop, chunk).await?,
+                Kind::Event => {}
             }
         }
     }
+    for (shop, keys) in events {
+        for chunk in keys.chunks(CHUNK) {
+            count += add_events(tx, shop, chunk).await?;
+        }
+    }
     Ok(count)
+}
+
+/// An event queued for the search: its ticket, and its key in `ticket_events`.
+#[derive(Clone, Copy)]
+struct EventKey {
+    ticket: i64,
+    id: i64,
+    at: DateTime<Utc>,
+}
+
+/// A document of more lexemes than this is built whole again rather than added to: the whole
+/// build bounds its size ([`Doc`]), an addition does not. A ticket's document holds one to a few
+/// hundred.
+const MAX_LEXEMES_ADDED_TO: i32 = 10_000;
+
+/// Adds the words of the events `keys` (of the shop `shop`) to their tickets' documents; a
+/// ticket without a document yet, or with a large one, has its document built whole instead.
+/// Returns how many tickets' documents were written.
+///
+/// The words are added at positions after the document's last, past a gap as between any two
+/// pieces ([`Doc::continuing`]): the document matches what building it whole would make, but for
+/// the order of its timeline's pieces when events committed out of order, which no query sees.
+async fn add_events(tx: &mut PgConnection, shop: ShopId, keys: &[EventKey]) -> sqlx::Result<usize> {
+    let (ids, ats): (Vec<i64>, Vec<DateTime<Utc>>) = keys.iter().map(|k| (k.id, k.at)).unzip();
+    // By key, each in its month: one probe of one month's primary key an event.
+    let rows: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT e.ticket_id, e.kind, e.data
+         FROM unnest($2::bigint[], $3::timestamptz[]) AS q(id, at)
+         CROSS JOIN LATERAL (
+             SELECT e.ticket_id, e.id, e.kind, e.data FROM ticket_events e
+             WHERE e.shop_id = $1 AND e.id = q.id AND e.at = q.at
+         ) e
+         ORDER BY e.ticket_id, e.id",
+    )
+    .bind(shop)
+    .bind(&ids)
+    .bind(&ats)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut docs: Vec<(i64, Doc)> = Vec::new();
+    for (ticket, kind, data) in rows {
+        let Ok(event) = EventData::from_stored(&kind, data) else {
+            continue;
+        };
+        let mut pieces = Vec::new();
+        event_pieces(event, &mut pieces);
+        if docs.last().is_none_or(|(last, _)| *last != ticket) {
+            docs.push((ticket, Doc::continuing()));
+        }
+        if let Some((_, doc)) = docs.last_mut() {
+            for (source, text) in &pieces {
+                doc.add(*source, text);
+            }
+        }
+    }
+    docs.retain(|(_, doc)| !doc.is_empty());
+    if docs.is_empty() {
+        return Ok(0);
+    }
+    let (tickets, docs): (Vec<i64>, Vec<String>) = docs.into_iter().map(|(id, doc)| (id, doc.to_tsvector())).unzip();
+    let added: Vec<i64> = sqlx::query_scalar(
+        "UPDATE ticket_search s SET doc = s.doc || d.doc::tsvector
+         FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+         WHERE s.shop_id = $1 AND s.ticket_id = d.id AND length(s.doc) < $4
+         RETURNING s.ticket_id",
+    )
+    .bind(shop)
+    .bind(&tickets)
+    .bind(&docs)
+    .bind(MAX_LEXEMES_ADDED_TO)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut added = added;
+    added.sort_unstable();
+    let mut whole: Vec<i64> = tickets
+        .iter()
+        .copied()
+        .filter(|t| added.binary_search(t).is_err())
+        .collect();
+    whole.sort_unstable();
+    if !whole.is_empty() {
+        index_tickets(tx, shop, &whole).await?;
+    }
+    Ok(tickets.len())
 }
 
 /// The columns of a ticket's own text that [`Ticket`](crate::tickets::Ticket) does not hold,
@@ -334,6 +458,7 @@ pub struct OwnText {
 #[derive(sqlx::FromRow)]
 struct TicketRow {
     id: i64,
+    opened_at: DateTime<Utc>,
     description: String,
     review_text: Option<String>,
     return_tracking_no: Option<String>,
@@ -390,20 +515,20 @@ pub async fn ticket_pieces(
     shop: ShopId,
     ids: &[i64],
 ) -> sqlx::Result<HashMap<i64, Vec<(Source, String)>>> {
-    let mut pieces = ticket_fields(conn, shop, ids).await?;
-    add_event_pieces(conn, shop, ids, &mut pieces).await?;
+    let (mut pieces, opened) = ticket_fields(conn, shop, ids).await?;
+    add_event_pieces(conn, shop, &opened, &mut pieces).await?;
     Ok(pieces)
 }
 
-/// The pieces of text of tickets' own fields (and their order's and buyer's), by id: the first
-/// part of [`ticket_pieces`].
+/// The pieces of text of tickets' own fields (and their order's and buyer's), by id, and when
+/// each was opened: the first part of [`ticket_pieces`].
 async fn ticket_fields(
     conn: &mut PgConnection,
     shop: ShopId,
     ids: &[i64],
-) -> sqlx::Result<HashMap<i64, Vec<(Source, String)>>> {
+) -> sqlx::Result<(HashMap<i64, Vec<(Source, String)>>, Vec<(i64, DateTime<Utc>)>)> {
     let rows: Vec<TicketRow> = sqlx::query_as(concat!(
-        "SELECT t.id, t.description, t.review_text, t.return_tracking_no, t.sku, o.order_no, c.nick AS buyer ",
+        "SELECT t.id, t.opened_at, t.description, t.review_text, t.return_tracking_no, t.sku, o.order_no, c.nick AS buyer ",
         own_text_columns!(),
         "FROM tickets t
          JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
@@ -415,6 +540,7 @@ async fn ticket_fields(
     .fetch_all(&mut *conn)
     .await?;
     let mut pieces: HashMap<i64, Vec<(Source, String)>> = HashMap::with_capacity(rows.len());
+    let opened = rows.iter().map(|row| (row.id, row.opened_at)).collect();
     for row in rows {
         let fields = OwnFields {
             id: row.id,
@@ -427,24 +553,37 @@ async fn ticket_fields(
         };
         pieces.insert(row.id, own_pieces(fields, row.text));
     }
-    Ok(pieces)
+    Ok((pieces, opened))
 }
 
-/// Adds to `pieces` the words of the timelines of the tickets `ids` (after their own fields).
+/// Adds to `pieces` the words of the timelines of the tickets `opened` (their ids and when each
+/// was opened), after their own fields.
+///
+/// Each ticket's timeline is read from the month of its opening on (as
+/// [`tickets::repo::events`](crate::tickets::repo::events) reads it, on the same promise of
+/// `append_event`): asked for by ticket alone, PostgreSQL probed the ticket's index in every month
+/// of `ticket_events`, eighteen on a generated shop, for events that were all in one or two.
 pub async fn add_event_pieces(
     conn: &mut PgConnection,
     shop: ShopId,
-    ids: &[i64],
+    opened: &[(i64, DateTime<Utc>)],
     pieces: &mut HashMap<i64, Vec<(Source, String)>>,
 ) -> sqlx::Result<()> {
-    let events: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
-        "SELECT ticket_id, kind, data FROM ticket_events
-         WHERE shop_id = $1 AND ticket_id = ANY($2)
-           AND kind IN ('follow_up', 'note', 'status_changed', 'override', 'return_visit', 'evidence_added', 'link')
-         ORDER BY ticket_id, id",
-    )
+    let (ids, since): (Vec<i64>, Vec<DateTime<Utc>>) = opened.iter().copied().unzip();
+    let events: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(concat!(
+        "SELECT e.ticket_id, e.kind, e.data
+         FROM unnest($2::bigint[], $3::timestamptz[]) AS q(id, opened_at)
+         CROSS JOIN LATERAL (
+             SELECT e.ticket_id, e.id, e.kind, e.data FROM ticket_events e
+             WHERE e.shop_id = $1 AND e.ticket_id = q.id AND e.at >= q.opened_at - ",
+        crate::tickets::repo::clock_margin!(),
+        "     AND e.kind IN ('follow_up', 'note', 'status_changed', 'override', 'return_visit', 'evidence_added', 'link')
+         ) e
+         ORDER BY e.ticket_id, e.id"
+    ))
     .bind(shop)
     .bind(ids)
+    .bind(since)
     .fetch_all(&mut *conn)
     .await?;
     for (ticket, kind, data) in events {

@@ -728,6 +728,7 @@ pub async fn search(
     // do not explain.
     let mut hits: HashMap<i64, Hit> = HashMap::with_capacity(found.len());
     let mut unexplained: HashMap<i64, Vec<(Source, String)>> = HashMap::new();
+    let mut opened = Vec::new();
     for Found { ticket, text } in found {
         let id = ticket.id.0;
         let own = index::own_pieces(
@@ -746,14 +747,14 @@ pub async fn search(
             Some((source, pieces)) => (Some(source), pieces),
             None => {
                 unexplained.insert(id, Vec::new());
+                opened.push((id, ticket.opened_at));
                 (None, text::excerpt(&ticket.description, SNIPPET_CHARS))
             }
         };
         hits.insert(id, Hit { ticket, source, pieces });
     }
     if !unexplained.is_empty() {
-        let ids: Vec<i64> = unexplained.keys().copied().collect();
-        index::add_event_pieces(&mut conn, shop, &ids, &mut unexplained).await?;
+        index::add_event_pieces(&mut conn, shop, &opened, &mut unexplained).await?;
         for (id, events) in unexplained {
             if let (Some(hit), Some((source, pieces))) = (hits.get_mut(&id), mark(query, &events, viewer)) {
                 hit.source = Some(source);

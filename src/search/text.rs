@@ -309,6 +309,14 @@ impl Doc {
         }
     }
 
+    /// A document to be appended to another with PostgreSQL's `||` (which moves its positions
+    /// past the other's last): it starts one position further, the gap that [`Doc::add`]
+    /// leaves between any two pieces, so that no phrase runs from the other's last piece into
+    /// its first.
+    pub fn continuing() -> Doc {
+        Doc { next: 2, ..Doc::new() }
+    }
+
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
         self.lexemes.is_empty()

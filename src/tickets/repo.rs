@@ -85,6 +85,7 @@ macro_rules! clock_margin {
         "interval '1 day'"
     };
 }
+pub(crate) use clock_margin;
 
 /// The timeline of a ticket, oldest first. Only the months from its opening on are read.
 pub async fn events(db: impl PgExecutor<'_>, ticket: &Ticket) -> sqlx::Result<Vec<Event>> {

@@ -639,3 +639,78 @@ async fn the_bulk_indexers_workers_index_every_row_of_every_shop_once_over_many_
     assert_eq!(count(documents).await, total);
     assert_eq!(count(missing).await, 0);
 }
+
+#[tokio::test]
+async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_them() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
+    put_order(&app, &agent, shop, ORDER_NO, "tb_zhouzhou", PHONE, "蓝牙耳机 Pro").await;
+    let opened = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await;
+    let id = opened["id"].as_i64().expect("id");
+    let drain = || async {
+        aftersales::search::index::drain(&app.pool, 1_000)
+            .await
+            .expect("drains")
+    };
+    let doc = || async {
+        sqlx::query_scalar::<_, String>("SELECT doc::text FROM ticket_search WHERE shop_id = $1 AND ticket_id = $2")
+            .bind(shop)
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("the ticket's document")
+    };
+    let queued = || async {
+        sqlx::query_as::<_, (String, i64, bool)>(
+            "SELECT kind, id, event_id IS NOT NULL AND event_at IS NOT NULL FROM search_pending
+             WHERE shop_id = $1 ORDER BY seq",
+        )
+        .bind(shop)
+        .fetch_all(&app.pool)
+        .await
+        .expect("queue")
+    };
+    drain().await;
+
+    // A follow-up is queued as itself, not as its ticket: its words are added to the document.
+    follow_up(&app, &agent, id, "已联系买家，约定明天回电").await;
+    assert_eq!(queued().await, vec![("event".to_owned(), id, true)]);
+    assert_eq!(drain().await, 1);
+    follow_up(&app, &agent, id, "退款已经提交 SF1234").await;
+    walk(&app, &agent, id, &[("investigating", json!({}))]).await;
+    drain().await;
+    let added = doc().await;
+    for word in ["回电", "退款", "~gsf1234"] {
+        assert!(added.contains(&format!("'{word}'")), "{word} in {added}");
+    }
+    let found = search(&app, &agent, shop, &[("q", "退款已经")]).await;
+    assert_eq!(ids(&found), vec![id]);
+    // The pieces stay apart: no phrase runs from one follow-up into the next.
+    let found = search(&app, &agent, shop, &[("q", "回电退款")]).await;
+    assert_eq!(ids(&found), Vec::<i64>::new(), "{found}");
+
+    // The same document as building it whole from the ticket and its timeline.
+    sqlx::query("INSERT INTO search_pending (shop_id, kind, id) VALUES ($1, 'ticket', $2)")
+        .bind(shop)
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .expect("queue the ticket");
+    assert_eq!(drain().await, 1);
+    assert_eq!(doc().await, added, "added to = built whole");
+
+    // A ticket without a document yet has it built whole when an event of its comes.
+    sqlx::query("DELETE FROM ticket_search WHERE shop_id = $1 AND ticket_id = $2")
+        .bind(shop)
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .expect("document gone");
+    follow_up(&app, &agent, id, "买家同意换货").await;
+    assert_eq!(drain().await, 1);
+    let rebuilt = doc().await;
+    for word in ["回电", "换货", "耳机"] {
+        assert!(rebuilt.contains(&format!("'{word}'")), "{word} in {rebuilt}");
+    }
+}
