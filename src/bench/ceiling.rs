@@ -358,10 +358,16 @@ impl Recorder {
     async fn parameter_types(&self) -> anyhow::Result<HashMap<String, Vec<String>>> {
         let mut types = HashMap::new();
         for pool in [&self.pool, self.search.pool()] {
-            // Every idle connection, held until all are read.
+            // Every connection, held until all are read. One that served the request last may
+            // not be back in the pool yet when its answer has arrived (a connection is handed
+            // back by a task of its own after the handler ends): it is waited for, a while.
             let mut held = Vec::new();
-            while let Some(conn) = pool.try_acquire() {
-                held.push(conn);
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while held.len() < pool.size() as usize && tokio::time::Instant::now() < deadline {
+                match pool.try_acquire() {
+                    Some(conn) => held.push(conn),
+                    None => tokio::time::sleep(Duration::from_millis(10)).await,
+                }
             }
             for conn in &mut held {
                 let prepared: Vec<(String, Vec<String>)> = sqlx::query_as(
