@@ -14,7 +14,7 @@
 //! search first indexes what is pending in its shop, so that it finds everything committed
 //! before it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -323,27 +323,23 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sql
         ids.sort_unstable();
         ids.dedup();
     }
-    // The events of a ticket whose document is built whole are in it already.
-    for (shop, keys) in &mut events {
-        if let Some(whole) = groups.get(&(*shop, Kind::Ticket)) {
-            keys.retain(|key| whole.binary_search(&key.ticket).is_err());
+    let mut count = 0;
+    for ((shop, kind), ids) in &groups {
+        if *kind == Kind::Ticket {
+            count += index_tickets(tx, *shop, ids, events.remove(shop).unwrap_or_default()).await?;
+            continue;
         }
-    }
-    let mut count: usize = groups.values().map(Vec::len).sum();
-    for ((shop, kind), ids) in groups {
         for chunk in ids.chunks(CHUNK) {
             match kind {
-                Kind::Ticket => index_tickets(tx, shop, chunk).await?,
-                Kind::Buyer => index_buyers(tx, shop, chunk).await?,
-                Kind::Order => index_orders(tx, shop, chunk).await?,
-                Kind::Event => {}
+                Kind::Buyer => index_buyers(tx, *shop, chunk).await?,
+                Kind::Order => index_orders(tx, *shop, chunk).await?,
+                Kind::Ticket | Kind::Event => {}
             }
         }
+        count += ids.len();
     }
     for (shop, keys) in events {
-        for chunk in keys.chunks(CHUNK) {
-            count += add_events(tx, shop, chunk).await?;
-        }
+        count += index_tickets(tx, shop, &[], keys).await?;
     }
     Ok(count)
 }
@@ -361,14 +357,80 @@ struct EventKey {
 /// hundred.
 const MAX_LEXEMES_ADDED_TO: i32 = 10_000;
 
-/// Adds the words of the events `keys` (of the shop `shop`) to their tickets' documents; a
-/// ticket without a document yet, or with a large one, has its document built whole instead.
-/// Returns how many tickets' documents were written.
+/// Writes the documents of the tickets `whole` (built whole from the ticket and its timeline)
+/// and adds the words of the events `keys` to their tickets' documents (those of tickets not
+/// built whole); a ticket without a document yet, or with a large one, has its document built
+/// whole instead. Returns how many tickets' documents were written.
 ///
-/// The words are added at positions after the document's last, past a gap as between any two
-/// pieces ([`Doc::continuing`]): the document matches what building it whole would make, but for
-/// the order of its timeline's pieces when events committed out of order, which no query sees.
-async fn add_events(tx: &mut PgConnection, shop: ShopId, keys: &[EventKey]) -> sqlx::Result<usize> {
+/// Both go in one statement a chunk, in ascending ticket order: two indexers may hold rows of the
+/// same tickets (a ticket listed whole by one, an event of it by the other), and each takes the
+/// documents' locks in that one order, so neither waits for the other while holding what the
+/// other waits for. (Written in two passes, or in a map's order, two of them deadlocked.)
+///
+/// The words of an event are added at positions after the document's last, past a gap as
+/// between any two pieces ([`Doc::continuing`]): the document matches what building it whole
+/// would make, but for the order of its timeline's pieces when events committed out of order,
+/// which no query sees.
+async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys: Vec<EventKey>) -> sqlx::Result<usize> {
+    // What is written, by ticket: the whole document, or words to add.
+    let mut written: BTreeMap<i64, (String, bool)> = BTreeMap::new();
+    for chunk in whole.chunks(CHUNK) {
+        for (id, pieces) in ticket_pieces(tx, shop, chunk).await? {
+            written.insert(id, (doc_of(id, &pieces), false));
+        }
+    }
+    let keys: Vec<EventKey> = keys.into_iter().filter(|k| !written.contains_key(&k.ticket)).collect();
+    for chunk in keys.chunks(CHUNK) {
+        for (ticket, doc) in event_docs(tx, shop, chunk).await? {
+            written.insert(ticket, (doc.to_tsvector(), true));
+        }
+    }
+    let written: Vec<(i64, (String, bool))> = written.into_iter().collect();
+    let mut again = Vec::new();
+    for chunk in written.chunks(CHUNK) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let docs: Vec<&str> = chunk.iter().map(|(_, (doc, _))| doc.as_str()).collect();
+        let added: Vec<i64> = chunk.iter().filter(|(_, (_, add))| *add).map(|(id, _)| *id).collect();
+        // An addition that found no document (inserted: `xmax` 0) or a large one is built
+        // whole, below, on the rows this transaction now holds.
+        let rebuild: Vec<Option<i64>> = sqlx::query_scalar(
+            "INSERT INTO ticket_search AS s (shop_id, ticket_id, doc)
+             SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc) ORDER BY d.id
+             ON CONFLICT (shop_id, ticket_id) DO UPDATE
+                 SET doc = CASE WHEN NOT EXCLUDED.ticket_id = ANY($4) THEN EXCLUDED.doc
+                                WHEN length(s.doc) < $5 THEN s.doc || EXCLUDED.doc
+                                ELSE s.doc END
+             RETURNING CASE WHEN s.ticket_id = ANY($4) AND (s.xmax = 0 OR length(s.doc) >= $5) THEN s.ticket_id END",
+        )
+        .bind(shop)
+        .bind(&ids)
+        .bind(&docs)
+        .bind(&added)
+        .bind(MAX_LEXEMES_ADDED_TO)
+        .fetch_all(&mut *tx)
+        .await?;
+        again.extend(rebuild.into_iter().flatten());
+    }
+    for chunk in again.chunks(CHUNK) {
+        let pieces = ticket_pieces(tx, shop, chunk).await?;
+        let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(*id, p))).unzip();
+        store(
+            tx,
+            "UPDATE ticket_search s SET doc = d.doc::tsvector
+             FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+             WHERE s.shop_id = $1 AND s.ticket_id = d.id",
+            shop,
+            ids,
+            docs,
+        )
+        .await?;
+    }
+    Ok(written.len())
+}
+
+/// The words of the events `keys` (of the shop `shop`), as a document to add to each of their
+/// tickets' documents; a ticket whose events hold no words has none.
+async fn event_docs(tx: &mut PgConnection, shop: ShopId, keys: &[EventKey]) -> sqlx::Result<Vec<(i64, Doc)>> {
     let (ids, ats): (Vec<i64>, Vec<DateTime<Utc>>) = keys.iter().map(|k| (k.id, k.at)).unzip();
     // By key, each in its month: one probe of one month's primary key an event.
     let rows: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
@@ -402,34 +464,7 @@ async fn add_events(tx: &mut PgConnection, shop: ShopId, keys: &[EventKey]) -> s
         }
     }
     docs.retain(|(_, doc)| !doc.is_empty());
-    if docs.is_empty() {
-        return Ok(0);
-    }
-    let (tickets, docs): (Vec<i64>, Vec<String>) = docs.into_iter().map(|(id, doc)| (id, doc.to_tsvector())).unzip();
-    let added: Vec<i64> = sqlx::query_scalar(
-        "UPDATE ticket_search s SET doc = s.doc || d.doc::tsvector
-         FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
-         WHERE s.shop_id = $1 AND s.ticket_id = d.id AND length(s.doc) < $4
-         RETURNING s.ticket_id",
-    )
-    .bind(shop)
-    .bind(&tickets)
-    .bind(&docs)
-    .bind(MAX_LEXEMES_ADDED_TO)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut added = added;
-    added.sort_unstable();
-    let mut whole: Vec<i64> = tickets
-        .iter()
-        .copied()
-        .filter(|t| added.binary_search(t).is_err())
-        .collect();
-    whole.sort_unstable();
-    if !whole.is_empty() {
-        index_tickets(tx, shop, &whole).await?;
-    }
-    Ok(tickets.len())
+    Ok(docs)
 }
 
 /// The columns of a ticket's own text that [`Ticket`](crate::tickets::Ticket) does not hold,
@@ -644,21 +679,6 @@ async fn store(
         .execute(tx)
         .await?;
     Ok(())
-}
-
-async fn index_tickets(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
-    let pieces = ticket_pieces(tx, shop, ids).await?;
-    let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(*id, p))).unzip();
-    store(
-        tx,
-        "INSERT INTO ticket_search (shop_id, ticket_id, doc)
-         SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
-         ON CONFLICT (shop_id, ticket_id) DO UPDATE SET doc = EXCLUDED.doc",
-        shop,
-        ids,
-        docs,
-    )
-    .await
 }
 
 async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {

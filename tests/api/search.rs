@@ -714,3 +714,97 @@ async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_
         assert!(rebuilt.contains(&format!("'{word}'")), "{word} in {rebuilt}");
     }
 }
+
+#[tokio::test]
+async fn two_indexers_holding_the_same_tickets_the_other_way_round_both_finish() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
+    put_order(&app, &agent, shop, ORDER_NO, "tb_zhouzhou", PHONE, "蓝牙耳机 Pro").await;
+    let mut tickets = Vec::new();
+    for (description, summary) in [("耳机左边没有声音", "约定明天回电"), ("充电盒无法充电", "买家同意换货")]
+    {
+        let id = open(&app, &agent, shop, ORDER_NO, "complaint", description).await["id"]
+            .as_i64()
+            .expect("id");
+        follow_up(&app, &agent, id, summary).await;
+        tickets.push(id);
+    }
+    let [a, b] = tickets[..] else { unreachable!() };
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    let event_of = |ticket: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, chrono::DateTime<chrono::Utc>)>(
+                "SELECT id, at FROM ticket_events WHERE shop_id = $1 AND ticket_id = $2 AND kind = 'follow_up'",
+            )
+            .bind(shop)
+            .bind(ticket)
+            .fetch_one(&pool)
+            .await
+            .expect("follow-up")
+        }
+    };
+    let (event_a, event_b) = (event_of(a).await, event_of(b).await);
+    // The first two rows (b whole, an event of a) for one indexer, the next two (a whole, an
+    // event of b) for the other.
+    for (kind, ticket, event) in [
+        ("ticket", b, None),
+        ("event", a, Some(event_a)),
+        ("ticket", a, None),
+        ("event", b, Some(event_b)),
+    ] {
+        sqlx::query("INSERT INTO search_pending (shop_id, kind, id, event_id, event_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(shop)
+            .bind(kind)
+            .bind(ticket)
+            .bind(event.map(|e| e.0))
+            .bind(event.map(|e| e.1))
+            .execute(&app.pool)
+            .await
+            .expect("queued");
+    }
+    // Both documents held meanwhile, so that each indexer has taken its rows before either writes.
+    let mut holder = app.pool.begin().await.expect("begin");
+    sqlx::query("SELECT 1 FROM ticket_search WHERE shop_id = $1 AND ticket_id = ANY($2) FOR UPDATE")
+        .bind(shop)
+        .bind(vec![a, b])
+        .execute(&mut *holder)
+        .await
+        .expect("held");
+    let waiting = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .expect("waiting")
+    };
+    let indexer = || {
+        let pool = app.pool.clone();
+        tokio::spawn(async move { aftersales::search::index::drain(&pool, 2).await })
+    };
+    let first = indexer();
+    while waiting().await < 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let second = indexer();
+    while waiting().await < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    holder.commit().await.expect("released");
+    let first = first.await.expect("first indexer");
+    let second = second.await.expect("second indexer");
+    assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM search_pending")
+        .fetch_one(&app.pool)
+        .await
+        .expect("pending");
+    assert_eq!(pending, 0);
+    for (word, id) in [("回电", a), ("换货", b)] {
+        let found = search(&app, &agent, shop, &[("q", word)]).await;
+        assert_eq!(ids(&found), vec![id], "{word}");
+    }
+}
