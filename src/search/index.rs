@@ -8,7 +8,7 @@
 //! import, the sweep, a bulk loader — the database's triggers put the row in `search_pending`
 //! in the same transaction (`migrations/…_search.sql`): nothing written is missed. An event with
 //! words of its own is listed as itself rather than as its ticket, and its words are added to
-//! the ticket's document ([`add_events`]): a ticket's next follow-up costs the same whether it
+//! the ticket's document (`index_tickets`): a ticket's next follow-up costs the same whether it
 //! has two events or two hundred. The desk
 //! then indexes it in Rust ([`drain`]): every server's worker does so within a second, and a
 //! search first indexes what is pending in its shop, so that it finds everything committed
