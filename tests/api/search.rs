@@ -640,12 +640,18 @@ async fn the_bulk_indexers_workers_index_every_row_of_every_shop_once_over_many_
     assert_eq!(count(missing).await, 0);
 }
 
-#[tokio::test]
-async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_them() {
+/// A shop with an agent and one order to open tickets on.
+async fn one_order() -> (TestApp, ShopId, String) {
     let app = spawn_app().await;
     let shop = app.shop("shop-a").await;
     let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
     put_order(&app, &agent, shop, ORDER_NO, "tb_zhouzhou", PHONE, "蓝牙耳机 Pro").await;
+    (app, shop, agent)
+}
+
+#[tokio::test]
+async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_them() {
+    let (app, shop, agent) = one_order().await;
     let opened = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await;
     let id = opened["id"].as_i64().expect("id");
     let drain = || async {
@@ -717,10 +723,7 @@ async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_
 
 #[tokio::test]
 async fn two_indexers_holding_the_same_tickets_the_other_way_round_both_finish() {
-    let app = spawn_app().await;
-    let shop = app.shop("shop-a").await;
-    let (_, agent) = app.user("agent-a", Role::Agent, &[shop]).await;
-    put_order(&app, &agent, shop, ORDER_NO, "tb_zhouzhou", PHONE, "蓝牙耳机 Pro").await;
+    let (app, shop, agent) = one_order().await;
     let mut tickets = Vec::new();
     for (description, summary) in [("耳机左边没有声音", "约定明天回电"), ("充电盒无法充电", "买家同意换货")]
     {
