@@ -379,9 +379,11 @@ async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys:
             written.insert(id, (doc_of(id, &pieces), false));
         }
     }
+    // All in one read (a batch is at most a few thousand rows): read in chunks, the events of a
+    // ticket split between two would make two additions, one written over the other.
     let keys: Vec<EventKey> = keys.into_iter().filter(|k| !written.contains_key(&k.ticket)).collect();
-    for chunk in keys.chunks(CHUNK) {
-        for (ticket, doc) in event_docs(tx, shop, chunk).await? {
+    if !keys.is_empty() {
+        for (ticket, doc) in event_docs(tx, shop, &keys).await? {
             written.insert(ticket, (doc.to_tsvector(), true));
         }
     }

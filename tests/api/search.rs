@@ -811,3 +811,35 @@ async fn two_indexers_holding_the_same_tickets_the_other_way_round_both_finish()
         assert_eq!(ids(&found), vec![id], "{word}");
     }
 }
+
+#[tokio::test]
+async fn a_ticket_with_hundreds_of_events_in_one_batch_keeps_the_words_of_every_one() {
+    let (app, shop, agent) = one_order().await;
+    let id = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await["id"]
+        .as_i64()
+        .expect("id");
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    // More events than the indexer writes in one statement (500), all of one ticket, in one
+    // batch (as an import of a long history would queue them).
+    sqlx::query(
+        "INSERT INTO ticket_events (shop_id, ticket_id, at, kind, data)
+         SELECT $1, $2, $3, 'note',
+                jsonb_build_object('text', CASE g WHEN 1 THEN 'firstnote' WHEN 600 THEN 'lastnote' ELSE 'note ' || g END)
+         FROM generate_series(1, 600) g",
+    )
+    .bind(shop)
+    .bind(id)
+    .bind(app.now())
+    .execute(&app.pool)
+    .await
+    .expect("notes");
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    for word in ["firstnote", "lastnote", "耳机"] {
+        let found = search(&app, &agent, shop, &[("q", word)]).await;
+        assert_eq!(ids(&found), vec![id], "{word}");
+    }
+}
