@@ -325,18 +325,21 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sql
     }
     let mut count = 0;
     for ((shop, kind), ids) in &groups {
-        if *kind == Kind::Ticket {
-            count += index_tickets(tx, *shop, ids, events.remove(shop).unwrap_or_default()).await?;
-            continue;
-        }
-        for chunk in ids.chunks(CHUNK) {
-            match kind {
-                Kind::Buyer => index_buyers(tx, *shop, chunk).await?,
-                Kind::Order => index_orders(tx, *shop, chunk).await?,
-                Kind::Ticket | Kind::Event => {}
+        count += match kind {
+            Kind::Ticket => index_tickets(tx, *shop, ids, events.remove(shop).unwrap_or_default()).await?,
+            Kind::Buyer | Kind::Order => {
+                for chunk in ids.chunks(CHUNK) {
+                    if *kind == Kind::Buyer {
+                        index_buyers(tx, *shop, chunk).await?;
+                    } else {
+                        index_orders(tx, *shop, chunk).await?;
+                    }
+                }
+                ids.len()
             }
-        }
-        count += ids.len();
+            // Listed with their tickets above.
+            Kind::Event => 0,
+        };
     }
     for (shop, keys) in events {
         count += index_tickets(tx, shop, &[], keys).await?;
@@ -372,27 +375,28 @@ const MAX_LEXEMES_ADDED_TO: i32 = 10_000;
 /// would make, but for the order of its timeline's pieces when events committed out of order,
 /// which no query sees.
 async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys: Vec<EventKey>) -> sqlx::Result<usize> {
-    // What is written, by ticket: the whole document, or words to add.
-    let mut written: BTreeMap<i64, (String, bool)> = BTreeMap::new();
-    for chunk in whole.chunks(CHUNK) {
-        for (id, pieces) in ticket_pieces(tx, shop, chunk).await? {
-            written.insert(id, (doc_of(id, &pieces), false));
-        }
+    let mut written: BTreeMap<i64, Written> = BTreeMap::new();
+    for (id, doc) in whole_docs(tx, shop, whole).await? {
+        written.insert(id, Written::Whole(doc));
     }
     // All in one read (a batch is at most a few thousand rows): read in chunks, the events of a
     // ticket split between two would make two additions, one written over the other.
     let keys: Vec<EventKey> = keys.into_iter().filter(|k| !written.contains_key(&k.ticket)).collect();
     if !keys.is_empty() {
         for (ticket, doc) in event_docs(tx, shop, &keys).await? {
-            written.insert(ticket, (doc.to_tsvector(), true));
+            written.insert(ticket, Written::Added(doc.to_tsvector()));
         }
     }
-    let written: Vec<(i64, (String, bool))> = written.into_iter().collect();
+    let written: Vec<(i64, Written)> = written.into_iter().collect();
     let mut again = Vec::new();
     for chunk in written.chunks(CHUNK) {
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let docs: Vec<&str> = chunk.iter().map(|(_, (doc, _))| doc.as_str()).collect();
-        let added: Vec<i64> = chunk.iter().filter(|(_, (_, add))| *add).map(|(id, _)| *id).collect();
+        let docs: Vec<&str> = chunk.iter().map(|(_, w)| w.text()).collect();
+        let added: Vec<i64> = chunk
+            .iter()
+            .filter(|(_, w)| matches!(w, Written::Added(_)))
+            .map(|(id, _)| *id)
+            .collect();
         // An addition that found no document (inserted: `xmax` 0) or a large one is built
         // whole, below, on the rows this transaction now holds.
         let rebuild: Vec<Option<i64>> = sqlx::query_scalar(
@@ -413,9 +417,8 @@ async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys:
         .await?;
         again.extend(rebuild.into_iter().flatten());
     }
-    for chunk in again.chunks(CHUNK) {
-        let pieces = ticket_pieces(tx, shop, chunk).await?;
-        let (ids, docs): (Vec<i64>, Vec<String>) = pieces.iter().map(|(id, p)| (*id, doc_of(*id, p))).unzip();
+    if !again.is_empty() {
+        let (ids, docs): (Vec<i64>, Vec<String>) = whole_docs(tx, shop, &again).await?.into_iter().unzip();
         store(
             tx,
             "UPDATE ticket_search s SET doc = d.doc::tsvector
@@ -428,6 +431,33 @@ async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys:
         .await?;
     }
     Ok(written.len())
+}
+
+/// What [`index_tickets`] writes for a ticket: its whole document, or words to add to it (a
+/// `tsvector` in PostgreSQL's input syntax either way).
+enum Written {
+    Whole(String),
+    Added(String),
+}
+
+impl Written {
+    fn text(&self) -> &str {
+        match self {
+            Written::Whole(doc) | Written::Added(doc) => doc,
+        }
+    }
+}
+
+/// The whole documents of the tickets `ids` (those that exist), from their own fields and
+/// their timelines, read a chunk at a time.
+async fn whole_docs(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<Vec<(i64, String)>> {
+    let mut docs = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        for (id, pieces) in ticket_pieces(tx, shop, chunk).await? {
+            docs.push((id, doc_of(id, &pieces)));
+        }
+    }
+    Ok(docs)
 }
 
 /// The words of the events `keys` (of the shop `shop`), as a document to add to each of their
