@@ -1492,6 +1492,11 @@ where
 /// `nick`, `orders`, `recent_orders` (paid at or after `since`, or not paid), `tickets`,
 /// `return_requests` (returns and exchanges), `recent_requests` (returns, exchanges and refunds
 /// opened at or after `since`) and `refunds` (tickets ever moved to refunded).
+///
+/// Both are read from the indexes by buyer alone (`orders_customer`, `tickets_customer`: in the
+/// lists' order, with what is counted; migration `…_buyer_file_from_indexes`). The tickets are
+/// those the list shows without its join to their orders: every ticket has its order (a foreign
+/// key), so the join drops none.
 pub async fn customer_counts<T>(
     db: impl PgExecutor<'_>,
     shop: ShopId,
@@ -1506,8 +1511,7 @@ where
              SELECT o.paid_at FROM orders o WHERE o.shop_id = $1 AND o.customer_id = $2
              ORDER BY o.paid_at DESC NULLS LAST, o.id DESC LIMIT 200),
          t AS (
-             SELECT t.kind, t.opened_at, t.refunded_at
-             FROM tickets t JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
+             SELECT t.kind, t.opened_at, t.refunded_at FROM tickets t
              WHERE t.shop_id = $1 AND t.customer_id = $2
              ORDER BY t.opened_at DESC, t.id DESC LIMIT 200)
          SELECT (SELECT c.nick FROM customers c WHERE c.shop_id = $1 AND c.id = $2) AS nick,
