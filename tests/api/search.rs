@@ -649,11 +649,18 @@ async fn one_order() -> (TestApp, ShopId, String) {
     (app, shop, agent)
 }
 
+/// [`one_order`] with a complaint opened on it (its id last).
+async fn one_ticket() -> (TestApp, ShopId, String, i64) {
+    let (app, shop, agent) = one_order().await;
+    let id = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await["id"]
+        .as_i64()
+        .expect("id");
+    (app, shop, agent, id)
+}
+
 #[tokio::test]
 async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_them() {
-    let (app, shop, agent) = one_order().await;
-    let opened = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await;
-    let id = opened["id"].as_i64().expect("id");
+    let (app, shop, agent, id) = one_ticket().await;
     let drain = || async {
         aftersales::search::index::drain(&app.pool, 1_000)
             .await
@@ -814,10 +821,7 @@ async fn two_indexers_holding_the_same_tickets_the_other_way_round_both_finish()
 
 #[tokio::test]
 async fn a_ticket_with_hundreds_of_events_in_one_batch_keeps_the_words_of_every_one() {
-    let (app, shop, agent) = one_order().await;
-    let id = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await["id"]
-        .as_i64()
-        .expect("id");
+    let (app, shop, agent, id) = one_ticket().await;
     aftersales::search::index::drain(&app.pool, 1_000)
         .await
         .expect("drains");
@@ -856,10 +860,7 @@ fn node_types(plan: &Value, into: &mut Vec<String>) {
 
 #[tokio::test]
 async fn the_indexer_reads_a_batchs_timelines_ticket_by_ticket_whatever_the_planner_would_rather_do() {
-    let (app, shop, agent) = one_order().await;
-    let id = open(&app, &agent, shop, ORDER_NO, "complaint", "耳机左边没有声音").await["id"]
-        .as_i64()
-        .expect("id");
+    let (app, shop, _, id) = one_ticket().await;
     let (event, at): (i64, chrono::DateTime<chrono::Utc>) =
         sqlx::query_as("SELECT id, at FROM ticket_events WHERE shop_id = $1 AND ticket_id = $2 ORDER BY id LIMIT 1")
             .bind(shop)
