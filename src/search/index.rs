@@ -360,17 +360,9 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sql
     for ((shop, kind), ids) in &groups {
         count += match kind {
             Kind::Ticket => index_tickets(tx, *shop, ids, events.remove(shop).unwrap_or_default()).await?,
-            Kind::Buyer | Kind::Order => {
-                for chunk in ids.chunks(CHUNK) {
-                    if *kind == Kind::Buyer {
-                        index_buyers(tx, *shop, chunk).await?;
-                    } else {
-                        index_orders(tx, *shop, chunk).await?;
-                    }
-                }
-                ids.len()
-            }
-            // Listed with their tickets above.
+            Kind::Buyer => index_buyers(tx, *shop, ids).await?,
+            Kind::Order => index_orders(tx, *shop, ids).await?,
+            // Never grouped: events are written with their tickets' documents, by shop.
             Kind::Event => 0,
         };
     }
@@ -727,66 +719,76 @@ async fn store(
     Ok(())
 }
 
-async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
-    let rows: Vec<(i64, String, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT id, nick, name, phone FROM customers WHERE shop_id = $1 AND id = ANY($2)")
-            .bind(shop)
-            .bind(ids)
-            .fetch_all(&mut *tx)
-            .await?;
-    let (ids, docs): (Vec<i64>, Vec<String>) = rows
-        .into_iter()
-        .map(|(id, nick, name, phone)| {
-            let mut p = vec![(Source::Nick, nick)];
-            p.extend(name.map(|n| (Source::Name, n)));
-            p.extend(phone.map(|n| (Source::Phone, n)));
-            (id, doc_of(id, &p))
-        })
-        .unzip();
-    store(
-        tx,
-        "INSERT INTO buyer_search (shop_id, customer_id, doc)
-         SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
-         ON CONFLICT (shop_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
-        shop,
-        ids,
-        docs,
-    )
-    .await
+/// Writes the documents of the buyers `ids` (those that exist), a chunk a statement; returns how
+/// many were listed.
+async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<usize> {
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT id, nick, name, phone FROM customers WHERE shop_id = $1 AND id = ANY($2)")
+                .bind(shop)
+                .bind(chunk)
+                .fetch_all(&mut *tx)
+                .await?;
+        let (found, docs): (Vec<i64>, Vec<String>) = rows
+            .into_iter()
+            .map(|(id, nick, name, phone)| {
+                let mut p = vec![(Source::Nick, nick)];
+                p.extend(name.map(|n| (Source::Name, n)));
+                p.extend(phone.map(|n| (Source::Phone, n)));
+                (id, doc_of(id, &p))
+            })
+            .unzip();
+        store(
+            tx,
+            "INSERT INTO buyer_search (shop_id, customer_id, doc)
+             SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+             ON CONFLICT (shop_id, customer_id) DO UPDATE SET doc = EXCLUDED.doc",
+            shop,
+            found,
+            docs,
+        )
+        .await?;
+    }
+    Ok(ids.len())
 }
 
-async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<()> {
-    let rows: Vec<(i64, String, Vec<String>, Vec<String>)> = sqlx::query_as(
-        "SELECT o.id, o.order_no,
-                COALESCE(array_agg(l.sku ORDER BY l.sku) FILTER (WHERE l.sku IS NOT NULL), '{}'),
-                COALESCE(array_agg(l.title ORDER BY l.sku) FILTER (WHERE l.sku IS NOT NULL), '{}')
-         FROM orders o LEFT JOIN order_lines l ON l.shop_id = o.shop_id AND l.order_id = o.id
-         WHERE o.shop_id = $1 AND o.id = ANY($2)
-         GROUP BY o.id, o.order_no",
-    )
-    .bind(shop)
-    .bind(ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let (ids, docs): (Vec<i64>, Vec<String>) = rows
-        .into_iter()
-        .map(|(id, order_no, skus, titles)| {
-            let mut p = vec![(Source::OrderNo, order_no)];
-            p.extend(skus.into_iter().map(|s| (Source::Sku, s)));
-            p.extend(titles.into_iter().map(|s| (Source::Title, s)));
-            (id, doc_of(id, &p))
-        })
-        .unzip();
-    store(
-        tx,
-        "INSERT INTO order_search (shop_id, order_id, doc)
-         SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
-         ON CONFLICT (shop_id, order_id) DO UPDATE SET doc = EXCLUDED.doc",
-        shop,
-        ids,
-        docs,
-    )
-    .await
+/// Writes the documents of the orders `ids` (those that exist), a chunk a statement; returns how
+/// many were listed.
+async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx::Result<usize> {
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(i64, String, Vec<String>, Vec<String>)> = sqlx::query_as(
+            "SELECT o.id, o.order_no,
+                    COALESCE(array_agg(l.sku ORDER BY l.sku) FILTER (WHERE l.sku IS NOT NULL), '{}'),
+                    COALESCE(array_agg(l.title ORDER BY l.sku) FILTER (WHERE l.sku IS NOT NULL), '{}')
+             FROM orders o LEFT JOIN order_lines l ON l.shop_id = o.shop_id AND l.order_id = o.id
+             WHERE o.shop_id = $1 AND o.id = ANY($2)
+             GROUP BY o.id, o.order_no",
+        )
+        .bind(shop)
+        .bind(chunk)
+        .fetch_all(&mut *tx)
+        .await?;
+        let (found, docs): (Vec<i64>, Vec<String>) = rows
+            .into_iter()
+            .map(|(id, order_no, skus, titles)| {
+                let mut p = vec![(Source::OrderNo, order_no)];
+                p.extend(skus.into_iter().map(|s| (Source::Sku, s)));
+                p.extend(titles.into_iter().map(|s| (Source::Title, s)));
+                (id, doc_of(id, &p))
+            })
+            .unzip();
+        store(
+            tx,
+            "INSERT INTO order_search (shop_id, order_id, doc)
+             SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+             ON CONFLICT (shop_id, order_id) DO UPDATE SET doc = EXCLUDED.doc",
+            shop,
+            found,
+            docs,
+        )
+        .await?;
+    }
+    Ok(ids.len())
 }
 
 /// The index's size on disk (tables, GIN indexes and their TOAST), in bytes.
