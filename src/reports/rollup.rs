@@ -683,7 +683,9 @@ macro_rules! period_key {
 
 /// The rows of a period read netted ([`month_rows_netted`]): the month rows `$5`–`$6`, the days
 /// of the period before and after them, and, taken back (`sign` −1), the days of those months
-/// outside the period (before `$3`, after `$4`).
+/// outside the period (before `$3`, after `$4`). `OFFSET 0` keeps the subquery whole, so that
+/// each row's sign is worked out once: pulled up into the sums, it was worked out again for
+/// each of the thirteen (a year by SKU, some 46,000 rows: 72 ms against 51 ms).
 macro_rules! netted_rows {
     () => {
         "FROM (SELECT d.*, CASE WHEN d.span = 'day' AND (d.start < $3 OR d.start > $4) THEN -1 ELSE 1 END AS sign
@@ -693,7 +695,8 @@ macro_rules! netted_rows {
                       OR (d.span = 'day' AND d.start >= $3 AND d.start < $5)
                       OR (d.span = 'day' AND d.start >= $5 AND d.start < $3)
                       OR (d.span = 'day' AND d.start >= $6 AND d.start <= $4)
-                      OR (d.span = 'day' AND d.start > $4 AND d.start < $6))) AS r"
+                      OR (d.span = 'day' AND d.start > $4 AND d.start < $6))
+               OFFSET 0) AS r"
     };
 }
 
