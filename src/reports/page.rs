@@ -590,11 +590,18 @@ async fn knowledge_of(
     skus.extend(crate::knowledge::noted_skus(&state.pool, shop.id).await?);
     skus.sort();
     skus.dedup();
-    let known = crate::knowledge::per_sku(&state.pool, shop.id, &skus).await?;
+    // By SKU: a year lists thousands, and searching the list for each cost the page more than
+    // any statement it runs.
+    let known: std::collections::HashMap<String, crate::knowledge::SkuKnowledge> =
+        crate::knowledge::per_sku(&state.pool, shop.id, &skus)
+            .await?
+            .into_iter()
+            .map(|k| (k.sku.clone(), k))
+            .collect();
     let mut rows: Vec<(String, Rate, crate::knowledge::SkuKnowledge)> = skus
         .iter()
         .map(|sku| {
-            let k = known.iter().find(|k| &k.sku == sku).cloned().unwrap_or_default();
+            let k = known.get(sku).cloned().unwrap_or_default();
             let rate = figures
                 .get(sku)
                 .map_or(Rate::new(0, 0, Basis::SignDate), |f| f.return_rate);
