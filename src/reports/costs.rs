@@ -36,8 +36,10 @@ pub struct CostRow {
 
 /// The cost per SKU of `period` (days of the shop's `zone`), the costliest first: the stale
 /// days of the counted refunds are recounted first unless a background recount keeps them fresh
-/// (as for every report figure, [`super::figures`]).
-pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period) -> sqlx::Result<Vec<CostRow>> {
+/// (as for every report figure, [`super::figures`]). The costliest `titled` rows carry their
+/// item's title, the others none: a title is a look-up among the shop's order lines, and a
+/// year lists thousands of SKUs where the page shows twenty.
+pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period, titled: usize) -> sqlx::Result<Vec<CostRow>> {
     if !rollup::refresher_running() {
         rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
     }
@@ -80,15 +82,20 @@ pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period) -> sql
              -- An entry of the ledger, a reship or a fee shows its SKU even when it nets to
              -- nothing; refunds of the period taken back as much (a later move lowering an
              -- amount) alone do not.
-             HAVING sum(refunds) <> 0 OR bool_or(entry))
+             HAVING sum(refunds) <> 0 OR bool_or(entry)),
+         ranked AS (
+             SELECT per_sku.*, (refunds + compensation + postage + reships) AS total,
+                    row_number() OVER (ORDER BY refunds + compensation + postage + reships DESC, sku) AS rank
+             FROM per_sku)
          SELECT sku,
-                COALESCE((SELECT l.title FROM order_lines l WHERE l.shop_id = $1 AND l.sku = per_sku.sku
-                          ORDER BY l.order_id DESC LIMIT 1), '') AS title,
+                CASE WHEN rank <= $8
+                     THEN COALESCE((SELECT l.title FROM order_lines l WHERE l.shop_id = $1 AND l.sku = ranked.sku
+                                    ORDER BY l.order_id DESC LIMIT 1), '')
+                     ELSE '' END AS title,
                 refunds::bigint AS refunds_fen, compensation::bigint AS compensation_fen,
-                postage::bigint AS postage_fen, reships::bigint AS reships_fen,
-                (refunds + compensation + postage + reships)::bigint AS total_fen
-         FROM per_sku
-         ORDER BY total_fen DESC, sku",
+                postage::bigint AS postage_fen, reships::bigint AS reships_fen, total::bigint AS total_fen
+         FROM ranked
+         ORDER BY rank",
     )
     .bind(shop)
     .bind(from)
@@ -97,6 +104,7 @@ pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period) -> sql
     .bind(period.to)
     .bind(month_from)
     .bind(month_to)
+    .bind(i64::try_from(titled).unwrap_or(i64::MAX))
     .fetch_all(db.reads)
     .await
 }

@@ -573,8 +573,13 @@ pub fn tickets_table(t: Tr, by: GroupBy, rows: &[(String, Figures)]) -> Table {
 
 /// The after-sales cost of a period, per SKU (read from the primary: the ledger's and the
 /// goods' tables are small and change by the minute).
-async fn costs_of(state: &AppState, shop: &crate::shops::Shop, period: Period) -> sqlx::Result<Vec<CostRow>> {
-    super::costs::costs(super::Pools::one(&state.pool), shop.id, shop.zone(), period).await
+async fn costs_of(
+    state: &AppState,
+    shop: &crate::shops::Shop,
+    period: Period,
+    titled: usize,
+) -> sqlx::Result<Vec<CostRow>> {
+    super::costs::costs(super::Pools::one(&state.pool), shop.id, shop.zone(), period, titled).await
 }
 
 /// Each SKU of the period with its return rate, its notes (its own and its category's) and the
@@ -1092,7 +1097,7 @@ pub async fn show_reports(
     let knowledge = knowledge_table(t, &for_the_page(knowledge_of(&state, &shop, &sku_figures).await?));
     let skus = sku_bars(t, sku_figures);
 
-    let costs = costs_of(&state, &shop, period).await?;
+    let costs = costs_of(&state, &shop, period, COST_ROWS).await?;
     let base = format!(
         "/reports/export.csv?shop={}&from={}&to={}",
         shop.id, report.from, report.to
@@ -1160,7 +1165,7 @@ pub async fn export_csv(State(state): State<AppState>, page: Page, ApiQuery(quer
     let which = query.table.as_deref().unwrap_or("rows");
     let table = match which {
         "summary" => summary_table(t, &report, &satisfaction),
-        "costs" => costs_table(t, &costs_of(&state, &shop, period).await?, usize::MAX),
+        "costs" => costs_table(t, &costs_of(&state, &shop, period, usize::MAX).await?, usize::MAX),
         "knowledge" => {
             let figures = figures_without_p90(state.reports_db(), shop.id, period, GroupBy::Sku).await?;
             knowledge_table(t, &knowledge_of(&state, &shop, &figures).await?)

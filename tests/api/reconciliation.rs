@@ -262,6 +262,88 @@ async fn a_reship_records_its_cost_and_appears_in_the_periods_after_sales_cost()
     );
 }
 
+/// Reships the one line of `order` (`sku`) at `cost_fen`, on a complaint opened for it.
+async fn reshipped(d: &Desk, order: &str, sku: &str, cost_fen: i64) {
+    let opened = d
+        .app
+        .post(
+            &format!("/api/v1/shops/{}/tickets", d.shop),
+            &d.agent_token,
+            json!({ "kind": "complaint", "order_no": order, "sku": sku, "reason": "quality", "description": "少发一件" }),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
+    let ticket = opened.body["id"].as_i64().expect("id");
+    let reship = d
+        .app
+        .post(
+            &format!("/api/v1/tickets/{ticket}/reships"),
+            &d.agent_token,
+            json!({ "reason": "missing_item", "sku": sku, "quantity": 1, "carrier": "sf", "tracking_no": "SF1234567890123", "cost_fen": cost_fen }),
+        )
+        .await;
+    assert_eq!(reship.status, StatusCode::CREATED, "{:?}", reship.body);
+}
+
+#[tokio::test]
+async fn the_costs_look_up_titles_only_for_the_rows_asked_and_keep_the_same_order_and_sums() {
+    let d = desk().await;
+    let put = d
+        .app
+        .put(
+            &format!("/api/v1/shops/{}/orders/O-2", d.shop),
+            &d.agent_token,
+            json!({
+                "buyer": "tb_buyer02", "paid_at": "2025-03-01T02:00:00Z", "shipped_at": "2025-03-02T02:00:00Z",
+                "signed_at": (d.app.now() - chrono::Duration::days(2)).to_rfc3339(),
+                "lines": [{ "sku": "SKU-2", "title": "羊毛袜 灰色", "category": "服装", "quantity": 1,
+                            "unit_price_fen": 1900, "no_reason_exclusion": "none" }]
+            }),
+        )
+        .await;
+    assert!(put.status.is_success(), "{:?}", put.body);
+    reshipped(&d, "O-1", "SKU-1", 900).await;
+    reshipped(&d, "O-2", "SKU-2", 2_300).await;
+
+    let day = d.app.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let period = aftersales::reports::rates::Period::new(day, day).expect("period");
+    let costs = |titled: usize| {
+        aftersales::reports::costs::costs(
+            aftersales::reports::Pools::one(&d.app.pool),
+            d.shop,
+            chrono_tz::Asia::Shanghai,
+            period,
+            titled,
+        )
+    };
+    let shown = |rows: Vec<aftersales::reports::costs::CostRow>| -> Vec<(String, String, i64)> {
+        rows.into_iter().map(|r| (r.sku, r.title, r.total_fen)).collect()
+    };
+    // The costliest first, each with its title when all are asked for …
+    assert_eq!(
+        shown(costs(usize::MAX).await.expect("costs")),
+        [
+            ("SKU-2".to_string(), "羊毛袜 灰色".to_string(), 2_300),
+            ("SKU-1".to_string(), "纯棉T恤 白色 L".to_string(), 900),
+        ]
+    );
+    // … and only the costliest titled when one is: the same rows, in the same order.
+    assert_eq!(
+        shown(costs(1).await.expect("costs")),
+        [
+            ("SKU-2".to_string(), "羊毛袜 灰色".to_string(), 2_300),
+            ("SKU-1".to_string(), String::new(), 900),
+        ]
+    );
+    assert_eq!(
+        shown(costs(0).await.expect("costs")),
+        [
+            ("SKU-2".to_string(), String::new(), 2_300),
+            ("SKU-1".to_string(), String::new(), 900)
+        ]
+    );
+}
+
 /// The refunds of SKU-1 in the after-sales cost of `from`–`to` (0 when the SKU is not there).
 async fn refunds_of(d: &Desk, from: chrono::NaiveDate, to: chrono::NaiveDate) -> i64 {
     let costs = d

@@ -861,7 +861,7 @@ async fn a_shop_loaded_in_bulk_has_its_figures_counted_from_what_was_written() {
                 assert_eq!(read, days, "{dim} {from}..{to}");
             }
             let pools = aftersales::reports::Pools::one(&app.pool);
-            let costs = aftersales::reports::costs::costs(pools, shop, chrono_tz::Asia::Shanghai, period)
+            let costs = aftersales::reports::costs::costs(pools, shop, chrono_tz::Asia::Shanghai, period, usize::MAX)
                 .await
                 .expect("costs");
             let mut refunds: Vec<(String, i64)> = costs.into_iter().map(|c| (c.sku, c.refunds_fen)).collect();
