@@ -279,6 +279,49 @@ async fn events_stored_by_earlier_versions_render_and_read_unchanged() {
 }
 
 #[tokio::test]
+async fn an_assignment_names_its_worker_after_they_are_disabled_as_before() {
+    let desk = desk().await;
+    let ticket = desk.open("return", "no_reason").await;
+    let id = ticket["id"].as_i64().expect("id");
+    desk.assign(id, json!(desk.agent.0)).await;
+    desk.assign(id, json!(desk.supervisor.0)).await;
+    let name = |user: i64| {
+        sqlx::query_scalar::<_, String>("SELECT display_name FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_one(&desk.app.pool)
+    };
+    let (agent_name, supervisor_name) = (
+        name(desk.agent.0).await.expect("name"),
+        name(desk.supervisor.0).await.expect("name"),
+    );
+    // The page names the shop's workers from the list it reads for the assignee picker; one no
+    // longer on it is named from the users.
+    sqlx::query("UPDATE users SET disabled = true WHERE id = $1")
+        .bind(desk.agent.0)
+        .execute(&desk.app.pool)
+        .await
+        .expect("disable");
+    let zh = browser_in(&desk.app, "super-a", "zh").await;
+    let page = zh
+        .get(desk.app.url(&format!("/tickets/{id}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let assigned: Vec<String> = timeline_entries(&page.text().await.expect("text"))
+        .into_iter()
+        .filter(|entry| entry.3 == "ev-assigned")
+        .map(|entry| entry.1)
+        .collect();
+    assert_eq!(
+        assigned.last().map(String::as_str),
+        Some(format!("分配给 {supervisor_name}").as_str()),
+        "{assigned:?}"
+    );
+    assert!(assigned.contains(&format!("分配给 {agent_name}")), "{assigned:?}");
+}
+
+#[tokio::test]
 async fn the_desk_writes_each_event_in_the_stored_form_it_always_had() {
     let desk = desk().await;
     let ticket = desk.open("return", "no_reason").await;

@@ -292,8 +292,10 @@ pub async fn partial(
     let stock = crate::returns::page::StockBox::ask(&mut batch, ticket);
     let knowledge = crate::knowledge::page::KnowledgeBox::ask(&mut batch, ticket);
     let answers = batch.run(&mut *db).await?;
+    let workers = answers.rows(workers)?;
     let events = repo::events(&mut *db, ticket).await?;
-    let names = user_names(&mut *db, &events).await?;
+    let known = workers.iter().map(|w| (w.id.0, w.display_name.clone()));
+    let names = user_names(&mut *db, &events, known).await?;
     let order = crate::orders::find_with(&mut *db, ticket.shop_id, &ticket.order_no).await?;
     let line = order
         .as_ref()
@@ -454,7 +456,6 @@ pub async fn partial(
     });
     let needs_resolution =
         ticket.position.allowed_moves().contains(&Status::Resolved) && ticket.kind() == TicketKind::Logistics;
-    let workers = answers.rows(workers)?;
     let mut assignees = vec![Choice::new("", t.t("ticket.unassigned"), ticket.assignee_id.is_none())];
     assignees.extend(workers.iter().map(|w| {
         Choice::new(
@@ -709,7 +710,15 @@ fn verdict_box(t: Tr, record: &SevenDayRecord, ticket: &Ticket) -> VerdictBox {
     }
 }
 
-async fn user_names(db: impl PgExecutor<'_>, events: &[Event]) -> PageResult<HashMap<i64, String>> {
+/// The names of the users the timeline's assignments name: from `known` (the shop's workers,
+/// already read for the page) where it has them, the others (a worker since disabled or gone
+/// from the shop) read.
+async fn user_names(
+    db: impl PgExecutor<'_>,
+    events: &[Event],
+    known: impl IntoIterator<Item = (i64, String)>,
+) -> PageResult<HashMap<i64, String>> {
+    let mut names: HashMap<i64, String> = known.into_iter().collect();
     let mut ids: Vec<i64> = events
         .iter()
         .filter_map(|e| {
@@ -723,16 +732,17 @@ async fn user_names(db: impl PgExecutor<'_>, events: &[Event]) -> PageResult<Has
         .flatten()
         .map(|id| id.0)
         .collect();
+    ids.retain(|id| !names.contains_key(id));
     ids.sort_unstable();
     ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+    if !ids.is_empty() {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(db)
+            .await?;
+        names.extend(rows);
     }
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM users WHERE id = ANY($1)")
-        .bind(&ids)
-        .fetch_all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
+    Ok(names)
 }
 
 /// Text worth showing: trimmed, and none when empty.
@@ -1029,7 +1039,7 @@ pub async fn show_changes(
     let ticket = load(&state, &page.user, id).await?;
     let t = Tr::new(page.t.lang, ticket.time_zone);
     let events = repo::events_by_others_after(&state.pool, ticket.shop_id, ticket.id, query.seen, page.user.id).await?;
-    let names = user_names(&state.pool, &events).await?;
+    let names = user_names(&state.pool, &events, []).await?;
     let changes = events.iter().map(|e| event_row(t, e, &names, &ticket)).collect();
     Ok(render(&ChangesView {
         t,
