@@ -8,10 +8,11 @@ pub mod api;
 pub mod page;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
-use sqlx::{FromRow, PgExecutor, PgPool};
+use serde::{Deserialize, Serialize};
+use sqlx::{FromRow, PgPool};
 use utoipa::ToSchema;
 
+use crate::db::batch::Read;
 use crate::ids::{CustomerId, ShopId, TicketId};
 use crate::tickets;
 
@@ -117,7 +118,7 @@ pub async fn file(pool: &PgPool, shop: ShopId, customer: CustomerId, now: DateTi
 
 /// What the ticket page shows of a buyer's file, counted by the database in one statement over
 /// the same newest orders and tickets the file lists (so that both pages say the same).
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, Deserialize)]
 pub struct BuyerCounts {
     pub nick: String,
     pub orders: i64,
@@ -137,14 +138,10 @@ impl BuyerCounts {
     }
 }
 
-/// The counts of a shop's buyer's file as of `now`, without the file's lists.
-pub async fn counts(
-    db: impl PgExecutor<'_>,
-    shop: ShopId,
-    customer: CustomerId,
-    now: DateTime<Utc>,
-) -> sqlx::Result<BuyerCounts> {
-    tickets::repo::customer_counts(db, shop, customer, now - Duration::days(FLAG_WINDOW_DAYS)).await
+/// The counts of a shop's buyer's file as of `now`, without the file's lists: one row (the
+/// ticket page reads it in its batch).
+pub fn counts(shop: ShopId, customer: CustomerId, now: DateTime<Utc>) -> Read<BuyerCounts> {
+    tickets::repo::customer_counts(shop, customer, now - Duration::days(FLAG_WINDOW_DAYS))
 }
 
 #[cfg(test)]

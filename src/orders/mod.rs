@@ -284,7 +284,7 @@ pub async fn upsert(pool: &PgPool, shop: ShopId, order_no: &str, input: &OrderIn
     Ok((order, created))
 }
 
-#[derive(FromRow)]
+#[derive(FromRow, Deserialize)]
 struct OrderRow {
     id: OrderId,
     order_no: String,
@@ -309,7 +309,13 @@ pub async fn find(pool: &PgPool, shop: ShopId, order_no: &str) -> sqlx::Result<O
 /// [`find`] on the caller's connection (inside its transaction). One statement: the order with
 /// its lines (by SKU) gathered into arrays.
 pub async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &str) -> sqlx::Result<Option<Order>> {
-    let row: Option<OrderWithLines> = sqlx::query_as(
+    let row = with_lines(shop, order_no.to_string()).optional(&mut *conn).await?;
+    Ok(row.map(OrderWithLines::into_order))
+}
+
+/// The read of [`find_with`], for a [`crate::db::batch::Batch`] (the ticket page's).
+pub fn with_lines(shop: ShopId, order_no: String) -> Read<OrderWithLines> {
+    Read::new(
         "SELECT o.id, o.order_no, c.nick AS buyer, o.customer_id, o.paid_at, o.shipped_at, o.signed_at, o.note,
                 l.skus, l.titles, l.categories, l.quantities, l.unit_prices_fen, l.exclusions, l.signed
          FROM orders o JOIN customers c ON c.shop_id = o.shop_id AND c.id = o.customer_id
@@ -326,15 +332,13 @@ pub async fn find_with(conn: &mut sqlx::PgConnection, shop: ShopId, order_no: &s
     )
     .bind(shop)
     .bind(order_no)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(OrderWithLines::into_order))
 }
 
 /// An order's row with its lines as parallel arrays (each `None` when it has no lines).
-#[derive(FromRow)]
-struct OrderWithLines {
+#[derive(FromRow, Deserialize)]
+pub struct OrderWithLines {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     order: OrderRow,
     skus: Option<Vec<String>>,
     titles: Option<Vec<String>>,
@@ -346,7 +350,7 @@ struct OrderWithLines {
 }
 
 impl OrderWithLines {
-    fn into_order(self) -> Order {
+    pub fn into_order(self) -> Order {
         let lines = self
             .skus
             .unwrap_or_default()

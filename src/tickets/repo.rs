@@ -1497,16 +1497,8 @@ where
 /// lists' order, with what is counted; migration `…_buyer_file_from_indexes`). The tickets are
 /// those the list shows without its join to their orders: every ticket has its order (a foreign
 /// key), so the join drops none.
-pub async fn customer_counts<T>(
-    db: impl PgExecutor<'_>,
-    shop: ShopId,
-    customer: CustomerId,
-    since: DateTime<Utc>,
-) -> sqlx::Result<T>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    sqlx::query_as(
+pub fn customer_counts<T>(shop: ShopId, customer: CustomerId, since: DateTime<Utc>) -> Read<T> {
+    Read::new(
         "WITH o AS (
              SELECT o.paid_at FROM orders o WHERE o.shop_id = $1 AND o.customer_id = $2
              ORDER BY o.paid_at DESC NULLS LAST, o.id DESC LIMIT 200),
@@ -1526,8 +1518,6 @@ where
     .bind(shop)
     .bind(customer)
     .bind(since)
-    .fetch_one(db)
-    .await
 }
 
 /// The waiting return visits of `shops` (at most `limit`, soonest due first), each with its

@@ -279,11 +279,14 @@ pub async fn partial(
     // the pool and given back costs a round trip of its own.
     let mut db = state.pool.acquire().await?;
     let db = &mut *db;
-    // The cards' reads that hang on the ticket alone go as one statement ([`Batch`]): eleven
-    // statements for the page where there were twenty-eight.
+    // The cards' reads that hang on the ticket alone go as one statement ([`Batch`]), the
+    // order with its lines and the buyer's counts among them: the page's other statements read
+    // what hangs on these (the timeline, the replies that fit, the notes for the order's line).
     let mut batch = Batch::new();
     let contact = batch.add(crate::orders::contact_of(ticket.shop_id, ticket.customer_id));
     let workers = batch.add(crate::shops::workers_of(ticket.shop_id));
+    let buyer = batch.add(crate::buyers::counts(ticket.shop_id, ticket.customer_id, now));
+    let order = batch.add(crate::orders::with_lines(ticket.shop_id, ticket.order_no.clone()));
     let visits = batch.add(crate::visits::of_ticket(ticket.shop_id, ticket.id));
     let files = batch.add(crate::evidence::of_ticket(ticket.shop_id, ticket.id));
     let links = crate::links::page::LinksBox::ask(&mut batch, ticket);
@@ -296,7 +299,7 @@ pub async fn partial(
     let events = repo::events(&mut *db, ticket).await?;
     let known = workers.iter().map(|w| (w.id.0, w.display_name.clone()));
     let names = user_names(&mut *db, &events, known).await?;
-    let order = crate::orders::find_with(&mut *db, ticket.shop_id, &ticket.order_no).await?;
+    let order = answers.first(order)?.map(crate::orders::OrderWithLines::into_order);
     let line = order
         .as_ref()
         .and_then(|o| ticket.sku.as_deref().and_then(|sku| o.line(sku)));
@@ -490,9 +493,8 @@ pub async fn partial(
     } else {
         Vec::new()
     };
-    let buyer_file = crate::buyers::page::BuyerSummary::of_counts(
-        &crate::buyers::counts(&mut *db, ticket.shop_id, ticket.customer_id, now).await?,
-    );
+    let buyer_file =
+        crate::buyers::page::BuyerSummary::of_counts(&answers.first(buyer)?.ok_or(sqlx::Error::RowNotFound)?);
     let visits = answers.rows(visits)?;
     let done = ticket.status().asks_for_return_visit() || ticket.status().is_closed();
     let visit = (done || !visits.is_empty()).then(|| {
