@@ -405,6 +405,52 @@ async fn supervisors_manage_the_library_and_agents_only_read_it() {
 }
 
 #[tokio::test]
+async fn the_library_is_seeded_once_whether_a_list_is_filtered_empty_or_every_reply_archived() {
+    let desk = desk().await;
+    let path = format!("/api/v1/shops/{}/replies", desk.shop);
+    let ids = |answer: &crate::support::Answer| -> Vec<i64> {
+        answer
+            .body
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|r| r["id"].as_i64())
+            .collect()
+    };
+    // A first look that matches nothing still seeds the library …
+    let none = desk
+        .app
+        .get(
+            &format!("{path}?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E5%8F%A5"),
+            &desk.agent_token,
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(ids(&none), Vec::<i64>::new());
+    let seeded = ids(&desk.app.get(&path, &desk.agent_token).await);
+    assert!(!seeded.is_empty(), "the default library");
+    // … once: with every reply archived, the list stays empty.
+    for id in &seeded {
+        let archived = desk
+            .app
+            .client
+            .delete(desk.app.url(&format!("{path}/{id}")))
+            .bearer_auth(&desk.supervisor_token)
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(archived.status(), StatusCode::NO_CONTENT);
+    }
+    assert_eq!(ids(&desk.app.get(&path, &desk.agent_token).await), Vec::<i64>::new());
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM canned_replies WHERE shop_id = $1")
+        .bind(desk.shop)
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("count");
+    assert_eq!(rows, i64::try_from(seeded.len()).expect("count"), "not seeded again");
+}
+
+#[tokio::test]
 async fn the_reply_sent_is_recorded_on_the_follow_up() {
     let desk = desk().await;
     let ticket = desk.open("refund", "quality").await;
