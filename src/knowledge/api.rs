@@ -244,9 +244,8 @@ pub async fn ticket_knowledge(
     let ticket = repo::get(&state.pool, &user.shops, id)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;
-    let category = super::category_of(&state.pool, &ticket).await?;
     Ok(Json(TicketKnowledge {
-        notes: super::notes_for(&state.pool, ticket.shop_id, ticket.sku.as_deref(), category.as_deref()).await?,
+        notes: super::notes_for(&state.pool, &ticket).await?,
         articles: super::articles_for(
             &state.pool,
             ticket.shop_id,

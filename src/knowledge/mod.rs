@@ -496,27 +496,27 @@ pub async fn notes(db: impl PgExecutor<'_>, shop: ShopId, archived: bool) -> sql
     .await
 }
 
-/// The notes about `sku` and about `category` (its category's notes, inherited), ranked by
-/// what helped most; archived notes left out.
-pub async fn notes_for(
-    db: impl PgExecutor<'_>,
-    shop: ShopId,
-    sku: Option<&str>,
-    category: Option<&str>,
-) -> sqlx::Result<Vec<Note>> {
-    Ok(ranked_notes(notes_about(shop, sku, category).all(db).await?))
+/// The notes on a ticket's goods, ranked by what helped most; archived notes left out.
+pub async fn notes_for(db: impl PgExecutor<'_>, ticket: &crate::tickets::Ticket) -> sqlx::Result<Vec<Note>> {
+    Ok(ranked_notes(notes_on_ticket(ticket).all(db).await?))
 }
 
-/// The notes on `sku` or its `category`, unranked ([`ranked_notes`]).
-pub fn notes_about(shop: ShopId, sku: Option<&str>, category: Option<&str>) -> Read<Note> {
+/// The notes on a ticket's goods, unranked ([`ranked_notes`]): about its line's SKU, and about
+/// that line's category in the ticket's order (trimmed; none when blank), its notes inherited.
+/// A ticket about no one line has none. The category is looked up here rather than taken from
+/// the order as read, so that the ticket page asks for the notes in its batch.
+pub fn notes_on_ticket(ticket: &crate::tickets::Ticket) -> Read<Note> {
     Read::new(concat!(
         note_select!(),
         "WHERE n.shop_id = $1 AND NOT n.archived
-           AND (n.scope = 'sku' AND n.subject = $2 OR n.scope = 'category' AND n.subject = $3)"
+           AND (n.scope = 'sku' AND n.subject = $2
+                OR n.scope = 'category'
+                   AND n.subject = (SELECT NULLIF(btrim(l.category), '') FROM order_lines l
+                                    WHERE l.shop_id = $1 AND l.order_id = $3 AND l.sku = $2))"
     ))
-    .bind(shop)
-    .bind(sku.unwrap_or("").to_string())
-    .bind(category.unwrap_or("").to_string())
+    .bind(ticket.shop_id)
+    .bind(ticket.sku.clone().unwrap_or_default())
+    .bind(ticket.order_id)
 }
 
 /// Notes, those that helped most first.
@@ -718,23 +718,6 @@ pub fn rule_href_to(own: Option<OwnArticle>, rule: RuleArticle) -> String {
     }
 }
 
-/// The category of a ticket's line, from its order.
-pub async fn category_of(pool: &PgPool, ticket: &crate::tickets::Ticket) -> sqlx::Result<Option<String>> {
-    if ticket.sku.is_none() {
-        return Ok(None);
-    }
-    let order = crate::orders::find(pool, ticket.shop_id, &ticket.order_no).await?;
-    Ok(category_in(ticket, order.as_ref()))
-}
-
-/// The category of the ticket's line in `order` (the ticket's order), if it names one.
-pub fn category_in(ticket: &crate::tickets::Ticket, order: Option<&crate::orders::Order>) -> Option<String> {
-    let sku = ticket.sku.as_deref()?;
-    order
-        .and_then(|o| o.line(sku).map(|l| l.category.trim().to_string()))
-        .filter(|c| !c.is_empty())
-}
-
 /// Marks `note` — one the ticket's panel offers — as having solved ticket `ticket` (whoever works
 /// tickets; once per ticket: marking again changes nothing). Answers whether it was newly marked.
 pub async fn mark_solved(
@@ -749,8 +732,7 @@ pub async fn mark_solved(
         .await?
         .ok_or(KnowledgeError::NotFound)?;
     // Only a note the ticket's panel offers: not archived, about its SKU or its category.
-    let category = category_of(pool, &ticket).await?;
-    let found = notes_for(pool, ticket.shop_id, ticket.sku.as_deref(), category.as_deref())
+    let found = notes_for(pool, &ticket)
         .await?
         .into_iter()
         .find(|n| n.id == note_id)

@@ -92,23 +92,23 @@ pub struct KnowledgeAsked {
     solved: Part<super::SolvedNote>,
     articles: Part<super::Article>,
     seven_day: Part<super::OwnArticle>,
+    notes: Part<super::Note>,
 }
 
 impl KnowledgeBox {
-    /// What the panel reads that does not hang on the ticket's order, added to the ticket
-    /// page's `batch`.
+    /// What the panel reads, added to the ticket page's `batch`: the notes on the ticket's goods
+    /// among it (their category looked up from the ticket's order line in the same read).
     pub fn ask(batch: &mut Batch, ticket: &Ticket) -> KnowledgeAsked {
         KnowledgeAsked {
             solved: batch.add(super::solved_notes(ticket.shop_id, ticket.id)),
             articles: batch.add(super::articles_of(ticket.shop_id)),
             seven_day: batch.add(super::rule_article(ticket.shop_id, RuleArticle::SevenDay)),
+            notes: batch.add(super::notes_on_ticket(ticket)),
         }
     }
 
-    /// The panel for `ticket` as `user` sees it, from what [`KnowledgeBox::ask`] read and the
-    /// notes on the ticket's goods (read here: `order` is the ticket's order, as the ticket page
-    /// has read it).
-    #[allow(clippy::too_many_arguments)]
+    /// The panel for `ticket` as `user` sees it, from what [`KnowledgeBox::ask`] read (the
+    /// places of the notes' photos read here, when they have any).
     pub async fn load(
         asked: KnowledgeAsked,
         answers: &Answers,
@@ -116,14 +116,8 @@ impl KnowledgeBox {
         user: &CurrentUser,
         t: Tr,
         ticket: &Ticket,
-        order: Option<&crate::orders::Order>,
     ) -> sqlx::Result<KnowledgeBox> {
-        let category = super::category_in(ticket, order);
-        let notes = super::ranked_notes(
-            super::notes_about(ticket.shop_id, ticket.sku.as_deref(), category.as_deref())
-                .all(&mut *db)
-                .await?,
-        );
+        let notes = super::ranked_notes(answers.rows(asked.notes)?);
         let solved: Vec<i64> = answers.rows(asked.solved)?.into_iter().map(|s| s.note_id).collect();
         let articles = super::fitting(
             answers.rows(asked.articles)?,

@@ -37,17 +37,19 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
     assert!(script.contains(&format!("E'{ticket}'::bigint")), "{script}");
     assert!(script.contains(&format!("E'{}'::bigint", desk.shop.0)), "{script}");
     assert!(!script.contains("$1"), "{script}");
-    // The cards' reads go to PostgreSQL as one statement (`db::batch`), the order and the
-    // buyer's counts with them; the timeline's assignments are named from the workers it reads,
-    // and the replies' library is not asked whether it was seeded when it has replies: the page
-    // makes eight statements, not the thirty it made when each card read on its own, nor the
-    // twelve of when those four went alone.
+    // The cards' reads go to PostgreSQL as one statement (`db::batch`), the order, the buyer's
+    // counts and the notes on the ticket's goods with them; the timeline's assignments are named
+    // from the workers it reads, and the replies' library is not asked whether it was seeded
+    // when it has replies: the page makes seven statements, not the thirty it made when each
+    // card read on its own, nor the twelve of when those five went alone.
     let statements = script.lines().filter(|l| l.ends_with(';')).count();
-    assert!((6..=8).contains(&statements), "{statements} statements: {script}");
-    assert_eq!(script.matches("json_agg(part)").count(), 20, "{script}");
+    assert!((5..=7).contains(&statements), "{statements} statements: {script}");
+    assert_eq!(script.matches("json_agg(part)").count(), 21, "{script}");
     // The order with its lines and the ticket's files are read once for the whole page, not
-    // again by each card that shows them (the goods card, the knowledge panel).
-    assert_eq!(script.matches("FROM order_lines l").count(), 1, "{script}");
+    // again by each card that shows them (the goods card, the knowledge panel); the only other
+    // read of the lines is the notes' look-up of the ticket's one line for its category.
+    assert_eq!(script.matches("array_agg(l.sku ORDER BY l.sku)").count(), 1, "{script}");
+    assert_eq!(script.matches("FROM order_lines l").count(), 2, "{script}");
     assert_eq!(script.matches("FROM evidence e").count(), 1, "{script}");
     let tps = recorder
         .pgbench(&[], &scripts, 1, std::time::Duration::from_secs(1))

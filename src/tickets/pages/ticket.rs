@@ -568,8 +568,7 @@ pub async fn partial(
     let tags = crate::tags::page::TagsBox::build(tags, &answers, user)?;
     let ledger = crate::compensation::page::LedgerBox::build(ledger, &answers, user, t)?;
     let stock = crate::returns::page::StockBox::build(stock, &answers, user, t, ticket, order.as_ref(), &files, now)?;
-    let knowledge =
-        crate::knowledge::page::KnowledgeBox::load(knowledge, &answers, db, user, t, ticket, order.as_ref()).await?;
+    let knowledge = crate::knowledge::page::KnowledgeBox::load(knowledge, &answers, db, user, t, ticket).await?;
     Ok(TicketPartial {
         knowledge,
         stock,
