@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
 
 /// One statement as PostgreSQL logged it: its text and the values bound to `$1`, `$2`, …
@@ -346,10 +347,14 @@ impl Recorder {
     /// The server processes of the recording application's database: the cluster's log also
     /// holds what other sessions logged meanwhile, such as another recording application's on
     /// another database. (On its own database only the recording connections log statements.)
+    /// Asked on a connection of its own that logs nothing, so that the question does not end up
+    /// in the script it is asked for.
     async fn sessions(&self) -> anyhow::Result<Vec<u32>> {
+        let mut conn = sqlx::PgConnection::connect_with(&self.maintenance).await?;
         let pids: Vec<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut conn)
             .await?;
+        conn.close().await?;
         Ok(pids.into_iter().filter_map(|pid| u32::try_from(pid).ok()).collect())
     }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, FromRow, PgConnection, PgPool};
 use utoipa::ToSchema;
 
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::i18n::Tr;
 use crate::ids::ShopId;
@@ -98,7 +99,9 @@ pub const VARIABLES: [&str; 7] = [
 ];
 
 /// A reply as stored.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+// Read alone through its `FromRow`, in the ticket page's batch through `Deserialize`: the
+// stored kinds, statuses and situation are their serde names.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Reply {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -524,24 +527,32 @@ pub async fn list(
     query: Option<&str>,
     situation: Option<Situation>,
 ) -> sqlx::Result<Vec<Reply>> {
-    let replies = list_live(&mut *conn, shop, query, situation).await?;
-    // Every reply is written once the shop's library was seeded (the library itself, or a reply
-    // added after `ensure_seeded`): a shop with one to show needs no look at the marker, which
-    // cost the ticket page a statement of its own.
-    if !replies.is_empty() || !ensure_seeded(&mut *conn, shop).await? {
-        return Ok(replies);
-    }
-    list_live(conn, shop, query, situation).await
+    let replies = live(shop, query, situation).all(&mut *conn).await?;
+    seeded_unless_any(conn, shop, replies, query, situation).await
 }
 
-/// The live replies of [`list`], as stored.
-async fn list_live(
+/// `replies`, the live ones [`live`] gave for these filters, or, when there were none and the
+/// shop's library had never been seeded, the library just seeded. Every reply is written once
+/// the library was seeded (the library itself, or a reply added after [`ensure_seeded`]): a
+/// shop with one to show needs no look at the marker, which cost the ticket page a statement.
+pub async fn seeded_unless_any(
     conn: &mut PgConnection,
     shop: ShopId,
+    replies: Vec<Reply>,
     query: Option<&str>,
     situation: Option<Situation>,
 ) -> sqlx::Result<Vec<Reply>> {
-    sqlx::query_as(
+    if !replies.is_empty() || !ensure_seeded(&mut *conn, shop).await? {
+        return Ok(replies);
+    }
+    live(shop, query, situation).all(conn).await
+}
+
+/// The live replies of a shop as stored, in the library's order: those whose title or text
+/// holds `query` and of `situation`, when given. A read the ticket page puts in its batch;
+/// [`seeded_unless_any`] seeds the library when it gave none.
+pub fn live(shop: ShopId, query: Option<&str>, situation: Option<Situation>) -> Read<Reply> {
+    Read::new(
         "SELECT shop_id, id, situation, title, body, kinds, statuses, used_count FROM canned_replies
          WHERE shop_id = $1 AND NOT archived
            AND ($2::text IS NULL OR title ILIKE '%' || $2 || '%' OR body ILIKE '%' || $2 || '%')
@@ -552,8 +563,6 @@ async fn list_live(
     .bind(shop)
     .bind(query.map(|q| q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
     .bind(situation.map(|s| s.as_str()))
-    .fetch_all(conn)
-    .await
 }
 
 /// One live reply of a shop.
@@ -653,6 +662,21 @@ pub async fn variables_for(
     t: Tr,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Variables> {
+    let default = match ticket.return_address {
+        Some(_) => None,
+        None => crate::shops::return_addresses::default_for(conn, ticket.shop_id).await?,
+    };
+    Ok(variables(ticket, default.as_ref(), t, now))
+}
+
+/// [`variables_for`] with the shop's default return address already read (`None`: it has none,
+/// or the ticket recorded its own).
+pub fn variables(
+    ticket: &Ticket,
+    default_address: Option<&crate::shops::return_addresses::ReturnAddress>,
+    t: Tr,
+    now: DateTime<Utc>,
+) -> Variables {
     let t = Tr::new(t.lang, ticket.time_zone);
     let timers = ticket.running_timers();
     let running = |kinds: &[TimerKind]| {
@@ -663,7 +687,7 @@ pub async fn variables_for(
             .next()
     };
     // The buyer is addressed by their marketplace name ({buyer}), as they see themselves.
-    Ok(Variables {
+    Variables {
         buyer: Some(ticket.buyer.clone()),
         order_no: Some(ticket.order_no.clone()),
         // What was refunded once it was, before that what the seller agreed to; never the
@@ -686,13 +710,11 @@ pub async fn variables_for(
         // The address recorded when the return was approved; before that the shop's default.
         return_address: match &ticket.return_address {
             Some(recorded) => Some(recorded.clone()),
-            None => crate::shops::return_addresses::default_for(&mut *conn, ticket.shop_id)
-                .await?
-                .map(|address| address.text()),
+            None => default_address.map(|address| address.text()),
         },
         buyer_ship_deadline: running(&[TimerKind::BuyerShipReturn]),
         seller_answer_deadline: running(&[TimerKind::SellerAnswerUnshipped, TimerKind::SellerAnswerShipped]),
-    })
+    }
 }
 
 /// The shop's replies filled in for `ticket`: those written for its kind and status first, and
@@ -707,6 +729,11 @@ pub async fn for_ticket(
 ) -> sqlx::Result<Vec<FilledReply>> {
     let replies = list(&mut *conn, ticket.shop_id, query, None).await?;
     let variables = variables_for(conn, ticket, t, now).await?;
+    Ok(filled(ticket, replies, &variables, all))
+}
+
+/// `replies` filled in with `variables` for `ticket`, as [`for_ticket`] gives them.
+pub fn filled(ticket: &Ticket, replies: Vec<Reply>, variables: &Variables, all: bool) -> Vec<FilledReply> {
     let mut filled: Vec<FilledReply> = replies
         .into_iter()
         .map(|r| {
@@ -727,7 +754,7 @@ pub async fn for_ticket(
         .collect();
     // Stable: within each group the library's order stays.
     filled.sort_by_key(|r| !r.fits);
-    Ok(filled)
+    filled
 }
 
 #[cfg(test)]

@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgConnection, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::ShopId;
 
 /// A return address as stored.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct ReturnAddress {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -128,15 +129,18 @@ macro_rules! address_select {
 /// A shop's addresses in use (the default first, then oldest first); with `archived`, the
 /// archived ones after them.
 pub async fn list(db: impl PgExecutor<'_>, shop: ShopId, archived: bool) -> sqlx::Result<Vec<ReturnAddress>> {
-    sqlx::query_as(concat!(
+    listed(shop, archived).all(db).await
+}
+
+/// [`list`] as a read, for a page's batch (the ticket page's goods forms and replies).
+pub fn listed(shop: ShopId, archived: bool) -> Read<ReturnAddress> {
+    Read::new(concat!(
         address_select!(),
         "WHERE shop_id = $1 AND ($2 OR archived_at IS NULL)
          ORDER BY archived_at IS NOT NULL, is_default DESC, id"
     ))
     .bind(shop)
     .bind(archived)
-    .fetch_all(db)
-    .await
 }
 
 /// One address of the shop in use (not archived).

@@ -8,7 +8,7 @@ use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use utoipa::ToSchema;
 
-use super::events::EventData;
+use super::events::{EventData, UnreadableEvent};
 use crate::i18n::Lang;
 use crate::ids::{CustomerId, OrderId, ShopId, TicketId, UserId};
 use crate::money::Fen;
@@ -485,7 +485,8 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
 }
 
 /// One entry of the timeline.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "StoredEvent")]
 pub struct Event {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -495,20 +496,46 @@ pub struct Event {
     pub data: EventData,
 }
 
+/// An event's columns as stored, before its `kind` and `data` are read as [`EventData`]: what
+/// a row gives ([`FromRow`]) and what a page's batch gives (`Deserialize`).
+#[derive(Deserialize)]
+struct StoredEvent {
+    id: i64,
+    at: DateTime<Utc>,
+    actor_id: Option<UserId>,
+    actor_name: Option<String>,
+    kind: String,
+    data: Value,
+}
+
+impl TryFrom<StoredEvent> for Event {
+    type Error = UnreadableEvent;
+
+    fn try_from(stored: StoredEvent) -> Result<Event, UnreadableEvent> {
+        Ok(Event {
+            id: stored.id,
+            at: stored.at,
+            actor_id: stored.actor_id,
+            actor_name: stored.actor_name,
+            data: EventData::from_stored(&stored.kind, stored.data)?,
+        })
+    }
+}
+
 impl<'r> FromRow<'r, PgRow> for Event {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         use sqlx::Row;
-        let kind: String = row.try_get("kind")?;
-        let data: Value = row.try_get("data")?;
-        Ok(Event {
+        let stored = StoredEvent {
             id: row.try_get("id")?,
             at: row.try_get("at")?,
             actor_id: row.try_get("actor_id")?,
             actor_name: row.try_get("actor_name")?,
-            data: EventData::from_stored(&kind, data).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "data".to_string(),
-                source: Box::new(e),
-            })?,
+            kind: row.try_get("kind")?,
+            data: row.try_get("data")?,
+        };
+        Event::try_from(stored).map_err(|e| sqlx::Error::ColumnDecode {
+            index: "data".to_string(),
+            source: Box::new(e),
         })
     }
 }

@@ -89,7 +89,12 @@ pub(crate) use clock_margin;
 
 /// The timeline of a ticket, oldest first. Only the months from its opening on are read.
 pub async fn events(db: impl PgExecutor<'_>, ticket: &Ticket) -> sqlx::Result<Vec<Event>> {
-    sqlx::query_as(concat!(
+    timeline(ticket).all(db).await
+}
+
+/// [`events`] as a read, for the ticket page's batch.
+pub fn timeline(ticket: &Ticket) -> Read<Event> {
+    Read::new(concat!(
         "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.data
          FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
          WHERE e.shop_id = $1 AND e.ticket_id = $2 AND e.at >= $3::timestamptz - ",
@@ -99,8 +104,6 @@ pub async fn events(db: impl PgExecutor<'_>, ticket: &Ticket) -> sqlx::Result<Ve
     .bind(ticket.shop_id)
     .bind(ticket.id)
     .bind(ticket.opened_at)
-    .fetch_all(db)
-    .await
 }
 
 /// Appends an event to a ticket's timeline: the one writer of `ticket_events`. An event is dated

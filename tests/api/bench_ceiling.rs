@@ -37,14 +37,19 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
     assert!(script.contains(&format!("E'{ticket}'::bigint")), "{script}");
     assert!(script.contains(&format!("E'{}'::bigint", desk.shop.0)), "{script}");
     assert!(!script.contains("$1"), "{script}");
-    // The cards' reads go to PostgreSQL as one statement (`db::batch`), the order, the buyer's
-    // counts and the notes on the ticket's goods with them; the timeline's assignments are named
-    // from the workers it reads, and the replies' library is not asked whether it was seeded
-    // when it has replies: the page makes seven statements, not the thirty it made when each
-    // card read on its own, nor the twelve of when those five went alone.
+    // What the page reads goes to PostgreSQL as one statement (`db::batch`) after the session's
+    // and the ticket's: the cards', the order, the buyer's counts, the notes on the ticket's
+    // goods, the timeline (whose assignments are named from the workers it reads), the replies
+    // and the return addresses for them — three statements, not the thirty it made when each
+    // card read on its own, nor the seven of when the timeline and the replies went alone. The
+    // recorder's own look at the sessions is not among them.
     let statements = script.lines().filter(|l| l.ends_with(';')).count();
-    assert!((5..=7).contains(&statements), "{statements} statements: {script}");
-    assert_eq!(script.matches("json_agg(part)").count(), 21, "{script}");
+    assert_eq!(statements, 3, "{script}");
+    assert!(!script.contains("pg_stat_activity"), "{script}");
+    assert_eq!(script.matches("json_agg(part)").count(), 24, "{script}");
+    assert_eq!(script.matches("FROM ticket_events e").count(), 1, "{script}");
+    assert_eq!(script.matches("FROM canned_replies").count(), 1, "{script}");
+    assert_eq!(script.matches("FROM return_addresses").count(), 1, "{script}");
     // The order with its lines and the ticket's files are read once for the whole page, not
     // again by each card that shows them (the goods card, the knowledge panel); the only other
     // read of the lines is the notes' look-up of the ticket's one line for its category.

@@ -11,7 +11,7 @@ use crate::support::{Desk, desk, html};
 use aftersales::auth::Role;
 
 /// Adds a return address to the desk's shop as the supervisor.
-async fn add_address(desk: &Desk, label: &str, is_default: bool) -> Value {
+pub(crate) async fn add_address(desk: &Desk, label: &str, is_default: bool) -> Value {
     let answer = desk
         .app
         .post(

@@ -598,3 +598,53 @@ async fn the_ticket_page_offers_the_picker_shortcuts_and_records_the_reply_from_
         .expect("post");
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
 }
+
+/// The texts of the replies offered in the picker of a ticket page's HTML.
+fn picker_texts(page: &str) -> Vec<String> {
+    page.split("<div class=\"small muted reply-text\">")
+        .skip(1)
+        .map(|rest| rest.split("</div>").next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ticket_pages_replies_give_the_shops_default_address_then_the_one_recorded_and_its_forms_offer_every_address()
+ {
+    let desk = desk().await;
+    let ticket = desk.open("return", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let client = browser(&desk.app, "agent-a").await;
+
+    // A shop without an address: the reply leaves it for the agent to write.
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
+    assert!(picker_texts(&page).len() > 1, "{page}");
+    assert!(page.contains("data-missing=\"{return_address}\""), "{page}");
+
+    crate::goods_steps::add_address(&desk, "杭州仓", true).await;
+    let other = crate::goods_steps::add_address(&desk, "上海仓", false).await["id"].clone();
+
+    // Before approval: the replies give the shop's default; the approval's form offers both.
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
+    let texts = picker_texts(&page);
+    assert!(texts.iter().any(|t| t.contains("浙江省杭州市杭州仓 1 号")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("上海仓")), "{texts:?}");
+    assert!(
+        page.contains("杭州仓 · 王仓管") && page.contains("上海仓 · 王仓管"),
+        "{page}"
+    );
+
+    // Approved to the other address: the replies give the one recorded.
+    let approved = desk
+        .transition(
+            id,
+            "approved",
+            ticket["version"].as_i64().expect("version"),
+            json!({ "return_address": other }),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    let page = html(&client, desk.app.url(&format!("/tickets/{id}"))).await.1;
+    let texts = picker_texts(&page);
+    assert!(texts.iter().any(|t| t.contains("浙江省杭州市上海仓 1 号")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("杭州仓")), "{texts:?}");
+}

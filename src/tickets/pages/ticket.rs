@@ -279,9 +279,20 @@ pub async fn partial(
     // the pool and given back costs a round trip of its own.
     let mut db = state.pool.acquire().await?;
     let db = &mut *db;
-    // The cards' reads that hang on the ticket alone go as one statement ([`Batch`]), the
-    // order with its lines and the buyer's counts among them: the page's other statements read
-    // what hangs on these (the timeline, the replies that fit, the notes for the order's line).
+    // What the page reads that hangs on the ticket alone goes as one statement ([`Batch`]):
+    // the cards' reads, the order with its lines, the buyer's counts, the timeline, and when the
+    // page offers them the replies (to whoever works an open ticket) and the return addresses
+    // (for a move that ships goods, and the replies' default address unless the ticket recorded
+    // its own). A statement of its own reads only what hangs on these, and rarely: the names of
+    // those in the timeline no longer workers, a library never seeded, a note's photos.
+    let can_work = user.may(Action::WorkTickets);
+    let offers_replies = can_work && !ticket.status().is_closed();
+    let ships_goods = can_work
+        && ticket
+            .position
+            .allowed_moves()
+            .into_iter()
+            .any(|to| move_details::needed(&ticket.position, to).iter().any(|d| d.is_goods()));
     let mut batch = Batch::new();
     let contact = batch.add(crate::orders::contact_of(ticket.shop_id, ticket.customer_id));
     let workers = batch.add(crate::shops::workers_of(ticket.shop_id));
@@ -294,9 +305,17 @@ pub async fn partial(
     let ledger = crate::compensation::page::LedgerBox::ask(&mut batch, ticket);
     let stock = crate::returns::page::StockBox::ask(&mut batch, ticket);
     let knowledge = crate::knowledge::page::KnowledgeBox::ask(&mut batch, ticket);
+    let replies = offers_replies.then(|| batch.add(crate::replies::live(ticket.shop_id, None, None)));
+    let addresses = (ships_goods || offers_replies && ticket.return_address.is_none())
+        .then(|| batch.add(crate::shops::return_addresses::listed(ticket.shop_id, false)));
+    let events = batch.add(repo::timeline(ticket));
     let answers = batch.run(&mut *db).await?;
     let workers = answers.rows(workers)?;
-    let events = repo::events(&mut *db, ticket).await?;
+    let addresses = match addresses {
+        Some(part) => answers.rows(part)?,
+        None => Vec::new(),
+    };
+    let events = answers.rows(events)?;
     let known = workers.iter().map(|w| (w.id.0, w.display_name.clone()));
     let names = user_names(&mut *db, &events, known).await?;
     let order = answers.first(order)?.map(crate::orders::OrderWithLines::into_order);
@@ -388,7 +407,6 @@ pub async fn partial(
     }
 
     let verdict = ticket.seven_day.as_ref().map(|record| verdict_box(t, record, ticket));
-    let can_work = user.may(Action::WorkTickets);
     let moves = if can_work {
         ticket
             .position
@@ -468,9 +486,11 @@ pub async fn partial(
         )
     }));
 
-    let replies = if can_work && !ticket.status().is_closed() {
-        crate::replies::for_ticket(&mut *db, ticket, None, true, t, now)
-            .await?
+    let replies = if let Some(part) = replies {
+        let live = crate::replies::seeded_unless_any(&mut *db, ticket.shop_id, answers.rows(part)?, None, None).await?;
+        let default = addresses.iter().find(|a| a.is_default);
+        let variables = crate::replies::variables(ticket, default, t, now);
+        crate::replies::filled(ticket, live, &variables, true)
             .into_iter()
             .map(|r| ReplyOption {
                 id: r.id,
@@ -538,8 +558,7 @@ pub async fn partial(
     });
     let files = answers.rows(files)?;
     let evidence = crate::evidence::page::rows(t, ticket, &files);
-    let goods_forms = if moves.iter().any(|m| m.details.iter().any(|d| d.is_goods())) {
-        let addresses = crate::shops::return_addresses::list(&mut *db, ticket.shop_id, false).await?;
+    let goods_forms = if ships_goods {
         GoodsForms {
             addresses: addresses
                 .iter()
