@@ -178,24 +178,7 @@ async fn an_imported_refund_the_desk_never_decided_appears_on_the_reconciliation
 #[tokio::test]
 async fn a_reship_records_its_cost_and_appears_in_the_periods_after_sales_cost() {
     let d = desk().await;
-    let opened = d
-        .app
-        .post(
-            &format!("/api/v1/shops/{}/tickets", d.shop),
-            &d.agent_token,
-            json!({ "kind": "complaint", "order_no": "O-1", "sku": "SKU-1", "reason": "quality", "description": "少发一件" }),
-        )
-        .await;
-    let ticket = opened.body["id"].as_i64().expect("id");
-    let reship = d
-        .app
-        .post(
-            &format!("/api/v1/tickets/{ticket}/reships"),
-            &d.agent_token,
-            json!({ "reason": "missing_item", "sku": "SKU-1", "quantity": 1, "carrier": "sf", "tracking_no": "SF1234567890123", "cost_fen": 2_300 }),
-        )
-        .await;
-    assert_eq!(reship.status, StatusCode::CREATED, "{:?}", reship.body);
+    let ticket = reshipped(&d, "O-1", "SKU-1", 2_300).await;
     let payout = d
         .app
         .post(
@@ -262,8 +245,9 @@ async fn a_reship_records_its_cost_and_appears_in_the_periods_after_sales_cost()
     );
 }
 
-/// Reships the one line of `order` (`sku`) at `cost_fen`, on a complaint opened for it.
-async fn reshipped(d: &Desk, order: &str, sku: &str, cost_fen: i64) {
+/// Reships the one line of `order` (`sku`) at `cost_fen`, on a complaint opened for it; the
+/// complaint's id.
+async fn reshipped(d: &Desk, order: &str, sku: &str, cost_fen: i64) -> i64 {
     let opened = d
         .app
         .post(
@@ -283,6 +267,7 @@ async fn reshipped(d: &Desk, order: &str, sku: &str, cost_fen: i64) {
         )
         .await;
     assert_eq!(reship.status, StatusCode::CREATED, "{:?}", reship.body);
+    ticket
 }
 
 #[tokio::test]

@@ -46,8 +46,13 @@ fn timeline_entries(page: &str) -> Vec<(String, String, Option<String>, String)>
         .collect()
 }
 
-/// A browser signed in as `login` that reads pages in `lang`.
-async fn browser_in(app: &crate::support::TestApp, login: &str, lang: &str) -> reqwest::Client {
+/// The timeline of ticket `id`'s page as `login` reads it in `lang` (see [`timeline_entries`]).
+async fn page_timeline(
+    app: &crate::support::TestApp,
+    login: &str,
+    lang: &str,
+    id: i64,
+) -> Vec<(String, String, Option<String>, String)> {
     let (session, _) = sign_in(app, login).await;
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let url: reqwest::Url = app.address.parse().expect("address");
@@ -56,7 +61,14 @@ async fn browser_in(app: &crate::support::TestApp, login: &str, lang: &str) -> r
         &url,
     );
     jar.add_cookie_str(&format!("lang={lang}; Path=/"), &url);
-    reqwest::Client::builder().cookie_provider(jar).build().expect("client")
+    let client = reqwest::Client::builder().cookie_provider(jar).build().expect("client");
+    let page = client
+        .get(app.url(&format!("/tickets/{id}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    timeline_entries(&page.text().await.expect("text"))
 }
 
 #[tokio::test]
@@ -192,14 +204,7 @@ async fn events_stored_by_earlier_versions_render_and_read_unchanged() {
     assert_eq!(old[10]["actor"], Value::Null, "the sweep is nobody");
 
     // The page shows them as it always did, in Chinese…
-    let zh = browser_in(&desk.app, "agent-a", "zh").await;
-    let page = zh
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let entries = timeline_entries(&page.text().await.expect("text"));
+    let entries = page_timeline(&desk.app, "agent-a", "zh", id).await;
     let s = |text: &str| Some(text.to_string());
     let (a, sup, sys) = (agent_name.as_str(), supervisor_name.as_str(), "系统");
     let expected: Vec<(&str, String, Option<String>, &str)> = vec![
@@ -247,13 +252,7 @@ async fn events_stored_by_earlier_versions_render_and_read_unchanged() {
         }
     }
     // …and in English.
-    let en = browser_in(&desk.app, "agent-a", "en").await;
-    let page = en
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
-        .await
-        .expect("page");
-    let entries = timeline_entries(&page.text().await.expect("text"));
+    let entries = page_timeline(&desk.app, "agent-a", "en", id).await;
     let whats: Vec<&str> = entries[3..].iter().map(|e| e.1.as_str()).collect();
     assert_eq!(
         whats,
@@ -301,14 +300,8 @@ async fn an_assignment_names_its_worker_after_they_are_disabled_as_before() {
         .execute(&desk.app.pool)
         .await
         .expect("disable");
-    let zh = browser_in(&desk.app, "super-a", "zh").await;
-    let page = zh
-        .get(desk.app.url(&format!("/tickets/{id}")))
-        .send()
+    let assigned: Vec<String> = page_timeline(&desk.app, "super-a", "zh", id)
         .await
-        .expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let assigned: Vec<String> = timeline_entries(&page.text().await.expect("text"))
         .into_iter()
         .filter(|entry| entry.3 == "ev-assigned")
         .map(|entry| entry.1)
