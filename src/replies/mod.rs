@@ -99,9 +99,8 @@ pub const VARIABLES: [&str; 7] = [
 ];
 
 /// A reply as stored.
-// Read alone through its `FromRow`, in the ticket page's batch through `Deserialize`: the
-// stored kinds, statuses and situation are their serde names.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "StoredReply")]
 pub struct Reply {
     pub id: i64,
     #[schema(value_type = i64)]
@@ -129,35 +128,65 @@ impl Reply {
     }
 }
 
-/// Parses a stored text array of kinds or statuses.
-fn parse_all<T>(values: Vec<String>, column: &str, parse: fn(&str) -> Option<T>) -> sqlx::Result<Vec<T>> {
+/// A reply's columns as stored, before its situation, kinds and statuses are parsed: what a row
+/// gives ([`FromRow`]) and what the ticket page's batch gives (`Deserialize`), read the same way.
+#[derive(Deserialize, FromRow)]
+struct StoredReply {
+    id: i64,
+    shop_id: ShopId,
+    situation: String,
+    title: String,
+    body: String,
+    kinds: Vec<String>,
+    statuses: Vec<String>,
+    used_count: i64,
+}
+
+/// A stored value that is none of its column's: `column` and the value.
+#[derive(Debug, thiserror::Error)]
+#[error("unexpected value `{value}` in {column}")]
+struct UnreadableReply {
+    column: &'static str,
+    value: String,
+}
+
+/// Parses the stored texts of `column`.
+fn parse_all<T>(
+    values: Vec<String>,
+    column: &'static str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Vec<T>, UnreadableReply> {
     values
         .into_iter()
-        .map(|value| {
-            parse(&value).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: column.into(),
-                source: format!("unexpected value `{value}`").into(),
-            })
-        })
+        .map(|value| parse(&value).ok_or(UnreadableReply { column, value }))
         .collect()
+}
+
+impl TryFrom<StoredReply> for Reply {
+    type Error = UnreadableReply;
+
+    fn try_from(stored: StoredReply) -> Result<Reply, UnreadableReply> {
+        Ok(Reply {
+            id: stored.id,
+            shop_id: stored.shop_id,
+            situation: Situation::parse(&stored.situation).ok_or(UnreadableReply {
+                column: "situation",
+                value: stored.situation.clone(),
+            })?,
+            title: stored.title,
+            body: stored.body,
+            kinds: parse_all(stored.kinds, "kinds", TicketKind::parse)?,
+            statuses: parse_all(stored.statuses, "statuses", Status::parse)?,
+            used_count: stored.used_count,
+        })
+    }
 }
 
 impl<'r> FromRow<'r, sqlx::postgres::PgRow> for Reply {
     fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-        use sqlx::Row;
-        let situation: String = row.try_get("situation")?;
-        Ok(Reply {
-            id: row.try_get("id")?,
-            shop_id: row.try_get("shop_id")?,
-            situation: Situation::parse(&situation).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "situation".into(),
-                source: format!("unexpected value `{situation}`").into(),
-            })?,
-            title: row.try_get("title")?,
-            body: row.try_get("body")?,
-            kinds: parse_all(row.try_get("kinds")?, "kinds", TicketKind::parse)?,
-            statuses: parse_all(row.try_get("statuses")?, "statuses", Status::parse)?,
-            used_count: row.try_get("used_count")?,
+        Reply::try_from(StoredReply::from_row(row)?).map_err(|e| sqlx::Error::ColumnDecode {
+            index: e.column.to_string(),
+            source: Box::new(e),
         })
     }
 }
@@ -760,6 +789,30 @@ pub fn filled(ticket: &Ticket, replies: Vec<Reply>, variables: &Variables, all: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_in_a_batch_reads_as_its_row_does_and_an_unknown_stored_value_is_named() {
+        let json = serde_json::json!({
+            "id": 7, "shop_id": 1, "situation": "return_guide", "title": "退货地址",
+            "body": "请寄回：{return_address}", "kinds": ["return", "exchange"],
+            "statuses": ["approved"], "used_count": 3
+        });
+        let reply: Reply = serde_json::from_value(json.clone()).expect("reads");
+        assert_eq!(reply.situation, Situation::ReturnGuide);
+        assert_eq!(reply.kinds, [TicketKind::Return, TicketKind::Exchange]);
+        assert_eq!(reply.statuses, [Status::Approved]);
+        assert_eq!((reply.id, reply.used_count), (7, 3));
+        for (column, value) in [
+            ("situation", serde_json::json!("thanks")),
+            ("kinds", serde_json::json!(["gift"])),
+            ("statuses", serde_json::json!(["lost"])),
+        ] {
+            let mut stored = json.clone();
+            stored[column] = value;
+            let error = serde_json::from_value::<Reply>(stored).expect_err(column).to_string();
+            assert!(error.contains(column), "{error}");
+        }
+    }
 
     fn vars() -> Variables {
         Variables {

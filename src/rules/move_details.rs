@@ -118,6 +118,15 @@ pub fn needed(from: &Position, to: Status) -> &'static [MoveDetail] {
     }
 }
 
+/// Whether some move out of `from` asks for a detail about the goods (a return address, the
+/// buyer's shipment, an inspection): the ticket page then offers the goods' forms and reads the
+/// shop's return addresses for them.
+pub fn some_move_handles_goods(from: &Position) -> bool {
+    from.allowed_moves()
+        .into_iter()
+        .any(|to| needed(from, to).iter().any(|d| d.is_goods()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +143,33 @@ mod tests {
             for taken in ["to", "version", "note", "csrf"] {
                 assert!(!detail.fields().contains(&taken), "{detail:?} posts {taken}");
             }
+        }
+    }
+
+    #[test]
+    fn the_goods_forms_are_offered_where_a_move_asks_for_the_goods_and_only_there() {
+        let at = |kind, status| Position {
+            kind,
+            status,
+            held_from: None,
+        };
+        // Approving asks for the address, the buyer's shipment for the tracking number, the
+        // goods' arrival for the inspection.
+        for (kind, status) in [
+            (TicketKind::Return, Status::Requested),
+            (TicketKind::Exchange, Status::Requested),
+            (TicketKind::Return, Status::Approved),
+            (TicketKind::Return, Status::BuyerShipped),
+        ] {
+            assert!(some_move_handles_goods(&at(kind, status)), "{kind:?} {status:?}");
+        }
+        // A refund without goods, a complaint, and a closed return ask for none.
+        for (kind, status) in [
+            (TicketKind::Refund, Status::Requested),
+            (TicketKind::Complaint, Status::Requested),
+            (TicketKind::Return, Status::Closed),
+        ] {
+            assert!(!some_move_handles_goods(&at(kind, status)), "{kind:?} {status:?}");
         }
     }
 

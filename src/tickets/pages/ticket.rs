@@ -287,12 +287,7 @@ pub async fn partial(
     // those in the timeline no longer workers, a library never seeded, a note's photos.
     let can_work = user.may(Action::WorkTickets);
     let offers_replies = can_work && !ticket.status().is_closed();
-    let ships_goods = can_work
-        && ticket
-            .position
-            .allowed_moves()
-            .into_iter()
-            .any(|to| move_details::needed(&ticket.position, to).iter().any(|d| d.is_goods()));
+    let handles_goods = can_work && move_details::some_move_handles_goods(&ticket.position);
     let mut batch = Batch::new();
     let contact = batch.add(crate::orders::contact_of(ticket.shop_id, ticket.customer_id));
     let workers = batch.add(crate::shops::workers_of(ticket.shop_id));
@@ -306,7 +301,7 @@ pub async fn partial(
     let stock = crate::returns::page::StockBox::ask(&mut batch, ticket);
     let knowledge = crate::knowledge::page::KnowledgeBox::ask(&mut batch, ticket);
     let replies = offers_replies.then(|| batch.add(crate::replies::live(ticket.shop_id, None, None)));
-    let addresses = (ships_goods || offers_replies && ticket.return_address.is_none())
+    let addresses = (handles_goods || offers_replies && ticket.return_address.is_none())
         .then(|| batch.add(crate::shops::return_addresses::listed(ticket.shop_id, false)));
     let events = batch.add(repo::timeline(ticket));
     let answers = batch.run(&mut *db).await?;
@@ -558,7 +553,7 @@ pub async fn partial(
     });
     let files = answers.rows(files)?;
     let evidence = crate::evidence::page::rows(t, ticket, &files);
-    let goods_forms = if ships_goods {
+    let goods_forms = if handles_goods {
         GoodsForms {
             addresses: addresses
                 .iter()
