@@ -318,6 +318,7 @@ async fn serve(
         None => None,
     };
     let search_connections = state.search.clone();
+    let planned_once = state.planned_once.clone();
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     state
         .calendars
@@ -388,6 +389,7 @@ async fn serve(
         watch.abort();
     }
     search_connections.close().await;
+    planned_once.close().await;
     if let Some(replica) = &replica {
         replica.close().await;
     }

@@ -20,6 +20,9 @@ pub struct AppState {
     pub pool: PgPool,
     /// The search's connections, beside the pool (`search::Connections`).
     pub search: crate::search::Connections,
+    /// Connections that keep each statement's first plan (`db::planned`), for the pages whose
+    /// statements have one best plan: the supervisor's follow-up page.
+    pub planned_once: crate::db::planned::PlannedOnce,
     /// The streaming standby reports read from, when there is one (`db::replica`).
     pub replica: Option<crate::db::replica::Replica>,
     /// The working-day calendar in use (statutory holidays and make-up days).
@@ -47,6 +50,7 @@ impl AppState {
     pub fn new(pool: PgPool) -> AppState {
         AppState {
             search: crate::search::Connections::beside(&pool),
+            planned_once: crate::db::planned::PlannedOnce::beside(&pool, &crate::db::planned::SETTINGS, "tickets"),
             replica: None,
             pool,
             calendars: CalendarCache::default(),

@@ -274,6 +274,7 @@ pub struct Recorder {
     maintenance: PgConnectOptions,
     pool: sqlx::PgPool,
     search: crate::search::Connections,
+    planned_once: crate::db::planned::PlannedOnce,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -292,6 +293,7 @@ impl Recorder {
             .await
             .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
         let search = state.search.clone();
+        let planned_once = state.planned_once.clone();
         let app = crate::router::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -313,6 +315,7 @@ impl Recorder {
             maintenance,
             pool,
             search,
+            planned_once,
             server,
         })
     }
@@ -362,7 +365,7 @@ impl Recorder {
     /// on the recording connections (the log shows values, not their types).
     async fn parameter_types(&self) -> anyhow::Result<HashMap<String, Vec<String>>> {
         let mut types = HashMap::new();
-        for pool in [&self.pool, self.search.pool()] {
+        for pool in [&self.pool, self.search.pool(), self.planned_once.pool()] {
             // Every connection, held until all are read. One that served the request last may
             // not be back in the pool yet when its answer has arrived (a connection is handed
             // back by a task of its own after the handler ends): it is waited for, a while.
@@ -419,6 +422,7 @@ impl Recorder {
     pub async fn stop(self) {
         self.server.abort();
         self.search.close().await;
+        self.planned_once.close().await;
         self.pool.close().await;
     }
 }

@@ -485,11 +485,11 @@ async fn sql_ceiling(
     };
     let requests = (1..=recorded).map(request).collect::<anyhow::Result<Vec<_>>>()?;
     let scripts = recorder.record(scenario.short(), &warm_up, &requests).await?;
-    // A search's statements run on connections set up as the search's own are.
-    let settings: &[(&str, &str)] = if scenario == Scenario::Search {
-        &crate::search::SETTINGS
-    } else {
-        &[]
+    // The statements run on connections set up as those the endpoint reads through.
+    let settings: &[(&str, &str)] = match scenario {
+        Scenario::Search => &crate::search::SETTINGS,
+        Scenario::Overdue => &crate::db::planned::SETTINGS,
+        _ => &[],
     };
     recorder.pgbench(settings, &scripts, clients, duration).await
 }

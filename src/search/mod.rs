@@ -16,12 +16,9 @@ pub mod page;
 pub mod text;
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
-use tokio::sync::OnceCell;
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
@@ -380,24 +377,19 @@ impl Bound {
 /// GIN index, one age level at a time ([`age`]), never by reading the table through, nor
 /// through a primary key's range (the statements write `id + 0` for that); the tops, the joins
 /// of the filters and the hits' rows use the primary keys; plans are the same for every word,
-/// so each statement is prepared and planned once per connection (on Citus, planned at each
-/// call: [`Connections::beside`]); a search is one of many at once, so it starts no parallel
-/// workers. (Sent as the connections' start-up options: a connection pooler in front
-/// of PostgreSQL must pass them on.)
+/// so each statement is planned once per connection (`db::planned`; on Citus, planned at each
+/// call); a search is one of many at once, so it starts no parallel workers.
 pub const SETTINGS: [(&str, &str); 3] = [
     ("enable_seqscan", "off"),
     ("max_parallel_workers_per_gather", "0"),
-    ("plan_cache_mode", "force_generic_plan"),
+    crate::db::planned::GENERIC_PLANS,
 ];
 
 /// The search's own connections to the database, opened with [`SETTINGS`] (so a search sets
-/// nothing and needs no transaction: it only reads), at most half as many as the desk's pool
-/// (at least two), opened when first needed.
+/// nothing and needs no transaction: it only reads).
 #[derive(Clone, Debug)]
 pub struct Connections {
-    pool: PgPool,
-    /// How the index tables are placed, learnt by the first connection made.
-    placement: Arc<OnceCell<Placement>>,
+    planned: crate::db::planned::PlannedOnce,
 }
 
 /// Where the index tables are, which decides how the level statements name the shop.
@@ -424,57 +416,29 @@ impl Placement {
 impl Connections {
     /// Closes them (at shutdown).
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.planned.close().await;
     }
 
-    /// Connections to the database of `pool`, as its own are made. The first one made asks how
-    /// the index tables are placed; on Citus every one then plans each statement for the values
-    /// bound to it (Citus finds a shop's node only in a plan made for that shop).
+    /// Connections to the database of `pool`, as its own are made (`PlannedOnce::beside`: the
+    /// first one made learns whether the index tables are distributed).
     pub fn beside(pool: &PgPool) -> Connections {
-        let options = (*pool.connect_options()).clone().options(SETTINGS);
-        let max = (pool.options().get_max_connections() / 2).max(2);
-        let placement: Arc<OnceCell<Placement>> = Arc::default();
-        let learnt = placement.clone();
         Connections {
-            pool: crate::db::pool_options()
-                .max_connections(max)
-                .min_connections(0)
-                .acquire_timeout(Duration::from_secs(5))
-                .after_connect(move |conn, _| {
-                    let placement = learnt.clone();
-                    Box::pin(async move {
-                        let placed = *placement
-                            .get_or_try_init(|| async {
-                                Ok::<_, sqlx::Error>(
-                                    if crate::db::citus::is_distributed(conn, "ticket_search").await? {
-                                        Placement::Distributed
-                                    } else {
-                                        Placement::Local
-                                    },
-                                )
-                            })
-                            .await?;
-                        if placed == Placement::Distributed {
-                            sqlx::raw_sql("SET plan_cache_mode = force_custom_plan")
-                                .execute(&mut *conn)
-                                .await?;
-                        }
-                        Ok(())
-                    })
-                })
-                .connect_lazy_with(options),
-            placement,
+            planned: crate::db::planned::PlannedOnce::beside(pool, &SETTINGS, "ticket_search"),
         }
     }
 
     /// The connections themselves (the benchmark reads what was prepared on them).
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        self.planned.pool()
     }
 
     /// How the index tables are placed (learnt when the first connection was made).
     fn placement(&self) -> Placement {
-        self.placement.get().copied().unwrap_or(Placement::Local)
+        if self.planned.distributed() {
+            Placement::Distributed
+        } else {
+            Placement::Local
+        }
     }
 }
 
@@ -646,14 +610,14 @@ pub async fn search(
     request: &Request,
     viewer: Viewer,
 ) -> sqlx::Result<Results> {
-    let mut conn = connections.pool.acquire().await?;
+    let mut conn = connections.pool().acquire().await?;
     let placement = connections.placement();
     let (mut catching_up, mut tops) = tops(&mut conn, shop).await?;
     if catching_up {
         // The connection is not held while the indexer's rows are waited for.
         drop(conn);
         index::catch_up(pool, shop, CATCH_UP).await?;
-        conn = connections.pool.acquire().await?;
+        conn = connections.pool().acquire().await?;
         (catching_up, tops) = self::tops(&mut conn, shop).await?;
     }
     let query = &request.query;

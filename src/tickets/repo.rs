@@ -1353,7 +1353,12 @@ pub struct OpenLoad {
 /// (zero when they have none), then of the unassigned tickets if any; most overdue first. The
 /// open counts are those kept on write (`open_loads` and the changes since, migration
 /// `…_open_loads`); the overdue and due-soon ones are read through the follow-up due index, up
-/// to `soon_until`: neither reads every open ticket.
+/// to `soon_until`: neither reads every open ticket. Its plan is the same for every time, so
+/// the supervisor's page runs it planned once (`db::planned::PlannedOnce`); such a plan guesses how many
+/// tickets fall due before a time not yet known, and the due times' lower bound
+/// (`> '-infinity'`, true of every time stored) makes it guess a narrow range, which keeps the
+/// plan on the due index (without it the guess is a third of the shop's tickets, and the plan
+/// reads every open ticket).
 pub async fn open_load_by_worker(
     db: impl PgExecutor<'_>,
     shops: &[ShopId],
@@ -1374,7 +1379,9 @@ pub async fn open_load_by_worker(
              SELECT COALESCE(assignee_id, 0) AS assignee_key,
                     count(*) FILTER (WHERE follow_up_due_at < $2) AS overdue,
                     count(*) FILTER (WHERE follow_up_due_at >= $2) AS due_soon
-             FROM tickets WHERE shop_id = ANY($1) AND follow_up_due_at < GREATEST($2, $3) AND closed_at IS NULL
+             FROM tickets
+             WHERE shop_id = ANY($1) AND follow_up_due_at > '-infinity' AND follow_up_due_at < GREATEST($2, $3)
+               AND closed_at IS NULL
              GROUP BY 1
          ), open_tickets AS (
              SELECT NULLIF(o.assignee_key, 0) AS assignee_id, o.open,

@@ -778,3 +778,80 @@ async fn the_supervisor_lists_filtered_by_agent_or_unassigned_show_only_those_ti
         assert_eq!(rows(&all), everyone, "{view}: all of them, longest overdue first");
     }
 }
+
+/// The supervisor's page reads through the connections that keep each statement's first plan
+/// (`db::planned`): after a few views every statement it prepared there runs on its generic plan
+/// and none was planned for its values, the per-agent counts among them; what it shows is still
+/// right (the agent's open, overdue and due-soon counts, as the API reads them through the
+/// desk's pool; the overdue list).
+#[tokio::test]
+async fn the_supervisors_page_runs_its_reads_on_plans_made_once() {
+    let desk = desk().await;
+    let overdue = open_hours_ago(&desk, 30).await;
+    let soon = open_hours_ago(&desk, 22).await;
+    let client = crate::support::browser(&desk.app, "super-a").await;
+    let agent_link = format!("agent={}", desk.agent.0);
+    // PostgreSQL plans a statement for its values at its first five runs unless told otherwise.
+    for path in ["/follow-ups", "/follow-ups?state=overdue", "/follow-ups?state=due_soon"].repeat(3) {
+        let page = client.get(desk.app.url(path)).send().await.expect("page");
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let text = page.text().await.expect("text");
+        let row: String = text
+            .split("<tr>")
+            .find(|row| row.contains(&agent_link))
+            .expect("the agent's line")
+            .split_whitespace()
+            .collect();
+        assert!(
+            row.contains("<tdclass=\"num\">2</td>")
+                && row.contains("badge-overdue\">1</span>")
+                && row.contains("badge-due-soon\">1</span>"),
+            "{path}: {row}"
+        );
+        if path == "/follow-ups?state=overdue" {
+            let listed = |id: i64| text.contains(&format!("href=\"/tickets/{id}\""));
+            assert!(listed(overdue) && !listed(soon), "{text}");
+        }
+    }
+    let planned = desk.app.state.planned_once.pool();
+    assert!(planned.size() > 0, "the page opened connections of its own");
+    // Every one, held until all are read (the last one used goes back to the pool a moment
+    // after the page was answered).
+    let mut held = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while held.len() < planned.size() as usize && std::time::Instant::now() < deadline {
+        match planned.try_acquire() {
+            Some(conn) => held.push(conn),
+            None => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+    let mut statements: Vec<(String, i64, i64)> = Vec::new();
+    for conn in &mut held {
+        let prepared: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE from_sql = false",
+        )
+        .fetch_all(&mut **conn)
+        .await
+        .expect("prepared statements");
+        statements.extend(prepared);
+    }
+    let counts = statements
+        .iter()
+        .find(|(sql, _, _)| sql.contains("open_counts"))
+        .expect("the per-agent counts were read on these connections");
+    assert!(counts.1 >= 1, "{counts:?}");
+    for (sql, generic, custom) in &statements {
+        assert_eq!(*custom, 0, "planned for its values: {sql}");
+        assert!(*generic >= 1, "{sql}");
+    }
+    drop(held);
+    let agent = load_of(&desk, json!(desk.agent.0)).await.expect("the agent is listed");
+    assert_eq!(
+        (
+            agent["open"].as_i64(),
+            agent["overdue"].as_i64(),
+            agent["due_soon"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+}
