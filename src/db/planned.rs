@@ -4,7 +4,7 @@
 //! guesses that a plan made once for any values (a generic plan) costs no more to run; the
 //! guess is an estimate, and for statements such as "the first 51 tickets due before `$3`" it
 //! is wrong, so they are planned again at every call although the plan never changes. On the
-//! supervisor's page at a million tickets planning was a third of PostgreSQL's time
+//! supervisor's page at a million tickets planning was nearly a third of PostgreSQL's time
 //! (docs/PERFORMANCE.md). The pages whose statements have the same best plan for every value
 //! read through [`PlannedOnce`]: connections of their own, set to keep the first plan. The
 //! desk's pool keeps PostgreSQL's choice, which is right for most statements and far better for

@@ -283,8 +283,8 @@ async fn queue_page(
     let window = Window::new(query.page);
     // One connection for the page's reads, taken once rather than per read; one of those that
     // keep each statement's first plan (`db::planned`): every read of the page has the same best
-    // plan whatever the time, the shops or the agent, and planning them at each call was a third
-    // of PostgreSQL's time on the page.
+    // plan whatever the time, the shops or the agent, and planning them at each call was nearly
+    // a third of PostgreSQL's time on the page.
     let mut conn = state.planned_once.pool().acquire().await?;
     let shops = crate::shops::list(&mut *conn, &user.shops).await?;
     // Where the tickets stand is read for the whole list down to this page; only this page's
