@@ -45,21 +45,33 @@ pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period, titled
     }
     let (from, to) = period.bounds(zone);
     // Whole months from their month rows; a month at either end the period holds most of as its
-    // month row less the days outside ([`rollup::month_rows_netted`]).
+    // month row less the days outside ([`rollup::month_rows_netted`]). The month rows and the
+    // days at each end are three ranges of `report_days_refunds`, read one after the other: as
+    // one condition with five alternatives, PostgreSQL read the shop's every refund row of every
+    // day (on the big shop 120,000 rows for the 45,000 of a year, 49 of the report's 160 ms).
+    // At the start, the days between the period's first and the first month row's (counted when
+    // the period starts first, taken back when the month does); at the end, the days between the
+    // one after the period and the one after the last month row, likewise.
     let (month_from, month_to) = rollup::month_rows_netted(period, false);
     sqlx::query_as(
-        "WITH parts AS (
+        "WITH refunds AS (
+             SELECT value, span, start, refunds_paid_fen FROM report_days
+             WHERE shop_id = $1 AND dim = 'sku' AND refunds_paid_fen <> 0
+               AND span = 'month' AND start >= $6 AND start < $7
+           UNION ALL
+             SELECT value, span, start, refunds_paid_fen FROM report_days
+             WHERE shop_id = $1 AND dim = 'sku' AND refunds_paid_fen <> 0
+               AND span = 'day' AND start >= LEAST($4, $6) AND start < GREATEST($4, $6)
+           UNION ALL
+             SELECT value, span, start, refunds_paid_fen FROM report_days
+             WHERE shop_id = $1 AND dim = 'sku' AND refunds_paid_fen <> 0
+               AND span = 'day' AND start >= LEAST($7, $5 + 1) AND start < GREATEST($7, $5 + 1)),
+         parts AS (
              SELECT value AS sku,
                     CASE WHEN span = 'day' AND (start < $4 OR start > $5) THEN -refunds_paid_fen
                          ELSE refunds_paid_fen END AS refunds,
                     0::bigint AS compensation, 0::bigint AS postage, 0::bigint AS reships, false AS entry
-             FROM report_days
-             WHERE shop_id = $1 AND dim = 'sku' AND refunds_paid_fen <> 0
-               AND ((span = 'month' AND start >= $6 AND start < $7)
-                    OR (span = 'day' AND start >= $4 AND start < $6)
-                    OR (span = 'day' AND start >= $6 AND start < $4)
-                    OR (span = 'day' AND start >= $7 AND start <= $5)
-                    OR (span = 'day' AND start > $5 AND start < $7))
+             FROM refunds
            UNION ALL
              SELECT COALESCE(t.sku, ''), 0,
                     CASE WHEN c.reason = 'postage' THEN 0 ELSE s.signed END,
