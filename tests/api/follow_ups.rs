@@ -40,6 +40,11 @@ async fn load_of(desk: &Desk, who: Value) -> Option<Value> {
         .cloned()
 }
 
+/// The figures `names` of an agent's load (as [`load_of`] gives it), in that order.
+fn figures<const N: usize>(load: &Value, names: [&str; N]) -> [Option<i64>; N] {
+    names.map(|name| load[name].as_i64())
+}
+
 async fn escalations(desk: &Desk, id: i64) -> Vec<Value> {
     let ticket = desk
         .app
@@ -191,12 +196,8 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let agent = &load_of(&desk, json!(desk.agent.0)).await.expect("the agent is listed");
     assert_eq!(
-        (
-            agent["open"].as_i64(),
-            agent["overdue"].as_i64(),
-            agent["due_soon"].as_i64()
-        ),
-        (Some(2), Some(1), Some(1))
+        figures(agent, ["open", "overdue", "due_soon"]),
+        [Some(2), Some(1), Some(1)]
     );
     sweep(&desk.app.pool, desk.app.now()).await.expect("sweep");
     desk.app
@@ -220,12 +221,8 @@ async fn the_follow_up_queue_is_for_supervisors_and_counts_per_agent() {
         .await;
     let agent = load_of(&desk, json!(desk.agent.0)).await.expect("agent");
     assert_eq!(
-        (
-            agent["in_time_today"].as_i64(),
-            agent["in_time_7d"].as_i64(),
-            agent["missed_7d"].as_i64()
-        ),
-        (Some(1), Some(1), Some(1))
+        figures(&agent, ["in_time_today", "in_time_7d", "missed_7d"]),
+        [Some(1), Some(1), Some(1)]
     );
     let (in_time, missed): (i64, i64) =
         sqlx::query_as("SELECT sum(in_time)::bigint, sum(missed)::bigint FROM follow_up_daily")
@@ -847,11 +844,7 @@ async fn the_supervisors_page_runs_its_reads_on_plans_made_once() {
     drop(held);
     let agent = load_of(&desk, json!(desk.agent.0)).await.expect("the agent is listed");
     assert_eq!(
-        (
-            agent["open"].as_i64(),
-            agent["overdue"].as_i64(),
-            agent["due_soon"].as_i64()
-        ),
-        (Some(2), Some(1), Some(1))
+        figures(&agent, ["open", "overdue", "due_soon"]),
+        [Some(2), Some(1), Some(1)]
     );
 }
