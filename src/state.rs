@@ -20,8 +20,9 @@ pub struct AppState {
     pub pool: PgPool,
     /// The search's connections, beside the pool (`search::Connections`).
     pub search: crate::search::Connections,
-    /// Connections that keep each statement's first plan (`db::planned`), for the pages whose
-    /// statements have one best plan: the supervisor's follow-up page.
+    /// Connections that keep each statement's first plan (`db::planned`), for the reads whose
+    /// statements have one best plan: the supervisor's follow-up queues and risk view, on the
+    /// page and in the API.
     pub planned_once: crate::db::planned::PlannedOnce,
     /// The streaming standby reports read from, when there is one (`db::replica`).
     pub replica: Option<crate::db::replica::Replica>,

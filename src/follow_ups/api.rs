@@ -104,7 +104,9 @@ pub async fn follow_up_queue(
         QueueState::DueSoon => (Some(now), soon_until),
     };
     let shops = [shop];
-    let mut conn = state.pool.acquire().await?;
+    // As the supervisor's page reads them (`follow_ups::page`): on the connections that keep
+    // each statement's first plan.
+    let mut conn = state.planned_once.pool().acquire().await?;
     let found = repo::follow_up_window(&mut conn, &shops, from, until, assignee, unassigned, limit).await?;
     let tickets = repo::whole(&mut conn, &found).await?;
     let zone = crate::shops::get(&mut *conn, shop)
@@ -162,8 +164,9 @@ pub async fn risk_view(
     let now = state.now();
     let lang = request_lang(&headers);
     let t = crate::i18n::Tr::new(lang, chrono_tz::Asia::Shanghai);
-    let shops = crate::shops::list(&state.pool, &[shop]).await?;
-    let ranked = super::risk_list(&state.pool, &shops, now, 300).await?;
+    let planned = state.planned_once.pool();
+    let shops = crate::shops::list(planned, &[shop]).await?;
+    let ranked = super::risk_list(planned, &shops, now, 300).await?;
     Ok(Json(
         ranked
             .iter()

@@ -776,13 +776,13 @@ async fn the_supervisor_lists_filtered_by_agent_or_unassigned_show_only_those_ti
     }
 }
 
-/// The supervisor's page reads through the connections that keep each statement's first plan
-/// (`db::planned`): after a few views every statement it prepared there runs on its generic plan
-/// and none was planned for its values, the per-agent counts among them; what it shows is still
-/// right (the agent's open, overdue and due-soon counts, as the API reads them through the
-/// desk's pool; the overdue list).
+/// The supervisor's queues read through the connections that keep each statement's first plan
+/// (`db::planned`), on the page and in the API: after a few views every statement prepared there
+/// runs on its generic plan and none was planned for its values, the per-agent counts among them,
+/// and the desk's own pool prepared none of the queues' reads; what they show is still right (the
+/// agent's open, overdue and due-soon counts on the page and in the API; the overdue list).
 #[tokio::test]
-async fn the_supervisors_page_runs_its_reads_on_plans_made_once() {
+async fn the_supervisors_queues_read_on_plans_made_once_on_the_page_and_in_the_api() {
     let desk = desk().await;
     let overdue = open_hours_ago(&desk, 30).await;
     let soon = open_hours_ago(&desk, 22).await;
@@ -810,19 +810,57 @@ async fn the_supervisors_page_runs_its_reads_on_plans_made_once() {
             assert!(listed(overdue) && !listed(soon), "{text}");
         }
     }
-    let planned = desk.app.state.planned_once.pool();
-    assert!(planned.size() > 0, "the page opened connections of its own");
-    // Every one, held until all are read (the last one used goes back to the pool a moment
-    // after the page was answered).
+    let agent = load_of(&desk, json!(desk.agent.0)).await.expect("the agent is listed");
+    assert_eq!(
+        figures(&agent, ["open", "overdue", "due_soon"]),
+        [Some(2), Some(1), Some(1)]
+    );
+    let risk = desk
+        .app
+        .get(&format!("/api/v1/shops/{}/risk", desk.shop), &desk.supervisor_token)
+        .await;
+    assert_eq!(risk.status, StatusCode::OK, "{:?}", risk.body);
+    let planned = prepared_on(desk.app.state.planned_once.pool()).await;
+    let counts = planned
+        .iter()
+        .find(|(sql, _, _)| sql.contains("open_counts"))
+        .expect("the per-agent counts were read on these connections");
+    assert!(counts.1 >= 1, "{counts:?}");
+    for (sql, generic, custom) in &planned {
+        assert_eq!(*custom, 0, "planned for its values: {sql}");
+        assert!(*generic >= 1, "{sql}");
+    }
+    let own = prepared_on(&desk.app.pool).await;
+    for queue_read in [
+        "open_counts",
+        "ORDER BY x.follow_up_due_at",
+        "LEAST(x.timer_due_at, x.platform_deadline_at), x.id",
+    ] {
+        assert!(
+            planned.iter().any(|(sql, _, _)| sql.contains(queue_read)),
+            "read on the connections that keep their plans: {queue_read}"
+        );
+        assert!(
+            !own.iter().any(|(sql, _, _)| sql.contains(queue_read)),
+            "read on the desk's own pool: {queue_read}"
+        );
+    }
+}
+
+/// What is prepared on every connection `pool` has open (the statement, its generic plans, its
+/// custom plans), each held until all are read: the last one used goes back to the pool a moment
+/// after its request was answered.
+async fn prepared_on(pool: &sqlx::PgPool) -> Vec<(String, i64, i64)> {
+    assert!(pool.size() > 0, "the pool has opened connections");
     let mut held = Vec::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while held.len() < planned.size() as usize && std::time::Instant::now() < deadline {
-        match planned.try_acquire() {
+    while held.len() < pool.size() as usize && std::time::Instant::now() < deadline {
+        match pool.try_acquire() {
             Some(conn) => held.push(conn),
             None => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
         }
     }
-    let mut statements: Vec<(String, i64, i64)> = Vec::new();
+    let mut statements = Vec::new();
     for conn in &mut held {
         let prepared: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE from_sql = false",
@@ -832,19 +870,5 @@ async fn the_supervisors_page_runs_its_reads_on_plans_made_once() {
         .expect("prepared statements");
         statements.extend(prepared);
     }
-    let counts = statements
-        .iter()
-        .find(|(sql, _, _)| sql.contains("open_counts"))
-        .expect("the per-agent counts were read on these connections");
-    assert!(counts.1 >= 1, "{counts:?}");
-    for (sql, generic, custom) in &statements {
-        assert_eq!(*custom, 0, "planned for its values: {sql}");
-        assert!(*generic >= 1, "{sql}");
-    }
-    drop(held);
-    let agent = load_of(&desk, json!(desk.agent.0)).await.expect("the agent is listed");
-    assert_eq!(
-        figures(&agent, ["open", "overdue", "due_soon"]),
-        [Some(2), Some(1), Some(1)]
-    );
+    statements
 }
