@@ -7,9 +7,12 @@ use chrono::{DateTime, Duration, Utc};
 use crate::fixtures::names::NOTES;
 use crate::fixtures::random::Rng;
 use crate::ids::UserId;
+use crate::money::Fen;
 use crate::rules::calendar::Calendar;
 use crate::rules::follow_up;
+use crate::rules::move_details::{self, MoveDetail};
 use crate::rules::reason::ReasonCode;
+use crate::rules::refund::{self, RefundFacts, RefundStep};
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayRequest};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
 use crate::tickets::events::{self, EventData, Rule};
@@ -87,6 +90,10 @@ pub(super) struct DemoTicket {
     pub(super) created_by: UserId,
     pub(super) priority: Priority,
     pub(super) refund_fen: Option<i64>,
+    /// The amount agreed on the last move to `approved` that asks for one, as the service keeps it.
+    pub(super) approved_refund_fen: Option<i64>,
+    /// The amount refunded on the last move to `refunded`, likewise.
+    pub(super) refunded_fen: Option<i64>,
     pub(super) resolution: Option<Resolution>,
     pub(super) intact: Option<bool>,
     pub(super) seven_day: Option<SevenDayRecord>,
@@ -437,9 +444,11 @@ impl TicketGen<'_> {
         };
         let description = describe(&mut self.rng, reason, &subject);
         let sku = line.map(|l| l.sku.clone());
+        // What the buyer paid for what the ticket is about: the bound of every refund amount.
+        let paid_fen = line.map_or(order.total_fen(), Line::amount_fen);
         let refund_fen = match kind {
             TicketKind::Refund | TicketKind::Return => {
-                let base = line.map_or(order.total_fen(), Line::amount_fen);
+                let base = paid_fen;
                 Some(match reason {
                     ReasonCode::ShippingFee => self.rng.range(800, 1_500).min(order.total_fen()),
                     ReasonCode::Agreed => base * self.rng.range(10, 50) / 100,
@@ -496,6 +505,7 @@ impl TicketGen<'_> {
         let mut events = Vec::new();
         let mut due = Some(follow_up::follow_up_due_at(opened_at, FOLLOW_UP_HOURS));
         let (mut last_follow_up_at, mut closed_at, mut platform_deadline_at, mut resolved) = (None, None, None, None);
+        let (mut approved_refund_fen, mut refunded_fen) = (None, None);
         let mut version = 1;
         let mut current = first_assignee;
         let actor_of = |current: Option<usize>| current.unwrap_or(SUPERVISOR);
@@ -594,6 +604,29 @@ impl TicketGen<'_> {
                 }
                 Action::Move(to) => {
                     let given = (kind == TicketKind::Logistics && to == Status::Resolved).then_some(resolution);
+                    // A move that agrees or pays a refund records its amount, as the service
+                    // asks of an agent: none given, the rules' default (what was asked, within
+                    // what was paid; the refund itself what was agreed).
+                    let moved_fen = if move_details::needed(&position, to).contains(&MoveDetail::RefundAmount) {
+                        let step = if to == Status::Refunded {
+                            RefundStep::Refund
+                        } else {
+                            RefundStep::Approve
+                        };
+                        let facts = RefundFacts {
+                            paid: Some(Fen(paid_fen)),
+                            requested: refund_fen.map(Fen),
+                            approved: approved_refund_fen.map(Fen),
+                        };
+                        let amount = refund::refund_amount(step, None, &facts).ok()?.0;
+                        match step {
+                            RefundStep::Refund => refunded_fen = Some(amount),
+                            RefundStep::Approve => approved_refund_fen = Some(amount),
+                        }
+                        Some(amount)
+                    } else {
+                        None
+                    };
                     let next = position.apply(to, given).ok()?;
                     due = match (position.status.in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
                         (_, false) => None,
@@ -636,7 +669,7 @@ impl TicketGen<'_> {
                             platform_deadline_provisional_year: None,
                             reopened_by_visit: None,
                             goods: None,
-                            refund_fen: None,
+                            refund_fen: moved_fen,
                             rejection_reason: None,
                         }),
                     });
@@ -666,6 +699,8 @@ impl TicketGen<'_> {
             created_by: user(creator),
             priority,
             refund_fen,
+            approved_refund_fen,
+            refunded_fen,
             resolution: resolved,
             intact,
             seven_day,

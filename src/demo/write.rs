@@ -106,6 +106,8 @@ pub(super) async fn write(tx: &mut sqlx::PgConnection, shop: ShopId, data: &Demo
                 assignee: ticket.assignee,
                 priority: ticket.priority,
                 refund_fen: ticket.refund_fen,
+                approved_refund_fen: ticket.approved_refund_fen,
+                refunded_fen: ticket.refunded_fen,
                 resolution: ticket.resolution,
                 intact: ticket.intact,
                 seven_day: ticket.seven_day.as_ref(),

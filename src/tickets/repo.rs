@@ -1014,6 +1014,9 @@ pub struct LoadedRow<'a> {
     pub assignee: Option<UserId>,
     pub priority: Priority,
     pub refund_fen: Option<i64>,
+    /// The amounts agreed and refunded, as [`store_refund_amount`] keeps them.
+    pub approved_refund_fen: Option<i64>,
+    pub refunded_fen: Option<i64>,
     pub resolution: Option<Resolution>,
     pub intact: Option<bool>,
     pub seven_day: Option<&'a SevenDayRecord>,
@@ -1037,9 +1040,9 @@ pub async fn insert_loaded(db: impl PgExecutor<'_>, row: &LoadedRow<'_>) -> sqlx
                               customer_id, assignee_id, priority, refund_fen, resolution, intact,
                               seven_day_verdict, seven_day, platform_deadline_at, version, opened_at,
                               follow_up_due_at, next_escalation_at, last_follow_up_at, closed_at,
-                              created_by, created_at, updated_at)
+                              created_by, created_at, updated_at, approved_refund_fen, refunded_fen)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, $20, $21, $22, $23, $19, $24)
+                 $19, $20, $20, $21, $22, $23, $19, $24, $25, $26)
          RETURNING id",
     )
     .bind(row.shop)
@@ -1066,6 +1069,8 @@ pub async fn insert_loaded(db: impl PgExecutor<'_>, row: &LoadedRow<'_>) -> sqlx
     .bind(row.closed_at)
     .bind(row.created_by)
     .bind(row.updated_at)
+    .bind(row.approved_refund_fen)
+    .bind(row.refunded_fen)
     .fetch_one(db)
     .await
 }
