@@ -47,6 +47,9 @@ pub struct ReconciliationPage {
     pub to: String,
     pub errors: FormErrors,
     pub shown: bool,
+    /// Whether the shop ever imported a refund export: without one there is nothing to set the
+    /// desk's refunds beside, and only the summary is shown.
+    pub imported: bool,
     pub summary: String,
     pub platform_only: Vec<Line>,
     pub desk_only: Vec<Line>,
@@ -74,6 +77,7 @@ pub async fn show(State(state): State<AppState>, page: Page, ApiQuery(query): Ap
         to: query.to.clone().unwrap_or_default(),
         errors: FormErrors::none(),
         shown: false,
+        imported: false,
         summary: String::new(),
         platform_only: Vec::new(),
         desk_only: Vec::new(),
@@ -91,18 +95,22 @@ pub async fn show(State(state): State<AppState>, page: Page, ApiQuery(query): Ap
     let (from, to) = period.bounds(shop.zone());
     let found = super::reconcile(&state.pool, shop.id, from, to).await?;
     view.shown = true;
-    view.summary = match found.last_import {
-        Some(at) => t.f(
-            "reconcile.summary",
-            &[
-                ("rows", &found.platform_rows),
-                ("at", &t.datetime(&at)),
-                ("from", &period.from),
-                ("to", &period.to),
-            ],
-        ),
-        None => t.t("reconcile.never_imported").to_string(),
+    let Some(imported_at) = found.last_import else {
+        // Every refund the desk decided would be listed as "not paid by the platform" by an
+        // export that does not exist: the page says to import one instead.
+        view.summary = t.t("reconcile.never_imported").to_string();
+        return Ok(render(&view)?.into_response());
     };
+    view.imported = true;
+    view.summary = t.f(
+        "reconcile.summary",
+        &[
+            ("rows", &found.platform_rows),
+            ("at", &t.datetime(&imported_at)),
+            ("from", &period.from),
+            ("to", &period.to),
+        ],
+    );
     let sku = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
     view.platform_only = found
         .platform_only
