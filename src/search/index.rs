@@ -278,13 +278,26 @@ const GIN_INDEXES: [(&str, &str); 3] = [
 /// a whole shop). Searches are slow meanwhile: for a desk that is not serving (the benchmark
 /// generator, `search-index --rebuild` during maintenance).
 pub async fn rebuild_all(pool: &PgPool, progress: impl FnMut(usize)) -> sqlx::Result<usize> {
+    drop_gin_indexes(pool).await?;
+    let done = drain_all(pool, progress).await;
+    // Built again whatever happened: a failed rebuild must not leave the search without them.
+    build_gin_indexes(pool).await?;
+    done
+}
+
+/// Drops the search's GIN indexes, before documents are written in bulk ([`rebuild_all`], the
+/// benchmark generator); [`build_gin_indexes`] makes them again.
+pub async fn drop_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
     for (drop, _) in GIN_INDEXES {
         sqlx::query(drop).execute(pool).await?;
     }
-    let done = drain_all(pool, progress).await;
-    // Built again whatever happened: a failed rebuild must not leave the search without them.
-    // The three are built side by side, each on its own connection (a GIN build is one core's
-    // work: comparing its keys).
+    Ok(())
+}
+
+/// Builds the search's GIN indexes that are missing, each in one sorted pass. The three are
+/// built side by side, each on its own connection (a GIN build is one core's work: comparing
+/// its keys).
+pub async fn build_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
     let mut builds = tokio::task::JoinSet::new();
     for (_, create) in GIN_INDEXES {
         let pool = pool.clone();
@@ -306,8 +319,7 @@ pub async fn rebuild_all(pool: &PgPool, progress: impl FnMut(usize)) -> sqlx::Re
             Err(error) => std::panic::resume_unwind(error.into_panic()),
         }
     }
-    built?;
-    done
+    built
 }
 
 /// The worker every server runs: indexes what is pending, then waits `every` before looking
@@ -530,11 +542,13 @@ pub(crate) use own_text_columns;
 /// The text of [`own_text_columns!`].
 #[derive(sqlx::FromRow)]
 pub struct OwnText {
-    reason_text: Option<String>,
-    refund_no: Option<String>,
-    buyer_name: Option<String>,
-    buyer_phone: Option<String>,
-    titles: Option<String>,
+    pub reason_text: Option<String>,
+    pub refund_no: Option<String>,
+    pub buyer_name: Option<String>,
+    pub buyer_phone: Option<String>,
+    /// The titles of the order's lines the ticket is about (all of them when it names no SKU),
+    /// in the order of their SKUs, joined by ` / `.
+    pub titles: Option<String>,
 }
 
 /// A ticket's own fields as the indexer reads them.
@@ -669,7 +683,7 @@ pub async fn add_event_pieces(
 }
 
 /// The words of an event worth finding a ticket by.
-fn event_pieces(event: EventData, out: &mut Vec<(Source, String)>) {
+pub fn event_pieces(event: EventData, out: &mut Vec<(Source, String)>) {
     let mut put = |source: Source, text: Option<String>| {
         if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
             out.push((source, text));
@@ -692,8 +706,26 @@ fn event_pieces(event: EventData, out: &mut Vec<(Source, String)>) {
     }
 }
 
-/// The document of the row `id` made of `pieces`, with its age buckets.
-fn doc_of(id: i64, pieces: &[(Source, String)]) -> String {
+/// The pieces of a buyer's document: nickname, name, phone.
+pub fn buyer_pieces(nick: String, name: Option<String>, phone: Option<String>) -> Vec<(Source, String)> {
+    let mut pieces = vec![(Source::Nick, nick)];
+    pieces.extend(name.map(|n| (Source::Name, n)));
+    pieces.extend(phone.map(|n| (Source::Phone, n)));
+    pieces
+}
+
+/// The pieces of an order's document: its number, then its lines' SKUs and titles, each in the
+/// order of the SKUs.
+pub fn order_pieces(order_no: String, skus: Vec<String>, titles: Vec<String>) -> Vec<(Source, String)> {
+    let mut pieces = vec![(Source::OrderNo, order_no)];
+    pieces.extend(skus.into_iter().map(|s| (Source::Sku, s)));
+    pieces.extend(titles.into_iter().map(|s| (Source::Title, s)));
+    pieces
+}
+
+/// The document of the row `id` made of `pieces`, with its age buckets, in PostgreSQL's input
+/// syntax of a `tsvector`.
+pub fn doc_of(id: i64, pieces: &[(Source, String)]) -> String {
     let mut doc = Doc::new();
     for (source, text) in pieces {
         doc.add(*source, text);
@@ -731,12 +763,7 @@ async fn index_buyers(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
                 .await?;
         let (found, docs): (Vec<i64>, Vec<String>) = rows
             .into_iter()
-            .map(|(id, nick, name, phone)| {
-                let mut p = vec![(Source::Nick, nick)];
-                p.extend(name.map(|n| (Source::Name, n)));
-                p.extend(phone.map(|n| (Source::Phone, n)));
-                (id, doc_of(id, &p))
-            })
+            .map(|(id, nick, name, phone)| (id, doc_of(id, &buyer_pieces(nick, name, phone))))
             .unzip();
         store(
             tx,
@@ -770,12 +797,7 @@ async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
         .await?;
         let (found, docs): (Vec<i64>, Vec<String>) = rows
             .into_iter()
-            .map(|(id, order_no, skus, titles)| {
-                let mut p = vec![(Source::OrderNo, order_no)];
-                p.extend(skus.into_iter().map(|s| (Source::Sku, s)));
-                p.extend(titles.into_iter().map(|s| (Source::Title, s)));
-                (id, doc_of(id, &p))
-            })
+            .map(|(id, order_no, skus, titles)| (id, doc_of(id, &order_pieces(order_no, skus, titles))))
             .unzip();
         store(
             tx,

@@ -611,6 +611,7 @@ async fn the_bulk_indexers_workers_index_every_row_of_every_shop_once_over_many_
     assert_eq!(count(documents).await, total, "the generator indexed each row once");
     assert_eq!(count(missing).await, 0);
     assert_eq!(count("SELECT count(*) FROM search_pending").await, 0);
+    let written = all_documents(&app.pool).await;
 
     // Everything listed again and drained by the workers (not a rebuild: the GIN indexes stay).
     let mut listed = 0;
@@ -638,6 +639,28 @@ async fn the_bulk_indexers_workers_index_every_row_of_every_shop_once_over_many_
     assert_eq!(count("SELECT count(*) FROM search_pending").await, 0);
     assert_eq!(count(documents).await, total);
     assert_eq!(count(missing).await, 0);
+    // The generator writes the documents with the rows (by the indexer's own functions, from
+    // what it generated): each is the one the indexer makes from the rows in the database.
+    let indexed = all_documents(&app.pool).await;
+    assert_eq!(indexed.len(), written.len());
+    for (generated, read_back) in written.iter().zip(&indexed) {
+        assert_eq!(generated, read_back, "the generator's document, then the indexer's");
+    }
+}
+
+/// Every search document of the database, by table and id: (`b`/`o`/`t` and the id, the
+/// document's text).
+async fn all_documents(pool: &sqlx::PgPool) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT k, d FROM (
+             SELECT 'b' || customer_id AS k, doc::text AS d FROM buyer_search
+             UNION ALL SELECT 'o' || order_id, doc::text FROM order_search
+             UNION ALL SELECT 't' || ticket_id, doc::text FROM ticket_search) x
+         ORDER BY k",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("documents")
 }
 
 /// A shop with an agent and one order to open tickets on.

@@ -1,6 +1,11 @@
 //! The generator: the plan of a run, the world it fills (catalogue, agents, the five tables'
 //! batches), and the simulation of every buyer, order and ticket — each ticket from its opening
 //! to now through legal moves, with the timeline events the service and the sweep would write.
+//! The search's documents of every buyer, order and ticket are made from the same facts as they
+//! are written, by the indexer's own functions (`search::index`), on threads of their own: one
+//! per search table, each filling its table's batches.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use chrono::DateTime;
 use chrono_tz::Asia::Shanghai;
@@ -18,6 +23,8 @@ use crate::rules::refund::{self, RefundFacts, RefundStep};
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayRequest};
 use crate::rules::timers::{self, PlatformTimers, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
+use crate::search::index::{OwnFields, OwnText, buyer_pieces, doc_of, event_pieces, order_pieces, own_pieces};
+use crate::search::text::Source;
 use crate::tickets::events::{self, EscalatedTo, EventData, Rule};
 use crate::tickets::model::{Channel, SevenDayRecord};
 
@@ -55,6 +62,19 @@ struct LineFacts {
     quantity: i64,
 }
 
+/// The pieces of text of one row's search document, by the row's id.
+type Pieces = (i64, Vec<(Source, String)>);
+
+/// Documents waiting for their builder thread, at most this many a table.
+const DOCS_WAITING: usize = 4_096;
+
+/// A buyer's text that their tickets' documents hold.
+struct BuyerText {
+    nick: String,
+    name: String,
+    phone: String,
+}
+
 /// An order as the ticket simulation needs it.
 struct OrderFacts {
     id: i64,
@@ -90,6 +110,12 @@ struct World<'a> {
     lines: Batch,
     tickets: Batch,
     events: Batch,
+    /// The pieces of the search's documents, to the threads that build them.
+    buyer_docs: SyncSender<Pieces>,
+    order_docs: SyncSender<Pieces>,
+    ticket_docs: SyncSender<Pieces>,
+    /// Every buyer's text, by their index among the buyers.
+    buyers: Vec<BuyerText>,
     summary: Summary,
     /// The data JSON of the event being written.
     scratch: Vec<u8>,
@@ -104,6 +130,7 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
             .ok_or_else(|| anyhow::anyhow!("a table writer is missing"))
     };
     let (customers, orders, lines, tickets, events) = (next()?, next()?, next()?, next()?, next()?);
+    let (buyer_search, order_search, ticket_search) = (next()?, next()?, next()?);
     let mut rng = seeded_rng(plan.seed ^ 0xA5A5_5A5A_0F0F_F0F0);
     let catalogue = make_catalogue(&mut rng);
     let mut popularity = Vec::with_capacity(catalogue.len());
@@ -126,7 +153,10 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
         total += 50 + rng.below(100) as u64;
         agent_load.push(total);
     }
-    let mut world = World {
+    let (buyer_docs, buyers_waiting) = sync_channel(DOCS_WAITING);
+    let (order_docs, orders_waiting) = sync_channel(DOCS_WAITING);
+    let (ticket_docs, tickets_waiting) = sync_channel(DOCS_WAITING);
+    let world = World {
         plan: &plan,
         rng,
         catalogue,
@@ -140,23 +170,52 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
         lines,
         tickets,
         events,
+        buyer_docs,
+        order_docs,
+        ticket_docs,
+        buyers: Vec::with_capacity(usize::try_from(plan.customers).unwrap_or(0)),
         summary: Summary::default(),
         scratch: Vec::with_capacity(1024),
     };
-    world.write_customers()?;
-    world.write_orders_and_tickets()?;
-    for batch in [
-        &mut world.customers,
-        &mut world.orders,
-        &mut world.lines,
-        &mut world.tickets,
-        &mut world.events,
-    ] {
-        if !batch.flush() {
-            anyhow::bail!("a table writer stopped (see its error)");
+    let shop = plan.shop;
+    std::thread::scope(|scope| {
+        let builders = [
+            scope.spawn(move || build_docs(shop, buyers_waiting, buyer_search)),
+            scope.spawn(move || build_docs(shop, orders_waiting, order_search)),
+            scope.spawn(move || build_docs(shop, tickets_waiting, ticket_search)),
+        ];
+        // The world, and the senders with it, is gone when this returns: each builder then ends
+        // once it has built what it was sent.
+        let generated = world.run();
+        let mut built = Ok(());
+        for builder in builders {
+            let result = builder
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a search document builder panicked")));
+            built = built.and(result);
+        }
+        // A generator stopped by a writer's error stops its builders too: its error first.
+        let summary = generated?;
+        built.map(|()| summary)
+    })
+}
+
+/// Builds the documents of the rows `waiting` brings and writes them to `batch` (shop, id,
+/// document), until the generator stops sending.
+fn build_docs(shop: i64, waiting: Receiver<Pieces>, mut batch: Batch) -> anyhow::Result<()> {
+    for (id, pieces) in waiting {
+        let doc = doc_of(id, &pieces);
+        batch.int(shop);
+        batch.int(id);
+        batch.text(&doc);
+        if !batch.end_row() {
+            return Err(gone());
         }
     }
-    Ok(world.summary)
+    if !batch.flush() {
+        return Err(gone());
+    }
+    Ok(())
 }
 
 fn gone() -> anyhow::Error {
@@ -164,6 +223,31 @@ fn gone() -> anyhow::Error {
 }
 
 impl World<'_> {
+    /// Writes every row and hands each document's pieces on; consumes the world, so that the
+    /// builders see the end of their pieces.
+    fn run(mut self) -> anyhow::Result<Summary> {
+        self.write_customers()?;
+        self.write_orders_and_tickets()?;
+        for batch in [
+            &mut self.customers,
+            &mut self.orders,
+            &mut self.lines,
+            &mut self.tickets,
+            &mut self.events,
+        ] {
+            if !batch.flush() {
+                return Err(gone());
+            }
+        }
+        Ok(self.summary)
+    }
+
+    /// Hands a document's pieces to the builder of its table.
+    fn document(docs: &SyncSender<Pieces>, id: i64, pieces: Vec<(Source, String)>) -> anyhow::Result<()> {
+        docs.send((id, pieces))
+            .map_err(|_| anyhow::anyhow!("a search document builder stopped (see its error)"))
+    }
+
     fn write_customers(&mut self) -> anyhow::Result<()> {
         let shop = self.plan.shop;
         for i in 0..self.plan.customers {
@@ -183,6 +267,9 @@ impl World<'_> {
             if !b.end_row() {
                 return Err(gone());
             }
+            let pieces = buyer_pieces(nick.clone(), Some(name.clone()), Some(phone.clone()));
+            Self::document(&self.buyer_docs, id, pieces)?;
+            self.buyers.push(BuyerText { nick, name, phone });
         }
         self.summary.customers = self.plan.customers;
         Ok(())
@@ -315,6 +402,13 @@ impl World<'_> {
             }
             lines.push(LineFacts { sku, quantity });
         }
+        // As the indexer reads them: the lines' SKUs and titles in the order of the SKUs (the
+        // desk's cluster compares text byte by byte).
+        let mut by_sku: Vec<&Sku> = lines.iter().map(|l| &self.catalogue[l.sku]).collect();
+        by_sku.sort_by(|a, b| a.code.cmp(&b.code));
+        let skus = by_sku.iter().map(|item| item.code.clone()).collect();
+        let titles = by_sku.iter().map(|item| item.title.clone()).collect();
+        Self::document(&self.order_docs, id, order_pieces(order_no.clone(), skus, titles))?;
         self.summary.orders += 1;
         self.summary.order_lines += count as u64;
         Ok(OrderFacts {
@@ -483,6 +577,7 @@ impl World<'_> {
             last_contact: opened,
             last_follow_up: None,
             updated: opened,
+            words: Vec::new(),
         };
         let mut position = Position::new(kind);
 
@@ -752,9 +847,60 @@ impl World<'_> {
         if !b.end_row() {
             return Err(gone());
         }
+        self.document_ticket(id, order, sku.as_deref(), description, sim.words)?;
         self.summary.tickets += 1;
         self.summary.events += sim.events;
         Ok(())
+    }
+
+    /// Hands on the pieces of a ticket's search document: its own fields as the indexer reads
+    /// them (`search::index::ticket_fields`; the generator writes no tracking number, review,
+    /// reason text or refund number), then the words of its timeline.
+    fn document_ticket(
+        &self,
+        id: i64,
+        order: &OrderFacts,
+        sku: Option<&str>,
+        description: &str,
+        timeline: Vec<(Source, String)>,
+    ) -> anyhow::Result<()> {
+        let buyer = usize::try_from(order.customer - self.plan.customer_base)
+            .ok()
+            .and_then(|i| self.buyers.get(i))
+            .ok_or_else(|| anyhow::anyhow!("ticket {id} of a buyer not generated"))?;
+        let mut lines: Vec<&Sku> = order
+            .lines
+            .iter()
+            .map(|l| &self.catalogue[l.sku])
+            .filter(|item| sku.is_none_or(|s| item.code == s))
+            .collect();
+        lines.sort_by(|a, b| a.code.cmp(&b.code));
+        let titles = (!lines.is_empty()).then(|| {
+            lines
+                .iter()
+                .map(|item| item.title.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        });
+        let fields = OwnFields {
+            id,
+            order_no: &order.order_no,
+            buyer: &buyer.nick,
+            sku,
+            tracking_no: None,
+            description,
+            review_text: None,
+        };
+        let text = OwnText {
+            reason_text: None,
+            refund_no: None,
+            buyer_name: Some(buyer.name.clone()),
+            buyer_phone: Some(buyer.phone.clone()),
+            titles,
+        };
+        let mut pieces = own_pieces(fields, text);
+        pieces.extend(timeline);
+        Self::document(&self.ticket_docs, id, pieces)
     }
 
     /// The next move of a ticket and how long it takes to come (seconds).
@@ -818,6 +964,8 @@ struct Sim {
     last_contact: i64,
     last_follow_up: Option<i64>,
     updated: i64,
+    /// The words of the timeline for the ticket's search document, oldest first.
+    words: Vec<(Source, String)>,
 }
 
 impl Sim {
@@ -842,6 +990,7 @@ impl Sim {
         if !batch.end_row() {
             return Err(gone());
         }
+        event_pieces(event.clone(), &mut self.words);
         self.events += 1;
         Ok(())
     }

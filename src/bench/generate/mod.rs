@@ -13,14 +13,16 @@
 //!
 //! How: one thread generates (from `--seed`, with the random source and the buyers' names
 //! shared with the demo, [`crate::fixtures`]) and hands batches of COPY text (about 4 MB) to one
-//! writer per table, each on its own connection, so that generation and the five tables' loads
-//! overlap on the machine's cores. Ids of buyers, orders and tickets are reserved from their
+//! writer per table, each on its own connection, so that generation and the tables' loads
+//! overlap on the machine's cores. The search's documents of the buyers, orders and tickets are
+//! made as their rows are (three threads beside the generator, one per search table) and copied
+//! beside them, with the search's GIN indexes dropped meanwhile and built at the end. Ids of buyers, orders and tickets are reserved from their
 //! id sequences first (so later inserts through the API continue after them), events
 //! take theirs from the column's default.
 //! The writers run with `session_replication_role = replica`, as `pg_restore --disable-triggers`
 //! does: the foreign-key triggers are not fired for rows that are consistent by construction
-//! (every reference points at a row written in the same run). Every index is maintained as
-//! rows arrive; nothing in the schema is dropped or altered. `VACUUM (ANALYZE)` ends the run so
+//! (every reference points at a row written in the same run). Every other index is maintained
+//! as rows arrive; nothing else in the schema is dropped or altered. `VACUUM (ANALYZE)` ends the run so
 //! that the planner has statistics and index-only scans see an all-visible map.
 //!
 //! `queue_due_at` is a generated column and is never written; `ticket_events` only receives
@@ -92,7 +94,7 @@ pub async fn main(database_url: Option<&str>, data_dir: &std::path::Path, option
     let started = Instant::now();
     let database = crate::db::open(database_url, data_dir, 8).await?;
     // The writers switch triggers off (session_replication_role), which takes every right.
-    let maintenance = crate::db::pool(database.maintenance.clone(), 8).await?;
+    let maintenance = crate::db::pool(database.maintenance.clone(), 10).await?;
     let result = generate(&maintenance, options).await;
     maintenance.close().await;
     database.close().await?;
@@ -182,6 +184,10 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
         supervisors: users.supervisors,
     };
 
+    // The search's documents are written with the rows, by COPY like them: the GIN indexes go
+    // first and are built again at the end in one sorted pass each (many times faster than
+    // entering a million documents one by one), as `search-index --rebuild` does.
+    crate::search::index::drop_gin_indexes(pool).await?;
     // One writer per table, each on its own connection.
     let mut senders = Vec::new();
     let mut writers = Vec::new();
@@ -222,7 +228,20 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     // Each table's own connection: a vacuum is mostly one table's reading and writing, so two
     // or more overlap on the machine's cores and disk.
     let mut vacuums = tokio::task::JoinSet::new();
-    for table in ["customers", "orders", "order_lines", "tickets", "ticket_events"] {
+    for table in [
+        "customers",
+        "orders",
+        "order_lines",
+        "tickets",
+        "ticket_events",
+        "buyer_search",
+        "order_search",
+        "ticket_search",
+        // The bench's users and shop, which autovacuum would not analyze for a long while.
+        "users",
+        "shop_members",
+        "shops",
+    ] {
         let pool = pool.clone();
         vacuums.spawn(async move {
             let sql = format!("VACUUM (ANALYZE) {table}");
@@ -232,17 +251,15 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     while let Some(vacuumed) = vacuums.join_next().await {
         vacuumed??;
     }
-    // The writers ran without triggers: the report figures and the search's documents are made
-    // from the rows once, after the statistics exist (the recount's plans need them). The two
-    // read the same tables and write apart, so they run side by side: the recount is one
-    // statement at a time on one connection, the indexing takes the other cores.
-    // Both run to their end whatever the other does (the indexing drops the GIN indexes and
-    // must build them again).
-    let (days, rows) = tokio::join!(count_reports(pool, shop), index_for_search(pool, shop));
-    let (days, rows) = (days?, rows?);
+    // The writers ran without triggers: the report figures are counted from the rows once,
+    // after the statistics exist (the recount's plans need them), while the search's GIN
+    // indexes are built: the recount is one statement at a time on one connection, the three
+    // builds take the other cores. Both run to their end whatever the other does (a generation
+    // that failed must not leave the search without its indexes).
+    let (days, built) = tokio::join!(count_reports(pool, shop), build_search_indexes(pool));
+    let (days, ()) = (days?, built?);
     tracing::info!(
         days,
-        rows,
         elapsed_s = started.elapsed().as_secs(),
         size_mib = crate::search::index::size_bytes(pool).await? / 1_048_576,
         "bench: report figures counted and search index built"
@@ -264,21 +281,12 @@ async fn count_reports(pool: &PgPool, shop: ShopId) -> anyhow::Result<usize> {
     Ok(days)
 }
 
-/// Indexes the whole shop for the search, as `search-index --rebuild` does (the search's
-/// triggers did not fire either); returns the documents written.
-async fn index_for_search(pool: &PgPool, shop: ShopId) -> anyhow::Result<usize> {
-    let indexing = Instant::now();
-    crate::search::index::enqueue_shop(pool, shop).await?;
-    let rows = crate::search::index::rebuild_all(pool, |_| {}).await?;
-    sqlx::raw_sql("VACUUM (ANALYZE) ticket_search, buyer_search, order_search")
-        .execute(pool)
-        .await?;
-    tracing::info!(
-        rows,
-        elapsed_s = indexing.elapsed().as_secs(),
-        "bench: search index built"
-    );
-    Ok(rows)
+/// Builds the search's GIN indexes over the documents the generation wrote.
+async fn build_search_indexes(pool: &PgPool) -> anyhow::Result<()> {
+    let building = Instant::now();
+    crate::search::index::build_gin_indexes(pool).await?;
+    tracing::info!(elapsed_s = building.elapsed().as_secs(), "bench: search index built");
+    Ok(())
 }
 
 /// Bench users' ids.

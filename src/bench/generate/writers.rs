@@ -16,15 +16,22 @@ pub(super) enum Table {
     OrderLines,
     Tickets,
     Events,
+    BuyerSearch,
+    OrderSearch,
+    TicketSearch,
 }
 
 impl Table {
-    pub(super) const ALL: [Table; 5] = [
+    /// In the order the generator takes their batches.
+    pub(super) const ALL: [Table; 8] = [
         Table::Customers,
         Table::Orders,
         Table::OrderLines,
         Table::Tickets,
         Table::Events,
+        Table::BuyerSearch,
+        Table::OrderSearch,
+        Table::TicketSearch,
     ];
 
     fn copy_statement(self) -> &'static str {
@@ -47,6 +54,9 @@ impl Table {
                                approved_refund_fen, refunded_fen) FROM STDIN"
             }
             Table::Events => "COPY ticket_events (shop_id, ticket_id, at, actor_id, kind, data) FROM STDIN",
+            Table::BuyerSearch => "COPY buyer_search (shop_id, customer_id, doc) FROM STDIN",
+            Table::OrderSearch => "COPY order_search (shop_id, order_id, doc) FROM STDIN",
+            Table::TicketSearch => "COPY ticket_search (shop_id, ticket_id, doc) FROM STDIN",
         }
     }
 }
