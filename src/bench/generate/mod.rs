@@ -271,7 +271,7 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
 async fn count_reports(pool: &PgPool, shop: ShopId) -> anyhow::Result<usize> {
     let recount = Instant::now();
     crate::reports::rollup::mark_all_stale(pool, shop).await?;
-    let days = crate::reports::rollup::refresh(pool, shop, crate::reports::rollup::Busy::Wait).await?;
+    let days = crate::reports::rollup::refresh_in_bulk(pool, shop).await?;
     sqlx::raw_sql("VACUUM (ANALYZE) report_days").execute(pool).await?;
     tracing::info!(
         days,
