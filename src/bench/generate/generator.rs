@@ -1193,6 +1193,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+    use crate::bench::generate::writers::Table;
 
     /// The COPY text of every table for a small run of `seed`, generated without a database.
     fn rows(seed: u64) -> Vec<String> {
@@ -1210,7 +1211,8 @@ mod tests {
             agents: (100..140).collect(),
             supervisors: vec![200, 201],
         };
-        let (senders, readers): (Vec<_>, Vec<_>) = (0..5)
+        // A reader for each table the generator writes, the search's documents among them.
+        let (senders, readers): (Vec<_>, Vec<_>) = (0..Table::ALL.len())
             .map(|_| {
                 let (tx, mut rx) = mpsc::channel::<Vec<u8>>(2);
                 let reader = std::thread::spawn(move || {
@@ -1231,6 +1233,10 @@ mod tests {
     #[test]
     fn a_seed_gives_the_same_rows_and_buyers_with_different_nicknames() {
         let first = rows(7);
+        assert!(
+            first.iter().all(|table| !table.is_empty()),
+            "every table has rows, the search's documents too"
+        );
         assert_eq!(first, rows(7));
         assert_ne!(first, rows(8));
         let nicks: Vec<&str> = first[0].lines().filter_map(|row| row.split('\t').nth(2)).collect();
