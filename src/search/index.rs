@@ -257,17 +257,20 @@ async fn drain_shops(pool: &PgPool, indexed: &tokio::sync::mpsc::UnboundedSender
     }
 }
 
-/// The GIN indexes, as the migration makes them (dropped and made again around a rebuild).
-const GIN_INDEXES: [(&str, &str); 3] = [
+/// The GIN indexes (name, drop, create), as the migration makes them (dropped and made again around a rebuild).
+const GIN_INDEXES: [(&str, &str, &str); 3] = [
     (
+        "ticket_search_doc",
         "DROP INDEX IF EXISTS ticket_search_doc",
         "CREATE INDEX IF NOT EXISTS ticket_search_doc ON ticket_search USING gin (doc)",
     ),
     (
+        "buyer_search_doc",
         "DROP INDEX IF EXISTS buyer_search_doc",
         "CREATE INDEX IF NOT EXISTS buyer_search_doc ON buyer_search USING gin (doc)",
     ),
     (
+        "order_search_doc",
         "DROP INDEX IF EXISTS order_search_doc",
         "CREATE INDEX IF NOT EXISTS order_search_doc ON order_search USING gin (doc)",
     ),
@@ -288,7 +291,7 @@ pub async fn rebuild_all(pool: &PgPool, progress: impl FnMut(usize)) -> sqlx::Re
 /// Drops the search's GIN indexes, before documents are written in bulk ([`rebuild_all`], the
 /// benchmark generator); [`build_gin_indexes`] makes them again.
 pub async fn drop_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
-    for (drop, _) in GIN_INDEXES {
+    for (_, drop, _) in GIN_INDEXES {
         sqlx::query(drop).execute(pool).await?;
     }
     Ok(())
@@ -299,14 +302,20 @@ pub async fn drop_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
 /// its keys).
 pub async fn build_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
     let mut builds = tokio::task::JoinSet::new();
-    for (_, create) in GIN_INDEXES {
+    for (name, _, create) in GIN_INDEXES {
         let pool = pool.clone();
         builds.spawn(async move {
             let mut conn = pool.acquire().await?;
             sqlx::query("SET maintenance_work_mem = '256MB'")
                 .execute(&mut *conn)
                 .await?;
+            let building = std::time::Instant::now();
             sqlx::query(create).execute(&mut *conn).await?;
+            tracing::info!(
+                index = name,
+                elapsed_s = building.elapsed().as_secs(),
+                "search: GIN index built"
+            );
             sqlx::query("RESET maintenance_work_mem").execute(&mut *conn).await?;
             Ok::<(), sqlx::Error>(())
         });
