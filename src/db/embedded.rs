@@ -83,10 +83,10 @@ pub enum EmbeddedError {
 /// to disk before it is answered. A checkpoint at most every 15 minutes or 2 GB of WAL (the
 /// defaults: 5 minutes, 1 GB): after each checkpoint a row's first change writes its whole page
 /// to the WAL, and on a busy desk that was most of a follow-up's WAL. The WAL's page images
-/// compressed. Memory settings stay PostgreSQL's: a larger `shared_buffers` measured nothing
+/// compressed ([`Server::wal_compression`]). Memory settings stay PostgreSQL's: a larger `shared_buffers` measured nothing
 /// here (docs/PERFORMANCE.md) and would be taken whole at start on the smallest machines, and
 /// more room for the WAL than 2 GB would crowd the smallest disks.
-const DURABLE_SETTINGS: &str = " -c max_wal_size=2GB -c checkpoint_timeout=15min -c wal_compression=on";
+const DURABLE_SETTINGS: &str = " -c max_wal_size=2GB -c checkpoint_timeout=15min";
 
 /// How to start the cluster.
 #[derive(Clone, Debug, Default)]
@@ -121,6 +121,9 @@ pub struct Server {
     bin_dir: PathBuf,
     as_postgres_user: bool,
     server_options: String,
+    /// Whether the WAL's page images are compressed (not on throw-away test clusters, which
+    /// write none).
+    compress_wal: bool,
     /// The `postgres` binary as it was when the cluster was started: size, change time, inode.
     binary: Option<(u64, i64, u64)>,
 }
@@ -237,6 +240,7 @@ impl Cluster {
                 bin_dir,
                 as_postgres_user,
                 server_options,
+                compress_wal: !options.unsafe_fast,
                 binary: None,
             },
             home,
@@ -443,6 +447,11 @@ impl Server {
     }
 
     fn start(&mut self) -> Result<(), EmbeddedError> {
+        let mut options = self.server_options.clone();
+        if self.compress_wal {
+            options.push_str(" -c wal_compression=");
+            options.push_str(self.wal_compression());
+        }
         // A crash leaves postmaster.pid behind; pg_ctl starts anyway when its process is gone.
         run(
             self.command(&self.tool("pg_ctl"))
@@ -451,7 +460,7 @@ impl Server {
                 .arg(&self.pgdata)
                 .arg("-l")
                 .arg(&self.log_file)
-                .args(["-w", "-t", "120", "-o", &self.server_options])
+                .args(["-w", "-t", "120", "-o", &options])
                 .stdout(Stdio::null())
                 // Its own process group: a Ctrl-C in the terminal reaches us, and we stop the
                 // cluster in order, instead of the signal hitting PostgreSQL directly.
@@ -460,6 +469,24 @@ impl Server {
         )?;
         self.binary = binary_identity(&self.tool("postgres"));
         Ok(())
+    }
+
+    /// How the WAL's page images are compressed: with lz4 where this server was built with it
+    /// (asked of the binary itself, `postgres -C`), else with PostgreSQL's own pglz. Every page's
+    /// first change after a checkpoint and every page of a new index goes to the WAL whole: on
+    /// the generated big shop, a million page images, and pglz was the largest single cost of
+    /// writing its rows; with lz4 the generation took a tenth less time (docs/PERFORMANCE.md).
+    fn wal_compression(&self) -> &'static str {
+        let has_lz4 = self
+            .command(&self.tool("postgres"))
+            .arg("-D")
+            .arg(&self.pgdata)
+            .args(["-C", "wal_compression", "-c", "wal_compression=lz4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if has_lz4 { "lz4" } else { "pglz" }
     }
 
     /// Starts PostgreSQL again if it is not running (it crashed, or was killed). Returns whether

@@ -34,6 +34,17 @@ async fn a_database_restart_loses_nothing_the_server_confirmed() {
         .expect("database");
     let options = cluster.app_options("faults");
     let pool = aftersales::db::pool(options.clone(), 8).await.expect("pool");
+    // Every commit flushed; the WAL's page images compressed with lz4 where the server was
+    // built with it (its settings list it then), else with pglz.
+    let (fsync, compression, has_lz4): (String, String, bool) = sqlx::query_as(
+        "SELECT current_setting('fsync'), setting, 'lz4' = ANY (enumvals) FROM pg_settings
+         WHERE name = 'wal_compression'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("settings");
+    assert_eq!(fsync, "on");
+    assert_eq!(compression, if has_lz4 { "lz4" } else { "pglz" });
     let app = aftersales::router::router(
         aftersales::state::AppState::new(pool.clone())
             .with_clock(aftersales::clock::Clock::fixed(crate::support::test_now())),
