@@ -871,49 +871,6 @@ async fn a_ticket_with_hundreds_of_events_in_one_batch_keeps_the_words_of_every_
     }
 }
 
-#[tokio::test]
-async fn a_tickets_document_of_a_few_kilobytes_stays_in_its_row() {
-    let (app, shop, agent, id) = one_ticket().await;
-    // Three hundred notes of a word each: a document of some 4 kB, over the 2 kB above which
-    // PostgreSQL would try to compress a value and move it out of its row.
-    sqlx::query(
-        "INSERT INTO ticket_events (shop_id, ticket_id, at, kind, data)
-         SELECT $1, $2, $3, 'note', jsonb_build_object('text', 'remark' || g)
-         FROM generate_series(1, 300) g",
-    )
-    .bind(shop)
-    .bind(id)
-    .bind(app.now())
-    .execute(&app.pool)
-    .await
-    .expect("notes");
-    aftersales::search::index::drain(&app.pool, 1_000)
-        .await
-        .expect("drains");
-    let size: i32 =
-        sqlx::query_scalar("SELECT pg_column_size(doc) FROM ticket_search WHERE shop_id = $1 AND ticket_id = $2")
-            .bind(shop)
-            .bind(id)
-            .fetch_one(&app.pool)
-            .await
-            .expect("the document's size");
-    assert!(
-        (3_000..8_000).contains(&size),
-        "a document of a few kilobytes: {size} bytes"
-    );
-    let moved_out: i64 = sqlx::query_scalar(
-        "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE oid = 'ticket_search'::regclass",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .expect("the TOAST relation's size");
-    assert_eq!(moved_out, 0, "nothing of the document was moved out of its row");
-    for word in ["remark1", "remark300", "耳机"] {
-        let found = search(&app, &agent, shop, &[("q", word)]).await;
-        assert_eq!(ids(&found), vec![id], "{word}");
-    }
-}
-
 /// The kinds of the nodes of a plan (`EXPLAIN (FORMAT JSON)`), outermost first.
 fn node_types(plan: &Value, into: &mut Vec<String>) {
     if let Some(kind) = plan.get("Node Type").and_then(Value::as_str) {
