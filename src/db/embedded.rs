@@ -475,7 +475,7 @@ impl Server {
     /// (asked of the binary itself, `postgres -C`), else with PostgreSQL's own pglz. Every page's
     /// first change after a checkpoint and every page of a new index goes to the WAL whole: on
     /// the generated big shop, a million page images, and pglz was the largest single cost of
-    /// writing its rows; with lz4 the generation took a tenth less time (docs/PERFORMANCE.md).
+    /// writing its rows; with lz4 the generation took a sixth less time (docs/PERFORMANCE.md).
     fn wal_compression(&self) -> &'static str {
         let has_lz4 = self
             .command(&self.tool("postgres"))
