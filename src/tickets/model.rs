@@ -196,6 +196,8 @@ pub struct Ticket {
     pub platform_timers: PlatformTimers,
     /// The shop's bad-review clocks.
     pub review_timers: ReviewTimers,
+    /// The shop's follow-up cycle: a contact is due this many hours after the last.
+    pub follow_up_hours: u32,
 }
 
 impl Ticket {
@@ -282,7 +284,7 @@ macro_rules! ticket_columns {
         t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
         t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
         t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
-        t.reviewed_at, t.follow_up_of, t.merged_into, t.escalated_by, s.time_zone, s.platform_timers, s.review_timers,
+        t.reviewed_at, t.follow_up_of, t.merged_into, t.escalated_by, s.time_zone, s.platform_timers, s.review_timers, s.follow_up_hours,
         t.return_address, t.return_carrier, t.return_tracking_no,
         t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note "
     };
@@ -290,9 +292,9 @@ macro_rules! ticket_columns {
 pub(crate) use ticket_columns;
 
 /// The names of [`ticket_columns!`]'s columns, in its order (a test checks the two agree):
-/// [`Ticket`] reads its columns by position, which a list page does 49 times a row — by name,
+/// [`Ticket`] reads its columns by position, which a list page does 50 times a row — by name,
 /// each is a hash-map look-up.
-const TICKET_COLUMNS: [&str; 49] = [
+const TICKET_COLUMNS: [&str; 50] = [
     "shop_id",
     "id",
     "kind",
@@ -335,6 +337,7 @@ const TICKET_COLUMNS: [&str; 49] = [
     "time_zone",
     "platform_timers",
     "review_timers",
+    "follow_up_hours",
     "return_address",
     "return_carrier",
     "return_tracking_no",
@@ -480,6 +483,7 @@ impl<'r> FromRow<'r, PgRow> for Ticket {
             review_timers: row
                 .try_get::<sqlx::types::Json<ReviewTimers>, _>(col!("review_timers"))?
                 .0,
+            follow_up_hours: u32::try_from(row.try_get::<i32, _>(col!("follow_up_hours"))?).unwrap_or(24),
         })
     }
 }

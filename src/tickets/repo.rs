@@ -608,6 +608,14 @@ pub async fn list_unassigned(db: impl PgExecutor<'_>, shops: &[ShopId], limit: i
     .await
 }
 
+/// What recording a follow-up stored that its caller cannot know: the new version, and the
+/// queues' due time the database works out from the new follow-up due time.
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub struct FollowUpStored {
+    pub version: i32,
+    pub queue_due_at: Option<DateTime<Utc>>,
+}
+
 /// Records a follow-up on a ticket: the contact time, the next due time (and the sweep's
 /// pointer with it), and the version.
 pub async fn record_follow_up(
@@ -616,20 +624,20 @@ pub async fn record_follow_up(
     ticket: TicketId,
     now: DateTime<Utc>,
     due: Option<DateTime<Utc>>,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<FollowUpStored> {
     // One row version, not two: the version moves in the same statement (as `touch` does).
-    sqlx::query(
+    sqlx::query_as(
         "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4,
                             version = version + 1, updated_at = $3
-         WHERE shop_id = $1 AND id = $2",
+         WHERE shop_id = $1 AND id = $2
+         RETURNING version, queue_due_at",
     )
     .bind(shop)
     .bind(ticket)
     .bind(now)
     .bind(due)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// Sets or clears a ticket's assignee, and the version.

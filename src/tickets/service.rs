@@ -1007,14 +1007,6 @@ async fn lock(
     Ok(ticket)
 }
 
-async fn shop_follow_up_hours(tx: &mut sqlx::PgConnection, shop: ShopId) -> Result<u32, TicketError> {
-    let hours: i32 = sqlx::query_scalar("SELECT follow_up_hours FROM shops WHERE id = $1")
-        .bind(shop)
-        .fetch_one(tx)
-        .await?;
-    Ok(u32::try_from(hours).unwrap_or(24))
-}
-
 /// Records a follow-up: the cycle starts again from now. A follow-up is an append: it is
 /// recorded whatever version the agent saw (a status change meanwhile does not refuse it), and
 /// bumps the version once.
@@ -1056,12 +1048,12 @@ pub async fn follow_up_with_reply(
     if ticket.status().is_closed() {
         return Err(TicketError::Closed);
     }
-    let hours = shop_follow_up_hours(&mut tx, ticket.shop_id).await?;
+    let hours = ticket.follow_up_hours;
     let due = ticket
         .status()
         .in_follow_up_cycle()
         .then(|| follow_up::follow_up_due_at(now, hours));
-    repo::record_follow_up(&mut tx, ticket.shop_id, id, now, due).await?;
+    let stored = repo::record_follow_up(&mut tx, ticket.shop_id, id, now, due).await?;
     let was_overdue = ticket.is_overdue(now);
     if !was_overdue {
         let day = now.with_timezone(&ticket.time_zone).date_naive();
@@ -1089,11 +1081,16 @@ pub async fn follow_up_with_reply(
     }
     let event = EventData::FollowUp(follow_up);
     repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
-    let updated = repo::get(&mut *tx, &user.shops, id)
-        .await?
-        .ok_or(TicketError::NotFound)?;
     tx.commit().await?;
-    Ok(updated)
+    // The ticket as locked, with what the update wrote: nothing else of it changed in between
+    // (it was locked), so it is not read again.
+    Ok(Ticket {
+        version: stored.version,
+        last_follow_up_at: Some(now),
+        follow_up_due_at: due,
+        queue_due_at: stored.queue_due_at,
+        ..ticket
+    })
 }
 
 /// Adds an internal note (not a contact: the follow-up cycle is not reset). Like a follow-up,
@@ -1245,7 +1242,7 @@ pub async fn open_follow_up_ticket(
     let kind = TicketKind::Complaint;
     let reason = ReasonCode::OutcomeUnsatisfied;
     let position = Position::new(kind);
-    let hours = shop_follow_up_hours(tx, original.shop_id).await?;
+    let hours = original.follow_up_hours;
     let description = comment.trim();
     let row = repo::NewRow {
         shop: original.shop_id,
@@ -1353,7 +1350,7 @@ pub async fn apply_detailed_move(
     if hands_back && note.is_none() {
         return Err(FieldError::new("note", "ticket.invalid.hand_back_note").into());
     }
-    let hours = shop_follow_up_hours(tx, ticket.shop_id).await?;
+    let hours = ticket.follow_up_hours;
     let due = match (ticket.status().in_follow_up_cycle(), next.status.in_follow_up_cycle()) {
         (_, false) => None,
         // Back into the cycle (e.g. a rejected refund goes to the platform): a fresh cycle.

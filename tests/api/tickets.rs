@@ -251,6 +251,43 @@ async fn a_follow_up_on_a_stale_version_is_recorded_like_one_without_version() {
     assert_eq!(summaries, vec!["已致电买家", "again"]);
 }
 
+/// A follow-up answers with the ticket as it then stands (it is not read again after the
+/// update): the same as the ticket read afterwards, its next contact due by the shop's own cycle.
+#[tokio::test]
+async fn a_follow_up_answers_with_the_ticket_as_stored_due_by_the_shops_own_cycle() {
+    let desk = desk().await;
+    sqlx::query("UPDATE shops SET follow_up_hours = 12 WHERE id = $1")
+        .bind(desk.shop)
+        .execute(&desk.app.pool)
+        .await
+        .expect("the shop's cycle");
+    let ticket = desk.open("complaint", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    desk.app.clock.set(desk.app.now() + chrono::Duration::hours(3));
+    let answer = desk
+        .app
+        .post(
+            &format!("/api/v1/tickets/{id}/follow-ups"),
+            &desk.agent_token,
+            json!({ "channel": "phone", "summary": "已致电买家" }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    let due =
+        chrono::DateTime::parse_from_rfc3339(answer.body["follow_up_due_at"].as_str().expect("due")).expect("a time");
+    assert_eq!(
+        due,
+        desk.app.now() + chrono::Duration::hours(12),
+        "the shop's cycle is 12 hours"
+    );
+    assert_eq!(answer.body["next_deadline_at"], answer.body["follow_up_due_at"]);
+    let stored = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    for (field, value) in answer.body.as_object().expect("a ticket") {
+        assert_eq!(&stored.body[field], value, "{field}: answered as stored");
+    }
+    assert_eq!(answer.body["version"], ticket["version"].as_i64().expect("version") + 1);
+}
+
 #[tokio::test]
 async fn two_creates_with_one_idempotency_key_yield_one_ticket() {
     let desk = desk().await;
