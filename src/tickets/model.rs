@@ -291,6 +291,27 @@ macro_rules! ticket_columns {
 }
 pub(crate) use ticket_columns;
 
+/// [`ticket_columns!`] as the `RETURNING` of a statement that writes one ticket's row, the
+/// columns of the other tables given as its parameters `$26` to `$32` (order number, buyer,
+/// assignee's name, and the shop's time zone, timers and follow-up cycle): one statement both
+/// stores a new ticket and reads it back. Its columns are checked against [`TICKET_COLUMNS`] as
+/// every ticket read's are.
+macro_rules! ticket_returning {
+    () => {
+        "RETURNING shop_id, id, kind, status, held_from, reason, description,
+        order_id, $26::text AS order_no, sku, customer_id, $27::text AS buyer, assignee_id, $28::text AS assignee_name,
+        priority, refund_fen, resolution, intact, seven_day, platform_deadline_at,
+        platform_deadline_from, platform_deadline_provisional_year, version, opened_at,
+        follow_up_due_at, last_follow_up_at, closed_at, order_shipped, agreed_at, buyer_shipped_at,
+        goods_received_at, timer_due_at, queue_due_at, review_rating, review_text,
+        reviewed_at, follow_up_of, merged_into, escalated_by, $29::text AS time_zone, $30::jsonb AS platform_timers,
+        $31::jsonb AS review_timers, $32::integer AS follow_up_hours,
+        return_address, return_carrier, return_tracking_no,
+        approved_refund_fen, refunded_fen, rejection_reason, rejection_note "
+    };
+}
+pub(crate) use ticket_returning;
+
 /// The names of [`ticket_columns!`]'s columns, in its order (a test checks the two agree):
 /// [`Ticket`] reads its columns by position, which a list page does 50 times a row — by name,
 /// each is a hash-map look-up.
@@ -813,10 +834,9 @@ impl TicketView {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_ticket_columns_names_are_those_of_the_statement_in_its_order() {
-        let select = ticket_columns!().trim().strip_prefix("SELECT").expect("a SELECT");
-        let names: Vec<&str> = select
+    /// The names of a list of columns (`a.b`, `b`, `x AS b`).
+    fn names(columns: &str) -> Vec<&str> {
+        columns
             .split(',')
             .map(|column| {
                 let column = column.trim();
@@ -825,8 +845,22 @@ mod tests {
                     None => column.rsplit('.').next().unwrap_or(column),
                 }
             })
-            .collect();
-        assert_eq!(names, TICKET_COLUMNS);
+            .collect()
+    }
+
+    #[test]
+    fn the_ticket_columns_names_are_those_of_the_statement_in_its_order() {
+        let select = ticket_columns!().trim().strip_prefix("SELECT").expect("a SELECT");
+        assert_eq!(names(select), TICKET_COLUMNS);
+        let returning = ticket_returning!()
+            .trim()
+            .strip_prefix("RETURNING")
+            .expect("a RETURNING");
+        assert_eq!(
+            names(returning),
+            TICKET_COLUMNS,
+            "the columns a new ticket is returned with"
+        );
         assert_eq!(ticket_column("shop_id"), 0);
         assert_eq!(ticket_column("rejection_note"), TICKET_COLUMNS.len() - 1);
     }

@@ -963,10 +963,9 @@ pub struct NewRow<'a> {
     pub follow_up_of: Option<TicketId>,
 }
 
-/// Stores a new ticket and returns its id; `None` when the creator already opened one with the
-/// same idempotency key (a concurrent request won the race).
-pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<Option<TicketId>> {
-    sqlx::query_scalar(
+/// The statement that stores a [`NewRow`] (its 25 parameters), before its `RETURNING`.
+macro_rules! insert_new_row {
+    () => {
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
                               follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
@@ -974,34 +973,83 @@ pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<O
                               follow_up_of)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
                  $23, $24, $25)
-         ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id",
+         ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+    };
+}
+
+/// `query` with the parameters of [`insert_new_row!`] bound.
+fn bind_new_row<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    row: &NewRow<'q>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    query
+        .bind(row.shop)
+        .bind(row.kind)
+        .bind(row.status)
+        .bind(row.reason)
+        .bind(row.description)
+        .bind(row.order)
+        .bind(row.sku)
+        .bind(row.customer)
+        .bind(row.assignee)
+        .bind(row.priority)
+        .bind(row.refund_fen)
+        .bind(row.intact)
+        .bind(row.seven_day.map(|r| r.verdict))
+        .bind(row.seven_day.map(sqlx::types::Json))
+        .bind(row.opened_at)
+        .bind(row.follow_up_due_at)
+        .bind(row.created_by)
+        .bind(row.idempotency_key)
+        .bind(row.order_shipped)
+        .bind(row.timer_due_at)
+        .bind(row.review_rating)
+        .bind(row.review_text)
+        .bind(row.idempotency_body_sha256)
+        .bind(row.reviewed_at)
+        .bind(row.follow_up_of)
+}
+
+/// Stores a new ticket and returns its id; `None` when the creator already opened one with the
+/// same idempotency key (a concurrent request won the race).
+pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<Option<TicketId>> {
+    let id: Option<(TicketId,)> = bind_new_row(sqlx::query_as(concat!(insert_new_row!(), "RETURNING id")), row)
+        .fetch_optional(db)
+        .await?;
+    Ok(id.map(|(id,)| id))
+}
+
+/// What a new ticket shows that its own row does not hold, known to whoever opens it: its
+/// order's number and buyer, its assignee's name, and its shop's settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Surroundings<'a> {
+    pub order_no: &'a str,
+    pub buyer: &'a str,
+    pub assignee_name: Option<&'a str>,
+    pub time_zone: &'a str,
+    pub platform_timers: &'a crate::rules::timers::PlatformTimers,
+    pub review_timers: &'a crate::rules::review::ReviewTimers,
+    pub follow_up_hours: i32,
+}
+
+/// Stores a new ticket and returns it as [`get`] would read it, in the same statement (the
+/// columns of other tables given by `around`); `None` as for [`insert`].
+pub async fn insert_returning_ticket(
+    db: impl PgExecutor<'_>,
+    row: &NewRow<'_>,
+    around: Surroundings<'_>,
+) -> sqlx::Result<Option<Ticket>> {
+    bind_new_row(
+        sqlx::query_as(concat!(insert_new_row!(), super::model::ticket_returning!())),
+        row,
     )
-    .bind(row.shop)
-    .bind(row.kind)
-    .bind(row.status)
-    .bind(row.reason)
-    .bind(row.description)
-    .bind(row.order)
-    .bind(row.sku)
-    .bind(row.customer)
-    .bind(row.assignee)
-    .bind(row.priority)
-    .bind(row.refund_fen)
-    .bind(row.intact)
-    .bind(row.seven_day.map(|r| r.verdict))
-    .bind(row.seven_day.map(sqlx::types::Json))
-    .bind(row.opened_at)
-    .bind(row.follow_up_due_at)
-    .bind(row.created_by)
-    .bind(row.idempotency_key)
-    .bind(row.order_shipped)
-    .bind(row.timer_due_at)
-    .bind(row.review_rating)
-    .bind(row.review_text)
-    .bind(row.idempotency_body_sha256)
-    .bind(row.reviewed_at)
-    .bind(row.follow_up_of)
+    .bind(around.order_no.to_string())
+    .bind(around.buyer.to_string())
+    .bind(around.assignee_name.map(str::to_string))
+    .bind(around.time_zone.to_string())
+    .bind(sqlx::types::Json(*around.platform_timers))
+    .bind(sqlx::types::Json(*around.review_timers))
+    .bind(around.follow_up_hours)
     .fetch_optional(db)
     .await
 }

@@ -702,7 +702,13 @@ struct Judgment {
     /// The justification of a supervisor opening a ticket the rule refused; none otherwise.
     overriding: Option<String>,
     /// Who works the ticket; none: the shared queue.
-    assignee: Option<UserId>,
+    assignee: Option<Worker>,
+}
+
+/// A user who works tickets in the shop, with the name the ticket shows.
+struct Worker {
+    id: UserId,
+    name: String,
 }
 
 /// Judges a parsed request: the seven-day rule (a refusal stands unless a supervisor justified
@@ -747,7 +753,10 @@ async fn judge(
             Some(check_assignee(pool, shop.id, id).await?)
         }
         // An agent's new ticket is theirs; a supervisor's goes to the shared queue.
-        None if user.role == Role::Agent => Some(user.id),
+        None if user.role == Role::Agent => Some(Worker {
+            id: user.id,
+            name: user.display_name.clone(),
+        }),
         None => None,
     };
     Ok(Judgment {
@@ -819,7 +828,7 @@ async fn insert(
         order: order.id,
         sku: sku.as_deref(),
         customer: order.customer_id,
-        assignee,
+        assignee: assignee.as_ref().map(|w| w.id),
         priority,
         refund_fen,
         intact,
@@ -836,8 +845,19 @@ async fn insert(
         reviewed_at: review.as_ref().map(|r| r.posted_at),
         follow_up_of: None,
     };
-    let inserted = repo::insert(&mut *tx, &row).await?;
-    let Some(id) = inserted else {
+    let around = repo::Surroundings {
+        order_no: &order.order_no,
+        buyer: &order.buyer,
+        assignee_name: assignee.as_ref().map(|w| w.name.as_str()),
+        time_zone: &shop.time_zone,
+        platform_timers: &shop.platform_timers,
+        review_timers: &shop.review_timers,
+        follow_up_hours: shop.follow_up_hours,
+    };
+    // The ticket as stored, read back by the statement that stores it: its events, written
+    // next, change nothing of it.
+    let inserted = repo::insert_returning_ticket(&mut *tx, &row, around).await?;
+    let Some(ticket) = inserted else {
         // A concurrent request with the same key won the race: answer with its ticket.
         tx.rollback().await?;
         let IdempotencyKey { key, body_sha256 } = idempotency.unwrap_or(IdempotencyKey {
@@ -849,6 +869,7 @@ async fn insert(
             .ok_or_else(|| TicketError::Internal("idempotent ticket vanished".into()));
     };
 
+    let id = ticket.id;
     // The ticket's first events, written in one statement.
     let actor = Some(user.id);
     let mut opening = vec![(
@@ -900,7 +921,7 @@ async fn insert(
             actor,
             EventData::Assigned(events::Assigned {
                 from: None,
-                to: Some(assignee),
+                to: Some(assignee.id),
             }),
         ));
     }
@@ -914,9 +935,6 @@ async fn insert(
         })
         .collect();
     repo::append_events_in_bulk(&mut tx, shop.id, &opening).await?;
-    let ticket = repo::get(&mut *tx, &[shop.id], id)
-        .await?
-        .ok_or_else(|| TicketError::Internal("new ticket not found".into()))?;
     tx.commit().await?;
     tracing::info!(ticket = %id, shop = %shop.id, kind = kind.as_str(), "ticket opened");
     Ok(Created {
@@ -974,10 +992,13 @@ async fn replay(
         .map(|ticket| Created { ticket, replayed: true }))
 }
 
-async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<UserId, TicketError> {
+async fn check_assignee(pool: &PgPool, shop: ShopId, user: UserId) -> Result<Worker, TicketError> {
     let workers = crate::shops::ticket_workers(pool, shop).await?;
-    if workers.iter().any(|w| w.id == user) {
-        Ok(user)
+    if let Some(worker) = workers.into_iter().find(|w| w.id == user) {
+        Ok(Worker {
+            id: worker.id,
+            name: worker.display_name,
+        })
     } else {
         Err(FieldError::new("assignee", "ticket.invalid.assignee_not_worker")
             .with("user", user)

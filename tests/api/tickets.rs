@@ -251,6 +251,44 @@ async fn a_follow_up_on_a_stale_version_is_recorded_like_one_without_version() {
     assert_eq!(summaries, vec!["已致电买家", "again"]);
 }
 
+/// A new ticket answers with what is stored (it is not read again after it is written): the
+/// order's number and buyer, the assignee's name — the agent's own, one a supervisor named, or
+/// none — and the shop's clocks, all as the ticket read afterwards shows them.
+#[tokio::test]
+async fn a_new_ticket_answers_as_stored_whoever_it_went_to() {
+    let desk = desk().await;
+    let opened = [
+        (&desk.agent_token, json!({})),
+        (&desk.supervisor_token, json!({ "assignee": desk.agent })),
+        (&desk.supervisor_token, json!({})),
+    ];
+    let mut names = Vec::new();
+    for (token, extra) in opened {
+        let mut body = json!({ "kind": "return", "order_no": "O-1", "reason": "no_reason", "intact": true,
+                               "description": "尺码不合适", "refund_fen": 6400 });
+        for (key, value) in extra.as_object().expect("fields") {
+            body[key] = value.clone();
+        }
+        let answer = desk
+            .app
+            .post(&format!("/api/v1/shops/{}/tickets", desk.shop), token, body)
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+        let id = answer.body["id"].as_i64().expect("id");
+        let stored = desk.app.get(&format!("/api/v1/tickets/{id}"), token).await;
+        for (field, value) in answer.body.as_object().expect("a ticket") {
+            assert_eq!(&stored.body[field], value, "{field}: answered as stored");
+        }
+        assert!(
+            !answer.body["timers"].as_array().expect("timers").is_empty(),
+            "a return's timer runs"
+        );
+        names.push(answer.body["assignee_name"].clone());
+    }
+    assert!(names[0].is_string() && names[0] == names[1], "{names:?}");
+    assert!(names[2].is_null(), "{names:?}");
+}
+
 /// A follow-up answers with the ticket as it then stands (it is not read again after the
 /// update): the same as the ticket read afterwards, its next contact due by the shop's own cycle.
 #[tokio::test]
