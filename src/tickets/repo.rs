@@ -1034,19 +1034,19 @@ pub struct Surroundings<'a> {
 
 /// Stores a new ticket and returns it as [`get`] would read it, in the same statement (the
 /// columns of other tables given by `around`); `None` as for [`insert`].
-pub async fn insert_returning_ticket(
+pub async fn insert_returning_ticket<'a>(
     db: impl PgExecutor<'_>,
-    row: &NewRow<'_>,
-    around: Surroundings<'_>,
+    row: &NewRow<'a>,
+    around: Surroundings<'a>,
 ) -> sqlx::Result<Option<Ticket>> {
     bind_new_row(
         sqlx::query_as(concat!(insert_new_row!(), super::model::ticket_returning!())),
         row,
     )
-    .bind(around.order_no.to_string())
-    .bind(around.buyer.to_string())
-    .bind(around.assignee_name.map(str::to_string))
-    .bind(around.time_zone.to_string())
+    .bind(around.order_no)
+    .bind(around.buyer)
+    .bind(around.assignee_name)
+    .bind(around.time_zone)
     .bind(sqlx::types::Json(*around.platform_timers))
     .bind(sqlx::types::Json(*around.review_timers))
     .bind(around.follow_up_hours)
