@@ -1027,8 +1027,8 @@ pub struct Surroundings<'a> {
     pub buyer: &'a str,
     pub assignee_name: Option<&'a str>,
     pub time_zone: &'a str,
-    pub platform_timers: &'a crate::rules::timers::PlatformTimers,
-    pub review_timers: &'a crate::rules::review::ReviewTimers,
+    pub platform_timers: crate::rules::timers::PlatformTimers,
+    pub review_timers: crate::rules::review::ReviewTimers,
     pub follow_up_hours: i32,
 }
 
@@ -1047,8 +1047,8 @@ pub async fn insert_returning_ticket<'a>(
     .bind(around.buyer)
     .bind(around.assignee_name)
     .bind(around.time_zone)
-    .bind(sqlx::types::Json(*around.platform_timers))
-    .bind(sqlx::types::Json(*around.review_timers))
+    .bind(sqlx::types::Json(around.platform_timers))
+    .bind(sqlx::types::Json(around.review_timers))
     .bind(around.follow_up_hours)
     .fetch_optional(db)
     .await

@@ -850,8 +850,8 @@ async fn insert(
         buyer: &order.buyer,
         assignee_name: assignee.as_ref().map(|w| w.name.as_str()),
         time_zone: &shop.time_zone,
-        platform_timers: &shop.platform_timers,
-        review_timers: &shop.review_timers,
+        platform_timers: shop.platform_timers.0,
+        review_timers: shop.review_timers.0,
         follow_up_hours: shop.follow_up_hours,
     };
     // The ticket as stored, read back by the statement that stores it: its events, written
