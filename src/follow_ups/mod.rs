@@ -87,6 +87,18 @@ async fn sweep_shop(pool: &PgPool, shop: ShopId, now: DateTime<Utc>, report: &mu
     }
 }
 
+/// The statement of [`count_cycle`]: the shop `$1`, the day `$2`, the agent `$3` (0: none), and
+/// the cycle as 1 in `$4` (in time) or `$5` (missed). A follow-up counts its cycle in the
+/// statement that records it (`tickets::repo::record_follow_up`), with the same parameters.
+macro_rules! cycle_counted {
+    () => {
+        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET
+            in_time = follow_up_daily.in_time + EXCLUDED.in_time, missed = follow_up_daily.missed + EXCLUDED.missed"
+    };
+}
+pub(crate) use cycle_counted;
+
 /// Counts one closed cycle in the daily compliance figures: followed up in time, or missed
 /// (escalated). `day` is the local day of the follow-up or of the missed due time.
 pub async fn count_cycle(
@@ -96,18 +108,14 @@ pub async fn count_cycle(
     agent: Option<UserId>,
     in_time: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET
-            in_time = follow_up_daily.in_time + EXCLUDED.in_time, missed = follow_up_daily.missed + EXCLUDED.missed",
-    )
-    .bind(shop)
-    .bind(day)
-    .bind(agent.map(|a| a.0).unwrap_or(0))
-    .bind(i32::from(in_time))
-    .bind(i32::from(!in_time))
-    .execute(db)
-    .await?;
+    sqlx::query(cycle_counted!())
+        .bind(shop)
+        .bind(day)
+        .bind(agent.map(|a| a.0).unwrap_or(0))
+        .bind(i32::from(in_time))
+        .bind(i32::from(!in_time))
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -616,28 +616,66 @@ pub struct FollowUpStored {
     pub queue_due_at: Option<DateTime<Utc>>,
 }
 
-/// Records a follow-up on a ticket: the contact time, the next due time (and the sweep's
-/// pointer with it), and the version.
-pub async fn record_follow_up(
-    conn: &mut PgConnection,
-    shop: ShopId,
-    ticket: TicketId,
-    now: DateTime<Utc>,
-    due: Option<DateTime<Utc>>,
-) -> sqlx::Result<FollowUpStored> {
-    // One row version, not two: the version moves in the same statement (as `touch` does).
-    sqlx::query_as(
-        "UPDATE tickets SET last_follow_up_at = $3, follow_up_due_at = $4, next_escalation_at = $4,
-                            version = version + 1, updated_at = $3
-         WHERE shop_id = $1 AND id = $2
-         RETURNING version, queue_due_at",
-    )
-    .bind(shop)
-    .bind(ticket)
-    .bind(now)
-    .bind(due)
-    .fetch_one(&mut *conn)
-    .await
+/// A follow-up as [`record_follow_up`] stores it.
+#[derive(Clone, Copy, Debug)]
+pub struct FollowUpRecord<'a> {
+    pub shop: ShopId,
+    pub ticket: TicketId,
+    pub at: DateTime<Utc>,
+    /// The next due time; none when the ticket's status has no follow-up cycle.
+    pub due: Option<DateTime<Utc>>,
+    pub actor: UserId,
+    pub event: &'a EventData,
+    /// The shop's local day a follow-up in time is counted on (`follow_ups::count_cycle`); none
+    /// for one made after its due time, whose cycle the sweep counted as missed.
+    pub in_time_on: Option<chrono::NaiveDate>,
+}
+
+/// The update of [`record_follow_up`] and its event, with the parameters of
+/// `follow_ups::cycle_counted!` first (`$1` the shop … `$5`).
+macro_rules! follow_up_written {
+    () => {
+        "WITH u AS (
+            UPDATE tickets SET last_follow_up_at = $7, follow_up_due_at = $8, next_escalation_at = $8,
+                               version = version + 1, updated_at = $7
+            WHERE shop_id = $1 AND id = $6
+            RETURNING version, queue_due_at
+         ), e AS (
+            INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $6, $7, $3, $9, $10)
+         )"
+    };
+}
+
+/// Records a follow-up on a ticket in one statement: the contact time, the next due time (and
+/// the sweep's pointer with it) and the version; the follow-up's event; and, made in time, its
+/// cycle in the day's figures. The CTEs write three tables and read none of what the others
+/// write.
+pub async fn record_follow_up(conn: &mut PgConnection, follow_up: &FollowUpRecord<'_>) -> sqlx::Result<FollowUpStored> {
+    let (kind, data) = follow_up.event.to_stored();
+    let statement = match follow_up.in_time_on {
+        Some(_) => concat!(
+            follow_up_written!(),
+            ", c AS (",
+            crate::follow_ups::cycle_counted!(),
+            ") SELECT version, queue_due_at FROM u"
+        ),
+        None => concat!(follow_up_written!(), " SELECT version, queue_due_at FROM u"),
+    };
+    // Without a day to count on, `$2`, `$4` and `$5` are not in the statement: they are given
+    // anyway, with their types, so that both statements take the same parameters.
+    sqlx::query_as(statement)
+        .bind(follow_up.shop)
+        .bind(follow_up.in_time_on)
+        .bind(follow_up.actor.0)
+        .bind(1_i32)
+        .bind(0_i32)
+        .bind(follow_up.ticket)
+        .bind(follow_up.at)
+        .bind(follow_up.due)
+        .bind(kind)
+        .bind(data)
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// Sets or clears a ticket's assignee, and the version.
@@ -1032,15 +1070,48 @@ pub struct Surroundings<'a> {
     pub follow_up_hours: i32,
 }
 
-/// Stores a new ticket and returns it as [`get`] would read it, in the same statement (the
-/// columns of other tables given by `around`); `None` as for [`insert`].
-pub async fn insert_returning_ticket<'a>(
+/// One of a new ticket's first events, for [`open`]: all are dated at its opening.
+#[derive(Clone, Copy, Debug)]
+pub struct OpeningEvent<'a> {
+    pub actor: Option<UserId>,
+    pub event: &'a EventData,
+}
+
+/// Stores a new ticket with its first events, in their order, and returns it as [`get`] would
+/// read it (the columns of other tables given by `around`) — all in one statement, so that
+/// without a transaction around it nothing is stored half; `None` as for [`insert`], and then
+/// no event is stored either.
+pub async fn open<'a>(
     db: impl PgExecutor<'_>,
     row: &NewRow<'a>,
     around: Surroundings<'a>,
+    opening: &[OpeningEvent<'_>],
 ) -> sqlx::Result<Option<Ticket>> {
+    let mut actors = Vec::with_capacity(opening.len());
+    let mut kinds = Vec::with_capacity(opening.len());
+    let mut data = Vec::with_capacity(opening.len());
+    for event in opening {
+        let (kind, stored) = event.event.to_stored();
+        actors.push(event.actor.map(|user| user.0));
+        kinds.push(kind);
+        data.push(stored.to_string());
+    }
+    // The events read the new row from the insert's RETURNING, never from the table (Citus runs
+    // a statement's CTEs one after the other); the events' foreign key is checked at the
+    // statement's end, when the ticket is there.
     bind_new_row(
-        sqlx::query_as(concat!(insert_new_row!(), super::model::ticket_returning!())),
+        sqlx::query_as(concat!(
+            "WITH t AS (",
+            insert_new_row!(),
+            super::model::ticket_returning!(),
+            "), e AS (
+                INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
+                SELECT t.shop_id, t.id, t.opened_at, e.actor_id, e.kind, e.data::jsonb
+                FROM t, unnest($33::bigint[], $34::text[], $35::text[]) WITH ORDINALITY AS e(actor_id, kind, data, n)
+                ORDER BY e.n
+             )
+             SELECT * FROM t"
+        )),
         row,
     )
     .bind(around.order_no)
@@ -1050,6 +1121,9 @@ pub async fn insert_returning_ticket<'a>(
     .bind(sqlx::types::Json(around.platform_timers))
     .bind(sqlx::types::Json(around.review_timers))
     .bind(around.follow_up_hours)
+    .bind(actors)
+    .bind(kinds)
+    .bind(data)
     .fetch_optional(db)
     .await
 }

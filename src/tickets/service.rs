@@ -766,8 +766,8 @@ async fn judge(
     })
 }
 
-/// Stores a judged ticket in one transaction: its row (first follow-up due, the platform timer
-/// running from the opening), then its first events — `created`, the rule's decision, the
+/// Stores a judged ticket in one statement: its row (first follow-up due, the platform timer
+/// running from the opening) and its first events — `created`, the rule's decision, the
 /// override, the assignment. When a concurrent request with the same idempotency key stored its
 /// ticket first, answers with that one.
 async fn insert(
@@ -818,7 +818,6 @@ async fn insert(
     .map(|c| c.deadline);
 
     let refund_fen = refund.map(|fen| fen.0);
-    let mut tx = pool.begin().await?;
     let row = repo::NewRow {
         shop: shop.id,
         kind,
@@ -854,23 +853,8 @@ async fn insert(
         review_timers: shop.review_timers.0,
         follow_up_hours: shop.follow_up_hours,
     };
-    // The ticket as stored, read back by the statement that stores it: its events, written
-    // next, change nothing of it.
-    let inserted = repo::insert_returning_ticket(&mut *tx, &row, around).await?;
-    let Some(ticket) = inserted else {
-        // A concurrent request with the same key won the race: answer with its ticket.
-        tx.rollback().await?;
-        let IdempotencyKey { key, body_sha256 } = idempotency.unwrap_or(IdempotencyKey {
-            key: String::new(),
-            body_sha256: Vec::new(),
-        });
-        return replay(pool, shop.id, user.id, &key, &body_sha256)
-            .await?
-            .ok_or_else(|| TicketError::Internal("idempotent ticket vanished".into()));
-    };
 
-    let id = ticket.id;
-    // The ticket's first events, written in one statement.
+    // The ticket's first events, stored with it.
     let actor = Some(user.id);
     let mut opening = vec![(
         actor,
@@ -879,8 +863,8 @@ async fn insert(
             status: position.status,
             reason,
             order_no: order.order_no.clone(),
-            sku,
-            description,
+            sku: sku.clone(),
+            description: description.clone(),
             refund_fen,
             intact,
             recorded_at: now,
@@ -896,8 +880,8 @@ async fn insert(
             }),
         ));
     }
-    if let Some(justification) = overriding {
-        let refused_verdict = record.as_ref().map(|r| r.verdict);
+    let refused_verdict = record.as_ref().map(|r| r.verdict);
+    if let Some(justification) = &overriding {
         opening.push((
             actor,
             EventData::Override(events::Override {
@@ -906,17 +890,8 @@ async fn insert(
                 justification: Some(justification.clone()),
             }),
         ));
-        crate::audit::record(
-            &mut *tx,
-            user.id,
-            crate::audit::action::RULE_OVERRIDDEN,
-            Some(shop.id),
-            &id.to_string(),
-            json!({ "ticket": id, "rule": "seven_day", "refused_verdict": refused_verdict, "justification": justification }),
-        )
-        .await?;
     }
-    if let Some(assignee) = assignee {
+    if let Some(assignee) = &assignee {
         opening.push((
             actor,
             EventData::Assigned(events::Assigned {
@@ -925,17 +900,44 @@ async fn insert(
             }),
         ));
     }
-    let opening: Vec<repo::BulkEvent<'_>> = opening
+    let opening: Vec<repo::OpeningEvent<'_>> = opening
         .iter()
-        .map(|(actor, event)| repo::BulkEvent {
-            ticket: id,
-            at: opened_at,
-            actor: *actor,
-            event,
-        })
+        .map(|(actor, event)| repo::OpeningEvent { actor: *actor, event })
         .collect();
-    repo::append_events_in_bulk(&mut tx, shop.id, &opening).await?;
-    tx.commit().await?;
+
+    // The ticket, its events and the ticket as stored in one statement, which needs no
+    // transaction of its own; an override is also written to the audit log, in one with it.
+    let inserted = match &overriding {
+        None => repo::open(pool, &row, around, &opening).await?,
+        Some(justification) => {
+            let mut tx = pool.begin().await?;
+            let inserted = repo::open(&mut *tx, &row, around, &opening).await?;
+            if let Some(ticket) = &inserted {
+                crate::audit::record(
+                    &mut *tx,
+                    user.id,
+                    crate::audit::action::RULE_OVERRIDDEN,
+                    Some(shop.id),
+                    &ticket.id.to_string(),
+                    json!({ "ticket": ticket.id, "rule": "seven_day", "refused_verdict": refused_verdict, "justification": justification }),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            inserted
+        }
+    };
+    let Some(ticket) = inserted else {
+        // A concurrent request with the same key won the race: answer with its ticket.
+        let IdempotencyKey { key, body_sha256 } = idempotency.unwrap_or(IdempotencyKey {
+            key: String::new(),
+            body_sha256: Vec::new(),
+        });
+        return replay(pool, shop.id, user.id, &key, &body_sha256)
+            .await?
+            .ok_or_else(|| TicketError::Internal("idempotent ticket vanished".into()));
+    };
+    let id = ticket.id;
     tracing::info!(ticket = %id, shop = %shop.id, kind = kind.as_str(), "ticket opened");
     Ok(Created {
         ticket,
@@ -1074,12 +1076,7 @@ pub async fn follow_up_with_reply(
         .status()
         .in_follow_up_cycle()
         .then(|| follow_up::follow_up_due_at(now, hours));
-    let stored = repo::record_follow_up(&mut tx, ticket.shop_id, id, now, due).await?;
     let was_overdue = ticket.is_overdue(now);
-    if !was_overdue {
-        let day = now.with_timezone(&ticket.time_zone).date_naive();
-        crate::follow_ups::count_cycle(&mut *tx, ticket.shop_id, day, Some(user.id), true).await?;
-    }
     let mut follow_up = events::FollowUp {
         channel: input.channel,
         summary,
@@ -1101,7 +1098,19 @@ pub async fn follow_up_with_reply(
         crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
     }
     let event = EventData::FollowUp(follow_up);
-    repo::append_event(&mut *tx, ticket.shop_id, id, now, Some(user.id), &event).await?;
+    let stored = repo::record_follow_up(
+        &mut tx,
+        &repo::FollowUpRecord {
+            shop: ticket.shop_id,
+            ticket: id,
+            at: now,
+            due,
+            actor: user.id,
+            event: &event,
+            in_time_on: (!was_overdue).then(|| now.with_timezone(&ticket.time_zone).date_naive()),
+        },
+    )
+    .await?;
     tx.commit().await?;
     // The ticket as locked, with what the update wrote: nothing else of it changed in between
     // (it was locked), so it is not read again.

@@ -171,4 +171,13 @@ async fn a_supervisor_may_override_a_refusal_with_a_justification_on_the_timelin
             .as_str()
             .is_some_and(|j| j.contains("住院"))
     );
+    let kinds: Vec<&str> = timeline.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["created", "rule_decision", "override"], "in their order");
+    // The override is in the audit log too, written with the ticket.
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT subject FROM audit_log WHERE action = 'ticket.rule_overridden'")
+            .fetch_all(&desk.app.pool)
+            .await
+            .expect("audit log");
+    assert_eq!(audited, [id.to_string()]);
 }

@@ -258,12 +258,20 @@ async fn a_follow_up_on_a_stale_version_is_recorded_like_one_without_version() {
 async fn a_new_ticket_answers_as_stored_whoever_it_went_to() {
     let desk = desk().await;
     let opened = [
-        (&desk.agent_token, json!({})),
-        (&desk.supervisor_token, json!({ "assignee": desk.agent })),
-        (&desk.supervisor_token, json!({})),
+        (
+            &desk.agent_token,
+            json!({}),
+            &["created", "rule_decision", "assigned"][..],
+        ),
+        (
+            &desk.supervisor_token,
+            json!({ "assignee": desk.agent }),
+            &["created", "rule_decision", "assigned"][..],
+        ),
+        (&desk.supervisor_token, json!({}), &["created", "rule_decision"][..]),
     ];
     let mut names = Vec::new();
-    for (token, extra) in opened {
+    for (token, extra, first_events) in opened {
         let mut body = json!({ "kind": "return", "order_no": "O-1", "reason": "no_reason", "intact": true,
                                "description": "尺码不合适", "refund_fen": 6400 });
         for (key, value) in extra.as_object().expect("fields") {
@@ -282,6 +290,14 @@ async fn a_new_ticket_answers_as_stored_whoever_it_went_to() {
         assert!(
             !answer.body["timers"].as_array().expect("timers").is_empty(),
             "a return's timer runs"
+        );
+        // Its first events were stored with it, in their order, at its opening.
+        let timeline = stored.body["timeline"].as_array().expect("timeline");
+        let kinds: Vec<&str> = timeline.iter().filter_map(|e| e["kind"].as_str()).collect();
+        assert_eq!(kinds, first_events, "{timeline:?}");
+        assert!(
+            timeline.iter().all(|e| e["at"] == answer.body["opened_at"]),
+            "{timeline:?}"
         );
         names.push(answer.body["assignee_name"].clone());
     }
