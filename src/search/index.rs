@@ -377,10 +377,12 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sql
         ids.sort_unstable();
         ids.dedup();
     }
+    let one_by_one = !groups.is_empty() || !events.is_empty();
+    let one_by_one = one_by_one && crate::db::citus::is_distributed(tx, "ticket_search").await?;
     let mut count = 0;
     for ((shop, kind), ids) in &groups {
         count += match kind {
-            Kind::Ticket => index_tickets(tx, *shop, ids, events.remove(shop).unwrap_or_default()).await?,
+            Kind::Ticket => index_tickets(tx, *shop, ids, events.remove(shop).unwrap_or_default(), one_by_one).await?,
             Kind::Buyer => index_buyers(tx, *shop, ids).await?,
             Kind::Order => index_orders(tx, *shop, ids).await?,
             // Never grouped: events are written with their tickets' documents, by shop.
@@ -388,7 +390,7 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sql
         };
     }
     for (shop, keys) in events {
-        count += index_tickets(tx, shop, &[], keys).await?;
+        count += index_tickets(tx, shop, &[], keys, one_by_one).await?;
     }
     Ok(count)
 }
@@ -406,6 +408,25 @@ struct EventKey {
 /// hundred.
 const MAX_LEXEMES_ADDED_TO: i32 = 10_000;
 
+/// The statement that writes tickets' documents, `rows` (the shop `$1`, …) built whole or, where
+/// `added` holds, added to the document there (not above `$5` lexemes); it returns each addition
+/// that found no document or a large one, to be built whole.
+macro_rules! write_documents {
+    ($rows:literal, $added:literal) => {
+        concat!(
+            "INSERT INTO ticket_search AS s (shop_id, ticket_id, doc) ",
+            $rows,
+            " ON CONFLICT (shop_id, ticket_id) DO UPDATE
+                 SET doc = CASE WHEN NOT ",
+            $added,
+            " THEN EXCLUDED.doc WHEN length(s.doc) < $5 THEN s.doc || EXCLUDED.doc ELSE s.doc END
+             RETURNING CASE WHEN ",
+            $added,
+            " AND (s.xmax = 0 OR length(s.doc) >= $5) THEN s.ticket_id END"
+        )
+    };
+}
+
 /// Writes the documents of the tickets `whole` (built whole from the ticket and its timeline)
 /// and adds the words of the events `keys` to their tickets' documents (those of tickets not
 /// built whole); a ticket without a document yet, or with a large one, has its document built
@@ -420,7 +441,18 @@ const MAX_LEXEMES_ADDED_TO: i32 = 10_000;
 /// between any two pieces ([`Doc::continuing`]): the document matches what building it whole
 /// would make, but for the order of its timeline's pieces when events committed out of order,
 /// which no query sees.
-async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys: Vec<EventKey>) -> sqlx::Result<usize> {
+///
+/// `one_by_one` (the index distributed on Citus): a statement a document, in the same order.
+/// Citus runs an `INSERT … SELECT` from the chunk's arrays through the coordinator and sends the
+/// shards its `ON CONFLICT` without the statement's parameters; an `INSERT … VALUES` of one row
+/// goes to the shop's node whole.
+async fn index_tickets(
+    tx: &mut PgConnection,
+    shop: ShopId,
+    whole: &[i64],
+    keys: Vec<EventKey>,
+    one_by_one: bool,
+) -> sqlx::Result<usize> {
     let mut written: BTreeMap<i64, Written> = BTreeMap::new();
     for (id, doc) in whole_docs(tx, shop, whole).await? {
         written.insert(id, Written::Whole(doc));
@@ -445,15 +477,24 @@ async fn index_tickets(tx: &mut PgConnection, shop: ShopId, whole: &[i64], keys:
             .collect();
         // An addition that found no document (inserted: `xmax` 0) or a large one is built
         // whole, below, on the rows this transaction now holds.
-        let rebuild: Vec<Option<i64>> = sqlx::query_scalar(
-            "INSERT INTO ticket_search AS s (shop_id, ticket_id, doc)
-             SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc) ORDER BY d.id
-             ON CONFLICT (shop_id, ticket_id) DO UPDATE
-                 SET doc = CASE WHEN NOT EXCLUDED.ticket_id = ANY($4) THEN EXCLUDED.doc
-                                WHEN length(s.doc) < $5 THEN s.doc || EXCLUDED.doc
-                                ELSE s.doc END
-             RETURNING CASE WHEN s.ticket_id = ANY($4) AND (s.xmax = 0 OR length(s.doc) >= $5) THEN s.ticket_id END",
-        )
+        if one_by_one {
+            for ((id, written), doc) in chunk.iter().zip(&docs) {
+                let rebuild: Option<i64> = sqlx::query_scalar(write_documents!("VALUES ($1, $2, $3::tsvector)", "$4"))
+                    .bind(shop)
+                    .bind(id)
+                    .bind(doc)
+                    .bind(matches!(written, Written::Added(_)))
+                    .bind(MAX_LEXEMES_ADDED_TO)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                again.extend(rebuild);
+            }
+            continue;
+        }
+        let rebuild: Vec<Option<i64>> = sqlx::query_scalar(write_documents!(
+            "SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc) ORDER BY d.id",
+            "s.ticket_id = ANY($4)"
+        ))
         .bind(shop)
         .bind(&ids)
         .bind(&docs)

@@ -825,10 +825,19 @@ async fn the_supervisors_queues_read_on_plans_made_once_on_the_page_and_in_the_a
         .iter()
         .find(|(sql, _, _)| sql.contains("open_counts"))
         .expect("the per-agent counts were read on these connections");
-    assert!(counts.1 >= 1, "{counts:?}");
-    for (sql, generic, custom) in &planned {
-        assert_eq!(*custom, 0, "planned for its values: {sql}");
-        assert!(*generic >= 1, "{sql}");
+    // On Citus they plan for the values after all: only a plan for a shop finds its node.
+    if desk.app.state.planned_once.distributed() {
+        // (Each read of a shop's rows; not the catalogue reads, which have no shop to find.)
+        for (sql, generic, custom) in planned.iter().filter(|(sql, _, _)| sql.contains("shop_id")) {
+            assert_eq!(*generic, 0, "on Citus, planned for its values: {sql}");
+            assert!(*custom >= 1, "{sql}");
+        }
+    } else {
+        assert!(counts.1 >= 1, "{counts:?}");
+        for (sql, generic, custom) in &planned {
+            assert_eq!(*custom, 0, "planned for its values: {sql}");
+            assert!(*generic >= 1, "{sql}");
+        }
     }
     let own = prepared_on(&desk.app.pool).await;
     for queue_read in [

@@ -807,13 +807,23 @@ async fn two_indexers_holding_the_same_tickets_the_other_way_round_both_finish()
         .execute(&mut *holder)
         .await
         .expect("held");
+    // On Citus the documents are on a worker, and so are the waits: the cluster's activity.
+    let on_citus = {
+        let mut conn = app.pool.acquire().await.expect("connection");
+        aftersales::db::citus::is_distributed(&mut conn, "ticket_search")
+            .await
+            .expect("placement")
+    };
     let waiting = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .expect("waiting")
+        let activity = if on_citus {
+            "SELECT count(*) FROM citus_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        } else {
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        };
+        sqlx::query_scalar::<_, i64>(activity)
+            .fetch_one(&app.pool)
+            .await
+            .expect("waiting")
     };
     let indexer = || {
         let pool = app.pool.clone();
@@ -872,12 +882,22 @@ async fn a_ticket_with_hundreds_of_events_in_one_batch_keeps_the_words_of_every_
 }
 
 /// The kinds of the nodes of a plan (`EXPLAIN (FORMAT JSON)`), outermost first.
+/// The node types of an `EXPLAIN (FORMAT JSON)` plan, its children's after its own — on Citus
+/// the worker's plan too, which the coordinator's custom scan holds under its tasks.
 fn node_types(plan: &Value, into: &mut Vec<String>) {
-    if let Some(kind) = plan.get("Node Type").and_then(Value::as_str) {
-        into.push(kind.to_string());
-    }
-    for child in plan.get("Plans").and_then(Value::as_array).into_iter().flatten() {
-        node_types(child, into);
+    match plan {
+        Value::Object(fields) => {
+            if let Some(kind) = fields.get("Node Type").and_then(Value::as_str) {
+                into.push(kind.to_string());
+            }
+            for (key, value) in fields {
+                if key != "Node Type" {
+                    node_types(value, into);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| node_types(item, into)),
+        _ => {}
     }
 }
 
