@@ -35,7 +35,7 @@ pub mod limits {
 }
 
 /// A shop with its rule settings.
-#[derive(Clone, Debug, Serialize, FromRow, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Shop {
     #[schema(value_type = i64)]
     pub id: ShopId,
@@ -154,10 +154,13 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
 
 /// One shop by id.
 pub async fn get(db: impl PgExecutor<'_>, id: ShopId) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits FROM shops WHERE id = $1")
+    one(id).optional(db).await
+}
+
+/// The read of [`get`], for a [`crate::db::batch::Batch`] (a new ticket's, with its order).
+pub fn one(id: ShopId) -> Read<Shop> {
+    Read::new("SELECT id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits FROM shops WHERE id = $1")
         .bind(id)
-        .fetch_optional(db)
-        .await
 }
 
 /// One shop by code.

@@ -51,9 +51,6 @@ pub async fn create_ticket(
     ApiJson(input): ApiJson<NewTicket>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     user.require_shop(shop)?;
-    let shop = crate::shops::get(&state.pool, shop)
-        .await?
-        .ok_or_else(|| ApiError::not_found("shop"))?;
     service::check_reason_fits(input.kind, input.reason)?;
     let key = headers
         .get("idempotency-key")
@@ -62,7 +59,9 @@ pub async fn create_ticket(
         .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be plain ASCII"))?;
     let lang = request_lang(&headers);
     let now = state.now();
-    let created = service::create(&state.pool, &state.calendar(), &user, &shop, input, key, lang, now).await?;
+    let created = service::create_in(&state.pool, &state.calendar(), &user, shop, input, key, lang, now)
+        .await?
+        .ok_or_else(|| ApiError::not_found("shop"))?;
     let status = if created.replayed {
         StatusCode::OK
     } else {

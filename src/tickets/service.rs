@@ -442,7 +442,7 @@ pub fn seven_day_request(
 
 /// Opens a ticket in three steps: the request is parsed into a [`ParsedTicket`] (every field
 /// checked and in its type), judged (the seven-day rule, who may override it, who works the
-/// ticket), then inserted with its first events in one transaction. A request repeated with the
+/// ticket), then inserted with its first events in one statement. A request repeated with the
 /// same idempotency key answers with the ticket it opened. A seven-day refusal is explained in
 /// `lang`.
 #[allow(clippy::too_many_arguments)]
@@ -457,19 +457,78 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Created, TicketError> {
     require_worker(user)?;
-    let idempotency = match idempotency_key {
-        Some(key) => {
-            let key = IdempotencyKey::parse(key, &input)?;
-            if let Some(existing) = replay(pool, shop.id, user.id, &key.key, &key.body_sha256).await? {
-                return Ok(existing);
-            }
-            Some(key)
-        }
-        None => None,
+    let idempotency = match first_time(pool, shop.id, user, idempotency_key, &input).await? {
+        FirstTime::Yes(key) => key,
+        FirstTime::No(existing) => return Ok(*existing),
     };
-    let ticket = ParsedTicket::parse(pool, shop, input, now).await?;
+    let order = match input.order_no.trim() {
+        "" => None,
+        order_no => crate::orders::find(pool, shop.id, order_no).await?,
+    };
+    let ticket = ParsedTicket::parse(shop, order, input, now)?;
     let judgment = judge(pool, calendar, user, shop, &ticket, lang).await?;
     insert(pool, user, shop, ticket, judgment, idempotency, now).await
+}
+
+/// [`create`] in the shop of this id: the shop and the request's order are read in one
+/// statement (`None`: no such shop).
+#[allow(clippy::too_many_arguments)]
+pub async fn create_in(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    shop: ShopId,
+    input: NewTicket,
+    idempotency_key: Option<String>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Option<Created>, TicketError> {
+    require_worker(user)?;
+    let idempotency = match first_time(pool, shop, user, idempotency_key, &input).await? {
+        FirstTime::Yes(key) => key,
+        FirstTime::No(existing) => return Ok(Some(*existing)),
+    };
+    let mut conn = pool.acquire().await?;
+    let mut batch = crate::db::batch::Batch::new();
+    let shop_read = batch.add(crate::shops::one(shop));
+    let order_read = batch.add(crate::orders::with_lines(shop, input.order_no.trim().to_string()));
+    let answers = batch.run(&mut conn).await?;
+    drop(conn);
+    let Some(shop) = answers.first(shop_read)? else {
+        return Ok(None);
+    };
+    let order = answers
+        .first(order_read)?
+        .map(crate::orders::OrderWithLines::into_order);
+    let ticket = ParsedTicket::parse(&shop, order, input, now)?;
+    let judgment = judge(pool, calendar, user, &shop, &ticket, lang).await?;
+    insert(pool, user, &shop, ticket, judgment, idempotency, now)
+        .await
+        .map(Some)
+}
+
+/// Whether a request to open a ticket is new, with its idempotency key if it gave one; or the
+/// ticket that key opened before.
+enum FirstTime {
+    Yes(Option<IdempotencyKey>),
+    No(Box<Created>),
+}
+
+async fn first_time(
+    pool: &PgPool,
+    shop: ShopId,
+    user: &CurrentUser,
+    idempotency_key: Option<String>,
+    input: &NewTicket,
+) -> Result<FirstTime, TicketError> {
+    let Some(key) = idempotency_key else {
+        return Ok(FirstTime::Yes(None));
+    };
+    let key = IdempotencyKey::parse(key, input)?;
+    Ok(match replay(pool, shop, user.id, &key.key, &key.body_sha256).await? {
+        Some(existing) => FirstTime::No(Box::new(existing)),
+        None => FirstTime::Yes(Some(key)),
+    })
 }
 
 /// An idempotency key as a request gave it (1–200 bytes), with the hash of that request.
@@ -535,11 +594,11 @@ impl Stars {
 }
 
 impl ParsedTicket {
-    /// Parses a request: the order it names (looked up in the shop), then each other field in
-    /// turn; the first that does not parse is the error.
-    async fn parse(
-        pool: &PgPool,
+    /// Parses a request: the order it names (`order`, the shop's of that number if it has
+    /// one), then each other field in turn; the first that does not parse is the error.
+    fn parse(
         shop: &Shop,
+        order: Option<Order>,
         input: NewTicket,
         now: DateTime<Utc>,
     ) -> Result<ParsedTicket, TicketError> {
@@ -547,7 +606,7 @@ impl ParsedTicket {
         if order_no.is_empty() {
             return Err(FieldError::new("order_no", "ticket.invalid.order_no_missing").into());
         }
-        let order = crate::orders::find(pool, shop.id, order_no).await?.ok_or_else(|| {
+        let order = order.ok_or_else(|| {
             FieldError::new("order_no", "ticket.invalid.order_unknown")
                 .with("shop", shop.id)
                 .with("order_no", order_no)
