@@ -377,8 +377,10 @@ async fn index_taken(tx: &mut Transaction<'_, Postgres>, taken: &[Taken]) -> sql
         ids.sort_unstable();
         ids.dedup();
     }
-    let one_by_one = !groups.is_empty() || !events.is_empty();
-    let one_by_one = one_by_one && crate::db::citus::is_distributed(tx, "ticket_search").await?;
+    // Tickets' documents are written one a statement where the index is distributed (see
+    // `index_tickets`); asked only when the batch has some.
+    let tickets = !events.is_empty() || groups.keys().any(|(_, kind)| *kind == Kind::Ticket);
+    let one_by_one = tickets && crate::db::citus::is_distributed(tx, "ticket_search").await?;
     let mut count = 0;
     for ((shop, kind), ids) in &groups {
         count += match kind {
