@@ -469,7 +469,23 @@ async fn index_tickets(
     }
     let written: Vec<(i64, Written)> = written.into_iter().collect();
     let mut again = Vec::new();
-    for chunk in written.chunks(CHUNK) {
+    // An addition that found no document (inserted: `xmax` 0) or a large one is built whole,
+    // below, on the rows this transaction now holds.
+    if one_by_one {
+        for (id, doc) in &written {
+            let rebuild: Option<i64> = sqlx::query_scalar(write_documents!("VALUES ($1, $2, $3::tsvector)", "$4"))
+                .bind(shop)
+                .bind(id)
+                .bind(doc.text())
+                .bind(matches!(doc, Written::Added(_)))
+                .bind(MAX_LEXEMES_ADDED_TO)
+                .fetch_one(&mut *tx)
+                .await?;
+            again.extend(rebuild);
+        }
+    }
+    // Else a statement a chunk.
+    for chunk in written.chunks(CHUNK).filter(|_| !one_by_one) {
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
         let docs: Vec<&str> = chunk.iter().map(|(_, w)| w.text()).collect();
         let added: Vec<i64> = chunk
@@ -477,22 +493,6 @@ async fn index_tickets(
             .filter(|(_, w)| matches!(w, Written::Added(_)))
             .map(|(id, _)| *id)
             .collect();
-        // An addition that found no document (inserted: `xmax` 0) or a large one is built
-        // whole, below, on the rows this transaction now holds.
-        if one_by_one {
-            for ((id, written), doc) in chunk.iter().zip(&docs) {
-                let rebuild: Option<i64> = sqlx::query_scalar(write_documents!("VALUES ($1, $2, $3::tsvector)", "$4"))
-                    .bind(shop)
-                    .bind(id)
-                    .bind(doc)
-                    .bind(matches!(written, Written::Added(_)))
-                    .bind(MAX_LEXEMES_ADDED_TO)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                again.extend(rebuild);
-            }
-            continue;
-        }
         let rebuild: Vec<Option<i64>> = sqlx::query_scalar(write_documents!(
             "SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc) ORDER BY d.id",
             "s.ticket_id = ANY($4)"

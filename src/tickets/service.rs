@@ -465,9 +465,7 @@ pub async fn create(
         "" => None,
         order_no => crate::orders::find(pool, shop.id, order_no).await?,
     };
-    let ticket = ParsedTicket::parse(shop, order, input, now)?;
-    let judgment = judge(pool, calendar, user, shop, &ticket, lang).await?;
-    insert(pool, user, shop, ticket, judgment, idempotency, now).await
+    open_on(pool, calendar, user, shop, order, input, idempotency, lang, now).await
 }
 
 /// [`create`] in the shop of this id: the shop and the request's order are read in one
@@ -500,11 +498,27 @@ pub async fn create_in(
     let order = answers
         .first(order_read)?
         .map(crate::orders::OrderWithLines::into_order);
-    let ticket = ParsedTicket::parse(&shop, order, input, now)?;
-    let judgment = judge(pool, calendar, user, &shop, &ticket, lang).await?;
-    insert(pool, user, &shop, ticket, judgment, idempotency, now)
+    open_on(pool, calendar, user, &shop, order, input, idempotency, lang, now)
         .await
         .map(Some)
+}
+
+/// The steps of [`create`] once the shop and the request's order (if the shop has it) are read.
+#[allow(clippy::too_many_arguments)]
+async fn open_on(
+    pool: &PgPool,
+    calendar: &Calendar,
+    user: &CurrentUser,
+    shop: &Shop,
+    order: Option<Order>,
+    input: NewTicket,
+    idempotency: Option<IdempotencyKey>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Created, TicketError> {
+    let ticket = ParsedTicket::parse(shop, order, input, now)?;
+    let judgment = judge(pool, calendar, user, shop, &ticket, lang).await?;
+    insert(pool, user, shop, ticket, judgment, idempotency, now).await
 }
 
 /// Whether a request to open a ticket is new, with its idempotency key if it gave one; or the
