@@ -7,7 +7,9 @@
 //! at a time, and what PostgreSQL logged for each (the statements with their parameters, as
 //! executed, transactions included) becomes one pgbench script, its parameters written in as
 //! literals ([`script`]). `pgbench` then runs the scripts (one picked at random per transaction)
-//! with as many clients as the scenario had, for as long, in prepared mode like the desk. Only
+//! with as many clients as the scenario had, for as long, in prepared mode like the desk, each of
+//! its clients replaying only what the scenario's client of the same number sent ([`by_client`]).
+//! Only
 //! the recording connections log: the server under test and everything else keep their settings.
 //!
 //! A replayed write is the same statement with the same values: a new ticket or follow-up each
@@ -188,6 +190,43 @@ pub fn script(statements: &[Logged], types: &HashMap<String, Vec<String>>) -> St
         out.push_str(";\n");
     }
     out
+}
+
+/// The scripts of requests that clients sent in turn (`recorded`: each request's client and its
+/// script, in the order they were sent), regrouped for pgbench: the `k`-th script holds each
+/// client's `k`-th request under `\if :client_id = c`, so that pgbench's client `c` replays
+/// what the scenario's client `c` sent and nothing another sent. The scenario's clients work
+/// apart (each agent's own tickets, its own count of the day): replayed at random, two of
+/// pgbench's clients would meet on one ticket's row, one agent's day, and wait for each other
+/// where the desk's clients never do, and the ceiling would be too low. A pgbench client that
+/// sent nothing in a turn replays the turn's first request (`\else`).
+pub fn by_client(recorded: &[(usize, String)]) -> Vec<String> {
+    let mut turns: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut sent: HashMap<usize, usize> = HashMap::new();
+    for (client, script) in recorded {
+        let turn = sent.entry(*client).or_default();
+        if turns.len() == *turn {
+            turns.push(Vec::new());
+        }
+        turns[*turn].push((*client, script));
+        *turn += 1;
+    }
+    turns
+        .into_iter()
+        .map(|mut turn| {
+            turn.sort_by_key(|(client, _)| *client);
+            let mut out = String::new();
+            for (i, (client, script)) in turn.iter().enumerate() {
+                let keyword = if i == 0 { "\\if" } else { "\\elif" };
+                out.push_str(&format!("{keyword} :client_id = {client}\n"));
+                out.push_str(script);
+            }
+            out.push_str("\\else\n");
+            out.push_str(turn[0].1);
+            out.push_str("\\endif\n");
+            out
+        })
+        .collect()
 }
 
 /// A value as logged (quotes doubled) written as an escaped string literal without a colon:
@@ -406,6 +445,22 @@ impl Recorder {
         Ok(())
     }
 
+    /// The scripts of `recorded` (each request's client and its script, as [`Recorder::record`]
+    /// wrote them) regrouped by turn ([`by_client`]): `dir/<short>-turn-<k>.sql`.
+    pub fn by_client(&self, short: &str, recorded: &[(usize, PathBuf)]) -> anyhow::Result<Vec<PathBuf>> {
+        let read = recorded
+            .iter()
+            .map(|(client, path)| Ok((*client, std::fs::read_to_string(path)?)))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let mut scripts = Vec::new();
+        for (k, script) in by_client(&read).into_iter().enumerate() {
+            let path = self.dir.join(format!("{short}-turn-{k}.sql"));
+            std::fs::write(&path, script)?;
+            scripts.push(path);
+        }
+        Ok(scripts)
+    }
+
     /// Runs the scripts with pgbench as the superuser, its sessions set as `settings` say
     /// ([`pgbench`]).
     pub async fn pgbench(
@@ -575,6 +630,29 @@ mod tests {
     fn a_value_is_written_without_a_colon_pgbench_would_take_for_a_variable() {
         assert_eq!(literal("2026-12-03 03:01:24+00"), "E'2026-12-03 03\\x3a01\\x3a24+00'");
         assert_eq!(literal("a\\b''c"), "E'a\\\\b''c'");
+    }
+
+    #[test]
+    fn each_of_pgbenchs_clients_replays_only_what_its_client_sent() {
+        // Three clients, two turns; the third client sent once.
+        let sent = [
+            (1, "SELECT 'c1 first';\n".to_string()),
+            (2, "SELECT 'c2 first';\n".to_string()),
+            (0, "SELECT 'c0 first';\n".to_string()),
+            (1, "SELECT 'c1 second';\n".to_string()),
+            (0, "SELECT 'c0 second';\n".to_string()),
+        ];
+        let turns = by_client(&sent);
+        assert_eq!(
+            turns,
+            [
+                "\\if :client_id = 0\nSELECT 'c0 first';\n\\elif :client_id = 1\nSELECT 'c1 first';\n\
+                 \\elif :client_id = 2\nSELECT 'c2 first';\n\\else\nSELECT 'c0 first';\n\\endif\n",
+                "\\if :client_id = 0\nSELECT 'c0 second';\n\\elif :client_id = 1\nSELECT 'c1 second';\n\
+                 \\else\nSELECT 'c0 second';\n\\endif\n",
+            ]
+        );
+        assert!(by_client(&[]).is_empty());
     }
 
     #[test]

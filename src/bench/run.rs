@@ -460,9 +460,9 @@ async fn bench(
     Ok(table(&outcomes, memory, options, (tickets, events, lines)))
 }
 
-/// How many requests of a scenario are recorded for its pgbench scripts: enough that sixteen
-/// clients replaying writes seldom meet on one ticket's row (the yearly report, one client and
-/// seconds a request on a big shop: a few).
+/// How many requests of a scenario are recorded for its pgbench scripts: three turns of sixteen
+/// clients, each replayed by its own pgbench client only ([`ceiling::by_client`]) (the yearly
+/// report, one client and seconds a request on a big shop: a few).
 const RECORDED: usize = 48;
 const RECORDED_REPORTS: usize = 4;
 
@@ -485,6 +485,8 @@ async fn sql_ceiling(
     };
     let requests = (1..=recorded).map(request).collect::<anyhow::Result<Vec<_>>>()?;
     let scripts = recorder.record(scenario.short(), &warm_up, &requests).await?;
+    let sent_by = (1..=recorded).map(|n| n % clients).zip(scripts).collect::<Vec<_>>();
+    let scripts = recorder.by_client(scenario.short(), &sent_by)?;
     // The statements run on connections set up as those the endpoint reads through.
     let settings: &[(&str, &str)] = match scenario {
         Scenario::Search => &crate::search::SETTINGS,

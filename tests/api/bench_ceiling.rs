@@ -61,6 +61,20 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
         .await
         .expect("pgbench runs the recorded statements");
     assert!(tps > 0.0, "{tps}");
+    // Regrouped for pgbench's clients, each replaying its own client's requests: the script is
+    // the page's under pgbench's `\if`, and a second client, which sent nothing, replays it too.
+    let turns = recorder
+        .by_client("ticket", &[(0, scripts[0].clone())])
+        .expect("regrouped");
+    assert_eq!(turns, [dir.join("ticket-turn-0.sql")]);
+    let turn = std::fs::read_to_string(&turns[0]).expect("script");
+    assert!(turn.starts_with("\\if :client_id = 0\n"), "{turn}");
+    assert_eq!(turn.matches("FROM ticket_events e").count(), 2, "{turn}");
+    let tps = recorder
+        .pgbench(&[], &turns, 2, std::time::Duration::from_secs(1))
+        .await
+        .expect("pgbench runs the regrouped statements");
+    assert!(tps > 0.0, "{tps}");
     recorder.stop().await;
 }
 
