@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
 
@@ -151,11 +152,25 @@ fn parameters(text: &str) -> Vec<Option<String>> {
     values
 }
 
+/// What a replayed request's times are: those it was recorded with, or moved to the replay's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Times {
+    /// Each value as recorded: a read asks what it asked.
+    AsRecorded,
+    /// A write's times (each `timestamp with time zone` parameter) written as the replay's
+    /// `now()` plus how far the value was from `sent`, the moment the request was sent: a
+    /// follow-up replayed moves its ticket's due time on as the desk's do. Replayed with the
+    /// recorded values, the ticket's indexed columns never changed, PostgreSQL updated the row
+    /// in place (HOT) without a new entry in any of its indexes, and the ceiling was a cheaper
+    /// write than the desk's.
+    MovedFrom(DateTime<Utc>),
+}
+
 /// A pgbench script of the statements: each with its parameters written in as literals of the
 /// types the desk bound them as (`types`: by statement text, as the server prepared it; a value
-/// of a statement not found there is left to the server to type), ended by `;`. Placeholders are
-/// replaced whole (`$12` is not `$1` followed by `2`).
-pub fn script(statements: &[Logged], types: &HashMap<String, Vec<String>>) -> String {
+/// of a statement not found there is left to the server to type), ended by `;`; times as
+/// `times` says. Placeholders are replaced whole (`$12` is not `$1` followed by `2`).
+pub fn script(statements: &[Logged], types: &HashMap<String, Vec<String>>, times: Times) -> String {
     let mut out = String::new();
     for statement in statements {
         let text = statement.text.as_str();
@@ -168,11 +183,17 @@ pub fn script(statements: &[Logged], types: &HashMap<String, Vec<String>>) -> St
                 if let Ok(n) = text[i + 1..i + 1 + digits].parse::<usize>()
                     && let Some(value) = n.checked_sub(1).and_then(|k| statement.parameters.get(k))
                 {
+                    let typed_as = typed.and_then(|t| t.get(n - 1));
                     match value {
-                        Some(v) => out.push_str(&literal(v)),
+                        Some(v) => match (times, typed_as) {
+                            (Times::MovedFrom(sent), Some(t)) if t == "timestamp with time zone" => {
+                                out.push_str(&moved(v, sent).unwrap_or_else(|| literal(v)))
+                            }
+                            _ => out.push_str(&literal(v)),
+                        },
                         None => out.push_str("NULL"),
                     }
-                    if let Some(t) = typed.and_then(|t| t.get(n - 1)) {
+                    if let Some(t) = typed_as {
                         out.push_str("::");
                         out.push_str(t);
                     }
@@ -227,6 +248,14 @@ pub fn by_client(recorded: &[(usize, String)]) -> Vec<String> {
             out
         })
         .collect()
+}
+
+/// A time as logged (`2026-12-05 12:32:28.559331+00`) written as the replay's `now()` plus its
+/// distance from `sent`; `None` when it is not one.
+fn moved(value: &str, sent: DateTime<Utc>) -> Option<String> {
+    let at = DateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f%#z").ok()?;
+    let micros = (at.with_timezone(&Utc) - sent).num_microseconds()?;
+    Some(format!("(now() + interval '{micros} microseconds')"))
 }
 
 /// A value as logged (quotes doubled) written as an escaped string literal without a colon:
@@ -360,13 +389,21 @@ impl Recorder {
     }
 
     /// Sends `warm_up` and then each of `requests`, one at a time, and writes what was logged
-    /// for each of the latter as a script; returns the scripts' paths.
-    pub async fn record(&self, short: &str, warm_up: &Request, requests: &[Request]) -> anyhow::Result<Vec<PathBuf>> {
+    /// for each of the latter as a script, its times as recorded or, for `writes`, moved to
+    /// the replay's ([`Times`]); returns the scripts' paths.
+    pub async fn record(
+        &self,
+        short: &str,
+        warm_up: &Request,
+        requests: &[Request],
+        writes: bool,
+    ) -> anyhow::Result<Vec<PathBuf>> {
         // The first request of a connection asks things the next ones do not.
         self.send(warm_up).await?;
         let mut recorded = Vec::new();
         for request in requests {
             let from = std::fs::metadata(&self.log)?.len();
+            let sent = Utc::now();
             self.send(request).await?;
             let sessions = self.sessions().await?;
             let mut logged = parse_log(&of_sessions(&read_from(&self.log, from)?, &sessions));
@@ -374,13 +411,18 @@ impl Recorder {
             if logged.is_empty() {
                 bail!("nothing was logged for {} {}", request.0, request.1);
             }
-            recorded.push(logged);
+            let times = if writes {
+                Times::MovedFrom(sent)
+            } else {
+                Times::AsRecorded
+            };
+            recorded.push((logged, times));
         }
         let types = self.parameter_types().await?;
         let mut scripts = Vec::new();
-        for (n, logged) in recorded.iter().enumerate() {
+        for (n, (logged, times)) in recorded.iter().enumerate() {
             let path = script_path(&self.dir, short, n);
-            std::fs::write(&path, script(logged, &types))?;
+            std::fs::write(&path, script(logged, &types, *times))?;
             scripts.push(path);
         }
         Ok(scripts)
@@ -618,12 +660,41 @@ mod tests {
             "SELECT t.id, t.kind\nFROM tickets t\nWHERE t.shop_id = $1 AND t.id = ANY($2) AND t.note = $12".to_string(),
             vec!["bigint".to_string(), "bigint[]".to_string()],
         )]);
-        let script = script(&parse_log(LOG), &types);
+        let script = script(&parse_log(LOG), &types, Times::AsRecorded);
         assert_eq!(
             script,
             "BEGIN;\nSELECT t.id, t.kind\nFROM tickets t\nWHERE t.shop_id = E'7'::bigint AND t.id = ANY(E'{1,2}'::bigint[]) AND t.note = E'last';\n\
              SELECT now();\nCOMMIT;\n"
         );
+    }
+
+    #[test]
+    fn a_replayed_writes_times_are_the_replays_own() {
+        let text = "UPDATE tickets SET last_follow_up_at = $1, follow_up_due_at = $2 WHERE id = $3 AND day = $4";
+        let logged = [Logged {
+            text: text.to_string(),
+            parameters: vec![
+                Some("2026-12-05 12:32:28.559331+00".to_string()),
+                Some("2026-12-06 20:32:28+08".to_string()),
+                Some("42".to_string()),
+                Some("2026-12-05".to_string()),
+            ],
+        }];
+        let types = HashMap::from([(
+            text.to_string(),
+            ["timestamp with time zone", "timestamp with time zone", "bigint", "date"]
+                .map(String::from)
+                .to_vec(),
+        )]);
+        let sent = "2026-12-05T12:32:28.559000Z".parse::<DateTime<Utc>>().expect("time");
+        assert_eq!(
+            script(&logged, &types, Times::MovedFrom(sent)),
+            "UPDATE tickets SET last_follow_up_at = (now() + interval '331 microseconds')::timestamp with time zone, \
+             follow_up_due_at = (now() + interval '86399441000 microseconds')::timestamp with time zone \
+             WHERE id = E'42'::bigint AND day = E'2026-12-05'::date;\n"
+        );
+        // A read asks what it asked.
+        assert!(script(&logged, &types, Times::AsRecorded).contains("E'2026-12-06 20\\x3a32\\x3a28+08'"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The SQL ceiling of `bench run` (`aftersales::bench::ceiling`): a request of the desk is
 //! recorded as the statements PostgreSQL ran for it, and pgbench runs them again.
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 
 use crate::support::{desk, fresh_database, postmaster_pid, server_log, temp_dir};
@@ -26,7 +27,7 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
         None,
     );
     let scripts = recorder
-        .record("ticket", &page, std::slice::from_ref(&page))
+        .record("ticket", &page, std::slice::from_ref(&page), false)
         .await
         .expect("recorded");
     assert_eq!(scripts, [dir.join("ticket-0.sql")]);
@@ -79,6 +80,59 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
 }
 
 #[tokio::test]
+async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
+    let Some(log) = server_log() else {
+        eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
+        return;
+    };
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await["id"].as_i64().expect("id");
+    let dir = temp_dir("ceiling-follow-up");
+    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log, dir.clone())
+        .await
+        .expect("the recording application starts");
+    let follow_up = (
+        Method::POST,
+        format!("/api/v1/tickets/{ticket}/follow-ups"),
+        desk.agent_token.clone(),
+        Some(serde_json::json!({ "channel": "chat", "summary": "已联系买家" })),
+    );
+    let scripts = recorder
+        .record("follow-up", &follow_up, std::slice::from_ref(&follow_up), true)
+        .await
+        .expect("recorded");
+    let due = || async {
+        sqlx::query_as::<_, (DateTime<Utc>, DateTime<Utc>)>(
+            "SELECT last_follow_up_at, follow_up_due_at FROM tickets WHERE id = $1",
+        )
+        .bind(ticket)
+        .fetch_one(&desk.app.pool)
+        .await
+        .expect("ticket")
+    };
+    let (recorded_at, recorded_due) = due().await;
+    let script = std::fs::read_to_string(&scripts[0]).expect("script");
+    assert!(script.contains("(now() + interval '"), "{script}");
+    let tps = recorder
+        .pgbench(&[], &scripts, 1, std::time::Duration::from_secs(1))
+        .await
+        .expect("pgbench replays the follow-up");
+    assert!(tps > 0.0, "{tps}");
+    recorder.stop().await;
+    // Replayed a second later, the follow-up wrote its own time and a due time as far from it
+    // as the recorded one was from the recorded follow-up: the ticket's indexed due time moved,
+    // as a follow-up's of the desk does.
+    let (replayed_at, replayed_due) = due().await;
+    assert!(replayed_at > recorded_at, "{recorded_at} → {replayed_at}");
+    assert!(replayed_due > recorded_due, "{recorded_due} → {replayed_due}");
+    let (before, after) = (recorded_due - recorded_at, replayed_due - replayed_at);
+    assert!(
+        (before - after).num_milliseconds().abs() < 100,
+        "{before} against {after}"
+    );
+}
+
+#[tokio::test]
 async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_each_search() {
     let Some(log) = server_log() else {
         eprintln!("the statements are read from the embedded cluster's log: not checked with DATABASE_URL");
@@ -96,7 +150,7 @@ async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_ea
         None,
     );
     recorder
-        .record("search", &search, std::slice::from_ref(&search))
+        .record("search", &search, std::slice::from_ref(&search), false)
         .await
         .expect("recorded");
     recorder.stop().await;
