@@ -9,14 +9,15 @@
 //! literals ([`script`]). `pgbench` then runs the scripts (one picked at random per transaction)
 //! with as many clients as the scenario had, for as long, in prepared mode like the desk, each of
 //! its clients replaying only what the scenario's client of the same number sent ([`by_client`]).
-//! Only
-//! the recording connections log: the server under test and everything else keep their settings.
+//! Only the recording connections log: the server under test and everything else keep their
+//! settings.
 //!
-//! A replayed write is the same statement with the same values: a new ticket or follow-up each
-//! time (ids come from the sequences), attached to the ticket the recorded request wrote to; a
-//! change guarded by a version the replay no longer matches changes nothing, so the ceiling of a
-//! scenario with such a change is a little high. The server log is read from the embedded
-//! cluster's file: with `DATABASE_URL` the ceiling is not measured.
+//! A replayed write is the same statement with the same values but its times, which are the
+//! replay's ([`Times`]): a new ticket or follow-up each time (ids come from the sequences),
+//! attached to the ticket the recorded request wrote to; a change guarded by a version the replay
+//! no longer matches changes nothing, so the ceiling of a scenario with such a change is a little
+//! high. The server log is read from the embedded cluster's file: with `DATABASE_URL` the ceiling
+//! is not measured.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -329,6 +330,13 @@ pub async fn pgbench(
     tps(&stdout).ok_or_else(|| anyhow::anyhow!("pgbench printed no tps: {stdout}"))
 }
 
+/// What a scenario's requests do, which sets how their times are replayed ([`Times`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requests {
+    Reads,
+    Writes,
+}
+
 /// One request of a scenario: method, path, bearer token, JSON body.
 pub type Request = (reqwest::Method, String, String, Option<serde_json::Value>);
 
@@ -389,14 +397,14 @@ impl Recorder {
     }
 
     /// Sends `warm_up` and then each of `requests`, one at a time, and writes what was logged
-    /// for each of the latter as a script, its times as recorded or, for `writes`, moved to
-    /// the replay's ([`Times`]); returns the scripts' paths.
+    /// for each of the latter as a script, its times as recorded for reads, moved to the
+    /// replay's for writes ([`Times`]); returns the scripts' paths.
     pub async fn record(
         &self,
         short: &str,
         warm_up: &Request,
         requests: &[Request],
-        writes: bool,
+        kind: Requests,
     ) -> anyhow::Result<Vec<PathBuf>> {
         // The first request of a connection asks things the next ones do not.
         self.send(warm_up).await?;
@@ -411,10 +419,9 @@ impl Recorder {
             if logged.is_empty() {
                 bail!("nothing was logged for {} {}", request.0, request.1);
             }
-            let times = if writes {
-                Times::MovedFrom(sent)
-            } else {
-                Times::AsRecorded
+            let times = match kind {
+                Requests::Reads => Times::AsRecorded,
+                Requests::Writes => Times::MovedFrom(sent),
             };
             recorded.push((logged, times));
         }

@@ -487,8 +487,13 @@ async fn sql_ceiling(
         RECORDED
     };
     let requests = (1..=recorded).map(request).collect::<anyhow::Result<Vec<_>>>()?;
-    let writes = matches!(scenario, Scenario::Create | Scenario::FollowUp);
-    let scripts = recorder.record(scenario.short(), &warm_up, &requests, writes).await?;
+    let kind = match scenario {
+        Scenario::Create | Scenario::FollowUp => ceiling::Requests::Writes,
+        Scenario::Queue | Scenario::Ticket | Scenario::Overdue | Scenario::Reports | Scenario::Search => {
+            ceiling::Requests::Reads
+        }
+    };
+    let scripts = recorder.record(scenario.short(), &warm_up, &requests, kind).await?;
     let sent_by = (1..=recorded).map(|n| n % clients).zip(scripts).collect::<Vec<_>>();
     let scripts = recorder.by_client(scenario.short(), &sent_by)?;
     // The statements run on connections set up as those the endpoint reads through.

@@ -27,7 +27,7 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
         None,
     );
     let scripts = recorder
-        .record("ticket", &page, std::slice::from_ref(&page), false)
+        .record("ticket", &page, std::slice::from_ref(&page), ceiling::Requests::Reads)
         .await
         .expect("recorded");
     assert_eq!(scripts, [dir.join("ticket-0.sql")]);
@@ -98,7 +98,12 @@ async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
         Some(serde_json::json!({ "channel": "chat", "summary": "已联系买家" })),
     );
     let scripts = recorder
-        .record("follow-up", &follow_up, std::slice::from_ref(&follow_up), true)
+        .record(
+            "follow-up",
+            &follow_up,
+            std::slice::from_ref(&follow_up),
+            ceiling::Requests::Writes,
+        )
         .await
         .expect("recorded");
     let due = || async {
@@ -150,7 +155,12 @@ async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_ea
         None,
     );
     recorder
-        .record("search", &search, std::slice::from_ref(&search), false)
+        .record(
+            "search",
+            &search,
+            std::slice::from_ref(&search),
+            ceiling::Requests::Reads,
+        )
         .await
         .expect("recorded");
     recorder.stop().await;
