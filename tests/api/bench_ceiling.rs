@@ -77,6 +77,7 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
         .expect("pgbench runs the regrouped statements");
     assert!(tps > 0.0, "{tps}");
     recorder.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -135,6 +136,7 @@ async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
         (before - after).num_milliseconds().abs() < 100,
         "{before} against {after}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -145,7 +147,8 @@ async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_ea
     };
     let desk = desk().await;
     desk.open("refund", "quality").await;
-    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log.clone(), temp_dir("ceiling-search"))
+    let dir = temp_dir("ceiling-search");
+    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log.clone(), dir.clone())
         .await
         .expect("the recording application starts");
     let search = (
@@ -164,6 +167,7 @@ async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_ea
         .await
         .expect("recorded");
     recorder.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
     // Each logged `execute <name>: <text>` with its text's further lines: a prepared statement
     // (`sqlx_s_…`) is parsed and planned once per connection and costs one round trip; an
     // unnamed one is parsed and planned at each run and costs two.
