@@ -4,22 +4,55 @@
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 
-use crate::support::{desk, fresh_database, postmaster_pid, server_log, temp_dir};
+use std::path::PathBuf;
+
+use crate::support::{Desk, desk, fresh_database, postmaster_pid, server_log, temp_dir};
 use aftersales::bench::{ceiling, cpu};
+
+/// A desk with one ticket, and the recording application on its database writing its scripts
+/// to a directory of the test's own; `None` with `DATABASE_URL` (the recorder reads the embedded
+/// cluster's log).
+struct Recording {
+    desk: Desk,
+    ticket: i64,
+    recorder: ceiling::Recorder,
+    dir: PathBuf,
+    log: PathBuf,
+}
+
+async fn recording(tag: &str) -> Option<Recording> {
+    let Some(log) = server_log() else {
+        eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
+        return None;
+    };
+    let desk = desk().await;
+    let ticket = desk.open("refund", "quality").await["id"].as_i64().expect("id");
+    let dir = temp_dir(tag);
+    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log.clone(), dir.clone())
+        .await
+        .expect("the recording application starts");
+    Some(Recording {
+        desk,
+        ticket,
+        recorder,
+        dir,
+        log,
+    })
+}
 
 #[tokio::test]
 async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_runs_them_and_it_reads_its_order_once_in_few_statements()
  {
-    let Some(log) = server_log() else {
-        eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
+    let Some(Recording {
+        desk,
+        ticket,
+        recorder,
+        dir,
+        ..
+    }) = recording("ceiling").await
+    else {
         return;
     };
-    let desk = desk().await;
-    let ticket = desk.open("refund", "quality").await["id"].as_i64().expect("id");
-    let dir = temp_dir("ceiling");
-    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log, dir.clone())
-        .await
-        .expect("the recording application starts");
     let page = (
         Method::GET,
         format!("/tickets/{ticket}"),
@@ -82,16 +115,16 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
 
 #[tokio::test]
 async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
-    let Some(log) = server_log() else {
-        eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
+    let Some(Recording {
+        desk,
+        ticket,
+        recorder,
+        dir,
+        ..
+    }) = recording("ceiling-follow-up").await
+    else {
         return;
     };
-    let desk = desk().await;
-    let ticket = desk.open("refund", "quality").await["id"].as_i64().expect("id");
-    let dir = temp_dir("ceiling-follow-up");
-    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log, dir.clone())
-        .await
-        .expect("the recording application starts");
     let follow_up = (
         Method::POST,
         format!("/api/v1/tickets/{ticket}/follow-ups"),
@@ -141,16 +174,16 @@ async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
 
 #[tokio::test]
 async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_each_search() {
-    let Some(log) = server_log() else {
-        eprintln!("the statements are read from the embedded cluster's log: not checked with DATABASE_URL");
+    let Some(Recording {
+        desk,
+        recorder,
+        dir,
+        log,
+        ..
+    }) = recording("ceiling-search").await
+    else {
         return;
     };
-    let desk = desk().await;
-    desk.open("refund", "quality").await;
-    let dir = temp_dir("ceiling-search");
-    let recorder = ceiling::Recorder::start(desk.app.admin_options.clone(), log.clone(), dir.clone())
-        .await
-        .expect("the recording application starts");
     let search = (
         Method::GET,
         format!("/api/v1/shops/{}/search?q=%E7%A0%B4%E6%8D%9F", desk.shop),
