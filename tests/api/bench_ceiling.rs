@@ -20,6 +20,14 @@ struct Recording {
     log: PathBuf,
 }
 
+impl Recording {
+    /// Stops the recording application and removes the scripts' directory.
+    async fn finish(self) {
+        self.recorder.stop().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 async fn recording(tag: &str) -> Option<Recording> {
     let Some(log) = server_log() else {
         eprintln!("the SQL ceiling reads the embedded cluster's log: not checked with DATABASE_URL");
@@ -43,16 +51,10 @@ async fn recording(tag: &str) -> Option<Recording> {
 #[tokio::test]
 async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_runs_them_and_it_reads_its_order_once_in_few_statements()
  {
-    let Some(Recording {
-        desk,
-        ticket,
-        recorder,
-        dir,
-        ..
-    }) = recording("ceiling").await
-    else {
+    let Some(r) = recording("ceiling").await else {
         return;
     };
+    let (desk, ticket, recorder, dir) = (&r.desk, r.ticket, &r.recorder, &r.dir);
     let page = (
         Method::GET,
         format!("/tickets/{ticket}"),
@@ -109,22 +111,15 @@ async fn a_ticket_pages_statements_are_recorded_with_their_values_and_pgbench_ru
         .await
         .expect("pgbench runs the regrouped statements");
     assert!(tps > 0.0, "{tps}");
-    recorder.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    r.finish().await;
 }
 
 #[tokio::test]
 async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
-    let Some(Recording {
-        desk,
-        ticket,
-        recorder,
-        dir,
-        ..
-    }) = recording("ceiling-follow-up").await
-    else {
+    let Some(r) = recording("ceiling-follow-up").await else {
         return;
     };
+    let (desk, ticket, recorder) = (&r.desk, r.ticket, &r.recorder);
     let follow_up = (
         Method::POST,
         format!("/api/v1/tickets/{ticket}/follow-ups"),
@@ -157,7 +152,6 @@ async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
         .await
         .expect("pgbench replays the follow-up");
     assert!(tps > 0.0, "{tps}");
-    recorder.stop().await;
     // Replayed a second later, the follow-up wrote its own time and a due time as far from it
     // as the recorded one was from the recorded follow-up: the ticket's indexed due time moved,
     // as a follow-up's of the desk does.
@@ -169,21 +163,15 @@ async fn a_replayed_follow_up_moves_its_tickets_times_to_when_it_is_replayed() {
         (before - after).num_milliseconds().abs() < 100,
         "{before} against {after}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    r.finish().await;
 }
 
 #[tokio::test]
 async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_each_search() {
-    let Some(Recording {
-        desk,
-        recorder,
-        dir,
-        log,
-        ..
-    }) = recording("ceiling-search").await
-    else {
+    let Some(r) = recording("ceiling-search").await else {
         return;
     };
+    let (desk, recorder) = (&r.desk, &r.recorder);
     let search = (
         Method::GET,
         format!("/api/v1/shops/{}/search?q=%E7%A0%B4%E6%8D%9F", desk.shop),
@@ -199,8 +187,8 @@ async fn the_searchs_text_matches_are_prepared_statements_not_parsed_again_at_ea
         )
         .await
         .expect("recorded");
-    recorder.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let log = r.log.clone();
+    r.finish().await;
     // Each logged `execute <name>: <text>` with its text's further lines: a prepared statement
     // (`sqlx_s_…`) is parsed and planned once per connection and costs one round trip; an
     // unnamed one is parsed and planned at each run and costs two.
