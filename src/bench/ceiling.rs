@@ -163,9 +163,16 @@ pub enum Times {
     /// follow-up replayed moves its ticket's due time on as the desk's do. Replayed with the
     /// recorded values, the ticket's indexed columns never changed, PostgreSQL updated the row
     /// in place (HOT) without a new entry in any of its indexes, and the ceiling was a cheaper
-    /// write than the desk's.
+    /// write than the desk's. And a write's guard on the version its request read
+    /// (`version = $n`) is written as holding (`version = version`): the replay's rows moved on
+    /// since the desk wrote them, and a guard that failed would write nothing — again a cheaper
+    /// write than the desk's, whose guard holds unless another request changed the row between
+    /// its read and its write.
     MovedFrom(DateTime<Utc>),
 }
+
+/// How a write compares a row's version with the one its request read: `version = $n`.
+const VERSION_GUARD: &str = "version = ";
 
 /// A pgbench script of the statements: each with its parameters written in as literals of the
 /// types the desk bound them as (`types`: by statement text, as the server prepared it; a value
@@ -185,6 +192,11 @@ pub fn script(statements: &[Logged], types: &HashMap<String, Vec<String>>, times
                     && let Some(value) = n.checked_sub(1).and_then(|k| statement.parameters.get(k))
                 {
                     let typed_as = typed.and_then(|t| t.get(n - 1));
+                    if matches!(times, Times::MovedFrom(_)) && out.ends_with(VERSION_GUARD) {
+                        out.push_str("version");
+                        i += 1 + digits;
+                        continue;
+                    }
                     match value {
                         Some(v) => match (times, typed_as) {
                             (Times::MovedFrom(sent), Some(t)) if t == "timestamp with time zone" => {
@@ -702,6 +714,23 @@ mod tests {
         );
         // A read asks what it asked.
         assert!(script(&logged, &types, Times::AsRecorded).contains("E'2026-12-06 20\\x3a32\\x3a28+08'"));
+    }
+
+    #[test]
+    fn a_replayed_writes_guard_on_the_version_it_read_holds() {
+        let text = "UPDATE tickets SET version = version + 1 WHERE id = $1 AND version = $2 RETURNING version";
+        let logged = [Logged {
+            text: text.to_string(),
+            parameters: vec![Some("42".to_string()), Some("7".to_string())],
+        }];
+        let types = HashMap::from([(text.to_string(), vec!["bigint".to_string(), "integer".to_string()])]);
+        let sent = "2026-12-05T12:32:28Z".parse::<DateTime<Utc>>().expect("time");
+        assert_eq!(
+            script(&logged, &types, Times::MovedFrom(sent)),
+            "UPDATE tickets SET version = version + 1 WHERE id = E'42'::bigint AND version = version RETURNING version;\n"
+        );
+        // Recorded as is, the guard asks for the version recorded.
+        assert!(script(&logged, &types, Times::AsRecorded).contains("AND version = E'7'::integer"));
     }
 
     #[test]

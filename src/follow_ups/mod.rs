@@ -88,13 +88,21 @@ async fn sweep_shop(pool: &PgPool, shop: ShopId, now: DateTime<Utc>, report: &mu
 }
 
 /// The statement of [`count_cycle`]: the shop `$1`, the day `$2`, the agent `$3` (0: none), and
-/// the cycle as 1 in `$4` (in time) or `$5` (missed). A follow-up counts its cycle in the
-/// statement that records it (`tickets::repo::record_follow_up`), with the same parameters.
+/// the cycle as 1 in `$4` (in time) or `$5` (missed), given as the row's source (`VALUES` of
+/// them, or a `SELECT` of them that yields the row only when it should be counted). A follow-up
+/// counts its cycle in the statement that records it (`tickets::repo::record_follow_up`), with
+/// the same parameters, only if its ticket was written.
 macro_rules! cycle_counted {
     () => {
-        "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET
+        $crate::follow_ups::cycle_counted!("VALUES ($1, $2, $3, $4, $5)")
+    };
+    ($rows:literal) => {
+        concat!(
+            "INSERT INTO follow_up_daily (shop_id, day, agent_id, in_time, missed) ",
+            $rows,
+            " ON CONFLICT (shop_id, day, agent_id) DO UPDATE SET
             in_time = follow_up_daily.in_time + EXCLUDED.in_time, missed = follow_up_daily.missed + EXCLUDED.missed"
+        )
     };
 }
 pub(crate) use cycle_counted;

@@ -629,19 +629,22 @@ pub struct FollowUpRecord<'a> {
     /// The shop's local day a follow-up in time is counted on (`follow_ups::count_cycle`); none
     /// for one made after its due time, whose cycle the sweep counted as missed.
     pub in_time_on: Option<chrono::NaiveDate>,
+    /// The version of the ticket the follow-up was worked out from.
+    pub read_version: i32,
 }
 
 /// The update of [`record_follow_up`] and its event, with the parameters of
-/// `follow_ups::cycle_counted!` first (`$1` the shop … `$5`).
+/// `follow_ups::cycle_counted!` first (`$1` the shop … `$5`). The update holds only while the
+/// ticket is at the version its writer read (`$11`); the event is written only with it.
 macro_rules! follow_up_written {
     () => {
         "WITH u AS (
             UPDATE tickets SET last_follow_up_at = $7, follow_up_due_at = $8, next_escalation_at = $8,
                                version = version + 1, updated_at = $7
-            WHERE shop_id = $1 AND id = $6
+            WHERE shop_id = $1 AND id = $6 AND version = $11
             RETURNING version, queue_due_at
          ), e AS (
-            INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) VALUES ($1, $6, $7, $3, $9, $10)
+            INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data) SELECT $1, $6, $7, $3, $9, $10 FROM u
          )"
     };
 }
@@ -650,13 +653,21 @@ macro_rules! follow_up_written {
 /// the sweep's pointer with it) and the version; the follow-up's event; and, made in time, its
 /// cycle in the day's figures. The CTEs write three tables and read none of what the others
 /// write.
-pub async fn record_follow_up(conn: &mut PgConnection, follow_up: &FollowUpRecord<'_>) -> sqlx::Result<FollowUpStored> {
+///
+/// Written only if the ticket is still at `follow_up.read_version`, the version the follow-up
+/// was worked out from (its status, its due time); `None` when it was not: something changed
+/// the ticket since it was read, and nothing was written. So a follow-up needs neither a lock
+/// nor a transaction of its own when its ticket is read just before.
+pub async fn record_follow_up(
+    conn: &mut PgConnection,
+    follow_up: &FollowUpRecord<'_>,
+) -> sqlx::Result<Option<FollowUpStored>> {
     let (kind, data) = follow_up.event.to_stored();
     let statement = match follow_up.in_time_on {
         Some(_) => concat!(
             follow_up_written!(),
             ", c AS (",
-            crate::follow_ups::cycle_counted!(),
+            crate::follow_ups::cycle_counted!("SELECT $1, $2, $3, $4, $5 FROM u"),
             ") SELECT version, queue_due_at FROM u"
         ),
         None => concat!(follow_up_written!(), " SELECT version, queue_due_at FROM u"),
@@ -674,7 +685,8 @@ pub async fn record_follow_up(conn: &mut PgConnection, follow_up: &FollowUpRecor
         .bind(follow_up.due)
         .bind(kind)
         .bind(data)
-        .fetch_one(&mut *conn)
+        .bind(follow_up.read_version)
+        .fetch_optional(&mut *conn)
         .await
 }
 

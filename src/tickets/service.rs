@@ -1139,61 +1139,108 @@ pub async fn follow_up_with_reply(
             .with("variables", names)
             .into());
     }
+    let Some(reply_id) = canned_reply else {
+        // Most follow-ups: the ticket read, then written in one statement that holds only while
+        // the ticket is still as read — no transaction and no lock, two round trips and the
+        // lock's write fewer. Changed in between (a move, another follow-up), it is worked out
+        // again from the ticket locked.
+        let mut conn = pool.acquire().await?;
+        let ticket = repo::get(&mut *conn, &user.shops, id)
+            .await?
+            .ok_or(TicketError::NotFound)?;
+        require_worker(user)?;
+        let (follow_up, due) = follow_up_on(&ticket, input.channel, summary.clone(), now)?;
+        if let Some(updated) = record_follow_up(&mut conn, user, ticket, follow_up, due, now).await? {
+            return Ok(updated);
+        }
+        drop(conn);
+        let mut tx = pool.begin().await?;
+        let ticket = lock(&mut tx, user, id, None).await?;
+        let (follow_up, due) = follow_up_on(&ticket, input.channel, summary, now)?;
+        let updated = record_follow_up(&mut tx, user, ticket, follow_up, due, now).await?;
+        tx.commit().await?;
+        return updated.ok_or(TicketError::NotFound);
+    };
+    // From a canned reply: the reply is read and its use counted in the follow-up's transaction.
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, None).await?;
+    let (mut follow_up, due) = follow_up_on(&ticket, input.channel, summary, now)?;
+    let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
+        .await?
+        .ok_or_else(|| FieldError::new("canned_reply", "ticket.invalid.reply_unknown").with("reply", reply_id))?;
+    let zone = ticket.time_zone;
+    let variables = crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
+    follow_up.canned_reply = Some(events::CannedReplyUsed {
+        id: reply.id,
+        text: variables.fill(&reply.body).text,
+        title: reply.title,
+    });
+    crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
+    let updated = record_follow_up(&mut tx, user, ticket, follow_up, due, now).await?;
+    tx.commit().await?;
+    // The ticket is locked: it is as read.
+    updated.ok_or(TicketError::NotFound)
+}
+
+/// A follow-up on `ticket` as read: its event (without a canned reply) and the next due time,
+/// none when the ticket's status has no follow-up cycle. A closed ticket takes none.
+fn follow_up_on(
+    ticket: &Ticket,
+    channel: Channel,
+    summary: String,
+    now: DateTime<Utc>,
+) -> Result<(events::FollowUp, Option<DateTime<Utc>>), TicketError> {
     if ticket.status().is_closed() {
         return Err(TicketError::Closed);
     }
-    let hours = ticket.follow_up_hours;
     let due = ticket
         .status()
         .in_follow_up_cycle()
-        .then(|| follow_up::follow_up_due_at(now, hours));
-    let was_overdue = ticket.is_overdue(now);
-    let mut follow_up = events::FollowUp {
-        channel: input.channel,
+        .then(|| follow_up::follow_up_due_at(now, ticket.follow_up_hours));
+    let follow_up = events::FollowUp {
+        channel,
         summary,
-        was_overdue,
+        was_overdue: ticket.is_overdue(now),
         canned_reply: None,
     };
-    if let Some(reply_id) = canned_reply {
-        let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
-            .await?
-            .ok_or_else(|| FieldError::new("canned_reply", "ticket.invalid.reply_unknown").with("reply", reply_id))?;
-        let zone = ticket.time_zone;
-        let variables =
-            crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
-        follow_up.canned_reply = Some(events::CannedReplyUsed {
-            id: reply.id,
-            text: variables.fill(&reply.body).text,
-            title: reply.title,
-        });
-        crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
-    }
+    Ok((follow_up, due))
+}
+
+/// Writes a follow-up worked out from `ticket` ([`repo::record_follow_up`]); the ticket as it is
+/// after, or `None` when the ticket no longer is as read and nothing was written.
+async fn record_follow_up(
+    conn: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    ticket: Ticket,
+    follow_up: events::FollowUp,
+    due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<Ticket>, TicketError> {
+    let in_time_on = (!follow_up.was_overdue).then(|| now.with_timezone(&ticket.time_zone).date_naive());
     let event = EventData::FollowUp(follow_up);
     let stored = repo::record_follow_up(
-        &mut tx,
+        conn,
         &repo::FollowUpRecord {
             shop: ticket.shop_id,
-            ticket: id,
+            ticket: ticket.id,
             at: now,
             due,
             actor: user.id,
             event: &event,
-            in_time_on: (!was_overdue).then(|| now.with_timezone(&ticket.time_zone).date_naive()),
+            in_time_on,
+            read_version: ticket.version,
         },
     )
     .await?;
-    tx.commit().await?;
-    // The ticket as locked, with what the update wrote: nothing else of it changed in between
-    // (it was locked), so it is not read again.
-    Ok(Ticket {
+    // The ticket as read, with what the update wrote: the update held only at the version read,
+    // so nothing else of it changed, and it is not read again.
+    Ok(stored.map(|stored| Ticket {
         version: stored.version,
         last_follow_up_at: Some(now),
         follow_up_due_at: due,
         queue_due_at: stored.queue_due_at,
         ..ticket
-    })
+    }))
 }
 
 /// Adds an internal note (not a contact: the follow-up cycle is not reset). Like a follow-up,

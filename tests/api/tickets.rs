@@ -343,6 +343,116 @@ async fn a_follow_up_answers_with_the_ticket_as_stored_due_by_the_shops_own_cycl
     assert_eq!(answer.body["version"], ticket["version"].as_i64().expect("version") + 1);
 }
 
+/// Another writer's change to ticket `$1` (`change`, which bumps the version), held uncommitted
+/// on a connection of its own.
+async fn change_held(pool: &sqlx::PgPool, id: i64, change: &'static str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut other = pool.begin().await.expect("begin");
+    sqlx::query(change)
+        .bind(id)
+        .execute(&mut *other)
+        .await
+        .expect("the other change");
+    other
+}
+
+/// Commits `other` once a follow-up's write waits for the ticket's row it holds (in this test's
+/// database: the tests' databases share one server).
+async fn commit_once_a_follow_up_waits(pool: &sqlx::PgPool, other: sqlx::Transaction<'static, sqlx::Postgres>) {
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE '%UPDATE tickets SET last_follow_up_at%'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("sessions");
+        if waiting > 0 {
+            other.commit().await.expect("commit");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no follow-up waited for the ticket");
+}
+
+/// What a follow-up wrote on ticket `id`: its events, and the cycles counted in time.
+async fn follow_ups_written(pool: &sqlx::PgPool, id: i64) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = 'follow_up'),
+                (SELECT COALESCE(sum(in_time), 0)::bigint FROM follow_up_daily)",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .expect("what was written")
+}
+
+/// A follow-up reads its ticket without a lock and writes it only if it is still at the version
+/// read: when another change lands in between, the follow-up is worked out again from the ticket
+/// as changed — recorded once, on top of the change, and nothing of the first try is left.
+#[tokio::test]
+async fn a_follow_up_whose_ticket_changes_between_its_read_and_its_write_is_recorded_once_on_the_change() {
+    let desk = desk().await;
+    let pool = &desk.app.pool;
+    let ticket = desk.open("complaint", "quality").await;
+    let id = ticket["id"].as_i64().expect("id");
+    let version = ticket["version"].as_i64().expect("version");
+    let other = change_held(
+        pool,
+        id,
+        "UPDATE tickets SET priority = 'urgent', version = version + 1 WHERE id = $1",
+    )
+    .await;
+    let path = format!("/api/v1/tickets/{id}/follow-ups");
+    let follow_up = desk.app.post(
+        &path,
+        &desk.agent_token,
+        json!({ "channel": "phone", "summary": "已致电买家，约好明天寄回" }),
+    );
+    let (answer, ()) = tokio::join!(follow_up, commit_once_a_follow_up_waits(pool, other));
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    assert_eq!(
+        answer.body["version"],
+        version + 2,
+        "the other change's, then the follow-up's"
+    );
+    assert_eq!(answer.body["priority"], "urgent", "answered with the ticket as changed");
+    let stored = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
+    for (field, value) in answer.body.as_object().expect("a ticket") {
+        assert_eq!(&stored.body[field], value, "{field}: answered as stored");
+    }
+    assert_eq!(
+        follow_ups_written(pool, id).await,
+        (1, 1),
+        "one event, one cycle counted"
+    );
+}
+
+/// The same, when the change in between closes the ticket: the follow-up is refused as on a
+/// closed ticket, and nothing of it is written.
+#[tokio::test]
+async fn a_follow_up_whose_ticket_is_closed_between_its_read_and_its_write_is_refused_and_writes_nothing() {
+    let desk = desk().await;
+    let pool = &desk.app.pool;
+    let id = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
+    let other = change_held(
+        pool,
+        id,
+        "UPDATE tickets SET status = 'closed', closed_at = now(), version = version + 1 WHERE id = $1",
+    )
+    .await;
+    let path = format!("/api/v1/tickets/{id}/follow-ups");
+    let follow_up = desk.app.post(
+        &path,
+        &desk.agent_token,
+        json!({ "channel": "phone", "summary": "已致电买家" }),
+    );
+    let (answer, ()) = tokio::join!(follow_up, commit_once_a_follow_up_waits(pool, other));
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", answer.body);
+    assert_eq!(follow_ups_written(pool, id).await, (0, 0));
+}
+
 #[tokio::test]
 async fn two_creates_with_one_idempotency_key_yield_one_ticket() {
     let desk = desk().await;
