@@ -343,11 +343,17 @@ async fn a_follow_up_answers_with_the_ticket_as_stored_due_by_the_shops_own_cycl
     assert_eq!(answer.body["version"], ticket["version"].as_i64().expect("version") + 1);
 }
 
-/// Another writer's change to ticket `$1` (`change`, which bumps the version), held uncommitted
-/// on a connection of its own.
-async fn change_held(pool: &sqlx::PgPool, id: i64, change: &'static str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+/// Another writer's change to ticket `$2` of shop `$1` (`change`, which bumps the version), held
+/// uncommitted on a connection of its own.
+async fn change_held(
+    pool: &sqlx::PgPool,
+    shop: aftersales::ids::ShopId,
+    id: i64,
+    change: &'static str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut other = pool.begin().await.expect("begin");
     sqlx::query(change)
+        .bind(shop)
         .bind(id)
         .execute(&mut *other)
         .await
@@ -356,17 +362,23 @@ async fn change_held(pool: &sqlx::PgPool, id: i64, change: &'static str) -> sqlx
 }
 
 /// Commits `other` once a follow-up's write waits for the ticket's row it holds (in this test's
-/// database: the tests' databases share one server).
+/// database: the tests' databases share one server). On Citus the write waits on the worker
+/// that holds the shop's rows, as the statement Citus sent it (its `SET` list reordered), which
+/// `citus_stat_activity` shows from the coordinator.
 async fn commit_once_a_follow_up_waits(pool: &sqlx::PgPool, other: sqlx::Transaction<'static, sqlx::Postgres>) {
-    for _ in 0..500 {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE '%UPDATE tickets SET last_follow_up_at%'",
-        )
+    let on_citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
         .fetch_one(pool)
         .await
-        .expect("sessions");
+        .expect("extensions");
+    let waiting_sql = if on_citus {
+        "SELECT count(*) FROM citus_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE %last_follow_up_at%'"
+    } else {
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE %last_follow_up_at%'"
+    };
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(waiting_sql).fetch_one(pool).await.expect("sessions");
         if waiting > 0 {
             other.commit().await.expect("commit");
             return;
@@ -400,8 +412,9 @@ async fn a_follow_up_whose_ticket_changes_between_its_read_and_its_write_is_reco
     let version = ticket["version"].as_i64().expect("version");
     let other = change_held(
         pool,
+        desk.shop,
         id,
-        "UPDATE tickets SET priority = 'urgent', version = version + 1 WHERE id = $1",
+        "UPDATE tickets SET priority = 'urgent', version = version + 1 WHERE shop_id = $1 AND id = $2",
     )
     .await;
     let path = format!("/api/v1/tickets/{id}/follow-ups");
@@ -438,8 +451,9 @@ async fn a_follow_up_whose_ticket_is_closed_between_its_read_and_its_write_is_re
     let id = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
     let other = change_held(
         pool,
+        desk.shop,
         id,
-        "UPDATE tickets SET status = 'closed', closed_at = now(), version = version + 1 WHERE id = $1",
+        "UPDATE tickets SET status = 'closed', closed_at = now(), version = version + 1 WHERE shop_id = $1 AND id = $2",
     )
     .await;
     let path = format!("/api/v1/tickets/{id}/follow-ups");
