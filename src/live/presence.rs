@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgExecutor, PgPool};
 
+use crate::db::batch::Read;
 use crate::ids::{ShopId, TicketId, UserId};
 
 /// How often an open ticket page says it is still open.
@@ -19,7 +20,7 @@ pub const BEAT: Duration = Duration::seconds(20);
 pub const FRESH: Duration = Duration::seconds(60);
 
 /// Someone with a ticket open.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, sqlx::FromRow)]
 pub struct Viewer {
     pub ticket_id: TicketId,
     pub user_id: UserId,
@@ -86,23 +87,30 @@ pub async fn viewers(
     if tickets.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<Viewer> = sqlx::query_as(
+    Ok(by_ticket(viewing(shops, tickets, me, now).all(db).await?))
+}
+
+/// [`viewers`] as a read, for a page's batch (its rows go to [`by_ticket`]).
+pub fn viewing(shops: &[ShopId], tickets: &[TicketId], me: UserId, now: DateTime<Utc>) -> Read<Viewer> {
+    Read::new(
         "SELECT p.ticket_id, p.user_id, u.display_name AS name, p.typing
          FROM presence p JOIN users u ON u.id = p.user_id
          WHERE p.shop_id = ANY($1) AND p.ticket_id = ANY($2) AND p.user_id <> $3 AND p.seen_at > $4
          ORDER BY p.ticket_id, p.typing DESC, u.display_name",
     )
-    .bind(shops)
-    .bind(tickets)
+    .bind(shops.to_vec())
+    .bind(tickets.to_vec())
     .bind(me)
     .bind(now - FRESH)
-    .fetch_all(db)
-    .await?;
+}
+
+/// The rows of [`viewing`], by ticket, in their order.
+pub fn by_ticket(rows: Vec<Viewer>) -> HashMap<TicketId, Vec<Viewer>> {
     let mut by_ticket: HashMap<TicketId, Vec<Viewer>> = HashMap::new();
     for viewer in rows {
         by_ticket.entry(viewer.ticket_id).or_default().push(viewer);
     }
-    Ok(by_ticket)
+    by_ticket
 }
 
 /// Forgets beats too old to count (run with the follow-up sweep; the table stays small).

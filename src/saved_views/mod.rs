@@ -10,6 +10,7 @@ use sqlx::{PgExecutor, PgPool};
 
 use crate::auth::CurrentUser;
 use crate::auth::permissions::Action;
+use crate::db::batch::Read;
 use crate::edge::FieldError;
 use crate::ids::{ShopId, UserId};
 
@@ -17,7 +18,7 @@ use crate::ids::{ShopId, UserId};
 pub const QUEUE_KEYS: [&str; 6] = ["view", "kind", "status", "q", "tag", "sort"];
 
 /// A saved view.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, sqlx::FromRow)]
 pub struct SavedView {
     pub id: i64,
     pub shop_id: ShopId,
@@ -88,15 +89,18 @@ fn name_taken(error: sqlx::Error) -> ViewError {
 
 /// The views `user` sees: their own and those shared in their shops, by name.
 pub async fn visible(db: impl PgExecutor<'_>, user: &CurrentUser) -> sqlx::Result<Vec<SavedView>> {
-    sqlx::query_as(
+    seen_by(user).all(db).await
+}
+
+/// [`visible`] as a read, for a page's batch.
+pub fn seen_by(user: &CurrentUser) -> Read<SavedView> {
+    Read::new(
         "SELECT id, shop_id, owner_id, name, shared, query FROM saved_views
          WHERE shop_id = ANY($1) AND (owner_id = $2 OR shared)
          ORDER BY shared, lower(name), id",
     )
-    .bind(&user.shops)
+    .bind(user.shops.clone())
     .bind(user.id)
-    .fetch_all(db)
-    .await
 }
 
 /// Saves the queue's `query` as a view named `name` of `user`'s shop, shared with the shop if

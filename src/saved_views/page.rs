@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::PgExecutor;
 
 use super::{SavedView, ViewError};
 use crate::api::ApiForm;
@@ -53,18 +52,18 @@ pub struct SavedViewsNav {
 }
 
 impl SavedViewsNav {
-    /// The navigation of a queue showing `query`.
-    pub async fn load(db: impl PgExecutor<'_>, user: &CurrentUser, query: &str) -> sqlx::Result<SavedViewsNav> {
+    /// The navigation of a queue showing `query`, from the views `user` sees
+    /// ([`super::seen_by`]).
+    pub fn of(views: Vec<SavedView>, user: &CurrentUser, query: &str) -> SavedViewsNav {
         let query = super::queue_query(query);
-        let views = super::visible(db, user).await?;
-        Ok(SavedViewsNav {
+        SavedViewsNav {
             views: views.iter().map(|v| link(v, user, &query)).collect(),
             query,
             name: String::new(),
             shared: false,
             can_share: user.may(Action::ShareViews),
             errors: FormErrors::none(),
-        })
+        }
     }
 }
 

@@ -247,29 +247,40 @@ pub async fn of_tickets(
     db: impl PgExecutor<'_>,
     tickets: &[(ShopId, TicketId)],
 ) -> sqlx::Result<HashMap<TicketId, Vec<Tag>>> {
+    Ok(by_ticket(on_tickets(tickets).all(db).await?))
+}
+
+/// A tag on a ticket, as [`on_tickets`] reads it.
+#[derive(Clone, Debug, Deserialize, sqlx::FromRow)]
+pub struct TicketTag {
+    pub ticket_id: TicketId,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub tag: Tag,
+}
+
+/// [`of_tickets`] as a read, for a page's batch (its rows go to [`by_ticket`]).
+pub fn on_tickets(tickets: &[(ShopId, TicketId)]) -> Read<TicketTag> {
     let shops: Vec<ShopId> = tickets.iter().map(|(s, _)| *s).collect();
     let ids: Vec<TicketId> = tickets.iter().map(|(_, t)| *t).collect();
-    let rows: Vec<(TicketId, ShopId, i64, String, Colour)> = sqlx::query_as(
+    Read::new(
         "SELECT tt.ticket_id, g.shop_id, g.id, g.name, g.colour
          FROM unnest($1::bigint[], $2::bigint[]) AS p (shop_id, ticket_id)
          JOIN ticket_tags tt ON tt.shop_id = p.shop_id AND tt.ticket_id = p.ticket_id
          JOIN tags g ON g.shop_id = tt.shop_id AND g.id = tt.tag_id
          ORDER BY tt.ticket_id, lower(g.name), g.id",
     )
-    .bind(&shops)
-    .bind(&ids)
-    .fetch_all(db)
-    .await?;
+    .bind(shops)
+    .bind(ids)
+}
+
+/// The rows of [`on_tickets`], by ticket, in their order.
+pub fn by_ticket(rows: Vec<TicketTag>) -> HashMap<TicketId, Vec<Tag>> {
     let mut by_ticket: HashMap<TicketId, Vec<Tag>> = HashMap::new();
-    for (ticket, shop_id, id, name, colour) in rows {
-        by_ticket.entry(ticket).or_default().push(Tag {
-            shop_id,
-            id,
-            name,
-            colour,
-        });
+    for row in rows {
+        by_ticket.entry(row.ticket_id).or_default().push(row.tag);
     }
-    Ok(by_ticket)
+    by_ticket
 }
 
 /// The shop of a ticket among the user's shops, for tagging it.

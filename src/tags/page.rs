@@ -2,12 +2,13 @@
 //! queue's tag filter and bulk bar (`_queue_tags.html`, posting to `/tags/bulk`), and the
 //! shop's tags page `/settings/tags` (supervisors and admins: name, colour, delete).
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use sqlx::{PgConnection, PgExecutor};
 
 use super::{Colour, NewTag, Tag, TagError};
 use crate::api::{ApiForm, ApiQuery};
@@ -171,17 +172,23 @@ pub struct QueueTagging {
 }
 
 impl QueueTagging {
-    /// The filter and bar of a queue filtered by `selected`, at `back`.
-    pub async fn load(
-        db: &mut PgConnection,
+    /// What the bar reads (the tags of each of the user's shops), added to a page's `batch`.
+    pub fn ask(batch: &mut Batch, user: &CurrentUser) -> Vec<Part<Tag>> {
+        user.shops.iter().map(|shop| batch.add(super::all_of(*shop))).collect()
+    }
+
+    /// The bar, from what [`QueueTagging::ask`] read.
+    pub fn build(
+        asked: Vec<Part<Tag>>,
+        answers: &Answers,
         user: &CurrentUser,
         t: Tr,
         selected: Option<i64>,
         back: String,
     ) -> sqlx::Result<QueueTagging> {
         let mut tags = Vec::new();
-        for shop in &user.shops {
-            tags.extend(super::list(&mut *db, *shop).await?);
+        for part in asked {
+            tags.extend(answers.rows(part)?);
         }
         let mut filter = vec![Choice::new("", t.t("tags.any_tag"), selected.is_none())];
         filter.extend(
@@ -206,20 +213,13 @@ impl QueueTagging {
     }
 }
 
-/// The tags of the rows a queue shows, put on them.
-pub async fn tag_rows(
-    db: impl PgExecutor<'_>,
-    tickets: &[Ticket],
-    rows: &mut [crate::tickets::pages::views::TicketRow],
-) -> sqlx::Result<()> {
-    let keys: Vec<(ShopId, TicketId)> = tickets.iter().map(|t| (t.shop_id, t.id)).collect();
-    let tags = super::of_tickets(db, &keys).await?;
+/// Puts on each queue row the chips of its ticket's tags (`tags`: [`super::by_ticket`]).
+pub fn chips_on_rows(tags: &HashMap<TicketId, Vec<Tag>>, rows: &mut [crate::tickets::pages::views::TicketRow]) {
     for row in rows {
         if let Some(on) = tags.get(&TicketId(row.id)) {
             row.tags = on.iter().map(TagChip::of).collect();
         }
     }
-    Ok(())
 }
 
 /// A queue address to come back to: a path of this site only.

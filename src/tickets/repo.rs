@@ -5,6 +5,7 @@
 //! except the follow-up sweep's and the recounts', which look across shops.
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use sqlx::{Connection, PgConnection, PgExecutor, PgPool};
 
 use super::events::{Escalated, EventData};
@@ -352,15 +353,22 @@ async fn list_by_due_of(
     q.build_query_as().fetch_all(db).await
 }
 
+/// Open tickets of one kind, as [`open_counts`] counts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, sqlx::FromRow)]
+pub struct KindCount {
+    pub kind: TicketKind,
+    pub count: i64,
+}
+
 /// Counts of open tickets per kind for the filter chips and the header, for the same assignee
-/// scope and status filter as the list.
-pub async fn open_counts_by_kind(
-    db: impl PgExecutor<'_>,
+/// scope and status filter as the list, as a read for the page's batch; none when nothing can be
+/// counted (someone's tickets that are nobody's).
+pub fn open_counts(
     shops: &[ShopId],
     assignee: Option<UserId>,
     unassigned: bool,
     status: Option<Status>,
-) -> sqlx::Result<Vec<(TicketKind, i64)>> {
+) -> Option<Read<KindCount>> {
     // One statement per way of choosing the assignee, each naming its own index condition on
     // `tickets_assignee_queue`: written as `($2 IS NULL OR assignee_id = $2)`, the plan made once
     // for any value read every open ticket of the shop to count one agent's.
@@ -374,17 +382,13 @@ pub async fn open_counts_by_kind(
             )
         };
     }
-    let sql = match (assignee, unassigned) {
+    let read = |sql: &'static str| Read::new(sql).bind(shops.to_vec()).bind(status.map(Status::as_str));
+    match (assignee, unassigned) {
         // Both asked for: no ticket is someone's and nobody's (as the lists answer).
-        (Some(_), true) => return Ok(Vec::new()),
-        (Some(_), false) => open_counts!(" AND assignee_id = $3"),
-        (None, true) => open_counts!(" AND assignee_id IS NULL"),
-        (None, false) => open_counts!(""),
-    };
-    let query = sqlx::query_as(sql).bind(shops).bind(status.map(Status::as_str));
-    match assignee {
-        Some(assignee) => query.bind(assignee).fetch_all(db).await,
-        None => query.fetch_all(db).await,
+        (Some(_), true) => None,
+        (Some(assignee), false) => Some(read(open_counts!(" AND assignee_id = $3")).bind(assignee)),
+        (None, true) => Some(read(open_counts!(" AND assignee_id IS NULL"))),
+        (None, false) => Some(read(open_counts!(""))),
     }
 }
 

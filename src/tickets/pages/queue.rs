@@ -11,8 +11,9 @@ use super::views::TicketRow;
 use crate::api::ApiQuery;
 use crate::auth::Role;
 use crate::auth::permissions::Action;
+use crate::db::batch::Batch;
 use crate::i18n::Message;
-use crate::ids::TicketId;
+use crate::ids::{ShopId, TicketId};
 use crate::rules::workflow::{Status, TicketKind};
 use crate::state::AppState;
 use crate::tickets::Ticket;
@@ -281,14 +282,26 @@ pub async fn queue_page(
     let shown = &tickets[..tickets.len().min(PAGE_SIZE as usize)];
     let mut rows: Vec<TicketRow> = shown.iter().map(|ticket| TicketRow::new(t, ticket, now)).collect();
     let ids: Vec<TicketId> = shown.iter().map(|ticket| ticket.id).collect();
-    let viewers = crate::live::presence::viewers(&mut *db, &user.shops, &ids, user.id, now).await?;
+    // What the page reads besides its list goes as one statement ([`Batch`]): who has the rows'
+    // tickets open, their tags, the counts per kind (which follow the status filter as the list
+    // does), the tag bar's tags and the saved views.
+    let keys: Vec<(ShopId, TicketId)> = shown.iter().map(|ticket| (ticket.shop_id, ticket.id)).collect();
+    let mut batch = Batch::new();
+    let viewers = batch.add(crate::live::presence::viewing(&user.shops, &ids, user.id, now));
+    let tags = batch.add(crate::tags::on_tickets(&keys));
+    let counts = repo::open_counts(&user.shops, assignee, unassigned, status).map(|read| batch.add(read));
+    let tagging = crate::tags::page::QueueTagging::ask(&mut batch, user);
+    let saved = batch.add(crate::saved_views::seen_by(user));
+    let answers = batch.run(&mut *db).await?;
+    let viewers = crate::live::presence::by_ticket(answers.rows(viewers)?);
     super::views::show_watchers(t, &mut rows, &viewers);
-    crate::tags::page::tag_rows(&mut *db, shown, &mut rows).await?;
+    crate::tags::page::chips_on_rows(&crate::tags::by_ticket(answers.rows(tags)?), &mut rows);
     let overdue = rows.iter().filter(|r| r.overdue).count();
-
-    // The counts follow the status filter as the list does (the kind chips count per kind).
-    let counts = repo::open_counts_by_kind(&mut *db, &user.shops, assignee, unassigned, status).await?;
-    let total_open: i64 = counts.iter().map(|(_, n)| n).sum();
+    let counts = match counts {
+        Some(part) => answers.rows(part)?,
+        None => Vec::new(),
+    };
+    let total_open: i64 = counts.iter().map(|c| c.count).sum();
     let link = |kind: Option<&str>| {
         let mut href = format!("/?view={}", view.as_str());
         if let Some(kind) = kind {
@@ -304,11 +317,7 @@ pub async fn queue_page(
         active: kind.is_none(),
     }];
     for k in TicketKind::ALL {
-        let count = counts
-            .iter()
-            .find(|(counted, _)| *counted == k)
-            .map(|(_, n)| *n)
-            .unwrap_or(0);
+        let count = counts.iter().find(|c| c.kind == k).map(|c| c.count).unwrap_or(0);
         chips.push(Chip {
             label: k.label(lang).to_string(),
             count,
@@ -359,13 +368,12 @@ pub async fn queue_page(
         .map(|v| Choice::new(v.as_str(), t.t(v.label_key()), v == view))
         .collect();
     let title = t.t(view.title_key());
-    let tagging = crate::tags::page::QueueTagging::load(db, user, t, tag, path.clone()).await?;
-    let saved = crate::saved_views::page::SavedViewsNav::load(
-        &mut *db,
+    let tagging = crate::tags::page::QueueTagging::build(tagging, &answers, user, t, tag, path.clone())?;
+    let saved = crate::saved_views::page::SavedViewsNav::of(
+        answers.rows(saved)?,
         user,
         path.split_once('?').map(|(_, query)| query).unwrap_or(""),
-    )
-    .await?;
+    );
     let sorts = vec![
         Choice::new("", t.t("views.sort_due"), !newest),
         Choice::new("newest", t.t("views.sort_newest"), newest),
