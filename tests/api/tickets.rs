@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Desk, desk};
+use crate::support::{Answer, Desk, desk};
 use aftersales::auth::Role;
 
 /// Steps through a workflow: each target status with extra fields for the transition.
@@ -343,22 +343,27 @@ async fn a_follow_up_answers_with_the_ticket_as_stored_due_by_the_shops_own_cycl
     assert_eq!(answer.body["version"], ticket["version"].as_i64().expect("version") + 1);
 }
 
-/// Another writer's change to ticket `$2` of shop `$1` (`change`, which bumps the version), held
-/// uncommitted on a connection of its own.
-async fn change_held(
-    pool: &sqlx::PgPool,
-    shop: aftersales::ids::ShopId,
-    id: i64,
-    change: &'static str,
-) -> sqlx::Transaction<'static, sqlx::Postgres> {
+/// A follow-up on ticket `id` posted while another writer's change to it (`change`: `$1` the
+/// shop, `$2` the ticket; it bumps the version) is held open on a connection of its own, the
+/// change committed once the follow-up's write waits for it: the follow-up read the ticket as it
+/// was and writes after the change.
+async fn follow_up_across(desk: &Desk, id: i64, change: &'static str) -> Answer {
+    let pool = &desk.app.pool;
     let mut other = pool.begin().await.expect("begin");
     sqlx::query(change)
-        .bind(shop)
+        .bind(desk.shop)
         .bind(id)
         .execute(&mut *other)
         .await
         .expect("the other change");
-    other
+    let path = format!("/api/v1/tickets/{id}/follow-ups");
+    let follow_up = desk.app.post(
+        &path,
+        &desk.agent_token,
+        json!({ "channel": "phone", "summary": "已致电买家，约好明天寄回" }),
+    );
+    let (answer, ()) = tokio::join!(follow_up, commit_once_a_follow_up_waits(pool, other));
+    answer
 }
 
 /// Commits `other` once a follow-up's write waits for the ticket's row it holds (in this test's
@@ -410,20 +415,12 @@ async fn a_follow_up_whose_ticket_changes_between_its_read_and_its_write_is_reco
     let ticket = desk.open("complaint", "quality").await;
     let id = ticket["id"].as_i64().expect("id");
     let version = ticket["version"].as_i64().expect("version");
-    let other = change_held(
-        pool,
-        desk.shop,
+    let answer = follow_up_across(
+        &desk,
         id,
         "UPDATE tickets SET priority = 'urgent', version = version + 1 WHERE shop_id = $1 AND id = $2",
     )
     .await;
-    let path = format!("/api/v1/tickets/{id}/follow-ups");
-    let follow_up = desk.app.post(
-        &path,
-        &desk.agent_token,
-        json!({ "channel": "phone", "summary": "已致电买家，约好明天寄回" }),
-    );
-    let (answer, ()) = tokio::join!(follow_up, commit_once_a_follow_up_waits(pool, other));
     assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
     assert_eq!(
         answer.body["version"],
@@ -449,20 +446,12 @@ async fn a_follow_up_whose_ticket_is_closed_between_its_read_and_its_write_is_re
     let desk = desk().await;
     let pool = &desk.app.pool;
     let id = desk.open("complaint", "quality").await["id"].as_i64().expect("id");
-    let other = change_held(
-        pool,
-        desk.shop,
+    let answer = follow_up_across(
+        &desk,
         id,
         "UPDATE tickets SET status = 'closed', closed_at = now(), version = version + 1 WHERE shop_id = $1 AND id = $2",
     )
     .await;
-    let path = format!("/api/v1/tickets/{id}/follow-ups");
-    let follow_up = desk.app.post(
-        &path,
-        &desk.agent_token,
-        json!({ "channel": "phone", "summary": "已致电买家" }),
-    );
-    let (answer, ()) = tokio::join!(follow_up, commit_once_a_follow_up_waits(pool, other));
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", answer.body);
     assert_eq!(follow_ups_written(pool, id).await, (0, 0));
 }
