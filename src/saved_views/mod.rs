@@ -87,12 +87,8 @@ fn name_taken(error: sqlx::Error) -> ViewError {
     }
 }
 
-/// The views `user` sees: their own and those shared in their shops, by name.
-pub async fn visible(db: impl PgExecutor<'_>, user: &CurrentUser) -> sqlx::Result<Vec<SavedView>> {
-    seen_by(user).all(db).await
-}
-
-/// [`visible`] as a read, for a page's batch.
+/// The views `user` sees: their own and those shared in their shops, by name (a read for a
+/// page's batch).
 pub fn seen_by(user: &CurrentUser) -> Read<SavedView> {
     Read::new(
         "SELECT id, shop_id, owner_id, name, shared, query FROM saved_views

@@ -242,14 +242,6 @@ pub fn on_ticket(shop: ShopId, ticket: TicketId) -> Read<Tag> {
     .bind(ticket)
 }
 
-/// The tags on each of `tickets` (a queue page's rows), by name.
-pub async fn of_tickets(
-    db: impl PgExecutor<'_>,
-    tickets: &[(ShopId, TicketId)],
-) -> sqlx::Result<HashMap<TicketId, Vec<Tag>>> {
-    Ok(by_ticket(on_tickets(tickets).all(db).await?))
-}
-
 /// A tag on a ticket, as [`on_tickets`] reads it.
 #[derive(Clone, Debug, Deserialize, sqlx::FromRow)]
 pub struct TicketTag {
@@ -259,7 +251,8 @@ pub struct TicketTag {
     pub tag: Tag,
 }
 
-/// [`of_tickets`] as a read, for a page's batch (its rows go to [`by_ticket`]).
+/// The tags on each of `tickets` (a queue page's rows), by name: a read for the page's batch,
+/// whose rows [`by_ticket`] groups.
 pub fn on_tickets(tickets: &[(ShopId, TicketId)]) -> Read<TicketTag> {
     let shops: Vec<ShopId> = tickets.iter().map(|(s, _)| *s).collect();
     let ids: Vec<TicketId> = tickets.iter().map(|(_, t)| *t).collect();

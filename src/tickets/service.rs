@@ -1139,11 +1139,11 @@ pub async fn follow_up_with_reply(
             .with("variables", names)
             .into());
     }
-    let Some(reply_id) = canned_reply else {
+    if canned_reply.is_none() {
         // Most follow-ups: the ticket read, then written in one statement that holds only while
         // the ticket is still as read — no transaction and no lock, two round trips and the
         // lock's write fewer. Changed in between (a move, another follow-up), it is worked out
-        // again from the ticket locked.
+        // again from the ticket locked, below.
         let mut conn = pool.acquire().await?;
         let ticket = repo::get(&mut *conn, &user.shops, id)
             .await?
@@ -1153,32 +1153,29 @@ pub async fn follow_up_with_reply(
         if let Some(updated) = record_follow_up(&mut conn, user, ticket, follow_up, due, now).await? {
             return Ok(updated);
         }
-        drop(conn);
-        let mut tx = pool.begin().await?;
-        let ticket = lock(&mut tx, user, id, None).await?;
-        let (follow_up, due) = follow_up_on(&ticket, input.channel, summary, now)?;
-        let updated = record_follow_up(&mut tx, user, ticket, follow_up, due, now).await?;
-        tx.commit().await?;
-        return updated.ok_or(TicketError::NotFound);
-    };
-    // From a canned reply: the reply is read and its use counted in the follow-up's transaction.
+    }
+    // Locked: a follow-up from a canned reply (the reply is read and its use counted in the
+    // follow-up's transaction), or one whose ticket changed under it.
     let mut tx = pool.begin().await?;
     let ticket = lock(&mut tx, user, id, None).await?;
     let (mut follow_up, due) = follow_up_on(&ticket, input.channel, summary, now)?;
-    let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
-        .await?
-        .ok_or_else(|| FieldError::new("canned_reply", "ticket.invalid.reply_unknown").with("reply", reply_id))?;
-    let zone = ticket.time_zone;
-    let variables = crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
-    follow_up.canned_reply = Some(events::CannedReplyUsed {
-        id: reply.id,
-        text: variables.fill(&reply.body).text,
-        title: reply.title,
-    });
-    crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
+    if let Some(reply_id) = canned_reply {
+        let reply = crate::replies::get(&mut tx, ticket.shop_id, reply_id)
+            .await?
+            .ok_or_else(|| FieldError::new("canned_reply", "ticket.invalid.reply_unknown").with("reply", reply_id))?;
+        let zone = ticket.time_zone;
+        let variables =
+            crate::replies::variables_for(&mut tx, &ticket, crate::i18n::Tr::new(Lang::Zh, zone), now).await?;
+        follow_up.canned_reply = Some(events::CannedReplyUsed {
+            id: reply.id,
+            text: variables.fill(&reply.body).text,
+            title: reply.title,
+        });
+        crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
+    }
     let updated = record_follow_up(&mut tx, user, ticket, follow_up, due, now).await?;
     tx.commit().await?;
-    // The ticket is locked: it is as read.
+    // The ticket is locked: it is as read, and the write held.
     updated.ok_or(TicketError::NotFound)
 }
 
