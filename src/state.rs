@@ -18,6 +18,9 @@ use crate::web::transport::Transport;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Connections for the pages an agent opens all day (a ticket, the queue), at most a few
+    /// per core (`db::pages_pool`).
+    pub pages: PgPool,
     /// The search's connections, beside the pool (`search::Connections`).
     pub search: crate::search::Connections,
     /// Connections that keep each statement's first plan (`db::planned`), for the reads whose
@@ -53,6 +56,7 @@ impl AppState {
             search: crate::search::Connections::beside(&pool),
             planned_once: crate::db::planned::PlannedOnce::beside(&pool, &crate::db::planned::SETTINGS, "tickets"),
             replica: None,
+            pages: crate::db::pages_pool(&pool),
             pool,
             calendars: CalendarCache::default(),
             sign_in_policy: Policy::default(),

@@ -261,7 +261,7 @@ pub async fn queue_page(
     };
     let newest = query.sort.as_deref() == Some("newest");
     // One connection for the page's reads (see the ticket page's).
-    let mut db = state.pool.acquire().await?;
+    let mut db = state.pages.acquire().await?;
     let db = &mut *db;
     let tickets = if newest {
         let before = match query.before.as_deref() {

@@ -277,7 +277,7 @@ pub async fn partial(
     let now = state.now();
     // One connection for the page's statements, each after the other: a connection taken from
     // the pool and given back costs a round trip of its own.
-    let mut db = state.pool.acquire().await?;
+    let mut db = state.pages.acquire().await?;
     let db = &mut *db;
     // What the page reads that hangs on the ticket alone goes as one statement ([`Batch`]):
     // the cards' reads, the order with its lines, the buyer's counts, the timeline, and when the
@@ -1010,7 +1010,7 @@ pub fn checklist_marks(t: Tr, checklist: &Checklist) -> Vec<(String, String, boo
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: TicketId) -> PageResult<Ticket> {
-    repo::get(&state.pool, &user.shops, id)
+    repo::get(&state.pages, &user.shops, id)
         .await?
         .ok_or_else(PageError::not_found)
 }
