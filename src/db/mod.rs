@@ -119,15 +119,20 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
 /// them the processors wait too.
 pub fn pages_pool(pool: &PgPool) -> PgPool {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    let max = u32::try_from(cores.saturating_mul(3))
-        .unwrap_or(u32::MAX)
-        .min(pool.options().get_max_connections())
-        .max(2);
     pool_options()
-        .max_connections(max)
+        .max_connections(pages_connections(cores, pool.options().get_max_connections()))
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(5))
         .connect_lazy_with((*pool.connect_options()).clone())
+}
+
+/// How many connections [`pages_pool`] keeps on a machine of `cores` beside a pool of `pool_max`:
+/// three per core, at least two, never more than the pool.
+fn pages_connections(cores: usize, pool_max: u32) -> u32 {
+    u32::try_from(cores.saturating_mul(3))
+        .unwrap_or(u32::MAX)
+        .max(2)
+        .min(pool_max.max(1))
 }
 
 /// Opens the database for a one-off command: `DATABASE_URL` if given, else the embedded cluster
@@ -305,6 +310,22 @@ impl Database {
             tokio::task::spawn_blocking(move || cluster.stop()).await??;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod pages_tests {
+    use super::pages_connections;
+
+    #[test]
+    fn the_pages_have_three_connections_a_core_and_never_more_than_the_pool() {
+        assert_eq!(pages_connections(2, 16), 6);
+        assert_eq!(pages_connections(4, 16), 12);
+        assert_eq!(pages_connections(8, 16), 16);
+        assert_eq!(pages_connections(1, 16), 3);
+        assert_eq!(pages_connections(2, 4), 4);
+        assert_eq!(pages_connections(2, 1), 1);
+        assert_eq!(pages_connections(usize::MAX, 50), 50);
     }
 }
 
