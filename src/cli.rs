@@ -319,6 +319,7 @@ async fn serve(
     };
     let search_connections = state.search.clone();
     let planned_once = state.planned_once.clone();
+    let pages = state.pages.clone();
     let supervisor = state.embedded.clone().map(|server| tokio::spawn(supervise(server)));
     state
         .calendars
@@ -390,6 +391,7 @@ async fn serve(
     }
     search_connections.close().await;
     planned_once.close().await;
+    pages.close().await;
     if let Some(replica) = &replica {
         replica.close().await;
     }

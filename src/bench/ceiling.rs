@@ -361,6 +361,7 @@ pub struct Recorder {
     dir: PathBuf,
     maintenance: PgConnectOptions,
     pool: sqlx::PgPool,
+    pages: sqlx::PgPool,
     search: crate::search::Connections,
     planned_once: crate::db::planned::PlannedOnce,
     server: tokio::task::JoinHandle<()>,
@@ -380,6 +381,7 @@ impl Recorder {
             .reload(&state.pool, state.now())
             .await
             .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
+        let pages = state.pages.clone();
         let search = state.search.clone();
         let planned_once = state.planned_once.clone();
         let app = crate::router::router(state);
@@ -402,6 +404,7 @@ impl Recorder {
             dir,
             maintenance,
             pool,
+            pages,
             search,
             planned_once,
             server,
@@ -465,7 +468,7 @@ impl Recorder {
     /// on the recording connections (the log shows values, not their types).
     async fn parameter_types(&self) -> anyhow::Result<HashMap<String, Vec<String>>> {
         let mut types = HashMap::new();
-        for pool in [&self.pool, self.search.pool(), self.planned_once.pool()] {
+        for pool in [&self.pool, &self.pages, self.search.pool(), self.planned_once.pool()] {
             // Every connection, held until all are read. One that served the request last may
             // not be back in the pool yet when its answer has arrived (a connection is handed
             // back by a task of its own after the handler ends): it is waited for, a while.
@@ -539,6 +542,7 @@ impl Recorder {
         self.server.abort();
         self.search.close().await;
         self.planned_once.close().await;
+        self.pages.close().await;
         self.pool.close().await;
     }
 }
