@@ -99,13 +99,16 @@ pub fn session_options(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("jit", "off")])
 }
 
+/// How long a request waits for a connection before it is refused: when the database is down,
+/// requests get 503 instead of hanging.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens a pool with the settings the server uses.
 pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
     pool_options()
         .max_connections(max_connections)
         .min_connections(1)
-        // Fail fast when the database is down: requests get 503 instead of hanging.
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(session_options(options).application_name("aftersales"))
         .await
 }
@@ -119,11 +122,21 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
 /// them the processors wait too.
 pub fn pages_pool(pool: &PgPool) -> PgPool {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    beside_options(
+        pages_connections(cores, pool.options().get_max_connections()),
+        ACQUIRE_TIMEOUT,
+    )
+    .connect_lazy_with((*pool.connect_options()).clone())
+}
+
+/// The options of connections kept beside the pool (the pages', the plans kept once, the
+/// standby's): at most `max`, made when first asked for and none kept open for nothing, a loan
+/// refused after `wait`.
+pub fn beside_options(max: u32, wait: Duration) -> PgPoolOptions {
     pool_options()
-        .max_connections(pages_connections(cores, pool.options().get_max_connections()))
+        .max_connections(max)
         .min_connections(0)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy_with((*pool.connect_options()).clone())
+        .acquire_timeout(wait)
 }
 
 /// How many connections [`pages_pool`] keeps on a machine of `cores` beside a pool of `pool_max`:

@@ -11,7 +11,6 @@
 //! some (a statement whose plan depends on a shop's size or a time window's width).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use sqlx::PgPool;
 use tokio::sync::OnceCell;
@@ -44,10 +43,7 @@ impl PlannedOnce {
         let distributed: Arc<OnceCell<bool>> = Arc::default();
         let learnt = distributed.clone();
         PlannedOnce {
-            pool: super::pool_options()
-                .max_connections(max)
-                .min_connections(0)
-                .acquire_timeout(Duration::from_secs(5))
+            pool: super::beside_options(max, super::ACQUIRE_TIMEOUT)
                 .after_connect(move |conn, _| {
                     let distributed = learnt.clone();
                     Box::pin(async move {

@@ -48,11 +48,8 @@ impl Replica {
     /// A standby at `options`, with at most `max_connections`; not yet asked (reads go to the
     /// primary until [`Replica::check`] has heard it).
     pub fn new(options: PgConnectOptions, max_connections: u32) -> Replica {
-        let pool = crate::db::pool_options()
-            .max_connections(max_connections)
-            .min_connections(0)
-            // A standby that does not answer is left for the primary quickly.
-            .acquire_timeout(Duration::from_secs(2))
+        // A standby that does not answer is left for the primary quickly.
+        let pool = crate::db::beside_options(max_connections, Duration::from_secs(2))
             .connect_lazy_with(crate::db::session_options(options).application_name("aftersales-reports"));
         Replica {
             pool,
