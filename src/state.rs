@@ -14,6 +14,9 @@ use crate::metrics::{self, Metrics};
 use crate::rules::calendar::Calendar;
 use crate::web::transport::Transport;
 
+/// How many statements opening tickets run at once (`tickets::openings`).
+const OPENING_WRITERS: usize = 2;
+
 /// The shared state of the server.
 #[derive(Clone)]
 pub struct AppState {
@@ -21,6 +24,9 @@ pub struct AppState {
     /// Connections for the pages an agent opens all day (a ticket, the queue), at most a few
     /// per core (`db::pages_pool`).
     pub pages: PgPool,
+    /// Where new tickets are written: those opened at the same moment go in one statement
+    /// (`tickets::openings`).
+    pub openings: crate::tickets::openings::Openings,
     /// The search's connections, beside the pool (`search::Connections`).
     pub search: crate::search::Connections,
     /// Connections that keep each statement's first plan (`db::planned`), for the reads whose
@@ -57,6 +63,7 @@ impl AppState {
             planned_once: crate::db::planned::PlannedOnce::beside(&pool, &crate::db::planned::SETTINGS, "tickets"),
             replica: None,
             pages: crate::db::pages_pool(&pool),
+            openings: crate::tickets::openings::Openings::gathered(pool.clone(), OPENING_WRITERS),
             pool,
             calendars: CalendarCache::default(),
             sign_in_policy: Policy::default(),

@@ -420,7 +420,9 @@ async fn open_ticket(desk: &Desk, user: &CurrentUser, shop: &Shop, record: &Refu
             .with("refund_no", &record.refund_no)
             .with("problem", e)
     };
-    let created = service::create(&desk.pool, &desk.calendar, user, shop, input, None, Lang::Zh, now)
+    // One record after another: each ticket written alone.
+    let openings = crate::tickets::openings::Openings::alone(desk.pool.clone());
+    let created = service::create(&openings, &desk.calendar, user, shop, input, None, Lang::Zh, now)
         .await
         .map_err(|e| explain(&e))?;
     let id: TicketId = created.ticket.id;

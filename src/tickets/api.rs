@@ -59,7 +59,7 @@ pub async fn create_ticket(
         .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be plain ASCII"))?;
     let lang = request_lang(&headers);
     let now = state.now();
-    let created = service::create_in(&state.pool, &state.calendar(), &user, shop, input, key, lang, now)
+    let created = service::create_in(&state.openings, &state.calendar(), &user, shop, input, key, lang, now)
         .await?
         .ok_or_else(|| ApiError::not_found("shop"))?;
     let status = if created.replayed {

@@ -8,6 +8,7 @@ pub mod events;
 pub mod goods;
 pub mod model;
 pub mod months;
+pub mod openings;
 pub mod pages;
 pub mod repo;
 pub mod service;

@@ -291,26 +291,29 @@ macro_rules! ticket_columns {
 }
 pub(crate) use ticket_columns;
 
-/// [`ticket_columns!`] as the `RETURNING` of a statement that writes one ticket's row, the
-/// columns of the other tables given as its parameters `$26` to `$32` (order number, buyer,
-/// assignee's name, and the shop's time zone, timers and follow-up cycle): one statement both
-/// stores a new ticket and reads it back. Its columns are checked against [`TICKET_COLUMNS`] as
-/// every ticket read's are.
-macro_rules! ticket_returning {
+/// [`ticket_columns!`] as a statement that opens tickets reads them back (`tickets::repo::open`):
+/// the rows from its insert's `RETURNING` (`t`), the columns of the other tables from what the
+/// statement was given for each ticket (`new`: order number, buyer, assignee's name, and the
+/// shop's time zone, timers and follow-up cycle). Its columns are checked against
+/// [`TICKET_COLUMNS`] as every ticket read's are.
+macro_rules! ticket_opened {
     () => {
-        "RETURNING shop_id, id, kind, status, held_from, reason, description,
-        order_id, $26::text AS order_no, sku, customer_id, $27::text AS buyer, assignee_id, $28::text AS assignee_name,
-        priority, refund_fen, resolution, intact, seven_day, platform_deadline_at,
-        platform_deadline_from, platform_deadline_provisional_year, version, opened_at,
-        follow_up_due_at, last_follow_up_at, closed_at, order_shipped, agreed_at, buyer_shipped_at,
-        goods_received_at, timer_due_at, queue_due_at, review_rating, review_text,
-        reviewed_at, follow_up_of, merged_into, escalated_by, $29::text AS time_zone, $30::jsonb AS platform_timers,
-        $31::jsonb AS review_timers, $32::integer AS follow_up_hours,
-        return_address, return_carrier, return_tracking_no,
-        approved_refund_fen, refunded_fen, rejection_reason, rejection_note "
+        "SELECT t.shop_id, t.id, t.kind, t.status, t.held_from, t.reason, t.description,
+        t.order_id, new.order_no, t.sku, t.customer_id, new.buyer, t.assignee_id, new.assignee_name,
+        t.priority, t.refund_fen, t.resolution, t.intact, t.seven_day, t.platform_deadline_at,
+        t.platform_deadline_from, t.platform_deadline_provisional_year, t.version, t.opened_at,
+        t.follow_up_due_at, t.last_follow_up_at, t.closed_at, t.order_shipped, t.agreed_at, t.buyer_shipped_at,
+        t.goods_received_at, t.timer_due_at, t.queue_due_at, t.review_rating, t.review_text,
+        t.reviewed_at, t.follow_up_of, t.merged_into, t.escalated_by, new.time_zone, new.platform_timers,
+        new.review_timers, new.follow_up_hours,
+        t.return_address, t.return_carrier, t.return_tracking_no,
+        t.approved_refund_fen, t.refunded_fen, t.rejection_reason, t.rejection_note "
     };
 }
-pub(crate) use ticket_returning;
+pub(crate) use ticket_opened;
+
+/// How many columns [`Ticket`] reads: a statement may return more after them.
+pub(crate) const TICKET_COLUMN_COUNT: usize = TICKET_COLUMNS.len();
 
 /// The names of [`ticket_columns!`]'s columns, in its order (a test checks the two agree):
 /// [`Ticket`] reads its columns by position, which a list page does 50 times a row — by name,
@@ -852,14 +855,11 @@ mod tests {
     fn the_ticket_columns_names_are_those_of_the_statement_in_its_order() {
         let select = ticket_columns!().trim().strip_prefix("SELECT").expect("a SELECT");
         assert_eq!(names(select), TICKET_COLUMNS);
-        let returning = ticket_returning!()
-            .trim()
-            .strip_prefix("RETURNING")
-            .expect("a RETURNING");
+        let opened = ticket_opened!().trim().strip_prefix("SELECT").expect("a SELECT");
         assert_eq!(
-            names(returning),
+            names(opened),
             TICKET_COLUMNS,
-            "the columns a new ticket is returned with"
+            "the columns a new ticket is read back with"
         );
         assert_eq!(ticket_column("shop_id"), 0);
         assert_eq!(ticket_column("rejection_note"), TICKET_COLUMNS.len() - 1);

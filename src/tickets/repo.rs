@@ -985,41 +985,42 @@ pub async fn restart_follow_up_cycle(
     Ok(())
 }
 
-/// A new ticket's row, as [`insert`] stores it.
-#[derive(Clone, Copy, Debug)]
-pub struct NewRow<'a> {
+/// A new ticket's row, as [`insert`] and [`open`] store it.
+#[derive(Clone, Debug)]
+pub struct NewRow {
     pub shop: ShopId,
     pub kind: TicketKind,
     pub status: Status,
     pub reason: ReasonCode,
-    pub description: &'a str,
+    pub description: String,
     pub order: OrderId,
-    pub sku: Option<&'a str>,
+    pub sku: Option<String>,
     pub customer: CustomerId,
     pub assignee: Option<UserId>,
     pub priority: Priority,
     pub refund_fen: Option<i64>,
     pub intact: Option<bool>,
-    pub seven_day: Option<&'a SevenDayRecord>,
+    pub seven_day: Option<SevenDayRecord>,
     pub opened_at: DateTime<Utc>,
     /// The first follow-up due time (the sweep's pointer starts there too).
     pub follow_up_due_at: DateTime<Utc>,
     pub created_by: UserId,
-    pub idempotency_key: Option<&'a str>,
-    pub idempotency_body_sha256: Option<&'a [u8]>,
+    pub idempotency_key: Option<String>,
+    pub idempotency_body_sha256: Option<Vec<u8>>,
     pub order_shipped: bool,
     pub timer_due_at: Option<DateTime<Utc>>,
     pub review_rating: Option<i16>,
-    pub review_text: Option<&'a str>,
+    pub review_text: Option<String>,
     /// For a bad review: when it was posted.
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The ticket a not-satisfied return visit opened this one from.
     pub follow_up_of: Option<TicketId>,
 }
 
-/// The statement that stores a [`NewRow`] (its 25 parameters), before its `RETURNING`.
-macro_rules! insert_new_row {
-    () => {
+/// Stores a new ticket and returns its id; `None` when the creator already opened one with the
+/// same idempotency key (a concurrent request won the race).
+pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow) -> sqlx::Result<Option<TicketId>> {
+    sqlx::query_scalar(
         "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
                               priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
                               follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
@@ -1027,121 +1028,265 @@ macro_rules! insert_new_row {
                               follow_up_of)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
                  $23, $24, $25)
-         ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-    };
-}
-
-/// `query` with the parameters of [`insert_new_row!`] bound.
-fn bind_new_row<'q, O>(
-    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
-    row: &NewRow<'q>,
-) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
-    query
-        .bind(row.shop)
-        .bind(row.kind)
-        .bind(row.status)
-        .bind(row.reason)
-        .bind(row.description)
-        .bind(row.order)
-        .bind(row.sku)
-        .bind(row.customer)
-        .bind(row.assignee)
-        .bind(row.priority)
-        .bind(row.refund_fen)
-        .bind(row.intact)
-        .bind(row.seven_day.map(|r| r.verdict))
-        .bind(row.seven_day.map(sqlx::types::Json))
-        .bind(row.opened_at)
-        .bind(row.follow_up_due_at)
-        .bind(row.created_by)
-        .bind(row.idempotency_key)
-        .bind(row.order_shipped)
-        .bind(row.timer_due_at)
-        .bind(row.review_rating)
-        .bind(row.review_text)
-        .bind(row.idempotency_body_sha256)
-        .bind(row.reviewed_at)
-        .bind(row.follow_up_of)
-}
-
-/// Stores a new ticket and returns its id; `None` when the creator already opened one with the
-/// same idempotency key (a concurrent request won the race).
-pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow<'_>) -> sqlx::Result<Option<TicketId>> {
-    let id: Option<(TicketId,)> = bind_new_row(sqlx::query_as(concat!(insert_new_row!(), "RETURNING id")), row)
-        .fetch_optional(db)
-        .await?;
-    Ok(id.map(|(id,)| id))
+         ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id",
+    )
+    .bind(row.shop)
+    .bind(row.kind)
+    .bind(row.status)
+    .bind(row.reason)
+    .bind(&row.description)
+    .bind(row.order)
+    .bind(&row.sku)
+    .bind(row.customer)
+    .bind(row.assignee)
+    .bind(row.priority)
+    .bind(row.refund_fen)
+    .bind(row.intact)
+    .bind(row.seven_day.as_ref().map(|r| r.verdict))
+    .bind(row.seven_day.as_ref().map(sqlx::types::Json))
+    .bind(row.opened_at)
+    .bind(row.follow_up_due_at)
+    .bind(row.created_by)
+    .bind(&row.idempotency_key)
+    .bind(row.order_shipped)
+    .bind(row.timer_due_at)
+    .bind(row.review_rating)
+    .bind(&row.review_text)
+    .bind(&row.idempotency_body_sha256)
+    .bind(row.reviewed_at)
+    .bind(row.follow_up_of)
+    .fetch_optional(db)
+    .await
 }
 
 /// What a new ticket shows that its own row does not hold, known to whoever opens it: its
 /// order's number and buyer, its assignee's name, and its shop's settings.
-#[derive(Clone, Copy, Debug)]
-pub struct Surroundings<'a> {
-    pub order_no: &'a str,
-    pub buyer: &'a str,
-    pub assignee_name: Option<&'a str>,
-    pub time_zone: &'a str,
+#[derive(Clone, Debug)]
+pub struct Surroundings {
+    pub order_no: String,
+    pub buyer: String,
+    pub assignee_name: Option<String>,
+    pub time_zone: String,
     pub platform_timers: crate::rules::timers::PlatformTimers,
     pub review_timers: crate::rules::review::ReviewTimers,
     pub follow_up_hours: i32,
 }
 
-/// One of a new ticket's first events, for [`open`]: all are dated at its opening.
-#[derive(Clone, Copy, Debug)]
-pub struct OpeningEvent<'a> {
+/// One of a new ticket's first events: all are dated at its opening.
+#[derive(Clone, Debug)]
+pub struct OpeningEvent {
     pub actor: Option<UserId>,
-    pub event: &'a EventData,
+    pub event: EventData,
 }
 
-/// Stores a new ticket with its first events, in their order, and returns it as [`get`] would
-/// read it (the columns of other tables given by `around`) — all in one statement, so that
-/// without a transaction around it nothing is stored half; `None` as for [`insert`], and then
-/// no event is stored either.
-pub async fn open<'a>(
-    db: impl PgExecutor<'_>,
-    row: &NewRow<'a>,
-    around: Surroundings<'a>,
-    opening: &[OpeningEvent<'_>],
-) -> sqlx::Result<Option<Ticket>> {
-    let mut actors = Vec::with_capacity(opening.len());
-    let mut kinds = Vec::with_capacity(opening.len());
-    let mut data = Vec::with_capacity(opening.len());
-    for event in opening {
-        let (kind, stored) = event.event.to_stored();
-        actors.push(event.actor.map(|user| user.0));
-        kinds.push(kind);
-        data.push(stored.to_string());
+/// A ticket to open: its row, what it shows beside it, and its first events in their order.
+#[derive(Clone, Debug)]
+pub struct Opening {
+    pub row: NewRow,
+    pub around: Surroundings,
+    pub events: Vec<OpeningEvent>,
+}
+
+/// Stores new tickets with their first events, in their order, and returns each as [`get`] would
+/// read it (the columns of other tables given by its [`Surroundings`]), in the order given — all
+/// in one statement, so that without a transaction around it nothing is stored half; `None` for
+/// a ticket whose creator already opened one with the same idempotency key (a concurrent request
+/// won the race), and then none of its events is stored either. One statement for many tickets
+/// fires the tables' statement triggers (report marks, open counts, search queue, live outbox)
+/// once for all of them: `tickets::openings` gathers the tickets opened at the same moment.
+pub async fn open(db: impl PgExecutor<'_>, openings: &[Opening]) -> sqlx::Result<Vec<Option<Ticket>>> {
+    let mut c = OpeningColumns::default();
+    for (n, opening) in (1_i64..).zip(openings) {
+        c.push(n, opening);
     }
-    // The events read the new row from the insert's RETURNING, never from the table (Citus runs
-    // a statement's CTEs one after the other); the events' foreign key is checked at the
-    // statement's end, when the ticket is there.
-    bind_new_row(
-        sqlx::query_as(concat!(
-            "WITH t AS (",
-            insert_new_row!(),
-            super::model::ticket_returning!(),
-            "), e AS (
-                INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
-                SELECT t.shop_id, t.id, t.opened_at, e.actor_id, e.kind, e.data::jsonb
-                FROM t, unnest($33::bigint[], $34::text[], $35::text[]) WITH ORDINALITY AS e(actor_id, kind, data, n)
-                ORDER BY e.n
-             )
-             SELECT * FROM t"
-        )),
-        row,
-    )
-    .bind(around.order_no)
-    .bind(around.buyer)
-    .bind(around.assignee_name)
-    .bind(around.time_zone)
-    .bind(sqlx::types::Json(around.platform_timers))
-    .bind(sqlx::types::Json(around.review_timers))
-    .bind(around.follow_up_hours)
-    .bind(actors)
-    .bind(kinds)
-    .bind(data)
-    .fetch_optional(db)
-    .await
+    // The ids come from the sequence first (`new`, materialized), so that each row returned is
+    // known by its place in the request; the events read the new rows from the insert's
+    // RETURNING, never from the table (Citus runs a statement's CTEs one after the other), and
+    // their foreign key is checked at the statement's end, when the tickets are there.
+    let rows = sqlx::query(concat!(
+        "WITH new AS MATERIALIZED (
+            SELECT nextval('tickets_id_seq'::regclass) AS id, r.*
+            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+                        $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::boolean[], $13::text[],
+                        $14::jsonb[], $15::timestamptz[], $16::timestamptz[], $17::bigint[], $18::text[],
+                        $19::boolean[], $20::timestamptz[], $21::smallint[], $22::text[], $23::bytea[],
+                        $24::timestamptz[], $25::bigint[], $26::text[], $27::text[], $28::text[], $29::text[],
+                        $30::jsonb[], $31::jsonb[], $32::integer[])
+                 WITH ORDINALITY AS r (shop_id, kind, status, reason, description, order_id, sku, customer_id,
+                        assignee_id, priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
+                        follow_up_due_at, created_by, idempotency_key, order_shipped, timer_due_at, review_rating,
+                        review_text, idempotency_body_sha256, reviewed_at, follow_up_of, order_no, buyer,
+                        assignee_name, time_zone, platform_timers, review_timers, follow_up_hours, n)
+         ), t AS (
+            INSERT INTO tickets (id, shop_id, kind, status, reason, description, order_id, sku, customer_id,
+                                 assignee_id, priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
+                                 follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
+                                 timer_due_at, review_rating, review_text, idempotency_body_sha256, reviewed_at,
+                                 follow_up_of)
+            SELECT id, shop_id, kind, status, reason, description, order_id, sku, customer_id,
+                   assignee_id, priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
+                   follow_up_due_at, follow_up_due_at, created_by, idempotency_key, order_shipped,
+                   timer_due_at, review_rating, review_text, idempotency_body_sha256, reviewed_at,
+                   follow_up_of
+            FROM new ORDER BY n
+            ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING *
+         ), e AS (
+            INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
+            SELECT t.shop_id, t.id, t.opened_at, e.actor_id, e.kind, e.data::jsonb
+            FROM unnest($33::bigint[], $34::bigint[], $35::text[], $36::text[]) WITH ORDINALITY AS e (of, actor_id, kind, data, k)
+            JOIN new ON new.n = e.of
+            JOIN t ON t.id = new.id
+            ORDER BY e.k
+         ) ",
+        super::model::ticket_opened!(),
+        ", new.n FROM t JOIN new ON new.id = t.id ORDER BY new.n"
+    ))
+    .bind(c.shop)
+    .bind(c.kind)
+    .bind(c.status)
+    .bind(c.reason)
+    .bind(c.description)
+    .bind(c.order)
+    .bind(c.sku)
+    .bind(c.customer)
+    .bind(c.assignee)
+    .bind(c.priority)
+    .bind(c.refund_fen)
+    .bind(c.intact)
+    .bind(c.seven_day_verdict)
+    .bind(c.seven_day)
+    .bind(c.opened_at)
+    .bind(c.follow_up_due_at)
+    .bind(c.created_by)
+    .bind(c.idempotency_key)
+    .bind(c.order_shipped)
+    .bind(c.timer_due_at)
+    .bind(c.review_rating)
+    .bind(c.review_text)
+    .bind(c.idempotency_body_sha256)
+    .bind(c.reviewed_at)
+    .bind(c.follow_up_of)
+    .bind(c.order_no)
+    .bind(c.buyer)
+    .bind(c.assignee_name)
+    .bind(c.time_zone)
+    .bind(c.platform_timers)
+    .bind(c.review_timers)
+    .bind(c.follow_up_hours)
+    .bind(c.event_of)
+    .bind(c.event_actor)
+    .bind(c.event_kind)
+    .bind(c.event_data)
+    .fetch_all(db)
+    .await?;
+    let mut opened: Vec<Option<Ticket>> = openings.iter().map(|_| None).collect();
+    for row in &rows {
+        use sqlx::{FromRow, Row};
+        let n: i64 = row.try_get(super::model::TICKET_COLUMN_COUNT)?;
+        let slot = usize::try_from(n - 1)
+            .ok()
+            .and_then(|at| opened.get_mut(at))
+            .ok_or_else(|| sqlx::Error::Protocol(format!("a new ticket returned at place {n}")))?;
+        *slot = Some(Ticket::from_row(row)?);
+    }
+    Ok(opened)
+}
+
+/// [`open`]'s parameters: each column of the new rows as an array, one element a ticket, and
+/// the first events with the place of their ticket.
+#[derive(Default)]
+struct OpeningColumns {
+    shop: Vec<i64>,
+    kind: Vec<&'static str>,
+    status: Vec<&'static str>,
+    reason: Vec<&'static str>,
+    description: Vec<String>,
+    order: Vec<i64>,
+    sku: Vec<Option<String>>,
+    customer: Vec<i64>,
+    assignee: Vec<Option<i64>>,
+    priority: Vec<&'static str>,
+    refund_fen: Vec<Option<i64>>,
+    intact: Vec<Option<bool>>,
+    seven_day_verdict: Vec<Option<&'static str>>,
+    seven_day: Vec<Option<String>>,
+    opened_at: Vec<DateTime<Utc>>,
+    follow_up_due_at: Vec<DateTime<Utc>>,
+    created_by: Vec<i64>,
+    idempotency_key: Vec<Option<String>>,
+    order_shipped: Vec<bool>,
+    timer_due_at: Vec<Option<DateTime<Utc>>>,
+    review_rating: Vec<Option<i16>>,
+    review_text: Vec<Option<String>>,
+    idempotency_body_sha256: Vec<Option<Vec<u8>>>,
+    reviewed_at: Vec<Option<DateTime<Utc>>>,
+    follow_up_of: Vec<Option<i64>>,
+    order_no: Vec<String>,
+    buyer: Vec<String>,
+    assignee_name: Vec<Option<String>>,
+    time_zone: Vec<String>,
+    platform_timers: Vec<String>,
+    review_timers: Vec<String>,
+    follow_up_hours: Vec<i32>,
+    event_of: Vec<i64>,
+    event_actor: Vec<Option<i64>>,
+    event_kind: Vec<&'static str>,
+    event_data: Vec<String>,
+}
+
+impl OpeningColumns {
+    /// Adds the ticket at place `n` (from 1).
+    fn push(&mut self, n: i64, opening: &Opening) {
+        let Opening { row, around, events } = opening;
+        self.shop.push(row.shop.0);
+        self.kind.push(row.kind.as_str());
+        self.status.push(row.status.as_str());
+        self.reason.push(row.reason.as_str());
+        self.description.push(row.description.clone());
+        self.order.push(row.order.0);
+        self.sku.push(row.sku.clone());
+        self.customer.push(row.customer.0);
+        self.assignee.push(row.assignee.map(|u| u.0));
+        self.priority.push(row.priority.as_str());
+        self.refund_fen.push(row.refund_fen);
+        self.intact.push(row.intact);
+        self.seven_day_verdict
+            .push(row.seven_day.as_ref().map(|r| r.verdict.as_str()));
+        self.seven_day.push(row.seven_day.as_ref().map(stored_json));
+        self.opened_at.push(row.opened_at);
+        self.follow_up_due_at.push(row.follow_up_due_at);
+        self.created_by.push(row.created_by.0);
+        self.idempotency_key.push(row.idempotency_key.clone());
+        self.order_shipped.push(row.order_shipped);
+        self.timer_due_at.push(row.timer_due_at);
+        self.review_rating.push(row.review_rating);
+        self.review_text.push(row.review_text.clone());
+        self.idempotency_body_sha256.push(row.idempotency_body_sha256.clone());
+        self.reviewed_at.push(row.reviewed_at);
+        self.follow_up_of.push(row.follow_up_of.map(|t| t.0));
+        self.order_no.push(around.order_no.clone());
+        self.buyer.push(around.buyer.clone());
+        self.assignee_name.push(around.assignee_name.clone());
+        self.time_zone.push(around.time_zone.clone());
+        self.platform_timers.push(stored_json(&around.platform_timers));
+        self.review_timers.push(stored_json(&around.review_timers));
+        self.follow_up_hours.push(around.follow_up_hours);
+        for event in events {
+            let (kind, data) = event.event.to_stored();
+            self.event_of.push(n);
+            self.event_actor.push(event.actor.map(|u| u.0));
+            self.event_kind.push(kind);
+            self.event_data.push(data.to_string());
+        }
+    }
+}
+
+/// A value as the JSON text a `jsonb` column stores.
+fn stored_json(value: &impl serde::Serialize) -> String {
+    // Plain structs of plain fields: serialising cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 /// A ticket's whole row as a bulk loader writes it — a ticket already worked to where it stands

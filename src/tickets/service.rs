@@ -13,6 +13,7 @@ use super::error::TicketError;
 use super::events::{self, EventData, Recount, Rule};
 use super::goods::{self, GoodsGiven};
 use super::model::{Channel, SevenDayRecord, Ticket};
+use super::openings::Openings;
 use super::repo;
 use crate::auth::permissions::Action;
 use crate::auth::{CurrentUser, Role};
@@ -447,7 +448,7 @@ pub fn seven_day_request(
 /// `lang`.
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
-    pool: &PgPool,
+    openings: &Openings,
     calendar: &Calendar,
     user: &CurrentUser,
     shop: &Shop,
@@ -457,6 +458,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Created, TicketError> {
     require_worker(user)?;
+    let pool = openings.pool();
     let idempotency = match first_time(pool, shop.id, user, idempotency_key, &input).await? {
         FirstTime::Yes(key) => key,
         FirstTime::No(existing) => return Ok(*existing),
@@ -465,14 +467,14 @@ pub async fn create(
         "" => None,
         order_no => crate::orders::find(pool, shop.id, order_no).await?,
     };
-    open_on(pool, calendar, user, shop, order, input, idempotency, lang, now).await
+    open_on(openings, calendar, user, shop, order, input, idempotency, lang, now).await
 }
 
 /// [`create`] in the shop of this id: the shop and the request's order are read in one
 /// statement (`None`: no such shop).
 #[allow(clippy::too_many_arguments)]
 pub async fn create_in(
-    pool: &PgPool,
+    openings: &Openings,
     calendar: &Calendar,
     user: &CurrentUser,
     shop: ShopId,
@@ -482,6 +484,7 @@ pub async fn create_in(
     now: DateTime<Utc>,
 ) -> Result<Option<Created>, TicketError> {
     require_worker(user)?;
+    let pool = openings.pool();
     let idempotency = match first_time(pool, shop, user, idempotency_key, &input).await? {
         FirstTime::Yes(key) => key,
         FirstTime::No(existing) => return Ok(Some(*existing)),
@@ -498,7 +501,7 @@ pub async fn create_in(
     let order = answers
         .first(order_read)?
         .map(crate::orders::OrderWithLines::into_order);
-    open_on(pool, calendar, user, &shop, order, input, idempotency, lang, now)
+    open_on(openings, calendar, user, &shop, order, input, idempotency, lang, now)
         .await
         .map(Some)
 }
@@ -506,7 +509,7 @@ pub async fn create_in(
 /// The steps of [`create`] once the shop and the request's order (if the shop has it) are read.
 #[allow(clippy::too_many_arguments)]
 async fn open_on(
-    pool: &PgPool,
+    openings: &Openings,
     calendar: &Calendar,
     user: &CurrentUser,
     shop: &Shop,
@@ -517,8 +520,8 @@ async fn open_on(
     now: DateTime<Utc>,
 ) -> Result<Created, TicketError> {
     let ticket = ParsedTicket::parse(shop, order, input, now)?;
-    let judgment = judge(pool, calendar, user, shop, &ticket, lang).await?;
-    insert(pool, user, shop, ticket, judgment, idempotency, now).await
+    let judgment = judge(openings.pool(), calendar, user, shop, &ticket, lang).await?;
+    insert(openings, user, shop, ticket, judgment, idempotency, now).await
 }
 
 /// Whether a request to open a ticket is new, with its idempotency key if it gave one; or the
@@ -844,7 +847,7 @@ async fn judge(
 /// override, the assignment. When a concurrent request with the same idempotency key stored its
 /// ticket first, answers with that one.
 async fn insert(
-    pool: &PgPool,
+    openings: &Openings,
     user: &CurrentUser,
     shop: &Shop,
     ticket: ParsedTicket,
@@ -891,47 +894,13 @@ async fn insert(
     .map(|c| c.deadline);
 
     let refund_fen = refund.map(|fen| fen.0);
-    let row = repo::NewRow {
-        shop: shop.id,
-        kind,
-        status: position.status,
-        reason,
-        description: &description,
-        order: order.id,
-        sku: sku.as_deref(),
-        customer: order.customer_id,
-        assignee: assignee.as_ref().map(|w| w.id),
-        priority,
-        refund_fen,
-        intact,
-        seven_day: record.as_ref(),
-        opened_at,
-        follow_up_due_at: due,
-        created_by: user.id,
-        idempotency_key: idempotency.as_ref().map(|k| k.key.as_str()),
-        idempotency_body_sha256: idempotency.as_ref().map(|k| k.body_sha256.as_slice()),
-        order_shipped,
-        timer_due_at: timer_due,
-        review_rating: review.as_ref().map(|r| r.stars.0),
-        review_text: review.as_ref().and_then(|r| r.text.as_deref()),
-        reviewed_at: review.as_ref().map(|r| r.posted_at),
-        follow_up_of: None,
-    };
-    let around = repo::Surroundings {
-        order_no: &order.order_no,
-        buyer: &order.buyer,
-        assignee_name: assignee.as_ref().map(|w| w.name.as_str()),
-        time_zone: &shop.time_zone,
-        platform_timers: shop.platform_timers.0,
-        review_timers: shop.review_timers.0,
-        follow_up_hours: shop.follow_up_hours,
-    };
+    let refused_verdict = record.as_ref().map(|r| r.verdict);
 
     // The ticket's first events, stored with it.
     let actor = Some(user.id);
-    let mut opening = vec![(
+    let mut events = vec![repo::OpeningEvent {
         actor,
-        EventData::Created(events::Created {
+        event: EventData::Created(events::Created {
             kind,
             status: position.status,
             reason,
@@ -943,48 +912,90 @@ async fn insert(
             recorded_at: now,
             follow_up_of: None,
         }),
-    )];
+    }];
     if let Some(record) = &record {
-        opening.push((
-            None,
-            EventData::RuleDecision(events::RuleDecision {
+        events.push(repo::OpeningEvent {
+            actor: None,
+            event: EventData::RuleDecision(events::RuleDecision {
                 rule: Rule::SevenDay,
                 decision: record.clone(),
             }),
-        ));
+        });
     }
-    let refused_verdict = record.as_ref().map(|r| r.verdict);
     if let Some(justification) = &overriding {
-        opening.push((
+        events.push(repo::OpeningEvent {
             actor,
-            EventData::Override(events::Override {
+            event: EventData::Override(events::Override {
                 rule: Rule::SevenDay,
                 refused_verdict,
                 justification: Some(justification.clone()),
             }),
-        ));
+        });
     }
     if let Some(assignee) = &assignee {
-        opening.push((
+        events.push(repo::OpeningEvent {
             actor,
-            EventData::Assigned(events::Assigned {
+            event: EventData::Assigned(events::Assigned {
                 from: None,
                 to: Some(assignee.id),
             }),
-        ));
+        });
     }
-    let opening: Vec<repo::OpeningEvent<'_>> = opening
-        .iter()
-        .map(|(actor, event)| repo::OpeningEvent { actor: *actor, event })
-        .collect();
+    let (idempotency_key, idempotency_body_sha256) = match &idempotency {
+        Some(k) => (Some(k.key.clone()), Some(k.body_sha256.clone())),
+        None => (None, None),
+    };
+    let opening = repo::Opening {
+        row: repo::NewRow {
+            shop: shop.id,
+            kind,
+            status: position.status,
+            reason,
+            description,
+            order: order.id,
+            sku,
+            customer: order.customer_id,
+            assignee: assignee.as_ref().map(|w| w.id),
+            priority,
+            refund_fen,
+            intact,
+            seven_day: record,
+            opened_at,
+            follow_up_due_at: due,
+            created_by: user.id,
+            idempotency_key,
+            idempotency_body_sha256,
+            order_shipped,
+            timer_due_at: timer_due,
+            review_rating: review.as_ref().map(|r| r.stars.0),
+            review_text: review.as_ref().and_then(|r| r.text.clone()),
+            reviewed_at: review.as_ref().map(|r| r.posted_at),
+            follow_up_of: None,
+        },
+        around: repo::Surroundings {
+            order_no: order.order_no,
+            buyer: order.buyer,
+            assignee_name: assignee.map(|w| w.name),
+            time_zone: shop.time_zone.clone(),
+            platform_timers: shop.platform_timers.0,
+            review_timers: shop.review_timers.0,
+            follow_up_hours: shop.follow_up_hours,
+        },
+        events,
+    };
 
-    // The ticket, its events and the ticket as stored in one statement, which needs no
-    // transaction of its own; an override is also written to the audit log, in one with it.
+    // The ticket and its events in one statement, which needs no transaction of its own (and
+    // goes with the other tickets opened at the same moment); an override is also written to
+    // the audit log, in one transaction with it.
+    let pool = openings.pool();
     let inserted = match &overriding {
-        None => repo::open(pool, &row, around, &opening).await?,
+        None => openings.open(opening).await?,
         Some(justification) => {
             let mut tx = pool.begin().await?;
-            let inserted = repo::open(&mut *tx, &row, around, &opening).await?;
+            let inserted = repo::open(&mut *tx, std::slice::from_ref(&opening))
+                .await?
+                .pop()
+                .flatten();
             if let Some(ticket) = &inserted {
                 crate::audit::record(
                     &mut *tx,
@@ -1396,9 +1407,9 @@ pub async fn open_follow_up_ticket(
         kind,
         status: position.status,
         reason,
-        description,
+        description: description.to_string(),
         order: original.order_id,
-        sku: original.sku.as_deref(),
+        sku: original.sku.clone(),
         customer: original.customer_id,
         assignee: original.assignee_id,
         priority: original.priority,

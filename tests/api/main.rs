@@ -34,6 +34,7 @@ mod money_steps;
 mod months;
 mod notices;
 mod openapi;
+mod openings;
 mod orders;
 mod page_refusals;
 mod pages;

@@ -88,7 +88,7 @@ async fn open(
 ) -> TicketId {
     let input: NewTicket = serde_json::from_value(ticket).expect("ticket");
     service::create(
-        &state.pool,
+        &state.openings,
         &state.calendar(),
         user,
         shop,

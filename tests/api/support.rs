@@ -463,7 +463,7 @@ impl TestApp {
         response.text().await.expect("metrics text")
     }
 
-    async fn answer(response: reqwest::Response) -> Answer {
+    pub async fn answer(response: reqwest::Response) -> Answer {
         let status = response.status();
         let text = response.text().await.expect("body");
         Answer {

@@ -514,7 +514,7 @@ async fn create(state: &AppState, user: &CurrentUser, form: &NewTicketForm, t: T
         reviewed_at,
     };
     let created = service::create(
-        &state.pool,
+        &state.openings,
         &state.calendar(),
         user,
         &shop,
