@@ -74,7 +74,8 @@ impl Openings {
             // The gathering task has ended (the server is stopping): write it here.
             return alone(&self.pool, refused.0.opening).await;
         }
-        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
+        // No answer: the writer stopped before it wrote (the server is stopping).
+        answered.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 }
 
