@@ -487,7 +487,7 @@ async fn recount(
     // What the days held before, to recount only the month rows of groups that changed (a
     // ticket that moves changes a few groups of a day; its month has thousands).
     let before = fingerprints(&mut tx, shop, from_day, to_day).await?;
-    sqlx::query("DELETE FROM report_days WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3")
+    sqlx::query(DAYS_CLEARED)
         .bind(shop)
         .bind(from_day)
         .bind(to_day)
@@ -549,6 +549,15 @@ async fn recount(
     Ok(Some((to_day - from_day).num_days() as usize + 1))
 }
 
+/// The day rows of a shop (`$1`) from one day to another (`$2`, `$3`): each row's group and a
+/// digest of all it holds. Found by the days' index (`report_days_days`), as [`DAYS_CLEARED`].
+pub const DAY_FINGERPRINTS: &str = "SELECT dim, value, start, md5(r::text) FROM report_days r
+     WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3";
+
+/// Deletes the day rows of [`DAY_FINGERPRINTS`], before they are counted again.
+pub const DAYS_CLEARED: &str =
+    "DELETE FROM report_days WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3";
+
 /// A day row's group and a digest of all it holds.
 type Fingerprints = BTreeMap<(String, String, NaiveDate), String>;
 
@@ -558,15 +567,12 @@ async fn fingerprints(
     first: NaiveDate,
     last: NaiveDate,
 ) -> sqlx::Result<Fingerprints> {
-    let rows: Vec<(String, String, NaiveDate, String)> = sqlx::query_as(
-        "SELECT dim, value, start, md5(r::text) FROM report_days r
-         WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3",
-    )
-    .bind(shop)
-    .bind(first)
-    .bind(last)
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows: Vec<(String, String, NaiveDate, String)> = sqlx::query_as(DAY_FINGERPRINTS)
+        .bind(shop)
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(dim, value, start, digest)| ((dim, value, start), digest))

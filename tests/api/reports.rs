@@ -1393,3 +1393,76 @@ async fn the_migration_has_the_refunds_already_on_the_timelines_counted() {
         ]
     );
 }
+
+/// How a plan (JSON, on Citus with its workers' plans inside) reads `report_days`: the kind of
+/// each scan of it (`Seq Scan`, `Index Scan`, …), and every index the plan names.
+fn report_days_scans(plan: &Value, scans: &mut Vec<String>, indexes: &mut Vec<String>) {
+    match plan {
+        Value::Object(node) => {
+            let kind = node.get("Node Type").and_then(Value::as_str).unwrap_or_default();
+            let table = node.get("Relation Name").and_then(Value::as_str).unwrap_or_default();
+            if table.starts_with("report_days") && kind != "ModifyTable" {
+                scans.push(kind.to_string());
+            }
+            if let Some(index) = node.get("Index Name").and_then(Value::as_str) {
+                indexes.push(index.to_string());
+            }
+            node.values().for_each(|child| report_days_scans(child, scans, indexes));
+        }
+        Value::Array(items) => items.iter().for_each(|child| report_days_scans(child, scans, indexes)),
+        _ => {}
+    }
+}
+
+/// A recount reads and clears the day rows of its days through the days' index, not by reading
+/// every row of the table (the primary key, which leads with the dimension, cannot bound the
+/// days): a shop with 60 days of 1,206 rows each, one day recounted.
+#[tokio::test]
+async fn a_recount_finds_its_days_rows_by_their_day() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
+        .await
+        .expect("the test cluster's superuser");
+    sqlx::query(
+        "INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened)
+         SELECT $1, d.dim, 'day', DATE '2026-01-01' + n, d.dim || '-' || v, 1
+         FROM unnest(ARRAY['total', 'sku', 'category', 'reason', 'kind', 'kind_reason']) AS d (dim),
+              generate_series(1, 201) AS v, generate_series(0, 59) AS n",
+    )
+    .bind(shop)
+    .execute(&admin)
+    .await
+    .expect("day rows");
+    sqlx::query("ANALYZE report_days")
+        .execute(&admin)
+        .await
+        .expect("analyze");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 2, 10).expect("a day");
+    for statement in [
+        aftersales::reports::rollup::DAY_FINGERPRINTS,
+        aftersales::reports::rollup::DAYS_CLEARED,
+    ] {
+        // The statements are the desk's own constants.
+        let explain = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {statement}"));
+        let plan: Value = sqlx::query_scalar(explain)
+            .bind(shop)
+            .bind(day)
+            .bind(day)
+            .fetch_one(&admin)
+            .await
+            .expect("explain");
+        let (mut scans, mut indexes) = (Vec::new(), Vec::new());
+        report_days_scans(&plan, &mut scans, &mut indexes);
+        assert!(!scans.is_empty(), "{plan:#}");
+        assert!(
+            !scans.iter().any(|kind| kind == "Seq Scan"),
+            "{statement}: {scans:?}\n{plan:#}"
+        );
+        // On Citus the shards' indexes are named after it, with the shard's number.
+        assert!(
+            indexes.iter().any(|index| index.starts_with("report_days_days")),
+            "{statement}: {indexes:?}\n{plan:#}"
+        );
+    }
+}
