@@ -81,8 +81,7 @@ impl Openings {
 
 /// One ticket in a statement of its own.
 async fn alone(pool: &PgPool, opening: Opening) -> sqlx::Result<Option<Ticket>> {
-    let mut opened = repo::open(pool, std::slice::from_ref(&opening)).await?;
-    Ok(opened.pop().flatten())
+    repo::open_one(pool, &opening).await
 }
 
 /// Takes what waits, up to [`MOST_AT_ONCE`] tickets, whenever one of the `writers` is free.

@@ -985,7 +985,7 @@ pub async fn restart_follow_up_cycle(
     Ok(())
 }
 
-/// A new ticket's row, as [`insert`] and [`open`] store it.
+/// A new ticket's row, as [`open`] stores it.
 #[derive(Clone, Debug)]
 pub struct NewRow {
     pub shop: ShopId,
@@ -1015,49 +1015,6 @@ pub struct NewRow {
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The ticket a not-satisfied return visit opened this one from.
     pub follow_up_of: Option<TicketId>,
-}
-
-/// Stores a new ticket and returns its id; `None` when the creator already opened one with the
-/// same idempotency key (a concurrent request won the race).
-pub async fn insert(db: impl PgExecutor<'_>, row: &NewRow) -> sqlx::Result<Option<TicketId>> {
-    sqlx::query_scalar(
-        "INSERT INTO tickets (shop_id, kind, status, reason, description, order_id, sku, customer_id, assignee_id,
-                              priority, refund_fen, intact, seven_day_verdict, seven_day, opened_at,
-                              follow_up_due_at, next_escalation_at, created_by, idempotency_key, order_shipped,
-                              timer_due_at, review_rating, review_text, idempotency_body_sha256, reviewed_at,
-                              follow_up_of)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21, $22,
-                 $23, $24, $25)
-         ON CONFLICT (shop_id, created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id",
-    )
-    .bind(row.shop)
-    .bind(row.kind)
-    .bind(row.status)
-    .bind(row.reason)
-    .bind(&row.description)
-    .bind(row.order)
-    .bind(&row.sku)
-    .bind(row.customer)
-    .bind(row.assignee)
-    .bind(row.priority)
-    .bind(row.refund_fen)
-    .bind(row.intact)
-    .bind(row.seven_day.as_ref().map(|r| r.verdict))
-    .bind(row.seven_day.as_ref().map(sqlx::types::Json))
-    .bind(row.opened_at)
-    .bind(row.follow_up_due_at)
-    .bind(row.created_by)
-    .bind(&row.idempotency_key)
-    .bind(row.order_shipped)
-    .bind(row.timer_due_at)
-    .bind(row.review_rating)
-    .bind(&row.review_text)
-    .bind(&row.idempotency_body_sha256)
-    .bind(row.reviewed_at)
-    .bind(row.follow_up_of)
-    .fetch_optional(db)
-    .await
 }
 
 /// What a new ticket shows that its own row does not hold, known to whoever opens it: its
@@ -1192,6 +1149,11 @@ pub async fn open(db: impl PgExecutor<'_>, openings: &[Opening]) -> sqlx::Result
         *slot = Some(Ticket::from_row(row)?);
     }
     Ok(opened)
+}
+
+/// [`open`] for one ticket.
+pub async fn open_one(db: impl PgExecutor<'_>, opening: &Opening) -> sqlx::Result<Option<Ticket>> {
+    Ok(open(db, std::slice::from_ref(opening)).await?.pop().flatten())
 }
 
 /// [`open`]'s parameters: each column of the new rows as an array, one element a ticket, and

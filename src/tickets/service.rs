@@ -992,10 +992,7 @@ async fn insert(
         None => openings.open(opening).await?,
         Some(justification) => {
             let mut tx = pool.begin().await?;
-            let inserted = repo::open(&mut *tx, std::slice::from_ref(&opening))
-                .await?
-                .pop()
-                .flatten();
+            let inserted = repo::open_one(&mut *tx, &opening).await?;
             if let Some(ticket) = &inserted {
                 crate::audit::record(
                     &mut *tx,
@@ -1402,55 +1399,73 @@ pub async fn open_follow_up_ticket(
     let position = Position::new(kind);
     let hours = original.follow_up_hours;
     let description = comment.trim();
-    let row = repo::NewRow {
-        shop: original.shop_id,
-        kind,
-        status: position.status,
-        reason,
-        description: description.to_string(),
-        order: original.order_id,
-        sku: original.sku.clone(),
-        customer: original.customer_id,
-        assignee: original.assignee_id,
-        priority: original.priority,
-        refund_fen: None,
-        intact: None,
-        seven_day: None,
-        opened_at: now,
-        follow_up_due_at: follow_up::follow_up_due_at(now, hours),
-        created_by: user.id,
-        idempotency_key: None,
-        idempotency_body_sha256: None,
-        order_shipped: original.order_shipped,
-        timer_due_at: None,
-        review_rating: None,
-        review_text: None,
-        reviewed_at: None,
-        follow_up_of: Some(original.id),
-    };
-    let id = repo::insert(&mut *tx, &row)
-        .await?
-        .ok_or_else(|| TicketError::Internal("follow-up ticket not stored".into()))?;
-    let created = EventData::Created(events::Created {
-        kind,
-        status: position.status,
-        reason,
-        order_no: original.order_no.clone(),
-        sku: original.sku.clone(),
-        description: description.to_string(),
-        refund_fen: None,
-        intact: None,
-        recorded_at: now,
-        follow_up_of: Some(original.id),
-    });
-    repo::append_event(&mut *tx, original.shop_id, id, now, Some(user.id), &created).await?;
+    let actor = Some(user.id);
+    let mut events = vec![repo::OpeningEvent {
+        actor,
+        event: EventData::Created(events::Created {
+            kind,
+            status: position.status,
+            reason,
+            order_no: original.order_no.clone(),
+            sku: original.sku.clone(),
+            description: description.to_string(),
+            refund_fen: None,
+            intact: None,
+            recorded_at: now,
+            follow_up_of: Some(original.id),
+        }),
+    }];
     if let Some(assignee) = original.assignee_id {
-        let assigned = EventData::Assigned(events::Assigned {
-            from: None,
-            to: Some(assignee),
+        events.push(repo::OpeningEvent {
+            actor,
+            event: EventData::Assigned(events::Assigned {
+                from: None,
+                to: Some(assignee),
+            }),
         });
-        repo::append_event(&mut *tx, original.shop_id, id, now, Some(user.id), &assigned).await?;
     }
+    let opening = repo::Opening {
+        row: repo::NewRow {
+            shop: original.shop_id,
+            kind,
+            status: position.status,
+            reason,
+            description: description.to_string(),
+            order: original.order_id,
+            sku: original.sku.clone(),
+            customer: original.customer_id,
+            assignee: original.assignee_id,
+            priority: original.priority,
+            refund_fen: None,
+            intact: None,
+            seven_day: None,
+            opened_at: now,
+            follow_up_due_at: follow_up::follow_up_due_at(now, hours),
+            created_by: user.id,
+            idempotency_key: None,
+            idempotency_body_sha256: None,
+            order_shipped: original.order_shipped,
+            timer_due_at: None,
+            review_rating: None,
+            review_text: None,
+            reviewed_at: None,
+            follow_up_of: Some(original.id),
+        },
+        around: repo::Surroundings {
+            order_no: original.order_no.clone(),
+            buyer: original.buyer.clone(),
+            assignee_name: original.assignee_name.clone(),
+            time_zone: original.time_zone.name().to_string(),
+            platform_timers: original.platform_timers,
+            review_timers: original.review_timers,
+            follow_up_hours: i32::try_from(hours).unwrap_or(24),
+        },
+        events,
+    };
+    let id = repo::open_one(&mut *tx, &opening)
+        .await?
+        .ok_or_else(|| TicketError::Internal("follow-up ticket not stored".into()))?
+        .id;
     tracing::info!(ticket = %id, from = %original.id, shop = %original.shop_id, "follow-up ticket opened");
     Ok(id)
 }
