@@ -16,6 +16,8 @@ use crate::web::transport::Transport;
 
 /// How many statements opening tickets run at once (`tickets::openings`).
 const OPENING_WRITERS: usize = 2;
+/// How many statements recording follow-ups run at once (`tickets::follow_up_writes`).
+const FOLLOW_UP_WRITERS: usize = 2;
 
 /// The shared state of the server.
 #[derive(Clone)]
@@ -27,6 +29,9 @@ pub struct AppState {
     /// Where new tickets are written: those opened at the same moment go in one statement
     /// (`tickets::openings`).
     pub openings: crate::tickets::openings::Openings,
+    /// Where follow-ups are written: those recorded at the same moment go in one statement
+    /// (`tickets::follow_up_writes`).
+    pub follow_up_writes: crate::tickets::follow_up_writes::FollowUpWrites,
     /// The search's connections, beside the pool (`search::Connections`).
     pub search: crate::search::Connections,
     /// Connections that keep each statement's first plan (`db::planned`), for the reads whose
@@ -63,7 +68,16 @@ impl AppState {
             planned_once: crate::db::planned::PlannedOnce::beside(&pool, &crate::db::planned::SETTINGS, "tickets"),
             replica: None,
             pages: crate::db::pages_pool(&pool),
-            openings: crate::tickets::openings::Openings::gathered(pool.clone(), OPENING_WRITERS),
+            openings: crate::tickets::openings::Openings::with_writers(
+                pool.clone(),
+                OPENING_WRITERS,
+                crate::tickets::openings::MOST_AT_ONCE,
+            ),
+            follow_up_writes: crate::tickets::follow_up_writes::FollowUpWrites::with_writers(
+                pool.clone(),
+                FOLLOW_UP_WRITERS,
+                crate::tickets::follow_up_writes::MOST_AT_ONCE,
+            ),
             pool,
             calendars: CalendarCache::default(),
             sign_in_policy: Policy::default(),

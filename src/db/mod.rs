@@ -13,6 +13,7 @@ pub mod backup;
 pub mod batch;
 pub mod citus;
 pub mod embedded;
+pub mod gather;
 pub mod planned;
 pub mod replica;
 

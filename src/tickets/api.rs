@@ -193,7 +193,7 @@ pub async fn record_follow_up(
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let now = state.now();
     let (input, canned_reply) = input.split();
-    let ticket = service::follow_up_with_reply(&state.pool, &user, id, input, canned_reply, now).await?;
+    let ticket = service::follow_up_with_reply(&state.follow_up_writes, &user, id, input, canned_reply, now).await?;
     Ok((
         StatusCode::CREATED,
         Json(TicketView::new(&ticket, now, request_lang(&headers))),

@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod escalation;
 pub mod events;
+pub mod follow_up_writes;
 pub mod goods;
 pub mod model;
 pub mod months;

@@ -621,15 +621,15 @@ pub struct FollowUpStored {
 }
 
 /// A follow-up as [`record_follow_up`] stores it.
-#[derive(Clone, Copy, Debug)]
-pub struct FollowUpRecord<'a> {
+#[derive(Clone, Debug)]
+pub struct FollowUpRecord {
     pub shop: ShopId,
     pub ticket: TicketId,
     pub at: DateTime<Utc>,
     /// The next due time; none when the ticket's status has no follow-up cycle.
     pub due: Option<DateTime<Utc>>,
     pub actor: UserId,
-    pub event: &'a EventData,
+    pub event: EventData,
     /// The shop's local day a follow-up in time is counted on (`follow_ups::count_cycle`); none
     /// for one made after its due time, whose cycle the sweep counted as missed.
     pub in_time_on: Option<chrono::NaiveDate>,
@@ -663,8 +663,8 @@ macro_rules! follow_up_written {
 /// the ticket since it was read, and nothing was written. So a follow-up needs neither a lock
 /// nor a transaction of its own when its ticket is read just before.
 pub async fn record_follow_up(
-    conn: &mut PgConnection,
-    follow_up: &FollowUpRecord<'_>,
+    db: impl PgExecutor<'_>,
+    follow_up: &FollowUpRecord,
 ) -> sqlx::Result<Option<FollowUpStored>> {
     let (kind, data) = follow_up.event.to_stored();
     let statement = match follow_up.in_time_on {
@@ -690,8 +690,95 @@ pub async fn record_follow_up(
         .bind(kind)
         .bind(data)
         .bind(follow_up.read_version)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(db)
         .await
+}
+
+/// [`record_follow_up`] for several follow-ups in one statement (`tickets::follow_up_writes`
+/// gathers those made at the same moment): the statement's triggers fire, its plan starts and it
+/// commits once for all of them. Each is written only if its ticket is still at the version it
+/// was worked out from; the answers are in the order given, `None` for one that was not
+/// written — its ticket changed since it was read, or another follow-up of the statement on
+/// the same ticket was written instead (one update a row: its version moved on).
+pub async fn record_follow_ups(
+    db: impl PgExecutor<'_>,
+    follow_ups: &[FollowUpRecord],
+) -> sqlx::Result<Vec<Option<FollowUpStored>>> {
+    let mut c = FollowUpColumns::default();
+    for follow_up in follow_ups {
+        c.push(follow_up);
+    }
+    let rows: Vec<(i64, i32, Option<DateTime<Utc>>)> = sqlx::query_as(concat!(
+        "WITH i AS (
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[],
+                                 $6::text[], $7::text[], $8::date[], $9::integer[])
+                WITH ORDINALITY AS i (shop_id, ticket_id, at, due, actor_id, kind, data, in_time_on, read_version, n)
+         ), u AS (
+            UPDATE tickets t SET last_follow_up_at = i.at, follow_up_due_at = i.due, next_escalation_at = i.due,
+                                 version = t.version + 1, updated_at = i.at
+            FROM i WHERE t.shop_id = i.shop_id AND t.id = i.ticket_id AND t.version = i.read_version
+            RETURNING i.n, t.version, t.queue_due_at
+         ), e AS (
+            INSERT INTO ticket_events (shop_id, ticket_id, at, actor_id, kind, data)
+            SELECT i.shop_id, i.ticket_id, i.at, i.actor_id, i.kind, i.data::jsonb FROM u JOIN i ON i.n = u.n
+            ORDER BY i.n
+         ), c AS (",
+        crate::follow_ups::cycle_counted!(
+            "SELECT i.shop_id, i.in_time_on, i.actor_id, count(*)::integer, 0 FROM u JOIN i ON i.n = u.n
+             WHERE i.in_time_on IS NOT NULL GROUP BY 1, 2, 3"
+        ),
+        ") SELECT n, version, queue_due_at FROM u"
+    ))
+    .bind(c.shop)
+    .bind(c.ticket)
+    .bind(c.at)
+    .bind(c.due)
+    .bind(c.actor)
+    .bind(c.kind)
+    .bind(c.data)
+    .bind(c.in_time_on)
+    .bind(c.read_version)
+    .fetch_all(db)
+    .await?;
+    let mut stored: Vec<Option<FollowUpStored>> = follow_ups.iter().map(|_| None).collect();
+    for (n, version, queue_due_at) in rows {
+        let slot = usize::try_from(n - 1)
+            .ok()
+            .and_then(|at| stored.get_mut(at))
+            .ok_or_else(|| sqlx::Error::Protocol(format!("a follow-up returned at place {n}")))?;
+        *slot = Some(FollowUpStored { version, queue_due_at });
+    }
+    Ok(stored)
+}
+
+/// [`record_follow_ups`]' parameters: each field of the follow-ups as an array, one element a
+/// follow-up.
+#[derive(Default)]
+struct FollowUpColumns {
+    shop: Vec<i64>,
+    ticket: Vec<i64>,
+    at: Vec<DateTime<Utc>>,
+    due: Vec<Option<DateTime<Utc>>>,
+    actor: Vec<i64>,
+    kind: Vec<&'static str>,
+    data: Vec<String>,
+    in_time_on: Vec<Option<chrono::NaiveDate>>,
+    read_version: Vec<i32>,
+}
+
+impl FollowUpColumns {
+    fn push(&mut self, follow_up: &FollowUpRecord) {
+        let (kind, data) = follow_up.event.to_stored();
+        self.shop.push(follow_up.shop.0);
+        self.ticket.push(follow_up.ticket.0);
+        self.at.push(follow_up.at);
+        self.due.push(follow_up.due);
+        self.actor.push(follow_up.actor.0);
+        self.kind.push(kind);
+        self.data.push(data.to_string());
+        self.in_time_on.push(follow_up.in_time_on);
+        self.read_version.push(follow_up.read_version);
+    }
 }
 
 /// Sets or clears a ticket's assignee, and the version.

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::error::TicketError;
 use super::events::{self, EventData, Recount, Rule};
+use super::follow_up_writes::FollowUpWrites;
 use super::goods::{self, GoodsGiven};
 use super::model::{Channel, SevenDayRecord, Ticket};
 use super::openings::Openings;
@@ -989,7 +990,7 @@ async fn insert(
     // the audit log, in one transaction with it.
     let pool = openings.pool();
     let inserted = match &overriding {
-        None => openings.open(opening).await?,
+        None => openings.write(opening).await?,
         Some(justification) => {
             let mut tx = pool.begin().await?;
             let inserted = repo::open_one(&mut *tx, &opening).await?;
@@ -1115,18 +1116,18 @@ async fn lock(
 /// recorded whatever version the agent saw (a status change meanwhile does not refuse it), and
 /// bumps the version once.
 pub async fn follow_up(
-    pool: &PgPool,
+    writes: &FollowUpWrites,
     user: &CurrentUser,
     id: TicketId,
     input: NewFollowUp,
     now: DateTime<Utc>,
 ) -> Result<Ticket, TicketError> {
-    follow_up_with_reply(pool, user, id, input, None, now).await
+    follow_up_with_reply(writes, user, id, input, None, now).await
 }
 
 /// Records a follow-up written from a canned reply of the shop's library (or from none).
 pub async fn follow_up_with_reply(
-    pool: &PgPool,
+    writes: &FollowUpWrites,
     user: &CurrentUser,
     id: TicketId,
     input: NewFollowUp,
@@ -1147,19 +1148,19 @@ pub async fn follow_up_with_reply(
             .with("variables", names)
             .into());
     }
+    let pool = writes.pool();
     if canned_reply.is_none() {
         // Most follow-ups: the ticket read, then written in one statement that holds only while
         // the ticket is still as read — no transaction and no lock, two round trips and the
-        // lock's write fewer. Changed in between (a move, another follow-up), it is worked out
-        // again from the ticket locked, below.
-        let mut conn = pool.acquire().await?;
-        let ticket = repo::get(&mut *conn, &user.shops, id)
-            .await?
-            .ok_or(TicketError::NotFound)?;
+        // lock's write fewer — with the follow-ups made meanwhile (`follow_up_writes`). Changed
+        // in between (a move, another follow-up), it is worked out again from the ticket
+        // locked, below.
+        let ticket = repo::get(pool, &user.shops, id).await?.ok_or(TicketError::NotFound)?;
         require_worker(user)?;
         let (follow_up, due) = follow_up_on(&ticket, input.channel, summary.clone(), now)?;
-        if let Some(updated) = record_follow_up(&mut conn, user, ticket, follow_up, due, now).await? {
-            return Ok(updated);
+        let record = follow_up_record(user, &ticket, follow_up, due, now);
+        if let Some(stored) = writes.write(record).await? {
+            return Ok(as_followed_up(ticket, stored, due, now));
         }
     }
     // Locked: a follow-up from a canned reply (the reply is read and its use counted in the
@@ -1181,10 +1182,12 @@ pub async fn follow_up_with_reply(
         });
         crate::replies::mark_used(&mut tx, ticket.shop_id, reply.id).await?;
     }
-    let updated = record_follow_up(&mut tx, user, ticket, follow_up, due, now).await?;
+    let record = follow_up_record(user, &ticket, follow_up, due, now);
+    let stored = repo::record_follow_up(&mut *tx, &record).await?;
     tx.commit().await?;
     // The ticket is locked: it is as read, and the write held.
-    updated.ok_or(TicketError::NotFound)
+    let stored = stored.ok_or(TicketError::NotFound)?;
+    Ok(as_followed_up(ticket, stored, due, now))
 }
 
 /// A follow-up on `ticket` as read: its event (without a canned reply) and the next due time,
@@ -1211,41 +1214,42 @@ fn follow_up_on(
     Ok((follow_up, due))
 }
 
-/// Writes a follow-up worked out from `ticket` ([`repo::record_follow_up`]); the ticket as it is
-/// after, or `None` when the ticket no longer is as read and nothing was written.
-async fn record_follow_up(
-    conn: &mut sqlx::PgConnection,
+/// The follow-up worked out from `ticket` as read, as [`repo::record_follow_up`] stores it.
+fn follow_up_record(
     user: &CurrentUser,
-    ticket: Ticket,
+    ticket: &Ticket,
     follow_up: events::FollowUp,
     due: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<Option<Ticket>, TicketError> {
+) -> repo::FollowUpRecord {
     let in_time_on = (!follow_up.was_overdue).then(|| now.with_timezone(&ticket.time_zone).date_naive());
-    let event = EventData::FollowUp(follow_up);
-    let stored = repo::record_follow_up(
-        conn,
-        &repo::FollowUpRecord {
-            shop: ticket.shop_id,
-            ticket: ticket.id,
-            at: now,
-            due,
-            actor: user.id,
-            event: &event,
-            in_time_on,
-            read_version: ticket.version,
-        },
-    )
-    .await?;
-    // The ticket as read, with what the update wrote: the update held only at the version read,
-    // so nothing else of it changed, and it is not read again.
-    Ok(stored.map(|stored| Ticket {
+    repo::FollowUpRecord {
+        shop: ticket.shop_id,
+        ticket: ticket.id,
+        at: now,
+        due,
+        actor: user.id,
+        event: EventData::FollowUp(follow_up),
+        in_time_on,
+        read_version: ticket.version,
+    }
+}
+
+/// The ticket as read, with what its follow-up wrote: the write held only at the version read,
+/// so nothing else of it changed, and it is not read again.
+fn as_followed_up(
+    ticket: Ticket,
+    stored: repo::FollowUpStored,
+    due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Ticket {
+    Ticket {
         version: stored.version,
         last_follow_up_at: Some(now),
         follow_up_due_at: due,
         queue_due_at: stored.queue_due_at,
         ..ticket
-    }))
+    }
 }
 
 /// Adds an internal note (not a contact: the follow-up cycle is not reset). Like a follow-up,

@@ -21,6 +21,7 @@ mod edge;
 mod escalation;
 mod evidence;
 mod faults;
+mod follow_up_writes;
 mod follow_ups;
 mod form_errors;
 mod goods_steps;

@@ -98,7 +98,7 @@ async fn tickets_written_together_answer_each_in_its_place() {
         complaint(&desk, "二").await,
         complaint(&desk, "三").await,
     ];
-    let answers = desk.app.state.openings.open_together(openings).await;
+    let answers = desk.app.state.openings.together(openings).await;
     let mut ids = Vec::new();
     for (answer, description) in answers.into_iter().zip(["一", "二", "三"]) {
         let ticket = answer.expect("stored").expect("a new ticket");
@@ -127,7 +127,7 @@ async fn a_ticket_that_cannot_be_stored_fails_alone() {
     let mut orphan = complaint(&desk, "二").await;
     orphan.row.order = OrderId(i64::MAX);
     let openings = vec![complaint(&desk, "一").await, orphan, complaint(&desk, "三").await];
-    let answers = desk.app.state.openings.open_together(openings).await;
+    let answers = desk.app.state.openings.together(openings).await;
     assert_eq!(answers.len(), 3);
     assert_eq!(
         answers[0].as_ref().expect("stored").as_ref().expect("new").description,
@@ -157,7 +157,7 @@ async fn one_key_twice_together_opens_one_ticket() {
     first.row.idempotency_body_sha256 = Some(vec![1; 32]);
     let mut again = first.clone();
     again.row.description = "again".into();
-    let answers = desk.app.state.openings.open_together(vec![first, again]).await;
+    let answers = desk.app.state.openings.together(vec![first, again]).await;
     assert_eq!(
         answers[0].as_ref().expect("stored").as_ref().expect("new").description,
         "一"

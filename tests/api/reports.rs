@@ -251,7 +251,7 @@ async fn data() -> Data {
     // sweep records the next cycle as missed.
     for at in ["2025-03-13 20:00", "2025-03-15 20:00"] {
         service::follow_up(
-            &app.pool,
+            &state.follow_up_writes,
             &agent_user,
             t3,
             NewFollowUp {

@@ -1291,7 +1291,7 @@ pub async fn record_follow_up(
     };
     let result = match (Channel::parse(&form.channel), canned_reply) {
         (Some(channel), Ok(canned_reply)) => service::follow_up_with_reply(
-            &state.pool,
+            &state.follow_up_writes,
             &page.user,
             id,
             NewFollowUp {

@@ -1,0 +1,46 @@
+//! Follow-ups recorded at the same moment, written together ([`crate::db::gather`]):
+//! [`FollowUpWrites`].
+//!
+//! A follow-up is one statement (its ticket's contact and due times, its event, its cycle in the
+//! day's figures: [`repo::record_follow_up`]); the follow-ups asked for while others are being
+//! written go in one statement ([`repo::record_follow_ups`]). Each still holds only while its
+//! ticket is at the version it was worked out from: one that does not is answered `None`, and
+//! its caller works it out again from the ticket locked, as after any change in between. When
+//! the statement fails, each follow-up of it is written again alone.
+
+use sqlx::PgPool;
+
+use super::repo::{self, FollowUpRecord, FollowUpStored};
+use crate::db::gather::{Gathered, Together};
+
+/// The most follow-ups one statement writes.
+pub const MOST_AT_ONCE: usize = 32;
+
+/// Where follow-ups are written: gathered ([`Gathered::with_writers`] with [`MOST_AT_ONCE`]), or each
+/// alone. [`Gathered::write`] answers what the follow-up stored, `None` when its ticket was no
+/// longer at the version read and nothing was written.
+pub type FollowUpWrites = Gathered<FollowUpRecord>;
+
+impl Together for FollowUpRecord {
+    type Answer = sqlx::Result<Option<FollowUpStored>>;
+
+    async fn write_together(pool: &PgPool, follow_ups: Vec<FollowUpRecord>) -> Vec<Self::Answer> {
+        if follow_ups.len() > 1 {
+            match repo::record_follow_ups(pool, &follow_ups).await {
+                Ok(stored) => return stored.into_iter().map(Ok).collect(),
+                Err(error) => {
+                    tracing::warn!(follow_ups = follow_ups.len(), %error, "follow-ups written together refused; writing each alone");
+                }
+            }
+        }
+        let mut answers = Vec::with_capacity(follow_ups.len());
+        for follow_up in &follow_ups {
+            answers.push(repo::record_follow_up(pool, follow_up).await);
+        }
+        answers
+    }
+
+    fn unanswered() -> Self::Answer {
+        Err(sqlx::Error::WorkerCrashed)
+    }
+}
