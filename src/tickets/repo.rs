@@ -166,13 +166,34 @@ pub async fn append_escalation(
 /// Gives every month of the timeline from `from`'s to `to`'s its partition (months of China
 /// Standard Time), moving rows of such a month out of the default partition; returns how many
 /// partitions it made. The database's `ticket_events_cover` does it, as the ledger role.
-pub async fn cover_event_months(db: impl PgExecutor<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<i32> {
-    sqlx::query_scalar("SELECT ticket_events_cover($1, $2)")
-        .bind(from)
-        .bind(to)
-        .fetch_one(db)
-        .await
+///
+/// A cover that lost a deadlock is made again, up to [`COVER_ATTEMPTS`] times in all: it changes
+/// the timeline's table (its triggers, its partitions), and another session can hold one of the
+/// locks it needs while waiting for one it took — on Citus, a node's autovacuum analysing a
+/// month's table. A cover is all or nothing and makes only the months still missing, so making
+/// it again is safe.
+pub async fn cover_event_months(pool: &PgPool, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<i32> {
+    let mut attempt = 1;
+    loop {
+        let covered = sqlx::query_scalar("SELECT ticket_events_cover($1, $2)")
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await;
+        match covered {
+            Err(sqlx::Error::Database(error))
+                if attempt < COVER_ATTEMPTS && error.code().as_deref() == Some("40P01") =>
+            {
+                tracing::warn!(attempt, %error, "the timeline's months lost a deadlock; covering them again");
+                attempt += 1;
+            }
+            covered => return covered,
+        }
+    }
 }
+
+/// How many times [`cover_event_months`] tries a cover that lost a deadlock.
+pub const COVER_ATTEMPTS: u32 = 3;
 
 /// Gives the months of rows waiting in the default partition (an import of old history, a
 /// clock set back) their partitions, at most `months` of them; returns how many it made.

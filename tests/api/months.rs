@@ -355,3 +355,57 @@ async fn a_cover_waits_for_another_servers_cover_longer_than_for_the_timelines_l
         0
     );
 }
+
+/// A cover that loses a deadlock is made again. On Citus a node's autovacuum, analysing a
+/// month's table while a cover changed the timeline there, deadlocked with it, and the cover
+/// failed. Here another session makes such a cycle on purpose: it reads the default partition,
+/// which the cover wants alone, and once the cover waits for it, asks for the timeline alone,
+/// which the cover has read; PostgreSQL's deadlock check ends the cover's statement (it waited
+/// first), and the cover, made again once the other session is done, makes the month.
+#[tokio::test]
+async fn a_cover_that_loses_a_deadlock_is_made_again() {
+    let desk = desk().await;
+    let pool = &desk.app.pool;
+    let admin = aftersales::db::pool(desk.app.admin_options.clone(), 2)
+        .await
+        .expect("an admin pool");
+    let mut other = admin.begin().await.expect("begin");
+    sqlx::query("SELECT count(*) FROM ticket_events_other")
+        .execute(&mut *other)
+        .await
+        .expect("the default partition read");
+    let cover = repo::cover_event_months(pool, month_start(2021, 5), month_start(2021, 5));
+    let cycle = async {
+        // The cover waits for the default partition…
+        let mut waited = 0;
+        loop {
+            let waiting: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'ticket_events_other'::regclass)",
+            )
+            .fetch_one(&admin)
+            .await
+            .expect("the locks");
+            if waiting {
+                break;
+            }
+            waited += 1;
+            assert!(waited < 500, "the cover never waited for the default partition");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // …and this session asks for the timeline, which the cover has read.
+        let locked = sqlx::query("LOCK TABLE ticket_events IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut *other)
+            .await;
+        other.rollback().await.expect("rollback");
+        locked
+    };
+    let (made, locked) = tokio::join!(cover, cycle);
+    locked.expect("this session had the timeline once the cover's statement ended");
+    assert_eq!(made.expect("the cover, made again"), 1);
+    assert_eq!(
+        repo::cover_event_months(pool, month_start(2021, 5), month_start(2021, 5))
+            .await
+            .expect("again"),
+        0
+    );
+}
