@@ -5,10 +5,10 @@
 //! outbox, the webhooks), and commits. So while earlier writes of a kind are under way, the
 //! writes of that kind asked for meanwhile wait together and go in one statement when a writer
 //! is free: the busier the desk, the more rows a statement carries; a write asked for alone goes
-//! at once. Each is committed before its request is answered, as it would be alone. What a kind
-//! of write does with several at once — one statement, and each alone again if that statement
-//! fails, so that each request gets its own answer and none fails for another's — is its
-//! [`Together`].
+//! at once. Each request is answered once its statement has ended, as it would be alone. What a
+//! kind of write does with several at once — one statement, and each alone again if the database
+//! refused that statement ([`refused`]), so that each request gets its own answer and none fails
+//! for another's — is its [`Together`].
 //!
 //! The kinds: new tickets (`tickets::openings`) and follow-ups (`tickets::follow_up_writes`).
 
@@ -27,7 +27,8 @@ pub trait Together: Sized + Send + 'static {
     /// again if that one fails), the statement of one for one.
     fn write_together(pool: &PgPool, jobs: Vec<Self>) -> impl Future<Output = Vec<Self::Answer>> + Send;
 
-    /// The answer of a write whose writer stopped before it answered (the server is stopping).
+    /// The answer of a write whose writer stopped before it answered (the server is stopping,
+    /// or the writer failed): whether it was stored is not known.
     fn unanswered() -> Self::Answer;
 }
 
@@ -147,5 +148,59 @@ async fn write<J: Together>(pool: &PgPool, batch: Vec<Waiting<J>>) {
     for (answer, made) in answers.into_iter().zip(J::write_together(pool, jobs).await) {
         // A request that went away no longer waits for its answer.
         let _ = answer.send(made);
+    }
+}
+
+/// Whether a statement of several writes failed in a way that lets each be written again alone:
+/// the database refused it (a constraint, a deadlock, a row gone) and stored none of it. Any
+/// other failure — the connection lost, the pool exhausted — leaves unknown whether it was
+/// committed, and writing again could store a write twice: each write of it gets that error
+/// instead ([`same_error`]).
+pub fn refused(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(_))
+}
+
+/// `error` again, for each write of a statement that failed with it (an error is not `Clone`):
+/// the same kind where it says something to the caller, its text otherwise.
+pub fn same_error(error: &sqlx::Error) -> sqlx::Error {
+    match error {
+        sqlx::Error::Io(io) => sqlx::Error::Io(std::io::Error::new(io.kind(), io.to_string())),
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A statement that failed but for the database's refusal may have been committed: its
+    /// writes are not made again, and each gets an error of the same kind.
+    #[test]
+    fn only_a_refused_statement_is_written_again() {
+        let lost = sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "reset by peer",
+        ));
+        assert!(!refused(&lost));
+        assert!(!refused(&sqlx::Error::PoolTimedOut));
+        assert!(!refused(&sqlx::Error::WorkerCrashed));
+        match same_error(&lost) {
+            sqlx::Error::Io(io) => {
+                assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset);
+                assert_eq!(io.to_string(), "reset by peer");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            same_error(&sqlx::Error::PoolTimedOut),
+            sqlx::Error::PoolTimedOut
+        ));
+        assert!(matches!(
+            same_error(&sqlx::Error::ColumnNotFound("n".into())),
+            sqlx::Error::Protocol(text) if text.contains("n")
+        ));
     }
 }

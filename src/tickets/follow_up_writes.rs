@@ -6,12 +6,14 @@
 //! written go in one statement ([`repo::record_follow_ups`]). Each still holds only while its
 //! ticket is at the version it was worked out from: one that does not is answered `None`, and
 //! its caller works it out again from the ticket locked, as after any change in between. When
-//! the statement fails, each follow-up of it is written again alone.
+//! the database refuses the statement, each follow-up of it is written again alone; when it
+//! fails otherwise (the connection lost), each is answered with that error, as it would have
+//! been alone.
 
 use sqlx::PgPool;
 
 use super::repo::{self, FollowUpRecord, FollowUpStored};
-use crate::db::gather::{Gathered, Together};
+use crate::db::gather::{Gathered, Together, refused, same_error};
 
 /// The most follow-ups one statement writes.
 pub const MOST_AT_ONCE: usize = 32;
@@ -28,9 +30,10 @@ impl Together for FollowUpRecord {
         if follow_ups.len() > 1 {
             match repo::record_follow_ups(pool, &follow_ups).await {
                 Ok(stored) => return stored.into_iter().map(Ok).collect(),
-                Err(error) => {
+                Err(error) if refused(&error) => {
                     tracing::warn!(follow_ups = follow_ups.len(), %error, "follow-ups written together refused; writing each alone");
                 }
+                Err(error) => return follow_ups.iter().map(|_| Err(same_error(&error))).collect(),
             }
         }
         let mut answers = Vec::with_capacity(follow_ups.len());

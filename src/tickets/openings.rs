@@ -2,15 +2,15 @@
 //!
 //! For one ticket, the statement's triggers, its plan and its commit are most of what its
 //! opening costs PostgreSQL, so the tickets asked for while others are being written go in one
-//! statement ([`repo::open`]). When that statement fails (one ticket's order was deleted in
-//! between, say), each of its tickets is written again alone, so that each request gets its own
-//! answer and none fails for another's.
+//! statement ([`repo::open`]). When the database refuses that statement (one ticket's order was
+//! deleted in between, say), each of its tickets is written again alone, so that each request
+//! gets its own answer and none fails for another's.
 
 use sqlx::PgPool;
 
 use super::Ticket;
 use super::repo::{self, Opening};
-use crate::db::gather::{Gathered, Together};
+use crate::db::gather::{Gathered, Together, refused, same_error};
 
 /// The most tickets one statement writes.
 pub const MOST_AT_ONCE: usize = 32;
@@ -28,9 +28,10 @@ impl Together for Opening {
         if openings.len() > 1 {
             match repo::open(pool, &openings).await {
                 Ok(opened) => return opened.into_iter().map(Ok).collect(),
-                Err(error) => {
+                Err(error) if refused(&error) => {
                     tracing::warn!(tickets = openings.len(), %error, "tickets opened together refused; writing each alone");
                 }
+                Err(error) => return openings.iter().map(|_| Err(same_error(&error))).collect(),
             }
         }
         let mut answers = Vec::with_capacity(openings.len());

@@ -719,8 +719,13 @@ pub async fn record_follow_up(
 /// gathers those made at the same moment): the statement's triggers fire, its plan starts and it
 /// commits once for all of them. Each is written only if its ticket is still at the version it
 /// was worked out from; the answers are in the order given, `None` for one that was not
-/// written — its ticket changed since it was read, or another follow-up of the statement on
-/// the same ticket was written instead (one update a row: its version moved on).
+/// written — its ticket changed since it was read, or the statement holds another follow-up of
+/// the same ticket and PostgreSQL, which updates a row once a statement, wrote that one (either
+/// may be the one written).
+///
+/// The tickets are taken in the order of their ids (the follow-ups sorted so before the update
+/// reads them one by one): two such statements sharing tickets wait for each other instead of
+/// each holding what the other waits for.
 pub async fn record_follow_ups(
     db: impl PgExecutor<'_>,
     follow_ups: &[FollowUpRecord],
@@ -734,6 +739,7 @@ pub async fn record_follow_ups(
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::bigint[],
                                  $6::text[], $7::text[], $8::date[], $9::integer[])
                 WITH ORDINALITY AS i (shop_id, ticket_id, at, due, actor_id, kind, data, in_time_on, read_version, n)
+            ORDER BY shop_id, ticket_id, n
          ), u AS (
             UPDATE tickets t SET last_follow_up_at = i.at, follow_up_due_at = i.due, next_escalation_at = i.due,
                                  version = t.version + 1, updated_at = i.at

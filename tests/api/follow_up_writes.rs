@@ -6,7 +6,7 @@ use aftersales::ids::{TicketId, UserId};
 use aftersales::tickets::EventData;
 use aftersales::tickets::events::FollowUp;
 use aftersales::tickets::model::Channel;
-use aftersales::tickets::repo::FollowUpRecord;
+use aftersales::tickets::repo::{self, FollowUpRecord};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -82,16 +82,20 @@ async fn follow_ups_written_together_answer_each_in_its_place() {
         tickets.push(new_ticket(&desk, description).await);
     }
     let before = counted_in_time(&desk).await;
-    let records = tickets
+    let records: Vec<FollowUpRecord> = tickets
         .iter()
         .zip(["电话一", "电话二", "电话三"])
         .map(|(&(id, version), summary)| follow_up(&desk, id, version, summary))
         .collect();
-    let answers = desk.app.state.follow_up_writes.together(records).await;
+    // The statement of several itself (through the gathering, a refused statement would be
+    // written again follow-up by follow-up, with the same outcome).
+    let answers = repo::record_follow_ups(&desk.app.pool, &records)
+        .await
+        .expect("one statement for the three");
     assert_eq!(answers.len(), 3);
     for ((answer, &(id, version)), summary) in answers.into_iter().zip(&tickets).zip(["电话一", "电话二", "电话三"])
     {
-        let stored = answer.expect("no error").expect("written");
+        let stored = answer.expect("written");
         assert_eq!(stored.version, version + 1);
         assert_eq!(summaries(&desk, id).await, [summary]);
         let read = desk.app.get(&format!("/api/v1/tickets/{id}"), &desk.agent_token).await;
@@ -117,19 +121,16 @@ async fn two_follow_ups_of_one_ticket_together_write_one() {
     let desk = desk().await;
     let (id, version) = new_ticket(&desk, "一").await;
     let before = counted_in_time(&desk).await;
-    let answers = desk
-        .app
-        .state
-        .follow_up_writes
-        .together(vec![
+    let answers = repo::record_follow_ups(
+        &desk.app.pool,
+        &[
             follow_up(&desk, id, version, "第一次"),
             follow_up(&desk, id, version, "第二次"),
-        ])
-        .await;
-    let written: Vec<bool> = answers
-        .iter()
-        .map(|a| a.as_ref().expect("no error").is_some())
-        .collect();
+        ],
+    )
+    .await
+    .expect("one statement for the two");
+    let written: Vec<bool> = answers.iter().map(Option::is_some).collect();
     assert_eq!(written.iter().filter(|w| **w).count(), 1, "{written:?}");
     assert_eq!(summaries(&desk, id).await.len(), 1);
     assert_eq!(counted_in_time(&desk).await, before + 1);
@@ -142,17 +143,17 @@ async fn a_follow_up_of_a_changed_ticket_writes_nothing() {
     let desk = desk().await;
     let (first, first_version) = new_ticket(&desk, "一").await;
     let (second, second_version) = new_ticket(&desk, "二").await;
-    let answers = desk
-        .app
-        .state
-        .follow_up_writes
-        .together(vec![
+    let answers = repo::record_follow_ups(
+        &desk.app.pool,
+        &[
             follow_up(&desk, first, first_version - 1, "过时"),
             follow_up(&desk, second, second_version, "及时"),
-        ])
-        .await;
-    assert!(answers[0].as_ref().expect("no error").is_none(), "{:?}", answers[0]);
-    assert!(answers[1].as_ref().expect("no error").is_some(), "{:?}", answers[1]);
+        ],
+    )
+    .await
+    .expect("one statement for the two");
+    assert!(answers[0].is_none(), "{:?}", answers[0]);
+    assert_eq!(answers[1].map(|stored| stored.version), Some(second_version + 1));
     assert!(summaries(&desk, first).await.is_empty());
     assert_eq!(summaries(&desk, second).await, ["及时"]);
 }
@@ -167,16 +168,16 @@ async fn a_follow_up_that_cannot_be_stored_fails_alone() {
     let (third, third_version) = new_ticket(&desk, "三").await;
     let mut orphan = follow_up(&desk, second, second_version, "无人");
     orphan.actor = UserId(i64::MAX);
-    let answers = desk
-        .app
-        .state
-        .follow_up_writes
-        .together(vec![
-            follow_up(&desk, first, first_version, "甲"),
-            orphan,
-            follow_up(&desk, third, third_version, "丙"),
-        ])
-        .await;
+    let records = vec![
+        follow_up(&desk, first, first_version, "甲"),
+        orphan,
+        follow_up(&desk, third, third_version, "丙"),
+    ];
+    // The statement of the three is refused, and stores none of them…
+    let refused = repo::record_follow_ups(&desk.app.pool, &records).await;
+    assert!(matches!(refused, Err(sqlx::Error::Database(_))), "{refused:?}");
+    // …so the gathering writes each again alone.
+    let answers = desk.app.state.follow_up_writes.together(records).await;
     assert!(answers[0].as_ref().expect("no error").is_some());
     assert!(answers[1].is_err(), "no such user: {:?}", answers[1]);
     assert!(answers[2].as_ref().expect("no error").is_some());

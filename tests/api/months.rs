@@ -380,7 +380,8 @@ async fn a_cover_that_loses_a_deadlock_is_made_again() {
         let mut waited = 0;
         loop {
             let waiting: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'ticket_events_other'::regclass)",
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'ticket_events_other'::regclass
+                                AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
             )
             .fetch_one(&admin)
             .await
