@@ -8,7 +8,8 @@
 //! at once. Each request is answered once its statement has ended, as it would be alone. What a
 //! kind of write does with several at once — one statement, and each alone again if the database
 //! refused that statement ([`refused`]), so that each request gets its own answer and none fails
-//! for another's — is its [`Together`].
+//! for another's — is [`write_together`]; what a kind writes, several at once or one, is its
+//! [`Together`].
 //!
 //! The kinds: new tickets (`tickets::openings`) and follow-ups (`tickets::follow_up_writes`).
 
@@ -19,17 +20,43 @@ use sqlx::PgPool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// A kind of write that can be made together with others of its kind.
-pub trait Together: Sized + Send + 'static {
-    /// What each write answers its request.
-    type Answer: Send + 'static;
+pub trait Together: Sized + Send + Sync + 'static {
+    /// What one write stored, as its request is answered.
+    type Stored: Send + 'static;
 
-    /// Writes `jobs` and answers each, in their order: one statement for several (each alone
-    /// again if that one fails), the statement of one for one.
-    fn write_together(pool: &PgPool, jobs: Vec<Self>) -> impl Future<Output = Vec<Self::Answer>> + Send;
+    /// Makes several writes in one statement: what each stored, in their order.
+    fn several(pool: &PgPool, jobs: &[Self]) -> impl Future<Output = sqlx::Result<Vec<Self::Stored>>> + Send;
 
-    /// The answer of a write whose writer stopped before it answered (the server is stopping,
-    /// or the writer failed): whether it was stored is not known.
-    fn unanswered() -> Self::Answer;
+    /// Makes one write alone.
+    fn one(pool: &PgPool, job: &Self) -> impl Future<Output = sqlx::Result<Self::Stored>> + Send;
+}
+
+/// What a write answers its request.
+pub type Answer<J> = sqlx::Result<<J as Together>::Stored>;
+
+/// Makes `jobs` and answers each, in their order: one statement for several — each alone again
+/// if the database refused it ([`refused`]), each with the statement's error if it failed
+/// otherwise —, the statement of one for one.
+pub async fn write_together<J: Together>(pool: &PgPool, jobs: Vec<J>) -> Vec<Answer<J>> {
+    if jobs.len() > 1 {
+        match J::several(pool, &jobs).await {
+            Ok(stored) => return stored.into_iter().map(Ok).collect(),
+            Err(error) if refused(&error) => {
+                tracing::warn!(
+                    writes = jobs.len(),
+                    kind = std::any::type_name::<J>(),
+                    %error,
+                    "writes made together refused; making each alone"
+                );
+            }
+            Err(error) => return jobs.iter().map(|_| Err(same_error(&error))).collect(),
+        }
+    }
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        answers.push(J::one(pool, job).await);
+    }
+    answers
 }
 
 /// Where writes of one kind go: gathered by a task of their own, or each made by its caller.
@@ -58,7 +85,7 @@ impl<J: Together> std::fmt::Debug for Gathered<J> {
 /// A write waiting for a writer, and where its answer goes.
 struct Waiting<J: Together> {
     job: J,
-    answer: oneshot::Sender<J::Answer>,
+    answer: oneshot::Sender<Answer<J>>,
 }
 
 impl<J: Together> Gathered<J> {
@@ -85,13 +112,13 @@ impl<J: Together> Gathered<J> {
     }
 
     /// Makes `jobs` as writes asked for at the same moment are: one answer each, in their order.
-    pub async fn together(&self, jobs: Vec<J>) -> Vec<J::Answer> {
-        J::write_together(&self.pool, jobs).await
+    pub async fn together(&self, jobs: Vec<J>) -> Vec<Answer<J>> {
+        write_together(&self.pool, jobs).await
     }
 
     /// Makes one write, with those asked for meanwhile when the writes are gathered, and answers
     /// once it is committed.
-    pub async fn write(&self, job: J) -> J::Answer {
+    pub async fn write(&self, job: J) -> Answer<J> {
         let Some(waiting) = &self.waiting else {
             return alone(&self.pool, job).await;
         };
@@ -100,16 +127,15 @@ impl<J: Together> Gathered<J> {
             // The gathering task has ended (the server is stopping): write it here.
             return alone(&self.pool, refused.0.job).await;
         }
-        answered.await.unwrap_or_else(|_| J::unanswered())
+        // No answer: the writer stopped before it answered (the server is stopping, or the
+        // writer failed), and whether the write was stored is not known.
+        answered.await.unwrap_or(Err(sqlx::Error::WorkerCrashed))
     }
 }
 
 /// One write in a statement of its own.
-async fn alone<J: Together>(pool: &PgPool, job: J) -> J::Answer {
-    J::write_together(pool, vec![job])
-        .await
-        .pop()
-        .unwrap_or_else(J::unanswered)
+async fn alone<J: Together>(pool: &PgPool, job: J) -> Answer<J> {
+    J::one(pool, &job).await
 }
 
 /// Takes what waits, up to `most_at_once` writes, whenever one of the `writers` is free.
@@ -145,7 +171,7 @@ async fn gather<J: Together>(
 /// Makes `batch` and answers each.
 async fn write<J: Together>(pool: &PgPool, batch: Vec<Waiting<J>>) {
     let (jobs, answers): (Vec<J>, Vec<_>) = batch.into_iter().map(|w| (w.job, w.answer)).unzip();
-    for (answer, made) in answers.into_iter().zip(J::write_together(pool, jobs).await) {
+    for (answer, made) in answers.into_iter().zip(write_together(pool, jobs).await) {
         // A request that went away no longer waits for its answer.
         let _ = answer.send(made);
     }

@@ -13,7 +13,7 @@
 use sqlx::PgPool;
 
 use super::repo::{self, FollowUpRecord, FollowUpStored};
-use crate::db::gather::{Gathered, Together, refused, same_error};
+use crate::db::gather::{Gathered, Together};
 
 /// The most follow-ups one statement writes.
 pub const MOST_AT_ONCE: usize = 32;
@@ -24,26 +24,13 @@ pub const MOST_AT_ONCE: usize = 32;
 pub type FollowUpWrites = Gathered<FollowUpRecord>;
 
 impl Together for FollowUpRecord {
-    type Answer = sqlx::Result<Option<FollowUpStored>>;
+    type Stored = Option<FollowUpStored>;
 
-    async fn write_together(pool: &PgPool, follow_ups: Vec<FollowUpRecord>) -> Vec<Self::Answer> {
-        if follow_ups.len() > 1 {
-            match repo::record_follow_ups(pool, &follow_ups).await {
-                Ok(stored) => return stored.into_iter().map(Ok).collect(),
-                Err(error) if refused(&error) => {
-                    tracing::warn!(follow_ups = follow_ups.len(), %error, "follow-ups written together refused; writing each alone");
-                }
-                Err(error) => return follow_ups.iter().map(|_| Err(same_error(&error))).collect(),
-            }
-        }
-        let mut answers = Vec::with_capacity(follow_ups.len());
-        for follow_up in &follow_ups {
-            answers.push(repo::record_follow_up(pool, follow_up).await);
-        }
-        answers
+    async fn several(pool: &PgPool, follow_ups: &[FollowUpRecord]) -> sqlx::Result<Vec<Option<FollowUpStored>>> {
+        repo::record_follow_ups(pool, follow_ups).await
     }
 
-    fn unanswered() -> Self::Answer {
-        Err(sqlx::Error::WorkerCrashed)
+    async fn one(pool: &PgPool, follow_up: &FollowUpRecord) -> sqlx::Result<Option<FollowUpStored>> {
+        repo::record_follow_up(pool, follow_up).await
     }
 }

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 
 use super::Ticket;
 use super::repo::{self, Opening};
-use crate::db::gather::{Gathered, Together, refused, same_error};
+use crate::db::gather::{Gathered, Together};
 
 /// The most tickets one statement writes.
 pub const MOST_AT_ONCE: usize = 32;
@@ -22,26 +22,13 @@ pub const MOST_AT_ONCE: usize = 32;
 pub type Openings = Gathered<Opening>;
 
 impl Together for Opening {
-    type Answer = sqlx::Result<Option<Ticket>>;
+    type Stored = Option<Ticket>;
 
-    async fn write_together(pool: &PgPool, openings: Vec<Opening>) -> Vec<Self::Answer> {
-        if openings.len() > 1 {
-            match repo::open(pool, &openings).await {
-                Ok(opened) => return opened.into_iter().map(Ok).collect(),
-                Err(error) if refused(&error) => {
-                    tracing::warn!(tickets = openings.len(), %error, "tickets opened together refused; writing each alone");
-                }
-                Err(error) => return openings.iter().map(|_| Err(same_error(&error))).collect(),
-            }
-        }
-        let mut answers = Vec::with_capacity(openings.len());
-        for opening in &openings {
-            answers.push(repo::open_one(pool, opening).await);
-        }
-        answers
+    async fn several(pool: &PgPool, openings: &[Opening]) -> sqlx::Result<Vec<Option<Ticket>>> {
+        repo::open(pool, openings).await
     }
 
-    fn unanswered() -> Self::Answer {
-        Err(sqlx::Error::WorkerCrashed)
+    async fn one(pool: &PgPool, opening: &Opening) -> sqlx::Result<Option<Ticket>> {
+        repo::open_one(pool, opening).await
     }
 }
