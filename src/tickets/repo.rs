@@ -769,13 +769,18 @@ pub async fn record_follow_ups(
     .await?;
     let mut stored: Vec<Option<FollowUpStored>> = follow_ups.iter().map(|_| None).collect();
     for (n, version, queue_due_at) in rows {
-        let slot = usize::try_from(n - 1)
-            .ok()
-            .and_then(|at| stored.get_mut(at))
-            .ok_or_else(|| sqlx::Error::Protocol(format!("a follow-up returned at place {n}")))?;
-        *slot = Some(FollowUpStored { version, queue_due_at });
+        *place(&mut stored, n, "a follow-up")? = Some(FollowUpStored { version, queue_due_at });
     }
     Ok(stored)
+}
+
+/// The answer at place `n` (counted from 1, as `WITH ORDINALITY` counts) of a statement of
+/// several writes; a place the request did not have is a protocol error naming `what` it was.
+fn place<'a, T>(answers: &'a mut [Option<T>], n: i64, what: &str) -> sqlx::Result<&'a mut Option<T>> {
+    usize::try_from(n - 1)
+        .ok()
+        .and_then(|at| answers.get_mut(at))
+        .ok_or_else(|| sqlx::Error::Protocol(format!("{what} returned at place {n}")))
 }
 
 /// [`record_follow_ups`]' parameters: each field of the follow-ups as an array, one element a
@@ -1256,11 +1261,7 @@ pub async fn open(db: impl PgExecutor<'_>, openings: &[Opening]) -> sqlx::Result
     for row in &rows {
         use sqlx::{FromRow, Row};
         let n: i64 = row.try_get(super::model::TICKET_COLUMN_COUNT)?;
-        let slot = usize::try_from(n - 1)
-            .ok()
-            .and_then(|at| opened.get_mut(at))
-            .ok_or_else(|| sqlx::Error::Protocol(format!("a new ticket returned at place {n}")))?;
-        *slot = Some(Ticket::from_row(row)?);
+        *place(&mut opened, n, "a new ticket")? = Some(Ticket::from_row(row)?);
     }
     Ok(opened)
 }
