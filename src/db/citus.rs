@@ -58,6 +58,7 @@ pub const DISTRIBUTED_TABLES: &[&str] = &[
     "ticket_tags",
     "saved_views",
     "ticket_search",
+    "ticket_search_added",
     "buyer_search",
     "order_search",
     "search_pending",

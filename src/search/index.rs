@@ -332,11 +332,20 @@ pub async fn build_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
 }
 
 /// The worker every server runs: indexes what is pending, then waits `every` before looking
-/// again (at once while there is more).
+/// again (at once while there is more); every [`FOLD_EVERY`], when not working through a
+/// backlog, folds the added words of tickets quiet for [`QUIET`] into their documents.
 pub async fn run_worker(pool: PgPool, every: Duration) {
     let mut told = false;
+    let mut folded = std::time::Instant::now();
     loop {
-        match drain(&pool, 1_000).await {
+        let drained = drain(&pool, 1_000).await;
+        if matches!(drained, Ok(n) if n < 1_000) && folded.elapsed() >= FOLD_EVERY {
+            folded = std::time::Instant::now();
+            if let Err(e) = fold(&pool, QUIET, FOLD_BATCH).await {
+                tracing::warn!(error = %e, "folding the search's added words failed; trying again later");
+            }
+        }
+        match drained {
             Ok(0) => {
                 told = false;
                 tokio::time::sleep(every).await;
@@ -405,44 +414,59 @@ struct EventKey {
     at: DateTime<Utc>,
 }
 
-/// A document of more lexemes than this is built whole again rather than added to: the whole
-/// build bounds its size ([`Doc`]), an addition does not. A ticket's document holds one to a few
-/// hundred.
+/// A document of more lexemes than this is built whole again rather than having words folded
+/// into it: the whole build bounds its size ([`Doc`]), a fold does not. A ticket's document
+/// holds one to a few hundred.
 const MAX_LEXEMES_ADDED_TO: i32 = 10_000;
 
-/// The statement that writes tickets' documents, `rows` (the shop `$1`, …) built whole or, where
-/// `added` holds, added to the document there (not above `$5` lexemes); it returns each addition
-/// that found no document or a large one, to be built whole.
-macro_rules! write_documents {
-    ($rows:literal, $added:literal) => {
+/// The statement that writes tickets' documents built whole, `rows` (the shop `$1`, the
+/// ticket, the document), in the order of the rows.
+macro_rules! write_whole {
+    ($rows:literal) => {
         concat!(
             "INSERT INTO ticket_search AS s (shop_id, ticket_id, doc) ",
             $rows,
+            " ON CONFLICT (shop_id, ticket_id) DO UPDATE SET doc = EXCLUDED.doc"
+        )
+    };
+}
+
+/// The statement that writes the words added to tickets' documents, `rows` (the shop `$1`, the
+/// ticket, the words), in the order of the rows: added to what was added before; no words (a
+/// ticket whose document was just built whole, the words with it) empty what was added.
+macro_rules! write_added {
+    ($rows:literal) => {
+        concat!(
+            "INSERT INTO ticket_search_added AS a (shop_id, ticket_id, doc) ",
+            $rows,
             " ON CONFLICT (shop_id, ticket_id) DO UPDATE
-                 SET doc = CASE WHEN NOT ",
-            $added,
-            " THEN EXCLUDED.doc WHEN length(s.doc) < $5 THEN s.doc || EXCLUDED.doc ELSE s.doc END
-             RETURNING CASE WHEN ",
-            $added,
-            " AND (s.xmax = 0 OR length(s.doc) >= $5) THEN s.ticket_id END"
+                 SET doc = CASE WHEN EXCLUDED.doc = ''::tsvector THEN EXCLUDED.doc ELSE a.doc || EXCLUDED.doc END,
+                     added_at = now()"
         )
     };
 }
 
 /// Writes the documents of the tickets `whole` (built whole from the ticket and its timeline)
-/// and adds the words of the events `keys` to their tickets' documents (those of tickets not
-/// built whole); a ticket without a document yet, or with a large one, has its document built
-/// whole instead. Returns how many tickets' documents were written.
+/// and adds the words of the events `keys` (of tickets not built whole) to the words added to
+/// their tickets' documents (`ticket_search_added`, folded in later: [`fold`]); a ticket without
+/// a document yet has it built whole instead. Returns how many tickets' documents were written.
 ///
-/// Both go in one statement a chunk, in ascending ticket order: two indexers may hold rows of the
-/// same tickets (a ticket listed whole by one, an event of it by the other), and each takes the
-/// documents' locks in that one order, so neither waits for the other while holding what the
-/// other waits for. (Written in two passes, or in a map's order, two of them deadlocked.)
+/// Adding to the document itself wrote it whole again, and entered every word of it in its GIN
+/// index again; the added words are a small document of their own, whose index entries are
+/// theirs alone.
 ///
-/// The words of an event are added at positions after the document's last, past a gap as
-/// between any two pieces ([`Doc::continuing`]): the document matches what building it whole
-/// would make, but for the order of its timeline's pieces when events committed out of order,
-/// which no query sees.
+/// The documents built whole are written first, then the added words (and, for the documents
+/// built whole, what was added to them emptied: it is in them now), each in one statement a
+/// chunk in ascending ticket order. Two indexers may hold rows of the same tickets (a ticket
+/// listed whole by one, an event of it by the other), and a fold holds both kinds too: each takes
+/// the documents' locks before the added words', and each kind in that one order, so none waits
+/// for another while holding what the other waits for.
+///
+/// The words of an event are added at positions after the last added, past a gap as between any
+/// two pieces ([`Doc::continuing`]), and a document with its added words concatenated
+/// (`doc || added`, which moves the added positions past the document's last) matches what
+/// building it whole would make, but for the order of its timeline's pieces when events
+/// committed out of order, which no query sees.
 ///
 /// `one_by_one` (the index distributed on Citus): a statement a document, in the same order.
 /// Citus runs an `INSERT … SELECT` from the chunk's arrays through the coordinator and sends the
@@ -455,86 +479,203 @@ async fn index_tickets(
     keys: Vec<EventKey>,
     one_by_one: bool,
 ) -> sqlx::Result<usize> {
-    let mut written: BTreeMap<i64, Written> = BTreeMap::new();
-    for (id, doc) in whole_docs(tx, shop, whole).await? {
-        written.insert(id, Written::Whole(doc));
-    }
+    let mut wholes: BTreeMap<i64, String> = whole_docs(tx, shop, whole).await?.into_iter().collect();
     // All in one read (a batch is at most a few thousand rows): read in chunks, the events of a
     // ticket split between two would make two additions, one written over the other.
-    let keys: Vec<EventKey> = keys.into_iter().filter(|k| !written.contains_key(&k.ticket)).collect();
+    let keys: Vec<EventKey> = keys.into_iter().filter(|k| !wholes.contains_key(&k.ticket)).collect();
+    let mut added: BTreeMap<i64, String> = BTreeMap::new();
     if !keys.is_empty() {
-        for (ticket, doc) in event_docs(tx, shop, &keys).await? {
-            written.insert(ticket, Written::Added(doc.to_tsvector()));
-        }
-    }
-    let written: Vec<(i64, Written)> = written.into_iter().collect();
-    let mut again = Vec::new();
-    // An addition that found no document (inserted: `xmax` 0) or a large one is built whole,
-    // below, on the rows this transaction now holds.
-    if one_by_one {
-        for (id, doc) in &written {
-            let rebuild: Option<i64> = sqlx::query_scalar(write_documents!("VALUES ($1, $2, $3::tsvector)", "$4"))
+        let docs = event_docs(tx, shop, &keys).await?;
+        let tickets: Vec<i64> = docs.iter().map(|(ticket, _)| *ticket).collect();
+        let with_document: Vec<i64> =
+            sqlx::query_scalar("SELECT ticket_id FROM ticket_search WHERE shop_id = $1 AND ticket_id = ANY($2)")
                 .bind(shop)
-                .bind(id)
-                .bind(doc.text())
-                .bind(matches!(doc, Written::Added(_)))
-                .bind(MAX_LEXEMES_ADDED_TO)
-                .fetch_one(&mut *tx)
+                .bind(&tickets)
+                .fetch_all(&mut *tx)
                 .await?;
-            again.extend(rebuild);
+        let with_document: std::collections::HashSet<i64> = with_document.into_iter().collect();
+        let mut without = Vec::new();
+        for (ticket, mut doc) in docs {
+            if with_document.contains(&ticket) {
+                // The added words carry their ticket's age buckets: a search's level finds them
+                // by their own index.
+                doc.add_age(ticket);
+                added.insert(ticket, doc.to_tsvector());
+            } else {
+                without.push(ticket);
+            }
+        }
+        wholes.extend(whole_docs(tx, shop, &without).await?);
+    }
+    // Every ticket written, in order: its words added, or none (built whole).
+    let words: BTreeMap<i64, &str> = wholes
+        .keys()
+        .map(|ticket| (*ticket, ""))
+        .chain(added.iter().map(|(ticket, doc)| (*ticket, doc.as_str())))
+        .collect();
+    let wholes_in_order: Vec<(i64, &str)> = wholes.iter().map(|(ticket, doc)| (*ticket, doc.as_str())).collect();
+    write_wholes(tx, shop, &wholes_in_order, one_by_one).await?;
+    if one_by_one {
+        for (ticket, doc) in &words {
+            if doc.is_empty() {
+                sqlx::query("UPDATE ticket_search_added SET doc = ''::tsvector WHERE shop_id = $1 AND ticket_id = $2")
+                    .bind(shop)
+                    .bind(ticket)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query(write_added!("VALUES ($1, $2, $3::tsvector)"))
+                    .bind(shop)
+                    .bind(ticket)
+                    .bind(doc)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+    } else {
+        let words: Vec<(i64, &str)> = words.into_iter().collect();
+        for chunk in words.chunks(CHUNK) {
+            let (ids, docs): (Vec<i64>, Vec<&str>) = chunk.iter().copied().unzip();
+            // A document built whole empties only added words that exist.
+            sqlx::query(write_added!(
+                "SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+                 WHERE d.doc <> '' OR EXISTS (SELECT 1 FROM ticket_search_added x WHERE x.shop_id = $1 AND x.ticket_id = d.id)
+                 ORDER BY d.id"
+            ))
+            .bind(shop)
+            .bind(&ids)
+            .bind(&docs)
+            .execute(&mut *tx)
+            .await?;
         }
     }
-    // Else a statement a chunk.
-    for chunk in written.chunks(CHUNK).filter(|_| !one_by_one) {
-        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let docs: Vec<&str> = chunk.iter().map(|(_, w)| w.text()).collect();
-        let added: Vec<i64> = chunk
-            .iter()
-            .filter(|(_, w)| matches!(w, Written::Added(_)))
-            .map(|(id, _)| *id)
-            .collect();
-        let rebuild: Vec<Option<i64>> = sqlx::query_scalar(write_documents!(
-            "SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc) ORDER BY d.id",
-            "s.ticket_id = ANY($4)"
+    Ok(wholes.len() + added.len())
+}
+
+/// Writes tickets' documents built whole, `docs` in ascending ticket order: a statement a chunk,
+/// or a statement a document where `one_by_one` (see [`index_tickets`]).
+async fn write_wholes(tx: &mut PgConnection, shop: ShopId, docs: &[(i64, &str)], one_by_one: bool) -> sqlx::Result<()> {
+    if one_by_one {
+        for (ticket, doc) in docs {
+            sqlx::query(write_whole!("VALUES ($1, $2, $3::tsvector)"))
+                .bind(shop)
+                .bind(ticket)
+                .bind(doc)
+                .execute(&mut *tx)
+                .await?;
+        }
+        return Ok(());
+    }
+    for chunk in docs.chunks(CHUNK) {
+        let (ids, docs): (Vec<i64>, Vec<&str>) = chunk.iter().copied().unzip();
+        sqlx::query(write_whole!(
+            "SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc) ORDER BY d.id"
         ))
         .bind(shop)
         .bind(&ids)
         .bind(&docs)
-        .bind(&added)
-        .bind(MAX_LEXEMES_ADDED_TO)
-        .fetch_all(&mut *tx)
-        .await?;
-        again.extend(rebuild.into_iter().flatten());
-    }
-    if !again.is_empty() {
-        let (ids, docs): (Vec<i64>, Vec<String>) = whole_docs(tx, shop, &again).await?.into_iter().unzip();
-        store(
-            tx,
-            "UPDATE ticket_search s SET doc = d.doc::tsvector
-             FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
-             WHERE s.shop_id = $1 AND s.ticket_id = d.id",
-            shop,
-            ids,
-            docs,
-        )
+        .execute(&mut *tx)
         .await?;
     }
-    Ok(written.len())
+    Ok(())
 }
 
-/// What [`index_tickets`] writes for a ticket: its whole document, or words to add to it (a
-/// `tsvector` in PostgreSQL's input syntax either way).
-enum Written {
-    Whole(String),
-    Added(String),
+/// How long a ticket's added words wait after the last was added before [`run_worker`] folds
+/// them into its document: a ticket being worked on gets its follow-ups, notes and replies in
+/// a burst, and its document is written whole once for the burst rather than once for each.
+pub const QUIET: Duration = Duration::from_secs(10 * 60);
+
+/// Added words of this many lexemes or more are folded at the next fold, quiet or not.
+const FOLD_LEXEMES: i32 = 512;
+
+/// Tickets whose added words one fold takes at most.
+pub const FOLD_BATCH: i64 = 500;
+
+/// How often [`run_worker`] folds, when it is not working through a backlog.
+const FOLD_EVERY: Duration = Duration::from_secs(30);
+
+/// Folds the words added to tickets' documents into the documents (and removes what a whole
+/// build emptied), for the tickets whose last addition is older than `quiet` or whose added
+/// words have grown to [`FOLD_LEXEMES`], oldest first, at most `limit`; a shop at a time.
+/// Returns how many tickets' added words were taken.
+pub async fn fold(pool: &PgPool, quiet: Duration, limit: i64) -> sqlx::Result<usize> {
+    let due: Vec<(ShopId, i64)> = sqlx::query_as(
+        "SELECT shop_id, ticket_id FROM ticket_search_added
+         WHERE added_at < now() - $1 * interval '1 second' OR length(doc) >= $2 OR doc = ''::tsvector
+         ORDER BY added_at LIMIT $3",
+    )
+    .bind(quiet.as_secs_f64())
+    .bind(FOLD_LEXEMES)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut by_shop: BTreeMap<ShopId, Vec<i64>> = BTreeMap::new();
+    for (shop, ticket) in due {
+        by_shop.entry(shop).or_default().push(ticket);
+    }
+    let mut taken = 0;
+    for (shop, tickets) in by_shop {
+        taken += fold_shop(pool, shop, &tickets).await?;
+    }
+    Ok(taken)
 }
 
-impl Written {
-    fn text(&self) -> &str {
-        match self {
-            Written::Whole(doc) | Written::Added(doc) => doc,
+/// Folds the added words of the tickets `tickets` of `shop` (those that still have some) into
+/// their documents, in one transaction; returns how many were taken.
+async fn fold_shop(pool: &PgPool, shop: ShopId, tickets: &[i64]) -> sqlx::Result<usize> {
+    let mut tx = pool.begin().await?;
+    // The documents, then their added words, each in ascending order (as `index_tickets`).
+    let documents: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT ticket_id, length(doc) < $3 FROM ticket_search
+         WHERE shop_id = $1 AND ticket_id = ANY($2) ORDER BY ticket_id FOR UPDATE",
+    )
+    .bind(shop)
+    .bind(tickets)
+    .bind(MAX_LEXEMES_ADDED_TO)
+    .fetch_all(&mut *tx)
+    .await?;
+    let added: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT ticket_id, doc = ''::tsvector FROM ticket_search_added
+         WHERE shop_id = $1 AND ticket_id = ANY($2) ORDER BY ticket_id FOR UPDATE",
+    )
+    .bind(shop)
+    .bind(tickets)
+    .fetch_all(&mut *tx)
+    .await?;
+    let small: HashMap<i64, bool> = documents.into_iter().collect();
+    let (mut appended, mut rebuilt) = (Vec::new(), Vec::new());
+    for (ticket, empty) in &added {
+        match (empty, small.get(ticket)) {
+            (true, _) => {}
+            (false, Some(true)) => appended.push(*ticket),
+            // A large document, or none (the words added alone would be all it had): built whole.
+            (false, _) => rebuilt.push(*ticket),
         }
     }
+    if !appended.is_empty() {
+        sqlx::query(
+            "UPDATE ticket_search s SET doc = s.doc || a.doc FROM ticket_search_added a
+             WHERE s.shop_id = $1 AND a.shop_id = s.shop_id AND a.ticket_id = s.ticket_id AND s.ticket_id = ANY($2)",
+        )
+        .bind(shop)
+        .bind(&appended)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !rebuilt.is_empty() {
+        let docs = whole_docs(&mut tx, shop, &rebuilt).await?;
+        let docs: Vec<(i64, &str)> = docs.iter().map(|(ticket, doc)| (*ticket, doc.as_str())).collect();
+        let one_by_one = crate::db::citus::is_distributed(&mut tx, "ticket_search").await?;
+        write_wholes(&mut tx, shop, &docs, one_by_one).await?;
+    }
+    let taken: Vec<i64> = added.iter().map(|(ticket, _)| *ticket).collect();
+    sqlx::query("DELETE FROM ticket_search_added WHERE shop_id = $1 AND ticket_id = ANY($2)")
+        .bind(shop)
+        .bind(&taken)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(taken.len())
 }
 
 /// The whole documents of the tickets `ids` (those that exist), from their own fields and
@@ -869,7 +1010,7 @@ async fn index_orders(tx: &mut PgConnection, shop: ShopId, ids: &[i64]) -> sqlx:
 pub async fn size_bytes(pool: &PgPool) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
-         WHERE c.relname IN ('ticket_search', 'buyer_search', 'order_search') AND c.relkind = 'r'",
+         WHERE c.relname IN ('ticket_search', 'ticket_search_added', 'buyer_search', 'order_search') AND c.relkind = 'r'",
     )
     .fetch_one(pool)
     .await

@@ -26,7 +26,7 @@ use crate::ids::{ShopId, TicketId, UserId};
 use crate::rules::workflow::{Status, TicketKind};
 use crate::tickets::Ticket;
 use crate::tickets::model::{ticket_columns, ticket_joins};
-use text::{Piece, Query, Source};
+use text::{Asked, Piece, Query, Source};
 
 /// Tickets per page.
 pub const PAGE: i64 = 25;
@@ -442,9 +442,28 @@ impl Connections {
     }
 }
 
-/// The `tsquery` of each age level below `top` and the levels' id ranges, as bound to the
-/// statements (`text[]`, `bigint[]`, `bigint[]`).
-fn levels(tsquery: &str, top: i64) -> (Vec<String>, Vec<i64>, Vec<i64>) {
+/// The `tsquery`s of each age level below `top` ([`Asked`]: every word, any word) and the
+/// levels' id ranges, as bound to the statements (`text[]`, `text[]`, `bigint[]`, `bigint[]`).
+struct Levels {
+    all: Vec<String>,
+    any: Vec<String>,
+    froms: Vec<i64>,
+    belows: Vec<i64>,
+}
+
+fn levels(asked: &Asked, top: i64) -> Levels {
+    let levels = age::levels(top);
+    Levels {
+        all: levels.iter().map(|l| l.tsquery(&asked.all)).collect(),
+        any: levels.iter().map(|l| l.tsquery(&asked.any)).collect(),
+        froms: levels.iter().map(|l| l.from).collect(),
+        belows: levels.iter().map(|l| l.below).collect(),
+    }
+}
+
+/// The `tsquery` of each age level below `top` and the levels' id ranges, for the buyers' and
+/// orders' documents (one each).
+fn side_levels(tsquery: &str, top: i64) -> (Vec<String>, Vec<i64>, Vec<i64>) {
     let levels = age::levels(top);
     (
         levels.iter().map(|l| l.tsquery(tsquery)).collect(),
@@ -479,19 +498,25 @@ macro_rules! placed {
     };
 }
 
-/// The levels' read of `ticket_search`, with the joins and the conditions the filters need:
-/// `$1` the shop (`shop_id` followed by `$after_shop`: [`placed`]), `$2` the levels' `tsquery`s,
-/// `$3` the tickets shown already; the levels' ranges, the limit and the filters as numbered by
-/// the caller.
+/// The levels' read of a ticket's documents, with the joins and the conditions the filters
+/// need: `$1` the shop (`shop_id` followed by `$after_shop`: [`placed`]), `$2` the levels'
+/// `tsquery`s of every word, `$3` the tickets shown already; the levels' ranges and their
+/// `tsquery`s of any word (`$levels`: three arrays), the limit and the filters as numbered by the
+/// caller.
+///
+/// A level reads the documents built whole (`ticket_search`, its GIN index) and, beside them, the
+/// words added to tickets since (`ticket_search_added`, its own GIN index: any of the words,
+/// then every word in the two documents together, [`Asked`]). Both parts are the newest first
+/// and stop at the limit; a ticket found by both is listed once.
 macro_rules! ticket_levels {
     ($after_shop:literal, $levels:literal, $joins:literal, $filters:expr, $limit:literal) => {
         concat!(
             "SELECT ticket_id FROM (
                  SELECT m.ticket_id FROM unnest($2::text[], ",
             $levels,
-            ") AS l(q, low, high)
+            ") AS l(q, low, high, qa)
                  CROSS JOIN LATERAL (
-                     SELECT s.ticket_id FROM ticket_search s ",
+                     (SELECT s.ticket_id FROM ticket_search s ",
             $joins,
             " WHERE s.doc @@ l.q::tsquery AND s.shop_id",
             $after_shop,
@@ -499,6 +524,22 @@ macro_rules! ticket_levels {
                        AND s.ticket_id + 0 >= l.low AND s.ticket_id + 0 < l.high AND s.ticket_id <> ALL($3) ",
             $filters,
             " ORDER BY s.ticket_id + 0 DESC LIMIT ",
+            $limit,
+            ")
+                     UNION
+                     (SELECT s.ticket_id FROM ticket_search_added a
+                      JOIN ticket_search s ON s.shop_id = a.shop_id AND s.ticket_id = a.ticket_id ",
+            $joins,
+            " WHERE a.doc @@ l.qa::tsquery AND a.shop_id",
+            $after_shop,
+            " = $1
+                       AND a.ticket_id + 0 >= l.low AND a.ticket_id + 0 < l.high AND a.ticket_id <> ALL($3)
+                       AND (s.doc || a.doc) @@ l.q::tsquery ",
+            $filters,
+            " ORDER BY a.ticket_id + 0 DESC LIMIT ",
+            $limit,
+            ")
+                     ORDER BY 1 DESC LIMIT ",
             $limit,
             ") m
                  LIMIT ",
@@ -522,40 +563,42 @@ macro_rules! ticket_levels {
 async fn tickets_of(
     conn: &mut sqlx::PgConnection,
     placement: Placement,
-    tsquery: &str,
+    asked: &Asked,
     top: i64,
     f: &Bound,
     except: &[i64],
     limit: i64,
 ) -> sqlx::Result<Vec<i64>> {
-    let (queries, froms, belows) = levels(tsquery, top);
+    let l = levels(asked, top);
     if f.is_none() {
-        const ALONE: [&str; 2] = placed!(ticket_levels, "$4::bigint[], $6::bigint[]", "", "", "$5");
+        const ALONE: [&str; 2] = placed!(ticket_levels, "$4::bigint[], $6::bigint[], $7::text[]", "", "", "$5");
         return sqlx::query_scalar(placement.of(&ALONE))
             .bind(f.shop)
-            .bind(queries)
+            .bind(l.all)
             .bind(except)
-            .bind(froms)
+            .bind(l.froms)
             .bind(limit)
-            .bind(belows)
+            .bind(l.belows)
+            .bind(l.any)
             .fetch_all(conn)
             .await;
     }
     const FILTERED: [&str; 2] = placed!(
         ticket_levels,
-        "$12::bigint[], $14::bigint[]",
+        "$12::bigint[], $14::bigint[], $15::text[]",
         "JOIN tickets t ON t.shop_id = s.shop_id AND t.id = s.ticket_id JOIN shops sh ON sh.id = s.shop_id",
         filters!(),
         "$13"
     );
     let statement = sqlx::query_scalar(placement.of(&FILTERED))
         .bind(f.shop)
-        .bind(queries)
+        .bind(l.all)
         .bind(except);
     f.bind_filters(statement)
-        .bind(froms)
+        .bind(l.froms)
         .bind(limit)
-        .bind(belows)
+        .bind(l.belows)
+        .bind(l.any)
         .fetch_all(conn)
         .await
 }
@@ -621,7 +664,8 @@ pub async fn search(
         (catching_up, tops) = self::tops(&mut conn, shop).await?;
     }
     let query = &request.query;
-    let tsquery = query.to_tsquery(viewer.phones);
+    let asked = query.asked(viewer.phones);
+    let tsquery = &asked.all;
     let f = Bound::of(shop, request);
     let first_page = request.before.is_none();
 
@@ -638,7 +682,7 @@ pub async fn search(
         let more = tickets_of(
             &mut conn,
             placement,
-            &query.to_best_tsquery(),
+            &query.best_asked(),
             tops.tickets,
             &f,
             &best,
@@ -651,7 +695,7 @@ pub async fn search(
     let text = !query.only_number;
     let top = request.before.map_or(tops.tickets, |b| b.0);
     let mut ids = if text {
-        tickets_of(&mut conn, placement, &tsquery, top, &f, &best, PAGE + 1).await?
+        tickets_of(&mut conn, placement, &asked, top, &f, &best, PAGE + 1).await?
     } else {
         Vec::new()
     };
@@ -665,14 +709,14 @@ pub async fn search(
         best.clear();
     }
     let (buyers, orders) = if first_page && text {
-        let mut buyers = buyers_of(&mut conn, placement, shop, &tsquery, tops.buyers).await?;
+        let mut buyers = buyers_of(&mut conn, placement, shop, tsquery, tops.buyers).await?;
         for b in &mut buyers {
             b.phone = b.phone.as_deref().map(crate::privacy::mask_phone);
             if !viewer.names {
                 b.name = b.name.as_deref().map(crate::privacy::mask_name);
             }
         }
-        let orders = orders_of(&mut conn, placement, shop, &tsquery, tops.orders).await?;
+        let orders = orders_of(&mut conn, placement, shop, tsquery, tops.orders).await?;
         (buyers, orders)
     } else {
         (Vec::new(), Vec::new())
@@ -802,7 +846,7 @@ async fn side_hits<T>(
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    let (queries, froms, belows) = levels(tsquery, top);
+    let (queries, froms, belows) = side_levels(tsquery, top);
     // Prepared, with one plan for every word, as [`tickets_of`]'s.
     sqlx::query_as(statement)
         .bind(shop)

@@ -509,6 +509,75 @@ pub struct Query {
     pub only_number: bool,
 }
 
+/// A query as asked of a ticket's two documents: the one built whole and the words added to it
+/// since (`ticket_search_added`). A ticket holds every word when the two together do (`all` of
+/// their concatenation); where its document alone does not, some word is in the added words
+/// alone — a phrase never runs from one document into the other (each piece stands apart) — so
+/// the added words match `any`: the same words joined by "or", which the added words' own index
+/// answers first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asked {
+    pub all: String,
+    pub any: String,
+}
+
+/// How [`Query::render`] joins the words.
+#[derive(Clone, Copy)]
+enum Join {
+    All,
+    Any,
+}
+
+/// A token of [`Query::to_tsquery`]: `phones`, whether digits may also match a phone number.
+fn plain_token(out: &mut String, token: &QueryToken, phones: bool) {
+    match token {
+        QueryToken::Pair(pair) => quote(out, pair),
+        QueryToken::Single(c) => quote(out, &c.to_string()),
+        QueryToken::Word {
+            text,
+            digits,
+            glued,
+            last,
+        } => {
+            let star = if *last && text.chars().count() >= MIN_PREFIX_CHARS {
+                ":*"
+            } else {
+                ""
+            };
+            if *digits && phones {
+                out.push('(');
+                quote(out, text);
+                out.push_str(star);
+                out.push_str(" | ");
+                quote(out, &format!("{PHONE}{text}"));
+                out.push_str(star);
+                out.push(')');
+            } else if !*digits && !*glued && text.chars().count() >= MIN_PREFIX_CHARS {
+                // Letters: a piece of an identifier, or a word (or its start) anywhere.
+                out.push('(');
+                quote(out, &format!("{PIECE}{text}"));
+                out.push_str(" | ");
+                quote(out, text);
+                out.push_str(star);
+                out.push(')');
+            } else {
+                quote(out, &glued_lexeme(text, *glued));
+                out.push_str(star);
+            }
+        }
+    }
+}
+
+/// A token of [`Query::to_best_tsquery`]: exactly, in an identifier.
+fn best_token(out: &mut String, token: &QueryToken) {
+    match token {
+        QueryToken::Pair(pair) => quote(out, pair),
+        QueryToken::Single(c) => quote(out, &c.to_string()),
+        QueryToken::Word { text, glued, .. } => quote(out, &glued_lexeme(text, *glued)),
+    }
+    out.push_str(":A");
+}
+
 /// At most this many words are read from a query, and this many tokens from each.
 const MAX_WORDS: usize = 8;
 const MAX_TOKENS_PER_WORD: usize = 24;
@@ -573,42 +642,16 @@ impl Query {
     /// The `tsquery` that finds every document holding all the words. `phones`: whether digits
     /// may also match a buyer's phone number.
     pub fn to_tsquery(&self, phones: bool) -> String {
-        self.render(|out, token| match token {
-            QueryToken::Pair(pair) => quote(out, pair),
-            QueryToken::Single(c) => quote(out, &c.to_string()),
-            QueryToken::Word {
-                text,
-                digits,
-                glued,
-                last,
-            } => {
-                let star = if *last && text.chars().count() >= MIN_PREFIX_CHARS {
-                    ":*"
-                } else {
-                    ""
-                };
-                if *digits && phones {
-                    out.push('(');
-                    quote(out, text);
-                    out.push_str(star);
-                    out.push_str(" | ");
-                    quote(out, &format!("{PHONE}{text}"));
-                    out.push_str(star);
-                    out.push(')');
-                } else if !*digits && !*glued && text.chars().count() >= MIN_PREFIX_CHARS {
-                    // Letters: a piece of an identifier, or a word (or its start) anywhere.
-                    out.push('(');
-                    quote(out, &format!("{PIECE}{text}"));
-                    out.push_str(" | ");
-                    quote(out, text);
-                    out.push_str(star);
-                    out.push(')');
-                } else {
-                    quote(out, &glued_lexeme(text, *glued));
-                    out.push_str(star);
-                }
-            }
-        })
+        self.render(Join::All, |out, token| plain_token(out, token, phones))
+    }
+
+    /// What a search asks of a ticket's two documents ([`Query::to_tsquery`] for every word, and
+    /// the same words joined by "or"): see [`Asked`].
+    pub fn asked(&self, phones: bool) -> Asked {
+        Asked {
+            all: self.to_tsquery(phones),
+            any: self.render(Join::Any, |out, token| plain_token(out, token, phones)),
+        }
     }
 
     /// Whether it holds letters or digits (an identifier can match it exactly), four or more of
@@ -628,21 +671,25 @@ impl Query {
 
     /// The `tsquery` of the best matches: every token exactly, in an identifier (weight `A`).
     pub fn to_best_tsquery(&self) -> String {
-        self.render(|out, token| {
-            match token {
-                QueryToken::Pair(pair) => quote(out, pair),
-                QueryToken::Single(c) => quote(out, &c.to_string()),
-                QueryToken::Word { text, glued, .. } => quote(out, &glued_lexeme(text, *glued)),
-            }
-            out.push_str(":A");
-        })
+        self.render(Join::All, best_token)
     }
 
-    fn render(&self, mut token: impl FnMut(&mut String, &QueryToken)) -> String {
+    /// [`Query::to_best_tsquery`] as asked of a ticket's two documents ([`Asked`]).
+    pub fn best_asked(&self) -> Asked {
+        Asked {
+            all: self.to_best_tsquery(),
+            any: self.render(Join::Any, best_token),
+        }
+    }
+
+    fn render(&self, join: Join, mut token: impl FnMut(&mut String, &QueryToken)) -> String {
         let mut out = String::new();
         for (w, word) in self.words.iter().enumerate() {
             if w > 0 {
-                out.push_str(" & ");
+                out.push_str(match join {
+                    Join::All => " & ",
+                    Join::Any => " | ",
+                });
             }
             let phrase = word.len() > 1;
             if phrase {
@@ -895,6 +942,26 @@ mod tests {
             "'~gtel1':*",
             "no query reaches the phones' names"
         );
+    }
+
+    #[test]
+    fn a_ticket_is_asked_for_every_word_and_its_added_words_for_any() {
+        let q = Query::parse("tb_zhou 破损 5678").expect("a query");
+        let asked = q.asked(true);
+        assert_eq!(asked.all, q.to_tsquery(true));
+        assert_eq!(
+            asked.all,
+            "('tb' <-> ('~szhou' | 'zhou':*)) & '破损' & ('5678':* | '~p5678':*)"
+        );
+        assert_eq!(
+            asked.any,
+            "('tb' <-> ('~szhou' | 'zhou':*)) | '破损' | ('5678':* | '~p5678':*)"
+        );
+        let best = Query::parse("SF1234 tb_zhou").expect("a query").best_asked();
+        assert_eq!(best.all, "'~gsf1234':A & ('tb':A <-> 'zhou':A)");
+        assert_eq!(best.any, "'~gsf1234':A | ('tb':A <-> 'zhou':A)");
+        let one = Query::parse("破损").expect("a query").asked(false);
+        assert_eq!(one.all, one.any, "one word: the same");
     }
 
     #[test]

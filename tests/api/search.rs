@@ -682,12 +682,17 @@ async fn one_ticket() -> (TestApp, ShopId, String, i64) {
 }
 
 #[tokio::test]
-async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_them() {
+async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and_folded_into_it() {
     let (app, shop, agent, id) = one_ticket().await;
     let drain = || async {
         aftersales::search::index::drain(&app.pool, 1_000)
             .await
             .expect("drains")
+    };
+    let fold = || async {
+        aftersales::search::index::fold(&app.pool, std::time::Duration::ZERO, 1_000)
+            .await
+            .expect("folds")
     };
     let doc = || async {
         sqlx::query_scalar::<_, String>("SELECT doc::text FROM ticket_search WHERE shop_id = $1 AND ticket_id = $2")
@@ -696,6 +701,16 @@ async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_
             .fetch_one(&app.pool)
             .await
             .expect("the ticket's document")
+    };
+    let added = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT doc::text FROM ticket_search_added WHERE shop_id = $1 AND ticket_id = $2",
+        )
+        .bind(shop)
+        .bind(id)
+        .fetch_optional(&app.pool)
+        .await
+        .expect("the words added")
     };
     let queued = || async {
         sqlx::query_as::<_, (String, i64, bool)>(
@@ -707,26 +722,49 @@ async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_
         .await
         .expect("queue")
     };
+    let found = |q: &'static str| {
+        let (app, agent) = (&app, &agent);
+        async move { ids(&search(app, agent, shop, &[("q", q)]).await) }
+    };
     drain().await;
+    let built = doc().await;
+    assert_eq!(added().await, None);
 
-    // A follow-up is queued as itself, not as its ticket: its words are added to the document.
+    // A follow-up is queued as itself, not as its ticket: its words are added beside the
+    // document, which is not written again.
     follow_up(&app, &agent, id, "已联系买家，约定明天回电").await;
     assert_eq!(queued().await, vec![("event".to_owned(), id, true)]);
     assert_eq!(drain().await, 1);
     follow_up(&app, &agent, id, "退款已经提交 SF1234").await;
     walk(&app, &agent, id, &[("investigating", json!({}))]).await;
     drain().await;
-    let added = doc().await;
+    assert_eq!(doc().await, built, "the document itself is not written again");
+    let words = added().await.expect("words added");
     for word in ["回电", "退款", "~gsf1234"] {
-        assert!(added.contains(&format!("'{word}'")), "{word} in {added}");
+        assert!(words.contains(&format!("'{word}'")), "{word} in {words}");
+        assert!(!built.contains(&format!("'{word}'")), "{word} not in {built}");
     }
-    let found = search(&app, &agent, shop, &[("q", "退款已经")]).await;
-    assert_eq!(ids(&found), vec![id]);
-    // The pieces stay apart: no phrase runs from one follow-up into the next.
-    let found = search(&app, &agent, shop, &[("q", "回电退款")]).await;
-    assert_eq!(ids(&found), Vec::<i64>::new(), "{found}");
 
-    // The same document as building it whole from the ticket and its timeline.
+    // Found by them, by them with words of the document (the description's 耳机), and not by a
+    // word of neither or a phrase that runs from one follow-up into the next.
+    let finds = || async {
+        (
+            found("退款已经").await,
+            found("耳机 回电").await,
+            found("sf1234 没有声音").await,
+            found("耳机 换货").await,
+            found("回电退款").await,
+        )
+    };
+    let none = Vec::<i64>::new();
+    let expected = (vec![id], vec![id], vec![id], none.clone(), none.clone());
+    assert_eq!(finds().await, expected, "with the words added beside the document");
+
+    // Folded: the document holds them, the same as building it whole, and nothing is beside it.
+    assert_eq!(fold().await, 1);
+    assert_eq!(added().await, None);
+    let folded = doc().await;
+    assert_eq!(finds().await, expected, "with the words folded into the document");
     sqlx::query("INSERT INTO search_pending (shop_id, kind, id) VALUES ($1, 'ticket', $2)")
         .bind(shop)
         .bind(id)
@@ -734,7 +772,26 @@ async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_
         .await
         .expect("queue the ticket");
     assert_eq!(drain().await, 1);
-    assert_eq!(doc().await, added, "added to = built whole");
+    assert_eq!(doc().await, folded, "folded = built whole");
+
+    // A document built whole while words wait beside it empties them (they are in it), and the
+    // next fold takes the empty row away.
+    follow_up(&app, &agent, id, "买家同意换货").await;
+    drain().await;
+    assert!(added().await.expect("added").contains("'换货'"));
+    assert_eq!(found("耳机 换货").await, vec![id]);
+    sqlx::query("INSERT INTO search_pending (shop_id, kind, id) VALUES ($1, 'ticket', $2)")
+        .bind(shop)
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .expect("queue the ticket");
+    drain().await;
+    assert_eq!(added().await.as_deref(), Some(""));
+    assert!(doc().await.contains("'换货'"));
+    assert_eq!(found("耳机 换货").await, vec![id]);
+    assert_eq!(fold().await, 1);
+    assert_eq!(added().await, None);
 
     // A ticket without a document yet has it built whole when an event of its comes.
     sqlx::query("DELETE FROM ticket_search WHERE shop_id = $1 AND ticket_id = $2")
@@ -743,12 +800,50 @@ async fn an_events_words_join_its_tickets_document_where_building_it_whole_puts_
         .execute(&app.pool)
         .await
         .expect("document gone");
-    follow_up(&app, &agent, id, "买家同意换货").await;
+    follow_up(&app, &agent, id, "快递已经拦截").await;
     assert_eq!(drain().await, 1);
     let rebuilt = doc().await;
-    for word in ["回电", "换货", "耳机"] {
+    for word in ["回电", "换货", "耳机", "拦截"] {
         assert!(rebuilt.contains(&format!("'{word}'")), "{word} in {rebuilt}");
     }
+    assert_eq!(added().await, None);
+}
+
+#[tokio::test]
+async fn only_quiet_or_grown_added_words_are_folded() {
+    let (app, shop, agent, id) = one_ticket().await;
+    let other = open(&app, &agent, shop, ORDER_NO, "complaint", "充电盒无法充电").await["id"]
+        .as_i64()
+        .expect("id");
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    follow_up(&app, &agent, id, "约定明天回电").await;
+    // Words enough to fold at once: the bigrams and characters of runs of distinct characters.
+    let chars: Vec<char> = (0x4e00u32..0x4e00 + 600).filter_map(char::from_u32).collect();
+    let long = chars.chunks(20).map(String::from_iter).collect::<Vec<_>>().join(" ");
+    follow_up(&app, &agent, other, &long).await;
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    let beside = || async {
+        sqlx::query_scalar::<_, i64>("SELECT ticket_id FROM ticket_search_added WHERE shop_id = $1 ORDER BY ticket_id")
+            .bind(shop)
+            .fetch_all(&app.pool)
+            .await
+            .expect("added")
+    };
+    assert_eq!(beside().await, vec![id, other]);
+    // Neither has been quiet an hour: only the one grown large is folded.
+    let hour = std::time::Duration::from_secs(3_600);
+    assert_eq!(
+        aftersales::search::index::fold(&app.pool, hour, 1_000)
+            .await
+            .expect("folds"),
+        1
+    );
+    assert_eq!(beside().await, vec![id]);
+    assert_eq!(ids(&search(&app, &agent, shop, &[("q", "耳机 回电")]).await), vec![id]);
 }
 
 #[tokio::test]
