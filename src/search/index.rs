@@ -432,16 +432,18 @@ macro_rules! write_whole {
 }
 
 /// The statement that writes the words added to tickets' documents, `rows` (the shop `$1`, the
-/// ticket, the words), in the order of the rows: added to what was added before; no words (a
-/// ticket whose document was just built whole, the words with it) empty what was added.
+/// ticket, the words, the time), in the order of the rows: added to what was added before; no
+/// words (a ticket whose document was just built whole, the words with it) empty what was added.
+/// The time comes with the rows: Citus refuses a function that is not immutable, `now()`, in the
+/// update of an `ON CONFLICT`.
 macro_rules! write_added {
     ($rows:literal) => {
         concat!(
-            "INSERT INTO ticket_search_added AS a (shop_id, ticket_id, doc) ",
+            "INSERT INTO ticket_search_added AS a (shop_id, ticket_id, doc, added_at) ",
             $rows,
             " ON CONFLICT (shop_id, ticket_id) DO UPDATE
                  SET doc = CASE WHEN EXCLUDED.doc = ''::tsvector THEN EXCLUDED.doc ELSE a.doc || EXCLUDED.doc END,
-                     added_at = now()"
+                     added_at = EXCLUDED.added_at"
         )
     };
 }
@@ -524,7 +526,7 @@ async fn index_tickets(
                     .execute(&mut *tx)
                     .await?;
             } else {
-                sqlx::query(write_added!("VALUES ($1, $2, $3::tsvector)"))
+                sqlx::query(write_added!("VALUES ($1, $2, $3::tsvector, now())"))
                     .bind(shop)
                     .bind(ticket)
                     .bind(doc)
@@ -538,7 +540,7 @@ async fn index_tickets(
             let (ids, docs): (Vec<i64>, Vec<&str>) = chunk.iter().copied().unzip();
             // A document built whole empties only added words that exist.
             sqlx::query(write_added!(
-                "SELECT $1, d.id, d.doc::tsvector FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+                "SELECT $1, d.id, d.doc::tsvector, now() FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
                  WHERE d.doc <> '' OR EXISTS (SELECT 1 FROM ticket_search_added x WHERE x.shop_id = $1 AND x.ticket_id = d.id)
                  ORDER BY d.id"
             ))
