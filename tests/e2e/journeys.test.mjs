@@ -1128,6 +1128,15 @@ test('an agent finds a closed ticket by a word from its follow-up with the heade
   assert.equal(await hit.locator('mark').first().textContent(), '破损', 'the word is marked where it was found');
   assert.match(await hit.locator('.search-where').textContent(), /跟进/);
   await page.screenshot({ path: 'screenshots/37-search-closed-ticket.png' });
+  // A word of its description (压扁) with one of its follow-up (照片) finds it too, and a word
+  // it holds nowhere beside them does not.
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('压扁 照片')}`);
+  await page.locator(`#search-results article[data-ticket="${id}"]`).waitFor();
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('压扁 照片 拦截')}`);
+  await page.waitForSelector('#search-results');
+  assert.equal(await page.locator(`#search-results article[data-ticket="${id}"]`).count(), 0, 'not a word it holds');
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('破损')}`);
+  await hit.waitFor();
   await Promise.all([page.waitForURL(new RegExp(`/tickets/${id}$`)), hit.locator('a.search-hit-link').click()]);
   assert.match(await page.textContent('.page-head'), new RegExp(`#${id}`));
   assert.match(await page.textContent('#timeline'), /外箱破损/);
