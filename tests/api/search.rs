@@ -847,6 +847,42 @@ async fn only_quiet_or_grown_added_words_are_folded() {
 }
 
 #[tokio::test]
+async fn what_the_indexer_wrote_is_merged_into_the_indexes_by_the_desks_own_role() {
+    let (app, shop, agent) = one_order().await;
+    let mut opened = Vec::new();
+    for i in 0..20 {
+        let id = open(
+            &app,
+            &agent,
+            shop,
+            ORDER_NO,
+            "complaint",
+            &format!("第{i}次 耳机左边没有声音"),
+        )
+        .await["id"]
+            .as_i64()
+            .expect("id");
+        opened.push(id);
+    }
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    // Written through GIN's pending list (the indexes' default), merged on the desk's
+    // connections (the indexes' owner), and nothing is left to merge after.
+    let merge = || async {
+        aftersales::search::index::merge_pending(&app.pool)
+            .await
+            .expect("merges")
+    };
+    assert!(merge().await > 0, "the new documents' entries were pending");
+    assert_eq!(merge().await, 0);
+    opened.reverse();
+    let found = ids(&search(&app, &agent, shop, &[("q", "耳机")]).await);
+    assert_eq!(found, opened[..found.len()], "found newest first from the merged index");
+    assert!(!found.is_empty());
+}
+
+#[tokio::test]
 async fn two_indexers_holding_the_same_tickets_the_other_way_round_both_finish() {
     let (app, shop, agent) = one_order().await;
     let mut tickets = Vec::new();
