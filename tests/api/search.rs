@@ -868,13 +868,21 @@ async fn what_the_indexer_wrote_is_merged_into_the_indexes_by_the_desks_own_role
         .await
         .expect("drains");
     // Written through GIN's pending list (the indexes' default), merged on the desk's
-    // connections (the indexes' owner), and nothing is left to merge after.
+    // connections (the indexes' owner), and nothing is left to merge after. On Citus the
+    // documents are in the workers' shards: the coordinator's indexes have nothing pending.
     let merge = || async {
         aftersales::search::index::merge_pending(&app.pool)
             .await
             .expect("merges")
     };
-    assert!(merge().await > 0, "the new documents' entries were pending");
+    let on_citus = {
+        let mut conn = app.pool.acquire().await.expect("connection");
+        aftersales::db::citus::is_distributed(&mut conn, "ticket_search")
+            .await
+            .expect("placement")
+    };
+    let first = merge().await;
+    assert!(on_citus || first > 0, "the new documents' entries were pending");
     assert_eq!(merge().await, 0);
     opened.reverse();
     let found = ids(&search(&app, &agent, shop, &[("q", "耳机")]).await);
