@@ -722,6 +722,15 @@ async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and
         .await
         .expect("queue")
     };
+    // The ticket listed to be built whole.
+    let queue_whole = || async {
+        sqlx::query("INSERT INTO search_pending (shop_id, kind, id) VALUES ($1, 'ticket', $2)")
+            .bind(shop)
+            .bind(id)
+            .execute(&app.pool)
+            .await
+            .expect("queue the ticket");
+    };
     let found = |q: &'static str| {
         let (app, agent) = (&app, &agent);
         async move { ids(&search(app, agent, shop, &[("q", q)]).await) }
@@ -765,12 +774,7 @@ async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and
     assert_eq!(added().await, None);
     let folded = doc().await;
     assert_eq!(finds().await, expected, "with the words folded into the document");
-    sqlx::query("INSERT INTO search_pending (shop_id, kind, id) VALUES ($1, 'ticket', $2)")
-        .bind(shop)
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .expect("queue the ticket");
+    queue_whole().await;
     assert_eq!(drain().await, 1);
     assert_eq!(doc().await, folded, "folded = built whole");
 
@@ -780,12 +784,7 @@ async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and
     drain().await;
     assert!(added().await.expect("added").contains("'换货'"));
     assert_eq!(found("耳机 换货").await, vec![id]);
-    sqlx::query("INSERT INTO search_pending (shop_id, kind, id) VALUES ($1, 'ticket', $2)")
-        .bind(shop)
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .expect("queue the ticket");
+    queue_whole().await;
     drain().await;
     assert_eq!(added().await.as_deref(), Some(""));
     assert!(doc().await.contains("'换货'"));
