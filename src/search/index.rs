@@ -364,9 +364,9 @@ pub async fn merge_pending(pool: &PgPool) -> sqlx::Result<i64> {
 const MERGE_EVERY: Duration = Duration::from_secs(5);
 
 /// The worker every server runs: indexes what is pending, merges the indexes' pending lists
-/// every [`MERGE_EVERY`] when it wrote since ([`merge_pending`]), then waits `every` before looking again (at once while
-/// there is more); every [`FOLD_EVERY`], when not working through a backlog, folds the added
-/// words of tickets quiet for [`QUIET`] into their documents.
+/// every [`MERGE_EVERY`] when it wrote since ([`merge_pending`]), then waits `every` before
+/// looking again (at once while there is more); every [`FOLD_EVERY`], when not working through
+/// a backlog, folds the added words of tickets quiet for [`QUIET`] into their documents.
 pub async fn run_worker(pool: PgPool, every: Duration) {
     let mut told = false;
     let mut folded = std::time::Instant::now();
@@ -562,8 +562,22 @@ async fn index_tickets(
         .collect();
     let wholes_in_order: Vec<(i64, &str)> = wholes.iter().map(|(ticket, doc)| (*ticket, doc.as_str())).collect();
     write_wholes(tx, shop, &wholes_in_order, one_by_one).await?;
+    let words: Vec<(i64, &str)> = words.into_iter().collect();
+    write_added_words(tx, shop, &words, one_by_one).await?;
+    Ok(wholes.len() + added.len())
+}
+
+/// Writes the words added to tickets' documents, `words` in ascending ticket order (no words: a
+/// document just built whole, whose added words are emptied where there are some): a statement a
+/// chunk, or a statement a ticket where `one_by_one` (see [`index_tickets`]).
+async fn write_added_words(
+    tx: &mut PgConnection,
+    shop: ShopId,
+    words: &[(i64, &str)],
+    one_by_one: bool,
+) -> sqlx::Result<()> {
     if one_by_one {
-        for (ticket, doc) in &words {
+        for (ticket, doc) in words {
             if doc.is_empty() {
                 sqlx::query("UPDATE ticket_search_added SET doc = ''::tsvector WHERE shop_id = $1 AND ticket_id = $2")
                     .bind(shop)
@@ -579,24 +593,23 @@ async fn index_tickets(
                     .await?;
             }
         }
-    } else {
-        let words: Vec<(i64, &str)> = words.into_iter().collect();
-        for chunk in words.chunks(CHUNK) {
-            let (ids, docs): (Vec<i64>, Vec<&str>) = chunk.iter().copied().unzip();
-            // A document built whole empties only added words that exist.
-            sqlx::query(write_added!(
-                "SELECT $1, d.id, d.doc::tsvector, now() FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
-                 WHERE d.doc <> '' OR EXISTS (SELECT 1 FROM ticket_search_added x WHERE x.shop_id = $1 AND x.ticket_id = d.id)
-                 ORDER BY d.id"
-            ))
-            .bind(shop)
-            .bind(&ids)
-            .bind(&docs)
-            .execute(&mut *tx)
-            .await?;
-        }
+        return Ok(());
     }
-    Ok(wholes.len() + added.len())
+    for chunk in words.chunks(CHUNK) {
+        let (ids, docs): (Vec<i64>, Vec<&str>) = chunk.iter().copied().unzip();
+        // A document built whole empties only added words that exist.
+        sqlx::query(write_added!(
+            "SELECT $1, d.id, d.doc::tsvector, now() FROM unnest($2::bigint[], $3::text[]) AS d(id, doc)
+             WHERE d.doc <> '' OR EXISTS (SELECT 1 FROM ticket_search_added x WHERE x.shop_id = $1 AND x.ticket_id = d.id)
+             ORDER BY d.id"
+        ))
+        .bind(shop)
+        .bind(&ids)
+        .bind(&docs)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Writes tickets' documents built whole, `docs` in ascending ticket order: a statement a chunk,

@@ -452,17 +452,18 @@ struct Levels {
 }
 
 fn levels(asked: &Asked, top: i64) -> Levels {
-    let levels = age::levels(top);
+    let (all, froms, belows) = side_levels(&asked.all, top);
+    let (any, _, _) = side_levels(&asked.any, top);
     Levels {
-        all: levels.iter().map(|l| l.tsquery(&asked.all)).collect(),
-        any: levels.iter().map(|l| l.tsquery(&asked.any)).collect(),
-        froms: levels.iter().map(|l| l.from).collect(),
-        belows: levels.iter().map(|l| l.below).collect(),
+        all,
+        any,
+        froms,
+        belows,
     }
 }
 
-/// The `tsquery` of each age level below `top` and the levels' id ranges, for the buyers' and
-/// orders' documents (one each).
+/// The `tsquery` of each age level below `top` and the levels' id ranges: for the buyers' and
+/// orders' documents (one each), and each half of [`levels`].
 fn side_levels(tsquery: &str, top: i64) -> (Vec<String>, Vec<i64>, Vec<i64>) {
     let levels = age::levels(top);
     (
