@@ -236,6 +236,138 @@ ON CONFLICT (shop_id, dim, span, start, value) DO UPDATE SET
     resolve_buckets = EXCLUDED.resolve_buckets, resolve_counts = EXCLUDED.resolve_counts,
     resolve_max = EXCLUDED.resolve_max";
 
+/// Which figures of a stale day are to be recounted: a set of [`FAMILIES`], as the bits of
+/// `report_stale.figures` (migration `…_report_marks_name_their_figures` says which change marks
+/// which). A recount of some of them leaves the others of its days as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Figures(i16);
+
+impl Figures {
+    pub const NONE: Figures = Figures(0);
+    /// Lines signed and returned, by the signing day.
+    pub const LINES: Figures = Figures(1);
+    /// Orders paid, refunded (for quality) and complained of, by the payment day.
+    pub const ORDERS: Figures = Figures(2);
+    /// Tickets opened and their refunds, by the opening day.
+    pub const OPENED: Figures = Figures(4);
+    /// Tickets closed and their time to resolve, by the closing day.
+    pub const CLOSED: Figures = Figures(8);
+    /// Refunds paid, by the day of each move to `refunded`.
+    pub const REFUNDS: Figures = Figures(16);
+    /// Every figure: what a mark asks for when it does not say.
+    pub const ALL: Figures = Figures(31);
+
+    /// The figures named by a mark's bits (bits beyond [`Figures::ALL`] are none of them).
+    pub fn from_bits(bits: i16) -> Figures {
+        Figures(bits & Figures::ALL.0)
+    }
+
+    /// The bits of `report_stale.figures` that name these figures.
+    pub fn bits(self) -> i16 {
+        self.0
+    }
+
+    pub fn contains(self, other: Figures) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The families of figures in the set, in the order they are filled.
+    fn families(self) -> impl Iterator<Item = &'static Family> {
+        FAMILIES.iter().filter(move |family| self.contains(family.figures))
+    }
+}
+
+impl std::ops::BitOr for Figures {
+    type Output = Figures;
+    fn bitor(self, other: Figures) -> Figures {
+        Figures(self.0 | other.0)
+    }
+}
+
+/// Figures counted together: the fills that count them and the columns of `report_days` they
+/// write, each with its value when nothing is counted.
+struct Family {
+    figures: Figures,
+    fills: &'static [&'static str],
+    columns: &'static [(&'static str, &'static str)],
+}
+
+/// Every figure of a day row, by family; each column of `report_days` is written by the fills of
+/// one family only (a test holds the fills' columns to these lists).
+const FAMILIES: [Family; 5] = [
+    Family {
+        figures: Figures::LINES,
+        fills: &[FILL_LINES],
+        columns: &[("lines_signed", "0"), ("lines_returned", "0")],
+    },
+    Family {
+        figures: Figures::ORDERS,
+        fills: &[FILL_ORDERS, FILL_ORDER_LINES],
+        columns: &[
+            ("orders_paid", "0"),
+            ("orders_refunded", "0"),
+            ("orders_quality", "0"),
+            ("orders_complained", "0"),
+        ],
+    },
+    Family {
+        figures: Figures::OPENED,
+        fills: &[FILL_OPENED],
+        columns: &[
+            ("tickets_opened", "0"),
+            ("tickets_refunded", "0"),
+            ("refund_fen", "0"),
+            ("tickets_refund_estimated", "0"),
+            ("refund_estimated_fen", "0"),
+        ],
+    },
+    Family {
+        figures: Figures::CLOSED,
+        fills: &[FILL_CLOSED],
+        columns: &[
+            ("tickets_closed", "0"),
+            ("resolve_seconds", "0"),
+            ("resolve_buckets", "'{}'"),
+            ("resolve_counts", "'{}'"),
+            ("resolve_max", "'{}'"),
+        ],
+    },
+    Family {
+        figures: Figures::REFUNDS,
+        fills: &[FILL_REFUNDS],
+        columns: &[("refunds_paid_fen", "0")],
+    },
+];
+
+/// `column = nothing, …` for the columns of `families` (joined by `joiner`).
+fn nothing_counted<'a>(families: impl Iterator<Item = &'a Family>, joiner: &str) -> String {
+    families
+        .flat_map(|family| family.columns.iter())
+        .map(|(column, nothing)| format!("{column} = {nothing}"))
+        .collect::<Vec<_>>()
+        .join(joiner)
+}
+
+/// Sets the figures of `figures` to nothing in the day rows of a shop (`$1`) from one day to
+/// another (`$2`, `$3`), before they are counted again; the other figures stay.
+fn figures_cleared(figures: Figures) -> String {
+    format!(
+        "UPDATE report_days SET {} WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3 AND NOT ({})",
+        nothing_counted(figures.families(), ", "),
+        nothing_counted(figures.families(), " AND "),
+    )
+}
+
+/// Deletes the day rows of [`figures_cleared`]'s days that hold no figure any more (a full
+/// recount writes no such row: each fill's rows count at least one line, order or ticket, or a
+/// refund).
+fn emptied_rows_deleted() -> String {
+    format!(
+        "DELETE FROM report_days WHERE shop_id = $1 AND span = 'day' AND start BETWEEN $2 AND $3 AND {}",
+        nothing_counted(Figures::ALL.families(), " AND "),
+    )
+}
+
 /// The month rows of the groups `$2`/`$3` in the months `$4` (their first days): the sums of
 /// their day rows.
 const FILL_MONTHS: &str = "
@@ -460,16 +592,16 @@ async fn recount(
     sqlx::query(memory).execute(&mut *tx).await?;
     // Read inside the lock (a refresh that ran meanwhile has recounted its days), deleted by id
     // at the end: marks made while this recount runs stay for the next one.
-    let marks: Vec<(i64, NaiveDate)> =
-        sqlx::query_as("SELECT id, day FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3")
+    let marks: Vec<(i64, NaiveDate, i16)> =
+        sqlx::query_as("SELECT id, day, figures FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3")
             .bind(shop)
             .bind(first)
             .bind(last)
             .fetch_all(&mut *tx)
             .await?;
     let (Some(from_day), Some(to_day)) = (
-        marks.iter().map(|(_, day)| *day).min(),
-        marks.iter().map(|(_, day)| *day).max(),
+        marks.iter().map(|(_, day, _)| *day).min(),
+        marks.iter().map(|(_, day, _)| *day).max(),
     ) else {
         tx.commit().await?;
         return Ok(Some(0));
@@ -487,27 +619,38 @@ async fn recount(
     // What the days held before, to recount only the month rows of groups that changed (a
     // ticket that moves changes a few groups of a day; its month has thousands).
     let before = fingerprints(&mut tx, shop, from_day, to_day).await?;
-    sqlx::query(DAYS_CLEARED)
+    // Only the figures the marks ask for: a complaint on an old order changes its payment day's
+    // order figures, not the lines signed on it or the tickets opened on it.
+    let figures = marks.iter().fold(Figures::NONE, |figures, (_, _, bits)| {
+        figures | Figures::from_bits(*bits)
+    });
+    let cleared = if figures == Figures::ALL {
+        DAYS_CLEARED.to_string()
+    } else {
+        figures_cleared(figures)
+    };
+    sqlx::query(sqlx::AssertSqlSafe(cleared))
         .bind(shop)
         .bind(from_day)
         .bind(to_day)
         .execute(&mut *tx)
         .await?;
     let quality: Vec<&str> = QUALITY_REASONS.to_vec();
-    for fill in [
-        FILL_LINES,
-        FILL_ORDERS,
-        FILL_ORDER_LINES,
-        FILL_OPENED,
-        FILL_CLOSED,
-        FILL_REFUNDS,
-    ] {
+    for &fill in figures.families().flat_map(|family| family.fills.iter()) {
         sqlx::query(fill)
             .bind(shop)
             .bind(from)
             .bind(to)
             .bind(&zone_name)
             .bind(&quality)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if figures != Figures::ALL {
+        sqlx::query(sqlx::AssertSqlSafe(emptied_rows_deleted()))
+            .bind(shop)
+            .bind(from_day)
+            .bind(to_day)
             .execute(&mut *tx)
             .await?;
     }
@@ -539,7 +682,7 @@ async fn recount(
             .execute(&mut *tx)
             .await?;
     }
-    let ids: Vec<i64> = marks.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = marks.iter().map(|(id, _, _)| *id).collect();
     sqlx::query("DELETE FROM report_stale WHERE shop_id = $1 AND id = ANY($2)")
         .bind(shop)
         .bind(&ids)
@@ -893,6 +1036,76 @@ mod tests {
 
     fn period(from: &str, to: &str) -> Period {
         Period::new(day(from), day(to)).expect("valid")
+    }
+
+    /// The columns a fill's `INSERT` writes besides the row's key.
+    fn written(fill: &str) -> Vec<String> {
+        let list = fill
+            .split("INSERT INTO report_days (")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("a fill inserts into report_days");
+        list.split(',')
+            .map(|column| column.trim().to_string())
+            .filter(|column| !["shop_id", "dim", "span", "start", "value"].contains(&column.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn each_family_clears_exactly_the_columns_its_fills_write() {
+        let mut every = Vec::new();
+        for family in &FAMILIES {
+            let mut by_fills: Vec<String> = family.fills.iter().flat_map(|fill| written(fill)).collect();
+            by_fills.sort();
+            by_fills.dedup();
+            let mut cleared: Vec<String> = family.columns.iter().map(|(c, _)| c.to_string()).collect();
+            cleared.sort();
+            assert_eq!(by_fills, cleared, "{:?}", family.figures);
+            every.extend(cleared);
+        }
+        // No column is written by two families, and the month rows sum every one of them.
+        let count = every.len();
+        every.sort();
+        every.dedup();
+        assert_eq!(every.len(), count, "{every:?}");
+        let mut summed = written(FILL_MONTHS);
+        summed.sort();
+        assert_eq!(summed, every);
+        // Every fill belongs to one family.
+        let fills: Vec<&str> = FAMILIES.iter().flat_map(|f| f.fills.iter().copied()).collect();
+        for fill in [
+            FILL_LINES,
+            FILL_ORDERS,
+            FILL_ORDER_LINES,
+            FILL_OPENED,
+            FILL_CLOSED,
+            FILL_REFUNDS,
+        ] {
+            assert_eq!(fills.iter().filter(|f| **f == fill).count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_recount_of_some_figures_runs_their_fills_and_clears_only_their_columns() {
+        let orders_and_refunds = Figures::ORDERS | Figures::REFUNDS;
+        let fills: Vec<&str> = orders_and_refunds
+            .families()
+            .flat_map(|f| f.fills.iter().copied())
+            .collect();
+        assert_eq!(fills, vec![FILL_ORDERS, FILL_ORDER_LINES, FILL_REFUNDS]);
+        let cleared = figures_cleared(orders_and_refunds);
+        assert!(cleared.contains("orders_complained = 0"), "{cleared}");
+        assert!(cleared.contains("refunds_paid_fen = 0"), "{cleared}");
+        assert!(!cleared.contains("lines_signed"), "{cleared}");
+        assert!(!cleared.contains("tickets_opened"), "{cleared}");
+        assert_eq!(Figures::ALL.families().count(), FAMILIES.len());
+        assert_eq!(Figures::NONE.families().count(), 0);
+        assert_eq!(
+            Figures::LINES | Figures::ORDERS | Figures::OPENED | Figures::CLOSED | Figures::REFUNDS,
+            Figures::ALL
+        );
+        assert_eq!(Figures::from_bits(-1), Figures::ALL);
+        assert!(emptied_rows_deleted().contains("resolve_buckets = '{}'"));
     }
 
     #[test]

@@ -1466,3 +1466,135 @@ async fn a_recount_finds_its_days_rows_by_their_day() {
         );
     }
 }
+
+/// The days stale for the report figures, each with the figures asked for (`report_stale.figures`).
+async fn stale(d: &Data) -> Vec<(chrono::NaiveDate, i16)> {
+    sqlx::query_as(
+        "SELECT day, bit_or(figures)::smallint FROM report_stale WHERE shop_id = $1 GROUP BY day ORDER BY day",
+    )
+    .bind(d.shop)
+    .fetch_all(&d.app.pool)
+    .await
+    .expect("marks")
+}
+
+/// Every row of the shop's figures, day and month rows, with a digest of all it holds.
+async fn figures(d: &Data) -> Vec<(String, String, chrono::NaiveDate, String, String)> {
+    sqlx::query_as(
+        "SELECT dim, span, start, value, md5(r::text) FROM report_days r WHERE shop_id = $1
+         ORDER BY dim, span, start, value",
+    )
+    .bind(d.shop)
+    .fetch_all(&d.app.pool)
+    .await
+    .expect("figures")
+}
+
+/// What the recount of the marked figures left, against a recount of every figure of every day.
+async fn as_if_counted_whole(d: &Data) {
+    report(d, "day").await;
+    assert!(stale(d).await.is_empty());
+    let marked = figures(d).await;
+    sqlx::query("SELECT report_mark_shop($1)")
+        .bind(d.shop)
+        .execute(&d.app.pool)
+        .await
+        .expect("every day marked");
+    report(d, "day").await;
+    assert_eq!(marked, figures(d).await);
+}
+
+/// A ticket marks only the figures it can change. A complaint on order B (paid 03-03, signed for
+/// 03-06) marks its opening day's ticket figures and B's payment day's order figures, not the day
+/// B was signed for: no complaint changes a return rate. A return marks its order's signing day's
+/// line figures too, and its refund the refund's day. Whatever was marked, the recount leaves
+/// every row as a recount of every figure of every day does.
+#[tokio::test]
+async fn a_ticket_marks_only_the_figures_it_can_change_and_their_recount_is_a_whole_ones() {
+    let d = data().await;
+    report(&d, "day").await;
+    assert!(stale(&d).await.is_empty());
+    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
+    let shop = aftersales::shops::get(&d.app.pool, d.shop)
+        .await
+        .expect("query")
+        .expect("shop");
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+    use aftersales::reports::rollup::Figures;
+    let bits = Figures::bits;
+
+    open(
+        &state,
+        &d.supervisor,
+        &shop,
+        json!({ "kind": "complaint", "order_no": "B", "reason": "quality",
+        "opened_at": local("2025-03-20 10:00") }),
+    )
+    .await;
+    assert_eq!(
+        stale(&d).await,
+        vec![
+            (day("2025-03-03"), bits(Figures::ORDERS)),
+            (day("2025-03-20"), bits(Figures::OPENED)),
+        ]
+    );
+    let after = report(&d, "day").await;
+    assert_eq!(parts(&after["summary"]["complaint_rate"]), (2, 4), "C and now B");
+    assert_eq!(parts(&after["summary"]["return_rate"]), (1, 4), "unchanged");
+    assert_eq!(after["summary"]["tickets"], 5);
+    as_if_counted_whole(&d).await;
+
+    // A return on C's line (signed for 03-12), accepted, then refunded on 03-25.
+    let returned = open(
+        &state,
+        &d.supervisor,
+        &shop,
+        json!({ "kind": "return", "order_no": "C", "sku": "SKU-3", "reason": "quality",
+        "refund_fen": 2000, "opened_at": local("2025-03-21 10:00") }),
+    )
+    .await;
+    walk(&state, &d.supervisor, returned, &[Status::Approved], "2025-03-22 10:00").await;
+    assert_eq!(
+        stale(&d).await,
+        vec![
+            (day("2025-03-10"), bits(Figures::ORDERS)),
+            (day("2025-03-12"), bits(Figures::LINES)),
+            (day("2025-03-21"), bits(Figures::OPENED)),
+        ]
+    );
+    let after = report(&d, "day").await;
+    assert_eq!(parts(&after["summary"]["return_rate"]), (2, 4), "T1 and C's line");
+    as_if_counted_whole(&d).await;
+
+    let mut version = 2;
+    for to in [Status::BuyerShipped, Status::Received, Status::Refunded, Status::Closed] {
+        version = service::transition(
+            &state.pool,
+            &state.calendar(),
+            &d.supervisor,
+            returned,
+            NewTransition {
+                carrier: (to == Status::BuyerShipped).then_some(aftersales::rules::shipment::Carrier::Yto),
+                tracking_no: (to == Status::BuyerShipped).then(|| "YT1234567890124".to_string()),
+                ..NewTransition::plain(to, version)
+            },
+            local("2025-03-25 10:00"),
+        )
+        .await
+        .map_err(|e| e.to_string())
+        .expect("moves")
+        .version;
+    }
+    let marks = stale(&d).await;
+    assert!(
+        marks.contains(&(day("2025-03-25"), bits(Figures::REFUNDS | Figures::CLOSED))),
+        "{marks:?}"
+    );
+    assert!(
+        !marks.iter().any(|(_, figures)| *figures == bits(Figures::ALL)),
+        "{marks:?}"
+    );
+    let after = report(&d, "day").await;
+    assert_eq!(parts(&after["summary"]["refund_rate"]), (3, 4), "A, B and now C");
+    as_if_counted_whole(&d).await;
+}
