@@ -331,11 +331,16 @@ pub async fn build_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
     built
 }
 
-/// The documents' GIN indexes whose pending lists [`merge_pending`] merges (the added words'
-/// index takes its entries at once: it has none).
-const PENDING_MERGED: [&str; 3] = ["ticket_search_doc", "buyer_search_doc", "order_search_doc"];
+/// The GIN indexes whose pending lists [`merge_pending`] merges: the documents' and the added
+/// words' (whose list is kept short: migration `…_added_words_pending_briefly`).
+const PENDING_MERGED: [&str; 4] = [
+    "ticket_search_doc",
+    "buyer_search_doc",
+    "order_search_doc",
+    "ticket_search_added_doc",
+];
 
-/// Merges the pending lists of the documents' GIN indexes into the indexes; returns how many
+/// Merges the pending lists of the search's GIN indexes into the indexes; returns how many
 /// pages they held.
 ///
 /// A GIN index keeps new entries in a pending list that every search reads whole, and merges it

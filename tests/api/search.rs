@@ -883,6 +883,29 @@ async fn what_the_indexer_wrote_is_merged_into_the_indexes_by_the_desks_own_role
     let first = merge().await;
     assert!(on_citus || first > 0, "the new documents' entries were pending");
     assert_eq!(merge().await, 0);
+    // A follow-up's words, added beside its ticket's document, go through the added words'
+    // short pending list and are merged with the rest.
+    let followed = opened[0];
+    follow_up(&app, &agent, followed, "约定明天回电").await;
+    aftersales::search::index::drain(&app.pool, 1_000)
+        .await
+        .expect("drains");
+    let beside: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ticket_search_added WHERE shop_id = $1 AND ticket_id = $2 AND doc <> ''::tsvector",
+    )
+    .bind(shop)
+    .bind(followed)
+    .fetch_one(&app.pool)
+    .await
+    .expect("added words");
+    assert_eq!(beside, 1, "added beside the document, which was not written again");
+    let added = merge().await;
+    assert!(on_citus || added > 0, "the added words' entries were pending");
+    assert_eq!(merge().await, 0);
+    assert_eq!(
+        ids(&search(&app, &agent, shop, &[("q", "耳机 回电")]).await),
+        vec![followed]
+    );
     opened.reverse();
     let found = ids(&search(&app, &agent, shop, &[("q", "耳机")]).await);
     assert_eq!(found, opened[..found.len()], "found newest first from the merged index");

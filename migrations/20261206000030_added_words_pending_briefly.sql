@@ -1,0 +1,12 @@
+-- The words added to tickets' documents go through a short GIN pending list (issue 17). Entered
+-- in the index at once (`fastupdate` off), each follow-up's words cost their ticket's whole small
+-- document again, entry by entry: on the generated 1,000,000-ticket shop the added words'
+-- statement was the largest part of a follow-up's PostgreSQL time after its own (4.1 ms for a
+-- batch of 24). Kept in a pending list of at most 64 kB (the least PostgreSQL allows: about
+-- eight pages, which every search of the added words reads whole) and merged by the writer that
+-- fills it, or by the search's worker a few seconds after it wrote (`search::index::
+-- merge_pending`), the entries go into the index many at a time. Alternated on that shop: 1,803
+-- and 1,942 follow-ups a second against 1,702, the search after them 366 and 408 a second
+-- against 409; with the 4 MB default list instead (the 2026-12-06 measurement), searches read
+-- hundreds of pending pages (docs/PERFORMANCE.md).
+ALTER INDEX ticket_search_added_doc SET (fastupdate = on, gin_pending_list_limit = 64);
