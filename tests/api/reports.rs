@@ -289,6 +289,17 @@ async fn data() -> Data {
     }
 }
 
+/// The desk's state on the data's clock, and the data's shop: what a test opens and moves
+/// tickets with.
+async fn desk(d: &Data) -> (aftersales::state::AppState, aftersales::shops::Shop) {
+    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
+    let shop = aftersales::shops::get(&d.app.pool, d.shop)
+        .await
+        .expect("query")
+        .expect("shop");
+    (state, shop)
+}
+
 async fn report(d: &Data, by: &str) -> Value {
     report_of(d, "2025-03-01", "2025-03-31", by).await
 }
@@ -343,11 +354,7 @@ async fn a_return_accepted_on_a_line_signed_for_on_its_own_day_is_counted_on_tha
     // A return of that line is opened and accepted three weeks later: the day the line was
     // signed for (neither the ticket's days nor its order's, and outside the span between them)
     // is counted again.
-    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
-    let shop = aftersales::shops::get(&d.app.pool, d.shop)
-        .await
-        .expect("query")
-        .expect("shop");
+    let (state, shop) = desk(&d).await;
     let ticket = open(
         &state,
         &d.supervisor,
@@ -573,11 +580,7 @@ async fn the_figures_follow_orders_and_tickets_that_change_after_a_report_was_re
     )
     .await;
     // B's return is accepted and refunded (an old order: its days in early March change).
-    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
-    let shop = aftersales::shops::get(&d.app.pool, d.shop)
-        .await
-        .expect("query")
-        .expect("shop");
+    let (state, shop) = desk(&d).await;
     let t6 = open(
         &state,
         &d.supervisor,
@@ -1036,11 +1039,7 @@ async fn step(
 /// To the hand-computed March: T6, a refund on D (paid ¥100) agreed in full and refunded in part,
 /// ¥40; T7, a logistics case on C (SKU-3, paid ¥100) resolved by refund, which records no amount.
 async fn with_partial_and_logistics_refunds(d: &Data) {
-    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
-    let shop = aftersales::shops::get(&d.app.pool, d.shop)
-        .await
-        .expect("query")
-        .expect("shop");
+    let (state, shop) = desk(d).await;
     let t6 = open(
         &state,
         &d.supervisor,
@@ -1526,11 +1525,7 @@ async fn a_ticket_marks_only_the_figures_it_can_change_and_their_recount_is_a_wh
     let d = data().await;
     report(&d, "day").await;
     assert!(stale(&d).await.is_empty());
-    let state = aftersales::state::AppState::new(d.app.pool.clone()).with_clock(d.app.clock.clone());
-    let shop = aftersales::shops::get(&d.app.pool, d.shop)
-        .await
-        .expect("query")
-        .expect("shop");
+    let (state, shop) = desk(&d).await;
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
     use aftersales::reports::rollup::Figures;
     let bits = Figures::bits;
