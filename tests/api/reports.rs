@@ -21,6 +21,8 @@
 //! paid A–D), quality refund rate 1/4 (A), complaint rate 1/4 (C), time to resolve over 12, 24,
 //! 48 h: average 28 h, p90 48 h. Previous: return 0/1, refund 1/1, so −50 pp.
 
+use std::collections::BTreeMap;
+
 use aftersales::auth::{CurrentUser, Role};
 use aftersales::ids::{ShopId, TicketId, UserId};
 use aftersales::rules::rejection::RejectionReason;
@@ -1593,5 +1595,76 @@ async fn a_ticket_marks_only_the_figures_it_can_change_and_their_recount_is_a_wh
     );
     let after = report(&d, "day").await;
     assert_eq!(parts(&after["summary"]["refund_rate"]), (3, 4), "A, B and now C");
+    as_if_counted_whole(&d).await;
+}
+
+/// Every row of the shop's figures with the transaction that last wrote it and a digest of all it
+/// holds.
+async fn versions(d: &Data) -> BTreeMap<(String, String, chrono::NaiveDate, String), (String, String)> {
+    let rows: Vec<(String, String, chrono::NaiveDate, String, String, String)> = sqlx::query_as(
+        "SELECT dim, span, start, value, xmin::text, md5(r::text) FROM report_days r WHERE shop_id = $1",
+    )
+    .bind(d.shop)
+    .fetch_all(&d.app.pool)
+    .await
+    .expect("figures");
+    rows.into_iter()
+        .map(|(dim, span, start, value, version, digest)| ((dim, span, start, value), (version, digest)))
+        .collect()
+}
+
+/// A recount writes only the rows whose figures change. A second complaint on order B (already
+/// complained of) marks B's payment day, 03-03, for its order figures; counted again they are
+/// what they were, so none of that day's rows is written again — nor is any other row whose
+/// figures stay — while the rows of the day the complaint was opened on are.
+#[tokio::test]
+async fn a_recount_writes_only_the_rows_whose_figures_change() {
+    let d = data().await;
+    let (state, shop) = desk(&d).await;
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+    use aftersales::reports::rollup::Figures;
+    let complaint =
+        |opened: &str| json!({ "kind": "complaint", "order_no": "B", "reason": "quality", "opened_at": local(opened) });
+    open(&state, &d.supervisor, &shop, complaint("2025-03-20 10:00")).await;
+    report(&d, "day").await;
+    let before = versions(&d).await;
+
+    open(&state, &d.supervisor, &shop, complaint("2025-03-24 10:00")).await;
+    assert_eq!(
+        stale(&d).await,
+        vec![
+            (day("2025-03-03"), Figures::ORDERS.bits()),
+            (day("2025-03-24"), Figures::OPENED.bits())
+        ]
+    );
+    let after_report = report(&d, "day").await;
+    assert_eq!(after_report["summary"]["tickets"], 6);
+    assert!(stale(&d).await.is_empty());
+    let after = versions(&d).await;
+
+    let payment_day: Vec<_> = before
+        .keys()
+        .filter(|(_, span, start, _)| span == "day" && *start == day("2025-03-03"))
+        .collect();
+    assert!(
+        payment_day.len() >= 3,
+        "B's day has its total, SKU and category rows: {payment_day:?}"
+    );
+    let mut rewritten = Vec::new();
+    for (key, (version, digest)) in &before {
+        match after.get(key) {
+            Some((v, g)) if g == digest && v != version => rewritten.push(key.clone()),
+            _ => {}
+        }
+    }
+    assert!(
+        rewritten.is_empty(),
+        "rows written again with the same figures: {rewritten:?}"
+    );
+    let opened: Vec<_> = after
+        .keys()
+        .filter(|(_, span, start, _)| span == "day" && *start == day("2025-03-24"))
+        .collect();
+    assert!(!opened.is_empty(), "the opening day's rows are written");
     as_if_counted_whole(&d).await;
 }
