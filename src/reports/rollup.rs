@@ -780,7 +780,9 @@ fn figure_columns(columns: &str) -> Vec<&str> {
 /// `fill` made to write only the rows whose figures it changes (an unchanged row is not written
 /// again: no new row version, no index entry, not even the lock an `ON CONFLICT` that leaves a
 /// row takes on it), answering every row it counted — dimension, value, day — and whether it was
-/// written. Measured on a day of 723 rows of a 100,000-ticket shop: 17–19 ms, against 43 for
+/// written. Every table it reads is named with the shop (`$1`), so that on Citus the whole
+/// statement goes to the shop's node (a subquery correlated to a CTE is refused otherwise).
+/// Measured on a day of 723 rows of a 100,000-ticket shop: 17–19 ms, against 43 for
 /// the fill that writes every row again (and 14 more to set them to nothing before).
 fn changes_only(fill: &str) -> String {
     let Some((with, columns, rows, conflict)) = fill_parts(fill) else {
@@ -798,7 +800,7 @@ fn changes_only(fill: &str) -> String {
         "{with}, counted ({columns}) AS ({rows}), changed AS (
              SELECT * FROM counted c WHERE NOT EXISTS (
                  SELECT 1 FROM report_days r
-                 WHERE r.shop_id = c.shop_id AND r.dim = c.dim AND r.span = c.span AND r.start = c.start
+                 WHERE r.shop_id = $1 AND r.dim = c.dim AND r.span = c.span AND r.start = c.start
                    AND r.value = c.value AND ({}) IS NOT DISTINCT FROM ({}))
          ), written AS (
              INSERT INTO report_days ({columns}) SELECT {columns} FROM changed
