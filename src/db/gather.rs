@@ -5,7 +5,8 @@
 //! outbox, the webhooks), and commits. So while earlier writes of a kind are under way, the
 //! writes of that kind asked for meanwhile wait together and go in one statement when a writer
 //! is free: the busier the desk, the more rows a statement carries; a write asked for alone goes
-//! at once. Each request is answered once its statement has ended, as it would be alone. What a
+//! at once, once the requests already ready to run have asked for theirs (no timer: a quiet desk
+//! waits for nothing). Each request is answered once its statement has ended, as it would be alone. What a
 //! kind of write does with several at once — one statement, and each alone again if the database
 //! refused that statement ([`refused`]), so that each request gets its own answer and none fails
 //! for another's — is [`write_together`]; what a kind writes, several at once or one, is its
