@@ -1493,14 +1493,11 @@ async fn stale(d: &Data) -> Vec<(chrono::NaiveDate, i16)> {
 
 /// Every row of the shop's figures, day and month rows, with a digest of all it holds.
 async fn figures(d: &Data) -> Vec<(String, String, chrono::NaiveDate, String, String)> {
-    sqlx::query_as(
-        "SELECT dim, span, start, value, md5(r::text) FROM report_days r WHERE shop_id = $1
-         ORDER BY dim, span, start, value",
-    )
-    .bind(d.shop)
-    .fetch_all(&d.app.pool)
-    .await
-    .expect("figures")
+    versions(d)
+        .await
+        .into_iter()
+        .map(|((dim, span, start, value), (_, digest))| (dim, span, start, value, digest))
+        .collect()
 }
 
 /// What the recount of the marked figures left, against a recount of every figure of every day.
