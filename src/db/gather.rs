@@ -4,9 +4,10 @@
 //! its tables' statement triggers (the report marks, the open counts, the search queue, the live
 //! outbox, the webhooks), and commits. So while earlier writes of a kind are under way, the
 //! writes of that kind asked for meanwhile wait together and go in one statement when a writer
-//! is free: the busier the desk, the more rows a statement carries; a write asked for alone goes
-//! at once, once the requests already ready to run have asked for theirs (no timer: a quiet desk
-//! waits for nothing). Each request is answered once its statement has ended, as it would be alone. What a
+//! is free: the busier the desk, the more rows a statement carries. A write asked for alone goes
+//! once the requests already ready to run have asked for theirs and, while another statement is
+//! under way, once a second write joins it or that statement ends (no timer: a quiet desk waits
+//! for nothing). Each request is answered once its statement has ended, as it would be alone. What a
 //! kind of write does with several at once — one statement, and each alone again if the database
 //! refused that statement ([`refused`]), so that each request gets its own answer and none fails
 //! for another's — is [`write_together`]; what a kind writes, several at once or one, is its
@@ -165,6 +166,24 @@ async fn gather<J: Together>(
             tokio::task::yield_now().await;
             take_waiting(&mut waiting, &mut batch, most_at_once);
         }
+        if batch.len() == 1 && writers > 1 {
+            // Still alone while another statement is under way: it waits for a second write or
+            // for that statement's end, whichever comes first, rather than going as a second
+            // statement of one. At four connections, as the peer comparison creates tickets, the
+            // two writers took one ticket a statement each (1.2 on average), at twice a gathered
+            // ticket's cost to PostgreSQL (docs/PERFORMANCE.md).
+            let others = u32::try_from(writers - 1).unwrap_or(u32::MAX);
+            tokio::select! {
+                biased;
+                next = waiting.recv() => {
+                    if let Some(next) = next {
+                        batch.push(next);
+                        take_waiting(&mut waiting, &mut batch, most_at_once);
+                    }
+                }
+                ended = free.acquire_many(others) => drop(ended),
+            }
+        }
         let pool = pool.clone();
         tokio::spawn(async move {
             write(&pool, batch).await;
@@ -253,18 +272,30 @@ mod tests {
     struct Noted {
         n: usize,
         statements: Arc<std::sync::Mutex<Vec<Vec<usize>>>>,
+        /// Holds the statement that makes this write until notified.
+        held: Option<Arc<tokio::sync::Notify>>,
+    }
+
+    impl Noted {
+        async fn held(jobs: &[Noted]) {
+            for held in jobs.iter().filter_map(|job| job.held.as_ref()) {
+                held.notified().await;
+            }
+        }
     }
 
     impl Together for Noted {
         type Stored = ();
 
         async fn several(_: &PgPool, jobs: &[Noted]) -> sqlx::Result<Vec<()>> {
+            Noted::held(jobs).await;
             let made = jobs.iter().map(|job| job.n).collect();
             jobs[0].statements.lock().expect("notes").push(made);
             Ok(vec![(); jobs.len()])
         }
 
         async fn one(_: &PgPool, job: &Noted) -> sqlx::Result<()> {
+            Noted::held(std::slice::from_ref(job)).await;
             job.statements.lock().expect("notes").push(vec![job.n]);
             Ok(())
         }
@@ -282,7 +313,13 @@ mod tests {
             let (gathered, statements) = (gathered.clone(), statements.clone());
             async move {
                 asked.await.expect("the first write asked");
-                gathered.write(Noted { n: 2, statements }).await
+                gathered
+                    .write(Noted {
+                        n: 2,
+                        statements,
+                        held: None,
+                    })
+                    .await
             }
         });
         // The second request waits to be ready, the writer for a write.
@@ -292,11 +329,56 @@ mod tests {
         let job = Noted {
             n: 1,
             statements: statements.clone(),
+            held: None,
         };
         // The first write is asked for (waking the writer), then the second request is ready.
         let (first, _) = tokio::join!(gathered.write(job), async { first_asked.send(()) });
         first.expect("written");
         second.await.expect("the second request").expect("written");
         assert_eq!(*statements.lock().expect("notes"), vec![vec![1, 2]]);
+    }
+
+    /// Lets every task that can run do so.
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// A write alone while another statement is under way does not go as a second statement of
+    /// one: it goes with the next write asked for, or once the statement under way has ended.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_write_alone_beside_a_statement_under_way_waits_for_a_second_or_for_its_end() {
+        let pool = PgPool::connect_lazy("postgres://nobody@localhost/nowhere").expect("a lazy pool");
+        let gathered: Gathered<Noted> = Gathered::with_writers(pool, 2, 32);
+        let statements = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let hold = Arc::new(tokio::sync::Notify::new());
+        let ask = |n: usize, held: Option<Arc<tokio::sync::Notify>>| {
+            let (gathered, statements) = (gathered.clone(), statements.clone());
+            tokio::spawn(async move { gathered.write(Noted { n, statements, held }).await })
+        };
+        let noted = || statements.lock().expect("notes").clone();
+
+        // The first write's statement is under way (held); the second waits beside it.
+        let first = ask(1, Some(hold.clone()));
+        settle().await;
+        let second = ask(2, None);
+        settle().await;
+        assert_eq!(noted(), Vec::<Vec<usize>>::new(), "the second write went alone");
+        // A third is asked for: the two go together.
+        let third = ask(3, None);
+        settle().await;
+        assert_eq!(noted(), vec![vec![2, 3]]);
+        second.await.expect("the second request").expect("written");
+        third.await.expect("the third request").expect("written");
+
+        // A fourth alone waits until the first statement ends, then goes.
+        let fourth = ask(4, None);
+        settle().await;
+        assert_eq!(noted(), vec![vec![2, 3]], "the fourth write went alone");
+        hold.notify_one();
+        first.await.expect("the first request").expect("written");
+        fourth.await.expect("the fourth request").expect("written");
+        assert_eq!(noted(), vec![vec![2, 3], vec![1], vec![4]]);
     }
 }
