@@ -167,6 +167,15 @@ pub async fn distribute(conn: &mut PgConnection) -> Result<Distribution, Error> 
          SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
          DO $$ BEGIN
              EXECUTE format('ALTER DATABASE %I SET citus.enable_unsafe_triggers = on', current_database());
+         END $$;
+         -- A statement goes to its shop's shard by the values it names: the functions that keep
+         -- their plans made once on one PostgreSQL (the report marks) plan for the values here.
+         DO $$ DECLARE f regprocedure; BEGIN
+             FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+                      WHERE p.pronamespace = 'public'::regnamespace
+                        AND p.proconfig @> '{plan_cache_mode=force_generic_plan}' LOOP
+                 EXECUTE format('ALTER FUNCTION %s RESET plan_cache_mode', f);
+             END LOOP;
          END $$;",
     )
     .execute(&mut *tx)
@@ -180,6 +189,8 @@ pub async fn distribute(conn: &mut PgConnection) -> Result<Distribution, Error> 
     }
     let mut done = Distribution::default();
     if places.iter().all(|(_, now, wanted)| now == wanted) {
+        // Every table is placed already; the settings above hold from now on.
+        tx.commit().await?;
         return Ok(done);
     }
     // A foreign key between a table placed and one not yet placed would make Citus turn the

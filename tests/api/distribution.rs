@@ -143,8 +143,23 @@ async fn distributing_needs_citus_and_on_citus_every_table_is_where_it_is_listed
     }
     // The suite's template was distributed before this database was cloned from it: running
     // again does nothing, and each table is held as listed.
+    // A database migrated on one PostgreSQL and distributed later had the report marks keep
+    // their plans made once; distributing takes that away (such a plan cannot be routed).
+    sqlx::raw_sql(
+        "ALTER FUNCTION report_stale_mark_figures(bigint[], timestamptz[], smallint[])
+             SET plan_cache_mode = force_generic_plan",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("the marks as one PostgreSQL keeps them");
     let again = citus::distribute(&mut conn).await.expect("distribute again");
     assert_eq!(again, citus::Distribution::default());
+    let settings: Option<Vec<String>> =
+        sqlx::query_scalar("SELECT proconfig FROM pg_proc WHERE proname = 'report_stale_mark_figures'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("the marks' settings");
+    assert_eq!(settings, None, "the marks planned for their values on Citus");
     let held: Vec<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT logicalrelid::regclass::text, partmethod::text,
                 CASE WHEN partmethod = 'h' THEN column_to_column_name(logicalrelid, partkey) END
