@@ -170,7 +170,7 @@ async fn gather<J: Together>(
             // Still alone while another statement is under way: it waits for a second write or
             // for that statement's end, whichever comes first, rather than going as a second
             // statement of one. At four connections, as the peer comparison creates tickets, the
-            // two writers took one ticket a statement each (1.2 on average), at twice a gathered
+            // two writers took one ticket a statement each (1.2–1.3 on average), at twice a gathered
             // ticket's cost to PostgreSQL (docs/PERFORMANCE.md).
             let others = u32::try_from(writers - 1).unwrap_or(u32::MAX);
             tokio::select! {

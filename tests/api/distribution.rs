@@ -141,8 +141,6 @@ async fn distributing_needs_citus_and_on_citus_every_table_is_where_it_is_listed
         );
         return;
     }
-    // The suite's template was distributed before this database was cloned from it: running
-    // again does nothing, and each table is held as listed.
     // A database migrated on one PostgreSQL and distributed later had the report marks keep
     // their plans made once; distributing takes that away (such a plan cannot be routed).
     sqlx::raw_sql(
@@ -152,6 +150,8 @@ async fn distributing_needs_citus_and_on_citus_every_table_is_where_it_is_listed
     .execute(&mut conn)
     .await
     .expect("the marks as one PostgreSQL keeps them");
+    // The suite's template was distributed before this database was cloned from it: running
+    // again places nothing, and each table is held as listed.
     let again = citus::distribute(&mut conn).await.expect("distribute again");
     assert_eq!(again, citus::Distribution::default());
     let settings: Option<Vec<String>> =
