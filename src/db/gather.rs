@@ -7,8 +7,8 @@
 //! is free: the busier the desk, the more rows a statement carries. A write asked for alone goes
 //! once the requests already ready to run have asked for theirs and, while another statement is
 //! under way, once a second write joins it or that statement ends (no timer: a quiet desk waits
-//! for nothing). Each request is answered once its statement has ended, as it would be alone. What a
-//! kind of write does with several at once — one statement, and each alone again if the database
+//! for nothing). Each request is answered once its statement has ended, as it would be alone.
+//! What a kind of write does with several at once — one statement, and each alone again if the database
 //! refused that statement ([`refused`]), so that each request gets its own answer and none fails
 //! for another's — is [`write_together`]; what a kind writes, several at once or one, is its
 //! [`Together`].
@@ -157,21 +157,22 @@ async fn gather<J: Together>(
         };
         let mut batch = vec![first];
         take_waiting(&mut waiting, &mut batch, most_at_once);
-        if batch.len() == 1 {
-            // Alone so far: the requests ready to run ask first (their reads have come back), and
-            // what they ask goes in the same statement. Measured on the 100,000-ticket shop: an
-            // eighth of the follow-ups went alone at 16 clients, each at two and a half times a
-            // batched one's cost; a twentieth with this, and 5–15 % more follow-ups and tickets a
-            // second (docs/PERFORMANCE.md).
+        // Alone so far, and a statement could carry more: the requests ready to run ask first
+        // (their reads have come back), and what they ask goes in the same statement. Measured
+        // on the 100,000-ticket shop: an eighth of the follow-ups went alone at 16 clients, each
+        // at two and a half times a batched one's cost; a twentieth with this, and 5–15 % more
+        // follow-ups and tickets a second (docs/PERFORMANCE.md).
+        let alone = |batch: &Vec<Waiting<J>>| batch.len() == 1 && most_at_once > 1;
+        if alone(&batch) {
             tokio::task::yield_now().await;
             take_waiting(&mut waiting, &mut batch, most_at_once);
         }
-        if batch.len() == 1 && writers > 1 {
+        if alone(&batch) && writers > 1 {
             // Still alone while another statement is under way: it waits for a second write or
             // for that statement's end, whichever comes first, rather than going as a second
-            // statement of one. At four connections, as the peer comparison creates tickets, the
-            // two writers took one ticket a statement each (1.2–1.3 on average), at twice a gathered
-            // ticket's cost to PostgreSQL (docs/PERFORMANCE.md).
+            // statement of one. At four connections, as the peer comparison creates tickets,
+            // the two writers took one ticket a statement each (1.2–1.3 on average), at twice
+            // a gathered ticket's cost to PostgreSQL (docs/PERFORMANCE.md).
             let others = u32::try_from(writers - 1).unwrap_or(u32::MAX);
             tokio::select! {
                 biased;
@@ -380,5 +381,31 @@ mod tests {
         first.await.expect("the first request").expect("written");
         fourth.await.expect("the fourth request").expect("written");
         assert_eq!(noted(), vec![vec![2, 3], vec![1], vec![4]]);
+    }
+
+    /// Where a statement carries one write, a write never waits to be joined by another: it goes
+    /// as soon as a writer is free, beside a statement under way.
+    #[tokio::test(flavor = "current_thread")]
+    async fn writes_made_one_a_statement_go_at_once_beside_a_statement_under_way() {
+        let pool = PgPool::connect_lazy("postgres://nobody@localhost/nowhere").expect("a lazy pool");
+        let gathered: Gathered<Noted> = Gathered::with_writers(pool, 2, 1);
+        let statements = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let hold = Arc::new(tokio::sync::Notify::new());
+        let ask = |n: usize, held: Option<Arc<tokio::sync::Notify>>| {
+            let (gathered, statements) = (gathered.clone(), statements.clone());
+            tokio::spawn(async move { gathered.write(Noted { n, statements, held }).await })
+        };
+        let first = ask(1, Some(hold.clone()));
+        settle().await;
+        let second = ask(2, None);
+        settle().await;
+        let third = ask(3, None);
+        settle().await;
+        assert_eq!(*statements.lock().expect("notes"), vec![vec![2], vec![3]]);
+        hold.notify_one();
+        for request in [first, second, third] {
+            request.await.expect("the request").expect("written");
+        }
+        assert_eq!(*statements.lock().expect("notes"), vec![vec![2], vec![3], vec![1]]);
     }
 }
