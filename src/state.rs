@@ -58,11 +58,15 @@ pub struct AppState {
     pub import_jobs: crate::import::jobs::Running,
     /// What changed, heard from the database and told to the open pages.
     pub live: crate::live::Hub,
+    /// The tokens' holders kept in memory while the live hub hears their changes announced
+    /// (`auth::held`).
+    pub holders: crate::auth::held::Holders,
 }
 
 impl AppState {
     /// State over a pool, with the calendar bundled in the binary until the database's is loaded.
     pub fn new(pool: PgPool) -> AppState {
+        let holders = crate::auth::held::Holders::default();
         AppState {
             search: crate::search::Connections::beside(&pool),
             planned_once: crate::db::planned::PlannedOnce::beside(&pool, &crate::db::planned::SETTINGS, "tickets"),
@@ -87,7 +91,8 @@ impl AppState {
             metrics: Arc::new(Metrics::new(metrics::Access::LoopbackOnly)),
             import_upload_limit: crate::import::page::UPLOAD_LIMIT,
             import_jobs: crate::import::jobs::Running::default(),
-            live: crate::live::Hub::default(),
+            live: crate::live::Hub::new(holders.clone()),
+            holders,
         }
     }
 

@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Ok(user.clone());
         }
         let token = request_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
-        let user = CurrentUser::from_token(&state.pool, &token)
+        let user = CurrentUser::from_token(&state.pool, &state.holders, &token)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         parts.extensions.insert(user.clone());

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod held;
 pub mod page;
 pub mod password;
 pub mod permissions;
@@ -148,18 +149,44 @@ impl CurrentUser {
     }
 
     /// Loads the user a live token belongs to; `None` for an unknown or expired token, or a
-    /// disabled user. One statement: every request that carries a token asks it.
-    pub async fn from_token(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, AuthError> {
-        let Some((user_id, login, display_name, role, shops)) = tokens::holder(pool, token).await? else {
-            return Ok(None);
+    /// disabled user. The holder kept in `holders` when it may be used ([`held`]), else one
+    /// statement (every request that carries a token asks it), kept for the next.
+    pub async fn from_token(
+        pool: &PgPool,
+        holders: &held::Holders,
+        token: &str,
+    ) -> Result<Option<CurrentUser>, AuthError> {
+        let digest = tokens::digest(token);
+        // The database's clock (not the desk's, which tests fix) says when a token expires.
+        let now = Utc::now();
+        let holder = match holders.kept(&digest, now) {
+            Some(holder) => holder,
+            None => {
+                let from = holders.read_from();
+                let Some((id, login, display_name, role, shops, expires_at)) = tokens::holder(pool, &digest).await?
+                else {
+                    return Ok(None);
+                };
+                let role = Role::parse(&role)
+                    .ok_or_else(|| AuthError::Internal(format!("unknown role {role} in database")))?;
+                let holder = held::Holder {
+                    id,
+                    login,
+                    display_name,
+                    role,
+                    shops,
+                    expires_at,
+                };
+                holders.keep(digest, holder.clone(), from, now);
+                holder
+            }
         };
-        let role = Role::parse(&role).ok_or_else(|| AuthError::Internal(format!("unknown role {role} in database")))?;
         Ok(Some(CurrentUser {
-            id: user_id,
-            login,
-            display_name,
-            role,
-            shops,
+            id: holder.id,
+            login: holder.login,
+            display_name: holder.display_name,
+            role: holder.role,
+            shops: holder.shops,
             token: token.to_string(),
         }))
     }

@@ -43,8 +43,11 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn digest(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+/// A token's SHA-256, as stored.
+pub fn digest(token: &str) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(&Sha256::digest(token.as_bytes()));
+    out
 }
 
 /// Issues a token for `user`; returns the token (shown once) and when it expires.
@@ -57,7 +60,7 @@ pub async fn issue(
     let token = random_token();
     let expires_at = Utc::now() + kind.lifetime();
     sqlx::query("INSERT INTO auth_tokens (token_hash, user_id, kind, label, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(digest(&token))
+        .bind(digest(&token).to_vec())
         .bind(user)
         .bind(kind.as_str())
         .bind(label)
@@ -67,18 +70,22 @@ pub async fn issue(
     Ok((token, expires_at))
 }
 
-/// Who holds a live token (not expired, user not disabled): their id, login, name, role (as
-/// stored) and the shops they may see (every shop for an admin), in order.
-pub async fn holder(pool: &PgPool, token: &str) -> sqlx::Result<Option<(UserId, String, String, String, Vec<ShopId>)>> {
+/// What [`holder`] reads: the user's id, login, name, role (as stored), the shops they may see
+/// (every shop for an admin) in order, and when the token expires.
+pub type HolderRow = (UserId, String, String, String, Vec<ShopId>, DateTime<Utc>);
+
+/// Who holds the live token of `digest` (not expired, user not disabled).
+pub async fn holder(pool: &PgPool, digest: &[u8; 32]) -> sqlx::Result<Option<HolderRow>> {
     sqlx::query_as(
         "SELECT u.id, u.login, u.display_name, u.role,
                 CASE WHEN u.role = $2 THEN ARRAY(SELECT s.id FROM shops s ORDER BY s.id)
                      ELSE ARRAY(SELECT m.shop_id FROM shop_members m WHERE m.user_id = u.id ORDER BY m.shop_id)
-                END
+                END,
+                t.expires_at
          FROM auth_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.expires_at > now() AND NOT u.disabled",
     )
-    .bind(digest(token))
+    .bind(&digest[..])
     .bind(super::Role::Admin.as_str())
     .fetch_optional(pool)
     .await
@@ -87,10 +94,10 @@ pub async fn holder(pool: &PgPool, token: &str) -> sqlx::Result<Option<(UserId, 
 /// Ends a token (logout).
 pub async fn revoke(pool: &PgPool, token: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM auth_tokens WHERE token_hash = $1")
-        .bind(digest(token))
+        .bind(digest(token).to_vec())
         .execute(pool)
         .await?;
-    Ok(())
+    super::held::announce(pool).await
 }
 
 /// A token as its owner may list it: never the token itself, only a short id of its hash.
@@ -136,16 +143,18 @@ pub async fn revoke_by_id(pool: &PgPool, user: UserId, id: &str) -> sqlx::Result
             .bind(id)
             .execute(pool)
             .await?;
+    super::held::announce(pool).await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Ends every token of a user (deactivated, or given a new password by an admin), inside the
 /// caller's transaction.
-pub async fn revoke_all(db: impl sqlx::PgExecutor<'_>, user: UserId) -> sqlx::Result<u64> {
+pub async fn revoke_all(conn: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1")
         .bind(user)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
+    super::held::announce(conn).await?;
     Ok(done.rows_affected())
 }
 
@@ -153,9 +162,10 @@ pub async fn revoke_all(db: impl sqlx::PgExecutor<'_>, user: UserId) -> sqlx::Re
 pub async fn revoke_others(pool: &PgPool, user: UserId, keep: &str) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM auth_tokens WHERE user_id = $1 AND token_hash <> $2")
         .bind(user)
-        .bind(digest(keep))
+        .bind(digest(keep).to_vec())
         .execute(pool)
         .await?;
+    super::held::announce(pool).await?;
     Ok(done.rows_affected())
 }
 

@@ -381,6 +381,16 @@ impl Recorder {
             .reload(&state.pool, state.now())
             .await
             .map_err(|e| anyhow::anyhow!("cannot load the working-day calendar: {e}"))?;
+        // It keeps the tokens' holders as the desk does (`auth::held`), which it does only
+        // while it hears the announcements of their changes.
+        state.live.start_without_relay(&state.pool);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !state.holders.is_hearing() {
+            if tokio::time::Instant::now() > deadline {
+                bail!("the recording application did not start listening within ten seconds");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let pages = state.pages.clone();
         let search = state.search.clone();
         let planned_once = state.planned_once.clone();
@@ -411,9 +421,10 @@ impl Recorder {
         })
     }
 
-    /// Sends `warm_up` and then each of `requests`, one at a time, and writes what was logged
-    /// for each of the latter as a script, its times as recorded for reads, moved to the
-    /// replay's for writes ([`Times`]); returns the scripts' paths.
+    /// Sends `warm_up` (and asks who holds each token of `requests`), then each of `requests`,
+    /// one at a time, and writes what was logged for each of the latter as a script, its times
+    /// as recorded for reads, moved to the replay's for writes ([`Times`]); returns the scripts'
+    /// paths.
     pub async fn record(
         &self,
         short: &str,
@@ -421,8 +432,17 @@ impl Recorder {
         requests: &[Request],
         kind: Requests,
     ) -> anyhow::Result<Vec<PathBuf>> {
-        // The first request of a connection asks things the next ones do not.
+        // The first request of a connection asks things the next ones do not; the first of a
+        // token reads its holder, which the desk then keeps (`auth::held`) and reads again at
+        // most every `KEPT_FOR` under load.
         self.send(warm_up).await?;
+        let mut tokens: Vec<&str> = requests.iter().map(|request| request.2.as_str()).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        for token in tokens {
+            let me: Request = (reqwest::Method::GET, "/api/v1/me".to_string(), token.to_string(), None);
+            self.send(&me).await?;
+        }
         let mut recorded = Vec::new();
         for request in requests {
             let from = std::fs::metadata(&self.log)?.len();

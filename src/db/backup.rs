@@ -285,6 +285,8 @@ pub async fn restore(target: &Target, file: &Path, force: bool) -> anyhow::Resul
     }
     // A restore brings no planner statistics; the queue's plans need them.
     sqlx::query("ANALYZE").execute(&mut conn).await?;
+    // A server still running on the database forgets the tokens' holders it kept.
+    crate::auth::held::announce(&mut conn).await?;
     let tables: i64 = sqlx::query_scalar(USER_RELATIONS).fetch_one(&mut conn).await?;
     conn.close().await?;
     Ok(RestoreSummary {

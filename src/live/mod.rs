@@ -25,6 +25,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
+use crate::auth::held::{self, Holders};
 use crate::ids::{ShopId, TicketId, UserId};
 
 /// The channel the database announces on.
@@ -200,27 +201,47 @@ struct Inner {
     listening: AtomicBool,
     /// Streams open now (shown on `/metrics`).
     streams: AtomicUsize,
+    /// The tokens' holders kept by this server, told of what is heard on
+    /// [`crate::auth::held::CHANNEL`] by the same listener.
+    holders: Holders,
 }
 
-impl Default for Hub {
-    fn default() -> Hub {
+impl Hub {
+    /// A hub that has not started listening; what it hears of credentials it tells `holders`.
+    pub fn new(holders: Holders) -> Hub {
         Hub {
             inner: Arc::new(Inner {
                 sender: broadcast::channel(BACKLOG).0,
                 listening: AtomicBool::new(false),
                 streams: AtomicUsize::new(0),
+                holders,
             }),
         }
     }
-}
 
-impl Hub {
     /// Starts listening on `pool` and relaying its outbox, once per process (a server does so
     /// when it starts; the first subscription does so otherwise). Both run until the pool closes.
     pub fn start(&self, pool: &PgPool) {
+        self.begin(pool, true);
+    }
+
+    /// Starts listening on `pool`, once per process, without relaying the outbox (which other
+    /// servers on the database relay): for the benchmark's recording application, every
+    /// statement of which is written into the SQL ceiling's scripts.
+    pub fn start_without_relay(&self, pool: &PgPool) {
+        self.begin(pool, false);
+    }
+
+    fn begin(&self, pool: &PgPool, relaying: bool) {
         if !self.inner.listening.swap(true, Ordering::SeqCst) {
-            tokio::spawn(listen(pool.clone(), self.inner.sender.clone()));
-            tokio::spawn(relay(pool.clone()));
+            tokio::spawn(listen(
+                pool.clone(),
+                self.inner.sender.clone(),
+                self.inner.holders.clone(),
+            ));
+            if relaying {
+                tokio::spawn(relay(pool.clone()));
+            }
         }
     }
 
@@ -333,20 +354,26 @@ pub async fn relay_once(pool: &PgPool) -> sqlx::Result<Relayed> {
     Ok(Relayed { taken, said })
 }
 
-/// Listens on [`CHANNEL`] for the life of the process, connecting again (after a pause) when the
-/// connection drops; after every reconnection the subscribers are told to resync.
-async fn listen(pool: PgPool, sender: broadcast::Sender<Arc<Signal>>) {
+/// Listens on [`CHANNEL`] and on the credentials' channel for the life of the process,
+/// connecting again (after a pause) when the connection drops; after every reconnection the
+/// subscribers are told to resync. `holders` are told whether the credentials' announcements are
+/// heard, and each one heard.
+async fn listen(pool: PgPool, sender: broadcast::Sender<Arc<Signal>>, holders: Holders) {
     let mut first = true;
     loop {
+        // Made again at once after the connection dropped, after a pause after an error.
+        let mut pause = true;
         match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
+            Ok(mut listener) => match listener.listen_all([CHANNEL, held::CHANNEL]).await {
                 Ok(()) => {
+                    holders.hearing(true);
                     if !first {
                         let _ = sender.send(Arc::new(Signal::Resync));
                     }
                     first = false;
                     loop {
                         match listener.try_recv().await {
+                            Ok(Some(notification)) if notification.channel() == held::CHANNEL => holders.heard(),
                             Ok(Some(notification)) => match Signal::parse(notification.payload()) {
                                 Some(signal) => {
                                     // No subscriber is not an error: nobody is looking.
@@ -356,12 +383,15 @@ async fn listen(pool: PgPool, sender: broadcast::Sender<Arc<Signal>>) {
                                     tracing::warn!(payload = notification.payload(), "unreadable live announcement")
                                 }
                             },
-                            // The connection dropped and is made again: what was said
-                            // meanwhile is lost.
+                            // The connection dropped; what was said meanwhile is lost. It is
+                            // made again at once, and listened on again, below.
                             Ok(None) => {
-                                let _ = sender.send(Arc::new(Signal::Resync));
+                                holders.hearing(false);
+                                pause = false;
+                                break;
                             }
                             Err(error) => {
+                                holders.hearing(false);
                                 tracing::warn!(%error, "live listener lost its connection");
                                 break;
                             }
@@ -372,10 +402,13 @@ async fn listen(pool: PgPool, sender: broadcast::Sender<Arc<Signal>>) {
             },
             Err(error) => tracing::warn!(%error, "cannot connect to listen for live changes"),
         }
+        holders.hearing(false);
         if pool.is_closed() {
             return;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        if pause {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 }
 

@@ -8,7 +8,7 @@ pub mod settings_page;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgExecutor};
+use sqlx::{FromRow, PgExecutor, PgPool};
 use utoipa::ToSchema;
 
 use crate::db::batch::Read;
@@ -136,9 +136,10 @@ impl NewShop {
     }
 }
 
-/// Creates a shop; `None` if the code is taken.
-pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Option<Shop>> {
-    sqlx::query_as(
+/// Creates a shop; `None` if the code is taken. Announced as a change of credentials: an
+/// admin's shops are every shop (`auth::held`).
+pub async fn create(pool: &PgPool, shop: &NewShop) -> sqlx::Result<Option<Shop>> {
+    let created = sqlx::query_as(
         "INSERT INTO shops (code, name, time_zone, return_window_days, follow_up_hours)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING
          RETURNING id, code, name, time_zone, return_window_days, follow_up_hours, platform_timers, review_timers, compensation_limits",
@@ -148,8 +149,12 @@ pub async fn create(db: impl PgExecutor<'_>, shop: &NewShop) -> sqlx::Result<Opt
     .bind(&shop.time_zone)
     .bind(shop.return_window_days)
     .bind(shop.follow_up_hours)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(pool)
+    .await?;
+    if created.is_some() {
+        crate::auth::held::announce(pool).await?;
+    }
+    Ok(created)
 }
 
 /// One shop by id.

@@ -339,11 +339,14 @@ pub async fn update(pool: &PgPool, by: UserId, id: UserId, change: &UserChange) 
         None => None,
     };
     let signed_out = if change.disabled == Some(true) {
-        crate::auth::tokens::revoke_all(&mut *tx, id).await?
+        crate::auth::tokens::revoke_all(&mut tx, id).await?
     } else {
         0
     };
+    // The user's name, role or shops as every server keeps them for their tokens (`auth::held`).
+    crate::auth::held::announce(&mut *tx).await?;
     tx.commit().await?;
+    crate::auth::held::changed();
     Ok(Changed {
         login,
         display_name,
@@ -388,8 +391,9 @@ pub async fn reset_password(pool: &PgPool, id: UserId) -> Result<(String, String
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(UserError::NotFound)?;
-    crate::auth::tokens::revoke_all(&mut *tx, id).await?;
+    crate::auth::tokens::revoke_all(&mut tx, id).await?;
     tx.commit().await?;
+    crate::auth::held::changed();
     Ok((login, password))
 }
 

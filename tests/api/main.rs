@@ -26,6 +26,7 @@ mod follow_ups;
 mod form_errors;
 mod goods_steps;
 mod health;
+mod held;
 mod import;
 mod knowledge;
 mod links;
