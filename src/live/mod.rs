@@ -392,7 +392,10 @@ async fn listen(pool: PgPool, sender: broadcast::Sender<Arc<Signal>>, holders: H
                             }
                             Err(error) => {
                                 holders.hearing(false);
-                                tracing::warn!(%error, "live listener lost its connection");
+                                // Its pool closed: the process is ending, nothing was lost.
+                                if !pool.is_closed() {
+                                    tracing::warn!(%error, "live listener lost its connection");
+                                }
                                 break;
                             }
                         }
