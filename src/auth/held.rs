@@ -29,7 +29,8 @@ pub const CHANNEL: &str = "desk_credentials";
 /// The longest a holder is kept.
 pub const KEPT_FOR: Duration = Duration::seconds(30);
 
-/// The most holders kept; when full, the kept ones are dropped and kept again as they come.
+/// The most holders kept; when full, those no longer usable are dropped, and if that is not
+/// enough, all of them (each is read again when next asked for).
 const MOST: usize = 10_000;
 
 /// Changes of credentials seen by this process: announced by it, heard from the database, or
@@ -43,7 +44,8 @@ pub fn changed() {
 
 /// Announces a change of credentials to every server (inside the caller's transaction: it is
 /// heard when that commits) and counts it here at once. Called by every writer of tokens,
-/// users' roles, names and shops, and shops.
+/// users' roles, names and shops, and shops; one that announces inside a transaction counts it
+/// again ([`changed`]) once it has committed.
 pub async fn announce(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
     changed();
     sqlx::query("SELECT pg_notify($1, '')")
