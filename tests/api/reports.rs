@@ -1480,6 +1480,143 @@ async fn a_recount_finds_its_days_rows_by_their_day() {
     }
 }
 
+/// The month rows of some groups, written by `fill` in a transaction left unfinished: group,
+/// month and a digest of what the row holds.
+async fn months_filled(
+    admin: &sqlx::PgPool,
+    shop: ShopId,
+    fill: &'static str,
+    groups: &[(&str, &str, chrono::NaiveDate)],
+) -> Vec<(String, String, chrono::NaiveDate, String)> {
+    let mut tx = admin.begin().await.expect("a transaction");
+    sqlx::query("DELETE FROM report_days WHERE shop_id = $1 AND span = 'month'")
+        .bind(shop)
+        .execute(&mut *tx)
+        .await
+        .expect("no month rows");
+    let dims: Vec<&str> = groups.iter().map(|g| g.0).collect();
+    let values: Vec<&str> = groups.iter().map(|g| g.1).collect();
+    let months: Vec<chrono::NaiveDate> = groups.iter().map(|g| g.2).collect();
+    sqlx::query(fill)
+        .bind(shop)
+        .bind(&dims)
+        .bind(&values)
+        .bind(&months)
+        .execute(&mut *tx)
+        .await
+        .expect("the month rows filled");
+    let rows = sqlx::query_as(
+        "SELECT dim, value, start, md5(r::text) FROM report_days r
+         WHERE shop_id = $1 AND span = 'month' ORDER BY dim, value, start",
+    )
+    .bind(shop)
+    .fetch_all(&mut *tx)
+    .await
+    .expect("the month rows");
+    tx.rollback().await.expect("rolled back");
+    rows
+}
+
+/// The month rows of a few groups are summed from those groups' own days, found through
+/// `report_days_groups`, and come out as when every day row of the months between is read and
+/// matched by hash (the way for many groups): a shop with two months of 1,206 day rows a day,
+/// five groups of January and March. Each month row is the sum of its days, the histogram too.
+#[tokio::test]
+async fn a_few_groups_months_are_summed_from_their_own_days_as_many_groups_are() {
+    let app = spawn_app().await;
+    let shop = app.shop("shop-a").await;
+    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
+        .await
+        .expect("the test cluster's superuser");
+    sqlx::query(
+        "INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened, orders_paid, refund_fen,
+                                  resolve_buckets, resolve_counts, resolve_max)
+         SELECT $1, d.dim, 'day', DATE '2026-01-01' + n, d.dim || '-' || v, 1 + (n + v) % 5, v % 3, n * 100 + v,
+                ARRAY[(n % 3)::smallint, 7::smallint], ARRAY[1, v % 4 + 1], ARRAY[n * 60 + v, 9000]
+         FROM unnest(ARRAY['total', 'sku', 'category', 'reason', 'kind', 'kind_reason']) AS d (dim),
+              generate_series(1, 201) AS v, generate_series(0, 89) AS n",
+    )
+    .bind(shop)
+    .execute(&admin)
+    .await
+    .expect("day rows");
+    sqlx::query("ANALYZE report_days")
+        .execute(&admin)
+        .await
+        .expect("analyze");
+    let month = |m: u32| chrono::NaiveDate::from_ymd_opt(2026, m, 1).expect("a month");
+    let groups = [
+        ("total", "total-1", month(1)),
+        ("sku", "sku-17", month(1)),
+        ("sku", "sku-17", month(3)),
+        ("category", "category-200", month(3)),
+        ("kind_reason", "kind_reason-5", month(3)),
+    ];
+    use aftersales::reports::rollup::{FILL_MONTHS_FEW, FILL_MONTHS_MANY};
+    let few = months_filled(&admin, shop, FILL_MONTHS_FEW, &groups).await;
+    assert_eq!(few.len(), groups.len(), "{few:?}");
+    assert_eq!(few, months_filled(&admin, shop, FILL_MONTHS_MANY, &groups).await);
+    // What a month row holds is what its days add up to.
+    let (opened, paid, refunded, counts): (i64, i64, i64, Vec<i32>) = sqlx::query_as(
+        "SELECT sum(tickets_opened)::int8, sum(orders_paid)::int8, sum(refund_fen)::int8,
+                ARRAY[sum(resolve_counts[1]) FILTER (WHERE resolve_buckets[1] = 0),
+                      sum(resolve_counts[1]) FILTER (WHERE resolve_buckets[1] = 1),
+                      sum(resolve_counts[1]) FILTER (WHERE resolve_buckets[1] = 2),
+                      sum(resolve_counts[2])]::int4[]
+         FROM report_days WHERE shop_id = $1 AND span = 'day' AND dim = 'sku' AND value = 'sku-17'
+           AND start >= DATE '2026-03-01' AND start < DATE '2026-04-01'",
+    )
+    .bind(shop)
+    .fetch_one(&admin)
+    .await
+    .expect("the days' sums");
+    let mut tx = admin.begin().await.expect("a transaction");
+    sqlx::query("DELETE FROM report_days WHERE shop_id = $1 AND span = 'month'")
+        .bind(shop)
+        .execute(&mut *tx)
+        .await
+        .expect("no month rows");
+    sqlx::query(FILL_MONTHS_FEW)
+        .bind(shop)
+        .bind(vec!["sku"])
+        .bind(vec!["sku-17"])
+        .bind(vec![month(3)])
+        .execute(&mut *tx)
+        .await
+        .expect("filled");
+    let row: (i64, i64, i64, Vec<i16>, Vec<i32>, Vec<i32>) = sqlx::query_as(
+        "SELECT tickets_opened::int8, orders_paid::int8, refund_fen::int8, resolve_buckets, resolve_counts, resolve_max
+         FROM report_days WHERE shop_id = $1 AND span = 'month' AND dim = 'sku' AND value = 'sku-17'",
+    )
+    .bind(shop)
+    .fetch_one(&mut *tx)
+    .await
+    .expect("the month row");
+    tx.rollback().await.expect("rolled back");
+    assert_eq!((row.0, row.1, row.2), (opened, paid, refunded));
+    assert_eq!(row.3, vec![0, 1, 2, 7]);
+    assert_eq!(row.4, counts);
+    assert_eq!(row.5, vec![87 * 60 + 17, 88 * 60 + 17, 89 * 60 + 17, 9000]);
+    // Through the groups' index, not the months' every row.
+    let explain = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {FILL_MONTHS_FEW}"));
+    let plan: Value = sqlx::query_scalar(explain)
+        .bind(shop)
+        .bind(groups.iter().map(|g| g.0).collect::<Vec<_>>())
+        .bind(groups.iter().map(|g| g.1).collect::<Vec<_>>())
+        .bind(groups.iter().map(|g| g.2).collect::<Vec<_>>())
+        .fetch_one(&admin)
+        .await
+        .expect("explain");
+    let (mut scans, mut indexes) = (Vec::new(), Vec::new());
+    report_days_scans(&plan, &mut scans, &mut indexes);
+    assert!(!scans.iter().any(|kind| kind == "Seq Scan"), "{scans:?}\n{plan:#}");
+    // On Citus the shards' indexes are named after it, with the shard's number.
+    assert!(
+        indexes.iter().any(|index| index.starts_with("report_days_groups")),
+        "{indexes:?}\n{plan:#}"
+    );
+}
+
 /// The days stale for the report figures, each with the figures asked for (`report_stale.figures`).
 async fn stale(d: &Data) -> Vec<(chrono::NaiveDate, i16)> {
     sqlx::query_as(
