@@ -1427,6 +1427,20 @@ fn report_days_scans(plan: &Value, scans: &mut Vec<String>, indexes: &mut Vec<St
     }
 }
 
+/// The test cluster's superuser, after writing a shop's day rows with `insert` (its `$1` the
+/// shop) and analysing them.
+async fn day_rows(app: &TestApp, shop: ShopId, insert: &'static str) -> sqlx::PgPool {
+    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
+        .await
+        .expect("the test cluster's superuser");
+    sqlx::query(insert).bind(shop).execute(&admin).await.expect("day rows");
+    sqlx::query("ANALYZE report_days")
+        .execute(&admin)
+        .await
+        .expect("analyze");
+    admin
+}
+
 /// A recount reads and clears the day rows of its days through the days' index, not by reading
 /// every row of the table (the primary key, which leads with the dimension, cannot bound the
 /// days): a shop with 60 days of 1,206 rows each, one day recounted.
@@ -1434,23 +1448,15 @@ fn report_days_scans(plan: &Value, scans: &mut Vec<String>, indexes: &mut Vec<St
 async fn a_recount_finds_its_days_rows_by_their_day() {
     let app = spawn_app().await;
     let shop = app.shop("shop-a").await;
-    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
-        .await
-        .expect("the test cluster's superuser");
-    sqlx::query(
+    let admin = day_rows(
+        &app,
+        shop,
         "INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened)
          SELECT $1, d.dim, 'day', DATE '2026-01-01' + n, d.dim || '-' || v, 1
          FROM unnest(ARRAY['total', 'sku', 'category', 'reason', 'kind', 'kind_reason']) AS d (dim),
               generate_series(1, 201) AS v, generate_series(0, 59) AS n",
     )
-    .bind(shop)
-    .execute(&admin)
-    .await
-    .expect("day rows");
-    sqlx::query("ANALYZE report_days")
-        .execute(&admin)
-        .await
-        .expect("analyze");
+    .await;
     let day = chrono::NaiveDate::from_ymd_opt(2026, 2, 10).expect("a day");
     for statement in [
         aftersales::reports::rollup::DAY_FINGERPRINTS,
@@ -1480,14 +1486,18 @@ async fn a_recount_finds_its_days_rows_by_their_day() {
     }
 }
 
-/// The month rows of some groups, written by `fill` in a transaction left unfinished: group,
-/// month and a digest of what the row holds.
-async fn months_filled(
+/// What `read` (its `$1` the shop) finds after `fill` wrote the month rows of `groups`, in a
+/// transaction left unfinished, the month rows there were deleted first.
+async fn months_filled<T>(
     admin: &sqlx::PgPool,
     shop: ShopId,
     fill: &'static str,
     groups: &[(&str, &str, chrono::NaiveDate)],
-) -> Vec<(String, String, chrono::NaiveDate, String)> {
+    read: &'static str,
+) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
     let mut tx = admin.begin().await.expect("a transaction");
     sqlx::query("DELETE FROM report_days WHERE shop_id = $1 AND span = 'month'")
         .bind(shop)
@@ -1505,17 +1515,18 @@ async fn months_filled(
         .execute(&mut *tx)
         .await
         .expect("the month rows filled");
-    let rows = sqlx::query_as(
-        "SELECT dim, value, start, md5(r::text) FROM report_days r
-         WHERE shop_id = $1 AND span = 'month' ORDER BY dim, value, start",
-    )
-    .bind(shop)
-    .fetch_all(&mut *tx)
-    .await
-    .expect("the month rows");
+    let rows = sqlx::query_as(read)
+        .bind(shop)
+        .fetch_all(&mut *tx)
+        .await
+        .expect("the month rows");
     tx.rollback().await.expect("rolled back");
     rows
 }
+
+/// Every month row of a shop: group, month and a digest of what it holds.
+const MONTH_ROWS: &str = "SELECT dim, value, start, md5(r::text) FROM report_days r
+                          WHERE shop_id = $1 AND span = 'month' ORDER BY dim, value, start";
 
 /// The month rows of a few groups are summed from those groups' own days, found through
 /// `report_days_groups`, and come out as when every day row of the months between is read and
@@ -1525,10 +1536,9 @@ async fn months_filled(
 async fn a_few_groups_months_are_summed_from_their_own_days_as_many_groups_are() {
     let app = spawn_app().await;
     let shop = app.shop("shop-a").await;
-    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
-        .await
-        .expect("the test cluster's superuser");
-    sqlx::query(
+    let admin = day_rows(
+        &app,
+        shop,
         "INSERT INTO report_days (shop_id, dim, span, start, value, tickets_opened, orders_paid, refund_fen,
                                   resolve_buckets, resolve_counts, resolve_max)
          SELECT $1, d.dim, 'day', DATE '2026-01-01' + n, d.dim || '-' || v, 1 + (n + v) % 5, v % 3, n * 100 + v,
@@ -1536,14 +1546,7 @@ async fn a_few_groups_months_are_summed_from_their_own_days_as_many_groups_are()
          FROM unnest(ARRAY['total', 'sku', 'category', 'reason', 'kind', 'kind_reason']) AS d (dim),
               generate_series(1, 201) AS v, generate_series(0, 89) AS n",
     )
-    .bind(shop)
-    .execute(&admin)
-    .await
-    .expect("day rows");
-    sqlx::query("ANALYZE report_days")
-        .execute(&admin)
-        .await
-        .expect("analyze");
+    .await;
     let month = |m: u32| chrono::NaiveDate::from_ymd_opt(2026, m, 1).expect("a month");
     let groups = [
         ("total", "total-1", month(1)),
@@ -1553,9 +1556,11 @@ async fn a_few_groups_months_are_summed_from_their_own_days_as_many_groups_are()
         ("kind_reason", "kind_reason-5", month(3)),
     ];
     use aftersales::reports::rollup::{FILL_MONTHS_FEW, FILL_MONTHS_MANY};
-    let few = months_filled(&admin, shop, FILL_MONTHS_FEW, &groups).await;
+    type Digest = (String, String, chrono::NaiveDate, String);
+    let few: Vec<Digest> = months_filled(&admin, shop, FILL_MONTHS_FEW, &groups, MONTH_ROWS).await;
     assert_eq!(few.len(), groups.len(), "{few:?}");
-    assert_eq!(few, months_filled(&admin, shop, FILL_MONTHS_MANY, &groups).await);
+    let many: Vec<Digest> = months_filled(&admin, shop, FILL_MONTHS_MANY, &groups, MONTH_ROWS).await;
+    assert_eq!(few, many);
     // What a month row holds is what its days add up to.
     let (opened, paid, refunded, counts): (i64, i64, i64, Vec<i32>) = sqlx::query_as(
         "SELECT sum(tickets_opened)::int8, sum(orders_paid)::int8, sum(refund_fen)::int8,
@@ -1570,29 +1575,19 @@ async fn a_few_groups_months_are_summed_from_their_own_days_as_many_groups_are()
     .fetch_one(&admin)
     .await
     .expect("the days' sums");
-    let mut tx = admin.begin().await.expect("a transaction");
-    sqlx::query("DELETE FROM report_days WHERE shop_id = $1 AND span = 'month'")
-        .bind(shop)
-        .execute(&mut *tx)
-        .await
-        .expect("no month rows");
-    sqlx::query(FILL_MONTHS_FEW)
-        .bind(shop)
-        .bind(vec!["sku"])
-        .bind(vec!["sku-17"])
-        .bind(vec![month(3)])
-        .execute(&mut *tx)
-        .await
-        .expect("filled");
-    let row: (i64, i64, i64, Vec<i16>, Vec<i32>, Vec<i32>) = sqlx::query_as(
+    type Sums = (i64, i64, i64, Vec<i16>, Vec<i32>, Vec<i32>);
+    let rows: Vec<Sums> = months_filled(
+        &admin,
+        shop,
+        FILL_MONTHS_FEW,
+        &[("sku", "sku-17", month(3))],
         "SELECT tickets_opened::int8, orders_paid::int8, refund_fen::int8, resolve_buckets, resolve_counts, resolve_max
-         FROM report_days WHERE shop_id = $1 AND span = 'month' AND dim = 'sku' AND value = 'sku-17'",
+         FROM report_days WHERE shop_id = $1 AND span = 'month'",
     )
-    .bind(shop)
-    .fetch_one(&mut *tx)
-    .await
-    .expect("the month row");
-    tx.rollback().await.expect("rolled back");
+    .await;
+    let [row] = &rows[..] else {
+        panic!("one month row: {rows:?}");
+    };
     assert_eq!((row.0, row.1, row.2), (opened, paid, refunded));
     assert_eq!(row.3, vec![0, 1, 2, 7]);
     assert_eq!(row.4, counts);
