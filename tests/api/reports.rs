@@ -1530,7 +1530,7 @@ const MONTH_ROWS: &str = "SELECT dim, value, start, md5(r::text) FROM report_day
 
 /// The month rows of a few groups are summed from those groups' own days, found through
 /// `report_days_groups`, and come out as when every day row of the months between is read and
-/// matched by hash (the way for many groups): a shop with two months of 1,206 day rows a day,
+/// matched by hash (the way for many groups): a shop with three months of 1,206 day rows a day,
 /// five groups of January and March. Each month row is the sum of its days, the histogram too.
 #[tokio::test]
 async fn a_few_groups_months_are_summed_from_their_own_days_as_many_groups_are() {
