@@ -566,6 +566,25 @@ pub fn chunks(days: &[NaiveDate], most_days: i64) -> Vec<(NaiveDate, NaiveDate)>
     out
 }
 
+/// What a recount of at most a month sets in its transaction: a month of a large shop's lines
+/// hashes and sorts in memory rather than in batches on disk (twice as fast measured); one
+/// recount per shop runs at a time.
+const CHUNK_SETTINGS: [&str; 1] = ["SET LOCAL work_mem = '64MB'"];
+
+/// What a recount of every stale day of a shop ([`refresh_in_bulk`]) sets: more memory, and its
+/// joins by hash only. Each fill finds the tickets of its days' orders through
+/// `order_id IN (SELECT … FROM` a CTE`)`, whose distinct ids the planner cannot count (a CTE has
+/// no statistics: it guesses 200); for a year of the big shop's 2.9 million orders it then
+/// probed the tickets' order index once per order — the lines' fill 97 s, 48 s by hash; the
+/// orders' 42 and 133 s during the generation, 10 and 52 s by hash (docs/PERFORMANCE.md).
+pub const BULK_SETTINGS: [&str; 2] = ["SET LOCAL work_mem = '256MB'", "SET LOCAL enable_nestloop = off"];
+
+/// Every statement that fills day rows, family after family, as a recount of every figure runs
+/// them.
+pub fn every_fill() -> impl Iterator<Item = &'static str> {
+    FAMILIES.iter().flat_map(|family| family.fills.iter().copied())
+}
+
 /// How much a recount takes at once: what sets the memory its fills hash and sort in.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Size {
@@ -605,13 +624,13 @@ async fn recount(
         tx.rollback().await?;
         return Ok(None);
     }
-    // A month of a large shop's lines hashes and sorts in memory rather than in batches on disk
-    // (twice as fast measured); one recount per shop runs at a time. A year takes more.
-    let memory = match size {
-        Size::Chunk => "SET LOCAL work_mem = '64MB'",
-        Size::Bulk => "SET LOCAL work_mem = '256MB'",
+    let settings: &[&'static str] = match size {
+        Size::Chunk => &CHUNK_SETTINGS,
+        Size::Bulk => &BULK_SETTINGS,
     };
-    sqlx::query(memory).execute(&mut *tx).await?;
+    for setting in settings {
+        sqlx::query(*setting).execute(&mut *tx).await?;
+    }
     // Read inside the lock (a refresh that ran meanwhile has recounted its days), deleted by id
     // at the end: marks made while this recount runs stay for the next one.
     let marks: Vec<(i64, NaiveDate, i16)> =
@@ -725,7 +744,7 @@ impl Recounted<'_> {
             .bind(self.to_day)
             .execute(&mut *tx)
             .await?;
-        for &fill in Figures::ALL.families().flat_map(|family| family.fills.iter()) {
+        for fill in every_fill() {
             sqlx::query_with(fill, self.arguments()?).execute(&mut *tx).await?;
         }
         let after = fingerprints(&mut *tx, self.shop, self.from_day, self.to_day).await?;
@@ -1295,7 +1314,7 @@ mod tests {
             assert_eq!(summed, every);
         }
         // Every fill belongs to one family.
-        let fills: Vec<&str> = FAMILIES.iter().flat_map(|f| f.fills.iter().copied()).collect();
+        let fills: Vec<&str> = every_fill().collect();
         for fill in [
             FILL_LINES,
             FILL_ORDERS,

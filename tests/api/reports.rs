@@ -1528,6 +1528,66 @@ where
 const MONTH_ROWS: &str = "SELECT dim, value, start, md5(r::text) FROM report_days r
                           WHERE shop_id = $1 AND span = 'month' ORDER BY dim, value, start";
 
+/// A recount of every stale day of a shop (a bulk load) joins by hash, never by a nested loop:
+/// each fill finds the tickets of its days' orders through `IN (SELECT … FROM` a CTE`)` whose
+/// distinct ids the planner guesses at 200, and for a year of the big shop's orders that probed
+/// the tickets' index once per order. Every fill explained under the bulk recount's settings,
+/// on the report shop's analysed rows, with its values written in (Citus explains no
+/// `INSERT … SELECT` with parameters; its workers' plans are their own).
+#[tokio::test]
+async fn a_whole_shops_recount_joins_by_hash_not_order_by_order() {
+    let d = data().await;
+    let admin = aftersales::db::pool(d.app.admin_options.clone(), 1)
+        .await
+        .expect("the test cluster's superuser");
+    sqlx::query("ANALYZE orders, order_lines, tickets, ticket_events")
+        .execute(&admin)
+        .await
+        .expect("analyze");
+    let quality = aftersales::reports::QUALITY_REASONS.join(",");
+    let mut explained = 0;
+    for fill in aftersales::reports::rollup::every_fill() {
+        assert!(
+            !fill.contains("$6"),
+            "a fill with more parameters than the recount binds: {fill}"
+        );
+        let written = fill
+            .replace("$1", &d.shop.0.to_string())
+            .replace("$2", "'2025-01-01 00:00+08'::timestamptz")
+            .replace("$3", "'2026-01-01 00:00+08'::timestamptz")
+            .replace("$4", "'Asia/Shanghai'::text")
+            .replace("$5", &format!("'{{{quality}}}'::text[]"));
+        let mut tx = admin.begin().await.expect("a transaction");
+        for setting in aftersales::reports::rollup::BULK_SETTINGS {
+            sqlx::query(setting).execute(&mut *tx).await.expect("a setting");
+        }
+        let explain = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {written}"));
+        let plan: Value = sqlx::query_scalar(explain).fetch_one(&mut *tx).await.expect("explain");
+        tx.rollback().await.expect("rolled back");
+        let mut nodes = Vec::new();
+        node_types(&plan, &mut nodes);
+        assert!(!nodes.iter().any(|node| node == "Nested Loop"), "{nodes:?}\n{plan:#}");
+        explained += 1;
+    }
+    assert_eq!(explained, 6);
+}
+
+/// Every node type of an `EXPLAIN (FORMAT JSON)` plan, but those of a Citus worker's plan.
+fn node_types(plan: &Value, nodes: &mut Vec<String>) {
+    match plan {
+        Value::Object(node) => {
+            if let Some(kind) = node.get("Node Type").and_then(Value::as_str) {
+                nodes.push(kind.to_string());
+            }
+            node.iter()
+                .filter(|(key, _)| key.as_str() != "Distributed Query")
+                .for_each(|(_, child)| node_types(child, nodes));
+        }
+        Value::Array(items) => items.iter().for_each(|child| node_types(child, nodes)),
+        _ => {}
+    }
+}
+
 /// The month rows of a few groups are summed from those groups' own days, found through
 /// `report_days_groups`, and come out as when every day row of the months between is read and
 /// matched by hash (the way for many groups): a shop with three months of 1,206 day rows a day,
