@@ -63,3 +63,51 @@ async fn the_report_marks_keep_their_plans_but_on_citus() {
         "(function, plan kept) with Citus: {citus}"
     );
 }
+
+/// The benchmark generator drops the loaded tables' indexes that hold no constraint before it
+/// copies the rows in, and builds them again after: then every table has the indexes the
+/// migrations made, each valid, and every partition of the timeline — those the generation
+/// added too — one for each of the timeline's.
+#[tokio::test]
+async fn a_generated_shop_leaves_every_index_as_the_migrations_made_it() {
+    let (pool, _, admin) = fresh_database().await;
+    let before = indexes(&pool).await;
+    let maintenance = aftersales::db::pool(admin, 2).await.expect("pool");
+    let options = aftersales::bench::generate::Options {
+        order_lines: 600,
+        tickets: 120,
+        shop: "indexed".into(),
+        seed: 5,
+    };
+    aftersales::bench::generate::generate(&maintenance, &options)
+        .await
+        .expect("generates");
+    assert_eq!(indexes(&pool).await, before);
+    let short: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT p.relname::text, count(i.indexrelid)
+         FROM pg_inherits h
+         JOIN pg_class p ON p.oid = h.inhrelid
+         LEFT JOIN pg_index i ON i.indrelid = p.oid AND i.indisvalid
+         WHERE h.inhparent = 'ticket_events'::regclass
+         GROUP BY 1
+         HAVING count(i.indexrelid) <> (SELECT count(*) FROM pg_index WHERE indrelid = 'ticket_events'::regclass)
+         ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("the partitions' indexes");
+    assert!(short.is_empty(), "partitions short of the timeline's indexes: {short:?}");
+}
+
+/// Every index of a table of the schema (not of a partition): name, definition, whether valid.
+async fn indexes(pool: &sqlx::PgPool) -> Vec<(String, String, bool)> {
+    sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indisvalid
+         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("the indexes")
+}

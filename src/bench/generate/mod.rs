@@ -21,9 +21,12 @@
 //! take theirs from the column's default.
 //! The writers run with `session_replication_role = replica`, as `pg_restore --disable-triggers`
 //! does: the foreign-key triggers are not fired for rows that are consistent by construction
-//! (every reference points at a row written in the same run). Every other index is maintained
-//! as rows arrive; nothing else in the schema is dropped or altered. `VACUUM (ANALYZE)` ends the run so
-//! that the planner has statistics and index-only scans see an all-visible map.
+//! (every reference points at a row written in the same run). The loaded tables' indexes that
+//! hold no constraint are dropped before the rows are copied and built again after, each from
+//! its own definition as the database gives it (`pg_get_indexdef`), as `pg_restore` makes
+//! indexes after the data; primary and unique keys are kept, and nothing else in the schema is
+//! dropped or altered. `VACUUM (ANALYZE)` ends the run so that the planner has statistics and
+//! index-only scans see an all-visible map.
 //!
 //! `queue_due_at` is a generated column and is never written; `ticket_events` only receives
 //! inserts.
@@ -188,33 +191,19 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
     // first and are built again at the end in one sorted pass each (many times faster than
     // entering a million documents one by one), as `search-index --rebuild` does.
     crate::search::index::drop_gin_indexes(pool).await?;
-    // One writer per table, each on its own connection.
-    let mut senders = Vec::new();
-    let mut writers = Vec::new();
-    for table in Table::ALL {
-        let (tx, rx) = mpsc::channel::<Vec<u8>>(2);
-        senders.push(tx);
-        writers.push(tokio::spawn(write_table(pool.clone(), table, rx)));
+    // So do the loaded tables' other indexes but those that hold a constraint (primary keys,
+    // unique keys): each is built again after the rows, from its own definition, in one sorted
+    // pass rather than entry by entry in the order the rows come.
+    let dropped = drop_secondary_indexes(pool).await?;
+    let written = write_rows(pool, plan).await;
+    // Built again whatever happened: a generation that failed must not leave the tables, or the
+    // search, without their indexes.
+    let built = build_secondary_indexes(pool, &dropped).await;
+    if written.is_err() {
+        crate::search::index::build_gin_indexes(pool).await?;
     }
-    let generator = tokio::task::spawn_blocking(move || generate_rows(plan, senders));
-    let summary = match generator.await {
-        Ok(summary) => summary,
-        Err(error) => anyhow::bail!("the generator stopped: {error}"),
-    };
-    let mut first_error = None;
-    for writer in writers {
-        let result = match writer.await {
-            Ok(result) => result,
-            Err(error) => Err(anyhow::anyhow!("a writer stopped: {error}")),
-        };
-        if let Err(error) = result {
-            first_error.get_or_insert(error);
-        }
-    }
-    if let Some(error) = first_error {
-        return Err(error);
-    }
-    let summary = summary?;
+    let summary = written?;
+    built?;
     // The events went in by COPY: count the follow-up figures once from them.
     let mut conn = pool.acquire().await?;
     crate::follow_ups::rebuild_daily(&mut conn, shop).await?;
@@ -265,6 +254,100 @@ pub async fn generate(pool: &PgPool, options: &Options) -> anyhow::Result<Summar
         "bench: report figures counted and search index built"
     );
     Ok(summary)
+}
+
+/// Generates the rows of `plan` and copies them in: one writer per table, each on its own
+/// connection.
+async fn write_rows(pool: &PgPool, plan: Plan) -> anyhow::Result<Summary> {
+    let mut senders = Vec::new();
+    let mut writers = Vec::new();
+    for table in Table::ALL {
+        let (tx, rx) = mpsc::channel::<Vec<u8>>(2);
+        senders.push(tx);
+        writers.push(tokio::spawn(write_table(pool.clone(), table, rx)));
+    }
+    let generator = tokio::task::spawn_blocking(move || generate_rows(plan, senders));
+    let summary = match generator.await {
+        Ok(summary) => summary,
+        Err(error) => anyhow::bail!("the generator stopped: {error}"),
+    };
+    let mut first_error = None;
+    for writer in writers {
+        let result = match writer.await {
+            Ok(result) => result,
+            Err(error) => Err(anyhow::anyhow!("a writer stopped: {error}")),
+        };
+        if let Err(error) = result {
+            first_error.get_or_insert(error);
+        }
+    }
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    summary
+}
+
+/// The definitions of the loaded tables' indexes that hold no constraint, which the generation
+/// drops before copying the rows in and builds again after (a partitioned table's index with
+/// its partitions'): `(name, CREATE INDEX statement)`.
+async fn drop_secondary_indexes(pool: &PgPool) -> anyhow::Result<Vec<(String, String)>> {
+    let tables: Vec<&str> = Table::ALL.iter().map(|table| table.name()).collect();
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text,
+                -- A partitioned table's index is defined `ON ONLY` the table: made so, it would
+                -- cover none of the partitions.
+                regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
+         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY($1)
+           AND NOT i.indisunique AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+         ORDER BY array_position($2, t.relname::text), 1",
+    )
+    .bind(&tables)
+    // The tables with most rows first (a generated shop's), so that no large build is left
+    // running alone at the end.
+    .bind(["ticket_events", "order_lines", "orders", "tickets", "customers"])
+    .fetch_all(pool)
+    .await?;
+    // All or none (one at a time: Citus drops no two distributed indexes in one statement).
+    let mut tx = pool.begin().await?;
+    for (name, _) in &indexes {
+        let drop = format!("DROP INDEX {name}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(indexes)
+}
+
+/// Builds the indexes [`drop_secondary_indexes`] dropped, in its order, two or three at a time
+/// (each a sort: one core's work, mostly).
+async fn build_secondary_indexes(pool: &PgPool, indexes: &[(String, String)]) -> anyhow::Result<()> {
+    use futures_util::StreamExt as _;
+    let building = Instant::now();
+    let at_once = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 3));
+    let builds = futures_util::stream::iter(indexes.iter().cloned())
+        .map(|(name, create)| async move {
+            let mut conn = pool.acquire().await?;
+            sqlx::raw_sql("SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0")
+                .execute(&mut *conn)
+                .await?;
+            let built = sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await;
+            sqlx::raw_sql("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers")
+                .execute(&mut *conn)
+                .await?;
+            built.map_err(|error| anyhow::anyhow!("building index {name} again: {error}"))?;
+            anyhow::Ok(())
+        })
+        .buffer_unordered(at_once);
+    let results: Vec<anyhow::Result<()>> = builds.collect().await;
+    // Every build ran; the first that failed is the error.
+    results.into_iter().collect::<anyhow::Result<()>>()?;
+    tracing::info!(
+        indexes = indexes.len(),
+        elapsed_s = building.elapsed().as_secs(),
+        "bench: the tables' other indexes built"
+    );
+    Ok(())
 }
 
 /// Marks the shop's year stale and counts its report figures; returns the days counted.

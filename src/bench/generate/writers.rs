@@ -34,6 +34,20 @@ impl Table {
         Table::TicketSearch,
     ];
 
+    /// The table it copies into.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Table::Customers => "customers",
+            Table::Orders => "orders",
+            Table::OrderLines => "order_lines",
+            Table::Tickets => "tickets",
+            Table::Events => "ticket_events",
+            Table::BuyerSearch => "buyer_search",
+            Table::OrderSearch => "order_search",
+            Table::TicketSearch => "ticket_search",
+        }
+    }
+
     fn copy_statement(self) -> &'static str {
         match self {
             Table::Customers => "COPY customers (shop_id, id, nick, name, phone, address) FROM STDIN",
