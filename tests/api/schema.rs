@@ -96,7 +96,10 @@ async fn a_generated_shop_leaves_every_index_as_the_migrations_made_it() {
     .fetch_all(&pool)
     .await
     .expect("the partitions' indexes");
-    assert!(short.is_empty(), "partitions short of the timeline's indexes: {short:?}");
+    assert!(
+        short.is_empty(),
+        "partitions short of the timeline's indexes: {short:?}"
+    );
 }
 
 /// Every index of a table of the schema (not of a partition): name, definition, whether valid.
