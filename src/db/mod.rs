@@ -114,6 +114,24 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
         .await
 }
 
+/// Builds an index with `create` (a `CREATE INDEX` statement) on a connection of its own, with
+/// 256 MB to sort in and no parallel workers (bulk loaders build several side by side, each one
+/// core's work); the connection goes back to the pool with its settings reset, whether the build
+/// succeeded or not.
+pub async fn build_index(pool: &PgPool, create: &str) -> sqlx::Result<()> {
+    let mut conn = pool.acquire().await?;
+    sqlx::raw_sql("SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0")
+        .execute(&mut *conn)
+        .await?;
+    let built = sqlx::raw_sql(sqlx::AssertSqlSafe(create.to_owned()))
+        .execute(&mut *conn)
+        .await;
+    sqlx::raw_sql("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers")
+        .execute(&mut *conn)
+        .await?;
+    built.map(|_| ())
+}
+
 /// Connections beside `pool`'s, as its own are made, for the pages an agent opens all day: at
 /// most three per core (and never more than `pool` has). PostgreSQL answers reads best with few
 /// of them running at once: on two cores, the ticket page's statements replayed by 2 clients ran

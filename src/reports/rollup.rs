@@ -585,7 +585,8 @@ pub fn every_fill() -> impl Iterator<Item = &'static str> {
     FAMILIES.iter().flat_map(|family| family.fills.iter().copied())
 }
 
-/// How much a recount takes at once: what sets the memory its fills hash and sort in.
+/// How much a recount takes at once: what sets the memory its fills hash and sort in, and how
+/// they join ([`CHUNK_SETTINGS`], [`BULK_SETTINGS`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Size {
     /// At most a month ([`CHUNK_DAYS`]), on a desk that is serving.

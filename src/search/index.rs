@@ -305,18 +305,13 @@ pub async fn build_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
     for (name, _, create) in GIN_INDEXES {
         let pool = pool.clone();
         builds.spawn(async move {
-            let mut conn = pool.acquire().await?;
-            sqlx::query("SET maintenance_work_mem = '256MB'")
-                .execute(&mut *conn)
-                .await?;
             let building = std::time::Instant::now();
-            sqlx::query(create).execute(&mut *conn).await?;
+            crate::db::build_index(&pool, create).await?;
             tracing::info!(
                 index = name,
                 elapsed_s = building.elapsed().as_secs(),
                 "search: GIN index built"
             );
-            sqlx::query("RESET maintenance_work_mem").execute(&mut *conn).await?;
             Ok::<(), sqlx::Error>(())
         });
     }

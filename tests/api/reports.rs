@@ -1410,19 +1410,33 @@ async fn the_migration_has_the_refunds_already_on_the_timelines_counted() {
 /// How a plan (JSON, on Citus with its workers' plans inside) reads `report_days`: the kind of
 /// each scan of it (`Seq Scan`, `Index Scan`, …), and every index the plan names.
 fn report_days_scans(plan: &Value, scans: &mut Vec<String>, indexes: &mut Vec<String>) {
+    let mut nodes = Vec::new();
+    plan_nodes(plan, true, &mut nodes);
+    for node in nodes {
+        let kind = node.get("Node Type").and_then(Value::as_str).unwrap_or_default();
+        let table = node.get("Relation Name").and_then(Value::as_str).unwrap_or_default();
+        if table.starts_with("report_days") && kind != "ModifyTable" {
+            scans.push(kind.to_string());
+        }
+        if let Some(index) = node.get("Index Name").and_then(Value::as_str) {
+            indexes.push(index.to_string());
+        }
+    }
+}
+
+/// Every node of an `EXPLAIN (FORMAT JSON)` plan; on Citus, those of its workers' plans too
+/// (inside `Distributed Query`) when `workers`.
+fn plan_nodes<'a>(plan: &'a Value, workers: bool, nodes: &mut Vec<&'a serde_json::Map<String, Value>>) {
     match plan {
         Value::Object(node) => {
-            let kind = node.get("Node Type").and_then(Value::as_str).unwrap_or_default();
-            let table = node.get("Relation Name").and_then(Value::as_str).unwrap_or_default();
-            if table.starts_with("report_days") && kind != "ModifyTable" {
-                scans.push(kind.to_string());
+            if node.contains_key("Node Type") {
+                nodes.push(node);
             }
-            if let Some(index) = node.get("Index Name").and_then(Value::as_str) {
-                indexes.push(index.to_string());
-            }
-            node.values().for_each(|child| report_days_scans(child, scans, indexes));
+            node.iter()
+                .filter(|(key, _)| workers || key.as_str() != "Distributed Query")
+                .for_each(|(_, child)| plan_nodes(child, workers, nodes));
         }
-        Value::Array(items) => items.iter().for_each(|child| report_days_scans(child, scans, indexes)),
+        Value::Array(items) => items.iter().for_each(|child| plan_nodes(child, workers, nodes)),
         _ => {}
     }
 }
@@ -1565,27 +1579,15 @@ async fn a_whole_shops_recount_joins_by_hash_not_order_by_order() {
         let plan: Value = sqlx::query_scalar(explain).fetch_one(&mut *tx).await.expect("explain");
         tx.rollback().await.expect("rolled back");
         let mut nodes = Vec::new();
-        node_types(&plan, &mut nodes);
-        assert!(!nodes.iter().any(|node| node == "Nested Loop"), "{nodes:?}\n{plan:#}");
+        plan_nodes(&plan, false, &mut nodes);
+        let kinds: Vec<&str> = nodes
+            .iter()
+            .filter_map(|node| node.get("Node Type").and_then(Value::as_str))
+            .collect();
+        assert!(!kinds.contains(&"Nested Loop"), "{kinds:?}\n{plan:#}");
         explained += 1;
     }
     assert_eq!(explained, 6);
-}
-
-/// Every node type of an `EXPLAIN (FORMAT JSON)` plan, but those of a Citus worker's plan.
-fn node_types(plan: &Value, nodes: &mut Vec<String>) {
-    match plan {
-        Value::Object(node) => {
-            if let Some(kind) = node.get("Node Type").and_then(Value::as_str) {
-                nodes.push(kind.to_string());
-            }
-            node.iter()
-                .filter(|(key, _)| key.as_str() != "Distributed Query")
-                .for_each(|(_, child)| node_types(child, nodes));
-        }
-        Value::Array(items) => items.iter().for_each(|child| node_types(child, nodes)),
-        _ => {}
-    }
 }
 
 /// The month rows of a few groups are summed from those groups' own days, found through

@@ -320,23 +320,16 @@ async fn drop_secondary_indexes(pool: &PgPool) -> anyhow::Result<Vec<(String, St
 }
 
 /// Builds the indexes [`drop_secondary_indexes`] dropped, in its order, two or three at a time
-/// (each a sort: one core's work, mostly).
+/// (each a sort: one core's work, mostly; [`crate::db::build_index`]).
 async fn build_secondary_indexes(pool: &PgPool, indexes: &[(String, String)]) -> anyhow::Result<()> {
     use futures_util::StreamExt as _;
     let building = Instant::now();
     let at_once = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 3));
     let builds = futures_util::stream::iter(indexes.iter().cloned())
         .map(|(name, create)| async move {
-            let mut conn = pool.acquire().await?;
-            sqlx::raw_sql("SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0")
-                .execute(&mut *conn)
-                .await?;
-            let built = sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await;
-            sqlx::raw_sql("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers")
-                .execute(&mut *conn)
-                .await?;
-            built.map_err(|error| anyhow::anyhow!("building index {name} again: {error}"))?;
-            anyhow::Ok(())
+            crate::db::build_index(pool, &create)
+                .await
+                .map_err(|error| anyhow::anyhow!("building index {name} again: {error}"))
         })
         .buffer_unordered(at_once);
     let results: Vec<anyhow::Result<()>> = builds.collect().await;
