@@ -306,7 +306,7 @@ pub async fn build_gin_indexes(pool: &PgPool) -> sqlx::Result<()> {
         let pool = pool.clone();
         builds.spawn(async move {
             let building = std::time::Instant::now();
-            crate::db::build_index(&pool, create).await?;
+            crate::db::build_index(&pool, create, crate::db::BuildMemory::Gin).await?;
             tracing::info!(
                 index = name,
                 elapsed_s = building.elapsed().as_secs(),

@@ -287,17 +287,27 @@ async fn write_rows(pool: &PgPool, plan: Plan) -> anyhow::Result<Summary> {
     summary
 }
 
-/// The definitions of the loaded tables' indexes that hold no constraint, which the generation
-/// drops before copying the rows in and builds again after (a partitioned table's index with
-/// its partitions'): `(name, CREATE INDEX statement)`.
-async fn drop_secondary_indexes(pool: &PgPool) -> anyhow::Result<Vec<(String, String)>> {
+/// An index the generation drops before copying the rows in and builds again after.
+#[derive(Clone)]
+struct DroppedIndex {
+    name: String,
+    /// Its `CREATE INDEX` statement (a partitioned table's makes its partitions' too).
+    create: String,
+    memory: crate::db::BuildMemory,
+}
+
+/// Drops the loaded tables' indexes that hold no constraint, before the rows are copied in;
+/// returns what [`build_secondary_indexes`] needs to build them again.
+async fn drop_secondary_indexes(pool: &PgPool) -> anyhow::Result<Vec<DroppedIndex>> {
     let tables: Vec<&str> = Table::ALL.iter().map(|table| table.name()).collect();
-    let indexes: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT i.indexrelid::regclass::text,
                 -- A partitioned table's index is defined `ON ONLY` the table: made so, it would
                 -- cover none of the partitions.
-                regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
+                regexp_replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON '),
+                am.amname::text
          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+              JOIN pg_class ix ON ix.oid = i.indexrelid JOIN pg_am am ON am.oid = ix.relam
          WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY($1)
            AND NOT i.indisunique AND NOT i.indisprimary
            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
@@ -309,9 +319,17 @@ async fn drop_secondary_indexes(pool: &PgPool) -> anyhow::Result<Vec<(String, St
     .bind(["ticket_events", "order_lines", "orders", "tickets", "customers"])
     .fetch_all(pool)
     .await?;
+    let indexes: Vec<DroppedIndex> = rows
+        .into_iter()
+        .map(|(name, create, method)| DroppedIndex {
+            name,
+            create,
+            memory: crate::db::BuildMemory::for_method(&method),
+        })
+        .collect();
     // All or none (one at a time: Citus drops no two distributed indexes in one statement).
     let mut tx = pool.begin().await?;
-    for (name, _) in &indexes {
+    for DroppedIndex { name, .. } in &indexes {
         let drop = format!("DROP INDEX {name}");
         sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut *tx).await?;
     }
@@ -321,13 +339,13 @@ async fn drop_secondary_indexes(pool: &PgPool) -> anyhow::Result<Vec<(String, St
 
 /// Builds the indexes [`drop_secondary_indexes`] dropped, in its order, two or three at a time
 /// (each a sort: one core's work, mostly; [`crate::db::build_index`]).
-async fn build_secondary_indexes(pool: &PgPool, indexes: &[(String, String)]) -> anyhow::Result<()> {
+async fn build_secondary_indexes(pool: &PgPool, indexes: &[DroppedIndex]) -> anyhow::Result<()> {
     use futures_util::StreamExt as _;
     let building = Instant::now();
     let at_once = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 3));
     let builds = futures_util::stream::iter(indexes.iter().cloned())
-        .map(|(name, create)| async move {
-            crate::db::build_index(pool, &create)
+        .map(|DroppedIndex { name, create, memory }| async move {
+            crate::db::build_index(pool, &create, memory)
                 .await
                 .map_err(|error| anyhow::anyhow!("building index {name} again: {error}"))
         })
