@@ -1581,8 +1581,8 @@ const MONTH_ROWS: &str = "SELECT dim, value, start, md5(r::text) FROM report_day
 /// each fill finds the tickets of its days' orders through `IN (SELECT … FROM` a CTE`)` whose
 /// distinct ids the planner guesses at 200, and for a year of the big shop's orders that probed
 /// the tickets' index once per order. Every fill explained as the bulk recount runs it (into its
-/// stage, under its settings), on the report shop's analysed rows, with its values written in (Citus explains no
-/// `INSERT … SELECT` with parameters; its workers' plans are their own).
+/// stage, under its settings), on the report shop's analysed rows, with its values written in
+/// (Citus explains no `INSERT … SELECT` with parameters; its workers' plans are their own).
 #[tokio::test]
 async fn a_whole_shops_recount_joins_by_hash_not_order_by_order() {
     let d = data().await;
