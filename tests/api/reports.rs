@@ -555,6 +555,29 @@ async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
         let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
         assert!(text.lines().count() >= 2, "{table}: {text}");
     }
+    // In English, the previous period's refunded tickets read right whatever their number.
+    client
+        .get(d.app.url("/lang/en"))
+        .send()
+        .await
+        .expect("switch to English");
+    let english = client
+        .get(d.app.url(&format!(
+            "/reports?shop={}&from=2025-03-01&to=2025-03-31&by=sku",
+            d.shop
+        )))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        english.contains("tickets opened in the period were refunded; previous period ¥")
+            && english.contains(" (tickets refunded: 1).")
+            && !english.contains(" tickets)."),
+        "{english}"
+    );
     let agent = browser(&d.app, "agent-r").await;
     let refused = agent.get(d.app.url("/reports")).send().await.expect("page");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);

@@ -70,7 +70,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "reports.money.detail",
         "本期申请的 {tickets} 张工单中 {n} 张已退款；上期 {previous}（{pn} 张）。",
-        "{n} of the {tickets} tickets opened in the period were refunded; previous period {previous} ({pn} tickets).",
+        "{n} of the {tickets} tickets opened in the period were refunded; previous period {previous} (tickets refunded: {pn}).",
     ),
     (
         "reports.money.estimated",
