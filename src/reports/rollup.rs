@@ -771,18 +771,24 @@ struct Recounted<'a> {
 type RowKey = (String, String, NaiveDate);
 
 impl Recounted<'_> {
-    /// Counts every figure of the days again: their rows deleted, then filled. Answers the groups
-    /// (dimension, value, month) whose day rows are not what they were.
-    async fn whole(&self, tx: &mut sqlx::PgConnection) -> sqlx::Result<Vec<(String, String, NaiveDate)>> {
-        // What the days held before, to recount only the month rows of groups that changed (a
-        // ticket that moves changes a few groups of a day; its month has thousands).
-        let before = fingerprints(&mut *tx, self.shop, self.from_day, self.to_day).await?;
+    /// Deletes the days' rows ([`DAYS_CLEARED`]), before they are counted again.
+    async fn cleared(&self, tx: &mut sqlx::PgConnection) -> sqlx::Result<()> {
         sqlx::query(DAYS_CLEARED)
             .bind(self.shop)
             .bind(self.from_day)
             .bind(self.to_day)
             .execute(&mut *tx)
             .await?;
+        Ok(())
+    }
+
+    /// Counts every figure of the days again: their rows deleted, then filled. Answers the groups
+    /// (dimension, value, month) whose day rows are not what they were.
+    async fn whole(&self, tx: &mut sqlx::PgConnection) -> sqlx::Result<Vec<(String, String, NaiveDate)>> {
+        // What the days held before, to recount only the month rows of groups that changed (a
+        // ticket that moves changes a few groups of a day; its month has thousands).
+        let before = fingerprints(&mut *tx, self.shop, self.from_day, self.to_day).await?;
+        self.cleared(&mut *tx).await?;
         for fill in every_fill() {
             sqlx::query_with(fill, self.arguments()?).execute(&mut *tx).await?;
         }
@@ -807,12 +813,7 @@ impl Recounted<'_> {
         .await?
         .into_iter()
         .collect();
-        sqlx::query(DAYS_CLEARED)
-            .bind(self.shop)
-            .bind(self.from_day)
-            .bind(self.to_day)
-            .execute(&mut *tx)
-            .await?;
+        self.cleared(&mut *tx).await?;
         sqlx::query(STAGE_CREATED).execute(&mut *tx).await?;
         for fill in every_staged_fill() {
             sqlx::query_with(sqlx::AssertSqlSafe(fill), self.arguments()?)

@@ -506,14 +506,11 @@ async fn agents_are_refused_and_bad_periods_are_explained() {
 async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
     let d = data().await;
     let client = browser(&d.app, "owner-r").await;
-    let page = client
-        .get(d.app.url(&format!(
-            "/reports?shop={}&from=2025-03-01&to=2025-03-31&by=sku",
-            d.shop
-        )))
-        .send()
-        .await
-        .expect("page");
+    let march = d.app.url(&format!(
+        "/reports?shop={}&from=2025-03-01&to=2025-03-31&by=sku",
+        d.shop
+    ));
+    let page = client.get(march.clone()).send().await.expect("page");
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(
@@ -562,10 +559,7 @@ async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
         .await
         .expect("switch to English");
     let english = client
-        .get(d.app.url(&format!(
-            "/reports?shop={}&from=2025-03-01&to=2025-03-31&by=sku",
-            d.shop
-        )))
+        .get(march)
         .send()
         .await
         .expect("page")
