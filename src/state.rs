@@ -124,6 +124,15 @@ impl AppState {
         self
     }
 
+    /// The same state with `holders` kept for the tokens (and heard by its live hub).
+    pub fn with_holders(self, holders: crate::auth::held::Holders) -> AppState {
+        AppState {
+            live: crate::live::Hub::new(holders.clone()),
+            holders,
+            ..self
+        }
+    }
+
     /// The same state with these transport settings.
     pub fn with_transport(self, transport: Transport) -> AppState {
         AppState { transport, ..self }

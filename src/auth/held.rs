@@ -84,7 +84,7 @@ pub struct Holders {
 struct Inner {
     hearing: AtomicBool,
     kept: Mutex<HashMap<[u8; 32], Kept>>,
-    /// The changes counted: the process's ([`CHANGES`]), but in this module's tests.
+    /// The changes counted: the process's ([`CHANGES`]), or its own ([`Holders::counted_apart`]).
     changes: &'static AtomicU64,
 }
 
@@ -105,6 +105,19 @@ struct Kept {
 }
 
 impl Holders {
+    /// Holders that count the changes they hear apart from the process's count: for a process
+    /// that runs several servers, each on a database of its own (the integration tests), where
+    /// one's changes say nothing of another's. The changes its own server makes count once they
+    /// are heard. Each keeps its count (a few bytes) for the life of the process.
+    pub fn counted_apart() -> Holders {
+        Holders {
+            inner: Arc::new(Inner {
+                changes: Box::leak(Box::new(AtomicU64::new(0))),
+                ..Inner::default()
+            }),
+        }
+    }
+
     /// Says whether the announcements on [`CHANNEL`] are heard now. Either way what is kept is
     /// dropped: announcements may have been missed while not hearing.
     pub fn hearing(&self, yes: bool) {
@@ -208,13 +221,8 @@ mod tests {
 
     /// Holders counting changes of their own (the process's count moves with other tests).
     fn holders() -> (Holders, &'static AtomicU64) {
-        let changes: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
-        let holders = Holders {
-            inner: Arc::new(Inner {
-                changes,
-                ..Inner::default()
-            }),
-        };
+        let holders = Holders::counted_apart();
+        let changes = holders.inner.changes;
         (holders, changes)
     }
 
