@@ -14,11 +14,10 @@ use aftersales::auth::Role;
 /// process, each on its own database, announce changes of their own at any moment, and those
 /// count in the process's count.
 async fn apart() -> TestApp {
-    let (pool, db_options, admin_options) = crate::support::fresh_database().await;
-    let state = aftersales::state::AppState::new(pool)
-        .with_clock(aftersales::clock::Clock::fixed(crate::support::test_now()))
-        .with_holders(aftersales::auth::held::Holders::counted_apart());
-    crate::support::serve(state, db_options, admin_options).await
+    crate::support::spawn_app_with(crate::support::test_now(), |state| {
+        state.with_holders(aftersales::auth::held::Holders::counted_apart())
+    })
+    .await
 }
 
 /// Starts `app`'s live listener and waits until it hears.

@@ -510,9 +510,8 @@ async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
         "/reports?shop={}&from=2025-03-01&to=2025-03-31&by=sku",
         d.shop
     ));
-    let page = client.get(march.clone()).send().await.expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.expect("html");
+    let (status, html) = crate::support::html(&client, march.clone()).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("<svg") && html.contains("<polyline") && html.contains("<rect"),
         "charts drawn on the server"
@@ -558,14 +557,8 @@ async fn the_page_draws_its_charts_and_every_table_exports_as_csv_with_a_bom() {
         .send()
         .await
         .expect("switch to English");
-    let english = client
-        .get(march)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let (status, english) = crate::support::html(&client, march).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(
         english.contains("tickets opened in the period were refunded; previous period ¥")
             && english.contains(" (tickets refunded: 1).")

@@ -378,9 +378,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with its clock standing at `now`.
 pub async fn spawn_app_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
+    spawn_app_with(now, |state| state).await
+}
+
+/// Starts the application with its clock standing at `now` and its state as `adjust` makes it.
+pub async fn spawn_app_with(
+    now: chrono::DateTime<chrono::Utc>,
+    adjust: impl FnOnce(aftersales::state::AppState) -> aftersales::state::AppState,
+) -> TestApp {
     let (pool, db_options, admin_options) = fresh_database().await;
     let clock = aftersales::clock::Clock::fixed(now);
-    let state = aftersales::state::AppState::new(pool).with_clock(clock);
+    let state = adjust(aftersales::state::AppState::new(pool).with_clock(clock));
     serve(state, db_options, admin_options).await
 }
 
