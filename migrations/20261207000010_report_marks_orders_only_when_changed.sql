@@ -24,6 +24,22 @@ CREATE FUNCTION report_marks_narrowed() RETURNS boolean LANGUAGE sql STABLE AS $
     SELECT NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
 $$;
 
+-- The new complaints `ids` (on the orders `order_ids` of `shop_ids`, each with its SKU in `skus`)
+-- whose lines an earlier complaint on their order covers: one without a SKU, or with theirs. Each
+-- looks for one such complaint and stops there, by the index of the order's tickets; a bitmap scan
+-- would read every ticket of the order before the first (4 ms for an order with 100,000 tickets,
+-- 0.1 ms by the index: `EXPLAIN ANALYZE`).
+CREATE FUNCTION report_complaints_covered(shop_ids bigint[], order_ids bigint[], skus text[], ids bigint[])
+RETURNS bigint[] LANGUAGE plpgsql STABLE SET enable_bitmapscan = off AS $$
+BEGIN
+    RETURN ARRAY(
+        SELECT c.id FROM unnest(shop_ids, order_ids, skus, ids) AS c (shop_id, order_id, sku, id)
+        WHERE EXISTS (SELECT 1 FROM tickets t
+                      WHERE t.shop_id = c.shop_id AND t.order_id = c.order_id AND t.kind = 'complaint'
+                        AND (t.sku IS NULL OR t.sku = c.sku) AND t.id <> ALL (ids)));
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION report_tickets_added() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     shops bigint[];
@@ -32,6 +48,10 @@ DECLARE
     order_shops bigint[];
     order_ids bigint[];
     returned_orders bigint[];
+    complaint_shops bigint[];
+    complaint_orders bigint[];
+    complaint_skus text[];
+    complaints bigint[];
     covered bigint[] := '{}';
 BEGIN
     SELECT array_agg(c.shop_id), array_agg(v.at), array_agg(v.figures) INTO shops, ats, figures
@@ -39,16 +59,14 @@ BEGIN
     WHERE v.at IS NOT NULL;
     IF TG_OP = 'INSERT' THEN
         IF report_marks_narrowed() AND current_setting('transaction_isolation') = 'read committed' THEN
-            PERFORM 1 FROM orders o
-            WHERE (o.shop_id, o.id) IN (SELECT c.shop_id, c.order_id FROM changed c WHERE c.kind = 'complaint')
-            FOR KEY SHARE;
-            SELECT COALESCE(array_agg(c.id), '{}') INTO covered
-            FROM changed c
-            WHERE c.kind = 'complaint'
-              AND EXISTS (SELECT 1 FROM tickets t
-                          WHERE t.shop_id = c.shop_id AND t.order_id = c.order_id AND t.kind = 'complaint'
-                            AND (t.sku IS NULL OR t.sku = c.sku)
-                            AND NOT EXISTS (SELECT 1 FROM changed n WHERE n.shop_id = t.shop_id AND n.id = t.id));
+            SELECT array_agg(shop_id), array_agg(order_id), array_agg(sku), array_agg(id)
+            INTO complaint_shops, complaint_orders, complaint_skus, complaints
+            FROM changed WHERE kind = 'complaint';
+            IF cardinality(complaints) > 0 THEN
+                PERFORM 1 FROM orders WHERE shop_id = ANY (complaint_shops) AND id = ANY (complaint_orders)
+                FOR KEY SHARE;
+                covered := report_complaints_covered(complaint_shops, complaint_orders, complaint_skus, complaints);
+            END IF;
         END IF;
         SELECT array_agg(DISTINCT shop_id),
                array_agg(DISTINCT order_id) FILTER (
@@ -59,8 +77,9 @@ BEGIN
         FROM changed WHERE order_id IS NOT NULL;
     ELSE
         IF report_marks_narrowed() THEN
-            PERFORM 1 FROM orders o
-            WHERE (o.shop_id, o.id) IN (SELECT c.shop_id, c.order_id FROM changed c WHERE c.kind = 'complaint')
+            SELECT array_agg(shop_id), array_agg(order_id) INTO complaint_shops, complaint_orders
+            FROM changed WHERE kind = 'complaint';
+            PERFORM 1 FROM orders WHERE shop_id = ANY (complaint_shops) AND id = ANY (complaint_orders)
             FOR UPDATE;
         END IF;
         SELECT array_agg(DISTINCT shop_id), array_agg(DISTINCT order_id),
