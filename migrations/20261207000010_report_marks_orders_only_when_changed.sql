@@ -2,7 +2,7 @@
 -- (issue 17). Those figures count, per payment day (and SKU, category), the orders paid and of
 -- them those with a ticket refunded, refunded for a quality reason, or a complaint
 -- (`FILL_ORDERS`, `FILL_ORDER_LINES` in `reports::rollup`). A ticket written unrefunded changes
--- them only if it is a complaint: a refund request, a logistics ticket changes them when it is
+-- them only if it is a complaint: a refund request or a logistics ticket changes them when it is
 -- refunded, and that move marks the day itself (`report_ticket_moved`). Every new ticket marked
 -- its order's payment day, and the background recount counted that whole day again for nothing
 -- — on the generated shop a day's order figures take 12–18 ms to count, and most after-sales
@@ -10,9 +10,10 @@
 -- order, for the signing days' line figures that go with it.
 --
 -- What is decided here is the row's own (a ticket deleted takes away only what it counted for):
--- no other row, no concurrent writer can make the choice wrong. (Leaving out the complaints on an order already complained of was measured too,
--- and not kept: the look for a covering complaint, with the lock that keeps it covering, cost
--- more a statement than the recounts it saved.)
+-- no other row, no concurrent writer can make the choice wrong. (Leaving out the complaints on
+-- an order already complained of was measured too, and not kept: the look for a covering
+-- complaint, with the lock that keeps it covering, cost more a statement than the recounts it
+-- saved.)
 CREATE OR REPLACE FUNCTION report_tickets_added() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     shops bigint[];
