@@ -124,7 +124,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "import.error.rows",
         "{n} 行有误，未导入任何数据；请修改后重新导入。第一处：{first}",
-        "{n} row(s) are wrong, nothing was imported; fix them and import the file again. First: {first}",
+        "Rows that are wrong: {n}. Nothing was imported; fix them and import the file again. First: {first}",
     ),
     (
         "import.error.database",
@@ -164,7 +164,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "import.error.missing_columns",
         "表头缺少以下列：{columns}；请补上（列名会去掉首尾空格后比对）",
-        "The header row lacks the column(s) {columns}; add them (names are matched after trimming spaces)",
+        "The header row lacks these columns: {columns}; add them (names are matched after trimming spaces)",
     ),
     (
         "import.error.unknown_orders_layout",
@@ -184,7 +184,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "import.error.unknown_refunds_layout",
         "无法识别此退款报表：缺少以下列：{columns}；请从「退款管理 → 导出」导出",
-        "This is not a refund report we know: the column(s) {columns} are missing; export it from 退款管理 → 导出.",
+        "This is not a refund report we know: these columns are missing: {columns}; export it from 退款管理 → 导出.",
     ),
     (
         "import.error.prepare",

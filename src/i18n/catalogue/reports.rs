@@ -12,7 +12,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "reports.pending",
         "最新变动正在计入 {days} 天的数据，以下为计入前的数字，几秒后刷新即可看到。",
-        "The latest changes to {days} day(s) are still being counted: these figures are from just before them. Reload in a few seconds.",
+        "Days whose latest changes are still being counted: {days}. These figures are from just before them; reload in a few seconds.",
     ),
     (
         "reports.period_text",
