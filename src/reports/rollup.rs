@@ -18,7 +18,9 @@ use crate::ids::ShopId;
 const CHUNK_DAYS: i64 = 31;
 
 /// "A refund was issued on ticket t": resolved as refunded, or ever moved to refunded (the
-/// first such move is kept on the ticket as `refunded_at`).
+/// first such move is kept on the ticket as `refunded_at`). The trigger that marks a new ticket's
+/// order (`report_tickets_added`, migration `…_report_marks_orders_only_when_changed`) says the
+/// same of the rows it marks, with the complaints the order figures count: change both together.
 macro_rules! refunded {
     () => {
         "(t.resolution = 'refunded' OR t.refunded_at IS NOT NULL)"
