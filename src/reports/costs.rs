@@ -44,15 +44,15 @@ pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period, titled
         rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
     }
     let (from, to) = period.bounds(zone);
-    // Whole months from their month rows; a month at either end the period holds most of as its
-    // month row less the days outside ([`rollup::month_rows_netted`]). The month rows and the
+    // Whole months from their month rows; a month at either end worth it as its month row less
+    // the days outside ([`rollup::netted_months`]). The month rows and the
     // days at each end are three ranges of `report_days_refunds`, read one after the other: as
     // one condition with five alternatives, PostgreSQL read the shop's every refund row of every
     // day (on the big shop 120,000 rows for the 45,000 of a year, 49 of the report's 160 ms).
     // At the start, the days between the period's first and the first month row's (counted when
     // the period starts first, taken back when the month does); at the end, the days between the
     // one after the period and the one after the last month row, likewise.
-    let (month_from, month_to) = rollup::month_rows_netted(period, false);
+    let (month_from, month_to) = rollup::netted_months(db.reads, shop, period, "sku", false).await?;
     sqlx::query_as(
         "WITH refunds AS (
              SELECT value, span, start, refunds_paid_fen FROM report_days

@@ -28,7 +28,7 @@ use aftersales::ids::{ShopId, TicketId, UserId};
 use aftersales::rules::rejection::RejectionReason;
 use aftersales::rules::workflow::Status;
 use aftersales::tickets::service::{self, NewFollowUp, NewTicket, NewTransition};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -833,82 +833,101 @@ async fn a_shop_loaded_in_bulk_has_its_figures_counted_from_what_was_written() {
         .fetch_one(&app.pool)
         .await
         .expect("last day");
+    // Periods ending on the last day with figures read their last month's row, nothing being
+    // after them (unless that day ends its month); the others by the months they hold most of.
+    let month_start = |d: chrono::NaiveDate| d.with_day(1).expect("first day");
+    let this_month = aftersales::reports::rates::Period::new(month_start(last), last).expect("period");
+    let netted = aftersales::reports::rollup::netted_months(&app.pool, shop, this_month, "sku", false)
+        .await
+        .expect("netted months");
+    if (last + chrono::Duration::days(1)).day() != 1 {
+        let next = month_start(month_start(last) + chrono::Duration::days(31));
+        assert_eq!(
+            netted,
+            (month_start(last), next),
+            "this month so far from its month row"
+        );
+    }
     let mut periods = 0;
+    let mut asked = vec![this_month];
     for back in [330, 200, 95, 61, 33] {
         for days in [12, 20, 40, 100, 250] {
             let from = last - chrono::Duration::days(back);
             let to = (from + chrono::Duration::days(days - 1)).min(last);
-            let period = aftersales::reports::rates::Period::new(from, to).expect("period");
-            periods += 1;
-            for (by, dim) in [
-                (aftersales::reports::GroupBy::Sku, "sku"),
-                (aftersales::reports::GroupBy::Category, "category"),
-                (aftersales::reports::GroupBy::Total, "total"),
-            ] {
-                let read = aftersales::reports::rollup::read(
-                    &app.pool,
-                    shop,
-                    period,
-                    by,
-                    aftersales::reports::rollup::Detail::WithoutP90,
-                )
-                .await
-                .expect("read");
-                let read: Vec<(String, i64, i64, i64, i64, i64, i64)> = read
-                    .into_iter()
-                    .map(|(key, c)| {
-                        let figures = (c.lines_signed, c.lines_returned, c.orders_paid, c.tickets_opened);
-                        (
-                            key,
-                            figures.0,
-                            figures.1,
-                            figures.2,
-                            figures.3,
-                            c.tickets_closed,
-                            c.refund_fen,
-                        )
-                    })
-                    .collect();
-                let days: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT value, sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8,
-                            sum(tickets_opened)::int8, sum(tickets_closed)::int8, sum(refund_fen)::int8
-                     FROM report_days WHERE shop_id = $1 AND dim = $2 AND span = 'day' AND start BETWEEN $3 AND $4
-                     GROUP BY value
-                     HAVING sum(lines_signed) > 0 OR sum(orders_paid) > 0 OR sum(tickets_opened) > 0
-                            OR sum(tickets_closed) > 0
-                     ORDER BY value",
-                )
-                .bind(shop)
-                .bind(dim)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&app.pool)
-                .await
-                .expect("days");
-                assert_eq!(read, days, "{dim} {from}..{to}");
-            }
-            let pools = aftersales::reports::Pools::one(&app.pool);
-            let costs = aftersales::reports::costs::costs(pools, shop, chrono_tz::Asia::Shanghai, period, usize::MAX)
-                .await
-                .expect("costs");
-            let mut refunds: Vec<(String, i64)> = costs.into_iter().map(|c| (c.sku, c.refunds_fen)).collect();
-            let mut days: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT value, sum(refunds_paid_fen)::int8 FROM report_days
-                 WHERE shop_id = $1 AND dim = 'sku' AND span = 'day' AND start BETWEEN $2 AND $3
-                 GROUP BY value HAVING sum(refunds_paid_fen) <> 0",
+            asked.push(aftersales::reports::rates::Period::new(from, to).expect("period"));
+        }
+    }
+    for period in asked {
+        let (from, to) = (period.from, period.to);
+        periods += 1;
+        for (by, dim) in [
+            (aftersales::reports::GroupBy::Sku, "sku"),
+            (aftersales::reports::GroupBy::Category, "category"),
+            (aftersales::reports::GroupBy::Total, "total"),
+        ] {
+            let read = aftersales::reports::rollup::read(
+                &app.pool,
+                shop,
+                period,
+                by,
+                aftersales::reports::rollup::Detail::WithoutP90,
+            )
+            .await
+            .expect("read");
+            let read: Vec<(String, i64, i64, i64, i64, i64, i64)> = read
+                .into_iter()
+                .map(|(key, c)| {
+                    let figures = (c.lines_signed, c.lines_returned, c.orders_paid, c.tickets_opened);
+                    (
+                        key,
+                        figures.0,
+                        figures.1,
+                        figures.2,
+                        figures.3,
+                        c.tickets_closed,
+                        c.refund_fen,
+                    )
+                })
+                .collect();
+            let days: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+                "SELECT value, sum(lines_signed)::int8, sum(lines_returned)::int8, sum(orders_paid)::int8,
+                        sum(tickets_opened)::int8, sum(tickets_closed)::int8, sum(refund_fen)::int8
+                 FROM report_days WHERE shop_id = $1 AND dim = $2 AND span = 'day' AND start BETWEEN $3 AND $4
+                 GROUP BY value
+                 HAVING sum(lines_signed) > 0 OR sum(orders_paid) > 0 OR sum(tickets_opened) > 0
+                        OR sum(tickets_closed) > 0
+                 ORDER BY value",
             )
             .bind(shop)
+            .bind(dim)
             .bind(from)
             .bind(to)
             .fetch_all(&app.pool)
             .await
-            .expect("refund days");
-            refunds.sort();
-            days.sort();
-            assert_eq!(refunds, days, "refunds {from}..{to}");
+            .expect("days");
+            assert_eq!(read, days, "{dim} {from}..{to}");
         }
+        let pools = aftersales::reports::Pools::one(&app.pool);
+        let costs = aftersales::reports::costs::costs(pools, shop, chrono_tz::Asia::Shanghai, period, usize::MAX)
+            .await
+            .expect("costs");
+        let mut refunds: Vec<(String, i64)> = costs.into_iter().map(|c| (c.sku, c.refunds_fen)).collect();
+        let mut days: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT value, sum(refunds_paid_fen)::int8 FROM report_days
+             WHERE shop_id = $1 AND dim = 'sku' AND span = 'day' AND start BETWEEN $2 AND $3
+             GROUP BY value HAVING sum(refunds_paid_fen) <> 0",
+        )
+        .bind(shop)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&app.pool)
+        .await
+        .expect("refund days");
+        refunds.sort();
+        days.sort();
+        assert_eq!(refunds, days, "refunds {from}..{to}");
     }
-    assert_eq!(periods, 25);
+    assert_eq!(periods, 26);
     // Counted in bulk — each family into a stage, every row written once — the rows are what
     // the recount of a desk that is serving writes, a month at a time, family after family
     // straight into the table.
