@@ -44,8 +44,8 @@ pub async fn costs(db: Pools<'_>, shop: ShopId, zone: Tz, period: Period, titled
         rollup::refresh(db.primary, shop, rollup::Busy::Skip).await?;
     }
     let (from, to) = period.bounds(zone);
-    // Whole months from their month rows; a month at either end worth it as its month row less
-    // the days outside ([`rollup::netted_months`]). The month rows and the
+    // Whole months from their month rows; a month at either end, when that reads fewer rows, as
+    // its month row less the days outside ([`rollup::netted_months`]). The month rows and the
     // days at each end are three ranges of `report_days_refunds`, read one after the other: as
     // one condition with five alternatives, PostgreSQL read the shop's every refund row of every
     // day (on the big shop 120,000 rows for the 45,000 of a year, 49 of the report's 160 ms).

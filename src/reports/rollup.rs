@@ -1618,36 +1618,27 @@ mod tests {
 
     #[test]
     fn a_last_month_with_nothing_after_the_period_is_read_as_its_month_row() {
-        let nothing = |from: &str, to: &str| month_rows_netted(period(from, to), false, DaysAfter::Nothing);
-        // A year ending on the 4th: its last month's row, less no day, instead of four days.
-        assert_eq!(
-            nothing("2025-12-05", "2026-12-04"),
-            (day("2025-12-01"), day("2027-01-01"))
-        );
-        // This month so far, and a period ending on its first day.
-        assert_eq!(
-            nothing("2026-12-01", "2026-12-07"),
-            (day("2026-12-01"), day("2027-01-01"))
-        );
-        assert_eq!(
-            nothing("2026-11-08", "2026-12-01"),
-            (day("2026-11-01"), day("2027-01-01"))
-        );
-        // Within one month the days before the period still count: netted when the period holds
-        // more of the month's first days than it leaves out, else day by day.
-        assert_eq!(
-            nothing("2026-03-10", "2026-03-20"),
-            (day("2026-03-01"), day("2026-04-01"))
-        );
-        assert_eq!(
-            nothing("2026-03-20", "2026-03-25"),
-            (day("2026-03-26"), day("2026-03-26"))
-        );
-        // A first month mostly outside the period stays day by day.
-        assert_eq!(
-            nothing("2026-01-28", "2026-03-04"),
-            (day("2026-02-01"), day("2026-04-01"))
-        );
+        // (from, to, month rows read): with nothing after `to`, the last month is its row alone.
+        let cases = [
+            // A year ending on the 4th: its last month's row instead of four days.
+            ("2025-12-05", "2026-12-04", ("2025-12-01", "2027-01-01")),
+            // This month so far, and a period ending on a month's first day.
+            ("2026-12-01", "2026-12-07", ("2026-12-01", "2027-01-01")),
+            ("2026-11-08", "2026-12-01", ("2026-11-01", "2027-01-01")),
+            // Within one month the days before the period still count: netted when the days
+            // inside outnumber them, else day by day.
+            ("2026-03-10", "2026-03-20", ("2026-03-01", "2026-04-01")),
+            ("2026-03-20", "2026-03-25", ("2026-03-26", "2026-03-26")),
+            // A first month mostly outside the period stays day by day.
+            ("2026-01-28", "2026-03-04", ("2026-02-01", "2026-04-01")),
+        ];
+        for (from, to, (first, end)) in cases {
+            assert_eq!(
+                month_rows_netted(period(from, to), false, DaysAfter::Nothing),
+                (day(first), day(end)),
+                "{from}..{to}"
+            );
+        }
         // Time buckets read days only, whatever follows.
         assert_eq!(
             month_rows_netted(period("2026-12-01", "2026-12-07"), true, DaysAfter::Nothing),
