@@ -870,6 +870,26 @@ pub async fn ticket_pieces(
     Ok(pieces)
 }
 
+/// The own fields of the tickets `$2` of the shop `$1`, with their order's number and their
+/// buyer's nick, name and phone ([`OwnText`]).
+///
+/// The order and the buyer are read per ticket, by their keys (`OFFSET 0`, as in
+/// [`TIMELINES_WORDS`]): joined flat, from about 300 tickets on PostgreSQL hashed every buyer of
+/// the shop to find a batch's (on a generated shop of 100,000 tickets, 500 tickets read in
+/// 32.6 ms, 23 of them hashing 62,500 buyers; 9.8 ms by their keys, `EXPLAIN ANALYZE` warm).
+pub const TICKET_FIELDS: &str = concat!(
+    "SELECT t.id, t.opened_at, t.description, t.review_text, t.return_tracking_no, t.sku, o.order_no, c.nick AS buyer ",
+    own_text_columns!(),
+    "FROM tickets t
+     CROSS JOIN LATERAL (
+         SELECT o.order_no FROM orders o WHERE o.shop_id = $1 AND o.id = t.order_id OFFSET 0
+     ) o
+     CROSS JOIN LATERAL (
+         SELECT c.nick, c.name, c.phone FROM customers c WHERE c.shop_id = $1 AND c.id = t.customer_id OFFSET 0
+     ) c
+     WHERE t.shop_id = $1 AND t.id = ANY($2)"
+);
+
 /// The pieces of text of tickets' own fields (and their order's and buyer's), by id, and when
 /// each was opened: the first part of [`ticket_pieces`].
 async fn ticket_fields(
@@ -877,18 +897,11 @@ async fn ticket_fields(
     shop: ShopId,
     ids: &[i64],
 ) -> sqlx::Result<(HashMap<i64, Vec<(Source, String)>>, Vec<(i64, DateTime<Utc>)>)> {
-    let rows: Vec<TicketRow> = sqlx::query_as(concat!(
-        "SELECT t.id, t.opened_at, t.description, t.review_text, t.return_tracking_no, t.sku, o.order_no, c.nick AS buyer ",
-        own_text_columns!(),
-        "FROM tickets t
-         JOIN orders o ON o.shop_id = t.shop_id AND o.id = t.order_id
-         JOIN customers c ON c.shop_id = t.shop_id AND c.id = t.customer_id
-         WHERE t.shop_id = $1 AND t.id = ANY($2)"
-    ))
-    .bind(shop)
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<TicketRow> = sqlx::query_as(TICKET_FIELDS)
+        .bind(shop)
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut pieces: HashMap<i64, Vec<(Source, String)>> = HashMap::with_capacity(rows.len());
     let opened = rows.iter().map(|row| (row.id, row.opened_at)).collect();
     for row in rows {
