@@ -1126,3 +1126,76 @@ async fn the_indexer_reads_a_batch_ticket_by_ticket_whatever_the_planner_would_r
         .collect();
     assert_eq!(read, [(id, "created".to_string())]);
 }
+
+/// A timeline written without words or refunds (a ticket's `created`, `assigned` …) leaves the
+/// search's queue and the report marks alone, and their triggers do not call them: each call
+/// cost a function's entry, and the marks' one its setting put in place and taken back, at every
+/// new ticket (docs/PERFORMANCE.md). An event with words, or a refund, still calls them.
+#[tokio::test]
+async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_queue_nor_the_report_marks() {
+    let (app, shop, _, id) = one_ticket().await;
+    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
+        .await
+        .expect("an admin pool");
+    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        .fetch_one(&admin)
+        .await
+        .expect("extensions");
+    if citus {
+        // The triggers run on the workers beside the shards, whose counts this session does
+        // not see.
+        return;
+    }
+    let quiet = helpers_called(
+        &admin,
+        shop,
+        id,
+        app.now(),
+        "assigned",
+        json!({"from": null, "to": null}),
+    )
+    .await;
+    assert_eq!(quiet, Vec::<String>::new());
+    let said = helpers_called(&admin, shop, id, app.now(), "note", json!({"text": "回电"})).await;
+    assert_eq!(said, ["search_pending_queue_events"]);
+    let refunded = json!({"from": "processing", "to": "refunded"});
+    let refunded = helpers_called(&admin, shop, id, app.now(), "status_changed", refunded).await;
+    assert_eq!(refunded, ["report_stale_mark_figures", "search_pending_queue_events"]);
+}
+
+/// Which of the search queue's and the report marks' helpers the triggers call when an event
+/// of this kind is written to the ticket `id` (in a transaction rolled back, counted by
+/// `pg_stat_xact_user_functions`).
+async fn helpers_called(
+    admin: &sqlx::PgPool,
+    shop: ShopId,
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    data: Value,
+) -> Vec<String> {
+    let mut tx = admin.begin().await.expect("begin");
+    sqlx::query("SET LOCAL track_functions = 'pl'")
+        .execute(&mut *tx)
+        .await
+        .expect("track the functions");
+    sqlx::query("INSERT INTO ticket_events (shop_id, ticket_id, at, kind, data) VALUES ($1, $2, $3, $4, $5)")
+        .bind(shop)
+        .bind(id)
+        .bind(at)
+        .bind(kind)
+        .bind(data)
+        .execute(&mut *tx)
+        .await
+        .expect("an event");
+    let called = sqlx::query_scalar(
+        "SELECT funcname::text FROM pg_stat_xact_user_functions
+         WHERE funcname IN ('report_stale_mark_figures', 'search_pending_queue_events') AND calls > 0
+         ORDER BY 1",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .expect("the calls");
+    tx.rollback().await.expect("rollback");
+    called
+}
