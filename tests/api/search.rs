@@ -1128,9 +1128,9 @@ async fn the_indexer_reads_a_batch_ticket_by_ticket_whatever_the_planner_would_r
 }
 
 /// A timeline written without words or refunds (a ticket's `created`, `assigned` …) leaves the
-/// search's queue and the report marks alone, and their triggers do not call them: each call
-/// cost a function's entry, and the marks' one its setting put in place and taken back, at every
-/// new ticket (docs/PERFORMANCE.md). An event with words, or a refund, still calls them.
+/// search's queue and the report marks alone, and their triggers do not call them (a call that
+/// found nothing to write, at every new ticket; docs/PERFORMANCE.md). An event with words, or a
+/// refund, still calls them.
 #[tokio::test]
 async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_queue_nor_the_report_marks() {
     let (app, shop, _, id) = one_ticket().await;
