@@ -882,10 +882,10 @@ pub const TICKET_FIELDS: &str = concat!(
     own_text_columns!(),
     "FROM tickets t
      CROSS JOIN LATERAL (
-         SELECT o.order_no FROM orders o WHERE o.shop_id = $1 AND o.id = t.order_id OFFSET 0
+         SELECT o.order_no FROM orders o WHERE o.shop_id = t.shop_id AND o.id = t.order_id OFFSET 0
      ) o
      CROSS JOIN LATERAL (
-         SELECT c.nick, c.name, c.phone FROM customers c WHERE c.shop_id = $1 AND c.id = t.customer_id OFFSET 0
+         SELECT c.nick, c.name, c.phone FROM customers c WHERE c.shop_id = t.shop_id AND c.id = t.customer_id OFFSET 0
      ) c
      WHERE t.shop_id = $1 AND t.id = ANY($2)"
 );
