@@ -83,25 +83,38 @@ pub const EVENTS_BY_KEY: &str = "SELECT e.ticket_id, e.kind, e.data
      ) e
      ORDER BY e.ticket_id, e.id";
 
+/// What one [`drain`] did: the pending rows it took, and the documents it indexed from them (a
+/// row listed twice counts once).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drained {
+    pub rows: usize,
+    pub documents: usize,
+}
+
+impl Drained {
+    /// Whether the drain took as many rows as it could (`limit`): more may be waiting.
+    pub fn took_all_it_could(&self, limit: i64) -> bool {
+        i64::try_from(self.rows).unwrap_or(i64::MAX) >= limit
+    }
+}
+
 /// Indexes up to `limit` pending rows of any shop, skipping those another server is indexing.
-/// Returns how many documents were indexed (a row listed twice counts once; zero when nothing
-/// was pending).
-pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<usize> {
+pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<Drained> {
     // Shop by shop, the one whose row waits longest first (on Citus only a statement on one shop
     // may lock rows); a shop whose rows another server holds is passed over.
-    let mut indexed = 0;
-    let mut left = limit;
+    let mut drained = Drained::default();
     let mut seen: Vec<ShopId> = Vec::new();
-    while left > 0 {
+    while !drained.took_all_it_could(limit) {
         let Some(shop) = longest_waiting_shop(pool, &seen).await? else {
             break;
         };
         seen.push(shop);
+        let left = limit - i64::try_from(drained.rows).unwrap_or(limit);
         let (taken, documents) = take_and_index(pool, shop, left, Waiting::Skip).await?;
-        left -= taken as i64;
-        indexed += documents;
+        drained.rows += taken;
+        drained.documents += documents;
     }
-    Ok(indexed)
+    Ok(drained)
 }
 
 /// The shop whose pending row has waited longest, leaving out `passed_over`.
@@ -363,18 +376,31 @@ pub async fn merge_pending(pool: &PgPool) -> sqlx::Result<i64> {
 /// them at its limit anyway.
 const MERGE_EVERY: Duration = Duration::from_secs(5);
 
+/// Rows the worker takes per [`drain`].
+const WORKER_BATCH: i64 = 1_000;
+
 /// The worker every server runs: indexes what is pending, merges the indexes' pending lists
 /// every [`MERGE_EVERY`] when it wrote since ([`merge_pending`]), then waits `every` before
-/// looking again (at once while there is more); every [`FOLD_EVERY`], when not working through
-/// a backlog, folds the added words of tickets quiet for [`QUIET`] into their documents.
+/// looking again — at once only when its drain took a whole batch (a backlog); every
+/// [`FOLD_EVERY`], when not working through a backlog, folds the added words of tickets quiet
+/// for [`QUIET`] into their documents.
+///
+/// While tickets are being written, something new is pending at every look. The worker looked
+/// again at once after any drain that found something: it ran without pause, a few rows a
+/// transaction, each paying the queue's reads, its own statements and a commit; sampled while
+/// tickets were created at four connections, its statements were a third of the database's
+/// time beside the creations'. Waiting `every` after a drain that was not full gathers those
+/// rows into one transaction a period (docs/PERFORMANCE.md); a search indexes its shop's
+/// pending rows itself first ([`catch_up`]), so it still finds everything committed before it.
 pub async fn run_worker(pool: PgPool, every: Duration) {
     let mut told = false;
     let mut folded = std::time::Instant::now();
     let (mut merged, mut unmerged) = (std::time::Instant::now(), false);
     loop {
-        let drained = drain(&pool, 1_000).await;
-        unmerged |= matches!(drained, Ok(n) if n > 0);
-        if matches!(drained, Ok(n) if n < 1_000) && folded.elapsed() >= FOLD_EVERY {
+        let drained = drain(&pool, WORKER_BATCH).await;
+        let backlog = pause_after(&drained, every).is_none();
+        unmerged |= matches!(&drained, Ok(d) if d.documents > 0);
+        if drained.is_ok() && !backlog && folded.elapsed() >= FOLD_EVERY {
             folded = std::time::Instant::now();
             match fold(&pool, QUIET, FOLD_BATCH).await {
                 Ok(n) => unmerged |= n > 0,
@@ -390,22 +416,29 @@ pub async fn run_worker(pool: PgPool, every: Duration) {
                 }
             }
         }
-        match drained {
-            Ok(0) => {
-                told = false;
-                tokio::time::sleep(every).await;
-            }
-            Ok(n) => {
-                if !told && n == 1_000 {
+        match &drained {
+            Ok(_) if backlog => {
+                if !told {
                     tracing::info!("indexing for the search: a large batch is pending, working through it");
                     told = true;
                 }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "indexing for the search failed; trying again");
-                tokio::time::sleep(every * 5).await;
-            }
+            Ok(_) => told = false,
+            Err(e) => tracing::warn!(error = %e, "indexing for the search failed; trying again"),
         }
+        if let Some(pause) = pause_after(&drained, every) {
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+/// How long [`run_worker`] waits after a drain before it looks again: not at all after a whole
+/// batch (more is waiting), its period after any other, five periods after a failure.
+fn pause_after(drained: &sqlx::Result<Drained>, every: Duration) -> Option<Duration> {
+    match drained {
+        Ok(d) if d.took_all_it_could(WORKER_BATCH) => None,
+        Ok(_) => Some(every),
+        Err(_) => Some(every * 5),
     }
 }
 
@@ -1087,4 +1120,27 @@ pub async fn size_bytes(pool: &PgPool) -> sqlx::Result<i64> {
     )
     .fetch_one(pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Drained, WORKER_BATCH, pause_after};
+
+    #[test]
+    fn the_worker_looks_again_at_once_only_after_a_whole_batch() {
+        let every = Duration::from_secs(1);
+        let drained = |rows: usize| Ok(Drained { rows, documents: rows });
+        // A drain that found a few new rows, as one does at every look while tickets are
+        // being written: the worker waits its period, and the next drain takes a second's rows.
+        assert_eq!(pause_after(&drained(3), every), Some(every));
+        assert_eq!(pause_after(&drained(0), every), Some(every));
+        assert_eq!(pause_after(&drained(999), every), Some(every));
+        // A whole batch: more is waiting.
+        assert_eq!(pause_after(&drained(1_000), every), None);
+        let rows = usize::try_from(WORKER_BATCH).expect("a batch");
+        assert_eq!(pause_after(&drained(rows), every), None);
+        assert_eq!(pause_after(&Err(sqlx::Error::PoolTimedOut), every), Some(every * 5));
+    }
 }

@@ -743,7 +743,7 @@ async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and
     // document, which is not written again.
     follow_up(&app, &agent, id, "已联系买家，约定明天回电").await;
     assert_eq!(queued().await, vec![("event".to_owned(), id, true)]);
-    assert_eq!(drain().await, 1);
+    assert_eq!(drain().await.documents, 1);
     follow_up(&app, &agent, id, "退款已经提交 SF1234").await;
     walk(&app, &agent, id, &[("investigating", json!({}))]).await;
     drain().await;
@@ -775,7 +775,7 @@ async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and
     let folded = doc().await;
     assert_eq!(finds().await, expected, "with the words folded into the document");
     queue_whole().await;
-    assert_eq!(drain().await, 1);
+    assert_eq!(drain().await.documents, 1);
     assert_eq!(doc().await, folded, "folded = built whole");
 
     // A document built whole while words wait beside it empties them (they are in it), and the
@@ -800,7 +800,7 @@ async fn an_events_words_are_added_beside_its_tickets_document_found_with_it_and
         .await
         .expect("document gone");
     follow_up(&app, &agent, id, "快递已经拦截").await;
-    assert_eq!(drain().await, 1);
+    assert_eq!(drain().await.documents, 1);
     let rebuilt = doc().await;
     for word in ["回电", "换货", "耳机", "拦截"] {
         assert!(rebuilt.contains(&format!("'{word}'")), "{word} in {rebuilt}");
@@ -1161,6 +1161,94 @@ async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_qu
     let refunded = json!({"from": "processing", "to": "refunded"});
     let refunded = helpers_called(&admin, shop, id, app.now(), "status_changed", refunded).await;
     assert_eq!(refunded, ["report_stale_mark_figures", "search_pending_queue_events"]);
+}
+
+/// A new ticket's statement triggers write its bookkeeping themselves — the days the reports count
+/// again, its owner's open count, the search's queue — and call none of the helpers the other
+/// triggers share: each call was a statement of its own, with its arrays copied, at every ticket
+/// created (migration `…_ticket_bookkeeping_written_in_place`, docs/PERFORMANCE.md).
+#[tokio::test]
+async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
+    let (app, shop, _, id) = one_ticket().await;
+    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
+        .await
+        .expect("an admin pool");
+    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        .fetch_one(&admin)
+        .await
+        .expect("extensions");
+    if citus {
+        // The triggers run on the workers beside the shards, whose counts this session does
+        // not see.
+        return;
+    }
+    let columns: String = sqlx::query_scalar(
+        "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+         WHERE attrelid = 'tickets'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+           AND attname <> 'id'",
+    )
+    .fetch_one(&admin)
+    .await
+    .expect("the tickets' columns");
+    let mut tx = admin.begin().await.expect("begin");
+    sqlx::query("SET LOCAL track_functions = 'pl'")
+        .execute(&mut *tx)
+        .await
+        .expect("track the functions");
+    let counts = "SELECT (SELECT COALESCE(max(id), 0) FROM report_stale WHERE shop_id = $1),
+                         (SELECT COALESCE(sum(change), 0) FROM open_load_changes WHERE shop_id = $1)";
+    let (stale_before, open_before): (i64, i64) = sqlx::query_as(counts)
+        .bind(shop)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("before");
+    // A copy of the ticket, as a second complaint on the same order.
+    let copy: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO tickets (id, {columns}) SELECT nextval('tickets_id_seq'), {columns} FROM tickets
+         WHERE shop_id = $1 AND id = $2 RETURNING id"
+    )))
+    .bind(shop)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await
+    .expect("a ticket");
+    let (_, open_after): (i64, i64) = sqlx::query_as(counts)
+        .bind(shop)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("after");
+    let marked: Option<i16> =
+        sqlx::query_scalar("SELECT bit_or(figures)::smallint FROM report_stale WHERE shop_id = $1 AND id > $2")
+            .bind(shop)
+            .bind(stale_before)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("the marks");
+    let queued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM search_pending WHERE shop_id = $1 AND kind = 'ticket' AND id = $2")
+            .bind(shop)
+            .bind(copy)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("the queue");
+    let called: Vec<String> = sqlx::query_scalar(
+        "SELECT funcname::text FROM pg_stat_xact_user_functions
+         WHERE funcname IN ('report_stale_mark_ticket_days', 'report_stale_mark_figures', 'search_pending_queue',
+                            'open_load_change') AND calls > 0
+         ORDER BY 1",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .expect("the calls");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(called, Vec::<String>::new(), "helpers called");
+    assert_eq!(
+        marked,
+        Some(4 | 2),
+        "the opening day's tickets and the payment day's orders marked"
+    );
+    assert_eq!(open_after - open_before, 1, "one more open ticket");
+    assert_eq!(queued, 1, "queued once for the search");
 }
 
 /// Which of the search queue's and the report marks' helpers the triggers call when an event
