@@ -48,7 +48,7 @@ async fn the_report_marks_keep_their_plans_but_on_citus() {
     let kept: Vec<(String, bool)> = sqlx::query_as(
         "SELECT p.proname::text, COALESCE(p.proconfig, '{}') @> '{plan_cache_mode=force_generic_plan}'
          FROM pg_proc p
-         WHERE p.proname IN ('report_stale_mark_ticket_days', 'report_stale_mark_figures')
+         WHERE p.proname IN ('report_stale_mark_ticket_days', 'report_stale_mark_figures', 'report_tickets_added')
          ORDER BY 1",
     )
     .fetch_all(&pool)
@@ -59,6 +59,7 @@ async fn the_report_marks_keep_their_plans_but_on_citus() {
         vec![
             ("report_stale_mark_figures".to_owned(), !citus),
             ("report_stale_mark_ticket_days".to_owned(), !citus),
+            ("report_tickets_added".to_owned(), !citus),
         ],
         "(function, plan kept) with Citus: {citus}"
     );
