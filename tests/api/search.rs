@@ -1134,18 +1134,9 @@ async fn the_indexer_reads_a_batch_ticket_by_ticket_whatever_the_planner_would_r
 #[tokio::test]
 async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_queue_nor_the_report_marks() {
     let (app, shop, _, id) = one_ticket().await;
-    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
-        .await
-        .expect("an admin pool");
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&admin)
-        .await
-        .expect("extensions");
-    if citus {
-        // The triggers run on the workers beside the shards, whose counts this session does
-        // not see.
+    let Some(admin) = counting_functions(&app).await else {
         return;
-    }
+    };
     let quiet = helpers_called(
         &admin,
         shop,
@@ -1170,18 +1161,9 @@ async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_qu
 #[tokio::test]
 async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
     let (app, shop, _, id) = one_ticket().await;
-    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
-        .await
-        .expect("an admin pool");
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&admin)
-        .await
-        .expect("extensions");
-    if citus {
-        // The triggers run on the workers beside the shards, whose counts this session does
-        // not see.
+    let Some(admin) = counting_functions(&app).await else {
         return;
-    }
+    };
     let columns: String = sqlx::query_scalar(
         "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
          WHERE attrelid = 'tickets'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
@@ -1249,6 +1231,20 @@ async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
     );
     assert_eq!(open_after - open_before, 1, "one more open ticket");
     assert_eq!(queued, 1, "queued once for the search");
+}
+
+/// A pool of the database's owner, where a transaction's calls of the triggers' functions can be
+/// counted (`pg_stat_xact_user_functions`); none on Citus, where the triggers run on the workers
+/// beside the shards, whose counts this session does not see.
+async fn counting_functions(app: &TestApp) -> Option<sqlx::PgPool> {
+    let admin = aftersales::db::pool(app.admin_options.clone(), 1)
+        .await
+        .expect("an admin pool");
+    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        .fetch_one(&admin)
+        .await
+        .expect("extensions");
+    (!citus).then_some(admin)
 }
 
 /// Which of the search queue's and the report marks' helpers the triggers call when an event
