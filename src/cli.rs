@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -376,6 +377,11 @@ async fn serve(
         anyhow::anyhow!("cannot listen on {listen}: {e} (is another server running? choose another with --listen)")
     })?;
     let address = listener.local_addr()?;
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set on a connection");
+        }
+    });
     // Listening for the signals before saying we run: a SIGTERM right after the line must stop
     // the desk in order, not kill it with PostgreSQL's watchdog left to clean up.
     let shutdown = shutdown_signal()?;
