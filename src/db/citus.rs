@@ -224,7 +224,7 @@ pub async fn distribute(conn: &mut PgConnection) -> Result<Distribution, Error> 
     .fetch_all(&mut *tx)
     .await?;
     for function in &functions {
-        sqlx::query("SELECT create_distributed_function($1)")
+        sqlx::query("SELECT create_distributed_function($1::regprocedure)")
             .bind(function)
             .execute(&mut *tx)
             .await

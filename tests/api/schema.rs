@@ -34,7 +34,8 @@ async fn no_table_has_two_indexes_on_the_same_key() {
     assert!(repeated.is_empty(), "(table, index, its repeat): {repeated:?}");
 }
 
-/// The report marks run the same few statements at every ticket written, with other arrays:
+/// The report marks, and the triggers that keep a new ticket's and a new event's bookkeeping, run
+/// the same few statements at every ticket written, with other arrays:
 /// their plans are made once (planned for each call's values, the orders' read was most of the
 /// marks' time; docs/PERFORMANCE.md). On Citus, where a statement is sent to a shard by the values
 /// it names, they are planned for their values.
@@ -48,7 +49,8 @@ async fn the_report_marks_keep_their_plans_but_on_citus() {
     let kept: Vec<(String, bool)> = sqlx::query_as(
         "SELECT p.proname::text, COALESCE(p.proconfig, '{}') @> '{plan_cache_mode=force_generic_plan}'
          FROM pg_proc p
-         WHERE p.proname IN ('report_stale_mark_ticket_days', 'report_stale_mark_figures', 'report_tickets_added')
+         WHERE p.proname IN ('report_stale_mark_ticket_days', 'report_stale_mark_figures', 'report_tickets_added',
+                             'tickets_added', 'ticket_events_added')
          ORDER BY 1",
     )
     .fetch_all(&pool)
@@ -60,6 +62,8 @@ async fn the_report_marks_keep_their_plans_but_on_citus() {
             ("report_stale_mark_figures".to_owned(), !citus),
             ("report_stale_mark_ticket_days".to_owned(), !citus),
             ("report_tickets_added".to_owned(), !citus),
+            ("ticket_events_added".to_owned(), !citus),
+            ("tickets_added".to_owned(), !citus),
         ],
         "(function, plan kept) with Citus: {citus}"
     );

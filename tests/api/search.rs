@@ -1127,18 +1127,20 @@ async fn the_indexer_reads_a_batch_ticket_by_ticket_whatever_the_planner_would_r
     assert_eq!(read, [(id, "created".to_string())]);
 }
 
-/// A timeline written without words or refunds (a ticket's `created`, `assigned` …) leaves the
-/// search's queue and the report marks alone, and their triggers do not call them (a call that
-/// found nothing to write, at every new ticket; docs/PERFORMANCE.md). An event with words, or a
-/// refund, still calls them.
+/// A timeline's new events are kept by one trigger, called once a statement, that calls nothing
+/// else: an event with words is queued for the search, a refund marks its day for the reports,
+/// and one without either (a ticket's `created`, `assigned` …) writes neither; the webhooks'
+/// outbox is called only in a shop with an active hook (migration `…_new_rows_kept_by_one_trigger`,
+/// docs/PERFORMANCE.md).
 #[tokio::test]
-async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_queue_nor_the_report_marks() {
+async fn a_timeline_event_is_kept_by_one_trigger_that_writes_only_what_it_says() {
     let (app, shop, _, id) = one_ticket().await;
     let Some(admin) = counting_functions(&app).await else {
         return;
     };
-    let quiet = helpers_called(
+    let quiet = event_kept(
         &admin,
+        false,
         shop,
         id,
         app.now(),
@@ -1146,20 +1148,45 @@ async fn a_timeline_written_without_words_or_refunds_calls_neither_the_search_qu
         json!({"from": null, "to": null}),
     )
     .await;
-    assert_eq!(quiet, Vec::<String>::new());
-    let said = helpers_called(&admin, shop, id, app.now(), "note", json!({"text": "回电"})).await;
-    assert_eq!(said, ["search_pending_queue_events"]);
+    assert_eq!(quiet, Kept::default());
+    let said = event_kept(&admin, false, shop, id, app.now(), "note", json!({"text": "回电"})).await;
+    assert_eq!(
+        said,
+        Kept {
+            queued: 1,
+            ..Kept::default()
+        }
+    );
     let refunded = json!({"from": "processing", "to": "refunded"});
-    let refunded = helpers_called(&admin, shop, id, app.now(), "status_changed", refunded).await;
-    assert_eq!(refunded, ["report_stale_mark_figures", "search_pending_queue_events"]);
+    let refunded = event_kept(&admin, false, shop, id, app.now(), "status_changed", refunded).await;
+    assert_eq!(
+        refunded,
+        Kept {
+            queued: 1,
+            marked: Some(16),
+            ..Kept::default()
+        }
+    );
+    // In a shop with a hook that asks for it, the event is handed to the webhooks' outbox.
+    let assigned = json!({"from": null, "to": null});
+    let hooked = event_kept(&admin, true, shop, id, app.now(), "assigned", assigned).await;
+    assert_eq!(
+        hooked,
+        Kept {
+            deliveries: 1,
+            others_called: vec!["webhook_outbox_for".to_owned()],
+            ..Kept::default()
+        }
+    );
 }
 
-/// A new ticket's statement triggers write its bookkeeping themselves — the days the reports count
-/// again, its owner's open count, the search's queue — and call none of the helpers the other
-/// triggers share: each call was a statement of its own, with its arrays copied, at every ticket
-/// created (migration `…_ticket_bookkeeping_written_in_place`, docs/PERFORMANCE.md).
+/// A new ticket's bookkeeping — the days the reports count again, its owner's open count, the
+/// search's queue, the live desk's announcement — is written by one statement trigger, called once,
+/// that calls no helper: each call was a function started and its statements' executors set up
+/// again, at every ticket created (migrations `…_ticket_bookkeeping_written_in_place` and
+/// `…_new_rows_kept_by_one_trigger`, docs/PERFORMANCE.md).
 #[tokio::test]
-async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
+async fn a_new_ticket_is_kept_by_one_trigger_that_calls_no_helper() {
     let (app, shop, _, id) = one_ticket().await;
     let Some(admin) = counting_functions(&app).await else {
         return;
@@ -1178,8 +1205,10 @@ async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
         .await
         .expect("track the functions");
     let counts = "SELECT (SELECT COALESCE(max(id), 0) FROM report_stale WHERE shop_id = $1),
-                         (SELECT COALESCE(sum(change), 0) FROM open_load_changes WHERE shop_id = $1)";
-    let (stale_before, open_before): (i64, i64) = sqlx::query_as(counts)
+                         (SELECT COALESCE(sum(change), 0) FROM open_load_changes WHERE shop_id = $1),
+                         (SELECT COALESCE(max(seq), 0) FROM live_outbox WHERE shop_id = $1)";
+    let calls_before = calls(&mut tx).await;
+    let (stale_before, open_before, announced_before): (i64, i64, i64) = sqlx::query_as(counts)
         .bind(shop)
         .fetch_one(&mut *tx)
         .await
@@ -1194,7 +1223,7 @@ async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
     .fetch_one(&mut *tx)
     .await
     .expect("a ticket");
-    let (_, open_after): (i64, i64) = sqlx::query_as(counts)
+    let (_, open_after, _): (i64, i64, i64) = sqlx::query_as(counts)
         .bind(shop)
         .fetch_one(&mut *tx)
         .await
@@ -1213,17 +1242,17 @@ async fn a_new_ticket_writes_its_bookkeeping_itself_and_calls_no_helper() {
             .fetch_one(&mut *tx)
             .await
             .expect("the queue");
-    let called: Vec<String> = sqlx::query_scalar(
-        "SELECT funcname::text FROM pg_stat_xact_user_functions
-         WHERE funcname IN ('report_stale_mark_ticket_days', 'report_stale_mark_figures', 'search_pending_queue',
-                            'open_load_change') AND calls > 0
-         ORDER BY 1",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .expect("the calls");
+    let announced: Vec<Value> =
+        sqlx::query_scalar("SELECT payload::jsonb -> 'ids' FROM live_outbox WHERE shop_id = $1 AND seq > $2")
+            .bind(shop)
+            .bind(announced_before)
+            .fetch_all(&mut *tx)
+            .await
+            .expect("the announcement");
+    let called = calls_since(&mut tx, &calls_before).await;
     tx.rollback().await.expect("rollback");
-    assert_eq!(called, Vec::<String>::new(), "helpers called");
+    assert_eq!(called, [("tickets_added".to_owned(), 1)], "functions called");
+    assert_eq!(announced, [json!([copy])], "announced to the live desk");
     assert_eq!(
         marked,
         Some(4 | 2),
@@ -1247,22 +1276,76 @@ async fn counting_functions(app: &TestApp) -> Option<sqlx::PgPool> {
     (!citus).then_some(admin)
 }
 
-/// Which of the search queue's and the report marks' helpers the triggers call when an event
-/// of this kind is written to the ticket `id` (in a transaction rolled back, counted by
-/// `pg_stat_xact_user_functions`).
-async fn helpers_called(
+/// How often each function of ours was called, as this session counts them
+/// (`pg_stat_xact_user_functions`: on PostgreSQL 15 that holds what the session has not yet
+/// reported, which may include calls of its transactions before this one).
+async fn calls(tx: &mut sqlx::PgConnection) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT funcname::text, calls FROM pg_stat_xact_user_functions ORDER BY 1")
+        .fetch_all(tx)
+        .await
+        .expect("the calls")
+}
+
+/// The functions called since `before` ([`calls`]), with how often.
+async fn calls_since(tx: &mut sqlx::PgConnection, before: &[(String, i64)]) -> Vec<(String, i64)> {
+    calls(tx)
+        .await
+        .into_iter()
+        .filter_map(|(name, now)| {
+            let then = before.iter().find(|(n, _)| *n == name).map_or(0, |(_, c)| *c);
+            (now > then).then_some((name, now - then))
+        })
+        .collect()
+}
+
+/// What the triggers wrote, and which functions of ours they called besides the timeline's own,
+/// when an event of this kind is written to the ticket `id` (in a transaction rolled back, the
+/// calls counted by `pg_stat_xact_user_functions`).
+#[derive(Debug, Default, PartialEq)]
+struct Kept {
+    /// Rows queued for the search.
+    queued: i64,
+    /// The report figures marked stale, together.
+    marked: Option<i16>,
+    /// Webhook deliveries written.
+    deliveries: i64,
+    /// Functions called other than `ticket_events_added`.
+    others_called: Vec<String>,
+}
+
+async fn event_kept(
     admin: &sqlx::PgPool,
+    hooked: bool,
     shop: ShopId,
     id: i64,
     at: chrono::DateTime<chrono::Utc>,
     kind: &str,
     data: Value,
-) -> Vec<String> {
+) -> Kept {
     let mut tx = admin.begin().await.expect("begin");
     sqlx::query("SET LOCAL track_functions = 'pl'")
         .execute(&mut *tx)
         .await
         .expect("track the functions");
+    if hooked {
+        sqlx::query(
+            "INSERT INTO webhooks (shop_id, name, format, url, events, created_at, updated_at)
+             VALUES ($1, 'CRM', 'generic', 'https://crm.example.invalid/hook', '{ticket_assigned}', now(), now())",
+        )
+        .bind(shop)
+        .execute(&mut *tx)
+        .await
+        .expect("a hook");
+    }
+    let counts = "SELECT (SELECT count(*) FROM search_pending WHERE shop_id = $1),
+                         (SELECT COALESCE(max(id), 0) FROM report_stale WHERE shop_id = $1),
+                         (SELECT count(*) FROM webhook_deliveries WHERE shop_id = $1)";
+    let calls_before = calls(&mut tx).await;
+    let (queued_before, stale_before, deliveries_before): (i64, i64, i64) = sqlx::query_as(counts)
+        .bind(shop)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("before");
     sqlx::query("INSERT INTO ticket_events (shop_id, ticket_id, at, kind, data) VALUES ($1, $2, $3, $4, $5)")
         .bind(shop)
         .bind(id)
@@ -1272,14 +1355,32 @@ async fn helpers_called(
         .execute(&mut *tx)
         .await
         .expect("an event");
-    let called = sqlx::query_scalar(
-        "SELECT funcname::text FROM pg_stat_xact_user_functions
-         WHERE funcname IN ('report_stale_mark_figures', 'search_pending_queue_events') AND calls > 0
-         ORDER BY 1",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .expect("the calls");
+    let (queued_after, _, deliveries_after): (i64, i64, i64) = sqlx::query_as(counts)
+        .bind(shop)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("after");
+    let marked: Option<i16> =
+        sqlx::query_scalar("SELECT bit_or(figures)::smallint FROM report_stale WHERE shop_id = $1 AND id > $2")
+            .bind(shop)
+            .bind(stale_before)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("the marks");
+    let called = calls_since(&mut tx, &calls_before).await;
     tx.rollback().await.expect("rollback");
-    called
+    assert!(
+        called.contains(&("ticket_events_added".to_owned(), 1)),
+        "the timeline's trigger, once: {called:?}"
+    );
+    Kept {
+        queued: queued_after - queued_before,
+        marked,
+        deliveries: deliveries_after - deliveries_before,
+        others_called: called
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| name != "ticket_events_added")
+            .collect(),
+    }
 }
