@@ -1199,11 +1199,7 @@ async fn a_new_ticket_is_kept_by_one_trigger_that_calls_no_helper() {
     .fetch_one(&admin)
     .await
     .expect("the tickets' columns");
-    let mut tx = admin.begin().await.expect("begin");
-    sqlx::query("SET LOCAL track_functions = 'pl'")
-        .execute(&mut *tx)
-        .await
-        .expect("track the functions");
+    let mut tx = counting_transaction(&admin).await;
     let counts = "SELECT (SELECT COALESCE(max(id), 0) FROM report_stale WHERE shop_id = $1),
                          (SELECT COALESCE(sum(change), 0) FROM open_load_changes WHERE shop_id = $1),
                          (SELECT COALESCE(max(seq), 0) FROM live_outbox WHERE shop_id = $1)";
@@ -1228,13 +1224,7 @@ async fn a_new_ticket_is_kept_by_one_trigger_that_calls_no_helper() {
         .fetch_one(&mut *tx)
         .await
         .expect("after");
-    let marked: Option<i16> =
-        sqlx::query_scalar("SELECT bit_or(figures)::smallint FROM report_stale WHERE shop_id = $1 AND id > $2")
-            .bind(shop)
-            .bind(stale_before)
-            .fetch_one(&mut *tx)
-            .await
-            .expect("the marks");
+    let marked = marks_since(&mut tx, shop, stale_before).await;
     let queued: i64 =
         sqlx::query_scalar("SELECT count(*) FROM search_pending WHERE shop_id = $1 AND kind = 'ticket' AND id = $2")
             .bind(shop)
@@ -1274,6 +1264,26 @@ async fn counting_functions(app: &TestApp) -> Option<sqlx::PgPool> {
         .await
         .expect("extensions");
     (!citus).then_some(admin)
+}
+
+/// A transaction of `admin`'s in which the calls of our functions are counted ([`calls`]).
+async fn counting_transaction(admin: &sqlx::PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = admin.begin().await.expect("begin");
+    sqlx::query("SET LOCAL track_functions = 'pl'")
+        .execute(&mut *tx)
+        .await
+        .expect("track the functions");
+    tx
+}
+
+/// The report figures marked stale in `shop` after the mark `since`, together.
+async fn marks_since(tx: &mut sqlx::PgConnection, shop: ShopId, since: i64) -> Option<i16> {
+    sqlx::query_scalar("SELECT bit_or(figures)::smallint FROM report_stale WHERE shop_id = $1 AND id > $2")
+        .bind(shop)
+        .bind(since)
+        .fetch_one(tx)
+        .await
+        .expect("the marks")
 }
 
 /// How often each function of ours was called, as this session counts them
@@ -1322,11 +1332,7 @@ async fn event_kept(
     kind: &str,
     data: Value,
 ) -> Kept {
-    let mut tx = admin.begin().await.expect("begin");
-    sqlx::query("SET LOCAL track_functions = 'pl'")
-        .execute(&mut *tx)
-        .await
-        .expect("track the functions");
+    let mut tx = counting_transaction(admin).await;
     if hooked {
         sqlx::query(
             "INSERT INTO webhooks (shop_id, name, format, url, events, created_at, updated_at)
@@ -1360,13 +1366,7 @@ async fn event_kept(
         .fetch_one(&mut *tx)
         .await
         .expect("after");
-    let marked: Option<i16> =
-        sqlx::query_scalar("SELECT bit_or(figures)::smallint FROM report_stale WHERE shop_id = $1 AND id > $2")
-            .bind(shop)
-            .bind(stale_before)
-            .fetch_one(&mut *tx)
-            .await
-            .expect("the marks");
+    let marked = marks_since(&mut tx, shop, stale_before).await;
     let called = calls_since(&mut tx, &calls_before).await;
     tx.rollback().await.expect("rollback");
     assert!(
