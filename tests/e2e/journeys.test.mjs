@@ -1357,3 +1357,40 @@ test('an agent on a quality ticket inserts the SKU note\'s fix into a follow-up 
   await owner.screenshot({ path: 'screenshots/46-report-knowledge-en.png' });
   await owner.context().close();
 });
+
+test('at 1280 px the header shows every menu item whole, in Chinese and in English, to the admin who has the most', async () => {
+  const page = await signedInPage('e2e-admin', 'e2e-admin-pass', undefined, undefined, { width: 1280, height: 720 });
+  // What of the header does not fit: menu items cut by the menu's edge, and the user box past the window's.
+  const cut = () => page.evaluate(() => {
+    const nav = document.querySelector('nav.mainnav');
+    const edge = nav.getBoundingClientRect().right;
+    const items = [...nav.querySelectorAll('a')]
+      .filter((a) => a.getBoundingClientRect().right > edge + 0.5)
+      .map((a) => a.textContent.trim());
+    const box = document.querySelector('header .userbox').getBoundingClientRect().right;
+    return box > window.innerWidth + 0.5 ? [...items, 'user box'] : items;
+  });
+  for (const path of ['/?view=mine', '/reports', '/admin']) {
+    await page.goto(BASE + path);
+    assert.deepEqual(await cut(), [], `Chinese, ${path}`);
+  }
+  await page.click('.lang a:has-text("EN")');
+  await page.waitForSelector('html[lang="en"]');
+  assert.equal(await page.locator('nav.mainnav a').count(), 10, 'every menu item of an admin');
+  for (const path of ['/?view=mine', '/reports', '/admin']) {
+    await page.goto(BASE + path);
+    assert.deepEqual(await cut(), [], `English, ${path}`);
+  }
+  // And at the widths between, where the header's spacing changes (1360, 1440 px).
+  for (const width of [1366, 1440]) {
+    await page.setViewportSize({ width, height: 720 });
+    assert.deepEqual(await cut(), [], `English, ${width} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+  // The name on the home link is still read out where it is not shown.
+  assert.equal(await page.getByRole('link', { name: 'Aftersales Desk' }).count(), 1);
+  await page.screenshot({ path: 'screenshots/47-header-1280-en.png', clip: { x: 0, y: 0, width: 1280, height: 120 } });
+  await page.click('.lang a:has-text("中文")');
+  await page.waitForSelector('html[lang="zh-CN"]');
+  await page.context().close();
+});
