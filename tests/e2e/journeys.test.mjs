@@ -1381,8 +1381,9 @@ test('at 1280 px the header shows every menu item whole, in Chinese and in Engli
     await page.goto(BASE + path);
     assert.deepEqual(await cut(), [], `English, ${path}`);
   }
-  // And at the widths between, where the header's spacing changes (1360, 1440 px).
-  for (const width of [1366, 1440]) {
+  // And at wider windows, where the header's spacing changes (1360, 1440 px) and the product's
+  // name comes back (above 1760 px).
+  for (const width of [1366, 1440, 1600, 1920]) {
     await page.setViewportSize({ width, height: 720 });
     assert.deepEqual(await cut(), [], `English, ${width} px`);
   }
