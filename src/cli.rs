@@ -349,6 +349,12 @@ async fn serve(
             std::time::Duration::from_secs(sweep_secs),
         ))
     });
+    // The open counts' changes folded into their base: every server, whether it sweeps or not
+    // (the queue pages add up what is not folded yet).
+    let open_counts_folder = tokio::spawn(crate::tickets::repo::keep_open_loads_folded(
+        state.pool.clone(),
+        std::time::Duration::from_secs(10),
+    ));
     let abandoned_imports = tokio::spawn(crate::import::jobs::keep_failing_abandoned(
         state.pool.clone(),
         state.clock.clone(),
@@ -404,6 +410,7 @@ async fn serve(
     calendar_refresh.abort();
     event_months.abort();
     abandoned_imports.abort();
+    open_counts_folder.abort();
     recounter.abort();
     webhook_worker.abort();
     search_indexer.abort();

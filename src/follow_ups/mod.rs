@@ -148,8 +148,7 @@ pub async fn sweep_counted(pool: &PgPool, metrics: &Metrics, now: DateTime<Utc>)
     result
 }
 
-/// Runs [`sweep`], then folds the open counts' changes (`tickets::repo::fold_open_loads`), then
-/// the deadline notices (`notifications::remind_due`), the webhooks' deadline reminders and the
+/// Runs [`sweep`], then the deadline notices (`notifications::remind_due`), the webhooks' deadline reminders and the
 /// daily digest (`webhooks::outbox::enqueue_due`, `webhooks::digest::send_due`), every `interval`
 /// until the process ends. Errors (e.g. the database restarting)
 /// are logged and the next round tries again.
@@ -168,9 +167,6 @@ pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "follow-up sweep failed; retrying next round"),
-        }
-        if let Err(error) = tickets::repo::fold_open_loads(&pool).await {
-            tracing::warn!(%error, "folding the open counts failed; retrying next round");
         }
         if let Err(error) = crate::notifications::remind_due(&pool, Utc::now()).await {
             tracing::warn!(%error, "deadline notices failed; retrying next round");

@@ -383,23 +383,25 @@ pub struct KindCount {
 
 /// Counts of open tickets per kind for the filter chips and the header, for the same assignee
 /// scope and status filter as the list, as a read for the page's batch; none when nothing can be
-/// counted (someone's tickets that are nobody's).
+/// counted (someone's tickets that are nobody's). Read from the counts kept on write per worker,
+/// kind and status (`open_loads` and the changes since, migration `…_open_counts_by_kind_and_status`):
+/// a few dozen rows a shop, however many tickets are open.
 pub fn open_counts(
     shops: &[ShopId],
     assignee: Option<UserId>,
     unassigned: bool,
     status: Option<Status>,
 ) -> Option<Read<KindCount>> {
-    // One statement per way of choosing the assignee, each naming its own index condition on
-    // `tickets_assignee_queue`: written as `($2 IS NULL OR assignee_id = $2)`, the plan made once
-    // for any value read every open ticket of the shop to count one agent's.
-    macro_rules! open_counts {
+    macro_rules! kept_counts {
         ($assignee:literal) => {
             concat!(
-                "SELECT kind, count(*) FROM tickets
-                 WHERE shop_id = ANY($1) AND closed_at IS NULL AND ($2::text IS NULL OR status = $2)",
+                "SELECT kind, sum(n)::bigint AS count
+                 FROM (SELECT kind, status, assignee_key, open AS n FROM open_loads WHERE shop_id = ANY($1)
+                       UNION ALL
+                       SELECT kind, status, assignee_key, change FROM open_load_changes WHERE shop_id = ANY($1)) AS c
+                 WHERE ($2::text IS NULL OR status = $2)",
                 $assignee,
-                " GROUP BY kind"
+                " GROUP BY kind HAVING sum(n) > 0"
             )
         };
     }
@@ -407,9 +409,9 @@ pub fn open_counts(
     match (assignee, unassigned) {
         // Both asked for: no ticket is someone's and nobody's (as the lists answer).
         (Some(_), true) => None,
-        (Some(assignee), false) => Some(read(open_counts!(" AND assignee_id = $3")).bind(assignee)),
-        (None, true) => Some(read(open_counts!(" AND assignee_id IS NULL"))),
-        (None, false) => Some(read(open_counts!(""))),
+        (Some(assignee), false) => Some(read(kept_counts!(" AND assignee_key = $3")).bind(assignee)),
+        (None, true) => Some(read(kept_counts!(" AND assignee_key = 0"))),
+        (None, false) => Some(read(kept_counts!(""))),
     }
 }
 
@@ -1776,9 +1778,11 @@ pub async fn open_load_by_worker(
 }
 
 /// Folds the open-count changes the tickets' triggers appended into each shop's base counts
-/// (`open_loads`), one shop at a time, and returns how many changes were folded: run by the
-/// sweeper, so that a reader of [`open_load_by_worker`] adds up few changes. Concurrent folds
-/// each take other changes (a change deleted by one is skipped by the other).
+/// (`open_loads`), one shop at a time, drops the counts that came to nothing (a status no open
+/// ticket is in any more), and returns how many changes were folded: run by every server a few
+/// times a minute ([`keep_open_loads_folded`]), so that a reader of [`open_counts`] or
+/// [`open_load_by_worker`] adds up few changes. Concurrent folds each take other changes (a
+/// change deleted by one is skipped by the other).
 pub async fn fold_open_loads(pool: &PgPool) -> sqlx::Result<u64> {
     let shops: Vec<ShopId> = sqlx::query_scalar("SELECT DISTINCT shop_id FROM open_load_changes ORDER BY 1")
         .fetch_all(pool)
@@ -1787,25 +1791,45 @@ pub async fn fold_open_loads(pool: &PgPool) -> sqlx::Result<u64> {
     for shop in shops {
         let (changes,): (i64,) = sqlx::query_as(
             "WITH gone AS (
-                 DELETE FROM open_load_changes WHERE shop_id = $1 RETURNING assignee_key, change
+                 DELETE FROM open_load_changes WHERE shop_id = $1 RETURNING assignee_key, kind, status, change
              ), sums AS (
-                 SELECT assignee_key, sum(change)::bigint AS n, count(*) AS changes FROM gone GROUP BY 1
+                 SELECT assignee_key, kind, status, sum(change)::bigint AS n, count(*) AS changes
+                 FROM gone GROUP BY 1, 2, 3
              ), folded AS (
-                 INSERT INTO open_loads AS l (shop_id, assignee_key, open)
-                 SELECT $1, assignee_key, n FROM sums ORDER BY assignee_key
-                 ON CONFLICT (shop_id, assignee_key) DO UPDATE SET open = l.open + EXCLUDED.open
+                 INSERT INTO open_loads AS l (shop_id, assignee_key, kind, status, open)
+                 SELECT $1, assignee_key, kind, status, n FROM sums ORDER BY assignee_key, kind, status
+                 ON CONFLICT (shop_id, assignee_key, kind, status) DO UPDATE SET open = l.open + EXCLUDED.open
              )
              SELECT COALESCE(sum(changes), 0)::bigint FROM sums",
         )
         .bind(shop)
         .fetch_one(pool)
         .await?;
+        // A row another fold is adding to at this moment is read again once that fold is done,
+        // and kept if it no longer comes to nothing.
+        sqlx::query("DELETE FROM open_loads WHERE shop_id = $1 AND open = 0")
+            .bind(shop)
+            .execute(pool)
+            .await?;
         folded += changes as u64;
     }
     Ok(folded)
 }
 
-/// Counts a shop's open tickets per assignee again from the tickets: for the loaders that write
+/// Folds the open counts' changes ([`fold_open_loads`]) every `interval` until the process ends.
+/// Errors (e.g. the database restarting) are logged and the next round tries again.
+pub async fn keep_open_loads_folded(pool: PgPool, interval: std::time::Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = fold_open_loads(&pool).await {
+            tracing::warn!(%error, "folding the open counts failed; retrying next round");
+        }
+    }
+}
+
+/// Counts a shop's open tickets per assignee, kind and status again from the tickets: for the loaders that write
 /// tickets with the triggers switched off (the benchmark generator).
 pub async fn recount_open_loads(conn: &mut PgConnection, shop: ShopId) -> sqlx::Result<()> {
     let mut tx = conn.begin().await?;
@@ -1816,8 +1840,9 @@ pub async fn recount_open_loads(conn: &mut PgConnection, shop: ShopId) -> sqlx::
         sqlx::query(clear).bind(shop).execute(&mut *tx).await?;
     }
     sqlx::query(
-        "INSERT INTO open_loads (shop_id, assignee_key, open)
-         SELECT $1, COALESCE(assignee_id, 0), count(*) FROM tickets WHERE shop_id = $1 AND closed_at IS NULL GROUP BY 2",
+        "INSERT INTO open_loads (shop_id, assignee_key, kind, status, open)
+         SELECT $1, COALESCE(assignee_id, 0), kind, status, count(*) FROM tickets WHERE shop_id = $1 AND closed_at IS NULL
+         GROUP BY 2, 3, 4",
     )
     .bind(shop)
     .execute(&mut *tx)

@@ -620,22 +620,22 @@ async fn the_supervisor_lists_come_fifty_to_a_page_most_pressing_first_with_the_
     assert!(rows(&past).is_empty());
 }
 
-/// The open tickets of `shop` per assignee as kept on write (base and changes) and as counted
-/// from the tickets: they must be the same.
+/// The open tickets of `shop` per assignee, kind and status as kept on write (base and changes)
+/// and as counted from the tickets: they must be the same.
 async fn assert_open_counts_kept(pool: &sqlx::PgPool, shop: aftersales::ids::ShopId, when: &str) {
-    let kept: Vec<(Option<i64>, i64)> = sqlx::query_as(
-        "SELECT NULLIF(assignee_key, 0), sum(n)::bigint
-         FROM (SELECT assignee_key, open AS n FROM open_loads WHERE shop_id = $1
-               UNION ALL SELECT assignee_key, change FROM open_load_changes WHERE shop_id = $1) c
-         GROUP BY 1 HAVING sum(n) <> 0 ORDER BY 1 NULLS FIRST",
+    let kept: Vec<(Option<i64>, String, String, i64)> = sqlx::query_as(
+        "SELECT NULLIF(assignee_key, 0), kind, status, sum(n)::bigint
+         FROM (SELECT assignee_key, kind, status, open AS n FROM open_loads WHERE shop_id = $1
+               UNION ALL SELECT assignee_key, kind, status, change FROM open_load_changes WHERE shop_id = $1) c
+         GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1 NULLS FIRST, 2, 3",
     )
     .bind(shop)
     .fetch_all(pool)
     .await
     .expect("kept");
-    let counted: Vec<(Option<i64>, i64)> = sqlx::query_as(
-        "SELECT assignee_id, count(*) FROM tickets WHERE shop_id = $1 AND closed_at IS NULL
-         GROUP BY 1 ORDER BY 1 NULLS FIRST",
+    let counted: Vec<(Option<i64>, String, String, i64)> = sqlx::query_as(
+        "SELECT assignee_id, kind, status, count(*) FROM tickets WHERE shop_id = $1 AND closed_at IS NULL
+         GROUP BY 1, 2, 3 ORDER BY 1 NULLS FIRST, 2, 3",
     )
     .bind(shop)
     .fetch_all(pool)
@@ -678,6 +678,7 @@ async fn the_open_counts_kept_on_write_follow_tickets_opened_handed_on_closed_an
         .transition(ids[2], "approved", version_of(ids[2]).await, json!({}))
         .await;
     assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    assert_open_counts_kept(pool, desk.shop, "moved to another status").await;
     let version = approved.body["version"].as_i64().expect("version");
     let refunded = desk.transition(ids[2], "refunded", version, json!({})).await;
     assert_eq!(refunded.status, StatusCode::OK, "{:?}", refunded.body);
@@ -685,6 +686,21 @@ async fn the_open_counts_kept_on_write_follow_tickets_opened_handed_on_closed_an
     let closed = desk.transition(ids[2], "closed", version, json!({})).await;
     assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
     assert_open_counts_kept(pool, desk.shop, "closed").await;
+    // Folded, the counts of the statuses the closed ticket passed through come to nothing, and
+    // are not kept.
+    let kept_before: i64 = sqlx::query_scalar("SELECT count(*) FROM open_loads")
+        .fetch_one(pool)
+        .await
+        .expect("base");
+    aftersales::tickets::repo::fold_open_loads(pool).await.expect("fold");
+    assert_open_counts_kept(pool, desk.shop, "closed and folded").await;
+    let (kept_after, empty): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE open = 0) FROM open_loads")
+            .fetch_one(pool)
+            .await
+            .expect("base");
+    assert_eq!(empty, 0, "folded counts of nothing are dropped");
+    assert!(kept_after < kept_before, "{kept_after} rows kept of {kept_before}");
 
     let version = version_of(ids[1]).await;
     let merged = desk
