@@ -47,15 +47,18 @@ END;
 $$;
 
 -- A ticket handed to someone else, closed, reopened or moved to another status while open: out of
--- one count, into the other (the helper `open_load_change` is left to no one).
+-- one count, into the other (each a plain insert of one row, which Citus sends to its shard; the
+-- helper `open_load_change` is left to no one).
 CREATE OR REPLACE FUNCTION open_load_ticket_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO open_load_changes (shop_id, assignee_key, kind, status, change)
-    SELECT c.* FROM (VALUES
-        (OLD.shop_id, COALESCE(OLD.assignee_id, 0), OLD.kind, OLD.status, CASE WHEN OLD.closed_at IS NULL THEN -1 ELSE 0 END),
-        (NEW.shop_id, COALESCE(NEW.assignee_id, 0), NEW.kind, NEW.status, CASE WHEN NEW.closed_at IS NULL THEN 1 ELSE 0 END))
-        AS c (shop_id, assignee_key, kind, status, change)
-    WHERE c.change <> 0;
+    IF OLD.closed_at IS NULL THEN
+        INSERT INTO open_load_changes (shop_id, assignee_key, kind, status, change)
+        VALUES (OLD.shop_id, COALESCE(OLD.assignee_id, 0), OLD.kind, OLD.status, -1);
+    END IF;
+    IF NEW.closed_at IS NULL THEN
+        INSERT INTO open_load_changes (shop_id, assignee_key, kind, status, change)
+        VALUES (NEW.shop_id, COALESCE(NEW.assignee_id, 0), NEW.kind, NEW.status, 1);
+    END IF;
     RETURN NULL;
 END;
 $$;
