@@ -148,10 +148,10 @@ pub async fn sweep_counted(pool: &PgPool, metrics: &Metrics, now: DateTime<Utc>)
     result
 }
 
-/// Runs [`sweep`], then the deadline notices (`notifications::remind_due`), the webhooks' deadline reminders and the
-/// daily digest (`webhooks::outbox::enqueue_due`, `webhooks::digest::send_due`), every `interval`
-/// until the process ends. Errors (e.g. the database restarting)
-/// are logged and the next round tries again.
+/// Runs [`sweep`], then the deadline notices (`notifications::remind_due`), the webhooks'
+/// deadline reminders and the daily digest (`webhooks::outbox::enqueue_due`,
+/// `webhooks::digest::send_due`), every `interval` until the process ends. Errors (e.g. the
+/// database restarting) are logged and the next round tries again.
 pub async fn run_sweeper(pool: PgPool, metrics: Arc<Metrics>, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
