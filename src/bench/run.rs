@@ -480,10 +480,8 @@ pub const SETTLE_AT_MOST: Duration = Duration::from_secs(180);
 pub async fn settle(pool: &sqlx::PgPool, at_most: Duration) -> anyhow::Result<Duration> {
     let start = Instant::now();
     loop {
-        let left: i64 =
-            sqlx::query_scalar("SELECT (SELECT count(*) FROM search_pending) + (SELECT count(*) FROM report_stale)")
-                .fetch_one(pool)
-                .await?;
+        let left =
+            crate::search::index::pending_rows(pool).await? + crate::reports::rollup::stale_days_in_all(pool).await?;
         let waited = start.elapsed();
         if left == 0 {
             if waited >= Duration::from_secs(1) {

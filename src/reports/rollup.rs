@@ -505,6 +505,13 @@ pub async fn shop_rezoned(conn: &mut sqlx::PgConnection, shop: ShopId) -> sqlx::
     Ok(())
 }
 
+/// Days of every shop whose figures wait for a recount.
+pub async fn stale_days_in_all(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM report_stale")
+        .fetch_one(pool)
+        .await
+}
+
 /// Days between `first` and `last` whose figures wait for a recount.
 pub async fn stale_days(pool: &PgPool, shop: ShopId, first: NaiveDate, last: NaiveDate) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(DISTINCT day) FROM report_stale WHERE shop_id = $1 AND day BETWEEN $2 AND $3")

@@ -98,6 +98,13 @@ impl Drained {
     }
 }
 
+/// Rows of every shop waiting to be indexed.
+pub async fn pending_rows(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM search_pending")
+        .fetch_one(pool)
+        .await
+}
+
 /// Indexes up to `limit` pending rows of any shop, skipping those another server is indexing.
 pub async fn drain(pool: &PgPool, limit: i64) -> sqlx::Result<Drained> {
     // Shop by shop, the one whose row waits longest first (on Citus only a statement on one shop

@@ -253,11 +253,12 @@ async fn a_scenario_waits_for_the_search_and_the_recount_left_before_it_at_most_
     let pool = &desk.app.pool;
     // A ticket opened leaves its search document to write and its day to count again.
     desk.open("refund", "quality").await;
-    let (documents, days): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM search_pending), (SELECT count(*) FROM report_stale)")
-            .fetch_one(pool)
-            .await
-            .expect("queues");
+    let documents = aftersales::search::index::pending_rows(pool)
+        .await
+        .expect("search queue");
+    let days = aftersales::reports::rollup::stale_days_in_all(pool)
+        .await
+        .expect("report queue");
     assert!(documents > 0 && days > 0, "{documents} documents, {days} days queued");
     let at_most = Duration::from_secs(1);
     let waited = settle(pool, at_most).await.expect("settle");
