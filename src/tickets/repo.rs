@@ -392,6 +392,8 @@ pub fn open_counts(
     unassigned: bool,
     status: Option<Status>,
 ) -> Option<Read<KindCount>> {
+    // One statement per way of choosing the assignee, each a plan of its own (mine, nobody's,
+    // everyone's), as the lists choose theirs.
     macro_rules! kept_counts {
         ($assignee:literal) => {
             concat!(

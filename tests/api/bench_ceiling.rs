@@ -243,34 +243,3 @@ async fn the_processor_time_of_a_statement_is_counted_as_postgresqls() {
     assert!(spent.server_ms.is_some(), "this process's time is read: {spent:?}");
     assert!(spent.machine_busy.is_some_and(|busy| busy > 0.0), "{spent:?}");
 }
-
-#[tokio::test]
-async fn a_scenario_waits_for_the_search_and_the_recount_left_before_it_at_most_as_long_as_asked() {
-    use aftersales::bench::run::settle;
-    use std::time::Duration;
-
-    let desk = desk().await;
-    let pool = &desk.app.pool;
-    // A ticket opened leaves its search document to write and its day to count again.
-    desk.open("refund", "quality").await;
-    let documents = aftersales::search::index::pending_rows(pool)
-        .await
-        .expect("search queue");
-    let days = aftersales::reports::rollup::stale_days_in_all(pool)
-        .await
-        .expect("report queue");
-    assert!(documents > 0 && days > 0, "{documents} documents, {days} days queued");
-    let at_most = Duration::from_secs(1);
-    let waited = settle(pool, at_most).await.expect("settle");
-    assert!(waited >= at_most, "waited {waited:?} with work still queued");
-
-    aftersales::search::index::drain_all(pool, |_| {})
-        .await
-        .expect("indexed");
-    let waited = settle(pool, at_most).await.expect("settle");
-    assert!(waited >= at_most, "the recount is still to do: waited {waited:?}");
-    aftersales::reports::rollup::refresh_all(pool).await.expect("recounted");
-    let at_most = Duration::from_secs(60);
-    let waited = settle(pool, at_most).await.expect("settle");
-    assert!(waited < at_most, "nothing left, yet waited {waited:?}");
-}

@@ -10,6 +10,7 @@ mod backup;
 mod bad_reviews;
 mod batch;
 mod bench_ceiling;
+mod bench_run;
 mod buyers;
 mod calendar;
 mod cli;
