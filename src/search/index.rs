@@ -1031,15 +1031,19 @@ pub fn order_pieces(order_no: String, skus: Vec<String>, titles: Vec<String>) ->
     pieces
 }
 
-/// The document of the row `id` made of `pieces`, with its age buckets, in PostgreSQL's input
-/// syntax of a `tsvector`.
-pub fn doc_of(id: i64, pieces: &[(Source, String)]) -> String {
+/// The document of the row `id` made of `pieces`, with its age buckets.
+pub fn build_doc(id: i64, pieces: &[(Source, String)]) -> Doc {
     let mut doc = Doc::new();
     for (source, text) in pieces {
         doc.add(*source, text);
     }
     doc.add_age(id);
-    doc.to_tsvector()
+    doc
+}
+
+/// [`build_doc`] in PostgreSQL's input syntax of a `tsvector`.
+pub fn doc_of(id: i64, pieces: &[(Source, String)]) -> String {
+    build_doc(id, pieces).to_tsvector()
 }
 
 /// Writes documents with `statement` (`$1` the shop, `$2` the ids, `$3` the documents' text).

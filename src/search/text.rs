@@ -330,24 +330,38 @@ impl Doc {
         }
     }
 
-    fn put(&mut self, lexeme: String, position: u32, weight: char) {
-        if !self.lexemes.contains_key(&lexeme) {
-            // PostgreSQL refuses a tsvector over 1 MB: a huge text is indexed up to a bound.
-            if self.bytes > MAX_DOC_BYTES {
-                return;
+    /// Adds `lexeme` at `position`; the lexeme is copied only when it is new to the document
+    /// (most of a document's words come again: a character, a digit run's endings).
+    fn put(&mut self, lexeme: &str, position: u32, weight: char) {
+        let at = (position.min(MAX_POSITION), weight);
+        if let Some(positions) = self.lexemes.get_mut(lexeme) {
+            if positions.len() < MAX_POSITIONS_PER_LEXEME {
+                positions.push(at);
             }
-            self.bytes += lexeme.len() + 8;
+            return;
         }
-        let positions = self.lexemes.entry(lexeme).or_default();
-        if positions.len() < MAX_POSITIONS_PER_LEXEME {
-            positions.push((position.min(MAX_POSITION), weight));
+        // PostgreSQL refuses a tsvector over 1 MB: a huge text is indexed up to a bound.
+        if self.bytes > MAX_DOC_BYTES {
+            return;
         }
+        self.bytes += lexeme.len() + 8;
+        self.lexemes.insert(lexeme.to_owned(), vec![at]);
+    }
+
+    /// Adds `prefix` followed by `chars` at `position`, spelled out in `spelled` (a buffer
+    /// reused from lexeme to lexeme).
+    fn put_chars(&mut self, spelled: &mut String, prefix: &str, chars: &[char], position: u32, weight: char) {
+        spelled.clear();
+        spelled.push_str(prefix);
+        spelled.extend(chars);
+        self.put(spelled, position, weight);
     }
 
     /// Adds one piece of text from `source`. Pieces are kept apart: a phrase never runs from one
     /// into the next.
     pub fn add(&mut self, source: Source, text: &str) {
         let weight = source.weight();
+        let mut spelled = String::new();
         for group in groups(text) {
             if self.next > MAX_POSITION {
                 return;
@@ -359,20 +373,20 @@ impl Doc {
                     // character stands beside the bigram it starts, the last one beside the
                     // last bigram.
                     for (i, pair) in chars.windows(2).enumerate() {
-                        self.put(string(pair), at + i as u32, weight);
+                        self.put_chars(&mut spelled, "", pair, at + i as u32, weight);
                     }
                     let taken = (chars.len() as u32 - 1).max(1);
                     for (i, c) in chars.iter().enumerate() {
-                        self.put(c.to_string(), at + (i as u32).min(taken - 1), weight);
+                        self.put(c.encode_utf8(&mut [0; 4]), at + (i as u32).min(taken - 1), weight);
                     }
                     self.next += taken;
                 }
                 Group::Glued(runs) if source == Source::Phone => {
                     for (class, chars) in &runs {
                         if *class == Class::Digit {
-                            self.put(format!("{PHONE}{}", string(chars)), at, weight);
+                            self.put_chars(&mut spelled, PHONE, chars, at, weight);
                             for ending in endings(chars, source) {
-                                self.put(format!("{PHONE}{ending}"), at, weight);
+                                self.put_chars(&mut spelled, PHONE, ending, at, weight);
                             }
                         }
                     }
@@ -380,14 +394,14 @@ impl Doc {
                 }
                 Group::Glued(runs) => {
                     for (class, chars) in &runs {
-                        self.put(string(chars), at, weight);
+                        self.put_chars(&mut spelled, "", chars, at, weight);
                         if *class == Class::Letter {
                             for piece in letter_pieces(chars, source) {
-                                self.put(format!("{PIECE}{piece}"), at, weight);
+                                self.put_chars(&mut spelled, PIECE, piece, at, weight);
                             }
                         } else {
                             for ending in endings(chars, source) {
-                                self.put(ending, at, weight);
+                                self.put_chars(&mut spelled, "", ending, at, weight);
                             }
                         }
                     }
@@ -398,10 +412,10 @@ impl Doc {
                         // an ending that starts in the last run is that run's own.
                         let whole: Vec<char> = runs.iter().flat_map(|(_, chars)| chars.iter().copied()).collect();
                         let whole = &whole[..whole.len().min(MAX_RUN_CHARS)];
-                        self.put(glued_lexeme(&string(whole), true), at, weight);
+                        self.put_chars(&mut spelled, GLUED, whole, at, weight);
                         let before_last = whole.len().saturating_sub(last.len());
                         for ending in endings(whole, source).take(before_last.saturating_sub(1)) {
-                            self.put(glued_lexeme(&ending, true), at, weight);
+                            self.put_chars(&mut spelled, GLUED, ending, at, weight);
                         }
                     }
                     self.next += 1;
@@ -440,30 +454,66 @@ impl Doc {
         }
         out
     }
+
+    /// Appends the `tsvector` in PostgreSQL's binary form, as its receive function reads it
+    /// (`tsvectorrecv`): the count of lexemes, then each lexeme ended by a zero byte with the
+    /// count of its positions and each position (weight in the top two bits, A = 3 … D = 0), all
+    /// integers big-endian. The same value as [`Doc::to_tsvector`] read by PostgreSQL, which
+    /// takes it without parsing text: the lexemes are in PostgreSQL's order already (bytewise,
+    /// a prefix first, as a `BTreeMap` of `String` keeps them), each position once with the
+    /// weight it first had, in ascending order.
+    pub fn write_binary(&self, out: &mut Vec<u8>) {
+        let count = u32::try_from(self.lexemes.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&count.to_be_bytes());
+        let mut kept: Vec<(u32, char)> = Vec::with_capacity(MAX_POSITIONS_PER_LEXEME);
+        for (lexeme, positions) in &self.lexemes {
+            out.extend_from_slice(lexeme.as_bytes());
+            out.push(0);
+            kept.clear();
+            for &(position, weight) in positions {
+                if !kept.iter().any(|(p, _)| *p == position) {
+                    kept.push((position, weight));
+                }
+            }
+            kept.sort_by_key(|(position, _)| *position);
+            let npos = u16::try_from(kept.len()).unwrap_or(u16::MAX);
+            out.extend_from_slice(&npos.to_be_bytes());
+            for (position, weight) in &kept {
+                let weight: u16 = match weight {
+                    'A' => 3,
+                    'B' => 2,
+                    'C' => 1,
+                    _ => 0,
+                };
+                let position = u16::try_from(*position).unwrap_or(u16::MAX) & 0x3fff;
+                out.extend_from_slice(&(weight << 14 | position).to_be_bytes());
+            }
+        }
+    }
 }
 
 /// The endings of a run worth indexing for `source`.
-fn endings(chars: &[char], source: Source) -> impl Iterator<Item = String> + '_ {
+fn endings(chars: &[char], source: Source) -> impl Iterator<Item = &[char]> + '_ {
     let wanted = source.endings() && chars.len() <= MAX_ENDING_RUN_CHARS;
     let count = if wanted {
         chars.len().saturating_sub(MIN_ENDING_CHARS)
     } else {
         0
     };
-    (1..=count).map(move |from| string(&chars[from..]))
+    (1..=count).map(move |from| &chars[from..])
 }
 
 /// Every piece of [`MIN_PREFIX_CHARS`] letters or more of an identifier's run of letters: a
 /// query of letters from the middle of a nick is then one lexeme, where a prefix of its endings
 /// would have the index gather every one of them (11 ms for `ngqin:*` among a million tickets,
 /// 0.3 ms for the lexeme).
-fn letter_pieces(chars: &[char], source: Source) -> impl Iterator<Item = String> + '_ {
+fn letter_pieces(chars: &[char], source: Source) -> impl Iterator<Item = &[char]> + '_ {
     let n = if source.endings() && chars.len() <= MAX_PIECES_RUN_CHARS {
         chars.len()
     } else {
         0
     };
-    (0..n).flat_map(move |from| (from + MIN_PREFIX_CHARS..=n).map(move |to| string(&chars[from..to])))
+    (0..n).flat_map(move |from| (from + MIN_PREFIX_CHARS..=n).map(move |to| &chars[from..to]))
 }
 
 /// Appends `text` as a quoted lexeme: `'…'` with quotes doubled and backslashes escaped.

@@ -1384,3 +1384,71 @@ async fn event_kept(
             .collect(),
     }
 }
+
+/// The generator copies documents in PostgreSQL's binary form (`Doc::write_binary`): each reads
+/// back as the same `tsvector` as its text (`Doc::to_tsvector`) does — a lexeme at one position
+/// under two weights, more positions than a lexeme keeps, positions past the last one kept,
+/// lexemes without positions, a prefix before the longer lexeme, every kind of piece.
+#[tokio::test]
+async fn a_document_in_binary_reads_back_as_its_text_does() {
+    use aftersales::search::text::{Doc, Source};
+    let app = spawn_app().await;
+    let mut docs = Vec::new();
+    let mut mixed = Doc::new();
+    mixed.add(Source::Title, "蓝牙耳机 Pro 左耳没声音 BT-5000x");
+    mixed.add(Source::OrderNo, "2026102512345678");
+    mixed.add(Source::Phone, "13987651234");
+    mixed.add(Source::Nick, "tb_zhouzhou 周周");
+    mixed.add(Source::FollowUp, "已联系买家，买家说耳机左边没有声音，已补发");
+    mixed.add_age(123_456);
+    docs.push(mixed);
+    // The same word at the same position from two sources of different weights.
+    let mut twice = Doc::continuing();
+    twice.add(Source::Sku, "A1");
+    twice.add(Source::Sku, "A1");
+    twice.add(Source::Note, "a1 a1 a1");
+    docs.push(twice);
+    // More positions than a lexeme keeps, and positions up to the last kept (16,383).
+    let mut long = Doc::new();
+    long.add(Source::Description, &"好 坏 ".repeat(9_000));
+    docs.push(long);
+    docs.push(Doc::new());
+    let mut ages = Doc::new();
+    ages.add_age(1);
+    docs.push(ages);
+
+    let mut copy = b"PGCOPY\n\xff\r\n\0".to_vec();
+    copy.extend_from_slice(&[0; 8]);
+    for (i, doc) in docs.iter().enumerate() {
+        copy.extend_from_slice(&2i16.to_be_bytes());
+        copy.extend_from_slice(&4i32.to_be_bytes());
+        copy.extend_from_slice(&i32::try_from(i).expect("small").to_be_bytes());
+        let mut binary = Vec::new();
+        doc.write_binary(&mut binary);
+        copy.extend_from_slice(&i32::try_from(binary.len()).expect("small").to_be_bytes());
+        copy.extend_from_slice(&binary);
+    }
+    copy.extend_from_slice(&(-1i16).to_be_bytes());
+    let mut conn = app.pool.acquire().await.expect("connection");
+    sqlx::query("CREATE TEMP TABLE binary_docs (i int, doc tsvector)")
+        .execute(&mut *conn)
+        .await
+        .expect("table");
+    let mut copying = conn
+        .copy_in_raw("COPY binary_docs (i, doc) FROM STDIN (FORMAT binary)")
+        .await
+        .expect("copy");
+    copying.send(copy).await.expect("sent");
+    assert_eq!(copying.finish().await.expect("copied"), docs.len() as u64);
+    for (i, doc) in docs.iter().enumerate() {
+        let (same, binary, text): (bool, String, String) =
+            sqlx::query_as("SELECT doc = $2::tsvector, doc::text, $2::tsvector::text FROM binary_docs WHERE i = $1")
+                .bind(i32::try_from(i).expect("small"))
+                .bind(doc.to_tsvector())
+                .fetch_one(&mut *conn)
+                .await
+                .expect("read back");
+        assert!(same, "document {i}: binary {binary} against text {text}");
+        assert_eq!(binary, text, "document {i}");
+    }
+}

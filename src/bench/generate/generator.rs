@@ -23,13 +23,13 @@ use crate::rules::refund::{self, RefundFacts, RefundStep};
 use crate::rules::seven_day::{self, NoReasonExclusion, SevenDayRequest};
 use crate::rules::timers::{self, PlatformTimers, TimerFacts};
 use crate::rules::workflow::{Position, Priority, Resolution, Status, TicketKind};
-use crate::search::index::{OwnFields, OwnText, buyer_pieces, doc_of, event_pieces, order_pieces, own_pieces};
+use crate::search::index::{OwnFields, OwnText, build_doc, buyer_pieces, event_pieces, order_pieces, own_pieces};
 use crate::search::text::Source;
 use crate::tickets::events::{self, EscalatedTo, EventData, Rule};
 use crate::tickets::model::{Channel, SevenDayRecord};
 
 use super::catalogue::{DESCRIPTIONS, TRANSITION_NOTES, make_catalogue};
-use super::writers::{Batch, civil, datetime};
+use super::writers::{Batch, DocBatch, civil, datetime};
 use super::{CYCLE_HOURS, DAY, HOUR, Summary, seeded_rng};
 
 /// What one run makes: its sizes, the ids reserved for it and the bench users.
@@ -130,6 +130,12 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
             .ok_or_else(|| anyhow::anyhow!("a table writer is missing"))
     };
     let (customers, orders, lines, tickets, events) = (next()?, next()?, next()?, next()?, next()?);
+    let mut next = || {
+        senders
+            .next()
+            .map(DocBatch::new)
+            .ok_or_else(|| anyhow::anyhow!("a table writer is missing"))
+    };
     let (buyer_search, order_search, ticket_search) = (next()?, next()?, next()?);
     let mut rng = seeded_rng(plan.seed ^ 0xA5A5_5A5A_0F0F_F0F0);
     let catalogue = make_catalogue(&mut rng);
@@ -202,13 +208,9 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
 
 /// Builds the documents of the rows `waiting` brings and writes them to `batch` (shop, id,
 /// document), until the generator stops sending.
-fn build_docs(shop: i64, waiting: Receiver<Pieces>, mut batch: Batch) -> anyhow::Result<()> {
+fn build_docs(shop: i64, waiting: Receiver<Pieces>, mut batch: DocBatch) -> anyhow::Result<()> {
     for (id, pieces) in waiting {
-        let doc = doc_of(id, &pieces);
-        batch.int(shop);
-        batch.int(id);
-        batch.text(&doc);
-        if !batch.end_row() {
+        if !batch.row(shop, id, &build_doc(id, &pieces)) {
             return Err(gone());
         }
     }

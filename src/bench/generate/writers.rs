@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use super::{BATCH_BYTES, DAY, HOUR};
+use crate::search::text::Doc;
 
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Table {
@@ -68,9 +69,10 @@ impl Table {
                                approved_refund_fen, refunded_fen) FROM STDIN"
             }
             Table::Events => "COPY ticket_events (shop_id, ticket_id, at, actor_id, kind, data) FROM STDIN",
-            Table::BuyerSearch => "COPY buyer_search (shop_id, customer_id, doc) FROM STDIN",
-            Table::OrderSearch => "COPY order_search (shop_id, order_id, doc) FROM STDIN",
-            Table::TicketSearch => "COPY ticket_search (shop_id, ticket_id, doc) FROM STDIN",
+            // Binary (`DocBatch`): PostgreSQL reads a document's binary form without parsing it.
+            Table::BuyerSearch => "COPY buyer_search (shop_id, customer_id, doc) FROM STDIN (FORMAT binary)",
+            Table::OrderSearch => "COPY order_search (shop_id, order_id, doc) FROM STDIN (FORMAT binary)",
+            Table::TicketSearch => "COPY ticket_search (shop_id, ticket_id, doc) FROM STDIN (FORMAT binary)",
         }
     }
 }
@@ -143,9 +145,7 @@ impl Batch {
     }
 
     pub(super) fn int(&mut self, v: i64) {
-        let mut b = itoa_buf(v);
-        b.push(b'\t');
-        self.buf.extend_from_slice(&b);
+        let _ = std::io::Write::write_fmt(&mut self.buf, format_args!("{v}\t"));
     }
 
     pub(super) fn opt_int(&mut self, v: Option<i64>) {
@@ -201,10 +201,62 @@ impl Batch {
     }
 }
 
-fn itoa_buf(v: i64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(21);
-    let _ = std::io::Write::write_fmt(&mut out, format_args!("{v}"));
-    out
+/// The start of a COPY in PostgreSQL's binary format: its signature, no flags, no extension.
+const BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// The end of a COPY in PostgreSQL's binary format: a row of −1 fields.
+const BINARY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
+
+/// A COPY batch of a search table (shop, id, document) being filled, in PostgreSQL's binary
+/// format: the documents go in as a `tsvector`'s binary form ([`Doc::write_binary`]), which
+/// PostgreSQL takes as it is, where their text has to be parsed lexeme by lexeme. Copied from a
+/// generated 100,000-ticket shop's own tables, the tickets' documents went in in 2.5 s instead
+/// of 5.4, the orders' in 0.9 s instead of 3.3 (docs/PERFORMANCE.md).
+pub(super) struct DocBatch {
+    buf: Vec<u8>,
+    tx: mpsc::Sender<Vec<u8>>,
+}
+
+impl DocBatch {
+    pub(super) fn new(tx: mpsc::Sender<Vec<u8>>) -> DocBatch {
+        DocBatch {
+            buf: DocBatch::started(),
+            tx,
+        }
+    }
+
+    fn started() -> Vec<u8> {
+        let mut buf = Vec::with_capacity(BATCH_BYTES + 64 * 1024);
+        buf.extend_from_slice(BINARY_HEADER);
+        buf
+    }
+
+    /// Adds a row; hands the batch over when it is full. False when the writer has gone.
+    pub(super) fn row(&mut self, shop: i64, id: i64, doc: &Doc) -> bool {
+        self.buf.extend_from_slice(&3i16.to_be_bytes());
+        for value in [shop, id] {
+            self.buf.extend_from_slice(&8i32.to_be_bytes());
+            self.buf.extend_from_slice(&value.to_be_bytes());
+        }
+        let length_at = self.buf.len();
+        self.buf.extend_from_slice(&0i32.to_be_bytes());
+        doc.write_binary(&mut self.buf);
+        let length = i32::try_from(self.buf.len() - length_at - 4).unwrap_or(i32::MAX);
+        self.buf[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
+        if self.buf.len() >= BATCH_BYTES {
+            return self.flush();
+        }
+        true
+    }
+
+    pub(super) fn flush(&mut self) -> bool {
+        if self.buf.len() == BINARY_HEADER.len() {
+            return true;
+        }
+        let mut full = std::mem::replace(&mut self.buf, DocBatch::started());
+        full.extend_from_slice(&BINARY_TRAILER);
+        self.tx.blocking_send(full).is_ok()
+    }
 }
 
 /// Days since 1970-01-01 → (year, month, day) (H. Hinnant's `civil_from_days`).
