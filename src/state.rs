@@ -74,11 +74,13 @@ impl AppState {
             pages: crate::db::pages_pool(&pool),
             openings: crate::tickets::openings::Openings::with_writers(
                 pool.clone(),
+                pool.clone(),
                 OPENING_WRITERS,
                 crate::tickets::openings::MOST_AT_ONCE,
             ),
             follow_up_writes: crate::tickets::follow_up_writes::FollowUpWrites::with_writers(
                 pool.clone(),
+                crate::db::planned::writes_beside(&pool),
                 FOLLOW_UP_WRITERS,
                 crate::tickets::follow_up_writes::MOST_AT_ONCE,
             ),

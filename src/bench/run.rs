@@ -539,10 +539,11 @@ async fn sql_ceiling(
     let scripts = recorder.record(scenario.short(), &warm_up, &requests, kind).await?;
     let sent_by = (1..=recorded).map(|n| n % clients).zip(scripts).collect::<Vec<_>>();
     let scripts = recorder.by_client(scenario.short(), &sent_by)?;
-    // The statements run on connections set up as those the endpoint reads through.
+    // The statements run on connections set up as those the endpoint reads through (the
+    // follow-ups: writes, which are most of their time).
     let settings: &[(&str, &str)] = match scenario {
         Scenario::Search => &crate::search::SETTINGS,
-        Scenario::Overdue => &crate::db::planned::SETTINGS,
+        Scenario::Overdue | Scenario::FollowUp => &crate::db::planned::SETTINGS,
         _ => &[],
     };
     recorder.pgbench(settings, &scripts, clients, duration).await

@@ -97,18 +97,19 @@ impl<J: Together> Gathered<J> {
     }
 
     /// Writes gathered by a task of their own (started here: inside the Tokio runtime), at most
-    /// `most_at_once` a statement and `writers` statements at once. The task ends when the last
-    /// clone is dropped.
-    pub fn with_writers(pool: PgPool, writers: usize, most_at_once: usize) -> Self {
+    /// `most_at_once` a statement and `writers` statements at once, on connections of
+    /// `writing` (the desk's `pool`, or connections set up for these statements). The task ends
+    /// when the last clone is dropped.
+    pub fn with_writers(pool: PgPool, writing: PgPool, writers: usize, most_at_once: usize) -> Self {
         let (send, receive) = mpsc::unbounded_channel();
-        tokio::spawn(gather(pool.clone(), receive, writers.max(1), most_at_once.max(1)));
+        tokio::spawn(gather(writing, receive, writers.max(1), most_at_once.max(1)));
         Gathered {
             pool,
             waiting: Some(send),
         }
     }
 
-    /// The pool the writes go to.
+    /// The desk's pool (the reads a write is worked out from, and each write made alone).
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
@@ -307,7 +308,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_write_asked_for_as_the_writer_wakes_goes_with_the_one_that_woke_it() {
         let pool = PgPool::connect_lazy("postgres://nobody@localhost/nowhere").expect("a lazy pool");
-        let gathered: Gathered<Noted> = Gathered::with_writers(pool, 1, 32);
+        let gathered: Gathered<Noted> = Gathered::with_writers(pool.clone(), pool, 1, 32);
         let statements = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (first_asked, asked) = oneshot::channel::<()>();
         let second = tokio::spawn({
@@ -351,7 +352,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_write_alone_beside_a_statement_under_way_waits_for_a_second_or_for_its_end() {
         let pool = PgPool::connect_lazy("postgres://nobody@localhost/nowhere").expect("a lazy pool");
-        let gathered: Gathered<Noted> = Gathered::with_writers(pool, 2, 32);
+        let gathered: Gathered<Noted> = Gathered::with_writers(pool.clone(), pool, 2, 32);
         let statements = Arc::new(std::sync::Mutex::new(Vec::new()));
         let hold = Arc::new(tokio::sync::Notify::new());
         let ask = |n: usize, held: Option<Arc<tokio::sync::Notify>>| {
@@ -388,7 +389,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn writes_made_one_a_statement_go_at_once_beside_a_statement_under_way() {
         let pool = PgPool::connect_lazy("postgres://nobody@localhost/nowhere").expect("a lazy pool");
-        let gathered: Gathered<Noted> = Gathered::with_writers(pool, 2, 1);
+        let gathered: Gathered<Noted> = Gathered::with_writers(pool.clone(), pool, 2, 1);
         let statements = Arc::new(std::sync::Mutex::new(Vec::new()));
         let hold = Arc::new(tokio::sync::Notify::new());
         let ask = |n: usize, held: Option<Arc<tokio::sync::Notify>>| {

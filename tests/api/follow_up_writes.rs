@@ -225,3 +225,36 @@ async fn follow_ups_asked_for_at_once_are_each_recorded() {
         assert_eq!(read.body["version"], version + 6, "{:?}", read.body);
     }
 }
+
+/// The statement of several follow-ups runs on connections that plan it once
+/// (`db::planned::writes_beside`): PostgreSQL would otherwise plan it again at every call, for
+/// the few follow-ups it is given, although the plan is the same. Seven statements on one such
+/// connection, each of two follow-ups: one generic plan, none made for the values.
+#[tokio::test]
+async fn the_statement_of_several_follow_ups_is_planned_once() {
+    let desk = desk().await;
+    let writing = aftersales::db::planned::writes_beside(&desk.app.pool);
+    let mut conn = writing.acquire().await.expect("a connection to write on");
+    let mut tickets = Vec::new();
+    for description in ["一", "二"] {
+        tickets.push(new_ticket(&desk, description).await);
+    }
+    for round in 0..7 {
+        let records: Vec<FollowUpRecord> = tickets
+            .iter()
+            .map(|&(id, version)| follow_up(&desk, id, version + round, &format!("电话{round}")))
+            .collect();
+        let answers = repo::record_follow_ups(&mut *conn, &records).await.expect("written");
+        assert!(answers.iter().all(Option::is_some), "round {round}: {answers:?}");
+    }
+    // (Its text starts so; this statement's own does not.)
+    let (generic, custom): (i64, i64) = sqlx::query_as(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements
+         WHERE from_sql = false AND statement LIKE 'WITH i AS%' AND statement LIKE '%INSERT INTO ticket_events%'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("the statement, prepared");
+    assert_eq!((generic, custom), (7, 0), "planned once, for any follow-ups");
+    assert_eq!(summaries(&desk, tickets[0].0).await.len(), 7);
+}
