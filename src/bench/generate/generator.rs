@@ -1197,8 +1197,9 @@ mod tests {
     use super::*;
     use crate::bench::generate::writers::Table;
 
-    /// The COPY text of every table for a small run of `seed`, generated without a database.
-    fn rows(seed: u64) -> Vec<String> {
+    /// What is copied into every table (text; the search's documents in binary) for a small run of
+    /// `seed`, generated without a database.
+    fn rows(seed: u64) -> Vec<Vec<u8>> {
         let mut rng = seeded_rng(seed);
         let plan = Plan {
             shop: 1,
@@ -1222,7 +1223,7 @@ mod tests {
                     while let Some(batch) = rx.blocking_recv() {
                         all.extend(batch);
                     }
-                    String::from_utf8(all).unwrap_or_default()
+                    all
                 });
                 (tx, reader)
             })
@@ -1241,7 +1242,8 @@ mod tests {
         );
         assert_eq!(first, rows(7));
         assert_ne!(first, rows(8));
-        let nicks: Vec<&str> = first[0].lines().filter_map(|row| row.split('\t').nth(2)).collect();
+        let customers = String::from_utf8(first[0].clone()).expect("COPY text");
+        let nicks: Vec<&str> = customers.lines().filter_map(|row| row.split('\t').nth(2)).collect();
         assert_eq!(nicks.len(), 200);
         assert_eq!(
             nicks.iter().collect::<HashSet<_>>().len(),
