@@ -364,6 +364,8 @@ pub struct Recorder {
     pages: sqlx::PgPool,
     search: crate::search::Connections,
     planned_once: crate::db::planned::PlannedOnce,
+    /// The connections the follow-ups are written on.
+    follow_up_writing: sqlx::PgPool,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -394,6 +396,7 @@ impl Recorder {
         let pages = state.pages.clone();
         let search = state.search.clone();
         let planned_once = state.planned_once.clone();
+        let follow_up_writing = state.follow_up_writes.writing().clone();
         let app = crate::router::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -417,6 +420,7 @@ impl Recorder {
             pages,
             search,
             planned_once,
+            follow_up_writing,
             server,
         })
     }
@@ -488,7 +492,13 @@ impl Recorder {
     /// on the recording connections (the log shows values, not their types).
     async fn parameter_types(&self) -> anyhow::Result<HashMap<String, Vec<String>>> {
         let mut types = HashMap::new();
-        for pool in [&self.pool, &self.pages, self.search.pool(), self.planned_once.pool()] {
+        for pool in [
+            &self.pool,
+            &self.pages,
+            self.search.pool(),
+            self.planned_once.pool(),
+            &self.follow_up_writing,
+        ] {
             // Every connection, held until all are read. One that served the request last may
             // not be back in the pool yet when its answer has arrived (a connection is handed
             // back by a task of its own after the handler ends): it is waited for, a while.
@@ -562,6 +572,7 @@ impl Recorder {
         self.server.abort();
         self.search.close().await;
         self.planned_once.close().await;
+        self.follow_up_writing.close().await;
         self.pages.close().await;
         self.pool.close().await;
     }

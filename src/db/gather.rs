@@ -64,6 +64,7 @@ pub async fn write_together<J: Together>(pool: &PgPool, jobs: Vec<J>) -> Vec<Ans
 /// Where writes of one kind go: gathered by a task of their own, or each made by its caller.
 pub struct Gathered<J: Together> {
     pool: PgPool,
+    writing: PgPool,
     waiting: Option<mpsc::UnboundedSender<Waiting<J>>>,
 }
 
@@ -71,6 +72,7 @@ impl<J: Together> Clone for Gathered<J> {
     fn clone(&self) -> Self {
         Gathered {
             pool: self.pool.clone(),
+            writing: self.writing.clone(),
             waiting: self.waiting.clone(),
         }
     }
@@ -93,7 +95,11 @@ struct Waiting<J: Together> {
 impl<J: Together> Gathered<J> {
     /// Each write made alone, by its caller (a command-line import, a test).
     pub fn alone(pool: PgPool) -> Self {
-        Gathered { pool, waiting: None }
+        Gathered {
+            writing: pool.clone(),
+            pool,
+            waiting: None,
+        }
     }
 
     /// Writes gathered by a task of their own (started here: inside the Tokio runtime), at most
@@ -102,9 +108,10 @@ impl<J: Together> Gathered<J> {
     /// when the last clone is dropped.
     pub fn with_writers(pool: PgPool, writing: PgPool, writers: usize, most_at_once: usize) -> Self {
         let (send, receive) = mpsc::unbounded_channel();
-        tokio::spawn(gather(writing, receive, writers.max(1), most_at_once.max(1)));
+        tokio::spawn(gather(writing.clone(), receive, writers.max(1), most_at_once.max(1)));
         Gathered {
             pool,
+            writing,
             waiting: Some(send),
         }
     }
@@ -112,6 +119,11 @@ impl<J: Together> Gathered<J> {
     /// The desk's pool (the reads a write is worked out from, and each write made alone).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The connections the gathered writes are made on.
+    pub fn writing(&self) -> &PgPool {
+        &self.writing
     }
 
     /// Makes `jobs` as writes asked for at the same moment are: one answer each, in their order.
