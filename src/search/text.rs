@@ -430,6 +430,7 @@ impl Doc {
     /// depends on the database's locale).
     pub fn to_tsvector(&self) -> String {
         let mut out = String::with_capacity(self.lexemes.len() * 12);
+        let mut kept = Vec::with_capacity(MAX_POSITIONS_PER_LEXEME);
         for (lexeme, positions) in &self.lexemes {
             if !out.is_empty() {
                 out.push(' ');
@@ -439,13 +440,9 @@ impl Doc {
                 continue;
             }
             out.push(':');
-            let mut seen = Vec::with_capacity(positions.len());
-            for (i, (position, weight)) in positions.iter().enumerate() {
-                // One position holds a lexeme once (the strongest weight wins).
-                if seen.contains(position) {
-                    continue;
-                }
-                seen.push(*position);
+            kept.clear();
+            keep_once(positions, &mut kept);
+            for (i, (position, weight)) in kept.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -470,11 +467,7 @@ impl Doc {
             out.extend_from_slice(lexeme.as_bytes());
             out.push(0);
             kept.clear();
-            for &(position, weight) in positions {
-                if !kept.iter().any(|(p, _)| *p == position) {
-                    kept.push((position, weight));
-                }
-            }
+            keep_once(positions, &mut kept);
             kept.sort_by_key(|(position, _)| *position);
             let npos = u16::try_from(kept.len()).unwrap_or(u16::MAX);
             out.extend_from_slice(&npos.to_be_bytes());
@@ -488,6 +481,16 @@ impl Doc {
                 let position = u16::try_from(*position).unwrap_or(u16::MAX) & 0x3fff;
                 out.extend_from_slice(&(weight << 14 | position).to_be_bytes());
             }
+        }
+    }
+}
+
+/// A lexeme's positions into `kept`, each position once with the weight it was first put with
+/// (PostgreSQL keeps one weight per position too), in the order they were put.
+fn keep_once(positions: &[(u32, char)], kept: &mut Vec<(u32, char)>) {
+    for &(position, weight) in positions {
+        if !kept.iter().any(|&(p, _)| p == position) {
+            kept.push((position, weight));
         }
     }
 }

@@ -126,17 +126,17 @@ pub(super) fn generate_rows(plan: Plan, senders: Vec<mpsc::Sender<Vec<u8>>>) -> 
     let mut next = || {
         senders
             .next()
-            .map(Batch::new)
             .ok_or_else(|| anyhow::anyhow!("a table writer is missing"))
     };
-    let (customers, orders, lines, tickets, events) = (next()?, next()?, next()?, next()?, next()?);
-    let mut next = || {
-        senders
-            .next()
-            .map(DocBatch::new)
-            .ok_or_else(|| anyhow::anyhow!("a table writer is missing"))
-    };
-    let (buyer_search, order_search, ticket_search) = (next()?, next()?, next()?);
+    let (customers, orders, lines, tickets, events) = (
+        Batch::new(next()?),
+        Batch::new(next()?),
+        Batch::new(next()?),
+        Batch::new(next()?),
+        Batch::new(next()?),
+    );
+    let (buyer_search, order_search, ticket_search) =
+        (DocBatch::new(next()?), DocBatch::new(next()?), DocBatch::new(next()?));
     let mut rng = seeded_rng(plan.seed ^ 0xA5A5_5A5A_0F0F_F0F0);
     let catalogue = make_catalogue(&mut rng);
     let mut popularity = Vec::with_capacity(catalogue.len());
