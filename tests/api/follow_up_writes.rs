@@ -261,6 +261,10 @@ async fn the_statement_of_several_follow_ups_is_planned_once() {
         .await
         .expect("extensions");
     let expected = if citus { (0, 7) } else { (7, 0) };
-    assert_eq!((generic, custom), expected, "(generic, custom) plans with Citus: {citus}");
+    assert_eq!(
+        (generic, custom),
+        expected,
+        "(generic, custom) plans with Citus: {citus}"
+    );
     assert_eq!(summaries(&desk, tickets[0].0).await.len(), 7);
 }
