@@ -122,12 +122,16 @@ pub enum Error {
     Database(#[from] sqlx::Error),
 }
 
+/// Whether the database has the Citus extension.
+pub async fn installed(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        .fetch_one(db)
+        .await
+}
+
 /// Whether `table` is distributed on Citus (false on a PostgreSQL without it).
 pub async fn is_distributed(conn: &mut PgConnection, table: &str) -> sqlx::Result<bool> {
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&mut *conn)
-        .await?;
-    if !citus {
+    if !installed(&mut *conn).await? {
         return Ok(false);
     }
     sqlx::query_scalar(
@@ -143,10 +147,7 @@ pub async fn is_distributed(conn: &mut PgConnection, table: &str) -> sqlx::Resul
 /// already done is left as it is, so it can run again after a failure or after a migration that
 /// added a table.
 pub async fn distribute(conn: &mut PgConnection) -> Result<Distribution, Error> {
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&mut *conn)
-        .await?;
-    if !citus {
+    if !installed(&mut *conn).await? {
         return Err(Error::NoCitus);
     }
     let workers: i64 =

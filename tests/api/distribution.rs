@@ -127,10 +127,7 @@ async fn every_distributed_table_carries_the_shop_in_its_keys() {
 async fn distributing_needs_citus_and_on_citus_every_table_is_where_it_is_listed() {
     let (_, _, admin) = fresh_database().await;
     let mut conn = sqlx::ConnectOptions::connect(&admin).await.expect("connect");
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&mut conn)
-        .await
-        .expect("extensions");
+    let citus = aftersales::db::citus::installed(&mut conn).await.expect("extensions");
     if !citus {
         let refused = citus::distribute(&mut conn).await;
         assert!(matches!(refused, Err(citus::Error::NoCitus)), "{refused:?}");

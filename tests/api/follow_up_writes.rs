@@ -234,8 +234,15 @@ async fn follow_ups_asked_for_at_once_are_each_recorded() {
 #[tokio::test]
 async fn the_statement_of_several_follow_ups_is_planned_once() {
     let desk = desk().await;
-    let writing = aftersales::db::planned::writes_beside(&desk.app.pool);
-    let mut conn = writing.acquire().await.expect("a connection to write on");
+    // The connections the desk's gathered follow-ups are written on.
+    let mut conn = desk
+        .app
+        .state
+        .follow_up_writes
+        .writing()
+        .acquire()
+        .await
+        .expect("a connection to write on");
     let mut tickets = Vec::new();
     for description in ["一", "二"] {
         tickets.push(new_ticket(&desk, description).await);
@@ -256,10 +263,7 @@ async fn the_statement_of_several_follow_ups_is_planned_once() {
     .fetch_one(&mut *conn)
     .await
     .expect("the statement, prepared");
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&mut *conn)
-        .await
-        .expect("extensions");
+    let citus = aftersales::db::citus::installed(&mut *conn).await.expect("extensions");
     let expected = if citus { (0, 7) } else { (7, 0) };
     assert_eq!(
         (generic, custom),

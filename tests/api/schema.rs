@@ -42,10 +42,7 @@ async fn no_table_has_two_indexes_on_the_same_key() {
 #[tokio::test]
 async fn the_report_marks_keep_their_plans_but_on_citus() {
     let (pool, _, _) = fresh_database().await;
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&pool)
-        .await
-        .expect("extensions");
+    let citus = aftersales::db::citus::installed(&pool).await.expect("extensions");
     let kept: Vec<(String, bool)> = sqlx::query_as(
         "SELECT p.proname::text, COALESCE(p.proconfig, '{}') @> '{plan_cache_mode=force_generic_plan}'
          FROM pg_proc p

@@ -1259,10 +1259,7 @@ async fn counting_functions(app: &TestApp) -> Option<sqlx::PgPool> {
     let admin = aftersales::db::pool(app.admin_options.clone(), 1)
         .await
         .expect("an admin pool");
-    let citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&admin)
-        .await
-        .expect("extensions");
+    let citus = aftersales::db::citus::installed(&admin).await.expect("extensions");
     (!citus).then_some(admin)
 }
 

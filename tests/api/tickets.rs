@@ -371,10 +371,7 @@ async fn follow_up_across(desk: &Desk, id: i64, change: &'static str) -> Answer 
 /// that holds the shop's rows, as the statement Citus sent it (its `SET` list reordered), which
 /// `citus_stat_activity` shows from the coordinator.
 async fn commit_once_a_follow_up_waits(pool: &sqlx::PgPool, other: sqlx::Transaction<'static, sqlx::Postgres>) {
-    let on_citus: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(pool)
-        .await
-        .expect("extensions");
+    let on_citus = aftersales::db::citus::installed(pool).await.expect("extensions");
     let waiting_sql = if on_citus {
         "SELECT count(*) FROM citus_stat_activity
          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE %last_follow_up_at%'"
